@@ -1,0 +1,41 @@
+# Two commands do everything on a fresh machine:
+#   make run   - set up, then code the shipped sample into outputs/responses/
+#   make test  - set up, then run the whole test suite (what .ci/run calls)
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+SAMPLE := data/sample_rfi/responses.csv
+export HF_HUB_OFFLINE := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+
+.PHONY: setup run test test-fast bench browser clean
+
+setup: $(VENV)/.installed
+
+# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build; 2.13.0 is the CPU build.
+$(VENV)/.installed: pyproject.toml constraints.txt
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q torch==2.13.0 -c constraints.txt
+	$(PIP) install -q -e '.[dev]' -c constraints.txt
+	touch $@
+
+run: setup
+	$(VENV)/bin/themes run $(SAMPLE) --out outputs/responses --force
+
+# Headless Chromium for the report's browser test, from Debian's packages.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: setup browser
+	$(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest -m "not slow and not browser"
+
+bench: setup
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache outputs/*/
