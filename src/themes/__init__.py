@@ -1,0 +1,3 @@
+"""themes: code open-ended survey answers against a YAML codebook."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,235 @@
+"""Clean one free-text answer before it is segmented, and tell real answers from non-answers.
+
+`clean_text` repairs encoding, turns pasted HTML into text, puts each bullet item on its own
+line and tidies whitespace. Lines are the unit: a later segmenter treats each line as its own
+sentence, so list items and paragraphs are kept one per line and empty lines are dropped.
+
+Punctuation is normalised to ASCII (curly quotes -> straight, en dash -> "-", em dash -> " - ",
+"…" -> "...") so that an analyst searching the Excel export for "don't" finds every answer.
+Accents, other scripts and emoji are kept.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+import unicodedata
+from collections.abc import Callable
+
+import ftfy
+from bs4 import BeautifulSoup
+
+STATUSES = ("coded", "uncoded", "empty", "non_answer", "duplicate", "non_english", "too_long")
+
+# Steps can expose work for earlier ones (removing a zero-width char joins two halves of
+# mojibake; decoding "&lt;p&gt;" reveals a tag), so the pipeline runs until nothing changes.
+# Real answers settle in one or two passes; the bound only stops text escaped many times over.
+_MAX_PASSES = 10
+
+# Too little text for py3langid to judge; such answers are assumed English.
+_MIN_WORDS = 4
+_MIN_LETTERS = 20
+
+# ftfy must not decode entities: the HTML step decides whether "<" and "&" are markup.
+_FTFY_CONFIG = ftfy.TextFixerConfig(unescape_html=False, explain=False)
+
+_LINE_BREAKS = re.compile("\r\n?|[\v\f\u2028\u2029]")
+# C0/C1 controls (not \t, \n), lone surrogates, and invisible characters that break search:
+# BOM, zero-width space, word joiner, soft hyphen, bidi marks. ZWJ and ZWNJ are kept because
+# they join emoji sequences and shape some scripts.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff"
+    "\u00ad\u180e\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+)
+_ASCII_PUNCTUATION = str.maketrans(
+    {
+        "\u2010": "-",  # hyphen
+        "\u2011": "-",  # non-breaking hyphen
+        "\u2012": "-",  # figure dash
+        "\u2013": "-",  # en dash
+        "\u2212": "-",  # minus sign
+        "\u2014": " - ",  # em dash: spaced, as typed on a keyboard ("Funding - we need more")
+        "\u2015": " - ",  # horizontal bar
+        "\u2026": "...",
+    }
+)
+
+_BLOCK_TAGS = (
+    "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption",
+    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
+    "nav", "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul",
+)  # fmt: skip
+_INLINE_TAGS = (
+    "a", "abbr", "b", "big", "br", "cite", "code", "em", "font", "i", "img", "mark", "s",
+    "small", "span", "strike", "strong", "sub", "sup", "tbody", "thead", "u",
+)  # fmt: skip
+# Only known tag names count as markup, so "ages <5 and >65" or "a < b" is left alone.
+_MARKUP = re.compile(
+    r"</?(?:%s)\b[^<>]*>|<!--" % "|".join(_BLOCK_TAGS + _INLINE_TAGS), re.IGNORECASE
+)
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+# Glyphs that are only ever bullets: each starts a new line, mid-line too ("Goals: • housing").
+_BULLET_GLYPH = re.compile("[^\\S\n]*[•◦‣⁃▪■●○◆►➢➤❖]\ufe0f?[^\\S\n]*")
+# Markers that are bullets only at the start of a line and before text: "-", "*", "·", the
+# Symbol-font bullet Word pastes (U+F0B7), "1." "1)" "(1)" "a)" "(a)". Repeats ("1) - x") go
+# in one match so that removing one cannot expose another.
+_LINE_MARKER = re.compile(
+    r"^[^\S\n]*(?:(?:[-*·\uf0b7]|\(?\d{1,2}[.)]|\(?[A-Za-z]\))[^\S\n]+)+(?=\S)", re.MULTILINE
+)
+_SPACES = re.compile(r"[^\S\n]+")
+
+
+def _has_letter_or_digit(text: str) -> bool:
+    return any(char.isalnum() for char in text)
+
+
+def _missing_to_empty(text: object) -> str:
+    if text is None:
+        return ""
+    if isinstance(text, str):
+        return text
+    try:
+        if text != text:  # NaN, NaT
+            return ""
+    except TypeError:  # pandas.NA refuses to be a bool
+        return ""
+    return str(text)
+
+
+def _fix_encoding(text: str) -> str:
+    fixed = ftfy.fix_text(text, _FTFY_CONFIG)
+    # A whole answer that decodes to a lone space or BOM ("Â\xa0") would clean to "": a
+    # repair must never erase every letter and digit, so keep the text as it came.
+    return fixed if _has_letter_or_digit(fixed) or not _has_letter_or_digit(text) else text
+
+
+def _remove_invisible(text: str) -> str:
+    text = _INVISIBLE.sub("", _LINE_BREAKS.sub("\n", text))
+    return unicodedata.normalize("NFC", text)
+
+
+def _normalise_punctuation(text: str) -> str:
+    return text.translate(_ASCII_PUNCTUATION)
+
+
+def _html_to_text(text: str) -> str:
+    if _MARKUP.search(text) is None:
+        return _ENTITY.sub(lambda match: html.unescape(match.group()), text)
+    soup = BeautifulSoup(text, "html.parser")
+    for tag in soup.find_all(["script", "style"]):
+        tag.decompose()
+    for tag in soup.find_all("br"):
+        tag.replace_with("\n")
+    for tag in soup.find_all(_BLOCK_TAGS):
+        tag.insert_before("\n")
+        tag.insert_after("\n")
+    # Newlines inside text nodes are kept: in pasted answers they are the respondent's own.
+    return soup.get_text()
+
+
+def _split_bullets(text: str) -> str:
+    return _LINE_MARKER.sub("", _BULLET_GLYPH.sub("\n", text))
+
+
+def _tidy_whitespace(text: str) -> str:
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+_PIPELINE: tuple[Callable[[str], str], ...] = (
+    _fix_encoding,
+    _remove_invisible,
+    _normalise_punctuation,
+    _html_to_text,
+    _split_bullets,
+    _tidy_whitespace,
+)
+
+
+def _clean_once(text: str) -> str:
+    for step in _PIPELINE:
+        text = step(text)
+    return text
+
+
+def clean_text(text: str | None) -> str:
+    """Repair and normalise one free-text answer; idempotent; never returns "" for an answer with letters or digits.
+
+    None and NaN give "". Markup alone (an empty rich-text field such as "<p><br></p>") also
+    gives "": its letters are tag names, not the respondent's.
+    """
+    text = _missing_to_empty(text)
+    for _ in range(_MAX_PASSES):
+        cleaned = _clean_once(text)
+        if cleaned == text:
+            break
+        text = cleaned
+    return text
+
+
+def _placeholder_key(text: str) -> str:
+    return "".join(char for char in text.casefold() if char.isalnum())
+
+
+# Whole answers that say nothing, compared by letters and digits only ("N/A." == "n/a" == "NA").
+# A bare "No" to an open question says nothing about the partnership, so it is listed too.
+_PLACEHOLDERS = frozenset(
+    _placeholder_key(phrase)
+    for phrase in (
+        "n/a", "na", "n.a.", "none", "none at this time", "nothing", "nothing at this time",
+        "nothing to add", "nothing further", "no", "nope", "nil", "null", "nan", "not applicable",
+        "does not apply", "doesn't apply", "not at this time", "tbd", "tba", "to be determined",
+        "idk", "i don't know", "don't know", "unknown", "not sure", "unsure", "no comment",
+        "no comments", "no answer", "no response", "see above", "same as above", "as above",
+        "see answer above", "see response above", "see below", "see previous",
+        "see previous answer", "see previous response", "see prior answer", "same", "ditto",
+        "skip", "pass", "ninguno", "ninguna", "nada", "no aplica", "no sé",
+    )
+)  # fmt: skip
+
+
+def non_answer_reason(cleaned: str) -> str | None:
+    """None for a real answer, else why it is not one: "blank", "no letters or digits" or 'placeholder "N/A"'."""
+    if not cleaned.strip():
+        return "blank"
+    if not _has_letter_or_digit(cleaned):
+        return "no letters or digits"
+    if _placeholder_key(cleaned) in _PLACEHOLDERS:
+        return f'placeholder "{" ".join(cleaned.split())}"'
+    return None
+
+
+def answer_status(cleaned: str) -> tuple[str, str] | None:
+    """("empty", "blank") for a blank answer, ("non_answer", reason) for one that says nothing, else None.
+
+    The whole answer must be a placeholder: "None of our partners share data" and "N/A for
+    now, but we plan to add surveys next year" are real answers.
+    """
+    reason = non_answer_reason(cleaned)
+    if reason is None:
+        return None
+    return ("empty", reason) if reason == "blank" else ("non_answer", reason)
+
+
+@functools.cache
+def _language_identifier():
+    # Imported and loaded on first use: the model takes a moment and most stages never need it.
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE)
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 code of `text` by py3langid; "en" when it is too short to judge (< 4 words or < 20 letters)."""
+    letters = sum(char.isalpha() for char in text)
+    if len(text.split()) < _MIN_WORDS or letters < _MIN_LETTERS:
+        return "en"
+    language, _score = _language_identifier().classify(text)
+    return language
+
+
+def is_english(text: str) -> bool:
+    """Whether `text` is English, or too short to tell."""
+    return detect_language(text) == "en"

@@ -1,0 +1,211 @@
+"""The `themes` command line: a thin typer layer over the flow and the library.
+
+Heavy imports (torch, sentence-transformers, Prefect) happen inside commands, so `themes --help`
+stays fast. Domain errors print one line and exit with status 2; there is no traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from themes.errors import ThemesError
+
+app = typer.Typer(
+    name="themes",
+    help="Code open-ended survey answers against a YAML codebook: theme counts, quotes and a report.\n\n"
+         "Example: themes run data/sample_rfi/responses.csv",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+CodebookOption = Annotated[Path, typer.Option("--codebook", "-c", help="Codebook YAML. Example: "
+                                              "--codebook codebooks/rfi_themes.yaml")]
+DEFAULT_CODEBOOK = Path("codebooks/rfi_themes.yaml")
+
+
+def _quiet_prefect(verbose: bool = False) -> None:
+    """Prefect settings for a command-line run: no telemetry, warnings only, patient server start."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command("validate-codebook")
+def validate_codebook(
+    codebook: Annotated[Path, typer.Argument(help="Codebook YAML to check. Example: codebooks/rfi_themes.yaml")]
+    = DEFAULT_CODEBOOK,
+) -> None:
+    """Check a codebook's YAML and schema; print its themes and example counts.
+
+    Example: themes validate-codebook codebooks/rfi_themes.yaml
+    """
+    from themes.codebook import load_codebook
+
+    try:
+        book = load_codebook(codebook)
+    except ThemesError as error:
+        _fail(str(error))
+    typer.echo(f"{codebook}: valid. {book.name}, version {book.version}, {len(book.categories)} categories.")
+    for category in book.categories:
+        theme = category.theme
+        typer.echo(f"  {category.id:<32} {len(theme.examples):>3} examples, "
+                   f"{len(theme.counter_examples):>3} counter-examples  {category.label}")
+    typer.echo(f"  {'(none of the themes)':<32} {len(book.none_examples):>3} examples")
+
+
+@app.command("run")
+def run(
+    input_file: Annotated[Path, typer.Argument(metavar="INPUT", help="Survey export: .csv, .xlsx, .jsonl or "
+                                               ".parquet. Example: data/sample_rfi/responses.csv")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder [default: "
+                                                "outputs/<input name>]. Example: --out outputs/batch3")] = None,
+    codebook: CodebookOption = DEFAULT_CODEBOOK,
+    id_column: Annotated[Optional[str], typer.Option(help="Respondent id column. Example: --id-column "
+                                                     "respondent_id")] = None,
+    text_column: Annotated[Optional[list[str]], typer.Option(help="Open-ended answer column (repeatable). "
+                                                             "Example: --text-column challenges")] = None,
+    meta_column: Annotated[Optional[list[str]], typer.Option(help="Column to break counts down by (repeatable). "
+                                                             "Example: --meta-column state")] = None,
+    question_column: Annotated[Optional[str], typer.Option(help="Long files: the question column. "
+                                                           "Example: --question-column question")] = None,
+    answer_column: Annotated[Optional[str], typer.Option(help="Long files: the answer column. "
+                                                         "Example: --answer-column answer")] = None,
+    sheet: Annotated[Optional[str], typer.Option(help="XLSX sheet to read [default: the first]. "
+                                                 "Example: --sheet Responses")] = None,
+    model: Annotated[str, typer.Option(help="sentence-transformers model: name or local folder. "
+                                       "Example: --model ./models/my-model")] = "all-MiniLM-L6-v2",
+    backend: Annotated[str, typer.Option(help="Embedding backend: torch or onnx. Example: --backend onnx")]
+    = "torch",
+    calibration: Annotated[Optional[Path], typer.Option(help="Calibration JSON [default: "
+                                                        "<codebook>.calibration.json if present]. "
+                                                        "Example: --calibration my.calibration.json")] = None,
+    quotes_per_theme: Annotated[int, typer.Option(help="Quotes per theme. Example: --quotes-per-theme 8")] = 5,
+    max_words: Annotated[int, typer.Option(help="Longer answers are coded on their first N words (status "
+                                           "too_long). Example: --max-words 800")] = 1500,
+    languages: Annotated[str, typer.Option(help="Comma-separated languages to code; others get status "
+                                           "non_english. Example: --languages en,es")] = "en",
+    cache_dir: Annotated[Optional[Path], typer.Option(help="Embedding cache folder [default: "
+                                                      "$THEMES_CACHE_DIR or ~/.cache/themes]. "
+                                                      "Example: --cache-dir /data/cache")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Embed everything afresh; write no cache.")]
+    = False,
+    workers: Annotated[Optional[int], typer.Option(help="Run embedding batches on a local Dask cluster with N "
+                                                   "workers. Example: --workers 2")] = None,
+    dask_address: Annotated[Optional[str], typer.Option(help="Run on an existing Dask scheduler. Example: "
+                                                        "--dask-address tcp://10.0.0.5:8786")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the output folder of a previous run.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the output folder.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Show Prefect's own logs.")] = False,
+) -> None:
+    """Code every answer of a survey export against the codebook and write counts, quotes and a report.
+
+    Example: themes run data/sample_rfi/responses.csv --out outputs/sample --force
+    """
+    _quiet_prefect(verbose)
+    from themes.ingest import InputSpec
+    from themes.settings import RunSettings
+
+    out = out or Path("outputs") / input_file.stem
+    try:
+        from themes.codebook import load_codebook
+
+        load_codebook(codebook)  # a codebook error is the commonest mistake: report it before anything slow
+        settings = RunSettings(
+            codebook=str(codebook), calibration=str(calibration) if calibration else None, model=model,
+            backend=backend, quotes_per_theme=quotes_per_theme, max_words=max_words,
+            languages=tuple(x.strip() for x in languages.split(",") if x.strip()),
+            cache_dir=None if no_cache else (str(cache_dir) if cache_dir else RunSettings().cache_dir),
+            workers=workers, dask_address=dask_address, show_progress=not quiet and sys.stderr.isatty())
+    except ThemesError as error:
+        _fail(str(error))
+    except ValueError as error:  # pydantic's, for settings out of range
+        _fail(str(error).splitlines()[0] + " " + str(error).splitlines()[1].strip() if "\n" in str(error)
+              else str(error))
+    spec = InputSpec(id_column=id_column, text_columns=tuple(text_column or ()),
+                     meta_columns=tuple(meta_column or ()), question_column=question_column,
+                     answer_column=answer_column, sheet=sheet)
+    summary = _run_with_progress(input_file, out, settings, spec, force, quiet)
+    if quiet:
+        typer.echo(str(out))
+        return
+    _print_summary(summary)
+
+
+def _run_with_progress(input_file: Path, out: Path, settings, spec, force: bool, quiet: bool) -> dict:
+    import threading
+
+    from themes.embed import get_embedder
+
+    # Load the model while Prefect starts its temporary server: both take ~10 s, in parallel.
+    def warm() -> None:
+        try:
+            embedder = get_embedder(settings.model, backend=settings.backend, batch_size=settings.batch_size)
+            if hasattr(embedder, "load"):
+                embedder.load()
+        except ThemesError:
+            pass  # reported when the flow needs the model
+
+    if not (settings.workers or settings.dask_address):
+        threading.Thread(target=warm, daemon=True).start()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from themes.flows import code_responses as flow_module
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeRemainingColumn(), transient=True, disable=not settings.show_progress)
+    tasks: dict[str, int] = {}
+
+    def hook(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(f"{stage}ding texts" if stage == "embed" else stage, total=total)
+        progress.update(tasks[stage], completed=done, total=total)
+
+    flow_module.progress_hook = hook
+    try:
+        with progress:
+            return flow_module.run_flow(str(input_file), str(out), settings, spec, force=force)
+    except ThemesError as error:
+        _fail(str(error))
+    finally:
+        flow_module.progress_hook = None
+
+
+def _print_summary(summary: dict) -> None:
+    accounting = summary["accounting"]
+    typer.echo(f"Coded {accounting['input_answers']} answers: " + ", ".join(
+        f"{v} {k}" for k, v in accounting.items() if k != "input_answers" and v))
+    typer.echo("")
+    typer.echo(f"{'theme':<24}{'respondents':>12}{'percent':>9}{'segments':>10}")
+    for row in summary["counts"]:
+        typer.echo(f"{row['theme']:<24}{row['respondents']:>12}{row['percent']:>8.1f}%{row['segments']:>10}")
+    typer.echo("")
+    typer.echo(f"Wrote {summary['out']}/: {', '.join(summary['files'])}")
+
+
+def main() -> None:
+    try:
+        app()
+    except ThemesError as error:  # anything a command did not catch itself
+        typer.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("interrupted; no output folder was changed.", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""The codebook: a YAML file of themes (independent, multi-label) and dimensions (groups of
+mutually exclusive types), validated by pydantic, with errors that point at the YAML line."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from themes.errors import CodebookError
+
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Theme(_Strict):
+    """One code: what it means, where its edges are, and passages that show it (or nearly do)."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    label: str = Field(min_length=1)
+    definition: str = Field(min_length=1)
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    examples: list[str] = Field(default_factory=list)
+    counter_examples: list[str] = Field(default_factory=list)
+    threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+
+    @field_validator("examples", "counter_examples", "include", "exclude")
+    @classmethod
+    def _no_blank_items(cls, items: list[str]) -> list[str]:
+        for position, item in enumerate(items):
+            if not item.strip():
+                raise ValueError(f"item {position} is empty; remove it or write the passage")
+        return items
+
+
+class Dimension(_Strict):
+    """A group of types of which at most one applies to a passage (the most integrated one)."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    label: str = Field(min_length=1)
+    description: str = ""
+    types: list[Theme] = Field(min_length=2)
+
+
+class Codebook(_Strict):
+    name: str = Field(min_length=1)
+    version: str = "1"
+    description: str = ""
+    unit: Literal["segment", "answer"] = "segment"
+    themes: list[Theme] = Field(default_factory=list)
+    dimensions: list[Dimension] = Field(default_factory=list)
+    none_examples: list[str] = Field(default_factory=list)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, (int, float)) else value
+
+    @model_validator(mode="after")
+    def _ids_are_unique(self) -> Codebook:
+        if not self.themes and not self.dimensions:
+            raise ValueError("the codebook has no 'themes' and no 'dimensions'; add at least one theme")
+        seen: set[str] = set()
+        for category in self.categories:
+            if category.id in seen:
+                raise ValueError(f"theme id '{category.id}' is used twice; give each theme its own id")
+            seen.add(category.id)
+        return self
+
+    @property
+    def categories(self) -> list[Category]:
+        """Every codable category, flattened: themes as they are, dimension types as 'dimension.type'."""
+        flat = [Category(theme.id, theme.label, None, theme) for theme in self.themes]
+        for dimension in self.dimensions:
+            flat += [
+                Category(f"{dimension.id}.{kind.id}", f"{dimension.label}: {kind.label}", dimension.id, kind)
+                for kind in dimension.types
+            ]
+        return flat
+
+    @property
+    def ids(self) -> list[str]:
+        return [category.id for category in self.categories]
+
+    def label_of(self, category_id: str) -> str:
+        return {c.id: c.label for c in self.categories}[category_id]
+
+    def content_hash(self) -> str:
+        """Hash of the validated content (not the file's bytes): comments and layout do not change it."""
+        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        return hashlib.sha256(payload).hexdigest()[:16]
+
+    def has_examples(self, minimum: int = 3) -> bool:
+        """True when every category has enough examples for a classifier to learn from."""
+        return all(len(c.theme.examples) >= minimum for c in self.categories)
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    label: str
+    group: str | None  # the dimension id, or None for an independent theme
+    theme: Theme
+
+
+def load_codebook(path: str | Path) -> Codebook:
+    """Read and validate a codebook; any problem raises CodebookError naming the file, YAML path and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise CodebookError(f"Codebook not found: {path}. Pass --codebook with the path of a codebook YAML file.")
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise CodebookError(f"{where}: the YAML cannot be parsed ({problem}). Check quotes and indentation.") from None
+    if not isinstance(data, dict):
+        raise CodebookError(f"{path}: a codebook is a YAML mapping with 'name' and 'themes'; this file is not.")
+    try:
+        return Codebook.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        loc = [part for part in first["loc"] if part not in ("function-after",)]
+        line = _line_of(node, loc) if loc else _line_of_duplicate_id(node, first["msg"])
+        where = f"{path}:{line}" if line else str(path)
+        yaml_path = " -> ".join(str(part) for part in loc) or "top level"
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            message = f"unknown key '{loc[-1]}'; allowed keys are listed in the README's codebook section"
+        elif first["type"] == "missing":
+            message = f"field '{loc[-1]}' is required"
+        raise CodebookError(f"{where}: [{yaml_path}] {message}") from None
+
+
+def _line_of(node: yaml.Node | None, loc: list[Any]) -> int | None:
+    """The 1-based line of the YAML node at `loc`, or of its deepest existing parent."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((value for key, value in node.value if key.value == part), None)
+            if match is None:
+                key_node = next((key for key, _ in node.value if key.value == part), None)
+                return key_node.start_mark.line + 1 if key_node else line
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def _line_of_duplicate_id(node: yaml.Node | None, message: str) -> int | None:
+    """For a duplicate-id error (which pydantic reports at the top level), the line of the repeat."""
+    match = re.search(r"theme id '([\w.]+)' is used twice", message)
+    if not match or node is None:
+        return None
+    wanted = match.group(1).split(".")[-1]
+    lines = [
+        value.start_mark.line + 1
+        for candidate in _walk(node)
+        if isinstance(candidate, yaml.MappingNode)
+        for key, value in candidate.value
+        if key.value == "id" and getattr(value, "value", None) == wanted
+    ]
+    return lines[-1] if lines else None
+
+
+def _walk(node: yaml.Node):
+    yield node
+    if isinstance(node, yaml.MappingNode):
+        for _, value in node.value:
+            yield from _walk(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _walk(item)
+
+
+def file_hash(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

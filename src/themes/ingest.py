@@ -1,0 +1,289 @@
+"""Read a survey export (CSV, XLSX, JSON Lines, Parquet; wide or long) into one row per answer."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import io
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from themes.errors import InputError
+
+READERS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "excel", ".xlsm": "excel",
+           ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+ID_NAMES = ("respondent_id", "respondent", "response_id", "responseid", "id", "record_id")
+META_NAMES = ("org_type", "organization_type", "organisation_type", "respondent_type", "type", "state")
+ANSWER_COLUMNS = ["respondent_id", "question", "answer_raw", "source_row"]
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """Which columns hold what. Empty fields are filled from a sidecar YAML, then guessed."""
+
+    id_column: str | None = None
+    text_columns: tuple[str, ...] = ()
+    meta_columns: tuple[str, ...] = ()
+    question_column: str | None = None  # set for long files: one row per (respondent, question)
+    answer_column: str | None = None
+    sheet: str | None = None
+    sources: dict[str, str] = field(default_factory=dict, compare=False)  # field -> "option" | "sidecar" | "guessed"
+
+    @property
+    def is_long(self) -> bool:
+        return self.question_column is not None
+
+
+def sidecar_path(path: Path) -> Path | None:
+    for candidate in (path.with_suffix(".yaml"), path.with_suffix(".yml"), Path(f"{path}.yaml")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def resolve_spec(path: Path, given: InputSpec) -> InputSpec:
+    """Options win over the sidecar `<input>.yaml`; what neither sets is guessed later from the table."""
+    sidecar = sidecar_path(path)
+    if sidecar is None:
+        return replace(given, sources={k: "option" for k, v in vars(given).items() if v and k != "sources"})
+    try:
+        declared = yaml.safe_load(sidecar.read_text(encoding="utf-8-sig")) or {}
+    except yaml.YAMLError as error:
+        raise InputError(f"{sidecar}: the settings file cannot be parsed ({error}).") from None
+    allowed = {"id_column", "text_columns", "meta_columns", "question_column", "answer_column", "sheet"}
+    unknown = set(declared) - allowed
+    if not isinstance(declared, dict) or unknown:
+        raise InputError(f"{sidecar}: unknown setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}.")
+    merged, sources = {}, {}
+    for name in allowed:
+        mine = getattr(given, name)
+        theirs = declared.get(name)
+        if isinstance(theirs, list):
+            theirs = tuple(str(item) for item in theirs)
+        elif name.endswith("_columns") and theirs is not None:
+            theirs = (str(theirs),)
+        merged[name] = mine if mine else theirs if theirs is not None else getattr(InputSpec(), name)
+        if mine:
+            sources[name] = "option"
+        elif theirs:
+            sources[name] = f"sidecar {sidecar.name}"
+    return InputSpec(**merged, sources=sources)
+
+
+def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
+    """Read a table as text columns; decoding problems and unknown formats raise InputError."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"Input file not found: {path}. Check the path.")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; pass a CSV, XLSX, JSONL or Parquet file.")
+    kind = READERS.get(path.suffix.lower())
+    if kind is None:
+        raise InputError(f"{path}: unknown file type '{path.suffix}'. Use .csv, .tsv, .xlsx, .jsonl or .parquet.")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path} is empty (0 bytes). Export the survey again.")
+    try:
+        if kind == "csv":
+            table = _read_csv(path)
+        elif kind == "excel":
+            table = _read_excel(path, sheet)
+        elif kind == "jsonl":
+            table = _read_json(path)
+        else:
+            table = pd.read_parquet(path)
+    except InputError:
+        raise
+    except Exception as error:  # the readers raise many types; the user needs the file and the reason
+        reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        raise InputError(f"{path} cannot be read as {kind.upper()}: {reason}. Is it the right file and format?") from None
+    table.columns = [str(column).strip() for column in table.columns]
+    table = table.dropna(how="all")
+    if table.empty or len(table.columns) == 0:
+        raise InputError(f"{path} has no rows of data. Export the survey again, with its answers.")
+    return table
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    raw = path.read_bytes()
+    text = _decode(raw, path)
+    separator = "\t" if path.suffix.lower() == ".tsv" else None
+    return pd.read_csv(io.StringIO(text), sep=separator, engine="python", dtype=str, keep_default_na=False)
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    """UTF-8 (with or without BOM) first; then the encoding charset-normalizer finds, cp1252 at worst."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    encoding = best.encoding if best is not None else "cp1252"
+    if encoding in ("ascii", "latin_1", "iso8859_1"):
+        encoding = "cp1252"  # a superset for the smart quotes and dashes Excel writes
+    try:
+        return raw.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        raise InputError(f"{path}: the text encoding cannot be recognised. Save it as UTF-8 CSV and retry.") from None
+
+
+def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    names = book.sheetnames
+    book.close()
+    if sheet is None:
+        sheet = names[0]
+    elif sheet not in names:
+        raise InputError(f"{path} has no sheet '{sheet}'. Sheets: {', '.join(names)}. Pass one with --sheet.")
+    return pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False)
+
+
+def _read_json(path: Path) -> pd.DataFrame:
+    text = _decode(path.read_bytes(), path).strip()
+    lines = text.startswith("{")
+    return pd.read_json(io.StringIO(text), lines=lines, dtype=False).astype(object)
+
+
+def require_columns(table: pd.DataFrame, columns: list[str], option: str) -> None:
+    """Unknown columns raise one line listing what exists and the closest match."""
+    existing = [str(c) for c in table.columns]
+    for column in columns:
+        if column in existing:
+            continue
+        close = difflib.get_close_matches(column, existing, n=1, cutoff=0.5)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise InputError(
+            f"Column '{column}' (from {option}) is not in the file.{hint} Columns: {', '.join(existing)}."
+        )
+
+
+def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
+    """Fill what neither options nor sidecar said: the id column, free-text columns, metadata columns."""
+    columns = list(table.columns)
+    lowered = {c.lower(): c for c in columns}
+    sources = dict(spec.sources)
+    id_column = spec.id_column
+    if id_column is None:
+        id_column = next((lowered[name] for name in ID_NAMES if name in lowered), None)
+        if id_column:
+            sources["id_column"] = "guessed"
+    question_column, answer_column = spec.question_column, spec.answer_column
+    if question_column is None and not spec.text_columns and {"question", "answer"} <= set(lowered):
+        question_column, answer_column = lowered["question"], lowered["answer"]
+        sources["question_column"] = sources["answer_column"] = "guessed"
+    if question_column is not None and answer_column is None:
+        answer_column = lowered.get("answer") or (spec.text_columns[0] if spec.text_columns else None)
+        if answer_column is None:
+            raise InputError("A long file needs --answer-column (the column holding the answers) with --question-column.")
+    text_columns = spec.text_columns
+    meta_columns = spec.meta_columns
+    if question_column is None and not text_columns:
+        taken = {id_column, *meta_columns}
+        text_columns = tuple(c for c in columns if c not in taken and _looks_like_free_text(table[c]))
+        if not text_columns:
+            raise InputError(
+                "No free-text column found. Name them with --text-column (repeatable). "
+                f"Columns: {', '.join(columns)}."
+            )
+        sources["text_columns"] = "guessed"
+    if not meta_columns:
+        taken = {id_column, question_column, answer_column, *text_columns}
+        meta_columns = tuple(lowered[name] for name in META_NAMES if name in lowered and lowered[name] not in taken)
+        if meta_columns:
+            sources["meta_columns"] = "guessed"
+    named = [c for c in (id_column, question_column, answer_column) if c] + list(text_columns) + list(meta_columns)
+    require_columns(table, named, "the column settings")
+    return InputSpec(id_column, tuple(text_columns), tuple(meta_columns), question_column, answer_column,
+                     spec.sheet, sources)
+
+
+def _looks_like_free_text(column: pd.Series) -> bool:
+    values = column.dropna().astype(str).str.strip()
+    values = values[values != ""]
+    if values.empty:
+        return False
+    words = values.str.split().str.len()
+    return bool(words.mean() >= 6 and values.nunique() > 0.5 * len(values))
+
+
+def to_answers(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list[dict]]:
+    """One row per (respondent, question) with the raw answer, and the id problems found.
+
+    Respondents without an id get a stable one from the row's content; two rows that share an id but
+    differ in content are kept apart (the second becomes `<id>~2`) and reported.
+    """
+    table = table.reset_index(drop=True).copy()
+    table["__row"] = range(2, len(table) + 2)  # the spreadsheet row: header is row 1
+    content_columns = [spec.answer_column] if spec.is_long else list(spec.text_columns)
+    ids, problems = _respondent_ids(table, spec, content_columns)
+    table["__id"] = ids
+    meta = list(spec.meta_columns)
+    if spec.is_long:
+        answers = pd.DataFrame({
+            "respondent_id": table["__id"],
+            "question": table[spec.question_column].astype(str).str.strip(),
+            "answer_raw": table[spec.answer_column],
+            "source_row": table["__row"],
+        })
+        for column in meta:
+            answers[column] = table[column].values
+    else:
+        answers = table.melt(id_vars=["__id", "__row", *meta], value_vars=list(spec.text_columns),
+                             var_name="question", value_name="answer_raw")
+        answers = answers.rename(columns={"__id": "respondent_id", "__row": "source_row"})
+        order = {q: i for i, q in enumerate(spec.text_columns)}
+        answers["__q"] = answers["question"].map(order)
+        answers = answers.sort_values(["source_row", "__q"], kind="stable").drop(columns="__q")
+        answers = answers[ANSWER_COLUMNS + meta]
+    answers["answer_raw"] = answers["answer_raw"].map(_as_text)
+    for column in meta:
+        answers[column] = answers[column].map(_as_text).str.strip().replace("", "unknown")
+    return answers.reset_index(drop=True), problems
+
+
+def _as_text(value) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
+def _respondent_ids(table: pd.DataFrame, spec: InputSpec, content_columns: list[str]) -> tuple[list[str], list[dict]]:
+    content = table[content_columns].map(_as_text).agg("\x1f".join, axis=1)
+    raw_ids = table[spec.id_column].map(_as_text).str.strip() if spec.id_column else pd.Series([""] * len(table))
+    ids: list[str] = []
+    problems: list[dict] = []
+    first_content: dict[str, str] = {}
+    copies: dict[str, int] = {}
+    for row, raw_id, text in zip(table["__row"], raw_ids, content):
+        if not raw_id:
+            generated = "gen-" + hashlib.sha1(text.encode()).hexdigest()[:8]
+            problems.append({"row": int(row), "problem": "missing_id", "respondent_id": generated})
+            raw_id = generated
+        if spec.is_long:
+            ids.append(raw_id)  # long files repeat ids by design, one row per question
+            continue
+        if raw_id in first_content and first_content[raw_id] != text:
+            copies[raw_id] = copies.get(raw_id, 1) + 1
+            new_id = f"{raw_id}~{copies[raw_id]}"
+            problems.append({"row": int(row), "problem": "repeated_id_different_content",
+                             "respondent_id": new_id, "original_id": raw_id})
+            raw_id = new_id
+        first_content.setdefault(raw_id, text)
+        ids.append(raw_id)
+    return ids, problems
+
+
+def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, InputSpec, list[dict]]:
+    """Read, resolve the column settings, and turn the table into answers."""
+    path = Path(path)
+    spec = resolve_spec(path, spec)
+    table = read_table(path, sheet=spec.sheet)
+    spec = complete_spec(table, spec)
+    answers, problems = to_answers(table, spec)
+    return answers, spec, problems

@@ -1,0 +1,181 @@
+"""Pick short, representative, varied quotes per theme.
+
+Per theme, on at most `max_candidates` of its best segments (never all segments: no quadratic step
+over the corpus): excerpt one to three sentences around the coded segment within a word budget,
+rank by confidence and typicality (closeness to the theme's centre), then choose by maximal
+marginal relevance so no two quotes say the same thing, one quote per respondent, spread across
+respondent types where the data allows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+QUOTE_COLUMNS = ["theme", "label", "rank", "quote", "attribution", "respondent_id", "question", "score", "use"]
+_WORDS = re.compile(r"\S+")
+_PII_IN_ID = re.compile(r"@|\d{3}\D{0,2}\d{3}\D?\d{4}|\s")
+STATE_NAMES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
+    "CT": "Connecticut", "DE": "Delaware", "DC": "the District of Columbia", "FL": "Florida", "GA": "Georgia",
+    "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
+    "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts",
+    "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana",
+    "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico",
+    "NY": "New York", "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma",
+    "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
+    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia", "WA": "Washington",
+    "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming", "PR": "Puerto Rico",
+}
+
+
+@dataclass(frozen=True)
+class QuoteSettings:
+    per_theme: int = 5
+    min_words: int = 12
+    max_words: int = 60
+    max_candidates: int = 300
+    diversity: float = 0.35  # weight of novelty against relevance in MMR (0: relevance only)
+    near_duplicate: float = 0.88  # cosine above which a candidate repeats a chosen quote
+    type_column: str | None = None  # spread quotes across this column's values (e.g. org type)
+
+
+def excerpt(answer: str, spans: list[tuple[int, int]], index: int, *, min_words: int, max_words: int) -> str:
+    """One to three sentences around sentence `index` of `answer`, with "..." where text was cut."""
+    def words_in(i: int) -> int:
+        return len(_WORDS.findall(answer[spans[i][0]:spans[i][1]]))
+
+    first = last = index
+    words = words_in(index)
+    while words < min_words and last - first < 2:
+        # Grow after first: the sentence that follows usually explains the coded one.
+        for neighbour in (last + 1, first - 1):
+            if 0 <= neighbour < len(spans) and words + words_in(neighbour) <= max_words:
+                first, last = min(first, neighbour), max(last, neighbour)
+                words += words_in(neighbour)
+                break
+        else:
+            break
+    start, end = spans[first][0], spans[last][1]
+    text = " ".join(answer[start:end].split())
+    tokens = text.split(" ")
+    cut_end = len(tokens) > max_words
+    if cut_end:
+        text = " ".join(tokens[:max_words]).rstrip(",;:-")
+    prefix = "..." if answer[:start].strip() else ""
+    suffix = "..." if cut_end or answer[end:].strip() else ""
+    return f"{prefix}{text}{suffix}"
+
+
+def attribution(meta: dict[str, str], *, state_column: str | None, type_column: str | None) -> str:
+    """"Nonprofit CBO respondent, partnership based in Ohio": metadata only, never the respondent id."""
+    kind = (meta.get(type_column) or "").strip() if type_column else ""
+    state = (meta.get(state_column) or "").strip() if state_column else ""
+    place = STATE_NAMES.get(state.upper(), state) if state and state != "unknown" else ""
+    who = f"{kind} respondent" if kind and kind != "unknown" else "Respondent"
+    return f"{who} from partnership based in {place}" if place else who
+
+
+def safe_reference(respondent_id: str) -> str:
+    """The respondent id, unless it looks like contact details; then a stable pseudonym."""
+    if _PII_IN_ID.search(respondent_id):
+        return "resp-" + hashlib.sha1(respondent_id.encode()).hexdigest()[:8]
+    return respondent_id
+
+
+def select_for_theme(candidates: pd.DataFrame, vectors: np.ndarray, settings: QuoteSettings) -> list[int]:
+    """Row positions of `candidates` to quote, in rank order (MMR over relevance and novelty).
+
+    `candidates` has `score`, `respondent_id`, optionally the type column; `vectors` are their
+    normalised embeddings.
+    """
+    if candidates.empty:
+        return []
+    vectors = np.asarray(vectors, dtype=np.float32)
+    centre = vectors.mean(axis=0)
+    centre /= np.linalg.norm(centre) or 1.0
+    typicality = vectors @ centre
+    relevance = 0.6 * candidates["score"].to_numpy() + 0.4 * typicality
+    chosen: list[int] = []
+    used_respondents: set[str] = set()
+    used_types: set[str] = set()
+    respondents = candidates["respondent_id"].to_numpy()
+    types = candidates[settings.type_column].to_numpy() if settings.type_column in candidates else None
+    available = np.ones(len(candidates), dtype=bool)
+    while len(chosen) < settings.per_theme and available.any():
+        similarity = (vectors @ vectors[chosen].T).max(axis=1) if chosen else np.zeros(len(candidates))
+        value = (1 - settings.diversity) * relevance - settings.diversity * similarity
+        if types is not None:
+            value = value + 0.05 * np.array([t not in used_types for t in types])
+        value[~available] = -np.inf
+        pick = int(value.argmax())
+        chosen.append(pick)
+        used_respondents.add(respondents[pick])
+        if types is not None:
+            used_types.add(types[pick])
+        available &= ~np.isin(respondents, list(used_respondents))
+        available &= (vectors @ vectors[pick]) < settings.near_duplicate
+    return chosen
+
+
+def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.ndarray, theme_ids: list[str],
+                  labels: dict[str, str], settings: QuoteSettings, *, state_column: str | None = None) -> pd.DataFrame:
+    """Quotes for every theme (not yet de-identified: the caller redacts `quote` before export).
+
+    `segments` carry `answer_index`, `start`, `end`, `themes` and `score_<theme>`; `vectors` are
+    their embeddings, row-aligned.
+    """
+    spans_by_answer = {key: list(zip(group["start"], group["end"]))
+                       for key, group in segments.groupby("answer_index", sort=False)}
+    position_in_answer = segments.groupby("answer_index", sort=False).cumcount().to_numpy()
+    segment_themes = segments["themes"].str.split(";")
+    rows = []
+    for theme_id in theme_ids:
+        carries = segment_themes.map(lambda themes: theme_id in themes).to_numpy()
+        if not carries.any():
+            continue
+        pool = segments[carries].assign(score=segments.loc[carries, f"score_{theme_id}"],
+                                        _pos=np.flatnonzero(carries))
+        pool = pool.sort_values("score", ascending=False, kind="stable").head(settings.max_candidates)
+        info = answers.loc[pool["answer_index"]]
+        pool = pool.assign(respondent_id=info["respondent_id"].to_numpy(), question=info["question"].to_numpy())
+        if settings.type_column:
+            pool[settings.type_column] = info[settings.type_column].to_numpy()
+        picks = select_for_theme(pool.reset_index(drop=True), vectors[pool["_pos"].to_numpy()], settings)
+        for rank, pick in enumerate(picks, start=1):
+            candidate = pool.iloc[pick]
+            answer_index = candidate["answer_index"]
+            answer = answers.at[answer_index, "answer"]
+            text = excerpt(answer, spans_by_answer[answer_index], int(position_in_answer[candidate["_pos"]]),
+                           min_words=settings.min_words, max_words=settings.max_words)
+            meta = answers.loc[answer_index].to_dict()
+            rows.append({"theme": theme_id, "label": labels[theme_id], "rank": rank, "quote": text,
+                         "attribution": attribution(meta, state_column=state_column,
+                                                    type_column=settings.type_column),
+                         "respondent_id": safe_reference(str(candidate["respondent_id"])),
+                         "question": candidate["question"], "score": round(float(candidate["score"]), 3),
+                         "use": ""})
+    return pd.DataFrame(rows, columns=QUOTE_COLUMNS)
+
+
+def type_and_state_columns(meta_columns) -> tuple[str | None, str | None]:
+    """The metadata columns that hold the respondent type and the state, found by name."""
+    lowered = {column.lower(): column for column in meta_columns}
+    kind = next((lowered[n] for n in ("org_type", "organization_type", "organisation_type", "respondent_type",
+                                       "type") if n in lowered), None)
+    state = next((lowered[n] for n in ("state", "us_state", "state_code") if n in lowered), None)
+    return kind, state
+
+
+def deidentify_quotes(quotes: pd.DataFrame, redactor=None) -> pd.DataFrame:
+    """Replace names, e-mails, phone numbers and URLs in the quotes with placeholders."""
+    from themes.redact import Redactor
+
+    redactor = redactor or Redactor()
+    out = quotes.copy()
+    out["quote"] = redactor.redact_many(list(out["quote"])) if len(out) else out["quote"]
+    return out

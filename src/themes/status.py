@@ -1,0 +1,89 @@
+"""Give every answer a status and a reason before coding, so that none is ever silently dropped.
+
+Order of checks: empty -> non_answer -> duplicate -> non_english -> too_long. Answers still
+open after these are coded; classification then sets "coded" or "uncoded".
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from themes.clean import answer_status, clean_text, detect_language
+
+STATUS_ORDER = ("coded", "uncoded", "too_long", "non_english", "duplicate", "non_answer", "empty")
+CODABLE = ("pending", "too_long")  # statuses whose text goes on to segmentation
+_WORD = re.compile(r"\S+")
+_FOLD = re.compile(r"[\W_]+")
+
+
+def _fold(text: str) -> str:
+    return _FOLD.sub(" ", text.lower()).strip()
+
+
+def screen_answers(answers: pd.DataFrame, *, max_words: int = 1500,
+                   languages: tuple[str, ...] = ("en",)) -> pd.DataFrame:
+    """Add `answer` (cleaned), `status`, `reason` and `coded_end` (characters of `answer` to code)."""
+    out = answers.copy()
+    out["answer"] = [clean_text(raw) for raw in out["answer_raw"]]
+    out["status"] = "pending"
+    out["reason"] = ""
+    out["coded_end"] = out["answer"].str.len()
+    for position, text in enumerate(out["answer"]):
+        verdict = answer_status(text)
+        if verdict:
+            out.iat[position, out.columns.get_loc("status")] = verdict[0]
+            out.iat[position, out.columns.get_loc("reason")] = verdict[1]
+    _mark_duplicates(out)
+    if languages:
+        for position in _positions(out, "pending"):
+            language = detect_language(out["answer"].iat[position])
+            if language not in languages:
+                _set(out, position, "non_english", f"detected language '{language}'; not coded against an "
+                     f"English codebook (set --languages to code it with a multilingual model)")
+    for position in _positions(out, "pending"):
+        text = out["answer"].iat[position]
+        words = list(_WORD.finditer(text))
+        if len(words) > max_words:
+            end = words[max_words - 1].end()
+            out.iat[position, out.columns.get_loc("coded_end")] = end
+            _set(out, position, "too_long", f"{len(words)} words; coded on the first {max_words} (full text kept)")
+    return out
+
+
+def _positions(frame: pd.DataFrame, status: str) -> list[int]:
+    return [i for i, s in enumerate(frame["status"]) if s == status]
+
+
+def _set(frame: pd.DataFrame, position: int, status: str, reason: str) -> None:
+    frame.iat[position, frame.columns.get_loc("status")] = status
+    frame.iat[position, frame.columns.get_loc("reason")] = reason
+
+
+def _mark_duplicates(frame: pd.DataFrame) -> None:
+    """Keep the first of: the same text from one respondent twice, or a whole repeated submission."""
+    folded = frame["answer"].map(_fold)
+    # A respondent whose every answer repeats an earlier respondent's is a repeat submission.
+    by_respondent = folded.groupby(frame["respondent_id"], sort=False).agg(tuple)
+    first_of: dict[tuple, str] = {}
+    repeats: dict[str, str] = {}
+    for respondent, texts in by_respondent.items():
+        if not any(texts):
+            continue
+        if texts in first_of:
+            repeats[respondent] = first_of[texts]
+        else:
+            first_of[texts] = respondent
+    seen: dict[tuple[str, str], str] = {}
+    for position, (respondent, question, text) in enumerate(zip(frame["respondent_id"], frame["question"], folded)):
+        if frame["status"].iat[position] != "pending":
+            continue
+        if respondent in repeats:
+            _set(frame, position, "duplicate", f"repeat of the submission of respondent {repeats[respondent]}")
+            continue
+        key = (respondent, text)
+        if key in seen:
+            _set(frame, position, "duplicate", f"same text as this respondent's answer to '{seen[key]}'")
+        else:
+            seen[key] = question

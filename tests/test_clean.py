@@ -1,0 +1,202 @@
+import math
+import re
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from themes.clean import answer_status, clean_text, detect_language, is_english, non_answer_reason
+
+CLEANED = [
+    ("mojibake apostrophe", "Itâ€™s about trust.", "It's about trust."),
+    ("mojibake accent", "cafÃ© and niÃ±os", "café and niños"),
+    ("mojibake quotes", "â€œTrustâ€\x9d matters", '"Trust" matters'),
+    ("curly quotes", "\u201cTrust\u201d isn\u2019t enough", '"Trust" isn\'t enough'),
+    ("en dash range", "2019\u20132021", "2019-2021"),
+    ("em dash", "Funding\u2014we need more", "Funding - we need more"),
+    ("ellipsis", "food, housing\u2026", "food, housing..."),
+    ("BOM at start", "\ufeffOur goals are housing.", "Our goals are housing."),
+    ("NBSP", "food\u00a0bank", "food bank"),
+    ("zero-width space", "data\u200bsharing", "datasharing"),
+    ("control chars", "a\x00b\x07c", "abc"),
+    ("windows newlines", "one\r\ntwo\rthree", "one\ntwo\nthree"),
+    ("tabs and runs of spaces", "  food \t\t  bank  ", "food bank"),
+    ("blank lines dropped", "First.\n\n\n\nSecond.\n  \n", "First.\nSecond."),
+    ("HTML paragraphs", "<p>Trust matters.</p><p>So does money.</p>", "Trust matters.\nSo does money."),
+    ("HTML list", "Goals:<ul><li>housing</li><li>food</li></ul>", "Goals:\nhousing\nfood"),
+    (
+        "HTML list with editor newlines",
+        '<ul>\n  <li><strong>Housing</strong> first</li>\n  <li class="x">Food</li>\n</ul>',
+        "Housing first\nFood",
+    ),
+    ("br", "one<br>two<br/>three<BR />four", "one\ntwo\nthree\nfour"),
+    ("div and span", "<div><span>Rides</span> to clinics</div>", "Rides to clinics"),
+    ("entities in markup", "<p>Tom &amp; Jerry&nbsp;&lt;3</p>", "Tom & Jerry <3"),
+    ("entities without markup", "Food &amp; housing, ages &lt;5", "Food & housing, ages <5"),
+    ("escaped markup", "&lt;p&gt;Housing&lt;/p&gt;", "Housing"),
+    ("markup only", "<p><br></p>", ""),
+    ("dash bullets", "- housing\n- food", "housing\nfood"),
+    ("star bullets", "* housing\n* food", "housing\nfood"),
+    ("bullet glyphs", "• housing\n•food", "housing\nfood"),
+    ("en dash bullets", "\u2013 housing\n\u2013 food", "housing\nfood"),
+    ("numbered dot", "1. housing\n2. food", "housing\nfood"),
+    ("numbered paren", "1) housing\n(2) food", "housing\nfood"),
+    ("lettered", "a) housing\n(b) food", "housing\nfood"),
+    ("indented bullets", "   - housing\n\t* food", "housing\nfood"),
+    ("nested markers", "1) - housing", "housing"),
+    ("Word symbol bullets", "\uf0b7\thousing\n\u00b7   food", "housing\nfood"),
+    ("inline bullets", "Goals: \u2022 housing \u2022 food \u2022 rides", "Goals:\nhousing\nfood\nrides"),
+    ("marker without text", "-\n1.\nok", "-\n1.\nok"),
+    ("Spanish accents", "La asociación ayuda a niños y familias.", "La asociación ayuda a niños y familias."),
+    ("emoji", "Great partners \U0001f64c\U0001f3fd \u2764\ufe0f \U0001f468\u200d\U0001f469\u200d\U0001f467", None),
+    ("None", None, ""),
+    ("NaN", math.nan, ""),
+    ("pandas NA", pd.NA, ""),
+]
+
+UNCHANGED = [
+    "We meet monthly with the hospital to review referrals.",
+    "Two paragraphs.\nEach on its own line.",
+    "ages <5 and >65",
+    "a < b and c > d",
+    "A-1 rating",
+    "3-5 staff",
+    "well-being and follow-up",
+    "e.g. food banks, i.e. CBOs",
+    "https://example.org/path?a=1&b=2",
+    "jane.doe@example.org",
+    "$1.5M over 3 years",
+    "Funding - we need more",
+    "Q&A sessions and R&D",
+    "50% of clients; 24/7 hotline",
+    "Results (see attached) were shared.",
+    "-5 degrees",
+    "*Note: pilot year",
+    "1.5 FTE",
+    "«Confianza» y respeto",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [(text, expected) for _, text, expected in CLEANED], ids=[case[0] for case in CLEANED]
+)
+def test_clean_text(text, expected):
+    assert clean_text(text) == (text if expected is None else expected)
+
+
+@pytest.mark.parametrize("text", UNCHANGED, ids=UNCHANGED)
+def test_clean_text_leaves_clean_text_unchanged(text):
+    assert clean_text(text) == text
+
+
+NON_ANSWERS = [
+    "N/A", "n/a", "N/A.", "NA", "na", "N.A.", "None", "none.", "NONE!", "Nothing", "nothing at this time",
+    "-", "--", "?", "...", "\u2026", "Not applicable", "Not Applicable.", "See above", "see above.",
+    "Same as above", "See previous answer", "No comment", "IDK", "I don't know", "TBD", "No.", "no",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", NON_ANSWERS, ids=NON_ANSWERS)
+def test_answer_status_non_answer(text):
+    status, _reason = answer_status(clean_text(text))
+    assert status == "non_answer"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", ("empty", "blank")),
+        ("   \n\t", ("empty", "blank")),
+        ("N/A", ("non_answer", 'placeholder "N/A"')),
+        ("see   above.", ("non_answer", 'placeholder "see above."')),
+        ("?!", ("non_answer", "no letters or digits")),
+        ("\U0001f44d", ("non_answer", "no letters or digits")),
+    ],
+    ids=["empty string", "whitespace", "N/A", "see above", "punctuation", "emoji only"],
+)
+def test_answer_status_reason(text, expected):
+    assert answer_status(text) == expected
+
+
+REAL_ANSWERS = [
+    "None of our partners share data",
+    "N/A for now, but we plan to add surveys next year",
+    "Nothing formal yet; we meet monthly.",
+    "No formal agreements",
+    "Yes",
+    "See above: trust and shared goals",
+    "5",
+    "NAMI",
+]
+
+
+@pytest.mark.parametrize("text", REAL_ANSWERS, ids=REAL_ANSWERS)
+def test_answer_status_real_answer(text):
+    assert answer_status(clean_text(text)) is None
+    assert non_answer_reason(clean_text(text)) is None
+
+
+def test_detect_language_english_paragraph():
+    text = (
+        "Our partnership connects hospital patients with housing and food assistance. "
+        "Community health workers follow up with each family after discharge."
+    )
+    assert detect_language(text) == "en"
+    assert is_english(text)
+
+
+def test_detect_language_spanish_paragraph():
+    text = (
+        "Nuestra asociación conecta a los pacientes del hospital con vivienda y alimentos. "
+        "Las promotoras de salud visitan a cada familia después del alta."
+    )
+    assert detect_language(text) == "es"
+    assert not is_english(text)
+
+
+@pytest.mark.parametrize("text", ["Muchas gracias", "Sí y no, a veces"], ids=["2 words", "5 words, 11 letters"])
+def test_detect_language_too_short_is_english(text):
+    assert detect_language(text) == "en"
+
+
+# Characters that exercise every step: mojibake halves, invisibles, markup, bullets, spaces.
+TRICKY = list("<>&;#/!-*•·–—…1a)(. \n\t\r\x00\x85\xa0\u200b\ufeffÃ©â€™Â\u00adpbrliu") + [
+    "<p>", "</p>", "<br>", "<li>", "&amp;", "&lt;", "&gt;", "&nbsp;", "&#8203;", "\uf0b7", "\U0001f600", "\u200d",
+]  # fmt: skip
+broad_text = st.lists(st.one_of(st.characters(), st.sampled_from(TRICKY)), max_size=40).map("".join)
+html_ish = st.lists(
+    st.one_of(
+        st.sampled_from(["<p>", "</p>", "<ul>", "<li>", "</li>", "<br/>", "<div>", "&amp;", "&nbsp;", "\n", " • ", "- "]),
+        st.text(alphabet=st.sampled_from(list("ab1 <>&;-.\n")), max_size=8),
+    ),
+    max_size=12,
+).map("".join)
+bullet_lists = st.from_regex(r"([ \t]*([-*•–]|\d{1,2}[.)]|\(?[a-z]\))?[ \t]*[a-z0-9 <>.&-]{0,10}\n){1,5}", fullmatch=True)
+any_answer = st.one_of(broad_text, html_ish, bullet_lists)
+
+
+def _visible(text: str) -> str:
+    """What a browser shows: tags, comments and character references are not the respondent's letters."""
+    return re.sub(r"<!--.*?(?:-->|$)|</?[A-Za-z!?][^>]*>|&#?\w+;?", "", text, flags=re.DOTALL)
+
+
+@settings(max_examples=200, deadline=None)
+@given(any_answer)
+def test_clean_text_is_idempotent(text):
+    cleaned = clean_text(text)
+    assert clean_text(cleaned) == cleaned
+
+
+@settings(max_examples=200, deadline=None)
+@given(any_answer)
+def test_clean_text_keeps_every_answer_with_letters_or_digits(text):
+    if any(char.isalnum() for char in _visible(text)):
+        assert clean_text(text) != ""
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(exclude_characters="<&"), max_size=60))
+def test_clean_text_keeps_plain_text_with_letters_or_digits(text):
+    if any(char.isalnum() for char in text):
+        assert clean_text(text) != ""

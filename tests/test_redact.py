@@ -1,0 +1,179 @@
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from themes.errors import ThemesError
+from themes.redact import Redactor, redact_patterns
+
+
+@pytest.fixture(scope="module")
+def redactor() -> Redactor:
+    return Redactor(use_ner=True)
+
+
+# (id, text, expected, handled by patterns alone)
+PII = [
+    ("email", "Email jane.doe@example.org for the MOU.", "Email [email] for the MOU.", True),
+    ("email-plus", "Send it to j.oneil+rfi@health-partners.org.", "Send it to [email].", True),
+    ("email-brackets", "Write to jane [at] example [dot] org.", "Write to [email].", True),
+    ("email-spelled", "Write to jdoe at clinic dot org today.", "Write to [email] today.", True),
+    ("emails-collapse", "Email jane@example.org jdoe@example.org with questions.", "Email [email] with questions.", True),
+    ("url-https", "Our dashboard is at https://example.org/dash?id=3.", "Our dashboard is at [url].", True),
+    ("url-www", "See www.foodbank.org for hours.", "See [url] for hours.", True),
+    ("url-bare", "Details are on example.org/partners, updated monthly.", "Details are on [url], updated monthly.", True),
+    ("url-gov", "Families apply through Healthcare.gov each fall.", "Families apply through [url] each fall.", True),
+    ("phone-parens", "Call (555) 201-3344 to refer a family.", "Call [phone] to refer a family.", True),
+    ("phone-dashes", "The intake line is 555-201-3344.", "The intake line is [phone].", True),
+    ("phone-dots", "Text 555.201.3344 for rides.", "Text [phone] for rides.", True),
+    ("phone-plus1", "Reach us on +1 555 201 3344 any weekday.", "Reach us on [phone] any weekday.", True),
+    ("phone-ext", "Call 555-201-3344 ext. 12 after noon.", "Call [phone] after noon.", True),
+    ("phone-tollfree", "Our hotline, 1-800-555-1234, is free.", "Our hotline, [phone], is free.", True),
+    ("phone-bare", "My cell is 5552013344.", "My cell is [phone].", True),
+    ("phone-local-cued", "Phone: 201-3344.", "Phone: [phone].", True),
+    ("name-commas", "Our coordinator, Maria Lopez, meets weekly with the hospital.",
+     "Our coordinator, [name], meets weekly with the hospital.", False),
+    ("name-dr-phone", "Reach Dr. Alvarez at 555-201-3344.", "Reach [name] at [phone].", True),
+    ("first-names", "Thanks to John and Priya at the clinic", "Thanks to [name] and [name] at the clinic", False),
+    ("name-sentence-start", "Mike handles intake; Juanita runs the food pantry.",
+     "[name] handles intake; [name] runs the food pantry.", False),
+    ("ms-full-name", "Ms. Jane Doe chairs the advisory board.", "[name] chairs the advisory board.", True),
+    ("mr-no-period", "Mr Smith drives the van.", "[name] drives the van.", True),
+    ("pastor", "Pastor Williams hosts the meetings at church.", "[name] hosts the meetings at church.", True),
+    ("sister", "Sister Mary runs the food pantry.", "[name] runs the food pantry.", True),
+    ("possessive", "Dr. Kim's clinic refers patients.", "[name]'s clinic refers patients.", True),
+    ("contact", "Contact Jane Doe for details.", "Contact [name] for details.", True),
+    ("my-name-is", "My name is Ana Ruiz and I direct the coalition.", "My name is [name] and I direct the coalition.", True),
+    ("ask-for", "Please ask for Maria at the front desk.", "Please ask for [name] at the front desk.", True),
+    ("signature", "We need stable funding.\nSincerely,\nTom Jones", "We need stable funding.\nSincerely,\n[name]", True),
+    ("everything", "For data questions contact our evaluator, Dr. Priya Raman, praman@example.org, (555) 318-7720.",
+     "For data questions contact our evaluator, [name], [email], [phone].", True),
+]
+
+UNCHANGED = [
+    ("henry-ford", "We partner with Henry Ford Health System on housing."),
+    ("kaiser", "Kaiser Permanente funds our food pantry."),
+    ("st-marys", "St. Mary's Hospital refers patients to us."),
+    ("hopkins-mayo", "Johns Hopkins and Mayo Clinic share data with us."),
+    ("foundations", "The Ford Foundation and the Robert Wood Johnson Foundation fund the coalition."),
+    ("rwjf-start", "Robert Wood Johnson Foundation funding ended in 2019."),
+    ("ascension", "Ascension St. John Hospital is a partner."),
+    ("programs", "Healthy Start and Head Start refer families; the Ryan White program pays for HIV care."),
+    ("waiver", "The Medicaid 1115 waiver pays for navigators."),
+    ("years", "The pilot ran 2017-2019."),
+    ("money", "We received $250,000 over three years."),
+    ("counts", "1,200 families were served, up 35%."),
+    ("24-7", "The line is staffed 24/7."),
+    ("211", "Families call 211 for referrals."),
+    ("zip", "Our ZIP code 55401 has the highest need."),
+    ("grant-date-time", "Grant H79-SM-08-1234 ended on 6/30/2020 at 5:00 pm."),
+    ("time-range", "Meetings run 9:00-10:30 on the 2nd Tuesday."),
+    ("state", "Most partners are in Minnesota."),
+    ("county", "Los Angeles County funds the outreach."),
+    ("cities", "Our partners in Austin, Jackson and Madison meet monthly."),
+    ("chws", "Community Health Workers visit families at home."),
+    ("sentence-start", "Funding is our biggest challenge. Trust takes years to build."),
+    ("verb-start", "Enroll eligible people in Medicaid, SNAP, WIC and other benefits."),
+    ("acronyms", "Sharing data with the FQHC was hard because of HIPAA."),
+    ("program-title", "Seniors join Tai Chi for Arthritis classes."),
+    ("lowercase", "we meet at the library every month and share results."),
+    ("empty", ""),
+]
+
+
+@pytest.mark.parametrize("text, expected", [(t, e) for _, t, e, _ in PII], ids=[i for i, *_ in PII])
+def test_redacts_pii(redactor, text, expected):
+    assert redactor.redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected", [(t, e) for _, t, e, p in PII if p], ids=[i for i, *_, p in PII if p]
+)
+def test_patterns_alone_redact_pii(text, expected):
+    assert redact_patterns(text) == expected
+    assert Redactor(use_ner=False).redact(text) == expected
+
+
+@pytest.mark.parametrize("text", [t for _, t in UNCHANGED], ids=[i for i, _ in UNCHANGED])
+def test_leaves_text_unchanged(redactor, text):
+    assert redactor.redact(text) == text
+    assert redact_patterns(text) == text
+
+
+def test_redact_many_matches_redact(redactor):
+    texts = [t for _, t, *_ in PII] + [t for _, t in UNCHANGED]
+    assert redactor.redact_many(texts) == [redactor.redact(t) for t in texts]
+    assert redactor.redact_many([]) == []
+
+
+def test_redacting_twice_changes_nothing(redactor):
+    once = redactor.redact_many([t for _, t, *_ in PII])
+    assert redactor.redact_many(once) == once
+
+
+def test_bad_use_ner_names_the_allowed_values():
+    with pytest.raises(ValueError, match=r"^The 'use_ner' must be one of True, False, 'auto'\. Got 'yes' instead\.$"):
+        Redactor(use_ner="yes")
+
+
+def test_missing_model_falls_back_to_patterns_or_says_how_to_fix():
+    auto = Redactor(model="no_such_model_xyz")
+    assert not auto.ner_available
+    assert auto.redact("Reach Dr. Alvarez at 555-201-3344.") == "Reach [name] at [phone]."
+    with pytest.raises(ThemesError, match=r"'no_such_model_xyz' is not installed.*use_ner=False"):
+        Redactor(use_ner=True, model="no_such_model_xyz")
+
+
+# Properties: text built from survey-like fragments with e-mails and phone numbers mixed in.
+FRAGMENTS = [
+    "We meet monthly.", "Dr. Alvarez", "2017-2019", "$250,000", "1,200 families", "24/7", "call 211",
+    "Henry Ford Health System", "Medicaid 1115 waiver", "ZIP 55401", "H79-SM-08-1234", "example.org/path",
+    "Contact", "at", "or", "(", ")", "ext.", "[name]", "[phone]",
+]
+_AREA = st.from_regex(r"\A[2-9][0-9]{2}\Z")
+_LINE = st.from_regex(r"\A[0-9]{4}\Z")
+PHONES = st.builds(
+    lambda shape, a, b, c: shape.format(a, b, c),
+    st.sampled_from(["({}) {}-{}", "{}-{}-{}", "{}.{}.{}", "+1 {} {} {}", "{}-{}-{} ext. 7", "1-{}-{}-{}", "{}{}{}"]),
+    _AREA, _AREA, _LINE,
+)
+PARTS = st.lists(st.one_of(st.sampled_from(FRAGMENTS), PHONES, st.emails()), max_size=12)
+SEPARATORS = st.sampled_from([" ", ", ", ". ", "\n", " - "])
+
+
+@st.composite
+def survey_texts(draw) -> tuple[str, list[str]]:
+    """A text and the 10-digit numbers of the phones in it."""
+    parts = draw(PARTS)
+    text = "".join(p + draw(SEPARATORS) for p in parts)
+    phones = [re.sub(r"\D", "", p)[-10:] for p in parts if p not in FRAGMENTS and "@" not in p]
+    return text, phones
+
+
+def _leaks(out: str, phones: list[str]) -> list[str]:
+    digits = re.sub(r"\D", "", out)
+    return ["@"] * ("@" in out) + [p for p in phones if p in digits]
+
+
+@settings(max_examples=300)
+@given(survey_texts())
+def test_patterns_never_leak_emails_or_phones(case):
+    text, phones = case
+    assert _leaks(redact_patterns(text), phones) == []
+
+
+@settings(max_examples=300)
+@given(st.one_of(survey_texts().map(lambda case: case[0]), st.text(alphabet="aZ .,@-()[]\n0123456789xt:/", max_size=60)))
+def test_patterns_are_idempotent(text):
+    once = redact_patterns(text)
+    assert redact_patterns(once) == once
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(survey_texts())
+def test_ner_redactor_is_idempotent_and_never_leaks(redactor, case):
+    text, phones = case
+    once = redactor.redact(text)
+    assert _leaks(once, phones) == []
+    assert redactor.redact(once) == once
