@@ -99,6 +99,8 @@ def _missing_to_empty(text: object) -> str:
 
 
 def _fix_encoding(text: str) -> str:
+    if text.isascii():  # nothing for ftfy to repair, and ftfy is the slowest step
+        return text
     fixed = ftfy.fix_text(text, _FTFY_CONFIG)
     # A whole answer that decodes to a lone space or BOM ("Â\xa0") would clean to "": a
     # repair must never erase every letter and digit, so keep the text as it came.

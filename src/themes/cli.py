@@ -184,6 +184,112 @@ def _run_with_progress(input_file: Path, out: Path, settings, spec, force: bool,
         flow_module.progress_hook = None
 
 
+@app.command("evaluate")
+def evaluate(
+    gold: Annotated[Path, typer.Option("--gold", help="Human-coded file: a 'text' column (or respondent_id + "
+                                       "question with --input) and 'themes' (';'-joined ids, 'none'). "
+                                       "Example: --gold data/sample_rfi/gold.csv")],
+    split: Annotated[Optional[str], typer.Option(help="Only rows of this 'split' value. Example: --split test")]
+    = None,
+    input_file: Annotated[Optional[Path], typer.Option("--input", help="Survey export to look up passages "
+                                                       "given by respondent_id + question. Example: "
+                                                       "--input data/sample_rfi/responses.csv")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for evaluation.md and CSVs "
+                                                "[default: outputs/evaluation-<gold name>]. "
+                                                "Example: --out outputs/eval")] = None,
+    codebook: CodebookOption = DEFAULT_CODEBOOK,
+    calibration: Annotated[Optional[Path], typer.Option(help="Calibration JSON [default: beside the "
+                                                        "codebook]. Example: --calibration x.calibration.json")]
+    = None,
+    model: Annotated[str, typer.Option(help="Embedding model. Example: --model all-MiniLM-L6-v2")]
+    = "all-MiniLM-L6-v2",
+    force: Annotated[bool, typer.Option("--force", help="Replace a previous evaluation folder.")] = False,
+) -> None:
+    """Agreement with human coding: per-theme precision, recall, F1, kappa, alpha; primary-theme kappa;
+    confusion table; disagreements.csv (most confident mistakes first).
+
+    Example: themes evaluate --gold data/sample_rfi/gold.csv --split test
+    """
+    _quiet_prefect()
+    settings = _settings(codebook, calibration, model)
+    out = out or Path("outputs") / (f"evaluation-{gold.stem}" + (f"-{split}" if split else ""))
+    from themes.flows.agreement import evaluate_agreement
+
+    try:
+        result = evaluate_agreement(gold_path=str(gold), out=str(out), settings=settings, split=split,
+                                    input_path=str(input_file) if input_file else None, force=force)
+    except ThemesError as error:
+        _fail(str(error))
+    overall = result["overall"]
+    typer.echo(f"Agreement on {overall['passages']} passages"
+               + (f" ({result['left_out']} left out: the classifier learned from them)" if result["left_out"] else "")
+               + f": Cohen's kappa (primary theme, 'none' a class) {overall['primary_kappa']:.3f}, "
+               f"Krippendorff's alpha {overall['primary_alpha']:.3f}, macro F1 {overall['macro_f1']:.3f}")
+    typer.echo(f"{'theme':<24}{'precision':>10}{'recall':>8}{'F1':>7}{'kappa':>7}")
+    for row in result["per_theme"]:
+        typer.echo(f"{row['theme']:<24}{row['precision']:>10.3f}{row['recall']:>8.3f}{row['f1']:>7.3f}"
+                   f"{row['kappa']:>7.3f}")
+    typer.echo(f"Wrote {out}/: evaluation.md, evaluation.json, per_theme.csv, confusion.csv, disagreements.csv")
+
+
+@app.command("calibrate")
+def calibrate(
+    gold: Annotated[Path, typer.Option("--gold", help="Human-coded passages to learn thresholds from. "
+                                       "Example: --gold data/sample_rfi/gold.csv")],
+    split: Annotated[Optional[str], typer.Option(help="Only rows of this 'split' value [default: "
+                                                 "'calibration' when the file has a split column]. "
+                                                 "Example: --split calibration")] = None,
+    codebook: CodebookOption = DEFAULT_CODEBOOK,
+    output: Annotated[Optional[Path], typer.Option(help="Where to save [default: "
+                                                   "<codebook>.calibration.json, which 'themes run' picks up]. "
+                                                   "Example: --output my.calibration.json")] = None,
+    folds: Annotated[int, typer.Option(min=2, max=20, help="Cross-validation folds. Example: --folds 10")] = 5,
+    model: Annotated[str, typer.Option(help="Embedding model. Example: --model all-MiniLM-L6-v2")]
+    = "all-MiniLM-L6-v2",
+) -> None:
+    """Learn per-theme thresholds (and training passages) from a coded sample by cross-validation;
+    report cross-validated agreement; save them beside the codebook.
+
+    Example: themes calibrate --gold data/sample_rfi/gold.csv --split calibration
+    """
+    _quiet_prefect()
+    settings = _settings(codebook, None, model)
+    if split is None and _has_split_column(gold):
+        split = "calibration"
+    from themes.flows.agreement import calibrate_codebook
+
+    try:
+        result = calibrate_codebook(gold_path=str(gold), settings=settings, split=split,
+                                    output=str(output) if output else None, folds=folds)
+    except ThemesError as error:
+        _fail(str(error))
+    report = result["report"]
+    typer.echo(f"Calibrated on {report['passages']} passages{f' (split {split})' if split else ''}: "
+               f"{report['summary']}.")
+    typer.echo("Thresholds: " + ", ".join(f"{k} {v:.2f}" for k, v in result["thresholds"].items()))
+    typer.echo(f"Saved {result['path']}; 'themes run' with this codebook now uses it.")
+
+
+def _settings(codebook: Path, calibration: Path | None, model: str):
+    from themes.codebook import load_codebook
+    from themes.settings import RunSettings
+
+    try:
+        load_codebook(codebook)
+    except ThemesError as error:
+        _fail(str(error))
+    return RunSettings(codebook=str(codebook), calibration=str(calibration) if calibration else None, model=model)
+
+
+def _has_split_column(path: Path) -> bool:
+    from themes.ingest import read_table
+
+    try:
+        return "split" in {c.lower() for c in read_table(path).columns}
+    except ThemesError as error:
+        _fail(str(error))
+
+
 def _print_summary(summary: dict) -> None:
     accounting = summary["accounting"]
     typer.echo(f"Coded {accounting['input_answers']} answers: " + ", ".join(

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
 
 from themes.errors import CodebookError
 
@@ -32,7 +33,15 @@ class Theme(_Strict):
     exclude: list[str] = Field(default_factory=list)
     examples: list[str] = Field(default_factory=list)
     counter_examples: list[str] = Field(default_factory=list)
-    threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    threshold: float | None = None
+
+    @field_validator("threshold")
+    @classmethod
+    def _threshold_in_range(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is not None and not 0.0 <= value <= 1.0:
+            raise ValueError(f"The 'threshold' of theme '{info.data.get('id', '?')}' must be in [0, 1]. "
+                             f"Got {value:g} instead.")
+        return value
 
     @field_validator("examples", "counter_examples", "include", "exclude")
     @classmethod

@@ -141,7 +141,8 @@ class EmbeddingCache:
                     continue  # a shard cut short by a crash is skipped; its texts are embedded again
                 self._shards.append(vectors)
                 for row, key in enumerate(keys):
-                    self._index[bytes(key)] = (number, row)
+                    # numpy's "S20" drops trailing NUL bytes on read; a digest can end in one.
+                    self._index[bytes(key).ljust(20, b"\x00")] = (number, row)
         return self._index
 
     def get(self, keys: Sequence[bytes]) -> tuple[np.ndarray, list[int]]:
@@ -234,3 +235,15 @@ def get_embedder(model: str = DEFAULT_MODEL, *, backend: str = "torch", batch_si
     if key not in _LOADED:
         _LOADED[key] = SentenceTransformerEmbedder(model, backend=backend, batch_size=batch_size, onnx_file=onnx_file)
     return _LOADED[key]
+
+
+def embedding_function(model: str = DEFAULT_MODEL, *, backend: str = "torch", batch_size: int = 64,
+                       onnx_file: str | None = None, cache_dir: str | None = None) -> Callable[[Sequence[str]], np.ndarray]:
+    """texts -> float32 vectors, each distinct text embedded once and cached on disk when `cache_dir` is set."""
+    embedder = get_embedder(model, backend=backend, batch_size=batch_size, onnx_file=onnx_file)
+    cache = EmbeddingCache(cache_dir, embedder.model_id) if cache_dir else None
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        return embed_unique(list(texts), embedder, cache)[0].astype(np.float32)
+
+    return embed

@@ -117,14 +117,14 @@ def agreement(gold: list[list[str]], predicted: list[list[str]], predicted_prima
         precision, recall, f1, _ = precision_recall_fscore_support(y, p, average="binary", zero_division=0)
         per_theme.append({"theme": theme, "gold": int(y.sum()), "predicted": int(p.sum()),
                           "precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
-                          "kappa": round(_kappa(y, p), 3),
+                          "kappa": round(cohen_kappa(y, p), 3),
                           "alpha": round(_alpha(krippendorff, y, p), 3)})
     gold_primary = [primary_of(g) for g in gold]
     labels = ids + [NONE]
     codes = {label: i for i, label in enumerate(labels)}
     overall = {
         "passages": len(gold),
-        "primary_kappa": round(_kappa(gold_primary, predicted_primary), 3),
+        "primary_kappa": round(cohen_kappa(gold_primary, predicted_primary), 3),
         "primary_alpha": round(_alpha(krippendorff, [codes[g] for g in gold_primary],
                                       [codes[p] for p in predicted_primary]), 3),
         "primary_accuracy": round(float(np.mean([g == p for g, p in zip(gold_primary, predicted_primary)])), 3),
@@ -138,7 +138,7 @@ def agreement(gold: list[list[str]], predicted: list[list[str]], predicted_prima
     return {"overall": overall, "per_theme": per_theme, "confusion": confusion}
 
 
-def _kappa(a, b) -> float:
+def cohen_kappa(a, b) -> float:
     a, b = list(a), list(b)
     if len(set(a) | set(b)) < 2:
         return 1.0 if a == b else 0.0
@@ -188,3 +188,27 @@ def evaluation_markdown(result: dict, *, title: str, notes: list[str]) -> str:
     lines += [f"| {idx.removeprefix('gold ')} | " + " | ".join(str(v) for v in row) + " |"
               for idx, row in zip(confusion.index, confusion.to_numpy())]
     return "\n".join(lines) + "\n"
+
+
+def score_passages(texts: list[str], classifier, embed, *, segment_words: int = 60) -> np.ndarray:
+    """Theme scores of whole passages, coded the way `themes run` codes answers: cleaned, split into
+    segments, each segment scored, a passage scoring its best segment per theme."""
+    from themes.classify import features, max_by_group
+    from themes.clean import clean_text
+    from themes.segment import segment_answers
+
+    cleaned = [clean_text(t) for t in texts]
+    segments = segment_answers(cleaned, range(len(cleaned)), max_words=segment_words)
+    if segments.empty:
+        return np.zeros((len(texts), classifier.n_themes_), dtype=np.float32)
+    scores = classifier.predict_proba(features(list(segments["text"]), embed(list(segments["text"]))))
+    return max_by_group(scores, segments["answer_index"].to_numpy(), len(texts))
+
+
+def predictions(scores: np.ndarray, thresholds: np.ndarray, codebook: Codebook) -> tuple[list[list[str]], list[str]]:
+    """Theme lists and primary themes from passage scores."""
+    from themes.classify import decide, primary
+
+    ids = codebook.ids
+    decided = decide(scores, np.asarray(thresholds, dtype=float), [c.group for c in codebook.categories])
+    return [[ids[k] for k in np.flatnonzero(row)] for row in decided], primary(scores, decided, ids)

@@ -50,13 +50,13 @@ def check_output_folder(out: Path, *, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {out} is a file; give a folder path.")
     if out.is_dir() and any(out.iterdir()):
-        if not force:
-            held = "another run's outputs" if (out / MANIFEST).exists() else "other files"
-            raise OutputError(f"Output folder {out} already holds {held}. Pass --force to replace it, "
-                              f"or choose another --out.")
+        # Checked first: suggesting --force for a folder that --force will not replace sends the user in a circle.
         if not (out / MANIFEST).exists():
             raise OutputError(f"Output folder {out} holds files that are not a themes run; "
                               f"--force only replaces a previous run's folder. Choose another --out.")
+        if not force:
+            raise OutputError(f"Output folder {out} already holds another run's outputs. Pass --force to replace it, "
+                              f"or choose another --out.")
 
 
 @contextmanager

@@ -7,7 +7,9 @@ a description for screen readers.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,11 +38,19 @@ def prevalence_sentence(count: int, percent: float, base: int, label: str) -> st
     """'132 of 201 respondents (65.7%) raised trust and relationships.'"""
     noun = "respondent" if base == 1 else "respondents"
     verb = "raised"
-    return f"{count} of {base} {noun} ({percent:.0f}%) {verb} {label[0].lower() + label[1:]}."
+    return f"{count} of {base} {noun} ({percent:.0f}%) {verb} {_in_sentence(label)}."
+
+
+def _in_sentence(label: str) -> str:
+    """The label lower-cased at its start for use mid-sentence; an acronym ("HIPAA ...") is kept."""
+    first = label.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():
+        return label
+    return label[:1].lower() + label[1:]
 
 
 def _sentences(data: ReportData) -> list[str]:
-    ordered = data.counts.sort_values("respondents", ascending=False)
+    ordered = data.counts.sort_values("respondents", ascending=False, kind="stable")
     return [prevalence_sentence(int(r.respondents), float(r.percent), int(r.base_respondents), r.label)
             for r in ordered.itertuples()]
 
@@ -110,31 +120,49 @@ def _md_table(frame: pd.DataFrame) -> str:
 
 def bar_chart_svg(labels: list[str], values: list[float], *, title: str, unit: str = "%",
                   width: int = 640) -> str:
-    """A horizontal bar chart as accessible inline SVG (role=img, <title>, <desc> with the values)."""
-    bar, gap, left = 26, 10, 230
-    height = len(labels) * (bar + gap) + gap
+    """A horizontal bar chart as accessible inline SVG (role=img, <title>, <desc> with the values).
+
+    Each label sits on its own lines above its bar, wrapped to the chart's width, so no label is cut
+    off however long it is, and every bar can use the full width.
+    """
+    font, line, bar, gap, room = 15, 19, 18, 16, 64  # room: space right of a full bar for its value
+    inset = 2  # a text box starts a pixel left of its x; at x=0 the SVG edge would clip it
+    # SVG cannot wrap text: wrap by an average glyph width generous enough for wide fonts (DejaVu Sans).
+    wrapped = [textwrap.wrap(label, max(int(width / (0.6 * font)), 10)) or [""] for label in labels]
     top = max(values, default=0) or 1
-    scale = (width - left - 70) / (100 if unit == "%" else top)
-    desc = "; ".join(f"{l}: {v:g}{unit}" for l, v in zip(labels, values))
-    parts = [f'<svg class="chart" role="img" aria-labelledby="t-{id(labels)} d-{id(labels)}" '
-             f'viewBox="0 0 {width} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">',
-             f'<title id="t-{id(labels)}">{html.escape(title)}</title>',
-             f'<desc id="d-{id(labels)}">{html.escape(desc)}</desc>']
-    for i, (label, value) in enumerate(zip(labels, values)):
-        y = gap + i * (bar + gap)
-        length = max(value * scale, 1)
-        parts += [f'<text x="{left - 8}" y="{y + bar * 0.68:.0f}" text-anchor="end">{html.escape(label)}</text>',
-                  f'<rect x="{left}" y="{y}" width="{length:.1f}" height="{bar}" rx="3"></rect>',
-                  f'<text x="{left + length + 6:.1f}" y="{y + bar * 0.68:.0f}">{value:g}{unit}</text>']
-    parts.append("</svg>")
-    return "\n".join(parts)
+    scale = (width - inset - room) / (100 if unit == "%" else top)
+    desc = "; ".join(f"{l}: {_chart_value(v, unit)}" for l, v in zip(labels, values))
+    key = hashlib.sha1(f"{title}\n{desc}".encode()).hexdigest()[:10]  # stable ids: same input, same file
+    body, y = [], gap / 2
+    for lines, value in zip(wrapped, values):
+        tspans = "".join(f'<tspan x="{inset}" y="{y + (i + 0.8) * line:.0f}">{html.escape(text)}</tspan>'
+                         for i, text in enumerate(lines))
+        y += len(lines) * line + 4
+        length = max(value * scale, 1)  # a hairline, so a zero still shows where its bar would be
+        body += [f'<text class="label">{tspans}</text>',
+                 f'<rect x="{inset}" y="{y:.0f}" width="{length:.1f}" height="{bar}" rx="3"></rect>',
+                 f'<text class="value" x="{inset + length + 6:.1f}" y="{y + bar * 0.75:.0f}">{_chart_value(value, unit)}</text>']
+        y += bar + gap
+    height = y - gap / 2
+    return "\n".join([
+        f'<svg class="chart" role="img" aria-labelledby="t-{key} d-{key}" viewBox="0 0 {width} {height:.0f}" '
+        f'width="100%" font-size="{font}" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="t-{key}">{html.escape(title)}</title>',
+        f'<desc id="d-{key}">{html.escape(desc)}</desc>',
+        *body, "</svg>"])
+
+
+def _chart_value(value: float, unit: str) -> str:
+    """One decimal for percentages, as in the tables ('55.0%'); other values as given."""
+    return f"{value:.1f}{unit}" if unit == "%" else f"{value:g}{unit}"
 
 
 def render_html(data: ReportData) -> str:
     labels = dict(zip(data.counts["theme"], data.counts["label"]))
-    ordered = data.counts.sort_values("respondents", ascending=False)
+    ordered = data.counts.sort_values("respondents", ascending=False, kind="stable")
+    # 560 wide: at most 560px on screen (CSS), so the labels stay near body-text size and readable on a phone.
     chart = bar_chart_svg(list(ordered["label"]), [float(p) for p in ordered["percent"]],
-                          title="Percent of respondents raising each theme")
+                          title="Percent of respondents raising each theme", width=560)
     breakdowns = []
     for column, long in data.breakdowns.items():
         breakdowns.append({"column": column.replace("_", " "),

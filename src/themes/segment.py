@@ -81,12 +81,16 @@ def pack(text: str, spans: list[tuple[int, int]], max_words: int) -> list[tuple[
     parts = max(1, math.ceil(sum(words) / max_words))
     target = sum(words) / parts
     groups: list[list[int]] = [[]]
-    filled = 0
+    filled = before = current = 0
     for i, count in enumerate(words):
-        # Close the group when adding this sentence overshoots the target more than stopping short does.
-        if groups[-1] and (filled + count > max_words or abs(filled + count - target) > abs(filled - target)):
+        # A sentence belongs to the part its middle word falls in, so there are `parts` parts and
+        # the last is not a leftover; a part never grows past `max_words`.
+        part = min(parts - 1, int((before + count / 2) // target))
+        before += count
+        if groups[-1] and (part > current or filled + count > max_words):
             groups.append([])
             filled = 0
+        current = max(current, part)
         groups[-1].append(i)
         filled += count
     return [(spans[g[0]][0], spans[g[-1]][1]) for g in groups]

@@ -1,0 +1,127 @@
+"""Prefect flows for agreement with human coding: evaluate a codebook on a coded (gold) file, and
+calibrate its thresholds by cross-validation on a coded sample."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from themes import export
+from themes.calibrate import Calibration, CodedPassage, calibrate, calibration_path, find_calibration, \
+    save_calibration
+from themes.classify import fit_codebook_classifier, resolve_method, resolve_thresholds, training_texts
+from themes.codebook import file_hash, load_codebook
+from themes.embed import embedding_function
+from themes.errors import GoldError
+from themes.evaluate import agreement, disagreements, evaluation_markdown, predictions, read_gold, score_passages
+from themes.ingest import InputSpec, load_answers
+from themes.settings import RunSettings
+from themes.status import screen_answers
+
+
+def _embed(settings: RunSettings):
+    return embedding_function(settings.model, backend=settings.backend, batch_size=settings.batch_size,
+                              onnx_file=settings.onnx_file, cache_dir=settings.cache_dir)
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+@task(name="read-gold", cache_policy=NO_CACHE)
+def load_gold(gold_path: str, codebook, split: str | None, input_path: str | None, spec: InputSpec | None):
+    answers = None
+    if input_path:
+        answers, _, _ = load_answers(input_path, spec or InputSpec())
+        answers = screen_answers(answers, languages=())
+    return read_gold(gold_path, codebook, answers=answers, split=split)
+
+
+@task(name="score-gold", cache_policy=NO_CACHE)
+def score_gold(texts: list[str], codebook, calibration, settings: RunSettings):
+    embed = _embed(settings)
+    method = calibration.method if calibration else resolve_method(settings.method, codebook)
+    passages = [(p.text, p.themes) for p in calibration.passages] if calibration else []
+    classifier = fit_codebook_classifier(codebook, embed, method=method, C=calibration.C if calibration else 4.0,
+                                         word_weight=calibration.word_weight if calibration else 1.0,
+                                         passages=passages)
+    thresholds, sources = resolve_thresholds(codebook, classifier, calibration.thresholds if calibration else None)
+    return score_passages(texts, classifier, embed, segment_words=settings.segment_words), thresholds, sources, method
+
+
+@flow(name="evaluate-agreement", validate_parameters=False)
+def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: str | None = None,
+                       input_path: str | None = None, spec: InputSpec | None = None, force: bool = False) -> dict:
+    """Agreement of the codebook (with its calibration) with the human coding in `gold_path`.
+
+    Passages the classifier learned from (codebook examples, calibration passages) are left out:
+    a figure on them would not be agreement but memory."""
+    codebook = load_codebook(settings.codebook)
+    calibration = find_calibration(settings.codebook, settings.calibration)
+    export.check_output_folder(Path(out), force=force)
+    gold = load_gold(gold_path, codebook, split, input_path, spec)
+    seen = {_fold(t) for t in training_texts(codebook, calibration)}
+    learned = gold["text"].map(lambda t: _fold(t) in seen)
+    gold = gold[~learned].reset_index(drop=True)
+    if gold.empty:
+        raise GoldError(f"{gold_path}: every passage was used to train or calibrate the codebook; "
+                        "evaluate on passages it never saw (e.g. --split test).")
+    scores, thresholds, sources, method = score_gold(list(gold["text"]), codebook, calibration, settings)
+    predicted, primary = predictions(scores, thresholds, codebook)
+    result = agreement(list(gold["gold"]), predicted, primary, codebook.ids)
+    notes = [f"Gold file: `{gold_path}`" + (f", split `{split}`" if split else "") +
+             f". Codebook: {codebook.name} {codebook.version}; method {method}; model {settings.model}.",
+             f"Left out {int(learned.sum())} passages the classifier learned from." if learned.any() else
+             "No passage of this file was used to train or calibrate the classifier.",
+             "Thresholds: " + ", ".join(f"{k} {v:.2f} ({sources[k]})" for k, v in zip(codebook.ids, thresholds))]
+    markdown = evaluation_markdown(result, title="Agreement with human coding", notes=notes)
+    wrong = disagreements(gold, predicted, primary, scores, codebook.ids)
+    with export.staged_folder(Path(out), force=force) as folder:
+        (folder / "evaluation.md").write_text(markdown, encoding="utf-8")
+        export.write_csv(_frame(result["per_theme"]), folder / "per_theme.csv")
+        export.write_csv(result["confusion"].reset_index(names="gold"), folder / "confusion.csv")
+        export.write_csv(wrong, folder / "disagreements.csv")
+        export.write_json({"overall": result["overall"], "per_theme": result["per_theme"],
+                           "left_out_as_seen": int(learned.sum()), "gold_file": gold_path,
+                           "gold_sha256": file_hash(gold_path), "split": split, "method": method,
+                           "thresholds": dict(zip(codebook.ids, map(float, thresholds))),
+                           "codebook_content_hash": codebook.content_hash()}, folder / "evaluation.json")
+    create_table_artifact(table=result["per_theme"], key="agreement-per-theme",
+                          description="Agreement with human coding, per theme")
+    create_markdown_artifact(markdown=markdown, key="agreement", description="Agreement with human coding")
+    return {"out": out, "overall": result["overall"], "per_theme": result["per_theme"],
+            "left_out": int(learned.sum()), "disagreements": len(wrong)}
+
+
+@flow(name="calibrate-codebook", validate_parameters=False)
+def calibrate_codebook(gold_path: str, settings: RunSettings, split: str | None = None, output: str | None = None,
+                       folds: int = 5) -> dict:
+    """Tune per-theme thresholds by cross-validation on coded passages and save them, with the
+    passages as training data, to the calibration file that `themes run` picks up."""
+    codebook = load_codebook(settings.codebook)
+    gold = load_gold(gold_path, codebook, split, None, None)
+    texts, coded = list(gold["text"]), list(gold["gold"])
+    thresholds, report = calibrate(codebook, texts, coded, _embed(settings), folds=folds,
+                                   segment_words=settings.segment_words)
+    calibration = Calibration(
+        codebook=settings.codebook, codebook_hash=codebook.content_hash(), model=settings.model,
+        method="logistic", C=4.0, word_weight=1.0,
+        thresholds={k: float(v) for k, v in zip(codebook.ids, thresholds)},
+        passages=[CodedPassage(text=t, themes=g) for t, g in zip(texts, coded)],
+        gold_file=gold_path, gold_hash=file_hash(gold_path), gold_split=split, cross_validated=report,
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    path = Path(output) if output else calibration_path(settings.codebook)
+    save_calibration(calibration, path)
+    create_markdown_artifact(markdown=f"Calibrated `{settings.codebook}` on {len(texts)} passages: "
+                                      f"{report['summary']}.", key="calibration")
+    return {"path": str(path), "thresholds": calibration.thresholds, "report": report}
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows)
+

@@ -1,0 +1,275 @@
+"""Loading and validating codebooks: the real ones load; every kind of mistake gets one exact message."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from themes.codebook import load_codebook
+from themes.errors import CodebookError
+
+RFI_IDS = ["trust", "cultural_differences", "community_engagement", "resource_needs", "data_challenges"]
+DIMENSIONS = {
+    "service_model": ["referral", "coordinated", "joint"],
+    "financial_relationship": ["independent", "service_contracts", "risk_sharing"],
+    "data": ["reporting_only", "partial_access", "full_access"],
+    "partnership_effects": ["partner_level", "community_level", "policy_systems_level"],
+    "governance": ["informal", "negotiated_agreements", "shared_accountability"],
+}
+
+
+def write(tmp_path: Path, text: str, name: str = "codebook.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def raises_exactly(message: str):
+    return pytest.raises(CodebookError, match=f"^{re.escape(message)}$")
+
+
+@pytest.fixture(scope="module")
+def real_codebooks():
+    """The project's codebooks, loaded once (pure-Python YAML parsing takes a moment)."""
+    folder = Path(__file__).resolve().parents[1] / "codebooks"
+    return {name: load_codebook(folder / name) for name in ("rfi_themes.yaml", "partnership_models.yaml")}
+
+
+# The real codebooks ---------------------------------------------------------------------------------
+
+def test_rfi_themes_codebook_is_valid(real_codebooks):
+    codebook = real_codebooks["rfi_themes.yaml"]
+
+    assert codebook.name == "RFI partnership themes"
+    assert codebook.unit == "segment"
+    assert codebook.ids == RFI_IDS
+    assert [c.group for c in codebook.categories] == [None] * 5
+    assert codebook.label_of("trust") == "Trust and relationships"
+    assert codebook.has_examples()
+
+
+def test_partnership_models_flatten_dimension_types(real_codebooks):
+    codebook = real_codebooks["partnership_models.yaml"]
+
+    assert codebook.unit == "answer"
+    assert codebook.themes == []
+    assert codebook.ids == [f"{d}.{t}" for d, types in DIMENSIONS.items() for t in types]
+    assert [c.group for c in codebook.categories] == [d for d, types in DIMENSIONS.items() for _ in types]
+    assert codebook.label_of("service_model.coordinated") == "Service model: Coordinated"
+
+
+def test_tiny_codebook_fixture(tiny_codebook):
+    assert tiny_codebook.ids == ["trust", "funding", "service.referral", "service.joint"]
+    assert [c.group for c in tiny_codebook.categories] == [None, None, "service", "service"]
+    assert tiny_codebook.version == "1"  # an unquoted YAML number is kept as text
+
+
+@pytest.mark.parametrize("name", ["rfi_themes.yaml", "partnership_models.yaml"])
+def test_content_hash_ignores_layout_and_comments(real_codebooks, repo_root, tmp_path, name):
+    original = real_codebooks[name]
+    data = yaml.safe_load((repo_root / "codebooks" / name).read_text(encoding="utf-8"))
+    # Same content, other layout: flow style, other key order, comments, a BOM.
+    reformatted = "# a comment\n" + yaml.safe_dump(data, default_flow_style=True, sort_keys=True, width=60)
+    path = tmp_path / name
+    path.write_text("\ufeff" + reformatted, encoding="utf-8")
+
+    assert load_codebook(path).content_hash() == original.content_hash()
+
+
+def test_content_hash_changes_with_content(tiny_codebook_path, tiny_codebook):
+    changed = tiny_codebook_path.read_text().replace("Grants end after two years.", "Grants end after a year.")
+    tiny_codebook_path.write_text(changed)
+
+    assert load_codebook(tiny_codebook_path).content_hash() != tiny_codebook.content_hash()
+
+
+def test_content_hash_ignores_surrounding_whitespace(tiny_codebook_path, tiny_codebook):
+    padded = tiny_codebook_path.read_text().replace("label: Funding needs", "label: '  Funding needs  '")
+    tiny_codebook_path.write_text(padded + "\n\n# trailing comment\n")
+
+    assert load_codebook(tiny_codebook_path).content_hash() == tiny_codebook.content_hash()
+
+
+# Errors ---------------------------------------------------------------------------------------------
+
+TWO_THEMES = """\
+name: Tiny
+themes:
+  - id: trust
+    label: Trust
+    definition: Trust between partners.
+    examples:
+      - We trust each other.
+  - id: money
+    label: Money
+    definition: Funding.
+"""
+
+
+def test_duplicate_theme_id_names_the_line_of_the_repeat(tmp_path):
+    path = write(tmp_path, TWO_THEMES + "  - id: trust\n    label: Trust again\n    definition: Again.\n")
+
+    with raises_exactly(f"{path}:11: [top level] theme id 'trust' is used twice; give each theme its own id"):
+        load_codebook(path)
+
+
+def test_duplicate_type_id_within_a_dimension(tmp_path):
+    path = write(tmp_path, """\
+name: X
+dimensions:
+  - id: service
+    label: Service
+    types:
+      - id: referral
+        label: Referral
+        definition: Referrals.
+      - id: referral
+        label: Referral again
+        definition: Referrals again.
+""")
+
+    with raises_exactly(f"{path}:9: [top level] theme id 'service.referral' is used twice; "
+                        "give each theme its own id"):
+        load_codebook(path)
+
+
+def test_same_type_id_in_two_dimensions_is_allowed(tmp_path):
+    types = ("    types:\n      - {id: low, label: Low, definition: Low.}\n"
+             "      - {id: high, label: High, definition: High.}\n")
+    path = write(tmp_path, "name: X\ndimensions:\n  - id: a\n    label: A\n" + types
+                 + "  - id: b\n    label: B\n" + types)
+
+    assert load_codebook(path).ids == ["a.low", "a.high", "b.low", "b.high"]
+
+
+def test_missing_definition(tmp_path):
+    path = write(tmp_path, "name: X\nthemes:\n  - id: trust\n    label: Trust\n")
+
+    with raises_exactly(f"{path}:3: [themes -> 0 -> definition] field 'definition' is required"):
+        load_codebook(path)
+
+
+def test_unknown_key_names_its_line(tmp_path):
+    path = write(tmp_path, TWO_THEMES + "    colour: green\n")
+
+    with raises_exactly(f"{path}:11: [themes -> 1 -> colour] unknown key 'colour'; "
+                        "allowed keys are listed in the README's codebook section"):
+        load_codebook(path)
+
+
+def test_unknown_top_level_key(tmp_path):
+    path = write(tmp_path, "name: X\nthemse: []\n")
+
+    with raises_exactly(f"{path}:2: [themse] unknown key 'themse'; "
+                        "allowed keys are listed in the README's codebook section"):
+        load_codebook(path)
+
+
+def test_threshold_out_of_range(tmp_path):
+    path = write(tmp_path, TWO_THEMES.replace("      - We trust each other.\n",
+                                              "      - We trust each other.\n    threshold: 1.7\n"))
+
+    with raises_exactly(f"{path}:8: [themes -> 0 -> threshold] The 'threshold' of theme 'trust' "
+                        "must be in [0, 1]. Got 1.7 instead."):
+        load_codebook(path)
+
+
+def test_threshold_of_a_dimension_type_out_of_range(tmp_path):
+    path = write(tmp_path, """\
+name: X
+dimensions:
+  - id: service
+    label: Service
+    types:
+      - {id: referral, label: Referral, definition: Referrals.}
+      - {id: joint, label: Joint, definition: Joint work., threshold: -0.2}
+""")
+
+    with raises_exactly(f"{path}:7: [dimensions -> 0 -> types -> 1 -> threshold] The 'threshold' of theme "
+                        "'joint' must be in [0, 1]. Got -0.2 instead."):
+        load_codebook(path)
+
+
+def test_threshold_in_range_is_kept(tmp_path):
+    path = write(tmp_path, TWO_THEMES + "    threshold: 0.35\n")
+
+    assert [c.theme.threshold for c in load_codebook(path).categories] == [None, 0.35]
+
+
+def test_bad_theme_id(tmp_path):
+    path = write(tmp_path, TWO_THEMES.replace("id: money", "id: Money Needs"))
+
+    with raises_exactly(f"{path}:8: [themes -> 1 -> id] String should match pattern '^[a-z][a-z0-9_]*$'"):
+        load_codebook(path)
+
+
+def test_blank_example(tmp_path):
+    path = write(tmp_path, TWO_THEMES.replace("      - We trust each other.\n",
+                                              "      - We trust each other.\n      - '   '\n"))
+
+    with raises_exactly(f"{path}:7: [themes -> 0 -> examples] item 1 is empty; remove it or write the passage"):
+        load_codebook(path)
+
+
+def test_no_themes_and_no_dimensions(tmp_path):
+    path = write(tmp_path, "name: X\n")
+
+    with raises_exactly(f"{path}: [top level] the codebook has no 'themes' and no 'dimensions'; "
+                        "add at least one theme"):
+        load_codebook(path)
+
+
+def test_dimension_needs_two_types(tmp_path):
+    path = write(tmp_path, "name: X\ndimensions:\n  - id: d\n    label: D\n    types:\n"
+                           "      - {id: only, label: Only, definition: The only one.}\n")
+
+    with pytest.raises(CodebookError, match=re.escape(f"{path}:6: [dimensions -> 0 -> types] ")):
+        load_codebook(path)
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path):
+    path = write(tmp_path, "name: X\nthemes:\n  - id: trust\n    label: [Trust\n    definition: d\n")
+
+    with raises_exactly(f"{path}:5: the YAML cannot be parsed (expected ',' or ']', but got ':'). "
+                        "Check quotes and indentation."):
+        load_codebook(path)
+
+
+def test_bad_indentation_names_the_line(tmp_path):
+    path = write(tmp_path, "name: X\nthemes:\n  - id: trust\n   label: Trust\n")
+
+    with pytest.raises(CodebookError, match=f"^{re.escape(str(path))}:4: the YAML cannot be parsed"):
+        load_codebook(path)
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "nope.yaml"
+
+    with raises_exactly(f"Codebook not found: {path}. Pass --codebook with the path of a codebook YAML file."):
+        load_codebook(path)
+
+
+def test_a_folder_is_not_a_codebook(tmp_path):
+    with raises_exactly(f"Codebook not found: {tmp_path}. Pass --codebook with the path of a codebook YAML file."):
+        load_codebook(tmp_path)
+
+
+@pytest.mark.parametrize("text", ["- id: trust\n  label: Trust\n", "", "just a sentence\n"],
+                         ids=["list", "empty", "scalar"])
+def test_top_level_must_be_a_mapping(tmp_path, text):
+    path = write(tmp_path, text)
+
+    with raises_exactly(f"{path}: a codebook is a YAML mapping with 'name' and 'themes'; this file is not."):
+        load_codebook(path)
+
+
+def test_error_is_a_single_line(tmp_path):
+    path = write(tmp_path, TWO_THEMES + "    colour: green\n")
+
+    with pytest.raises(CodebookError) as caught:
+        load_codebook(path)
+    assert "\n" not in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__

@@ -1,0 +1,245 @@
+"""Writing a run's files: formula neutralising, the staged output folder, and the quotes workbook."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from themes.errors import OutputError
+from themes.export import (
+    MANIFEST,
+    check_output_folder,
+    neutralise_formula,
+    neutralise_frame,
+    staged_folder,
+    write_csv,
+    write_quotes_workbook,
+)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("=SUM(A1:A9)", "'=SUM(A1:A9)"),
+    ('=HYPERLINK("http://x.example","click")', '\'=HYPERLINK("http://x.example","click")'),
+    ("+1 555 201 3344", "'+1 555 201 3344"),
+    ("-2", "'-2"),
+    ("-5 dollars a visit", "'-5 dollars a visit"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tindented", "'\tindented"),
+    ("\rreturn", "'\rreturn"),
+    # Unchanged:
+    ("short-term grants", "short-term grants"),
+    ("co-located - jointly staffed", "co-located - jointly staffed"),
+    ("N/A", "N/A"),
+    ("a = b", "a = b"),
+    (" =not at the start", " =not at the start"),
+    ("", ""),
+    ("'already quoted", "'already quoted"),
+    (3, 3),
+    (-3, -3),
+    (2.5, 2.5),
+    (None, None),
+])
+def test_neutralise_formula(value, expected):
+    assert neutralise_formula(value) == expected
+
+
+def test_neutralise_frame_leaves_numbers_and_nan_alone():
+    frame = pd.DataFrame({"quote": ["=1+1", "fine", None], "n": [-1, 2, 3], "score": [0.5, math.nan, -0.25],
+                          "=bad header": ["x", "y", "z"]})
+
+    out = neutralise_frame(frame)
+
+    assert out["quote"].tolist()[:2] == ["'=1+1", "fine"] and out["quote"].isna().tolist() == [False, False, True]
+    assert out["n"].tolist() == [-1, 2, 3]
+    assert out["score"].tolist()[::2] == [0.5, -0.25]
+    assert list(out.columns) == ["quote", "n", "score", "'=bad header"]
+    assert frame["quote"].tolist()[0] == "=1+1"  # the input is not changed
+
+
+def test_write_csv_keeps_the_apostrophe_and_the_bom(tmp_path):
+    frame = pd.DataFrame({"quote": ['=HYPERLINK("http://x")', "plain \u2014 caf\u00e9", "-5 dollars",
+                                    "line one\nline two"],
+                          "n": [1, -2, 3, 4]})
+    path = tmp_path / "out.csv"
+
+    write_csv(frame, path)
+
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    back = pd.read_csv(path, encoding="utf-8-sig")
+    assert back["quote"].tolist() == ['\'=HYPERLINK("http://x")', "plain \u2014 caf\u00e9", "'-5 dollars",
+                                      "line one\nline two"]
+    assert back["n"].tolist() == [1, -2, 3, 4]
+
+
+# The staged output folder ---------------------------------------------------------------------------
+
+def test_staged_folder_appears_only_on_success(tmp_path):
+    out = tmp_path / "run"
+
+    with staged_folder(out, force=False) as folder:
+        (folder / "a.csv").write_text("x")
+        (folder / MANIFEST).write_text("{}")
+        assert not out.exists()
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+    assert sorted(p.name for p in out.iterdir()) == ["a.csv", MANIFEST]
+
+
+def test_staged_folder_leaves_nothing_on_failure(tmp_path):
+    out = tmp_path / "run"
+
+    with pytest.raises(RuntimeError, match="^boom$"):
+        with staged_folder(out, force=False) as folder:
+            (folder / "a.csv").write_text("x")
+            raise RuntimeError("boom")
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_forced_run_keeps_the_previous_run(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / MANIFEST).write_text('{"old": true}')
+
+    with pytest.raises(KeyboardInterrupt):
+        with staged_folder(out, force=True) as folder:
+            (folder / "new.csv").write_text("x")
+            raise KeyboardInterrupt
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+    assert (out / MANIFEST).read_text() == '{"old": true}' and not (out / "new.csv").exists()
+
+
+def test_forced_run_replaces_a_previous_run(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / MANIFEST).write_text("{}")
+    (out / "stale.csv").write_text("old")
+
+    with staged_folder(out, force=True) as folder:
+        (folder / MANIFEST).write_text("{}")
+        (folder / "fresh.csv").write_text("new")
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+    assert sorted(p.name for p in out.iterdir()) == ["fresh.csv", MANIFEST]
+
+
+def test_refuses_a_previous_run_without_force(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / MANIFEST).write_text("{}")
+
+    with pytest.raises(OutputError, match=f"^{re.escape(f'Output folder {out} already holds another run')}'s "
+                                          r"outputs\. Pass --force to replace it, or choose another --out\.$"):
+        with staged_folder(out, force=False):
+            pytest.fail("must not be reached")
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_refuses_a_folder_that_is_not_a_run_even_with_force(tmp_path, force):
+    out = tmp_path / "notes"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep me")
+    message = (f"Output folder {out} holds files that are not a themes run; --force only replaces a previous "
+               "run's folder. Choose another --out.")
+
+    with pytest.raises(OutputError, match=f"^{re.escape(message)}$"):
+        with staged_folder(out, force=force):
+            pytest.fail("must not be reached")
+
+    assert (out / "mine.txt").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes"]
+
+
+def test_an_empty_folder_is_fine(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+
+    check_output_folder(out, force=False)
+
+
+def test_refuses_a_file(tmp_path):
+    out = tmp_path / "file.txt"
+    out.write_text("x")
+
+    with pytest.raises(OutputError, match=f"^{re.escape(f'--out {out} is a file; give a folder path.')}$"):
+        check_output_folder(out, force=True)
+
+
+# The quotes workbook --------------------------------------------------------------------------------
+
+LABELS = {"trust": "Trust and relationships", "funding": "Funding needs", "service.joint": "Service model: Joint"}
+
+
+@pytest.fixture
+def workbook(tmp_path):
+    summary = pd.DataFrame({"theme": ["trust", "funding", "service.joint"], "label": list(LABELS.values()),
+                            "respondents": [2, 1, 0], "percent": [66.7, 33.3, 0.0]})
+    quotes = pd.DataFrame({
+        "theme": ["trust", "trust", "funding"], "label": ["Trust and relationships"] * 2 + ["Funding needs"],
+        "rank": [1, 2, 1], "quote": ["We trust them after ten years of work together.", "=cmd|' /C calc'!A0",
+                                     "Grants end after two years."],
+        "attribution": ["Respondent from partnership based in Ohio"] * 3, "respondent_id": ["R1", "R2", "R3"],
+        "question": ["effective_practices"] * 3, "score": [0.91, 0.8, 0.7], "use": [""] * 3})
+    path = tmp_path / "quotes.xlsx"
+    write_quotes_workbook(path, summary, quotes, LABELS)
+    return openpyxl.load_workbook(path)
+
+
+def values(sheet) -> list[list]:
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def test_workbook_has_a_summary_and_one_sheet_per_theme(workbook):
+    assert workbook.sheetnames == ["Summary", "trust", "funding", "service.joint"]
+    assert values(workbook["Summary"]) == [
+        ["theme", "label", "respondents", "percent"],
+        ["trust", "Trust and relationships", 2, 66.7],
+        ["funding", "Funding needs", 1, 33.3],
+        ["service.joint", "Service model: Joint", 0, 0],
+    ]
+    header = ["rank", "quote", "attribution", "respondent_id", "question", "score", "use"]
+    assert values(workbook["trust"]) == [
+        header,
+        [1, "We trust them after ten years of work together.", "Respondent from partnership based in Ohio", "R1",
+         "effective_practices", 0.91, None],
+        [2, "'=cmd|' /C calc'!A0", "Respondent from partnership based in Ohio", "R2", "effective_practices", 0.8,
+         None],
+    ]
+    assert values(workbook["service.joint"]) == [header]  # a theme without quotes still gets its sheet
+
+
+@pytest.mark.parametrize("name", ["Summary", "trust", "service.joint"])
+def test_every_sheet_has_a_frozen_header_and_a_filter(workbook, name):
+    sheet = workbook[name]
+
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == {"Summary": "A1:D4", "trust": "A1:G3", "service.joint": "A1:G2"}[name]
+    assert all(cell.font.bold for cell in sheet[1])
+
+
+def test_quote_column_is_wide_and_wrapped(workbook):
+    sheet = workbook["trust"]
+
+    assert sheet["B1"].value == "quote"
+    assert sheet.column_dimensions["B"].width == pytest.approx(80, abs=1)
+    assert sheet["B2"].alignment.wrap_text and sheet["B3"].alignment.wrap_text
+    assert sheet["A1"].comment.text.startswith("Quotes for: Trust and relationships")
+
+
+def test_sheet_names_are_valid_and_unique(tmp_path):
+    labels = {"summary": "Summary theme", "a" * 40: "Long", "a" * 40 + "b": "Long too", "what?": "Question"}
+    summary = pd.DataFrame({"theme": list(labels), "label": list(labels.values()), "respondents": 0, "percent": 0.0})
+    quotes = pd.DataFrame(columns=["theme", "label", "rank", "quote", "attribution", "respondent_id", "question",
+                                   "score", "use"])
+    path = tmp_path / "quotes.xlsx"
+
+    write_quotes_workbook(path, summary, quotes, labels)
+
+    assert openpyxl.load_workbook(path).sheetnames == ["Summary", "summary~2", "a" * 31, "a" * 28 + "~2", "what"]

@@ -1,0 +1,361 @@
+"""Reading survey exports: formats, encodings, column settings, respondent ids and their errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from themes.errors import InputError
+from themes.ingest import InputSpec, load_answers, read_table
+
+WIDE = """\
+rid,kind,q1,q2
+A,CBO,Trust matters to us a lot here,Money is short for everything we do
+B,Gov,We meet monthly with partners,Data sharing is slow and painful
+"""
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def raises_exactly(message: str):
+    return pytest.raises(InputError, match=f"^{re.escape(message)}$")
+
+
+def rows(answers: pd.DataFrame, *columns: str) -> list[tuple]:
+    return list(answers[list(columns)].itertuples(index=False, name=None))
+
+
+# Column settings ------------------------------------------------------------------------------------
+
+def test_wide_csv_with_sidecar(tmp_path):
+    path = write(tmp_path / "wide.csv", WIDE)
+    write(tmp_path / "wide.yaml", "id_column: rid\ntext_columns: [q1, q2]\nmeta_columns: kind\n")
+
+    answers, spec, problems = load_answers(path, InputSpec())
+
+    assert (spec.id_column, spec.text_columns, spec.meta_columns) == ("rid", ("q1", "q2"), ("kind",))
+    assert spec.sources == {"id_column": "sidecar wide.yaml", "text_columns": "sidecar wide.yaml",
+                            "meta_columns": "sidecar wide.yaml"}
+    assert list(answers.columns) == ["respondent_id", "question", "answer_raw", "source_row", "kind"]
+    assert rows(answers, "respondent_id", "question", "answer_raw", "source_row", "kind") == [
+        ("A", "q1", "Trust matters to us a lot here", 2, "CBO"),
+        ("A", "q2", "Money is short for everything we do", 2, "CBO"),
+        ("B", "q1", "We meet monthly with partners", 3, "Gov"),
+        ("B", "q2", "Data sharing is slow and painful", 3, "Gov"),
+    ]
+    assert problems == []
+
+
+def test_options_override_sidecar(tmp_path):
+    path = write(tmp_path / "wide.csv", WIDE)
+    write(tmp_path / "wide.yaml", "id_column: rid\ntext_columns: [q1, q2]\nmeta_columns: kind\n")
+
+    answers, spec, _ = load_answers(path, InputSpec(text_columns=("q2",)))
+
+    assert spec.text_columns == ("q2",)
+    assert spec.sources["text_columns"] == "option"
+    assert spec.sources["id_column"] == "sidecar wide.yaml"
+    assert rows(answers, "respondent_id", "question") == [("A", "q2"), ("B", "q2")]
+
+
+def test_sidecar_with_unknown_setting(tmp_path):
+    path = write(tmp_path / "wide.csv", WIDE)
+    sidecar = write(tmp_path / "wide.yaml", "id_column: rid\ntext_column: q1\n")
+
+    allowed = ["answer_column", "id_column", "meta_columns", "question_column", "sheet", "text_columns"]
+    with raises_exactly(f"{sidecar}: unknown setting(s) ['text_column']; allowed: {allowed}."):
+        load_answers(path, InputSpec())
+
+
+def test_long_format(tmp_path):
+    path = write(tmp_path / "long.csv", "respondent,question,answer,state\n"
+                                        "A,goals,Housing for all,OH\nA,challenges,Funding,OH\nB,goals,Food,CA\n")
+
+    answers, spec, problems = load_answers(path, InputSpec())
+
+    assert (spec.id_column, spec.question_column, spec.answer_column) == ("respondent", "question", "answer")
+    assert spec.is_long and spec.meta_columns == ("state",)
+    assert rows(answers, "respondent_id", "question", "answer_raw", "source_row", "state") == [
+        ("A", "goals", "Housing for all", 2, "OH"),
+        ("A", "challenges", "Funding", 3, "OH"),
+        ("B", "goals", "Food", 4, "CA"),
+    ]
+    assert problems == []  # a long file repeats ids by design
+
+
+def test_long_format_with_named_columns(tmp_path):
+    path = write(tmp_path / "long.csv", "who,item,text\nA,goals,Housing\nB,goals,Food\n")
+
+    answers, spec, _ = load_answers(path, InputSpec(id_column="who", question_column="item", answer_column="text"))
+
+    assert rows(answers, "respondent_id", "question", "answer_raw") == [("A", "goals", "Housing"),
+                                                                         ("B", "goals", "Food")]
+
+
+def test_guessed_columns_when_nothing_is_declared(tiny_responses_path):
+    answers, spec, problems = load_answers(tiny_responses_path, InputSpec())
+
+    assert spec.id_column == "respondent_id"
+    assert spec.text_columns == ("challenges", "effective_practices", "community_engagement")
+    assert spec.meta_columns == ("org_type", "state")
+    assert spec.sources == {"id_column": "guessed", "text_columns": "guessed", "meta_columns": "guessed"}
+    assert len(answers) == 15
+    assert rows(answers.head(3), "respondent_id", "question", "org_type", "state") == [
+        ("R1", "challenges", "Nonprofit CBO", "OH"),
+        ("R1", "effective_practices", "Nonprofit CBO", "OH"),
+        ("R1", "community_engagement", "Nonprofit CBO", "OH"),
+    ]
+    assert answers.at[5, "answer_raw"] == "N/A"
+    assert answers.at[9, "answer_raw"] == ""  # R4 left "challenges" blank: kept, as an empty answer
+    assert problems == []
+
+
+def test_short_closed_columns_are_not_guessed_as_text(tmp_path):
+    path = write(tmp_path / "s.csv", "id,year,funding_sources,goals\n"
+                                     "1,2015,Grants,We want every family in the county to have a home\n"
+                                     "2,2019,Contracts,Fewer emergency visits and better food security for kids\n")
+
+    _, spec, _ = load_answers(path, InputSpec())
+
+    assert spec.text_columns == ("goals",)
+
+
+def test_no_free_text_column(tmp_path):
+    path = write(tmp_path / "s.csv", "id,year,state\n1,2015,OH\n2,2019,CA\n")
+
+    with raises_exactly("No free-text column found. Name them with --text-column (repeatable). "
+                        "Columns: id, year, state."):
+        load_answers(path, InputSpec())
+
+
+def test_unknown_column_lists_columns_and_closest_match(tiny_responses_path):
+    with raises_exactly("Column 'challenge' (from the column settings) is not in the file. Did you mean "
+                        "'challenges'? Columns: respondent_id, org_type, state, challenges, effective_practices, "
+                        "community_engagement."):
+        load_answers(tiny_responses_path, InputSpec(text_columns=("challenge",)))
+
+
+def test_unknown_column_without_a_close_match(tiny_responses_path):
+    with raises_exactly("Column 'zzz' (from the column settings) is not in the file. Columns: respondent_id, "
+                        "org_type, state, challenges, effective_practices, community_engagement."):
+        load_answers(tiny_responses_path, InputSpec(meta_columns=("zzz",)))
+
+
+# Formats --------------------------------------------------------------------------------------------
+
+WAVE_1 = pd.DataFrame({"respondent_id": ["R1", "R2"], "state": ["OH", "CA"],
+                       "goals": ["Build housing for families in need together",
+                                 "Feed every child in the county, every day of the year"]})
+WAVE_2 = pd.DataFrame({"respondent_id": ["S1"], "challenges": ["Funding is short-term and staff keep leaving us"]})
+
+
+@pytest.fixture
+def workbook(tmp_path) -> Path:
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        WAVE_1.to_excel(writer, sheet_name="Wave 1", index=False)
+        WAVE_2.to_excel(writer, sheet_name="Wave 2", index=False)
+    return path
+
+
+def test_xlsx_reads_the_first_sheet_by_default(workbook):
+    answers, _, _ = load_answers(workbook, InputSpec())
+
+    assert rows(answers, "respondent_id", "question", "answer_raw", "state") == [
+        ("R1", "goals", "Build housing for families in need together", "OH"),
+        ("R2", "goals", "Feed every child in the county, every day of the year", "CA"),
+    ]
+
+
+def test_xlsx_sheet_option(workbook):
+    answers, spec, _ = load_answers(workbook, InputSpec(sheet="Wave 2"))
+
+    assert spec.sheet == "Wave 2"
+    assert rows(answers, "respondent_id", "question", "answer_raw") == [
+        ("S1", "challenges", "Funding is short-term and staff keep leaving us")]
+
+
+def test_xlsx_sheet_from_sidecar(workbook):
+    write(workbook.with_suffix(".yaml"), "sheet: Wave 2\n")
+
+    answers, spec, _ = load_answers(workbook, InputSpec())
+
+    assert spec.sources["sheet"] == "sidecar book.yaml"
+    assert list(answers["respondent_id"]) == ["S1"]
+
+
+def test_xlsx_unknown_sheet_lists_sheets(workbook):
+    with raises_exactly(f"{workbook} has no sheet 'Wave 3'. Sheets: Wave 1, Wave 2. Pass one with --sheet."):
+        load_answers(workbook, InputSpec(sheet="Wave 3"))
+
+
+def test_xlsx_numeric_ids_are_text(tmp_path):
+    path = tmp_path / "n.xlsx"
+    pd.DataFrame({"id": [101, 102], "answer_text": ["Trust.", "Money."]}).to_excel(path, index=False)
+
+    answers, _, _ = load_answers(path, InputSpec(text_columns=("answer_text",)))
+
+    assert list(answers["respondent_id"]) == ["101", "102"]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json", ".parquet"])
+def test_jsonl_json_and_parquet(tmp_path, suffix):
+    path = tmp_path / f"answers{suffix}"
+    if suffix == ".parquet":
+        WAVE_1.to_parquet(path)
+    else:
+        WAVE_1.to_json(path, orient="records", lines=suffix == ".jsonl")
+
+    answers, spec, _ = load_answers(path, InputSpec())
+
+    assert spec.text_columns == ("goals",)
+    assert rows(answers, "respondent_id", "question", "answer_raw", "source_row", "state") == [
+        ("R1", "goals", "Build housing for families in need together", 2, "OH"),
+        ("R2", "goals", "Feed every child in the county, every day of the year", 3, "CA"),
+    ]
+
+
+def test_null_answers_in_parquet_become_empty_text(tmp_path):
+    path = tmp_path / "n.parquet"
+    pd.DataFrame({"id": [1, 2], "text": ["We trust each other after years of work", None]}).to_parquet(path)
+
+    answers, _, _ = load_answers(path, InputSpec(text_columns=("text",)))
+
+    assert rows(answers, "respondent_id", "answer_raw") == [("1", "We trust each other after years of work"),
+                                                             ("2", "")]
+
+
+# Encodings and quoting ------------------------------------------------------------------------------
+
+def test_cp1252_csv_with_smart_quotes(tmp_path):
+    text = ("respondent_id,answer_text\n"
+            "R1,\u201cTrust\u201d isn\u2019t enough \u2013 we need funding for the caf\u00e9 program\n"
+            "R2,Our partners\u2019 staff know the families\u2026 and they care about them\n")
+    path = tmp_path / "export.csv"
+    path.write_bytes(text.encode("cp1252"))
+
+    answers, _, _ = load_answers(path, InputSpec(text_columns=("answer_text",)))
+
+    assert list(answers["answer_raw"]) == [
+        "\u201cTrust\u201d isn\u2019t enough \u2013 we need funding for the caf\u00e9 program",
+        "Our partners\u2019 staff know the families\u2026 and they care about them",
+    ]
+
+
+def test_utf8_bom_is_not_part_of_the_first_column(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes("\ufeffrespondent_id,answer_text\nR1,Caf\u00e9 \u2014 trust matters\n".encode("utf-8"))
+
+    assert list(read_table(path).columns) == ["respondent_id", "answer_text"]
+    answers, spec, _ = load_answers(path, InputSpec(text_columns=("answer_text",)))
+    assert spec.id_column == "respondent_id"
+    assert rows(answers, "respondent_id", "answer_raw") == [("R1", "Caf\u00e9 \u2014 trust matters")]
+
+
+def test_quoted_fields_with_newlines_and_quotes(tmp_path):
+    path = write(tmp_path / "nl.csv", 'respondent_id,answer_text\n'
+                                      'R1,"Line one, with a comma.\nLine two ""quoted""."\nR2,plain\n')
+
+    answers, _, _ = load_answers(path, InputSpec(text_columns=("answer_text",)))
+
+    assert rows(answers, "respondent_id", "answer_raw", "source_row") == [
+        ("R1", 'Line one, with a comma.\nLine two "quoted".', 2), ("R2", "plain", 3)]
+
+
+def test_tsv(tmp_path):
+    path = write(tmp_path / "t.tsv", "id\tanswer_text\n1\tTrust, respect, and time\n")
+
+    answers, _, _ = load_answers(path, InputSpec(text_columns=("answer_text",)))
+
+    assert rows(answers, "respondent_id", "answer_raw") == [("1", "Trust, respect, and time")]
+
+
+def test_na_like_values_are_kept_as_text(tmp_path):
+    path = write(tmp_path / "na.csv", "id,answer_text\n1,N/A\n2,NA\n3,null\n")
+
+    answers, _, _ = load_answers(path, InputSpec(text_columns=("answer_text",)))
+
+    assert list(answers["answer_raw"]) == ["N/A", "NA", "null"]  # the screening step decides what they mean
+
+
+# File errors ----------------------------------------------------------------------------------------
+
+def test_empty_file(tmp_path):
+    path = write(tmp_path / "empty.csv", "")
+
+    with raises_exactly(f"{path} is empty (0 bytes). Export the survey again."):
+        load_answers(path, InputSpec())
+
+
+def test_header_only_file(tmp_path):
+    path = write(tmp_path / "header.csv", "id,answer_text\n")
+
+    with raises_exactly(f"{path} has no rows of data. Export the survey again, with its answers."):
+        load_answers(path, InputSpec())
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "missing.csv"
+
+    with raises_exactly(f"Input file not found: {path}. Check the path."):
+        load_answers(path, InputSpec())
+
+
+def test_unknown_file_type(tmp_path):
+    path = write(tmp_path / "answers.docx", "x")
+
+    with raises_exactly(f"{path}: unknown file type '.docx'. Use .csv, .tsv, .xlsx, .jsonl or .parquet."):
+        load_answers(path, InputSpec())
+
+
+def test_a_csv_that_is_not_an_xlsx(tmp_path):
+    path = write(tmp_path / "answers.xlsx", WIDE)
+
+    with pytest.raises(InputError, match=f"^{re.escape(str(path))} cannot be read as EXCEL: "):
+        load_answers(path, InputSpec())
+
+
+# Respondent ids -------------------------------------------------------------------------------------
+
+def test_missing_ids_get_stable_generated_ids(tmp_path):
+    path = write(tmp_path / "noid.csv", "respondent_id,answer_text\n"
+                                        ",We trust each other\nX,Money is short\n,Data takes forever\n")
+    spec = InputSpec(text_columns=("answer_text",))
+
+    first, _, problems = load_answers(path, spec)
+    second, _, _ = load_answers(path, spec)
+
+    ids = list(first["respondent_id"])
+    assert ids == list(second["respondent_id"])
+    assert ids[1] == "X"
+    assert re.fullmatch(r"gen-[0-9a-f]{8}", ids[0]) and re.fullmatch(r"gen-[0-9a-f]{8}", ids[2])
+    assert ids[0] != ids[2]
+    assert problems == [{"row": 2, "problem": "missing_id", "respondent_id": ids[0]},
+                        {"row": 4, "problem": "missing_id", "respondent_id": ids[2]}]
+
+
+def test_generated_id_does_not_depend_on_row_position(tmp_path):
+    spec = InputSpec(text_columns=("answer_text",))
+    one = write(tmp_path / "one.csv", "respondent_id,answer_text\n,We trust each other\n")
+    two = write(tmp_path / "two.csv", "respondent_id,answer_text\nA,Other\n,We trust each other\n")
+
+    assert load_answers(one, spec)[0].at[0, "respondent_id"] == load_answers(two, spec)[0].at[1, "respondent_id"]
+
+
+def test_repeated_id_with_different_content_is_kept_apart(tmp_path):
+    path = write(tmp_path / "rep.csv", "respondent_id,q1,q2\n"
+                                       "X,Trust,Money\nX,Trust,Data\nX,Trust,Money\nX,Other,Answers\n")
+
+    answers, _, problems = load_answers(path, InputSpec(text_columns=("q1", "q2")))
+
+    assert list(answers["respondent_id"]) == ["X", "X", "X~2", "X~2", "X", "X", "X~3", "X~3"]
+    assert problems == [
+        {"row": 3, "problem": "repeated_id_different_content", "respondent_id": "X~2", "original_id": "X"},
+        {"row": 5, "problem": "repeated_id_different_content", "respondent_id": "X~3", "original_id": "X"},
+    ]

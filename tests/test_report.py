@@ -1,0 +1,252 @@
+"""The findings report as Markdown and as self-contained, accessible HTML, from a small hand-made ReportData."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+
+from themes.report import ReportData, prevalence_sentence, render_html, render_markdown
+
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+QUOTE = 'We said <script>alert("x")</script> & "trust" matters.'
+
+
+@pytest.fixture
+def data() -> ReportData:
+    labels = {"trust": "Trust and relationships", "funding": "Funding needs"}
+    counts = pd.DataFrame({"theme": ["trust", "funding"], "label": list(labels.values()), "respondents": [1, 2],
+                           "percent": [33.3, 66.7], "segments": [1, 3], "answers": [1, 2],
+                           "base_respondents": [3, 3]})
+    by_type = pd.DataFrame({"org_type": ["CBO", "CBO", "Gov", "Gov"], "theme": ["trust", "funding"] * 2,
+                            "label": list(labels.values()) * 2, "respondents": [1, 1, 0, 1],
+                            "percent": [50.0, 50.0, 0.0, 100.0], "answers": [1, 1, 0, 1],
+                            "base_respondents": [2, 2, 1, 1]})
+    co = pd.DataFrame([[1, 1], [1, 2]], index=["trust", "funding"], columns=["trust", "funding"])
+    quotes = pd.DataFrame({"theme": ["funding", "funding"], "label": ["Funding needs"] * 2, "rank": [1, 2],
+                           "quote": [QUOTE, "Grants end after two years..."],
+                           "attribution": ["Nonprofit CBO respondent from partnership based in Ohio",
+                                           "Government respondent"],
+                           "respondent_id": ["R1", "R2"], "question": ["challenges"] * 2, "score": [0.9, 0.8],
+                           "use": ["", ""]})
+    accounting = {"input_answers": 6, "coded": 3, "uncoded": 1, "too_long": 0, "non_english": 0, "duplicate": 0,
+                  "non_answer": 1, "empty": 1}
+    return ReportData(title="Themes in tiny", counts=counts, quotes=quotes, breakdowns={"org_type": by_type},
+                      co_occurrence=co, accounting=accounting,
+                      method={"Codebook": "Tiny codebook, version 1", "Embedding model": "test:hashing"},
+                      respondents=4, usable_respondents=3)
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    ((132, 65.7, 201, "Trust and relationships"), "132 of 201 respondents (66%) raised trust and relationships."),
+    ((1, 100.0, 1, "Funding needs"), "1 of 1 respondent (100%) raised funding needs."),
+    ((0, 0.0, 5, "Data collection and sharing"), "0 of 5 respondents (0%) raised data collection and sharing."),
+    ((3, 30.0, 10, "Service model: Referral"), "3 of 10 respondents (30%) raised service model: Referral."),
+    ((4, 40.0, 10, "HIPAA and privacy"), "4 of 10 respondents (40%) raised HIPAA and privacy."),
+    ((4, 40.0, 10, "A champion inside"), "4 of 10 respondents (40%) raised a champion inside."),
+])
+def test_prevalence_sentence(args, expected):
+    assert prevalence_sentence(*args) == expected
+
+
+MARKDOWN = """\
+# Themes in tiny
+
+4 respondents gave 6 answers; 3 respondents gave at least one answer that could be coded. Percentages are of \
+those respondents.
+
+## Key findings
+
+- 2 of 3 respondents (67%) raised funding needs.
+- 1 of 3 respondents (33%) raised trust and relationships.
+
+## Prevalence
+
+| Theme | Respondents | Percent | Passages |
+|---|---|---|---|
+| Trust and relationships | 1 | 33.3 | 1 |
+| Funding needs | 2 | 66.7 | 3 |
+
+## By org type
+
+Percent of respondents in each group who raised each theme.
+
+| org_type | respondents | Trust and relationships | Funding needs |
+|---|---|---|---|
+| CBO | 2 | 50 | 50 |
+| Gov | 1 | 0 | 100 |
+
+## Themes raised together
+
+Respondents who raised both themes (diagonal: the theme alone).
+
+| Theme | Trust and relationships | Funding needs |
+|---|---|---|
+| Trust and relationships | 1 | 1 |
+| Funding needs | 1 | 2 |
+
+## Quotes
+
+### Trust and relationships
+
+No passage carried this theme.
+
+### Funding needs
+
+> "We said <script>alert("x")</script> & "trust" matters."
+> — Nonprofit CBO respondent from partnership based in Ohio
+
+> "Grants end after two years..."
+> — Government respondent
+
+## Method
+
+- **Codebook**: Tiny codebook, version 1
+- **Embedding model**: test:hashing
+- **Agreement with human coding**: not evaluated for this codebook (run `themes calibrate`)
+
+Answers by status:
+
+| Status | Answers |
+|---|---|
+| input_answers | 6 |
+| coded | 3 |
+| uncoded | 1 |
+| too_long | 0 |
+| non_english | 0 |
+| duplicate | 0 |
+| non_answer | 1 |
+| empty | 1 |
+"""
+
+
+def test_render_markdown(data):
+    assert render_markdown(data) == MARKDOWN
+
+
+def test_markdown_with_agreement_and_notes(data):
+    data.agreement = {"summary": "kappa 0.68 on 400 passages"}
+    data.notes = ["Note: a test note."]
+
+    text = render_markdown(data)
+
+    assert "- **Agreement with human coding**: kappa 0.68 on 400 passages\n" in text
+    assert text.endswith("| empty | 1 |\n\nNote: a test note.\n")
+
+
+def test_markdown_table_cells_escape_pipes(data):
+    data.counts.loc[0, "label"] = "Trust | relationships"
+
+    assert "| Trust \\| relationships | 1 | 33.3 | 1 |" in render_markdown(data)
+
+
+class Collector(HTMLParser):
+    """Every start tag with its attributes, and the text inside each element of interest."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.text: dict[str, list[str]] = {}
+        self._open: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._open.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in self._open:
+            while self._open.pop() != tag:
+                pass
+
+    def handle_data(self, data):
+        if self._open:
+            self.text.setdefault(self._open[-1], []).append(data)
+
+
+@pytest.fixture
+def page(data) -> str:
+    return render_html(data)
+
+
+@pytest.fixture
+def parsed(page) -> Collector:
+    collector = Collector()
+    collector.feed(page)
+    return collector
+
+
+def test_html_is_self_contained(page, parsed):
+    assert not [attrs for _, attrs in parsed.tags if "src" in attrs or "href" in attrs]
+    assert not [tag for tag, _ in parsed.tags if tag in ("script", "link", "img", "iframe", "object")]
+    # The only URL is the SVG namespace, an identifier that is never fetched.
+    assert set(re.findall(r"https?://[^\s\"'<>)]+", page)) <= {SVG_NAMESPACE}
+    assert "url(" not in page and "@import" not in page
+
+
+def test_html_headings(parsed):
+    assert [tag for tag, _ in parsed.tags if tag == "h1"] == ["h1"]
+    assert parsed.text["h1"] == ["Themes in tiny"]
+    assert ("html", {"lang": "en"}) in parsed.tags
+    assert "Key findings" in parsed.text["h2"] and "Quotes" in parsed.text["h2"]
+    assert parsed.text["h3"] == ["Trust and relationships", "Funding needs"]
+
+
+def test_html_key_findings(parsed):
+    assert parsed.text["li"] == ["2 of 3 respondents (67%) raised funding needs.",
+                                 "1 of 3 respondents (33%) raised trust and relationships."]
+
+
+def test_html_tables_have_headers_with_scope(page, parsed):
+    headers = [attrs for tag, attrs in parsed.tags if tag == "th"]
+
+    assert page.count("<table") >= 4  # prevalence, breakdown, co-occurrence, accounting
+    assert headers and all(attrs.get("scope") in ("col", "row") for attrs in headers)
+    assert sum(attrs["scope"] == "row" for attrs in headers) >= 2 + 2 + 2 + 8
+    assert [tag for tag, _ in parsed.tags].count("caption") == page.count("<table")
+
+
+def test_html_breakdown_values(page):
+    rows = re.findall(r"<tr><th scope=\"row\">(CBO|Gov)</th>(.*?)</tr>", page)
+
+    assert [(group, re.findall(r">([^<]+)</td>", cells)) for group, cells in rows] == [
+        ("CBO", ["2", "50.0", "50.0"]), ("Gov", ["1", "0.0", "100.0"])]
+
+
+def test_html_chart_is_accessible_svg(page):
+    svgs = re.findall(r"<svg\b.*?</svg>", page, flags=re.S)
+    assert len(svgs) == 1
+
+    svg = ET.fromstring(svgs[0])
+    ns = {"s": SVG_NAMESPACE}
+    title, desc = svg.find("s:title", ns), svg.find("s:desc", ns)
+    assert svg.get("role") == "img"
+    assert title is not None and title.text == "Percent of respondents raising each theme"
+    assert desc is not None and "Funding needs: 66.7%" in desc.text and "Trust and relationships: 33.3%" in desc.text
+    assert svg.get("aria-labelledby").split() == [title.get("id"), desc.get("id")]
+    assert len(svg.findall("s:rect", ns)) == 2  # one bar per theme
+
+
+def test_html_chart_is_the_same_for_the_same_data(data):
+    assert render_html(data) == render_html(data)
+
+
+def test_html_quotes_are_escaped(page, parsed):
+    assert "<script" not in page
+    assert "&lt;script&gt;alert(" in page
+    quotes = [text for text in parsed.text["p"] if "alert" in text or "Grants" in text]
+    assert quotes == [f"\u201c{QUOTE}\u201d", "\u201cGrants end after two years...\u201d"]
+    assert "\u2014 Nonprofit CBO respondent from partnership based in Ohio" in parsed.text["footer"]
+    assert "No passage carried this theme." in parsed.text["p"]
+
+
+def test_html_escapes_every_text_it_is_given(data):
+    data.title = "Themes <b>bold</b>"
+    data.counts.loc[0, "label"] = "Trust <i>and</i> relationships"
+
+    page = render_html(data)
+
+    assert "<b>" not in page and "<i>" not in page
+    assert "<h1>Themes &lt;b&gt;bold&lt;/b&gt;</h1>" in page

@@ -1,0 +1,137 @@
+"""Screening: every answer gets a status and, unless it goes on to coding, a reason."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from themes.ingest import InputSpec, load_answers
+from themes.status import screen_answers
+
+SPANISH = ("Nuestra organización trabaja con el hospital del condado para ofrecer servicios de salud "
+           "a las familias de la comunidad.")
+LONG = ("We meet with the clinic every month to review referrals and talk through what is working. "
+        "The food bank staff join when they can, and the county sends someone twice a year.")
+
+
+def frame(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["respondent_id", "question", "answer_raw"])
+
+
+def outcome(screened: pd.DataFrame) -> list[tuple[str, str, str, str]]:
+    return list(screened[["respondent_id", "question", "status", "reason"]].itertuples(index=False, name=None))
+
+
+def test_statuses_and_reasons():
+    answers = frame([
+        ("A", "q1", "We trust our partners after many years of working together."),
+        ("A", "q2", "   "),
+        ("A", "q3", "N/A"),
+        ("A", "q4", "we trust our partners after many years of working together!"),
+        ("A", "q5", "..."),
+        ("B", "q1", SPANISH),
+        ("B", "q2", LONG),
+        ("B", "q3", "Funding."),
+    ])
+
+    screened = screen_answers(answers, max_words=10)
+
+    assert outcome(screened) == [
+        ("A", "q1", "pending", ""),
+        ("A", "q2", "empty", "blank"),
+        ("A", "q3", "non_answer", 'placeholder "N/A"'),
+        ("A", "q4", "duplicate", "same text as this respondent's answer to 'q1'"),
+        ("A", "q5", "non_answer", "no letters or digits"),
+        ("B", "q1", "non_english", "detected language 'es'; not coded against an English codebook "
+                                   "(set --languages to code it with a multilingual model)"),
+        ("B", "q2", "too_long", "32 words; coded on the first 10 (full text kept)"),
+        ("B", "q3", "pending", ""),  # too short to judge its language: taken as English
+    ]
+
+
+def test_too_long_is_coded_up_to_the_word_limit():
+    screened = screen_answers(frame([("B", "q2", LONG)]), max_words=10)
+
+    coded_end = int(screened.at[0, "coded_end"])
+    assert LONG[:coded_end] == "We meet with the clinic every month to review referrals"
+    assert screened.at[0, "answer"] == LONG  # the full text is kept
+
+
+def test_an_answer_at_the_limit_is_not_too_long():
+    text = "one two three four five six seven eight nine ten"
+
+    screened = screen_answers(frame([("A", "q1", text)]), max_words=10, languages=())
+
+    assert screened.at[0, "status"] == "pending"
+    assert screened.at[0, "coded_end"] == len(text)
+
+
+def test_repeat_submission_keeps_the_first_respondent():
+    answers = frame([
+        ("C", "q1", "Funding is short and staff keep leaving."), ("C", "q2", "Data sharing is slow."),
+        ("D", "q1", "Funding is short and staff keep leaving."), ("D", "q2", "Data sharing is slow"),
+        ("E", "q1", "Funding is short and staff keep leaving."), ("E", "q2", "Something else entirely here."),
+    ])
+
+    screened = screen_answers(answers)
+
+    assert outcome(screened) == [
+        ("C", "q1", "pending", ""), ("C", "q2", "pending", ""),
+        ("D", "q1", "duplicate", "repeat of the submission of respondent C"),
+        ("D", "q2", "duplicate", "repeat of the submission of respondent C"),
+        # E shares one answer with C, not the whole submission: both of E's answers are coded.
+        ("E", "q1", "pending", ""), ("E", "q2", "pending", ""),
+    ]
+
+
+def test_respondents_who_left_everything_blank_are_not_repeats():
+    screened = screen_answers(frame([("F", "q1", ""), ("F", "q2", ""), ("G", "q1", ""), ("G", "q2", "")]))
+
+    assert list(screened["status"]) == ["empty"] * 4
+    assert list(screened["reason"]) == ["blank"] * 4
+
+
+def test_other_languages_can_be_allowed():
+    screened = screen_answers(frame([("B", "q1", SPANISH)]), languages=("en", "es"))
+
+    assert screened.at[0, "status"] == "pending"
+
+
+def test_answers_are_cleaned_before_screening():
+    screened = screen_answers(frame([("A", "q1", "<p>Trust&nbsp;matters.</p><p>So does money.</p>")]))
+
+    assert screened.at[0, "answer"] == "Trust matters.\nSo does money."
+    assert screened.at[0, "coded_end"] == len("Trust matters.\nSo does money.")
+
+
+def test_every_row_has_a_status_and_a_reason_where_not_pending(tiny_responses_path):
+    answers, _, _ = load_answers(tiny_responses_path, InputSpec())
+
+    screened = screen_answers(answers)
+
+    assert len(screened) == len(answers) == 15
+    assert screened["status"].isin(["pending", "empty", "non_answer", "duplicate", "non_english", "too_long"]).all()
+    not_pending = screened[screened["status"] != "pending"]
+    assert (not_pending["reason"].str.len() > 0).all()
+    assert (screened.loc[screened["status"] == "pending", "reason"] == "").all()
+    assert dict(screened["status"].value_counts()) == {"pending": 12, "non_answer": 2, "empty": 1}
+    assert outcome(not_pending) == [
+        ("R2", "community_engagement", "non_answer", 'placeholder "N/A"'),
+        ("R3", "effective_practices", "non_answer", 'placeholder "see above"'),
+        ("R4", "challenges", "empty", "blank"),
+    ]
+    # The input's own columns come through untouched.
+    pd.testing.assert_frame_equal(screened[answers.columns], answers)
+
+
+@pytest.mark.parametrize("max_words", [1, 3])
+def test_coded_end_is_the_end_of_the_last_coded_word(max_words):
+    text = "Trust  between\tpartners matters most of all to us here."
+
+    screened = screen_answers(frame([("A", "q1", text)]), max_words=max_words, languages=())
+
+    cleaned = screened.at[0, "answer"]
+    coded = cleaned[:int(screened.at[0, "coded_end"])]
+    assert len(coded.split()) == max_words and not re.search(r"\s$", coded)
