@@ -135,16 +135,25 @@ def test_no_free_text_column(tmp_path):
 
 
 def test_unknown_column_lists_columns_and_closest_match(tiny_responses_path):
-    with raises_exactly("Column 'challenge' (from the column settings) is not in the file. Did you mean "
+    with raises_exactly("Column 'challenge' (from --text-column) is not in the file. Did you mean "
                         "'challenges'? Columns: respondent_id, org_type, state, challenges, effective_practices, "
                         "community_engagement."):
         load_answers(tiny_responses_path, InputSpec(text_columns=("challenge",)))
 
 
 def test_unknown_column_without_a_close_match(tiny_responses_path):
-    with raises_exactly("Column 'zzz' (from the column settings) is not in the file. Columns: respondent_id, "
+    with raises_exactly("Column 'zzz' (from --meta-column) is not in the file. Columns: respondent_id, "
                         "org_type, state, challenges, effective_practices, community_engagement."):
         load_answers(tiny_responses_path, InputSpec(meta_columns=("zzz",)))
+
+
+def test_unknown_column_from_the_sidecar_names_the_sidecar(tmp_path):
+    path = write(tmp_path / "wide.csv", WIDE)
+    write(tmp_path / "wide.yaml", "id_column: rid\ntext_columns: [q1, q3]\n")
+
+    with raises_exactly("Column 'q3' (from text_columns in the sidecar wide.yaml) is not in the file. Did you mean "
+                        "'q2'? Columns: rid, kind, q1, q2."):
+        load_answers(path, InputSpec())
 
 
 # Formats --------------------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ TEXTS = [
     "Goals:\n- housing\n- food and shelter for all families\nWe also run surveys twice a year. They help a lot.",
     "Ok. Trust matters most to our team. Ok.",
     "  Leading spaces. And trailing.  ",
-    "Caf\u00e9 owners \u2014 and ni\u00f1os \U0001F600 \u2014 join us. \u4fe1\u983c\u304c\u5927\u4e8b\u3067\u3059\u3002",
+    "Caf\u00e9 owners \u2014 and ni\u00f1os \U0001F600 \u2014 join us. "
+    "\u4fe1\u983c\u304c\u5927\u4e8b\u3067\u3059\u3002",
 ]
 
 

@@ -197,8 +197,14 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         meta_columns = tuple(lowered[name] for name in META_NAMES if name in lowered and lowered[name] not in taken)
         if meta_columns:
             sources["meta_columns"] = "guessed"
-    named = [c for c in (id_column, question_column, answer_column) if c] + list(text_columns) + list(meta_columns)
-    require_columns(table, named, "the column settings")
+    for name, option, named in (("id_column", "--id-column", [id_column]),
+                                ("text_columns", "--text-column", text_columns),
+                                ("meta_columns", "--meta-column", meta_columns),
+                                ("question_column", "--question-column", [question_column]),
+                                ("answer_column", "--answer-column", [answer_column])):
+        origin = sources.get(name, "option")
+        where = option if origin == "option" else f"{name} in the {origin}" if origin != "guessed" else option
+        require_columns(table, [c for c in named if c], where)
     return InputSpec(id_column, tuple(text_columns), tuple(meta_columns), question_column, answer_column,
                      spec.sheet, sources)
 

@@ -1,0 +1,81 @@
+"""Calibration moves thresholds the expected way, and its cross-validated figure is honest."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from themes.calibrate import (Calibration, calibrate, calibration_path, cross_fitted_predictions,
+                              find_calibration, save_calibration, tune_thresholds)
+from themes.embed import embedding_function
+from themes.errors import ThemesError
+
+
+def _scores(trust: list[float]) -> np.ndarray:
+    """Scores for the tiny codebook (trust, funding, two service types) with only trust varying."""
+    return np.array([[t, 0.0, 0.0, 0.0] for t in trust])
+
+
+def test_tuning_lowers_a_threshold_when_true_passages_score_low(tiny_codebook):
+    # Every trust passage scores 0.3-0.4, every none passage 0.1: 0.5 misses them all.
+    scores = _scores([0.35, 0.3, 0.4, 0.38, 0.1, 0.1, 0.1, 0.1])
+    gold = [["trust"]] * 4 + [[]] * 4
+    thresholds = tune_thresholds(scores, gold, tiny_codebook)
+    assert 0.1 < thresholds[0] <= 0.3
+
+
+def test_tuning_raises_a_threshold_when_none_passages_score_high(tiny_codebook):
+    scores = _scores([0.9, 0.85, 0.95, 0.9, 0.6, 0.65, 0.7, 0.6])
+    gold = [["trust"]] * 4 + [[]] * 4
+    thresholds = tune_thresholds(scores, gold, tiny_codebook)
+    assert 0.7 < thresholds[0] <= 0.85
+
+
+def test_untouched_themes_keep_the_default(tiny_codebook):
+    scores = _scores([0.9, 0.8, 0.1, 0.2])
+    thresholds = tune_thresholds(scores, [["trust"], ["trust"], [], []], tiny_codebook)
+    assert list(thresholds[1:]) == [0.5, 0.5, 0.5]
+
+
+def test_cross_fitting_never_uses_a_fold_to_tune_its_own_threshold(tiny_codebook):
+    # Fold 0 holds the only passages whose trust scores are low; tuned on fold 1 alone the
+    # threshold stays high, so fold 0's trust passages are missed: an honest (worse) figure.
+    scores = _scores([0.3, 0.3, 0.1, 0.1, 0.9, 0.9, 0.1, 0.1])
+    gold = [["trust"], ["trust"], [], [], ["trust"], ["trust"], [], []]
+    fold_of = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    _, primary = cross_fitted_predictions(scores, fold_of, gold, tiny_codebook)
+    assert primary[:2] == ["none", "none"]
+    assert primary[4:6] == ["trust", "trust"]
+
+
+def test_calibrate_reports_cross_validated_agreement_with_the_fake_embedder(tiny_codebook):
+    embed = embedding_function("test:hashing")
+    texts = [f"Trust between our directors, built over {n} years." for n in range(10, 20)] + \
+            [f"Grants end after {n} years and nobody covers costs." for n in range(10, 20)] + \
+            [f"We deliver {n} food boxes a week." for n in range(10, 20)]
+    gold = [["trust"]] * 10 + [["funding"]] * 10 + [[]] * 10
+    thresholds, report = calibrate(tiny_codebook, texts, gold, embed, folds=5)
+    assert report["folds"] == 5 and report["passages"] == 30
+    assert report["primary_kappa"] > 0.8
+    assert "thresholds tuned inside each fold" in report["summary"]
+    assert thresholds.shape == (4,)
+
+
+def test_calibrate_refuses_too_few_passages(tiny_codebook):
+    with pytest.raises(ThemesError, match=r"Calibration needs at least 10 coded passages"):
+        calibrate(tiny_codebook, ["a", "b"], [["trust"], []], embedding_function("test:hashing"))
+
+
+def test_calibration_file_round_trip_and_discovery(tmp_path, tiny_codebook_path):
+    calibration = Calibration(codebook=str(tiny_codebook_path), codebook_hash="abc", model="m", method="logistic",
+                              C=4.0, thresholds={"trust": 0.4})
+    path = calibration_path(tiny_codebook_path)
+    assert path.name == "tiny_codebook.calibration.json"
+    assert find_calibration(tiny_codebook_path, None) is None
+    save_calibration(calibration, path)
+    assert find_calibration(tiny_codebook_path, None) == calibration
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ThemesError, match=r"the calibration file cannot be read .* Run 'themes calibrate' again"):
+        find_calibration(tiny_codebook_path, None)
+    with pytest.raises(ThemesError, match=r"Calibration file not found: nope.json"):
+        find_calibration(tiny_codebook_path, "nope.json")

@@ -1,0 +1,104 @@
+"""Agreement statistics against hand-computed cases, and reading gold files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from themes.errors import GoldError
+from themes.evaluate import agreement, cohen_kappa, disagreements, predictions, read_gold
+
+IDS = ["trust", "funding", "service.referral", "service.joint"]
+
+
+def test_cohen_kappa_matches_the_hand_computation():
+    # 10 items, gold a a a a a b b b b none ; predicted a a a a b b b b none none
+    gold = ["a"] * 5 + ["b"] * 4 + ["none"]
+    predicted = ["a"] * 4 + ["b"] * 4 + ["none"] * 2
+    # observed agreement 8/10; expected: a .5*.4 + b .4*.4 + none .1*.2 = .20+.16+.02 = .38
+    expected = (0.8 - 0.38) / (1 - 0.38)
+    assert cohen_kappa(gold, predicted) == pytest.approx(expected)
+
+
+def test_krippendorff_alpha_nominal_matches_the_hand_computation():
+    # Two coders, 4 units: (1,1) (1,1) (2,2) (1,2). Coincidence matrix: o11=4, o22=2, o12=o21=1; n=8.
+    # D_o = (1+1)/8 = .25; n1=5, n2=3; D_e = 2*5*3/(8*7) = 30/56. alpha = 1 - .25/(30/56) = 1 - 14/30.
+    result = agreement([["trust"], ["trust"], ["funding"], ["trust"]],
+                       [["trust"], ["trust"], ["funding"], ["funding"]],
+                       ["trust", "trust", "funding", "funding"], IDS)
+    assert result["overall"]["primary_alpha"] == pytest.approx(round(1 - 14 / 30, 3))
+
+
+def test_per_theme_precision_recall_f1_and_confusion():
+    gold = [["trust"], ["trust", "funding"], [], ["funding"]]
+    predicted = [["trust"], ["trust"], ["trust"], ["funding"]]
+    primary = ["trust", "trust", "trust", "funding"]
+
+    result = agreement(gold, predicted, primary, IDS)
+
+    trust = next(r for r in result["per_theme"] if r["theme"] == "trust")
+    funding = next(r for r in result["per_theme"] if r["theme"] == "funding")
+    assert (trust["gold"], trust["predicted"], trust["precision"], trust["recall"]) == (2, 3, 0.667, 1.0)
+    assert trust["f1"] == 0.8
+    assert (funding["precision"], funding["recall"], funding["f1"]) == (1.0, 0.5, 0.667)
+    assert result["overall"]["primary_accuracy"] == 0.75  # the none passage was called trust
+    assert result["overall"]["exact_match"] == 0.5
+    confusion = result["confusion"]
+    assert confusion.loc["gold none", "predicted trust"] == 1
+    assert confusion.loc["gold trust", "predicted trust"] == 2
+    assert int(confusion.to_numpy().sum()) == 4
+
+
+def test_predictions_keep_one_type_per_dimension_and_call_low_scores_none(tiny_codebook):
+    scores = np.array([[0.9, 0.1, 0.7, 0.8],
+                       [0.2, 0.3, 0.1, 0.1]])
+    themes, primary = predictions(scores, np.full(4, 0.5), tiny_codebook)
+    assert themes == [["trust", "service.joint"], []]
+    assert primary == ["trust", "none"]
+
+
+def test_disagreements_put_the_most_confident_mistakes_first():
+    gold = pd.DataFrame({"passage_id": ["p1", "p2", "p3"], "text": ["a", "b", "c"],
+                         "gold": [["trust"], [], ["funding"]]})
+    scores = np.array([[0.6, 0.1, 0, 0], [0.95, 0.1, 0, 0], [0.1, 0.9, 0, 0]])
+    frame = disagreements(gold, [["trust"], ["trust"], ["trust"]], ["trust", "trust", "trust"], scores, IDS)
+    assert list(frame["passage_id"]) == ["p2", "p3"]
+    assert list(frame["gold"]) == ["none", "funding"]
+
+
+def test_read_gold_accepts_labels_and_none_and_splits(tmp_path, tiny_codebook):
+    path = tmp_path / "gold.csv"
+    path.write_text("text,themes,split\nWe trust them.,Trust and relationships,test\n"
+                    "Grants end.,funding; trust,calibration\nWe serve food.,none,test\n", encoding="utf-8")
+    gold = read_gold(path, tiny_codebook)
+    assert list(gold["gold"]) == [["trust"], ["funding", "trust"], []]
+    assert list(read_gold(path, tiny_codebook, split="test")["text"]) == ["We trust them.", "We serve food."]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("text,themes\nWe trust them.,trusst\n", r"gold.csv:2: unknown theme 'trusst'. Did you mean 'trust'\? "
+                                                  r"Known: trust, funding, service.referral, service.joint, none."),
+        ("passage,label_x\nWe trust them.,trust\n", r"gold.csv: no column of gold themes; name one 'themes'"),
+        ("id,themes\n1,trust\n", r"no passage text column .* Columns: id, themes."),
+        ("text,themes,split\nWe trust them.,trust,test\n", r"no rows with split 'train'. Splits: test."),
+    ],
+    ids=["unknown-theme", "no-theme-column", "no-text-column", "unknown-split"],
+)
+def test_read_gold_errors_say_how_to_fix(tmp_path, tiny_codebook, content, message):
+    path = tmp_path / "gold.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(GoldError, match=message):
+        read_gold(path, tiny_codebook, split="train" if "split" in content else None)
+
+
+def test_read_gold_by_keys_needs_answers_and_matching_keys(tmp_path, tiny_codebook):
+    path = tmp_path / "gold.csv"
+    path.write_text("respondent_id,question,themes\nR1,challenges,funding\nR9,challenges,trust\n", encoding="utf-8")
+    with pytest.raises(GoldError, match="pass the survey export with --input"):
+        read_gold(path, tiny_codebook)
+    answers = pd.DataFrame({"respondent_id": ["R1"], "question": ["challenges"], "answer": ["Grants end."]})
+    with pytest.raises(GoldError, match=r"gold.csv:3: respondent 'R9', question 'challenges' matches no answer"):
+        read_gold(path, tiny_codebook, answers=answers)

@@ -1,0 +1,157 @@
+"""End to end: the Prefect flow and the CLI on the tiny fixture, with the fake embedder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from themes.cli import app
+from themes.settings import RunSettings
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+CONTRACT = ["manifest.json", "quotes.csv", "quotes.xlsx", "report.html", "report.md", "responses.csv",
+            "segments.csv", "theme_counts.csv", "theme_counts_by_org_type.csv", "theme_counts_by_state.csv"]
+
+
+@pytest.fixture
+def settings(tmp_path) -> RunSettings:
+    return RunSettings(codebook="codebooks/rfi_themes.yaml", model="test:hashing",
+                       cache_dir=str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def tiny_run(tmp_path, tiny_responses_path, settings):
+    from themes.flows.code_responses import run_flow
+
+    out = tmp_path / "out"
+    summary = run_flow(str(tiny_responses_path), str(out), settings)
+    return out, summary
+
+
+def test_the_flow_writes_every_file_of_the_contract(tiny_run):
+    out, summary = tiny_run
+    assert sorted(p.name for p in out.iterdir()) == CONTRACT
+    assert summary["files"] == CONTRACT
+
+
+def test_every_answer_is_accounted_for_with_a_status(tiny_run, tiny_responses_path):
+    out, _ = tiny_run
+    responses = pd.read_csv(out / "responses.csv", keep_default_na=False)
+    wide = pd.read_csv(tiny_responses_path)
+    assert len(responses) == len(wide) * 3  # three free-text columns
+    assert list(responses.columns[:7]) == ["respondent_id", "question", "status", "reason", "themes", "top_theme",
+                                           "top_score"]
+    assert set(responses["status"]) <= {"coded", "uncoded", "empty", "non_answer", "duplicate", "non_english",
+                                        "too_long"}
+    assert (responses["reason"] != "").all()
+    manifest = json.loads((out / "manifest.json").read_text())
+    accounting = manifest["accounting"]
+    assert accounting["input_answers"] == len(responses)
+    assert sum(v for k, v in accounting.items() if k != "input_answers") == len(responses)
+    assert manifest["accounting_adds_up"] is True
+    assert responses.set_index(["respondent_id", "question"]).loc[("R2", "community_engagement"), "status"] == \
+        "non_answer"
+    assert responses.set_index(["respondent_id", "question"]).loc[("R4", "challenges"), "status"] == "empty"
+
+
+def test_manifest_records_what_is_needed_to_reproduce_the_run(tiny_run):
+    out, _ = tiny_run
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["model"] == "test:hashing"
+    assert len(manifest["input"]["sha256"]) == 64 and len(manifest["codebook"]["sha256"]) == 64
+    assert manifest["codebook"]["version"] == "1.0"
+    assert set(manifest["thresholds"]) == {"trust", "cultural_differences", "community_engagement",
+                                           "resource_needs", "data_challenges"}
+    assert {"sentence-transformers", "scikit-learn", "prefect"} <= set(manifest["packages"])
+    assert {"ingest_and_screen", "segment", "embed", "train", "classify", "quotes"} <= set(manifest["timings_seconds"])
+    assert manifest["input"]["column_sources"]["text_columns"] == "guessed"
+
+
+def test_counts_and_segments_have_the_contract_columns(tiny_run):
+    out, _ = tiny_run
+    counts = pd.read_csv(out / "theme_counts.csv")
+    assert list(counts.columns[:5]) == ["theme", "label", "respondents", "percent", "segments"]
+    by_state = pd.read_csv(out / "theme_counts_by_state.csv")
+    assert set(by_state["state"]) == {"OH", "CA", "NY", "MN"}
+    segments = pd.read_csv(out / "segments.csv", keep_default_na=False)
+    assert list(segments.columns[:7]) == ["respondent_id", "question", "segment_id", "start", "end", "text", "themes"]
+    responses = pd.read_csv(out / "responses.csv", keep_default_na=False).set_index(["respondent_id", "question"])
+    for row in segments.itertuples():
+        assert responses.loc[(row.respondent_id, row.question), "answer"][row.start:row.end] == row.text
+
+
+def test_no_name_or_email_reaches_quotes_or_report(tiny_run):
+    out, _ = tiny_run
+    texts = [(out / name).read_text(encoding="utf-8-sig") for name in ("quotes.csv", "report.md", "report.html")]
+    book = openpyxl.load_workbook(out / "quotes.xlsx")
+    texts.append(" ".join(str(c.value) for sheet in book for row in sheet.iter_rows() for c in row if c.value))
+    for text in texts:
+        assert "Maria" not in text and "mlopez@example.org" not in text
+
+
+def test_a_rerun_after_a_codebook_edit_embeds_only_the_codebook(tmp_path, tiny_responses_path, settings):
+    from themes.flows.code_responses import run_flow
+
+    first = run_flow(str(tiny_responses_path), str(tmp_path / "a"), settings)
+    edited = tmp_path / "edited.yaml"
+    text = open("codebooks/rfi_themes.yaml", encoding="utf-8").read()
+    edited.write_text(text.replace("examples:\n", "examples:\n      - \"A brand new example about partner trust.\"\n", 1))
+    shutil.copy("codebooks/rfi_themes.calibration.json", tmp_path / "edited.calibration.json")
+    second = run_flow(str(tiny_responses_path), str(tmp_path / "b"), settings.model_copy(update={"codebook": str(edited)}))
+    assert first["embedding"]["embedded"] > 1
+    assert second["embedding"]["embedded"] == 1
+    assert second["embedding"]["from_cache"] == first["embedding"]["unique"]
+
+
+def test_cli_run_then_refuses_to_overwrite_without_force(tmp_path, tiny_responses_path):
+    runner = CliRunner()
+    out = tmp_path / "cli"
+    args = ["run", str(tiny_responses_path), "--model", "test:hashing", "--out", str(out), "--no-cache"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "Coded 15 answers: " in first.output and f"Wrote {out}/: manifest.json" in first.output
+    again = runner.invoke(app, args)
+    assert again.exit_code == 2
+    assert again.output.strip() == (f"error: Output folder {out} already holds another run's outputs. "
+                                    "Pass --force to replace it, or choose another --out.")
+    forced = runner.invoke(app, args + ["--force"])
+    assert forced.exit_code == 0, forced.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--text-column", "challenge"], "error: Column 'challenge' (from --text-column) is not in the file. "
+                                         "Did you mean 'challenges'? Columns: respondent_id, org_type, state, "
+                                         "challenges, effective_practices, community_engagement."),
+        (["--codebook", "missing.yaml"], "error: Codebook not found: missing.yaml. Pass --codebook with the path "
+                                         "of a codebook YAML file."),
+    ],
+    ids=["unknown-column", "missing-codebook"],
+)
+def test_cli_errors_are_one_line_and_leave_no_output(tmp_path, tiny_responses_path, extra, message):
+    out = tmp_path / "never"
+    result = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--model", "test:hashing", "--out", str(out),
+                                      "--no-cache", *extra])
+    assert result.exit_code == 2
+    assert result.output.strip() == message
+    assert not out.exists() and not list(tmp_path.glob(".never*"))
+
+
+def test_validate_codebook_reports_counts_and_errors(tmp_path):
+    ok = CliRunner().invoke(app, ["validate-codebook", "codebooks/rfi_themes.yaml"])
+    assert ok.exit_code == 0
+    assert ok.output.startswith("codebooks/rfi_themes.yaml: valid. RFI partnership themes, version 1.0, "
+                                "5 categories.")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nthemes:\n  - id: trust\n    label: Trust\n    definition: d\n    colour: red\n")
+    result = CliRunner().invoke(app, ["validate-codebook", str(bad)])
+    assert result.exit_code == 2
+    assert result.output.strip() == (f"error: {bad}:6: [themes -> 0 -> colour] unknown key 'colour'; "
+                                     "allowed keys are listed in the README's codebook section")
