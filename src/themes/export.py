@@ -22,6 +22,7 @@ from themes.report import ReportData, render_html, render_markdown
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MANIFEST = "manifest.json"
+RUN_MARKERS = (MANIFEST, "evaluation.json")  # a folder holding one of these was written by themes
 
 
 def neutralise_formula(value):
@@ -51,7 +52,7 @@ def check_output_folder(out: Path, *, force: bool) -> None:
         raise OutputError(f"--out {out} is a file; give a folder path.")
     if out.is_dir() and any(out.iterdir()):
         # Checked first: suggesting --force for a folder that --force will not replace sends the user in a circle.
-        if not (out / MANIFEST).exists():
+        if not any((out / marker).exists() for marker in RUN_MARKERS):
             raise OutputError(f"Output folder {out} holds files that are not a themes run; "
                               f"--force only replaces a previous run's folder. Choose another --out.")
         if not force:

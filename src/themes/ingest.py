@@ -121,10 +121,16 @@ def _decode(raw: bytes, path: Path) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(raw).best()
+    matches = from_bytes(raw)
+    best = matches.best()
     encoding = best.encoding if best is not None else "cp1252"
     if encoding in ("ascii", "latin_1", "iso8859_1"):
         encoding = "cp1252"  # a superset for the smart quotes and dashes Excel writes
+    # A mostly-English export often fits cp1250, cp1252 and cp1257 equally well (they share the bytes
+    # of smart quotes and dashes and differ on letters such as "ñ"); Excel on US Windows writes cp1252.
+    if best is not None and any("cp1252" in match.could_be_from_charset and match.chaos <= best.chaos
+                                and match.coherence >= best.coherence for match in matches):
+        encoding = "cp1252"
     try:
         return raw.decode(encoding)
     except (UnicodeDecodeError, LookupError):
