@@ -22,7 +22,7 @@ from themes.aggregate import add_segment_counts, co_occurrence, code_answers, th
 from themes.calibrate import Calibration, find_calibration
 from themes.classify import features, fit_codebook_classifier, resolve_method, resolve_thresholds, training_texts
 from themes.codebook import Codebook, load_codebook
-from themes.embed import EmbeddingCache, VectorTable, compact, get_embedder, text_key
+from themes.embed import EmbeddingCache, VectorTable, compact, embedding_function, get_embedder, text_key
 from themes.ingest import InputSpec, load_answers
 from themes.quotes import QuoteSettings, deidentify_quotes, select_quotes, type_and_state_columns
 from themes.segment import segment_answers
@@ -117,12 +117,20 @@ def classify(answers, segments, classifier, thresholds, codebook, vectors):
 
 
 @task(name="select-quotes", cache_policy=NO_CACHE)
-def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, settings: RunSettings) -> pd.DataFrame:
+def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, settings: RunSettings,
+           classifier) -> pd.DataFrame:
     type_column, state_column = type_and_state_columns(spec.meta_columns)
     quote_settings = QuoteSettings(per_theme=settings.quotes_per_theme, type_column=type_column)
     labels = {c.id: c.label for c in codebook.categories}
+    embed = embedding_function(settings.model, backend=settings.backend, batch_size=settings.batch_size,
+                               onnx_file=settings.onnx_file, cache_dir=settings.cache_dir)
+
+    def window_scorer(texts: list[str], theme_id: str) -> np.ndarray:
+        # Only the picked quotes' sentence windows are embedded here: a few dozen texts per run.
+        return classifier.predict_proba(features(texts, embed(texts)))[:, codebook.ids.index(theme_id)]
+
     picked = select_quotes(answers, segments, vectors, codebook.ids, labels, quote_settings,
-                           state_column=state_column)
+                           state_column=state_column, window_scorer=window_scorer)
     return deidentify_quotes(picked)
 
 
@@ -159,7 +167,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     segment_vectors = table.lookup(list(segments["text"]))
     coded, coded_segments = classify(answers, segments, classifier, thresholds, codebook, segment_vectors)
     lap("classify")
-    picked = quotes(coded, coded_segments, segment_vectors, codebook, spec, settings)
+    picked = quotes(coded, coded_segments, segment_vectors, codebook, spec, settings, classifier)
     lap("quotes")
     counts = add_segment_counts(theme_counts(coded, codebook), coded_segments)
     run = export.RunResult(

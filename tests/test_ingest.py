@@ -240,6 +240,45 @@ def test_null_answers_in_parquet_become_empty_text(tmp_path):
                                                              ("2", "")]
 
 
+def test_blank_rows_are_not_respondents_and_rows_keep_their_numbers(tmp_path):
+    # Excel writes ",," lines for rows that were once used; a blank line, spaces only, then real rows.
+    path = write(tmp_path / "blank.csv", "respondent_id,answer_text\n"
+                                         "R1,We trust each other\n,\n\n , \t\n,Money is short\nR2,Data\n,\n,\n")
+
+    answers, _, problems = load_answers(path, InputSpec(text_columns=("answer_text",)))
+
+    assert rows(answers, "answer_raw", "source_row") == [("We trust each other", 2), ("Money is short", 6),
+                                                         ("Data", 7)]
+    assert [(p["row"], p["problem"]) for p in problems] == [(6, "missing_id")]
+
+
+def test_formatted_but_empty_excel_rows_are_not_respondents(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "ghost.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["respondent_id", "answer_text"])
+    sheet.append(["R1", "We trust each other"])
+    sheet["A4"] = "R2"
+    sheet["B4"] = "Money is short"
+    sheet["A6"].number_format = "0"  # touched, never filled
+    sheet["B7"] = " "
+    book.save(path)
+
+    answers, _, problems = load_answers(path, InputSpec(text_columns=("answer_text",)))
+
+    assert rows(answers, "respondent_id", "source_row") == [("R1", 2), ("R2", 4)]
+    assert problems == []
+
+
+def test_header_and_blank_rows_only(tmp_path):
+    path = write(tmp_path / "blank.csv", "id,answer_text\n,\n,\n")
+
+    with raises_exactly(f"{path} has no rows of data. Export the survey again, with its answers."):
+        load_answers(path, InputSpec())
+
+
 # Encodings and quoting ------------------------------------------------------------------------------
 
 def test_cp1252_csv_with_smart_quotes(tmp_path):
@@ -255,6 +294,20 @@ def test_cp1252_csv_with_smart_quotes(tmp_path):
         "\u201cTrust\u201d isn\u2019t enough \u2013 we need funding for the caf\u00e9 program",
         "Our partners\u2019 staff know the families\u2026 and they care about them",
     ]
+
+
+def test_cp1252_letters_that_other_windows_code_pages_read_differently(tmp_path):
+    # cp1250 and cp1257 fit these bytes as well as cp1252 does, but read "ñ" as "ń" and "ó" as "ó"/"ų".
+    text = ("respondent_id,answer_text\n"
+            "R1,\u201cWe\u2019ve worked together for years \u2013 the clinic trusts our promotoras\u201d\n"
+            "R2,Hacemos reuniones con las familias cada a\u00f1o y escuchamos sus ideas\n"
+            "R3,La confianza es lo m\u00e1s importante para la colaboraci\u00f3n\n")
+    path = tmp_path / "export.csv"
+    path.write_bytes(text.encode("cp1252"))
+
+    answers, _, _ = load_answers(path, InputSpec(text_columns=("answer_text",)))
+
+    assert list(answers["answer_raw"]) == [line.split(",", 1)[1] for line in text.splitlines()[1:]]
 
 
 def test_utf8_bom_is_not_part_of_the_first_column(tmp_path):
@@ -328,6 +381,35 @@ def test_a_csv_that_is_not_an_xlsx(tmp_path):
 
     with pytest.raises(InputError, match=f"^{re.escape(str(path))} cannot be read as EXCEL: "):
         load_answers(path, InputSpec())
+
+
+def test_a_workbook_with_a_csv_name(tmp_path, workbook):
+    path = tmp_path / "export.csv"
+    path.write_bytes(workbook.read_bytes())
+
+    with raises_exactly(f"{path} looks like an Excel workbook, not CSV text. Rename it to .xlsx (save an old "
+                        ".xls as .xlsx) and retry."):
+        load_answers(path, InputSpec())
+
+
+@pytest.mark.parametrize("content", [bytes(range(256)) * 4, b"\x00\x01\x02" * 300],
+                         ids=["undecodable", "valid-utf8-with-nul"])
+def test_binary_data_with_a_csv_name(tmp_path, content):
+    path = tmp_path / "export.csv"
+    path.write_bytes(content)
+
+    with raises_exactly(f"{path} holds binary data, not text. Is it the right file? Export the survey as CSV "
+                        "and retry."):
+        load_answers(path, InputSpec())
+
+
+def test_utf16_without_a_bom(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes("id,answer_text\nR1,We trust each other after years of work\n".encode("utf-16-le"))
+
+    answers, _, _ = load_answers(path, InputSpec(text_columns=("answer_text",)))
+
+    assert rows(answers, "respondent_id", "answer_raw") == [("R1", "We trust each other after years of work")]
 
 
 # Respondent ids -------------------------------------------------------------------------------------

@@ -82,6 +82,26 @@ def test_excerpt_collapses_line_breaks_and_runs_of_space():
     assert excerpt(text, [(0, 28), (29, 38)], 0, min_words=1, max_words=60) == "We serve families in need...."
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # Bullet items (cleaned answers keep one per line) do not run together.
+    ("Trust built over many years\nA champion who returns our calls\n3 check-ins a month",
+     "Trust built over many years / A champion who returns our calls / 3 check-ins a month"),
+    # A heading ending in a colon, or items that end in punctuation, read on with a space.
+    ("What made it work:\nMonthly meetings\nShared goals", "What made it work: Monthly meetings / Shared goals"),
+    ("Staff turnover.\nEvery new manager starts over", "Staff turnover. Every new manager starts over"),
+])
+def test_excerpt_keeps_list_items_apart(text, expected):
+    lines = [m.span() for m in re.finditer(r"[^\n]+", text)]
+
+    assert excerpt(text, lines, 0, min_words=60, max_words=60) == expected
+
+
+def test_excerpt_cut_at_a_list_boundary_has_no_dangling_slash():
+    text = "Trust built over years\nA champion who returns calls"
+
+    assert excerpt(text, [(0, 22), (23, 50)], 0, min_words=60, max_words=5) == "Trust built over years..."
+
+
 @pytest.mark.parametrize(("meta", "expected"), [
     ({"org_type": "Nonprofit CBO", "state": "OH", "respondent_id": "R1"},
      "Nonprofit CBO respondent from partnership based in Ohio"),

@@ -86,6 +86,16 @@ def test_repeat_submission_keeps_the_first_respondent():
     ]
 
 
+def test_the_same_short_answers_from_two_respondents_are_not_a_repeat_submission():
+    # Two people can both answer only "Funding." (and "N/A"); neither answer is dropped.
+    answers = frame([("H", "q1", "Funding."), ("H", "q2", "N/A"), ("H", "q3", ""),
+                     ("I", "q1", "Funding."), ("I", "q2", "N/A"), ("I", "q3", "")])
+
+    screened = screen_answers(answers)
+
+    assert list(screened["status"]) == ["pending", "non_answer", "empty"] * 2
+
+
 def test_respondents_who_left_everything_blank_are_not_repeats():
     screened = screen_answers(frame([("F", "q1", ""), ("F", "q2", ""), ("G", "q1", ""), ("G", "q2", "")]))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -54,6 +55,63 @@ def resolve_model_path(model: str) -> str:
     return model
 
 
+ONNX_FILE = "onnx/model.onnx"  # where sentence-transformers saves an ONNX export in a model folder
+_QUANTIZED = re.compile(r"onnx/model_q(?:u)?int8_(avx2|avx512|avx512_vnni|arm64)\.onnx")
+
+
+def require_onnx() -> None:
+    """The onnx backend's packages are an optional extra; say how to get them, in one line."""
+    import importlib.util
+
+    missing = []
+    for module, package in (("onnxruntime", "onnxruntime"), ("optimum.onnxruntime", "optimum-onnx")):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:  # the parent package (optimum) is missing
+            found = False
+        if not found:
+            missing.append(package)
+    if missing:
+        raise ThemesError(
+            f"--backend onnx needs {' and '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} not "
+            "installed. Install the extra in its own environment (pip install 'themes[onnx]'; it needs "
+            "sentence-transformers 5.x), or use --backend torch."
+        )
+
+
+def onnx_model_folder(path: str, onnx_file: str, name: str) -> str:
+    """A folder with `onnx_file` for the model at `path`: the folder itself when it has one, else a copy
+    under the user's cache exported once from the local weights (no download; the installed model folder
+    may be read-only). `onnx/model_quint8_avx2.onnx` and the like are quantized from the fp32 export."""
+    if (Path(path) / onnx_file).is_file():
+        return path
+    quantized = _QUANTIZED.fullmatch(onnx_file)
+    if onnx_file != ONNX_FILE and not quantized:
+        raise ThemesError(f"The ONNX file '{onnx_file}' is not in {path}. Use {ONNX_FILE}, "
+                          f"onnx/model_quint8_avx2.onnx, or a model folder that has the file.")
+    from themes.settings import default_cache_dir
+
+    digest = hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:8]
+    target = Path(default_cache_dir()) / "onnx-models" / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}-{digest}"
+    if not (target / ONNX_FILE).is_file():
+        # Exported into a staging copy and renamed, so a parallel run never sees half a folder.
+        from sentence_transformers import SentenceTransformer
+
+        staging = target.with_name(f".{target.name}.partial-{uuid.uuid4().hex[:8]}")
+        shutil.copytree(path, staging)
+        SentenceTransformer(str(staging), device="cpu", backend="onnx").save_pretrained(str(staging))
+        try:
+            staging.rename(target)
+        except OSError:  # another process finished first
+            shutil.rmtree(staging, ignore_errors=True)
+    if quantized and not (target / onnx_file).is_file():
+        from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
+
+        fp32 = SentenceTransformer(str(target), device="cpu", backend="onnx", model_kwargs={"file_name": ONNX_FILE})
+        export_dynamic_quantized_onnx_model(fp32, quantized.group(1), str(target))
+    return str(target)
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU, loaded offline, once, on first use."""
 
@@ -82,10 +140,14 @@ class SentenceTransformerEmbedder:
 
             path = resolve_model_path(self.model)
             kwargs = {"device": "cpu", "backend": self.backend}
-            if self.backend == "onnx" and self.onnx_file:
-                kwargs["model_kwargs"] = {"file_name": self.onnx_file}
             try:
+                if self.backend == "onnx":
+                    require_onnx()
+                    path = onnx_model_folder(path, self.onnx_file or ONNX_FILE, self.model)
+                    kwargs["model_kwargs"] = {"file_name": self.onnx_file or ONNX_FILE}
                 self._model = SentenceTransformer(path, **kwargs)
+            except ThemesError:
+                raise
             except Exception as error:  # offline hub misses, bad folders, missing extras
                 reason = str(error).splitlines()[0][:200]
                 raise ThemesError(

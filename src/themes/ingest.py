@@ -100,25 +100,55 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
         reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         raise InputError(f"{path} cannot be read as {kind.upper()}: {reason}. Is it the right file and format?") from None
     table.columns = [str(column).strip() for column in table.columns]
-    table = table.dropna(how="all")
+    # Rows with no cell filled (",,,," lines, formatted but empty Excel rows) are not respondents.
+    # The index is kept: it numbers the rows as a spreadsheet shows them (see `to_answers`).
+    table = table[~_blank_rows(table)]
     if table.empty or len(table.columns) == 0:
         raise InputError(f"{path} has no rows of data. Export the survey again, with its answers.")
     return table
+
+
+def _blank_rows(table: pd.DataFrame) -> pd.Series:
+    filled = table.fillna("").astype(str).apply(lambda column: column.str.strip() != "")
+    return ~filled.any(axis=1)
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
     raw = path.read_bytes()
     text = _decode(raw, path)
     separator = "\t" if path.suffix.lower() == ".tsv" else None
-    return pd.read_csv(io.StringIO(text), sep=separator, engine="python", dtype=str, keep_default_na=False)
+    # Blank lines are read (as empty rows, dropped later) so that the rows after them keep their numbers.
+    return pd.read_csv(io.StringIO(text), sep=separator, engine="python", dtype=str, keep_default_na=False,
+                       skip_blank_lines=False)
 
 
 def _decode(raw: bytes, path: Path) -> str:
-    """UTF-8 (with or without BOM) first; then the encoding charset-normalizer finds, cp1252 at worst."""
+    """UTF-8 (with or without BOM) first; then the encoding charset-normalizer finds, cp1252 at worst.
+
+    A workbook or other binary file given a text extension raises InputError saying so.
+    """
+    if raw.startswith(_WORKBOOK_MAGIC):
+        raise InputError(f"{path} looks like an Excel workbook, not CSV text. Rename it to .xlsx (save an old "
+                         f".xls as .xlsx) and retry.")
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        pass
+        text = None
+    if text is None or "\x00" in text:  # a NUL may be UTF-16 without a BOM
+        text = _detect_and_decode(raw, path)
+    if "\x00" in text:
+        raise InputError(_binary_message(path))
+    return text
+
+
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and the old .xls
+
+
+def _binary_message(path: Path) -> str:
+    return f"{path} holds binary data, not text. Is it the right file? Export the survey as CSV and retry."
+
+
+def _detect_and_decode(raw: bytes, path: Path) -> str:
     from charset_normalizer import from_bytes
 
     matches = from_bytes(raw)
@@ -134,6 +164,8 @@ def _decode(raw: bytes, path: Path) -> str:
     try:
         return raw.decode(encoding)
     except (UnicodeDecodeError, LookupError):
+        if b"\x00" in raw:
+            raise InputError(_binary_message(path)) from None
         raise InputError(f"{path}: the text encoding cannot be recognised. Save it as UTF-8 CSV and retry.") from None
 
 
@@ -230,8 +262,12 @@ def to_answers(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list
     Respondents without an id get a stable one from the row's content; two rows that share an id but
     differ in content are kept apart (the second becomes `<id>~2`) and reported.
     """
+    # The spreadsheet row (the header is row 1), from the reader's row positions, which `read_table`
+    # keeps when it drops blank rows.
+    positional = pd.api.types.is_integer_dtype(table.index) and table.index.is_unique
+    rows = table.index + 2 if positional else range(2, len(table) + 2)
     table = table.reset_index(drop=True).copy()
-    table["__row"] = range(2, len(table) + 2)  # the spreadsheet row: header is row 1
+    table["__row"] = list(rows)
     content_columns = [spec.answer_column] if spec.is_long else list(spec.text_columns)
     ids, problems = _respondent_ids(table, spec, content_columns)
     table["__id"] = ids

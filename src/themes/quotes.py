@@ -18,6 +18,9 @@ import pandas as pd
 
 QUOTE_COLUMNS = ["theme", "label", "rank", "quote", "attribution", "respondent_id", "question", "score", "use"]
 _WORDS = re.compile(r"\S+")
+# A line break between list items or a heading and its text, as cleaned answers keep them: a line
+# that ends without punctuation, followed by one that starts with a capital, digit or symbol.
+_ITEM_BREAK = re.compile(r"(?<![.!?;:,\s])[^\S\n]*\n\s*(?=[^\W_a-z]|[^\w\s])")
 _PII_IN_ID = re.compile(r"@|\d{3}\D{0,2}\d{3}\D?\d{4}|\s")
 STATE_NAMES = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
@@ -61,11 +64,12 @@ def excerpt(answer: str, spans: list[tuple[int, int]], index: int, *, min_words:
         else:
             break
     start, end = spans[first][0], spans[last][1]
-    text = " ".join(answer[start:end].split())
+    # List items keep a visible boundary (" / ", as quoted verse does); a wrapped sentence is rejoined.
+    text = " ".join(_ITEM_BREAK.sub(" / ", answer[start:end]).split())
     tokens = text.split(" ")
     cut_end = len(tokens) > max_words
     if cut_end:
-        text = " ".join(tokens[:max_words]).rstrip(",;:-")
+        text = " ".join(tokens[:max_words]).rstrip(",;:-/ ")
     prefix = "..." if answer[:start].strip() else ""
     suffix = "..." if cut_end or answer[end:].strip() else ""
     return f"{prefix}{text}{suffix}"
@@ -122,12 +126,33 @@ def select_for_theme(candidates: pd.DataFrame, vectors: np.ndarray, settings: Qu
     return chosen
 
 
+def best_window(answer: str, segment: tuple[int, int], sentences: list[tuple[int, int]], score,
+                *, min_words: int, max_words: int) -> tuple[int, int] | None:
+    """Within a coded segment of more than three sentences or `max_words` words, the run of one to
+    three sentences that `score` (texts -> theme scores) rates highest; None to keep the segment."""
+    inner = [(s, e) for s, e in sentences if s >= segment[0] and e <= segment[1]]
+    words = [len(_WORDS.findall(answer[s:e])) for s, e in inner]
+    if len(inner) <= 3 and sum(words) <= max_words:
+        return None
+    windows = [(i, j) for i in range(len(inner)) for j in range(i, min(i + 3, len(inner)))
+               if sum(words[i:j + 1]) <= max_words]
+    long_enough = [(i, j) for i, j in windows if sum(words[i:j + 1]) >= min_words]
+    windows = long_enough or windows
+    if not windows:
+        return None
+    texts = [answer[inner[i][0]:inner[j][1]] for i, j in windows]
+    i, j = windows[int(np.argmax(score(texts)))]
+    return inner[i][0], inner[j][1]
+
+
 def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.ndarray, theme_ids: list[str],
-                  labels: dict[str, str], settings: QuoteSettings, *, state_column: str | None = None) -> pd.DataFrame:
+                  labels: dict[str, str], settings: QuoteSettings, *, state_column: str | None = None,
+                  window_scorer=None) -> pd.DataFrame:
     """Quotes for every theme (not yet de-identified: the caller redacts `quote` before export).
 
     `segments` carry `answer_index`, `start`, `end`, `themes` and `score_<theme>`; `vectors` are
-    their embeddings, row-aligned.
+    their embeddings, row-aligned. `window_scorer(texts, theme_id)` -> scores, when given, trims a
+    long coded segment to its best one to three sentences.
     """
     spans_by_answer = {key: list(zip(group["start"], group["end"]))
                        for key, group in segments.groupby("answer_index", sort=False)}
@@ -150,8 +175,19 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
             candidate = pool.iloc[pick]
             answer_index = candidate["answer_index"]
             answer = answers.at[answer_index, "answer"]
-            text = excerpt(answer, spans_by_answer[answer_index], int(position_in_answer[candidate["_pos"]]),
-                           min_words=settings.min_words, max_words=settings.max_words)
+            window = None
+            if window_scorer is not None:
+                from themes.segment import split_sentences
+
+                segment = (int(candidate["start"]), int(candidate["end"]))
+                window = best_window(answer, segment, split_sentences([answer])[0],
+                                     lambda texts, t=theme_id: window_scorer(texts, t),
+                                     min_words=settings.min_words, max_words=settings.max_words)
+            if window is not None:
+                text = excerpt(answer, [window], 0, min_words=settings.min_words, max_words=settings.max_words)
+            else:
+                text = excerpt(answer, spans_by_answer[answer_index], int(position_in_answer[candidate["_pos"]]),
+                               min_words=settings.min_words, max_words=settings.max_words)
             meta = answers.loc[answer_index].to_dict()
             rows.append({"theme": theme_id, "label": labels[theme_id], "rank": rank, "quote": text,
                          "attribution": attribution(meta, state_column=state_column,

@@ -15,6 +15,9 @@ from themes.clean import answer_status, clean_text, detect_language
 STATUS_ORDER = ("coded", "uncoded", "too_long", "non_english", "duplicate", "non_answer", "empty")
 CODABLE = ("pending", "too_long")  # statuses whose text goes on to segmentation
 _WORD = re.compile(r"\S+")
+# Below this many words of real answers, two respondents giving the same answers ("Funding.") is a
+# coincidence, not one submission sent twice.
+_MIN_REPEAT_WORDS = 10
 _FOLD = re.compile(r"[\W_]+")
 
 
@@ -66,10 +69,12 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
     folded = frame["answer"].map(_fold)
     # A respondent whose every answer repeats an earlier respondent's is a repeat submission.
     by_respondent = folded.groupby(frame["respondent_id"], sort=False).agg(tuple)
+    real_words = folded.where(frame["status"] == "pending", "").str.split().str.len()
+    words = real_words.groupby(frame["respondent_id"], sort=False).sum()
     first_of: dict[tuple, str] = {}
     repeats: dict[str, str] = {}
     for respondent, texts in by_respondent.items():
-        if not any(texts):
+        if words[respondent] < _MIN_REPEAT_WORDS:
             continue
         if texts in first_of:
             repeats[respondent] = first_of[texts]

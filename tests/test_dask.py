@@ -1,0 +1,41 @@
+"""Scale-out: the flow on a real two-process Dask cluster writes what the single-process flow writes."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from themes.ingest import InputSpec
+from themes.settings import RunSettings
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
+
+# Ten respondents of the sample, four questions: 40 answers.
+SPEC = InputSpec(id_column="respondent_id",
+                 text_columns=("effective_practices", "challenges", "community_engagement", "five_year_goals"),
+                 meta_columns=("org_type", "state"))
+COMPARED = ["responses.csv", "segments.csv", "theme_counts.csv"]
+
+
+def test_a_dask_cluster_codes_exactly_like_a_single_process(tmp_path, tiny_codebook_path, repo_root):
+    from distributed import LocalCluster
+
+    from themes.flows.code_responses import run_flow
+
+    answers = repo_root / "tests" / "fixtures" / "small_responses.csv"
+    # Chunks of 16 texts: the ~60 distinct texts (answers' segments and codebook) make several mapped tasks.
+    common = {"codebook": str(tiny_codebook_path), "model": "test:hashing", "cache_dir": None, "chunk_size": 16}
+    single = run_flow(str(answers), str(tmp_path / "single"), RunSettings(**common), SPEC)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        spread = run_flow(str(answers), str(tmp_path / "dask"),
+                          RunSettings(**common, dask_address=cluster.scheduler_address), SPEC)
+        with cluster.get_client() as client:
+            # The tasks ran on both workers: each imported the flow's module to run them.
+            ran = client.run(lambda: "themes.flows.code_responses" in __import__("sys").modules)
+            assert list(ran.values()) == [True, True]
+
+    assert single["embedding"]["embedded"] == spread["embedding"]["embedded"] > 3 * 16
+    assert single["accounting"]["input_answers"] == 40
+    for name in COMPARED:
+        pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "single" / name, keep_default_na=False),
+                                      pd.read_csv(tmp_path / "dask" / name, keep_default_na=False), obj=name)
