@@ -35,3 +35,15 @@ def test_the_window_respects_the_word_bound():
     sentences = split_sentences([ANSWER])[0]
     start, end = best_window(ANSWER, (0, len(ANSWER)), sentences, trust_score, min_words=5, max_words=20)
     assert len(ANSWER[start:end].split()) <= 20
+
+
+def test_fragments_are_quoted_after_full_sentences():
+    import pandas as pd
+
+    from themes.quotes import QuoteSettings, select_for_theme
+
+    candidates = pd.DataFrame({"score": [0.99, 0.9], "respondent_id": ["R1", "R2"],
+                               "text": ["Hire more staff.",
+                                        "Our grant ends next year and nobody has budgeted for the two navigators after that."]})
+    vectors = np.array([[1.0, 0.0], [0.0, 1.0]])
+    assert select_for_theme(candidates, vectors, QuoteSettings(per_theme=2)) == [1, 0]

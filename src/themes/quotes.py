@@ -104,6 +104,10 @@ def select_for_theme(candidates: pd.DataFrame, vectors: np.ndarray, settings: Qu
     centre /= np.linalg.norm(centre) or 1.0
     typicality = vectors @ centre
     relevance = 0.6 * candidates["score"].to_numpy() + 0.4 * typicality
+    if "text" in candidates:
+        # A fragment ("Hire more staff.") says less than a sentence with its reason: quote it last.
+        words = candidates["text"].map(lambda t: len(_WORDS.findall(t))).to_numpy()
+        relevance = relevance - 0.3 * (words < settings.min_words)
     chosen: list[int] = []
     used_respondents: set[str] = set()
     used_types: set[str] = set()
