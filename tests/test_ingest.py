@@ -450,3 +450,17 @@ def test_repeated_id_with_different_content_is_kept_apart(tmp_path):
         {"row": 3, "problem": "repeated_id_different_content", "respondent_id": "X~2", "original_id": "X"},
         {"row": 5, "problem": "repeated_id_different_content", "respondent_id": "X~3", "original_id": "X"},
     ]
+
+
+def test_without_sheet_the_sheet_holding_the_declared_columns_is_read(tmp_path):
+    from themes.ingest import InputSpec, load_answers
+
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"Read me": ["This workbook holds the RFI answers."]}).to_excel(writer, sheet_name="Instructions",
+                                                                                    index=False)
+        pd.DataFrame({"respondent_id": ["R1"], "challenges": ["Grants end after two years."]}).to_excel(
+            writer, sheet_name="Responses", index=False)
+    answers, spec, _ = load_answers(path, InputSpec(id_column="respondent_id", text_columns=("challenges",)))
+    assert spec.sheet == "Responses" and spec.sources["sheet"] == "found by its columns"
+    assert list(answers["answer_raw"]) == ["Grants end after two years."]

@@ -88,7 +88,8 @@ def run(
                                                            "Example: --question-column question")] = None,
     answer_column: Annotated[Optional[str], typer.Option(help="Long files: the answer column. "
                                                          "Example: --answer-column answer")] = None,
-    sheet: Annotated[Optional[str], typer.Option(help="XLSX sheet to read [default: the first]. "
+    sheet: Annotated[Optional[str], typer.Option(help="XLSX sheet to read [default: the first that has the "
+                                                 "named columns]. "
                                                  "Example: --sheet Responses")] = None,
     model: Annotated[str, typer.Option(help="sentence-transformers model: name or local folder. "
                                        "Example: --model ./models/my-model")] = "all-MiniLM-L6-v2",

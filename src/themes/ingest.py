@@ -332,6 +332,27 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
     path = Path(path)
     spec = resolve_spec(path, spec)
     table = read_table(path, sheet=spec.sheet)
+    if spec.sheet is None and READERS.get(path.suffix.lower()) == "excel":
+        table, spec = _sheet_with_columns(path, table, spec)
     spec = complete_spec(table, spec)
     answers, problems = to_answers(table, spec)
     return answers, spec, problems
+
+
+def _sheet_with_columns(path: Path, first: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, InputSpec]:
+    """Without --sheet, the first sheet that has the declared columns (workbooks often open with an
+    instructions sheet); the first sheet when nothing is declared or no sheet has them."""
+    declared = [c for c in (spec.id_column, spec.question_column, spec.answer_column) if c]
+    declared += list(spec.text_columns)
+    if not declared or set(declared) <= set(first.columns):
+        return first, spec
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    names = book.sheetnames
+    book.close()
+    for name in names[1:]:
+        table = read_table(path, sheet=name)
+        if set(declared) <= set(table.columns):
+            return table, replace(spec, sheet=name, sources={**spec.sources, "sheet": "found by its columns"})
+    return first, spec
