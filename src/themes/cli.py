@@ -22,6 +22,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts use [default: ...] and <input name>, not rich markup
 )
 
 CodebookOption = Annotated[Path, typer.Option("--codebook", "-c", help="Codebook YAML. Example: "
