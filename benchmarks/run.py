@@ -118,9 +118,9 @@ def _swap(word: str, rng: random.Random) -> str:
 
 
 class PeakRSS:
-    """Samples this process's RSS (and with its children: Prefect's server) every 50 ms."""
+    """Samples the RSS of this process (and with its children: Prefect's server) every 250 ms."""
 
-    def __init__(self, interval: float = 0.05):
+    def __init__(self, interval: float = 0.25):
         self.interval, self.peak, self.peak_with_children = interval, 0, 0
         self._stop = threading.Event()
         self._process = psutil.Process()
@@ -322,7 +322,8 @@ def write_results(results: dict, out: Path) -> str:
     lines += ["", f"`themes --help`: {results['help_s']:.2f} s wall, {results['help_cpu_s']:.2f} s CPU "
               "(best of 3, subprocess)."]
     if "ru_maxrss_gb" in results:
-        lines.append(f"Peak RSS of the benchmark process over all corpora (ru_maxrss): {results['ru_maxrss_gb']:.2f} GB.")
+        lines.append("Peak RSS of the benchmark process over all corpora (ru_maxrss): "
+                     f"{results['ru_maxrss_gb']:.2f} GB.")
     text = "\n".join(lines) + "\n"
     (out / "results.md").write_text(text, encoding="utf-8")
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -7,6 +7,7 @@ Dask task runner spreads it across workers.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -197,8 +198,12 @@ def run_flow(input_path: str, out: str, settings: RunSettings, spec: InputSpec |
     """Run the flow with the task runner the settings ask for: threads here, or a Dask cluster."""
     flow_to_run = code_responses
     if settings.dask_address or settings.workers:
+        from prefect.settings import get_current_settings
         from prefect_dask import DaskTaskRunner
 
+        # distributed logs every scheduler, nanny and connection event at INFO, and Prefect's console handler
+        # prints them: follow Prefect's own level (WARNING for a CLI run without --verbose).
+        logging.getLogger("distributed").setLevel(get_current_settings().logging.level)
         runner = (DaskTaskRunner(address=settings.dask_address) if settings.dask_address else
                   DaskTaskRunner(cluster_kwargs={"n_workers": settings.workers, "threads_per_worker": 1,
                                                  "processes": True, "dashboard_address": None}))
