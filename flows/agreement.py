@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from themes import export
 from themes.calibrate import Calibration, CodedPassage, calibrate, calibration_path, find_calibration, \
     save_calibration
-from themes.classify import fit_codebook_classifier, resolve_method, resolve_thresholds, training_texts
+from themes.classify import fit_for_run, training_texts
 from themes.codebook import file_hash, load_codebook
 from themes.embed import embedding_function
 from themes.errors import GoldError
@@ -45,13 +45,9 @@ def load_gold(gold_path: str, codebook, split: str | None, input_path: str | Non
 @task(name="score-gold", cache_policy=NO_CACHE)
 def score_gold(texts: list[str], codebook, calibration, settings: RunSettings):
     embed = _embed(settings)
-    method = calibration.method if calibration else resolve_method(settings.method, codebook)
-    passages = [(p.text, p.themes) for p in calibration.passages] if calibration else []
-    classifier = fit_codebook_classifier(codebook, embed, method=method, C=calibration.C if calibration else 4.0,
-                                         word_weight=calibration.word_weight if calibration else 1.0,
-                                         passages=passages)
-    thresholds, sources = resolve_thresholds(codebook, classifier, calibration.thresholds if calibration else None)
-    return score_passages(texts, classifier, embed, segment_words=settings.segment_words), thresholds, sources, method
+    classifier, thresholds, sources = fit_for_run(codebook, embed, calibration, settings.method)
+    scores = score_passages(texts, classifier, embed, segment_words=settings.segment_words)
+    return scores, thresholds, sources, classifier.method
 
 
 @flow(name="evaluate-agreement", validate_parameters=False)

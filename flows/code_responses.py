@@ -21,7 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from themes import export
 from themes.aggregate import add_segment_counts, co_occurrence, code_answers, theme_counts
 from themes.calibrate import Calibration, find_calibration
-from themes.classify import features, fit_codebook_classifier, resolve_method, resolve_thresholds, training_texts
+from themes.classify import features, fit_for_run, training_texts
 from themes.codebook import Codebook, load_codebook
 from themes.embed import EmbeddingCache, VectorTable, compact, embedding_function, get_embedder, text_key
 from themes.ingest import InputSpec, load_answers
@@ -100,14 +100,7 @@ def embed_texts(texts: list[str], settings: RunSettings) -> tuple[VectorTable, d
 
 @task(name="train-classifier", cache_policy=NO_CACHE)
 def train(codebook: Codebook, calibration: Calibration | None, table: VectorTable, settings: RunSettings):
-    method = calibration.method if calibration else resolve_method(settings.method, codebook)
-    passages = [(p.text, p.themes) for p in calibration.passages] if calibration else []
-    classifier = fit_codebook_classifier(codebook, table.lookup, method=method,
-                                         C=calibration.C if calibration else 4.0,
-                                         word_weight=calibration.word_weight if calibration else 1.0,
-                                         passages=passages)
-    thresholds, sources = resolve_thresholds(codebook, classifier, calibration.thresholds if calibration else None)
-    return classifier, thresholds, sources
+    return fit_for_run(codebook, table.lookup, calibration, settings.method)
 
 
 @task(name="classify-and-count", cache_policy=NO_CACHE)

@@ -111,3 +111,17 @@ def test_training_texts_include_calibration_passages(tiny_codebook):
         passages = [CodedPassage(text="Extra coded passage.", themes=["trust"])]
 
     assert training_texts(tiny_codebook, Calibration())[-1] == "Extra coded passage."
+
+
+def test_a_run_uses_the_calibration_passages_parameters_and_thresholds(tiny_codebook, embed):
+    from themes.calibrate import Calibration
+    from themes.classify import fit_for_run
+
+    calibration = Calibration(codebook="x", codebook_hash="h", model="m", method="logistic", C=2.0, word_weight=0.5,
+                              thresholds={"trust": 0.3},
+                              passages=[CodedPassage(text="Potluck dinners with the clinic staff.", themes=["trust"])])
+    classifier, thresholds, sources = fit_for_run(tiny_codebook, embed, calibration)
+    assert (classifier.method, classifier.C, classifier.word_weight) == ("logistic", 2.0, 0.5)
+    assert thresholds.tolist()[0] == 0.3 and sources["trust"] == "calibration"
+    plain, _, plain_sources = fit_for_run(tiny_codebook, embed)
+    assert plain.method == "prototype" and set(plain_sources.values()) == {"default"}

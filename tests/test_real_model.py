@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from themes.calibrate import find_calibration
-from themes.classify import features, fit_codebook_classifier, resolve_thresholds
+from themes.classify import features, fit_for_run
 from themes.codebook import load_codebook
 from themes.embed import embedding_function, get_embedder
 from themes.evaluate import predictions, score_passages
@@ -40,10 +40,7 @@ def embed(model, cache_dir):
 def coder(embed):
     codebook = load_codebook("codebooks/rfi_themes.yaml")
     calibration = find_calibration("codebooks/rfi_themes.yaml", None)
-    classifier = fit_codebook_classifier(codebook, embed, method=calibration.method, C=calibration.C,
-                                         word_weight=calibration.word_weight,
-                                         passages=[(p.text, p.themes) for p in calibration.passages])
-    thresholds, _ = resolve_thresholds(codebook, classifier, calibration.thresholds)
+    classifier, thresholds, _ = fit_for_run(codebook, embed, calibration)
     return codebook, classifier, thresholds
 
 

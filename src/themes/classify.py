@@ -232,3 +232,18 @@ def training_texts(codebook: Codebook, calibration=None) -> list[str]:
     if calibration is not None:
         texts += [passage.text for passage in calibration.passages]
     return texts
+
+
+def fit_for_run(codebook: Codebook, embed, calibration=None,
+                method: str = "auto") -> tuple[ThemeClassifier, np.ndarray, dict[str, str]]:
+    """The classifier and thresholds a run uses: learned from the codebook and, when there is a
+    calibration, its coded passages, method and parameters; thresholds resolved as documented."""
+    if calibration is None:
+        classifier = fit_codebook_classifier(codebook, embed, method=resolve_method(method, codebook))
+        thresholds, sources = resolve_thresholds(codebook, classifier)
+    else:
+        classifier = fit_codebook_classifier(codebook, embed, method=calibration.method, C=calibration.C,
+                                             word_weight=calibration.word_weight,
+                                             passages=[(p.text, p.themes) for p in calibration.passages])
+        thresholds, sources = resolve_thresholds(codebook, classifier, calibration.thresholds)
+    return classifier, thresholds, sources
