@@ -226,7 +226,7 @@ def bench_size(n: int, work: Path, settings_args: dict, run_flow, RunSettings, e
     # The codebook's and calibration's texts, which the flow embeds too on a cold cache: timed apart, so that
     # the flow can be compared with raw encode on exactly what it embedded.
     from themes.calibrate import find_calibration
-    from themes.classify import training_texts
+    from themes.coding import training_texts
     from themes.codebook import load_codebook
 
     seen = set(unique)

@@ -12,13 +12,14 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from themes import export
+from themes import defaults
 from themes.calibrate import Calibration, CodedPassage, calibrate, calibration_path, find_calibration, \
     save_calibration
-from themes.classify import fit_for_run, training_texts
 from themes.codebook import file_hash, load_codebook
+from themes.coding import fit_coder, threshold_items, training_texts
 from themes.embed import embedding_function
 from themes.errors import GoldError
-from themes.evaluate import agreement, disagreements, evaluation_markdown, predictions, read_gold, score_passages
+from themes.evaluate import agreement, disagreements, evaluation_markdown, read_gold
 from themes.ingest import InputSpec, load_answers
 from themes.settings import RunSettings
 from themes.status import screen_answers
@@ -42,12 +43,13 @@ def load_gold(gold_path: str, codebook, split: str | None, input_path: str | Non
     return read_gold(gold_path, codebook, answers=answers, split=split)
 
 
-@task(name="score-gold", cache_policy=NO_CACHE)
-def score_gold(texts: list[str], codebook, calibration, settings: RunSettings):
+@task(name="code-gold", cache_policy=NO_CACHE)
+def code_gold(texts: list[str], codebook, calibration, settings: RunSettings):
+    """The gold passages coded exactly as `themes run` codes answers (the same coder and decisions)."""
     embed = _embed(settings)
-    classifier, thresholds, sources = fit_for_run(codebook, embed, calibration, settings.method)
-    scores = score_passages(texts, classifier, embed, segment_words=settings.segment_words)
-    return scores, thresholds, sources, classifier.method
+    coder = fit_coder(codebook, embed, calibration, method=settings.method)
+    _, _, scores, decided = coder.code_texts(texts, embed, segment_words=settings.segment_words)
+    return coder, scores, decided
 
 
 @flow(name="evaluate-agreement", validate_parameters=False)
@@ -67,31 +69,46 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
     if gold.empty:
         raise GoldError(f"{gold_path}: every passage was used to train or calibrate the codebook; "
                         "evaluate on passages it never saw (e.g. --split test).")
-    scores, thresholds, sources, method = score_gold(list(gold["text"]), codebook, calibration, settings)
-    predicted, primary = predictions(scores, thresholds, codebook)
-    result = agreement(list(gold["gold"]), predicted, primary, codebook.ids)
+    coder, scores, decided = code_gold(list(gold["text"]), codebook, calibration, settings)
+    predicted, primary = coder.scheme.labels(decided), coder.scheme.primary(scores, decided)
+    result = agreement(list(gold["gold"]), predicted, primary, coder.scheme)
+    thresholds = threshold_items(coder.scheme, coder.thresholds)
+    method = coder.method
     notes = [f"Gold file: `{gold_path}`" + (f", split `{split}`" if split else "") +
              f". Codebook: {codebook.name} {codebook.version}; method {method}; model {settings.model}.",
              f"Left out {int(learned.sum())} passages the classifier learned from." if learned.any() else
              "No passage of this file was used to train or calibrate the classifier.",
-             "Thresholds: " + ", ".join(f"{k} {v:.2f} ({sources[k]})" for k, v in zip(codebook.ids, thresholds))]
+             "Thresholds: " + ", ".join(f"{k} {v:.2f} ({coder.sources[k]})" for k, v in thresholds.items())]
     markdown = evaluation_markdown(result, title="Agreement with human coding", notes=notes)
     wrong = disagreements(gold, predicted, primary, scores, codebook.ids)
     with export.staged_folder(Path(out), force=force) as folder:
         (folder / "evaluation.md").write_text(markdown, encoding="utf-8")
-        export.write_csv(_frame(result["per_theme"]), folder / "per_theme.csv")
-        export.write_csv(result["confusion"].reset_index(names="gold"), folder / "confusion.csv")
+        if result["per_theme"]:
+            export.write_csv(_frame(result["per_theme"]), folder / "per_theme.csv")
+            export.write_csv(result["confusion"].reset_index(names="gold"), folder / "confusion.csv")
+        if result["per_dimension"]:
+            export.write_csv(_frame(result["per_dimension"]), folder / "per_dimension.csv")
+            export.write_csv(pd.concat([c.reset_index(names="gold").assign(dimension=d)
+                                        for d, c in result["dimension_confusion"].items()]),
+                             folder / "confusion_by_dimension.csv")
         export.write_csv(wrong, folder / "disagreements.csv")
         export.write_json({"overall": result["overall"], "per_theme": result["per_theme"],
+                           "per_dimension": result["per_dimension"],
                            "left_out_as_seen": int(learned.sum()), "gold_file": gold_path,
                            "gold_sha256": file_hash(gold_path), "split": split, "method": method,
-                           "thresholds": dict(zip(codebook.ids, map(float, thresholds))),
+                           "thresholds": thresholds, "threshold_sources": coder.sources,
                            "codebook_content_hash": codebook.content_hash()}, folder / "evaluation.json")
-    create_table_artifact(table=result["per_theme"], key="agreement-per-theme",
-                          description="Agreement with human coding, per theme")
+        files = sorted(p.name for p in folder.iterdir())
+    if result["per_theme"]:
+        create_table_artifact(table=result["per_theme"], key="agreement-per-theme",
+                              description="Agreement with human coding, per theme")
+    if result["per_dimension"]:
+        create_table_artifact(table=result["per_dimension"], key="agreement-per-dimension",
+                              description="Agreement with human coding, per framework dimension")
     create_markdown_artifact(markdown=markdown, key="agreement", description="Agreement with human coding")
     return {"out": out, "overall": result["overall"], "per_theme": result["per_theme"],
-            "left_out": int(learned.sum()), "disagreements": len(wrong)}
+            "per_dimension": result["per_dimension"], "left_out": int(learned.sum()), "disagreements": len(wrong),
+            "files": files}
 
 
 @flow(name="calibrate-codebook", validate_parameters=False)
@@ -106,8 +123,7 @@ def calibrate_codebook(gold_path: str, settings: RunSettings, split: str | None 
                                    segment_words=settings.segment_words)
     calibration = Calibration(
         codebook=settings.codebook, codebook_hash=codebook.content_hash(), model=settings.model,
-        method="logistic", C=4.0, word_weight=1.0,
-        thresholds={k: float(v) for k, v in zip(codebook.ids, thresholds)},
+        method="logistic", C=defaults.CLASSIFIER_C, word_weight=defaults.WORD_WEIGHT, thresholds=thresholds,
         passages=[CodedPassage(text=t, themes=g) for t, g in zip(texts, coded)],
         gold_file=gold_path, gold_hash=file_hash(gold_path), gold_split=split, cross_validated=report,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"))

@@ -19,10 +19,10 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from themes import export
-from themes.aggregate import add_segment_counts, co_occurrence, code_answers, theme_counts
-from themes.calibrate import Calibration, find_calibration
-from themes.classify import features, fit_for_run, training_texts
-from themes.codebook import Codebook, load_codebook
+from themes.aggregate import add_segment_counts, co_occurrence, code_answers, framework_counts, theme_counts
+from themes.calibrate import find_calibration
+from themes.codebook import Codebook, load_codebook, merge_codebooks
+from themes.coding import Coder, fit_coder, threshold_items, training_texts
 from themes.embed import EmbeddingCache, VectorTable, compact, embedding_function, get_embedder, text_key
 from themes.ingest import InputSpec, load_answers
 from themes.quotes import QuoteSettings, deidentify_quotes, select_quotes, type_and_state_columns
@@ -99,20 +99,21 @@ def embed_texts(texts: list[str], settings: RunSettings) -> tuple[VectorTable, d
 
 
 @task(name="train-classifier", cache_policy=NO_CACHE)
-def train(codebook: Codebook, calibration: Calibration | None, table: VectorTable, settings: RunSettings):
-    return fit_for_run(codebook, table.lookup, calibration, settings.method)
+def train(books: list[tuple[Codebook, object]], table: VectorTable, settings: RunSettings) -> Coder:
+    """One coder for every codebook of the run, each learning from its own examples and calibration."""
+    return Coder.join([fit_coder(book, table.lookup, calibration, method=settings.method)
+                       for book, calibration in books])
 
 
 @task(name="classify-and-count", cache_policy=NO_CACHE)
-def classify(answers, segments, classifier, thresholds, codebook, vectors):
-    scores = (classifier.predict_proba(features(segments["text"], vectors)) if len(segments)
-              else np.zeros((0, len(codebook.ids))))
-    return code_answers(answers, segments, scores, thresholds, codebook)
+def classify(answers, segments, coder: Coder, vectors):
+    scores = coder.score(list(segments["text"]), vectors)
+    return code_answers(answers, segments, scores, coder.scheme, coder.thresholds)
 
 
 @task(name="select-quotes", cache_policy=NO_CACHE)
 def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, settings: RunSettings,
-           classifier) -> pd.DataFrame:
+           coder: Coder) -> pd.DataFrame:
     type_column, state_column = type_and_state_columns(spec.meta_columns)
     quote_settings = QuoteSettings(per_theme=settings.quotes_per_theme, type_column=type_column)
     labels = {c.id: c.label for c in codebook.categories}
@@ -121,7 +122,7 @@ def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, sett
 
     def window_scorer(texts: list[str], theme_id: str) -> np.ndarray:
         # Only the picked quotes' sentence windows are embedded here: a few dozen texts per run.
-        return classifier.predict_proba(features(texts, embed(texts)))[:, codebook.ids.index(theme_id)]
+        return coder.score(texts, embed(texts))[:, codebook.ids.index(theme_id)]
 
     picked = select_quotes(answers, segments, vectors, codebook.ids, labels, quote_settings,
                            state_column=state_column, window_scorer=window_scorer)
@@ -146,36 +147,51 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
         timings[stage] = round(now - clock, 3)
         clock = now
 
-    codebook = load_codebook(settings.codebook)
-    calibration = find_calibration(settings.codebook, settings.calibration)
+    books = load_codebooks(settings)
+    codebook = merge_codebooks([book for book, _ in books])
     export.check_output_folder(Path(out), force=force)  # fail before the slow part, not after
     answers, spec, id_problems = ingest(input_path, spec or InputSpec(), settings)
     lap("ingest_and_screen")
     segments = segment(answers, settings.segment_words)
     lap("segment")
-    learn_from = training_texts(codebook, calibration)
+    learn_from = [text for book, calibration in books for text in training_texts(book, calibration)]
     table, embedding_stats = embed_texts(list(segments["text"]) + learn_from, settings)
     lap("embed")
-    classifier, thresholds, sources = train(codebook, calibration, table, settings)
+    coder = train(books, table, settings)
     lap("train")
     segment_vectors = table.lookup(list(segments["text"]))
-    coded, coded_segments = classify(answers, segments, classifier, thresholds, codebook, segment_vectors)
+    coded, coded_segments = classify(answers, segments, coder, segment_vectors)
     lap("classify")
-    picked = quotes(coded, coded_segments, segment_vectors, codebook, spec, settings, classifier)
+    picked = quotes(coded, coded_segments, segment_vectors, codebook, spec, settings, coder)
     lap("quotes")
     counts = add_segment_counts(theme_counts(coded, codebook), coded_segments)
     run = export.RunResult(
-        input_path=input_path, settings=settings, spec=spec, codebook=codebook, calibration=calibration,
+        input_path=input_path, settings=settings, spec=spec, codebook=codebook,
+        codebooks=[export.CodebookUse(path, book, calibration)
+                   for path, (book, calibration) in zip(settings.codebooks, books)],
         answers=coded, segments=coded_segments, counts=counts,
         counts_by={m: theme_counts(coded, codebook, by=m) for m in spec.meta_columns},
-        co_occurrence=co_occurrence(coded, codebook.ids), quotes=picked, thresholds=dict(zip(codebook.ids, thresholds)),
-        threshold_sources=sources, method=classifier.method, embedding=embedding_stats, id_problems=id_problems,
-        timings=timings)
+        framework=framework_counts(coded, codebook),
+        framework_by={m: framework_counts(coded, codebook, by=m) for m in spec.meta_columns},
+        co_occurrence=co_occurrence(coded, codebook.ids), quotes=picked,
+        thresholds=threshold_items(coder.scheme, coder.thresholds), threshold_sources=coder.sources,
+        method=coder.method, embedding=embedding_stats, id_problems=id_problems, timings=timings)
     files = write(run, Path(out), force)
     lap("write")
     _publish(run)
     return {"out": out, "files": files, "accounting": run.accounting, "counts": counts.to_dict("records"),
+            "framework": run.framework.to_dict("records"),
             "timings": timings, "embedding": embedding_stats}
+
+
+def load_codebooks(settings: RunSettings) -> list[tuple[Codebook, object]]:
+    """Each codebook of the run with its calibration (an explicit one only when there is one codebook)."""
+    from themes.errors import ThemesError
+
+    if settings.calibration and len(settings.codebooks) > 1:
+        raise ThemesError("--calibration names one calibration file, but the run has several codebooks; "
+                          "leave it out so each codebook uses the calibration beside it.")
+    return [(load_codebook(path), find_calibration(path, settings.calibration)) for path in settings.codebooks]
 
 
 def _publish(run: export.RunResult) -> None:

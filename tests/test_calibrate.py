@@ -5,45 +5,56 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from themes.calibrate import (Calibration, calibrate, calibration_path, cross_fitted_predictions,
+from themes.calibrate import (Calibration, OutOfFold, calibrate, calibration_path, cross_fitted_predictions,
                               find_calibration, save_calibration, tune_thresholds)
+from themes.coding import Scheme
 from themes.embed import embedding_function
 from themes.errors import ThemesError
 
 
-def _scores(trust: list[float]) -> np.ndarray:
-    """Scores for the tiny codebook (trust, funding, two service types) with only trust varying."""
-    return np.array([[t, 0.0, 0.0, 0.0] for t in trust])
+def _oof(trust: list[float], service: list[float] | None = None, fold_of=None) -> OutOfFold:
+    """One segment per passage of the tiny codebook (trust, funding, service.referral, service.joint):
+    trust varies, and the referral type's probability when given."""
+    service = service or [0.0] * len(trust)
+    scores = np.array([[t, 0.0, s, 0.0] for t, s in zip(trust, service)])
+    return OutOfFold(scores, np.arange(len(trust)), np.zeros(len(trust), dtype=int) if fold_of is None else fold_of)
 
 
 def test_tuning_lowers_a_threshold_when_true_passages_score_low(tiny_codebook):
     # Every trust passage scores 0.3-0.4, every none passage 0.1: 0.5 misses them all.
-    scores = _scores([0.35, 0.3, 0.4, 0.38, 0.1, 0.1, 0.1, 0.1])
-    gold = [["trust"]] * 4 + [[]] * 4
-    thresholds = tune_thresholds(scores, gold, tiny_codebook)
-    assert 0.1 < thresholds[0] <= 0.3
+    oof = _oof([0.35, 0.3, 0.4, 0.38, 0.1, 0.1, 0.1, 0.1])
+    thresholds, tuned = tune_thresholds(oof, [["trust"]] * 4 + [[]] * 4, Scheme(tiny_codebook))
+    assert 0.1 < thresholds[0] <= 0.3 and tuned == {"trust"}
 
 
 def test_tuning_raises_a_threshold_when_none_passages_score_high(tiny_codebook):
-    scores = _scores([0.9, 0.85, 0.95, 0.9, 0.6, 0.65, 0.7, 0.6])
-    gold = [["trust"]] * 4 + [[]] * 4
-    thresholds = tune_thresholds(scores, gold, tiny_codebook)
+    oof = _oof([0.9, 0.85, 0.95, 0.9, 0.6, 0.65, 0.7, 0.6])
+    thresholds, _ = tune_thresholds(oof, [["trust"]] * 4 + [[]] * 4, Scheme(tiny_codebook))
     assert 0.7 < thresholds[0] <= 0.85
 
 
-def test_untouched_themes_keep_the_default(tiny_codebook):
-    scores = _scores([0.9, 0.8, 0.1, 0.2])
-    thresholds = tune_thresholds(scores, [["trust"], ["trust"], [], []], tiny_codebook)
+def test_a_theme_or_dimension_nobody_coded_is_not_tuned_and_keeps_the_default(tiny_codebook):
+    oof = _oof([0.9, 0.8, 0.1, 0.2], service=[0.9, 0.1, 0.9, 0.1])
+    thresholds, tuned = tune_thresholds(oof, [["trust"], ["trust"], [], []], Scheme(tiny_codebook))
     assert list(thresholds[1:]) == [0.5, 0.5, 0.5]
+    assert tuned == {"trust"}
+
+
+def test_a_dimension_threshold_is_tuned_on_the_dimension_kappa(tiny_codebook):
+    # Referral passages have a type probability of 0.3-0.4: the default 0.5 misses them.
+    oof = _oof([0.0] * 8, service=[0.35, 0.3, 0.4, 0.38, 0.1, 0.05, 0.1, 0.1])
+    gold = [["service.referral"]] * 4 + [[]] * 4
+    thresholds, tuned = tune_thresholds(oof, gold, Scheme(tiny_codebook))
+    assert 0.1 < thresholds[2] == thresholds[3] <= 0.3
+    assert tuned == {"service"}
 
 
 def test_cross_fitting_never_uses_a_fold_to_tune_its_own_threshold(tiny_codebook):
     # Fold 0 holds the only passages whose trust scores are low; tuned on fold 1 alone the
     # threshold stays high, so fold 0's trust passages are missed: an honest (worse) figure.
-    scores = _scores([0.3, 0.3, 0.1, 0.1, 0.9, 0.9, 0.1, 0.1])
+    oof = _oof([0.3, 0.3, 0.1, 0.1, 0.9, 0.9, 0.1, 0.1], fold_of=np.array([0, 0, 0, 0, 1, 1, 1, 1]))
     gold = [["trust"], ["trust"], [], [], ["trust"], ["trust"], [], []]
-    fold_of = np.array([0, 0, 0, 0, 1, 1, 1, 1])
-    _, primary = cross_fitted_predictions(scores, fold_of, gold, tiny_codebook)
+    _, primary = cross_fitted_predictions(oof, gold, Scheme(tiny_codebook))
     assert primary[:2] == ["none", "none"]
     assert primary[4:6] == ["trust", "trust"]
 
@@ -58,7 +69,8 @@ def test_calibrate_reports_cross_validated_agreement_with_the_fake_embedder(tiny
     assert report["folds"] == 5 and report["passages"] == 30
     assert report["primary_kappa"] > 0.8
     assert "thresholds tuned inside each fold" in report["summary"]
-    assert thresholds.shape == (4,)
+    assert set(thresholds) == {"trust", "funding"}  # nothing coded for the service dimension: not tuned
+    assert report["not_tuned"] == ["service"]
 
 
 def test_calibrate_refuses_too_few_passages(tiny_codebook):

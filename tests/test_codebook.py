@@ -44,7 +44,6 @@ def test_rfi_themes_codebook_is_valid(real_codebooks):
     codebook = real_codebooks["rfi_themes.yaml"]
 
     assert codebook.name == "RFI partnership themes"
-    assert codebook.unit == "segment"
     assert codebook.ids == RFI_IDS
     assert [c.group for c in codebook.categories] == [None] * 5
     assert codebook.label_of("trust") == "Trust and relationships"
@@ -54,7 +53,6 @@ def test_rfi_themes_codebook_is_valid(real_codebooks):
 def test_partnership_models_flatten_dimension_types(real_codebooks):
     codebook = real_codebooks["partnership_models.yaml"]
 
-    assert codebook.unit == "answer"
     assert codebook.themes == []
     assert codebook.ids == [f"{d}.{t}" for d, types in DIMENSIONS.items() for t in types]
     assert [c.group for c in codebook.categories] == [d for d, types in DIMENSIONS.items() for _ in types]
@@ -273,3 +271,19 @@ def test_error_is_a_single_line(tmp_path):
         load_codebook(path)
     assert "\n" not in str(caught.value)
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_the_old_unit_key_is_refused_with_what_to_do(tmp_path):
+    path = tmp_path / "old.yaml"
+    path.write_text("name: Old\nunit: answer\nthemes:\n  - id: trust\n    label: Trust\n    definition: Trust.\n")
+    with pytest.raises(CodebookError, match=r"old.yaml:2: \[unit\] unknown key 'unit': answers are always coded by "
+                                            r"segment and an answer carries what its segments carry; remove the key"):
+        load_codebook(path)
+
+
+def test_merged_codebooks_put_themes_first_then_dimensions(real_codebooks):
+    from themes.codebook import merge_codebooks
+
+    merged = merge_codebooks([real_codebooks["partnership_models.yaml"], real_codebooks["rfi_themes.yaml"]])
+    assert merged.ids[:5] == RFI_IDS and merged.ids[5] == "service_model.referral"
+    assert merged.name == "Partnership models framework + RFI partnership themes"

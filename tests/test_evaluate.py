@@ -7,9 +7,16 @@ import pandas as pd
 import pytest
 
 from themes.errors import GoldError
-from themes.evaluate import agreement, cohen_kappa, disagreements, predictions, read_gold
+from themes.codebook import load_codebook
+from themes.coding import Scheme
+from themes.evaluate import agreement, cohen_kappa, disagreements, read_gold
 
 IDS = ["trust", "funding", "service.referral", "service.joint"]
+
+
+@pytest.fixture
+def scheme(tiny_codebook) -> Scheme:
+    return Scheme(tiny_codebook)
 
 
 def test_cohen_kappa_matches_the_hand_computation():
@@ -21,21 +28,21 @@ def test_cohen_kappa_matches_the_hand_computation():
     assert cohen_kappa(gold, predicted) == pytest.approx(expected)
 
 
-def test_krippendorff_alpha_nominal_matches_the_hand_computation():
+def test_krippendorff_alpha_nominal_matches_the_hand_computation(scheme):
     # Two coders, 4 units: (1,1) (1,1) (2,2) (1,2). Coincidence matrix: o11=4, o22=2, o12=o21=1; n=8.
     # D_o = (1+1)/8 = .25; n1=5, n2=3; D_e = 2*5*3/(8*7) = 30/56. alpha = 1 - .25/(30/56) = 1 - 14/30.
     result = agreement([["trust"], ["trust"], ["funding"], ["trust"]],
                        [["trust"], ["trust"], ["funding"], ["funding"]],
-                       ["trust", "trust", "funding", "funding"], IDS)
+                       ["trust", "trust", "funding", "funding"], scheme)
     assert result["overall"]["primary_alpha"] == pytest.approx(round(1 - 14 / 30, 3))
 
 
-def test_per_theme_precision_recall_f1_and_confusion():
+def test_per_theme_precision_recall_f1_and_confusion(scheme):
     gold = [["trust"], ["trust", "funding"], [], ["funding"]]
     predicted = [["trust"], ["trust"], ["trust"], ["funding"]]
     primary = ["trust", "trust", "trust", "funding"]
 
-    result = agreement(gold, predicted, primary, IDS)
+    result = agreement(gold, predicted, primary, scheme)
 
     trust = next(r for r in result["per_theme"] if r["theme"] == "trust")
     funding = next(r for r in result["per_theme"] if r["theme"] == "funding")
@@ -50,12 +57,39 @@ def test_per_theme_precision_recall_f1_and_confusion():
     assert int(confusion.to_numpy().sum()) == 4
 
 
-def test_predictions_keep_one_type_per_dimension_and_call_low_scores_none(tiny_codebook):
-    scores = np.array([[0.9, 0.1, 0.7, 0.8],
-                       [0.2, 0.3, 0.1, 0.1]])
-    themes, primary = predictions(scores, np.full(4, 0.5), tiny_codebook)
-    assert themes == [["trust", "service.joint"], []]
-    assert primary == ["trust", "none"]
+def test_a_theme_no_passage_carries_gets_no_figure(scheme):
+    gold = [["trust"], [], ["trust"]]
+    result = agreement(gold, [["trust"], [], []], ["trust", "none", "none"], scheme)
+    funding = next(r for r in result["per_theme"] if r["theme"] == "funding")
+    assert funding["kappa"] is None and funding["recall"] is None and funding["f1"] is None
+    assert result["per_dimension"][0]["kappa"] is None  # no passage addresses the dimension
+    assert result["overall"]["macro_f1"] == next(r["f1"] for r in result["per_theme"] if r["theme"] == "trust")
+
+
+def test_dimension_agreement_counts_types_and_not_addressed(scheme):
+    gold = [["service.referral"], ["service.joint"], ["service.joint"], [], [], ["trust"]]
+    predicted = [["service.referral"], ["service.referral"], [], [], ["service.joint"], ["trust"]]
+    result = agreement(gold, predicted, ["none"] * 5 + ["trust"], scheme)
+    row = result["per_dimension"][0]
+    assert (row["dimension"], row["gold_addressed"], row["predicted_addressed"]) == ("service", 3, 3)
+    assert row["type_accuracy"] == 0.5  # of the 2 passages both addressed, 1 has the coder's type
+    assert row["type_accuracy_all_addressed"] == 0.333
+    assert row["kappa"] == round(cohen_kappa(["referral", "joint", "joint", "none", "none", "none"],
+                                             ["referral", "referral", "none", "none", "joint", "none"]), 3)
+    confusion = result["dimension_confusion"]["service"]
+    assert confusion.loc["gold joint", "predicted referral"] == 1 and confusion.loc["gold none", "predicted joint"] == 1
+
+
+def test_read_gold_reads_one_column_per_dimension(tmp_path, tiny_codebook):
+    path = tmp_path / "framework.csv"
+    path.write_text("text,themes,Service model\nWe refer.,none,referral\nOne team.,trust,Joint\nHi.,none,\n",
+                    encoding="utf-8")
+    gold = read_gold(path, tiny_codebook)
+    assert list(gold["gold"]) == [["service.referral"], ["trust", "service.joint"], []]
+    path.write_text("text,service\nWe refer.,referal\n", encoding="utf-8")
+    with pytest.raises(GoldError, match=r"framework.csv:2: unknown type 'referal' for dimension 'service'. "
+                                        r"Did you mean 'referral'\? Known: referral, joint, none."):
+        read_gold(path, tiny_codebook)
 
 
 def test_disagreements_put_the_most_confident_mistakes_first():
@@ -81,7 +115,7 @@ def test_read_gold_accepts_labels_and_none_and_splits(tmp_path, tiny_codebook):
     [
         ("text,themes\nWe trust them.,trusst\n", r"gold.csv:2: unknown theme 'trusst'. Did you mean 'trust'\? "
                                                   r"Known: trust, funding, service.referral, service.joint, none."),
-        ("passage,label_x\nWe trust them.,trust\n", r"gold.csv: no column of gold themes; name one 'themes'"),
+        ("passage,label_x\nWe trust them.,trust\n", r"gold.csv: no column of gold codes; name a column 'themes'"),
         ("id,themes\n1,trust\n", r"no passage text column .* Columns: id, themes."),
         ("text,themes,split\nWe trust them.,trust,test\n", r"no rows with split 'train'. Splits: test."),
     ],

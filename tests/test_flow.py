@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -103,7 +104,7 @@ def test_a_rerun_after_a_codebook_edit_embeds_only_the_codebook(tmp_path, tiny_r
     text = open("codebooks/rfi_themes.yaml", encoding="utf-8").read()
     edited.write_text(text.replace("examples:\n", "examples:\n      - \"A brand new example about partner trust.\"\n", 1))
     shutil.copy("codebooks/rfi_themes.calibration.json", tmp_path / "edited.calibration.json")
-    second = run_flow(str(tiny_responses_path), str(tmp_path / "b"), settings.model_copy(update={"codebook": str(edited)}))
+    second = run_flow(str(tiny_responses_path), str(tmp_path / "b"), settings.model_copy(update={"codebooks": (str(edited),)}))
     assert first["embedding"]["embedded"] > 1
     assert second["embedding"]["embedded"] == 1
     assert second["embedding"]["from_cache"] == first["embedding"]["unique"]
@@ -155,3 +156,64 @@ def test_validate_codebook_reports_counts_and_errors(tmp_path):
     assert result.exit_code == 2
     assert result.output.strip() == (f"error: {bad}:6: [themes -> 0 -> colour] unknown key 'colour'; "
                                      "allowed keys are listed in the README's codebook section")
+
+
+@pytest.fixture
+def two_codebook_run(tmp_path, tiny_responses_path):
+    from themes.flows.code_responses import run_flow
+
+    out = tmp_path / "both"
+    settings = RunSettings(codebooks=("codebooks/rfi_themes.yaml", "codebooks/partnership_models.yaml"),
+                           model="test:hashing", cache_dir=str(tmp_path / "cache"))
+    return out, run_flow(str(tiny_responses_path), str(out), settings)
+
+
+def test_one_run_codes_themes_and_the_framework_with_one_type_per_dimension(two_codebook_run):
+    out, summary = two_codebook_run
+    names = {p.name for p in out.iterdir()}
+    assert {"theme_counts.csv", "framework_counts.csv", "framework_counts_by_org_type.csv",
+            "framework_counts_by_state.csv"} <= names
+    framework = pd.read_csv(out / "framework_counts.csv")
+    assert list(framework.columns) == ["dimension", "dimension_label", "type", "label", "respondents", "percent",
+                                       "base_respondents"]
+    # Each usable respondent has exactly one type (or "not described") per dimension.
+    per_dimension = framework.groupby("dimension")["respondents"].sum()
+    assert (per_dimension == framework["base_respondents"].iloc[0]).all() and len(per_dimension) == 5
+    counts = pd.read_csv(out / "theme_counts.csv")
+    assert set(counts["theme"]) == {"trust", "cultural_differences", "community_engagement", "resource_needs",
+                                    "data_challenges"}
+    responses = pd.read_csv(out / "responses.csv", keep_default_na=False)
+    for themes in responses["themes"]:
+        dimensions = [t.split(".")[0] for t in themes.split(";") if "." in t]
+        assert len(dimensions) == len(set(dimensions))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [c["path"] for c in manifest["codebooks"]] == ["codebooks/rfi_themes.yaml",
+                                                          "codebooks/partnership_models.yaml"]
+    assert {"trust", "service_model", "governance"} <= set(manifest["thresholds"])
+    report = (out / "report.md").read_text()
+    assert "## Partnership models" in report and "most integrated type described across their answers" in report
+    assert "| Dimension | Type | All respondents (n=5) | Government (n=1)" not in report  # no such group here
+    assert "Health care organization (n=" in report
+    assert len(summary["framework"]) == 20  # 5 dimensions x (3 types + not described)
+
+
+def test_run_and_evaluate_decide_identically_on_the_same_passages(two_codebook_run, tmp_path):
+    """Evaluation re-codes the run's answers through its own entry point: every decision must match."""
+    from themes.flows.agreement import evaluate_agreement
+
+    out, _ = two_codebook_run
+    responses = pd.read_csv(out / "responses.csv", keep_default_na=False)
+    read = responses[responses["status"].isin(["coded", "uncoded"])]
+    for codebook, is_mine in (("codebooks/rfi_themes.yaml", lambda t: "." not in t),
+                              ("codebooks/partnership_models.yaml", lambda t: "." in t)):
+        # The run's codes of this codebook, its top theme first (the primary theme evaluation compares).
+        themes = [sorted(filter(is_mine, codes.split(";")), key=lambda t, top=top: t != top)
+                  for codes, top in zip(read["themes"], read["top_theme"])]
+        gold_path = tmp_path / f"gold-{Path(codebook).stem}.csv"
+        pd.DataFrame({"text": read["answer"], "themes": [";".join(t) or "none" for t in themes]}).to_csv(
+            gold_path, index=False)
+        settings = RunSettings(codebook=codebook, model="test:hashing", cache_dir=str(tmp_path / "cache"))
+        result = evaluate_agreement(gold_path=str(gold_path), out=str(tmp_path / f"eval-{gold_path.stem}"),
+                                    settings=settings)
+        assert result["overall"]["passages"] + result["left_out"] == len(read)
+        assert result["disagreements"] == 0, codebook

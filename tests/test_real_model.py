@@ -9,10 +9,9 @@ import pandas as pd
 import pytest
 
 from themes.calibrate import find_calibration
-from themes.classify import features, fit_for_run
 from themes.codebook import load_codebook
+from themes.coding import fit_coder
 from themes.embed import embedding_function, get_embedder
-from themes.evaluate import predictions, score_passages
 from themes.settings import RunSettings
 
 pytestmark = pytest.mark.slow
@@ -38,10 +37,14 @@ def embed(model, cache_dir):
 
 @pytest.fixture(scope="session")
 def coder(embed):
-    codebook = load_codebook("codebooks/rfi_themes.yaml")
     calibration = find_calibration("codebooks/rfi_themes.yaml", None)
-    classifier, thresholds, _ = fit_for_run(codebook, embed, calibration)
-    return codebook, classifier, thresholds
+    return fit_coder(load_codebook("codebooks/rfi_themes.yaml"), embed, calibration)
+
+
+@pytest.fixture(scope="session")
+def framework_coder(embed):
+    calibration = find_calibration("codebooks/partnership_models.yaml", None)
+    return fit_coder(load_codebook("codebooks/partnership_models.yaml"), embed, calibration)
 
 
 def test_the_bundled_model_loads_offline_and_reproduces_known_similarities(model):
@@ -69,16 +72,36 @@ def test_the_bundled_model_loads_offline_and_reproduces_known_similarities(model
     ids=["cultural-indirect", "trust-indirect", "engagement", "resources", "data", "none-services", "none-history"],
 )
 def test_clear_passages_get_the_theme_a_coder_would_give(coder, embed, text, expected):
-    codebook, classifier, thresholds = coder
-    themes, primary = predictions(score_passages([text], classifier, embed), thresholds, codebook)
-    assert primary[0] == (expected[0] if expected else "none")
+    _, _, scores, decided = coder.code_texts([text], embed)
+    assert coder.scheme.primary(scores, decided)[0] == (expected[0] if expected else "none")
+
+
+@pytest.mark.parametrize(
+    ("text", "dimension", "expected"),
+    [
+        ("Clinic staff hand patients our flyer and we take it from there.", "service_model", "referral"),
+        ("Our navigator and the hospital nurse build one care plan for each shared patient and meet weekly.",
+         "service_model", "coordinated"),
+        ("Health plan pays us a bonus when members' readmissions drop below the target.",
+         "financial_relationship", "risk_sharing"),
+        ("We bill Medicaid for each home visit we make.", "financial_relationship", "service_contracts"),
+        ("Every quarter we send the county a spreadsheet of how many people we served.", "data", "reporting_only"),
+        ("A joint board with seats for both partners oversees the budget of the new nonprofit we created together.",
+         "governance", "shared_accountability"),
+        ("We deliver groceries to about 300 seniors every week.", "service_model", "none"),
+    ],
+    ids=["referral", "coordinated", "risk-sharing", "contracts", "reporting", "shared-governance", "not-addressed"],
+)
+def test_clear_passages_get_the_type_a_coder_would_give(framework_coder, embed, text, dimension, expected):
+    _, _, _, decided = framework_coder.code_texts([text], embed)
+    assert framework_coder.scheme.dimension_types(decided)[dimension][0] == expected
 
 
 def test_segment_scores_match_whole_passage_scores_for_a_short_answer(coder, embed):
-    _, classifier, _ = coder
     text = "Trust between the directors is what makes it work."
-    direct = classifier.predict_proba(features([text], embed([text])))
-    assert np.allclose(score_passages([text], classifier, embed), direct, atol=1e-5)
+    segment_scores, _, scores, _ = coder.code_texts([text], embed)
+    assert np.allclose(scores, coder.score([text], embed([text])), atol=1e-5)
+    assert len(segment_scores) == 1
 
 
 def test_the_flow_with_the_real_model_codes_the_tiny_fixture(prefect_harness, coder, cache_dir, tmp_path,
@@ -94,6 +117,6 @@ def test_the_flow_with_the_real_model_codes_the_tiny_fixture(prefect_harness, co
     assert "cultural_differences" in responses.loc[("R2", "challenges"), "themes"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["model"] == "all-MiniLM-L6-v2"
-    assert manifest["calibration"]["matches_codebook"] is True
+    assert manifest["codebook"]["calibration"]["matches_codebook"] is True
     assert set(manifest["threshold_sources"].values()) == {"calibration"}
     assert summary["accounting"]["input_answers"] == 15

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from themes.classify import NONE, decide, max_by_group, primary, themes_column
+from themes.classify import NONE
 from themes.codebook import Codebook
+from themes.coding import Scheme
 
 USABLE = ("coded", "uncoded", "too_long")  # answers that were read by the classifier
 
@@ -18,32 +19,27 @@ def score_column(theme_id: str) -> str:
 
 
 def code_answers(answers: pd.DataFrame, segments: pd.DataFrame, segment_scores: np.ndarray,
-                 thresholds: np.ndarray, codebook: Codebook) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Decide themes per segment, then per answer (an answer carries a theme when a segment does).
+                 scheme: Scheme, thresholds: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Decide each segment, then each answer, through the one decision path (`Scheme.code`).
 
-    Returns the answers with `themes`, `top_theme`, `top_score`, one score column per theme and the
-    final status ("coded" / "uncoded" for answers that were read), and the segments with `themes`.
+    Returns the answers with `themes` (every category id they carry: themes, and one type per
+    addressed dimension), `top_theme`, `top_score`, one score column per category and the final
+    status ("coded" / "uncoded" for answers that were read), and the segments with `themes`.
     """
-    ids = codebook.ids
-    groups = [c.group for c in codebook.categories]
-    segment_decided = decide(segment_scores, thresholds, groups)
+    ids = scheme.ids
+    n = len(answers)
+    keys = segments["answer_index"].to_numpy(dtype=int)
+    segment_decided, answer_scores, answer_decided = scheme.code(segment_scores, keys, n, thresholds)
     segments = segments.copy()
     segments["themes"] = themes_column(segment_decided, ids)
-    segments["top_theme"] = primary(segment_scores, segment_decided, ids)
+    segments["top_theme"] = scheme.primary(segment_scores, segment_decided)
     for k, theme_id in enumerate(ids):
         segments[score_column(theme_id)] = np.round(segment_scores[:, k], 4)
 
-    n = len(answers)
-    keys = segments["answer_index"].to_numpy()
-    answer_scores = max_by_group(segment_scores, keys, n)
-    decided_any = max_by_group(segment_decided.astype(np.float32), keys, n) > 0
-    # The union of segment decisions; within a dimension, the best-scoring type among them.
-    answer_decided = decide(np.where(decided_any, answer_scores, -1.0), np.full(len(ids), -0.5), groups)
     answers = answers.copy()
     read = answers["status"].isin(["pending", "too_long"]).to_numpy()
     answers["themes"] = np.where(read, themes_column(answer_decided, ids), "")
-    top = primary(answer_scores, answer_decided, ids)
-    answers["top_theme"] = np.where(read, top, "")
+    answers["top_theme"] = np.where(read, scheme.primary(answer_scores, answer_decided), "")
     best = answer_scores.max(axis=1) if len(ids) else np.zeros(n)
     answers["top_score"] = np.where(read, np.round(best, 4), np.nan)
     for k, theme_id in enumerate(ids):
@@ -61,6 +57,10 @@ def code_answers(answers: pd.DataFrame, segments: pd.DataFrame, segment_scores: 
     return answers, segments
 
 
+def themes_column(decided: np.ndarray, ids: Sequence[str]) -> list[str]:
+    return [";".join(ids[k] for k in np.flatnonzero(row)) for row in decided]
+
+
 def theme_counts(answers: pd.DataFrame, codebook: Codebook, by: str | None = None) -> pd.DataFrame:
     """Respondents (and segments) per theme; percent of respondents with at least one usable answer."""
     usable = answers[answers["status"].isin(USABLE)]
@@ -71,13 +71,16 @@ def theme_counts(answers: pd.DataFrame, codebook: Codebook, by: str | None = Non
         base = part["respondent_id"].nunique()
         mine = carried[carried["_row"].isin(part.index)]
         for category in codebook.categories:
+            if category.group is not None:
+                continue  # dimension types are counted by framework_counts
             hits = mine[mine["theme"] == category.id]
             row = {"theme": category.id, "label": category.label,
                    "respondents": hits["respondent_id"].nunique(),
                    "percent": round(100 * hits["respondent_id"].nunique() / base, 1) if base else 0.0,
                    "answers": len(hits), "base_respondents": base}
             frames.append(row if by is None else {by: value, **row})
-    return pd.DataFrame(frames)
+    columns = ["theme", "label", "respondents", "percent", "answers", "base_respondents"]
+    return pd.DataFrame(frames, columns=columns if by is None else [by, *columns])
 
 
 def add_segment_counts(counts: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
@@ -94,16 +97,55 @@ def _theme_rows(answers: pd.DataFrame) -> pd.DataFrame:
 
 
 def co_occurrence(answers: pd.DataFrame, ids: Sequence[str]) -> pd.DataFrame:
-    """Respondents who raised both themes, for each pair (the diagonal: respondents per theme)."""
+    """Respondents who raised both categories, for each pair (the diagonal: respondents per category)."""
     usable = answers[answers["status"].isin(USABLE)]
     rows = _theme_rows(usable)
-    sets = rows.groupby("respondent_id")["theme"].agg(set)
-    matrix = pd.DataFrame(0, index=list(ids), columns=list(ids))
-    for themes in sets:
-        for a in themes:
-            for b in themes:
-                matrix.loc[a, b] += 1
-    return matrix
+    rows = rows[rows["theme"].isin(ids)].drop_duplicates(["respondent_id", "theme"])
+    onehot = pd.crosstab(rows["respondent_id"], rows["theme"]).reindex(columns=list(ids), fill_value=0)
+    values = onehot.to_numpy(dtype=np.int64)
+    return pd.DataFrame(values.T @ values, index=list(ids), columns=list(ids))
+
+
+NOT_DESCRIBED = "not_described"
+
+
+def respondent_types(answers: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Each respondent's type per dimension: the most integrated type across their usable answers
+    (the codebook lists types from least to most integrated), or "not_described"."""
+    usable = answers[answers["status"].isin(USABLE)]
+    respondents = pd.Index(usable["respondent_id"].unique(), name="respondent_id")
+    carried = _theme_rows(usable)
+    out = pd.DataFrame(index=respondents)
+    for dimension in codebook.dimensions:
+        order = {f"{dimension.id}.{kind.id}": rank for rank, kind in enumerate(dimension.types)}
+        mine = carried[carried["theme"].isin(order)]
+        top = mine.assign(rank=mine["theme"].map(order)).groupby("respondent_id")["rank"].max()
+        kinds = [kind.id for kind in dimension.types]
+        out[dimension.id] = top.reindex(respondents).map(lambda r: kinds[int(r)] if r == r else NOT_DESCRIBED)
+    return out
+
+
+def framework_counts(answers: pd.DataFrame, codebook: Codebook, by: str | None = None) -> pd.DataFrame:
+    """Respondents of each type per dimension (and "not described"), one type per respondent."""
+    types = respondent_types(answers, codebook)
+    usable = answers[answers["status"].isin(USABLE)]
+    if by is not None:
+        first = usable.drop_duplicates("respondent_id").set_index("respondent_id")[by]
+        types = types.assign(**{by: first.reindex(types.index)})
+    groups = [(None, types)] if by is None else list(types.groupby(by, sort=True))
+    rows = []
+    for value, part in groups:
+        base = len(part)
+        for dimension in codebook.dimensions:
+            counts = part[dimension.id].value_counts()
+            options = [(k.id, k.label) for k in dimension.types] + [(NOT_DESCRIBED, "Not described")]
+            for kind, label in options:
+                n = int(counts.get(kind, 0))
+                row = {"dimension": dimension.id, "dimension_label": dimension.label, "type": kind, "label": label,
+                       "respondents": n, "percent": round(100 * n / base, 1) if base else 0.0,
+                       "base_respondents": base}
+                rows.append(row if by is None else {by: value, **row})
+    return pd.DataFrame(rows)
 
 
 def status_accounting(answers: pd.DataFrame) -> dict[str, int]:

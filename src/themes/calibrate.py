@@ -4,12 +4,15 @@ cross-validation, saved beside the codebook as `<codebook>.calibration.json`."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from themes import defaults
 from themes.codebook import Codebook
+from themes.coding import Scheme
 from themes.errors import ThemesError
 
 
@@ -68,95 +71,159 @@ def save_calibration(calibration: Calibration, path: str | Path) -> None:
 THRESHOLD_GRID = tuple(round(x, 2) for x in np.arange(0.2, 0.81, 0.05))
 
 
-def out_of_fold_scores(codebook: Codebook, texts: list[str], gold: list[list[str]], embed, *, folds: int = 5,
-                       C: float = 4.0, word_weight: float = 1.0, segment_words: int = 60,
-                       seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Scores of each coded passage from a classifier that never saw it (codebook + the other folds).
+@dataclass
+class OutOfFold:
+    """Segment scores of coded passages from coders that never saw them, with each segment's
+    passage and each passage's fold."""
 
-    Returns the scores and each passage's fold number."""
+    segment_scores: np.ndarray
+    keys: np.ndarray
+    fold_of: np.ndarray
+
+    def passages(self, mask: np.ndarray) -> OutOfFold:
+        """The part for the passages where `mask` is true, renumbered."""
+        renumber = np.cumsum(mask) - 1
+        keep = mask[self.keys]
+        return OutOfFold(self.segment_scores[keep], renumber[self.keys[keep]], self.fold_of[mask])
+
+
+def _strata(gold: list[list[str]], scheme: Scheme, folds: int) -> np.ndarray:
+    """What folds are balanced on: the primary theme (or the first code); rare values pooled."""
+    from themes.evaluate import primary_of
+
+    themes = {scheme.ids[c] for c in scheme.theme_columns}
+    strata = np.array([primary_of([t for t in g if t in themes] if themes else g) for g in gold], dtype=object)
+    values, counts = np.unique(strata, return_counts=True)
+    rare = set(values[counts < folds])
+    return np.array(["(rare)" if s in rare else s for s in strata], dtype=object)
+
+
+def out_of_fold_scores(codebook: Codebook, texts: list[str], gold: list[list[str]], embed, *, folds: int = 5,
+                       segment_words: int = defaults.SEGMENT_WORDS, seed: int = 0) -> OutOfFold:
+    """Scores of each coded passage's segments from a coder that never saw it (codebook + the
+    other folds), fitted with the classifier defaults a calibration records."""
     from sklearn.model_selection import StratifiedKFold
 
-    from themes.classify import fit_codebook_classifier
-    from themes.evaluate import primary_of, score_passages
+    from themes.coding import fit_coder
 
-    strata = np.array([primary_of(g) for g in gold])
+    scheme = Scheme(codebook)
+    strata = _strata(gold, scheme, folds)
     smallest = min(np.unique(strata, return_counts=True)[1])
     if len(texts) < 2 * folds or smallest < 2:
         raise ThemesError(f"Calibration needs at least {2 * folds} coded passages and 2 per primary theme "
                           f"(found {len(texts)}; smallest class {smallest}). Code more passages.")
     splitter = StratifiedKFold(n_splits=min(folds, smallest), shuffle=True, random_state=seed)
-    scores = np.zeros((len(texts), len(codebook.ids)), dtype=np.float32)
-    fold_of = np.zeros(len(texts), dtype=int)
+    parts, fold_of = [], np.zeros(len(texts), dtype=int)
     for fold, (train, test) in enumerate(splitter.split(np.zeros(len(texts)), strata)):
-        passages = [(texts[i], gold[i]) for i in train]
-        classifier = fit_codebook_classifier(codebook, embed, method="logistic", C=C, word_weight=word_weight,
-                                             passages=passages)
-        scores[test] = score_passages([texts[i] for i in test], classifier, embed, segment_words=segment_words)
+        coder = fit_coder(codebook, embed, method="logistic", passages=[(texts[i], gold[i]) for i in train])
+        segment_scores, keys = coder.score_segments([texts[i] for i in test], embed, segment_words=segment_words)
+        parts.append((segment_scores, test[keys]))
         fold_of[test] = fold
-    return scores, fold_of
+    order = np.argsort(np.concatenate([k for _, k in parts]), kind="stable")
+    return OutOfFold(np.vstack([s for s, _ in parts])[order], np.concatenate([k for _, k in parts])[order], fold_of)
 
 
-def tune_thresholds(scores: np.ndarray, gold: list[list[str]], codebook: Codebook, *, passes: int = 2) -> np.ndarray:
-    """Per-theme thresholds that maximise Cohen's kappa of the primary theme, by coordinate ascent
-    over a grid; ties go to the value nearest 0.5 (the untuned default)."""
-    from themes.evaluate import cohen_kappa, predictions, primary_of
+def tune_thresholds(oof: OutOfFold, gold: list[list[str]], scheme: Scheme, *,
+                    passes: int = 2) -> tuple[np.ndarray, set[str]]:
+    """Thresholds decided through the one decision path: per theme, those that maximise Cohen's
+    kappa of the primary theme (coordinate ascent over a grid); per dimension, the one that
+    maximises the dimension's kappa ("none" a class). Ties go to the value nearest the default.
+    A theme no coded passage carries, or a dimension none addresses, keeps the default: there
+    is nothing to tune against. Returns the thresholds and the themes and dimensions tuned."""
+    from themes.evaluate import cohen_kappa, primary_of
 
-    ids = codebook.ids
-    thresholds = np.full(len(ids), 0.5)
-    gold_primary = [primary_of(g) for g in gold]
+    n = len(gold)
+    thresholds = np.full(len(scheme.ids), defaults.DEFAULT_THRESHOLD)
+    themes = [scheme.ids[c] for c in scheme.theme_columns]
+    gold_primary = [primary_of([t for t in g if t in themes]) for g in gold]
+    coded = {label for g in gold for label in g}
+    tuned: set[str] = set()
 
-    def kappa(values: np.ndarray) -> float:
-        return cohen_kappa(gold_primary, predictions(scores, values, codebook)[1])
+    def decided(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return scheme.code(oof.segment_scores, oof.keys, n, values)[1:]
+
+    def best(column_sets: list[int], score) -> float:
+        results = []
+        for value in THRESHOLD_GRID:
+            trial = thresholds.copy()
+            trial[column_sets] = value
+            results.append((score(trial), -abs(value - defaults.DEFAULT_THRESHOLD), value))
+        return max(results)[2]
+
+    def primary_kappa(values: np.ndarray) -> float:
+        return cohen_kappa(gold_primary, scheme.primary(*decided(values)))
 
     for _ in range(passes):
-        for k in range(len(ids)):
-            results = []
-            for value in THRESHOLD_GRID:
-                trial = thresholds.copy()
-                trial[k] = value
-                results.append((kappa(trial), -abs(value - 0.5), value))
-            thresholds[k] = max(results)[2]
-    return thresholds
+        for column in scheme.theme_columns:
+            if scheme.ids[column] in coded:
+                thresholds[column] = best([column], primary_kappa)
+                tuned.add(scheme.ids[column])
+    for block in scheme.dimension_blocks:
+        if not any(label.startswith(f"{block.dimension}.") for label in coded):
+            continue
+        gold_types = _types(gold, block.dimension)
+
+        def dimension_kappa(values: np.ndarray, dimension: str = block.dimension) -> float:
+            return cohen_kappa(gold_types, scheme.dimension_types(decided(values)[1])[dimension])
+
+        thresholds[list(block.columns)] = best(list(block.columns), dimension_kappa)
+        tuned.add(block.dimension)
+    return thresholds, tuned
 
 
-def cross_fitted_predictions(scores: np.ndarray, fold_of: np.ndarray, gold: list[list[str]],
-                             codebook: Codebook) -> tuple[list[list[str]], list[str]]:
+def _types(gold: list[list[str]], dimension: str) -> list[str]:
+    prefix = f"{dimension}."
+    return [next((x.removeprefix(prefix) for x in g if x.startswith(prefix)), "none") for g in gold]
+
+
+def cross_fitted_predictions(oof: OutOfFold, gold: list[list[str]],
+                             scheme: Scheme) -> tuple[list[list[str]], list[str]]:
     """Predictions where each fold's thresholds were tuned on the other folds only (honest CV)."""
-    from themes.evaluate import predictions
-
     predicted: list[list[str]] = [[] for _ in gold]
     primary: list[str] = ["none"] * len(gold)
-    for fold in np.unique(fold_of):
-        inside, outside = fold_of == fold, fold_of != fold
-        thresholds = tune_thresholds(scores[outside], [g for g, o in zip(gold, outside) if o], codebook)
-        fold_predicted, fold_primary = predictions(scores[inside], thresholds, codebook)
-        for position, p, pp in zip(np.flatnonzero(inside), fold_predicted, fold_primary):
+    for fold in np.unique(oof.fold_of):
+        inside, outside = oof.fold_of == fold, oof.fold_of != fold
+        thresholds, _ = tune_thresholds(oof.passages(outside), [g for g, o in zip(gold, outside) if o], scheme)
+        part = oof.passages(inside)
+        _, scores, decided = scheme.code(part.segment_scores, part.keys, int(inside.sum()), thresholds)
+        for position, p, pp in zip(np.flatnonzero(inside), scheme.labels(decided), scheme.primary(scores, decided)):
             predicted[position], primary[position] = p, pp
     return predicted, primary
 
 
 def calibrate(codebook: Codebook, gold_texts: list[str], gold: list[list[str]], embed, *, folds: int = 5,
-              C: float = 4.0, word_weight: float = 1.0, segment_words: int = 60) -> tuple[np.ndarray, dict]:
+              segment_words: int = defaults.SEGMENT_WORDS) -> tuple[dict[str, float], dict]:
     """Thresholds tuned on out-of-fold scores of the coded passages, and cross-validated agreement
-    (model and thresholds never saw the passages they are scored on)."""
-    from themes.evaluate import agreement, predictions
+    (coder and thresholds never saw the passages they are scored on). Returns the tuned
+    thresholds by theme and dimension id, and the report."""
+    from themes.coding import threshold_items
+    from themes.evaluate import agreement
 
-    ids = codebook.ids
-    scores, fold_of = out_of_fold_scores(codebook, gold_texts, gold, embed, folds=folds, C=C,
-                                         word_weight=word_weight, segment_words=segment_words)
-    untuned_predicted, untuned_primary = predictions(scores, np.full(len(ids), 0.5), codebook)
-    untuned = agreement(gold, untuned_predicted, untuned_primary, ids)
-    predicted, primary = cross_fitted_predictions(scores, fold_of, gold, codebook)
-    tuned = agreement(gold, predicted, primary, ids)
-    thresholds = tune_thresholds(scores, gold, codebook)
-    overall = tuned["overall"]
-    report = {
-        "folds": int(len(np.unique(fold_of))), "passages": len(gold_texts),
-        "primary_kappa": overall["primary_kappa"], "primary_alpha": overall["primary_alpha"],
-        "macro_f1": overall["macro_f1"], "primary_kappa_untuned": untuned["overall"]["primary_kappa"],
-        "per_theme": tuned["per_theme"],
-        "summary": (f"cross-validated on {len(gold_texts)} coded passages ({len(np.unique(fold_of))} folds; "
-                    f"thresholds tuned inside each fold): Cohen's kappa of the primary theme "
-                    f"{overall['primary_kappa']:.2f}, Krippendorff's alpha {overall['primary_alpha']:.2f}"),
-    }
-    return thresholds, report
+    scheme = Scheme(codebook)
+    oof = out_of_fold_scores(codebook, gold_texts, gold, embed, folds=folds, segment_words=segment_words)
+    n = len(gold)
+    _, scores, decided = scheme.code(oof.segment_scores, oof.keys, n, np.full(len(scheme.ids),
+                                                                                defaults.DEFAULT_THRESHOLD))
+    untuned = agreement(gold, scheme.labels(decided), scheme.primary(scores, decided), scheme)
+    predicted, primary = cross_fitted_predictions(oof, gold, scheme)
+    tuned = agreement(gold, predicted, primary, scheme)
+    thresholds, tuned_owners = tune_thresholds(oof, gold, scheme)
+    learned = {k: v for k, v in threshold_items(scheme, thresholds).items() if k in tuned_owners}
+    folds_used = int(len(np.unique(oof.fold_of)))
+    report = {"folds": folds_used, "passages": n, "per_theme": tuned["per_theme"],
+              "per_dimension": tuned["per_dimension"],
+              "not_tuned": sorted(set(threshold_items(scheme, thresholds)) - tuned_owners)}
+    parts = []
+    if scheme.theme_columns.size:
+        overall = tuned["overall"]
+        report.update({"primary_kappa": overall["primary_kappa"], "primary_alpha": overall["primary_alpha"],
+                       "macro_f1": overall["macro_f1"],
+                       "primary_kappa_untuned": untuned["overall"]["primary_kappa"]})
+        parts.append(f"Cohen's kappa of the primary theme {overall['primary_kappa']:.2f}, "
+                     f"Krippendorff's alpha {overall['primary_alpha']:.2f}")
+    if tuned["per_dimension"]:
+        parts.append("kappa per dimension (\"none\" a class) " + ", ".join(
+            f"{r['dimension']} {r['kappa']:.2f}" for r in tuned["per_dimension"] if r["kappa"] is not None))
+    report["summary"] = (f"cross-validated on {n} coded passages ({folds_used} folds; thresholds tuned inside "
+                         f"each fold): " + "; ".join(parts))
+    return learned, report

@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from themes import defaults
 from themes.errors import ThemesError
 
 app = typer.Typer(
@@ -27,7 +28,7 @@ app = typer.Typer(
 
 CodebookOption = Annotated[Path, typer.Option("--codebook", "-c", help="Codebook YAML. Example: "
                                               "--codebook codebooks/rfi_themes.yaml")]
-DEFAULT_CODEBOOK = Path("codebooks/rfi_themes.yaml")
+DEFAULT_CODEBOOK = Path(defaults.DEFAULT_CODEBOOK)
 
 
 def _quiet_prefect(verbose: bool = False) -> None:
@@ -78,7 +79,10 @@ def run(
                                                ".parquet. Example: data/sample_rfi/responses.csv")],
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder [default: "
                                                 "outputs/<input name>]. Example: --out outputs/batch3")] = None,
-    codebook: CodebookOption = DEFAULT_CODEBOOK,
+    codebook: Annotated[Optional[list[Path]], typer.Option(
+        "--codebook", "-c", help="Codebook YAML (repeatable: themes and framework in one run) [default: "
+        f"{DEFAULT_CODEBOOK}]. Example: --codebook codebooks/rfi_themes.yaml --codebook "
+        "codebooks/partnership_models.yaml")] = None,
     id_column: Annotated[Optional[str], typer.Option(help="Respondent id column. Example: --id-column "
                                                      "respondent_id")] = None,
     text_column: Annotated[Optional[list[str]], typer.Option(help="Open-ended answer column (repeatable). "
@@ -93,7 +97,7 @@ def run(
                                                  "named columns]. "
                                                  "Example: --sheet Responses")] = None,
     model: Annotated[str, typer.Option(help="sentence-transformers model: name or local folder. "
-                                       "Example: --model ./models/my-model")] = "all-MiniLM-L6-v2",
+                                       "Example: --model ./models/my-model")] = defaults.DEFAULT_MODEL,
     backend: Annotated[str, typer.Option(help="Embedding backend: torch or onnx. Example: --backend onnx")]
     = "torch",
     calibration: Annotated[Optional[Path], typer.Option(help="Calibration JSON [default: "
@@ -126,12 +130,14 @@ def run(
     from themes.settings import RunSettings
 
     out = out or Path("outputs") / input_file.stem
+    codebooks = codebook or [DEFAULT_CODEBOOK]
     try:
-        from themes.codebook import load_codebook
+        from themes.codebook import load_codebook, merge_codebooks
 
-        load_codebook(codebook)  # a codebook error is the commonest mistake: report it before anything slow
+        # A codebook error is the commonest mistake: report it before anything slow.
+        merge_codebooks([load_codebook(path) for path in codebooks])
         settings = RunSettings(
-            codebook=str(codebook), calibration=str(calibration) if calibration else None, model=model,
+            codebooks=tuple(str(path) for path in codebooks), calibration=str(calibration) if calibration else None, model=model,
             backend=backend, quotes_per_theme=quotes_per_theme, max_words=max_words,
             languages=tuple(x.strip() for x in languages.split(",") if x.strip()),
             cache_dir=None if no_cache else (str(cache_dir) if cache_dir else RunSettings().cache_dir),
@@ -208,7 +214,7 @@ def evaluate(
                                                         "codebook]. Example: --calibration x.calibration.json")]
     = None,
     model: Annotated[str, typer.Option(help="Embedding model. Example: --model all-MiniLM-L6-v2")]
-    = "all-MiniLM-L6-v2",
+    = defaults.DEFAULT_MODEL,
     force: Annotated[bool, typer.Option("--force", help="Replace a previous evaluation folder.")] = False,
 ) -> None:
     """Agreement with human coding: per-theme precision, recall, F1, kappa, alpha; primary-theme kappa;
@@ -227,15 +233,23 @@ def evaluate(
     except ThemesError as error:
         _fail(str(error))
     overall = result["overall"]
-    typer.echo(f"Agreement on {overall['passages']} passages"
-               + (f" ({result['left_out']} left out: the classifier learned from them)" if result["left_out"] else "")
-               + f": Cohen's kappa (primary theme, 'none' a class) {overall['primary_kappa']:.3f}, "
-               f"Krippendorff's alpha {overall['primary_alpha']:.3f}, macro F1 {overall['macro_f1']:.3f}")
-    typer.echo(f"{'theme':<24}{'precision':>10}{'recall':>8}{'F1':>7}{'kappa':>7}")
-    for row in result["per_theme"]:
-        typer.echo(f"{row['theme']:<24}{row['precision']:>10.3f}{row['recall']:>8.3f}{row['f1']:>7.3f}"
-                   f"{row['kappa']:>7.3f}")
-    typer.echo(f"Wrote {out}/: evaluation.md, evaluation.json, per_theme.csv, confusion.csv, disagreements.csv")
+    left_out = f" ({result['left_out']} left out: the classifier learned from them)" if result["left_out"] else ""
+    if result["per_theme"]:
+        typer.echo(f"Agreement on {overall['passages']} passages{left_out}: Cohen's kappa (primary theme, 'none' a "
+                   f"class) {overall['primary_kappa']:.3f}, Krippendorff's alpha {overall['primary_alpha']:.3f}, "
+                   f"macro F1 {_figure(overall['macro_f1'])}")
+        typer.echo(f"{'theme':<24}{'precision':>10}{'recall':>8}{'F1':>7}{'kappa':>7}")
+        for row in result["per_theme"]:
+            typer.echo(f"{row['theme']:<24}{_figure(row['precision']):>10}{_figure(row['recall']):>8}"
+                       f"{_figure(row['f1']):>7}{_figure(row['kappa']):>7}")
+    if result["per_dimension"]:
+        typer.echo(f"Agreement per dimension on {overall['passages']} passages{left_out} ('none' = not addressed, "
+                   "a class):")
+        typer.echo(f"{'dimension':<24}{'addressed':>10}{'type acc.':>10}{'kappa':>7}{'alpha':>7}")
+        for row in result["per_dimension"]:
+            typer.echo(f"{row['dimension']:<24}{row['gold_addressed']:>10}{_figure(row['type_accuracy']):>10}"
+                       f"{_figure(row['kappa']):>7}{_figure(row['alpha']):>7}")
+    typer.echo(f"Wrote {out}/: {', '.join(result['files'])}")
 
 
 @app.command("calibrate")
@@ -251,7 +265,7 @@ def calibrate(
                                                    "Example: --output my.calibration.json")] = None,
     folds: Annotated[int, typer.Option(min=2, max=20, help="Cross-validation folds. Example: --folds 10")] = 5,
     model: Annotated[str, typer.Option(help="Embedding model. Example: --model all-MiniLM-L6-v2")]
-    = "all-MiniLM-L6-v2",
+    = defaults.DEFAULT_MODEL,
 ) -> None:
     """Learn per-theme thresholds (and training passages) from a coded sample by cross-validation;
     report cross-validated agreement; save them beside the codebook.
@@ -273,7 +287,15 @@ def calibrate(
     typer.echo(f"Calibrated on {report['passages']} passages{f' (split {split})' if split else ''}: "
                f"{report['summary']}.")
     typer.echo("Thresholds: " + ", ".join(f"{k} {v:.2f}" for k, v in result["thresholds"].items()))
+    if report.get("not_tuned"):
+        typer.echo("Not tuned (no coded passage carries them; they keep the default): "
+                   + ", ".join(report["not_tuned"]))
     typer.echo(f"Saved {result['path']}; 'themes run' with this codebook now uses it.")
+
+
+def _figure(value) -> str:
+    """A statistic to three decimals, or "n/a" where it has no basis (nothing coded to agree on)."""
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 def _settings(codebook: Path, calibration: Path | None, model: str):
@@ -301,10 +323,16 @@ def _print_summary(summary: dict) -> None:
     typer.echo(f"Coded {accounting['input_answers']} answers: " + ", ".join(
         f"{v} {k}" for k, v in accounting.items() if k != "input_answers" and v))
     typer.echo("")
-    typer.echo(f"{'theme':<24}{'respondents':>12}{'percent':>9}{'segments':>10}")
-    for row in summary["counts"]:
-        typer.echo(f"{row['theme']:<24}{row['respondents']:>12}{row['percent']:>8.1f}%{row['segments']:>10}")
-    typer.echo("")
+    if summary["counts"]:
+        typer.echo(f"{'theme':<24}{'respondents':>12}{'percent':>9}{'segments':>10}")
+        for row in summary["counts"]:
+            typer.echo(f"{row['theme']:<24}{row['respondents']:>12}{row['percent']:>8.1f}%{row['segments']:>10}")
+        typer.echo("")
+    if summary["framework"]:
+        typer.echo(f"{'dimension: type (one per respondent)':<48}{'respondents':>12}{'percent':>9}")
+        for row in summary["framework"]:
+            typer.echo(f"{row['dimension'] + ': ' + row['type']:<48}{row['respondents']:>12}{row['percent']:>8.1f}%")
+        typer.echo("")
     typer.echo(f"Wrote {summary['out']}/: {', '.join(summary['files'])}")
 
 

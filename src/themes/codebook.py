@@ -8,7 +8,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
@@ -53,19 +53,40 @@ class Theme(_Strict):
 
 
 class Dimension(_Strict):
-    """A group of types of which at most one applies to a passage (the most integrated one)."""
+    """A group of types of which at most one applies to a passage (the most integrated one).
+
+    The types are listed from least to most integrated. `threshold` is the probability that the
+    dimension is addressed at all above which a passage gets a type."""
 
     id: str = Field(pattern=ID_PATTERN)
     label: str = Field(min_length=1)
     description: str = ""
+    threshold: float | None = None
     types: list[Theme] = Field(min_length=2)
+
+    @field_validator("threshold")
+    @classmethod
+    def _threshold_in_range(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is not None and not 0.0 <= value <= 1.0:
+            raise ValueError(f"The 'threshold' of dimension '{info.data.get('id', '?')}' must be in [0, 1]. "
+                             f"Got {value:g} instead.")
+        return value
+
+    @field_validator("types")
+    @classmethod
+    def _no_type_thresholds(cls, types: list[Theme], info: ValidationInfo) -> list[Theme]:
+        for kind in types:
+            if kind.threshold is not None:
+                raise ValueError(f"type '{kind.id}' has a threshold, but one type of a dimension is chosen by "
+                                 f"the dimension's own 'threshold'; move it to dimension "
+                                 f"'{info.data.get('id', '?')}'")
+        return types
 
 
 class Codebook(_Strict):
     name: str = Field(min_length=1)
     version: str = "1"
     description: str = ""
-    unit: Literal["segment", "answer"] = "segment"
     themes: list[Theme] = Field(default_factory=list)
     dimensions: list[Dimension] = Field(default_factory=list)
     none_examples: list[str] = Field(default_factory=list)
@@ -122,6 +143,22 @@ class Category:
     theme: Theme
 
 
+def merge_codebooks(books: list[Codebook]) -> Codebook:
+    """Several codebooks coded in one run, as one: their themes and dimensions side by side.
+
+    Each keeps its own models and calibration (see `themes.coding`); the merged view orders the
+    output columns and checks that no id is used twice."""
+    if len(books) == 1:
+        return books[0]
+    try:
+        return Codebook(name=" + ".join(b.name for b in books), version=" + ".join(b.version for b in books),
+                        description="", themes=[t for b in books for t in b.themes],
+                        dimensions=[d for b in books for d in b.dimensions])
+    except ValidationError as error:
+        message = error.errors()[0]["msg"].removeprefix("Value error, ")
+        raise CodebookError(f"These codebooks cannot be coded together: {message}.") from None
+
+
 def load_codebook(path: str | Path) -> Codebook:
     """Read and validate a codebook; any problem raises CodebookError naming the file, YAML path and line."""
     path = Path(path)
@@ -147,7 +184,10 @@ def load_codebook(path: str | Path) -> Codebook:
         where = f"{path}:{line}" if line else str(path)
         yaml_path = " -> ".join(str(part) for part in loc) or "top level"
         message = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
+        if first["type"] == "extra_forbidden" and loc == ["unit"]:
+            message = ("unknown key 'unit': answers are always coded by segment and an answer carries what "
+                       "its segments carry; remove the key")
+        elif first["type"] == "extra_forbidden":
             message = f"unknown key '{loc[-1]}'; allowed keys are listed in the README's codebook section"
         elif first["type"] == "missing":
             message = f"field '{loc[-1]}' is required"

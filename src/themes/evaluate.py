@@ -1,8 +1,9 @@
-"""Agreement with human coding: read a coded (gold) file, score its passages, compute statistics.
+"""Agreement with human coding: read a coded (gold) file, compute statistics.
 
 Statistics come from well-kept libraries: scikit-learn (precision, recall, F1, Cohen's kappa,
-confusion matrix) and `krippendorff` (alpha). The primary theme of a passage is its first gold
-theme, or the model's best-scoring theme among those it assigned; "none" is a class of its own.
+confusion matrix) and `krippendorff` (alpha). Themes: the primary theme of a passage is its first
+gold theme, or the model's best-scoring theme among those it assigned; "none" is a class of its
+own. Dimensions: the type of each passage, "none" (not addressed) a class of its own.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sklearn.metrics import cohen_kappa_score, confusion_matrix, precision_recal
 
 from themes.classify import NONE
 from themes.codebook import Codebook
+from themes.coding import Scheme
 from themes.errors import GoldError
 
 TEXT_COLUMNS = ("text", "passage", "quote", "segment", "answer", "excerpt")
@@ -38,12 +40,24 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     table = read_table(path)
     lowered = {c.lower(): c for c in table.columns}
     theme_column = next((lowered[c] for c in THEME_COLUMNS if c in lowered), None)
-    if theme_column is None:
-        raise GoldError(f"{path}: no column of gold themes; name one 'themes' (';'-joined ids, 'none' for none). "
-                        f"Columns: {', '.join(table.columns)}.")
+    dimension_columns = _dimension_columns(codebook, lowered)
+    if theme_column is None and not dimension_columns:
+        wanted = ("a column 'themes' (';'-joined ids, 'none' for none)" if codebook.themes else
+                  "one column per dimension (" + ", ".join(d.id for d in codebook.dimensions) + ")")
+        raise GoldError(f"{path}: no column of gold codes; name {wanted}. Columns: {', '.join(table.columns)}.")
     text_column = next((lowered[c] for c in TEXT_COLUMNS if c in lowered), None)
-    gold = pd.DataFrame({"gold": [_parse_themes(v, codebook, path, row) for row, v in
-                                  enumerate(table[theme_column], start=2)]})
+    coded = [[] for _ in range(len(table))]
+    if theme_column is not None:
+        coded = [_parse_themes(v, codebook, path, row) for row, v in enumerate(table[theme_column], start=2)]
+    for dimension in codebook.dimensions:
+        if dimension.id not in dimension_columns:
+            continue
+        column = dimension_columns[dimension.id]
+        for row, value in enumerate(table[column]):
+            kind = _parse_type(value, dimension, path, row + 2)
+            if kind is not None:
+                coded[row].append(kind)
+    gold = pd.DataFrame({"gold": coded})
     gold["split"] = table[lowered["split"]].str.strip().str.lower().to_numpy() if "split" in lowered else "all"
     gold["passage_id"] = table[lowered["passage_id"]].to_numpy() if "passage_id" in lowered else \
         [f"row{r}" for r in range(2, len(table) + 2)]
@@ -62,6 +76,32 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     if gold.empty:
         raise GoldError(f"{path}: no coded passages with text.")
     return gold
+
+
+def _dimension_columns(codebook: Codebook, lowered: dict[str, str]) -> dict:
+    """The gold file's column for each dimension, named by the dimension's id or label."""
+    found = {}
+    for dimension in codebook.dimensions:
+        for name in (dimension.id, dimension.label.lower()):
+            if name in lowered:
+                found[dimension.id] = lowered[name]
+                break
+    return found
+
+
+def _parse_type(value, dimension, path: Path, row: int) -> str | None:
+    """A dimension cell: a type's id or label, or none (not addressed)."""
+    key = str(value if value == value else "").strip().lower()
+    if key in NONE_WORDS or key in {"not addressed", "not described", "not_described"}:
+        return None
+    for kind in dimension.types:
+        if key in (kind.id, kind.label.lower(), kind.label.lower().replace(" ", "_")):
+            return f"{dimension.id}.{kind.id}"
+    known = [kind.id for kind in dimension.types]
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    raise GoldError(f"{path}:{row}: unknown type '{str(value).strip()}' for dimension '{dimension.id}'.{hint} "
+                    f"Known: {', '.join(known)}, none.")
 
 
 def _parse_themes(value, codebook: Codebook, path: Path, row: int) -> list[str]:
@@ -105,23 +145,47 @@ def primary_of(themes: list[str]) -> str:
 
 
 def agreement(gold: list[list[str]], predicted: list[list[str]], predicted_primary: list[str],
-              ids: list[str]) -> dict:
-    """Per-theme precision, recall, F1, kappa and alpha; overall kappa and alpha of the primary theme."""
+              scheme: Scheme) -> dict:
+    """Themes: per-theme precision, recall, F1, kappa and alpha, and kappa and alpha of the primary
+    theme. Dimensions: per dimension the type's accuracy, kappa and alpha ("none" a class) and a
+    confusion table. A figure with no basis (no coded passage carries the theme or addresses the
+    dimension) is None, not a number."""
     import krippendorff
 
+    ids = [scheme.ids[c] for c in scheme.theme_columns]
+    result: dict = {"overall": {"passages": len(gold)}, "per_theme": [], "confusion": None,
+                    "per_dimension": [], "dimension_confusion": {}}
+    if ids:
+        result.update(_theme_agreement(krippendorff, gold, predicted, predicted_primary, ids))
+    for block in scheme.dimension_blocks:
+        prefix = f"{block.dimension}."
+        kinds = [scheme.ids[c].removeprefix(prefix) for c in block.columns]
+        g = [next((x.removeprefix(prefix) for x in labels if x.startswith(prefix)), NONE) for labels in gold]
+        p = [next((x.removeprefix(prefix) for x in labels if x.startswith(prefix)), NONE) for labels in predicted]
+        row, confusion = _dimension_agreement(krippendorff, block.dimension, g, p, kinds)
+        result["per_dimension"].append(row)
+        result["dimension_confusion"][block.dimension] = confusion
+    return result
+
+
+def _theme_agreement(krippendorff, gold, predicted, predicted_primary, ids) -> dict:
     gold_matrix = np.array([[t in g for t in ids] for g in gold], dtype=int).reshape(len(gold), len(ids))
     pred_matrix = np.array([[t in p for t in ids] for p in predicted], dtype=int).reshape(len(gold), len(ids))
     per_theme = []
     for k, theme in enumerate(ids):
         y, p = gold_matrix[:, k], pred_matrix[:, k]
         precision, recall, f1, _ = precision_recall_fscore_support(y, p, average="binary", zero_division=0)
+        measured = bool(y.any())
         per_theme.append({"theme": theme, "gold": int(y.sum()), "predicted": int(p.sum()),
-                          "precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
-                          "kappa": round(cohen_kappa(y, p), 3),
-                          "alpha": round(_alpha(krippendorff, y, p), 3)})
-    gold_primary = [primary_of(g) for g in gold]
+                          "precision": round(precision, 3) if p.any() else None,
+                          "recall": round(recall, 3) if measured else None,
+                          "f1": round(f1, 3) if measured else None,
+                          "kappa": round(cohen_kappa(y, p), 3) if measured else None,
+                          "alpha": round(_alpha(krippendorff, y, p), 3) if measured else None})
+    gold_primary = [primary_of([t for t in g if t in ids]) for g in gold]
     labels = ids + [NONE]
     codes = {label: i for i, label in enumerate(labels)}
+    measured = [row["f1"] for row in per_theme if row["f1"] is not None]
     overall = {
         "passages": len(gold),
         "primary_kappa": round(cohen_kappa(gold_primary, predicted_primary), 3),
@@ -130,12 +194,34 @@ def agreement(gold: list[list[str]], predicted: list[list[str]], predicted_prima
         "primary_accuracy": round(float(np.mean([g == p for g, p in zip(gold_primary, predicted_primary)])), 3),
         "any_gold_theme_accuracy": round(float(np.mean(
             [(p in g) if g else p == NONE for g, p in zip(gold, predicted_primary)])), 3),
-        "exact_match": round(float(np.mean([set(g) == set(p) for g, p in zip(gold, predicted)])), 3),
-        "macro_f1": round(float(np.mean([row["f1"] for row in per_theme])), 3) if per_theme else 0.0,
+        "exact_match": round(float(np.mean([set(g) & set(ids) == set(p) & set(ids)
+                                            for g, p in zip(gold, predicted)])), 3),
+        "macro_f1": round(float(np.mean(measured)), 3) if measured else None,
     }
     matrix = confusion_matrix(gold_primary, predicted_primary, labels=labels)
     confusion = pd.DataFrame(matrix, index=[f"gold {x}" for x in labels], columns=[f"predicted {x}" for x in labels])
     return {"overall": overall, "per_theme": per_theme, "confusion": confusion}
+
+
+def _dimension_agreement(krippendorff, dimension: str, gold: list[str], predicted: list[str],
+                         kinds: list[str]) -> tuple[dict, pd.DataFrame]:
+    g, p = np.array(gold, dtype=object), np.array(predicted, dtype=object)
+    addressed, both = g != NONE, (g != NONE) & (p != NONE)
+    labels = kinds + [NONE]
+    codes = {label: i for i, label in enumerate(labels)}
+    row = {"dimension": dimension, "passages": len(g), "gold_addressed": int(addressed.sum()),
+           "predicted_addressed": int((p != NONE).sum()),
+           # of the passages the coder gave a type: the model's type is the coder's (given both address it)
+           "type_accuracy": round(float(np.mean(g[both] == p[both])), 3) if both.any() else None,
+           # the same, counting a passage the model left "not addressed" as wrong
+           "type_accuracy_all_addressed": round(float(np.mean(g[addressed] == p[addressed])), 3)
+           if addressed.any() else None,
+           "kappa": round(cohen_kappa(gold, predicted), 3) if addressed.any() else None,
+           "alpha": round(_alpha(krippendorff, [codes[x] for x in gold], [codes[x] for x in predicted]), 3)
+           if addressed.any() else None}
+    matrix = confusion_matrix(gold, predicted, labels=labels)
+    confusion = pd.DataFrame(matrix, index=[f"gold {x}" for x in labels], columns=[f"predicted {x}" for x in labels])
+    return row, confusion
 
 
 def cohen_kappa(a, b) -> float:
@@ -155,60 +241,67 @@ def _alpha(krippendorff, a, b) -> float:
 
 def disagreements(gold: pd.DataFrame, predicted: list[list[str]], predicted_primary: list[str],
                   scores: np.ndarray, ids: list[str]) -> pd.DataFrame:
-    """Passages where the model's themes differ from the gold ones, the most confident mistakes first."""
+    """Passages where the model's codes differ from the gold ones, the most confident mistakes first."""
     rows = []
+    themes = {i for i in ids if "." not in i}
     for i, (g, p, pp) in enumerate(zip(gold["gold"], predicted, predicted_primary)):
-        if set(g) == set(p) and primary_of(g) == pp:
+        if set(g) == set(p) and primary_of([t for t in g if t in themes]) == pp:
             continue
         confidence = float(scores[i].max()) if pp != NONE else float(1 - scores[i].max())
         rows.append({"passage_id": gold["passage_id"].iat[i], "text": gold["text"].iat[i],
                      "gold": ";".join(g) or NONE, "predicted": ";".join(p) or NONE,
-                     "gold_primary": primary_of(g), "predicted_primary": pp, "confidence": round(confidence, 3),
+                     "gold_primary": primary_of([t for t in g if t in themes]), "predicted_primary": pp, "confidence": round(confidence, 3),
                      **{f"score_{t}": round(float(scores[i, k]), 3) for k, t in enumerate(ids)}})
     frame = pd.DataFrame(rows)
     return frame.sort_values("confidence", ascending=False, kind="stable") if len(frame) else frame
 
 
 def evaluation_markdown(result: dict, *, title: str, notes: list[str]) -> str:
-    overall = result["overall"]
-    lines = [f"# {title}", "", *notes, "",
-             f"- Passages: {overall['passages']}",
-             f"- Cohen's kappa, primary theme (\"none\" a class): **{overall['primary_kappa']:.3f}**",
-             f"- Krippendorff's alpha (nominal), primary theme: {overall['primary_alpha']:.3f}",
-             f"- Primary theme accuracy: {overall['primary_accuracy']:.3f}",
-             f"- Exact match of theme sets: {overall['exact_match']:.3f}; macro F1: {overall['macro_f1']:.3f}", "",
-             "## Per theme (presence of the theme, multi-label)", "",
-             "| theme | gold | predicted | precision | recall | F1 | kappa | alpha |", "|---|---|---|---|---|---|---|---|"]
-    lines += [f"| {r['theme']} | {r['gold']} | {r['predicted']} | {r['precision']:.3f} | {r['recall']:.3f} | "
-              f"{r['f1']:.3f} | {r['kappa']:.3f} | {r['alpha']:.3f} |" for r in result["per_theme"]]
-    confusion = result["confusion"]
-    lines += ["", "## Confusion of the primary theme (rows: gold, columns: predicted)", "",
-              "| | " + " | ".join(c.removeprefix("predicted ") for c in confusion.columns) + " |",
-              "|---" * (len(confusion.columns) + 1) + "|"]
-    lines += [f"| {idx.removeprefix('gold ')} | " + " | ".join(str(v) for v in row) + " |"
-              for idx, row in zip(confusion.index, confusion.to_numpy())]
+    lines = [f"# {title}", "", *notes, ""]
+    if result["per_theme"]:
+        lines += _theme_markdown(result)
+    if result["per_dimension"]:
+        lines += _dimension_markdown(result)
     return "\n".join(lines) + "\n"
 
 
-def score_passages(texts: list[str], classifier, embed, *, segment_words: int = 60) -> np.ndarray:
-    """Theme scores of whole passages, coded the way `themes run` codes answers: cleaned, split into
-    segments, each segment scored, a passage scoring its best segment per theme."""
-    from themes.classify import features, max_by_group
-    from themes.clean import clean_text
-    from themes.segment import segment_answers
-
-    cleaned = [clean_text(t) for t in texts]
-    segments = segment_answers(cleaned, range(len(cleaned)), max_words=segment_words)
-    if segments.empty:
-        return np.zeros((len(texts), classifier.n_themes_), dtype=np.float32)
-    scores = classifier.predict_proba(features(list(segments["text"]), embed(list(segments["text"]))))
-    return max_by_group(scores, segments["answer_index"].to_numpy(), len(texts))
+def _number(value) -> str:
+    return "not measured" if value is None else f"{value:.3f}"
 
 
-def predictions(scores: np.ndarray, thresholds: np.ndarray, codebook: Codebook) -> tuple[list[list[str]], list[str]]:
-    """Theme lists and primary themes from passage scores."""
-    from themes.classify import decide, primary
+def _theme_markdown(result: dict) -> list[str]:
+    overall = result["overall"]
+    lines = [f"- Passages: {overall['passages']}",
+             f"- Cohen's kappa, primary theme (\"none\" a class): **{overall['primary_kappa']:.3f}**",
+             f"- Krippendorff's alpha (nominal), primary theme: {overall['primary_alpha']:.3f}",
+             f"- Primary theme accuracy: {overall['primary_accuracy']:.3f}",
+             f"- Exact match of theme sets: {overall['exact_match']:.3f}; macro F1: {_number(overall['macro_f1'])}",
+             "", "## Per theme (presence of the theme, multi-label)", "",
+             "A theme no coded passage carries is \"not measured\": there is nothing to agree on.", "",
+             "| theme | gold | predicted | precision | recall | F1 | kappa | alpha |", "|---|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['theme']} | {r['gold']} | {r['predicted']} | {_number(r['precision'])} | {_number(r['recall'])} | "
+              f"{_number(r['f1'])} | {_number(r['kappa'])} | {_number(r['alpha'])} |" for r in result["per_theme"]]
+    lines += ["", "## Confusion of the primary theme (rows: gold, columns: predicted)", "",
+              *_confusion_markdown(result["confusion"]), ""]
+    return lines
 
-    ids = codebook.ids
-    decided = decide(scores, np.asarray(thresholds, dtype=float), [c.group for c in codebook.categories])
-    return [[ids[k] for k in np.flatnonzero(row)] for row in decided], primary(scores, decided, ids)
+
+def _dimension_markdown(result: dict) -> list[str]:
+    lines = ["## Per dimension (one type per passage, \"none\" = not addressed, a class of its own)", "",
+             "Type accuracy: of the passages both the coder and the model gave a type, the share where the types "
+             "match; \"all addressed\" counts a passage the model left unaddressed as wrong.", "",
+             "| dimension | passages | coder addressed | model addressed | type accuracy | type accuracy, all "
+             "addressed | kappa | alpha |", "|---|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['dimension']} | {r['passages']} | {r['gold_addressed']} | {r['predicted_addressed']} | "
+              f"{_number(r['type_accuracy'])} | {_number(r['type_accuracy_all_addressed'])} | {_number(r['kappa'])} | "
+              f"{_number(r['alpha'])} |" for r in result["per_dimension"]]
+    for dimension, confusion in result["dimension_confusion"].items():
+        lines += ["", f"### Confusion: {dimension} (rows: gold, columns: predicted)", "", *_confusion_markdown(confusion)]
+    return lines + [""]
+
+
+def _confusion_markdown(confusion: pd.DataFrame) -> list[str]:
+    lines = ["| | " + " | ".join(c.removeprefix("predicted ") for c in confusion.columns) + " |",
+             "|---" * (len(confusion.columns) + 1) + "|"]
+    return lines + [f"| {idx.removeprefix('gold ')} | " + " | ".join(str(v) for v in row) + " |"
+                    for idx, row in zip(confusion.index, confusion.to_numpy())]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from themes.aggregate import USABLE
 from themes.errors import OutputError
 from themes.report import ReportData, render_html, render_markdown
 
@@ -125,18 +126,29 @@ def _sheet_name(theme_id: str, used: set[str]) -> str:
 
 
 @dataclass
+class CodebookUse:
+    """One codebook of a run: where it came from, its content, and the calibration it used."""
+
+    path: str
+    codebook: object
+    calibration: object | None
+
+
+@dataclass
 class RunResult:
     """Everything a run produced, in memory, ready to be written."""
 
     input_path: str
     settings: object
     spec: object
-    codebook: object
-    calibration: object | None
+    codebook: object  # every codebook of the run, merged (see codebook.merge_codebooks)
+    codebooks: list[CodebookUse]
     answers: pd.DataFrame
     segments: pd.DataFrame
     counts: pd.DataFrame
     counts_by: dict[str, pd.DataFrame]
+    framework: pd.DataFrame
+    framework_by: dict[str, pd.DataFrame]
     co_occurrence: pd.DataFrame
     quotes: pd.DataFrame
     thresholds: dict[str, float]
@@ -190,13 +202,7 @@ def manifest(run: RunResult) -> dict:
     from themes.codebook import file_hash
 
     settings = run.settings.model_dump(mode="json")
-    calibration = None
-    if run.calibration is not None:
-        calibration = {"codebook_hash": run.calibration.codebook_hash,
-                       "matches_codebook": run.calibration.codebook_hash == run.codebook.content_hash(),
-                       "gold_file": run.calibration.gold_file, "gold_hash": run.calibration.gold_hash,
-                       "training_passages": len(run.calibration.passages),
-                       "cross_validated": run.calibration.cross_validated}
+    codebooks = [codebook_entry(use) for use in run.codebooks]
     accounting = run.accounting
     return {
         "themes_version": __version__,
@@ -204,9 +210,8 @@ def manifest(run: RunResult) -> dict:
         "input": {"path": str(run.input_path), "sha256": file_hash(run.input_path),
                   "columns": {k: v for k, v in asdict(run.spec).items() if k != "sources"},
                   "column_sources": run.spec.sources},
-        "codebook": {"path": run.settings.codebook, "name": run.codebook.name, "version": run.codebook.version,
-                     "sha256": file_hash(run.settings.codebook), "content_hash": run.codebook.content_hash()},
-        "calibration": calibration,
+        "codebook": codebooks[0],
+        "codebooks": codebooks,
         "model": run.embedding.get("model_id"),
         "method": run.method,
         "thresholds": {k: round(float(v), 4) for k, v in run.thresholds.items()},
@@ -222,25 +227,54 @@ def manifest(run: RunResult) -> dict:
     }
 
 
+def codebook_entry(use: CodebookUse) -> dict:
+    """A codebook's identity in the manifest, with the calibration it ran with."""
+    from themes.codebook import file_hash
+
+    book, calibration = use.codebook, use.calibration
+    entry = {"path": use.path, "name": book.name, "version": book.version, "sha256": file_hash(use.path),
+             "content_hash": book.content_hash(), "calibration": None}
+    if calibration is not None:
+        entry["calibration"] = {
+            "codebook_hash": calibration.codebook_hash, "matches_codebook": calibration.codebook_hash ==
+            book.content_hash(), "gold_file": calibration.gold_file, "gold_hash": calibration.gold_hash,
+            "training_passages": len(calibration.passages), "C": calibration.C,
+            "word_weight": calibration.word_weight, "cross_validated": calibration.cross_validated}
+    return entry
+
+
 def report_data(run: RunResult) -> ReportData:
-    usable = int(run.counts["base_respondents"].iloc[0]) if len(run.counts) else 0
+    from themes.quotes import type_and_state_columns
+
+    usable = int(run.answers.loc[run.answers["status"].isin(USABLE), "respondent_id"].nunique())
     stem = Path(run.input_path).stem
-    method = {"Codebook": f"{run.codebook.name}, version {run.codebook.version} "
-                          f"(content hash {run.codebook.content_hash()})",
+    books = "; ".join(f"{u.codebook.name}, version {u.codebook.version} (content hash {u.codebook.content_hash()})"
+                      for u in run.codebooks)
+    calibrated = any(u.calibration is not None for u in run.codebooks)
+    classifier = {"logistic": "logistic regression per theme, and a multinomial logistic regression per "
+                              "framework dimension (not addressed or one type), trained on the codebook's examples"
+                              + (" and the calibration sample" if calibrated else ""),
+                  "prototype": "zero-shot: similarity to each theme's definition and notes"}
+    method = {"Codebook": books,
               "Embedding model": run.embedding.get("model_id"),
-              "Classifier": {"logistic": "logistic regression per theme, trained on the codebook's examples"
-                                         + (" and the calibration sample" if run.calibration else ""),
-                             "prototype": "zero-shot: similarity to each theme's definition and notes"}[run.method],
+              "Classifier": classifier.get(run.method, "; ".join(classifier.values())),
               "Thresholds": ", ".join(f"{k} {v:.2f} ({run.threshold_sources[k]})" for k, v in run.thresholds.items()),
-              "Unit": "sentences; an answer carries a theme when one of its sentences does; counts are respondents"}
-    agreement = None
-    if run.calibration is not None and run.calibration.cross_validated:
-        agreement = {"summary": run.calibration.cross_validated.get("summary", "")}
+              "Unit": "segments (runs of whole sentences of up to about 60 words); an answer carries a theme "
+                      "when one of its segments does; counts are respondents"}
+    summaries = [f"{u.codebook.name}: {u.calibration.cross_validated['summary']}" for u in run.codebooks
+                 if u.calibration is not None and u.calibration.cross_validated.get("summary")]
+    agreement = {"summary": " ".join(summaries)} if summaries else None
+    framework_by = None
+    if run.codebook.dimensions:
+        type_column, _ = type_and_state_columns(run.spec.meta_columns)
+        if type_column in run.framework_by:
+            framework_by = (type_column, run.framework_by[type_column])
     return ReportData(
         title=f"Themes in {stem}", counts=run.counts, quotes=run.quotes,
-        breakdowns={m: frame for m, frame in run.counts_by.items()}, co_occurrence=run.co_occurrence,
-        accounting=run.accounting, method=method, respondents=int(run.answers["respondent_id"].nunique()),
-        usable_respondents=usable, agreement=agreement)
+        breakdowns={m: frame for m, frame in run.counts_by.items()} if run.codebook.themes else {},
+        co_occurrence=run.co_occurrence, accounting=run.accounting, method=method,
+        respondents=int(run.answers["respondent_id"].nunique()), usable_respondents=usable, agreement=agreement,
+        framework=run.framework if run.codebook.dimensions else None, framework_by=framework_by)
 
 
 def write_run(run: RunResult, out: Path, *, force: bool) -> list[str]:
@@ -248,11 +282,16 @@ def write_run(run: RunResult, out: Path, *, force: bool) -> list[str]:
     with staged_folder(out, force=force) as folder:
         write_csv(responses_frame(run), folder / "responses.csv")
         write_csv(segments_frame(run), folder / "segments.csv")
-        write_csv(run.counts, folder / "theme_counts.csv")
-        for column, frame in run.counts_by.items():
-            write_csv(frame, folder / f"theme_counts_by_{_slug(column)}.csv")
+        if run.codebook.themes:
+            write_csv(run.counts, folder / "theme_counts.csv")
+            for column, frame in run.counts_by.items():
+                write_csv(frame, folder / f"theme_counts_by_{_slug(column)}.csv")
+        if run.codebook.dimensions:
+            write_csv(run.framework, folder / "framework_counts.csv")
+            for column, frame in run.framework_by.items():
+                write_csv(frame, folder / f"framework_counts_by_{_slug(column)}.csv")
         write_csv(run.quotes, folder / "quotes.csv")
-        summary = run.counts[["theme", "label", "respondents", "percent"]]
+        summary = summary_table(run)
         write_quotes_workbook(folder / "quotes.xlsx", summary, run.quotes,
                               {c.id: c.label for c in run.codebook.categories})
         data = report_data(run)
@@ -263,9 +302,21 @@ def write_run(run: RunResult, out: Path, *, force: bool) -> list[str]:
     return files
 
 
+def summary_table(run: RunResult) -> pd.DataFrame:
+    """Respondents per theme and per framework type (one type per respondent and dimension)."""
+    columns = ["theme", "label", "respondents", "percent"]
+    kinds = run.framework[run.framework["type"] != "not_described"] if len(run.framework) else run.framework
+    types = pd.DataFrame({"theme": kinds["dimension"] + "." + kinds["type"],
+                          "label": kinds["dimension_label"] + ": " + kinds["label"],
+                          "respondents": kinds["respondents"], "percent": kinds["percent"]}) if len(kinds) else None
+    parts = [run.counts[columns]] if len(run.counts) else []
+    parts += [types] if types is not None else []
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
 def summary_markdown(run: RunResult) -> str:
     lines = ["| Theme | Respondents | Percent |", "|---|---|---|"]
-    lines += [f"| {r.label} | {r.respondents} | {r.percent}% |" for r in run.counts.itertuples()]
+    lines += [f"| {r.label} | {r.respondents} | {r.percent}% |" for r in summary_table(run).itertuples()]
     accounting = ", ".join(f"{k}: {v}" for k, v in run.accounting.items())
     return "\n".join([f"# Coding run: {Path(run.input_path).name}", "", *lines, "", f"Answers — {accounting}"])
 

@@ -32,6 +32,40 @@ class ReportData:
     usable_respondents: int
     agreement: dict | None = None
     notes: list[str] = field(default_factory=list)
+    # The partnership-models matrix: one type per respondent and dimension (framework_counts), and
+    # the same by one metadata column (the respondent type) when the run has one.
+    framework: pd.DataFrame | None = None
+    framework_by: tuple[str, pd.DataFrame] | None = None
+
+
+FRAMEWORK_RULE = ("A respondent's type for a dimension is the most integrated type described across their "
+                  "answers (types run from least to most integrated); \"not described\" means no answer of "
+                  "theirs described the dimension.")
+
+
+def framework_matrix(data: ReportData) -> pd.DataFrame:
+    """Rows: each dimension's types and "not described"; columns: percent of all respondents, then
+    of each group of the breakdown column (with its base n in the heading)."""
+    frame = data.framework
+    matrix = frame[["dimension_label", "label"]].rename(columns={"dimension_label": "Dimension", "label": "Type"})
+    matrix[f"All respondents (n={int(frame['base_respondents'].iloc[0])})"] = frame["percent"].to_numpy()
+    if data.framework_by is not None:
+        column, long = data.framework_by
+        for value, part in long.groupby(column, sort=True):
+            matrix[f"{value} (n={int(part['base_respondents'].iloc[0])})"] = part["percent"].to_numpy()
+    return matrix.reset_index(drop=True)
+
+
+def _themes_of(data: ReportData) -> dict[str, str]:
+    return dict(zip(data.counts["theme"], data.counts["label"])) if len(data.counts) else {}
+
+
+def _type_labels(data: ReportData) -> dict[str, str]:
+    if data.framework is None:
+        return {}
+    kinds = data.framework[data.framework["type"] != "not_described"]
+    return {f"{d}.{t}": f"{dl}: {tl}" for d, dl, t, tl in
+            zip(kinds["dimension"], kinds["dimension_label"], kinds["type"], kinds["label"])}
 
 
 def prevalence_sentence(count: int, percent: float, base: int, label: str) -> str:
@@ -50,6 +84,8 @@ def _in_sentence(label: str) -> str:
 
 
 def _sentences(data: ReportData) -> list[str]:
+    if not len(data.counts):
+        return []
     ordered = data.counts.sort_values("respondents", ascending=False, kind="stable")
     return [prevalence_sentence(int(r.respondents), float(r.percent), int(r.base_respondents), r.label)
             for r in ordered.itertuples()]
@@ -66,29 +102,39 @@ def _breakdown_table(long: pd.DataFrame, column: str, labels: dict[str, str]) ->
 
 
 def render_markdown(data: ReportData) -> str:
-    labels = dict(zip(data.counts["theme"], data.counts["label"]))
+    labels = _themes_of(data)
     lines = [f"# {data.title}", ""]
     lines += [f"{data.respondents} respondents gave {data.accounting['input_answers']} answers; "
               f"{data.usable_respondents} respondents gave at least one answer that could be coded. "
               "Percentages are of those respondents.", ""]
-    lines += ["## Key findings", ""] + [f"- {s}" for s in _sentences(data)] + [""]
-    table = data.counts[["label", "respondents", "percent", "segments"]].rename(columns={
-        "label": "Theme", "respondents": "Respondents", "percent": "Percent", "segments": "Passages"})
-    lines += ["## Prevalence", "", _md_table(table), ""]
-    for column, long in data.breakdowns.items():
-        lines += [f"## By {column.replace('_', ' ')}", "",
-                  "Percent of respondents in each group who raised each theme.", "",
-                  _md_table(_breakdown_table(long, column, labels)), ""]
-    if len(data.co_occurrence):
-        co = data.co_occurrence.rename(index=labels, columns=labels)
-        lines += ["## Themes raised together", "", "Respondents who raised both themes (diagonal: the theme alone).",
-                  "", _md_table(co.reset_index().rename(columns={"index": "Theme"})), ""]
+    if labels:
+        lines += ["## Key findings", ""] + [f"- {s}" for s in _sentences(data)] + [""]
+        table = data.counts[["label", "respondents", "percent", "segments"]].rename(columns={
+            "label": "Theme", "respondents": "Respondents", "percent": "Percent", "segments": "Passages"})
+        lines += ["## Prevalence", "", _md_table(table), ""]
+        for column, long in data.breakdowns.items():
+            lines += [f"## By {column.replace('_', ' ')}", "",
+                      "Percent of respondents in each group who raised each theme.", "",
+                      _md_table(_breakdown_table(long, column, labels)), ""]
+        co = _co_occurrence(data, labels, labels)
+        if co is not None:
+            lines += ["## Themes raised together", "", "Respondents who raised both themes (diagonal: the theme "
+                      "alone).", "", _md_table(co.reset_index().rename(columns={"index": "Theme"})), ""]
+    types = _type_labels(data)
+    if types:
+        lines += ["## Partnership models", "", FRAMEWORK_RULE, "",
+                  "Percent of respondents of each type, per dimension.", "", _md_table(framework_matrix(data)), ""]
+        co = _co_occurrence(data, labels, types)
+        if co is not None:
+            lines += ["### Themes and partnership types together", "",
+                      "Respondents who raised the theme (row) and are of the type (column).", "",
+                      _md_table(co.reset_index().rename(columns={"index": "Theme"})), ""]
     lines += ["## Quotes", ""]
-    for theme_id, label in labels.items():
+    for theme_id, label in {**labels, **types}.items():
         part = data.quotes[data.quotes["theme"] == theme_id]
         lines += [f"### {label}", ""]
         if part.empty:
-            lines += ["No passage carried this theme.", ""]
+            lines += [_nothing_carried(theme_id), ""]
         for row in part.itertuples():
             lines += [f"> \"{row.quote}\"", f"> — {row.attribution}", ""]
     lines += ["## Method", ""] + [f"- **{k}**: {v}" for k, v in _method_items(data)] + [""]
@@ -96,6 +142,18 @@ def render_markdown(data: ReportData) -> str:
         [{"Status": k, "Answers": v} for k, v in data.accounting.items()])), ""]
     lines += data.notes
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _nothing_carried(code: str) -> str:
+    return "No passage was coded with this type." if "." in code else "No passage carried this theme."
+
+
+def _co_occurrence(data: ReportData, rows: dict[str, str], columns: dict[str, str]) -> pd.DataFrame | None:
+    """Respondents who carry both the row and the column code, labelled; None when there is nothing to show."""
+    if not rows or not columns or not len(data.co_occurrence):
+        return None
+    part = data.co_occurrence.loc[list(rows), list(columns)]
+    return part.rename(index=rows, columns=columns)
 
 
 def _method_items(data: ReportData) -> list[tuple[str, str]]:
@@ -158,23 +216,32 @@ def _chart_value(value: float, unit: str) -> str:
 
 
 def render_html(data: ReportData) -> str:
-    labels = dict(zip(data.counts["theme"], data.counts["label"]))
-    ordered = data.counts.sort_values("respondents", ascending=False, kind="stable")
-    # 560 wide: at most 560px on screen (CSS), so the labels stay near body-text size and readable on a phone.
-    chart = bar_chart_svg(list(ordered["label"]), [float(p) for p in ordered["percent"]],
-                          title="Percent of respondents raising each theme", width=560)
-    breakdowns = []
-    for column, long in data.breakdowns.items():
-        breakdowns.append({"column": column.replace("_", " "),
-                           "table": _breakdown_table(long, column, labels).to_dict("split")})
-    co = data.co_occurrence.rename(index=labels, columns=labels)
-    quotes = [{"id": theme_id, "label": label,
-               "items": data.quotes[data.quotes["theme"] == theme_id].to_dict("records")}
-              for theme_id, label in labels.items()]
+    labels = _themes_of(data)
+    chart, breakdowns = None, []
+    if labels:
+        ordered = data.counts.sort_values("respondents", ascending=False, kind="stable")
+        # 560 wide: at most 560px on screen (CSS), so the labels stay near body-text size and readable on a phone.
+        chart = bar_chart_svg(list(ordered["label"]), [float(p) for p in ordered["percent"]],
+                              title="Percent of respondents raising each theme", width=560)
+        for column, long in data.breakdowns.items():
+            breakdowns.append({"column": column.replace("_", " "),
+                               "table": _breakdown_table(long, column, labels).to_dict("split")})
+    types = _type_labels(data)
+    co = _co_occurrence(data, labels, labels)
+    co_types = _co_occurrence(data, labels, types)
+    quotes = [{"id": code, "label": label, "items": data.quotes[data.quotes["theme"] == code].to_dict("records"),
+               "empty": _nothing_carried(code)} for code, label in {**labels, **types}.items()]
+    matrix = framework_matrix(data) if types else None
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     template = environment.get_template("report.html")
     return template.render(
         data=data, sentences=_sentences(data), chart=chart, breakdowns=breakdowns,
-        counts=data.counts.to_dict("records"), co={"index": list(co.index), "columns": list(co.columns),
-                                                  "rows": co.to_numpy().tolist()},
+        counts=data.counts.to_dict("records"), co=_grid(co), co_types=_grid(co_types),
+        matrix=None if matrix is None else matrix.to_dict("split"), framework_rule=FRAMEWORK_RULE,
         quotes=quotes, method=_method_items(data))
+
+
+def _grid(frame: pd.DataFrame | None) -> dict | None:
+    if frame is None:
+        return None
+    return {"index": list(frame.index), "columns": list(frame.columns), "rows": frame.to_numpy().tolist()}

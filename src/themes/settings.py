@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-DEFAULT_CODEBOOK = Path("codebooks/rfi_themes.yaml")
+from themes import defaults
+
+DEFAULT_CODEBOOK = Path(defaults.DEFAULT_CODEBOOK)
 
 
 def default_cache_dir() -> str:
@@ -18,9 +20,11 @@ def default_cache_dir() -> str:
 class RunSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    codebook: str = str(DEFAULT_CODEBOOK)
-    calibration: str | None = Field(default=None, description="calibration JSON; default: beside the codebook")
-    model: str = "all-MiniLM-L6-v2"
+    codebooks: tuple[str, ...] = Field(default=(str(DEFAULT_CODEBOOK),), min_length=1,
+                                       description="codebooks coded in one run, e.g. themes and framework")
+    calibration: str | None = Field(default=None, description="calibration JSON of a single codebook; "
+                                    "default: beside each codebook")
+    model: str = defaults.DEFAULT_MODEL
     backend: str = Field(default="torch", pattern="^(torch|onnx)$")
     onnx_file: str | None = None
     batch_size: int = Field(default=64, ge=1, le=4096)
@@ -28,10 +32,24 @@ class RunSettings(BaseModel):
     cache_dir: str | None = Field(default_factory=default_cache_dir)
     method: str = Field(default="auto", pattern="^(auto|logistic|prototype)$")
     quotes_per_theme: int = Field(default=5, ge=0, le=50)
-    segment_words: int = Field(default=60, ge=0, description="sentences are grouped into segments of about "
+    segment_words: int = Field(default=defaults.SEGMENT_WORDS, ge=0, description="sentences are grouped into segments of about "
                                "this many words; 0: one sentence per segment")
     max_words: int = Field(default=1500, ge=10, description="answers longer than this are coded on their start")
     languages: tuple[str, ...] = ("en",)
     workers: int | None = Field(default=None, ge=1, description="local Dask workers")
     dask_address: str | None = None
     show_progress: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_codebook(cls, data):
+        """`codebook=PATH` (one codebook) is accepted for `codebooks=(PATH,)`."""
+        if isinstance(data, dict) and "codebook" in data:
+            data = dict(data)
+            data["codebooks"] = (data.pop("codebook"),)
+        return data
+
+    @property
+    def codebook(self) -> str:
+        """The first codebook: the one a single-codebook command (evaluate, calibrate) works on."""
+        return self.codebooks[0]

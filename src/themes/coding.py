@@ -1,0 +1,362 @@
+"""One coding path: from passages and their vectors to decisions, for themes and dimensions alike.
+
+A `Coder` is fitted once from one or more codebooks (each with its calibration) and used unchanged
+by `themes run`, `themes evaluate`, `themes calibrate` and quote scoring:
+
+- a codebook's **themes** are independent: one logistic regression per theme scores each passage,
+  and a passage carries a theme when the score reaches the theme's threshold;
+- each **dimension** holds mutually exclusive types ordered from least to most integrated: one
+  multinomial logistic regression over {not addressed, type 1, ..., type n} scores each type; the
+  dimension is addressed when the type probabilities add up to its threshold (1 - P(not
+  addressed)), and then the most probable type applies. Chosen by 5-fold cross-validation on the
+  framework's calibration split: mean kappa 0.834 ("not addressed" a class), against 0.822 for a
+  presence model followed by a type model.
+
+Answers are split into segments, each segment is decided, and the answer takes the union: it
+carries a theme when one of its segments does, and for a dimension the most integrated type
+among its segments (the codebook's rule). `Scheme` holds the structure these decisions need,
+so calibration can re-decide out-of-fold scores under trial thresholds with the same functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from themes import defaults
+from themes.classify import NONE, DimensionClassifier, ThemeClassifier, features
+from themes.codebook import Codebook, Dimension, merge_codebooks
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Block:
+    """The columns of one model in the score matrix: a codebook's themes, or one dimension's types."""
+
+    kind: str  # "themes" or "dimension"
+    columns: tuple[int, ...]
+    dimension: str | None = None
+    presence: str = "sum"  # how a dimension's type scores say it is addressed: "sum" (probabilities), "max"
+
+
+class Scheme:
+    """How a codebook's score matrix turns into decisions: which columns are independent themes,
+    which form a dimension (in the order of integration), and how a dimension's presence is read."""
+
+    def __init__(self, codebook: Codebook, method: str = "logistic", blocks: list[Block] | None = None):
+        self.codebook = codebook
+        self.ids = codebook.ids
+        self.method = method
+        position = {category_id: k for k, category_id in enumerate(self.ids)}
+        self.theme_columns = np.array([position[t.id] for t in codebook.themes], dtype=int)
+        if blocks is None:
+            blocks = [Block("themes", tuple(self.theme_columns))] if codebook.themes else []
+            presence = "max" if method == "prototype" else "sum"
+            for dimension in codebook.dimensions:
+                columns = tuple(position[f"{dimension.id}.{kind.id}"] for kind in dimension.types)
+                blocks.append(Block("dimension", columns, dimension.id, presence))
+        self.blocks = blocks
+
+    @classmethod
+    def join(cls, schemes: list[Scheme]) -> Scheme:
+        """Several codebooks' schemes side by side, in the column order of their merged codebook."""
+        if len(schemes) == 1:
+            return schemes[0]
+        merged = merge_codebooks([s.codebook for s in schemes])
+        position = {category_id: k for k, category_id in enumerate(merged.ids)}
+        blocks = [Block(b.kind, tuple(position[scheme.ids[c]] for c in b.columns), b.dimension, b.presence)
+                  for scheme in schemes for b in scheme.blocks]
+        methods = {s.method for s in schemes}
+        return cls(merged, methods.pop() if len(methods) == 1 else "mixed", blocks)
+
+    @property
+    def dimension_blocks(self) -> list[Block]:
+        return [b for b in self.blocks if b.kind == "dimension"]
+
+    @staticmethod
+    def presence(scores: np.ndarray, block: Block) -> np.ndarray:
+        """How strongly each passage addresses a dimension: P(addressed) from the multinomial model,
+        or the best type's similarity when zero-shot."""
+        part = scores[:, list(block.columns)]
+        return part.max(axis=1) if block.presence == "max" else part.sum(axis=1)
+
+    def decide(self, scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+        """Boolean (n, k) decisions of passages (or segments) from their scores."""
+        scores = np.asarray(scores, dtype=float).reshape(-1, len(self.ids))
+        thresholds = np.asarray(thresholds, dtype=float)
+        decided = np.zeros(scores.shape, dtype=bool)
+        columns = self.theme_columns
+        decided[:, columns] = scores[:, columns] >= thresholds[columns]
+        rows = np.arange(len(scores))
+        for block in self.dimension_blocks:
+            columns = np.array(block.columns)
+            addressed = self.presence(scores, block) >= thresholds[columns[0]]
+            best = columns[scores[:, columns].argmax(axis=1)] if len(scores) else columns[:0]
+            decided[rows[addressed], best[addressed]] = True
+        return decided
+
+    def combine(self, scores: np.ndarray, decided: np.ndarray, keys: np.ndarray,
+                n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Answer-level scores (the best segment's, per column) and decisions: a theme when one
+        segment carries it; for a dimension, the most integrated type among the segments' types."""
+        keys = np.asarray(keys, dtype=int)
+        answer_scores = _max_by_group(np.asarray(scores, dtype=np.float32), keys, n)
+        answer_decided = np.zeros((n, len(self.ids)), dtype=bool)
+        columns = self.theme_columns
+        answer_decided[:, columns] = _max_by_group(decided[:, columns].astype(np.float32), keys, n) > 0
+        for block in self.dimension_blocks:
+            columns = np.array(block.columns)
+            # The rank of each segment's type in the order of integration (-1: not addressed).
+            rank = np.where(decided[:, columns].any(axis=1), decided[:, columns].argmax(axis=1), -1)
+            top = np.full(n, -1)
+            if len(keys):
+                np.maximum.at(top, keys, rank)
+            rows = np.flatnonzero(top >= 0)
+            answer_decided[rows, columns[top[rows]]] = True
+        return answer_scores, answer_decided
+
+    def code(self, segment_scores: np.ndarray, keys: np.ndarray, n: int,
+             thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Segment decisions, then answer scores and answer decisions: the one decision path."""
+        segment_decided = self.decide(segment_scores, thresholds)
+        answer_scores, answer_decided = self.combine(segment_scores, segment_decided, keys, n)
+        return segment_decided, answer_scores, answer_decided
+
+    def primary(self, scores: np.ndarray, decided: np.ndarray) -> list[str]:
+        """The best-scoring theme each passage carries, or "none" (themes only; dimensions have their own)."""
+        columns = self.theme_columns
+        if not len(columns):
+            return [NONE] * len(scores)
+        masked = np.where(decided[:, columns], scores[:, columns], -np.inf)
+        best = masked.argmax(axis=1)
+        carried = decided[:, columns].any(axis=1)
+        return [self.ids[columns[b]] if c else NONE for b, c in zip(best, carried)]
+
+    def dimension_types(self, decided: np.ndarray) -> dict[str, list[str]]:
+        """Per dimension, each passage's type id (without the dimension prefix) or "none"."""
+        out = {}
+        for block in self.dimension_blocks:
+            columns = np.array(block.columns)
+            kinds = [self.ids[c].split(".", 1)[1] for c in columns]
+            part = decided[:, columns]
+            out[block.dimension] = [kinds[row.argmax()] if row.any() else NONE for row in part]
+        return out
+
+    def labels(self, decided: np.ndarray) -> list[list[str]]:
+        """Each passage's category ids (themes, then one type per addressed dimension)."""
+        return [[self.ids[k] for k in np.flatnonzero(row)] for row in decided]
+
+
+def _max_by_group(values: np.ndarray, keys: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros((n, values.shape[1]), dtype=np.float32)
+    if len(keys):
+        frame = pd.DataFrame(values).groupby(keys).max()
+        out[frame.index.to_numpy()] = frame.to_numpy()
+    return out
+
+
+# --- training sets ------------------------------------------------------------------------------
+
+def theme_training_set(codebook: Codebook, passages: Sequence[tuple[str, Sequence[str]]] = (),
+                       *, notes: bool = True) -> tuple[list[str], np.ndarray]:
+    """Texts and an (n, themes) 0/1 matrix: examples (and, with `notes`, definitions and inclusion
+    notes) are positives of their theme; counter-examples, none-examples and the other passages
+    negatives; coded passages carry the themes they were coded with."""
+    ids = [theme.id for theme in codebook.themes]
+    labels: dict[str, set[str]] = {}
+    for theme in codebook.themes:
+        for text in [*theme.examples, *([theme.definition, *theme.include] if notes else [])]:
+            labels.setdefault(text, set()).add(theme.id)
+        for text in theme.counter_examples:
+            labels.setdefault(text, set())
+    for text in codebook.none_examples:
+        labels.setdefault(text, set())
+    texts = list(labels)
+    matrix = [[theme_id in labels[text] for theme_id in ids] for text in texts]
+    for text, coded in passages:
+        texts.append(text)
+        matrix.append([theme_id in set(coded) for theme_id in ids])
+    return texts, np.array(matrix, dtype=np.int8).reshape(len(texts), len(ids))
+
+
+def dimension_training_set(codebook: Codebook, dimension: Dimension,
+                           passages: Sequence[tuple[str, Sequence[str]]] = ()) -> tuple[list[str], list[str]]:
+    """Texts and labels (a type id or "none") for one dimension's model.
+
+    A type's examples, definition and inclusion notes are that type; the other dimensions'
+    examples and the none-examples are "not addressed". Counter-examples are left out: a near
+    miss of one type is often another type of the same dimension, and the codebook does not say
+    which. Coded passages carry their coded type, or "none"."""
+    labels: dict[str, str] = {}
+    for other in codebook.dimensions:
+        if other.id == dimension.id:
+            continue
+        for kind in other.types:
+            for text in kind.examples:
+                labels.setdefault(text, NONE)
+    for text in codebook.none_examples:
+        labels.setdefault(text, NONE)
+    for kind in dimension.types:
+        for text in [*kind.examples, kind.definition, *kind.include]:
+            labels[text] = kind.id  # a text listed under a type is that type, whatever else lists it
+    texts, kinds = list(labels), list(labels.values())
+    prefix = f"{dimension.id}."
+    for text, coded in passages:
+        found = [c.removeprefix(prefix) for c in coded if c.startswith(prefix)]
+        texts.append(text)
+        kinds.append(found[0] if found else NONE)
+    return texts, kinds
+
+
+def training_texts(codebook: Codebook, calibration=None) -> list[str]:
+    """Every text the coder learns from: the codebook's and the calibration's passages."""
+    texts, _ = theme_training_set(codebook)
+    for dimension in codebook.dimensions:
+        texts += dimension_training_set(codebook, dimension)[0]
+    if calibration is not None:
+        texts += [passage.text for passage in calibration.passages]
+    return list(dict.fromkeys(texts))
+
+
+# --- the fitted coder ---------------------------------------------------------------------------
+
+METHODS = ("auto", "logistic", "prototype")
+
+
+def resolve_method(method: str, codebook: Codebook) -> str:
+    if method not in METHODS:
+        raise ValueError(f"The 'method' must be one of {list(METHODS)}. Got {method!r} instead.")
+    if method == "auto":
+        return "logistic" if codebook.has_examples() else "prototype"
+    return method
+
+
+class Coder:
+    """A codebook's fitted models and resolved thresholds; `code` turns segment texts into decisions."""
+
+    def __init__(self, codebook: Codebook, scheme: Scheme, models: list, thresholds: np.ndarray,
+                 sources: dict[str, str], params: dict):
+        self.codebook = codebook
+        self.scheme = scheme
+        self.models = models  # one per scheme block, in order
+        self.thresholds = thresholds
+        self.sources = sources
+        self.params = params
+
+    @classmethod
+    def join(cls, coders: list[Coder]) -> Coder:
+        """One coder for several codebooks: each keeps its models, thresholds and calibration."""
+        if len(coders) == 1:
+            return coders[0]
+        scheme = Scheme.join([c.scheme for c in coders])
+        position = {category_id: k for k, category_id in enumerate(scheme.ids)}
+        thresholds = np.zeros(len(scheme.ids))
+        for coder in coders:
+            thresholds[[position[i] for i in coder.ids]] = coder.thresholds
+        sources = {k: v for c in coders for k, v in c.sources.items()}
+        return cls(scheme.codebook, scheme, [m for c in coders for m in c.models], thresholds, sources,
+                   {c.codebook.name: c.params for c in coders})
+
+    @property
+    def ids(self) -> list[str]:
+        return self.scheme.ids
+
+    @property
+    def method(self) -> str:
+        return self.scheme.method
+
+    def score(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        """(n, k) scores: theme probabilities, and each dimension's type probabilities."""
+        out = np.zeros((len(texts), len(self.ids)), dtype=np.float32)
+        if not len(texts):
+            return out
+        X = features(list(texts), vectors)
+        for block, model in zip(self.scheme.blocks, self.models):
+            out[:, list(block.columns)] = model.predict_proba(X)
+        return out
+
+    def code(self, segment_scores: np.ndarray, keys: np.ndarray, n: int, thresholds: np.ndarray | None = None):
+        return self.scheme.code(segment_scores, keys, n, self.thresholds if thresholds is None else thresholds)
+
+    def code_texts(self, texts: Sequence[str], embed: Embed, *, segment_words: int = defaults.SEGMENT_WORDS):
+        """Whole passages coded the way `themes run` codes answers: cleaned, split into segments,
+        each segment scored and decided, the passage taking its segments' union.
+        Returns (segment scores, segment keys, passage scores, passage decisions)."""
+        segment_scores, keys = self.score_segments(texts, embed, segment_words=segment_words)
+        _, scores, decided = self.code(segment_scores, keys, len(texts))
+        return segment_scores, keys, scores, decided
+
+    def score_segments(self, texts: Sequence[str], embed: Embed, *,
+                       segment_words: int = defaults.SEGMENT_WORDS) -> tuple[np.ndarray, np.ndarray]:
+        from themes.clean import clean_text
+        from themes.segment import segment_answers
+
+        segments = segment_answers([clean_text(t) for t in texts], range(len(texts)), max_words=segment_words)
+        pieces = list(segments["text"])
+        return self.score(pieces, embed(pieces) if pieces else None), segments["answer_index"].to_numpy(dtype=int)
+
+
+def fit_coder(codebook: Codebook, embed: Embed, calibration=None, *, method: str = "auto",
+              passages: Sequence[tuple[str, Sequence[str]]] | None = None) -> Coder:
+    """Fit every model of a codebook: its themes' classifier and one model per dimension, on the
+    codebook's examples plus coded passages (the calibration's, or `passages` when given, as in
+    cross-validation). Thresholds: the codebook's own value wins (the researcher decides), then
+    the calibration's, then the default."""
+    if calibration is not None:
+        method = calibration.method
+        C, word_weight = calibration.C, calibration.word_weight
+        learned = calibration.thresholds
+    else:
+        method = resolve_method(method, codebook)
+        C, word_weight = defaults.CLASSIFIER_C, defaults.WORD_WEIGHT
+        learned = {}
+    if passages is None:
+        passages = [(p.text, p.themes) for p in calibration.passages] if calibration is not None else []
+    scheme = Scheme(codebook, method)
+    models = []
+    for block in scheme.blocks:
+        if block.kind == "themes":
+            texts, matrix = theme_training_set(codebook, passages)
+            model = ThemeClassifier(method=method, C=C, word_weight=word_weight)
+            models.append(model.fit(features(texts, embed(texts)), matrix))
+        else:
+            dimension = next(d for d in codebook.dimensions if d.id == block.dimension)
+            texts, kinds = dimension_training_set(codebook, dimension, passages)
+            model = DimensionClassifier(types=tuple(t.id for t in dimension.types), method=method, C=C,
+                                        word_weight=word_weight)
+            models.append(model.fit(features(texts, embed(texts)), np.array(kinds, dtype=object)))
+    thresholds, sources = resolve_thresholds(scheme, learned)
+    params = {"method": method, "C": C, "word_weight": word_weight}
+    return Coder(codebook, scheme, models, thresholds, sources, params)
+
+
+def resolve_thresholds(scheme: Scheme, learned: dict[str, float] | None = None) -> tuple[np.ndarray, dict[str, str]]:
+    """Per-column thresholds (a dimension's value repeated over its types) and where each came from,
+    keyed by theme id or dimension id."""
+    learned = learned or {}
+    codebook = scheme.codebook
+    default = defaults.PROTOTYPE_THRESHOLD if scheme.method == "prototype" else defaults.DEFAULT_THRESHOLD
+    values = np.full(len(scheme.ids), default, dtype=float)
+    sources: dict[str, str] = {}
+    position = {category_id: k for k, category_id in enumerate(scheme.ids)}
+    owners = [(t.id, t.threshold, [position[t.id]]) for t in codebook.themes]
+    owners += [(d.id, d.threshold, [position[f"{d.id}.{k.id}"] for k in d.types]) for d in codebook.dimensions]
+    for owner, own, columns in owners:
+        if own is not None:
+            values[columns], sources[owner] = own, "codebook"
+        elif owner in learned:
+            values[columns], sources[owner] = float(learned[owner]), "calibration"
+        else:
+            sources[owner] = "default"
+    return values, sources
+
+
+def threshold_items(scheme: Scheme, thresholds: np.ndarray) -> dict[str, float]:
+    """Thresholds keyed as a calibration file and the manifest record them: by theme and dimension."""
+    out = {scheme.ids[c]: float(thresholds[c]) for c in scheme.theme_columns}
+    out.update({b.dimension: float(thresholds[b.columns[0]]) for b in scheme.dimension_blocks})
+    return out
