@@ -124,11 +124,11 @@ def render_markdown(data: ReportData) -> str:
     if types:
         lines += ["## Partnership models", "", FRAMEWORK_RULE, "",
                   "Percent of respondents of each type, per dimension.", "", _md_table(framework_matrix(data)), ""]
-        co = _co_occurrence(data, labels, types)
+        co = _co_occurrence(data, types, labels)
         if co is not None:
             lines += ["### Themes and partnership types together", "",
-                      "Respondents who raised the theme (row) and are of the type (column).", "",
-                      _md_table(co.reset_index().rename(columns={"index": "Theme"})), ""]
+                      "Respondents of the type (row) who raised the theme (column).", "",
+                      _md_table(co.reset_index().rename(columns={"index": "Type"})), ""]
     lines += ["## Quotes", ""]
     for theme_id, label in {**labels, **types}.items():
         part = data.quotes[data.quotes["theme"] == theme_id]
@@ -228,7 +228,7 @@ def render_html(data: ReportData) -> str:
                                "table": _breakdown_table(long, column, labels).to_dict("split")})
     types = _type_labels(data)
     co = _co_occurrence(data, labels, labels)
-    co_types = _co_occurrence(data, labels, types)
+    co_types = _co_occurrence(data, types, labels)
     quotes = [{"id": code, "label": label, "items": data.quotes[data.quotes["theme"] == code].to_dict("records"),
                "empty": _nothing_carried(code)} for code, label in {**labels, **types}.items()]
     matrix = framework_matrix(data) if types else None
