@@ -321,3 +321,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+import themes.cli_research  # noqa: E402,F401  (registers the researcher's loop commands)
