@@ -17,7 +17,8 @@ def write_run_folder(folder: Path, answers: list[dict], *, codebook_path: Path, 
                      thresholds: dict[str, float] | None = None, meta: tuple[str, ...] = ("org_type", "state"),
                      input_sha: str = "input-1") -> Path:
     """`answers`: dicts of respondent_id, question, answer, the metadata, and `segments`: a list of
-    (start, end, [theme ids]) (default: the whole answer, no theme). Status follows the themes."""
+    (start, end, [theme ids], the top one first) (default: the whole answer, no theme). Status follows
+    the themes."""
     codebook = load_codebook(codebook_path)
     ids = codebook.ids
     thresholds = thresholds or {theme: 0.5 for theme in ids}
@@ -34,11 +35,11 @@ def write_run_folder(folder: Path, answers: list[dict], *, codebook_path: Path, 
                               **{m: answer.get(m, "") for m in meta},
                               **{f"score_{t}": 0.9 if t in themes else 0.1 for t in ids},
                               "source_row": 2, "answer": text})
-        for k, (start, end, found) in enumerate(segments):
-            found = [t for t in ids if t in found]
+        for k, (start, end, given) in enumerate(segments):
+            found = [t for t in ids if t in given]  # the run writes themes in codebook order, the top one apart
             segment_rows.append({"respondent_id": answer["respondent_id"], "question": answer["question"],
                                  "segment_id": k, "start": start, "end": end, "text": text[start:end],
-                                 "themes": ";".join(found), "top_theme": found[0] if found else "",
+                                 "themes": ";".join(found), "top_theme": given[0] if given else "",
                                  **{f"score_{t}": 0.9 if t in found else 0.1 for t in ids}})
     folder.mkdir(parents=True, exist_ok=True)
     write_csv(pd.DataFrame(response_rows), folder / "responses.csv")

@@ -1,4 +1,5 @@
-"""Commands of the researcher's loop, registered on `themes.cli.app`: discover. Each parses its arguments and calls one
+"""Commands of the researcher's loop, registered on `themes.cli.app`: discover,
+export-codebook, import-codebook, export-project. Each parses its arguments and calls one
 function of `themes.research`; domain errors print one line and exit with status 2."""
 
 from __future__ import annotations
@@ -8,11 +9,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from themes.cli import _fail, app
+from themes.cli import DEFAULT_CODEBOOK, _fail, app
 from themes.errors import ThemesError
 
 RunDir = Annotated[Path, typer.Argument(metavar="RUN_DIR", help="The --out folder of a 'themes run'. "
                                         "Example: outputs/responses")]
+Force = Annotated[bool, typer.Option("--force", help="Replace an existing output file.")]
 
 
 @app.command("discover")
@@ -60,3 +62,83 @@ def discover(
             typer.echo(f"{row.cluster:>7}  {row.passages:>8}  {row.respondents:>11}  {row.words}")
     typer.echo("")
     typer.echo(f"Wrote {result['out']}/: {', '.join(result['files'])}")
+
+
+@app.command("export-codebook")
+def export_codebook(
+    codebook: Annotated[Path, typer.Argument(help="Codebook YAML. Example: codebooks/rfi_themes.yaml")]
+    = DEFAULT_CODEBOOK,
+    format: Annotated[str, typer.Option("--format", help="Exchange format: qdc (REFI-QDA codebook). "
+                                        "Example: --format qdc")] = "qdc",
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="File to write [default: the codebook's name "
+                                                "with .qdc]. Example: --out rfi_themes.qdc")] = None,
+    force: Force = False,
+) -> None:
+    """Write the codebook as a REFI-QDA codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA, QualCoder: themes as
+    codes, dimensions as groups of their types, definitions, notes and examples in the descriptions.
+
+    Example: themes export-codebook codebooks/rfi_themes.yaml --format qdc --out rfi_themes.qdc
+    """
+    from themes.research import export_codebook as write
+
+    if format != "qdc":
+        _fail(f"The '--format' option must be qdc. Got '{format}' instead.")
+    try:
+        path = write(codebook, out, force=force)
+    except ThemesError as error:
+        _fail(str(error))
+    typer.echo(f"Wrote {path}")
+
+
+@app.command("import-codebook")
+def import_codebook(
+    qdc: Annotated[Path, typer.Argument(metavar="FILE.qdc", help="REFI-QDA codebook exported by a QDA tool. "
+                                        "Example: my_codes.qdc")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="YAML to write [default: FILE.yaml]. "
+                                                "Example: --out codebooks/my_codes.yaml")] = None,
+    name: Annotated[Optional[str], typer.Option(help="The codebook's name [default: the file's name]. "
+                                                "Example: --name 'Partnership themes'")] = None,
+    force: Force = False,
+) -> None:
+    """Turn a REFI-QDA codebook (.qdc) into codebook YAML: code names as labels, descriptions as definitions,
+    a grouping code's codes as a dimension's types, GUIDs kept so a round trip keeps each code's identity.
+
+    Example: themes import-codebook my_codes.qdc --out codebooks/my_codes.yaml
+    """
+    from themes.research import import_codebook as read
+
+    try:
+        path, notes = read(qdc, out, name=name, force=force)
+    except ThemesError as error:
+        _fail(str(error))
+    typer.echo(f"Wrote {path}")
+    for note in notes:
+        typer.echo(f"  to do: {note}")
+    typer.echo(f"Check it: themes validate-codebook {path}")
+
+
+@app.command("export-project")
+def export_project(
+    run_dir: RunDir,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="The .qdpx to write [default: "
+                                                "RUN_DIR/<folder name>.qdpx]. Example: --out review.qdpx")] = None,
+    per: Annotated[str, typer.Option(help="One text source per respondent (answers under question headings) or "
+                                     "per answer. Example: --per answer")] = "respondent",
+    codebook: Annotated[Optional[Path], typer.Option("--codebook", "-c", help="The codebook the run used "
+                                                     "[default: the manifest's]. Example: --codebook "
+                                                     "codebooks/rfi_themes.yaml")] = None,
+    force: Force = False,
+) -> None:
+    """Write a run as a REFI-QDA project (.qdpx) to review the machine's coding in a QDA tool: every coded
+    segment a coded selection by the user "themes (automatic)", metadata as case variables.
+
+    Example: themes export-project outputs/responses --out review.qdpx
+    """
+    from themes.research import export_project as write
+
+    try:
+        result = write(run_dir, out, per=per, codebook=codebook, force=force)
+    except ThemesError as error:
+        _fail(str(error))
+    typer.echo(f"Wrote {result['path']}: {result['sources']} sources ({result['respondents']} respondents), "
+               f"{result['selections']} coded selections, {result['codings']} codings.")

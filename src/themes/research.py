@@ -160,3 +160,96 @@ def _emergent_markdown(found, sections, scope: str, min_cluster_size: int | None
                   f"passages); words: {row.words}; candidate id `{row.candidate_id}`.", ""]
         lines += [f"> \"{text}\"\n> — {who}\n" for text, who in quotes]
     return "\n".join(lines) + "\n"
+
+
+# --- REFI-QDA --------------------------------------------------------------------------------------
+
+def export_codebook(codebook_path: str | Path, out: str | Path | None = None, *, force: bool = False) -> Path:
+    from themes.refi import codebook_qdc
+
+    codebook = load_codebook(codebook_path)
+    target = Path(out) if out else Path(codebook_path).with_suffix(".qdc")
+    _refuse_overwrite(target, force)
+    target.write_bytes(codebook_qdc(codebook))
+    return target
+
+
+def import_codebook(qdc_path: str | Path, out: str | Path | None = None, *, name: str | None = None,
+                    force: bool = False) -> tuple[Path, list[str]]:
+    """A .qdc as codebook YAML; returns the path and what the researcher still has to do."""
+    from themes.codebook_yaml import to_yaml
+    from themes.refi import codes_to_codebook_data, read_codes
+
+    source = Path(qdc_path)
+    if not source.is_file():
+        raise ThemesError(f"File not found: {source}. Pass a REFI-QDA codebook (.qdc).")
+    data, notes = codes_to_codebook_data(read_codes(source), name or source.stem)
+    if not data["themes"] and not data["dimensions"]:
+        raise ThemesError(f"{source} has no codable codes; nothing to import.")
+    target = Path(out) if out else source.with_suffix(".yaml")
+    _refuse_overwrite(target, force)
+    header = f"Imported from {source.name} by 'themes import-codebook'. GUIDs keep each code's identity in QDA tools."
+    target.write_text(to_yaml(data, header=header), encoding="utf-8")
+    return target, notes
+
+
+def export_project(run_dir: str | Path, out: str | Path | None = None, *, per: str = "respondent",
+                   codebook: str | Path | None = None, force: bool = False) -> dict:
+    """A run as a REFI-QDA project (.qdpx): the answers as text sources, every coded segment as a coded
+    selection by "themes (automatic)", the metadata as case variables."""
+    from themes.refi import project_qde, respondent_text, write_qdpx
+
+    if per not in ("respondent", "answer"):
+        raise ThemesError(f"The '--per' option must be one of respondent, answer. Got '{per}' instead.")
+    run = read_run(run_dir)
+    book, _ = run_codebook(run, codebook)
+    unknown = sorted({t for themes in run.segments["theme_list"] for t in themes} - set(book.ids))
+    if unknown:
+        raise ThemesError(f"The run codes {', '.join(unknown)}, which the codebook lacks; pass the codebook the run "
+                          "used with --codebook.")
+    answers = run.answers[run.answers["answer"].str.strip() != ""]
+    selections = _selections(run.segments)
+    sources, cases = [], {}
+    meta = run.meta_columns
+    for respondent, part in answers.groupby("respondent_id", sort=False):
+        blocks = list(zip(part["question"], part["answer"]))
+        values = {m: str(part[m].iloc[0]) for m in meta}
+        if per == "respondent":
+            text, spans = respondent_text(blocks)
+            marked = [{"start": offset + s["start"], "end": offset + s["end"], "codes": s["codes"]}
+                      for question, offset, _ in spans for s in selections.get((respondent, question), [])]
+            sources.append({"name": respondent, "text": text, "selections": marked})
+            cases[respondent] = {"name": respondent, "values": values, "sources": [respondent]}
+        else:
+            for question, answer in blocks:
+                name = f"{respondent}/{question}"
+                sources.append({"name": name, "text": answer, "selections": selections.get((respondent, question), [])})
+                cases.setdefault(respondent, {"name": respondent, "values": values, "sources": []})["sources"].append(name)
+    created = str(run.manifest.get("created") or "2000-01-01T00:00:00+00:00")
+    seed = f"{run.manifest.get('input', {}).get('sha256', '')}|{book.content_hash()}|{per}"
+    qde, texts = project_qde(name=run.path.resolve().name, created=created, codebook=book, sources=sources,
+                             variables=meta, cases=list(cases.values()), seed=seed)
+    target = Path(out) if out else run.path / f"{run.path.resolve().name}.qdpx"
+    _refuse_overwrite(target, force)
+    write_qdpx(target, qde, texts)
+    return {"path": target, "sources": len(sources), "selections": sum(len(s["selections"]) for s in sources),
+            "codings": sum(len(m["codes"]) for s in sources for m in s["selections"]), "respondents": len(cases)}
+
+
+def _selections(segments: pd.DataFrame) -> dict[tuple[str, str], list[dict]]:
+    """Coded segments by answer; the segment's top theme first (a reader takes the first as primary)."""
+    out: dict[tuple[str, str], list[dict]] = {}
+    top = segments["top_theme"] if "top_theme" in segments.columns else pd.Series("", index=segments.index)
+    for row, primary in zip(segments.itertuples(), top):
+        if row.theme_list:
+            codes = sorted(row.theme_list, key=lambda t: t != primary)
+            out.setdefault((row.respondent_id, row.question), []).append(
+                {"start": int(row.start), "end": int(row.end), "codes": codes})
+    return out
+
+
+def _refuse_overwrite(target: Path, force: bool) -> None:
+    if target.exists() and not force:
+        raise ThemesError(f"{target} exists. Pass --force to replace it, or choose another --out.")
+    if not target.parent.is_dir():
+        raise ThemesError(f"The folder {target.parent} does not exist; create it or choose another --out.")
