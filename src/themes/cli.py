@@ -324,4 +324,4 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 
-import themes.cli_research  # noqa: E402,F401  (registers the researcher's loop commands)
+import themes.cli_research  # noqa: E402,F401  (registers discover, diff and the REFI-QDA commands)

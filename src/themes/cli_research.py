@@ -1,4 +1,4 @@
-"""Commands of the researcher's loop, registered on `themes.cli.app`: discover,
+"""Commands of the researcher's loop, registered on `themes.cli.app`: discover, diff,
 export-codebook, import-codebook, export-project. Each parses its arguments and calls one
 function of `themes.research`; domain errors print one line and exit with status 2."""
 
@@ -62,6 +62,59 @@ def discover(
             typer.echo(f"{row.cluster:>7}  {row.passages:>8}  {row.respondents:>11}  {row.words}")
     typer.echo("")
     typer.echo(f"Wrote {result['out']}/: {', '.join(result['files'])}")
+
+
+@app.command("diff")
+def diff(
+    run_a: Annotated[Path, typer.Argument(metavar="RUN_A", help="The earlier run's folder. Example: outputs/before")],
+    run_b: Annotated[Path, typer.Argument(metavar="RUN_B", help="The later run's folder. Example: outputs/after")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Also write diff.md, diff_themes.csv and "
+                                                "diff_changes.csv (every changed answer) here. "
+                                                "Example: --out outputs/diff")] = None,
+    examples: Annotated[int, typer.Option(min=0, max=20, help="Example passages per theme and direction. "
+                                          "Example: --examples 3")] = 2,
+) -> None:
+    """What changed between two runs of the same survey (say, before and after a codebook edit): per theme
+    the respondents and answers gained and lost, example passages, and each side's thresholds and
+    codebook hashes.
+
+    Example: themes diff outputs/before outputs/after --out outputs/diff
+    """
+    from themes.research import diff_run_folders
+
+    try:
+        result = diff_run_folders(run_a, run_b, out=out, examples=examples)
+    except ThemesError as error:
+        _fail(str(error))
+    d = result["diff"]
+    for side in ("a", "b"):
+        info = d.sides[side]
+        typer.echo(f"{side.upper()}: {info['folder']}  codebook {info['codebook']} (content hash "
+                   f"{info['codebook_content_hash']}), model {info['model']}, {info['answers']} answers")
+    if not d.same_input:
+        typer.echo("note: the two runs read different input files; only answers in both are compared.")
+    typer.echo("")
+    typer.echo(f"{'theme':<28}{'resp. A':>8}{'resp. B':>8}{'gained':>8}{'lost':>6}{'thr. A':>8}{'thr. B':>8}")
+    for row in d.themes.itertuples():
+        typer.echo(f"{row.theme:<28}{row.respondents_a if row.in_a else '-':>8}"
+                   f"{row.respondents_b if row.in_b else '-':>8}{row.respondents_gained:>8}{row.respondents_lost:>6}"
+                   f"{_threshold(row.threshold_a):>8}{_threshold(row.threshold_b):>8}")
+    if result["examples"]:
+        typer.echo("")
+        for theme, change, passage in result["examples"]:
+            typer.echo(f"{theme} {change}: \"{_shorten(passage)}\"")
+    if result["files"]:
+        typer.echo("")
+        typer.echo(f"Wrote {out}/: {', '.join(result['files'])}")
+
+
+def _threshold(value) -> str:
+    return "-" if value is None or value != value else f"{float(value):.2f}"
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3].rstrip() + "..."
 
 
 @app.command("export-codebook")

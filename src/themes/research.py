@@ -162,6 +162,32 @@ def _emergent_markdown(found, sections, scope: str, min_cluster_size: int | None
     return "\n".join(lines) + "\n"
 
 
+# --- diff ------------------------------------------------------------------------------------------
+
+def diff_run_folders(run_a: str | Path, run_b: str | Path, *, out: str | Path | None = None, examples: int = 2,
+                     redactor=None) -> dict:
+    """Compare two runs; write diff.md, diff_themes.csv and diff_changes.csv when `out` is given."""
+    from themes.export import write_csv
+    from themes.rundiff import diff_markdown, diff_runs
+
+    diff = diff_runs(read_run(run_a), read_run(run_b))
+    shown = []
+    for (theme, change), part in diff.changes.groupby(["theme", "change"], sort=False):
+        shown += [(theme, change, text) for text in part["passage"].head(examples)]
+    if shown:
+        redactor = redactor or _redactor()
+        shown = [(t, c, p) for (t, c, _), p in zip(shown, redactor.redact_many([p for *_, p in shown]))]
+    files = []
+    if out is not None:
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        write_csv(diff.themes, folder / "diff_themes.csv")
+        write_csv(diff.changes, folder / "diff_changes.csv")
+        (folder / "diff.md").write_text(diff_markdown(diff, examples=shown), encoding="utf-8")
+        files = ["diff.md", "diff_themes.csv", "diff_changes.csv"]
+    return {"diff": diff, "examples": shown, "files": files}
+
+
 # --- REFI-QDA --------------------------------------------------------------------------------------
 
 def export_codebook(codebook_path: str | Path, out: str | Path | None = None, *, force: bool = False) -> Path:
