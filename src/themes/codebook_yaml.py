@@ -20,10 +20,12 @@ def codebook_data(codebook: Codebook) -> dict:
 
 
 def tidy(data: dict) -> dict:
-    """Schema key order; empty lists, empty strings and None left out (they are the defaults)."""
+    """Schema key order; text stripped (as validation strips it); empty lists, empty strings and None
+    left out (they are the defaults)."""
     def pick(item: dict, keys: tuple[str, ...]) -> dict:
         extra = [k for k in item if k not in keys]  # unknown keys stay, so validation can name them
-        return {k: item[k] for k in (*keys, *extra) if k in item and item[k] not in (None, "", [])}
+        picked = {k: _stripped(item[k]) for k in (*keys, *extra) if k in item}
+        return {k: v for k, v in picked.items() if v not in (None, "", [])}
 
     out = pick(data, CODEBOOK_KEYS)
     if "themes" in out:
@@ -34,9 +36,30 @@ def tidy(data: dict) -> dict:
     return out
 
 
+def _stripped(value):
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, list):
+        return [_stripped(item) for item in value]
+    return value
+
+
+class _Dumper(yaml.SafeDumper):
+    """Text with line breaks (bullet lists in an example) as a literal block, as a person would write it."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value and not any(line != line.rstrip() for line in value.splitlines()) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
 def to_yaml(data: dict, *, header: str = "", notes: dict[str, str] | None = None) -> str:
     """YAML text of a codebook; `notes` maps an id to a comment written above its `- id:` line."""
-    text = yaml.safe_dump(tidy(data), sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+    text = yaml.dump(tidy(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
+                     default_flow_style=False)
     for theme_id, note in (notes or {}).items():
         pattern = re.compile(rf"^(\s*)- id: {re.escape(theme_id)}$", re.MULTILINE)
         text = pattern.sub(lambda m: "".join(f"{m.group(1)}# {line}\n" for line in note.splitlines()) + m.group(0),

@@ -158,7 +158,7 @@ def _emergent_markdown(found, sections, scope: str, min_cluster_size: int | None
         lines += [f"### {row.cluster}. {row.label}", "",
                   f"{row.passages} passages from {row.respondents} respondents ({100 * row.share:.1f}% of the "
                   f"passages); words: {row.words}; candidate id `{row.candidate_id}`.", ""]
-        lines += [f"> \"{text}\"\n> — {who}\n" for text, who in quotes]
+        lines += ["> \"" + text.replace("\n", "\n> ") + f"\"\n> — {who}\n" for text, who in quotes]
     return "\n".join(lines) + "\n"
 
 
