@@ -89,8 +89,9 @@ def test_cli_diff_prints_both_sides_a_table_and_examples(two_runs):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith(f"A: {before}  codebook ")
-    assert lines[3].split() == ["theme", "resp.", "A", "resp.", "B", "gained", "lost", "thr.", "A", "thr.", "B"]
-    assert lines[4].split() == ["trust", "2", "3", "1", "0", "0.50", "0.40"]
+    assert lines[3].split() == ["respondents", "answers", "threshold"]
+    assert lines[4].split() == ["theme", "A", "B", "gained", "lost", "gained", "lost", "A", "B"]
+    assert lines[5].split() == ["trust", "2", "3", "1", "0", "1", "0", "0.50", "0.40"]
     assert lines[-1] == 'funding lost: "Nobody covers ongoing costs; call [name] at [phone]."'
 
 
