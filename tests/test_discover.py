@@ -206,7 +206,9 @@ def test_a_planted_topic_is_one_cluster_named_by_its_words(tmp_path, prefect_har
     from themes.ingest import InputSpec
     from themes.settings import RunSettings
 
-    settings = RunSettings(cache_dir=str(tmp_path / "cache"))
+    # The shipped codebook and calibration, as 'themes run' uses them; the user's embedding cache (content-
+    # addressed, append-only) spares re-embedding the calibration's 2,455 passages where it is warm.
+    settings = RunSettings()
     run_flow(str(FIXTURES / "planted_topic.csv"), str(tmp_path / "run"), settings,
              InputSpec(id_column="respondent_id", text_columns=("goals", "services", "challenges"),
                        meta_columns=("org_type", "state")))

@@ -126,6 +126,8 @@ def _draft_yaml(base: dict, found, examples: dict[int, list[str]], scope: str, r
     from themes.codebook_yaml import to_yaml
 
     data = dict(base)
+    alone = "" if base.get("themes") or base.get("dimensions") else (
+        f"The run's codebook ({run.codebook_path}) was not found: only the candidates are here.\n")
     themes = list(data.get("themes") or [])
     notes = {}
     for row in found.clusters.itertuples():
@@ -136,7 +138,7 @@ def _draft_yaml(base: dict, found, examples: dict[int, list[str]], scope: str, r
         notes[row.candidate_id] = (f"Candidate from cluster {row.cluster} of the {scope}: {row.passages} passages, "
                                    f"{row.respondents} respondents. Keep, rename, merge or delete it.")
     data["themes"] = themes
-    header = (f"Codebook draft from 'themes discover {run.path}'.\n"
+    header = (f"Codebook draft from 'themes discover {run.path}'.\n{alone}"
               f"The codebook's themes, then one candidate theme per cluster of the {scope}.\n"
               "Write each candidate's definition (validate-codebook rejects 'TODO:'), edit its examples,\n"
               "delete the candidates you do not want, then: themes validate-codebook codebook_draft.yaml")
