@@ -19,6 +19,12 @@ from sklearn.base import BaseEstimator, ClusterMixin
 
 NOISE = -1
 _WORD = r"(?u)\b[a-zA-Z][a-zA-Z]+\b"
+# Contact details are no topic (and no word to publish): e-mails and URLs go first (digits are no words).
+_EMAIL = re.compile(r"[^\s@]+@\S+")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+")
+# What the tokenizer leaves of contractions ("doesn't" -> "doesn") and of "N/A".
+_FRAGMENTS = {"doesn", "don", "isn", "aren", "wasn", "weren", "didn", "haven", "hasn", "hadn", "couldn", "wouldn",
+              "shouldn", "won", "ve", "ll", "re", "na"}
 
 
 class PassageClusters(ClusterMixin, BaseEstimator):
@@ -120,6 +126,7 @@ def cluster_words(texts: Sequence[str], labels: np.ndarray, *, top_n: int = 6) -
 
     Every cluster is one "document"; the unclustered passages are one more, so words common to all
     passages rank low. A two-word term is kept only when it adds a word the terms above it lack.
+    E-mail addresses and URLs are removed first.
     """
     from sklearn.feature_extraction.text import CountVectorizer
 
@@ -127,9 +134,11 @@ def cluster_words(texts: Sequence[str], labels: np.ndarray, *, top_n: int = 6) -
     if not clusters:
         return {}
     classes = clusters + [NOISE]
-    vectorizer = CountVectorizer(stop_words="english", ngram_range=(1, 2), token_pattern=_WORD,
-                                 min_df=min(2, len(texts)))
-    counts = vectorizer.fit_transform(texts)
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    vectorizer = CountVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | _FRAGMENTS), ngram_range=(1, 2),
+                                 token_pattern=_WORD, min_df=min(2, len(texts)))
+    counts = vectorizer.fit_transform([_without_contacts(text) for text in texts])
     membership = (np.asarray(labels)[:, None] == np.array(classes)[None, :]).astype(np.float32)
     per_class = np.asarray(counts.T @ membership).T  # classes x terms
     tf = per_class / np.maximum(per_class.sum(axis=1, keepdims=True), 1)
@@ -151,6 +160,15 @@ def cluster_words(texts: Sequence[str], labels: np.ndarray, *, top_n: int = 6) -
             covered |= tokens
         words[cluster] = picked
     return words
+
+
+def _without_contacts(text: str) -> str:
+    # The cheap membership tests spare the regular expressions on nearly every passage.
+    if "@" in text:
+        text = _EMAIL.sub(" ", text)
+    if "://" in text or "www." in text:
+        text = _URL.sub(" ", text)
+    return text
 
 
 @dataclass
