@@ -38,11 +38,12 @@ def main() -> None:
     corpus = vectors[picks] + rng.normal(0, 0.02, (args.passages, vectors.shape[1])).astype(np.float32)
     corpus /= np.linalg.norm(corpus, axis=1, keepdims=True)
     corpus_texts = [texts[i] for i in picks]
+    respondents = [f"R{i // 8}" for i in range(args.passages)]  # eight answers per respondent
 
     start = time.perf_counter()
     model = PassageClusters(random_state=0).fit(corpus)
     clustered = time.perf_counter()
-    words = cluster_words(corpus_texts, model.labels_)
+    words = cluster_words(corpus_texts, model.labels_, respondents=respondents)
     named = time.perf_counter()
     print(f"{args.passages} passages ({len(texts)} distinct answers of the sample): {model.n_clusters_} clusters, "
           f"{(model.labels_ >= 0).mean():.0%} clustered")

@@ -227,3 +227,14 @@ def test_a_planted_topic_is_one_cluster_named_by_its_words(tmp_path, prefect_har
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_a_word_from_one_respondent_alone_does_not_name_a_cluster():
+    texts = ["Maria drives clients to the clinic", "Maria found bus passes", "Maria booked rides",
+             "bus rides to the clinic", "rides and bus passes help", "other things", "more things"]
+    labels = np.array([0, 0, 0, 0, 0, -1, -1])
+
+    words = cluster_words(texts, labels, respondents=["R1", "R1", "R1", "R2", "R3", "R4", "R5"], top_n=4)
+
+    assert "maria" in cluster_words(texts, labels, top_n=4)[0]
+    assert "maria" not in words[0] and {"bus", "rides"} <= set(words[0])

@@ -121,30 +121,34 @@ def _renumber_by_size(labels: np.ndarray) -> np.ndarray:
     return np.array([mapping.get(c, NOISE) for c in labels], dtype=int)
 
 
-def cluster_words(texts: Sequence[str], labels: np.ndarray, *, top_n: int = 6) -> dict[int, list[str]]:
+def cluster_words(texts: Sequence[str], labels: np.ndarray, *, respondents: Sequence[str] | None = None,
+                  top_n: int = 6) -> dict[int, list[str]]:
     """The words that set each cluster apart, by class-based TF-IDF (BERTopic's c-TF-IDF).
 
     Every cluster is one "document"; the unclustered passages are one more, so words common to all
     passages rank low. A two-word term is kept only when it adds a word the terms above it lack.
-    E-mail addresses and URLs are removed first.
+    E-mail addresses and URLs are removed first. Given `respondents` (one per passage), a word must
+    come from at least two respondents of the cluster: one person's repeated word (a colleague's
+    name) neither names a theme nor should be published.
     """
-    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
+    labels = np.asarray(labels)
     clusters = sorted(c for c in set(labels.tolist()) if c != NOISE)
     if not clusters:
         return {}
     classes = clusters + [NOISE]
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
     vectorizer = CountVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | _FRAGMENTS), ngram_range=(1, 2),
                                  token_pattern=_WORD, min_df=min(2, len(texts)))
     counts = vectorizer.fit_transform([_without_contacts(text) for text in texts])
-    membership = (np.asarray(labels)[:, None] == np.array(classes)[None, :]).astype(np.float32)
+    membership = (labels[:, None] == np.array(classes)[None, :]).astype(np.float32)
     per_class = np.asarray(counts.T @ membership).T  # classes x terms
     tf = per_class / np.maximum(per_class.sum(axis=1, keepdims=True), 1)
     average_words = per_class.sum() / len(classes)
     idf = np.log(1 + average_words / np.maximum(per_class.sum(axis=0), 1))
     scores = tf * idf
+    if respondents is not None:
+        scores[:len(clusters)] *= _respondents_per_term(counts, labels, respondents, clusters) >= 2
     terms = vectorizer.get_feature_names_out()
     words = {}
     for row, cluster in enumerate(clusters):
@@ -160,6 +164,19 @@ def cluster_words(texts: Sequence[str], labels: np.ndarray, *, top_n: int = 6) -
             covered |= tokens
         words[cluster] = picked
     return words
+
+
+def _respondents_per_term(counts, labels: np.ndarray, respondents: Sequence[str], clusters: list[int]) -> np.ndarray:
+    """clusters x terms: how many distinct respondents of each cluster used each term."""
+    from scipy import sparse
+
+    pairs, pair_of = np.unique(np.array([f"{label}\x1f{who}" for label, who in zip(labels, respondents)]),
+                               return_inverse=True)
+    by_pair = sparse.csr_matrix((np.ones(len(labels)), (pair_of.ravel(), np.arange(len(labels)))),
+                                shape=(len(pairs), len(labels))) @ (counts > 0)
+    pair_cluster = np.array([int(p.split("\x1f")[0]) for p in pairs])
+    to_cluster = (pair_cluster[None, :] == np.array(clusters)[:, None]).astype(np.float32)
+    return (sparse.csr_matrix(to_cluster) @ (by_pair > 0).astype(np.float32)).toarray()
 
 
 def _without_contacts(text: str) -> str:
@@ -189,7 +206,8 @@ def discover(passages: pd.DataFrame, vectors: np.ndarray, *, taken_ids: Sequence
     """
     model = PassageClusters(min_cluster_size=min_cluster_size, random_state=seed, sample_size=sample_size)
     labels = model.fit(vectors).labels_ if len(passages) else np.zeros(0, dtype=int)
-    words = cluster_words(list(passages["text"]), labels) if len(passages) else {}
+    words = cluster_words(list(passages["text"]), labels, respondents=list(passages["respondent_id"])) \
+        if len(passages) else {}
     out = passages.copy()
     out["cluster"] = labels
     out["centrality"] = _centrality(np.asarray(vectors, dtype=np.float32), labels)
