@@ -290,3 +290,9 @@ def test_export_project_refuses_a_changed_codebook(tricky_run, tiny_codebook_pat
     assert re.fullmatch(rf"error: {re.escape(str(tiny_codebook_path))} has changed since {re.escape(str(tricky_run))} "
                         r"was coded \(content hash \w+, the run recorded \w+\); pass the codebook the run used with "
                         r"--codebook\.\n", result.output)
+
+
+def test_calibrate_does_not_look_for_a_split_column_in_a_project(tmp_path):
+    from themes.cli import _has_split_column
+
+    assert _has_split_column(tmp_path / "reviewed.qdpx") is False
