@@ -312,6 +312,8 @@ def _settings(codebook: Path, calibration: Path | None, model: str):
 def _has_split_column(path: Path) -> bool:
     from themes.ingest import read_table
 
+    if path.suffix.lower() == ".qdpx":  # a REFI-QDA project has no split column
+        return False
     try:
         return "split" in {c.lower() for c in read_table(path).columns}
     except ThemesError as error:
@@ -349,3 +351,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+import themes.cli_research  # noqa: E402,F401  (registers discover, diff and the REFI-QDA commands)

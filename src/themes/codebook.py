@@ -17,6 +17,10 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationI
 from themes.errors import CodebookError
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+# REFI-QDA's GUID: a UUID, braces allowed. Kept in the YAML so a code keeps its identity across QDA tools.
+GUID_PATTERN = r"^(\{[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\}|[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$"
+# What `themes discover` and `themes import-codebook` write where only the researcher can write the definition.
+DEFINITION_PLACEHOLDER = "TODO:"
 
 
 class _Strict(BaseModel):
@@ -29,6 +33,7 @@ class Theme(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     label: str = Field(min_length=1)
     definition: str = Field(min_length=1)
+    guid: str | None = Field(default=None, pattern=GUID_PATTERN)
     include: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
     examples: list[str] = Field(default_factory=list)
@@ -41,6 +46,14 @@ class Theme(_Strict):
         if value is not None and not 0.0 <= value <= 1.0:
             raise ValueError(f"The 'threshold' of theme '{info.data.get('id', '?')}' must be in [0, 1]. "
                              f"Got {value:g} instead.")
+        return value
+
+    @field_validator("definition")
+    @classmethod
+    def _definition_written(cls, value: str, info: ValidationInfo) -> str:
+        if value.startswith(DEFINITION_PLACEHOLDER):
+            raise ValueError(f"the definition of '{info.data.get('id', '?')}' is still a draft's placeholder; "
+                             "write what the theme means")
         return value
 
     @field_validator("examples", "counter_examples", "include", "exclude")
@@ -62,6 +75,7 @@ class Dimension(_Strict):
     label: str = Field(min_length=1)
     description: str = ""
     threshold: float | None = None
+    guid: str | None = Field(default=None, pattern=GUID_PATTERN)
     types: list[Theme] = Field(min_length=2)
 
     @field_validator("threshold")
@@ -126,13 +140,22 @@ class Codebook(_Strict):
         return {c.id: c.label for c in self.categories}[category_id]
 
     def content_hash(self) -> str:
-        """Hash of the validated content (not the file's bytes): comments and layout do not change it."""
-        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        """Hash of the validated content (not the file's bytes): comments, layout and the GUIDs that
+        name codes in QDA tools do not change it."""
+        payload = json.dumps(_without_guids(self.model_dump(mode="json")), sort_keys=True).encode()
         return hashlib.sha256(payload).hexdigest()[:16]
 
     def has_examples(self, minimum: int = 3) -> bool:
         """True when every category has enough examples for a classifier to learn from."""
         return all(len(c.theme.examples) >= minimum for c in self.categories)
+
+
+def _without_guids(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {key: _without_guids(value) for key, value in data.items() if key != "guid"}
+    if isinstance(data, list):
+        return [_without_guids(item) for item in data]
+    return data
 
 
 @dataclass(frozen=True)

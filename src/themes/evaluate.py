@@ -37,7 +37,12 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     from themes.ingest import read_table
 
     path = Path(path)
-    table = read_table(path)
+    if path.suffix.lower() == ".qdpx":  # a REFI-QDA project coded in a QDA tool: one row per answer
+        from themes.refi import qdpx_gold_table
+
+        table = qdpx_gold_table(path, codebook)
+    else:
+        table = read_table(path)
     lowered = {c.lower(): c for c in table.columns}
     theme_column = next((lowered[c] for c in THEME_COLUMNS if c in lowered), None)
     dimension_columns = _dimension_columns(codebook, lowered)

@@ -1,0 +1,199 @@
+"""Commands of the researcher's loop, registered on `themes.cli.app`: discover, diff,
+export-codebook, import-codebook, export-project. Each parses its arguments and calls one
+function of `themes.research`; domain errors print one line and exit with status 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from themes.cli import DEFAULT_CODEBOOK, _fail, app
+from themes.errors import ThemesError
+
+RunDir = Annotated[Path, typer.Argument(metavar="RUN_DIR", help="The --out folder of a 'themes run'. "
+                                        "Example: outputs/responses")]
+Force = Annotated[bool, typer.Option("--force", help="Replace an existing output file.")]
+
+
+@app.command("discover")
+def discover(
+    run_dir: RunDir,
+    within: Annotated[Optional[str], typer.Option(help="Cluster this theme's passages into sub-themes instead of "
+                                                  "the passages no theme caught. Example: --within trust")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for the files [default: "
+                                                "RUN_DIR/discover, or RUN_DIR/discover-THEME]. "
+                                                "Example: --out outputs/emergent")] = None,
+    min_cluster_size: Annotated[Optional[int], typer.Option(min=2, help="Smallest cluster, in passages [default: "
+                                                            "1% of the passages, at least 5]. "
+                                                            "Example: --min-cluster-size 10")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed (PCA, sampling): the same seed gives the same clusters. "
+                                      "Example: --seed 7")] = 0,
+    model: Annotated[Optional[str], typer.Option(help="Embedding model [default: the run's]. "
+                                                 "Example: --model all-MiniLM-L6-v2")] = None,
+    codebook: Annotated[Optional[Path], typer.Option("--codebook", "-c", help="Codebook the draft extends "
+                                                     "[default: the run's]. Example: --codebook codebooks/"
+                                                     "rfi_themes.yaml")] = None,
+) -> None:
+    """Cluster the passages no theme caught into emergent themes; write emergent_themes.csv, a report
+    section (emergent_themes.md), each passage's cluster and a codebook draft with one candidate theme
+    per cluster.
+
+    Example: themes discover outputs/responses
+    """
+    from themes.cli import _quiet_prefect
+    from themes.research import discover_run
+
+    _quiet_prefect()
+    try:
+        result = discover_run(run_dir, out=out, within=within, model=model, codebook=codebook,
+                              min_cluster_size=min_cluster_size, seed=seed)
+    except ThemesError as error:
+        _fail(str(error))
+    clusters = result["clusters"]
+    typer.echo(f"{result['considered']} {result['scope']} ({result['respondents']} respondents): "
+               f"{result['clustered']} in {len(clusters)} clusters, "
+               f"{result['considered'] - result['clustered']} unclustered.")
+    if len(clusters):
+        typer.echo("")
+        typer.echo(f"{'cluster':>7}  {'passages':>8}  {'respondents':>11}  words")
+        for row in clusters.itertuples():
+            typer.echo(f"{row.cluster:>7}  {row.passages:>8}  {row.respondents:>11}  {row.words}")
+    typer.echo("")
+    typer.echo(f"Wrote {result['out']}/: {', '.join(result['files'])}")
+
+
+@app.command("diff")
+def diff(
+    run_a: Annotated[Path, typer.Argument(metavar="RUN_A", help="The earlier run's folder. Example: outputs/before")],
+    run_b: Annotated[Path, typer.Argument(metavar="RUN_B", help="The later run's folder. Example: outputs/after")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Also write diff.md, diff_themes.csv and "
+                                                "diff_changes.csv (every changed answer) here. "
+                                                "Example: --out outputs/diff")] = None,
+    examples: Annotated[int, typer.Option(min=0, max=20, help="Example passages per theme and direction. "
+                                          "Example: --examples 3")] = 2,
+) -> None:
+    """What changed between two runs of the same survey (say, before and after a codebook edit): per theme
+    the respondents and answers gained and lost, example passages, and each side's thresholds and
+    codebook hashes.
+
+    Example: themes diff outputs/before outputs/after --out outputs/diff
+    """
+    from themes.research import diff_run_folders
+
+    try:
+        result = diff_run_folders(run_a, run_b, out=out, examples=examples)
+    except ThemesError as error:
+        _fail(str(error))
+    d = result["diff"]
+    for side in ("a", "b"):
+        info = d.sides[side]
+        typer.echo(f"{side.upper()}: {info['folder']}  codebook {info['codebook']} (content hash "
+                   f"{info['codebook_content_hash']}), model {info['model']}, {info['answers']} answers")
+    if not d.same_input:
+        typer.echo("note: the two runs read different input files; only answers in both are compared.")
+    typer.echo("")
+    typer.echo(f"{'':<28}{'respondents':^30}{'answers':^16}{'threshold':^16}")
+    typer.echo(f"{'theme':<28}{'A':>8}{'B':>8}{'gained':>8}{'lost':>6}{'gained':>8}{'lost':>8}{'A':>8}{'B':>8}")
+    for row in d.themes.itertuples():
+        typer.echo(f"{row.theme:<28}{row.respondents_a if row.in_a else '-':>8}"
+                   f"{row.respondents_b if row.in_b else '-':>8}{row.respondents_gained:>8}{row.respondents_lost:>6}"
+                   f"{row.answers_gained:>8}{row.answers_lost:>8}"
+                   f"{_threshold(row.threshold_a):>8}{_threshold(row.threshold_b):>8}")
+    if result["examples"]:
+        typer.echo("")
+        for theme, change, passage in result["examples"]:
+            typer.echo(f"{theme} {change}: \"{_shorten(passage)}\"")
+    if result["files"]:
+        typer.echo("")
+        typer.echo(f"Wrote {out}/: {', '.join(result['files'])}")
+
+
+def _threshold(value) -> str:
+    return "-" if value is None or value != value else f"{float(value):.2f}"
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3].rstrip() + "..."
+
+
+@app.command("export-codebook")
+def export_codebook(
+    codebook: Annotated[Path, typer.Argument(help="Codebook YAML. Example: codebooks/rfi_themes.yaml")]
+    = DEFAULT_CODEBOOK,
+    format: Annotated[str, typer.Option("--format", help="Exchange format: qdc (REFI-QDA codebook). "
+                                        "Example: --format qdc")] = "qdc",
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="File to write [default: the codebook's name "
+                                                "with .qdc]. Example: --out rfi_themes.qdc")] = None,
+    force: Force = False,
+) -> None:
+    """Write the codebook as a REFI-QDA codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA, QualCoder: themes as
+    codes, dimensions as groups of their types, definitions, notes and examples in the descriptions.
+
+    Example: themes export-codebook codebooks/rfi_themes.yaml --format qdc --out rfi_themes.qdc
+    """
+    from themes.research import export_codebook as write
+
+    if format != "qdc":
+        _fail(f"The '--format' option must be qdc. Got '{format}' instead.")
+    try:
+        path = write(codebook, out, force=force)
+    except ThemesError as error:
+        _fail(str(error))
+    typer.echo(f"Wrote {path}")
+
+
+@app.command("import-codebook")
+def import_codebook(
+    qdc: Annotated[Path, typer.Argument(metavar="FILE.qdc", help="REFI-QDA codebook exported by a QDA tool. "
+                                        "Example: my_codes.qdc")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="YAML to write [default: FILE.yaml]. "
+                                                "Example: --out codebooks/my_codes.yaml")] = None,
+    name: Annotated[Optional[str], typer.Option(help="The codebook's name [default: the file's name]. "
+                                                "Example: --name 'Partnership themes'")] = None,
+    force: Force = False,
+) -> None:
+    """Turn a REFI-QDA codebook (.qdc) into codebook YAML: code names as labels, descriptions as definitions,
+    a grouping code's codes as a dimension's types, GUIDs kept so a round trip keeps each code's identity.
+
+    Example: themes import-codebook my_codes.qdc --out codebooks/my_codes.yaml
+    """
+    from themes.research import import_codebook as read
+
+    try:
+        path, notes = read(qdc, out, name=name, force=force)
+    except ThemesError as error:
+        _fail(str(error))
+    typer.echo(f"Wrote {path}")
+    for note in notes:
+        typer.echo(f"  to do: {note}")
+    typer.echo(f"Check it: themes validate-codebook {path}")
+
+
+@app.command("export-project")
+def export_project(
+    run_dir: RunDir,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="The .qdpx to write [default: "
+                                                "RUN_DIR/<folder name>.qdpx]. Example: --out review.qdpx")] = None,
+    per: Annotated[str, typer.Option(help="One text source per respondent (answers under question headings) or "
+                                     "per answer. Example: --per answer")] = "respondent",
+    codebook: Annotated[Optional[Path], typer.Option("--codebook", "-c", help="The codebook the run used "
+                                                     "[default: the manifest's]. Example: --codebook "
+                                                     "codebooks/rfi_themes.yaml")] = None,
+    force: Force = False,
+) -> None:
+    """Write a run as a REFI-QDA project (.qdpx) to review the machine's coding in a QDA tool: every coded
+    segment a coded selection by the user "themes (automatic)", metadata as case variables.
+
+    Example: themes export-project outputs/responses --out review.qdpx
+    """
+    from themes.research import export_project as write
+
+    try:
+        result = write(run_dir, out, per=per, codebook=codebook, force=force)
+    except ThemesError as error:
+        _fail(str(error))
+    typer.echo(f"Wrote {result['path']}: {result['sources']} sources ({result['respondents']} respondents), "
+               f"{result['selections']} coded selections, {result['codings']} codings.")

@@ -1,0 +1,403 @@
+"""REFI-QDA exchange: codebooks (.qdc) and coded projects (.qdpx) that NVivo, ATLAS.ti, MAXQDA,
+QualCoder and Taguette read and write.
+
+- A theme is a codable code named by its label; a dimension is a non-codable code whose children
+  are its types. The code's description holds the definition, then the inclusion and exclusion
+  notes and examples, then a `themes id:` line, so a codebook survives a trip through a QDA tool.
+- GUIDs come from the codebook's `guid` fields, else from the codebook name and the id (the same
+  codebook always gets the same GUIDs).
+- A project holds one text source per respondent (their answers under `## question` headings) or
+  per answer; each coded segment is a `PlainTextSelection` coded by the user "themes (automatic)".
+  Positions count Unicode code points from 0, the end exclusive (`text[start:end]`).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+import xml.etree.ElementTree as ET
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from themes.codebook import DEFINITION_PLACEHOLDER, Codebook, Theme
+from themes.errors import GoldError, ThemesError
+
+CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
+PROJECT_NS = "urn:QDA-XML:project:1.0"
+AUTOMATIC_USER = "themes (automatic)"
+ID_LINE = "themes id:"
+HEADING = "## "
+SECTIONS = {"Include:": "include", "Exclude:": "exclude", "Examples:": "examples",
+            "Counter-examples:": "counter_examples"}
+_GUIDS = uuid.UUID("5b0f2a1e-8c1d-4f4e-9a57-0d6c2e7f3a10")  # the namespace of every GUID this module makes
+
+
+def stable_guid(*parts: str) -> str:
+    return str(uuid.uuid5(_GUIDS, "\x1f".join(parts)))
+
+
+def _norm_guid(guid: str) -> str:
+    return guid.strip("{}").lower()
+
+
+# --- codebook <-> codes --------------------------------------------------------------------------
+
+@dataclass
+class Code:
+    guid: str
+    name: str
+    codable: bool
+    description: str = ""
+    children: list[Code] = field(default_factory=list)
+    category_id: str | None = None  # the theme id ("dimension.type" for a type) this code stands for
+
+
+def codebook_codes(codebook: Codebook) -> list[Code]:
+    """The codebook as REFI codes: themes as codes, dimensions as groups of their types."""
+    codes = [Code(theme.guid or stable_guid(codebook.name, theme.id), theme.label, True,
+                  describe(theme, theme.id), category_id=theme.id) for theme in codebook.themes]
+    for dimension in codebook.dimensions:
+        types = [Code(kind.guid or stable_guid(codebook.name, f"{dimension.id}.{kind.id}"), kind.label, True,
+                      describe(kind, f"{dimension.id}.{kind.id}"), category_id=f"{dimension.id}.{kind.id}")
+                 for kind in dimension.types]
+        note = "\n\n".join(part for part in (dimension.description, f"{ID_LINE} {dimension.id}") if part)
+        codes.append(Code(dimension.guid or stable_guid(codebook.name, dimension.id), dimension.label, False, note,
+                          types))
+    return codes
+
+
+def describe(theme: Theme, category_id: str) -> str:
+    """A code's description: the definition, the notes and examples as lists, the themes id."""
+    parts = [theme.definition]
+    for title, key in SECTIONS.items():
+        items = getattr(theme, key)
+        if items:
+            parts.append(title + "".join("\n- " + item.replace("\n", "\n  ") for item in items))
+    if theme.threshold is not None:
+        parts.append(f"Threshold: {theme.threshold:g}")
+    parts.append(f"{ID_LINE} {category_id}")
+    return "\n\n".join(parts)
+
+
+def parse_description(text: str) -> dict:
+    """The fields `describe` wrote (any text without them is the definition)."""
+    fields: dict = {}
+    definition: list[str] = []
+    for block in re.split(r"\n\s*\n", (text or "").strip()):
+        lines = block.strip().splitlines()
+        head = lines[0].strip() if lines else ""
+        if head in SECTIONS:
+            items: list[str] = []
+            for line in lines[1:]:
+                if line.startswith("- "):
+                    items.append(line[2:])
+                elif items:
+                    items[-1] += "\n" + line.removeprefix("  ")
+            fields[SECTIONS[head]] = [item.strip() for item in items if item.strip()]
+        elif head.startswith(ID_LINE) and len(lines) == 1:
+            fields["id"] = head.removeprefix(ID_LINE).strip()
+        elif re.fullmatch(r"Threshold: [0-9.]+", head) and len(lines) == 1:
+            fields["threshold"] = float(head.split()[1])
+        elif block.strip():
+            definition.append(block.strip())
+    fields["definition"] = "\n\n".join(definition)
+    return fields
+
+
+def _code_element(parent: ET.Element, code: Code, ns: str) -> None:
+    element = ET.SubElement(parent, f"{{{ns}}}Code", guid=code.guid, name=code.name,
+                            isCodable="true" if code.codable else "false")
+    if code.description:
+        ET.SubElement(element, f"{{{ns}}}Description").text = code.description
+    for child in code.children:
+        _code_element(element, child, ns)
+
+
+def _to_bytes(root: ET.Element) -> bytes:
+    ET.indent(root, space=" ")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def codebook_qdc(codebook: Codebook) -> bytes:
+    """The codebook as a REFI-QDA codebook file (.qdc, Codebook.xsd)."""
+    ET.register_namespace("", CODEBOOK_NS)
+    root = ET.Element(f"{{{CODEBOOK_NS}}}CodeBook", origin=_origin())
+    codes = ET.SubElement(root, f"{{{CODEBOOK_NS}}}Codes")
+    for code in codebook_codes(codebook):
+        _code_element(codes, code, CODEBOOK_NS)
+    return _to_bytes(root)
+
+
+def _origin() -> str:
+    from themes import __version__
+
+    return f"themes {__version__}"
+
+
+def read_codes(path: str | Path) -> list[Code]:
+    """The codes of a .qdc file (or of a .qde project's codebook)."""
+    root = _parse_xml(Path(path).read_bytes(), path)
+    ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
+    codes = root.find(f"{{{ns}}}Codes") if root.tag.endswith("CodeBook") else root.find(f"{{{ns}}}CodeBook/{{{ns}}}Codes")
+    if codes is None:
+        raise ThemesError(f"{path}: no <Codes> in the file; is it a REFI-QDA codebook (.qdc)?")
+    return [_read_code(element, ns) for element in codes.findall(f"{{{ns}}}Code")]
+
+
+def _read_code(element: ET.Element, ns: str) -> Code:
+    description = element.findtext(f"{{{ns}}}Description") or ""
+    return Code(element.get("guid", ""), element.get("name", ""), element.get("isCodable", "true") in ("true", "1"),
+                description, [_read_code(child, ns) for child in element.findall(f"{{{ns}}}Code")])
+
+
+def _parse_xml(data: bytes, path) -> ET.Element:
+    try:
+        return ET.fromstring(data)
+    except ET.ParseError as error:
+        raise ThemesError(f"{path}: not well-formed XML ({error}).") from None
+
+
+def codes_to_codebook_data(codes: list[Code], name: str) -> tuple[dict, list[str]]:
+    """Codebook data (for YAML) from REFI codes, and notes on what needs the researcher.
+
+    A non-codable code with two or more children becomes a dimension of those types; any other
+    nesting is flattened into themes. A code without a description gets a placeholder definition,
+    which `validate-codebook` rejects until it is written.
+    """
+    notes: list[str] = []
+    taken: set[str] = set()
+    themes, dimensions = [], []
+
+    def theme_of(code: Code, parent_id: str = "") -> dict:
+        fields = parse_description(code.description)
+        wanted = fields.pop("id", None) or _slug(code.name)
+        theme_id = _unique(wanted.split(".")[-1], taken if not parent_id else set())
+        if not parent_id:
+            taken.add(theme_id)
+        if not fields["definition"]:
+            fields["definition"] = f"{DEFINITION_PLACEHOLDER} write what '{code.name}' means"
+            notes.append(f"'{code.name}' has no description: write its definition")
+        return {"id": theme_id, "guid": code.guid or None, "label": code.name or theme_id, **fields}
+
+    def leaves(code: Code) -> list[Code]:
+        return [code] if not code.children else [c for child in code.children for c in leaves(child)]
+
+    for code in codes:
+        if not code.codable and len(leaves(code)) >= 2:
+            if any(child.children for child in code.children):
+                notes.append(f"'{code.name}': codes nested deeper than one level became types of one dimension")
+            fields = parse_description(code.description)
+            dimension_id = _unique(fields.get("id") or _slug(code.name), taken)
+            taken.add(dimension_id)
+            type_taken: set[str] = set()
+            types = []
+            for leaf in leaves(code):
+                kind = theme_of(leaf, parent_id=dimension_id)
+                kind["id"] = _unique(kind["id"], type_taken)
+                type_taken.add(kind["id"])
+                types.append(kind)
+            dimensions.append({"id": dimension_id, "guid": code.guid or None, "label": code.name or dimension_id,
+                               "description": fields["definition"], "types": types})
+            continue
+        if code.codable:
+            themes.append(theme_of(code))
+        elif not code.children:
+            notes.append(f"'{code.name}' is a grouping code with no codes in it: left out")
+        if code.children:
+            notes.append(f"'{code.name}': its {len(leaves(code))} nested code(s) became themes of their own")
+            themes += [theme_of(leaf) for leaf in leaves(code)]
+    return {"name": name, "version": "1", "themes": themes, "dimensions": dimensions}, notes
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "code"
+    return slug if slug[0].isalpha() else f"code_{slug}"
+
+
+def _unique(wanted: str, taken: set[str]) -> str:
+    candidate, n = wanted, 2
+    while candidate in taken:
+        candidate, n = f"{wanted}_{n}", n + 1
+    return candidate
+
+
+# --- projects --------------------------------------------------------------------------------------
+
+@dataclass
+class Passage:
+    """One answer in a source: where it starts and ends, and what names it."""
+
+    passage_id: str
+    start: int
+    end: int
+
+
+def respondent_text(answers: list[tuple[str, str]]) -> tuple[str, list[tuple[str, int, int]]]:
+    """A respondent's answers under `## question` headings; returns the text and each answer's span."""
+    parts, spans, position = [], [], 0
+    for question, answer in answers:
+        heading = f"{HEADING}{question}\n"
+        start = position + len(heading)
+        spans.append((question, start, start + len(answer)))
+        parts.append(heading + answer + "\n\n")
+        position += len(parts[-1])
+    return "".join(parts), spans
+
+
+def passages_of(text: str, name: str) -> list[Passage]:
+    """The answers in a source text: the blocks under `## question` headings, else the whole text."""
+    headings = list(re.finditer(rf"^{re.escape(HEADING)}(.+)\n", text, re.MULTILINE))
+    if not headings:
+        return [Passage(name, 0, len(text.rstrip()))]
+    out = []
+    for k, heading in enumerate(headings):
+        end = headings[k + 1].start() if k + 1 < len(headings) else len(text)
+        body = text[heading.end():end]
+        out.append(Passage(f"{name}/{heading.group(1).strip()}", heading.end(),
+                           heading.end() + len(body.rstrip("\n"))))
+    return out
+
+
+def project_qde(*, name: str, created: str, codebook: Codebook, sources: list[dict], variables: list[str],
+                cases: list[dict], seed: str) -> tuple[bytes, dict[str, str]]:
+    """A REFI-QDA project document (project.qde, Project.xsd) and its source texts by GUID.
+
+    `sources`: dicts of `name`, `text`, `selections` (dicts of `start`, `end`, `codes` as theme ids).
+    `cases`: dicts of `name`, `values` (variable -> text) and `sources` (source names).
+    `seed` makes the GUIDs of sources, selections and cases stable for the same run.
+    """
+    ET.register_namespace("", PROJECT_NS)
+    q = f"{{{PROJECT_NS}}}"
+    user = stable_guid(seed, "user", AUTOMATIC_USER)
+    root = ET.Element(f"{q}Project", name=name, origin=_origin(), creatingUserGUID=user, creationDateTime=created)
+    ET.SubElement(ET.SubElement(root, f"{q}Users"), f"{q}User", guid=user, name=AUTOMATIC_USER)
+    codes = codebook_codes(codebook)
+    book = ET.SubElement(ET.SubElement(root, f"{q}CodeBook"), f"{q}Codes")
+    for code in codes:
+        _code_element(book, code, PROJECT_NS)
+    code_guid = {leaf.category_id: leaf.guid for code in codes for leaf in [code, *code.children] if leaf.category_id}
+    variable_guid = {v: stable_guid(seed, "variable", v) for v in variables}
+    if variables:
+        element = ET.SubElement(root, f"{q}Variables")
+        for variable, guid in variable_guid.items():
+            ET.SubElement(element, f"{q}Variable", guid=guid, name=variable, typeOfVariable="Text")
+    source_guid = {s["name"]: stable_guid(seed, "source", s["name"]) for s in sources}
+    if cases:
+        element = ET.SubElement(root, f"{q}Cases")
+        for case in cases:
+            node = ET.SubElement(element, f"{q}Case", guid=stable_guid(seed, "case", case["name"]), name=case["name"])
+            for variable, value in case["values"].items():
+                if value:
+                    holder = ET.SubElement(node, f"{q}VariableValue")
+                    ET.SubElement(holder, f"{q}VariableRef", targetGUID=variable_guid[variable])
+                    ET.SubElement(holder, f"{q}TextValue").text = value
+            for source in case["sources"]:
+                ET.SubElement(node, f"{q}SourceRef", targetGUID=source_guid[source])
+    if sources:
+        element = ET.SubElement(root, f"{q}Sources")
+        for source in sources:
+            guid = source_guid[source["name"]]
+            node = ET.SubElement(element, f"{q}TextSource", guid=guid, name=source["name"],
+                                 plainTextPath=f"internal://{guid}.txt", creatingUser=user, creationDateTime=created)
+            for k, selection in enumerate(source["selections"]):
+                key = f"{source['name']}\x1f{k}"
+                marked = ET.SubElement(node, f"{q}PlainTextSelection", guid=stable_guid(seed, "selection", key),
+                                       startPosition=str(selection["start"]), endPosition=str(selection["end"]),
+                                       creatingUser=user, creationDateTime=created)
+                for theme_id in selection["codes"]:
+                    coding = ET.SubElement(marked, f"{q}Coding", guid=stable_guid(seed, "coding", key, theme_id),
+                                           creatingUser=user, creationDateTime=created)
+                    ET.SubElement(coding, f"{q}CodeRef", targetGUID=code_guid[theme_id])
+    return _to_bytes(root), {source_guid[s["name"]]: s["text"] for s in sources}
+
+
+def write_qdpx(path: Path, qde: bytes, texts: dict[str, str]) -> None:
+    """A .qdpx: project.qde and sources/<guid>.txt (UTF-8), written beside and renamed into place."""
+    partial = path.with_name(f".{path.name}.partial-{uuid.uuid4().hex[:8]}")
+    try:
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("project.qde", qde)
+            for guid, text in texts.items():
+                archive.writestr(f"sources/{guid}.txt", text.encode("utf-8"))
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def qdpx_gold_table(path: str | Path, codebook: Codebook) -> pd.DataFrame:
+    """A coded .qdpx as gold rows (`passage_id`, `text`, `themes`): one per answer (a `## question`
+    block of a source, or a whole source), carrying every code whose selections overlap it, in the
+    order the selections start."""
+    path = Path(path)
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as error:
+        raise GoldError(f"{path}: not a .qdpx (zip) file ({error}).") from None
+    with archive:
+        names = {n.lower(): n for n in archive.namelist()}
+        qde = next((names[n] for n in names if n.endswith(".qde")), None)
+        if qde is None:
+            raise GoldError(f"{path}: no project.qde inside; export the project from the QDA tool as REFI-QDA (.qdpx).")
+        root = _parse_xml(archive.read(qde), path)
+        ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
+        q = f"{{{ns}}}" if ns else ""
+        theme_of = _code_mapping(root, q, codebook, path)
+        rows = []
+        for source in root.iter(f"{q}TextSource"):
+            text = _source_text(source, q, archive, names, path)
+            passages = passages_of(text, source.get("name") or source.get("guid", "source"))
+            found: list[list[tuple[int, int, str]]] = [[] for _ in passages]
+            whole = [theme_of.get(_norm_guid(ref.get("targetGUID", "")))
+                     for ref in source.findall(f"{q}Coding/{q}CodeRef")]
+            for selection in source.findall(f"{q}PlainTextSelection"):
+                start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
+                for order, ref in enumerate(selection.findall(f"{q}Coding/{q}CodeRef")):
+                    theme = theme_of.get(_norm_guid(ref.get("targetGUID", "")))
+                    for k, passage in enumerate(passages):
+                        if theme and start < passage.end and end > passage.start:
+                            found[k].append((start, order, theme))
+            for passage, hits in zip(passages, found):
+                themes = list(dict.fromkeys([t for *_, t in sorted(hits)] + [t for t in whole if t]))
+                rows.append({"passage_id": passage.passage_id, "text": text[passage.start:passage.end],
+                             "themes": ";".join(themes) or "none"})
+    return pd.DataFrame(rows, columns=["passage_id", "text", "themes"])
+
+
+def _code_mapping(root: ET.Element, q: str, codebook: Codebook, path: Path) -> dict[str, str | None]:
+    """Code GUID -> theme id of `codebook`, matched by GUID, then by the `themes id:` line, then by
+    label or id; None for grouping codes. A code that is used but matches no theme is an error."""
+    ours = {_norm_guid(leaf.guid): leaf.category_id for code in codebook_codes(codebook)
+            for leaf in [code, *code.children]}
+    by_name = {c.label.lower(): c.id for c in codebook.categories} | {c.id.lower(): c.id for c in codebook.categories}
+    mapping, unknown = {}, {}
+    for element in root.iter(f"{q}Code"):
+        guid = _norm_guid(element.get("guid", ""))
+        marker = parse_description(element.findtext(f"{q}Description") or "").get("id")
+        name = (element.get("name") or "").strip()
+        mapping[guid] = (ours.get(guid) or (marker if marker in codebook.ids else None)
+                         or by_name.get(name.lower()))
+        if mapping[guid] is None:
+            unknown[guid] = name or guid
+    used = {_norm_guid(ref.get("targetGUID", "")) for ref in root.iter(f"{q}CodeRef")}
+    missing = [name for guid, name in unknown.items() if guid in used]
+    if missing:
+        raise GoldError(f"{path}: codes not in the codebook: {', '.join(repr(n) for n in missing)}. Known: "
+                        f"{', '.join(c.label for c in codebook.categories)}. Rename them in the QDA tool, or pass "
+                        "the codebook they belong to with --codebook.")
+    return mapping
+
+
+def _source_text(source: ET.Element, q: str, archive: zipfile.ZipFile, names: dict[str, str], path: Path) -> str:
+    inline = source.findtext(f"{q}PlainTextContent")
+    if inline is not None:
+        return inline
+    reference = source.get("plainTextPath") or ""
+    file_name = reference.split("://", 1)[-1].replace("\\", "/").split("/")[-1]
+    member = names.get(f"sources/{file_name}".lower())
+    if member is None:
+        raise GoldError(f"{path}: the text of source '{source.get('name')}' ({reference}) is not in the file.")
+    # A byte-order mark is not text: positions count from the first character after it.
+    return archive.read(member).decode("utf-8-sig")

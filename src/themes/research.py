@@ -1,0 +1,283 @@
+"""The researcher's loop over finished runs: discover emergent themes, diff two runs, and move
+codebooks and coded projects in and out of QDA tools. Each function reads files, calls the pure
+core (`discover`, `rundiff`, `refi`) and writes files; the CLI calls exactly one of them."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from themes.codebook import DEFINITION_PLACEHOLDER, Codebook, load_codebook
+from themes.errors import ThemesError
+from themes.runfolder import RunFolder, read_run
+
+EMERGENT_CSV = "emergent_themes.csv"
+EMERGENT_PASSAGES = "emergent_passages.csv"
+EMERGENT_MD = "emergent_themes.md"
+DRAFT = "codebook_draft.yaml"
+
+
+def _redactor():
+    from themes.redact import Redactor
+
+    return Redactor()
+
+
+def run_codebook(run: RunFolder, explicit: str | Path | None) -> tuple[Codebook, Path]:
+    """The codebook a run used: `explicit`, else the manifest's path, which must still hold the same content."""
+    path = Path(explicit) if explicit else Path(run.codebook_path or "")
+    if not explicit and (not run.codebook_path or not path.is_file()):
+        raise ThemesError(f"The codebook of {run.path} ({run.codebook_path or 'not recorded'}) is not there; pass "
+                          "it with --codebook.")
+    codebook = load_codebook(path)
+    recorded = (run.manifest.get("codebook") or {}).get("content_hash") if isinstance(
+        run.manifest.get("codebook"), dict) else None
+    if recorded and codebook.content_hash() != recorded:
+        raise ThemesError(f"{path} has changed since {run.path} was coded (content hash {codebook.content_hash()}, "
+                          f"the run recorded {recorded}); pass the codebook the run used with --codebook.")
+    return codebook, path
+
+
+# --- discover --------------------------------------------------------------------------------------
+
+def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: str | None = None,
+                 model: str | None = None, codebook: str | Path | None = None, min_cluster_size: int | None = None,
+                 seed: int = 0, examples: int = 8, shown: int = 3, redactor=None) -> dict:
+    """Cluster the passages no theme caught (or one theme's passages), write the table, the report
+    section, the passages with their cluster and a codebook draft; return a summary."""
+    from themes.discover import discover, representatives
+    from themes.embed import embedding_function
+    from themes.export import write_csv
+    from themes.quotes import attribution, type_and_state_columns
+
+    run = read_run(run_dir)
+    segments = run.segments
+    if within is not None:
+        if within not in run.theme_ids:
+            close = difflib.get_close_matches(within, run.theme_ids, n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise ThemesError(f"--within '{within}' is not a theme of {run.path}.{hint} Themes: "
+                              f"{', '.join(run.theme_ids)}.")
+        chosen = segments[segments["theme_list"].map(lambda themes: within in themes)]
+    else:
+        chosen = segments[segments["theme_list"].map(len) == 0]
+    meta = run.meta_columns
+    chosen = chosen.merge(run.answers[["respondent_id", "question", *meta]], on=["respondent_id", "question"],
+                          how="left", suffixes=("", "_answer")).reset_index(drop=True)
+    model = model or run.setting.get("model") or "all-MiniLM-L6-v2"
+    embed = embedding_function(model, cache_dir=run.setting.get("cache_dir"))
+    vectors = embed(list(chosen["text"])) if len(chosen) else np.zeros((0, 1), dtype=np.float32)
+    base = _draft_base(run, codebook)
+    taken = [t["id"] for t in base.get("themes", [])] + [d["id"] for d in base.get("dimensions", [])]
+    found = discover(chosen, vectors, taken_ids=taken, prefix=within.replace(".", "_") if within else "",
+                     min_cluster_size=min_cluster_size, seed=seed)
+
+    redactor = redactor or _redactor()
+    type_column, state_column = type_and_state_columns(meta)
+    picked = {row.cluster: representatives(found, row.cluster, max(examples, shown))
+              for row in found.clusters.itertuples()}
+    texts = [t for frame in picked.values() for t in frame["text"]]
+    clean = dict(zip(texts, redactor.redact_many(texts))) if texts else {}
+
+    folder = Path(out) if out else run.path / (f"discover-{within}" if within else "discover")
+    folder.mkdir(parents=True, exist_ok=True)
+    write_csv(found.clusters, folder / EMERGENT_CSV)
+    columns = ["cluster", "respondent_id", "question", "segment_id", "centrality", "text"]
+    write_csv(found.passages[[c for c in columns if c in found.passages.columns]]
+              .sort_values(["cluster", "centrality"], ascending=[True, False], kind="stable"),
+              folder / EMERGENT_PASSAGES)
+    sections = []
+    for row in found.clusters.itertuples():
+        quotes = [(clean[t], attribution({m: r.get(m, "") for m in meta}, state_column=state_column,
+                                         type_column=type_column))
+                  for t, r in zip(picked[row.cluster]["text"].head(shown),
+                                  picked[row.cluster].head(shown).to_dict("records"))]
+        sections.append((row, quotes))
+    scope = f"passages coded '{within}'" if within else "passages no theme caught"
+    (folder / EMERGENT_MD).write_text(_emergent_markdown(found, sections, scope, min_cluster_size, seed),
+                                      encoding="utf-8")
+    draft = _draft_yaml(base, found, {c: [clean[t] for t in frame["text"].head(examples)] for c, frame in picked.items()},
+                        scope, run)
+    (folder / DRAFT).write_text(draft, encoding="utf-8")
+    return {"out": str(folder), "considered": found.considered,
+            "respondents": int(chosen["respondent_id"].nunique()) if len(chosen) else 0,
+            "clustered": int((found.passages["cluster"] > 0).sum()) if len(chosen) else 0,
+            "clusters": found.clusters, "scope": scope,
+            "files": [EMERGENT_CSV, EMERGENT_MD, EMERGENT_PASSAGES, DRAFT]}
+
+
+def _draft_base(run: RunFolder, explicit: str | Path | None) -> dict:
+    """The codebook the draft extends, as plain data: the run's own when it is still there."""
+    path = Path(explicit) if explicit else (Path(run.codebook_path) if run.codebook_path else None)
+    if path is not None and path.is_file():
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        if isinstance(data, dict):
+            return data
+    if explicit:
+        raise ThemesError(f"Codebook not found: {explicit}. Check --codebook.")
+    return {"name": f"Emergent themes in {run.path.name}", "version": "draft"}
+
+
+def _draft_yaml(base: dict, found, examples: dict[int, list[str]], scope: str, run: RunFolder) -> str:
+    from themes.codebook_yaml import to_yaml
+
+    data = dict(base)
+    alone = "" if base.get("themes") or base.get("dimensions") else (
+        f"The run's codebook ({run.codebook_path}) was not found: only the candidates are here.\n")
+    themes = list(data.get("themes") or [])
+    notes = {}
+    for row in found.clusters.itertuples():
+        themes.append({"id": row.candidate_id, "label": row.label,
+                       "definition": f"{DEFINITION_PLACEHOLDER} write what this theme means "
+                                     f"(its words: {row.words})",
+                       "examples": examples[row.cluster]})
+        notes[row.candidate_id] = (f"Candidate from cluster {row.cluster} of the {scope}: {row.passages} passages, "
+                                   f"{row.respondents} respondents. Keep, rename, merge or delete it.")
+    data["themes"] = themes
+    header = (f"Codebook draft from 'themes discover {run.path}'.\n{alone}"
+              f"The codebook's themes, then one candidate theme per cluster of the {scope}.\n"
+              "Write each candidate's definition (validate-codebook rejects 'TODO:'), edit its examples,\n"
+              "delete the candidates you do not want, then: themes validate-codebook codebook_draft.yaml")
+    return to_yaml(data, header=header, notes=notes)
+
+
+def _emergent_markdown(found, sections, scope: str, min_cluster_size: int | None, seed: int) -> str:
+    from themes.discover import default_min_cluster_size
+
+    clustered = int((found.passages["cluster"] > 0).sum()) if found.considered else 0
+    size = min_cluster_size or default_min_cluster_size(found.considered)
+    lines = ["## Emergent themes", "",
+             f"{found.considered} {scope} were clustered by meaning (HDBSCAN on PCA-reduced sentence "
+             f"embeddings, clusters of at least {size} passages, seed {seed}): {clustered} fell into "
+             f"{len(found.clusters)} clusters, {found.considered - clustered} stayed unclustered. Each cluster is "
+             "named by the words that set it apart (c-TF-IDF) and drafted as a candidate theme in "
+             f"`{DRAFT}`. Names, e-mails and phone numbers in the passages below are replaced.", ""]
+    for row, quotes in sections:
+        lines += [f"### {row.cluster}. {row.label}", "",
+                  f"{row.passages} passages from {row.respondents} respondents ({100 * row.share:.1f}% of the "
+                  f"passages); words: {row.words}; candidate id `{row.candidate_id}`.", ""]
+        lines += ["> \"" + text.replace("\n", "\n> ") + f"\"\n> — {who}\n" for text, who in quotes]
+    return "\n".join(lines) + "\n"
+
+
+# --- diff ------------------------------------------------------------------------------------------
+
+def diff_run_folders(run_a: str | Path, run_b: str | Path, *, out: str | Path | None = None, examples: int = 2,
+                     redactor=None) -> dict:
+    """Compare two runs; write diff.md, diff_themes.csv and diff_changes.csv when `out` is given."""
+    from themes.export import write_csv
+    from themes.rundiff import diff_markdown, diff_runs
+
+    diff = diff_runs(read_run(run_a), read_run(run_b))
+    shown = []
+    for (theme, change), part in diff.changes.groupby(["theme", "change"], sort=False):
+        shown += [(theme, change, text) for text in part["passage"].head(examples)]
+    if shown:
+        redactor = redactor or _redactor()
+        shown = [(t, c, p) for (t, c, _), p in zip(shown, redactor.redact_many([p for *_, p in shown]))]
+    files = []
+    if out is not None:
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        write_csv(diff.themes, folder / "diff_themes.csv")
+        write_csv(diff.changes, folder / "diff_changes.csv")
+        (folder / "diff.md").write_text(diff_markdown(diff, examples=shown), encoding="utf-8")
+        files = ["diff.md", "diff_themes.csv", "diff_changes.csv"]
+    return {"diff": diff, "examples": shown, "files": files}
+
+
+# --- REFI-QDA --------------------------------------------------------------------------------------
+
+def export_codebook(codebook_path: str | Path, out: str | Path | None = None, *, force: bool = False) -> Path:
+    from themes.refi import codebook_qdc
+
+    codebook = load_codebook(codebook_path)
+    target = Path(out) if out else Path(codebook_path).with_suffix(".qdc")
+    _refuse_overwrite(target, force)
+    target.write_bytes(codebook_qdc(codebook))
+    return target
+
+
+def import_codebook(qdc_path: str | Path, out: str | Path | None = None, *, name: str | None = None,
+                    force: bool = False) -> tuple[Path, list[str]]:
+    """A .qdc as codebook YAML; returns the path and what the researcher still has to do."""
+    from themes.codebook_yaml import to_yaml
+    from themes.refi import codes_to_codebook_data, read_codes
+
+    source = Path(qdc_path)
+    if not source.is_file():
+        raise ThemesError(f"File not found: {source}. Pass a REFI-QDA codebook (.qdc).")
+    data, notes = codes_to_codebook_data(read_codes(source), name or source.stem)
+    if not data["themes"] and not data["dimensions"]:
+        raise ThemesError(f"{source} has no codable codes; nothing to import.")
+    target = Path(out) if out else source.with_suffix(".yaml")
+    _refuse_overwrite(target, force)
+    header = f"Imported from {source.name} by 'themes import-codebook'. GUIDs keep each code's identity in QDA tools."
+    target.write_text(to_yaml(data, header=header), encoding="utf-8")
+    return target, notes
+
+
+def export_project(run_dir: str | Path, out: str | Path | None = None, *, per: str = "respondent",
+                   codebook: str | Path | None = None, force: bool = False) -> dict:
+    """A run as a REFI-QDA project (.qdpx): the answers as text sources, every coded segment as a coded
+    selection by "themes (automatic)", the metadata as case variables."""
+    from themes.refi import project_qde, respondent_text, write_qdpx
+
+    if per not in ("respondent", "answer"):
+        raise ThemesError(f"The '--per' option must be one of respondent, answer. Got '{per}' instead.")
+    run = read_run(run_dir)
+    book, _ = run_codebook(run, codebook)
+    unknown = sorted({t for themes in run.segments["theme_list"] for t in themes} - set(book.ids))
+    if unknown:
+        raise ThemesError(f"The run codes {', '.join(unknown)}, which the codebook lacks; pass the codebook the run "
+                          "used with --codebook.")
+    answers = run.answers[run.answers["answer"].str.strip() != ""]
+    selections = _selections(run.segments)
+    sources, cases = [], {}
+    meta = run.meta_columns
+    for respondent, part in answers.groupby("respondent_id", sort=False):
+        blocks = list(zip(part["question"], part["answer"]))
+        values = {m: str(part[m].iloc[0]) for m in meta}
+        if per == "respondent":
+            text, spans = respondent_text(blocks)
+            marked = [{"start": offset + s["start"], "end": offset + s["end"], "codes": s["codes"]}
+                      for question, offset, _ in spans for s in selections.get((respondent, question), [])]
+            sources.append({"name": respondent, "text": text, "selections": marked})
+            cases[respondent] = {"name": respondent, "values": values, "sources": [respondent]}
+        else:
+            for question, answer in blocks:
+                name = f"{respondent}/{question}"
+                sources.append({"name": name, "text": answer, "selections": selections.get((respondent, question), [])})
+                cases.setdefault(respondent, {"name": respondent, "values": values, "sources": []})["sources"].append(name)
+    created = str(run.manifest.get("created") or "2000-01-01T00:00:00+00:00")
+    seed = f"{run.manifest.get('input', {}).get('sha256', '')}|{book.content_hash()}|{per}"
+    qde, texts = project_qde(name=run.path.resolve().name, created=created, codebook=book, sources=sources,
+                             variables=meta, cases=list(cases.values()), seed=seed)
+    target = Path(out) if out else run.path / f"{run.path.resolve().name}.qdpx"
+    _refuse_overwrite(target, force)
+    write_qdpx(target, qde, texts)
+    return {"path": target, "sources": len(sources), "selections": sum(len(s["selections"]) for s in sources),
+            "codings": sum(len(m["codes"]) for s in sources for m in s["selections"]), "respondents": len(cases)}
+
+
+def _selections(segments: pd.DataFrame) -> dict[tuple[str, str], list[dict]]:
+    """Coded segments by answer; the segment's top theme first (a reader takes the first as primary)."""
+    out: dict[tuple[str, str], list[dict]] = {}
+    top = segments["top_theme"] if "top_theme" in segments.columns else pd.Series("", index=segments.index)
+    for row, primary in zip(segments.itertuples(), top):
+        if row.theme_list:
+            codes = sorted(row.theme_list, key=lambda t: t != primary)
+            out.setdefault((row.respondent_id, row.question), []).append(
+                {"start": int(row.start), "end": int(row.end), "codes": codes})
+    return out
+
+
+def _refuse_overwrite(target: Path, force: bool) -> None:
+    if target.exists() and not force:
+        raise ThemesError(f"{target} exists. Pass --force to replace it, or choose another --out.")
+    if not target.parent.is_dir():
+        raise ThemesError(f"The folder {target.parent} does not exist; create it or choose another --out.")

@@ -1,0 +1,101 @@
+"""A finished run, read back from the files it wrote: responses.csv, segments.csv, manifest.json.
+
+Only the output contract is read (never the flow's in-memory objects), and columns beyond the ones
+needed are carried along untouched, so runs written by later versions still read.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from themes.errors import ThemesError
+from themes.export import FORMULA_START, MANIFEST
+
+RESPONSES = "responses.csv"
+SEGMENTS = "segments.csv"
+ANSWER_KEY = ["respondent_id", "question"]
+_NEEDED = {RESPONSES: ["respondent_id", "question", "status", "themes", "answer"],
+           SEGMENTS: ["respondent_id", "question", "start", "end", "text", "themes"]}
+
+
+class RunFolderError(ThemesError):
+    """A folder is not a complete themes run."""
+
+
+@dataclass
+class RunFolder:
+    path: Path
+    answers: pd.DataFrame   # responses.csv as text, with `theme_list`
+    segments: pd.DataFrame  # segments.csv as text, `start`/`end` as integers, with `theme_list`
+    manifest: dict
+
+    @property
+    def theme_ids(self) -> list[str]:
+        """The run's theme ids in codebook order: the manifest's thresholds, else the score columns."""
+        thresholds = self.manifest.get("thresholds")
+        if isinstance(thresholds, dict) and thresholds:
+            return list(thresholds)
+        return [c.removeprefix("score_") for c in self.answers.columns if c.startswith("score_")]
+
+    @property
+    def meta_columns(self) -> list[str]:
+        columns = (self.manifest.get("input") or {}).get("columns") or {}
+        return [c for c in columns.get("meta_columns") or [] if c in self.answers.columns]
+
+    @property
+    def setting(self) -> dict:
+        return self.manifest.get("settings") or {}
+
+    @property
+    def codebook_path(self) -> str | None:
+        codebook = self.manifest.get("codebook")
+        return codebook.get("path") if isinstance(codebook, dict) else None
+
+
+def read_run(path: str | Path) -> RunFolder:
+    """Read a run folder; a missing file or column raises RunFolderError saying what is missing."""
+    path = Path(path)
+    if not path.is_dir():
+        raise RunFolderError(f"{path} is not a folder; pass the --out folder of a 'themes run'.")
+    missing = [name for name in (RESPONSES, SEGMENTS, MANIFEST) if not (path / name).is_file()]
+    if missing:
+        raise RunFolderError(f"{path} is not a themes run folder: {', '.join(missing)} missing. "
+                             "Pass the --out folder of a 'themes run'.")
+    try:
+        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise RunFolderError(f"{path / MANIFEST} cannot be read ({str(error).splitlines()[0]}).") from None
+    answers, segments = (_read_table(path / name) for name in (RESPONSES, SEGMENTS))
+    for column in ("start", "end"):
+        segments[column] = pd.to_numeric(segments[column], errors="raise").astype(int)
+    for frame in (answers, segments):
+        frame["theme_list"] = frame["themes"].map(lambda cell: [t for t in cell.split(";") if t])
+    return RunFolder(path, answers, segments, manifest)
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, ValueError) as error:
+        raise RunFolderError(f"{path} cannot be read as CSV ({str(error).splitlines()[0]}).") from None
+    table.columns = [restore_formula(c) for c in table.columns]
+    absent = [c for c in _NEEDED[path.name] if c not in table.columns]
+    if absent:
+        raise RunFolderError(f"{path} lacks the column(s) {', '.join(absent)}. Columns: {', '.join(table.columns)}.")
+    return table.apply(lambda column: column.map(restore_formula))
+
+
+def restore_formula(value: str) -> str:
+    """Undo the export's formula guard: "'=SUM(A1)" -> "=SUM(A1)" (segment offsets count the original)."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_START):
+        return value[1:]
+    return value
+
+
+def answer_key(frame: pd.DataFrame) -> pd.Series:
+    """(respondent_id, question) pairs, which name one answer of a run."""
+    return pd.Series(list(zip(frame["respondent_id"], frame["question"])), index=frame.index)

@@ -1,0 +1,240 @@
+"""`themes discover`: emergent themes among the passages no theme caught, and a codebook draft."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from run_files import write_run_folder
+from typer.testing import CliRunner
+
+from themes.cli import app
+from themes.codebook import load_codebook
+from themes.discover import PassageClusters, cluster_words
+from themes.errors import CodebookError, ThemesError
+from themes.redact import Redactor
+from themes.research import discover_run
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TRANSPORT_WORDS = {"transportation", "transport", "ride", "rides", "bus", "appointments"}
+
+
+def planted_answers() -> tuple[list[dict], set[str]]:
+    """The planted-topic survey as run answers: every third respondent's challenges answer is about getting
+    to appointments (no theme); the other challenges answers carry 'funding'; goals and services none."""
+    table = pd.read_csv(FIXTURES / "planted_topic.csv", dtype=str, keep_default_na=False)
+    planted = set(table["respondent_id"][::3])
+    answers = []
+    for row in table.to_dict("records"):
+        for question in ("goals", "services", "challenges"):
+            text = row[question]
+            coded = question == "challenges" and row["respondent_id"] not in planted and text.strip()
+            answers.append({"respondent_id": row["respondent_id"], "question": question, "answer": text,
+                            "org_type": row["org_type"], "state": row["state"],
+                            "segments": [(0, len(text), ["funding"])] if coded else None})
+    return answers, planted
+
+
+@pytest.fixture
+def planted_run(tmp_path, tiny_codebook_path) -> Path:
+    answers, _ = planted_answers()
+    return write_run_folder(tmp_path / "run", answers, codebook_path=tiny_codebook_path)
+
+
+def blobs(n: int, centres: int = 6, dim: int = 32, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    middle = rng.normal(size=(centres, dim))
+    truth = rng.integers(0, centres, n)
+    points = middle[truth] + rng.normal(scale=0.15, size=(n, dim))
+    return points / np.linalg.norm(points, axis=1, keepdims=True), truth
+
+
+# The clustering core ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("n, sample_size", [(600, 8000), (6000, 1000)])
+def test_clusters_recover_planted_groups_with_and_without_sampling(n, sample_size):
+    points, truth = blobs(n)
+
+    labels = PassageClusters(sample_size=sample_size).fit(points).labels_
+
+    assert set(labels) - {-1} == set(range(6))
+    for group in range(6):
+        found = pd.Series(labels[truth == group]).value_counts()
+        assert found.index[0] != -1 and found.iloc[0] >= 0.85 * (truth == group).sum()
+
+
+def test_clusters_are_numbered_by_size_and_deterministic_with_a_seed():
+    points, _ = blobs(900, centres=4, seed=3)
+
+    first = PassageClusters(random_state=7).fit(points).labels_
+    again = PassageClusters(random_state=7).fit(points).labels_
+
+    assert np.array_equal(first, again)
+    sizes = [int((first == c).sum()) for c in range(first.max() + 1)]
+    assert sizes == sorted(sizes, reverse=True)
+
+
+def test_too_few_passages_stay_unclustered():
+    points, _ = blobs(6)
+
+    model = PassageClusters(min_cluster_size=5).fit(points)
+
+    assert model.n_clusters_ == 0 and set(model.labels_) == {-1}
+
+
+def test_bad_parameters_get_one_message_shape():
+    with pytest.raises(ValueError, match=r"^The 'max_cluster_share' parameter must be in \(0, 1\]. Got 1.5 instead.$"):
+        PassageClusters(max_cluster_share=1.5).fit(blobs(50)[0])
+
+
+def test_cluster_words_name_what_sets_a_cluster_apart():
+    texts = ["bus rides to the clinic", "no bus to appointments", "rides to appointments are hard",
+             "grant funding ended", "funding from a grant", "the grant ran out",
+             "the weather was fine", "we like the clinic"]
+    labels = np.array([0, 0, 0, 1, 1, 1, -1, -1])
+
+    words = cluster_words(texts, labels, top_n=3)
+
+    assert set(words[0]) <= {"bus", "rides", "appointments"} and len(words[0]) == 3
+    assert words[1][0] in {"grant", "funding"}
+    assert "clinic" not in words[0]  # it is as common outside the cluster
+
+
+# The command on a run folder ------------------------------------------------------------------------
+
+def test_discover_writes_the_table_the_passages_the_section_and_a_draft(planted_run):
+    result = discover_run(planted_run, redactor=Redactor(use_ner=False))
+
+    folder = planted_run / "discover"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(result["files"])
+    table = pd.read_csv(folder / "emergent_themes.csv")
+    assert list(table.columns) == ["cluster", "candidate_id", "label", "words", "passages", "respondents", "share"]
+    passages = pd.read_csv(folder / "emergent_passages.csv", dtype=str, keep_default_na=False)
+    # Only the passages no theme caught: the 'funding' challenges answers are not among them.
+    assert result["considered"] == len(passages) == 272
+    assert set(passages[passages["question"] == "challenges"]["respondent_id"]) == planted_answers()[1]
+    assert table["passages"].sum() == (passages["cluster"].astype(int) > 0).sum()
+    section = (folder / "emergent_themes.md").read_text(encoding="utf-8")
+    assert section.startswith("## Emergent themes\n\n272 passages no theme caught were clustered")
+    for row in table.itertuples():
+        assert f"### {row.cluster}. {row.label}" in section
+
+
+def test_discover_is_deterministic_with_a_seed(planted_run, tmp_path):
+    discover_run(planted_run, out=tmp_path / "one", seed=3, redactor=Redactor(use_ner=False))
+    discover_run(planted_run, out=tmp_path / "two", seed=3, redactor=Redactor(use_ner=False))
+
+    for name in ("emergent_themes.csv", "emergent_passages.csv", "emergent_themes.md", "codebook_draft.yaml"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+def test_the_draft_extends_the_codebook_and_validates_once_definitions_are_written(planted_run, tiny_codebook):
+    discover_run(planted_run, min_cluster_size=5, redactor=Redactor(use_ner=False))
+    draft = planted_run / "discover" / "codebook_draft.yaml"
+    table = pd.read_csv(planted_run / "discover" / "emergent_themes.csv")
+    assert len(table) >= 1
+
+    with pytest.raises(CodebookError, match=r"\[themes -> 2 -> definition\] the definition of '.+' is still a "
+                                            r"draft's placeholder; write what the theme means$"):
+        load_codebook(draft)
+    text = draft.read_text(encoding="utf-8")
+    assert f"# Candidate from cluster 1 of the passages no theme caught: {table['passages'][0]} passages" in text
+    data = yaml.safe_load(text)
+    for theme in data["themes"]:
+        if theme["definition"].startswith("TODO:"):
+            theme["definition"] = "Written by the researcher."
+    book = load_codebook(_write(draft.with_name("edited.yaml"), yaml.safe_dump(data)))
+
+    assert [t.id for t in book.themes] == ["trust", "funding", *table["candidate_id"]]
+    assert book.dimensions == tiny_codebook.dimensions
+    for candidate in table["candidate_id"]:
+        theme = next(t for t in book.themes if t.id == candidate)
+        assert 3 <= len(theme.examples) <= 8
+
+
+def test_within_clusters_one_themes_passages_into_sub_themes(planted_run):
+    result = discover_run(planted_run, within="funding", min_cluster_size=5, redactor=Redactor(use_ner=False))
+
+    assert result["out"] == str(planted_run / "discover-funding")
+    assert result["considered"] == 80  # the challenges answers coded 'funding'
+    table = pd.read_csv(planted_run / "discover-funding" / "emergent_themes.csv")
+    assert all(candidate.startswith("funding_") for candidate in table["candidate_id"])
+
+
+def test_cli_discover_prints_the_clusters(planted_run):
+    result = CliRunner().invoke(app, ["discover", str(planted_run), "--min-cluster-size", "5"], terminal_width=200)
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert re.fullmatch(r"272 passages no theme caught \(119 respondents\): \d+ in \d+ clusters, "
+                        r"\d+ unclustered\.", lines[0])
+    assert lines[2].split() == ["cluster", "passages", "respondents", "words"]
+    assert lines[-1] == f"Wrote {planted_run / 'discover'}/: emergent_themes.csv, emergent_themes.md, " \
+                        "emergent_passages.csv, codebook_draft.yaml"
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["discover", "{missing}"], "error: {missing} is not a folder; pass the --out folder of a 'themes run'."),
+    (["discover", "{run}", "--within", "fundin"], "error: --within 'fundin' is not a theme of {run}. Did you mean "
+                                                  "'funding'? Themes: trust, funding, service.referral, service.joint."),
+])
+def test_cli_discover_errors_are_one_line(planted_run, tmp_path, arguments, message):
+    values = {"missing": str(tmp_path / "nowhere"), "run": str(planted_run)}
+
+    result = CliRunner().invoke(app, [a.format(**values) for a in arguments])
+
+    assert result.exit_code == 2
+    assert result.output.strip() == message.format(**values)
+
+
+def test_a_folder_that_is_not_a_run_is_named(tmp_path):
+    (tmp_path / "responses.csv").write_text("respondent_id\n", encoding="utf-8")
+
+    with pytest.raises(ThemesError, match=r"is not a themes run folder: segments.csv, manifest.json missing"):
+        discover_run(tmp_path)
+
+
+@pytest.mark.slow
+def test_a_planted_topic_is_one_cluster_named_by_its_words(tmp_path, prefect_harness):
+    """The real flow and the real model: 40 answers about getting to appointments, a topic the codebook
+    lacks, planted among 120 respondents' answers."""
+    from themes.flows.code_responses import run_flow
+    from themes.ingest import InputSpec
+    from themes.settings import RunSettings
+
+    # The shipped codebook and calibration, as 'themes run' uses them; the user's embedding cache (content-
+    # addressed, append-only) spares re-embedding the calibration's 2,455 passages where it is warm.
+    settings = RunSettings()
+    run_flow(str(FIXTURES / "planted_topic.csv"), str(tmp_path / "run"), settings,
+             InputSpec(id_column="respondent_id", text_columns=("goals", "services", "challenges"),
+                       meta_columns=("org_type", "state")))
+    discover_run(tmp_path / "run", redactor=Redactor(use_ner=False))
+
+    passages = pd.read_csv(tmp_path / "run" / "discover" / "emergent_passages.csv", dtype=str, keep_default_na=False)
+    planted = passages[(passages["question"] == "challenges")
+                       & passages["respondent_id"].isin(planted_answers()[1])]
+    best = planted["cluster"].value_counts()
+    assert best.index[0] != "-1" and best.iloc[0] >= 32  # 80% of the 40
+    table = pd.read_csv(tmp_path / "run" / "discover" / "emergent_themes.csv")
+    words = set(table.loc[table["cluster"] == int(best.index[0]), "words"].iloc[0].replace(",", " ").split()[:6])
+    assert words & TRANSPORT_WORDS
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_word_from_one_respondent_alone_does_not_name_a_cluster():
+    texts = ["Maria drives clients to the clinic", "Maria found bus passes", "Maria booked rides",
+             "bus rides to the clinic", "rides and bus passes help", "other things", "more things"]
+    labels = np.array([0, 0, 0, 0, 0, -1, -1])
+
+    words = cluster_words(texts, labels, respondents=["R1", "R1", "R1", "R2", "R3", "R4", "R5"], top_n=4)
+
+    assert "maria" in cluster_words(texts, labels, top_n=4)[0]
+    assert "maria" not in words[0] and {"bus", "rides"} <= set(words[0])

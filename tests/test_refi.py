@@ -1,0 +1,298 @@
+"""REFI-QDA in and out: codebooks (.qdc) and coded projects (.qdpx), validated against the standard's XSDs."""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from run_files import write_run_folder
+from typer.testing import CliRunner
+
+from themes.cli import app
+from themes.codebook import load_codebook
+from themes.errors import CodebookError, GoldError
+from themes.evaluate import read_gold
+from themes.research import export_codebook, export_project, import_codebook
+
+ROOT = Path(__file__).resolve().parents[1]
+CODEBOOKS = ROOT / "codebooks"
+
+
+def _schema_folder() -> Path | None:
+    """shared/refi-qda beside the clone (CI and worktrees), or where THEMES_REFI_SCHEMAS points."""
+    candidates = [Path(os.environ["THEMES_REFI_SCHEMAS"])] if os.environ.get("THEMES_REFI_SCHEMAS") else []
+    candidates += [ROOT.parent / "shared" / "refi-qda", ROOT / "shared" / "refi-qda"]
+    return next((folder for folder in candidates if (folder / "Project.xsd").is_file()), None)
+
+
+@pytest.fixture(scope="module")
+def schemas():
+    folder = _schema_folder()
+    if folder is None:
+        pytest.skip("the REFI-QDA schemas (shared/refi-qda/Codebook.xsd, Project.xsd) are not beside the clone")
+    from lxml import etree
+
+    return {name: etree.XMLSchema(etree.parse(str(folder / f"{name}.xsd"))) for name in ("Codebook", "Project")}
+
+
+def assert_valid(schemas, name: str, data: bytes) -> None:
+    from lxml import etree
+
+    schemas[name].assertValid(etree.fromstring(data))
+
+
+# Codebooks -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["rfi_themes.yaml", "partnership_models.yaml"])
+def test_yaml_to_qdc_to_yaml_keeps_ids_labels_definitions_and_guids(tmp_path, schemas, name):
+    original = load_codebook(CODEBOOKS / name)
+
+    qdc = export_codebook(CODEBOOKS / name, tmp_path / "book.qdc")
+    assert_valid(schemas, "Codebook", qdc.read_bytes())
+    back_path, notes = import_codebook(qdc, tmp_path / "back.yaml", name=original.name)
+    back = load_codebook(back_path)
+
+    assert notes == []
+    assert back.ids == original.ids
+    assert [c.label for c in back.categories] == [c.label for c in original.categories]
+    for mine, theirs in zip(back.categories, original.categories):
+        assert mine.theme.model_dump(exclude={"guid"}) == theirs.theme.model_dump(exclude={"guid"})
+    assert [(d.id, d.label, d.description) for d in back.dimensions] == \
+        [(d.id, d.label, d.description) for d in original.dimensions]
+    # The GUIDs are now in the YAML: exporting again gives the same codes, byte for byte.
+    assert all(c.theme.guid for c in back.categories)
+    assert export_codebook(back_path, tmp_path / "again.qdc").read_bytes() == qdc.read_bytes()
+
+
+FOREIGN_QDC = """<?xml version="1.0" encoding="utf-8"?>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="Some QDA tool 14">
+ <Codes>
+  <Code guid="{11111111-1111-4111-8111-111111111111}" name="Transportation" isCodable="true">
+   <Description>Getting to appointments: rides, buses, distance.</Description>
+  </Code>
+  <Code guid="22222222-2222-4222-8222-222222222222" name="Service model" isCodable="false">
+   <Code guid="22222222-2222-4222-8222-222222222223" name="Referral" isCodable="true"/>
+   <Code guid="22222222-2222-4222-8222-222222222224" name="Joint services" isCodable="true">
+    <Description>Co-located or jointly staffed.</Description>
+   </Code>
+  </Code>
+  <Code guid="33333333-3333-4333-8333-333333333333" name="Barriers" isCodable="true">
+   <Description>Anything in the way.</Description>
+   <Code guid="33333333-3333-4333-8333-333333333334" name="Cost" isCodable="true">
+    <Description>Money.</Description>
+   </Code>
+  </Code>
+ </Codes>
+</CodeBook>
+"""
+
+
+def test_a_qdc_from_another_tool_imports_with_placeholders_where_descriptions_are_missing(tmp_path, schemas):
+    source = tmp_path / "their_codes.qdc"
+    source.write_text(FOREIGN_QDC, encoding="utf-8")
+    assert_valid(schemas, "Codebook", source.read_bytes())
+
+    path, notes = import_codebook(source)
+
+    assert path == tmp_path / "their_codes.yaml"
+    assert notes == ["'Referral' has no description: write its definition",
+                     "'Barriers': its 1 nested code(s) became themes of their own"]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert data["name"] == "their_codes"
+    assert [(t["id"], t["label"], t["guid"]) for t in data["themes"]] == [
+        ("transportation", "Transportation", "{11111111-1111-4111-8111-111111111111}"),
+        ("barriers", "Barriers", "33333333-3333-4333-8333-333333333333"),
+        ("cost", "Cost", "33333333-3333-4333-8333-333333333334")]
+    dimension = data["dimensions"][0]
+    assert (dimension["id"], [t["id"] for t in dimension["types"]]) == ("service_model", ["referral", "joint_services"])
+    with pytest.raises(CodebookError, match=r"\[dimensions -> 0 -> types -> 0 -> definition\] the definition of "
+                                            r"'referral' is still a draft's placeholder"):
+        load_codebook(path)
+
+
+def test_cli_codebook_commands(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "rfi.qdc"
+
+    first = runner.invoke(app, ["export-codebook", str(CODEBOOKS / "rfi_themes.yaml"), "--format", "qdc",
+                                "--out", str(out)])
+    again = runner.invoke(app, ["export-codebook", str(CODEBOOKS / "rfi_themes.yaml"), "--out", str(out)])
+    wrong = runner.invoke(app, ["export-codebook", "--format", "nvivo"])
+    back = runner.invoke(app, ["import-codebook", str(out)])
+
+    assert (first.exit_code, first.output) == (0, f"Wrote {out}\n")
+    assert (again.exit_code, again.output) == (2, f"error: {out} exists. Pass --force to replace it, or choose "
+                                                  "another --out.\n")
+    assert (wrong.exit_code, wrong.output) == (2, "error: The '--format' option must be qdc. Got 'nvivo' instead.\n")
+    assert (back.exit_code, back.output) == (0, f"Wrote {tmp_path / 'rfi.yaml'}\n"
+                                                f"Check it: themes validate-codebook {tmp_path / 'rfi.yaml'}\n")
+
+
+def test_a_file_that_is_not_xml_is_one_clear_error(tmp_path):
+    bad = tmp_path / "bad.qdc"
+    bad.write_text("not xml", encoding="utf-8")
+
+    result = CliRunner().invoke(app, ["import-codebook", str(bad)])
+
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: {bad}: not well-formed XML (")
+
+
+# Projects --------------------------------------------------------------------------------------------
+
+def tricky_answers() -> list[dict]:
+    """Answers whose offsets are easy to get wrong: accents, an emoji (one code point, two UTF-16 units),
+    CJK, a formula-like start (the CSV export guards it with an apostrophe), several coded segments."""
+    first = "Trust between our directors 🚌 is old. Grants end after two years; José says we cannot keep staff."
+    services = "=We refer clients to the food bank – 食物."
+    joint = "Our case managers work inside the clinic."
+    return [
+        {"respondent_id": "R1", "question": "challenges", "answer": first, "org_type": "Nonprofit CBO", "state": "OH",
+         "segments": [(0, 37, ["trust"]), (38, len(first), ["funding"])]},
+        {"respondent_id": "R1", "question": "services", "answer": services,
+         "org_type": "Nonprofit CBO", "state": "OH", "segments": [(0, len(services), ["service.referral", "trust"])]},
+        {"respondent_id": "R1", "question": "goals", "answer": "Improve access.", "org_type": "Nonprofit CBO",
+         "state": "OH"},
+        {"respondent_id": "R2", "question": "challenges", "answer": "N/A", "org_type": "Government", "state": "",
+         "status": "non_answer", "segments": []},
+        {"respondent_id": "R2", "question": "services", "answer": joint,
+         "org_type": "Government", "state": "", "segments": [(0, len(joint), ["service.joint"])]},
+        {"respondent_id": "R3", "question": "goals", "answer": "", "org_type": "Health care organization",
+         "state": "CA", "status": "empty"},
+    ]
+
+
+@pytest.fixture
+def tricky_run(tmp_path, tiny_codebook_path) -> Path:
+    return write_run_folder(tmp_path / "run", tricky_answers(), codebook_path=tiny_codebook_path)
+
+
+def read_qdpx(path: Path) -> tuple[bytes, dict[str, str]]:
+    with zipfile.ZipFile(path) as archive:
+        return archive.read("project.qde"), {name: archive.read(name).decode("utf-8")
+                                             for name in archive.namelist() if name.startswith("sources/")}
+
+
+@pytest.mark.parametrize("per", ["respondent", "answer"])
+def test_a_run_exports_to_a_valid_project_whose_selections_are_the_coded_segments(tricky_run, schemas, per):
+    from lxml import etree
+
+    result = export_project(tricky_run, tricky_run / "review.qdpx", per=per)
+    qde, texts = read_qdpx(result["path"])
+    assert_valid(schemas, "Project", qde)
+
+    root = etree.fromstring(qde)
+    ns = {"q": "urn:QDA-XML:project:1.0"}
+    user = root.find("q:Users/q:User", ns)
+    assert user.get("name") == "themes (automatic)"
+    codes = {c.get("guid"): c.get("name") for c in root.iterfind(".//q:Code", ns)}
+    selected = []
+    for source in root.iterfind("q:Sources/q:TextSource", ns):
+        assert source.get("plainTextPath") == f"internal://{source.get('guid')}.txt"
+        text = texts[f"sources/{source.get('guid')}.txt"]
+        for selection in source.iterfind("q:PlainTextSelection", ns):
+            assert selection.get("creatingUser") == user.get("guid")
+            names = [codes[ref.get("targetGUID")] for ref in selection.iterfind("q:Coding/q:CodeRef", ns)]
+            selected.append((text[int(selection.get("startPosition")):int(selection.get("endPosition"))], names))
+    answers = tricky_answers()
+    assert sorted(selected) == sorted([
+        ("Trust between our directors 🚌 is old.", ["Trust and relationships"]),
+        ("Grants end after two years; José says we cannot keep staff.", ["Funding needs"]),
+        (answers[1]["answer"], ["Referral", "Trust and relationships"]),
+        (answers[4]["answer"], ["Joint"])])
+    assert (result["sources"], result["selections"], result["codings"]) == \
+        ((2, 4, 5) if per == "respondent" else (5, 4, 5))
+    cases = {case.get("name"): [v.findtext("q:TextValue", namespaces=ns) for v in case.iterfind("q:VariableValue", ns)]
+             for case in root.iterfind("q:Cases/q:Case", ns)}
+    assert cases == {"R1": ["Nonprofit CBO", "OH"], "R2": ["Government"]}
+
+
+def test_a_respondent_source_holds_the_answers_under_question_headings(tricky_run):
+    result = export_project(tricky_run, tricky_run / "review.qdpx")
+    _, texts = read_qdpx(result["path"])
+
+    answers = [a["answer"] for a in tricky_answers()]
+    assert sorted(texts.values()) == [
+        f"## challenges\nN/A\n\n## services\n{answers[4]}\n\n",
+        f"## challenges\n{answers[0]}\n\n## services\n{answers[1]}\n\n## goals\n{answers[2]}\n\n"]
+
+
+@pytest.mark.parametrize("per", ["respondent", "answer"])
+def test_run_to_qdpx_to_gold_reproduces_the_runs_codings_exactly(tricky_run, tiny_codebook, per):
+    path = export_project(tricky_run, tricky_run / "review.qdpx", per=per)["path"]
+
+    gold = read_gold(path, tiny_codebook)
+
+    run = pd.read_csv(tricky_run / "responses.csv", dtype=str, keep_default_na=False)
+    run = run[run["answer"] != ""]
+    expected = {f"{r}/{q}": (a.removeprefix("'"), set(filter(None, t.split(";"))))
+                for r, q, a, t in zip(run["respondent_id"], run["question"], run["answer"], run["themes"])}
+    found = {p: (text, set(themes)) for p, text, themes in zip(gold["passage_id"], gold["text"], gold["gold"])}
+    assert found == expected
+    # The top theme of a one-segment answer comes first: it is the gold primary theme.
+    assert gold.loc[gold["passage_id"] == "R1/services", "gold"].iloc[0] == ["service.referral", "trust"]
+
+
+def test_gold_codes_are_matched_by_name_when_a_qda_tool_gave_them_new_guids(tricky_run, tiny_codebook, tmp_path):
+    path = export_project(tricky_run, tricky_run / "review.qdpx")["path"]
+    qde, texts = read_qdpx(path)
+    renamed = tmp_path / "from_the_tool.qdpx"
+    guids = set(re.findall(rb'<Code guid="([^"]+)"', qde))
+    for k, guid in enumerate(sorted(guids)):
+        qde = qde.replace(guid, f"{{aaaaaaaa-aaaa-4aaa-8aaa-{k:012d}}}".encode())
+    with zipfile.ZipFile(renamed, "w") as archive:
+        archive.writestr("project.qde", qde)
+        for name, text in texts.items():
+            archive.writestr(name, text.encode("utf-8"))
+
+    assert list(read_gold(renamed, tiny_codebook)["gold"]) == list(read_gold(path, tiny_codebook)["gold"])
+
+
+def test_a_coded_code_the_codebook_lacks_is_named(tricky_run, tiny_codebook, tmp_path):
+    path = export_project(tricky_run, tricky_run / "review.qdpx")["path"]
+    qde, texts = read_qdpx(path)
+    qde = qde.replace(b'name="Funding needs"', b'name="Money worries"')
+    qde = re.sub(rb"(name=\"Money worries\" isCodable=\"true\">\s*<Description>)[^<]*", rb"\1Money.", qde)
+    changed = tmp_path / "changed.qdpx"
+    with zipfile.ZipFile(changed, "w") as archive:
+        archive.writestr("project.qde", qde.replace(
+            re.search(rb'<Code guid="([^"]+)" name="Money worries"', qde).group(1), b"bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb"))
+        for name, text in texts.items():
+            archive.writestr(name, text.encode("utf-8"))
+
+    with pytest.raises(GoldError, match=r"codes not in the codebook: 'Money worries'\. Known: Trust and relationships"):
+        read_gold(changed, tiny_codebook)
+
+
+def test_cli_export_project(tricky_run):
+    result = CliRunner().invoke(app, ["export-project", str(tricky_run)])
+    again = CliRunner().invoke(app, ["export-project", str(tricky_run), "--per", "question"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Wrote {tricky_run / 'run.qdpx'}: 2 sources (2 respondents), 4 coded selections, " \
+                            "5 codings.\n"
+    assert (again.exit_code, again.output) == (2, "error: The '--per' option must be one of respondent, answer. "
+                                                  "Got 'question' instead.\n")
+
+
+def test_export_project_refuses_a_changed_codebook(tricky_run, tiny_codebook_path):
+    tiny_codebook_path.write_text(tiny_codebook_path.read_text(encoding="utf-8").replace("Grants end", "Grants stop"),
+                                  encoding="utf-8")
+
+    result = CliRunner().invoke(app, ["export-project", str(tricky_run)])
+
+    assert result.exit_code == 2
+    assert re.fullmatch(rf"error: {re.escape(str(tiny_codebook_path))} has changed since {re.escape(str(tricky_run))} "
+                        r"was coded \(content hash \w+, the run recorded \w+\); pass the codebook the run used with "
+                        r"--codebook\.\n", result.output)
+
+
+def test_calibrate_does_not_look_for_a_split_column_in_a_project(tmp_path):
+    from themes.cli import _has_split_column
+
+    assert _has_split_column(tmp_path / "reviewed.qdpx") is False

@@ -1,0 +1,103 @@
+"""`themes diff`: what changed between two runs of the same survey."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from run_files import write_run_folder
+from typer.testing import CliRunner
+
+from themes.cli import app
+from themes.redact import Redactor
+from themes.research import diff_run_folders
+
+BEFORE = [  # (respondent, question, answer, themes of the one segment)
+    ("R1", "challenges", "Grants end after two years and we lose staff.", ["funding"]),
+    ("R1", "practices", "Trust between our directors, built over ten years.", ["trust"]),
+    ("R2", "challenges", "Our partners are honest when things go wrong.", []),
+    ("R3", "challenges", "Nobody covers ongoing costs; call Maria Lopez at 555-123-4567.", ["funding"]),
+    ("R3", "practices", "A champion at the hospital made it happen.", ["trust"]),
+]
+AFTER = [
+    ("R1", "challenges", "Grants end after two years and we lose staff.", ["funding"]),
+    ("R1", "practices", "Trust between our directors, built over ten years.", ["trust"]),
+    ("R2", "challenges", "Our partners are honest when things go wrong.", ["trust"]),
+    ("R3", "challenges", "Nobody covers ongoing costs; call Maria Lopez at 555-123-4567.", []),
+    ("R3", "practices", "A champion at the hospital made it happen.", ["trust"]),
+]
+
+
+def run(folder, rows, codebook_path, **kwargs):
+    answers = [{"respondent_id": r, "question": q, "answer": a, "org_type": "Nonprofit CBO", "state": "OH",
+                "segments": [(0, len(a), themes)]} for r, q, a, themes in rows]
+    return write_run_folder(folder, answers, codebook_path=codebook_path, **kwargs)
+
+
+@pytest.fixture
+def two_runs(tmp_path, tiny_codebook_path):
+    before = run(tmp_path / "before", BEFORE, tiny_codebook_path)
+    after = run(tmp_path / "after", AFTER, tiny_codebook_path,
+                thresholds={"trust": 0.4, "funding": 0.6, "service.referral": 0.5, "service.joint": 0.5})
+    return before, after
+
+
+def test_diff_counts_respondents_and_answers_gained_and_lost_per_theme(two_runs):
+    result = diff_run_folders(*two_runs)
+    themes = result["diff"].themes.set_index("theme")
+
+    assert themes.loc["trust", ["respondents_a", "respondents_b", "respondents_gained", "respondents_lost",
+                                "answers_gained", "answers_lost"]].tolist() == [2, 3, 1, 0, 1, 0]
+    assert themes.loc["funding", ["respondents_a", "respondents_b", "respondents_gained", "respondents_lost",
+                                  "answers_gained", "answers_lost"]].tolist() == [2, 1, 0, 1, 0, 1]
+    assert themes.loc["trust", ["threshold_a", "threshold_b"]].tolist() == [0.5, 0.4]
+    changes = result["diff"].changes
+    assert changes[["theme", "change", "respondent_id", "question"]].values.tolist() == [
+        ["trust", "gained", "R2", "challenges"], ["funding", "lost", "R3", "challenges"]]
+    # The examples shown are de-identified; the CSV keeps the run's own text.
+    assert result["examples"] == [("trust", "gained", "Our partners are honest when things go wrong."),
+                                  ("funding", "lost", "Nobody covers ongoing costs; call [name] at [phone].")]
+    assert result["diff"].same_input
+
+
+def test_diff_writes_a_report_and_tables_with_both_sides(two_runs, tmp_path):
+    diff_run_folders(*two_runs, out=tmp_path / "diff", redactor=Redactor(use_ner=False))
+
+    report = (tmp_path / "diff" / "diff.md").read_text(encoding="utf-8")
+    assert "| trust | 2 | 3 | 1 | 0 | 1 | 0 | 0.50 | 0.40 |" in report
+    assert "| codebook content hash |" in report
+    changes = pd.read_csv(tmp_path / "diff" / "diff_changes.csv")
+    assert list(changes.columns) == ["theme", "change", "respondent_id", "question", "passage", "score_a", "score_b"]
+    assert changes["passage"].tolist()[1] == "Nobody covers ongoing costs; call Maria Lopez at 555-123-4567."
+
+
+def test_runs_of_different_inputs_are_compared_on_the_answers_they_share(tmp_path, tiny_codebook_path):
+    before = run(tmp_path / "a", BEFORE, tiny_codebook_path)
+    after = run(tmp_path / "b", AFTER[:3], tiny_codebook_path, input_sha="input-2")
+
+    diff = diff_run_folders(before, after, redactor=Redactor(use_ner=False))["diff"]
+
+    assert not diff.same_input
+    assert diff.answers_only_in == {"a": 2, "b": 0}
+    assert diff.changes["respondent_id"].tolist() == ["R2"]
+
+
+def test_cli_diff_prints_both_sides_a_table_and_examples(two_runs):
+    before, after = two_runs
+
+    result = CliRunner().invoke(app, ["diff", str(before), str(after), "--examples", "1"], terminal_width=200)
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"A: {before}  codebook ")
+    assert lines[3].split() == ["respondents", "answers", "threshold"]
+    assert lines[4].split() == ["theme", "A", "B", "gained", "lost", "gained", "lost", "A", "B"]
+    assert lines[5].split() == ["trust", "2", "3", "1", "0", "1", "0", "0.50", "0.40"]
+    assert lines[-1] == 'funding lost: "Nobody covers ongoing costs; call [name] at [phone]."'
+
+
+def test_cli_diff_of_a_folder_that_is_not_a_run(two_runs, tmp_path):
+    result = CliRunner().invoke(app, ["diff", str(two_runs[0]), str(tmp_path)])
+
+    assert result.exit_code == 2
+    assert result.output == f"error: {tmp_path} is not a themes run folder: responses.csv, segments.csv, " \
+                            "manifest.json missing. Pass the --out folder of a 'themes run'.\n"
