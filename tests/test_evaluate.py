@@ -80,6 +80,14 @@ def test_dimension_agreement_counts_types_and_not_addressed(scheme):
     assert confusion.loc["gold joint", "predicted referral"] == 1 and confusion.loc["gold none", "predicted joint"] == 1
 
 
+def test_a_file_coded_for_themes_and_framework_serves_a_framework_codebook(tmp_path):
+    path = tmp_path / "both.csv"
+    path.write_text("text,themes,service_model\nWe refer.,trust,referral\nHi.,data_challenges,none\n",
+                    encoding="utf-8")
+    gold = read_gold(path, load_codebook("codebooks/partnership_models.yaml"))
+    assert list(gold["gold"]) == [["service_model.referral"], []]
+
+
 def test_read_gold_reads_one_column_per_dimension(tmp_path, tiny_codebook):
     path = tmp_path / "framework.csv"
     path.write_text("text,themes,Service model\nWe refer.,none,referral\nOne team.,trust,Joint\nHi.,none,\n",

@@ -44,8 +44,11 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     else:
         table = read_table(path)
     lowered = {c.lower(): c for c in table.columns}
-    theme_column = next((lowered[c] for c in THEME_COLUMNS if c in lowered), None)
     dimension_columns = _dimension_columns(codebook, lowered)
+    # A file coded for several codebooks (themes and framework) serves each: a framework codebook
+    # reads its dimension columns and leaves the themes column to the themes codebook.
+    theme_column = next((lowered[c] for c in THEME_COLUMNS if c in lowered), None) \
+        if codebook.themes or not dimension_columns else None
     if theme_column is None and not dimension_columns:
         wanted = ("a column 'themes' (';'-joined ids, 'none' for none)" if codebook.themes else
                   "one column per dimension (" + ", ".join(d.id for d in codebook.dimensions) + ")")
