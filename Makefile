@@ -21,7 +21,8 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	touch $@
 
 run: setup
-	$(VENV)/bin/themes run $(SAMPLE) --out outputs/responses --force
+	$(VENV)/bin/themes run $(SAMPLE) --codebook codebooks/rfi_themes.yaml \
+	  --codebook codebooks/partnership_models.yaml --out outputs/responses --force
 
 # Headless Chromium for the report's browser test, from Debian's packages.
 browser:
