@@ -19,17 +19,7 @@ import pandas as pd
 
 from themes.errors import OutputError
 from themes.report import ReportData, render_html, render_markdown
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-MANIFEST = "manifest.json"
-RUN_MARKERS = (MANIFEST, "evaluation.json")  # a folder holding one of these was written by themes
-
-
-def neutralise_formula(value):
-    """'=SUM(A1)' -> "'=SUM(A1)"; numbers and other text unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+from themes.safe import MANIFEST, WORKBOOK_OPTIONS, file_slugs, is_themes_output, neutralise_formula, write_table
 
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -52,7 +42,7 @@ def check_output_folder(out: Path, *, force: bool) -> None:
         raise OutputError(f"--out {out} is a file; give a folder path.")
     if out.is_dir() and any(out.iterdir()):
         # Checked first: suggesting --force for a folder that --force will not replace sends the user in a circle.
-        if not any((out / marker).exists() for marker in RUN_MARKERS):
+        if not is_themes_output(out):
             raise OutputError(f"Output folder {out} holds files that are not a themes run; "
                               f"--force only replaces a previous run's folder. Choose another --out.")
         if not force:
@@ -87,31 +77,25 @@ def write_json(data: dict, path: Path) -> None:
 
 def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFrame, labels: dict[str, str]) -> None:
     """A summary sheet and one sheet per theme: wrapped quotes, sensible widths, frozen header, filters,
-    and a 'use' column for the reader to mark the quotes they pick."""
-    with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
-        book = writer.book
+    and a 'use' column for the reader to mark the quotes they pick. Every cell is plain text or a number."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    try:
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
         header = book.add_format({"bold": True, "bg_color": "#DDE5F0", "border": 1, "valign": "top"})
-        _sheet(writer, "Summary", neutralise_frame(summary), header, wrap,
-               widths={"theme": 22, "label": 34, "respondents": 13, "percent": 10})
+        write_table(book.add_worksheet("Summary"), summary, header_format=header, cell_format=wrap,
+                    widths={"theme": 22, "label": 34, "respondents": 13, "percent": 10})
         used: set[str] = {"summary"}
         for theme_id, label in labels.items():
             part = quotes[quotes["theme"] == theme_id].drop(columns=["theme", "label"])
-            name = _sheet_name(theme_id, used)
-            _sheet(writer, name, neutralise_frame(part), header, wrap,
-                   widths={"rank": 6, "quote": 80, "attribution": 34, "respondent_id": 14, "question": 20,
-                           "score": 8, "use": 8})
-            writer.sheets[name].write_comment(0, 0, f"Quotes for: {label}")
-
-
-def _sheet(writer, name: str, frame: pd.DataFrame, header, wrap, widths: dict[str, int]) -> None:
-    frame.to_excel(writer, sheet_name=name, index=False)
-    sheet = writer.sheets[name]
-    for column, title in enumerate(frame.columns):
-        sheet.write(0, column, title, header)
-        sheet.set_column(column, column, widths.get(title, 14), wrap)
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(len(frame), 1), max(len(frame.columns) - 1, 0))
+            sheet = book.add_worksheet(_sheet_name(theme_id, used))
+            write_table(sheet, part, header_format=header, cell_format=wrap,
+                        widths={"rank": 6, "quote": 80, "attribution": 34, "respondent_id": 14, "question": 20,
+                                "score": 8, "use": 8})
+            sheet.write_comment(0, 0, f"Quotes for: {label}")
+    finally:
+        book.close()
 
 
 def _sheet_name(theme_id: str, used: set[str]) -> str:
@@ -249,8 +233,9 @@ def write_run(run: RunResult, out: Path, *, force: bool) -> list[str]:
         write_csv(responses_frame(run), folder / "responses.csv")
         write_csv(segments_frame(run), folder / "segments.csv")
         write_csv(run.counts, folder / "theme_counts.csv")
+        slugs = file_slugs(run.counts_by)
         for column, frame in run.counts_by.items():
-            write_csv(frame, folder / f"theme_counts_by_{_slug(column)}.csv")
+            write_csv(frame, folder / f"theme_counts_by_{slugs[column]}.csv")
         write_csv(run.quotes, folder / "quotes.csv")
         summary = run.counts[["theme", "label", "respondents", "percent"]]
         write_quotes_workbook(folder / "quotes.xlsx", summary, run.quotes,
@@ -269,6 +254,3 @@ def summary_markdown(run: RunResult) -> str:
     accounting = ", ".join(f"{k}: {v}" for k, v in run.accounting.items())
     return "\n".join([f"# Coding run: {Path(run.input_path).name}", "", *lines, "", f"Answers — {accounting}"])
 
-
-def _slug(text: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in text.lower()).strip("_") or "column"
