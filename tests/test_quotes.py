@@ -127,7 +127,8 @@ def test_attribution_never_uses_the_id():
 
 
 @pytest.mark.parametrize("respondent_id", ["maria.lopez@example.org", "555-123-4567", "(555) 123 4567",
-                                           "Jane Doe"])
+                                           "Jane Doe", "jane.doe", "123-45-6799", "5552013344", "MRN00123456",
+                                           "bsmith", "=HYPERLINK(\"http://x\")"])
 def test_safe_reference_pseudonymises_contact_details(respondent_id):
     reference = safe_reference(respondent_id)
 
@@ -136,7 +137,7 @@ def test_safe_reference_pseudonymises_contact_details(respondent_id):
     assert reference != safe_reference(respondent_id + "x")
 
 
-@pytest.mark.parametrize("respondent_id", ["R1", "gen-72e094a1", "R1~2", "1042"])
+@pytest.mark.parametrize("respondent_id", ["R1", "gen-72e094a1", "R1~2", "1042", "resp-0042", "ID_17"])
 def test_safe_reference_keeps_plain_ids(respondent_id):
     assert safe_reference(respondent_id) == respondent_id
 
@@ -247,3 +248,27 @@ def test_select_quotes_end_to_end(hashing_embedder):
                   "first. Funding is another matter entirely.",
          "attribution": "Nonprofit CBO respondent from partnership based in Ohio"},
     ]
+
+
+class _Names:
+    """A stand-in redactor that knows two names."""
+
+    def redact(self, text: str) -> str:
+        return text.replace("Maria Gonzalez", "[name]").replace("Jane", "[name]")
+
+    def redact_many(self, texts):
+        return [self.redact(t) for t in texts]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Maria Gonzalez (self) respondent from partnership based in Ohio", "Respondent from partnership based in Ohio"),
+    ("Nonprofit CBO respondent from partnership based in Jane's county", "Nonprofit CBO respondent"),
+    ("Respondent from partnership based in Maria Gonzalez", "Respondent"),
+    ("Nonprofit CBO respondent from partnership based in Ohio", "Nonprofit CBO respondent from partnership based in Ohio"),
+])
+def test_attributions_leave_out_metadata_that_holds_pii(text, expected):
+    from themes.quotes import deidentify_quotes
+
+    quotes = pd.DataFrame({"quote": ["We trust them."], "attribution": [text]})
+
+    assert deidentify_quotes(quotes, redactor=_Names())["attribution"].tolist() == [expected]

@@ -11,30 +11,47 @@ Left alone on purpose: years and ranges ("2017-2019"), money, percentages, ZIP c
 dates, times, "24/7", "211", "1115 waiver", and grant or award numbers ("H79-SM-08-1234"), which
 name a program, not a person. "jane at example.org" becomes "jane at [url]": a bare " at " is
 too common in prose ("learn more at example.org") to treat as an e-mail without a spelled "dot".
+
+On top of the floor: phone numbers of any country (libphonenumber, the engine behind Presidio's
+phone recogniser), street addresses and PO boxes, SSN-like and cued record numbers (MRN, member
+id, case number), dates of birth after a cue ("DOB", "born"), e-mails without a domain ending
+("maria@gmail") and names looked up in lists of first and last names from many cultures
+(`data/first_names.txt`, `data/last_names.txt`), which also catch names in lower or upper case
+("bob smith", "JENNIFER LOPEZ-ORTIZ") that the named-entity recogniser misses.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import re
+import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
 
 from themes.errors import ThemesError
 
-PLACEHOLDERS = {"email": "[email]", "phone": "[phone]", "url": "[url]", "name": "[name]"}
+PLACEHOLDERS = {"email": "[email]", "phone": "[phone]", "url": "[url]", "name": "[name]", "id": "[id]",
+                "address": "[address]", "birth_date": "[date of birth]"}
 
 _TLDS = "|".join(t for tld in ("com", "org", "net", "edu", "gov", "us", "io", "info", "biz") for t in (tld, tld.upper()))
+# Country and newer endings, lowercase only ("partners.In 2019" is a typo, not a domain); none is an
+# English word, so "meet.in the hall" stays.
+_MORE_TLDS = ("uk|ca|au|de|ly|co|ee|ai|ie|nz|mx|es|fr|nl|ch|se|dk|fi|pl|br|za|ng|ke|jp|cn|kr|ph|sg|vn|tv|cc|gl|"
+              "app|health|care|news|link|page|site|online|ngo")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _EMAIL = re.compile(rf"[^\s@<>()\[\]\",;:]+@{_LABEL}(?:\.{_LABEL})*\.[A-Za-z][A-Za-z0-9-]+")
 _AT = r"[ \t]*[\[(](?i:at)[\])][ \t]*"
 _DOT = r"(?:[ \t]*[\[(](?i:dot)[\])][ \t]*|[ \t]+(?i:dot)[ \t]+)"
 _OBFUSCATED_EMAIL = re.compile(
     rf"(?<![\w.+-])[\w.+-]+(?:{_AT}{_LABEL}(?:(?:\.|{_DOT}){_LABEL})*(?:\.|{_DOT})"
-    rf"|[ \t]+(?i:at)[ \t]+{_LABEL}(?:(?:\.|{_DOT}){_LABEL})*{_DOT})(?i:{_TLDS})\b"
+    rf"|[ \t]+(?i:at)[ \t]+{_LABEL}(?:(?:\.|{_DOT}){_LABEL})*{_DOT})(?:(?i:{_TLDS})|{_MORE_TLDS})\b"
 )
+# "maria.gonzalez@gmail": a handle with a host but no ending is still an address.
+_BARE_EMAIL = re.compile(rf"(?<![\w.+-])[\w.+-]*\w@{_LABEL}(?![\w@])")
 _URL = re.compile(
     rf"(?i:https?://|www\.)[^\s<>\"]+"
-    rf"|(?<![\w.@-]){_LABEL}(?:\.{_LABEL})*\.(?:{_TLDS})(?![\w-])(?:/[^\s<>\"]*)?"
+    rf"|(?<![\w.@-]){_LABEL}(?:\.{_LABEL})*\.(?:{_TLDS}|{_MORE_TLDS})(?![\w-])(?:/[^\s<>\"]*)?"
 )
 _TRAILING = ".,;:!?)]}'\""
 
@@ -63,7 +80,37 @@ _SIGNATURE = re.compile(
     r"(?m)(?P<cue>^[ \t]*(?i:sincerely|(?:best|kind|warm)?[ \t]*regards|best|thanks|thank you|"
     rf"cheers|respectfully)[ \t]*[,-]?[ \t]*\n?[ \t]*)(?P<name>{_NAME_RUN})(?=[ \t]*\.?[ \t]*$)"
 )
-_REPEATS = re.compile(r"(\[(?:email|phone|url|name)\])(?:[ \t]+\1)+")
+_REPEATS = re.compile(r"(\[(?:email|phone|url|name|id|address|date of birth)\])(?:[ \t]+\1)+")
+
+# A street address: a house number, up to four words, a street type; then an optional unit, city,
+# state and ZIP. Also PO boxes.
+_STREET_TYPES = ("Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|"
+                 "Parkway|Pkwy|Highway|Hwy|Circle|Cir|Square|Sq|Trail|Trl|Pike|Plaza|Row|Crescent|Close")
+_ADDRESS = re.compile(
+    rf"(?<![\w$.,/-])\d{{1,6}}[A-Za-z]?(?:[ \t]+(?:[NSEW]\.?|North|South|East|West))?"
+    rf"(?:[ \t]+[A-Z0-9][\w'’.-]*){{1,4}}?[ \t]+(?i:{_STREET_TYPES})\b\.?(?![ \t]+[A-Z][a-z])"
+    rf"(?:,?[ \t]*(?i:apt|apartment|suite|ste|unit|#)\.?[ \t]*#?[\w-]+)?"
+    rf"(?:,[ \t]*[A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*){{0,2}}(?:,?[ \t]+[A-Z]{{2}})?(?:[ \t]+\d{{5}}(?:-\d{{4}})?)?)?"
+    rf"|\b(?i:p\.?[ \t]?o\.?[ \t]*box)[ \t]+\d+"
+)
+# Nine digits shaped like a US social security number, whatever its validity.
+_SSN = re.compile(r"(?<![\w$.,/-])\d{3}([- .])\d{2}\1\d{4}(?![\w-]|[.,]\d)|(?<=(?i:ssn)[ :#])[ \t]*\d{9}\b")
+# A number after a cue that says it identifies a person or their record.
+_RECORD = re.compile(
+    r"(?P<cue>\b(?i:mrn|medical record(?: number| no\.?| #)?|record(?: number| no\.?| #)|chart(?: number| #)|"
+    r"case(?: number| no\.?| #| id)|member(?: id| number| #)|patient(?: id| number| #)|client(?: id| number| #)|"
+    r"account(?: number| no\.?| #)|medicaid(?: id| number| #)|medicare(?: id| number| #)|policy(?: number| #)|"
+    r"id(?: number| no\.?)?|ssn|social security(?: number| no\.?)?)(?!\w)[ \t]*(?:is|was|of|:|#|no\.?)?[ \t]*#?[ \t]*)"
+    r"(?P<value>(?=[\w-]*\d)[A-Za-z0-9][A-Za-z0-9-]{3,}[A-Za-z0-9])"
+)
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
+           "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec")
+_DATE = (rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|(?:{_MONTHS})\.?[ \t]+\d{{1,2}}(?:st|nd|rd|th)?,?"
+         rf"[ \t]+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?(?:{_MONTHS})\.?,?[ \t]+\d{{4}})")
+_BIRTH_DATE = re.compile(
+    rf"(?P<cue>\b(?i:d\.?o\.?b\.?|date of birth|birth ?date|birthday|born(?: on)?)[ \t]*(?:is|was|:|-)?[ \t]*)"
+    rf"(?P<value>{_DATE})"
+)
 
 # A name-like run that contains or precedes one of these is an organisation or program.
 _ORG_WORDS = frozenset(
@@ -73,7 +120,7 @@ _ORG_WORDS = frozenset(
     "Agency Association Society Trust Group Program Project Initiative Start Club Ministries Ministry "
     "Mission Collaborative Corporation Inc LLC Company Authority Board Office Plan Insurance Pharmacy "
     "International Cross Shield Way Community Care Memorial Regional Library St St. Saint Medicaid "
-    "Medicare SNAP WIC".split()
+    "Medicare SNAP WIC Charities Charity Army Humanity Aid Relief Outreach Pantry Shelter".split()
 )
 _PLACES = frozenset(
     "Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|"
@@ -139,13 +186,229 @@ def redact_patterns(text: str) -> str:
     """Redact e-mails, URLs, phone numbers and cue-marked names with regular expressions alone."""
     text = _EMAIL.sub(PLACEHOLDERS["email"], text)
     text = _OBFUSCATED_EMAIL.sub(PLACEHOLDERS["email"], text)
+    text = _BARE_EMAIL.sub(PLACEHOLDERS["email"], text)
     text = _URL.sub(_url_sub, text)
+    text = _BIRTH_DATE.sub(lambda m: m.group("cue") + PLACEHOLDERS["birth_date"], text)
+    text = _RECORD.sub(lambda m: m.group("cue") + PLACEHOLDERS["id"], text)
+    text = _SSN.sub(PLACEHOLDERS["id"], text)
+    text = _ADDRESS.sub(PLACEHOLDERS["address"], text)
+    text = _international_phones(text)  # first: "+63 917 123 4567" also holds a US-shaped "917 123 4567"
     text = _PHONE.sub(PLACEHOLDERS["phone"], text)
     text = _LOCAL_PHONE.sub(lambda m: m.group(1) + PLACEHOLDERS["phone"], text)
     text = _HONORIFIC_NAME.sub(_name_sub(keep_cue=False), text)
     text = _CUE_NAME.sub(_name_sub(keep_cue=True), text)
     text = _SIGNATURE.sub(_name_sub(keep_cue=True), text)
+    text = redact_listed_names(text)
     return collapse(text)
+
+
+# libphonenumber's regions to read numbers written without a country code: where survey partners and
+# their families most often come from. Numbers with a "+" code are read whatever the region.
+_PHONE_REGIONS = ("US", "GB", "IN", "CA", "MX", "PH", "AU", "IE", "DE", "FR", "NG", "KE", "BR")
+
+
+def _international_phones(text: str) -> str:
+    """Phone numbers of any country, as libphonenumber (Google's) reads and validates them."""
+    if sum(c.isdigit() for c in text) < 7:
+        return text
+    import phonenumbers
+
+    spans: list[tuple[int, int]] = []
+    for region in _PHONE_REGIONS:
+        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
+            spans.append((match.start, match.end))
+    return _replace_spans(text, spans, PLACEHOLDERS["phone"])
+
+
+def _replace_spans(text: str, spans: list[tuple[int, int]], placeholder: str) -> str:
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    for start, end in reversed(merged):
+        text = text[:start] + placeholder + text[end:]
+    return text
+
+
+# --- Names from lists ---------------------------------------------------------------------------
+
+_DATA = Path(__file__).parent / "data"
+_FOLD = str.maketrans({"đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss", "æ": "ae", "Æ": "AE",
+                       "œ": "oe", "ı": "i", "’": "'"})
+# Joining words inside names ("Siobhán Ní Bhriain", "Ana de la Cruz", "Nguyen Thi Minh Khai").
+_NAME_PARTICLES = frozenset("de del della di da dos das du la le van von der den ter bin ibn bint ben abu al el "
+                            "ni nic mac mc o y e thi st".split())
+_TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
+_GAP = re.compile(r"[ \t]+|[ \t]*\.[ \t]*(?=[A-Z]\b)|(?<=\b[A-Z])\.[ \t]+")  # spaces; initials "J. Doe"
+_PLACE_PREPOSITIONS = frozenset("in at from near across throughout around outside".split())
+_CALENDAR = frozenset("january february march april may june july august september october november december "
+                      "monday tuesday wednesday thursday friday saturday sunday".split())
+
+
+def fold(text: str) -> str:
+    """Lowercase ASCII for name look-ups: "Nguyễn" -> "nguyen", "Siobhán" -> "siobhan"."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+@lru_cache(maxsize=1)
+def name_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """(first names, last names), lowercase ASCII, from the lists shipped in themes/data."""
+    def read(name: str) -> frozenset[str]:
+        lines = (_DATA / name).read_text(encoding="utf-8").splitlines()
+        return frozenset(line for line in lines if line and not line.startswith("#"))
+    return read("first_names.txt"), read("last_names.txt")
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS) | _CALENDAR
+
+
+def _listed(word: str, names: frozenset[str]) -> bool:
+    """A word (or each part of a hyphenated or apostrophed one) is in `names`."""
+    folded = fold(word)
+    if folded in _stop_words():
+        return False
+    if folded in names or folded.replace("'", "") in names:
+        return True
+    parts = [p for p in re.split(r"[-']", folded) if p]
+    return len(parts) > 1 and all(p in names or p in _NAME_PARTICLES for p in parts) and parts[-1] in names
+
+
+def _shape(word: str) -> str:
+    if word.isupper() and len(word) > 1:
+        return "upper"
+    if word[:1].isupper():
+        return "title"
+    return "lower" if word.islower() else "mixed"
+
+
+def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon: frozenset[str] | None,
+                        english: frozenset[str] | None = None) -> int:
+    """How many of `words` (a run joined by spaces) form a person's name at its start; 0 for none, minus
+    the length of a name-like phrase that is an organisation, program or place.
+
+    `lexicon` (verbs, adjectives, adverbs) and `english` (every word the model's lemmatizer knows) come
+    with the spaCy model; without them only listed names count.
+    """
+    first, last = name_lists()
+    stop = _stop_words()
+
+    def foreign(word: str) -> bool:  # not an English word: a name part the lists lack ("Iyer", "Ji-woo")
+        folded = fold(word)
+        return (english is not None and len(folded) > 2 and folded.replace("-", "").isalpha() and folded not in stop
+                and folded not in english and not _is_common_word(folded, english) and word not in _ORG_WORDS
+                and any(c in "aeiouy" for c in folded))
+
+    def listed(word: str) -> bool:
+        return _listed(word, first) or _listed(word, last)
+
+    def part(word: str) -> bool:
+        return listed(word) or fold(word) in _NAME_PARTICLES or foreign(word)
+
+    head = words[0]
+    shape = _shape(head)
+    if shape == "mixed" or fold(head) in _NAME_PARTICLES:
+        return 0
+    # A name starts with a first name, or with a family name or an unlisted part followed by a listed
+    # part ("Nguyen Thi Minh", "Ananya Iyer").
+    second = words[1] if len(words) > 1 and (_shape(words[1]) == "lower") == (shape == "lower") else None
+    # Or two capitalised words that are not English ("Tigist Haile"), not in capitals (acronyms).
+    unlisted_pair = shape == "title" and second is not None and foreign(head) and foreign(second)
+    if not (_listed(head, first) or unlisted_pair or (second and (_listed(head, last) or foreign(head))
+                                                      and part(second) and (listed(second) or listed(head)))):
+        return 0
+    length = 1
+    while length < min(len(words), 4):
+        word = words[length]
+        if (_shape(word) == "lower") != (shape == "lower"):
+            break
+        if not part(word):
+            # One more capitalised part of a long name the lists lack ("Nguyen Thi Minh Khai").
+            if (length >= 2 and shape != "lower" and fold(word) not in stop and word not in _ORG_WORDS
+                    and (lexicon is None or not _is_common_word(word, lexicon))):
+                length += 1
+            break
+        length += 1
+    while length > 1 and fold(words[length - 1]) in _NAME_PARTICLES:
+        length -= 1
+    name = words[:length]
+    after = words[length] if length < len(words) else next_word
+    if not any(listed(w) for w in name) and not (unlisted_pair and length >= 2):
+        return 0
+    if shape == "lower":
+        # Lowercase text needs two or more parts, none a function word, and a family name or a part that
+        # is not an English word ("bob smith", "sunil gupta"; not "will grace").
+        if (length < 2 or any(fold(w) in stop for w in name)
+                or not (_listed(name[-1], last) or any(foreign(w) for w in name))):
+            return 0
+    elif length == 1:
+        # A lone capitalised first name: only with the common-word list of the spaCy model to rule out
+        # "Hope", "Will" or "Grace" used as words, and never an all-caps acronym.
+        # Nor one inside a capitalised phrase ("New York", "Feeding America") or after a preposition of
+        # place ("in Atlanta").
+        if (lexicon is None or shape == "upper" or len(head) < 3 or fold(head) in stop
+                or _is_common_word(head, lexicon) or (not previous and after[:1].isupper())
+                or previous[:1].isupper() or previous.lower() in _PLACE_PREPOSITIONS):
+            return 0
+    titled = [w[:1].upper() + w[1:].lower() if shape != "title" else w for w in name]
+    if _not_a_name(titled, after[:1].upper() + after[1:].lower() if after else "") or _org_name(words):
+        return -length  # an organisation, program or place: its words are not names on their own either
+    return length
+
+
+# Organisations named after people: a listed first and last name that must stay.
+_ORG_NAMES = frozenset(
+    "johns hopkins|kaiser permanente|henry ford|robert wood johnson|wood johnson|mayo|annie e casey|kellogg|"
+    "bill melinda gates|melinda gates|cedars sinai|geisinger|ochsner|montefiore|sutter|vanderbilt|baylor|"
+    "emory|duke|stanford|tufts|brigham|mass general|sanford|beaumont|allina|essentia|robert wood|"
+    "st jude|mary|ronald mcdonald|salvation army|martin luther king|cesar chavez|meals on wheels".split("|"))
+
+
+def _org_name(words: Sequence[str]) -> bool:
+    """The run of words starts with an organisation named after a person ("Kaiser Permanente ...")."""
+    phrase = " ".join(fold(w) for w in words).replace(".", "") + " "
+    return any(phrase.startswith(org + " ") for org in _ORG_NAMES)
+
+
+def redact_listed_names(text: str, *, lexicon: frozenset[str] | None = None,
+                        english: frozenset[str] | None = None) -> str:
+    """Replace people's names found in the first- and last-name lists, in any case.
+
+    Runs of two to four listed words starting with a first name ("bob smith", "JENNIFER LOPEZ-ORTIZ",
+    "Nguyen Thi Minh Khai"); a lone capitalised first name only when `lexicon` (verbs, adjectives and
+    adverbs) is given to tell it from a word. Organisations, programs and places are kept.
+    """
+    tokens = list(_TOKEN.finditer(text))
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(tokens):
+        run = [tokens[i]]
+        while len(run) < 6 and i + len(run) < len(tokens):
+            gap = text[run[-1].end():tokens[i + len(run)].start()]
+            if not _GAP.fullmatch(gap):
+                break
+            run.append(tokens[i + len(run)])
+        before = text[:tokens[i].start()].rstrip(" \t")
+        previous = "" if not before or before[-1] in ".!?:;\n\"“(•*-" else before.split()[-1]
+        length = _listed_name_length([t.group() for t in run], _next_word(text, run[-1].end()), previous, lexicon,
+                                     english)
+        if length > 0 and "[" not in text[max(tokens[i].start() - 1, 0):tokens[i].start()]:
+            start = tokens[i].start()
+            # A family name that is also a joining word starts some names ("le Thi Hoa", "de la Cruz").
+            while (i > 0 and fold(tokens[i - 1].group()) in _NAME_PARTICLES
+                   and _GAP.fullmatch(text[tokens[i - 1].end():start])):
+                i -= 1
+                start = tokens[i].start()
+                length += 1
+            spans.append((start, tokens[i + length - 1].end()))
+        i += max(abs(length), 1)
+    return _replace_spans(text, spans, PLACEHOLDERS["name"])
 
 
 def _is_common_word(word: str, lexicon: frozenset[str]) -> bool:
@@ -218,6 +481,7 @@ class Redactor:
             )
         self._nlp = None
         self._lexicon: frozenset[str] = frozenset()
+        self._english: frozenset[str] | None = None
 
     @property
     def nlp(self):
@@ -232,6 +496,10 @@ class Redactor:
                 if tables.has_table("lemma_index"):
                     index = tables.get_table("lemma_index")
                     self._lexicon = frozenset(w for pos in ("verb", "adj", "adv") for w in index.get(pos, []))
+                    self._english = frozenset(w for pos in ("noun", "verb", "adj", "adv") for w in index.get(pos, []))
+                    if tables.has_table("lemma_exc"):  # irregular forms: "children", "went"
+                        self._english |= frozenset(w for pos in ("noun", "verb", "adj", "adv")
+                                                   for w in tables.get_table("lemma_exc").get(pos, {}))
             if "tok2vec" in nlp.pipe_names and "ner" not in nlp.get_pipe("tok2vec").listening_components:
                 nlp.remove_pipe("tok2vec")  # en_core_web_sm's NER has its own embedding layer
             self._nlp = nlp
@@ -257,4 +525,5 @@ class Redactor:
                     out[i] = new
                     changed.append(i)
             todo = changed
-        return out
+        # Lone first names the model missed, now that its word lists can tell them from words.
+        return [collapse(redact_listed_names(t, lexicon=self._lexicon, english=self._english)) for t in out]
