@@ -242,6 +242,14 @@ _NAME_PARTICLES = frozenset("de del della di da dos das du la le van von der den
                             "ni nic mac mc o y e thi st".split())
 _TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
 _GAP = re.compile(r"[ \t]+|[ \t]*\.[ \t]*(?=[A-Z]\b)|(?<=\b[A-Z])\.[ \t]+")  # spaces; initials "J. Doe"
+# Given names that are also English words, common enough as names to count in lowercase text when a
+# family name follows ("bob smith", "mark jones"); "grant", "hope" or "dean" are left out on purpose.
+_WORDLIKE_GIVEN = frozenset("bob bill mark rose pat jack sue max ray april june penny sandy jean carol don guy jay "
+                            "jim joe ken kim lee mike nick pete ron sam tom ted chuck drew gene lily ivy holly "
+                            "heather ruby pearl amber crystal daisy violet ginger wade earl cliff".split())
+_CONTRACTION = re.compile(r"'(?:s|re|ll|ve|d|m|t)$|n't$")
+_PLACE_WORDS = frozenset("Park Heights Hills Valley Village Beach Springs Lake River Falls Island Bay Harbor "
+                         "Square Plaza Street Avenue Road Boulevard Mountain County".split())
 _PLACE_PREPOSITIONS = frozenset("in at from near across throughout around outside".split())
 _CALENDAR = frozenset("january february march april may june july august september october november december "
                       "monday tuesday wednesday thursday friday saturday sunday".split())
@@ -266,7 +274,9 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
 def _stop_words() -> frozenset[str]:
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    return frozenset(STOP_WORDS) | _CALENDAR
+    # Spanish and French function words too: answers in those languages are quoted as written.
+    return frozenset(STOP_WORDS) | _CALENDAR | frozenset("los las el la de del en y por para con una uno sin "
+                                                         "que les des du et pour avec sur".split())
 
 
 def _listed(word: str, names: frozenset[str]) -> bool:
@@ -278,6 +288,29 @@ def _listed(word: str, names: frozenset[str]) -> bool:
         return True
     parts = [p for p in re.split(r"[-']", folded) if p]
     return len(parts) > 1 and all(p in names or p in _NAME_PARTICLES for p in parts) and parts[-1] in names
+
+
+def _english(word: str, english: frozenset[str]) -> bool:
+    """An English word or a regular inflection of one ("remained", "branches", "we're"); a hyphenated word
+    when any part is ("multi-year"). "james" is not "jam" + "es": only sibilant stems take "-es"."""
+    w = fold(word)
+    if _CONTRACTION.search(w) or w in _stop_words():
+        return True
+    parts = [p for p in w.split("-") if p]
+    if len(parts) > 1:
+        return any(_english(p, english) for p in parts)
+    forms = {w}
+    if w.endswith(("ies", "ied")):
+        forms.add(w[:-3] + "y")
+    elif w.endswith("es") and w[:-2].endswith(("s", "x", "z", "ch", "sh", "o")):
+        forms.add(w[:-2])
+    elif w.endswith("s") and not w.endswith("ss"):
+        forms.add(w[:-1])
+    if w.endswith("ed"):
+        forms |= {w[:-2], w[:-1]} | ({w[:-3]} if w[-3:-2] == w[-4:-3] else set())
+    if w.endswith("ing"):
+        forms |= {w[:-3], w[:-3] + "e"} | ({w[:-4]} if w[-4:-3] == w[-5:-4] else set())
+    return any(f in english for f in forms if len(f) > 2)
 
 
 def _shape(word: str) -> str:
@@ -301,9 +334,11 @@ def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon
 
     def foreign(word: str) -> bool:  # not an English word: a name part the lists lack ("Iyer", "Ji-woo")
         folded = fold(word)
-        return (english is not None and len(folded) > 2 and folded.replace("-", "").isalpha() and folded not in stop
-                and folded not in english and not _is_common_word(folded, english) and word not in _ORG_WORDS
-                and any(c in "aeiouy" for c in folded))
+        if english is not None and re.fullmatch(r"[A-Z][a-z]{1,2}-[a-z]{2,3}", folded[:1].upper() + folded[1:]) \
+                and word[:1].isupper():
+            return True  # romanised Korean given names: "Ji-woo", "Min-jun"
+        return (english is not None and len(folded) > 2 and folded.replace("-", "").isalpha()
+                and not _english(word, english) and word not in _ORG_WORDS and any(c in "aeiouy" for c in folded))
 
     def listed(word: str) -> bool:
         return _listed(word, first) or _listed(word, last)
@@ -318,15 +353,17 @@ def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon
     # A name starts with a first name, or with a family name or an unlisted part followed by a listed
     # part ("Nguyen Thi Minh", "Ananya Iyer").
     second = words[1] if len(words) > 1 and (_shape(words[1]) == "lower") == (shape == "lower") else None
-    # Or two capitalised words that are not English ("Tigist Haile"), not in capitals (acronyms).
-    unlisted_pair = shape == "title" and second is not None and foreign(head) and foreign(second)
+    # Or two capitalised words that are not English ("Tigist Haile"; in capitals only when both are longer
+    # than an acronym usually is).
+    unlisted_pair = (shape in ("title", "upper") and second is not None and foreign(head) and foreign(second)
+                     and (shape == "title" or min(len(head), len(second)) >= 4))  # not two acronyms
     if not (_listed(head, first) or unlisted_pair or (second and (_listed(head, last) or foreign(head))
                                                       and part(second) and (listed(second) or listed(head)))):
         return 0
     length = 1
     while length < min(len(words), 4):
         word = words[length]
-        if (_shape(word) == "lower") != (shape == "lower"):
+        if (_shape(word) == "lower") != (shape == "lower") or (shape == "title" and _shape(word) == "upper"):
             break
         if not part(word):
             # One more capitalised part of a long name the lists lack ("Nguyen Thi Minh Khai").
@@ -342,10 +379,16 @@ def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon
     if not any(listed(w) for w in name) and not (unlisted_pair and length >= 2):
         return 0
     if shape == "lower":
-        # Lowercase text needs two or more parts, none a function word, and a family name or a part that
-        # is not an English word ("bob smith", "sunil gupta"; not "will grace").
-        if (length < 2 or any(fold(w) in stop for w in name)
-                or not (_listed(name[-1], last) or any(foreign(w) for w in name))):
+        # Lowercase text (read only with the model's word list) needs two or more parts of three letters or
+        # more, none a function word, ending in a family name or a part that is not English, and a first
+        # part that is no verb, adjective or adverb, or a common given name, or before a family name that
+        # is none ("bob smith", "james williams", "sunil gupta"; not "small grant", "held early").
+        # (WordNet's nouns include famous people, "james" and "fatima": they do not count as words here.)
+        if (english is None or lexicon is None or length < 2
+                or any(fold(w) in stop or len(w) < 3 for w in (name[0], name[-1]))
+                or not (_listed(name[-1], last) or foreign(name[-1]))
+                or not (not _english(name[0], lexicon) or fold(name[0]) in _WORDLIKE_GIVEN
+                        or len(name[-1]) > 3 and _listed(name[-1], last) and not _english(name[-1], lexicon))):
             return 0
     elif length == 1:
         # A lone capitalised first name: only with the common-word list of the spaCy model to rule out
@@ -354,9 +397,12 @@ def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon
         # place ("in Atlanta").
         if (lexicon is None or shape == "upper" or len(head) < 3 or fold(head) in stop
                 or _is_common_word(head, lexicon) or (not previous and after[:1].isupper())
+                or (not previous and english is not None and _english(head, english))
                 or previous[:1].isupper() or previous.lower() in _PLACE_PREPOSITIONS):
             return 0
     titled = [w[:1].upper() + w[1:].lower() if shape != "title" else w for w in name]
+    if any(w in _PLACE_WORDS for w in titled) or after[:1].upper() + after[1:].lower() in _PLACE_WORDS:
+        return -length
     if _not_a_name(titled, after[:1].upper() + after[1:].lower() if after else "") or _org_name(words):
         return -length  # an organisation, program or place: its words are not names on their own either
     return length
