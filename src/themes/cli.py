@@ -122,14 +122,19 @@ def run(
     Example: themes run data/sample_rfi/responses.csv --out outputs/sample --force
     """
     _quiet_prefect(verbose)
+    from themes import guard
     from themes.ingest import InputSpec
     from themes.settings import RunSettings
 
+    guard.show_warnings()
+    guard.handle_interrupts()
+    guard.reap_orphaned_servers()
     out = out or Path("outputs") / input_file.stem
     try:
         from themes.codebook import load_codebook
 
         load_codebook(codebook)  # a codebook error is the commonest mistake: report it before anything slow
+        guard.preflight(out, force=force)  # the output folder, Prefect's server and home: before anything slow
         settings = RunSettings(
             codebook=str(codebook), calibration=str(calibration) if calibration else None, model=model,
             backend=backend, quotes_per_theme=quotes_per_theme, max_words=max_words,
@@ -167,6 +172,17 @@ def _run_with_progress(input_file: Path, out: Path, settings, spec, force: bool,
 
     if not (settings.workers or settings.dask_address):
         threading.Thread(target=warm, daemon=True).start()
+
+    def note_servers() -> None:  # so that the next run can end a server this process leaves when killed
+        import time
+
+        from themes.guard import record_servers
+
+        for _ in range(240):
+            time.sleep(0.5)
+            record_servers()
+
+    threading.Thread(target=note_servers, daemon=True).start()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from themes.flows import code_responses as flow_module
@@ -309,14 +325,9 @@ def _print_summary(summary: dict) -> None:
 
 
 def main() -> None:
-    try:
-        app()
-    except ThemesError as error:  # anything a command did not catch itself
-        typer.echo(f"error: {error}", err=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        typer.echo("interrupted; no output folder was changed.", err=True)
-        sys.exit(130)
+    from themes.guard import main_boundary
+
+    main_boundary(app)
 
 
 if __name__ == "__main__":

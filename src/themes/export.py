@@ -7,6 +7,7 @@ carriage return) is neutralised with a leading apostrophe in CSV and XLSX export
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -50,18 +51,43 @@ def check_output_folder(out: Path, *, force: bool) -> None:
                               f"or choose another --out.")
 
 
+_STAGING: set[Path] = set()  # this process's staging folders, removed on an interrupt
+
+
+def remove_own_staging() -> None:
+    for staging in list(_STAGING):
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Staging and replaced folders of runs that were killed before they could clean up (their process
+    is gone; the process id is in the name)."""
+    import psutil
+
+    for path in out.parent.glob(f".{out.name}.partial-*") if out.parent.is_dir() else ():
+        pid = path.name.rsplit(".partial-", 1)[1].split("-")[0]
+        if not pid.isdigit() or not psutil.pid_exists(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+    for path in out.parent.glob(f".{out.name}.old-*") if out.parent.is_dir() else ():
+        shutil.rmtree(path, ignore_errors=True)
+
+
 @contextmanager
 def staged_folder(out: Path, *, force: bool) -> Iterator[Path]:
     """Yield a temporary sibling folder; on success it replaces `out`, on failure it is removed."""
     check_output_folder(out, force=force)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
+    _remove_leftovers(out)
+    staging = out.parent / f".{out.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
+    _STAGING.add(staging)
     try:
         yield staging
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        _STAGING.discard(staging)
     old = None
     if out.exists():
         old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"

@@ -356,3 +356,16 @@ def _sheet_with_columns(path: Path, first: pd.DataFrame, spec: InputSpec) -> tup
         if set(declared) <= set(table.columns):
             return table, replace(spec, sheet=name, sources={**spec.sources, "sheet": "found by its columns"})
     return first, spec
+
+
+def require_codable(answers: pd.DataFrame, spec: InputSpec) -> None:
+    """Raise InputError when no answer has text to code (every one blank, "N/A", another language...)."""
+    from themes.status import CODABLE
+
+    if answers["status"].isin(CODABLE).any():
+        return
+    counts = answers["status"].value_counts()
+    found = ", ".join(f"{n} {status}" for status, n in counts.items())
+    columns = ", ".join(spec.text_columns) if spec.text_columns else spec.answer_column
+    raise InputError(f"None of the {len(answers)} answers has text to code ({found}) in column(s) {columns}. "
+                     "Check that --text-column names the columns with the open-ended answers.")

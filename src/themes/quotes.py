@@ -161,6 +161,8 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
     their embeddings, row-aligned. `window_scorer(texts, theme_id)` -> scores, when given, trims a
     long coded segment to its best one to three sentences.
     """
+    if segments.empty:
+        return pd.DataFrame(columns=QUOTE_COLUMNS)
     spans_by_answer = {key: list(zip(group["start"], group["end"]))
                        for key, group in segments.groupby("answer_index", sort=False)}
     position_in_answer = segments.groupby("answer_index", sort=False).cumcount().to_numpy()
