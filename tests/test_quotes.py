@@ -272,3 +272,34 @@ def test_attributions_leave_out_metadata_that_holds_pii(text, expected):
     quotes = pd.DataFrame({"quote": ["We trust them."], "attribution": [text]})
 
     assert deidentify_quotes(quotes, redactor=_Names())["attribution"].tolist() == [expected]
+
+
+def test_an_answer_over_a_million_characters_can_be_quoted(hashing_embedder):
+    from themes.quotes import MAX_QUOTE_CHARS, deidentify_quotes
+    from themes.redact import Redactor
+
+    blob = "Trust between the directors is what makes it work, call Maria at 555-201-3344. " + "x" * 1_100_000
+    answers = pd.DataFrame({"respondent_id": ["R1"], "question": ["q"], "org_type": ["CBO"], "state": ["OH"],
+                            "answer": [blob]})
+    segments = pd.DataFrame({"answer_index": [0], "start": [0], "end": [len(blob)], "themes": ["trust"],
+                             "score_trust": [0.9]})
+
+    quotes = select_quotes(answers, segments, hashing_embedder.encode(["Trust"]), ["trust"], {"trust": "Trust"},
+                           QuoteSettings(per_theme=1), window_scorer=lambda texts, theme: np.ones(len(texts)))
+    redacted = deidentify_quotes(quotes, redactor=Redactor(use_ner=True))
+
+    [quote] = redacted["quote"]
+    assert len(quote) <= MAX_QUOTE_CHARS + 3 and quote.endswith("...")
+    assert "[phone]" in quote and "Maria" not in quote
+
+
+@pytest.mark.slow  # about 100 s: every pattern reads the million characters
+def test_the_redactor_reads_texts_longer_than_spacy_allows():
+    from themes.redact import Redactor
+
+    # Lowercase filler: pieces without a capital letter skip the model, which keeps the test fast.
+    text = "We thank Maria Lopez, 555-201-3344. " + "partners meet monthly and share data. " * 30_000
+
+    out = Redactor(use_ner=True).redact(text)
+
+    assert out.startswith("We thank [name], [phone]. partners meet monthly") and len(out) > 1_000_000

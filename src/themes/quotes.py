@@ -18,6 +18,7 @@ import pandas as pd
 
 QUOTE_COLUMNS = ["theme", "label", "rank", "quote", "attribution", "respondent_id", "question", "score", "use"]
 _WORDS = re.compile(r"\S+")
+MAX_QUOTE_CHARS = 1_000  # characters; 60 words of prose are about 400
 # A line break between list items or a heading and its text, as cleaned answers keep them: a line
 # that ends without punctuation, followed by one that starts with a capital, digit or symbol.
 _ITEM_BREAK = re.compile(r"(?<![.!?;:,\s])[^\S\n]*\n\s*(?=[^\W_a-z]|[^\w\s])")
@@ -70,9 +71,10 @@ def excerpt(answer: str, spans: list[tuple[int, int]], index: int, *, min_words:
     # List items keep a visible boundary (" / ", as quoted verse does); a wrapped sentence is rejoined.
     text = " ".join(_ITEM_BREAK.sub(" / ", answer[start:end]).split())
     tokens = text.split(" ")
-    cut_end = len(tokens) > max_words
+    cut_end = len(tokens) > max_words or len(text) > MAX_QUOTE_CHARS
     if cut_end:
-        text = " ".join(tokens[:max_words]).rstrip(",;:-/ ")
+        # Words, or characters for text without spaces (a pasted blob): a quote stays quotable.
+        text = " ".join(tokens[:max_words])[:MAX_QUOTE_CHARS].rstrip(",;:-/ ")
     prefix = "..." if answer[:start].strip() else ""
     suffix = "..." if cut_end or answer[end:].strip() else ""
     return f"{prefix}{text}{suffix}"

@@ -142,6 +142,7 @@ _PARTICLES = frozenset("de del della di da dos das du la le van von der den bin 
 _SENTENCE_END = frozenset(".!?:;*-•\"(")
 _ORG_LABELS = frozenset({"ORG", "FAC", "GPE"})
 _SPACY_SKIP = ["parser", "tagger", "attribute_ruler", "senter"]  # the lemmatizer is loaded for its word lists
+_NER_CHUNK = 20_000  # characters the model reads at once
 _MAX_PASSES = 3  # NER sees new context once names are replaced; re-run until nothing changes
 
 
@@ -499,6 +500,19 @@ def _redact_doc(doc, lexicon: frozenset[str]) -> str:
     return collapse("".join(parts) + doc.text[last:])
 
 
+def _pieces(text: str) -> list[str]:
+    """`text` cut into pieces of at most _NER_CHUNK characters, at white space where there is some."""
+    pieces, start = [], 0
+    while start < len(text):
+        end = min(start + _NER_CHUNK, len(text))
+        if end < len(text):
+            space = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
+            end = space + 1 if space > start else end
+        pieces.append(text[start:end])
+        start = end
+    return pieces
+
+
 def _importable(model: str) -> bool:
     try:
         return importlib.util.find_spec("spacy") is not None and importlib.util.find_spec(model) is not None
@@ -555,6 +569,11 @@ class Redactor:
         return self.redact_many([text])[0]
 
     def redact_many(self, texts: Sequence[str]) -> list[str]:
+        if any(len(t) > _NER_CHUNK for t in texts):
+            # spaCy refuses texts over nlp.max_length (E088), and NER needs ~1 GB per 100,000 characters:
+            # a long text is redacted in pieces cut at white space.
+            return ["".join(self.redact_many(_pieces(t))) if len(t) > _NER_CHUNK else self.redact_many([t])[0]
+                    for t in texts]
         out = [redact_patterns(t) for t in texts]
         if not self.ner_available:
             return out
