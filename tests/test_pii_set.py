@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from themes.redact import Redactor, fold
+from themes.names import fold
+from themes.redact import Redactor
 
 PASSAGES = Path(__file__).resolve().parents[1] / "data" / "pii" / "passages.jsonl"
 PLACEHOLDER_WORDS = {"name", "email", "phone", "url", "id", "address", "date", "of", "birth"}

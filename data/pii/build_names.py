@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
-from themes.redact import fold  # noqa: E402
+from themes.names import fold  # noqa: E402
 
 import faker.providers.person as person  # noqa: E402
 

@@ -25,6 +25,7 @@ from themes.errors import OutputError, ThemesError
 
 log = logging.getLogger("themes")
 _SERVERS = Path(tempfile.gettempdir()) / "themes-prefect-servers"  # one record per temporary server
+_ENTRY_POINT = False  # set by the console script: signal handlers belong to a process of our own
 
 
 def show_warnings() -> None:
@@ -39,6 +40,8 @@ def show_warnings() -> None:
 
 
 def main_boundary(app) -> None:
+    global _ENTRY_POINT
+    _ENTRY_POINT = True
     try:
         app()
     except ThemesError as error:
@@ -128,7 +131,11 @@ def _end_children() -> None:
 
 
 def handle_interrupts() -> None:
-    """Ctrl-C and SIGTERM end the run promptly: children ended, staging folder removed, one line."""
+    """Ctrl-C and SIGTERM end the run promptly: children ended, staging folder removed, one line.
+    Only in the `themes` process itself, not when a command is invoked from other code (tests)."""
+    if not _ENTRY_POINT:
+        return
+
     def stop(signum, _frame) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
