@@ -154,7 +154,11 @@ def test_an_interrupt_stops_the_run_promptly_and_leaves_nothing(tmp_path, tiny_r
 def test_a_server_left_by_a_killed_run_is_ended_by_the_next(tmp_path, tiny_responses_path, tiny_codebook_path):
     process = start_run(tmp_path, tiny_responses_path, tiny_codebook_path)
     servers = wait_for_server(process)
-    time.sleep(1)  # the run notes its server every half second
+    from themes.guard import _SERVERS
+
+    deadline = time.time() + 60  # the run notes its server every half second
+    while time.time() < deadline and not all((_SERVERS / f"{s.pid}.json").exists() for s in servers):
+        time.sleep(0.5)
 
     process.kill()  # SIGKILL: nothing in the process can react
     process.wait()

@@ -187,3 +187,13 @@ def test_metadata_columns_whose_names_fold_alike_get_distinct_files():
     assert slugs == {"a/b": "a_b", "a b": "a_b_2", "A_B": "a_b_3", "state": "state", "Org Type!": "org_type"}
     assert len(set(slugs.values())) == 5
     assert all(re.fullmatch(r"[a-z0-9_]+", slug) for slug in slugs.values())
+
+
+def test_metadata_values_in_report_breakdowns_are_de_identified():
+    data = hostile_report("x")
+    column = next(iter(data.breakdowns))
+    data.breakdowns[column][column] = ["Maria Gonzalez (self)"] * 2 + ["maria.g@example.org"] * 2
+
+    for page in (render_markdown(data), render_html(data)):
+        assert "Maria" not in page and "example.org" not in page
+        assert re.search(r"\\?\[name\\?\] \(self\)", page) and re.search(r"\\?\[email\\?\]", page)

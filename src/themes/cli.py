@@ -173,13 +173,12 @@ def _run_with_progress(input_file: Path, out: Path, settings, spec, force: bool,
     if not (settings.workers or settings.dask_address):
         threading.Thread(target=warm, daemon=True).start()
 
-    def note_servers() -> None:  # so that the next run can end a server this process leaves when killed
-        import time
+    finished = threading.Event()
 
+    def note_servers() -> None:  # so that the next run can end a server this process leaves when killed
         from themes.guard import record_servers
 
-        for _ in range(240):
-            time.sleep(0.5)
+        while not finished.wait(0.5):
             record_servers()
 
     threading.Thread(target=note_servers, daemon=True).start()
@@ -203,6 +202,7 @@ def _run_with_progress(input_file: Path, out: Path, settings, spec, force: bool,
     except ThemesError as error:
         _fail(str(error))
     finally:
+        finished.set()
         flow_module.progress_hook = None
 
 

@@ -156,12 +156,13 @@ def record_servers() -> None:
     """Note this process's Prefect server children, so the next run can end them if we are killed."""
     import psutil
 
-    _SERVERS.mkdir(parents=True, exist_ok=True)
     for child in psutil.Process().children(recursive=True):
         try:
-            if "uvicorn" in " ".join(child.cmdline()):
+            path = _SERVERS / f"{child.pid}.json"
+            if not path.exists() and "uvicorn" in " ".join(child.cmdline()):
+                _SERVERS.mkdir(parents=True, exist_ok=True)
                 record = {"pid": child.pid, "created": child.create_time(), "parent": os.getpid()}
-                (_SERVERS / f"{child.pid}.json").write_text(json.dumps(record))
+                path.write_text(json.dumps(record))
         except (psutil.Error, OSError):
             pass
 

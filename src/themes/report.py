@@ -64,6 +64,11 @@ def _breakdown_table(long: pd.DataFrame, column: str, labels: dict[str, str]) ->
     wide = wide[[t for t in labels if t in wide.columns]]
     wide.columns = [labels[t] for t in wide.columns]
     wide = wide.reset_index().rename(columns={"base_respondents": "respondents"})
+    # A group is named by a respondent's own metadata value, which may hold a name or an e-mail
+    # ("Maria Gonzalez (self)"): officers see it de-identified.
+    from themes.redact import redact_patterns
+
+    wide[column] = wide[column].map(lambda value: redact_patterns(str(value)))
     return wide.sort_values("respondents", ascending=False, kind="stable")
 
 
