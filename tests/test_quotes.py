@@ -264,7 +264,8 @@ class _Names:
     ("Maria Gonzalez (self) respondent from partnership based in Ohio", "Respondent from partnership based in Ohio"),
     ("Nonprofit CBO respondent from partnership based in Jane's county", "Nonprofit CBO respondent"),
     ("Respondent from partnership based in Maria Gonzalez", "Respondent"),
-    ("Nonprofit CBO respondent from partnership based in Ohio", "Nonprofit CBO respondent from partnership based in Ohio"),
+    ("Nonprofit CBO respondent from partnership based in Ohio",
+     "Nonprofit CBO respondent from partnership based in Ohio"),
 ])
 def test_attributions_leave_out_metadata_that_holds_pii(text, expected):
     from themes.quotes import deidentify_quotes

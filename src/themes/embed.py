@@ -215,8 +215,9 @@ class EmbeddingCache:
                     if keys.ndim != 1 or vectors.ndim != 2 or len(keys) != len(vectors):
                         raise ValueError("keys and vectors do not match")
                 except Exception as error:  # zero bytes, cut short, not a zip, not a shard: all the same here
+                    reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
                     log.warning("skipped the unreadable embedding cache shard %s (%s); its texts are embedded "
-                                "again.", path, str(error).splitlines()[0][:120] if str(error) else type(error).__name__)
+                                "again.", path, reason)
                     try:
                         path.unlink()  # its texts go into this run's new shard
                     except OSError:

@@ -19,7 +19,8 @@ from themes.redact import (_ORG_WORDS, PLACEHOLDERS, _is_common_word, _next_word
                            _replace_spans)
 
 _DATA = Path(__file__).parent / "data"
-_FOLD = str.maketrans({"đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss", "æ": "ae", "Æ": "AE",
+_FOLD = str.maketrans({"đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss", "æ": "ae",
+                       "Æ": "AE",
                        "œ": "oe", "ı": "i", "’": "'"})
 # Joining words inside names ("Siobhán Ní Bhriain", "Ana de la Cruz", "Nguyen Thi Minh Khai").
 _NAME_PARTICLES = frozenset("de del della di da dos das du la le van von der den ter bin ibn bint ben abu al el "

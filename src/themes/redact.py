@@ -12,12 +12,12 @@ dates, times, "24/7", "211", "1115 waiver", and grant or award numbers ("H79-SM-
 name a program, not a person. "jane at example.org" becomes "jane at [url]": a bare " at " is
 too common in prose ("learn more at example.org") to treat as an e-mail without a spelled "dot".
 
-On top of the floor (names from lists are in `themes.names`): phone numbers of any country (libphonenumber, the engine behind Presidio's
-phone recogniser), street addresses and PO boxes, SSN-like and cued record numbers (MRN, member
-id, case number), dates of birth after a cue ("DOB", "born"), e-mails without a domain ending
-("maria@gmail") and names looked up in lists of first and last names from many cultures
-(`data/first_names.txt`, `data/last_names.txt`), which also catch names in lower or upper case
-("bob smith", "JENNIFER LOPEZ-ORTIZ") that the named-entity recogniser misses.
+The floor also finds phone numbers of any country (libphonenumber, the engine behind Presidio's
+phone recogniser), street addresses and PO boxes, SSN-shaped numbers and numbers after a cue (MRN,
+member id, case number), dates of birth after a cue ("DOB", "born"), e-mails without a domain
+ending ("maria@gmail"), and names from lists of first and last names of many cultures
+(`themes.names`), which also catch names in lower or upper case ("bob smith", "JENNIFER
+LOPEZ-ORTIZ") that the named-entity recogniser misses.
 """
 
 from __future__ import annotations
