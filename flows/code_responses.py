@@ -24,7 +24,7 @@ from themes.calibrate import find_calibration
 from themes.codebook import Codebook, load_codebook, merge_codebooks
 from themes.coding import Coder, fit_coder, threshold_items, training_texts
 from themes.embed import EmbeddingCache, VectorTable, compact, embedding_function, get_embedder, text_key
-from themes.ingest import InputSpec, load_answers
+from themes.ingest import InputSpec, load_answers, require_codable
 from themes.quotes import QuoteSettings, deidentify_quotes, select_quotes, type_and_state_columns
 from themes.segment import segment_answers
 from themes.settings import RunSettings
@@ -42,7 +42,9 @@ def _progress(stage: str, done: int, total: int) -> None:
 @task(name="ingest-and-screen", cache_policy=NO_CACHE)
 def ingest(input_path: str, spec: InputSpec, settings: RunSettings) -> tuple[pd.DataFrame, InputSpec, list[dict]]:
     answers, spec, problems = load_answers(input_path, spec)
-    return screen_answers(answers, max_words=settings.max_words, languages=settings.languages), spec, problems
+    screened = screen_answers(answers, max_words=settings.max_words, languages=settings.languages)
+    require_codable(screened, spec)
+    return screened, spec, problems
 
 
 @task(name="segment", cache_policy=NO_CACHE)

@@ -71,3 +71,86 @@ def test_the_onnx_backend_without_its_extra_fails_in_one_line():
     with pytest.raises(ThemesError, match=r"^--backend onnx needs onnxruntime and optimum-onnx, which are not "
                                           r"installed\. .*or use --backend torch\.$"):
         SentenceTransformerEmbedder(backend="onnx").load()
+
+
+# Faults: a damaged shard, a folder that cannot be written, leftovers of a killed run ---------------
+
+import logging  # noqa: E402
+import os  # noqa: E402
+import time  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("damage", ["zero-byte", "truncated", "not-a-zip", "wrong-arrays"])
+def test_a_damaged_shard_is_skipped_with_a_warning_and_rewritten(tmp_path, hashing_embedder, caplog, damage):
+    texts = ["Trust between partners.", "Grants end.", "We share data monthly."]
+    embed_unique(texts, hashing_embedder, EmbeddingCache(tmp_path, "test:hashing"))
+    [shard] = list(tmp_path.glob("*/shard-*.npz"))
+    content = shard.read_bytes()
+    if damage == "wrong-arrays":
+        np.savez(shard, keys=np.array([b"x" * 20] * 3, dtype="S20"), vectors=np.zeros((2, 4), np.float16))
+    else:
+        shard.write_bytes({"zero-byte": b"", "truncated": content[: len(content) // 2],
+                           "not-a-zip": b"garbage" * 10}[damage])
+
+    with caplog.at_level(logging.WARNING, logger="themes"):
+        vectors, stats = embed_unique(texts, hashing_embedder, EmbeddingCache(tmp_path, "test:hashing"))
+
+    assert stats["embedded"] == 3 and np.array_equal(vectors, hashing_embedder.encode(texts))
+    assert "skipped the unreadable embedding cache shard" in caplog.text
+    assert not shard.exists()  # removed, and its texts written again in a new shard:
+    assert embed_unique(texts, hashing_embedder, EmbeddingCache(tmp_path, "test:hashing"))[1]["from_cache"] == 3
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through file permissions")
+def test_a_read_only_cache_folder_is_read_but_not_written(tmp_path, hashing_embedder, caplog):
+    folder = tmp_path / "cache"
+    embed_unique(["a"], hashing_embedder, EmbeddingCache(folder, "test:hashing"))
+    for path in [folder, *folder.iterdir()]:
+        path.chmod(0o555)
+    try:
+        with caplog.at_level(logging.WARNING, logger="themes"):
+            _, stats = embed_unique(["a", "b"], hashing_embedder, EmbeddingCache(folder, "test:hashing"))
+    finally:
+        for path in [folder, *folder.iterdir()]:
+            path.chmod(0o755)
+
+    assert stats == {"texts": 2, "unique": 2, "from_cache": 1, "embedded": 1}
+    assert "cannot be written" in caplog.text
+
+
+def test_an_unwritable_cache_location_is_a_warning_not_a_failure(tmp_path, hashing_embedder, caplog):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")  # a cache folder under a file cannot be created, even by root
+
+    with caplog.at_level(logging.WARNING, logger="themes"):
+        vectors, stats = embed_unique(["a"], hashing_embedder, EmbeddingCache(blocker / "cache", "test:hashing"))
+
+    assert stats["embedded"] == 1 and vectors.shape == (1, 256)
+    assert "cannot be written" in caplog.text
+
+
+def test_half_written_shards_of_a_killed_run_are_removed(tmp_path, hashing_embedder):
+    embed_unique(["a"], hashing_embedder, EmbeddingCache(tmp_path, "test:hashing"))
+    folder = next(tmp_path.iterdir())
+    killed = folder / f".tmp-{dead_pid()}-0123abcd.npz"  # written by a process that is gone
+    writing = folder / f".tmp-{os.getpid()}-0123abcd.npz"  # by one still running
+    old, new = folder / ".tmp-old.npz", folder / ".tmp-new.npz"  # no process named: by age
+    for path in (killed, writing, old, new):
+        path.write_bytes(b"x")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(old, (hours_ago, hours_ago))
+
+    embed_unique(["a"], hashing_embedder, EmbeddingCache(tmp_path, "test:hashing"))
+
+    assert [p.exists() for p in (killed, writing, old, new)] == [False, True, False, True]
+
+
+def dead_pid() -> int:
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 
@@ -77,6 +78,10 @@ def test_write_csv_keeps_the_apostrophe_and_the_bom(tmp_path):
 
 # The staged output folder ---------------------------------------------------------------------------
 
+# What a previous run's manifest always holds (a file merely named manifest.json is not enough).
+RUN_MANIFEST = json.dumps({"themes_version": "0.1.0", "created": "2026-01-01T00:00:00+00:00",
+                           "input": {"path": "old.csv"}, "codebook": {"name": "c"}, "accounting": {}})
+
 def test_staged_folder_appears_only_on_success(tmp_path):
     out = tmp_path / "run"
 
@@ -103,7 +108,7 @@ def test_staged_folder_leaves_nothing_on_failure(tmp_path):
 def test_failed_forced_run_keeps_the_previous_run(tmp_path):
     out = tmp_path / "run"
     out.mkdir()
-    (out / MANIFEST).write_text('{"old": true}')
+    (out / MANIFEST).write_text(RUN_MANIFEST)
 
     with pytest.raises(KeyboardInterrupt):
         with staged_folder(out, force=True) as folder:
@@ -111,13 +116,13 @@ def test_failed_forced_run_keeps_the_previous_run(tmp_path):
             raise KeyboardInterrupt
 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
-    assert (out / MANIFEST).read_text() == '{"old": true}' and not (out / "new.csv").exists()
+    assert (out / MANIFEST).read_text() == RUN_MANIFEST and not (out / "new.csv").exists()
 
 
 def test_forced_run_replaces_a_previous_run(tmp_path):
     out = tmp_path / "run"
     out.mkdir()
-    (out / MANIFEST).write_text("{}")
+    (out / MANIFEST).write_text(RUN_MANIFEST)
     (out / "stale.csv").write_text("old")
 
     with staged_folder(out, force=True) as folder:
@@ -131,7 +136,7 @@ def test_forced_run_replaces_a_previous_run(tmp_path):
 def test_refuses_a_previous_run_without_force(tmp_path):
     out = tmp_path / "run"
     out.mkdir()
-    (out / MANIFEST).write_text("{}")
+    (out / MANIFEST).write_text(RUN_MANIFEST)
 
     with pytest.raises(OutputError, match=f"^{re.escape(f'Output folder {out} already holds another run')}'s "
                                           r"outputs\. Pass --force to replace it, or choose another --out\.$"):

@@ -464,3 +464,103 @@ def test_without_sheet_the_sheet_holding_the_declared_columns_is_read(tmp_path):
     answers, spec, _ = load_answers(path, InputSpec(id_column="respondent_id", text_columns=("challenges",)))
     assert spec.sheet == "Responses" and spec.sources["sheet"] == "found by its columns"
     assert list(answers["answer_raw"]) == ["Grants end after two years."]
+
+
+# Inputs from an adversarial review ------------------------------------------------------------------
+
+def test_a_text_column_named_twice_codes_both_copies(tmp_path):
+    path = write(tmp_path / "dup.csv", "id,challenges,challenges\nR1,Trust is hard to build,Money is short\n"
+                                       "R2,We meet monthly,Data sharing is slow\n")
+
+    answers, spec, _ = load_answers(path, InputSpec(text_columns=("challenges",)))
+
+    assert spec.text_columns == ("challenges", "challenges (2)")
+    assert rows(answers, "respondent_id", "question", "answer_raw") == [
+        ("R1", "challenges", "Trust is hard to build"), ("R1", "challenges (2)", "Money is short"),
+        ("R2", "challenges", "We meet monthly"), ("R2", "challenges (2)", "Data sharing is slow")]
+
+
+def test_an_instructions_sheet_with_one_row_does_not_stop_the_sheet_search(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Instructions"
+    book.active.append(["Read me first: one row, no table."])
+    data = book.create_sheet("Responses")
+    data.append(["id", "challenges"])
+    data.append(["R1", "Trust is hard to build with the hospital"])
+    book.save(tmp_path / "survey.xlsx")
+
+    answers, spec, _ = load_answers(tmp_path / "survey.xlsx", InputSpec(text_columns=("challenges",)))
+
+    assert spec.sheet == "Responses" and rows(answers, "respondent_id", "answer_raw") == [
+        ("R1", "Trust is hard to build with the hospital")]
+
+
+def test_a_header_with_a_quoted_line_break(tmp_path):
+    path = write(tmp_path / "q.csv", 'id,"What are your\nchallenges?"\nR1,"Trust is hard, and slow"\n'
+                                     'R2,We meet monthly with partners at the clinic\n')
+
+    table = read_table(path)
+
+    assert list(table.columns) == ["id", "What are your challenges?"]
+    assert table["What are your challenges?"].tolist() == ["Trust is hard, and slow",
+                                                           "We meet monthly with partners at the clinic"]
+
+
+def test_a_single_column_csv_is_one_column(tmp_path):
+    path = write(tmp_path / "one.csv", "answer\nTrust is hard to build with the hospital partners\n"
+                                       "We meet monthly with our partners at the clinic\n")
+
+    assert list(read_table(path).columns) == ["answer"]
+
+
+@pytest.mark.parametrize(("delimiter", "suffix"), [(";", ".csv"), ("|", ".csv"), ("\t", ".txt")])
+def test_other_delimiters_are_found(tmp_path, delimiter, suffix):
+    path = write(tmp_path / f"d{suffix}", delimiter.join(["id", "challenges"]) + "\n"
+                 + delimiter.join(["R1", "Trust, honestly, takes years"]) + "\n")
+
+    assert read_table(path).to_dict("records") == [{"id": "R1", "challenges": "Trust, honestly, takes years"}]
+
+
+def test_a_cell_over_131072_characters_is_read(tmp_path):
+    long_answer = "We share data. " * 10_000
+    path = write(tmp_path / "big.csv", f'id,challenges\nR1,"{long_answer}"\nR2,Short one\n')
+
+    assert read_table(path)["challenges"].tolist() == [long_answer, "Short one"]
+
+
+def test_a_parquet_list_column_is_read_as_lines(tmp_path):
+    path = tmp_path / "l.parquet"
+    pd.DataFrame({"id": ["R1"], "challenges": [["Trust is hard", "Money is short"]]}).to_parquet(path)
+
+    answers, _, _ = load_answers(path, InputSpec(text_columns=("challenges",)))
+
+    assert answers["answer_raw"].tolist() == ["Trust is hard\nMoney is short"]
+
+
+def test_a_sidecar_with_nested_aliases_is_refused_quickly(tmp_path):
+    path = write(tmp_path / "s.csv", WIDE)
+    write(tmp_path / "s.yaml", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+                               "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+                               "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+                               "text_columns: *e\n")
+
+    with raises_exactly(f"{tmp_path / 's.yaml'}: the settings file cannot be parsed (line 2: aliases (*name) "
+                        "are not allowed in a settings file; write the values out)."):
+        load_answers(path, InputSpec())
+
+
+def test_a_text_column_with_little_variety_is_skipped_with_a_warning(tmp_path, caplog):
+    import logging
+
+    boiler = "I agree to the terms of the survey and its privacy notice"
+    path = write(tmp_path / "v.csv", "id,consent,challenges\n" + "".join(
+        f"R{i},{boiler},Answer number {i} says trust takes years to build\n" for i in range(6)))
+
+    with caplog.at_level(logging.WARNING, logger="themes"):
+        _, spec, _ = load_answers(path, InputSpec())
+
+    assert spec.text_columns == ("challenges",)
+    assert ("the column 'consent' holds text but repeats most of its values, so it was not taken for an "
+            "open-ended question; name it with --text-column to code it.") in caplog.text

@@ -127,7 +127,8 @@ def test_attribution_never_uses_the_id():
 
 
 @pytest.mark.parametrize("respondent_id", ["maria.lopez@example.org", "555-123-4567", "(555) 123 4567",
-                                           "Jane Doe"])
+                                           "Jane Doe", "jane.doe", "123-45-6799", "5552013344", "MRN00123456",
+                                           "bsmith", "=HYPERLINK(\"http://x\")"])
 def test_safe_reference_pseudonymises_contact_details(respondent_id):
     reference = safe_reference(respondent_id)
 
@@ -136,7 +137,7 @@ def test_safe_reference_pseudonymises_contact_details(respondent_id):
     assert reference != safe_reference(respondent_id + "x")
 
 
-@pytest.mark.parametrize("respondent_id", ["R1", "gen-72e094a1", "R1~2", "1042"])
+@pytest.mark.parametrize("respondent_id", ["R1", "gen-72e094a1", "R1~2", "1042", "resp-0042", "ID_17"])
 def test_safe_reference_keeps_plain_ids(respondent_id):
     assert safe_reference(respondent_id) == respondent_id
 
@@ -247,3 +248,59 @@ def test_select_quotes_end_to_end(hashing_embedder):
                   "first. Funding is another matter entirely.",
          "attribution": "Nonprofit CBO respondent from partnership based in Ohio"},
     ]
+
+
+class _Names:
+    """A stand-in redactor that knows two names."""
+
+    def redact(self, text: str) -> str:
+        return text.replace("Maria Gonzalez", "[name]").replace("Jane", "[name]")
+
+    def redact_many(self, texts):
+        return [self.redact(t) for t in texts]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Maria Gonzalez (self) respondent from partnership based in Ohio", "Respondent from partnership based in Ohio"),
+    ("Nonprofit CBO respondent from partnership based in Jane's county", "Nonprofit CBO respondent"),
+    ("Respondent from partnership based in Maria Gonzalez", "Respondent"),
+    ("Nonprofit CBO respondent from partnership based in Ohio",
+     "Nonprofit CBO respondent from partnership based in Ohio"),
+])
+def test_attributions_leave_out_metadata_that_holds_pii(text, expected):
+    from themes.quotes import deidentify_quotes
+
+    quotes = pd.DataFrame({"quote": ["We trust them."], "attribution": [text]})
+
+    assert deidentify_quotes(quotes, redactor=_Names())["attribution"].tolist() == [expected]
+
+
+def test_an_answer_over_a_million_characters_can_be_quoted(hashing_embedder):
+    from themes.quotes import MAX_QUOTE_CHARS, deidentify_quotes
+    from themes.redact import Redactor
+
+    blob = "Trust between the directors is what makes it work, call Maria at 555-201-3344. " + "x" * 1_100_000
+    answers = pd.DataFrame({"respondent_id": ["R1"], "question": ["q"], "org_type": ["CBO"], "state": ["OH"],
+                            "answer": [blob]})
+    segments = pd.DataFrame({"answer_index": [0], "start": [0], "end": [len(blob)], "themes": ["trust"],
+                             "score_trust": [0.9]})
+
+    quotes = select_quotes(answers, segments, hashing_embedder.encode(["Trust"]), ["trust"], {"trust": "Trust"},
+                           QuoteSettings(per_theme=1), window_scorer=lambda texts, theme: np.ones(len(texts)))
+    redacted = deidentify_quotes(quotes, redactor=Redactor(use_ner=True))
+
+    [quote] = redacted["quote"]
+    assert len(quote) <= MAX_QUOTE_CHARS + 3 and quote.endswith("...")
+    assert "[phone]" in quote and "Maria" not in quote
+
+
+@pytest.mark.slow  # about 100 s: every pattern reads the million characters
+def test_the_redactor_reads_texts_longer_than_spacy_allows():
+    from themes.redact import Redactor
+
+    # Lowercase filler: pieces without a capital letter skip the model, which keeps the test fast.
+    text = "We thank Maria Lopez, 555-201-3344. " + "partners meet monthly and share data. " * 30_000
+
+    out = Redactor(use_ner=True).redact(text)
+
+    assert out.startswith("We thank [name], [phone]. partners meet monthly") and len(out) > 1_000_000

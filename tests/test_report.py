@@ -96,7 +96,7 @@ No passage carried this theme.
 
 ### Funding needs
 
-> "We said <script>alert("x")</script> & "trust" matters."
+> "We said &lt;script&gt;alert("x")&lt;/script&gt; &amp; "trust" matters."
 > — Nonprofit CBO respondent from partnership based in Ohio
 
 > "Grants end after two years..."

@@ -126,9 +126,13 @@ def run(
     Example: themes run data/sample_rfi/responses.csv --out outputs/sample --force
     """
     _quiet_prefect(verbose)
+    from themes import guard
     from themes.ingest import InputSpec
     from themes.settings import RunSettings
 
+    guard.show_warnings()
+    guard.handle_interrupts()
+    guard.reap_orphaned_servers()
     out = out or Path("outputs") / input_file.stem
     codebooks = codebook or [DEFAULT_CODEBOOK]
     try:
@@ -136,6 +140,7 @@ def run(
 
         # A codebook error is the commonest mistake: report it before anything slow.
         merge_codebooks([load_codebook(path) for path in codebooks])
+        guard.preflight(out, force=force)  # the output folder, Prefect's server and home: before anything slow
         settings = RunSettings(
             codebooks=tuple(str(path) for path in codebooks), calibration=str(calibration) if calibration else None, model=model,
             backend=backend, quotes_per_theme=quotes_per_theme, max_words=max_words,
@@ -173,6 +178,16 @@ def _run_with_progress(input_file: Path, out: Path, settings, spec, force: bool,
 
     if not (settings.workers or settings.dask_address):
         threading.Thread(target=warm, daemon=True).start()
+
+    finished = threading.Event()
+
+    def note_servers() -> None:  # so that the next run can end a server this process leaves when killed
+        from themes.guard import record_servers
+
+        while not finished.wait(0.5):
+            record_servers()
+
+    threading.Thread(target=note_servers, daemon=True).start()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from themes.flows import code_responses as flow_module
@@ -193,6 +208,7 @@ def _run_with_progress(input_file: Path, out: Path, settings, spec, force: bool,
     except ThemesError as error:
         _fail(str(error))
     finally:
+        finished.set()
         flow_module.progress_hook = None
 
 
@@ -339,14 +355,9 @@ def _print_summary(summary: dict) -> None:
 
 
 def main() -> None:
-    try:
-        app()
-    except ThemesError as error:  # anything a command did not catch itself
-        typer.echo(f"error: {error}", err=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        typer.echo("interrupted; no output folder was changed.", err=True)
-        sys.exit(130)
+    from themes.guard import main_boundary
+
+    main_boundary(app)
 
 
 if __name__ == "__main__":

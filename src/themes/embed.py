@@ -8,9 +8,11 @@ like the first run.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,6 +26,8 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 HASHING_MODEL = "test:hashing"  # a tiny deterministic stand-in for tests and dry runs
 _BUNDLED = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 Progress = Callable[[int], None]
+log = logging.getLogger("themes")
+STALE_SECONDS = 3600  # a .tmp-*.npz this old belongs to a run that was killed, not to one still writing
 
 
 class Embedder(Protocol):
@@ -184,7 +188,9 @@ class EmbeddingCache:
     """Vectors on disk under `<root>/<model>/shard-*.npz` (keys and float16 vectors), append-only.
 
     Each run that embeds something new adds one shard; readers load every shard. Concurrent runs
-    never write the same file, so no locking is needed.
+    never write the same file, so no locking is needed. A shard that cannot be read (cut short, zero
+    bytes, not a shard) is skipped with a warning and removed, so its texts are embedded and written
+    again; a cache folder that cannot be written is read but not added to, with a warning.
     """
 
     def __init__(self, root: str | Path, model_id: str):
@@ -195,12 +201,29 @@ class EmbeddingCache:
     def _load(self) -> dict[bytes, tuple[int, int]]:
         if self._index is None:
             self._index, self._shards = {}, []
-            for number, path in enumerate(sorted(self.folder.glob("shard-*.npz"))):
+            try:
+                paths = sorted(self.folder.glob("shard-*.npz"))
+                self._remove_stale_temporaries()
+            except OSError as error:
+                log.warning("the embedding cache at %s cannot be read (%s); embedding everything afresh.",
+                            self.folder, error.strerror or error)
+                paths = []
+            for path in paths:
                 try:
-                    with np.load(path) as shard:
+                    with np.load(path, allow_pickle=False) as shard:
                         keys, vectors = shard["keys"], shard["vectors"]
-                except (OSError, ValueError, KeyError):
-                    continue  # a shard cut short by a crash is skipped; its texts are embedded again
+                    if keys.ndim != 1 or vectors.ndim != 2 or len(keys) != len(vectors):
+                        raise ValueError("keys and vectors do not match")
+                except Exception as error:  # zero bytes, cut short, not a zip, not a shard: all the same here
+                    reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
+                    log.warning("skipped the unreadable embedding cache shard %s (%s); its texts are embedded "
+                                "again.", path, reason)
+                    try:
+                        path.unlink()  # its texts go into this run's new shard
+                    except OSError:
+                        pass
+                    continue
+                number = len(self._shards)
                 self._shards.append(vectors)
                 for row, key in enumerate(keys):
                     # numpy's "S20" drops trailing NUL bytes on read; a digest can end in one.
@@ -221,11 +244,38 @@ class EmbeddingCache:
     def put(self, keys: Sequence[bytes], vectors: np.ndarray) -> None:
         if not len(keys):
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        temporary = self.folder / f".tmp-{uuid.uuid4().hex}.npz"
-        np.savez(temporary, keys=np.array(keys, dtype="S20"), vectors=vectors.astype(np.float16))
-        temporary.rename(self.folder / f"shard-{uuid.uuid4().hex}.npz")
+        temporary = self.folder / f".tmp-{os.getpid()}-{uuid.uuid4().hex}.npz"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            np.savez(temporary, keys=np.array(keys, dtype="S20"), vectors=vectors.astype(np.float16))
+            temporary.rename(self.folder / f"shard-{uuid.uuid4().hex}.npz")
+        except OSError as error:
+            log.warning("the embedding cache at %s cannot be written (%s); this run is not cached. Pass "
+                        "--cache-dir with a writable folder, or --no-cache.", self.folder, error.strerror or error)
+            try:
+                temporary.unlink(missing_ok=True)
+            except OSError:
+                pass
         self._index = None
+
+    def _remove_stale_temporaries(self) -> None:
+        """Half-written shards of runs that were killed: their process (named in the file) is gone; a
+        file without one is kept an hour, in case an older version is still writing it."""
+        import psutil
+
+        if not self.folder.is_dir() or not os.access(self.folder, os.W_OK):
+            return
+        for path in self.folder.glob(".tmp-*.npz"):
+            parts = path.name[len(".tmp-"):-len(".npz")].split("-")
+            try:
+                if len(parts) == 2 and parts[0].isdigit():
+                    stale = not psutil.pid_exists(int(parts[0]))
+                else:
+                    stale = time.time() - path.stat().st_mtime > STALE_SECONDS
+                if stale:
+                    path.unlink()
+            except OSError:
+                pass
 
 
 def embed_unique(texts: Sequence[str], embedder: Embedder, cache: EmbeddingCache | None = None,

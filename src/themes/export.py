@@ -7,6 +7,7 @@ carriage return) is neutralised with a leading apostrophe in CSV and XLSX export
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -20,17 +21,7 @@ import pandas as pd
 from themes.aggregate import USABLE
 from themes.errors import OutputError
 from themes.report import ReportData, render_html, render_markdown
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-MANIFEST = "manifest.json"
-RUN_MARKERS = (MANIFEST, "evaluation.json")  # a folder holding one of these was written by themes
-
-
-def neutralise_formula(value):
-    """'=SUM(A1)' -> "'=SUM(A1)"; numbers and other text unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+from themes.safe import MANIFEST, WORKBOOK_OPTIONS, file_slugs, is_themes_output, neutralise_formula, write_table
 
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -53,7 +44,7 @@ def check_output_folder(out: Path, *, force: bool) -> None:
         raise OutputError(f"--out {out} is a file; give a folder path.")
     if out.is_dir() and any(out.iterdir()):
         # Checked first: suggesting --force for a folder that --force will not replace sends the user in a circle.
-        if not any((out / marker).exists() for marker in RUN_MARKERS):
+        if not is_themes_output(out):
             raise OutputError(f"Output folder {out} holds files that are not a themes run; "
                               f"--force only replaces a previous run's folder. Choose another --out.")
         if not force:
@@ -61,18 +52,43 @@ def check_output_folder(out: Path, *, force: bool) -> None:
                               f"or choose another --out.")
 
 
+_STAGING: set[Path] = set()  # this process's staging folders, removed on an interrupt
+
+
+def remove_own_staging() -> None:
+    for staging in list(_STAGING):
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Staging and replaced folders of runs that were killed before they could clean up (their process
+    is gone; the process id is in the name)."""
+    import psutil
+
+    for path in out.parent.glob(f".{out.name}.partial-*") if out.parent.is_dir() else ():
+        pid = path.name.rsplit(".partial-", 1)[1].split("-")[0]
+        if not pid.isdigit() or not psutil.pid_exists(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+    for path in out.parent.glob(f".{out.name}.old-*") if out.parent.is_dir() else ():
+        shutil.rmtree(path, ignore_errors=True)
+
+
 @contextmanager
 def staged_folder(out: Path, *, force: bool) -> Iterator[Path]:
     """Yield a temporary sibling folder; on success it replaces `out`, on failure it is removed."""
     check_output_folder(out, force=force)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
+    _remove_leftovers(out)
+    staging = out.parent / f".{out.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
+    _STAGING.add(staging)
     try:
         yield staging
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        _STAGING.discard(staging)
     old = None
     if out.exists():
         old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
@@ -88,31 +104,25 @@ def write_json(data: dict, path: Path) -> None:
 
 def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFrame, labels: dict[str, str]) -> None:
     """A summary sheet and one sheet per theme: wrapped quotes, sensible widths, frozen header, filters,
-    and a 'use' column for the reader to mark the quotes they pick."""
-    with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
-        book = writer.book
+    and a 'use' column for the reader to mark the quotes they pick. Every cell is plain text or a number."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    try:
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
         header = book.add_format({"bold": True, "bg_color": "#DDE5F0", "border": 1, "valign": "top"})
-        _sheet(writer, "Summary", neutralise_frame(summary), header, wrap,
-               widths={"theme": 22, "label": 34, "respondents": 13, "percent": 10})
+        write_table(book.add_worksheet("Summary"), summary, header_format=header, cell_format=wrap,
+                    widths={"theme": 22, "label": 34, "respondents": 13, "percent": 10})
         used: set[str] = {"summary"}
         for theme_id, label in labels.items():
             part = quotes[quotes["theme"] == theme_id].drop(columns=["theme", "label"])
-            name = _sheet_name(theme_id, used)
-            _sheet(writer, name, neutralise_frame(part), header, wrap,
-                   widths={"rank": 6, "quote": 80, "attribution": 34, "respondent_id": 14, "question": 20,
-                           "score": 8, "use": 8})
-            writer.sheets[name].write_comment(0, 0, f"Quotes for: {label}")
-
-
-def _sheet(writer, name: str, frame: pd.DataFrame, header, wrap, widths: dict[str, int]) -> None:
-    frame.to_excel(writer, sheet_name=name, index=False)
-    sheet = writer.sheets[name]
-    for column, title in enumerate(frame.columns):
-        sheet.write(0, column, title, header)
-        sheet.set_column(column, column, widths.get(title, 14), wrap)
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(len(frame), 1), max(len(frame.columns) - 1, 0))
+            sheet = book.add_worksheet(_sheet_name(theme_id, used))
+            write_table(sheet, part, header_format=header, cell_format=wrap,
+                        widths={"rank": 6, "quote": 80, "attribution": 34, "respondent_id": 14, "question": 20,
+                                "score": 8, "use": 8})
+            sheet.write_comment(0, 0, f"Quotes for: {label}")
+    finally:
+        book.close()
 
 
 def _sheet_name(theme_id: str, used: set[str]) -> str:
@@ -282,14 +292,15 @@ def write_run(run: RunResult, out: Path, *, force: bool) -> list[str]:
     with staged_folder(out, force=force) as folder:
         write_csv(responses_frame(run), folder / "responses.csv")
         write_csv(segments_frame(run), folder / "segments.csv")
+        slugs = file_slugs({**run.counts_by, **run.framework_by})
         if run.codebook.themes:
             write_csv(run.counts, folder / "theme_counts.csv")
             for column, frame in run.counts_by.items():
-                write_csv(frame, folder / f"theme_counts_by_{_slug(column)}.csv")
+                write_csv(frame, folder / f"theme_counts_by_{slugs[column]}.csv")
         if run.codebook.dimensions:
             write_csv(run.framework, folder / "framework_counts.csv")
             for column, frame in run.framework_by.items():
-                write_csv(frame, folder / f"framework_counts_by_{_slug(column)}.csv")
+                write_csv(frame, folder / f"framework_counts_by_{slugs[column]}.csv")
         write_csv(run.quotes, folder / "quotes.csv")
         summary = summary_table(run)
         write_quotes_workbook(folder / "quotes.xlsx", summary, run.quotes,
@@ -320,6 +331,3 @@ def summary_markdown(run: RunResult) -> str:
     accounting = ", ".join(f"{k}: {v}" for k, v in run.accounting.items())
     return "\n".join([f"# Coding run: {Path(run.input_path).name}", "", *lines, "", f"Answers — {accounting}"])
 
-
-def _slug(text: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in text.lower()).strip("_") or "column"

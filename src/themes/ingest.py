@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import difflib
 import hashlib
 import io
+import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,6 +20,26 @@ READERS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "excel", ".xlsm
 ID_NAMES = ("respondent_id", "respondent", "response_id", "responseid", "id", "record_id")
 META_NAMES = ("org_type", "organization_type", "organisation_type", "respondent_type", "type", "state")
 ANSWER_COLUMNS = ["respondent_id", "question", "answer_raw", "source_row"]
+DELIMITERS = (",", "\t", ";", "|")
+log = logging.getLogger("themes")
+# A cell may hold a whole pasted report; Python's csv module stops at 131,072 characters by default.
+csv.field_size_limit(2**31 - 1)
+
+
+class EmptyTableError(InputError):
+    """The file (or sheet) opens but holds no rows of data."""
+
+
+class _NoAliases(yaml.SafeLoader):
+    """YAML without anchors and aliases: a settings file never needs them, and nested aliases can
+    expand a few lines into gigabytes ("billion laughs")."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.YAMLError(f"line {event.start_mark.line + 1}: aliases (*name) are not allowed in a settings "
+                                 "file; write the values out")
+        return super().compose_node(parent, index)
 
 
 @dataclass(frozen=True)
@@ -50,13 +72,15 @@ def resolve_spec(path: Path, given: InputSpec) -> InputSpec:
     if sidecar is None:
         return replace(given, sources={k: "option" for k, v in vars(given).items() if v and k != "sources"})
     try:
-        declared = yaml.safe_load(sidecar.read_text(encoding="utf-8-sig")) or {}
+        declared = yaml.load(sidecar.read_text(encoding="utf-8-sig"), Loader=_NoAliases) or {}
     except yaml.YAMLError as error:
-        raise InputError(f"{sidecar}: the settings file cannot be parsed ({error}).") from None
+        reason = " ".join(str(error).split())[:300]
+        raise InputError(f"{sidecar}: the settings file cannot be parsed ({reason}).") from None
     allowed = {"id_column", "text_columns", "meta_columns", "question_column", "answer_column", "sheet"}
     unknown = set(declared) - allowed
     if not isinstance(declared, dict) or unknown:
-        raise InputError(f"{sidecar}: unknown setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}.")
+        unknown = sorted(str(key)[:40] for key in unknown)[:10]
+        raise InputError(f"{sidecar}: unknown setting(s) {unknown}; allowed: {sorted(allowed)}.")
     merged, sources = {}, {}
     for name in allowed:
         mine = getattr(given, name)
@@ -99,12 +123,12 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
     except Exception as error:  # the readers raise many types; the user needs the file and the reason
         reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         raise InputError(f"{path} cannot be read as {kind.upper()}: {reason}. Is it the right file and format?") from None
-    table.columns = [str(column).strip() for column in table.columns]
+    table.columns = [" ".join(str(column).split()) for column in table.columns]  # "chal\nlenges" as one line
     # Rows with no cell filled (",,,," lines, formatted but empty Excel rows) are not respondents.
     # The index is kept: it numbers the rows as a spreadsheet shows them (see `to_answers`).
     table = table[~_blank_rows(table)]
     if table.empty or len(table.columns) == 0:
-        raise InputError(f"{path} has no rows of data. Export the survey again, with its answers.")
+        raise EmptyTableError(f"{path} has no rows of data. Export the survey again, with its answers.")
     return table
 
 
@@ -116,10 +140,49 @@ def _blank_rows(table: pd.DataFrame) -> pd.Series:
 def _read_csv(path: Path) -> pd.DataFrame:
     raw = path.read_bytes()
     text = _decode(raw, path)
-    separator = "\t" if path.suffix.lower() == ".tsv" else None
+    separator = "\t" if path.suffix.lower() == ".tsv" else _delimiter(text)
     # Blank lines are read (as empty rows, dropped later) so that the rows after them keep their numbers.
-    return pd.read_csv(io.StringIO(text), sep=separator, engine="python", dtype=str, keep_default_na=False,
-                       skip_blank_lines=False)
+    table = pd.read_csv(io.StringIO(text), sep=separator, engine="python", dtype=str, keep_default_na=False,
+                        skip_blank_lines=False)
+    header = next(csv.reader(io.StringIO(text), delimiter=separator), [])
+    return _distinct_columns(table, header)
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter that splits the first records into the same number of fields, more than one; a comma
+    when none does (a single-column file). Quoted fields may hold line breaks, even in the header."""
+    sample = text[:200_000]
+    best, best_fields = ",", 1
+    for delimiter in DELIMITERS:
+        try:
+            records = [len(r) for r, _ in zip(csv.reader(io.StringIO(sample), delimiter=delimiter), range(50)) if r]
+        except csv.Error:
+            continue
+        if len(records) > 2:
+            records = records[:-1]  # the sample may end inside a record
+        if records and records[0] > best_fields and all(n == records[0] for n in records):
+            best, best_fields = delimiter, records[0]
+    return best
+
+
+def _distinct_columns(table: pd.DataFrame, header: list) -> pd.DataFrame:
+    """A header that names a column twice: the copies become "name (2)", "name (3)", each coded, and
+    `table.attrs["repeated_columns"]` maps the name to all of them."""
+    names = [" ".join(str(name).split()) for name in header]
+    if len(names) != len(table.columns) or len(set(names)) == len(names):
+        return table
+    seen: dict[str, list[str]] = {}
+    columns = []
+    for name in names:
+        copies = seen.setdefault(name, [])
+        columns.append(name if not copies else f"{name} ({len(copies) + 1})")
+        copies.append(columns[-1])
+    table.columns = columns
+    repeated = {name: copies for name, copies in seen.items() if len(copies) > 1}
+    table.attrs["repeated_columns"] = repeated
+    for name, copies in repeated.items():
+        log.warning("the column '%s' appears %d times; each copy is read: %s.", name, len(copies), ", ".join(copies))
+    return table
 
 
 def _decode(raw: bytes, path: Path) -> str:
@@ -179,7 +242,10 @@ def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
         sheet = names[0]
     elif sheet not in names:
         raise InputError(f"{path} has no sheet '{sheet}'. Sheets: {', '.join(names)}. Pass one with --sheet.")
-    return pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False)
+    table = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False)
+    header = pd.read_excel(path, sheet_name=sheet, header=None, nrows=1, dtype=str).iloc[0].tolist() \
+        if len(table.columns) else []
+    return _distinct_columns(table, header)
 
 
 def _read_json(path: Path) -> pd.DataFrame:
@@ -219,11 +285,17 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         answer_column = lowered.get("answer") or (spec.text_columns[0] if spec.text_columns else None)
         if answer_column is None:
             raise InputError("A long file needs --answer-column (the column holding the answers) with --question-column.")
-    text_columns = spec.text_columns
+    repeated = table.attrs.get("repeated_columns", {})
+    text_columns = tuple(copy for c in spec.text_columns for copy in repeated.get(c, [c]))
     meta_columns = spec.meta_columns
     if question_column is None and not text_columns:
         taken = {id_column, *meta_columns}
         text_columns = tuple(c for c in columns if c not in taken and _looks_like_free_text(table[c]))
+        for column in columns:
+            if column not in taken and column not in text_columns and _looks_like_free_text(table[column],
+                                                                                           variety=0):
+                log.warning("the column '%s' holds text but repeats most of its values, so it was not taken for "
+                            "an open-ended question; name it with --text-column to code it.", column)
         if not text_columns:
             raise InputError(
                 "No free-text column found. Name them with --text-column (repeatable). "
@@ -247,13 +319,15 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
                      spec.sheet, sources)
 
 
-def _looks_like_free_text(column: pd.Series) -> bool:
-    values = column.dropna().astype(str).str.strip()
+def _looks_like_free_text(column: pd.Series, *, variety: float = 0.5) -> bool:
+    """Sentences rather than codes: six words or more on average, and more than `variety` of the values
+    distinct."""
+    values = column.dropna().map(_as_text).str.strip()
     values = values[values != ""]
     if values.empty:
         return False
     words = values.str.split().str.len()
-    return bool(words.mean() >= 6 and values.nunique() > 0.5 * len(values))
+    return bool(words.mean() >= 6 and values.nunique() > variety * len(values))
 
 
 def to_answers(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list[dict]]:
@@ -298,6 +372,9 @@ def to_answers(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list
 def _as_text(value) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "ndarray":
+        # A list column (Parquet, JSON): one item per line, as a respondent's bullet list would read.
+        return "\n".join(_as_text(item) for item in value if _as_text(item).strip())
     return str(value)
 
 
@@ -331,8 +408,14 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
     """Read, resolve the column settings, and turn the table into answers."""
     path = Path(path)
     spec = resolve_spec(path, spec)
-    table = read_table(path, sheet=spec.sheet)
-    if spec.sheet is None and READERS.get(path.suffix.lower()) == "excel":
+    searching = spec.sheet is None and READERS.get(path.suffix.lower()) == "excel"
+    try:
+        table = read_table(path, sheet=spec.sheet)
+    except EmptyTableError:
+        if not searching:
+            raise
+        table = None  # an instructions sheet without a table: look for the data on the other sheets
+    if searching:
         table, spec = _sheet_with_columns(path, table, spec)
     spec = complete_spec(table, spec)
     answers, problems = to_answers(table, spec)
@@ -344,7 +427,7 @@ def _sheet_with_columns(path: Path, first: pd.DataFrame, spec: InputSpec) -> tup
     instructions sheet); the first sheet when nothing is declared or no sheet has them."""
     declared = [c for c in (spec.id_column, spec.question_column, spec.answer_column) if c]
     declared += list(spec.text_columns)
-    if not declared or set(declared) <= set(first.columns):
+    if first is not None and (not declared or set(declared) <= set(first.columns)):
         return first, spec
     import openpyxl
 
@@ -352,7 +435,27 @@ def _sheet_with_columns(path: Path, first: pd.DataFrame, spec: InputSpec) -> tup
     names = book.sheetnames
     book.close()
     for name in names[1:]:
-        table = read_table(path, sheet=name)
+        try:
+            table = read_table(path, sheet=name)
+        except InputError:
+            continue  # another sheet without a table
         if set(declared) <= set(table.columns):
             return table, replace(spec, sheet=name, sources={**spec.sources, "sheet": "found by its columns"})
+    if first is None:
+        raise InputError(f"{path}: the first sheet has no table, and no other sheet has the columns "
+                         f"{', '.join(declared) or 'of a survey'}. Pass the sheet with --sheet. Sheets: "
+                         f"{', '.join(names)}.")
     return first, spec
+
+
+def require_codable(answers: pd.DataFrame, spec: InputSpec) -> None:
+    """Raise InputError when no answer has text to code (every one blank, "N/A", another language...)."""
+    from themes.status import CODABLE
+
+    if answers["status"].isin(CODABLE).any():
+        return
+    counts = answers["status"].value_counts()
+    found = ", ".join(f"{n} {status}" for status, n in counts.items())
+    columns = ", ".join(spec.text_columns) if spec.text_columns else spec.answer_column
+    raise InputError(f"None of the {len(answers)} answers has text to code ({found}) in column(s) {columns}. "
+                     "Check that --text-column names the columns with the open-ended answers.")

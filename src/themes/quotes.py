@@ -18,10 +18,14 @@ import pandas as pd
 
 QUOTE_COLUMNS = ["theme", "label", "rank", "quote", "attribution", "respondent_id", "question", "score", "use"]
 _WORDS = re.compile(r"\S+")
+MAX_QUOTE_CHARS = 1_000  # characters; 60 words of prose are about 400
 # A line break between list items or a heading and its text, as cleaned answers keep them: a line
 # that ends without punctuation, followed by one that starts with a capital, digit or symbol.
 _ITEM_BREAK = re.compile(r"(?<![.!?;:,\s])[^\S\n]*\n\s*(?=[^\W_a-z]|[^\w\s])")
-_PII_IN_ID = re.compile(r"@|\d{3}\D{0,2}\d{3}\D?\d{4}|\s")
+# Ids that cannot be anything but an opaque code: "R12", "resp-0042", "1042", "gen-72e094a1", "R1~2".
+# Anything else ("jane.doe", "123-45-6799", a name, a long number) may identify the person.
+_OPAQUE_ID = re.compile(r"(?:[A-Za-z]{1,4}[-_]?)?\d{1,6}(?:~\d+)?|gen-[0-9a-f]{8}(?:~\d+)?")
+_ATTRIBUTION = re.compile(r"(?P<who>.*?)(?: respondent|Respondent)(?: from partnership based in (?P<place>.+))?")
 STATE_NAMES = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
     "CT": "Connecticut", "DE": "Delaware", "DC": "the District of Columbia", "FL": "Florida", "GA": "Georgia",
@@ -67,9 +71,10 @@ def excerpt(answer: str, spans: list[tuple[int, int]], index: int, *, min_words:
     # List items keep a visible boundary (" / ", as quoted verse does); a wrapped sentence is rejoined.
     text = " ".join(_ITEM_BREAK.sub(" / ", answer[start:end]).split())
     tokens = text.split(" ")
-    cut_end = len(tokens) > max_words
+    cut_end = len(tokens) > max_words or len(text) > MAX_QUOTE_CHARS
     if cut_end:
-        text = " ".join(tokens[:max_words]).rstrip(",;:-/ ")
+        # Words, or characters for text without spaces (a pasted blob): a quote stays quotable.
+        text = " ".join(tokens[:max_words])[:MAX_QUOTE_CHARS].rstrip(",;:-/ ")
     prefix = "..." if answer[:start].strip() else ""
     suffix = "..." if cut_end or answer[end:].strip() else ""
     return f"{prefix}{text}{suffix}"
@@ -85,10 +90,10 @@ def attribution(meta: dict[str, str], *, state_column: str | None, type_column: 
 
 
 def safe_reference(respondent_id: str) -> str:
-    """The respondent id, unless it looks like contact details; then a stable pseudonym."""
-    if _PII_IN_ID.search(respondent_id):
-        return "resp-" + hashlib.sha1(respondent_id.encode()).hexdigest()[:8]
-    return respondent_id
+    """The respondent id when it is a plain code ("R12", "1042"); otherwise a stable pseudonym."""
+    if _OPAQUE_ID.fullmatch(respondent_id):
+        return respondent_id
+    return "resp-" + hashlib.sha1(respondent_id.encode()).hexdigest()[:8]
 
 
 def select_for_theme(candidates: pd.DataFrame, vectors: np.ndarray, settings: QuoteSettings) -> list[int]:
@@ -158,6 +163,8 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
     their embeddings, row-aligned. `window_scorer(texts, theme_id)` -> scores, when given, trims a
     long coded segment to its best one to three sentences.
     """
+    if segments.empty:
+        return pd.DataFrame(columns=QUOTE_COLUMNS)
     spans_by_answer = {key: list(zip(group["start"], group["end"]))
                        for key, group in segments.groupby("answer_index", sort=False)}
     position_in_answer = segments.groupby("answer_index", sort=False).cumcount().to_numpy()
@@ -218,4 +225,17 @@ def deidentify_quotes(quotes: pd.DataFrame, redactor=None) -> pd.DataFrame:
     redactor = redactor or Redactor()
     out = quotes.copy()
     out["quote"] = redactor.redact_many(list(out["quote"])) if len(out) else out["quote"]
+    out["attribution"] = [safe_attribution(text, redactor) for text in out["attribution"]]
     return out
+
+
+def safe_attribution(text: str, redactor) -> str:
+    """The attribution with any metadata value that holds PII ("Maria Gonzalez (self)") left out."""
+    if redactor.redact(text) == text:
+        return text
+    match = _ATTRIBUTION.fullmatch(text)
+    who, place = (match.group("who"), match.group("place")) if match else ("", None)
+    keep_who = bool(who) and redactor.redact(who) == who
+    keep_place = bool(place) and redactor.redact(place) == place
+    head = f"{who} respondent" if keep_who else "Respondent"
+    return f"{head} from partnership based in {place}" if keep_place else head

@@ -11,6 +11,13 @@ Left alone on purpose: years and ranges ("2017-2019"), money, percentages, ZIP c
 dates, times, "24/7", "211", "1115 waiver", and grant or award numbers ("H79-SM-08-1234"), which
 name a program, not a person. "jane at example.org" becomes "jane at [url]": a bare " at " is
 too common in prose ("learn more at example.org") to treat as an e-mail without a spelled "dot".
+
+The floor also finds phone numbers of any country (libphonenumber, the engine behind Presidio's
+phone recogniser), street addresses and PO boxes, SSN-shaped numbers and numbers after a cue (MRN,
+member id, case number), dates of birth after a cue ("DOB", "born"), e-mails without a domain
+ending ("maria@gmail"), and names from lists of first and last names of many cultures
+(`themes.names`), which also catch names in lower or upper case ("bob smith", "JENNIFER
+LOPEZ-ORTIZ") that the named-entity recogniser misses.
 """
 
 from __future__ import annotations
@@ -21,20 +28,27 @@ from collections.abc import Sequence
 
 from themes.errors import ThemesError
 
-PLACEHOLDERS = {"email": "[email]", "phone": "[phone]", "url": "[url]", "name": "[name]"}
+PLACEHOLDERS = {"email": "[email]", "phone": "[phone]", "url": "[url]", "name": "[name]", "id": "[id]",
+                "address": "[address]", "birth_date": "[date of birth]"}
 
 _TLDS = "|".join(t for tld in ("com", "org", "net", "edu", "gov", "us", "io", "info", "biz") for t in (tld, tld.upper()))
+# Country and newer endings, lowercase only ("partners.In 2019" is a typo, not a domain); none is an
+# English word, so "meet.in the hall" stays.
+_MORE_TLDS = ("uk|ca|au|de|ly|co|ee|ai|ie|nz|mx|es|fr|nl|ch|se|dk|fi|pl|br|za|ng|ke|jp|cn|kr|ph|sg|vn|tv|cc|gl|"
+              "app|health|care|news|link|page|site|online|ngo")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _EMAIL = re.compile(rf"[^\s@<>()\[\]\",;:]+@{_LABEL}(?:\.{_LABEL})*\.[A-Za-z][A-Za-z0-9-]+")
 _AT = r"[ \t]*[\[(](?i:at)[\])][ \t]*"
 _DOT = r"(?:[ \t]*[\[(](?i:dot)[\])][ \t]*|[ \t]+(?i:dot)[ \t]+)"
 _OBFUSCATED_EMAIL = re.compile(
     rf"(?<![\w.+-])[\w.+-]+(?:{_AT}{_LABEL}(?:(?:\.|{_DOT}){_LABEL})*(?:\.|{_DOT})"
-    rf"|[ \t]+(?i:at)[ \t]+{_LABEL}(?:(?:\.|{_DOT}){_LABEL})*{_DOT})(?i:{_TLDS})\b"
+    rf"|[ \t]+(?i:at)[ \t]+{_LABEL}(?:(?:\.|{_DOT}){_LABEL})*{_DOT})(?:(?i:{_TLDS})|{_MORE_TLDS})\b"
 )
+# "maria.gonzalez@gmail": a handle with a host but no ending is still an address.
+_BARE_EMAIL = re.compile(rf"(?<![\w.+-])[\w.+-]*\w@{_LABEL}(?![\w@])")
 _URL = re.compile(
     rf"(?i:https?://|www\.)[^\s<>\"]+"
-    rf"|(?<![\w.@-]){_LABEL}(?:\.{_LABEL})*\.(?:{_TLDS})(?![\w-])(?:/[^\s<>\"]*)?"
+    rf"|(?<![\w.@-]){_LABEL}(?:\.{_LABEL})*\.(?:{_TLDS}|{_MORE_TLDS})(?![\w-])(?:/[^\s<>\"]*)?"
 )
 _TRAILING = ".,;:!?)]}'\""
 
@@ -63,7 +77,37 @@ _SIGNATURE = re.compile(
     r"(?m)(?P<cue>^[ \t]*(?i:sincerely|(?:best|kind|warm)?[ \t]*regards|best|thanks|thank you|"
     rf"cheers|respectfully)[ \t]*[,-]?[ \t]*\n?[ \t]*)(?P<name>{_NAME_RUN})(?=[ \t]*\.?[ \t]*$)"
 )
-_REPEATS = re.compile(r"(\[(?:email|phone|url|name)\])(?:[ \t]+\1)+")
+_REPEATS = re.compile(r"(\[(?:email|phone|url|name|id|address|date of birth)\])(?:[ \t]+\1)+")
+
+# A street address: a house number, up to four words, a street type; then an optional unit, city,
+# state and ZIP. Also PO boxes.
+_STREET_TYPES = ("Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|"
+                 "Parkway|Pkwy|Highway|Hwy|Circle|Cir|Square|Sq|Trail|Trl|Pike|Plaza|Row|Crescent|Close")
+_ADDRESS = re.compile(
+    rf"(?<![\w$.,/-])\d{{1,6}}[A-Za-z]?(?:[ \t]+(?:[NSEW]\.?|North|South|East|West))?"
+    rf"(?:[ \t]+[A-Z0-9][\w'’.-]*){{1,4}}?[ \t]+(?i:{_STREET_TYPES})\b\.?(?![ \t]+[A-Z][a-z])"
+    rf"(?:,?[ \t]*(?i:apt|apartment|suite|ste|unit|#)\.?[ \t]*#?[\w-]+)?"
+    rf"(?:,[ \t]*[A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*){{0,2}}(?:,?[ \t]+[A-Z]{{2}})?(?:[ \t]+\d{{5}}(?:-\d{{4}})?)?)?"
+    rf"|\b(?i:p\.?[ \t]?o\.?[ \t]*box)[ \t]+\d+"
+)
+# Nine digits shaped like a US social security number, whatever its validity.
+_SSN = re.compile(r"(?<![\w$.,/-])\d{3}([- .])\d{2}\1\d{4}(?![\w-]|[.,]\d)|(?<=(?i:ssn)[ :#])[ \t]*\d{9}\b")
+# A number after a cue that says it identifies a person or their record.
+_RECORD = re.compile(
+    r"(?P<cue>\b(?i:mrn|medical record(?: number| no\.?| #)?|record(?: number| no\.?| #)|chart(?: number| #)|"
+    r"case(?: number| no\.?| #| id)|member(?: id| number| #)|patient(?: id| number| #)|client(?: id| number| #)|"
+    r"account(?: number| no\.?| #)|medicaid(?: id| number| #)|medicare(?: id| number| #)|policy(?: number| #)|"
+    r"id(?: number| no\.?)?|ssn|social security(?: number| no\.?)?)(?!\w)[ \t]*(?:is|was|of|:|#|no\.?)?[ \t]*#?[ \t]*)"
+    r"(?P<value>(?=[\w-]*\d)[A-Za-z0-9][A-Za-z0-9-]{3,}[A-Za-z0-9])"
+)
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
+           "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec")
+_DATE = (rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|(?:{_MONTHS})\.?[ \t]+\d{{1,2}}(?:st|nd|rd|th)?,?"
+         rf"[ \t]+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?(?:{_MONTHS})\.?,?[ \t]+\d{{4}})")
+_BIRTH_DATE = re.compile(
+    rf"(?P<cue>\b(?i:d\.?o\.?b\.?|date of birth|birth ?date|birthday|born(?: on)?)[ \t]*(?:is|was|:|-)?[ \t]*)"
+    rf"(?P<value>{_DATE})"
+)
 
 # A name-like run that contains or precedes one of these is an organisation or program.
 _ORG_WORDS = frozenset(
@@ -73,7 +117,7 @@ _ORG_WORDS = frozenset(
     "Agency Association Society Trust Group Program Project Initiative Start Club Ministries Ministry "
     "Mission Collaborative Corporation Inc LLC Company Authority Board Office Plan Insurance Pharmacy "
     "International Cross Shield Way Community Care Memorial Regional Library St St. Saint Medicaid "
-    "Medicare SNAP WIC".split()
+    "Medicare SNAP WIC Charities Charity Army Humanity Aid Relief Outreach Pantry Shelter".split()
 )
 _PLACES = frozenset(
     "Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|"
@@ -95,6 +139,7 @@ _PARTICLES = frozenset("de del della di da dos das du la le van von der den bin 
 _SENTENCE_END = frozenset(".!?:;*-•\"(")
 _ORG_LABELS = frozenset({"ORG", "FAC", "GPE"})
 _SPACY_SKIP = ["parser", "tagger", "attribute_ruler", "senter"]  # the lemmatizer is loaded for its word lists
+_NER_CHUNK = 20_000  # characters the model reads at once
 _MAX_PASSES = 3  # NER sees new context once names are replaced; re-run until nothing changes
 
 
@@ -139,13 +184,52 @@ def redact_patterns(text: str) -> str:
     """Redact e-mails, URLs, phone numbers and cue-marked names with regular expressions alone."""
     text = _EMAIL.sub(PLACEHOLDERS["email"], text)
     text = _OBFUSCATED_EMAIL.sub(PLACEHOLDERS["email"], text)
+    text = _BARE_EMAIL.sub(PLACEHOLDERS["email"], text)
     text = _URL.sub(_url_sub, text)
+    text = _BIRTH_DATE.sub(lambda m: m.group("cue") + PLACEHOLDERS["birth_date"], text)
+    text = _RECORD.sub(lambda m: m.group("cue") + PLACEHOLDERS["id"], text)
+    text = _SSN.sub(PLACEHOLDERS["id"], text)
+    text = _ADDRESS.sub(PLACEHOLDERS["address"], text)
+    text = _international_phones(text)  # first: "+63 917 123 4567" also holds a US-shaped "917 123 4567"
     text = _PHONE.sub(PLACEHOLDERS["phone"], text)
     text = _LOCAL_PHONE.sub(lambda m: m.group(1) + PLACEHOLDERS["phone"], text)
     text = _HONORIFIC_NAME.sub(_name_sub(keep_cue=False), text)
     text = _CUE_NAME.sub(_name_sub(keep_cue=True), text)
     text = _SIGNATURE.sub(_name_sub(keep_cue=True), text)
+    from themes.names import redact_listed_names  # it builds on this module's guards
+
+    text = redact_listed_names(text)
     return collapse(text)
+
+
+# libphonenumber's regions to read numbers written without a country code: where survey partners and
+# their families most often come from. Numbers with a "+" code are read whatever the region.
+_PHONE_REGIONS = ("US", "GB", "IN", "CA", "MX", "PH", "AU", "IE", "DE", "FR", "NG", "KE", "BR")
+
+
+def _international_phones(text: str) -> str:
+    """Phone numbers of any country, as libphonenumber (Google's) reads and validates them."""
+    if sum(c.isdigit() for c in text) < 7:
+        return text
+    import phonenumbers
+
+    spans: list[tuple[int, int]] = []
+    for region in _PHONE_REGIONS:
+        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
+            spans.append((match.start, match.end))
+    return _replace_spans(text, spans, PLACEHOLDERS["phone"])
+
+
+def _replace_spans(text: str, spans: list[tuple[int, int]], placeholder: str) -> str:
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    for start, end in reversed(merged):
+        text = text[:start] + placeholder + text[end:]
+    return text
 
 
 def _is_common_word(word: str, lexicon: frozenset[str]) -> bool:
@@ -190,6 +274,19 @@ def _redact_doc(doc, lexicon: frozenset[str]) -> str:
     return collapse("".join(parts) + doc.text[last:])
 
 
+def _pieces(text: str) -> list[str]:
+    """`text` cut into pieces of at most _NER_CHUNK characters, at white space where there is some."""
+    pieces, start = [], 0
+    while start < len(text):
+        end = min(start + _NER_CHUNK, len(text))
+        if end < len(text):
+            space = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
+            end = space + 1 if space > start else end
+        pieces.append(text[start:end])
+        start = end
+    return pieces
+
+
 def _importable(model: str) -> bool:
     try:
         return importlib.util.find_spec("spacy") is not None and importlib.util.find_spec(model) is not None
@@ -218,6 +315,7 @@ class Redactor:
             )
         self._nlp = None
         self._lexicon: frozenset[str] = frozenset()
+        self._english: frozenset[str] | None = None
 
     @property
     def nlp(self):
@@ -232,6 +330,10 @@ class Redactor:
                 if tables.has_table("lemma_index"):
                     index = tables.get_table("lemma_index")
                     self._lexicon = frozenset(w for pos in ("verb", "adj", "adv") for w in index.get(pos, []))
+                    self._english = frozenset(w for pos in ("noun", "verb", "adj", "adv") for w in index.get(pos, []))
+                    if tables.has_table("lemma_exc"):  # irregular forms: "children", "went"
+                        self._english |= frozenset(w for pos in ("noun", "verb", "adj", "adv")
+                                                   for w in tables.get_table("lemma_exc").get(pos, {}))
             if "tok2vec" in nlp.pipe_names and "ner" not in nlp.get_pipe("tok2vec").listening_components:
                 nlp.remove_pipe("tok2vec")  # en_core_web_sm's NER has its own embedding layer
             self._nlp = nlp
@@ -241,6 +343,11 @@ class Redactor:
         return self.redact_many([text])[0]
 
     def redact_many(self, texts: Sequence[str]) -> list[str]:
+        if any(len(t) > _NER_CHUNK for t in texts):
+            # spaCy refuses texts over nlp.max_length (E088), and NER needs ~1 GB per 100,000 characters:
+            # a long text is redacted in pieces cut at white space.
+            return ["".join(self.redact_many(_pieces(t))) if len(t) > _NER_CHUNK else self.redact_many([t])[0]
+                    for t in texts]
         out = [redact_patterns(t) for t in texts]
         if not self.ner_available:
             return out
@@ -257,4 +364,7 @@ class Redactor:
                     out[i] = new
                     changed.append(i)
             todo = changed
-        return out
+        # Lone first names the model missed, now that its word lists can tell them from words.
+        from themes.names import redact_listed_names
+
+        return [collapse(redact_listed_names(t, lexicon=self._lexicon, english=self._english)) for t in out]

@@ -8,13 +8,15 @@ a description for screen readers.
 from __future__ import annotations
 
 import hashlib
-import html
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from themes.safe import escape
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -98,22 +100,31 @@ def _breakdown_table(long: pd.DataFrame, column: str, labels: dict[str, str]) ->
     wide = wide[[t for t in labels if t in wide.columns]]
     wide.columns = [labels[t] for t in wide.columns]
     wide = wide.reset_index().rename(columns={"base_respondents": "respondents"})
+    # A group is named by a respondent's own metadata value, which may hold a name or an e-mail
+    # ("Maria Gonzalez (self)"): officers see it de-identified.
+    from themes.redact import redact_patterns
+
+    wide[column] = wide[column].map(lambda value: redact_patterns(str(value)))
     return wide.sort_values("respondents", ascending=False, kind="stable")
 
 
 def render_markdown(data: ReportData) -> str:
     labels = _themes_of(data)
-    lines = [f"# {data.title}", ""]
+
+    def md(value) -> str:
+        return escape(value, "markdown")
+
+    lines = [f"# {md(data.title)}", ""]
     lines += [f"{data.respondents} respondents gave {data.accounting['input_answers']} answers; "
               f"{data.usable_respondents} respondents gave at least one answer that could be coded. "
               "Percentages are of those respondents.", ""]
     if labels:
-        lines += ["## Key findings", ""] + [f"- {s}" for s in _sentences(data)] + [""]
+        lines += ["## Key findings", ""] + [f"- {md(s)}" for s in _sentences(data)] + [""]
         table = data.counts[["label", "respondents", "percent", "segments"]].rename(columns={
             "label": "Theme", "respondents": "Respondents", "percent": "Percent", "segments": "Passages"})
         lines += ["## Prevalence", "", _md_table(table), ""]
         for column, long in data.breakdowns.items():
-            lines += [f"## By {column.replace('_', ' ')}", "",
+            lines += [f"## By {md(column.replace('_', ' '))}", "",
                       "Percent of respondents in each group who raised each theme.", "",
                       _md_table(_breakdown_table(long, column, labels)), ""]
         co = _co_occurrence(data, labels, labels)
@@ -122,7 +133,7 @@ def render_markdown(data: ReportData) -> str:
                       "alone).", "", _md_table(co.reset_index().rename(columns={"index": "Theme"})), ""]
     types = _type_labels(data)
     if types:
-        lines += ["## Partnership models", "", FRAMEWORK_RULE, "",
+        lines += ["## Partnership models", "", md(FRAMEWORK_RULE), "",
                   "Percent of respondents of each type, per dimension.", "", _md_table(framework_matrix(data)), ""]
         co = _co_occurrence(data, types, labels)
         if co is not None:
@@ -132,15 +143,15 @@ def render_markdown(data: ReportData) -> str:
     lines += ["## Quotes", ""]
     for theme_id, label in {**labels, **types}.items():
         part = data.quotes[data.quotes["theme"] == theme_id]
-        lines += [f"### {label}", ""]
+        lines += [f"### {md(label)}", ""]
         if part.empty:
             lines += [_nothing_carried(theme_id), ""]
         for row in part.itertuples():
-            lines += [f"> \"{row.quote}\"", f"> — {row.attribution}", ""]
-    lines += ["## Method", ""] + [f"- **{k}**: {v}" for k, v in _method_items(data)] + [""]
+            lines += [f"> \"{md(row.quote)}\"", f"> — {md(row.attribution)}", ""]
+    lines += ["## Method", ""] + [f"- **{md(k)}**: {md(v)}" for k, v in _method_items(data)] + [""]
     lines += ["Answers by status:", "", _md_table(pd.DataFrame(
         [{"Status": k, "Answers": v} for k, v in data.accounting.items()])), ""]
-    lines += data.notes
+    lines += [md(note) for note in data.notes]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -161,14 +172,14 @@ def _method_items(data: ReportData) -> list[tuple[str, str]]:
     if data.agreement:
         items.append(("Agreement with human coding", data.agreement.get("summary", "")))
     else:
-        items.append(("Agreement with human coding", "not evaluated for this codebook (run `themes calibrate`)"))
+        items.append(("Agreement with human coding",
+                      Markup("not evaluated for this codebook (run `themes calibrate`)")))
     return items
 
 
 def _md_table(frame: pd.DataFrame) -> str:
     def cell(value) -> str:
-        text = f"{value:g}" if isinstance(value, float) else str(value)
-        return text.replace("|", "\\|").replace("\n", " ")
+        return escape(f"{value:g}" if isinstance(value, float) else value, "markdown")
 
     head = "| " + " | ".join(cell(c) for c in frame.columns) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
@@ -193,7 +204,7 @@ def bar_chart_svg(labels: list[str], values: list[float], *, title: str, unit: s
     key = hashlib.sha1(f"{title}\n{desc}".encode()).hexdigest()[:10]  # stable ids: same input, same file
     body, y = [], gap / 2
     for lines, value in zip(wrapped, values):
-        tspans = "".join(f'<tspan x="{inset}" y="{y + (i + 0.8) * line:.0f}">{html.escape(text)}</tspan>'
+        tspans = "".join(f'<tspan x="{inset}" y="{y + (i + 0.8) * line:.0f}">{escape(text, "html")}</tspan>'
                          for i, text in enumerate(lines))
         y += len(lines) * line + 4
         length = max(value * scale, 1)  # a hairline, so a zero still shows where its bar would be
@@ -205,8 +216,8 @@ def bar_chart_svg(labels: list[str], values: list[float], *, title: str, unit: s
     return "\n".join([
         f'<svg class="chart" role="img" aria-labelledby="t-{key} d-{key}" viewBox="0 0 {width} {height:.0f}" '
         f'width="100%" font-size="{font}" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="t-{key}">{html.escape(title)}</title>',
-        f'<desc id="d-{key}">{html.escape(desc)}</desc>',
+        f'<title id="t-{key}">{escape(title, "html")}</title>',
+        f'<desc id="d-{key}">{escape(desc, "html")}</desc>',
         *body, "</svg>"])
 
 
@@ -232,7 +243,9 @@ def render_html(data: ReportData) -> str:
     quotes = [{"id": code, "label": label, "items": data.quotes[data.quotes["theme"] == code].to_dict("records"),
                "empty": _nothing_carried(code)} for code, label in {**labels, **types}.items()]
     matrix = framework_matrix(data) if types else None
-    environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    # Every value the template prints goes through the same escaping as the Markdown report's.
+    environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                              finalize=lambda value: escape(value, "html"))
     template = environment.get_template("report.html")
     return template.render(
         data=data, sentences=_sentences(data), chart=chart, breakdowns=breakdowns,

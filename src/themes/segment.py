@@ -27,6 +27,9 @@ def _sentencizer():
 
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
+    # The rule-based sentencizer needs little memory per character: the 1,000,000-character guard is for
+    # trained pipelines, and an answer pasted whole (a report, a data dump) must still be split.
+    nlp.max_length = 2**31 - 1
     return nlp
 
 

@@ -1,0 +1,189 @@
+"""The command line's one error boundary, its checks before anything slow, and clean interrupts.
+
+- `main_boundary(app)`: a domain error is its one line; any other exception is one line too (set
+  THEMES_DEBUG=1 for the traceback), never pages of it.
+- `preflight(out, force)`: the output folder can be written and may be replaced; a `PREFECT_API_URL`
+  answers; Prefect's home can be written (else a temporary one, with a warning).
+- `handle_interrupts()`: Ctrl-C or SIGTERM stops the run at once: the temporary Prefect server and
+  any other child process are ended, nothing half-written is left in place (a staging folder left
+  by a killed run is removed by the next one), and the exit status says why (130, 143).
+- `reap_orphaned_servers()`: a temporary Prefect server whose themes process was killed outright
+  (SIGKILL, which no process can catch) is ended by the next run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+from themes.errors import OutputError, ThemesError
+
+log = logging.getLogger("themes")
+_SERVERS = Path(tempfile.gettempdir()) / "themes-prefect-servers"  # one record per temporary server
+_ENTRY_POINT = False  # set by the console script: signal handlers belong to a process of our own
+
+
+def show_warnings() -> None:
+    """Warnings of the library ("skipped an unreadable cache shard") as one line each on stderr."""
+    if not any(getattr(h, "_themes", False) for h in log.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("warning: %(message)s"))
+        handler._themes = True
+        log.addHandler(handler)
+        log.setLevel(logging.WARNING)
+        log.propagate = False
+
+
+def main_boundary(app) -> None:
+    global _ENTRY_POINT
+    _ENTRY_POINT = True
+    try:
+        app()
+    except ThemesError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        print("interrupted; no output folder was changed.", file=sys.stderr)
+        sys.exit(130)
+    except Exception as error:  # the boundary: a bug or an unforeseen fault is still one line
+        if os.environ.get("THEMES_DEBUG"):
+            raise
+        reason = str(error).splitlines()[0][:300] if str(error) else ""
+        print(f"error: unexpected {type(error).__name__}{': ' + reason if reason else ''}. Run again with "
+              "THEMES_DEBUG=1 to see where, and report it.", file=sys.stderr)
+        sys.exit(2)
+
+
+def check_writable_parent(out: Path) -> None:
+    """The nearest existing folder at or above `out` can take a new folder."""
+    existing = out.absolute()
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise OutputError(f"--out {out} cannot be created: {existing} is a file, not a folder. Choose another --out.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"--out {out} cannot be written: no permission to write in {existing}. "
+                          "Choose another --out.")
+
+
+def check_prefect_api() -> None:
+    """A PREFECT_API_URL that does not answer is one line now, not minutes of retries later."""
+    url = os.environ.get("PREFECT_API_URL")
+    if not url:
+        return
+    import httpx
+
+    try:
+        httpx.get(url.rstrip("/") + "/health", timeout=5).raise_for_status()
+    except Exception as error:  # refused, unknown host, timeout, not a Prefect server
+        reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
+        raise ThemesError(f"PREFECT_API_URL={url} does not answer ({reason}). Start it (prefect server start), "
+                          "or unset PREFECT_API_URL to use a temporary server.") from None
+
+
+def ensure_prefect_home() -> None:
+    """Prefect keeps its database in PREFECT_HOME (~/.prefect); when that cannot be written, use a
+    temporary one rather than failing minutes later."""
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        probe = home / f".themes-probe-{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError:
+        temporary = tempfile.mkdtemp(prefix="themes-prefect-home-")
+        log.warning("%s cannot be written; Prefect uses %s for this run (set PREFECT_HOME to keep its "
+                    "history).", home, temporary)
+        os.environ["PREFECT_HOME"] = temporary
+
+
+def preflight(out: Path, *, force: bool) -> None:
+    from themes.export import check_output_folder
+
+    check_writable_parent(out)
+    check_output_folder(out, force=force)
+    check_prefect_api()
+    ensure_prefect_home()
+
+
+# --- Interrupts and orphans --------------------------------------------------------------------
+
+def _end_children() -> None:
+    import psutil
+
+    children = psutil.Process().children(recursive=True)
+    for child in children:
+        try:
+            child.terminate()
+        except psutil.Error:
+            pass
+    _, alive = psutil.wait_procs(children, timeout=3)
+    for child in alive:
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+
+
+def handle_interrupts() -> None:
+    """Ctrl-C and SIGTERM end the run promptly: children ended, staging folder removed, one line.
+    Only in the `themes` process itself, not when a command is invoked from other code (tests)."""
+    if not _ENTRY_POINT:
+        return
+
+    def stop(signum, _frame) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        try:
+            _end_children()
+            from themes.export import remove_own_staging
+
+            remove_own_staging()
+        finally:
+            print("interrupted; no output folder was changed.", file=sys.stderr, flush=True)
+            os._exit(130 if signum == signal.SIGINT else 143)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
+def record_servers() -> None:
+    """Note this process's Prefect server children, so the next run can end them if we are killed."""
+    import psutil
+
+    for child in psutil.Process().children(recursive=True):
+        try:
+            path = _SERVERS / f"{child.pid}.json"
+            if not path.exists() and "uvicorn" in " ".join(child.cmdline()):
+                _SERVERS.mkdir(parents=True, exist_ok=True)
+                record = {"pid": child.pid, "created": child.create_time(), "parent": os.getpid()}
+                path.write_text(json.dumps(record))
+        except (psutil.Error, OSError):
+            pass
+
+
+def reap_orphaned_servers() -> None:
+    """End the temporary Prefect servers whose themes process no longer exists."""
+    import psutil
+
+    if not _SERVERS.is_dir():
+        return
+    for path in _SERVERS.glob("*.json"):
+        try:
+            record = json.loads(path.read_text())
+            if psutil.pid_exists(record["parent"]):
+                continue
+            server = psutil.Process(record["pid"])
+            if abs(server.create_time() - record["created"]) < 1:
+                server.kill()
+        except (psutil.Error, OSError, ValueError, KeyError):
+            pass
+        try:
+            path.unlink()
+        except OSError:
+            pass

@@ -1,0 +1,242 @@
+"""People's names found in lists of first and last names from many cultures, in any case.
+
+The named-entity recogniser of the small spaCy model finds capitalised names in prose; it misses
+names typed in lower or upper case ("bob smith", "JENNIFER LOPEZ-ORTIZ"), names it has rarely seen
+("Siobhán Ní Bhriain") and lone first names. The lists (`data/first_names.txt`, `data/last_names.txt`,
+built by `data/pii/build_names.py`) and the model's own word lists (to tell "Grace" the name from
+"grace period") fill that gap; the guards of `themes.redact` keep organisations and places.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from themes.redact import (_ORG_WORDS, PLACEHOLDERS, _is_common_word, _next_word, _not_a_name,
+                           _replace_spans)
+
+_DATA = Path(__file__).parent / "data"
+_FOLD = str.maketrans({"đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss", "æ": "ae",
+                       "Æ": "AE",
+                       "œ": "oe", "ı": "i", "’": "'"})
+# Joining words inside names ("Siobhán Ní Bhriain", "Ana de la Cruz", "Nguyen Thi Minh Khai").
+_NAME_PARTICLES = frozenset("de del della di da dos das du la le van von der den ter bin ibn bint ben abu al el "
+                            "ni nic mac mc o y e thi st".split())
+_TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
+_GAP = re.compile(r"[ \t]+|[ \t]*\.[ \t]*(?=[A-Z]\b)|(?<=\b[A-Z])\.[ \t]+")  # spaces; initials "J. Doe"
+# Given names that are also English words, common enough as names to count in lowercase text when a
+# family name follows ("bob smith", "mark jones"); "grant", "hope" or "dean" are left out on purpose.
+_WORDLIKE_GIVEN = frozenset("bob bill mark rose pat jack sue max ray april june penny sandy jean carol don guy jay "
+                            "jim joe ken kim lee mike nick pete ron sam tom ted chuck drew gene lily ivy holly "
+                            "heather ruby pearl amber crystal daisy violet ginger wade earl cliff".split())
+_CONTRACTION = re.compile(r"'(?:s|re|ll|ve|d|m|t)$|n't$")
+_PLACE_WORDS = frozenset("Park Heights Hills Valley Village Beach Springs Lake River Falls Island Bay Harbor "
+                         "Square Plaza Street Avenue Road Boulevard Mountain County".split())
+_PLACE_PREPOSITIONS = frozenset("in at from near across throughout around outside".split())
+_CALENDAR = frozenset("january february march april may june july august september october november december "
+                      "monday tuesday wednesday thursday friday saturday sunday".split())
+
+
+def fold(text: str) -> str:
+    """Lowercase ASCII for name look-ups: "Nguyễn" -> "nguyen", "Siobhán" -> "siobhan"."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+@lru_cache(maxsize=1)
+def name_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """(first names, last names), lowercase ASCII, from the lists shipped in themes/data."""
+    def read(name: str) -> frozenset[str]:
+        lines = (_DATA / name).read_text(encoding="utf-8").splitlines()
+        return frozenset(line for line in lines if line and not line.startswith("#"))
+    return read("first_names.txt"), read("last_names.txt")
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    # Spanish and French function words too: answers in those languages are quoted as written.
+    return frozenset(STOP_WORDS) | _CALENDAR | frozenset("los las el la de del en y por para con una uno sin "
+                                                         "que les des du et pour avec sur".split())
+
+
+def _listed(word: str, names: frozenset[str]) -> bool:
+    """A word (or each part of a hyphenated or apostrophed one) is in `names`."""
+    folded = fold(word)
+    if folded in _stop_words():
+        return False
+    if folded in names or folded.replace("'", "") in names:
+        return True
+    parts = [p for p in re.split(r"[-']", folded) if p]
+    return len(parts) > 1 and all(p in names or p in _NAME_PARTICLES for p in parts) and parts[-1] in names
+
+
+def _english(word: str, english: frozenset[str]) -> bool:
+    """An English word or a regular inflection of one ("remained", "branches", "we're"); a hyphenated word
+    when any part is ("multi-year"). "james" is not "jam" + "es": only sibilant stems take "-es"."""
+    w = fold(word)
+    if _CONTRACTION.search(w) or w in _stop_words():
+        return True
+    parts = [p for p in w.split("-") if p]
+    if len(parts) > 1:
+        return any(_english(p, english) for p in parts)
+    forms = {w}
+    if w.endswith(("ies", "ied")):
+        forms.add(w[:-3] + "y")
+    elif w.endswith("es") and w[:-2].endswith(("s", "x", "z", "ch", "sh", "o")):
+        forms.add(w[:-2])
+    elif w.endswith("s") and not w.endswith("ss"):
+        forms.add(w[:-1])
+    if w.endswith("ed"):
+        forms |= {w[:-2], w[:-1]} | ({w[:-3]} if w[-3:-2] == w[-4:-3] else set())
+    if w.endswith("ing"):
+        forms |= {w[:-3], w[:-3] + "e"} | ({w[:-4]} if w[-4:-3] == w[-5:-4] else set())
+    return any(f in english for f in forms if len(f) > 2)
+
+
+def _shape(word: str) -> str:
+    if word.isupper() and len(word) > 1:
+        return "upper"
+    if word[:1].isupper():
+        return "title"
+    return "lower" if word.islower() else "mixed"
+
+
+def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon: frozenset[str] | None,
+                        english: frozenset[str] | None = None) -> int:
+    """How many of `words` (a run joined by spaces) form a person's name at its start; 0 for none, minus
+    the length of a name-like phrase that is an organisation, program or place.
+
+    `lexicon` (verbs, adjectives, adverbs) and `english` (every word the model's lemmatizer knows) come
+    with the spaCy model; without them only listed names count.
+    """
+    first, last = name_lists()
+    stop = _stop_words()
+
+    def foreign(word: str) -> bool:  # not an English word: a name part the lists lack ("Iyer", "Ji-woo")
+        folded = fold(word)
+        if english is not None and re.fullmatch(r"[A-Z][a-z]{1,2}-[a-z]{2,3}", folded[:1].upper() + folded[1:]) \
+                and word[:1].isupper():
+            return True  # romanised Korean given names: "Ji-woo", "Min-jun"
+        return (english is not None and len(folded) > 2 and folded.replace("-", "").isalpha()
+                and not _english(word, english) and word not in _ORG_WORDS and any(c in "aeiouy" for c in folded))
+
+    def listed(word: str) -> bool:
+        return _listed(word, first) or _listed(word, last)
+
+    def part(word: str) -> bool:
+        return listed(word) or fold(word) in _NAME_PARTICLES or foreign(word)
+
+    head = words[0]
+    shape = _shape(head)
+    if shape == "mixed" or fold(head) in _NAME_PARTICLES:
+        return 0
+    # A name starts with a first name, or with a family name or an unlisted part followed by a listed
+    # part ("Nguyen Thi Minh", "Ananya Iyer").
+    second = words[1] if len(words) > 1 and (_shape(words[1]) == "lower") == (shape == "lower") else None
+    # Or two capitalised words that are not English ("Tigist Haile"; in capitals only when both are longer
+    # than an acronym usually is).
+    unlisted_pair = (shape in ("title", "upper") and second is not None and foreign(head) and foreign(second)
+                     and (shape == "title" or min(len(head), len(second)) >= 4))  # not two acronyms
+    if not (_listed(head, first) or unlisted_pair or (second and (_listed(head, last) or foreign(head))
+                                                      and part(second) and (listed(second) or listed(head)))):
+        return 0
+    length = 1
+    while length < min(len(words), 4):
+        word = words[length]
+        if (_shape(word) == "lower") != (shape == "lower") or (shape == "title" and _shape(word) == "upper"):
+            break
+        if not part(word):
+            # One more capitalised part of a long name the lists lack ("Nguyen Thi Minh Khai").
+            if (length >= 2 and shape != "lower" and fold(word) not in stop and word not in _ORG_WORDS
+                    and (lexicon is None or not _is_common_word(word, lexicon))):
+                length += 1
+            break
+        length += 1
+    while length > 1 and fold(words[length - 1]) in _NAME_PARTICLES:
+        length -= 1
+    name = words[:length]
+    after = words[length] if length < len(words) else next_word
+    if not any(listed(w) for w in name) and not (unlisted_pair and length >= 2):
+        return 0
+    if shape == "lower":
+        # Lowercase text (read only with the model's word list) needs two or more parts of three letters or
+        # more, none a function word, ending in a family name or a part that is not English, and a first
+        # part that is no verb, adjective or adverb, or a common given name, or before a family name that
+        # is none ("bob smith", "james williams", "sunil gupta"; not "small grant", "held early").
+        # (WordNet's nouns include famous people, "james" and "fatima": they do not count as words here.)
+        if (english is None or lexicon is None or length < 2
+                or any(fold(w) in stop or len(w) < 3 for w in (name[0], name[-1]))
+                or not (_listed(name[-1], last) or foreign(name[-1]))
+                or not (not _english(name[0], lexicon) or fold(name[0]) in _WORDLIKE_GIVEN
+                        or len(name[-1]) > 3 and _listed(name[-1], last) and not _english(name[-1], lexicon))):
+            return 0
+    elif length == 1:
+        # A lone capitalised first name: only with the common-word list of the spaCy model to rule out
+        # "Hope", "Will" or "Grace" used as words, and never an all-caps acronym.
+        # Nor one inside a capitalised phrase ("New York", "Feeding America") or after a preposition of
+        # place ("in Atlanta").
+        if (lexicon is None or shape == "upper" or len(head) < 3 or fold(head) in stop
+                or _is_common_word(head, lexicon) or (not previous and after[:1].isupper())
+                or (not previous and english is not None and _english(head, english))
+                or previous[:1].isupper() or previous.lower() in _PLACE_PREPOSITIONS):
+            return 0
+    titled = [w[:1].upper() + w[1:].lower() if shape != "title" else w for w in name]
+    if any(w in _PLACE_WORDS for w in titled) or after[:1].upper() + after[1:].lower() in _PLACE_WORDS:
+        return -length
+    if _not_a_name(titled, after[:1].upper() + after[1:].lower() if after else "") or _org_name(words):
+        return -length  # an organisation, program or place: its words are not names on their own either
+    return length
+
+
+# Organisations named after people: a listed first and last name that must stay.
+_ORG_NAMES = frozenset(
+    "johns hopkins|kaiser permanente|henry ford|robert wood johnson|wood johnson|mayo|annie e casey|kellogg|"
+    "bill melinda gates|melinda gates|cedars sinai|geisinger|ochsner|montefiore|sutter|vanderbilt|baylor|"
+    "emory|duke|stanford|tufts|brigham|mass general|sanford|beaumont|allina|essentia|robert wood|"
+    "st jude|mary|ronald mcdonald|salvation army|martin luther king|cesar chavez|meals on wheels".split("|"))
+
+
+def _org_name(words: Sequence[str]) -> bool:
+    """The run of words starts with an organisation named after a person ("Kaiser Permanente ...")."""
+    phrase = " ".join(fold(w) for w in words).replace(".", "") + " "
+    return any(phrase.startswith(org + " ") for org in _ORG_NAMES)
+
+
+def redact_listed_names(text: str, *, lexicon: frozenset[str] | None = None,
+                        english: frozenset[str] | None = None) -> str:
+    """Replace people's names found in the first- and last-name lists, in any case.
+
+    Runs of two to four listed words starting with a first name ("bob smith", "JENNIFER LOPEZ-ORTIZ",
+    "Nguyen Thi Minh Khai"); a lone capitalised first name only when `lexicon` (verbs, adjectives and
+    adverbs) is given to tell it from a word. Organisations, programs and places are kept.
+    """
+    tokens = list(_TOKEN.finditer(text))
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(tokens):
+        run = [tokens[i]]
+        while len(run) < 6 and i + len(run) < len(tokens):
+            gap = text[run[-1].end():tokens[i + len(run)].start()]
+            if not _GAP.fullmatch(gap):
+                break
+            run.append(tokens[i + len(run)])
+        before = text[:tokens[i].start()].rstrip(" \t")
+        previous = "" if not before or before[-1] in ".!?:;\n\"“(•*-" else before.split()[-1]
+        length = _listed_name_length([t.group() for t in run], _next_word(text, run[-1].end()), previous, lexicon,
+                                     english)
+        if length > 0 and "[" not in text[max(tokens[i].start() - 1, 0):tokens[i].start()]:
+            start = tokens[i].start()
+            # A family name that is also a joining word starts some names ("le Thi Hoa", "de la Cruz").
+            while (i > 0 and fold(tokens[i - 1].group()) in _NAME_PARTICLES
+                   and _GAP.fullmatch(text[tokens[i - 1].end():start])):
+                i -= 1
+                start = tokens[i].start()
+                length += 1
+            spans.append((start, tokens[i + length - 1].end()))
+        i += max(abs(length), 1)
+    return _replace_spans(text, spans, PLACEHOLDERS["name"])

@@ -1,0 +1,170 @@
+"""The command line's error boundary, its checks before anything slow, and interrupts."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import pytest
+
+from themes.errors import InputError, OutputError, ThemesError
+from themes.export import staged_folder
+from themes.guard import (check_prefect_api, check_writable_parent, ensure_prefect_home, main_boundary,
+                          reap_orphaned_servers)
+from themes.ingest import InputSpec, require_codable
+from themes.status import screen_answers
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_an_out_folder_under_a_file_is_refused_before_the_run(tmp_path):
+    blocker = tmp_path / "report.txt"
+    blocker.write_text("x")
+
+    with pytest.raises(OutputError, match=r"^--out .*/report\.txt/run cannot be created: .*report\.txt is a file, "
+                                          r"not a folder\. Choose another --out\.$"):
+        check_writable_parent(blocker / "run")
+
+
+def test_an_out_folder_without_write_permission_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # as for a non-root user on a read-only folder
+
+    with pytest.raises(OutputError, match=r"cannot be written: no permission to write in .*Choose another --out\.$"):
+        check_writable_parent(tmp_path / "new" / "run")
+
+
+def test_a_prefect_api_url_that_does_not_answer_is_one_line(monkeypatch):
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+
+    with pytest.raises(ThemesError, match=r"^PREFECT_API_URL=http://127\.0\.0\.1:9/api does not answer \(.*\)\. "
+                                          r"Start it \(prefect server start\), or unset PREFECT_API_URL"):
+        check_prefect_api()
+
+
+def test_an_unwritable_prefect_home_falls_back_to_a_temporary_one(tmp_path, monkeypatch, caplog):
+    blocker = tmp_path / "home"
+    blocker.write_text("a file where a folder should be")
+    monkeypatch.setenv("PREFECT_HOME", str(blocker / ".prefect"))
+
+    with caplog.at_level(logging.WARNING, logger="themes"):
+        ensure_prefect_home()
+
+    assert Path(os.environ["PREFECT_HOME"]).is_dir() and "themes-prefect-home-" in os.environ["PREFECT_HOME"]
+    assert "cannot be written; Prefect uses" in caplog.text
+
+
+def test_every_answer_blank_or_na_is_one_clear_error():
+    answers = pd.DataFrame({"respondent_id": ["R1", "R1", "R2", "R2"], "question": ["goals", "challenges"] * 2,
+                            "answer_raw": ["N/A", "", "none", "   "], "source_row": [2, 2, 3, 3]})
+    screened = screen_answers(answers)
+
+    with pytest.raises(InputError, match=r"^None of the 4 answers has text to code \((2 empty, 2 non_answer|"
+                                         r"2 non_answer, 2 empty)\) in column\(s\) goals, challenges\. Check that "
+                                         r"--text-column names the columns with the open-ended answers\.$"):
+        require_codable(screened, InputSpec(text_columns=("goals", "challenges")))
+
+
+def test_an_unexpected_exception_is_one_line_not_a_traceback(capsys):
+    def app():
+        raise RuntimeError("boom\nsecond line")
+
+    with pytest.raises(SystemExit) as exit_info:
+        main_boundary(app)
+
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == ("error: unexpected RuntimeError: boom. Run again with THEMES_DEBUG=1 to see "
+                                       "where, and report it.\n")
+
+
+def dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_staging_folders_of_killed_runs_are_removed_by_the_next_run(tmp_path):
+    out = tmp_path / "run"
+    killed = tmp_path / f".run.partial-{dead_pid()}-0123abcd"
+    running = tmp_path / f".run.partial-{os.getpid()}-4567ef01"  # another run, still writing
+    for folder in (killed, running):
+        folder.mkdir()
+        (folder / "responses.csv").write_text("half")
+
+    with staged_folder(out, force=False) as folder:
+        (folder / "manifest.json").write_text("{}")
+
+    assert not killed.exists() and running.exists() and out.is_dir()
+
+
+# Interrupts of a real run (they start Prefect's temporary server) --------------------------------------
+
+def start_run(tmp_path: Path, tiny_responses_path: Path, tiny_codebook_path: Path) -> subprocess.Popen:
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_API_URL": "",
+           "THEMES_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("PREFECT_API_URL")
+    return subprocess.Popen([str(Path(sys.executable).parent / "themes"), "run", str(tiny_responses_path),
+                             "--codebook", str(tiny_codebook_path), "--model", "test:hashing",
+                             "--out", str(tmp_path / "out"), "--quiet"],
+                            env=env, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def wait_for_server(process: subprocess.Popen, timeout: float = 240) -> list[psutil.Process]:
+    deadline = time.time() + timeout
+    while time.time() < deadline and process.poll() is None:
+        servers = [c for c in psutil.Process(process.pid).children(recursive=True)
+                   if "uvicorn" in " ".join(c.cmdline())]
+        if servers:
+            time.sleep(2)
+            return servers
+        time.sleep(0.5)
+    pytest.fail("the temporary Prefect server did not start")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupt_stops_the_run_promptly_and_leaves_nothing(tmp_path, tiny_responses_path, tiny_codebook_path,
+                                                                signum):
+    process = start_run(tmp_path, tiny_responses_path, tiny_codebook_path)
+    servers = wait_for_server(process)
+
+    began = time.time()
+    if signum == signal.SIGINT:
+        os.killpg(process.pid, signum)  # Ctrl-C reaches the whole process group
+    else:
+        process.send_signal(signum)
+    _, err = process.communicate(timeout=60)
+
+    assert time.time() - began < 15
+    assert process.returncode == (130 if signum == signal.SIGINT else 143)
+    assert err.strip().splitlines()[-1] == "interrupted; no output folder was changed."
+    assert "Traceback" not in err
+    psutil.wait_procs(servers, timeout=5)
+    assert not [s for s in servers if s.is_running() and s.status() != psutil.STATUS_ZOMBIE]
+    assert not list(tmp_path.glob(".out.partial-*")) and not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_a_server_left_by_a_killed_run_is_ended_by_the_next(tmp_path, tiny_responses_path, tiny_codebook_path):
+    process = start_run(tmp_path, tiny_responses_path, tiny_codebook_path)
+    servers = wait_for_server(process)
+    from themes.guard import _SERVERS
+
+    deadline = time.time() + 60  # the run notes its server every half second
+    while time.time() < deadline and not all((_SERVERS / f"{s.pid}.json").exists() for s in servers):
+        time.sleep(0.5)
+
+    process.kill()  # SIGKILL: nothing in the process can react
+    process.wait()
+    assert all(s.is_running() for s in servers)  # orphaned, as any process would leave it
+
+    reap_orphaned_servers()  # what the next run does first
+
+    psutil.wait_procs(servers, timeout=10)
+    assert not [s for s in servers if s.is_running() and s.status() != psutil.STATUS_ZOMBIE]
