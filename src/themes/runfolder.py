@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from themes.errors import ThemesError
-from themes.export import FORMULA_START, MANIFEST
+from themes.safe import FORMULA_START, MANIFEST
 
 RESPONSES = "responses.csv"
 SEGMENTS = "segments.csv"
