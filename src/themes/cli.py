@@ -319,5 +319,7 @@ def main() -> None:
         sys.exit(130)
 
 
+from themes import cli_sample  # noqa: E402,F401  registers `themes sample` on `app`
+
 if __name__ == "__main__":
     main()

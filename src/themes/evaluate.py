@@ -32,10 +32,10 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     Passages come from a text column, or from `respondent_id` + `question` keys looked up in
     `answers` (the cleaned answers of a run). Theme ids may also be given as the themes' labels.
     """
-    from themes.ingest import read_table
+    from themes.ingest import read_table, sheet_with_column
 
     path = Path(path)
-    table = read_table(path)
+    table = read_table(path, sheet=sheet_with_column(path, "themes"))
     lowered = {c.lower(): c for c in table.columns}
     theme_column = next((lowered[c] for c in THEME_COLUMNS if c in lowered), None)
     if theme_column is None:
