@@ -10,7 +10,7 @@ from themes.prevalence import (CORRECTED_METHOD, RAW_METHOD, PrevalenceOptions, 
                                question_prevalence, respondent_prevalence, type_prevalence)
 from themes.simulated_survey import Setting, simulate
 
-FAST = PrevalenceOptions(draws=50)  # the benchmark uses 200; 50 keeps 400 simulated surveys near a minute
+FAST = PrevalenceOptions(draws=40)  # the benchmark uses 200; 40 keeps 400 simulated surveys near a minute
 
 
 @pytest.mark.parametrize("setting", [

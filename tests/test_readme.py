@@ -17,7 +17,7 @@ COMMANDS = sorted(set(re.findall(r"^\| `themes ([a-z-]+)", README, flags=re.MULT
 
 
 def test_the_readme_lists_every_command():
-    assert COMMANDS == ["calibrate", "evaluate", "run", "validate-codebook"]
+    assert COMMANDS == ["calibrate", "evaluate", "run", "sample", "validate-codebook"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -259,14 +259,20 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
 # The latent class model, fitted by EM on many weightings (bootstrap replicates) at once
 
 
+# Rows: the four (truth, flag) combinations of an answer; columns: its states (see _STATES).
+_NOT_RAISED = np.array([[1, 0, 1, 0, 0, 0], [0, 1, 0, 0, 1, 0]], float)  # passed, flagged
+_RAISED = np.array([[1, 0, 0, 1, 0, 0], [0, 1, 0, 0, 0, 1], [1, 0, 1, 0, 0, 0], [0, 1, 0, 0, 1, 0]], float)
+_CARRIED = np.array([0, 0, 0, 1, 0, 1], float)  # coded states where the human says it carries the theme
+
+
 def _tables(rho, se, sp):
     """Per question and state: P(state | not raised), P(state | raised), P(answer carries it | raised, state)."""
-    zero, one = np.zeros_like(rho), np.ones_like(rho)
     missed, caught = rho * (1 - se), rho * se
-    f0 = np.stack([sp, 1 - sp, sp, zero, 1 - sp, zero], axis=-1)
-    f1 = np.stack([missed + (1 - rho) * sp, caught + (1 - rho) * (1 - sp), (1 - rho) * sp, missed,
-                   (1 - rho) * (1 - sp), caught], axis=-1)
-    carries = np.stack([missed / f1[..., 0], caught / f1[..., 1], zero, one, zero, one], axis=-1)
+    f0 = np.stack([sp, 1 - sp], axis=-1) @ _NOT_RAISED
+    f1 = np.stack([missed, caught, (1 - rho) * sp, (1 - rho) * (1 - sp)], axis=-1) @ _RAISED
+    carries = np.broadcast_to(_CARRIED, f1.shape).copy()
+    carries[..., 0] = missed / f1[..., 0]
+    carries[..., 1] = caught / f1[..., 1]
     return f0, f1, carries
 
 
@@ -311,7 +317,7 @@ def _fit(counts: np.ndarray, weights: np.ndarray, group: np.ndarray, n_groups: i
         w1 = w * raised
         class1 = (by_column @ w1.T).T.reshape(len(rows), n_questions, _STATES)
         new = _m_step(class1, by_state[rows] - class1, w1 @ onehot, by_group[rows], carries, options.shrinkage)
-        return np.concatenate(new, axis=1), loglik, raised, carries
+        return new, loglik, raised, carries
 
     # EM crawls along the ridge where fewer raisers who mention the theme more often fit as well; SQUAREM
     # (Varadhan and Roland 2008) extrapolates two steps at a time, falling back to plain EM when that lowers
@@ -347,13 +353,13 @@ def _m_step(class1, class0, raised_by_group, by_group, carries, shrinkage):
     clear = class1 * (1 - carries) + class0
     pi = raised_by_group / np.maximum(by_group, 1e-12)
     rho = (carried.sum(-1) + _RHO_PRIOR) / (class1.sum(-1) + 2 * _RHO_PRIOR)
-    caught, positives = carried[..., [1, 5]].sum(-1), carried.sum(-1)
-    passed, negatives = clear[..., [0, 2]].sum(-1), clear.sum(-1)
+    caught, positives = carried[..., 1] + carried[..., 5], carried.sum(-1)
+    passed, negatives = clear[..., 0] + clear[..., 2], clear.sum(-1)
     se_pooled = (caught.sum(-1, keepdims=True) + 1) / (positives.sum(-1, keepdims=True) + 2)
     sp_pooled = (passed.sum(-1, keepdims=True) + 1) / (negatives.sum(-1, keepdims=True) + 2)
     se = (caught + shrinkage * se_pooled) / (positives + shrinkage)
     sp = (passed + shrinkage * sp_pooled) / (negatives + shrinkage)
-    return tuple(np.clip(x, _EPS, 1 - _EPS) for x in (pi, rho, se, sp))
+    return np.clip(np.concatenate([pi, rho, se, sp], axis=1), _EPS, 1 - _EPS)
 
 
 def _exact(options: PrevalenceOptions) -> PrevalenceOptions:
