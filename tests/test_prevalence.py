@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from themes.errors import GoldError
 from themes.prevalence import (CORRECTED_METHOD, RAW_METHOD, PrevalenceOptions, decision_columns,
                                question_prevalence, respondent_prevalence, type_prevalence)
 from themes.simulated_survey import Setting, simulate
@@ -127,7 +128,7 @@ def test_types_without_a_coded_sample_are_the_raw_most_integrated_type():
 def test_coded_answers_that_are_not_in_the_run_are_an_error():
     survey = simulate(Setting(0.25, coded=10), np.random.default_rng(0))
     coded = pd.concat([survey.coded, pd.DataFrame({"respondent_id": ["X"], "question": ["q0"], "theme": [1]})])
-    with pytest.raises(ValueError, match=r"^Coded answer of respondent 'X', question 'q0' is not among the run's "
+    with pytest.raises(GoldError, match=r"^Coded answer of respondent 'X', question 'q0' is not among the run's "
                                          r"usable answers \(1 such\); code a sample drawn from this run "
                                          r"\(themes sample\)\.$"):
         respondent_prevalence(survey.answers, coded, ["theme"])

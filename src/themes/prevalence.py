@@ -13,8 +13,8 @@ dimension id holding the machine's type id ("" for none).
 `question` and the human codes in the same columns and form. The machine's decisions on them are
 looked up in `answers`; when the classifier learned from these very answers (`themes calibrate`), pass
 its out-of-fold decisions as `machine_<id>` columns instead, or the error rates look better than they
-are. None (or an empty frame) means no coded sample: raw counts, method "raw (no coded sample)",
-and no interval.
+are. A coded answer that is not among `answers` raises GoldError. None (or an empty frame) means no
+coded sample: raw counts, method "raw (no coded sample)", and no interval.
 
 Method
 ------
@@ -57,6 +57,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+
+from themes.errors import GoldError
 
 RAW_METHOD = "raw (no coded sample)"
 CORRECTED_METHOD = "corrected for measured error (latent class model, bootstrap)"
@@ -225,12 +227,12 @@ def _locate(answers: pd.DataFrame, coded: pd.DataFrame) -> np.ndarray:
     wanted = pd.MultiIndex.from_frame(coded[KEYS].astype(str))
     if wanted.duplicated().any():
         first = wanted[wanted.duplicated()][0]
-        raise ValueError(f"The coded sample holds respondent '{first[0]}', question '{first[1]}' twice; code "
+        raise GoldError(f"The coded sample holds respondent '{first[0]}', question '{first[1]}' twice; code "
                          "each answer once.")
     position = keys.get_indexer(wanted) if keys.is_unique else _first_positions(keys, wanted)
     if (position < 0).any():
         missing = wanted[position < 0][0]
-        raise ValueError(f"Coded answer of respondent '{missing[0]}', question '{missing[1]}' is not among the "
+        raise GoldError(f"Coded answer of respondent '{missing[0]}', question '{missing[1]}' is not among the "
                          f"run's usable answers ({int((position < 0).sum())} such); code a sample drawn "
                          "from this run (themes sample).")
     return position
