@@ -22,7 +22,10 @@ Counting respondents with at least one flagged answer adds up false positives ov
 answers (eight answers with a 5% false-positive rate flag a third of respondents who never raised
 the theme). Treating each answer's truth as independent given the machine's decisions (1 - prod(1 - PPV
 or false-omission rate)) does not fix it: a respondent's answers are not independent (who raises a
-theme often raises it twice), and simulation shows that estimator 5-10 points too high.
+theme often raises it twice), and simulation shows that estimator 2-10 points too high. Adjusted
+classify-and-count (Forman 2008) and the other quantifiers of QuaPy estimate prevalence at the unit that
+was classified and coded (answers); a respondent-level count from answer-level codes needs a model of
+how a respondent's answers hang together.
 
 So each category is a two-class latent class model (Lazarsfeld and Henry 1968; Hui and Walter 1980
 for diagnostic error without a gold standard on every unit): a respondent raised the theme with
@@ -32,8 +35,8 @@ Given the truth, the machine flags an answer with sensitivity se_q and false-pos
 The coded answers enter the likelihood with their truth known, so they pin the error rates; the
 machine's flags on every answer, and how they cluster within respondents, pin pi and rho. se_q and
 sp_q are shrunk toward the rates pooled over questions (`shrinkage` pseudo-answers), so a question
-with few coded answers borrows from the others. Fitted by EM (Dempster, Laird and Rubin 1977), a
-weighted EM on many bootstrap replicates at once.
+with few coded answers borrows from the others. Fitted by EM (Dempster, Laird and Rubin 1977), sped up
+by SQUAREM (Varadhan and Roland 2008), on many bootstrap replicates at once.
 
 The estimate is the mean over respondents of P(respondent raised it | their answers' flags and codes);
 per question it is the mean over answers of P(answer carries it | ...). The interval is the percentile
