@@ -34,8 +34,8 @@ def sample(
 ) -> None:
     """Draw a random sample of a run's usable answers into a coding workbook: an Instructions sheet with the
     codebook's ids and definitions, and a Coding sheet with one row per answer and an empty 'themes' column
-    (no model scores, so coders are not anchored). Code it, then pass it to evaluate, calibrate and the
-    corrected counts.
+    (no model scores, so coders are not anchored). Code every row, then pass it to evaluate and calibrate
+    (--gold) and to the corrected counts (themes.prevalence).
 
     Example: themes sample outputs/responses -n 300 --seed 0
     """
