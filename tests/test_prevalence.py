@@ -8,7 +8,7 @@ import pytest
 
 from themes.errors import GoldError
 from themes.prevalence import (CORRECTED_METHOD, RAW_METHOD, PrevalenceOptions, decision_columns,
-                               question_prevalence, respondent_prevalence, type_prevalence)
+                               question_prevalence, respondent_prevalence, type_column, type_prevalence)
 from themes.simulated_survey import Setting, simulate
 
 FAST = PrevalenceOptions(draws=40)  # the benchmark uses 200; 40 keeps 400 simulated surveys near a minute
@@ -152,3 +152,9 @@ def test_decision_columns_split_the_runs_themes():
     frame = pd.DataFrame({"themes": ["trust;data_challenges", "", None]})
     out = decision_columns(frame, ["trust", "data_challenges", "resource_needs"])
     assert out[["trust", "data_challenges", "resource_needs"]].values.tolist() == [[1, 1, 0], [0, 0, 0], [0, 0, 0]]
+
+
+def test_type_column_keeps_the_most_integrated_type_named():
+    frame = pd.DataFrame({"themes": ["trust;service.joint;service.referral", "service.referral", "trust", None]})
+    assert type_column(frame, ["service.referral", "service.joint"]).tolist() == [
+        "service.joint", "service.referral", "", ""]

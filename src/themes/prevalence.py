@@ -184,6 +184,18 @@ def decision_columns(frame: pd.DataFrame, ids: Sequence[str], column: str = "the
     return out
 
 
+def type_column(frame: pd.DataFrame, types: Sequence[str], column: str = "themes") -> pd.Series:
+    """The type of a dimension each row carries, from a ';'-joined column of ids: the most integrated of
+    `types` (ordered least to most) named there, or "" for none."""
+    rank = {t: k for k, t in enumerate(types)}
+
+    def most(value) -> str:
+        named = [i.strip() for i in str(value if value == value else "").split(";") if i.strip() in rank]
+        return max(named, key=rank.__getitem__) if named else ""
+
+    return frame[column].map(most)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Building the model's data
 
