@@ -480,7 +480,9 @@ def _suppress(frame: pd.DataFrame, small: pd.Series, columns: list[str]) -> pd.D
     frame = frame.copy()
     frame["suppressed"] = small.to_numpy()
     for column in [*columns, "estimate", "low", "high"]:
-        frame[column] = frame[column].astype(float).mask(frame["suppressed"])
+        # counts stay whole numbers beside the blanks of suppressed groups
+        kind = "Int64" if column in ("respondents", "answers") else float
+        frame[column] = frame[column].astype(kind).mask(frame["suppressed"])
     return frame
 
 
