@@ -360,6 +360,8 @@ def main() -> None:
     main_boundary(app)
 
 
+from themes import cli_sample  # noqa: E402,F401  registers `themes sample` on `app`
+
 if __name__ == "__main__":
     main()
 

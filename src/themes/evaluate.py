@@ -34,7 +34,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     Passages come from a text column, or from `respondent_id` + `question` keys looked up in
     `answers` (the cleaned answers of a run). Theme ids may also be given as the themes' labels.
     """
-    from themes.ingest import read_table
+    from themes.ingest import read_table, sheet_with_column
 
     path = Path(path)
     if path.suffix.lower() == ".qdpx":  # a REFI-QDA project coded in a QDA tool: one row per answer
@@ -42,7 +42,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
 
         table = qdpx_gold_table(path, codebook)
     else:
-        table = read_table(path)
+        table = read_table(path, sheet=sheet_with_column(path, "themes"))
     lowered = {c.lower(): c for c in table.columns}
     dimension_columns = _dimension_columns(codebook, lowered)
     # A file coded for several codebooks (themes and framework) serves each: a framework codebook

@@ -132,6 +132,28 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
     return table
 
 
+def sheet_with_column(path: str | Path, column: str) -> str | None:
+    """The first sheet of a workbook with a header cell `column` (any case); None for other files or when no
+    sheet has one (a coding workbook opens with its instructions; its codes are on a later sheet)."""
+    path = Path(path)
+    if READERS.get(path.suffix.lower()) != "excel" or not path.is_file():
+        return None
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True)
+    except Exception:  # read_table reports an unreadable workbook with the reason
+        return None
+    try:
+        for sheet in book.worksheets:
+            header = next(sheet.iter_rows(max_row=1, values_only=True), ())
+            if column.lower() in {str(cell).strip().lower() for cell in header if cell is not None}:
+                return sheet.title
+    finally:
+        book.close()
+    return None
+
+
 def _blank_rows(table: pd.DataFrame) -> pd.Series:
     filled = table.fillna("").astype(str).apply(lambda column: column.str.strip() != "")
     return ~filled.any(axis=1)

@@ -1,0 +1,76 @@
+"""`themes sample`: draw a random sample of a run's answers into a coding workbook."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from themes.cli import _fail, app
+from themes.errors import ThemesError
+
+
+@app.command("sample")
+def sample(
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN_DIR", help="A run's output folder (with responses.csv "
+                                            "and manifest.json). Example: outputs/responses")],
+    n: Annotated[int, typer.Option("-n", help="Answers to draw. About 300 gives intervals of +-5 to 10 points; "
+                                   "see the README. Example: -n 300")] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed draws the same answers. Example: --seed 7")]
+    = 0,
+    stratify_by: Annotated[Optional[str], typer.Option("--stratify-by", help="Draw from each value of this column "
+                                                       "of responses.csv in proportion to its answers (a score_ "
+                                                       "column by quintiles). Example: --stratify-by question")]
+    = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Workbook to write (.xlsx), or .csv for the "
+                                                "coding sheet alone [default: RUN_DIR/coding_sample.xlsx]. "
+                                                "Example: --out coding_sample.xlsx")] = None,
+    codebook: Annotated[Optional[Path], typer.Option("--codebook", "-c", help="Codebook YAML [default: the one "
+                                                     "the run's manifest names]. Example: --codebook "
+                                                     "codebooks/rfi_themes.yaml")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file at --out.")] = False,
+) -> None:
+    """Draw a random sample of a run's usable answers into a coding workbook: an Instructions sheet with the
+    codebook's ids and definitions, and a Coding sheet with one row per answer and an empty 'themes' column
+    (no model scores, so coders are not anchored). Code every row, then pass it to evaluate and calibrate
+    (--gold) and to the corrected counts (themes.prevalence).
+
+    Example: themes sample outputs/responses -n 300 --seed 0
+    """
+    out = out or run_dir / "coding_sample.xlsx"
+    try:
+        written = draw_to_file(run_dir, n=n, seed=seed, stratify_by=stratify_by, out=out, codebook_path=codebook,
+                               force=force)
+    except ThemesError as error:
+        _fail(str(error))
+    typer.echo(f"Drew {written} answers at random (seed {seed}) from {run_dir}/responses.csv; wrote {out}")
+
+
+def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, out: Path,
+                 codebook_path: Path | None, force: bool) -> int:
+    from themes.codebook import load_codebook
+    from themes.coding_sample import draw_sample, write_coding_workbook
+    from themes.errors import InputError, OutputError
+    from themes.export import MANIFEST, write_csv
+    from themes.ingest import read_table
+
+    responses_path, manifest_path = run_dir / "responses.csv", run_dir / MANIFEST
+    for path in (responses_path, manifest_path):
+        if not path.is_file():
+            raise InputError(f"{path} not found; RUN_DIR must be the output folder of 'themes run'.")
+    if out.suffix.lower() not in (".xlsx", ".csv"):
+        raise OutputError(f"--out {out} must end in .xlsx (the coding workbook) or .csv (the coding sheet).")
+    if out.exists() and not force:
+        raise OutputError(f"{out} already exists. Pass --force to replace it, or choose another --out.")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    codebook = load_codebook(codebook_path or manifest.get("codebook", {}).get("path", ""))
+    meta = tuple(manifest.get("input", {}).get("columns", {}).get("meta_columns", ()))
+    drawn = draw_sample(read_table(responses_path), n, seed=seed, stratify_by=stratify_by, meta_columns=meta)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".csv":
+        write_csv(drawn, out)
+    else:
+        write_coding_workbook(out, drawn, codebook)
+    return len(drawn)

@@ -1,0 +1,129 @@
+"""A random sample of a run's answers for people to code, as a workbook they fill in.
+
+Counts are corrected with error rates measured on this sample (`themes.prevalence`), so it must be
+a random sample of the answers the classifier read, not passages picked by hand: hand-picked
+passages are clearer, and more often carry a theme, than the survey's answers as a whole.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from themes.aggregate import USABLE
+from themes.codebook import Codebook
+from themes.errors import InputError
+
+SAMPLE_COLUMNS = ("sample_id", "respondent_id", "question")  # then metadata, `answer`, `themes`
+THEMES_COLUMN = "themes"
+SCORE_BINS = 5  # a score column is stratified by its quintiles
+
+
+def draw_sample(responses: pd.DataFrame, n: int, *, seed: int = 0, stratify_by: str | None = None,
+                meta_columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """`n` usable answers (statuses coded, uncoded, too_long) drawn at random without replacement.
+
+    With `stratify_by`, each value of that column (quintiles of a `score_` column) gets its share of
+    `n` in proportion to its answers (largest remainders), so the sample stays self-weighting. The
+    rows come out in random order with `sample_id` S001, S002, ...; the same seed draws the same rows.
+    """
+    usable = responses[responses["status"].isin(USABLE)].reset_index(drop=True)
+    if n < 1:
+        raise InputError(f"The sample size -n must be at least 1. Got {n} instead.")
+    if n > len(usable):
+        raise InputError(f"-n {n} is more than the run's {len(usable)} usable answers (statuses "
+                         f"{', '.join(USABLE)}); ask for at most {len(usable)}.")
+    rng = np.random.default_rng(seed)
+    if stratify_by is None:
+        chosen = rng.choice(len(usable), size=n, replace=False)
+    else:
+        if stratify_by not in usable.columns:
+            raise InputError(f"--stratify-by '{stratify_by}' is not a column of responses.csv. "
+                             f"Columns: {', '.join(usable.columns)}.")
+        chosen = _stratified(_strata(usable[stratify_by], stratify_by), n, rng)
+    chosen = rng.permutation(chosen)
+    width = max(3, len(str(n)))
+    sample = pd.DataFrame({"sample_id": [f"S{i:0{width}d}" for i in range(1, n + 1)]})
+    picked = usable.iloc[chosen].reset_index(drop=True)
+    columns = ["respondent_id", "question", *[c for c in meta_columns if c in picked.columns], "answer"]
+    sample = pd.concat([sample, picked[columns]], axis=1)
+    sample[THEMES_COLUMN] = ""
+    return sample
+
+
+def _strata(column: pd.Series, name: str) -> pd.Series:
+    if name.startswith("score_"):
+        scores = pd.to_numeric(column, errors="coerce")
+        return pd.qcut(scores.rank(method="first"), SCORE_BINS, labels=False).astype(str)
+    return column.fillna("").astype(str)
+
+
+def _stratified(strata: pd.Series, n: int, rng: np.random.Generator) -> np.ndarray:
+    sizes = strata.value_counts(sort=False).sort_index()
+    quota = sizes / sizes.sum() * n
+    take = np.floor(quota).astype(int)
+    remainder = (quota - take).sort_values(ascending=False, kind="stable")
+    take[remainder.index[: n - int(take.sum())]] += 1
+    picked = [rng.choice(np.flatnonzero(strata.to_numpy() == value), size=int(k), replace=False)
+              for value, k in take.items() if k]
+    return np.concatenate(picked)
+
+
+def instructions(codebook: Codebook) -> tuple[list[str], pd.DataFrame]:
+    """The lines that open the Instructions sheet, and one row per id a coder may write."""
+    lines = [
+        f"Coding sample for {codebook.name} (version {codebook.version})",
+        "Read each answer on the Coding sheet and write in its 'themes' cell the ids of every theme it carries, "
+        "';'-joined, most salient first (e.g. trust;resource_needs), or 'none' when it carries none.",
+        "Code the whole answer as written; leave no cell empty. The rows are a random sample of the survey: "
+        "code them all, in any order, without skipping hard ones, or the corrected counts will not hold.",
+    ]
+    if codebook.dimensions:
+        lines.append("For a dimension (ids 'dimension.type'), write at most one type: the most integrated one "
+                     "the answer describes (types are listed from least to most integrated).")
+    rows = [{"id": c.id, "name": c.label, "definition": " ".join(c.theme.definition.split()),
+             "includes": "; ".join(c.theme.include), "excludes": "; ".join(c.theme.exclude)}
+            for c in codebook.categories]
+    rows.append({"id": "none", "name": "None of these", "definition": "The answer carries no theme of the "
+                 "codebook.", "includes": "", "excludes": ""})
+    return lines, pd.DataFrame(rows)
+
+
+def write_coding_workbook(path: Path, sample: pd.DataFrame, codebook: Codebook) -> None:
+    """An Instructions sheet (the codebook's ids and definitions) and a Coding sheet (one row per answer,
+    a `themes` column whose cells offer the ids in a list but accept several ';'-joined)."""
+    from themes.export import neutralise_frame
+
+    lines, ids = instructions(codebook)
+    coding = neutralise_frame(sample)
+    with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
+        book = writer.book
+        book.set_properties({"title": f"Coding sample: {codebook.name}"})
+        bold = book.add_format({"bold": True})
+        wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        header = book.add_format({"bold": True, "bg_color": "#DDE5F0", "border": 1, "valign": "top"})
+        first = len(lines) + 1  # a blank row between the text and the table
+        ids.to_excel(writer, sheet_name="Instructions", index=False, startrow=first)
+        sheet = writer.sheets["Instructions"]
+        for row, line in enumerate(lines):
+            sheet.write_string(row, 0, line, bold if row == 0 else None)
+        for column, title in enumerate(ids.columns):
+            sheet.write(first, column, title, header)
+        for column, width in enumerate((30, 34, 80, 40, 40)):
+            sheet.set_column(column, column, width, wrap)
+        coding.to_excel(writer, sheet_name="Coding", index=False)
+        sheet = writer.sheets["Coding"]
+        for column, title in enumerate(coding.columns):
+            sheet.write(0, column, title, header)
+            sheet.set_column(column, column, {"answer": 80, THEMES_COLUMN: 30}.get(title, 14), wrap)
+        target = list(coding.columns).index(THEMES_COLUMN)
+        id_range = f"=Instructions!$A${first + 2}:$A${first + 1 + len(ids)}"
+        # 'information' lets a coder type several ids ("trust;resource_needs") past the one-pick list.
+        sheet.data_validation(1, target, max(len(coding), 1), target, {
+            "validate": "list", "source": id_range, "error_type": "information",
+            "input_title": "Themes", "input_message": "Ids from the Instructions sheet, ';'-joined; 'none' for none.",
+            "error_title": "Not a single id", "error_message": "Several ids are fine when ';'-joined. Continue?"})
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, max(len(coding), 1), len(coding.columns) - 1)

@@ -1,0 +1,129 @@
+"""`themes sample`: a random sample of a run's usable answers as a coding workbook that reads back as gold."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from themes.cli import app
+from themes.coding_sample import draw_sample
+from themes.evaluate import read_gold
+from themes.export import write_csv
+
+STATUSES = ["coded", "uncoded", "too_long", "non_answer", "empty", "duplicate", "non_english"]
+
+
+def _responses(n_respondents: int = 12) -> pd.DataFrame:
+    rows = []
+    for r in range(1, n_respondents + 1):
+        for q, question in enumerate(["challenges", "effective_practices", "community_engagement"]):
+            status = STATUSES[(r + q) % len(STATUSES)]
+            rows.append({"respondent_id": f"R{r}", "question": question, "status": status, "reason": "",
+                         "themes": "trust" if status == "coded" else "", "top_theme": "", "top_score": 0.9,
+                         "org_type": "Nonprofit CBO" if r % 3 else "Government", "state": "OH",
+                         "score_trust": 0.9, "score_funding": 0.1, "source_row": r + 1,
+                         "answer": f"Answer {r}-{question}: we meet every month."})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path, tiny_codebook_path: Path) -> Path:
+    folder = tmp_path / "run"
+    folder.mkdir()
+    write_csv(_responses(), folder / "responses.csv")
+    manifest = {"codebook": {"path": str(tiny_codebook_path)},
+                "input": {"columns": {"meta_columns": ["org_type", "state"]}}}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+def _invoke(*args: str):
+    return CliRunner().invoke(app, ["sample", *args], terminal_width=200)
+
+
+def test_the_workbook_has_instructions_and_a_coding_sheet_of_usable_answers(run_dir: Path):
+    result = _invoke(str(run_dir), "-n", "8", "--seed", "3")
+    assert result.exit_code == 0, result.output
+    out = run_dir / "coding_sample.xlsx"
+    assert result.output == f"Drew 8 answers at random (seed 3) from {run_dir}/responses.csv; wrote {out}\n"
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["Instructions", "Coding"]
+    coding = pd.read_excel(out, sheet_name="Coding", dtype=str, keep_default_na=False)
+    assert list(coding.columns) == ["sample_id", "respondent_id", "question", "org_type", "state", "answer", "themes"]
+    assert list(coding["sample_id"]) == [f"S{i:03d}" for i in range(1, 9)]
+    assert set(coding["themes"]) == {""}
+    responses = _responses().set_index(["respondent_id", "question"])
+    statuses = [responses.loc[(r, q), "status"] for r, q in zip(coding["respondent_id"], coding["question"])]
+    assert set(statuses) <= {"coded", "uncoded", "too_long"}
+    instructions = [row[0] for row in book["Instructions"].iter_rows(values_only=True) if row[0]]
+    assert {"trust", "funding", "service.referral", "service.joint", "none"} <= set(instructions)
+    validation = book["Coding"].data_validations.dataValidation[0]
+    assert validation.type == "list" and str(validation.sqref) == "G2:G9"
+    sheet, cells = validation.formula1.split("!")
+    listed = [cell.value for row in book[sheet][cells.replace("$", "")] for cell in row]
+    assert listed == ["trust", "funding", "service.referral", "service.joint", "none"]
+
+
+def test_the_same_seed_draws_the_same_answers_and_another_seed_others(run_dir: Path, tmp_path: Path):
+    frames = []
+    for seed, name in ((0, "a.csv"), (0, "b.csv"), (1, "c.csv")):
+        assert _invoke(str(run_dir), "-n", "10", "--seed", str(seed), "--out", str(tmp_path / name)).exit_code == 0
+        frames.append(pd.read_csv(tmp_path / name, dtype=str, keep_default_na=False))
+    assert frames[0].equals(frames[1])
+    assert not frames[0].equals(frames[2])
+
+
+def test_a_coded_workbook_reads_back_as_gold_without_the_survey(run_dir: Path, tiny_codebook):
+    assert _invoke(str(run_dir), "-n", "4").exit_code == 0
+    path = run_dir / "coding_sample.xlsx"
+    book = openpyxl.load_workbook(path)
+    for row, codes in zip(range(2, 6), ["trust", "none", "funding;trust", "service.joint"]):
+        book["Coding"].cell(row=row, column=7, value=codes)
+    book.save(path)
+    gold = read_gold(path, tiny_codebook)
+    assert list(gold["gold"]) == [["trust"], [], ["funding", "trust"], ["service.joint"]]
+    coding = pd.read_excel(path, sheet_name="Coding", dtype=str)
+    assert list(gold["text"]) == list(coding["answer"])
+
+
+def test_stratified_draws_give_each_value_its_share():
+    usable = _responses(60)
+    usable = usable[usable["status"].isin(["coded", "uncoded", "too_long"])]
+    drawn = draw_sample(usable, 30, seed=0, stratify_by="org_type", meta_columns=("org_type",))
+    expected = (usable["org_type"].value_counts() / len(usable) * 30).round().astype(int)
+    assert drawn["org_type"].value_counts().sort_index().equals(expected.sort_index().rename("count"))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-n", "99"], "error: -n 99 is more than the run's 13 usable answers (statuses coded, uncoded, too_long); "
+                   "ask for at most 13.\n"),
+    (["-n", "3", "--stratify-by", "sector"], "error: --stratify-by 'sector' is not a column of responses.csv. "
+                                             "Columns: respondent_id, question, status, reason, themes, "
+                                             "top_theme, top_score, org_type, state, score_trust, "
+                                             "score_funding, source_row, answer.\n"),
+    (["-n", "3", "--out", "sample.txt"], "error: --out sample.txt must end in .xlsx (the coding workbook) or "
+                                         ".csv (the coding sheet).\n"),
+])
+def test_bad_input_is_one_line_and_exit_2(run_dir: Path, args, message):
+    result = CliRunner().invoke(app, ["sample", str(run_dir), *args])
+    assert result.exit_code == 2
+    assert result.output == message
+
+
+def test_a_folder_that_is_not_a_run_is_refused(tmp_path: Path):
+    result = CliRunner().invoke(app, ["sample", str(tmp_path), "-n", "3"])
+    assert result.exit_code == 2
+    assert result.output == (f"error: {tmp_path}/responses.csv not found; RUN_DIR must be the output folder of "
+                             "'themes run'.\n")
+
+
+def test_an_existing_workbook_is_replaced_only_with_force(run_dir: Path):
+    assert _invoke(str(run_dir), "-n", "3").exit_code == 0
+    again = CliRunner().invoke(app, ["sample", str(run_dir), "-n", "3"])
+    assert again.exit_code == 2 and "already exists. Pass --force" in again.output
+    assert _invoke(str(run_dir), "-n", "3", "--force").exit_code == 0

@@ -1,0 +1,160 @@
+"""Corrected prevalence: checked on simulated surveys whose truth is known, and on small exact cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from themes.errors import GoldError
+from themes.prevalence import (CORRECTED_METHOD, RAW_METHOD, PrevalenceOptions, decision_columns,
+                               question_prevalence, respondent_prevalence, type_column, type_prevalence)
+from themes.simulated_survey import Setting, simulate
+
+FAST = PrevalenceOptions(draws=40)  # the benchmark uses 200; 40 keeps 400 simulated surveys near a minute
+
+
+@pytest.mark.parametrize("setting", [
+    Setting(0.05, sensitivity=0.85, specificity=0.98),  # a rare theme: raw counts read 19%
+    Setting(0.25, sensitivity=0.80, specificity=0.95),  # like cultural differences: raw counts read 48%
+], ids=["rare", "common"])
+def test_corrected_estimates_are_unbiased_and_their_intervals_cover_the_truth(setting):
+    rng = np.random.default_rng(11)
+    rows = []
+    for _ in range(200):
+        survey = simulate(setting, rng)
+        result = respondent_prevalence(survey.answers, survey.coded, ["theme"], options=FAST).iloc[0]
+        rows.append((100 * survey.truth, result["percent"], result["estimate"], result["low"], result["high"]))
+    truth, raw, estimate, low, high = np.array(rows).T
+    assert (raw - truth).mean() > 10  # what the correction is for
+    assert abs((estimate - truth).mean()) < 1.0
+    assert ((low <= truth) & (truth <= high)).mean() >= 0.90
+
+
+def test_a_perfect_classifier_leaves_the_raw_count_with_a_narrow_interval():
+    survey = simulate(Setting(0.3, sensitivity=1.0, specificity=1.0, coded=400), np.random.default_rng(3))
+    result = respondent_prevalence(survey.answers, survey.coded, ["theme"], options=FAST).iloc[0]
+    assert result["method"] == CORRECTED_METHOD
+    # not exactly the raw count: error rates measured as 0 on 400 answers could still be a fraction of a percent
+    assert result["estimate"] == pytest.approx(result["percent"], abs=2.0)
+    assert result["low"] <= result["percent"] <= result["high"]
+    assert result["high"] - result["low"] < 16  # sampling 200 respondents at 30%: about +-6.5 points
+
+
+def test_without_a_coded_sample_the_counts_are_raw_and_carry_no_interval():
+    survey = simulate(Setting(0.25), np.random.default_rng(0))
+    flagged = survey.answers.groupby("respondent_id")["theme"].max()
+    result = respondent_prevalence(survey.answers, None, ["theme"])
+    assert result.drop(columns=["low", "high"]).to_dict("records") == [{
+        "category": "theme", "base_respondents": 200, "respondents": flagged.sum(),
+        "percent": round(100 * flagged.mean(), 1), "estimate": round(100 * flagged.mean(), 1), "method": RAW_METHOD,
+        "coded_answers": 0, "suppressed": False}]
+    assert result[["low", "high"]].isna().all(axis=None)
+    assert respondent_prevalence(survey.answers, survey.coded.iloc[:0], ["theme"])["method"].tolist() == [RAW_METHOD]
+
+
+def test_breakdowns_suppress_groups_smaller_than_the_minimum():
+    survey = simulate(Setting(0.25), np.random.default_rng(1))
+    answers = survey.answers.copy()
+    answers.loc[answers["respondent_id"].isin(["R0000", "R0001", "R0002"]), "group"] = "tiny"
+    result = respondent_prevalence(answers, survey.coded, ["theme"], by="group", options=FAST)
+    assert list(result["group"]) == ["a", "b", "tiny"]
+    assert list(result["base_respondents"]) == [98, 99, 3]
+    assert list(result["suppressed"]) == [False, False, True]
+    tiny = result.iloc[2]
+    assert tiny[["respondents", "percent", "estimate", "low", "high"]].isna().all()
+    assert (result.iloc[:2]["low"] <= result.iloc[:2]["estimate"]).all()
+
+
+def test_answer_level_estimates_per_question_are_near_the_truth():
+    setting = Setting(0.5, coded=400)
+    rng = np.random.default_rng(4)
+    errors = []
+    for _ in range(10):
+        survey = simulate(setting, rng)
+        result = question_prevalence(survey.answers, survey.coded, ["theme"], options=FAST).set_index("question")
+        # each raiser's answer to q0 carries it with 0.8, plus the raisers with no answer who got one forced
+        errors.append(result.loc["q0", "estimate"] - 100 * 0.5 * (0.8 + 0.2 * 0.2 * 0.9 ** 2 * 0.95 ** 4 / 8))
+    assert abs(np.mean(errors)) < 2.0
+    assert list(result.columns) == ["category", "base_answers", "answers", "percent", "estimate", "low", "high",
+                                    "method", "coded_answers", "suppressed"]
+
+
+def _typed_survey(rng: np.random.Generator, respondents: int = 200, questions: int = 8, coded: int = 300):
+    """Each respondent has a true type 0-2 (none, referral, joint); their answers show it or lower types;
+    the machine reads one type too low or too high a tenth of the time."""
+    true_type = rng.choice(3, size=respondents, p=[0.3, 0.45, 0.25])
+    answer_type = np.minimum(rng.choice(3, size=(respondents, questions), p=[0.7, 0.2, 0.1]), true_type[:, None])
+    answer_type[np.arange(respondents), rng.integers(0, questions, respondents)] = true_type
+    noise = rng.choice([-1, 0, 1], size=answer_type.shape, p=[0.05, 0.9, 0.05])
+    machine = np.clip(answer_type + noise, 0, 2)
+    names = np.array(["", "service.referral", "service.joint"])
+    ids = np.repeat([f"R{i}" for i in range(respondents)], questions)
+    question = np.tile([f"q{j}" for j in range(questions)], respondents)
+    answers = pd.DataFrame({"respondent_id": ids, "question": question, "service": names[machine.ravel()]})
+    picked = rng.choice(respondents * questions, size=coded, replace=False)
+    sample = pd.DataFrame({"respondent_id": ids[picked], "question": question[picked],
+                           "service": names[answer_type.ravel()[picked]]})
+    truth = np.bincount(true_type, minlength=3) / respondents
+    return answers, sample, truth
+
+
+def test_a_respondents_type_is_the_most_integrated_one_and_is_corrected():
+    rng = np.random.default_rng(5)
+    estimates, truths, raws = [], [], []
+    for _ in range(10):
+        answers, sample, truth = _typed_survey(rng)
+        result = type_prevalence(answers, sample, "service", ["service.referral", "service.joint"], options=FAST)
+        assert list(result["category"]) == ["service.none", "service.referral", "service.joint"]
+        assert result["estimate"].sum() == pytest.approx(100, abs=0.2)
+        assert (result["low"] <= result["estimate"]).all() and (result["estimate"] <= result["high"]).all()
+        estimates.append(result["estimate"].to_numpy())
+        raws.append(result["percent"].to_numpy())
+        truths.append(100 * truth)
+    estimates, truths, raws = map(np.array, (estimates, truths, raws))
+    assert np.abs(raws - truths).mean(axis=0).max() > 10  # a type read too high once in eight answers sticks
+    assert np.abs((estimates - truths).mean(axis=0)).max() < 3
+
+
+def test_types_without_a_coded_sample_are_the_raw_most_integrated_type():
+    answers = pd.DataFrame({"respondent_id": ["A", "A", "B", "C"], "question": ["q1", "q2", "q1", "q1"],
+                            "service": ["service.referral", "service.joint", "service.referral", ""]})
+    result = type_prevalence(answers, None, "service", ["service.referral", "service.joint"])
+    assert result[["category", "respondents", "percent", "method"]].values.tolist() == [
+        ["service.none", 1, 33.3, RAW_METHOD], ["service.referral", 1, 33.3, RAW_METHOD],
+        ["service.joint", 1, 33.3, RAW_METHOD]]
+
+
+def test_coded_answers_that_are_not_in_the_run_are_an_error():
+    survey = simulate(Setting(0.25, coded=10), np.random.default_rng(0))
+    coded = pd.concat([survey.coded, pd.DataFrame({"respondent_id": ["X"], "question": ["q0"], "theme": [1]})])
+    with pytest.raises(GoldError, match=r"^Coded answer of respondent 'X', question 'q0' is not among the run's "
+                                         r"usable answers \(1 such\); code a sample drawn from this run "
+                                         r"\(themes sample\)\.$"):
+        respondent_prevalence(survey.answers, coded, ["theme"])
+
+
+def test_a_missing_column_lists_the_columns_there_are():
+    survey = simulate(Setting(0.25, coded=10), np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"^answers has no column 'trust'\. Columns: respondent_id, question, "
+                                         r"group, theme\.$"):
+        respondent_prevalence(survey.answers, survey.coded, ["trust"])
+
+
+def test_an_unknown_type_is_named():
+    answers = pd.DataFrame({"respondent_id": ["A"], "question": ["q1"], "service": ["co-located"]})
+    with pytest.raises(ValueError, match=r"^Column 'service' of answers holds 'co-located', not types of 'service'\. "
+                                         r"Allowed: referral, joint, or empty for none\.$"):
+        type_prevalence(answers, None, "service", ["referral", "joint"])
+
+
+def test_decision_columns_split_the_runs_themes():
+    frame = pd.DataFrame({"themes": ["trust;data_challenges", "", None]})
+    out = decision_columns(frame, ["trust", "data_challenges", "resource_needs"])
+    assert out[["trust", "data_challenges", "resource_needs"]].values.tolist() == [[1, 1, 0], [0, 0, 0], [0, 0, 0]]
+
+
+def test_type_column_keeps_the_most_integrated_type_named():
+    frame = pd.DataFrame({"themes": ["trust;service.joint;service.referral", "service.referral", "trust", None]})
+    assert type_column(frame, ["service.referral", "service.joint"]).tolist() == [
+        "service.joint", "service.referral", "", ""]
