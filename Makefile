@@ -22,7 +22,8 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 run: setup
 	$(VENV)/bin/themes run $(SAMPLE) --codebook codebooks/rfi_themes.yaml \
-	  --codebook codebooks/partnership_models.yaml --out outputs/responses --force
+	  --codebook codebooks/partnership_models.yaml --coded-sample data/sample_rfi/coded_sample.csv \
+	  --out outputs/responses --force
 
 # Headless Chromium for the report's browser test, from Debian's packages.
 browser:

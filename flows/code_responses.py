@@ -24,7 +24,11 @@ from themes.calibrate import find_calibration
 from themes.codebook import Codebook, load_codebook, merge_codebooks
 from themes.coding import Coder, fit_coder, threshold_items, training_texts
 from themes.embed import EmbeddingCache, VectorTable, compact, embedding_function, get_embedder, text_key
+from themes.counts import Estimates, estimate, with_theme_estimates, with_type_estimates
+from themes.errors import ThemesError
+from themes.evaluate import read_gold
 from themes.ingest import InputSpec, load_answers, require_codable
+from themes.prevalence import PrevalenceOptions
 from themes.quotes import QuoteSettings, deidentify_quotes, select_quotes, type_and_state_columns
 from themes.segment import segment_answers
 from themes.settings import RunSettings
@@ -153,6 +157,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     codebook = merge_codebooks([book for book, _ in books])
     export.check_output_folder(Path(out), force=force)  # fail before the slow part, not after
     answers, spec, id_problems = ingest(input_path, spec or InputSpec(), settings)
+    coded_sample = read_gold(settings.coded_sample, codebook, answers=answers) if settings.coded_sample else None
     lap("ingest_and_screen")
     segments = segment(answers, settings.segment_words)
     lap("segment")
@@ -166,15 +171,21 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     lap("classify")
     picked = quotes(coded, coded_segments, segment_vectors, codebook, spec, settings, coder)
     lap("quotes")
-    counts = add_segment_counts(theme_counts(coded, codebook), coded_segments)
+    estimates = estimate_counts(coded, codebook, coded_sample, spec, settings)
+    lap("estimate")
+    counts = with_theme_estimates(add_segment_counts(theme_counts(coded, codebook), coded_segments),
+                                  estimates.themes)
     run = export.RunResult(
         input_path=input_path, settings=settings, spec=spec, codebook=codebook,
         codebooks=[export.CodebookUse(path, book, calibration)
                    for path, (book, calibration) in zip(settings.codebooks, books)],
         answers=coded, segments=coded_segments, counts=counts,
-        counts_by={m: theme_counts(coded, codebook, by=m) for m in spec.meta_columns},
-        framework=framework_counts(coded, codebook),
-        framework_by={m: framework_counts(coded, codebook, by=m) for m in spec.meta_columns},
+        counts_by={m: with_theme_estimates(theme_counts(coded, codebook, by=m), estimates.themes_by[m], by=m)
+                   for m in spec.meta_columns},
+        framework=with_type_estimates(framework_counts(coded, codebook), estimates.types),
+        framework_by={m: with_type_estimates(framework_counts(coded, codebook, by=m), estimates.types_by[m], by=m)
+                      for m in spec.meta_columns},
+        sample_agreement=sample_agreement(coded, coded_sample, coder.scheme, settings.coded_sample),
         co_occurrence=co_occurrence(coded, codebook.ids), quotes=picked,
         thresholds=threshold_items(coder.scheme, coder.thresholds), threshold_sources=coder.sources,
         method=coder.method, embedding=embedding_stats, id_problems=id_problems, timings=timings)
@@ -186,10 +197,36 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
             "timings": timings, "embedding": embedding_stats}
 
 
+@task(name="estimate-counts", cache_policy=NO_CACHE)
+def estimate_counts(answers: pd.DataFrame, codebook: Codebook, coded_sample, spec: InputSpec,
+                    settings: RunSettings) -> Estimates:
+    """Respondent counts corrected with the coded sample (raw, and said so, without one)."""
+    # 500 bootstrap draws (the module default is 1,000): half the time for a run, percentile ends a little noisier.
+    return estimate(answers, codebook, coded_sample, spec.meta_columns,
+                    PrevalenceOptions(draws=500, min_n=settings.min_group))
+
+
+def sample_agreement(answers: pd.DataFrame, coded_sample, scheme, path: str | None) -> dict | None:
+    """How the run's decisions agree with this survey's coded sample (the coders never trained it)."""
+    from themes.evaluate import agreement
+
+    if coded_sample is None:
+        return None
+    keyed = answers.set_index(["respondent_id", "question"])
+    keys = list(zip(coded_sample["respondent_id"], coded_sample["question"]))
+    missing = [k for k in keys if k not in keyed.index]
+    if missing:
+        raise ThemesError(f"{path}: respondent '{missing[0][0]}', question '{missing[0][1]}' of the coded sample "
+                          "is not an answer of this input. Code a sample drawn from this survey (themes sample).")
+    predicted = [[c for c in str(keyed.at[k, "themes"]).split(";") if c] for k in keys]
+    primary = [str(keyed.at[k, "top_theme"]) or "none" for k in keys]
+    result = agreement(list(coded_sample["gold"]), predicted, primary, scheme)
+    return {"file": path, "answers": len(keys), "overall": result["overall"], "per_theme": result["per_theme"],
+            "per_dimension": result["per_dimension"]}
+
+
 def load_codebooks(settings: RunSettings) -> list[tuple[Codebook, object]]:
     """Each codebook of the run with its calibration (an explicit one only when there is one codebook)."""
-    from themes.errors import ThemesError
-
     if settings.calibration and len(settings.codebooks) > 1:
         raise ThemesError("--calibration names one calibration file, but the run has several codebooks; "
                           "leave it out so each codebook uses the calibration beside it.")

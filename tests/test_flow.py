@@ -17,7 +17,7 @@ from themes.settings import RunSettings
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 CONTRACT = ["manifest.json", "quotes.csv", "quotes.xlsx", "report.html", "report.md", "responses.csv",
-            "segments.csv", "theme_counts.csv", "theme_counts_by_org_type.csv", "theme_counts_by_state.csv"]
+            "segments.csv", "theme_counts.csv", "theme_counts_by_org_type.csv", "theme_counts_by_state.csv", "theme_evidence.csv"]
 
 
 @pytest.fixture
@@ -175,7 +175,8 @@ def test_one_run_codes_themes_and_the_framework_with_one_type_per_dimension(two_
             "framework_counts_by_state.csv"} <= names
     framework = pd.read_csv(out / "framework_counts.csv")
     assert list(framework.columns) == ["dimension", "dimension_label", "type", "label", "respondents", "percent",
-                                       "base_respondents"]
+                                       "base_respondents", "estimate", "low", "high", "method", "coded_answers",
+                                       "suppressed"]
     # Each usable respondent has exactly one type (or "not described") per dimension.
     per_dimension = framework.groupby("dimension")["respondents"].sum()
     assert (per_dimension == framework["base_respondents"].iloc[0]).all() and len(per_dimension) == 5
@@ -192,8 +193,8 @@ def test_one_run_codes_themes_and_the_framework_with_one_type_per_dimension(two_
     assert {"trust", "service_model", "governance"} <= set(manifest["thresholds"])
     report = (out / "report.md").read_text()
     assert "## Partnership models" in report and "most integrated type described across their answers" in report
-    assert "| Dimension | Type | All respondents (n=5) | Government (n=1)" not in report  # no such group here
-    assert "Health care organization (n=" in report
+    assert "| Dimension | Type | All respondents (n=5) |" in report
+    assert "Health care organization (n=" not in report  # groups under --min-group (10) are not shown
     assert len(summary["framework"]) == 20  # 5 dimensions x (3 types + not described)
 
 
@@ -217,3 +218,36 @@ def test_run_and_evaluate_decide_identically_on_the_same_passages(two_codebook_r
                                     settings=settings)
         assert result["overall"]["passages"] + result["left_out"] == len(read)
         assert result["disagreements"] == 0, codebook
+
+
+def test_a_coded_sample_gives_every_count_an_estimate_and_interval(tmp_path, tiny_responses_path):
+    from themes.flows.code_responses import run_flow
+
+    sample = tmp_path / "coded.csv"
+    sample.write_text("respondent_id,question,themes\nR1,challenges,resource_needs\nR2,challenges,cultural_differences\n"
+                      "R3,challenges,data_challenges\nR1,effective_practices,trust\nR2,effective_practices,trust\n"
+                      "R5,challenges,resource_needs\nR1,community_engagement,community_engagement\n", encoding="utf-8")
+    out = tmp_path / "estimated"
+    settings = RunSettings(codebook="codebooks/rfi_themes.yaml", model="test:hashing", cache_dir=str(tmp_path / "c"),
+                           coded_sample=str(sample), min_group=2)
+    summary = run_flow(str(tiny_responses_path), str(out), settings)
+    counts = pd.read_csv(out / "theme_counts.csv")
+    assert {"estimate", "low", "high", "method", "suppressed"} <= set(counts.columns)
+    assert counts["method"].str.startswith("corrected").all()
+    assert ((counts["low"] <= counts["estimate"]) & (counts["estimate"] <= counts["high"])).all()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["coded_sample_agreement"]["answers"] == 7
+    report = (out / "report.md").read_text()
+    assert "Estimate, % (95% interval)" in report and "About " in report
+    evidence = pd.read_csv(out / "theme_evidence.csv")
+    assert list(evidence.columns) == ["theme", "respondent_id", "question", "segment_id", "passage", "score"]
+    assert len(evidence) == sum(len(t.split(";")) for t in pd.read_csv(out / "segments.csv", keep_default_na=False)[
+        "themes"] if t)
+    assert summary["counts"][0]["method"].startswith("corrected")
+
+
+def test_without_a_coded_sample_the_report_says_the_counts_are_raw(tiny_run):
+    out, _ = tiny_run
+    report = (out / "report.md").read_text()
+    assert "These are raw counts" in report and "not measured on this survey" in report
+    assert set(pd.read_csv(out / "theme_counts.csv")["method"]) == {"raw (no coded sample)"}

@@ -65,7 +65,9 @@ those respondents.
 
 ## Prevalence
 
-| Theme | Respondents | Percent | Passages |
+These are raw counts: a respondent counts when any answer was flagged, so a small false-positive rate per answer adds up over their answers, and no coded sample of this survey measured it. Code a random sample of its answers (themes sample) and run again with --coded-sample for estimates with intervals.
+
+| Theme | Respondents flagged | Percent flagged | Passages |
 |---|---|---|---|
 | Trust and relationships | 1 | 33.3 | 1 |
 | Funding needs | 2 | 66.7 | 3 |
@@ -106,7 +108,8 @@ No passage carried this theme.
 
 - **Codebook**: Tiny codebook, version 1
 - **Embedding model**: test:hashing
-- **Agreement with human coding**: not evaluated for this codebook (run `themes calibrate`)
+- **Agreement with human coding**: not measured on this survey: no coded sample of its answers was given (themes sample, then --coded-sample)
+- **Counts**: respondents, each counted once per theme and once per dimension; raw: no coded sample of this survey measured the classifier's error, so they are upper bounds where false positives add up over a respondent's answers
 
 Answers by status:
 

@@ -103,6 +103,13 @@ def run(
     calibration: Annotated[Optional[Path], typer.Option(help="Calibration JSON [default: "
                                                         "<codebook>.calibration.json if present]. "
                                                         "Example: --calibration my.calibration.json")] = None,
+    coded_sample: Annotated[Optional[Path], typer.Option(help="A coded random sample of this survey's answers "
+                                                         "(from 'themes sample'): counts corrected for the "
+                                                         "classifier's measured error, with 95% intervals. "
+                                                         "Example: --coded-sample data/sample_rfi/coded_sample.csv")]
+    = None,
+    min_group: Annotated[int, typer.Option(help="Breakdown groups with fewer respondents are suppressed. "
+                                           "Example: --min-group 20")] = 10,
     quotes_per_theme: Annotated[int, typer.Option(help="Quotes per theme. Example: --quotes-per-theme 8")] = 5,
     max_words: Annotated[int, typer.Option(help="Longer answers are coded on their first N words (status "
                                            "too_long). Example: --max-words 800")] = 1500,
@@ -144,6 +151,7 @@ def run(
         settings = RunSettings(
             codebooks=tuple(str(path) for path in codebooks), calibration=str(calibration) if calibration else None, model=model,
             backend=backend, quotes_per_theme=quotes_per_theme, max_words=max_words,
+            coded_sample=str(coded_sample) if coded_sample else None, min_group=min_group,
             languages=tuple(x.strip() for x in languages.split(",") if x.strip()),
             cache_dir=None if no_cache else (str(cache_dir) if cache_dir else RunSettings().cache_dir),
             workers=workers, dask_address=dask_address, show_progress=not quiet and sys.stderr.isatty())
@@ -336,21 +344,34 @@ def _has_split_column(path: Path) -> bool:
         _fail(str(error))
 
 
+def _interval(row: dict) -> str:
+    return f"{row['estimate']:.1f}% ({row['low']:.1f}-{row['high']:.1f})"
+
+
 def _print_summary(summary: dict) -> None:
     accounting = summary["accounting"]
     typer.echo(f"Coded {accounting['input_answers']} answers: " + ", ".join(
         f"{v} {k}" for k, v in accounting.items() if k != "input_answers" and v))
     typer.echo("")
+    rows = summary["counts"] or summary["framework"]
+    estimated = bool(rows) and str(rows[0].get("method", "")).startswith("corrected")
     if summary["counts"]:
-        typer.echo(f"{'theme':<24}{'respondents':>12}{'percent':>9}{'segments':>10}")
+        typer.echo(f"{'theme':<24}{'flagged':>9}{'percent':>9}" + (f"{'estimate (95% interval)':>26}" if estimated
+                                                                    else f"{'segments':>10}"))
         for row in summary["counts"]:
-            typer.echo(f"{row['theme']:<24}{row['respondents']:>12}{row['percent']:>8.1f}%{row['segments']:>10}")
+            typer.echo(f"{row['theme']:<24}{row['respondents']:>9}{row['percent']:>8.1f}%"
+                       + (f"{_interval(row):>26}" if estimated else f"{row['segments']:>10}"))
         typer.echo("")
     if summary["framework"]:
-        typer.echo(f"{'dimension: type (one per respondent)':<48}{'respondents':>12}{'percent':>9}")
+        typer.echo(f"{'dimension: type (one per respondent)':<44}{'flagged':>9}{'percent':>9}"
+                   + (f"{'estimate (95% interval)':>26}" if estimated else ""))
         for row in summary["framework"]:
-            typer.echo(f"{row['dimension'] + ': ' + row['type']:<48}{row['respondents']:>12}{row['percent']:>8.1f}%")
+            typer.echo(f"{row['dimension'] + ': ' + row['type']:<44}{row['respondents']:>9}{row['percent']:>8.1f}%"
+                       + (f"{_interval(row):>26}" if estimated else ""))
         typer.echo("")
+    if rows and not estimated:
+        typer.echo("Raw counts: no coded sample of this survey measured the classifier's error; pass "
+                   "--coded-sample (see 'themes sample') for estimates with intervals.")
     typer.echo(f"Wrote {summary['out']}/: {', '.join(summary['files'])}")
 
 

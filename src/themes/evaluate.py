@@ -69,6 +69,9 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     gold["split"] = table[lowered["split"]].str.strip().str.lower().to_numpy() if "split" in lowered else "all"
     gold["passage_id"] = table[lowered["passage_id"]].to_numpy() if "passage_id" in lowered else \
         [f"row{r}" for r in range(2, len(table) + 2)]
+    if {"respondent_id", "question"} <= set(lowered):  # keys into a run: a coded sample of the survey
+        gold["respondent_id"] = table[lowered["respondent_id"]].astype(str).str.strip().to_numpy()
+        gold["question"] = table[lowered["question"]].astype(str).str.strip().to_numpy()
     if text_column is not None:
         gold["text"] = table[text_column].astype(str).to_numpy()
     elif {"respondent_id", "question"} <= set(lowered):

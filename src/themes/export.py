@@ -160,6 +160,7 @@ class RunResult:
     framework: pd.DataFrame
     framework_by: dict[str, pd.DataFrame]
     co_occurrence: pd.DataFrame
+    sample_agreement: dict | None
     quotes: pd.DataFrame
     thresholds: dict[str, float]
     threshold_sources: dict[str, str]
@@ -207,6 +208,19 @@ def segments_frame(run: RunResult) -> pd.DataFrame:
                      axis=1)
 
 
+def evidence_frame(run: RunResult) -> pd.DataFrame:
+    """Every count opened up: one row per coded passage and code it carries (theme or dimension type),
+    with its respondent, question and score, so a reviewer can read what each count stands on."""
+    segments = segments_frame(run)
+    rows = segments.assign(code=segments["themes"].str.split(";")).explode("code")
+    rows = rows[rows["code"].fillna("") != ""]
+    score = [row[f"score_{code}"] for code, row in zip(rows["code"], rows.to_dict("records"))]
+    return pd.DataFrame({"theme": rows["code"].to_numpy(), "respondent_id": rows["respondent_id"].to_numpy(),
+                         "question": rows["question"].to_numpy(), "segment_id": rows["segment_id"].to_numpy(),
+                         "passage": rows["text"].to_numpy(), "score": score}).sort_values(
+        ["theme", "score"], ascending=[True, False], kind="stable")
+
+
 def manifest(run: RunResult) -> dict:
     from themes import __version__
     from themes.codebook import file_hash
@@ -234,6 +248,9 @@ def manifest(run: RunResult) -> dict:
         "accounting_adds_up": sum(v for k, v in accounting.items() if k != "input_answers")
         == accounting["input_answers"],
         "respondent_id_problems": run.id_problems,
+        "counts_method": (run.counts["method"].iloc[0] if len(run.counts) and "method" in run.counts else
+                          run.framework["method"].iloc[0] if len(run.framework) and "method" in run.framework else None),
+        "coded_sample_agreement": run.sample_agreement,
     }
 
 
@@ -251,6 +268,21 @@ def codebook_entry(use: CodebookUse) -> dict:
             "training_passages": len(calibration.passages), "C": calibration.C,
             "word_weight": calibration.word_weight, "cross_validated": calibration.cross_validated}
     return entry
+
+
+def sample_agreement_summary(result: dict) -> str:
+    """This survey's measured agreement, in one sentence for the method section."""
+    parts = []
+    if result["per_theme"]:
+        parts.append(f"Cohen's kappa of the primary theme {result['overall']['primary_kappa']:.2f}; per theme " + ", ".join(
+            f"{r['theme']} {r['kappa']:.2f}" if r["kappa"] is not None else f"{r['theme']} not measured (no coded "
+            "answer carries it)" for r in result["per_theme"]))
+    if result["per_dimension"]:
+        parts.append("kappa per dimension (\"none\" a class) " + ", ".join(
+            f"{r['dimension']} {r['kappa']:.2f}" if r["kappa"] is not None else f"{r['dimension']} not measured"
+            for r in result["per_dimension"]))
+    return (f"on {result['answers']} answers of this survey, coded by people at random "
+            f"({Path(result['file']).name}): " + "; ".join(parts) + ".")
 
 
 def report_data(run: RunResult) -> ReportData:
@@ -271,9 +303,7 @@ def report_data(run: RunResult) -> ReportData:
               "Thresholds": ", ".join(f"{k} {v:.2f} ({run.threshold_sources[k]})" for k, v in run.thresholds.items()),
               "Unit": "segments (runs of whole sentences of up to about 60 words); an answer carries a theme "
                       "when one of its segments does; counts are respondents"}
-    summaries = [f"{u.codebook.name}: {u.calibration.cross_validated['summary']}" for u in run.codebooks
-                 if u.calibration is not None and u.calibration.cross_validated.get("summary")]
-    agreement = {"summary": " ".join(summaries)} if summaries else None
+    agreement = {"summary": sample_agreement_summary(run.sample_agreement)} if run.sample_agreement else None
     framework_by = None
     if run.codebook.dimensions:
         type_column, _ = type_and_state_columns(run.spec.meta_columns)
@@ -301,6 +331,7 @@ def write_run(run: RunResult, out: Path, *, force: bool) -> list[str]:
             write_csv(run.framework, folder / "framework_counts.csv")
             for column, frame in run.framework_by.items():
                 write_csv(frame, folder / f"framework_counts_by_{slugs[column]}.csv")
+        write_csv(evidence_frame(run), folder / "theme_evidence.csv")
         write_csv(run.quotes, folder / "quotes.csv")
         summary = summary_table(run)
         write_quotes_workbook(folder / "quotes.xlsx", summary, run.quotes,

@@ -49,12 +49,20 @@ def framework_matrix(data: ReportData) -> pd.DataFrame:
     """Rows: each dimension's types and "not described"; columns: percent of all respondents, then
     of each group of the breakdown column (with its base n in the heading)."""
     frame = data.framework
+
+    def shares(part: pd.DataFrame) -> list[str]:
+        if corrected(part):
+            return [cell(e, lo, hi) for e, lo, hi in zip(part["estimate"], part["low"], part["high"])]
+        return [cell(p) for p in part["percent"]]
+
     matrix = frame[["dimension_label", "label"]].rename(columns={"dimension_label": "Dimension", "label": "Type"})
-    matrix[f"All respondents (n={int(frame['base_respondents'].iloc[0])})"] = frame["percent"].to_numpy()
+    matrix[f"All respondents (n={int(frame['base_respondents'].iloc[0])})"] = shares(frame)
     if data.framework_by is not None:
         column, long = data.framework_by
         for value, part in long.groupby(column, sort=True):
-            matrix[f"{value} (n={int(part['base_respondents'].iloc[0])})"] = part["percent"].to_numpy()
+            if "suppressed" in part and part["suppressed"].astype(bool).all():
+                continue  # too few respondents to show
+            matrix[f"{value} (n={int(part['base_respondents'].iloc[0])})"] = shares(part)
     return matrix.reset_index(drop=True)
 
 
@@ -85,16 +93,49 @@ def _in_sentence(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
+def corrected(frame: pd.DataFrame | None) -> bool:
+    """Whether a count table carries estimates corrected with a coded sample (not raw counts)."""
+    return frame is not None and len(frame) > 0 and "method" in frame and \
+        frame["method"].astype(str).str.startswith("corrected").all()
+
+
+def estimate_sentence(estimate: float, low: float, high: float, flagged: float, label: str) -> str:
+    """'About 27% (21-33%) of respondents raised cultural differences; 46% had at least one answer flagged.'"""
+    return (f"About {estimate:.0f}% ({low:.0f}-{high:.0f}%) of respondents raised {_in_sentence(label)}; "
+            f"{flagged:.0f}% had at least one answer flagged.")
+
+
+def cell(percent, low=None, high=None) -> str:
+    """A share for a table: "27.0", or "27.0 (21.0-33.0)" with its interval; "—" when suppressed."""
+    if percent != percent or percent is None:
+        return "—"
+    if low is None or low != low:
+        return f"{percent:g}"
+    return f"{percent:g} ({low:g}-{high:g})"
+
+
 def _sentences(data: ReportData) -> list[str]:
     if not len(data.counts):
         return []
+    if corrected(data.counts):
+        ordered = data.counts.sort_values("estimate", ascending=False, kind="stable")
+        return [estimate_sentence(r.estimate, r.low, r.high, r.percent, r.label) for r in ordered.itertuples()]
     ordered = data.counts.sort_values("respondents", ascending=False, kind="stable")
     return [prevalence_sentence(int(r.respondents), float(r.percent), int(r.base_respondents), r.label)
             for r in ordered.itertuples()]
 
 
+RAW_WARNING = ("These are raw counts: a respondent counts when any answer was flagged, so a small false-positive "
+               "rate per answer adds up over their answers, and no coded sample of this survey measured it. "
+               "Code a random sample of its answers (themes sample) and run again with --coded-sample for "
+               "estimates with intervals.")
+
+
 def _breakdown_table(long: pd.DataFrame, column: str, labels: dict[str, str]) -> pd.DataFrame:
     """Rows: the metadata values (with their respondent base); columns: percent raising each theme."""
+    long = long[~long["suppressed"].astype(bool)] if "suppressed" in long else long  # too few to show
+    if corrected(long):
+        long = long.assign(percent=[cell(e, lo, hi) for e, lo, hi in zip(long["estimate"], long["low"], long["high"])])
     wide = long.pivot_table(index=[column, "base_respondents"], columns="theme", values="percent",
                             aggfunc="first", sort=False)
     wide = wide[[t for t in labels if t in wide.columns]]
@@ -121,8 +162,15 @@ def render_markdown(data: ReportData) -> str:
     if labels:
         lines += ["## Key findings", ""] + [f"- {md(s)}" for s in _sentences(data)] + [""]
         table = data.counts[["label", "respondents", "percent", "segments"]].rename(columns={
-            "label": "Theme", "respondents": "Respondents", "percent": "Percent", "segments": "Passages"})
-        lines += ["## Prevalence", "", _md_table(table), ""]
+            "label": "Theme", "respondents": "Respondents flagged", "percent": "Percent flagged",
+            "segments": "Passages"})
+        if corrected(data.counts):
+            table.insert(1, "Estimate, % (95% interval)",
+                         [cell(e, lo, hi) for e, lo, hi in zip(data.counts["estimate"], data.counts["low"],
+                                                               data.counts["high"])])
+            lines += ["## Prevalence", "", _md_table(table), ""]
+        else:
+            lines += ["## Prevalence", "", md(RAW_WARNING), "", _md_table(table), ""]
         for column, long in data.breakdowns.items():
             lines += [f"## By {md(column.replace('_', ' '))}", "",
                       "Percent of respondents in each group who raised each theme.", "",
@@ -172,8 +220,17 @@ def _method_items(data: ReportData) -> list[tuple[str, str]]:
     if data.agreement:
         items.append(("Agreement with human coding", data.agreement.get("summary", "")))
     else:
-        items.append(("Agreement with human coding",
-                      Markup("not evaluated for this codebook (run `themes calibrate`)")))
+        items.append(("Agreement with human coding", "not measured on this survey: no coded sample of its "
+                      "answers was given (themes sample, then --coded-sample)"))
+    if len(data.counts) or data.framework is not None:
+        frame = data.counts if len(data.counts) else data.framework
+        items.append(("Counts", "respondents, each counted once per theme and once per dimension; "
+                      + ("estimates corrected for the classifier's error measured on the coded sample (a latent "
+                         "class model over each respondent's answers), with 95% bootstrap intervals that carry "
+                         "the survey's sampling and the error rates' uncertainty; the raw share of respondents "
+                         "with at least one flagged answer is beside each"
+                         if corrected(frame) else "raw: no coded sample of this survey measured the classifier's "
+                         "error, so they are upper bounds where false positives add up over a respondent's answers")))
     return items
 
 
@@ -188,7 +245,7 @@ def _md_table(frame: pd.DataFrame) -> str:
 
 
 def bar_chart_svg(labels: list[str], values: list[float], *, title: str, unit: str = "%",
-                  width: int = 640) -> str:
+                  width: int = 640, intervals: list[tuple[float, float]] | None = None) -> str:
     """A horizontal bar chart as accessible inline SVG (role=img, <title>, <desc> with the values).
 
     Each label sits on its own lines above its bar, wrapped to the chart's width, so no label is cut
@@ -200,17 +257,25 @@ def bar_chart_svg(labels: list[str], values: list[float], *, title: str, unit: s
     wrapped = [textwrap.wrap(label, max(int(width / (0.6 * font)), 10)) or [""] for label in labels]
     top = max(values, default=0) or 1
     scale = (width - inset - room) / (100 if unit == "%" else top)
-    desc = "; ".join(f"{l}: {_chart_value(v, unit)}" for l, v in zip(labels, values))
+    desc = "; ".join(f"{l}: {_chart_value(v, unit)}" + (f" (95% interval {intervals[i][0]:g}-{intervals[i][1]:g}"
+                                                          f"{unit})" if intervals is not None else "")
+                     for i, (l, v) in enumerate(zip(labels, values)))
     key = hashlib.sha1(f"{title}\n{desc}".encode()).hexdigest()[:10]  # stable ids: same input, same file
     body, y = [], gap / 2
-    for lines, value in zip(wrapped, values):
+    for index, (lines, value) in enumerate(zip(wrapped, values)):
         tspans = "".join(f'<tspan x="{inset}" y="{y + (i + 0.8) * line:.0f}">{escape(text, "html")}</tspan>'
                          for i, text in enumerate(lines))
         y += len(lines) * line + 4
         length = max(value * scale, 1)  # a hairline, so a zero still shows where its bar would be
+        whisker, end = [], length
+        if intervals is not None:  # the 95% interval as a line across the bar's end
+            low, high = intervals[index]
+            end = max(length, high * scale)
+            whisker = [f'<line class="interval" x1="{inset + low * scale:.1f}" x2="{inset + high * scale:.1f}" '
+                       f'y1="{y + bar / 2:.0f}" y2="{y + bar / 2:.0f}" stroke="#1d2733" stroke-width="2"></line>']
         body += [f'<text class="label">{tspans}</text>',
-                 f'<rect x="{inset}" y="{y:.0f}" width="{length:.1f}" height="{bar}" rx="3"></rect>',
-                 f'<text class="value" x="{inset + length + 6:.1f}" y="{y + bar * 0.75:.0f}">{_chart_value(value, unit)}</text>']
+                 f'<rect x="{inset}" y="{y:.0f}" width="{length:.1f}" height="{bar}" rx="3"></rect>', *whisker,
+                 f'<text class="value" x="{inset + end + 6:.1f}" y="{y + bar * 0.75:.0f}">{_chart_value(value, unit)}</text>']
         y += bar + gap
     height = y - gap / 2
     return "\n".join([
@@ -232,8 +297,14 @@ def render_html(data: ReportData) -> str:
     if labels:
         ordered = data.counts.sort_values("respondents", ascending=False, kind="stable")
         # 560 wide: at most 560px on screen (CSS), so the labels stay near body-text size and readable on a phone.
-        chart = bar_chart_svg(list(ordered["label"]), [float(p) for p in ordered["percent"]],
-                              title="Percent of respondents raising each theme", width=560)
+        if corrected(data.counts):
+            ordered = data.counts.sort_values("estimate", ascending=False, kind="stable")
+            chart = bar_chart_svg(list(ordered["label"]), [float(p) for p in ordered["estimate"]],
+                                  title="Estimated percent of respondents raising each theme, with 95% intervals",
+                                  width=560, intervals=list(zip(ordered["low"], ordered["high"])))
+        else:
+            chart = bar_chart_svg(list(ordered["label"]), [float(p) for p in ordered["percent"]],
+                                  title="Percent of respondents raising each theme", width=560)
         for column, long in data.breakdowns.items():
             breakdowns.append({"column": column.replace("_", " "),
                                "table": _breakdown_table(long, column, labels).to_dict("split")})
@@ -249,7 +320,9 @@ def render_html(data: ReportData) -> str:
     template = environment.get_template("report.html")
     return template.render(
         data=data, sentences=_sentences(data), chart=chart, breakdowns=breakdowns,
-        counts=data.counts.to_dict("records"), co=_grid(co), co_types=_grid(co_types),
+        counts=[{**row, "shown": cell(row.get("estimate"), row.get("low"), row.get("high"))}
+                for row in data.counts.to_dict("records")],
+        estimated=corrected(data.counts), raw_warning=RAW_WARNING, co=_grid(co), co_types=_grid(co_types),
         matrix=None if matrix is None else matrix.to_dict("split"), framework_rule=FRAMEWORK_RULE,
         quotes=quotes, method=_method_items(data))
 

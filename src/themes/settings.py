@@ -31,6 +31,9 @@ class RunSettings(BaseModel):
     chunk_size: int = Field(default=4096, ge=16, description="texts per embedding task")
     cache_dir: str | None = Field(default_factory=default_cache_dir)
     method: str = Field(default="auto", pattern="^(auto|logistic|prototype)$")
+    coded_sample: str | None = Field(default=None, description="a coded random sample of this survey's answers "
+                                     "(themes sample): counts corrected for measured error, with intervals")
+    min_group: int = Field(default=10, ge=1, description="breakdown groups with fewer respondents are suppressed")
     quotes_per_theme: int = Field(default=5, ge=0, le=50)
     segment_words: int = Field(default=defaults.SEGMENT_WORDS, ge=0, description="sentences are grouped into segments of about "
                                "this many words; 0: one sentence per segment")

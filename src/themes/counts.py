@@ -1,0 +1,105 @@
+"""Counts a reviewer can defend: each count the run reports, beside its estimate corrected for the
+classifier's measured error on a coded random sample of the same survey, with a 95% interval.
+
+Pure: takes the coded answers of a run and the coded sample as tables, returns tables. The
+statistics are `themes.prevalence`'s; this module only shapes the run's answers for it and joins
+its estimates onto the run's count tables. Without a coded sample the estimate is the raw count,
+its method says so, and there is no interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from themes.aggregate import NOT_DESCRIBED, USABLE
+from themes.codebook import Codebook
+from themes.prevalence import (RAW_METHOD, PrevalenceOptions, decision_columns, respondent_prevalence,
+                               type_column, type_prevalence)
+
+ESTIMATE_COLUMNS = ["estimate", "low", "high", "method", "coded_answers", "suppressed"]
+
+
+@dataclass
+class Estimates:
+    """Corrected figures per theme and type, overall and by each metadata column."""
+
+    themes: pd.DataFrame
+    themes_by: dict[str, pd.DataFrame]
+    types: pd.DataFrame
+    types_by: dict[str, pd.DataFrame]
+
+    @property
+    def corrected(self) -> bool:
+        frames = [f for f in (self.themes, self.types) if len(f)]
+        return bool(frames) and all((f["method"] != RAW_METHOD).all() for f in frames)
+
+
+def model_table(answers: pd.DataFrame, codebook: Codebook, meta_columns: Sequence[str]) -> pd.DataFrame:
+    """The run's usable answers as `themes.prevalence` reads them: a 0/1 column per theme and, per
+    dimension, the type the machine gave ("" for none)."""
+    usable = answers[answers["status"].isin(USABLE)]
+    table = decision_columns(usable[["respondent_id", "question", *meta_columns, "themes"]],
+                             [t.id for t in codebook.themes])
+    for dimension in codebook.dimensions:
+        table[dimension.id] = type_column(table, [f"{dimension.id}.{k.id}" for k in dimension.types])
+    return table.drop(columns="themes").reset_index(drop=True)
+
+
+def coded_table(coded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """The coded sample (respondent_id, question and each answer's list of codes in `gold`) in the
+    same form as `model_table`."""
+    table = coded[["respondent_id", "question"]].astype(str).copy()
+    joined = coded["gold"].map(";".join)
+    return model_table(table.assign(themes=joined.to_numpy(), status="coded"), codebook, [])
+
+
+def estimate(answers: pd.DataFrame, codebook: Codebook, coded: pd.DataFrame | None,
+             meta_columns: Sequence[str], options: PrevalenceOptions) -> Estimates:
+    """Respondent-level estimates for every theme and framework type, overall and by each metadata column."""
+    table = model_table(answers, codebook, meta_columns)
+    sample = coded_table(coded, codebook) if coded is not None and len(coded) else None
+    themes = [t.id for t in codebook.themes]
+
+    def for_themes(by: str | None) -> pd.DataFrame:
+        return respondent_prevalence(table, sample, themes, by=by, options=options) if themes else pd.DataFrame()
+
+    def for_types(by: str | None) -> pd.DataFrame:
+        frames = [type_prevalence(table, sample, d.id, [f"{d.id}.{k.id}" for k in d.types], by=by, options=options)
+                  for d in codebook.dimensions]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    return Estimates(for_themes(None), {m: for_themes(m) for m in meta_columns},
+                     for_types(None), {m: for_types(m) for m in meta_columns})
+
+
+def with_theme_estimates(counts: pd.DataFrame, estimates: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """The run's theme counts with the estimate, interval and method of each row; a suppressed group's
+    figures are blank (too few respondents to show)."""
+    if counts.empty or estimates.empty:
+        return counts.assign(**{c: pd.Series(dtype=object) for c in ESTIMATE_COLUMNS})
+    keys = ["category"] + ([by] if by else [])
+    right = estimates[keys + ESTIMATE_COLUMNS].rename(columns={"category": "theme"})
+    merged = counts.merge(right, on=["theme"] + ([by] if by else []), how="left")
+    return _blank_suppressed(merged, ["respondents", "percent", "answers"])
+
+
+def with_type_estimates(framework: pd.DataFrame, estimates: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """The framework counts with each type's (and "not described"'s) estimate and interval."""
+    if framework.empty or estimates.empty:
+        return framework.assign(**{c: pd.Series(dtype=object) for c in ESTIMATE_COLUMNS})
+    right = estimates[["category"] + ([by] if by else []) + ESTIMATE_COLUMNS].copy()
+    parts = right["category"].str.split(".", n=1, expand=True)
+    right = right.assign(dimension=parts[0], type=parts[1].replace("none", NOT_DESCRIBED)).drop(columns="category")
+    merged = framework.merge(right, on=["dimension", "type"] + ([by] if by else []), how="left")
+    return _blank_suppressed(merged, ["respondents", "percent"])
+
+
+def _blank_suppressed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    frame = frame.copy()
+    frame["suppressed"] = frame["suppressed"].fillna(False).astype(bool)
+    for column in columns:
+        frame[column] = frame[column].astype("Int64" if column != "percent" else float).mask(frame["suppressed"])
+    return frame

@@ -1,0 +1,73 @@
+"""Counts joined with their corrected estimates: raw without a coded sample, intervals with one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from themes.aggregate import framework_counts, theme_counts
+from themes.counts import coded_table, estimate, model_table, with_theme_estimates, with_type_estimates
+from themes.prevalence import RAW_METHOD, PrevalenceOptions
+
+OPTIONS = PrevalenceOptions(draws=50, min_n=3)
+
+
+@pytest.fixture
+def answers() -> pd.DataFrame:
+    """12 respondents x 2 questions; trust flagged on q1 for the first six, service types here and there."""
+    rows = []
+    for r in range(12):
+        group = "A" if r < 8 else "B"
+        rows.append({"respondent_id": f"R{r}", "question": "q1", "org_type": group, "status": "coded" if r < 6 else
+                     "uncoded", "themes": "trust" if r < 6 else ""})
+        rows.append({"respondent_id": f"R{r}", "question": "q2", "org_type": group, "status": "coded",
+                     "themes": "service.joint" if r % 3 == 0 else "funding;service.referral"})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def coded() -> pd.DataFrame:
+    keys = [(f"R{r}", q) for r in range(8) for q in ("q1", "q2")]
+    gold = [["trust"] if (q == "q1" and int(r[1:]) < 4) else [] for r, q in keys]
+    return pd.DataFrame({"respondent_id": [k[0] for k in keys], "question": [k[1] for k in keys], "gold": gold})
+
+
+def test_the_model_table_has_a_decision_per_theme_and_a_type_per_dimension(answers, tiny_codebook):
+    table = model_table(answers, tiny_codebook, ["org_type"])
+    assert list(table.columns) == ["respondent_id", "question", "org_type", "trust", "funding", "service"]
+    assert table["trust"].sum() == 6
+    assert set(table["service"]) == {"", "service.joint", "service.referral"}  # "": not addressed
+    coded = coded_table(pd.DataFrame({"respondent_id": ["R1"], "question": ["q2"], "gold": [["service.joint"]]}),
+                        tiny_codebook)
+    assert coded.loc[0, "service"] == "service.joint" and coded.loc[0, "trust"] == 0
+
+
+def test_without_a_coded_sample_the_counts_are_raw_and_carry_no_interval(answers, tiny_codebook):
+    estimates = estimate(answers, tiny_codebook, None, ["org_type"], OPTIONS)
+    counts = with_theme_estimates(theme_counts(answers, tiny_codebook), estimates.themes)
+    assert set(counts["method"]) == {RAW_METHOD} and not estimates.corrected
+    assert counts["estimate"].tolist() == counts["percent"].tolist()
+    assert counts[["low", "high"]].isna().all().all()
+
+
+def test_with_a_coded_sample_each_count_gets_an_estimate_inside_its_interval(answers, coded, tiny_codebook):
+    estimates = estimate(answers, tiny_codebook, coded, ["org_type"], OPTIONS)
+    assert estimates.corrected
+    counts = with_theme_estimates(theme_counts(answers, tiny_codebook), estimates.themes)
+    assert (counts["low"] <= counts["estimate"]).all() and (counts["estimate"] <= counts["high"]).all()
+    assert (counts["coded_answers"] == 16).all()
+    types = with_type_estimates(framework_counts(answers, tiny_codebook), estimates.types)
+    assert list(types["type"]) == ["referral", "joint", "not_described"]
+    assert types["estimate"].sum() == pytest.approx(100, abs=0.5)  # one type (or none) per respondent
+
+
+def test_groups_below_the_minimum_are_suppressed_in_breakdowns(answers, coded, tiny_codebook):
+    options = PrevalenceOptions(draws=50, min_n=5)
+    estimates = estimate(answers, tiny_codebook, coded, ["org_type"], options)
+    by = with_theme_estimates(theme_counts(answers, tiny_codebook, by="org_type"), estimates.themes_by["org_type"],
+                              by="org_type")
+    small = by[by["org_type"] == "B"]  # 4 respondents
+    assert small["suppressed"].all() and small[["respondents", "percent", "estimate"]].isna().all().all()
+    assert not by.loc[by["org_type"] == "A", "suppressed"].any()
+    assert np.isfinite(by.loc[by["org_type"] == "A", "estimate"]).all()
