@@ -251,3 +251,14 @@ def test_without_a_coded_sample_the_report_says_the_counts_are_raw(tiny_run):
     report = (out / "report.md").read_text()
     assert "These are raw counts" in report and "not measured on this survey" in report
     assert set(pd.read_csv(out / "theme_counts.csv")["method"]) == {"raw (no coded sample)"}
+
+
+def test_a_run_of_two_codebooks_exports_to_a_qda_project_with_both(two_codebook_run, tmp_path):
+    import zipfile
+
+    from themes.research import export_project
+
+    out, _ = two_codebook_run
+    path = export_project(out, tmp_path / "both.qdpx")["path"]
+    project = zipfile.ZipFile(path).read("project.qde").decode("utf-8")
+    assert 'name="Trust and relationships"' in project and 'name="Service model"' in project

@@ -28,18 +28,27 @@ def _redactor():
 
 
 def run_codebook(run: RunFolder, explicit: str | Path | None) -> tuple[Codebook, Path]:
-    """The codebook a run used: `explicit`, else the manifest's path, which must still hold the same content."""
-    path = Path(explicit) if explicit else Path(run.codebook_path or "")
-    if not explicit and (not run.codebook_path or not path.is_file()):
-        raise ThemesError(f"The codebook of {run.path} ({run.codebook_path or 'not recorded'}) is not there; pass "
-                          "it with --codebook.")
-    codebook = load_codebook(path)
-    recorded = (run.manifest.get("codebook") or {}).get("content_hash") if isinstance(
-        run.manifest.get("codebook"), dict) else None
-    if recorded and codebook.content_hash() != recorded:
-        raise ThemesError(f"{path} has changed since {run.path} was coded (content hash {codebook.content_hash()}, "
-                          f"the run recorded {recorded}); pass the codebook the run used with --codebook.")
-    return codebook, path
+    """The codebook a run used: `explicit`, else the manifest's path(s), which must still hold the same
+    content. A run of several codebooks (themes and framework) gives them merged, as the run coded them."""
+    from themes.codebook import merge_codebooks
+
+    if explicit:
+        return load_codebook(explicit), Path(explicit)
+    entries = run.manifest.get("codebooks") or [run.manifest.get("codebook") or {}]
+    books = []
+    for entry in entries:
+        path = Path(entry.get("path") or "") if isinstance(entry, dict) else Path("")
+        if not entry or not path.is_file():
+            raise ThemesError(f"The codebook of {run.path} ({entry.get('path') if entry else 'not recorded'}) is "
+                              "not there; pass it with --codebook.")
+        codebook = load_codebook(path)
+        recorded = entry.get("content_hash")
+        if recorded and codebook.content_hash() != recorded:
+            raise ThemesError(f"{path} has changed since {run.path} was coded (content hash "
+                              f"{codebook.content_hash()}, the run recorded {recorded}); pass the codebook the run "
+                              "used with --codebook.")
+        books.append(codebook)
+    return merge_codebooks(books), Path(entries[0]["path"])
 
 
 # --- discover --------------------------------------------------------------------------------------
