@@ -60,6 +60,18 @@ def _unit_rows(centres: np.ndarray) -> np.ndarray:
     return centres / np.where(norms == 0, 1, norms)
 
 
+def _check_and_zero_shot(estimator, X: pd.DataFrame) -> np.ndarray | None:
+    """Refuse features of another width; for a zero-shot estimator, its scores (cosine to each
+    prototype), else None."""
+    columns = _vector_columns(X)
+    if len(columns) != estimator.n_features_in_:
+        raise ValueError(f"X has {len(columns)} features, but the classifier was fitted with "
+                         f"{estimator.n_features_in_}.")
+    if estimator.method == "prototype":
+        return np.clip(X[columns].to_numpy(dtype=np.float32) @ estimator.prototypes_.T, 0.0, 1.0)
+    return None
+
+
 CHUNK = 20_000  # rows scored at once: bounded memory on large runs
 
 
@@ -114,12 +126,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        columns = _vector_columns(X)
-        if len(columns) != self.n_features_in_:
-            raise ValueError(f"X has {len(columns)} features, but the classifier was fitted with "
-                             f"{self.n_features_in_}.")
-        if self.method == "prototype":
-            return np.clip(X[columns].to_numpy(dtype=np.float32) @ self.prototypes_.T, 0.0, 1.0)
+        zero_shot = _check_and_zero_shot(self, X)
+        if zero_shot is not None:
+            return zero_shot
         out = np.zeros((len(X), self.n_themes_), dtype=np.float32)
         for begin in range(0, len(X), CHUNK):
             encoded = self.encoder_.transform(X.iloc[begin:begin + CHUNK])
@@ -180,12 +189,9 @@ class DimensionClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        columns = _vector_columns(X)
-        if len(columns) != self.n_features_in_:
-            raise ValueError(f"X has {len(columns)} features, but the classifier was fitted with "
-                             f"{self.n_features_in_}.")
-        if self.method == "prototype":
-            return np.clip(X[columns].to_numpy(dtype=np.float32) @ self.prototypes_.T, 0.0, 1.0)
+        zero_shot = _check_and_zero_shot(self, X)
+        if zero_shot is not None:
+            return zero_shot
         out = np.zeros((len(X), len(self.types)), dtype=np.float32)
         if isinstance(self.model_, str):
             if self.model_ != NONE:
