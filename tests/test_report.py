@@ -253,3 +253,34 @@ def test_html_escapes_every_text_it_is_given(data):
 
     assert "<b>" not in page and "<i>" not in page
     assert "<h1>Themes &lt;b&gt;bold&lt;/b&gt;</h1>" in page
+
+
+def _estimated(data: ReportData) -> ReportData:
+    """The fixture's counts as a run with a coded sample gives them: estimates, intervals, a method."""
+    from dataclasses import replace
+
+    counts = data.counts.assign(estimate=[40.0, 55.5], low=[20.0, 35.0], high=[60.5, 75.0],
+                                method="corrected for measured error (latent class model, bootstrap)")
+    framework = pd.DataFrame({"dimension": "service", "dimension_label": "Service model",
+                              "type": ["referral", "joint", "not_described"], "label": ["Referral", "Joint",
+                                                                                        "Not described"],
+                              "respondents": [1, 1, 1], "percent": [33.3, 33.3, 33.3], "base_respondents": 3,
+                              "estimate": [20.0, 30.0, 50.0], "low": [5.0, 10.0, 30.0], "high": [40.0, 50.0, 70.0],
+                              "method": counts["method"].iloc[0], "suppressed": False})
+    return replace(data, counts=counts, framework=framework, agreement={"summary": "on 300 answers of this survey"})
+
+
+def test_the_report_leads_with_estimates_and_intervals_when_a_coded_sample_measured_the_error(data):
+    markdown = render_markdown(_estimated(data))
+    assert "- About 56% (35-75%) of respondents raised funding needs; 67% had at least one answer flagged." \
+        in markdown
+    assert "| Funding needs | 55.5 (35-75) | 2 | 66.7 | 3 |" in markdown
+    assert "These are raw counts" not in markdown
+    assert "## Partnership models" in markdown and "| Service model | Joint | 30 (10-50) |" in markdown
+    html = render_html(_estimated(data))
+    assert "95% interval" in html and '<line class="interval"' in html
+
+
+def test_a_raw_report_says_so_and_draws_no_interval(data):
+    html = render_html(data)
+    assert "These are raw counts" in html and '<line class="interval"' not in html

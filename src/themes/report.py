@@ -211,7 +211,7 @@ def _co_occurrence(data: ReportData, rows: dict[str, str], columns: dict[str, st
     """Respondents who carry both the row and the column code, labelled; None when there is nothing to show."""
     if not rows or not columns or not len(data.co_occurrence):
         return None
-    part = data.co_occurrence.loc[list(rows), list(columns)]
+    part = data.co_occurrence.reindex(index=list(rows), columns=list(columns), fill_value=0)
     return part.rename(index=rows, columns=columns)
 
 
