@@ -26,7 +26,7 @@ from themes.coding import Coder, fit_coder, threshold_items, training_texts
 from themes.embed import EmbeddingCache, VectorTable, compact, embedding_function, get_embedder, text_key
 from themes.counts import Estimates, estimate, with_theme_estimates, with_type_estimates
 from themes.errors import ThemesError
-from themes.evaluate import read_gold
+from themes.evaluate import read_gold, run_agreement
 from themes.ingest import InputSpec, load_answers, require_codable
 from themes.prevalence import PrevalenceOptions
 from themes.quotes import QuoteSettings, deidentify_quotes, select_quotes, type_and_state_columns
@@ -185,7 +185,8 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
         framework=with_type_estimates(framework_counts(coded, codebook), estimates.types),
         framework_by={m: with_type_estimates(framework_counts(coded, codebook, by=m), estimates.types_by[m], by=m)
                       for m in spec.meta_columns},
-        sample_agreement=sample_agreement(coded, coded_sample, coder.scheme, settings.coded_sample),
+        sample_agreement=run_agreement(coded, coded_sample, coder.scheme, settings.coded_sample)
+        if coded_sample is not None else None,
         co_occurrence=co_occurrence(coded, codebook.ids), quotes=picked,
         thresholds=threshold_items(coder.scheme, coder.thresholds), threshold_sources=coder.sources,
         method=coder.method, embedding=embedding_stats, id_problems=id_problems, timings=timings)
@@ -204,25 +205,6 @@ def estimate_counts(answers: pd.DataFrame, codebook: Codebook, coded_sample, spe
     # 500 bootstrap draws (the module default is 1,000): half the time for a run, percentile ends a little noisier.
     return estimate(answers, codebook, coded_sample, spec.meta_columns,
                     PrevalenceOptions(draws=500, min_n=settings.min_group))
-
-
-def sample_agreement(answers: pd.DataFrame, coded_sample, scheme, path: str | None) -> dict | None:
-    """How the run's decisions agree with this survey's coded sample (the coders never trained it)."""
-    from themes.evaluate import agreement
-
-    if coded_sample is None:
-        return None
-    keyed = answers.set_index(["respondent_id", "question"])
-    keys = list(zip(coded_sample["respondent_id"], coded_sample["question"]))
-    missing = [k for k in keys if k not in keyed.index]
-    if missing:
-        raise ThemesError(f"{path}: respondent '{missing[0][0]}', question '{missing[0][1]}' of the coded sample "
-                          "is not an answer of this input. Code a sample drawn from this survey (themes sample).")
-    predicted = [[c for c in str(keyed.at[k, "themes"]).split(";") if c] for k in keys]
-    primary = [str(keyed.at[k, "top_theme"]) or "none" for k in keys]
-    result = agreement(list(coded_sample["gold"]), predicted, primary, scheme)
-    return {"file": path, "answers": len(keys), "overall": result["overall"], "per_theme": result["per_theme"],
-            "per_dimension": result["per_dimension"]}
 
 
 def load_codebooks(settings: RunSettings) -> list[tuple[Codebook, object]]:

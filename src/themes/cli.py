@@ -353,8 +353,12 @@ def _print_summary(summary: dict) -> None:
     typer.echo(f"Coded {accounting['input_answers']} answers: " + ", ".join(
         f"{v} {k}" for k, v in accounting.items() if k != "input_answers" and v))
     typer.echo("")
+    import pandas as pd
+
+    from themes.prevalence import corrected
+
     rows = summary["counts"] or summary["framework"]
-    estimated = bool(rows) and str(rows[0].get("method", "")).startswith("corrected")
+    estimated = corrected(pd.DataFrame(rows))
     if summary["counts"]:
         typer.echo(f"{'theme':<24}{'flagged':>9}{'percent':>9}" + (f"{'estimate (95% interval)':>26}" if estimated
                                                                     else f"{'segments':>10}"))

@@ -27,6 +27,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def _threshold_in_range(value: float | None, owner: str, info: ValidationInfo) -> float | None:
+    if value is not None and not 0.0 <= value <= 1.0:
+        raise ValueError(f"The 'threshold' of {owner} '{info.data.get('id', '?')}' must be in [0, 1]. "
+                         f"Got {value:g} instead.")
+    return value
+
+
 class Theme(_Strict):
     """One code: what it means, where its edges are, and passages that show it (or nearly do)."""
 
@@ -43,10 +50,7 @@ class Theme(_Strict):
     @field_validator("threshold")
     @classmethod
     def _threshold_in_range(cls, value: float | None, info: ValidationInfo) -> float | None:
-        if value is not None and not 0.0 <= value <= 1.0:
-            raise ValueError(f"The 'threshold' of theme '{info.data.get('id', '?')}' must be in [0, 1]. "
-                             f"Got {value:g} instead.")
-        return value
+        return _threshold_in_range(value, "theme", info)
 
     @field_validator("definition")
     @classmethod
@@ -81,10 +85,7 @@ class Dimension(_Strict):
     @field_validator("threshold")
     @classmethod
     def _threshold_in_range(cls, value: float | None, info: ValidationInfo) -> float | None:
-        if value is not None and not 0.0 <= value <= 1.0:
-            raise ValueError(f"The 'threshold' of dimension '{info.data.get('id', '?')}' must be in [0, 1]. "
-                             f"Got {value:g} instead.")
-        return value
+        return _threshold_in_range(value, "dimension", info)
 
     @field_validator("types")
     @classmethod

@@ -16,7 +16,7 @@ import pandas as pd
 
 from themes.aggregate import NOT_DESCRIBED, USABLE
 from themes.codebook import Codebook
-from themes.prevalence import (RAW_METHOD, PrevalenceOptions, decision_columns, respondent_prevalence,
+from themes.prevalence import (PrevalenceOptions, corrected, decision_columns, respondent_prevalence,
                                type_column, type_prevalence)
 
 ESTIMATE_COLUMNS = ["estimate", "low", "high", "method", "coded_answers", "suppressed"]
@@ -34,7 +34,7 @@ class Estimates:
     @property
     def corrected(self) -> bool:
         frames = [f for f in (self.themes, self.types) if len(f)]
-        return bool(frames) and all((f["method"] != RAW_METHOD).all() for f in frames)
+        return bool(frames) and all(corrected(f) for f in frames)
 
 
 def model_table(answers: pd.DataFrame, codebook: Codebook, meta_columns: Sequence[str]) -> pd.DataFrame:

@@ -235,6 +235,22 @@ def _dimension_agreement(krippendorff, dimension: str, gold: list[str], predicte
     return row, confusion
 
 
+def run_agreement(answers: pd.DataFrame, coded_sample: pd.DataFrame, scheme: Scheme, path: str) -> dict:
+    """How a run's decisions (its answers' `themes` and `top_theme`) agree with a coded sample of the same
+    survey, keyed by respondent_id and question: the agreement of this survey, not of a calibration set."""
+    keyed = answers.set_index(["respondent_id", "question"])
+    keys = list(zip(coded_sample["respondent_id"], coded_sample["question"]))
+    missing = [k for k in keys if k not in keyed.index]
+    if missing:
+        raise GoldError(f"{path}: respondent '{missing[0][0]}', question '{missing[0][1]}' of the coded sample "
+                        "is not an answer of this input. Code a sample drawn from this survey (themes sample).")
+    predicted = [[c for c in str(keyed.at[k, "themes"]).split(";") if c] for k in keys]
+    primary = [str(keyed.at[k, "top_theme"]) or "none" for k in keys]
+    result = agreement(list(coded_sample["gold"]), predicted, primary, scheme)
+    return {"file": path, "answers": len(keys), "overall": result["overall"], "per_theme": result["per_theme"],
+            "per_dimension": result["per_dimension"]}
+
+
 def cohen_kappa(a, b) -> float:
     a, b = list(a), list(b)
     if len(set(a) | set(b)) < 2:

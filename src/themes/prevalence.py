@@ -66,6 +66,11 @@ from themes.errors import GoldError
 RAW_METHOD = "raw (no coded sample)"
 CORRECTED_METHOD = "corrected for measured error (latent class model, bootstrap)"
 MACHINE_PREFIX = "machine_"
+
+
+def corrected(frame: pd.DataFrame | None) -> bool:
+    """Whether a table of counts carries estimates corrected with a coded sample (not raw counts)."""
+    return frame is not None and len(frame) > 0 and "method" in frame and (frame["method"] == CORRECTED_METHOD).all()
 KEYS = ["respondent_id", "question"]
 # An answer's state: not coded (machine 0, 1), or coded (machine, human) = (0,0), (0,1), (1,0), (1,1).
 _STATES = 6

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+
+from themes.prevalence import corrected
 
 from themes.safe import escape
 
@@ -91,12 +92,6 @@ def _in_sentence(label: str) -> str:
     if len(first) > 1 and first.isupper():
         return label
     return label[:1].lower() + label[1:]
-
-
-def corrected(frame: pd.DataFrame | None) -> bool:
-    """Whether a count table carries estimates corrected with a coded sample (not raw counts)."""
-    return frame is not None and len(frame) > 0 and "method" in frame and \
-        frame["method"].astype(str).str.startswith("corrected").all()
 
 
 def estimate_sentence(estimate: float, low: float, high: float, flagged: float, label: str) -> str:
