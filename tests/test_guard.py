@@ -115,11 +115,18 @@ def start_run(tmp_path: Path, tiny_responses_path: Path, tiny_codebook_path: Pat
                             env=env, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
+def _cmdline(child: psutil.Process) -> str:
+    """A child's command line, or "" for one that ended while we looked (a zombie has none to read)."""
+    try:
+        return " ".join(child.cmdline())
+    except (psutil.ZombieProcess, psutil.NoSuchProcess, psutil.AccessDenied):
+        return ""
+
+
 def wait_for_server(process: subprocess.Popen, timeout: float = 240) -> list[psutil.Process]:
     deadline = time.time() + timeout
     while time.time() < deadline and process.poll() is None:
-        servers = [c for c in psutil.Process(process.pid).children(recursive=True)
-                   if "uvicorn" in " ".join(c.cmdline())]
+        servers = [c for c in psutil.Process(process.pid).children(recursive=True) if "uvicorn" in _cmdline(c)]
         if servers:
             time.sleep(2)
             return servers
