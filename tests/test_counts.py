@@ -8,7 +8,7 @@ import pytest
 
 from themes.aggregate import framework_counts, theme_counts
 from themes.counts import coded_table, estimate, model_table, with_theme_estimates, with_type_estimates
-from themes.prevalence import RAW_METHOD, PrevalenceOptions
+from themes.prevalence import CORRECTED_METHOD, RAW_METHOD, UNMEASURED_METHOD, PrevalenceOptions
 
 OPTIONS = PrevalenceOptions(draws=50, min_n=3)
 
@@ -29,7 +29,8 @@ def answers() -> pd.DataFrame:
 @pytest.fixture
 def coded() -> pd.DataFrame:
     keys = [(f"R{r}", q) for r in range(8) for q in ("q1", "q2")]
-    gold = [["trust"] if (q == "q1" and int(r[1:]) < 4) else [] for r, q in keys]
+    gold = [["trust"] if (q == "q1" and int(r[1:]) < 4) else ["funding"] if (q == "q2" and int(r[1:]) % 3) else []
+            for r, q in keys]
     return pd.DataFrame({"respondent_id": [k[0] for k in keys], "question": [k[1] for k in keys], "gold": gold})
 
 
@@ -71,3 +72,13 @@ def test_groups_below_the_minimum_are_suppressed_in_breakdowns(answers, coded, t
     assert small["suppressed"].all() and small[["respondents", "percent", "estimate"]].isna().all().all()
     assert not by.loc[by["org_type"] == "A", "suppressed"].any()
     assert np.isfinite(by.loc[by["org_type"] == "A", "estimate"]).all()
+
+
+def test_a_theme_the_coded_sample_never_carries_shows_its_raw_count_and_no_estimate(answers, coded, tiny_codebook):
+    without_funding = coded.assign(gold=[[c for c in codes if c != "funding"] for codes in coded["gold"]])
+    estimates = estimate(answers, tiny_codebook, without_funding, [], OPTIONS)
+    counts = with_theme_estimates(theme_counts(answers, tiny_codebook), estimates.themes).set_index("theme")
+    assert counts.loc["trust", "method"] == CORRECTED_METHOD
+    assert counts.loc["funding", "method"] == UNMEASURED_METHOD
+    assert counts.loc["funding", ["estimate", "low", "high"]].isna().all() and counts.loc["funding", "respondents"] > 0
+    assert estimates.corrected

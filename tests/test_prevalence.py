@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from themes.errors import GoldError
-from themes.prevalence import (CORRECTED_METHOD, RAW_METHOD, PrevalenceOptions, decision_columns,
-                               question_prevalence, respondent_prevalence, type_column, type_prevalence)
+from themes.prevalence import (CORRECTED_METHOD, RAW_METHOD, UNMEASURED_METHOD, PrevalenceOptions, corrected,
+                               decision_columns, question_prevalence, respondent_prevalence, type_column,
+                               type_prevalence)
 from themes.simulated_survey import Setting, simulate
 
 FAST = PrevalenceOptions(draws=40)  # the benchmark uses 200; 40 keeps 400 simulated surveys near a minute
@@ -26,6 +27,11 @@ def test_corrected_estimates_are_unbiased_and_their_intervals_cover_the_truth(se
         result = respondent_prevalence(survey.answers, survey.coded, ["theme"], options=FAST).iloc[0]
         rows.append((100 * survey.truth, result["percent"], result["estimate"], result["low"], result["high"]))
     truth, raw, estimate, low, high = np.array(rows).T
+    # A coded sample with no positive answer leaves the theme unestimated (not a 0-0 interval), and
+    # a result that claims nothing cannot miss the truth.
+    measured = ~np.isnan(estimate)
+    assert measured.mean() >= 0.90  # 13 of 200 here: a 5% theme is in about 1% of answers
+    truth, raw, estimate, low, high = (v[measured] for v in (truth, raw, estimate, low, high))
     assert (raw - truth).mean() > 10  # what the correction is for
     assert abs((estimate - truth).mean()) < 1.0
     assert ((low <= truth) & (truth <= high)).mean() >= 0.90
@@ -123,6 +129,32 @@ def test_types_without_a_coded_sample_are_the_raw_most_integrated_type():
     assert result[["category", "respondents", "percent", "method"]].values.tolist() == [
         ["service.none", 1, 33.3, RAW_METHOD], ["service.referral", 1, 33.3, RAW_METHOD],
         ["service.joint", 1, 33.3, RAW_METHOD]]
+
+
+def test_a_category_no_coded_answer_carries_has_no_estimate_not_a_zero_width_interval():
+    # The machine flags answers, the coders never saw the theme: its error rates were never measured, and a
+    # bootstrap of zero positives would print "0.0 (0.0-0.0)" as if that were certain.
+    survey = simulate(Setting(0.25), np.random.default_rng(2))
+    coded = survey.coded.assign(theme=0)
+    for result in (respondent_prevalence(survey.answers, coded, ["theme"], options=FAST),
+                   respondent_prevalence(survey.answers, coded, ["theme"], by="group", options=FAST),
+                   question_prevalence(survey.answers, coded, ["theme"], options=FAST)):
+        assert set(result["method"]) == {UNMEASURED_METHOD}
+        assert result[["estimate", "low", "high"]].isna().all(axis=None)
+        assert (result["percent"].dropna() > 0).all()  # the raw share is still shown
+    assert respondent_prevalence(survey.answers, survey.coded, ["theme"], options=FAST)["method"].tolist() == [
+        CORRECTED_METHOD]
+
+
+def test_a_type_no_coded_answer_carries_is_not_estimated_while_the_others_are():
+    answers, sample, _ = _typed_survey(np.random.default_rng(5))
+    sample = sample.assign(service=sample["service"].replace("service.joint", "service.referral"))
+    result = type_prevalence(answers, sample, "service", ["service.referral", "service.joint"], options=FAST)
+    methods = dict(zip(result["category"], result["method"]))
+    assert methods == {"service.none": CORRECTED_METHOD, "service.referral": CORRECTED_METHOD,
+                       "service.joint": UNMEASURED_METHOD}
+    assert corrected(result)  # a table with one unmeasured row is still a table of corrected estimates
+    assert not corrected(result.assign(method=UNMEASURED_METHOD))
 
 
 def test_coded_answers_that_are_not_in_the_run_are_an_error():

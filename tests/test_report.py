@@ -284,3 +284,21 @@ def test_the_report_leads_with_estimates_and_intervals_when_a_coded_sample_measu
 def test_a_raw_report_says_so_and_draws_no_interval(data):
     html = render_html(data)
     assert "These are raw counts" in html and '<line class="interval"' not in html
+
+
+def test_a_theme_the_coded_sample_never_carries_is_reported_flagged_but_not_estimated(data):
+    from dataclasses import replace
+
+    from themes.prevalence import UNMEASURED_METHOD
+
+    estimated = _estimated(data)
+    counts = estimated.counts.copy()
+    counts.loc[0, ["estimate", "low", "high", "method"]] = [float("nan"), float("nan"), float("nan"), UNMEASURED_METHOD]
+    unmeasured = replace(estimated, counts=counts)
+    markdown = render_markdown(unmeasured)
+    label = counts.loc[0, "label"]
+    assert f"had at least one answer flagged for {label[:1].lower() + label[1:]}; not estimated, since no answer " \
+           "of the coded sample carries it." in markdown
+    assert "About 56% (35-75%) of respondents raised funding needs" in markdown
+    html = render_html(unmeasured)
+    assert not re.search(r"\bnan\b", html, re.IGNORECASE) and html.count('<line class="interval"') == 1

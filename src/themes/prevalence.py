@@ -14,7 +14,8 @@ dimension id holding the machine's type id ("" for none).
 looked up in `answers`; when the classifier learned from these very answers (`themes calibrate`), pass
 its out-of-fold decisions as `machine_<id>` columns instead, or the error rates look better than they
 are. A coded answer that is not among `answers` raises GoldError. None (or an empty frame) means no
-coded sample: raw counts, method "raw (no coded sample)", and no interval.
+coded sample: raw counts, method "raw (no coded sample)", and no interval. A category that no coded
+answer carries has no estimate (method "not estimated: ..."): its error rates were never measured.
 
 Method
 ------
@@ -65,12 +66,19 @@ from themes.errors import GoldError
 
 RAW_METHOD = "raw (no coded sample)"
 CORRECTED_METHOD = "corrected for measured error (latent class model, bootstrap)"
+# No coded answer carries the category: its error rates cannot be measured, so there is no estimate
+# (a bootstrap of zero positives gives a 0-0 "interval" that claims a certainty nobody has).
+UNMEASURED_METHOD = "not estimated: no coded answer carries it"
 MACHINE_PREFIX = "machine_"
 
 
 def corrected(frame: pd.DataFrame | None) -> bool:
-    """Whether a table of counts carries estimates corrected with a coded sample (not raw counts)."""
-    return frame is not None and len(frame) > 0 and "method" in frame and (frame["method"] == CORRECTED_METHOD).all()
+    """Whether a table of counts carries estimates corrected with a coded sample (not raw counts); a
+    category the coded sample never saw is part of such a table, with no estimate."""
+    if frame is None or not len(frame) or "method" not in frame:
+        return False
+    methods = frame["method"]
+    return bool(methods.isin([CORRECTED_METHOD, UNMEASURED_METHOD]).all() and (methods == CORRECTED_METHOD).any())
 KEYS = ["respondent_id", "question"]
 # An answer's state: not coded (machine 0, 1), or coded (machine, human) = (0,0), (0,1), (1,0), (1,1).
 _STATES = 6
@@ -173,10 +181,12 @@ def type_prevalence(answers: pd.DataFrame, coded: pd.DataFrame | None, dimension
         upper = at_least[k - 1] if k else 1 - 0 * at_least[0]
         return upper - at_least[k] if k < len(at_least) else upper
 
+    at_least = [data.n_coded] + [d.n_positive for d in levels] + [0]  # coded answers of type >= k
     rows = []
     for k, type_id in enumerate([f"{dimension}.none", *types]):  # types as given: the codebook's ids
         rows += _group_rows(data, type_id, by, share(raw, k), None if point is None else share(point, k),
-                            None if draws is None else share(draws, k), weights, options)
+                            None if draws is None else share(draws, k), weights, options,
+                            positives=at_least[k] - at_least[k + 1])
     return _finish(pd.DataFrame(rows), by, options)
 
 
@@ -213,6 +223,7 @@ class _Data:
     groups: list
     questions: list
     n_coded: int
+    n_positive: int  # coded answers that carry the category by the coders' codes
 
     @classmethod
     def build(cls, answers, coded, column, decide, by) -> _Data:
@@ -220,14 +231,14 @@ class _Data:
         questions, q_index = np.unique(answers["question"].astype(str), return_inverse=True)
         machine = np.asarray(decide(answers[column]), dtype=bool)
         state = machine.astype(int)
-        n_coded = 0
+        n_coded = n_positive = 0
         if coded is not None:
             where = _locate(answers, coded)
             human = np.asarray(decide(coded[column]), dtype=bool)
             own = MACHINE_PREFIX + column
             coded_machine = np.asarray(decide(coded[own]), dtype=bool) if own in coded.columns else machine[where]
             state[where] = 2 + 2 * coded_machine + human
-            n_coded = len(where)
+            n_coded, n_positive = len(where), int(human.sum())
         counts = np.zeros((len(respondents), len(questions) * _STATES))
         np.add.at(counts, (r_index, q_index * _STATES + state), 1)
         raw = np.zeros(len(respondents), bool)
@@ -238,7 +249,7 @@ class _Data:
             first = pd.Series(answers[by].fillna("").astype(str).to_numpy()).groupby(r_index).first()
             groups, group = np.unique(first.to_numpy(), return_inverse=True)
             groups = list(groups)
-        return cls(counts, raw, group, groups, list(questions), n_coded)
+        return cls(counts, raw, group, groups, list(questions), n_coded, n_positive)
 
 
 def _locate(answers: pd.DataFrame, coded: pd.DataFrame) -> np.ndarray:
@@ -410,7 +421,7 @@ def _respondent_draws(data: _Data, weights: np.ndarray, options: PrevalenceOptio
 
 def _respondent_rows(data: _Data, category: str, by: str | None, options: PrevalenceOptions) -> list[dict]:
     raw = data.raw.astype(float)
-    if data.n_coded == 0:
+    if data.n_coded == 0 or data.n_positive == 0:
         return _group_rows(data, category, by, raw, None, None, None, options)
     weights = _bootstrap_weights(len(raw), options)
     point, draws = _respondent_draws(data, weights, options)
@@ -418,13 +429,18 @@ def _respondent_rows(data: _Data, category: str, by: str | None, options: Preval
 
 
 def _group_rows(data: _Data, category: str, by: str | None, raw: np.ndarray, point: np.ndarray | None,
-                draws: np.ndarray | None, weights: np.ndarray | None, options: PrevalenceOptions) -> list[dict]:
+                draws: np.ndarray | None, weights: np.ndarray | None, options: PrevalenceOptions,
+                positives: int | None = None) -> list[dict]:
+    """One row per group. `positives`: coded answers carrying the category (default: the data's)."""
+    unmeasured = data.n_coded > 0 and (data.n_positive if positives is None else positives) == 0
     rows = []
     for g, value in enumerate(data.groups):
         mine = data.group == g
         row = {"category": category, **({by: value} if by else {}), "base_respondents": int(mine.sum()),
                "respondents": int(round(raw[mine].sum())), "percent": _pct(raw[mine].mean())}
-        if point is None:
+        if unmeasured:
+            row |= {"estimate": np.nan, "low": np.nan, "high": np.nan, "method": UNMEASURED_METHOD}
+        elif point is None:
             row |= {"estimate": row["percent"], "low": np.nan, "high": np.nan, "method": RAW_METHOD}
         else:
             low, high = _interval(draws[:, mine], weights[:, mine], options.level)
@@ -450,7 +466,7 @@ def _question_rows(data: _Data, category: str, options: PrevalenceOptions) -> li
     answers = per_state.sum((0, 2))
     flagged = per_state[:, :, _FLAGGED].sum((0, 2))
     estimate = low = high = None
-    if data.n_coded:
+    if data.n_coded and data.n_positive:
         weights = _bootstrap_weights(n, options)
         point, start = _question_means(data, np.ones((1, n)), _exact(options))
         estimate, (draws, _) = point[0], _question_means(data, weights, options, start)
@@ -460,7 +476,9 @@ def _question_rows(data: _Data, category: str, options: PrevalenceOptions) -> li
         coded = int(per_state[:, q, 2:].sum())
         row = {"category": category, "question": question, "base_answers": int(answers[q]),
                "answers": int(flagged[q]), "percent": _pct(flagged[q] / answers[q] if answers[q] else np.nan)}
-        if estimate is None:
+        if data.n_coded and not data.n_positive:
+            row |= {"estimate": np.nan, "low": np.nan, "high": np.nan, "method": UNMEASURED_METHOD}
+        elif estimate is None:
             row |= {"estimate": row["percent"], "low": np.nan, "high": np.nan, "method": RAW_METHOD}
         else:
             row |= {"estimate": _pct(estimate[q]), "low": _pct(low[q]), "high": _pct(high[q]),

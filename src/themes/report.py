@@ -95,7 +95,11 @@ def _in_sentence(label: str) -> str:
 
 
 def estimate_sentence(estimate: float, low: float, high: float, flagged: float, label: str) -> str:
-    """'About 27% (21-33%) of respondents raised cultural differences; 46% had at least one answer flagged.'"""
+    """'About 27% (21-33%) of respondents raised cultural differences; 46% had at least one answer flagged.'
+    With no estimate (no coded answer carries the theme), the flagged share and why there is no estimate."""
+    if estimate != estimate:
+        return (f"{flagged:.0f}% of respondents had at least one answer flagged for {_in_sentence(label)}; not "
+                "estimated, since no answer of the coded sample carries it.")
     return (f"About {estimate:.0f}% ({low:.0f}-{high:.0f}%) of respondents raised {_in_sentence(label)}; "
             f"{flagged:.0f}% had at least one answer flagged.")
 
@@ -293,7 +297,7 @@ def render_html(data: ReportData) -> str:
         ordered = data.counts.sort_values("respondents", ascending=False, kind="stable")
         # 560 wide: at most 560px on screen (CSS), so the labels stay near body-text size and readable on a phone.
         if corrected(data.counts):
-            ordered = data.counts.sort_values("estimate", ascending=False, kind="stable")
+            ordered = data.counts.dropna(subset=["estimate"]).sort_values("estimate", ascending=False, kind="stable")
             chart = bar_chart_svg(list(ordered["label"]), [float(p) for p in ordered["estimate"]],
                                   title="Estimated percent of respondents raising each theme, with 95% intervals",
                                   width=560, intervals=list(zip(ordered["low"], ordered["high"])))
