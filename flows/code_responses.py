@@ -24,7 +24,7 @@ from themes.calibrate import find_calibration
 from themes.codebook import Codebook, load_codebook, merge_codebooks
 from themes.coding import Coder, fit_coder, threshold_items, training_texts
 from themes.embed import EmbeddingCache, VectorTable, compact, embedding_function, get_embedder, text_key
-from themes.counts import Estimates, estimate, with_theme_estimates, with_type_estimates
+from themes.counts import Estimates, estimate, question_counts, with_theme_estimates, with_type_estimates
 from themes.errors import ThemesError
 from themes.evaluate import read_gold, run_agreement
 from themes.ingest import InputSpec, load_answers, require_codable
@@ -182,6 +182,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
         answers=coded, segments=coded_segments, counts=counts,
         counts_by={m: with_theme_estimates(theme_counts(coded, codebook, by=m), estimates.themes_by[m], by=m)
                    for m in spec.meta_columns},
+        counts_by_question=question_counts(estimates.themes_by_question, codebook),
         framework=with_type_estimates(framework_counts(coded, codebook), estimates.types),
         framework_by={m: with_type_estimates(framework_counts(coded, codebook, by=m), estimates.types_by[m], by=m)
                       for m in spec.meta_columns},

@@ -239,6 +239,15 @@ def test_a_coded_sample_gives_every_count_an_estimate_and_interval(tmp_path, tin
     assert manifest["coded_sample_agreement"]["answers"] == 7
     report = (out / "report.md").read_text()
     assert "Estimate, % (95% interval)" in report and "About " in report
+    by_question = pd.read_csv(out / "theme_counts_by_question.csv")
+    answers = pd.read_csv(out / "responses.csv")
+    usable = answers[answers["status"].isin(["coded", "uncoded", "too_long"])]
+    assert set(by_question["question"]) == set(usable["question"])
+    assert len(by_question) == by_question["question"].nunique() * len(counts)
+    shown = by_question[~by_question["suppressed"]]
+    assert shown["method"].str.startswith("corrected").all()
+    assert ((shown["low"] <= shown["estimate"]) & (shown["estimate"] <= shown["high"])).all()
+    assert "## By question" in report
     evidence = pd.read_csv(out / "theme_evidence.csv")
     assert list(evidence.columns) == ["theme", "respondent_id", "question", "segment_id", "passage", "score"]
     assert len(evidence) == sum(len(t.split(";")) for t in pd.read_csv(out / "segments.csv", keep_default_na=False)[

@@ -302,3 +302,25 @@ def test_a_theme_the_coded_sample_never_carries_is_reported_flagged_but_not_esti
     assert "About 56% (35-75%) of respondents raised funding needs" in markdown
     html = render_html(unmeasured)
     assert not re.search(r"\bnan\b", html, re.IGNORECASE) and html.count('<line class="interval"') == 1
+
+
+def test_the_report_breaks_counts_down_by_question_at_the_answer_level(data):
+    from dataclasses import replace
+
+    labels = dict(zip(data.counts["theme"], data.counts["label"]))
+    theme = next(iter(labels))
+    by_question = pd.DataFrame({"theme": theme, "label": labels[theme], "question": ["challenges", "data", "goals"],
+                                "base_answers": [40, 38, 4], "answers": [10, 3, 1], "percent": [25.0, 7.9, 25.0],
+                                "estimate": [20.0, 5.5, float("nan")], "low": [12.0, 1.0, float("nan")],
+                                "high": [30.5, 11.0, float("nan")],
+                                "method": "corrected for measured error (latent class model, bootstrap)",
+                                "suppressed": [False, False, True]})
+    markdown = render_markdown(replace(data, by_question=by_question))
+    section = markdown.split("## By question", 1)[1]
+    assert "Percent of the answers to each question that raised each theme." in section
+    assert "| challenges | 40 | 20 (12-30.5) |" in section and "| data | 38 | 5.5 (1-11) |" in section
+    assert "goals" not in section.split("##", 1)[0]  # 4 answers: suppressed
+    html = render_html(replace(data, by_question=by_question))
+    assert "Percent of the answers to each question that raised each theme" in html and "<th scope=\"col\" " \
+        "class=\"num\">Answers</th>" in html
+    assert "## By question" not in render_markdown(data)

@@ -16,20 +16,22 @@ import pandas as pd
 
 from themes.aggregate import NOT_DESCRIBED, USABLE
 from themes.codebook import Codebook
-from themes.prevalence import (PrevalenceOptions, corrected, decision_columns, respondent_prevalence,
-                               type_column, type_prevalence)
+from themes.prevalence import (PrevalenceOptions, corrected, decision_columns, question_prevalence,
+                               respondent_prevalence, type_column, type_prevalence)
 
 ESTIMATE_COLUMNS = ["estimate", "low", "high", "method", "coded_answers", "suppressed"]
 
 
 @dataclass
 class Estimates:
-    """Corrected figures per theme and type, overall and by each metadata column."""
+    """Corrected figures per theme and type, overall and by each metadata column; per theme and question
+    at the answer level."""
 
     themes: pd.DataFrame
     themes_by: dict[str, pd.DataFrame]
     types: pd.DataFrame
     types_by: dict[str, pd.DataFrame]
+    themes_by_question: pd.DataFrame
 
     @property
     def corrected(self) -> bool:
@@ -71,8 +73,20 @@ def estimate(answers: pd.DataFrame, codebook: Codebook, coded: pd.DataFrame | No
                   for d in codebook.dimensions]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
+    by_question = question_prevalence(table, sample, themes, options=options) if themes else pd.DataFrame()
     return Estimates(for_themes(None), {m: for_themes(m) for m in meta_columns},
-                     for_types(None), {m: for_types(m) for m in meta_columns})
+                     for_types(None), {m: for_types(m) for m in meta_columns}, by_question)
+
+
+def question_counts(estimates: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Per theme and question: answers, the share of the question's answers that carry the theme, and its
+    estimate and interval (`theme_counts_by_question.csv`)."""
+    columns = ["theme", "label", "question", "base_answers", "answers", "percent", *ESTIMATE_COLUMNS]
+    if estimates.empty:
+        return pd.DataFrame(columns=columns)
+    labels = {t.id: t.label for t in codebook.themes}
+    frame = estimates.rename(columns={"category": "theme"})
+    return frame.assign(label=frame["theme"].map(labels))[columns]
 
 
 def with_theme_estimates(counts: pd.DataFrame, estimates: pd.DataFrame, by: str | None = None) -> pd.DataFrame:

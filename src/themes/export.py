@@ -157,6 +157,7 @@ class RunResult:
     segments: pd.DataFrame
     counts: pd.DataFrame
     counts_by: dict[str, pd.DataFrame]
+    counts_by_question: pd.DataFrame  # per theme and question, at the answer level
     framework: pd.DataFrame
     framework_by: dict[str, pd.DataFrame]
     co_occurrence: pd.DataFrame
@@ -312,6 +313,7 @@ def report_data(run: RunResult) -> ReportData:
     return ReportData(
         title=f"Themes in {stem}", counts=run.counts, quotes=run.quotes,
         breakdowns={m: frame for m, frame in run.counts_by.items()} if run.codebook.themes else {},
+        by_question=run.counts_by_question if run.codebook.themes else None,
         co_occurrence=run.co_occurrence, accounting=run.accounting, method=method,
         respondents=int(run.answers["respondent_id"].nunique()), usable_respondents=usable, agreement=agreement,
         framework=run.framework if run.codebook.dimensions else None, framework_by=framework_by)
@@ -327,6 +329,7 @@ def write_run(run: RunResult, out: Path, *, force: bool) -> list[str]:
             write_csv(run.counts, folder / "theme_counts.csv")
             for column, frame in run.counts_by.items():
                 write_csv(frame, folder / f"theme_counts_by_{slugs[column]}.csv")
+            write_csv(run.counts_by_question, folder / "theme_counts_by_question.csv")
         if run.codebook.dimensions:
             write_csv(run.framework, folder / "framework_counts.csv")
             for column, frame in run.framework_by.items():

@@ -39,6 +39,8 @@ class ReportData:
     # the same by one metadata column (the respondent type) when the run has one.
     framework: pd.DataFrame | None = None
     framework_by: tuple[str, pd.DataFrame] | None = None
+    # Per theme and question at the answer level (counts.question_counts): question, theme, base_answers, ...
+    by_question: pd.DataFrame | None = None
 
 
 FRAMEWORK_RULE = ("A respondent's type for a dimension is the most integrated type described across their "
@@ -130,22 +132,26 @@ RAW_WARNING = ("These are raw counts: a respondent counts when any answer was fl
                "estimates with intervals.")
 
 
-def _breakdown_table(long: pd.DataFrame, column: str, labels: dict[str, str]) -> pd.DataFrame:
-    """Rows: the metadata values (with their respondent base); columns: percent raising each theme."""
+BY_QUESTION = "Percent of the answers to each question that raised each theme."
+
+
+def _breakdown_table(long: pd.DataFrame, column: str, labels: dict[str, str],
+                     base: str = "base_respondents") -> pd.DataFrame:
+    """Rows: the metadata values (or questions) with their base (respondents, or answers); columns: percent
+    raising each theme."""
     long = long[~long["suppressed"].astype(bool)] if "suppressed" in long else long  # too few to show
     if corrected(long):
         long = long.assign(percent=[cell(e, lo, hi) for e, lo, hi in zip(long["estimate"], long["low"], long["high"])])
-    wide = long.pivot_table(index=[column, "base_respondents"], columns="theme", values="percent",
-                            aggfunc="first", sort=False)
+    wide = long.pivot_table(index=[column, base], columns="theme", values="percent", aggfunc="first", sort=False)
     wide = wide[[t for t in labels if t in wide.columns]]
     wide.columns = [labels[t] for t in wide.columns]
-    wide = wide.reset_index().rename(columns={"base_respondents": "respondents"})
+    wide = wide.reset_index().rename(columns={base: base.replace("base_", "")})
     # A group is named by a respondent's own metadata value, which may hold a name or an e-mail
     # ("Maria Gonzalez (self)"): officers see it de-identified.
     from themes.redact import redact_patterns
 
     wide[column] = wide[column].map(lambda value: redact_patterns(str(value)))
-    return wide.sort_values("respondents", ascending=False, kind="stable")
+    return wide.sort_values(base.replace("base_", ""), ascending=False, kind="stable")
 
 
 def render_markdown(data: ReportData) -> str:
@@ -174,6 +180,9 @@ def render_markdown(data: ReportData) -> str:
             lines += [f"## By {md(column.replace('_', ' '))}", "",
                       "Percent of respondents in each group who raised each theme.", "",
                       _md_table(_breakdown_table(long, column, labels)), ""]
+        if data.by_question is not None and len(data.by_question):
+            lines += ["## By question", "", BY_QUESTION, "",
+                      _md_table(_breakdown_table(data.by_question, "question", labels, "base_answers")), ""]
         co = _co_occurrence(data, labels, labels)
         if co is not None:
             lines += ["## Themes raised together", "", "Respondents who raised both themes (diagonal: the theme "
@@ -305,8 +314,13 @@ def render_html(data: ReportData) -> str:
             chart = bar_chart_svg(list(ordered["label"]), [float(p) for p in ordered["percent"]],
                                   title="Percent of respondents raising each theme", width=560)
         for column, long in data.breakdowns.items():
-            breakdowns.append({"column": column.replace("_", " "),
+            breakdowns.append({"column": column.replace("_", " "), "base": "Respondents",
+                               "caption": "Percent of respondents in each group who raised each theme",
                                "table": _breakdown_table(long, column, labels).to_dict("split")})
+        if data.by_question is not None and len(data.by_question):
+            breakdowns.append({"column": "question", "base": "Answers", "caption": BY_QUESTION.rstrip("."),
+                               "table": _breakdown_table(data.by_question, "question", labels,
+                                                         "base_answers").to_dict("split")})
     types = _type_labels(data)
     co = _co_occurrence(data, labels, labels)
     co_types = _co_occurrence(data, types, labels)
