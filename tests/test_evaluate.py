@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -144,3 +146,13 @@ def test_read_gold_by_keys_needs_answers_and_matching_keys(tmp_path, tiny_codebo
     answers = pd.DataFrame({"respondent_id": ["R1"], "question": ["challenges"], "answer": ["Grants end."]})
     with pytest.raises(GoldError, match=r"gold.csv:3: respondent 'R9', question 'challenges' matches no answer"):
         read_gold(path, tiny_codebook, answers=answers)
+
+
+def test_a_gold_file_that_gives_one_class_is_an_error_not_a_kappa(tmp_path, tiny_codebook):
+    # One row with unfamiliar headers: the codes are read, but one class agrees with anything.
+    path = tmp_path / "gold.csv"
+    path.write_text("Excerpt,Code\nOur directors have trusted each other for ten years.,trust\n", encoding="utf-8")
+    with pytest.raises(GoldError, match=re.escape(
+            f"{path}: every one of its 1 coded passage(s) has the same codes (trust), so agreement cannot be "
+            "measured. Read columns: text 'Excerpt', codes 'Code'; check them and code more passages.")):
+        read_gold(path, tiny_codebook)
