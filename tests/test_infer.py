@@ -59,7 +59,8 @@ def test_the_announcement_says_what_was_read_and_where_each_choice_came_from(bat
     assert announcement(spec, batch_xlsx, respondents=45, answers=135) == [
         f"Reading {batch_xlsx}: 45 respondents, 135 answers",
         "  sheet      'Responses' (guessed: 'Read me' has no table of answers)",
-        "  format     wide, one row per respondent (option)",
+        "  format     wide, one row per respondent (guessed: no column varies like a question within a "
+        "respondent)",
         "  text       'Q4. What has made this partnership effective?', 'Q5. What challenges hold the partnership "
         "back?', 'Q6. How does the partnership engage the community?' (guessed: free text)",
         "  id         'Submission ID' (guessed from its name)",

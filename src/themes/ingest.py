@@ -318,6 +318,8 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
             question_column, answer_column, why = shape
             sources["question_column"] = sources["answer_column"] = "guessed"
             sources["format"] = f"guessed from its shape: {why}"
+        else:
+            sources["format"] = "guessed: no column varies like a question within a respondent"
     if question_column is not None and answer_column is None:
         answer_column = lowered.get("answer") or (spec.text_columns[0] if spec.text_columns else None)
         if answer_column is None:
