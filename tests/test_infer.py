@@ -68,7 +68,8 @@ def test_the_announcement_says_what_was_read_and_where_each_choice_came_from(bat
     _, spec, _ = load_answers(long_csv, InputSpec(id_column="resp_id"))
     lines = announcement(spec, long_csv)
     assert lines[1].startswith("  format     long, one row per answer (guessed from its shape: 'item_code'")
-    assert lines[2:4] == ["  question   'item_code'; answer 'response_text'", "  id         'resp_id' (option)"]
+    assert lines[2:] == ["  question   'item_code'; answer 'response_text'", "  id         'resp_id' (option)",
+                         "  metadata   none found (--meta-column names the columns to break counts down by)"]
 
 
 @pytest.mark.parametrize("name", ["respondent_id", "Submission ID", "Response ID", "Respondent #", "resp_id",
@@ -136,3 +137,14 @@ def test_metadata_is_a_constant_of_the_respondent_not_the_question_of_a_long_fil
 
     _, spec, _ = load_answers(path, InputSpec())
     assert spec.question_column == "item_code" and spec.meta_columns == ("Region",)
+
+
+def test_the_announcement_names_the_sidecar_that_set_the_columns(repo_root):
+    path = repo_root / "data" / "sample_rfi" / "responses.csv"
+    _, spec, _ = load_answers(path, InputSpec())
+    assert announcement(spec, path)[1:] == [
+        "  format     wide, one row per respondent (sidecar responses.yaml)",
+        "  text       'goals', 'services', 'funding', 'data', 'effective_practices', 'challenges', "
+        "'community_engagement', 'five_year_goals' (sidecar responses.yaml)",
+        "  id         'respondent_id' (sidecar responses.yaml)",
+        "  metadata   'org_type', 'state' (sidecar responses.yaml)"]

@@ -247,12 +247,13 @@ def _run_with_progress(input_file: Path, out: Path, settings, spec, force: bool,
                         disable=not settings.show_progress)
     tasks: dict[str, int] = {}
     lock = threading.Lock()
+    model_stage = "loading the model"  # loads beside the server start and the first stages: closed by itself
 
     def hook(stage: str, done: int, total: int) -> None:
         with lock:
             if stage not in tasks:
-                for name, task_id in tasks.items():  # a new stage: the ones before it are over
-                    if name != "loading the model":
+                for name, task_id in tasks.items():  # a new stage of the flow: the ones before it are over
+                    if stage != model_stage and name != model_stage:
                         progress.update(task_id, completed=progress.tasks[task_id].total)
                 tasks[stage] = progress.add_task(stage, total=total)
             progress.update(tasks[stage], completed=done, total=total)
@@ -262,14 +263,14 @@ def _run_with_progress(input_file: Path, out: Path, settings, spec, force: bool,
 
     # Load the model while Prefect starts its temporary server: both take ~10 s, in parallel.
     def warm() -> None:
-        hook("loading the model", 0, 1)
+        hook(model_stage, 0, 1)
         try:
             embedder = get_embedder(settings.model, backend=settings.backend, batch_size=settings.batch_size)
             if hasattr(embedder, "load"):
                 embedder.load()
         except ThemesError:
             pass  # reported when the flow needs the model
-        hook("loading the model", 1, 1)
+        hook(model_stage, 1, 1)
 
     if not (settings.workers or settings.dask_address):
         threading.Thread(target=warm, daemon=True).start()

@@ -155,13 +155,15 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
         lines.append(f"  format     long, one row per answer ({why})")
         lines.append(f"  question   '{spec.question_column}'; answer '{spec.answer_column}'")
     else:
-        lines.append(f"  format     wide, one row per respondent ({sources.get('format', 'option')})")
+        why = sources.get("format", sources.get("text_columns", "option"))  # named text columns make it wide
+        lines.append(f"  format     wide, one row per respondent ({why})")
         lines.append(f"  text       {named(spec.text_columns)} ({origin('text_columns', 'guessed: free text')})")
     if spec.id_column:
         lines.append(f"  id         '{spec.id_column}' ({origin('id_column', 'guessed from its name')})")
     else:
         lines.append(f"  id         none: respondents numbered by their row ({origin('id_column', 'option')})")
-    found = origin("meta_columns", "guessed from their names") if spec.meta_columns else \
-        "none found; --meta-column names them"
-    lines.append(f"  metadata   {named(spec.meta_columns)} ({found})")
+    if spec.meta_columns:
+        lines.append(f"  metadata   {named(spec.meta_columns)} ({origin('meta_columns', 'guessed from their names')})")
+    else:
+        lines.append("  metadata   none found (--meta-column names the columns to break counts down by)")
     return lines
