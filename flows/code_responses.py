@@ -20,12 +20,11 @@ from prefect.cache_policies import NO_CACHE
 
 from themes import export
 from themes.aggregate import add_segment_counts, co_occurrence, code_answers, framework_counts, theme_counts
-from themes.calibrate import find_calibration
+from themes.calibrate import check_calibration_option, find_calibration, locate_calibration
 from themes.codebook import Codebook, load_codebook, merge_codebooks
 from themes.coding import Coder, fit_coder, threshold_items, training_texts
 from themes.embed import EmbeddingCache, VectorTable, compact, embedding_function, get_embedder, text_key
 from themes.counts import Estimates, estimate, question_counts, with_theme_estimates, with_type_estimates
-from themes.errors import ThemesError
 from themes.evaluate import read_gold, run_agreement
 from themes.ingest import InputSpec, load_answers, require_codable
 from themes.prevalence import PrevalenceOptions
@@ -43,9 +42,19 @@ def _progress(stage: str, done: int, total: int) -> None:
         progress_hook(stage, done, total)
 
 
+def _stage(stage: str) -> None:
+    """The next stage of the run begins (the progress display closes the ones before it)."""
+    _progress(stage, 0, 1)
+
+
+_embedded = {"done": 0, "total": 0}  # texts embedded so far in this run, counted per batch in this process
+
+
 @task(name="ingest-and-screen", cache_policy=NO_CACHE)
 def ingest(input_path: str, spec: InputSpec, settings: RunSettings) -> tuple[pd.DataFrame, InputSpec, list[dict]]:
+    _stage("reading")
     answers, spec, problems = load_answers(input_path, spec)
+    _stage("cleaning")
     screened = screen_answers(answers, max_words=settings.max_words, languages=settings.languages)
     require_codable(screened, spec)
     return screened, spec, problems
@@ -69,7 +78,13 @@ def cache_lookup(texts: list[str], cache_dir: str | None, model_id: str) -> tupl
 def embed_batch(texts: list[str], settings: RunSettings) -> np.ndarray:
     embedder = get_embedder(settings.model, backend=settings.backend, batch_size=settings.batch_size,
                             onnx_file=settings.onnx_file)
-    return compact(embedder.encode(texts))
+    # A few model batches at a time, so the progress bar moves during a chunk (a chunk can take minutes).
+    step, parts = settings.batch_size * 8, []
+    for start in range(0, len(texts), step):
+        parts.append(compact(embedder.encode(texts[start:start + step])))
+        _embedded["done"] += len(parts[-1])
+        _progress("embedding", _embedded["done"], _embedded["total"])
+    return np.vstack(parts) if parts else compact(embedder.encode(texts))
 
 
 @task(name="embedding-cache-store", cache_policy=NO_CACHE)
@@ -85,12 +100,14 @@ def embed_texts(texts: list[str], settings: RunSettings) -> tuple[VectorTable, d
     cached, missing = cache_lookup(unique, settings.cache_dir, model_id)
     todo = [unique[i] for i in missing]
     chunks = [todo[i:i + settings.chunk_size] for i in range(0, len(todo), settings.chunk_size)]
-    _progress("embed", 0, len(todo))
+    _embedded.update(done=0, total=len(todo))
+    _progress("embedding", 0, len(todo))
     fresh, done = [], 0
     for future in embed_batch.map(chunks, settings=unmapped(settings)) if chunks else []:
         fresh.append(future.result())
-        done += len(fresh[-1])
-        _progress("embed", done, len(todo))
+        done += len(fresh[-1])  # batches that ran in other processes (Dask) count here
+        _embedded["done"] = max(_embedded["done"], done)
+        _progress("embedding", _embedded["done"], len(todo))
     dim = fresh[0].shape[1] if fresh else cached.shape[1] if len(cached) else 0
     vectors = np.empty((len(unique), dim), dtype=np.float16)
     if todo:
@@ -159,25 +176,29 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     answers, spec, id_problems = ingest(input_path, spec or InputSpec(), settings)
     coded_sample = read_gold(settings.coded_sample, codebook, answers=answers) if settings.coded_sample else None
     lap("ingest_and_screen")
+    _stage("segmenting")
     segments = segment(answers, settings.segment_words)
     lap("segment")
     learn_from = [text for book, calibration in books for text in training_texts(book, calibration)]
     table, embedding_stats = embed_texts(list(segments["text"]) + learn_from, settings)
     lap("embed")
+    _stage("coding")
     coder = train(books, table, settings)
     lap("train")
     segment_vectors = table.lookup(list(segments["text"]))
     coded, coded_segments = classify(answers, segments, coder, segment_vectors)
     lap("classify")
+    _stage("picking quotes")
     picked = quotes(coded, coded_segments, segment_vectors, codebook, spec, settings, coder)
     lap("quotes")
+    _stage("counting")
     estimates = estimate_counts(coded, codebook, coded_sample, spec, settings)
     lap("estimate")
     counts = with_theme_estimates(add_segment_counts(theme_counts(coded, codebook), coded_segments),
                                   estimates.themes)
     run = export.RunResult(
         input_path=input_path, settings=settings, spec=spec, codebook=codebook,
-        codebooks=[export.CodebookUse(path, book, calibration)
+        codebooks=[export.CodebookUse(path, book, calibration, locate_calibration(path, settings.calibration)[1])
                    for path, (book, calibration) in zip(settings.codebooks, books)],
         answers=coded, segments=coded_segments, counts=counts,
         counts_by={m: with_theme_estimates(theme_counts(coded, codebook, by=m), estimates.themes_by[m], by=m)
@@ -191,6 +212,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
         co_occurrence=co_occurrence(coded, codebook.ids), quotes=picked,
         thresholds=threshold_items(coder.scheme, coder.thresholds), threshold_sources=coder.sources,
         method=coder.method, embedding=embedding_stats, id_problems=id_problems, timings=timings)
+    _stage("writing")
     files = write(run, Path(out), force)
     lap("write")
     _publish(run)
@@ -210,9 +232,7 @@ def estimate_counts(answers: pd.DataFrame, codebook: Codebook, coded_sample, spe
 
 def load_codebooks(settings: RunSettings) -> list[tuple[Codebook, object]]:
     """Each codebook of the run with its calibration (an explicit one only when there is one codebook)."""
-    if settings.calibration and len(settings.codebooks) > 1:
-        raise ThemesError("--calibration names one calibration file, but the run has several codebooks; "
-                          "leave it out so each codebook uses the calibration beside it.")
+    check_calibration_option(settings.codebooks, settings.calibration)
     return [(load_codebook(path), find_calibration(path, settings.calibration)) for path in settings.codebooks]
 
 

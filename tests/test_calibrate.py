@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -91,3 +93,38 @@ def test_calibration_file_round_trip_and_discovery(tmp_path, tiny_codebook_path)
         find_calibration(tiny_codebook_path, None)
     with pytest.raises(ThemesError, match=r"Calibration file not found: nope.json"):
         find_calibration(tiny_codebook_path, "nope.json")
+
+
+# A calibration belongs to the codebook's content, not its path ---------------------------------------
+
+def test_a_copied_codebook_finds_its_calibration_by_content(tmp_path, repo_root):
+    from themes.calibrate import locate_calibration
+
+    copy = tmp_path / "my_themes.yaml"
+    shutil.copy(repo_root / "codebooks" / "rfi_themes.yaml", copy)
+    shipped = Calibration.model_validate_json((repo_root / "codebooks" / "rfi_themes.calibration.json").read_text())
+
+    path, where = locate_calibration(copy, None)
+    assert path.name == "rfi_themes.calibration.json"
+    assert where == f"matched by the codebook's content hash {shipped.codebook_hash}"
+    assert find_calibration(copy, None) == shipped
+
+
+def test_an_edited_copy_says_it_runs_uncalibrated(tmp_path, repo_root):
+    from themes.calibrate import locate_calibration
+    from themes.codebook import load_codebook
+
+    copy = tmp_path / "my_themes.yaml"
+    text = (repo_root / "codebooks" / "rfi_themes.yaml").read_text(encoding="utf-8")
+    copy.write_text(text.replace("examples:\n", "examples:\n      - \"A new example about partner trust.\"\n", 1),
+                    encoding="utf-8")
+    content = load_codebook(copy).content_hash()
+
+    assert locate_calibration(copy, None) == (None, (
+        f"none: no calibration file is beside the codebook or made for its content (hash {content}); it runs "
+        "uncalibrated on default thresholds ('themes calibrate' makes one)"))
+    assert find_calibration(copy, None) is None
+    shutil.copy(repo_root / "codebooks" / "rfi_themes.calibration.json", tmp_path / "my_themes.calibration.json")
+    path, where = locate_calibration(copy, None)
+    assert path == tmp_path / "my_themes.calibration.json" and where.startswith(
+        "beside the codebook, but made for other content (codebook hash ")

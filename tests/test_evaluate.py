@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -144,3 +146,35 @@ def test_read_gold_by_keys_needs_answers_and_matching_keys(tmp_path, tiny_codebo
     answers = pd.DataFrame({"respondent_id": ["R1"], "question": ["challenges"], "answer": ["Grants end."]})
     with pytest.raises(GoldError, match=r"gold.csv:3: respondent 'R9', question 'challenges' matches no answer"):
         read_gold(path, tiny_codebook, answers=answers)
+
+
+def test_a_gold_file_that_gives_one_class_is_an_error_not_a_kappa(tmp_path, tiny_codebook):
+    # One row with unfamiliar headers: the codes are read, but one class agrees with anything.
+    path = tmp_path / "gold.csv"
+    path.write_text("Excerpt,Code\nOur directors have trusted each other for ten years.,trust\n", encoding="utf-8")
+    with pytest.raises(GoldError, match=re.escape(
+            f"{path}: every one of its 1 coded passage(s) has the same codes (trust), so agreement cannot be "
+            "measured. Read columns: text 'Excerpt', codes 'Code'; check them and code more passages.")):
+        read_gold(path, tiny_codebook)
+
+
+def test_evaluate_says_which_themes_were_not_measured(monkeypatch, tmp_path, tiny_codebook_path):
+    from typer.testing import CliRunner
+
+    from themes.cli import app
+    from themes.flows import agreement as flow
+
+    measured = {"theme": "trust", "gold": 4, "predicted": 3, "precision": 1.0, "recall": 0.75, "f1": 0.857,
+                "kappa": 0.8, "alpha": 0.8}
+    unmeasured = {"theme": "funding", "gold": 0, "predicted": 1, "precision": 0.0, "recall": None, "f1": None,
+                  "kappa": None, "alpha": None}
+    result = {"overall": {"passages": 10, "primary_kappa": 0.8, "primary_alpha": 0.79, "macro_f1": 0.857},
+              "per_theme": [measured, unmeasured], "per_dimension": [], "left_out": 0, "files": ["evaluation.md"]}
+    monkeypatch.setattr(flow, "evaluate_agreement", lambda **kwargs: result)
+    out = CliRunner().invoke(app, ["evaluate", "--gold", "gold.csv", "--codebook", str(tiny_codebook_path),
+                                   "--out", str(tmp_path / "e")])
+    assert out.exit_code == 0, out.output
+    assert out.output.splitlines()[2:5] == [
+        "trust                        1.000   0.750  0.857  0.800",
+        "funding                      0.000     n/a    n/a    n/a",
+        "n/a for funding: not measured, no coded passages carry it."]

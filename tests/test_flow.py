@@ -132,7 +132,8 @@ def test_cli_run_then_refuses_to_overwrite_without_force(tmp_path, tiny_response
                                          "Did you mean 'challenges'? Columns: respondent_id, org_type, state, "
                                          "challenges, effective_practices, community_engagement."),
         (["--codebook", "missing.yaml"], "error: Codebook not found: missing.yaml. Pass --codebook with the path "
-                                         "of a codebook YAML file."),
+                                         "of a codebook YAML file or the name of a shipped one (partnership_models, "
+                                         "rfi_themes)."),
     ],
     ids=["unknown-column", "missing-codebook"],
 )

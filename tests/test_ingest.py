@@ -104,7 +104,8 @@ def test_guessed_columns_when_nothing_is_declared(tiny_responses_path):
     assert spec.id_column == "respondent_id"
     assert spec.text_columns == ("challenges", "effective_practices", "community_engagement")
     assert spec.meta_columns == ("org_type", "state")
-    assert spec.sources == {"id_column": "guessed", "text_columns": "guessed", "meta_columns": "guessed"}
+    assert spec.sources == {"id_column": "guessed", "text_columns": "guessed", "meta_columns": "guessed",
+                            "format": "guessed: no column varies like a question within a respondent"}
     assert len(answers) == 15
     assert rows(answers.head(3), "respondent_id", "question", "org_type", "state") == [
         ("R1", "challenges", "Nonprofit CBO", "OH"),

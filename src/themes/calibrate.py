@@ -55,13 +55,49 @@ def load_calibration(path: str | Path) -> Calibration:
 
 
 def find_calibration(codebook_path: str | Path, explicit: str | None) -> Calibration | None:
-    """The explicit calibration file, else the one beside the codebook, else None."""
+    """The explicit calibration file, else the one beside the codebook, else a shipped one made for the
+    same content (a copied codebook keeps its calibration), else None."""
+    path, _ = locate_calibration(codebook_path, explicit)
+    return load_calibration(path) if path is not None else None
+
+
+def check_calibration_option(codebooks, explicit: str | None) -> None:
+    """One calibration file serves one codebook."""
+    if explicit and len(codebooks) > 1:
+        raise ThemesError("--calibration names one calibration file, but the run has several codebooks; "
+                          "leave it out so each codebook uses the calibration beside it.")
+
+
+def locate_calibration(codebook_path: str | Path, explicit: str | None) -> tuple[Path | None, str]:
+    """Which calibration file a codebook runs with, and in words where it came from (or why none): the
+    run announces it, because a calibration silently lost moves every count."""
+    from themes.codebook import load_codebook, shipped_codebooks
+
     if explicit:
         if not Path(explicit).is_file():
             raise ThemesError(f"Calibration file not found: {explicit}. Check --calibration.")
-        return load_calibration(explicit)
+        return Path(explicit), "option --calibration"
     beside = calibration_path(codebook_path)
-    return load_calibration(beside) if beside.is_file() else None
+    content = load_codebook(codebook_path).content_hash()
+    if beside.is_file():
+        made_for = _codebook_hash(beside)
+        if made_for not in (None, content):
+            return beside, (f"beside the codebook, but made for other content (codebook hash {made_for}, this one "
+                            f"{content}): run 'themes calibrate' again")
+        return beside, "beside the codebook"
+    folder = next(iter(shipped_codebooks().values())).parent
+    for candidate in sorted(folder.glob("*.calibration.json")):
+        if _codebook_hash(candidate) == content:
+            return candidate, f"matched by the codebook's content hash {content}"
+    return None, (f"none: no calibration file is beside the codebook or made for its content (hash {content}); "
+                  "it runs uncalibrated on default thresholds ('themes calibrate' makes one)")
+
+
+def _codebook_hash(path: Path) -> str | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("codebook_hash")
+    except (OSError, ValueError, AttributeError):
+        return None  # an unreadable file is reported when it is loaded
 
 
 def save_calibration(calibration: Calibration, path: str | Path) -> None:

@@ -45,6 +45,20 @@ def _quiet_prefect(verbose: bool = False) -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+def _version(value: bool) -> None:
+    if value:
+        from themes import __version__
+
+        typer.echo(f"themes {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
+    """Code open-ended survey answers against a YAML codebook: theme counts, quotes and a report."""
+
+
 def _fail(message: str, code: int = 2) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
@@ -142,12 +156,16 @@ def run(
     guard.reap_orphaned_servers()
     out = out or Path("outputs") / input_file.stem
     codebooks = codebook or [DEFAULT_CODEBOOK]
+    spec = InputSpec(id_column=id_column, text_columns=tuple(text_column or ()),
+                     meta_columns=tuple(meta_column or ()), question_column=question_column,
+                     answer_column=answer_column, sheet=sheet)
+    from pydantic import ValidationError
+
     try:
         from themes.codebook import load_codebook, merge_codebooks
 
         # A codebook error is the commonest mistake: report it before anything slow.
         merge_codebooks([load_codebook(path) for path in codebooks])
-        guard.preflight(out, force=force)  # the output folder, Prefect's server and home: before anything slow
         settings = RunSettings(
             codebooks=tuple(str(path) for path in codebooks), calibration=str(calibration) if calibration else None, model=model,
             backend=backend, quotes_per_theme=quotes_per_theme, max_words=max_words,
@@ -155,14 +173,15 @@ def run(
             languages=tuple(x.strip() for x in languages.split(",") if x.strip()),
             cache_dir=None if no_cache else (str(cache_dir) if cache_dir else RunSettings().cache_dir),
             workers=workers, dask_address=dask_address, show_progress=not quiet and sys.stderr.isatty())
+        # The input, the calibrations and the output folder, before Prefect's server and the model start.
+        spec, announced = _plan(input_file, settings, spec)
+        guard.preflight(out, force=force)  # the output folder, Prefect's server and home: before anything slow
     except ThemesError as error:
         _fail(str(error))
-    except ValueError as error:  # pydantic's, for settings out of range
-        _fail(str(error).splitlines()[0] + " " + str(error).splitlines()[1].strip() if "\n" in str(error)
-              else str(error))
-    spec = InputSpec(id_column=id_column, text_columns=tuple(text_column or ()),
-                     meta_columns=tuple(meta_column or ()), question_column=question_column,
-                     answer_column=answer_column, sheet=sheet)
+    except ValidationError as error:  # settings out of range
+        _fail(_option_error(error))
+    if not quiet:
+        typer.echo("\n".join(announced), err=True)
     summary = _run_with_progress(input_file, out, settings, spec, force, quiet)
     if quiet:
         typer.echo(str(out))
@@ -170,19 +189,88 @@ def run(
     _print_summary(summary)
 
 
+def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
+    """Read the input and find each codebook's calibration, as the run will: every input mistake is one
+    line before anything slow starts. Returns the resolved columns (the run reads them as given) and
+    the block that announces what was read and guessed."""
+    from themes.calibrate import check_calibration_option, load_calibration, locate_calibration
+    from themes.infer import announcement
+    from themes.ingest import load_answers
+
+    check_calibration_option(settings.codebooks, settings.calibration)
+    if settings.coded_sample and not Path(settings.coded_sample).is_file():
+        raise ThemesError(f"Coded sample not found: {settings.coded_sample}. Check --coded-sample.")
+    answers, spec, _ = load_answers(input_file, spec)
+    lines = announcement(spec, input_file, respondents=int(answers["respondent_id"].nunique()),
+                         answers=len(answers))
+    for path in settings.codebooks:
+        found, where = locate_calibration(path, settings.calibration)
+        if found is not None:
+            load_calibration(found)  # an unreadable calibration is one line now
+        lines.append(f"  codebook   {path}; calibration " + (f"{found.name} ({where})" if found else where))
+    return spec, lines
+
+
+def _option_error(error) -> str:
+    """A setting out of range in the house style: the option, what is allowed, what was given."""
+    from themes.settings import RunSettings
+
+    problem = error.errors()[0]
+    name = str(problem["loc"][0]) if problem["loc"] else "setting"
+    option = "--" + name.replace("_", "-")
+    field = RunSettings.model_fields.get(name)
+    bounds = {type(m).__name__: getattr(m, type(m).__name__.lower(), None) for m in (field.metadata if field else [])}
+    low, high = bounds.get("Ge"), bounds.get("Le")
+    if low is not None and high is not None:
+        allowed = f"must be in [{low}, {high}]"
+    elif low is not None:
+        allowed = f"must be {low} or more"
+    elif high is not None:
+        allowed = f"must be {high} or less"
+    elif problem["type"] == "string_pattern_mismatch":
+        allowed = "must be one of " + problem["ctx"]["pattern"].strip("^$()").replace("|", ", ")
+    else:
+        allowed = problem["msg"].removeprefix("Value error, ").rstrip(".").lower()
+    return f"{option} {allowed}. Got {problem.get('input')} instead."
+
+
 def _run_with_progress(input_file: Path, out: Path, settings, spec, force: bool, quiet: bool) -> dict:
     import threading
 
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
     from themes.embed import get_embedder
+
+    progress = Progress(SpinnerColumn(finished_text="done"), TextColumn("{task.description}"), BarColumn(),
+                        MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(), transient=True,
+                        disable=not settings.show_progress)
+    tasks: dict[str, int] = {}
+    lock = threading.Lock()
+    model_stage = "loading the model"  # loads beside the server start and the first stages: closed by itself
+
+    def hook(stage: str, done: int, total: int) -> None:
+        with lock:
+            if stage not in tasks:
+                for name, task_id in tasks.items():  # a new stage of the flow: the ones before it are over
+                    if stage != model_stage and name != model_stage:
+                        progress.update(task_id, completed=progress.tasks[task_id].total)
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+    server = "connecting to Prefect" if os.environ.get("PREFECT_API_URL") else "starting Prefect's server"
+    hook(server, 0, 1)
 
     # Load the model while Prefect starts its temporary server: both take ~10 s, in parallel.
     def warm() -> None:
+        hook(model_stage, 0, 1)
         try:
             embedder = get_embedder(settings.model, backend=settings.backend, batch_size=settings.batch_size)
             if hasattr(embedder, "load"):
                 embedder.load()
         except ThemesError:
             pass  # reported when the flow needs the model
+        hook(model_stage, 1, 1)
 
     if not (settings.workers or settings.dask_address):
         threading.Thread(target=warm, daemon=True).start()
@@ -196,18 +284,7 @@ def _run_with_progress(input_file: Path, out: Path, settings, spec, force: bool,
             record_servers()
 
     threading.Thread(target=note_servers, daemon=True).start()
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     from themes.flows import code_responses as flow_module
-
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeRemainingColumn(), transient=True, disable=not settings.show_progress)
-    tasks: dict[str, int] = {}
-
-    def hook(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = progress.add_task(f"{stage}ding texts" if stage == "embed" else stage, total=total)
-        progress.update(tasks[stage], completed=done, total=total)
 
     flow_module.progress_hook = hook
     try:
@@ -266,6 +343,10 @@ def evaluate(
         for row in result["per_theme"]:
             typer.echo(f"{row['theme']:<24}{_figure(row['precision']):>10}{_figure(row['recall']):>8}"
                        f"{_figure(row['f1']):>7}{_figure(row['kappa']):>7}")
+        unmeasured = [row["theme"] for row in result["per_theme"] if row["gold"] == 0]
+        if unmeasured:
+            typer.echo(f"n/a for {', '.join(unmeasured)}: not measured, no coded passages carry "
+                       f"{'it' if len(unmeasured) == 1 else 'them'}.")
     if result["per_dimension"]:
         typer.echo(f"Agreement per dimension on {overall['passages']} passages{left_out} ('none' = not addressed, "
                    "a class):")

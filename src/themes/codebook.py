@@ -183,11 +183,31 @@ def merge_codebooks(books: list[Codebook]) -> Codebook:
         raise CodebookError(f"These codebooks cannot be coded together: {message}.") from None
 
 
+def shipped_codebooks() -> dict[str, Path]:
+    """The codebooks installed with the package (the repository's codebooks/ folder), by name."""
+    import themes.codebooks
+
+    folder = Path(themes.codebooks.__file__).parent
+    return {path.stem: path for path in sorted(folder.glob("*.yaml"))}
+
+
+def codebook_path(value: str | Path) -> Path:
+    """A codebook given as a path, or by the name of a shipped one ("rfi_themes"); a path that exists wins."""
+    path = Path(value)
+    if path.is_file():
+        return path
+    shipped = shipped_codebooks()
+    name = str(value)
+    if path.suffix == "" and len(path.parts) == 1 and name in shipped:
+        return shipped[name]
+    raise CodebookError(f"Codebook not found: {path}. Pass --codebook with the path of a codebook YAML file or the "
+                        f"name of a shipped one ({', '.join(shipped)}).")
+
+
 def load_codebook(path: str | Path) -> Codebook:
-    """Read and validate a codebook; any problem raises CodebookError naming the file, YAML path and line."""
-    path = Path(path)
-    if not path.is_file():
-        raise CodebookError(f"Codebook not found: {path}. Pass --codebook with the path of a codebook YAML file.")
+    """Read and validate a codebook (a path, or a shipped codebook's name); any problem raises CodebookError
+    naming the file, YAML path and line."""
+    path = codebook_path(path)
     text = path.read_text(encoding="utf-8-sig")
     try:
         node = yaml.compose(text)

@@ -5,7 +5,7 @@ anything heavy. A saved calibration records the classifier values it was made wi
 """
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-DEFAULT_CODEBOOK = "codebooks/rfi_themes.yaml"
+DEFAULT_CODEBOOK = "rfi_themes"  # a shipped codebook (themes.codebooks), found from any folder
 
 # The classifiers' inverse regularisation strength and the weight of TF-IDF word features beside the
 # embedding. Chosen by 5-fold cross-validation on the calibration splits: for themes C=4 with words

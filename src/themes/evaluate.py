@@ -86,6 +86,14 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     gold = gold[gold["text"].str.strip() != ""].reset_index(drop=True)
     if gold.empty:
         raise GoldError(f"{path}: no coded passages with text.")
+    codes = {tuple(sorted(g)) for g in gold["gold"]}
+    if len(codes) < 2:
+        # One class agrees with anything trivially (kappa 1.000 from one row): that is no measurement.
+        only = ", ".join(next(iter(codes))) or "none"
+        raise GoldError(f"{path}: every one of its {len(gold)} coded passage(s) has the same codes ({only}), so "
+                        f"agreement cannot be measured. Read columns: text '{text_column or 'by key'}', codes "
+                        f"'{theme_column or ', '.join(dimension_columns.values())}'; check them and code more "
+                        "passages.")
     return gold
 
 

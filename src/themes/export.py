@@ -142,6 +142,7 @@ class CodebookUse:
     path: str
     codebook: object
     calibration: object | None
+    calibration_source: str = ""  # where the calibration came from, or why there is none (calibrate.locate_calibration)
 
 
 @dataclass
@@ -225,6 +226,7 @@ def evidence_frame(run: RunResult) -> pd.DataFrame:
 def manifest(run: RunResult) -> dict:
     from themes import __version__
     from themes.codebook import file_hash
+    from themes.infer import announcement
 
     settings = run.settings.model_dump(mode="json")
     codebooks = [codebook_entry(use) for use in run.codebooks]
@@ -234,7 +236,10 @@ def manifest(run: RunResult) -> dict:
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "input": {"path": str(run.input_path), "sha256": file_hash(run.input_path),
                   "columns": {k: v for k, v in asdict(run.spec).items() if k != "sources"},
-                  "column_sources": run.spec.sources},
+                  "column_sources": run.spec.sources,
+                  # The block the run printed before it started: what was read and where each choice came from.
+                  "announced": announcement(run.spec, run.input_path, respondents=int(run.answers["respondent_id"].nunique()),
+                                            answers=len(run.answers))},
         "codebook": codebooks[0],
         "codebooks": codebooks,
         "model": run.embedding.get("model_id"),
@@ -261,7 +266,8 @@ def codebook_entry(use: CodebookUse) -> dict:
 
     book, calibration = use.codebook, use.calibration
     entry = {"path": use.path, "name": book.name, "version": book.version, "sha256": file_hash(use.path),
-             "content_hash": book.content_hash(), "calibration": None}
+             "content_hash": book.content_hash(), "calibration": None,
+             "calibration_source": use.calibration_source}
     if calibration is not None:
         entry["calibration"] = {
             "codebook_hash": calibration.codebook_hash, "matches_codebook": calibration.codebook_hash ==

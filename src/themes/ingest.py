@@ -14,11 +14,11 @@ import pandas as pd
 import yaml
 
 from themes.errors import InputError
+from themes.infer import data_shape, doubtful_guess, guess_id_column, guess_meta_columns, long_shape
 
 READERS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "excel", ".xlsm": "excel",
            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 ID_NAMES = ("respondent_id", "respondent", "response_id", "responseid", "id", "record_id")
-META_NAMES = ("org_type", "organization_type", "organisation_type", "respondent_type", "type", "state")
 ANSWER_COLUMNS = ["respondent_id", "question", "answer_raw", "source_row"]
 DELIMITERS = (",", "\t", ";", "|")
 log = logging.getLogger("themes")
@@ -70,7 +70,9 @@ def resolve_spec(path: Path, given: InputSpec) -> InputSpec:
     """Options win over the sidecar `<input>.yaml`; what neither sets is guessed later from the table."""
     sidecar = sidecar_path(path)
     if sidecar is None:
-        return replace(given, sources={k: "option" for k, v in vars(given).items() if v and k != "sources"})
+        # A spec resolved before (by the command line, before the run starts) keeps the origins it found.
+        return replace(given, sources={**{k: "option" for k, v in vars(given).items() if v and k != "sources"},
+                                       **given.sources})
     try:
         declared = yaml.load(sidecar.read_text(encoding="utf-8-sig"), Loader=_NoAliases) or {}
     except yaml.YAMLError as error:
@@ -91,10 +93,10 @@ def resolve_spec(path: Path, given: InputSpec) -> InputSpec:
             theirs = (str(theirs),)
         merged[name] = mine if mine else theirs if theirs is not None else getattr(InputSpec(), name)
         if mine:
-            sources[name] = "option"
+            sources[name] = given.sources.get(name, "option")
         elif theirs:
             sources[name] = f"sidecar {sidecar.name}"
-    return InputSpec(**merged, sources=sources)
+    return InputSpec(**merged, sources={**given.sources, **sources})
 
 
 def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
@@ -295,14 +297,29 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
     lowered = {c.lower(): c for c in columns}
     sources = dict(spec.sources)
     id_column = spec.id_column
-    if id_column is None:
-        id_column = next((lowered[name] for name in ID_NAMES if name in lowered), None)
+    if id_column is not None and id_column.lower() == "none" and id_column not in columns:
+        id_column = None  # --id-column none: respondents are numbered by their rows' content
+        sources["id_column"] = "option --id-column none"
+    elif id_column is None and "id_column" not in sources:
+        id_column = next((lowered[name] for name in ID_NAMES if name in lowered), None) or guess_id_column(columns)
         if id_column:
             sources["id_column"] = "guessed"
+        else:
+            raise InputError(f"No respondent id column found (columns: {', '.join(columns)}). Pass --id-column "
+                             "with its name, or --id-column none to number respondents by their rows.")
     question_column, answer_column = spec.question_column, spec.answer_column
     if question_column is None and not spec.text_columns and {"question", "answer"} <= set(lowered):
         question_column, answer_column = lowered["question"], lowered["answer"]
         sources["question_column"] = sources["answer_column"] = "guessed"
+        sources["format"] = "guessed from the columns 'question' and 'answer'"
+    elif question_column is None and not spec.text_columns and id_column is not None:
+        shape = long_shape(table, id_column)
+        if shape is not None:
+            question_column, answer_column, why = shape
+            sources["question_column"] = sources["answer_column"] = "guessed"
+            sources["format"] = f"guessed from its shape: {why}"
+        else:
+            sources["format"] = "guessed: no column varies like a question within a respondent"
     if question_column is not None and answer_column is None:
         answer_column = lowered.get("answer") or (spec.text_columns[0] if spec.text_columns else None)
         if answer_column is None:
@@ -326,7 +343,7 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         sources["text_columns"] = "guessed"
     if not meta_columns:
         taken = {id_column, question_column, answer_column, *text_columns}
-        meta_columns = tuple(lowered[name] for name in META_NAMES if name in lowered and lowered[name] not in taken)
+        meta_columns = guess_meta_columns(table, taken)
         if meta_columns:
             sources["meta_columns"] = "guessed"
     for name, option, named in (("id_column", "--id-column", [id_column]),
@@ -441,28 +458,37 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
         table, spec = _sheet_with_columns(path, table, spec)
     spec = complete_spec(table, spec)
     answers, problems = to_answers(table, spec)
+    doubtful_guess(answers, spec, path)
     return answers, spec, problems
 
 
 def _sheet_with_columns(path: Path, first: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, InputSpec]:
     """Without --sheet, the first sheet that has the declared columns (workbooks often open with an
-    instructions sheet); the first sheet when nothing is declared or no sheet has them."""
+    instructions sheet); when nothing is declared, the first sheet with the shape of a table of answers
+    (an instructions sheet is one column of prose); the first sheet when no sheet has them."""
     declared = [c for c in (spec.id_column, spec.question_column, spec.answer_column) if c]
     declared += list(spec.text_columns)
-    if first is not None and (not declared or set(declared) <= set(first.columns)):
+    if first is not None and declared and set(declared) <= set(first.columns):
         return first, spec
     import openpyxl
 
     book = openpyxl.load_workbook(path, read_only=True)
     names = book.sheetnames
     book.close()
+    if first is not None and not declared and data_shape(first):
+        if len(names) == 1:
+            return first, spec
+        return first, replace(spec, sheet=names[0], sources={**spec.sources, "sheet": "guessed: the first sheet"})
     for name in names[1:]:
         try:
             table = read_table(path, sheet=name)
         except InputError:
             continue  # another sheet without a table
-        if set(declared) <= set(table.columns):
+        if declared and set(declared) <= set(table.columns):
             return table, replace(spec, sheet=name, sources={**spec.sources, "sheet": "found by its columns"})
+        if not declared and data_shape(table):
+            skipped = f"'{names[0]}' has no table of answers" if first is not None else f"'{names[0]}' is empty"
+            return table, replace(spec, sheet=name, sources={**spec.sources, "sheet": f"guessed: {skipped}"})
     if first is None:
         raise InputError(f"{path}: the first sheet has no table, and no other sheet has the columns "
                          f"{', '.join(declared) or 'of a survey'}. Pass the sheet with --sheet. Sheets: "

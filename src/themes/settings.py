@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from themes import defaults
 
@@ -20,7 +20,7 @@ def default_cache_dir() -> str:
 class RunSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    codebooks: tuple[str, ...] = Field(default=(str(DEFAULT_CODEBOOK),), min_length=1,
+    codebooks: tuple[str, ...] = Field(default=(str(DEFAULT_CODEBOOK),), min_length=1, validate_default=True,
                                        description="codebooks coded in one run, e.g. themes and framework")
     calibration: str | None = Field(default=None, description="calibration JSON of a single codebook; "
                                     "default: beside each codebook")
@@ -51,6 +51,16 @@ class RunSettings(BaseModel):
             data = dict(data)
             data["codebooks"] = (data.pop("codebook"),)
         return data
+
+    @field_validator("codebooks", mode="after")
+    @classmethod
+    def _shipped_by_name(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        """A shipped codebook's name ("rfi_themes") becomes its installed path, so the run finds it from any
+        folder and the manifest records a file; a path that does not exist is reported when it is loaded."""
+        from themes.codebook import shipped_codebooks
+
+        shipped = shipped_codebooks()
+        return tuple(str(shipped[v]) if not Path(v).is_file() and v in shipped else v for v in value)
 
     @property
     def codebook(self) -> str:

@@ -1,0 +1,1 @@
+"""The codebooks that ship with themes (and their calibrations): `--codebook rfi_themes` names one."""

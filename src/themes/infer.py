@@ -1,0 +1,169 @@
+"""What a survey export holds when no option says: the respondent id, wide or long, the metadata
+columns and the sheet, guessed from names and shapes as real exports write them ("Submission ID",
+"Respondent #", "State / territory", a long file's `item_code`), and the one block that says so.
+
+A guess that is doubtful stops the run with one line naming the option to pass (`doubtful_guess`).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from themes.errors import InputError
+
+# Id names, best first, as normalised words ("Respondent #" -> "respondentid", "resp_id" -> "respid").
+_ID_KEYS = ("respondentid", "respondent", "responseid", "submissionid", "respid", "participantid", "recordid",
+            "id", "entryid", "caseid", "surveyid")
+_ID_TAILS = {"#": "id", "no": "id", "num": "id", "number": "id", "nr": "id"}
+_PLACE_WORDS = {"state", "states", "territory", "region", "province", "county", "country"}
+_ORG_WORDS = {"org", "organization", "organisation", "organizational", "respondent", "agency", "entity"}
+_KIND_WORDS = {"type", "category", "kind", "sector"}
+# Names a long file gives the column that says which question a row answers.
+_QUESTION_KEYS = ("question", "questionid", "questioncode", "itemcode", "item", "itemid", "variable", "prompt",
+                  "field", "qid")
+_MAX_QUESTIONS = 200
+
+
+def words(name: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+|#", str(name).lower())
+
+
+def _key(name: str) -> str:
+    parts = words(name)
+    if len(parts) > 1 and parts[-1] in _ID_TAILS:
+        parts[-1] = _ID_TAILS[parts[-1]]
+    return "".join(parts)
+
+
+def guess_id_column(columns: list[str]) -> str | None:
+    """The respondent id column by its name: "respondent_id", "Submission ID", "Response ID", "Respondent #"."""
+    keyed = {}
+    for column in columns:
+        keyed.setdefault(_key(column), column)
+    return next((keyed[key] for key in _ID_KEYS if key in keyed), None)
+
+
+def guess_meta_columns(table: pd.DataFrame, taken: set) -> tuple[str, ...]:
+    """Columns to break counts down by, by name: the respondent's type ("Organization category", "org_type",
+    "Sector") and place ("State / territory", "Region"); short names only, so a question is never taken."""
+    found = []
+    for column in table.columns:
+        if column in taken:
+            continue
+        names = words(column)
+        name_set = set(names)
+        kind = (len(names) <= 4 and (bool(name_set & _PLACE_WORDS) or (bool(name_set & _ORG_WORDS) and bool(
+            name_set & _KIND_WORDS)) or names in (["type"], ["sector"]) or "_".join(names) == "org_type"))
+        if kind and _categorical(table[column]):
+            found.append(column)
+    return tuple(found)
+
+
+def _categorical(column: pd.Series) -> bool:
+    values = _texts(column)
+    values = values[values != ""]
+    return not values.empty and values.str.split().str.len().mean() < 6
+
+
+def _texts(column: pd.Series) -> pd.Series:
+    from themes.ingest import _as_text
+
+    return column.map(_as_text).str.strip()
+
+
+def long_shape(table: pd.DataFrame, id_column: str) -> tuple[str, str, str] | None:
+    """(question column, answer column, why) when the table is long, one row per answer: ids repeat, one
+    column of few values varies within each respondent and never repeats within one (the question; a
+    respondent's type or state stays the same within them), and one column holds free text (the answer)."""
+    from themes.ingest import _looks_like_free_text
+
+    ids = _texts(table[id_column])
+    known = ids[ids != ""]
+    if known.empty or known.value_counts().mean() < 1.5:
+        return None
+    free = [c for c in table.columns if c != id_column and _looks_like_free_text(table[c])]
+    if len(free) != 1:
+        return None
+    answer = free[0]
+    candidates = []
+    for column in table.columns:
+        if column in (id_column, answer):
+            continue
+        values = _texts(table[column])
+        distinct = values[values != ""].nunique()
+        if not 2 <= distinct <= min(_MAX_QUESTIONS, len(values) / 2):
+            continue
+        pairs = pd.DataFrame({"id": ids, "q": values})[ids != ""]
+        varies = (pairs.groupby("id")["q"].nunique() > 1).mean()
+        if pairs.duplicated().mean() <= 0.05 and varies >= 0.5:
+            candidates.append((_key(column) not in _QUESTION_KEYS, column, distinct))
+    if not candidates:
+        return None
+    _, question, distinct = min(candidates)
+    return question, answer, (f"'{question}' has {distinct} values that vary within each respondent, "
+                              f"'{answer}' holds the text")
+
+
+def data_shape(table: pd.DataFrame) -> bool:
+    """A table of answers rather than instructions: two named columns or more and two rows or more."""
+    named = [c for c in table.columns if not str(c).startswith("Unnamed:")]
+    return len(named) >= 2 and len(table) >= 2
+
+
+def doubtful_guess(answers: pd.DataFrame, spec, path) -> None:
+    """Stop when the columns were guessed and what they give looks wrong: a single answer (unless the sheet
+    was named), or most answers repeating another row's word for word (a long file read as wide)."""
+    guessed = {k for k, v in spec.sources.items() if v == "guessed" or str(v).startswith("guessed")}
+    if not guessed & {"text_columns", "format", "answer_column", "sheet"}:
+        return
+    text = answers["answer_raw"].str.strip()
+    filled = text[text != ""]
+    where = f" on sheet '{spec.sheet}'" if spec.sheet else ""
+    named_sheet = str(spec.sources.get("sheet", "")).startswith(("option", "sidecar"))  # chosen, not guessed
+    if len(filled) <= 1 and not named_sheet:
+        raise InputError(f"{path}: only {len(filled)} answer found{where} in the guessed column(s) "
+                         f"{', '.join(spec.text_columns or [spec.answer_column])}; name the sheet with --sheet or "
+                         "the answer columns with --text-column.")
+    long_texts = filled[filled.str.split().str.len() >= 4]
+    repeats = int(long_texts.duplicated(keep=False).sum())
+    if not spec.is_long and len(long_texts) >= 10 and repeats > len(long_texts) / 2:
+        raise InputError(f"{path}: {repeats} of {len(long_texts)} answers repeat another row's word for word, so "
+                         "the columns were likely misread; for a long file (one row per answer) pass "
+                         "--question-column and --answer-column, else name the columns with --text-column.")
+
+
+def announcement(spec, path, *, respondents: int | None = None, answers: int | None = None) -> list[str]:
+    """The columns a run reads and where each choice came from, one line each: printed before work starts
+    and recorded in the manifest."""
+    sources = spec.sources
+
+    def origin(field: str, guessed: str) -> str:
+        value = sources.get(field, "option")
+        return guessed if value == "guessed" else value
+
+    def named(columns) -> str:
+        return ", ".join(f"'{c}'" for c in columns) or "none"
+
+    lines = [f"Reading {path}" + (f": {respondents} respondents, {answers} answers" if respondents is not None
+                                   else "")]
+    if spec.sheet or "sheet" in sources:
+        lines.append(f"  sheet      '{spec.sheet}' ({origin('sheet', 'guessed')})")
+    if spec.is_long:
+        why = sources.get("format", sources.get("question_column", "option"))
+        lines.append(f"  format     long, one row per answer ({why})")
+        lines.append(f"  question   '{spec.question_column}'; answer '{spec.answer_column}'")
+    else:
+        why = sources.get("format", sources.get("text_columns", "option"))  # named text columns make it wide
+        lines.append(f"  format     wide, one row per respondent ({why})")
+        lines.append(f"  text       {named(spec.text_columns)} ({origin('text_columns', 'guessed: free text')})")
+    if spec.id_column:
+        lines.append(f"  id         '{spec.id_column}' ({origin('id_column', 'guessed from its name')})")
+    else:
+        lines.append(f"  id         none: respondents numbered by their row ({origin('id_column', 'option')})")
+    if spec.meta_columns:
+        lines.append(f"  metadata   {named(spec.meta_columns)} ({origin('meta_columns', 'guessed from their names')})")
+    else:
+        lines.append("  metadata   none found (--meta-column names the columns to break counts down by)")
+    return lines

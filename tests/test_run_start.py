@@ -1,0 +1,139 @@
+"""Before a run starts: the shipped codebooks found from any folder, every input check before Prefect's
+server and the model, the announcement, option errors in one line, --version, progress per stage."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from exports import write_batch_xlsx, write_long_csv
+from typer.testing import CliRunner
+
+from themes import __version__
+from themes.cli import app
+from themes.codebook import shipped_codebooks
+from themes.settings import RunSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_version():
+    result = CliRunner().invoke(app, ["--version"])
+    assert (result.exit_code, result.output) == (0, f"themes {__version__}\n")
+
+
+def test_the_default_codebook_is_the_shipped_one_from_any_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    default = Path(RunSettings().codebook)
+    assert default.is_file() and default.name == "rfi_themes.yaml"
+    assert default.read_bytes() == (ROOT / "codebooks" / "rfi_themes.yaml").read_bytes()
+    assert sorted(shipped_codebooks()) == ["partnership_models", "rfi_themes"]
+    assert Path(RunSettings(codebook="partnership_models").codebook) == shipped_codebooks()["partnership_models"]
+    result = CliRunner().invoke(app, ["validate-codebook", "partnership_models"])
+    assert result.exit_code == 0 and result.output.startswith("partnership_models: valid.")
+
+
+@pytest.fixture
+def no_server(monkeypatch):
+    """Starting the flow (Prefect's server) or loading the model fails the test."""
+    from themes import embed
+    from themes.flows import code_responses
+
+    def started(*args, **kwargs):
+        raise AssertionError("the server or the model was started")
+
+    monkeypatch.setattr(code_responses, "run_flow", started)
+    monkeypatch.setattr(embed, "get_embedder", started)
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("missing-input", "error: Input file not found: {tmp}/nope.csv. Check the path."),
+        ("out-under-a-file", "error: --out {tmp}/file.txt/out cannot be created: {tmp}/file.txt is a file, not a "
+                             "folder. Choose another --out."),
+        ("bad-calibration", "error: {tmp}/bad.json: the calibration file cannot be read (Expecting value: line 1 "
+                            "column 1 (char 0)). Run 'themes calibrate' again or delete the file."),
+        ("missing-coded-sample", "error: Coded sample not found: {tmp}/nope.csv. Check --coded-sample."),
+        ("no-id", "error: No respondent id column found (columns: comments, notes). Pass --id-column with its "
+                  "name, or --id-column none to number respondents by their rows."),
+        ("quotes-range", "error: --quotes-per-theme must be in [0, 50]. Got 100 instead."),
+        ("words-range", "error: --max-words must be 10 or more. Got 5 instead."),
+        ("backend", "error: --backend must be one of torch, onnx. Got tensorflow instead."),
+    ],
+)
+def test_input_and_option_errors_come_before_the_server_and_the_model(tmp_path, tiny_responses_path, no_server,
+                                                                      case, message):
+    (tmp_path / "file.txt").write_text("x")
+    (tmp_path / "bad.json").write_text("")
+    no_id = tmp_path / "noid.csv"
+    no_id.write_text("comments,notes\nWe trust each other after years of shared work,ok\n"
+                     "Money is short and grants end far too soon,ok\n")
+    args = {"missing-input": [str(tmp_path / "nope.csv")],
+            "out-under-a-file": [str(tiny_responses_path), "--out", str(tmp_path / "file.txt" / "out")],
+            "bad-calibration": [str(tiny_responses_path), "--calibration", str(tmp_path / "bad.json")],
+            "missing-coded-sample": [str(tiny_responses_path), "--coded-sample", str(tmp_path / "nope.csv")],
+            "no-id": [str(no_id)],
+            "quotes-range": [str(tiny_responses_path), "--quotes-per-theme", "100"],
+            "words-range": [str(tiny_responses_path), "--max-words", "5"],
+            "backend": [str(tiny_responses_path), "--backend", "tensorflow"]}[case]
+    if "--out" not in args:
+        args += ["--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(app, ["run", *args, "--model", "test:hashing", "--no-cache"])
+    assert (result.exit_code, result.output.strip()) == (2, message.format(tmp=tmp_path))
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.parametrize("export", ["workbook", "long"])
+def test_a_strangers_export_is_coded_with_no_options_from_another_folder(tmp_path, monkeypatch, export):
+    data = tmp_path / "data"
+    data.mkdir()
+    path = write_batch_xlsx(data) if export == "workbook" else write_long_csv(data)
+    monkeypatch.chdir(tmp_path)  # no codebooks/ folder here: the default codebook comes with the package
+
+    result = CliRunner().invoke(app, ["run", str(path), "--model", "test:hashing", "--no-cache", "--out", "out"])
+
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    announced = manifest["input"]["announced"]
+    assert "\n".join(announced) in result.output  # printed before the run, recorded in the manifest
+    assert announced[0] == f"Reading {path}: 45 respondents, 135 answers"
+    assert manifest["codebook"]["path"] == str(shipped_codebooks()["rfi_themes"])
+    assert manifest["codebook"]["calibration_source"] == "beside the codebook"
+    assert manifest["codebook"]["calibration"]["matches_codebook"] is True
+    columns = manifest["input"]["columns"]
+    if export == "workbook":
+        assert (columns["sheet"], columns["id_column"]) == ("Responses", "Submission ID")
+        assert manifest["accounting"]["input_answers"] == 135
+        # the metadata was found, so the counts are broken down by it
+        assert sorted(p.name for p in (tmp_path / "out").glob("theme_counts_by_*.csv")) == [
+            "theme_counts_by_organization_category.csv", "theme_counts_by_state___territory.csv"]
+    else:
+        assert (columns["id_column"], columns["question_column"], columns["answer_column"]) == \
+            ("resp_id", "item_code", "response_text")
+        # one answer per row, none read as a duplicate (read wide, a long file's rows were "respondents")
+        assert manifest["respondent_id_problems"] == [] and manifest["accounting"]["input_answers"] == 135
+        assert manifest["accounting"].get("duplicate", 0) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_harness")
+def test_progress_is_reported_per_stage_with_embedding_counted_per_batch(tmp_path, tiny_responses_path):
+    from themes.flows import code_responses
+
+    seen = []
+    code_responses.progress_hook = lambda stage, done, total: seen.append((stage, done, total))
+    try:
+        settings = RunSettings(codebook="rfi_themes", model="test:hashing", cache_dir=None, batch_size=2)
+        code_responses.run_flow(str(tiny_responses_path), str(tmp_path / "out"), settings)
+    finally:
+        code_responses.progress_hook = None
+    stages = list(dict.fromkeys(stage for stage, _, _ in seen))
+    assert stages == ["reading", "cleaning", "segmenting", "embedding", "coding", "picking quotes", "counting",
+                      "writing"]
+    embedding = [done for stage, done, _ in seen if stage == "embedding"]
+    total = next(total for stage, _, total in seen if stage == "embedding")
+    assert embedding[0] == 0 and embedding[-1] == total and len(set(embedding)) > 3  # batch by batch
+    assert embedding == sorted(embedding)
