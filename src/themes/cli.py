@@ -89,6 +89,10 @@ def run(
                                                              "Example: --text-column challenges")] = None,
     meta_column: Annotated[Optional[list[str]], typer.Option(help="Column to break counts down by (repeatable). "
                                                              "Example: --meta-column state")] = None,
+    attribute_with: Annotated[Optional[list[str]], typer.Option(
+        help="Metadata column a quote is attributed with (repeatable; a column named like a place, e.g. state "
+             "or region, says where) [default: the respondent type and state columns, when found]. "
+             "Example: --attribute-with org_category --attribute-with state")] = None,
     question_column: Annotated[Optional[str], typer.Option(help="Long files: the question column. "
                                                            "Example: --question-column question")] = None,
     answer_column: Annotated[Optional[str], typer.Option(help="Long files: the answer column. "
@@ -162,7 +166,7 @@ def run(
               else str(error))
     spec = InputSpec(id_column=id_column, text_columns=tuple(text_column or ()),
                      meta_columns=tuple(meta_column or ()), question_column=question_column,
-                     answer_column=answer_column, sheet=sheet)
+                     answer_column=answer_column, sheet=sheet, attribute_with=tuple(attribute_with or ()))
     summary = _run_with_progress(input_file, out, settings, spec, force, quiet)
     if quiet:
         typer.echo(str(out))
