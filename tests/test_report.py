@@ -284,3 +284,18 @@ def test_the_report_leads_with_estimates_and_intervals_when_a_coded_sample_measu
 def test_a_raw_report_says_so_and_draws_no_interval(data):
     html = render_html(data)
     assert "These are raw counts" in html and '<line class="interval"' not in html
+
+
+def test_the_report_has_its_title_and_run_date(data):
+    from datetime import date
+
+    data.title, data.run_date, data.source = "Health care and community partnerships RFI, batch 3", date(2026, 11, 8), \
+        "batch3.xlsx"
+
+    html, markdown = render_html(data), render_markdown(data)
+
+    assert "<title>Health care and community partnerships RFI, batch 3</title>" in html
+    assert "<h1>Health care and community partnerships RFI, batch 3</h1>" in html
+    assert '<p class="dateline">Run on 8 November 2026 from batch3.xlsx.</p>' in html
+    assert markdown.startswith("# Health care and community partnerships RFI, batch 3\n\nRun on 8 November 2026 "
+                               "from batch3.xlsx.\n\n")

@@ -100,6 +100,9 @@ def run(
     sheet: Annotated[Optional[str], typer.Option(help="XLSX sheet to read [default: the first that has the "
                                                  "named columns]. "
                                                  "Example: --sheet Responses")] = None,
+    title: Annotated[Optional[str], typer.Option(help="The report's title [default: Themes in <input name>]. "
+                                                 "Example: --title \"Health and community partnerships RFI, "
+                                                 "batch 3\"")] = None,
     model: Annotated[str, typer.Option(help="sentence-transformers model: name or local folder. "
                                        "Example: --model ./models/my-model")] = defaults.DEFAULT_MODEL,
     backend: Annotated[str, typer.Option(help="Embedding backend: torch or onnx. Example: --backend onnx")]
@@ -158,7 +161,7 @@ def run(
             coded_sample=str(coded_sample) if coded_sample else None, min_group=min_group,
             languages=tuple(x.strip() for x in languages.split(",") if x.strip()),
             cache_dir=None if no_cache else (str(cache_dir) if cache_dir else RunSettings().cache_dir),
-            workers=workers, dask_address=dask_address, show_progress=not quiet and sys.stderr.isatty())
+            workers=workers, dask_address=dask_address, show_progress=not quiet and sys.stderr.isatty(), title=title)
     except ThemesError as error:
         _fail(str(error))
     except ValueError as error:  # pydantic's, for settings out of range

@@ -207,6 +207,8 @@ class RunResult:
     embedding: dict
     id_problems: list[dict]
     timings: dict[str, float] = field(default_factory=dict)
+    # When the run was made: the manifest's "created" and the report's date.
+    created: datetime = field(default_factory=lambda: datetime.now(timezone.utc).replace(microsecond=0))
 
     @property
     def accounting(self) -> dict[str, int]:
@@ -269,7 +271,7 @@ def manifest(run: RunResult) -> dict:
     accounting = run.accounting
     return {
         "themes_version": __version__,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": run.created.isoformat(timespec="seconds"),
         "input": {"path": str(run.input_path), "sha256": file_hash(run.input_path),
                   "columns": {k: v for k, v in asdict(run.spec).items() if k != "sources"},
                   "column_sources": run.spec.sources},
@@ -349,7 +351,8 @@ def report_data(run: RunResult) -> ReportData:
         if type_column in run.framework_by:
             framework_by = (type_column, run.framework_by[type_column])
     return ReportData(
-        title=f"Themes in {stem}", counts=run.counts, quotes=run.quotes,
+        title=run.settings.title or f"Themes in {stem}", counts=run.counts, quotes=run.quotes,
+        run_date=run.created.date(), source=Path(run.input_path).name,
         breakdowns={m: frame for m, frame in run.counts_by.items()} if run.codebook.themes else {},
         co_occurrence=run.co_occurrence, accounting=run.accounting, method=method,
         respondents=int(run.answers["respondent_id"].nunique()), usable_respondents=usable, agreement=agreement,
