@@ -8,7 +8,7 @@ SAMPLE := data/sample_rfi/responses.csv
 export HF_HUB_OFFLINE := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: setup run test test-fast bench browser clean
+.PHONY: setup run test test-fast bench browser office clean
 
 setup: $(VENV)/.installed
 
@@ -30,11 +30,19 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: setup browser
-	$(PY) -m pytest
+# LibreOffice Calc for the quotes workbook's print test, with Carlito, the font metric-compatible with
+# Excel's Calibri (so wrapped rows measure as in Excel), and python3-uno to ask Calc for row heights.
+office:
+	@dpkg -s libreoffice-calc fonts-crosextra-carlito python3-uno >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc \
+	  fonts-crosextra-carlito python3-uno >/dev/null; }
+
+# THEMES_REQUIRE_OFFICE: a missing LibreOffice fails the run here instead of skipping its tests.
+test: setup browser office
+	THEMES_REQUIRE_OFFICE=1 $(PY) -m pytest
 
 test-fast: setup
-	$(PY) -m pytest -m "not slow and not browser"
+	$(PY) -m pytest -m "not slow and not browser and not office"
 
 bench: setup
 	$(PY) benchmarks/run.py

@@ -28,7 +28,7 @@ from themes.counts import Estimates, estimate, question_counts, with_theme_estim
 from themes.evaluate import read_gold, run_agreement
 from themes.ingest import InputSpec, load_answers, require_codable
 from themes.prevalence import PrevalenceOptions
-from themes.quotes import QuoteSettings, deidentify_quotes, select_quotes, type_and_state_columns
+from themes.quotes import QuoteSettings, attribution_columns, deidentify_quotes, select_quotes, who_column
 from themes.segment import segment_answers
 from themes.settings import RunSettings
 from themes.status import CODABLE, screen_answers
@@ -137,8 +137,9 @@ def classify(answers, segments, coder: Coder, vectors):
 @task(name="select-quotes", cache_policy=NO_CACHE)
 def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, settings: RunSettings,
            coder: Coder) -> pd.DataFrame:
-    type_column, state_column = type_and_state_columns(spec.meta_columns)
-    quote_settings = QuoteSettings(per_theme=settings.quotes_per_theme, type_column=type_column)
+    attribute_with = attribution_columns(spec.meta_columns, spec.attribute_with)
+    quote_settings = QuoteSettings(per_theme=settings.quotes_per_theme, type_column=who_column(attribute_with),
+                                   languages=settings.languages)
     labels = {c.id: c.label for c in codebook.categories}
     embed = embedding_function(settings.model, backend=settings.backend, batch_size=settings.batch_size,
                                onnx_file=settings.onnx_file, cache_dir=settings.cache_dir)
@@ -148,7 +149,7 @@ def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, sett
         return coder.score(texts, embed(texts))[:, codebook.ids.index(theme_id)]
 
     picked = select_quotes(answers, segments, vectors, codebook.ids, labels, quote_settings,
-                           state_column=state_column, window_scorer=window_scorer)
+                           attribute_with=attribute_with, window_scorer=window_scorer)
     return deidentify_quotes(picked)
 
 

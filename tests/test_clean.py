@@ -200,3 +200,22 @@ def test_clean_text_keeps_every_answer_with_letters_or_digits(text):
 def test_clean_text_keeps_plain_text_with_letters_or_digits(text):
     if any(char.isalnum() for char in text):
         assert clean_text(text) != ""
+
+
+@pytest.mark.parametrize(("text", "languages", "expected"), [
+    ("Además, el programa de huertos comunitarios abrió sus puertas en mayo.", ("en",), False),
+    ("Wir treffen uns jeden Monat mit dem Krankenhaus und den Familien.", ("en",), False),
+    ("Además, el programa de huertos comunitarios abrió sus puertas en mayo.", ("en", "es"), True),
+    ("Trust between the directors is what makes it work.", ("en",), True),
+    # Short English lists that py3langid reads as Catalan or Latin, unsure: kept.
+    ("Hiring bilingual, bicultural staff.", ("en",), True),
+    ("Benefits enrollment (SNAP, LIHEAP, Medicaid, SSI).", ("en",), True),
+    ("Expand doula and lactation services.", ("en",), True),
+    ("Gracias.", ("en",), True),  # too short to tell
+    ("Trust between the directors is what makes it work.", ("es",), False),
+    ("Anything at all, in any language whatever.", (), True),
+])
+def test_in_languages(text, languages, expected):
+    from themes.clean import in_languages
+
+    assert in_languages(text, languages) is expected

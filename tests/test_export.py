@@ -185,7 +185,7 @@ LABELS = {"trust": "Trust and relationships", "funding": "Funding needs", "servi
 @pytest.fixture
 def workbook(tmp_path):
     summary = pd.DataFrame({"theme": ["trust", "funding", "service.joint"], "label": list(LABELS.values()),
-                            "respondents": [2, 1, 0], "percent": [66.7, 33.3, 0.0]})
+                            "respondents": [2, 1, 0], "percent": [66.7, 33.3, 0.0], "base_n": [3, 3, 3]})
     quotes = pd.DataFrame({
         "theme": ["trust", "trust", "funding"], "label": ["Trust and relationships"] * 2 + ["Funding needs"],
         "rank": [1, 2, 1], "quote": ["We trust them after ten years of work together.", "=cmd|' /C calc'!A0",
@@ -204,10 +204,10 @@ def values(sheet) -> list[list]:
 def test_workbook_has_a_summary_and_one_sheet_per_theme(workbook):
     assert workbook.sheetnames == ["Summary", "trust", "funding", "service.joint"]
     assert values(workbook["Summary"]) == [
-        ["theme", "label", "respondents", "percent"],
-        ["trust", "Trust and relationships", 2, 66.7],
-        ["funding", "Funding needs", 1, 33.3],
-        ["service.joint", "Service model: Joint", 0, 0],
+        ["theme", "label", "respondents", "percent", "base_n"],
+        ["trust", "Trust and relationships", 2, 66.7, 3],
+        ["funding", "Funding needs", 1, 33.3, 3],
+        ["service.joint", "Service model: Joint", 0, 0, 3],
     ]
     header = ["rank", "quote", "attribution", "respondent_id", "question", "score", "use"]
     assert values(workbook["trust"]) == [
@@ -225,7 +225,7 @@ def test_every_sheet_has_a_frozen_header_and_a_filter(workbook, name):
     sheet = workbook[name]
 
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == {"Summary": "A1:D4", "trust": "A1:G3", "service.joint": "A1:G2"}[name]
+    assert sheet.auto_filter.ref == {"Summary": "A1:E4", "trust": "A1:G3", "service.joint": "A1:G2"}[name]
     assert all(cell.font.bold for cell in sheet[1])
 
 
@@ -248,3 +248,55 @@ def test_sheet_names_are_valid_and_unique(tmp_path):
     write_quotes_workbook(path, summary, quotes, labels)
 
     assert openpyxl.load_workbook(path).sheetnames == ["Summary", "summary~2", "a" * 31, "a" * 28 + "~2", "what"]
+
+
+@pytest.mark.parametrize("name", ["Summary", "trust", "service.joint"])
+def test_every_sheet_prints_landscape_one_page_wide_with_its_header_on_each_page(workbook, name):
+    sheet = workbook[name]
+
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    # One page wide (1 is the file format's default, so it may be left out); 0: as many pages tall as needed.
+    assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)
+    assert sheet.print_title_rows == "$1:$1"
+
+
+def test_rows_are_tall_enough_for_their_wrapped_quotes(tmp_path):
+    from themes.export import LINE_POINTS, QUOTE_WIDTHS
+
+    sentence = "Trust took ten years to build and one bad referral to lose, so we guard it. "
+    quotes = pd.DataFrame({"theme": "trust", "label": "Trust", "rank": [1, 2, 3],
+                           "quote": ["Short.", sentence * 4, sentence * 13],  # about 1, 4 and 13 lines at 80
+                           "attribution": "Respondent", "respondent_id": ["R1", "R2", "R3"], "question": "q",
+                           "score": 0.9, "use": ""})
+    path = tmp_path / "quotes.xlsx"
+    write_quotes_workbook(path, pd.DataFrame(columns=["theme", "label", "respondents", "percent", "base_n"]),
+                          quotes, {"trust": "Trust"})
+    sheet = openpyxl.load_workbook(path)["trust"]
+
+    heights = [sheet.row_dimensions[row].height for row in (2, 3, 4)]
+    characters = [len(q) for q in quotes["quote"]]
+    # At least the lines the text needs at 1.25 characters per unit of width (more than prose ever fits:
+    # tests/test_workbook_print.py checks against LibreOffice's own layout), at most about twice one per unit.
+    fewest = [max(math.ceil(n / (1.25 * QUOTE_WIDTHS["quote"])), 1) * LINE_POINTS for n in characters]
+    most = [2 * max(math.ceil(n / QUOTE_WIDTHS["quote"]), 1) * LINE_POINTS for n in characters]
+    assert all(low <= height <= high for low, height, high in zip(fewest, heights, most)), (heights, fewest, most)
+    assert heights[0] < heights[1] < heights[2]
+
+
+def test_the_summary_gives_the_base_of_each_percentage():
+    from types import SimpleNamespace
+
+    from themes.export import summary_table
+
+    counts = pd.DataFrame({"theme": ["trust"], "label": ["Trust"], "respondents": [12], "percent": [40.0],
+                           "base_respondents": [30], "segments": [20]})
+    framework = pd.DataFrame({"dimension": ["service", "service"], "dimension_label": ["Service model"] * 2,
+                              "type": ["joint", "not_described"], "label": ["Joint", "Not described"],
+                              "respondents": [6, 20], "percent": [20.0, 66.7], "base_respondents": [30, 30]})
+
+    table = summary_table(SimpleNamespace(counts=counts, framework=framework))
+
+    assert table.to_dict("records") == [
+        {"theme": "trust", "label": "Trust", "respondents": 12, "percent": 40.0, "base_n": 30},
+        {"theme": "service.joint", "label": "Service model: Joint", "respondents": 6, "percent": 20.0, "base_n": 30}]

@@ -134,8 +134,11 @@ def test_cli_run_then_refuses_to_overwrite_without_force(tmp_path, tiny_response
         (["--codebook", "missing.yaml"], "error: Codebook not found: missing.yaml. Pass --codebook with the path "
                                          "of a codebook YAML file or the name of a shipped one (partnership_models, "
                                          "rfi_themes)."),
+        (["--attribute-with", "org_category"], "error: Column 'org_category' (from --attribute-with) is not in the "
+                                               "file. Did you mean 'org_type'? Columns: respondent_id, org_type, "
+                                               "state, challenges, effective_practices, community_engagement."),
     ],
-    ids=["unknown-column", "missing-codebook"],
+    ids=["unknown-column", "missing-codebook", "unknown-attribution-column"],
 )
 def test_cli_errors_are_one_line_and_leave_no_output(tmp_path, tiny_responses_path, extra, message):
     out = tmp_path / "never"
@@ -144,6 +147,25 @@ def test_cli_errors_are_one_line_and_leave_no_output(tmp_path, tiny_responses_pa
     assert result.exit_code == 2
     assert result.output.strip() == message
     assert not out.exists() and not list(tmp_path.glob(".never*"))
+
+
+def test_cli_title_date_and_attribution_columns_reach_the_outputs(tmp_path, tiny_responses_path):
+    from datetime import datetime, timezone
+
+    out = tmp_path / "titled"
+    result = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--model", "test:hashing", "--out", str(out),
+                                      "--no-cache", "--title", "Partnerships RFI, batch 3", "--attribute-with", "state"])
+
+    assert result.exit_code == 0, result.output
+    html = (out / "report.html").read_text(encoding="utf-8")
+    created = datetime.fromisoformat(json.loads((out / "manifest.json").read_text())["created"])
+    assert created.date() == datetime.now(timezone.utc).date()
+    assert "<h1>Partnerships RFI, batch 3</h1>" in html
+    assert f'<p class="dateline">Run on {created.day} {created:%B %Y} from tiny_responses.csv.</p>' in html
+    quotes = pd.read_csv(out / "quotes.csv", encoding="utf-8-sig")
+    assert len(quotes) and quotes["attribution"].str.fullmatch(r"Respondent from partnership based in [A-Z][A-Za-z ]+").all()
+    workbook = openpyxl.load_workbook(out / "quotes.xlsx")
+    assert [c.value for c in workbook["Summary"][1]] == ["theme", "label", "respondents", "percent", "base_n"]
 
 
 def test_validate_codebook_reports_counts_and_errors(tmp_path):

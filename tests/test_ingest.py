@@ -68,7 +68,8 @@ def test_sidecar_with_unknown_setting(tmp_path):
     path = write(tmp_path / "wide.csv", WIDE)
     sidecar = write(tmp_path / "wide.yaml", "id_column: rid\ntext_column: q1\n")
 
-    allowed = ["answer_column", "id_column", "meta_columns", "question_column", "sheet", "text_columns"]
+    allowed = ["answer_column", "attribute_with", "id_column", "meta_columns", "question_column", "sheet",
+               "text_columns"]
     with raises_exactly(f"{sidecar}: unknown setting(s) ['text_column']; allowed: {allowed}."):
         load_answers(path, InputSpec())
 
@@ -565,3 +566,53 @@ def test_a_text_column_with_little_variety_is_skipped_with_a_warning(tmp_path, c
     assert spec.text_columns == ("challenges",)
     assert ("the column 'consent' holds text but repeats most of its values, so it was not taken for an "
             "open-ended question; name it with --text-column to code it.") in caplog.text
+
+
+# Attribution columns ----------------------------------------------------------------------------------
+
+ATTRIBUTED = """\
+Submission ID,Organization category,State / territory,q1
+S1,Hospital,OH,Trust between the directors is what makes it work here
+S2,Food bank,NY,We meet monthly with partners and share our numbers
+"""
+
+
+def test_attribution_columns_are_carried_with_the_answers(tmp_path):
+    path = write(tmp_path / "export.csv", ATTRIBUTED)
+
+    answers, spec, _ = load_answers(path, InputSpec(id_column="Submission ID", text_columns=("q1",),
+                                                    attribute_with=("Organization category", "State / territory")))
+
+    assert spec.attribute_with == ("Organization category", "State / territory")
+    assert spec.meta_columns == ("Organization category", "State / territory")
+    assert rows(answers, "respondent_id", "Organization category", "State / territory") == [
+        ("S1", "Hospital", "OH"), ("S2", "Food bank", "NY")]
+
+
+def test_attribution_columns_from_the_sidecar(tmp_path):
+    path = write(tmp_path / "export.csv", ATTRIBUTED)
+    write(tmp_path / "export.yaml", "id_column: Submission ID\ntext_columns: q1\nattribute_with: State / territory\n")
+
+    _, spec, _ = load_answers(path, InputSpec())
+
+    assert spec.attribute_with == ("State / territory",)
+    assert spec.sources["attribute_with"] == "sidecar export.yaml"
+
+
+def test_an_unknown_attribution_column_is_one_line(tmp_path):
+    path = write(tmp_path / "export.csv", ATTRIBUTED)
+
+    with raises_exactly("Column 'org_category' (from --attribute-with) is not in the file. Did you mean "
+                        "'Organization category'? Columns: Submission ID, Organization category, "
+                        "State / territory, q1."):
+        load_answers(path, InputSpec(id_column="Submission ID", text_columns=("q1",),
+                                     attribute_with=("org_category",)))
+
+
+def test_quotes_are_not_attributed_with_answers_or_ids(tmp_path):
+    path = write(tmp_path / "export.csv", ATTRIBUTED)
+
+    with raises_exactly("Column 'Submission ID' (from --attribute-with) holds respondent ids or answers; attribute "
+                        "quotes with metadata columns, e.g. --attribute-with org_type --attribute-with state."):
+        load_answers(path, InputSpec(id_column="Submission ID", text_columns=("q1",),
+                                     attribute_with=("Submission ID",)))

@@ -114,16 +114,43 @@ def test_excerpt_cut_at_a_list_boundary_has_no_dangling_slash():
     ({}, "Respondent"),
 ])
 def test_attribution(meta, expected):
-    assert attribution(meta, state_column="state", type_column="org_type") == expected
+    assert attribution(meta, columns=("org_type", "state")) == expected
+
+
+@pytest.mark.parametrize(("columns", "expected"), [
+    # A place-like name ("State / territory", "region") says where; any other column says who.
+    (("Organization category", "State / territory"), "Hospital respondent from partnership based in Ohio"),
+    (("State / territory",), "Respondent from partnership based in Ohio"),
+    (("Organization category",), "Hospital respondent"),
+    (("Organization category", "size", "region"), "Hospital, Large respondent from partnership based in Midwest"),
+    ((), "Respondent"),
+])
+def test_attribution_with_named_columns(columns, expected):
+    meta = {"Organization category": "Hospital", "State / territory": "OH", "size": "Large", "region": "Midwest",
+            "org_type": "Nonprofit CBO", "state": "NY"}
+
+    assert attribution(meta, columns=columns) == expected
+
+
+@pytest.mark.parametrize(("meta_columns", "named", "expected"), [
+    (("org_type", "state", "year"), (), ("org_type", "state")),  # the default: type and state, when present
+    (("year",), (), ()),
+    (("org_type", "state"), ("state",), ("state",)),
+    (("org_category", "state"), ("org_category", "state"), ("org_category", "state")),
+])
+def test_attribution_columns(meta_columns, named, expected):
+    from themes.quotes import attribution_columns
+
+    assert attribution_columns(meta_columns, named) == expected
 
 
 def test_attribution_never_uses_the_id():
     meta = {"respondent_id": "jane.doe@example.org", "org_type": "Nonprofit CBO", "state": "CA"}
 
-    text = attribution(meta, state_column="state", type_column="org_type")
+    text = attribution(meta, columns=("org_type", "state"))
 
     assert "jane" not in text and "example" not in text
-    assert attribution(meta, state_column=None, type_column=None) == "Respondent"
+    assert attribution(meta, columns=()) == "Respondent"
 
 
 @pytest.mark.parametrize("respondent_id", ["maria.lopez@example.org", "555-123-4567", "(555) 123 4567",
@@ -230,7 +257,7 @@ def test_select_quotes_end_to_end(hashing_embedder):
 
     quotes = select_quotes(answers, segments, vectors, ["trust", "funding"],
                            {"trust": "Trust", "funding": "Funding"},
-                           QuoteSettings(per_theme=5, type_column="org_type"), state_column="state")
+                           QuoteSettings(per_theme=5, type_column="org_type"), attribute_with=("org_type", "state"))
 
     assert list(quotes.columns) == QUOTE_COLUMNS
     assert quotes[["theme", "rank", "quote", "attribution", "respondent_id", "score"]].to_dict("records") == [
@@ -243,9 +270,9 @@ def test_select_quotes_end_to_end(hashing_embedder):
         {"theme": "funding", "rank": 1, "score": 0.9, "respondent_id": "R3",
          "quote": "Grants end after two years.",
          "attribution": "Foundation respondent from partnership based in Minnesota"},
+        # The sentences before it are about trust, not funding: the funding quote does not grow into them.
         {"theme": "funding", "rank": 2, "score": 0.8, "respondent_id": "R1",
-         "quote": "...Trust between the directors is what makes it work, and it took years to build. They call us "
-                  "first. Funding is another matter entirely.",
+         "quote": "...Funding is another matter entirely.",
          "attribution": "Nonprofit CBO respondent from partnership based in Ohio"},
     ]
 
@@ -304,3 +331,68 @@ def test_the_redactor_reads_texts_longer_than_spacy_allows():
     out = Redactor(use_ner=True).redact(text)
 
     assert out.startswith("We thank [name], [phone]. partners meet monthly") and len(out) > 1_000_000
+
+
+# A quote never repeats a passage, holds only the survey's language and only what carries its theme ---------
+
+PASTED = "Monthly meetings with the hospital's community liaison keep us honest about what families need."
+
+
+def _quotes_of(answers: pd.DataFrame, segments: pd.DataFrame, embedder, window_scorer=None, **kwargs) -> pd.DataFrame:
+    texts = [answers.at[i, "answer"][s:e] for i, s, e in zip(segments["answer_index"], segments["start"],
+                                                            segments["end"])]
+    return select_quotes(answers, segments, embedder.encode(texts), ["trust"], {"trust": "Trust"},
+                         QuoteSettings(per_theme=5, **kwargs), window_scorer=window_scorer)
+
+
+def test_a_passage_two_respondents_wrote_is_quoted_once(hashing_embedder):
+    # Two respondents pasted the same paragraph (one in capitals, with other spacing) into long answers about
+    # other things: their segments are far apart, but the window each is trimmed to is the same passage.
+    first = ("We run a food pantry on Tuesdays. We deliver boxes to seniors on Fridays. Volunteers pack the "
+             "boxes on Thursdays. " + PASTED)
+    second = (PASTED.upper().replace(" ", "  ") + " Our board approved the budget last spring. The roof of the "
+              "church hall leaks in winter. Parking downtown is limited.")
+    third = "Honest partners who call when things go wrong are what make this partnership last for years."
+    answers = pd.DataFrame({"respondent_id": ["R1", "R2", "R3"], "question": ["q"] * 3,
+                            "answer": [first, second, third]})
+    segments = pd.DataFrame({"answer_index": [0, 1, 2], "start": [0, 0, 0],
+                             "end": [len(first), len(second), len(third)], "themes": ["trust"] * 3,
+                             "score_trust": [0.9, 0.85, 0.6]})
+
+    def liaison(texts, theme):  # the window with the pasted passage, and nothing more, scores best
+        return np.array([("liaison" in t.casefold()) - 0.001 * len(t.split()) for t in texts])
+
+    quotes = _quotes_of(answers, segments, hashing_embedder, window_scorer=liaison)
+
+    assert quotes["quote"].tolist() == [f"...{PASTED}", third]
+    assert list(quotes["respondent_id"]) == ["R1", "R3"] and list(quotes["rank"]) == [1, 2]
+
+
+def test_a_sentence_in_another_language_is_not_quoted(hashing_embedder):
+    english = ("Trust between our director and the hospital's nurse manager is what makes the referrals work. "
+               "It took us four years of showing up to build it.")
+    spanish = " Además, el programa de huertos comunitarios abrió sus puertas en mayo con muchas familias."
+    answer = english + spanish
+    answers = pd.DataFrame({"respondent_id": ["R1"], "question": ["q"], "answer": [answer]})
+    segments = pd.DataFrame({"answer_index": [0], "start": [0], "end": [len(answer)], "themes": ["trust"],
+                             "score_trust": [0.9]})
+
+    [quote] = _quotes_of(answers, segments, hashing_embedder)["quote"]
+
+    assert quote == english + "..."
+    # Spanish is the survey's language: then the English sentences are the ones left out.
+    [quote] = _quotes_of(answers, segments, hashing_embedder, languages=("es",))["quote"]
+    assert quote == "..." + spanish.strip()
+
+
+def test_a_quote_grows_only_into_segments_that_carry_its_theme(hashing_embedder):
+    answers = pd.DataFrame({"respondent_id": ["R1"], "question": ["q"], "answer": [ANSWER]})
+    segments = pd.DataFrame({"answer_index": [0] * 4, "start": [s for s, _ in SPANS], "end": [e for _, e in SPANS],
+                             "themes": ["", "funding", "", "funding"], "score_funding": [0.1, 0.7, 0.1, 0.9]})
+    vectors = hashing_embedder.encode([ANSWER[s:e] for s, e in SPANS])
+
+    quotes = select_quotes(answers, segments, vectors, ["funding"], {"funding": "Funding"},
+                           QuoteSettings(per_theme=1))
+
+    # Too short alone (min_words 12), but the sentences before it are about trust: not added to a funding quote.
+    assert quotes["quote"].tolist() == ["...Funding is another matter entirely."]

@@ -324,3 +324,18 @@ def test_the_report_breaks_counts_down_by_question_at_the_answer_level(data):
     assert "Percent of the answers to each question that raised each theme" in html and "<th scope=\"col\" " \
         "class=\"num\">Answers</th>" in html
     assert "## By question" not in render_markdown(data)
+
+
+def test_the_report_has_its_title_and_run_date(data):
+    from datetime import date
+
+    data.title, data.run_date, data.source = "Health care and community partnerships RFI, batch 3", date(2026, 11, 8), \
+        "batch3.xlsx"
+
+    html, markdown = render_html(data), render_markdown(data)
+
+    assert "<title>Health care and community partnerships RFI, batch 3</title>" in html
+    assert "<h1>Health care and community partnerships RFI, batch 3</h1>" in html
+    assert '<p class="dateline">Run on 8 November 2026 from batch3.xlsx.</p>' in html
+    assert markdown.startswith("# Health care and community partnerships RFI, batch 3\n\nRun on 8 November 2026 "
+                               "from batch3.xlsx.\n\n")

@@ -232,6 +232,29 @@ def detect_language(text: str) -> str:
     return language
 
 
+@functools.cache
+def _confident_identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+# How sure py3langid must be that a sentence is in another language before it is left out of a quote:
+# short English lists ("Hiring bilingual, bicultural staff.") come out as Catalan or Latin at 0.1-0.6,
+# sentences in Spanish or German at 0.93 and above.
+FOREIGN_CONFIDENCE = 0.8
+
+
+def in_languages(text: str, languages: tuple[str, ...]) -> bool:
+    """Whether `text` may be in one of `languages`: False only when it is confidently in another one;
+    too short to tell, or no languages given, counts as in them."""
+    letters = sum(char.isalpha() for char in text)
+    if not languages or len(text.split()) < _MIN_WORDS or letters < _MIN_LETTERS:
+        return True
+    language, probability = _confident_identifier().classify(text)
+    return language in languages or probability < FOREIGN_CONFIDENCE
+
+
 def is_english(text: str) -> bool:
     """Whether `text` is English, or too short to tell."""
     return detect_language(text) == "en"

@@ -103,6 +103,10 @@ def run(
                                                              "Example: --text-column challenges")] = None,
     meta_column: Annotated[Optional[list[str]], typer.Option(help="Column to break counts down by (repeatable). "
                                                              "Example: --meta-column state")] = None,
+    attribute_with: Annotated[Optional[list[str]], typer.Option(
+        help="Metadata column a quote is attributed with (repeatable; a column named like a place, e.g. state "
+             "or region, says where) [default: the respondent type and state columns, when found]. "
+             "Example: --attribute-with org_category --attribute-with state")] = None,
     question_column: Annotated[Optional[str], typer.Option(help="Long files: the question column. "
                                                            "Example: --question-column question")] = None,
     answer_column: Annotated[Optional[str], typer.Option(help="Long files: the answer column. "
@@ -110,6 +114,9 @@ def run(
     sheet: Annotated[Optional[str], typer.Option(help="XLSX sheet to read [default: the first that has the "
                                                  "named columns]. "
                                                  "Example: --sheet Responses")] = None,
+    title: Annotated[Optional[str], typer.Option(help="The report's title [default: Themes in <input name>]. "
+                                                 "Example: --title \"Health and community partnerships RFI, "
+                                                 "batch 3\"")] = None,
     model: Annotated[str, typer.Option(help="sentence-transformers model: name or local folder. "
                                        "Example: --model ./models/my-model")] = defaults.DEFAULT_MODEL,
     backend: Annotated[str, typer.Option(help="Embedding backend: torch or onnx. Example: --backend onnx")]
@@ -158,7 +165,7 @@ def run(
     codebooks = codebook or [DEFAULT_CODEBOOK]
     spec = InputSpec(id_column=id_column, text_columns=tuple(text_column or ()),
                      meta_columns=tuple(meta_column or ()), question_column=question_column,
-                     answer_column=answer_column, sheet=sheet)
+                     answer_column=answer_column, sheet=sheet, attribute_with=tuple(attribute_with or ()))
     from pydantic import ValidationError
 
     try:
@@ -172,7 +179,7 @@ def run(
             coded_sample=str(coded_sample) if coded_sample else None, min_group=min_group,
             languages=tuple(x.strip() for x in languages.split(",") if x.strip()),
             cache_dir=None if no_cache else (str(cache_dir) if cache_dir else RunSettings().cache_dir),
-            workers=workers, dask_address=dask_address, show_progress=not quiet and sys.stderr.isatty())
+            workers=workers, dask_address=dask_address, show_progress=not quiet and sys.stderr.isatty(), title=title)
         # The input, the calibrations and the output folder, before Prefect's server and the model start.
         spec, announced = _plan(input_file, settings, spec)
         guard.preflight(out, force=force)  # the output folder, Prefect's server and home: before anything slow

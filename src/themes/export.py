@@ -102,24 +102,63 @@ def write_json(data: dict, path: Path) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
 
 
+# Column widths (characters) of the quotes workbook; the quote sheets print landscape, one page wide.
+SUMMARY_WIDTHS = {"theme": 22, "label": 40, "respondents": 13, "percent": 10, "base_n": 10}
+QUOTE_WIDTHS = {"rank": 6, "quote": 80, "attribution": 30, "respondent_id": 14, "question": 18, "score": 8, "use": 8}
+LINE_POINTS = 15.0  # the height of one line of 11-point Calibri (Excel's default row height)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines `text` takes in a wrapped cell `width` characters wide (a width counts '0' glyphs; prose
+    averages narrower ones, so about 1.1 characters fit per unit, wrapped at word ends). Checked against
+    LibreOffice's own heights with Carlito, Calibri's metric twin (tests/test_workbook_print.py)."""
+    import textwrap
+
+    budget = max(int(width * 1.1), 1)
+    return sum(max(len(textwrap.wrap(line, budget, break_long_words=True)), 1) for line in str(text).split("\n"))
+
+
+def row_heights(frame: pd.DataFrame, widths: dict[str, int], default_width: int = 14) -> list[float]:
+    """Points per data row of `frame` so that every wrapped cell shows all its lines."""
+    heights = []
+    for row in frame.itertuples(index=False):
+        lines = max((wrapped_lines(value, widths.get(str(column), default_width))
+                     for column, value in zip(frame.columns, row) if isinstance(value, str) and value), default=1)
+        heights.append(LINE_POINTS * lines + 2)
+    return heights
+
+
+def _print_setup(sheet, frame: pd.DataFrame, widths: dict[str, int], title: str) -> None:
+    """Landscape, one page wide (as many tall as needed), the header row on every page, and rows tall
+    enough for their wrapped text (a spreadsheet only grows rows itself for text typed in by hand)."""
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    sheet.set_header(f"&L{title.replace('&', '&&')}&RPage &P of &N")
+    for row, height in enumerate(row_heights(frame, widths), start=1):
+        sheet.set_row(row, height)
+
+
 def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFrame, labels: dict[str, str]) -> None:
     """A summary sheet and one sheet per theme: wrapped quotes, sensible widths, frozen header, filters,
-    and a 'use' column for the reader to mark the quotes they pick. Every cell is plain text or a number."""
+    and a 'use' column for the reader to mark the quotes they pick. Every cell is plain text or a number.
+    Every sheet prints landscape, one page wide, with its header row repeated on each page."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
     try:
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
-        header = book.add_format({"bold": True, "bg_color": "#DDE5F0", "border": 1, "valign": "top"})
-        write_table(book.add_worksheet("Summary"), summary, header_format=header, cell_format=wrap,
-                    widths={"theme": 22, "label": 34, "respondents": 13, "percent": 10})
+        header = book.add_format({"bold": True, "bg_color": "#DDE5F0", "border": 1, "valign": "top",
+                                  "text_wrap": True})
+        sheet = book.add_worksheet("Summary")
+        write_table(sheet, summary, header_format=header, cell_format=wrap, widths=SUMMARY_WIDTHS)
+        _print_setup(sheet, summary, SUMMARY_WIDTHS, "Respondents per theme")
         used: set[str] = {"summary"}
         for theme_id, label in labels.items():
             part = quotes[quotes["theme"] == theme_id].drop(columns=["theme", "label"])
             sheet = book.add_worksheet(_sheet_name(theme_id, used))
-            write_table(sheet, part, header_format=header, cell_format=wrap,
-                        widths={"rank": 6, "quote": 80, "attribution": 34, "respondent_id": 14, "question": 20,
-                                "score": 8, "use": 8})
+            write_table(sheet, part, header_format=header, cell_format=wrap, widths=QUOTE_WIDTHS)
+            _print_setup(sheet, part, QUOTE_WIDTHS, f"Quotes for: {label}")
             sheet.write_comment(0, 0, f"Quotes for: {label}")
     finally:
         book.close()
@@ -170,6 +209,8 @@ class RunResult:
     embedding: dict
     id_problems: list[dict]
     timings: dict[str, float] = field(default_factory=dict)
+    # When the run was made: the manifest's "created" and the report's date.
+    created: datetime = field(default_factory=lambda: datetime.now(timezone.utc).replace(microsecond=0))
 
     @property
     def accounting(self) -> dict[str, int]:
@@ -233,7 +274,7 @@ def manifest(run: RunResult) -> dict:
     accounting = run.accounting
     return {
         "themes_version": __version__,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": run.created.isoformat(timespec="seconds"),
         "input": {"path": str(run.input_path), "sha256": file_hash(run.input_path),
                   "columns": {k: v for k, v in asdict(run.spec).items() if k != "sources"},
                   "column_sources": run.spec.sources,
@@ -317,7 +358,8 @@ def report_data(run: RunResult) -> ReportData:
         if type_column in run.framework_by:
             framework_by = (type_column, run.framework_by[type_column])
     return ReportData(
-        title=f"Themes in {stem}", counts=run.counts, quotes=run.quotes,
+        title=run.settings.title or f"Themes in {stem}", counts=run.counts, quotes=run.quotes,
+        run_date=run.created.date(), source=Path(run.input_path).name,
         breakdowns={m: frame for m, frame in run.counts_by.items()} if run.codebook.themes else {},
         by_question=run.counts_by_question if run.codebook.themes else None,
         co_occurrence=run.co_occurrence, accounting=run.accounting, method=method,
@@ -354,13 +396,16 @@ def write_run(run: RunResult, out: Path, *, force: bool) -> list[str]:
 
 
 def summary_table(run: RunResult) -> pd.DataFrame:
-    """Respondents per theme and per framework type (one type per respondent and dimension)."""
-    columns = ["theme", "label", "respondents", "percent"]
+    """Respondents per theme and per framework type (one type per respondent and dimension), with the
+    base n each percentage is of."""
+    columns = ["theme", "label", "respondents", "percent", "base_n"]
     kinds = run.framework[run.framework["type"] != "not_described"] if len(run.framework) else run.framework
     types = pd.DataFrame({"theme": kinds["dimension"] + "." + kinds["type"],
                           "label": kinds["dimension_label"] + ": " + kinds["label"],
-                          "respondents": kinds["respondents"], "percent": kinds["percent"]}) if len(kinds) else None
-    parts = [run.counts[columns]] if len(run.counts) else []
+                          "respondents": kinds["respondents"], "percent": kinds["percent"],
+                          "base_n": kinds["base_respondents"]}) if len(kinds) else None
+    # base_n: the respondents each percentage is of (those with at least one answer that could be coded).
+    parts = [run.counts.rename(columns={"base_respondents": "base_n"})[columns]] if len(run.counts) else []
     parts += [types] if types is not None else []
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 

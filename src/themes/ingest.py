@@ -53,6 +53,9 @@ class InputSpec:
     answer_column: str | None = None
     sheet: str | None = None
     sources: dict[str, str] = field(default_factory=dict, compare=False)  # field -> "option" | "sidecar" | "guessed"
+    # Metadata columns a quote is attributed with ("Nonprofit respondent from partnership based in Ohio");
+    # empty: the respondent type and state columns, when found.
+    attribute_with: tuple[str, ...] = ()
 
     @property
     def is_long(self) -> bool:
@@ -78,7 +81,8 @@ def resolve_spec(path: Path, given: InputSpec) -> InputSpec:
     except yaml.YAMLError as error:
         reason = " ".join(str(error).split())[:300]
         raise InputError(f"{sidecar}: the settings file cannot be parsed ({reason}).") from None
-    allowed = {"id_column", "text_columns", "meta_columns", "question_column", "answer_column", "sheet"}
+    allowed = {"id_column", "text_columns", "meta_columns", "question_column", "answer_column", "sheet",
+               "attribute_with"}
     unknown = set(declared) - allowed
     if not isinstance(declared, dict) or unknown:
         unknown = sorted(str(key)[:40] for key in unknown)[:10]
@@ -89,7 +93,7 @@ def resolve_spec(path: Path, given: InputSpec) -> InputSpec:
         theirs = declared.get(name)
         if isinstance(theirs, list):
             theirs = tuple(str(item) for item in theirs)
-        elif name.endswith("_columns") and theirs is not None:
+        elif (name.endswith("_columns") or name == "attribute_with") and theirs is not None:
             theirs = (str(theirs),)
         merged[name] = mine if mine else theirs if theirs is not None else getattr(InputSpec(), name)
         if mine:
@@ -349,13 +353,20 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
     for name, option, named in (("id_column", "--id-column", [id_column]),
                                 ("text_columns", "--text-column", text_columns),
                                 ("meta_columns", "--meta-column", meta_columns),
+                                ("attribute_with", "--attribute-with", spec.attribute_with),
                                 ("question_column", "--question-column", [question_column]),
                                 ("answer_column", "--answer-column", [answer_column])):
         origin = sources.get(name, "option")
         where = option if origin == "option" else f"{name} in the {origin}" if origin != "guessed" else option
         require_columns(table, [c for c in named if c], where)
+    for column in spec.attribute_with:
+        if column in (id_column, question_column, answer_column, *text_columns):
+            raise InputError(f"Column '{column}' (from --attribute-with) holds respondent ids or answers; attribute "
+                             "quotes with metadata columns, e.g. --attribute-with org_type --attribute-with state.")
+    # An attribution column is carried with the answers like any metadata column (and broken down by).
+    meta_columns = (*meta_columns, *(c for c in spec.attribute_with if c not in meta_columns))
     return InputSpec(id_column, tuple(text_columns), tuple(meta_columns), question_column, answer_column,
-                     spec.sheet, sources)
+                     spec.sheet, sources, attribute_with=tuple(spec.attribute_with))
 
 
 def _looks_like_free_text(column: pd.Series, *, variety: float = 0.5) -> bool:

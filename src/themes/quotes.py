@@ -4,13 +4,16 @@ Per theme, on at most `max_candidates` of its best segments (never all segments:
 over the corpus): excerpt one to three sentences around the coded segment within a word budget,
 rank by confidence and typicality (closeness to the theme's centre), then choose by maximal
 marginal relevance so no two quotes say the same thing, one quote per respondent, spread across
-respondent types where the data allows.
+respondent types where the data allows. A quote holds only sentences in the survey's languages,
+grows only into neighbouring segments that carry the theme too, and never repeats a passage
+already quoted for the theme (the same text pasted by two respondents is quoted once).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +28,8 @@ _ITEM_BREAK = re.compile(r"(?<![.!?;:,\s])[^\S\n]*\n\s*(?=[^\W_a-z]|[^\w\s])")
 # Ids that cannot be anything but an opaque code: "R12", "resp-0042", "1042", "gen-72e094a1", "R1~2".
 # Anything else ("jane.doe", "123-45-6799", a name, a long number) may identify the person.
 _OPAQUE_ID = re.compile(r"(?:[A-Za-z]{1,4}[-_]?)?\d{1,6}(?:~\d+)?|gen-[0-9a-f]{8}(?:~\d+)?")
+# Column names that say where a partnership is, not who answered ("State / territory", "region").
+_PLACE = re.compile(r"state|territor|region|province|county|country|city|town|location|place", re.IGNORECASE)
 _ATTRIBUTION = re.compile(r"(?P<who>.*?)(?: respondent|Respondent)(?: from partnership based in (?P<place>.+))?")
 STATE_NAMES = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
@@ -49,10 +54,15 @@ class QuoteSettings:
     diversity: float = 0.35  # weight of novelty against relevance in MMR (0: relevance only)
     near_duplicate: float = 0.88  # cosine above which a candidate repeats a chosen quote
     type_column: str | None = None  # spread quotes across this column's values (e.g. org type)
+    languages: tuple[str, ...] = ("en",)  # the survey's languages: a sentence in another is never quoted
 
 
-def excerpt(answer: str, spans: list[tuple[int, int]], index: int, *, min_words: int, max_words: int) -> str:
-    """One to three sentences around sentence `index` of `answer`, with "..." where text was cut."""
+def excerpt(answer: str, spans: list[tuple[int, int]], index: int, *, min_words: int, max_words: int,
+            allowed: Sequence[bool] | None = None) -> str:
+    """One to three sentences around sentence `index` of `answer`, with "..." where text was cut.
+
+    Only spans marked in `allowed` (all, when not given) are added as neighbours.
+    """
     def words_in(i: int) -> int:
         return len(_WORDS.findall(answer[spans[i][0]:spans[i][1]]))
 
@@ -61,7 +71,8 @@ def excerpt(answer: str, spans: list[tuple[int, int]], index: int, *, min_words:
     while words < min_words and last - first < 2:
         # Grow after first: the sentence that follows usually explains the coded one.
         for neighbour in (last + 1, first - 1):
-            if 0 <= neighbour < len(spans) and words + words_in(neighbour) <= max_words:
+            if (0 <= neighbour < len(spans) and (allowed is None or allowed[neighbour])
+                    and words + words_in(neighbour) <= max_words):
                 first, last = min(first, neighbour), max(last, neighbour)
                 words += words_in(neighbour)
                 break
@@ -80,13 +91,33 @@ def excerpt(answer: str, spans: list[tuple[int, int]], index: int, *, min_words:
     return f"{prefix}{text}{suffix}"
 
 
-def attribution(meta: dict[str, str], *, state_column: str | None, type_column: str | None) -> str:
-    """"Nonprofit CBO respondent, partnership based in Ohio": metadata only, never the respondent id."""
-    kind = (meta.get(type_column) or "").strip() if type_column else ""
-    state = (meta.get(state_column) or "").strip() if state_column else ""
-    place = STATE_NAMES.get(state.upper(), state) if state and state != "unknown" else ""
-    who = f"{kind} respondent" if kind and kind != "unknown" else "Respondent"
-    return f"{who} from partnership based in {place}" if place else who
+def attribution(meta: dict[str, str], *, columns: Sequence[str]) -> str:
+    """"Nonprofit CBO respondent from partnership based in Ohio": metadata only, never the respondent id.
+
+    Of `columns`, one named like a place (state, territory, region, county, country, city...) says
+    where the partnership is; the others say who the respondent is. Unknown values are left out.
+    """
+    def value(column: str) -> str:
+        text = str(meta.get(column) or "").strip()
+        return "" if text.lower() in ("unknown", "nan") else text
+
+    who = ", ".join(v for v in (value(c) for c in columns if not _PLACE.search(c)) if v)
+    place = ", ".join(STATE_NAMES.get(v.upper(), v) for v in (value(c) for c in columns if _PLACE.search(c)) if v)
+    head = f"{who} respondent" if who else "Respondent"
+    return f"{head} from partnership based in {place}" if place else head
+
+
+def attribution_columns(meta_columns: Sequence[str], attribute_with: Sequence[str] = ()) -> tuple[str, ...]:
+    """The columns quotes are attributed with: those named (--attribute-with), else the respondent
+    type and state columns when the input has them."""
+    if attribute_with:
+        return tuple(attribute_with)
+    return tuple(column for column in type_and_state_columns(meta_columns) if column)
+
+
+def who_column(columns: Sequence[str]) -> str | None:
+    """The first attribution column that says who the respondent is: quotes are spread across its values."""
+    return next((column for column in columns if not _PLACE.search(column)), None)
 
 
 def safe_reference(respondent_id: str) -> str:
@@ -102,8 +133,14 @@ def select_for_theme(candidates: pd.DataFrame, vectors: np.ndarray, settings: Qu
     `candidates` has `score`, `respondent_id`, optionally the type column; `vectors` are their
     normalised embeddings.
     """
+    picks = mmr_order(candidates, vectors, settings)
+    return [pick for pick, _ in zip(picks, range(settings.per_theme))]
+
+
+def mmr_order(candidates: pd.DataFrame, vectors: np.ndarray, settings: QuoteSettings) -> Iterator[int]:
+    """Row positions of `candidates` one at a time, best first, for as long as the caller asks."""
     if candidates.empty:
-        return []
+        return
     vectors = np.asarray(vectors, dtype=np.float32)
     centre = vectors.mean(axis=0)
     centre /= np.linalg.norm(centre) or 1.0
@@ -113,38 +150,46 @@ def select_for_theme(candidates: pd.DataFrame, vectors: np.ndarray, settings: Qu
         # A fragment ("Hire more staff.") says less than a sentence with its reason: quote it last.
         words = candidates["text"].map(lambda t: len(_WORDS.findall(t))).to_numpy()
         relevance = relevance - 0.3 * (words < settings.min_words)
-    chosen: list[int] = []
     used_respondents: set[str] = set()
     used_types: set[str] = set()
     respondents = candidates["respondent_id"].to_numpy()
     types = candidates[settings.type_column].to_numpy() if settings.type_column in candidates else None
     available = np.ones(len(candidates), dtype=bool)
-    while len(chosen) < settings.per_theme and available.any():
-        similarity = (vectors @ vectors[chosen].T).max(axis=1) if chosen else np.zeros(len(candidates))
-        value = (1 - settings.diversity) * relevance - settings.diversity * similarity
+    similarity = np.full(len(candidates), -np.inf, dtype=np.float32)  # to the closest quote chosen so far
+    first = True
+    while available.any():
+        value = (1 - settings.diversity) * relevance - settings.diversity * (0 if first else similarity)
         if types is not None:
             value = value + 0.05 * np.array([t not in used_types for t in types])
         value[~available] = -np.inf
         pick = int(value.argmax())
-        chosen.append(pick)
+        yield pick
+        first = False
         used_respondents.add(respondents[pick])
         if types is not None:
             used_types.add(types[pick])
+        closeness = vectors @ vectors[pick]
+        similarity = np.maximum(similarity, closeness)
         available &= ~np.isin(respondents, list(used_respondents))
-        available &= (vectors @ vectors[pick]) < settings.near_duplicate
-    return chosen
+        available &= closeness < settings.near_duplicate
 
 
 def best_window(answer: str, segment: tuple[int, int], sentences: list[tuple[int, int]], score,
-                *, min_words: int, max_words: int) -> tuple[int, int] | None:
+                *, min_words: int, max_words: int, keep: Sequence[bool] | None = None) -> tuple[int, int] | None:
     """Within a coded segment of more than three sentences or `max_words` words, the run of one to
-    three sentences that `score` (texts -> theme scores) rates highest; None to keep the segment."""
-    inner = [(s, e) for s, e in sentences if s >= segment[0] and e <= segment[1]]
+    three sentences that `score` (texts -> theme scores) rates highest; None to keep the segment.
+
+    `keep` marks, per sentence of `sentences`, those a quote may hold: a window never spans one that
+    is not kept, and a segment with such a sentence is always narrowed (None: nothing left to quote).
+    """
+    inside = [k for k, (s, e) in enumerate(sentences) if s >= segment[0] and e <= segment[1]]
+    inner = [sentences[k] for k in inside]
+    kept = [True if keep is None else bool(keep[k]) for k in inside]
     words = [len(_WORDS.findall(answer[s:e])) for s, e in inner]
-    if len(inner) <= 3 and sum(words) <= max_words:
+    if all(kept) and len(inner) <= 3 and sum(words) <= max_words:
         return None
     windows = [(i, j) for i in range(len(inner)) for j in range(i, min(i + 3, len(inner)))
-               if sum(words[i:j + 1]) <= max_words]
+               if sum(words[i:j + 1]) <= max_words and all(kept[i:j + 1])]
     long_enough = [(i, j) for i, j in windows if sum(words[i:j + 1]) >= min_words]
     windows = long_enough or windows
     if not windows:
@@ -154,23 +199,72 @@ def best_window(answer: str, segment: tuple[int, int], sentences: list[tuple[int
     return inner[i][0], inner[j][1]
 
 
+def _passage_key(quote: str) -> str:
+    """A quote's words, lower-cased, without "..." or punctuation: two copies of a passage compare equal."""
+    return " ".join(re.findall(r"[^\W_]+", quote.replace("...", " ").casefold()))
+
+
+def _repeats(key: str, taken: list[str]) -> bool:
+    """Whether the passage is one already quoted, or lies within one (or one lies within it)."""
+    return any(key == other or f" {key} " in f" {other} " or f" {other} " in f" {key} " for other in taken)
+
+
 def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.ndarray, theme_ids: list[str],
-                  labels: dict[str, str], settings: QuoteSettings, *, state_column: str | None = None,
+                  labels: dict[str, str], settings: QuoteSettings, *, attribute_with: Sequence[str] = (),
                   window_scorer=None) -> pd.DataFrame:
     """Quotes for every theme (not yet de-identified: the caller redacts `quote` before export).
 
     `segments` carry `answer_index`, `start`, `end`, `themes` and `score_<theme>`; `vectors` are
     their embeddings, row-aligned. `window_scorer(texts, theme_id)` -> scores, when given, trims a
-    long coded segment to its best one to three sentences.
+    long coded segment to its best one to three sentences. `attribute_with` names the metadata
+    columns a quote is attributed with (see `attribution`).
     """
     if segments.empty:
         return pd.DataFrame(columns=QUOTE_COLUMNS)
+    from themes.clean import in_languages
+    from themes.segment import split_sentences
+
     spans_by_answer = {key: list(zip(group["start"], group["end"]))
                        for key, group in segments.groupby("answer_index", sort=False)}
     position_in_answer = segments.groupby("answer_index", sort=False).cumcount().to_numpy()
     segment_themes = segments["themes"].str.split(";")
+    themes_by_answer = {key: list(group) for key, group in segment_themes.groupby(segments["answer_index"],
+                                                                                  sort=False)}
+    sentences_of: dict = {}  # answer index -> (sentence spans, in the survey's languages)
+
+    def sentences(answer_index) -> tuple[list[tuple[int, int]], list[bool]]:
+        if answer_index not in sentences_of:
+            answer = answers.at[answer_index, "answer"]
+            spans = split_sentences([answer])[0]
+            sentences_of[answer_index] = (spans, [in_languages(answer[s:e], settings.languages) for s, e in spans])
+        return sentences_of[answer_index]
+
+    def quote_text(candidate, theme_id: str) -> str | None:
+        answer_index = candidate["answer_index"]
+        answer = answers.at[answer_index, "answer"]
+        spans, in_language = sentences(answer_index)
+        segment = (int(candidate["start"]), int(candidate["end"]))
+        foreign = not all(ok for (s, e), ok in zip(spans, in_language) if s >= segment[0] and e <= segment[1])
+        window = None
+        if window_scorer is not None or foreign:
+            # Without a scorer, the longest window of sentences in the survey's languages.
+            score = ((lambda texts: window_scorer(texts, theme_id)) if window_scorer is not None
+                     else (lambda texts: np.array([len(_WORDS.findall(t)) for t in texts])))
+            window = best_window(answer, segment, spans, score, min_words=settings.min_words,
+                                 max_words=settings.max_words, keep=in_language)
+            if window is None and foreign:
+                return None  # no sentence of the segment is in the survey's languages
+        if window is not None:
+            return excerpt(answer, [window], 0, min_words=settings.min_words, max_words=settings.max_words)
+        own = spans_by_answer[answer_index]
+        # A neighbour joins the quote only when it carries the theme too and is in the survey's languages.
+        allowed = [theme_id in themes and in_languages(answer[s:e], settings.languages)
+                   for (s, e), themes in zip(own, themes_by_answer[answer_index])]
+        return excerpt(answer, own, int(position_in_answer[candidate["_pos"]]), min_words=settings.min_words,
+                       max_words=settings.max_words, allowed=allowed)
+
     rows = []
-    for theme_id in theme_ids:
+    for theme_id in theme_ids if settings.per_theme > 0 else ():
         carries = segment_themes.map(lambda themes: theme_id in themes).to_numpy()
         if not carries.any():
             continue
@@ -181,31 +275,22 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
         pool = pool.assign(respondent_id=info["respondent_id"].to_numpy(), question=info["question"].to_numpy())
         if settings.type_column:
             pool[settings.type_column] = info[settings.type_column].to_numpy()
-        picks = select_for_theme(pool.reset_index(drop=True), vectors[pool["_pos"].to_numpy()], settings)
-        for rank, pick in enumerate(picks, start=1):
+        taken: list[str] = []
+        for pick in mmr_order(pool.reset_index(drop=True), vectors[pool["_pos"].to_numpy()], settings):
             candidate = pool.iloc[pick]
-            answer_index = candidate["answer_index"]
-            answer = answers.at[answer_index, "answer"]
-            window = None
-            if window_scorer is not None:
-                from themes.segment import split_sentences
-
-                segment = (int(candidate["start"]), int(candidate["end"]))
-                window = best_window(answer, segment, split_sentences([answer])[0],
-                                     lambda texts, t=theme_id: window_scorer(texts, t),
-                                     min_words=settings.min_words, max_words=settings.max_words)
-            if window is not None:
-                text = excerpt(answer, [window], 0, min_words=settings.min_words, max_words=settings.max_words)
-            else:
-                text = excerpt(answer, spans_by_answer[answer_index], int(position_in_answer[candidate["_pos"]]),
-                               min_words=settings.min_words, max_words=settings.max_words)
-            meta = answers.loc[answer_index].to_dict()
-            rows.append({"theme": theme_id, "label": labels[theme_id], "rank": rank, "quote": text,
-                         "attribution": attribution(meta, state_column=state_column,
-                                                    type_column=settings.type_column),
+            text = quote_text(candidate, theme_id)
+            key = _passage_key(text or "")
+            if not key or _repeats(key, taken):
+                continue  # nothing quotable left, or a passage this theme already quotes
+            taken.append(key)
+            meta = answers.loc[candidate["answer_index"]].to_dict()
+            rows.append({"theme": theme_id, "label": labels[theme_id], "rank": len(taken), "quote": text,
+                         "attribution": attribution(meta, columns=attribute_with),
                          "respondent_id": safe_reference(str(candidate["respondent_id"])),
                          "question": candidate["question"], "score": round(float(candidate["score"]), 3),
                          "use": ""})
+            if len(taken) == settings.per_theme:
+                break
     return pd.DataFrame(rows, columns=QUOTE_COLUMNS)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import textwrap
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +42,19 @@ class ReportData:
     framework_by: tuple[str, pd.DataFrame] | None = None
     # Per theme and question at the answer level (counts.question_counts): question, theme, base_answers, ...
     by_question: pd.DataFrame | None = None
+    run_date: date | None = None  # shown under the title: "Run on 28 November 2026 from responses.csv."
+    source: str | None = None  # the input file's name
+
+
+# A matrix with more value columns than this stacks in print (each row a block), as every table does on a
+# phone: six themes side by side do not fit a portrait page at a readable size.
+WIDE_COLUMNS = 5
+
+
+def dateline(data: ReportData) -> str | None:
+    if data.run_date is None:
+        return None
+    return f"Run on {data.run_date.day} {data.run_date:%B %Y}" + (f" from {data.source}" if data.source else "") + "."
 
 
 FRAMEWORK_RULE = ("A respondent's type for a dimension is the most integrated type described across their "
@@ -161,6 +175,8 @@ def render_markdown(data: ReportData) -> str:
         return escape(value, "markdown")
 
     lines = [f"# {md(data.title)}", ""]
+    if dateline(data):
+        lines += [md(dateline(data)), ""]
     lines += [f"{data.respondents} respondents gave {data.accounting['input_answers']} answers; "
               f"{data.usable_respondents} respondents gave at least one answer that could be coded. "
               "Percentages are of those respondents.", ""]
@@ -314,13 +330,14 @@ def render_html(data: ReportData) -> str:
             chart = bar_chart_svg(list(ordered["label"]), [float(p) for p in ordered["percent"]],
                                   title="Percent of respondents raising each theme", width=560)
         for column, long in data.breakdowns.items():
+            table = _breakdown_table(long, column, labels)
             breakdowns.append({"column": column.replace("_", " "), "base": "Respondents",
                                "caption": "Percent of respondents in each group who raised each theme",
-                               "table": _breakdown_table(long, column, labels).to_dict("split")})
+                               "table": table.to_dict("split"), "wide": len(table.columns) - 2 > WIDE_COLUMNS})
         if data.by_question is not None and len(data.by_question):
+            table = _breakdown_table(data.by_question, "question", labels, "base_answers")
             breakdowns.append({"column": "question", "base": "Answers", "caption": BY_QUESTION.rstrip("."),
-                               "table": _breakdown_table(data.by_question, "question", labels,
-                                                         "base_answers").to_dict("split")})
+                               "table": table.to_dict("split"), "wide": len(table.columns) - 2 > WIDE_COLUMNS})
     types = _type_labels(data)
     co = _co_occurrence(data, labels, labels)
     co_types = _co_occurrence(data, types, labels)
@@ -337,10 +354,12 @@ def render_html(data: ReportData) -> str:
                 for row in data.counts.to_dict("records")],
         estimated=corrected(data.counts), raw_warning=RAW_WARNING, co=_grid(co), co_types=_grid(co_types),
         matrix=None if matrix is None else matrix.to_dict("split"), framework_rule=FRAMEWORK_RULE,
+        matrix_wide=matrix is not None and len(matrix.columns) - 2 > WIDE_COLUMNS, dateline=dateline(data),
         quotes=quotes, method=_method_items(data))
 
 
 def _grid(frame: pd.DataFrame | None) -> dict | None:
     if frame is None:
         return None
-    return {"index": list(frame.index), "columns": list(frame.columns), "rows": frame.to_numpy().tolist()}
+    return {"index": list(frame.index), "columns": list(frame.columns), "rows": frame.to_numpy().tolist(),
+            "wide": len(frame.columns) > WIDE_COLUMNS}

@@ -61,7 +61,7 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
     from themes.discover import discover, representatives
     from themes.embed import embedding_function
     from themes.export import write_csv
-    from themes.quotes import attribution, type_and_state_columns
+    from themes.quotes import attribution, attribution_columns
 
     run = read_run(run_dir)
     segments = run.segments
@@ -86,7 +86,7 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
                      min_cluster_size=min_cluster_size, seed=seed)
 
     redactor = redactor or _redactor()
-    type_column, state_column = type_and_state_columns(meta)
+    attribute_with = attribution_columns(meta, run.attribute_with)
     picked = {row.cluster: representatives(found, row.cluster, max(examples, shown))
               for row in found.clusters.itertuples()}
     texts = [t for frame in picked.values() for t in frame["text"]]
@@ -101,8 +101,7 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
               folder / EMERGENT_PASSAGES)
     sections = []
     for row in found.clusters.itertuples():
-        quotes = [(clean[t], attribution({m: r.get(m, "") for m in meta}, state_column=state_column,
-                                         type_column=type_column))
+        quotes = [(clean[t], attribution({m: r.get(m, "") for m in meta}, columns=attribute_with))
                   for t, r in zip(picked[row.cluster]["text"].head(shown),
                                   picked[row.cluster].head(shown).to_dict("records"))]
         sections.append((row, quotes))

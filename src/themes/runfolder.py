@@ -47,6 +47,12 @@ class RunFolder:
         return [c for c in columns.get("meta_columns") or [] if c in self.answers.columns]
 
     @property
+    def attribute_with(self) -> list[str]:
+        """The columns the run attributed quotes with (--attribute-with), when it named them."""
+        columns = (self.manifest.get("input") or {}).get("columns") or {}
+        return [c for c in columns.get("attribute_with") or [] if c in self.meta_columns]
+
+    @property
     def setting(self) -> dict:
         return self.manifest.get("settings") or {}
 

@@ -42,6 +42,8 @@ class RunSettings(BaseModel):
     workers: int | None = Field(default=None, ge=1, description="local Dask workers")
     dask_address: str | None = None
     show_progress: bool = False
+    title: str | None = Field(default=None, max_length=200, description="the report's title; default: "
+                              "'Themes in <input file name>'")
 
     @model_validator(mode="before")
     @classmethod
