@@ -96,6 +96,26 @@ def test_no_name_or_email_reaches_quotes_or_report(tiny_run):
         assert "Maria" not in text and "mlopez@example.org" not in text
 
 
+def test_every_count_opens_onto_its_passages_in_the_workbook_and_the_report(tiny_run):
+    out, _ = tiny_run
+    evidence = pd.read_csv(out / "theme_evidence.csv", keep_default_na=False)
+    counts = pd.read_csv(out / "theme_counts.csv")
+    book = openpyxl.load_workbook(out / "quotes.xlsx")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for theme, segments in zip(counts["theme"], counts["segments"]):
+        sheet = book[f"evidence {theme}"[:31]]
+        rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+        assert len(rows) == segments == (evidence["theme"] == theme).sum()
+        if segments:
+            assert f'<a href="#evidence-{theme}">{segments}</a>' in html and f'id="evidence-{theme}"' in html
+    # the CSV is the research file (raw text, like segments.csv); what officers read is de-identified
+    raw = evidence[evidence["passage"].str.contains("mlopez@example.org")]
+    assert len(raw), "the fixture's e-mail should be in a coded passage for this test to mean anything"
+    shown = " ".join(str(c.value) for name in book.sheetnames if name.startswith("evidence") for row in
+                     book[name].iter_rows() for c in row if c.value)
+    assert "Contact" in shown and "mlopez@example.org" not in shown and "Maria" not in shown
+
+
 def test_a_rerun_after_a_codebook_edit_embeds_only_the_codebook(tmp_path, tiny_responses_path, settings):
     from themes.flows.code_responses import run_flow
 

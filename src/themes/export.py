@@ -20,6 +20,7 @@ import pandas as pd
 
 from themes.aggregate import USABLE
 from themes.errors import OutputError
+from themes.quotes import deidentify_evidence
 from themes.report import ReportData, render_html, render_markdown
 from themes.safe import MANIFEST, WORKBOOK_OPTIONS, file_slugs, is_themes_output, neutralise_formula, write_table
 
@@ -105,6 +106,7 @@ def write_json(data: dict, path: Path) -> None:
 # Column widths (characters) of the quotes workbook; the quote sheets print landscape, one page wide.
 SUMMARY_WIDTHS = {"theme": 22, "label": 40, "respondents": 13, "percent": 10, "base_n": 10}
 QUOTE_WIDTHS = {"rank": 6, "quote": 80, "attribution": 30, "respondent_id": 14, "question": 18, "score": 8, "use": 8}
+EVIDENCE_WIDTHS = {"respondent_id": 14, "question": 18, "passage": 100, "score": 8}
 LINE_POINTS = 15.0  # the height of one line of 11-point Calibri (Excel's default row height)
 
 
@@ -139,10 +141,14 @@ def _print_setup(sheet, frame: pd.DataFrame, widths: dict[str, int], title: str)
         sheet.set_row(row, height)
 
 
-def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFrame, labels: dict[str, str]) -> None:
+def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFrame, labels: dict[str, str],
+                          evidence: pd.DataFrame | None = None) -> None:
     """A summary sheet and one sheet per theme: wrapped quotes, sensible widths, frozen header, filters,
     and a 'use' column for the reader to mark the quotes they pick. Every cell is plain text or a number.
-    Every sheet prints landscape, one page wide, with its header row repeated on each page."""
+    Every sheet prints landscape, one page wide, with its header row repeated on each page.
+
+    With `evidence` (de-identified, as quotes.deidentify_evidence gives it), an evidence sheet per theme
+    after the quote sheets: every passage the theme's count stands on, best score first."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
@@ -160,6 +166,12 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
             write_table(sheet, part, header_format=header, cell_format=wrap, widths=QUOTE_WIDTHS)
             _print_setup(sheet, part, QUOTE_WIDTHS, f"Quotes for: {label}")
             sheet.write_comment(0, 0, f"Quotes for: {label}")
+        for theme_id, label in labels.items() if evidence is not None else ():
+            part = evidence.loc[evidence["theme"] == theme_id, list(EVIDENCE_WIDTHS)]
+            sheet = book.add_worksheet(_sheet_name(f"evidence {theme_id}", used))
+            write_table(sheet, part, header_format=header, cell_format=wrap, widths=EVIDENCE_WIDTHS)
+            _print_setup(sheet, part, EVIDENCE_WIDTHS, f"Every passage coded: {label}")
+            sheet.write_comment(0, 0, f"Every passage coded: {label} ({len(part)})")
     finally:
         book.close()
 
@@ -333,7 +345,7 @@ def sample_agreement_summary(result: dict) -> str:
             f"({Path(result['file']).name}): " + "; ".join(parts) + ".")
 
 
-def report_data(run: RunResult) -> ReportData:
+def report_data(run: RunResult, evidence: pd.DataFrame | None = None) -> ReportData:
     from themes.quotes import type_and_state_columns
 
     usable = int(run.answers.loc[run.answers["status"].isin(USABLE), "respondent_id"].nunique())
@@ -364,7 +376,8 @@ def report_data(run: RunResult) -> ReportData:
         by_question=run.counts_by_question if run.codebook.themes else None,
         co_occurrence=run.co_occurrence, accounting=run.accounting, method=method,
         respondents=int(run.answers["respondent_id"].nunique()), usable_respondents=usable, agreement=agreement,
-        framework=run.framework if run.codebook.dimensions else None, framework_by=framework_by)
+        framework=run.framework if run.codebook.dimensions else None, framework_by=framework_by,
+        evidence=evidence)
 
 
 def write_run(run: RunResult, out: Path, *, force: bool) -> list[str]:
@@ -382,12 +395,14 @@ def write_run(run: RunResult, out: Path, *, force: bool) -> list[str]:
             write_csv(run.framework, folder / "framework_counts.csv")
             for column, frame in run.framework_by.items():
                 write_csv(frame, folder / f"framework_counts_by_{slugs[column]}.csv")
-        write_csv(evidence_frame(run), folder / "theme_evidence.csv")
+        evidence = evidence_frame(run)
+        write_csv(evidence, folder / "theme_evidence.csv")
+        shown = deidentify_evidence(evidence)  # what officers read: the workbook and the report
         write_csv(run.quotes, folder / "quotes.csv")
         summary = summary_table(run)
         write_quotes_workbook(folder / "quotes.xlsx", summary, run.quotes,
-                              {c.id: c.label for c in run.codebook.categories})
-        data = report_data(run)
+                              {c.id: c.label for c in run.codebook.categories}, evidence=shown)
+        data = report_data(run, evidence=shown)
         (folder / "report.md").write_text(render_markdown(data), encoding="utf-8")
         (folder / "report.html").write_text(render_html(data), encoding="utf-8")
         write_json(manifest(run), folder / MANIFEST)

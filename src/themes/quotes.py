@@ -314,6 +314,19 @@ def deidentify_quotes(quotes: pd.DataFrame, redactor=None) -> pd.DataFrame:
     return out
 
 
+def deidentify_evidence(evidence: pd.DataFrame, redactor=None) -> pd.DataFrame:
+    """Evidence passages (export.evidence_frame) as an officer may read them: names, e-mails and phone
+    numbers replaced, respondent ids that look like contact data pseudonymised. Each distinct passage is
+    redacted once."""
+    from themes.redact import Redactor
+
+    redactor = redactor or Redactor()
+    unique = list(dict.fromkeys(evidence["passage"]))
+    clean = dict(zip(unique, redactor.redact_many(unique))) if unique else {}
+    return evidence.assign(passage=evidence["passage"].map(clean),
+                           respondent_id=evidence["respondent_id"].astype(str).map(safe_reference))
+
+
 def safe_attribution(text: str, redactor) -> str:
     """The attribution with any metadata value that holds PII ("Maria Gonzalez (self)") left out."""
     if redactor.redact(text) == text:

@@ -42,6 +42,9 @@ class ReportData:
     framework_by: tuple[str, pd.DataFrame] | None = None
     # Per theme and question at the answer level (counts.question_counts): question, theme, base_answers, ...
     by_question: pd.DataFrame | None = None
+    # Every coded passage behind the counts, de-identified: theme, respondent_id, question, passage, score
+    # (quotes.deidentify_evidence); the HTML lists them and links each count to its list.
+    evidence: pd.DataFrame | None = None
     run_date: date | None = None  # shown under the title: "Run on 28 November 2026 from responses.csv."
     source: str | None = None  # the input file's name
 
@@ -147,6 +150,8 @@ RAW_WARNING = ("These are raw counts: a respondent counts when any answer was fl
 
 
 BY_QUESTION = "Percent of the answers to each question that raised each theme."
+EVIDENCE_NOTE = ("Every passage a count stands on is listed in the workbook's evidence sheets (quotes.xlsx) and in "
+                 "theme_evidence.csv, best-scoring first; report.html links each count to them.")
 
 
 def _breakdown_table(long: pd.DataFrame, column: str, labels: dict[str, str],
@@ -192,6 +197,8 @@ def render_markdown(data: ReportData) -> str:
             lines += ["## Prevalence", "", _md_table(table), ""]
         else:
             lines += ["## Prevalence", "", md(RAW_WARNING), "", _md_table(table), ""]
+        if data.evidence is not None:
+            lines += [EVIDENCE_NOTE, ""]
         for column, long in data.breakdowns.items():
             lines += [f"## By {md(column.replace('_', ' '))}", "",
                       "Percent of respondents in each group who raised each theme.", "",
@@ -355,7 +362,17 @@ def render_html(data: ReportData) -> str:
         estimated=corrected(data.counts), raw_warning=RAW_WARNING, co=_grid(co), co_types=_grid(co_types),
         matrix=None if matrix is None else matrix.to_dict("split"), framework_rule=FRAMEWORK_RULE,
         matrix_wide=matrix is not None and len(matrix.columns) - 2 > WIDE_COLUMNS, dateline=dateline(data),
-        quotes=quotes, method=_method_items(data))
+        quotes=quotes, method=_method_items(data), evidence=_evidence(data, {**labels, **types}))
+
+
+def _evidence(data: ReportData, labels: dict[str, str]) -> list[dict]:
+    """Per theme and type with at least one passage: its label and passages, best score first."""
+    if data.evidence is None or not len(data.evidence):
+        return []
+    groups = dict(iter(data.evidence.groupby("theme", sort=False)))
+    return [{"id": code, "label": label, "passages": groups[code].sort_values("score", ascending=False,
+                                                                             kind="stable").to_dict("records")}
+            for code, label in labels.items() if code in groups]
 
 
 def _grid(frame: pd.DataFrame | None) -> dict | None:
