@@ -17,7 +17,8 @@ from themes.settings import RunSettings
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 CONTRACT = ["manifest.json", "quotes.csv", "quotes.xlsx", "report.html", "report.md", "responses.csv",
-            "segments.csv", "theme_counts.csv", "theme_counts_by_org_type.csv", "theme_counts_by_state.csv", "theme_evidence.csv"]
+            "segments.csv", "theme_counts.csv", "theme_counts_by_org_type.csv", "theme_counts_by_question.csv",
+            "theme_counts_by_state.csv", "theme_evidence.csv"]
 
 
 @pytest.fixture
