@@ -396,3 +396,17 @@ def test_a_quote_grows_only_into_segments_that_carry_its_theme(hashing_embedder)
 
     # Too short alone (min_words 12), but the sentences before it are about trust: not added to a funding quote.
     assert quotes["quote"].tolist() == ["...Funding is another matter entirely."]
+
+
+@pytest.mark.parametrize(("quote", "taken", "repeats"), [
+    ("...Monthly meetings keep us honest about what families need.", ["MONTHLY  MEETINGS keep us honest about "
+                                                                      "what families need...."], True),
+    ("Monthly meetings keep us honest about what families need.", ["We run a pantry. Monthly meetings keep us "
+                                                                   "honest about what families need."], True),
+    ("Hire more staff.", ["We need to hire more staff and pay them what the hospital pays."], False),
+    ("Monthly meetings keep us honest.", ["Quarterly meetings keep us honest about what families need."], False),
+])
+def test_what_counts_as_a_repeated_passage(quote, taken, repeats):
+    from themes.quotes import _passage_key, _repeats
+
+    assert _repeats(_passage_key(quote), [_passage_key(t) for t in taken]) is repeats

@@ -204,9 +204,16 @@ def _passage_key(quote: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", quote.replace("...", " ").casefold()))
 
 
+REPEAT_WORDS = 6  # a passage of this many words or more inside another quote is that quote repeated
+
+
 def _repeats(key: str, taken: list[str]) -> bool:
-    """Whether the passage is one already quoted, or lies within one (or one lies within it)."""
-    return any(key == other or f" {key} " in f" {other} " or f" {other} " in f" {key} " for other in taken)
+    """Whether the passage is one already quoted, or a passage of a sentence's length lies within one
+    (or one within it); a few words in common ("hire more staff") are not a repeat."""
+    def within(short: str, long: str) -> bool:
+        return len(short.split()) >= REPEAT_WORDS and f" {short} " in f" {long} "
+
+    return any(key == other or within(key, other) or within(other, key) for other in taken)
 
 
 def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.ndarray, theme_ids: list[str],
