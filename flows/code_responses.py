@@ -23,7 +23,8 @@ from themes.aggregate import add_segment_counts, co_occurrence, code_answers, fr
 from themes.calibrate import find_calibration
 from themes.codebook import Codebook, load_codebook, merge_codebooks
 from themes.coding import Coder, fit_coder, threshold_items, training_texts
-from themes.embed import EmbeddingCache, VectorTable, compact, embedding_function, get_embedder, text_key
+from themes.embed import EmbeddingCache, VectorTable, compact, embedding_function, find_vectors, get_embedder, \
+    text_key
 from themes.counts import Estimates, estimate, with_theme_estimates, with_type_estimates
 from themes.errors import ThemesError
 from themes.evaluate import read_gold, run_agreement
@@ -32,6 +33,7 @@ from themes.prevalence import PrevalenceOptions
 from themes.quotes import QuoteSettings, deidentify_quotes, select_quotes, type_and_state_columns
 from themes.segment import segment_answers
 from themes.settings import RunSettings
+from themes.shipped import ShippedVectors, shipped_paths
 from themes.status import CODABLE, screen_answers
 
 # Set by the CLI to draw a progress bar: called with (stage, done, total).
@@ -59,17 +61,20 @@ def segment(answers: pd.DataFrame, max_words: int) -> pd.DataFrame:
 
 
 @task(name="embedding-cache-lookup", cache_policy=NO_CACHE)
-def cache_lookup(texts: list[str], cache_dir: str | None, model_id: str) -> tuple[np.ndarray, list[int]]:
-    if cache_dir is None:
-        return np.zeros((0, 0), dtype=np.float16), list(range(len(texts)))
-    return EmbeddingCache(cache_dir, model_id).get([text_key(t) for t in texts])
+def cache_lookup(texts: list[str], cache_dir: str | None, model_id: str, shipped: list[str]):
+    """The vectors shipped beside the codebooks first, then the cache: see `find_vectors`."""
+    sources = [ShippedVectors(shipped, model_id), EmbeddingCache(cache_dir, model_id) if cache_dir else None]
+    return find_vectors([text_key(t) for t in texts], sources)
 
 
 @task(name="embed-batch", cache_policy=NO_CACHE)
 def embed_batch(texts: list[str], settings: RunSettings) -> np.ndarray:
-    embedder = get_embedder(settings.model, backend=settings.backend, batch_size=settings.batch_size,
-                            onnx_file=settings.onnx_file)
-    return compact(embedder.encode(texts))
+    return compact(_embedder(settings).encode(texts))
+
+
+def _embedder(settings: RunSettings):
+    return get_embedder(settings.model, backend=settings.backend, batch_size=settings.batch_size,
+                        onnx_file=settings.onnx_file, device=settings.device, fp16=settings.fp16)
 
 
 @task(name="embedding-cache-store", cache_policy=NO_CACHE)
@@ -79,10 +84,11 @@ def cache_store(texts: list[str], vectors: np.ndarray, cache_dir: str | None, mo
 
 
 def embed_texts(texts: list[str], settings: RunSettings) -> tuple[VectorTable, dict]:
-    """Each distinct text embedded once: cached vectors reused, the rest embedded in mapped chunks."""
+    """Each distinct text embedded once: shipped and cached vectors reused, the rest embedded in mapped chunks."""
     unique = list(dict.fromkeys(texts))
-    model_id = get_embedder(settings.model, backend=settings.backend, onnx_file=settings.onnx_file).model_id
-    cached, missing = cache_lookup(unique, settings.cache_dir, model_id)
+    model_id = _embedder(settings).model_id
+    shipped = [str(p) for p in shipped_paths(settings.codebooks, settings.calibration)]
+    found, missing, (from_shipped, from_cache) = cache_lookup(unique, settings.cache_dir, model_id, shipped)
     todo = [unique[i] for i in missing]
     chunks = [todo[i:i + settings.chunk_size] for i in range(0, len(todo), settings.chunk_size)]
     _progress("embed", 0, len(todo))
@@ -91,16 +97,16 @@ def embed_texts(texts: list[str], settings: RunSettings) -> tuple[VectorTable, d
         fresh.append(future.result())
         done += len(fresh[-1])
         _progress("embed", done, len(todo))
-    dim = fresh[0].shape[1] if fresh else cached.shape[1] if len(cached) else 0
+    dim = fresh[0].shape[1] if fresh else found[0][1].shape[1] if found else 0
     vectors = np.empty((len(unique), dim), dtype=np.float16)
     if todo:
         vectors[missing] = np.vstack(fresh)
         cache_store(todo, vectors[missing], settings.cache_dir, model_id)
-    hit = np.setdiff1d(np.arange(len(unique)), missing)
-    if len(hit):
-        vectors[hit] = cached
-    stats = {"texts": len(texts), "unique": len(unique), "from_cache": int(len(hit)), "embedded": len(todo),
-             "model_id": model_id}
+    for positions, part in found:
+        vectors[positions] = part
+    stats = {"texts": len(texts), "unique": len(unique), "from_shipped": from_shipped, "from_cache": from_cache,
+             "embedded": len(todo), "model_id": model_id,
+             "device": getattr(_embedder(settings), "resolved_device", "cpu")}
     return VectorTable(unique, vectors), stats
 
 
@@ -124,7 +130,8 @@ def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, sett
     quote_settings = QuoteSettings(per_theme=settings.quotes_per_theme, type_column=type_column)
     labels = {c.id: c.label for c in codebook.categories}
     embed = embedding_function(settings.model, backend=settings.backend, batch_size=settings.batch_size,
-                               onnx_file=settings.onnx_file, cache_dir=settings.cache_dir)
+                               onnx_file=settings.onnx_file, cache_dir=settings.cache_dir, device=settings.device,
+                               fp16=settings.fp16)
 
     def window_scorer(texts: list[str], theme_id: str) -> np.ndarray:
         # Only the picked quotes' sentence windows are embedded here: a few dozen texts per run.
