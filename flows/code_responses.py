@@ -31,6 +31,7 @@ from themes.evaluate import read_gold, run_agreement
 from themes.ingest import InputSpec, load_answers, require_codable
 from themes.prevalence import PrevalenceOptions
 from themes.quotes import QuoteSettings, deidentify_quotes, select_quotes, type_and_state_columns
+from themes.redact import Redactor
 from themes.segment import segment_answers
 from themes.settings import RunSettings
 from themes.shipped import ShippedVectors, shipped_paths
@@ -85,29 +86,48 @@ def cache_store(texts: list[str], vectors: np.ndarray, cache_dir: str | None, mo
 
 def embed_texts(texts: list[str], settings: RunSettings) -> tuple[VectorTable, dict]:
     """Each distinct text embedded once: shipped and cached vectors reused, the rest embedded in mapped chunks."""
-    unique = list(dict.fromkeys(texts))
-    model_id = _embedder(settings).model_id
-    shipped = [str(p) for p in shipped_paths(settings.codebooks, settings.calibration)]
-    found, missing, (from_shipped, from_cache) = cache_lookup(unique, settings.cache_dir, model_id, shipped)
-    todo = [unique[i] for i in missing]
-    chunks = [todo[i:i + settings.chunk_size] for i in range(0, len(todo), settings.chunk_size)]
-    _progress("embed", 0, len(todo))
-    fresh, done = [], 0
-    for future in embed_batch.map(chunks, settings=unmapped(settings)) if chunks else []:
-        fresh.append(future.result())
-        done += len(fresh[-1])
-        _progress("embed", done, len(todo))
-    dim = fresh[0].shape[1] if fresh else found[0][1].shape[1] if found else 0
-    vectors = np.empty((len(unique), dim), dtype=np.float16)
-    if todo:
-        vectors[missing] = np.vstack(fresh)
-        cache_store(todo, vectors[missing], settings.cache_dir, model_id)
-    for positions, part in found:
-        vectors[positions] = part
-    stats = {"texts": len(texts), "unique": len(unique), "from_shipped": from_shipped, "from_cache": from_cache,
-             "embedded": len(todo), "model_id": model_id,
-             "device": getattr(_embedder(settings), "resolved_device", "cpu")}
-    return VectorTable(unique, vectors), stats
+    return start_embedding(texts, settings).result()
+
+
+class PendingEmbedding:
+    """Texts whose vectors are being found and made: the missing ones embedded by mapped tasks (in the
+    task runner's threads or Dask workers) while the flow goes on; `result()` waits for them."""
+
+    def __init__(self, texts: list[str], settings: RunSettings):
+        self.settings = settings
+        self.texts, self.unique = texts, list(dict.fromkeys(texts))
+        self.model_id = _embedder(settings).model_id
+        shipped = [str(p) for p in shipped_paths(settings.codebooks, settings.calibration)]
+        self.found, self.missing, self.counts = cache_lookup(self.unique, settings.cache_dir, self.model_id, shipped)
+        self.todo = [self.unique[i] for i in self.missing]
+        size = settings.chunk_size
+        chunks = [self.todo[i:i + size] for i in range(0, len(self.todo), size)]
+        self.futures = embed_batch.map(chunks, settings=unmapped(settings)) if chunks else []
+
+    def result(self) -> tuple[VectorTable, dict]:
+        settings, todo, missing = self.settings, self.todo, self.missing
+        _progress("embed", 0, len(todo))
+        fresh, done = [], 0
+        for future in self.futures:
+            fresh.append(future.result())
+            done += len(fresh[-1])
+            _progress("embed", done, len(todo))
+        dim = fresh[0].shape[1] if fresh else self.found[0][1].shape[1] if self.found else 0
+        vectors = np.empty((len(self.unique), dim), dtype=np.float16)
+        if todo:
+            vectors[missing] = np.vstack(fresh)
+            cache_store(todo, vectors[missing], settings.cache_dir, self.model_id)
+        for positions, part in self.found:
+            vectors[positions] = part
+        from_shipped, from_cache = self.counts
+        stats = {"texts": len(self.texts), "unique": len(self.unique), "from_shipped": from_shipped,
+                 "from_cache": from_cache, "embedded": len(todo), "model_id": self.model_id,
+                 "device": getattr(_embedder(settings), "resolved_device", "cpu")}
+        return VectorTable(self.unique, vectors), stats
+
+
+def start_embedding(texts: list[str], settings: RunSettings) -> PendingEmbedding:
+    return PendingEmbedding(texts, settings)
 
 
 @task(name="train-classifier", cache_policy=NO_CACHE)
@@ -125,7 +145,7 @@ def classify(answers, segments, coder: Coder, vectors):
 
 @task(name="select-quotes", cache_policy=NO_CACHE)
 def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, settings: RunSettings,
-           coder: Coder) -> pd.DataFrame:
+           coder: Coder, redactor: Redactor | None = None) -> pd.DataFrame:
     type_column, state_column = type_and_state_columns(spec.meta_columns)
     quote_settings = QuoteSettings(per_theme=settings.quotes_per_theme, type_column=type_column)
     labels = {c.id: c.label for c in codebook.categories}
@@ -139,7 +159,7 @@ def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, sett
 
     picked = select_quotes(answers, segments, vectors, codebook.ids, labels, quote_settings,
                            state_column=state_column, window_scorer=window_scorer)
-    return deidentify_quotes(picked)
+    return deidentify_quotes(picked, redactor)
 
 
 @task(name="write-outputs", cache_policy=NO_CACHE)
@@ -169,14 +189,24 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     segments = segment(answers, settings.segment_words)
     lap("segment")
     learn_from = [text for book, calibration in books for text in training_texts(book, calibration)]
-    table, embedding_stats = embed_texts(list(segments["text"]) + learn_from, settings)
-    lap("embed")
-    coder = train(books, table, settings)
-    lap("train")
+    # The coder's texts first: on a cold cache the shipped vectors hold them, so the classifiers train (and the
+    # quotes' name finder loads) while the survey's segments are embedded.
+    learned, learned_stats = start_embedding(learn_from, settings).result()
+    pending = start_embedding([t for t in dict.fromkeys(segments["text"]) if t not in learned], settings)
+    coder = train(books, learned, settings)
+    redactor = Redactor()
+    if redactor.ner_available:
+        redactor.nlp  # loads spaCy's pipeline now, not in the quotes stage  # noqa: B018
+    lap("train")  # with the survey's embedding running meanwhile
+    table, stats = pending.result()
+    table = VectorTable.join(learned, table)
+    embedding_stats = {**stats, "texts": len(segments) + len(learn_from),
+                       **{k: stats[k] + learned_stats[k] for k in ("unique", "from_shipped", "from_cache", "embedded")}}
+    lap("embed")  # what was left of the embedding after training
     segment_vectors = table.lookup(list(segments["text"]))
     coded, coded_segments = classify(answers, segments, coder, segment_vectors)
     lap("classify")
-    picked = quotes(coded, coded_segments, segment_vectors, codebook, spec, settings, coder)
+    picked = quotes(coded, coded_segments, segment_vectors, codebook, spec, settings, coder, redactor)
     lap("quotes")
     estimates = estimate_counts(coded, codebook, coded_sample, spec, settings)
     lap("estimate")

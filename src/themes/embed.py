@@ -410,8 +410,22 @@ class VectorTable:
     """Vectors for a set of distinct texts, looked up by text."""
 
     def __init__(self, texts: Sequence[str], vectors: np.ndarray):
-        self._row = {text: row for row, text in enumerate(texts)}
+        self.texts = list(texts)
+        self._row: dict[str, int] = {}
+        for row, text in enumerate(self.texts):
+            self._row.setdefault(text, row)
         self.vectors = vectors
+
+    def __contains__(self, text: str) -> bool:
+        return text in self._row
+
+    @classmethod
+    def join(cls, *tables: VectorTable) -> VectorTable:
+        """One table of several tables' texts (a text in two keeps the first one's vector)."""
+        parts = [t for t in tables if len(t.texts)]
+        if not parts:
+            return tables[0]
+        return cls([x for t in parts for x in t.texts], np.vstack([t.vectors for t in parts]))
 
     def lookup(self, texts: Sequence[str]) -> np.ndarray:
         return self.vectors[[self._row[text] for text in texts]].astype(np.float32)
