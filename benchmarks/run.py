@@ -175,6 +175,12 @@ def help_seconds(repeats: int = 3) -> tuple[float, float]:
     return best, best_cpu
 
 
+def _embedded_once(stats: dict, distinct: int) -> bool:
+    """Every distinct text (segments and the coder's texts) found or embedded, each exactly once."""
+    return stats["unique"] == distinct and \
+        stats["embedded"] + stats.get("from_shipped", 0) + stats["from_cache"] == distinct
+
+
 def _synchronize() -> None:
     """Wait for queued GPU work, so that a timer stops when the device has finished."""
     import torch
@@ -228,9 +234,9 @@ def bench_size(n: int, work: Path, settings_args: dict, run_flow, RunSettings, e
     settings = RunSettings(codebook=str(codebook), cache_dir=str(folder / "cache"), **settings_args)
 
     with PeakRSS() as memory:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         first = run_flow(str(corpus), str(folder / "out1"), settings, force=True)
-        first_s = time.perf_counter() - start
+        first_s, first_cpu = time.perf_counter() - start, time.process_time() - start_cpu
     print(f"  first run {first_s:.1f} s {first['timings']}", flush=True)
 
     segments = pd.read_csv(folder / "out1" / "segments.csv", dtype=str, keep_default_na=False)
@@ -240,10 +246,11 @@ def bench_size(n: int, work: Path, settings_args: dict, run_flow, RunSettings, e
     timed = random.Random(1).sample(unique, raw_limit) if raw_limit and raw_limit < len(unique) else unique
     model = embedder.load()
     batch = embedder.texts_per_batch  # the flow's batch size on this device
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     model.encode(timed, batch_size=batch, convert_to_numpy=True, show_progress_bar=False)
     _synchronize()
     raw_s = (time.perf_counter() - start) * len(unique) / len(timed)
+    raw_cpu = (time.process_time() - start_cpu) * len(unique) / len(timed)
     print(f"  raw encode of {len(timed)} of {len(unique)} unique segments "
           f"{raw_s * len(timed) / len(unique):.1f} s", flush=True)
     # The codebook's and calibration's texts that the shipped vectors do not hold, which the flow embeds too on a
@@ -289,15 +296,21 @@ def bench_size(n: int, work: Path, settings_args: dict, run_flow, RunSettings, e
         "e2e_unique_segments_per_s": round(e2e, 1), "e2e_segments_per_s": round(len(texts) / first_s, 1),
         "raw_encode_s": round(raw_s, 2), "raw_encode_timed_texts": len(timed), "raw_encode_per_s": round(raw, 1),
         "e2e_over_raw": round(e2e / raw, 3),
+        # CPU seconds of this process (all its threads; Prefect's server is a child and not counted): less
+        # sensitive than wall time to other people's load on a shared machine.
+        "first_run_cpu_s": round(first_cpu, 2), "raw_encode_cpu_s": round(raw_cpu, 2),
+        "e2e_over_raw_cpu_time": round(raw_cpu / first_cpu, 3),
         "codebook_texts": len(extra), "codebook_texts_shipped": len(learned) - len(extra),
         "flow_from_shipped": first["embedding"].get("from_shipped", 0),
         "raw_encode_codebook_texts_s": round(raw_extra_s, 2),
-        # Each distinct text embedded once: the flow embedded exactly the unique segments and the other texts.
-        "embedded_once": first["embedding"]["embedded"] == len(unique) + len(extra),
+        # Each distinct text once: every segment and coder text found (shipped, cached) or embedded, none twice.
+        "embedded_once": _embedded_once(first["embedding"], len(unique) + len(learned)),
         # Raw encode of everything the flow embedded (segments + codebook/calibration texts) over the flow's
         # wall time: the flow's own overhead, apart from the extra texts that a cold cache makes it embed.
         "e2e_over_raw_all_texts": round((raw_s + raw_extra_s) / first_s, 3),
-        "embed_stage_over_raw_all_texts": round((raw_s + raw_extra_s) / first["timings"]["embed"], 3),
+        # The classifiers train while the survey is embedded, so the embedding's wall time is train + embed.
+        "embed_stage_over_raw_all_texts": round((raw_s + raw_extra_s) / (first["timings"]["embed"]
+                                                                         + first["timings"].get("train", 0)), 3),
         "e2e_total_segments_over_raw": round(len(texts) / first_s / raw, 3),
         "load_average_after": [round(x, 1) for x in os.getloadavg()],
         "rerun_s": round(rerun_s, 2) if rerun else None,
@@ -333,13 +346,14 @@ def write_results(results: dict, out: Path) -> str:
         "theme's definition changed.",
         "",
         "| answers | segments | unique / total | first run s | unique seg/s end-to-end | raw encode seg/s "
-        "| end-to-end / raw | re-run / first | peak RSS GB | load avg after (1 min) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| end-to-end / raw | same, CPU time | re-run / first | peak RSS GB | load avg after (1 min) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results["runs"]:
         lines.append(f"| {r['answers']:,} | {r['segments']:,} | {r['unique_segments'] / r['segments']:.3f} "
                      f"| {r['first_run_s']:.1f} | {r['e2e_unique_segments_per_s']:.0f} | {r['raw_encode_per_s']:.0f} "
-                     f"| {r['e2e_over_raw']:.2f} | {_figure(r['rerun_over_first'], 3)} | {r['peak_rss_gb']:.2f} "
+                     f"| {r['e2e_over_raw']:.2f} | {_figure(r.get('e2e_over_raw_cpu_time'), 2)} "
+                     f"| {_figure(r['rerun_over_first'], 3)} | {r['peak_rss_gb']:.2f} "
                      f"| {r['load_average_after'][0]} |")
     stages = list(dict.fromkeys(s for r in results["runs"] for s in [*r["stage_s"], "flow_overhead"]))
     lines += ["", "Stages of the first run, as a share of its wall time (seconds in results.json); the last "
@@ -352,17 +366,17 @@ def write_results(results: dict, out: Path) -> str:
         lines.append(f"| {r['answers']:,} | " + " | ".join(f"{x:.3f}" for x in shares) + f" | {_figure(r['rerun_s'], 1)} |")
     lines += ["", "On a cold cache the flow takes the codebook's and calibration's texts from the vectors shipped "
               "beside the calibration, and embeds those they do not hold. Raw encode of everything the flow "
-              "embedded (segments + those texts) over the whole run and over the embed stage alone; and all "
+              "embedded (segments + those texts) over the whole run and over the train and embed stages (they overlap); and all "
               "segments (duplicates included) per second of the run over raw:", "",
               "| answers | texts embedded | codebook + calibration texts shipped / embedded | raw all texts / run "
-              "| raw all texts / embed stage | all segments e2e / raw |",
+              "| raw all texts / (train + embed stages) | all segments e2e / raw |",
               "|---:|---:|---:|---:|---:|---:|"]
     for r in results["runs"]:
         lines.append(f"| {r['answers']:,} | {r['flow_embedded']:,} "
                      f"| {r.get('codebook_texts_shipped', 0):,} / {r['codebook_texts']:,} "
                      f"| {r['e2e_over_raw_all_texts']:.2f} | {r['embed_stage_over_raw_all_texts']:.2f} "
                      f"| {r['e2e_total_segments_over_raw']:.2f} |")
-    lines += ["", "Each distinct text embedded once (texts embedded = unique segments + other texts): "
+    lines += ["", "Each distinct text embedded once (shipped + cached + embedded = distinct segments and coder texts): "
               + ", ".join(f"{r['answers']:,}: {'yes' if r['embedded_once'] else 'NO'}" for r in results["runs"]) + "."]
     if "model_load_s" in results:
         lines += ["", f"Not timed in the runs above: model load {results['model_load_s']:.1f} s; warm-up run on 48 "
@@ -373,6 +387,14 @@ def write_results(results: dict, out: Path) -> str:
     if "ru_maxrss_gb" in results:
         lines.append("Peak RSS of the benchmark process over all corpora (ru_maxrss): "
                      f"{results['ru_maxrss_gb']:.2f} GB.")
+    gpu = Path(__file__).resolve().parent / "gpu"
+    if results.get("device") == "cpu":
+        lines += ["", "GPU: " + ("see `gpu/results.md` (written by `benchmarks/gpu_check.sh`)." if
+                                 (gpu / "results.md").is_file() else
+                                 "pending, not run (no GPU was available where these figures were measured). "
+                                 "`bash benchmarks/gpu_check.sh` on a CUDA machine writes `gpu/results.md` "
+                                 "(100k answers end to end vs raw encode on the card) and `gpu/decisions.jsonl` "
+                                 "(gold test split decisions: CPU vs CUDA fp32 vs CUDA fp16).")]
     text = "\n".join(lines) + "\n"
     (out / "results.md").write_text(text, encoding="utf-8")
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -115,3 +115,28 @@ def test_the_flow_takes_shipped_vectors_and_embeds_an_edited_example(tmp_path, t
     assert stats["from_shipped"] == len(learned) and stats["from_cache"] == 0
     assert stats["embedded"] == stats["unique"] - len(learned)  # the survey's segments and the edited example
     assert stats["embedded"] > 1
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_calibrate_writes_the_vectors_of_what_the_coder_learns_from(tmp_path, tiny_codebook_path):
+    import pandas as pd
+
+    from themes.flows.agreement import calibrate_codebook
+    from themes.settings import RunSettings
+
+    texts = [f"Trust between our directors, built over {n} years." for n in range(10, 20)] + \
+            [f"Grants end after {n} years and nobody covers costs." for n in range(10, 20)] + \
+            [f"We deliver {n} food boxes a week." for n in range(10, 20)]
+    themes = ["trust"] * 10 + ["funding"] * 10 + ["none"] * 10
+    gold = tmp_path / "gold.csv"
+    pd.DataFrame({"text": texts, "themes": themes}).to_csv(gold, index=False)
+    settings = RunSettings(codebook=str(tiny_codebook_path), model="test:hashing", cache_dir=None)
+
+    result = calibrate_codebook(gold_path=str(gold), settings=settings)
+
+    path = Path(result["vectors"])
+    assert path == tiny_codebook_path.with_name("tiny_codebook.vectors.npz")
+    learned = training_texts(load_codebook(tiny_codebook_path), find_calibration(tiny_codebook_path, None))
+    assert set(texts) <= set(learned)  # the calibration's passages are among them
+    vectors, missing = ShippedVectors([path], "test:hashing").get([text_key(t) for t in learned])
+    assert missing == [] and np.array_equal(vectors, HashingEmbedder().encode(learned))
