@@ -19,6 +19,7 @@ import os
 import random
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -34,8 +35,12 @@ def export(folder: Path):
     bert = st[0].auto_model.eval()
 
     class Pooled(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bert = bert  # a submodule, so that its weights export as weights
+
         def forward(self, input_ids, attention_mask, token_type_ids):
-            hidden = bert(input_ids=input_ids, attention_mask=attention_mask,
+            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
                           token_type_ids=token_type_ids).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
@@ -45,7 +50,8 @@ def export(folder: Path):
     fp32 = folder / "model.onnx"
     axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
             "token_type_ids": {0: "batch", 1: "tokens"}, "embedding": {0: "batch"}}
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # the TorchScript exporter: it needs no onnxscript
         torch.onnx.export(Pooled(), (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]),
                           str(fp32), input_names=["input_ids", "attention_mask", "token_type_ids"],
                           output_names=["embedding"], dynamic_axes=axes, opset_version=17, dynamo=False)
