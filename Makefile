@@ -8,7 +8,7 @@ SAMPLE := data/sample_rfi/responses.csv
 export HF_HUB_OFFLINE := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: setup run test test-fast bench browser office clean
+.PHONY: setup run test test-fast bench vectors browser office clean
 
 setup: $(VENV)/.installed
 
@@ -46,6 +46,11 @@ test-fast: setup
 
 bench: setup
 	$(PY) benchmarks/run.py
+
+# The vectors of every text the shipped codebooks learn from, beside their calibrations: run after
+# editing a shipped codebook or calibration (a test checks they are complete).
+vectors: setup
+	$(PY) -m themes.shipped codebooks/rfi_themes.yaml codebooks/partnership_models.yaml
 
 clean:
 	rm -rf $(VENV) .pytest_cache outputs/*/

@@ -15,6 +15,7 @@ The model and Prefect's temporary server are started before anything is timed, b
 on a tiny corpus: a CLI run pays ~10 s for each once, in parallel (see cli.py).
 
     .venv/bin/python benchmarks/run.py --sizes 1000,10000
+    .venv/bin/python benchmarks/run.py --sizes 100000 --device cuda --no-rerun --out benchmarks/gpu
     .venv/bin/python benchmarks/run.py --sizes 1000 --backend onnx --onnx-file onnx/model_quint8_avx2.onnx
 """
 
@@ -174,6 +175,29 @@ def help_seconds(repeats: int = 3) -> tuple[float, float]:
     return best, best_cpu
 
 
+def _embedded_once(stats: dict, distinct: int) -> bool:
+    """Every distinct text (segments and the coder's texts) found or embedded, each exactly once."""
+    return stats["unique"] == distinct and \
+        stats["embedded"] + stats.get("from_shipped", 0) + stats["from_cache"] == distinct
+
+
+def _synchronize() -> None:
+    """Wait for queued GPU work, so that a timer stops when the device has finished."""
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
+def accelerator(device: str) -> str:
+    """The card the model runs on, by name (or "cpu")."""
+    import torch
+
+    if device == "cuda":
+        return torch.cuda.get_device_name(0)
+    return device
+
+
 def machine() -> dict:
     cpu = "unknown"
     try:
@@ -193,7 +217,7 @@ def machine() -> dict:
 
 
 def bench_size(n: int, work: Path, settings_args: dict, run_flow, RunSettings, embedder,
-               raw_limit: int | None = None) -> dict:
+               raw_limit: int | None = None, rerun: bool = True) -> dict:
     folder = work / f"n{n}"
     started = time.perf_counter()
     corpus = build_corpus(n, folder)
@@ -204,12 +228,15 @@ def bench_size(n: int, work: Path, settings_args: dict, run_flow, RunSettings, e
     calibration = CODEBOOK.with_name(f"{CODEBOOK.stem}.calibration.json")
     if calibration.is_file():
         shutil.copy(calibration, folder / "codebook.calibration.json")
+    vectors = CODEBOOK.with_name(f"{CODEBOOK.stem}.vectors.npz")  # the shipped vectors of what the coder learns from
+    if vectors.is_file():
+        shutil.copy(vectors, folder / "codebook.vectors.npz")
     settings = RunSettings(codebook=str(codebook), cache_dir=str(folder / "cache"), **settings_args)
 
     with PeakRSS() as memory:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         first = run_flow(str(corpus), str(folder / "out1"), settings, force=True)
-        first_s = time.perf_counter() - start
+        first_s, first_cpu = time.perf_counter() - start, time.process_time() - start_cpu
     print(f"  first run {first_s:.1f} s {first['timings']}", flush=True)
 
     segments = pd.read_csv(folder / "out1" / "segments.csv", dtype=str, keep_default_na=False)
@@ -218,31 +245,44 @@ def bench_size(n: int, work: Path, settings_args: dict, run_flow, RunSettings, e
     unique = list(dict.fromkeys(texts))
     timed = random.Random(1).sample(unique, raw_limit) if raw_limit and raw_limit < len(unique) else unique
     model = embedder.load()
-    start = time.perf_counter()
-    model.encode(timed, batch_size=64, convert_to_numpy=True, show_progress_bar=False)
+    batch = embedder.texts_per_batch  # the flow's batch size on this device
+    start, start_cpu = time.perf_counter(), time.process_time()
+    model.encode(timed, batch_size=batch, convert_to_numpy=True, show_progress_bar=False)
+    _synchronize()
     raw_s = (time.perf_counter() - start) * len(unique) / len(timed)
+    raw_cpu = (time.process_time() - start_cpu) * len(unique) / len(timed)
     print(f"  raw encode of {len(timed)} of {len(unique)} unique segments "
           f"{raw_s * len(timed) / len(unique):.1f} s", flush=True)
-    # The codebook's and calibration's texts, which the flow embeds too on a cold cache: timed apart, so that
-    # the flow can be compared with raw encode on exactly what it embedded.
+    # The codebook's and calibration's texts that the shipped vectors do not hold, which the flow embeds too on a
+    # cold cache: timed apart, so that the flow can be compared with raw encode on exactly what it embedded.
     from themes.calibrate import find_calibration
     from themes.coding import training_texts
     from themes.codebook import load_codebook
+    from themes.embed import text_key
+    from themes.shipped import ShippedVectors
 
     seen = set(unique)
-    extra = [t for t in dict.fromkeys(training_texts(load_codebook(codebook), find_calibration(codebook, None)))
-             if t not in seen]
+    learned = [t for t in dict.fromkeys(training_texts(load_codebook(codebook), find_calibration(codebook, None)))
+               if t not in seen]
+    _, not_shipped = ShippedVectors([folder / "codebook.vectors.npz"], embedder.model_id).get(
+        [text_key(t) for t in learned])
+    extra = [learned[i] for i in not_shipped]
     start = time.perf_counter()
-    model.encode(extra, batch_size=64, convert_to_numpy=True, show_progress_bar=False)
+    if extra:
+        model.encode(extra, batch_size=batch, convert_to_numpy=True, show_progress_bar=False)
+        _synchronize()
     raw_extra_s = time.perf_counter() - start
-    print(f"  raw encode of the {len(extra)} codebook and calibration texts {raw_extra_s:.1f} s", flush=True)
+    print(f"  raw encode of the {len(extra)} codebook and calibration texts not shipped {raw_extra_s:.1f} s "
+          f"({len(learned) - len(extra)} shipped)", flush=True)
 
-    edit_codebook(codebook, codebook)
-    with PeakRSS() as rerun_memory:
-        start = time.perf_counter()
-        second = run_flow(str(corpus), str(folder / "out2"), settings, force=True)
-        rerun_s = time.perf_counter() - start
-    print(f"  re-run after codebook edit {rerun_s:.1f} s {second['timings']}", flush=True)
+    rerun_s, second, rerun_memory = math.nan, {"timings": {}, "embedding": {"embedded": None}}, memory
+    if rerun:
+        edit_codebook(codebook, codebook)
+        with PeakRSS() as rerun_memory:
+            start = time.perf_counter()
+            second = run_flow(str(corpus), str(folder / "out2"), settings, force=True)
+            rerun_s = time.perf_counter() - start
+        print(f"  re-run after codebook edit {rerun_s:.1f} s {second['timings']}", flush=True)
 
     answers = first["accounting"]["input_answers"]
     e2e = len(unique) / first_s
@@ -256,16 +296,28 @@ def bench_size(n: int, work: Path, settings_args: dict, run_flow, RunSettings, e
         "e2e_unique_segments_per_s": round(e2e, 1), "e2e_segments_per_s": round(len(texts) / first_s, 1),
         "raw_encode_s": round(raw_s, 2), "raw_encode_timed_texts": len(timed), "raw_encode_per_s": round(raw, 1),
         "e2e_over_raw": round(e2e / raw, 3),
-        "codebook_texts": len(extra), "raw_encode_codebook_texts_s": round(raw_extra_s, 2),
-        # Each distinct text embedded once: the flow embedded exactly the unique segments and the other texts.
-        "embedded_once": first["embedding"]["embedded"] == len(unique) + len(extra),
+        # CPU seconds of this process (all its threads; Prefect's server is a child and not counted): less
+        # sensitive than wall time to other people's load on a shared machine.
+        "first_run_cpu_s": round(first_cpu, 2), "raw_encode_cpu_s": round(raw_cpu, 2),
+        "e2e_over_raw_cpu_time": round(raw_cpu / first_cpu, 3),
+        "codebook_texts": len(extra), "codebook_texts_shipped": len(learned) - len(extra),
+        "flow_from_shipped": first["embedding"].get("from_shipped", 0),
+        "raw_encode_codebook_texts_s": round(raw_extra_s, 2),
+        # Each distinct text once: every segment and coder text found (shipped, cached) or embedded, none twice.
+        "embedded_once": _embedded_once(first["embedding"], len(unique) + len(learned)),
         # Raw encode of everything the flow embedded (segments + codebook/calibration texts) over the flow's
         # wall time: the flow's own overhead, apart from the extra texts that a cold cache makes it embed.
         "e2e_over_raw_all_texts": round((raw_s + raw_extra_s) / first_s, 3),
-        "embed_stage_over_raw_all_texts": round((raw_s + raw_extra_s) / first["timings"]["embed"], 3),
+        # The classifiers train while the survey is embedded, so the embedding's wall time is train + embed.
+        "embed_stage_over_raw_all_texts": round((raw_s + raw_extra_s) / (first["timings"]["embed"]
+                                                                         + first["timings"].get("train", 0)), 3),
         "e2e_total_segments_over_raw": round(len(texts) / first_s / raw, 3),
+        # The share of the run spent embedding (train and embed overlap): what end-to-end / raw comes to when the
+        # flow's embedding runs at raw speed; a bound that other people's load moves less than the two timings.
+        "embedding_share_of_run": round((first["timings"]["embed"] + first["timings"].get("train", 0)) / first_s, 3),
         "load_average_after": [round(x, 1) for x in os.getloadavg()],
-        "rerun_s": round(rerun_s, 2), "rerun_over_first": round(rerun_s / first_s, 3),
+        "rerun_s": round(rerun_s, 2) if rerun else None,
+        "rerun_over_first": round(rerun_s / first_s, 3) if rerun else None,
         "rerun_stage_s": second["timings"], "rerun_embedded": second["embedding"]["embedded"],
         "peak_rss_gb": round(max(memory.peak, rerun_memory.peak) / 2**30, 2),
         "peak_rss_with_children_gb": round(max(memory.peak_with_children,
@@ -273,6 +325,10 @@ def bench_size(n: int, work: Path, settings_args: dict, run_flow, RunSettings, e
     }
     shutil.rmtree(folder / "cache", ignore_errors=True)
     return result
+
+
+def _figure(value, decimals: int) -> str:
+    return "not run" if value is None else f"{value:.{decimals}f}"
 
 
 def write_results(results: dict, out: Path) -> str:
@@ -284,20 +340,24 @@ def write_results(results: dict, out: Path) -> str:
         f"Machine: {info['cpu']}, {info['cores']} cores (AVX2 {'yes' if info['avx2'] else 'no'}, AVX-512 "
         f"{'yes' if info['avx512'] else 'no'}), {info['ram_gb']} GB RAM; Python {info['python']}, torch "
         f"{info['torch']}, sentence-transformers {info['sentence_transformers']}, transformers "
-        f"{info['transformers']}, Prefect {info['prefect']}; backend {results['backend']}; "
+        f"{info['transformers']}, Prefect {info['prefect']}; backend {results.get('backend', 'torch')}; device "
+        f"{results.get('device', 'cpu')} ({results.get('accelerator', 'cpu')}), batch {results.get('batch_size', 64)}; "
         f"load average at start {info['load_average_at_start']}; {info['date']}.",
         "",
-        "Throughput counts unique segments (what is embedded); raw = `model.encode` (batch 64) on the same "
-        "unique segments, model loaded; re-run = same corpus and cache after one theme's definition changed.",
+        "Throughput counts unique segments (what is embedded); raw = `model.encode` (the flow's batch size, on "
+        "the same device) on the same unique segments, model loaded; re-run = same corpus and cache after one "
+        "theme's definition changed.",
         "",
         "| answers | segments | unique / total | first run s | unique seg/s end-to-end | raw encode seg/s "
-        "| end-to-end / raw | re-run / first | peak RSS GB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| end-to-end / raw | same, CPU time | re-run / first | peak RSS GB | load avg after (1 min) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results["runs"]:
         lines.append(f"| {r['answers']:,} | {r['segments']:,} | {r['unique_segments'] / r['segments']:.3f} "
                      f"| {r['first_run_s']:.1f} | {r['e2e_unique_segments_per_s']:.0f} | {r['raw_encode_per_s']:.0f} "
-                     f"| {r['e2e_over_raw']:.2f} | {r['rerun_over_first']:.3f} | {r['peak_rss_gb']:.2f} |")
+                     f"| {r['e2e_over_raw']:.2f} | {_figure(r.get('e2e_over_raw_cpu_time'), 2)} "
+                     f"| {_figure(r['rerun_over_first'], 3)} | {r['peak_rss_gb']:.2f} "
+                     f"| {r['load_average_after'][0]} |")
     stages = list(dict.fromkeys(s for r in results["runs"] for s in [*r["stage_s"], "flow_overhead"]))
     lines += ["", "Stages of the first run, as a share of its wall time (seconds in results.json); the last "
               "column is the re-run's wall time in seconds:", "",
@@ -306,24 +366,38 @@ def write_results(results: dict, out: Path) -> str:
     for r in results["runs"]:
         shares = [(r["flow_overhead_s"] if s == "flow_overhead" else r["stage_s"].get(s, 0)) / r["first_run_s"]
                   for s in stages]
-        lines.append(f"| {r['answers']:,} | " + " | ".join(f"{x:.3f}" for x in shares) + f" | {r['rerun_s']:.1f} |")
-    lines += ["", "A cold cache also makes the flow embed the codebook's and calibration's texts. Raw encode of "
-              "everything the flow embedded (segments + those texts) over the whole run and over the embed stage "
-              "alone; and all segments (duplicates included) per second of the run over raw:", "",
-              "| answers | texts embedded | codebook + calibration texts | raw all texts / run "
-              "| raw all texts / embed stage | all segments e2e / raw |",
-              "|---:|---:|---:|---:|---:|---:|"]
+        lines.append(f"| {r['answers']:,} | " + " | ".join(f"{x:.3f}" for x in shares) + f" | {_figure(r['rerun_s'], 1)} |")
+    lines += ["", "On a cold cache the flow takes the codebook's and calibration's texts from the vectors shipped "
+              "beside the calibration, and embeds those they do not hold. Raw encode of everything the flow "
+              "embedded (segments + those texts) over the whole run and over the train and embed stages (they overlap); and all "
+              "segments (duplicates included) per second of the run over raw:", "",
+              "| answers | texts embedded | codebook + calibration texts shipped / embedded | raw all texts / run "
+              "| raw all texts / (train + embed stages) | all segments e2e / raw | embedding share of the run |",
+              "|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results["runs"]:
-        lines.append(f"| {r['answers']:,} | {r['flow_embedded']:,} | {r['codebook_texts']:,} "
+        lines.append(f"| {r['answers']:,} | {r['flow_embedded']:,} "
+                     f"| {r.get('codebook_texts_shipped', 0):,} / {r['codebook_texts']:,} "
                      f"| {r['e2e_over_raw_all_texts']:.2f} | {r['embed_stage_over_raw_all_texts']:.2f} "
-                     f"| {r['e2e_total_segments_over_raw']:.2f} |")
-    lines += ["", "Each distinct text embedded once (texts embedded = unique segments + other texts): "
+                     f"| {r['e2e_total_segments_over_raw']:.2f} | {_figure(r.get('embedding_share_of_run'), 2)} |")
+    lines += ["", "Each distinct text embedded once (shipped + cached + embedded = distinct segments and coder texts): "
               + ", ".join(f"{r['answers']:,}: {'yes' if r['embedded_once'] else 'NO'}" for r in results["runs"]) + "."]
+    if "model_load_s" in results:
+        lines += ["", f"Not timed in the runs above: model load {results['model_load_s']:.1f} s; warm-up run on 48 "
+                  f"answers (Prefect's temporary server start, spaCy, the language identifier) "
+                  f"{results['warm_up_s']:.1f} s."]
     lines += ["", f"`themes --help`: {results['help_s']:.2f} s wall, {results['help_cpu_s']:.2f} s CPU "
               "(best of 3, subprocess)."]
     if "ru_maxrss_gb" in results:
         lines.append("Peak RSS of the benchmark process over all corpora (ru_maxrss): "
                      f"{results['ru_maxrss_gb']:.2f} GB.")
+    gpu = Path(__file__).resolve().parent / "gpu"
+    if results.get("device") == "cpu":
+        lines += ["", "GPU: " + ("see `gpu/results.md` (written by `benchmarks/gpu_check.sh`)." if
+                                 (gpu / "results.md").is_file() else
+                                 "pending, not run (no GPU was available where these figures were measured). "
+                                 "`bash benchmarks/gpu_check.sh` on a CUDA machine writes `gpu/results.md` "
+                                 "(100k answers end to end vs raw encode on the card) and `gpu/decisions.jsonl` "
+                                 "(gold test split decisions: CPU vs CUDA fp32 vs CUDA fp16).")]
     text = "\n".join(lines) + "\n"
     (out / "results.md").write_text(text, encoding="utf-8")
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -336,6 +410,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backend", default="torch", choices=["torch", "onnx"])
     parser.add_argument("--onnx-file", default=None, help="ONNX file in the model folder, e.g. onnx/model.onnx")
     parser.add_argument("--model", default="all-MiniLM-L6-v2")
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"],
+                        help="where the model runs, for the flow and raw encode alike [default: auto]")
+    parser.add_argument("--no-rerun", action="store_true", help="skip the re-run after a codebook edit")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent,
                         help="folder for results.md and results.json")
     parser.add_argument("--work", type=Path, default=None, help="scratch folder [default: a temporary one]")
@@ -348,28 +425,33 @@ def main(argv: list[str] | None = None) -> None:
     from themes.flows.code_responses import run_flow
     from themes.settings import RunSettings
 
-    settings_args = {"model": args.model, "backend": args.backend, "onnx_file": args.onnx_file, "batch_size": 64}
-    results = {"machine": machine(), "backend": args.backend, "onnx_file": args.onnx_file, "runs": []}
+    settings_args = {"model": args.model, "backend": args.backend, "onnx_file": args.onnx_file,
+                     "device": args.device}
+    embedder = get_embedder(args.model, backend=args.backend, onnx_file=args.onnx_file, device=args.device)
+    results = {"machine": machine(), "backend": args.backend, "onnx_file": args.onnx_file,
+               "device": embedder.resolved_device, "accelerator": accelerator(embedder.resolved_device),
+               "batch_size": embedder.texts_per_batch, "runs": []}
     wall, cpu = help_seconds()
     results["help_s"], results["help_cpu_s"] = round(wall, 3), round(cpu, 3)
     print(f"themes --help: {wall:.2f} s wall, {cpu:.2f} s CPU", flush=True)
 
     work = args.work or Path(tempfile.mkdtemp(prefix="themes-bench-"))
     try:
-        embedder = get_embedder(args.model, backend=args.backend, batch_size=64, onnx_file=args.onnx_file)
         start = time.perf_counter()
         embedder.load()
-        print(f"model load {time.perf_counter() - start:.1f} s", flush=True)
+        results["model_load_s"] = round(time.perf_counter() - start, 2)
+        print(f"model load {results['model_load_s']:.1f} s on {results['accelerator']}", flush=True)
         # Warm-up: starts Prefect's temporary server and loads spaCy, the language identifier, the redactor.
         warm = build_corpus(48, work / "warm")
         start = time.perf_counter()
         run_flow(str(warm), str(work / "warm" / "out"),
                  RunSettings(cache_dir=str(work / "warm" / "cache"), **settings_args), force=True)
-        print(f"warm-up run {time.perf_counter() - start:.1f} s", flush=True)
+        results["warm_up_s"] = round(time.perf_counter() - start, 2)  # Prefect's server start, mostly
+        print(f"warm-up run {results['warm_up_s']:.1f} s", flush=True)
         for n in sizes:
             print(f"{n} answers", flush=True)
             results["runs"].append(bench_size(n, work, settings_args, run_flow, RunSettings, embedder,
-                                              args.raw_limit))
+                                              args.raw_limit, rerun=not args.no_rerun))
             results["ru_maxrss_gb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)
             print(write_results(results, args.out), flush=True)
     finally:

@@ -17,17 +17,19 @@ from themes.calibrate import Calibration, CodedPassage, calibrate, calibration_p
     save_calibration
 from themes.codebook import file_hash, load_codebook
 from themes.coding import fit_coder, threshold_items, training_texts
-from themes.embed import embedding_function
+from themes.embed import embedding_function, get_embedder
 from themes.errors import GoldError
 from themes.evaluate import agreement, disagreements, evaluation_markdown, read_gold
 from themes.ingest import InputSpec, load_answers
 from themes.settings import RunSettings
+from themes.shipped import shipped_paths, vectors_path, write_vectors
 from themes.status import screen_answers
 
 
 def _embed(settings: RunSettings):
     return embedding_function(settings.model, backend=settings.backend, batch_size=settings.batch_size,
-                              onnx_file=settings.onnx_file, cache_dir=settings.cache_dir)
+                              onnx_file=settings.onnx_file, cache_dir=settings.cache_dir, device=settings.device,
+                              fp16=settings.fp16, shipped=shipped_paths(settings.codebooks, settings.calibration))
 
 
 def _fold(text: str) -> str:
@@ -119,8 +121,8 @@ def calibrate_codebook(gold_path: str, settings: RunSettings, split: str | None 
     codebook = load_codebook(settings.codebook)
     gold = load_gold(gold_path, codebook, split, None, None)
     texts, coded = list(gold["text"]), list(gold["gold"])
-    thresholds, report = calibrate(codebook, texts, coded, _embed(settings), folds=folds,
-                                   segment_words=settings.segment_words)
+    embed = _embed(settings)
+    thresholds, report = calibrate(codebook, texts, coded, embed, folds=folds, segment_words=settings.segment_words)
     calibration = Calibration(
         codebook=settings.codebook, codebook_hash=codebook.content_hash(), model=settings.model,
         method="logistic", C=defaults.CLASSIFIER_C, word_weight=defaults.WORD_WEIGHT, thresholds=thresholds,
@@ -129,9 +131,14 @@ def calibrate_codebook(gold_path: str, settings: RunSettings, split: str | None 
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     path = Path(output) if output else calibration_path(settings.codebook)
     save_calibration(calibration, path)
+    # What the coder learns from ships beside the calibration, so a run on a cold cache embeds only the survey.
+    learned = training_texts(codebook, calibration)
+    model_id = get_embedder(settings.model, backend=settings.backend, onnx_file=settings.onnx_file,
+                            device=settings.device, fp16=settings.fp16).model_id
+    shipped = write_vectors(vectors_path(path), model_id, learned, embed(learned))
     create_markdown_artifact(markdown=f"Calibrated `{settings.codebook}` on {len(texts)} passages: "
                                       f"{report['summary']}.", key="calibration")
-    return {"path": str(path), "thresholds": calibration.thresholds, "report": report}
+    return {"path": str(path), "vectors": str(shipped), "thresholds": calibration.thresholds, "report": report}
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:

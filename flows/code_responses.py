@@ -23,14 +23,17 @@ from themes.aggregate import add_segment_counts, co_occurrence, code_answers, fr
 from themes.calibrate import check_calibration_option, find_calibration, locate_calibration
 from themes.codebook import Codebook, load_codebook, merge_codebooks
 from themes.coding import Coder, fit_coder, threshold_items, training_texts
-from themes.embed import EmbeddingCache, VectorTable, compact, embedding_function, get_embedder, text_key
+from themes.embed import EmbeddingCache, VectorTable, compact, embedding_function, find_vectors, get_embedder, \
+    text_key
 from themes.counts import Estimates, estimate, question_counts, with_theme_estimates, with_type_estimates
 from themes.evaluate import read_gold, run_agreement
 from themes.ingest import InputSpec, load_answers, require_codable
 from themes.prevalence import PrevalenceOptions
 from themes.quotes import QuoteSettings, attribution_columns, deidentify_quotes, select_quotes, who_column
+from themes.redact import Redactor
 from themes.segment import segment_answers
 from themes.settings import RunSettings
+from themes.shipped import ShippedVectors, shipped_paths
 from themes.status import CODABLE, screen_answers
 
 # Set by the CLI to draw a progress bar: called with (stage, done, total).
@@ -68,16 +71,15 @@ def segment(answers: pd.DataFrame, max_words: int) -> pd.DataFrame:
 
 
 @task(name="embedding-cache-lookup", cache_policy=NO_CACHE)
-def cache_lookup(texts: list[str], cache_dir: str | None, model_id: str) -> tuple[np.ndarray, list[int]]:
-    if cache_dir is None:
-        return np.zeros((0, 0), dtype=np.float16), list(range(len(texts)))
-    return EmbeddingCache(cache_dir, model_id).get([text_key(t) for t in texts])
+def cache_lookup(texts: list[str], cache_dir: str | None, model_id: str, shipped: list[str]):
+    """The vectors shipped beside the codebooks first, then the cache: see `find_vectors`."""
+    sources = [ShippedVectors(shipped, model_id), EmbeddingCache(cache_dir, model_id) if cache_dir else None]
+    return find_vectors([text_key(t) for t in texts], sources)
 
 
 @task(name="embed-batch", cache_policy=NO_CACHE)
 def embed_batch(texts: list[str], settings: RunSettings) -> np.ndarray:
-    embedder = get_embedder(settings.model, backend=settings.backend, batch_size=settings.batch_size,
-                            onnx_file=settings.onnx_file)
+    embedder = _embedder(settings)
     # A few model batches at a time, so the progress bar moves during a chunk (a chunk can take minutes).
     step, parts = settings.batch_size * 8, []
     for start in range(0, len(texts), step):
@@ -87,6 +89,11 @@ def embed_batch(texts: list[str], settings: RunSettings) -> np.ndarray:
     return np.vstack(parts) if parts else compact(embedder.encode(texts))
 
 
+def _embedder(settings: RunSettings):
+    return get_embedder(settings.model, backend=settings.backend, batch_size=settings.batch_size,
+                        onnx_file=settings.onnx_file, device=settings.device, fp16=settings.fp16)
+
+
 @task(name="embedding-cache-store", cache_policy=NO_CACHE)
 def cache_store(texts: list[str], vectors: np.ndarray, cache_dir: str | None, model_id: str) -> None:
     if cache_dir is not None:
@@ -94,31 +101,51 @@ def cache_store(texts: list[str], vectors: np.ndarray, cache_dir: str | None, mo
 
 
 def embed_texts(texts: list[str], settings: RunSettings) -> tuple[VectorTable, dict]:
-    """Each distinct text embedded once: cached vectors reused, the rest embedded in mapped chunks."""
-    unique = list(dict.fromkeys(texts))
-    model_id = get_embedder(settings.model, backend=settings.backend, onnx_file=settings.onnx_file).model_id
-    cached, missing = cache_lookup(unique, settings.cache_dir, model_id)
-    todo = [unique[i] for i in missing]
-    chunks = [todo[i:i + settings.chunk_size] for i in range(0, len(todo), settings.chunk_size)]
-    _embedded.update(done=0, total=len(todo))
-    _progress("embedding", 0, len(todo))
-    fresh, done = [], 0
-    for future in embed_batch.map(chunks, settings=unmapped(settings)) if chunks else []:
-        fresh.append(future.result())
-        done += len(fresh[-1])  # batches that ran in other processes (Dask) count here
-        _embedded["done"] = max(_embedded["done"], done)
+    """Each distinct text embedded once: shipped and cached vectors reused, the rest embedded in mapped chunks."""
+    return start_embedding(texts, settings).result()
+
+
+class PendingEmbedding:
+    """Texts whose vectors are being found and made: the missing ones embedded by mapped tasks (in the
+    task runner's threads or Dask workers) while the flow goes on; `result()` waits for them."""
+
+    def __init__(self, texts: list[str], settings: RunSettings):
+        self.settings = settings
+        self.texts, self.unique = texts, list(dict.fromkeys(texts))
+        self.model_id = _embedder(settings).model_id
+        shipped = [str(p) for p in shipped_paths(settings.codebooks, settings.calibration)]
+        self.found, self.missing, self.counts = cache_lookup(self.unique, settings.cache_dir, self.model_id, shipped)
+        self.todo = [self.unique[i] for i in self.missing]
+        size = settings.chunk_size
+        chunks = [self.todo[i:i + size] for i in range(0, len(self.todo), size)]
+        _embedded.update(done=0, total=len(self.todo))
+        self.futures = embed_batch.map(chunks, settings=unmapped(settings)) if chunks else []
+
+    def result(self) -> tuple[VectorTable, dict]:
+        settings, todo, missing = self.settings, self.todo, self.missing
         _progress("embedding", _embedded["done"], len(todo))
-    dim = fresh[0].shape[1] if fresh else cached.shape[1] if len(cached) else 0
-    vectors = np.empty((len(unique), dim), dtype=np.float16)
-    if todo:
-        vectors[missing] = np.vstack(fresh)
-        cache_store(todo, vectors[missing], settings.cache_dir, model_id)
-    hit = np.setdiff1d(np.arange(len(unique)), missing)
-    if len(hit):
-        vectors[hit] = cached
-    stats = {"texts": len(texts), "unique": len(unique), "from_cache": int(len(hit)), "embedded": len(todo),
-             "model_id": model_id}
-    return VectorTable(unique, vectors), stats
+        fresh, done = [], 0
+        for future in self.futures:
+            fresh.append(future.result())
+            done += len(fresh[-1])  # batches that ran in other processes (Dask) count here
+            _embedded["done"] = max(_embedded["done"], done)
+            _progress("embedding", _embedded["done"], len(todo))
+        dim = fresh[0].shape[1] if fresh else self.found[0][1].shape[1] if self.found else 0
+        vectors = np.empty((len(self.unique), dim), dtype=np.float16)
+        if todo:
+            vectors[missing] = np.vstack(fresh)
+            cache_store(todo, vectors[missing], settings.cache_dir, self.model_id)
+        for positions, part in self.found:
+            vectors[positions] = part
+        from_shipped, from_cache = self.counts
+        stats = {"texts": len(self.texts), "unique": len(self.unique), "from_shipped": from_shipped,
+                 "from_cache": from_cache, "embedded": len(todo), "model_id": self.model_id,
+                 "device": getattr(_embedder(settings), "resolved_device", "cpu")}
+        return VectorTable(self.unique, vectors), stats
+
+
+def start_embedding(texts: list[str], settings: RunSettings) -> PendingEmbedding:
+    return PendingEmbedding(texts, settings)
 
 
 @task(name="train-classifier", cache_policy=NO_CACHE)
@@ -136,13 +163,14 @@ def classify(answers, segments, coder: Coder, vectors):
 
 @task(name="select-quotes", cache_policy=NO_CACHE)
 def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, settings: RunSettings,
-           coder: Coder) -> pd.DataFrame:
+           coder: Coder, redactor: Redactor | None = None) -> pd.DataFrame:
     attribute_with = attribution_columns(spec.meta_columns, spec.attribute_with)
     quote_settings = QuoteSettings(per_theme=settings.quotes_per_theme, type_column=who_column(attribute_with),
                                    languages=settings.languages)
     labels = {c.id: c.label for c in codebook.categories}
     embed = embedding_function(settings.model, backend=settings.backend, batch_size=settings.batch_size,
-                               onnx_file=settings.onnx_file, cache_dir=settings.cache_dir)
+                               onnx_file=settings.onnx_file, cache_dir=settings.cache_dir, device=settings.device,
+                               fp16=settings.fp16)
 
     def window_scorer(texts: list[str], theme_id: str) -> np.ndarray:
         # Only the picked quotes' sentence windows are embedded here: a few dozen texts per run.
@@ -150,12 +178,12 @@ def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, sett
 
     picked = select_quotes(answers, segments, vectors, codebook.ids, labels, quote_settings,
                            attribute_with=attribute_with, window_scorer=window_scorer)
-    return deidentify_quotes(picked)
+    return deidentify_quotes(picked, redactor)
 
 
 @task(name="write-outputs", cache_policy=NO_CACHE)
-def write(run: export.RunResult, out: Path, force: bool) -> list[str]:
-    return export.write_run(run, out, force=force)
+def write(run: export.RunResult, out: Path, force: bool, redactor: Redactor | None = None) -> list[str]:
+    return export.write_run(run, out, force=force, redactor=redactor)
 
 
 @flow(name="code-responses", validate_parameters=False)
@@ -181,16 +209,26 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     segments = segment(answers, settings.segment_words)
     lap("segment")
     learn_from = [text for book, calibration in books for text in training_texts(book, calibration)]
-    table, embedding_stats = embed_texts(list(segments["text"]) + learn_from, settings)
-    lap("embed")
+    # The coder's texts first: on a cold cache the shipped vectors hold them, so the classifiers train (and the
+    # quotes' name finder loads) while the survey's segments are embedded.
+    learned, learned_stats = start_embedding(learn_from, settings).result()
+    pending = start_embedding([t for t in dict.fromkeys(segments["text"]) if t not in learned], settings)
+    coder = train(books, learned, settings)
+    redactor = Redactor()
+    if redactor.ner_available:
+        redactor.nlp  # loads spaCy's pipeline now, not in the quotes stage  # noqa: B018
+    lap("train")  # with the survey's embedding running meanwhile
+    table, stats = pending.result()
+    table = VectorTable.join(learned, table)
+    embedding_stats = {**stats, "texts": len(segments) + len(learn_from),
+                       **{k: stats[k] + learned_stats[k] for k in ("unique", "from_shipped", "from_cache", "embedded")}}
+    lap("embed")  # what was left of the embedding after training
     _stage("coding")
-    coder = train(books, table, settings)
-    lap("train")
     segment_vectors = table.lookup(list(segments["text"]))
     coded, coded_segments = classify(answers, segments, coder, segment_vectors)
     lap("classify")
     _stage("picking quotes")
-    picked = quotes(coded, coded_segments, segment_vectors, codebook, spec, settings, coder)
+    picked = quotes(coded, coded_segments, segment_vectors, codebook, spec, settings, coder, redactor)
     lap("quotes")
     _stage("counting")
     estimates = estimate_counts(coded, codebook, coded_sample, spec, settings)
@@ -214,7 +252,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
         thresholds=threshold_items(coder.scheme, coder.thresholds), threshold_sources=coder.sources,
         method=coder.method, embedding=embedding_stats, id_problems=id_problems, timings=timings)
     _stage("writing")
-    files = write(run, Path(out), force)
+    files = write(run, Path(out), force, redactor)
     lap("write")
     _publish(run)
     return {"out": out, "files": files, "accounting": run.accounting, "counts": counts.to_dict("records"),

@@ -22,7 +22,7 @@ def test_embed_unique_embeds_each_text_once(hashing_embedder):
 
     vectors, stats = embed_unique(texts, hashing_embedder)
 
-    assert stats == {"texts": 5, "unique": 3, "from_cache": 0, "embedded": 3}
+    assert stats == {"texts": 5, "unique": 3, "from_shipped": 0, "from_cache": 0, "embedded": 3}
     assert np.array_equal(vectors, hashing_embedder.encode(texts))
 
 
@@ -36,8 +36,8 @@ def test_cache_round_trip_including_keys_that_end_in_a_nul_byte(tmp_path, hashin
     first, stats_first = embed_unique(chosen, hashing_embedder, EmbeddingCache(tmp_path, "test:hashing"))
     again, stats_again = embed_unique(chosen, hashing_embedder, EmbeddingCache(tmp_path, "test:hashing"))
 
-    assert stats_first == {"texts": 3, "unique": 3, "from_cache": 0, "embedded": 3}
-    assert stats_again == {"texts": 3, "unique": 3, "from_cache": 3, "embedded": 0}
+    assert stats_first == {"texts": 3, "unique": 3, "from_shipped": 0, "from_cache": 0, "embedded": 3}
+    assert stats_again == {"texts": 3, "unique": 3, "from_shipped": 0, "from_cache": 3, "embedded": 0}
     assert np.array_equal(first, again)
     assert len(list((tmp_path / "test_hashing").glob("shard-*.npz"))) == 1  # nothing re-embedded, no new shard
 
@@ -114,7 +114,7 @@ def test_a_read_only_cache_folder_is_read_but_not_written(tmp_path, hashing_embe
     with caplog.at_level(logging.WARNING, logger="themes"):
         _, stats = embed_unique(["a", "b"], hashing_embedder, EmbeddingCache(folder, "test:hashing"))
 
-    assert stats == {"texts": 2, "unique": 2, "from_cache": 1, "embedded": 1}
+    assert stats == {"texts": 2, "unique": 2, "from_shipped": 0, "from_cache": 1, "embedded": 1}
     assert "cannot be written (Permission denied)" in caplog.text
     assert len(list(folder.rglob("shard-*.npz"))) == 1  # the first run's shard, read; nothing added
 

@@ -35,7 +35,7 @@ def test_every_documented_run_option_exists():
     assert options and {o for o in options if o not in help_text} == set()
 
 
-@pytest.mark.parametrize("target", ["run", "test", "bench", "test-fast", "office"])
+@pytest.mark.parametrize("target", ["run", "test", "bench", "test-fast", "office", "vectors"])
 def test_the_make_targets_the_readme_names_exist(target):
     assert f"make {target}" in README
     subprocess.run(["make", "-n", target], check=True, capture_output=True, cwd=Path(__file__).resolve().parents[1])

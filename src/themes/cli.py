@@ -29,6 +29,9 @@ app = typer.Typer(
 CodebookOption = Annotated[Path, typer.Option("--codebook", "-c", help="Codebook YAML. Example: "
                                               "--codebook codebooks/rfi_themes.yaml")]
 DEFAULT_CODEBOOK = Path(defaults.DEFAULT_CODEBOOK)
+DeviceOption = Annotated[Optional[str], typer.Option(help="Where the model runs: auto (a CUDA or MPS GPU when "
+                                                     "there is one), cpu, cuda or mps [default: $THEMES_DEVICE "
+                                                     "or auto]. Example: --device cpu")]
 
 
 def _quiet_prefect(verbose: bool = False) -> None:
@@ -121,6 +124,7 @@ def run(
                                        "Example: --model ./models/my-model")] = defaults.DEFAULT_MODEL,
     backend: Annotated[str, typer.Option(help="Embedding backend: torch or onnx. Example: --backend onnx")]
     = "torch",
+    device: DeviceOption = None,
     calibration: Annotated[Optional[Path], typer.Option(help="Calibration JSON [default: "
                                                         "<codebook>.calibration.json if present]. "
                                                         "Example: --calibration my.calibration.json")] = None,
@@ -163,6 +167,8 @@ def run(
     guard.reap_orphaned_servers()
     out = out or Path("outputs") / input_file.stem
     codebooks = codebook or [DEFAULT_CODEBOOK]
+    if (device or os.environ.get("THEMES_DEVICE") or "auto") not in defaults.DEVICES:
+        _fail(_device_message(device))
     spec = InputSpec(id_column=id_column, text_columns=tuple(text_column or ()),
                      meta_columns=tuple(meta_column or ()), question_column=question_column,
                      answer_column=answer_column, sheet=sheet, attribute_with=tuple(attribute_with or ()))
@@ -179,7 +185,9 @@ def run(
             coded_sample=str(coded_sample) if coded_sample else None, min_group=min_group,
             languages=tuple(x.strip() for x in languages.split(",") if x.strip()),
             cache_dir=None if no_cache else (str(cache_dir) if cache_dir else RunSettings().cache_dir),
-            workers=workers, dask_address=dask_address, show_progress=not quiet and sys.stderr.isatty(), title=title)
+            workers=workers, dask_address=dask_address, show_progress=not quiet and sys.stderr.isatty(), title=title,
+            **({"device": device} if device else {}))
+        _check_device(settings.device)
         # The input, the calibrations and the output folder, before Prefect's server and the model start.
         spec, announced = _plan(input_file, settings, spec)
         guard.preflight(out, force=force)  # the output folder, Prefect's server and home: before anything slow
@@ -272,7 +280,8 @@ def _run_with_progress(input_file: Path, out: Path, settings, spec, force: bool,
     def warm() -> None:
         hook(model_stage, 0, 1)
         try:
-            embedder = get_embedder(settings.model, backend=settings.backend, batch_size=settings.batch_size)
+            embedder = get_embedder(settings.model, backend=settings.backend, batch_size=settings.batch_size,
+                                    onnx_file=settings.onnx_file, device=settings.device, fp16=settings.fp16)
             if hasattr(embedder, "load"):
                 embedder.load()
         except ThemesError:
@@ -323,6 +332,7 @@ def evaluate(
     = None,
     model: Annotated[str, typer.Option(help="Embedding model. Example: --model all-MiniLM-L6-v2")]
     = defaults.DEFAULT_MODEL,
+    device: DeviceOption = None,
     force: Annotated[bool, typer.Option("--force", help="Replace a previous evaluation folder.")] = False,
 ) -> None:
     """Agreement with human coding: per-theme precision, recall, F1, kappa, alpha; primary-theme kappa;
@@ -331,7 +341,7 @@ def evaluate(
     Example: themes evaluate --gold data/sample_rfi/gold.csv --split test
     """
     _quiet_prefect()
-    settings = _settings(codebook, calibration, model)
+    settings = _settings(codebook, calibration, model, device)
     out = out or Path("outputs") / (f"evaluation-{gold.stem}" + (f"-{split}" if split else ""))
     from themes.flows.agreement import evaluate_agreement
 
@@ -378,6 +388,7 @@ def calibrate(
     folds: Annotated[int, typer.Option(min=2, max=20, help="Cross-validation folds. Example: --folds 10")] = 5,
     model: Annotated[str, typer.Option(help="Embedding model. Example: --model all-MiniLM-L6-v2")]
     = defaults.DEFAULT_MODEL,
+    device: DeviceOption = None,
 ) -> None:
     """Learn per-theme thresholds (and training passages) from a coded sample by cross-validation;
     report cross-validated agreement; save them beside the codebook.
@@ -385,7 +396,7 @@ def calibrate(
     Example: themes calibrate --gold data/sample_rfi/gold.csv --split calibration
     """
     _quiet_prefect()
-    settings = _settings(codebook, None, model)
+    settings = _settings(codebook, None, model, device)
     if split is None and _has_split_column(gold):
         split = "calibration"
     from themes.flows.agreement import calibrate_codebook
@@ -402,7 +413,8 @@ def calibrate(
     if report.get("not_tuned"):
         typer.echo("Not tuned (no coded passage carries them; they keep the default): "
                    + ", ".join(report["not_tuned"]))
-    typer.echo(f"Saved {result['path']}; 'themes run' with this codebook now uses it.")
+    typer.echo(f"Saved {result['path']}; 'themes run' with this codebook now uses it. The vectors of the "
+               f"texts it learns from are in {result['vectors']}: ship it beside the calibration.")
 
 
 def _figure(value) -> str:
@@ -410,15 +422,34 @@ def _figure(value) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def _settings(codebook: Path, calibration: Path | None, model: str):
+def _settings(codebook: Path, calibration: Path | None, model: str, device: str | None = None):
     from themes.codebook import load_codebook
     from themes.settings import RunSettings
 
     try:
         load_codebook(codebook)
+        settings = RunSettings(codebook=str(codebook), calibration=str(calibration) if calibration else None,
+                               model=model, **({"device": device} if device else {}))
+        _check_device(settings.device)
     except ThemesError as error:
         _fail(str(error))
-    return RunSettings(codebook=str(codebook), calibration=str(calibration) if calibration else None, model=model)
+    except ValueError:  # pydantic's: the only setting built from user input here is the device
+        _fail(_device_message(device))
+    return settings
+
+
+def _check_device(device: str) -> None:
+    """A GPU asked for by name must be there: said before the server and the model start."""
+    if device in ("cuda", "mps"):
+        from themes.embed import resolve_device
+
+        resolve_device(device)
+
+
+def _device_message(device: str | None) -> str:
+    given = device or os.environ.get("THEMES_DEVICE")
+    where = "--device" if device else "THEMES_DEVICE"
+    return f"The '{where}' must be one of {list(defaults.DEVICES)}. Got {given!r} instead."
 
 
 def _has_split_column(path: Path) -> bool:

@@ -19,3 +19,6 @@ DEFAULT_THRESHOLD = 0.5
 PROTOTYPE_THRESHOLD = 0.45
 
 SEGMENT_WORDS = 60
+
+# Where the model runs: auto picks a CUDA GPU, then Apple's MPS, then the CPU.
+DEVICES = ("auto", "cpu", "cuda", "mps")

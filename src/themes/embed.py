@@ -20,6 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
+from themes import defaults
 from themes.errors import ThemesError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -116,21 +117,74 @@ def onnx_model_folder(path: str, onnx_file: str, name: str) -> str:
     return str(target)
 
 
-class SentenceTransformerEmbedder:
-    """A sentence-transformers model on the CPU, loaded offline, once, on first use."""
+DEVICES = defaults.DEVICES
+# Texts per forward pass, by device: 64 keeps a CPU's caches warm; a GPU wants large batches (on one H200,
+# MiniLM went from ~6,800 texts/s at 128 to ~8,300/s at 512, the host side bounding it beyond that).
+BATCH_SIZES = {"cpu": 64, "cuda": 512, "mps": 128}
 
-    def __init__(self, model: str = DEFAULT_MODEL, *, backend: str = "torch", batch_size: int = 64,
-                 onnx_file: str | None = None):
+
+def _accelerators() -> dict[str, bool]:
+    import torch
+
+    mps = getattr(torch.backends, "mps", None)
+    return {"cuda": torch.cuda.is_available(), "mps": bool(mps is not None and mps.is_available())}
+
+
+def resolve_device(device: str = "auto") -> str:
+    """`auto`: a CUDA GPU when there is one, else Apple's MPS, else the CPU. An accelerator asked for by
+    name and missing is an error, not a silent fall-back to the CPU."""
+    if device not in DEVICES:
+        raise ThemesError(f"The 'device' must be one of {list(DEVICES)}. Got {device!r} instead.")
+    if device == "cpu":
+        return "cpu"
+    present = _accelerators()
+    if device == "auto":
+        return next((name for name in ("cuda", "mps") if present[name]), "cpu")
+    if not present[device]:
+        raise ThemesError(f"--device {device} was asked for, but torch finds no {device.upper()} device here. "
+                          "Use --device auto (the GPU when there is one) or --device cpu.")
+    return device
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, loaded offline, once, on first use, on the device asked for
+    (`auto`: the GPU when there is one). `fp16` halves the weights on CUDA only; it is off by default
+    because its effect on decisions has not been measured yet (see benchmarks/gpu_check.sh)."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, backend: str = "torch", batch_size: int | None = None,
+                 onnx_file: str | None = None, device: str = "auto", fp16: bool = False):
         self.model = model
         self.backend = backend
         self.batch_size = batch_size
         self.onnx_file = onnx_file
+        self.device = device
+        self.fp16 = fp16
         self._model = None
+        self._resolved: str | None = None
+
+    @property
+    def resolved_device(self) -> str:
+        """The device the model runs on: `auto` resolved once; the ONNX backend runs on the CPU."""
+        if self._resolved is None:
+            self._resolved = "cpu" if self.backend != "torch" else resolve_device(self.device)
+        return self._resolved
+
+    @property
+    def half(self) -> bool:
+        return self.fp16 and self.resolved_device == "cuda"
 
     @property
     def model_id(self) -> str:
+        # fp32 on a GPU gives the CPU's vectors within float tolerance, so the device is not part of the id
+        # (a GPU run reuses the CPU's cache and the shipped vectors); fp16 is, as it rounds differently.
         suffix = "" if self.backend == "torch" else f"+{self.backend}" + (f":{self.onnx_file}" if self.onnx_file else "")
+        if self.backend == "torch" and self.fp16 and self.resolved_device == "cuda":
+            suffix += "+fp16"
         return f"{Path(self.model).name if os.path.isdir(self.model) else self.model}{suffix}"
+
+    @property
+    def texts_per_batch(self) -> int:
+        return self.batch_size or BATCH_SIZES[self.resolved_device]
 
     def load(self):
         if self._model is None:
@@ -143,13 +197,18 @@ class SentenceTransformerEmbedder:
             transformers_logging.disable_progress_bar()  # "Loading weights" bars on every load
 
             path = resolve_model_path(self.model)
-            kwargs = {"device": "cpu", "backend": self.backend}
+            if self.fp16 and self.resolved_device != "cuda":
+                log.warning("fp16 applies on a CUDA GPU only; the model runs in fp32 on %s.", self.resolved_device)
+            kwargs = {"device": self.resolved_device, "backend": self.backend}
             try:
                 if self.backend == "onnx":
                     require_onnx()
                     path = onnx_model_folder(path, self.onnx_file or ONNX_FILE, self.model)
                     kwargs["model_kwargs"] = {"file_name": self.onnx_file or ONNX_FILE}
-                self._model = SentenceTransformer(path, **kwargs)
+                model = SentenceTransformer(path, **kwargs)
+                if self.half:
+                    model.half()
+                self._model = model
             except ThemesError:
                 raise
             except Exception as error:  # offline hub misses, bad folders, missing extras
@@ -169,10 +228,11 @@ class SentenceTransformerEmbedder:
         # Sorting by length keeps padding small inside each batch; the order is restored after.
         order = np.argsort([len(t) for t in texts], kind="stable")
         out = np.empty((len(texts), dimension()), dtype=np.float16)
-        chunk = self.batch_size * 16
+        batch = self.texts_per_batch
+        chunk = batch * 16
         for begin in range(0, len(texts), chunk):
             picked = order[begin:begin + chunk]
-            vectors = model.encode([texts[i] for i in picked], batch_size=self.batch_size,
+            vectors = model.encode([texts[i] for i in picked], batch_size=batch,
                                    convert_to_numpy=True, show_progress_bar=False)
             out[picked] = compact(vectors)
             if progress:
@@ -278,29 +338,51 @@ class EmbeddingCache:
                 pass
 
 
+class VectorSource(Protocol):
+    """Somewhere vectors may already be: the shipped vectors beside a codebook, the on-disk cache."""
+
+    def get(self, keys: Sequence[bytes]) -> tuple[np.ndarray, list[int]]: ...
+
+
+def find_vectors(keys: Sequence[bytes], sources: Sequence[VectorSource | None]
+                 ) -> tuple[list[tuple[list[int], np.ndarray]], list[int], list[int]]:
+    """Look each key up in the sources in turn. Returns (positions, vectors) pairs for the keys found,
+    the positions of the keys no source has, and how many keys each source gave."""
+    missing, found, counts = list(range(len(keys))), [], []
+    for source in sources:
+        if source is None or not missing:
+            counts.append(0)
+            continue
+        vectors, still = source.get([keys[i] for i in missing])
+        left = set(still)
+        hit = [position for j, position in enumerate(missing) if j not in left]
+        if hit:
+            found.append((hit, vectors))
+        counts.append(len(hit))
+        missing = [missing[j] for j in still]
+    return found, missing, counts
+
+
 def embed_unique(texts: Sequence[str], embedder: Embedder, cache: EmbeddingCache | None = None,
-                 progress: Progress | None = None) -> tuple[np.ndarray, dict]:
-    """Embed texts, each distinct text once, reading and filling the cache; returns vectors in order."""
+                 progress: Progress | None = None, shipped: VectorSource | None = None) -> tuple[np.ndarray, dict]:
+    """Embed texts, each distinct text once, taking what the shipped vectors and the cache hold and
+    filling the cache with the rest; returns vectors in order."""
     unique, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
     keys = [text_key(t) for t in unique]
-    stats = {"texts": len(texts), "unique": len(unique), "from_cache": 0, "embedded": 0}
-    if cache is not None:
-        cached, missing = cache.get(keys)
-    else:
-        cached, missing = np.zeros((0, 0), dtype=np.float16), list(range(len(unique)))
+    found, missing, (from_shipped, from_cache) = find_vectors(keys, [shipped, cache])
     fresh = embedder.encode([unique[i] for i in missing], progress=progress) if missing else None
-    dim = (fresh if fresh is not None else cached).shape[1] if len(unique) else 0
+    dim = fresh.shape[1] if fresh is not None else found[0][1].shape[1] if found else 0
     vectors = np.empty((len(unique), dim), dtype=np.float16)
     if missing:
         vectors[missing] = fresh
         if cache is not None:
             cache.put([keys[i] for i in missing], fresh)
-    hit = np.setdiff1d(np.arange(len(unique)), missing, assume_unique=True)
-    if len(hit):
-        vectors[hit] = cached
-        if progress:
-            progress(len(hit))
-    stats["from_cache"], stats["embedded"] = len(hit), len(missing)
+    for positions, part in found:
+        vectors[positions] = part
+    if progress and len(unique) > len(missing):
+        progress(len(unique) - len(missing))
+    stats = {"texts": len(texts), "unique": len(unique), "from_shipped": from_shipped, "from_cache": from_cache,
+             "embedded": len(missing)}
     return vectors[inverse.ravel()], stats
 
 
@@ -328,8 +410,22 @@ class VectorTable:
     """Vectors for a set of distinct texts, looked up by text."""
 
     def __init__(self, texts: Sequence[str], vectors: np.ndarray):
-        self._row = {text: row for row, text in enumerate(texts)}
+        self.texts = list(texts)
+        self._row: dict[str, int] = {}
+        for row, text in enumerate(self.texts):
+            self._row.setdefault(text, row)
         self.vectors = vectors
+
+    def __contains__(self, text: str) -> bool:
+        return text in self._row
+
+    @classmethod
+    def join(cls, *tables: VectorTable) -> VectorTable:
+        """One table of several tables' texts (a text in two keeps the first one's vector)."""
+        parts = [t for t in tables if len(t.texts)]
+        if not parts:
+            return tables[0]
+        return cls([x for t in parts for x in t.texts], np.vstack([t.vectors for t in parts]))
 
     def lookup(self, texts: Sequence[str]) -> np.ndarray:
         return self.vectors[[self._row[text] for text in texts]].astype(np.float32)
@@ -338,24 +434,32 @@ class VectorTable:
 _LOADED: dict[tuple, SentenceTransformerEmbedder] = {}
 
 
-def get_embedder(model: str = DEFAULT_MODEL, *, backend: str = "torch", batch_size: int = 64,
-                 onnx_file: str | None = None) -> SentenceTransformerEmbedder:
-    """One loaded model per process and setting: Dask workers and repeated flow runs reuse it."""
-    key = (model, backend, batch_size, onnx_file)
+def get_embedder(model: str = DEFAULT_MODEL, *, backend: str = "torch", batch_size: int | None = None,
+                 onnx_file: str | None = None, device: str = "auto", fp16: bool = False) -> SentenceTransformerEmbedder:
+    """One loaded model per process and setting: Dask workers and repeated flow runs reuse it. A worker
+    resolves `auto` on its own machine."""
+    key = (model, backend, batch_size, onnx_file, device, fp16)
     if model == HASHING_MODEL:
         return HashingEmbedder()
     if key not in _LOADED:
-        _LOADED[key] = SentenceTransformerEmbedder(model, backend=backend, batch_size=batch_size, onnx_file=onnx_file)
+        _LOADED[key] = SentenceTransformerEmbedder(model, backend=backend, batch_size=batch_size, onnx_file=onnx_file,
+                                                   device=device, fp16=fp16)
     return _LOADED[key]
 
 
-def embedding_function(model: str = DEFAULT_MODEL, *, backend: str = "torch", batch_size: int = 64,
-                       onnx_file: str | None = None, cache_dir: str | None = None) -> Callable[[Sequence[str]], np.ndarray]:
-    """texts -> float32 vectors, each distinct text embedded once and cached on disk when `cache_dir` is set."""
-    embedder = get_embedder(model, backend=backend, batch_size=batch_size, onnx_file=onnx_file)
+def embedding_function(model: str = DEFAULT_MODEL, *, backend: str = "torch", batch_size: int | None = None,
+                       onnx_file: str | None = None, cache_dir: str | None = None, device: str = "auto",
+                       fp16: bool = False, shipped: Sequence[str | Path] = ()) -> Callable[[Sequence[str]], np.ndarray]:
+    """texts -> float32 vectors, each distinct text embedded once: taken from the `shipped` vector files
+    (made with this model) when they hold it, else from the cache on disk when `cache_dir` is set."""
+    from themes.shipped import ShippedVectors
+
+    embedder = get_embedder(model, backend=backend, batch_size=batch_size, onnx_file=onnx_file, device=device,
+                            fp16=fp16)
     cache = EmbeddingCache(cache_dir, embedder.model_id) if cache_dir else None
+    source = ShippedVectors(shipped, embedder.model_id) if shipped else None
 
     def embed(texts: Sequence[str]) -> np.ndarray:
-        return embed_unique(list(texts), embedder, cache)[0].astype(np.float32)
+        return embed_unique(list(texts), embedder, cache, shipped=source)[0].astype(np.float32)
 
     return embed

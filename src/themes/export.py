@@ -380,8 +380,9 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None) -> ReportD
         evidence=evidence)
 
 
-def write_run(run: RunResult, out: Path, *, force: bool) -> list[str]:
-    """Write every file of the output contract; the folder appears only when all are written."""
+def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> list[str]:
+    """Write every file of the output contract; the folder appears only when all are written. `redactor`:
+    the run's (spaCy already loaded), for the evidence officers read."""
     with staged_folder(out, force=force) as folder:
         write_csv(responses_frame(run), folder / "responses.csv")
         write_csv(segments_frame(run), folder / "segments.csv")
@@ -397,7 +398,7 @@ def write_run(run: RunResult, out: Path, *, force: bool) -> list[str]:
                 write_csv(frame, folder / f"framework_counts_by_{slugs[column]}.csv")
         evidence = evidence_frame(run)
         write_csv(evidence, folder / "theme_evidence.csv")
-        shown = deidentify_evidence(evidence)  # what officers read: the workbook and the report
+        shown = deidentify_evidence(evidence, redactor)  # what officers read: the workbook and the report
         write_csv(run.quotes, folder / "quotes.csv")
         summary = summary_table(run)
         write_quotes_workbook(folder / "quotes.xlsx", summary, run.quotes,

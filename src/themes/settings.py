@@ -27,7 +27,14 @@ class RunSettings(BaseModel):
     model: str = defaults.DEFAULT_MODEL
     backend: str = Field(default="torch", pattern="^(torch|onnx)$")
     onnx_file: str | None = None
-    batch_size: int = Field(default=64, ge=1, le=4096)
+    batch_size: int | None = Field(default=None, ge=1, le=4096, description="texts per forward pass; default "
+                                   "by device: 64 on the CPU, 512 on CUDA, 128 on MPS")
+    device: str = Field(default_factory=lambda: os.environ.get("THEMES_DEVICE") or "auto",
+                        pattern=f"^({'|'.join(defaults.DEVICES)})$",
+                        description="where the model runs; auto: the GPU when there is one ($THEMES_DEVICE sets "
+                        "the default)")
+    fp16: bool = Field(default_factory=lambda: os.environ.get("THEMES_FP16") == "1", description="half "
+                       "precision on CUDA (THEMES_FP16=1); off by default: its effect on decisions is not measured")
     chunk_size: int = Field(default=4096, ge=16, description="texts per embedding task")
     cache_dir: str | None = Field(default_factory=default_cache_dir)
     method: str = Field(default="auto", pattern="^(auto|logistic|prototype)$")
