@@ -168,6 +168,7 @@ class RunResult:
     embedding: dict
     id_problems: list[dict]
     timings: dict[str, float] = field(default_factory=dict)
+    batches: list[dict] | None = None  # a project's batches (themes.project), listed in the manifest
 
     @property
     def accounting(self) -> dict[str, int]:
@@ -251,6 +252,7 @@ def manifest(run: RunResult) -> dict:
         "counts_method": (run.counts["method"].iloc[0] if len(run.counts) and "method" in run.counts else
                           run.framework["method"].iloc[0] if len(run.framework) and "method" in run.framework else None),
         "coded_sample_agreement": run.sample_agreement,
+        **({"batches": run.batches} if run.batches is not None else {}),
     }
 
 
@@ -309,8 +311,10 @@ def report_data(run: RunResult) -> ReportData:
         type_column, _ = type_and_state_columns(run.spec.meta_columns)
         if type_column in run.framework_by:
             framework_by = (type_column, run.framework_by[type_column])
+    title = f"Themes in {stem}" if run.batches is None else \
+        f"Themes in {Path(run.input_path).parent.name} ({len(run.batches)} batch{'es' * (len(run.batches) != 1)})"
     return ReportData(
-        title=f"Themes in {stem}", counts=run.counts, quotes=run.quotes,
+        title=title, counts=run.counts, quotes=run.quotes,
         breakdowns={m: frame for m, frame in run.counts_by.items()} if run.codebook.themes else {},
         co_occurrence=run.co_occurrence, accounting=run.accounting, method=method,
         respondents=int(run.answers["respondent_id"].nunique()), usable_respondents=usable, agreement=agreement,
