@@ -4,6 +4,7 @@ through the server's REST API."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -117,7 +118,7 @@ def test_serve_codes_a_dropped_file_and_a_run_started_through_the_api(server, tm
             return [a for a in found if a["key"] == "inbox-outcomes"]
 
         outcome = wait_for(outcome_artifacts, 60, "the inbox run completes with its artifact", [serving])[0]
-        assert [(row["file"], row["outcome"], row["batch"]) for row in outcome["data"]] == [
+        assert [(row["file"], row["outcome"], row["batch"]) for row in json.loads(outcome["data"])] == [
             ("batch1.csv", "added", "001 batch1.csv")]
         counts = post(api, "/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [coded[0]["id"]]}}})
         assert {"theme-counts", "coding-summary"} <= {a["key"] for a in counts}
