@@ -218,10 +218,12 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
                           run.accounting["input_answers"], Path(input_path).name, embedding_stats["embedded"],
                           embedding_stats["from_cache"], out)
     from prefect.runtime import flow_run
+    from prefect.settings import PREFECT_UI_URL
 
     return {"out": out, "files": files, "accounting": run.accounting, "counts": counts.to_dict("records"),
             "framework": run.framework.to_dict("records"),
-            "timings": timings, "embedding": embedding_stats, "flow_run_url": flow_run.ui_url}
+            "timings": timings, "embedding": embedding_stats,
+            "flow_run_url": f"{PREFECT_UI_URL.value()}/runs/flow-run/{flow_run.id}"}  # the address Prefect's CLI prints
 
 
 @task(name="estimate-counts", cache_policy=NO_CACHE)

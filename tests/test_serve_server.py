@@ -143,6 +143,19 @@ def test_serve_codes_a_dropped_file_and_a_run_started_through_the_api(server, tm
                              json={"parameters": {"input_path": str(tiny_responses_path), "out": str(out),
                                                   "min_group": "many"}}, timeout=10)
         assert refused.status_code == 409 and "min_group" in refused.text
+        # themes run against the server: its logs go there, and it prints the run's address.
+        done = subprocess.run([str(BIN / "themes"), "run", str(tiny_responses_path), "--codebook",
+                               str(tiny_codebook_path), "--model", "test:hashing", "--out", str(tmp_path / "cli-run")],
+                              env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        address = done.stdout.splitlines()[-1]
+        ui = api.removesuffix("/api")
+        assert address.startswith(f"Flow run: {ui}/runs/flow-run/"), done.stdout
+        run_id = address.rsplit("/", 1)[1]
+        assert httpx.get(f"{api}/flow_runs/{run_id}", timeout=10).json()["name"] == "tiny_responses.csv"
+        lines = [entry["message"] for entry in post(api, "/logs/filter", {"logs": {"flow_run_id": {"any_": [run_id]}}})]
+        assert any(line.startswith("Coded 15 answers of tiny_responses.csv") for line in lines), lines
+        assert "| INFO" not in done.stderr and "Traceback" not in done.stderr  # the console keeps to the CLI
     finally:
         stop(serving)
         log.close()

@@ -82,6 +82,7 @@ def serve(
                   "cache_dir": str(cache_dir.resolve()) if cache_dir else None, "min_group": min_group,
                   "quotes_per_theme": quotes_per_theme}
     from prefect import serve as prefect_serve
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig
     from prefect.settings import get_current_settings
 
     from themes.flows.deployments import code_export, code_inbox
@@ -93,7 +94,9 @@ def serve(
     if inbox is not None:
         inbox.mkdir(parents=True, exist_ok=True)
         deployments.append(code_inbox.to_deployment(
-            name="inbox", interval=interval, concurrency_limit=1,
+            # One inbox run at a time; a look due while one works is cancelled, not queued behind it.
+            name="inbox", interval=interval,
+            concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy="CANCEL_NEW"),
             parameters={**parameters, "inbox": str(inbox.resolve()), "project_dir": str(project_dir.resolve())},
             description=f"Code each new export in {inbox} as the next batch of {project_dir}."))
         typer.echo(f"Serving code-inbox/inbox: every {interval} s, new exports in {inbox}/ become batches of "
