@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from prefect import flow, task, unmapped
+from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
@@ -29,6 +29,7 @@ from themes.counts import Estimates, estimate, question_counts, with_theme_estim
 from themes.evaluate import read_gold, run_agreement
 from themes.ingest import InputSpec, load_answers, require_codable
 from themes.prevalence import PrevalenceOptions
+from themes.project import coded_in_project, with_embedding
 from themes.quotes import QuoteSettings, attribution_columns, deidentify_quotes, select_quotes, who_column
 from themes.redact import Redactor
 from themes.segment import segment_answers
@@ -186,10 +187,24 @@ def write(run: export.RunResult, out: Path, force: bool, redactor: Redactor | No
     return export.write_run(run, out, force=force, redactor=redactor)
 
 
-@flow(name="code-responses", validate_parameters=False)
+def named_after_input() -> str:
+    """A flow run's name: the input file's (a project's newest batch's), so runs read apart in the Prefect UI."""
+    from prefect.runtime import flow_run
+
+    parameters = flow_run.parameters or {}
+    batches = parameters.get("batches")
+    if batches:
+        return f"{batches[-1]['file']} (batch {batches[-1]['batch'].split()[0]} of {Path(parameters['out']).parent.name})"
+    return Path(str(parameters.get("input_path") or "run")).name
+
+
+@flow(name="code-responses", validate_parameters=False, flow_run_name=named_after_input)
 def code_responses(input_path: str, out: str, settings: RunSettings, spec: InputSpec | None = None,
-                   force: bool = False) -> dict:
-    """Code every answer in `input_path` against the codebook and write the run's files to `out`."""
+                   force: bool = False, batches: list[dict] | None = None) -> dict:
+    """Code every answer in `input_path` against the codebook and write the run's files to `out`.
+
+    `batches` (a project's, see themes.project) are listed in the manifest; the last is the one this run adds.
+    """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -204,6 +219,11 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     export.check_output_folder(Path(out), force=force)  # fail before the slow part, not after
     answers, spec, id_problems = ingest(input_path, spec or InputSpec(), settings)
     coded_sample = read_gold(settings.coded_sample, codebook, answers=answers) if settings.coded_sample else None
+    if coded_sample is not None and batches:  # a project: the sample may reach respondents of batches to come
+        coded_sample, later = coded_in_project(coded_sample, answers)
+        if later:
+            get_run_logger().warning("%d coded answers of %s are not in the project yet; estimated with the other "
+                                     "%d", later, Path(settings.coded_sample).name, len(coded_sample) if coded_sample is not None else 0)
     lap("ingest_and_screen")
     _stage("segmenting")
     segments = segment(answers, settings.segment_words)
@@ -250,14 +270,22 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
         if coded_sample is not None else None,
         co_occurrence=co_occurrence(coded, codebook.ids), quotes=picked,
         thresholds=threshold_items(coder.scheme, coder.thresholds), threshold_sources=coder.sources,
-        method=coder.method, embedding=embedding_stats, id_problems=id_problems, timings=timings)
+        method=coder.method, embedding=embedding_stats, id_problems=id_problems, timings=timings,
+        batches=with_embedding(batches, embedding_stats))
     _stage("writing")
     files = write(run, Path(out), force, redactor)
     lap("write")
     _publish(run)
+    get_run_logger().info("Coded %d answers of %s (%d embedded, %d from the cache); wrote %s",
+                          run.accounting["input_answers"], Path(input_path).name, embedding_stats["embedded"],
+                          embedding_stats["from_cache"], out)
+    from prefect.runtime import flow_run
+    from prefect.settings import PREFECT_UI_URL
+
     return {"out": out, "files": files, "accounting": run.accounting, "counts": counts.to_dict("records"),
             "framework": run.framework.to_dict("records"),
-            "timings": timings, "embedding": embedding_stats}
+            "timings": timings, "embedding": embedding_stats,
+            "flow_run_url": f"{PREFECT_UI_URL.value()}/runs/flow-run/{flow_run.id}"}  # the address Prefect's CLI prints
 
 
 @task(name="estimate-counts", cache_policy=NO_CACHE)
@@ -284,7 +312,7 @@ def _publish(run: export.RunResult) -> None:
 
 
 def run_flow(input_path: str, out: str, settings: RunSettings, spec: InputSpec | None = None,
-             force: bool = False) -> dict:
+             force: bool = False, batches: list[dict] | None = None) -> dict:
     """Run the flow with the task runner the settings ask for: threads here, or a Dask cluster."""
     flow_to_run = code_responses
     if settings.dask_address or settings.workers:
@@ -303,5 +331,5 @@ def run_flow(input_path: str, out: str, settings: RunSettings, spec: InputSpec |
 
         # One embedding batch at a time: torch already uses every core.
         flow_to_run = code_responses.with_options(task_runner=ThreadPoolTaskRunner(max_workers=1))
-    return flow_to_run(input_path=input_path, out=out, settings=settings, spec=spec, force=force)
+    return flow_to_run(input_path=input_path, out=out, settings=settings, spec=spec, force=force, batches=batches)
 

@@ -18,7 +18,7 @@ COMMANDS = sorted(set(re.findall(r"^\| `themes ([a-z-]+)", README, flags=re.MULT
 
 def test_the_readme_lists_every_command():
     assert COMMANDS == ["calibrate", "diff", "discover", "evaluate", "export-codebook", "export-project",
-                        "import-codebook", "run", "sample", "validate-codebook"]
+                        "import-codebook", "run", "sample", "serve", "validate-codebook"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

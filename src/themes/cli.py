@@ -40,7 +40,12 @@ def _quiet_prefect(verbose: bool = False) -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
-    if not verbose:
+    if not verbose and os.environ.get("PREFECT_API_URL"):
+        # A server keeps the runs' logs: send it INFO and up, and keep the console to the CLI's own lines.
+        os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL", "INFO")
+        os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL", "INFO")
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+    elif not verbose:
         # A failed task logs its traceback; the CLI already prints the one line that matters.
         os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL", "CRITICAL")
         os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL", "CRITICAL")
@@ -498,6 +503,8 @@ def _print_summary(summary: dict) -> None:
         typer.echo("Raw counts: no coded sample of this survey measured the classifier's error; pass "
                    "--coded-sample (see 'themes sample') for estimates with intervals.")
     typer.echo(f"Wrote {summary['out']}/: {', '.join(summary['files'])}")
+    if os.environ.get("PREFECT_API_URL") and summary.get("flow_run_url"):
+        typer.echo(f"Flow run: {summary['flow_run_url']}")
 
 
 def main() -> None:
@@ -512,3 +519,4 @@ if __name__ == "__main__":
     main()
 
 import themes.cli_research  # noqa: E402,F401  (registers discover, diff and the REFI-QDA commands)
+import themes.cli_serve  # noqa: E402,F401  (registers serve)

@@ -223,6 +223,7 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     # When the run was made: the manifest's "created" and the report's date.
     created: datetime = field(default_factory=lambda: datetime.now(timezone.utc).replace(microsecond=0))
+    batches: list[dict] | None = None  # a project's batches (themes.project), listed in the manifest
 
     @property
     def accounting(self) -> dict[str, int]:
@@ -310,6 +311,7 @@ def manifest(run: RunResult) -> dict:
         "counts_method": (run.counts["method"].iloc[0] if len(run.counts) and "method" in run.counts else
                           run.framework["method"].iloc[0] if len(run.framework) and "method" in run.framework else None),
         "coded_sample_agreement": run.sample_agreement,
+        **({"batches": run.batches} if run.batches is not None else {}),
     }
 
 
@@ -369,8 +371,10 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None) -> ReportD
         type_column, _ = type_and_state_columns(run.spec.meta_columns)
         if type_column in run.framework_by:
             framework_by = (type_column, run.framework_by[type_column])
+    title = f"Themes in {stem}" if run.batches is None else \
+        f"Themes in {Path(run.input_path).parent.name} ({len(run.batches)} batch{'es' * (len(run.batches) != 1)})"
     return ReportData(
-        title=run.settings.title or f"Themes in {stem}", counts=run.counts, quotes=run.quotes,
+        title=run.settings.title or title, counts=run.counts, quotes=run.quotes,
         run_date=run.created.date(), source=Path(run.input_path).name,
         breakdowns={m: frame for m, frame in run.counts_by.items()} if run.codebook.themes else {},
         by_question=run.counts_by_question if run.codebook.themes else None,

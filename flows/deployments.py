@@ -1,0 +1,129 @@
+"""The flows `themes serve` serves: one export on request, and an inbox on a schedule.
+
+Both take plain parameters (paths, lists of paths, numbers), validated by Prefect, so a run started
+from the Prefect UI or API with JSON parameters works; each builds the run's settings and calls the
+code-responses flow.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_table_artifact
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from themes import defaults, project
+from themes.errors import ThemesError
+from themes.flows.code_responses import code_responses, named_after_input, run_flow
+from themes.ingest import InputSpec
+from themes.settings import RunSettings
+
+PROCESSED, REJECTED = "processed", "rejected"
+SIDECARS = (".yaml", ".yml")
+
+
+def run_settings(codebooks: list[str], calibration: str | None, coded_sample: str | None, model: str,
+                 cache_dir: str | None, min_group: int, quotes_per_theme: int) -> RunSettings:
+    return RunSettings(codebooks=tuple(codebooks), calibration=calibration, coded_sample=coded_sample, model=model,
+                       cache_dir=cache_dir or RunSettings().cache_dir, min_group=min_group,
+                       quotes_per_theme=quotes_per_theme)
+
+
+def input_spec(id_column: str | None, text_columns: list[str], meta_columns: list[str]) -> InputSpec:
+    return InputSpec(id_column=id_column, text_columns=tuple(text_columns), meta_columns=tuple(meta_columns))
+
+
+@flow(name="code-export", flow_run_name=named_after_input, task_runner=ThreadPoolTaskRunner(max_workers=1))
+def code_export(input_path: str, out: str, codebooks: list[str] = [defaults.DEFAULT_CODEBOOK],  # noqa: B006
+                calibration: str | None = None, coded_sample: str | None = None, id_column: str | None = None,
+                text_columns: list[str] = [], meta_columns: list[str] = [],  # noqa: B006
+                model: str = defaults.DEFAULT_MODEL, cache_dir: str | None = None, min_group: int = 10,
+                quotes_per_theme: int = 5, force: bool = False) -> dict:
+    """Code one survey export into `out`: what `themes run` does, started from the Prefect UI or API."""
+    settings = run_settings(codebooks, calibration, coded_sample, model, cache_dir, min_group, quotes_per_theme)
+    # The code-responses flow's body, in this run: one flow run per export, its tasks, logs and artifacts.
+    return code_responses.fn(input_path, out, settings, input_spec(id_column, text_columns, meta_columns), force)
+
+
+@flow(name="code-inbox", flow_run_name="inbox {inbox}")
+def code_inbox(inbox: str, project_dir: str, codebooks: list[str] = [defaults.DEFAULT_CODEBOOK],  # noqa: B006
+               calibration: str | None = None, coded_sample: str | None = None, id_column: str | None = None,
+               text_columns: list[str] = [], meta_columns: list[str] = [],  # noqa: B006
+               model: str = defaults.DEFAULT_MODEL, cache_dir: str | None = None, min_group: int = 10,
+               quotes_per_theme: int = 5, settle_seconds: float = 2.0) -> list[dict]:
+    """Add each new export in `inbox` to the project as a batch and code the project again.
+
+    A file is moved to `inbox/processed/` once coded, or to `inbox/rejected/` when it cannot be (the
+    reason is in the project's inbox.csv and this run's `inbox-outcomes` artifact); the others go on.
+    """
+    logger = get_run_logger()
+    settings = run_settings(codebooks, calibration, coded_sample, model, cache_dir, min_group, quotes_per_theme)
+    spec = input_spec(id_column, text_columns, meta_columns)
+    outcomes = [add_file(path, Path(project_dir), settings, spec) for path in waiting(Path(inbox), settle_seconds)]
+    for outcome in outcomes:
+        logger.info("%s: %s%s", outcome["file"], outcome["outcome"],
+                    f" as batch {outcome['batch']}" if outcome["batch"] else f" ({outcome['reason']})")
+    if outcomes:
+        project.log_outcomes(Path(project_dir), outcomes)
+        create_table_artifact(table=outcomes, key="inbox-outcomes",
+                              description=f"Files taken from {inbox} into project {project_dir}")
+    return outcomes
+
+
+def waiting(inbox: Path, settle_seconds: float) -> list[Path]:
+    """Exports waiting in the inbox, oldest first: not hidden, not a sidecar, unchanged for `settle_seconds`
+    (a file still being copied in is left for the next run)."""
+    if not inbox.is_dir():
+        raise ThemesError(f"The inbox {inbox} is not a folder; create it or pass another --inbox.")
+    now = time.time()
+    files = [p for p in inbox.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))
+             and p.suffix.lower() not in SIDECARS and now - p.stat().st_mtime >= settle_seconds]
+    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSpec) -> dict:
+    """Code one export as the project's next batch; move it aside; return its outcome (never raise for a
+    bad file: the next files still go)."""
+    outcome = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "file": path.name, "sha256": "",
+               "outcome": "rejected", "batch": "", "respondents": 0, "replaced": 0, "embedded": 0, "reason": ""}
+    backup, staged_answers = None, False
+    try:
+        current = project.open_project(project_dir)
+        combined, staged = project.add_batch(current, path, spec)
+        batch = staged.batches[-1]
+        outcome["sha256"] = batch["sha256"]
+        backup, staged_answers = project.stage(staged, combined), True
+        summary = run_flow(str(staged.answers_path), str(staged.output), settings, staged.spec, force=True,
+                           batches=staged.batches)
+        project.save(staged, _manifest_batches(staged.output), backup)
+        outcome.update(outcome="added", batch=batch["batch"], respondents=batch["respondents"],
+                       replaced=len(batch["replaced"]), embedded=summary["embedding"]["embedded"])
+        _move(path, path.parent / PROCESSED)
+    except Exception as error:  # noqa: BLE001  any failure rejects this file only
+        if staged_answers:
+            project.unstage(project.Project(project_dir), backup)
+        outcome["reason"] = str(error).splitlines()[0] if isinstance(error, ThemesError) else \
+            f"unexpected {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        _move(path, path.parent / REJECTED)
+    return outcome
+
+
+def _manifest_batches(output: Path) -> list[dict]:
+    import json
+
+    from themes.safe import MANIFEST
+
+    return json.loads((output / MANIFEST).read_text(encoding="utf-8"))["batches"]
+
+
+def _move(path: Path, folder: Path) -> None:
+    """Move an export (and its sidecar) into `folder`, prefixed with the time, so names never collide."""
+    folder.mkdir(exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    for item in [path, *(path.with_suffix(s) for s in SIDECARS)]:
+        if item.is_file():
+            shutil.move(str(item), str(folder / f"{stamp} {item.name}"))

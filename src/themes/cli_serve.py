@@ -1,0 +1,104 @@
+"""`themes serve`: serve the coding flows to a Prefect server, and code an inbox on a schedule."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from themes import defaults
+from themes.cli import DEFAULT_CODEBOOK, _fail, _quiet_prefect, app
+from themes.errors import ThemesError
+
+
+@app.command("serve")
+def serve(
+    inbox: Annotated[Optional[Path], typer.Option(help="Folder where new exports are dropped: each is coded as "
+                                                  "the next batch of --project. Example: --inbox /data/inbox")]
+    = None,
+    project_dir: Annotated[Optional[Path], typer.Option("--project", help="Project folder that accumulates the "
+                                                        "batches; its output/ covers all of them. Example: "
+                                                        "--project projects/rfi")] = None,
+    interval: Annotated[int, typer.Option(min=5, help="Seconds between looks at the inbox (a Prefect interval "
+                                          "schedule). Example: --interval 300")] = 60,
+    codebook: Annotated[Optional[list[Path]], typer.Option(
+        "--codebook", "-c", help=f"Codebook YAML (repeatable) [default: {DEFAULT_CODEBOOK}]. Example: --codebook "
+        "codebooks/rfi_themes.yaml --codebook codebooks/partnership_models.yaml")] = None,
+    coded_sample: Annotated[Optional[Path], typer.Option(help="A coded random sample of the survey's answers: "
+                                                         "counts corrected for measured error. Example: "
+                                                         "--coded-sample data/sample_rfi/coded_sample.csv")] = None,
+    id_column: Annotated[Optional[str], typer.Option(help="Respondent id column of the exports. Example: "
+                                                     "--id-column respondent_id")] = None,
+    text_column: Annotated[Optional[list[str]], typer.Option(help="Open-ended answer column (repeatable). "
+                                                             "Example: --text-column challenges")] = None,
+    meta_column: Annotated[Optional[list[str]], typer.Option(help="Column to break counts down by (repeatable). "
+                                                             "Example: --meta-column state")] = None,
+    model: Annotated[str, typer.Option(help="sentence-transformers model: name or local folder. "
+                                       "Example: --model ./models/my-model")] = defaults.DEFAULT_MODEL,
+    cache_dir: Annotated[Optional[Path], typer.Option(help="Embedding cache folder [default: $THEMES_CACHE_DIR "
+                                                      "or ~/.cache/themes]. Example: --cache-dir /data/cache")]
+    = None,
+    min_group: Annotated[int, typer.Option(help="Breakdown groups with fewer respondents are suppressed. "
+                                           "Example: --min-group 20")] = 10,
+    quotes_per_theme: Annotated[int, typer.Option(help="Quotes per theme. Example: --quotes-per-theme 8")] = 5,
+) -> None:
+    """Serve the coding flows to the Prefect server at PREFECT_API_URL until stopped (Ctrl-C).
+
+    Always: the 'code-export' deployment, to code one export from the Prefect UI or API. With --inbox and
+    --project: the 'inbox' deployment, run every --interval seconds, which codes each new export in the
+    inbox as the project's next batch and moves it to processed/ (or rejected/, with the reason in the
+    project's inbox.csv).
+
+    Example: themes serve --inbox inbox --project projects/rfi --interval 60
+    """
+    if not os.environ.get("PREFECT_API_URL"):
+        _fail("themes serve needs a Prefect server: start one (prefect server start) and set "
+              "PREFECT_API_URL=http://127.0.0.1:4200/api.")
+    if (inbox is None) != (project_dir is None):
+        _fail("--inbox and --project go together: the inbox's exports become the project's batches.")
+    _quiet_prefect()
+    from themes import guard
+    from themes.codebook import load_codebook, merge_codebooks
+    from themes.project import open_project
+
+    codebooks = [str(path) for path in codebook or [DEFAULT_CODEBOOK]]
+    try:
+        merge_codebooks([load_codebook(path) for path in codebooks])
+        if coded_sample is not None and not coded_sample.is_file():
+            raise ThemesError(f"--coded-sample {coded_sample} is not a file.")
+        if inbox is not None:
+            if inbox.exists() and not inbox.is_dir():
+                raise ThemesError(f"--inbox {inbox} is a file; give a folder.")
+            open_project(project_dir)
+        guard.check_prefect_api()
+        guard.ensure_prefect_home()
+    except ThemesError as error:
+        _fail(str(error))
+    parameters = {"codebooks": [str(Path(c).resolve()) for c in codebooks],
+                  "coded_sample": str(coded_sample.resolve()) if coded_sample else None, "id_column": id_column,
+                  "text_columns": list(text_column or ()), "meta_columns": list(meta_column or ()), "model": model,
+                  "cache_dir": str(cache_dir.resolve()) if cache_dir else None, "min_group": min_group,
+                  "quotes_per_theme": quotes_per_theme}
+    from prefect import serve as prefect_serve
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig
+    from prefect.settings import get_current_settings
+
+    from themes.flows.deployments import code_export, code_inbox
+
+    deployments = [code_export.to_deployment(name="code-export", parameters=parameters,
+                                             description="Code one survey export (input_path) into a folder (out).")]
+    ui = get_current_settings().ui_url or os.environ["PREFECT_API_URL"].removesuffix("/api")
+    typer.echo(f"Serving code-export/code-export: start a run from {ui}/deployments, with input_path and out.")
+    if inbox is not None:
+        inbox.mkdir(parents=True, exist_ok=True)
+        deployments.append(code_inbox.to_deployment(
+            # One inbox run at a time; a look due while one works is cancelled, not queued behind it.
+            name="inbox", interval=interval,
+            concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy="CANCEL_NEW"),
+            parameters={**parameters, "inbox": str(inbox.resolve()), "project_dir": str(project_dir.resolve())},
+            description=f"Code each new export in {inbox} as the next batch of {project_dir}."))
+        typer.echo(f"Serving code-inbox/inbox: every {interval} s, new exports in {inbox}/ become batches of "
+                   f"{project_dir}/ (coded into {project_dir}/output/).")
+    prefect_serve(*deployments, print_starting_message=False)

@@ -1,0 +1,185 @@
+"""A project folder that accumulates a survey's batches of submissions.
+
+    PROJECT/
+      project.json       the batches so far: number, file, sha256, respondents, replaced ids, embedding
+      answers.parquet    every batch's answers, one row per (respondent, question), the latest submission
+                         of each respondent; its `batch` column says which batch an answer came from
+      output/            the run over all batches (the output contract, plus counts by batch)
+      inbox.csv          one row per file the inbox looked at: when, which, outcome, batch, reason
+
+A new batch is added to `answers.parquet` and the whole project is coded again: the embedding cache
+keys texts, so only the batch's new texts are embedded, and counts, quotes and the report cover every
+batch. A respondent whose id is already in the project is a resubmission: their earlier answers are
+replaced by the new ones, and the batch records whose.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from themes.codebook import file_hash
+from themes.errors import InputError, ThemesError
+from themes.ingest import InputSpec, load_answers
+
+BATCH = "batch"  # the metadata column that names each answer's batch (counts by batch come from it)
+ANSWERS = "answers.parquet"
+STATE = "project.json"
+OUTPUT = "output"
+INBOX_LOG = "inbox.csv"
+INBOX_LOG_COLUMNS = ["time", "file", "sha256", "outcome", "batch", "respondents", "replaced", "embedded", "reason"]
+_FIXED = ["respondent_id", "question", "answer"]
+
+
+class ProjectError(ThemesError):
+    """A project folder cannot be used as asked."""
+
+
+@dataclass
+class Project:
+    path: Path
+    batches: list[dict] = field(default_factory=list)
+
+    @property
+    def answers_path(self) -> Path:
+        return self.path / ANSWERS
+
+    @property
+    def output(self) -> Path:
+        return self.path / OUTPUT
+
+    @property
+    def spec(self) -> InputSpec:
+        """How to read `answers.parquet`: long, with the batches' metadata columns and `batch` last."""
+        meta: list[str] = []
+        for batch in self.batches:
+            meta += [m for m in batch["meta_columns"] if m not in meta]
+        return InputSpec(id_column="respondent_id", question_column="question", answer_column="answer",
+                         meta_columns=(*meta, BATCH))
+
+
+def open_project(path: str | Path) -> Project:
+    """The project at `path`; a folder that does not exist yet is a project with no batches."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ProjectError(f"--project {path} is a file; give a folder path.")
+    state = path / STATE
+    if not state.is_file():
+        if path.is_dir() and any(p for p in path.iterdir() if p.name != INBOX_LOG):
+            raise ProjectError(f"--project {path} holds files but no {STATE}; give an empty or new folder.")
+        return Project(path)
+    try:
+        batches = json.loads(state.read_text(encoding="utf-8"))["batches"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ProjectError(f"{state} cannot be read ({str(error).splitlines()[0]}); restore it or start "
+                           "a new project folder.") from None
+    return Project(path, batches)
+
+
+def batch_label(number: int, file: Path) -> str:
+    return f"{number:03d} {file.name}"
+
+
+def add_batch(project: Project, file: Path, spec: InputSpec) -> tuple[pd.DataFrame, Project]:
+    """Read `file` as the project's next batch: the combined answers and the project with the batch listed.
+
+    Nothing is written; the caller saves both once the batch is coded (see `save`).
+    """
+    digest = file_hash(file)
+    for batch in project.batches:
+        if batch["sha256"] == digest:
+            raise InputError(f"{file.name} has the same content as batch {batch['batch']!r}, already in the "
+                             "project; nothing to add.")
+    answers, spec, id_problems = load_answers(file, spec)
+    clash = [m for m in spec.meta_columns if m in (*_FIXED, BATCH)]
+    if clash:
+        raise InputError(f"{file.name}: the metadata column(s) {', '.join(clash)} have names the project uses "
+                         "itself; rename them in the export.")
+    label = batch_label(len(project.batches) + 1, file)
+    new = pd.DataFrame({"respondent_id": answers["respondent_id"], "question": answers["question"],
+                        "answer": answers["answer_raw"]})
+    for column in spec.meta_columns:
+        new[column] = answers[column]
+    new[BATCH] = label
+    earlier = read_answers(project)
+    resubmitted = sorted(set(new["respondent_id"]) & set(earlier["respondent_id"])) if earlier is not None else []
+    replaced = []
+    if earlier is not None:
+        previous = earlier.drop_duplicates("respondent_id").set_index("respondent_id")[BATCH]
+        replaced = [{"respondent_id": rid, "replaced_batch": previous[rid]} for rid in resubmitted]
+        earlier = earlier[~earlier["respondent_id"].isin(resubmitted)]
+    combined = pd.concat([earlier, new], ignore_index=True) if earlier is not None else new
+    combined = combined.fillna("unknown").astype(str)  # a metadata column an earlier batch lacked
+    record = {"batch": label, "file": file.name, "sha256": digest,
+              "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "respondents": int(new["respondent_id"].nunique()), "answers": len(new),
+              "replaced": replaced, "meta_columns": list(spec.meta_columns),
+              "column_sources": spec.sources, "respondent_id_problems": id_problems}
+    return combined, replace(project, batches=[*project.batches, record])
+
+
+def read_answers(project: Project) -> pd.DataFrame | None:
+    if not project.answers_path.is_file():
+        return None
+    return pd.read_parquet(project.answers_path).astype(str)
+
+
+def stage(project: Project, combined: pd.DataFrame) -> Path | None:
+    """Write the combined answers where the run reads them; return a backup of the previous ones."""
+    project.path.mkdir(parents=True, exist_ok=True)
+    backup = None
+    if project.answers_path.is_file():
+        backup = project.path / f".{ANSWERS}.previous"
+        shutil.copy2(project.answers_path, backup)
+    combined.to_parquet(project.answers_path, index=False)
+    return backup
+
+
+def unstage(project: Project, backup: Path | None) -> None:
+    """Put the answers back as they were before `stage` (a batch that could not be coded)."""
+    if backup is not None:
+        backup.replace(project.answers_path)
+    else:
+        project.answers_path.unlink(missing_ok=True)
+
+
+def save(project: Project, batches: list[dict], backup: Path | None) -> None:
+    """Record the batches (as the run's manifest lists them, embedding counts included)."""
+    text = json.dumps({"batches": batches}, indent=2, ensure_ascii=False, default=str) + "\n"
+    partial = project.path / f".{STATE}.partial"
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(project.path / STATE)
+    if backup is not None:
+        backup.unlink(missing_ok=True)
+
+
+def with_embedding(batches: list[dict] | None, embedding: dict) -> list[dict] | None:
+    """The batch list with the run's embedding counts on the batch it added (the last one)."""
+    if not batches:
+        return batches
+    return [*batches[:-1], {**batches[-1], "embedding": embedding}]
+
+
+def log_outcomes(project_path: Path, outcomes: list[dict]) -> None:
+    """Append each file's outcome to the project's inbox.csv."""
+    project_path.mkdir(parents=True, exist_ok=True)
+    log = project_path / INBOX_LOG
+    new = not log.is_file()
+    with log.open("a", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=INBOX_LOG_COLUMNS, extrasaction="ignore")
+        if new:
+            writer.writeheader()
+        writer.writerows(outcomes)
+
+
+def coded_in_project(coded: pd.DataFrame, answers: pd.DataFrame) -> tuple[pd.DataFrame | None, int]:
+    """The coded sample's answers that the project holds so far (None if none), and how many it does not."""
+    held = set(zip(answers["respondent_id"].astype(str), answers["question"].astype(str)))
+    keep = [(r, q) in held for r, q in zip(coded["respondent_id"].astype(str), coded["question"].astype(str))]
+    return (coded[keep].reset_index(drop=True) if any(keep) else None), len(coded) - sum(keep)

@@ -1,0 +1,173 @@
+"""Incremental projects through the inbox flow: batches accumulate, resubmissions replace, bad files go aside."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from themes.calibrate import find_calibration
+from themes.codebook import load_codebook
+from themes.coding import training_texts
+from themes.ingest import InputSpec
+from themes.project import add_batch, open_project, stage
+from themes.runfolder import read_run
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample_rfi" / "responses.csv"
+CODEBOOKS = [str(ROOT / "codebooks" / "rfi_themes.yaml"), str(ROOT / "codebooks" / "partnership_models.yaml")]
+
+
+def drop(inbox: Path, name: str, table: pd.DataFrame, sidecar: Path | None = None) -> Path:
+    """Put an export into the inbox as a user would: written under a hidden name, then renamed."""
+    inbox.mkdir(exist_ok=True)
+    hidden = inbox / f".{name}"
+    table.to_csv(hidden, index=False)
+    if sidecar is not None:
+        shutil.copy(sidecar, (inbox / name).with_suffix(".yaml"))
+    return hidden.rename(inbox / name)
+
+
+def run_inbox(inbox: Path, project: Path, cache: Path, **options) -> list[dict]:
+    from themes.flows.deployments import code_inbox
+
+    options = {"codebooks": [CODEBOOKS[0]], "model": "test:hashing", "quotes_per_theme": 1, **options}
+    return code_inbox(inbox=str(inbox), project_dir=str(project), cache_dir=str(cache), settle_seconds=0, **options)
+
+
+@pytest.mark.slow  # three runs over the whole sample (fake embedder): minutes on a busy 2-core machine
+@pytest.mark.usefixtures("prefect_harness")
+def test_two_batches_of_the_sample_count_as_one_run_and_the_second_embeds_only_its_new_texts(tmp_path):
+    from themes.flows.code_responses import run_flow
+    from themes.settings import RunSettings
+
+    sample = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
+    first, second = sample.iloc[:106], sample.iloc[106:]
+    inbox, project, cache = tmp_path / "inbox", tmp_path / "project", tmp_path / "cache"
+    sidecar = SAMPLE.with_suffix(".yaml")
+    drop(inbox, "week1.csv", first, sidecar)
+    assert [o["outcome"] for o in run_inbox(inbox, project, cache, codebooks=CODEBOOKS)] == ["added"]
+    drop(inbox, "week2.csv", second, sidecar)
+    outcomes = run_inbox(inbox, project, cache, codebooks=CODEBOOKS)
+    assert [(o["file"], o["outcome"], o["batch"]) for o in outcomes] == [("week2.csv", "added", "002 week2.csv")]
+
+    whole = tmp_path / "whole"
+    run_flow(str(SAMPLE), str(whole), RunSettings(codebooks=tuple(CODEBOOKS), model="test:hashing",
+                                                  cache_dir=str(tmp_path / "other-cache"), quotes_per_theme=1))
+    output = project / "output"
+    for name in ("theme_counts.csv", "framework_counts.csv", "theme_counts_by_state.csv",
+                 "framework_counts_by_org_type.csv"):
+        pd.testing.assert_frame_equal(pd.read_csv(output / name), pd.read_csv(whole / name), obj=name)
+    mine = pd.read_csv(output / "responses.csv", dtype=str, keep_default_na=False)
+    theirs = pd.read_csv(whole / "responses.csv", dtype=str, keep_default_na=False)
+    assert (mine[["respondent_id", "question", "status", "themes"]].values
+            == theirs[["respondent_id", "question", "status", "themes"]].values).all()
+
+    manifest = json.loads((output / "manifest.json").read_text())
+    batches = manifest["batches"]
+    assert [(b["batch"], b["file"], b["respondents"]) for b in batches] == [("001 week1.csv", "week1.csv", 106),
+                                                                           ("002 week2.csv", "week2.csv", 106)]
+    assert [b["sha256"] for b in batches] == [json.loads((project / "project.json").read_text())["batches"][i]["sha256"]
+                                              for i in range(2)]
+    assert len({b["sha256"] for b in batches}) == 2
+    # The second batch embedded exactly its segment texts that neither the first batch nor the codebooks'
+    # training passages (embedded by the first run) had brought.
+    run = read_run(output)
+    batch_of = dict(zip(run.answers["respondent_id"], run.answers["batch"]))
+    texts = {label: set(run.segments.loc[run.segments["respondent_id"].map(batch_of) == label, "text"])
+             for label in ("001 week1.csv", "002 week2.csv")}
+    learned = {t for path in CODEBOOKS for t in training_texts(load_codebook(path), find_calibration(path, None))}
+    new_texts = texts["002 week2.csv"] - texts["001 week1.csv"] - learned
+    assert batches[1]["embedding"]["embedded"] == len(new_texts) > 0
+    assert outcomes[0]["embedded"] == len(new_texts)
+    assert batches[0]["embedding"]["embedded"] > batches[1]["embedding"]["embedded"]
+    # A table per batch, whose respondents add up to the project's.
+    by_batch = pd.read_csv(output / "theme_counts_by_batch.csv")
+    assert sorted(set(by_batch["batch"])) == ["001 week1.csv", "002 week2.csv"]
+    totals = by_batch.groupby("theme")["respondents"].sum()
+    overall = pd.read_csv(output / "theme_counts.csv").set_index("theme")["respondents"]
+    assert (totals.reindex(overall.index) == overall).all()
+    report = (output / "report.md").read_text()
+    assert report.startswith("# Themes in project (2 batches)\n") and "\n## By batch\n" in report
+    assert sorted(p.name.split(" ", 1)[1] for p in (inbox / "processed").iterdir()) == [
+        "week1.csv", "week1.yaml", "week2.csv", "week2.yaml"]
+    log = pd.read_csv(project / "inbox.csv", keep_default_na=False)
+    assert list(log["outcome"]) == ["added", "added"] and list(log["file"]) == ["week1.csv", "week2.csv"]
+
+
+def test_a_resubmission_replaces_the_respondents_earlier_answers_and_is_recorded(tmp_path, tiny_responses_path):
+    tiny = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    project = open_project(tmp_path / "project")
+    combined, project = add_batch(project, tiny_responses_path, InputSpec())
+    stage(project, combined)
+    again = tiny[tiny["respondent_id"] == "R2"].assign(challenges="Nothing holds us back now.")
+    again = pd.concat([again, tiny.iloc[[0]].assign(respondent_id="R6")])
+    resubmitted = tmp_path / "resubmitted.csv"
+    again.to_csv(resubmitted, index=False)
+    combined, project = add_batch(project, resubmitted, InputSpec())
+    assert project.batches[1]["replaced"] == [{"respondent_id": "R2", "replaced_batch": "001 tiny_responses.csv"}]
+    assert project.batches[1]["respondents"] == 2
+    r2 = combined[combined["respondent_id"] == "R2"]
+    assert len(r2) == 3 and set(r2["batch"]) == {"002 resubmitted.csv"}
+    assert r2.set_index("question").at["challenges", "answer"] == "Nothing holds us back now."
+    assert sorted(combined["respondent_id"].unique()) == ["R1", "R2", "R3", "R4", "R5", "R6"]
+    assert len(combined) == 6 * 3
+
+
+def test_the_same_file_twice_is_refused(tmp_path, tiny_responses_path):
+    from themes.errors import InputError
+
+    project = open_project(tmp_path / "project")
+    _, project = add_batch(project, tiny_responses_path, InputSpec())
+    copy = tmp_path / "again.csv"
+    shutil.copy(tiny_responses_path, copy)
+    with pytest.raises(InputError, match=r"^again.csv has the same content as batch '001 tiny_responses.csv', "
+                                         r"already in the project; nothing to add.$"):
+        add_batch(project, copy, InputSpec())
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_bad_file_is_rejected_with_its_reason_and_the_others_are_coded(tmp_path, tiny_responses_path,
+                                                                         tiny_codebook_path):
+    inbox, project, cache = tmp_path / "inbox", tmp_path / "project", tmp_path / "cache"
+    tiny = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    drop(inbox, "a_blank.csv", tiny.assign(challenges="", effective_practices="N/A", community_engagement="-"))
+    time.sleep(0.05)
+    drop(inbox, "b_good.csv", tiny)
+    os.utime(inbox / "b_good.csv")
+    outcomes = run_inbox(inbox, project, cache, codebooks=[str(tiny_codebook_path)])
+    assert [(o["file"], o["outcome"]) for o in outcomes] == [("a_blank.csv", "rejected"), ("b_good.csv", "added")]
+    assert outcomes[0]["reason"] == ("No free-text column found. Name them with --text-column (repeatable). Columns: "
+                                     "respondent_id, org_type, state, challenges, effective_practices, "
+                                     "community_engagement.")
+    assert outcomes[1]["batch"] == "001 b_good.csv"  # a rejected file takes no batch number
+    assert [p.name.split(" ", 1)[1] for p in (inbox / "rejected").iterdir()] == ["a_blank.csv"]
+    assert [p.name.split(" ", 1)[1] for p in (inbox / "processed").iterdir()] == ["b_good.csv"]
+    assert [p.name for p in inbox.iterdir() if p.is_file()] == []
+    log = pd.read_csv(project / "inbox.csv", keep_default_na=False)
+    assert list(log["outcome"]) == ["rejected", "added"]
+    assert log.at[0, "reason"] == outcomes[0]["reason"]
+    assert json.loads((project / "project.json").read_text())["batches"][0]["file"] == "b_good.csv"
+    # Nothing new: the next look codes nothing and leaves the project as it was.
+    assert run_inbox(inbox, project, cache, codebooks=[str(tiny_codebook_path)]) == []
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_file_that_fails_while_coding_leaves_the_project_as_it_was(tmp_path, tiny_responses_path,
+                                                                     tiny_codebook_path):
+    inbox, project, cache = tmp_path / "inbox", tmp_path / "project", tmp_path / "cache"
+    tiny = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    drop(inbox, "first.csv", tiny.iloc[:3])
+    run_inbox(inbox, project, cache, codebooks=[str(tiny_codebook_path)])
+    before = (project / "answers.parquet").read_bytes(), (project / "project.json").read_text()
+    drop(inbox, "second.csv", tiny.iloc[3:])
+    outcomes = run_inbox(inbox, project, cache, codebooks=[str(tiny_codebook_path)],
+                         coded_sample=str(tmp_path / "missing.csv"))
+    assert [o["outcome"] for o in outcomes] == ["rejected"]
+    assert ((project / "answers.parquet").read_bytes(), (project / "project.json").read_text()) == before
+    assert not list(project.glob(".*previous"))

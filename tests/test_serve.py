@@ -1,0 +1,43 @@
+"""`themes serve` refuses what cannot work in one line, before anything is served."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from themes.cli import app
+
+CODEBOOK = Path(__file__).resolve().parents[1] / "codebooks" / "rfi_themes.yaml"
+
+
+@pytest.mark.parametrize("args, env, message", [
+    (["serve"], {"PREFECT_API_URL": ""},
+     "error: themes serve needs a Prefect server: start one (prefect server start) and set "
+     "PREFECT_API_URL=http://127.0.0.1:4200/api.\n"),
+    (["serve", "--inbox", "inbox"], {"PREFECT_API_URL": "http://127.0.0.1:9/api"},
+     "error: --inbox and --project go together: the inbox's exports become the project's batches.\n"),
+    (["serve", "--codebook", "missing.yaml"], {"PREFECT_API_URL": "http://127.0.0.1:9/api"},
+     "error: Codebook not found: missing.yaml. Pass --codebook with the path of a codebook YAML file.\n"),
+    (["serve", "--codebook", str(CODEBOOK)], {"PREFECT_API_URL": "http://127.0.0.1:9/api"},
+     "error: PREFECT_API_URL=http://127.0.0.1:9/api does not answer"),
+])
+def test_what_cannot_be_served_is_one_line_and_exit_2(args, env, message, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value) if value else monkeypatch.delenv(name, raising=False)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert result.output.startswith(message) and result.output.count("\n") == 1
+
+
+def test_a_project_folder_that_holds_other_files_is_refused(monkeypatch, tmp_path):
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "notes.txt").write_text("mine")
+    result = CliRunner().invoke(app, ["serve", "--inbox", str(tmp_path / "inbox"), "--project",
+                                      str(tmp_path / "project")])
+    assert result.exit_code == 2
+    assert result.output == (f"error: --project {tmp_path}/project holds files but no project.json; give an empty or "
+                             "new folder.\n")

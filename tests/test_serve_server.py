@@ -1,0 +1,161 @@
+"""A real Prefect server: `themes serve` serves the deployments, a file dropped into the inbox is coded,
+and a run started through the API with JSON parameters works; runs, logs and artifacts are read back
+through the server's REST API."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(condition, timeout: float, what: str, processes=()):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for process in processes:
+            if process.poll() is not None:
+                raise AssertionError(f"{what}: {process.args[0]} ended early with {process.returncode}")
+        value = condition()
+        if value:
+            return value
+        time.sleep(1)
+    raise AssertionError(f"{what}: not within {timeout} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End a process this test started, and the children it started (its own process group)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+
+@pytest.fixture
+def server(tmp_path):
+    """`prefect server start` on a free loopback port, with its own PREFECT_HOME; yields its API URL."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PREFECT_LOGGING_LEVEL="WARNING", PREFECT_API_URL=f"http://127.0.0.1:{port}/api")
+    log = (tmp_path / "server.log").open("w")
+    process = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                               env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    api = env["PREFECT_API_URL"]
+
+    def healthy() -> bool:
+        try:
+            return httpx.get(f"{api}/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_for(healthy, 240, "prefect server start", [process])
+        yield api, env
+    finally:
+        stop(process)
+        log.close()
+
+
+def post(api: str, path: str, body: dict) -> list | dict:
+    response = httpx.post(f"{api}{path}", json=body, timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def runs_of(api: str, flow_name: str) -> list[dict]:
+    return post(api, "/flow_runs/filter", {"flows": {"name": {"any_": [flow_name]}}})
+
+
+def test_serve_codes_a_dropped_file_and_a_run_started_through_the_api(server, tmp_path, tiny_responses_path,
+                                                                     tiny_codebook_path):
+    api, env = server
+    inbox, project, out = tmp_path / "inbox", tmp_path / "project", tmp_path / "api-run"
+    env = {**env, "THEMES_CACHE_DIR": str(tmp_path / "cache")}
+    log = (tmp_path / "serve.log").open("w")
+    serving = subprocess.Popen([str(BIN / "themes"), "serve", "--inbox", str(inbox), "--project", str(project),
+                                "--interval", "5", "--codebook", str(tiny_codebook_path), "--model", "test:hashing"],
+                               env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path)
+    try:
+        deployments = wait_for(lambda: post(api, "/deployments/filter", {}) if len(
+            post(api, "/deployments/filter", {})) == 2 else None, 120, "themes serve registers 2 deployments", [serving])
+        assert sorted(d["name"] for d in deployments) == ["code-export", "inbox"]
+        inbox_deployment = next(d for d in deployments if d["name"] == "inbox")
+        assert [s["schedule"]["interval"] for s in inbox_deployment["schedules"]] == [5.0]
+
+        # A file dropped into the inbox (copied under a hidden name, then renamed) is coded on schedule.
+        shutil.copy(tiny_responses_path, inbox / ".batch1.csv")
+        (inbox / ".batch1.csv").rename(inbox / "batch1.csv")
+        coded = wait_for(lambda: [r for r in runs_of(api, "code-responses") if r["state_type"] == "COMPLETED"],
+                         240, "the inbox codes batch1.csv", [serving])
+        assert coded[0]["name"] == "batch1.csv (batch 001 of project)"
+        wait_for(lambda: (inbox / "processed").is_dir() and any((inbox / "processed").iterdir()), 60,
+                 "batch1.csv moved to processed/", [serving])
+        def outcome_artifacts():
+            done = [r["id"] for r in runs_of(api, "code-inbox") if r["state_type"] == "COMPLETED"]
+            found = post(api, "/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": done}}}) if done else []
+            return [a for a in found if a["key"] == "inbox-outcomes"]
+
+        outcome = wait_for(outcome_artifacts, 60, "the inbox run completes with its artifact", [serving])[0]
+        assert [(row["file"], row["outcome"], row["batch"]) for row in json.loads(outcome["data"])] == [
+            ("batch1.csv", "added", "001 batch1.csv")]
+        counts = post(api, "/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [coded[0]["id"]]}}})
+        assert {"theme-counts", "coding-summary"} <= {a["key"] for a in counts}
+        # The run's log lines reached the server (no --verbose anywhere).
+        lines = [entry["message"] for entry in post(api, "/logs/filter",
+                                                    {"logs": {"flow_run_id": {"any_": [coded[0]["id"]]}}})]
+        assert any(line.startswith("Coded 15 answers of answers.parquet") for line in lines), lines
+        assert (project / "output" / "theme_counts.csv").is_file()
+
+        # A run of code-export started through the API with plain JSON parameters.
+        export = next(d for d in deployments if d["name"] == "code-export")
+        started = post(api, f"/deployments/{export['id']}/create_flow_run",
+                       {"parameters": {"input_path": str(tiny_responses_path), "out": str(out)}})
+        done = wait_for(lambda: [r for r in runs_of(api, "code-export") if r["id"] == started["id"]
+                                 and r["state_type"] in ("COMPLETED", "FAILED", "CRASHED")], 240,
+                        "the code-export run ends", [serving])
+        assert done[0]["state_type"] == "COMPLETED", done[0]["state"]
+        assert done[0]["name"] == "tiny_responses.csv"
+        assert (out / "theme_counts.csv").is_file()
+        # Bad parameters are refused by the server, before any run starts.
+        refused = httpx.post(f"{api}/deployments/{export['id']}/create_flow_run",
+                             json={"parameters": {"input_path": str(tiny_responses_path), "out": str(out),
+                                                  "min_group": "many"}}, timeout=10)
+        assert refused.status_code == 409 and "min_group" in refused.text
+        # themes run against the server: its logs go there, and it prints the run's address.
+        done = subprocess.run([str(BIN / "themes"), "run", str(tiny_responses_path), "--codebook",
+                               str(tiny_codebook_path), "--model", "test:hashing", "--out", str(tmp_path / "cli-run")],
+                              env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        address = done.stdout.splitlines()[-1]
+        ui = api.removesuffix("/api")
+        assert address.startswith(f"Flow run: {ui}/runs/flow-run/"), done.stdout
+        run_id = address.rsplit("/", 1)[1]
+        assert httpx.get(f"{api}/flow_runs/{run_id}", timeout=10).json()["name"] == "tiny_responses.csv"
+        lines = [entry["message"] for entry in post(api, "/logs/filter", {"logs": {"flow_run_id": {"any_": [run_id]}}})]
+        assert any(line.startswith("Coded 15 answers of tiny_responses.csv") for line in lines), lines
+        assert "| INFO" not in done.stderr and "Traceback" not in done.stderr  # the console keeps to the CLI
+    finally:
+        stop(serving)
+        log.close()
