@@ -113,7 +113,7 @@ def train(books: list[tuple[Codebook, object]], table: VectorTable, settings: Ru
 
 @task(name="classify-and-count", cache_policy=NO_CACHE)
 def classify(answers, segments, coder: Coder, vectors):
-    scores = coder.score(list(segments["text"]), vectors)
+    scores = coder.score(list(segments["text"]), vectors, list(answers.loc[segments["answer_index"], "question"]))
     return code_answers(answers, segments, scores, coder.scheme, coder.thresholds)
 
 
@@ -126,9 +126,9 @@ def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, sett
     embed = embedding_function(settings.model, backend=settings.backend, batch_size=settings.batch_size,
                                onnx_file=settings.onnx_file, cache_dir=settings.cache_dir)
 
-    def window_scorer(texts: list[str], theme_id: str) -> np.ndarray:
+    def window_scorer(texts: list[str], theme_id: str, question: str) -> np.ndarray:
         # Only the picked quotes' sentence windows are embedded here: a few dozen texts per run.
-        return coder.score(texts, embed(texts))[:, codebook.ids.index(theme_id)]
+        return coder.score(texts, embed(texts), [question] * len(texts))[:, codebook.ids.index(theme_id)]
 
     picked = select_quotes(answers, segments, vectors, codebook.ids, labels, quote_settings,
                            state_column=state_column, window_scorer=window_scorer)

@@ -69,9 +69,10 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     gold["split"] = table[lowered["split"]].str.strip().str.lower().to_numpy() if "split" in lowered else "all"
     gold["passage_id"] = table[lowered["passage_id"]].to_numpy() if "passage_id" in lowered else \
         [f"row{r}" for r in range(2, len(table) + 2)]
+    if "question" in lowered:  # the question each passage answers: context for the classifier
+        gold["question"] = table[lowered["question"]].fillna("").astype(str).str.strip().to_numpy()
     if {"respondent_id", "question"} <= set(lowered):  # keys into a run: a coded sample of the survey
         gold["respondent_id"] = table[lowered["respondent_id"]].astype(str).str.strip().to_numpy()
-        gold["question"] = table[lowered["question"]].astype(str).str.strip().to_numpy()
     if text_column is not None:
         gold["text"] = table[text_column].astype(str).to_numpy()
     elif {"respondent_id", "question"} <= set(lowered):
@@ -80,6 +81,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         raise GoldError(f"{path}: no passage text column (one of {', '.join(TEXT_COLUMNS)}) and no "
                         f"'respondent_id' + 'question' keys. Columns: {', '.join(table.columns)}.")
     if split is not None:
+        split = split.strip().lower()  # split names are compared as the file's are read: any name, any case
         if split not in set(gold["split"]):
             raise GoldError(f"{path}: no rows with split '{split}'. Splits: {', '.join(sorted(set(gold['split'])))}.")
         gold = gold[gold["split"] == split]

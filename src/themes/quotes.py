@@ -160,7 +160,7 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
     """Quotes for every theme (not yet de-identified: the caller redacts `quote` before export).
 
     `segments` carry `answer_index`, `start`, `end`, `themes` and `score_<theme>`; `vectors` are
-    their embeddings, row-aligned. `window_scorer(texts, theme_id)` -> scores, when given, trims a
+    their embeddings, row-aligned. `window_scorer(texts, theme_id, question)` -> scores, when given, trims a
     long coded segment to its best one to three sentences.
     """
     if segments.empty:
@@ -192,7 +192,7 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
 
                 segment = (int(candidate["start"]), int(candidate["end"]))
                 window = best_window(answer, segment, split_sentences([answer])[0],
-                                     lambda texts, t=theme_id: window_scorer(texts, t),
+                                     lambda texts, t=theme_id, q=candidate["question"]: window_scorer(texts, t, q),
                                      min_words=settings.min_words, max_words=settings.max_words)
             if window is not None:
                 text = excerpt(answer, [window], 0, min_words=settings.min_words, max_words=settings.max_words)
