@@ -118,6 +118,16 @@ def test_read_gold_accepts_labels_and_none_and_splits(tmp_path, tiny_codebook):
     assert list(read_gold(path, tiny_codebook, split="test")["text"]) == ["We trust them.", "We serve food."]
 
 
+def test_any_split_name_can_be_evaluated_and_the_question_is_kept(tmp_path, tiny_codebook):
+    # A set added later as its own split (third-person summaries, say) is read like `test`, in any case.
+    path = tmp_path / "gold.csv"
+    path.write_text("text,themes,split,question\nWe trust them.,trust,calibration,effective_practices\n"
+                    "They said grants end.,funding,Third_Person,challenges\n", encoding="utf-8")
+    for name in ("third_person", "Third_Person"):
+        gold = read_gold(path, tiny_codebook, split=name)
+        assert list(gold["text"]) == ["They said grants end."] and list(gold["question"]) == ["challenges"]
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
