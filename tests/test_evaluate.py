@@ -51,6 +51,8 @@ def test_per_theme_precision_recall_f1_and_confusion(scheme):
     assert (funding["precision"], funding["recall"], funding["f1"]) == (1.0, 0.5, 0.667)
     assert result["overall"]["primary_accuracy"] == 0.75  # the none passage was called trust
     assert result["overall"]["exact_match"] == 0.5
+    # One mixed passage (trust, then funding): its second theme was missed.
+    assert (result["overall"]["mixed_passages"], result["overall"]["later_theme_recall"]) == (1, 0.0)
     confusion = result["confusion"]
     assert confusion.loc["gold none", "predicted trust"] == 1
     assert confusion.loc["gold trust", "predicted trust"] == 2
@@ -64,6 +66,7 @@ def test_a_theme_no_passage_carries_gets_no_figure(scheme):
     assert funding["kappa"] is None and funding["recall"] is None and funding["f1"] is None
     assert result["per_dimension"][0]["kappa"] is None  # no passage addresses the dimension
     assert result["overall"]["macro_f1"] == next(r["f1"] for r in result["per_theme"] if r["theme"] == "trust")
+    assert (result["overall"]["mixed_passages"], result["overall"]["later_theme_recall"]) == (0, None)
 
 
 def test_dimension_agreement_counts_types_and_not_addressed(scheme):

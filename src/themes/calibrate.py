@@ -226,7 +226,7 @@ def calibrate(codebook: Codebook, gold_texts: list[str], gold: list[list[str]], 
     if scheme.theme_columns.size:
         overall = tuned["overall"]
         report.update({"primary_kappa": overall["primary_kappa"], "primary_alpha": overall["primary_alpha"],
-                       "macro_f1": overall["macro_f1"],
+                       "macro_f1": overall["macro_f1"], "later_theme_recall": overall["later_theme_recall"],
                        "primary_kappa_untuned": untuned["overall"]["primary_kappa"]})
         parts.append(f"Cohen's kappa of the primary theme {overall['primary_kappa']:.2f}, "
                      f"Krippendorff's alpha {overall['primary_alpha']:.2f}")

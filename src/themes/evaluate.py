@@ -210,10 +210,19 @@ def _theme_agreement(krippendorff, gold, predicted, predicted_primary, ids) -> d
         "exact_match": round(float(np.mean([set(g) & set(ids) == set(p) & set(ids)
                                             for g, p in zip(gold, predicted)])), 3),
         "macro_f1": round(float(np.mean(measured)), 3) if measured else None,
+        **_later_theme_recall(gold, predicted, ids),
     }
     matrix = confusion_matrix(gold_primary, predicted_primary, labels=labels)
     confusion = pd.DataFrame(matrix, index=[f"gold {x}" for x in labels], columns=[f"predicted {x}" for x in labels])
     return {"overall": overall, "per_theme": per_theme, "confusion": confusion}
+
+
+def _later_theme_recall(gold, predicted, ids) -> dict:
+    """Mixed answers: of the themes a coder gave a passage after its first, the share the model also
+    gave it (None when no passage has two themes)."""
+    later = [(t, p) for g, p in zip(gold, predicted) for t in [t for t in g if t in ids][1:]]
+    recall = round(float(np.mean([t in p for t, p in later])), 3) if later else None
+    return {"mixed_passages": sum(len([t for t in g if t in ids]) > 1 for g in gold), "later_theme_recall": recall}
 
 
 def _dimension_agreement(krippendorff, dimension: str, gold: list[str], predicted: list[str],
@@ -305,6 +314,8 @@ def _theme_markdown(result: dict) -> list[str]:
              f"- Krippendorff's alpha (nominal), primary theme: {overall['primary_alpha']:.3f}",
              f"- Primary theme accuracy: {overall['primary_accuracy']:.3f}",
              f"- Exact match of theme sets: {overall['exact_match']:.3f}; macro F1: {_number(overall['macro_f1'])}",
+             f"- Mixed passages (two themes or more): {overall['mixed_passages']}; recall of their themes after "
+             f"the first: {_number(overall['later_theme_recall'])}",
              "", "## Per theme (presence of the theme, multi-label)", "",
              "A theme no coded passage carries is \"not measured\": there is nothing to agree on.", "",
              "| theme | gold | predicted | precision | recall | F1 | kappa | alpha |", "|---|---|---|---|---|---|---|---|"]
