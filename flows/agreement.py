@@ -45,12 +45,16 @@ def load_gold(gold_path: str, codebook, split: str | None, input_path: str | Non
     return read_gold(gold_path, codebook, answers=answers, split=split)
 
 
+def _questions(gold: pd.DataFrame) -> list[str] | None:
+    return list(gold["question"]) if "question" in gold.columns else None
+
+
 @task(name="code-gold", cache_policy=NO_CACHE)
-def code_gold(texts: list[str], codebook, calibration, settings: RunSettings):
+def code_gold(texts: list[str], codebook, calibration, settings: RunSettings, questions: list[str] | None = None):
     """The gold passages coded exactly as `themes run` codes answers (the same coder and decisions)."""
     embed = _embed(settings)
     coder = fit_coder(codebook, embed, calibration, method=settings.method)
-    _, _, scores, decided = coder.code_texts(texts, embed, segment_words=settings.segment_words)
+    _, _, scores, decided = coder.code_texts(texts, embed, questions=questions, segment_words=settings.segment_words)
     return coder, scores, decided
 
 
@@ -71,7 +75,7 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
     if gold.empty:
         raise GoldError(f"{gold_path}: every passage was used to train or calibrate the codebook; "
                         "evaluate on passages it never saw (e.g. --split test).")
-    coder, scores, decided = code_gold(list(gold["text"]), codebook, calibration, settings)
+    coder, scores, decided = code_gold(list(gold["text"]), codebook, calibration, settings, _questions(gold))
     predicted, primary = coder.scheme.labels(decided), coder.scheme.primary(scores, decided)
     result = agreement(list(gold["gold"]), predicted, primary, coder.scheme)
     thresholds = threshold_items(coder.scheme, coder.thresholds)
@@ -120,13 +124,16 @@ def calibrate_codebook(gold_path: str, settings: RunSettings, split: str | None 
     passages as training data, to the calibration file that `themes run` picks up."""
     codebook = load_codebook(settings.codebook)
     gold = load_gold(gold_path, codebook, split, None, None)
-    texts, coded = list(gold["text"]), list(gold["gold"])
+    texts, coded, questions = list(gold["text"]), list(gold["gold"]), _questions(gold)
     embed = _embed(settings)
-    thresholds, report = calibrate(codebook, texts, coded, embed, folds=folds, segment_words=settings.segment_words)
+    thresholds, report = calibrate(codebook, texts, coded, embed, folds=folds, segment_words=settings.segment_words,
+                                   questions=questions)
     calibration = Calibration(
         codebook=settings.codebook, codebook_hash=codebook.content_hash(), model=settings.model,
-        method="logistic", C=defaults.CLASSIFIER_C, word_weight=defaults.WORD_WEIGHT, thresholds=thresholds,
-        passages=[CodedPassage(text=t, themes=g) for t, g in zip(texts, coded)],
+        method="logistic", C=defaults.CLASSIFIER_C, word_weight=defaults.WORD_WEIGHT,
+        use_question=defaults.USE_QUESTION, thresholds=thresholds,
+        passages=[CodedPassage(text=t, themes=g, question=q)
+                  for t, g, q in zip(texts, coded, questions or [""] * len(texts))],
         gold_file=gold_path, gold_hash=file_hash(gold_path), gold_split=split, cross_validated=report,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     path = Path(output) if output else calibration_path(settings.codebook)

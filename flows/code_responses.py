@@ -23,8 +23,8 @@ from themes.aggregate import add_segment_counts, co_occurrence, code_answers, fr
 from themes.calibrate import check_calibration_option, find_calibration, locate_calibration
 from themes.codebook import Codebook, load_codebook, merge_codebooks
 from themes.coding import Coder, fit_coder, threshold_items, training_texts
-from themes.embed import EmbeddingCache, VectorTable, compact, embedding_function, find_vectors, get_embedder, \
-    text_key
+from themes.embed import BATCH_SIZES, EmbeddingCache, VectorTable, compact, embedding_function, find_vectors, \
+    get_embedder, text_key
 from themes.counts import Estimates, estimate, question_counts, with_theme_estimates, with_type_estimates
 from themes.evaluate import read_gold, run_agreement
 from themes.ingest import InputSpec, load_answers, require_codable
@@ -82,7 +82,7 @@ def cache_lookup(texts: list[str], cache_dir: str | None, model_id: str, shipped
 def embed_batch(texts: list[str], settings: RunSettings) -> np.ndarray:
     embedder = _embedder(settings)
     # A few model batches at a time, so the progress bar moves during a chunk (a chunk can take minutes).
-    step, parts = settings.batch_size * 8, []
+    step, parts = 8 * (settings.batch_size or getattr(embedder, "texts_per_batch", BATCH_SIZES["cpu"])), []
     for start in range(0, len(texts), step):
         parts.append(compact(embedder.encode(texts[start:start + step])))
         _embedded["done"] += len(parts[-1])
@@ -158,7 +158,7 @@ def train(books: list[tuple[Codebook, object]], table: VectorTable, settings: Ru
 
 @task(name="classify-and-count", cache_policy=NO_CACHE)
 def classify(answers, segments, coder: Coder, vectors):
-    scores = coder.score(list(segments["text"]), vectors)
+    scores = coder.score(list(segments["text"]), vectors, list(answers.loc[segments["answer_index"], "question"]))
     return code_answers(answers, segments, scores, coder.scheme, coder.thresholds)
 
 
@@ -173,9 +173,9 @@ def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, sett
                                onnx_file=settings.onnx_file, cache_dir=settings.cache_dir, device=settings.device,
                                fp16=settings.fp16)
 
-    def window_scorer(texts: list[str], theme_id: str) -> np.ndarray:
+    def window_scorer(texts: list[str], theme_id: str, question: str) -> np.ndarray:
         # Only the picked quotes' sentence windows are embedded here: a few dozen texts per run.
-        return coder.score(texts, embed(texts))[:, codebook.ids.index(theme_id)]
+        return coder.score(texts, embed(texts), [question] * len(texts))[:, codebook.ids.index(theme_id)]
 
     picked = select_quotes(answers, segments, vectors, codebook.ids, labels, quote_settings,
                            attribute_with=attribute_with, window_scorer=window_scorer)

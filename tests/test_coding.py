@@ -105,8 +105,10 @@ def test_a_coder_uses_the_calibration_passages_parameters_and_thresholds(tiny_co
                               passages=[CodedPassage(text="Potluck dinners with the clinic staff.",
                                                      themes=["trust", "service.joint"])])
     coder = fit_coder(tiny_codebook, embed, calibration)
-    assert coder.params == {"method": "logistic", "C": 2.0, "word_weight": 0.5}
+    # A calibration file from before the question was a feature says nothing of it: it did without.
+    assert coder.params == {"method": "logistic", "C": 2.0, "word_weight": 0.5, "use_question": False}
     assert [m.C for m in coder.models] == [2.0, 2.0]
+    assert [m.use_question for m in coder.models] == [False, False]
     assert coder.thresholds.tolist() == [0.3, 0.5, 0.45, 0.45]
     assert coder.sources == {"trust": "calibration", "funding": "default", "service": "calibration"}
     assert "Potluck dinners with the clinic staff." in training_texts(tiny_codebook, calibration)
@@ -117,6 +119,17 @@ def test_coded_passages_are_learned_from(tiny_codebook, embed):
     before = fit_coder(tiny_codebook, embed, method="logistic")
     after = fit_coder(tiny_codebook, embed, method="logistic", passages=[(text, ["trust"])] * 3)
     assert after.score([text], embed([text]))[0, 0] > before.score([text], embed([text]))[0, 0]
+
+
+def test_coded_passages_teach_what_their_question_changes(tiny_codebook, embed):
+    text = "Staff time is the issue."
+    passages = [(text, ["funding"], "challenges"), (text, [], "effective_practices")] * 4
+    coder = fit_coder(tiny_codebook, embed, method="logistic", passages=passages)
+    assert coder.params["use_question"] is True
+    scores = coder.score([text, text], embed([text, text]), ["challenges", "effective_practices"])[:, 1]
+    assert scores[0] > 0.5 > scores[1]
+    _, _, by_passage, _ = coder.code_texts([text, text], embed, questions=["challenges", "effective_practices"])
+    assert by_passage[0, 1] == pytest.approx(scores[0]) and by_passage[1, 1] == pytest.approx(scores[1])
 
 
 def test_zero_shot_for_a_codebook_without_examples(tmp_path, embed):

@@ -53,6 +53,8 @@ def test_per_theme_precision_recall_f1_and_confusion(scheme):
     assert (funding["precision"], funding["recall"], funding["f1"]) == (1.0, 0.5, 0.667)
     assert result["overall"]["primary_accuracy"] == 0.75  # the none passage was called trust
     assert result["overall"]["exact_match"] == 0.5
+    # One mixed passage (trust, then funding): its second theme was missed.
+    assert (result["overall"]["mixed_passages"], result["overall"]["later_theme_recall"]) == (1, 0.0)
     confusion = result["confusion"]
     assert confusion.loc["gold none", "predicted trust"] == 1
     assert confusion.loc["gold trust", "predicted trust"] == 2
@@ -66,6 +68,7 @@ def test_a_theme_no_passage_carries_gets_no_figure(scheme):
     assert funding["kappa"] is None and funding["recall"] is None and funding["f1"] is None
     assert result["per_dimension"][0]["kappa"] is None  # no passage addresses the dimension
     assert result["overall"]["macro_f1"] == next(r["f1"] for r in result["per_theme"] if r["theme"] == "trust")
+    assert (result["overall"]["mixed_passages"], result["overall"]["later_theme_recall"]) == (0, None)
 
 
 def test_dimension_agreement_counts_types_and_not_addressed(scheme):
@@ -118,6 +121,16 @@ def test_read_gold_accepts_labels_and_none_and_splits(tmp_path, tiny_codebook):
     gold = read_gold(path, tiny_codebook)
     assert list(gold["gold"]) == [["trust"], ["funding", "trust"], []]
     assert list(read_gold(path, tiny_codebook, split="test")["text"]) == ["We trust them.", "We serve food."]
+
+
+def test_any_split_name_can_be_evaluated_and_the_question_is_kept(tmp_path, tiny_codebook):
+    # A set added later as its own split (third-person summaries, say) is read like `test`, in any case.
+    path = tmp_path / "gold.csv"
+    path.write_text("text,themes,split,question\nWe trust them.,trust,calibration,effective_practices\n"
+                    "They said grants end.,funding,Third_Person,challenges\n", encoding="utf-8")
+    for name in ("third_person", "Third_Person"):
+        gold = read_gold(path, tiny_codebook, split=name)
+        assert list(gold["text"]) == ["They said grants end."] and list(gold["question"]) == ["challenges"]
 
 
 @pytest.mark.parametrize(

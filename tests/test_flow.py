@@ -255,7 +255,9 @@ def test_run_and_evaluate_decide_identically_on_the_same_passages(two_codebook_r
         themes = [sorted(filter(is_mine, codes.split(";")), key=lambda t, top=top: t != top)
                   for codes, top in zip(read["themes"], read["top_theme"])]
         gold_path = tmp_path / f"gold-{Path(codebook).stem}.csv"
-        pd.DataFrame({"text": read["answer"], "themes": [";".join(t) or "none" for t in themes]}).to_csv(
+        # With each answer's question, as the run coded it: the question is part of what is decided on.
+        pd.DataFrame({"text": read["answer"], "question": read["question"],
+                      "themes": [";".join(t) or "none" for t in themes]}).to_csv(
             gold_path, index=False)
         settings = RunSettings(codebook=codebook, model="test:hashing", cache_dir=str(tmp_path / "cache"))
         result = evaluate_agreement(gold_path=str(gold_path), out=str(tmp_path / f"eval-{gold_path.stem}"),

@@ -313,7 +313,7 @@ def test_an_answer_over_a_million_characters_can_be_quoted(hashing_embedder):
                              "score_trust": [0.9]})
 
     quotes = select_quotes(answers, segments, hashing_embedder.encode(["Trust"]), ["trust"], {"trust": "Trust"},
-                           QuoteSettings(per_theme=1), window_scorer=lambda texts, theme: np.ones(len(texts)))
+                           QuoteSettings(per_theme=1), window_scorer=lambda texts, theme, question: np.ones(len(texts)))
     redacted = deidentify_quotes(quotes, redactor=Redactor(use_ner=True))
 
     [quote] = redacted["quote"]

@@ -19,6 +19,7 @@ from themes.errors import ThemesError
 class CodedPassage(BaseModel):
     text: str
     themes: list[str]
+    question: str = ""  # the question it answers, when the coded file names it
 
 
 class Calibration(BaseModel):
@@ -30,6 +31,7 @@ class Calibration(BaseModel):
     method: str
     C: float
     word_weight: float = 1.0
+    use_question: bool = False  # files made before the question was a feature did without it
     thresholds: dict[str, float]
     passages: list[CodedPassage] = Field(default_factory=list)
     gold_file: str | None = None
@@ -135,9 +137,11 @@ def _strata(gold: list[list[str]], scheme: Scheme, folds: int) -> np.ndarray:
 
 
 def out_of_fold_scores(codebook: Codebook, texts: list[str], gold: list[list[str]], embed, *, folds: int = 5,
-                       segment_words: int = defaults.SEGMENT_WORDS, seed: int = 0) -> OutOfFold:
+                       segment_words: int = defaults.SEGMENT_WORDS, seed: int = 0,
+                       questions: list[str] | None = None) -> OutOfFold:
     """Scores of each coded passage's segments from a coder that never saw it (codebook + the
-    other folds), fitted with the classifier defaults a calibration records."""
+    other folds), fitted with the classifier defaults a calibration records. `questions`: the
+    question each passage answers, when known."""
     from sklearn.model_selection import StratifiedKFold
 
     from themes.coding import fit_coder
@@ -151,8 +155,11 @@ def out_of_fold_scores(codebook: Codebook, texts: list[str], gold: list[list[str
     splitter = StratifiedKFold(n_splits=min(folds, smallest), shuffle=True, random_state=seed)
     parts, fold_of = [], np.zeros(len(texts), dtype=int)
     for fold, (train, test) in enumerate(splitter.split(np.zeros(len(texts)), strata)):
-        coder = fit_coder(codebook, embed, method="logistic", passages=[(texts[i], gold[i]) for i in train])
-        segment_scores, keys = coder.score_segments([texts[i] for i in test], embed, segment_words=segment_words)
+        asked = questions if questions is not None else [""] * len(texts)
+        coder = fit_coder(codebook, embed, method="logistic",
+                          passages=[(texts[i], gold[i], asked[i]) for i in train])
+        segment_scores, keys = coder.score_segments([texts[i] for i in test], embed,
+                                                    questions=[asked[i] for i in test], segment_words=segment_words)
         parts.append((segment_scores, test[keys]))
         fold_of[test] = fold
     order = np.argsort(np.concatenate([k for _, k in parts]), kind="stable")
@@ -228,7 +235,8 @@ def cross_fitted_predictions(oof: OutOfFold, gold: list[list[str]],
 
 
 def calibrate(codebook: Codebook, gold_texts: list[str], gold: list[list[str]], embed, *, folds: int = 5,
-              segment_words: int = defaults.SEGMENT_WORDS) -> tuple[dict[str, float], dict]:
+              segment_words: int = defaults.SEGMENT_WORDS,
+              questions: list[str] | None = None) -> tuple[dict[str, float], dict]:
     """Thresholds tuned on out-of-fold scores of the coded passages, and cross-validated agreement
     (coder and thresholds never saw the passages they are scored on). Returns the tuned
     thresholds by theme and dimension id, and the report."""
@@ -236,7 +244,8 @@ def calibrate(codebook: Codebook, gold_texts: list[str], gold: list[list[str]], 
     from themes.evaluate import agreement
 
     scheme = Scheme(codebook)
-    oof = out_of_fold_scores(codebook, gold_texts, gold, embed, folds=folds, segment_words=segment_words)
+    oof = out_of_fold_scores(codebook, gold_texts, gold, embed, folds=folds, segment_words=segment_words,
+                             questions=questions)
     n = len(gold)
     _, scores, decided = scheme.code(oof.segment_scores, oof.keys, n, np.full(len(scheme.ids),
                                                                                 defaults.DEFAULT_THRESHOLD))
@@ -253,7 +262,7 @@ def calibrate(codebook: Codebook, gold_texts: list[str], gold: list[list[str]], 
     if scheme.theme_columns.size:
         overall = tuned["overall"]
         report.update({"primary_kappa": overall["primary_kappa"], "primary_alpha": overall["primary_alpha"],
-                       "macro_f1": overall["macro_f1"],
+                       "macro_f1": overall["macro_f1"], "later_theme_recall": overall["later_theme_recall"],
                        "primary_kappa_untuned": untuned["overall"]["primary_kappa"]})
         parts.append(f"Cohen's kappa of the primary theme {overall['primary_kappa']:.2f}, "
                      f"Krippendorff's alpha {overall['primary_alpha']:.2f}")

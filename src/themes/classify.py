@@ -4,8 +4,9 @@
   zero-shot cosine similarity to each theme's centre ("prototype");
 - `DimensionClassifier`: one dimension's mutually exclusive types, a multinomial logistic
   regression over {not addressed, type 1, ..., type n}, or zero-shot prototypes.
-Both read `features(texts, vectors)` (the embedding beside the text, for TF-IDF word features)
-and return an (n, k) score matrix in [0, 1]. How scores become decisions is `themes.coding`'s.
+Both read `features(texts, vectors, questions)` (the embedding beside the text, for TF-IDF word
+features, and the question each passage answers) and return an (n, k) score matrix in [0, 1]. How
+scores become decisions is `themes.coding`'s.
 """
 
 from __future__ import annotations
@@ -18,31 +19,50 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from themes import defaults
 
 NONE = "none"
 
 
-def features(texts: Sequence[str], vectors: np.ndarray) -> pd.DataFrame:
-    """The classifier's input: the texts (for word features) beside their embeddings."""
+def features(texts: Sequence[str], vectors: np.ndarray, questions: Sequence[str] | None = None) -> pd.DataFrame:
+    """The classifier's input: the texts (for word features) and the question each answers ("" when
+    unknown, as for a codebook's examples) beside their embeddings."""
     vectors = np.asarray(vectors, dtype=np.float32)
     frame = pd.DataFrame(vectors, columns=[f"v{i}" for i in range(vectors.shape[1])])
     frame.insert(0, "text", list(texts))
+    frame.insert(1, "question", [str(q or "") for q in questions] if questions is not None else "")
     return frame
 
 
 def _vector_columns(X: pd.DataFrame) -> list[str]:
-    return [c for c in X.columns if c != "text"]
+    return [c for c in X.columns if c not in ("text", "question")]
 
 
-def _encoder(X: pd.DataFrame, word_weight: float) -> ColumnTransformer:
-    """The embedding passed through, beside TF-IDF word and bigram features of the text (weighted)."""
+QUESTION_WORD = "qq"  # the question enters the word features as one word: "qqchallenges"
+
+
+def with_question(X: pd.DataFrame) -> list[str]:
+    """Each text led by a word naming its question, so that the word features learn what a phrase
+    means under each question (trust as a practice under one, its loss as a barrier under another)."""
+    questions = X["question"] if "question" in X.columns else [""] * len(X)
+    return [f"{QUESTION_WORD}{'_'.join(str(q).lower().split())} {t}" if q else t
+            for t, q in zip(X["text"], questions)]
+
+
+def _encoder(X: pd.DataFrame, word_weight: float, use_question: bool = False) -> ColumnTransformer:
+    """The embedding passed through, beside TF-IDF word and bigram features of the text (weighted),
+    the question's word among them when `use_question`."""
     parts = [("vectors", "passthrough", _vector_columns(X))]
     if word_weight > 0:
         words = TfidfVectorizer(ngram_range=(1, 2), min_df=2 if len(X) >= 100 else 1, sublinear_tf=True,
                                 stop_words="english")
-        parts.append(("words", words, "text"))
+        if use_question and "question" in X.columns:
+            parts.append(("words", make_pipeline(FunctionTransformer(with_question), words), ["text", "question"]))
+        else:
+            parts.append(("words", words, "text"))
     return ColumnTransformer(parts, transformer_weights={"words": word_weight}).fit(X)
 
 
@@ -51,6 +71,8 @@ def _check_params(estimator) -> None:
         raise ValueError(f"The 'method' must be one of ['logistic', 'prototype']. Got {estimator.method!r} instead.")
     if estimator.word_weight < 0:
         raise ValueError(f"The 'word_weight' must be >= 0. Got {estimator.word_weight!r} instead.")
+    if not isinstance(estimator.use_question, bool):
+        raise ValueError(f"The 'use_question' must be True or False. Got {estimator.use_question!r} instead.")
     if estimator.C <= 0:
         raise ValueError(f"The 'C' must be > 0. Got {estimator.C!r} instead.")
 
@@ -87,14 +109,17 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     word_weight : weight of TF-IDF word and bigram features beside the embedding (0: embedding only).
         Measured on the sample's calibration split (5-fold): kappa 0.61 embedding only, 0.68-0.71 with.
     class_weight : passed to each logistic regression ("balanced" offsets rare themes).
+    use_question : the question each passage answers (`X["question"]`) as a word of its word features.
     """
 
     def __init__(self, method: str = "logistic", C: float = defaults.CLASSIFIER_C,
-                 word_weight: float = defaults.WORD_WEIGHT, class_weight: str | None = "balanced"):
+                 word_weight: float = defaults.WORD_WEIGHT, class_weight: str | None = "balanced",
+                 use_question: bool = defaults.USE_QUESTION):
         self.method = method
         self.C = C
         self.word_weight = word_weight
         self.class_weight = class_weight
+        self.use_question = use_question
 
     def fit(self, X: pd.DataFrame, Y: np.ndarray) -> ThemeClassifier:
         Y = np.asarray(Y)
@@ -113,7 +138,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                 vectors[Y[:, k] == 1].mean(axis=0) if Y[:, k].any() else np.zeros(len(columns))
                 for k in range(self.n_themes_)]).reshape(self.n_themes_, len(columns)))
             return self
-        self.encoder_ = _encoder(X, self.word_weight)
+        self.encoder_ = _encoder(X, self.word_weight, self.use_question)
         encoded = self.encoder_.transform(X)
         self.estimators_ = []
         for k in range(self.n_themes_):
@@ -150,17 +175,19 @@ class DimensionClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     types : the dimension's type ids, least to most integrated.
-    method, C, word_weight, class_weight : as for `ThemeClassifier`; one multinomial logistic
-        regression over {"none", *types}.
+    method, C, word_weight, class_weight, use_question : as for `ThemeClassifier`; one multinomial
+        logistic regression over {"none", *types}.
     """
 
     def __init__(self, types: tuple[str, ...] = (), method: str = "logistic", C: float = defaults.CLASSIFIER_C,
-                 word_weight: float = defaults.WORD_WEIGHT, class_weight: str | None = "balanced"):
+                 word_weight: float = defaults.WORD_WEIGHT, class_weight: str | None = "balanced",
+                 use_question: bool = defaults.USE_QUESTION):
         self.types = types
         self.method = method
         self.C = C
         self.word_weight = word_weight
         self.class_weight = class_weight
+        self.use_question = use_question
 
     def fit(self, X: pd.DataFrame, y) -> DimensionClassifier:
         _check_params(self)
@@ -179,7 +206,7 @@ class DimensionClassifier(ClassifierMixin, BaseEstimator):
                 vectors[y == kind].mean(axis=0) if (y == kind).any() else np.zeros(len(columns))
                 for kind in self.types]).reshape(len(self.types), len(columns)))
             return self
-        self.encoder_ = _encoder(X, self.word_weight)
+        self.encoder_ = _encoder(X, self.word_weight, self.use_question)
         present = [kind for kind in self.classes_ if (y == kind).any()]
         if len(present) < 2:  # one label only: that label always
             self.model_ = present[0] if present else NONE

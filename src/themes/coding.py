@@ -269,12 +269,13 @@ class Coder:
     def method(self) -> str:
         return self.scheme.method
 
-    def score(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-        """(n, k) scores: theme probabilities, and each dimension's type probabilities."""
+    def score(self, texts: Sequence[str], vectors: np.ndarray, questions: Sequence[str] | None = None) -> np.ndarray:
+        """(n, k) scores: theme probabilities, and each dimension's type probabilities. `questions`:
+        the question each text answers (its segment's answer's), when known."""
         out = np.zeros((len(texts), len(self.ids)), dtype=np.float32)
         if not len(texts):
             return out
-        X = features(list(texts), vectors)
+        X = features(list(texts), vectors, questions)
         for block, model in zip(self.scheme.blocks, self.models):
             out[:, list(block.columns)] = model.predict_proba(X)
         return out
@@ -282,56 +283,69 @@ class Coder:
     def code(self, segment_scores: np.ndarray, keys: np.ndarray, n: int, thresholds: np.ndarray | None = None):
         return self.scheme.code(segment_scores, keys, n, self.thresholds if thresholds is None else thresholds)
 
-    def code_texts(self, texts: Sequence[str], embed: Embed, *, segment_words: int = defaults.SEGMENT_WORDS):
+    def code_texts(self, texts: Sequence[str], embed: Embed, *, questions: Sequence[str] | None = None,
+                   segment_words: int = defaults.SEGMENT_WORDS):
         """Whole passages coded the way `themes run` codes answers: cleaned, split into segments,
         each segment scored and decided, the passage taking its segments' union.
         Returns (segment scores, segment keys, passage scores, passage decisions)."""
-        segment_scores, keys = self.score_segments(texts, embed, segment_words=segment_words)
+        segment_scores, keys = self.score_segments(texts, embed, questions=questions, segment_words=segment_words)
         _, scores, decided = self.code(segment_scores, keys, len(texts))
         return segment_scores, keys, scores, decided
 
-    def score_segments(self, texts: Sequence[str], embed: Embed, *,
+    def score_segments(self, texts: Sequence[str], embed: Embed, *, questions: Sequence[str] | None = None,
                        segment_words: int = defaults.SEGMENT_WORDS) -> tuple[np.ndarray, np.ndarray]:
         from themes.clean import clean_text
         from themes.segment import segment_answers
 
         segments = segment_answers([clean_text(t) for t in texts], range(len(texts)), max_words=segment_words)
         pieces = list(segments["text"])
-        return self.score(pieces, embed(pieces) if pieces else None), segments["answer_index"].to_numpy(dtype=int)
+        keys = segments["answer_index"].to_numpy(dtype=int)
+        asked = [questions[k] for k in keys] if questions is not None else None
+        return self.score(pieces, embed(pieces) if pieces else None, asked), keys
 
 
 def fit_coder(codebook: Codebook, embed: Embed, calibration=None, *, method: str = "auto",
-              passages: Sequence[tuple[str, Sequence[str]]] | None = None) -> Coder:
+              passages: Sequence[tuple[str, Sequence[str]] | tuple[str, Sequence[str], str]] | None = None) -> Coder:
     """Fit every model of a codebook: its themes' classifier and one model per dimension, on the
     codebook's examples plus coded passages (the calibration's, or `passages` when given, as in
-    cross-validation). Thresholds: the codebook's own value wins (the researcher decides), then
-    the calibration's, then the default."""
+    cross-validation): (text, codes) or (text, codes, question). Thresholds: the codebook's own
+    value wins (the researcher decides), then the calibration's, then the default."""
     if calibration is not None:
         method = calibration.method
-        C, word_weight = calibration.C, calibration.word_weight
+        C, word_weight, use_question = calibration.C, calibration.word_weight, calibration.use_question
         learned = calibration.thresholds
     else:
         method = resolve_method(method, codebook)
-        C, word_weight = defaults.CLASSIFIER_C, defaults.WORD_WEIGHT
+        C, word_weight, use_question = defaults.CLASSIFIER_C, defaults.WORD_WEIGHT, defaults.USE_QUESTION
         learned = {}
     if passages is None:
-        passages = [(p.text, p.themes) for p in calibration.passages] if calibration is not None else []
+        passages = [(p.text, p.themes, p.question) for p in calibration.passages] if calibration is not None else []
+    coded = [(p[0], p[1]) for p in passages]
+    asked = [p[2] if len(p) > 2 else "" for p in passages]
     scheme = Scheme(codebook, method)
     models = []
+    settings = {"method": method, "C": C, "word_weight": word_weight, "use_question": use_question}
     for block in scheme.blocks:
         if block.kind == "themes":
-            texts, matrix = theme_training_set(codebook, passages)
-            model = ThemeClassifier(method=method, C=C, word_weight=word_weight)
-            models.append(model.fit(features(texts, embed(texts)), matrix))
+            texts, matrix = theme_training_set(codebook, coded)
+            model = ThemeClassifier(**settings)
+            X = features(texts, embed(texts), _questions(texts, asked))
+            models.append(model.fit(X, matrix))
         else:
             dimension = next(d for d in codebook.dimensions if d.id == block.dimension)
-            texts, kinds = dimension_training_set(codebook, dimension, passages)
-            model = DimensionClassifier(types=tuple(t.id for t in dimension.types), method=method, C=C,
-                                        word_weight=word_weight)
-            models.append(model.fit(features(texts, embed(texts)), np.array(kinds, dtype=object)))
+            texts, kinds = dimension_training_set(codebook, dimension, coded)
+            model = DimensionClassifier(types=tuple(t.id for t in dimension.types), **settings)
+            X = features(texts, embed(texts), _questions(texts, asked))
+            models.append(model.fit(X, np.array(kinds, dtype=object)))
     thresholds, sources = resolve_thresholds(scheme, learned)
-    params = {"method": method, "C": C, "word_weight": word_weight}
+    params = settings
     return Coder(codebook, scheme, models, thresholds, sources, params)
+
+
+def _questions(texts: list[str], asked: list[str]) -> list[str]:
+    """The question of each training text: the coded passages come last in a training set, after
+    the codebook's own texts, which answer no question."""
+    return [""] * (len(texts) - len(asked)) + list(asked)
 
 
 def resolve_thresholds(scheme: Scheme, learned: dict[str, float] | None = None) -> tuple[np.ndarray, dict[str, str]]:

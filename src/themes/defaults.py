@@ -14,6 +14,9 @@ DEFAULT_CODEBOOK = "rfi_themes"  # a shipped codebook (themes.codebooks), found 
 CLASSIFIER_C = 4.0
 WORD_WEIGHT = 1.0
 
+# The question each passage answers, as a word of its word features (see classify.with_question).
+USE_QUESTION = True
+
 # Thresholds before calibration: on a logistic score (probability) and on a zero-shot cosine.
 DEFAULT_THRESHOLD = 0.5
 PROTOTYPE_THRESHOLD = 0.45

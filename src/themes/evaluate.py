@@ -69,9 +69,10 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     gold["split"] = table[lowered["split"]].str.strip().str.lower().to_numpy() if "split" in lowered else "all"
     gold["passage_id"] = table[lowered["passage_id"]].to_numpy() if "passage_id" in lowered else \
         [f"row{r}" for r in range(2, len(table) + 2)]
+    if "question" in lowered:  # the question each passage answers: context for the classifier
+        gold["question"] = table[lowered["question"]].fillna("").astype(str).str.strip().to_numpy()
     if {"respondent_id", "question"} <= set(lowered):  # keys into a run: a coded sample of the survey
         gold["respondent_id"] = table[lowered["respondent_id"]].astype(str).str.strip().to_numpy()
-        gold["question"] = table[lowered["question"]].astype(str).str.strip().to_numpy()
     if text_column is not None:
         gold["text"] = table[text_column].astype(str).to_numpy()
     elif {"respondent_id", "question"} <= set(lowered):
@@ -80,6 +81,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         raise GoldError(f"{path}: no passage text column (one of {', '.join(TEXT_COLUMNS)}) and no "
                         f"'respondent_id' + 'question' keys. Columns: {', '.join(table.columns)}.")
     if split is not None:
+        split = split.strip().lower()  # split names are compared as the file's are read: any name, any case
         if split not in set(gold["split"]):
             raise GoldError(f"{path}: no rows with split '{split}'. Splits: {', '.join(sorted(set(gold['split'])))}.")
         gold = gold[gold["split"] == split]
@@ -216,10 +218,19 @@ def _theme_agreement(krippendorff, gold, predicted, predicted_primary, ids) -> d
         "exact_match": round(float(np.mean([set(g) & set(ids) == set(p) & set(ids)
                                             for g, p in zip(gold, predicted)])), 3),
         "macro_f1": round(float(np.mean(measured)), 3) if measured else None,
+        **_later_theme_recall(gold, predicted, ids),
     }
     matrix = confusion_matrix(gold_primary, predicted_primary, labels=labels)
     confusion = pd.DataFrame(matrix, index=[f"gold {x}" for x in labels], columns=[f"predicted {x}" for x in labels])
     return {"overall": overall, "per_theme": per_theme, "confusion": confusion}
+
+
+def _later_theme_recall(gold, predicted, ids) -> dict:
+    """Mixed answers: of the themes a coder gave a passage after its first, the share the model also
+    gave it (None when no passage has two themes)."""
+    later = [(t, p) for g, p in zip(gold, predicted) for t in [t for t in g if t in ids][1:]]
+    recall = round(float(np.mean([t in p for t, p in later])), 3) if later else None
+    return {"mixed_passages": sum(len([t for t in g if t in ids]) > 1 for g in gold), "later_theme_recall": recall}
 
 
 def _dimension_agreement(krippendorff, dimension: str, gold: list[str], predicted: list[str],
@@ -311,6 +322,8 @@ def _theme_markdown(result: dict) -> list[str]:
              f"- Krippendorff's alpha (nominal), primary theme: {overall['primary_alpha']:.3f}",
              f"- Primary theme accuracy: {overall['primary_accuracy']:.3f}",
              f"- Exact match of theme sets: {overall['exact_match']:.3f}; macro F1: {_number(overall['macro_f1'])}",
+             f"- Mixed passages (two themes or more): {overall['mixed_passages']}; recall of their themes after "
+             f"the first: {_number(overall['later_theme_recall'])}",
              "", "## Per theme (presence of the theme, multi-label)", "",
              "A theme no coded passage carries is \"not measured\": there is nothing to agree on.", "",
              "| theme | gold | predicted | precision | recall | F1 | kappa | alpha |", "|---|---|---|---|---|---|---|---|"]

@@ -328,7 +328,8 @@ def codebook_entry(use: CodebookUse) -> dict:
             "codebook_hash": calibration.codebook_hash, "matches_codebook": calibration.codebook_hash ==
             book.content_hash(), "gold_file": calibration.gold_file, "gold_hash": calibration.gold_hash,
             "training_passages": len(calibration.passages), "C": calibration.C,
-            "word_weight": calibration.word_weight, "cross_validated": calibration.cross_validated}
+            "word_weight": calibration.word_weight, "use_question": calibration.use_question,
+            "cross_validated": calibration.cross_validated}
     return entry
 
 

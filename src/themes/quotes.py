@@ -222,7 +222,7 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
     """Quotes for every theme (not yet de-identified: the caller redacts `quote` before export).
 
     `segments` carry `answer_index`, `start`, `end`, `themes` and `score_<theme>`; `vectors` are
-    their embeddings, row-aligned. `window_scorer(texts, theme_id)` -> scores, when given, trims a
+    their embeddings, row-aligned. `window_scorer(texts, theme_id, question)` -> scores, when given, trims a
     long coded segment to its best one to three sentences. `attribute_with` names the metadata
     columns a quote is attributed with (see `attribution`).
     """
@@ -255,8 +255,8 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
         window = None
         if window_scorer is not None or foreign:
             # Without a scorer, the longest window of sentences in the survey's languages.
-            score = ((lambda texts: window_scorer(texts, theme_id)) if window_scorer is not None
-                     else (lambda texts: np.array([len(_WORDS.findall(t)) for t in texts])))
+            score = ((lambda texts: window_scorer(texts, theme_id, candidate["question"]))
+                     if window_scorer is not None else (lambda texts: np.array([len(_WORDS.findall(t)) for t in texts])))
             window = best_window(answer, segment, spans, score, min_words=settings.min_words,
                                  max_words=settings.max_words, keep=in_language)
             if window is None and foreign:
