@@ -127,10 +127,12 @@ def test_any_split_name_can_be_evaluated_and_the_question_is_kept(tmp_path, tiny
     # A set added later as its own split (third-person summaries, say) is read like `test`, in any case.
     path = tmp_path / "gold.csv"
     path.write_text("text,themes,split,question\nWe trust them.,trust,calibration,effective_practices\n"
-                    "They said grants end.,funding,Third_Person,challenges\n", encoding="utf-8")
+                    "They said grants end.,funding,Third_Person,challenges\n"
+                    "One director said trust took years.,trust,third_person,effective_practices\n", encoding="utf-8")
     for name in ("third_person", "Third_Person"):
         gold = read_gold(path, tiny_codebook, split=name)
-        assert list(gold["text"]) == ["They said grants end."] and list(gold["question"]) == ["challenges"]
+        assert list(gold["text"]) == ["They said grants end.", "One director said trust took years."]
+        assert list(gold["question"]) == ["challenges", "effective_practices"]
 
 
 @pytest.mark.parametrize(

@@ -359,7 +359,7 @@ def test_a_passage_two_respondents_wrote_is_quoted_once(hashing_embedder):
                              "end": [len(first), len(second), len(third)], "themes": ["trust"] * 3,
                              "score_trust": [0.9, 0.85, 0.6]})
 
-    def liaison(texts, theme):  # the window with the pasted passage, and nothing more, scores best
+    def liaison(texts, theme, question):  # the window with the pasted passage, and nothing more, scores best
         return np.array([("liaison" in t.casefold()) - 0.001 * len(t.split()) for t in texts])
 
     quotes = _quotes_of(answers, segments, hashing_embedder, window_scorer=liaison)
