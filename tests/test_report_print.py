@@ -9,7 +9,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from test_report_browser import CHROMIUM, CHROMIUM_ARGS, _require_chromium, report_data
+from test_report_browser import browser, report_data  # noqa: F401  (browser: the shared headless Chromium fixture)
 
 from themes.prevalence import CORRECTED_METHOD
 from themes.report import ReportData, render_html
@@ -45,17 +45,6 @@ def wide_report() -> ReportData:
     return ReportData(**{**vars(data), "counts": counts, "breakdowns": breakdowns, "co_occurrence": co,
                          "title": "Health care and community partnerships RFI, batch 3",
                          "run_date": date(2026, 11, 28), "source": "batch3.xlsx"})
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 REPORTS = {"five themes": report_data, "eight themes with intervals": wide_report}
