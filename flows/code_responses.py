@@ -51,7 +51,9 @@ def _stage(stage: str) -> None:
     _progress(stage, 0, 1)
 
 
-_embedded = {"done": 0, "total": 0}  # texts embedded so far in this run, counted per batch in this process
+# Texts embedded so far in this run, counted per batch in this process, of all the run has had to embed so
+# far (the coder's texts, then the survey's: the total grows when the second set is known).
+_embedded = {"done": 0, "total": 0}
 
 
 @task(name="ingest-and-screen", cache_policy=NO_CACHE)
@@ -119,18 +121,19 @@ class PendingEmbedding:
         self.todo = [self.unique[i] for i in self.missing]
         size = settings.chunk_size
         chunks = [self.todo[i:i + size] for i in range(0, len(self.todo), size)]
-        _embedded.update(done=0, total=len(self.todo))
+        self.before = _embedded["total"]  # what earlier embeddings of this run had to do
+        _embedded["total"] += len(self.todo)
         self.futures = embed_batch.map(chunks, settings=unmapped(settings)) if chunks else []
 
     def result(self) -> tuple[VectorTable, dict]:
         settings, todo, missing = self.settings, self.todo, self.missing
-        _progress("embedding", _embedded["done"], len(todo))
-        fresh, done = [], 0
+        _progress("embedding", _embedded["done"], _embedded["total"])
+        fresh, done = [], self.before
         for future in self.futures:
             fresh.append(future.result())
             done += len(fresh[-1])  # batches that ran in other processes (Dask) count here
             _embedded["done"] = max(_embedded["done"], done)
-            _progress("embedding", _embedded["done"], len(todo))
+            _progress("embedding", _embedded["done"], _embedded["total"])
         dim = fresh[0].shape[1] if fresh else self.found[0][1].shape[1] if self.found else 0
         vectors = np.empty((len(self.unique), dim), dtype=np.float16)
         if todo:
@@ -205,6 +208,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
 
     `batches` (a project's, see themes.project) are listed in the manifest; the last is the one this run adds.
     """
+    _embedded.update(done=0, total=0)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 

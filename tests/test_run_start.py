@@ -109,7 +109,8 @@ def test_a_strangers_export_is_coded_with_no_options_from_another_folder(tmp_pat
         assert manifest["accounting"]["input_answers"] == 135
         # the metadata was found, so the counts are broken down by it
         assert sorted(p.name for p in (tmp_path / "out").glob("theme_counts_by_*.csv")) == [
-            "theme_counts_by_organization_category.csv", "theme_counts_by_state___territory.csv"]
+            "theme_counts_by_organization_category.csv", "theme_counts_by_question.csv",
+            "theme_counts_by_state___territory.csv"]
     else:
         assert (columns["id_column"], columns["question_column"], columns["answer_column"]) == \
             ("resp_id", "item_code", "response_text")
@@ -134,6 +135,7 @@ def test_progress_is_reported_per_stage_with_embedding_counted_per_batch(tmp_pat
     assert stages == ["reading", "cleaning", "segmenting", "embedding", "coding", "picking quotes", "counting",
                       "writing"]
     embedding = [done for stage, done, _ in seen if stage == "embedding"]
-    total = next(total for stage, _, total in seen if stage == "embedding")
+    # the coder's texts, then the survey's: the total grows once the survey's are known
+    total = [total for stage, _, total in seen if stage == "embedding"][-1]
     assert embedding[0] == 0 and embedding[-1] == total and len(set(embedding)) > 3  # batch by batch
     assert embedding == sorted(embedding)
