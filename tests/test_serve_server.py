@@ -129,9 +129,13 @@ def test_serve_codes_a_dropped_file_and_a_run_started_through_the_api(server, tm
         counts = post(api, "/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [coded[0]["id"]]}}})
         assert {"theme-counts", "coding-summary"} <= {a["key"] for a in counts}
         # The run's log lines reached the server (no --verbose anywhere).
-        lines = [entry["message"] for entry in post(api, "/logs/filter",
-                                                    {"logs": {"flow_run_id": {"any_": [coded[0]["id"]]}}})]
-        assert any(line.startswith("Coded 15 answers of answers.parquet") for line in lines), lines
+        # Prefect ships log lines in batches after the run: wait for them rather than read once.
+        def coded_line():
+            lines = [entry["message"] for entry in post(api, "/logs/filter",
+                                                        {"logs": {"flow_run_id": {"any_": [coded[0]["id"]]}}})]
+            return [line for line in lines if line.startswith("Coded 15 answers of answers.parquet")]
+
+        wait_for(coded_line, 60, "the run's log line reaches the server", [serving])
         assert (project / "output" / "theme_counts.csv").is_file()
 
         # A run of code-export started through the API with plain JSON parameters.
