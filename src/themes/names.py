@@ -40,6 +40,11 @@ _CALENDAR = frozenset("january february march april may june july august septemb
                       "monday tuesday wednesday thursday friday saturday sunday".split())
 
 
+# Word-level look-ups are pure and survey words repeat: each is worked out once per process.
+_WORDS_KEPT = 1 << 17
+
+
+@lru_cache(maxsize=_WORDS_KEPT)
 def fold(text: str) -> str:
     """Lowercase ASCII for name look-ups: "Nguyễn" -> "nguyen", "Siobhán" -> "siobhan"."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
@@ -64,6 +69,7 @@ def _stop_words() -> frozenset[str]:
                                                          "que les des du et pour avec sur".split())
 
 
+@lru_cache(maxsize=_WORDS_KEPT)
 def _listed(word: str, names: frozenset[str]) -> bool:
     """A word (or each part of a hyphenated or apostrophed one) is in `names`."""
     folded = fold(word)
@@ -75,6 +81,7 @@ def _listed(word: str, names: frozenset[str]) -> bool:
     return len(parts) > 1 and all(p in names or p in _NAME_PARTICLES for p in parts) and parts[-1] in names
 
 
+@lru_cache(maxsize=_WORDS_KEPT)
 def _english(word: str, english: frozenset[str]) -> bool:
     """An English word or a regular inflection of one ("remained", "branches", "we're"); a hyphenated word
     when any part is ("multi-year"). "james" is not "jam" + "es": only sibilant stems take "-es"."""

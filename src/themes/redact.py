@@ -140,6 +140,8 @@ _SENTENCE_END = frozenset(".!?:;*-•\"(")
 _ORG_LABELS = frozenset({"ORG", "FAC", "GPE"})
 _SPACY_SKIP = ["parser", "tagger", "attribute_ruler", "senter"]  # the lemmatizer is loaded for its word lists
 _NER_CHUNK = 20_000  # characters the model reads at once
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_SENTENCE_START = ".!?:;\n\"“(•*-"  # what may end the text before a sentence's first word
 _MAX_PASSES = 3  # NER sees new context once names are replaced; re-run until nothing changes
 
 
@@ -339,6 +341,23 @@ class Redactor:
             self._nlp = nlp
         return self._nlp
 
+    def _may_hold_name(self, text: str) -> bool:
+        """A capitalised word (not "I", not an acronym) inside a sentence, or one starting a sentence that
+        is not an English word ("Tigist called"): the only places spaCy's NER finds a person. Lowercase
+        and all-capitals names are the name lists' (redact_listed_names), as the model misses them."""
+        from themes.names import _english
+
+        for match in _WORD.finditer(text):
+            word = match.group()
+            if not word[:1].isupper() or word == "I" or (len(word) > 1 and word.isupper()):
+                continue
+            before = text[:match.start()].rstrip()
+            if before and before[-1] not in _SENTENCE_START:
+                return True
+            if self._english is None or not _english(word, self._english):
+                return True
+        return False
+
     def redact(self, text: str) -> str:
         return self.redact_many([text])[0]
 
@@ -351,8 +370,8 @@ class Redactor:
         out = [redact_patterns(t) for t in texts]
         if not self.ner_available:
             return out
-        # Texts without a capital letter cannot hold a name NER would find: skip the model.
-        todo = [i for i, t in enumerate(out) if any(c.isupper() for c in t)]
+        # The model reads only texts that may hold a name it would find (most survey passages do not).
+        todo = [i for i, t in enumerate(out) if self._may_hold_name(t)]
         for _ in range(_MAX_PASSES):
             if not todo:
                 break
