@@ -177,3 +177,18 @@ def test_ner_redactor_is_idempotent_and_never_leaks(redactor, case):
     once = redactor.redact(text)
     assert _leaks(once, phones) == []
     assert redactor.redact(once) == once
+
+
+def test_the_model_reads_only_passages_that_may_hold_a_name(redactor, monkeypatch):
+    read = []
+    real_pipe = redactor.nlp.pipe
+    monkeypatch.setattr(redactor.nlp, "pipe", lambda texts, **kw: real_pipe(read.extend(texts) or read[-len(read):],
+                                                                           **kw))
+    may = ["Tigist called us last week.", "We met with Maria at the clinic.", "Our partner, Dr Okafor, helped.",
+           "the clinic and Kwame set it up."]
+    may_not = ["We refer clients to the food bank.", "Trust grew. Funding did not.", "I think CHW visits help.",
+               "MEDICAID pays for it.", "no capital letters here at all", "Grants end every year."]
+    out = redactor.redact_many(may + may_not)
+    assert set(read) >= set(may[:1] + may[1:2]) and not set(read) & set(may_not)
+    assert out[len(may):] == may_not  # passages the model skips come back as they were
+    assert "Maria" not in out[1] and "Kwame" not in out[3]
