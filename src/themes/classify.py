@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.compose import ColumnTransformer
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -52,13 +52,20 @@ def with_question(X: pd.DataFrame) -> list[str]:
             for t, q in zip(X["text"], questions)]
 
 
+# scikit-learn's English stop words less the words of negation, modality and time: the codebooks turn on
+# them ("no one follows up", "a shared record will launch next year": planned, not in place).
+STOP_WORDS = sorted(ENGLISH_STOP_WORDS - frozenset(
+    "no not nor never none nothing nobody cannot cant will would could should might must may yet still already "
+    "once now currently until before after again".split()))
+
+
 def _encoder(X: pd.DataFrame, word_weight: float, use_question: bool = False) -> ColumnTransformer:
     """The embedding passed through, beside TF-IDF word and bigram features of the text (weighted),
     the question's word among them when `use_question`."""
     parts = [("vectors", "passthrough", _vector_columns(X))]
     if word_weight > 0:
         words = TfidfVectorizer(ngram_range=(1, 2), min_df=2 if len(X) >= 100 else 1, sublinear_tf=True,
-                                stop_words="english")
+                                stop_words=STOP_WORDS)
         if use_question and "question" in X.columns:
             parts.append(("words", make_pipeline(FunctionTransformer(with_question), words), ["text", "question"]))
         else:
