@@ -20,6 +20,7 @@ from themes.coding import fit_coder, threshold_items, training_texts
 from themes.embed import embedding_function, get_embedder
 from themes.errors import GoldError
 from themes.evaluate import agreement, disagreements, evaluation_markdown, read_gold
+from themes.fitted import FittedModels, models_path, write_models
 from themes.ingest import InputSpec, load_answers
 from themes.settings import RunSettings
 from themes.shipped import shipped_paths, vectors_path, write_vectors
@@ -143,9 +144,13 @@ def calibrate_codebook(gold_path: str, settings: RunSettings, split: str | None 
     model_id = get_embedder(settings.model, backend=settings.backend, onnx_file=settings.onnx_file,
                             device=settings.device, fp16=settings.fp16).model_id
     shipped = write_vectors(vectors_path(path), model_id, learned, embed(learned))
+    # And the models fitted on them, so a run need not fit them again (themes.fitted).
+    fitted = FittedModels(model_id)
+    fit_coder(codebook, embed, calibration, fitted=fitted)
+    models = write_models(models_path(path), fitted)
     create_markdown_artifact(markdown=f"Calibrated `{settings.codebook}` on {len(texts)} passages: "
                                       f"{report['summary']}.", key="calibration")
-    return {"path": str(path), "vectors": str(shipped), "thresholds": calibration.thresholds, "report": report}
+    return {"path": str(path), "vectors": str(shipped), "models": str(models), "thresholds": calibration.thresholds, "report": report}
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:

@@ -27,6 +27,7 @@ from themes.embed import BATCH_SIZES, EmbeddingCache, VectorTable, compact, embe
     get_embedder, text_key
 from themes.counts import Estimates, estimate, question_counts, with_theme_estimates, with_type_estimates
 from themes.evaluate import read_gold, run_agreement
+from themes.fitted import FittedModels, model_paths
 from themes.ingest import InputSpec, load_answers, require_codable
 from themes.prevalence import PrevalenceOptions
 from themes.project import coded_in_project, with_embedding
@@ -154,8 +155,11 @@ def start_embedding(texts: list[str], settings: RunSettings) -> PendingEmbedding
 
 @task(name="train-classifier", cache_policy=NO_CACHE)
 def train(books: list[tuple[Codebook, object]], table: VectorTable, settings: RunSettings) -> Coder:
-    """One coder for every codebook of the run, each learning from its own examples and calibration."""
-    return Coder.join([fit_coder(book, table.lookup, calibration, method=settings.method)
+    """One coder for every codebook of the run, each learning from its own examples and calibration
+    (or taking the models fitted before on the same data: shipped beside the calibration, or cached)."""
+    fitted = FittedModels(_embedder(settings).model_id, model_paths(settings.codebooks, settings.calibration),
+                          settings.cache_dir)
+    return Coder.join([fit_coder(book, table.lookup, calibration, method=settings.method, fitted=fitted)
                        for book, calibration in books])
 
 

@@ -419,7 +419,8 @@ def calibrate(
         typer.echo("Not tuned (no coded passage carries them; they keep the default): "
                    + ", ".join(report["not_tuned"]))
     typer.echo(f"Saved {result['path']}; 'themes run' with this codebook now uses it. The vectors of the "
-               f"texts it learns from are in {result['vectors']}: ship it beside the calibration.")
+               f"texts it learns from are in {result['vectors']} and the classifiers fitted on them in "
+               f"{result['models']}: keep both beside the calibration.")
 
 
 def _figure(value) -> str:

@@ -29,6 +29,7 @@ import pandas as pd
 from themes import defaults
 from themes.classify import NONE, DimensionClassifier, ThemeClassifier, features
 from themes.codebook import Codebook, Dimension, merge_codebooks
+from themes.fitted import FittedModels, fit_key
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -305,11 +306,13 @@ class Coder:
 
 
 def fit_coder(codebook: Codebook, embed: Embed, calibration=None, *, method: str = "auto",
-              passages: Sequence[tuple[str, Sequence[str]] | tuple[str, Sequence[str], str]] | None = None) -> Coder:
+              passages: Sequence[tuple[str, Sequence[str]] | tuple[str, Sequence[str], str]] | None = None,
+              fitted: FittedModels | None = None) -> Coder:
     """Fit every model of a codebook: its themes' classifier and one model per dimension, on the
     codebook's examples plus coded passages (the calibration's, or `passages` when given, as in
     cross-validation): (text, codes) or (text, codes, question). Thresholds: the codebook's own
-    value wins (the researcher decides), then the calibration's, then the default."""
+    value wins (the researcher decides), then the calibration's, then the default. `fitted`: models
+    fitted before on the same data are taken from it (themes.fitted), and new fits added to it."""
     if calibration is not None:
         method = calibration.method
         C, word_weight, use_question = calibration.C, calibration.word_weight, calibration.use_question
@@ -327,16 +330,23 @@ def fit_coder(codebook: Codebook, embed: Embed, calibration=None, *, method: str
     settings = {"method": method, "C": C, "word_weight": word_weight, "use_question": use_question}
     for block in scheme.blocks:
         if block.kind == "themes":
-            texts, matrix = theme_training_set(codebook, coded)
+            texts, labels = theme_training_set(codebook, coded)
             model = ThemeClassifier(**settings)
-            X = features(texts, embed(texts), _questions(texts, asked))
-            models.append(model.fit(X, matrix))
+            kind = "themes:" + ",".join(t.id for t in codebook.themes)
         else:
             dimension = next(d for d in codebook.dimensions if d.id == block.dimension)
             texts, kinds = dimension_training_set(codebook, dimension, coded)
+            labels = np.array(kinds, dtype=object)
             model = DimensionClassifier(types=tuple(t.id for t in dimension.types), **settings)
-            X = features(texts, embed(texts), _questions(texts, asked))
-            models.append(model.fit(X, np.array(kinds, dtype=object)))
+            kind = f"dimension:{dimension.id}:" + ",".join(model.types)
+        questions = _questions(texts, asked)
+        key = fit_key(fitted.model_id, kind, texts, labels, questions, settings) if fitted is not None else None
+        known = fitted.get(key) if key else None
+        if known is None:
+            known = model.fit(features(texts, embed(texts), questions), labels)
+            if key:
+                fitted.put(key, known)
+        models.append(known)
     thresholds, sources = resolve_thresholds(scheme, learned)
     params = settings
     return Coder(codebook, scheme, models, thresholds, sources, params)

@@ -98,14 +98,16 @@ class ShippedVectors:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Write `<codebook>.vectors.npz` beside each named codebook's calibration, with the default model."""
+    """Write `<codebook>.vectors.npz` beside each named codebook's calibration, with the default model,
+    and `<codebook>.models.pkl`, the models fitted on them (themes.fitted)."""
     import argparse
 
     from themes import defaults
     from themes.calibrate import calibration_path, find_calibration
     from themes.codebook import load_codebook
-    from themes.coding import training_texts
-    from themes.embed import embed_unique, get_embedder
+    from themes.coding import fit_coder, training_texts
+    from themes.embed import VectorTable, embed_unique, get_embedder
+    from themes.fitted import FittedModels, models_path, write_models
 
     parser = argparse.ArgumentParser(prog="python -m themes.shipped", description=main.__doc__)
     parser.add_argument("codebooks", nargs="+", type=Path)
@@ -113,10 +115,15 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     embedder = get_embedder(args.model, device="cpu")
     for codebook in args.codebooks:
-        texts = training_texts(load_codebook(codebook), find_calibration(codebook, None))
+        book, calibration = load_codebook(codebook), find_calibration(codebook, None)
+        texts = training_texts(book, calibration)
         vectors, _ = embed_unique(texts, embedder)
         path = write_vectors(vectors_path(calibration_path(codebook)), embedder.model_id, texts, vectors)
         print(f"{path}: {len(texts)} texts, {path.stat().st_size / 1e6:.1f} MB", file=sys.stderr)
+        fitted = FittedModels(embedder.model_id)
+        fit_coder(book, VectorTable(texts, vectors).lookup, calibration, fitted=fitted)
+        path = write_models(models_path(calibration_path(codebook)), fitted)
+        print(f"{path}: {len(fitted.fresh)} models, {path.stat().st_size / 1e6:.1f} MB", file=sys.stderr)
 
 
 if __name__ == "__main__":
