@@ -180,16 +180,17 @@ TEXTS = ["A man is eating food.", "A man is eating a piece of bread.", "The girl
 @pytest.mark.slow
 def test_the_onnx_vectors_agree_with_torchs_and_the_export_is_reused(onnx_cache, monkeypatch):
     torch_vectors = get_embedder(device="cpu").encode(TEXTS).astype(np.float32)
-    int8 = SentenceTransformerEmbedder(backend="onnx")
-    int8_vectors = int8.encode(TEXTS, progress=lambda n: None).astype(np.float32)
+    int8, progress = SentenceTransformerEmbedder(backend="onnx"), []
+    int8_vectors = int8.encode(TEXTS, progress=progress.append)
     [folder] = (onnx_cache / "onnx-models").iterdir()
     assert sorted(p.name for p in (folder / "onnx").iterdir()) == ["model.onnx", "model_quint8.onnx"]
 
     monkeypatch.setattr(embed_onnx, "export_model", lambda *a: pytest.fail("exported a second time"))
     fp32_vectors = SentenceTransformerEmbedder(backend="onnx", onnx_file="onnx/model.onnx").encode(TEXTS)
 
-    assert int8_vectors.dtype == np.float32 and int8_vectors.shape == (len(TEXTS), 384)
-    assert ((int8_vectors * torch_vectors).sum(axis=1) > 0.95).all()
+    assert int8_vectors.dtype == np.float16 and int8_vectors.shape == (len(TEXTS), 384)  # stored like torch's
+    assert sum(progress) == len(TEXTS)
+    assert ((int8_vectors.astype(np.float32) * torch_vectors).sum(axis=1) > 0.95).all()
     assert ((fp32_vectors.astype(np.float32) * torch_vectors).sum(axis=1) > 0.999).all()
     assert int8.encode([]).shape == (0, 384)
 

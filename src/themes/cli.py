@@ -33,8 +33,8 @@ DeviceOption = Annotated[Optional[str], typer.Option(help="Where the model runs:
                                                      "there is one), cpu, cuda or mps [default: $THEMES_DEVICE "
                                                      "or auto]. Example: --device cpu")]
 BackendOption = Annotated[str, typer.Option(help="Embedding backend: torch, or onnx (ONNX Runtime on the CPU with "
-                                            "int8 weights, exported once from the model into the cache; about "
-                                            "1.7x faster). Example: --backend onnx")]
+                                            "int8 weights, exported once from the model into the cache; 1.4-1.75x "
+                                            "torch's speed on 2 cores). Example: --backend onnx")]
 
 
 def _quiet_prefect(verbose: bool = False) -> None:

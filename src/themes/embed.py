@@ -158,8 +158,9 @@ class SentenceTransformerEmbedder:
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
             device = self.resolved_device  # a GPU asked for by name is checked before anything loads
             path = resolve_model_path(self.model)
-            if self.fp16 and device != "cuda":
-                log.warning("fp16 applies on a CUDA GPU only; the model runs in fp32 on %s.", device)
+            if self.fp16 and device != "cuda":  # the ONNX backend runs on the CPU
+                log.warning("fp16 applies to --backend torch on a CUDA GPU only; it is ignored here (%s on %s).",
+                            self.backend, device)
             try:
                 self._model = self._load_onnx(path) if self.backend == "onnx" else self._load_torch(path)
             except ThemesError:

@@ -22,6 +22,7 @@ import shutil
 import uuid
 import warnings
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -137,13 +138,8 @@ def export_model(path: str, folder: Path) -> None:
                           dynamo=False)
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantizer_log = logging.getLogger()  # onnxruntime's quantizer advises pre-processing on the root logger
-    level = quantizer_log.level
-    quantizer_log.setLevel(logging.ERROR)
-    try:
+    with _root_logger_quiet():
         quantize_dynamic(str(folder / FP32_FILE), str(folder / INT8_FILE), weight_type=QuantType.QUInt8)
-    finally:
-        quantizer_log.setLevel(level)
     (folder / TOKENIZER).write_text(tokenizer.backend_tokenizer.to_str(), encoding="utf-8")
     import onnxruntime
 
@@ -153,6 +149,21 @@ def export_model(path: str, folder: Path) -> None:
             "pad_type_id": int(getattr(tokenizer, "pad_token_type_id", 0) or 0), "opset": OPSET,
             "torch": torch.__version__, "onnxruntime": onnxruntime.__version__}
     (folder / EXPORT_INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+
+
+@contextmanager
+def _root_logger_quiet():
+    """onnxruntime's quantizer logs advice through the root logger (logging.warning, which also gives the
+    root a stderr handler when it has none, so that every later log line would print): silenced while it runs."""
+    root = logging.getLogger()
+    guard, level = logging.NullHandler(), root.level
+    root.addHandler(guard)
+    root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.removeHandler(guard)
+        root.setLevel(level)
 
 
 def _dimension(model) -> int:
