@@ -65,8 +65,9 @@ def main(argv: list[str] | None = None) -> None:
     embedders = {name: get_embedder(device="cpu", **engine) for name, engine in ENGINES.items()}
     start = time.perf_counter()
     models = {name: embedder.load() for name, embedder in embedders.items()}  # exports on first use
-    report = {"load_s": round(time.perf_counter() - start, 1), "threads": models["onnx_int8"].session.get_session_options()
-              .intra_op_num_threads, "load_average_start": [round(x, 1) for x in os.getloadavg()]}
+    threads = models["onnx_int8"].session.get_session_options().intra_op_num_threads
+    report = {"load_s": round(time.perf_counter() - start, 1), "threads": threads,
+              "load_average_start": [round(x, 1) for x in os.getloadavg()]}
     folder = export_folder(resolve_model_path("all-MiniLM-L6-v2"), "all-MiniLM-L6-v2", default_cache_dir())
     for name in ("onnx_fp32", "onnx_int8"):
         report[f"{name}_mb"] = round((folder / ENGINES[name]["onnx_file"]).stat().st_size / 1e6, 1)
