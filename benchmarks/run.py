@@ -16,7 +16,7 @@ on a tiny corpus: a CLI run pays ~10 s for each once, in parallel (see cli.py).
 
     .venv/bin/python benchmarks/run.py --sizes 1000,10000
     .venv/bin/python benchmarks/run.py --sizes 100000 --device cuda --no-rerun --out benchmarks/gpu
-    .venv/bin/python benchmarks/run.py --sizes 1000 --backend onnx --onnx-file onnx/model_quint8_avx2.onnx
+    .venv/bin/python benchmarks/run.py --sizes 1000 --backend onnx   # int8; --onnx-file onnx/model.onnx: fp32
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ for name, value in {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGIN
 import pandas as pd  # noqa: E402
 import psutil  # noqa: E402
 import yaml  # noqa: E402
+
+from themes.defaults import ONNX_FILES  # noqa: E402
 
 # Interchangeable organisation words: each match is replaced by a random member of its group.
 SWAPS = [
@@ -408,7 +410,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000", help="answers per corpus, comma-separated")
     parser.add_argument("--backend", default="torch", choices=["torch", "onnx"])
-    parser.add_argument("--onnx-file", default=None, help="ONNX file in the model folder, e.g. onnx/model.onnx")
+    parser.add_argument("--onnx-file", default=None, choices=list(ONNX_FILES),
+                        help="with --backend onnx, the export run [default: the int8 one]")
     parser.add_argument("--model", default="all-MiniLM-L6-v2")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"],
                         help="where the model runs, for the flow and raw encode alike [default: auto]")

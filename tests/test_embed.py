@@ -58,21 +58,6 @@ def test_vector_table_lookup(hashing_embedder):
     assert np.array_equal(table.lookup(["b", "a", "b"]), vectors[[1, 0, 1]].astype(np.float32))
 
 
-def test_the_onnx_backend_without_its_extra_fails_in_one_line():
-    import importlib.util
-
-    import pytest
-
-    from themes.embed import SentenceTransformerEmbedder
-    from themes.errors import ThemesError
-
-    if importlib.util.find_spec("onnxruntime") is not None:
-        pytest.skip("onnxruntime is installed here; this checks the message without it")
-    with pytest.raises(ThemesError, match=r"^--backend onnx needs onnxruntime and optimum-onnx, which are not "
-                                          r"installed\. .*or use --backend torch\.$"):
-        SentenceTransformerEmbedder(backend="onnx").load()
-
-
 # Faults: a damaged shard, a folder that cannot be written, leftovers of a killed run ---------------
 
 import logging  # noqa: E402

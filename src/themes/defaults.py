@@ -25,3 +25,8 @@ SEGMENT_WORDS = 60
 
 # Where the model runs: auto picks a CUDA GPU, then Apple's MPS, then the CPU.
 DEVICES = ("auto", "cpu", "cuda", "mps")
+
+# The files `--backend onnx` may run, exported once from the local model: int8 weights (the default) or fp32.
+ONNX_INT8 = "onnx/model_quint8.onnx"
+ONNX_FP32 = "onnx/model.onnx"
+ONNX_FILES = {ONNX_INT8: "int8", ONNX_FP32: "fp32"}

@@ -11,7 +11,6 @@ import hashlib
 import logging
 import os
 import re
-import shutil
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -60,61 +59,18 @@ def resolve_model_path(model: str) -> str:
     return model
 
 
-ONNX_FILE = "onnx/model.onnx"  # where sentence-transformers saves an ONNX export in a model folder
-_QUANTIZED = re.compile(r"onnx/model_q(?:u)?int8_(avx2|avx512|avx512_vnni|arm64)\.onnx")
+def quiet_transformers() -> None:
+    """No "Loading weights" progress bars from transformers on each load."""
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
 
 
-def require_onnx() -> None:
-    """The onnx backend's packages are an optional extra; say how to get them, in one line."""
-    import importlib.util
-
-    missing = []
-    for module, package in (("onnxruntime", "onnxruntime"), ("optimum.onnxruntime", "optimum-onnx")):
-        try:
-            found = importlib.util.find_spec(module) is not None
-        except ModuleNotFoundError:  # the parent package (optimum) is missing
-            found = False
-        if not found:
-            missing.append(package)
-    if missing:
-        raise ThemesError(
-            f"--backend onnx needs {' and '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} not "
-            "installed. Install the extra in its own environment (pip install 'themes[onnx]'; it needs "
-            "sentence-transformers 5.x), or use --backend torch."
-        )
-
-
-def onnx_model_folder(path: str, onnx_file: str, name: str) -> str:
-    """A folder with `onnx_file` for the model at `path`: the folder itself when it has one, else a copy
-    under the user's cache exported once from the local weights (no download; the installed model folder
-    may be read-only). `onnx/model_quint8_avx2.onnx` and the like are quantized from the fp32 export."""
-    if (Path(path) / onnx_file).is_file():
-        return path
-    quantized = _QUANTIZED.fullmatch(onnx_file)
-    if onnx_file != ONNX_FILE and not quantized:
-        raise ThemesError(f"The ONNX file '{onnx_file}' is not in {path}. Use {ONNX_FILE}, "
-                          f"onnx/model_quint8_avx2.onnx, or a model folder that has the file.")
-    from themes.settings import default_cache_dir
-
-    digest = hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:8]
-    target = Path(default_cache_dir()) / "onnx-models" / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}-{digest}"
-    if not (target / ONNX_FILE).is_file():
-        # Exported into a staging copy and renamed, so a parallel run never sees half a folder.
-        from sentence_transformers import SentenceTransformer
-
-        staging = target.with_name(f".{target.name}.partial-{uuid.uuid4().hex[:8]}")
-        shutil.copytree(path, staging)
-        SentenceTransformer(str(staging), device="cpu", backend="onnx").save_pretrained(str(staging))
-        try:
-            staging.rename(target)
-        except OSError:  # another process finished first
-            shutil.rmtree(staging, ignore_errors=True)
-    if quantized and not (target / onnx_file).is_file():
-        from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
-
-        fp32 = SentenceTransformer(str(target), device="cpu", backend="onnx", model_kwargs={"file_name": ONNX_FILE})
-        export_dynamic_quantized_onnx_model(fp32, quantized.group(1), str(target))
-    return str(target)
+def check_backend(backend: str, device: str) -> None:
+    """The ONNX backend runs on the CPU: a GPU asked for by name with it is an error, not a silent CPU run."""
+    if backend == "onnx" and device in ("cuda", "mps"):
+        raise ThemesError(f"--backend onnx runs on the CPU only, and --device {device} was asked for. Use "
+                          f"--device cpu (or auto) with --backend onnx, or --backend torch on the GPU.")
 
 
 DEVICES = defaults.DEVICES
@@ -149,7 +105,10 @@ def resolve_device(device: str = "auto") -> str:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded offline, once, on first use, on the device asked for
     (`auto`: the GPU when there is one). `fp16` halves the weights on CUDA only; it is off by default
-    because its effect on decisions has not been measured yet (see benchmarks/gpu_check.sh)."""
+    because its effect on decisions has not been measured yet (see benchmarks/gpu_check.sh).
+
+    `backend="onnx"`: the model exported once to ONNX and run by onnxruntime on the CPU
+    (themes.embed_onnx), with int8 weights unless `onnx_file` names the fp32 export."""
 
     def __init__(self, model: str = DEFAULT_MODEL, *, backend: str = "torch", batch_size: int | None = None,
                  onnx_file: str | None = None, device: str = "auto", fp16: bool = False):
@@ -166,7 +125,8 @@ class SentenceTransformerEmbedder:
     def resolved_device(self) -> str:
         """The device the model runs on: `auto` resolved once; the ONNX backend runs on the CPU."""
         if self._resolved is None:
-            self._resolved = "cpu" if self.backend != "torch" else resolve_device(self.device)
+            check_backend(self.backend, self.device)
+            self._resolved = "cpu" if self.backend == "onnx" else resolve_device(self.device)
         return self._resolved
 
     @property
@@ -176,8 +136,13 @@ class SentenceTransformerEmbedder:
     @property
     def model_id(self) -> str:
         # fp32 on a GPU gives the CPU's vectors within float tolerance, so the device is not part of the id
-        # (a GPU run reuses the CPU's cache and the shipped vectors); fp16 is, as it rounds differently.
-        suffix = "" if self.backend == "torch" else f"+{self.backend}" + (f":{self.onnx_file}" if self.onnx_file else "")
+        # (a GPU run reuses the CPU's cache and the shipped vectors); fp16 is, as it rounds differently. ONNX's
+        # vectors differ from torch's (int8) or may (fp32): neither shares torch's cache or shipped vectors.
+        suffix = ""
+        if self.backend == "onnx":
+            from themes.embed_onnx import onnx_variant
+
+            suffix = f"+onnx-{onnx_variant(self.onnx_file)}"
         if self.backend == "torch" and self.fp16 and self.resolved_device == "cuda":
             suffix += "+fp16"
         return f"{Path(self.model).name if os.path.isdir(self.model) else self.model}{suffix}"
@@ -191,27 +156,16 @@ class SentenceTransformerEmbedder:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as transformers_logging
-
-            transformers_logging.disable_progress_bar()  # "Loading weights" bars on every load
-
+            device = self.resolved_device  # a GPU asked for by name is checked before anything loads
             path = resolve_model_path(self.model)
-            if self.fp16 and self.resolved_device != "cuda":
-                log.warning("fp16 applies on a CUDA GPU only; the model runs in fp32 on %s.", self.resolved_device)
-            kwargs = {"device": self.resolved_device, "backend": self.backend}
+            if self.fp16 and device != "cuda":  # the ONNX backend runs on the CPU
+                log.warning("fp16 applies to --backend torch on a CUDA GPU only; it is ignored here (%s on %s).",
+                            self.backend, device)
             try:
-                if self.backend == "onnx":
-                    require_onnx()
-                    path = onnx_model_folder(path, self.onnx_file or ONNX_FILE, self.model)
-                    kwargs["model_kwargs"] = {"file_name": self.onnx_file or ONNX_FILE}
-                model = SentenceTransformer(path, **kwargs)
-                if self.half:
-                    model.half()
-                self._model = model
+                self._model = self._load_onnx(path) if self.backend == "onnx" else self._load_torch(path)
             except ThemesError:
                 raise
-            except Exception as error:  # offline hub misses, bad folders, missing extras
+            except Exception as error:  # offline hub misses, bad folders
                 reason = str(error).splitlines()[0][:200]
                 raise ThemesError(
                     f"Embedding model '{self.model}' cannot be loaded ({reason}). "
@@ -219,9 +173,26 @@ class SentenceTransformerEmbedder:
                 ) from None
         return self._model
 
+    def _load_torch(self, path: str):
+        quiet_transformers()
+        from sentence_transformers import SentenceTransformer
+
+        model = SentenceTransformer(path, device=self.resolved_device)
+        if self.half:
+            model.half()
+        return model
+
+    def _load_onnx(self, path: str):
+        """The export under the user's cache, made from the local model on first use."""
+        from themes.embed_onnx import OnnxModel, exported, onnx_variant
+        from themes.settings import default_cache_dir
+
+        onnx_variant(self.onnx_file)
+        return OnnxModel(exported(path, self.model, default_cache_dir()), self.onnx_file)
+
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         model = self.load()
-        # get_embedding_dimension is v6's name; v5 (which the ONNX extra needs) has the older one.
+        # get_embedding_dimension is v6's name; v5 has the older one.
         dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         if not len(texts):
             return np.zeros((0, dimension()), dtype=np.float16)

@@ -26,7 +26,8 @@ class RunSettings(BaseModel):
                                     "default: beside each codebook")
     model: str = defaults.DEFAULT_MODEL
     backend: str = Field(default="torch", pattern="^(torch|onnx)$")
-    onnx_file: str | None = None
+    onnx_file: str | None = Field(default=None, description="with backend onnx, the file run: "
+                                  f"{' or '.join(defaults.ONNX_FILES)} [default: the int8 one]")
     batch_size: int | None = Field(default=None, ge=1, le=4096, description="texts per forward pass; default "
                                    "by device: 64 on the CPU, 512 on CUDA, 128 on MPS")
     device: str = Field(default_factory=lambda: os.environ.get("THEMES_DEVICE") or "auto",
@@ -60,6 +61,13 @@ class RunSettings(BaseModel):
             data = dict(data)
             data["codebooks"] = (data.pop("codebook"),)
         return data
+
+    @field_validator("onnx_file")
+    @classmethod
+    def _known_onnx_file(cls, value: str | None) -> str | None:
+        if value is not None and value not in defaults.ONNX_FILES:
+            raise ValueError(f"must be one of {', '.join(defaults.ONNX_FILES)}")
+        return value
 
     @field_validator("codebooks", mode="after")
     @classmethod
