@@ -40,7 +40,9 @@ _CALENDAR = frozenset("january february march april may june july august septemb
                       "monday tuesday wednesday thursday friday saturday sunday".split())
 
 
-# Word-level look-ups are pure and survey words repeat: each is worked out once per process.
+# Word-level look-ups are pure and survey words repeat: each is worked out once per process. The word
+# lists in their keys must be the same objects every time (Redactor shares them per spaCy model): an
+# equal but distinct frozenset would be compared item by item on every look-up.
 _WORDS_KEPT = 1 << 17
 
 

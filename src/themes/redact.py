@@ -142,7 +142,8 @@ _SPACY_SKIP = ["parser", "tagger", "attribute_ruler", "senter"]  # the lemmatize
 _NER_CHUNK = 20_000  # characters the model reads at once
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _SENTENCE_START = ".!?:;\n\"“(•*-"  # what may end the text before a sentence's first word
-_MAX_PASSES = 3  # NER sees new context once names are replaced; re-run until nothing changes
+_MAX_PASSES = 3
+_WORD_LISTS: dict[str, tuple[frozenset[str], frozenset[str] | None]] = {}  # per spaCy model, see Redactor.nlp  # NER sees new context once names are replaced; re-run until nothing changes
 
 
 def _not_a_name(words: Sequence[str], next_word: str) -> bool:
@@ -336,6 +337,8 @@ class Redactor:
                     if tables.has_table("lemma_exc"):  # irregular forms: "children", "went"
                         self._english |= frozenset(w for pos in ("noun", "verb", "adj", "adv")
                                                    for w in tables.get_table("lemma_exc").get(pos, {}))
+            # One object per model for the process: the names module memoises look-ups keyed by these lists.
+            self._lexicon, self._english = _WORD_LISTS.setdefault(self.model, (self._lexicon, self._english))
             if "tok2vec" in nlp.pipe_names and "ner" not in nlp.get_pipe("tok2vec").listening_components:
                 nlp.remove_pipe("tok2vec")  # en_core_web_sm's NER has its own embedding layer
             self._nlp = nlp
