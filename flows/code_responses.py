@@ -25,7 +25,8 @@ from themes.codebook import Codebook, load_codebook, merge_codebooks
 from themes.coding import Coder, fit_coder, threshold_items, training_texts
 from themes.embed import BATCH_SIZES, EmbeddingCache, VectorTable, compact, embedding_function, find_vectors, \
     get_embedder, text_key
-from themes.counts import Estimates, estimate, question_counts, with_theme_estimates, with_type_estimates
+from themes.counts import Estimates, estimate, question_counts, type_question_counts, with_theme_estimates, \
+    with_type_estimates
 from themes.evaluate import read_gold, run_agreement
 from themes.fitted import FittedModels, model_paths
 from themes.ingest import InputSpec, load_answers, require_codable
@@ -271,6 +272,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
         counts_by={m: with_theme_estimates(theme_counts(coded, codebook, by=m), estimates.themes_by[m], by=m)
                    for m in spec.meta_columns},
         counts_by_question=question_counts(estimates.themes_by_question, codebook),
+        framework_by_question=type_question_counts(estimates.types_by_question, codebook),
         framework=with_type_estimates(framework_counts(coded, codebook), estimates.types),
         framework_by={m: with_type_estimates(framework_counts(coded, codebook, by=m), estimates.types_by[m], by=m)
                       for m in spec.meta_columns},

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from themes.aggregate import framework_counts, theme_counts
-from themes.counts import coded_table, estimate, model_table, with_theme_estimates, with_type_estimates
+from themes.counts import coded_table, estimate, model_table, type_question_counts, with_theme_estimates, \
+    with_type_estimates
 from themes.prevalence import CORRECTED_METHOD, RAW_METHOD, UNMEASURED_METHOD, PrevalenceOptions
 
 OPTIONS = PrevalenceOptions(draws=50, min_n=3)
@@ -82,3 +83,20 @@ def test_a_theme_the_coded_sample_never_carries_shows_its_raw_count_and_no_estim
     assert counts.loc["funding", "method"] == UNMEASURED_METHOD
     assert counts.loc["funding", ["estimate", "low", "high"]].isna().all() and counts.loc["funding", "respondents"] > 0
     assert estimates.corrected
+
+
+def test_framework_types_are_estimated_by_question_at_the_answer_level(answers, coded, tiny_codebook):
+    coded = coded.assign(gold=[g + (["service.referral"] if q == "q2" and int(r[1:]) % 3 else
+                                    ["service.joint"] if q == "q2" else [])
+                               for g, r, q in zip(coded["gold"], coded["respondent_id"], coded["question"])])
+    estimates = estimate(answers, tiny_codebook, coded, ["org_type"], OPTIONS)
+    table = type_question_counts(estimates.types_by_question, tiny_codebook)
+    assert list(table.columns[:7]) == ["dimension", "type", "label", "question", "base_answers", "answers", "percent"]
+    assert set(zip(table["type"], table["question"])) == {(t, q) for t in ("referral", "joint") for q in ("q1", "q2")}
+    q2 = table[table["question"] == "q2"].set_index("type")
+    assert q2.loc["joint", "answers"] == 4 and q2.loc["referral", "answers"] == 8  # one type per answer
+    assert q2.loc["referral", "label"] == "Service model: Referral"
+    shown = table[~table["suppressed"] & table["method"].str.startswith("corrected")]
+    assert len(shown) and ((shown["low"] <= shown["estimate"]) & (shown["estimate"] <= shown["high"])).all()
+    raw = type_question_counts(estimate(answers, tiny_codebook, None, [], OPTIONS).types_by_question, tiny_codebook)
+    assert set(raw["method"]) == {RAW_METHOD} and raw["low"].isna().all()

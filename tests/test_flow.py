@@ -216,7 +216,10 @@ def test_one_run_codes_themes_and_the_framework_with_one_type_per_dimension(two_
     out, summary = two_codebook_run
     names = {p.name for p in out.iterdir()}
     assert {"theme_counts.csv", "framework_counts.csv", "framework_counts_by_org_type.csv",
-            "framework_counts_by_state.csv"} <= names
+            "framework_counts_by_state.csv", "framework_counts_by_question.csv"} <= names
+    by_question = pd.read_csv(out / "framework_counts_by_question.csv")
+    assert len(by_question) == 15 * by_question["question"].nunique()  # every type of every dimension
+    assert set(by_question["method"]) == {"raw (no coded sample)"}
     framework = pd.read_csv(out / "framework_counts.csv")
     assert list(framework.columns) == ["dimension", "dimension_label", "type", "label", "respondents", "percent",
                                        "base_respondents", "estimate", "low", "high", "method", "coded_answers",

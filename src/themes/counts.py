@@ -32,6 +32,7 @@ class Estimates:
     types: pd.DataFrame
     types_by: dict[str, pd.DataFrame]
     themes_by_question: pd.DataFrame
+    types_by_question: pd.DataFrame | None = None
 
     @property
     def corrected(self) -> bool:
@@ -75,7 +76,24 @@ def estimate(answers: pd.DataFrame, codebook: Codebook, coded: pd.DataFrame | No
 
     by_question = question_prevalence(table, sample, themes, options=options) if themes else pd.DataFrame()
     return Estimates(for_themes(None), {m: for_themes(m) for m in meta_columns},
-                     for_types(None), {m: for_types(m) for m in meta_columns}, by_question)
+                     for_types(None), {m: for_types(m) for m in meta_columns}, by_question,
+                     _types_by_question(table, sample, codebook, options))
+
+
+def _types_by_question(table: pd.DataFrame, sample: pd.DataFrame | None, codebook: Codebook,
+                       options: PrevalenceOptions) -> pd.DataFrame:
+    """Per framework type and question, the share of the question's answers that describe the type (an
+    answer has at most one type per dimension, so each type is a category of its own at this level)."""
+    types = [f"{d.id}.{k.id}" for d in codebook.dimensions for k in d.types]
+    if not types:
+        return pd.DataFrame()
+
+    def with_types(frame: pd.DataFrame) -> pd.DataFrame:
+        flags = {t: (frame[t.split(".", 1)[0]].fillna("").astype(str) == t).astype(int) for t in types}
+        return frame.assign(**flags)
+
+    return question_prevalence(with_types(table), with_types(sample) if sample is not None else None, types,
+                               options=options)
 
 
 def question_counts(estimates: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
@@ -87,6 +105,18 @@ def question_counts(estimates: pd.DataFrame, codebook: Codebook) -> pd.DataFrame
     labels = {t.id: t.label for t in codebook.themes}
     frame = estimates.rename(columns={"category": "theme"})
     return frame.assign(label=frame["theme"].map(labels))[columns]
+
+
+def type_question_counts(estimates: pd.DataFrame | None, codebook: Codebook) -> pd.DataFrame:
+    """Per framework type and question: answers of the type, their share of the question's answers, and its
+    estimate and interval (`framework_counts_by_question.csv`)."""
+    columns = ["dimension", "type", "label", "question", "base_answers", "answers", "percent", *ESTIMATE_COLUMNS]
+    if estimates is None or estimates.empty:
+        return pd.DataFrame(columns=columns)
+    labels = {f"{d.id}.{k.id}": f"{d.label}: {k.label}" for d in codebook.dimensions for k in d.types}
+    parts = estimates["category"].str.split(".", n=1, expand=True)
+    frame = estimates.assign(dimension=parts[0], type=parts[1], label=estimates["category"].map(labels))
+    return frame[columns].reset_index(drop=True)
 
 
 def with_theme_estimates(counts: pd.DataFrame, estimates: pd.DataFrame, by: str | None = None) -> pd.DataFrame:

@@ -224,6 +224,7 @@ class RunResult:
     # When the run was made: the manifest's "created" and the report's date.
     created: datetime = field(default_factory=lambda: datetime.now(timezone.utc).replace(microsecond=0))
     batches: list[dict] | None = None  # a project's batches (themes.project), listed in the manifest
+    framework_by_question: pd.DataFrame | None = None  # per framework type and question, at the answer level
 
     @property
     def accounting(self) -> dict[str, int]:
@@ -401,6 +402,8 @@ def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> list[
             write_csv(run.framework, folder / "framework_counts.csv")
             for column, frame in run.framework_by.items():
                 write_csv(frame, folder / f"framework_counts_by_{slugs[column]}.csv")
+            if run.framework_by_question is not None:
+                write_csv(run.framework_by_question, folder / "framework_counts_by_question.csv")
         evidence = evidence_frame(run)
         write_csv(evidence, folder / "theme_evidence.csv")
         shown = deidentify_evidence(evidence, redactor)  # what officers read: the workbook and the report
