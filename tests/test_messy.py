@@ -70,13 +70,14 @@ class Run:
         return row["status"], row["reason"]
 
     def shared_texts(self) -> dict[str, str]:
-        """What program officers see: the quote files and the reports, every cell of every sheet."""
+        """What program officers see: the quote files and the reports, every text cell of every sheet (the
+        numbers are scores and counts: a score's digits, 0.96530002355, are not a phone number's)."""
         texts = {name: (self.out / name).read_text(encoding="utf-8-sig")
                  for name in ("quotes.csv", "report.md", "report.html")}
         book = openpyxl.load_workbook(self.out / "quotes.xlsx")
         for sheet in book:
             texts[f"quotes.xlsx:{sheet.title}"] = "\n".join(
-                str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value is not None)
+                cell.value for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str))
         return texts
 
 

@@ -26,15 +26,15 @@ from pathlib import Path
 
 import numpy as np
 
+from themes.shipped import beside_calibration
+
 log = logging.getLogger("themes")
 SUFFIX = ".models.pkl"
 
 
 def models_path(calibration_or_codebook: str | Path) -> Path:
     """`x.calibration.json` (or `x.yaml`) -> `x.models.pkl`, in the same folder."""
-    path = Path(calibration_or_codebook)
-    stem = path.name.removesuffix(".json").removesuffix(".calibration") if path.suffix == ".json" else path.stem
-    return path.with_name(stem + SUFFIX)
+    return beside_calibration(calibration_or_codebook, SUFFIX)
 
 
 def model_paths(codebooks: Sequence[str | Path], calibration: str | Path | None = None) -> list[Path]:

@@ -27,11 +27,17 @@ log = logging.getLogger("themes")
 SUFFIX = ".vectors.npz"
 
 
-def vectors_path(calibration_or_codebook: str | Path) -> Path:
-    """`x.calibration.json` (or `x.yaml`) -> `x.vectors.npz`, in the same folder."""
+def beside_calibration(calibration_or_codebook: str | Path, suffix: str) -> Path:
+    """`x.calibration.json` (or `x.yaml`) -> `x<suffix>`, in the same folder: the files that travel with a
+    calibration (its vectors here, its fitted models in themes.fitted)."""
     path = Path(calibration_or_codebook)
     stem = path.name.removesuffix(".json").removesuffix(".calibration") if path.suffix == ".json" else path.stem
-    return path.with_name(stem + SUFFIX)
+    return path.with_name(stem + suffix)
+
+
+def vectors_path(calibration_or_codebook: str | Path) -> Path:
+    """`x.calibration.json` (or `x.yaml`) -> `x.vectors.npz`, in the same folder."""
+    return beside_calibration(calibration_or_codebook, SUFFIX)
 
 
 def shipped_paths(codebooks: Sequence[str | Path], calibration: str | Path | None = None) -> list[Path]:
