@@ -47,8 +47,8 @@ test-fast: setup
 bench: setup
 	$(PY) benchmarks/run.py
 
-# The vectors of every text the shipped codebooks learn from, beside their calibrations: run after
-# editing a shipped codebook or calibration (a test checks they are complete).
+# The vectors of every text the shipped codebooks learn from, and the classifiers fitted on them, beside
+# their calibrations: run after editing a shipped codebook or calibration (tests check both are current).
 vectors: setup
 	$(PY) -m themes.shipped codebooks/rfi_themes.yaml codebooks/partnership_models.yaml
 
