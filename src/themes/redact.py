@@ -183,8 +183,9 @@ def collapse(text: str) -> str:
     return _REPEATS.sub(r"\1", text)
 
 
-def redact_patterns(text: str) -> str:
-    """Redact e-mails, URLs, phone numbers and cue-marked names with regular expressions alone."""
+def redact_patterns(text: str, *, listed_names: bool = True) -> str:
+    """Redact e-mails, URLs, phone numbers and cue-marked names with regular expressions alone, and the
+    names of the name lists unless `listed_names` is off (Redactor runs them after NER, with its word lists)."""
     text = _EMAIL.sub(PLACEHOLDERS["email"], text)
     text = _OBFUSCATED_EMAIL.sub(PLACEHOLDERS["email"], text)
     text = _BARE_EMAIL.sub(PLACEHOLDERS["email"], text)
@@ -199,9 +200,10 @@ def redact_patterns(text: str) -> str:
     text = _HONORIFIC_NAME.sub(_name_sub(keep_cue=False), text)
     text = _CUE_NAME.sub(_name_sub(keep_cue=True), text)
     text = _SIGNATURE.sub(_name_sub(keep_cue=True), text)
-    from themes.names import redact_listed_names  # it builds on this module's guards
+    if listed_names:
+        from themes.names import redact_listed_names  # it builds on this module's guards
 
-    text = redact_listed_names(text)
+        text = redact_listed_names(text)
     return collapse(text)
 
 
@@ -370,9 +372,9 @@ class Redactor:
             # a long text is redacted in pieces cut at white space.
             return ["".join(self.redact_many(_pieces(t))) if len(t) > _NER_CHUNK else self.redact_many([t])[0]
                     for t in texts]
-        out = [redact_patterns(t) for t in texts]
         if not self.ner_available:
-            return out
+            return [redact_patterns(t) for t in texts]
+        out = [redact_patterns(t, listed_names=False) for t in texts]
         # The model reads only texts that may hold a name it would find (most survey passages do not).
         todo = [i for i, t in enumerate(out) if self._may_hold_name(t)]
         for _ in range(_MAX_PASSES):
