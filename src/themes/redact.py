@@ -141,9 +141,8 @@ _ORG_LABELS = frozenset({"ORG", "FAC", "GPE"})
 _SPACY_SKIP = ["parser", "tagger", "attribute_ruler", "senter"]  # the lemmatizer is loaded for its word lists
 _NER_CHUNK = 20_000  # characters the model reads at once
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
-_SENTENCE_START = ".!?:;\n\"“(•*-"  # what may end the text before a sentence's first word
-_MAX_PASSES = 3
-_WORD_LISTS: dict[str, tuple[frozenset[str], frozenset[str] | None]] = {}  # per spaCy model, see Redactor.nlp  # NER sees new context once names are replaced; re-run until nothing changes
+_MAX_PASSES = 3  # NER sees new context once names are replaced; re-run until nothing changes
+_WORD_LISTS: dict[str, tuple[frozenset[str], frozenset[str] | None]] = {}  # per spaCy model, see Redactor.nlp
 
 
 def _not_a_name(words: Sequence[str], next_word: str) -> bool:
@@ -356,8 +355,10 @@ class Redactor:
             word = match.group()
             if not word[:1].isupper() or word == "I" or (len(word) > 1 and word.isupper()):
                 continue
-            before = text[:match.start()].rstrip()
-            if before and before[-1] not in _SENTENCE_START:
+            before = match.start() - 1
+            while before >= 0 and text[before].isspace():
+                before -= 1
+            if before >= 0 and text[before] not in _SENTENCE_END and text[before] != "“":
                 return True
             if self._english is None or not _english(word, self._english):
                 return True
