@@ -66,6 +66,12 @@ def quiet_transformers() -> None:
     transformers_logging.disable_progress_bar()
 
 
+def embedding_dimension(model) -> int:
+    """The length of a model's vectors: get_embedding_dimension is sentence-transformers 6's name (and
+    OnnxModel's); 5.x has the older one."""
+    return (getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension)()
+
+
 def check_backend(backend: str, device: str) -> None:
     """The ONNX backend runs on the CPU: a GPU asked for by name with it is an error, not a silent CPU run."""
     if backend == "onnx" and device in ("cuda", "mps"):
@@ -192,13 +198,12 @@ class SentenceTransformerEmbedder:
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         model = self.load()
-        # get_embedding_dimension is v6's name; v5 has the older one.
-        dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        dimension = embedding_dimension(model)
         if not len(texts):
-            return np.zeros((0, dimension()), dtype=np.float16)
+            return np.zeros((0, dimension), dtype=np.float16)
         # Sorting by length keeps padding small inside each batch; the order is restored after.
         order = np.argsort([len(t) for t in texts], kind="stable")
-        out = np.empty((len(texts), dimension()), dtype=np.float16)
+        out = np.empty((len(texts), dimension), dtype=np.float16)
         batch = self.texts_per_batch
         chunk = batch * 16
         for begin in range(0, len(texts), chunk):

@@ -7,8 +7,9 @@ only onnxruntime and the model's fast tokenizer: no torch, no optimum (whose rel
 transformers than the one pinned here).
 
 Measured on the gold passages (benchmarks/onnx_check.py and benchmarks/results.md): int8 is the
-default, about 1.7x torch's speed with primary-theme kappa within 0.01 of torch's; fp32
-(`onnx/model.onnx`) is about 1.2x with the same decisions as torch.
+default, 1.44x torch's speed on an idle 2-core CPU (up to 1.75x when the machine is loaded) with
+primary-theme kappa within 0.01 of torch's; fp32 (`onnx/model.onnx`) is 1.1-1.5x with the same
+decisions as torch.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def export_model(path: str, folder: Path) -> None:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from themes.embed import quiet_transformers
+    from themes.embed import embedding_dimension, quiet_transformers
 
     quiet_transformers()
     model = SentenceTransformer(path, device="cpu")
@@ -144,7 +145,7 @@ def export_model(path: str, folder: Path) -> None:
     import onnxruntime
 
     info = {"source": str(Path(path).resolve()), "inputs": inputs, "pooling": pooling,
-            "max_length": int(model.max_seq_length), "dimension": int(_dimension(model)),
+            "max_length": int(model.max_seq_length), "dimension": int(embedding_dimension(model)),
             "pad_token": tokenizer.pad_token, "pad_id": int(tokenizer.pad_token_id),
             "pad_type_id": int(getattr(tokenizer, "pad_token_type_id", 0) or 0), "opset": OPSET,
             "torch": torch.__version__, "onnxruntime": onnxruntime.__version__}
@@ -164,11 +165,6 @@ def _root_logger_quiet():
     finally:
         root.removeHandler(guard)
         root.setLevel(level)
-
-
-def _dimension(model) -> int:
-    # get_embedding_dimension is sentence-transformers 6's name; 5.x has the older one.
-    return (getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension)()
 
 
 def _check_modules(model, path: str):
