@@ -22,7 +22,7 @@ from themes import export
 from themes.aggregate import add_segment_counts, co_occurrence, code_answers, framework_counts, theme_counts
 from themes.calibrate import check_calibration_option, find_calibration, locate_calibration
 from themes.codebook import Codebook, load_codebook, merge_codebooks
-from themes.coding import Coder, fit_coder, threshold_items, training_texts
+from themes.coding import Coder, fit_coder, texts_to_embed, threshold_items, training_texts
 from themes.embed import BATCH_SIZES, EmbeddingCache, VectorTable, compact, embedding_function, find_vectors, \
     get_embedder, text_key
 from themes.counts import Estimates, estimate, question_counts, type_question_counts, with_theme_estimates, \
@@ -165,8 +165,9 @@ def train(books: list[tuple[Codebook, object]], table: VectorTable, settings: Ru
 
 
 @task(name="classify-and-count", cache_policy=NO_CACHE)
-def classify(answers, segments, coder: Coder, vectors):
-    scores = coder.score(list(segments["text"]), vectors, list(answers.loc[segments["answer_index"], "question"]))
+def classify(answers, segments, coder: Coder, vectors, lookup):
+    scores = coder.score(list(segments["text"]), vectors, list(answers.loc[segments["answer_index"], "question"]),
+                         lookup)
     return code_answers(answers, segments, scores, coder.scheme, coder.thresholds)
 
 
@@ -183,7 +184,7 @@ def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, sett
 
     def window_scorer(texts: list[str], theme_id: str, question: str) -> np.ndarray:
         # Only the picked quotes' sentence windows are embedded here: a few dozen texts per run.
-        return coder.score(texts, embed(texts), [question] * len(texts))[:, codebook.ids.index(theme_id)]
+        return coder.score(texts, embed(texts), [question] * len(texts), embed)[:, codebook.ids.index(theme_id)]
 
     picked = select_quotes(answers, segments, vectors, codebook.ids, labels, quote_settings,
                            attribute_with=attribute_with, window_scorer=window_scorer)
@@ -241,7 +242,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     # The coder's texts first: on a cold cache the shipped vectors hold them, so the classifiers train (and the
     # quotes' name finder loads) while the survey's segments are embedded.
     learned, learned_stats = start_embedding(learn_from, settings).result()
-    pending = start_embedding([t for t in dict.fromkeys(segments["text"]) if t not in learned], settings)
+    pending = start_embedding([t for t in texts_to_embed(codebook, segments["text"]) if t not in learned], settings)
     coder = train(books, learned, settings)
     redactor = Redactor()
     if redactor.ner_available:
@@ -254,7 +255,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     lap("embed")  # what was left of the embedding after training
     _stage("coding")
     segment_vectors = table.lookup(list(segments["text"]))
-    coded, coded_segments = classify(answers, segments, coder, segment_vectors)
+    coded, coded_segments = classify(answers, segments, coder, segment_vectors, table.lookup)
     lap("classify")
     _stage("picking quotes")
     picked = quotes(coded, coded_segments, segment_vectors, codebook, spec, settings, coder, redactor)

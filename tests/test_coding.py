@@ -7,8 +7,9 @@ import pytest
 
 from themes.calibrate import Calibration, CodedPassage
 from themes.codebook import load_codebook, merge_codebooks
-from themes.coding import (Coder, Scheme, dimension_training_set, fit_coder, resolve_method, theme_training_set,
-                           threshold_items, training_texts)
+from themes.classify import features
+from themes.coding import (Coder, Scheme, dimension_training_set, fit_coder, resolve_method, texts_to_embed,
+                           theme_training_set, threshold_items, training_texts)
 from themes.embed import embedding_function
 from themes.errors import CodebookError
 
@@ -176,3 +177,26 @@ def test_passages_are_coded_by_the_same_path_as_answers(tiny_codebook, embed):
     coded, _ = code_answers(answers, segments, coder.score(list(segments["text"]), embed(list(segments["text"]))),
                             coder.scheme, coder.thresholds)
     assert list(coded["themes"]) == [";".join(labels) for labels in coder.scheme.labels(decided)]
+
+
+def test_a_dimension_takes_its_type_from_what_is_in_place_and_its_presence_from_the_whole_text(tiny_codebook, embed):
+    coder = fit_coder(tiny_codebook, embed, method="logistic")
+    whole = "We send clients to the food bank. In five years we want our case managers to work inside the clinic."
+    in_place = "We send clients to the food bank."
+    columns = [2, 3]  # service.referral, service.joint
+    scores = coder.score([whole], embed([whole]), embed=embed)[0]
+    alone = coder.score([in_place], embed([in_place]), embed=embed)[0]
+    read_whole = np.zeros(4, dtype=np.float32)
+    read_whole[columns] = coder.models[1].predict_proba(features([whole], embed([whole])))[0]
+    assert scores[columns].sum() == pytest.approx(read_whole[columns].sum(), rel=1e-5)  # presence: the whole text
+    assert scores[columns] / scores[columns].sum() == pytest.approx(alone[columns] / alone[columns].sum(), rel=1e-4)
+    themes = coder.models[0].predict_proba(features([whole], embed([whole])))[0]
+    assert scores[:2] == pytest.approx(themes)  # themes: the whole text
+    with pytest.raises(ValueError, match="needs `embed`"):
+        coder.score([whole], embed([whole]))
+    assert texts_to_embed(tiny_codebook, [whole, in_place]) == [whole, in_place]
+    assert texts_to_embed(load_codebook_without_dimensions(tiny_codebook), [whole]) == [whole]
+
+
+def load_codebook_without_dimensions(codebook):
+    return codebook.model_copy(update={"dimensions": []})

@@ -30,6 +30,7 @@ from themes import defaults
 from themes.classify import NONE, DimensionClassifier, ThemeClassifier, features
 from themes.codebook import Codebook, Dimension, merge_codebooks
 from themes.fitted import FittedModels, fit_key
+from themes.planned import in_place
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -270,15 +271,33 @@ class Coder:
     def method(self) -> str:
         return self.scheme.method
 
-    def score(self, texts: Sequence[str], vectors: np.ndarray, questions: Sequence[str] | None = None) -> np.ndarray:
+    def score(self, texts: Sequence[str], vectors: np.ndarray, questions: Sequence[str] | None = None,
+              embed: Embed | None = None) -> np.ndarray:
         """(n, k) scores: theme probabilities, and each dimension's type probabilities. `questions`:
-        the question each text answers (its segment's answer's), when known."""
+        the question each text answers (its segment's answer's), when known. A dimension's types are
+        read from what a text says is in place (themes.planned), its presence from the whole text;
+        `embed` gives the vectors of those in-place readings (see `texts_to_embed`)."""
         out = np.zeros((len(texts), len(self.ids)), dtype=np.float32)
         if not len(texts):
             return out
         X = features(list(texts), vectors, questions)
         for block, model in zip(self.scheme.blocks, self.models):
             out[:, list(block.columns)] = model.predict_proba(X)
+        blocks = [(b, m) for b, m in zip(self.scheme.blocks, self.models) if b.kind == "dimension"]
+        readings = in_place(texts) if blocks else []
+        rows = np.array([i for i, reading in enumerate(readings) if reading is not None], dtype=int)
+        if len(rows):
+            if embed is None:
+                raise ValueError("Scoring a framework needs `embed` for the passages' in-place readings.")
+            kept = [readings[i] for i in rows]
+            X = features(kept, embed(kept), [questions[i] for i in rows] if questions is not None else None)
+            for block, model in blocks:
+                columns = list(block.columns)
+                types = np.zeros((len(rows), len(self.ids)), dtype=np.float32)
+                types[:, columns] = model.predict_proba(X)
+                # Which type, from the in-place reading; how strongly addressed, from the whole text.
+                scale = Scheme.presence(out[rows], block) / np.maximum(Scheme.presence(types, block), 1e-9)
+                out[np.ix_(rows, columns)] = types[:, columns] * scale[:, None]
         return out
 
     def code(self, segment_scores: np.ndarray, keys: np.ndarray, n: int, thresholds: np.ndarray | None = None):
@@ -302,7 +321,14 @@ class Coder:
         pieces = list(segments["text"])
         keys = segments["answer_index"].to_numpy(dtype=int)
         asked = [questions[k] for k in keys] if questions is not None else None
-        return self.score(pieces, embed(pieces) if pieces else None, asked), keys
+        return self.score(pieces, embed(pieces) if pieces else None, asked, embed), keys
+
+
+def texts_to_embed(codebook: Codebook, texts: Sequence[str]) -> list[str]:
+    """The texts a coder scores: the passages, and for a codebook with dimensions each passage's
+    in-place reading where it differs (themes.planned)."""
+    readings = in_place(texts) if codebook.dimensions else []
+    return list(dict.fromkeys([*texts, *(r for r in readings if r is not None)]))
 
 
 def fit_coder(codebook: Codebook, embed: Embed, calibration=None, *, method: str = "auto",
