@@ -22,7 +22,7 @@ from themes import export
 from themes.aggregate import add_segment_counts, co_occurrence, code_answers, framework_counts, theme_counts
 from themes.calibrate import check_calibration_option, find_calibration, locate_calibration
 from themes.codebook import Codebook, load_codebook, merge_codebooks
-from themes.coding import Coder, fit_coder, texts_to_embed, threshold_items, training_texts
+from themes.coding import Coder, fit_coder, in_place_readings, threshold_items, training_texts
 from themes.embed import BATCH_SIZES, EmbeddingCache, VectorTable, compact, embedding_function, find_vectors, \
     get_embedder, text_key
 from themes.counts import Estimates, estimate, question_counts, type_question_counts, with_theme_estimates, \
@@ -242,7 +242,9 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     # The coder's texts first: on a cold cache the shipped vectors hold them, so the classifiers train (and the
     # quotes' name finder loads) while the survey's segments are embedded.
     learned, learned_stats = start_embedding(learn_from, settings).result()
-    pending = start_embedding([t for t in texts_to_embed(codebook, segments["text"]) if t not in learned], settings)
+    readings = in_place_readings(codebook, list(segments["text"]))  # what a framework's types are read from
+    pending = start_embedding([t for t in dict.fromkeys([*segments["text"], *readings]) if t not in learned],
+                              settings)
     coder = train(books, learned, settings)
     redactor = Redactor()
     if redactor.ner_available:
@@ -255,7 +257,8 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     lap("embed")  # what was left of the embedding after training
     _stage("coding")
     segment_vectors = table.lookup(list(segments["text"]))
-    coded, coded_segments = classify(answers, segments, coder, segment_vectors, table.lookup)
+    reading_vectors = VectorTable(readings, table.lookup(readings))
+    coded, coded_segments = classify(answers, segments, coder, segment_vectors, reading_vectors.lookup)
     lap("classify")
     _stage("picking quotes")
     picked = quotes(coded, coded_segments, segment_vectors, codebook, spec, settings, coder, redactor)

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from themes.calibrate import Calibration, CodedPassage
-from themes.codebook import load_codebook, merge_codebooks
 from themes.classify import features
-from themes.coding import (Coder, Scheme, dimension_training_set, fit_coder, resolve_method, texts_to_embed,
+from themes.codebook import load_codebook, merge_codebooks
+from themes.coding import (Coder, Scheme, dimension_training_set, fit_coder, in_place_readings, resolve_method,
                            theme_training_set, threshold_items, training_texts)
 from themes.embed import embedding_function
 from themes.errors import CodebookError
@@ -194,9 +194,6 @@ def test_a_dimension_takes_its_type_from_what_is_in_place_and_its_presence_from_
     assert scores[:2] == pytest.approx(themes)  # themes: the whole text
     with pytest.raises(ValueError, match="needs `embed`"):
         coder.score([whole], embed([whole]))
-    assert texts_to_embed(tiny_codebook, [whole, in_place]) == [whole, in_place]
-    assert texts_to_embed(load_codebook_without_dimensions(tiny_codebook), [whole]) == [whole]
+    assert in_place_readings(tiny_codebook, [whole, in_place, whole]) == [in_place]
+    assert in_place_readings(tiny_codebook.model_copy(update={"dimensions": []}), [whole]) == []
 
-
-def load_codebook_without_dimensions(codebook):
-    return codebook.model_copy(update={"dimensions": []})

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -247,13 +248,54 @@ def test_one_run_codes_themes_and_the_framework_with_one_type_per_dimension(two_
 
 def test_run_and_evaluate_decide_identically_on_the_same_passages(two_codebook_run, tmp_path):
     """Evaluation re-codes the run's answers through its own entry point: every decision must match."""
+    out, _ = two_codebook_run
+    _assert_evaluate_decides_as_the_run(out, tmp_path, ["codebooks/rfi_themes.yaml", "codebooks/partnership_models.yaml"])
+
+
+def test_run_and_evaluate_read_planned_sentences_alike(tmp_path, monkeypatch):
+    """Answers that mix what is in place with what is only planned: the run gives the coder each
+    in-place reading's own vector, and decides as evaluation does."""
+    from themes.codebook import load_codebook
+    from themes.coding import Coder, in_place_readings
+    from themes.embed import embedding_function
+    from themes.flows.code_responses import run_flow
+
+    path = tmp_path / "planned.csv"
+    pd.DataFrame({"respondent_id": ["P1", "P2", "P3"], "services": [
+        "Right now it is just referrals back and forth with the clinic. In five years we want one team under one roof.",
+        "We'd love a shared record someday. Today the clinic faxes us a monthly list of shared clients.",
+        "Our case managers work inside the clinic with the nurses every day."]}).to_csv(path, index=False)
+    given = {}
+    score = Coder.score
+
+    def recording(self, texts, vectors, questions=None, embed=None):
+        if embed is not None:
+            readings = in_place_readings(self.codebook, list(texts))
+            given.update(zip(readings, embed(readings)))
+        return score(self, texts, vectors, questions, embed)
+
+    monkeypatch.setattr(Coder, "score", recording)
+    out = tmp_path / "run"
+    settings = RunSettings(codebooks=("codebooks/partnership_models.yaml",), model="test:hashing",
+                           cache_dir=str(tmp_path / "cache"))
+    run_flow(str(path), str(out), settings)
+    segments = pd.read_csv(out / "segments.csv", keep_default_na=False)
+    readings = in_place_readings(load_codebook("codebooks/partnership_models.yaml"), list(segments["text"]))
+    assert readings == ["Right now it is just referrals back and forth with the clinic.",
+                        "Today the clinic faxes us a monthly list of shared clients."]
+    own = embedding_function("test:hashing")(readings)
+    assert np.allclose([given[r] for r in readings], own, atol=1e-3)  # float16 in the run's cache
+    monkeypatch.undo()
+    _assert_evaluate_decides_as_the_run(out, tmp_path, ["codebooks/partnership_models.yaml"])
+
+
+def _assert_evaluate_decides_as_the_run(out: Path, tmp_path: Path, codebooks: list[str]) -> None:
     from themes.flows.agreement import evaluate_agreement
 
-    out, _ = two_codebook_run
     responses = pd.read_csv(out / "responses.csv", keep_default_na=False)
     read = responses[responses["status"].isin(["coded", "uncoded"])]
-    for codebook, is_mine in (("codebooks/rfi_themes.yaml", lambda t: "." not in t),
-                              ("codebooks/partnership_models.yaml", lambda t: "." in t)):
+    for codebook in codebooks:
+        is_mine = (lambda t: "." in t) if "partnership" in codebook else (lambda t: "." not in t)
         # The run's codes of this codebook, its top theme first (the primary theme evaluation compares).
         themes = [sorted(filter(is_mine, codes.split(";")), key=lambda t, top=top: t != top)
                   for codes, top in zip(read["themes"], read["top_theme"])]

@@ -276,7 +276,7 @@ class Coder:
         """(n, k) scores: theme probabilities, and each dimension's type probabilities. `questions`:
         the question each text answers (its segment's answer's), when known. A dimension's types are
         read from what a text says is in place (themes.planned), its presence from the whole text;
-        `embed` gives the vectors of those in-place readings (see `texts_to_embed`)."""
+        `embed` gives the vectors of those in-place readings (see `in_place_readings`)."""
         out = np.zeros((len(texts), len(self.ids)), dtype=np.float32)
         if not len(texts):
             return out
@@ -324,11 +324,11 @@ class Coder:
         return self.score(pieces, embed(pieces) if pieces else None, asked, embed), keys
 
 
-def texts_to_embed(codebook: Codebook, texts: Sequence[str]) -> list[str]:
-    """The texts a coder scores: the passages, and for a codebook with dimensions each passage's
-    in-place reading where it differs (themes.planned)."""
+def in_place_readings(codebook: Codebook, texts: Sequence[str]) -> list[str]:
+    """The texts a coder scores besides the passages themselves: for a codebook with dimensions, each
+    passage's in-place reading where it differs (themes.planned), once each."""
     readings = in_place(texts) if codebook.dimensions else []
-    return list(dict.fromkeys([*texts, *(r for r in readings if r is not None)]))
+    return list(dict.fromkeys(r for r in readings if r is not None))
 
 
 def fit_coder(codebook: Codebook, embed: Embed, calibration=None, *, method: str = "auto",
