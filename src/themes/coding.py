@@ -10,7 +10,8 @@ by `themes run`, `themes evaluate`, `themes calibrate` and quote scoring:
   dimension is addressed when the type probabilities add up to its threshold (1 - P(not
   addressed)), and then the most probable type applies. Chosen by 5-fold cross-validation on the
   framework's calibration split: mean kappa 0.834 ("not addressed" a class), against 0.822 for a
-  presence model followed by a type model.
+  presence model followed by a type model. The type is read from what the passage says is in
+  place, without its planned or wished-for sentences (themes.planned); presence from all of it.
 
 Answers are split into segments, each segment is decided, and the answer takes the union: it
 carries a theme when one of its segments does, and for a dimension the most integrated type
