@@ -216,6 +216,22 @@ def _org_name(words: Sequence[str]) -> bool:
     return any(phrase.startswith(org + " ") for org in _ORG_NAMES)
 
 
+def _previous_word(text: str, at: int) -> str:
+    """The word before position `at`, or "" where a sentence, line, quote or list item starts there.
+    Looks back from `at` without copying the text before it (redact_listed_names asks at every word)."""
+    end = at
+    while end and text[end - 1] in " \t":
+        end -= 1
+    if not end or text[end - 1] in ".!?:;\n\"“(•*-":
+        return ""
+    while end and text[end - 1].isspace():
+        end -= 1
+    start = end
+    while start and not text[start - 1].isspace():
+        start -= 1
+    return text[start:end]
+
+
 def redact_listed_names(text: str, *, lexicon: frozenset[str] | None = None,
                         english: frozenset[str] | None = None) -> str:
     """Replace people's names found in the first- and last-name lists, in any case.
@@ -234,8 +250,7 @@ def redact_listed_names(text: str, *, lexicon: frozenset[str] | None = None,
             if not _GAP.fullmatch(gap):
                 break
             run.append(tokens[i + len(run)])
-        before = text[:tokens[i].start()].rstrip(" \t")
-        previous = "" if not before or before[-1] in ".!?:;\n\"“(•*-" else before.split()[-1]
+        previous = _previous_word(text, tokens[i].start())
         length = _listed_name_length([t.group() for t in run], _next_word(text, run[-1].end()), previous, lexicon,
                                      english)
         if length > 0 and "[" not in text[max(tokens[i].start() - 1, 0):tokens[i].start()]:

@@ -157,8 +157,11 @@ def _not_a_name(words: Sequence[str], next_word: str) -> bool:
     )
 
 
+_NEXT_WORD = re.compile(r"(?:['’]s)?[ \t]+([\w.]+)")
+
+
 def _next_word(text: str, end: int) -> str:
-    m = re.match(r"(?:['’]s)?[ \t]+([\w.]+)", text[end:])
+    m = _NEXT_WORD.match(text, end)  # from `end`, without copying the rest of the text
     return m.group(1).rstrip(".") if m else ""
 
 
