@@ -13,7 +13,7 @@ import pytest
 
 from themes.calibrate import find_calibration
 from themes.codebook import load_codebook
-from themes.coding import training_texts
+from themes.coding import in_place_readings, training_texts
 from themes.ingest import InputSpec
 from themes.project import add_batch, open_project, stage
 from themes.runfolder import read_run
@@ -75,12 +75,15 @@ def test_two_batches_of_the_sample_count_as_one_run_and_the_second_embeds_only_i
     assert [b["sha256"] for b in batches] == [json.loads((project / "project.json").read_text())["batches"][i]["sha256"]
                                               for i in range(2)]
     assert len({b["sha256"] for b in batches}) == 2
-    # The second batch embedded exactly its segment texts that neither the first batch nor the codebooks'
-    # training passages (embedded by the first run) had brought.
+    # The second batch embedded exactly its segment texts (and the framework's in-place readings of them) that
+    # neither the first batch nor the codebooks' training passages (embedded by the first run) had brought.
     run = read_run(output)
     batch_of = dict(zip(run.answers["respondent_id"], run.answers["batch"]))
-    texts = {label: set(run.segments.loc[run.segments["respondent_id"].map(batch_of) == label, "text"])
-             for label in ("001 week1.csv", "002 week2.csv")}
+    framework = load_codebook(CODEBOOKS[1])
+    texts = {}
+    for label in ("001 week1.csv", "002 week2.csv"):
+        segments = list(run.segments.loc[run.segments["respondent_id"].map(batch_of) == label, "text"])
+        texts[label] = set(segments) | set(in_place_readings(framework, segments))
     learned = {t for path in CODEBOOKS for t in training_texts(load_codebook(path), find_calibration(path, None))}
     new_texts = texts["002 week2.csv"] - texts["001 week1.csv"] - learned
     assert batches[1]["embedding"]["embedded"] == len(new_texts) > 0
