@@ -1,0 +1,202 @@
+"""Levers tried for the themes codebook's agreement, each measured as `themes calibrate` measures the
+product: 5-fold cross-validation on the gold file's calibration split only (thresholds tuned inside each
+fold), primary-theme kappa, the test split never read. Each lever changes one thing of the product's coder:
+
+    baseline           the coder as `themes calibrate` fits it
+    vector-weight=W    the embedding's weight beside the TF-IDF word features (the product uses 1)
+    C=C                the logistic regressions' inverse regularisation (the product uses 4)
+    chars=W            character 3-5-grams (TF-IDF, weight W) beside the word features
+    trigrams           word 1-3-grams instead of 1-2-grams
+    mlp=MIX            an MLP (256 hidden units) on the frozen embedding and the question, its
+                       probabilities mixed with the logistic regressions' (MIX=1: the MLP alone)
+    finetune=K,EPOCHS  the sentence model's last K layers fine-tuned inside each fold on that fold's
+                       training passages (multi-label cross-entropy through a linear head that also sees
+                       the question; lr 5e-5, batch 16), then the product's coder on the tuned vectors
+
+    .venv/bin/python benchmarks/agreement_levers.py baseline vector-weight=0.5 C=8 --seeds 0,1,2
+    .venv/bin/python benchmarks/agreement_levers.py finetune=2,3 --seeds 0    # ~25 minutes on 2 cores
+
+Every lever but finetune reads the shipped vectors and the embedding cache (about 15 s per seed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+LEVER = {}  # the lever being measured, read by the patched encoder below
+
+
+def _encoder(X, word_weight, use_question=False):
+    """The product's encoder (themes.classify._encoder) with the lever's changes."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from themes.classify import STOP_WORDS, _vector_columns, with_question
+
+    words = TfidfVectorizer(ngram_range=(1, 3) if "trigrams" in LEVER else (1, 2), min_df=2 if len(X) >= 100 else 1,
+                            sublinear_tf=True, stop_words=STOP_WORDS)
+    parts = [("vectors", "passthrough", _vector_columns(X)),
+             ("words", make_pipeline(FunctionTransformer(with_question), words) if use_question else words,
+              ["text", "question"] if use_question else "text")]
+    weights = {"vectors": LEVER.get("vector-weight", 1.0), "words": word_weight}
+    if "chars" in LEVER:
+        parts.append(("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3, sublinear_tf=True,
+                                               max_features=50_000), "text"))
+        weights["chars"] = LEVER["chars"]
+    return ColumnTransformer(parts, transformer_weights=weights).fit(X)
+
+
+def _classifier():
+    """The product's ThemeClassifier with the lever's C and, for mlp, an MLP beside it."""
+    import pandas as pd
+    from sklearn.neural_network import MLPClassifier
+
+    from themes.classify import ThemeClassifier, _vector_columns
+
+    def inputs(X, questions):
+        onehot = np.stack([(X["question"] == q).to_numpy(np.float32) for q in questions], axis=1)
+        return np.hstack([X[_vector_columns(X)].to_numpy(np.float32), onehot])
+
+    class Lever(ThemeClassifier):
+        def fit(self, X, Y):
+            self.C = LEVER.get("C", self.C)
+            super().fit(X, Y)
+            if "mlp" in LEVER:
+                self.questions_ = sorted(pd.unique(X["question"]))
+                self.mlp_ = MLPClassifier(hidden_layer_sizes=(256,), alpha=1e-3, max_iter=300,
+                                          random_state=0).fit(inputs(X, self.questions_), np.asarray(Y))
+            return self
+
+        def predict_proba(self, X):
+            scores = super().predict_proba(X)
+            if "mlp" not in LEVER:
+                return scores
+            mix = LEVER["mlp"]
+            return (1 - mix) * scores + mix * self.mlp_.predict_proba(inputs(X, self.questions_))
+
+    return Lever
+
+
+def _fine_tuned(texts, codes, questions, ids, layers, epochs, seed):
+    """MiniLM with its last `layers` layers trained on these passages (multi-label BCE), as an embed function."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from torch import nn
+
+    from themes.embed import DEFAULT_MODEL, embedding_dimension, resolve_model_path
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = SentenceTransformer(resolve_model_path(DEFAULT_MODEL), device="cpu")
+    for parameter in model.parameters():
+        parameter.requires_grad = False
+    stack = model[0].auto_model.encoder.layer
+    for layer in stack[len(stack) - layers:]:
+        for parameter in layer.parameters():
+            parameter.requires_grad = True
+    asked = sorted(set(questions))
+    head = nn.Linear(embedding_dimension(model) + len(asked), len(ids))
+    tuned = [p for p in model.parameters() if p.requires_grad]
+    optimisers = [torch.optim.AdamW(tuned, lr=5e-5, weight_decay=0.01), torch.optim.AdamW(head.parameters(), lr=1e-3)]
+    targets = torch.tensor([[i in c for i in ids] for c in codes], dtype=torch.float32)
+    onehot = torch.tensor([[q == a for a in asked] for q in questions], dtype=torch.float32)
+    order = np.concatenate([rng.permutation(len(texts)) for _ in range(int(np.ceil(epochs)))])
+    loss = nn.BCEWithLogitsLoss()
+    tokenize = getattr(model, "preprocess", None) or model.tokenize  # sentence-transformers 6 / 5
+    model.train()
+    for step in range(int(epochs * len(texts) / 16)):
+        batch = order[step * 16:(step + 1) * 16]
+        vectors = model(tokenize([texts[i] for i in batch]))["sentence_embedding"]
+        value = loss(head(torch.cat([vectors * 5, onehot[batch]], 1)), targets[batch])
+        for optimiser in optimisers:
+            optimiser.zero_grad()
+        value.backward()
+        for optimiser in optimisers:
+            optimiser.step()
+    model.eval()
+    return lambda xs: model.encode(list(xs), batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
+
+
+def _fine_tuned_out_of_fold(codebook, texts, codes, questions, layers, epochs, seed):
+    """calibrate.out_of_fold_scores with a model fine-tuned inside each fold."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from themes.calibrate import OutOfFold, _strata
+    from themes.coding import Scheme, fit_coder
+
+    ids = [theme.id for theme in codebook.themes]
+    splitter = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
+    parts, fold_of = [], np.zeros(len(texts), dtype=int)
+    for fold, (train, test) in enumerate(splitter.split(np.zeros(len(texts)), _strata(codes, Scheme(codebook), 5))):
+        embed = _fine_tuned([texts[i] for i in train], [codes[i] for i in train], [questions[i] for i in train],
+                            ids, layers, epochs, seed)
+        coder = fit_coder(codebook, embed, method="logistic", passages=[(texts[i], codes[i], questions[i]) for i in train])
+        scores, keys = coder.score_segments([texts[i] for i in test], embed, questions=[questions[i] for i in test])
+        parts.append((scores, test[keys]))
+        fold_of[test] = fold
+    order = np.argsort(np.concatenate([k for _, k in parts]), kind="stable")
+    return OutOfFold(np.vstack([s for s, _ in parts])[order], np.concatenate([k for _, k in parts])[order], fold_of)
+
+
+def parse_lever(text: str) -> dict:
+    name, _, value = text.partition("=")
+    if name in ("baseline", "trigrams"):
+        return {name: True}
+    if name == "finetune":
+        layers, epochs = value.split(",")
+        return {"finetune": (int(layers), float(epochs))}
+    if name in ("vector-weight", "C", "chars", "mlp"):
+        return {name: float(value)}
+    raise SystemExit(f"Unknown lever {text!r}: see this script's docstring.")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("levers", nargs="+")
+    parser.add_argument("--codebook", default="codebooks/rfi_themes.yaml")
+    parser.add_argument("--gold", default="data/sample_rfi/gold.csv")
+    parser.add_argument("--seeds", default="0,1,2", help="fold seeds to average over")
+    args = parser.parse_args(argv)
+    levers = [parse_lever(text) for text in args.levers]
+
+    import themes.classify
+    import themes.coding
+    from themes.calibrate import cross_fitted_predictions, out_of_fold_scores
+    from themes.codebook import load_codebook
+    from themes.coding import Scheme
+    from themes.embed import embedding_function
+    from themes.evaluate import agreement, read_gold
+    from themes.shipped import shipped_paths
+
+    themes.classify._encoder = _encoder
+    themes.coding.ThemeClassifier = _classifier()
+    codebook = load_codebook(args.codebook)
+    gold = read_gold(args.gold, codebook, split="calibration")
+    texts, codes, questions = list(gold["text"]), list(gold["gold"]), list(gold["question"])
+    embed = embedding_function(shipped=shipped_paths([args.codebook]))
+    scheme = Scheme(codebook)
+    for text, lever in zip(args.levers, levers):
+        LEVER.clear()
+        LEVER.update(lever)
+        began, rows = time.perf_counter(), []
+        for seed in (int(s) for s in args.seeds.split(",")):
+            if "finetune" in lever:
+                oof = _fine_tuned_out_of_fold(codebook, texts, codes, questions, *lever["finetune"], seed)
+            else:
+                oof = out_of_fold_scores(codebook, texts, codes, embed, questions=questions, seed=seed)
+            result = agreement(codes, *cross_fitted_predictions(oof, codes, scheme), scheme)
+            rows.append([result["overall"]["primary_kappa"], result["overall"]["macro_f1"]]
+                        + [theme["kappa"] for theme in result["per_theme"]])
+        mean = np.mean(rows, axis=0)
+        per_theme = ", ".join(f"{t['theme']} {k:.3f}" for t, k in zip(result["per_theme"], mean[2:]))
+        print(f"{text}: CV kappa {mean[0]:.3f} (seeds: {', '.join(f'{r[0]:.3f}' for r in rows)}), macro F1 "
+              f"{mean[1]:.3f}; per theme {per_theme}; {time.perf_counter() - began:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
