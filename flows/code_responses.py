@@ -252,7 +252,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     lap("train")  # with the survey's embedding running meanwhile
     table, stats = pending.result()
     table = VectorTable.join(learned, table)
-    embedding_stats = {**stats, "texts": len(segments) + len(learn_from),
+    embedding_stats = {**stats, "texts": len(segments) + len(readings) + len(learn_from),
                        **{k: stats[k] + learned_stats[k] for k in ("unique", "from_shipped", "from_cache", "embedded")}}
     lap("embed")  # what was left of the embedding after training
     _stage("coding")

@@ -285,6 +285,9 @@ def test_run_and_evaluate_read_planned_sentences_alike(tmp_path, monkeypatch):
                         "Today the clinic faxes us a monthly list of shared clients."]
     own = embedding_function("test:hashing")(readings)
     assert np.allclose([given[r] for r in readings], own, atol=1e-3)  # float16 in the run's cache
+    embedding = json.loads((out / "manifest.json").read_text())["embedding"]
+    assert embedding["texts"] >= embedding["unique"]  # the readings are counted among the texts looked up
+    assert embedding["unique"] == embedding["from_shipped"] + embedding["from_cache"] + embedding["embedded"]
     monkeypatch.undo()
     _assert_evaluate_decides_as_the_run(out, tmp_path, ["codebooks/partnership_models.yaml"])
 
