@@ -3,6 +3,7 @@ product: 5-fold cross-validation on the gold file's calibration split only (thre
 fold), primary-theme kappa, the test split never read. Each lever changes one thing of the product's coder:
 
     baseline           the coder as `themes calibrate` fits it
+    word-weight=W      the TF-IDF word features' weight beside the embedding (the product uses 2)
     vector-weight=W    the embedding's weight beside the TF-IDF word features (the product uses 1)
     C=C                the logistic regressions' inverse regularisation (the product uses 4)
     chars=W            character 3-5-grams (TF-IDF, weight W) beside the word features
@@ -14,6 +15,7 @@ fold), primary-theme kappa, the test split never read. Each lever changes one th
                        the question; lr 5e-5, batch 16), then the product's coder on the tuned vectors
 
     .venv/bin/python benchmarks/agreement_levers.py baseline vector-weight=0.5 C=8 --seeds 0,1,2
+    .venv/bin/python benchmarks/agreement_levers.py word-weight=1 word-weight=1.5 word-weight=3
     .venv/bin/python benchmarks/agreement_levers.py finetune=2,3 --seeds 0    # ~25 minutes on 2 cores
 
 Every lever but finetune reads the shipped vectors and the embedding cache (about 15 s per seed).
@@ -43,7 +45,7 @@ def _encoder(X, word_weight, use_question=False):
     parts = [("vectors", "passthrough", _vector_columns(X)),
              ("words", make_pipeline(FunctionTransformer(with_question), words) if use_question else words,
               ["text", "question"] if use_question else "text")]
-    weights = {"vectors": LEVER.get("vector-weight", 1.0), "words": word_weight}
+    weights = {"vectors": LEVER.get("vector-weight", 1.0), "words": LEVER.get("word-weight", word_weight)}
     if "chars" in LEVER:
         parts.append(("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3, sublinear_tf=True,
                                                max_features=50_000), "text"))
@@ -150,7 +152,7 @@ def parse_lever(text: str) -> dict:
     if name == "finetune":
         layers, epochs = value.split(",")
         return {"finetune": (int(layers), float(epochs))}
-    if name in ("vector-weight", "C", "chars", "mlp"):
+    if name in ("word-weight", "vector-weight", "C", "chars", "mlp"):
         return {name: float(value)}
     raise SystemExit(f"Unknown lever {text!r}: see this script's docstring.")
 

@@ -22,7 +22,7 @@ def test_fit_returns_self_and_learned_attributes_end_in_underscore(tiny_codebook
     assert model.fit(features(texts, embed(texts)), labels) is model
     assert model.n_themes_ == 2 and len(model.estimators_) == 2
     assert clone(model).get_params() == {"C": 2.0, "class_weight": "balanced", "method": "logistic",
-                                         "word_weight": 1.0, "use_question": True}
+                                         "word_weight": 2.0, "use_question": True}
 
 
 def test_the_theme_classifier_scores_its_own_examples_on_their_theme(tiny_codebook, embed):

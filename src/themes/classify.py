@@ -114,7 +114,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     method : "logistic" (learned) or "prototype" (zero-shot cosine to each theme's centre).
     C : inverse regularisation strength of the logistic regressions.
     word_weight : weight of TF-IDF word and bigram features beside the embedding (0: embedding only).
-        Measured on the sample's calibration split (5-fold): kappa 0.61 embedding only, 0.68-0.71 with.
+        Measured on the sample's calibration split (5-fold): kappa 0.61 embedding only, 0.68-0.71 with;
+        see defaults.WORD_WEIGHT for the weight kept.
     class_weight : passed to each logistic regression ("balanced" offsets rare themes).
     use_question : the question each passage answers (`X["question"]`) as a word of its word features.
     """
