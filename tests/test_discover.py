@@ -217,11 +217,12 @@ def test_a_planted_topic_is_one_cluster_named_by_its_words(tmp_path, prefect_har
     passages = pd.read_csv(tmp_path / "run" / "discover" / "emergent_passages.csv", dtype=str, keep_default_na=False)
     planted = passages[(passages["question"] == "challenges")
                        & passages["respondent_id"].isin(planted_answers()[1])]
-    # Two things can fail apart: the classifier codes the topic it lacks (it leaves 32 of the 40 to
-    # discover: 8 read as resource needs, cultural differences ...), and the clustering splits it.
-    assert len(planted) >= 30
+    # Two things can fail apart: the classifier codes the topic it lacks (80% of the 40 must reach
+    # discover; 32 do, 8 read as resource needs, cultural differences ...), and the clustering splits
+    # it (95% of those in one cluster; 31 of the 32 are).
+    assert len(planted) >= 32
     best = planted["cluster"].value_counts()
-    assert best.index[0] != "-1" and best.iloc[0] >= 0.9 * len(planted)
+    assert best.index[0] != "-1" and best.iloc[0] >= 0.95 * len(planted)
     table = pd.read_csv(tmp_path / "run" / "discover" / "emergent_themes.csv")
     words = set(table.loc[table["cluster"] == int(best.index[0]), "words"].iloc[0].replace(",", " ").split()[:6])
     assert words & TRANSPORT_WORDS
