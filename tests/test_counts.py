@@ -100,3 +100,38 @@ def test_framework_types_are_estimated_by_question_at_the_answer_level(answers, 
     assert len(shown) and ((shown["low"] <= shown["estimate"]) & (shown["estimate"] <= shown["high"])).all()
     raw = type_question_counts(estimate(answers, tiny_codebook, None, [], OPTIONS).types_by_question, tiny_codebook)
     assert set(raw["method"]) == {RAW_METHOD} and raw["low"].isna().all()
+
+
+def _tables(estimates) -> list[pd.DataFrame]:
+    return [estimates.themes, estimates.types, estimates.themes_by_question, estimates.types_by_question,
+            *estimates.themes_by.values(), *estimates.types_by.values()]
+
+
+def test_estimates_in_worker_processes_are_the_same_as_in_one(answers, coded, tiny_codebook, monkeypatch):
+    import joblib
+
+    pools = []
+
+    class Recorded(joblib.Parallel):
+        def __init__(self, n_jobs, **kwargs):
+            pools.append(n_jobs)
+            super().__init__(n_jobs, **kwargs)
+
+    monkeypatch.setattr(joblib, "Parallel", Recorded)
+    coded = coded.assign(gold=[g + (["service.referral"] if q == "q2" else [])
+                               for g, q in zip(coded["gold"], coded["question"])])
+    alone = estimate(answers, tiny_codebook, coded, ["org_type"], OPTIONS)
+    assert pools == []
+    shared = estimate(answers, tiny_codebook, coded, ["org_type"], OPTIONS, processes=2)
+    assert pools == [2]
+    for one, other in zip(_tables(alone), _tables(shared), strict=True):
+        pd.testing.assert_frame_equal(one, other)
+    assert alone.corrected and len(alone.types_by_question)
+
+
+def test_an_error_in_a_worker_process_reaches_the_caller_as_itself(answers, coded, tiny_codebook):
+    from themes.errors import GoldError
+
+    stranger = pd.concat([coded, pd.DataFrame({"respondent_id": ["R99"], "question": ["q1"], "gold": [["trust"]]})])
+    with pytest.raises(GoldError, match="respondent 'R99'"):
+        estimate(answers, tiny_codebook, stranger, [], OPTIONS, processes=2)

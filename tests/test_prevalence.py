@@ -190,3 +190,25 @@ def test_type_column_keeps_the_most_integrated_type_named():
     frame = pd.DataFrame({"themes": ["trust;service.joint;service.referral", "service.referral", "trust", None]})
     assert type_column(frame, ["service.referral", "service.joint"]).tolist() == [
         "service.joint", "service.referral", "", ""]
+
+
+def test_run_jobs_refuses_fewer_than_one_process():
+    from themes.prevalence import run_jobs
+
+    with pytest.raises(ValueError, match="'processes' must be at least 1"):
+        run_jobs([], {}, processes=0)
+
+
+def test_available_processes_is_one_per_core_at_most_the_cap_and_one_in_a_daemon(monkeypatch):
+    import multiprocessing
+    import os
+
+    from themes.prevalence import available_processes
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(12)), raising=False)
+    assert available_processes() == 8 and available_processes(most=3) == 3
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert available_processes() == 1
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(4)), raising=False)
+    monkeypatch.setattr(multiprocessing, "current_process", lambda: type("Worker", (), {"daemon": True})())
+    assert available_processes() == 1  # a Dask worker: no children

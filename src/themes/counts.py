@@ -16,8 +16,7 @@ import pandas as pd
 
 from themes.aggregate import NOT_DESCRIBED, USABLE
 from themes.codebook import Codebook
-from themes.prevalence import (PrevalenceOptions, corrected, decision_columns, question_prevalence,
-                               respondent_prevalence, type_column, type_prevalence)
+from themes.prevalence import Job, PrevalenceOptions, corrected, decision_columns, run_jobs, type_column
 
 ESTIMATE_COLUMNS = ["estimate", "low", "high", "method", "coded_answers", "suppressed"]
 
@@ -60,40 +59,43 @@ def coded_table(coded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
 
 
 def estimate(answers: pd.DataFrame, codebook: Codebook, coded: pd.DataFrame | None,
-             meta_columns: Sequence[str], options: PrevalenceOptions) -> Estimates:
-    """Respondent-level estimates for every theme and framework type, overall and by each metadata column."""
+             meta_columns: Sequence[str], options: PrevalenceOptions, *, processes: int = 1) -> Estimates:
+    """Respondent-level estimates for every theme and framework type, overall and by each metadata column;
+    answer-level ones per question. With a coded sample each category's bootstrap is one job, and the jobs
+    run in `processes` worker processes (the same figures as in one)."""
     table = model_table(answers, codebook, meta_columns)
     sample = coded_table(coded, codebook) if coded is not None and len(coded) else None
     themes = [t.id for t in codebook.themes]
+    types = {d.id: [f"{d.id}.{k.id}" for k in d.types] for d in codebook.dimensions}
+    every_type = [t for ids in types.values() for t in ids]
+    # Per question, each type is a category of its own (an answer has at most one type per dimension).
+    tables = {"answers": table, "coded": sample, "answers_by_type": _with_type_flags(table, every_type),
+              "coded_by_type": _with_type_flags(sample, every_type) if sample is not None else None}
+    # The framework's jobs first: they are the longest (several fits each, rare types settle slowly), and a
+    # worker that finishes early takes the themes' short ones.
+    bys = [None, *meta_columns]
+    jobs = {("types", by, d): Job("types", "answers", "coded", (d, ids), {"by": by, "options": options})
+            for by in bys for d, ids in types.items()}
+    jobs |= {("type_question", t): Job("questions", "answers_by_type", "coded_by_type", ([t],), {"options": options})
+             for t in every_type}
+    jobs |= {("themes", by, t): Job("respondents", "answers", "coded", ([t],), {"by": by, "options": options})
+             for by in bys for t in themes}
+    jobs |= {("question", t): Job("questions", "answers", "coded", ([t],), {"options": options}) for t in themes}
+    done = dict(zip(jobs, run_jobs(list(jobs.values()), tables, processes if sample is not None else 1)))
 
-    def for_themes(by: str | None) -> pd.DataFrame:
-        return respondent_prevalence(table, sample, themes, by=by, options=options) if themes else pd.DataFrame()
-
-    def for_types(by: str | None) -> pd.DataFrame:
-        frames = [type_prevalence(table, sample, d.id, [f"{d.id}.{k.id}" for k in d.types], by=by, options=options)
-                  for d in codebook.dimensions]
+    def joined(kind: str, *key) -> pd.DataFrame:
+        frames = [frame for k, frame in done.items() if k[0] == kind and k[1:len(key) + 1] == key]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
-    by_question = question_prevalence(table, sample, themes, options=options) if themes else pd.DataFrame()
-    return Estimates(for_themes(None), {m: for_themes(m) for m in meta_columns},
-                     for_types(None), {m: for_types(m) for m in meta_columns}, by_question,
-                     _types_by_question(table, sample, codebook, options))
+    return Estimates(joined("themes", None), {m: joined("themes", m) for m in meta_columns},
+                     joined("types", None), {m: joined("types", m) for m in meta_columns}, joined("question"),
+                     joined("type_question") if every_type else pd.DataFrame())
 
 
-def _types_by_question(table: pd.DataFrame, sample: pd.DataFrame | None, codebook: Codebook,
-                       options: PrevalenceOptions) -> pd.DataFrame:
-    """Per framework type and question, the share of the question's answers that describe the type (an
-    answer has at most one type per dimension, so each type is a category of its own at this level)."""
-    types = [f"{d.id}.{k.id}" for d in codebook.dimensions for k in d.types]
-    if not types:
-        return pd.DataFrame()
-
-    def with_types(frame: pd.DataFrame) -> pd.DataFrame:
-        flags = {t: (frame[t.split(".", 1)[0]].fillna("").astype(str) == t).astype(int) for t in types}
-        return frame.assign(**flags)
-
-    return question_prevalence(with_types(table), with_types(sample) if sample is not None else None, types,
-                               options=options)
+def _with_type_flags(frame: pd.DataFrame, types: Sequence[str]) -> pd.DataFrame:
+    """A 0/1 column per framework type (`dimension.type`) from the dimension's column."""
+    flags = {t: (frame[t.split(".", 1)[0]].fillna("").astype(str) == t).astype(int) for t in types}
+    return frame.assign(**flags)
 
 
 def question_counts(estimates: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:

@@ -57,7 +57,7 @@ bias and coverage on simulated surveys, including ones that break the second ass
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -514,3 +514,55 @@ def _finish(frame: pd.DataFrame, by: str | None, options: PrevalenceOptions) -> 
         frame["suppressed"] = False
         return frame
     return _suppress(frame, frame["base_respondents"] < options.min_n, ["respondents", "percent"])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Many estimates at once, in worker processes
+
+
+@dataclass(frozen=True)
+class Job:
+    """One estimator's call on two tables shared by every job of a run:
+    `ESTIMATORS[estimator](tables[answers], tables[coded], *args, **kwargs)`."""
+
+    estimator: str
+    answers: str
+    coded: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+
+
+ESTIMATORS = {"respondents": respondent_prevalence, "questions": question_prevalence, "types": type_prevalence}
+
+
+def _run(job: Job, tables: dict[str, pd.DataFrame | None]) -> pd.DataFrame:
+    return ESTIMATORS[job.estimator](tables[job.answers], tables[job.coded], *job.args, **job.kwargs)
+
+
+def run_jobs(jobs: Sequence[Job], tables: dict[str, pd.DataFrame | None], processes: int = 1) -> list[pd.DataFrame]:
+    """Each job's table, in the jobs' order. With `processes` > 1 the jobs run in that many worker
+    processes (a bootstrap fit is single-threaded: it uses one core); the results are the same as in one."""
+    if processes < 1:
+        raise ValueError(f"'processes' must be at least 1. Got {processes} instead.")
+    if processes == 1 or len(jobs) < 2:
+        return [_run(job, tables) for job in jobs]
+    from joblib import Parallel, delayed
+
+    # joblib's loky workers start fresh (not forked from a process holding torch's, Prefect's and a server's
+    # threads) and, unlike multiprocessing's, do not re-run the caller's script: no __main__ guard is needed.
+    return Parallel(n_jobs=min(processes, len(jobs)), backend="loky")(delayed(_run)(job, tables) for job in jobs)
+
+
+def available_processes(most: int = 8) -> int:
+    """Worker processes for the estimates: one per core this process may use, at most `most`; 1 inside a
+    daemon process (a Dask worker), which cannot start processes."""
+    import multiprocessing
+    import os
+
+    if multiprocessing.current_process().daemon:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, most))
