@@ -43,6 +43,17 @@ def test_the_flow_writes_every_file_of_the_contract(tiny_run):
     assert summary["files"] == CONTRACT
 
 
+def test_prefects_own_listings_read_the_runs_back(tiny_run):
+    """`prefect flow-run ls` sends its filters with empty fields (limit, sort); FastAPI 0.151 and later make
+    Prefect 3.8's server refuse them with a 422, so the CLI could not list the runs."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(limit=5)
+        flows = client.read_flows()  # limit=None, sort=None: what the CLI's listing asks
+    assert runs and any(flow.name == "code-responses" for flow in flows)
+
+
 def test_every_answer_is_accounted_for_with_a_status(tiny_run, tiny_responses_path):
     out, _ = tiny_run
     responses = pd.read_csv(out / "responses.csv", keep_default_na=False)
