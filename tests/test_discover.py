@@ -165,6 +165,26 @@ def test_within_clusters_one_themes_passages_into_sub_themes(planted_run):
     assert all(candidate.startswith("funding_") for candidate in table["candidate_id"])
 
 
+def test_within_a_framework_dimension_takes_the_passages_of_any_of_its_types(tmp_path, tiny_codebook_path):
+    """As the product writes a run: the dimension's threshold under its own id ("service"), its types in the
+    answers ("service.joint"). --within names the dimension or one type."""
+    answers, _ = planted_answers()
+    for k, answer in enumerate(a for a in answers if a["question"] == "services" and a["answer"].strip()):
+        answer["segments"] = [(0, len(answer["answer"]), ["service.joint" if k % 4 == 0 else "service.referral"])]
+    typed = sum(1 for a in answers if a["segments"] and a["segments"][0][2][0].startswith("service."))
+    joint = sum(1 for a in answers if a["segments"] and a["segments"][0][2] == ["service.joint"])
+    run_dir = write_run_folder(tmp_path / "run", answers, codebook_path=tiny_codebook_path,
+                               thresholds={"trust": 0.5, "funding": 0.5, "service": 0.5})
+
+    dimension = discover_run(run_dir, within="service", min_cluster_size=5, redactor=Redactor(use_ner=False))
+    one_type = discover_run(run_dir, within="service.joint", min_cluster_size=5, redactor=Redactor(use_ner=False))
+
+    assert dimension["considered"] == typed and one_type["considered"] == joint and 0 < joint < typed
+    refused = CliRunner().invoke(app, ["discover", str(run_dir), "--within", "servce"])
+    assert refused.output.strip() == (f"error: --within 'servce' is not a theme of {run_dir}. Did you mean 'service'? "
+                                      "Themes: trust, funding, service, service.referral, service.joint.")
+
+
 def test_cli_discover_prints_the_clusters(planted_run):
     result = CliRunner().invoke(app, ["discover", str(planted_run), "--min-cluster-size", "5"], terminal_width=200)
 

@@ -101,3 +101,33 @@ def test_cli_diff_of_a_folder_that_is_not_a_run(two_runs, tmp_path):
     assert result.exit_code == 2
     assert result.output == f"error: {tmp_path} is not a themes run folder: responses.csv, segments.csv, " \
                             "manifest.json missing. Pass the --out folder of a 'themes run'.\n"
+
+
+def test_a_framework_is_compared_type_by_type_as_the_run_writes_it(tmp_path, tiny_codebook_path):
+    """The product's manifest keys a dimension's threshold by the dimension ("service"), while answers
+    carry its types ("service.referral"): the diff compares the types, each with its dimension's threshold."""
+    import json
+
+    def framework(rows):
+        return [(r, q, a, [*themes, "service.referral" if r == "R1" else "service.joint"]) for r, q, a, themes in rows]
+
+    thresholds = {"trust": 0.5, "funding": 0.5, "service": 0.55}
+    before = run(tmp_path / "before", framework(BEFORE), tiny_codebook_path, thresholds=thresholds)
+    after = run(tmp_path / "after", [(r, q, a, [*t, "service.joint"]) for r, q, a, t in AFTER], tiny_codebook_path,
+                thresholds=thresholds)
+    manifest = json.loads((after / "manifest.json").read_text())
+    manifest["codebooks"] = [{"path": "themes.yaml", "content_hash": "aaa"}, {"path": "framework.yaml",
+                                                                              "content_hash": "bbb"}]
+    (after / "manifest.json").write_text(json.dumps(manifest))
+
+    types = diff_run_folders(before, after, redactor=Redactor(use_ner=False))["diff"].themes.set_index("theme")
+
+    assert list(types.index) == ["trust", "funding", "service.referral", "service.joint"]  # no "service" row
+    assert types.loc["service.referral", ["respondents_a", "respondents_b", "respondents_lost", "answers_lost"]
+                     ].tolist() == [1, 0, 1, 2]
+    assert types.loc["service.joint", ["respondents_a", "respondents_b", "respondents_gained", "answers_gained"]
+                     ].tolist() == [2, 3, 1, 2]
+    assert types.loc["service.joint", ["threshold_a", "threshold_b"]].tolist() == [0.55, 0.55]
+    printed = CliRunner().invoke(app, ["diff", str(before), str(after)], terminal_width=200).output.splitlines()
+    assert printed[1].startswith(f"B: {after}  codebook themes.yaml + framework.yaml (content hash aaa + bbb)")
+    assert [line.split()[0] for line in printed[5:9]] == ["trust", "funding", "service.referral", "service.joint"]

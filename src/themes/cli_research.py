@@ -94,10 +94,11 @@ def diff(
     if not d.same_input:
         typer.echo("note: the two runs read different input files; only answers in both are compared.")
     typer.echo("")
-    typer.echo(f"{'':<28}{'respondents':^30}{'answers':^16}{'threshold':^16}")
-    typer.echo(f"{'theme':<28}{'A':>8}{'B':>8}{'gained':>8}{'lost':>6}{'gained':>8}{'lost':>8}{'A':>8}{'B':>8}")
+    width = max([28, *(len(theme) + 2 for theme in d.themes["theme"])])  # framework types are long
+    typer.echo(f"{'':<{width}}{'respondents':^30}{'answers':^16}{'threshold':^16}")
+    typer.echo(f"{'theme':<{width}}{'A':>8}{'B':>8}{'gained':>8}{'lost':>6}{'gained':>8}{'lost':>8}{'A':>8}{'B':>8}")
     for row in d.themes.itertuples():
-        typer.echo(f"{row.theme:<28}{row.respondents_a if row.in_a else '-':>8}"
+        typer.echo(f"{row.theme:<{width}}{row.respondents_a if row.in_a else '-':>8}"
                    f"{row.respondents_b if row.in_b else '-':>8}{row.respondents_gained:>8}{row.respondents_lost:>6}"
                    f"{row.answers_gained:>8}{row.answers_lost:>8}"
                    f"{_threshold(row.threshold_a):>8}{_threshold(row.threshold_b):>8}")

@@ -66,12 +66,16 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
     run = read_run(run_dir)
     segments = run.segments
     if within is not None:
-        if within not in run.theme_ids:
-            close = difflib.get_close_matches(within, run.theme_ids, n=1)
+        # A theme, a framework dimension (the passages of any of its types) or one type.
+        known = list(dict.fromkeys(c for theme in run.theme_ids
+                                   for c in [theme, *(c for c in run.category_ids if c.startswith(f"{theme}."))]))
+        if within not in known:
+            close = difflib.get_close_matches(within, known, n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
             raise ThemesError(f"--within '{within}' is not a theme of {run.path}.{hint} Themes: "
-                              f"{', '.join(run.theme_ids)}.")
-        chosen = segments[segments["theme_list"].map(lambda themes: within in themes)]
+                              f"{', '.join(known)}.")
+        chosen = segments[segments["theme_list"].map(
+            lambda themes: any(t == within or t.startswith(f"{within}.") for t in themes))]
     else:
         chosen = segments[segments["theme_list"].map(len) == 0]
     meta = run.meta_columns

@@ -28,8 +28,15 @@ def side_summary(run: RunFolder) -> dict:
     manifest = run.manifest
     codebook = manifest.get("codebook") if isinstance(manifest.get("codebook"), dict) else {}
     calibration = manifest.get("calibration") or {}
-    return {"folder": str(run.path), "codebook": codebook.get("path"), "codebook_version": codebook.get("version"),
-            "codebook_content_hash": codebook.get("content_hash"), "codebook_sha256": codebook.get("sha256"),
+    # A run of several codebooks (themes and framework) names each: "a.yaml + b.yaml".
+    books = [b for b in manifest.get("codebooks") or [] if isinstance(b, dict)] or [codebook]
+
+    def each(key: str):
+        values = [b.get(key) for b in books]
+        return values[0] if len(values) == 1 else " + ".join(str(v) for v in values)
+
+    return {"folder": str(run.path), "codebook": each("path"), "codebook_version": each("version"),
+            "codebook_content_hash": each("content_hash"), "codebook_sha256": each("sha256"),
             "calibration_codebook_hash": calibration.get("codebook_hash") if isinstance(calibration, dict) else None,
             "model": manifest.get("model"), "method": manifest.get("method"),
             "input_sha256": (manifest.get("input") or {}).get("sha256"),
@@ -41,7 +48,7 @@ def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
     left, right = _by_answer(a), _by_answer(b)
     shared = left.index.intersection(right.index)
     sides = {"a": side_summary(a), "b": side_summary(b)}
-    ids = list(dict.fromkeys(a.theme_ids + b.theme_ids))
+    ids = list(dict.fromkeys(a.category_ids + b.category_ids))
     rows, changes = [], []
     passages = {"a": _passages(a), "b": _passages(b)}
     for theme in ids:
@@ -50,13 +57,13 @@ def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
         gained, lost = shared[has_b & ~has_a], shared[has_a & ~has_b]
         people_a = _respondents(left, theme)
         people_b = _respondents(right, theme)
-        rows.append({"theme": theme, "in_a": theme in a.theme_ids, "in_b": theme in b.theme_ids,
+        rows.append({"theme": theme, "in_a": theme in a.category_ids, "in_b": theme in b.category_ids,
                      "respondents_a": len(people_a), "respondents_b": len(people_b),
                      "respondents_gained": len(people_b - people_a), "respondents_lost": len(people_a - people_b),
                      "answers_a": int(left["theme_list"].map(lambda t: theme in t).sum()),
                      "answers_b": int(right["theme_list"].map(lambda t: theme in t).sum()),
                      "answers_gained": len(gained), "answers_lost": len(lost),
-                     "threshold_a": sides["a"]["thresholds"].get(theme), "threshold_b": sides["b"]["thresholds"].get(theme)})
+                     "threshold_a": _threshold_of(sides["a"], theme), "threshold_b": _threshold_of(sides["b"], theme)})
         for change, keys, side in (("gained", gained, "b"), ("lost", lost, "a")):
             for key in keys:
                 changes.append({"theme": theme, "change": change, "respondent_id": key[0], "question": key[1],
@@ -73,6 +80,12 @@ def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
     return RunDiff(pd.DataFrame(rows, columns=THEME_COLUMNS), changes_frame.reset_index(drop=True), sides,
                    {"a": len(left.index.difference(right.index)), "b": len(right.index.difference(left.index))},
                    sides["a"]["input_sha256"] == sides["b"]["input_sha256"])
+
+
+def _threshold_of(side: dict, category: str) -> float | None:
+    """A theme's threshold; a framework type's is its dimension's (`service_model.referral` -> `service_model`)."""
+    thresholds = side["thresholds"]
+    return thresholds[category] if category in thresholds else thresholds.get(category.split(".", 1)[0])
 
 
 def _by_answer(run: RunFolder) -> pd.DataFrame:

@@ -42,6 +42,17 @@ class RunFolder:
         return [c.removeprefix("score_") for c in self.answers.columns if c.startswith("score_")]
 
     @property
+    def category_ids(self) -> list[str]:
+        """What an answer's `themes` can hold, in codebook order: each theme's id, and for a framework
+        dimension its types' ids (`service_model.referral`, read from their score columns), not the
+        dimension's own id, which no answer carries."""
+        ids = []
+        for theme in self.theme_ids:
+            types = [c.removeprefix("score_") for c in self.answers.columns if c.startswith(f"score_{theme}.")]
+            ids += types or [theme]
+        return ids
+
+    @property
     def meta_columns(self) -> list[str]:
         columns = (self.manifest.get("input") or {}).get("columns") or {}
         return [c for c in columns.get("meta_columns") or [] if c in self.answers.columns]
