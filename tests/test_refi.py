@@ -234,6 +234,8 @@ def test_run_to_qdpx_to_gold_reproduces_the_runs_codings_exactly(tricky_run, tin
                 for r, q, a, t in zip(run["respondent_id"], run["question"], run["answer"], run["themes"])}
     found = {p: (text, set(themes)) for p, text, themes in zip(gold["passage_id"], gold["text"], gold["gold"])}
     assert found == expected
+    # Each answer keeps its question, the context the run coded it with (the classifier reads it).
+    assert list(gold["question"]) == [p.split("/", 1)[1] for p in gold["passage_id"]]
     # The top theme of a one-segment answer comes first: it is the gold primary theme.
     assert gold.loc[gold["passage_id"] == "R1/services", "gold"].iloc[0] == ["service.referral", "trust"]
 

@@ -233,6 +233,7 @@ class Passage:
     passage_id: str
     start: int
     end: int
+    question: str = ""  # the `## question` heading it sits under ("" for a whole source)
 
 
 def respondent_text(answers: list[tuple[str, str]]) -> tuple[str, list[tuple[str, int, int]]]:
@@ -250,14 +251,14 @@ def respondent_text(answers: list[tuple[str, str]]) -> tuple[str, list[tuple[str
 def passages_of(text: str, name: str) -> list[Passage]:
     """The answers in a source text: the blocks under `## question` headings, else the whole text."""
     headings = list(re.finditer(rf"^{re.escape(HEADING)}(.+)\n", text, re.MULTILINE))
-    if not headings:
-        return [Passage(name, 0, len(text.rstrip()))]
+    if not headings:  # one answer per source (export-project --per answer names it "respondent/question")
+        return [Passage(name, 0, len(text.rstrip()), name.split("/", 1)[1] if "/" in name else "")]
     out = []
     for k, heading in enumerate(headings):
         end = headings[k + 1].start() if k + 1 < len(headings) else len(text)
         body = text[heading.end():end]
-        out.append(Passage(f"{name}/{heading.group(1).strip()}", heading.end(),
-                           heading.end() + len(body.rstrip("\n"))))
+        question = heading.group(1).strip()
+        out.append(Passage(f"{name}/{question}", heading.end(), heading.end() + len(body.rstrip("\n")), question))
     return out
 
 
@@ -328,9 +329,11 @@ def write_qdpx(path: Path, qde: bytes, texts: dict[str, str]) -> None:
 
 
 def qdpx_gold_table(path: str | Path, codebook: Codebook) -> pd.DataFrame:
-    """A coded .qdpx as gold rows (`passage_id`, `text`, `themes`): one per answer (a `## question`
-    block of a source, or a whole source), carrying every code whose selections overlap it, in the
-    order the selections start."""
+    """A coded .qdpx as gold rows (`passage_id`, `question`, `text`, `themes`): one per answer (a
+    `## question` block of a source, or a whole source), carrying every code whose selections overlap
+    it, in the order the selections start. `question` (the heading, or what follows "/" in a whole
+    source's name) is the context the run coded the answer with; a question the classifier never saw
+    adds nothing."""
     path = Path(path)
     try:
         archive = zipfile.ZipFile(path)
@@ -361,9 +364,9 @@ def qdpx_gold_table(path: str | Path, codebook: Codebook) -> pd.DataFrame:
                             found[k].append((start, order, theme))
             for passage, hits in zip(passages, found):
                 themes = list(dict.fromkeys([t for *_, t in sorted(hits)] + [t for t in whole if t]))
-                rows.append({"passage_id": passage.passage_id, "text": text[passage.start:passage.end],
-                             "themes": ";".join(themes) or "none"})
-    return pd.DataFrame(rows, columns=["passage_id", "text", "themes"])
+                rows.append({"passage_id": passage.passage_id, "question": passage.question,
+                             "text": text[passage.start:passage.end], "themes": ";".join(themes) or "none"})
+    return pd.DataFrame(rows, columns=["passage_id", "question", "text", "themes"])
 
 
 def _code_mapping(root: ET.Element, q: str, codebook: Codebook, path: Path) -> dict[str, str | None]:
