@@ -166,6 +166,11 @@ def test_serve_codes_a_dropped_file_and_a_run_started_through_the_api(server, tm
         lines = [entry["message"] for entry in post(api, "/logs/filter", {"logs": {"flow_run_id": {"any_": [run_id]}}})]
         assert any(line.startswith("Coded 15 answers of tiny_responses.csv") for line in lines), lines
         assert "| INFO" not in done.stderr and "Traceback" not in done.stderr  # the console keeps to the CLI
+        # SIGTERM (kill, docker stop, systemd) stops it cleanly, as Ctrl-C does.
+        serving.send_signal(signal.SIGTERM)
+        assert serving.wait(60) == 0
+        served = (tmp_path / "serve.log").read_text(encoding="utf-8")
+        assert served.rstrip().endswith("Stopped serving.") and "never awaited" not in served, served[-2000:]
     finally:
         stop(serving)
         log.close()

@@ -81,7 +81,6 @@ def serve(
                   "text_columns": list(text_column or ()), "meta_columns": list(meta_column or ()), "model": model,
                   "cache_dir": str(cache_dir.resolve()) if cache_dir else None, "min_group": min_group,
                   "quotes_per_theme": quotes_per_theme}
-    from prefect import serve as prefect_serve
     from prefect.client.schemas.objects import ConcurrencyLimitConfig
     from prefect.settings import get_current_settings
 
@@ -101,4 +100,26 @@ def serve(
             description=f"Code each new export in {inbox} as the next batch of {project_dir}."))
         typer.echo(f"Serving code-inbox/inbox: every {interval} s, new exports in {inbox}/ become batches of "
                    f"{project_dir}/ (coded into {project_dir}/output/).")
-    prefect_serve(*deployments, print_starting_message=False)
+    _serve(deployments)
+
+
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
+
+
+def _serve(deployments: list) -> None:
+    """What prefect.serve does, except that SIGTERM (kill, docker stop, systemd) stops the runner as
+    Ctrl-C does. Prefect 3.8's own SIGTERM handler calls the runner's async stop from inside its
+    event loop, where it never runs ("coroutine 'Runner.astop' was never awaited")."""
+    import asyncio
+
+    from prefect.runner import Runner
+
+    runner = Runner(pause_on_shutdown=True, limit=None)  # prefect.serve's defaults
+    for deployment in deployments:
+        runner.add_deployment(deployment)
+    runner.handle_sigterm = _interrupt  # Runner.start installs self.handle_sigterm for SIGTERM
+    try:
+        asyncio.run(runner.start())
+    except KeyboardInterrupt:
+        typer.echo("Stopped serving.")
