@@ -203,12 +203,19 @@ def test_available_processes_is_one_per_core_at_most_the_cap_and_one_in_a_daemon
     import multiprocessing
     import os
 
+    import psutil
+
     from themes.prevalence import available_processes
 
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: type("Memory", (), {"available": 64e9})())
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(12)), raising=False)
     assert available_processes() == 8 and available_processes(most=3) == 3
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
     assert available_processes() == 1
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(4)), raising=False)
+    # Half of 4 GB free holds one worker with 20,000 respondents x 500 draws (about 1.2 GB), not two.
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: type("Memory", (), {"available": 4e9})())
+    assert available_processes(respondents=200, draws=500) == 4
+    assert available_processes(respondents=20_000, draws=500) == 1
     monkeypatch.setattr(multiprocessing, "current_process", lambda: type("Worker", (), {"daemon": True})())
     assert available_processes() == 1  # a Dask worker: no children

@@ -553,11 +553,14 @@ def run_jobs(jobs: Sequence[Job], tables: dict[str, pd.DataFrame | None], proces
     return Parallel(n_jobs=min(processes, len(jobs)), backend="loky")(delayed(_run)(job, tables) for job in jobs)
 
 
-def available_processes(most: int = 8) -> int:
-    """Worker processes for the estimates: one per core this process may use, at most `most`; 1 inside a
-    daemon process (a Dask worker), which cannot start processes."""
+def available_processes(most: int = 8, *, respondents: int = 0, draws: int = 1000) -> int:
+    """Worker processes for the estimates: one per core this process may use, at most `most`, and no more
+    than half the free memory holds (a worker's bootstrap keeps about a dozen (draws, respondents)
+    arrays of floats); 1 inside a daemon process (a Dask worker), which cannot start processes."""
     import multiprocessing
     import os
+
+    import psutil
 
     if multiprocessing.current_process().daemon:
         return 1
@@ -565,4 +568,6 @@ def available_processes(most: int = 8) -> int:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows
         cores = os.cpu_count() or 1
-    return max(1, min(cores, most))
+    each = 200e6 + 12 * 8 * draws * respondents  # bytes: the interpreter and libraries, then the arrays
+    room = int(psutil.virtual_memory().available / 2 // each)
+    return max(1, min(cores, most, room))
