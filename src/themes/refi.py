@@ -233,7 +233,7 @@ class Passage:
     passage_id: str
     start: int
     end: int
-    question: str = ""  # the `## question` heading it sits under ("" for a whole source)
+    question: str = ""  # its `## question` heading; for a whole source, what follows "/" in its name
 
 
 def respondent_text(answers: list[tuple[str, str]]) -> tuple[str, list[tuple[str, int, int]]]:
