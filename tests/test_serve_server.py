@@ -72,7 +72,7 @@ def server(tmp_path):
 
     try:
         wait_for(healthy, 240, "prefect server start", [process])
-        yield api, env
+        yield api, env, process
     finally:
         stop(process)
         log.close()
@@ -96,7 +96,7 @@ def runs_of(api: str, flow_name: str) -> list[dict]:
 
 def test_serve_codes_a_dropped_file_and_a_run_started_through_the_api(server, tmp_path, tiny_responses_path,
                                                                      tiny_codebook_path):
-    api, env = server
+    api, env, _ = server
     inbox, project, out = tmp_path / "inbox", tmp_path / "project", tmp_path / "api-run"
     env = {**env, "THEMES_CACHE_DIR": str(tmp_path / "cache")}
     log = (tmp_path / "serve.log").open("w")
@@ -171,6 +171,27 @@ def test_serve_codes_a_dropped_file_and_a_run_started_through_the_api(server, tm
         assert serving.wait(60) == 0
         served = (tmp_path / "serve.log").read_text(encoding="utf-8")
         assert served.rstrip().endswith("Stopped serving.") and "never awaited" not in served, served[-2000:]
+    finally:
+        stop(serving)
+        log.close()
+
+
+def test_serve_stops_on_sigterm_after_its_server_is_gone(server, tmp_path, tiny_codebook_path):
+    """With the Prefect server down, the runner's cancelled loops keep waiting on it: a second signal,
+    5 s after the first, ends the graceful stop that would otherwise hang."""
+    api, env, prefect_server = server
+    log = (tmp_path / "serve.log").open("w")
+    serving = subprocess.Popen([str(BIN / "themes"), "serve", "--inbox", str(tmp_path / "inbox"), "--project",
+                                str(tmp_path / "project"), "--codebook", str(tiny_codebook_path), "--model",
+                                "test:hashing"], env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True, cwd=tmp_path)
+    try:
+        wait_for(lambda: len(post(api, "/deployments/filter", {})) == 2, 120, "themes serve registers 2 deployments",
+                 [serving])
+        stop(prefect_server)
+        serving.send_signal(signal.SIGTERM)
+        assert serving.wait(30) == 0
+        assert (tmp_path / "serve.log").read_text(encoding="utf-8").rstrip().endswith("Stopped serving.")
     finally:
         stop(serving)
         log.close()

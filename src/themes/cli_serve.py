@@ -103,23 +103,35 @@ def serve(
     _serve(deployments)
 
 
-def _interrupt(*_) -> None:
-    raise KeyboardInterrupt
-
-
 def _serve(deployments: list) -> None:
     """What prefect.serve does, except that SIGTERM (kill, docker stop, systemd) stops the runner as
     Ctrl-C does. Prefect 3.8's own SIGTERM handler calls the runner's async stop from inside its
     event loop, where it never runs ("coroutine 'Runner.astop' was never awaited")."""
     import asyncio
+    import signal
+    import threading
 
     from prefect.runner import Runner
+
+    stopping: list[threading.Timer] = []
+
+    def interrupt(*_) -> None:
+        if not stopping:
+            # Should the graceful stop hang (it does when the Prefect server is gone: the runner's cancelled
+            # loops keep waiting on it), a second signal 5 s later ends it, before docker's 10 s SIGKILL.
+            stopping.append(threading.Timer(5, os.kill, (os.getpid(), signal.SIGTERM)))
+            stopping[0].daemon = True
+            stopping[0].start()
+        raise KeyboardInterrupt
 
     runner = Runner(pause_on_shutdown=True, limit=None)  # prefect.serve's defaults
     for deployment in deployments:
         runner.add_deployment(deployment)
-    runner.handle_sigterm = _interrupt  # Runner.start installs self.handle_sigterm for SIGTERM
+    runner.handle_sigterm = interrupt  # Runner.start installs self.handle_sigterm for SIGTERM
     try:
         asyncio.run(runner.start())
     except KeyboardInterrupt:
         typer.echo("Stopped serving.")
+    finally:
+        for timer in stopping:
+            timer.cancel()
