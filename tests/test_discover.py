@@ -185,6 +185,25 @@ def test_within_a_framework_dimension_takes_the_passages_of_any_of_its_types(tmp
                                       "Themes: trust, funding, service, service.referral, service.joint.")
 
 
+def test_a_contact_named_by_many_respondents_never_names_a_cluster(tmp_path, tiny_codebook_path):
+    """A shared contact's name is used by several respondents, so the two-respondent rule lets it through:
+    de-identifying the passages that use a word tells that it is a name."""
+    answers, planted = planted_answers()
+    for answer in answers:
+        if answer["respondent_id"] in planted and answer["question"] == "challenges":
+            answer["answer"] += " Ask John Zhang or Olga Haddad about it."
+    run_dir = write_run_folder(tmp_path / "run", answers, codebook_path=tiny_codebook_path)
+
+    result = discover_run(run_dir, min_cluster_size=5, redactor=Redactor(use_ner=False))
+
+    clusters = result["clusters"]
+    shown = " ".join([*clusters["words"], *clusters["label"], *clusters["candidate_id"]]).lower()
+    assert len(clusters) and not {"john", "zhang", "olga", "haddad"} & set(re.findall(r"[a-z]+", shown)), shown
+    written = "".join((run_dir / "discover" / name).read_text(encoding="utf-8")
+                      for name in ("emergent_themes.md", "emergent_themes.csv", "codebook_draft.yaml")).lower()
+    assert "zhang" not in written and "haddad" not in written
+
+
 def test_cli_discover_prints_the_clusters(planted_run):
     result = CliRunner().invoke(app, ["discover", str(planted_run), "--min-cluster-size", "5"], terminal_width=200)
 

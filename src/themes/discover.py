@@ -10,7 +10,7 @@ nearest cluster centre when close enough, so no step compares every pair of pass
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,14 +122,16 @@ def _renumber_by_size(labels: np.ndarray) -> np.ndarray:
 
 
 def cluster_words(texts: Sequence[str], labels: np.ndarray, *, respondents: Sequence[str] | None = None,
-                  top_n: int = 6) -> dict[int, list[str]]:
+                  top_n: int = 6, is_name: Callable[[str, list[str]], bool] | None = None) -> dict[int, list[str]]:
     """The words that set each cluster apart, by class-based TF-IDF (BERTopic's c-TF-IDF).
 
     Every cluster is one "document"; the unclustered passages are one more, so words common to all
     passages rank low. A two-word term is kept only when it adds a word the terms above it lack.
     E-mail addresses and URLs are removed first. Given `respondents` (one per passage), a word must
     come from at least two respondents of the cluster: one person's repeated word (a colleague's
-    name) neither names a theme nor should be published.
+    name) neither names a theme nor should be published. A name several respondents use (a shared
+    contact) is caught by `is_name(term, passages)`, asked with a few of the cluster's passages that use
+    the term: a term it calls a name is skipped.
     """
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
@@ -160,10 +162,24 @@ def cluster_words(texts: Sequence[str], labels: np.ndarray, *, respondents: Sequ
             tokens = set(terms[column].split())
             if tokens <= covered:
                 continue
+            if is_name is not None and is_name(str(terms[column]), _using(texts, labels == cluster, tokens)):
+                continue
             picked.append(str(terms[column]))
             covered |= tokens
         words[cluster] = picked
     return words
+
+
+def _using(texts: Sequence[str], members: np.ndarray, tokens: set[str], most: int = 5) -> list[str]:
+    """Up to `most` distinct passages of a cluster that hold every one of `tokens` as a word."""
+    patterns = [re.compile(rf"(?<!\w){re.escape(token)}(?!\w)", re.IGNORECASE) for token in tokens]
+    found: list[str] = []
+    for text in dict.fromkeys(t for t, member in zip(texts, members) if member):
+        if all(p.search(text) for p in patterns):
+            found.append(text)
+            if len(found) == most:
+                break
+    return found
 
 
 def _respondents_per_term(counts, labels: np.ndarray, respondents: Sequence[str], clusters: list[int]) -> np.ndarray:
@@ -198,16 +214,18 @@ class Discovery:
 
 
 def discover(passages: pd.DataFrame, vectors: np.ndarray, *, taken_ids: Sequence[str] = (), prefix: str = "",
-             min_cluster_size: int | None = None, seed: int = 0, sample_size: int = 8000) -> Discovery:
+             min_cluster_size: int | None = None, seed: int = 0, sample_size: int = 8000,
+             is_name: Callable[[str, list[str]], bool] | None = None) -> Discovery:
     """Cluster passages (`text`, `respondent_id` columns) by their embeddings and name the clusters.
 
     `taken_ids` are the codebook's ids, which candidate ids avoid; `prefix` starts every candidate id
-    (the parent theme when clustering one theme's passages into sub-themes).
+    (the parent theme when clustering one theme's passages into sub-themes); `is_name` keeps people's
+    names out of the clusters' words (see `cluster_words`).
     """
     model = PassageClusters(min_cluster_size=min_cluster_size, random_state=seed, sample_size=sample_size)
     labels = model.fit(vectors).labels_ if len(passages) else np.zeros(0, dtype=int)
-    words = cluster_words(list(passages["text"]), labels, respondents=list(passages["respondent_id"])) \
-        if len(passages) else {}
+    words = cluster_words(list(passages["text"]), labels, respondents=list(passages["respondent_id"]),
+                          is_name=is_name) if len(passages) else {}
     out = passages.copy()
     out["cluster"] = labels
     out["centrality"] = _centrality(np.asarray(vectors, dtype=np.float32), labels)

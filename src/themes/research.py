@@ -5,6 +5,8 @@ core (`discover`, `rundiff`, `refi`) and writes files; the CLI calls exactly one
 from __future__ import annotations
 
 import difflib
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -86,10 +88,10 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
     vectors = embed(list(chosen["text"])) if len(chosen) else np.zeros((0, 1), dtype=np.float32)
     base = _draft_base(run, codebook)
     taken = [t["id"] for t in base.get("themes", [])] + [d["id"] for d in base.get("dimensions", [])]
-    found = discover(chosen, vectors, taken_ids=taken, prefix=within.replace(".", "_") if within else "",
-                     min_cluster_size=min_cluster_size, seed=seed)
-
     redactor = redactor or _redactor()
+    found = discover(chosen, vectors, taken_ids=taken, prefix=within.replace(".", "_") if within else "",
+                     min_cluster_size=min_cluster_size, seed=seed, is_name=_name_test(redactor))
+
     attribute_with = attribution_columns(meta, run.attribute_with)
     picked = {row.cluster: representatives(found, row.cluster, max(examples, shown))
               for row in found.clusters.itertuples()}
@@ -120,6 +122,23 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
             "clustered": int((found.passages["cluster"] > 0).sum()) if len(chosen) else 0,
             "clusters": found.clusters, "scope": scope,
             "files": [EMERGENT_CSV, EMERGENT_MD, EMERGENT_PASSAGES, DRAFT]}
+
+
+def _name_test(redactor) -> Callable[[str, list[str]], bool]:
+    """Whether a cluster's word is a person's name: de-identifying the passages that use it removes one
+    of its words from most of them ("haddad", "john zhang")."""
+
+    def is_name(term: str, passages: list[str]) -> bool:
+        if not passages:
+            return False
+        cleaned = redactor.redact_many(passages)
+        for token in term.split():
+            word = re.compile(rf"(?<!\w){re.escape(token)}(?!\w)", re.IGNORECASE)
+            if sum(not word.search(text) for text in cleaned) * 2 > len(cleaned):
+                return True
+        return False
+
+    return is_name
 
 
 def _draft_base(run: RunFolder, explicit: str | Path | None) -> dict:
