@@ -19,7 +19,7 @@ from themes.codebook import file_hash, load_codebook
 from themes.coding import fit_coder, threshold_items, training_texts
 from themes.embed import embedding_function, get_embedder
 from themes.errors import GoldError
-from themes.evaluate import agreement, disagreements, evaluation_markdown, read_gold
+from themes.evaluate import agreement, disagreements, evaluation_markdown, not_coded_note, read_gold
 from themes.fitted import FittedModels, models_path, write_models
 from themes.ingest import InputSpec, load_answers
 from themes.settings import RunSettings
@@ -70,6 +70,7 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
     calibration = find_calibration(settings.codebook, settings.calibration)
     export.check_output_folder(Path(out), force=force)
     gold = load_gold(gold_path, codebook, split, input_path, spec)
+    not_coded = gold.attrs.get("not_coded", 0)
     seen = {_fold(t) for t in training_texts(codebook, calibration)}
     learned = gold["text"].map(lambda t: _fold(t) in seen)
     gold = gold[~learned].reset_index(drop=True)
@@ -86,6 +87,8 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
              f"Left out {int(learned.sum())} passages the classifier learned from." if learned.any() else
              "No passage of this file was used to train or calibrate the classifier.",
              "Thresholds: " + ", ".join(f"{k} {v:.2f} ({coder.sources[k]})" for k, v in thresholds.items())]
+    if not_coded:
+        notes.insert(1, not_coded_note(not_coded))
     markdown = evaluation_markdown(result, title="Agreement with human coding", notes=notes)
     wrong = disagreements(gold, predicted, primary, scores, codebook.ids)
     with export.staged_folder(Path(out), force=force) as folder:
@@ -101,7 +104,7 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
         export.write_csv(wrong, folder / "disagreements.csv")
         export.write_json({"overall": result["overall"], "per_theme": result["per_theme"],
                            "per_dimension": result["per_dimension"],
-                           "left_out_as_seen": int(learned.sum()), "gold_file": gold_path,
+                           "left_out_as_seen": int(learned.sum()), "not_coded": not_coded, "gold_file": gold_path,
                            "gold_sha256": file_hash(gold_path), "split": split, "method": method,
                            "thresholds": thresholds, "threshold_sources": coder.sources,
                            "codebook_content_hash": codebook.content_hash()}, folder / "evaluation.json")
@@ -114,7 +117,8 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
                               description="Agreement with human coding, per framework dimension")
     create_markdown_artifact(markdown=markdown, key="agreement", description="Agreement with human coding")
     return {"out": out, "overall": result["overall"], "per_theme": result["per_theme"],
-            "per_dimension": result["per_dimension"], "left_out": int(learned.sum()), "disagreements": len(wrong),
+            "per_dimension": result["per_dimension"], "left_out": int(learned.sum()), "not_coded": not_coded,
+            "disagreements": len(wrong),
             "files": files}
 
 

@@ -193,3 +193,16 @@ def test_evaluate_says_which_themes_were_not_measured(monkeypatch, tmp_path, tin
         "trust                        1.000   0.750  0.857  0.800",
         "funding                      0.000     n/a    n/a    n/a",
         "n/a for funding: not measured, no coded passages carry it."]
+
+
+def test_an_empty_codes_cell_is_not_coded_yet_not_none(tmp_path, tiny_codebook):
+    """A coding workbook half done: its empty cells are left out and counted, 'none' stays a code."""
+    path = tmp_path / "gold.csv"
+    path.write_text("text,themes\nWe trust them.,trust\nGrants end.,\nWe serve food.,none\nWe share data.,  \n",
+                    encoding="utf-8")
+    gold = read_gold(path, tiny_codebook)
+    assert list(gold["text"]) == ["We trust them.", "We serve food."] and list(gold["gold"]) == [["trust"], []]
+    assert gold.attrs["not_coded"] == 2
+    path.write_text("text,themes\nWe trust them.,\nGrants end.,\n", encoding="utf-8")
+    with pytest.raises(GoldError, match="every 'themes' cell is empty: nothing is coded yet"):
+        read_gold(path, tiny_codebook)

@@ -56,6 +56,8 @@ def no_server(monkeypatch):
         ("bad-calibration", "error: {tmp}/bad.json: the calibration file cannot be read (Expecting value: line 1 "
                             "column 1 (char 0)). Run 'themes calibrate' again or delete the file."),
         ("missing-coded-sample", "error: Coded sample not found: {tmp}/nope.csv. Check --coded-sample."),
+        ("uncoded-sample", "error: {tmp}/coded.csv: every 'themes' cell is empty: nothing is coded yet. Write each "
+                           "passage's codes (';'-joined ids, 'none' for a passage with no theme) and run again."),
         ("no-id", "error: No respondent id column found (columns: comments, notes). Pass --id-column with its "
                   "name, or --id-column none to number respondents by their rows."),
         ("quotes-range", "error: --quotes-per-theme must be in [0, 50]. Got 100 instead."),
@@ -67,6 +69,7 @@ def test_input_and_option_errors_come_before_the_server_and_the_model(tmp_path, 
                                                                       case, message):
     (tmp_path / "file.txt").write_text("x")
     (tmp_path / "bad.json").write_text("")
+    (tmp_path / "coded.csv").write_text("respondent_id,question,themes\nR1,challenges,\nR2,challenges,\n")
     no_id = tmp_path / "noid.csv"
     no_id.write_text("comments,notes\nWe trust each other after years of shared work,ok\n"
                      "Money is short and grants end far too soon,ok\n")
@@ -74,6 +77,7 @@ def test_input_and_option_errors_come_before_the_server_and_the_model(tmp_path, 
             "out-under-a-file": [str(tiny_responses_path), "--out", str(tmp_path / "file.txt" / "out")],
             "bad-calibration": [str(tiny_responses_path), "--calibration", str(tmp_path / "bad.json")],
             "missing-coded-sample": [str(tiny_responses_path), "--coded-sample", str(tmp_path / "nope.csv")],
+            "uncoded-sample": [str(tiny_responses_path), "--coded-sample", str(tmp_path / "coded.csv")],
             "no-id": [str(no_id)],
             "quotes-range": [str(tiny_responses_path), "--quotes-per-theme", "100"],
             "words-range": [str(tiny_responses_path), "--max-words", "5"],

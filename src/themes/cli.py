@@ -225,12 +225,27 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
     answers, spec, _ = load_answers(input_file, spec)
     lines = announcement(spec, input_file, respondents=int(answers["respondent_id"].nunique()),
                          answers=len(answers))
+    if settings.coded_sample:
+        lines.append(_coded_sample_line(settings, answers))
     for path in settings.codebooks:
         found, where = locate_calibration(path, settings.calibration)
         if found is not None:
             load_calibration(found)  # an unreadable calibration is one line now
         lines.append(f"  codebook   {path}; calibration " + (f"{found.name} ({where})" if found else where))
     return spec, lines
+
+
+def _coded_sample_line(settings, answers) -> str:
+    """The coded sample read as the run will read it (an unknown code or key is one line now), and what it holds."""
+    from themes.codebook import load_codebook, merge_codebooks
+    from themes.evaluate import not_coded_note, read_gold
+    from themes.status import screen_answers
+
+    codebook = merge_codebooks([load_codebook(path) for path in settings.codebooks])
+    coded = read_gold(settings.coded_sample, codebook, answers=screen_answers(answers, languages=()))
+    line = f"  coded      {Path(settings.coded_sample).name}: {len(coded)} coded answers"
+    rows = coded.attrs.get("not_coded", 0)
+    return line + (f"; {not_coded_note(rows)[0].lower()}{not_coded_note(rows)[1:]}" if rows else "")
 
 
 def _option_error(error) -> str:
@@ -359,6 +374,10 @@ def evaluate(
     except ThemesError as error:
         _fail(str(error))
     overall = result["overall"]
+    if result.get("not_coded"):
+        from themes.evaluate import not_coded_note
+
+        typer.echo(not_coded_note(result["not_coded"]))
     left_out = f" ({result['left_out']} left out: the classifier learned from them)" if result["left_out"] else ""
     if result["per_theme"]:
         typer.echo(f"Agreement on {overall['passages']} passages{left_out}: Cohen's kappa (primary theme, 'none' a "

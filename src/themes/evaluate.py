@@ -29,7 +29,8 @@ NONE_WORDS = {"none", "no theme", "no_theme", "", "-", "n/a", "na"}
 
 def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | None = None,
               split: str | None = None) -> pd.DataFrame:
-    """A gold file as rows of `text`, `gold` (list of theme ids, [] for none) and `split`.
+    """A gold file as rows of `text`, `gold` (list of theme ids, [] for none) and `split`. Rows whose
+    codes cell is empty are not coded yet: left out, their number in `attrs["not_coded"]`.
 
     Passages come from a text column, or from `respondent_id` + `question` keys looked up in
     `answers` (the cleaned answers of a run). Theme ids may also be given as the themes' labels.
@@ -80,6 +81,17 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     else:
         raise GoldError(f"{path}: no passage text column (one of {', '.join(TEXT_COLUMNS)}) and no "
                         f"'respondent_id' + 'question' keys. Columns: {', '.join(table.columns)}.")
+    not_coded = 0
+    if theme_column is not None:
+        # An empty codes cell is an answer nobody coded yet (a coding workbook half done), not "none": left
+        # out and counted. A passage with no theme says so ("none").
+        cells = table[theme_column]
+        empty = (cells.isna() | (cells.astype(str).str.strip() == "")).to_numpy()
+        not_coded = int(empty.sum())
+        if not_coded == len(gold) and len(gold):
+            raise GoldError(f"{path}: every '{theme_column}' cell is empty: nothing is coded yet. Write each "
+                            "passage's codes (';'-joined ids, 'none' for a passage with no theme) and run again.")
+        gold = gold[~empty]
     if split is not None:
         split = split.strip().lower()  # split names are compared as the file's are read: any name, any case
         if split not in set(gold["split"]):
@@ -95,8 +107,15 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         raise GoldError(f"{path}: every one of its {len(gold)} coded passage(s) has the same codes ({only}), so "
                         f"agreement cannot be measured. Read columns: text '{text_column or 'by key'}', codes "
                         f"'{theme_column or ', '.join(dimension_columns.values())}'; check them and code more "
-                        "passages.")
+                        "passages" + (f" ({not_coded} rows with an empty codes cell are not coded yet)." if not_coded
+                                      else "."))
+    gold.attrs["not_coded"] = not_coded
     return gold
+
+
+def not_coded_note(rows: int) -> str:
+    return (f"Left out {rows} row{'s' if rows != 1 else ''} whose codes cell is empty (not coded yet; write 'none' "
+            "for a passage with no theme).")
 
 
 def _dimension_columns(codebook: Codebook, lowered: dict[str, str]) -> dict:
