@@ -616,3 +616,24 @@ def test_quotes_are_not_attributed_with_answers_or_ids(tmp_path):
                         "quotes with metadata columns, e.g. --attribute-with org_type --attribute-with state."):
         load_answers(path, InputSpec(id_column="Submission ID", text_columns=("q1",),
                                      attribute_with=("Submission ID",)))
+
+
+@pytest.mark.parametrize("line", [2, 4])
+def test_an_unquoted_comma_in_an_answer_is_an_error_naming_its_line(tmp_path, line):
+    # In the first record pandas would take the extra field as a row index and shift every column by one.
+    rows = ["R1,CBO,Grants end soon.", "R2,Hospital,We trust each other.", "R3,CBO,Data sharing is hard."]
+    rows[line - 2] = rows[line - 2].replace("soon.", "soon, and staff leave.").replace("Data sharing", "Data, sharing")
+    path = tmp_path / "export.csv"
+    path.write_text("respondent_id,org_type,challenges\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=re.escape(
+            f"{path}:{line}: 4 fields where the header names 3: a comma inside an answer without quotes around it? "
+            'Quote that answer ("...") or export the file again.')):
+        read_table(path)
+
+
+def test_a_delimiter_at_the_end_of_every_line_keeps_the_columns(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("respondent_id,org_type,challenges\nR1,CBO,Grants end soon.,\nR2,Hospital,We trust them.,\n",
+                    encoding="utf-8")
+    table = read_table(path)
+    assert table["respondent_id"].tolist() == ["R1", "R2"] and table["challenges"].tolist()[0] == "Grants end soon."

@@ -7,6 +7,7 @@ import difflib
 import hashlib
 import io
 import logging
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -169,11 +170,29 @@ def _read_csv(path: Path) -> pd.DataFrame:
     raw = path.read_bytes()
     text = _decode(raw, path)
     separator = "\t" if path.suffix.lower() == ".tsv" else _delimiter(text)
+    _check_field_counts(text, separator, path)
     # Blank lines are read (as empty rows, dropped later) so that the rows after them keep their numbers.
-    table = pd.read_csv(io.StringIO(text), sep=separator, engine="python", dtype=str, keep_default_na=False,
-                        skip_blank_lines=False)
+    # index_col=False: records that end in an empty extra field (a delimiter at the end of each line) keep
+    # their columns; pandas would otherwise take the first column as a row index and shift the rest.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.ParserWarning)  # "loss of data": only empty fields, checked
+        table = pd.read_csv(io.StringIO(text), sep=separator, engine="python", dtype=str, keep_default_na=False,
+                            skip_blank_lines=False, index_col=False)
     header = next(csv.reader(io.StringIO(text), delimiter=separator), [])
     return _distinct_columns(table, header)
+
+
+def _check_field_counts(text: str, separator: str, path: Path) -> None:
+    """A record with more fields than the header is an error naming its line: pandas would take an extra
+    field in the first record as a row index and shift every column of the file by one, silently."""
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    header = next(reader, [])
+    for record in reader:
+        if len(record) > len(header) and any(field.strip() for field in record[len(header):]):
+            name = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}.get(separator, repr(separator))
+            raise InputError(f"{path}:{reader.line_num}: {len(record)} fields where the header names {len(header)}: "
+                             f"a {name} inside an answer without quotes around it? Quote that answer (\"...\") or "
+                             "export the file again.")
 
 
 def _delimiter(text: str) -> str:
