@@ -289,3 +289,21 @@ def test_merged_codebooks_put_themes_first_then_dimensions(real_codebooks):
     merged = merge_codebooks([real_codebooks["partnership_models.yaml"], real_codebooks["rfi_themes.yaml"]])
     assert merged.ids[:5] == RFI_IDS and merged.ids[5] == "service_model.referral"
     assert merged.name == "Partnership models framework + RFI partnership themes"
+
+
+def test_a_codebook_that_is_not_utf8_is_one_line(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("name: Café codebook\nthemes: []\n".encode("latin-1"))
+    with pytest.raises(CodebookError, match=f"^{re.escape(str(path))}: not UTF-8 text \\(byte 0xe9 at position 9\\)\\. "
+                                            "Save the codebook as UTF-8 and run again\\.$"):
+        load_codebook(path)
+
+
+@pytest.mark.parametrize("command", [["sample", "RUN", "-n", "5"], ["discover", "RUN"]])
+def test_a_negative_seed_is_refused_before_anything_runs(tmp_path, command):
+    from typer.testing import CliRunner
+
+    from themes.cli import app
+
+    result = CliRunner().invoke(app, [str(tmp_path) if a == "RUN" else a for a in command] + ["--seed", "-1"])
+    assert result.exit_code == 2 and "Invalid value for '--seed'" in result.output

@@ -28,7 +28,7 @@ def discover(
     min_cluster_size: Annotated[Optional[int], typer.Option(min=2, help="Smallest cluster, in passages [default: "
                                                             "1% of the passages, at least 5]. "
                                                             "Example: --min-cluster-size 10")] = None,
-    seed: Annotated[int, typer.Option(help="Random seed (PCA, sampling): the same seed gives the same clusters. "
+    seed: Annotated[int, typer.Option(min=0, help="Random seed (PCA, sampling): the same seed gives the same clusters. "
                                       "Example: --seed 7")] = 0,
     model: Annotated[Optional[str], typer.Option(help="Embedding model [default: the run's]. "
                                                  "Example: --model all-MiniLM-L6-v2")] = None,

@@ -18,7 +18,8 @@ def sample(
                                             "and manifest.json). Example: outputs/responses")],
     n: Annotated[int, typer.Option("-n", help="Answers to draw. About 300 gives intervals of +-5 to 10 points; "
                                    "see the README. Example: -n 300")] = 300,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed draws the same answers. Example: --seed 7")]
+    seed: Annotated[int, typer.Option(min=0, help="Random seed: the same seed draws the same answers. "
+                                      "Example: --seed 7")]
     = 0,
     stratify_by: Annotated[Optional[str], typer.Option("--stratify-by", help="Draw from each value of this column "
                                                        "of responses.csv in proportion to its answers (a score_ "

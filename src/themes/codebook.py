@@ -208,7 +208,12 @@ def load_codebook(path: str | Path) -> Codebook:
     """Read and validate a codebook (a path, or a shipped codebook's name); any problem raises CodebookError
     naming the file, YAML path and line."""
     path = codebook_path(path)
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        byte = error.object[error.start]
+        raise CodebookError(f"{path}: not UTF-8 text (byte {byte:#04x} at position {error.start}). Save the "
+                            "codebook as UTF-8 and run again.") from None
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
