@@ -145,3 +145,12 @@ def test_coded_end_is_the_end_of_the_last_coded_word(max_words):
     cleaned = screened.at[0, "answer"]
     coded = cleaned[:int(screened.at[0, "coded_end"])]
     assert len(coded.split()) == max_words and not re.search(r"\s$", coded)
+
+
+def test_short_english_lists_the_identifier_is_unsure_of_are_coded():
+    # py3langid calls these Central Bikol, Latin, French and Catalan, at 0.12-0.30: not confident enough to
+    # leave an English answer uncoded. The Spanish answer (0.98) still is.
+    english = ["Hiring bilingual, bicultural staff.", "Expand doula and lactation services.",
+               "Continuous quality improvement. PDSA cycles.", "Benefits enrollment (SNAP, LIHEAP, Medicaid, SSI)."]
+    screened = screen_answers(frame([("A", f"q{k}", text) for k, text in enumerate(english)] + [("B", "q1", SPANISH)]))
+    assert list(screened["status"]) == ["pending"] * 4 + ["non_english"]

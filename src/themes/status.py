@@ -10,7 +10,7 @@ import re
 
 import pandas as pd
 
-from themes.clean import answer_status, clean_text, detect_language
+from themes.clean import answer_status, clean_text, detect_language, in_languages
 
 STATUS_ORDER = ("coded", "uncoded", "too_long", "non_english", "duplicate", "non_answer", "empty")
 CODABLE = ("pending", "too_long")  # statuses whose text goes on to segmentation
@@ -41,8 +41,10 @@ def screen_answers(answers: pd.DataFrame, *, max_words: int = 1500,
     _mark_duplicates(out)
     if languages:
         for position in _positions(out, "pending"):
-            language = detect_language(out["answer"].iat[position])
-            if language not in languages:
+            # Only an answer confidently in another language: short English lists ("Hiring bilingual,
+            # bicultural staff.") come out as Catalan or Latin at low confidence.
+            if not in_languages(out["answer"].iat[position], languages):
+                language = detect_language(out["answer"].iat[position])
                 _set(out, position, "non_english", f"detected language '{language}'; not coded against an "
                      f"English codebook (set --languages to code it with a multilingual model)")
     for position in _positions(out, "pending"):
