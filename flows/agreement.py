@@ -88,7 +88,7 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
              "No passage of this file was used to train or calibrate the classifier.",
              "Thresholds: " + ", ".join(f"{k} {v:.2f} ({coder.sources[k]})" for k, v in thresholds.items())]
     if not_coded:
-        notes.insert(1, not_coded_note(not_coded))
+        notes.insert(1, not_coded_note(not_coded).capitalize() + ".")
     markdown = evaluation_markdown(result, title="Agreement with human coding", notes=notes)
     wrong = disagreements(gold, predicted, primary, scores, codebook.ids)
     with export.staged_folder(Path(out), force=force) as folder:

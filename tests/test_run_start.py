@@ -88,6 +88,23 @@ def test_input_and_option_errors_come_before_the_server_and_the_model(tmp_path, 
     assert (result.exit_code, result.output.strip()) == (2, message.format(tmp=tmp_path))
 
 
+def test_the_coded_sample_is_read_and_announced_before_the_server(tmp_path, tiny_responses_path, monkeypatch):
+    import themes.cli
+
+    def started(*args, **kwargs):
+        raise AssertionError("the server or the model was started")
+
+    monkeypatch.setattr(themes.cli, "_run_with_progress", started)
+    coded = tmp_path / "coded.csv"
+    coded.write_text("respondent_id,question,themes\nR1,challenges,resource_needs\nR2,challenges,none\n"
+                     "R3,challenges,\n")
+    result = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--coded-sample", str(coded), "--out",
+                                      str(tmp_path / "out"), "--model", "test:hashing", "--no-cache"])
+    assert ("  coded      coded.csv: 2 coded answers; left out 1 row whose codes cell is empty (not coded yet; "
+            "write 'none' for a passage with no theme)") in result.output.splitlines()
+    assert "the server or the model was started" in str(result.exception)  # the announcement came first
+
+
 @pytest.mark.slow
 @pytest.mark.usefixtures("prefect_harness")
 @pytest.mark.parametrize("export", ["workbook", "long"])

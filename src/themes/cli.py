@@ -245,7 +245,7 @@ def _coded_sample_line(settings, answers) -> str:
     coded = read_gold(settings.coded_sample, codebook, answers=screen_answers(answers, languages=()))
     line = f"  coded      {Path(settings.coded_sample).name}: {len(coded)} coded answers"
     rows = coded.attrs.get("not_coded", 0)
-    return line + (f"; {not_coded_note(rows)[0].lower()}{not_coded_note(rows)[1:]}" if rows else "")
+    return line + (f"; {not_coded_note(rows)}" if rows else "")
 
 
 def _option_error(error) -> str:
@@ -377,7 +377,7 @@ def evaluate(
     if result.get("not_coded"):
         from themes.evaluate import not_coded_note
 
-        typer.echo(not_coded_note(result["not_coded"]))
+        typer.echo(not_coded_note(result["not_coded"]).capitalize() + ".")
     left_out = f" ({result['left_out']} left out: the classifier learned from them)" if result["left_out"] else ""
     if result["per_theme"]:
         typer.echo(f"Agreement on {overall['passages']} passages{left_out}: Cohen's kappa (primary theme, 'none' a "

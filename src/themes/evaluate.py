@@ -114,8 +114,9 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
 
 
 def not_coded_note(rows: int) -> str:
-    return (f"Left out {rows} row{'s' if rows != 1 else ''} whose codes cell is empty (not coded yet; write 'none' "
-            "for a passage with no theme).")
+    """What was left out of a gold file as not coded yet, as a clause ("left out 20 rows ...")."""
+    return (f"left out {rows} row{'s' if rows != 1 else ''} whose codes cell is empty (not coded yet; write 'none' "
+            "for a passage with no theme)")
 
 
 def _dimension_columns(codebook: Codebook, lowered: dict[str, str]) -> dict:
