@@ -637,3 +637,12 @@ def test_a_delimiter_at_the_end_of_every_line_keeps_the_columns(tmp_path):
                     encoding="utf-8")
     table = read_table(path)
     assert table["respondent_id"].tolist() == ["R1", "R2"] and table["challenges"].tolist()[0] == "Grants end soon."
+
+
+@pytest.mark.parametrize(("meta", "role"), [("challenges", "answers or questions"), ("respondent_id", "the respondent ids")])
+def test_a_column_named_both_as_metadata_and_as_answers_or_ids_is_refused(tmp_path, meta, role):
+    path = tmp_path / "export.csv"
+    path.write_text("respondent_id,org_type,challenges\nR1,CBO,Grants end soon.\nR2,Hospital,We trust them.\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match=re.escape(f"Column '{meta}' is named as metadata and also holds {role}")):
+        load_answers(path, InputSpec(text_columns=("challenges",), meta_columns=(meta,)))

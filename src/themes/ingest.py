@@ -378,6 +378,11 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         origin = sources.get(name, "option")
         where = option if origin == "option" else f"{name} in the {origin}" if origin != "guessed" else option
         require_columns(table, [c for c in named if c], where)
+    for column in meta_columns:
+        if column in (id_column, question_column, answer_column, *text_columns):
+            role = "the respondent ids" if column == id_column else "answers or questions"
+            raise InputError(f"Column '{column}' is named as metadata and also holds {role}: a column is one or the "
+                             f"other. Leave it out of --meta-column (or the sidecar's meta_columns).")
     for column in spec.attribute_with:
         if column in (id_column, question_column, answer_column, *text_columns):
             raise InputError(f"Column '{column}' (from --attribute-with) holds respondent ids or answers; attribute "
