@@ -220,9 +220,12 @@ def test_cli_discover_prints_the_clusters(planted_run):
     (["discover", "{missing}"], "error: {missing} is not a folder; pass the --out folder of a 'themes run'."),
     (["discover", "{run}", "--within", "fundin"], "error: --within 'fundin' is not a theme of {run}. Did you mean "
                                                   "'funding'? Themes: trust, funding, service.referral, service.joint."),
+    (["discover", "{run}", "--out", "{file}"], "error: --out {file} cannot be created: {file} is a file, not a "
+                                               "folder. Choose another --out."),
 ])
 def test_cli_discover_errors_are_one_line(planted_run, tmp_path, arguments, message):
-    values = {"missing": str(tmp_path / "nowhere"), "run": str(planted_run)}
+    (tmp_path / "a_file").write_text("x")
+    values = {"missing": str(tmp_path / "nowhere"), "run": str(planted_run), "file": str(tmp_path / "a_file")}
 
     result = CliRunner().invoke(app, [a.format(**values) for a in arguments])
 

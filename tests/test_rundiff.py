@@ -131,3 +131,11 @@ def test_a_framework_is_compared_type_by_type_as_the_run_writes_it(tmp_path, tin
     printed = CliRunner().invoke(app, ["diff", str(before), str(after)], terminal_width=200).output.splitlines()
     assert printed[1].startswith(f"B: {after}  codebook themes.yaml + framework.yaml (content hash aaa + bbb)")
     assert [line.split()[0] for line in printed[5:9]] == ["trust", "funding", "service.referral", "service.joint"]
+
+
+def test_cli_diff_into_a_file_is_one_line(two_runs, tmp_path):
+    (tmp_path / "a_file").write_text("x")
+    result = CliRunner().invoke(app, ["diff", str(two_runs[0]), str(two_runs[1]), "--out", str(tmp_path / "a_file")])
+    assert result.exit_code == 2
+    assert result.output.strip() == (f"error: --out {tmp_path / 'a_file'} cannot be created: {tmp_path / 'a_file'} "
+                                     "is a file, not a folder. Choose another --out.")

@@ -15,6 +15,7 @@ import yaml
 
 from themes.codebook import DEFINITION_PLACEHOLDER, Codebook, load_codebook
 from themes.errors import ThemesError
+from themes.guard import check_writable_parent
 from themes.runfolder import RunFolder, read_run
 
 EMERGENT_CSV = "emergent_themes.csv"
@@ -60,6 +61,8 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
                  seed: int = 0, examples: int = 8, shown: int = 3, redactor=None) -> dict:
     """Cluster the passages no theme caught (or one theme's passages), write the table, the report
     section, the passages with their cluster and a codebook draft; return a summary."""
+    if out is not None:
+        check_writable_parent(Path(out))  # before the embedding, not after it
     from themes.discover import discover, representatives
     from themes.embed import embedding_function
     from themes.export import write_csv
@@ -200,6 +203,8 @@ def _emergent_markdown(found, sections, scope: str, min_cluster_size: int | None
 def diff_run_folders(run_a: str | Path, run_b: str | Path, *, out: str | Path | None = None, examples: int = 2,
                      redactor=None) -> dict:
     """Compare two runs; write diff.md, diff_themes.csv and diff_changes.csv when `out` is given."""
+    if out is not None:
+        check_writable_parent(Path(out))
     from themes.export import write_csv
     from themes.rundiff import diff_markdown, diff_runs
 
