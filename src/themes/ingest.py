@@ -170,7 +170,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     raw = path.read_bytes()
     text = _decode(raw, path)
     separator = "\t" if path.suffix.lower() == ".tsv" else _delimiter(text)
-    _check_field_counts(text, separator, path)
+    header = _checked_header(text, separator, path)
     # Blank lines are read (as empty rows, dropped later) so that the rows after them keep their numbers.
     # index_col=False: records that end in an empty extra field (a delimiter at the end of each line) keep
     # their columns; pandas would otherwise take the first column as a row index and shift the rest.
@@ -178,13 +178,12 @@ def _read_csv(path: Path) -> pd.DataFrame:
         warnings.simplefilter("ignore", pd.errors.ParserWarning)  # "loss of data": only empty fields, checked
         table = pd.read_csv(io.StringIO(text), sep=separator, engine="python", dtype=str, keep_default_na=False,
                             skip_blank_lines=False, index_col=False)
-    header = next(csv.reader(io.StringIO(text), delimiter=separator), [])
     return _distinct_columns(table, header)
 
 
-def _check_field_counts(text: str, separator: str, path: Path) -> None:
-    """A record with more fields than the header is an error naming its line: pandas would take an extra
-    field in the first record as a row index and shift every column of the file by one, silently."""
+def _checked_header(text: str, separator: str, path: Path) -> list[str]:
+    """The header's fields. A record with more fields than the header is an error naming its line: pandas
+    would take an extra field in the first record as a row index and shift every column by one, silently."""
     reader = csv.reader(io.StringIO(text), delimiter=separator)
     header = next(reader, [])
     for record in reader:
@@ -193,6 +192,7 @@ def _check_field_counts(text: str, separator: str, path: Path) -> None:
             raise InputError(f"{path}:{reader.line_num}: {len(record)} fields where the header names {len(header)}: "
                              f"a {name} inside an answer without quotes around it? Quote that answer (\"...\") or "
                              "export the file again.")
+    return header
 
 
 def _delimiter(text: str) -> str:

@@ -72,8 +72,7 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
     segments = run.segments
     if within is not None:
         # A theme, a framework dimension (the passages of any of its types) or one type.
-        known = list(dict.fromkeys(c for theme in run.theme_ids
-                                   for c in [theme, *(c for c in run.category_ids if c.startswith(f"{theme}."))]))
+        known = list(dict.fromkeys([*run.theme_ids, *run.category_ids]))
         if within not in known:
             close = difflib.get_close_matches(within, known, n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
