@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 
 from themes.errors import InputError
+from themes.infer import announcement
 from themes.ingest import InputSpec, load_answers, read_table
 
 WIDE = """\
@@ -646,3 +648,60 @@ def test_a_column_named_both_as_metadata_and_as_answers_or_ids_is_refused(tmp_pa
                     encoding="utf-8")
     with pytest.raises(InputError, match=re.escape(f"Column '{meta}' is named as metadata and also holds {role}")):
         load_answers(path, InputSpec(text_columns=("challenges",), meta_columns=(meta,)))
+
+
+_ANSWERS = ["Trust built over years with the clinic staff.", "Funding for the coordinator ends in June.",
+            "Our navigator sits in the clinic three days a week.", "We cannot share data across our systems."]
+
+
+def _export(header_rows: list[str]) -> str:
+    rows = [f'R{i},Nonprofit CBO,NH,"{text}"' for i, text in enumerate(_ANSWERS, 1)]
+    return "\n".join(["ResponseId,Q1,Q2,Q3", *header_rows, *rows]) + "\n"
+
+
+QUALTRICS_TEXT = "Response ID,What type of organization?,State,What has made this partnership effective?"
+QUALTRICS_IMPORT = '"{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}","{""ImportId"":""QID2""}","{""ImportId"":""QID3_TEXT""}"'
+
+
+@pytest.mark.parametrize(("header_rows", "skipped"), [
+    ([QUALTRICS_TEXT, QUALTRICS_IMPORT], "rows 2-3, Qualtrics's question-text and ImportId rows: not answers"),
+    ([QUALTRICS_IMPORT], "row 2, Qualtrics's ImportId row: not answers"),
+    ([QUALTRICS_TEXT], "row 2, a question-text row: it repeats the column names: not answers"),
+    ([",Response,Response,Open-Ended Response"], "row 2, SurveyMonkey's response-type row: not answers"),
+])
+def test_a_survey_platforms_header_rows_are_not_respondents(tmp_path, header_rows, skipped):
+    path = tmp_path / "export.csv"
+    path.write_text(_export(header_rows), encoding="utf-8")
+    answers, spec, problems = load_answers(path, InputSpec())
+    assert answers["respondent_id"].tolist() == ["R1", "R2", "R3", "R4"] and not problems
+    assert answers["source_row"].tolist() == [2 + len(header_rows) + i for i in range(4)]  # the spreadsheet's rows
+    assert spec.sources["platform_rows"] == skipped
+    assert f"  skipped    {skipped}" in announcement(spec, path)
+
+
+def test_qualtrics_question_text_names_the_metadata_columns(tmp_path):
+    # Qualtrics names columns Q1, Q2; its question-text row says which is the respondent's type and state.
+    path = tmp_path / "export.csv"
+    path.write_text(_export([QUALTRICS_TEXT, QUALTRICS_IMPORT]), encoding="utf-8")
+    answers, spec, _ = load_answers(path, InputSpec())
+    assert spec.meta_columns == ("Q1", "Q2") and spec.text_columns == ("Q3",)
+    assert "'Q1', 'Q2' (guessed from their question text)" in "\n".join(announcement(spec, path))
+
+
+def test_a_workbook_from_qualtrics_drops_the_same_rows(tmp_path):
+    table = pd.read_csv(io.StringIO(_export([QUALTRICS_TEXT, QUALTRICS_IMPORT])), dtype=str)
+    path = tmp_path / "export.xlsx"
+    table.to_excel(path, index=False)
+    answers, spec, _ = load_answers(path, InputSpec())
+    assert answers["respondent_id"].tolist() == ["R1", "R2", "R3", "R4"]
+    assert spec.sources["platform_rows"].startswith("rows 2-3, Qualtrics")
+
+
+@pytest.mark.parametrize("first_answer", ["Response", "Response ID", '{"note": "ImportId"}'])
+def test_an_answer_that_only_looks_like_a_header_cell_is_kept(tmp_path, first_answer):
+    path = tmp_path / "export.csv"
+    path.write_text("respondent_id,org_type,challenges\n"
+                    f'R1,CBO,"{first_answer.replace(chr(34), chr(34) * 2)}"\nR2,Hospital,We trust them.\n',
+                    encoding="utf-8")
+    answers, spec, _ = load_answers(path, InputSpec(text_columns=("challenges",)))
+    assert answers["respondent_id"].tolist() == ["R1", "R2"] and "platform_rows" not in spec.sources

@@ -14,7 +14,7 @@ import pandas as pd
 from themes.errors import InputError
 
 # Id names, best first, as normalised words ("Respondent #" -> "respondentid", "resp_id" -> "respid").
-_ID_KEYS = ("respondentid", "respondent", "responseid", "submissionid", "respid", "participantid", "recordid",
+ID_KEYS = ("respondentid", "respondent", "responseid", "submissionid", "respid", "participantid", "recordid",
             "id", "entryid", "caseid", "surveyid")
 _ID_TAILS = {"#": "id", "no": "id", "num": "id", "number": "id", "nr": "id"}
 _PLACE_WORDS = {"state", "states", "territory", "region", "province", "county", "country"}
@@ -30,7 +30,7 @@ def words(name: str) -> list[str]:
     return re.findall(r"[a-z0-9]+|#", str(name).lower())
 
 
-def _key(name: str) -> str:
+def name_key(name: str) -> str:
     parts = words(name)
     if len(parts) > 1 and parts[-1] in _ID_TAILS:
         parts[-1] = _ID_TAILS[parts[-1]]
@@ -41,24 +41,31 @@ def guess_id_column(columns: list[str]) -> str | None:
     """The respondent id column by its name: "respondent_id", "Submission ID", "Response ID", "Respondent #"."""
     keyed = {}
     for column in columns:
-        keyed.setdefault(_key(column), column)
-    return next((keyed[key] for key in _ID_KEYS if key in keyed), None)
+        keyed.setdefault(name_key(column), column)
+    return next((keyed[key] for key in ID_KEYS if key in keyed), None)
 
 
 def guess_meta_columns(table: pd.DataFrame, taken: set) -> tuple[str, ...]:
     """Columns to break counts down by, by name: the respondent's type ("Organization category", "org_type",
     "Sector") and place ("State / territory", "Region"); short names only, so a question is never taken."""
     found = []
+    labels = table.attrs.get("column_labels", {})  # Qualtrics's question text under its Q1, Q2 names
     for column in table.columns:
         if column in taken:
             continue
-        names = words(column)
+        names = words(labels.get(column, column))
         name_set = set(names)
         kind = (len(names) <= 4 and (bool(name_set & _PLACE_WORDS) or (bool(name_set & _ORG_WORDS) and bool(
             name_set & _KIND_WORDS)) or names in (["type"], ["sector"]) or "_".join(names) == "org_type"))
         if kind and _categorical(table[column]):
             found.append(column)
     return tuple(found)
+
+
+def meta_origin(table: pd.DataFrame, columns) -> str:
+    """How `guess_meta_columns` found `columns`: by name, or by the question text over a Q1, Q2 name."""
+    labels = table.attrs.get("column_labels", {})
+    return "guessed from their question text" if any(c in labels for c in columns) else "guessed"
 
 
 def _categorical(column: pd.Series) -> bool:
@@ -98,7 +105,7 @@ def long_shape(table: pd.DataFrame, id_column: str) -> tuple[str, str, str] | No
         pairs = pd.DataFrame({"id": ids, "q": values})[ids != ""]
         varies = (pairs.groupby("id")["q"].nunique() > 1).mean()
         if pairs.duplicated().mean() <= 0.05 and varies >= 0.5:
-            candidates.append((_key(column) not in _QUESTION_KEYS, column, distinct))
+            candidates.append((name_key(column) not in _QUESTION_KEYS, column, distinct))
     if not candidates:
         return None
     _, question, distinct = min(candidates)
@@ -148,6 +155,8 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
 
     lines = [f"Reading {path}" + (f": {respondents} respondents, {answers} answers" if respondents is not None
                                    else "")]
+    if "platform_rows" in sources:
+        lines.append(f"  skipped    {sources['platform_rows']}")
     if spec.sheet or "sheet" in sources:
         lines.append(f"  sheet      '{spec.sheet}' ({origin('sheet', 'guessed')})")
     if spec.is_long:

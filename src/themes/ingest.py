@@ -7,6 +7,7 @@ import difflib
 import hashlib
 import io
 import logging
+import re
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,7 +16,8 @@ import pandas as pd
 import yaml
 
 from themes.errors import InputError
-from themes.infer import data_shape, doubtful_guess, guess_id_column, guess_meta_columns, long_shape
+from themes.infer import (ID_KEYS, data_shape, doubtful_guess, guess_id_column, guess_meta_columns, long_shape,
+                          meta_origin, name_key)
 
 READERS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "excel", ".xlsm": "excel",
            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
@@ -134,9 +136,54 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
     # Rows with no cell filled (",,,," lines, formatted but empty Excel rows) are not respondents.
     # The index is kept: it numbers the rows as a spreadsheet shows them (see `to_answers`).
     table = table[~_blank_rows(table)]
+    table = _without_platform_rows(table)
     if table.empty or len(table.columns) == 0:
         raise EmptyTableError(f"{path} has no rows of data. Export the survey again, with its answers.")
     return table
+
+
+_IMPORT_ID = re.compile(r'^\{\s*"ImportId"\s*:')
+_SURVEYMONKEY_CELLS = {"response", "open-ended response"}
+
+
+def _without_platform_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The table less the extra header rows survey platforms write under the column names, which read as
+    data would each count as a respondent: Qualtrics's question-text row and its ImportId row
+    ({"ImportId":"QID3_TEXT"}), SurveyMonkey's row of "Response" / "Open-Ended Response".
+
+    `attrs["platform_rows"]` says what was dropped (the spreadsheet rows and why), and
+    `attrs["column_labels"]` holds a question-text row's text per column (metadata is guessed from it:
+    Qualtrics names columns Q1, Q2).
+    """
+    head = table.head(3).map(lambda cell: _as_text(cell).strip())
+    rows, why, labels = 0, "", {}
+    for position in range(len(head)):
+        cells = [cell for cell in head.iloc[position] if cell]
+        if cells and all(_IMPORT_ID.match(cell) for cell in cells):
+            rows = position + 1
+            why = "Qualtrics's question-text and ImportId rows" if position else "Qualtrics's ImportId row"
+            labels = dict(zip(table.columns, head.iloc[0])) if position else {}
+            break
+    if not rows and len(head):
+        first = [cell.lower() for cell in head.iloc[0] if cell]
+        if first and ("open-ended response" in first or set(first) <= _SURVEYMONKEY_CELLS):
+            rows, why = 1, "SurveyMonkey's response-type row"
+        else:
+            # A question-text row with no ImportId row under it: it repeats column names ("ResponseId" over
+            # "Response ID", "StartDate" over "Start Date").
+            repeats = [column for column, cell in zip(table.columns, head.iloc[0]) if cell and name_key(cell)
+                       and name_key(cell) == name_key(column)]
+            if len(repeats) >= 2 or any(name_key(column) in ID_KEYS for column in repeats):
+                rows, why = 1, "a question-text row: it repeats the column names"
+                labels = dict(zip(table.columns, head.iloc[0]))
+    if not rows:
+        return table
+    numbers = [int(n) + 2 for n in table.index[:rows]] if pd.api.types.is_integer_dtype(table.index) else []
+    where = (f"row {numbers[0]}" if rows == 1 else f"rows {numbers[0]}-{numbers[-1]}") if numbers else f"{rows} row(s)"
+    rest = table.iloc[rows:].copy()
+    rest.attrs = {**table.attrs, "platform_rows": f"{where}, {why}: not answers",
+                  "column_labels": {c: label for c, label in labels.items() if label and label != c}}
+    return rest
 
 
 def sheet_with_column(path: str | Path, column: str) -> str | None:
@@ -368,7 +415,7 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         taken = {id_column, question_column, answer_column, *text_columns}
         meta_columns = guess_meta_columns(table, taken)
         if meta_columns:
-            sources["meta_columns"] = "guessed"
+            sources["meta_columns"] = meta_origin(table, meta_columns)
     for name, option, named in (("id_column", "--id-column", [id_column]),
                                 ("text_columns", "--text-column", text_columns),
                                 ("meta_columns", "--meta-column", meta_columns),
@@ -491,6 +538,8 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
         table = None  # an instructions sheet without a table: look for the data on the other sheets
     if searching:
         table, spec = _sheet_with_columns(path, table, spec)
+    if "platform_rows" in table.attrs:
+        spec = replace(spec, sources={**spec.sources, "platform_rows": table.attrs["platform_rows"]})
     spec = complete_spec(table, spec)
     answers, problems = to_answers(table, spec)
     doubtful_guess(answers, spec, path)
