@@ -121,12 +121,18 @@ def test_every_count_opens_onto_its_passages_in_the_workbook_and_the_report(tiny
         assert len(rows) == segments == (evidence["theme"] == theme).sum()
         if segments:
             assert f'<a href="#evidence-{theme}">{segments}</a>' in html and f'id="evidence-{theme}"' in html
-    # the CSV is the research file (raw text, like segments.csv); what officers read is de-identified
-    raw = evidence[evidence["passage"].str.contains("mlopez@example.org")]
+    # The evidence a reviewer is handed, the CSV as the workbook, is de-identified; its respondent, question and
+    # segment lead to the raw passage in segments.csv.
+    keys = ["respondent_id", "question", "segment_id"]
+    segments = pd.read_csv(out / "segments.csv", keep_default_na=False)
+    raw = evidence[keys].astype(str).merge(segments[[*keys, "text"]].astype(str), on=keys, how="left")
+    assert raw["text"].notna().all()
+    raw = raw[raw["text"].str.contains("mlopez@example.org")]
     assert len(raw), "the fixture's e-mail should be in a coded passage for this test to mean anything"
     shown = " ".join(str(c.value) for name in book.sheetnames if name.startswith("evidence") for row in
                      book[name].iter_rows() for c in row if c.value)
-    assert "Contact" in shown and "mlopez@example.org" not in shown and "Maria" not in shown
+    for text in (shown, " ".join(evidence["passage"])):
+        assert "Contact" in text and "mlopez@example.org" not in text and "Maria" not in text
 
 
 def test_a_rerun_after_a_codebook_edit_embeds_only_the_codebook(tmp_path, tiny_responses_path, settings):

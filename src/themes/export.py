@@ -404,9 +404,10 @@ def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> list[
                 write_csv(frame, folder / f"framework_counts_by_{slugs[column]}.csv")
             if run.framework_by_question is not None:
                 write_csv(run.framework_by_question, folder / "framework_counts_by_question.csv")
-        evidence = evidence_frame(run)
-        write_csv(evidence, folder / "theme_evidence.csv")
-        shown = deidentify_evidence(evidence, redactor)  # what officers read: the workbook and the report
+        # Evidence is what a reviewer is handed to check a count: de-identified in the CSV as in the workbook
+        # and the report; its respondent_id, question and segment_id lead to the raw passage in segments.csv.
+        shown = deidentify_evidence(evidence_frame(run), redactor)
+        write_csv(shown, folder / "theme_evidence.csv")
         write_csv(run.quotes, folder / "quotes.csv")
         summary = summary_table(run)
         write_quotes_workbook(folder / "quotes.xlsx", summary, run.quotes,
