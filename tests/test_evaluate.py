@@ -186,10 +186,14 @@ def test_evaluate_says_which_themes_were_not_measured(monkeypatch, tmp_path, tin
     result = {"overall": {"passages": 10, "primary_kappa": 0.8, "primary_alpha": 0.79, "macro_f1": 0.857},
               "per_theme": [measured, unmeasured], "per_dimension": [], "left_out": 0, "files": ["evaluation.md"]}
     monkeypatch.setattr(flow, "evaluate_agreement", lambda **kwargs: result)
-    out = CliRunner().invoke(app, ["evaluate", "--gold", "gold.csv", "--codebook", str(tiny_codebook_path),
+    gold = tmp_path / "gold.csv"
+    gold.write_text("text,themes\nWe trust them.,trust\nGrants end.,none\n", encoding="utf-8")
+    out = CliRunner().invoke(app, ["evaluate", "--gold", str(gold), "--codebook", str(tiny_codebook_path),
                                    "--out", str(tmp_path / "e")])
     assert out.exit_code == 0, out.output
-    assert out.output.splitlines()[2:5] == [
+    lines = out.output.splitlines()
+    lines = lines[lines.index("  question   none (the classifier reads passages without their question)") + 1:]
+    assert lines[2:5] == [
         "trust                        1.000   0.750  0.857  0.800",
         "funding                      0.000     n/a    n/a    n/a",
         "n/a for funding: not measured, no coded passages carry it."]
@@ -206,3 +210,38 @@ def test_an_empty_codes_cell_is_not_coded_yet_not_none(tmp_path, tiny_codebook):
     path.write_text("text,themes\nWe trust them.,\nGrants end.,\n", encoding="utf-8")
     with pytest.raises(GoldError, match="every 'themes' cell is empty: nothing is coded yet"):
         read_gold(path, tiny_codebook)
+
+
+def test_evaluate_announces_what_it_read_before_the_model(monkeypatch, tmp_path, tiny_codebook_path):
+    """A coding workbook: its sheet, the columns taken for passages, codes and questions, and the rows not yet
+    coded, said before anything slow starts; a wrong code is one line before it."""
+    from typer.testing import CliRunner
+
+    from themes.cli import app
+    from themes.flows import agreement as flow
+
+    def started(**kwargs):
+        raise AssertionError("the flow was started")
+
+    monkeypatch.setattr(flow, "evaluate_agreement", started)
+    gold = tmp_path / "coding.xlsx"
+    with pd.ExcelWriter(gold) as book:
+        pd.DataFrame({"Read me": ["Code each answer."]}).to_excel(book, sheet_name="Instructions", index=False)
+        pd.DataFrame({"question": ["challenges"] * 3, "Answer": ["We trust them.", "Grants end.", "We share."],
+                      "themes": ["trust", "none", ""]}).to_excel(book, sheet_name="Coding", index=False)
+    out = CliRunner().invoke(app, ["evaluate", "--gold", str(gold), "--codebook", str(tiny_codebook_path),
+                                   "--out", str(tmp_path / "e")])
+    assert out.output.splitlines()[:6] == [
+        f"Reading {gold}: 2 coded passages",
+        "  sheet      'Coding' (the first with a 'themes' column)",
+        "  text       'Answer'",
+        "  codes      'themes'",
+        "  question   'question'",
+        "  not coded  left out 1 row whose codes cell is empty (not coded yet; write 'none' for a passage with no "
+        "theme)"]
+    assert "the flow was started" in str(out.exception)
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("text,themes\nWe trust them.,trsut\nGrants end.,none\n", encoding="utf-8")
+    out = CliRunner().invoke(app, ["evaluate", "--gold", str(wrong), "--codebook", str(tiny_codebook_path),
+                                   "--out", str(tmp_path / "e")])
+    assert out.exit_code == 2 and out.output.startswith(f"error: {wrong}:2: unknown theme 'trsut'")

@@ -235,6 +235,20 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
     return spec, lines
 
 
+def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None, out: Path, force: bool) -> list[str]:
+    """The gold file read as evaluate will read it, before the model starts: a mistake in it is one line
+    now, and the columns taken for passages and codes are announced."""
+    from themes import export
+    from themes.codebook import load_codebook
+    from themes.evaluate import gold_announcement
+    from themes.flows.agreement import load_gold
+
+    codebook = load_codebook(settings.codebook)
+    export.check_output_folder(out, force=force)
+    frame = load_gold.fn(str(gold), codebook, split, str(input_file) if input_file else None, None)
+    return gold_announcement(frame, gold, split)
+
+
 def _coded_sample_line(settings, answers) -> str:
     """The coded sample read as the run will read it (an unknown code or key is one line now), and what it holds."""
     from themes.codebook import load_codebook, merge_codebooks
@@ -369,15 +383,15 @@ def evaluate(
     from themes.flows.agreement import evaluate_agreement
 
     try:
+        typer.echo("\n".join(_gold_plan(gold, settings, split, input_file, out, force)), err=True)
+    except ThemesError as error:
+        _fail(str(error))
+    try:
         result = evaluate_agreement(gold_path=str(gold), out=str(out), settings=settings, split=split,
                                     input_path=str(input_file) if input_file else None, force=force)
     except ThemesError as error:
         _fail(str(error))
     overall = result["overall"]
-    if result.get("not_coded"):
-        from themes.evaluate import not_coded_note
-
-        typer.echo(not_coded_note(result["not_coded"]).capitalize() + ".")
     left_out = f" ({result['left_out']} left out: the classifier learned from them)" if result["left_out"] else ""
     if result["per_theme"]:
         typer.echo(f"Agreement on {overall['passages']} passages{left_out}: Cohen's kappa (primary theme, 'none' a "

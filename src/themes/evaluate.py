@@ -38,12 +38,14 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     from themes.ingest import read_table, sheet_with_column
 
     path = Path(path)
+    sheet = None
     if path.suffix.lower() == ".qdpx":  # a REFI-QDA project coded in a QDA tool: one row per answer
         from themes.refi import qdpx_gold_table
 
         table = qdpx_gold_table(path, codebook)
     else:
-        table = read_table(path, sheet=sheet_with_column(path, "themes"))
+        sheet = sheet_with_column(path, "themes")
+        table = read_table(path, sheet=sheet)
     lowered = {c.lower(): c for c in table.columns}
     dimension_columns = _dimension_columns(codebook, lowered)
     # A file coded for several codebooks (themes and framework) serves each: a framework codebook
@@ -110,7 +112,28 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                         "passages" + (f" ({not_coded} rows with an empty codes cell are not coded yet)." if not_coded
                                       else "."))
     gold.attrs["not_coded"] = not_coded
+    codes = [theme_column] if theme_column is not None else []
+    gold.attrs["read"] = {
+        "sheet": sheet,
+        "text": f"'{text_column}'" if text_column is not None else "looked up by 'respondent_id' + 'question'",
+        "codes": ", ".join(f"'{c}'" for c in [*codes, *dimension_columns.values()]),
+        "question": f"'{lowered['question']}'" if "question" in lowered else None}
     return gold
+
+
+def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = None) -> list[str]:
+    """What `read_gold` read, one line each, as `themes run` announces a survey's columns: the sheet, the
+    columns taken for passages, codes and questions, and how many passages are coded."""
+    read = gold.attrs.get("read", {})
+    lines = [f"Reading {path}" + (f", split '{split}'" if split else "") + f": {len(gold)} coded passages"]
+    if read.get("sheet"):
+        lines.append(f"  sheet      '{read['sheet']}' (the first with a 'themes' column)")
+    lines.append(f"  text       {read.get('text', '?')}")
+    lines.append(f"  codes      {read.get('codes', '?')}")
+    lines.append(f"  question   {read.get('question') or 'none (the classifier reads passages without their question)'}")
+    if gold.attrs.get("not_coded"):
+        lines.append(f"  not coded  {not_coded_note(gold.attrs['not_coded'])}")
+    return lines
 
 
 def not_coded_note(rows: int) -> str:
