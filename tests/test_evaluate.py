@@ -245,3 +245,26 @@ def test_evaluate_announces_what_it_read_before_the_model(monkeypatch, tmp_path,
     out = CliRunner().invoke(app, ["evaluate", "--gold", str(wrong), "--codebook", str(tiny_codebook_path),
                                    "--out", str(tmp_path / "e")])
     assert out.exit_code == 2 and out.output.startswith(f"error: {wrong}:2: unknown theme 'trsut'")
+
+
+def test_calibrate_announces_its_gold_and_stops_on_a_wrong_code_before_the_model(monkeypatch, tmp_path,
+                                                                                   tiny_codebook_path):
+    from typer.testing import CliRunner
+
+    from themes.cli import app
+    from themes.flows import agreement as flow
+
+    def started(**kwargs):
+        raise AssertionError("the flow was started")
+
+    monkeypatch.setattr(flow, "calibrate_codebook", started)
+    gold = tmp_path / "gold.csv"
+    gold.write_text("Excerpt,Code,split\nWe trust them.,trust,calibration\nGrants end.,none,calibration\n"
+                    "We share.,trust,test\n", encoding="utf-8")
+    out = CliRunner().invoke(app, ["calibrate", "--gold", str(gold), "--codebook", str(tiny_codebook_path)])
+    assert out.output.splitlines()[:3] == [f"Reading {gold}, split 'calibration': 2 coded passages",
+                                           "  text       'Excerpt'", "  codes      'Code'"]
+    assert "the flow was started" in str(out.exception)
+    gold.write_text("text,themes\nWe trust them.,trsut\nGrants end.,none\n", encoding="utf-8")
+    out = CliRunner().invoke(app, ["calibrate", "--gold", str(gold), "--codebook", str(tiny_codebook_path)])
+    assert out.exit_code == 2 and out.output.startswith(f"error: {gold}:2: unknown theme 'trsut'")

@@ -235,16 +235,18 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
     return spec, lines
 
 
-def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None, out: Path, force: bool) -> list[str]:
-    """The gold file read as evaluate will read it, before the model starts: a mistake in it is one line
-    now, and the columns taken for passages and codes are announced."""
+def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None, out: Path | None = None,
+               force: bool = False) -> list[str]:
+    """The gold file read as evaluate and calibrate will read it, before the model starts: a mistake in it is
+    one line now, and the columns taken for passages and codes are announced."""
     from themes import export
     from themes.codebook import load_codebook
     from themes.evaluate import gold_announcement
     from themes.flows.agreement import load_gold
 
     codebook = load_codebook(settings.codebook)
-    export.check_output_folder(out, force=force)
+    if out is not None:
+        export.check_output_folder(out, force=force)
     frame = load_gold.fn(str(gold), codebook, split, str(input_file) if input_file else None, None)
     return gold_announcement(frame, gold, split)
 
@@ -444,6 +446,7 @@ def calibrate(
     from themes.flows.agreement import calibrate_codebook
 
     try:
+        typer.echo("\n".join(_gold_plan(gold, settings, split, None)), err=True)
         result = calibrate_codebook(gold_path=str(gold), settings=settings, split=split,
                                     output=str(output) if output else None, folds=folds)
     except ThemesError as error:
