@@ -298,3 +298,17 @@ def test_calibrate_does_not_look_for_a_split_column_in_a_project(tmp_path):
     from themes.cli import _has_split_column
 
     assert _has_split_column(tmp_path / "reviewed.qdpx") is False
+
+
+def test_a_folder_given_as_out_is_one_line_even_with_force(tmp_path, tricky_run):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    qdc = export_codebook(CODEBOOKS / "rfi_themes.yaml", tmp_path / "theirs.qdc")
+    runner = CliRunner()
+    for command, example in ((["export-codebook", str(CODEBOOKS / "rfi_themes.yaml")], "rfi_themes.qdc"),
+                             (["import-codebook", str(qdc)], "theirs.yaml"),
+                             (["export-project", str(tricky_run)], f"{tricky_run.name}.qdpx")):
+        result = runner.invoke(app, [*command, "--out", str(folder), "--force"])
+        assert (result.exit_code, result.output) == (2, f"error: {folder} is a folder; --out names the file to "
+                                                        f"write, e.g. --out {folder / example}.\n")
+    assert folder.is_dir() and not any(folder.iterdir())

@@ -232,7 +232,7 @@ def export_codebook(codebook_path: str | Path, out: str | Path | None = None, *,
 
     codebook = load_codebook(codebook_path)
     target = Path(out) if out else Path(codebook_path).with_suffix(".qdc")
-    _refuse_overwrite(target, force)
+    _refuse_overwrite(target, force, example=Path(codebook_path).with_suffix(".qdc").name)
     target.write_bytes(codebook_qdc(codebook))
     return target
 
@@ -250,7 +250,7 @@ def import_codebook(qdc_path: str | Path, out: str | Path | None = None, *, name
     if not data["themes"] and not data["dimensions"]:
         raise ThemesError(f"{source} has no codable codes; nothing to import.")
     target = Path(out) if out else source.with_suffix(".yaml")
-    _refuse_overwrite(target, force)
+    _refuse_overwrite(target, force, example=source.with_suffix(".yaml").name)
     header = f"Imported from {source.name} by 'themes import-codebook'. GUIDs keep each code's identity in QDA tools."
     target.write_text(to_yaml(data, header=header), encoding="utf-8")
     return target, notes
@@ -293,7 +293,7 @@ def export_project(run_dir: str | Path, out: str | Path | None = None, *, per: s
     qde, texts = project_qde(name=run.path.resolve().name, created=created, codebook=book, sources=sources,
                              variables=meta, cases=list(cases.values()), seed=seed)
     target = Path(out) if out else run.path / f"{run.path.resolve().name}.qdpx"
-    _refuse_overwrite(target, force)
+    _refuse_overwrite(target, force, example=f"{run.path.resolve().name}.qdpx")
     write_qdpx(target, qde, texts)
     return {"path": target, "sources": len(sources), "selections": sum(len(s["selections"]) for s in sources),
             "codings": sum(len(m["codes"]) for s in sources for m in s["selections"]), "respondents": len(cases)}
@@ -311,7 +311,9 @@ def _selections(segments: pd.DataFrame) -> dict[tuple[str, str], list[dict]]:
     return out
 
 
-def _refuse_overwrite(target: Path, force: bool) -> None:
+def _refuse_overwrite(target: Path, force: bool, *, example: str) -> None:
+    if target.is_dir():  # --force replaces a file, never a folder of the user's
+        raise ThemesError(f"{target} is a folder; --out names the file to write, e.g. --out {target / example}.")
     if target.exists() and not force:
         raise ThemesError(f"{target} exists. Pass --force to replace it, or choose another --out.")
     if not target.parent.is_dir():
