@@ -148,3 +148,31 @@ def test_the_announcement_names_the_sidecar_that_set_the_columns(repo_root):
         "'community_engagement', 'five_year_goals' (sidecar responses.yaml)",
         "  id         'respondent_id' (sidecar responses.yaml)",
         "  metadata   'org_type', 'state' (sidecar responses.yaml)"]
+
+
+def _workbook(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
+    with pd.ExcelWriter(path) as book:
+        for name, table in sheets.items():
+            table.to_excel(book, sheet_name=name, index=False)
+    return path
+
+
+READ_ME = pd.DataFrame({"Notes": ["Exported from the portal.", "Answers are on the Data sheet."]})
+CODES = pd.DataFrame({"Code": ["trust", "data"], "Label": ["Trust between partners", "Data sharing"]})
+
+
+def test_a_list_of_codes_is_not_taken_for_the_table_of_answers(tmp_path):
+    data = pd.DataFrame({"respondent_id": ["R1", "R2", "R3"],
+                         "challenges": ["Grants end before the work does, every single year.",
+                                        "We have trusted the clinic's staff for a decade now.",
+                                        "Our data systems cannot talk to the hospital's records."]})
+    path = _workbook(tmp_path / "export.xlsx", {"Read me": READ_ME, "Codes": CODES, "Data": data})
+    answers, spec, _ = load_answers(path, InputSpec())
+    assert spec.sheet == "Data" and len(answers) == 3
+
+
+def test_a_workbook_with_no_table_of_answers_names_the_sheet_it_read(tmp_path):
+    path = _workbook(tmp_path / "export.xlsx", {"Read me": READ_ME, "Codes": CODES})
+    with pytest.raises(InputError, match=re.escape("(Read sheet 'Read me' of 'Read me', 'Codes'; pass --sheet to "
+                                                   "read another.)")):
+        load_answers(path, InputSpec())

@@ -114,9 +114,12 @@ def long_shape(table: pd.DataFrame, id_column: str) -> tuple[str, str, str] | No
 
 
 def data_shape(table: pd.DataFrame) -> bool:
-    """A table of answers rather than instructions: two named columns or more and two rows or more."""
+    """A table of answers rather than instructions or a list of codes: two named columns or more, two rows or
+    more, and a column of free text (the answers)."""
+    from themes.ingest import _looks_like_free_text
+
     named = [c for c in table.columns if not str(c).startswith("Unnamed:")]
-    return len(named) >= 2 and len(table) >= 2
+    return len(named) >= 2 and len(table) >= 2 and any(_looks_like_free_text(table[c]) for c in table.columns)
 
 
 def doubtful_guess(answers: pd.DataFrame, spec, path) -> None:

@@ -540,10 +540,28 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
         table, spec = _sheet_with_columns(path, table, spec)
     if "platform_rows" in table.attrs:
         spec = replace(spec, sources={**spec.sources, "platform_rows": table.attrs["platform_rows"]})
-    spec = complete_spec(table, spec)
-    answers, problems = to_answers(table, spec)
-    doubtful_guess(answers, spec, path)
+    try:
+        spec = complete_spec(table, spec)
+        answers, problems = to_answers(table, spec)
+        doubtful_guess(answers, spec, path)
+    except InputError as error:
+        if not searching or "--sheet" in str(error):
+            raise
+        raise InputError(f"{error}{_which_sheet(path, spec)}") from None
     return answers, spec, problems
+
+
+def _which_sheet(path: Path, spec: InputSpec) -> str:
+    """For an error about a workbook's columns when no --sheet was given: which sheet was read, of which."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    names = book.sheetnames
+    book.close()
+    if len(names) < 2:
+        return ""
+    return (f" (Read sheet '{spec.sheet or names[0]}' of {', '.join(repr(n) for n in names)}; pass --sheet to read "
+            "another.)")
 
 
 def _sheet_with_columns(path: Path, first: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, InputSpec]:
