@@ -63,6 +63,8 @@ def no_server(monkeypatch):
         ("quotes-range", "error: --quotes-per-theme must be in [0, 50]. Got 100 instead."),
         ("words-range", "error: --max-words must be 10 or more. Got 5 instead."),
         ("backend", "error: --backend must be one of torch, onnx. Got tensorflow instead."),
+        ("languages", "error: --languages must be language codes such as en,es,fr; unknown: klingon. Got en,klingon "
+                      "instead."),
     ],
 )
 def test_input_and_option_errors_come_before_the_server_and_the_model(tmp_path, tiny_responses_path, no_server,
@@ -81,7 +83,8 @@ def test_input_and_option_errors_come_before_the_server_and_the_model(tmp_path, 
             "no-id": [str(no_id)],
             "quotes-range": [str(tiny_responses_path), "--quotes-per-theme", "100"],
             "words-range": [str(tiny_responses_path), "--max-words", "5"],
-            "backend": [str(tiny_responses_path), "--backend", "tensorflow"]}[case]
+            "backend": [str(tiny_responses_path), "--backend", "tensorflow"],
+            "languages": [str(tiny_responses_path), "--languages", "en,klingon"]}[case]
     if "--out" not in args:
         args += ["--out", str(tmp_path / "out")]
     result = CliRunner().invoke(app, ["run", *args, "--model", "test:hashing", "--no-cache"])

@@ -223,6 +223,11 @@ def _language_identifier():
     return LanguageIdentifier.from_model_file(MODEL_FILE)
 
 
+def known_languages() -> frozenset[str]:
+    """The ISO 639-1 codes the language identifier can return."""
+    return frozenset(_language_identifier().nb_classes)
+
+
 def detect_language(text: str) -> str:
     """ISO 639-1 code of `text` by py3langid; "en" when it is too short to judge (< 4 words or < 20 letters)."""
     letters = sum(char.isalpha() for char in text)

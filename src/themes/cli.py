@@ -284,7 +284,9 @@ def _option_error(error) -> str:
         allowed = "must be one of " + problem["ctx"]["pattern"].strip("^$()").replace("|", ", ")
     else:
         allowed = problem["msg"].removeprefix("Value error, ").rstrip(".").lower()
-    return f"{option} {allowed}. Got {problem.get('input')} instead."
+    given = problem.get("input")
+    given = ",".join(map(str, given)) if isinstance(given, (tuple, list)) else given
+    return f"{option} {allowed}. Got {given} instead."
 
 
 def _run_with_progress(input_file: Path, out: Path, settings, spec, force: bool, quiet: bool) -> dict:

@@ -69,6 +69,20 @@ class RunSettings(BaseModel):
             raise ValueError(f"must be one of {', '.join(defaults.ONNX_FILES)}")
         return value
 
+    @field_validator("languages", mode="after")
+    @classmethod
+    def _known_languages(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        """Language codes the language screen can tell ("en", "es"): an unknown one would leave every answer
+        in it uncoded as another language, or code it as English, silently."""
+        value = tuple(code.strip().lower() for code in value)
+        if set(value) - {"en"}:
+            from themes.clean import known_languages
+
+            unknown = [code for code in value if code not in known_languages()]
+            if unknown:
+                raise ValueError(f"must be language codes such as en,es,fr; unknown: {', '.join(unknown)}")
+        return value
+
     @field_validator("codebooks", mode="after")
     @classmethod
     def _shipped_by_name(cls, value: tuple[str, ...]) -> tuple[str, ...]:
