@@ -79,6 +79,18 @@ def test_runs_of_different_inputs_are_compared_on_the_answers_they_share(tmp_pat
     assert not diff.same_input
     assert diff.answers_only_in == {"a": 2, "b": 0}
     assert diff.changes["respondent_id"].tolist() == ["R2"]
+    # R3 is only in A: its funding is not a respondent lost, its absence is no change of coding
+    funding = diff.themes.set_index("theme").loc["funding"]
+    assert (funding["respondents_a"], funding["respondents_b"], funding["respondents_lost"]) == (2, 1, 0)
+
+
+def test_runs_that_share_no_answer_are_one_line_not_a_table_of_gains(tmp_path, tiny_codebook_path):
+    before = run(tmp_path / "a", BEFORE, tiny_codebook_path)
+    other = run(tmp_path / "b", [(f"S{r[0]}", *r[1:]) for r in AFTER], tiny_codebook_path, input_sha="input-2")
+    result = CliRunner().invoke(app, ["diff", str(before), str(other)])
+    assert (result.exit_code, result.output) == (2, f"error: {before} and {other} share no answer (respondent and "
+                                                    "question): they code different surveys or exports, so there is "
+                                                    "no change to show. Diff two runs of the same survey.\n")
 
 
 def test_cli_diff_prints_both_sides_a_table_and_examples(two_runs):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from themes.errors import ThemesError
 from themes.runfolder import RunFolder, answer_key
 
 THEME_COLUMNS = ["theme", "in_a", "in_b", "respondents_a", "respondents_b", "respondents_gained",
@@ -47,6 +48,12 @@ def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
     """Compare the theme decisions of two runs answer by answer (answers matched by respondent and question)."""
     left, right = _by_answer(a), _by_answer(b)
     shared = left.index.intersection(right.index)
+    if shared.empty:
+        raise ThemesError(f"{a.path} and {b.path} share no answer (respondent and question): they code different "
+                          "surveys or exports, so there is no change to show. Diff two runs of the same survey.")
+    # Respondents gained and lost are counted among those in both runs: a respondent only one run read is not
+    # a change of coding.
+    both = set(shared.get_level_values(0))
     sides = {"a": side_summary(a), "b": side_summary(b)}
     ids = list(dict.fromkeys(a.category_ids + b.category_ids))
     rows, changes = [], []
@@ -57,9 +64,10 @@ def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
         gained, lost = shared[has_b & ~has_a], shared[has_a & ~has_b]
         people_a = _respondents(left, theme)
         people_b = _respondents(right, theme)
+        common_a, common_b = people_a & both, people_b & both
         rows.append({"theme": theme, "in_a": theme in a.category_ids, "in_b": theme in b.category_ids,
                      "respondents_a": len(people_a), "respondents_b": len(people_b),
-                     "respondents_gained": len(people_b - people_a), "respondents_lost": len(people_a - people_b),
+                     "respondents_gained": len(common_b - common_a), "respondents_lost": len(common_a - common_b),
                      "answers_a": int(left["theme_list"].map(lambda t: theme in t).sum()),
                      "answers_b": int(right["theme_list"].map(lambda t: theme in t).sum()),
                      "answers_gained": len(gained), "answers_lost": len(lost),
