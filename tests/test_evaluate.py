@@ -268,3 +268,12 @@ def test_calibrate_announces_its_gold_and_stops_on_a_wrong_code_before_the_model
     gold.write_text("text,themes\nWe trust them.,trsut\nGrants end.,none\n", encoding="utf-8")
     out = CliRunner().invoke(app, ["calibrate", "--gold", str(gold), "--codebook", str(tiny_codebook_path)])
     assert out.exit_code == 2 and out.output.startswith(f"error: {gold}:2: unknown theme 'trsut'")
+
+
+@pytest.mark.parametrize("content", ["", "text,themes\n"])
+def test_an_empty_gold_file_says_what_a_coded_file_holds(tmp_path, tiny_codebook, content):
+    path = tmp_path / "gold.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(GoldError, match=re.escape(f"{path} holds no coded passages. A coded file has a header such "
+                                                  "as 'text,themes' and one row per passage")):
+        read_gold(path, tiny_codebook)

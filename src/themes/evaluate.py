@@ -35,7 +35,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     Passages come from a text column, or from `respondent_id` + `question` keys looked up in
     `answers` (the cleaned answers of a run). Theme ids may also be given as the themes' labels.
     """
-    from themes.ingest import read_table, sheet_with_column
+    from themes.ingest import EmptyTableError, read_table, sheet_with_column
 
     path = Path(path)
     sheet = None
@@ -45,7 +45,11 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         table = qdpx_gold_table(path, codebook)
     else:
         sheet = sheet_with_column(path, "themes")
-        table = read_table(path, sheet=sheet)
+        try:
+            table = read_table(path, sheet=sheet)
+        except EmptyTableError:
+            raise GoldError(f"{path} holds no coded passages. A coded file has a header such as 'text,themes' and "
+                            "one row per passage: its text and its codes (';'-joined ids, 'none' for none).") from None
     lowered = {c.lower(): c for c in table.columns}
     dimension_columns = _dimension_columns(codebook, lowered)
     # A file coded for several codebooks (themes and framework) serves each: a framework codebook

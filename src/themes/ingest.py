@@ -117,7 +117,7 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
     if kind is None:
         raise InputError(f"{path}: unknown file type '{path.suffix}'. Use .csv, .tsv, .xlsx, .jsonl or .parquet.")
     if path.stat().st_size == 0:
-        raise InputError(f"{path} is empty (0 bytes). Export the survey again.")
+        raise EmptyTableError(f"{path} is empty (0 bytes). Export the survey again.")
     try:
         if kind == "csv":
             table = _read_csv(path)
@@ -533,7 +533,7 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
     try:
         table = read_table(path, sheet=spec.sheet)
     except EmptyTableError:
-        if not searching:
+        if not searching or path.stat().st_size == 0:
             raise
         table = None  # an instructions sheet without a table: look for the data on the other sheets
     if searching:
