@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from themes.cli import app
 from themes.codebook import load_codebook
-from themes.errors import CodebookError, GoldError
+from themes.errors import CodebookError, GoldError, ThemesError
 from themes.evaluate import read_gold
 from themes.research import export_codebook, export_project, import_codebook
 
@@ -135,7 +135,7 @@ def test_cli_codebook_commands(tmp_path):
 
 def test_a_file_that_is_not_xml_is_one_clear_error(tmp_path):
     bad = tmp_path / "bad.qdc"
-    bad.write_text("not xml", encoding="utf-8")
+    bad.write_text("<CodeBook><Codes>", encoding="utf-8")  # XML, cut short
 
     result = CliRunner().invoke(app, ["import-codebook", str(bad)])
 
@@ -312,3 +312,21 @@ def test_a_folder_given_as_out_is_one_line_even_with_force(tmp_path, tricky_run)
         assert (result.exit_code, result.output) == (2, f"error: {folder} is a folder; --out names the file to "
                                                         f"write, e.g. --out {folder / example}.\n")
     assert folder.is_dir() and not any(folder.iterdir())
+
+
+def test_a_projects_codebook_is_imported_from_its_qdpx(tricky_run, tiny_codebook_path, tmp_path):
+    project = export_project(tricky_run, tmp_path / "review.qdpx")["path"]
+    from_project = yaml.safe_load(import_codebook(project, tmp_path / "from_project.yaml")[0].read_text("utf-8"))
+    qdc = export_codebook(tiny_codebook_path, tmp_path / "book.qdc")
+    from_qdc = yaml.safe_load(import_codebook(qdc, tmp_path / "from_qdc.yaml")[0].read_text("utf-8"))
+    assert from_project["themes"] and from_project["themes"] == from_qdc["themes"]
+
+
+@pytest.mark.parametrize(("content", "hint"), [("hello\n", False), ("name: x\nthemes:\n- id: trust\n", True)])
+def test_a_file_that_is_not_a_qdc_says_so(tmp_path, content, hint):
+    path = tmp_path / "codes.qdc"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ThemesError) as raised:
+        import_codebook(path)
+    assert str(raised.value).startswith(f"{path} is not a REFI-QDA codebook: a .qdc is XML, and this file is not.")
+    assert ("needs no import: pass it to --codebook" in str(raised.value)) == hint

@@ -148,8 +148,8 @@ def export_codebook(
 
 @app.command("import-codebook")
 def import_codebook(
-    qdc: Annotated[Path, typer.Argument(metavar="FILE.qdc", help="REFI-QDA codebook exported by a QDA tool. "
-                                        "Example: my_codes.qdc")],
+    qdc: Annotated[Path, typer.Argument(metavar="FILE.qdc", help="REFI-QDA codebook exported by a QDA tool, or a "
+                                        "project (.qdpx) whose codebook to read. Example: my_codes.qdc")],
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="YAML to write [default: FILE.yaml]. "
                                                 "Example: --out codebooks/my_codes.yaml")] = None,
     name: Annotated[Optional[str], typer.Option(help="The codebook's name [default: the file's name]. "

@@ -138,8 +138,24 @@ def _origin() -> str:
 
 
 def read_codes(path: str | Path) -> list[Code]:
-    """The codes of a .qdc file (or of a .qde project's codebook)."""
-    root = _parse_xml(Path(path).read_bytes(), path)
+    """The codes of a .qdc file, or of a project's codebook (.qde, or the project.qde of a .qdpx)."""
+    data = Path(path).read_bytes()
+    if data.startswith(b"PK\x03\x04"):  # a zip: a .qdpx project holds its codebook in project.qde
+        try:
+            with zipfile.ZipFile(path) as archive:
+                qde = next((n for n in archive.namelist() if n.lower().endswith(".qde")), None)
+                data = archive.read(qde) if qde else b""
+        except (OSError, zipfile.BadZipFile) as error:
+            raise ThemesError(f"{path}: a damaged zip ({error}); export the codebook again as REFI-QDA (.qdc).") from None
+        if not data:
+            raise ThemesError(f"{path}: a zip without a project.qde, so not a REFI-QDA project; export the codebook "
+                              "from the QDA tool as REFI-QDA (.qdc).")
+    elif not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        hint = (" It looks like a codebook YAML, which needs no import: pass it to --codebook (themes "
+                "validate-codebook checks it)." if re.search(rb"^(themes|dimensions):", data, re.M) else "")
+        raise ThemesError(f"{path} is not a REFI-QDA codebook: a .qdc is XML, and this file is not. Export the "
+                          f"codebook from the QDA tool as REFI-QDA (.qdc), or its project as .qdpx.{hint}")
+    root = _parse_xml(data, path)
     ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
     codes = root.find(f"{{{ns}}}Codes") if root.tag.endswith("CodeBook") else root.find(f"{{{ns}}}CodeBook/{{{ns}}}Codes")
     if codes is None:
