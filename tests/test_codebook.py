@@ -246,13 +246,13 @@ def test_bad_indentation_names_the_line(tmp_path):
 def test_missing_file(tmp_path):
     path = tmp_path / "nope.yaml"
 
-    with raises_exactly(f"Codebook not found: {path}. Pass --codebook with the path of a codebook YAML file or the "
-                        "name of a shipped one (partnership_models, rfi_themes)."):
+    with raises_exactly(f"Codebook not found: {path}. Give the path of a codebook YAML file or the name of a shipped "
+                        "one (partnership_models, rfi_themes)."):
         load_codebook(path)
 
 
 def test_a_folder_is_not_a_codebook(tmp_path):
-    with raises_exactly(f"Codebook not found: {tmp_path}. Pass --codebook with the path of a codebook YAML file or "
+    with raises_exactly(f"{tmp_path} is a folder, not a codebook. Give the path of a codebook YAML file in it, or "
                         "the name of a shipped one (partnership_models, rfi_themes)."):
         load_codebook(tmp_path)
 

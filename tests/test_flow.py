@@ -170,9 +170,8 @@ def test_cli_run_then_refuses_to_overwrite_without_force(tmp_path, tiny_response
         (["--text-column", "challenge"], "error: Column 'challenge' (from --text-column) is not in the file. "
                                          "Did you mean 'challenges'? Columns: respondent_id, org_type, state, "
                                          "challenges, effective_practices, community_engagement."),
-        (["--codebook", "missing.yaml"], "error: Codebook not found: missing.yaml. Pass --codebook with the path "
-                                         "of a codebook YAML file or the name of a shipped one (partnership_models, "
-                                         "rfi_themes)."),
+        (["--codebook", "missing.yaml"], "error: Codebook not found: missing.yaml. Give the path of a codebook "
+                                         "YAML file or the name of a shipped one (partnership_models, rfi_themes)."),
         (["--attribute-with", "org_category"], "error: Column 'org_category' (from --attribute-with) is not in the "
                                                "file. Did you mean 'org_type'? Columns: respondent_id, org_type, "
                                                "state, challenges, effective_practices, community_engagement."),

@@ -19,8 +19,8 @@ CODEBOOK = Path(__file__).resolve().parents[1] / "codebooks" / "rfi_themes.yaml"
     (["serve", "--inbox", "inbox"], {"PREFECT_API_URL": "http://127.0.0.1:9/api"},
      "error: --inbox and --project go together: the inbox's exports become the project's batches.\n"),
     (["serve", "--codebook", "missing.yaml"], {"PREFECT_API_URL": "http://127.0.0.1:9/api"},
-     "error: Codebook not found: missing.yaml. Pass --codebook with the path of a codebook YAML file or the name "
-     "of a shipped one (partnership_models, rfi_themes).\n"),
+     "error: Codebook not found: missing.yaml. Give the path of a codebook YAML file or the name of a shipped one "
+     "(partnership_models, rfi_themes).\n"),
     (["serve", "--codebook", str(CODEBOOK)], {"PREFECT_API_URL": "http://127.0.0.1:9/api"},
      "error: PREFECT_API_URL=http://127.0.0.1:9/api does not answer"),
 ])

@@ -200,8 +200,12 @@ def codebook_path(value: str | Path) -> Path:
     name = str(value)
     if path.suffix == "" and len(path.parts) == 1 and name in shipped:
         return shipped[name]
-    raise CodebookError(f"Codebook not found: {path}. Pass --codebook with the path of a codebook YAML file or the "
-                        f"name of a shipped one ({', '.join(shipped)}).")
+    # One message for --codebook and validate-codebook's argument, so it names neither.
+    if path.is_dir():
+        raise CodebookError(f"{path} is a folder, not a codebook. Give the path of a codebook YAML file in it, or the "
+                            f"name of a shipped one ({', '.join(shipped)}).")
+    raise CodebookError(f"Codebook not found: {path}. Give the path of a codebook YAML file or the name of a shipped "
+                        f"one ({', '.join(shipped)}).")
 
 
 def load_codebook(path: str | Path) -> Codebook:
