@@ -204,6 +204,15 @@ def test_bad_theme_id(tmp_path):
         load_codebook(path)
 
 
+@pytest.mark.parametrize("reserved", ["none", "no_theme", "na"])
+def test_an_id_that_coded_files_write_for_no_theme_is_refused(tmp_path, reserved):
+    path = write(tmp_path, TWO_THEMES.replace("id: money", f"id: {reserved}"))
+
+    with raises_exactly(f"{path}:8: [themes -> 1 -> id] the id '{reserved}' is reserved: coded files write it for a "
+                        "passage with no theme; choose another id"):
+        load_codebook(path)
+
+
 def test_blank_example(tmp_path):
     path = write(tmp_path, TWO_THEMES.replace("      - We trust each other.\n",
                                               "      - We trust each other.\n      - '   '\n"))

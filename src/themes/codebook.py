@@ -34,6 +34,18 @@ def _threshold_in_range(value: float | None, owner: str, info: ValidationInfo) -
     return value
 
 
+# Words a coded file writes for "no theme" (themes.evaluate.NONE_WORDS) that an id could be: a theme so named
+# could never be told from a passage with none.
+RESERVED_IDS = ("none", "no_theme", "na")
+
+
+def _not_reserved(value: str) -> str:
+    if value in RESERVED_IDS:
+        raise ValueError(f"the id '{value}' is reserved: coded files write it for a passage with no theme; choose "
+                         "another id")
+    return value
+
+
 class Theme(_Strict):
     """One code: what it means, where its edges are, and passages that show it (or nearly do)."""
 
@@ -46,6 +58,8 @@ class Theme(_Strict):
     examples: list[str] = Field(default_factory=list)
     counter_examples: list[str] = Field(default_factory=list)
     threshold: float | None = None
+
+    _id_not_reserved = field_validator("id")(_not_reserved)
 
     @field_validator("threshold")
     @classmethod
@@ -81,6 +95,8 @@ class Dimension(_Strict):
     threshold: float | None = None
     guid: str | None = Field(default=None, pattern=GUID_PATTERN)
     types: list[Theme] = Field(min_length=2)
+
+    _id_not_reserved = field_validator("id")(_not_reserved)
 
     @field_validator("threshold")
     @classmethod
