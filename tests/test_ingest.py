@@ -705,3 +705,34 @@ def test_an_answer_that_only_looks_like_a_header_cell_is_kept(tmp_path, first_an
                     encoding="utf-8")
     answers, spec, _ = load_answers(path, InputSpec(text_columns=("challenges",)))
     assert answers["respondent_id"].tolist() == ["R1", "R2"] and "platform_rows" not in spec.sources
+
+
+def test_rows_without_an_id_and_repeated_ids_are_announced(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("respondent_id,org_type,challenges\nR1,CBO,Grants end before the work does.\n"
+                    ",CBO,We trust the clinic staff.\nR1,Hospital,Our data systems cannot talk.\n", encoding="utf-8")
+    answers, spec, problems = load_answers(path, InputSpec(text_columns=("challenges",)))
+    lines = announcement(spec, path, problems=problems)
+    generated = answers["respondent_id"].iloc[1]
+    assert f"  no id      row 3: given an id made from the answers ('{generated}'; the manifest's " \
+           "respondent_id_problems lists each)" in lines
+    assert "  repeated   row 4: an id seen before with other answers, kept as another respondent ('R1' -> 'R1~2')" \
+        in lines
+
+
+def test_a_sheet_named_for_a_csv_is_one_line(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("respondent_id,challenges\nR1,Grants end.\nR2,We trust them.\n", encoding="utf-8")
+    with pytest.raises(InputError, match=re.escape(f"A sheet ('Data') was named, but {path} is CSV, not a workbook: "
+                                                   "leave out --sheet (or the sidecar's sheet).")):
+        load_answers(path, InputSpec(sheet="Data"))
+
+
+def test_an_id_column_of_free_text_is_refused(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("respondent_id,challenges\nR1,Grants end before the work does every single year.\n"
+                    "R2,We have trusted the clinic staff for a decade now.\n"
+                    "R3,Our data systems cannot talk to the hospital records.\n", encoding="utf-8")
+    with pytest.raises(InputError, match=re.escape("Column 'challenges' (--id-column) holds free text, not "
+                                                   "respondent ids.")):
+        load_answers(path, InputSpec(id_column="challenges"))

@@ -222,9 +222,9 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
     check_calibration_option(settings.codebooks, settings.calibration)
     if settings.coded_sample and not Path(settings.coded_sample).is_file():
         raise ThemesError(f"Coded sample not found: {settings.coded_sample}. Check --coded-sample.")
-    answers, spec, _ = load_answers(input_file, spec)
+    answers, spec, problems = load_answers(input_file, spec)
     lines = announcement(spec, input_file, respondents=int(answers["respondent_id"].nunique()),
-                         answers=len(answers))
+                         answers=len(answers), problems=problems)
     if settings.coded_sample:
         lines.append(_coded_sample_line(settings, answers))
     for path in settings.codebooks:

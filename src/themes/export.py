@@ -294,7 +294,7 @@ def manifest(run: RunResult) -> dict:
                   "column_sources": run.spec.sources,
                   # The block the run printed before it started: what was read and where each choice came from.
                   "announced": announcement(run.spec, run.input_path, respondents=int(run.answers["respondent_id"].nunique()),
-                                            answers=len(run.answers))},
+                                            answers=len(run.answers), problems=run.id_problems)},
         "codebook": codebooks[0],
         "codebooks": codebooks,
         "model": run.embedding.get("model_id"),

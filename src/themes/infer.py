@@ -144,9 +144,10 @@ def doubtful_guess(answers: pd.DataFrame, spec, path) -> None:
                          "--question-column and --answer-column, else name the columns with --text-column.")
 
 
-def announcement(spec, path, *, respondents: int | None = None, answers: int | None = None) -> list[str]:
+def announcement(spec, path, *, respondents: int | None = None, answers: int | None = None,
+                 problems: list[dict] | None = None) -> list[str]:
     """The columns a run reads and where each choice came from, one line each: printed before work starts
-    and recorded in the manifest."""
+    and recorded in the manifest. `problems`: the id problems `ingest.to_answers` found, said too."""
     sources = spec.sources
 
     def origin(field: str, guessed: str) -> str:
@@ -174,8 +175,29 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
         lines.append(f"  id         '{spec.id_column}' ({origin('id_column', 'guessed from its name')})")
     else:
         lines.append(f"  id         none: respondents numbered by their row ({origin('id_column', 'option')})")
+    lines += id_problem_lines(problems or [])
     if spec.meta_columns:
         lines.append(f"  metadata   {named(spec.meta_columns)} ({origin('meta_columns', 'guessed from their names')})")
     else:
         lines.append("  metadata   none found (--meta-column names the columns to break counts down by)")
+    return lines
+
+
+def id_problem_lines(problems: list[dict], *, shown: int = 5) -> list[str]:
+    """Rows without an id and ids repeated with different answers, as the announcement says them."""
+    def rows(found: list[dict]) -> str:
+        listed = ", ".join(str(p["row"]) for p in found[:shown])
+        return f"row{'s' if len(found) > 1 else ''} {listed}" + (f" and {len(found) - shown} more" if
+                                                                 len(found) > shown else "")
+
+    lines = []
+    missing = [p for p in problems if p["problem"] == "missing_id"]
+    if missing:
+        lines.append(f"  no id      {rows(missing)}: given an id made from the answers ('{missing[0]['respondent_id']}'; "
+                     "the manifest's respondent_id_problems lists each)")
+    repeated = [p for p in problems if p["problem"] == "repeated_id_different_content"]
+    if repeated:
+        first = repeated[0]
+        lines.append(f"  repeated   {rows(repeated)}: an id seen before with other answers, kept as another "
+                     f"respondent ('{first['original_id']}' -> '{first['respondent_id']}')")
     return lines

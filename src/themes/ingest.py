@@ -116,6 +116,9 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
     kind = READERS.get(path.suffix.lower())
     if kind is None:
         raise InputError(f"{path}: unknown file type '{path.suffix}'. Use .csv, .tsv, .xlsx, .jsonl or .parquet.")
+    if sheet is not None and kind != "excel":
+        raise InputError(f"A sheet ('{sheet}') was named, but {path} is {kind.upper()}, not a workbook: leave out "
+                         "--sheet (or the sidecar's sheet).")
     if path.stat().st_size == 0:
         raise EmptyTableError(f"{path} is empty (0 bytes). Export the survey again.")
     try:
@@ -377,6 +380,10 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         else:
             raise InputError(f"No respondent id column found (columns: {', '.join(columns)}). Pass --id-column "
                              "with its name, or --id-column none to number respondents by their rows.")
+    if id_column is not None and id_column in columns and _looks_like_free_text(table[id_column]):
+        origin = "--id-column" if sources.get("id_column", "option") == "option" else "the guessed id column"
+        raise InputError(f"Column '{id_column}' ({origin}) holds free text, not respondent ids. Pass the column "
+                         "of ids with --id-column, or --id-column none to number respondents by their rows.")
     question_column, answer_column = spec.question_column, spec.answer_column
     if question_column is None and not spec.text_columns and {"question", "answer"} <= set(lowered):
         question_column, answer_column = lowered["question"], lowered["answer"]
