@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from exports import write_batch_xlsx, write_long_csv
 from typer.testing import CliRunner
@@ -163,3 +164,32 @@ def test_progress_is_reported_per_stage_with_embedding_counted_per_batch(tmp_pat
     total = [total for stage, _, total in seen if stage == "embedding"][-1]
     assert embedding[0] == 0 and embedding[-1] == total and len(set(embedding)) > 3  # batch by batch
     assert embedding == sorted(embedding)
+
+
+def test_questions_the_calibration_never_learned_are_announced(tmp_path, tiny_responses_path, tiny_codebook_path,
+                                                               monkeypatch):
+    """The classifier reads the question as a word: a renamed question column codes without it."""
+    import themes.cli
+    from themes.calibrate import Calibration, CodedPassage, save_calibration
+
+    monkeypatch.setattr(themes.cli, "_run_with_progress", lambda *a, **k: (_ for _ in ()).throw(
+        AssertionError("the server or the model was started")))
+    questions = list(dict.fromkeys(pd.read_csv(tiny_responses_path).columns[3:]))
+    calibration = tmp_path / "tiny.calibration.json"
+
+    def announced(learned: list[str], use_question: bool = True) -> list[str]:
+        save_calibration(Calibration(codebook=str(tiny_codebook_path), codebook_hash="x", model="test:hashing",
+                                     method="logistic", C=1.0, use_question=use_question, thresholds={},
+                                     passages=[CodedPassage(text="We trust them.", themes=["trust"], question=q)
+                                               for q in learned]), calibration)
+        result = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--codebook", str(tiny_codebook_path),
+                                          "--calibration", str(calibration), "--out", str(tmp_path / "out"),
+                                          "--model", "test:hashing", "--no-cache"])
+        return [line for line in result.output.splitlines() if line.startswith("  questions  ")]
+
+    assert announced(questions) == []
+    assert announced(questions[:1]) == [
+        f"  questions  {', '.join(repr(q) for q in questions[1:])} not among the calibration's ({questions[0]}): "
+        "coded without the question as context. Name the columns as the calibration's questions, or calibrate on "
+        "this survey's coded sample."]
+    assert announced(questions[:1], use_question=False) == []

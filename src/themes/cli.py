@@ -227,12 +227,32 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
                          answers=len(answers), problems=problems)
     if settings.coded_sample:
         lines.append(_coded_sample_line(settings, answers))
+    questions = list(dict.fromkeys(answers["question"]))
     for path in settings.codebooks:
         found, where = locate_calibration(path, settings.calibration)
-        if found is not None:
-            load_calibration(found)  # an unreadable calibration is one line now
+        calibration = load_calibration(found) if found is not None else None  # an unreadable one is one line now
         lines.append(f"  codebook   {path}; calibration " + (f"{found.name} ({where})" if found else where))
+        if calibration is not None:
+            lines += _new_questions_line(questions, calibration)
     return spec, lines
+
+
+def _new_questions_line(questions: list[str], calibration) -> list[str]:
+    """The survey's questions the calibration never learned: the classifier reads the question as context
+    (a word), so their passages are coded without it, and a renamed column codes differently."""
+    if not calibration.use_question:
+        return []
+    from themes.classify import question_word
+
+    known = list(dict.fromkeys(p.question for p in calibration.passages if p.question))
+    learned = {question_word(q) for q in known}
+    new = [q for q in questions if question_word(q) not in learned]
+    if not known or not new:
+        return []
+    listed = ", ".join(f"'{q}'" for q in new[:4]) + (f" and {len(new) - 4} more" if len(new) > 4 else "")
+    return [f"  questions  {listed} not among the calibration's ({', '.join(known[:6])}"
+            f"{', ...' if len(known) > 6 else ''}): coded without the question as context. Name the columns as "
+            "the calibration's questions, or calibrate on this survey's coded sample."]
 
 
 def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None, out: Path | None = None,
