@@ -736,3 +736,22 @@ def test_an_id_column_of_free_text_is_refused(tmp_path):
     with pytest.raises(InputError, match=re.escape("Column 'challenges' (--id-column) holds free text, not "
                                                    "respondent ids.")):
         load_answers(path, InputSpec(id_column="challenges"))
+
+
+def test_a_file_without_a_header_row_is_told_so_without_printing_contact_details(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("R001,CBO,Call Maria Gonzalez at maria@example.org or 555-867-5309 about the grant we lost.\n"
+                    "R002,Hospital,We have trusted the clinic staff for a decade now and it shows.\n"
+                    "R003,CBO,Our data systems cannot talk to the hospital records at all.\n", encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        load_answers(path, InputSpec())
+    message = str(raised.value)
+    assert "The first row looks like answers, not column names: add a header row naming the columns" in message
+    assert "maria@example.org" not in message and "867-5309" not in message and "[email]" in message
+
+
+def test_an_id_column_that_is_not_in_the_file_is_one_line(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("respondent_id,challenges\nR1,Grants end.\nR2,We trust them.\n", encoding="utf-8")
+    with pytest.raises(InputError, match=re.escape("Column 'resp' (from --id-column) is not in the file.")):
+        load_answers(path, InputSpec(id_column="resp"))

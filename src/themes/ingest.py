@@ -351,6 +351,38 @@ def _read_json(path: Path) -> pd.DataFrame:
     return pd.read_json(io.StringIO(text), lines=lines, dtype=False).astype(object)
 
 
+def listed_columns(table: pd.DataFrame) -> str:
+    """The table's column names for an error message: shortened, contact details masked (a file without a
+    header row has its first respondent's answers there), and a hint when they look like data."""
+    from themes.redact import Redactor
+
+    redactor = Redactor(use_ner=False)
+    names = [str(c) for c in table.columns]
+    shown = [redactor.redact(name) for name in names]
+    shown = [name if len(name) <= 60 else name[:57].rstrip() + "..." for name in shown]
+    text = ", ".join(shown)
+    return text + (". The first row looks like answers, not column names: add a header row naming the columns"
+                   if _header_looks_like_data(table, masked=shown != names) else "")
+
+
+def _shape(value: str) -> str:
+    return re.sub(r"[A-Za-z]+", "a", re.sub(r"\d+", "9", value.strip()))
+
+
+def _header_looks_like_data(table: pd.DataFrame, *, masked: bool) -> bool:
+    """Contact details in a column name, or a name with digits shaped as its column's values ("R001" over
+    "R002", "R003"): the first record was read as the header."""
+    if masked:
+        return True
+    for column in table.columns:
+        name = str(column)
+        values = table[column].map(_as_text).str.strip()
+        values = values[values != ""]
+        if any(ch.isdigit() for ch in name) and len(values) and (values.map(_shape) == _shape(name)).mean() > 0.8:
+            return True
+    return False
+
+
 def require_columns(table: pd.DataFrame, columns: list[str], option: str) -> None:
     """Unknown columns raise one line listing what exists and the closest match."""
     existing = [str(c) for c in table.columns]
@@ -360,7 +392,7 @@ def require_columns(table: pd.DataFrame, columns: list[str], option: str) -> Non
         close = difflib.get_close_matches(column, existing, n=1, cutoff=0.5)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         raise InputError(
-            f"Column '{column}' (from {option}) is not in the file.{hint} Columns: {', '.join(existing)}."
+            f"Column '{column}' (from {option}) is not in the file.{hint} Columns: {listed_columns(table)}."
         )
 
 
@@ -378,9 +410,13 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         if id_column:
             sources["id_column"] = "guessed"
         else:
-            raise InputError(f"No respondent id column found (columns: {', '.join(columns)}). Pass --id-column "
+            raise InputError(f"No respondent id column found (columns: {listed_columns(table)}). Pass --id-column "
                              "with its name, or --id-column none to number respondents by their rows.")
-    if id_column is not None and id_column in columns and _looks_like_free_text(table[id_column]):
+    if id_column is not None:
+        origin = sources.get("id_column", "option")
+        require_columns(table, [id_column], "--id-column" if origin in ("option", "guessed") else
+                        f"id_column in the {origin}")
+    if id_column is not None and _looks_like_free_text(table[id_column]):
         origin = "--id-column" if sources.get("id_column", "option") == "option" else "the guessed id column"
         raise InputError(f"Column '{id_column}' ({origin}) holds free text, not respondent ids. Pass the column "
                          "of ids with --id-column, or --id-column none to number respondents by their rows.")
@@ -415,7 +451,7 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         if not text_columns:
             raise InputError(
                 "No free-text column found. Name them with --text-column (repeatable). "
-                f"Columns: {', '.join(columns)}."
+                f"Columns: {listed_columns(table)}."
             )
         sources["text_columns"] = "guessed"
     if not meta_columns:
