@@ -44,16 +44,12 @@ def _vector_columns(X: pd.DataFrame) -> list[str]:
 QUESTION_WORD = "qq"  # the question enters the word features as one word: "qqchallenges"
 
 
-def question_word(question: str) -> str:
-    """The word a question enters the word features as ("Challenges" -> "qqchallenges")."""
-    return f"{QUESTION_WORD}{'_'.join(str(question).lower().split())}"
-
-
 def with_question(X: pd.DataFrame) -> list[str]:
     """Each text led by a word naming its question, so that the word features learn what a phrase
     means under each question (trust as a practice under one, its loss as a barrier under another)."""
     questions = X["question"] if "question" in X.columns else [""] * len(X)
-    return [f"{question_word(q)} {t}" if q else t for t, q in zip(X["text"], questions)]
+    return [f"{QUESTION_WORD}{'_'.join(str(q).lower().split())} {t}" if q else t
+            for t, q in zip(X["text"], questions)]
 
 
 # scikit-learn's English stop words less the words of negation, modality and time: the codebooks turn on

@@ -242,7 +242,13 @@ def _new_questions_line(questions: list[str], calibration) -> list[str]:
     (a word), so their passages are coded without it, and a renamed column codes differently."""
     if not calibration.use_question:
         return []
-    from themes.classify import question_word
+    import pandas as pd
+
+    from themes.classify import with_question
+
+    def question_word(question: str) -> str:
+        """The word the classifier reads for a question (classify.py's source is part of the shipped models' key)."""
+        return with_question(pd.DataFrame({"text": [""], "question": [question]}))[0].strip()
 
     known = list(dict.fromkeys(p.question for p in calibration.passages if p.question))
     learned = {question_word(q) for q in known}
