@@ -127,11 +127,15 @@ class PendingEmbedding:
         _embedded["total"] += len(self.todo)
         self.futures = embed_batch.map(chunks, settings=unmapped(settings)) if chunks else []
 
-    def result(self) -> tuple[VectorTable, dict]:
+    def result(self, idle: Callable[[], bool] | None = None) -> tuple[VectorTable, dict]:
+        """The vectors, once every batch is done. While a batch runs, `idle` (when given) is called for a short
+        piece of other work until it returns False (nothing left)."""
         settings, todo, missing = self.settings, self.todo, self.missing
         _progress("embedding", _embedded["done"], _embedded["total"])
         fresh, done = [], self.before
         for future in self.futures:
+            while idle is not None and not _finished(future):
+                idle = idle if idle() else None
             fresh.append(future.result())
             done += len(fresh[-1])  # batches that ran in other processes (Dask) count here
             _embedded["done"] = max(_embedded["done"], done)
@@ -148,6 +152,12 @@ class PendingEmbedding:
                  "from_cache": from_cache, "embedded": len(todo), "model_id": self.model_id,
                  "device": getattr(_embedder(settings), "resolved_device", "cpu")}
         return VectorTable(self.unique, vectors), stats
+
+
+def _finished(future) -> bool:
+    """Whether a task's future is done, without asking the server (a thread's or Dask's future says)."""
+    wrapped = getattr(future, "wrapped_future", None)
+    return bool(wrapped is not None and wrapped.done())
 
 
 def start_embedding(texts: list[str], settings: RunSettings) -> PendingEmbedding:
@@ -250,7 +260,18 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     if redactor.ner_available:
         redactor.nlp  # loads spaCy's pipeline now, not in the quotes stage  # noqa: B018
     lap("train")  # with the survey's embedding running meanwhile
-    table, stats = pending.result()
+    # While the survey is embedded the flow would only wait: it de-identifies the passages meanwhile, so that
+    # writing the evidence finds them done (the redactor keeps each text's redaction).
+    passages = list(dict.fromkeys(segments["text"]))
+    pieces = iter(range(0, len(passages), 64))
+
+    def deidentify_some() -> bool:
+        start = next(pieces, None)
+        if start is not None:
+            redactor.redact_many(passages[start:start + 64])
+        return start is not None
+
+    table, stats = pending.result(idle=deidentify_some)
     table = VectorTable.join(learned, table)
     embedding_stats = {**stats, "texts": len(segments) + len(readings) + len(learn_from),
                        **{k: stats[k] + learned_stats[k] for k in ("unique", "from_shipped", "from_cache", "embedded")}}

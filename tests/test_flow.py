@@ -381,3 +381,54 @@ def test_a_run_of_two_codebooks_exports_to_a_qda_project_with_both(two_codebook_
     path = export_project(out, tmp_path / "both.qdpx")["path"]
     project = zipfile.ZipFile(path).read("project.qde").decode("utf-8")
     assert 'name="Trust and relationships"' in project and 'name="Service model"' in project
+
+
+def test_the_flow_works_while_the_embedding_runs_and_stops_when_it_is_done():
+    """`PendingEmbedding.result(idle=...)` calls the idle work while a batch runs, and no more once the work
+    says it has nothing left or the batches are done."""
+    import threading
+    import time
+    from concurrent.futures import Future
+
+    from themes.flows.code_responses import PendingEmbedding
+
+    class Batch:
+        def __init__(self):
+            self.wrapped_future = Future()
+
+        def result(self):
+            return self.wrapped_future.result()
+
+    batch = Batch()
+    pending = PendingEmbedding.__new__(PendingEmbedding)
+    pending.settings, pending.texts, pending.unique = None, ["a"], ["a"]
+    pending.todo, pending.missing, pending.found, pending.counts = [], [], [], (0, 0)
+    pending.futures, pending.before, pending.model_id = [batch], 0, "test"
+    calls = []
+
+    def idle() -> bool:
+        calls.append(1)
+        time.sleep(0.01)  # a piece of work
+        if len(calls) == 3:  # the batch finishes while the flow works
+            threading.Timer(0.05, batch.wrapped_future.set_result, [np.zeros((1, 2), dtype=np.float16)]).start()
+        return len(calls) < 1000
+
+    import themes.flows.code_responses as flow
+
+    original = flow._embedder
+    flow._embedder = lambda settings: type("E", (), {"resolved_device": "cpu"})()
+    try:
+        pending.result(idle=idle)
+    finally:
+        flow._embedder = original
+    assert 3 <= len(calls) < 1000
+    calls.clear()
+    done = Batch()
+    done.wrapped_future.set_result(np.zeros((1, 2), dtype=np.float16))
+    pending.futures = [done]
+    flow._embedder = lambda settings: type("E", (), {"resolved_device": "cpu"})()
+    try:
+        pending.result(idle=idle)
+    finally:
+        flow._embedder = original
+    assert calls == []

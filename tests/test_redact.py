@@ -201,3 +201,14 @@ def test_redactors_share_one_word_list_per_model(redactor):
     other.nlp  # noqa: B018
     redactor.nlp  # noqa: B018
     assert other._english is redactor._english and other._lexicon is redactor._lexicon
+
+
+def test_a_text_is_read_once_per_redactor(monkeypatch):
+    redactor = Redactor(use_ner=False)
+    read = []
+    original = redactor._redact_new
+    monkeypatch.setattr(redactor, "_redact_new", lambda texts: read.extend(texts) or original(texts))
+    first = redactor.redact_many(["Call Maria at 555-123-4567.", "We trust them.", "We trust them."])
+    again = redactor.redact_many(["We trust them.", "Write to ana@example.org.", "Call Maria at 555-123-4567."])
+    assert read == ["Call Maria at 555-123-4567.", "We trust them.", "Write to ana@example.org."]
+    assert again == [first[1], Redactor(use_ner=False).redact("Write to ana@example.org."), first[0]]

@@ -321,6 +321,7 @@ class Redactor:
                 f"(pip install {model.replace('_', '-')}) or pass use_ner=False to redact with patterns only."
             )
         self._nlp = None
+        self._redacted: dict[str, str] = {}  # each text's redaction, done once per redactor
         self._lexicon: frozenset[str] = frozenset()
         self._english: frozenset[str] | None = None
 
@@ -371,6 +372,15 @@ class Redactor:
         return self.redact_many([text])[0]
 
     def redact_many(self, texts: Sequence[str]) -> list[str]:
+        """Each text redacted; a text this redactor redacted before is not read again (a run de-identifies its
+        passages while the survey is embedded, then writes its evidence from them)."""
+        known = self._redacted
+        todo = list(dict.fromkeys(t for t in texts if t not in known))
+        if todo:
+            known.update(zip(todo, self._redact_new(todo)))
+        return [known[t] for t in texts]
+
+    def _redact_new(self, texts: Sequence[str]) -> list[str]:
         if any(len(t) > _NER_CHUNK for t in texts):
             # spaCy refuses texts over nlp.max_length (E088), and NER needs ~1 GB per 100,000 characters:
             # a long text is redacted in pieces cut at white space.
