@@ -70,7 +70,7 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
     calibration = find_calibration(settings.codebook, settings.calibration)
     export.check_output_folder(Path(out), force=force)
     gold = load_gold(gold_path, codebook, split, input_path, spec)
-    not_coded = gold.attrs.get("not_coded", 0)
+    not_coded, read = gold.attrs.get("not_coded", 0), gold.attrs.get("read", {})
     seen = {_fold(t) for t in training_texts(codebook, calibration)}
     learned = gold["text"].map(lambda t: _fold(t) in seen)
     gold = gold[~learned].reset_index(drop=True)
@@ -83,7 +83,10 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
     thresholds = threshold_items(coder.scheme, coder.thresholds)
     method = coder.method
     notes = [f"Gold file: `{gold_path}`" + (f", split `{split}`" if split else "") +
-             f". Codebook: {codebook.name} {codebook.version}; method {method}; model {settings.model}.",
+             (f", sheet '{read['sheet']}'" if read.get("sheet") else "") +
+             f"; passages from {read.get('text', '?')}, codes from {read.get('codes', '?')}, questions from "
+             f"{read.get('question') or 'none'}. Codebook: {codebook.name} {codebook.version}; method {method}; "
+             f"model {settings.model}.",
              f"Left out {int(learned.sum())} passages the classifier learned from." if learned.any() else
              "No passage of this file was used to train or calibrate the classifier.",
              "Thresholds: " + ", ".join(f"{k} {v:.2f} ({coder.sources[k]})" for k, v in thresholds.items())]

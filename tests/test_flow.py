@@ -328,6 +328,8 @@ def _assert_evaluate_decides_as_the_run(out: Path, tmp_path: Path, codebooks: li
                                     settings=settings)
         assert result["overall"]["passages"] + result["left_out"] == len(read)
         assert result["disagreements"] == 0, codebook
+        assert (f"; passages from 'text', codes from 'themes', questions from 'question'. Codebook: "
+                in (tmp_path / f"eval-{gold_path.stem}" / "evaluation.md").read_text(encoding="utf-8"))
 
 
 def test_a_coded_sample_gives_every_count_an_estimate_and_interval(tmp_path, tiny_responses_path):
