@@ -94,6 +94,9 @@ NON_ANSWERS = [
     "N/A", "n/a", "N/A.", "NA", "na", "N.A.", "None", "none.", "NONE!", "Nothing", "nothing at this time",
     "-", "--", "?", "...", "\u2026", "Not applicable", "Not Applicable.", "See above", "see above.",
     "Same as above", "See previous answer", "No comment", "IDK", "I don't know", "TBD", "No.", "no",
+    # Fillers and pointers, coded they took their question's usual theme (QA): and no words at all.
+    "ok", "Okay.", "Thanks!", "thank you", "Yes.", "See attached.", "test", "x", "3.14159", "$$$",
+    "http://bit.ly/3xYz", "www.example.org/report.pdf",
 ]  # fmt: skip
 
 
@@ -112,8 +115,10 @@ def test_answer_status_non_answer(text):
         ("see   above.", ("non_answer", 'placeholder "see above."')),
         ("?!", ("non_answer", "no letters or digits")),
         ("\U0001f44d", ("non_answer", "no letters or digits")),
+        ("3.14159", ("non_answer", "no words (only numbers, symbols or a link)")),
+        ("http://bit.ly/3xYz", ("non_answer", "no words (only numbers, symbols or a link)")),
     ],
-    ids=["empty string", "whitespace", "N/A", "see above", "punctuation", "emoji only"],
+    ids=["empty string", "whitespace", "N/A", "see above", "punctuation", "emoji only", "a number", "a link"],
 )
 def test_answer_status_reason(text, expected):
     assert answer_status(text) == expected
@@ -124,11 +129,12 @@ REAL_ANSWERS = [
     "N/A for now, but we plan to add surveys next year",
     "Nothing formal yet; we meet monthly.",
     "No formal agreements",
-    "Yes",
     "See above: trust and shared goals",
-    "5",
     "NAMI",
+    "HMIS",
 ]
+# A bare "Yes" or "5" says nothing an open question's codebook can code: coded, it would take its question's
+# usual theme from the question alone. They are non-answers (NON_ANSWERS lists more).
 
 
 @pytest.mark.parametrize("text", REAL_ANSWERS, ids=REAL_ANSWERS)

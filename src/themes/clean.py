@@ -188,8 +188,14 @@ _PLACEHOLDERS = frozenset(
         "see answer above", "see response above", "see below", "see previous",
         "see previous answer", "see previous response", "see prior answer", "same", "ditto",
         "skip", "pass", "ninguno", "ninguna", "nada", "no aplica", "no sé",
+        # Fillers, and answers that point elsewhere: coded, they would take their question's usual theme.
+        "ok", "okay", "k", "yes", "yep", "yeah", "thanks", "thank you", "thx", "ty", "test", "testing", "asdf",
+        "see attached", "attached", "see attachment", "see attached document", "see document", "see file",
     )
 )  # fmt: skip
+# A word: two letters in a row ("x", "3.14159", "$$$" and a bare link have none once links are taken out).
+_WORD_OF_LETTERS = re.compile(r"[^\W\d_]{2}")
+_LINK = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
 
 
 def non_answer_reason(cleaned: str) -> str | None:
@@ -200,6 +206,8 @@ def non_answer_reason(cleaned: str) -> str | None:
         return "no letters or digits"
     if _placeholder_key(cleaned) in _PLACEHOLDERS:
         return f'placeholder "{" ".join(cleaned.split())}"'
+    if not _WORD_OF_LETTERS.search(_LINK.sub(" ", cleaned)):
+        return "no words (only numbers, symbols or a link)"
     return None
 
 
