@@ -300,3 +300,31 @@ def test_the_summary_gives_the_base_of_each_percentage():
     assert table.to_dict("records") == [
         {"theme": "trust", "label": "Trust", "respondents": 12, "percent": 40.0, "base_n": 30},
         {"theme": "service.joint", "label": "Service model: Joint", "respondents": 6, "percent": 20.0, "base_n": 30}]
+
+
+def test_the_summary_sheet_carries_the_estimates_the_report_leads_with():
+    """With a coded sample the report leads with the corrected estimate: the workbook's summary shows it, its
+    interval and its method beside the raw share, so the two never disagree unexplained."""
+    from types import SimpleNamespace
+
+    from themes.export import summary_table
+
+    estimate = {"estimate": [33.1], "low": [25.0], "high": [41.2], "method": ["corrected for measured error"]}
+    counts = pd.DataFrame({"theme": ["trust"], "label": ["Trust"], "respondents": [12], "percent": [40.0],
+                           "base_respondents": [30], "segments": [20], **estimate})
+    framework = pd.DataFrame({"dimension": ["service"], "dimension_label": ["Service model"], "type": ["joint"],
+                              "label": ["Joint"], "respondents": [6], "percent": [20.0], "base_respondents": [30],
+                              "estimate": [14.0], "low": [8.0], "high": [22.0], "method": ["raw (no coded sample)"]})
+    table = summary_table(SimpleNamespace(counts=counts, framework=framework))
+    assert table.to_dict("records") == [
+        {"theme": "trust", "label": "Trust", "respondents": 12, "percent": 40.0, "base_n": 30, "estimate": 33.1,
+         "low": 25.0, "high": 41.2, "method": "corrected for measured error"},
+        {"theme": "service.joint", "label": "Service model: Joint", "respondents": 6, "percent": 20.0, "base_n": 30,
+         "estimate": 14.0, "low": 8.0, "high": 22.0, "method": "raw (no coded sample)"}]
+
+
+def test_breakdown_files_name_groups_without_contact_details():
+    from themes.export import _named_safely
+
+    frame = pd.DataFrame({"contact": ["mlopez@example.org", "Maria Gonzalez (self)", "Ohio"], "respondents": [1, 1, 9]})
+    assert _named_safely(frame, "contact")["contact"].tolist() == ["[email]", "[name] (self)", "Ohio"]

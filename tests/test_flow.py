@@ -192,7 +192,8 @@ def test_cli_title_date_and_attribution_columns_reach_the_outputs(tmp_path, tiny
 
     out = tmp_path / "titled"
     result = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--model", "test:hashing", "--out", str(out),
-                                      "--no-cache", "--title", "Partnerships RFI, batch 3", "--attribute-with", "state"])
+                                      "--no-cache", "--title", "Partnerships RFI, batch 3", "--attribute-with", "state",
+                                      "--min-group", "1"])  # the tiny survey's states hold a respondent or two
 
     assert result.exit_code == 0, result.output
     html = (out / "report.html").read_text(encoding="utf-8")
@@ -203,7 +204,9 @@ def test_cli_title_date_and_attribution_columns_reach_the_outputs(tmp_path, tiny
     quotes = pd.read_csv(out / "quotes.csv", encoding="utf-8-sig")
     assert len(quotes) and quotes["attribution"].str.fullmatch(r"Respondent from partnership based in [A-Z][A-Za-z ]+").all()
     workbook = openpyxl.load_workbook(out / "quotes.xlsx")
-    assert [c.value for c in workbook["Summary"][1]] == ["theme", "label", "respondents", "percent", "base_n"]
+    assert [c.value for c in workbook["Summary"][1]] == ["theme", "label", "respondents", "percent", "base_n",
+                                                         "estimate", "low", "high", "method"]
+    assert {row[8].value for row in workbook["Summary"].iter_rows(min_row=2)} == {"raw (no coded sample)"}
 
 
 def test_validate_codebook_reports_counts_and_errors(tmp_path):

@@ -66,10 +66,14 @@ def test_breakdowns_suppress_groups_smaller_than_the_minimum():
     result = respondent_prevalence(answers, survey.coded, ["theme"], by="group", options=FAST)
     assert list(result["group"]) == ["a", "b", "tiny"]
     assert list(result["base_respondents"]) == [98, 99, 3]
-    assert list(result["suppressed"]) == [False, False, True]
-    tiny = result.iloc[2]
-    assert tiny[["respondents", "percent", "estimate", "low", "high"]].isna().all()
-    assert (result.iloc[:2]["low"] <= result.iloc[:2]["estimate"]).all()
+    # 'tiny' alone hidden could be read off as the total less 'a' and 'b': the next smallest, 'a', goes too
+    assert list(result["suppressed"]) == [True, False, True]
+    for hidden in (result.iloc[0], result.iloc[2]):
+        assert hidden[["respondents", "percent", "estimate", "low", "high"]].isna().all()
+    assert result.iloc[1]["low"] <= result.iloc[1]["estimate"]
+    answers.loc[answers["respondent_id"].isin(["R0003", "R0004"]), "group"] = "small"
+    result = respondent_prevalence(answers, survey.coded, ["theme"], by="group", options=FAST)
+    assert dict(zip(result["group"], result["suppressed"])) == {"a": False, "b": False, "small": True, "tiny": True}
 
 
 def test_answer_level_estimates_per_question_are_near_the_truth():

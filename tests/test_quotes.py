@@ -410,3 +410,30 @@ def test_what_counts_as_a_repeated_passage(quote, taken, repeats):
     from themes.quotes import _passage_key, _repeats
 
     assert _repeats(_passage_key(quote), [_passage_key(t) for t in taken]) is repeats
+
+
+def test_a_quote_does_not_name_a_group_too_small_to_show(hashing_embedder):
+    """Three tribal organizations: the breakdowns suppress their group, so their quotes do not name it."""
+    from themes.quotes import QuoteSettings, select_quotes
+
+    types = ["Nonprofit CBO"] * 12 + ["Tribal organization"] * 3
+    words = ("directors clinic hospital county pantry shelter nurses coaches elders pastors teachers drivers "
+             "navigators volunteers lawyers").split()
+    answers = pd.DataFrame({"respondent_id": [f"R{i}" for i in range(15)], "question": ["practices"] * 15,
+                            "org_type": types, "state": ["MI"] * 15, "status": ["coded"] * 15,
+                            "answer": [f"Trust with the {w} grew over {i + 2} years of {w} meetings, {w} visits and "
+                                       f"shared {w} work, and the {w} keep their word." for i, w in enumerate(words)]})
+    segments = pd.DataFrame({"answer_index": range(15), "start": 0, "end": answers["answer"].str.len(),
+                             "themes": "trust", "score_trust": [0.9 + i / 1000 for i in range(15)]})
+    vectors = hashing_embedder.encode(list(answers["answer"]))
+
+    def attributions(min_group: int) -> set[str]:
+        picked = select_quotes(answers, segments, vectors, ["trust"], {"trust": "Trust"},
+                               QuoteSettings(per_theme=15, type_column="org_type", min_group=min_group),
+                               attribute_with=("org_type", "state"))
+        return set(picked["attribution"])
+
+    assert "Tribal organization respondent from partnership based in Michigan" in attributions(1)
+    shown = attributions(10)
+    assert not any("Tribal" in a for a in shown)
+    assert "Respondent from partnership based in Michigan" in shown

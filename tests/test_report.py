@@ -83,7 +83,7 @@ Percent of respondents in each group who raised each theme.
 
 ## Themes raised together
 
-Respondents who raised both themes (diagonal: the theme alone).
+Respondents with answers flagged for both themes, raw counts (diagonal: respondents flagged for the theme).
 
 | Theme | Trust and relationships | Funding needs |
 |---|---|---|
@@ -339,3 +339,33 @@ def test_the_report_has_its_title_and_run_date(data):
     assert '<p class="dateline">Run on 8 November 2026 from batch3.xlsx.</p>' in html
     assert markdown.startswith("# Health care and community partnerships RFI, batch 3\n\nRun on 8 November 2026 "
                                "from batch3.xlsx.\n\n")
+
+
+def test_a_theme_without_quotes_says_why(data):
+    """Trust has no quote: none asked for, none fit to quote though passages carry it, or nothing coded."""
+    from dataclasses import replace
+
+    evidence = pd.DataFrame({"theme": ["trust"], "respondent_id": ["R1"], "question": ["challenges"],
+                             "segment_id": [1], "passage": ["We trust them."], "score": [0.9]})
+    under_trust = {}
+    for name, changed in {"none asked": replace(data, quotes_per_theme=0, evidence=evidence),
+                          "none fit": replace(data, quotes_per_theme=5, evidence=evidence),
+                          "none coded": replace(data, quotes_per_theme=5)}.items():
+        lines = render_markdown(changed).splitlines()
+        under_trust[name] = lines[lines.index("### Trust and relationships") + 2]
+    assert under_trust == {
+        "none asked": "No quotes were asked for (--quotes-per-theme 0).",
+        "none fit": "None of its 1 passage made a quote (a quote holds only sentences in the survey's languages); "
+                    "the evidence lists them.",
+        "none coded": "No passage carried this theme."}
+    assert "No quotes were asked for (--quotes-per-theme 0)." in render_html(replace(data, quotes_per_theme=0))
+
+
+def test_a_breakdown_says_how_many_groups_it_does_not_show(data):
+    from dataclasses import replace
+
+    by_type = data.breakdowns["org_type"].assign(suppressed=[False, False, True, True])
+    lines = render_markdown(replace(data, breakdowns={"org_type": by_type})).splitlines()
+    assert ("Percent of respondents in each group who raised each theme. 1 group of few respondents is not shown, to "
+            "protect them (with one more where a single one could be worked out from the rest).") in lines
+    assert not any("Gov" in line for line in lines[lines.index("## By org type"):lines.index("## By org type") + 8])

@@ -104,7 +104,8 @@ def write_json(data: dict, path: Path) -> None:
 
 
 # Column widths (characters) of the quotes workbook; the quote sheets print landscape, one page wide.
-SUMMARY_WIDTHS = {"theme": 22, "label": 40, "respondents": 13, "percent": 10, "base_n": 10}
+SUMMARY_WIDTHS = {"theme": 22, "label": 40, "respondents": 13, "percent": 10, "base_n": 10, "estimate": 10,
+                  "low": 8, "high": 8, "method": 36}
 QUOTE_WIDTHS = {"rank": 6, "quote": 80, "attribution": 30, "respondent_id": 14, "question": 18, "score": 8, "use": 8}
 EVIDENCE_WIDTHS = {"respondent_id": 14, "question": 18, "passage": 100, "score": 8}
 LINE_POINTS = 15.0  # the height of one line of 11-point Calibri (Excel's default row height)
@@ -383,7 +384,7 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None) -> ReportD
         co_occurrence=run.co_occurrence, accounting=run.accounting, method=method,
         respondents=int(run.answers["respondent_id"].nunique()), usable_respondents=usable, agreement=agreement,
         framework=run.framework if run.codebook.dimensions else None, framework_by=framework_by,
-        evidence=evidence)
+        evidence=evidence, quotes_per_theme=run.settings.quotes_per_theme)
 
 
 def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> list[str]:
@@ -396,12 +397,12 @@ def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> list[
         if run.codebook.themes:
             write_csv(run.counts, folder / "theme_counts.csv")
             for column, frame in run.counts_by.items():
-                write_csv(frame, folder / f"theme_counts_by_{slugs[column]}.csv")
+                write_csv(_named_safely(frame, column), folder / f"theme_counts_by_{slugs[column]}.csv")
             write_csv(run.counts_by_question, folder / "theme_counts_by_question.csv")
         if run.codebook.dimensions:
             write_csv(run.framework, folder / "framework_counts.csv")
             for column, frame in run.framework_by.items():
-                write_csv(frame, folder / f"framework_counts_by_{slugs[column]}.csv")
+                write_csv(_named_safely(frame, column), folder / f"framework_counts_by_{slugs[column]}.csv")
             if run.framework_by_question is not None:
                 write_csv(run.framework_by_question, folder / "framework_counts_by_question.csv")
         # Evidence is what a reviewer is handed to check a count: de-identified in the CSV as in the workbook
@@ -420,19 +421,34 @@ def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> list[
     return files
 
 
+def _named_safely(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """A breakdown with its groups named as the report names them: a metadata value may hold an e-mail, a phone
+    number or a name ("Maria Gonzalez (self)"), which a count file is not the place for."""
+    from themes.redact import redact_patterns
+
+    if column not in frame:
+        return frame
+    return frame.assign(**{column: frame[column].map(lambda value: redact_patterns(str(value)))})
+
+
 def summary_table(run: RunResult) -> pd.DataFrame:
     """Respondents per theme and per framework type (one type per respondent and dimension), with the
     base n each percentage is of."""
     columns = ["theme", "label", "respondents", "percent", "base_n"]
+    # The estimate a report leads with, beside the raw share, and how it was made (a raw count says so).
+    estimated = [c for c in ("estimate", "low", "high", "method") if c in run.counts or c in run.framework]
     kinds = run.framework[run.framework["type"] != "not_described"] if len(run.framework) else run.framework
     types = pd.DataFrame({"theme": kinds["dimension"] + "." + kinds["type"],
                           "label": kinds["dimension_label"] + ": " + kinds["label"],
                           "respondents": kinds["respondents"], "percent": kinds["percent"],
-                          "base_n": kinds["base_respondents"]}) if len(kinds) else None
+                          "base_n": kinds["base_respondents"],
+                          **{c: kinds[c] for c in estimated if c in kinds}}) if len(kinds) else None
     # base_n: the respondents each percentage is of (those with at least one answer that could be coded).
-    parts = [run.counts.rename(columns={"base_respondents": "base_n"})[columns]] if len(run.counts) else []
+    parts = [run.counts.rename(columns={"base_respondents": "base_n"})[[*columns, *(
+        c for c in estimated if c in run.counts)]]] if len(run.counts) else []
     parts += [types] if types is not None else []
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)).reindex(
+        columns=[*columns, *estimated])
 
 
 def summary_markdown(run: RunResult) -> str:

@@ -144,7 +144,7 @@ def question_prevalence(answers: pd.DataFrame, coded: pd.DataFrame | None, categ
         data = _Data.build(answers, coded, category, lambda v: v.astype(float) > 0, None)
         rows += _question_rows(data, category, options)
     frame = pd.DataFrame(rows)
-    return _suppress(frame, frame["base_answers"] < options.min_n, ["answers", "percent"])
+    return _suppress(frame, _too_small(frame, "question", "base_answers", options.min_n), ["answers", "percent"])
 
 
 def type_prevalence(answers: pd.DataFrame, coded: pd.DataFrame | None, dimension: str, types: Sequence[str], *,
@@ -444,9 +444,24 @@ def _group_rows(data: _Data, category: str, by: str | None, raw: np.ndarray, poi
             row |= {"estimate": row["percent"], "low": np.nan, "high": np.nan, "method": RAW_METHOD}
         else:
             low, high = _interval(draws[:, mine], weights[:, mine], options.level)
+            low, high = _at_least_sampling(low, high, float(point[mine].mean()), int(mine.sum()), options.level)
             row |= {"estimate": _pct(point[mine].mean()), "low": low, "high": high, "method": CORRECTED_METHOD}
         rows.append(row | {"coded_answers": data.n_coded})
     return rows
+
+
+def _at_least_sampling(low: float, high: float, share: float, n: int, level: float) -> tuple[float, float]:
+    """The interval widened, where it is narrower, to the Wilson score interval of `share` among `n`: the
+    percentile bootstrap collapses at 0% and 100% (every replicate of a group whose 28 respondents all raised
+    a theme says 100%), yet 28 respondents cannot show a share closer than that (Wilson 1927)."""
+    from statistics import NormalDist
+
+    if not n or share != share or low != low:
+        return low, high
+    z = NormalDist().inv_cdf((1 + level) / 2)
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return min(low, _pct(max(centre - half, 0.0))), max(high, _pct(min(centre + half, 1.0)))
 
 
 def _interval(draws: np.ndarray, weights: np.ndarray, level: float) -> tuple[float, float]:
@@ -481,8 +496,9 @@ def _question_rows(data: _Data, category: str, options: PrevalenceOptions) -> li
         elif estimate is None:
             row |= {"estimate": row["percent"], "low": np.nan, "high": np.nan, "method": RAW_METHOD}
         else:
-            row |= {"estimate": _pct(estimate[q]), "low": _pct(low[q]), "high": _pct(high[q]),
-                    "method": CORRECTED_METHOD}
+            bounds = _at_least_sampling(_pct(low[q]), _pct(high[q]), float(estimate[q]), int(answers[q]),
+                                        options.level)
+            row |= {"estimate": _pct(estimate[q]), "low": bounds[0], "high": bounds[1], "method": CORRECTED_METHOD}
         rows.append(row | {"coded_answers": coded})
     return rows
 
@@ -513,7 +529,17 @@ def _finish(frame: pd.DataFrame, by: str | None, options: PrevalenceOptions) -> 
     if by is None:
         frame["suppressed"] = False
         return frame
-    return _suppress(frame, frame["base_respondents"] < options.min_n, ["respondents", "percent"])
+    return _suppress(frame, _too_small(frame, by, "base_respondents", options.min_n), ["respondents", "percent"])
+
+
+def _too_small(frame: pd.DataFrame, group: str, base: str, min_n: int) -> pd.Series:
+    """The rows of groups too small to show; and, where only one group is, of the next smallest too: a single
+    hidden group could be read off as the total less the groups shown (complementary suppression)."""
+    bases = frame.groupby(group, sort=False)[base].first()
+    hidden = set(bases.index[bases < min_n])
+    if len(hidden) == 1 and len(bases) > 1:
+        hidden.add(bases.drop(list(hidden)).idxmin())
+    return frame[group].isin(hidden)
 
 
 # ---------------------------------------------------------------------------------------------------

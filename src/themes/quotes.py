@@ -55,6 +55,9 @@ class QuoteSettings:
     near_duplicate: float = 0.88  # cosine above which a candidate repeats a chosen quote
     type_column: str | None = None  # spread quotes across this column's values (e.g. org type)
     languages: tuple[str, ...] = ("en",)  # the survey's languages: a sentence in another is never quoted
+    # An attribution value shared by fewer respondents is left out ("Tribal organization" of three): the count
+    # tables suppress such groups, and a quote must not name them either.
+    min_group: int = 1
 
 
 def excerpt(answer: str, spans: list[tuple[int, int]], index: int, *, min_words: int, max_words: int,
@@ -228,6 +231,7 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
     """
     if segments.empty:
         return pd.DataFrame(columns=QUOTE_COLUMNS)
+    from themes.aggregate import USABLE
     from themes.clean import in_languages
     from themes.segment import split_sentences
 
@@ -238,6 +242,11 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
     themes_by_answer = {key: list(group) for key, group in segment_themes.groupby(segments["answer_index"],
                                                                                   sort=False)}
     sentences_of: dict = {}  # answer index -> (sentence spans, in the survey's languages)
+    # Attribution values of groups the breakdowns suppress (fewer respondents with a usable answer than min_group).
+    counted = answers[answers["status"].isin(USABLE)] if "status" in answers else answers
+    small_values = {column: set(sizes.index[sizes < settings.min_group])
+                    for column in attribute_with if column in counted
+                    for sizes in [counted.groupby(column)["respondent_id"].nunique()]}
 
     def sentences(answer_index) -> tuple[list[tuple[int, int]], list[bool]]:
         if answer_index not in sentences_of:
@@ -291,6 +300,7 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
                 continue  # nothing quotable left, or a passage this theme already quotes
             taken.append(key)
             meta = answers.loc[candidate["answer_index"]].to_dict()
+            meta = {k: "" if v in small_values.get(k, ()) else v for k, v in meta.items()}
             rows.append({"theme": theme_id, "label": labels[theme_id], "rank": len(taken), "quote": text,
                          "attribution": attribution(meta, columns=attribute_with),
                          "respondent_id": safe_reference(str(candidate["respondent_id"])),

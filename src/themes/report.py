@@ -47,6 +47,7 @@ class ReportData:
     evidence: pd.DataFrame | None = None
     run_date: date | None = None  # shown under the title: "Run on 28 November 2026 from responses.csv."
     source: str | None = None  # the input file's name
+    quotes_per_theme: int | None = None  # what the run asked for; 0: no quotes at all
 
 
 # A matrix with more value columns than this stacks in print (each row a block), as every table does on a
@@ -150,8 +151,23 @@ RAW_WARNING = ("These are raw counts: a respondent counts when any answer was fl
 
 
 BY_QUESTION = "Percent of the answers to each question that raised each theme."
+# Raw counts, not estimates: the correction is made per theme and type, not for pairs.
+CO_CAPTION = ("Respondents with answers flagged for both themes, raw counts (diagonal: respondents flagged for the "
+              "theme)")
+CO_TYPES_CAPTION = "Respondents of the type (row) with an answer flagged for the theme (column), raw counts"
 EVIDENCE_NOTE = ("Every passage a count stands on is listed in the workbook's evidence sheets (quotes.xlsx) and in "
                  "theme_evidence.csv, best-scoring first; report.html links each count to them.")
+
+
+def _hidden_note(long: pd.DataFrame, column: str) -> str:
+    """" 2 groups of few respondents are not shown." (or ""), so a reader knows rows are missing and why."""
+    if "suppressed" not in long:
+        return ""
+    hidden = long.loc[long["suppressed"].astype(bool), column].nunique()
+    if not hidden:
+        return ""
+    return (f" {hidden} group{'s' * (hidden != 1)} of few respondents {'are' if hidden != 1 else 'is'} not shown, "
+            "to protect them (with one more where a single one could be worked out from the rest).")
 
 
 def _breakdown_table(long: pd.DataFrame, column: str, labels: dict[str, str],
@@ -201,15 +217,15 @@ def render_markdown(data: ReportData) -> str:
             lines += [EVIDENCE_NOTE, ""]
         for column, long in data.breakdowns.items():
             lines += [f"## By {md(column.replace('_', ' '))}", "",
-                      "Percent of respondents in each group who raised each theme.", "",
+                      "Percent of respondents in each group who raised each theme." + _hidden_note(long, column), "",
                       _md_table(_breakdown_table(long, column, labels)), ""]
         if data.by_question is not None and len(data.by_question):
             lines += ["## By question", "", BY_QUESTION, "",
                       _md_table(_breakdown_table(data.by_question, "question", labels, "base_answers")), ""]
         co = _co_occurrence(data, labels, labels)
         if co is not None:
-            lines += ["## Themes raised together", "", "Respondents who raised both themes (diagonal: the theme "
-                      "alone).", "", _md_table(co.reset_index().rename(columns={"index": "Theme"})), ""]
+            lines += ["## Themes raised together", "", CO_CAPTION + ".", "",
+                      _md_table(co.reset_index().rename(columns={"index": "Theme"})), ""]
     types = _type_labels(data)
     if types:
         lines += ["## Partnership models", "", md(FRAMEWORK_RULE), "",
@@ -217,14 +233,14 @@ def render_markdown(data: ReportData) -> str:
         co = _co_occurrence(data, types, labels)
         if co is not None:
             lines += ["### Themes and partnership types together", "",
-                      "Respondents of the type (row) who raised the theme (column).", "",
+                      CO_TYPES_CAPTION + ".", "",
                       _md_table(co.reset_index().rename(columns={"index": "Type"})), ""]
     lines += ["## Quotes", ""]
     for theme_id, label in {**labels, **types}.items():
         part = data.quotes[data.quotes["theme"] == theme_id]
         lines += [f"### {md(label)}", ""]
         if part.empty:
-            lines += [_nothing_carried(theme_id), ""]
+            lines += [_nothing_carried(data, theme_id), ""]
         for row in part.itertuples():
             lines += [f"> \"{md(row.quote)}\"", f"> — {md(row.attribution)}", ""]
     lines += ["## Method", ""] + [f"- **{md(k)}**: {md(v)}" for k, v in _method_items(data)] + [""]
@@ -234,7 +250,14 @@ def render_markdown(data: ReportData) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _nothing_carried(code: str) -> str:
+def _nothing_carried(data: ReportData, code: str) -> str:
+    """What stands under a theme or type without quotes: none asked for, none fit to quote, or nothing coded."""
+    if data.quotes_per_theme == 0:
+        return "No quotes were asked for (--quotes-per-theme 0)."
+    passages = int((data.evidence["theme"] == code).sum()) if data.evidence is not None else 0
+    if passages:
+        return (f"None of its {passages} passage{'s' * (passages != 1)} made a quote (a quote holds only sentences "
+                "in the survey's languages); the evidence lists them.")
     return "No passage was coded with this type." if "." in code else "No passage carried this theme."
 
 
@@ -339,7 +362,8 @@ def render_html(data: ReportData) -> str:
         for column, long in data.breakdowns.items():
             table = _breakdown_table(long, column, labels)
             breakdowns.append({"column": column.replace("_", " "), "base": "Respondents",
-                               "caption": "Percent of respondents in each group who raised each theme",
+                               "caption": "Percent of respondents in each group who raised each theme"
+                                          + _hidden_note(long, column).rstrip("."),
                                "table": table.to_dict("split"), "wide": len(table.columns) - 2 > WIDE_COLUMNS})
         if data.by_question is not None and len(data.by_question):
             table = _breakdown_table(data.by_question, "question", labels, "base_answers")
@@ -349,7 +373,7 @@ def render_html(data: ReportData) -> str:
     co = _co_occurrence(data, labels, labels)
     co_types = _co_occurrence(data, types, labels)
     quotes = [{"id": code, "label": label, "items": data.quotes[data.quotes["theme"] == code].to_dict("records"),
-               "empty": _nothing_carried(code)} for code, label in {**labels, **types}.items()]
+               "empty": _nothing_carried(data, code)} for code, label in {**labels, **types}.items()]
     matrix = framework_matrix(data) if types else None
     # Every value the template prints goes through the same escaping as the Markdown report's.
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
@@ -359,7 +383,8 @@ def render_html(data: ReportData) -> str:
         data=data, sentences=_sentences(data), chart=chart, breakdowns=breakdowns,
         counts=[{**row, "shown": cell(row.get("estimate"), row.get("low"), row.get("high"))}
                 for row in data.counts.to_dict("records")],
-        estimated=corrected(data.counts), raw_warning=RAW_WARNING, co=_grid(co), co_types=_grid(co_types),
+        estimated=corrected(data.counts), raw_warning=RAW_WARNING, co_caption=CO_CAPTION,
+        co_types_caption=CO_TYPES_CAPTION, co=_grid(co), co_types=_grid(co_types),
         matrix=None if matrix is None else matrix.to_dict("split"), framework_rule=FRAMEWORK_RULE,
         matrix_wide=matrix is not None and len(matrix.columns) - 2 > WIDE_COLUMNS, dateline=dateline(data),
         quotes=quotes, method=_method_items(data), evidence=_evidence(data, {**labels, **types}))
