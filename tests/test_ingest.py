@@ -755,3 +755,18 @@ def test_an_id_column_that_is_not_in_the_file_is_one_line(tmp_path):
     path.write_text("respondent_id,challenges\nR1,Grants end.\nR2,We trust them.\n", encoding="utf-8")
     with pytest.raises(InputError, match=re.escape("Column 'resp' (from --id-column) is not in the file.")):
         load_answers(path, InputSpec(id_column="resp"))
+
+
+def test_text_columns_the_guess_passed_over_are_announced(tmp_path):
+    # Two respondents: 'goals' holds short answers, so it does not look like free text; it is said, not dropped.
+    path = tmp_path / "export.csv"
+    path.write_text("respondent_id,state,goals,challenges,score\n"
+                    "R1,OH,Healthier kids,Grants end before the work does and staff leave every year.,3\n"
+                    "R2,MI,Food access,We have trusted the clinic staff for a decade and it shows.,4\n",
+                    encoding="utf-8")
+    _, spec, _ = load_answers(path, InputSpec())
+    assert spec.text_columns == ("challenges",)
+    assert ("  not read   'goals': not free text, nor ids or metadata (--text-column codes a column; --meta-column "
+            "breaks counts down by one)") in announcement(spec, path)
+    _, named, _ = load_answers(path, InputSpec(text_columns=("challenges",)))
+    assert "ignored" not in named.sources  # columns the user named: the rest is left out on purpose

@@ -46,12 +46,13 @@ def sample(
                                force=force)
     except ThemesError as error:
         _fail(str(error))
-    typer.echo(f"Drew {written} answers at random (seed {seed}) from {run_dir}/responses.csv; wrote {out}")
+    typer.echo(f"Drew {written} answer{'s' * (written != 1)} at random (seed {seed}) from {run_dir}/responses.csv; "
+               f"wrote {out}")
 
 
 def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, out: Path,
                  codebook_path: Path | None, force: bool) -> int:
-    from themes.codebook import load_codebook
+    from themes.codebook import load_codebook, merge_codebooks
     from themes.coding_sample import draw_sample, write_coding_workbook
     from themes.errors import InputError, OutputError
     from themes.export import MANIFEST, write_csv
@@ -66,7 +67,17 @@ def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, o
     if out.exists() and not force:
         raise OutputError(f"{out} already exists. Pass --force to replace it, or choose another --out.")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    codebook = load_codebook(codebook_path or manifest.get("codebook", {}).get("path", ""))
+    # Every codebook of the run (themes and framework): the coders code what the run counts.
+    paths = [codebook_path] if codebook_path else [c.get("path", "") for c in manifest.get("codebooks", [])] or [
+        manifest.get("codebook", {}).get("path", "")]
+    if not codebook_path:
+        if not any(paths):
+            raise InputError(f"{manifest_path} names no codebook; pass the run's codebook with --codebook.")
+        gone = next((path for path in paths if not Path(path).is_file()), None)
+        if gone:
+            raise InputError(f"The codebook {gone} that {manifest_path} names is not there any more; pass it with "
+                             "--codebook.")
+    codebook = merge_codebooks([load_codebook(path) for path in paths])
     meta = tuple(manifest.get("input", {}).get("columns", {}).get("meta_columns", ()))
     drawn = draw_sample(read_table(responses_path), n, seed=seed, stratify_by=stratify_by, meta_columns=meta)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -157,8 +157,11 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
     def named(columns) -> str:
         return ", ".join(f"'{c}'" for c in columns) or "none"
 
-    lines = [f"Reading {path}" + (f": {respondents} respondents, {answers} answers" if respondents is not None
-                                   else "")]
+    def many(n: int, word: str) -> str:
+        return f"{n} {word}{'s' * (n != 1)}"
+
+    lines = [f"Reading {path}" + (f": {many(respondents, 'respondent')}, {many(answers, 'answer')}"
+                                   if respondents is not None else "")]
     if "platform_rows" in sources:
         lines.append(f"  skipped    {sources['platform_rows']}")
     if spec.sheet or "sheet" in sources:
@@ -180,6 +183,9 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
         lines.append(f"  metadata   {named(spec.meta_columns)} ({origin('meta_columns', 'guessed from their names')})")
     else:
         lines.append("  metadata   none found (--meta-column names the columns to break counts down by)")
+    if "ignored" in sources:
+        lines.append(f"  not read   {sources['ignored']}: not free text, nor ids or metadata (--text-column codes a "
+                     "column; --meta-column breaks counts down by one)")
     return lines
 
 

@@ -454,6 +454,9 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
                 f"Columns: {listed_columns(table)}."
             )
         sources["text_columns"] = "guessed"
+        guessing_text = True
+    else:
+        guessing_text = False
     if not meta_columns:
         taken = {id_column, question_column, answer_column, *text_columns}
         meta_columns = guess_meta_columns(table, taken)
@@ -479,6 +482,14 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
                              "quotes with metadata columns, e.g. --attribute-with org_type --attribute-with state.")
     # An attribution column is carried with the answers like any metadata column (and broken down by).
     meta_columns = (*meta_columns, *(c for c in spec.attribute_with if c not in meta_columns))
+    if guessing_text:
+        # Columns of text the guess passed over are said, not dropped silently: in a small batch an open
+        # question's few answers may be too short or too alike to look like free text.
+        read = {id_column, question_column, answer_column, *text_columns, *meta_columns}
+        passed = [c for c in columns if c not in read and table[c].map(_as_text).str.strip().str.contains(
+            r"[^\W\d_]{2}", regex=True).any()]
+        if passed:
+            sources["ignored"] = ", ".join(f"'{c}'" for c in passed)
     return InputSpec(id_column, tuple(text_columns), tuple(meta_columns), question_column, answer_column,
                      spec.sheet, sources, attribute_with=tuple(spec.attribute_with))
 
