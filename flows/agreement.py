@@ -77,6 +77,12 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
     if gold.empty:
         raise GoldError(f"{gold_path}: every passage was used to train or calibrate the codebook; "
                         "evaluate on passages it never saw (e.g. --split test).")
+    codes = {tuple(sorted(g)) for g in gold["gold"]}
+    if len(codes) < 2:  # as read_gold checks, on what is left: one class agrees with anything
+        raise GoldError(f"{gold_path}: the {len(gold)} passage(s) the classifier never learned from all have the "
+                        f"same codes ({', '.join(next(iter(codes))) or 'none'}), so agreement cannot be measured "
+                        f"({int(learned.sum())} others were left out: it learned from them). Evaluate on more "
+                        "passages it never saw (e.g. --split test).")
     coder, scores, decided = code_gold(list(gold["text"]), codebook, calibration, settings, _questions(gold))
     predicted, primary = coder.scheme.labels(decided), coder.scheme.primary(scores, decided)
     result = agreement(list(gold["gold"]), predicted, primary, coder.scheme)
@@ -127,11 +133,11 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
 
 @flow(name="calibrate-codebook", validate_parameters=False)
 def calibrate_codebook(gold_path: str, settings: RunSettings, split: str | None = None, output: str | None = None,
-                       folds: int = 5) -> dict:
+                       folds: int = 5, input_path: str | None = None) -> dict:
     """Tune per-theme thresholds by cross-validation on coded passages and save them, with the
     passages as training data, to the calibration file that `themes run` picks up."""
     codebook = load_codebook(settings.codebook)
-    gold = load_gold(gold_path, codebook, split, None, None)
+    gold = load_gold(gold_path, codebook, split, input_path, None)
     texts, coded, questions = list(gold["text"]), list(gold["gold"]), _questions(gold)
     embed = _embed(settings)
     thresholds, report = calibrate(codebook, texts, coded, embed, folds=folds, segment_words=settings.segment_words,

@@ -27,7 +27,7 @@ from themes.embed import BATCH_SIZES, EmbeddingCache, VectorTable, compact, embe
     get_embedder, text_key
 from themes.counts import Estimates, estimate, question_counts, type_question_counts, with_theme_estimates, \
     with_type_estimates
-from themes.evaluate import read_gold, run_agreement
+from themes.evaluate import read_coded_sample, run_agreement
 from themes.fitted import FittedModels, model_paths
 from themes.ingest import InputSpec, load_answers, require_codable
 from themes.prevalence import PrevalenceOptions, available_processes
@@ -186,7 +186,7 @@ def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, sett
            coder: Coder, redactor: Redactor | None = None) -> pd.DataFrame:
     attribute_with = attribution_columns(spec.meta_columns, spec.attribute_with)
     quote_settings = QuoteSettings(per_theme=settings.quotes_per_theme, type_column=who_column(attribute_with),
-                                   languages=settings.languages)
+                                   languages=settings.languages, min_group=settings.min_group)
     labels = {c.id: c.label for c in codebook.categories}
     embed = embedding_function(settings.model, backend=settings.backend, batch_size=settings.batch_size,
                                onnx_file=settings.onnx_file, cache_dir=settings.cache_dir, device=settings.device,
@@ -238,7 +238,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     codebook = merge_codebooks([book for book, _ in books])
     export.check_output_folder(Path(out), force=force)  # fail before the slow part, not after
     answers, spec, id_problems = ingest(input_path, spec or InputSpec(), settings)
-    coded_sample = read_gold(settings.coded_sample, codebook, answers=answers) if settings.coded_sample else None
+    coded_sample = read_coded_sample(settings.coded_sample, codebook, answers) if settings.coded_sample else None
     if coded_sample is not None and batches:  # a project: the sample may reach respondents of batches to come
         coded_sample, later = coded_in_project(coded_sample, answers)
         if later:
@@ -260,8 +260,10 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     if redactor.ner_available:
         redactor.nlp  # loads spaCy's pipeline now, not in the quotes stage  # noqa: B018
     lap("train")  # with the survey's embedding running meanwhile
-    # While the survey is embedded the flow would only wait: it de-identifies the passages meanwhile, so that
-    # writing the evidence finds them done (the redactor keeps each text's redaction).
+    # While a GPU embeds the survey the host's cores would only wait: the flow de-identifies the passages
+    # meanwhile, so that writing the evidence finds them done (the redactor keeps each text's redaction). On
+    # the CPU it would take the cores from the model: at 10k answers on 2 cores (three interleaved pairs of runs,
+    # /work/notes/prewarm/ab.py) the embedding lost 8-19 s and writing gained 4-6 s, so there it waits.
     passages = list(dict.fromkeys(segments["text"]))
     pieces = iter(range(0, len(passages), 64))
 
@@ -271,7 +273,8 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
             redactor.redact_many(passages[start:start + 64])
         return start is not None
 
-    table, stats = pending.result(idle=deidentify_some)
+    on_gpu = getattr(_embedder(settings), "resolved_device", "cpu") != "cpu"
+    table, stats = pending.result(idle=deidentify_some if on_gpu else None)
     table = VectorTable.join(learned, table)
     embedding_stats = {**stats, "texts": len(segments) + len(readings) + len(learn_from),
                        **{k: stats[k] + learned_stats[k] for k in ("unique", "from_shipped", "from_cache", "embedded")}}

@@ -277,3 +277,26 @@ def test_an_empty_gold_file_says_what_a_coded_file_holds(tmp_path, tiny_codebook
     with pytest.raises(GoldError, match=re.escape(f"{path} holds no coded passages. A coded file has a header such "
                                                   "as 'text,themes' and one row per passage")):
         read_gold(path, tiny_codebook)
+
+
+def test_calibrate_looks_up_passages_given_by_key_in_the_input(monkeypatch, tmp_path, tiny_codebook_path,
+                                                               tiny_responses_path):
+    from typer.testing import CliRunner
+
+    from themes.cli import app
+    from themes.flows import agreement as flow
+
+    given = {}
+
+    def started(**kwargs):
+        given.update(kwargs)
+        raise AssertionError("the flow was started")
+
+    monkeypatch.setattr(flow, "calibrate_codebook", started)
+    gold = tmp_path / "keys.csv"
+    gold.write_text("respondent_id,question,themes\nR1,challenges,trust\nR2,challenges,none\n", encoding="utf-8")
+    out = CliRunner().invoke(app, ["calibrate", "--gold", str(gold), "--codebook", str(tiny_codebook_path),
+                                   "--input", str(tiny_responses_path)])
+    assert out.output.splitlines()[:2] == [f"Reading {gold}: 2 coded passages",
+                                           "  text       looked up by 'respondent_id' + 'question'"]
+    assert given["input_path"] == str(tiny_responses_path)

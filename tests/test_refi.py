@@ -54,10 +54,14 @@ def test_yaml_to_qdc_to_yaml_keeps_ids_labels_definitions_and_guids(tmp_path, sc
 
     qdc = export_codebook(CODEBOOKS / name, tmp_path / "book.qdc")
     assert_valid(schemas, "Codebook", qdc.read_bytes())
-    back_path, notes = import_codebook(qdc, tmp_path / "back.yaml", name=original.name)
+    back_path, notes = import_codebook(qdc, tmp_path / "back.yaml")
     back = load_codebook(back_path)
 
     assert notes == []
+    # The whole codebook comes back (its name, version, description and passages with no theme ride in a
+    # code set): the same content hash, so its calibration still fits it.
+    assert back.content_hash() == original.content_hash()
+    assert (back.name, back.version, back.none_examples) == (original.name, original.version, original.none_examples)
     assert back.ids == original.ids
     assert [c.label for c in back.categories] == [c.label for c in original.categories]
     for mine, theirs in zip(back.categories, original.categories):
@@ -330,3 +334,24 @@ def test_a_file_that_is_not_a_qdc_says_so(tmp_path, content, hint):
         import_codebook(path)
     assert str(raised.value).startswith(f"{path} is not a REFI-QDA codebook: a .qdc is XML, and this file is not.")
     assert ("needs no import: pass it to --codebook" in str(raised.value)) == hint
+
+
+def test_a_project_of_two_codebooks_is_read_by_each(tricky_run, tiny_codebook_path, tmp_path):
+    """The codes themes exported for the run's other codebook are left to it, not refused as unknown."""
+    project = export_project(tricky_run, tmp_path / "review.qdpx")["path"]
+    data = yaml.safe_load(tiny_codebook_path.read_text(encoding="utf-8"))
+    assert data.get("dimensions"), "the tiny codebook should have a dimension for this test to mean anything"
+    themes_only = tmp_path / "themes_only.yaml"
+    themes_only.write_text(yaml.safe_dump({**data, "dimensions": []}), encoding="utf-8")
+    gold = read_gold(project, load_codebook(themes_only))
+    assert {code for codes in gold["gold"] for code in codes} <= {t["id"] for t in data["themes"]}
+    assert any(gold["gold"])
+    stranger = tmp_path / "stranger.qdpx"  # a code themes did not make, and unknown, is still an error
+    with zipfile.ZipFile(project) as source, zipfile.ZipFile(stranger, "w") as target:
+        for name in source.namelist():
+            content = source.read(name)
+            if name == "project.qde":  # the types as another tool would write them: no `themes id:` line
+                content = re.sub(rb"themes id: [a-z_]+\.[a-z_]+", b"", content)
+            target.writestr(name, content)
+    with pytest.raises(GoldError, match="codes not in the codebook"):
+        read_gold(stranger, load_codebook(themes_only))

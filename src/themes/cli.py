@@ -280,14 +280,15 @@ def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None,
 def _coded_sample_line(settings, answers) -> str:
     """The coded sample read as the run will read it (an unknown code or key is one line now), and what it holds."""
     from themes.codebook import load_codebook, merge_codebooks
-    from themes.evaluate import not_coded_note, read_gold
+    from themes.evaluate import coded_sample_note, not_coded_note, read_coded_sample
     from themes.status import screen_answers
 
     codebook = merge_codebooks([load_codebook(path) for path in settings.codebooks])
-    coded = read_gold(settings.coded_sample, codebook, answers=screen_answers(answers, languages=()))
+    coded = read_coded_sample(settings.coded_sample, codebook, screen_answers(answers, languages=()))
     line = f"  coded      {Path(settings.coded_sample).name}: {len(coded)} coded answers"
     rows = coded.attrs.get("not_coded", 0)
-    return line + (f"; {not_coded_note(rows)}" if rows else "")
+    notes = [not_coded_note(rows) if rows else "", coded_sample_note(coded, codebook)]
+    return "; ".join([line, *(note for note in notes if note)])
 
 
 def _option_error(error) -> str:
@@ -457,6 +458,9 @@ def calibrate(
                                                    "<codebook>.calibration.json, which 'themes run' picks up]. "
                                                    "Example: --output my.calibration.json")] = None,
     folds: Annotated[int, typer.Option(min=2, max=20, help="Cross-validation folds. Example: --folds 10")] = 5,
+    input_file: Annotated[Optional[Path], typer.Option("--input", help="Survey export to look up passages "
+                                                       "given by respondent_id + question. Example: "
+                                                       "--input data/sample_rfi/responses.csv")] = None,
     model: Annotated[str, typer.Option(help="Embedding model. Example: --model all-MiniLM-L6-v2")]
     = defaults.DEFAULT_MODEL,
     backend: BackendOption = "torch",
@@ -474,9 +478,10 @@ def calibrate(
     from themes.flows.agreement import calibrate_codebook
 
     try:
-        typer.echo("\n".join(_gold_plan(gold, settings, split, None)), err=True)
+        typer.echo("\n".join(_gold_plan(gold, settings, split, input_file)), err=True)
         result = calibrate_codebook(gold_path=str(gold), settings=settings, split=split,
-                                    output=str(output) if output else None, folds=folds)
+                                    output=str(output) if output else None, folds=folds,
+                                    input_path=str(input_file) if input_file else None)
     except ThemesError as error:
         _fail(str(error))
     report = result["report"]

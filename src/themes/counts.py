@@ -16,9 +16,11 @@ import pandas as pd
 
 from themes.aggregate import NOT_DESCRIBED, USABLE
 from themes.codebook import Codebook
-from themes.prevalence import Job, PrevalenceOptions, corrected, decision_columns, run_jobs, type_column
+from themes.prevalence import (RAW_METHOD, Job, PrevalenceOptions, corrected, decision_columns, run_jobs,
+                               type_column)
 
 ESTIMATE_COLUMNS = ["estimate", "low", "high", "method", "coded_answers", "suppressed"]
+NOT_IN_SAMPLE_METHOD = "raw (the coded sample does not code it)"
 
 
 @dataclass
@@ -65,23 +67,40 @@ def estimate(answers: pd.DataFrame, codebook: Codebook, coded: pd.DataFrame | No
     run in `processes` worker processes (the same figures as in one)."""
     table = model_table(answers, codebook, meta_columns)
     sample = coded_table(coded, codebook) if coded is not None and len(coded) else None
+    # A coded sample may code the themes and not the framework (or some dimensions only): what it does not
+    # code stays raw, and says why. Without it everything is raw.
+    in_sample = set(coded.attrs.get("coded_dimensions", [d.id for d in codebook.dimensions])) \
+        if sample is not None else set()
+    themes_in_sample = sample is not None and coded.attrs.get("themes_coded", True)
     themes = [t.id for t in codebook.themes]
     types = {d.id: [f"{d.id}.{k.id}" for k in d.types] for d in codebook.dimensions}
     every_type = [t for ids in types.values() for t in ids]
     # Per question, each type is a category of its own (an answer has at most one type per dimension).
     tables = {"answers": table, "coded": sample, "answers_by_type": _with_type_flags(table, every_type),
-              "coded_by_type": _with_type_flags(sample, every_type) if sample is not None else None}
+              "coded_by_type": _with_type_flags(sample, every_type) if sample is not None else None,
+              "not_coded": None}
     # The framework's jobs first: they are the longest (several fits each, rare types settle slowly), and a
     # worker that finishes early takes the themes' short ones.
     bys = [None, *meta_columns]
-    jobs = {("types", by, d): Job("types", "answers", "coded", (d, ids), {"by": by, "options": options})
+    def coded_as(name: str, known: bool) -> str:
+        return name if known else "not_coded"
+
+    jobs = {("types", by, d): Job("types", "answers", coded_as("coded", d in in_sample), (d, ids),
+                                  {"by": by, "options": options})
             for by in bys for d, ids in types.items()}
-    jobs |= {("type_question", t): Job("questions", "answers_by_type", "coded_by_type", ([t],), {"options": options})
+    jobs |= {("type_question", t): Job("questions", "answers_by_type",
+                                       coded_as("coded_by_type", t.split(".", 1)[0] in in_sample), ([t],),
+                                       {"options": options})
              for t in every_type}
-    jobs |= {("themes", by, t): Job("respondents", "answers", "coded", ([t],), {"by": by, "options": options})
+    jobs |= {("themes", by, t): Job("respondents", "answers", coded_as("coded", themes_in_sample), ([t],),
+                                    {"by": by, "options": options})
              for by in bys for t in themes}
-    jobs |= {("question", t): Job("questions", "answers", "coded", ([t],), {"options": options}) for t in themes}
+    jobs |= {("question", t): Job("questions", "answers", coded_as("coded", themes_in_sample), ([t],),
+                                  {"options": options}) for t in themes}
     done = dict(zip(jobs, run_jobs(list(jobs.values()), tables, processes if sample is not None else 1)))
+    if sample is not None:  # raw beside a coded sample: say why
+        done = {key: frame.replace({"method": {RAW_METHOD: NOT_IN_SAMPLE_METHOD}}) if jobs[key].coded == "not_coded"
+                else frame for key, frame in done.items()}
 
     def joined(kind: str, *key) -> pd.DataFrame:
         frames = [frame for k, frame in done.items() if k[0] == kind and k[1:len(key) + 1] == key]

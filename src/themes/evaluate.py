@@ -116,6 +116,14 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                         "passages" + (f" ({not_coded} rows with an empty codes cell are not coded yet)." if not_coded
                                       else "."))
     gold.attrs["not_coded"] = not_coded
+    # What the file codes: a coded sample of a themes-and-framework run may code only the themes.
+    gold.attrs["themes_coded"] = theme_column is not None
+    # A dimension is coded in a column of its own, or in the themes column ('service_model.referral'): a file
+    # whose themes column names no type at all coded the themes alone (unless the codebook has no themes).
+    in_themes_column = theme_column is not None and (not codebook.themes or any(
+        "." in code for codes in gold["gold"] for code in codes))
+    gold.attrs["coded_dimensions"] = [d.id for d in codebook.dimensions
+                                      if d.id in dimension_columns or in_themes_column]
     codes = [theme_column] if theme_column is not None else []
     gold.attrs["read"] = {
         "sheet": sheet,
@@ -123,6 +131,27 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         "codes": ", ".join(f"'{c}'" for c in [*codes, *dimension_columns.values()]),
         "question": f"'{lowered['question']}'" if "question" in lowered else None}
     return gold
+
+
+def read_coded_sample(path: str | Path, codebook: Codebook, answers: pd.DataFrame) -> pd.DataFrame:
+    """A coded random sample of the survey (`themes sample`'s workbook, or any file keyed by respondent_id and
+    question), as gold rows that carry their respondent: what the counts' correction reads."""
+    coded = read_gold(path, codebook, answers=answers)
+    if "respondent_id" not in coded.columns:
+        raise GoldError(f"{path}: a coded sample names each answer by 'respondent_id' and 'question' (themes sample "
+                        "writes them); this file has passages without them. Use it with themes evaluate or "
+                        "calibrate, or code a sample drawn by themes sample.")
+    return coded
+
+
+def coded_sample_note(coded: pd.DataFrame, codebook: Codebook) -> str:
+    """What a coded sample leaves raw, as a clause ("" when it codes everything the run counts)."""
+    missing = [d.id for d in codebook.dimensions if d.id not in coded.attrs.get("coded_dimensions", [])]
+    parts = (["the themes"] if codebook.themes and not coded.attrs.get("themes_coded", True) else []) + missing
+    if not parts:
+        return ""
+    return f"it does not code {', '.join(parts)}, so those counts stay raw" + (
+        " (a dimension is coded in a column named by its id)" if missing else "")
 
 
 def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = None) -> list[str]:

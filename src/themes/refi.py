@@ -121,14 +121,64 @@ def _to_bytes(root: ET.Element) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
+CODEBOOK_LINE = "themes codebook:"
+NONE_SECTION = "No theme (passages that carry none):"
+
+
 def codebook_qdc(codebook: Codebook) -> bytes:
-    """The codebook as a REFI-QDA codebook file (.qdc, Codebook.xsd)."""
+    """The codebook as a REFI-QDA codebook file (.qdc, Codebook.xsd). Its codes, then a code set named after
+    the codebook and holding them all, whose description carries what codes cannot: the codebook's version and
+    description and its passages with no theme (`none_examples`), so that import gives the same codebook back
+    (and its calibration still fits)."""
     ET.register_namespace("", CODEBOOK_NS)
     root = ET.Element(f"{{{CODEBOOK_NS}}}CodeBook", origin=_origin())
     codes = ET.SubElement(root, f"{{{CODEBOOK_NS}}}Codes")
-    for code in codebook_codes(codebook):
+    listed = codebook_codes(codebook)
+    for code in listed:
         _code_element(codes, code, CODEBOOK_NS)
+    sets = ET.SubElement(root, f"{{{CODEBOOK_NS}}}Sets")
+    whole = ET.SubElement(sets, f"{{{CODEBOOK_NS}}}Set", guid=stable_guid(codebook.name, "codebook"),
+                          name=codebook.name)
+    ET.SubElement(whole, f"{{{CODEBOOK_NS}}}Description").text = codebook_note(codebook)
+    for code in listed:
+        for leaf in code.children or [code]:
+            ET.SubElement(whole, f"{{{CODEBOOK_NS}}}MemberCode", guid=leaf.guid)
     return _to_bytes(root)
+
+
+def codebook_note(codebook: Codebook) -> str:
+    """The codebook set's description: the codebook's description, version and passages with no theme."""
+    parts = [codebook.description] if codebook.description else []
+    parts.append(f"Version: {codebook.version}")
+    if codebook.none_examples:
+        parts.append(NONE_SECTION + "".join("\n- " + item.replace("\n", "\n  ") for item in codebook.none_examples))
+    parts.append(f"{CODEBOOK_LINE} {codebook.name}")
+    return "\n\n".join(parts)
+
+
+def parse_codebook_note(text: str) -> dict:
+    """What `codebook_note` wrote: name, version, description, none_examples ({} for another tool's set)."""
+    blocks = [block.strip() for block in re.split(r"\n\s*\n", (text or "").strip()) if block.strip()]
+    if not blocks or not blocks[-1].startswith(CODEBOOK_LINE) or len(blocks[-1].splitlines()) != 1:
+        return {}
+    found: dict = {"name": blocks[-1].removeprefix(CODEBOOK_LINE).strip()}
+    description = []
+    for block in blocks[:-1]:
+        lines = block.splitlines()
+        if re.fullmatch(r"Version: \S+", lines[0]) and len(lines) == 1:
+            found["version"] = lines[0].split(" ", 1)[1]
+        elif lines[0] == NONE_SECTION:
+            items: list[str] = []
+            for line in lines[1:]:
+                if line.startswith("- "):
+                    items.append(line[2:])
+                elif items:
+                    items[-1] += "\n" + line.removeprefix("  ")
+            found["none_examples"] = [item.strip() for item in items if item.strip()]
+        else:
+            description.append(block)
+    found["description"] = "\n\n".join(description)
+    return found
 
 
 def _origin() -> str:
@@ -137,8 +187,9 @@ def _origin() -> str:
     return f"themes {__version__}"
 
 
-def read_codes(path: str | Path) -> list[Code]:
-    """The codes of a .qdc file, or of a project's codebook (.qde, or the project.qde of a .qdpx)."""
+def read_codebook_file(path: str | Path) -> tuple[list[Code], dict]:
+    """The codes of a .qdc file, or of a project's codebook (.qde, or the project.qde of a .qdpx), and what a
+    codebook set themes wrote says of the codebook itself (`parse_codebook_note`; {} when there is none)."""
     data = Path(path).read_bytes()
     if data.startswith(b"PK\x03\x04"):  # a zip: a .qdpx project holds its codebook in project.qde
         try:
@@ -160,7 +211,10 @@ def read_codes(path: str | Path) -> list[Code]:
     codes = root.find(f"{{{ns}}}Codes") if root.tag.endswith("CodeBook") else root.find(f"{{{ns}}}CodeBook/{{{ns}}}Codes")
     if codes is None:
         raise ThemesError(f"{path}: no <Codes> in the file; is it a REFI-QDA codebook (.qdc)?")
-    return [_read_code(element, ns) for element in codes.findall(f"{{{ns}}}Code")]
+    book = root if root.tag.endswith("CodeBook") else root.find(f"{{{ns}}}CodeBook")
+    notes = [parse_codebook_note(element.findtext(f"{{{ns}}}Description") or "")
+             for element in book.iter(f"{{{ns}}}Set")]
+    return [_read_code(element, ns) for element in codes.findall(f"{{{ns}}}Code")], next((n for n in notes if n), {})
 
 
 def _read_code(element: ET.Element, ns: str) -> Code:
@@ -176,7 +230,7 @@ def _parse_xml(data: bytes, path) -> ET.Element:
         raise ThemesError(f"{path}: not well-formed XML ({error}).") from None
 
 
-def codes_to_codebook_data(codes: list[Code], name: str) -> tuple[dict, list[str]]:
+def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = None) -> tuple[dict, list[str]]:
     """Codebook data (for YAML) from REFI codes, and notes on what needs the researcher.
 
     A non-codable code with two or more children becomes a dimension of those types; any other
@@ -225,7 +279,10 @@ def codes_to_codebook_data(codes: list[Code], name: str) -> tuple[dict, list[str
         if code.children:
             notes.append(f"'{code.name}': its {len(leaves(code))} nested code(s) became themes of their own")
             themes += [theme_of(leaf) for leaf in leaves(code)]
-    return {"name": name, "version": "1", "themes": themes, "dimensions": dimensions}, notes
+    about = about or {}
+    data = {"name": name, "version": about.get("version", "1"), "description": about.get("description", ""),
+            "themes": themes, "dimensions": dimensions, "none_examples": about.get("none_examples", [])}
+    return {key: value for key, value in data.items() if value or key in ("themes", "dimensions")}, notes
 
 
 def _slug(text: str) -> str:
@@ -398,7 +455,9 @@ def _code_mapping(root: ET.Element, q: str, codebook: Codebook, path: Path) -> d
         name = (element.get("name") or "").strip()
         mapping[guid] = (ours.get(guid) or (marker if marker in codebook.ids else None)
                          or by_name.get(name.lower()))
-        if mapping[guid] is None:
+        # A code themes exported for another codebook of the run (its `themes id:` line names an id this one
+        # lacks): a project of a themes-and-framework run is evaluated once per codebook, each reading its own.
+        if mapping[guid] is None and not marker:
             unknown[guid] = name or guid
     used = {_norm_guid(ref.get("targetGUID", "")) for ref in root.iter(f"{q}CodeRef")}
     missing = [name for guid, name in unknown.items() if guid in used]

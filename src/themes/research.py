@@ -241,12 +241,13 @@ def import_codebook(qdc_path: str | Path, out: str | Path | None = None, *, name
                     force: bool = False) -> tuple[Path, list[str]]:
     """A .qdc as codebook YAML; returns the path and what the researcher still has to do."""
     from themes.codebook_yaml import to_yaml
-    from themes.refi import codes_to_codebook_data, read_codes
+    from themes.refi import codes_to_codebook_data, read_codebook_file
 
     source = Path(qdc_path)
     if not source.is_file():
         raise ThemesError(f"File not found: {source}. Pass a REFI-QDA codebook (.qdc).")
-    data, notes = codes_to_codebook_data(read_codes(source), name or source.stem)
+    codes, about = read_codebook_file(source)
+    data, notes = codes_to_codebook_data(codes, name or about.get("name") or source.stem, about)
     if not data["themes"] and not data["dimensions"]:
         raise ThemesError(f"{source} has no codable codes; nothing to import.")
     target = Path(out) if out else source.with_suffix(".yaml")
