@@ -127,3 +127,24 @@ def test_an_existing_workbook_is_replaced_only_with_force(run_dir: Path):
     again = CliRunner().invoke(app, ["sample", str(run_dir), "-n", "3"])
     assert again.exit_code == 2 and "already exists. Pass --force" in again.output
     assert _invoke(str(run_dir), "-n", "3", "--force").exit_code == 0
+
+
+def test_a_run_of_two_codebooks_samples_for_both(run_dir: Path, tmp_path: Path, tiny_codebook_path: Path):
+    """The manifest's codebooks (themes and framework): the Instructions list the ids of every one of them."""
+    framework = tmp_path / "framework.yaml"
+    framework.write_text(
+        "name: Models\nversion: '1'\ndimensions:\n- id: governance\n  label: Governance\n  types:\n"
+        "  - id: informal\n    label: Informal\n    definition: No written agreement.\n"
+        "  - id: formal\n    label: Formal\n    definition: A signed agreement.\n", encoding="utf-8")
+    manifest = {"codebook": {"path": str(tiny_codebook_path)},
+                "codebooks": [{"path": str(tiny_codebook_path)}, {"path": str(framework)}],
+                "input": {"columns": {"meta_columns": ["org_type", "state"]}}}
+    (run_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert _invoke(str(run_dir), "-n", "4").exit_code == 0
+    book = openpyxl.load_workbook(run_dir / "coding_sample.xlsx")
+    instructions = [row[0] for row in book["Instructions"].iter_rows(values_only=True) if row[0]]
+    assert {"trust", "governance.informal", "governance.formal", "none"} <= set(instructions)
+    framework.unlink()
+    gone = _invoke(str(run_dir), "-n", "4", "--force")
+    assert (gone.exit_code, gone.output) == (2, f"error: The codebook {framework} that {run_dir / 'manifest.json'} "
+                                                "names is not there any more; pass it with --codebook.\n")

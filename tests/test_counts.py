@@ -136,3 +136,19 @@ def test_an_error_in_a_worker_process_reaches_the_caller_as_itself(answers, code
     stranger = pd.concat([coded, pd.DataFrame({"respondent_id": ["R99"], "question": ["q1"], "gold": [["trust"]]})])
     with pytest.raises(GoldError, match="respondent 'R99'"):
         estimate(answers, tiny_codebook, stranger, [], OPTIONS, processes=2)
+
+
+def test_a_coded_sample_of_the_themes_only_leaves_the_framework_raw_and_says_why(answers, coded, tiny_codebook):
+    """A sample coded for the themes alone (no type anywhere, no dimension column): the types are not estimated
+    as if every respondent were 'not described'; they stay raw, and their method says why."""
+    from themes.counts import NOT_IN_SAMPLE_METHOD
+
+    coded.attrs.update(themes_coded=True, coded_dimensions=[])
+    estimates = estimate(answers, tiny_codebook, coded, ["org_type"], OPTIONS)
+    assert set(estimates.themes["method"]) <= {CORRECTED_METHOD, UNMEASURED_METHOD}
+    types = with_type_estimates(framework_counts(answers, tiny_codebook), estimates.types)
+    assert set(types["method"]) == {NOT_IN_SAMPLE_METHOD}
+    assert (types["estimate"] == types["percent"]).all() and types[["low", "high"]].isna().all(axis=None)
+    assert set(estimates.types_by_question["method"]) == {NOT_IN_SAMPLE_METHOD}
+    coded.attrs.update(coded_dimensions=["service"])  # coded in the sample: estimated as before
+    assert CORRECTED_METHOD in set(estimate(answers, tiny_codebook, coded, [], OPTIONS).types["method"])

@@ -300,3 +300,20 @@ def test_calibrate_looks_up_passages_given_by_key_in_the_input(monkeypatch, tmp_
     assert out.output.splitlines()[:2] == [f"Reading {gold}: 2 coded passages",
                                            "  text       looked up by 'respondent_id' + 'question'"]
     assert given["input_path"] == str(tiny_responses_path)
+
+
+def test_what_a_coded_file_codes_is_recorded(tmp_path, tiny_codebook):
+    """The themes column alone codes the themes; a type written in it ('service.joint') codes the framework too."""
+    from themes.evaluate import read_coded_sample
+
+    answers = pd.DataFrame({"respondent_id": ["R1", "R2"], "question": ["q1"] * 2,
+                            "answer": ["We trust them.", "Grants end."]})
+    path = tmp_path / "coded.csv"
+    path.write_text("respondent_id,question,themes\nR1,q1,trust\nR2,q1,none\n", encoding="utf-8")
+    coded = read_coded_sample(path, tiny_codebook, answers)
+    assert (coded.attrs["themes_coded"], coded.attrs["coded_dimensions"]) == (True, [])
+    path.write_text("respondent_id,question,themes\nR1,q1,trust;service.joint\nR2,q1,none\n", encoding="utf-8")
+    assert read_coded_sample(path, tiny_codebook, answers).attrs["coded_dimensions"] == ["service"]
+    path.write_text("text,themes\nWe trust them.,trust\nGrants end.,none\n", encoding="utf-8")
+    with pytest.raises(GoldError, match="a coded sample names each answer by 'respondent_id' and 'question'"):
+        read_coded_sample(path, tiny_codebook, answers)
