@@ -4,6 +4,8 @@ Usage (from the repository root):
 
     .venv/bin/python data/sample_rfi/build_sample.py            # writes responses.csv
     .venv/bin/python data/sample_rfi/build_sample.py --report   # also prints a summary
+    .venv/bin/python data/sample_rfi/build_sample.py --author-tags author_tags.csv  # the author's tags as a
+                                                                 # coded sample of coded_sample.csv's answers
 
 Everything is seeded, so the output is byte-for-byte reproducible.
 
@@ -342,7 +344,40 @@ def build(report: bool = False) -> None:
             print(f"  {name:34s}{counts[tag]:4d}  {counts[tag] / n:5.0%}")
 
 
+THEME_TAGS = {"T": "trust", "C": "cultural_differences", "E": "community_engagement", "R": "resource_needs",
+              "D": "data_challenges"}
+
+
+def write_author_tags(path: Path) -> None:
+    """The author's tags of the answers in coded_sample.csv, as a coded sample (respondent_id, question,
+    themes): replays the generation (same seed, same calls) and keeps each answer's passages' tags. Run with
+    it as --coded-sample, it checks that the correction follows its reference."""
+    rng = random.Random(SEED)
+    people = make_respondents(rng)
+    tags: dict[tuple[str, str], set[str]] = {}
+    for q in TEXT_COLUMNS:
+        answers, _ = assign_column(q, people, rng)
+        for rid, a in answers.items():
+            if not isinstance(a, str):
+                render(a, rng)  # the same draws as build()
+            tags[(rid, q)] = set() if isinstance(a, str) else set().union(*(p.tags for p in a))
+    with (HERE / "coded_sample.csv").open(encoding="utf-8") as fh:
+        keys = [(row["respondent_id"], row["question"]) for row in csv.DictReader(fh)]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["respondent_id", "question", "themes"])
+        for key in keys:
+            w.writerow([*key, ";".join(THEME_TAGS[t] for t in THEME_TAGS if t in tags[key]) or "none"])
+    print(f"wrote {path} ({len(keys)} answers)")
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--report", action="store_true", help="print pool use and intended prevalence")
-    build(ap.parse_args().report)
+    ap.add_argument("--author-tags", type=Path, metavar="CSV",
+                    help="write the author's tags of coded_sample.csv's answers as a coded sample, and stop")
+    args = ap.parse_args()
+    if args.author_tags:
+        write_author_tags(args.author_tags)
+    else:
+        build(args.report)
