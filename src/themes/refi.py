@@ -75,11 +75,27 @@ def describe(theme: Theme, category_id: str) -> str:
     for title, key in SECTIONS.items():
         items = getattr(theme, key)
         if items:
-            parts.append(title + "".join("\n- " + item.replace("\n", "\n  ") for item in items))
+            parts.append(_list_block(title, items))
     if theme.threshold is not None:
         parts.append(f"Threshold: {theme.threshold:g}")
     parts.append(f"{ID_LINE} {category_id}")
     return "\n\n".join(parts)
+
+
+def _list_block(title: str, items: list[str]) -> str:
+    """A titled list as descriptions hold them: "- item" lines, an item's further lines indented."""
+    return title + "".join("\n- " + item.replace("\n", "\n  ") for item in items)
+
+
+def _list_items(lines: list[str]) -> list[str]:
+    """The items of a `_list_block`'s lines."""
+    items: list[str] = []
+    for line in lines:
+        if line.startswith("- "):
+            items.append(line[2:])
+        elif items:
+            items[-1] += "\n" + line.removeprefix("  ")
+    return [item.strip() for item in items if item.strip()]
 
 
 def parse_description(text: str) -> dict:
@@ -90,13 +106,7 @@ def parse_description(text: str) -> dict:
         lines = block.strip().splitlines()
         head = lines[0].strip() if lines else ""
         if head in SECTIONS:
-            items: list[str] = []
-            for line in lines[1:]:
-                if line.startswith("- "):
-                    items.append(line[2:])
-                elif items:
-                    items[-1] += "\n" + line.removeprefix("  ")
-            fields[SECTIONS[head]] = [item.strip() for item in items if item.strip()]
+            fields[SECTIONS[head]] = _list_items(lines[1:])
         elif head.startswith(ID_LINE) and len(lines) == 1:
             fields["id"] = head.removeprefix(ID_LINE).strip()
         elif re.fullmatch(r"Threshold: [0-9.]+", head) and len(lines) == 1:
@@ -151,7 +161,7 @@ def codebook_note(codebook: Codebook) -> str:
     parts = [codebook.description] if codebook.description else []
     parts.append(f"Version: {codebook.version}")
     if codebook.none_examples:
-        parts.append(NONE_SECTION + "".join("\n- " + item.replace("\n", "\n  ") for item in codebook.none_examples))
+        parts.append(_list_block(NONE_SECTION, codebook.none_examples))
     parts.append(f"{CODEBOOK_LINE} {codebook.name}")
     return "\n\n".join(parts)
 
@@ -168,13 +178,7 @@ def parse_codebook_note(text: str) -> dict:
         if re.fullmatch(r"Version: \S+", lines[0]) and len(lines) == 1:
             found["version"] = lines[0].split(" ", 1)[1]
         elif lines[0] == NONE_SECTION:
-            items: list[str] = []
-            for line in lines[1:]:
-                if line.startswith("- "):
-                    items.append(line[2:])
-                elif items:
-                    items[-1] += "\n" + line.removeprefix("  ")
-            found["none_examples"] = [item.strip() for item in items if item.strip()]
+            found["none_examples"] = _list_items(lines[1:])
         else:
             description.append(block)
     found["description"] = "\n\n".join(description)
