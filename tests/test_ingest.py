@@ -770,3 +770,14 @@ def test_text_columns_the_guess_passed_over_are_announced(tmp_path):
             "breaks counts down by one)") in announcement(spec, path)
     _, named, _ = load_answers(path, InputSpec(text_columns=("challenges",)))
     assert "ignored" not in named.sources  # columns the user named: the rest is left out on purpose
+
+
+def test_long_column_names_are_shortened_in_a_message_and_not_taken_for_data(tmp_path):
+    question = "What challenges hold the partnership back, and what would it take to overcome them in the next year?"
+    path = tmp_path / "export.csv"
+    path.write_text(f'respondent_id,"{question}"\nR1,Grants end.\nR2,We trust them.\n', encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        load_answers(path, InputSpec(text_columns=("challenges",)))
+    assert str(raised.value).endswith("Columns: respondent_id, What challenges hold the partnership back, and what "
+                                      "would\u2026.")
+    assert "looks like answers" not in str(raised.value)

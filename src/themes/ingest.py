@@ -358,11 +358,10 @@ def listed_columns(table: pd.DataFrame) -> str:
 
     redactor = Redactor(use_ner=False)
     names = [str(c) for c in table.columns]
-    shown = [redactor.redact(name) for name in names]
-    shown = [name if len(name) <= 60 else name[:57].rstrip() + "..." for name in shown]
-    text = ", ".join(shown)
+    masked = [redactor.redact(name) for name in names]
+    text = ", ".join(name if len(name) <= 60 else name[:60].rsplit(" ", 1)[0] + "\u2026" for name in masked)
     return text + (". The first row looks like answers, not column names: add a header row naming the columns"
-                   if _header_looks_like_data(table, masked=shown != names) else "")
+                   if _header_looks_like_data(table, masked=masked != names) else "")
 
 
 def _shape(value: str) -> str:
