@@ -82,6 +82,7 @@ def estimate(answers: pd.DataFrame, codebook: Codebook, coded: pd.DataFrame | No
     # The framework's jobs first: they are the longest (several fits each, rare types settle slowly), and a
     # worker that finishes early takes the themes' short ones.
     bys = [None, *meta_columns]
+
     def coded_as(name: str, known: bool) -> str:
         return name if known else "not_coded"
 
