@@ -366,6 +366,6 @@ def test_a_breakdown_says_how_many_groups_it_does_not_show(data):
 
     by_type = data.breakdowns["org_type"].assign(suppressed=[False, False, True, True])
     lines = render_markdown(replace(data, breakdowns={"org_type": by_type})).splitlines()
-    assert ("Percent of respondents in each group who raised each theme. 1 group of few respondents is not shown, to "
-            "protect them (with one more where a single one could be worked out from the rest).") in lines
+    assert ("Percent of respondents in each group who raised each theme. 1 group is not shown, to protect their "
+            "respondents (groups under the minimum size; where only one was, the next smallest too).") in lines
     assert not any("Gov" in line for line in lines[lines.index("## By org type"):lines.index("## By org type") + 8])

@@ -166,8 +166,8 @@ def _hidden_note(long: pd.DataFrame, column: str) -> str:
     hidden = long.loc[long["suppressed"].astype(bool), column].nunique()
     if not hidden:
         return ""
-    return (f" {hidden} group{'s' * (hidden != 1)} of few respondents {'are' if hidden != 1 else 'is'} not shown, "
-            "to protect them (with one more where a single one could be worked out from the rest).")
+    return (f" {hidden} group{'s' * (hidden != 1)} {'are' if hidden != 1 else 'is'} not shown, to protect their "
+            "respondents (groups under the minimum size; where only one was, the next smallest too).")
 
 
 def _breakdown_table(long: pd.DataFrame, column: str, labels: dict[str, str],
