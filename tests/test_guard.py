@@ -72,7 +72,7 @@ def test_every_answer_blank_or_na_is_one_clear_error():
 
 
 def test_an_unexpected_exception_is_one_line_not_a_traceback(capsys):
-    def app():
+    def app(**_):
         raise RuntimeError("boom\nsecond line")
 
     with pytest.raises(SystemExit) as exit_info:
@@ -81,6 +81,37 @@ def test_an_unexpected_exception_is_one_line_not_a_traceback(capsys):
     assert exit_info.value.code == 2
     assert capsys.readouterr().err == ("error: unexpected RuntimeError: boom. Run again with THEMES_DEBUG=1 to see "
                                        "where, and report it.\n")
+
+
+@pytest.mark.parametrize(("argv", "message", "code"), [
+    (["run", "answers.csv", "--min-group", "abc"], "error: Invalid value for '--min-group': Input should be a valid "
+     "integer, unable to parse string as an integer ('themes run --help' shows how to call it.)\n", 2),
+    (["run"], "error: Missing argument 'INPUT'. ('themes run --help' shows how to call it.)\n", 2),
+    (["nosuchcommand"], "error: No such command 'nosuchcommand'. ('themes --help' shows how to call it.)\n", 2),
+    (["validate-codebook", "nope.yaml"], "error: Codebook not found: nope.yaml. Give the path of a codebook YAML "
+     "file or the name of a shipped one (partnership_models, rfi_themes).\n", 2),
+])
+def test_usage_errors_are_one_line_like_every_other(capsys, monkeypatch, argv, message, code):
+    from themes.cli import app
+
+    monkeypatch.setattr(sys, "argv", ["themes", *argv])
+    with pytest.raises(SystemExit) as exit_info:
+        main_boundary(app)
+    assert (exit_info.value.code, capsys.readouterr().err) == (code, message)
+
+
+def test_help_and_success_exit_as_before(capsys, monkeypatch):
+    from themes.cli import app
+
+    for argv, code in ((["--version"], 0), (["run", "--help"], 0), ([], 2)):
+        monkeypatch.setattr(sys, "argv", ["themes", *argv])
+        try:
+            main_boundary(app)
+            exited = 0
+        except SystemExit as exit_info:
+            exited = exit_info.code
+        assert exited == code, argv
+    assert "Usage: themes [OPTIONS] COMMAND" in capsys.readouterr().err  # `themes` alone shows its help
 
 
 def dead_pid() -> int:

@@ -42,8 +42,29 @@ def show_warnings() -> None:
 def main_boundary(app) -> None:
     global _ENTRY_POINT
     _ENTRY_POINT = True
+    import typer
+
+    try:  # typer ships its own click
+        from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+    except ImportError:  # pragma: no cover - typer before it vendored click
+        from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
     try:
-        app()
+        # Not standalone: click's usage errors reach us, to be one line like every other (click prints four).
+        code = app(standalone_mode=False, prog_name="themes")
+    except NoArgsIsHelpError as error:  # `themes` alone: its help, as click shows it
+        print(error.format_message(), file=sys.stderr)
+        sys.exit(error.exit_code)
+    except UsageError as error:
+        command = error.ctx.command_path if error.ctx is not None else "themes"
+        print(f"error: {error.format_message()} ('{command} --help' shows how to call it.)", file=sys.stderr)
+        sys.exit(error.exit_code)
+    except ClickException as error:
+        print(f"error: {error.format_message()}", file=sys.stderr)
+        sys.exit(error.exit_code)
+    except typer.Abort:
+        print("interrupted; no output folder was changed.", file=sys.stderr)
+        sys.exit(130)
     except ThemesError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(error.exit_code)
@@ -57,6 +78,8 @@ def main_boundary(app) -> None:
         print(f"error: unexpected {type(error).__name__}{': ' + reason if reason else ''}. Run again with "
               "THEMES_DEBUG=1 to see where, and report it.", file=sys.stderr)
         sys.exit(2)
+    if isinstance(code, int) and code:  # typer.Exit(code): the command said what went wrong
+        sys.exit(code)
 
 
 def check_writable_parent(out: Path) -> None:
