@@ -329,12 +329,17 @@ def _detect_and_decode(raw: bytes, path: Path) -> str:
         raise InputError(f"{path}: the text encoding cannot be recognised. Save it as UTF-8 CSV and retry.") from None
 
 
-def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
+def _sheet_names(path: Path) -> list[str]:
     import openpyxl
 
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    book = openpyxl.load_workbook(path, read_only=True)
     names = book.sheetnames
     book.close()
+    return names
+
+
+def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
+    names = _sheet_names(path)
     if sheet is None:
         sheet = names[0]
     elif sheet not in names:
@@ -606,11 +611,7 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
 
 def _which_sheet(path: Path, spec: InputSpec) -> str:
     """For an error about a workbook's columns when no --sheet was given: which sheet was read, of which."""
-    import openpyxl
-
-    book = openpyxl.load_workbook(path, read_only=True)
-    names = book.sheetnames
-    book.close()
+    names = _sheet_names(path)
     if len(names) < 2:
         return ""
     return (f" (Read sheet '{spec.sheet or names[0]}' of {', '.join(repr(n) for n in names)}; pass --sheet to read "
@@ -625,11 +626,7 @@ def _sheet_with_columns(path: Path, first: pd.DataFrame, spec: InputSpec) -> tup
     declared += list(spec.text_columns)
     if first is not None and declared and set(declared) <= set(first.columns):
         return first, spec
-    import openpyxl
-
-    book = openpyxl.load_workbook(path, read_only=True)
-    names = book.sheetnames
-    book.close()
+    names = _sheet_names(path)
     if first is not None and not declared and data_shape(first):
         if len(names) == 1:
             return first, spec
