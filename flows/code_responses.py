@@ -264,17 +264,18 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     # meanwhile, so that writing the evidence finds them done (the redactor keeps each text's redaction). On
     # the CPU it would take the cores from the model: at 10k answers on 2 cores (three interleaved pairs of runs,
     # /work/notes/prewarm/ab.py) the embedding lost 8-19 s and writing gained 4-6 s, so there it waits.
-    passages = list(dict.fromkeys(segments["text"]))
-    pieces = iter(range(0, len(passages), 64))
+    deidentify_some = None
+    if getattr(_embedder(settings), "resolved_device", "cpu") != "cpu":
+        passages = list(dict.fromkeys(segments["text"]))
+        pieces = iter(range(0, len(passages), 64))
 
-    def deidentify_some() -> bool:
-        start = next(pieces, None)
-        if start is not None:
-            redactor.redact_many(passages[start:start + 64])
-        return start is not None
+        def deidentify_some() -> bool:
+            start = next(pieces, None)
+            if start is not None:
+                redactor.redact_many(passages[start:start + 64])
+            return start is not None
 
-    on_gpu = getattr(_embedder(settings), "resolved_device", "cpu") != "cpu"
-    table, stats = pending.result(idle=deidentify_some if on_gpu else None)
+    table, stats = pending.result(idle=deidentify_some)
     table = VectorTable.join(learned, table)
     embedding_stats = {**stats, "texts": len(segments) + len(readings) + len(learn_from),
                        **{k: stats[k] + learned_stats[k] for k in ("unique", "from_shipped", "from_cache", "embedded")}}
