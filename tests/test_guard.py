@@ -88,6 +88,12 @@ def test_an_unexpected_exception_is_one_line_not_a_traceback(capsys):
      "integer, unable to parse string as an integer ('themes run --help' shows how to call it.)\n", 2),
     (["run"], "error: Missing argument 'INPUT'. ('themes run --help' shows how to call it.)\n", 2),
     (["nosuchcommand"], "error: No such command 'nosuchcommand'. ('themes --help' shows how to call it.)\n", 2),
+    # click keeps the last of a one-value option given twice and drops the first without a word
+    (["evaluate", "--codebook", "a.yaml", "-c", "b.yaml", "--gold", "g.csv"], "error: --codebook was given twice "
+     "('a.yaml', 'b.yaml'); 'themes evaluate' takes one. Give it once, or run the command once for each.\n", 2),
+    (["run", "x.csv", "--out=o1", "--codebook", "a.yaml", "--codebook", "b.yaml", "--out", "o2", "--out", "o3"],
+     "error: --out was given 3 times ('o1', 'o2', 'o3'); 'themes run' takes one. Give it once, or run the command "
+     "once for each.\n", 2),
     (["validate-codebook", "nope.yaml"], "error: Codebook not found: nope.yaml. Give the path of a codebook YAML "
      "file or the name of a shipped one (partnership_models, rfi_themes).\n", 2),
 ])

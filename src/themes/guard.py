@@ -49,6 +49,11 @@ def main_boundary(app) -> None:
     except ImportError:  # pragma: no cover - typer before it vendored click
         from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
+    if isinstance(app, typer.Typer):
+        repeated = repeated_option(typer.main.get_command(app), sys.argv[1:])
+        if repeated:
+            print(f"error: {repeated}", file=sys.stderr)
+            sys.exit(2)
     try:
         # Not standalone: click's usage errors reach us, to be one line like every other (click prints four).
         code = app(standalone_mode=False, prog_name="themes")
@@ -80,6 +85,36 @@ def main_boundary(app) -> None:
         sys.exit(2)
     if isinstance(code, int) and code:  # typer.Exit(code): the command said what went wrong
         sys.exit(code)
+
+
+def repeated_option(group, argv: list[str]) -> str | None:
+    """An option that takes one value given more than once (`evaluate --codebook a --codebook b`): click
+    keeps the last and drops the others without a word. Returns the line that says so, or None."""
+    command, path, args = group, ["themes"], list(argv)
+    while hasattr(command, "commands"):  # a group: descend into the command named first
+        names = [a for a in args if a in command.commands]
+        if not names:
+            return None
+        path.append(names[0])
+        command, args = command.commands[names[0]], args[args.index(names[0]) + 1:]
+    single = {name: param for param in command.params if getattr(param, "multiple", True) is False
+              and not getattr(param, "is_flag", False) and param.nargs == 1
+              for name in (*param.opts, *param.secondary_opts)}
+    given: dict[str, list[tuple[str, str]]] = {}
+    tokens = iter(args)
+    for token in tokens:
+        if token == "--":
+            break
+        name, _, value = token.partition("=")
+        if name in single:
+            given.setdefault(single[name].name, []).append((name, value if "=" in token else next(tokens, "")))
+    for uses in given.values():
+        if len(uses) > 1:
+            values = ", ".join(repr(value) for _, value in uses)
+            times = "twice" if len(uses) == 2 else f"{len(uses)} times"
+            return (f"{uses[0][0]} was given {times} ({values}); '{' '.join(path)}' takes one. Give it "
+                    "once, or run the command once for each.")
+    return None
 
 
 def check_writable_parent(out: Path) -> None:
