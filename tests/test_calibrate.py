@@ -80,6 +80,13 @@ def test_calibrate_refuses_too_few_passages(tiny_codebook):
         calibrate(tiny_codebook, ["a", "b"], [["trust"], []], embedding_function("test:hashing"))
 
 
+def test_too_few_passages_says_how_many_each_primary_theme_has(tiny_codebook):
+    # the folds pool rare classes, so the pooled count (5 here) is not what the coder needs to hear
+    gold = [["trust"], ["funding"], [], [], []]
+    with pytest.raises(ThemesError, match=r"\(found 5: funding 1, trust 1, none 3\)\. Code more passages\.$"):
+        calibrate(tiny_codebook, list("abcde"), gold, embedding_function("test:hashing"))
+
+
 def test_calibration_file_round_trip_and_discovery(tmp_path, tiny_codebook_path):
     calibration = Calibration(codebook=str(tiny_codebook_path), codebook_hash="abc", model="m", method="logistic",
                               C=4.0, thresholds={"trust": 0.4})

@@ -4,6 +4,7 @@ cross-validation, saved beside the codebook as `<codebook>.calibration.json`."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,6 +137,16 @@ def _strata(gold: list[list[str]], scheme: Scheme, folds: int) -> np.ndarray:
     return np.array(["(rare)" if s in rare else s for s in strata], dtype=object)
 
 
+def _per_primary(gold: list[list[str]], scheme: Scheme) -> str:
+    """How many passages each primary theme has, fewest first: what the folds are balanced on, before rare
+    ones are pooled."""
+    from themes.evaluate import primary_of
+
+    themes = {scheme.ids[c] for c in scheme.theme_columns}
+    counts = Counter(primary_of([t for t in g if t in themes] if themes else g) for g in gold)
+    return ", ".join(f"{theme} {n}" for theme, n in sorted(counts.items(), key=lambda item: (item[1], item[0])))
+
+
 def out_of_fold_scores(codebook: Codebook, texts: list[str], gold: list[list[str]], embed, *, folds: int = 5,
                        segment_words: int = defaults.SEGMENT_WORDS, seed: int = 0,
                        questions: list[str] | None = None) -> OutOfFold:
@@ -151,7 +162,7 @@ def out_of_fold_scores(codebook: Codebook, texts: list[str], gold: list[list[str
     smallest = min(np.unique(strata, return_counts=True)[1])
     if len(texts) < 2 * folds or smallest < 2:
         raise ThemesError(f"Calibration needs at least {2 * folds} coded passages and 2 per primary theme "
-                          f"(found {len(texts)}; smallest class {smallest}). Code more passages.")
+                          f"(found {len(texts)}: {_per_primary(gold, scheme)}). Code more passages.")
     splitter = StratifiedKFold(n_splits=min(folds, smallest), shuffle=True, random_state=seed)
     parts, fold_of = [], np.zeros(len(texts), dtype=int)
     for fold, (train, test) in enumerate(splitter.split(np.zeros(len(texts)), strata)):
