@@ -143,8 +143,10 @@ def test_any_split_name_can_be_evaluated_and_the_question_is_kept(tmp_path, tiny
         ("passage,label_x\nWe trust them.,trust\n", r"gold.csv: no column of gold codes; name a column 'themes'"),
         ("id,themes\n1,trust\n", r"no passage text column .* Columns: id, themes."),
         ("text,themes,split\nWe trust them.,trust,test\n", r"no rows with split 'train'. Splits: test."),
+        ("text,themes\nWe trust them.,trust; None\n", r"gold.csv:2: 'trust; None' names trust and 'None' at once. "
+                                                      r"Write the themes alone, or 'None' alone for a passage"),
     ],
-    ids=["unknown-theme", "no-theme-column", "no-text-column", "unknown-split"],
+    ids=["unknown-theme", "no-theme-column", "no-text-column", "unknown-split", "themes-and-none"],
 )
 def test_read_gold_errors_say_how_to_fix(tmp_path, tiny_codebook, content, message):
     path = tmp_path / "gold.csv"

@@ -204,10 +204,11 @@ def _parse_type(value, dimension, path: Path, row: int) -> str | None:
 def _parse_themes(value, codebook: Codebook, path: Path, row: int) -> list[str]:
     ids = codebook.ids
     by_label = {c.label.lower(): c.id for c in codebook.categories}
-    found = []
+    found, said_none = [], None
     for item in _SPLIT_THEMES.split(str(value if value == value else "").strip()):
         key = item.strip().lower()
         if key in NONE_WORDS:
+            said_none = said_none or (item.strip() if key else None)
             continue
         theme = key if key in ids else by_label.get(key) or (key.replace(" ", "_") if key.replace(" ", "_") in ids
                                                              else None)
@@ -218,6 +219,9 @@ def _parse_themes(value, codebook: Codebook, path: Path, row: int) -> list[str]:
                             f"Known: {', '.join(ids)}, none.")
         if theme not in found:
             found.append(theme)
+    if said_none and found:  # which was meant? Coded wrong either way: a theme lost or a theme invented
+        raise GoldError(f"{path}:{row}: '{str(value).strip()}' names {', '.join(found)} and '{said_none}' at once. "
+                        f"Write the themes alone, or '{said_none}' alone for a passage with no theme.")
     return found
 
 
