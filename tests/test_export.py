@@ -238,6 +238,24 @@ def test_quote_column_is_wide_and_wrapped(workbook):
     assert sheet["A1"].comment.text.startswith("Quotes for: Trust and relationships")
 
 
+def test_a_framework_workbook_names_each_type_sheet_by_its_type_not_a_cut_dimension(tmp_path):
+    labels = {"trust": "Trust", "financial_relationship.independent": "Independent",
+              "financial_relationship.service_contracts": "Service contracts", "service.joint": "Joint",
+              "data.joint": "Joint data"}
+    summary = pd.DataFrame({"theme": list(labels), "label": list(labels.values()), "respondents": 0, "percent": 0.0})
+    evidence = pd.DataFrame(columns=["theme", "respondent_id", "question", "passage", "score"])
+    quotes = pd.DataFrame(columns=["theme", "label", "rank", "quote", "attribution", "respondent_id", "question",
+                                   "score", "use"])
+    path = tmp_path / "quotes.xlsx"
+
+    write_quotes_workbook(path, summary, quotes, labels, evidence)
+
+    # 'joint' is two types' id: those keep their full ids
+    assert openpyxl.load_workbook(path).sheetnames == [
+        "Summary", "trust", "independent", "service_contracts", "service.joint", "data.joint", "evidence trust",
+        "evidence independent", "evidence service_contracts", "evidence service.joint", "evidence data.joint"]
+
+
 def test_sheet_names_are_valid_and_unique(tmp_path):
     labels = {"summary": "Summary theme", "a" * 40: "Long", "a" * 40 + "b": "Long too", "what?": "Question"}
     summary = pd.DataFrame({"theme": list(labels), "label": list(labels.values()), "respondents": 0, "percent": 0.0})

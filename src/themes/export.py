@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -161,20 +162,34 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
         write_table(sheet, summary, header_format=header, cell_format=wrap, widths=SUMMARY_WIDTHS)
         _print_setup(sheet, summary, SUMMARY_WIDTHS, "Respondents per theme")
         used: set[str] = {"summary"}
+        short = sheet_ids(list(labels))
         for theme_id, label in labels.items():
             part = quotes[quotes["theme"] == theme_id].drop(columns=["theme", "label"])
-            sheet = book.add_worksheet(_sheet_name(theme_id, used))
+            sheet = book.add_worksheet(_sheet_name(short[theme_id], used))
             write_table(sheet, part, header_format=header, cell_format=wrap, widths=QUOTE_WIDTHS)
             _print_setup(sheet, part, QUOTE_WIDTHS, f"Quotes for: {label}")
             sheet.write_comment(0, 0, f"Quotes for: {label}")
         for theme_id, label in labels.items() if evidence is not None else ():
             part = evidence.loc[evidence["theme"] == theme_id, list(EVIDENCE_WIDTHS)]
-            sheet = book.add_worksheet(_sheet_name(f"evidence {theme_id}", used))
+            sheet = book.add_worksheet(_sheet_name(f"evidence {short[theme_id]}", used))
             write_table(sheet, part, header_format=header, cell_format=wrap, widths=EVIDENCE_WIDTHS)
             _print_setup(sheet, part, EVIDENCE_WIDTHS, f"Every passage coded: {label}")
             sheet.write_comment(0, 0, f"Every passage coded: {label} ({len(part)})")
     finally:
         book.close()
+
+
+def sheet_ids(ids: list[str]) -> dict[str, str]:
+    """What each theme's sheets are named by. A sheet name holds 31 characters, and a framework's type ids
+    do not fit ('evidence financial_relationship.service_contracts' was cut to 'evidence
+    financial_relationship' for all three types, told apart by ~2, ~3). Where one type's would be cut, every
+    type is named by its own id ('evidence service_contracts'), as long as no two share one; a type id that
+    would still be cut, or is shared, keeps its full id (and is cut)."""
+    tail = {i: i.rsplit(".", 1)[-1] for i in ids if "." in i}
+    if not any(len(f"evidence {i}") > 31 for i in tail):
+        return {i: i for i in ids}
+    shared = {t for t, n in Counter([*tail.values(), *(i for i in ids if i not in tail)]).items() if n > 1}
+    return {i: tail[i] if i in tail and tail[i] not in shared else i for i in ids}
 
 
 def _sheet_name(theme_id: str, used: set[str]) -> str:
