@@ -346,3 +346,27 @@ def test_breakdown_files_name_groups_without_contact_details():
 
     frame = pd.DataFrame({"contact": ["mlopez@example.org", "Maria Gonzalez (self)", "Ohio"], "respondents": [1, 1, 9]})
     assert _named_safely(frame, "contact")["contact"].tolist() == ["[email]", "[name] (self)", "Ohio"]
+
+
+def test_evidence_rows_lead_to_their_raw_passage_in_segments_csv_when_the_id_is_a_pseudonym():
+    from types import SimpleNamespace
+
+    from themes.export import evidence_frame, segments_frame
+    from themes.quotes import deidentify_evidence
+
+    answers = pd.DataFrame({"respondent_id": ["ana@example.org", "R2"], "question": ["challenges", "goals"]})
+    segments = pd.DataFrame({"answer_index": [0, 0, 1], "segment_id": [1, 2, 1], "start": [0, 10, 0],
+                             "end": [9, 20, 5], "text": ["No trust.", "Short money.", "Trust"],
+                             "themes": ["trust", "", "trust;funding"], "top_theme": ["trust", "none", "trust"],
+                             "score_trust": [0.9, 0.1, 0.8], "score_funding": [0.1, 0.2, 0.7]})
+    run = SimpleNamespace(answers=answers, segments=segments)
+
+    shown = deidentify_evidence(evidence_frame(run))
+
+    written = segments_frame(run)  # segments.csv, row 1 its header
+    assert shown["respondent_id"].str.fullmatch(r"resp-[0-9a-f]{8}|R2").all()
+    for row in shown.itertuples():
+        raw = written.iloc[row.segments_row - 2]
+        assert row.theme in raw["themes"].split(";") and (raw["segment_id"], raw["question"]) == (row.segment_id,
+                                                                                                  row.question)
+    assert sorted(shown["segments_row"]) == [2, 4, 4]

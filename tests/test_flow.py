@@ -121,12 +121,14 @@ def test_every_count_opens_onto_its_passages_in_the_workbook_and_the_report(tiny
         assert len(rows) == segments == (evidence["theme"] == theme).sum()
         if segments:
             assert f'<a href="#evidence-{theme}">{segments}</a>' in html and f'id="evidence-{theme}"' in html
-    # The evidence a reviewer is handed, the CSV as the workbook, is de-identified; its respondent, question and
-    # segment lead to the raw passage in segments.csv.
+    # The evidence a reviewer is handed, the CSV as the workbook, is de-identified; its segments_row leads to the
+    # raw passage in segments.csv (a spreadsheet's row number: the header is row 1), pseudonymised ids or not.
     keys = ["respondent_id", "question", "segment_id"]
     segments = pd.read_csv(out / "segments.csv", keep_default_na=False)
-    raw = evidence[keys].astype(str).merge(segments[[*keys, "text"]].astype(str), on=keys, how="left")
-    assert raw["text"].notna().all()
+    raw = segments.iloc[evidence["segments_row"] - 2].reset_index(drop=True)
+    plain = ~evidence["respondent_id"].str.startswith("resp-")
+    assert (raw.loc[plain, keys].astype(str) == evidence.loc[plain, keys].astype(str)).all().all() and plain.any()
+    assert (raw["themes"].str.split(";").map(set).to_numpy() >= evidence["theme"].map(lambda t: {t})).all()
     raw = raw[raw["text"].str.contains("mlopez@example.org")]
     assert len(raw), "the fixture's e-mail should be in a coded passage for this test to mean anything"
     shown = " ".join(str(c.value) for name in book.sheetnames if name.startswith("evidence") for row in
@@ -364,7 +366,8 @@ def test_a_coded_sample_gives_every_count_an_estimate_and_interval(tmp_path, tin
     assert ((shown["low"] <= shown["estimate"]) & (shown["estimate"] <= shown["high"])).all()
     assert "## By question" in report
     evidence = pd.read_csv(out / "theme_evidence.csv")
-    assert list(evidence.columns) == ["theme", "respondent_id", "question", "segment_id", "passage", "score"]
+    assert list(evidence.columns) == ["theme", "respondent_id", "question", "segment_id", "segments_row", "passage",
+                                      "score"]
     assert len(evidence) == sum(len(t.split(";")) for t in pd.read_csv(out / "segments.csv", keep_default_na=False)[
         "themes"] if t)
     assert summary["counts"][0]["method"].startswith("corrected")

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from themes.aggregate import USABLE
@@ -283,14 +284,18 @@ def segments_frame(run: RunResult) -> pd.DataFrame:
 
 def evidence_frame(run: RunResult) -> pd.DataFrame:
     """Every count opened up: one row per coded passage and code it carries (theme or dimension type),
-    with its respondent, question and score, so a reviewer can read what each count stands on."""
+    with its respondent, question and score, so a reviewer can read what each count stands on.
+    `segments_row` is the passage's row in segments.csv as a spreadsheet numbers it (the header is row 1): it
+    finds the raw passage where the respondent id is shown as a pseudonym."""
     segments = segments_frame(run)
+    segments["segments_row"] = np.arange(len(segments)) + 2
     rows = segments.assign(code=segments["themes"].str.split(";")).explode("code")
     rows = rows[rows["code"].fillna("") != ""]
     score = [row[f"score_{code}"] for code, row in zip(rows["code"], rows.to_dict("records"))]
     return pd.DataFrame({"theme": rows["code"].to_numpy(), "respondent_id": rows["respondent_id"].to_numpy(),
                          "question": rows["question"].to_numpy(), "segment_id": rows["segment_id"].to_numpy(),
-                         "passage": rows["text"].to_numpy(), "score": score}).sort_values(
+                         "segments_row": rows["segments_row"].to_numpy(), "passage": rows["text"].to_numpy(),
+                         "score": score}).sort_values(
         ["theme", "score"], ascending=[True, False], kind="stable")
 
 
@@ -421,7 +426,7 @@ def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> list[
             if run.framework_by_question is not None:
                 write_csv(run.framework_by_question, folder / "framework_counts_by_question.csv")
         # Evidence is what a reviewer is handed to check a count: de-identified in the CSV as in the workbook
-        # and the report; its respondent_id, question and segment_id lead to the raw passage in segments.csv.
+        # and the report; its segments_row leads to the raw passage in segments.csv.
         shown = deidentify_evidence(evidence_frame(run), redactor)
         write_csv(shown, folder / "theme_evidence.csv")
         write_csv(run.quotes, folder / "quotes.csv")
