@@ -23,6 +23,10 @@ CODEBOOK = Path(__file__).resolve().parents[1] / "codebooks" / "rfi_themes.yaml"
      "(partnership_models, rfi_themes).\n"),
     (["serve", "--codebook", str(CODEBOOK)], {"PREFECT_API_URL": "http://127.0.0.1:9/api"},
      "error: PREFECT_API_URL=http://127.0.0.1:9/api does not answer"),
+    # what every served run would be given is checked once, before serving (each look at the inbox failed)
+    (["serve", "--min-group", "0"], {"PREFECT_API_URL": "http://127.0.0.1:9/api"}, "error: --min-group must be"),
+    (["serve", "--quotes-per-theme", "-1"], {"PREFECT_API_URL": "http://127.0.0.1:9/api"},
+     "error: --quotes-per-theme must be"),
 ])
 def test_what_cannot_be_served_is_one_line_and_exit_2(args, env, message, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
@@ -42,3 +46,14 @@ def test_a_project_folder_that_holds_other_files_is_refused(monkeypatch, tmp_pat
     assert result.exit_code == 2
     assert result.output == (f"error: --project {tmp_path}/project holds files but no project.json; give an empty or "
                              "new folder.\n")
+
+
+def test_a_broken_calibration_is_one_line_before_serving(monkeypatch, tmp_path):
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    book = tmp_path / "mine.yaml"
+    book.write_text(CODEBOOK.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "mine.calibration.json").write_text("{not json", encoding="utf-8")
+    result = CliRunner().invoke(app, ["serve", "--codebook", str(book)])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ") and "mine.calibration.json" in result.output
+    assert result.output.count("\n") == 1

@@ -63,11 +63,20 @@ def serve(
     from themes.codebook import load_codebook, merge_codebooks
     from themes.project import open_project
 
+    from pydantic import ValidationError
+
+    from themes.cli import _option_error
+    from themes.settings import RunSettings
+
     codebooks = [str(path) for path in codebook or [DEFAULT_CODEBOOK]]
     try:
         merge_codebooks([load_codebook(path) for path in codebooks])
         if coded_sample is not None and not coded_sample.is_file():
             raise ThemesError(f"--coded-sample {coded_sample} is not a file.")
+        # What each served run will be given, checked as 'themes run' checks it: a mistake is one line now,
+        # not a failed flow run at every look at the inbox.
+        RunSettings(codebooks=tuple(codebooks), model=model, min_group=min_group, quotes_per_theme=quotes_per_theme)
+        announced = _calibrations(codebooks)
         if inbox is not None:
             if inbox.exists() and not inbox.is_dir():
                 raise ThemesError(f"--inbox {inbox} is a file; give a folder.")
@@ -76,6 +85,9 @@ def serve(
         guard.ensure_prefect_home()
     except ThemesError as error:
         _fail(str(error))
+    except ValidationError as error:  # an option out of range
+        _fail(_option_error(error))
+    typer.echo("\n".join(announced))
     parameters = {"codebooks": [str(Path(c).resolve()) for c in codebooks],
                   "coded_sample": str(coded_sample.resolve()) if coded_sample else None, "id_column": id_column,
                   "text_columns": list(text_column or ()), "meta_columns": list(meta_column or ()), "model": model,
@@ -101,6 +113,20 @@ def serve(
         typer.echo(f"Serving code-inbox/inbox: every {interval} s, new exports in {inbox}/ become batches of "
                    f"{project_dir}/ (coded into {project_dir}/output/).")
     _serve(deployments)
+
+
+def _calibrations(codebooks: list[str]) -> list[str]:
+    """Each codebook's calibration found and read as every served run will find it (an unreadable one is one
+    line now), and said."""
+    from themes.calibrate import load_calibration, locate_calibration
+
+    lines = []
+    for path in codebooks:
+        found, where = locate_calibration(path, None)
+        if found is not None:
+            load_calibration(found)
+        lines.append(f"  codebook   {path}; calibration " + (f"{found.name} ({where})" if found else where))
+    return lines
 
 
 def _serve(deployments: list) -> None:
