@@ -97,8 +97,8 @@ def repeated_option(group, argv: list[str]) -> str | None:
             return None
         path.append(names[0])
         command, args = command.commands[names[0]], args[args.index(names[0]) + 1:]
-    single = {name: param for param in command.params if getattr(param, "multiple", True) is False
-              and not getattr(param, "is_flag", False) and param.nargs == 1
+    single = {name: param for param in command.params if param.param_type_name == "option"
+              and not param.multiple and not param.is_flag and param.nargs == 1
               for name in (*param.opts, *param.secondary_opts)}
     given: dict[str, list[tuple[str, str]]] = {}
     tokens = iter(args)
