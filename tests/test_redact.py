@@ -47,6 +47,23 @@ PII = [
     ("my-name-is", "My name is Ana Ruiz and I direct the coalition.", "My name is [name] and I direct the coalition.", True),
     ("ask-for", "Please ask for Maria at the front desk.", "Please ask for [name] at the front desk.", True),
     ("signature", "We need stable funding.\nSincerely,\nTom Jones", "We need stable funding.\nSincerely,\n[name]", True),
+    # QA round 3: units and non-US addresses, half-removed spelled e-mails, handles, cued names in lower case
+    ("address-suite", "Members meet at 500 Main St Suite 210 every month.", "Members meet at [address] every month.",
+     True),
+    ("address-apt", "The board meets at 210 Maple Ave Apt 3 and reviews results.",
+     "The board meets at [address] and reviews results.", True),
+    ("address-ste-city", "Mail 500 W Main St Ste 210, Louisville, KY 40202 today.", "Mail [address] today.", True),
+    ("address-rue", "We listen at 77 Rue Saint-Denis, Montreal, where the board meets.",
+     "We listen at [address], where the board meets.", True),
+    ("address-uk", "Flat 4, 22 Baker Street, London NW1 6XE.", "[address].", True),
+    ("email-spelled-local", "Write to maria dot gonzalez at gmail dot com.", "Write to [email].", True),
+    ("email-cued-at", "Data sharing is slow; email jdoe at clinic.org", "Data sharing is slow; email [email]", True),
+    ("handle", "Follow @maria_gonzalez_chw on Instagram.", "Follow [name] on Instagram.", True),
+    ("talk-to-lower", "Talk to maria at the front desk.", "Talk to [name] at the front desk.", True),
+    ("ask-for-lower", "Ask for jose at the clinic.", "Ask for [name] at the clinic.", True),
+    ("dr-lower", "It works because dr. patel championed it.", "It works because [name] championed it.", True),
+    ("after-when", "When Kenji left the hospital we started over.", "When [name] left the hospital we started over.",
+     False),
     ("everything", "For data questions contact our evaluator, Dr. Priya Raman, praman@example.org, (555) 318-7720.",
      "For data questions contact our evaluator, [name], [email], [phone].", True),
 ]
@@ -78,6 +95,9 @@ UNCHANGED = [
     ("acronyms", "Sharing data with the FQHC was hard because of HIPAA."),
     ("program-title", "Seniors join Tai Chi for Arthritis classes."),
     ("lowercase", "we meet at the library every month and share results."),
+    ("cue-not-a-name", "Ask for help, talk to the staff, thanks to grants; sister organizations too."),
+    ("street-then-place", "We serve 500 families on Main St every week; 2 Main St Clinic sites opened."),
+    ("word-after-when", "When Grace Church opened, volunteers came."),
     ("empty", ""),
 ]
 

@@ -192,7 +192,10 @@ def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon
         if (lexicon is None or shape == "upper" or len(head) < 3 or fold(head) in stop
                 or _is_common_word(head, lexicon) or (not previous and after[:1].isupper())
                 or (not previous and english is not None and _english(head, english))
-                or previous[:1].isupper() or previous.lower() in _PLACE_PREPOSITIONS):
+                # "When Kenji left": after a sentence's first word, a name that is no English word
+                or (previous[:1].isupper() and (fold(previous) not in stop or english is None
+                                                or _english(head, english)))
+                or previous.lower() in _PLACE_PREPOSITIONS):
             return 0
     titled = [w[:1].upper() + w[1:].lower() if shape != "title" else w for w in name]
     if any(w in _PLACE_WORDS for w in titled) or after[:1].upper() + after[1:].lower() in _PLACE_WORDS:

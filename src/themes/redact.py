@@ -41,9 +41,16 @@ _EMAIL = re.compile(rf"[^\s@<>()\[\]\",;:]+@{_LABEL}(?:\.{_LABEL})*\.[A-Za-z][A-
 _AT = r"[ \t]*[\[(](?i:at)[\])][ \t]*"
 _DOT = r"(?:[ \t]*[\[(](?i:dot)[\])][ \t]*|[ \t]+(?i:dot)[ \t]+)"
 _OBFUSCATED_EMAIL = re.compile(
-    rf"(?<![\w.+-])[\w.+-]+(?:{_AT}{_LABEL}(?:(?:\.|{_DOT}){_LABEL})*(?:\.|{_DOT})"
+    rf"(?<![\w.+-])(?:[\w+-]+{_DOT})*[\w.+-]+(?:{_AT}{_LABEL}(?:(?:\.|{_DOT}){_LABEL})*(?:\.|{_DOT})"
     rf"|[ \t]+(?i:at)[ \t]+{_LABEL}(?:(?:\.|{_DOT}){_LABEL})*{_DOT})(?:(?i:{_TLDS})|{_MORE_TLDS})\b"
 )
+# "email jdoe at clinic.org": after a cue, a word, "at" and a domain are an address.
+_CUED_EMAIL = re.compile(
+    rf"(?P<cue>\b(?i:e-?mail(?:ed)?|write to|reach|contact)(?:[ \t]+(?i:me|us|them|him|her))?[ \t]+(?:(?i:at)[ \t]+)?)"
+    rf"[\w.+-]+[ \t]+(?i:at)[ \t]+{_LABEL}(?:\.{_LABEL})*\.(?:(?i:{_TLDS})|{_MORE_TLDS})\b"
+)
+# A social media handle ("@maria_gonzalez_chw"): a person's account, so a name.
+_HANDLE = re.compile(r"(?<![\w@.+-])@[A-Za-z_][\w.]{0,28}[\w](?![\w@])")
 # "maria.gonzalez@gmail": a handle with a host but no ending is still an address.
 _BARE_EMAIL = re.compile(rf"(?<![\w.+-])[\w.+-]*\w@{_LABEL}(?![\w@])")
 _URL = re.compile(
@@ -73,6 +80,12 @@ _HONORIFICS = (
 )
 _HONORIFIC_NAME = re.compile(rf"\b(?:{_HONORIFICS})\.?[ \t]+(?P<name>{_NAME_RUN})")
 _CUE_NAME = re.compile(rf"(?P<cue>\b(?i:contact|ask for|my name is)[ \t]+)(?P<name>{_NAME_RUN})")
+# After a cue or a title in any case ("ask for jose", "talk to maria", "dr. patel", "thanks to Raj"), words of
+# the name lists are a name whatever their case: the cue says a person follows.
+_CUED_LISTED = re.compile(
+    rf"(?P<cue>(?<![\w-])(?:(?i:{_HONORIFICS})\.?|(?i:contact|ask for|my name is|talk to|talk with|speak to|"
+    rf"speak with|thanks to|thank you to|shout-?out to))[ \t]+)(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*)?)"
+)
 _SIGNATURE = re.compile(
     r"(?m)(?P<cue>^[ \t]*(?i:sincerely|(?:best|kind|warm)?[ \t]*regards|best|thanks|thank you|"
     rf"cheers|respectfully)[ \t]*[,-]?[ \t]*\n?[ \t]*)(?P<name>{_NAME_RUN})(?=[ \t]*\.?[ \t]*$)"
@@ -83,12 +96,22 @@ _REPEATS = re.compile(r"(\[(?:email|phone|url|name|id|address|date of birth)\])(
 # state and ZIP. Also PO boxes.
 _STREET_TYPES = ("Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|"
                  "Parkway|Pkwy|Highway|Hwy|Circle|Cir|Square|Sq|Trail|Trl|Pike|Plaza|Row|Crescent|Close")
+_UNIT = r"(?i:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|#)"
+# A street type before its name, as in French, Spanish, Portuguese and Italian addresses ("77 Rue Saint-Denis").
+_STREET_FIRST = "Rue|Calle|Avenida|Rua|Via|Viale|Avenue|Boulevard|Chemin"
 _ADDRESS = re.compile(
     rf"(?<![\w$.,/-])\d{{1,6}}[A-Za-z]?(?:[ \t]+(?:[NSEW]\.?|North|South|East|West))?"
-    rf"(?:[ \t]+[A-Z0-9][\w'’.-]*){{1,4}}?[ \t]+(?i:{_STREET_TYPES})\b\.?(?![ \t]+[A-Z][a-z])"
-    rf"(?:,?[ \t]*(?i:apt|apartment|suite|ste|unit|#)\.?[ \t]*#?[\w-]+)?"
-    rf"(?:,[ \t]*[A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*){{0,2}}(?:,?[ \t]+[A-Z]{{2}})?(?:[ \t]+\d{{5}}(?:-\d{{4}})?)?)?"
+    # the street type ends the street unless a capitalised word other than a unit follows ("Main St Suite 210"
+    # goes on; "Main St Clinic" does not)
+    rf"(?:(?:[ \t]+[A-Z0-9][\w'’.-]*){{1,4}}?[ \t]+(?i:{_STREET_TYPES})\b\.?(?![ \t]+(?!{_UNIT}\b)[A-Z][a-z])"
+    rf"|,?[ \t]+(?:{_STREET_FIRST})(?:[ \t]+(?:d[eu']|de la|del|des)?[ \t]*[A-Z][\w'’.-]*){{1,3}})"
+    rf"(?:,?[ \t]*{_UNIT}\.?[ \t]*#?[\w-]+)?"
+    rf"(?:,[ \t]*[A-Z][\w'’.-]*(?:[ \t]+[A-Z][a-z][\w'’.-]*){{0,2}}(?:,?[ \t]+[A-Z]{{2}}\b)?(?:[ \t]+\d{{5}}(?:-\d{{4}})?)?)?"
+    # a UK or Canadian postcode after the town ("London NW1 6XE", "Montreal H2X 1K4")
+    rf"(?:[ \t]+[A-Z]{{1,2}}\d[A-Z\d]?[ \t]?\d[A-Z]{{2}}\b|[ \t]+[A-Z]\d[A-Z][ \t]?\d[A-Z]\d\b)?"
     rf"|\b(?i:p\.?[ \t]?o\.?[ \t]*box)[ \t]+\d+"
+    # a flat or unit number before the street: "Flat 4, 22 Baker Street"
+    rf"|\b(?i:flat|apt|apartment|unit|suite)\.?[ \t]+#?\d+[A-Za-z]?,(?=[ \t]*\d{{1,6}}[ \t]+[A-Z])"
 )
 # Nine digits shaped like a US social security number, whatever its validity.
 _SSN = re.compile(r"(?<![\w$.,/-])\d{3}([- .])\d{2}\1\d{4}(?![\w-]|[.,]\d)|(?<=(?i:ssn)[ :#])[ \t]*\d{9}\b")
@@ -174,6 +197,24 @@ def _name_sub(keep_cue: bool):
     return sub
 
 
+def _cued_listed(m: re.Match) -> str:
+    """The cue's name: its first words while they are on the name lists (a title keeps its place only when
+    a name follows it: "Dr. Patel" becomes "[name]", as the honorific rule writes it)."""
+    from themes.names import _listed, name_lists
+
+    first, last = name_lists()
+    words = m.group("name").split()
+    taken = 0
+    while taken < len(words) and (_listed(words[taken], first) or _listed(words[taken], last)):
+        taken += 1
+    if not taken or _not_a_name([w[:1].upper() + w[1:] for w in words[:taken]], ""):
+        return m.group(0)
+    rest = "".join(re.split(r"([ \t]+)", m.group("name"))[2 * taken - 1:])  # what follows the name, as written
+    cue = m.group("cue")
+    titled = not re.match(r"(?i:contact|ask|my|talk|speak|thank|shout)", cue)
+    return ("" if titled else cue) + PLACEHOLDERS["name"] + rest
+
+
 def _url_sub(m: re.Match) -> str:
     url = m.group(0)
     core = url.rstrip(_TRAILING)
@@ -189,9 +230,11 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
     """Redact e-mails, URLs, phone numbers and cue-marked names with regular expressions alone, and the
     names of the name lists unless `listed_names` is off (Redactor runs them after NER, with its word lists)."""
     text = _EMAIL.sub(PLACEHOLDERS["email"], text)
+    text = _CUED_EMAIL.sub(lambda m: m.group("cue") + PLACEHOLDERS["email"], text)
     text = _OBFUSCATED_EMAIL.sub(PLACEHOLDERS["email"], text)
     text = _BARE_EMAIL.sub(PLACEHOLDERS["email"], text)
     text = _URL.sub(_url_sub, text)
+    text = _HANDLE.sub(PLACEHOLDERS["name"], text)
     text = _BIRTH_DATE.sub(lambda m: m.group("cue") + PLACEHOLDERS["birth_date"], text)
     text = _RECORD.sub(lambda m: m.group("cue") + PLACEHOLDERS["id"], text)
     text = _SSN.sub(PLACEHOLDERS["id"], text)
@@ -201,6 +244,7 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
     text = _LOCAL_PHONE.sub(lambda m: m.group(1) + PLACEHOLDERS["phone"], text)
     text = _HONORIFIC_NAME.sub(_name_sub(keep_cue=False), text)
     text = _CUE_NAME.sub(_name_sub(keep_cue=True), text)
+    text = _CUED_LISTED.sub(_cued_listed, text)
     text = _SIGNATURE.sub(_name_sub(keep_cue=True), text)
     if listed_names:
         from themes.names import redact_listed_names  # it builds on this module's guards
