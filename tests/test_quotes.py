@@ -437,3 +437,27 @@ def test_a_quote_does_not_name_a_group_too_small_to_show(hashing_embedder):
     shown = attributions(10)
     assert not any("Tribal" in a for a in shown)
     assert "Respondent from partnership based in Michigan" in shown
+
+
+def test_a_quote_does_not_name_a_combination_too_small_to_show(hashing_embedder):
+    """Government (12 respondents) and Ohio (12) are each common enough; the one Government respondent in Ohio
+    is a group of one: that quote leaves the place out."""
+    from themes.quotes import QuoteSettings, select_quotes
+
+    types = ["Government"] * 12 + ["Nonprofit CBO"] * 11
+    states = ["MI"] * 11 + ["OH"] * 12
+    words = ("directors clinic hospital county pantry shelter nurses coaches elders pastors teachers drivers "
+             "navigators volunteers lawyers farmers grocers barbers imams doulas chefs tutors medics").split()
+    answers = pd.DataFrame({"respondent_id": [f"R{i}" for i in range(23)], "question": ["practices"] * 23,
+                            "org_type": types, "state": states, "status": ["coded"] * 23,
+                            "answer": [f"Trust with the {w} grew over {i + 2} years of {w} meetings, {w} visits and "
+                                       f"shared {w} work, and the {w} keep their word." for i, w in enumerate(words)]})
+    segments = pd.DataFrame({"answer_index": range(23), "start": 0, "end": answers["answer"].str.len(),
+                             "themes": "trust", "score_trust": [0.9 + i / 1000 for i in range(23)]})
+    vectors = hashing_embedder.encode(list(answers["answer"]))
+    picked = select_quotes(answers, segments, vectors, ["trust"], {"trust": "Trust"},
+                           QuoteSettings(per_theme=23, min_group=10), attribute_with=("org_type", "state"))
+    by_id = dict(zip(picked["respondent_id"], picked["attribution"]))
+    assert by_id["R11"] == "Government respondent"  # the one Government respondent in Ohio
+    assert by_id["R0"] == "Government respondent from partnership based in Michigan"  # 11 of them
+    assert by_id["R12"] == "Nonprofit CBO respondent from partnership based in Ohio"

@@ -242,11 +242,7 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
     themes_by_answer = {key: list(group) for key, group in segment_themes.groupby(segments["answer_index"],
                                                                                   sort=False)}
     sentences_of: dict = {}  # answer index -> (sentence spans, in the survey's languages)
-    # Attribution values of groups the breakdowns suppress (fewer respondents with a usable answer than min_group).
     counted = answers[answers["status"].isin(USABLE)] if "status" in answers else answers
-    small_values = {column: set(sizes.index[sizes < settings.min_group])
-                    for column in attribute_with if column in counted
-                    for sizes in [counted.groupby(column)["respondent_id"].nunique()]}
 
     def sentences(answer_index) -> tuple[list[tuple[int, int]], list[bool]]:
         if answer_index not in sentences_of:
@@ -299,8 +295,8 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
             if not key or _repeats(key, taken):
                 continue  # nothing quotable left, or a passage this theme already quotes
             taken.append(key)
-            meta = answers.loc[candidate["answer_index"]].to_dict()
-            meta = {k: "" if v in small_values.get(k, ()) else v for k, v in meta.items()}
+            meta = quotable_meta(answers.loc[candidate["answer_index"]].to_dict(), attribute_with, counted,
+                                 settings.min_group)
             rows.append({"theme": theme_id, "label": labels[theme_id], "rank": len(taken), "quote": text,
                          "attribution": attribution(meta, columns=attribute_with),
                          "respondent_id": safe_reference(str(candidate["respondent_id"])),
@@ -309,6 +305,32 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
             if len(taken) == settings.per_theme:
                 break
     return pd.DataFrame(rows, columns=QUOTE_COLUMNS)
+
+
+def quotable_meta(meta: dict, columns: Sequence[str], counted: pd.DataFrame, min_group: int) -> dict:
+    """`meta` with the attribution values left out that name a group the breakdowns suppress (fewer than
+    `min_group` respondents with a usable answer in `counted`), alone or together: each value may be common
+    ("Government", "New York") and the pair a group of one. Of a pair, the place goes first, then all but the
+    first value that says who."""
+    def alone(column: str) -> int:
+        return counted.loc[counted[column].astype(str) == str(meta[column]), "respondent_id"].nunique()
+
+    meta = {k: ("" if k in columns and k in counted and str(v or "").strip() and alone(k) < min_group else v)
+            for k, v in meta.items()}
+    shown = [c for c in columns if c in counted and str(meta.get(c) or "").strip()]
+
+    def size(kept: list[str]) -> int:
+        mask = np.ones(len(counted), dtype=bool)
+        for column in kept:
+            mask &= (counted[column].astype(str) == str(meta[column])).to_numpy()
+        return counted.loc[mask, "respondent_id"].nunique()
+
+    if len(shown) < 2 or size(shown) >= min_group:
+        return meta
+    kept = [c for c in shown if not _PLACE.search(c)] or shown[:1]
+    if len(kept) > 1 and size(kept) < min_group:
+        kept = kept[:1]
+    return {k: ("" if k in shown and k not in kept else v) for k, v in meta.items()}
 
 
 def type_and_state_columns(meta_columns) -> tuple[str | None, str | None]:
