@@ -284,3 +284,22 @@ def test_a_word_from_one_respondent_alone_does_not_name_a_cluster():
 
     assert "maria" in cluster_words(texts, labels, top_n=4)[0]
     assert "maria" not in words[0] and {"bus", "rides"} <= set(words[0])
+
+
+def test_cluster_quotes_never_name_a_group_the_breakdowns_suppress(planted_run):
+    """emergent_themes.md is attributed like the run's quotes: no type, state or pair of them with fewer
+    respondents than the run's min_group (10 when its manifest does not say)."""
+    from themes.quotes import STATE_NAMES
+
+    discover_run(planted_run, redactor=Redactor(use_ner=False))
+    section = (planted_run / "discover" / "emergent_themes.md").read_text(encoding="utf-8")
+    table = pd.read_csv(FIXTURES / "planted_topic.csv", dtype=str, keep_default_na=False)
+    table["place"] = table["state"].map(lambda s: STATE_NAMES.get(s, s))
+    lines = [line.removeprefix("> — ") for line in section.splitlines() if line.startswith("> — ")]
+    assert lines and any("based in" in line for line in lines) and any(" respondent" in line for line in lines)
+    for line in lines:
+        who, _, place = line.partition(" from partnership based in ")
+        who = who.removesuffix(" respondent").removesuffix("Respondent")
+        group = table[(table["org_type"] == who if who else table["org_type"].notna())
+                      & (table["place"] == place if place else table["place"].notna())]
+        assert len(group) >= 10, line

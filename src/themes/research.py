@@ -66,7 +66,9 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
     from themes.discover import discover, representatives
     from themes.embed import embedding_function
     from themes.export import write_csv
-    from themes.quotes import attribution, attribution_columns
+    from themes.aggregate import USABLE
+    from themes.quotes import attribution, attribution_columns, quotable_meta, safe_attribution
+    from themes.settings import RunSettings
 
     run = read_run(run_dir)
     segments = run.segments
@@ -107,9 +109,17 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
     write_csv(found.passages[[c for c in columns if c in found.passages.columns]]
               .sort_values(["cluster", "centrality"], ascending=[True, False], kind="stable"),
               folder / EMERGENT_PASSAGES)
+    # Attributed as the run's quotes are: no group the breakdowns suppress, no value that holds a name.
+    counted = run.answers[run.answers["status"].isin(USABLE)]
+    min_group = int(run.setting.get("min_group") or RunSettings.model_fields["min_group"].default)
+
+    def attributed(record: dict) -> str:
+        shown = quotable_meta({m: record.get(m, "") for m in meta}, attribute_with, counted, min_group)
+        return safe_attribution(attribution(shown, columns=attribute_with), redactor)
+
     sections = []
     for row in found.clusters.itertuples():
-        quotes = [(clean[t], attribution({m: r.get(m, "") for m in meta}, columns=attribute_with))
+        quotes = [(clean[t], attributed(r))
                   for t, r in zip(picked[row.cluster]["text"].head(shown),
                                   picked[row.cluster].head(shown).to_dict("records"))]
         sections.append((row, quotes))
