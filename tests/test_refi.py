@@ -355,3 +355,24 @@ def test_a_project_of_two_codebooks_is_read_by_each(tricky_run, tiny_codebook_pa
             target.writestr(name, content)
     with pytest.raises(GoldError, match="codes not in the codebook"):
         read_gold(stranger, load_codebook(themes_only))
+
+
+def test_control_characters_never_make_the_xml_unreadable(tmp_path, tiny_codebook_path, schemas):
+    """Word's manual line break (U+000B) in a codebook text or a metadata value: XML 1.0 cannot hold it, and the
+    files were written anyway (exit 0) for no tool to open. It is a line break now; other controls go."""
+    from lxml import etree
+
+    book = tmp_path / "word.yaml"
+    book.write_text(tiny_codebook_path.read_text(encoding="utf-8").replace(
+        "definition: ", "definition: \"Pasted from Word:\\vline two\\x01.\" # ", 1), encoding="utf-8")
+    assert "\\v" in book.read_text(encoding="utf-8")
+    qdc = export_codebook(book, tmp_path / "word.qdc")
+    assert_valid(schemas, "Codebook", qdc.read_bytes())
+    assert "Pasted from Word:\nline two." in etree.fromstring(qdc.read_bytes()).xpath("string(//*[local-name()="
+                                                                                    "'Description'][1])")
+    answers = tricky_answers()
+    answers[0]["org_type"] = "Nonprofit\vCBO"
+    run = write_run_folder(tmp_path / "ctrl", answers, codebook_path=tiny_codebook_path)
+    qde, _ = read_qdpx(Path(export_project(run, tmp_path / "ctrl.qdpx")["path"]))
+    assert_valid(schemas, "Project", qde)
+    assert b"Nonprofit\nCBO" in qde

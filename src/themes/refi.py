@@ -126,7 +126,22 @@ def _code_element(parent: ET.Element, code: Code, ns: str) -> None:
         _code_element(element, child, ns)
 
 
+# Characters XML 1.0 forbids: ElementTree writes them as they are, and no QDA tool (nor `import-codebook`) can
+# read the file back. Word's manual line break (U+000B) and page break (U+000C) become line breaks.
+_NOT_XML = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+
+
+def xml_text(text: str | None) -> str | None:
+    """`text` with what XML 1.0 cannot hold left out (breaks kept as line breaks)."""
+    return None if text is None else _NOT_XML.sub("", text.translate(_BREAKS))
+
+
 def _to_bytes(root: ET.Element) -> bytes:
+    for element in root.iter():
+        element.text, element.tail = xml_text(element.text), xml_text(element.tail)
+        for key, value in element.attrib.items():
+            element.attrib[key] = xml_text(value)
     ET.indent(root, space=" ")
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
