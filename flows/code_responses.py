@@ -307,7 +307,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
                       for m in spec.meta_columns},
         sample_agreement=run_agreement(coded, coded_sample, coder.scheme, settings.coded_sample)
         if coded_sample is not None else None,
-        co_occurrence=co_occurrence(coded, codebook.ids), quotes=picked,
+        co_occurrence=co_occurrence(coded, codebook.ids, codebook), quotes=picked,
         thresholds=threshold_items(coder.scheme, coder.thresholds), threshold_sources=coder.sources,
         method=coder.method, embedding=embedding_stats, id_problems=id_problems, timings=timings,
         batches=with_embedding(batches, embedding_stats))

@@ -205,6 +205,20 @@ def test_co_occurrence(coded, tiny_codebook):
     assert np.diag(matrix.to_numpy()).tolist()[:2] == counts.loc[["trust", "funding"]].tolist()
 
 
+def test_co_occurrence_counts_a_respondent_under_their_own_type(tiny_codebook):
+    # R1 has a referral answer and a joint one: of type joint (the most integrated), as the framework counts
+    answers = pd.DataFrame({"respondent_id": ["R1", "R1", "R2"], "question": ["q1", "q2", "q1"],
+                            "status": ["coded"] * 3, "themes": ["service.joint", "trust;service.referral",
+                                                                "trust;service.referral"]})
+    by_answers = co_occurrence(answers, tiny_codebook.ids)
+    by_type = co_occurrence(answers, tiny_codebook.ids, tiny_codebook)
+    assert by_answers.at["service.referral", "trust"] == 2
+    assert by_type.at["service.referral", "trust"] == 1 and by_type.at["service.joint", "trust"] == 1
+    types = respondent_types(answers, tiny_codebook)["service"].value_counts()
+    assert [by_type.at[f"service.{k}", f"service.{k}"] for k in ("referral", "joint")] == [types["referral"],
+                                                                                         types["joint"]]
+
+
 def test_status_accounting_adds_up(coded):
     answers, _ = coded
 

@@ -96,10 +96,21 @@ def _theme_rows(answers: pd.DataFrame) -> pd.DataFrame:
     return exploded[exploded["theme"].fillna("") != ""][["respondent_id", "theme", "_row"]]
 
 
-def co_occurrence(answers: pd.DataFrame, ids: Sequence[str]) -> pd.DataFrame:
-    """Respondents who raised both categories, for each pair (the diagonal: respondents per category)."""
+def co_occurrence(answers: pd.DataFrame, ids: Sequence[str], codebook: Codebook | None = None) -> pd.DataFrame:
+    """Respondents who raised both categories, for each pair (the diagonal: respondents per category).
+
+    With `codebook`, a framework type is the respondent's own (the most integrated across their answers), as
+    the framework's counts have it: a respondent with one referral answer and one joint answer is of type
+    joint, not both."""
     usable = answers[answers["status"].isin(USABLE)]
-    rows = _theme_rows(usable)
+    rows = _theme_rows(usable)[["respondent_id", "theme"]]
+    if codebook is not None and codebook.dimensions:
+        kinds = respondent_types(answers, codebook).reset_index().melt(
+            id_vars="respondent_id", var_name="dimension", value_name="kind")
+        kinds = kinds[kinds["kind"] != NOT_DESCRIBED]
+        own = pd.DataFrame({"respondent_id": kinds["respondent_id"], "theme": kinds["dimension"] + "." + kinds["kind"]})
+        types = {f"{d.id}.{k.id}" for d in codebook.dimensions for k in d.types}
+        rows = pd.concat([rows[~rows["theme"].isin(types)], own], ignore_index=True)
     rows = rows[rows["theme"].isin(ids)].drop_duplicates(["respondent_id", "theme"])
     onehot = pd.crosstab(rows["respondent_id"], rows["theme"]).reindex(columns=list(ids), fill_value=0)
     values = onehot.to_numpy(dtype=np.int64)
