@@ -324,6 +324,30 @@ def test_a_projects_codebook_is_imported_from_its_qdpx(tricky_run, tiny_codebook
     qdc = export_codebook(tiny_codebook_path, tmp_path / "book.qdc")
     from_qdc = yaml.safe_load(import_codebook(qdc, tmp_path / "from_qdc.yaml")[0].read_text("utf-8"))
     assert from_project["themes"] and from_project["themes"] == from_qdc["themes"]
+    # the whole codebook comes back, as from its .qdc: the same content hash, so its calibration still fits
+    assert load_codebook(tmp_path / "from_project.yaml").content_hash() == load_codebook(tiny_codebook_path).content_hash()
+
+
+def test_a_project_of_two_codebooks_imports_as_one_and_says_so(tmp_path, tiny_codebook_path, schemas):
+    from themes.refi import project_qde
+
+    data = yaml.safe_load(tiny_codebook_path.read_text(encoding="utf-8"))
+    themes_only = load_codebook(_write(tmp_path / "a.yaml", {**data, "name": "A", "dimensions": []}))
+    framework = load_codebook(_write(tmp_path / "b.yaml", {**data, "name": "B", "themes": []}))
+    from themes.codebook import merge_codebooks
+
+    qde, _ = project_qde(name="p", created="2026-01-01T00:00:00+00:00", codebook=merge_codebooks(
+        [themes_only, framework]), sources=[], variables=[], cases=[], seed="s", books=[themes_only, framework])
+    assert_valid(schemas, "Project", qde)
+    (tmp_path / "p.qde").write_bytes(qde)
+    _, notes = import_codebook(tmp_path / "p.qde", tmp_path / "p.yaml")
+    assert any(n.startswith("p.qde holds the codes of 2 codebooks (A, B); they became one codebook, 'p'")
+               for n in notes)
+
+
+def _write(path: Path, data: dict) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
 
 
 @pytest.mark.parametrize(("content", "hint"), [("hello\n", False), ("name: x\nthemes:\n- id: trust\n", True)])

@@ -17,6 +17,7 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,14 +162,20 @@ def codebook_qdc(codebook: Codebook) -> bytes:
     listed = codebook_codes(codebook)
     for code in listed:
         _code_element(codes, code, CODEBOOK_NS)
-    sets = ET.SubElement(root, f"{{{CODEBOOK_NS}}}Sets")
-    whole = ET.SubElement(sets, f"{{{CODEBOOK_NS}}}Set", guid=stable_guid(codebook.name, "codebook"),
-                          name=codebook.name)
-    ET.SubElement(whole, f"{{{CODEBOOK_NS}}}Description").text = codebook_note(codebook)
-    for code in listed:
-        for leaf in code.children or [code]:
-            ET.SubElement(whole, f"{{{CODEBOOK_NS}}}MemberCode", guid=leaf.guid)
+    _codebook_set(ET.SubElement(root, f"{{{CODEBOOK_NS}}}Sets"), codebook, f"{{{CODEBOOK_NS}}}")
     return _to_bytes(root)
+
+
+def _codebook_set(sets: ET.Element, codebook: Codebook, q: str, known: set[str] | None = None) -> None:
+    """The code set named after `codebook`, holding its codes (those in `known`, when given), whose
+    description is `codebook_note`."""
+    whole = ET.SubElement(sets, f"{q}Set", guid=stable_guid(codebook.name, "codebook"), name=codebook.name)
+    ET.SubElement(whole, f"{q}Description").text = codebook_note(codebook)
+    for code in codebook_codes(codebook):
+        for leaf in code.children or [code]:
+            if known is None or leaf.guid in known:  # a project's member is a reference, a codebook's a guid
+                ET.SubElement(whole, f"{q}MemberCode", **({"guid": leaf.guid} if known is None
+                                                          else {"targetGUID": leaf.guid}))
 
 
 def codebook_note(codebook: Codebook) -> str:
@@ -230,10 +237,11 @@ def read_codebook_file(path: str | Path) -> tuple[list[Code], dict]:
     codes = root.find(f"{{{ns}}}Codes") if root.tag.endswith("CodeBook") else root.find(f"{{{ns}}}CodeBook/{{{ns}}}Codes")
     if codes is None:
         raise ThemesError(f"{path}: no <Codes> in the file; is it a REFI-QDA codebook (.qdc)?")
-    book = root if root.tag.endswith("CodeBook") else root.find(f"{{{ns}}}CodeBook")
-    notes = [parse_codebook_note(element.findtext(f"{{{ns}}}Description") or "")
-             for element in book.iter(f"{{{ns}}}Set")]
-    return [_read_code(element, ns) for element in codes.findall(f"{{{ns}}}Code")], next((n for n in notes if n), {})
+    # A .qdc's sets are in its CodeBook, a project's beside its sources.
+    notes = [note for element in root.iter(f"{{{ns}}}Set")
+             if (note := parse_codebook_note(element.findtext(f"{{{ns}}}Description") or ""))]
+    about = notes[0] if len(notes) == 1 else {"codebooks": [n["name"] for n in notes]} if notes else {}
+    return [_read_code(element, ns) for element in codes.findall(f"{{{ns}}}Code")], about
 
 
 def _read_code(element: ET.Element, ns: str) -> Code:
@@ -355,8 +363,11 @@ def passages_of(text: str, name: str) -> list[Passage]:
 
 
 def project_qde(*, name: str, created: str, codebook: Codebook, sources: list[dict], variables: list[str],
-                cases: list[dict], seed: str) -> tuple[bytes, dict[str, str]]:
+                cases: list[dict], seed: str, books: Sequence[Codebook] = ()) -> tuple[bytes, dict[str, str]]:
     """A REFI-QDA project document (project.qde, Project.xsd) and its source texts by GUID.
+
+    `books`: the codebooks merged into `codebook` (default: it alone), each written as a code set as the .qdc
+    writes it, so that `import-codebook` of the project gives the codebook back whole.
 
     `sources`: dicts of `name`, `text`, `selections` (dicts of `start`, `end`, `codes` as theme ids).
     `cases`: dicts of `name`, `values` (variable -> text) and `sources` (source names).
@@ -404,6 +415,9 @@ def project_qde(*, name: str, created: str, codebook: Codebook, sources: list[di
                     coding = ET.SubElement(marked, f"{q}Coding", guid=stable_guid(seed, "coding", key, theme_id),
                                            creatingUser=user, creationDateTime=created)
                     ET.SubElement(coding, f"{q}CodeRef", targetGUID=code_guid[theme_id])
+    sets = ET.SubElement(root, f"{q}Sets")
+    for book in books or [codebook]:
+        _codebook_set(sets, book, q, {c.guid for code in codes for c in [code, *code.children]})
     return _to_bytes(root), {source_guid[s["name"]]: s["text"] for s in sources}
 
 

@@ -35,8 +35,14 @@ def run_codebook(run: RunFolder, explicit: str | Path | None) -> tuple[Codebook,
     content. A run of several codebooks (themes and framework) gives them merged, as the run coded them."""
     from themes.codebook import merge_codebooks
 
+    books, path = run_codebooks(run, explicit)
+    return merge_codebooks(books), path
+
+
+def run_codebooks(run: RunFolder, explicit: str | Path | None) -> tuple[list[Codebook], Path]:
+    """The codebooks a run used, each on its own (see `run_codebook`)."""
     if explicit:
-        return load_codebook(explicit), Path(explicit)
+        return [load_codebook(explicit)], Path(explicit)
     entries = run.manifest.get("codebooks") or [run.manifest.get("codebook") or {}]
     books = []
     for entry in entries:
@@ -51,7 +57,7 @@ def run_codebook(run: RunFolder, explicit: str | Path | None) -> tuple[Codebook,
                               f"{codebook.content_hash()}, the run recorded {recorded}); pass the codebook the run "
                               "used with --codebook.")
         books.append(codebook)
-    return merge_codebooks(books), Path(entries[0]["path"])
+    return books, Path(entries[0]["path"])
 
 
 # --- discover --------------------------------------------------------------------------------------
@@ -258,6 +264,10 @@ def import_codebook(qdc_path: str | Path, out: str | Path | None = None, *, name
         raise ThemesError(f"File not found: {source}. Pass a REFI-QDA codebook (.qdc).")
     codes, about = read_codebook_file(source)
     data, notes = codes_to_codebook_data(codes, name or about.get("name") or source.stem, about)
+    if about.get("codebooks"):
+        notes.append(f"{source.name} holds the codes of {len(about['codebooks'])} codebooks "
+                     f"({', '.join(about['codebooks'])}); they became one codebook, '{data['name']}', without "
+                     "their calibrations. To keep them apart, import each one's .qdc (themes export-codebook).")
     if not data["themes"] and not data["dimensions"]:
         raise ThemesError(f"{source} has no codable codes; nothing to import.")
     target = Path(out) if out else source.with_suffix(".yaml")
@@ -275,8 +285,11 @@ def export_project(run_dir: str | Path, out: str | Path | None = None, *, per: s
 
     if per not in ("respondent", "answer"):
         raise ThemesError(f"The '--per' option must be one of respondent, answer. Got '{per}' instead.")
+    from themes.codebook import merge_codebooks
+
     run = read_run(run_dir)
-    book, _ = run_codebook(run, codebook)
+    books, _ = run_codebooks(run, codebook)
+    book = merge_codebooks(books)
     unknown = sorted({t for themes in run.segments["theme_list"] for t in themes} - set(book.ids))
     if unknown:
         raise ThemesError(f"The run codes {', '.join(unknown)}, which the codebook lacks; pass the codebook the run "
@@ -302,7 +315,7 @@ def export_project(run_dir: str | Path, out: str | Path | None = None, *, per: s
     created = str(run.manifest.get("created") or "2000-01-01T00:00:00+00:00")
     seed = f"{run.manifest.get('input', {}).get('sha256', '')}|{book.content_hash()}|{per}"
     qde, texts = project_qde(name=run.path.resolve().name, created=created, codebook=book, sources=sources,
-                             variables=meta, cases=list(cases.values()), seed=seed)
+                             variables=meta, cases=list(cases.values()), seed=seed, books=books)
     target = Path(out) if out else run.path / f"{run.path.resolve().name}.qdpx"
     _refuse_overwrite(target, force, example=f"{run.path.resolve().name}.qdpx")
     write_qdpx(target, qde, texts)
