@@ -400,3 +400,22 @@ def test_control_characters_never_make_the_xml_unreadable(tmp_path, tiny_codeboo
     qde, _ = read_qdpx(Path(export_project(run, tmp_path / "ctrl.qdpx")["path"]))
     assert_valid(schemas, "Project", qde)
     assert b"Nonprofit\nCBO" in qde
+
+
+def test_a_codable_code_between_a_parent_and_a_child_is_kept(tmp_path):
+    """NVivo-style nesting: 'Funding' is a code of its own under 'Barriers', over 'Short-term grants'."""
+    source = tmp_path / "nested.qdc"
+    source.write_text("""<?xml version="1.0" encoding="utf-8"?>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>
+ <Code guid="22222222-2222-4222-8222-222222222222" name="Barriers" isCodable="true">
+  <Code guid="33333333-3333-4333-8333-333333333333" name="Funding" isCodable="true"><Description>Money problems.</Description>
+   <Code guid="44444444-4444-4444-8444-444444444444" name="Short-term grants" isCodable="true"/>
+  </Code>
+ </Code>
+ <Code guid="66666666-6666-4666-8666-666666666666" name="Confiança comunitária" isCodable="true"/>
+</Codes></CodeBook>""", encoding="utf-8")
+    path, notes = import_codebook(source, tmp_path / "nested.yaml")
+    themes = yaml.safe_load(path.read_text(encoding="utf-8"))["themes"]
+    assert [(t["id"], t["definition"][:6]) for t in themes] == [
+        ("barriers", "TODO: "), ("funding", "Money "), ("short_term_grants", "TODO: "), ("confianca_comunitaria", "TODO: ")]
+    assert "'Barriers': its 2 nested code(s) became themes of their own" in notes

@@ -280,7 +280,10 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
         return {"id": theme_id, "guid": code.guid or None, "label": code.name or theme_id, **fields}
 
     def leaves(code: Code) -> list[Code]:
-        return [code] if not code.children else [c for child in code.children for c in leaves(child)]
+        """The codes under `code` that can stand as themes: every leaf, and every codable code with codes of its
+        own (a tool's "Funding" under "Barriers", over "Short-term grants"), parent before children."""
+        return [c for child in code.children
+                for c in ([child] if not child.children else [child] * child.codable + leaves(child))]
 
     for code in codes:
         if not code.codable and len(leaves(code)) >= 2:
@@ -313,7 +316,11 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
 
 
 def _slug(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "code"
+    import unicodedata
+
+    # accents dropped, not the letters that carry them: 'Confiança comunitária' -> confianca_comunitaria
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    slug = re.sub(r"[^a-z0-9]+", "_", plain).strip("_") or "code"
     return slug if slug[0].isalpha() else f"code_{slug}"
 
 
