@@ -317,7 +317,10 @@ def test_the_summary_gives_the_base_of_each_percentage():
 
     assert table.to_dict("records") == [
         {"theme": "trust", "label": "Trust", "respondents": 12, "percent": 40.0, "base_n": 30},
-        {"theme": "service.joint", "label": "Service model: Joint", "respondents": 6, "percent": 20.0, "base_n": 30}]
+        {"theme": "service.joint", "label": "Service model: Joint", "respondents": 6, "percent": 20.0, "base_n": 30},
+        # as the report's matrix and the command line show it: each dimension's shares add up to 100
+        {"theme": "service.not_described", "label": "Service model: Not described", "respondents": 20,
+         "percent": 66.7, "base_n": 30}]
 
 
 def test_the_summary_sheet_carries_the_estimates_the_report_leads_with():

@@ -452,12 +452,12 @@ def _named_safely(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 def summary_table(run: RunResult) -> pd.DataFrame:
-    """Respondents per theme and per framework type (one type per respondent and dimension), with the
-    base n each percentage is of."""
+    """Respondents per theme and per framework type (one type per respondent and dimension, 'not described'
+    among them, as the report's matrix shows it), with the base n each percentage is of."""
     columns = ["theme", "label", "respondents", "percent", "base_n"]
     # The estimate a report leads with, beside the raw share, and how it was made (a raw count says so).
     estimated = [c for c in ("estimate", "low", "high", "method") if c in run.counts or c in run.framework]
-    kinds = run.framework[run.framework["type"] != "not_described"] if len(run.framework) else run.framework
+    kinds = run.framework
     types = pd.DataFrame({"theme": kinds["dimension"] + "." + kinds["type"],
                           "label": kinds["dimension_label"] + ": " + kinds["label"],
                           "respondents": kinds["respondents"], "percent": kinds["percent"],
