@@ -290,7 +290,8 @@ def _is_common_word(word: str, lexicon: frozenset[str]) -> bool:
     return any(f in lexicon for f in forms if len(f) > 2)
 
 
-def _is_person(ent, org_starts: set[int], org_ends: set[int], lexicon: frozenset[str]) -> bool:
+def _is_person(ent, org_starts: set[int], org_ends: set[int], lexicon: frozenset[str],
+               english: frozenset[str] | None = None) -> bool:
     words = [t.text for t in ent]
     if not any(t.is_alpha and t.is_title and len(t) > 1 for t in ent) or "[" in ent.text or "]" in ent.text:
         return False
@@ -305,12 +306,24 @@ def _is_person(ent, org_starts: set[int], org_ends: set[int], lexicon: frozenset
     at_start = ent.start == 0 or doc[ent.start - 1].text in _SENTENCE_END or doc[ent.start - 1].is_space
     if len(ent) == 1 and at_start and _is_common_word(ent.text, lexicon):
         return False
+    # Nor English words on no name list, with acronyms, anywhere ("Attendance went from 4 people to 30",
+    # "Small CBOs like ours", "HUD Continuum of Care").
+    if english is not None and all(_plain_word(w, english) or re.fullmatch(r"[A-Z]{2,}s?", w) for w in words):
+        return False
     if nxt < len(doc) and doc[nxt].text in ("'s", "’s"):
         nxt += 1
     return not _not_a_name(words, doc[nxt].text if nxt < len(doc) else "")
 
 
-def _redact_doc(doc, lexicon: frozenset[str]) -> str:
+def _plain_word(word: str, english: frozenset[str]) -> bool:
+    """An English word that no name list holds: a common noun the small model took for a person."""
+    from themes.names import _english, _listed, name_lists
+
+    first, last = name_lists()
+    return _english(word, english) and not _listed(word, first) and not _listed(word, last)
+
+
+def _redact_doc(doc, lexicon: frozenset[str], english: frozenset[str] | None = None) -> str:
     """Replace the PERSON entities of a parsed text that pass the organisation/place guards."""
     org_like = [
         e for e in doc.ents
@@ -319,7 +332,7 @@ def _redact_doc(doc, lexicon: frozenset[str]) -> str:
     org_starts, org_ends = {e.start for e in org_like}, {e.end for e in org_like}
     parts, last = [], 0
     for ent in doc.ents:
-        if ent.label_ == "PERSON" and _is_person(ent, org_starts, org_ends, lexicon):
+        if ent.label_ == "PERSON" and _is_person(ent, org_starts, org_ends, lexicon, english):
             parts += [doc.text[last:ent.start_char], PLACEHOLDERS["name"]]
             last = ent.end_char
     return collapse("".join(parts) + doc.text[last:])
@@ -441,7 +454,7 @@ class Redactor:
             docs = self.nlp.pipe((out[i] for i in todo), batch_size=self.batch_size)
             changed = []
             for i, doc in zip(todo, docs):
-                new = _redact_doc(doc, self._lexicon)
+                new = _redact_doc(doc, self._lexicon, self._english)
                 if new != out[i]:
                     out[i] = new
                     changed.append(i)
