@@ -59,6 +59,7 @@ PII = [
     ("email-spelled-local", "Write to maria dot gonzalez at gmail dot com.", "Write to [email].", True),
     ("email-cued-at", "Data sharing is slow; email jdoe at clinic.org", "Data sharing is slow; email [email]", True),
     ("handle", "Follow @maria_gonzalez_chw on Instagram.", "Follow [name] on Instagram.", True),
+    ("record-prefixed", "Her member ID MCD 4471-2290-88 was lost.", "Her member ID [id] was lost.", True),
     ("talk-to-lower", "Talk to maria at the front desk.", "Talk to [name] at the front desk.", True),
     ("ask-for-lower", "Ask for jose at the clinic.", "Ask for [name] at the clinic.", True),
     ("dr-lower", "It works because dr. patel championed it.", "It works because [name] championed it.", True),

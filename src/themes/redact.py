@@ -121,7 +121,7 @@ _RECORD = re.compile(
     r"case(?: number| no\.?| #| id)|member(?: id| number| #)|patient(?: id| number| #)|client(?: id| number| #)|"
     r"account(?: number| no\.?| #)|medicaid(?: id| number| #)|medicare(?: id| number| #)|policy(?: number| #)|"
     r"id(?: number| no\.?)?|ssn|social security(?: number| no\.?)?)(?!\w)[ \t]*(?:is|was|of|:|#|no\.?)?[ \t]*#?[ \t]*)"
-    r"(?P<value>(?=[\w-]*\d)[A-Za-z0-9][A-Za-z0-9-]{3,}[A-Za-z0-9])"
+    r"(?P<value>(?:[A-Z]{1,5}[ \t](?=[\w-]*\d))?(?=[\w-]*\d)[A-Za-z0-9][A-Za-z0-9-]{3,}[A-Za-z0-9])"
 )
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
            "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec")
