@@ -89,6 +89,9 @@ def test_excerpt_collapses_line_breaks_and_runs_of_space():
     # A heading ending in a colon, or items that end in punctuation, read on with a space.
     ("What made it work:\nMonthly meetings\nShared goals", "What made it work: Monthly meetings / Shared goals"),
     ("Staff turnover.\nEvery new manager starts over", "Staff turnover. Every new manager starts over"),
+    # Short lines in lower case are items too, once the cleaning took their bullets (the sample's R109).
+    ("# referrals sent/received\n% referrals closed\ntime to first contact\nneeds resolved at 90 days",
+     "# referrals sent/received / % referrals closed / time to first contact..."),  # three sentences at most
 ])
 def test_excerpt_keeps_list_items_apart(text, expected):
     lines = [m.span() for m in re.finditer(r"[^\n]+", text)]

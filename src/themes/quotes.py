@@ -24,6 +24,7 @@ _WORDS = re.compile(r"\S+")
 MAX_QUOTE_CHARS = 1_000  # characters; 60 words of prose are about 400
 # A line break between list items or a heading and its text, as cleaned answers keep them: a line
 # that ends without punctuation, followed by one that starts with a capital, digit or symbol.
+_LIST_LINE = 40  # characters: a line this short, one of several, is a list item, not a wrapped sentence
 _ITEM_BREAK = re.compile(r"(?<![.!?;:,\s])[^\S\n]*\n\s*(?=[^\W_a-z]|[^\w\s])")
 # Ids that cannot be anything but an opaque code: "R12", "resp-0042", "1042", "gen-72e094a1", "R1~2".
 # Anything else ("jane.doe", "123-45-6799", a name, a long number) may identify the person.
@@ -82,8 +83,14 @@ def excerpt(answer: str, spans: list[tuple[int, int]], index: int, *, min_words:
         else:
             break
     start, end = spans[first][0], spans[last][1]
-    # List items keep a visible boundary (" / ", as quoted verse does); a wrapped sentence is rejoined.
-    text = " ".join(_ITEM_BREAK.sub(" / ", answer[start:end]).split())
+    # List items keep a visible boundary (" / ", as quoted verse does); a wrapped sentence is rejoined. Short
+    # lines, three or more, are a list whatever their case (bullets the cleaning took: "time to first contact").
+    lines = [" ".join(line.split()) for line in answer[start:end].split("\n") if line.strip()]
+    if len(lines) >= 3 and max(len(line) for line in lines[:-1]) <= _LIST_LINE:
+        text = lines[0] + "".join((" " if before[-1] in ".!?;:," else " / ") + line
+                                  for before, line in zip(lines, lines[1:]))
+    else:
+        text = " ".join(_ITEM_BREAK.sub(" / ", answer[start:end]).split())
     tokens = text.split(" ")
     cut_end = len(tokens) > max_words or len(text) > MAX_QUOTE_CHARS
     if cut_end:
