@@ -69,10 +69,10 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
     section, the passages with their cluster and a codebook draft; return a summary."""
     if out is not None:
         check_writable_parent(Path(out))  # before the embedding, not after it
+    from themes.aggregate import USABLE
     from themes.discover import discover, representatives
     from themes.embed import embedding_function
     from themes.export import write_csv
-    from themes.aggregate import USABLE
     from themes.quotes import attribution, attribution_columns, quotable_meta, safe_attribution
     from themes.settings import RunSettings
 
