@@ -97,6 +97,8 @@ NON_ANSWERS = [
     # Fillers and pointers, coded they took their question's usual theme (QA): and no words at all.
     "ok", "Okay.", "Thanks!", "thank you", "Yes.", "See attached.", "test", "x", "3.14159", "$$$",
     "http://bit.ly/3xYz", "www.example.org/report.pdf",
+    # What Excel shows for an answer it took for a formula (QA round 3: the real model coded "#NAME?")
+    "#NAME?", "#REF!", "#VALUE!", "#DIV/0!", "#N/A",
 ]  # fmt: skip
 
 
@@ -117,8 +119,11 @@ def test_answer_status_non_answer(text):
         ("\U0001f44d", ("non_answer", "no letters or digits")),
         ("3.14159", ("non_answer", "no words (only numbers, symbols or a link)")),
         ("http://bit.ly/3xYz", ("non_answer", "no words (only numbers, symbols or a link)")),
+        ("#NAME?", ("non_answer", 'a spreadsheet error value "#NAME?", not the answer (a spreadsheet opened the '
+                                  "export and could not compute it: export it again from the survey tool)")),
     ],
-    ids=["empty string", "whitespace", "N/A", "see above", "punctuation", "emoji only", "a number", "a link"],
+    ids=["empty string", "whitespace", "N/A", "see above", "punctuation", "emoji only", "a number", "a link",
+         "excel error"],
 )
 def test_answer_status_reason(text, expected):
     assert answer_status(text) == expected

@@ -198,10 +198,19 @@ _WORD_OF_LETTERS = re.compile(r"[^\W\d_]{2}")
 _LINK = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
 
 
+# What a spreadsheet shows in place of a value it could not compute: an answer that began with "=", "+" or "-"
+# turns into one when Excel reads the export ("#NAME?").
+_SPREADSHEET_ERROR = re.compile(r"#(?:NAME\?|REF!|VALUE!|DIV/0!|N/A|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA|FIELD!)",
+                                re.IGNORECASE)
+
+
 def non_answer_reason(cleaned: str) -> str | None:
     """None for a real answer, else why it is not one: "blank", "no letters or digits" or 'placeholder "N/A"'."""
     if not cleaned.strip():
         return "blank"
+    if _SPREADSHEET_ERROR.fullmatch(cleaned.strip()):
+        return (f'a spreadsheet error value "{cleaned.strip()}", not the answer (a spreadsheet opened the export '
+                "and could not compute it: export it again from the survey tool)")
     if not _has_letter_or_digit(cleaned):
         return "no letters or digits"
     if _placeholder_key(cleaned) in _PLACEHOLDERS:
