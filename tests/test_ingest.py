@@ -781,3 +781,24 @@ def test_long_column_names_are_shortened_in_a_message_and_not_taken_for_data(tmp
     assert str(raised.value).endswith("Columns: respondent_id, What challenges hold the partnership back, and what "
                                       "would\u2026.")
     assert "looks like answers" not in str(raised.value)
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    # Excel encrypts a workbook saved with a password into an OLE2 file holding an 'EncryptedPackage' stream
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 64,
+     "is password-protected. Open it in Excel, remove the password"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600 + "Workbook".encode("utf-16-le") + b"\0" * 64,
+     "is an old Excel .xls workbook named .xlsx. Open it in Excel and save it as .xlsx"),
+])
+def test_a_workbook_that_is_not_an_xlsx_inside_says_what_it_is(tmp_path, content, message):
+    path = tmp_path / "answers.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=f"^{re.escape(str(path))} {message}"):
+        read_table(path)
+
+
+def test_an_old_spreadsheet_format_says_to_save_it_as_xlsx(tmp_path):
+    path = tmp_path / "answers.ods"
+    path.write_bytes(b"PK\x03\x04")
+    with pytest.raises(InputError, match=r"unknown file type '.ods'\. .* save it as \.xlsx"):
+        read_table(path)

@@ -106,6 +106,25 @@ def resolve_spec(path: Path, given: InputSpec) -> InputSpec:
     return InputSpec(**merged, sources={**given.sources, **sources})
 
 
+# The first bytes of an OLE2 compound file: an old .xls, or an .xlsx saved with a password (Excel encrypts it
+# into one).
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _not_a_workbook(path: Path) -> str | None:
+    """Why a file named .xlsx cannot be read, when its first bytes say: password-protected, or an old .xls."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if not head.startswith(_OLE2):
+        return None
+    with path.open("rb") as handle:
+        whole = handle.read(1 << 20)
+    if "EncryptedPackage".encode("utf-16-le") in whole:
+        return ("is password-protected. Open it in Excel, remove the password (File > Info > Protect Workbook) and "
+                "save it, then run again.")
+    return "is an old Excel .xls workbook named .xlsx. Open it in Excel and save it as .xlsx (or export CSV)."
+
+
 def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
     """Read a table as text columns; decoding problems and unknown formats raise InputError."""
     path = Path(path)
@@ -115,7 +134,9 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
         raise InputError(f"{path} is a folder; pass a CSV, XLSX, JSONL or Parquet file.")
     kind = READERS.get(path.suffix.lower())
     if kind is None:
-        raise InputError(f"{path}: unknown file type '{path.suffix}'. Use .csv, .tsv, .xlsx, .jsonl or .parquet.")
+        saved = (" Open it in the spreadsheet program and save it as .xlsx (or export CSV)."
+                 if path.suffix.lower() in (".xls", ".ods", ".numbers", ".xlsb") else "")
+        raise InputError(f"{path}: unknown file type '{path.suffix}'. Use .csv, .tsv, .xlsx, .jsonl or .parquet.{saved}")
     if sheet is not None and kind != "excel":
         raise InputError(f"A sheet ('{sheet}') was named, but {path} is {kind.upper()}, not a workbook: leave out "
                          "--sheet (or the sidecar's sheet).")
@@ -133,6 +154,8 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
     except InputError:
         raise
     except Exception as error:  # the readers raise many types; the user needs the file and the reason
+        if kind == "excel" and (hint := _not_a_workbook(path)):
+            raise InputError(f"{path} {hint}") from None
         reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         raise InputError(f"{path} cannot be read as {kind.upper()}: {reason}. Is it the right file and format?") from None
     table.columns = [" ".join(str(column).split()) for column in table.columns]  # "chal\nlenges" as one line
