@@ -470,6 +470,31 @@ def test_without_sheet_the_sheet_holding_the_declared_columns_is_read(tmp_path):
     assert list(answers["answer_raw"]) == ["Grants end after two years."]
 
 
+@pytest.mark.parametrize("declared", [False, True])
+def test_a_hidden_sheet_before_the_data_is_not_read_and_is_named(tmp_path, declared):
+    """Last year's answers on a hidden first sheet (QA round 3): they were coded in place of the visible ones."""
+    import openpyxl
+
+    from themes.ingest import InputSpec, load_answers
+
+    book = openpyxl.Workbook()
+    old = book.active
+    old.title, old.sheet_state = "2025 (old)", "hidden"
+    old.append(["respondent_id", "challenges"])
+    old.append(["R9", "Last year's answer about trust between partners"])
+    data = book.create_sheet("Responses")
+    data.append(["respondent_id", "challenges"])
+    data.append(["R1", "Grants end after two years and we lose staff"])
+    book.save(tmp_path / "survey.xlsx")
+
+    spec = InputSpec(id_column="respondent_id", text_columns=("challenges",)) if declared else InputSpec()
+    answers, spec, _ = load_answers(tmp_path / "survey.xlsx", spec)
+
+    assert list(answers["respondent_id"]) == ["R1"] and spec.sheet == "Responses"
+    assert spec.sources["sheet"].endswith("the first visible sheet" + (", which has the columns given" if declared
+                                                                      else "") + "; hidden sheets not read: '2025 (old)'")
+
+
 # Inputs from an adversarial review ------------------------------------------------------------------
 
 def test_a_text_column_named_twice_codes_both_copies(tmp_path):

@@ -353,12 +353,23 @@ def _detect_and_decode(raw: bytes, path: Path) -> str:
 
 
 def _sheet_names(path: Path) -> list[str]:
+    """The workbook's sheets, the visible ones first: a hidden sheet (last year's data, a lookup list) is what
+    the person who exported the file did not mean to be read, so it is read only when named or alone."""
     import openpyxl
 
     book = openpyxl.load_workbook(path, read_only=True)
-    names = book.sheetnames
+    sheets = [(sheet.title, sheet.sheet_state != "visible") for sheet in book.worksheets]
     book.close()
-    return names
+    return [name for name, hidden in sheets if not hidden] + [name for name, hidden in sheets if hidden]
+
+
+def _hidden_sheets(path: Path) -> set[str]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    hidden = {sheet.title for sheet in book.worksheets if sheet.sheet_state != "visible"}
+    book.close()
+    return hidden
 
 
 def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
@@ -647,13 +658,20 @@ def _sheet_with_columns(path: Path, first: pd.DataFrame, spec: InputSpec) -> tup
     (an instructions sheet is one column of prose); the first sheet when no sheet has them."""
     declared = [c for c in (spec.id_column, spec.question_column, spec.answer_column) if c]
     declared += list(spec.text_columns)
-    if first is not None and declared and set(declared) <= set(first.columns):
-        return first, spec
     names = _sheet_names(path)
+    hidden = _hidden_sheets(path) if len(names) > 1 else set()
+    first_sheet = "the first visible sheet" if hidden else "the first sheet"
+    not_read = f"; hidden sheets not read: {', '.join(repr(n) for n in names if n in hidden)}" if hidden else ""
+    if first is not None and declared and set(declared) <= set(first.columns):
+        if len(names) == 1:
+            return first, spec
+        return first, replace(spec, sheet=names[0], sources={
+            **spec.sources, "sheet": f"{first_sheet}, which has the columns given{not_read}"})
     if first is not None and not declared and data_shape(first):
         if len(names) == 1:
             return first, spec
-        return first, replace(spec, sheet=names[0], sources={**spec.sources, "sheet": "guessed: the first sheet"})
+        return first, replace(spec, sheet=names[0], sources={**spec.sources,
+                                                             "sheet": f"guessed: {first_sheet}{not_read}"})
     for name in names[1:]:
         try:
             table = read_table(path, sheet=name)
