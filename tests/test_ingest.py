@@ -480,17 +480,17 @@ def test_a_hidden_sheet_before_the_data_is_not_read_and_is_named(tmp_path, decla
     book = openpyxl.Workbook()
     old = book.active
     old.title, old.sheet_state = "2025 (old)", "hidden"
-    old.append(["respondent_id", "challenges"])
-    old.append(["R9", "Last year's answer about trust between partners"])
     data = book.create_sheet("Responses")
-    data.append(["respondent_id", "challenges"])
-    data.append(["R1", "Grants end after two years and we lose staff"])
+    for sheet, first in ((old, 90), (data, 1)):
+        sheet.append(["respondent_id", "challenges"])
+        for k in range(first, first + 6):
+            sheet.append([f"R{k}", f"Grants end after {k} years and we lose staff we trained for months"])
     book.save(tmp_path / "survey.xlsx")
 
     spec = InputSpec(id_column="respondent_id", text_columns=("challenges",)) if declared else InputSpec()
     answers, spec, _ = load_answers(tmp_path / "survey.xlsx", spec)
 
-    assert list(answers["respondent_id"]) == ["R1"] and spec.sheet == "Responses"
+    assert list(answers["respondent_id"]) == [f"R{k}" for k in range(1, 7)] and spec.sheet == "Responses"
     assert spec.sources["sheet"].endswith("the first visible sheet" + (", which has the columns given" if declared
                                                                       else "") + "; hidden sheets not read: '2025 (old)'")
 
