@@ -23,6 +23,7 @@ import numpy as np
 from themes.prevalence import PrevalenceOptions, respondent_prevalence
 from themes.simulated_survey import Setting, simulate
 
+HETEROGENEOUS = (0.99, 0.99, 0.98, 0.97, 0.95, 0.92, 0.88, 0.85)  # specificity per question of DEFAULT_SPREAD
 SETTINGS = [
     Setting(0.05, 0.80, 0.95),
     Setting(0.05, 0.85, 0.98),
@@ -32,6 +33,9 @@ SETTINGS = [
     Setting(0.25, 0.80, 0.95, coded=150),
     Setting(0.25, 0.80, 0.95, pattern="uneven"),
     Setting(0.25, 0.80, 0.95, pattern="independent"),
+    # False flags far more common in the questions where the theme is rare, as on the sample survey
+    Setting(0.25, 0.85, specificity_by_question=HETEROGENEOUS),
+    Setting(0.05, 0.85, specificity_by_question=HETEROGENEOUS),
 ]
 # How wide the interval is for a given number of coded answers (README: "How many answers to code").
 SIZES = (100, 200, 300, 500, 1000)
@@ -48,8 +52,10 @@ def measure(setting: Setting, surveys: int, options: PrevalenceOptions, seed: in
         rows.append((100 * survey.truth, 100 * survey.expected, result["percent"], result["estimate"],
                      result["low"], result["high"]))
     truth, expected, raw, estimate, low, high = np.array(rows).T
-    return {"truth": truth.mean(), "raw_bias": (raw - truth).mean(), "bias": (estimate - truth).mean(),
-            "rmse": np.sqrt(((estimate - truth) ** 2).mean()), "width": (high - low).mean(),
+    # A survey whose coded answers hold no case of the theme gives no estimate (NaN): left out of bias, RMSE and
+    # width, and counted as not covering.
+    return {"truth": truth.mean(), "raw_bias": (raw - truth).mean(), "bias": np.nanmean(estimate - truth),
+            "rmse": np.sqrt(np.nanmean((estimate - truth) ** 2)), "width": np.nanmean(high - low),
             "coverage": ((low <= truth) & (truth <= high)).mean(),
             "coverage_population": ((low <= expected) & (expected <= high)).mean()}
 
@@ -60,14 +66,20 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=200, help="bootstrap replicates per survey")
     parser.add_argument("--width-surveys", type=int, default=30, help="surveys per cell of the width table")
     parser.add_argument("--out", type=Path, default=HERE / "prevalence_coverage.md")
+    parser.add_argument("--shrinkage", type=float, default=PrevalenceOptions.shrinkage,
+                        help="pseudo-answers pulling a question's error rates to the pooled ones")
+    parser.add_argument("--settings", help="only these settings, by number from 1 (comma-separated)")
+    parser.add_argument("--no-widths", action="store_true", help="skip the table of widths by coded answers")
     args = parser.parse_args()
-    options = PrevalenceOptions(draws=args.draws)
+    options = PrevalenceOptions(draws=args.draws, shrinkage=args.shrinkage)
+    chosen = [int(k) - 1 for k in args.settings.split(",")] if args.settings else range(len(SETTINGS))
     header = ("| setting | truth | raw error | bias | RMSE | 95% interval width | covers the survey's share "
               "| covers the population share |")
     lines = [header, "|---|---:|---:|---:|---:|---:|---:|---:|"]
     print(header)
     started = time.process_time()
-    for k, setting in enumerate(SETTINGS):
+    for k in chosen:
+        setting = SETTINGS[k]
         m = measure(setting, args.surveys, options, seed=k)
         line = (f"| {setting.describe()} | {m['truth']:.1f} | {m['raw_bias']:+.1f} | {m['bias']:+.2f} | "
                 f"{m['rmse']:.1f} | {m['width']:.1f} | {m['coverage']:.1%} | {m['coverage_population']:.1%} |")
@@ -76,7 +88,7 @@ def main() -> None:
     names = [f"{s.prevalence:.0%} (sens. {s.sensitivity:.2f}, spec. {s.specificity:.2f})" for s in WIDTH_SETTINGS]
     widths = ["| coded answers | " + " | ".join(names) + " |", "|---:|" + "---:|" * len(names)]
     print(widths[0])
-    for n in SIZES:
+    for n in () if args.no_widths else SIZES:
         cells = [measure(replace(s, coded=n), args.width_surveys, options, seed=n)["width"] for s in WIDTH_SETTINGS]
         widths.append(f"| {n} | " + " | ".join(f"{w:.0f} (+-{w / 2:.0f})" for w in cells) + " |")
         print(widths[-1], flush=True)

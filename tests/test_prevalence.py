@@ -37,6 +37,16 @@ def test_corrected_estimates_are_unbiased_and_their_intervals_cover_the_truth(se
     assert ((low <= truth) & (truth <= high)).mean() >= 0.90
 
 
+def test_a_simulated_survey_flags_falsely_at_each_questions_own_rate():
+    setting = Setting(0.0, specificity_by_question=(1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5), respondents=2000)
+    survey = simulate(setting, np.random.default_rng(0))
+    rates = survey.answers.groupby("question")["theme"].mean()
+    assert rates[["q0", "q1", "q2", "q3"]].max() == 0 and rates[["q4", "q5", "q6", "q7"]].between(0.45, 0.55).all()
+    assert "specificity 0.50-1.00 by question" in setting.describe()
+    with pytest.raises(ValueError, match="one value per question"):
+        Setting(0.1, specificity_by_question=(0.9,))
+
+
 def test_a_perfect_classifier_leaves_the_raw_count_with_a_narrow_interval():
     survey = simulate(Setting(0.3, sensitivity=1.0, specificity=1.0, coded=400), np.random.default_rng(3))
     result = respondent_prevalence(survey.answers, survey.coded, ["theme"], options=FAST).iloc[0]

@@ -10,7 +10,9 @@ picked at random). `pattern` breaks the model's assumptions on purpose:
   are not "raisers" or not, so the respondent-level truth is 1 - prod(1 - p_q).
 
 The machine then flags an answer that carries the theme with probability `sensitivity`, and one that
-does not with 1 - `specificity`, independently; `coded` answers are drawn at random and get their truth.
+does not with 1 - `specificity` (or 1 - `specificity_by_question[q]`: on real surveys a theme is flagged far
+more often in some questions' answers than others', e.g. resource needs in answers about funding),
+independently; `coded` answers are drawn at random and get their truth.
 """
 
 from __future__ import annotations
@@ -34,15 +36,20 @@ class Setting:
     respondents: int = 200
     coded: int = 300
     spread: tuple[float, ...] = DEFAULT_SPREAD
+    specificity_by_question: tuple[float, ...] | None = None  # instead of one `specificity`
 
     def __post_init__(self) -> None:
         if self.pattern not in PATTERNS:
             raise ValueError(f"'pattern' must be one of {', '.join(PATTERNS)}. Got {self.pattern!r} instead.")
+        if self.specificity_by_question is not None and len(self.specificity_by_question) != len(self.spread):
+            raise ValueError("'specificity_by_question' needs one value per question of 'spread'.")
 
     def describe(self) -> str:
+        by_question = self.specificity_by_question
+        specificity = (f"specificity {min(by_question):.2f}-{max(by_question):.2f} by question" if by_question
+                       else f"specificity {self.specificity:.2f}")
         return (f"{self.pattern}, prevalence {self.prevalence:.0%}, sensitivity {self.sensitivity:.2f}, "
-                f"specificity {self.specificity:.2f}, {self.respondents} respondents x {len(self.spread)} answers, "
-                f"{self.coded} coded")
+                f"{specificity}, {self.respondents} respondents x {len(self.spread)} answers, {self.coded} coded")
 
 
 @dataclass
@@ -74,7 +81,8 @@ def simulate(setting: Setting, rng: np.random.Generator) -> Survey:
         carries = (rng.random((n, q)) < propensity) & raised[:, None]
         missing = raised & ~carries.any(1)
         carries[missing, rng.integers(0, q, missing.sum())] = True
-    flagged = np.where(carries, rng.random((n, q)) < setting.sensitivity, rng.random((n, q)) > setting.specificity)
+    specificity = np.asarray(setting.specificity_by_question or [setting.specificity] * q)
+    flagged = np.where(carries, rng.random((n, q)) < setting.sensitivity, rng.random((n, q)) > specificity)
     ids = np.repeat([f"R{i:04d}" for i in range(n)], q)
     questions = np.tile([f"q{j}" for j in range(q)], n)
     answers = pd.DataFrame({"respondent_id": ids, "question": questions,
