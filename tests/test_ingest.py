@@ -435,6 +435,19 @@ def test_missing_ids_get_stable_generated_ids(tmp_path):
                         {"row": 4, "problem": "missing_id", "respondent_id": ids[2]}]
 
 
+def test_rows_without_ids_that_differ_only_outside_the_answers_are_different_respondents(tmp_path):
+    """Three people in different states wrote the same answer (QA round 3: they became one respondent and two
+    'duplicate' answers); the same row exported twice is still one."""
+    path = write(tmp_path / "form.csv", "Timestamp,state,challenges\n2026-01-05 10:01,CA,Funding\n"
+                                        "2026-01-05 10:07,NY,Funding\n2026-01-06 09:00,TX,Funding\n"
+                                        "2026-01-06 09:00,TX,Funding\n")
+
+    answers, _, _ = load_answers(path, InputSpec(id_column="none", text_columns=("challenges",)))
+
+    ids = list(answers["respondent_id"])
+    assert len(set(ids[:3])) == 3 and ids[3] == ids[2]
+
+
 def test_generated_id_does_not_depend_on_row_position(tmp_path):
     spec = InputSpec(text_columns=("answer_text",))
     one = write(tmp_path / "one.csv", "respondent_id,answer_text\n,We trust each other\n")

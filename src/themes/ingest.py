@@ -594,13 +594,17 @@ def _as_text(value) -> str:
 def _respondent_ids(table: pd.DataFrame, spec: InputSpec, content_columns: list[str]) -> tuple[list[str], list[dict]]:
     content = table[content_columns].map(_as_text).agg("\x1f".join, axis=1)
     raw_ids = table[spec.id_column].map(_as_text).str.strip() if spec.id_column else pd.Series([""] * len(table))
+    # A row without an id is named by everything it holds, the columns not read too (a form's timestamp, state):
+    # two people who wrote the same answer are two respondents; the same row exported twice is one.
+    whole = (table.drop(columns="__row").map(_as_text).agg("\x1f".join, axis=1) if (raw_ids == "").any()
+             else content)
     ids: list[str] = []
     problems: list[dict] = []
     first_content: dict[str, str] = {}
     copies: dict[str, int] = {}
-    for row, raw_id, text in zip(table["__row"], raw_ids, content):
+    for row, raw_id, text, row_text in zip(table["__row"], raw_ids, content, whole):
         if not raw_id:
-            generated = "gen-" + hashlib.sha1(text.encode()).hexdigest()[:8]
+            generated = "gen-" + hashlib.sha1(row_text.encode()).hexdigest()[:8]
             problems.append({"row": int(row), "problem": "missing_id", "respondent_id": generated})
             raw_id = generated
         if spec.is_long:
