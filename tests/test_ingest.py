@@ -840,3 +840,21 @@ def test_an_old_spreadsheet_format_says_to_save_it_as_xlsx(tmp_path):
     path.write_bytes(b"PK\x03\x04")
     with pytest.raises(InputError, match=r"unknown file type '.ods'\. .* save it as \.xlsx"):
         read_table(path)
+
+
+def test_a_long_files_metadata_is_one_value_per_respondent(tmp_path):
+    """Type given on each respondent's first row only (QA round 3): every respondent was counted in their group
+    and in 'unknown'. Now their value holds for all their rows; rows that disagree are said, the first kept."""
+    from themes.infer import id_problem_lines
+
+    path = write(tmp_path / "long.csv", "respondent,org_type,question,answer\nR1,CBO,goals,Trust\nR1,,challenges,Money\n"
+                                        "R2,Government,goals,Data\nR2,Health system,challenges,Staff\n")
+
+    answers, _, problems = load_answers(path, InputSpec(meta_columns=("org_type",)))
+
+    assert list(answers["org_type"]) == ["CBO", "CBO", "Government", "Government"]
+    assert id_problem_lines(problems) == [
+        "  metadata   'org_type' is empty on 1 row of respondents who give it on another row: their value holds "
+        "for all their rows",
+        "  metadata   'org_type' differs among the rows of 1 respondent ('R2': 'Government', 'Health system'): the "
+        "first value is used (row 4)"]

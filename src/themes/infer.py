@@ -199,11 +199,21 @@ def id_problem_lines(problems: list[dict], *, shown: int = 5) -> list[str]:
     lines = []
     missing = [p for p in problems if p["problem"] == "missing_id"]
     if missing:
-        lines.append(f"  no id      {rows(missing)}: given an id made from the answers ('{missing[0]['respondent_id']}'; "
+        lines.append(f"  no id      {rows(missing)}: given an id made from the row ('{missing[0]['respondent_id']}'; "
                      "the manifest's respondent_id_problems lists each)")
     repeated = [p for p in problems if p["problem"] == "repeated_id_different_content"]
     if repeated:
         first = repeated[0]
         lines.append(f"  repeated   {rows(repeated)}: an id seen before with other answers, kept as another "
                      f"respondent ('{first['original_id']}' -> '{first['respondent_id']}')")
+    for filled in (p for p in problems if p["problem"] == "metadata_filled"):
+        lines.append(f"  metadata   '{filled['column']}' is empty on {filled['rows']} row{'s' if filled['rows'] > 1 else ''} "
+                     "of respondents who give it on another row: their value holds for all their rows")
+    varies = [p for p in problems if p["problem"] == "metadata_varies"]
+    for column in dict.fromkeys(p["column"] for p in varies):
+        mine = [p for p in varies if p["column"] == column]
+        first = mine[0]
+        lines.append(f"  metadata   '{column}' differs among the rows of {len(mine)} respondent"
+                     f"{'s' if len(mine) > 1 else ''} ('{first['respondent_id']}': "
+                     f"{', '.join(repr(v) for v in first['values'])}): the first value is used ({rows(mine)})")
     return lines

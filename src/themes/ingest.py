@@ -577,9 +577,31 @@ def to_answers(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list
         answers = answers.sort_values(["source_row", "__q"], kind="stable").drop(columns="__q")
         answers = answers[ANSWER_COLUMNS + meta]
     answers["answer_raw"] = answers["answer_raw"].map(_as_text)
+    if spec.is_long:
+        problems += _one_value_per_respondent(answers, meta)
     for column in meta:
         answers[column] = answers[column].map(_as_text).str.strip().replace("", "unknown")
     return answers.reset_index(drop=True), problems
+
+
+def _one_value_per_respondent(answers: pd.DataFrame, meta: list[str]) -> list[dict]:
+    """In a long file each respondent's metadata is read from every row of theirs: a value given on some rows
+    only (often the first) holds for all their rows, else each respondent counted in their group and in
+    'unknown'; where rows give different values, the first is used and the rows are reported. In place."""
+    problems = []
+    for column in meta:
+        values = answers[column].map(_as_text).str.strip()
+        found = values.where(values != "").groupby(answers["respondent_id"], sort=False).agg(
+            lambda v: list(dict.fromkeys(v.dropna())))
+        filled = int(((values == "") & answers["respondent_id"].map(found.map(bool))).sum())
+        if filled:
+            problems.append({"row": None, "problem": "metadata_filled", "column": column, "rows": filled})
+        first_row = answers.groupby("respondent_id", sort=False)["source_row"].min()
+        for respondent, given in found[found.map(len) > 1].items():
+            problems.append({"row": int(first_row[respondent]), "problem": "metadata_varies", "column": column,
+                             "respondent_id": respondent, "values": given[:3]})
+        answers[column] = answers["respondent_id"].map(found.map(lambda v: v[0] if v else "")).to_numpy()
+    return problems
 
 
 def _as_text(value) -> str:
