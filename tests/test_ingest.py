@@ -752,7 +752,7 @@ def test_rows_without_an_id_and_repeated_ids_are_announced(tmp_path):
     answers, spec, problems = load_answers(path, InputSpec(text_columns=("challenges",)))
     lines = announcement(spec, path, problems=problems)
     generated = answers["respondent_id"].iloc[1]
-    assert f"  no id      row 3: given an id made from the answers ('{generated}'; the manifest's " \
+    assert f"  no id      row 3: given an id made from the row ('{generated}'; the manifest's " \
            "respondent_id_problems lists each)" in lines
     assert "  repeated   row 4: an id seen before with other answers, kept as another respondent ('R1' -> 'R1~2')" \
         in lines
