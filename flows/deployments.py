@@ -102,6 +102,9 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
         project.save(staged, _manifest_batches(staged.output), backup)
         outcome.update(outcome="added", batch=batch["batch"], respondents=batch["respondents"],
                        replaced=len(batch["replaced"]), embedded=summary["embedding"]["embedded"])
+        if batch.get("renamed"):  # said, not silent: the batch's columns under the names earlier batches gave them
+            outcome["reason"] = "named as in earlier batches: " + ", ".join(
+                f"'{mine}' as '{theirs}'" for mine, theirs in batch["renamed"].items())
         _move(path, path.parent / PROCESSED)
     except Exception as error:  # noqa: BLE001  any failure rejects this file only
         if staged_answers:

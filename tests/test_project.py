@@ -122,6 +122,42 @@ def test_a_resubmission_replaces_the_respondents_earlier_answers_and_is_recorded
     assert len(combined) == 6 * 3
 
 
+def test_a_batch_of_other_people_numbered_the_same_way_is_refused(tmp_path, tiny_responses_path):
+    """A second site's export with ids 1-40 replaced the first site's 40 respondents (QA round 3): ids that
+    repeat, with not one answer in common, are other people."""
+    from themes.errors import InputError
+
+    tiny = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    project = open_project(tmp_path / "project")
+    combined, project = add_batch(project, tiny_responses_path, InputSpec())
+    stage(project, combined)
+    other = tiny.copy()
+    for column in ("challenges", "effective_practices", "community_engagement"):
+        other[column] = [f"Site B respondent {k} wrote about {column} in their own words." for k in range(len(tiny))]
+    site_b = tmp_path / "site_b.csv"
+    other.to_csv(site_b, index=False)
+    with pytest.raises(InputError, match=r"^site_b.csv: 5 of its respondent ids are already in the project, yet not "
+                                         r"one of their answers matches"):
+        add_batch(project, site_b, InputSpec())
+
+
+def test_a_batch_names_its_columns_as_earlier_batches_did(tmp_path, tiny_responses_path):
+    """'State' and 'Org type' in week 2 where week 1 had 'state' and 'org_type' split every breakdown in two."""
+    tiny = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    project = open_project(tmp_path / "project")
+    combined, project = add_batch(project, tiny_responses_path, InputSpec(meta_columns=("org_type", "state")))
+    stage(project, combined)
+    week2 = tiny.assign(respondent_id=[f"W{k}" for k in range(len(tiny))]).rename(
+        columns={"state": "State", "org_type": "Org type", "challenges": "Challenges"})
+    path = tmp_path / "week2.csv"
+    week2.to_csv(path, index=False)
+    combined, project = add_batch(project, path, InputSpec(meta_columns=("Org type", "State")))
+    assert project.batches[1]["renamed"] == {"Org type": "org_type", "State": "state", "Challenges": "challenges"}
+    assert {"org_type", "state"} <= set(combined.columns) and not {"Org type", "State"} & set(combined.columns)
+    assert set(combined["question"]) == set(combined.loc[combined["batch"].str.startswith("001"), "question"])
+    assert (combined["state"] != "unknown").all()
+
+
 def test_the_same_file_twice_is_refused(tmp_path, tiny_responses_path):
     from themes.errors import InputError
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -101,6 +102,7 @@ def add_batch(project: Project, file: Path, spec: InputSpec) -> tuple[pd.DataFra
     if clash:
         raise InputError(f"{file.name}: the metadata column(s) {', '.join(clash)} have names the project uses "
                          "itself; rename them in the export.")
+    answers, spec, renamed = _earlier_names(project, answers, spec)
     label = batch_label(len(project.batches) + 1, file)
     new = pd.DataFrame({"respondent_id": answers["respondent_id"], "question": answers["question"],
                         "answer": answers["answer_raw"]})
@@ -111,6 +113,7 @@ def add_batch(project: Project, file: Path, spec: InputSpec) -> tuple[pd.DataFra
     resubmitted = sorted(set(new["respondent_id"]) & set(earlier["respondent_id"])) if earlier is not None else []
     replaced = []
     if earlier is not None:
+        _refuse_other_respondents(file, new, earlier, resubmitted)
         previous = earlier.drop_duplicates("respondent_id").set_index("respondent_id")[BATCH]
         replaced = [{"respondent_id": rid, "replaced_batch": previous[rid]} for rid in resubmitted]
         earlier = earlier[~earlier["respondent_id"].isin(resubmitted)]
@@ -119,9 +122,50 @@ def add_batch(project: Project, file: Path, spec: InputSpec) -> tuple[pd.DataFra
     record = {"batch": label, "file": file.name, "sha256": digest,
               "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "respondents": int(new["respondent_id"].nunique()), "answers": len(new),
-              "replaced": replaced, "meta_columns": list(spec.meta_columns),
+              "replaced": replaced, "meta_columns": list(spec.meta_columns), "renamed": renamed,
               "column_sources": spec.sources, "respondent_id_problems": id_problems}
     return combined, replace(project, batches=[*project.batches, record])
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"[\s_-]+", "_", str(name).strip().casefold())
+
+
+def _earlier_names(project: Project, answers: pd.DataFrame, spec: InputSpec
+                   ) -> tuple[pd.DataFrame, InputSpec, dict[str, str]]:
+    """The batch's metadata columns and questions under the names earlier batches gave them when they differ
+    only in case, spaces or underscores ('State' for 'state', 'Org type' for 'org_type'): else one breakdown
+    splits in two ('By state' and 'By State', each with an 'unknown' group of the other's respondents)."""
+    earlier_meta = [m for m in project.spec.meta_columns if m != BATCH]
+    earlier = read_answers(project)
+    earlier_questions = list(earlier["question"].unique()) if earlier is not None else []
+    renamed: dict[str, str] = {}
+    for names, mine in ((earlier_meta, list(spec.meta_columns)), (earlier_questions, list(answers["question"].unique()))):
+        known = {_name_key(name): name for name in names}
+        renamed |= {name: known[_name_key(name)] for name in mine
+                    if _name_key(name) in known and known[_name_key(name)] != name}
+    if not renamed:
+        return answers, spec, {}
+    answers = answers.rename(columns=renamed).assign(question=answers["question"].replace(renamed))
+    spec = replace(spec, meta_columns=tuple(renamed.get(m, m) for m in spec.meta_columns))
+    return answers, spec, renamed
+
+
+def _refuse_other_respondents(file: Path, new: pd.DataFrame, earlier: pd.DataFrame, repeated: list[str]) -> None:
+    """A batch whose ids repeat the project's but whose answers share nothing with theirs is other people
+    numbered the same way (a second site's export, record ids from 1): taken as resubmissions, it would replace
+    every earlier respondent it names."""
+    if len(repeated) < 5:
+        return
+    def answered(frame: pd.DataFrame) -> set[tuple[str, str]]:
+        part = frame[frame["respondent_id"].isin(repeated) & (frame["answer"].str.strip() != "")]
+        return set(zip(part["respondent_id"], part["answer"].str.strip()))
+
+    if not answered(new) & answered(earlier):
+        raise InputError(f"{file.name}: {len(repeated)} of its respondent ids are already in the project, yet not "
+                         "one of their answers matches what those respondents gave before, so they look like other "
+                         "people numbered the same way (another site's export?). Make its ids distinct (prefix them "
+                         "in the export) and drop it in again; a real resubmission repeats at least some answers.")
 
 
 def read_answers(project: Project) -> pd.DataFrame | None:
