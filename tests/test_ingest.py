@@ -858,3 +858,19 @@ def test_a_long_files_metadata_is_one_value_per_respondent(tmp_path):
         "for all their rows",
         "  metadata   'org_type' differs among the rows of 1 respondent ('R2': 'Government', 'Health system'): the "
         "first value is used (row 4)"]
+
+
+def test_a_guessed_encoding_and_repeated_column_names_are_announced(tmp_path):
+    """Both were guesses made silently (the encoding) or said as a warning printed twice (repeated names)."""
+    path = tmp_path / "export.csv"
+    path.write_bytes("id,challenges,challenges\nR1,Caf\u00e9 \u201cpartners\u201d,Money\nR2,Trust,Data\n".encode("cp1252"))
+
+    answers, spec, problems = load_answers(path, InputSpec(text_columns=("challenges",)))
+    lines = announcement(spec, path, respondents=2, answers=len(answers), problems=problems)
+
+    assert "  encoding   cp1252 (guessed: not UTF-8; if letters look wrong, save the file as UTF-8 CSV)" in lines
+    assert ("  repeated   column names: 'challenges' 2 times, each copy read ('challenges', 'challenges (2)')"
+            in lines)
+    utf8 = write(tmp_path / "utf8.csv", "id,challenges\nR1,Caf\u00e9\n")
+    _, spec, _ = load_answers(utf8, InputSpec(text_columns=("challenges",)))
+    assert "encoding" not in spec.sources and "repeated_columns" not in spec.sources

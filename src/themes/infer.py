@@ -162,8 +162,13 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
 
     lines = [f"Reading {path}" + (f": {many(respondents, 'respondent')}, {many(answers, 'answer')}"
                                    if respondents is not None else "")]
+    if "encoding" in sources:
+        lines.append(f"  encoding   {sources['encoding']} (guessed: not UTF-8; if letters look wrong, save the file as "
+                     "UTF-8 CSV)")
     if "platform_rows" in sources:
         lines.append(f"  skipped    {sources['platform_rows']}")
+    if "repeated_columns" in sources:
+        lines.append(f"  repeated   column names: {sources['repeated_columns']}")
     if spec.sheet or "sheet" in sources:
         lines.append(f"  sheet      '{spec.sheet}' ({origin('sheet', 'guessed')})")
     if spec.is_long:

@@ -241,7 +241,7 @@ def _blank_rows(table: pd.DataFrame) -> pd.Series:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     raw = path.read_bytes()
-    text = _decode(raw, path)
+    text, encoding = _decoded(raw, path)
     separator = "\t" if path.suffix.lower() == ".tsv" else _delimiter(text)
     header = _checked_header(text, separator, path)
     # Blank lines are read (as empty rows, dropped later) so that the rows after them keep their numbers.
@@ -251,7 +251,10 @@ def _read_csv(path: Path) -> pd.DataFrame:
         warnings.simplefilter("ignore", pd.errors.ParserWarning)  # "loss of data": only empty fields, checked
         table = pd.read_csv(io.StringIO(text), sep=separator, engine="python", dtype=str, keep_default_na=False,
                             skip_blank_lines=False, index_col=False)
-    return _distinct_columns(table, header)
+    table = _distinct_columns(table, header)
+    if encoding:
+        table.attrs["encoding"] = encoding
+    return table
 
 
 def _checked_header(text: str, separator: str, path: Path) -> list[str]:
@@ -298,10 +301,7 @@ def _distinct_columns(table: pd.DataFrame, header: list) -> pd.DataFrame:
         columns.append(name if not copies else f"{name} ({len(copies) + 1})")
         copies.append(columns[-1])
     table.columns = columns
-    repeated = {name: copies for name, copies in seen.items() if len(copies) > 1}
-    table.attrs["repeated_columns"] = repeated
-    for name, copies in repeated.items():
-        log.warning("the column '%s' appears %d times; each copy is read: %s.", name, len(copies), ", ".join(copies))
+    table.attrs["repeated_columns"] = {name: copies for name, copies in seen.items() if len(copies) > 1}
     return table
 
 
@@ -310,18 +310,23 @@ def _decode(raw: bytes, path: Path) -> str:
 
     A workbook or other binary file given a text extension raises InputError saying so.
     """
+    return _decoded(raw, path)[0]
+
+
+def _decoded(raw: bytes, path: Path) -> tuple[str, str | None]:
+    """The text, and the encoding guessed when it is not UTF-8 (None for UTF-8): see `_decode`."""
     if raw.startswith(_WORKBOOK_MAGIC):
         raise InputError(f"{path} looks like an Excel workbook, not CSV text. Rename it to .xlsx (save an old "
                          f".xls as .xlsx) and retry.")
     try:
-        text = raw.decode("utf-8-sig")
+        text, encoding = raw.decode("utf-8-sig"), None
     except UnicodeDecodeError:
         text = None
     if text is None or "\x00" in text:  # a NUL may be UTF-16 without a BOM
-        text = _detect_and_decode(raw, path)
+        text, encoding = _detect_and_decode(raw, path)
     if "\x00" in text:
         raise InputError(_binary_message(path))
-    return text
+    return text, encoding
 
 
 _WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and the old .xls
@@ -345,7 +350,7 @@ def _detect_and_decode(raw: bytes, path: Path) -> str:
                                 and match.coherence >= best.coherence for match in matches):
         encoding = "cp1252"
     try:
-        return raw.decode(encoding)
+        return raw.decode(encoding), encoding
     except (UnicodeDecodeError, LookupError):
         if b"\x00" in raw:
             raise InputError(_binary_message(path)) from None
@@ -658,6 +663,13 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
         table, spec = _sheet_with_columns(path, table, spec)
     if "platform_rows" in table.attrs:
         spec = replace(spec, sources={**spec.sources, "platform_rows": table.attrs["platform_rows"]})
+    if table.attrs.get("encoding"):  # a guess, so said
+        spec = replace(spec, sources={**spec.sources, "encoding": table.attrs["encoding"]})
+    repeated = table.attrs.get("repeated_columns") or {}
+    if repeated:
+        spec = replace(spec, sources={**spec.sources, "repeated_columns": "; ".join(
+            f"'{name}' {len(copies)} times, each copy read ({', '.join(repr(c) for c in copies)})"
+            for name, copies in repeated.items())})
     try:
         spec = complete_spec(table, spec)
         answers, problems = to_answers(table, spec)
