@@ -115,6 +115,8 @@ def test_excerpt_cut_at_a_list_boundary_has_no_dangling_slash():
     ({"org_type": "Health care organization", "state": "unknown"}, "Health care organization respondent"),
     ({"org_type": "", "state": ""}, "Respondent"),
     ({}, "Respondent"),
+    # REDCap's raw export codes choices as numbers: "1 respondent" would read as one respondent
+    ({"org_type": "1", "state": "12"}, "Respondent"),
 ])
 def test_attribution(meta, expected):
     assert attribution(meta, columns=("org_type", "state")) == expected

@@ -109,7 +109,8 @@ def attribution(meta: dict[str, str], *, columns: Sequence[str]) -> str:
     """
     def value(column: str) -> str:
         text = str(meta.get(column) or "").strip()
-        return "" if text.lower() in ("unknown", "nan") else text
+        # A number is a code without its label (REDCap's raw export: "1 respondent" reads as one respondent).
+        return "" if text.lower() in ("unknown", "nan") or re.fullmatch(r"[\d.,-]+", text) else text
 
     who = ", ".join(v for v in (value(c) for c in columns if not _PLACE.search(c)) if v)
     place = ", ".join(STATE_NAMES.get(v.upper(), v) for v in (value(c) for c in columns if _PLACE.search(c)) if v)
