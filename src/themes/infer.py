@@ -167,6 +167,10 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
                      "UTF-8 CSV)")
     if "platform_rows" in sources:
         lines.append(f"  skipped    {sources['platform_rows']}")
+    if "merged_cells" in sources:
+        n = sources["merged_cells"]
+        lines.append(f"  merged     {n} merged cell range{'s' * (n != 1)}: each cell of one read as the value the "
+                     "spreadsheet shows across it")
     if "repeated_columns" in sources:
         lines.append(f"  repeated   column names: {sources['repeated_columns']}")
     if spec.sheet or "sheet" in sources:

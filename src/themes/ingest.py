@@ -386,7 +386,37 @@ def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
     table = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False)
     header = pd.read_excel(path, sheet_name=sheet, header=None, nrows=1, dtype=str).iloc[0].tolist() \
         if len(table.columns) else []
-    return _distinct_columns(table, header)
+    table = _distinct_columns(table, header)
+    filled = _fill_merged(path, sheet, table)
+    if filled:
+        table.attrs["merged_cells"] = filled
+    return table
+
+
+def _fill_merged(path: Path, sheet: str, table: pd.DataFrame) -> int:
+    """Cells of a merged range below the header take the range's value, as the spreadsheet shows it (a type
+    merged over its respondents' rows read as 'unknown' for all but the first). In place; returns the number
+    of ranges filled. The workbook is opened in full only when a sheet has merged cells."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        if not any(b"<mergeCell " in archive.read(name) for name in archive.namelist()
+                   if name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            return 0
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    try:
+        ranges = [r for r in book[sheet].merged_cells.ranges if r.min_row >= 2]
+    finally:
+        book.close()
+    for merged in ranges:
+        top, left = merged.min_row - 2, merged.min_col - 1
+        if top >= len(table) or left >= len(table.columns):
+            continue
+        bottom, right = min(merged.max_row - 2, len(table) - 1), min(merged.max_col - 1, len(table.columns) - 1)
+        table.iloc[top:bottom + 1, left:right + 1] = table.iat[top, left]
+    return len(ranges)
 
 
 def _read_json(path: Path) -> pd.DataFrame:
@@ -663,6 +693,8 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
         table, spec = _sheet_with_columns(path, table, spec)
     if "platform_rows" in table.attrs:
         spec = replace(spec, sources={**spec.sources, "platform_rows": table.attrs["platform_rows"]})
+    if table.attrs.get("merged_cells"):
+        spec = replace(spec, sources={**spec.sources, "merged_cells": table.attrs["merged_cells"]})
     if table.attrs.get("encoding"):  # a guess, so said
         spec = replace(spec, sources={**spec.sources, "encoding": table.attrs["encoding"]})
     repeated = table.attrs.get("repeated_columns") or {}
