@@ -894,3 +894,19 @@ def test_a_merged_cell_range_is_read_as_its_value_in_each_row(tmp_path):
     assert list(answers["org_type"]) == ["Government"] * 3 + ["Nonprofit CBO"] * 2
     lines = announcement(spec, tmp_path / "merged.xlsx", respondents=5, answers=5, problems=problems)
     assert "  merged     2 merged cell ranges: each cell of one read as the value the spreadsheet shows across it" in lines
+
+
+@pytest.mark.parametrize("last", ["Total,38,40", ",Total responses: 40,Total responses: 38"])
+def test_a_summary_row_at_the_end_is_not_a_respondent(tmp_path, last):
+    path = write(tmp_path / "export.csv", "id,goals,challenges\nR1,Trust,Money\nR2,Data,Staff\nR3,Meetings,Time\n"
+                                          f"{last}\n")
+    answers, spec, problems = load_answers(path, InputSpec(text_columns=("goals", "challenges")))
+    assert sorted(answers["respondent_id"].unique()) == ["R1", "R2", "R3"]
+    assert spec.sources["platform_rows"].startswith("row 5, a summary row ('")
+
+
+def test_a_last_respondent_who_wrote_about_totals_is_kept(tmp_path):
+    path = write(tmp_path / "export.csv", "id,goals,challenges\nR1,Trust,Money\nR2,Data,Staff\n"
+                                          ",Total cost of care,Count on partners\n")
+    answers, _, _ = load_answers(path, InputSpec(text_columns=("goals", "challenges")))
+    assert answers["respondent_id"].nunique() == 3

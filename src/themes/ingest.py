@@ -163,6 +163,7 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
     # The index is kept: it numbers the rows as a spreadsheet shows them (see `to_answers`).
     table = table[~_blank_rows(table)]
     table = _without_platform_rows(table)
+    table = _without_summary_row(table)
     if table.empty or len(table.columns) == 0:
         raise EmptyTableError(f"{path} has no rows of data. Export the survey again, with its answers.")
     return table
@@ -209,6 +210,28 @@ def _without_platform_rows(table: pd.DataFrame) -> pd.DataFrame:
     rest = table.iloc[rows:].copy()
     rest.attrs = {**table.attrs, "platform_rows": f"{where}, {why}: not answers",
                   "column_labels": {c: label for c, label in labels.items() if label and label != c}}
+    return rest
+
+
+# A summary row's cell: "Total", a number, or a summary word followed by a number ("Total responses: 40").
+_SUMMARY_WORD = r"(?i:total|totals|count|sum|average|mean|responses|n)"
+_SUMMARY_CELL = re.compile(rf"{_SUMMARY_WORD}|[\d.,%]+|{_SUMMARY_WORD}\b[\w ]*[:=]?\s*\d[\d.,%]*")
+
+
+def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
+    """The table less a last row that sums the others up ("Total responses: 40" under each column, as a
+    spreadsheet user adds): read as data it would be one more respondent in every base."""
+    if len(table) < 3:
+        return table
+    cells = [cell for cell in (_as_text(c).strip() for c in table.iloc[-1]) if cell]
+    if not cells or not all(_SUMMARY_CELL.fullmatch(cell) for cell in cells) or not any(
+            re.search(r"(?i)total|count|sum|average|mean", cell) for cell in cells):
+        return table
+    row = int(table.index[-1]) + 2 if pd.api.types.is_integer_dtype(table.index) else len(table) + 1
+    rest = table.iloc[:-1].copy()
+    rest.attrs = {**table.attrs, "platform_rows": ((table.attrs.get("platform_rows", "") + "; ")
+                                                   if table.attrs.get("platform_rows") else "")
+                  + f"row {row}, a summary row ('{cells[0]}'): not answers"}
     return rest
 
 
