@@ -148,3 +148,18 @@ def test_a_run_of_two_codebooks_samples_for_both(run_dir: Path, tmp_path: Path, 
     gone = _invoke(str(run_dir), "-n", "4", "--force")
     assert (gone.exit_code, gone.output) == (2, f"error: The codebook {framework} that {run_dir / 'manifest.json'} "
                                                 "names is not there any more; pass it with --codebook.\n")
+
+
+def test_an_email_used_as_the_id_reaches_the_coders_as_a_pseudonym_and_reads_back_as_the_id(tiny_codebook, tmp_path):
+    """Coders are handed the workbook: an e-mail id (a Google Form's 'Email address' as --id-column) went in raw."""
+    responses = _responses(4)
+    responses["respondent_id"] = responses["respondent_id"].str.lower() + "@example.org"
+    sample = draw_sample(responses, 3, seed=0)
+    assert sample["respondent_id"].str.fullmatch(r"resp-[0-9a-f]{8}").all()
+    coded = sample.assign(themes=["trust", "none", "funding"])[["respondent_id", "question", "themes"]]
+    from themes.evaluate import read_coded_sample
+
+    path = tmp_path / "coded.csv"
+    coded.to_csv(path, index=False)
+    back = read_coded_sample(path, tiny_codebook, responses)
+    assert set(back["respondent_id"]) <= set(responses["respondent_id"]) and len(back) == 3

@@ -47,6 +47,11 @@ def draw_sample(responses: pd.DataFrame, n: int, *, seed: int = 0, stratify_by: 
     width = max(3, len(str(n)))
     sample = pd.DataFrame({"sample_id": [f"S{i:0{width}d}" for i in range(1, n + 1)]})
     picked = usable.iloc[chosen].reset_index(drop=True)
+    # Coders are often not the survey's team: an id that looks like contact data (an e-mail used as the id) goes
+    # as its pseudonym, which reading the coded sample back maps to the id (evaluate._own_ids).
+    from themes.quotes import safe_reference
+
+    picked["respondent_id"] = picked["respondent_id"].astype(str).map(safe_reference)
     columns = ["respondent_id", "question", *[c for c in meta_columns if c in picked.columns], "answer"]
     sample = pd.concat([sample, picked[columns]], axis=1)
     sample[THEMES_COLUMN] = ""

@@ -79,7 +79,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     if "question" in lowered:  # the question each passage answers: context for the classifier
         gold["question"] = table[lowered["question"]].fillna("").astype(str).str.strip().to_numpy()
     if {"respondent_id", "question"} <= set(lowered):  # keys into a run: a coded sample of the survey
-        gold["respondent_id"] = table[lowered["respondent_id"]].astype(str).str.strip().to_numpy()
+        gold["respondent_id"] = _own_ids(table[lowered["respondent_id"]].astype(str).str.strip(), answers)
     if text_column is not None:
         gold["text"] = table[text_column].astype(str).to_numpy()
     elif {"respondent_id", "question"} <= set(lowered):
@@ -225,14 +225,26 @@ def _parse_themes(value, codebook: Codebook, path: Path, row: int) -> list[str]:
     return found
 
 
+def _own_ids(ids: pd.Series, answers: pd.DataFrame | None) -> np.ndarray:
+    """The survey's respondent ids for those of a coded sample: `themes sample` writes an id that looks like
+    contact data (an e-mail) as its pseudonym, which the survey's answers map back."""
+    if answers is None:
+        return ids.to_numpy()
+    from themes.quotes import safe_reference
+
+    mine = set(answers["respondent_id"].astype(str))
+    known = {safe_reference(r): r for r in mine}
+    return ids.map(lambda r: r if r in mine else known.get(r, r)).to_numpy()
+
+
 def _texts_by_key(table: pd.DataFrame, lowered: dict, answers: pd.DataFrame | None, path: Path) -> list[str]:
     if answers is None:
         raise GoldError(f"{path} names passages by respondent_id and question; pass the survey export with "
                         "--input so their answers can be looked up.")
     lookup = {(str(r), str(q)): t for r, q, t in zip(answers["respondent_id"], answers["question"], answers["answer"])}
     texts = []
-    for row, (respondent, question) in enumerate(zip(table[lowered["respondent_id"]], table[lowered["question"]]),
-                                                 start=2):
+    respondents = _own_ids(table[lowered["respondent_id"]].astype(str).str.strip(), answers)
+    for row, (respondent, question) in enumerate(zip(respondents, table[lowered["question"]]), start=2):
         key = (str(respondent).strip(), str(question).strip())
         if key not in lookup:
             raise GoldError(f"{path}:{row}: respondent '{key[0]}', question '{key[1]}' matches no answer of the "
