@@ -910,3 +910,11 @@ def test_a_last_respondent_who_wrote_about_totals_is_kept(tmp_path):
                                           ",Total cost of care,Count on partners\n")
     answers, _, _ = load_answers(path, InputSpec(text_columns=("goals", "challenges")))
     assert answers["respondent_id"].nunique() == 3
+
+
+def test_excels_delimiter_line_names_the_delimiter(tmp_path):
+    """'sep=;' on the first line (Excel writes it) was read as the header, with a misleading error."""
+    path = write(tmp_path / "export.csv", "sep=;\nid;challenges\nR1;Money, staff and time\nR2;Trust\n")
+    answers, _, _ = load_answers(path, InputSpec(text_columns=("challenges",)))
+    assert list(answers["answer_raw"]) == ["Money, staff and time", "Trust"]
+    assert list(answers["source_row"]) == [2, 3]  # as Excel shows the file: the line is not a row

@@ -265,7 +265,11 @@ def _blank_rows(table: pd.DataFrame) -> pd.Series:
 def _read_csv(path: Path) -> pd.DataFrame:
     raw = path.read_bytes()
     text, encoding = _decoded(raw, path)
-    separator = "\t" if path.suffix.lower() == ".tsv" else _delimiter(text)
+    # Excel writes "sep=;" as a first line to name the delimiter: it is not the header.
+    hint = re.match(r"\s*sep=(.)\r?\n", text)
+    if hint:
+        text = text[hint.end():]
+    separator = hint.group(1) if hint else "\t" if path.suffix.lower() == ".tsv" else _delimiter(text)
     header = _checked_header(text, separator, path)
     # Blank lines are read (as empty rows, dropped later) so that the rows after them keep their numbers.
     # index_col=False: records that end in an empty extra field (a delimiter at the end of each line) keep
