@@ -52,12 +52,15 @@ def measure(setting: Setting, surveys: int, options: PrevalenceOptions, seed: in
         rows.append((100 * survey.truth, 100 * survey.expected, result["percent"], result["estimate"],
                      result["low"], result["high"]))
     truth, expected, raw, estimate, low, high = np.array(rows).T
-    # A survey whose coded answers hold no case of the theme gives no estimate (NaN): left out of bias, RMSE and
-    # width, and counted as not covering.
+    # A survey whose coded answers hold no case of the theme gives no estimate (NaN, "not estimated"): it claims
+    # nothing, so it is left out of every figure but its count (as tests/test_prevalence.py does).
+    measured = ~np.isnan(estimate)
+    truth_m, expected_m, low, high = truth[measured], expected[measured], low[measured], high[measured]
     return {"truth": truth.mean(), "raw_bias": (raw - truth).mean(), "bias": np.nanmean(estimate - truth),
-            "rmse": np.sqrt(np.nanmean((estimate - truth) ** 2)), "width": np.nanmean(high - low),
-            "coverage": ((low <= truth) & (truth <= high)).mean(),
-            "coverage_population": ((low <= expected) & (expected <= high)).mean()}
+            "rmse": np.sqrt(np.nanmean((estimate - truth) ** 2)), "width": (high - low).mean(),
+            "coverage": ((low <= truth_m) & (truth_m <= high)).mean(),
+            "coverage_population": ((low <= expected_m) & (expected_m <= high)).mean(),
+            "no_estimate": int((~measured).sum())}
 
 
 def main() -> None:
@@ -74,15 +77,16 @@ def main() -> None:
     options = PrevalenceOptions(draws=args.draws, shrinkage=args.shrinkage)
     chosen = [int(k) - 1 for k in args.settings.split(",")] if args.settings else range(len(SETTINGS))
     header = ("| setting | truth | raw error | bias | RMSE | 95% interval width | covers the survey's share "
-              "| covers the population share |")
-    lines = [header, "|---|---:|---:|---:|---:|---:|---:|---:|"]
+              "| covers the population share | no estimate (no coded answer carried it) |")
+    lines = [header, "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     print(header)
     started = time.process_time()
     for k in chosen:
         setting = SETTINGS[k]
         m = measure(setting, args.surveys, options, seed=k)
         line = (f"| {setting.describe()} | {m['truth']:.1f} | {m['raw_bias']:+.1f} | {m['bias']:+.2f} | "
-                f"{m['rmse']:.1f} | {m['width']:.1f} | {m['coverage']:.1%} | {m['coverage_population']:.1%} |")
+                f"{m['rmse']:.1f} | {m['width']:.1f} | {m['coverage']:.1%} | {m['coverage_population']:.1%} | "
+                f"{m['no_estimate']} |")
         lines.append(line)
         print(line, flush=True)
     names = [f"{s.prevalence:.0%} (sens. {s.sensitivity:.2f}, spec. {s.specificity:.2f})" for s in WIDTH_SETTINGS]
@@ -93,8 +97,10 @@ def main() -> None:
         widths.append(f"| {n} | " + " | ".join(f"{w:.0f} (+-{w / 2:.0f})" for w in cells) + " |")
         print(widths[-1], flush=True)
     seconds = time.process_time() - started
-    note = (f"{args.surveys} simulated surveys per setting, {args.draws} bootstrap replicates each; figures in "
-            f"percentage points. {seconds:.0f} s of CPU on {platform.machine()} ({platform.python_version()}).")
+    note = (f"{args.surveys} simulated surveys per setting, {args.draws} bootstrap replicates each, shrinkage "
+            f"{args.shrinkage:g}; figures in percentage points. A survey whose coded answers hold no case of the "
+            "theme gives no estimate ('not estimated'): it is left out of every figure but the last column. "
+            f"{seconds:.0f} s of CPU on {platform.machine()} ({platform.python_version()}).")
     print(note)
     args.out.write_text("# Corrected prevalence on simulated surveys\n\n"
                         "`benchmarks/prevalence_coverage.py`: " + note + "\n\n" + "\n".join(lines) + "\n\n"
