@@ -363,7 +363,7 @@ def _binary_message(path: Path) -> str:
     return f"{path} holds binary data, not text. Is it the right file? Export the survey as CSV and retry."
 
 
-def _detect_and_decode(raw: bytes, path: Path) -> str:
+def _detect_and_decode(raw: bytes, path: Path) -> tuple[str, str]:
     from charset_normalizer import from_bytes
 
     matches = from_bytes(raw)
