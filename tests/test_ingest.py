@@ -918,3 +918,20 @@ def test_excels_delimiter_line_names_the_delimiter(tmp_path):
     answers, _, _ = load_answers(path, InputSpec(text_columns=("challenges",)))
     assert list(answers["answer_raw"]) == ["Money, staff and time", "Trust"]
     assert list(answers["source_row"]) == [2, 3]  # as Excel shows the file: the line is not a row
+
+
+def test_spellings_of_one_metadata_value_are_one_group_and_said(tmp_path):
+    """'CA', 'ca' and 'California' were three groups, and four spellings of 'Nonprofit CBO' hid it (QA round 3)."""
+    from themes.infer import id_problem_lines
+
+    rows = [("R1", "Nonprofit CBO", "CA"), ("R2", "Nonprofit CBO", "ca"), ("R3", "nonprofit cbo", "California"),
+            ("R4", "Non-profit CBO.", "NY"), ("R5", "Government", "New York"), ("R6", "Foundation", "OH")]
+    path = write(tmp_path / "export.csv", "id,org_type,state,challenges\n" + "".join(
+        f"{r},{kind},{state},Grants end and we lose staff {k}\n" for k, (r, kind, state) in enumerate(rows)))
+
+    answers, _, problems = load_answers(path, InputSpec(text_columns=("challenges",), meta_columns=("org_type", "state")))
+
+    assert list(answers["org_type"]) == ["Nonprofit CBO"] * 4 + ["Government", "Foundation"]
+    assert list(answers["state"]) == ["CA", "CA", "CA", "NY", "NY", "OH"]
+    assert ("  metadata   'org_type': spellings of one value read as one group: 'nonprofit cbo', 'Non-profit CBO.' "
+            "as 'Nonprofit CBO'") in id_problem_lines(problems)

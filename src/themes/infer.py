@@ -218,6 +218,12 @@ def id_problem_lines(problems: list[dict], *, shown: int = 5) -> list[str]:
     for filled in (p for p in problems if p["problem"] == "metadata_filled"):
         lines.append(f"  metadata   '{filled['column']}' is empty on {filled['rows']} row{'s' if filled['rows'] > 1 else ''} "
                      "of respondents who give it on another row: their value holds for all their rows")
+    for spelled in (p for p in problems if p["problem"] == "metadata_spellings"):
+        listed = "; ".join(f"{', '.join(repr(o) for o in others)} as '{kept}'"
+                           for kept, others in list(spelled["merged"].items())[:shown])
+        more = len(spelled["merged"]) - shown
+        lines.append(f"  metadata   '{spelled['column']}': spellings of one value read as one group: {listed}"
+                     + (f" (and {more} more)" if more > 0 else ""))
     varies = [p for p in problems if p["problem"] == "metadata_varies"]
     for column in dict.fromkeys(p["column"] for p in varies):
         mine = [p for p in varies if p["column"] == column]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import hashlib
 import io
 import logging
@@ -643,7 +644,48 @@ def to_answers(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list
         problems += _one_value_per_respondent(answers, meta)
     for column in meta:
         answers[column] = answers[column].map(_as_text).str.strip().replace("", "unknown")
+        problems += _one_spelling(answers, column)
     return answers.reset_index(drop=True), problems
+
+
+def _spelling_key(value: str, place: bool) -> str:
+    key = re.sub(r"[\W_]+", "", value.casefold())
+    return _state_codes().get(key, key) if place else key  # a state written out or abbreviated: "California", "CA"
+
+
+@functools.lru_cache(maxsize=1)
+def _state_codes() -> dict[str, str]:
+    from themes.quotes import STATE_NAMES
+
+    return {re.sub(r"[\W_]+", "", name.casefold().removeprefix("the ")): code.casefold()
+            for code, name in STATE_NAMES.items()}
+
+
+def _one_spelling(answers: pd.DataFrame, column: str) -> list[dict]:
+    """Values of a metadata column that differ only in case, spacing or punctuation ('Nonprofit CBO',
+    'nonprofit cbo', 'Non-profit CBO.'), or a state written out and abbreviated ('California', 'CA'), are one
+    group: else each is a group of its own, and a small one hidden. The group takes its commonest spelling that
+    is not all lower case and does not end in punctuation (a state its code). In place; returns what was merged,
+    to be said."""
+    from themes.quotes import _PLACE
+
+    counts = answers.loc[answers[column] != "unknown"].drop_duplicates(["respondent_id"])[column].value_counts()
+    place = bool(_PLACE.search(column))
+    groups: dict[str, list[str]] = {}
+    for value in counts.index:  # commonest first
+        groups.setdefault(_spelling_key(value, place), []).append(value)
+    def plain_first(spelling: str) -> tuple:  # sorted() is stable: among equals, the commonest first
+        return (not spelling[-1:].isalnum(), spelling == spelling.lower(),
+                place and not re.fullmatch(r"[A-Z]{2}", spelling))  # a state as its code, as exports mostly have it
+
+    chosen = {key: sorted(spellings, key=plain_first)[0] for key, spellings in groups.items() if len(spellings) > 1}
+    merged = {other: chosen[key] for key, spellings in groups.items() if key in chosen
+              for other in spellings if other != chosen[key]}
+    if not merged:
+        return []
+    answers[column] = answers[column].replace(merged)
+    return [{"row": None, "problem": "metadata_spellings", "column": column,
+             "merged": {kept: [o for o, k in merged.items() if k == kept] for kept in dict.fromkeys(merged.values())}}]
 
 
 def _one_value_per_respondent(answers: pd.DataFrame, meta: list[str]) -> list[dict]:
