@@ -543,7 +543,10 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
     meta_columns = spec.meta_columns
     if question_column is None and not text_columns:
         taken = {id_column, *meta_columns}
-        text_columns = tuple(c for c in columns if c not in taken and _looks_like_free_text(table[c]))
+        # A column named for contact or identity details (an organisation's name, a mailing address) holds text
+        # too, but no answer to a question: coded, it adds respondents to every base and fills the coding sample.
+        text_columns = tuple(c for c in columns if c not in taken and not _CONTACT_COLUMN.search(c)
+                             and _looks_like_free_text(table[c]))
         for column in columns:
             if column not in taken and column not in text_columns and _looks_like_free_text(table[column],
                                                                                            variety=0):
@@ -593,6 +596,11 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
             sources["ignored"] = ", ".join(f"'{c}'" for c in passed)
     return InputSpec(id_column, tuple(text_columns), tuple(meta_columns), question_column, answer_column,
                      spec.sheet, sources, attribute_with=tuple(spec.attribute_with))
+
+
+_CONTACT_COLUMN = re.compile(
+    r"^(?:\W*\w+\W+){0,3}?\W*(?i:(?:organi[sz]ation|org|agency|company|first|last|full|contact|your)?[ _-]?"
+    r"(?:name|address|e-?mail|phone|telephone|fax|website|url|zip|postal|post ?code|street|city))\W*$")
 
 
 def _looks_like_free_text(column: pd.Series, *, variety: float = 0.5) -> bool:
