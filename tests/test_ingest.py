@@ -947,3 +947,27 @@ def test_columns_named_for_contact_details_are_not_guessed_as_questions(tmp_path
     _, spec, _ = load_answers(path, InputSpec())
     assert spec.text_columns == ("What holds the partnership back?",)
     assert "'Organization name', 'Mailing address'" in spec.sources["ignored"]
+
+
+@pytest.mark.parametrize("above", [[["Partnership RFI - responses exported 2 Nov 2026"], []],
+                                   [["Respondent", None, "Open-ended questions", None]]],
+                         ids=["title and blank line", "group labels"])
+def test_a_header_below_a_title_or_group_labels_is_found_and_the_rows_above_skipped(tmp_path, above):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in above:
+        sheet.append(row)
+    sheet.append(["respondent_id", "state", "goals", "challenges"])
+    for k in range(1, 6):
+        sheet.append([f"R{k}", "OH", f"Improve access to care for {k} counties", f"Grants end after {k} years"])
+    book.save(tmp_path / "export.xlsx")
+
+    answers, spec, _ = load_answers(tmp_path / "export.xlsx", InputSpec(text_columns=("goals", "challenges")))
+
+    header = len(above) + 1
+    assert sorted(answers["respondent_id"].unique()) == [f"R{k}" for k in range(1, 6)]
+    assert answers["source_row"].min() == header + 1
+    assert spec.sources["platform_rows"].startswith(("row 1, " if header == 2 else "rows 1-2, ")
+                                                    + f"above the column names in row {header}")

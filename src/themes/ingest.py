@@ -159,6 +159,7 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
             raise InputError(f"{path} {hint}") from None
         reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         raise InputError(f"{path} cannot be read as {kind.upper()}: {reason}. Is it the right file and format?") from None
+    table = _header_below_a_title(table)
     table.columns = [" ".join(str(column).split()) for column in table.columns]  # "chal\nlenges" as one line
     # Rows with no cell filled (",,,," lines, formatted but empty Excel rows) are not respondents.
     # The index is kept: it numbers the rows as a spreadsheet shows them (see `to_answers`).
@@ -212,6 +213,31 @@ def _without_platform_rows(table: pd.DataFrame) -> pd.DataFrame:
     rest.attrs = {**table.attrs, "platform_rows": f"{where}, {why}: not answers",
                   "column_labels": {c: label for c, label in labels.items() if label and label != c}}
     return rest
+
+
+def _header_below_a_title(table: pd.DataFrame) -> pd.DataFrame:
+    """A sheet whose first row is a title ("Partnership RFI - responses exported 2 Nov") or a row of group labels
+    over the real column names: most columns come out unnamed. The first of the next rows that names nearly
+    every column, each once, is the header; the rows above it are skipped and said."""
+    named = [c for c in table.columns if not re.fullmatch(r"Unnamed: \d+|nan(?: \(\d+\))?|", str(c).strip())]
+    if len(table.columns) < 3 or len(named) > max(2, len(table.columns) // 4):
+        return table  # a header names most columns; a title or two or three group labels name a few
+    for position in range(min(10, len(table))):
+        cells = [_as_text(c).strip() for c in table.iloc[position]]
+        names = [c for c in cells if c]
+        # Column names: nearly every column named, each once, and names, not answers (short)
+        if (len(names) >= 0.8 * len(cells) and len(set(names)) == len(names)
+                and all(len(c) <= 80 and len(c.split()) <= 12 for c in names)):
+            rest = table.iloc[position + 1:].copy()
+            rest.attrs = {**table.attrs, "repeated_columns": {}}
+            rest = _distinct_columns(rest, cells)
+            if len(rest.columns) != len(cells) or rest.columns.tolist() == table.columns.tolist():
+                rest.columns = cells
+            first = int(table.index[position]) + 2 if pd.api.types.is_integer_dtype(table.index) else position + 2
+            rest.attrs["platform_rows"] = (f"row{'s 1-' if first > 2 else ' '}{first - 1}, above the column names "
+                                           f"in row {first} (a title or a row of group labels): not answers")
+            return rest
+    return table
 
 
 # A summary row's cell: "Total", a number, or a summary word followed by a number ("Total responses: 40").
