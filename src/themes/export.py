@@ -133,11 +133,11 @@ def row_heights(frame: pd.DataFrame, widths: dict[str, int], default_width: int 
     return heights
 
 
-def _print_setup(sheet, frame: pd.DataFrame, widths: dict[str, int], title: str) -> None:
-    """Landscape, one page wide (as many tall as needed), the header row on every page, and rows tall
-    enough for their wrapped text (a spreadsheet only grows rows itself for text typed in by hand)."""
+def _print_setup(sheet, frame: pd.DataFrame, widths: dict[str, int], title: str, *, tall: int = 0) -> None:
+    """Landscape, one page wide (as many tall as needed, or `tall` pages), the header row on every page, and
+    rows tall enough for their wrapped text (a spreadsheet only grows rows itself for text typed in by hand)."""
     sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
+    sheet.fit_to_pages(1, tall)
     sheet.repeat_rows(0)
     sheet.set_header(f"&L{title.replace('&', '&&')}&RPage &P of &N")
     for row, height in enumerate(row_heights(frame, widths), start=1):
@@ -161,7 +161,8 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
                                   "text_wrap": True})
         sheet = book.add_worksheet("Summary")
         write_table(sheet, summary, header_format=header, cell_format=wrap, widths=SUMMARY_WIDTHS)
-        _print_setup(sheet, summary, SUMMARY_WIDTHS, "Respondents per theme")
+        # One page: the summary is read as a whole (a framework adds each dimension's 'not described' row)
+        _print_setup(sheet, summary, SUMMARY_WIDTHS, "Respondents per theme", tall=1)
         used: set[str] = {"summary"}
         short = sheet_ids(list(labels))
         for theme_id, label in labels.items():
