@@ -971,3 +971,15 @@ def test_a_header_below_a_title_or_group_labels_is_found_and_the_rows_above_skip
     assert answers["source_row"].min() == header + 1
     assert spec.sources["platform_rows"].startswith(("row 1, " if header == 2 else "rows 1-2, ")
                                                     + f"above the column names in row {header}")
+
+
+@pytest.mark.parametrize("content", [
+    '{"total_items": 1, "items": [{"response_id": "R1", "answers": [{"field": "challenges", "text": "Money"}]}]}',
+    '{"id": "R1", "hidden": {"state": "OH"}, "challenges": "Money"}\n{"id": "R2", "hidden": {"state": "MI"}, '
+    '"challenges": "Trust"}\n',
+], ids=["api export", "nested object per line"])
+def test_a_json_of_records_inside_records_says_to_export_flat_rows(tmp_path, content):
+    """A Typeform API export read as one respondent with an 'items' answer, or asked for --sheet (QA round 3)."""
+    path = write(tmp_path / "export.json", content)
+    with pytest.raises(InputError, match="holds records inside records .* not one flat row per respondent"):
+        read_table(path)

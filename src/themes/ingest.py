@@ -476,7 +476,17 @@ def _fill_merged(path: Path, sheet: str, table: pd.DataFrame) -> int:
 def _read_json(path: Path) -> pd.DataFrame:
     text = _decode(path.read_bytes(), path).strip()
     lines = text.startswith("{")
-    return pd.read_json(io.StringIO(text), lines=lines, dtype=False).astype(object)
+    table = pd.read_json(io.StringIO(text), lines=lines, dtype=False).astype(object)
+
+    def nested(value) -> bool:  # an object, or a list of objects: records inside a record
+        return isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, dict) for v in value))
+
+    if any(nested(value) for column in table.columns for value in table[column].head(50)):
+        raise InputError(f"{path} holds records inside records (a survey platform's API export, such as "
+                         "Typeform's 'items' with their 'answers'), not one flat row per respondent. Export the "
+                         "responses from the survey tool as CSV or XLSX, or as JSON Lines with one flat object per "
+                         "respondent.")
+    return table
 
 
 def listed_columns(table: pd.DataFrame) -> str:
