@@ -7,6 +7,7 @@ code-responses flow.
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from datetime import datetime, timezone
@@ -111,8 +112,17 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
             project.unstage(project.Project(project_dir), backup)
         outcome["reason"] = str(error).splitlines()[0] if isinstance(error, ThemesError) else \
             f"unexpected {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        option = re.search(r"--(id-column|text-column|meta-column|sheet|question-column|answer-column)\b",
+                           outcome["reason"])
+        if option:  # an inbox takes no options per file: they go in a sidecar beside it
+            outcome["reason"] += (f" In the inbox, give it in a sidecar beside the export: {path.stem}.yaml with "
+                                  f"'{_SIDECAR_KEYS[option.group(1)]}: ...' (README, 'Input').")
         _move(path, path.parent / REJECTED)
     return outcome
+
+
+_SIDECAR_KEYS = {"id-column": "id_column", "text-column": "text_columns", "meta-column": "meta_columns",
+                 "sheet": "sheet", "question-column": "question_column", "answer-column": "answer_column"}
 
 
 def _manifest_batches(output: Path) -> list[dict]:
