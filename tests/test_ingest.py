@@ -983,3 +983,25 @@ def test_a_json_of_records_inside_records_says_to_export_flat_rows(tmp_path, con
     path = write(tmp_path / "export.json", content)
     with pytest.raises(InputError, match="holds records inside records .* not one flat row per respondent"):
         read_table(path)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_surveymonkey_choices_are_named_by_their_question(tmp_path, suffix):
+    """A question written once over its choices: 'Other (please specify)' became the question 'nan (3)' (QA 3)."""
+    rows = [["Respondent ID", "Which agreements are in place?", None, None, "What challenges hold it back?"],
+            [None, "MOU", "Contract", "Other (please specify)", "Open-Ended Response"],
+            ["11", "MOU", None, "A handshake with the county health officer and a shared calendar", "Money"],
+            ["12", None, "Contract", None, "Staff turnover at the hospital"]]
+    path = tmp_path / f"monkey{suffix}"
+    if suffix == ".csv":
+        path.write_text("\n".join(",".join(cell or "" for cell in row) for row in rows) + "\n", encoding="utf-8")
+    else:
+        pd.DataFrame(rows[1:], columns=rows[0]).to_excel(path, index=False)
+
+    table = read_table(path)
+
+    assert list(table.columns) == ["Respondent ID", "Which agreements are in place? - MOU",
+                                   "Which agreements are in place? - Contract",
+                                   "Which agreements are in place? - Other (please specify)",
+                                   "What challenges hold it back?"]
+    assert not table.attrs.get("repeated_columns")

@@ -175,6 +175,26 @@ _IMPORT_ID = re.compile(r'^\{\s*"ImportId"\s*:')
 _SURVEYMONKEY_CELLS = {"response", "open-ended response"}
 
 
+def _surveymonkey_choices(table: pd.DataFrame, second: list[str]) -> pd.DataFrame:
+    """SurveyMonkey writes a question once over its choices' columns and each choice in the row below
+    ("Which agreements...?" over "MOU", "Contract", "Other (please specify)"): each such column is named
+    "question - choice", where the unnamed ones read 'nan (3)'."""
+    unnamed = re.compile(r"(?:Unnamed: \d+|nan)?\s*(?:\(\d+\))?")  # a blank header cell, as each reader names it
+    names, question = list(table.columns), None
+    for k, (name, choice) in enumerate(zip(table.columns, second)):
+        if not unnamed.fullmatch(str(name).strip()):
+            question = str(name)
+        if choice and choice.lower() not in _SURVEYMONKEY_CELLS and question is not None:
+            names[k] = f"{question} - {choice}"
+    if names == list(table.columns):
+        return table
+    renamed = table.copy()
+    renamed.columns = names
+    repeated = {n: c for n, c in (table.attrs.get("repeated_columns") or {}).items() if not unnamed.fullmatch(n)}
+    renamed.attrs = {**table.attrs, "repeated_columns": repeated}
+    return renamed
+
+
 def _without_platform_rows(table: pd.DataFrame) -> pd.DataFrame:
     """The table less the extra header rows survey platforms write under the column names, which read as
     data would each count as a respondent: Qualtrics's question-text row and its ImportId row
@@ -197,6 +217,7 @@ def _without_platform_rows(table: pd.DataFrame) -> pd.DataFrame:
         first = [cell.lower() for cell in head.iloc[0] if cell]
         if first and ("open-ended response" in first or set(first) <= _SURVEYMONKEY_CELLS):
             rows, why = 1, "SurveyMonkey's response-type row"
+            table = _surveymonkey_choices(table, list(head.iloc[0]))
         else:
             # A question-text row with no ImportId row under it: it repeats column names ("ResponseId" over
             # "Response ID", "StartDate" over "Start Date").
