@@ -175,14 +175,18 @@ _IMPORT_ID = re.compile(r'^\{\s*"ImportId"\s*:')
 _SURVEYMONKEY_CELLS = {"response", "open-ended response"}
 
 
+# A blank header cell as each reader names it: pandas's 'Unnamed: 3', 'nan' from a workbook, '' from a CSV, then
+# ' (2)', ' (3)' when there are several (`_distinct_columns`).
+_BLANK_HEADER = re.compile(r"(?:Unnamed: \d+|nan)?\s*(?:\(\d+\))?")
+
+
 def _surveymonkey_choices(table: pd.DataFrame, second: list[str]) -> pd.DataFrame:
     """SurveyMonkey writes a question once over its choices' columns and each choice in the row below
     ("Which agreements...?" over "MOU", "Contract", "Other (please specify)"): each such column is named
     "question - choice", where the unnamed ones read 'nan (3)'."""
-    unnamed = re.compile(r"(?:Unnamed: \d+|nan)?\s*(?:\(\d+\))?")  # a blank header cell, as each reader names it
     names, question = list(table.columns), None
     for k, (name, choice) in enumerate(zip(table.columns, second)):
-        if not unnamed.fullmatch(str(name).strip()):
+        if not _BLANK_HEADER.fullmatch(str(name).strip()):
             question = str(name)
         if choice and choice.lower() not in _SURVEYMONKEY_CELLS and question is not None:
             names[k] = f"{question} - {choice}"
@@ -190,7 +194,7 @@ def _surveymonkey_choices(table: pd.DataFrame, second: list[str]) -> pd.DataFram
         return table
     renamed = table.copy()
     renamed.columns = names
-    repeated = {n: c for n, c in (table.attrs.get("repeated_columns") or {}).items() if not unnamed.fullmatch(n)}
+    repeated = {n: c for n, c in (table.attrs.get("repeated_columns") or {}).items() if not _BLANK_HEADER.fullmatch(n)}
     renamed.attrs = {**table.attrs, "repeated_columns": repeated}
     return renamed
 
@@ -240,7 +244,7 @@ def _header_below_a_title(table: pd.DataFrame) -> pd.DataFrame:
     """A sheet whose first row is a title ("Partnership RFI - responses exported 2 Nov") or a row of group labels
     over the real column names: most columns come out unnamed. The first of the next rows that names nearly
     every column, each once, is the header; the rows above it are skipped and said."""
-    named = [c for c in table.columns if not re.fullmatch(r"Unnamed: \d+|nan(?: \(\d+\))?|", str(c).strip())]
+    named = [c for c in table.columns if not _BLANK_HEADER.fullmatch(str(c).strip())]
     if len(table.columns) < 3 or len(named) > max(2, len(table.columns) // 4):
         return table  # a header names most columns; a title or two or three group labels name a few
     for position in range(min(10, len(table))):
@@ -432,24 +436,18 @@ def _detect_and_decode(raw: bytes, path: Path) -> tuple[str, str]:
         raise InputError(f"{path}: the text encoding cannot be recognised. Save it as UTF-8 CSV and retry.") from None
 
 
-def _sheet_names(path: Path) -> list[str]:
+def _sheet_names(path: Path, *, hidden: set[str] | None = None) -> list[str]:
     """The workbook's sheets, the visible ones first: a hidden sheet (last year's data, a lookup list) is what
-    the person who exported the file did not mean to be read, so it is read only when named or alone."""
+    the person who exported the file did not mean to be read, so it is read only when named or alone.
+    `hidden`, when given, receives the hidden ones' names."""
     import openpyxl
 
     book = openpyxl.load_workbook(path, read_only=True)
     sheets = [(sheet.title, sheet.sheet_state != "visible") for sheet in book.worksheets]
     book.close()
-    return [name for name, hidden in sheets if not hidden] + [name for name, hidden in sheets if hidden]
-
-
-def _hidden_sheets(path: Path) -> set[str]:
-    import openpyxl
-
-    book = openpyxl.load_workbook(path, read_only=True)
-    hidden = {sheet.title for sheet in book.worksheets if sheet.sheet_state != "visible"}
-    book.close()
-    return hidden
+    if hidden is not None:
+        hidden.update(name for name, concealed in sheets if concealed)
+    return [name for name, concealed in sheets if not concealed] + [name for name, concealed in sheets if concealed]
 
 
 def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
@@ -862,8 +860,8 @@ def _sheet_with_columns(path: Path, first: pd.DataFrame, spec: InputSpec) -> tup
     (an instructions sheet is one column of prose); the first sheet when no sheet has them."""
     declared = [c for c in (spec.id_column, spec.question_column, spec.answer_column) if c]
     declared += list(spec.text_columns)
-    names = _sheet_names(path)
-    hidden = _hidden_sheets(path) if len(names) > 1 else set()
+    hidden: set[str] = set()
+    names = _sheet_names(path, hidden=hidden)
     first_sheet = "the first visible sheet" if hidden else "the first sheet"
     not_read = f"; hidden sheets not read: {', '.join(repr(n) for n in names if n in hidden)}" if hidden else ""
     if first is not None and declared and set(declared) <= set(first.columns):
