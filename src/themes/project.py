@@ -102,14 +102,14 @@ def add_batch(project: Project, file: Path, spec: InputSpec) -> tuple[pd.DataFra
     if clash:
         raise InputError(f"{file.name}: the metadata column(s) {', '.join(clash)} have names the project uses "
                          "itself; rename them in the export.")
-    answers, spec, renamed = _earlier_names(project, answers, spec)
+    earlier = read_answers(project)
+    answers, spec, renamed = _earlier_names(project, earlier, answers, spec)
     label = batch_label(len(project.batches) + 1, file)
     new = pd.DataFrame({"respondent_id": answers["respondent_id"], "question": answers["question"],
                         "answer": answers["answer_raw"]})
     for column in spec.meta_columns:
         new[column] = answers[column]
     new[BATCH] = label
-    earlier = read_answers(project)
     resubmitted = sorted(set(new["respondent_id"]) & set(earlier["respondent_id"])) if earlier is not None else []
     replaced = []
     if earlier is not None:
@@ -131,13 +131,12 @@ def _name_key(name: str) -> str:
     return re.sub(r"[\s_-]+", "_", str(name).strip().casefold())
 
 
-def _earlier_names(project: Project, answers: pd.DataFrame, spec: InputSpec
+def _earlier_names(project: Project, earlier: pd.DataFrame | None, answers: pd.DataFrame, spec: InputSpec
                    ) -> tuple[pd.DataFrame, InputSpec, dict[str, str]]:
     """The batch's metadata columns and questions under the names earlier batches gave them when they differ
     only in case, spaces or underscores ('State' for 'state', 'Org type' for 'org_type'): else one breakdown
     splits in two ('By state' and 'By State', each with an 'unknown' group of the other's respondents)."""
     earlier_meta = [m for m in project.spec.meta_columns if m != BATCH]
-    earlier = read_answers(project)
     earlier_questions = list(earlier["question"].unique()) if earlier is not None else []
     renamed: dict[str, str] = {}
     for names, mine in ((earlier_meta, list(spec.meta_columns)), (earlier_questions, list(answers["question"].unique()))):
