@@ -57,3 +57,30 @@ def test_a_broken_calibration_is_one_line_before_serving(monkeypatch, tmp_path):
     assert result.exit_code == 2
     assert result.output.startswith("error: ") and "mine.calibration.json" in result.output
     assert result.output.count("\n") == 1
+
+
+def test_sigterm_while_deployments_are_registered_stops_serving():
+    """Runner.add_deployment registers each deployment before Runner.start installs a SIGTERM handler: a
+    signal in that window (a supervisor that saw the deployments listed) stops serving, it does not kill.
+    In a process of its own: the signal would otherwise end pytest."""
+    import subprocess
+    import sys
+
+    script = """
+import os, signal
+import prefect.runner
+from themes import cli_serve
+
+class Runner:
+    def __init__(self, **_):
+        pass
+    def add_deployment(self, deployment):
+        os.kill(os.getpid(), signal.SIGTERM)
+    async def start(self):
+        raise AssertionError("the signal stops serving before the runner starts")
+
+prefect.runner.Runner = Runner
+cli_serve._serve(["a deployment"])
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (0, "Stopped serving.\n"), done.stderr

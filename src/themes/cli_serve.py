@@ -150,11 +150,14 @@ def _serve(deployments: list) -> None:
             stopping[0].start()
         raise KeyboardInterrupt
 
-    runner = Runner(pause_on_shutdown=True, limit=None)  # prefect.serve's defaults
-    for deployment in deployments:
-        runner.add_deployment(deployment)
-    runner.handle_sigterm = interrupt  # Runner.start installs self.handle_sigterm for SIGTERM
+    # Ours from before the deployments are registered (add_deployment applies each to the server): a
+    # SIGTERM that arrives once they are listed, before Runner.start installs its handler, is not fatal.
+    signal.signal(signal.SIGTERM, interrupt)
     try:
+        runner = Runner(pause_on_shutdown=True, limit=None)  # prefect.serve's defaults
+        for deployment in deployments:
+            runner.add_deployment(deployment)
+        runner.handle_sigterm = interrupt  # Runner.start installs self.handle_sigterm for SIGTERM
         asyncio.run(runner.start())
     except KeyboardInterrupt:
         typer.echo("Stopped serving.")
