@@ -10,15 +10,20 @@ fold), primary-theme kappa, the test split never read. Each lever changes one th
     trigrams           word 1-3-grams instead of 1-2-grams
     mlp=MIX            an MLP (256 hidden units) on the frozen embedding and the question, its
                        probabilities mixed with the logistic regressions' (MIX=1: the MLP alone)
+    layers=L,L,...[@W] the embedding as the mean-pooled outputs of several of MiniLM's layers (0-6; 6 alone is
+                       the product's vector), each unit-length times W (default 1), concatenated; one
+                       forward pass
     finetune=K,EPOCHS  the sentence model's last K layers fine-tuned inside each fold on that fold's
                        training passages (multi-label cross-entropy through a linear head that also sees
                        the question; lr 5e-5, batch 16), then the product's coder on the tuned vectors
 
     .venv/bin/python benchmarks/agreement_levers.py baseline vector-weight=0.5 C=8 --seeds 0,1,2
     .venv/bin/python benchmarks/agreement_levers.py word-weight=1 word-weight=1.5 word-weight=3
+    .venv/bin/python benchmarks/agreement_levers.py layers=6 layers=2,4,6@0.707   # layers=6: the baseline
     .venv/bin/python benchmarks/agreement_levers.py finetune=2,3 --seeds 0    # ~25 minutes on 2 cores
 
-Every lever but finetune reads the shipped vectors and the embedding cache (about 15 s per seed).
+Every lever but finetune and layers reads the shipped vectors and the embedding cache (about 15 s per seed);
+layers embeds the passages and the codebook's texts once (about a minute on 2 cores).
 """
 
 from __future__ import annotations
@@ -124,6 +129,38 @@ def _fine_tuned(texts, codes, questions, ids, layers, epochs, seed):
     return lambda xs: model.encode(list(xs), batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
 
 
+def _layered(layers, weight=1.0):
+    """An embed function: mean-pooled outputs of MiniLM's `layers` (0 = the token embeddings, 6 = the last,
+    whose pooled output is the product's vector), each unit-length times `weight`, concatenated; memoised."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from themes.embed import DEFAULT_MODEL, resolve_model_path
+
+    model = SentenceTransformer(resolve_model_path(DEFAULT_MODEL), device="cpu")
+    model[0].auto_model.config.output_hidden_states = True
+    memo: dict[str, np.ndarray] = {}
+
+    def embed(texts):
+        missing = [t for t in dict.fromkeys(texts) if t not in memo]
+        order = sorted(missing, key=len)
+        tokenize = getattr(model, "preprocess", None) or model.tokenize  # sentence-transformers 6 / 5
+        with torch.inference_mode():
+            for begin in range(0, len(order), 64):
+                batch = order[begin:begin + 64]
+                features = model[0](dict(tokenize(batch)))
+                mask = features["attention_mask"].unsqueeze(-1).float()
+                parts = []
+                for layer in layers:
+                    pooled = (features["all_layer_embeddings"][layer] * mask).sum(1) / mask.sum(1)
+                    parts.append(torch.nn.functional.normalize(pooled, dim=-1) * weight)
+                for text, vector in zip(batch, torch.cat(parts, dim=-1).numpy()):
+                    memo[text] = vector
+        return np.stack([memo[t] for t in texts]) if len(texts) else np.zeros((0, 384 * len(layers)), np.float32)
+
+    return embed
+
+
 def _fine_tuned_out_of_fold(codebook, texts, codes, questions, layers, epochs, seed):
     """calibrate.out_of_fold_scores with a model fine-tuned inside each fold."""
     from sklearn.model_selection import StratifiedKFold
@@ -152,6 +189,9 @@ def parse_lever(text: str) -> dict:
     if name == "finetune":
         layers, epochs = value.split(",")
         return {"finetune": (int(layers), float(epochs))}
+    if name == "layers":
+        layers, _, weight = value.partition("@")
+        return {"layers": (tuple(int(layer) for layer in layers.split(",")), float(weight or 1))}
     if name in ("word-weight", "vector-weight", "C", "chars", "mlp"):
         return {name: float(value)}
     raise SystemExit(f"Unknown lever {text!r}: see this script's docstring.")
@@ -185,12 +225,13 @@ def main(argv: list[str] | None = None) -> None:
     for text, lever in zip(args.levers, levers):
         LEVER.clear()
         LEVER.update(lever)
+        lever_embed = _layered(*lever["layers"]) if "layers" in lever else embed
         began, rows = time.perf_counter(), []
         for seed in (int(s) for s in args.seeds.split(",")):
             if "finetune" in lever:
                 oof = _fine_tuned_out_of_fold(codebook, texts, codes, questions, *lever["finetune"], seed)
             else:
-                oof = out_of_fold_scores(codebook, texts, codes, embed, questions=questions, seed=seed)
+                oof = out_of_fold_scores(codebook, texts, codes, lever_embed, questions=questions, seed=seed)
             result = agreement(codes, *cross_fitted_predictions(oof, codes, scheme), scheme)
             rows.append([result["overall"]["primary_kappa"], result["overall"]["macro_f1"]]
                         + [theme["kappa"] for theme in result["per_theme"]])
