@@ -22,6 +22,11 @@ fold), primary-theme kappa, the test split never read. Each lever changes one th
     .venv/bin/python benchmarks/agreement_levers.py layers=6 layers=2,4,6@0.707   # layers=6: the baseline
     .venv/bin/python benchmarks/agreement_levers.py finetune=2,3 --seeds 0    # ~25 minutes on 2 cores
 
+`--by-writer`: each fold holds whole writers (the passage id's letter prefix; nine in the calibration
+split), as a new writer meets the product, instead of folds that mix every writer's passages: a lever that
+only learns a writer's style gains in mixed folds and not here (leave-one-writer-out on the test split,
+`benchmarks/leave_one_writer_out.py`, is the check on held-out passages).
+
 Every lever but finetune and layers reads the shipped vectors and the embedding cache (about 15 s per seed);
 layers embeds the passages and the codebook's texts once (about a minute on 2 cores).
 """
@@ -182,6 +187,19 @@ def _fine_tuned_out_of_fold(codebook, texts, codes, questions, layers, epochs, s
     return OutOfFold(np.vstack([s for s, _ in parts])[order], np.concatenate([k for _, k in parts])[order], fold_of)
 
 
+def _folds_by_writer(writers) -> None:
+    """Make the product's out-of-fold splitter (sklearn's StratifiedKFold, imported where it is used) keep
+    each writer's passages in one fold, still balanced on the primary theme as far as whole writers allow."""
+    import sklearn.model_selection
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    class ByWriter(StratifiedGroupKFold):
+        def split(self, X, y=None, groups=None):
+            return super().split(X, y, writers)
+
+    sklearn.model_selection.StratifiedKFold = ByWriter
+
+
 def parse_lever(text: str) -> dict:
     name, _, value = text.partition("=")
     if name in ("baseline", "trigrams"):
@@ -203,6 +221,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--codebook", default="codebooks/rfi_themes.yaml")
     parser.add_argument("--gold", default="data/sample_rfi/gold.csv")
     parser.add_argument("--seeds", default="0,1,2", help="fold seeds to average over")
+    parser.add_argument("--by-writer", action="store_true", help="folds of whole writers (the passage id's letters)")
     args = parser.parse_args(argv)
     levers = [parse_lever(text) for text in args.levers]
 
@@ -220,6 +239,8 @@ def main(argv: list[str] | None = None) -> None:
     codebook = load_codebook(args.codebook)
     gold = read_gold(args.gold, codebook, split="calibration")
     texts, codes, questions = list(gold["text"]), list(gold["gold"]), list(gold["question"])
+    if args.by_writer:
+        _folds_by_writer(gold["passage_id"].astype(str).str.extract(r"^([A-Za-z]+)")[0].to_numpy())
     embed = embedding_function(shipped=shipped_paths([args.codebook]))
     scheme = Scheme(codebook)
     for text, lever in zip(args.levers, levers):
