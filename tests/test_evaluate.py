@@ -11,7 +11,7 @@ import pytest
 from themes.errors import GoldError
 from themes.codebook import load_codebook
 from themes.coding import Scheme
-from themes.evaluate import agreement, cohen_kappa, disagreements, read_gold
+from themes.evaluate import NO_QUESTION, NO_QUESTION_TO_LEARN, agreement, cohen_kappa, disagreements, read_gold
 
 IDS = ["trust", "funding", "service.referral", "service.joint"]
 
@@ -194,7 +194,7 @@ def test_evaluate_says_which_themes_were_not_measured(monkeypatch, tmp_path, tin
                                    "--out", str(tmp_path / "e")])
     assert out.exit_code == 0, out.output
     lines = out.output.splitlines()
-    lines = lines[lines.index("  question   none (the classifier reads passages without their question)") + 1:]
+    lines = lines[lines.index(f"  question   {NO_QUESTION}") + 1:]
     assert lines[2:5] == [
         "trust                        1.000   0.750  0.857  0.800",
         "funding                      0.000     n/a    n/a    n/a",
@@ -264,8 +264,9 @@ def test_calibrate_announces_its_gold_and_stops_on_a_wrong_code_before_the_model
     gold.write_text("Excerpt,Code,split\nWe trust them.,trust,calibration\nGrants end.,none,calibration\n"
                     "We share.,trust,test\n", encoding="utf-8")
     out = CliRunner().invoke(app, ["calibrate", "--gold", str(gold), "--codebook", str(tiny_codebook_path)])
-    assert out.output.splitlines()[:3] == [f"Reading {gold}, split 'calibration': 2 coded passages",
-                                           "  text       'Excerpt'", "  codes      'Code'"]
+    assert out.output.splitlines()[:4] == [f"Reading {gold}, split 'calibration': 2 coded passages",
+                                           "  text       'Excerpt'", "  codes      'Code'",
+                                           f"  question   {NO_QUESTION_TO_LEARN}"]  # calibrate learns, evaluate codes
     assert "the flow was started" in str(out.exception)
     gold.write_text("text,themes\nWe trust them.,trsut\nGrants end.,none\n", encoding="utf-8")
     out = CliRunner().invoke(app, ["calibrate", "--gold", str(gold), "--codebook", str(tiny_codebook_path)])

@@ -262,7 +262,7 @@ def _new_questions_line(questions: list[str], calibration) -> list[str]:
 
 
 def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None, out: Path | None = None,
-               force: bool = False) -> list[str]:
+               force: bool = False, *, learning: bool = False) -> list[str]:
     """The gold file read as evaluate and calibrate will read it, before the model starts: a mistake in it is
     one line now, and the columns taken for passages and codes are announced."""
     from themes import export
@@ -274,7 +274,7 @@ def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None,
     if out is not None:
         export.check_output_folder(out, force=force)
     frame = load_gold.fn(str(gold), codebook, split, str(input_file) if input_file else None, None)
-    return gold_announcement(frame, gold, split)
+    return gold_announcement(frame, gold, split, learning=learning)
 
 
 def _coded_sample_line(settings, answers) -> str:
@@ -478,7 +478,7 @@ def calibrate(
     from themes.flows.agreement import calibrate_codebook
 
     try:
-        typer.echo("\n".join(_gold_plan(gold, settings, split, input_file)), err=True)
+        typer.echo("\n".join(_gold_plan(gold, settings, split, input_file, learning=True)), err=True)
         result = calibrate_codebook(gold_path=str(gold), settings=settings, split=split,
                                     output=str(output) if output else None, folds=folds,
                                     input_path=str(input_file) if input_file else None)
