@@ -32,6 +32,7 @@ from themes.fitted import FittedModels, model_paths
 from themes.ingest import InputSpec, load_answers, require_codable
 from themes.prevalence import PrevalenceOptions, available_processes
 from themes.project import coded_in_project, with_embedding
+from themes.questions import aliases
 from themes.quotes import QuoteSettings, attribution_columns, deidentify_quotes, select_quotes, who_column
 from themes.redact import Redactor
 from themes.segment import segment_answers
@@ -310,7 +311,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
         co_occurrence=co_occurrence(coded, codebook.ids, codebook), quotes=picked,
         thresholds=threshold_items(coder.scheme, coder.thresholds), threshold_sources=coder.sources,
         method=coder.method, embedding=embedding_stats, id_problems=id_problems, timings=timings,
-        batches=with_embedding(batches, embedding_stats))
+        batches=with_embedding(batches, embedding_stats), questions_read_as=aliases(answers["question"], coder.questions))
     _stage("writing")
     files = write(run, Path(out), force, redactor)
     lap("write")

@@ -320,3 +320,23 @@ def test_what_a_coded_file_codes_is_recorded(tmp_path, tiny_codebook):
     path.write_text("text,themes\nWe trust them.,trust\nGrants end.,none\n", encoding="utf-8")
     with pytest.raises(GoldError, match="a coded sample names each answer by 'respondent_id' and 'question'"):
         read_coded_sample(path, tiny_codebook, answers)
+
+
+def test_evaluate_says_which_questions_it_reads_as_the_calibrations(monkeypatch, tmp_path):
+    """A gold file that words its questions is coded with the calibration question each names, and says so."""
+    from typer.testing import CliRunner
+
+    from themes.cli import app
+    from themes.flows import agreement as flow
+
+    monkeypatch.setattr(flow, "evaluate_agreement", lambda **kwargs: (_ for _ in ()).throw(
+        AssertionError("the flow was started")))
+    gold = tmp_path / "gold.csv"
+    gold.write_text("text,themes,question\nWe trust them.,trust,What challenges hold the partnership back?\n"
+                    "Grants end.,none,Q3\n", encoding="utf-8")
+    out = CliRunner().invoke(app, ["evaluate", "--gold", str(gold), "--codebook", "rfi_themes",
+                                   "--out", str(tmp_path / "e")])
+    lines = [line for line in out.output.splitlines() if line.startswith("  questions  ")]
+    assert lines[0] == ("  questions  read as the calibration's: 'What challenges hold the partnership back?' as "
+                        "'challenges'")
+    assert lines[1].startswith("  questions  'Q3' not among the calibration's (")

@@ -282,10 +282,12 @@ def test_quotes_come_from_several_themes_with_their_pii_redacted(run):
 
     assert set(quotes["theme"]) == {"trust", "cultural_differences", "community_engagement", "resource_needs",
                                     "data_challenges"}
-    # The fixture put names, a phone number, an e-mail and a URL inside codable answers: they were
-    # quoted, and redacted.
-    quoted = " ".join(quotes["quote"])
-    assert {"[name]", "[phone]"} <= set(re.findall(r"\[\w+\]", quoted))
+    # The fixture put names, a phone number, an e-mail and a URL inside codable answers: they reach the
+    # workbook (a quote, the answer it is cut from, or a theme's evidence sheet), redacted.
+    sheets = {f"quotes.xlsx:{prefix}{theme}" for theme in set(quotes["theme"]) for prefix in ("", "evidence ")}
+    shown = " ".join(text for name, text in result.shared_texts().items() if name in sheets)
+    assert {"[name]", "[phone]", "[email]", "[url]"} <= set(re.findall(r"\[\w+\]", shown))
+    assert "[name]" in " ".join(quotes["quote"])
     assert not (set(quotes["respondent_id"]) & {"R107"})  # the repeat submission is never quoted
     # A bullet list quoted whole keeps its items apart.
     assert "Trust built over many years / A champion inside the health system who returns our calls / Regular " \

@@ -239,26 +239,29 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
 
 def _new_questions_line(questions: list[str], calibration) -> list[str]:
     """The survey's questions the calibration never learned: the classifier reads the question as context
-    (a word), so their passages are coded without it, and a renamed column codes differently."""
-    if not calibration.use_question:
-        return []
-    import pandas as pd
-
-    from themes.classify import with_question
-
-    def question_word(question: str) -> str:
-        """The word the classifier reads for a question (classify.py's source is part of the shipped models' key)."""
-        return with_question(pd.DataFrame({"text": [""], "question": [question]}))[0].strip()
+    (a word). One that names a calibration question otherwise is read as it (themes.questions); the rest
+    are coded without it, and a renamed column codes differently."""
+    from themes.questions import aliases, question_word
 
     known = list(dict.fromkeys(p.question for p in calibration.passages if p.question))
-    learned = {question_word(q) for q in known}
-    new = [q for q in questions if question_word(q) not in learned]
-    if not known or not new:
+    if not calibration.use_question or not known:
         return []
-    listed = ", ".join(f"'{q}'" for q in new[:4]) + (f" and {len(new) - 4} more" if len(new) > 4 else "")
-    return [f"  questions  {listed} not among the calibration's ({', '.join(known[:6])}"
-            f"{', ...' if len(known) > 6 else ''}): coded without the question as context. Name the columns as "
-            "the calibration's questions, or calibrate on this survey's coded sample."]
+    read_as = aliases(questions, known)
+    learned = {question_word(q) for q in known}
+    new = [q for q in dict.fromkeys(questions) if q and question_word(q) not in learned and q not in read_as]
+
+    def listed(items: list[str]) -> str:
+        return ", ".join(items[:4]) + (f" and {len(items) - 4} more" if len(items) > 4 else "")
+
+    lines = []
+    if read_as:
+        lines.append("  questions  read as the calibration's: " + listed([f"'{q}' as '{name}'"
+                                                                          for q, name in read_as.items()]))
+    if new:
+        lines.append(f"  questions  {listed([repr(q) for q in new])} not among the calibration's ({', '.join(known[:6])}"
+                     f"{', ...' if len(known) > 6 else ''}): coded without the question as context. Name the columns "
+                     "as the calibration's questions, or calibrate on this survey's coded sample.")
+    return lines
 
 
 def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None, out: Path | None = None,
@@ -274,7 +277,14 @@ def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None,
     if out is not None:
         export.check_output_folder(out, force=force)
     frame = load_gold.fn(str(gold), codebook, split, str(input_file) if input_file else None, None)
-    return gold_announcement(frame, gold, split, learning=learning)
+    lines = gold_announcement(frame, gold, split, learning=learning)
+    if not learning and "question" in frame.columns:  # evaluate codes with the calibration a run would use
+        from themes.calibrate import load_calibration, locate_calibration
+
+        found, _ = locate_calibration(settings.codebook, settings.calibration)
+        if found is not None:
+            lines += _new_questions_line([str(q) for q in frame["question"] if q == q and q], load_calibration(found))
+    return lines
 
 
 def _coded_sample_line(settings, answers) -> str:

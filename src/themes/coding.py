@@ -32,6 +32,7 @@ from themes.classify import NONE, DimensionClassifier, ThemeClassifier, features
 from themes.codebook import Codebook, Dimension, merge_codebooks
 from themes.fitted import FittedModels, fit_key
 from themes.planned import in_place
+from themes.questions import aliases
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -242,13 +243,14 @@ class Coder:
     """A codebook's fitted models and resolved thresholds; `code` turns segment texts into decisions."""
 
     def __init__(self, codebook: Codebook, scheme: Scheme, models: list, thresholds: np.ndarray,
-                 sources: dict[str, str], params: dict):
+                 sources: dict[str, str], params: dict, questions: Sequence[str] = ()):
         self.codebook = codebook
         self.scheme = scheme
         self.models = models  # one per scheme block, in order
         self.thresholds = thresholds
         self.sources = sources
         self.params = params
+        self.questions = list(questions)  # the questions its passages answered: the ones it reads as context
 
     @classmethod
     def join(cls, coders: list[Coder]) -> Coder:
@@ -262,7 +264,7 @@ class Coder:
             thresholds[[position[i] for i in coder.ids]] = coder.thresholds
         sources = {k: v for c in coders for k, v in c.sources.items()}
         return cls(scheme.codebook, scheme, [m for c in coders for m in c.models], thresholds, sources,
-                   {c.codebook.name: c.params for c in coders})
+                   {c.codebook.name: c.params for c in coders}, dict.fromkeys(q for c in coders for q in c.questions))
 
     @property
     def ids(self) -> list[str]:
@@ -281,6 +283,9 @@ class Coder:
         out = np.zeros((len(texts), len(self.ids)), dtype=np.float32)
         if not len(texts):
             return out
+        if questions is not None:  # a question named otherwise is read as the one it names (themes.questions)
+            named = aliases(questions, self.questions)
+            questions = [named.get(q, q) for q in questions]
         X = features(list(texts), vectors, questions)
         for block, model in zip(self.scheme.blocks, self.models):
             out[:, list(block.columns)] = model.predict_proba(X)
@@ -376,7 +381,7 @@ def fit_coder(codebook: Codebook, embed: Embed, calibration=None, *, method: str
         models.append(known)
     thresholds, sources = resolve_thresholds(scheme, learned)
     params = settings
-    return Coder(codebook, scheme, models, thresholds, sources, params)
+    return Coder(codebook, scheme, models, thresholds, sources, params, dict.fromkeys(q for q in asked if q))
 
 
 def _questions(texts: list[str], asked: list[str]) -> list[str]:

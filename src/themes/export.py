@@ -243,6 +243,7 @@ class RunResult:
     created: datetime = field(default_factory=lambda: datetime.now(timezone.utc).replace(microsecond=0))
     batches: list[dict] | None = None  # a project's batches (themes.project), listed in the manifest
     framework_by_question: pd.DataFrame | None = None  # per framework type and question, at the answer level
+    questions_read_as: dict[str, str] = field(default_factory=dict)  # survey question -> calibration's (questions.py)
 
     @property
     def accounting(self) -> dict[str, int]:
@@ -323,6 +324,7 @@ def manifest(run: RunResult) -> dict:
         "method": run.method,
         "thresholds": {k: round(float(v), 4) for k, v in run.thresholds.items()},
         "threshold_sources": run.threshold_sources,
+        "questions_read_as": run.questions_read_as,
         "settings": settings,
         "packages": package_versions(),
         "embedding": run.embedding,

@@ -1,0 +1,60 @@
+"""Which of the calibration's questions a survey's question is, when it is named otherwise.
+
+The classifier reads each passage's question as one word of its features (`qqchallenges`, see
+themes.classify), learned from the calibration's coded passages, whose questions are short names
+(`challenges`, `five_year_goals`). A survey export often names its columns by the question's wording
+("What challenges hold the partnership back?", "Q7 - Goals for the next five years"): read as is, that
+is a word the classifier never learned, and the passage is coded without its question (the sample's
+test split: kappa 0.829 with its questions, 0.779 without).
+
+A question is read as a calibration question when every word of that question's name appears in it
+(compared on their first four letters, so "engage" meets "engagement", "years" meets "year" and "5"
+meets "five"); when
+several match, the one with the most words wins ("goals for the next five years" is `five_year_goals`,
+not `goals`); a tie between different questions, or no match, leaves it as it is. The run and
+`evaluate` say which were read as which.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+_WORD = re.compile(r"[a-z0-9]+")
+_NUMBERS = dict(zip("1 2 3 4 5 6 7 8 9 10".split(), "one two three four five six seven eight nine ten".split()))
+
+
+def question_word(question: str) -> str:
+    """The word the classifier reads for a question (as themes.classify.with_question writes it)."""
+    from themes.classify import QUESTION_WORD
+
+    return f"{QUESTION_WORD}{'_'.join(str(question).lower().split())}"
+
+
+def _stems(text: str) -> list[str]:
+    return [_NUMBERS.get(word, word)[:4] for word in _WORD.findall(str(text).lower().replace("_", " "))]
+
+
+def match_question(question: str, known: Sequence[str]) -> str | None:
+    """The calibration question (one of `known`) that `question` names, or None: see the module's rule."""
+    if not question or not known:
+        return None
+    words = set(_stems(question))
+    matches = [(len(set(_stems(name))), name) for name in known if _stems(name) and set(_stems(name)) <= words]
+    if not matches:
+        return None
+    most = max(size for size, _ in matches)
+    best = {question_word(name) for size, name in matches if size == most}
+    return next(name for size, name in matches if size == most) if len(best) == 1 else None
+
+
+def aliases(questions: Iterable[str], known: Sequence[str]) -> dict[str, str]:
+    """Each of `questions` that the classifier did not learn, mapped to the calibration question it names."""
+    learned = {question_word(name) for name in known}
+    found = {}
+    for question in dict.fromkeys(q for q in questions if q):
+        if question_word(question) not in learned:
+            name = match_question(question, known)
+            if name is not None:
+                found[question] = name
+    return found
