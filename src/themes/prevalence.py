@@ -338,15 +338,15 @@ def _fit(counts: np.ndarray, weights: np.ndarray, group: np.ndarray, n_groups: i
     by_state = (by_column @ weights.T).T.reshape(b, n_questions, _STATES)  # answers per state, either class
     by_group = weights @ onehot
 
-    def em_step(theta, rows):
-        """One EM step for replicates `rows`: new parameters, the log-likelihood and E-step of the old ones."""
+    def em_step(theta, rows, w, likelihood=True):
+        """One EM step for replicates `rows` (their weights `w`): new parameters, the log-likelihood (when
+        asked for) and E-step of the old ones."""
         pi, rho, se, sp = (theta[:, sizes[k]:sizes[k + 1]] for k in range(4))
         f0, f1, carries = _tables(rho, se, sp)
         log0 = (by_respondent @ np.log(np.maximum(f0, _TINY)).reshape(len(rows), -1).T).T + np.log1p(-pi) @ onehot.T
         log1 = (by_respondent @ np.log(np.maximum(f1, _TINY)).reshape(len(rows), -1).T).T + np.log(pi) @ onehot.T
         raised = expit(log1 - log0)
-        w = weights[rows]
-        loglik = (w * np.logaddexp(log0, log1)).sum(1)
+        loglik = (w * np.logaddexp(log0, log1)).sum(1) if likelihood else None
         w1 = w * raised
         class1 = (by_column @ w1.T).T.reshape(len(rows), n_questions, _STATES)
         new = _m_step(class1, by_state[rows] - class1, w1 @ onehot, by_group[rows], carries, options.shrinkage)
@@ -357,24 +357,26 @@ def _fit(counts: np.ndarray, weights: np.ndarray, group: np.ndarray, n_groups: i
     # the likelihood. Replicates that have settled stop taking steps.
     last = np.full(b, np.inf)
     active = np.arange(b)
+    totals = weights.sum(1)
     with threadpool_limits(limits=1, user_api="blas"):  # threads fight over a shared machine for small products
         for _ in range(options.max_iterations):
-            theta1, _, _, _ = em_step(theta[active], active)
-            theta2, loglik1, _, _ = em_step(theta1, active)
+            w = weights[active]
+            theta1, _, _, _ = em_step(theta[active], active, w, likelihood=False)
+            theta2, loglik1, _, _ = em_step(theta1, active, w)
             step, curve = theta1 - theta[active], theta2 - 2 * theta1 + theta[active]
             alpha = -np.sqrt((step ** 2).sum(1) / np.maximum((curve ** 2).sum(1), 1e-300))
             alpha = np.minimum(alpha, -1.0)[:, None]
             jumped = np.clip(theta[active] - 2 * alpha * step + alpha ** 2 * curve, _EPS, 1 - _EPS)
-            theta3, loglik3, raised, _ = em_step(jumped, active)
+            theta3, loglik3, raised, _ = em_step(jumped, active, w)
             theta[active] = np.where((loglik3 >= loglik1)[:, None], theta3, theta2)
-            mean = (weights[active] * raised).sum(1) / weights[active].sum(1)
+            mean = (w * raised).sum(1) / totals[active]
             moving = np.abs(mean - last[active]) >= options.tolerance
             last[active] = mean
             active = active[moving]
             if not len(active):
                 break
         everyone = np.arange(b)
-        _, _, raised, carries = em_step(theta, everyone)
+        _, _, raised, carries = em_step(theta, everyone, weights, likelihood=False)
         none_carry = (by_respondent @ np.log(np.maximum(1 - carries, _TINY)).reshape(b, -1).T).T
     return raised * (1 - np.exp(none_carry)), raised, carries, tuple(theta[0, sizes[k]:sizes[k + 1]]
                                                                       for k in range(4))
