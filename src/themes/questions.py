@@ -19,16 +19,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import cache
 
 _WORD = re.compile(r"[a-z0-9]+")
 _NUMBERS = dict(zip("1 2 3 4 5 6 7 8 9 10".split(), "one two three four five six seven eight nine ten".split()))
 
 
+@cache
 def question_word(question: str) -> str:
-    """The word the classifier reads for a question (as themes.classify.with_question writes it)."""
-    from themes.classify import QUESTION_WORD
+    """The word the classifier reads for a question, written by themes.classify.with_question itself
+    (classify.py's source is part of the shipped models' key, so the rule is not copied here)."""
+    import pandas as pd
 
-    return f"{QUESTION_WORD}{'_'.join(str(question).lower().split())}"
+    from themes.classify import with_question
+
+    return with_question(pd.DataFrame({"text": [""], "question": [question]}))[0].strip()
 
 
 def _stems(text: str) -> list[str]:
