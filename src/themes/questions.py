@@ -45,12 +45,13 @@ def match_question(question: str, known: Sequence[str]) -> str | None:
     if not question or not known:
         return None
     words = set(_stems(question))
-    matches = [(len(set(_stems(name))), name) for name in known if _stems(name) and set(_stems(name)) <= words]
+    named = {name: set(_stems(name)) for name in known}
+    matches = [name for name, stems in named.items() if stems and stems <= words]
     if not matches:
         return None
-    most = max(size for size, _ in matches)
-    best = {question_word(name) for size, name in matches if size == most}
-    return next(name for size, name in matches if size == most) if len(best) == 1 else None
+    most = max(len(named[name]) for name in matches)
+    best = [name for name in matches if len(named[name]) == most]
+    return best[0] if len({question_word(name) for name in best}) == 1 else None
 
 
 def aliases(questions: Iterable[str], known: Sequence[str]) -> dict[str, str]:
