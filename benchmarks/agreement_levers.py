@@ -10,6 +10,8 @@ fold), primary-theme kappa, the test split never read. Each lever changes one th
     trigrams           word 1-3-grams instead of 1-2-grams
     mlp=MIX            an MLP (256 hidden units) on the frozen embedding and the question, its
                        probabilities mixed with the logistic regressions' (MIX=1: the MLP alone)
+    question-fixed=W   the question as a one-hot block of weight W beside the word features, instead of a word
+                       among them (whose weight falls as the passage grows: it alone decides a two-word answer)
     layers=L,L,...[@W] the embedding as the mean-pooled outputs of several of MiniLM's layers (0-6; 6 alone is
                        the product's vector), each unit-length times W (default 1), concatenated; one
                        forward pass
@@ -52,10 +54,16 @@ def _encoder(X, word_weight, use_question=False):
 
     words = TfidfVectorizer(ngram_range=(1, 3) if "trigrams" in LEVER else (1, 2), min_df=2 if len(X) >= 100 else 1,
                             sublinear_tf=True, stop_words=STOP_WORDS)
+    in_words = use_question and "question-fixed" not in LEVER
     parts = [("vectors", "passthrough", _vector_columns(X)),
-             ("words", make_pipeline(FunctionTransformer(with_question), words) if use_question else words,
-              ["text", "question"] if use_question else "text")]
+             ("words", make_pipeline(FunctionTransformer(with_question), words) if in_words else words,
+              ["text", "question"] if in_words else "text")]
     weights = {"vectors": LEVER.get("vector-weight", 1.0), "words": LEVER.get("word-weight", word_weight)}
+    if use_question and "question-fixed" in LEVER:
+        from sklearn.preprocessing import OneHotEncoder
+
+        parts.append(("question", OneHotEncoder(handle_unknown="ignore"), ["question"]))
+        weights["question"] = LEVER["question-fixed"]
     if "chars" in LEVER:
         parts.append(("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3, sublinear_tf=True,
                                                max_features=50_000), "text"))
@@ -210,7 +218,7 @@ def parse_lever(text: str) -> dict:
     if name == "layers":
         layers, _, weight = value.partition("@")
         return {"layers": (tuple(int(layer) for layer in layers.split(",")), float(weight or 1))}
-    if name in ("word-weight", "vector-weight", "C", "chars", "mlp"):
+    if name in ("word-weight", "vector-weight", "C", "chars", "mlp", "question-fixed"):
         return {name: float(value)}
     raise SystemExit(f"Unknown lever {text!r}: see this script's docstring.")
 
