@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from themes import defaults
+from themes.attribution import without_attribution
 from themes.classify import NONE, DimensionClassifier, ThemeClassifier, features
 from themes.codebook import Codebook, Dimension, merge_codebooks
 from themes.fitted import FittedModels, fit_key
@@ -286,7 +287,7 @@ class Coder:
         if questions is not None:  # a question named otherwise is read as the one it names (themes.questions)
             named = aliases(questions, self.questions)
             questions = [named.get(q, q) for q in questions]
-        X = features(list(texts), vectors, questions)
+        X = features(_read(texts), vectors, questions)
         for block, model in zip(self.scheme.blocks, self.models):
             out[:, list(block.columns)] = model.predict_proba(X)
         blocks = [(b, m) for b, m in zip(self.scheme.blocks, self.models) if b.kind == "dimension"]
@@ -296,7 +297,7 @@ class Coder:
             if embed is None:
                 raise ValueError("Scoring a framework needs `embed` for the passages' in-place readings.")
             kept = [readings[i] for i in rows]
-            X = features(kept, embed(kept), [questions[i] for i in rows] if questions is not None else None)
+            X = features(_read(kept), embed(kept), [questions[i] for i in rows] if questions is not None else None)
             for block, model in blocks:
                 columns = list(block.columns)
                 types = np.zeros((len(rows), len(self.ids)), dtype=np.float32)
@@ -372,16 +373,23 @@ def fit_coder(codebook: Codebook, embed: Embed, calibration=None, *, method: str
             model = DimensionClassifier(types=tuple(t.id for t in dimension.types), **settings)
             kind = f"dimension:{dimension.id}:" + ",".join(model.types)
         questions = _questions(texts, asked)
-        key = fit_key(fitted.model_id, kind, texts, labels, questions, settings) if fitted is not None else None
+        read = _read(texts)
+        key = fit_key(fitted.model_id, kind, read, labels, questions, settings) if fitted is not None else None
         known = fitted.get(key) if key else None
         if known is None:
-            known = model.fit(features(texts, embed(texts), questions), labels)
+            known = model.fit(features(read, embed(texts), questions), labels)
             if key:
                 fitted.put(key, known)
         models.append(known)
     thresholds, sources = resolve_thresholds(scheme, learned)
     params = settings
     return Coder(codebook, scheme, models, thresholds, sources, params, dict.fromkeys(q for q in asked if q))
+
+
+def _read(texts: Sequence[str]) -> list[str]:
+    """The texts as the word features read them: a findings report's attribution left out (themes.attribution);
+    the embedding reads them whole."""
+    return [without_attribution(text) for text in texts]
 
 
 def _questions(texts: list[str], asked: list[str]) -> list[str]:

@@ -1,0 +1,80 @@
+"""A findings report's attribution is left out of what the word features read; respondents' own words are not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from themes.attribution import without_attribution
+from themes.calibrate import find_calibration
+from themes.codebook import load_codebook
+from themes.coding import fit_coder, training_texts
+from themes.embed import embedding_function
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("text, read", [
+    ("One CBO director said that the hospital never calls back.", "The hospital never calls back."),
+    ("Several hospital respondents noted that grants end after two years.", "Grants end after two years."),
+    ("A food bank respondent said the partnership's goal is dignified access to fresh food.",
+     "The partnership's goal is dignified access to fresh food."),
+    ("According to one county official, data sharing stalled over consent forms.",
+     "Data sharing stalled over consent forms."),
+    ("Health plan respondent: funding is year to year and nobody can plan.", "Funding is year to year and nobody can plan."),
+    ("A rural clinic reported that referrals arrive by fax and are often lost.", "Referrals arrive by fax and are often lost."),
+    ("One respondent hopes the partnership will outlast current leadership.",
+     "The partnership will outlast current leadership."),
+    ("No data are shared between the partners, per this respondent.", "No data are shared between the partners."),
+    ("Referrals arrive through a shared platform, the respondent explained, so clinic staff can see them.",
+     "Referrals arrive through a shared platform so clinic staff can see them."),
+    ("Funding, as this respondent summarised it, comes from community benefit dollars.",
+     "Funding comes from community benefit dollars."),
+])
+def test_a_reports_attribution_is_left_out(text, read):
+    assert without_attribution(text) == read
+
+
+@pytest.mark.parametrize("text", [
+    "The hospital said they would help, and then nothing happened.",  # a partner speaking in a respondent's answer
+    "We said no to the data request.",
+    "The health plan expects us to front the costs for 90 days.",
+    "Our director said that we should stop chasing small grants.",  # "our": the respondent's own frame
+    "A jointly appointed executive director reports to a board made up of all eight partner CEOs.",
+    "Quarterly reports to the hospital: number served, services, outcomes.",
+    "Landlord liaison program: we recruit landlords to rent to our clients.",
+    "One respondent said: yes.",  # nothing would be left to read
+    "Trust. Plain and simple.",
+])
+def test_respondents_own_words_are_read_as_they_are(text):
+    assert without_attribution(text) == text
+
+
+def test_no_shipped_training_text_or_sample_answer_has_a_frame():
+    """The shipped models were fitted on these texts as they are (their keys hash what the word features read), and the
+    first-person figures of the README are unchanged because none of these has an attribution."""
+    texts = []
+    for name in ("rfi_themes", "partnership_models"):
+        path = ROOT / "codebooks" / f"{name}.yaml"
+        texts += training_texts(load_codebook(path), find_calibration(path, None))
+    answers = pd.read_csv(ROOT / "data" / "sample_rfi" / "responses.csv", dtype=str)
+    texts += [t for column in answers.columns[8:] for t in answers[column].dropna()]
+    gold = pd.read_csv(ROOT / "data" / "sample_rfi" / "gold.csv", dtype=str)
+    texts += list(gold.loc[gold["split"] == "test", "text"].dropna())
+    assert len(texts) > 5000
+    assert [t for t in texts if without_attribution(t) != t] == []
+
+
+def test_the_coder_reads_a_paraphrase_as_the_words_it_reports(tiny_codebook):
+    embed = embedding_function("test:hashing")
+    said = [("One director said that grants end and nobody pays for staff.", ["funding"]),
+            ("A director noted that the director of the clinic trusts us.", ["trust"]),
+            ("Respondents said the partners said thank you.", [])] * 3
+    coder = fit_coder(tiny_codebook, embed, method="logistic", passages=said)
+    plain, framed = "Grants end after two years.", "One director said that grants end after two years."
+    vectors = np.vstack([embed([plain]), embed([plain])])  # the same embedding: only the word features differ
+    scores = coder.score([plain, framed], vectors)
+    np.testing.assert_allclose(scores[0], scores[1], rtol=1e-6)
