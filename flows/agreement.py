@@ -16,7 +16,7 @@ from themes import defaults
 from themes.calibrate import Calibration, CodedPassage, calibrate, calibration_path, find_calibration, \
     save_calibration
 from themes.codebook import file_hash, load_codebook
-from themes.coding import fit_coder, threshold_items, training_texts
+from themes.coding import classified_texts, fit_coder, threshold_items, training_texts
 from themes.embed import embedding_function, get_embedder
 from themes.errors import GoldError
 from themes.evaluate import agreement, disagreements, evaluation_markdown, not_coded_note, read_gold
@@ -72,7 +72,7 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
     gold = load_gold(gold_path, codebook, split, input_path, spec)
     not_coded, read = gold.attrs.get("not_coded", 0), gold.attrs.get("read", {})
     seen = {_fold(t) for t in training_texts(codebook, calibration)}
-    learned = gold["text"].map(lambda t: _fold(t) in seen)
+    learned = pd.Series([_fold(t) in seen for t in classified_texts(gold["text"])], index=gold.index, dtype=bool)
     gold = gold[~learned].reset_index(drop=True)
     if gold.empty:
         raise GoldError(f"{gold_path}: every passage was used to train or calibrate the codebook; "

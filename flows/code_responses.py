@@ -22,7 +22,7 @@ from themes import export
 from themes.aggregate import add_segment_counts, co_occurrence, code_answers, framework_counts, theme_counts
 from themes.calibrate import check_calibration_option, find_calibration, locate_calibration
 from themes.codebook import Codebook, load_codebook, merge_codebooks
-from themes.coding import Coder, fit_coder, in_place_readings, threshold_items, training_texts
+from themes.coding import Coder, classified_texts, fit_coder, in_place_readings, threshold_items, training_texts
 from themes.embed import BATCH_SIZES, EmbeddingCache, VectorTable, compact, embedding_function, find_vectors, \
     get_embedder, text_key
 from themes.counts import Estimates, estimate, question_counts, type_question_counts, with_theme_estimates, \
@@ -195,7 +195,8 @@ def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, sett
 
     def window_scorer(texts: list[str], theme_id: str, question: str) -> np.ndarray:
         # Only the picked quotes' sentence windows are embedded here: a few dozen texts per run.
-        return coder.score(texts, embed(texts), [question] * len(texts), embed)[:, codebook.ids.index(theme_id)]
+        return coder.score(texts, embed(classified_texts(texts)), [question] * len(texts),
+                           embed)[:, codebook.ids.index(theme_id)]
 
     picked = select_quotes(answers, segments, vectors, codebook.ids, labels, quote_settings,
                            attribute_with=attribute_with, window_scorer=window_scorer)
@@ -253,9 +254,9 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     # The coder's texts first: on a cold cache the shipped vectors hold them, so the classifiers train (and the
     # quotes' name finder loads) while the survey's segments are embedded.
     learned, learned_stats = start_embedding(learn_from, settings).result()
+    read = classified_texts(segments["text"])  # what the coder reads: a report's attribution left out
     readings = in_place_readings(codebook, list(segments["text"]))  # what a framework's types are read from
-    pending = start_embedding([t for t in dict.fromkeys([*segments["text"], *readings]) if t not in learned],
-                              settings)
+    pending = start_embedding([t for t in dict.fromkeys([*read, *readings]) if t not in learned], settings)
     coder = train(books, learned, settings)
     redactor = Redactor()
     if redactor.ner_available:
@@ -282,7 +283,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
                        **{k: stats[k] + learned_stats[k] for k in ("unique", "from_shipped", "from_cache", "embedded")}}
     lap("embed")  # what was left of the embedding after training
     _stage("coding")
-    segment_vectors = table.lookup(list(segments["text"]))
+    segment_vectors = table.lookup(read)
     reading_vectors = VectorTable(readings, table.lookup(readings))
     coded, coded_segments = classify(answers, segments, coder, segment_vectors, reading_vectors.lookup)
     lap("classify")

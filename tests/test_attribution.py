@@ -69,12 +69,33 @@ def test_no_shipped_training_text_or_sample_answer_has_a_frame():
 
 
 def test_the_coder_reads_a_paraphrase_as_the_words_it_reports(tiny_codebook):
+    """Its embedding and its word features alike: the paraphrase scores as the plain sentence."""
     embed = embedding_function("test:hashing")
     said = [("One director said that grants end and nobody pays for staff.", ["funding"]),
             ("A director noted that the director of the clinic trusts us.", ["trust"]),
             ("Respondents said the partners said thank you.", [])] * 3
     coder = fit_coder(tiny_codebook, embed, method="logistic", passages=said)
     plain, framed = "Grants end after two years.", "One director said that grants end after two years."
-    vectors = np.vstack([embed([plain]), embed([plain])])  # the same embedding: only the word features differ
-    scores = coder.score([plain, framed], vectors)
+    _, _, scores, _ = coder.code_texts([plain, framed], embed)
     np.testing.assert_allclose(scores[0], scores[1], rtol=1e-6)
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_run_codes_a_paraphrase_as_the_answer_and_shows_it_as_written(tmp_path, tiny_responses_path):
+    from themes.flows.code_responses import run_flow
+    from themes.settings import RunSettings
+
+    plain = "The hospital's legal team took nine months to approve a two-page agreement."
+    framed = "One CBO director said that the hospital's legal team took nine months to approve a two-page agreement."
+    answers = pd.read_csv(tiny_responses_path, dtype=str)
+    twins = answers.iloc[:2].assign(respondent_id=["P1", "P2"], challenges=[plain, framed])
+    path = tmp_path / "responses.csv"
+    pd.concat([answers, twins]).to_csv(path, index=False)
+    settings = RunSettings(codebooks=("codebooks/rfi_themes.yaml", "codebooks/partnership_models.yaml"),
+                           model="test:hashing", cache_dir=str(tmp_path / "cache"))
+    run_flow(str(path), str(tmp_path / "out"), settings)
+    coded = pd.read_csv(tmp_path / "out" / "responses.csv", dtype=str).set_index(["respondent_id", "question"])
+    scores = [c for c in coded.columns if c.startswith("score_")]
+    assert coded.loc[("P1", "challenges"), scores].tolist() == coded.loc[("P2", "challenges"), scores].tolist()
+    segments = pd.read_csv(tmp_path / "out" / "segments.csv", dtype=str)
+    assert framed in set(segments["text"])  # shown as written

@@ -218,13 +218,21 @@ def dimension_training_set(codebook: Codebook, dimension: Dimension,
 
 
 def training_texts(codebook: Codebook, calibration=None) -> list[str]:
-    """Every text the coder learns from: the codebook's and the calibration's passages."""
+    """Every text the coder learns from (the codebook's and the calibration's passages), as it reads and
+    embeds them (`classified_texts`)."""
     texts, _ = theme_training_set(codebook)
     for dimension in codebook.dimensions:
         texts += dimension_training_set(codebook, dimension)[0]
     if calibration is not None:
         texts += [passage.text for passage in calibration.passages]
-    return list(dict.fromkeys(texts))
+    return list(dict.fromkeys(classified_texts(texts)))
+
+
+def classified_texts(texts: Sequence[str]) -> list[str]:
+    """The texts as the coder reads them, for its embedding and its word features alike: a findings report's
+    attribution left out (themes.attribution); a respondent's own words as they are. What is shown (quotes,
+    evidence) stays the text itself."""
+    return [without_attribution(text) for text in texts]
 
 
 # --- the fitted coder ---------------------------------------------------------------------------
@@ -280,14 +288,16 @@ class Coder:
         """(n, k) scores: theme probabilities, and each dimension's type probabilities. `questions`:
         the question each text answers (its segment's answer's), when known. A dimension's types are
         read from what a text says is in place (themes.planned), its presence from the whole text;
-        `embed` gives the vectors of those in-place readings (see `in_place_readings`)."""
+        `embed` gives the vectors of those in-place readings (see `in_place_readings`). `vectors` are the
+        embeddings of the texts as the coder reads them (`classified_texts(texts)`)."""
         out = np.zeros((len(texts), len(self.ids)), dtype=np.float32)
         if not len(texts):
             return out
         if questions is not None:  # a question named otherwise is read as the one it names (themes.questions)
             named = aliases(questions, self.questions)
             questions = [named.get(q, q) for q in questions]
-        X = features(_read(texts), vectors, questions)
+        texts = classified_texts(texts)
+        X = features(texts, vectors, questions)
         for block, model in zip(self.scheme.blocks, self.models):
             out[:, list(block.columns)] = model.predict_proba(X)
         blocks = [(b, m) for b, m in zip(self.scheme.blocks, self.models) if b.kind == "dimension"]
@@ -297,7 +307,7 @@ class Coder:
             if embed is None:
                 raise ValueError("Scoring a framework needs `embed` for the passages' in-place readings.")
             kept = [readings[i] for i in rows]
-            X = features(_read(kept), embed(kept), [questions[i] for i in rows] if questions is not None else None)
+            X = features(kept, embed(kept), [questions[i] for i in rows] if questions is not None else None)
             for block, model in blocks:
                 columns = list(block.columns)
                 types = np.zeros((len(rows), len(self.ids)), dtype=np.float32)
@@ -328,13 +338,13 @@ class Coder:
         pieces = list(segments["text"])
         keys = segments["answer_index"].to_numpy(dtype=int)
         asked = [questions[k] for k in keys] if questions is not None else None
-        return self.score(pieces, embed(pieces) if pieces else None, asked, embed), keys
+        return self.score(pieces, embed(classified_texts(pieces)) if pieces else None, asked, embed), keys
 
 
 def in_place_readings(codebook: Codebook, texts: Sequence[str]) -> list[str]:
     """The texts a coder scores besides the passages themselves: for a codebook with dimensions, each
     passage's in-place reading where it differs (themes.planned), once each."""
-    readings = in_place(texts) if codebook.dimensions else []
+    readings = in_place(classified_texts(texts)) if codebook.dimensions else []
     return list(dict.fromkeys(r for r in readings if r is not None))
 
 
@@ -373,23 +383,17 @@ def fit_coder(codebook: Codebook, embed: Embed, calibration=None, *, method: str
             model = DimensionClassifier(types=tuple(t.id for t in dimension.types), **settings)
             kind = f"dimension:{dimension.id}:" + ",".join(model.types)
         questions = _questions(texts, asked)
-        read = _read(texts)
-        key = fit_key(fitted.model_id, kind, read, labels, questions, settings) if fitted is not None else None
+        texts = classified_texts(texts)
+        key = fit_key(fitted.model_id, kind, texts, labels, questions, settings) if fitted is not None else None
         known = fitted.get(key) if key else None
         if known is None:
-            known = model.fit(features(read, embed(texts), questions), labels)
+            known = model.fit(features(texts, embed(texts), questions), labels)
             if key:
                 fitted.put(key, known)
         models.append(known)
     thresholds, sources = resolve_thresholds(scheme, learned)
     params = settings
     return Coder(codebook, scheme, models, thresholds, sources, params, dict.fromkeys(q for q in asked if q))
-
-
-def _read(texts: Sequence[str]) -> list[str]:
-    """The texts as the word features read them: a findings report's attribution left out (themes.attribution);
-    the embedding reads them whole."""
-    return [without_attribution(text) for text in texts]
 
 
 def _questions(texts: list[str], asked: list[str]) -> list[str]:
