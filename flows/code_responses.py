@@ -176,9 +176,9 @@ def train(books: list[tuple[Codebook, object]], table: VectorTable, settings: Ru
 
 
 @task(name="classify-and-count", cache_policy=NO_CACHE)
-def classify(answers, segments, coder: Coder, vectors, lookup):
-    scores = coder.score(list(segments["text"]), vectors, list(answers.loc[segments["answer_index"], "question"]),
-                         lookup)
+def classify(answers, segments, read: list[str], coder: Coder, vectors, lookup):
+    """`read`: the segments' texts as the coder reads them (`classified_texts`), `vectors` their embeddings."""
+    scores = coder.score(read, vectors, list(answers.loc[segments["answer_index"], "question"]), lookup)
     return code_answers(answers, segments, scores, coder.scheme, coder.thresholds)
 
 
@@ -195,8 +195,8 @@ def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, sett
 
     def window_scorer(texts: list[str], theme_id: str, question: str) -> np.ndarray:
         # Only the picked quotes' sentence windows are embedded here: a few dozen texts per run.
-        return coder.score(texts, embed(classified_texts(texts)), [question] * len(texts),
-                           embed)[:, codebook.ids.index(theme_id)]
+        read = classified_texts(texts)
+        return coder.score(read, embed(read), [question] * len(texts), embed)[:, codebook.ids.index(theme_id)]
 
     picked = select_quotes(answers, segments, vectors, codebook.ids, labels, quote_settings,
                            attribute_with=attribute_with, window_scorer=window_scorer)
@@ -255,7 +255,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     # quotes' name finder loads) while the survey's segments are embedded.
     learned, learned_stats = start_embedding(learn_from, settings).result()
     read = classified_texts(segments["text"])  # what the coder reads: a report's attribution left out
-    readings = in_place_readings(codebook, list(segments["text"]))  # what a framework's types are read from
+    readings = in_place_readings(codebook, read)  # what a framework's types are read from
     pending = start_embedding([t for t in dict.fromkeys([*read, *readings]) if t not in learned], settings)
     coder = train(books, learned, settings)
     redactor = Redactor()
@@ -285,7 +285,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     _stage("coding")
     segment_vectors = table.lookup(read)
     reading_vectors = VectorTable(readings, table.lookup(readings))
-    coded, coded_segments = classify(answers, segments, coder, segment_vectors, reading_vectors.lookup)
+    coded, coded_segments = classify(answers, segments, read, coder, segment_vectors, reading_vectors.lookup)
     lap("classify")
     _stage("picking quotes")
     picked = quotes(coded, coded_segments, segment_vectors, codebook, spec, settings, coder, redactor)

@@ -48,6 +48,10 @@ _ASIDE = (rf"(?:(?:as|per|according to|in the view of)\s+(?:this|the|one|a|an|se
           rf"{_PERSON}(?:'s?)?(?:\s+(?:{_SAYS}|put|summari[sz]ed)(?:\s+it)?)?"
           rf"|(?:this|the|one|a|an)\s+(?:{_WORD}\s+){{0,3}}?{_PERSON}\s+{_SAYS}"
           rf"|in\s+(?:this|the|one|a)\s+{_PERSON}'s\s+(?:view|account|words|telling))")
+# An aside names a respondent or a role: a text without one of these words (most) is not searched for one.
+_SPEAKER_WORDS = ("respondent", "participant", "interviewee", "leader", "director", "manager", "coordinator",
+                  "administrator", "official", "representative", "staff member", "executive", "founder", "pastor",
+                  "chair", "officer")
 _ASIDE_BETWEEN_COMMAS = re.compile(rf",\s*{_ASIDE}\s*,\s*", re.I)
 _ASIDE_AT_END = re.compile(rf",?\s+{_ASIDE}(?=\s*[.;:]|\s*$)", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:we|our|us|i|my|me)\b", re.I)
@@ -61,5 +65,8 @@ def without_attribution(text: str) -> str:
     found = _LEAD.match(text)
     if found and len(text) - found.end() >= _KEPT and not _FIRST_PERSON.search(text, 0, found.end()):
         text = text[found.end()].upper() + text[found.end() + 1:]
+    lowered = text.lower()
+    if not any(word in lowered for word in _SPEAKER_WORDS):
+        return text
     text = _ASIDE_BETWEEN_COMMAS.sub(" ", text)
     return _ASIDE_AT_END.sub("", text)

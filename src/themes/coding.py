@@ -288,16 +288,15 @@ class Coder:
         """(n, k) scores: theme probabilities, and each dimension's type probabilities. `questions`:
         the question each text answers (its segment's answer's), when known. A dimension's types are
         read from what a text says is in place (themes.planned), its presence from the whole text;
-        `embed` gives the vectors of those in-place readings (see `in_place_readings`). `vectors` are the
-        embeddings of the texts as the coder reads them (`classified_texts(texts)`)."""
+        `embed` gives the vectors of those in-place readings (see `in_place_readings`). `texts` are as the
+        coder reads them (`classified_texts`) and `vectors` their embeddings."""
         out = np.zeros((len(texts), len(self.ids)), dtype=np.float32)
         if not len(texts):
             return out
         if questions is not None:  # a question named otherwise is read as the one it names (themes.questions)
             named = aliases(questions, self.questions)
             questions = [named.get(q, q) for q in questions]
-        texts = classified_texts(texts)
-        X = features(texts, vectors, questions)
+        X = features(list(texts), vectors, questions)
         for block, model in zip(self.scheme.blocks, self.models):
             out[:, list(block.columns)] = model.predict_proba(X)
         blocks = [(b, m) for b, m in zip(self.scheme.blocks, self.models) if b.kind == "dimension"]
@@ -335,16 +334,16 @@ class Coder:
         from themes.segment import segment_answers
 
         segments = segment_answers([clean_text(t) for t in texts], range(len(texts)), max_words=segment_words)
-        pieces = list(segments["text"])
+        pieces = classified_texts(segments["text"])
         keys = segments["answer_index"].to_numpy(dtype=int)
         asked = [questions[k] for k in keys] if questions is not None else None
-        return self.score(pieces, embed(classified_texts(pieces)) if pieces else None, asked, embed), keys
+        return self.score(pieces, embed(pieces) if pieces else None, asked, embed), keys
 
 
 def in_place_readings(codebook: Codebook, texts: Sequence[str]) -> list[str]:
-    """The texts a coder scores besides the passages themselves: for a codebook with dimensions, each
-    passage's in-place reading where it differs (themes.planned), once each."""
-    readings = in_place(classified_texts(texts)) if codebook.dimensions else []
+    """The texts a coder scores besides the passages themselves (as it reads them, `classified_texts`): for a
+    codebook with dimensions, each passage's in-place reading where it differs (themes.planned), once each."""
+    readings = in_place(texts) if codebook.dimensions else []
     return list(dict.fromkeys(r for r in readings if r is not None))
 
 
