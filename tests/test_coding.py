@@ -197,3 +197,44 @@ def test_a_dimension_takes_its_type_from_what_is_in_place_and_its_presence_from_
     assert in_place_readings(tiny_codebook, [whole, in_place, whole]) == [in_place]
     assert in_place_readings(tiny_codebook.model_copy(update={"dimensions": []}), [whole]) == []
 
+
+
+def _asked_passages():
+    return [("Staff time is the issue.", ["funding"], "challenges"), ("Staff time is the issue.", [], "effective_practices"),
+            ("Grants end after a year.", ["funding"], "challenges"), ("We trust each other.", ["trust"], "effective_practices"),
+            ("Nobody returns our calls.", ["trust"], "challenges"), ("Potluck dinners with the clinic.", ["trust"], "")] * 3
+
+
+def test_a_passage_whose_question_was_never_learned_is_scored_by_the_model_learned_without_it(tiny_codebook, embed):
+    """Read by the question's model, such a passage misses the context that model learned to lean on."""
+    coder = fit_coder(tiny_codebook, embed, method="logistic", passages=_asked_passages())
+    asked_only = fit_coder(tiny_codebook, embed, method="logistic", passages=_asked_passages(), unasked=False)
+    without = fit_coder(tiny_codebook, embed, method="logistic",
+                        passages=[(t, c) for t, c, _ in _asked_passages()])  # learned with no question at all
+    assert [m is not None for m in coder.unasked] == [True] * len(coder.models)
+    assert all(m is None for m in asked_only.unasked)
+    texts = ["Staff time is the issue.", "Grants end after a year.", "We trust each other."]
+    vectors = embed(texts)
+    for questions in (None, ["Q3", "", "Q3"]):
+        np.testing.assert_allclose(coder.score(texts, vectors, questions), without.score(texts, vectors, questions),
+                                   rtol=1e-5)
+        assert not np.allclose(asked_only.score(texts, vectors, questions), coder.score(texts, vectors, questions))
+    # A learned question keeps the question's model, row by row in a mixed batch.
+    mixed = coder.score(texts, vectors, ["challenges", "Q3", "effective_practices"])
+    np.testing.assert_allclose(mixed[[0, 2]], asked_only.score(texts, vectors, ["challenges", "Q3", "effective_practices"])[[0, 2]],
+                               rtol=1e-5)
+    np.testing.assert_allclose(mixed[1], without.score(texts[1:2], vectors[1:2])[0], rtol=1e-5)
+    assert list(coder.not_learned(["challenges", "Q3", "", "What challenges hold it back?"], 4)) == [False, True, True, True]
+
+
+def test_a_joined_coder_keeps_each_codebooks_model_learned_without_the_question(tiny_codebook, tmp_path, embed):
+    path = tmp_path / "second.yaml"
+    path.write_text("name: Second\nthemes:\n  - id: data\n    label: Data\n    definition: We share records.\n"
+                    "    examples: ['We share records.', 'A shared dashboard.']\n")
+    first = fit_coder(tiny_codebook, embed, method="logistic", passages=_asked_passages())
+    second = fit_coder(load_codebook(path), embed, method="logistic")  # learned from no question
+    joined = Coder.join([first, second])
+    assert joined.unasked == [*first.unasked, None] and len(joined.unasked) == len(joined.models)
+    texts = ["Staff time is the issue.", "We share records."]
+    np.testing.assert_allclose(joined.score(texts, embed(texts), ["Q3", "Q3"])[:, :2],
+                               first.score(texts, embed(texts), ["Q3", "Q3"])[:, :2], rtol=1e-5)

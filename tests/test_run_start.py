@@ -190,13 +190,14 @@ def test_questions_the_calibration_never_learned_are_announced(tmp_path, tiny_re
     assert announced(questions) == []
     assert announced(questions[:1]) == [
         f"  questions  {', '.join(repr(q) for q in questions[1:])} not among the calibration's ({questions[0]}): "
-        "coded without the question as context. Name the columns as the calibration's questions, or calibrate on "
-        "this survey's coded sample."]
+        "coded by models learned without the question, which agree less with people. Name the columns as the "
+        "calibration's questions, or calibrate on this survey's coded sample."]
     assert announced(questions[:1], use_question=False) == []
     # A question named otherwise (a wording, a longer name) is read as the calibration's that it names.
     assert questions == ["challenges", "effective_practices", "community_engagement"]
     assert announced(["practices", "engagement"]) == [
         "  questions  read as the calibration's: 'effective_practices' as 'practices', 'community_engagement' as "
         "'engagement'",
-        "  questions  'challenges' not among the calibration's (practices, engagement): coded without the question "
-        "as context. Name the columns as the calibration's questions, or calibrate on this survey's coded sample."]
+        "  questions  'challenges' not among the calibration's (practices, engagement): coded by models learned "
+        "without the question, which agree less with people. Name the columns as the calibration's questions, or "
+        "calibrate on this survey's coded sample."]

@@ -167,7 +167,7 @@ def out_of_fold_scores(codebook: Codebook, texts: list[str], gold: list[list[str
     parts, fold_of = [], np.zeros(len(texts), dtype=int)
     for fold, (train, test) in enumerate(splitter.split(np.zeros(len(texts)), strata)):
         asked = questions if questions is not None else [""] * len(texts)
-        coder = fit_coder(codebook, embed, method="logistic",
+        coder = fit_coder(codebook, embed, method="logistic", unasked=False,  # the folds' questions are learned
                           passages=[(texts[i], gold[i], asked[i]) for i in train])
         segment_scores, keys = coder.score_segments([texts[i] for i in test], embed,
                                                     questions=[asked[i] for i in test], segment_words=segment_words)

@@ -240,7 +240,7 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
 def _new_questions_line(questions: list[str], calibration) -> list[str]:
     """The survey's questions the calibration never learned: the classifier reads the question as context
     (a word). One that names a calibration question otherwise is read as it (themes.questions); the rest
-    are coded without it, and a renamed column codes differently."""
+    are coded by the models learned without it (themes.coding.fit_coder), and a renamed column codes differently."""
     from themes.questions import aliases, question_word
 
     known = list(dict.fromkeys(p.question for p in calibration.passages if p.question))
@@ -259,8 +259,9 @@ def _new_questions_line(questions: list[str], calibration) -> list[str]:
                                                                           for q, name in read_as.items()]))
     if new:
         lines.append(f"  questions  {listed([repr(q) for q in new])} not among the calibration's ({', '.join(known[:6])}"
-                     f"{', ...' if len(known) > 6 else ''}): coded without the question as context. Name the columns "
-                     "as the calibration's questions, or calibrate on this survey's coded sample.")
+                     f"{', ...' if len(known) > 6 else ''}): coded by models learned without the question, which agree "
+                     "less with people. Name the columns as the calibration's questions, or calibrate on this survey's "
+                     "coded sample.")
     return lines
 
 

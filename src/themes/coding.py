@@ -33,7 +33,7 @@ from themes.classify import NONE, DimensionClassifier, ThemeClassifier, features
 from themes.codebook import Codebook, Dimension, merge_codebooks
 from themes.fitted import FittedModels, fit_key
 from themes.planned import in_place
-from themes.questions import aliases
+from themes.questions import aliases, question_word
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -252,7 +252,7 @@ class Coder:
     """A codebook's fitted models and resolved thresholds; `code` turns segment texts into decisions."""
 
     def __init__(self, codebook: Codebook, scheme: Scheme, models: list, thresholds: np.ndarray,
-                 sources: dict[str, str], params: dict, questions: Sequence[str] = ()):
+                 sources: dict[str, str], params: dict, questions: Sequence[str] = (), unasked: list | None = None):
         self.codebook = codebook
         self.scheme = scheme
         self.models = models  # one per scheme block, in order
@@ -260,6 +260,10 @@ class Coder:
         self.sources = sources
         self.params = params
         self.questions = list(questions)  # the questions its passages answered: the ones it reads as context
+        # Per block, the same model learned without the question (None where there is none): it scores the
+        # passages whose question the coder never learned, which the question's model would read with their
+        # context missing (`fit_coder`).
+        self.unasked = unasked or [None] * len(models)
 
     @classmethod
     def join(cls, coders: list[Coder]) -> Coder:
@@ -273,7 +277,8 @@ class Coder:
             thresholds[[position[i] for i in coder.ids]] = coder.thresholds
         sources = {k: v for c in coders for k, v in c.sources.items()}
         return cls(scheme.codebook, scheme, [m for c in coders for m in c.models], thresholds, sources,
-                   {c.codebook.name: c.params for c in coders}, dict.fromkeys(q for c in coders for q in c.questions))
+                   {c.codebook.name: c.params for c in coders}, dict.fromkeys(q for c in coders for q in c.questions),
+                   [m for c in coders for m in c.unasked])
 
     @property
     def ids(self) -> list[str]:
@@ -297,9 +302,10 @@ class Coder:
             named = aliases(questions, self.questions)
             questions = [named.get(q, q) for q in questions]
         X = features(list(texts), vectors, questions)
-        for block, model in zip(self.scheme.blocks, self.models):
-            out[:, list(block.columns)] = model.predict_proba(X)
-        blocks = [(b, m) for b, m in zip(self.scheme.blocks, self.models) if b.kind == "dimension"]
+        unasked = self.not_learned(questions, len(texts))
+        for block, model, alone in zip(self.scheme.blocks, self.models, self.unasked):
+            out[:, list(block.columns)] = _predict(model, alone, X, unasked)
+        blocks = [(b, m, a) for b, m, a in zip(self.scheme.blocks, self.models, self.unasked) if b.kind == "dimension"]
         readings = in_place(texts) if blocks else []
         rows = np.array([i for i, reading in enumerate(readings) if reading is not None], dtype=int)
         if len(rows):
@@ -307,14 +313,25 @@ class Coder:
                 raise ValueError("Scoring a framework needs `embed` for the passages' in-place readings.")
             kept = [readings[i] for i in rows]
             X = features(kept, embed(kept), [questions[i] for i in rows] if questions is not None else None)
-            for block, model in blocks:
+            for block, model, alone in blocks:
                 columns = list(block.columns)
                 types = np.zeros((len(rows), len(self.ids)), dtype=np.float32)
-                types[:, columns] = model.predict_proba(X)
+                types[:, columns] = _predict(model, alone, X, unasked[rows])
                 # Which type, from the in-place reading; how strongly addressed, from the whole text.
                 scale = Scheme.presence(out[rows], block) / np.maximum(Scheme.presence(types, block), 1e-9)
                 out[np.ix_(rows, columns)] = types[:, columns] * scale[:, None]
         return out
+
+    def not_learned(self, questions: Sequence[str] | None, n: int) -> np.ndarray:
+        """Which of `n` passages answer a question the coder never learned (none, or one no calibration
+        passage answered): those its models that learned without the question score."""
+        if all(alone is None for alone in self.unasked):
+            return np.zeros(n, dtype=bool)
+        if questions is None:
+            return np.ones(n, dtype=bool)
+        learned = {question_word(q) for q in self.questions}
+        unknown = {q: not q or question_word(q) not in learned for q in set(questions)}
+        return np.array([unknown[q] for q in questions], dtype=bool)
 
     def code(self, segment_scores: np.ndarray, keys: np.ndarray, n: int, thresholds: np.ndarray | None = None):
         return self.scheme.code(segment_scores, keys, n, self.thresholds if thresholds is None else thresholds)
@@ -349,12 +366,19 @@ def in_place_readings(codebook: Codebook, texts: Sequence[str]) -> list[str]:
 
 def fit_coder(codebook: Codebook, embed: Embed, calibration=None, *, method: str = "auto",
               passages: Sequence[tuple[str, Sequence[str]] | tuple[str, Sequence[str], str]] | None = None,
-              fitted: FittedModels | None = None) -> Coder:
+              fitted: FittedModels | None = None, unasked: bool = True) -> Coder:
     """Fit every model of a codebook: its themes' classifier and one model per dimension, on the
     codebook's examples plus coded passages (the calibration's, or `passages` when given, as in
     cross-validation): (text, codes) or (text, codes, question). Thresholds: the codebook's own
     value wins (the researcher decides), then the calibration's, then the default. `fitted`: models
-    fitted before on the same data are taken from it (themes.fitted), and new fits added to it."""
+    fitted before on the same data are taken from it (themes.fitted), and new fits added to it.
+
+    When the models read the question and the passages have one, each block also gets the same model
+    learned without the question (`unasked`; False: not fitted, as for cross-validation, where every
+    passage's question is learned). A passage whose question the coder never learned (no question, or
+    an export's `Q3`) is scored by it: the question's model would read it with its context missing,
+    which it never learned to do (the sample's test split read without its questions: kappa 0.779 by
+    the question's model, 0.800 by the one without; README, "The question")."""
     if calibration is not None:
         method = calibration.method
         C, word_weight, use_question = calibration.C, calibration.word_weight, calibration.use_question
@@ -368,31 +392,54 @@ def fit_coder(codebook: Codebook, embed: Embed, calibration=None, *, method: str
     coded = [(p[0], p[1]) for p in passages]
     asked = [p[2] if len(p) > 2 else "" for p in passages]
     scheme = Scheme(codebook, method)
-    models = []
     settings = {"method": method, "C": C, "word_weight": word_weight, "use_question": use_question}
+    alone = {**settings, "use_question": False} if unasked and use_question and method == "logistic" and any(asked) \
+        else None
+    models, alone_models = [], []
     for block in scheme.blocks:
         if block.kind == "themes":
             texts, labels = theme_training_set(codebook, coded)
-            model = ThemeClassifier(**settings)
             kind = "themes:" + ",".join(t.id for t in codebook.themes)
+
+            def model(params):
+                return ThemeClassifier(**params)
         else:
             dimension = next(d for d in codebook.dimensions if d.id == block.dimension)
             texts, kinds = dimension_training_set(codebook, dimension, coded)
             labels = np.array(kinds, dtype=object)
-            model = DimensionClassifier(types=tuple(t.id for t in dimension.types), **settings)
-            kind = f"dimension:{dimension.id}:" + ",".join(model.types)
+            types = tuple(t.id for t in dimension.types)
+            kind = f"dimension:{dimension.id}:" + ",".join(types)
+
+            def model(params, types=types):
+                return DimensionClassifier(types=types, **params)
         questions = _questions(texts, asked)
         texts = classified_texts(texts)
-        key = fit_key(fitted.model_id, kind, texts, labels, questions, settings) if fitted is not None else None
-        known = fitted.get(key) if key else None
-        if known is None:
-            known = model.fit(features(texts, embed(texts), questions), labels)
-            if key:
-                fitted.put(key, known)
-        models.append(known)
+        X = None
+        for params, into in [(settings, models)] + ([(alone, alone_models)] if alone else []):
+            key = fit_key(fitted.model_id, kind, texts, labels, questions, params) if fitted is not None else None
+            known = fitted.get(key) if key else None
+            if known is None:
+                X = features(texts, embed(texts), questions) if X is None else X
+                known = model(params).fit(X, labels)
+                if key:
+                    fitted.put(key, known)
+            into.append(known)
     thresholds, sources = resolve_thresholds(scheme, learned)
-    params = settings
-    return Coder(codebook, scheme, models, thresholds, sources, params, dict.fromkeys(q for q in asked if q))
+    return Coder(codebook, scheme, models, thresholds, sources, settings, dict.fromkeys(q for q in asked if q),
+                 alone_models or None)
+
+
+def _predict(model, alone, X: pd.DataFrame, unasked: np.ndarray) -> np.ndarray:
+    """`model`'s probabilities, and `alone`'s (learned without the question) for the `unasked` rows."""
+    if alone is None or not unasked.any():
+        return model.predict_proba(X)
+    if unasked.all():
+        return alone.predict_proba(X)
+    asked = model.predict_proba(X[~unasked])
+    out = np.empty((len(X), asked.shape[1]), dtype=asked.dtype)
+    out[~unasked] = asked
+    out[unasked] = alone.predict_proba(X[unasked])
+    return out
 
 
 def _questions(texts: list[str], asked: list[str]) -> list[str]:

@@ -154,9 +154,9 @@ def coded_sample_note(coded: pd.DataFrame, codebook: Codebook) -> str:
         " (a dimension is coded in a column named by its id)" if missing else "")
 
 
-# A run always knows each answer's question and the classifier learns with it: coded without it, passages score
-# lower (the sample's test split: kappa 0.829 with its questions, 0.779 without), and a calibration without it
-# learns nothing of what the question tells.
+# A run always knows each answer's question and the classifier learns with it: coded without it (by the models learned
+# without the question), passages score lower (the sample's test split: kappa 0.829 with its questions, 0.800
+# without), and a calibration without it learns nothing of what the question tells.
 NO_QUESTION = ("none (the classifier reads passages without their question, which a run always has: agreement "
                "reads lower; add a 'question' column)")
 NO_QUESTION_TO_LEARN = ("none (the classifier learns these passages without their question, which a run reads "
