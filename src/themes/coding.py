@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -399,19 +400,13 @@ def fit_coder(codebook: Codebook, embed: Embed, calibration=None, *, method: str
     for block in scheme.blocks:
         if block.kind == "themes":
             texts, labels = theme_training_set(codebook, coded)
-            kind = "themes:" + ",".join(t.id for t in codebook.themes)
-
-            def model(params):
-                return ThemeClassifier(**params)
+            kind, model = "themes:" + ",".join(t.id for t in codebook.themes), ThemeClassifier
         else:
             dimension = next(d for d in codebook.dimensions if d.id == block.dimension)
             texts, kinds = dimension_training_set(codebook, dimension, coded)
             labels = np.array(kinds, dtype=object)
             types = tuple(t.id for t in dimension.types)
-            kind = f"dimension:{dimension.id}:" + ",".join(types)
-
-            def model(params, types=types):
-                return DimensionClassifier(types=types, **params)
+            kind, model = f"dimension:{dimension.id}:" + ",".join(types), partial(DimensionClassifier, types=types)
         questions = _questions(texts, asked)
         texts = classified_texts(texts)
         X = None
@@ -420,7 +415,7 @@ def fit_coder(codebook: Codebook, embed: Embed, calibration=None, *, method: str
             known = fitted.get(key) if key else None
             if known is None:
                 X = features(texts, embed(texts), questions) if X is None else X
-                known = model(params).fit(X, labels)
+                known = model(**params).fit(X, labels)
                 if key:
                     fitted.put(key, known)
             into.append(known)
