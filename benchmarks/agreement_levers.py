@@ -10,6 +10,8 @@ fold), primary-theme kappa, the test split never read. Each lever changes one th
     trigrams           word 1-3-grams instead of 1-2-grams
     mlp=MIX            an MLP (256 hidden units) on the frozen embedding and the question, its
                        probabilities mixed with the logistic regressions' (MIX=1: the MLP alone)
+    mix-unasked=MIX    the themes' probabilities mixed with those of the same model learned without the question
+                       (MIX=1: that model alone)
     question-fixed=W   the question as a one-hot block of weight W beside the word features, instead of a word
                        among them (whose weight falls as the passage grows: it alone decides a two-word answer)
     layers=L,L,...[@W] the embedding as the mean-pooled outputs of several of MiniLM's layers (0-6; 6 alone is
@@ -86,6 +88,9 @@ def _classifier():
         def fit(self, X, Y):
             self.C = LEVER.get("C", self.C)
             super().fit(X, Y)
+            if "mix-unasked" in LEVER and self.use_question:
+                self.unasked_ = ThemeClassifier(C=self.C, word_weight=self.word_weight, class_weight=self.class_weight,
+                                                use_question=False).fit(X, Y)
             if "mlp" in LEVER:
                 self.questions_ = sorted(pd.unique(X["question"]))
                 self.mlp_ = MLPClassifier(hidden_layer_sizes=(256,), alpha=1e-3, max_iter=300,
@@ -94,6 +99,9 @@ def _classifier():
 
         def predict_proba(self, X):
             scores = super().predict_proba(X)
+            if "mix-unasked" in LEVER and hasattr(self, "unasked_"):
+                mix = LEVER["mix-unasked"]
+                scores = (1 - mix) * scores + mix * self.unasked_.predict_proba(X)
             if "mlp" not in LEVER:
                 return scores
             mix = LEVER["mlp"]
@@ -218,7 +226,7 @@ def parse_lever(text: str) -> dict:
     if name == "layers":
         layers, _, weight = value.partition("@")
         return {"layers": (tuple(int(layer) for layer in layers.split(",")), float(weight or 1))}
-    if name in ("word-weight", "vector-weight", "C", "chars", "mlp", "question-fixed"):
+    if name in ("word-weight", "vector-weight", "C", "chars", "mlp", "question-fixed", "mix-unasked"):
         return {name: float(value)}
     raise SystemExit(f"Unknown lever {text!r}: see this script's docstring.")
 

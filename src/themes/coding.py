@@ -379,7 +379,7 @@ def fit_coder(codebook: Codebook, embed: Embed, calibration=None, *, method: str
     passage's question is learned). A passage whose question the coder never learned (no question, or
     an export's `Q3`) is scored by it: the question's model would read it with its context missing,
     which it never learned to do (the sample's test split read without its questions: kappa 0.779 by
-    the question's model, 0.800 by the one without; README, "The question")."""
+    the question's model, 0.800 by the one without; README, "The codebook")."""
     if calibration is not None:
         method = calibration.method
         C, word_weight, use_question = calibration.C, calibration.word_weight, calibration.use_question
