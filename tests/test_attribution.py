@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
      "Referrals arrive through a shared platform so clinic staff can see them."),
     ("Funding, as this respondent summarised it, comes from community benefit dollars.",
      "Funding comes from community benefit dollars."),
+    ('"We never hear back after a referral," said one CBO director.', '"We never hear back after a referral".'),
 ])
 def test_a_reports_attribution_is_left_out(text, read):
     assert without_attribution(text) == read

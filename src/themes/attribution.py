@@ -2,7 +2,8 @@
 
 Evaluators also code passages written about respondents rather than by them: a findings report's
 paraphrases ("One CBO director said that the hospital never calls back"), a summary sheet's labels
-("Health plan respondent: funding is year to year"), asides (", per this respondent."). The classifier
+("Health plan respondent: funding is year to year"), asides (", per this respondent.", a quote's
+'"...," said one director.'). The classifier
 learned from respondents' own answers, where "director", "said" and "respondent" carry no theme; in a
 paraphrase they blur the embedding and take weight from the words that do. `without_attribution` drops
 the attribution and keeps what the respondent said (`themes.coding.classified_texts` applies it to what is
@@ -47,12 +48,14 @@ _LEAD = re.compile(
 _ASIDE = (rf"(?:(?:as|per|according to|in the view of)\s+(?:this|the|one|a|an|several|some|many)\s+(?:{_WORD}\s+){{0,3}}?"
           rf"{_PERSON}(?:'s?)?(?:\s+(?:{_SAYS}|put|summari[sz]ed)(?:\s+it)?)?"
           rf"|(?:this|the|one|a|an)\s+(?:{_WORD}\s+){{0,3}}?{_PERSON}\s+{_SAYS}"
+          rf"|{_SAYS}\s+(?:this|the|one|a|an|several|some|many)\s+(?:{_WORD}\s+){{0,3}}?{_PERSON}"  # "..., said one director."
           rf"|in\s+(?:this|the|one|a)\s+{_PERSON}'s\s+(?:view|account|words|telling))")
 # An aside names a respondent or a role: a text without one of these words (most) is not searched for one.
 _SPEAKER_WORDS = ("respondent", "participant", "interviewee", "leader", "director", "manager", "coordinator",
                   "administrator", "official", "representative", "staff member", "executive", "founder", "pastor",
                   "chair", "officer")
 _ASIDE_BETWEEN_COMMAS = re.compile(rf",\s*{_ASIDE}\s*,\s*", re.I)
+_QUOTE_THEN_ASIDE = re.compile(rf",([\"”’'])\s+{_ASIDE}(?=\s*[.;:]|\s*$)", re.I)  # '"...," said one director.'
 _ASIDE_AT_END = re.compile(rf",?\s+{_ASIDE}(?=\s*[.;:]|\s*$)", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:we|our|us|i|my|me)\b", re.I)
 _KEPT = 12  # characters that must remain after a lead-in: a frame alone is left as it is
@@ -69,4 +72,5 @@ def without_attribution(text: str) -> str:
     if not any(word in lowered for word in _SPEAKER_WORDS):
         return text
     text = _ASIDE_BETWEEN_COMMAS.sub(" ", text)
+    text = _QUOTE_THEN_ASIDE.sub(r"\1", text)
     return _ASIDE_AT_END.sub("", text)
