@@ -3,15 +3,15 @@
 Evaluators also code passages written about respondents rather than by them: a findings report's
 paraphrases ("One CBO director said that the hospital never calls back"), a summary sheet's labels
 ("Health plan respondent: funding is year to year"), asides (", per this respondent.", a quote's
-'"...," said one director.'). The classifier
-learned from respondents' own answers, where "director", "said" and "respondent" carry no theme; in a
-paraphrase they blur the embedding and take weight from the words that do. `without_attribution` drops
-the attribution and keeps what the respondent said (`themes.coding.classified_texts` applies it to what is
-embedded and to the word features; what is shown stays as written). It reads only frames a respondent
-would not write about their own answer: a speaker who is a respondent or a named role ("director",
-"official"), or an organisation with a reporting verb and "that" or a colon, never one with "we", "our"
-or "I" in it. None of the shipped codebooks' examples or calibration passages, nor the sample survey's
-answers, has such a frame: for answers in the respondents' own words nothing changes.
+'"...," said one director.'). The classifier learned from respondents' own answers, where "director",
+"said" and "respondent" carry no theme; in a paraphrase they blur the embedding and take weight from the
+words that do. `without_attribution` drops the attribution and keeps what the respondent said
+(`themes.coding.classified_texts` applies it to what is embedded and to the word features; what is shown
+stays as written). It reads only frames a respondent would not write about their own answer: a speaker
+who is a respondent or a named role ("director", "official"), or an organisation with a reporting verb
+and "that" or a colon, never one with "we", "our" or "I" in it. None of the shipped codebooks' examples
+or calibration passages, nor the sample survey's answers, has such a frame: for answers in the
+respondents' own words nothing changes.
 
 Measured (README, "Agreement"): the gold file's third-person split 0.658 -> 0.676, a report-voice set by a
 writer who never saw these rules 0.791 -> 0.824, the test split unchanged (no passage there has a frame).
