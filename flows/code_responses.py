@@ -312,7 +312,8 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
         co_occurrence=co_occurrence(coded, codebook.ids, codebook), quotes=picked,
         thresholds=threshold_items(coder.scheme, coder.thresholds), threshold_sources=coder.sources,
         method=coder.method, embedding=embedding_stats, id_problems=id_problems, timings=timings,
-        batches=with_embedding(batches, embedding_stats), questions_read_as=aliases(answers["question"], coder.questions))
+        batches=with_embedding(batches, embedding_stats), questions_read_as=aliases(answers["question"], coder.questions),
+        read_without_attribution=sum(r != t for r, t in zip(read, segments["text"])))
     _stage("writing")
     files = write(run, Path(out), force, redactor)
     lap("write")
@@ -325,7 +326,8 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
 
     return {"out": out, "files": files, "accounting": run.accounting, "counts": counts.to_dict("records"),
             "framework": run.framework.to_dict("records"),
-            "timings": timings, "embedding": embedding_stats,
+            "timings": timings, "embedding": embedding_stats, "segments": len(segments),
+            "read_without_attribution": run.read_without_attribution,
             "flow_run_url": f"{PREFECT_UI_URL.value()}/runs/flow-run/{flow_run.id}"}  # the address Prefect's CLI prints
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 from themes.attribution import without_attribution
 from themes.calibrate import find_calibration
+from themes.cli import _print_summary
 from themes.codebook import load_codebook
 from themes.coding import fit_coder, training_texts
 from themes.embed import embedding_function
@@ -82,7 +84,7 @@ def test_the_coder_reads_a_paraphrase_as_the_words_it_reports(tiny_codebook):
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_a_run_codes_a_paraphrase_as_the_answer_and_shows_it_as_written(tmp_path, tiny_responses_path):
+def test_a_run_codes_a_paraphrase_as_the_answer_and_shows_it_as_written(tmp_path, tiny_responses_path, capsys):
     from themes.flows.code_responses import run_flow
     from themes.settings import RunSettings
 
@@ -94,9 +96,15 @@ def test_a_run_codes_a_paraphrase_as_the_answer_and_shows_it_as_written(tmp_path
     pd.concat([answers, twins]).to_csv(path, index=False)
     settings = RunSettings(codebooks=("codebooks/rfi_themes.yaml", "codebooks/partnership_models.yaml"),
                            model="test:hashing", cache_dir=str(tmp_path / "cache"))
-    run_flow(str(path), str(tmp_path / "out"), settings)
+    summary = run_flow(str(path), str(tmp_path / "out"), settings)
     coded = pd.read_csv(tmp_path / "out" / "responses.csv", dtype=str).set_index(["respondent_id", "question"])
     scores = [c for c in coded.columns if c.startswith("score_")]
     assert coded.loc[("P1", "challenges"), scores].tolist() == coded.loc[("P2", "challenges"), scores].tolist()
     segments = pd.read_csv(tmp_path / "out" / "segments.csv", dtype=str)
     assert framed in set(segments["text"])  # shown as written
+    # ... and said: in the manifest and in the run's summary.
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["segments_read_without_attribution"] == 1
+    _print_summary(summary)
+    assert (f"Read 1 of {len(segments)} segments without a report's attribution ('One CBO director said that ...'): "
+            "coded as what was said; quotes and evidence show them as written.") in capsys.readouterr().out

@@ -568,6 +568,10 @@ def _print_summary(summary: dict) -> None:
     accounting = summary["accounting"]
     typer.echo(f"Coded {accounting['input_answers']} answers: " + ", ".join(
         f"{v} {k}" for k, v in accounting.items() if k != "input_answers" and v))
+    if summary.get("read_without_attribution"):
+        typer.echo(f"Read {summary['read_without_attribution']} of {summary['segments']} segments without a report's "
+                   "attribution ('One CBO director said that ...'): coded as what was said; quotes and evidence show "
+                   "them as written.")
     typer.echo("")
     import pandas as pd
 

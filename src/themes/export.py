@@ -244,6 +244,7 @@ class RunResult:
     batches: list[dict] | None = None  # a project's batches (themes.project), listed in the manifest
     framework_by_question: pd.DataFrame | None = None  # per framework type and question, at the answer level
     questions_read_as: dict[str, str] = field(default_factory=dict)  # survey question -> calibration's (questions.py)
+    read_without_attribution: int = 0  # segments the coder read without a report's attribution (themes.attribution)
 
     @property
     def accounting(self) -> dict[str, int]:
@@ -325,6 +326,7 @@ def manifest(run: RunResult) -> dict:
         "thresholds": {k: round(float(v), 4) for k, v in run.thresholds.items()},
         "threshold_sources": run.threshold_sources,
         "questions_read_as": run.questions_read_as,
+        "segments_read_without_attribution": run.read_without_attribution,
         "settings": settings,
         "packages": package_versions(),
         "embedding": run.embedding,
