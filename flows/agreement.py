@@ -98,6 +98,10 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
              "Thresholds: " + ", ".join(f"{k} {v:.2f} ({coder.sources[k]})" for k, v in thresholds.items())]
     if not_coded:
         notes.insert(1, not_coded_note(not_coded).capitalize() + ".")
+    unframed = sum(r != t for r, t in zip(classified_texts(gold["text"]), gold["text"]))
+    if unframed:
+        notes.append(f"{unframed} passage{'s were' if unframed > 1 else ' was'} read without a report's attribution "
+                     "('One CBO director said that ...'; themes.attribution).")
     markdown = evaluation_markdown(result, title="Agreement with human coding", notes=notes)
     wrong = disagreements(gold, predicted, primary, scores, codebook.ids)
     with export.staged_folder(Path(out), force=force) as folder:
@@ -114,6 +118,7 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
         export.write_json({"overall": result["overall"], "per_theme": result["per_theme"],
                            "per_dimension": result["per_dimension"],
                            "left_out_as_seen": int(learned.sum()), "not_coded": not_coded, "gold_file": gold_path,
+                           "read_without_attribution": unframed,
                            "gold_sha256": file_hash(gold_path), "split": split, "method": method,
                            "thresholds": thresholds, "threshold_sources": coder.sources,
                            "codebook_content_hash": codebook.content_hash()}, folder / "evaluation.json")
@@ -127,7 +132,7 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
     create_markdown_artifact(markdown=markdown, key="agreement", description="Agreement with human coding")
     return {"out": out, "overall": result["overall"], "per_theme": result["per_theme"],
             "per_dimension": result["per_dimension"], "left_out": int(learned.sum()), "not_coded": not_coded,
-            "disagreements": len(wrong),
+            "disagreements": len(wrong), "read_without_attribution": unframed,
             "files": files}
 
 

@@ -108,3 +108,18 @@ def test_a_run_codes_a_paraphrase_as_the_answer_and_shows_it_as_written(tmp_path
     _print_summary(summary)
     assert (f"Read 1 of {len(segments)} segments without a report's attribution ('One CBO director said that ...'): "
             "coded as what was said; quotes and evidence show them as written.") in capsys.readouterr().out
+
+    # Evaluation reads the passage as the run did, decides it alike, and says so.
+    from themes.flows.agreement import evaluate_agreement
+
+    answers = pd.read_csv(tmp_path / "out" / "responses.csv", keep_default_na=False)
+    read = answers[answers["status"].isin(["coded", "uncoded"])]
+    themes = [sorted((t for t in codes.split(";") if t and "." not in t), key=lambda t, top=top: t != top)
+              for codes, top in zip(read["themes"], read["top_theme"])]
+    gold = tmp_path / "gold.csv"
+    pd.DataFrame({"text": read["answer"], "question": read["question"],
+                  "themes": [";".join(t) or "none" for t in themes]}).to_csv(gold, index=False)
+    result = evaluate_agreement(gold_path=str(gold), out=str(tmp_path / "eval"), settings=RunSettings(
+        codebook="codebooks/rfi_themes.yaml", model="test:hashing", cache_dir=str(tmp_path / "cache")))
+    assert result["disagreements"] == 0 and result["read_without_attribution"] == 1
+    assert "1 passage was read without a report's attribution" in (tmp_path / "eval" / "evaluation.md").read_text()

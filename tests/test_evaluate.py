@@ -201,6 +201,31 @@ def test_evaluate_says_which_themes_were_not_measured(monkeypatch, tmp_path, tin
         "n/a for funding: not measured, no coded passages carry it."]
 
 
+@pytest.mark.parametrize("count, line", [
+    (0, None),
+    (1, "Read 1 passage without a report's attribution ('One CBO director said that ...'): coded as what was said."),
+    (45, "Read 45 passages without a report's attribution ('One CBO director said that ...'): coded as what was said."),
+])
+def test_evaluate_says_how_many_passages_it_read_without_attribution(monkeypatch, tmp_path, tiny_codebook_path,
+                                                                      count, line):
+    from typer.testing import CliRunner
+
+    from themes.cli import app
+    from themes.flows import agreement as flow
+
+    result = {"overall": {"passages": 2, "primary_kappa": 1.0, "primary_alpha": 1.0, "macro_f1": 1.0},
+              "per_theme": [], "per_dimension": [], "left_out": 0, "files": ["evaluation.md"],
+              "read_without_attribution": count}
+    monkeypatch.setattr(flow, "evaluate_agreement", lambda **kwargs: result)
+    gold = tmp_path / "gold.csv"
+    gold.write_text("text,themes\nOne director said that they trust us.,trust\nGrants end.,none\n", encoding="utf-8")
+    out = CliRunner().invoke(app, ["evaluate", "--gold", str(gold), "--codebook", str(tiny_codebook_path),
+                                   "--out", str(tmp_path / "e")])
+    assert out.exit_code == 0, out.output
+    said = [text for text in out.output.splitlines() if "attribution" in text]
+    assert said == ([line] if line else [])
+
+
 def test_an_empty_codes_cell_is_not_coded_yet_not_none(tmp_path, tiny_codebook):
     """A coding workbook half done: its empty cells are left out and counted, 'none' stays a code."""
     path = tmp_path / "gold.csv"

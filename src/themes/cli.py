@@ -435,6 +435,10 @@ def evaluate(
         _fail(str(error))
     overall = result["overall"]
     left_out = f" ({result['left_out']} left out: the classifier learned from them)" if result["left_out"] else ""
+    if result.get("read_without_attribution"):
+        count = result["read_without_attribution"]
+        typer.echo(f"Read {count} passage{'s' if count > 1 else ''} without a report's attribution ('One CBO director "
+                   "said that ...'): coded as what was said.")
     if result["per_theme"]:
         typer.echo(f"Agreement on {overall['passages']} passages{left_out}: Cohen's kappa (primary theme, 'none' a "
                    f"class) {overall['primary_kappa']:.3f}, Krippendorff's alpha {overall['primary_alpha']:.3f}, "
