@@ -175,25 +175,32 @@ def test_a_gold_file_that_gives_one_class_is_an_error_not_a_kappa(tmp_path, tiny
         read_gold(path, tiny_codebook)
 
 
-def test_evaluate_says_which_themes_were_not_measured(monkeypatch, tmp_path, tiny_codebook_path):
+def _evaluate_printing(monkeypatch, tmp_path, codebook_path, result: dict, gold_text: str) -> str:
+    """What `themes evaluate` prints for a flow that returns `result`."""
     from typer.testing import CliRunner
 
     from themes.cli import app
     from themes.flows import agreement as flow
 
+    monkeypatch.setattr(flow, "evaluate_agreement", lambda **kwargs: result)
+    gold = tmp_path / "gold.csv"
+    gold.write_text(gold_text, encoding="utf-8")
+    out = CliRunner().invoke(app, ["evaluate", "--gold", str(gold), "--codebook", str(codebook_path),
+                                   "--out", str(tmp_path / "e")])
+    assert out.exit_code == 0, out.output
+    return out.output
+
+
+def test_evaluate_says_which_themes_were_not_measured(monkeypatch, tmp_path, tiny_codebook_path):
     measured = {"theme": "trust", "gold": 4, "predicted": 3, "precision": 1.0, "recall": 0.75, "f1": 0.857,
                 "kappa": 0.8, "alpha": 0.8}
     unmeasured = {"theme": "funding", "gold": 0, "predicted": 1, "precision": 0.0, "recall": None, "f1": None,
                   "kappa": None, "alpha": None}
     result = {"overall": {"passages": 10, "primary_kappa": 0.8, "primary_alpha": 0.79, "macro_f1": 0.857},
               "per_theme": [measured, unmeasured], "per_dimension": [], "left_out": 0, "files": ["evaluation.md"]}
-    monkeypatch.setattr(flow, "evaluate_agreement", lambda **kwargs: result)
-    gold = tmp_path / "gold.csv"
-    gold.write_text("text,themes\nWe trust them.,trust\nGrants end.,none\n", encoding="utf-8")
-    out = CliRunner().invoke(app, ["evaluate", "--gold", str(gold), "--codebook", str(tiny_codebook_path),
-                                   "--out", str(tmp_path / "e")])
-    assert out.exit_code == 0, out.output
-    lines = out.output.splitlines()
+    output = _evaluate_printing(monkeypatch, tmp_path, tiny_codebook_path, result,
+                                "text,themes\nWe trust them.,trust\nGrants end.,none\n")
+    lines = output.splitlines()
     lines = lines[lines.index(f"  question   {NO_QUESTION}") + 1:]
     assert lines[2:5] == [
         "trust                        1.000   0.750  0.857  0.800",
@@ -208,21 +215,12 @@ def test_evaluate_says_which_themes_were_not_measured(monkeypatch, tmp_path, tin
 ])
 def test_evaluate_says_how_many_passages_it_read_without_attribution(monkeypatch, tmp_path, tiny_codebook_path,
                                                                       count, line):
-    from typer.testing import CliRunner
-
-    from themes.cli import app
-    from themes.flows import agreement as flow
-
     result = {"overall": {"passages": 2, "primary_kappa": 1.0, "primary_alpha": 1.0, "macro_f1": 1.0},
               "per_theme": [], "per_dimension": [], "left_out": 0, "files": ["evaluation.md"],
               "read_without_attribution": count}
-    monkeypatch.setattr(flow, "evaluate_agreement", lambda **kwargs: result)
-    gold = tmp_path / "gold.csv"
-    gold.write_text("text,themes\nOne director said that they trust us.,trust\nGrants end.,none\n", encoding="utf-8")
-    out = CliRunner().invoke(app, ["evaluate", "--gold", str(gold), "--codebook", str(tiny_codebook_path),
-                                   "--out", str(tmp_path / "e")])
-    assert out.exit_code == 0, out.output
-    said = [text for text in out.output.splitlines() if "attribution" in text]
+    output = _evaluate_printing(monkeypatch, tmp_path, tiny_codebook_path, result,
+                                "text,themes\nOne director said that they trust us.,trust\nGrants end.,none\n")
+    said = [text for text in output.splitlines() if "attribution" in text]
     assert said == ([line] if line else [])
 
 
