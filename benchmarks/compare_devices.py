@@ -50,13 +50,12 @@ def main(argv: list[str] | None = None) -> None:
 
     from themes.calibrate import find_calibration
     from themes.codebook import load_codebook
-    from themes.coding import training_texts
+    from themes.coding import learned_from
     from themes.evaluate import agreement, read_gold
 
     codebook = load_codebook(args.codebook)
     gold = read_gold(args.gold, codebook, split=args.split)
-    seen = {" ".join(t.lower().split()) for t in training_texts(codebook, find_calibration(args.codebook, None))}
-    gold = gold[~gold["text"].map(lambda t: " ".join(t.lower().split()) in seen)].reset_index(drop=True)
+    gold = gold[~learned_from(gold["text"], codebook, find_calibration(args.codebook, None))].reset_index(drop=True)
     texts, coded = list(gold["text"]), list(gold["gold"])
     reference = None
     report = []

@@ -30,17 +30,16 @@ def gold_kappa(engine: dict, codebook_path: str, gold_path: str, split: str, cac
     """Primary-theme kappa and the decisions, as `themes evaluate` computes them."""
     from themes.calibrate import find_calibration
     from themes.codebook import load_codebook
-    from themes.coding import training_texts
+    from themes.coding import learned_from
     from themes.evaluate import agreement, read_gold
-    from themes.flows.agreement import _fold, _questions, code_gold
+    from themes.flows.agreement import _questions, code_gold
     from themes.settings import RunSettings
 
     settings = RunSettings(codebook=codebook_path, device="cpu", cache_dir=cache_dir, **engine)
     codebook = load_codebook(codebook_path)
     calibration = find_calibration(codebook_path, None)
     gold = read_gold(gold_path, codebook, split=split)
-    seen = {_fold(t) for t in training_texts(codebook, calibration)}
-    gold = gold[~gold["text"].map(lambda t: _fold(t) in seen)].reset_index(drop=True)
+    gold = gold[~learned_from(gold["text"], codebook, calibration)].reset_index(drop=True)
     coder, scores, decided = code_gold.fn(list(gold["text"]), codebook, calibration, settings, _questions(gold))
     result = agreement(list(gold["gold"]), coder.scheme.labels(decided), coder.scheme.primary(scores, decided),
                        coder.scheme)

@@ -16,7 +16,7 @@ from themes import defaults
 from themes.calibrate import Calibration, CodedPassage, calibrate, calibration_path, find_calibration, \
     save_calibration
 from themes.codebook import file_hash, load_codebook
-from themes.coding import classified_texts, fit_coder, threshold_items, training_texts
+from themes.coding import classified_texts, fit_coder, learned_from, threshold_items, training_texts
 from themes.embed import embedding_function, get_embedder
 from themes.errors import GoldError
 from themes.evaluate import agreement, disagreements, evaluation_markdown, not_coded_note, read_gold
@@ -31,10 +31,6 @@ def _embed(settings: RunSettings):
     return embedding_function(settings.model, backend=settings.backend, batch_size=settings.batch_size,
                               onnx_file=settings.onnx_file, cache_dir=settings.cache_dir, device=settings.device,
                               fp16=settings.fp16, shipped=shipped_paths(settings.codebooks, settings.calibration))
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.lower().split())
 
 
 @task(name="read-gold", cache_policy=NO_CACHE)
@@ -71,8 +67,7 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
     export.check_output_folder(Path(out), force=force)
     gold = load_gold(gold_path, codebook, split, input_path, spec)
     not_coded, read = gold.attrs.get("not_coded", 0), gold.attrs.get("read", {})
-    seen = {_fold(t) for t in training_texts(codebook, calibration)}
-    learned = pd.Series([_fold(t) in seen for t in classified_texts(gold["text"])], index=gold.index, dtype=bool)
+    learned = pd.Series(learned_from(gold["text"], codebook, calibration), index=gold.index)
     gold = gold[~learned].reset_index(drop=True)
     if gold.empty:
         raise GoldError(f"{gold_path}: every passage was used to train or calibrate the codebook; "

@@ -123,3 +123,16 @@ def test_a_run_codes_a_paraphrase_as_the_answer_and_shows_it_as_written(tmp_path
         codebook="codebooks/rfi_themes.yaml", model="test:hashing", cache_dir=str(tmp_path / "cache")))
     assert result["disagreements"] == 0 and result["read_without_attribution"] == 1
     assert "1 passage was read without a report's attribution" in (tmp_path / "eval" / "evaluation.md").read_text()
+
+
+def test_a_paraphrase_of_a_passage_the_coder_learned_from_is_left_out_of_agreement():
+    """Read as the coder reads it, "One director said that <a calibration passage>" is that passage: a figure on it
+    would be memory, not agreement."""
+    from themes.coding import learned_from
+
+    path = ROOT / "codebooks" / "rfi_themes.yaml"
+    codebook, calibration = load_codebook(path), find_calibration(path, None)
+    learned = calibration.passages[0].text
+    framed = "One CBO director said that " + learned[0].lower() + learned[1:]
+    texts = [learned, framed, "  " + learned.upper() + " ", "A passage nobody wrote before, about potluck dinners."]
+    assert learned_from(texts, codebook, calibration).tolist() == [True, True, True, False]

@@ -229,6 +229,16 @@ def training_texts(codebook: Codebook, calibration=None) -> list[str]:
     return list(dict.fromkeys(classified_texts(texts)))
 
 
+def learned_from(texts: Sequence[str], codebook: Codebook, calibration=None) -> np.ndarray:
+    """Which of `texts` the coder learns from (as it reads them; case and spacing aside): a figure on those
+    would not be agreement but memory."""
+    def fold(text: str) -> str:
+        return " ".join(text.lower().split())
+
+    seen = {fold(text) for text in training_texts(codebook, calibration)}
+    return np.array([fold(text) in seen for text in classified_texts(texts)], dtype=bool)
+
+
 def classified_texts(texts: Sequence[str]) -> list[str]:
     """The texts as the coder reads them, for its embedding and its word features alike: a findings report's
     attribution left out (themes.attribution); a respondent's own words as they are. What is shown (quotes,
