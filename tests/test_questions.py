@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from themes.questions import aliases, match_question
+from themes.questions import aliases, match_question, unplaced
 
 KNOWN = ["goals", "services", "funding", "data", "effective_practices", "challenges", "community_engagement",
          "five_year_goals"]
@@ -35,6 +35,13 @@ def test_only_questions_the_classifier_did_not_learn_are_read_as_another():
     assert aliases(["challenges", "Challenges", "What challenges hold it back?", "Q3", ""], KNOWN) == {
         "What challenges hold it back?": "challenges"}
     assert aliases(["What challenges hold it back?"], []) == {}
+
+
+def test_a_question_neither_learned_nor_naming_one_is_unplaced():
+    known = ["challenges", "effective_practices", "five_year_goals"]
+    asked = ["challenges", "What challenges hold it back?", "Q3", "", "Five Year Goals", "Funding challenges", "Q3"]
+    assert unplaced(asked, known) == {"Q3"}
+    assert unplaced(["Funding challenges"], ["funding", "challenges"]) == {"Funding challenges"}  # a tie names none
 
 
 def test_the_coder_scores_a_question_named_otherwise_as_the_one_it_names(tiny_codebook, hashing_embedder):

@@ -241,14 +241,14 @@ def _new_questions_line(questions: list[str], calibration) -> list[str]:
     """The survey's questions the calibration never learned: the classifier reads the question as context
     (a word). One that names a calibration question otherwise is read as it (themes.questions); the rest
     are coded by the models learned without it (themes.coding.fit_coder), and a renamed column codes differently."""
-    from themes.questions import aliases, question_word
+    from themes.questions import aliases, unplaced
 
     known = list(dict.fromkeys(p.question for p in calibration.passages if p.question))
     if not calibration.use_question or not known:
         return []
     read_as = aliases(questions, known)
-    learned = {question_word(q) for q in known}
-    new = [q for q in dict.fromkeys(questions) if q and question_word(q) not in learned and q not in read_as]
+    unknown = unplaced(questions, known)
+    new = [q for q in dict.fromkeys(questions) if q in unknown]
 
     def listed(items: list[str]) -> str:
         return ", ".join(items[:4]) + (f" and {len(items) - 4} more" if len(items) > 4 else "")

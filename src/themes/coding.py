@@ -34,7 +34,7 @@ from themes.classify import NONE, DimensionClassifier, ThemeClassifier, features
 from themes.codebook import Codebook, Dimension, merge_codebooks
 from themes.fitted import FittedModels, fit_key
 from themes.planned import in_place
-from themes.questions import aliases, question_word
+from themes.questions import aliases, not_learned
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -340,9 +340,8 @@ class Coder:
             return np.zeros(n, dtype=bool)
         if questions is None:
             return np.ones(n, dtype=bool)
-        learned = {question_word(q) for q in self.questions}
-        unknown = {q: not q or question_word(q) not in learned for q in set(questions)}
-        return np.array([unknown[q] for q in questions], dtype=bool)
+        unknown = set(not_learned(questions, self.questions))
+        return np.array([not q or q in unknown for q in questions], dtype=bool)
 
     def code(self, segment_scores: np.ndarray, keys: np.ndarray, n: int, thresholds: np.ndarray | None = None):
         return self.scheme.code(segment_scores, keys, n, self.thresholds if thresholds is None else thresholds)

@@ -56,11 +56,21 @@ def match_question(question: str, known: Sequence[str]) -> str | None:
 
 def aliases(questions: Iterable[str], known: Sequence[str]) -> dict[str, str]:
     """Each of `questions` that the classifier did not learn, mapped to the calibration question it names."""
-    learned = {question_word(name) for name in known}
     found = {}
-    for question in dict.fromkeys(q for q in questions if q):
-        if question_word(question) not in learned:
-            name = match_question(question, known)
-            if name is not None:
-                found[question] = name
+    for question in not_learned(questions, known):
+        name = match_question(question, known)
+        if name is not None:
+            found[question] = name
     return found
+
+
+def unplaced(questions: Iterable[str], known: Sequence[str]) -> set[str]:
+    """The questions (not empty) that the classifier did not learn and that name none it did: it reads them
+    without their question (themes.coding.fit_coder's models learned without it)."""
+    return {question for question in not_learned(questions, known) if match_question(question, known) is None}
+
+
+def not_learned(questions: Iterable[str], known: Sequence[str]) -> list[str]:
+    """The questions (not empty, once each) whose word the classifier did not learn from `known`."""
+    learned = {question_word(name) for name in known}
+    return [question for question in dict.fromkeys(q for q in questions if q) if question_word(question) not in learned]
