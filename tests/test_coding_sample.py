@@ -163,3 +163,52 @@ def test_an_email_used_as_the_id_reaches_the_coders_as_a_pseudonym_and_reads_bac
     coded.to_csv(path, index=False)
     back = read_coded_sample(path, tiny_codebook, responses)
     assert set(back["respondent_id"]) <= set(responses["respondent_id"]) and len(back) == 3
+
+
+def test_a_sample_grows_by_drawing_from_the_answers_it_does_not_hold(run_dir: Path, tmp_path: Path):
+    """Coding more answers narrows the interval: the second draw must not repeat the first, and its ids go on."""
+    first = tmp_path / "coded.csv"
+    assert _invoke(str(run_dir), "-n", "8", "--seed", "0", "--out", str(first)).exit_code == 0
+    coded = pd.read_csv(first, dtype=str, keep_default_na=False)
+    coded["sample_id"] = coded["sample_id"].str.lower()  # ids written by hand keep their own shape
+    coded.to_csv(first, index=False)
+    more = tmp_path / "more.csv"
+    result = _invoke(str(run_dir), "-n", "5", "--seed", "0", "--exclude", str(first), "--out", str(more))
+    assert result.exit_code == 0, result.output
+    assert result.output == (f"Drew 5 answers at random (seed 0) from {run_dir}/responses.csv not already in "
+                             f"{first} (8 left out); wrote {more}\n")
+    drawn = pd.read_csv(more, dtype=str, keep_default_na=False)
+    assert list(drawn["sample_id"]) == [f"s{i:03d}" for i in range(9, 14)]
+    keys = lambda table: set(zip(table["respondent_id"], table["question"]))  # noqa: E731
+    assert not keys(drawn) & keys(coded)
+    # 13 usable answers: the 8 coded and the 5 drawn are all of them, so one more is refused with the count.
+    again = _invoke(str(run_dir), "-n", "6", "--exclude", str(first), "--out", str(tmp_path / "x.csv"))
+    assert again.exit_code == 2
+    assert again.output == ("error: -n 6 is more than the run's 5 usable answers not already coded (8 excluded) "
+                            "(statuses coded, uncoded, too_long); ask for at most 5.\n")
+
+
+def test_an_excluded_workbook_is_read_from_its_coding_sheet_and_pseudonyms_match(tiny_codebook, tmp_path: Path):
+    from themes.coding_sample import already_coded, write_coding_workbook
+
+    responses = _responses(6)
+    responses["respondent_id"] = responses["respondent_id"].str.lower() + "@example.org"
+    first = draw_sample(responses, 4, seed=2)
+    path = tmp_path / "coded.xlsx"
+    write_coding_workbook(path, first, tiny_codebook)
+    coded = already_coded(path)
+    assert (coded.prefix, coded.last, coded.width) == ("S", 4, 3)
+    rest = draw_sample(responses, 2, seed=2, exclude=coded)
+    assert list(rest["sample_id"]) == ["S005", "S006"]
+    assert not set(zip(rest["respondent_id"], rest["question"])) & set(zip(first["respondent_id"], first["question"]))
+
+
+def test_an_excluded_file_without_answer_keys_is_one_line(run_dir: Path, tmp_path: Path):
+    path = tmp_path / "coded.csv"
+    pd.DataFrame({"text": ["We meet monthly."], "themes": ["trust"]}).to_csv(path, index=False)
+    result = _invoke(str(run_dir), "-n", "2", "--exclude", str(path))
+    assert result.exit_code == 2
+    assert result.output == (f"error: --exclude {path} has no 'respondent_id' or 'question' column; pass a coded "
+                             "sample that 'themes sample' wrote (it keys each answer by respondent_id and "
+                             "question).\n")
+    assert not (run_dir / "coding_sample.xlsx").exists()

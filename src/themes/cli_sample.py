@@ -31,6 +31,9 @@ def sample(
     codebook: Annotated[Optional[Path], typer.Option("--codebook", "-c", help="Codebook YAML [default: the one "
                                                      "the run's manifest names]. Example: --codebook "
                                                      "codebooks/rfi_themes.yaml")] = None,
+    exclude: Annotated[Optional[Path], typer.Option("--exclude", help="A coded sample whose answers are not drawn "
+                                                    "again, to grow it: the new rows' ids continue its own. "
+                                                    "Example: --exclude coded_sample.csv")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file at --out.")] = False,
 ) -> None:
     """Draw a random sample of a run's usable answers into a coding workbook: an Instructions sheet with the
@@ -38,22 +41,27 @@ def sample(
     (no model scores, so coders are not anchored). Code every row, then pass it to evaluate and calibrate
     (--gold) and to the corrected counts (themes.prevalence).
 
+    To code more answers later (a narrower interval), draw from the rest and add the rows to the first file:
+    themes sample outputs/responses -n 300 --seed 1 --exclude coded_sample.csv
+
     Example: themes sample outputs/responses -n 300 --seed 0
     """
     out = out or run_dir / "coding_sample.xlsx"
     try:
-        written = draw_to_file(run_dir, n=n, seed=seed, stratify_by=stratify_by, out=out, codebook_path=codebook,
-                               force=force)
+        written, excluded = draw_to_file(run_dir, n=n, seed=seed, stratify_by=stratify_by, out=out,
+                                         codebook_path=codebook, force=force, exclude=exclude)
     except ThemesError as error:
         _fail(str(error))
-    typer.echo(f"Drew {written} answer{'s' * (written != 1)} at random (seed {seed}) from {run_dir}/responses.csv; "
-               f"wrote {out}")
+    rest = f" not already in {exclude} ({excluded} left out)" if exclude else ""
+    typer.echo(f"Drew {written} answer{'s' * (written != 1)} at random (seed {seed}) from {run_dir}/responses.csv"
+               f"{rest}; wrote {out}")
 
 
 def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, out: Path,
-                 codebook_path: Path | None, force: bool) -> int:
+                 codebook_path: Path | None, force: bool, exclude: Path | None = None) -> tuple[int, int]:
+    """Write the sample; return how many answers it holds and how many the excluded coded sample held."""
     from themes.codebook import load_codebook, merge_codebooks
-    from themes.coding_sample import draw_sample, write_coding_workbook
+    from themes.coding_sample import already_coded, draw_sample, write_coding_workbook
     from themes.errors import InputError, OutputError
     from themes.export import MANIFEST, write_csv
     from themes.ingest import read_table
@@ -66,6 +74,7 @@ def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, o
         raise OutputError(f"--out {out} must end in .xlsx (the coding workbook) or .csv (the coding sheet).")
     if out.exists() and not force:
         raise OutputError(f"{out} already exists. Pass --force to replace it, or choose another --out.")
+    coded = already_coded(exclude) if exclude else None  # a bad file stops here, before anything is written
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     # Every codebook of the run (themes and framework): the coders code what the run counts.
     paths = [codebook_path] if codebook_path else [c.get("path", "") for c in manifest.get("codebooks", [])] or [
@@ -79,10 +88,11 @@ def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, o
                              "--codebook.")
     codebook = merge_codebooks([load_codebook(path) for path in paths])
     meta = tuple(manifest.get("input", {}).get("columns", {}).get("meta_columns", ()))
-    drawn = draw_sample(read_table(responses_path), n, seed=seed, stratify_by=stratify_by, meta_columns=meta)
+    drawn = draw_sample(read_table(responses_path), n, seed=seed, stratify_by=stratify_by, meta_columns=meta,
+                        exclude=coded)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".csv":
         write_csv(drawn, out)
     else:
         write_coding_workbook(out, drawn, codebook)
-    return len(drawn)
+    return len(drawn), len(coded.keys) if coded else 0

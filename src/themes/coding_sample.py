@@ -7,6 +7,8 @@ passages are clearer, and more often carry a theme, than the survey's answers as
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,19 +23,61 @@ THEMES_COLUMN = "themes"
 SCORE_BINS = 5  # a score column is stratified by its quintiles
 
 
+@dataclass(frozen=True)
+class Coded:
+    """The answers a coded sample already holds (`respondent_id`, `question`), and where its ids stop."""
+
+    keys: frozenset[tuple[str, str]]
+    prefix: str = "S"
+    last: int = 0
+    width: int = 3
+
+
+def already_coded(path: str | Path) -> Coded:
+    """Read a coded sample (CSV or coding workbook) so that a new draw leaves its answers out and its
+    `sample_id`s continue the file's (s301, ... after s001-s300)."""
+    from themes.ingest import read_table, sheet_with_column
+
+    path = Path(path)
+    table = read_table(path, sheet=sheet_with_column(path, THEMES_COLUMN))
+    lowered = {c.strip().lower(): c for c in table.columns}
+    missing = [c for c in ("respondent_id", "question") if c not in lowered]
+    if missing:
+        raise InputError(f"--exclude {path} has no {' or '.join(repr(c) for c in missing)} column; pass a coded "
+                         "sample that 'themes sample' wrote (it keys each answer by respondent_id and question).")
+    keys = frozenset(zip(table[lowered["respondent_id"]].astype(str).str.strip(),
+                         table[lowered["question"]].astype(str).str.strip()))
+    ids = table[lowered["sample_id"]].astype(str).str.strip() if "sample_id" in lowered else pd.Series([], dtype=str)
+    parts = [re.fullmatch(r"(\D*)(\d+)", i) for i in ids]
+    if ids.empty or not all(parts) or len({m.group(1) for m in parts}) != 1:
+        return Coded(keys, last=len(table))  # ids of another shape: number on after the file's rows
+    return Coded(keys, prefix=parts[0].group(1), last=max(int(m.group(2)) for m in parts),
+                 width=max(len(m.group(2)) for m in parts))
+
+
 def draw_sample(responses: pd.DataFrame, n: int, *, seed: int = 0, stratify_by: str | None = None,
-                meta_columns: tuple[str, ...] = ()) -> pd.DataFrame:
+                meta_columns: tuple[str, ...] = (), exclude: Coded | None = None) -> pd.DataFrame:
     """`n` usable answers (statuses coded, uncoded, too_long) drawn at random without replacement.
 
     With `stratify_by`, each value of that column (quintiles of a `score_` column) gets its share of
     `n` in proportion to its answers (largest remainders), so the sample stays self-weighting. The
     rows come out in random order with `sample_id` S001, S002, ...; the same seed draws the same rows.
+    With `exclude`, the answers a coded sample already holds are not drawn again and the ids continue
+    its own: a random draw from the rest, added to a random sample, is a random sample of both sizes.
     """
+    from themes.quotes import safe_reference
+
     usable = responses[responses["status"].isin(USABLE)].reset_index(drop=True)
     if n < 1:
         raise InputError(f"The sample size -n must be at least 1. Got {n} instead.")
+    exclude = exclude or Coded(frozenset())
+    if exclude.keys:
+        # A coded sample holds the ids as `themes sample` wrote them: pseudonyms for ids that look like contact data.
+        keys = zip(usable["respondent_id"].astype(str).map(safe_reference), usable["question"].astype(str))
+        usable = usable[[key not in exclude.keys for key in keys]].reset_index(drop=True)
     if n > len(usable):
-        raise InputError(f"-n {n} is more than the run's {len(usable)} usable answers (statuses "
+        left = f" not already coded ({len(exclude.keys)} excluded)" if exclude.keys else ""
+        raise InputError(f"-n {n} is more than the run's {len(usable)} usable answers{left} (statuses "
                          f"{', '.join(USABLE)}); ask for at most {len(usable)}.")
     rng = np.random.default_rng(seed)
     if stratify_by is None:
@@ -44,13 +88,12 @@ def draw_sample(responses: pd.DataFrame, n: int, *, seed: int = 0, stratify_by: 
                              f"Columns: {', '.join(usable.columns)}.")
         chosen = _stratified(_strata(usable[stratify_by], stratify_by), n, rng)
     chosen = rng.permutation(chosen)
-    width = max(3, len(str(n)))
-    sample = pd.DataFrame({"sample_id": [f"S{i:0{width}d}" for i in range(1, n + 1)]})
+    width = max(exclude.width, len(str(exclude.last + n)))
+    numbers = range(exclude.last + 1, exclude.last + n + 1)
+    sample = pd.DataFrame({"sample_id": [f"{exclude.prefix}{i:0{width}d}" for i in numbers]})
     picked = usable.iloc[chosen].reset_index(drop=True)
     # Coders are often not the survey's team: an id that looks like contact data (an e-mail used as the id) goes
     # as its pseudonym, which reading the coded sample back maps to the id (evaluate._own_ids).
-    from themes.quotes import safe_reference
-
     picked["respondent_id"] = picked["respondent_id"].astype(str).map(safe_reference)
     columns = ["respondent_id", "question", *[c for c in meta_columns if c in picked.columns], "answer"]
     sample = pd.concat([sample, picked[columns]], axis=1)
