@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import random
 import time
 from pathlib import Path
 
@@ -40,18 +39,9 @@ def author_tags() -> pd.DataFrame:
     spec = importlib.util.spec_from_file_location("build_sample", ROOT / "data" / "sample_rfi" / "build_sample.py")
     sample = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(sample)
-    rng = random.Random(sample.SEED)
-    people = sample.make_respondents(rng)
-    rows = []
-    for question in sample.TEXT_COLUMNS:
-        answers, _ = sample.assign_column(question, people, rng)
-        for respondent, answer in answers.items():
-            if not isinstance(answer, str):
-                sample.render(answer, rng)  # the same draws as the build
-            tags = set() if isinstance(answer, str) else set().union(*(p.tags for p in answer))
-            rows.append({"respondent_id": respondent, "question": question,
-                         **{theme: int(tag in tags) for tag, theme in sample.THEME_TAGS.items()}})
-    return pd.DataFrame(rows)
+    return pd.DataFrame([{"respondent_id": respondent, "question": question,
+                          **{theme: int(theme in tags) for theme in sample.THEME_TAGS.values()}}
+                         for (respondent, question), tags in sample.author_tags().items()])
 
 
 def main() -> None:

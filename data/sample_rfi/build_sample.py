@@ -348,10 +348,9 @@ THEME_TAGS = {"T": "trust", "C": "cultural_differences", "E": "community_engagem
               "D": "data_challenges"}
 
 
-def write_author_tags(path: Path) -> None:
-    """The author's tags of the answers in coded_sample.csv, as a coded sample (respondent_id, question,
-    themes): replays the generation (same seed, same calls) and keeps each answer's passages' tags. Run with
-    it as --coded-sample, it checks that the correction follows its reference."""
+def author_tags() -> dict[tuple[str, str], set[str]]:
+    """Every answer's theme ids as the author tagged its passages, keyed by (respondent_id, question): replays
+    the generation (same seed, same calls) without writing anything."""
     rng = random.Random(SEED)
     people = make_respondents(rng)
     tags: dict[tuple[str, str], set[str]] = {}
@@ -360,14 +359,22 @@ def write_author_tags(path: Path) -> None:
         for rid, a in answers.items():
             if not isinstance(a, str):
                 render(a, rng)  # the same draws as build()
-            tags[(rid, q)] = set() if isinstance(a, str) else set().union(*(p.tags for p in a))
+            tags[(rid, q)] = set() if isinstance(a, str) else {THEME_TAGS[t] for p in a for t in p.tags
+                                                               if t in THEME_TAGS}
+    return tags
+
+
+def write_author_tags(path: Path) -> None:
+    """The author's tags of the answers in coded_sample.csv, as a coded sample (respondent_id, question,
+    themes). Run with it as --coded-sample, it checks that the correction follows its reference."""
+    tags = author_tags()
     with (HERE / "coded_sample.csv").open(encoding="utf-8") as fh:
         keys = [(row["respondent_id"], row["question"]) for row in csv.DictReader(fh)]
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["respondent_id", "question", "themes"])
         for key in keys:
-            w.writerow([*key, ";".join(THEME_TAGS[t] for t in THEME_TAGS if t in tags[key]) or "none"])
+            w.writerow([*key, ";".join(t for t in THEME_TAGS.values() if t in tags[key]) or "none"])
     print(f"wrote {path} ({len(keys)} answers)")
 
 
