@@ -3,8 +3,8 @@
 - The author's intent: the share of respondents whose answers the sample's author tagged with the theme
   (`data/sample_rfi/build_sample.py --report`, replayed here for every answer).
 - The coders' reading of every answer: `data/sample_rfi/full_coding.csv`, all usable answers coded blind by
-  people who read the codebook (the coded sample's 600, settled between two coders, and the other 1,010 by
-  one coder each). A respondent raised a theme when any of their coded answers carries it.
+  people who read the codebook (the coded sample's 600 and the other 1,010, each coded by two coders whose
+  differences a third settled). A respondent raised a theme when any of their coded answers carries it.
 
 The estimate is built from the coded sample's codes, so it estimates the coders' reading; where the coders
 and the author read a theme differently, the two references differ, and this shows by how much.

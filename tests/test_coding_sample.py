@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from themes.cli import app
 from themes.coding_sample import draw_sample
+from themes.errors import InputError
 from themes.evaluate import read_gold
 from themes.export import write_csv
 
@@ -201,6 +202,17 @@ def test_an_excluded_workbook_is_read_from_its_coding_sheet_and_pseudonyms_match
     rest = draw_sample(responses, 2, seed=2, exclude=coded)
     assert list(rest["sample_id"]) == ["S005", "S006"]
     assert not set(zip(rest["respondent_id"], rest["question"])) & set(zip(first["respondent_id"], first["question"]))
+
+
+def test_an_excluded_file_with_the_ids_themselves_leaves_those_answers_out():
+    from themes.coding_sample import Coded
+
+    responses = _responses(6)
+    responses["respondent_id"] = responses["respondent_id"].str.lower() + "@example.org"
+    usable = responses[responses["status"].isin(["coded", "uncoded", "too_long"])]
+    held = frozenset(zip(usable["respondent_id"], usable["question"]))  # every usable answer, ids as in the survey
+    with pytest.raises(InputError, match=r"usable answers not already coded \(\d+ excluded\)"):
+        draw_sample(responses, 1, exclude=Coded(held))
 
 
 def test_an_excluded_file_without_answer_keys_is_one_line(run_dir: Path, tmp_path: Path):

@@ -72,9 +72,10 @@ def draw_sample(responses: pd.DataFrame, n: int, *, seed: int = 0, stratify_by: 
         raise InputError(f"The sample size -n must be at least 1. Got {n} instead.")
     exclude = exclude or Coded(frozenset())
     if exclude.keys:
-        # A coded sample holds the ids as `themes sample` wrote them: pseudonyms for ids that look like contact data.
-        keys = zip(usable["respondent_id"].astype(str).map(safe_reference), usable["question"].astype(str))
-        usable = usable[[key not in exclude.keys for key in keys]].reset_index(drop=True)
+        # `themes sample` wrote pseudonyms for ids that look like contact data; a file made by hand has the ids.
+        ids, questions = usable["respondent_id"].astype(str), usable["question"].astype(str)
+        held = [(i, q) in exclude.keys or (safe_reference(i), q) in exclude.keys for i, q in zip(ids, questions)]
+        usable = usable[~np.array(held, dtype=bool)].reset_index(drop=True)
     if n > len(usable):
         left = f" not already coded ({len(exclude.keys)} excluded)" if exclude.keys else ""
         raise InputError(f"-n {n} is more than the run's {len(usable)} usable answers{left} (statuses "
