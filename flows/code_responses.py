@@ -120,7 +120,11 @@ class PendingEmbedding:
         self.texts, self.unique = texts, list(dict.fromkeys(texts))
         self.model_id = _embedder(settings).model_id
         shipped = [str(p) for p in shipped_paths(settings.codebooks, settings.calibration)]
-        self.found, self.missing, self.counts = cache_lookup(self.unique, settings.cache_dir, self.model_id, shipped)
+        self.found, missing, self.counts = cache_lookup(self.unique, settings.cache_dir, self.model_id, shipped)
+        # Longest first across all chunks, not only inside each model call: the model pads every batch to its
+        # longest text, and texts in survey order padded 14% more (4,096 texts: 23.9-25.5 s against 21.0-21.5 s
+        # sorted, and 21.7 s for sentence-transformers' own encode of them all).
+        self.missing = sorted(missing, key=lambda i: -len(self.unique[i]))
         self.todo = [self.unique[i] for i in self.missing]
         size = settings.chunk_size
         chunks = [self.todo[i:i + size] for i in range(0, len(self.todo), size)]

@@ -440,3 +440,36 @@ def test_the_flow_works_while_the_embedding_runs_and_stops_when_it_is_done():
     finally:
         flow._embedder = original
     assert calls == []
+
+
+def test_the_survey_is_embedded_longest_first_across_chunks_and_each_vector_returns_to_its_text(monkeypatch):
+    """The model pads each batch to its longest text: texts in survey order, sorted only inside each model call,
+    padded 14% more. Every chunk holds texts of like length, and the vectors still land on their own texts."""
+    from prefect import flow as prefect_flow
+
+    import themes.flows.code_responses as run_flow
+    from themes.embed import HASHING_MODEL, HashingEmbedder
+    from themes.settings import RunSettings
+
+    seen: list[str] = []
+
+    class Recording(HashingEmbedder):
+        texts_per_batch = 2
+
+        def encode(self, texts, progress=None):
+            seen.extend(texts)
+            return super().encode(texts, progress)
+
+    monkeypatch.setattr(run_flow, "_embedder", lambda settings: Recording())
+    texts = [f"{'word ' * n}{n}" for n in (3, 40, 1, 17, 8, 25, 2, 33, 12, 5, 30, 1)]  # 11 distinct, one twice
+    settings = RunSettings(model=HASHING_MODEL, chunk_size=16, cache_dir=None)
+
+    @prefect_flow
+    def embed_them():
+        return run_flow.embed_texts(texts, settings)
+
+    table, stats = embed_them()
+    assert stats["embedded"] == 11 and sorted(seen) == sorted(set(texts))
+    assert [len(t) for t in seen] == sorted((len(t) for t in seen), reverse=True)
+    expected = HashingEmbedder().encode(texts)
+    assert np.array_equal(table.lookup(texts), expected)
