@@ -24,12 +24,17 @@ from coded_sample_size import ROOT, author_tags
 FULL_CODING = ROOT / "data" / "sample_rfi" / "full_coding.csv"
 
 
-def coders_prevalence(path: Path, themes: list[str], respondents: int) -> pd.Series:
-    """Percent of `respondents` with at least one coded answer carrying each theme."""
+def coders_codes(path: Path, themes: list[str]) -> pd.DataFrame:
+    """The coded answers as `author_tags()` gives the author's: respondent_id, question, one 0/1 column per theme."""
     coded = pd.read_csv(path, dtype=str, keep_default_na=False)
     carried = coded["themes"].str.split(";").apply(lambda ids: {i.strip() for i in ids})
-    return pd.Series({theme: coded.loc[carried.apply(lambda ids, t=theme: t in ids), "respondent_id"].nunique()
-                      / respondents * 100 for theme in themes})
+    flags = {theme: carried.map(lambda ids, t=theme: int(t in ids)) for theme in themes}
+    return coded[["respondent_id", "question"]].assign(**flags)
+
+
+def respondent_share(codes: pd.DataFrame, themes: list[str], respondents: int) -> pd.Series:
+    """Percent of `respondents` with at least one answer carrying each theme."""
+    return codes.groupby("respondent_id")[themes].max().sum() / respondents * 100
 
 
 def compare(counts: pd.DataFrame, references: dict[str, pd.Series]) -> pd.DataFrame:
@@ -56,9 +61,8 @@ def main() -> None:
     if counts["estimate"].isna().all():
         raise SystemExit(f"{args.run}/theme_counts.csv has no estimates: run with --coded-sample (make run).")
     themes, respondents = list(counts["theme"]), int(counts["base_respondents"].iloc[0])
-    tags = author_tags()
-    intent = tags.groupby("respondent_id")[themes].max().sum() / respondents * 100
-    table = compare(counts, {"author": intent, "coders": coders_prevalence(args.full_coding, themes, respondents)})
+    table = compare(counts, {"author": respondent_share(author_tags(), themes, respondents),
+                             "coders": respondent_share(coders_codes(args.full_coding, themes), themes, respondents)})
     print("| theme | author's intent | coders, every answer | raw: flagged | estimate (95% interval) | "
           "off the author's, covered | off the coders', covered |")
     print("|---|---:|---:|---:|---:|---:|---:|")

@@ -61,7 +61,8 @@ def test_every_usable_answer_is_coded_once_and_the_coded_sample_keeps_its_settle
     assert (full["coding"] == "coded_sample.csv").sum() == 600
     # The other answers were coded twice too: each difference was settled, and the codes carry the decision.
     settled = _read("full_coding_adjudication.csv").merge(full, on="sample_id", suffixes=("", "_full"))
-    assert len(settled) == len(_read("full_coding_adjudication.csv")) and (settled["coding"] != "coded_sample.csv").all()
+    assert len(settled) == len(_read("full_coding_adjudication.csv"))
+    assert (settled["coding"] != "coded_sample.csv").all()
     assert all((row.theme in _ids(row.themes)) == (row.decision == "present") for row in settled.itertuples())
 
 
