@@ -27,7 +27,7 @@ from themes.embed import BATCH_SIZES, EmbeddingCache, VectorTable, compact, embe
     get_embedder, text_key
 from themes.counts import Estimates, estimate, question_counts, type_question_counts, with_theme_estimates, \
     with_type_estimates
-from themes.evaluate import read_coded_sample, run_agreement
+from themes.evaluate import coded_sample_name, read_coded_sample, run_agreement
 from themes.fitted import FittedModels, model_paths
 from themes.ingest import InputSpec, load_answers, require_codable
 from themes.prevalence import PrevalenceOptions, available_processes
@@ -249,7 +249,8 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
         coded_sample, later = coded_in_project(coded_sample, answers)
         if later:
             get_run_logger().warning("%d coded answers of %s are not in the project yet; estimated with the other "
-                                     "%d", later, Path(settings.coded_sample).name, len(coded_sample) if coded_sample is not None else 0)
+                                     "%d", later, coded_sample_name(settings.coded_sample),
+                                     len(coded_sample) if coded_sample is not None else 0)
     lap("ingest_and_screen")
     _stage("segmenting")
     segments = segment(answers, settings.segment_words)

@@ -27,7 +27,7 @@ PROCESSED, REJECTED = "processed", "rejected"
 SIDECARS = (".yaml", ".yml")
 
 
-def run_settings(codebooks: list[str], calibration: str | None, coded_sample: str | None, model: str,
+def run_settings(codebooks: list[str], calibration: str | None, coded_sample: str | list[str] | None, model: str,
                  cache_dir: str | None, min_group: int, quotes_per_theme: int) -> RunSettings:
     return RunSettings(codebooks=tuple(codebooks), calibration=calibration, coded_sample=coded_sample, model=model,
                        cache_dir=cache_dir or RunSettings().cache_dir, min_group=min_group,
@@ -40,7 +40,8 @@ def input_spec(id_column: str | None, text_columns: list[str], meta_columns: lis
 
 @flow(name="code-export", flow_run_name=named_after_input, task_runner=ThreadPoolTaskRunner(max_workers=1))
 def code_export(input_path: str, out: str, codebooks: list[str] = [defaults.DEFAULT_CODEBOOK],  # noqa: B006
-                calibration: str | None = None, coded_sample: str | None = None, id_column: str | None = None,
+                calibration: str | None = None, coded_sample: str | list[str] | None = None,
+               id_column: str | None = None,
                 text_columns: list[str] = [], meta_columns: list[str] = [],  # noqa: B006
                 model: str = defaults.DEFAULT_MODEL, cache_dir: str | None = None, min_group: int = 10,
                 quotes_per_theme: int = 5, force: bool = False) -> dict:
@@ -52,7 +53,8 @@ def code_export(input_path: str, out: str, codebooks: list[str] = [defaults.DEFA
 
 @flow(name="code-inbox", flow_run_name="inbox {inbox}")
 def code_inbox(inbox: str, project_dir: str, codebooks: list[str] = [defaults.DEFAULT_CODEBOOK],  # noqa: B006
-               calibration: str | None = None, coded_sample: str | None = None, id_column: str | None = None,
+               calibration: str | None = None, coded_sample: str | list[str] | None = None,
+               id_column: str | None = None,
                text_columns: list[str] = [], meta_columns: list[str] = [],  # noqa: B006
                model: str = defaults.DEFAULT_MODEL, cache_dir: str | None = None, min_group: int = 10,
                quotes_per_theme: int = 5, settle_seconds: float = 2.0) -> list[dict]:

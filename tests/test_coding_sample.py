@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from themes.cli import app
-from themes.coding_sample import draw_sample
+from themes.coding_sample import Coded, draw_sample
 from themes.errors import InputError
 from themes.evaluate import read_gold
 from themes.export import write_csv
@@ -224,3 +224,58 @@ def test_an_excluded_file_without_answer_keys_is_one_line(run_dir: Path, tmp_pat
                              "sample that 'themes sample' wrote (it keys each answer by respondent_id and "
                              "question).\n")
     assert not (run_dir / "coding_sample.xlsx").exists()
+
+
+def test_a_sample_drawn_in_parts_is_read_as_one_sample(tiny_codebook, tmp_path: Path):
+    """The second draw (--exclude the first) is coded in a file of its own: both files are the coded sample."""
+    from themes.evaluate import coded_sample_note, read_coded_sample
+    from themes.settings import RunSettings
+
+    responses = _responses(8)
+    first = draw_sample(responses, 4, seed=0)
+    second = draw_sample(responses, 3, seed=1, exclude=Coded(frozenset(zip(first["respondent_id"],
+                                                                             first["question"])), last=4))
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.assign(themes=["trust", "none", "funding", "trust;service.joint"])[
+        ["sample_id", "respondent_id", "question", "themes"]].to_csv(a, index=False)
+    second.assign(themes=["none", "funding", "service.referral"])[
+        ["sample_id", "respondent_id", "question", "themes"]].to_csv(b, index=False)
+    both = read_coded_sample([a, b], tiny_codebook, responses)
+    assert len(both) == 7 and list(both["gold"].iloc[4:]) == [[], ["funding"], ["service.referral"]]
+    assert both.attrs["coded_dimensions"] == ["service"] and coded_sample_note(both, tiny_codebook) == ""
+    assert RunSettings(coded_sample=str(a)).coded_sample == (str(a),)  # one file, as before
+    assert RunSettings(coded_sample=[a, b]).coded_sample == (str(a), str(b))
+    assert RunSettings(coded_sample=None).coded_sample == ()
+
+    # A file coded for the themes alone leaves the framework raw for the whole sample, and says which file.
+    second.assign(themes=["none", "funding", "trust"])[["respondent_id", "question", "themes"]].to_csv(b, index=False)
+    part = read_coded_sample([a, b], tiny_codebook, responses)
+    assert part.attrs["coded_dimensions"] == []
+    assert coded_sample_note(part, tiny_codebook) == ("service is not coded in b.csv, so those counts stay raw (code "
+                                                      "them in every file of the sample)")
+
+    # An answer in both files is one line that names them: the sample holds each answer once.
+    pd.concat([second, first.iloc[[0]]]).assign(themes=["none", "funding", "trust", "trust"])[
+        ["respondent_id", "question", "themes"]].to_csv(b, index=False)
+    from themes.errors import GoldError
+
+    with pytest.raises(GoldError) as raised:
+        read_coded_sample([a, b], tiny_codebook, responses)
+    assert str(raised.value) == (f"{a} and {b} both code respondent '{first['respondent_id'].iloc[0]}', question "
+                                 f"'{first['question'].iloc[0]}': a coded sample holds each answer once. Keep one row "
+                                 "(a draw with themes sample --exclude of the other files never repeats one).")
+
+
+def test_a_third_draw_excludes_every_file_of_the_sample(run_dir: Path, tmp_path: Path):
+    first, second, third = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
+    assert _invoke(str(run_dir), "-n", "4", "--seed", "0", "--out", str(first)).exit_code == 0
+    assert _invoke(str(run_dir), "-n", "4", "--seed", "1", "--exclude", str(first), "--out", str(second)).exit_code == 0
+    result = _invoke(str(run_dir), "-n", "5", "--seed", "2", "--exclude", str(first), "--exclude", str(second),
+                     "--out", str(third))
+    assert result.exit_code == 0, result.output
+    assert result.output == (f"Drew 5 answers at random (seed 2) from {run_dir}/responses.csv not already in {first} "
+                             f"or {second} (8 left out); wrote {third}\n")
+    tables = [pd.read_csv(path, dtype=str, keep_default_na=False) for path in (first, second, third)]
+    assert list(tables[2]["sample_id"]) == [f"S{i:03d}" for i in range(9, 14)]
+    keys = [set(zip(t["respondent_id"], t["question"])) for t in tables]
+    assert len(keys[0] | keys[1] | keys[2]) == 13  # every usable answer once

@@ -372,6 +372,18 @@ def test_a_coded_sample_gives_every_count_an_estimate_and_interval(tmp_path, tin
         "themes"] if t)
     assert summary["counts"][0]["method"].startswith("corrected")
 
+    # The same sample coded in two files (a second draw, --exclude the first): the same estimates, both files named.
+    lines = sample.read_text(encoding="utf-8").splitlines()
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text("\n".join(lines[:5]) + "\n", encoding="utf-8")
+    second.write_text("\n".join(lines[:1] + lines[5:]) + "\n", encoding="utf-8")
+    parts = tmp_path / "parts"
+    run_flow(str(tiny_responses_path), str(parts), settings.model_copy(update={"coded_sample": (str(first), str(second))}))
+    pd.testing.assert_frame_equal(pd.read_csv(parts / "theme_counts.csv"), counts)
+    agreement = json.loads((parts / "manifest.json").read_text())["coded_sample_agreement"]
+    assert (agreement["answers"], agreement["files"]) == (7, [str(first), str(second)])
+    assert "(first.csv + second.csv)" in (parts / "report.md").read_text()
+
 
 def test_without_a_coded_sample_the_report_says_the_counts_are_raw(tiny_run):
     out, _ = tiny_run

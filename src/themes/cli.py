@@ -135,11 +135,11 @@ def run(
     calibration: Annotated[Optional[Path], typer.Option(help="Calibration JSON [default: "
                                                         "<codebook>.calibration.json if present]. "
                                                         "Example: --calibration my.calibration.json")] = None,
-    coded_sample: Annotated[Optional[Path], typer.Option(help="A coded random sample of this survey's answers "
-                                                         "(from 'themes sample'): counts corrected for the "
-                                                         "classifier's measured error, with 95% intervals. "
-                                                         "Example: --coded-sample data/sample_rfi/coded_sample.csv")]
-    = None,
+    coded_sample: Annotated[Optional[list[Path]], typer.Option(
+        help="A coded random sample of this survey's answers (from 'themes sample'): counts corrected for the "
+             "classifier's measured error, with 95% intervals. Repeatable: the files of one sample drawn in "
+             "parts (each with 'themes sample --exclude' of those before) are read as one. "
+             "Example: --coded-sample data/sample_rfi/coded_sample.csv")] = None,
     min_group: Annotated[int, typer.Option(help="Breakdown groups with fewer respondents are suppressed. "
                                            "Example: --min-group 20")] = 10,
     quotes_per_theme: Annotated[int, typer.Option(help="Quotes per theme. Example: --quotes-per-theme 8")] = 5,
@@ -189,7 +189,7 @@ def run(
         settings = RunSettings(
             codebooks=tuple(str(path) for path in codebooks), calibration=str(calibration) if calibration else None, model=model,
             backend=backend, quotes_per_theme=quotes_per_theme, max_words=max_words,
-            coded_sample=str(coded_sample) if coded_sample else None, min_group=min_group,
+            coded_sample=tuple(str(path) for path in coded_sample or ()), min_group=min_group,
             languages=tuple(x.strip() for x in languages.split(",") if x.strip()),
             cache_dir=None if no_cache else (str(cache_dir) if cache_dir else RunSettings().cache_dir),
             workers=workers, dask_address=dask_address, show_progress=not quiet and sys.stderr.isatty(), title=title,
@@ -220,8 +220,9 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
     from themes.ingest import load_answers
 
     check_calibration_option(settings.codebooks, settings.calibration)
-    if settings.coded_sample and not Path(settings.coded_sample).is_file():
-        raise ThemesError(f"Coded sample not found: {settings.coded_sample}. Check --coded-sample.")
+    for path in settings.coded_sample:
+        if not Path(path).is_file():
+            raise ThemesError(f"Coded sample not found: {path}. Check --coded-sample.")
     answers, spec, problems = load_answers(input_file, spec)
     lines = announcement(spec, input_file, respondents=int(answers["respondent_id"].nunique()),
                          answers=len(answers), problems=problems)
@@ -291,12 +292,12 @@ def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None,
 def _coded_sample_line(settings, answers) -> str:
     """The coded sample read as the run will read it (an unknown code or key is one line now), and what it holds."""
     from themes.codebook import load_codebook, merge_codebooks
-    from themes.evaluate import coded_sample_note, not_coded_note, read_coded_sample
+    from themes.evaluate import coded_sample_name, coded_sample_note, not_coded_note, read_coded_sample
     from themes.status import screen_answers
 
     codebook = merge_codebooks([load_codebook(path) for path in settings.codebooks])
     coded = read_coded_sample(settings.coded_sample, codebook, screen_answers(answers, languages=()))
-    line = f"  coded      {Path(settings.coded_sample).name}: {len(coded)} coded answers"
+    line = f"  coded      {coded_sample_name(settings.coded_sample)}: {len(coded)} coded answers"
     rows = coded.attrs.get("not_coded", 0)
     notes = [not_coded_note(rows) if rows else "", coded_sample_note(coded, codebook)]
     return "; ".join([line, *(note for note in notes if note)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -31,9 +32,10 @@ def sample(
     codebook: Annotated[Optional[Path], typer.Option("--codebook", "-c", help="Codebook YAML [default: the one "
                                                      "the run's manifest names]. Example: --codebook "
                                                      "codebooks/rfi_themes.yaml")] = None,
-    exclude: Annotated[Optional[Path], typer.Option("--exclude", help="A coded sample whose answers are not drawn "
-                                                    "again, to grow it: the new rows' ids continue its own. "
-                                                    "Example: --exclude coded_sample.csv")] = None,
+    exclude: Annotated[Optional[list[Path]], typer.Option(
+        "--exclude", help="A coded sample whose answers are not drawn again, to grow it: the new rows' ids continue "
+                          "its own (repeatable: every file of the sample so far). Example: --exclude "
+                          "coded_sample.csv")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file at --out.")] = False,
 ) -> None:
     """Draw a random sample of a run's usable answers into a coding workbook: an Instructions sheet with the
@@ -41,7 +43,8 @@ def sample(
     (no model scores, so coders are not anchored). Code every row, then pass it to evaluate and calibrate
     (--gold) and to the corrected counts (themes.prevalence).
 
-    To code more answers later (a narrower interval), draw from the rest and add the rows to the first file:
+    To code more answers later (a narrower interval), draw from the rest, code it, and pass both files to
+    themes run (--coded-sample first.xlsx --coded-sample second.xlsx), or add its rows to the first file:
     themes sample outputs/responses -n 300 --seed 1 --exclude coded_sample.csv
 
     Example: themes sample outputs/responses -n 300 --seed 0
@@ -52,13 +55,13 @@ def sample(
                                          codebook_path=codebook, force=force, exclude=exclude)
     except ThemesError as error:
         _fail(str(error))
-    rest = f" not already in {exclude} ({excluded} left out)" if exclude else ""
+    rest = f" not already in {' or '.join(str(path) for path in exclude)} ({excluded} left out)" if exclude else ""
     typer.echo(f"Drew {written} answer{'s' * (written != 1)} at random (seed {seed}) from {run_dir}/responses.csv"
                f"{rest}; wrote {out}")
 
 
 def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, out: Path,
-                 codebook_path: Path | None, force: bool, exclude: Path | None = None) -> tuple[int, int]:
+                 codebook_path: Path | None, force: bool, exclude: Sequence[Path] = ()) -> tuple[int, int]:
     """Write the sample; return how many answers it holds and how many the excluded coded sample held."""
     from themes.codebook import load_codebook, merge_codebooks
     from themes.coding_sample import already_coded, draw_sample, write_coding_workbook

@@ -26,9 +26,10 @@ def serve(
     codebook: Annotated[Optional[list[Path]], typer.Option(
         "--codebook", "-c", help=f"Codebook YAML (repeatable) [default: {DEFAULT_CODEBOOK}]. Example: --codebook "
         "codebooks/rfi_themes.yaml --codebook codebooks/partnership_models.yaml")] = None,
-    coded_sample: Annotated[Optional[Path], typer.Option(help="A coded random sample of the survey's answers: "
-                                                         "counts corrected for measured error. Example: "
-                                                         "--coded-sample data/sample_rfi/coded_sample.csv")] = None,
+    coded_sample: Annotated[Optional[list[Path]], typer.Option(
+        help="A coded random sample of the survey's answers: counts corrected for measured error. Repeatable: "
+             "the files of one sample drawn in parts. Example: --coded-sample data/sample_rfi/coded_sample.csv")]
+    = None,
     id_column: Annotated[Optional[str], typer.Option(help="Respondent id column of the exports. Example: "
                                                      "--id-column respondent_id")] = None,
     text_column: Annotated[Optional[list[str]], typer.Option(help="Open-ended answer column (repeatable). "
@@ -71,8 +72,9 @@ def serve(
     codebooks = [str(path) for path in codebook or [DEFAULT_CODEBOOK]]
     try:
         merge_codebooks([load_codebook(path) for path in codebooks])
-        if coded_sample is not None and not coded_sample.is_file():
-            raise ThemesError(f"--coded-sample {coded_sample} is not a file.")
+        for path in coded_sample or ():
+            if not path.is_file():
+                raise ThemesError(f"--coded-sample {path} is not a file.")
         # What each served run will be given, checked as 'themes run' checks it: a mistake is one line now,
         # not a failed flow run at every look at the inbox.
         RunSettings(codebooks=tuple(codebooks), model=model, min_group=min_group, quotes_per_theme=quotes_per_theme)
@@ -89,7 +91,7 @@ def serve(
         _fail(_option_error(error))
     typer.echo("\n".join(announced))
     parameters = {"codebooks": [str(Path(c).resolve()) for c in codebooks],
-                  "coded_sample": str(coded_sample.resolve()) if coded_sample else None, "id_column": id_column,
+                  "coded_sample": [str(path.resolve()) for path in coded_sample or ()], "id_column": id_column,
                   "text_columns": list(text_column or ()), "meta_columns": list(meta_column or ()), "model": model,
                   "cache_dir": str(cache_dir.resolve()) if cache_dir else None, "min_group": min_group,
                   "quotes_per_theme": quotes_per_theme}

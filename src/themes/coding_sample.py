@@ -8,6 +8,7 @@ passages are clearer, and more often carry a theme, than the survey's answers as
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,12 +34,19 @@ class Coded:
     width: int = 3
 
 
-def already_coded(path: str | Path) -> Coded:
-    """Read a coded sample (CSV or coding workbook) so that a new draw leaves its answers out and its
-    `sample_id`s continue the file's (s301, ... after s001-s300)."""
+def already_coded(paths: str | Path | Sequence[str | Path]) -> Coded:
+    """Read a coded sample (CSV or coding workbook; or the several files of one sample) so that a new draw
+    leaves its answers out and its `sample_id`s continue the files' (s601, ... after s001-s300 and s301-s600)."""
+    if not isinstance(paths, (str, Path)):
+        parts = [already_coded(path) for path in paths]
+        keys = frozenset().union(*(part.keys for part in parts))
+        if len({part.prefix for part in parts}) == 1:
+            return Coded(keys, prefix=parts[0].prefix, last=max(part.last for part in parts),
+                         width=max(part.width for part in parts))
+        return Coded(keys, last=len(keys))  # ids of several shapes: number on after the rows
     from themes.ingest import read_table, sheet_with_column
 
-    path = Path(path)
+    path = Path(paths)
     table = read_table(path, sheet=sheet_with_column(path, THEMES_COLUMN))
     lowered = {c.strip().lower(): c for c in table.columns}
     missing = [c for c in ("respondent_id", "question") if c not in lowered]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -133,25 +134,68 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     return gold
 
 
-def read_coded_sample(path: str | Path, codebook: Codebook, answers: pd.DataFrame) -> pd.DataFrame:
+def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebook,
+                      answers: pd.DataFrame) -> pd.DataFrame:
     """A coded random sample of the survey (`themes sample`'s workbook, or any file keyed by respondent_id and
-    question), as gold rows that carry their respondent: what the counts' correction reads."""
-    coded = read_gold(path, codebook, answers=answers)
-    if "respondent_id" not in coded.columns:
-        raise GoldError(f"{path}: a coded sample names each answer by 'respondent_id' and 'question' (themes sample "
-                        "writes them); this file has passages without them. Use it with themes evaluate or "
-                        "calibrate, or code a sample drawn by themes sample.")
-    return coded
+    question), as gold rows that carry their respondent: what the counts' correction reads. Several files are
+    draws of one sample (each drawn with `themes sample --exclude` of those before): read as one, each answer
+    once; what the sample codes is what every file codes."""
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    parts = []
+    for path in paths:
+        coded = read_gold(path, codebook, answers=answers)
+        if "respondent_id" not in coded.columns:
+            raise GoldError(f"{path}: a coded sample names each answer by 'respondent_id' and 'question' (themes "
+                            "sample writes them); this file has passages without them. Use it with themes evaluate "
+                            "or calibrate, or code a sample drawn by themes sample.")
+        parts.append(coded)
+    if len(parts) == 1:
+        return parts[0]
+    combined = pd.concat(parts, ignore_index=True)
+    source = np.repeat(np.arange(len(parts)), [len(part) for part in parts])
+    keys = list(zip(combined["respondent_id"], combined["question"]))
+    seen: dict[tuple, int] = {}
+    for key, file in zip(keys, source):
+        if key in seen:
+            where = (f"{paths[seen[key]]} and {paths[file]} both code" if seen[key] != file else
+                     f"{paths[file]} codes twice")
+            raise GoldError(f"{where} respondent '{key[0]}', question '{key[1]}': a coded sample holds each answer "
+                            "once. Keep one row (a draw with themes sample --exclude of the other files never "
+                            "repeats one).")
+        seen[key] = file
+    combined.attrs["not_coded"] = sum(part.attrs.get("not_coded", 0) for part in parts)
+    combined.attrs["themes_coded"] = all(part.attrs.get("themes_coded", True) for part in parts)
+    coded = [set(part.attrs.get("coded_dimensions", [])) for part in parts]
+    combined.attrs["coded_dimensions"] = [d.id for d in codebook.dimensions if all(d.id in c for c in coded)]
+    combined.attrs["partly_coded"] = {d.id: [str(p) for p, c in zip(paths, coded) if d.id not in c]
+                                      for d in codebook.dimensions if any(d.id in c for c in coded)
+                                      and not all(d.id in c for c in coded)}
+    combined.attrs["read"] = parts[0].attrs.get("read", {})
+    combined.attrs["files"] = [str(path) for path in paths]
+    return combined
+
+
+def coded_sample_name(paths: str | Path | Sequence[str | Path]) -> str:
+    """The coded sample's file name, or its files' names joined ("coded_sample.csv + second_draw.xlsx")."""
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    return " + ".join(Path(path).name for path in paths)
 
 
 def coded_sample_note(coded: pd.DataFrame, codebook: Codebook) -> str:
     """What a coded sample leaves raw, as a clause ("" when it codes everything the run counts)."""
-    missing = [d.id for d in codebook.dimensions if d.id not in coded.attrs.get("coded_dimensions", [])]
+    partly = coded.attrs.get("partly_coded", {})
+    missing = [d.id for d in codebook.dimensions if d.id not in coded.attrs.get("coded_dimensions", [])
+               and d.id not in partly]
     parts = (["the themes"] if codebook.themes and not coded.attrs.get("themes_coded", True) else []) + missing
-    if not parts:
-        return ""
-    return f"it does not code {', '.join(parts)}, so those counts stay raw" + (
-        " (a dimension is coded in a column named by its id)" if missing else "")
+    notes = []
+    if parts:
+        notes.append(f"it does not code {', '.join(parts)}, so those counts stay raw" + (
+            " (a dimension is coded in a column named by its id)" if missing else ""))
+    if partly:
+        notes.append(f"{', '.join(partly)} {'is' if len(partly) == 1 else 'are'} not coded in "
+                     f"{coded_sample_name(sorted({p for files in partly.values() for p in files}))}, so those "
+                     "counts stay raw (code them in every file of the sample)")
+    return "; ".join(notes)
 
 
 # A run always knows each answer's question and the classifier learns with it: coded without it (by the models learned
@@ -357,19 +401,22 @@ def _dimension_agreement(krippendorff, dimension: str, gold: list[str], predicte
     return row, confusion
 
 
-def run_agreement(answers: pd.DataFrame, coded_sample: pd.DataFrame, scheme: Scheme, path: str) -> dict:
+def run_agreement(answers: pd.DataFrame, coded_sample: pd.DataFrame, scheme: Scheme,
+                  path: str | Sequence[str]) -> dict:
     """How a run's decisions (its answers' `themes` and `top_theme`) agree with a coded sample of the same
     survey, keyed by respondent_id and question: the agreement of this survey, not of a calibration set."""
     keyed = answers.set_index(["respondent_id", "question"])
     keys = list(zip(coded_sample["respondent_id"], coded_sample["question"]))
     missing = [k for k in keys if k not in keyed.index]
     if missing:
-        raise GoldError(f"{path}: respondent '{missing[0][0]}', question '{missing[0][1]}' of the coded sample "
-                        "is not an answer of this input. Code a sample drawn from this survey (themes sample).")
+        raise GoldError(f"{coded_sample_name(path)}: respondent '{missing[0][0]}', question '{missing[0][1]}' of "
+                        "the coded sample is not an answer of this input. Code a sample drawn from this survey "
+                        "(themes sample).")
     predicted = [[c for c in str(keyed.at[k, "themes"]).split(";") if c] for k in keys]
     primary = [str(keyed.at[k, "top_theme"]) or "none" for k in keys]
     result = agreement(list(coded_sample["gold"]), predicted, primary, scheme)
-    return {"file": path, "answers": len(keys), "overall": result["overall"], "per_theme": result["per_theme"],
+    files = [path] if isinstance(path, str) else list(path)
+    return {"file": " + ".join(files), "files": files, "answers": len(keys), "overall": result["overall"], "per_theme": result["per_theme"],
             "per_dimension": result["per_dimension"]}
 
 

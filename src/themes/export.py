@@ -362,6 +362,8 @@ def codebook_entry(use: CodebookUse) -> dict:
 
 def sample_agreement_summary(result: dict) -> str:
     """This survey's measured agreement, in one sentence for the method section."""
+    from themes.evaluate import coded_sample_name
+
     parts = []
     if result["per_theme"]:
         parts.append(f"Cohen's kappa of the primary theme {result['overall']['primary_kappa']:.2f}; per theme " + ", ".join(
@@ -372,7 +374,7 @@ def sample_agreement_summary(result: dict) -> str:
             f"{r['dimension']} {r['kappa']:.2f}" if r["kappa"] is not None else f"{r['dimension']} not measured"
             for r in result["per_dimension"]))
     return (f"on {result['answers']} answers of this survey, coded by people at random "
-            f"({Path(result['file']).name}): " + "; ".join(parts) + ".")
+            f"({coded_sample_name(result.get('files') or result['file'])}): " + "; ".join(parts) + ".")
 
 
 def report_data(run: RunResult, evidence: pd.DataFrame | None = None) -> ReportData:

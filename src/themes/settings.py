@@ -39,8 +39,10 @@ class RunSettings(BaseModel):
     chunk_size: int = Field(default=4096, ge=16, description="texts per embedding task")
     cache_dir: str | None = Field(default_factory=default_cache_dir)
     method: str = Field(default="auto", pattern="^(auto|logistic|prototype)$")
-    coded_sample: str | None = Field(default=None, description="a coded random sample of this survey's answers "
-                                     "(themes sample): counts corrected for measured error, with intervals")
+    coded_sample: tuple[str, ...] = Field(default=(), description="a coded random sample of this survey's answers "
+                                          "(themes sample), in one file or several (draws of one sample, each "
+                                          "drawn with --exclude of those before): counts corrected for measured "
+                                          "error, with intervals")
     min_group: int = Field(default=10, ge=1, description="breakdown groups with fewer respondents are suppressed")
     quotes_per_theme: int = Field(default=5, ge=0, le=50)
     segment_words: int = Field(default=defaults.SEGMENT_WORDS, ge=0, description="sentences are grouped into segments of about "
@@ -61,6 +63,16 @@ class RunSettings(BaseModel):
             data = dict(data)
             data["codebooks"] = (data.pop("codebook"),)
         return data
+
+    @field_validator("coded_sample", mode="before")
+    @classmethod
+    def _coded_sample_files(cls, value):
+        """One file (a path) or several; None: none."""
+        if value is None:
+            return ()
+        if isinstance(value, (str, os.PathLike)):
+            return (str(value),)
+        return tuple(str(path) for path in value)
 
     @field_validator("onnx_file")
     @classmethod
