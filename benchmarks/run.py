@@ -333,7 +333,19 @@ def _figure(value, decimals: int) -> str:
     return "not run" if value is None else f"{value:.{decimals}f}"
 
 
+NOTES_MARK = "<!-- Notes by hand below this line: kept when the benchmark writes this file again. -->"
+
+
+def kept_notes(path: Path) -> str:
+    """What a person wrote below NOTES_MARK in `path` (results.md), the mark included; "" when there is none."""
+    if not path.is_file():
+        return ""
+    text = path.read_text(encoding="utf-8")
+    return text[text.index(NOTES_MARK):] if NOTES_MARK in text else ""
+
+
 def write_results(results: dict, out: Path) -> str:
+    """results.md (the tables, then the notes by hand that the file held) and results.json."""
     out.mkdir(parents=True, exist_ok=True)
     info = results["machine"]
     lines = [
@@ -400,7 +412,8 @@ def write_results(results: dict, out: Path) -> str:
                                  "`bash benchmarks/gpu_check.sh` on a CUDA machine writes `gpu/results.md` "
                                  "(100k answers end to end vs raw encode on the card) and `gpu/decisions.jsonl` "
                                  "(gold test split decisions: CPU vs CUDA fp32 vs CUDA fp16).")]
-    text = "\n".join(lines) + "\n"
+    notes = kept_notes(out / "results.md")
+    text = "\n".join(lines) + "\n" + ("\n" + notes if notes else "\n" + NOTES_MARK + "\n")
     (out / "results.md").write_text(text, encoding="utf-8")
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return text
