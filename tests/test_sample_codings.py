@@ -78,3 +78,18 @@ def test_the_second_coding_and_the_adjudication_cover_the_coded_sample(themes):
     decided = dict(zip(zip(settled["sample_id"], settled["theme"]), settled["decision"]))
     assert differ <= set(decided)
     assert all((t in by_id[s]) == (decided[(s, t)] == "present") for s, t in differ)
+
+
+def test_the_second_draw_of_the_coded_sample_is_what_themes_sample_draws(usable):
+    """s301-s600 are `themes sample RUN -n 300 --seed 1 --exclude <s001-s300>`: anyone can draw them again
+    and see that they are a random draw, not picked. (s001-s300 were drawn before `themes sample` existed.)"""
+    from themes.coding_sample import Coded, draw_sample
+
+    coded = _read("coded_sample.csv")
+    number = coded["sample_id"].str[1:].astype(int)
+    first, second = coded[number <= 300], coded[number > 300]
+    responses = usable.assign(status=usable["status"].replace({"pending": "coded"})).reset_index(drop=True)
+    drawn = draw_sample(responses, 300, seed=1,
+                        exclude=Coded(frozenset(zip(first["respondent_id"], first["question"])), prefix="s", last=300))
+    assert list(drawn["sample_id"]) == list(second["sample_id"])
+    assert list(zip(drawn["respondent_id"], drawn["question"])) == list(zip(second["respondent_id"], second["question"]))
