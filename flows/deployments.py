@@ -41,7 +41,7 @@ def input_spec(id_column: str | None, text_columns: list[str], meta_columns: lis
 @flow(name="code-export", flow_run_name=named_after_input, task_runner=ThreadPoolTaskRunner(max_workers=1))
 def code_export(input_path: str, out: str, codebooks: list[str] = [defaults.DEFAULT_CODEBOOK],  # noqa: B006
                 calibration: str | None = None, coded_sample: str | list[str] | None = None,
-               id_column: str | None = None,
+                id_column: str | None = None,
                 text_columns: list[str] = [], meta_columns: list[str] = [],  # noqa: B006
                 model: str = defaults.DEFAULT_MODEL, cache_dir: str | None = None, min_group: int = 10,
                 quotes_per_theme: int = 5, force: bool = False) -> dict:

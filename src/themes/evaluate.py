@@ -416,8 +416,8 @@ def run_agreement(answers: pd.DataFrame, coded_sample: pd.DataFrame, scheme: Sch
     primary = [str(keyed.at[k, "top_theme"]) or "none" for k in keys]
     result = agreement(list(coded_sample["gold"]), predicted, primary, scheme)
     files = [path] if isinstance(path, str) else list(path)
-    return {"file": " + ".join(files), "files": files, "answers": len(keys), "overall": result["overall"], "per_theme": result["per_theme"],
-            "per_dimension": result["per_dimension"]}
+    return {"file": " + ".join(files), "files": files, "answers": len(keys), "overall": result["overall"],
+            "per_theme": result["per_theme"], "per_dimension": result["per_dimension"]}
 
 
 def cohen_kappa(a, b) -> float:
