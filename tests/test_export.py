@@ -353,6 +353,18 @@ def test_breakdown_files_name_groups_without_contact_details():
     assert _named_safely(frame, "contact")["contact"].tolist() == ["[email]", "[name] (self)", "Ohio"]
 
 
+def test_breakdown_groups_named_by_people_are_de_identified_and_kept_apart():
+    """A column of the people who filled the form in, named with --meta-column or --attribute-with: the run's
+    redactor (names by spaCy and the name lists) names its groups, numbered where two read the same."""
+    from themes.export import _named_safely
+    from themes.redact import Redactor
+
+    frame = pd.DataFrame({"completed_by": ["Ananya Iyer", "Wei Zhang", "Self", "District of Columbia"],
+                          "respondents": [20, 20, 20, 3]})
+    named = _named_safely(frame, "completed_by", Redactor())["completed_by"].tolist()
+    assert named == ["[name] (1)", "[name] (2)", "Self", "District of Columbia"]
+
+
 def test_evidence_rows_lead_to_their_raw_passage_in_segments_csv_when_the_id_is_a_pseudonym():
     from types import SimpleNamespace
 

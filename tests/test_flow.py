@@ -211,6 +211,25 @@ def test_cli_title_date_and_attribution_columns_reach_the_outputs(tmp_path, tiny
     assert {row[8].value for row in workbook["Summary"].iter_rows(min_row=2)} == {"raw (no coded sample)"}
 
 
+def test_a_breakdown_by_a_column_of_peoples_names_never_shows_them(tmp_path, tiny_responses_path):
+    """--meta-column or --attribute-with a column of who filled the form in: its groups are de-identified in the
+    count files and the report, each person a group of their own."""
+    table = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    table["completed_by"] = ["Ananya Iyer", "Wei Zhang", "Ananya Iyer", "Wei Zhang", "Self"]
+    source = tmp_path / "with_names.csv"
+    table.to_csv(source, index=False)
+    out = tmp_path / "named"
+    result = CliRunner().invoke(app, ["run", str(source), "--model", "test:hashing", "--out", str(out), "--no-cache",
+                                      "--meta-column", "org_type", "--meta-column", "completed_by",
+                                      "--min-group", "1"])
+    assert result.exit_code == 0, result.output
+    for name in ("theme_counts_by_completed_by.csv", "report.md", "report.html"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert "Ananya" not in text and "Wei Zhang" not in text, name
+    groups = set(pd.read_csv(out / "theme_counts_by_completed_by.csv")["completed_by"])
+    assert groups == {"[name] (1)", "[name] (2)", "Self"}
+
+
 def test_validate_codebook_reports_counts_and_errors(tmp_path):
     ok = CliRunner().invoke(app, ["validate-codebook", "codebooks/rfi_themes.yaml"])
     assert ok.exit_code == 0

@@ -236,3 +236,13 @@ def test_a_text_is_read_once_per_redactor(monkeypatch):
     again = redactor.redact_many(["We trust them.", "Write to ana@example.org.", "Call Maria at 555-123-4567."])
     assert read == ["Call Maria at 555-123-4567.", "We trust them.", "Write to ana@example.org."]
     assert again == [first[1], Redactor(use_ner=False).redact("Write to ana@example.org."), first[0]]
+
+
+def test_a_place_named_with_of_is_not_a_first_name():
+    """"District of Columbia" read "District of [name]": Columbia is in the first-name list."""
+    from themes.redact import Redactor
+
+    redactor = Redactor()
+    assert redactor.redact("We serve the District of Columbia and the City of Madison.") == \
+        "We serve the District of Columbia and the City of Madison."
+    assert redactor.redact("A friend of Columbia called.") == "A friend of [name] called."  # a person still

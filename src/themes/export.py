@@ -13,7 +13,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -421,15 +421,19 @@ def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> list[
         write_csv(responses_frame(run), folder / "responses.csv")
         write_csv(segments_frame(run), folder / "segments.csv")
         slugs = file_slugs({**run.counts_by, **run.framework_by})
+        # Breakdown groups are named by respondents' own metadata values: de-identified once, for the count files
+        # and the report alike.
+        run = replace(run, counts_by={c: _named_safely(f, c, redactor) for c, f in run.counts_by.items()},
+                      framework_by={c: _named_safely(f, c, redactor) for c, f in run.framework_by.items()})
         if run.codebook.themes:
             write_csv(run.counts, folder / "theme_counts.csv")
             for column, frame in run.counts_by.items():
-                write_csv(_named_safely(frame, column), folder / f"theme_counts_by_{slugs[column]}.csv")
+                write_csv(frame, folder / f"theme_counts_by_{slugs[column]}.csv")
             write_csv(run.counts_by_question, folder / "theme_counts_by_question.csv")
         if run.codebook.dimensions:
             write_csv(run.framework, folder / "framework_counts.csv")
             for column, frame in run.framework_by.items():
-                write_csv(_named_safely(frame, column), folder / f"framework_counts_by_{slugs[column]}.csv")
+                write_csv(frame, folder / f"framework_counts_by_{slugs[column]}.csv")
             if run.framework_by_question is not None:
                 write_csv(run.framework_by_question, folder / "framework_counts_by_question.csv")
         # Evidence is what a reviewer is handed to check a count: de-identified in the CSV as in the workbook
@@ -448,14 +452,26 @@ def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> list[
     return files
 
 
-def _named_safely(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    """A breakdown with its groups named as the report names them: a metadata value may hold an e-mail, a phone
-    number or a name ("Maria Gonzalez (self)"), which a count file is not the place for."""
+def _named_safely(frame: pd.DataFrame, column: str, redactor=None) -> pd.DataFrame:
+    """A breakdown with its groups de-identified as quotes are: a metadata value may hold an e-mail, a phone number
+    or a name ("Maria Gonzalez (self)", or a column of the people who filled the form in, named with --meta-column
+    or --attribute-with), which neither a count file nor the report is the place for. `redactor`: the run's, which
+    finds names with spaCy and the name lists; without it, patterns only."""
     from themes.redact import redact_patterns
 
-    if column not in frame:
+    if column not in frame or frame.empty:
         return frame
-    return frame.assign(**{column: frame[column].map(lambda value: redact_patterns(str(value)))})
+    values = list(dict.fromkeys(str(value) for value in frame[column]))
+    shown = redactor.redact_many(values) if redactor is not None else [redact_patterns(v) for v in values]
+    # Two people's names both read "[name]": numbered, so that their groups stay apart.
+    clashes = Counter(shown)
+    seen: Counter = Counter()
+    for position, label in enumerate(shown):
+        if clashes[label] > 1:
+            seen[label] += 1
+            shown[position] = f"{label} ({seen[label]})"
+    named = dict(zip(values, shown))
+    return frame.assign(**{column: frame[column].map(lambda value: named[str(value)])})
 
 
 def summary_table(run: RunResult) -> pd.DataFrame:

@@ -36,6 +36,10 @@ _CONTRACTION = re.compile(r"'(?:s|re|ll|ve|d|m|t)$|n't$")
 _PLACE_WORDS = frozenset("Park Heights Hills Valley Village Beach Springs Lake River Falls Island Bay Harbor "
                          "Square Plaza Street Avenue Road Boulevard Mountain County".split())
 _PLACE_PREPOSITIONS = frozenset("in at from near across throughout around outside".split())
+# "District of Columbia", "City of Madison", "University of Virginia": what follows "<one of these> of" names the
+# place or the institution, not a person.
+_OF_PLACES = frozenset("District City County Town Township Village Borough Parish State Commonwealth Province "
+                       "Republic University College".split())
 _CALENDAR = frozenset("january february march april may june july august september october november december "
                       "monday tuesday wednesday thursday friday saturday sunday".split())
 
@@ -254,6 +258,10 @@ def redact_listed_names(text: str, *, lexicon: frozenset[str] | None = None,
                 break
             run.append(tokens[i + len(run)])
         previous = _previous_word(text, tokens[i].start())
+        if (i >= 2 and previous.lower() == "of" and tokens[i - 2].group() in _OF_PLACES
+                and _GAP.fullmatch(text[tokens[i - 2].end():tokens[i - 1].start()])):
+            i += 1
+            continue
         length = _listed_name_length([t.group() for t in run], _next_word(text, run[-1].end()), previous, lexicon,
                                      english)
         if length > 0 and "[" not in text[max(tokens[i].start() - 1, 0):tokens[i].start()]:
