@@ -279,3 +279,21 @@ def test_a_third_draw_excludes_every_file_of_the_sample(run_dir: Path, tmp_path:
     assert list(tables[2]["sample_id"]) == [f"S{i:03d}" for i in range(9, 14)]
     keys = [set(zip(t["respondent_id"], t["question"])) for t in tables]
     assert len(keys[0] | keys[1] | keys[2]) == 13  # every usable answer once
+
+
+@pytest.mark.parametrize("stratify_by", [None, "question"])
+def test_a_second_draw_with_the_first_ones_seed_goes_on_down_the_same_random_order(stratify_by):
+    """The same seed on the rest of a list picked the first draw's neighbours (16 of 20 new rows next to an old
+    one): the two together were no random sample. A seed now orders every usable answer, and each draw goes on
+    down that order, so drawing 20 and then 20 more is drawing 40 at once."""
+    responses = _responses(40)
+    first = draw_sample(responses, 20, seed=0, stratify_by=stratify_by)
+    held = Coded(frozenset(zip(first["respondent_id"], first["question"])), last=20)
+    second = draw_sample(responses, 20, seed=0, stratify_by=stratify_by, exclude=held)
+    both = draw_sample(responses, 40, seed=0, stratify_by=stratify_by)
+    keys = lambda table: set(zip(table["respondent_id"], table["question"]))  # noqa: E731
+    assert not keys(first) & keys(second)
+    if stratify_by is None:
+        assert keys(first) | keys(second) == keys(both)
+    other = draw_sample(responses, 20, seed=5, stratify_by=stratify_by, exclude=held)  # another seed: a new order
+    assert not keys(other) & keys(first) and keys(other) != keys(second)

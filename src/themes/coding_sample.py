@@ -67,11 +67,14 @@ def draw_sample(responses: pd.DataFrame, n: int, *, seed: int = 0, stratify_by: 
                 meta_columns: tuple[str, ...] = (), exclude: Coded | None = None) -> pd.DataFrame:
     """`n` usable answers (statuses coded, uncoded, too_long) drawn at random without replacement.
 
-    With `stratify_by`, each value of that column (quintiles of a `score_` column) gets its share of
-    `n` in proportion to its answers (largest remainders), so the sample stays self-weighting. The
-    rows come out in random order with `sample_id` S001, S002, ...; the same seed draws the same rows.
-    With `exclude`, the answers a coded sample already holds are not drawn again and the ids continue
-    its own: a random draw from the rest, added to a random sample, is a random sample of both sizes.
+    A seed puts the run's usable answers in one random order, and a draw takes them in that order. With
+    `stratify_by`, each value of that column (quintiles of a `score_` column) gets its share of `n` in
+    proportion to its answers (largest remainders), taken in the same order, so the sample stays
+    self-weighting. The rows come out in that random order with `sample_id` S001, S002, ...; the same seed
+    draws the same rows. With `exclude`, the answers a coded sample already holds are passed over and the ids
+    continue its own: a random draw from the rest, added to a random sample, is a random sample of both sizes.
+    With the seed of the first draw, the second goes on down the same order, so the two together are exactly
+    the draw of both sizes at once; with another seed the order is drawn anew.
     """
     from themes.quotes import safe_reference
 
@@ -79,24 +82,27 @@ def draw_sample(responses: pd.DataFrame, n: int, *, seed: int = 0, stratify_by: 
     if n < 1:
         raise InputError(f"The sample size -n must be at least 1. Got {n} instead.")
     exclude = exclude or Coded(frozenset())
+    held = np.zeros(len(usable), dtype=bool)
     if exclude.keys:
         # `themes sample` wrote pseudonyms for ids that look like contact data; a file made by hand has the ids.
         ids, questions = usable["respondent_id"].astype(str), usable["question"].astype(str)
-        held = [(i, q) in exclude.keys or (safe_reference(i), q) in exclude.keys for i, q in zip(ids, questions)]
-        usable = usable[~np.array(held, dtype=bool)].reset_index(drop=True)
-    if n > len(usable):
+        held = np.array([(i, q) in exclude.keys or (safe_reference(i), q) in exclude.keys
+                         for i, q in zip(ids, questions)], dtype=bool)
+    # The order is drawn over every usable answer, those held included, so that it does not depend on what an
+    # earlier draw took: the same seed on a shorter list would pick the neighbours of the first draw's rows.
+    order = np.random.default_rng(seed).permutation(len(usable))
+    rest = order[~held[order]]
+    if n > len(rest):
         left = f" not already coded ({len(exclude.keys)} excluded)" if exclude.keys else ""
-        raise InputError(f"-n {n} is more than the run's {len(usable)} usable answers{left} (statuses "
-                         f"{', '.join(USABLE)}); ask for at most {len(usable)}.")
-    rng = np.random.default_rng(seed)
+        raise InputError(f"-n {n} is more than the run's {len(rest)} usable answers{left} (statuses "
+                         f"{', '.join(USABLE)}); ask for at most {len(rest)}.")
     if stratify_by is None:
-        chosen = rng.choice(len(usable), size=n, replace=False)
+        chosen = rest[:n]
     else:
         if stratify_by not in usable.columns:
             raise InputError(f"--stratify-by '{stratify_by}' is not a column of responses.csv. "
                              f"Columns: {', '.join(usable.columns)}.")
-        chosen = _stratified(_strata(usable[stratify_by], stratify_by), n, rng)
-    chosen = rng.permutation(chosen)
+        chosen = rest[_stratified(_strata(usable[stratify_by], stratify_by).iloc[rest].reset_index(drop=True), n)]
     width = max(exclude.width, len(str(exclude.last + n)))
     numbers = range(exclude.last + 1, exclude.last + n + 1)
     sample = pd.DataFrame({"sample_id": [f"{exclude.prefix}{i:0{width}d}" for i in numbers]})
@@ -117,15 +123,17 @@ def _strata(column: pd.Series, name: str) -> pd.Series:
     return column.fillna("").astype(str)
 
 
-def _stratified(strata: pd.Series, n: int, rng: np.random.Generator) -> np.ndarray:
+def _stratified(strata: pd.Series, n: int) -> np.ndarray:
+    """Positions of `strata` (in the draw's random order) to take: each stratum's share of `n` by largest
+    remainders, its first answers in that order, kept in that order."""
     sizes = strata.value_counts(sort=False).sort_index()
     quota = sizes / sizes.sum() * n
     take = np.floor(quota).astype(int)
     remainder = (quota - take).sort_values(ascending=False, kind="stable")
     take[remainder.index[: n - int(take.sum())]] += 1
-    picked = [rng.choice(np.flatnonzero(strata.to_numpy() == value), size=int(k), replace=False)
-              for value, k in take.items() if k]
-    return np.concatenate(picked)
+    values = strata.to_numpy()
+    picked = [np.flatnonzero(values == value)[:int(k)] for value, k in take.items() if k]
+    return np.sort(np.concatenate(picked))
 
 
 def instructions(codebook: Codebook) -> tuple[list[str], pd.DataFrame]:
