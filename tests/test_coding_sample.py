@@ -228,6 +228,7 @@ def test_an_excluded_file_without_answer_keys_is_one_line(run_dir: Path, tmp_pat
 
 def test_a_sample_drawn_in_parts_is_read_as_one_sample(tiny_codebook, tmp_path: Path):
     """The second draw (--exclude the first) is coded in a file of its own: both files are the coded sample."""
+    from themes.errors import GoldError
     from themes.evaluate import coded_sample_note, read_coded_sample
     from themes.settings import RunSettings
 
@@ -247,20 +248,21 @@ def test_a_sample_drawn_in_parts_is_read_as_one_sample(tiny_codebook, tmp_path: 
     assert RunSettings(coded_sample=[a, b]).coded_sample == (str(a), str(b))
     assert RunSettings(coded_sample=None).coded_sample == ()
 
-    # A file coded for the themes alone leaves the framework raw for the whole sample, and says which file.
+    # A file coded for the themes alone, beside one that codes the framework too: one line, before anything runs.
     second.assign(themes=["none", "funding", "trust"])[["respondent_id", "question", "themes"]].to_csv(b, index=False)
-    part = read_coded_sample([a, b], tiny_codebook, responses)
-    assert part.attrs["coded_dimensions"] == []
-    assert coded_sample_note(part, tiny_codebook) == ("service is not coded in b.csv, so those counts stay raw (code "
-                                                      "them in every file of the sample)")
-
-    # An answer in both files is one line that names them: the sample holds each answer once.
-    pd.concat([second, first.iloc[[0]]]).assign(themes=["none", "funding", "trust", "trust"])[
-        ["respondent_id", "question", "themes"]].to_csv(b, index=False)
-    from themes.errors import GoldError
-
     with pytest.raises(GoldError) as raised:
         read_coded_sample([a, b], tiny_codebook, responses)
+    assert str(raised.value) == (f"{a} codes the themes and service; {b} codes the themes: the files of one coded "
+                                 "sample must code the same things. Code the same columns in each, or pass only the "
+                                 "files that do.")
+
+    # An answer in both files is one line that names them: the sample holds each answer once.
+    pd.concat([second, first.iloc[[0]]]).assign(themes=["none", "funding", "trust", "trust;service.joint"])[
+        ["respondent_id", "question", "themes"]].to_csv(b, index=False)
+    with pytest.raises(GoldError) as raised:
+        read_coded_sample([a, b], tiny_codebook, responses)
+    with pytest.raises(GoldError, match=r"a.csv is given twice as the coded sample; give each file of the sample once"):
+        read_coded_sample([a, b, a], tiny_codebook, responses)
     assert str(raised.value) == (f"{a} and {b} both code respondent '{first['respondent_id'].iloc[0]}', question "
                                  f"'{first['question'].iloc[0]}': a coded sample holds each answer once. Keep one row "
                                  "(a draw with themes sample --exclude of the other files never repeats one).")

@@ -363,3 +363,22 @@ def test_evaluate_says_which_questions_it_reads_as_the_calibrations(monkeypatch,
     assert lines[0] == ("  questions  read as the calibration's: 'What challenges hold the partnership back?' as "
                         "'challenges'")
     assert lines[1].startswith("  questions  'Q3' not among the calibration's (")
+
+
+def test_a_coded_sample_shows_no_agreement_for_what_it_does_not_code(tiny_codebook):
+    """A sample coded for the themes alone: the framework's answers all read "not addressed" in it, so a kappa
+    per dimension would be measured against nothing."""
+    from themes.coding import Scheme
+    from themes.evaluate import run_agreement
+
+    answers = pd.DataFrame({"respondent_id": ["R1", "R2", "R3", "R4"], "question": ["q"] * 4,
+                            "themes": ["trust;service.joint", "funding", "", "trust"],
+                            "top_theme": ["trust", "funding", "", "trust"]})
+    coded = pd.DataFrame({"respondent_id": ["R1", "R2", "R3", "R4"], "question": ["q"] * 4,
+                          "gold": [["trust"], ["funding"], [], ["funding"]]})
+    coded.attrs.update(themes_coded=True, coded_dimensions=[])
+    result = run_agreement(answers, coded, Scheme(tiny_codebook), "coded.csv")
+    assert [r["theme"] for r in result["per_theme"]] == ["trust", "funding"] and result["per_dimension"] == []
+    coded.attrs.update(coded_dimensions=["service"])
+    assert [r["dimension"] for r in run_agreement(answers, coded, Scheme(tiny_codebook), "c.csv")["per_dimension"]] \
+        == ["service"]

@@ -141,6 +141,10 @@ def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebo
     draws of one sample (each drawn with `themes sample --exclude` of those before): read as one, each answer
     once; what the sample codes is what every file codes."""
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    twice = next((path for k, path in enumerate(paths) if Path(path).resolve() in
+                  {Path(p).resolve() for p in paths[:k]}), None)
+    if twice is not None:
+        raise GoldError(f"{twice} is given twice as the coded sample; give each file of the sample once.")
     parts = []
     for path in paths:
         coded = read_gold(path, codebook, answers=answers)
@@ -163,14 +167,22 @@ def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebo
                             "once. Keep one row (a draw with themes sample --exclude of the other files never "
                             "repeats one).")
         seen[key] = file
+    # Each file must code what the others code: a theme or dimension coded in one part only is not coded on a
+    # random sample of the survey, and its error rates would come from that part alone.
+    def codes(part: pd.DataFrame) -> list[str]:
+        return (["the themes"] if codebook.themes and part.attrs.get("themes_coded", True) else []) + \
+            list(part.attrs.get("coded_dimensions", []))
+
+    for path, part in zip(paths[1:], parts[1:]):
+        if codes(part) != codes(parts[0]):
+            def said(items: list[str]) -> str:
+                return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items) or "nothing"
+            raise GoldError(f"{paths[0]} codes {said(codes(parts[0]))}; {path} codes {said(codes(part))}: the "
+                            "files of one coded sample must code the same things. Code the same columns in each, "
+                            "or pass only the files that do.")
+    combined.attrs.update({key: parts[0].attrs[key] for key in ("themes_coded", "coded_dimensions", "read")
+                           if key in parts[0].attrs})
     combined.attrs["not_coded"] = sum(part.attrs.get("not_coded", 0) for part in parts)
-    combined.attrs["themes_coded"] = all(part.attrs.get("themes_coded", True) for part in parts)
-    coded = [set(part.attrs.get("coded_dimensions", [])) for part in parts]
-    combined.attrs["coded_dimensions"] = [d.id for d in codebook.dimensions if all(d.id in c for c in coded)]
-    combined.attrs["partly_coded"] = {d.id: [str(p) for p, c in zip(paths, coded) if d.id not in c]
-                                      for d in codebook.dimensions if any(d.id in c for c in coded)
-                                      and not all(d.id in c for c in coded)}
-    combined.attrs["read"] = parts[0].attrs.get("read", {})
     combined.attrs["files"] = [str(path) for path in paths]
     return combined
 
@@ -183,19 +195,12 @@ def coded_sample_name(paths: str | Path | Sequence[str | Path]) -> str:
 
 def coded_sample_note(coded: pd.DataFrame, codebook: Codebook) -> str:
     """What a coded sample leaves raw, as a clause ("" when it codes everything the run counts)."""
-    partly = coded.attrs.get("partly_coded", {})
-    missing = [d.id for d in codebook.dimensions if d.id not in coded.attrs.get("coded_dimensions", [])
-               and d.id not in partly]
+    missing = [d.id for d in codebook.dimensions if d.id not in coded.attrs.get("coded_dimensions", [])]
     parts = (["the themes"] if codebook.themes and not coded.attrs.get("themes_coded", True) else []) + missing
-    notes = []
-    if parts:
-        notes.append(f"it does not code {', '.join(parts)}, so those counts stay raw" + (
-            " (a dimension is coded in a column named by its id)" if missing else ""))
-    if partly:
-        notes.append(f"{', '.join(partly)} {'is' if len(partly) == 1 else 'are'} not coded in "
-                     f"{coded_sample_name(sorted({p for files in partly.values() for p in files}))}, so those "
-                     "counts stay raw (code them in every file of the sample)")
-    return "; ".join(notes)
+    if not parts:
+        return ""
+    return f"it does not code {', '.join(parts)}, so those counts stay raw" + (
+        " (a dimension is coded in a column named by its id)" if missing else "")
 
 
 # A run always knows each answer's question and the classifier learns with it: coded without it (by the models learned
@@ -415,9 +420,14 @@ def run_agreement(answers: pd.DataFrame, coded_sample: pd.DataFrame, scheme: Sch
     predicted = [[c for c in str(keyed.at[k, "themes"]).split(";") if c] for k in keys]
     primary = [str(keyed.at[k, "top_theme"]) or "none" for k in keys]
     result = agreement(list(coded_sample["gold"]), predicted, primary, scheme)
+    # What the sample does not code has no agreement to show: its answers would all read "none" (not addressed).
+    themes_coded = coded_sample.attrs.get("themes_coded", True)
+    coded_dimensions = coded_sample.attrs.get("coded_dimensions", [d.dimension for d in scheme.dimension_blocks])
     files = [path] if isinstance(path, str) else list(path)
-    return {"file": " + ".join(files), "files": files, "answers": len(keys), "overall": result["overall"],
-            "per_theme": result["per_theme"], "per_dimension": result["per_dimension"]}
+    return {"file": " + ".join(files), "files": files, "answers": len(keys),
+            "overall": result["overall"] if themes_coded else {},
+            "per_theme": result["per_theme"] if themes_coded else [],
+            "per_dimension": [r for r in result["per_dimension"] if r["dimension"] in coded_dimensions]}
 
 
 def cohen_kappa(a, b) -> float:
