@@ -244,6 +244,12 @@ def test_a_sample_drawn_in_parts_is_read_as_one_sample(tiny_codebook, tmp_path: 
     both = read_coded_sample([a, b], tiny_codebook, responses)
     assert len(both) == 7 and list(both["gold"].iloc[4:]) == [[], ["funding"], ["service.referral"]]
     assert both.attrs["coded_dimensions"] == ["service"] and coded_sample_note(both, tiny_codebook) == ""
+    from themes.evaluate import not_in_survey
+
+    assert not_in_survey(both, [a, b], responses) is None
+    stranger = both.copy()
+    stranger.loc[5, "respondent_id"] = "X1"  # a row of the second file: another survey's answer
+    assert not_in_survey(stranger, [a, b], responses).startswith(f"{b}: respondent 'X1', question ")
     assert RunSettings(coded_sample=str(a)).coded_sample == (str(a),)  # one file, as before
     assert RunSettings(coded_sample=[a, b]).coded_sample == (str(a), str(b))
     assert RunSettings(coded_sample=None).coded_sample == ()

@@ -59,6 +59,9 @@ def no_server(monkeypatch):
         ("missing-coded-sample", "error: Coded sample not found: {tmp}/nope.csv. Check --coded-sample."),
         ("uncoded-sample", "error: {tmp}/coded.csv: every 'themes' cell is empty: nothing is coded yet. Write each "
                            "passage's codes (';'-joined ids, 'none' for a passage with no theme) and run again."),
+        ("other-survey-sample", "error: {tmp}/other.csv: respondent 'X9', question 'challenges' is not a usable "
+                                "answer of this input (2 coded answers like it); code a sample drawn from this survey "
+                                "(themes sample), its ids and question names as the run reads them."),
         ("no-id", "error: No respondent id column found (columns: comments, notes). Pass --id-column with its "
                   "name, or --id-column none to number respondents by their rows."),
         ("quotes-range", "error: --quotes-per-theme must be in [0, 50]. Got 100 instead."),
@@ -73,6 +76,9 @@ def test_input_and_option_errors_come_before_the_server_and_the_model(tmp_path, 
     (tmp_path / "file.txt").write_text("x")
     (tmp_path / "bad.json").write_text("")
     (tmp_path / "coded.csv").write_text("respondent_id,question,themes\nR1,challenges,\nR2,challenges,\n")
+    (tmp_path / "other.csv").write_text("respondent_id,question,answer,themes\nR1,challenges,Funding is short.,"
+                                        "resource_needs\nX9,challenges,We trust them.,trust\n"
+                                        "X8,challenges,No data.,none\n")
     no_id = tmp_path / "noid.csv"
     no_id.write_text("comments,notes\nWe trust each other after years of shared work,ok\n"
                      "Money is short and grants end far too soon,ok\n")
@@ -81,6 +87,7 @@ def test_input_and_option_errors_come_before_the_server_and_the_model(tmp_path, 
             "bad-calibration": [str(tiny_responses_path), "--calibration", str(tmp_path / "bad.json")],
             "missing-coded-sample": [str(tiny_responses_path), "--coded-sample", str(tmp_path / "nope.csv")],
             "uncoded-sample": [str(tiny_responses_path), "--coded-sample", str(tmp_path / "coded.csv")],
+            "other-survey-sample": [str(tiny_responses_path), "--coded-sample", str(tmp_path / "other.csv")],
             "no-id": [str(no_id)],
             "quotes-range": [str(tiny_responses_path), "--quotes-per-theme", "100"],
             "words-range": [str(tiny_responses_path), "--max-words", "5"],

@@ -292,11 +292,17 @@ def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None,
 def _coded_sample_line(settings, answers) -> str:
     """The coded sample read as the run will read it (an unknown code or key is one line now), and what it holds."""
     from themes.codebook import load_codebook, merge_codebooks
-    from themes.evaluate import coded_sample_name, coded_sample_note, not_coded_note, read_coded_sample
-    from themes.status import screen_answers
+    from themes.evaluate import coded_sample_name, coded_sample_note, not_coded_note, not_in_survey, \
+        read_coded_sample
+    from themes.status import CODABLE, screen_answers
 
     codebook = merge_codebooks([load_codebook(path) for path in settings.codebooks])
-    coded = read_coded_sample(settings.coded_sample, codebook, screen_answers(answers, languages=()))
+    screened = screen_answers(answers, languages=())
+    coded = read_coded_sample(settings.coded_sample, codebook, screened)
+    # Another survey's sample, or questions renamed since: said now, not after the model has embedded the survey.
+    problem = not_in_survey(coded, settings.coded_sample, screened[screened["status"].isin(CODABLE)])
+    if problem:
+        raise ThemesError(problem)
     line = f"  coded      {coded_sample_name(settings.coded_sample)}: {len(coded)} coded answers"
     rows = coded.attrs.get("not_coded", 0)
     notes = [not_coded_note(rows) if rows else "", coded_sample_note(coded, codebook)]

@@ -183,8 +183,26 @@ def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebo
     combined.attrs.update({key: parts[0].attrs[key] for key in ("themes_coded", "coded_dimensions", "read")
                            if key in parts[0].attrs})
     combined.attrs["not_coded"] = sum(part.attrs.get("not_coded", 0) for part in parts)
+    combined.attrs["file_rows"] = [len(part) for part in parts]  # which file each row came from, in order
     combined.attrs["files"] = [str(path) for path in paths]
     return combined
+
+
+def not_in_survey(coded: pd.DataFrame, paths: str | Path | Sequence[str | Path], usable: pd.DataFrame) -> str | None:
+    """One line when coded answers are not usable answers of this survey (another survey's sample, questions
+    renamed), naming the file; None when every one is."""
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    held = set(zip(usable["respondent_id"].astype(str), usable["question"].astype(str)))
+    keys = list(zip(coded["respondent_id"].astype(str), coded["question"].astype(str)))
+    missing = [k for k, key in enumerate(keys) if key not in held]
+    if not missing:
+        return None
+    ends = np.cumsum(coded.attrs.get("file_rows", [len(coded)]))
+    file = paths[int(np.searchsorted(ends, missing[0], side="right"))] if len(paths) > 1 else paths[0]
+    respondent, question = keys[missing[0]]
+    return (f"{file}: respondent '{respondent}', question '{question}' is not a usable answer of this input "
+            f"({len(missing)} coded answer{'s' if len(missing) != 1 else ''} like it); code a sample drawn from this "
+            "survey (themes sample), its ids and question names as the run reads them.")
 
 
 def coded_sample_name(paths: str | Path | Sequence[str | Path]) -> str:
