@@ -281,6 +281,20 @@ def test_the_report_leads_with_estimates_and_intervals_when_a_coded_sample_measu
     assert "95% interval" in html and '<line class="interval"' in html
 
 
+def test_the_method_says_what_stays_raw_because_the_coded_sample_does_not_code_it(data):
+    from dataclasses import replace
+
+    from themes.counts import NOT_IN_SAMPLE_METHOD
+
+    estimated = _estimated(data)
+    raw = estimated.framework.assign(estimate=estimated.framework["percent"], low=float("nan"),
+                                     high=float("nan"), method=NOT_IN_SAMPLE_METHOD)
+    markdown = render_markdown(replace(estimated, framework=raw))
+    assert ("the raw share of respondents with at least one flagged answer is beside each estimate; raw, not "
+            "corrected, where the coded sample does not code them: Service model") in " ".join(markdown.split())
+    assert "does not code them" not in render_markdown(estimated)
+
+
 def test_a_raw_report_says_so_and_draws_no_interval(data):
     html = render_html(data)
     assert "These are raw counts" in html and '<line class="interval"' not in html

@@ -215,3 +215,11 @@ def test_questions_the_calibration_never_learned_are_announced(tmp_path, tiny_re
         "  questions  'challenges' not among the calibration's (practices, engagement): coded by models learned "
         "without the question, which agree less with people. Name the columns as the calibration's questions, or "
         "calibrate on this survey's coded sample."]
+
+
+def test_the_summary_prints_a_raw_count_beside_estimates_as_raw_not_as_nan():
+    from themes.cli import _interval
+
+    assert _interval({"estimate": 20.8, "low": float("nan"), "high": float("nan")}) == "raw, not coded"
+    assert _interval({"estimate": 20.8, "low": 10.0, "high": 31.5}) == "20.8% (10.0-31.5)"
+    assert _interval({"estimate": float("nan"), "low": float("nan"), "high": float("nan")}) == "not estimated"

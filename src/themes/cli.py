@@ -572,6 +572,8 @@ def _has_split_column(path: Path) -> bool:
 def _interval(row: dict) -> str:
     if row["estimate"] != row["estimate"]:  # no coded answer carries it: nothing to estimate from
         return "not estimated"
+    if row.get("low") != row.get("low"):  # raw: the coded sample does not code it, so there is no interval
+        return "raw, not coded"
     return f"{row['estimate']:.1f}% ({row['low']:.1f}-{row['high']:.1f})"
 
 

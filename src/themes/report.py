@@ -282,10 +282,24 @@ def _method_items(data: ReportData) -> list[tuple[str, str]]:
                       + ("estimates corrected for the classifier's error measured on the coded sample (a latent "
                          "class model over each respondent's answers), with 95% bootstrap intervals that carry "
                          "the survey's sampling and the error rates' uncertainty; the raw share of respondents "
-                         "with at least one flagged answer is beside each"
+                         "with at least one flagged answer is beside each estimate"
                          if corrected(frame) else "raw: no coded sample of this survey measured the classifier's "
-                         "error, so they are upper bounds where false positives add up over a respondent's answers")))
+                         "error, so they are upper bounds where false positives add up over a respondent's answers")
+                      + _left_raw(data)))
     return items
+
+
+def _left_raw(data: ReportData) -> str:
+    """What the coded sample does not code, and so stays raw, as a closing clause ("" when nothing does)."""
+    from themes.counts import NOT_IN_SAMPLE_METHOD
+
+    raw = []
+    if len(data.counts) and "method" in data.counts and (data.counts["method"] == NOT_IN_SAMPLE_METHOD).all():
+        raw.append("the themes")
+    if data.framework is not None and "method" in data.framework:
+        raw += [str(d) for d in dict.fromkeys(data.framework.loc[data.framework["method"] == NOT_IN_SAMPLE_METHOD,
+                                                                 "dimension_label"])]
+    return f"; raw, not corrected, where the coded sample does not code them: {', '.join(raw)}" if raw else ""
 
 
 def _md_table(frame: pd.DataFrame) -> str:
