@@ -1005,3 +1005,17 @@ def test_surveymonkey_choices_are_named_by_their_question(tmp_path, suffix):
                                    "Which agreements are in place? - Other (please specify)",
                                    "What challenges hold it back?"]
     assert not table.attrs.get("repeated_columns")
+
+
+def test_a_guessed_id_column_that_most_rows_repeat_stops_the_run(tmp_path):
+    """An 'ID' column of five organisations over 20 rows: each repeat would have become a respondent of its own."""
+    lines = ["ID,kind,q1,q2"] + [f"ORG{r % 5},CBO,Answer {r} says we trust each other a lot,Funding {r} is short "
+                                 "for all the work we do" for r in range(20)]
+    path = write(tmp_path / "orgs.csv", "\n".join(lines) + "\n")
+    with pytest.raises(InputError) as raised:
+        load_answers(path, InputSpec())
+    assert str(raised.value) == ("The id column 'ID' (guessed) repeats in 15 of 20 rows with other answers (e.g. "
+                                 "'ORG0'): it does not name respondents. Pass --id-column with the column that does, "
+                                 "or --id-column none to number respondents by their rows.")
+    answers, _, problems = load_answers(path, InputSpec(id_column="ID"))  # named: taken, each repeat apart
+    assert answers["respondent_id"].nunique() == 20 and len(problems) == 15

@@ -683,6 +683,15 @@ def to_answers(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list
     table["__row"] = list(rows)
     content_columns = [spec.answer_column] if spec.is_long else list(spec.text_columns)
     ids, problems = _respondent_ids(table, spec, content_columns)
+    repeated = [p for p in problems if p["problem"] == "repeated_id_different_content"]
+    if not spec.is_long and spec.sources.get("id_column") == "guessed" and len(table) >= 10 \
+            and 2 * len(repeated) > len(table):
+        # Most rows share an id with another row of other answers: the guessed column names something else (an
+        # organisation, a site, a wave), and each repeat would be counted as a respondent of its own.
+        raise InputError(f"The id column '{spec.id_column}' (guessed) repeats in {len(repeated)} of {len(table)} rows "
+                         f"with other answers (e.g. '{repeated[0]['original_id']}'): it does not name respondents. "
+                         "Pass --id-column with the column that does, or --id-column none to number respondents "
+                         "by their rows.")
     table["__id"] = ids
     meta = list(spec.meta_columns)
     if spec.is_long:
