@@ -1019,3 +1019,23 @@ def test_a_guessed_id_column_that_most_rows_repeat_stops_the_run(tmp_path):
                                  "or --id-column none to number respondents by their rows.")
     answers, _, problems = load_answers(path, InputSpec(id_column="ID"))  # named: taken, each repeat apart
     assert answers["respondent_id"].nunique() == 20 and len(problems) == 15
+
+
+def test_answers_on_two_sheets_stop_the_guess_in_one_line(tmp_path):
+    """A pilot or codes sheet before the responses: the first sheet with a table was coded, 5 respondents of 35."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for title, n in (("Pilot", 5), ("Responses", 30)):
+        sheet = book.active if title == "Pilot" else book.create_sheet(title)
+        sheet.title = title
+        sheet.append(["respondent_id", "challenges"])
+        for k in range(n):
+            sheet.append([f"R{k}", f"Grants end after {k} years and we lose the staff we trained for months"])
+    book.save(tmp_path / "survey.xlsx")
+    with pytest.raises(InputError) as raised:
+        load_answers(tmp_path / "survey.xlsx", InputSpec())
+    assert str(raised.value) == ("survey.xlsx has tables of answers on 2 sheets: 'Pilot' (5 rows), 'Responses' (30 "
+                                 "rows). Pass the one to code with --sheet.")
+    answers, spec, _ = load_answers(tmp_path / "survey.xlsx", InputSpec(sheet="Responses"))
+    assert answers["respondent_id"].nunique() == 30 and spec.sheet == "Responses"

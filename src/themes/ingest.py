@@ -881,6 +881,20 @@ def _sheet_with_columns(path: Path, first: pd.DataFrame, spec: InputSpec) -> tup
     if first is not None and not declared and data_shape(first):
         if len(names) == 1:
             return first, spec
+        # Another sheet with a table of answers makes the first a guess that may be wrong (a codes or pilot sheet
+        # before the responses): the user says which.
+        others = []
+        for name in (n for n in names[1:] if n not in hidden):
+            try:
+                table = read_table(path, sheet=name)
+            except InputError:
+                continue
+            if data_shape(table):
+                others.append((name, len(table)))
+        if others:
+            listed = ", ".join(f"'{name}' ({rows} rows)" for name, rows in [(names[0], len(first)), *others])
+            raise InputError(f"{path.name} has tables of answers on {len(others) + 1} sheets: {listed}. Pass the "
+                             "one to code with --sheet.")
         return first, replace(spec, sheet=names[0], sources={**spec.sources,
                                                              "sheet": f"guessed: {first_sheet}{not_read}"})
     for name in names[1:]:
