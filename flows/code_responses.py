@@ -32,7 +32,7 @@ from themes.fitted import FittedModels, model_paths
 from themes.ingest import InputSpec, load_answers, require_codable
 from themes.prevalence import PrevalenceOptions, available_processes
 from themes.project import coded_in_project, with_embedding
-from themes.questions import aliases
+from themes.questions import aliases, read_by_label
 from themes.quotes import QuoteSettings, attribution_columns, deidentify_quotes, select_quotes, who_column
 from themes.redact import Redactor
 from themes.segment import segment_answers
@@ -180,15 +180,18 @@ def train(books: list[tuple[Codebook, object]], table: VectorTable, settings: Ru
 
 
 @task(name="classify-and-count", cache_policy=NO_CACHE)
-def classify(answers, segments, read: list[str], coder: Coder, vectors, lookup):
-    """`read`: the segments' texts as the coder reads them (`classified_texts`), `vectors` their embeddings."""
-    scores = coder.score(read, vectors, list(answers.loc[segments["answer_index"], "question"]), lookup)
+def classify(answers, segments, read: list[str], coder: Coder, vectors, lookup, read_as: dict | None = None):
+    """`read`: the segments' texts as the coder reads them (`classified_texts`), `vectors` their embeddings.
+    `read_as`: questions read as a calibration question their question text names (questions.read_by_label)."""
+    read_as = read_as or {}
+    asked = [read_as.get(q, q) for q in answers.loc[segments["answer_index"], "question"]]
+    scores = coder.score(read, vectors, asked, lookup)
     return code_answers(answers, segments, scores, coder.scheme, coder.thresholds)
 
 
 @task(name="select-quotes", cache_policy=NO_CACHE)
 def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, settings: RunSettings,
-           coder: Coder, redactor: Redactor | None = None) -> pd.DataFrame:
+           coder: Coder, redactor: Redactor | None = None, read_as: dict | None = None) -> pd.DataFrame:
     attribute_with = attribution_columns(spec.meta_columns, spec.attribute_with)
     quote_settings = QuoteSettings(per_theme=settings.quotes_per_theme, type_column=who_column(attribute_with),
                                    languages=settings.languages, min_group=settings.min_group)
@@ -200,7 +203,8 @@ def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, sett
     def window_scorer(texts: list[str], theme_id: str, question: str) -> np.ndarray:
         # Only the picked quotes' sentence windows are embedded here: a few dozen texts per run.
         read = classified_texts(texts)
-        return coder.score(read, embed(read), [question] * len(texts), embed)[:, codebook.ids.index(theme_id)]
+        asked = (read_as or {}).get(question, question)
+        return coder.score(read, embed(read), [asked] * len(texts), embed)[:, codebook.ids.index(theme_id)]
 
     picked = select_quotes(answers, segments, vectors, codebook.ids, labels, quote_settings,
                            attribute_with=attribute_with, window_scorer=window_scorer)
@@ -290,10 +294,11 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     _stage("coding")
     segment_vectors = table.lookup(read)
     reading_vectors = VectorTable(readings, table.lookup(readings))
-    coded, coded_segments = classify(answers, segments, read, coder, segment_vectors, reading_vectors.lookup)
+    by_label = read_by_label(answers["question"], dict(spec.question_labels), coder.questions)
+    coded, coded_segments = classify(answers, segments, read, coder, segment_vectors, reading_vectors.lookup, by_label)
     lap("classify")
     _stage("picking quotes")
-    picked = quotes(coded, coded_segments, segment_vectors, codebook, spec, settings, coder, redactor)
+    picked = quotes(coded, coded_segments, segment_vectors, codebook, spec, settings, coder, redactor, by_label)
     lap("quotes")
     _stage("counting")
     estimates = estimate_counts(coded, codebook, coded_sample, spec, settings)
@@ -317,7 +322,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
         co_occurrence=co_occurrence(coded, codebook.ids, codebook), quotes=picked,
         thresholds=threshold_items(coder.scheme, coder.thresholds), threshold_sources=coder.sources,
         method=coder.method, embedding=embedding_stats, id_problems=id_problems, timings=timings,
-        batches=with_embedding(batches, embedding_stats), questions_read_as=aliases(answers["question"], coder.questions),
+        batches=with_embedding(batches, embedding_stats), questions_read_as={**aliases(answers["question"], coder.questions), **by_label},
         read_without_attribution=sum(r != t for r, t in zip(read, segments["text"])))
     _stage("writing")
     files = write(run, Path(out), force, redactor)

@@ -230,6 +230,37 @@ def test_a_breakdown_by_a_column_of_peoples_names_never_shows_them(tmp_path, tin
     assert groups == {"[name] (1)", "[name] (2)", "Self"}
 
 
+def test_a_qualtrics_question_named_q3_is_read_as_the_question_its_text_asks(tmp_path, tiny_responses_path):
+    """Qualtrics names its columns Q1, Q2 ... and writes each question's text in the row below: the classifier
+    reads Q3 as the calibration's 'challenges' (its text asks it), as it reads a column named 'challenges', not
+    by the models learned without the question."""
+    from themes.flows.code_responses import run_flow
+
+    table = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    texts = {"challenges": "What challenges hold the partnership back?",
+             "effective_practices": "What practices made the partnership effective?",
+             "community_engagement": "How does the partnership engage the community?"}
+    qualtrics = table.rename(columns={"respondent_id": "ResponseId", "org_type": "Q1", "state": "Q2",
+                                      "challenges": "Q3", "effective_practices": "Q4", "community_engagement": "Q5"})
+    label = ["Response ID", "What type of organization are you?", "In which state is your partnership based?",
+             *texts.values()]
+    imports = [f'{{"ImportId":"{c}"}}' for c in qualtrics.columns]
+    path = tmp_path / "qualtrics.csv"
+    pd.concat([pd.DataFrame([label, imports], columns=qualtrics.columns), qualtrics]).to_csv(path, index=False)
+    settings = RunSettings(codebook="codebooks/rfi_themes.yaml", model="test:hashing", cache_dir=str(tmp_path / "c"))
+    run_flow(str(path), str(tmp_path / "q"), settings)
+    run_flow(str(tiny_responses_path), str(tmp_path / "named"), settings)
+    manifest = json.loads((tmp_path / "q" / "manifest.json").read_text())
+    assert manifest["questions_read_as"] == {"Q3": "challenges", "Q4": "effective_practices",
+                                             "Q5": "community_engagement"}
+    by_label = pd.read_csv(tmp_path / "q" / "responses.csv", keep_default_na=False)
+    named = pd.read_csv(tmp_path / "named" / "responses.csv", keep_default_na=False)
+    scores = [c for c in named.columns if c.startswith("score_")]
+    numbers = lambda frame: frame[scores].apply(pd.to_numeric, errors="coerce").to_numpy(float)  # noqa: E731
+    assert np.allclose(numbers(by_label), numbers(named), atol=1e-6, equal_nan=True)
+    assert list(by_label["themes"]) == list(named["themes"])
+
+
 def test_validate_codebook_reports_counts_and_errors(tmp_path):
     ok = CliRunner().invoke(app, ["validate-codebook", "codebooks/rfi_themes.yaml"])
     assert ok.exit_code == 0

@@ -724,6 +724,8 @@ def test_qualtrics_question_text_names_the_metadata_columns(tmp_path):
     answers, spec, _ = load_answers(path, InputSpec())
     assert spec.meta_columns == ("Q1", "Q2") and spec.text_columns == ("Q3",)
     assert "'Q1', 'Q2' (guessed from their question text)" in "\n".join(announcement(spec, path))
+    # The question text of each text column travels with the spec: what a question named "Q3" asks.
+    assert spec.question_labels == (("Q3", "What has made this partnership effective?"),)
 
 
 def test_a_workbook_from_qualtrics_drops_the_same_rows(tmp_path):

@@ -58,3 +58,13 @@ def test_the_coder_scores_a_question_named_otherwise_as_the_one_it_names(tiny_co
     named, worded, unknown = coder.score(texts, vectors, ["challenges", "What challenges hold it back?", "Q3"])
     np.testing.assert_array_equal(named, worded)
     assert not np.array_equal(named, unknown)
+
+
+def test_a_question_named_q3_is_read_by_its_question_text():
+    from themes.questions import read_by_label
+
+    known = ["goals", "effective_practices", "challenges", "community_engagement"]
+    labels = {"Q3": "What challenges hold the partnership back?", "Q4": "How does the partnership engage the community?",
+              "Q9": "Anything else you would like to add?", "goals": "What are its goals?"}
+    assert read_by_label(["Q3", "Q9", "goals", "Q4", "Q3"], labels, known) == {"Q3": "challenges",
+                                                                           "Q4": "community_engagement"}

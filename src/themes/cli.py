@@ -234,21 +234,22 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
         calibration = load_calibration(found) if found is not None else None  # an unreadable one is one line now
         lines.append(f"  codebook   {path}; calibration " + (f"{found.name} ({where})" if found else where))
         if calibration is not None:
-            lines += _new_questions_line(questions, calibration)
+            lines += _new_questions_line(questions, calibration, dict(spec.question_labels))
     return spec, lines
 
 
-def _new_questions_line(questions: list[str], calibration) -> list[str]:
+def _new_questions_line(questions: list[str], calibration, labels: dict[str, str] | None = None) -> list[str]:
     """The survey's questions the calibration never learned: the classifier reads the question as context
     (a word). One that names a calibration question otherwise is read as it (themes.questions); the rest
     are coded by the models learned without it (themes.coding.fit_coder), and a renamed column codes differently."""
-    from themes.questions import aliases, unplaced
+    from themes.questions import aliases, read_by_label, unplaced
 
     known = list(dict.fromkeys(p.question for p in calibration.passages if p.question))
     if not calibration.use_question or not known:
         return []
-    read_as = aliases(questions, known)
-    unknown = unplaced(questions, known)
+    by_label = read_by_label(questions, labels or {}, known)  # Qualtrics's Q3 by its question text
+    read_as = {**aliases(questions, known), **by_label}
+    unknown = unplaced(questions, known) - set(by_label)
     new = [q for q in dict.fromkeys(questions) if q in unknown]
 
     def listed(items: list[str]) -> str:
@@ -256,8 +257,8 @@ def _new_questions_line(questions: list[str], calibration) -> list[str]:
 
     lines = []
     if read_as:
-        lines.append("  questions  read as the calibration's: " + listed([f"'{q}' as '{name}'"
-                                                                          for q, name in read_as.items()]))
+        lines.append("  questions  read as the calibration's: " + listed([
+            f"'{q}'{' (its question text)' if q in by_label else ''} as '{name}'" for q, name in read_as.items()]))
     if new:
         lines.append(f"  questions  {listed([repr(q) for q in new])} not among the calibration's ({', '.join(known[:6])}"
                      f"{', ...' if len(known) > 6 else ''}): coded by models learned without the question, which agree "

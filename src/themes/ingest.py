@@ -60,6 +60,9 @@ class InputSpec:
     # Metadata columns a quote is attributed with ("Nonprofit respondent from partnership based in Ohio");
     # empty: the respondent type and state columns, when found.
     attribute_with: tuple[str, ...] = ()
+    # A platform's question text per text column (Qualtrics names its columns Q1, Q2 and writes the question in the
+    # row below): what a question named only "Q3" asks, so that the classifier reads it as the question it is.
+    question_labels: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
     def is_long(self) -> bool:
@@ -78,8 +81,8 @@ def resolve_spec(path: Path, given: InputSpec) -> InputSpec:
     sidecar = sidecar_path(path)
     if sidecar is None:
         # A spec resolved before (by the command line, before the run starts) keeps the origins it found.
-        return replace(given, sources={**{k: "option" for k, v in vars(given).items() if v and k != "sources"},
-                                       **given.sources})
+        return replace(given, sources={**{k: "option" for k, v in vars(given).items()
+                                          if v and k not in ("sources", "question_labels")}, **given.sources})
     try:
         declared = yaml.load(sidecar.read_text(encoding="utf-8-sig"), Loader=_NoAliases) or {}
     except yaml.YAMLError as error:
@@ -845,6 +848,9 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
             for name, copies in repeated.items())})
     try:
         spec = complete_spec(table, spec)
+        labels = table.attrs.get("column_labels", {})
+        if labels and not spec.is_long:
+            spec = replace(spec, question_labels=tuple((c, str(labels[c])) for c in spec.text_columns if c in labels))
         answers, problems = to_answers(table, spec)
         doubtful_guess(answers, spec, path)
     except InputError as error:

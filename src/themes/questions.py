@@ -18,7 +18,7 @@ not `goals`); a tie between different questions, or no match, leaves it as it is
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -74,3 +74,16 @@ def not_learned(questions: Iterable[str], known: Sequence[str]) -> list[str]:
     """The questions (not empty, once each) whose word the classifier did not learn from `known`."""
     learned = {question_word(name) for name in known}
     return [question for question in dict.fromkeys(q for q in questions if q) if question_word(question) not in learned]
+
+
+def read_by_label(questions: Iterable[str], labels: Mapping[str, str], known: Sequence[str]) -> dict[str, str]:
+    """Questions whose name names no calibration question ("Q3") but whose question text does ("What are the
+    goals of the partnership?"), each mapped to that calibration question."""
+    found = {}
+    questions = list(dict.fromkeys(questions))
+    placed_nowhere = unplaced(questions, known)
+    for question in (q for q in questions if q in placed_nowhere):
+        name = match_question(labels.get(question, ""), known)
+        if name is not None:
+            found[question] = name
+    return found
