@@ -382,3 +382,38 @@ def test_a_coded_sample_shows_no_agreement_for_what_it_does_not_code(tiny_codebo
     coded.attrs.update(coded_dimensions=["service"])
     assert [r["dimension"] for r in run_agreement(answers, coded, Scheme(tiny_codebook), "c.csv")["per_dimension"]] \
         == ["service"]
+
+
+def test_calibrate_says_which_calibration_it_replaced_and_how_a_run_finds_the_new_one(monkeypatch, tmp_path,
+                                                                                       tiny_codebook_path, repo_root):
+    """Calibrating on a small test file silently replaced the calibration beside the codebook, and a file saved
+    elsewhere was said to be used by 'themes run' though a run finds only the one beside the codebook."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from themes.cli import app
+    from themes.flows import agreement as flow
+
+    codebook = tmp_path / "book.yaml"
+    shutil.copy(tiny_codebook_path, codebook)
+    beside = tmp_path / "book.calibration.json"
+    shutil.copy(repo_root / "codebooks" / "rfi_themes.calibration.json", beside)
+
+    def saved(**kwargs):
+        path = kwargs["output"] or str(beside)
+        return {"path": path, "vectors": "v.npz", "models": "m.pkl", "thresholds": {"trust": 0.5},
+                "report": {"passages": 2, "summary": "cross-validated"}}
+
+    monkeypatch.setattr(flow, "calibrate_codebook", saved)
+    gold = tmp_path / "gold.csv"
+    gold.write_text("text,themes\nWe trust them.,trust\nGrants end.,none\n", encoding="utf-8")
+    out = CliRunner().invoke(app, ["calibrate", "--gold", str(gold), "--codebook", str(codebook)])
+    lines = out.output.splitlines()
+    assert lines[-2].startswith(f"Saved {beside}; 'themes run' with this codebook now uses it.")
+    assert lines[-1].startswith("It replaced the calibration that was there: 2455 passages of gold.csv, split "
+                                "calibration, cross-validated kappa 0.81, made 2026-")
+    elsewhere = tmp_path / "trial.calibration.json"
+    out = CliRunner().invoke(app, ["calibrate", "--gold", str(gold), "--codebook", str(codebook), "--output",
+                                   str(elsewhere)])
+    assert out.output.splitlines()[-1].startswith(f"Saved {elsewhere}; 'themes run --calibration {elsewhere}' uses it")

@@ -498,9 +498,12 @@ def calibrate(
     settings = _settings(codebook, None, model, device, backend)
     if split is None and _has_split_column(gold):
         split = "calibration"
+    from themes.calibrate import calibration_path
     from themes.flows.agreement import calibrate_codebook
 
+    target = Path(output) if output else calibration_path(settings.codebook)
     try:
+        replaced = _calibration_described(target) if target.is_file() else None  # said once it is replaced
         typer.echo("\n".join(_gold_plan(gold, settings, split, input_file, learning=True)), err=True)
         result = calibrate_codebook(gold_path=str(gold), settings=settings, split=split,
                                     output=str(output) if output else None, folds=folds,
@@ -514,9 +517,28 @@ def calibrate(
     if report.get("not_tuned"):
         typer.echo("Not tuned (no coded passage carries them; they keep the default): "
                    + ", ".join(report["not_tuned"]))
-    typer.echo(f"Saved {result['path']}; 'themes run' with this codebook now uses it. The vectors of the "
-               f"texts it learns from are in {result['vectors']} and the classifiers fitted on them in "
-               f"{result['models']}: keep both beside the calibration.")
+    beside = Path(result["path"]).resolve() == calibration_path(settings.codebook).resolve()
+    used = "'themes run' with this codebook now uses it" if beside else \
+        f"'themes run --calibration {result['path']}' uses it (only the one beside the codebook is found by itself)"
+    typer.echo(f"Saved {result['path']}; {used}. The vectors of the texts it learns from are in {result['vectors']} "
+               f"and the classifiers fitted on them in {result['models']}: keep both beside the calibration.")
+    if replaced:
+        typer.echo(f"It replaced the calibration that was there: {replaced}.")
+
+
+def _calibration_described(path: Path) -> str:
+    """A calibration in a phrase: what it learned from, its cross-validated kappa, when it was made."""
+    from themes.calibrate import load_calibration
+
+    try:
+        calibration = load_calibration(path)
+    except ThemesError:
+        return "a file that could not be read as a calibration"
+    source = Path(calibration.gold_file).name if calibration.gold_file else "a coded file"
+    split = f", split {calibration.gold_split}" if calibration.gold_split else ""
+    kappa = (calibration.cross_validated or {}).get("primary_kappa")
+    return (f"{len(calibration.passages)} passages of {source}{split}" + (f", cross-validated kappa {kappa:.2f}"
+            if isinstance(kappa, (int, float)) else "") + f", made {str(calibration.created)[:10]}")
 
 
 def _figure(value) -> str:
