@@ -223,3 +223,17 @@ def test_the_summary_prints_a_raw_count_beside_estimates_as_raw_not_as_nan():
     assert _interval({"estimate": 20.8, "low": float("nan"), "high": float("nan")}) == "raw, not coded"
     assert _interval({"estimate": 20.8, "low": 10.0, "high": 31.5}) == "20.8% (10.0-31.5)"
     assert _interval({"estimate": float("nan"), "low": float("nan"), "high": float("nan")}) == "not estimated"
+
+
+def test_coding_another_language_says_what_codes_it_and_that_nothing_measured_it(tmp_path, tiny_responses_path,
+                                                                                 monkeypatch):
+    import themes.cli
+
+    def started(*args, **kwargs):
+        raise AssertionError("the server or the model was started")
+
+    monkeypatch.setattr(themes.cli, "_run_with_progress", started)
+    result = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--languages", "en,es", "--out",
+                                      str(tmp_path / "out"), "--model", "test:hashing", "--no-cache"])
+    assert ("  languages  en, es: answers in es are coded by test:hashing, against the codebook's English examples "
+            "and calibration; agreement on them is not measured") in result.output.splitlines()
