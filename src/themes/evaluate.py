@@ -169,17 +169,16 @@ def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebo
         seen[key] = file
     # Each file must code what the others code: a theme or dimension coded in one part only is not coded on a
     # random sample of the survey, and its error rates would come from that part alone.
-    def codes(part: pd.DataFrame) -> list[str]:
-        return (["the themes"] if codebook.themes and part.attrs.get("themes_coded", True) else []) + \
+    def codes(part: pd.DataFrame) -> str:
+        items = (["the themes"] if codebook.themes and part.attrs.get("themes_coded", True) else []) + \
             list(part.attrs.get("coded_dimensions", []))
+        return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items) or "nothing"
 
     for path, part in zip(paths[1:], parts[1:]):
         if codes(part) != codes(parts[0]):
-            def said(items: list[str]) -> str:
-                return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items) or "nothing"
-            raise GoldError(f"{paths[0]} codes {said(codes(parts[0]))}; {path} codes {said(codes(part))}: the "
-                            "files of one coded sample must code the same things. Code the same columns in each, "
-                            "or pass only the files that do.")
+            raise GoldError(f"{paths[0]} codes {codes(parts[0])}; {path} codes {codes(part)}: the files of one "
+                            "coded sample must code the same things. Code the same columns in each, or pass only "
+                            "the files that do.")
     combined.attrs.update({key: parts[0].attrs[key] for key in ("themes_coded", "coded_dimensions", "read")
                            if key in parts[0].attrs})
     combined.attrs["not_coded"] = sum(part.attrs.get("not_coded", 0) for part in parts)
