@@ -417,3 +417,18 @@ def test_calibrate_says_which_calibration_it_replaced_and_how_a_run_finds_the_ne
     out = CliRunner().invoke(app, ["calibrate", "--gold", str(gold), "--codebook", str(codebook), "--output",
                                    str(elsewhere)])
     assert out.output.splitlines()[-1].startswith(f"Saved {elsewhere}; 'themes run --calibration {elsewhere}' uses it")
+
+
+def test_a_coded_sample_that_codes_an_answer_twice_is_one_line_for_calibrate_and_evaluate_too(tmp_path, tiny_codebook,
+                                                                                              tiny_responses_path):
+    """`themes run --coded-sample` refused it; calibrate learned the answer twice and evaluate counted it twice."""
+    from themes.ingest import InputSpec, load_answers
+
+    answers, _, _ = load_answers(tiny_responses_path, InputSpec())
+    path = tmp_path / "coded.csv"
+    path.write_text("respondent_id,question,themes\nR1,challenges,funding\nR2,challenges,none\n"
+                    "R1,challenges,trust\n", encoding="utf-8")
+    with pytest.raises(GoldError) as raised:
+        read_gold(path, tiny_codebook, answers=answers.assign(answer=answers["answer_raw"]))
+    assert str(raised.value) == (f"{path}: respondent 'R1', question 'challenges' is coded twice (rows 2 and 4); "
+                                 "code each answer once.")

@@ -99,6 +99,13 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
             raise GoldError(f"{path}: every '{theme_column}' cell is empty: nothing is coded yet. Write each "
                             "passage's codes (';'-joined ids, 'none' for a passage with no theme) and run again.")
         gold = gold[~empty]
+    if "respondent_id" in gold.columns:  # a coded sample: each answer of the survey once
+        first: dict[tuple[str, str], int] = {}
+        for position, key in zip(gold.index, zip(gold["respondent_id"].astype(str), gold["question"].astype(str))):
+            if key in first:
+                raise GoldError(f"{path}: respondent '{key[0]}', question '{key[1]}' is coded twice (rows "
+                                f"{first[key] + 2} and {position + 2}); code each answer once.")
+            first[key] = position
     if split is not None:
         split = split.strip().lower()  # split names are compared as the file's are read: any name, any case
         if split not in set(gold["split"]):
@@ -159,13 +166,11 @@ def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebo
     source = np.repeat(np.arange(len(parts)), [len(part) for part in parts])
     keys = list(zip(combined["respondent_id"], combined["question"]))
     seen: dict[tuple, int] = {}
-    for key, file in zip(keys, source):
+    for key, file in zip(keys, source):  # read_gold refused an answer coded twice in one file
         if key in seen:
-            where = (f"{paths[seen[key]]} and {paths[file]} both code" if seen[key] != file else
-                     f"{paths[file]} codes twice")
-            raise GoldError(f"{where} respondent '{key[0]}', question '{key[1]}': a coded sample holds each answer "
-                            "once. Keep one row (a draw with themes sample --exclude of the other files never "
-                            "repeats one).")
+            raise GoldError(f"{paths[seen[key]]} and {paths[file]} both code respondent '{key[0]}', question "
+                            f"'{key[1]}': a coded sample holds each answer once. Keep one row (a draw with themes "
+                            "sample --exclude of the other files never repeats one).")
         seen[key] = file
     # Each file must code what the others code: a theme or dimension coded in one part only is not coded on a
     # random sample of the survey, and its error rates would come from that part alone.
