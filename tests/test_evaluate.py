@@ -326,6 +326,14 @@ def test_calibrate_looks_up_passages_given_by_key_in_the_input(monkeypatch, tmp_
     assert out.output.splitlines()[:2] == [f"Reading {gold}: 2 coded passages",
                                            "  text       looked up by 'respondent_id' + 'question'"]
     assert given["input_path"] == str(tiny_responses_path)
+    assert not any(line.startswith("  input ") for line in out.output.splitlines())
+    # A file that holds its passages (a coding workbook's 'answer' column): --input is not used, and says so.
+    gold.write_text("respondent_id,question,answer,themes\nX1,challenges,We trust them.,trust\n"
+                    "X2,challenges,Grants end.,none\n", encoding="utf-8")
+    out = CliRunner().invoke(app, ["calibrate", "--gold", str(gold), "--codebook", str(tiny_codebook_path),
+                                   "--input", str(tiny_responses_path)])
+    assert (f"  input      {tiny_responses_path} not used: the passages are the file's 'answer' column (--input "
+            "looks up passages named only by respondent_id + question)") in out.output.splitlines()
 
 
 def test_what_a_coded_file_codes_is_recorded(tmp_path, tiny_codebook):

@@ -287,6 +287,10 @@ def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None,
         export.check_output_folder(out, force=force)
     frame = load_gold.fn(str(gold), codebook, split, str(input_file) if input_file else None, None)
     lines = gold_announcement(frame, gold, split, learning=learning)
+    text = frame.attrs.get("read", {}).get("text", "")
+    if input_file is not None and text.startswith("'"):  # the file holds its passages: nothing is looked up
+        lines.append(f"  input      {input_file} not used: the passages are the file's {text} column (--input looks "
+                     "up passages named only by respondent_id + question)")
     if not learning and "question" in frame.columns:  # evaluate codes with the calibration a run would use
         from themes.calibrate import load_calibration, locate_calibration
 
