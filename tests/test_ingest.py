@@ -383,7 +383,8 @@ def test_unknown_file_type(tmp_path):
 def test_a_csv_that_is_not_an_xlsx(tmp_path):
     path = write(tmp_path / "answers.xlsx", WIDE)
 
-    with pytest.raises(InputError, match=f"^{re.escape(str(path))} cannot be read as EXCEL: "):
+    with pytest.raises(InputError, match=f"^{re.escape(str(path))} is a text file, not a workbook \\(a CSV named "
+                                         r"\.xlsx\?\)\. Rename it to \.csv and run again\.$"):
         load_answers(path, InputSpec())
 
 
@@ -829,11 +830,16 @@ def test_long_column_names_are_shortened_in_a_message_and_not_taken_for_data(tmp
      "is password-protected. Open it in Excel, remove the password"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600 + "Workbook".encode("utf-16-le") + b"\0" * 64,
      "is an old Excel .xls workbook named .xlsx. Open it in Excel and save it as .xlsx"),
+    # A CSV renamed .xlsx; a web tool's HTML table saved as a workbook ("File is not a zip file" said neither).
+    ("respondent_id,challenges\nR1,Grants end after two years, and we lose staff\n".encode(),
+     "is a text file, not a workbook (a CSV named .xlsx?). Rename it to .csv and run again."),
+    (b"<html><body><table><tr><td>R1</td></tr></table></body></html>",
+     "is a web page (an HTML table) named like a workbook. Open it in Excel and save it as .xlsx."),
 ])
 def test_a_workbook_that_is_not_an_xlsx_inside_says_what_it_is(tmp_path, content, message):
     path = tmp_path / "answers.xlsx"
     path.write_bytes(content)
-    with pytest.raises(InputError, match=f"^{re.escape(str(path))} {message}"):
+    with pytest.raises(InputError, match=f"^{re.escape(str(path))} {re.escape(message)}"):
         read_table(path)
 
 

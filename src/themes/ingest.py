@@ -116,9 +116,21 @@ _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def _not_a_workbook(path: Path) -> str | None:
-    """Why a file named .xlsx cannot be read, when its first bytes say: password-protected, or an old .xls."""
+    """Why a file named .xlsx cannot be read, when its first bytes say: password-protected, an old .xls, a web
+    page (some tools export an HTML table as .xls), or text (a CSV renamed)."""
     with path.open("rb") as handle:
         head = handle.read(4096)
+    if head.lstrip().lower().startswith((b"<!doctype html", b"<html", b"<table")):
+        return "is a web page (an HTML table) named like a workbook. Open it in Excel and save it as .xlsx."
+    if not head.startswith((_OLE2, b"PK")) and b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as error:
+            text = error.start > len(head) - 4  # only a character cut by the 4096 bytes read
+        else:
+            text = True
+        if text:
+            return f"is a text file, not a workbook (a CSV named {path.suffix}?). Rename it to .csv and run again."
     if not head.startswith(_OLE2):
         return None
     with path.open("rb") as handle:
