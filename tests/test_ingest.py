@@ -729,6 +729,17 @@ def test_qualtrics_question_text_names_the_metadata_columns(tmp_path):
     assert spec.question_labels == (("Q3", "What has made this partnership effective?"),)
 
 
+def test_qualtrics_question_text_asked_as_a_question_names_the_metadata_columns(tmp_path):
+    """"What type of organization are you?" and "In which state is your partnership based?" (the wording of a real
+    survey) were too long to read as names, and the breakdowns went missing."""
+    long_text = ("Response ID,What type of organization are you?,In which state is your partnership based?,"
+                 "What has made this partnership effective?")
+    path = tmp_path / "export.csv"
+    path.write_text(_export([long_text, QUALTRICS_IMPORT]), encoding="utf-8")
+    _, spec, _ = load_answers(path, InputSpec())
+    assert spec.meta_columns == ("Q1", "Q2") and spec.text_columns == ("Q3",)
+
+
 def test_a_workbook_from_qualtrics_drops_the_same_rows(tmp_path):
     table = pd.read_csv(io.StringIO(_export([QUALTRICS_TEXT, QUALTRICS_IMPORT])), dtype=str)
     path = tmp_path / "export.xlsx"

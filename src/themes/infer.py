@@ -20,6 +20,10 @@ _ID_TAILS = {"#": "id", "no": "id", "num": "id", "number": "id", "nr": "id"}
 _PLACE_WORDS = {"state", "states", "territory", "region", "province", "county", "country"}
 _ORG_WORDS = {"org", "organization", "organisation", "organizational", "respondent", "agency", "entity"}
 _KIND_WORDS = {"type", "category", "kind", "sector"}
+# The words that make a question of a name ("What type of organization are you?", "In which state is your
+# partnership based?"): left out of a question text before it is read as a column's name.
+_ASKING_WORDS = {"what", "which", "where", "who", "is", "are", "was", "were", "you", "your", "of", "in", "the", "a",
+                 "an", "does", "do", "based", "located", "best", "describes", "please", "select"}
 # Names a long file gives the column that says which question a row answers.
 _QUESTION_KEYS = ("question", "questionid", "questioncode", "itemcode", "item", "itemid", "variable", "prompt",
                   "field", "qid")
@@ -53,7 +57,7 @@ def guess_meta_columns(table: pd.DataFrame, taken: set) -> tuple[str, ...]:
     for column in table.columns:
         if column in taken:
             continue
-        names = words(labels.get(column, column))
+        names = [w for w in words(labels[column]) if w not in _ASKING_WORDS] if column in labels else words(column)
         name_set = set(names)
         kind = (len(names) <= 4 and (bool(name_set & _PLACE_WORDS) or (bool(name_set & _ORG_WORDS) and bool(
             name_set & _KIND_WORDS)) or names in (["type"], ["sector"]) or "_".join(names) == "org_type"))
