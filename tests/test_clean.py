@@ -230,3 +230,14 @@ def test_in_languages(text, languages, expected):
     from themes.clean import in_languages
 
     assert in_languages(text, languages) is expected
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ('Funding is scarce & staff <turnover> is high. <img src="x.png">', "Funding is scarce & staff <turnover> is high."),
+    ("<p>Intro</p><p>Contact <jane@example.org></p>", "Intro\nContact <jane@example.org>"),
+    ("<p>Children <5 and adults >65</p>", "Children <5 and adults >65"),
+    ("<script>alert(1)</script><p>We meet monthly.</p>", "We meet monthly."),
+])
+def test_in_an_answer_with_markup_a_bracket_that_opens_no_tag_is_text(raw, clean):
+    """The parser dropped "<turnover>" (and "<jane@...>" with it) as an unknown tag once the answer held real markup."""
+    assert clean_text(raw) == clean

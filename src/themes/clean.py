@@ -69,6 +69,13 @@ _MARKUP = re.compile(
     r"</?(?:%s)\b[^<>]*>|<!--" % "|".join(_BLOCK_TAGS + _INLINE_TAGS), re.IGNORECASE
 )
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# In an answer that holds markup, a "<" that opens no HTML tag is text ("staff <turnover>", "<jane@x.org>",
+# "ages <5"): escaped before parsing, or the parser drops it as an unknown tag with what follows.
+_HTML_TAGS = (*_BLOCK_TAGS, *_INLINE_TAGS, "html", "head", "body", "title", "meta", "link", "script", "style",
+              "iframe", "object", "embed", "form", "input", "button", "select", "option", "textarea", "label",
+              "noscript", "svg", "tfoot", "caption", "col", "colgroup", "dl", "dt", "dd", "center", "ins", "del", "q",
+              "o:p", "xml")
+_NOT_A_TAG = re.compile(r"<(?!/?(?:%s)(?=[\s/>])|!)" % "|".join(re.escape(t) for t in _HTML_TAGS), re.IGNORECASE)
 
 # Glyphs that are only ever bullets: each starts a new line, mid-line too ("Goals: • housing").
 _BULLET_GLYPH = re.compile("[^\\S\n]*[•◦‣⁃▪■●○◆►➢➤❖]\ufe0f?[^\\S\n]*")
@@ -119,7 +126,7 @@ def _normalise_punctuation(text: str) -> str:
 def _html_to_text(text: str) -> str:
     if _MARKUP.search(text) is None:
         return _ENTITY.sub(lambda match: html.unescape(match.group()), text)
-    soup = BeautifulSoup(text, "html.parser")
+    soup = BeautifulSoup(_NOT_A_TAG.sub("&lt;", text), "html.parser")
     for tag in soup.find_all(["script", "style"]):
         tag.decompose()
     for tag in soup.find_all("br"):
