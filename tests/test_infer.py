@@ -99,8 +99,11 @@ def test_a_file_without_an_id_column_stops_and_names_the_option(tmp_path):
         load_answers(path, InputSpec())
     answers, spec, problems = load_answers(path, InputSpec(id_column="none"))
     assert spec.id_column is None and spec.sources["id_column"] == "option --id-column none"
-    assert [p["problem"] for p in problems] == ["missing_id", "missing_id"]
+    assert problems == []  # named by their content, as asked: no id is missing
+    assert answers["respondent_id"].str.fullmatch(r"gen-[0-9a-f]{8}").all() and answers["respondent_id"].nunique() == 2
     assert spec.meta_columns == ("Organization category",) and len(answers) == 2
+    assert ("  id         none: each row a respondent, named by its content ('gen-' and 8 hex digits; the same row "
+            "exported twice is one) (option --id-column none)") in announcement(spec, path, problems=problems)
 
 
 def test_a_single_guessed_answer_stops_and_names_the_options(tmp_path):

@@ -190,7 +190,8 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
     if spec.id_column:
         lines.append(f"  id         '{spec.id_column}' ({origin('id_column', 'guessed from its name')})")
     else:
-        lines.append(f"  id         none: respondents numbered by their row ({origin('id_column', 'option')})")
+        lines.append(f"  id         none: each row a respondent, named by its content ('gen-' and 8 hex digits; the "
+                     f"same row exported twice is one) ({origin('id_column', 'option')})")
     lines += id_problem_lines(problems or [])
     if spec.meta_columns:
         lines.append(f"  metadata   {named(spec.meta_columns)} ({origin('meta_columns', 'guessed from their names')})")

@@ -818,7 +818,8 @@ def _respondent_ids(table: pd.DataFrame, spec: InputSpec, content_columns: list[
     for row, raw_id, text, row_text in zip(table["__row"], raw_ids, content, whole):
         if not raw_id:
             generated = "gen-" + hashlib.sha1(row_text.encode()).hexdigest()[:8]
-            problems.append({"row": int(row), "problem": "missing_id", "respondent_id": generated})
+            if spec.id_column:  # with --id-column none every row is named so: nothing is missing
+                problems.append({"row": int(row), "problem": "missing_id", "respondent_id": generated})
             raw_id = generated
         if spec.is_long:
             ids.append(raw_id)  # long files repeat ids by design, one row per question
