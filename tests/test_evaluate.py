@@ -145,14 +145,16 @@ def test_any_split_name_can_be_evaluated_and_the_question_is_kept(tmp_path, tiny
         ("text,themes,split\nWe trust them.,trust,test\n", r"no rows with split 'train'. Splits: test."),
         ("text,themes\nWe trust them.,trust; None\n", r"gold.csv:2: 'trust; None' names trust and 'None' at once. "
                                                       r"Write the themes alone, or 'None' alone for a passage"),
+        ("text,themes\nWe trust them.,trust\nGrants end.,none\n", r"gold.csv has no 'split' column for --split "
+                                                                   r"train to choose rows by; leave out --split"),
     ],
-    ids=["unknown-theme", "no-theme-column", "no-text-column", "unknown-split", "themes-and-none"],
+    ids=["unknown-theme", "no-theme-column", "no-text-column", "unknown-split", "themes-and-none", "no-split-column"],
 )
 def test_read_gold_errors_say_how_to_fix(tmp_path, tiny_codebook, content, message):
     path = tmp_path / "gold.csv"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(GoldError, match=message):
-        read_gold(path, tiny_codebook, split="train" if "split" in content else None)
+        read_gold(path, tiny_codebook, split="train" if "split" in content or "Grants" in content else None)
 
 
 def test_read_gold_by_keys_needs_answers_and_matching_keys(tmp_path, tiny_codebook):

@@ -106,6 +106,9 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                 raise GoldError(f"{path}: respondent '{key[0]}', question '{key[1]}' is coded twice (rows "
                                 f"{first[key] + 2} and {position + 2}); code each answer once.")
             first[key] = position
+    if split is not None and "split" not in lowered:
+        raise GoldError(f"{path} has no 'split' column for --split {split} to choose rows by; leave out --split to "
+                        "use every row.")
     if split is not None:
         split = split.strip().lower()  # split names are compared as the file's are read: any name, any case
         if split not in set(gold["split"]):
