@@ -442,3 +442,21 @@ def test_a_coded_sample_that_codes_an_answer_twice_is_one_line_for_calibrate_and
         read_gold(path, tiny_codebook, answers=answers.assign(answer=answers["answer_raw"]))
     assert str(raised.value) == (f"{path}: respondent 'R1', question 'challenges' is coded twice (rows 2 and 4); "
                                  "code each answer once.")
+
+
+def test_a_workbook_with_no_codes_column_on_any_sheet_says_which_sheet_was_read(tmp_path, tiny_codebook):
+    """The coding sheet was left out of the workbook: the error listed the Instructions sheet's columns alone."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Instructions"
+    book.active.append(["id", "name", "definition"])
+    book.active.append(["trust", "Trust", "Relationships between partners"])
+    book.create_sheet("Notes").append(["note"])
+    path = tmp_path / "coded.xlsx"
+    book.save(path)
+    with pytest.raises(GoldError) as raised:
+        read_gold(path, tiny_codebook)
+    assert str(raised.value).endswith("Columns: id, name, definition (no sheet has one; read the first, "
+                                      "'Instructions', of 'Instructions', 'Notes': a coding workbook's codes are on "
+                                      "its Coding sheet).")

@@ -60,7 +60,14 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     if theme_column is None and not dimension_columns:
         wanted = ("a column 'themes' (';'-joined ids, 'none' for none)" if codebook.themes else
                   "one column per dimension (" + ", ".join(d.id for d in codebook.dimensions) + ")")
-        raise GoldError(f"{path}: no column of gold codes; name {wanted}. Columns: {', '.join(table.columns)}.")
+        from themes.ingest import READERS, _sheet_names
+
+        where = ""
+        if sheet is None and READERS.get(path.suffix.lower()) == "excel" and len(names := _sheet_names(path)) > 1:
+            where = (f" (no sheet has one; read the first, '{names[0]}', of {', '.join(repr(n) for n in names)}: a "
+                     "coding workbook's codes are on its Coding sheet)")
+        raise GoldError(f"{path}: no column of gold codes; name {wanted}. Columns: {', '.join(table.columns)}"
+                        f"{where}.")
     text_column = next((lowered[c] for c in TEXT_COLUMNS if c in lowered), None)
     coded = [[] for _ in range(len(table))]
     if theme_column is not None:
