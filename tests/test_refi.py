@@ -48,6 +48,28 @@ def assert_valid(schemas, name: str, data: bytes) -> None:
 
 # Codebooks -------------------------------------------------------------------------------------------
 
+def test_an_example_in_two_paragraphs_comes_back_whole(tmp_path, tiny_codebook_path):
+    """Its blank line ended the Examples block: it and the examples after it went into the definition, and the
+    content hash (and with it the calibration) changed."""
+    data = yaml.safe_load(tiny_codebook_path.read_text(encoding="utf-8"))
+    data["themes"][0]["examples"].insert(0, "An answer in two paragraphs.\n\nThe second paragraph here.")
+    source = tmp_path / "book.yaml"
+    source.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    back_path, _ = import_codebook(export_codebook(source, tmp_path / "book.qdc"), tmp_path / "back.yaml")
+    assert load_codebook(back_path).content_hash() == load_codebook(source).content_hash()
+
+
+def test_a_description_whose_bullets_a_qda_tool_changed_keeps_every_item():
+    """A tool or a rich-text paste turns "- " into "• ": every line of the list was dropped, without a word."""
+    from themes.refi import parse_description
+
+    text = ("Relationships between partners.\n\nExamples:\n• We trust them.\n• Ten years of work\n  together.\n\n"
+            "Counter-examples:\nResidents trust the church.\n1. The clinic distrusts us? No.")
+    assert parse_description(text) == {"definition": "Relationships between partners.",
+                                       "examples": ["We trust them.", "Ten years of work\ntogether."],
+                                       "counter_examples": ["Residents trust the church.", "The clinic distrusts us? No."]}
+
+
 @pytest.mark.parametrize("name", ["rfi_themes.yaml", "partnership_models.yaml"])
 def test_yaml_to_qdc_to_yaml_keeps_ids_labels_definitions_and_guids(tmp_path, schemas, name):
     original = load_codebook(CODEBOOKS / name)

@@ -88,14 +88,24 @@ def _list_block(title: str, items: list[str]) -> str:
     return title + "".join("\n- " + item.replace("\n", "\n  ") for item in items)
 
 
+# A list item's mark: "- " as `_list_block` writes it, or the bullet a QDA tool or a rich-text paste puts in its place.
+_ITEM = re.compile(r"(?:[-*•◦‣▪·–—]|\d{1,3}[.)])\s+")
+
+
 def _list_items(lines: list[str]) -> list[str]:
-    """The items of a `_list_block`'s lines."""
+    """The items of a `_list_block`'s lines: each starts at a mark ("- ", "• ", "1. "); an indented line goes on
+    the item before it. A line with no mark before the first item starts one: its text is never dropped."""
     items: list[str] = []
     for line in lines:
-        if line.startswith("- "):
-            items.append(line[2:])
-        elif items:
+        mark = _ITEM.match(line)
+        if mark:
+            items.append(line[mark.end():])
+        elif items and (line.startswith(" ") or not line.strip()):
             items[-1] += "\n" + line.removeprefix("  ")
+        elif items:
+            items[-1] += "\n" + line
+        else:
+            items.append(line)
     return [item.strip() for item in items if item.strip()]
 
 
@@ -103,7 +113,9 @@ def parse_description(text: str) -> dict:
     """The fields `describe` wrote (any text without them is the definition)."""
     fields: dict = {}
     definition: list[str] = []
-    for block in re.split(r"\n\s*\n", (text or "").strip()):
+    # A blank line ends a block unless an indented line goes on after it: an item's own blank line (an example in
+    # two paragraphs) is written indented, and stays in its item.
+    for block in re.split(r"\n[ \t]*\n(?=\S)", (text or "").strip()):
         lines = block.strip().splitlines()
         head = lines[0].strip() if lines else ""
         if head in SECTIONS:
