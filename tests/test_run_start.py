@@ -237,3 +237,30 @@ def test_coding_another_language_says_what_codes_it_and_that_nothing_measured_it
                                       str(tmp_path / "out"), "--model", "test:hashing", "--no-cache"])
     assert ("  languages  en, es: answers in es are coded by test:hashing, against the codebook's English examples "
             "and calibration; agreement on them is not measured") in result.output.splitlines()
+
+
+def test_a_codebook_with_a_theme_short_of_examples_says_it_runs_zero_shot(tmp_path, tiny_responses_path,
+                                                                          monkeypatch):
+    """One theme with two examples made the whole uncalibrated codebook zero-shot (kappa 0.525 against 0.694), and
+    only the report's method said so."""
+    import yaml
+
+    import themes.cli
+
+    def started(*args, **kwargs):
+        raise AssertionError("the server or the model was started")
+
+    monkeypatch.setattr(themes.cli, "_run_with_progress", started)
+    data = yaml.safe_load(open("codebooks/rfi_themes.yaml", encoding="utf-8"))
+    data["themes"][2]["examples"] = data["themes"][2]["examples"][:2]
+    book = tmp_path / "book.yaml"
+    book.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--codebook", str(book), "--out",
+                                      str(tmp_path / "out"), "--model", "test:hashing", "--no-cache"])
+    assert ("  method     zero-shot (similarity to each category's definition and examples): 'community_engagement' "
+            "(2) has fewer than 3 examples, and the classifier learns from examples only when every category has 3 "
+            "or more; add examples (on the sample's test split zero-shot agrees at kappa 0.525, the classifier "
+            "learned from the examples at 0.694)") in result.output.splitlines()
+    shipped = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--out", str(tmp_path / "out2"), "--model",
+                                       "test:hashing", "--no-cache"])
+    assert "zero-shot" not in shipped.output

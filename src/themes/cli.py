@@ -241,7 +241,25 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
         lines.append(f"  codebook   {path}; calibration " + (f"{found.name} ({where})" if found else where))
         if calibration is not None:
             lines += _new_questions_line(questions, calibration, dict(spec.question_labels))
+        elif settings.method == "auto":
+            lines += _zero_shot_line(path)
     return spec, lines
+
+
+def _zero_shot_line(path: str) -> list[str]:
+    """An uncalibrated codebook learns from its examples only when every category has enough: one with too few
+    makes the whole codebook zero-shot, which agrees far less with people. Said, with the categories to fill."""
+    from themes.codebook import load_codebook
+
+    codebook = load_codebook(path)
+    if codebook.has_examples():
+        return []
+    few = [f"'{c.id}' ({len(c.theme.examples)})" for c in codebook.categories if len(c.theme.examples) < 3]
+    listed = ", ".join(few[:4]) + (f" and {len(few) - 4} more" if len(few) > 4 else "")
+    return [f"  method     zero-shot (similarity to each category's definition and examples): {listed} "
+            f"{'has' if len(few) == 1 else 'have'} fewer than 3 examples, and the classifier learns from examples "
+            "only when every category has 3 or more; add examples (on the sample's test split zero-shot agrees at "
+            "kappa 0.525, the classifier learned from the examples at 0.694)"]
 
 
 def _new_questions_line(questions: list[str], calibration, labels: dict[str, str] | None = None) -> list[str]:
