@@ -451,6 +451,12 @@ def test_a_run_of_two_codebooks_exports_to_a_qda_project_with_both(two_codebook_
     path = export_project(out, tmp_path / "both.qdpx")["path"]
     project = zipfile.ZipFile(path).read("project.qde").decode("utf-8")
     assert 'name="Trust and relationships"' in project and 'name="Service model"' in project
+    # Each code is the one its codebook's .qdc names, and each codebook's set lists its codes.
+    from themes.codebook import load_codebook
+    from themes.refi import codebook_codes
+
+    themes = codebook_codes(load_codebook("codebooks/rfi_themes.yaml"))
+    assert f'guid="{themes[0].guid}"' in project and f'MemberCode targetGUID="{themes[0].guid}"' in project
 
 
 def test_the_flow_works_while_the_embedding_runs_and_stops_when_it_is_done():

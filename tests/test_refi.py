@@ -441,3 +441,20 @@ def test_a_codable_code_between_a_parent_and_a_child_is_kept(tmp_path):
     assert [(t["id"], t["definition"][:6]) for t in themes] == [
         ("barriers", "TODO: "), ("funding", "Money "), ("short_term_grants", "TODO: "), ("confianca_comunitaria", "TODO: ")]
     assert "'Barriers': its 2 nested code(s) became themes of their own" in notes
+
+
+def test_codes_of_a_run_of_two_codebooks_keep_each_codebooks_guids():
+    """A project exported from a run of both codebooks named its codes by GUIDs of the merged name: they matched
+    neither codebook's .qdc in a QDA tool, and each codebook's code set in the project listed no member."""
+    from themes.codebook import merge_codebooks
+    from themes.refi import codebook_codes
+
+    books = [load_codebook(CODEBOOKS / "rfi_themes.yaml"), load_codebook(CODEBOOKS / "partnership_models.yaml")]
+    merged = merge_codebooks(books)
+
+    def guids(book):
+        return [(leaf.category_id or leaf.name, leaf.guid) for code in codebook_codes(book)
+                for leaf in [code, *code.children]]
+
+    assert guids(merged) == guids(books[0]) + guids(books[1])
+    assert merged.content_hash() == merge_codebooks(books).content_hash()

@@ -190,10 +190,18 @@ def merge_codebooks(books: list[Codebook]) -> Codebook:
     output columns and checks that no id is used twice."""
     if len(books) == 1:
         return books[0]
+    from themes.refi import stable_guid
+
+    def own_guid(item, book: Codebook, key: str):
+        """The category's GUID as its own codebook gives it (REFI-QDA exchange), not one of the merged name."""
+        return item if item.guid else item.model_copy(update={"guid": stable_guid(book.name, key)})
+
+    themes = [own_guid(t, b, t.id) for b in books for t in b.themes]
+    dimensions = [own_guid(d, b, d.id).model_copy(update={"types": [own_guid(k, b, f"{d.id}.{k.id}") for k in d.types]})
+                  for b in books for d in b.dimensions]
     try:
         return Codebook(name=" + ".join(b.name for b in books), version=" + ".join(b.version for b in books),
-                        description="", themes=[t for b in books for t in b.themes],
-                        dimensions=[d for b in books for d in b.dimensions])
+                        description="", themes=themes, dimensions=dimensions)
     except ValidationError as error:
         message = error.errors()[0]["msg"].removeprefix("Value error, ")
         raise CodebookError(f"These codebooks cannot be coded together: {message}.") from None
