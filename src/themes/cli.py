@@ -230,7 +230,8 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
         lines.append(_coded_sample_line(settings, answers))
     others = [code for code in settings.languages if code != "en"]
     if others:  # --languages codes answers the language screen would set aside: by what, and with what measured
-        english_only = " (English only: pass a multilingual --model)" if settings.model == defaults.DEFAULT_MODEL else ""
+        english_only = (" (English only: pass a multilingual --model)" if settings.model == defaults.DEFAULT_MODEL
+                        else "")
         lines.append(f"  languages  {', '.join(settings.languages)}: answers in {', '.join(others)} are coded by "
                      f"{settings.model}{english_only}, against the codebook's English examples and calibration; "
                      "agreement on them is not measured")

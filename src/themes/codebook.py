@@ -197,7 +197,8 @@ def merge_codebooks(books: list[Codebook]) -> Codebook:
         return item if item.guid else item.model_copy(update={"guid": stable_guid(book.name, key)})
 
     themes = [own_guid(t, b, t.id) for b in books for t in b.themes]
-    dimensions = [own_guid(d, b, d.id).model_copy(update={"types": [own_guid(k, b, f"{d.id}.{k.id}") for k in d.types]})
+    dimensions = [own_guid(d, b, d.id).model_copy(update={"types": [own_guid(k, b, f"{d.id}.{k.id}")
+                                                                     for k in d.types]})
                   for b in books for d in b.dimensions]
     try:
         return Codebook(name=" + ".join(b.name for b in books), version=" + ".join(b.version for b in books),

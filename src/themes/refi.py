@@ -88,7 +88,8 @@ def _list_block(title: str, items: list[str]) -> str:
     return title + "".join("\n- " + item.replace("\n", "\n  ") for item in items)
 
 
-# A list item's mark: "- " as `_list_block` writes it, or the bullet a QDA tool or a rich-text paste puts in its place.
+# A list item's mark: "- " as `_list_block` writes it, or the bullet a QDA tool or a rich-text paste puts in its
+# place.
 _ITEM = re.compile(r"(?:[-*•◦‣▪·–—]|\d{1,3}[.)])\s+")
 
 
@@ -100,10 +101,8 @@ def _list_items(lines: list[str]) -> list[str]:
         mark = _ITEM.match(line)
         if mark:
             items.append(line[mark.end():])
-        elif items and (line.startswith(" ") or not line.strip()):
-            items[-1] += "\n" + line.removeprefix("  ")
         elif items:
-            items[-1] += "\n" + line
+            items[-1] += "\n" + line.removeprefix("  ")
         else:
             items.append(line)
     return [item.strip() for item in items if item.strip()]
