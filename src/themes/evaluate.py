@@ -151,13 +151,18 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     return gold
 
 
+def _files(paths: str | Path | Sequence[str | Path]) -> list[str | Path]:
+    """A coded sample's files: one path, or several."""
+    return [paths] if isinstance(paths, (str, Path)) else list(paths)
+
+
 def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebook,
                       answers: pd.DataFrame) -> pd.DataFrame:
     """A coded random sample of the survey (`themes sample`'s workbook, or any file keyed by respondent_id and
     question), as gold rows that carry their respondent: what the counts' correction reads. Several files are
     draws of one sample (each drawn with `themes sample --exclude` of those before): read as one, each answer
     once; what the sample codes is what every file codes."""
-    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    paths = _files(paths)
     twice = next((path for k, path in enumerate(paths) if Path(path).resolve() in
                   {Path(p).resolve() for p in paths[:k]}), None)
     if twice is not None:
@@ -205,7 +210,7 @@ def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebo
 def not_in_survey(coded: pd.DataFrame, paths: str | Path | Sequence[str | Path], usable: pd.DataFrame) -> str | None:
     """One line when coded answers are not usable answers of this survey (another survey's sample, questions
     renamed), naming the file; None when every one is."""
-    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    paths = _files(paths)
     held = set(zip(usable["respondent_id"].astype(str), usable["question"].astype(str)))
     keys = list(zip(coded["respondent_id"].astype(str), coded["question"].astype(str)))
     missing = [k for k, key in enumerate(keys) if key not in held]
@@ -221,7 +226,7 @@ def not_in_survey(coded: pd.DataFrame, paths: str | Path | Sequence[str | Path],
 
 def coded_sample_name(paths: str | Path | Sequence[str | Path]) -> str:
     """The coded sample's file name, or its files' names joined ("coded_sample.csv + second_draw.xlsx")."""
-    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    paths = _files(paths)
     return " + ".join(Path(path).name for path in paths)
 
 
@@ -455,7 +460,7 @@ def run_agreement(answers: pd.DataFrame, coded_sample: pd.DataFrame, scheme: Sch
     # What the sample does not code has no agreement to show: its answers would all read "none" (not addressed).
     themes_coded = coded_sample.attrs.get("themes_coded", True)
     coded_dimensions = coded_sample.attrs.get("coded_dimensions", [d.dimension for d in scheme.dimension_blocks])
-    files = [path] if isinstance(path, str) else list(path)
+    files = [str(file) for file in _files(path)]
     return {"file": " + ".join(files), "files": files, "answers": len(keys),
             "overall": result["overall"] if themes_coded else {},
             "per_theme": result["per_theme"] if themes_coded else [],

@@ -882,6 +882,17 @@ def _which_sheet(path: Path, spec: InputSpec) -> str:
             "another.)")
 
 
+def _later_tables(path: Path, names: list[str], skip: set[str] = frozenset()):
+    """(name, table) of each sheet after the first that holds a table, in order, less those in `skip`."""
+    for name in names[1:]:
+        if name in skip:
+            continue
+        try:
+            yield name, read_table(path, sheet=name)
+        except InputError:
+            continue  # a sheet without a table
+
+
 def _sheet_with_columns(path: Path, first: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, InputSpec]:
     """Without --sheet, the first sheet that has the declared columns (workbooks often open with an
     instructions sheet); when nothing is declared, the first sheet with the shape of a table of answers
@@ -902,25 +913,14 @@ def _sheet_with_columns(path: Path, first: pd.DataFrame, spec: InputSpec) -> tup
             return first, spec
         # Another sheet with a table of answers makes the first a guess that may be wrong (a codes or pilot sheet
         # before the responses): the user says which.
-        others = []
-        for name in (n for n in names[1:] if n not in hidden):
-            try:
-                table = read_table(path, sheet=name)
-            except InputError:
-                continue
-            if data_shape(table):
-                others.append((name, len(table)))
+        others = [(name, len(table)) for name, table in _later_tables(path, names, skip=hidden) if data_shape(table)]
         if others:
             listed = ", ".join(f"'{name}' ({rows} rows)" for name, rows in [(names[0], len(first)), *others])
             raise InputError(f"{path.name} has tables of answers on {len(others) + 1} sheets: {listed}. Pass the "
                              "one to code with --sheet.")
         return first, replace(spec, sheet=names[0], sources={**spec.sources,
                                                              "sheet": f"guessed: {first_sheet}{not_read}"})
-    for name in names[1:]:
-        try:
-            table = read_table(path, sheet=name)
-        except InputError:
-            continue  # another sheet without a table
+    for name, table in _later_tables(path, names):
         if declared and set(declared) <= set(table.columns):
             return table, replace(spec, sheet=name, sources={**spec.sources, "sheet": "found by its columns"})
         if not declared and data_shape(table):
