@@ -1058,3 +1058,31 @@ def test_answers_on_two_sheets_stop_the_guess_in_one_line(tmp_path):
                                  "rows). Pass the one to code with --sheet.")
     answers, spec, _ = load_answers(tmp_path / "survey.xlsx", InputSpec(sheet="Responses"))
     assert answers["respondent_id"].nunique() == 30 and spec.sheet == "Responses"
+
+
+def test_answers_on_two_sheets_after_an_instructions_sheet_stop_too(tmp_path):
+    """An instructions sheet, then a pilot and the responses: the pilot was taken without a word."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Read me"
+    book.active.append(["This workbook holds the answers to the partnership survey, one row per respondent."])
+    for title, n in (("Pilot", 5), ("Responses", 30)):
+        sheet = book.create_sheet(title)
+        sheet.append(["respondent_id", "challenges"])
+        for k in range(n):
+            sheet.append([f"R{k}", f"Grants end after {k} years and we lose the staff we trained for months"])
+    hidden = book.create_sheet("Old")  # a hidden sheet is not a candidate
+    hidden.sheet_state = "hidden"
+    hidden.append(["respondent_id", "challenges"])
+    hidden.append(["R1", "Last year's answer about the grants that ended and the staff we lost"])
+    book.save(tmp_path / "survey.xlsx")
+    with pytest.raises(InputError) as raised:
+        load_answers(tmp_path / "survey.xlsx", InputSpec())
+    assert str(raised.value) == ("survey.xlsx has tables of answers on 2 sheets: 'Pilot' (5 rows), 'Responses' (30 "
+                                 "rows). Pass the one to code with --sheet.")
+    book.remove(book["Pilot"])
+    book.save(tmp_path / "survey.xlsx")
+    answers, spec, _ = load_answers(tmp_path / "survey.xlsx", InputSpec())
+    assert spec.sheet == "Responses" and answers["respondent_id"].nunique() == 30
+    assert spec.sources["sheet"] == "guessed: 'Read me' has no table of answers"

@@ -908,23 +908,28 @@ def _sheet_with_columns(path: Path, first: pd.DataFrame, spec: InputSpec) -> tup
             return first, spec
         return first, replace(spec, sheet=names[0], sources={
             **spec.sources, "sheet": f"{first_sheet}, which has the columns given{not_read}"})
-    if first is not None and not declared and data_shape(first):
-        if len(names) == 1:
-            return first, spec
-        # Another sheet with a table of answers makes the first a guess that may be wrong (a codes or pilot sheet
-        # before the responses): the user says which.
-        others = [(name, len(table)) for name, table in _later_tables(path, names, skip=hidden) if data_shape(table)]
-        if others:
-            listed = ", ".join(f"'{name}' ({rows} rows)" for name, rows in [(names[0], len(first)), *others])
-            raise InputError(f"{path.name} has tables of answers on {len(others) + 1} sheets: {listed}. Pass the "
+    skipped = f"'{names[0]}' has no table of answers"  # prose, a title line or nothing
+    if not declared:
+        # Tables of answers on two visible sheets (a pilot or codes sheet beside the responses, after an
+        # instructions sheet or not) make any choice a guess that may be wrong: the user says which.
+        tables = [(names[0], first)] if first is not None and data_shape(first) else []
+        tables += [(name, table) for name, table in _later_tables(path, names, skip=hidden) if data_shape(table)]
+        if len(tables) > 1:
+            listed = ", ".join(f"'{name}' ({len(table)} rows)" for name, table in tables)
+            raise InputError(f"{path.name} has tables of answers on {len(tables)} sheets: {listed}. Pass the "
                              "one to code with --sheet.")
-        return first, replace(spec, sheet=names[0], sources={**spec.sources,
-                                                             "sheet": f"guessed: {first_sheet}{not_read}"})
+        if tables and tables[0][0] == names[0]:
+            if len(names) == 1:
+                return first, spec
+            return first, replace(spec, sheet=names[0], sources={**spec.sources,
+                                                                 "sheet": f"guessed: {first_sheet}{not_read}"})
+        if tables:
+            name, table = tables[0]
+            return table, replace(spec, sheet=name, sources={**spec.sources, "sheet": f"guessed: {skipped}"})
     for name, table in _later_tables(path, names):
         if declared and set(declared) <= set(table.columns):
             return table, replace(spec, sheet=name, sources={**spec.sources, "sheet": "found by its columns"})
-        if not declared and data_shape(table):
-            skipped = f"'{names[0]}' has no table of answers" if first is not None else f"'{names[0]}' is empty"
+        if not declared and data_shape(table):  # only a hidden sheet holds one
             return table, replace(spec, sheet=name, sources={**spec.sources, "sheet": f"guessed: {skipped}"})
     if first is None:
         raise InputError(f"{path}: the first sheet has no table, and no other sheet has the columns "
