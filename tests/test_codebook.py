@@ -114,6 +114,73 @@ def test_duplicate_theme_id_names_the_line_of_the_repeat(tmp_path):
         load_codebook(path)
 
 
+def test_two_themes_with_one_label_name_the_line_of_the_second(tmp_path):
+    path = write(tmp_path, TWO_THEMES.replace("label: Money", "label: trust "))
+
+    with raises_exactly(f"{path}:8: [top level] 'trust' and 'money' have the same label ('trust'); a report could "
+                        "not tell them apart: give each its own"):
+        load_codebook(path)
+
+
+def test_an_unquoted_colon_in_an_example_says_to_quote_it(tmp_path):
+    path = write(tmp_path, TWO_THEMES.replace("- We trust each other.", "- Note: we trust each other."))
+
+    with raises_exactly(f"{path}:7: [themes -> 0 -> examples -> 0] expected text, found 'key: value': in YAML a ': ' "
+                        "inside unquoted text starts a key; put the text in double quotes"):
+        load_codebook(path)
+    quoted = write(tmp_path, TWO_THEMES.replace("- We trust each other.", '- "Note: we trust each other."'))
+    assert load_codebook(quoted).themes[0].examples == ["Note: we trust each other."]
+
+
+@pytest.mark.parametrize("lists, message", [
+    ("    examples:\n      - We trust each other.\n      - we  trust each other.\n",
+     "'we  trust each other.' is in the examples of 'trust' twice (items 0 and 1, counting from 0); remove one"),
+    ("    examples:\n      - We trust each other.\n    counter_examples:\n      - We trust each OTHER.\n",
+     "'We trust each other.' is both an example and a counter-example of 'trust'; keep it in one list"),
+])
+def test_a_passage_pasted_twice_or_in_contradicting_lists_is_refused(tmp_path, lists, message):
+    path = write(tmp_path, TWO_THEMES.replace("    examples:\n      - We trust each other.\n", lists))
+
+    with raises_exactly(f"{path}:3: [themes -> 0] {message}"):
+        load_codebook(path)
+
+
+def test_an_example_of_a_theme_that_is_also_an_example_of_none_is_refused(tmp_path):
+    path = write(tmp_path, TWO_THEMES + "none_examples:\n  - We trust each other.\n")
+
+    with raises_exactly(f"{path}: [top level] 'We trust each other.' is both an example of 'trust' and one of none "
+                        "of the themes (none_examples); keep it in one list"):
+        load_codebook(path)
+
+
+def test_every_problem_is_listed_by_validate_codebook_and_the_first_leads_elsewhere(tmp_path):
+    from typer.testing import CliRunner
+
+    from themes.cli import app
+
+    path = write(tmp_path, TWO_THEMES.replace("id: money", "id: Money").replace("definition: Funding.", "definition:"))
+    first = (f"{path}:8: [themes -> 1 -> id] the id 'Money' is not one: ids are lower-case letters, digits and "
+             "underscores, starting with a letter (e.g. resource_needs)")
+    second = f"{path}:10: [themes -> 1 -> definition] expected text, found nothing"
+    with raises_exactly(f"{first} (1 more problem: 'themes validate-codebook {path}' lists them all)") as raised:
+        load_codebook(path)
+    assert raised.value.problems == [first, second]
+    result = CliRunner().invoke(app, ["validate-codebook", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"error: {first}", f"error: {second}"]
+
+
+def test_validate_codebook_aligns_long_ids(tmp_path):
+    from typer.testing import CliRunner
+
+    from themes.cli import app
+
+    long_id = "a_theme_with_a_very_long_identifier_indeed"
+    path = write(tmp_path, TWO_THEMES.replace("id: money", f"id: {long_id}"))
+    lines = CliRunner().invoke(app, ["validate-codebook", str(path)]).stdout.splitlines()[1:]
+    assert len({line.index(" examples") for line in lines}) == 1
+
+
 def test_duplicate_type_id_within_a_dimension(tmp_path):
     path = write(tmp_path, """\
 name: X
@@ -200,7 +267,8 @@ def test_threshold_in_range_is_kept(tmp_path):
 def test_bad_theme_id(tmp_path):
     path = write(tmp_path, TWO_THEMES.replace("id: money", "id: Money Needs"))
 
-    with raises_exactly(f"{path}:8: [themes -> 1 -> id] String should match pattern '^[a-z][a-z0-9_]*$'"):
+    with raises_exactly(f"{path}:8: [themes -> 1 -> id] the id 'Money Needs' is not one: ids are lower-case letters, "
+                        "digits and underscores, starting with a letter (e.g. resource_needs)"):
         load_codebook(path)
 
 

@@ -26,7 +26,8 @@ def test_a_guid_that_is_not_a_uuid_is_an_error(tmp_path, tiny_codebook_path):
     path.write_text(tiny_codebook_path.read_text(encoding="utf-8").replace(
         "  - id: trust\n", "  - id: trust\n    guid: not-a-guid\n"), encoding="utf-8")
 
-    with pytest.raises(CodebookError, match=r"bad_guid.yaml:6: \[themes -> 0 -> guid\] String should match pattern"):
+    with pytest.raises(CodebookError, match=r"bad_guid.yaml:6: \[themes -> 0 -> guid\] the guid .not-a-guid. is not "
+                                            "one: a GUID reads like"):
         load_codebook(path)
 
 

@@ -443,6 +443,32 @@ def test_a_codable_code_between_a_parent_and_a_child_is_kept(tmp_path):
     assert "'Barriers': its 2 nested code(s) became themes of their own" in notes
 
 
+def test_codes_of_one_name_in_two_places_and_a_nameless_code_import_as_distinct_themes(tmp_path):
+    """'Other' under 'Barriers' and under 'Facilitators' would be two themes a report cannot tell apart, which
+    a codebook refuses; a code with no name came in with its id as label, and no word."""
+    source = tmp_path / "others.qdc"
+    source.write_text("""<?xml version="1.0" encoding="utf-8"?>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>
+ <Code guid="22222222-2222-4222-8222-222222222222" name="Barriers" isCodable="true"><Description>What holds back.</Description>
+  <Code guid="33333333-3333-4333-8333-333333333333" name="Other" isCodable="true"><Description>Else.</Description></Code>
+ </Code>
+ <Code guid="44444444-4444-4444-8444-444444444444" name="Facilitators" isCodable="true"><Description>What helps.</Description>
+  <Code guid="55555555-5555-4555-8555-555555555555" name="other" isCodable="true"><Description>Else.</Description></Code>
+ </Code>
+ <Code guid="66666666-6666-4666-8666-666666666666" name="Trust" isCodable="true"><Description>Trust.</Description></Code>
+ <Code guid="77777777-7777-4777-8777-777777777777" name="Trust" isCodable="true"><Description>Again.</Description></Code>
+ <Code guid="88888888-8888-4888-8888-888888888888" name=" " isCodable="true"><Description>Unnamed.</Description></Code>
+</Codes></CodeBook>""", encoding="utf-8")
+    path, notes = import_codebook(source, tmp_path / "others.yaml")
+    themes = yaml.safe_load(path.read_text(encoding="utf-8"))["themes"]
+    assert [t["label"] for t in themes] == ["Barriers", "Barriers: Other", "Facilitators", "Facilitators: other",
+                                            "Trust (1)", "Trust (2)", "code"]
+    assert "Two codes are named 'Other': this one became 'Barriers: Other'; rename it if you like" in notes
+    assert "A code has no name: it became 'code'; give it a label" in notes
+    assert [t.id for t in load_codebook(path).themes] == ["barriers", "other", "facilitators", "other_2", "trust",
+                                                            "trust_2", "code"]
+
+
 def test_codes_of_a_run_of_two_codebooks_keep_each_codebooks_guids():
     """A project exported from a run of both codebooks named its codes by GUIDs of the merged name: they matched
     neither codebook's .qdc in a QDA tool, and each codebook's code set in the project listed no member."""

@@ -85,17 +85,23 @@ def validate_codebook(
     Example: themes validate-codebook codebooks/rfi_themes.yaml
     """
     from themes.codebook import load_codebook
+    from themes.errors import CodebookError
 
     try:
         book = load_codebook(codebook)
+    except CodebookError as error:
+        for problem in error.problems:
+            typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(error.exit_code)
     except ThemesError as error:
         _fail(str(error))
     typer.echo(f"{codebook}: valid. {book.name}, version {book.version}, {len(book.categories)} categories.")
+    width = max(len("(none of the themes)"), *(len(category.id) for category in book.categories))
     for category in book.categories:
         theme = category.theme
-        typer.echo(f"  {category.id:<32} {len(theme.examples):>3} examples, "
+        typer.echo(f"  {category.id:<{width}} {len(theme.examples):>3} examples, "
                    f"{len(theme.counter_examples):>3} counter-examples  {category.label}")
-    typer.echo(f"  {'(none of the themes)':<32} {len(book.none_examples):>3} examples")
+    typer.echo(f"  {'(none of the themes)':<{width}} {len(book.none_examples):>3} examples")
 
 
 @app.command("run")

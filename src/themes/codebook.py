@@ -82,6 +82,31 @@ class Theme(_Strict):
                 raise ValueError(f"item {position} is empty; remove it or write the passage")
         return items
 
+    @model_validator(mode="after")
+    def _no_repeats(self) -> Theme:
+        """A passage pasted twice weighs twice in training; one that is both an example and a counter-example
+        teaches nothing: both are slips of hand-editing, said where they are."""
+        for field in ("examples", "counter_examples", "include", "exclude"):
+            seen: dict[str, int] = {}
+            for position, item in enumerate(getattr(self, field)):
+                earlier = seen.setdefault(_plain(item), position)
+                if earlier != position:
+                    raise ValueError(f"{_quoted(item)} is in the {field} of '{self.id}' twice (items {earlier} and "
+                                     f"{position}, counting from 0); remove one")
+        both = [item for item in self.examples if _plain(item) in {_plain(c) for c in self.counter_examples}]
+        if both:
+            raise ValueError(f"{_quoted(both[0])} is both an example and a counter-example of '{self.id}'; keep it "
+                             "in one list")
+        return self
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _quoted(text: str) -> str:
+    return repr(text if len(text) <= 50 else text[:47] + "...")
+
 
 class Dimension(_Strict):
     """A group of types of which at most one applies to a passage (the most integrated one).
@@ -136,6 +161,17 @@ class Codebook(_Strict):
             if category.id in seen:
                 raise ValueError(f"theme id '{category.id}' is used twice; give each theme its own id")
             seen.add(category.id)
+        labels: dict[str, str] = {}
+        for category in self.categories:
+            other = labels.setdefault(_plain(category.label), category.id)
+            if other != category.id:
+                raise ValueError(f"'{other}' and '{category.id}' have the same label ({category.label!r}); a report "
+                                 "could not tell them apart: give each its own")
+        coded = {_plain(example): c.id for c in self.categories for example in c.theme.examples}
+        clash = next((item for item in self.none_examples if _plain(item) in coded), None)
+        if clash is not None:
+            raise ValueError(f"{_quoted(clash)} is both an example of '{coded[_plain(clash)]}' and one of none of "
+                             "the themes (none_examples); keep it in one list")
         return self
 
     @property
@@ -263,20 +299,51 @@ def load_codebook(path: str | Path) -> Codebook:
         return Codebook.model_validate(data)
     except ValidationError as error:
         node = yaml.compose(text)  # the nodes know their lines; composed only to say where a problem is
-        first = error.errors()[0]
-        loc = [part for part in first["loc"] if part not in ("function-after",)]
-        line = _line_of(node, loc) if loc else _line_of_duplicate_id(node, first["msg"])
-        where = f"{path}:{line}" if line else str(path)
-        yaml_path = " -> ".join(str(part) for part in loc) or "top level"
-        message = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden" and loc == ["unit"]:
-            message = ("unknown key 'unit': answers are always coded by segment and an answer carries what "
-                       "its segments carry; remove the key")
-        elif first["type"] == "extra_forbidden":
-            message = f"unknown key '{loc[-1]}'; allowed keys are listed in the README's codebook section"
-        elif first["type"] == "missing":
-            message = f"field '{loc[-1]}' is required"
-        raise CodebookError(f"{where}: [{yaml_path}] {message}") from None
+        problems = list(dict.fromkeys(_problem(path, node, each) for each in error.errors()))
+        more = (f" ({len(problems) - 1} more problem{'s' * (len(problems) > 2)}: 'themes validate-codebook "
+                f"{path}' lists them all)") if len(problems) > 1 else ""
+        raise CodebookError(problems[0] + more, problems) from None
+
+
+def _problem(path: Path, node: yaml.Node | None, error: dict) -> str:
+    """One line for one schema error: where (file, line, YAML path) and what to do."""
+    loc = [part for part in error["loc"] if part not in ("function-after",)]
+    line = _line_of(node, loc) if loc else _line_of_duplicate_id(node, error["msg"])
+    where = f"{path}:{line}" if line else str(path)
+    yaml_path = " -> ".join(str(part) for part in loc) or "top level"
+    message = error["msg"].removeprefix("Value error, ")
+    found = error.get("input")
+    if error["type"] == "extra_forbidden" and loc == ["unit"]:
+        message = ("unknown key 'unit': answers are always coded by segment and an answer carries what "
+                   "its segments carry; remove the key")
+    elif error["type"] == "extra_forbidden":
+        message = f"unknown key '{loc[-1]}'; allowed keys are listed in the README's codebook section"
+    elif error["type"] == "missing":
+        message = f"field '{loc[-1]}' is required"
+    elif error["type"] == "string_type" and isinstance(found, dict):
+        message = ("expected text, found 'key: value': in YAML a ': ' inside unquoted text starts a key; put the "
+                   "text in double quotes")
+    elif error["type"] in ("string_type", "list_type"):
+        kind = "text" if error["type"] == "string_type" else "a list (items on lines starting with '- ')"
+        message = f"expected {kind}, found {_shown(found)}"
+    elif error["type"] == "string_pattern_mismatch" and loc and loc[-1] == "id":
+        message = (f"the id {_shown(found)} is not one: ids are lower-case letters, digits and underscores, "
+                   "starting with a letter (e.g. resource_needs)")
+    elif error["type"] == "string_pattern_mismatch" and loc and loc[-1] == "guid":
+        message = (f"the guid {_shown(found)} is not one: a GUID reads like 3F2504E0-4F89-11D3-9A0C-0305E82C3301; "
+                   "remove the line and one is made")
+    elif error["type"] == "string_too_short" and loc:
+        message = f"'{loc[-1]}' is empty; write it"
+    return f"{where}: [{yaml_path}] {message}"
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    text = str(value)
+    return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
 def _line_of(node: yaml.Node | None, loc: list[Any]) -> int | None:
@@ -298,11 +365,11 @@ def _line_of(node: yaml.Node | None, loc: list[Any]) -> int | None:
 
 
 def _line_of_duplicate_id(node: yaml.Node | None, message: str) -> int | None:
-    """For a duplicate-id error (which pydantic reports at the top level), the line of the repeat."""
-    match = re.search(r"theme id '([\w.]+)' is used twice", message)
+    """For a duplicate id or label (which pydantic reports at the top level), the line of the repeat's id."""
+    match = re.search(r"theme id '([\w.]+)' is used twice|and '([\w.]+)' have the same label", message)
     if not match or node is None:
         return None
-    wanted = match.group(1).split(".")[-1]
+    wanted = (match.group(1) or match.group(2)).split(".")[-1]
     lines = [
         value.start_mark.line + 1
         for candidate in _walk(node)

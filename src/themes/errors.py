@@ -12,7 +12,12 @@ class InputError(ThemesError):
 
 
 class CodebookError(ThemesError):
-    """The codebook YAML is invalid."""
+    """The codebook YAML is invalid. `problems`: every problem found, one line each (the message leads with the
+    first); `themes validate-codebook` prints them all."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or [message]
 
 
 class OutputError(ThemesError):

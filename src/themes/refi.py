@@ -17,6 +17,7 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -279,16 +280,20 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
     taken: set[str] = set()
     themes, dimensions = [], []
 
+    within: dict[int, str] = {}  # id() of a flattened theme's data -> the name of the code it sat under
+
     def theme_of(code: Code, parent_id: str = "") -> dict:
         fields = parse_description(code.description)
         wanted = fields.pop("id", None) or _slug(code.name)
         theme_id = _unique(wanted.split(".")[-1], taken if not parent_id else set())
         if not parent_id:
             taken.add(theme_id)
+        if not code.name.strip():
+            notes.append(f"A code has no name: it became '{theme_id}'; give it a label")
         if not fields["definition"]:
             fields["definition"] = f"{DEFINITION_PLACEHOLDER} write what '{code.name}' means"
             notes.append(f"'{code.name}' has no description: write its definition")
-        return {"id": theme_id, "guid": code.guid or None, "label": code.name or theme_id, **fields}
+        return {"id": theme_id, "guid": code.guid or None, "label": code.name.strip() or theme_id, **fields}
 
     def leaves(code: Code) -> list[Code]:
         """The codes under `code` that can stand as themes: every leaf, and every codable code with codes of its
@@ -310,8 +315,9 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
                 kind["id"] = _unique(kind["id"], type_taken)
                 type_taken.add(kind["id"])
                 types.append(kind)
-            dimensions.append({"id": dimension_id, "guid": code.guid or None, "label": code.name or dimension_id,
-                               "description": fields["definition"], "types": types})
+            dimensions.append({"id": dimension_id, "guid": code.guid or None,
+                               "label": code.name.strip() or dimension_id, "description": fields["definition"],
+                               "types": types})
             continue
         if code.codable:
             themes.append(theme_of(code))
@@ -319,11 +325,40 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
             notes.append(f"'{code.name}' is a grouping code with no codes in it: left out")
         if code.children:
             notes.append(f"'{code.name}': its {len(leaves(code))} nested code(s) became themes of their own")
-            themes += [theme_of(leaf) for leaf in leaves(code)]
+            for leaf in leaves(code):
+                themes.append(theme_of(leaf))
+                within[id(themes[-1])] = code.name
+    _distinct_labels(themes, within, notes)
+    for dimension in dimensions:
+        _distinct_labels(dimension["types"], {}, notes)
     about = about or {}
     data = {"name": name, "version": about.get("version", "1"), "description": about.get("description", ""),
             "themes": themes, "dimensions": dimensions, "none_examples": about.get("none_examples", [])}
     return {key: value for key, value in data.items() if value or key in ("themes", "dimensions")}, notes
+
+
+def _distinct_labels(items: list[dict], within: dict[int, str], notes: list[str]) -> None:
+    """Codes of one name in two places of a QDA tool's tree ("Other" under "Barriers" and under "Facilitators")
+    would be two themes a report cannot tell apart, which a codebook refuses: named by where they sat, or
+    numbered."""
+    def plain(label: str) -> str:
+        return " ".join(label.split()).casefold()
+
+    for pass_ in ("parent", "number"):
+        counts = Counter(plain(item["label"]) for item in items)
+        seen: Counter = Counter()
+        for item in items:
+            if counts[plain(item["label"])] < 2:
+                continue
+            old = item["label"]
+            seen[plain(old)] += 1
+            if pass_ == "parent" and id(item) in within:
+                item["label"] = f"{within[id(item)]}: {old}"
+            elif pass_ == "number":
+                item["label"] = f"{old} ({seen[plain(old)]})"
+            else:
+                continue
+            notes.append(f"Two codes are named '{old}': this one became '{item['label']}'; rename it if you like")
 
 
 def _slug(text: str) -> str:
