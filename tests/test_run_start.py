@@ -264,3 +264,10 @@ def test_a_codebook_with_a_theme_short_of_examples_says_it_runs_zero_shot(tmp_pa
     shipped = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--out", str(tmp_path / "out2"), "--model",
                                        "test:hashing", "--no-cache"])
     assert "zero-shot" not in shipped.output
+
+
+@pytest.mark.parametrize("command", ["evaluate", "calibrate"])
+def test_a_missing_coded_file_is_named_as_one(tmp_path, no_server, command):
+    result = CliRunner().invoke(app, [command, "--gold", str(tmp_path / "nope.csv"), "--model", "test:hashing"])
+    assert (result.exit_code, result.output.strip()) == (
+        2, f"error: Coded file not found: {tmp_path / 'nope.csv'}. Check the --gold path.")

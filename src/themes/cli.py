@@ -621,6 +621,8 @@ def _has_split_column(path: Path) -> bool:
 
     if path.suffix.lower() == ".qdpx":  # a REFI-QDA project has no split column
         return False
+    if not path.exists():
+        _fail(f"Coded file not found: {path}. Check the --gold path.")
     try:
         return "split" in {c.lower() for c in read_table(path).columns}
     except ThemesError as error:

@@ -39,6 +39,8 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     from themes.ingest import EmptyTableError, read_table, sheet_with_column
 
     path = Path(path)
+    if not path.exists():
+        raise GoldError(f"Coded file not found: {path}. Check the --gold path.")
     sheet = None
     if path.suffix.lower() == ".qdpx":  # a REFI-QDA project coded in a QDA tool: one row per answer
         from themes.refi import qdpx_gold_table
