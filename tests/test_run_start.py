@@ -69,6 +69,8 @@ def no_server(monkeypatch):
         ("backend", "error: --backend must be one of torch, onnx. Got tensorflow instead."),
         ("languages", "error: --languages must be language codes such as en,es,fr; unknown: klingon. Got en,klingon "
                       "instead."),
+        ("language-names", "error: --languages must be language codes such as en,es,fr; for english write en; for "
+                           "spanish write es. Got English,Spanish instead."),
     ],
 )
 def test_input_and_option_errors_come_before_the_server_and_the_model(tmp_path, tiny_responses_path, no_server,
@@ -92,7 +94,8 @@ def test_input_and_option_errors_come_before_the_server_and_the_model(tmp_path, 
             "quotes-range": [str(tiny_responses_path), "--quotes-per-theme", "100"],
             "words-range": [str(tiny_responses_path), "--max-words", "5"],
             "backend": [str(tiny_responses_path), "--backend", "tensorflow"],
-            "languages": [str(tiny_responses_path), "--languages", "en,klingon"]}[case]
+            "languages": [str(tiny_responses_path), "--languages", "en,klingon"],
+            "language-names": [str(tiny_responses_path), "--languages", "English,Spanish"]}[case]
     if "--out" not in args:
         args += ["--out", str(tmp_path / "out")]
     result = CliRunner().invoke(app, ["run", *args, "--model", "test:hashing", "--no-cache"])
@@ -271,3 +274,10 @@ def test_a_missing_coded_file_is_named_as_one(tmp_path, no_server, command):
     result = CliRunner().invoke(app, [command, "--gold", str(tmp_path / "nope.csv"), "--model", "test:hashing"])
     assert (result.exit_code, result.output.strip()) == (
         2, f"error: Coded file not found: {tmp_path / 'nope.csv'}. Check the --gold path.")
+
+
+def test_every_language_name_the_options_translate_is_one_the_screen_knows():
+    from themes.clean import known_languages
+    from themes.settings import _LANGUAGE_NAMES
+
+    assert set(_LANGUAGE_NAMES.values()) <= set(known_languages())

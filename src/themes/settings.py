@@ -17,6 +17,16 @@ def default_cache_dir() -> str:
                                                       / "themes")
 
 
+# Languages as people name them in English, to their codes: '--languages spanish' is a code away from right.
+_LANGUAGE_NAMES = {
+    "english": "en", "spanish": "es", "espanol": "es", "español": "es", "french": "fr", "chinese": "zh",
+    "mandarin": "zh", "cantonese": "zh", "vietnamese": "vi", "korean": "ko", "tagalog": "tl", "filipino": "tl",
+    "russian": "ru", "arabic": "ar", "portuguese": "pt", "german": "de", "haitian": "ht", "creole": "ht",
+    "japanese": "ja", "hindi": "hi", "italian": "it", "polish": "pl", "somali": "so",
+    "ukrainian": "uk", "farsi": "fa", "persian": "fa", "urdu": "ur", "bengali": "bn",
+}
+
+
 class RunSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -91,8 +101,11 @@ class RunSettings(BaseModel):
             from themes.clean import known_languages
 
             unknown = [code for code in value if code not in known_languages()]
+            named = [f"for {code} write {_LANGUAGE_NAMES[code]}" for code in unknown if code in _LANGUAGE_NAMES]
+            other = [code for code in unknown if code not in _LANGUAGE_NAMES]
             if unknown:
-                raise ValueError(f"must be language codes such as en,es,fr; unknown: {', '.join(unknown)}")
+                raise ValueError("must be language codes such as en,es,fr; " + "; ".join(
+                    named + ([f"unknown: {', '.join(other)}"] if other else [])))
         return value
 
     @field_validator("codebooks", mode="after")
