@@ -65,6 +65,23 @@ PII = [
     ("dr-lower", "It works because dr. patel championed it.", "It works because [name] championed it.", True),
     ("after-when", "When Kenji left the hospital we started over.", "When [name] left the hospital we started over.",
      False),
+    # review of 2026-11-29: possessives, given names that are words, disguised e-mails, boxes, "+" numbers
+    ("possessive-unlisted", "The trust came from Priya Raghunathan's team.", "The trust came from [name]'s team.",
+     False),
+    ("possessive-first", "Priya's team answered every question.", "[name]'s team answered every question.", False),
+    ("possessive-wordlike", "Bob's weekly calls kept us together.", "[name]'s weekly calls kept us together.",
+     False),
+    ("given-word-before-name", "Hope Martinez is our champion.", "[name] is our champion.", False),
+    ("after-comma", "Thanks, Maria!", "Thanks, [name]!", False),
+    ("said", "Maria said the data is incomplete.", "[name] said the data is incomplete.", False),
+    ("dra", "Dra. López runs the clinic.", "[name] runs the clinic.", True),
+    ("email-braces", "Email jane{at}example{dot}org for details.", "Email [email] for details.", True),
+    ("email-angles", "jane<at>example<dot>org is the contact.", "[email] is the contact.", True),
+    ("email-dot-country", "Write to priya at hospital dot in.", "Write to [email].", True),
+    ("email-accents", "Write to josé.garcía@clínica.org today.", "Write to [email] today.", True),
+    ("po-box-town", "P.O. Box 4471, Tulsa OK 74101 is our office.", "[address] is our office.", True),
+    ("rural-route", "Mail Rural Route 2 Box 14, Harlan KY.", "Mail [address].", True),
+    ("phone-plus-any", "Call +44 7700 900123 or +52 1 55 1234 5678.", "Call [phone] or [phone].", True),
     ("everything", "For data questions contact our evaluator, Dr. Priya Raman, praman@example.org, (555) 318-7720.",
      "For data questions contact our evaluator, [name], [email], [phone].", True),
 ]
@@ -102,6 +119,8 @@ UNCHANGED = [
     # common nouns and acronyms the small model calls PERSON (QA round 3)
     ("ner-noun", "Attendance went from 4 people to 30 in a year."),
     ("ner-acronym-noun", "Mostly HUD Continuum of Care funds."),
+    ("possessive-words", "Let's meet. It's hard. The County's budget and Grant's funding help; June's meeting too."),
+    ("plus-numbers", "We grew +25% and served + 1,200 families; revenue of +12 345 678."),
     ("empty", ""),
 ]
 

@@ -25,7 +25,9 @@ _FOLD = str.maketrans({"đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ł": "l", "�
 # Joining words inside names ("Siobhán Ní Bhriain", "Ana de la Cruz", "Nguyen Thi Minh Khai").
 _NAME_PARTICLES = frozenset("de del della di da dos das du la le van von der den ter bin ibn bint ben abu al el "
                             "ni nic mac mc o y e thi st".split())
-_TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
+# A word; a possessive "'s" is not part of it, so that "Priya's" is read as the name "Priya" ("[name]'s team").
+_TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|(?!['’][sS]\b)['’-](?=[^\W\d_]))*")
+_POSSESSIVE = re.compile(r"'s$")
 _GAP = re.compile(r"[ \t]+|[ \t]*\.[ \t]*(?=[A-Z]\b)|(?<=\b[A-Z])\.[ \t]+")  # spaces; initials "J. Doe"
 # Given names that are also English words, common enough as names to count in lowercase text when a
 # family name follows ("bob smith", "mark jones"); "grant", "hope" or "dean" are left out on purpose.
@@ -40,6 +42,8 @@ _PLACE_PREPOSITIONS = frozenset("in at from near across throughout around outsid
 # place or the institution, not a person.
 _OF_PLACES = frozenset("District City County Town Township Village Borough Parish State Commonwealth Province "
                        "Republic University College".split())
+_PERSON_VERBS = frozenset("said says told asked left joined called emailed wrote explained noted retired "
+                          "mentioned suggested agreed recalled insisted".split())
 _CALENDAR = frozenset("january february march april may june july august september october november december "
                       "monday tuesday wednesday thursday friday saturday sunday".split())
 
@@ -78,7 +82,7 @@ def _stop_words() -> frozenset[str]:
 @lru_cache(maxsize=_WORDS_KEPT)
 def _listed(word: str, names: frozenset[str]) -> bool:
     """A word (or each part of a hyphenated or apostrophed one) is in `names`."""
-    folded = fold(word)
+    folded = _POSSESSIVE.sub("", fold(word))
     if folded in _stop_words():
         return False
     if folded in names or folded.replace("'", "") in names:
@@ -92,6 +96,8 @@ def _english(word: str, english: frozenset[str]) -> bool:
     """An English word or a regular inflection of one ("remained", "branches", "we're"); a hyphenated word
     when any part is ("multi-year"). "james" is not "jam" + "es": only sibilant stems take "-es"."""
     w = fold(word)
+    if _POSSESSIVE.search(w) and w not in _stop_words():  # "Raghunathan's" is as English as "Raghunathan"
+        w = w[:-2]
     if _CONTRACTION.search(w) or w in _stop_words():
         return True
     parts = [p for p in w.split("-") if p]
@@ -120,9 +126,10 @@ def _shape(word: str) -> str:
 
 
 def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon: frozenset[str] | None,
-                        english: frozenset[str] | None = None) -> int:
+                        english: frozenset[str] | None = None, possessive: bool = False) -> int:
     """How many of `words` (a run joined by spaces) form a person's name at its start; 0 for none, minus
-    the length of a name-like phrase that is an organisation, program or place.
+    the length of a name-like phrase that is an organisation, program or place. `possessive`: a "'s" follows
+    the first word ("Bob's calls": a given name that is also a word is a name before one).
 
     `lexicon` (verbs, adjectives, adverbs) and `english` (every word the model's lemmatizer knows) come
     with the spaCy model; without them only listed names count.
@@ -193,12 +200,15 @@ def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon
         # "Hope", "Will" or "Grace" used as words, and never an all-caps acronym.
         # Nor one inside a capitalised phrase ("New York", "Feeding America") or after a preposition of
         # place ("in Atlanta").
+        # "Bob's calls", "Maria said": a given name that is also a word is a person before a possessive or a
+        # verb of what people say and do.
+        owner = shape == "title" and (possessive and fold(head) in _WORDLIKE_GIVEN or after in _PERSON_VERBS)
         if (lexicon is None or shape == "upper" or len(head) < 3 or fold(head) in stop
-                or _is_common_word(head, lexicon) or (not previous and after[:1].isupper())
-                or (not previous and english is not None and _english(head, english))
+                or (_is_common_word(head, lexicon) and not owner) or (not previous and after[:1].isupper())
+                or (not previous and english is not None and _english(head, english) and not owner)
                 # "When Kenji left": after a sentence's first word, a name that is no English word
-                or (previous[:1].isupper() and (fold(previous) not in stop or english is None
-                                                or _english(head, english)))
+                or (previous[:1].isupper() and not previous.endswith(",")  # "Thanks, Maria"
+                    and (fold(previous) not in stop or english is None or _english(head, english) and not owner))
                 or previous.lower() in _PLACE_PREPOSITIONS):
             return 0
     titled = [w[:1].upper() + w[1:].lower() if shape != "title" else w for w in name]
@@ -263,7 +273,7 @@ def redact_listed_names(text: str, *, lexicon: frozenset[str] | None = None,
             i += 1
             continue
         length = _listed_name_length([t.group() for t in run], _next_word(text, run[-1].end()), previous, lexicon,
-                                     english)
+                                     english, possessive=text.startswith(("'s", "’s"), tokens[i].end()))
         if length > 0 and "[" not in text[max(tokens[i].start() - 1, 0):tokens[i].start()]:
             start = tokens[i].start()
             # A family name that is also a joining word starts some names ("le Thi Hoa", "de la Cruz").
@@ -275,3 +285,14 @@ def redact_listed_names(text: str, *, lexicon: frozenset[str] | None = None,
             spans.append((start, tokens[i + length - 1].end()))
         i += max(abs(length), 1)
     return _replace_spans(text, spans, PLACEHOLDERS["name"])
+
+
+_BEFORE_NAME = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)[ \t]+(?=\[name\])")
+
+
+def absorb_given_names(text: str) -> str:
+    """A capitalised given name left before a removed family name joins it: "Hope [name]" -> "[name]". Alone,
+    "Hope", "Will" or "Destiny" read as words and are kept; before a name they are its first part."""
+    first, _ = name_lists()
+    return _BEFORE_NAME.sub(lambda m: "" if _listed(m.group(1), first) and fold(m.group(1)) not in _stop_words()
+                            else m.group(0), text)

@@ -37,12 +37,16 @@ _TLDS = "|".join(t for tld in ("com", "org", "net", "edu", "gov", "us", "io", "i
 _MORE_TLDS = ("uk|ca|au|de|ly|co|ee|ai|ie|nz|mx|es|fr|nl|ch|se|dk|fi|pl|br|za|ng|ke|jp|cn|kr|ph|sg|vn|tv|cc|gl|"
               "app|health|care|news|link|page|site|online|ngo")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_EMAIL = re.compile(rf"[^\s@<>()\[\]\",;:]+@{_LABEL}(?:\.{_LABEL})*\.[A-Za-z][A-Za-z0-9-]+")
-_AT = r"[ \t]*[\[(](?i:at)[\])][ \t]*"
-_DOT = r"(?:[ \t]*[\[(](?i:dot)[\])][ \t]*|[ \t]+(?i:dot)[ \t]+)"
+# Hosts in any script after an "@" ("clínica.org"): the "@" says it is an address.
+_ULABEL = r"[^\W_](?:[\w-]*[^\W_])?"
+_EMAIL = re.compile(rf"[^\s@<>()\[\]\",;:]+@{_ULABEL}(?:\.{_ULABEL})*\.[^\W\d_][\w-]+")
+_AT = r"[ \t]*[\[({<](?i:at)[\])}>][ \t]*"
+_DOT = r"(?:[ \t]*[\[({<](?i:dot)[\])}>][ \t]*|[ \t]+(?i:dot)[ \t]+)"
 _OBFUSCATED_EMAIL = re.compile(
     rf"(?<![\w.+-])(?:[\w+-]+{_DOT})*[\w.+-]+(?:{_AT}{_LABEL}(?:(?:\.|{_DOT}){_LABEL})*(?:\.|{_DOT})"
-    rf"|[ \t]+(?i:at)[ \t]+{_LABEL}(?:(?:\.|{_DOT}){_LABEL})*{_DOT})(?:(?i:{_TLDS})|{_MORE_TLDS})\b"
+    rf"|[ \t]+(?i:at)[ \t]+{_LABEL}(?:(?:\.|{_DOT}){_LABEL})*{_DOT})(?:(?i:{_TLDS})|{_MORE_TLDS}"
+    # after a "dot" spelled out or in brackets, any country's two letters ("priya at clinic dot in")
+    rf"|(?<=[ \t\])}}>])[a-z]{{2}})\b"
 )
 # "email jdoe at clinic.org": after a cue, a word, "at" and a domain are an address.
 _CUED_EMAIL = re.compile(
@@ -74,7 +78,7 @@ _LOCAL_PHONE = re.compile(
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]*(?:['’-]?[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)*(?!\w)"
 _NAME_RUN = rf"{_NAME_WORD}(?:[ \t]+(?:[A-Z]\.[ \t]+)?{_NAME_WORD}){{0,2}}"
 _HONORIFICS = (
-    "Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Pastor|Rev|Reverend|Father|Fr|Sister|Brother|Rabbi|"
+    "Dr|Dra|Mr|Mrs|Ms|Mx|Miss|Sra|Srta|Prof|Professor|Pastor|Rev|Reverend|Father|Fr|Sister|Brother|Rabbi|"
     "Imam|Bishop|Deacon|Judge|Senator|Sen|Rep|Representative|Congressman|Congresswoman|"
     "Councilman|Councilwoman|Councilmember|Commissioner|Mayor|Supervisor|Officer"
 )
@@ -109,7 +113,10 @@ _ADDRESS = re.compile(
     rf"(?:,[ \t]*[A-Z][\w'’.-]*(?:[ \t]+[A-Z][a-z][\w'’.-]*){{0,2}}(?:,?[ \t]+[A-Z]{{2}}\b)?(?:[ \t]+\d{{5}}(?:-\d{{4}})?)?)?"
     # a UK or Canadian postcode after the town ("London NW1 6XE", "Montreal H2X 1K4")
     rf"(?:[ \t]+[A-Z]{{1,2}}\d[A-Z\d]?[ \t]?\d[A-Z]{{2}}\b|[ \t]+[A-Z]\d[A-Z][ \t]?\d[A-Z]\d\b)?"
-    rf"|\b(?i:p\.?[ \t]?o\.?[ \t]*box)[ \t]+\d+"
+    # a post office box or a rural route's box, with the town, state and ZIP after it when they follow
+    rf"|\b(?i:p\.?[ \t]?o\.?[ \t]*box|(?:rural[ \t]+route|r\.?r\.?|h\.?c\.?)[ \t]+\d+[ \t]+box)[ \t]+\d+[A-Za-z]?"
+    rf"(?:,?[ \t]*[A-Z][\w'’.-]*(?:[ \t]+[A-Z][a-z][\w'’.-]*){{0,2}},?[ \t]+"
+    rf"(?:[A-Z]{{2}}\b(?:[ \t]+\d{{5}}(?:-\d{{4}})?)?|\d{{5}}(?:-\d{{4}})?))?"
     # a flat or unit number before the street: "Flat 4, 22 Baker Street"
     rf"|\b(?i:flat|apt|apartment|unit|suite)\.?[ \t]+#?\d+[A-Za-z]?,(?=[ \t]*\d{{1,6}}[ \t]+[A-Z])"
 )
@@ -247,15 +254,19 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
     text = _CUED_LISTED.sub(_cued_listed, text)
     text = _SIGNATURE.sub(_name_sub(keep_cue=True), text)
     if listed_names:
-        from themes.names import redact_listed_names  # it builds on this module's guards
+        from themes.names import absorb_given_names, redact_listed_names  # they build on this module's guards
 
-        text = redact_listed_names(text)
+        text = absorb_given_names(redact_listed_names(text))
     return collapse(text)
 
 
 # libphonenumber's regions to read numbers written without a country code: where survey partners and
 # their families most often come from. Numbers with a "+" code are read whatever the region.
 _PHONE_REGIONS = ("US", "GB", "IN", "CA", "MX", "PH", "AU", "IE", "DE", "FR", "NG", "KE", "BR")
+
+
+# "+" and a country code, then groups of digits: 9 to 15 digits in all (E.164), whatever the library knows.
+_PLUS_PHONE = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,5}\)?){2,6}(?![\w%]|[.,]\d)")
 
 
 def _international_phones(text: str) -> str:
@@ -268,6 +279,9 @@ def _international_phones(text: str) -> str:
     for region in _PHONE_REGIONS:
         for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
             spans.append((match.start, match.end))
+    # A number written with its country code is a phone number even where the library's ranges say it cannot be
+    # (ranges kept for drama, "+44 7700 900123"; old formats, "+52 1 55 1234 5678").
+    spans += [match.span() for match in _PLUS_PHONE.finditer(text) if 9 <= sum(c.isdigit() for c in match.group()) <= 15]
     return _replace_spans(text, spans, PLACEHOLDERS["phone"])
 
 
@@ -460,6 +474,7 @@ class Redactor:
                     changed.append(i)
             todo = changed
         # Lone first names the model missed, now that its word lists can tell them from words.
-        from themes.names import redact_listed_names
+        from themes.names import absorb_given_names, redact_listed_names
 
-        return [collapse(redact_listed_names(t, lexicon=self._lexicon, english=self._english)) for t in out]
+        return [collapse(absorb_given_names(redact_listed_names(t, lexicon=self._lexicon, english=self._english)))
+                for t in out]
