@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ from themes.codebook import Codebook, load_codebook
 from themes.embed import HashingEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
+# Pseudonyms from a fixed key: the tests never write the user's key file (test_quotes makes one in a tmp folder).
+os.environ.setdefault("THEMES_PSEUDONYM_KEY", "tests-only-key")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # Two independent themes and one dimension whose two types exclude each other. Flattened ids:

@@ -250,6 +250,11 @@ def test_a_sample_drawn_in_parts_is_read_as_one_sample(tiny_codebook, tmp_path: 
     stranger = both.copy()
     stranger.loc[5, "respondent_id"] = "X1"  # a row of the second file: another survey's answer
     assert not_in_survey(stranger, [a, b], responses).startswith(f"{b}: respondent 'X1', question ")
+    stranger.loc[5, "respondent_id"] = "resp-0123abcd"  # a pseudonym made with another machine's key
+    assert not_in_survey(stranger, [a, b], responses) == (
+        f"{b}: respondent 'resp-0123abcd' is a pseudonym this machine's key does not make for any respondent of "
+        "this input (1 coded answer like it): was the sample drawn on another machine? Set THEMES_PSEUDONYM_KEY to "
+        "the key that machine keeps (the text of ~/.config/themes/pseudonym.key there) and run again.")
     assert RunSettings(coded_sample=str(a)).coded_sample == (str(a),)  # one file, as before
     assert RunSettings(coded_sample=[a, b]).coded_sample == (str(a), str(b))
     assert RunSettings(coded_sample=None).coded_sample == ()

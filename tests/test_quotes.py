@@ -169,9 +169,38 @@ def test_safe_reference_pseudonymises_contact_details(respondent_id):
     assert reference != safe_reference(respondent_id + "x")
 
 
-@pytest.mark.parametrize("respondent_id", ["R1", "gen-72e094a1", "R1~2", "1042", "resp-0042", "ID_17"])
+@pytest.mark.parametrize("respondent_id", ["R1", "gen-72e094a1", "R1~2", "1042", "resp-0042", "ID_17", "RESP12",
+                                           "cbo12", "ORG7"])
 def test_safe_reference_keeps_plain_ids(respondent_id):
     assert safe_reference(respondent_id) == respondent_id
+
+
+@pytest.mark.parametrize("respondent_id", ["Mary01", "jdoe12", "Kim_7", "Bob-1962"])
+def test_ids_made_of_a_name_or_a_user_name_are_pseudonymised(respondent_id):
+    assert re.fullmatch(r"resp-[0-9a-f]{8}", safe_reference(respondent_id))
+
+
+def test_pseudonyms_are_keyed_by_a_key_made_once_per_user(tmp_path, monkeypatch):
+    """An unkeyed hash of a phone number is found by hashing every phone number (seconds): the key, made at
+    random once and kept in the user's configuration folder, keeps pseudonyms stable and unguessable."""
+    import hashlib
+
+    from themes import quotes
+
+    monkeypatch.delenv(quotes.PSEUDONYM_KEY_ENV, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "one"))
+    phone = "617-555-0111"
+    first = safe_reference(phone)
+    key_file = tmp_path / "one" / "themes" / "pseudonym.key"
+    assert key_file.is_file() and oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert safe_reference(phone) == first  # the same key again
+    assert first != "resp-" + hashlib.sha1(phone.encode()).hexdigest()[:8]
+    assert quotes.key_fingerprint() == {"fingerprint": hashlib.sha256(key_file.read_text().strip().encode())
+                                        .hexdigest()[:12], "kept": str(key_file)}
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "two"))  # another machine: another key
+    assert safe_reference(phone) != first
+    monkeypatch.setenv(quotes.PSEUDONYM_KEY_ENV, key_file.read_text().strip())  # its key, shared
+    assert safe_reference(phone) == first
 
 
 # Selection ------------------------------------------------------------------------------------------
@@ -466,3 +495,17 @@ def test_a_quote_does_not_name_a_combination_too_small_to_show(hashing_embedder)
     assert by_id["R11"] == "Government respondent"  # the one Government respondent in Ohio
     assert by_id["R0"] == "Government respondent from partnership based in Michigan"  # 11 of them
     assert by_id["R12"] == "Nonprofit CBO respondent from partnership based in Ohio"
+
+
+def test_the_manifest_names_the_pseudonym_key_by_its_fingerprint_only_when_an_id_needed_one():
+    from types import SimpleNamespace
+
+    from themes.export import _pseudonyms
+    from themes.quotes import key_fingerprint
+
+    plain = SimpleNamespace(answers=pd.DataFrame({"respondent_id": ["R1", "R2"]}))
+    assert _pseudonyms(plain) == {}
+    mailed = SimpleNamespace(answers=pd.DataFrame({"respondent_id": ["R1", "jane@example.org"]}))
+    assert _pseudonyms(mailed) == {"pseudonym_key": key_fingerprint()}
+    assert key_fingerprint()["kept"] == "$THEMES_PSEUDONYM_KEY"  # the tests' key (conftest), never its text
+    assert "tests-only-key" not in str(key_fingerprint())

@@ -221,6 +221,13 @@ def not_in_survey(coded: pd.DataFrame, paths: str | Path | Sequence[str | Path],
     ends = np.cumsum(coded.attrs.get("file_rows", [len(coded)]))
     file = paths[int(np.searchsorted(ends, missing[0], side="right"))] if len(paths) > 1 else paths[0]
     respondent, question = keys[missing[0]]
+    if re.fullmatch(r"resp-[0-9a-f]{8}", respondent) and question in {q for _, q in held}:
+        from themes.quotes import PSEUDONYM_KEY_ENV
+
+        return (f"{file}: respondent '{respondent}' is a pseudonym this machine's key does not make for any "
+                f"respondent of this input ({len(missing)} coded answer{'s' if len(missing) != 1 else ''} like it): "
+                f"was the sample drawn on another machine? Set {PSEUDONYM_KEY_ENV} to the key that machine keeps "
+                "(the text of ~/.config/themes/pseudonym.key there) and run again.")
     return (f"{file}: respondent '{respondent}', question '{question}' is not a usable answer of this input "
             f"({len(missing)} coded answer{'s' if len(missing) != 1 else ''} like it); code a sample drawn from this "
             "survey (themes sample), its ids and question names as the run reads them.")

@@ -335,11 +335,23 @@ def manifest(run: RunResult) -> dict:
         "accounting_adds_up": sum(v for k, v in accounting.items() if k != "input_answers")
         == accounting["input_answers"],
         "respondent_id_problems": run.id_problems,
+        **_pseudonyms(run),
         "counts_method": (run.counts["method"].iloc[0] if len(run.counts) and "method" in run.counts else
                           run.framework["method"].iloc[0] if len(run.framework) and "method" in run.framework else None),
         "coded_sample_agreement": run.sample_agreement,
         **({"batches": run.batches} if run.batches is not None else {}),
     }
+
+
+def _pseudonyms(run: RunResult) -> dict:
+    """Which key made the pseudonyms quotes and evidence show, by its fingerprint: runs that show the same one
+    share pseudonyms. Only when an id needed one."""
+    from themes.quotes import key_fingerprint, safe_reference
+
+    ids = run.answers["respondent_id"].astype(str).unique()
+    if all(safe_reference(i) == i for i in ids):
+        return {}
+    return {"pseudonym_key": key_fingerprint()}
 
 
 def codebook_entry(use: CodebookUse) -> dict:

@@ -12,7 +12,12 @@ already quoted for the theme (the same text pasted by two respondents is quoted 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import os
 import re
+import secrets
+from functools import lru_cache
+from pathlib import Path
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -28,7 +33,11 @@ _LIST_LINE = 40  # characters: a line this short, one of several, is a list item
 _ITEM_BREAK = re.compile(r"(?<![.!?;:,\s])[^\S\n]*\n\s*(?=[^\W_a-z]|[^\w\s])")
 # Ids that cannot be anything but an opaque code: "R12", "resp-0042", "1042", "gen-72e094a1", "R1~2".
 # Anything else ("jane.doe", "123-45-6799", a name, a long number) may identify the person.
-_OPAQUE_ID = re.compile(r"(?:[A-Za-z]{1,4}[-_]?)?\d{1,6}(?:~\d+)?|gen-[0-9a-f]{8}(?:~\d+)?")
+# A prefix of three or four letters is a code when it is in capitals ("RESP", "CBO") or a word of ids ("resp"); "Mary01",
+# "jdoe12" or "Kim_7" is someone's name or user name.
+_OPAQUE_ID = re.compile(r"(?:(?:[A-Za-z]{1,2}|[A-Z]{3,4}|(?i:resp|res|rid|pid|cid|sid|sub|subj|row|rec|case|part|"
+                        r"site|org|cbo|hosp|user|usr|ans|num|resp_id))[-_]?)?\d{1,6}(?:~\d+)?"
+                        r"|gen-[0-9a-f]{8}(?:~\d+)?")
 # Column names that say where a partnership is, not who answered ("State / territory", "region").
 _PLACE = re.compile(r"state|territor|region|province|county|country|city|town|location|place", re.IGNORECASE)
 _ATTRIBUTION = re.compile(r"(?P<who>.*?)(?: respondent|Respondent)(?: from partnership based in (?P<place>.+))?")
@@ -132,10 +141,50 @@ def who_column(columns: Sequence[str]) -> str | None:
 
 
 def safe_reference(respondent_id: str) -> str:
-    """The respondent id when it is a plain code ("R12", "1042"); otherwise a stable pseudonym."""
+    """The respondent id when it is a plain code ("R12", "1042"); otherwise a pseudonym, the same on every run
+    with the same key (`pseudonym_key`). Keyed, so that no one can find which e-mail or phone number a
+    pseudonym stands for by hashing candidates."""
     if _OPAQUE_ID.fullmatch(respondent_id):
         return respondent_id
-    return "resp-" + hashlib.sha1(respondent_id.encode()).hexdigest()[:8]
+    return "resp-" + hmac.new(pseudonym_key()[0], respondent_id.encode(), hashlib.sha256).hexdigest()[:8]
+
+
+PSEUDONYM_KEY_ENV = "THEMES_PSEUDONYM_KEY"
+
+
+def pseudonym_key_file() -> Path:
+    config = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(config) / "themes" / "pseudonym.key"
+
+
+@lru_cache(maxsize=4)
+def _key_for(env: str | None, path: Path) -> tuple[bytes, str]:
+    if env:
+        return env.encode(), f"${PSEUDONYM_KEY_ENV}"
+    try:
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "x", encoding="ascii") as handle:  # "x": two runs starting at once keep the first
+                handle.write(secrets.token_hex(32) + "\n")
+            path.chmod(0o600)
+        return path.read_text(encoding="ascii").strip().encode(), str(path)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip().encode(), str(path)
+    except OSError:
+        return secrets.token_hex(32).encode(), "this run only (no key file could be written at " + str(path) + ")"
+
+
+def pseudonym_key() -> tuple[bytes, str]:
+    """(key, where it is kept): $THEMES_PSEUDONYM_KEY, else a random key made once in the user's configuration
+    folder. Pseudonyms stay the same across runs and batches on one machine; set the variable to the same value
+    to share them between machines (a coded sample drawn on one and read on another)."""
+    return _key_for(os.environ.get(PSEUDONYM_KEY_ENV), pseudonym_key_file())
+
+
+def key_fingerprint() -> dict:
+    """What a manifest says of the key, never the key: runs whose fingerprints match share pseudonyms."""
+    key, where = pseudonym_key()
+    return {"fingerprint": hashlib.sha256(key).hexdigest()[:12], "kept": where}
 
 
 def select_for_theme(candidates: pd.DataFrame, vectors: np.ndarray, settings: QuoteSettings) -> list[int]:
