@@ -435,8 +435,18 @@ def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> list[
         slugs = file_slugs({**run.counts_by, **run.framework_by})
         # Breakdown groups are named by respondents' own metadata values: de-identified once, for the count files
         # and the report alike.
+        # So are the questions, named by the export's column headers ("What made it effective? (ask Maria)").
+        questions = _safe_names(run.answers["question"], redactor)
+
+        def asked(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+            if frame is None or "question" not in frame:
+                return frame
+            return frame.assign(question=frame["question"].map(lambda value: questions.get(str(value), value)))
+
         run = replace(run, counts_by={c: _named_safely(f, c, redactor) for c, f in run.counts_by.items()},
-                      framework_by={c: _named_safely(f, c, redactor) for c, f in run.framework_by.items()})
+                      framework_by={c: _named_safely(f, c, redactor) for c, f in run.framework_by.items()},
+                      counts_by_question=asked(run.counts_by_question),
+                      framework_by_question=asked(run.framework_by_question), quotes=asked(run.quotes))
         if run.codebook.themes:
             write_csv(run.counts, folder / "theme_counts.csv")
             for column, frame in run.counts_by.items():
@@ -450,7 +460,7 @@ def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> list[
                 write_csv(run.framework_by_question, folder / "framework_counts_by_question.csv")
         # Evidence is what a reviewer is handed to check a count: de-identified in the CSV as in the workbook
         # and the report; its segments_row leads to the raw passage in segments.csv.
-        shown = deidentify_evidence(evidence_frame(run), redactor)
+        shown = asked(deidentify_evidence(evidence_frame(run), redactor))
         write_csv(shown, folder / "theme_evidence.csv")
         write_csv(run.quotes, folder / "quotes.csv")
         summary = summary_table(run)
@@ -469,11 +479,17 @@ def _named_safely(frame: pd.DataFrame, column: str, redactor=None) -> pd.DataFra
     or a name ("Maria Gonzalez (self)", or a column of the people who filled the form in, named with --meta-column
     or --attribute-with), which neither a count file nor the report is the place for. `redactor`: the run's, which
     finds names with spaCy and the name lists; without it, patterns only."""
+    if frame is None or column not in frame or frame.empty:
+        return frame
+    named = _safe_names(frame[column], redactor)
+    return frame.assign(**{column: frame[column].map(lambda value: named[str(value)])})
+
+
+def _safe_names(values, redactor=None) -> dict[str, str]:
+    """Each distinct value, de-identified; values that read the same once de-identified are numbered apart."""
     from themes.redact import redact_patterns
 
-    if column not in frame or frame.empty:
-        return frame
-    values = list(dict.fromkeys(str(value) for value in frame[column]))
+    values = list(dict.fromkeys(str(value) for value in values))
     shown = redactor.redact_many(values) if redactor is not None else [redact_patterns(v) for v in values]
     # Two people's names both read "[name]": numbered, so that their groups stay apart.
     clashes = Counter(shown)
@@ -482,8 +498,7 @@ def _named_safely(frame: pd.DataFrame, column: str, redactor=None) -> pd.DataFra
         if clashes[label] > 1:
             seen[label] += 1
             shown[position] = f"{label} ({seen[label]})"
-    named = dict(zip(values, shown))
-    return frame.assign(**{column: frame[column].map(lambda value: named[str(value)])})
+    return dict(zip(values, shown))
 
 
 def summary_table(run: RunResult) -> pd.DataFrame:
