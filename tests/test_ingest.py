@@ -314,6 +314,29 @@ def test_cp1252_letters_that_other_windows_code_pages_read_differently(tmp_path)
     assert list(answers["answer_raw"]) == [line.split(",", 1)[1] for line in text.splitlines()[1:]]
 
 
+@pytest.mark.parametrize("odd", ["hospital\u2019s", "espa\u00f1ol", "Pe\u00f1a", "na\u00efve"])
+def test_one_windows_character_in_an_english_export_is_read_as_windows_text(tmp_path, odd):
+    """One "’" or "ñ" fits Big5 or a DOS code page byte for byte, and detection took them: "hospital𠏋", "espa±ol"."""
+    rows = [f"R{k},We meet every month and the staff share what they learn about each family" for k in range(30)]
+    rows[7] = f"R7,The {odd} staff never call back about the families we refer to them"
+    path = tmp_path / "export.csv"
+    path.write_bytes(("respondent_id,answer_text\n" + "\n".join(rows) + "\n").encode("cp1252"))
+
+    answers, spec, _ = load_answers(path, InputSpec(text_columns=("answer_text",)))
+
+    assert answers["answer_raw"].iloc[7] == rows[7].split(",", 1)[1] and spec.sources["encoding"] == "cp1252"
+
+
+def test_a_chinese_export_is_still_read_as_chinese(tmp_path):
+    rows = [f"R{k},我们每个月都和医院开会，分享我们对每个家庭的了解和需要的服务" for k in range(20)]
+    path = tmp_path / "export.csv"
+    path.write_bytes(("respondent_id,answer_text\n" + "\n".join(rows) + "\n").encode("gb18030"))
+
+    answers, _, _ = load_answers(path, InputSpec(text_columns=("answer_text",)))
+
+    assert answers["answer_raw"].iloc[3] == rows[3].split(",", 1)[1]
+
+
 def test_utf8_bom_is_not_part_of_the_first_column(tmp_path):
     path = tmp_path / "bom.csv"
     path.write_bytes("\ufeffrespondent_id,answer_text\nR1,Caf\u00e9 \u2014 trust matters\n".encode("utf-8"))

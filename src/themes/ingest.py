@@ -423,6 +423,22 @@ def _decoded(raw: bytes, path: Path) -> tuple[str, str | None]:
     return text, encoding
 
 
+def _few_odd_bytes(raw: bytes, encoding: str) -> bool:
+    """An English export with a few characters of Excel's Windows encoding ("hospital’s", "Peña") fits many
+    encodings byte for byte, and detection, with so little to go on, may take a DOS or a Chinese one ("espa±ol",
+    "hospital𠏋"): a file with only a handful of bytes beyond ASCII is read as cp1252 where that reads it."""
+    if encoding.lower().replace("-", "_") in ("utf_8", "utf_16", "utf_32", "cp1252"):
+        return False
+    odd = sum(1 for byte in raw if byte > 0x7F)
+    if not 0 < odd <= 40 or odd > len(raw) / 200:
+        return False
+    try:
+        raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 _WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and the old .xls
 
 
@@ -442,6 +458,8 @@ def _detect_and_decode(raw: bytes, path: Path) -> tuple[str, str]:
     # of smart quotes and dashes and differ on letters such as "ñ"); Excel on US Windows writes cp1252.
     if best is not None and any("cp1252" in match.could_be_from_charset and match.chaos <= best.chaos
                                 and match.coherence >= best.coherence for match in matches):
+        encoding = "cp1252"
+    if _few_odd_bytes(raw, encoding):
         encoding = "cp1252"
     try:
         return raw.decode(encoding), encoding
