@@ -1109,3 +1109,49 @@ def test_answers_on_two_sheets_after_an_instructions_sheet_stop_too(tmp_path):
     answers, spec, _ = load_answers(tmp_path / "survey.xlsx", InputSpec())
     assert spec.sheet == "Responses" and answers["respondent_id"].nunique() == 30
     assert spec.sources["sheet"] == "guessed: 'Read me' has no table of answers"
+
+
+def _answer(k: int, topic: str) -> str:
+    return f"Answer {k} about {topic}: we meet monthly and share what we learn about each family we serve"
+
+
+def test_rows_of_one_respondent_split_over_events_are_joined_and_said(tmp_path):
+    """REDCap exports a row per record and event: type, state and half the answers on 'baseline', the rest on
+    'followup'. Read as rows they were 100 respondents for 50, every share halved, with exit 0."""
+    lines = ["record_id,redcap_event_name,org_type,state,goals,challenges"]
+    for k in range(30):
+        lines.append(f"{k},baseline_arm_1,CBO,CA,{_answer(k, 'goals')},")
+        lines.append(f"{k},followup_arm_1,,,,{_answer(k, 'challenges')}")
+    lines.append("99,baseline_arm_1,CBO,CA,One answer about goals that we share with every partner we meet,"
+                 "A first answer about the challenges we meet with the hospital and its staff")
+    lines.append("99,baseline_arm_1,CBO,CA,Another answer about goals from a second form sent in later,")
+    path = write(tmp_path / "redcap.csv", "\n".join(lines) + "\n")
+
+    answers, spec, problems = load_answers(path, InputSpec())
+
+    assert answers["respondent_id"].nunique() == 32  # 99 answered goals twice: a resubmission, kept apart
+    first = answers[answers["respondent_id"] == "0"].set_index("question")
+    assert first.loc["goals", "answer_raw"] == _answer(0, "goals")
+    assert first.loc["challenges", "answer_raw"] == _answer(0, "challenges")
+    assert (first["org_type"] == "CBO").all() and (first["state"] == "CA").all()
+    assert problems[0] == {"row": None, "problem": "rows_joined", "respondents": 30, "rows": 60, "respondent_id": "0"}
+    from themes.infer import id_problem_lines
+
+    assert id_problem_lines(problems)[0] == (
+        "  joined     60 rows into 30 respondents: rows that share an id and answer different questions (e.g. '0'; "
+        "a REDCap event or a form saved page by page) are one respondent's answers")
+
+
+def test_a_long_export_where_most_people_answered_one_question_is_read_as_long(tmp_path):
+    """50 respondents, one in four answered all three questions: it was read as wide, 75 respondents."""
+    questions = ["What made it effective?", "What holds it back?", "How do you engage the community?"]
+    lines = ["Response ID,Organization category,Question,Response"]
+    for k in range(50):
+        for q in (questions if k % 4 == 0 else [questions[k % 3]]):
+            lines.append(f"R{k},Nonprofit CBO,{q},{_answer(k, q[:-1])}")
+    path = write(tmp_path / "long.csv", "\n".join(lines) + "\n")
+
+    answers, spec, _ = load_answers(path, InputSpec())
+
+    assert (spec.question_column, spec.answer_column) == ("Question", "Response")
+    assert answers["respondent_id"].nunique() == 50 and len(answers) == len(lines) - 1

@@ -92,8 +92,11 @@ def long_shape(table: pd.DataFrame, id_column: str) -> tuple[str, str, str] | No
 
     ids = _texts(table[id_column])
     known = ids[ids != ""]
-    if known.empty or known.value_counts().mean() < 1.5:
+    counts = known.value_counts()
+    # Ids repeat: most of them, or, where most people answered one question only, a third of the rows or more.
+    if known.empty or (counts.mean() < 1.5 and counts[counts > 1].sum() < len(known) / 3):
         return None
+    repeating = ids.isin(counts[counts > 1].index)
     free = [c for c in table.columns if c != id_column and _looks_like_free_text(table[c])]
     if len(free) != 1:
         return None
@@ -108,7 +111,9 @@ def long_shape(table: pd.DataFrame, id_column: str) -> tuple[str, str, str] | No
             continue
         pairs = pd.DataFrame({"id": ids, "q": values})[ids != ""]
         varies = (pairs.groupby("id")["q"].nunique() > 1).mean()
-        if pairs.duplicated().mean() <= 0.05 and varies >= 0.5:
+        # Among the ids that repeat it varies nearly always (a state or type would stay the same within them).
+        varies_where_repeated = (pairs[repeating].groupby("id")["q"].nunique() > 1).mean()
+        if pairs.duplicated().mean() <= 0.05 and (varies >= 0.5 or varies_where_repeated >= 0.9):
             candidates.append((name_key(column) not in _QUESTION_KEYS, column, distinct))
     if not candidates:
         return None
@@ -215,6 +220,10 @@ def id_problem_lines(problems: list[dict], *, shown: int = 5) -> list[str]:
     if missing:
         lines.append(f"  no id      {rows(missing)}: given an id made from the row ('{missing[0]['respondent_id']}'; "
                      "the manifest's respondent_id_problems lists each)")
+    for joined in (p for p in problems if p["problem"] == "rows_joined"):
+        lines.append(f"  joined     {joined['rows']} rows into {joined['respondents']} respondents: rows that share an id "
+                     f"and answer different questions (e.g. '{joined['respondent_id']}'; a REDCap event or a form "
+                     "saved page by page) are one respondent's answers")
     repeated = [p for p in problems if p["problem"] == "repeated_id_different_content"]
     if repeated:
         first = repeated[0]

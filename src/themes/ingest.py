@@ -715,10 +715,14 @@ def to_answers(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list
     table = table.reset_index(drop=True).copy()
     table["__row"] = list(rows)
     content_columns = [spec.answer_column] if spec.is_long else list(spec.text_columns)
+    joined: list[dict] = []
+    if not spec.is_long and spec.id_column:
+        table, joined = _join_split_rows(table, spec)
     ids, problems = _respondent_ids(table, spec, content_columns)
+    problems = joined + problems
     repeated = [p for p in problems if p["problem"] == "repeated_id_different_content"]
     if not spec.is_long and spec.sources.get("id_column") == "guessed" and len(table) >= 10 \
-            and 2 * len(repeated) > len(table):
+            and 2 * len(repeated) >= len(table):
         # Most rows share an id with another row of other answers: the guessed column names something else (an
         # organisation, a site, a wave), and each repeat would be counted as a respondent of its own.
         raise InputError(f"The id column '{spec.id_column}' (guessed) repeats in {len(repeated)} of {len(table)} rows "
@@ -751,6 +755,47 @@ def to_answers(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list
         answers[column] = answers[column].map(_as_text).str.strip().replace("", "unknown")
         problems += _one_spelling(answers, column)
     return answers.reset_index(drop=True), problems
+
+
+def _join_split_rows(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list[dict]]:
+    """Rows that share an id and answer different questions are one respondent's answers split over rows (REDCap's
+    events, a form saved page by page): joined into one row, each column its first value, and said. Rows that
+    answer a question twice, or give two values of a metadata column, stay apart (two respondents, or a
+    resubmission: `_respondent_ids` says which)."""
+    ids = table[spec.id_column].map(_as_text).str.strip()
+    repeats = ids[(ids != "") & ids.duplicated(keep=False)]
+    if repeats.empty:
+        return table, []
+    text = table[list(spec.text_columns) + list(spec.meta_columns)].map(_as_text).map(str.strip)
+    answered = text[list(spec.text_columns)] != ""
+    keep = pd.Series(True, index=table.index)
+    merged_rows: dict[int, dict] = {}
+    for _, group in repeats.groupby(repeats, sort=False):
+        rows = list(group.index)
+        if (answered.loc[rows].sum() > 1).any():
+            continue  # a question answered on two rows
+        meta = text.loc[rows, list(spec.meta_columns)]
+        if any(meta[column][meta[column] != ""].nunique() > 1 for column in meta):
+            continue  # two organisation types or states: not one respondent
+        first = rows[0]
+        values = {}
+        for column in table.columns:
+            if column == "__row":
+                continue
+            given = [table.at[r, column] for r in rows if _as_text(table.at[r, column]).strip()]
+            values[column] = given[0] if given else table.at[first, column]
+        merged_rows[first] = values
+        keep.loc[rows[1:]] = False
+    if not merged_rows:
+        return table, []
+    table = table.copy()
+    for row, values in merged_rows.items():
+        for column, value in values.items():
+            table.at[row, column] = value
+    joined = int((~keep).sum())
+    example = ids[next(iter(merged_rows))]
+    return table[keep].reset_index(drop=True), [{"row": None, "problem": "rows_joined", "respondents": len(merged_rows),
+                                                 "rows": joined + len(merged_rows), "respondent_id": example}]
 
 
 def _spelling_key(value: str, place: bool) -> str:
