@@ -947,6 +947,22 @@ def test_a_summary_row_at_the_end_is_not_a_respondent(tmp_path, last):
     assert spec.sources["platform_rows"].startswith("row 5, a summary row ('")
 
 
+@pytest.mark.parametrize("last, said", [
+    ("Total: 3 responses,,", "row 5, a summary row ('Total: 3 responses'): not answers"),
+    ("N = 3,,", "row 5, a summary row ('N = 3'): not answers"),
+    ('"Source: Partnership RFI export, November 2024. Confidential.",,',
+     "row 5, a note ('Source: Partnership RFI export, November'): not answers"),
+    ("Total,3,3\nAverage words,1.0,1.0", "row 5, a summary row ('Total'): not answers; row 6, a summary row "
+                                         "('Average words'): not answers"),
+])
+def test_summary_and_note_rows_under_the_table_are_not_respondents(tmp_path, last, said):
+    path = write(tmp_path / "export.csv", "id,goals,challenges\nR1,Trust,Money\nR2,Data,Staff\nR3,Meetings,Time\n"
+                                          f"{last}\n")
+    answers, spec, _ = load_answers(path, InputSpec(text_columns=("goals", "challenges")))
+    assert sorted(answers["respondent_id"].unique()) == ["R1", "R2", "R3"]
+    assert spec.sources["platform_rows"] == said
+
+
 def test_a_last_respondent_who_wrote_about_totals_is_kept(tmp_path):
     path = write(tmp_path / "export.csv", "id,goals,challenges\nR1,Trust,Money\nR2,Data,Staff\n"
                                           ",Total cost of care,Count on partners\n")

@@ -280,26 +280,39 @@ def _header_below_a_title(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-# A summary row's cell: "Total", a number, or a summary word followed by a number ("Total responses: 40").
+# A summary row's cell: "Total", a number, or a summary word followed by a number ("Total responses: 40", "Total:
+# 45 responses", "N = 45") or by a word or two ("Average words").
 _SUMMARY_WORD = r"(?i:total|totals|count|sum|average|mean|responses|n)"
-_SUMMARY_CELL = re.compile(rf"{_SUMMARY_WORD}|[\d.,%]+|{_SUMMARY_WORD}\b[\w ]*[:=]?\s*\d[\d.,%]*")
+_SUMMARY_CELL = re.compile(rf"{_SUMMARY_WORD}(?:[ \t]+[A-Za-z]+){{0,2}}|[\d.,%]+"
+                           rf"|{_SUMMARY_WORD}\b[\w ]*[:=]?\s*\d[\d.,%]*(?:[ \t]+[A-Za-z]+){{0,2}}")
+_SUMMARY_SAYS = re.compile(r"(?i)total|count|sum|average|mean|\bn\s*=")
+# A note under the table, in its first cell alone: where the data came from, who may read it.
+_FOOTNOTE = re.compile(r"(?i)(?:source|sources|note|notes|exported|generated|downloaded|prepared|confidential|"
+                       r"copyright|©|\*)\b.*")
 
 
 def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
-    """The table less a last row that sums the others up ("Total responses: 40" under each column, as a
-    spreadsheet user adds): read as data it would be one more respondent in every base."""
-    if len(table) < 3:
-        return table
-    cells = [cell for cell in (_as_text(c).strip() for c in table.iloc[-1]) if cell]
-    if not cells or not all(_SUMMARY_CELL.fullmatch(cell) for cell in cells) or not any(
-            re.search(r"(?i)total|count|sum|average|mean", cell) for cell in cells):
-        return table
-    row = int(table.index[-1]) + 2 if pd.api.types.is_integer_dtype(table.index) else len(table) + 1
-    rest = table.iloc[:-1].copy()
-    rest.attrs = {**table.attrs, "platform_rows": ((table.attrs.get("platform_rows", "") + "; ")
-                                                   if table.attrs.get("platform_rows") else "")
-                  + f"row {row}, a summary row ('{cells[0]}'): not answers"}
-    return rest
+    """The table less the rows under it that sum the others up ("Total responses: 40" under each column, as a
+    spreadsheet user adds, then "Average words") or note its source: read as data each would be one more
+    respondent in every base."""
+    dropped: list[str] = []
+    while len(table) >= 3 and len(dropped) < 3:
+        cells = [_as_text(c).strip() for c in table.iloc[-1]]
+        filled = [cell for cell in cells if cell]
+        summary = (filled and all(_SUMMARY_CELL.fullmatch(cell) for cell in filled)
+                   and any(_SUMMARY_SAYS.search(cell) for cell in filled))
+        footnote = len(filled) == 1 and cells[0] == filled[0] and _FOOTNOTE.fullmatch(filled[0])
+        if not (summary or footnote) or len(table.columns) < 2:
+            break
+        row = int(table.index[-1]) + 2 if pd.api.types.is_integer_dtype(table.index) else len(table) + 1
+        dropped.insert(0, f"row {row}, a {'summary row' if summary else 'note'} ('{filled[0][:40]}'): not answers")
+        attrs = table.attrs
+        table = table.iloc[:-1].copy()
+        table.attrs = attrs
+    if dropped:
+        earlier = table.attrs.get("platform_rows")
+        table.attrs = {**table.attrs, "platform_rows": (f"{earlier}; " if earlier else "") + "; ".join(dropped)}
+    return table
 
 
 def sheet_with_column(path: str | Path, column: str) -> str | None:
