@@ -1035,7 +1035,8 @@ def test_a_header_below_a_title_or_group_labels_is_found_and_the_rows_above_skip
     '{"total_items": 1, "items": [{"response_id": "R1", "answers": [{"field": "challenges", "text": "Money"}]}]}',
     '{"id": "R1", "hidden": {"state": "OH"}, "challenges": "Money"}\n{"id": "R2", "hidden": {"state": "MI"}, '
     '"challenges": "Trust"}\n',
-], ids=["api export", "nested object per line"])
+    '{\n  "survey": "RFI",\n  "responses": [\n    {"id": "R1", "challenges": "Money"}\n  ]\n}\n',
+], ids=["api export", "nested object per line", "pretty-printed api export"])
 def test_a_json_of_records_inside_records_says_to_export_flat_rows(tmp_path, content):
     """A Typeform API export read as one respondent with an 'items' answer, or asked for --sheet (QA round 3)."""
     path = write(tmp_path / "export.json", content)
@@ -1171,3 +1172,14 @@ def test_a_long_export_where_most_people_answered_one_question_is_read_as_long(t
 
     assert (spec.question_column, spec.answer_column) == ("Question", "Response")
     assert answers["respondent_id"].nunique() == 50 and len(answers) == len(lines) - 1
+
+
+def test_numeric_json_ids_stay_as_written_when_one_is_missing(tmp_path):
+    """pandas read a column of integers with one null as floats: every id became '1000.0', '1001.0', ..."""
+    lines = [f'{{"respondent_id": {1000 + k}, "score": 0.5, "challenges": "{_answer(k, "money")}"}}' for k in range(4)]
+    lines.append(f'{{"respondent_id": null, "score": 1, "challenges": "{_answer(9, "staff")}"}}')
+    path = write(tmp_path / "export.jsonl", "\n".join(lines) + "\n")
+    table = read_table(path)
+    assert list(table["respondent_id"])[:4] == ["1000", "1001", "1002", "1003"] and table["score"].iloc[0] == "0.5"
+    with pytest.raises(InputError, match=r"export.jsonl:2: not a JSON object"):
+        read_table(write(tmp_path / "export.jsonl", lines[0] + "\n{broken\n"))

@@ -539,18 +539,48 @@ def _fill_merged(path: Path, sheet: str, table: pd.DataFrame) -> int:
 
 
 def _read_json(path: Path) -> pd.DataFrame:
+    """JSON Lines, or a JSON array of flat records. Parsed with the json module, so that numbers stay as written:
+    pandas made the ids of a file with one missing id floats ("1000.0")."""
+    import json
+
     text = _decode(path.read_bytes(), path).strip()
-    lines = text.startswith("{")
-    table = pd.read_json(io.StringIO(text), lines=lines, dtype=False).astype(object)
+    nested_message = (f"{path} holds records inside records (a survey platform's API export, such as Typeform's "
+                      "'items' with their 'answers'), not one flat row per respondent. Export the responses from "
+                      "the survey tool as CSV or XLSX, or as JSON Lines with one flat object per respondent.")
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError:
+        whole = None
+    if isinstance(whole, list):
+        records = whole
+    elif isinstance(whole, dict):
+        raise InputError(nested_message if any(isinstance(v, (list, dict)) for v in whole.values()) else
+                         f"{path} holds one JSON object, not one per respondent. Export JSON Lines (one object per "
+                         "line) or a JSON array of objects.")
+    else:
+        records = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise InputError(f"{path}:{number}: not a JSON object ({error.msg}). JSON Lines holds one object "
+                                 "per line; fix the line or export the survey as CSV.") from None
+    if not all(isinstance(record, dict) for record in records):
+        raise InputError(f"{path} holds values that are not objects: each respondent is one JSON object.")
+
+    def plain(value):  # numbers as written ("1000", "0.5"); lists and objects as they are
+        return value if isinstance(value, (str, list, dict)) or value is None else json.dumps(value)
+
+    table = pd.DataFrame([{key: plain(value) for key, value in record.items()} for record in records],
+                         dtype=object)
 
     def nested(value) -> bool:  # an object, or a list of objects: records inside a record
         return isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, dict) for v in value))
 
     if any(nested(value) for column in table.columns for value in table[column].head(50)):
-        raise InputError(f"{path} holds records inside records (a survey platform's API export, such as "
-                         "Typeform's 'items' with their 'answers'), not one flat row per respondent. Export the "
-                         "responses from the survey tool as CSV or XLSX, or as JSON Lines with one flat object per "
-                         "respondent.")
+        raise InputError(nested_message)
     return table
 
 
