@@ -1183,3 +1183,26 @@ def test_numeric_json_ids_stay_as_written_when_one_is_missing(tmp_path):
     assert list(table["respondent_id"])[:4] == ["1000", "1001", "1002", "1003"] and table["score"].iloc[0] == "0.5"
     with pytest.raises(InputError, match=r"export.jsonl:2: not a JSON object"):
         read_table(write(tmp_path / "export.jsonl", lines[0] + "\n{broken\n"))
+
+
+def test_a_hidden_column_is_not_guessed_as_a_question_and_is_said(tmp_path):
+    """A reviewer's notes, hidden in the workbook, held staff names and were coded as an open question."""
+    import openpyxl
+
+    from themes.infer import announcement
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["respondent_id", "challenges", "Reviewer notes (internal)"])
+    for k in range(12):
+        sheet.append([f"R{k}", _answer(k, "money"), f"Checked by Dana Whitfield on visit {k}, follow up with the site"])
+    sheet.column_dimensions["C"].hidden = True
+    book.save(tmp_path / "survey.xlsx")
+
+    answers, spec, problems = load_answers(tmp_path / "survey.xlsx", InputSpec())
+    assert spec.text_columns == ("challenges",) and set(answers["question"]) == {"challenges"}
+    assert ("  hidden     'Reviewer notes (internal)': hidden in the workbook, so not read (--text-column or "
+            "--meta-column reads one)") in announcement(spec, tmp_path / "survey.xlsx", problems=problems)
+    named, _, _ = load_answers(tmp_path / "survey.xlsx",
+                               InputSpec(text_columns=("challenges", "Reviewer notes (internal)")))
+    assert set(named["question"]) == {"challenges", "Reviewer notes (internal)"}

@@ -202,6 +202,9 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
         lines.append(f"  metadata   {named(spec.meta_columns)} ({origin('meta_columns', 'guessed from their names')})")
     else:
         lines.append("  metadata   none found (--meta-column names the columns to break counts down by)")
+    if "hidden" in sources:
+        lines.append(f"  hidden     {sources['hidden']}: hidden in the workbook, so not read (--text-column or "
+                     "--meta-column reads one)")
     if "ignored" in sources:
         lines.append(f"  not read   {sources['ignored']}: not free text, nor ids or metadata (--text-column codes a "
                      "column; --meta-column breaks counts down by one)")

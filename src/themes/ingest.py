@@ -509,7 +509,30 @@ def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
     filled = _fill_merged(path, sheet, table)
     if filled:
         table.attrs["merged_cells"] = filled
+    hidden = _hidden_columns(path, sheet, table)
+    if hidden:
+        table.attrs["hidden_columns"] = hidden
     return table
+
+
+def _hidden_columns(path: Path, sheet: str, table: pd.DataFrame) -> list[str]:
+    """The table's columns the workbook hides (a reviewer's notes, a lookup): what the person who shared it did
+    not mean to be read, as a hidden sheet. The workbook is opened in full only when a sheet hides a column."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        if not any(re.search(rb"<col [^>]*hidden=\"(?:1|true)\"", archive.read(name)) for name in archive.namelist()
+                   if name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            return []
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    try:
+        dimensions = list(book[sheet].column_dimensions.values())
+    finally:
+        book.close()
+    positions = {index - 1 for dim in dimensions if dim.hidden for index in range(dim.min, dim.max + 1)}
+    return [str(table.columns[p]) for p in sorted(positions) if p < len(table.columns)]
 
 
 def _fill_merged(path: Path, sheet: str, table: pd.DataFrame) -> int:
@@ -672,8 +695,12 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
     repeated = table.attrs.get("repeated_columns", {})
     text_columns = tuple(copy for c in spec.text_columns for copy in repeated.get(c, [c]))
     meta_columns = spec.meta_columns
+    hidden = [c for c in table.attrs.get("hidden_columns", []) if c not in (id_column, question_column, answer_column,
+                                                                            *text_columns, *meta_columns)]
+    if hidden:
+        sources["hidden"] = ", ".join(f"'{c}'" for c in hidden)
     if question_column is None and not text_columns:
-        taken = {id_column, *meta_columns}
+        taken = {id_column, *meta_columns, *hidden}
         # A column named for contact or identity details (an organisation's name, a mailing address) holds text
         # too, but no answer to a question: coded, it adds respondents to every base and fills the coding sample.
         text_columns = tuple(c for c in columns if c not in taken and not _CONTACT_COLUMN.search(c)
@@ -693,7 +720,7 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
     else:
         guessing_text = False
     if not meta_columns:
-        taken = {id_column, question_column, answer_column, *text_columns}
+        taken = {id_column, question_column, answer_column, *text_columns, *hidden}
         meta_columns = guess_meta_columns(table, taken)
         if meta_columns:
             sources["meta_columns"] = meta_origin(table, meta_columns)
@@ -720,7 +747,7 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
     if guessing_text:
         # Columns of text the guess passed over are said, not dropped silently: in a small batch an open
         # question's few answers may be too short or too alike to look like free text.
-        read = {id_column, question_column, answer_column, *text_columns, *meta_columns}
+        read = {id_column, question_column, answer_column, *text_columns, *meta_columns, *hidden}
         passed = [c for c in columns if c not in read and table[c].map(_as_text).str.strip().str.contains(
             r"[^\W\d_]{2}", regex=True).any()]
         if passed:
