@@ -179,3 +179,18 @@ def test_a_workbook_with_no_table_of_answers_names_the_sheet_it_read(tmp_path):
     with pytest.raises(InputError, match=re.escape("(Read sheet 'Read me' of 'Read me', 'Codes'; pass --sheet to "
                                                    "read another.)")):
         load_answers(path, InputSpec())
+
+
+def test_metadata_asked_as_a_question_in_the_header_is_found(tmp_path):
+    """SurveyMonkey, Google and Microsoft Forms head each column with its question: the type and state were
+    found under Qualtrics's Q1 and Q2 (whose question text is read without its asking words) but not here."""
+    rows = ["Respondent ID,What type of organization are you?,In which state is your partnership based?,"
+            "What challenges hold the partnership back?"]
+    kinds, states = ["Nonprofit CBO", "Government", "Health care organization"], ["OH", "MI", "CA", "TX"]
+    for k in range(24):
+        rows.append(f"R{k},{kinds[k % 3]},{states[k % 4]},Grants end after {k} years and we lose the staff we "
+                    "trained for months")
+    path = tmp_path / "forms.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _, spec, _ = load_answers(path, InputSpec())
+    assert spec.meta_columns == ("What type of organization are you?", "In which state is your partnership based?")

@@ -57,7 +57,8 @@ def guess_meta_columns(table: pd.DataFrame, taken: set) -> tuple[str, ...]:
     for column in table.columns:
         if column in taken:
             continue
-        names = [w for w in words(labels[column]) if w not in _ASKING_WORDS] if column in labels else words(column)
+        # A header may be the question itself ("What type of organization are you?"), as Qualtrics's label is.
+        names = [w for w in words(labels[column] if column in labels else column) if w not in _ASKING_WORDS]
         name_set = set(names)
         kind = (len(names) <= 4 and (bool(name_set & _PLACE_WORDS) or (bool(name_set & _ORG_WORDS) and bool(
             name_set & _KIND_WORDS)) or names in (["type"], ["sector"]) or "_".join(names) == "org_type"))
