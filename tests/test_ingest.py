@@ -1206,3 +1206,36 @@ def test_a_hidden_column_is_not_guessed_as_a_question_and_is_said(tmp_path):
     named, _, _ = load_answers(tmp_path / "survey.xlsx",
                                InputSpec(text_columns=("challenges", "Reviewer notes (internal)")))
     assert set(named["question"]) == {"challenges", "Reviewer notes (internal)"}
+
+
+def test_a_title_line_without_delimiters_above_a_csv_is_skipped_and_said(tmp_path):
+    """It was read as the header, then the first record failed: '11 fields where the header names 1: a comma
+    inside an answer without quotes around it?', the wrong cause."""
+    rows = ["Partnership RFI - responses exported 2 Nov 2024", "respondent_id,state,challenges"]
+    rows += [f"R{k},OH,{_answer(k, 'money')}" for k in range(5)]
+    path = write(tmp_path / "export.csv", "\n".join(rows) + "\n")
+    answers, spec, _ = load_answers(path, InputSpec())
+    assert answers["respondent_id"].tolist() == [f"R{k}" for k in range(5)]
+    assert answers["source_row"].tolist() == [3, 4, 5, 6, 7]  # as the file numbers its lines
+    assert spec.sources["platform_rows"] == ("row 1, a title above the column names ('Partnership RFI - responses "
+                                             "exported 2 N'): not answers")
+    one_column = write(tmp_path / "one.csv", "comments\nWe need money, staff, and time\nTrust takes years\n"
+                                             "Data, data and more data\n")
+    with pytest.raises(InputError, match="one.csv:2: 3 fields where the header names 1"):
+        load_answers(one_column, InputSpec(id_column="none"))
+
+
+def test_a_workbook_whose_first_rows_are_blank_finds_its_header_below(tmp_path):
+    """'cannot be read as EXCEL: single positional indexer is out-of-bounds' for a header in row 3."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([])
+    sheet.append([])
+    sheet.append(["respondent_id", "state", "challenges"])
+    for k in range(5):
+        sheet.append([f"R{k}", "OH", _answer(k, "money")])
+    book.save(tmp_path / "blank_top.xlsx")
+    answers, spec, _ = load_answers(tmp_path / "blank_top.xlsx", InputSpec())
+    assert answers["respondent_id"].tolist() == [f"R{k}" for k in range(5)]

@@ -349,6 +349,13 @@ def _read_csv(path: Path) -> pd.DataFrame:
     hint = re.match(r"\s*sep=(.)\r?\n", text)
     if hint:
         text = text[hint.end():]
+    # A title line above the column names, with no delimiter in it ("Partnership RFI - responses exported 2 Nov"),
+    # as a spreadsheet saved as CSV without padding commas writes it.
+    lines = text.split("\n", 2)
+    title = (len(lines) == 3 and lines[0].strip() and not any(d in lines[0] for d in DELIMITERS)
+             and not lines[0].lstrip().startswith('"') and _same_fields_below(lines[1] + "\n" + lines[2]))
+    if title:
+        text = text.split("\n", 1)[1]
     separator = hint.group(1) if hint else "\t" if path.suffix.lower() == ".tsv" else _delimiter(text)
     header = _checked_header(text, separator, path)
     # Blank lines are read (as empty rows, dropped later) so that the rows after them keep their numbers.
@@ -361,7 +368,20 @@ def _read_csv(path: Path) -> pd.DataFrame:
     table = _distinct_columns(table, header)
     if encoding:
         table.attrs["encoding"] = encoding
+    if title:
+        table.index = table.index + 1  # rows numbered as the file has them
+        table.attrs["platform_rows"] = (f"row 1, a title above the column names ('{lines[0].strip()[:40]}'): "
+                                        "not answers")
     return table
+
+
+def _same_fields_below(text: str) -> bool:
+    """The records start with a header of three fields or more that most of the next records match: a table under
+    the line above it (a one-column file of answers with commas in them has no such header)."""
+    delimiter = _delimiter(text)
+    records = [len(r) for r, _ in zip(csv.reader(io.StringIO(text[:200_000]), delimiter=delimiter), range(21)) if r]
+    matching = sum(n == records[0] for n in records[1:])
+    return len(records) >= 3 and records[0] >= 3 and matching >= 0.8 * (len(records) - 1)
 
 
 def _checked_header(text: str, separator: str, path: Path) -> list[str]:
@@ -503,8 +523,9 @@ def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
     elif sheet not in names:
         raise InputError(f"{path} has no sheet '{sheet}'. Sheets: {', '.join(names)}. Pass one with --sheet.")
     table = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False)
-    header = pd.read_excel(path, sheet_name=sheet, header=None, nrows=1, dtype=str).iloc[0].tolist() \
-        if len(table.columns) else []
+    first = pd.read_excel(path, sheet_name=sheet, header=None, nrows=1, dtype=str) if len(table.columns) else None
+    # A blank first row (the column names further down) reads as no row at all.
+    header = first.iloc[0].tolist() if first is not None and len(first) else []
     table = _distinct_columns(table, header)
     filled = _fill_merged(path, sheet, table)
     if filled:
