@@ -1239,3 +1239,22 @@ def test_a_workbook_whose_first_rows_are_blank_finds_its_header_below(tmp_path):
     book.save(tmp_path / "blank_top.xlsx")
     answers, spec, _ = load_answers(tmp_path / "blank_top.xlsx", InputSpec())
     assert answers["respondent_id"].tolist() == [f"R{k}" for k in range(5)]
+
+
+def test_a_table_of_counts_beside_the_answers_is_not_read_and_is_said(tmp_path):
+    """A pivot of respondents by type past two empty columns: its 'Type' was a metadata column, most respondents
+    'unknown', and the empty columns were announced as a repeated column name 'nan'."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["respondent_id", "org_type", "challenges", None, None, "Type", "Count"])
+    kinds = ["Nonprofit CBO", "Government", "Health care organization"]
+    for k in range(12):
+        side = [kinds[k], 4] if k < 3 else [None, None]
+        sheet.append([f"R{k}", kinds[k % 3], _answer(k, "money"), None, None, *side])
+    book.save(tmp_path / "survey.xlsx")
+    answers, spec, _ = load_answers(tmp_path / "survey.xlsx", InputSpec())
+    assert "Type" not in spec.meta_columns and "Type" not in answers.columns
+    assert spec.sources["platform_rows"] == "columns 'Type', 'Count', a table beside the answers (3 rows): not read"
+    assert not read_table(tmp_path / "survey.xlsx").attrs.get("repeated_columns")

@@ -179,6 +179,7 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
     # Rows with no cell filled (",,,," lines, formatted but empty Excel rows) are not respondents.
     # The index is kept: it numbers the rows as a spreadsheet shows them (see `to_answers`).
     table = table[~_blank_rows(table)]
+    table = _without_side_table(table)
     table = _without_platform_rows(table)
     table = _without_summary_row(table)
     if table.empty or len(table.columns) == 0:
@@ -278,6 +279,36 @@ def _header_below_a_title(table: pd.DataFrame) -> pd.DataFrame:
                                            f"in row {first} (a title or a row of group labels): not answers")
             return rest
     return table
+
+
+def _without_side_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The table less its unnamed empty columns (a spacer, formatting), and less a small table set beside it past
+    such a column (a pivot of counts by type, filled on a few rows): read, its 'Type' became a metadata column
+    with most respondents 'unknown'. The side table is said."""
+    if len(table) < 5:
+        return table
+    filled = table.map(lambda value: bool(_as_text(value).strip()))
+    empty = [c for c in table.columns if _BLANK_HEADER.fullmatch(str(c).strip()) and not filled[c].any()]
+    if not empty:
+        return table
+    columns = list(table.columns)
+    last_gap = max(columns.index(c) for c in empty)
+    left = [c for c in columns[:last_gap] if c not in empty]
+    right = [c for c in columns[last_gap + 1:] if c not in empty]
+    beside = (left and right and filled[right].any(axis=1).mean() <= 1 / 3
+              and filled[left].any(axis=1).mean() >= 0.9)
+    kept = [c for c in columns if c not in empty and not (beside and c in right)]
+    out = table[kept].copy()
+    out.attrs = dict(table.attrs)
+    repeated = {name: [c for c in copies if c in kept]
+                for name, copies in table.attrs.get("repeated_columns", {}).items()}
+    out.attrs["repeated_columns"] = {name: copies for name, copies in repeated.items() if len(copies) > 1}
+    if beside:
+        rows = int(filled[right].any(axis=1).sum())
+        said = f"columns {', '.join(repr(str(c)) for c in right)}, a table beside the answers ({rows} rows): not read"
+        earlier = out.attrs.get("platform_rows")
+        out.attrs["platform_rows"] = f"{earlier}; {said}" if earlier else said
+    return out
 
 
 # A summary row's cell: "Total", a number, or a summary word followed by a number ("Total responses: 40", "Total:
