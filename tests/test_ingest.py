@@ -1258,3 +1258,14 @@ def test_a_table_of_counts_beside_the_answers_is_not_read_and_is_said(tmp_path):
     assert "Type" not in spec.meta_columns and "Type" not in answers.columns
     assert spec.sources["platform_rows"] == "columns 'Type', 'Count', a table beside the answers (3 rows): not read"
     assert not read_table(tmp_path / "survey.xlsx").attrs.get("repeated_columns")
+
+
+def test_the_same_row_sent_twice_is_said_in_the_block(tmp_path):
+    from themes.infer import id_problem_lines
+
+    rows = ["respondent_id,challenges"] + [f"R{k},{_answer(k, 'money')}" for k in range(4)]
+    rows.append(f"R2,{_answer(2, 'money')}")
+    answers, _, problems = load_answers(write(tmp_path / "export.csv", "\n".join(rows) + "\n"), InputSpec())
+    assert problems == [{"row": 6, "problem": "repeated_row", "respondent_id": "R2", "first_row": 4}]
+    assert id_problem_lines(problems) == ["  sent again row 6: the same answers as an earlier row of the same respondent "
+                                          "('R2', row 4), read once (status duplicate)"]

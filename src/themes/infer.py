@@ -228,6 +228,11 @@ def id_problem_lines(problems: list[dict], *, shown: int = 5) -> list[str]:
         lines.append(f"  joined     {joined['rows']} rows into {joined['respondents']} respondents: rows that share an id "
                      f"and answer different questions (e.g. '{joined['respondent_id']}'; a REDCap event or a form "
                      "saved page by page) are one respondent's answers")
+    again = [p for p in problems if p["problem"] == "repeated_row"]
+    if again:
+        first = again[0]
+        lines.append(f"  sent again {rows(again)}: the same answers as an earlier row of the same respondent "
+                     f"('{first['respondent_id']}', row {first['first_row']}), read once (status duplicate)")
     repeated = [p for p in problems if p["problem"] == "repeated_id_different_content"]
     if repeated:
         first = repeated[0]

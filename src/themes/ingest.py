@@ -999,6 +999,7 @@ def _respondent_ids(table: pd.DataFrame, spec: InputSpec, content_columns: list[
     ids: list[str] = []
     problems: list[dict] = []
     first_content: dict[str, str] = {}
+    first_row: dict[str, int] = {}
     copies: dict[str, int] = {}
     for row, raw_id, text, row_text in zip(table["__row"], raw_ids, content, whole):
         if not raw_id:
@@ -1015,7 +1016,11 @@ def _respondent_ids(table: pd.DataFrame, spec: InputSpec, content_columns: list[
             problems.append({"row": int(row), "problem": "repeated_id_different_content",
                              "respondent_id": new_id, "original_id": raw_id})
             raw_id = new_id
+        elif raw_id in first_content and any(text.split("\x1f")):  # the same answers sent again: read once
+            problems.append({"row": int(row), "problem": "repeated_row", "respondent_id": raw_id,
+                             "first_row": first_row[raw_id]})
         first_content.setdefault(raw_id, text)
+        first_row.setdefault(raw_id, int(row))
         ids.append(raw_id)
     return ids, problems
 
