@@ -269,7 +269,8 @@ def _candidate_id(words: list[str], prefix: str, taken: set[str], cluster: int) 
 
 
 def representatives(discovery: Discovery, cluster: int, n: int) -> pd.DataFrame:
-    """The `n` passages closest to the cluster's centre, one per distinct text."""
+    """The `n` passages closest to the cluster's centre, one per distinct text ("N/A" and "n/a" are one)."""
     members = discovery.passages[discovery.passages["cluster"] == cluster]
     members = members.sort_values("centrality", ascending=False, kind="stable")
-    return members.drop_duplicates("text").head(n)
+    plain = members["text"].map(lambda text: " ".join(str(text).split()).casefold())
+    return members[~plain.duplicated()].head(n)

@@ -132,8 +132,14 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
     scope = f"passages coded '{within}'" if within else "passages no theme caught"
     (folder / EMERGENT_MD).write_text(_emergent_markdown(found, sections, scope, min_cluster_size, seed),
                                       encoding="utf-8")
-    draft = _draft_yaml(base, found, {c: [clean[t] for t in frame["text"].head(examples)] for c, frame in picked.items()},
-                        scope, run)
+    # Two passages can read the same once de-identified ("[name] made it work"): a codebook lists an example once.
+    drafted = {}
+    for cluster, frame in picked.items():
+        distinct: dict[str, str] = {}
+        for text in frame["text"].head(examples):
+            distinct.setdefault(" ".join(clean[text].split()).casefold(), clean[text])
+        drafted[cluster] = list(distinct.values())
+    draft = _draft_yaml(base, found, drafted, scope, run)
     (folder / DRAFT).write_text(draft, encoding="utf-8")
     return {"out": str(folder), "considered": found.considered,
             "respondents": int(chosen["respondent_id"].nunique()) if len(chosen) else 0,
