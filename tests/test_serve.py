@@ -84,3 +84,15 @@ cli_serve._serve(["a deployment"])
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stdout) == (0, "Stopped serving.\n"), done.stderr
+
+
+def test_a_shipped_codebook_is_served_by_its_file_from_any_folder(monkeypatch, tmp_path):
+    """Without --codebook every export dropped in the inbox was rejected: 'Codebook not found: <cwd>/rfi_themes'."""
+    from themes.cli_serve import served_codebooks
+    from themes.codebook import shipped_codebooks
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.yaml").write_text(CODEBOOK.read_text(encoding="utf-8"), encoding="utf-8")
+    assert served_codebooks(["rfi_themes", "partnership_models", "mine.yaml"]) == [
+        str(shipped_codebooks()["rfi_themes"].resolve()), str(shipped_codebooks()["partnership_models"].resolve()),
+        str(tmp_path / "mine.yaml")]

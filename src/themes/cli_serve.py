@@ -90,7 +90,7 @@ def serve(
     except ValidationError as error:  # an option out of range
         _fail(_option_error(error))
     typer.echo("\n".join(announced))
-    parameters = {"codebooks": [str(Path(c).resolve()) for c in codebooks],
+    parameters = {"codebooks": served_codebooks(codebooks),
                   "coded_sample": [str(path.resolve()) for path in coded_sample or ()], "id_column": id_column,
                   "text_columns": list(text_column or ()), "meta_columns": list(meta_column or ()), "model": model,
                   "cache_dir": str(cache_dir.resolve()) if cache_dir else None, "min_group": min_group,
@@ -166,3 +166,12 @@ def _serve(deployments: list) -> None:
     finally:
         for timer in stopping:
             timer.cancel()
+
+
+def served_codebooks(codebooks: list[str]) -> list[str]:
+    """The codebooks' files as the served flows get them: absolute paths, a shipped codebook's name ("rfi_themes")
+    as its file (resolved as a path, it named a file under the folder serve started in, and every export was
+    rejected)."""
+    from themes.codebook import codebook_path
+
+    return [str(codebook_path(c).resolve()) for c in codebooks]
