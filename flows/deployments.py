@@ -96,7 +96,7 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
     backup, staged_answers = None, False
     try:
         current = project.open_project(project_dir)
-        combined, staged = project.add_batch(current, path, spec)
+        combined, staged = project.add_batch(current, path, spec, settings)
         batch = staged.batches[-1]
         outcome["sha256"] = batch["sha256"]
         backup, staged_answers = project.stage(staged, combined), True
@@ -120,6 +120,10 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
             outcome["reason"] += (f" In the inbox, give it in a sidecar beside the export: {path.stem}.yaml with "
                                   f"'{_SIDECAR_KEYS[option.group(1)]}: ...' (README, 'Input').")
         _move(path, path.parent / REJECTED)
+    except BaseException:  # stopped (Ctrl-C, SIGTERM, a cancelled flow run): the batch is not added; tried again
+        if staged_answers:
+            project.unstage(project.Project(project_dir), backup)
+        raise
     return outcome
 
 

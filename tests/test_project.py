@@ -212,3 +212,54 @@ def test_a_file_that_fails_while_coding_leaves_the_project_as_it_was(tmp_path, t
     assert [o["outcome"] for o in outcomes] == ["rejected"]
     assert ((project / "answers.parquet").read_bytes(), (project / "project.json").read_text()) == before
     assert not list(project.glob(".*previous"))
+
+
+def test_a_batch_stopped_while_coded_is_taken_out_when_the_project_is_opened_again(tmp_path, tiny_responses_path):
+    """Killed after its answers were staged and before project.json listed it: the next batch's run counted its
+    respondents, and trying it again recorded each of them as 'replaced' by itself."""
+    from themes.project import save
+
+    folder = tmp_path / "project"
+    tiny = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    tiny.iloc[:3].to_csv(first, index=False)
+    tiny.iloc[3:].to_csv(second, index=False)
+    # The first batch stopped before it was saved: nothing of it stays, and the folder is still a new project.
+    combined, staged = add_batch(open_project(folder), first, InputSpec())
+    stage(staged, combined)
+    (folder / "output").mkdir()  # the run had begun writing
+    assert open_project(folder).batches == [] and not (folder / "answers.parquet").exists()
+    # The first batch saved; the second stopped: the answers are the first batch's again, the backup gone.
+    combined, staged = add_batch(open_project(folder), first, InputSpec())
+    save(staged, staged.batches, stage(staged, combined))
+    saved = (folder / "answers.parquet").read_bytes()
+    combined, staged = add_batch(open_project(folder), second, InputSpec())
+    stage(staged, combined)
+    reopened = open_project(folder)
+    assert (folder / "answers.parquet").read_bytes() == saved and not list(folder.glob(".*previous"))
+    combined, staged = add_batch(reopened, second, InputSpec())  # tried again: nobody replaced
+    assert staged.batches[-1]["replaced"] == [] and staged.batches[-1]["batch"] == "002 second.csv"
+    # A backup left by a save that stopped after writing project.json is stale: removed, the answers kept.
+    save(staged, staged.batches, stage(staged, combined))
+    (folder / ".answers.parquet.previous").write_bytes(saved)
+    kept = (folder / "answers.parquet").read_bytes()
+    open_project(folder)
+    assert (folder / "answers.parquet").read_bytes() == kept and not list(folder.glob(".*previous"))
+
+
+def test_a_batch_with_no_answer_to_code_is_refused(tmp_path, tiny_responses_path):
+    """Twelve respondents who all wrote 'N/A' were added as a batch, while 'themes run' refuses such a file."""
+    from themes.errors import InputError
+    from themes.settings import RunSettings
+
+    tiny = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    first, empty = tmp_path / "first.csv", tmp_path / "empty.csv"
+    tiny.to_csv(first, index=False)
+    blank = tiny.assign(respondent_id=[f"N{k}" for k in range(len(tiny))],
+                        **{c: "N/A" for c in ("challenges", "effective_practices", "community_engagement")})
+    blank.to_csv(empty, index=False)
+    combined, staged = add_batch(open_project(tmp_path / "p"), first, InputSpec(), RunSettings())
+    stage(staged, combined)
+    with pytest.raises(InputError, match=r"^None of the 15 answers has text to code \(15 non_answer\)"):
+        add_batch(staged, empty, InputSpec(text_columns=("challenges", "effective_practices",
+                                                         "community_engagement")), RunSettings())

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import re
 import shutil
 from dataclasses import dataclass, field, replace
@@ -28,6 +29,8 @@ import pandas as pd
 from themes.codebook import file_hash
 from themes.errors import InputError, ThemesError
 from themes.ingest import InputSpec, load_answers
+
+log = logging.getLogger(__name__)
 
 BATCH = "batch"  # the metadata column that names each answer's batch (counts by batch come from it)
 ANSWERS = "answers.parquet"
@@ -71,8 +74,10 @@ def open_project(path: str | Path) -> Project:
     if path.exists() and not path.is_dir():
         raise ProjectError(f"--project {path} is a file; give a folder path.")
     state = path / STATE
+    _put_back_interrupted(path)
     if not state.is_file():
-        if path.is_dir() and any(p for p in path.iterdir() if p.name != INBOX_LOG):
+        # inbox.csv, and the output of a first batch that was stopped before it was saved, are the project's
+        if path.is_dir() and any(p for p in path.iterdir() if p.name not in (INBOX_LOG, OUTPUT)):
             raise ProjectError(f"--project {path} holds files but no {STATE}; give an empty or new folder.")
         return Project(path)
     try:
@@ -83,12 +88,41 @@ def open_project(path: str | Path) -> Project:
     return Project(path, batches)
 
 
+def _put_back_interrupted(path: Path) -> None:
+    """A batch staged (`stage`) but never saved (the process killed or stopped while it was coded) leaves its
+    answers in answers.parquet: counted in the next batch's run, its respondents 'replaced' by themselves when
+    it is tried again. The answers go back to what project.json lists."""
+    answers, backup = path / ANSWERS, path / f".{ANSWERS}.previous"
+    if not answers.is_file():
+        if backup.is_file():
+            backup.replace(answers)
+        return
+    try:
+        listed = {batch["batch"] for batch in json.loads((path / STATE).read_text(encoding="utf-8"))["batches"]}
+    except FileNotFoundError:
+        listed = set()
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # open_project says the state cannot be read
+    held = set(pd.read_parquet(answers, columns=[BATCH])[BATCH].astype(str))
+    if held <= listed:
+        backup.unlink(missing_ok=True)  # saved: the backup outlived it
+        return
+    log.warning("%s: batch %s was not finished (the run stopped while it was coded); its answers were taken out "
+                "and the export is tried again from the inbox", path, ", ".join(sorted(held - listed)))
+    if backup.is_file():
+        backup.replace(answers)
+    else:
+        answers.unlink()
+
+
 def batch_label(number: int, file: Path) -> str:
     return f"{number:03d} {file.name}"
 
 
-def add_batch(project: Project, file: Path, spec: InputSpec) -> tuple[pd.DataFrame, Project]:
+def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> tuple[pd.DataFrame, Project]:
     """Read `file` as the project's next batch: the combined answers and the project with the batch listed.
+    With the run's `settings`, a batch with no answer to code is refused, as `themes run` refuses such a file
+    (the project's earlier batches would have let it through).
 
     Nothing is written; the caller saves both once the batch is coded (see `save`).
     """
@@ -98,6 +132,11 @@ def add_batch(project: Project, file: Path, spec: InputSpec) -> tuple[pd.DataFra
             raise InputError(f"{file.name} has the same content as batch {batch['batch']!r}, already in the "
                              "project; nothing to add.")
     answers, spec, id_problems = load_answers(file, spec)
+    if settings is not None:
+        from themes.ingest import require_codable
+        from themes.status import screen_answers
+
+        require_codable(screen_answers(answers, max_words=settings.max_words, languages=settings.languages), spec)
     clash = [m for m in spec.meta_columns if m in (*_FIXED, BATCH)]
     if clash:
         raise InputError(f"{file.name}: the metadata column(s) {', '.join(clash)} have names the project uses "
