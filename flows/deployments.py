@@ -105,9 +105,14 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
         project.save(staged, _manifest_batches(staged.output), backup)
         outcome.update(outcome="added", batch=batch["batch"], respondents=batch["respondents"],
                        replaced=len(batch["replaced"]), embedded=summary["embedding"]["embedded"])
+        said = []
         if batch.get("renamed"):  # said, not silent: the batch's columns under the names earlier batches gave them
-            outcome["reason"] = "named as in earlier batches: " + ", ".join(
-                f"'{mine}' as '{theirs}'" for mine, theirs in batch["renamed"].items())
+            said.append("named as in earlier batches: " + ", ".join(
+                f"'{mine}' as '{theirs}'" for mine, theirs in batch["renamed"].items()))
+        if batch.get("kept_questions"):
+            said.append("read as questions, as earlier batches coded them: " + ", ".join(
+                f"'{column}'" for column in batch["kept_questions"]))
+        outcome["reason"] = "; ".join(said)
         _move(path, path.parent / PROCESSED)
     except Exception as error:  # noqa: BLE001  any failure rejects this file only
         if staged_answers:

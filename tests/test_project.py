@@ -263,3 +263,20 @@ def test_a_batch_with_no_answer_to_code_is_refused(tmp_path, tiny_responses_path
     with pytest.raises(InputError, match=r"^None of the 15 answers has text to code \(15 non_answer\)"):
         add_batch(staged, empty, InputSpec(text_columns=("challenges", "effective_practices",
                                                          "community_engagement")), RunSettings())
+
+
+def test_a_small_batch_reads_the_questions_earlier_batches_coded(tmp_path, tiny_responses_path):
+    """Five new respondents with short answers to one question ("Surveys."): the guess passed it over, and the
+    project lost the question for them (and a resubmitted answer to it) without a word."""
+    tiny = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    first, small = tmp_path / "first.csv", tmp_path / "small.csv"
+    tiny.to_csv(first, index=False)
+    tiny.assign(respondent_id=[f"N{k}" for k in range(len(tiny))],
+                community_engagement=["Surveys.", "Town halls.", "A board.", "Surveys.", "Focus groups."]
+                ).to_csv(small, index=False)
+    combined, staged = add_batch(open_project(tmp_path / "p"), first, InputSpec())
+    stage(staged, combined)
+    combined, staged = add_batch(staged, small, InputSpec())
+    assert staged.batches[-1]["kept_questions"] == ["community_engagement"]
+    new = combined[combined["batch"] == staged.batches[-1]["batch"]]
+    assert set(new["question"]) == {"challenges", "effective_practices", "community_engagement"}

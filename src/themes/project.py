@@ -142,6 +142,7 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
         raise InputError(f"{file.name}: the metadata column(s) {', '.join(clash)} have names the project uses "
                          "itself; rename them in the export.")
     earlier = read_answers(project)
+    answers, spec, id_problems, kept = _earlier_questions(file, earlier, answers, spec, id_problems)
     answers, spec, renamed = _earlier_names(project, earlier, answers, spec)
     label = batch_label(len(project.batches) + 1, file)
     new = pd.DataFrame({"respondent_id": answers["respondent_id"], "question": answers["question"],
@@ -162,12 +163,33 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
               "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "respondents": int(new["respondent_id"].nunique()), "answers": len(new),
               "replaced": replaced, "meta_columns": list(spec.meta_columns), "renamed": renamed,
-              "column_sources": spec.sources, "respondent_id_problems": id_problems}
+              "column_sources": spec.sources, "respondent_id_problems": id_problems, "kept_questions": kept}
     return combined, replace(project, batches=[*project.batches, record])
 
 
 def _name_key(name: str) -> str:
     return re.sub(r"[\s_-]+", "_", str(name).strip().casefold())
+
+
+def _earlier_questions(file: Path, earlier: pd.DataFrame | None, answers: pd.DataFrame, spec: InputSpec,
+                       problems: list[dict]) -> tuple[pd.DataFrame, InputSpec, list[dict], list[str]]:
+    """A batch whose question columns were guessed also reads the columns earlier batches coded: in a small batch
+    a question's few short answers ("Surveys.") do not look like free text, and the guess dropped the question
+    from the project, a resubmitted answer to it with it. Returns the answers, spec and id problems (read again
+    when a column was added) and the columns added."""
+    if earlier is None or spec.is_long or spec.sources.get("text_columns") != "guessed":
+        return answers, spec, problems, []
+    from themes.ingest import read_table
+
+    asked = {_name_key(q) for q in earlier["question"].unique()}
+    taken = {spec.id_column, *spec.meta_columns, *spec.text_columns}
+    kept = [c for c in read_table(file, sheet=spec.sheet).columns if _name_key(str(c)) in asked and c not in taken]
+    if not kept:
+        return answers, spec, problems, []
+    wider = replace(spec, text_columns=(*spec.text_columns, *kept),
+                    sources={**spec.sources, "text_columns": "guessed, and as earlier batches read them"})
+    answers, wider, problems = load_answers(file, wider)
+    return answers, wider, problems, kept
 
 
 def _earlier_names(project: Project, earlier: pd.DataFrame | None, answers: pd.DataFrame, spec: InputSpec
