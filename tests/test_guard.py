@@ -212,3 +212,19 @@ def test_a_server_left_by_a_killed_run_is_ended_by_the_next(tmp_path, tiny_respo
 
     psutil.wait_procs(servers, timeout=10)
     assert not [s for s in servers if s.is_running() and s.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_an_existing_out_is_checked_in_the_folder_it_is_replaced_from(tmp_path, monkeypatch):
+    """--force into an existing run folder whose parent takes no new folder failed after the input block with
+    'unexpected PermissionError' (the run is written beside it, then moved into place)."""
+    from themes import guard
+    from themes.errors import OutputError
+
+    out = tmp_path / "parent" / "out"
+    out.mkdir(parents=True)
+    monkeypatch.setattr(guard, "_takes_a_folder", lambda folder: folder != tmp_path / "parent")
+    with pytest.raises(OutputError, match=f"no permission to write in {tmp_path / 'parent'}\\. Choose"):
+        guard.check_writable_parent(out)
+    guard.check_writable_parent(tmp_path / "other" / "out")  # a new folder under a folder that takes one
+    monkeypatch.undo()
+    assert guard._takes_a_folder(tmp_path) and not list(tmp_path.glob(".themes-check-*"))

@@ -118,15 +118,30 @@ def repeated_option(group, argv: list[str]) -> str | None:
 
 
 def check_writable_parent(out: Path) -> None:
-    """The nearest existing folder at or above `out` can take a new folder."""
+    """The nearest existing folder above `out` can take a new folder: the run is written beside `out` and moved
+    into place (replacing it, with --force), so `out`'s own folder must take one even when `out` exists. Tried
+    for real where the folder exists: permissions do not tell an immutable folder, or a read-only mount, to
+    root."""
     existing = out.absolute()
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if existing.exists() and not existing.is_dir():
         raise OutputError(f"--out {out} cannot be created: {existing} is a file, not a folder. Choose another --out.")
-    if not os.access(existing, os.W_OK | os.X_OK):
+    if existing == out.absolute():
+        existing = existing.parent
+    if not os.access(existing, os.W_OK | os.X_OK) or not _takes_a_folder(existing):
         raise OutputError(f"--out {out} cannot be written: no permission to write in {existing}. "
                           "Choose another --out.")
+
+
+def _takes_a_folder(folder: Path) -> bool:
+    import tempfile
+
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".themes-check-", dir=folder))
+    except OSError:
+        return False
+    return True
 
 
 def check_prefect_api() -> None:
