@@ -66,7 +66,8 @@ def test_diff_writes_a_report_and_tables_with_both_sides(two_runs, tmp_path):
     assert "| trust | 2 | 3 | 1 | 0 | 1 | 0 | 0.50 | 0.40 |" in report
     assert "| codebook content hash |" in report
     changes = pd.read_csv(tmp_path / "diff" / "diff_changes.csv")
-    assert list(changes.columns) == ["theme", "change", "respondent_id", "question", "passage", "score_a", "score_b"]
+    assert list(changes.columns) == ["theme", "change", "respondent_id", "question", "passage", "score_a", "score_b",
+                                     "answer_edited"]
     assert changes["passage"].tolist()[1] == "Nobody covers ongoing costs; call Maria Lopez at 555-123-4567."
 
 
@@ -151,3 +152,19 @@ def test_cli_diff_into_a_file_is_one_line(two_runs, tmp_path):
     assert result.exit_code == 2
     assert result.output.strip() == (f"error: --out {tmp_path / 'a_file'} cannot be created: {tmp_path / 'a_file'} "
                                      "is a file, not a folder. Choose another --out.")
+
+
+def test_answers_edited_between_the_runs_are_marked_as_such(tmp_path, tiny_codebook_path):
+    """A corrected export rewrote R3's answer: its lost theme read as a change of the coding."""
+    edited = [row if row[0] != "R3" or row[1] != "challenges" else
+              ("R3", "challenges", "Costs are covered now; the county pays.", []) for row in BEFORE]
+    before = run(tmp_path / "a", BEFORE, tiny_codebook_path)
+    after = run(tmp_path / "b", edited, tiny_codebook_path, input_sha="input-2")
+    result = diff_run_folders(before, after, out=tmp_path / "diff", redactor=Redactor(use_ner=False))
+    assert result["diff"].edited == 1
+    assert result["diff"].changes[["theme", "change", "respondent_id", "answer_edited"]].values.tolist() == [
+        ["funding", "lost", "R3", True]]
+    report = (tmp_path / "diff" / "diff.md").read_text(encoding="utf-8")
+    assert "**1 answer in both runs read differently** (edited or corrected in the later export)" in report
+    printed = CliRunner().invoke(app, ["diff", str(before), str(after)]).output
+    assert "note: 1 answer in both runs read differently (edited in the later export)" in printed

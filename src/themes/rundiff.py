@@ -13,7 +13,7 @@ from themes.runfolder import RunFolder, answer_key
 THEME_COLUMNS = ["theme", "in_a", "in_b", "respondents_a", "respondents_b", "respondents_gained",
                  "respondents_lost", "answers_a", "answers_b", "answers_gained", "answers_lost", "threshold_a",
                  "threshold_b"]
-CHANGE_COLUMNS = ["theme", "change", "respondent_id", "question", "passage", "score_a", "score_b"]
+CHANGE_COLUMNS = ["theme", "change", "respondent_id", "question", "passage", "score_a", "score_b", "answer_edited"]
 
 
 @dataclass
@@ -23,6 +23,7 @@ class RunDiff:
     sides: dict            # "a"/"b": what each run ran with (codebook, hashes, model, input)
     answers_only_in: dict  # "a"/"b": answers of one run missing from the other
     same_input: bool
+    edited: int = 0        # answers of both runs whose text differs (a corrected resubmission, a new export)
 
 
 def side_summary(run: RunFolder) -> dict:
@@ -58,6 +59,9 @@ def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
     ids = list(dict.fromkeys(a.category_ids + b.category_ids))
     rows, changes = [], []
     passages = {"a": _passages(a), "b": _passages(b)}
+    # An answer whose text changed gains and loses themes with its text, not with the coding: marked.
+    texts_a, texts_b = left.loc[shared, "answer"].astype(str), right.loc[shared, "answer"].astype(str)
+    edited = set(shared[(texts_a.str.strip() != texts_b.str.strip()).to_numpy()])
     for theme in ids:
         has_a = left.loc[shared, "theme_list"].map(lambda themes: theme in themes)
         has_b = right.loc[shared, "theme_list"].map(lambda themes: theme in themes)
@@ -76,7 +80,8 @@ def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
             for key in keys:
                 changes.append({"theme": theme, "change": change, "respondent_id": key[0], "question": key[1],
                                 "passage": passages[side].get((*key, theme), ""),
-                                "score_a": _score(left, key, theme), "score_b": _score(right, key, theme)})
+                                "score_a": _score(left, key, theme), "score_b": _score(right, key, theme),
+                                "answer_edited": key in edited})
     changes_frame = pd.DataFrame(changes, columns=CHANGE_COLUMNS)
     if len(changes_frame):
         # The most decided changes first: those the two runs scored furthest apart.
@@ -87,7 +92,7 @@ def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
         changes_frame = changes_frame.sort_values("theme", key=lambda s: s.map(order), kind="stable")
     return RunDiff(pd.DataFrame(rows, columns=THEME_COLUMNS), changes_frame.reset_index(drop=True), sides,
                    {"a": len(left.index.difference(right.index)), "b": len(right.index.difference(left.index))},
-                   sides["a"]["input_sha256"] == sides["b"]["input_sha256"])
+                   sides["a"]["input_sha256"] == sides["b"]["input_sha256"], len(edited))
 
 
 def _threshold_of(side: dict, category: str) -> float | None:
@@ -141,7 +146,13 @@ def diff_markdown(diff: RunDiff, *, examples: list[tuple[str, str, str]]) -> str
     if not diff.same_input:
         lines += ["", "**The two runs read different input files**: answers are matched by respondent and "
                   "question, and those in one run only are left out of the comparison."]
-    lines += ["", f"Answers in A only: {diff.answers_only_in['a']}; in B only: {diff.answers_only_in['b']}.", "",
+    lines += ["", f"Answers in A only: {diff.answers_only_in['a']}; in B only: {diff.answers_only_in['b']}."]
+    if diff.edited:
+        marked = int(diff.changes["answer_edited"].sum()) if len(diff.changes) else 0
+        lines += ["", f"**{diff.edited} answer{'s' if diff.edited != 1 else ''} in both runs read differently** "
+                  "(edited or corrected in the later export): their themes change with their text, not with the "
+                  f"coding. {marked} of the changes below are theirs (`answer_edited` in diff_changes.csv)."]
+    lines += ["",
               "| theme | respondents A | respondents B | gained | lost | answers gained | answers lost | "
               "threshold A | threshold B |", "|---|---|---|---|---|---|---|---|---|"]
     for row in diff.themes.itertuples():
