@@ -489,6 +489,7 @@ def test_repeated_id_with_different_content_is_kept_apart(tmp_path):
     assert list(answers["respondent_id"]) == ["X", "X", "X~2", "X~2", "X", "X", "X~3", "X~3"]
     assert problems == [
         {"row": 3, "problem": "repeated_id_different_content", "respondent_id": "X~2", "original_id": "X"},
+        {"row": 4, "problem": "repeated_row", "respondent_id": "X", "first_row": 2},  # the same answers again
         {"row": 5, "problem": "repeated_id_different_content", "respondent_id": "X~3", "original_id": "X"},
     ]
 

@@ -69,7 +69,25 @@ CORRECTED_METHOD = "corrected for measured error (latent class model, bootstrap)
 # No coded answer carries the category: its error rates cannot be measured, so there is no estimate
 # (a bootstrap of zero positives gives a 0-0 "interval" that claims a certainty nobody has).
 UNMEASURED_METHOD = "not estimated: no coded answer carries it"
+# Below this, the error rates rest on a handful of coded answers and the intervals claim more than they hold: on
+# simulated surveys (three settings, 30 surveys each) the 95% interval covered the truth 75% of the time with 30
+# coded answers, 80% with 60, 88% with 100, 96% with 300; 10 coded answers of the sample survey gave trust 94%
+# (90-97%) where its coders' full coding says 65%.
+MIN_CODED_ANSWERS = 100  # PrevalenceOptions.min_coded's default
 MACHINE_PREFIX = "machine_"
+
+
+def unmeasured(n_coded: int, positives: int, min_coded: int | None = None) -> str | None:
+    """Why a category with a coded sample has no estimate (its method), or None when it has one; a run without
+    a coded sample (n_coded 0) is raw, not this."""
+    min_coded = MIN_CODED_ANSWERS if min_coded is None else min_coded
+    if not n_coded:
+        return None
+    if not positives:
+        return UNMEASURED_METHOD
+    if n_coded < min_coded:
+        return f"not estimated: {n_coded} coded answers (at least {min_coded} are needed)"
+    return None
 
 
 def corrected(frame: pd.DataFrame | None) -> bool:
@@ -78,7 +96,8 @@ def corrected(frame: pd.DataFrame | None) -> bool:
     if frame is None or not len(frame) or "method" not in frame:
         return False
     methods = frame["method"]
-    return bool(methods.isin([CORRECTED_METHOD, UNMEASURED_METHOD]).all() and (methods == CORRECTED_METHOD).any())
+    return bool(((methods == CORRECTED_METHOD) | methods.str.startswith("not estimated")).all()
+                and (methods == CORRECTED_METHOD).any())
 KEYS = ["respondent_id", "question"]
 # An answer's state: not coded (machine 0, 1), or coded (machine, human) = (0,0), (0,1), (1,0), (1,1).
 _STATES = 6
@@ -97,6 +116,7 @@ class PrevalenceOptions:
     draws: int = 1000  # bootstrap replicates
     level: float = 0.95
     min_n: int = 10  # groups with fewer respondents (or answers, per question) are suppressed
+    min_coded: int | None = None  # fewer coded answers: no estimate; None: MIN_CODED_ANSWERS
     shrinkage: float = 10.0  # pseudo-answers pulling a question's error rates to the pooled ones
     seed: int = 0
     tolerance: float = 1e-5  # EM stops when the mean estimate moves less than this (a proportion)
@@ -184,9 +204,11 @@ def type_prevalence(answers: pd.DataFrame, coded: pd.DataFrame | None, dimension
     at_least = [data.n_coded] + [d.n_positive for d in levels] + [0]  # coded answers of type >= k
     rows = []
     for k, type_id in enumerate([f"{dimension}.none", *types]):  # types as given: the codebook's ids
+        # "Not described" rests on how well the machine tells answers that address the dimension: it needs coded
+        # answers that do, as a type needs coded answers of it.
         rows += _group_rows(data, type_id, by, share(raw, k), None if point is None else share(point, k),
                             None if draws is None else share(draws, k), weights, options,
-                            positives=at_least[k] - at_least[k + 1])
+                            positives=at_least[k] - at_least[k + 1] if k else at_least[1])
     return _finish(pd.DataFrame(rows), by, options)
 
 
@@ -423,7 +445,7 @@ def _respondent_draws(data: _Data, weights: np.ndarray, options: PrevalenceOptio
 
 def _respondent_rows(data: _Data, category: str, by: str | None, options: PrevalenceOptions) -> list[dict]:
     raw = data.raw.astype(float)
-    if data.n_coded == 0 or data.n_positive == 0:
+    if data.n_coded == 0 or unmeasured(data.n_coded, data.n_positive, options.min_coded):
         return _group_rows(data, category, by, raw, None, None, None, options)
     weights = _bootstrap_weights(len(raw), options)
     point, draws = _respondent_draws(data, weights, options)
@@ -434,14 +456,14 @@ def _group_rows(data: _Data, category: str, by: str | None, raw: np.ndarray, poi
                 draws: np.ndarray | None, weights: np.ndarray | None, options: PrevalenceOptions,
                 positives: int | None = None) -> list[dict]:
     """One row per group. `positives`: coded answers carrying the category (default: the data's)."""
-    unmeasured = data.n_coded > 0 and (data.n_positive if positives is None else positives) == 0
+    why = unmeasured(data.n_coded, data.n_positive if positives is None else positives, options.min_coded)
     rows = []
     for g, value in enumerate(data.groups):
         mine = data.group == g
         row = {"category": category, **({by: value} if by else {}), "base_respondents": int(mine.sum()),
                "respondents": int(round(raw[mine].sum())), "percent": _pct(raw[mine].mean())}
-        if unmeasured:
-            row |= {"estimate": np.nan, "low": np.nan, "high": np.nan, "method": UNMEASURED_METHOD}
+        if why:
+            row |= {"estimate": np.nan, "low": np.nan, "high": np.nan, "method": why}
         elif point is None:
             row |= {"estimate": row["percent"], "low": np.nan, "high": np.nan, "method": RAW_METHOD}
         else:
@@ -483,7 +505,8 @@ def _question_rows(data: _Data, category: str, options: PrevalenceOptions) -> li
     answers = per_state.sum((0, 2))
     flagged = per_state[:, :, _FLAGGED].sum((0, 2))
     estimate = low = high = None
-    if data.n_coded and data.n_positive:
+    why = unmeasured(data.n_coded, data.n_positive, options.min_coded)
+    if data.n_coded and not why:
         weights = _bootstrap_weights(n, options)
         point, start = _question_means(data, np.ones((1, n)), _exact(options))
         estimate, (draws, _) = point[0], _question_means(data, weights, options, start)
@@ -493,8 +516,8 @@ def _question_rows(data: _Data, category: str, options: PrevalenceOptions) -> li
         coded = int(per_state[:, q, 2:].sum())
         row = {"category": category, "question": question, "base_answers": int(answers[q]),
                "answers": int(flagged[q]), "percent": _pct(flagged[q] / answers[q] if answers[q] else np.nan)}
-        if data.n_coded and not data.n_positive:
-            row |= {"estimate": np.nan, "low": np.nan, "high": np.nan, "method": UNMEASURED_METHOD}
+        if why:
+            row |= {"estimate": np.nan, "low": np.nan, "high": np.nan, "method": why}
         elif estimate is None:
             row |= {"estimate": row["percent"], "low": np.nan, "high": np.nan, "method": RAW_METHOD}
         else:
