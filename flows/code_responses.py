@@ -317,7 +317,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
         framework=with_type_estimates(framework_counts(coded, codebook), estimates.types),
         framework_by={m: with_type_estimates(framework_counts(coded, codebook, by=m), estimates.types_by[m], by=m)
                       for m in spec.meta_columns},
-        sample_agreement=run_agreement(coded, coded_sample, coder.scheme, settings.coded_sample)
+        sample_agreement=run_agreement(coded, coded_sample, coder.scheme, settings.coded_sample, books)
         if coded_sample is not None else None,
         co_occurrence=co_occurrence(coded, codebook.ids, codebook), quotes=picked,
         thresholds=threshold_items(coder.scheme, coder.thresholds), threshold_sources=coder.sources,

@@ -394,6 +394,25 @@ def test_a_coded_sample_shows_no_agreement_for_what_it_does_not_code(tiny_codebo
         == ["service"]
 
 
+def test_a_runs_agreement_leaves_out_answers_the_classifier_learned_from(tiny_codebook):
+    """A coded answer identical to a codebook example was counted in the run's agreement ('on 600 answers'),
+    where themes evaluate leaves such passages out: on them it is memory, not agreement."""
+    from themes.coding import Scheme
+    from themes.evaluate import run_agreement
+    from themes.export import sample_agreement_summary
+
+    example = tiny_codebook.themes[0].examples[0]
+    answers = pd.DataFrame({"respondent_id": ["R1", "R2", "R3", "R4"], "question": ["q"] * 4,
+                            "answer": [example.upper(), "Money is short.", "We meet.", "We trust them."],
+                            "themes": ["trust", "funding", "", "trust"], "top_theme": ["trust", "funding", "", "trust"]})
+    coded = pd.DataFrame({"respondent_id": ["R1", "R2", "R3", "R4"], "question": ["q"] * 4,
+                          "gold": [["trust"], ["funding"], [], ["funding"]]})
+    result = run_agreement(answers, coded, Scheme(tiny_codebook), "coded.csv", [(tiny_codebook, None)])
+    assert (result["answers"], result["left_out_learned"]) == (3, 1)
+    assert "(coded.csv, less 1 whose text the classifier learned from" in sample_agreement_summary(result)
+    assert run_agreement(answers, coded, Scheme(tiny_codebook), "coded.csv")["answers"] == 4
+
+
 def test_calibrate_says_which_calibration_it_replaced_and_how_a_run_finds_the_new_one(monkeypatch, tmp_path,
                                                                                        tiny_codebook_path, repo_root):
     """Calibrating on a small test file silently replaced the calibration beside the codebook, and a file saved

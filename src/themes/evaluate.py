@@ -453,9 +453,14 @@ def _dimension_agreement(krippendorff, dimension: str, gold: list[str], predicte
 
 
 def run_agreement(answers: pd.DataFrame, coded_sample: pd.DataFrame, scheme: Scheme,
-                  path: str | Sequence[str]) -> dict:
+                  path: str | Sequence[str], books: Sequence = ()) -> dict:
     """How a run's decisions (its answers' `themes` and `top_theme`) agree with a coded sample of the same
-    survey, keyed by respondent_id and question: the agreement of this survey, not of a calibration set."""
+    survey, keyed by respondent_id and question: the agreement of this survey, not of a calibration set.
+    Answers the coder learned from (the text of a codebook example or a calibration passage of `books`,
+    (codebook, calibration) pairs) are left out, as `themes evaluate` leaves them out: on those it would be
+    memory, not agreement."""
+    from themes.coding import learned_from
+
     keyed = answers.set_index(["respondent_id", "question"])
     keys = list(zip(coded_sample["respondent_id"], coded_sample["question"]))
     missing = [k for k in keys if k not in keyed.index]
@@ -463,6 +468,13 @@ def run_agreement(answers: pd.DataFrame, coded_sample: pd.DataFrame, scheme: Sch
         raise GoldError(f"{coded_sample_name(path)}: respondent '{missing[0][0]}', question '{missing[0][1]}' of "
                         "the coded sample is not an answer of this input. Code a sample drawn from this survey "
                         "(themes sample).")
+    learned = np.zeros(len(keys), dtype=bool)
+    texts = [str(keyed.at[k, "answer"]) for k in keys] if books else []
+    for codebook, calibration in books:
+        learned |= learned_from(texts, codebook, calibration)
+    if learned.any():
+        coded_sample = coded_sample[~learned].reset_index(drop=True)
+        keys = [k for k, known in zip(keys, learned) if not known]
     predicted = [[c for c in str(keyed.at[k, "themes"]).split(";") if c] for k in keys]
     primary = [str(keyed.at[k, "top_theme"]) or "none" for k in keys]
     result = agreement(list(coded_sample["gold"]), predicted, primary, scheme)
@@ -470,7 +482,7 @@ def run_agreement(answers: pd.DataFrame, coded_sample: pd.DataFrame, scheme: Sch
     themes_coded = coded_sample.attrs.get("themes_coded", True)
     coded_dimensions = coded_sample.attrs.get("coded_dimensions", [d.dimension for d in scheme.dimension_blocks])
     files = [str(file) for file in _files(path)]
-    return {"file": " + ".join(files), "files": files, "answers": len(keys),
+    return {"file": " + ".join(files), "files": files, "answers": len(keys), "left_out_learned": int(learned.sum()),
             "overall": result["overall"] if themes_coded else {},
             "per_theme": result["per_theme"] if themes_coded else [],
             "per_dimension": [r for r in result["per_dimension"] if r["dimension"] in coded_dimensions]}

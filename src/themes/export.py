@@ -385,8 +385,11 @@ def sample_agreement_summary(result: dict) -> str:
         parts.append("kappa per dimension (\"none\" a class) " + ", ".join(
             f"{r['dimension']} {r['kappa']:.2f}" if r["kappa"] is not None else f"{r['dimension']} not measured"
             for r in result["per_dimension"]))
+    learned = result.get("left_out_learned", 0)
+    left_out = (f", less {learned} whose text the classifier learned from (a codebook example or calibration passage)"
+                if learned else "")
     return (f"on {result['answers']} answers of this survey, coded by people at random "
-            f"({coded_sample_name(result.get('files') or result['file'])}): " + "; ".join(parts) + ".")
+            f"({coded_sample_name(result.get('files') or result['file'])}{left_out}): " + "; ".join(parts) + ".")
 
 
 def report_data(run: RunResult, evidence: pd.DataFrame | None = None) -> ReportData:
