@@ -86,6 +86,19 @@ def test_breakdowns_suppress_groups_smaller_than_the_minimum():
     assert dict(zip(result["group"], result["suppressed"])) == {"a": False, "b": False, "small": True, "tiny": True}
 
 
+def test_hidden_groups_in_which_everyone_raised_it_or_nobody_did_hide_the_next_group_too():
+    """Two one-respondent groups hidden, but the overall count less the groups shown gave both away: 'all of the
+    7 hidden respondents raised it'. The next smallest group is hidden for that theme until the hidden ones mix."""
+    answers = pd.DataFrame({"respondent_id": [f"R{k}" for k in range(26)], "question": "q1",
+                            "group": ["a"] * 12 + ["b"] * 12 + ["x", "y"],
+                            "theme": [1] * 6 + [0] * 6 + [1] * 3 + [0] * 9 + [1, 1]})
+    result = respondent_prevalence(answers, None, ["theme"], by="group", options=PrevalenceOptions(draws=10))
+    assert dict(zip(result["group"], result["suppressed"])) == {"a": True, "b": False, "x": True, "y": True}
+    mixed = answers.assign(theme=[1] * 6 + [0] * 6 + [1] * 3 + [0] * 9 + [1, 0])
+    result = respondent_prevalence(mixed, None, ["theme"], by="group", options=PrevalenceOptions(draws=10))
+    assert dict(zip(result["group"], result["suppressed"])) == {"a": False, "b": False, "x": True, "y": True}
+
+
 def test_answer_level_estimates_per_question_are_near_the_truth():
     setting = Setting(0.5, coded=400)
     rng = np.random.default_rng(4)

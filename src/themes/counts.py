@@ -166,6 +166,8 @@ def with_type_estimates(framework: pd.DataFrame, estimates: pd.DataFrame, by: st
 def _blank_suppressed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     frame = frame.copy()
     frame["suppressed"] = frame["suppressed"].fillna(False).astype(bool)
+    # A hidden group's size too: with the overall base and the sizes shown, it narrows down who is in it.
+    columns = [*columns, *(c for c in ("base_respondents", "base_answers") if c in frame.columns)]
     for column in columns:
         frame[column] = frame[column].astype("Int64" if column != "percent" else float).mask(frame["suppressed"])
     return frame

@@ -554,7 +554,24 @@ def _finish(frame: pd.DataFrame, by: str | None, options: PrevalenceOptions) -> 
     if by is None:
         frame["suppressed"] = False
         return frame
-    return _suppress(frame, _too_small(frame, by, "base_respondents", options.min_n), ["respondents", "percent"])
+    small = _too_small(frame, by, "base_respondents", options.min_n)
+    return _suppress(frame, _not_all_or_none(frame, small, by), ["respondents", "percent"])
+
+
+def _not_all_or_none(frame: pd.DataFrame, small: pd.Series, group: str) -> pd.Series:
+    """Per category, the hidden groups widened until they hold respondents who raised it and respondents who did
+    not: when every hidden respondent raised it (or none did), the overall count less the groups shown says so of
+    each of them, a one-person group included (complementary suppression, as `_too_small` does for sizes)."""
+    small = small.copy()
+    for _, rows in frame.groupby("category", sort=False):
+        while True:
+            hidden = rows[small.loc[rows.index]]
+            shown = rows[~small.loc[rows.index]]
+            raised, base = hidden["respondents"].sum(), hidden["base_respondents"].sum()
+            if hidden.empty or shown.empty or 0 < raised < base:
+                break
+            small.loc[shown["base_respondents"].idxmin()] = True
+    return small
 
 
 def _too_small(frame: pd.DataFrame, group: str, base: str, min_n: int) -> pd.Series:
