@@ -387,3 +387,28 @@ def test_evidence_rows_lead_to_their_raw_passage_in_segments_csv_when_the_id_is_
         assert row.theme in raw["themes"].split(";") and (raw["segment_id"], raw["question"]) == (row.segment_id,
                                                                                                   row.question)
     assert sorted(shown["segments_row"]) == [2, 4, 4]
+
+
+def test_a_types_evidence_holds_the_passages_of_the_respondents_it_counts(tiny_codebook):
+    """A respondent counts under the most integrated type of their answers: referral's evidence listed the
+    referral passage of a respondent counted as joint (71 passages of 60 respondents for a count of 44)."""
+    from types import SimpleNamespace
+
+    from themes.aggregate import framework_counts
+    from themes.export import evidence_frame
+
+    answers = pd.DataFrame({"respondent_id": ["R1", "R1", "R2"], "question": ["services", "goals", "services"],
+                            "status": ["coded"] * 3, "themes": ["service.referral", "service.joint",
+                                                                  "service.referral;trust"]})
+    segments = pd.DataFrame({"answer_index": [0, 1, 2], "segment_id": [1, 1, 1], "start": [0, 0, 0],
+                             "end": [5, 5, 5], "text": ["We refer.", "We share staff.", "We refer; trust."],
+                             "themes": ["service.referral", "service.joint", "service.referral;trust"],
+                             "top_theme": ["none", "none", "trust"], "score_trust": [0.1, 0.1, 0.9],
+                             "score_service.referral": [0.8, 0.1, 0.9], "score_service.joint": [0.1, 0.9, 0.1]})
+    run = SimpleNamespace(answers=answers, segments=segments, codebook=tiny_codebook)
+    evidence = evidence_frame(run)
+    counts = framework_counts(answers, tiny_codebook).set_index("type")["respondents"]
+    for code in ("service.referral", "service.joint"):
+        assert evidence.loc[evidence["theme"] == code, "respondent_id"].nunique() == counts[code.split(".")[1]]
+    assert evidence.loc[evidence["theme"] == "service.referral", "respondent_id"].tolist() == ["R2"]
+    assert evidence.loc[evidence["theme"] == "trust", "respondent_id"].tolist() == ["R2"]

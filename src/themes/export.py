@@ -294,6 +294,18 @@ def evidence_frame(run: RunResult) -> pd.DataFrame:
     segments["segments_row"] = np.arange(len(segments)) + 2
     rows = segments.assign(code=segments["themes"].str.split(";")).explode("code")
     rows = rows[rows["code"].fillna("") != ""]
+    codebook = getattr(run, "codebook", None)
+    if codebook is not None and codebook.dimensions and len(rows):
+        # A respondent counts under the most integrated type of their answers: a passage of a less integrated
+        # one stands behind no count (a type's evidence listed 60 respondents for a count of 44).
+        from themes.aggregate import respondent_types
+
+        types = respondent_types(run.answers, codebook)
+        counted = {f"{d.id}.{t}": set(types.index[types[d.id] == t])
+                   for d in codebook.dimensions for t in [k.id for k in d.types]}
+        keep = [code not in counted or respondent in counted[code]
+                for code, respondent in zip(rows["code"], rows["respondent_id"])]
+        rows = rows[keep]
     score = [row[f"score_{code}"] for code, row in zip(rows["code"], rows.to_dict("records"))]
     return pd.DataFrame({"theme": rows["code"].to_numpy(), "respondent_id": rows["respondent_id"].to_numpy(),
                          "question": rows["question"].to_numpy(), "segment_id": rows["segment_id"].to_numpy(),
