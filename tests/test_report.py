@@ -383,3 +383,35 @@ def test_a_breakdown_says_how_many_groups_it_does_not_show(data):
     assert ("Percent of respondents in each group who raised each theme. 1 group is not shown, to protect their "
             "respondents (groups under the minimum size; where only one was, the next smallest too).") in lines
     assert not any("Gov" in line for line in lines[lines.index("## By org type"):lines.index("## By org type") + 8])
+
+
+def test_the_framework_matrix_says_whether_its_shares_are_corrected_or_raw():
+    """With a coded sample of the themes only, the matrix showed raw shares (16% where the corrected estimate is
+    1.6%) beside corrected theme estimates, and said nothing."""
+    from types import SimpleNamespace
+
+    from themes.counts import NOT_IN_SAMPLE_METHOD
+    from themes.prevalence import CORRECTED_METHOD, UNMEASURED_METHOD
+    from themes.report import framework_matrix, matrix_caption
+
+    def frame(methods: dict[str, str]) -> pd.DataFrame:
+        rows = []
+        for dimension, method in methods.items():
+            for kind, estimate in (("a", 20.0 if method == CORRECTED_METHOD else float("nan")),
+                                   ("not_described", 80.0)):
+                rows.append({"dimension": dimension, "dimension_label": dimension.title(), "type": kind,
+                             "label": kind,
+                             "respondents": 4, "percent": 40.0, "base_respondents": 10, "estimate": estimate,
+                             "low": estimate - 5, "high": estimate + 5,
+                             "method": UNMEASURED_METHOD if kind == "a" and method == "none" else method})
+        return pd.DataFrame(rows)
+
+    corrected_only = SimpleNamespace(framework=frame({"data": CORRECTED_METHOD}), framework_by=None)
+    assert matrix_caption(corrected_only).endswith("estimates corrected for the classifier's measured errors, with "
+                                                   "95% intervals.")
+    raw = SimpleNamespace(framework=frame({"data": NOT_IN_SAMPLE_METHOD}), framework_by=None)
+    assert "raw shares, each respondent under the most integrated type" in matrix_caption(raw)
+    mixed = SimpleNamespace(framework=frame({"data": CORRECTED_METHOD, "governance": NOT_IN_SAMPLE_METHOD}),
+                            framework_by=None)
+    assert "except Governance: raw shares" in matrix_caption(mixed)
+    assert framework_matrix(mixed).iloc[:, 2].tolist() == ["20 (15-25)", "80 (75-85)", "40", "40"]

@@ -71,10 +71,14 @@ def framework_matrix(data: ReportData) -> pd.DataFrame:
     of each group of the breakdown column (with its base n in the heading)."""
     frame = data.framework
 
-    def shares(part: pd.DataFrame) -> list[str]:
-        if corrected(part):
-            return [cell(e, lo, hi) for e, lo, hi in zip(part["estimate"], part["low"], part["high"])]
-        return [cell(p) for p in part["percent"]]
+    def shares(part: pd.DataFrame) -> list[str]:  # each dimension as its own rows are: corrected, or raw
+        out = []
+        for _, rows in part.groupby("dimension", sort=False):
+            if "method" in rows and corrected(rows):
+                out += [cell(e, lo, hi) for e, lo, hi in zip(rows["estimate"], rows["low"], rows["high"])]
+            else:
+                out += [cell(p) for p in rows["percent"]]
+        return out
 
     matrix = frame[["dimension_label", "label"]].rename(columns={"dimension_label": "Dimension", "label": "Type"})
     matrix[f"All respondents (n={int(frame['base_respondents'].iloc[0])})"] = shares(frame)
@@ -85,6 +89,29 @@ def framework_matrix(data: ReportData) -> pd.DataFrame:
                 continue  # too few respondents to show
             matrix[f"{value} (n={int(part['base_respondents'].iloc[0])})"] = shares(part)
     return matrix.reset_index(drop=True)
+
+
+def matrix_caption(data: ReportData) -> str:
+    """What the matrix's shares are: corrected estimates with intervals, raw shares, or some of each, and what a
+    dash stands for; a reader of raw shares is told they are not corrected."""
+    frame = data.framework
+    by_dimension = [(rows["dimension_label"].iloc[0], "method" in rows and corrected(rows))
+                    for _, rows in frame.groupby("dimension", sort=False)]
+    fixed = [label for label, done in by_dimension if done]
+    raw = [label for label, done in by_dimension if not done]
+    caption = "Percent of respondents of each type, per dimension"
+    if fixed and not raw:
+        caption += ": estimates corrected for the classifier's measured errors, with 95% intervals"
+    elif fixed:
+        caption += (f": corrected estimates with 95% intervals, except {', '.join(raw)}: raw shares (the coded "
+                    "sample does not code them), not corrected for the classifier's errors")
+    else:
+        caption += (": raw shares, each respondent under the most integrated type flagged in their answers, not "
+                    "corrected for the classifier's errors (read them as upper bounds for the rarer types)")
+    if fixed and frame["estimate"].isna().any():
+        caption += ("; — where there is no estimate (no coded answer carries the type, or too few were coded; its "
+                    "raw count is in framework_counts.csv)")
+    return caption + "."
 
 
 def _themes_of(data: ReportData) -> dict[str, str]:
@@ -229,7 +256,7 @@ def render_markdown(data: ReportData) -> str:
     types = _type_labels(data)
     if types:
         lines += ["## Partnership models", "", md(FRAMEWORK_RULE), "",
-                  "Percent of respondents of each type, per dimension.", "", _md_table(framework_matrix(data)), ""]
+                  md(matrix_caption(data)), "", _md_table(framework_matrix(data)), ""]
         co = _co_occurrence(data, types, labels)
         if co is not None:
             lines += ["### Themes and partnership types together", "",
@@ -400,6 +427,7 @@ def render_html(data: ReportData) -> str:
         estimated=corrected(data.counts), raw_warning=RAW_WARNING, co_caption=CO_CAPTION,
         co_types_caption=CO_TYPES_CAPTION, co=_grid(co), co_types=_grid(co_types),
         matrix=None if matrix is None else matrix.to_dict("split"), framework_rule=FRAMEWORK_RULE,
+        matrix_caption=matrix_caption(data) if matrix is not None else "",
         matrix_wide=matrix is not None and len(matrix.columns) - 2 > WIDE_COLUMNS, dateline=dateline(data),
         quotes=quotes, method=_method_items(data), evidence=_evidence(data, {**labels, **types}))
 
