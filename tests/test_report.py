@@ -415,3 +415,12 @@ def test_the_framework_matrix_says_whether_its_shares_are_corrected_or_raw():
                             framework_by=None)
     assert "except Governance: raw shares" in matrix_caption(mixed)
     assert framework_matrix(mixed).iloc[:, 2].tolist() == ["20 (15-25)", "80 (75-85)", "40", "40"]
+
+
+def test_a_breakdown_whose_every_group_is_hidden_is_a_sentence_not_a_table_of_headings():
+    from themes.report import _all_hidden, _breakdown_table
+
+    long = pd.DataFrame({"theme": ["trust"] * 2, "state": ["OH", "MI"], "base_respondents": [3, 4],
+                         "percent": [float("nan")] * 2, "suppressed": [True, True]})
+    assert _breakdown_table(long, "state", {"trust": "Trust"}).empty
+    assert _all_hidden(long, "state").startswith("No group is shown (2 groups), to protect their respondents")

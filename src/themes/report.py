@@ -197,6 +197,14 @@ def _hidden_note(long: pd.DataFrame, column: str) -> str:
             "respondents (groups under the minimum size; where only one was, the next smallest too).")
 
 
+def _all_hidden(long: pd.DataFrame, column: str) -> str:
+    """A breakdown whose every group is hidden: said in a sentence where a table of headings alone stood."""
+    groups = long[column].nunique()
+    return (f"No group is shown ({groups} group{'s' * (groups != 1)}), to protect their respondents: groups under "
+            "the minimum size are hidden, and with them the next smallest where one alone would be given away "
+            "(--min-group).")
+
+
 def _breakdown_table(long: pd.DataFrame, column: str, labels: dict[str, str],
                      base: str = "base_respondents") -> pd.DataFrame:
     """Rows: the metadata values (or questions) with their base (respondents, or answers); columns: percent
@@ -243,9 +251,13 @@ def render_markdown(data: ReportData) -> str:
         if data.evidence is not None:
             lines += [EVIDENCE_NOTE, ""]
         for column, long in data.breakdowns.items():
+            table = _breakdown_table(long, column, labels)
+            if table.empty:  # every group too small to show: the note alone, not a table of headings
+                lines += [f"## By {md(column.replace('_', ' '))}", "", _all_hidden(long, column), ""]
+                continue
             lines += [f"## By {md(column.replace('_', ' '))}", "",
                       "Percent of respondents in each group who raised each theme." + _hidden_note(long, column), "",
-                      _md_table(_breakdown_table(long, column, labels)), ""]
+                      _md_table(table), ""]
         if data.by_question is not None and len(data.by_question):
             lines += ["## By question", "", BY_QUESTION, "",
                       _md_table(_breakdown_table(data.by_question, "question", labels, "base_answers")), ""]
@@ -402,6 +414,9 @@ def render_html(data: ReportData) -> str:
                                   title="Percent of respondents raising each theme", width=560)
         for column, long in data.breakdowns.items():
             table = _breakdown_table(long, column, labels)
+            if table.empty:
+                breakdowns.append({"column": column.replace("_", " "), "empty": _all_hidden(long, column)})
+                continue
             breakdowns.append({"column": column.replace("_", " "), "base": "Respondents",
                                "caption": "Percent of respondents in each group who raised each theme"
                                           + _hidden_note(long, column).rstrip("."),
