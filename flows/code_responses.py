@@ -347,7 +347,7 @@ def estimate_counts(answers: pd.DataFrame, codebook: Codebook, coded_sample, spe
     """Respondent counts corrected with the coded sample (raw, and said so, without one)."""
     # 500 bootstrap draws (the module default is 1,000): half the time for a run, percentile ends a little noisier.
     # The categories' bootstraps run in a process per core: they are most of a run with a coded sample.
-    options = PrevalenceOptions(draws=500, min_n=settings.min_group)
+    options = PrevalenceOptions(draws=500, min_n=settings.min_group, min_coded=settings.min_coded)
     processes = available_processes(respondents=answers["respondent_id"].nunique(), draws=options.draws)
     return estimate(answers, codebook, coded_sample, spec.meta_columns, options, processes=processes)
 

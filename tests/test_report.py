@@ -311,8 +311,8 @@ def test_a_theme_the_coded_sample_never_carries_is_reported_flagged_but_not_esti
     unmeasured = replace(estimated, counts=counts)
     markdown = render_markdown(unmeasured)
     label = counts.loc[0, "label"]
-    assert f"had at least one answer flagged for {label[:1].lower() + label[1:]}; not estimated, since no answer " \
-           "of the coded sample carries it." in markdown
+    assert f"had at least one answer flagged for {label[:1].lower() + label[1:]}; not estimated (no coded answer " \
+           "carries it)." in markdown
     assert "About 56% (35-75%) of respondents raised funding needs" in markdown
     html = render_html(unmeasured)
     assert not re.search(r"\bnan\b", html, re.IGNORECASE) and html.count('<line class="interval"') == 1
@@ -424,3 +424,13 @@ def test_a_breakdown_whose_every_group_is_hidden_is_a_sentence_not_a_table_of_he
                          "percent": [float("nan")] * 2, "suppressed": [True, True]})
     assert _breakdown_table(long, "state", {"trust": "Trust"}).empty
     assert _all_hidden(long, "state").startswith("No group is shown (2 groups), to protect their respondents")
+
+
+def test_raw_counts_from_too_small_a_coded_sample_say_so_not_that_there_is_none():
+    from types import SimpleNamespace
+
+    from themes.report import RAW_WARNING, raw_warning
+
+    few = SimpleNamespace(counts=pd.DataFrame({"method": ["not estimated: 7 coded answers (at least 100 are needed)"]}))
+    assert "The coded sample holds 7 coded answers, fewer than the 100 an estimate needs" in raw_warning(few)
+    assert raw_warning(SimpleNamespace(counts=pd.DataFrame({"method": ["raw (no coded sample)"]}))) == RAW_WARNING

@@ -341,7 +341,9 @@ def _coded_sample_line(settings, answers) -> str:
         raise ThemesError(problem)
     line = f"  coded      {coded_sample_name(settings.coded_sample)}: {len(coded)} coded answers"
     rows = coded.attrs.get("not_coded", 0)
-    notes = [not_coded_note(rows) if rows else "", coded_sample_note(coded, codebook)]
+    too_few = (f"fewer than the {settings.min_coded} an estimate needs, so the counts stay raw (code more: themes "
+               "sample --exclude)") if len(coded) < settings.min_coded else ""
+    notes = [not_coded_note(rows) if rows else "", too_few, coded_sample_note(coded, codebook)]
     return "; ".join([line, *(note for note in notes if note)])
 
 
@@ -667,8 +669,16 @@ def _print_summary(summary: dict) -> None:
                        + (f"{_interval(row):>26}" if estimated else ""))
         typer.echo("")
     if rows and not estimated:
-        typer.echo("Raw counts: no coded sample of this survey measured the classifier's error; pass "
-                   "--coded-sample (see 'themes sample') for estimates with intervals.")
+        from themes.prevalence import too_few_coded
+
+        few = too_few_coded([row.get("method", "") for row in rows])
+        if few:
+            typer.echo(f"Raw counts: the coded sample holds {few[0]} coded answers, fewer than the {few[1]} an estimate "
+                       "needs (below that the intervals cover the truth too rarely); code more (themes sample "
+                       "--exclude) for estimates with intervals.")
+        else:
+            typer.echo("Raw counts: no coded sample of this survey measured the classifier's error; pass "
+                       "--coded-sample (see 'themes sample') for estimates with intervals.")
     typer.echo(f"Wrote {summary['out']}/: {', '.join(summary['files'])}")
     if os.environ.get("PREFECT_API_URL") and summary.get("flow_run_url"):
         typer.echo(f"Flow run: {summary['flow_run_url']}")

@@ -56,6 +56,7 @@ bias and coverage on simulated surveys, including ones that break the second ass
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -87,6 +88,15 @@ def unmeasured(n_coded: int, positives: int, min_coded: int | None = None) -> st
         return UNMEASURED_METHOD
     if n_coded < min_coded:
         return f"not estimated: {n_coded} coded answers (at least {min_coded} are needed)"
+    return None
+
+
+def too_few_coded(methods) -> tuple[int, int] | None:
+    """(coded answers, the minimum) when counts are not estimated because the coded sample is too small."""
+    for method in methods:
+        found = re.fullmatch(r"not estimated: (\d+) coded answers \(at least (\d+) are needed\)", str(method))
+        if found:
+            return int(found.group(1)), int(found.group(2))
     return None
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from themes.prevalence import corrected
+from themes.prevalence import corrected, too_few_coded
 
 from themes.safe import escape
 
@@ -141,12 +141,15 @@ def _in_sentence(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
-def estimate_sentence(estimate: float, low: float, high: float, flagged: float, label: str) -> str:
+def estimate_sentence(estimate: float, low: float, high: float, flagged: float, label: str,
+                      method: str = "not estimated: no coded answer carries it") -> str:
     """'About 27% (21-33%) of respondents raised cultural differences; 46% had at least one answer flagged.'
-    With no estimate (no coded answer carries the theme), the flagged share and why there is no estimate."""
+    With no estimate (no coded answer carries the theme, too few answers were coded), the flagged share and why
+    there is no estimate, as its method says."""
     if estimate != estimate:
+        why = str(method).removeprefix("not estimated: ")
         return (f"{flagged:.0f}% of respondents had at least one answer flagged for {_in_sentence(label)}; not "
-                "estimated, since no answer of the coded sample carries it.")
+                f"estimated ({why}).")
     return (f"About {estimate:.0f}% ({low:.0f}-{high:.0f}%) of respondents raised {_in_sentence(label)}; "
             f"{flagged:.0f}% had at least one answer flagged.")
 
@@ -165,7 +168,7 @@ def _sentences(data: ReportData) -> list[str]:
         return []
     if corrected(data.counts):
         ordered = data.counts.sort_values("estimate", ascending=False, kind="stable")
-        return [estimate_sentence(r.estimate, r.low, r.high, r.percent, r.label) for r in ordered.itertuples()]
+        return [estimate_sentence(r.estimate, r.low, r.high, r.percent, r.label, r.method) for r in ordered.itertuples()]
     ordered = data.counts.sort_values("respondents", ascending=False, kind="stable")
     return [prevalence_sentence(int(r.respondents), float(r.percent), int(r.base_respondents), r.label)
             for r in ordered.itertuples()]
@@ -247,7 +250,7 @@ def render_markdown(data: ReportData) -> str:
                                                                data.counts["high"])])
             lines += ["## Prevalence", "", _md_table(table), ""]
         else:
-            lines += ["## Prevalence", "", md(RAW_WARNING), "", _md_table(table), ""]
+            lines += ["## Prevalence", "", md(raw_warning(data)), "", _md_table(table), ""]
         if data.evidence is not None:
             lines += [EVIDENCE_NOTE, ""]
         for column, long in data.breakdowns.items():
@@ -322,10 +325,30 @@ def _method_items(data: ReportData) -> list[tuple[str, str]]:
                          "class model over each respondent's answers), with 95% bootstrap intervals that carry "
                          "the survey's sampling and the error rates' uncertainty; the raw share of respondents "
                          "with at least one flagged answer is beside each estimate"
-                         if corrected(frame) else "raw: no coded sample of this survey measured the classifier's "
-                         "error, so they are upper bounds where false positives add up over a respondent's answers")
+                         if corrected(frame) else _raw_reason(frame))
                       + _left_raw(data)))
     return items
+
+
+def _raw_reason(frame: pd.DataFrame) -> str:
+    few = too_few_coded(frame["method"]) if "method" in frame else None
+    if few:
+        return (f"raw: the coded sample holds {few[0]} coded answers, fewer than the {few[1]} an estimate needs (below "
+                "that the intervals cover the truth too rarely), so they are upper bounds where false positives add "
+                "up over a respondent's answers")
+    return ("raw: no coded sample of this survey measured the classifier's error, so they are upper bounds where "
+            "false positives add up over a respondent's answers")
+
+
+def raw_warning(data: ReportData) -> str:
+    """The warning above raw counts: why they are raw and what to do."""
+    few = too_few_coded(data.counts["method"]) if "method" in data.counts else None
+    if few:
+        return (f"These are raw counts: a respondent counts when any answer was flagged, so a small false-positive "
+                f"rate per answer adds up over their answers. The coded sample holds {few[0]} coded answers, fewer "
+                f"than the {few[1]} an estimate needs; code more of this survey's answers (themes sample --exclude) "
+                "and run again for estimates with intervals.")
+    return RAW_WARNING
 
 
 def _left_raw(data: ReportData) -> str:
@@ -439,7 +462,7 @@ def render_html(data: ReportData) -> str:
         data=data, sentences=_sentences(data), chart=chart, breakdowns=breakdowns,
         counts=[{**row, "shown": cell(row.get("estimate"), row.get("low"), row.get("high"))}
                 for row in data.counts.to_dict("records")],
-        estimated=corrected(data.counts), raw_warning=RAW_WARNING, co_caption=CO_CAPTION,
+        estimated=corrected(data.counts), raw_warning=raw_warning(data), co_caption=CO_CAPTION,
         co_types_caption=CO_TYPES_CAPTION, co=_grid(co), co_types=_grid(co_types),
         matrix=None if matrix is None else matrix.to_dict("split"), framework_rule=FRAMEWORK_RULE,
         matrix_caption=matrix_caption(data) if matrix is not None else "",

@@ -54,6 +54,9 @@ class RunSettings(BaseModel):
                                           "drawn with --exclude of those before): counts corrected for measured "
                                           "error, with intervals")
     min_group: int = Field(default=10, ge=1, description="breakdown groups with fewer respondents are suppressed")
+    # Not an option of the command line: below 100 coded answers the intervals cover the truth too rarely
+    # (themes.prevalence.MIN_CODED_ANSWERS); set in code, for tests of the mechanics on tiny samples.
+    min_coded: int = Field(default=100, ge=1, description="fewer coded answers give no estimate")
     quotes_per_theme: int = Field(default=5, ge=0, le=50)
     segment_words: int = Field(default=defaults.SEGMENT_WORDS, ge=0, description="sentences are grouped into segments of about "
                                "this many words; 0: one sentence per segment")
