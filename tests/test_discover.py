@@ -139,8 +139,8 @@ def test_the_draft_extends_the_codebook_and_validates_once_definitions_are_writt
     assert len(table) >= 1
 
     with pytest.raises(CodebookError, match=r"\[themes -> 2 -> definition\] the definition of '.+' is still a "
-                                            r"draft's placeholder; write what the theme means \(\d+ more problems?: 'themes "
-                                            r"validate-codebook .+' lists them all\)$"):
+                                            r"draft's placeholder; write what the theme means \(\d+ more "
+                                            r"problems?: 'themes validate-codebook .+' lists them all\)$"):
         load_codebook(draft)
     text = draft.read_text(encoding="utf-8")
     assert f"# Candidate from cluster 1 of the passages no theme caught: {table['passages'][0]} passages" in text

@@ -404,7 +404,8 @@ def test_a_runs_agreement_leaves_out_answers_the_classifier_learned_from(tiny_co
     example = tiny_codebook.themes[0].examples[0]
     answers = pd.DataFrame({"respondent_id": ["R1", "R2", "R3", "R4"], "question": ["q"] * 4,
                             "answer": [example.upper(), "Money is short.", "We meet.", "We trust them."],
-                            "themes": ["trust", "funding", "", "trust"], "top_theme": ["trust", "funding", "", "trust"]})
+                            "themes": ["trust", "funding", "", "trust"],
+                            "top_theme": ["trust", "funding", "", "trust"]})
     coded = pd.DataFrame({"respondent_id": ["R1", "R2", "R3", "R4"], "question": ["q"] * 4,
                           "gold": [["trust"], ["funding"], [], ["funding"]]})
     result = run_agreement(answers, coded, Scheme(tiny_codebook), "coded.csv", [(tiny_codebook, None)])

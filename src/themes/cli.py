@@ -673,8 +673,8 @@ def _print_summary(summary: dict) -> None:
 
         few = too_few_coded([row.get("method", "") for row in rows])
         if few:
-            typer.echo(f"Raw counts: the coded sample holds {few[0]} coded answers, fewer than the {few[1]} an estimate "
-                       "needs (below that the intervals cover the truth too rarely); code more (themes sample "
+            typer.echo(f"Raw counts: the coded sample holds {few[0]} coded answers, fewer than the {few[1]} an "
+                       "estimate needs (below that the intervals cover the truth too rarely); code more (themes sample "
                        "--exclude) for estimates with intervals.")
         else:
             typer.echo("Raw counts: no coded sample of this survey measured the classifier's error; pass "

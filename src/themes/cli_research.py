@@ -94,8 +94,8 @@ def diff(
     if not d.same_input:
         typer.echo("note: the two runs read different input files; only answers in both are compared.")
     if d.edited:
-        typer.echo(f"note: {d.edited} answer{'s' if d.edited != 1 else ''} in both runs read differently (edited in the "
-                   "later export): their changes come with their text, not the coding (answer_edited in "
+        typer.echo(f"note: {d.edited} answer{'s' if d.edited != 1 else ''} in both runs read differently (edited in "
+                   "the later export): their changes come with their text, not the coding (answer_edited in "
                    "diff_changes.csv).")
     typer.echo("")
     width = max([28, *(len(theme) + 2 for theme in d.themes["theme"])])  # framework types are long

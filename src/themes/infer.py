@@ -225,8 +225,8 @@ def id_problem_lines(problems: list[dict], *, shown: int = 5) -> list[str]:
         lines.append(f"  no id      {rows(missing)}: given an id made from the row ('{missing[0]['respondent_id']}'; "
                      "the manifest's respondent_id_problems lists each)")
     for joined in (p for p in problems if p["problem"] == "rows_joined"):
-        lines.append(f"  joined     {joined['rows']} rows into {joined['respondents']} respondents: rows that share an id "
-                     f"and answer different questions (e.g. '{joined['respondent_id']}'; a REDCap event or a form "
+        lines.append(f"  joined     {joined['rows']} rows into {joined['respondents']} respondents: rows that share an "
+                     f"id and answer different questions (e.g. '{joined['respondent_id']}'; a REDCap event or a form "
                      "saved page by page) are one respondent's answers")
     again = [p for p in problems if p["problem"] == "repeated_row"]
     if again:

@@ -33,8 +33,8 @@ _LIST_LINE = 40  # characters: a line this short, one of several, is a list item
 _ITEM_BREAK = re.compile(r"(?<![.!?;:,\s])[^\S\n]*\n\s*(?=[^\W_a-z]|[^\w\s])")
 # Ids that cannot be anything but an opaque code: "R12", "resp-0042", "1042", "gen-72e094a1", "R1~2".
 # Anything else ("jane.doe", "123-45-6799", a name, a long number) may identify the person.
-# A prefix of three or four letters is a code when it is in capitals ("RESP", "CBO") or a word of ids ("resp"); "Mary01",
-# "jdoe12" or "Kim_7" is someone's name or user name.
+# A prefix of three or four letters is a code when it is in capitals ("RESP", "CBO") or a word of ids ("resp");
+# "Mary01", "jdoe12" or "Kim_7" is someone's name or user name.
 _OPAQUE_ID = re.compile(r"(?:(?:[A-Za-z]{1,2}|[A-Z]{3,4}|(?i:resp|res|rid|pid|cid|sid|sub|subj|row|rec|case|part|"
                         r"site|org|cbo|hosp|user|usr|ans|num|resp_id))[-_]?)?\d{1,6}(?:~\d+)?"
                         r"|gen-[0-9a-f]{8}(?:~\d+)?")

@@ -281,7 +281,8 @@ def _international_phones(text: str) -> str:
             spans.append((match.start, match.end))
     # A number written with its country code is a phone number even where the library's ranges say it cannot be
     # (ranges kept for drama, "+44 7700 900123"; old formats, "+52 1 55 1234 5678").
-    spans += [match.span() for match in _PLUS_PHONE.finditer(text) if 9 <= sum(c.isdigit() for c in match.group()) <= 15]
+    spans += [match.span() for match in _PLUS_PHONE.finditer(text)
+              if 9 <= sum(c.isdigit() for c in match.group()) <= 15]
     return _replace_spans(text, spans, PLACEHOLDERS["phone"])
 
 

@@ -168,7 +168,8 @@ def _sentences(data: ReportData) -> list[str]:
         return []
     if corrected(data.counts):
         ordered = data.counts.sort_values("estimate", ascending=False, kind="stable")
-        return [estimate_sentence(r.estimate, r.low, r.high, r.percent, r.label, r.method) for r in ordered.itertuples()]
+        return [estimate_sentence(r.estimate, r.low, r.high, r.percent, r.label, r.method)
+                for r in ordered.itertuples()]
     ordered = data.counts.sort_values("respondents", ascending=False, kind="stable")
     return [prevalence_sentence(int(r.respondents), float(r.percent), int(r.base_respondents), r.label)
             for r in ordered.itertuples()]
