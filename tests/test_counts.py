@@ -75,6 +75,9 @@ def test_groups_below_the_minimum_are_suppressed_in_breakdowns(answers, coded, t
     small = by[by["org_type"] == "B"]  # 4 respondents
     assert small["suppressed"].all() and small[["respondents", "percent", "estimate"]].isna().all().all()
     assert small["base_respondents"].isna().all()  # its size too: with the sizes shown it narrows down who
+    from themes.counts import SUPPRESSED_METHOD
+
+    assert (small["method"] == SUPPRESSED_METHOD).all()  # no figure, so no method of making one
     # With two groups the other would give the small one away (the total less it shown): it is hidden too
     assert by.loc[by["org_type"] == "A", "suppressed"].all()
     assert np.isfinite(with_theme_estimates(theme_counts(answers, tiny_codebook), estimates.themes)["estimate"]).all()

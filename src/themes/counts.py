@@ -19,6 +19,7 @@ from themes.codebook import Codebook
 from themes.prevalence import (RAW_METHOD, Job, PrevalenceOptions, corrected, decision_columns, run_jobs,
                                type_column)
 
+SUPPRESSED_METHOD = "suppressed: too few respondents to show (--min-group), or one that would give such a group away"
 ESTIMATE_COLUMNS = ["estimate", "low", "high", "method", "coded_answers", "suppressed"]
 NOT_IN_SAMPLE_METHOD = "raw (the coded sample does not code it)"
 
@@ -168,6 +169,8 @@ def _blank_suppressed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     frame["suppressed"] = frame["suppressed"].fillna(False).astype(bool)
     # A hidden group's size too: with the overall base and the sizes shown, it narrows down who is in it.
     columns = [*columns, *(c for c in ("base_respondents", "base_answers") if c in frame.columns)]
+    if "method" in frame:  # no figure shown, so no method of making one
+        frame["method"] = frame["method"].mask(frame["suppressed"], SUPPRESSED_METHOD)
     for column in columns:
         frame[column] = frame[column].astype("Int64" if column != "percent" else float).mask(frame["suppressed"])
     return frame

@@ -106,7 +106,7 @@ def corrected(frame: pd.DataFrame | None) -> bool:
     if frame is None or not len(frame) or "method" not in frame:
         return False
     methods = frame["method"]
-    return bool(((methods == CORRECTED_METHOD) | methods.str.startswith("not estimated")).all()
+    return bool(((methods == CORRECTED_METHOD) | methods.str.startswith(("not estimated", "suppressed"))).all()
                 and (methods == CORRECTED_METHOD).any())
 KEYS = ["respondent_id", "question"]
 # An answer's state: not coded (machine 0, 1), or coded (machine, human) = (0,0), (0,1), (1,0), (1,1).
