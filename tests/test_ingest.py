@@ -70,7 +70,7 @@ def test_sidecar_with_unknown_setting(tmp_path):
     path = write(tmp_path / "wide.csv", WIDE)
     sidecar = write(tmp_path / "wide.yaml", "id_column: rid\ntext_column: q1\n")
 
-    allowed = ["answer_column", "attribute_with", "id_column", "meta_columns", "question_column", "sheet",
+    allowed = ["answer_column", "attribute_with", "header_row", "id_column", "meta_columns", "question_column", "sheet",
                "text_columns"]
     with raises_exactly(f"{sidecar}: unknown setting(s) ['text_column']; allowed: {allowed}."):
         load_answers(path, InputSpec())
@@ -1271,3 +1271,32 @@ def test_the_same_row_sent_twice_is_said_in_the_block(tmp_path):
     assert problems == [{"row": 6, "problem": "repeated_row", "respondent_id": "R2", "first_row": 4}]
     assert id_problem_lines(problems) == ["  sent again row 6: the same answers as an earlier row of the same "
                                           "respondent ('R2', row 4), read once (status duplicate)"]
+
+
+def test_header_row_names_the_row_of_column_names_the_search_misses(tmp_path):
+    """Group labels over most columns (7 of 11) read as the header, and no option could say where the names are."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["About", None, "Place", "Answers", None, None])
+    sheet.append(["respondent_id", "org_type", "state", "goals", "challenges", "community_engagement"])
+    for k in range(6):
+        sheet.append([f"R{k}", "CBO", "OH", _answer(k, "goals"), _answer(k, "money"), _answer(k, "people")])
+    book.save(tmp_path / "groups.xlsx")
+    answers, spec, _ = load_answers(tmp_path / "groups.xlsx", InputSpec(header_row=2))
+    assert spec.id_column == "respondent_id" and answers["respondent_id"].nunique() == 6
+    assert answers["source_row"].min() == 3  # as the sheet numbers its rows
+    assert spec.sources["platform_rows"] == "row 1, above the column names in row 2 (--header-row): not answers"
+    csv_path = write(tmp_path / "groups.csv", "About,,Place,Answers,,\nrespondent_id,org_type,state,goals,challenges,"
+                     "community_engagement\n" + "".join(f"R{k},CBO,OH,{_answer(k, 'goals')},{_answer(k, 'money')},"
+                                                        f"{_answer(k, 'people')}\n" for k in range(6)))
+    answers, spec, _ = load_answers(csv_path, InputSpec(header_row=2))
+    assert spec.id_column == "respondent_id" and answers["source_row"].min() == 3
+    write(tmp_path / "groups.yaml", "header_row: 2\n")
+    assert load_answers(csv_path, InputSpec())[1].sources["header_row"] == "sidecar groups.yaml"
+    write(tmp_path / "groups.yaml", "header_row: second\n")
+    with pytest.raises(InputError, match=r"groups.yaml: header_row must be a row number from 1"):
+        load_answers(csv_path, InputSpec())
+    with pytest.raises(InputError, match=r"--header-row 99 is past the end of the file"):
+        read_table(csv_path, header_row=99)

@@ -131,6 +131,9 @@ def run(
     sheet: Annotated[Optional[str], typer.Option(help="XLSX sheet to read [default: the first that has the "
                                                  "named columns]. "
                                                  "Example: --sheet Responses")] = None,
+    header_row: Annotated[Optional[int], typer.Option(
+        min=1, help="The row (from 1) that holds the column names, the rows above it skipped [default: found: the "
+        "first row, or the row of names under a title or group labels]. Example: --header-row 2")] = None,
     title: Annotated[Optional[str], typer.Option(help="The report's title [default: Themes in <input name>]. "
                                                  "Example: --title \"Health and community partnerships RFI, "
                                                  "batch 3\"")] = None,
@@ -184,7 +187,8 @@ def run(
         _fail(_device_message(device))
     spec = InputSpec(id_column=id_column, text_columns=tuple(text_column or ()),
                      meta_columns=tuple(meta_column or ()), question_column=question_column,
-                     answer_column=answer_column, sheet=sheet, attribute_with=tuple(attribute_with or ()))
+                     answer_column=answer_column, sheet=sheet, attribute_with=tuple(attribute_with or ()),
+                     header_row=header_row)
     from pydantic import ValidationError
 
     try:

@@ -63,6 +63,9 @@ class InputSpec:
     # A platform's question text per text column (Qualtrics names its columns Q1, Q2 and writes the question in the
     # row below): what a question named only "Q3" asks, so that the classifier reads it as the question it is.
     question_labels: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    # The row (from 1) that holds the column names, where the reader's own search misses it (group labels over most
+    # columns); None: found (the first row, or the row of names under a title or group labels).
+    header_row: int | None = None
 
     @property
     def is_long(self) -> bool:
@@ -89,11 +92,15 @@ def resolve_spec(path: Path, given: InputSpec) -> InputSpec:
         reason = " ".join(str(error).split())[:300]
         raise InputError(f"{sidecar}: the settings file cannot be parsed ({reason}).") from None
     allowed = {"id_column", "text_columns", "meta_columns", "question_column", "answer_column", "sheet",
-               "attribute_with"}
+               "attribute_with", "header_row"}
     unknown = set(declared) - allowed
     if not isinstance(declared, dict) or unknown:
         unknown = sorted(str(key)[:40] for key in unknown)[:10]
         raise InputError(f"{sidecar}: unknown setting(s) {unknown}; allowed: {sorted(allowed)}.")
+    row = declared.get("header_row")
+    if row is not None and (isinstance(row, bool) or not isinstance(row, int) or row < 1):
+        raise InputError(f"{sidecar}: header_row must be a row number from 1 (the row with the column names). Got "
+                         f"{row!r} instead.")
     merged, sources = {}, {}
     for name in allowed:
         mine = getattr(given, name)
@@ -141,8 +148,9 @@ def _not_a_workbook(path: Path) -> str | None:
     return "is an old Excel .xls workbook named .xlsx. Open it in Excel and save it as .xlsx (or export CSV)."
 
 
-def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
-    """Read a table as text columns; decoding problems and unknown formats raise InputError."""
+def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | None = None) -> pd.DataFrame:
+    """Read a table as text columns; decoding problems and unknown formats raise InputError. `header_row`: the
+    row (from 1) with the column names, the rows above it skipped, as the user said (no title search)."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"Input file not found: {path}. Check the path.")
@@ -159,10 +167,13 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
     if path.stat().st_size == 0:
         raise EmptyTableError(f"{path} is empty (0 bytes). Export the survey again.")
     try:
+        if header_row is not None and kind not in ("csv", "excel"):
+            raise InputError(f"--header-row reads spreadsheets and CSV files; {path} is {kind.upper()}, whose "
+                             "records name their fields: leave it out.")
         if kind == "csv":
-            table = _read_csv(path)
+            table = _read_csv(path, header_row)
         elif kind == "excel":
-            table = _read_excel(path, sheet)
+            table = _read_excel(path, sheet, header_row)
         elif kind == "jsonl":
             table = _read_json(path)
         else:
@@ -174,7 +185,11 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
             raise InputError(f"{path} {hint}") from None
         reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         raise InputError(f"{path} cannot be read as {kind.upper()}: {reason}. Is it the right file and format?") from None
-    table = _header_below_a_title(table)
+    if header_row is None:
+        table = _header_below_a_title(table)
+    elif header_row > 1:
+        table.attrs["platform_rows"] = (f"row{'s 1-' if header_row > 2 else ' '}{header_row - 1}, above the column "
+                                        f"names in row {header_row} (--header-row): not answers")
     table.columns = [" ".join(str(column).split()) for column in table.columns]  # "chal\nlenges" as one line
     # Rows with no cell filled (",,,," lines, formatted but empty Excel rows) are not respondents.
     # The index is kept: it numbers the rows as a spreadsheet shows them (see `to_answers`).
@@ -373,17 +388,25 @@ def _blank_rows(table: pd.DataFrame) -> pd.Series:
     return ~filled.any(axis=1)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, header_row: int | None = None) -> pd.DataFrame:
     raw = path.read_bytes()
     text, encoding = _decoded(raw, path)
     # Excel writes "sep=;" as a first line to name the delimiter: it is not the header.
     hint = re.match(r"\s*sep=(.)\r?\n", text)
     if hint:
         text = text[hint.end():]
+    skipped = 0
+    if header_row is not None:  # the lines above the column names, as the user counts them
+        lines = text.split("\n")
+        if header_row > len(lines) or not lines[header_row - 1].strip():
+            where = "past the end of the file" if header_row > len(lines) else "an empty line"
+            raise InputError(f"{path}: --header-row {header_row} is {where}; give the row that holds the column "
+                             "names.")
+        text, skipped = "\n".join(lines[header_row - 1:]), header_row - 1
     # A title line above the column names, with no delimiter in it ("Partnership RFI - responses exported 2 Nov"),
     # as a spreadsheet saved as CSV without padding commas writes it.
     lines = text.split("\n", 2)
-    title = (len(lines) == 3 and lines[0].strip() and not any(d in lines[0] for d in DELIMITERS)
+    title = (header_row is None and len(lines) == 3 and lines[0].strip() and not any(d in lines[0] for d in DELIMITERS)
              and not lines[0].lstrip().startswith('"') and _same_fields_below(lines[1] + "\n" + lines[2]))
     if title:
         text = text.split("\n", 1)[1]
@@ -399,6 +422,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
     table = _distinct_columns(table, header)
     if encoding:
         table.attrs["encoding"] = encoding
+    if skipped:
+        table.index = table.index + skipped  # rows numbered as the file has them
     if title:
         table.index = table.index + 1  # rows numbered as the file has them
         table.attrs["platform_rows"] = (f"row 1, a title above the column names ('{lines[0].strip()[:40]}'): "
@@ -547,12 +572,16 @@ def _sheet_names(path: Path, *, hidden: set[str] | None = None) -> list[str]:
     return [name for name, concealed in sheets if not concealed] + [name for name, concealed in sheets if concealed]
 
 
-def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
+def _read_excel(path: Path, sheet: str | None, header_row: int | None = None) -> pd.DataFrame:
     names = _sheet_names(path)
     if sheet is None:
         sheet = names[0]
     elif sheet not in names:
         raise InputError(f"{path} has no sheet '{sheet}'. Sheets: {', '.join(names)}. Pass one with --sheet.")
+    if header_row is not None:
+        table = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False, header=header_row - 1)
+        table.index = table.index + header_row - 1  # rows numbered as the sheet shows them
+        return table
     table = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False)
     first = pd.read_excel(path, sheet_name=sheet, header=None, nrows=1, dtype=str) if len(table.columns) else None
     # A blank first row (the column names further down) reads as no row at all.
@@ -805,7 +834,7 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         if passed:
             sources["ignored"] = ", ".join(f"'{c}'" for c in passed)
     return InputSpec(id_column, tuple(text_columns), tuple(meta_columns), question_column, answer_column,
-                     spec.sheet, sources, attribute_with=tuple(spec.attribute_with))
+                     spec.sheet, sources, attribute_with=tuple(spec.attribute_with), header_row=spec.header_row)
 
 
 _CONTACT_COLUMN = re.compile(
@@ -1031,7 +1060,7 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
     spec = resolve_spec(path, spec)
     searching = spec.sheet is None and READERS.get(path.suffix.lower()) == "excel"
     try:
-        table = read_table(path, sheet=spec.sheet)
+        table = read_table(path, sheet=spec.sheet, header_row=spec.header_row)
     except EmptyTableError:
         if not searching or path.stat().st_size == 0:
             raise
@@ -1072,13 +1101,13 @@ def _which_sheet(path: Path, spec: InputSpec) -> str:
             "another.)")
 
 
-def _later_tables(path: Path, names: list[str], skip: set[str] = frozenset()):
+def _later_tables(path: Path, names: list[str], skip: set[str] = frozenset(), header_row: int | None = None):
     """(name, table) of each sheet after the first that holds a table, in order, less those in `skip`."""
     for name in names[1:]:
         if name in skip:
             continue
         try:
-            yield name, read_table(path, sheet=name)
+            yield name, read_table(path, sheet=name, header_row=header_row)
         except InputError:
             continue  # a sheet without a table
 
@@ -1103,7 +1132,8 @@ def _sheet_with_columns(path: Path, first: pd.DataFrame, spec: InputSpec) -> tup
         # Tables of answers on two visible sheets (a pilot or codes sheet beside the responses, after an
         # instructions sheet or not) make any choice a guess that may be wrong: the user says which.
         tables = [(names[0], first)] if first is not None and data_shape(first) else []
-        tables += [(name, table) for name, table in _later_tables(path, names, skip=hidden) if data_shape(table)]
+        later = _later_tables(path, names, skip=hidden, header_row=spec.header_row)
+        tables += [(name, table) for name, table in later if data_shape(table)]
         if len(tables) > 1:
             listed = ", ".join(f"'{name}' ({len(table)} rows)" for name, table in tables)
             raise InputError(f"{path.name} has tables of answers on {len(tables)} sheets: {listed}. Pass the "
@@ -1116,7 +1146,7 @@ def _sheet_with_columns(path: Path, first: pd.DataFrame, spec: InputSpec) -> tup
         if tables:
             name, table = tables[0]
             return table, replace(spec, sheet=name, sources={**spec.sources, "sheet": f"guessed: {skipped}"})
-    for name, table in _later_tables(path, names):
+    for name, table in _later_tables(path, names, header_row=spec.header_row):
         if declared and set(declared) <= set(table.columns):
             return table, replace(spec, sheet=name, sources={**spec.sources, "sheet": "found by its columns"})
         if not declared and data_shape(table):  # only a hidden sheet holds one
