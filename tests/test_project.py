@@ -280,3 +280,16 @@ def test_a_small_batch_reads_the_questions_earlier_batches_coded(tmp_path, tiny_
     assert staged.batches[-1]["kept_questions"] == ["community_engagement"]
     new = combined[combined["batch"] == staged.batches[-1]["batch"]]
     assert set(new["question"]) == {"challenges", "effective_practices", "community_engagement"}
+
+
+def test_the_same_export_saved_again_is_refused_though_its_bytes_differ(tmp_path, tiny_responses_path):
+    """Saved again with Windows line endings, an export was a new batch that 'replaced' every respondent."""
+    from themes.errors import InputError
+
+    again = tmp_path / "again.csv"
+    again.write_bytes(tiny_responses_path.read_bytes().replace(b"\n", b"\r\n"))
+    combined, staged = add_batch(open_project(tmp_path / "p"), tiny_responses_path, InputSpec())
+    stage(staged, combined)
+    with pytest.raises(InputError, match=r"^again.csv holds no answer the project does not hold already, word for "
+                                         r"word \(batch '001 tiny_responses.csv'\): the same export saved again"):
+        add_batch(staged, again, InputSpec())

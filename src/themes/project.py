@@ -154,6 +154,7 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
     replaced = []
     if earlier is not None:
         _refuse_other_respondents(file, new, earlier, resubmitted)
+        _refuse_the_same_answers(file, new, earlier)
         previous = earlier.drop_duplicates("respondent_id").set_index("respondent_id")[BATCH]
         replaced = [{"respondent_id": rid, "replaced_batch": previous[rid]} for rid in resubmitted]
         earlier = earlier[~earlier["respondent_id"].isin(resubmitted)]
@@ -209,6 +210,23 @@ def _earlier_names(project: Project, earlier: pd.DataFrame | None, answers: pd.D
     answers = answers.rename(columns=renamed).assign(question=answers["question"].replace(renamed))
     spec = replace(spec, meta_columns=tuple(renamed.get(m, m) for m in spec.meta_columns))
     return answers, spec, renamed
+
+
+def _refuse_the_same_answers(file: Path, new: pd.DataFrame, earlier: pd.DataFrame) -> None:
+    """An export whose every answer the project holds already, word for word and with the same metadata (the same
+    export saved again, with other line endings or in another format): its respondents would all be 'replaced'
+    by themselves."""
+    columns = [c for c in new.columns if c in earlier.columns and c != BATCH]
+
+    def answers(frame: pd.DataFrame) -> set[tuple]:
+        cells = frame[columns].astype(str).map(lambda text: " ".join(text.split()))
+        return set(cells.itertuples(index=False, name=None))
+
+    mine = answers(new)
+    if mine and mine <= answers(earlier):
+        batches = earlier.loc[earlier["respondent_id"].isin(new["respondent_id"]), BATCH].unique()
+        raise InputError(f"{file.name} holds no answer the project does not hold already, word for word (batch "
+                         f"{', '.join(repr(b) for b in batches)}): the same export saved again? Nothing to add.")
 
 
 def _refuse_other_respondents(file: Path, new: pd.DataFrame, earlier: pd.DataFrame, repeated: list[str]) -> None:
