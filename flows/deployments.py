@@ -95,6 +95,9 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
                "outcome": "rejected", "batch": "", "respondents": 0, "replaced": 0, "embedded": 0, "reason": ""}
     backup, staged_answers = None, False
     try:
+        from themes.codebook import file_hash
+
+        outcome["sha256"] = file_hash(path)  # a rejected file too: which version of it was refused
         current = project.open_project(project_dir)
         combined, staged = project.add_batch(current, path, spec, settings)
         batch = staged.batches[-1]

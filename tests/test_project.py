@@ -181,6 +181,7 @@ def test_a_bad_file_is_rejected_with_its_reason_and_the_others_are_coded(tmp_pat
     os.utime(inbox / "b_good.csv")
     outcomes = run_inbox(inbox, project, cache, codebooks=[str(tiny_codebook_path)])
     assert [(o["file"], o["outcome"]) for o in outcomes] == [("a_blank.csv", "rejected"), ("b_good.csv", "added")]
+    assert len(outcomes[0]["sha256"]) == 64  # which version of the file was refused
     # the option the message names is, in an inbox, a sidecar's key
     assert outcomes[0]["reason"] == ("No free-text column found. Name them with --text-column (repeatable). Columns: "
                                      "respondent_id, org_type, state, challenges, effective_practices, "
