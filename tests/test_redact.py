@@ -82,6 +82,16 @@ PII = [
     ("po-box-town", "P.O. Box 4471, Tulsa OK 74101 is our office.", "[address] is our office.", True),
     ("rural-route", "Mail Rural Route 2 Box 14, Harlan KY.", "Mail [address].", True),
     ("phone-plus-any", "Call +44 7700 900123 or +52 1 55 1234 5678.", "Call [phone] or [phone].", True),
+    # the second review of 2026-11-29
+    ("after-acronym", "Our CHW Maria visits every family after discharge.",
+     "Our CHW [name] visits every family after discharge.", False),
+    ("call-name", "Call Maria at the front desk.", "Call [name] at the front desk.", True),
+    ("two-titles", "Reverend Dr. Smith built trust with the pastors.", "[name] built trust with the pastors.", True),
+    ("email-colon", "Email: mlopez at healthdept.nc.gov", "Email: [email]", True),
+    ("phone-spaced-cued", "Call me at 555 0134 any time; my cell 5550134.", "Call me at [phone] any time; my cell "
+     "[phone].", True),
+    ("record-hash", "Case #2021-00456 was closed; member #W123456789 too.",
+     "Case #[id] was closed; member #[id] too.", True),
     ("everything", "For data questions contact our evaluator, Dr. Priya Raman, praman@example.org, (555) 318-7720.",
      "For data questions contact our evaluator, [name], [email], [phone].", True),
 ]
@@ -121,6 +131,10 @@ UNCHANGED = [
     ("ner-acronym-noun", "Mostly HUD Continuum of Care funds."),
     ("possessive-words", "Let's meet. It's hard. The County's budget and Grant's funding help; June's meeting too."),
     ("plus-numbers", "We grew +25% and served + 1,200 families; revenue of +12 345 678."),
+    ("lowercase-word-pairs", "Everyone acted in good faith. The nurses said no. Every visit we bill loses money."),
+    ("organisations-after-cues", "Thanks to Harris County and Mercy Health's support; we miss Grace Church's help."),
+    ("saint-and-org-names", "St. Vincent's runs the clinic. Mercy said yes to the plan."),
+    ("verbs-before-nouns", "We keep a shared email list and a text line; call volunteers; ask questions."),
     ("empty", ""),
 ]
 

@@ -44,6 +44,11 @@ _OF_PLACES = frozenset("District City County Town Township Village Borough Paris
                        "Republic University College".split())
 _PERSON_VERBS = frozenset("said says told asked left joined called emailed wrote explained noted retired "
                           "mentioned suggested agreed recalled insisted".split())
+# Given names that health systems, churches and charities go by alone ("Mercy said yes", "Providence left").
+_ORG_LIKE_GIVEN = frozenset("mercy grace hope faith trinity providence ascension advocate christian charity harmony "
+                            "unity genesis liberty covenant bethany shalom".split())
+# "St. Vincent's", "San Jose", "Santa Rosa": a saint's name, a place's or an institution's, not a person's.
+_SAINTLY = frozenset("st saint san santa sainte ste sta".split())
 _CALENDAR = frozenset("january february march april may june july august september october november december "
                       "monday tuesday wednesday thursday friday saturday sunday".split())
 
@@ -125,6 +130,17 @@ def _shape(word: str) -> str:
     return "lower" if word.islower() else "mixed"
 
 
+def _verb_form(word: str, lexicon: frozenset[str]) -> bool:
+    """An inflected verb ("loses", "funded", "hiring"): the end of a clause, not of a name ("green" may be one)."""
+    w = fold(word)
+    sibilant = w.endswith("es") and w[:-2].endswith(("s", "x", "z", "ch", "sh"))  # "fixes"; not "morales"
+    if w.endswith("s"):
+        stems = [w[:-1], w[:-2]] if sibilant else [w[:-1]]
+    else:
+        stems = [w[:-1], w[:-2]] if w.endswith("ed") else [w[:-3], w[:-3] + "e"] if w.endswith("ing") else []
+    return any(len(stem) > 2 and stem in lexicon for stem in stems)
+
+
 def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon: frozenset[str] | None,
                         english: frozenset[str] | None = None, possessive: bool = False) -> int:
     """How many of `words` (a run joined by spaces) form a person's name at its start; 0 for none, minus
@@ -189,8 +205,12 @@ def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon
         # part that is no verb, adjective or adverb, or a common given name, or before a family name that
         # is none ("bob smith", "james williams", "sunil gupta"; not "small grant", "held early").
         # (WordNet's nouns include famous people, "james" and "fatima": they do not count as words here.)
+        # It starts with a given name (prose puts it first: "good faith" is two family names, "nurses said" no
+        # name at all) and ends in no verb ("bill loses money").
         if (english is None or lexicon is None or length < 2
                 or any(fold(w) in stop or len(w) < 3 for w in (name[0], name[-1]))
+                or not (_listed(name[0], first) or foreign(name[0]))
+                or _verb_form(name[-1], lexicon) or fold(name[-1]) in _PERSON_VERBS
                 or not (_listed(name[-1], last) or foreign(name[-1]))
                 or not (not _english(name[0], lexicon) or fold(name[0]) in _WORDLIKE_GIVEN
                         or len(name[-1]) > 3 and _listed(name[-1], last) and not _english(name[-1], lexicon))):
@@ -202,12 +222,14 @@ def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon
         # place ("in Atlanta").
         # "Bob's calls", "Maria said": a given name that is also a word is a person before a possessive or a
         # verb of what people say and do.
-        owner = shape == "title" and (possessive and fold(head) in _WORDLIKE_GIVEN or after in _PERSON_VERBS)
+        owner = shape == "title" and (possessive and fold(head) in _WORDLIKE_GIVEN
+                                      or after in _PERSON_VERBS and fold(head) not in _ORG_LIKE_GIVEN)
         if (lexicon is None or shape == "upper" or len(head) < 3 or fold(head) in stop
                 or (_is_common_word(head, lexicon) and not owner) or (not previous and after[:1].isupper())
                 or (not previous and english is not None and _english(head, english) and not owner)
                 # "When Kenji left": after a sentence's first word, a name that is no English word
                 or (previous[:1].isupper() and not previous.endswith(",")  # "Thanks, Maria"
+                    and not (len(previous) > 1 and previous.isupper())  # "Our CHW Maria"
                     and (fold(previous) not in stop or english is None or _english(head, english) and not owner))
                 or previous.lower() in _PLACE_PREPOSITIONS):
             return 0
@@ -268,8 +290,10 @@ def redact_listed_names(text: str, *, lexicon: frozenset[str] | None = None,
                 break
             run.append(tokens[i + len(run)])
         previous = _previous_word(text, tokens[i].start())
-        if (i >= 2 and previous.lower() == "of" and tokens[i - 2].group() in _OF_PLACES
-                and _GAP.fullmatch(text[tokens[i - 2].end():tokens[i - 1].start()])):
+        if ((i >= 2 and previous.lower() == "of" and tokens[i - 2].group() in _OF_PLACES
+                and _GAP.fullmatch(text[tokens[i - 2].end():tokens[i - 1].start()]))
+                or (i >= 1 and tokens[i - 1].group().lower() in _SAINTLY
+                    and re.fullmatch(r"\.?[ \t]+", text[tokens[i - 1].end():tokens[i].start()]))):
             i += 1
             continue
         length = _listed_name_length([t.group() for t in run], _next_word(text, run[-1].end()), previous, lexicon,

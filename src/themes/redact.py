@@ -50,7 +50,8 @@ _OBFUSCATED_EMAIL = re.compile(
 )
 # "email jdoe at clinic.org": after a cue, a word, "at" and a domain are an address.
 _CUED_EMAIL = re.compile(
-    rf"(?P<cue>\b(?i:e-?mail(?:ed)?|write to|reach|contact)(?:[ \t]+(?i:me|us|them|him|her))?[ \t]+(?:(?i:at)[ \t]+)?)"
+    rf"(?P<cue>\b(?i:e-?mail(?:ed)?|write to|reach|contact)(?:[ \t]+(?i:me|us|them|him|her))?"
+    rf"(?:[ \t]*[:–-][ \t]*|[ \t]+)(?:(?i:at)[ \t]+)?)"
     rf"[\w.+-]+[ \t]+(?i:at)[ \t]+{_LABEL}(?:\.{_LABEL})*\.(?:(?i:{_TLDS})|{_MORE_TLDS})\b"
 )
 # A social media handle ("@maria_gonzalez_chw"): a person's account, so a name.
@@ -73,6 +74,9 @@ _PHONE = re.compile(
 )
 _LOCAL_PHONE = re.compile(
     rf"(\b(?i:call|phone|tel|telephone|cell|mobile|fax|text|at)\b[ \t]*[:#.]?[ \t]*)\d{{3}}[-.]\d{{4}}{_END}"
+    # written with a space or as seven digits, only after a word that says it is a number to call
+    rf"|(\b(?i:call(?: me| us)?(?: at)?|phone|tel|telephone|cell|mobile|text(?: me)?)\b[ \t]*[:#.]?[ \t]*)"
+    rf"(?:\d{{3}} \d{{4}}|\d{{7}}){_END}"
 )
 
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]*(?:['’-]?[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)*(?!\w)"
@@ -82,12 +86,13 @@ _HONORIFICS = (
     "Imam|Bishop|Deacon|Judge|Senator|Sen|Rep|Representative|Congressman|Congresswoman|"
     "Councilman|Councilwoman|Councilmember|Commissioner|Mayor|Supervisor|Officer"
 )
-_HONORIFIC_NAME = re.compile(rf"\b(?:{_HONORIFICS})\.?[ \t]+(?P<name>{_NAME_RUN})")
+_HONORIFIC_NAME = re.compile(rf"\b(?:(?:{_HONORIFICS})\.?[ \t]+)+(?P<name>{_NAME_RUN})")  # "Reverend Dr. Smith"
 _CUE_NAME = re.compile(rf"(?P<cue>\b(?i:contact|ask for|my name is)[ \t]+)(?P<name>{_NAME_RUN})")
 # After a cue or a title in any case ("ask for jose", "talk to maria", "dr. patel", "thanks to Raj"), words of
 # the name lists are a name whatever their case: the cue says a person follows.
 _CUED_LISTED = re.compile(
-    rf"(?P<cue>(?<![\w-])(?:(?i:{_HONORIFICS})\.?|(?i:contact|ask for|my name is|talk to|talk with|speak to|"
+    rf"(?P<cue>(?<![\w-])(?:(?:{_HONORIFICS})\.?|(?i:dr|dra|mr|mrs|ms|prof|rev|fr|sra|srta)\.|(?i:contact|ask for|"
+    rf"my name is|talk to|talk with|speak to|call|e-?mail|text|ask|"
     rf"speak with|thanks to|thank you to|shout-?out to))[ \t]+)(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*)?)"
 )
 _SIGNATURE = re.compile(
@@ -127,7 +132,8 @@ _RECORD = re.compile(
     r"(?P<cue>\b(?i:mrn|medical record(?: number| no\.?| #)?|record(?: number| no\.?| #)|chart(?: number| #)|"
     r"case(?: number| no\.?| #| id)|member(?: id| number| #)|patient(?: id| number| #)|client(?: id| number| #)|"
     r"account(?: number| no\.?| #)|medicaid(?: id| number| #)|medicare(?: id| number| #)|policy(?: number| #)|"
-    r"id(?: number| no\.?)?|ssn|social security(?: number| no\.?)?)(?!\w)[ \t]*(?:is|was|of|:|#|no\.?)?[ \t]*#?[ \t]*)"
+    r"id(?: number| no\.?)?|ssn|social security(?: number| no\.?)?)(?:(?<=#)|(?!\w))[ \t]*(?:is|was|of|:|#|no\.?)?"
+    r"[ \t]*#?[ \t]*)"
     r"(?P<value>(?:[A-Z]{1,5}[ \t](?=[\w-]*\d))?(?=[\w-]*\d)[A-Za-z0-9][A-Za-z0-9-]{3,}[A-Za-z0-9])"
 )
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -211,14 +217,19 @@ def _cued_listed(m: re.Match) -> str:
 
     first, last = name_lists()
     words = m.group("name").split()
+    if re.fullmatch(r"(?i:call|e-?mail|text|ask)[ \t]+", m.group("cue")) and not words[0][:1].isupper():
+        return m.group(0)  # "a shared email list", "a text line": a capital says a name follows these verbs
     taken = 0
     while taken < len(words) and (_listed(words[taken], first) or _listed(words[taken], last)):
         taken += 1
-    if not taken or _not_a_name([w[:1].upper() + w[1:] for w in words[:taken]], ""):
+    after = re.sub(r"['’]s$", "", words[taken]) if taken < len(words) else _next_word(m.string, m.end())
+    # "Thanks to Harris County", "We miss Grace Church's support": the listed words start an organisation's name
+    if not taken or _not_a_name([w[:1].upper() + w[1:] for w in words[:taken]], "") or after in _ORG_WORDS \
+            or re.sub(r"['’]s$", "", words[taken - 1]) in _ORG_WORDS:
         return m.group(0)
     rest = "".join(re.split(r"([ \t]+)", m.group("name"))[2 * taken - 1:])  # what follows the name, as written
     cue = m.group("cue")
-    titled = not re.match(r"(?i:contact|ask|my|talk|speak|thank|shout)", cue)
+    titled = not re.match(r"(?i:contact|ask|my|talk|speak|thank|shout|call|e-?mail|text)", cue)
     return ("" if titled else cue) + PLACEHOLDERS["name"] + rest
 
 
@@ -248,7 +259,7 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
     text = _ADDRESS.sub(PLACEHOLDERS["address"], text)
     text = _international_phones(text)  # first: "+63 917 123 4567" also holds a US-shaped "917 123 4567"
     text = _PHONE.sub(PLACEHOLDERS["phone"], text)
-    text = _LOCAL_PHONE.sub(lambda m: m.group(1) + PLACEHOLDERS["phone"], text)
+    text = _LOCAL_PHONE.sub(lambda m: (m.group(1) or m.group(2)) + PLACEHOLDERS["phone"], text)
     text = _HONORIFIC_NAME.sub(_name_sub(keep_cue=False), text)
     text = _CUE_NAME.sub(_name_sub(keep_cue=True), text)
     text = _CUED_LISTED.sub(_cued_listed, text)
