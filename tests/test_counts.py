@@ -159,3 +159,20 @@ def test_a_coded_sample_of_the_themes_only_leaves_the_framework_raw_and_says_why
     assert set(estimates.types_by_question["method"]) == {NOT_IN_SAMPLE_METHOD}
     coded.attrs.update(coded_dimensions=["service"])  # coded in the sample: estimated as before
     assert CORRECTED_METHOD in set(estimate(answers, tiny_codebook, coded, [], OPTIONS).types["method"])
+
+
+def test_a_group_hidden_for_one_theme_or_type_is_hidden_for_all_of_them():
+    """Government hidden for community engagement alone said that the small groups all raised it (Government = 15
+    by subtraction); its risk-sharing cell hidden alone was its base less the types shown (19 - 9 - 7 - 2 = 1)."""
+    from themes.counts import _whole_groups
+
+    themes = pd.DataFrame({"category": ["trust", "trust", "engagement", "engagement"], "org": ["Gov", "CBO"] * 2,
+                           "base_respondents": [19, 142] * 2, "respondents": [12, 102, pd.NA, 140],
+                           "estimate": [60.0, 70.0, float("nan"), 98.0], "suppressed": [False, False, True, False]})
+    out = _whole_groups(themes, "org")
+    assert out["suppressed"].tolist() == [True, False, True, False]
+    assert out.loc[0, ["respondents", "estimate"]].isna().all()
+    types = pd.DataFrame({"category": ["fin.none", "fin.risk", "data.none", "data.full"], "org": ["Gov"] * 4,
+                          "base_respondents": [19] * 4, "respondents": [9, pd.NA, 10, 9],
+                          "suppressed": [False, True, False, False]})
+    assert _whole_groups(types, "org")["suppressed"].tolist() == [True, True, False, False]  # its dimension only

@@ -271,3 +271,15 @@ def test_available_processes_is_one_per_core_at_most_the_cap_and_one_in_a_daemon
     assert available_processes(respondents=20_000, draws=500) == 1
     monkeypatch.setattr(multiprocessing, "current_process", lambda: type("Worker", (), {"daemon": True})())
     assert available_processes() == 1  # a Dask worker: no children
+
+
+def test_questions_hidden_together_are_widened_as_groups_are():
+    """By question, the answers less the questions shown gave 0 for every theme of two small questions."""
+    rows = [{"respondent_id": f"R{k}", "question": q, "theme": t}
+            for k in range(30) for q, t in (("big", k % 2), ("other", k % 3 == 0)) if q == "big" or k < 29]
+    rows += [{"respondent_id": f"R{k}", "question": "tiny", "theme": 0} for k in range(4)]
+    rows += [{"respondent_id": f"R{k}", "question": "small", "theme": 0} for k in range(5)]
+    result = question_prevalence(pd.DataFrame(rows), None, ["theme"], options=PrevalenceOptions(draws=10))
+    # 'tiny' and 'small' carry it nowhere: hidden together they would read 0 by subtraction; the next goes too
+    assert dict(zip(result["question"], result["suppressed"])) == {"big": False, "other": True, "tiny": True,
+                                                                  "small": True}

@@ -108,9 +108,30 @@ def estimate(answers: pd.DataFrame, codebook: Codebook, coded: pd.DataFrame | No
         frames = [frame for k, frame in done.items() if k[0] == kind and k[1:len(key) + 1] == key]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
-    return Estimates(joined("themes", None), {m: joined("themes", m) for m in meta_columns},
-                     joined("types", None), {m: joined("types", m) for m in meta_columns}, joined("question"),
-                     joined("type_question") if every_type else pd.DataFrame())
+    return Estimates(joined("themes", None), {m: _whole_groups(joined("themes", m), m) for m in meta_columns},
+                     joined("types", None), {m: _whole_groups(joined("types", m), m) for m in meta_columns},
+                     _whole_groups(joined("question"), "question"),
+                     _whole_groups(joined("type_question"), "question") if every_type else pd.DataFrame())
+
+
+def _whole_groups(frame: pd.DataFrame, group: str) -> pd.DataFrame:
+    """A group hidden for one theme is hidden for every theme, and for every type of a dimension when it is for
+    one: which themes hide a group gave away that its respondents all raised that one (or none did), and a
+    dimension's types shown, with the group's base, gave the hidden type away by subtraction. Each category's
+    hidden groups already mix raisers and others (themes.prevalence), and adding groups keeps them mixed."""
+    if frame.empty or "suppressed" not in frame or not frame["suppressed"].any():
+        return frame
+    within = frame["category"].str.split(".", n=1).str[0] if frame["category"].str.contains(".", regex=False).any() \
+        else pd.Series("", index=frame.index)
+    hidden = {(w, g) for w, g, s in zip(within, frame[group], frame["suppressed"]) if s}
+    suppressed = pd.Series([(w, g) in hidden for w, g in zip(within, frame[group])], index=frame.index)
+    frame = frame.copy()
+    for column in ("respondents", "answers", "percent", "estimate", "low", "high"):
+        if column in frame:
+            frame[column] = frame[column].astype("Int64" if column in ("respondents", "answers") else float
+                                                 ).mask(suppressed)
+    frame["suppressed"] = suppressed
+    return frame
 
 
 def _with_type_flags(frame: pd.DataFrame, types: Sequence[str]) -> pd.DataFrame:
@@ -127,7 +148,7 @@ def question_counts(estimates: pd.DataFrame, codebook: Codebook) -> pd.DataFrame
         return pd.DataFrame(columns=columns)
     labels = {t.id: t.label for t in codebook.themes}
     frame = estimates.rename(columns={"category": "theme"})
-    return frame.assign(label=frame["theme"].map(labels))[columns]
+    return _blank_suppressed(frame.assign(label=frame["theme"].map(labels))[columns], ["answers", "percent"])
 
 
 def type_question_counts(estimates: pd.DataFrame | None, codebook: Codebook) -> pd.DataFrame:
@@ -139,7 +160,7 @@ def type_question_counts(estimates: pd.DataFrame | None, codebook: Codebook) -> 
     labels = {f"{d.id}.{k.id}": f"{d.label}: {k.label}" for d in codebook.dimensions for k in d.types}
     parts = estimates["category"].str.split(".", n=1, expand=True)
     frame = estimates.assign(dimension=parts[0], type=parts[1], label=estimates["category"].map(labels))
-    return frame[columns].reset_index(drop=True)
+    return _blank_suppressed(frame[columns].reset_index(drop=True), ["answers", "percent"])
 
 
 def with_theme_estimates(counts: pd.DataFrame, estimates: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
@@ -168,9 +189,11 @@ def _blank_suppressed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     frame = frame.copy()
     frame["suppressed"] = frame["suppressed"].fillna(False).astype(bool)
     # A hidden group's size too: with the overall base and the sizes shown, it narrows down who is in it.
-    columns = [*columns, *(c for c in ("base_respondents", "base_answers") if c in frame.columns)]
+    columns = [*columns, *(c for c in ("base_respondents", "base_answers", "coded_answers", "estimate", "low", "high")
+                           if c in frame.columns)]
     if "method" in frame:  # no figure shown, so no method of making one
         frame["method"] = frame["method"].mask(frame["suppressed"], SUPPRESSED_METHOD)
+    whole = ("respondents", "answers", "base_respondents", "base_answers", "coded_answers")
     for column in columns:
-        frame[column] = frame[column].astype("Int64" if column != "percent" else float).mask(frame["suppressed"])
+        frame[column] = frame[column].astype("Int64" if column in whole else float).mask(frame["suppressed"])
     return frame

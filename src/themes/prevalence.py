@@ -174,7 +174,9 @@ def question_prevalence(answers: pd.DataFrame, coded: pd.DataFrame | None, categ
         data = _Data.build(answers, coded, category, lambda v: v.astype(float) > 0, None)
         rows += _question_rows(data, category, options)
     frame = pd.DataFrame(rows)
-    return _suppress(frame, _too_small(frame, "question", "base_answers", options.min_n), ["answers", "percent"])
+    small = _not_all_or_none(frame, _too_small(frame, "question", "base_answers", options.min_n), "question",
+                             "answers", "base_answers")
+    return _suppress(frame, small, ["answers", "percent"])
 
 
 def type_prevalence(answers: pd.DataFrame, coded: pd.DataFrame | None, dimension: str, types: Sequence[str], *,
@@ -568,7 +570,8 @@ def _finish(frame: pd.DataFrame, by: str | None, options: PrevalenceOptions) -> 
     return _suppress(frame, _not_all_or_none(frame, small, by), ["respondents", "percent"])
 
 
-def _not_all_or_none(frame: pd.DataFrame, small: pd.Series, group: str) -> pd.Series:
+def _not_all_or_none(frame: pd.DataFrame, small: pd.Series, group: str, count: str = "respondents",
+                     base: str = "base_respondents") -> pd.Series:
     """Per category, the hidden groups widened until they hold respondents who raised it and respondents who did
     not: when every hidden respondent raised it (or none did), the overall count less the groups shown says so of
     each of them, a one-person group included (complementary suppression, as `_too_small` does for sizes)."""
@@ -577,10 +580,10 @@ def _not_all_or_none(frame: pd.DataFrame, small: pd.Series, group: str) -> pd.Se
         while True:
             hidden = rows[small.loc[rows.index]]
             shown = rows[~small.loc[rows.index]]
-            raised, base = hidden["respondents"].sum(), hidden["base_respondents"].sum()
-            if hidden.empty or shown.empty or 0 < raised < base:
+            raised, size = hidden[count].sum(), hidden[base].sum()
+            if hidden.empty or shown.empty or 0 < raised < size:
                 break
-            small.loc[shown["base_respondents"].idxmin()] = True
+            small.loc[shown[base].idxmin()] = True
     return small
 
 

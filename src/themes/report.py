@@ -108,9 +108,15 @@ def matrix_caption(data: ReportData) -> str:
     else:
         caption += (": raw shares, each respondent under the most integrated type flagged in their answers, not "
                     "corrected for the classifier's errors (read them as upper bounds for the rarer types)")
+    reasons = []
     if fixed and frame["estimate"].isna().any():
-        caption += ("; — where there is no estimate (no coded answer carries the type, or too few were coded; its "
-                    "raw count is in framework_counts.csv)")
+        reasons.append("there is no estimate (no coded answer carries the type, or too few were coded; its raw count "
+                       "is in framework_counts.csv)")
+    by = getattr(data, "framework_by", None)
+    if by is not None and "suppressed" in by[1] and by[1]["suppressed"].astype(bool).any():
+        reasons.append("a group is hidden in that dimension, to protect its respondents")
+    if reasons:
+        caption += "; — where " + ", or where ".join(reasons)
     return caption + "."
 
 
