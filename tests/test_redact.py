@@ -86,6 +86,8 @@ PII = [
     ("after-acronym", "Our CHW Maria visits every family after discharge.",
      "Our CHW [name] visits every family after discharge.", False),
     ("call-name", "Call Maria at the front desk.", "Call [name] at the front desk.", True),
+    ("ask-full-name", "Challenges (ask Priya Raghunathan, priya.r@example.org)", "Challenges (ask [name], [email])",
+     True),
     ("two-titles", "Reverend Dr. Smith built trust with the pastors.", "[name] built trust with the pastors.", True),
     ("email-colon", "Email: mlopez at healthdept.nc.gov", "Email: [email]", True),
     ("phone-spaced-cued", "Call me at 555 0134 any time; my cell 5550134.", "Call me at [phone] any time; my cell "

@@ -222,6 +222,9 @@ def _cued_listed(m: re.Match) -> str:
     taken = 0
     while taken < len(words) and (_listed(words[taken], first) or _listed(words[taken], last)):
         taken += 1
+    if 0 < taken < len(words) and words[taken][:1].isupper() and words[taken].strip(".,;:!?") not in _ORG_WORDS \
+            and re.sub(r"['’]s$", "", words[taken].strip(".,;:!?")) not in _ORG_WORDS:
+        taken += 1  # a family name the lists lack: "ask Priya Raghunathan" is one name, not "[name] Raghunathan"
     after = re.sub(r"['’]s$", "", words[taken]) if taken < len(words) else _next_word(m.string, m.end())
     # "Thanks to Harris County", "We miss Grace Church's support": the listed words start an organisation's name
     if not taken or _not_a_name([w[:1].upper() + w[1:] for w in words[:taken]], "") or after in _ORG_WORDS \
