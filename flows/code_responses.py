@@ -252,9 +252,11 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     if coded_sample is not None and batches:  # a project: the sample may reach respondents of batches to come
         coded_sample, later = coded_in_project(coded_sample, answers)
         if later:
-            get_run_logger().warning("%d coded answers of %s are not in the project yet; estimated with the other "
-                                     "%d", later, coded_sample_name(settings.coded_sample),
-                                     len(coded_sample) if coded_sample is not None else 0)
+            held = len(coded_sample) if coded_sample is not None else 0
+            get_run_logger().warning(
+                "%d coded answers of %s are not in the project yet; %s", later, coded_sample_name(settings.coded_sample),
+                f"estimated with the other {held}" if held >= settings.min_coded else
+                f"the other {held} are fewer than the {settings.min_coded} an estimate needs, so the counts stay raw")
     lap("ingest_and_screen")
     _stage("segmenting")
     segments = segment(answers, settings.segment_words)

@@ -1300,3 +1300,14 @@ def test_header_row_names_the_row_of_column_names_the_search_misses(tmp_path):
         load_answers(csv_path, InputSpec())
     with pytest.raises(InputError, match=r"--header-row 99 is past the end of the file"):
         read_table(csv_path, header_row=99)
+
+
+def test_an_event_row_sent_twice_or_a_state_in_other_case_still_joins(tmp_path):
+    lines = ["record_id,redcap_event_name,org_type,state,goals,challenges"]
+    for k in range(12):
+        lines.append(f"{k},baseline_arm_1,CBO,LA,{_answer(k, 'goals')},")
+        lines.append(f"{k},followup_arm_1,,{'la' if k == 3 else ''},,{_answer(k, 'challenges')}")
+    lines.append(f"2,followup_arm_1,,,,{_answer(2, 'challenges')}")  # an event's row exported twice
+    answers, _, problems = load_answers(write(tmp_path / "redcap.csv", "\n".join(lines) + "\n"), InputSpec())
+    assert answers["respondent_id"].nunique() == 12
+    assert problems[0]["problem"] == "rows_joined" and problems[0]["respondents"] == 12

@@ -414,6 +414,9 @@ def test_the_framework_matrix_says_whether_its_shares_are_corrected_or_raw():
     mixed = SimpleNamespace(framework=frame({"data": CORRECTED_METHOD, "governance": NOT_IN_SAMPLE_METHOD}),
                             framework_by=None)
     assert "except Governance: raw shares" in matrix_caption(mixed)
+    unaddressed = SimpleNamespace(framework=frame({"data": CORRECTED_METHOD, "governance": "none"}), framework_by=None)
+    unaddressed.framework.loc[unaddressed.framework["dimension"] == "governance", "method"] = UNMEASURED_METHOD
+    assert "except Governance: raw shares, not estimated (no coded answer addresses them" in matrix_caption(unaddressed)
     assert framework_matrix(mixed).iloc[:, 2].tolist() == ["20 (15-25)", "80 (75-85)", "40", "40"]
 
 

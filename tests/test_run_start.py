@@ -283,3 +283,19 @@ def test_every_language_name_the_options_translate_is_one_the_screen_knows():
     from themes.settings import _LANGUAGE_NAMES
 
     assert set(_LANGUAGE_NAMES.values()) <= set(known_languages())
+
+
+def test_a_coded_answer_the_run_will_not_code_is_refused_before_the_server(tmp_path, no_server):
+    """A coded answer in another language passed the check before the run and failed after the whole run."""
+    survey = tmp_path / "survey.csv"
+    survey.write_text("respondent_id,challenges\n"
+                      "R1,Grants end after two years and we lose the staff we trained for months\n"
+                      "R2,Trust between our directors was built over many years of shared work\n"
+                      "R3,Necesitamos más fondos para contratar promotoras de salud en la comunidad rural\n")
+    coded = tmp_path / "coded.csv"
+    coded.write_text("respondent_id,question,themes\nR1,challenges,resource_needs\nR2,challenges,trust\n"
+                     "R3,challenges,resource_needs\n")
+    result = CliRunner().invoke(app, ["run", str(survey), "--coded-sample", str(coded), "--out",
+                                      str(tmp_path / "out"), "--model", "test:hashing", "--no-cache"])
+    assert result.exit_code == 2 and result.output.strip().splitlines()[-1].startswith(
+        f"error: {coded}: respondent 'R3', question 'challenges' is not a usable answer of this input")

@@ -337,7 +337,8 @@ def _coded_sample_line(settings, answers) -> str:
     from themes.status import CODABLE, screen_answers
 
     codebook = merge_codebooks([load_codebook(path) for path in settings.codebooks])
-    screened = screen_answers(answers, languages=())
+    # Screened as the run screens them (another language included): a coded answer the run will not code is said now.
+    screened = screen_answers(answers, max_words=settings.max_words, languages=settings.languages)
     coded = read_coded_sample(settings.coded_sample, codebook, screened)
     # Another survey's sample, or questions renamed since: said now, not after the model has embedded the survey.
     problem = not_in_survey(coded, settings.coded_sample, screened[screened["status"].isin(CODABLE)])

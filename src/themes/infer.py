@@ -232,7 +232,8 @@ def id_problem_lines(problems: list[dict], *, shown: int = 5) -> list[str]:
     if again:
         first = again[0]
         lines.append(f"  sent again {rows(again)}: the same answers as an earlier row of the same respondent "
-                     f"('{first['respondent_id']}', row {first['first_row']}), read once (status duplicate)")
+                     f"({'e.g. ' if len(again) > 1 else ''}'{first['respondent_id']}', row {first['first_row']}), read "
+                     "once (status duplicate)")
     repeated = [p for p in problems if p["problem"] == "repeated_id_different_content"]
     if repeated:
         first = repeated[0]

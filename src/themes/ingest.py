@@ -922,12 +922,14 @@ def _join_split_rows(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame
     keep = pd.Series(True, index=table.index)
     merged_rows: dict[int, dict] = {}
     for _, group in repeats.groupby(repeats, sort=False):
-        rows = list(group.index)
-        if (answered.loc[rows].sum() > 1).any():
-            continue  # a question answered on two rows
+        every = list(group.index)
+        rows = list(text.loc[every].drop_duplicates().index)  # an event's row sent twice is one row
+        if len(rows) < 2 or (answered.loc[rows].sum() > 1).any():
+            continue  # the same row again (said as sent again), or a question answered on two rows
         meta = text.loc[rows, list(spec.meta_columns)]
-        if any(meta[column][meta[column] != ""].nunique() > 1 for column in meta):
-            continue  # two organisation types or states: not one respondent
+        if any(meta[column][meta[column] != ""].map(lambda v: re.sub(r"[\W_]+", "", v.casefold())).nunique() > 1
+               for column in meta):
+            continue  # two organisation types or states ("LA" and "la" are one): not one respondent
         first = rows[0]
         values = {}
         for column in table.columns:
@@ -936,14 +938,14 @@ def _join_split_rows(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame
             given = [table.at[r, column] for r in rows if _as_text(table.at[r, column]).strip()]
             values[column] = given[0] if given else table.at[first, column]
         merged_rows[first] = values
-        keep.loc[rows[1:]] = False
+        keep.loc[[r for r in every if r != first]] = False
     if not merged_rows:
         return table, []
     table = table.copy()
     for row, values in merged_rows.items():
         for column, value in values.items():
             table.at[row, column] = value
-    joined = int((~keep).sum())
+    joined = int((~keep).sum())  # rows folded into another (an event's row sent twice among them)
     example = ids[next(iter(merged_rows))]
     return table[keep].reset_index(drop=True), [{"row": None, "problem": "rows_joined", "respondents": len(merged_rows),
                                                  "rows": joined + len(merged_rows), "respondent_id": example}]

@@ -95,16 +95,22 @@ def matrix_caption(data: ReportData) -> str:
     """What the matrix's shares are: corrected estimates with intervals, raw shares, or some of each, and what a
     dash stands for; a reader of raw shares is told they are not corrected."""
     frame = data.framework
-    by_dimension = [(rows["dimension_label"].iloc[0], "method" in rows and corrected(rows))
+    by_dimension = [(rows["dimension_label"].iloc[0], "method" in rows and corrected(rows),
+                     "method" in rows and rows["method"].astype(str).str.startswith("not estimated").all())
                     for _, rows in frame.groupby("dimension", sort=False)]
-    fixed = [label for label, done in by_dimension if done]
-    raw = [label for label, done in by_dimension if not done]
+    fixed = [label for label, done, _ in by_dimension if done]
+    unmeasured = [label for label, done, none in by_dimension if not done and none]
+    raw = [label for label, done, none in by_dimension if not done and not none]
     caption = "Percent of respondents of each type, per dimension"
-    if fixed and not raw:
+    if fixed and not raw and not unmeasured:
         caption += ": estimates corrected for the classifier's measured errors, with 95% intervals"
     elif fixed:
-        caption += (f": corrected estimates with 95% intervals, except {', '.join(raw)}: raw shares (the coded "
-                    "sample does not code them), not corrected for the classifier's errors")
+        caption += ": corrected estimates with 95% intervals, except "
+        caption += "; ".join(
+            ([f"{', '.join(raw)}: raw shares (the coded sample does not code them)"] if raw else [])
+            + ([f"{', '.join(unmeasured)}: raw shares, not estimated (no coded answer addresses them, or too few "
+                "answers were coded)"] if unmeasured else []))
+        caption += ", not corrected for the classifier's errors"
     else:
         caption += (": raw shares, each respondent under the most integrated type flagged in their answers, not "
                     "corrected for the classifier's errors (read them as upper bounds for the rarer types)")
