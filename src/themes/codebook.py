@@ -89,19 +89,21 @@ class Theme(_Strict):
         for field in ("examples", "counter_examples", "include", "exclude"):
             seen: dict[str, int] = {}
             for position, item in enumerate(getattr(self, field)):
-                earlier = seen.setdefault(_plain(item), position)
+                earlier = seen.setdefault(plain_key(item), position)
                 if earlier != position:
                     raise ValueError(f"{_quoted(item)} is in the {field} of '{self.id}' twice (items {earlier} and "
                                      f"{position}, counting from 0); remove one")
-        both = [item for item in self.examples if _plain(item) in {_plain(c) for c in self.counter_examples}]
+        both = [item for item in self.examples if plain_key(item) in {plain_key(c) for c in self.counter_examples}]
         if both:
             raise ValueError(f"{_quoted(both[0])} is both an example and a counter-example of '{self.id}'; keep it "
                              "in one list")
         return self
 
 
-def _plain(text: str) -> str:
-    return " ".join(text.split()).casefold()
+def plain_key(text: str) -> str:
+    """How a codebook tells two passages or labels apart: spacing and case aside. discover's draft and
+    import-codebook name things by the same key, so that what they write passes these checks."""
+    return " ".join(str(text).split()).casefold()
 
 
 def _quoted(text: str) -> str:
@@ -163,14 +165,14 @@ class Codebook(_Strict):
             seen.add(category.id)
         labels: dict[str, str] = {}
         for category in self.categories:
-            other = labels.setdefault(_plain(category.label), category.id)
+            other = labels.setdefault(plain_key(category.label), category.id)
             if other != category.id:
                 raise ValueError(f"'{other}' and '{category.id}' have the same label ({category.label!r}); a report "
                                  "could not tell them apart: give each its own")
-        coded = {_plain(example): c.id for c in self.categories for example in c.theme.examples}
-        clash = next((item for item in self.none_examples if _plain(item) in coded), None)
+        coded = {plain_key(example): c.id for c in self.categories for example in c.theme.examples}
+        clash = next((item for item in self.none_examples if plain_key(item) in coded), None)
         if clash is not None:
-            raise ValueError(f"{_quoted(clash)} is both an example of '{coded[_plain(clash)]}' and one of none of "
+            raise ValueError(f"{_quoted(clash)} is both an example of '{coded[plain_key(clash)]}' and one of none of "
                              "the themes (none_examples); keep it in one list")
         return self
 

@@ -272,5 +272,6 @@ def representatives(discovery: Discovery, cluster: int, n: int) -> pd.DataFrame:
     """The `n` passages closest to the cluster's centre, one per distinct text ("N/A" and "n/a" are one)."""
     members = discovery.passages[discovery.passages["cluster"] == cluster]
     members = members.sort_values("centrality", ascending=False, kind="stable")
-    plain = members["text"].map(lambda text: " ".join(str(text).split()).casefold())
-    return members[~plain.duplicated()].head(n)
+    from themes.codebook import plain_key
+
+    return members[~members["text"].map(plain_key).duplicated()].head(n)

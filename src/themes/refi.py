@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from themes.codebook import DEFINITION_PLACEHOLDER, Codebook, Theme
+from themes.codebook import DEFINITION_PLACEHOLDER, Codebook, Theme, plain_key
 from themes.errors import GoldError, ThemesError
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -341,21 +341,18 @@ def _distinct_labels(items: list[dict], within: dict[int, str], notes: list[str]
     """Codes of one name in two places of a QDA tool's tree ("Other" under "Barriers" and under "Facilitators")
     would be two themes a report cannot tell apart, which a codebook refuses: named by where they sat, or
     numbered."""
-    def plain(label: str) -> str:
-        return " ".join(label.split()).casefold()
-
     for pass_ in ("parent", "number"):
-        counts = Counter(plain(item["label"]) for item in items)
+        counts = Counter(plain_key(item["label"]) for item in items)
         seen: Counter = Counter()
         for item in items:
-            if counts[plain(item["label"])] < 2:
+            if counts[plain_key(item["label"])] < 2:
                 continue
             old = item["label"]
-            seen[plain(old)] += 1
+            seen[plain_key(old)] += 1
             if pass_ == "parent" and id(item) in within:
                 item["label"] = f"{within[id(item)]}: {old}"
             elif pass_ == "number":
-                item["label"] = f"{old} ({seen[plain(old)]})"
+                item["label"] = f"{old} ({seen[plain_key(old)]})"
             else:
                 continue
             notes.append(f"Two codes are named '{old}': this one became '{item['label']}'; rename it if you like")

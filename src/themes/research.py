@@ -133,11 +133,13 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
     (folder / EMERGENT_MD).write_text(_emergent_markdown(found, sections, scope, min_cluster_size, seed),
                                       encoding="utf-8")
     # Two passages can read the same once de-identified ("[name] made it work"): a codebook lists an example once.
+    from themes.codebook import plain_key
+
     drafted = {}
     for cluster, frame in picked.items():
         distinct: dict[str, str] = {}
         for text in frame["text"].head(examples):
-            distinct.setdefault(" ".join(clean[text].split()).casefold(), clean[text])
+            distinct.setdefault(plain_key(clean[text]), clean[text])
         drafted[cluster] = list(distinct.values())
     draft = _draft_yaml(base, found, drafted, scope, run)
     (folder / DRAFT).write_text(draft, encoding="utf-8")
