@@ -195,3 +195,54 @@ def test_serve_stops_on_sigterm_after_its_server_is_gone(server, tmp_path, tiny_
     finally:
         stop(serving)
         log.close()
+
+
+def test_a_run_stopped_by_sigterm_is_marked_cancelled_and_frees_the_inbox_slot(server, tmp_path, tiny_codebook_path):
+    """SIGTERM while the inbox codes a batch: the batch's runs are marked cancelled on the way out (the server kept
+    them "Running", and the inbox's one slot with them, so every look for about five minutes after a restart was
+    cancelled for the limit), and a restarted serve codes the export again at once."""
+    import pandas as pd
+
+    api, env, _ = server
+    inbox, project = tmp_path / "inbox", tmp_path / "project"
+    env = {**env, "THEMES_CACHE_DIR": str(tmp_path / "cache")}
+    sample = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "sample_rfi" / "responses.csv", dtype=str)
+    copies = []
+    for n in range(6):  # a bigger export, so that the run is still working when it is stopped
+        copy = sample.assign(respondent_id=sample["respondent_id"] + f"-{n}")
+        for column in ("goals", "challenges", "funding", "data"):
+            copy[column] = copy[column].where(copy[column].isna(), copy[column] + f" (site {n + 1})")
+        copies.append(copy)
+    big = pd.concat(copies)
+    command = [str(BIN / "themes"), "serve", "--inbox", str(inbox), "--project", str(project), "--interval", "5",
+               "--codebook", str(tiny_codebook_path), "--model", "test:hashing"]
+
+    def serve() -> subprocess.Popen:
+        return subprocess.Popen(command, env=env, stdout=(tmp_path / "serve.log").open("a"), stderr=subprocess.STDOUT,
+                                start_new_session=True, cwd=tmp_path)
+
+    serving = serve()
+    try:
+        wait_for(lambda: len(post(api, "/deployments/filter", {})) == 2, 120, "themes serve registers 2 deployments",
+                 [serving])
+        inbox.mkdir(exist_ok=True)
+        big.to_csv(inbox / ".big.csv", index=False)
+        (inbox / ".big.csv").rename(inbox / "big.csv")
+        wait_for(lambda: [r for r in runs_of(api, "code-responses") if r["state_type"] == "RUNNING"], 240,
+                 "the inbox starts coding big.csv", [serving])
+        serving.send_signal(signal.SIGTERM)
+        assert serving.wait(60) == 0
+        states = {r["name"]: r["state_type"] for r in runs_of(api, "code-responses") + runs_of(api, "code-inbox")
+                  if r["state_type"] not in ("SCHEDULED", "PENDING")}
+        assert states.get("big.csv (batch 001 of project)") == "CANCELLED", states
+        assert "RUNNING" not in states.values(), states
+        served = (tmp_path / "serve.log").read_text(encoding="utf-8")
+        assert "Marked flow run 'big.csv (batch 001 of project)' cancelled" in served, served[-2000:]
+
+        serving = serve()
+        # Before, the slot stayed taken for several minutes; now the next look codes the export again.
+        wait_for(lambda: [r for r in runs_of(api, "code-responses") if r["state_type"] == "COMPLETED"], 150,
+                 "the restarted serve codes big.csv", [serving])
+        wait_for(lambda: list((inbox / "processed").glob("* big.csv")), 60, "big.csv moved to processed/", [serving])
+    finally:
+        stop(serving)

@@ -142,8 +142,12 @@ def _serve(deployments: list) -> None:
     from prefect.runner import Runner
 
     stopping: list[threading.Timer] = []
+    working: set = set()  # the flow runs this runner had started when it was stopped
+    runner = None
 
     def interrupt(*_) -> None:
+        if runner is not None:
+            working.update(_started_runs(runner))
         if not stopping:
             # Should the graceful stop hang (it does when the Prefect server is gone: the runner's cancelled
             # loops keep waiting on it), a second signal 5 s later ends it, before docker's 10 s SIGKILL.
@@ -162,10 +166,47 @@ def _serve(deployments: list) -> None:
         runner.handle_sigterm = interrupt  # Runner.start installs self.handle_sigterm for SIGTERM
         asyncio.run(runner.start())
     except KeyboardInterrupt:
+        for timer in stopping:
+            timer.cancel()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second kill while the runs are marked
+        _end_stopped_runs(working)
         typer.echo("Stopped serving.")
     finally:
         for timer in stopping:
             timer.cancel()
+
+
+def _started_runs(runner) -> set:
+    """The ids of the flow runs whose processes the runner is watching (Prefect 3.8 keeps them in its process
+    manager; a run started through execute_flow_run, in its own map)."""
+    manager = getattr(runner, "_process_manager", None)
+    found = set(manager.flow_run_ids()) if manager is not None and hasattr(manager, "flow_run_ids") else set()
+    return found | set(getattr(runner, "_flow_run_process_map", {}))
+
+
+def _end_stopped_runs(flow_runs: set) -> None:
+    """Mark the runs this process was working on when it was stopped (and their subflows) cancelled. Their
+    process ends with the runner's, but the server kept them "Running", and the inbox deployment's one slot
+    with them: every look for minutes after a restart was cancelled for the limit. Only this runner's runs are
+    touched, so a second `themes serve` on the same server keeps its own."""
+    if not flow_runs:
+        return
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+    from prefect.states import Cancelled
+
+    message = "themes serve was stopped while this run worked; an inbox batch it coded was not added"
+    try:
+        with get_client(sync_client=True) as client:
+            runs = [client.read_flow_run(run_id) for run_id in flow_runs]
+            runs += client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=list(flow_runs))))
+            for run in runs:
+                if run.state is None or not run.state.is_final():
+                    client.set_flow_run_state(run.id, Cancelled(message=message), force=True)
+                    typer.echo(f"Marked flow run {run.name!r} cancelled: {message}.")
+    except Exception as error:  # the server is gone too: nothing to mark, and nothing held
+        typer.echo(f"Could not mark the stopped runs cancelled ({type(error).__name__}); cancel them in the UI.")
 
 
 def served_codebooks(codebooks: list[str]) -> list[str]:
