@@ -98,15 +98,25 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         raise GoldError(f"{path}: no passage text column (one of {', '.join(TEXT_COLUMNS)}) and no "
                         f"'respondent_id' + 'question' keys. Columns: {', '.join(table.columns)}.")
     not_coded = 0
-    if theme_column is not None:
+    code_columns = ([theme_column] if theme_column is not None else []) + list(dimension_columns.values())
+    if code_columns:
         # An empty codes cell is an answer nobody coded yet (a coding workbook half done), not "none": left
-        # out and counted. A passage with no theme says so ("none").
-        cells = table[theme_column]
-        empty = (cells.isna() | (cells.astype(str).str.strip() == "")).to_numpy()
+        # out and counted. A passage with no theme says so ("none"), and one that does not address a dimension
+        # says so in that dimension's cell ("none"): a row with any of its codes cells empty is not coded yet,
+        # or a framework coded for half the rows would count the other half as not addressing it.
+        empty = np.zeros(len(table), dtype=bool)
+        for column in code_columns:
+            cells = table[column]
+            empty |= (cells.isna() | (cells.astype(str).str.strip() == "")).to_numpy()
         not_coded = int(empty.sum())
-        if not_coded == len(gold) and len(gold):
-            raise GoldError(f"{path}: every '{theme_column}' cell is empty: nothing is coded yet. Write each "
+        if not_coded == len(gold) and len(gold) and len(code_columns) == 1:
+            raise GoldError(f"{path}: every '{code_columns[0]}' cell is empty: nothing is coded yet. Write each "
                             "passage's codes (';'-joined ids, 'none' for a passage with no theme) and run again.")
+        if not_coded == len(gold) and len(gold):
+            named = ", ".join(f"'{column}'" for column in code_columns)
+            raise GoldError(f"{path}: every row has an empty cell among {named}: nothing is fully coded yet. Write "
+                            "each passage's codes ('none' for a passage with no theme, or where it does not address "
+                            "a dimension) and run again.")
         gold = gold[~empty]
     if "respondent_id" in gold.columns:  # a coded sample: each answer of the survey once
         first: dict[tuple[str, str], int] = {}
