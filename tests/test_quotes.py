@@ -175,7 +175,8 @@ def test_safe_reference_keeps_plain_ids(respondent_id):
     assert safe_reference(respondent_id) == respondent_id
 
 
-@pytest.mark.parametrize("respondent_id", ["Mary01", "jdoe12", "Kim_7", "Bob-1962"])
+@pytest.mark.parametrize("respondent_id", ["Mary01", "jdoe12", "Kim_7", "Bob-1962", "JDOE12", "KIM42", "TRAN88",
+                                           "MRN123456", "MEMB-004512", "user123", "case-123456"])
 def test_ids_made_of_a_name_or_a_user_name_are_pseudonymised(respondent_id):
     assert re.fullmatch(r"resp-[0-9a-f]{8}", safe_reference(respondent_id))
 

@@ -33,10 +33,11 @@ _LIST_LINE = 40  # characters: a line this short, one of several, is a list item
 _ITEM_BREAK = re.compile(r"(?<![.!?;:,\s])[^\S\n]*\n\s*(?=[^\W_a-z]|[^\w\s])")
 # Ids that cannot be anything but an opaque code: "R12", "resp-0042", "1042", "gen-72e094a1", "R1~2".
 # Anything else ("jane.doe", "123-45-6799", a name, a long number) may identify the person.
-# A prefix of three or four letters is a code when it is in capitals ("RESP", "CBO") or a word of ids ("resp");
-# "Mary01", "jdoe12" or "Kim_7" is someone's name or user name.
-_OPAQUE_ID = re.compile(r"(?:(?:[A-Za-z]{1,2}|[A-Z]{3,4}|(?i:resp|res|rid|pid|cid|sid|sub|subj|row|rec|case|part|"
-                        r"site|org|cbo|hosp|user|usr|ans|num|resp_id))[-_]?)?\d{1,6}(?:~\d+)?"
+# A prefix of three letters or more is a code only when it is a word of ids ("resp", "RESP", "CBO"): "Mary01",
+# "jdoe12", "JDOE12", "KIM42" or "Kim_7" is someone's name or user name, "MRN123456" a medical record number, and
+# "case-" and "user" numbers name people in the systems they come from.
+_OPAQUE_ID = re.compile(r"(?:(?:[A-Za-z]{1,2}|(?i:resp|res|rid|pid|cid|sid|sub|subj|row|rec|part|"
+                        r"site|org|cbo|hosp|ans|num|resp_id))[-_]?)?\d{1,6}(?:~\d+)?"
                         r"|gen-[0-9a-f]{8}(?:~\d+)?")
 # Column names that say where a partnership is, not who answered ("State / territory", "region").
 _PLACE = re.compile(r"state|territor|region|province|county|country|city|town|location|place", re.IGNORECASE)
@@ -146,7 +147,12 @@ def safe_reference(respondent_id: str) -> str:
     pseudonym stands for by hashing candidates."""
     if _OPAQUE_ID.fullmatch(respondent_id):
         return respondent_id
-    return "resp-" + hmac.new(pseudonym_key()[0], respondent_id.encode(), hashlib.sha256).hexdigest()[:8]
+    return "resp-" + keyed_digest(respondent_id)
+
+
+def keyed_digest(text: str) -> str:
+    """Eight hex digits of the text's HMAC under the pseudonym key: stable with the key, unguessable without it."""
+    return hmac.new(pseudonym_key()[0], text.encode(), hashlib.sha256).hexdigest()[:8]
 
 
 PSEUDONYM_KEY_ENV = "THEMES_PSEUDONYM_KEY"
