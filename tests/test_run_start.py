@@ -299,3 +299,49 @@ def test_a_coded_answer_the_run_will_not_code_is_refused_before_the_server(tmp_p
                                       str(tmp_path / "out"), "--model", "test:hashing", "--no-cache"])
     assert result.exit_code == 2 and result.output.strip().splitlines()[-1].startswith(
         f"error: {coded}: respondent 'R3', question 'challenges' is not a usable answer of this input")
+
+
+def test_a_coded_sample_whose_answers_are_not_this_inputs_stops_or_warns(tmp_path, tiny_responses_path, monkeypatch):
+    """Coded answers are matched by respondent and question; their text is checked too. Ids renumbered since the
+    draw (the keys still name usable answers, other ones) put every code on another answer: one line, before the
+    server. One answer edited since the draw is a warning; the same text re-spaced or cut short is no difference."""
+    import themes.cli
+
+    def started(*args, **kwargs):
+        raise AssertionError("the server or the model was started")
+
+    monkeypatch.setattr(themes.cli, "_run_with_progress", started)
+    answers = {"R1": "Trust between our directors, built over ten years of working together.",
+               "R2": "Regular check-ins and shared goals.",
+               "R4": "Our partners know each other well and are honest when things go wrong.",
+               "R5": "A champion on the hospital side made it happen."}
+    ids = list(answers)
+
+    def write(name: str, keyed: list[str], texts: list[str]) -> Path:
+        path = tmp_path / name
+        pd.DataFrame({"respondent_id": keyed, "question": "effective_practices", "answer": texts,
+                      "themes": ["trust", "none", "trust", "none"]}).to_csv(path, index=False)
+        return path
+
+    def run(path: Path):
+        return CliRunner().invoke(app, ["run", str(tiny_responses_path), "--coded-sample", str(path), "--out",
+                                        str(tmp_path / "out"), "--model", "test:hashing", "--no-cache"])
+
+    renumbered = write("renumbered.csv", ids[1:] + ids[:1], list(answers.values()))
+    result = run(renumbered)
+    assert result.exit_code == 2 and result.output.strip() == (
+        "error: renumbered.csv: 4 of 4 coded answers' text is not this input's answer under the same respondent and "
+        "question (the first: respondent 'R2', question 'effective_practices'): the codes belong to other answers. "
+        "Was the sample drawn from another export, or the ids renumbered since? Draw and code a sample of this input "
+        "(themes sample).")
+    texts = list(answers.values())
+    texts[0] = "  trust between our directors,\nbuilt over ten years of working together."  # spacing and case
+    same = write("same.csv", ids, texts)
+    assert "warning:" not in run(same).output
+    texts[1] = "We meet the CEO every month and write the plan together."  # edited since the draw
+    edited = write("edited.csv", ids, texts)
+    result = run(edited)
+    assert ("warning: edited.csv: 1 of 4 coded answers' text is not this input's answer under the same respondent "
+            "and question (the first: respondent 'R2', question 'effective_practices'); they are read as codes of "
+            "this input's answers: check that the answers were only edited since the draw.") in result.output
+    assert "the server or the model was started" in str(result.exception)

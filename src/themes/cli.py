@@ -333,7 +333,7 @@ def _coded_sample_line(settings, answers) -> str:
     """The coded sample read as the run will read it (an unknown code or key is one line now), and what it holds."""
     from themes.codebook import load_codebook, merge_codebooks
     from themes.evaluate import coded_sample_name, coded_sample_note, not_coded_note, not_in_survey, \
-        read_coded_sample
+        read_coded_sample, text_mismatch
     from themes.status import CODABLE, screen_answers
 
     codebook = merge_codebooks([load_codebook(path) for path in settings.codebooks])
@@ -344,6 +344,11 @@ def _coded_sample_line(settings, answers) -> str:
     problem = not_in_survey(coded, settings.coded_sample, screened[screened["status"].isin(CODABLE)])
     if problem:
         raise ThemesError(problem)
+    problem, doubt = text_mismatch(coded, settings.coded_sample, screened)
+    if problem:
+        raise ThemesError(problem)
+    if doubt:
+        typer.echo(f"warning: {doubt}", err=True)
     line = f"  coded      {coded_sample_name(settings.coded_sample)}: {len(coded)} coded answers"
     rows = coded.attrs.get("not_coded", 0)
     too_few = (f"fewer than the {settings.min_coded} an estimate needs, so the counts stay raw (code more: themes "

@@ -243,6 +243,49 @@ def not_in_survey(coded: pd.DataFrame, paths: str | Path | Sequence[str | Path],
             "survey (themes sample), its ids and question names as the run reads them.")
 
 
+def _same_text(coded: str, *answers: str) -> bool:
+    """A coded answer's text is the run's answer when, spacing and case aside, one holds the other (a long answer
+    coded on its start) or they differ by a few edits (a typo a coder fixed)."""
+    def plain(text: str) -> str:
+        return " ".join(str(text).split()).casefold()
+
+    mine = plain(coded)
+    for answer in map(plain, answers):
+        if mine == answer or (min(len(mine), len(answer)) >= 20 and (mine.startswith(answer) or
+                                                                       answer.startswith(mine))):
+            return True
+        if difflib.SequenceMatcher(None, mine, answer, autojunk=False).ratio() >= 0.8:
+            return True
+    return False
+
+
+def text_mismatch(coded: pd.DataFrame, paths: str | Path | Sequence[str | Path], usable: pd.DataFrame
+                  ) -> tuple[str | None, str | None]:
+    """(error, warning): when a coded sample's answer texts are not the run's answers under the same keys, the
+    codes belong to other answers (a sample of an older export, an id column renumbered since) and the correction
+    would rest on them. Most of them differing is an error; a few (answers edited since the draw), a warning.
+    A sample with no text column has nothing to compare."""
+    if "text" not in coded.columns or not str(coded.attrs.get("read", {}).get("text", "")).startswith("'"):
+        return None, None
+    by_key = {(str(r), str(q)): (a, raw) for r, q, a, raw in zip(
+        usable["respondent_id"], usable["question"], usable["answer"],
+        usable["answer_raw"] if "answer_raw" in usable.columns else usable["answer"])}
+    differ = [(r, q) for r, q, text in zip(coded["respondent_id"].astype(str), coded["question"].astype(str),
+                                           coded["text"])
+              if (r, q) in by_key and not _same_text(text, *by_key[(r, q)])]
+    if not differ:
+        return None, None
+    name = coded_sample_name(paths)
+    respondent, question = differ[0]
+    said = (f"{name}: {len(differ)} of {len(coded)} coded answers' text is not this input's answer under the same "
+            f"respondent and question (the first: respondent '{respondent}', question '{question}')")
+    if len(differ) > max(2, 0.1 * len(coded)):
+        return (said + ": the codes belong to other answers. Was the sample drawn from another export, or the ids "
+                "renumbered since? Draw and code a sample of this input (themes sample)."), None
+    return None, said + ("; they are read as codes of this input's answers: check that the answers were only edited "
+                         "since the draw.")
+
+
 def coded_sample_name(paths: str | Path | Sequence[str | Path]) -> str:
     """The coded sample's file name, or its files' names joined ("coded_sample.csv + second_draw.xlsx")."""
     paths = _files(paths)
