@@ -219,7 +219,7 @@ def test_a_breakdown_by_a_column_of_peoples_names_never_shows_them(tmp_path, tin
     table["completed_by"] = ["Ananya Iyer", "Wei Zhang", "Ananya Iyer", "Wei Zhang", "Self"]
     asked = "Challenges (ask Priya Raghunathan, priya.r@example.org)"
     table = table.rename(columns={"challenges": asked})
-    source = tmp_path / "with_names.csv"
+    source = tmp_path / "RFI export (Maria Gonzalez, 212-555-0143).csv"  # the report's title and source name it
     table.to_csv(source, index=False)
     out = tmp_path / "named"
     result = CliRunner().invoke(app, ["run", str(source), "--model", "test:hashing", "--out", str(out), "--no-cache",
@@ -235,6 +235,8 @@ def test_a_breakdown_by_a_column_of_peoples_names_never_shows_them(tmp_path, tin
     for name in ("quotes.csv", "theme_evidence.csv", "theme_counts_by_question.csv", "report.md", "report.html"):
         text = (out / name).read_text(encoding="utf-8-sig")
         assert "Priya" not in text and "priya" not in text, name
+        assert "Gonzalez" not in text and "0143" not in text, name
+    assert r"# Themes in RFI export (\[name\], \[phone\])" in (out / "report.md").read_text(encoding="utf-8")
     assert "Priya" not in cells and "priya" not in cells
     assert "Challenges (ask [name], [email])" in set(pd.read_csv(out / "theme_counts_by_question.csv")["question"])
     groups = set(pd.read_csv(out / "theme_counts_by_completed_by.csv")["completed_by"])

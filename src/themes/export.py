@@ -404,11 +404,15 @@ def sample_agreement_summary(result: dict) -> str:
             f"({coded_sample_name(result.get('files') or result['file'])}{left_out}): " + "; ".join(parts) + ".")
 
 
-def report_data(run: RunResult, evidence: pd.DataFrame | None = None) -> ReportData:
+def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=None) -> ReportData:
     from themes.quotes import type_and_state_columns
 
     usable = int(run.answers.loc[run.answers["status"].isin(USABLE), "respondent_id"].nunique())
-    stem = Path(run.input_path).stem
+    # The export's file and folder names head the report: de-identified like everything in it ("RFI export (Maria
+    # Gonzalez, 212-555-0143).csv").
+    names = _safe_names([Path(run.input_path).name, Path(run.input_path).parent.name], redactor)
+    source, folder_name = names[Path(run.input_path).name], names.get(Path(run.input_path).parent.name, "")
+    stem = Path(source).stem
     books = "; ".join(f"{u.codebook.name}, version {u.codebook.version} (content hash {u.codebook.content_hash()})"
                       for u in run.codebooks)
     calibrated = any(u.calibration is not None for u in run.codebooks)
@@ -429,10 +433,10 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None) -> ReportD
         if type_column in run.framework_by:
             framework_by = (type_column, run.framework_by[type_column])
     title = f"Themes in {stem}" if run.batches is None else \
-        f"Themes in {Path(run.input_path).parent.name} ({len(run.batches)} batch{'es' * (len(run.batches) != 1)})"
+        f"Themes in {folder_name} ({len(run.batches)} batch{'es' * (len(run.batches) != 1)})"
     return ReportData(
         title=run.settings.title or title, counts=run.counts, quotes=run.quotes,
-        run_date=run.created.date(), source=Path(run.input_path).name,
+        run_date=run.created.date(), source=source,
         breakdowns={m: frame for m, frame in run.counts_by.items()} if run.codebook.themes else {},
         by_question=run.counts_by_question if run.codebook.themes else None,
         co_occurrence=run.co_occurrence, accounting=run.accounting, method=method,
@@ -481,7 +485,7 @@ def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> list[
         summary = summary_table(run)
         write_quotes_workbook(folder / "quotes.xlsx", summary, run.quotes,
                               {c.id: c.label for c in run.codebook.categories}, evidence=shown)
-        data = report_data(run, evidence=shown)
+        data = report_data(run, evidence=shown, redactor=redactor)
         (folder / "report.md").write_text(render_markdown(data), encoding="utf-8")
         (folder / "report.html").write_text(render_html(data), encoding="utf-8")
         write_json(manifest(run), folder / MANIFEST)
