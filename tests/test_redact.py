@@ -1,5 +1,7 @@
 import re
+from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -96,7 +98,23 @@ PII = [
      "Case #[id] was closed; member #[id] too.", True),
     ("everything", "For data questions contact our evaluator, Dr. Priya Raman, praman@example.org, (555) 318-7720.",
      "For data questions contact our evaluator, [name], [email], [phone].", True),
+    # privacy review: disguised e-mails that passed whole or in part, and a lowercase title after a cue
+    *[(f"email-disguised {address}", f"Email {address} for details.", "Email [email] for details.", True)
+      for address in ["mgonzalez(at)gmail(.)com", "priya[at]healthpartners[.]org", "maria @ gmail . com",
+                      "x [at] y [.] com", "x[at]y(.)com", "x -at- y -dot- org", "maria-at-clinic-dot-org",
+                      "maria_at_clinic.org", "maria[@]clinic.org", "maria@ clinic.org", "maria @clinic.org",
+                      "maria%40clinic.org", "maria&#64;clinic.org", "maria@clinic[.]org", "maria＠clinic.org",
+                      "maria＠clinic.community", "priya [at] clinic [.] in"]],
+    ("ask-for-dr-lower", "Please ask for dr. patel at the desk.", "Please ask for [name] at the desk.", True),
+    ("contact-ms-lower", "Please contact ms. nguyen about it.", "Please contact [name] about it.", True),
+    ("ask-for-mrs-lower", "Ask for mrs. garcia at intake.", "Ask for [name] at intake.", True),
+    ("contact-title-lower-name", "Please contact Ms. nguyen about it.", "Please contact [name] about it.", True),
+    ("thanks-to-two-titles", "Thanks to dr. smith and Dr. Jones.", "Thanks to [name] and [name].", True),
 ]
+
+# The sample survey's columns that are facts about the respondent, not answers.
+SAMPLE_FACTS = ["respondent_id", "org_type", "state", "year_started", "people_served", "initiated_by", "agreements",
+                "funding_sources"]
 
 UNCHANGED = [
     ("henry-ford", "We partner with Henry Ford Health System on housing."),
@@ -137,6 +155,9 @@ UNCHANGED = [
     ("organisations-after-cues", "Thanks to Harris County and Mercy Health's support; we miss Grace Church's help."),
     ("saint-and-org-names", "St. Vincent's runs the clinic. Mercy said yes to the plan."),
     ("verbs-before-nouns", "We keep a shared email list and a text line; call volunteers; ask questions."),
+    # "at", "dot" and "@" in prose: no brackets or dashes around them, or no address shape on both sides
+    ("at-dot-in-prose", "Our hospital-at-home pilot serves at-risk youth; lunch is @ noon. Us too, at the dot."),
+    ("ask-for-title-not-a-name", "Ask for dr. approval first; we treat ms patients."),
     ("empty", ""),
 ]
 
@@ -158,6 +179,16 @@ def test_patterns_alone_redact_pii(text, expected):
 def test_leaves_text_unchanged(redactor, text):
     assert redactor.redact(text) == text
     assert redact_patterns(text) == text
+
+
+def test_only_sample_answers_with_an_address_get_an_email_placeholder():
+    """The sample survey's 5,000 answers write "at", "dot" and "hospital-at-home" as prose; the disguised forms
+    the patterns read must not turn any of them into an address."""
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample_rfi"
+    answers = pd.read_csv(sample / "responses.csv", dtype=str).drop(columns=SAMPLE_FACTS)
+    texts = set(pd.read_csv(sample / "gold.csv", dtype=str)["text"].dropna()) | set(answers.stack().dropna())
+    with_placeholder = {t for t in texts if "[email]" in redact_patterns(t, listed_names=False)}
+    assert with_placeholder == {t for t in texts if "@" in t}
 
 
 def test_redact_many_matches_redact(redactor):

@@ -1,10 +1,12 @@
 """Replace e-mails, phone numbers, URLs and people's names in quotes with placeholders.
 
-Two layers. `redact_patterns` is the floor and always runs: e-mails (also "jane [at] site [dot]
-org" and "jane at site dot org"), URLs (http(s)://, www., bare domains such as example.org/path),
-US phone numbers of ten digits in any common shape, seven-digit numbers only after a cue ("call
-201-3344"), and names after an honorific ("Dr. Alvarez", "Pastor Williams"), after "contact",
-"ask for", "my name is", or alone on a line after a sign-off ("Sincerely,\\nJane Doe").
+Two layers. `redact_patterns` is the floor and always runs: e-mails, also disguised ("jane [at] site
+[dot] org", "jane(at)site(.)org", "jane -at- site -dot- org", "jane @ site . org", "jane%40site.org",
+"jane&#64;site.org", a full-width "＠", and "jane at site dot org"), URLs (http(s)://, www., bare
+domains such as example.org/path), US phone numbers of ten digits in any common shape, seven-digit
+numbers only after a cue ("call 201-3344"), and names after an honorific ("Dr. Alvarez", "Pastor
+Williams"), after "contact", "ask for", "my name is" (also with a title between: "ask for dr. patel"),
+or alone on a line after a sign-off ("Sincerely,\\nJane Doe").
 `Redactor` adds spaCy PERSON entities on top, guarded so organisations and places survive.
 
 Left alone on purpose: years and ranges ("2017-2019"), money, percentages, ZIP codes, counts,
@@ -39,14 +41,28 @@ _MORE_TLDS = ("uk|ca|au|de|ly|co|ee|ai|ie|nz|mx|es|fr|nl|ch|se|dk|fi|pl|br|za|ng
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 # Hosts in any script after an "@" ("clínica.org"): the "@" says it is an address.
 _ULABEL = r"[^\W_](?:[\w-]*[^\W_])?"
-_EMAIL = re.compile(rf"[^\s@<>()\[\]\",;:]+@{_ULABEL}(?:\.{_ULABEL})*\.[^\W\d_][\w-]+")
-_AT = r"[ \t]*[\[({<](?i:at)[\])}>][ \t]*"
-_DOT = r"(?:[ \t]*[\[({<](?i:dot)[\])}>][ \t]*|[ \t]+(?i:dot)[ \t]+)"
+# An "@" that no mail program reads but every reader does: encoded for a URL or HTML ("maria%40clinic.org",
+# "maria&#64;clinic.org"), full-width ("maria＠clinic.org"), or in brackets ("maria[@]clinic.org").
+_AT_SIGN = r"(?:%40|&#0*64;|&#[xX]0*40;|&commat;|[＠﹫]|[\[({<]@[\])}>])"
+_LOCAL = r"[^\s@<>()\[\]\",;:＠﹫]"
+# Only from the start of a word: trying every position inside a long run of letters takes quadratic time.
+_EMAIL = re.compile(rf"(?<!{_LOCAL}){_LOCAL}+(?:@|{_AT_SIGN}){_ULABEL}(?:\.{_ULABEL})*\.[^\W\d_][\w-]+")
+# "at" only in brackets or between dashes or underscores ("[at]", "(at)", "-at-", "_at_"), or an "@" with spaces
+_AT = rf"[ \t]*(?:[\[({{<](?i:at)[\])}}>]|-(?i:at)-|_(?i:at)_|@|{_AT_SIGN})[ \t]*"
+_DOT = r"(?:[ \t]*(?:[\[({<](?i:dot|\.)[\])}>]|-(?i:dot)-)[ \t]*|[ \t]+(?i:dot)[ \t]+)"
+# After an "@" or a bracketed "at", a dot with a space before it is the host's too ("maria @ gmail . com");
+# with none before, "noon. Us" ends a sentence.
+_HOST_DOT = rf"(?:\.|{_DOT}|[ \t]+\.[ \t]*)"
+# "us @clinic.org" is a handle after a word, not an address with "us" in it.
+_NOT_LOCAL = r"(?i:us|me|them|him|her|to|at|on|in|or|and|via|from|by|with|for|the|follow|tag|dm|e-?mail|contact)"
+# Bounded as addresses are (64 characters before the "@", a few labels), so that long runs of words and
+# hyphens ("a-at-b-at-...") cannot make the search quadratic.
 _OBFUSCATED_EMAIL = re.compile(
-    rf"(?<![\w.+-])(?:[\w+-]+{_DOT})*[\w.+-]+(?:{_AT}{_LABEL}(?:(?:\.|{_DOT}){_LABEL})*(?:\.|{_DOT})"
-    rf"|[ \t]+(?i:at)[ \t]+{_LABEL}(?:(?:\.|{_DOT}){_LABEL})*{_DOT})(?:(?i:{_TLDS})|{_MORE_TLDS}"
-    # after a "dot" spelled out or in brackets, any country's two letters ("priya at clinic dot in")
-    rf"|(?<=[ \t\])}}>])[a-z]{{2}})\b"
+    rf"(?<![\w.+-])(?!{_NOT_LOCAL}[ \t]+@)(?:[\w+-]{{1,64}}{_DOT}){{0,8}}[\w.+-]{{1,64}}"
+    rf"(?:{_AT}{_LABEL}(?:{_HOST_DOT}{_LABEL}){{0,8}}{_HOST_DOT}"
+    rf"|[ \t]+(?i:at)[ \t]+{_LABEL}(?:(?:\.|{_DOT}){_LABEL}){{0,8}}{_DOT})(?:(?i:{_TLDS})|{_MORE_TLDS}"
+    # after a "dot" spelled out or in brackets or dashes, any country's two letters ("priya at clinic dot in")
+    rf"|(?<=[ \t\])}}>-])[a-z]{{2}})\b"
 )
 # "email jdoe at clinic.org": after a cue, a word, "at" and a domain are an address.
 _CUED_EMAIL = re.compile(
@@ -87,13 +103,19 @@ _HONORIFICS = (
     "Councilman|Councilwoman|Councilmember|Commissioner|Mayor|Supervisor|Officer"
 )
 _HONORIFIC_NAME = re.compile(rf"\b(?:(?:{_HONORIFICS})\.?[ \t]+)+(?P<name>{_NAME_RUN})")  # "Reverend Dr. Smith"
-_CUE_NAME = re.compile(rf"(?P<cue>\b(?i:contact|ask for|my name is)[ \t]+)(?P<name>{_NAME_RUN})")
+# A title after a cue is the title's, not the name ("contact Ms. nguyen"): _CUED_LISTED reads the name after it.
+_CUE_NAME = re.compile(
+    rf"(?P<cue>\b(?i:contact|ask for|my name is)[ \t]+)(?!(?:{_HONORIFICS})\.?[ \t])(?P<name>{_NAME_RUN})"
+)
+_LOWER_TITLES = "dr|dra|mr|mrs|ms|prof|rev|fr|sra|srta"
 # After a cue or a title in any case ("ask for jose", "talk to maria", "dr. patel", "thanks to Raj"), words of
-# the name lists are a name whatever their case: the cue says a person follows.
+# the name lists are a name whatever their case: the cue says a person follows. A title between the two ("ask for
+# dr. patel") is taken with the cue, so that the name after it is the one looked up.
 _CUED_LISTED = re.compile(
-    rf"(?P<cue>(?<![\w-])(?:(?:{_HONORIFICS})\.?|(?i:dr|dra|mr|mrs|ms|prof|rev|fr|sra|srta)\.|(?i:contact|ask for|"
-    rf"my name is|talk to|talk with|speak to|call|e-?mail|text|ask|"
-    rf"speak with|thanks to|thank you to|shout-?out to))[ \t]+)(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*)?)"
+    rf"(?P<cue>(?<![\w-])(?:(?:{_HONORIFICS})\.?|(?i:{_LOWER_TITLES})\.|(?i:contact|ask for|"
+    rf"my name is|talk to|talk with|speak to|call|e-?mail|text|ask|speak with|thanks to|thank you to|shout-?out to)"
+    rf"(?P<title>[ \t]+(?:(?:{_HONORIFICS})\.?|(?i:{_LOWER_TITLES})\.?))?)"
+    rf"[ \t]+)(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*)?)"
 )
 _SIGNATURE = re.compile(
     r"(?m)(?P<cue>^[ \t]*(?i:sincerely|(?:best|kind|warm)?[ \t]*regards|best|thanks|thank you|"
@@ -232,6 +254,8 @@ def _cued_listed(m: re.Match) -> str:
         return m.group(0)
     rest = "".join(re.split(r"([ \t]+)", m.group("name"))[2 * taken - 1:])  # what follows the name, as written
     cue = m.group("cue")
+    if m.group("title"):  # "ask for dr. patel" -> "ask for [name]", as "ask for Dr. Patel" is written
+        cue = cue[:m.start("title") - m.start("cue")] + " "
     titled = not re.match(r"(?i:contact|ask|my|talk|speak|thank|shout|call|e-?mail|text)", cue)
     return ("" if titled else cue) + PLACEHOLDERS["name"] + rest
 
