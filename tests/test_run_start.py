@@ -345,3 +345,36 @@ def test_a_coded_sample_whose_answers_are_not_this_inputs_stops_or_warns(tmp_pat
             "and question (the first: respondent 'R2', question 'effective_practices'); they are read as codes of "
             "this input's answers: check that the answers were only edited since the draw.") in result.output
     assert "the server or the model was started" in str(result.exception)
+
+
+def test_a_coded_sample_without_one_answer_coded_none_is_doubted(tmp_path, tiny_responses_path, monkeypatch):
+    """Answers picked for carrying themes are no random sample: the correction would count more respondents than
+    raised them. A sample of 100 or more with no answer coded 'none' is a warning before the server; one 'none' is
+    enough to say nothing (a survey may truly have few)."""
+    import themes.cli
+
+    monkeypatch.setattr(themes.cli, "_run_with_progress", lambda *a, **k: (_ for _ in ()).throw(AssertionError("ran")))
+    table = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    rows = [{"respondent_id": f"P{k}", "org_type": "Government", "state": "OH",
+             "challenges": f"Grant number {k} ends and we cannot keep staff on.", "effective_practices": "",
+             "community_engagement": ""} for k in range(110)]
+    big = tmp_path / "big.csv"
+    pd.concat([table, pd.DataFrame(rows)]).to_csv(big, index=False)
+    coded = pd.DataFrame({"respondent_id": [r["respondent_id"] for r in rows], "question": "challenges",
+                          "themes": ["resource_needs", "trust"] * 55})
+    picked = tmp_path / "picked.csv"
+    coded.to_csv(picked, index=False)
+
+    def warned(path: Path) -> list[str]:
+        result = CliRunner().invoke(app, ["run", str(big), "--coded-sample", str(path), "--out", str(tmp_path / "o"),
+                                          "--model", "test:hashing", "--no-cache"])
+        assert "ran" in str(result.exception), result.output
+        return [line for line in result.output.splitlines() if line.startswith("warning: picked")]
+
+    assert warned(picked) == [
+        "warning: picked.csv: not one of its 110 coded answers is coded 'none' (no theme); a random sample of a "
+        "survey's answers holds some. If these answers were picked for carrying themes, the corrected counts "
+        "overstate them: code a random sample (themes sample)."]
+    coded.loc[0, "themes"] = "none"
+    coded.to_csv(picked, index=False)
+    assert warned(picked) == []

@@ -333,7 +333,7 @@ def _coded_sample_line(settings, answers) -> str:
     """The coded sample read as the run will read it (an unknown code or key is one line now), and what it holds."""
     from themes.codebook import load_codebook, merge_codebooks
     from themes.evaluate import coded_sample_name, coded_sample_note, not_coded_note, not_in_survey, \
-        read_coded_sample, text_mismatch
+        picked_by_hand, read_coded_sample, text_mismatch
     from themes.status import CODABLE, screen_answers
 
     codebook = merge_codebooks([load_codebook(path) for path in settings.codebooks])
@@ -349,6 +349,9 @@ def _coded_sample_line(settings, answers) -> str:
         raise ThemesError(problem)
     if doubt:
         typer.echo(f"warning: {doubt}", err=True)
+    picked = picked_by_hand(coded, codebook, settings.coded_sample)
+    if picked:
+        typer.echo(f"warning: {picked}", err=True)
     line = f"  coded      {coded_sample_name(settings.coded_sample)}: {len(coded)} coded answers"
     rows = coded.attrs.get("not_coded", 0)
     too_few = (f"fewer than the {settings.min_coded} an estimate needs, so the counts stay raw (code more: themes "
