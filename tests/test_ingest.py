@@ -1311,3 +1311,91 @@ def test_an_event_row_sent_twice_or_a_state_in_other_case_still_joins(tmp_path):
     answers, _, problems = load_answers(write(tmp_path / "redcap.csv", "\n".join(lines) + "\n"), InputSpec())
     assert answers["respondent_id"].nunique() == 12
     assert problems[0]["problem"] == "rows_joined" and problems[0]["respondents"] == 12
+
+
+def test_a_hidden_column_under_a_title_line_is_not_read_and_is_said_by_its_name(tmp_path):
+    """A title in row 1: the hidden notes were coded, and said as hidden under the name 'nan (3)'."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Partnership RFI - responses exported 2 Nov 2024"])
+    sheet.append(["respondent_id", "challenges", "Reviewer notes (internal)"])
+    for k in range(12):
+        sheet.append([f"R{k}", _answer(k, "money"), f"Checked by Dana Whitfield on visit {k}, follow up with the site"])
+    sheet.column_dimensions["C"].hidden = True
+    book.save(tmp_path / "survey.xlsx")
+
+    answers, spec, _ = load_answers(tmp_path / "survey.xlsx", InputSpec())
+
+    assert spec.text_columns == ("challenges",) and set(answers["question"]) == {"challenges"}
+    assert spec.sources["hidden"] == "'Reviewer notes (internal)'"
+
+
+def test_header_row_still_leaves_hidden_columns_out_and_fills_merged_cells(tmp_path):
+    """With --header-row the reader returned before both steps: the hidden notes were coded and a type merged
+    over its respondents' rows read as 'unknown' for all but the first."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["About you", None, "Open questions", "Internal"])
+    sheet.append(["respondent_id", "org_type", "challenges", "Reviewer notes (internal)"])
+    for k, kind in enumerate(["Government", None, None, "Nonprofit CBO", None, None], start=1):
+        sheet.append([f"R{k}", kind, _answer(k, "money"), f"Checked by Dana Whitfield on visit {k}, call the site"])
+    sheet.merge_cells("B3:B5")
+    sheet.merge_cells("B6:B8")
+    sheet.column_dimensions["D"].hidden = True
+    book.save(tmp_path / "groups.xlsx")
+
+    answers, spec, problems = load_answers(tmp_path / "groups.xlsx", InputSpec(header_row=2))
+
+    assert spec.text_columns == ("challenges",)
+    assert list(answers["org_type"]) == ["Government"] * 3 + ["Nonprofit CBO"] * 3
+    lines = announcement(spec, tmp_path / "groups.xlsx", problems=problems)
+    assert ("  merged     2 merged cell ranges: each cell of one read as the value the spreadsheet shows across "
+            "it") in lines
+    assert ("  hidden     'Reviewer notes (internal)': hidden in the workbook, so not read (--text-column or "
+            "--meta-column reads one)") in lines
+
+
+@pytest.mark.parametrize("repeat, said", [
+    ("respondent_id,state,challenges", "row 5, a repeat of the header row (exports pasted together): not answers"),
+    ("Respondent_ID, state ,", "row 5, a repeat of the header row (exports pasted together): not answers"),
+    ("R9,state,Trust takes years", None),  # a respondent who wrote 'state': one cell of three is not a header
+], ids=["whole", "blank cell and spacing", "one cell"])
+def test_a_header_row_repeated_inside_the_file_is_not_a_respondent(tmp_path, repeat, said):
+    """Two exports pasted together: the second header became a respondent whose state was 'state'."""
+    lines = ["respondent_id,state,challenges"] + [f"R{k},OH,{_answer(k, 'money')}" for k in range(3)]
+    lines += [repeat] + [f"R{k},MI,{_answer(k, 'money')}" for k in range(3, 6)]
+    answers, spec, _ = load_answers(write(tmp_path / "export.csv", "\n".join(lines) + "\n"), InputSpec())
+
+    assert answers["respondent_id"].nunique() == (6 if said else 7)
+    assert spec.sources.get("platform_rows") == said
+    if said:
+        assert answers["source_row"].tolist() == [2, 3, 4, 6, 7, 8]  # as the file numbers its lines
+
+
+def test_a_browsers_user_agent_column_is_not_taken_for_an_open_question(tmp_path):
+    """Alchemer exports the respondent's browser ("Mozilla/5.0 (Windows NT 10.0; ...)"): it was coded."""
+    agents = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/118.0.{k} "
+              "Safari/537.36", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+              "like Gecko) Version/17.1 Mobile/15E148 Safari/604.1 ({k})"]
+    rows = "".join(f'{k},"{agents[k % 2].format(k=k)}",{_answer(k, "money")}\n' for k in range(8))
+    path = write(tmp_path / "export.csv", "Response ID,User Agent,What holds the partnership back?\n" + rows)
+
+    _, spec, _ = load_answers(path, InputSpec())
+
+    assert spec.text_columns == ("What holds the partnership back?",)
+    assert ("  not read   'User Agent': not free text, nor ids or metadata (--text-column codes a column; "
+            "--meta-column breaks counts down by one)") in announcement(spec, path)
+
+
+def test_a_respondent_who_ticked_every_choice_named_in_the_header_is_kept(tmp_path):
+    """Columns named for a question's choices hold the choice when ticked: such a row names its columns too."""
+    lines = ["respondent_id,MOU,Contract,Grant,Other,challenges"]
+    lines += [f"R{k},MOU,{'Contract' if k % 2 else ''},,,{_answer(k, 'money')}" for k in range(5)]
+    lines.append("R5,MOU,Contract,Grant,Other,")
+    answers, spec, _ = load_answers(write(tmp_path / "export.csv", "\n".join(lines) + "\n"),
+                                    InputSpec(text_columns=("challenges",)))
+    assert answers["respondent_id"].nunique() == 6 and "platform_rows" not in spec.sources

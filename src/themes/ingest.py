@@ -191,11 +191,15 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | 
         table.attrs["platform_rows"] = (f"row{'s 1-' if header_row > 2 else ' '}{header_row - 1}, above the column "
                                         f"names in row {header_row} (--header-row): not answers")
     table.columns = [" ".join(str(column).split()) for column in table.columns]  # "chal\nlenges" as one line
+    hidden = table.attrs.pop("hidden_positions", [])
+    if hidden:  # named only now: the header may be a row below a title
+        table.attrs["hidden_columns"] = [table.columns[p] for p in hidden if p < len(table.columns)]
     # Rows with no cell filled (",,,," lines, formatted but empty Excel rows) are not respondents.
     # The index is kept: it numbers the rows as a spreadsheet shows them (see `to_answers`).
     table = table[~_blank_rows(table)]
     table = _without_side_table(table)
     table = _without_platform_rows(table)
+    table = _without_repeated_header(table)
     table = _without_summary_row(table)
     if table.empty or len(table.columns) == 0:
         raise EmptyTableError(f"{path} has no rows of data. Export the survey again, with its answers.")
@@ -359,6 +363,36 @@ def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
         earlier = table.attrs.get("platform_rows")
         table.attrs = {**table.attrs, "platform_rows": (f"{earlier}; " if earlier else "") + "; ".join(dropped)}
     return table
+
+
+def _without_repeated_header(table: pd.DataFrame) -> pd.DataFrame:
+    """The table less the rows that repeat its column names (two exports pasted together): read as data each
+    would be a respondent whose type is 'org_type'. A row is a repeat when two or more of its filled cells name
+    their columns, at most one in five does not (a cell edited or left blank), and one of them is in a column of
+    varied values (ids, answers): a respondent who ticked every choice of columns named for the choices is kept.
+    The rows dropped are said."""
+    if len(table.columns) < 2 or len(table) < 2:
+        return table
+    copies = {c: name for name, names in (table.attrs.get("repeated_columns") or {}).items() for c in names}
+    keys = [re.sub(r"[\W_]+", "", str(copies.get(c, c)).casefold()) for c in table.columns]  # "goals (2)": "goals"
+    cells = [table.iloc[:, k].map(_as_text).str.casefold().str.replace(r"[\W_]+", "", regex=True)
+             for k in range(len(keys))]
+    same = pd.concat([(cell == key) & (key != "") for cell, key in zip(cells, keys)], axis=1, ignore_index=True)
+    matches, filled = same.sum(axis=1), pd.concat([cell != "" for cell in cells], axis=1).sum(axis=1)
+    others = [cell[(cell != "") & (cell != key)] for cell, key in zip(cells, keys)]  # the values, not the name
+    varied = [len(values) >= 2 and values.nunique() > 0.5 * len(values) for values in others]
+    repeated = (matches >= 2) & (matches >= 0.8 * filled) & same.loc[:, varied].any(axis=1)
+    if not repeated.any():
+        return table
+    dropped = table.index[repeated.to_numpy()]
+    numbers = [str(int(n) + 2) for n in dropped] if pd.api.types.is_integer_dtype(table.index) else []
+    where = (f"row{'s' * (len(numbers) > 1)} {', '.join(numbers)}" if numbers
+             else f"{len(dropped)} row{'s' * (len(dropped) > 1)}")
+    said = f"{where}, a repeat of the header row (exports pasted together): not answers"
+    rest = table[~repeated.to_numpy()].copy()
+    earlier = table.attrs.get("platform_rows")
+    rest.attrs = {**table.attrs, "platform_rows": f"{earlier}; {said}" if earlier else said}
+    return rest
 
 
 def sheet_with_column(path: str | Path, column: str) -> str | None:
@@ -581,24 +615,25 @@ def _read_excel(path: Path, sheet: str | None, header_row: int | None = None) ->
     if header_row is not None:
         table = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False, header=header_row - 1)
         table.index = table.index + header_row - 1  # rows numbered as the sheet shows them
-        return table
-    table = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False)
-    first = pd.read_excel(path, sheet_name=sheet, header=None, nrows=1, dtype=str) if len(table.columns) else None
-    # A blank first row (the column names further down) reads as no row at all.
-    header = first.iloc[0].tolist() if first is not None and len(first) else []
-    table = _distinct_columns(table, header)
-    filled = _fill_merged(path, sheet, table)
+    else:
+        table = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False)
+        first = pd.read_excel(path, sheet_name=sheet, header=None, nrows=1, dtype=str) if len(table.columns) else None
+        # A blank first row (the column names further down) reads as no row at all.
+        header = first.iloc[0].tolist() if first is not None and len(first) else []
+        table = _distinct_columns(table, header)
+    filled = _fill_merged(path, sheet, table, header_row or 1)
     if filled:
         table.attrs["merged_cells"] = filled
-    hidden = _hidden_columns(path, sheet, table)
+    hidden = _hidden_positions(path, sheet)
     if hidden:
-        table.attrs["hidden_columns"] = hidden
+        table.attrs["hidden_positions"] = hidden  # named by `read_table` once the header row is known
     return table
 
 
-def _hidden_columns(path: Path, sheet: str, table: pd.DataFrame) -> list[str]:
-    """The table's columns the workbook hides (a reviewer's notes, a lookup): what the person who shared it did
-    not mean to be read, as a hidden sheet. The workbook is opened in full only when a sheet hides a column."""
+def _hidden_positions(path: Path, sheet: str) -> list[int]:
+    """The positions (from 0: column A) of the columns the workbook hides (a reviewer's notes, a lookup): what
+    the person who shared it did not mean to be read, as a hidden sheet. Positions, not names: the names may be
+    in a row below a title, found later. The workbook is opened in full only when a sheet hides a column."""
     import zipfile
 
     with zipfile.ZipFile(path) as archive:
@@ -612,14 +647,13 @@ def _hidden_columns(path: Path, sheet: str, table: pd.DataFrame) -> list[str]:
         dimensions = list(book[sheet].column_dimensions.values())
     finally:
         book.close()
-    positions = {index - 1 for dim in dimensions if dim.hidden for index in range(dim.min, dim.max + 1)}
-    return [str(table.columns[p]) for p in sorted(positions) if p < len(table.columns)]
+    return sorted({index - 1 for dim in dimensions if dim.hidden for index in range(dim.min, dim.max + 1)})
 
 
-def _fill_merged(path: Path, sheet: str, table: pd.DataFrame) -> int:
-    """Cells of a merged range below the header take the range's value, as the spreadsheet shows it (a type
-    merged over its respondents' rows read as 'unknown' for all but the first). In place; returns the number
-    of ranges filled. The workbook is opened in full only when a sheet has merged cells."""
+def _fill_merged(path: Path, sheet: str, table: pd.DataFrame, header_row: int) -> int:
+    """Cells of a merged range below the header (in sheet row `header_row`) take the range's value, as the
+    spreadsheet shows it (a type merged over its respondents' rows read as 'unknown' for all but the first). In
+    place; returns the number of ranges filled. The workbook is opened in full only when a sheet has merged cells."""
     import zipfile
 
     with zipfile.ZipFile(path) as archive:
@@ -630,14 +664,15 @@ def _fill_merged(path: Path, sheet: str, table: pd.DataFrame) -> int:
 
     book = openpyxl.load_workbook(path)
     try:
-        ranges = [r for r in book[sheet].merged_cells.ranges if r.min_row >= 2]
+        ranges = [r for r in book[sheet].merged_cells.ranges if r.min_row > header_row]
     finally:
         book.close()
     for merged in ranges:
-        top, left = merged.min_row - 2, merged.min_col - 1
+        top, left = merged.min_row - header_row - 1, merged.min_col - 1
         if top >= len(table) or left >= len(table.columns):
             continue
-        bottom, right = min(merged.max_row - 2, len(table) - 1), min(merged.max_col - 1, len(table.columns) - 1)
+        bottom = min(merged.max_row - header_row - 1, len(table) - 1)
+        right = min(merged.max_col - 1, len(table.columns) - 1)
         table.iloc[top:bottom + 1, left:right + 1] = table.iat[top, left]
     return len(ranges)
 
@@ -776,8 +811,8 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
     repeated = table.attrs.get("repeated_columns", {})
     text_columns = tuple(copy for c in spec.text_columns for copy in repeated.get(c, [c]))
     meta_columns = spec.meta_columns
-    hidden = [c for c in table.attrs.get("hidden_columns", []) if c not in (id_column, question_column, answer_column,
-                                                                            *text_columns, *meta_columns)]
+    hidden = [c for c in table.attrs.get("hidden_columns", []) if c in columns and c not in (
+        id_column, question_column, answer_column, *text_columns, *meta_columns)]
     if hidden:
         sources["hidden"] = ", ".join(f"'{c}'" for c in hidden)
     if question_column is None and not text_columns:
@@ -842,12 +877,19 @@ _CONTACT_COLUMN = re.compile(
     r"(?:name|address|e-?mail|phone|telephone|fax|website|url|zip|postal|post ?code|street|city))\W*$")
 
 
+# A browser's user agent, as Alchemer and other platforms export it: "Mozilla/5.0 (Windows NT 10.0; Win64; x64)
+# AppleWebKit/537.36 ...", a product and its version, then its platform in brackets.
+_USER_AGENT = re.compile(r"[A-Za-z][\w.-]*/\d[\w.]*\s+\(")
+
+
 def _looks_like_free_text(column: pd.Series, *, variety: float = 0.5) -> bool:
     """Sentences rather than codes: six words or more on average, and more than `variety` of the values
-    distinct."""
+    distinct. A column of browser user agents has the words and the variety, but is the platform's metadata."""
     values = column.dropna().map(_as_text).str.strip()
     values = values[values != ""]
     if values.empty:
+        return False
+    if values.str.match(_USER_AGENT).mean() > 0.5:
         return False
     words = values.str.split().str.len()
     return bool(words.mean() >= 6 and values.nunique() > variety * len(values))
