@@ -95,7 +95,7 @@ def test_a_file_without_an_id_column_stops_and_names_the_option(tmp_path):
                                         "Clinic,Money is short and grants end far too soon\n")
     with pytest.raises(InputError, match=re.escape(
             "No respondent id column found (columns: Organization category, comments). Pass --id-column with its "
-            "name, or --id-column none to number respondents by their rows.")):
+            "name, or --id-column none to name each row as a respondent by its content.")):
         load_answers(path, InputSpec())
     answers, spec, problems = load_answers(path, InputSpec(id_column="none"))
     assert spec.id_column is None and spec.sources["id_column"] == "option --id-column none"

@@ -443,6 +443,25 @@ def test_utf16_without_a_bom(tmp_path):
 
 # Respondent ids -------------------------------------------------------------------------------------
 
+def test_ids_made_from_a_row_are_keyed_so_a_mailing_list_cannot_find_them(tmp_path, monkeypatch):
+    """--id-column none names a row by everything it holds, an e-mail column not read included: an unkeyed hash
+    was found again by hashing a mailing list's addresses with the rest of the row. Keyed as pseudonyms are, the
+    id is stable under one key and another under another."""
+    import hashlib
+
+    from themes import quotes
+
+    path = write(tmp_path / "mail.csv", "Email,comments\nomar.ruiz@example.org,We trust each other after years\n")
+    spec = InputSpec(id_column="none", text_columns=("comments",))
+    first = load_answers(path, spec)[0]["respondent_id"].iloc[0]
+    assert first == load_answers(path, spec)[0]["respondent_id"].iloc[0]
+    for row_text in ("omar.ruiz@example.org\x1fWe trust each other after years",
+                     "We trust each other after years\x1fomar.ruiz@example.org"):
+        assert first != "gen-" + hashlib.sha1(row_text.encode()).hexdigest()[:8]
+    monkeypatch.setenv(quotes.PSEUDONYM_KEY_ENV, "another machine's key")
+    assert load_answers(path, spec)[0]["respondent_id"].iloc[0] != first
+
+
 def test_missing_ids_get_stable_generated_ids(tmp_path):
     path = write(tmp_path / "noid.csv", "respondent_id,answer_text\n"
                                         ",We trust each other\nX,Money is short\n,Data takes forever\n")
@@ -1076,8 +1095,10 @@ def test_a_guessed_id_column_that_most_rows_repeat_stops_the_run(tmp_path):
     with pytest.raises(InputError) as raised:
         load_answers(path, InputSpec())
     assert str(raised.value) == ("The id column 'ID' (guessed) repeats in 15 of 20 rows with other answers (e.g. "
-                                 "'ORG0'): it does not name respondents. Pass --id-column with the column that does, "
-                                 "or --id-column none to number respondents by their rows.")
+                                 "'ORG0'): it does not name respondents. Pass --id-column with the column that does; "
+                                 "if each row is one answer to one question (a long export), name its columns with "
+                                 "--question-column and --answer-column; or pass --id-column none to name each row "
+                                 "as a respondent by its content.")
     answers, _, problems = load_answers(path, InputSpec(id_column="ID"))  # named: taken, each repeat apart
     assert answers["respondent_id"].nunique() == 20 and len(problems) == 15
 

@@ -63,7 +63,7 @@ def no_server(monkeypatch):
                                 "answer of this input (2 coded answers like it); code a sample drawn from this survey "
                                 "(themes sample), its ids and question names as the run reads them."),
         ("no-id", "error: No respondent id column found (columns: comments, notes). Pass --id-column with its "
-                  "name, or --id-column none to number respondents by their rows."),
+                  "name, or --id-column none to name each row as a respondent by its content."),
         ("quotes-range", "error: --quotes-per-theme must be in [0, 50]. Got 100 instead."),
         ("words-range", "error: --max-words must be 10 or more. Got 5 instead."),
         ("backend", "error: --backend must be one of torch, onnx. Got tensorflow instead."),
