@@ -1420,3 +1420,25 @@ def test_a_respondent_who_ticked_every_choice_named_in_the_header_is_kept(tmp_pa
     answers, spec, _ = load_answers(write(tmp_path / "export.csv", "\n".join(lines) + "\n"),
                                     InputSpec(text_columns=("challenges",)))
     assert answers["respondent_id"].nunique() == 6 and "platform_rows" not in spec.sources
+
+
+@pytest.mark.parametrize("header", ["How do partners work together? (Check all that apply)", "How partners work"])
+def test_a_check_all_that_apply_column_is_not_taken_for_an_open_question(tmp_path, caplog, header):
+    """Google Forms writes the options ticked, comma-joined: the combinations vary, so it passed for free text, and
+    its options' wording ("Partners share client-level data ...") was coded as themes. Known by its header, or by
+    answers made of a few recurring phrases; a typed list of things ("housing, food and rent help") is an answer."""
+    options = ["Partners refer clients to each other's services", "Partners coordinate services for shared clients",
+               "Partners share client-level data in a common system", "Partners jointly apply for grants",
+               "Partners have a formal governance board"]
+    rows = []
+    for k in range(24):
+        ticked = ", ".join(option for j, option in enumerate(options) if (k >> j) & 1 or j == k % 5)
+        rows.append(f'R{k},"{ticked}",{_answer(k, "money")},"We help with {["housing", "food", "rent"][k % 3]}, '
+                    f'{["jobs", "transport", "childcare"][k % 3]} and case {k} paperwork for families"')
+    path = write(tmp_path / "form.csv", f'respondent_id,"{header}",challenges,services\n' + "\n".join(rows) + "\n")
+
+    with caplog.at_level("WARNING", logger="themes"):
+        _, spec, _ = load_answers(path, InputSpec())
+
+    assert spec.text_columns == ("challenges", "services")
+    assert f"the column '{header}' holds choices ticked from a list" in caplog.text

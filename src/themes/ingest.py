@@ -12,6 +12,7 @@ import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -822,6 +823,12 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         # too, but no answer to a question: coded, it adds respondents to every base and fills the coding sample.
         text_columns = tuple(c for c in columns if c not in taken and not _CONTACT_COLUMN.search(c)
                              and _looks_like_free_text(table[c]))
+        choices = [c for c in text_columns if _choice_lists(c, table[c])]
+        for column in choices:
+            log.warning("the column '%s' holds choices ticked from a list (check all that apply), not answers in "
+                        "the respondent's words, so it was not taken for an open-ended question; name it with "
+                        "--text-column to code it.", column)
+        text_columns = tuple(c for c in text_columns if c not in choices)
         for column in columns:
             if column not in taken and column not in text_columns and _looks_like_free_text(table[column],
                                                                                            variety=0):
@@ -881,6 +888,31 @@ _CONTACT_COLUMN = re.compile(
 # A browser's user agent, as Alchemer and other platforms export it: "Mozilla/5.0 (Windows NT 10.0; Win64; x64)
 # AppleWebKit/537.36 ...", a product and its version, then its platform in brackets.
 _USER_AGENT = re.compile(r"[A-Za-z][\w.-]*/\d[\w.]*\s+\(")
+
+
+_CHECK_ALL = re.compile(r"(?i)\b(?:check|select|mark|tick|choose|pick)\s+(?:all|any|up to \w+)\b")
+
+
+def _choice_lists(name: str, column: pd.Series) -> bool:
+    """A check-all-that-apply question as Google Forms, Qualtrics and Microsoft Forms export it: each answer the
+    options ticked, joined by commas or semicolons. The combinations vary, so it passes for free text, but its
+    words are the form's, not the respondent's: coded, the options' wording counted as themes. Its header says
+    so ("(Check all that apply)"), or its answers are made almost only of a few phrases that recur across
+    respondents (options are phrases of several words; a list of things someone typed, "housing, food", is not)."""
+    values = column.dropna().map(_as_text).str.strip()
+    values = values[values != ""]
+    if len(values) < 10:
+        return False
+    items = values.str.split(r"\s*[;,]\s+|\s*;\s*").explode().str.strip().str.rstrip(".")
+    items = items[items != ""]
+    counts = items.value_counts()
+    recurring = counts[counts >= max(3, 0.05 * len(values))]
+    share = recurring.sum() / len(items) if len(items) else 0.0
+    phrases = bool(len(recurring)) and np.mean([len(str(item).split()) for item in recurring.index]) >= 3
+    if _CHECK_ALL.search(name):
+        return share >= 0.5
+    return bool(phrases and len(recurring) <= 30 and share >= 0.95 and (items.groupby(level=0).size() > 1).mean()
+                >= 0.3)
 
 
 def _looks_like_free_text(column: pd.Series, *, variety: float = 0.5) -> bool:
