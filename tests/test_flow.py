@@ -218,12 +218,13 @@ def test_a_breakdown_by_a_column_of_peoples_names_never_shows_them(tmp_path, tin
     table = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
     table["completed_by"] = ["Ananya Iyer", "Wei Zhang", "Ananya Iyer", "Wei Zhang", "Self"]
     asked = "Challenges (ask Priya Raghunathan, priya.r@example.org)"
-    table = table.rename(columns={"challenges": asked})
+    kind = "Organization category (verified by Siobhan O'Neill)"  # a metadata header that names someone
+    table = table.rename(columns={"challenges": asked, "org_type": kind})
     source = tmp_path / "RFI export (Maria Gonzalez, 212-555-0143).csv"  # the report's title and source name it
     table.to_csv(source, index=False)
     out = tmp_path / "named"
     result = CliRunner().invoke(app, ["run", str(source), "--model", "test:hashing", "--out", str(out), "--no-cache",
-                                      "--meta-column", "org_type", "--meta-column", "completed_by",
+                                      "--meta-column", kind, "--meta-column", "completed_by",
                                       "--text-column", asked, "--text-column", "effective_practices",
                                       "--text-column", "community_engagement", "--min-group", "1"])
     assert result.exit_code == 0, result.output
@@ -236,8 +237,12 @@ def test_a_breakdown_by_a_column_of_peoples_names_never_shows_them(tmp_path, tin
         text = (out / name).read_text(encoding="utf-8-sig")
         assert "Priya" not in text and "priya" not in text, name
         assert "Gonzalez" not in text and "0143" not in text, name
+        assert "Siobhan" not in text and "Neill" not in text, name
+    assert not [path.name for path in out.iterdir() if "siobhan" in path.name.lower()]
+    assert "Organization category (verified by [name])" in pd.read_csv(
+        out / "theme_counts_by_organization_category__verified_by__name.csv").columns
     assert r"# Themes in RFI export (\[name\], \[phone\])" in (out / "report.md").read_text(encoding="utf-8")
-    assert "Priya" not in cells and "priya" not in cells
+    assert "Priya" not in cells and "priya" not in cells and "Siobhan" not in cells
     assert "Challenges (ask [name], [email])" in set(pd.read_csv(out / "theme_counts_by_question.csv")["question"])
     groups = set(pd.read_csv(out / "theme_counts_by_completed_by.csv")["completed_by"])
     assert groups == {"[name] (1)", "[name] (2)", "Self"}

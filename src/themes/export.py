@@ -451,6 +451,15 @@ def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> list[
     with staged_folder(out, force=force) as folder:
         write_csv(responses_frame(run), folder / "responses.csv")
         write_csv(segments_frame(run), folder / "segments.csv")
+        # Metadata columns are named by the export's headers, which may name a person ("Organization category
+        # (verified by Siobhan O'Neill)"): de-identified in the count files' names and columns and in the report.
+        headers = _safe_names(run.spec.meta_columns, redactor)
+        if any(headers[c] != c for c in run.spec.meta_columns):
+            def headed(frames: dict) -> dict:
+                return {headers.get(c, c): f.rename(columns={c: headers.get(c, c)}) for c, f in frames.items()}
+
+            run = replace(run, counts_by=headed(run.counts_by), framework_by=headed(run.framework_by),
+                          spec=replace(run.spec, meta_columns=tuple(headers[c] for c in run.spec.meta_columns)))
         slugs = file_slugs({**run.counts_by, **run.framework_by})
         # Breakdown groups are named by respondents' own metadata values: de-identified once, for the count files
         # and the report alike.
