@@ -110,6 +110,36 @@ PII = [
     ("ask-for-mrs-lower", "Ask for mrs. garcia at intake.", "Ask for [name] at intake.", True),
     ("contact-title-lower-name", "Please contact Ms. nguyen about it.", "Please contact [name] about it.", True),
     ("thanks-to-two-titles", "Thanks to dr. smith and Dr. Jones.", "Thanks to [name] and [name].", True),
+    # privacy review: a pronoun after "call", East Asian mobiles, rural and foreign addresses, names in other scripts
+    ("phone-call-us", "For help call us 555-0143 any day.", "For help call us [phone] any day.", True),
+    ("phone-call-me", "Call me 555-0143 tomorrow.", "Call me [phone] tomorrow.", True),
+    ("phone-text-us-at", "Text us at 555 0143 for rides.", "Text us at [phone] for rides.", True),
+    ("phone-reach-us-on", "Reach us on 5550143 weekdays.", "Reach us on [phone] weekdays.", True),
+    ("phone-korea", "Call us 555-0143 or 010-1234-5678 and ask.", "Call us [phone] or [phone] and ask.", True),
+    ("phone-china", "Call 138 1234 5678 or 13812345678 in Beijing.", "Call [phone] or [phone] in Beijing.", True),
+    ("phone-japan", "Her mobile is 090-1234-5678.", "Her mobile is [phone].", True),
+    ("phone-india-brazil", "Call 98765 43210 or (11) 91234-5678.", "Call [phone] or [phone].", True),
+    ("address-route-box", "Trust was built at Route 2 Box 45, Hazard KY, where she hosted us.",
+     "Trust was built at [address], where she hosted us.", True),
+    ("address-concourse", "Trust grew at 1200 Grand Concourse Apt 3B in the Bronx.", "Trust grew at [address] in the "
+     "Bronx.", True),
+    ("address-soft-type", "We used her house, 17 Oak Hollow, for meetings.", "We used her house, [address], for "
+     "meetings.", True),
+    ("address-county-road", "The client at 1010 County Road 12 needed rides.", "The client at [address] needed rides.",
+     True),
+    ("address-cr-lot", "Find us at CR 12, Lot 4 or 1010 CR 12, Lot 5 past the church.",
+     "Find us at [address] or [address] past the church.", True),
+    ("address-grid-number", "Mail to N1234 State Hwy 13 please.", "Mail to [address] please.", True),
+    ("address-rue-lower", "Meet at 12 rue de la Paix.", "Meet at [address].", True),
+    ("address-town-zip", "Meetings are at the blue house, 77 Maple, Ames IA 50010.",
+     "Meetings are at the blue house, [address].", True),
+    ("names-cyrillic-han", "Trust with Ярослав Шевченко and 王伟 at the hospital.",
+     "Trust with [name] and [name] at the hospital.", True),
+    ("names-arabic-hangul", "Trust grew after محمد علي and 김민준 joined the board.",
+     "Trust grew after [name] and [name] joined the board.", True),
+    ("names-one-word-after-cue", "Thanks to Ярослав; ask for محمد at the desk.", "Thanks to [name]; ask for [name] "
+     "at the desk.", True),
+    ("names-russian-passage", "Мы работаем с Иваном Петровым.", "Мы работаем с [name].", True),
 ]
 
 # The sample survey's columns that are facts about the respondent, not answers.
@@ -158,6 +188,14 @@ UNCHANGED = [
     # "at", "dot" and "@" in prose: no brackets or dashes around them, or no address shape on both sides
     ("at-dot-in-prose", "Our hospital-at-home pilot serves at-risk youth; lunch is @ noon. Us too, at the dot."),
     ("ask-for-title-not-a-name", "Ask for dr. approval first; we treat ms patients."),
+    # numbers, roads and words in other scripts that the phone, address and name rules of the privacy review leave
+    ("counts-not-phones", "We hope to reach 500-1000 families; call us Monday, 9-5; cohorts of 5 10 15 20 25 30."),
+    ("roads-and-years", "In 2019 Route 9 closed; since 2015 State Highway 13 floods; 12 counties lie on Route 66."),
+    ("soft-street-types", "We ran 5 Heart Walk events, 40 Oak Hollow families came, and 12 met via Zoom."),
+    ("town-without-zip", "We serve 3 Counties, Des Moines IA."),
+    ("years-then-count", "The pilot ran 2017-2019 24 times; the line ran 2017-2019 24/7."),  # not 201-720-1924
+    ("script-words", "We translate flyers into 中文, 한국어 and Spanish; staff say السلام عليكم during رمضان."),
+    ("script-sentence", "The sign read هذا هو المكان الصحيح in the lobby."),  # a sentence, not a name
     ("empty", ""),
 ]
 

@@ -320,3 +320,65 @@ def absorb_given_names(text: str) -> str:
     first, _ = name_lists()
     return _BEFORE_NAME.sub(lambda m: "" if _listed(m.group(1), first) and fold(m.group(1)) not in _stop_words()
                             else m.group(0), text)
+
+
+# Names in other scripts, which the name lists and the English model never read. Cyrillic and Greek write
+# names capitalised as Latin does: two to four capitalised words in a row ("Ярослав Шевченко"), or one after a
+# cue ("thanks to Ярослав"), are a name. Chinese, Japanese and Korean names are two to four characters, and
+# Arabic names a few words: such a run standing alone in a passage written in Latin letters ("trust with 王伟
+# at the hospital", "محمد علي joined") is a name; a longer run, or a passage mostly in that script, is
+# writing we cannot read and is left as it is.
+_CAPITAL = "А-ЯЁЂЃЄЅІЇЈЉЊЋЌЎЏҐΑ-ΩΆΈΉΊΌΎΏ"
+_SMALL = "а-яёђѓєѕіїјљњћќўџґα-ωάέήίόύώϊϋΐΰς"
+_SCRIPT_WORD = rf"[{_CAPITAL}][{_SMALL}]+(?:['’-][{_CAPITAL}]?[{_SMALL}]+)?"
+_HAN_HANGUL = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7a3"
+_EAST_ASIAN = rf"{_HAN_HANGUL}\u3040-\u30ff\u1100-\u11ff\u3130-\u318f"  # with kana and loose jamo
+_ARABIC = r"\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
+_ARABIC_WORD = rf"[{_ARABIC}]{{2,}}"
+_NAME_CUE = (r"(?i:(?:dr|mr|mrs|ms|prof)\.?|contact|ask for|my name is|talk to|speak to|speak with|thanks to|"
+             r"thank you to)")
+_SCRIPT_NAME = re.compile(
+    rf"(?<![\w'’-]){_SCRIPT_WORD}(?:[ \t]+{_SCRIPT_WORD}){{1,3}}(?![\w'’-])"
+    rf"|(?<=[ \t]){_SCRIPT_WORD}(?![\w'’-])"  # one word: a name only after a cue
+)
+_FOREIGN_NAME = re.compile(
+    rf"(?<![{_EAST_ASIAN}\w])[{_HAN_HANGUL}]{{2,4}}(?![{_EAST_ASIAN}\w])"
+    rf"|(?<![{_ARABIC}\w])(?<![{_ARABIC}][ \t]){_ARABIC_WORD}(?:[ \t]+{_ARABIC_WORD}){{0,2}}"
+    rf"(?![{_ARABIC}\w]|[ \t]+{_ARABIC_WORD})"
+)
+_AFTER_CUE = re.compile(rf"(?<![\w-]){_NAME_CUE}[ \t]+$")
+# What an English-language answer writes in these scripts that is not a person: languages, greetings,
+# countries and cities, festivals.
+_SCRIPT_WORDS = frozenset(
+    "中文 汉语 漢語 华语 華語 普通话 普通話 国语 國語 粤语 粵語 广东话 廣東話 台语 臺語 日本語 日本语 韩语 韓語 한국어 "
+    "한글 조선어 谢谢 謝謝 多谢 多謝 你好 您好 再见 再見 欢迎 歡迎 中国 中國 台湾 台灣 臺灣 香港 澳门 澳門 日本 韩国 韓國 "
+    "한국 北京 上海 广州 廣州 华人 華人 唐人街 春节 春節 新年 中秋 감사 안녕 感谢 感謝".split()
+) | frozenset(
+    "السلام عليكم|وعليكم السلام|إن شاء الله|ان شاء الله|الحمد لله|ما شاء الله|بسم الله|جزاك الله خيرا|شكرا|"
+    "شكرا جزيلا|مرحبا|رمضان|رمضان كريم|رمضان مبارك|عيد|عيد مبارك|العربية|اللغة العربية|صباح الخير|مساء الخير".split("|")
+)
+
+
+def _latin_passage(text: str) -> bool:
+    """Most of the letters are Latin: an answer in English (or Spanish...) that quotes a word in another script."""
+    letters = [c for c in text if c.isalpha()]
+    return sum(c.isascii() or "\u00c0" <= c <= "\u024f" for c in letters) * 2 > len(letters)
+
+
+def redact_script_names(text: str) -> str:
+    """Replace names written in Cyrillic, Greek, Chinese, Japanese, Korean or Arabic script (see above)."""
+    if text.isascii():
+        return text
+    latin = _latin_passage(text)
+    spans = []
+    for m in _SCRIPT_NAME.finditer(text):
+        if " " in m.group() or "\t" in m.group() or (latin and _AFTER_CUE.search(text, 0, m.start())):
+            spans.append(m.span())
+    if latin:
+        for m in _FOREIGN_NAME.finditer(text):
+            word = m.group()
+            # one Arabic word alone is as often a word ("رمضان") as a given name: only after a cue
+            one_arabic_word = not re.match(rf"[{_HAN_HANGUL}]", word) and not re.search(r"\s", word)
+            if word not in _SCRIPT_WORDS and (not one_arabic_word or _AFTER_CUE.search(text, 0, m.start())):
+                spans.append(m.span())
+    return _replace_spans(text, spans, PLACEHOLDERS["name"])

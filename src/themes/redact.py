@@ -19,7 +19,8 @@ phone recogniser), street addresses and PO boxes, SSN-shaped numbers and numbers
 member id, case number), dates of birth after a cue ("DOB", "born"), e-mails without a domain
 ending ("maria@gmail"), and names from lists of first and last names of many cultures
 (`themes.names`), which also catch names in lower or upper case ("bob smith", "JENNIFER
-LOPEZ-ORTIZ") that the named-entity recogniser misses.
+LOPEZ-ORTIZ") that the named-entity recogniser misses, and names in Cyrillic, Greek, Chinese, Korean,
+Japanese and Arabic script ("Ярослав Шевченко", "王伟"), which neither reads.
 """
 
 from __future__ import annotations
@@ -88,11 +89,15 @@ _PHONE = re.compile(
     rf"{_START}(?:\+?1[ .-]?)?(?:\(\d{{3}}\)[ .-]?|\d{{3}}[ .-])\d{{3}}[ .-]\d{{4}}{_EXT}{_END}"
     rf"|{_START}(?:\+?1[ -]?)?[2-9]\d{{2}}[2-9]\d{{6}}{_EXT}{_END}"
 )
+# A word that says a number to call follows, with whom and where between ("call us 555-0143", "text us at",
+# "reach me on"): a pronoun broke the cue, and the number reached the report. "reach" only with its pronoun:
+# "reach 500-1000 families" is a goal.
+_CALL_CUE = (r"(?i:(?:call|text|ring|dial|whatsapp)(?:[ \t]+(?:me|us|them|him|her))?(?:[ \t]+(?:at|on))?"
+             r"|reach[ \t]+(?:me|us|them|him|her)(?:[ \t]+(?:at|on))?|phone|tel|telephone|cell|mobile|fax)")
 _LOCAL_PHONE = re.compile(
-    rf"(\b(?i:call|phone|tel|telephone|cell|mobile|fax|text|at)\b[ \t]*[:#.]?[ \t]*)\d{{3}}[-.]\d{{4}}{_END}"
+    rf"(\b(?:{_CALL_CUE}|(?i:at))\b[ \t]*[:#.]?[ \t]*)\d{{3}}[-.]\d{{4}}{_END}"
     # written with a space or as seven digits, only after a word that says it is a number to call
-    rf"|(\b(?i:call(?: me| us)?(?: at)?|phone|tel|telephone|cell|mobile|text(?: me)?)\b[ \t]*[:#.]?[ \t]*)"
-    rf"(?:\d{{3}} \d{{4}}|\d{{7}}){_END}"
+    rf"|(\b{_CALL_CUE}\b[ \t]*[:#.]?[ \t]*)(?:\d{{3}} \d{{4}}|\d{{7}}){_END}"
 )
 
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]*(?:['’-]?[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)*(?!\w)"
@@ -126,24 +131,46 @@ _REPEATS = re.compile(r"(\[(?:email|phone|url|name|id|address|date of birth)\])(
 # A street address: a house number, up to four words, a street type; then an optional unit, city,
 # state and ZIP. Also PO boxes.
 _STREET_TYPES = ("Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|"
-                 "Parkway|Pkwy|Highway|Hwy|Circle|Cir|Square|Sq|Trail|Trl|Pike|Plaza|Row|Crescent|Close")
+                 "Parkway|Pkwy|Highway|Hwy|Circle|Cir|Square|Sq|Trail|Trl|Pike|Plaza|Row|Crescent|Close|Concourse|"
+                 "Expressway|Expy|Turnpike|Tpke")
+# A numbered road after a house number takes its number ("1010 County Road 12", "N1234 State Hwy 13", "1010 CR 12").
+_ROAD = r"(?:(?i:road|rd|highway|hwy|route|rte)\.?|CR|SR|FM)[ \t]+\d{1,4}[A-Za-z]?\b"
+# Street types that are also words of place names and prose ("Sleepy Hollow", "Heart Walk"): a street only
+# when the address ends there ("her house, 17 Oak Hollow, for meetings"), not before a noun ("40 Oak Hollow
+# families").
+_SOFT_STREET_TYPES = "Hollow|Loop|Ridge|Cove|Bend|Run|Crossing|Path|Walk|Alley|Glen|Grove"
 _UNIT = r"(?i:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|#)"
-# A street type before its name, as in French, Spanish, Portuguese and Italian addresses ("77 Rue Saint-Denis").
-_STREET_FIRST = "Rue|Calle|Avenida|Rua|Via|Viale|Avenue|Boulevard|Chemin"
+_LOT = r"(?i:lot|space|trailer|box)[ \t]+#?\d{1,5}[A-Za-z]?\b"  # a mobile-home lot or a box on a rural road
+# A street type before its name, as in French, Spanish, Portuguese and Italian addresses ("77 Rue Saint-Denis",
+# "12 rue de la Paix").
+_STREET_FIRST = "Rue|Calle|Avenida|Rua|Via|Viale|Avenue|Boulevard|Chemin|rue|calle|avenida|rua|chemin"
+_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|"
+           "NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR|GU|VI")
+# A year after "in", "since", "until", "during" or "by" is not a house number: "In 2019 Route 9 closed".
+_NOT_A_YEAR = "(?:" + "".join(rf"(?<!\b{w} )(?<!\b{w.title()} )" for w in ("in", "since", "until", "during", "by")) + \
+    r"|(?!(?:19|20)\d\d\b))"
+_TOWN = r"[A-Z][\w'’.-]*(?:[ \t]+[A-Z][a-z][\w'’.-]*){0,2}"
 _ADDRESS = re.compile(
-    rf"(?<![\w$.,/-])\d{{1,6}}[A-Za-z]?(?:[ \t]+(?:[NSEW]\.?|North|South|East|West))?"
+    # a house number, with a grid letter in front in rural Wisconsin and Utah ("N1234", "W5678")
+    rf"(?<![\w$.,/-]){_NOT_A_YEAR}(?:[NSEW](?=\d{{3}}))?\d{{1,6}}[A-Za-z]?"
+    rf"(?:[ \t]+(?:[NSEW]\.?|North|South|East|West))?"
     # the street type ends the street unless a capitalised word other than a unit follows ("Main St Suite 210"
     # goes on; "Main St Clinic" does not)
-    rf"(?:(?:[ \t]+[A-Z0-9][\w'’.-]*){{1,4}}?[ \t]+(?i:{_STREET_TYPES})\b\.?(?![ \t]+(?!{_UNIT}\b)[A-Z][a-z])"
-    rf"|,?[ \t]+(?:{_STREET_FIRST})(?:[ \t]+(?:d[eu']|de la|del|des)?[ \t]*[A-Z][\w'’.-]*){{1,3}})"
-    rf"(?:,?[ \t]*{_UNIT}\.?[ \t]*#?[\w-]+)?"
-    rf"(?:,[ \t]*[A-Z][\w'’.-]*(?:[ \t]+[A-Z][a-z][\w'’.-]*){{0,2}}(?:,?[ \t]+[A-Z]{{2}}\b)?(?:[ \t]+\d{{5}}(?:-\d{{4}})?)?)?"
+    rf"(?:(?:(?:[ \t]+[A-Z0-9][\w'’.-]*){{1,4}}?[ \t]+(?:{_ROAD}|(?i:{_STREET_TYPES})\b\.?)|[ \t]+{_ROAD})"
+    rf"(?![ \t]+(?!{_UNIT}\b|{_LOT})[A-Z][a-z])"
+    rf"|(?:[ \t]+[A-Z][\w'’.-]*){{1,3}}?[ \t]+(?:{_SOFT_STREET_TYPES})(?=[ \t]*(?:[,;.!?)]|$))"
+    # no street type, but the town, state and ZIP follow: "77 Maple, Ames IA 50010"
+    rf"|(?:[ \t]+[A-Z][\w'’.-]*){{1,3}}(?=,[ \t]*{_TOWN},?[ \t]+(?:{_STATES})[ \t]+\d{{5}}\b)"
+    rf"|,?[ \t]+(?:{_STREET_FIRST})(?:[ \t]+(?:d[eu']|de la|del|des)?[ \t]*[A-Z][\w'’-]*(?:\.[\w'’-]+)*){{1,3}})"
+    rf"(?:,?[ \t]*{_UNIT}\.?[ \t]*#?[\w-]+)?(?:,?[ \t]*{_LOT})?"
+    rf"(?:,[ \t]*{_TOWN}(?:,?[ \t]+[A-Z]{{2}}\b)?(?:[ \t]+\d{{5}}(?:-\d{{4}})?)?)?"
     # a UK or Canadian postcode after the town ("London NW1 6XE", "Montreal H2X 1K4")
     rf"(?:[ \t]+[A-Z]{{1,2}}\d[A-Z\d]?[ \t]?\d[A-Z]{{2}}\b|[ \t]+[A-Z]\d[A-Z][ \t]?\d[A-Z]\d\b)?"
     # a post office box or a rural route's box, with the town, state and ZIP after it when they follow
-    rf"|\b(?i:p\.?[ \t]?o\.?[ \t]*box|(?:rural[ \t]+route|r\.?r\.?|h\.?c\.?)[ \t]+\d+[ \t]+box)[ \t]+\d+[A-Za-z]?"
-    rf"(?:,?[ \t]*[A-Z][\w'’.-]*(?:[ \t]+[A-Z][a-z][\w'’.-]*){{0,2}},?[ \t]+"
-    rf"(?:[A-Z]{{2}}\b(?:[ \t]+\d{{5}}(?:-\d{{4}})?)?|\d{{5}}(?:-\d{{4}})?))?"
+    rf"|\b(?i:p\.?[ \t]?o\.?[ \t]*box|(?:(?:rural[ \t]+)?route|r\.?r\.?|h\.?c\.?)[ \t]+\d+[ \t]+box)[ \t]+\d+[A-Za-z]?"
+    rf"(?:,?[ \t]*{_TOWN},?[ \t]+(?:[A-Z]{{2}}\b(?:[ \t]+\d{{5}}(?:-\d{{4}})?)?|\d{{5}}(?:-\d{{4}})?))?"
+    # a lot on a numbered county road, with no house number: "CR 12, Lot 4"
+    rf"|\b(?:CR|County[ \t]+R(?:oa)?d\.?)[ \t]+\d{{1,4}}[A-Za-z]?,?[ \t]+{_LOT}"
     # a flat or unit number before the street: "Flat 4, 22 Baker Street"
     rf"|\b(?i:flat|apt|apartment|unit|suite)\.?[ \t]+#?\d+[A-Za-z]?,(?=[ \t]*\d{{1,6}}[ \t]+[A-Z])"
 )
@@ -287,6 +314,9 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
     text = _international_phones(text)  # first: "+63 917 123 4567" also holds a US-shaped "917 123 4567"
     text = _PHONE.sub(PLACEHOLDERS["phone"], text)
     text = _LOCAL_PHONE.sub(lambda m: (m.group(1) or m.group(2)) + PLACEHOLDERS["phone"], text)
+    from themes.names import redact_script_names  # it builds on this module's placeholders
+
+    text = redact_script_names(text)
     text = _HONORIFIC_NAME.sub(_name_sub(keep_cue=False), text)
     text = _CUE_NAME.sub(_name_sub(keep_cue=True), text)
     text = _CUED_LISTED.sub(_cued_listed, text)
@@ -301,8 +331,14 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
 # libphonenumber's regions to read numbers written without a country code: where survey partners and
 # their families most often come from. Numbers with a "+" code are read whatever the region.
 _PHONE_REGIONS = ("US", "GB", "IN", "CA", "MX", "PH", "AU", "IE", "DE", "FR", "NG", "KE", "BR")
+# Regions whose mobiles are read but not their fixed lines: area codes of two to four digits and short local
+# numbers make the library read runs of counts as Chinese landlines ("5 10 15 20 25 30"). Mobiles have a
+# fixed shape ("010-1234-5678", "138 1234 5678", "090-1234-5678").
+_MOBILE_REGIONS = ("KR", "CN", "JP")
 
 
+# The library reads a range of years and a count after it as one number ("2017-2019 24/7" as 201-720-1924).
+_YEARS = re.compile(r"(?:19|20)\d\d[ \t]?[-–][ \t]?(?:(?:19|20)?\d\d)\b")
 # "+" and a country code, then groups of digits: 9 to 15 digits in all (E.164), whatever the library knows.
 _PLUS_PHONE = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,5}\)?){2,6}(?![\w%]|[.,]\d)")
 
@@ -314,8 +350,11 @@ def _international_phones(text: str) -> str:
     import phonenumbers
 
     spans: list[tuple[int, int]] = []
-    for region in _PHONE_REGIONS:
+    for region in _PHONE_REGIONS + _MOBILE_REGIONS:
         for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
+            if _YEARS.match(match.raw_string) or (region in _MOBILE_REGIONS and phonenumbers.number_type(
+                    match.number) != phonenumbers.PhoneNumberType.MOBILE):
+                continue
             spans.append((match.start, match.end))
     # A number written with its country code is a phone number even where the library's ranges say it cannot be
     # (ranges kept for drama, "+44 7700 900123"; old formats, "+52 1 55 1234 5678").
