@@ -975,6 +975,10 @@ def test_a_summary_row_at_the_end_is_not_a_respondent(tmp_path, last):
      "row 5, a note ('Source: Partnership RFI export, November'): not answers"),
     ("Total,3,3\nAverage words,1.0,1.0", "row 5, a summary row ('Total'): not answers; row 6, a summary row "
                                          "('Average words'): not answers"),
+    ("Grand Total,3,3", "row 5, a summary row ('Grand Total'): not answers"),
+    ('Number of responses,3,3\n"Data as of November 2, 2024; incomplete responses removed",,',
+     "row 5, a summary row ('Number of responses'): not answers; row 6, a note ('Data as of November 2, 2024; "
+     "incomplete '): not answers"),
 ])
 def test_summary_and_note_rows_under_the_table_are_not_respondents(tmp_path, last, said):
     path = write(tmp_path / "export.csv", "id,goals,challenges\nR1,Trust,Money\nR2,Data,Staff\nR3,Meetings,Time\n"
@@ -1442,3 +1446,145 @@ def test_a_check_all_that_apply_column_is_not_taken_for_an_open_question(tmp_pat
 
     assert spec.text_columns == ("challenges", "services")
     assert f"the column '{header}' holds choices ticked from a list" in caplog.text
+
+
+def test_a_utf8_export_with_a_row_of_windows_text_added_reads_each_row_in_its_own_encoding(tmp_path):
+    """A cp1252 row appended to a UTF-8 export: the whole file was read as Mac Icelandic, "café" as "caf√©" in
+    every row, and only the encoding line hinted at it."""
+    rows = ["respondent_id,state,challenges",
+            f'R1,OH,"Our caf\u00e9 comunitario lost its grant.\nWe still meet."',
+            "R2,NM,Educaci\u00f3n en espa\u00f1ol para adultos mayores needs staff we cannot pay",
+            *(f"R{k},OH,{_answer(k, 'money')}" for k in range(3, 9))]
+    added = "R9,CA,Our partners\u2019 staff turnover is the biggest barrier\n"
+    path = tmp_path / "export.csv"
+    path.write_bytes(("\n".join(rows) + "\n").encode("utf-8") + added.encode("cp1252"))
+
+    answers, spec, problems = load_answers(path, InputSpec(text_columns=("challenges",)))
+
+    assert answers["answer_raw"].tolist()[:2] == ["Our caf\u00e9 comunitario lost its grant.\nWe still meet.",
+                                                  "Educaci\u00f3n en espa\u00f1ol para adultos mayores needs staff we "
+                                                  "cannot pay"]
+    assert answers["answer_raw"].iloc[-1] == "Our partners\u2019 staff turnover is the biggest barrier"
+    assert "encoding" not in spec.sources  # the file is UTF-8: no guess of one encoding for the whole
+    # Row 10 of the spreadsheet (line 11 of the file: the first answer spans two lines).
+    assert ("  encoding   UTF-8, but row 10 not: read as cp1252 (Windows); if letters look wrong there, retype them "
+            "and save the file as UTF-8 CSV") in announcement(spec, path, problems=problems)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "mac_roman"])
+def test_lines_that_end_in_a_bare_cr_are_read_as_lines(tmp_path, encoding):
+    """Excel for Mac's "CSV (Macintosh)" ends lines with CR: 'cannot be read as CSV: new-line character seen in
+    unquoted field - do you need to open the file in universal-newline mode?'. A LF in such a file is a line break
+    inside an answer, quoted or not; and its text is Mac Roman, whose curly quotes cp1252 reads as letters."""
+    rows = ["respondent_id,state,challenges", "R1,OH,The county\u2019s data \u201cmost of the time\u201d",
+            "R2,MI,First line\nsecond line of the same answer", 'R3,NM,"Quoted, and\non two lines"',
+            *(f"R{k},OH,{_answer(k, 'money')}" for k in range(4, 8))]
+    path = tmp_path / "export.csv"
+    path.write_bytes("\r".join(rows).encode(encoding) + b"\r")
+
+    answers, spec, _ = load_answers(path, InputSpec(text_columns=("challenges",)))
+
+    assert answers["respondent_id"].tolist() == [f"R{k}" for k in range(1, 8)]
+    assert answers["answer_raw"].tolist()[:3] == ["The county\u2019s data \u201cmost of the time\u201d",
+                                                  "First line\nsecond line of the same answer",
+                                                  "Quoted, and\non two lines"]
+    assert spec.sources.get("encoding") == (None if encoding == "utf-8" else "mac_roman")
+
+
+@pytest.mark.parametrize("above, said", [
+    ("\n", None),
+    ("\n\n", None),
+    ("Partnership RFI responses\n\n", "row 1, a title above the column names ('Partnership RFI responses'): not "
+                                      "answers"),
+    ("\nPartnership RFI responses\n\n", "row 2, a title above the column names ('Partnership RFI responses'): not "
+                                        "answers"),
+    ("Partnership RFI, responses exported 2 Nov 2024\n", "row 1, a title above the column names ('Partnership RFI, "
+                                                         "responses exported 2 No'): not answers"),
+], ids=["blank line", "two blank lines", "title and blank line", "blank, title, blank", "title with a comma"])
+def test_blank_lines_and_a_title_above_a_csv_header_are_skipped(tmp_path, above, said):
+    """Each was blamed on 'a comma inside an answer without quotes around it?' (the header read was the empty
+    first line, or the title's two fields), though the README says blank lines are skipped."""
+    rows = ["respondent_id,state,goals,challenges"] + [f"R{k},OH,Trust,{_answer(k, 'money')}" for k in range(5)]
+    path = write(tmp_path / "export.csv", above + "\n".join(rows) + "\n")
+
+    answers, spec, _ = load_answers(path, InputSpec(text_columns=("challenges",)))
+
+    assert answers["respondent_id"].tolist() == [f"R{k}" for k in range(5)]
+    header = above.count("\n") + 1
+    assert answers["source_row"].tolist() == [header + 1 + k for k in range(5)]  # as the file numbers its lines
+    assert spec.sources.get("platform_rows") == said
+
+
+def test_a_title_line_over_too_few_rows_to_tell_names_its_cause(tmp_path):
+    """Over two rows the title cannot be told from a header; the message said 'a comma inside an answer'."""
+    path = write(tmp_path / "export.csv", "Partnership RFI\nrespondent_id,state,challenges\nR1,OH,Money\n")
+    with raises_exactly(f"{path}:1: the line above the table ('Partnership RFI') has 1 field and line 2 has 3: a "
+                        "title? Pass --header-row 2 (the row that names the columns), or delete the line."):
+        load_answers(path, InputSpec())
+
+
+def test_surveymonkey_choices_over_most_columns_keep_the_first_row_as_the_header(tmp_path):
+    """With most columns a choice under a question written once, the row of choices named more columns than the
+    header and was taken for it: 'No respondent id column found (columns: , Response, Housing assistance, ...)'."""
+    choices = ["Housing", "Food", "Care coordination", "Transport", "Legal aid", "Child care", "Dental care",
+               "Vision care", "Peer support", "Translation", "Case management", "Home visiting", "Reentry support",
+               "Veterans services", "Utility assistance", "Other (please specify)"]
+    services = "Which services does the partnership provide? (Select all that apply)"
+    rows = [["Respondent ID", "What type of organization are you?", services] + [""] * 15
+            + ["What are the goals of your partnership?"],
+            ["", "Response", *choices, "Open-Ended Response"]]
+    rows += [[f"114{k:03d}", "Government", "Housing", *[""] * 15, _answer(k, "goals")] for k in range(6)]
+    path = write(tmp_path / "monkey.csv", "\n".join(",".join(row) for row in rows) + "\n")
+
+    answers, spec, _ = load_answers(path, InputSpec())
+
+    assert spec.id_column == "Respondent ID" and answers["respondent_id"].nunique() == 6
+    assert spec.text_columns == ("What are the goals of your partnership?",)
+    assert spec.sources["platform_rows"] == "row 2, SurveyMonkey's response-type row: not answers"
+    assert f"{services} - Housing" in read_table(path).columns
+
+
+def test_no_id_column_under_a_first_row_that_names_one_suggests_header_row_1(tmp_path):
+    """A platform's row of choices under its questions, taken for the header: the first row names the ids."""
+    choices = [f"Choice {k}" for k in range(12)]
+    rows = [["Respondent ID", "Which services? (Select all that apply)"] + [""] * 11 + ["Your goals"],
+            ["", *choices, "Comment"]]
+    rows += [[str(100 + k), "Choice 1", *[""] * 11, _answer(k, "goals")] for k in range(6)]
+    path = write(tmp_path / "export.csv", "\n".join(",".join(row) for row in rows) + "\n")
+    with pytest.raises(InputError, match=re.escape(
+            "Row 1 names 'Respondent ID': if row 1 holds the column names, pass --header-row 1. Pass --id-column")):
+        load_answers(path, InputSpec())
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_row_of_variable_labels_under_the_names_is_skipped_and_names_the_questions(tmp_path, suffix):
+    """SPSS-style labels under the variable names: read as data they were an 81st respondent, the question
+    wordings coded as answers and "Type of organization" a type group."""
+    rows = [["resp_id", "org_type", "state", "q1_goals", "q2_challenges"],
+            ["Respondent ID", "Type of organization", "State where the partnership is based",
+             "What are the goals of your partnership?", "What challenges hold the partnership back?"]]
+    rows += [[f"R{k:03d}", ["Government", "Nonprofit CBO"][k % 2], ["OH", "MI"][k % 2], _answer(k, "goals"),
+              _answer(k, "money")] for k in range(1, 7)]
+    path = tmp_path / f"labels{suffix}"
+    if suffix == ".csv":
+        pd.DataFrame(rows[1:], columns=rows[0]).to_csv(path, index=False)
+    else:
+        pd.DataFrame(rows[1:], columns=rows[0]).to_excel(path, index=False)
+
+    answers, spec, _ = load_answers(path, InputSpec())
+
+    assert answers["respondent_id"].unique().tolist() == [f"R{k:03d}" for k in range(1, 7)]
+    assert set(answers["org_type"]) == {"Government", "Nonprofit CBO"}
+    assert spec.sources["platform_rows"] == ("row 2, a row of labels under the variable names (as SPSS exports "
+                                             "write it): not answers")
+    assert spec.question_labels == (("q1_goals", "What are the goals of your partnership?"),
+                                    ("q2_challenges", "What challenges hold the partnership back?"))
+
+
+def test_a_first_respondent_with_an_id_unlike_the_others_is_kept(tmp_path):
+    """Their type and state are other respondents' too: answers, not labels."""
+    rows = ["resp_id,org_type,state,q1_goals"]
+    rows += [f"{'Pilot site' if k == 1 else f'R{k:03d}'},Government,OH,What are the goals? {_answer(k, 'goals')}"
+             for k in range(1, 6)]
+    answers, spec, _ = load_answers(write(tmp_path / "export.csv", "\n".join(rows) + "\n"), InputSpec())
+    assert answers["respondent_id"].tolist()[0] == "Pilot site" and "platform_rows" not in spec.sources

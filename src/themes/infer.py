@@ -175,6 +175,9 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
     if "encoding" in sources:
         lines.append(f"  encoding   {sources['encoding']} (guessed: not UTF-8; if letters look wrong, save the file as "
                      "UTF-8 CSV)")
+    if "encoding_rows" in sources:  # a UTF-8 export with rows of Windows text added
+        lines.append(f"  encoding   UTF-8, but {sources['encoding_rows']} not: read as cp1252 (Windows); if letters "
+                     "look wrong there, retype them and save the file as UTF-8 CSV")
     if "platform_rows" in sources:
         lines.append(f"  skipped    {sources['platform_rows']}")
     if "merged_cells" in sources:

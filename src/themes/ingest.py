@@ -19,7 +19,7 @@ import yaml
 from themes.errors import InputError
 from themes.quotes import keyed_digest
 from themes.infer import (ID_KEYS, data_shape, doubtful_guess, guess_id_column, guess_meta_columns, long_shape,
-                          meta_origin, name_key)
+                          meta_origin, name_key, words)
 
 READERS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "excel", ".xlsm": "excel",
            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
@@ -266,6 +266,9 @@ def _without_platform_rows(table: pd.DataFrame) -> pd.DataFrame:
             if len(repeats) >= 2 or any(name_key(column) in ID_KEYS for column in repeats):
                 rows, why = 1, "a question-text row: it repeats the column names"
                 labels = dict(zip(table.columns, head.iloc[0]))
+            elif _variable_labels(table):
+                rows, why = 1, "a row of labels under the variable names (as SPSS exports write it)"
+                labels = dict(zip(table.columns, head.iloc[0]))
     if not rows:
         return table
     numbers = [int(n) + 2 for n in table.index[:rows]] if pd.api.types.is_integer_dtype(table.index) else []
@@ -274,6 +277,31 @@ def _without_platform_rows(table: pd.DataFrame) -> pd.DataFrame:
     rest.attrs = {**table.attrs, "platform_rows": f"{where}, {why}: not answers",
                   "column_labels": {c: label for c, label in labels.items() if label and label != c}}
     return rest
+
+
+def _variable_labels(table: pd.DataFrame) -> bool:
+    """The first row is a row of labels under the variable names, as SPSS and Stata exports and a codebook-minded
+    analyst write it ("resp_id" over "Respondent ID", "q1_goals" over "What are the goals of your partnership?"):
+    read as data it is one more respondent, its labels coded as answers and "Type of organization" a type. Such a
+    row names nearly every column, none of its cells comes again in its column, its id cell is not shaped like the
+    ids below it ("Respondent ID" over "R001", "R002"), and its cells read as labels: questions, or words of
+    their columns' names. A first respondent's row fails on its id, or on a type or state others share."""
+    below = table.iloc[1:201].map(lambda cell: _as_text(cell).strip())
+    first = [_as_text(cell).strip() for cell in table.iloc[0]]
+    lowered = {str(c).lower(): c for c in table.columns}
+    id_column = next((lowered[name] for name in ID_NAMES if name in lowered), None) or guess_id_column(
+        [str(c) for c in table.columns])
+    if len(below) < 3 or id_column is None or sum(map(bool, first)) < 0.8 * len(first) or len(set(first)) < len(first):
+        return False
+    ids = below[id_column][below[id_column] != ""].map(_shape)
+    position = list(table.columns).index(id_column)
+    if (ids.empty or not first[position] or (ids == ids.mode()[0]).mean() < 0.9
+            or _shape(first[position]) == ids.mode()[0]):
+        return False
+    if any(cell and (below.iloc[:, k] == cell).any() for k, cell in enumerate(first)):
+        return False
+    worded = sum(bool(set(words(cell)) & set(words(column))) for column, cell in zip(table.columns, first) if cell)
+    return any(cell.endswith("?") for cell in first) or worded >= 0.5 * sum(map(bool, first))
 
 
 def _header_below_a_title(table: pd.DataFrame) -> pd.DataFrame:
@@ -289,8 +317,12 @@ def _header_below_a_title(table: pd.DataFrame) -> pd.DataFrame:
         # Column names: nearly every column named, each once, and names, not answers (short)
         if (len(names) >= 0.8 * len(cells) and len(set(names)) == len(names)
                 and all(len(c) <= 80 and len(c.split()) <= 12 for c in names)):
+            if position == 0 and {c.lower() for c in names} & _SURVEYMONKEY_CELLS:
+                # SurveyMonkey's row of choices under its questions, each question over its choices' columns:
+                # the first row is the header, and `_without_platform_rows` names each column for its choice.
+                return table
             rest = table.iloc[position + 1:].copy()
-            rest.attrs = {**table.attrs, "repeated_columns": {}}
+            rest.attrs = {**table.attrs, "repeated_columns": {}, "row_1_names": named}
             rest = _distinct_columns(rest, cells)
             if len(rest.columns) != len(cells) or rest.columns.tolist() == table.columns.tolist():
                 rest.columns = cells
@@ -332,14 +364,15 @@ def _without_side_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 # A summary row's cell: "Total", a number, or a summary word followed by a number ("Total responses: 40", "Total:
-# 45 responses", "N = 45") or by a word or two ("Average words").
-_SUMMARY_WORD = r"(?i:total|totals|count|sum|average|mean|responses|n)"
+# 45 responses", "N = 45") or by a word or two ("Average words", "Number of responses", "Grand Total").
+_SUMMARY_WORD = r"(?i:(?:grand[ \t]+|sub-?)?totals?|count|sum|average|mean|responses|n|number|no\.)"
 _SUMMARY_CELL = re.compile(rf"{_SUMMARY_WORD}(?:[ \t]+[A-Za-z]+){{0,2}}|[\d.,%]+"
                            rf"|{_SUMMARY_WORD}\b[\w ]*[:=]?\s*\d[\d.,%]*(?:[ \t]+[A-Za-z]+){{0,2}}")
-_SUMMARY_SAYS = re.compile(r"(?i)total|count|sum|average|mean|\bn\s*=")
-# A note under the table, in its first cell alone: where the data came from, who may read it.
+_SUMMARY_SAYS = re.compile(r"(?i)total|count|sum|average|mean|\bn\s*=|^(?:number|no\.)[ \t]+of\b")
+# A note under the table, in its first cell alone: where the data came from, who may read it, how current it is.
 _FOOTNOTE = re.compile(r"(?i)(?:source|sources|note|notes|exported|generated|downloaded|prepared|confidential|"
-                       r"copyright|©|\*)\b.*")
+                       r"copyright|©|\*|(?:data|responses|figures)[ \t]+(?:as[ \t]+of|current|through)|as[ \t]+of|"
+                       r"(?:last[ \t]+)?updated|retrieved|extracted)\b.*")
 
 
 def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
@@ -425,28 +458,34 @@ def _blank_rows(table: pd.DataFrame) -> pd.Series:
 
 def _read_csv(path: Path, header_row: int | None = None) -> pd.DataFrame:
     raw = path.read_bytes()
-    text, encoding = _decoded(raw, path)
+    text, encoding, odd = _decoded(raw, path)
+    # Excel for Mac (2011 and before) ends records with a bare CR, which the CSV reader takes for a line break in
+    # an unquoted field ("universal-newline mode"); a LF is then a line break inside an answer, quoted or not. The
+    # LFs are set aside while the CRs become line ends: one character for one, so the offsets in `odd` hold.
+    inner = ""
+    if len(re.findall(r"\r(?!\n)", text)) > text.count("\n"):
+        inner = next(c for c in map(chr, range(0xE000, 0xF900)) if c not in text)  # a private-use character
+        text = re.sub(r"\r(?!\n)", "\n", text.replace("\n", inner))
+    whole, cut = text, 0  # characters taken off the front, to find the lines in `odd`
     # Excel writes "sep=;" as a first line to name the delimiter: it is not the header.
     hint = re.match(r"\s*sep=(.)\r?\n", text)
     if hint:
-        text = text[hint.end():]
-    skipped = 0
+        text, cut = text[hint.end():], hint.end()
+    skipped = 0  # lines above the column names: the rows keep the numbers the file gives them
     if header_row is not None:  # the lines above the column names, as the user counts them
         lines = text.split("\n")
         if header_row > len(lines) or not lines[header_row - 1].strip():
             where = "past the end of the file" if header_row > len(lines) else "an empty line"
             raise InputError(f"{path}: --header-row {header_row} is {where}; give the row that holds the column "
                              "names.")
-        text, skipped = "\n".join(lines[header_row - 1:]), header_row - 1
-    # A title line above the column names, with no delimiter in it ("Partnership RFI - responses exported 2 Nov"),
-    # as a spreadsheet saved as CSV without padding commas writes it.
-    lines = text.split("\n", 2)
-    title = (header_row is None and len(lines) == 3 and lines[0].strip() and not any(d in lines[0] for d in DELIMITERS)
-             and not lines[0].lstrip().startswith('"') and _same_fields_below(lines[1] + "\n" + lines[2]))
-    if title:
-        text = text.split("\n", 1)[1]
+        above = "\n".join(lines[header_row - 1:])
+        text, skipped, cut = above, header_row - 1, cut + len(text) - len(above)
+    title = ""
+    if header_row is None:
+        above, title = _above_the_header(text)
+        skipped, cut, text = above.count("\n"), cut + len(above), text[len(above):]
     separator = hint.group(1) if hint else "\t" if path.suffix.lower() == ".tsv" else _delimiter(text)
-    header = _checked_header(text, separator, path)
+    header = _checked_header(text, separator, path, lines_above=whole[:cut].count("\n"), sep_line=bool(hint))
     # Blank lines are read (as empty rows, dropped later) so that the rows after them keep their numbers.
     # index_col=False: records that end in an empty extra field (a delimiter at the end of each line) keep
     # their columns; pandas would otherwise take the first column as a row index and shift the rest.
@@ -454,16 +493,61 @@ def _read_csv(path: Path, header_row: int | None = None) -> pd.DataFrame:
         warnings.simplefilter("ignore", pd.errors.ParserWarning)  # "loss of data": only empty fields, checked
         table = pd.read_csv(io.StringIO(text), sep=separator, engine="python", dtype=str, keep_default_na=False,
                             skip_blank_lines=False, index_col=False)
+    if inner:
+        table = table.map(lambda value: value.replace(inner, "\n") if isinstance(value, str) else value)
+        table.columns, header = [str(c).replace(inner, "\n") for c in table.columns], [h.replace(inner, "\n")
+                                                                                       for h in header]
     table = _distinct_columns(table, header)
     if encoding:
         table.attrs["encoding"] = encoding
-    if skipped:
-        table.index = table.index + skipped  # rows numbered as the file has them
+    if odd:
+        records = _records_at(text, [start - cut for start in odd if start >= cut], separator)
+        table.attrs["encoding_rows"] = [skipped + record + 1 for record in records]
+    table.index = table.index + skipped  # rows numbered as the file has them
     if title:
-        table.index = table.index + 1  # rows numbered as the file has them
-        table.attrs["platform_rows"] = (f"row 1, a title above the column names ('{lines[0].strip()[:40]}'): "
-                                        "not answers")
+        table.attrs["platform_rows"] = f"{title}: not answers"
     return table
+
+
+def _above_the_header(text: str) -> tuple[str, str]:
+    """The blank lines and the title above the column names, as a spreadsheet saved as CSV writes a sheet that
+    starts lower down (read as they were, an empty first line was a header of no columns), and the title as said:
+    its row and its start ('' for none)."""
+    above, title = "", ""
+    for part in ("blank", "title", "blank"):
+        rest = text[len(above):]
+        lines = rest.split("\n", 2)
+        blank = re.match(r"(?:[ \t\r]*\n)+", rest) if part == "blank" else None
+        if blank and rest[blank.end():].strip():
+            above += blank.group()
+        elif part == "title" and len(lines) == 3 and _title_line(lines[0], lines[1] + "\n" + lines[2]):
+            title = f"row {above.count(chr(10)) + 1}, a title above the column names ('{lines[0].strip()[:40]}')"
+            above += lines[0] + "\n"
+    return above, title
+
+
+def _title_line(line: str, below: str) -> bool:
+    """A title above the column names ("Partnership RFI - responses exported 2 Nov"), as a spreadsheet saved as CSV
+    without padding commas writes it: a line of a field or two (a comma in a title makes two) over a table whose
+    header has twice as many or more. Quotes left open start a header cell that spans lines, not a title."""
+    if not line.strip() or line.count('"') % 2 or not _same_fields_below(below):
+        return False
+    delimiter = _delimiter(below)
+    fields = next(csv.reader([line], delimiter=delimiter), [])
+    header = next((record for record in csv.reader(io.StringIO(below[:200_000]), delimiter=delimiter) if record), [])
+    return len(fields) <= min(3, len(header) // 2)
+
+
+def _records_at(text: str, starts: list[int], delimiter: str) -> list[int]:
+    """The records (from 0, the header) that hold the characters at `starts`: a record may span lines."""
+    lines = sorted(text.count("\n", 0, start) + 1 for start in starts)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    found: list[int] = []
+    for record, _ in enumerate(reader):
+        while lines and lines[0] <= reader.line_num:
+            found.append(record)
+            lines.pop(0)
+    return found
 
 
 def _same_fields_below(text: str) -> bool:
@@ -475,17 +559,29 @@ def _same_fields_below(text: str) -> bool:
     return len(records) >= 3 and records[0] >= 3 and matching >= 0.8 * (len(records) - 1)
 
 
-def _checked_header(text: str, separator: str, path: Path) -> list[str]:
-    """The header's fields. A record with more fields than the header is an error naming its line: pandas
-    would take an extra field in the first record as a row index and shift every column by one, silently."""
+def _checked_header(text: str, separator: str, path: Path, *, lines_above: int = 0, sep_line: bool = False
+                    ) -> list[str]:
+    """The header's fields. A record with more fields than the header is an error naming its line (counted in the
+    file, where `lines_above` lines were taken off the text's top, `sep_line` Excel's "sep=" line among them, which
+    --header-row does not count): pandas would take an extra field in the first record as a row index and shift
+    every column by one, silently."""
     reader = csv.reader(io.StringIO(text), delimiter=separator)
     header = next(reader, [])
+    first = lines_above + reader.line_num
+    below = [len(r) for r, _ in zip(csv.reader(io.StringIO(text[:200_000]), delimiter=separator), range(21)) if r][1:]
     for record in reader:
         if len(record) > len(header) and any(field.strip() for field in record[len(header):]):
+            line = reader.line_num + lines_above
+            # A line of a field or two over records that agree with each other: a title or a note, not the header.
+            if len(header) <= min(3, len(record) // 2) and len(set(below)) == 1:
+                raise InputError(f"{path}:{first}: the line above the table ('{separator.join(header)[:40]}') has "
+                                 f"{len(header)} field{'s' * (len(header) > 1)} and line {line} has {len(record)}: "
+                                 f"a title? Pass --header-row {line - sep_line} (the row that names the columns), "
+                                 "or delete the line.")
             name = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}.get(separator, repr(separator))
-            raise InputError(f"{path}:{reader.line_num}: {len(record)} fields where the header names {len(header)}: "
-                             f"a {name} inside an answer without quotes around it? Quote that answer (\"...\") or "
-                             "export the file again.")
+            raise InputError(f"{path}:{line}: {len(record)} fields where the header names {len(header)}: a {name} "
+                             "inside an answer without quotes around it? Quote that answer (\"...\") or export the "
+                             "file again.")
     return header
 
 
@@ -531,8 +627,9 @@ def _decode(raw: bytes, path: Path) -> str:
     return _decoded(raw, path)[0]
 
 
-def _decoded(raw: bytes, path: Path) -> tuple[str, str | None]:
-    """The text, and the encoding guessed when it is not UTF-8 (None for UTF-8): see `_decode`."""
+def _decoded(raw: bytes, path: Path) -> tuple[str, str | None, list[int]]:
+    """The text, the encoding guessed when it is not UTF-8 (None for UTF-8), and the offsets in the text of the
+    lines read as cp1252 in a file that is UTF-8 but for them: see `_decode`."""
     if raw.startswith(_WORKBOOK_MAGIC):
         raise InputError(f"{path} looks like an Excel workbook, not CSV text. Rename it to .xlsx (save an old "
                          f".xls as .xlsx) and retry.")
@@ -540,11 +637,38 @@ def _decoded(raw: bytes, path: Path) -> tuple[str, str | None]:
         text, encoding = raw.decode("utf-8-sig"), None
     except UnicodeDecodeError:
         text = None
+        mixed = _utf8_but_a_few_lines(raw)
+        if mixed is not None:
+            return mixed[0], None, mixed[1]
     if text is None or "\x00" in text:  # a NUL may be UTF-16 without a BOM
         text, encoding = _detect_and_decode(raw, path)
     if "\x00" in text:
         raise InputError(_binary_message(path))
-    return text, encoding
+    return text, encoding, []
+
+
+def _utf8_but_a_few_lines(raw: bytes) -> tuple[str, list[int]] | None:
+    """A UTF-8 export with a few lines of Windows text added (a row typed or pasted in Excel on Windows and
+    appended): taken whole for one encoding, detection picked one that fits both ("caf√©" for "café" in every
+    row). Such a file is read as UTF-8 and those lines as cp1252, when other lines hold UTF-8 letters
+    beyond ASCII (so the file is UTF-8, not Windows text with a chance sequence) at least as many as the odd
+    lines, and the odd lines are few. Returns the text and where each odd line starts in it; None otherwise."""
+    if b"\x00" in raw:  # UTF-16 or binary: detection's to judge
+        return None
+    lines = raw.splitlines(keepends=True) if b"\n" not in raw else raw.split(b"\n")
+    parts, odd, utf8 = [], [], 0
+    for k, line in enumerate(lines):
+        end = b"\n" if b"\n" in raw and k < len(lines) - 1 else b""
+        try:
+            part = line.decode("utf-8-sig" if k == 0 else "utf-8")
+            utf8 += not line.isascii()
+        except UnicodeDecodeError:
+            odd.append(sum(len(p) for p in parts))
+            part = line.decode("cp1252", errors="replace")
+        parts.append(part + end.decode())
+    if not odd or utf8 < len(odd) or len(odd) > max(3, len(lines) // 50):
+        return None
+    return "".join(parts), odd
 
 
 def _few_odd_bytes(raw: bytes, encoding: str) -> bool:
@@ -573,6 +697,10 @@ def _binary_message(path: Path) -> str:
 def _detect_and_decode(raw: bytes, path: Path) -> tuple[str, str]:
     from charset_normalizer import from_bytes
 
+    if b"\x00" not in raw and len(re.findall(rb"\r(?!\n)", raw)) > raw.count(b"\n"):
+        # Lines that end in a bare CR come from Excel for Mac's "CSV (Macintosh)", which writes Mac Roman: its
+        # curly quotes are letters in cp1252 ("countyÕs"), which detection takes as readily.
+        return raw.decode("mac_roman"), "mac_roman"
     matches = from_bytes(raw)
     best = matches.best()
     encoding = best.encoding if best is not None else "cp1252"
@@ -782,8 +910,14 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         if id_column:
             sources["id_column"] = "guessed"
         else:
-            raise InputError(f"No respondent id column found (columns: {listed_columns(table)}). Pass --id-column "
-                             "with its name, or --id-column none to name each row as a respondent by its content.")
+            # The header was looked for under a first row that names few columns; if that row names the ids, it
+            # was the header (a row of choices or group labels under it named more).
+            first = guess_id_column([str(c) for c in table.attrs.get("row_1_names", [])])
+            hint = (f" Row 1 names '{first}': if row 1 holds the column names, pass --header-row 1." if first
+                    else "")
+            raise InputError(f"No respondent id column found (columns: {listed_columns(table)}).{hint} Pass "
+                             "--id-column with its name, or --id-column none to name each row as a respondent by its "
+                             "content.")
     if id_column is not None:
         origin = sources.get("id_column", "option")
         require_columns(table, [id_column], "--id-column" if origin in ("option", "guessed") else
@@ -1153,6 +1287,10 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
         spec = replace(spec, sources={**spec.sources, "merged_cells": table.attrs["merged_cells"]})
     if table.attrs.get("encoding"):  # a guess, so said
         spec = replace(spec, sources={**spec.sources, "encoding": table.attrs["encoding"]})
+    odd = table.attrs.get("encoding_rows")
+    if odd:
+        listed = ", ".join(map(str, odd[:5])) + (f" and {len(odd) - 5} more" if len(odd) > 5 else "")
+        spec = replace(spec, sources={**spec.sources, "encoding_rows": f"row{'s' * (len(odd) > 1)} {listed}"})
     repeated = table.attrs.get("repeated_columns") or {}
     if repeated:
         spec = replace(spec, sources={**spec.sources, "repeated_columns": "; ".join(
