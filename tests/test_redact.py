@@ -350,3 +350,23 @@ def test_a_place_named_with_of_is_not_a_first_name():
     assert redactor.redact("We serve the District of Columbia and the City of Madison.") == \
         "We serve the District of Columbia and the City of Madison."
     assert redactor.redact("A friend of Columbia called.") == "A friend of [name] called."  # a person still
+
+
+@pytest.mark.parametrize("unit", ["a-dot-", "a-DOT-", "a-at-b-dot-", "ab-dot-cd-"])
+def test_runs_of_spelled_dots_and_ats_do_not_hang_the_redactor(unit):
+    """A dash before "dot-" was also a letter of the word before it, so "a-dot-a-dot-..." split into words and
+    dots in exponentially many ways: 200 characters took 30 s, 250 took minutes. An alarm, not a timing: a hang
+    fails the test, a slow machine does not."""
+    import signal
+
+    def hung(*_):
+        raise TimeoutError("the e-mail pattern backtracked")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(10)
+    try:
+        for size in (200, 2_000):
+            assert redact_patterns((unit * size)[:size]) is not None
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
