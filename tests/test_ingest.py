@@ -995,6 +995,18 @@ def test_a_last_respondent_who_wrote_about_totals_is_kept(tmp_path):
     assert answers["respondent_id"].nunique() == 3
 
 
+@pytest.mark.parametrize("last", ['"Updated our data-sharing agreement with the clinic",',
+                                  '"As of this year we meet monthly",', '"Extracted lessons from each case",',
+                                  '"Number of referrals",'])
+def test_a_last_respondent_whose_answer_starts_like_a_note_is_kept(tmp_path, last):
+    """Notes are "As of 3/1/2025", "Updated: 2 Nov", "Number of responses: 80": a last answer alone in its row that
+    starts "Updated our ..." or "Number of referrals" is a respondent's (a second review found them dropped)."""
+    path = write(tmp_path / "export.csv", "goals,challenges\nTrust each other,Money\nData,Staff\nMeetings,Time\n"
+                                          f"{last}\n")
+    answers, spec, _ = load_answers(path, InputSpec(id_column="none", text_columns=("goals", "challenges")))
+    assert answers["respondent_id"].nunique() == 4 and "platform_rows" not in spec.sources
+
+
 def test_excels_delimiter_line_names_the_delimiter(tmp_path):
     """'sep=;' on the first line (Excel writes it) was read as the header, with a misleading error."""
     path = write(tmp_path / "export.csv", "sep=;\nid;challenges\nR1;Money, staff and time\nR2;Trust\n")
@@ -1446,6 +1458,18 @@ def test_a_check_all_that_apply_column_is_not_taken_for_an_open_question(tmp_pat
 
     assert spec.text_columns == ("challenges", "services")
     assert f"the column '{header}' holds choices ticked from a list" in caplog.text
+    assert "repeats most of its values" not in caplog.text  # one reason, not two
+
+
+def test_an_open_question_that_asks_whether_one_selected_any_is_coded(tmp_path):
+    """"Did your organization select any partners ...? Please describe." asks for words: answered "Yes, we ..." and
+    "No, ...", whose recurring "Yes" and "No" are no list of options."""
+    rows = [f'R{k},"{["Yes", "No"][k % 2]}, we meet monthly with partner {k} to review referrals and shared goals",'
+            f'{_answer(k, "money")}' for k in range(40)]
+    header = "Did your organization select any partners through a formal process? Please describe."
+    path = write(tmp_path / "form.csv", f'respondent_id,"{header}",challenges\n' + "\n".join(rows) + "\n")
+    _, spec, _ = load_answers(path, InputSpec())
+    assert spec.text_columns == (header, "challenges")
 
 
 def test_a_utf8_export_with_a_row_of_windows_text_added_reads_each_row_in_its_own_encoding(tmp_path):

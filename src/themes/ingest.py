@@ -365,14 +365,19 @@ def _without_side_table(table: pd.DataFrame) -> pd.DataFrame:
 
 # A summary row's cell: "Total", a number, or a summary word followed by a number ("Total responses: 40", "Total:
 # 45 responses", "N = 45") or by a word or two ("Average words", "Number of responses", "Grand Total").
-_SUMMARY_WORD = r"(?i:(?:grand[ \t]+|sub-?)?totals?|count|sum|average|mean|responses|n|number|no\.)"
+_COUNTED = r"(?:responses|respondents|records|rows|submissions|completes|completed|surveys|entries)"
+_SUMMARY_WORD = (rf"(?i:(?:grand[ \t]+|sub-?)?totals?|count|sum|average|mean|responses|n|"
+                 rf"(?:number|no\.)[ \t]+of[ \t]+{_COUNTED})")
 _SUMMARY_CELL = re.compile(rf"{_SUMMARY_WORD}(?:[ \t]+[A-Za-z]+){{0,2}}|[\d.,%]+"
                            rf"|{_SUMMARY_WORD}\b[\w ]*[:=]?\s*\d[\d.,%]*(?:[ \t]+[A-Za-z]+){{0,2}}")
-_SUMMARY_SAYS = re.compile(r"(?i)total|count|sum|average|mean|\bn\s*=|^(?:number|no\.)[ \t]+of\b")
+_SUMMARY_SAYS = re.compile(rf"(?i)total|count|sum|average|mean|\bn\s*=|^(?:number|no\.)[ \t]+of[ \t]+{_COUNTED}\b")
 # A note under the table, in its first cell alone: where the data came from, who may read it, how current it is.
 _FOOTNOTE = re.compile(r"(?i)(?:source|sources|note|notes|exported|generated|downloaded|prepared|confidential|"
-                       r"copyright|©|\*|(?:data|responses|figures)[ \t]+(?:as[ \t]+of|current|through)|as[ \t]+of|"
-                       r"(?:last[ \t]+)?updated|retrieved|extracted)\b.*")
+                       r"copyright|©|\*|(?:data|responses|figures)[ \t]+(?:as[ \t]+of|current|through)|"
+                       # "As of 3/1/2025", "Updated: 2 Nov", "Retrieved on ...": a date or a colon after it, not
+                       # an answer that starts so ("Updated our data-sharing agreement ...")
+                       r"(?:as[ \t]+of|(?:last[ \t]+)?updated|retrieved|extracted)(?=[ \t]*:|[ \t]+(?:on[ \t]+)?"
+                       r"(?:\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)))\b.*")
 
 
 def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
@@ -964,8 +969,8 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
                         "--text-column to code it.", column)
         text_columns = tuple(c for c in text_columns if c not in choices)
         for column in columns:
-            if column not in taken and column not in text_columns and _looks_like_free_text(table[column],
-                                                                                           variety=0):
+            if column not in taken and column not in (*text_columns, *choices) and _looks_like_free_text(
+                    table[column], variety=0):
                 log.warning("the column '%s' holds text but repeats most of its values, so it was not taken for "
                             "an open-ended question; name it with --text-column to code it.", column)
         if not text_columns:
@@ -1024,7 +1029,9 @@ _CONTACT_COLUMN = re.compile(
 _USER_AGENT = re.compile(r"[A-Za-z][\w.-]*/\d[\w.]*\s+\(")
 
 
-_CHECK_ALL = re.compile(r"(?i)\b(?:check|select|mark|tick|choose|pick)\s+(?:all|any|up to \w+)\b")
+# "(Check all that apply)", "Select all", "choose up to 3": not "Did you select any partners ...? Please describe."
+_CHECK_ALL = re.compile(r"(?i)\b(?:(?:check|select|mark|tick|choose|pick)\s+(?:all|up to \w+)\b|"
+                        r"(?:all|any)\s+that\s+apply)")
 
 
 def _choice_lists(name: str, column: pd.Series) -> bool:
@@ -1043,8 +1050,8 @@ def _choice_lists(name: str, column: pd.Series) -> bool:
     recurring = counts[counts >= max(3, 0.05 * len(values))]
     share = recurring.sum() / len(items) if len(items) else 0.0
     phrases = bool(len(recurring)) and np.mean([len(str(item).split()) for item in recurring.index]) >= 3
-    if _CHECK_ALL.search(name):
-        return share >= 0.5
+    if _CHECK_ALL.search(name):  # options, several of them ("Yes, we meet monthly" splits into a recurring "Yes")
+        return share >= 0.5 and len(recurring) >= 3
     return bool(phrases and len(recurring) <= 30 and share >= 0.95 and (items.groupby(level=0).size() > 1).mean()
                 >= 0.3)
 
