@@ -105,18 +105,20 @@ def test_read_gold_reads_one_column_per_dimension(tmp_path, tiny_codebook):
         read_gold(path, tiny_codebook)
 
 
-def test_an_empty_dimension_cell_is_not_coded_yet_not_not_addressed(tmp_path, tiny_codebook):
-    """A framework coded for half the rows: its empty cells are rows not coded yet (left out and counted), as an
-    empty themes cell is; read as "not addressed", they made the other half count as not describing the dimension
-    (a reviewer's half-coded sample moved 'financial: not described' from 12% to 50%)."""
+def test_an_empty_dimension_cell_beside_written_codes_stops_the_read(tmp_path, tiny_codebook):
+    """A framework coded for half the rows after the themes on all: read as "not addressed", its empty cells made
+    the other half count as not describing the dimension (a reviewer's sample moved 'financial: not described' from
+    12% to 50%); dropping those rows threw their finished theme codes away. One line says which row and how to fix
+    it. A row with every codes cell empty is not coded yet: left out and counted."""
     path = tmp_path / "half.csv"
-    path.write_text("text,themes,service\nWe refer.,none,referral\nOne team.,trust,\nHi.,none,none\n", encoding="utf-8")
-    gold = read_gold(path, tiny_codebook)
-    assert list(gold["text"]) == ["We refer.", "Hi."] and list(gold["gold"]) == [["service.referral"], []]
-    assert gold.attrs["not_coded"] == 1
-    path.write_text("text,themes,service\nWe refer.,none,\nOne team.,,joint\n", encoding="utf-8")
-    with pytest.raises(GoldError, match="every row has an empty cell among 'themes', 'service': nothing is fully"):
+    path.write_text("text,themes,service\nWe refer.,none,referral\nOne team.,trust,\nHi.,none,none\n,,\n"
+                    "Later.,,\n", encoding="utf-8")
+    with pytest.raises(GoldError, match=r"half.csv:3: the 'service' cell is empty while the row's other codes are "
+                                        r"written \(1 row like it\)"):
         read_gold(path, tiny_codebook)
+    path.write_text("text,themes,service\nWe refer.,none,referral\nHi.,none,none\nLater.,,\n", encoding="utf-8")
+    gold = read_gold(path, tiny_codebook)
+    assert list(gold["text"]) == ["We refer.", "Hi."] and gold.attrs["not_coded"] == 1
 
 
 def test_disagreements_put_the_most_confident_mistakes_first():

@@ -102,21 +102,30 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     if code_columns:
         # An empty codes cell is an answer nobody coded yet (a coding workbook half done), not "none": left
         # out and counted. A passage with no theme says so ("none"), and one that does not address a dimension
-        # says so in that dimension's cell ("none"): a row with any of its codes cells empty is not coded yet,
-        # or a framework coded for half the rows would count the other half as not addressing it.
-        empty = np.zeros(len(table), dtype=bool)
-        for column in code_columns:
-            cells = table[column]
-            empty |= (cells.isna() | (cells.astype(str).str.strip() == "")).to_numpy()
+        # says so in that dimension's cell ("none"): a row whose codes cells are all empty is not coded yet; read
+        # as "none", a framework coded for half the rows counted the other half as not addressing it.
+        blank = {column: (table[column].isna() | (table[column].astype(str).str.strip() == "")).to_numpy()
+                 for column in code_columns}
+        empty = np.logical_and.reduce(list(blank.values()))
+        # Some cells of a row coded and others empty (the framework coded on half the rows after the themes on
+        # all): dropping the row loses its finished codes, reading the empty cells as "none" biases the counts.
+        partial = np.logical_or.reduce(list(blank.values())) & ~empty
+        if partial.any():
+            row = int(np.flatnonzero(partial)[0])
+            missing = [column for column in code_columns if blank[column][row]]
+            raise GoldError(f"{path}:{row + 2}: the '{missing[0]}' cell is empty while the row's other codes are "
+                            f"written ({int(partial.sum())} row{'s' if partial.sum() != 1 else ''} like it). Code every column of those rows ('none' "
+                            "where an answer has no theme or does not address a dimension), or leave that column "
+                            "out of the file (what it codes then stays raw).")
         not_coded = int(empty.sum())
         if not_coded == len(gold) and len(gold) and len(code_columns) == 1:
             raise GoldError(f"{path}: every '{code_columns[0]}' cell is empty: nothing is coded yet. Write each "
                             "passage's codes (';'-joined ids, 'none' for a passage with no theme) and run again.")
         if not_coded == len(gold) and len(gold):
             named = ", ".join(f"'{column}'" for column in code_columns)
-            raise GoldError(f"{path}: every row has an empty cell among {named}: nothing is fully coded yet. Write "
-                            "each passage's codes ('none' for a passage with no theme, or where it does not address "
-                            "a dimension) and run again.")
+            raise GoldError(f"{path}: every {named} cell is empty: nothing is coded yet. Write each passage's codes "
+                            "('none' for a passage with no theme, or where it does not address a dimension) and run "
+                            "again.")
         gold = gold[~empty]
     if "respondent_id" in gold.columns:  # a coded sample: each answer of the survey once
         first: dict[tuple[str, str], int] = {}
