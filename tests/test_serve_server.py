@@ -197,8 +197,10 @@ def test_serve_stops_on_sigterm_after_its_server_is_gone(server, tmp_path, tiny_
         log.close()
 
 
-def test_a_run_stopped_by_sigterm_is_marked_cancelled_and_frees_the_inbox_slot(server, tmp_path, tiny_codebook_path):
-    """SIGTERM while the inbox codes a batch: the batch's runs are marked cancelled on the way out (the server kept
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_run_stopped_by_sigterm_is_marked_cancelled_and_frees_the_inbox_slot(server, tmp_path, tiny_codebook_path,
+                                                                             stop_signal):
+    """SIGTERM (or Ctrl-C) while the inbox codes a batch: the batch's runs are marked cancelled on the way out (the server kept
     them "Running", and the inbox's one slot with them, so every look for about five minutes after a restart was
     cancelled for the limit), and a restarted serve codes the export again at once."""
     import pandas as pd
@@ -230,7 +232,7 @@ def test_a_run_stopped_by_sigterm_is_marked_cancelled_and_frees_the_inbox_slot(s
         (inbox / ".big.csv").rename(inbox / "big.csv")
         wait_for(lambda: [r for r in runs_of(api, "code-responses") if r["state_type"] == "RUNNING"], 240,
                  "the inbox starts coding big.csv", [serving])
-        serving.send_signal(signal.SIGTERM)
+        serving.send_signal(stop_signal)
         assert serving.wait(60) == 0
         states = {r["name"]: r["state_type"] for r in runs_of(api, "code-responses") + runs_of(api, "code-inbox")
                   if r["state_type"] not in ("SCHEDULED", "PENDING")}

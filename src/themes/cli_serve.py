@@ -159,6 +159,7 @@ def _serve(deployments: list) -> None:
     # Ours from before the deployments are registered (add_deployment applies each to the server): a
     # SIGTERM that arrives once they are listed, before Runner.start installs its handler, is not fatal.
     signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)  # Ctrl-C: the same way out, the runs it was working on noted first
     try:
         runner = Runner(pause_on_shutdown=True, limit=None)  # prefect.serve's defaults
         for deployment in deployments:
