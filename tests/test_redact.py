@@ -370,3 +370,13 @@ def test_runs_of_spelled_dots_and_ats_do_not_hang_the_redactor(unit):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("text", ["We joined the 2023 Heart Walk.", "Our 2022 Fun Run!",
+                                  "The 2020 Route 9 closure hurt access.", "We bought our 2 Route 1 vans.",
+                                  "4 Rte 9 shuttles run daily", "12 SR 60 riders a week", "3 CR 12 sites",
+                                  "We have 3 Community Health Workers, Boston MA 02115 area."])
+def test_counts_and_years_before_road_and_event_names_are_not_addresses(text):
+    """A second review found these read as addresses once numbered roads and soft street types ("Walk", "Run")
+    were: a year or a count before them, and a road that a lowercase word goes on from, is prose."""
+    assert redact_patterns(text) == text

@@ -156,6 +156,30 @@ _STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI
 _NOT_A_YEAR = "(?:" + "".join(rf"(?<!\b{w} )(?<!\b{w.title()} )" for w in ("in", "since", "until", "during", "by")) + \
     r"|(?!(?:19|20)\d\d\b))"
 _TOWN = r"[A-Z][\w'’.-]*(?:[ \t]+[A-Z][a-z][\w'’.-]*){0,2}"
+_SOFT_END = re.compile(rf"(?:{_SOFT_STREET_TYPES})$")
+
+
+def _address(m: re.Match) -> str:
+    """An address's placeholder, but for what only looks like one: a year before a street type that is also a word
+    ("the 2023 Heart Walk", "our 2022 Fun Run"), and a count of one digit before capitalised words that a town,
+    state and ZIP follow ("3 Community Health Workers, Boston MA 02115")."""
+    found = m.group(0)
+    number = re.match(r"[NSEW]?(\d+)", found)
+    if number and re.fullmatch(r"(?:19|20)\d\d", number.group(1)) and _SOFT_END.search(found.rstrip()):
+        return found
+    if number and len(number.group(1)) == 1 and not re.search(rf"(?i:\b(?:{_STREET_TYPES})\b)|{_ROAD}", found):
+        return found
+    # A count or a year before a numbered road that a lowercase word goes on from ("our 2 Route 1 vans", "3 CR 12
+    # sites", "the 2020 Route 9 closure"); "1010 County Road 12 needed rides" keeps its house number of three digits.
+    small = number and (len(number.group(1)) <= 2 or re.fullmatch(r"(?:19|20)\d\d", number.group(1)))
+    if small and re.search(rf"{_ROAD}$", found) and _GOES_ON.match(m.string, m.end()):
+        return found
+    return PLACEHOLDERS["address"]
+
+
+_GOES_ON = re.compile(r"[ \t]+(?!(?:in|near|outside|off|at|and|or)\b)[a-z]")
+
+
 _ADDRESS = re.compile(
     # a house number, with a grid letter in front in rural Wisconsin and Utah ("N1234", "W5678")
     rf"(?<![\w$.,/-]){_NOT_A_YEAR}(?:[NSEW](?=\d{{3}}))?\d{{1,6}}[A-Za-z]?"
@@ -316,7 +340,7 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
     text = _BIRTH_DATE.sub(lambda m: m.group("cue") + PLACEHOLDERS["birth_date"], text)
     text = _RECORD.sub(lambda m: m.group("cue") + PLACEHOLDERS["id"], text)
     text = _SSN.sub(PLACEHOLDERS["id"], text)
-    text = _ADDRESS.sub(PLACEHOLDERS["address"], text)
+    text = _ADDRESS.sub(_address, text)
     text = _international_phones(text)  # first: "+63 917 123 4567" also holds a US-shaped "917 123 4567"
     text = _PHONE.sub(PLACEHOLDERS["phone"], text)
     text = _LOCAL_PHONE.sub(lambda m: (m.group(1) or m.group(2)) + PLACEHOLDERS["phone"], text)
