@@ -496,3 +496,17 @@ def test_a_workbook_with_no_codes_column_on_any_sheet_says_which_sheet_was_read(
     assert str(raised.value).endswith("Columns: id, name, definition (no sheet has one; read the first, "
                                       "'Instructions', of 'Instructions', 'Notes': a coding workbook's codes are on "
                                       "its Coding sheet).")
+
+
+def test_a_coded_answer_copied_de_identified_is_the_same_answer():
+    """A coder's copy of an answer may be de-identified ("Call [name] at [phone] or [email]."): the same answer,
+    not one of another export, which past a tenth of the sample stops the run."""
+    from themes.evaluate import text_mismatch
+
+    usable = pd.DataFrame({"respondent_id": ["R1", "R2"], "question": ["q", "q"],
+                           "answer": ["Call Maria Lopez at 617-555-0111 or mlopez@example.org.", "We share data."]})
+    coded = pd.DataFrame({"respondent_id": ["R1", "R2"], "question": ["q", "q"],
+                          "text": ["Call [name] at [phone] or [email].", "Funding ends in June."]})
+    coded.attrs["read"] = {"text": "'answer'"}
+    error, warning = text_mismatch(coded, "coded.csv", usable)
+    assert error is None and warning.startswith("coded.csv: 1 of 2 coded answers' text") and "'R2'" in warning

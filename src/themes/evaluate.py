@@ -279,9 +279,13 @@ def text_mismatch(coded: pd.DataFrame, paths: str | Path | Sequence[str | Path],
     by_key = {(str(r), str(q)): (a, raw) for r, q, a, raw in zip(
         usable["respondent_id"], usable["question"], usable["answer"],
         usable["answer_raw"] if "answer_raw" in usable.columns else usable["answer"])}
+    from themes.redact import redact_patterns
+
+    # A coder's copy may be de-identified ("Call [name] at [phone]"): that is the same answer too.
     differ = [(r, q) for r, q, text in zip(coded["respondent_id"].astype(str), coded["question"].astype(str),
                                            coded["text"])
-              if (r, q) in by_key and not _same_text(text, *by_key[(r, q)])]
+              if (r, q) in by_key and not _same_text(text, *by_key[(r, q)])
+              and not _same_text(text, *map(redact_patterns, by_key[(r, q)]))]
     if not differ:
         return None, None
     name = coded_sample_name(paths)
