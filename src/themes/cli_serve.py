@@ -196,7 +196,7 @@ def _end_stopped_runs(flow_runs: set) -> None:
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
     from prefect.states import Cancelled
 
-    message = "themes serve was stopped while this run worked; an inbox batch it coded was not added"
+    message = "themes serve was stopped while this run worked (an inbox batch is not added; its export is tried again)"
     try:
         with get_client(sync_client=True) as client:
             runs = [client.read_flow_run(run_id) for run_id in flow_runs]
