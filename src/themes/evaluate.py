@@ -113,10 +113,11 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         if partial.any():
             row = int(np.flatnonzero(partial)[0])
             missing = [column for column in code_columns if blank[column][row]]
+            rows = int(partial.sum())
             raise GoldError(f"{path}:{row + 2}: the '{missing[0]}' cell is empty while the row's other codes are "
-                            f"written ({int(partial.sum())} row{'s' if partial.sum() != 1 else ''} like it). Code every column of those rows ('none' "
-                            "where an answer has no theme or does not address a dimension), or leave that column "
-                            "out of the file (what it codes then stays raw).")
+                            f"written ({rows} row{'s' if rows != 1 else ''} like it). Code every column of those rows "
+                            "('none' where an answer has no theme or does not address a dimension), or leave that "
+                            "column out of the file (what it codes then stays raw).")
         not_coded = int(empty.sum())
         if not_coded == len(gold) and len(gold) and len(code_columns) == 1:
             raise GoldError(f"{path}: every '{code_columns[0]}' cell is empty: nothing is coded yet. Write each "
@@ -274,13 +275,13 @@ def text_mismatch(coded: pd.DataFrame, paths: str | Path | Sequence[str | Path],
     codes belong to other answers (a sample of an older export, an id column renumbered since) and the correction
     would rest on them. Most of them differing is an error; a few (answers edited since the draw), a warning.
     A sample with no text column has nothing to compare."""
+    from themes.redact import redact_patterns
+
     if "text" not in coded.columns or not str(coded.attrs.get("read", {}).get("text", "")).startswith("'"):
         return None, None
     by_key = {(str(r), str(q)): (a, raw) for r, q, a, raw in zip(
         usable["respondent_id"], usable["question"], usable["answer"],
         usable["answer_raw"] if "answer_raw" in usable.columns else usable["answer"])}
-    from themes.redact import redact_patterns
-
     # A coder's copy may be de-identified ("Call [name] at [phone]"): that is the same answer too.
     differ = [(r, q) for r, q, text in zip(coded["respondent_id"].astype(str), coded["question"].astype(str),
                                            coded["text"])
