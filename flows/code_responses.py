@@ -27,7 +27,7 @@ from themes.embed import BATCH_SIZES, EmbeddingCache, VectorTable, compact, embe
     get_embedder, text_key
 from themes.counts import Estimates, estimate, question_counts, type_question_counts, with_theme_estimates, \
     with_type_estimates
-from themes.evaluate import coded_sample_name, read_coded_sample, run_agreement
+from themes.evaluate import check_coded_sample, coded_sample_name, read_coded_sample, run_agreement
 from themes.fitted import FittedModels, model_paths
 from themes.ingest import InputSpec, load_answers, require_codable
 from themes.prevalence import PrevalenceOptions, available_processes
@@ -229,10 +229,12 @@ def named_after_input() -> str:
 
 @flow(name="code-responses", validate_parameters=False, flow_run_name=named_after_input)
 def code_responses(input_path: str, out: str, settings: RunSettings, spec: InputSpec | None = None,
-                   force: bool = False, batches: list[dict] | None = None) -> dict:
+                   force: bool = False, batches: list[dict] | None = None, checked: bool = False) -> dict:
     """Code every answer in `input_path` against the codebook and write the run's files to `out`.
 
     `batches` (a project's, see themes.project) are listed in the manifest; the last is the one this run adds.
+    `checked`: the caller has checked the coded sample against this input and said its warnings (`themes run`
+    does before the model starts); a served run checks it here.
     """
     _embedded.update(done=0, total=0)
     timings: dict[str, float] = {}
@@ -257,6 +259,10 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
                 "%d coded answers of %s are not in the project yet; %s", later, coded_sample_name(settings.coded_sample),
                 f"estimated with the other {held}" if held >= settings.min_coded else
                 f"the other {held} are fewer than the {settings.min_coded} an estimate needs, so the counts stay raw")
+    if coded_sample is not None and not checked:  # a served run: the checks `themes run` makes before the model
+        project = bool(batches)
+        for warning in check_coded_sample(coded_sample, settings.coded_sample, answers, codebook, project=project):
+            get_run_logger().warning("%s", warning)
     lap("ingest_and_screen")
     _stage("segmenting")
     segments = segment(answers, settings.segment_words)
@@ -369,7 +375,7 @@ def _publish(run: export.RunResult) -> None:
 
 
 def run_flow(input_path: str, out: str, settings: RunSettings, spec: InputSpec | None = None,
-             force: bool = False, batches: list[dict] | None = None) -> dict:
+             force: bool = False, batches: list[dict] | None = None, checked: bool = False) -> dict:
     """Run the flow with the task runner the settings ask for: threads here, or a Dask cluster."""
     flow_to_run = code_responses
     if settings.dask_address or settings.workers:
@@ -388,5 +394,6 @@ def run_flow(input_path: str, out: str, settings: RunSettings, spec: InputSpec |
 
         # One embedding batch at a time: torch already uses every core.
         flow_to_run = code_responses.with_options(task_runner=ThreadPoolTaskRunner(max_workers=1))
-    return flow_to_run(input_path=input_path, out=out, settings=settings, spec=spec, force=force, batches=batches)
+    return flow_to_run(input_path=input_path, out=out, settings=settings, spec=spec, force=force, batches=batches,
+                       checked=checked)
 

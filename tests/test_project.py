@@ -294,3 +294,44 @@ def test_the_same_export_saved_again_is_refused_though_its_bytes_differ(tmp_path
     with pytest.raises(InputError, match=r"^again.csv holds no answer the project does not hold already, word for "
                                          r"word \(batch '001 tiny_responses.csv'\): the same export saved again"):
         add_batch(staged, again, InputSpec())
+
+
+def _renumbered_sample(tmp_path: Path) -> Path:
+    """A coded sample whose ids were shifted by one since the draw: every code sits on another answer's key."""
+    answers = {"R1": "Trust between our directors, built over ten years of working together.",
+               "R2": "Regular check-ins and shared goals.",
+               "R4": "Our partners know each other well and are honest when things go wrong.",
+               "R5": "A champion on the hospital side made it happen."}
+    ids = list(answers)
+    path = tmp_path / "renumbered.csv"
+    pd.DataFrame({"respondent_id": ids[1:] + ids[:1], "question": "effective_practices",
+                  "answer": list(answers.values()), "themes": ["trust", "none", "trust", "none"]}).to_csv(path,
+                                                                                                        index=False)
+    return path
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_an_inbox_batch_is_refused_when_the_coded_sample_codes_other_answers(tmp_path, tiny_responses_path,
+                                                                            tiny_codebook_path):
+    """`themes run` refuses a sample whose texts are not the answers under its keys; a served project read it
+    without that check and corrected the counts with codes of other answers."""
+    inbox, project, cache = tmp_path / "inbox", tmp_path / "project", tmp_path / "cache"
+    drop(inbox, "first.csv", pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False))
+    outcomes = run_inbox(inbox, project, cache, codebooks=[str(tiny_codebook_path)],
+                         coded_sample=str(_renumbered_sample(tmp_path)))
+    assert [o["outcome"] for o in outcomes] == ["rejected"]
+    assert outcomes[0]["reason"].startswith(
+        "renumbered.csv: 4 of 4 coded answers' text is not this input's answer under the same respondent and question")
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_served_export_run_stops_when_the_coded_sample_codes_other_answers(tmp_path, tiny_responses_path,
+                                                                           tiny_codebook_path):
+    from themes.errors import ThemesError
+    from themes.flows.deployments import code_export
+
+    with pytest.raises(ThemesError, match="the codes belong to other answers"):
+        code_export(input_path=str(tiny_responses_path), out=str(tmp_path / "out"),
+                    codebooks=[str(tiny_codebook_path)], coded_sample=[str(_renumbered_sample(tmp_path))],
+                    model="test:hashing", cache_dir=str(tmp_path / "cache"))
+    assert not (tmp_path / "out" / "report.md").exists()

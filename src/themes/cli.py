@@ -332,26 +332,17 @@ def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None,
 def _coded_sample_line(settings, answers) -> str:
     """The coded sample read as the run will read it (an unknown code or key is one line now), and what it holds."""
     from themes.codebook import load_codebook, merge_codebooks
-    from themes.evaluate import coded_sample_name, coded_sample_note, not_coded_note, not_in_survey, \
-        picked_by_hand, read_coded_sample, text_mismatch
-    from themes.status import CODABLE, screen_answers
+    from themes.evaluate import check_coded_sample, coded_sample_name, coded_sample_note, not_coded_note, \
+        read_coded_sample
+    from themes.status import screen_answers
 
     codebook = merge_codebooks([load_codebook(path) for path in settings.codebooks])
     # Screened as the run screens them (another language included): a coded answer the run will not code is said now.
     screened = screen_answers(answers, max_words=settings.max_words, languages=settings.languages)
     coded = read_coded_sample(settings.coded_sample, codebook, screened)
     # Another survey's sample, or questions renamed since: said now, not after the model has embedded the survey.
-    problem = not_in_survey(coded, settings.coded_sample, screened[screened["status"].isin(CODABLE)])
-    if problem:
-        raise ThemesError(problem)
-    problem, doubt = text_mismatch(coded, settings.coded_sample, screened)
-    if problem:
-        raise ThemesError(problem)
-    if doubt:
-        typer.echo(f"warning: {doubt}", err=True)
-    picked = picked_by_hand(coded, codebook, settings.coded_sample)
-    if picked:
-        typer.echo(f"warning: {picked}", err=True)
+    for warning in check_coded_sample(coded, settings.coded_sample, screened, codebook):
+        typer.echo(f"warning: {warning}", err=True)
     line = f"  coded      {coded_sample_name(settings.coded_sample)}: {len(coded)} coded answers"
     rows = coded.attrs.get("not_coded", 0)
     too_few = (f"fewer than the {settings.min_coded} an estimate needs, so the counts stay raw (code more: themes "
@@ -441,7 +432,7 @@ def _run_with_progress(input_file: Path, out: Path, settings, spec, force: bool,
     flow_module.progress_hook = hook
     try:
         with progress:
-            return flow_module.run_flow(str(input_file), str(out), settings, spec, force=force)
+            return flow_module.run_flow(str(input_file), str(out), settings, spec, force=force, checked=True)
     except ThemesError as error:
         _fail(str(error))
     finally:

@@ -316,6 +316,24 @@ def picked_by_hand(coded: pd.DataFrame, codebook: Codebook, paths) -> str | None
             "corrected counts overstate them: code a random sample (themes sample).")
 
 
+def check_coded_sample(coded: pd.DataFrame, paths, screened: pd.DataFrame, codebook: Codebook, *,
+                       project: bool = False) -> list[str]:
+    """The checks a coded sample passes before its codes correct a run's counts, wherever the run starts (the
+    command line before the model, a served flow run): a sample of another survey or export raises one line;
+    what only looks doubtful comes back as warnings. In a project, coded answers of batches still to come are
+    not this input's yet, so only those it holds are compared."""
+    from themes.status import CODABLE
+
+    if not project:
+        problem = not_in_survey(coded, paths, screened[screened["status"].isin(CODABLE)])
+        if problem:
+            raise GoldError(problem)
+    problem, doubt = text_mismatch(coded, paths, screened)
+    if problem:
+        raise GoldError(problem)
+    return [said for said in (doubt, picked_by_hand(coded, codebook, paths)) if said]
+
+
 def coded_sample_name(paths: str | Path | Sequence[str | Path]) -> str:
     """The coded sample's file name, or its files' names joined ("coded_sample.csv + second_draw.xlsx")."""
     paths = _files(paths)
