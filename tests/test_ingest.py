@@ -1198,6 +1198,38 @@ def test_rows_of_one_respondent_split_over_events_are_joined_and_said(tmp_path):
         "a REDCap event or a form saved page by page) are one respondent's answers")
 
 
+def test_a_redcap_repeating_instrument_is_read_as_its_records_answers(tmp_path):
+    """REDCap writes a record's row, then a row per instance of a repeated form with the record's id and only that
+    form's fields. Each instance was a respondent of its own (typed 'unknown'): 101 respondents for 40 records."""
+    lines = ["record_id,redcap_repeat_instrument,redcap_repeat_instance,org_type,state,goals,partner_work"]
+    for k in range(20):
+        lines.append(f"{k},,,CBO,CA,{_answer(k, 'goals')},")
+        for instance in range(1, k % 3 + 1):  # none, one or two partners
+            lines.append(f"{k},partners,{instance},,,,{_answer(k, f'partner {instance}')}")
+    lines.append("77,partners,2,,,,Second partner written before the first in the file")  # out of order
+    lines.append("77,partners,1,,,,First partner of a record with no row of its own")
+    path = write(tmp_path / "redcap.csv", "\n".join(lines) + "\n")
+
+    answers, spec, problems = load_answers(path, InputSpec())
+
+    assert spec.id_column == "record_id" and answers["respondent_id"].nunique() == 21
+    assert not answers["respondent_id"].str.contains("~").any()
+    two = answers[answers["respondent_id"] == "2"].set_index("question")
+    assert two.loc["goals", "answer_raw"] == _answer(2, "goals")
+    assert two.loc["partner_work", "answer_raw"] == _answer(2, "partner 1") + "\n\n" + _answer(2, "partner 2")
+    assert (two["org_type"] == "CBO").all() and (two["state"] == "CA").all()
+    late = answers[answers["respondent_id"] == "77"].set_index("question")
+    assert late.loc["partner_work", "answer_raw"] == ("First partner of a record with no row of its own\n\n"
+                                                      "Second partner written before the first in the file")
+    assert problems[0] == {"row": None, "problem": "repeat_instances_joined", "respondents": 14, "rows": 21,
+                           "instruments": ["partners"], "answers_joined": 7, "respondent_id": "1"}
+    from themes.infer import id_problem_lines
+
+    assert id_problem_lines(problems)[0] == (
+        "  joined     21 rows of REDCap's repeating instrument 'partners' into their 14 records (e.g. '1'): each record "
+        "is one respondent; 7 answers join several instances' texts, one paragraph each")
+
+
 def test_a_long_export_where_most_people_answered_one_question_is_read_as_long(tmp_path):
     """50 respondents, one in four answered all three questions: it was read as wide, 75 respondents."""
     questions = ["What made it effective?", "What holds it back?", "How do you engage the community?"]

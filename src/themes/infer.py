@@ -227,6 +227,13 @@ def id_problem_lines(problems: list[dict], *, shown: int = 5) -> list[str]:
     if missing:
         lines.append(f"  no id      {rows(missing)}: given an id made from the row ('{missing[0]['respondent_id']}'; "
                      "the manifest's respondent_id_problems lists each)")
+    for joined in (p for p in problems if p["problem"] == "repeat_instances_joined"):
+        forms = ", ".join(f"'{form}'" for form in joined["instruments"])
+        plural = "s" * (len(joined["instruments"]) > 1)
+        lines.append(f"  joined     {joined['rows']} rows of REDCap's repeating instrument{plural} {forms} into their "
+                     f"{joined['respondents']} records (e.g. '{joined['respondent_id']}'): each "
+                     f"record is one respondent; {joined['answers_joined']} answers join several instances' texts, "
+                     "one paragraph each")
     for joined in (p for p in problems if p["problem"] == "rows_joined"):
         lines.append(f"  joined     {joined['rows']} rows into {joined['respondents']} respondents: rows that share an "
                      f"id and answer different questions (e.g. '{joined['respondent_id']}'; a REDCap event or a form "

@@ -1084,7 +1084,9 @@ def to_answers(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list
     content_columns = [spec.answer_column] if spec.is_long else list(spec.text_columns)
     joined: list[dict] = []
     if not spec.is_long and spec.id_column:
-        table, joined = _join_split_rows(table, spec)
+        table, joined = _join_repeat_instances(table, spec)
+        table, split = _join_split_rows(table, spec)
+        joined += split
     ids, problems = _respondent_ids(table, spec, content_columns)
     problems = joined + problems
     repeated = [p for p in problems if p["problem"] == "repeated_id_different_content"]
@@ -1123,6 +1125,60 @@ def to_answers(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list
         answers[column] = answers[column].map(_as_text).str.strip().replace("", "unknown")
         problems += _one_spelling(answers, column)
     return answers.reset_index(drop=True), problems
+
+
+REPEAT_INSTRUMENT = "redcap_repeat_instrument"
+REPEAT_INSTANCE = "redcap_repeat_instance"
+
+
+def _join_repeat_instances(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list[dict]]:
+    """REDCap's repeating instruments: a record's row, then a row per instance of a repeated form (a partner, a
+    site), each with the record's id and only that form's fields. They are one respondent: each record's rows
+    are joined into one, a question answered in several instances reading as one answer (the instances in
+    order, a paragraph each), metadata and the other columns their first value; and said. Else each instance
+    was a respondent of its own (a survey of 40 records counted 101 respondents, 61 of them typed 'unknown')."""
+    columns = {str(column).strip().casefold(): column for column in table.columns}
+    instrument = columns.get(REPEAT_INSTRUMENT)
+    if instrument is None:
+        return table, []
+    instance = columns.get(REPEAT_INSTANCE)
+    ids = table[spec.id_column].map(_as_text).str.strip()
+    forms = table[instrument].map(_as_text).str.strip()
+    repeats = (forms != "") & (ids != "")
+    if not repeats.any():
+        return table, []
+    number = pd.to_numeric(table[instance], errors="coerce") if instance is not None else pd.Series(0, table.index)
+    form_order = {form: k for k, form in enumerate(dict.fromkeys(forms[repeats]))}
+    # The record's own row first, then each form's instances in their order; ties keep the file's order.
+    order = pd.DataFrame({"id": ids, "repeat": repeats, "form": forms.map(form_order).fillna(-1),
+                          "instance": number.fillna(0), "position": range(len(table))})
+    joined_ids = set(ids[repeats])
+    rows_of: dict[str, list[int]] = {}
+    for position in order[ids.isin(joined_ids)].sort_values(["repeat", "form", "instance", "position"]).index:
+        rows_of.setdefault(ids[position], []).append(position)
+    text_columns = set(spec.text_columns)
+    keep = pd.Series(True, index=table.index)
+    table = table.copy()
+    several = 0
+    for rows in rows_of.values():
+        first = min(rows)
+        for column in table.columns:
+            if column == "__row":
+                continue
+            given = [table.at[r, column] for r in rows if _as_text(table.at[r, column]).strip()]
+            if column in text_columns:
+                distinct = list(dict.fromkeys(_as_text(value).strip() for value in given))
+                several += len(distinct) > 1
+                table.at[first, column] = "\n\n".join(distinct) if distinct else table.at[first, column]
+            elif given:
+                table.at[first, column] = given[0]
+        keep.loc[[r for r in rows if r != first]] = False
+    table.loc[keep.index[keep], instrument] = ""  # a joined row is the record's, not one instance's
+    example = ids[order[repeats].index[0]]
+    return table[keep].reset_index(drop=True), [{
+        "row": None, "problem": "repeat_instances_joined", "respondents": len(rows_of),
+        "rows": int(repeats.sum()), "instruments": list(form_order), "answers_joined": several,
+        "respondent_id": example}]
 
 
 def _join_split_rows(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list[dict]]:
