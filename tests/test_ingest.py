@@ -784,6 +784,24 @@ def test_qualtrics_question_text_asked_as_a_question_names_the_metadata_columns(
     assert spec.meta_columns == ("Q1", "Q2") and spec.text_columns == ("Q3",)
 
 
+@pytest.mark.parametrize(("name", "label"), [
+    ("Q1_7_TEXT", "What type of organization? - Other - Text"),
+    ("Q1_TEXT", "Organization type"),  # the name alone, beside its choice column Q1
+    ("Q9", "What type of organization? - Other (please specify)"),
+])
+def test_an_other_choices_text_is_not_taken_for_metadata(tmp_path, name, label):
+    """Qualtrics writes the text typed beside an 'Other' choice in a column of its own: it was guessed as metadata
+    (its label names the organisation type), a breakdown of groups of one and 'unknown' for everyone else."""
+    rows = [f'R{i},Nonprofit CBO,{"Tribal council" if i == 1 else ""},NH,"{text}"' for i, text in enumerate(_ANSWERS, 1)]
+    head = f"ResponseId,Q1,{name},Q2,Q3"
+    labels = f"Response ID,What type of organization? - Selected Choice,{label},State,What has made it effective?"
+    path = tmp_path / "export.csv"
+    path.write_text("\n".join([head, labels, *rows]) + "\n", encoding="utf-8")
+    _, spec, _ = load_answers(path, InputSpec())
+    assert spec.meta_columns == ("Q1", "Q2") and spec.text_columns == ("Q3",)
+    assert f"'{name}'" in next(line for line in announcement(spec, path) if line.startswith("  not read"))
+
+
 def test_a_workbook_from_qualtrics_drops_the_same_rows(tmp_path):
     table = pd.read_csv(io.StringIO(_export([QUALTRICS_TEXT, QUALTRICS_IMPORT])), dtype=str)
     path = tmp_path / "export.xlsx"

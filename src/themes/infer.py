@@ -55,7 +55,7 @@ def guess_meta_columns(table: pd.DataFrame, taken: set) -> tuple[str, ...]:
     found = []
     labels = table.attrs.get("column_labels", {})  # Qualtrics's question text under its Q1, Q2 names
     for column in table.columns:
-        if column in taken:
+        if column in taken or _other_text(column, labels.get(column, ""), table.columns):
             continue
         # A header may be the question itself ("What type of organization are you?"), as Qualtrics's label is.
         names = [w for w in words(labels[column] if column in labels else column) if w not in _ASKING_WORDS]
@@ -65,6 +65,17 @@ def guess_meta_columns(table: pd.DataFrame, taken: set) -> tuple[str, ...]:
         if kind and _categorical(table[column]):
             found.append(column)
     return tuple(found)
+
+
+def _other_text(column, label: str, columns) -> bool:
+    """The text written beside an 'Other' choice (Qualtrics's `Q1_7_TEXT`, "... - Other - Text"; "Other (please
+    specify)"): a few respondents' own words for the choice, not a group to count them by (each its own group of
+    one, every other respondent 'unknown')."""
+    name = str(column)
+    if re.search(r"\bother\b.*(\btext\s*$|please specify)", f"{label} {name}", re.IGNORECASE):
+        return True
+    stem = re.fullmatch(r"(.+?)(?:_\d+)?_TEXT", name)
+    return stem is not None and stem.group(1) in {str(c) for c in columns}
 
 
 def meta_origin(table: pd.DataFrame, columns) -> str:
