@@ -792,7 +792,8 @@ def test_qualtrics_question_text_asked_as_a_question_names_the_metadata_columns(
 def test_an_other_choices_text_is_not_taken_for_metadata(tmp_path, name, label):
     """Qualtrics writes the text typed beside an 'Other' choice in a column of its own: it was guessed as metadata
     (its label names the organisation type), a breakdown of groups of one and 'unknown' for everyone else."""
-    rows = [f'R{i},Nonprofit CBO,{"Tribal council" if i == 1 else ""},NH,"{text}"' for i, text in enumerate(_ANSWERS, 1)]
+    rows = [f'R{i},Nonprofit CBO,{"Tribal council" if i == 1 else ""},NH,"{text}"'
+            for i, text in enumerate(_ANSWERS, 1)]
     head = f"ResponseId,Q1,{name},Q2,Q3"
     labels = f"Response ID,What type of organization? - Selected Choice,{label},State,What has made it effective?"
     path = tmp_path / "export.csv"
