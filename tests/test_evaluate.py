@@ -510,3 +510,18 @@ def test_a_coded_answer_copied_de_identified_is_the_same_answer():
     coded.attrs["read"] = {"text": "'answer'"}
     error, warning = text_mismatch(coded, "coded.csv", usable)
     assert error is None and warning.startswith("coded.csv: 1 of 2 coded answers' text") and "'R2'" in warning
+
+
+def test_a_coded_sample_that_skips_questions_a_random_one_would_reach_is_a_warning():
+    """A sample of 162 answers coded for two questions of eight gave all eight an interval, with no word."""
+    from themes.evaluate import questions_left_out
+
+    usable = pd.DataFrame({"respondent_id": [f"R{k}" for k in range(400)],
+                           "question": [f"q{k % 8}" for k in range(400)]})
+    two = usable[usable["question"].isin(["q0", "q1"])].head(60)
+    said = questions_left_out(two, "coded.csv", usable)
+    assert said.startswith("coded.csv: none of its 60 coded answers is to 'q2', 'q3', 'q4', 'q5', 'q6' and 1 more, "
+                           "where a random sample of that size would hold some of each (6 of 8 questions)")
+    assert questions_left_out(usable.sample(60, random_state=1), "coded.csv", usable) is None
+    # 20 coded answers would hold 2.5 of each question on average: one missing is chance, not a choice
+    assert questions_left_out(usable[usable["question"] != "q7"].head(20), "coded.csv", usable) is None

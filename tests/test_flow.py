@@ -309,11 +309,11 @@ def test_one_run_codes_themes_and_the_framework_with_one_type_per_dimension(two_
             "framework_counts_by_state.csv", "framework_counts_by_question.csv"} <= names
     by_question = pd.read_csv(out / "framework_counts_by_question.csv")
     assert len(by_question) == 15 * by_question["question"].nunique()  # every type of every dimension
-    from themes.counts import SUPPRESSED_METHOD
+    from themes.counts import SUPPRESSED_QUESTION_METHOD
 
     # raw, or hidden: a question of the tiny survey with fewer answers than the minimum shows no figure
-    assert set(by_question["method"]) <= {"raw (no coded sample)", SUPPRESSED_METHOD}
-    assert (by_question["method"] == SUPPRESSED_METHOD).equals(by_question["suppressed"].astype(bool))
+    assert set(by_question["method"]) <= {"raw (no coded sample)", SUPPRESSED_QUESTION_METHOD}
+    assert (by_question["method"] == SUPPRESSED_QUESTION_METHOD).equals(by_question["suppressed"].astype(bool))
     framework = pd.read_csv(out / "framework_counts.csv")
     assert list(framework.columns) == ["dimension", "dimension_label", "type", "label", "respondents", "percent",
                                        "base_respondents", "estimate", "low", "high", "method", "coded_answers",

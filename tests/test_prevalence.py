@@ -283,3 +283,33 @@ def test_questions_hidden_together_are_widened_as_groups_are():
     # 'tiny' and 'small' carry it nowhere: hidden together they would read 0 by subtraction; the next goes too
     assert dict(zip(result["question"], result["suppressed"])) == {"big": False, "other": True, "tiny": True,
                                                                   "small": True}
+
+
+def test_a_theme_nobody_or_everybody_raised_hides_no_group_of_its_own():
+    """Widening the hidden groups until they mix raisers and others can never end for a theme nobody raised: it
+    hid every group, and with every theme's groups hidden together, every breakdown of the run went empty."""
+    sizes = {"A": 30, "B": 20, "C": 5, "D": 4}
+    rows = []
+    for group, size in sizes.items():
+        for k in range(size):
+            for q in ("q0", "q1"):
+                rows.append({"respondent_id": f"{group}{k}", "question": q, "type": group,
+                             "never": 0, "always": int(q == "q0"), "some": int(k % 2 == 0 and q == "q1")})
+    result = respondent_prevalence(pd.DataFrame(rows), None, ["never", "always", "some"], by="type",
+                                   options=PrevalenceOptions(draws=10))
+    hidden = {(c, g) for c, g, s in zip(result["category"], result["type"], result["suppressed"]) if s}
+    # C and D are under the minimum size; one of them would not be hidden alone, so both: nothing more
+    assert hidden == {(c, g) for c in ("never", "always", "some") for g in ("C", "D")}
+
+
+def test_a_question_the_coded_sample_never_reached_has_no_estimate():
+    """A sample coded for some questions only printed intervals for every question, the others' error rates
+    standing in for the ones never measured."""
+    from themes.prevalence import UNCODED_QUESTION_METHOD
+
+    survey = simulate(Setting(0.5, coded=400), np.random.default_rng(4))
+    coded = survey.coded[survey.coded["question"] != "q0"]
+    result = question_prevalence(survey.answers, coded, ["theme"], options=FAST).set_index("question")
+    assert result.loc["q0", "method"] == UNCODED_QUESTION_METHOD and np.isnan(result.loc["q0", "estimate"])
+    assert result.loc["q0", "coded_answers"] == 0 and result.loc["q0", "percent"] > 0  # the raw share stays
+    assert (result.drop(index="q0")["method"] == CORRECTED_METHOD).all()

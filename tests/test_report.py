@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -274,9 +275,9 @@ def test_the_report_leads_with_estimates_and_intervals_when_a_coded_sample_measu
     markdown = render_markdown(_estimated(data))
     assert "- About 56% (35-75%) of respondents raised funding needs; 67% had at least one answer flagged." \
         in markdown
-    assert "| Funding needs | 55.5 (35-75) | 2 | 66.7 | 3 |" in markdown
+    assert "| Funding needs | 55.5 (35.0-75.0) | 2 | 66.7 | 3 |" in markdown
     assert "These are raw counts" not in markdown
-    assert "## Partnership models" in markdown and "| Service model | Joint | 30 (10-50) |" in markdown
+    assert "## Partnership models" in markdown and "| Service model | Joint | 30.0 (10.0-50.0) |" in markdown
     html = render_html(_estimated(data))
     assert "95% interval" in html and '<line class="interval"' in html
 
@@ -332,7 +333,7 @@ def test_the_report_breaks_counts_down_by_question_at_the_answer_level(data):
     markdown = render_markdown(replace(data, by_question=by_question))
     section = markdown.split("## By question", 1)[1]
     assert "Percent of the answers to each question that raised each theme." in section
-    assert "| challenges | 40 | 20 (12-30.5) |" in section and "| data | 38 | 5.5 (1-11) |" in section
+    assert "| challenges | 40 | 20.0 (12.0-30.5) |" in section and "| data | 38 | 5.5 (1.0-11.0) |" in section
     assert "goals" not in section.split("##", 1)[0]  # 4 answers: suppressed
     html = render_html(replace(data, by_question=by_question))
     assert "Percent of the answers to each question that raised each theme" in html and "<th scope=\"col\" " \
@@ -381,7 +382,8 @@ def test_a_breakdown_says_how_many_groups_it_does_not_show(data):
     by_type = data.breakdowns["org_type"].assign(suppressed=[False, False, True, True])
     lines = render_markdown(replace(data, breakdowns={"org_type": by_type})).splitlines()
     assert ("Percent of respondents in each group who raised each theme. 1 group is not shown, to protect their "
-            "respondents (groups under the minimum size; where only one was, the next smallest too).") in lines
+            "respondents (groups under the minimum size, and the next smallest where those alone would be given "
+            "away: one group alone, or a theme that all or none of them raised).") in lines
     assert not any("Gov" in line for line in lines[lines.index("## By org type"):lines.index("## By org type") + 8])
 
 
@@ -417,7 +419,13 @@ def test_the_framework_matrix_says_whether_its_shares_are_corrected_or_raw():
     unaddressed = SimpleNamespace(framework=frame({"data": CORRECTED_METHOD, "governance": "none"}), framework_by=None)
     unaddressed.framework.loc[unaddressed.framework["dimension"] == "governance", "method"] = UNMEASURED_METHOD
     assert "except Governance: raw shares, not estimated (no coded answer addresses them" in matrix_caption(unaddressed)
-    assert framework_matrix(mixed).iloc[:, 2].tolist() == ["20 (15-25)", "80 (75-85)", "40", "40"]
+    assert framework_matrix(mixed).iloc[:, 2].tolist() == ["20.0 (15.0-25.0)", "80.0 (75.0-85.0)", "40.0", "40.0"]
+    assert "do not add up to 100" not in matrix_caption(mixed)  # its raw shares do
+    # A corrected dimension with one type not estimated: the others' estimates leave a gap that is not its share.
+    gap = frame({"data": CORRECTED_METHOD})
+    gap.loc[0, ["estimate", "low", "high", "method"]] = [float("nan"), float("nan"), float("nan"), UNMEASURED_METHOD]
+    assert "its dimension's estimates do not add up to 100: what they leave is not an estimate of that type" in \
+        matrix_caption(SimpleNamespace(framework=gap, framework_by=None))
 
 
 def test_a_breakdown_whose_every_group_is_hidden_is_a_sentence_not_a_table_of_headings():
@@ -437,3 +445,24 @@ def test_raw_counts_from_too_small_a_coded_sample_say_so_not_that_there_is_none(
     few = SimpleNamespace(counts=pd.DataFrame({"method": ["not estimated: 7 coded answers (at least 100 are needed)"]}))
     assert "The coded sample holds 7 coded answers, fewer than the 100 an estimate needs" in raw_warning(few)
     assert raw_warning(SimpleNamespace(counts=pd.DataFrame({"method": ["raw (no coded sample)"]}))) == RAW_WARNING
+
+
+def test_a_survey_smaller_than_the_smallest_group_shown_is_said_to_describe_each_respondent(data):
+    """One respondent: the report said '1 respondents gave 3 answers' and '1 of 1 respondent raised trust',
+    figures a breakdown would have hidden for a group that small."""
+    one = replace(data, respondents=1, usable_respondents=1, accounting={**data.accounting, "input_answers": 1},
+                  min_group=10)
+    said = ("1 respondent gave 1 answer; 1 respondent gave at least one answer that could be coded. Percentages are "
+            "of that respondent. They are fewer than the smallest group a breakdown shows (10, --min-group), so these "
+            "figures describe each of them closely: share this report as you would their answers.")
+    assert said in render_markdown(one) and said in render_html(one)
+    assert "fewer than the smallest group" not in render_markdown(replace(data, min_group=3))
+
+
+def test_a_by_question_breakdown_with_every_question_hidden_says_so(data):
+    by_question = pd.DataFrame({"question": ["q1", "q2"], "theme": ["trust", "trust"], "base_answers": [3, 4],
+                                "answers": [pd.NA, pd.NA], "percent": [float("nan")] * 2, "suppressed": [True, True]})
+    said = "No question is shown (2 questions), to protect their respondents"
+    markdown = render_markdown(replace(data, by_question=by_question))
+    assert said in markdown and "| question | answers |" not in markdown
+    assert said in render_html(replace(data, by_question=by_question))

@@ -20,6 +20,8 @@ from themes.prevalence import (RAW_METHOD, Job, PrevalenceOptions, corrected, de
                                type_column)
 
 SUPPRESSED_METHOD = "suppressed: too few respondents to show (--min-group), or one that would give such a group away"
+SUPPRESSED_QUESTION_METHOD = ("suppressed: too few answers to show (--min-group), or one that would give such a "
+                             "question away")
 ESTIMATE_COLUMNS = ["estimate", "low", "high", "method", "coded_answers", "suppressed"]
 NOT_IN_SAMPLE_METHOD = "raw (the coded sample does not code it)"
 
@@ -192,7 +194,9 @@ def _blank_suppressed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     columns = [*columns, *(c for c in ("base_respondents", "base_answers", "coded_answers", "estimate", "low", "high")
                            if c in frame.columns)]
     if "method" in frame:  # no figure shown, so no method of making one
-        frame["method"] = frame["method"].mask(frame["suppressed"], SUPPRESSED_METHOD)
+        per_answer = "base_answers" in frame.columns and "base_respondents" not in frame.columns  # by question
+        frame["method"] = frame["method"].mask(frame["suppressed"],
+                                               SUPPRESSED_QUESTION_METHOD if per_answer else SUPPRESSED_METHOD)
     whole = ("respondents", "answers", "base_respondents", "base_answers", "coded_answers")
     for column in columns:
         frame[column] = frame[column].astype("Int64" if column in whole else float).mask(frame["suppressed"])

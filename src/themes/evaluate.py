@@ -331,7 +331,28 @@ def check_coded_sample(coded: pd.DataFrame, paths, screened: pd.DataFrame, codeb
     problem, doubt = text_mismatch(coded, paths, screened)
     if problem:
         raise GoldError(problem)
-    return [said for said in (doubt, picked_by_hand(coded, codebook, paths)) if said]
+    usable = screened[screened["status"].isin(CODABLE)]
+    return [said for said in (doubt, picked_by_hand(coded, codebook, paths), questions_left_out(coded, paths, usable))
+            if said]
+
+
+def questions_left_out(coded: pd.DataFrame, paths, usable: pd.DataFrame) -> str | None:
+    """A warning when the coded sample holds no answer to questions a random sample of its size would have
+    reached (five answers or more expected): a sample coded for two questions of eight gave every question an
+    interval, the other questions' error rates standing in. Those questions' own estimates are not shown
+    (themes.prevalence); the overall ones assume the classifier errs on them as on the questions coded."""
+    if usable.empty or coded.empty:
+        return None
+    share = usable["question"].astype(str).value_counts(normalize=True)
+    held = set(coded["question"].astype(str))
+    missed = [q for q, p in share.items() if q not in held and p * len(coded) >= 5]
+    if not missed:
+        return None
+    named = ", ".join(f"'{q}'" for q in missed[:5]) + (f" and {len(missed) - 5} more" if len(missed) > 5 else "")
+    return (f"{coded_sample_name(paths)}: none of its {len(coded)} coded answers is to {named}, where a random "
+            f"sample of that size would hold some of each ({len(missed)} of {len(share)} questions): those questions "
+            "get no estimate of their own, and the overall estimates assume the classifier errs on them as on the "
+            "questions coded. Code a random sample of every question (themes sample).")
 
 
 def coded_sample_name(paths: str | Path | Sequence[str | Path]) -> str:

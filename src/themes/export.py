@@ -442,7 +442,7 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=N
         co_occurrence=run.co_occurrence, accounting=run.accounting, method=method,
         respondents=int(run.answers["respondent_id"].nunique()), usable_respondents=usable, agreement=agreement,
         framework=run.framework if run.codebook.dimensions else None, framework_by=framework_by,
-        evidence=evidence, quotes_per_theme=run.settings.quotes_per_theme)
+        evidence=evidence, quotes_per_theme=run.settings.quotes_per_theme, min_group=run.settings.min_group)
 
 
 def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> list[str]:

@@ -70,6 +70,9 @@ CORRECTED_METHOD = "corrected for measured error (latent class model, bootstrap)
 # No coded answer carries the category: its error rates cannot be measured, so there is no estimate
 # (a bootstrap of zero positives gives a 0-0 "interval" that claims a certainty nobody has).
 UNMEASURED_METHOD = "not estimated: no coded answer carries it"
+# A question the coded sample holds no answer of: its error rates would be the other questions' alone (a sample
+# coded for two questions of eight printed intervals for all eight).
+UNCODED_QUESTION_METHOD = "not estimated: no coded answer of this question"
 # Below this, the error rates rest on a handful of coded answers and the intervals claim more than they hold: on
 # simulated surveys (three settings, 30 surveys each) the 95% interval covered the truth 75% of the time with 30
 # coded answers, 80% with 60, 88% with 100, 96% with 300; 10 coded answers of the sample survey gave trust 94%
@@ -528,8 +531,8 @@ def _question_rows(data: _Data, category: str, options: PrevalenceOptions) -> li
         coded = int(per_state[:, q, 2:].sum())
         row = {"category": category, "question": question, "base_answers": int(answers[q]),
                "answers": int(flagged[q]), "percent": _pct(flagged[q] / answers[q] if answers[q] else np.nan)}
-        if why:
-            row |= {"estimate": np.nan, "low": np.nan, "high": np.nan, "method": why}
+        if why or (estimate is not None and not coded):
+            row |= {"estimate": np.nan, "low": np.nan, "high": np.nan, "method": why or UNCODED_QUESTION_METHOD}
         elif estimate is None:
             row |= {"estimate": row["percent"], "low": np.nan, "high": np.nan, "method": RAW_METHOD}
         else:
@@ -574,9 +577,13 @@ def _not_all_or_none(frame: pd.DataFrame, small: pd.Series, group: str, count: s
                      base: str = "base_respondents") -> pd.Series:
     """Per category, the hidden groups widened until they hold respondents who raised it and respondents who did
     not: when every hidden respondent raised it (or none did), the overall count less the groups shown says so of
-    each of them, a one-person group included (complementary suppression, as `_too_small` does for sizes)."""
+    each of them, a one-person group included (complementary suppression, as `_too_small` does for sizes). A
+    category every respondent raised, or none did, is left as it is: its overall count already says so of each,
+    and widening would hide every group (a theme nobody raised emptied every breakdown of every theme)."""
     small = small.copy()
     for _, rows in frame.groupby("category", sort=False):
+        if rows[count].sum() in (0, rows[base].sum()):
+            continue
         while True:
             hidden = rows[small.loc[rows.index]]
             shown = rows[~small.loc[rows.index]]

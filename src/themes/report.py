@@ -48,11 +48,28 @@ class ReportData:
     run_date: date | None = None  # shown under the title: "Run on 28 November 2026 from responses.csv."
     source: str | None = None  # the input file's name
     quotes_per_theme: int | None = None  # what the run asked for; 0: no quotes at all
+    min_group: int | None = None  # the smallest group a breakdown shows (--min-group)
 
 
 # A matrix with more value columns than this stacks in print (each row a block), as every table does on a
 # phone: six themes side by side do not fit a portrait page at a readable size.
 WIDE_COLUMNS = 5
+
+
+def lede(data: ReportData) -> str:
+    """Who the figures are of; and, for a survey smaller than the smallest group a breakdown shows, that its
+    overall figures describe each respondent as a breakdown's hidden group would."""
+    def many(n: int, word: str) -> str:
+        return f"{n} {word}{'s' * (n != 1)}"
+
+    said = (f"{many(data.respondents, 'respondent')} gave {many(data.accounting['input_answers'], 'answer')}; "
+            f"{many(data.usable_respondents, 'respondent')} gave at least one answer that could be coded. Percentages "
+            "are of "
+            f"{'those respondents' if data.usable_respondents != 1 else 'that respondent'}.")
+    if data.min_group and 0 < data.usable_respondents < data.min_group:
+        said += (f" They are fewer than the smallest group a breakdown shows ({data.min_group}, --min-group), so "
+                 "these figures describe each of them closely: share this report as you would their answers.")
+    return said
 
 
 def dateline(data: ReportData) -> str | None:
@@ -123,6 +140,10 @@ def matrix_caption(data: ReportData) -> str:
         reasons.append("a group is hidden in that dimension, to protect its respondents")
     if reasons:
         caption += "; — where " + ", or where ".join(reasons)
+    if any(corrected(rows) and rows["estimate"].isna().any() for _, rows in frame.groupby("dimension")):
+        # Governance read 90.4 + 5.4 + 2.1 with informal "—": the 2.1 points left over are not its estimate.
+        caption += (". Where a type has no estimate, its dimension's estimates do not add up to 100: what they leave "
+                    "is not an estimate of that type, whose errors no coded answer measured")
     return caption + "."
 
 
@@ -171,8 +192,8 @@ def cell(percent, low=None, high=None) -> str:
     if percent != percent or percent is None:
         return "—"
     if low is None or low != low:
-        return f"{percent:g}"
-    return f"{percent:g} ({low:g}-{high:g})"
+        return f"{percent:.1f}"
+    return f"{percent:.1f} ({low:.1f}-{high:.1f})"  # one decimal each, as the count files give them
 
 
 def _sentences(data: ReportData) -> list[str]:
@@ -210,15 +231,25 @@ def _hidden_note(long: pd.DataFrame, column: str) -> str:
     if not hidden:
         return ""
     return (f" {hidden} group{'s' * (hidden != 1)} {'are' if hidden != 1 else 'is'} not shown, to protect their "
-            "respondents (groups under the minimum size; where only one was, the next smallest too).")
+            "respondents (groups under the minimum size, and the next smallest where those alone would be given "
+            "away: one group alone, or a theme that all or none of them raised).")
+
+
+def _every_question_hidden(data) -> bool:
+    frame = data.by_question
+    return "suppressed" in frame and bool(frame["suppressed"].astype(bool).all())
 
 
 def _all_hidden(long: pd.DataFrame, column: str) -> str:
     """A breakdown whose every group is hidden: said in a sentence where a table of headings alone stood."""
     groups = long[column].nunique()
+    if column == "question":  # counted in answers
+        return (f"No question is shown ({groups} question{'s' * (groups != 1)}), to protect their respondents: "
+                "questions with fewer answers than the minimum are hidden, and with them the next smallest where "
+                "those alone would be given away (--min-group).")
     return (f"No group is shown ({groups} group{'s' * (groups != 1)}), to protect their respondents: groups under "
-            "the minimum size are hidden, and with them the next smallest where one alone would be given away "
-            "(--min-group).")
+            "the minimum size are hidden, and with them the next smallest where those alone would be given away "
+            "(one group alone, or a theme that all or none of them raised; --min-group).")
 
 
 def _breakdown_table(long: pd.DataFrame, column: str, labels: dict[str, str],
@@ -249,9 +280,7 @@ def render_markdown(data: ReportData) -> str:
     lines = [f"# {md(data.title)}", ""]
     if dateline(data):
         lines += [md(dateline(data)), ""]
-    lines += [f"{data.respondents} respondents gave {data.accounting['input_answers']} answers; "
-              f"{data.usable_respondents} respondents gave at least one answer that could be coded. "
-              "Percentages are of those respondents.", ""]
+    lines += [md(lede(data)), ""]
     if labels:
         lines += ["## Key findings", ""] + [f"- {md(s)}" for s in _sentences(data)] + [""]
         table = data.counts[["label", "respondents", "percent", "segments"]].rename(columns={
@@ -275,8 +304,11 @@ def render_markdown(data: ReportData) -> str:
                       "Percent of respondents in each group who raised each theme." + _hidden_note(long, column), "",
                       _md_table(table), ""]
         if data.by_question is not None and len(data.by_question):
-            lines += ["## By question", "", BY_QUESTION, "",
-                      _md_table(_breakdown_table(data.by_question, "question", labels, "base_answers")), ""]
+            if _every_question_hidden(data):
+                lines += ["## By question", "", _all_hidden(data.by_question, "question"), ""]
+            else:
+                lines += ["## By question", "", BY_QUESTION, "",
+                          _md_table(_breakdown_table(data.by_question, "question", labels, "base_answers")), ""]
         co = _co_occurrence(data, labels, labels)
         if co is not None:
             lines += ["## Themes raised together", "", CO_CAPTION + ".", "",
@@ -457,7 +489,9 @@ def render_html(data: ReportData) -> str:
                                "caption": "Percent of respondents in each group who raised each theme"
                                           + _hidden_note(long, column).rstrip("."),
                                "table": table.to_dict("split"), "wide": len(table.columns) - 2 > WIDE_COLUMNS})
-        if data.by_question is not None and len(data.by_question):
+        if data.by_question is not None and len(data.by_question) and _every_question_hidden(data):
+            breakdowns.append({"column": "question", "empty": _all_hidden(data.by_question, "question")})
+        elif data.by_question is not None and len(data.by_question):
             table = _breakdown_table(data.by_question, "question", labels, "base_answers")
             breakdowns.append({"column": "question", "base": "Answers", "caption": BY_QUESTION.rstrip("."),
                                "table": table.to_dict("split"), "wide": len(table.columns) - 2 > WIDE_COLUMNS})
@@ -480,6 +514,7 @@ def render_html(data: ReportData) -> str:
         matrix=None if matrix is None else matrix.to_dict("split"), framework_rule=FRAMEWORK_RULE,
         matrix_caption=matrix_caption(data) if matrix is not None else "",
         matrix_wide=matrix is not None and len(matrix.columns) - 2 > WIDE_COLUMNS, dateline=dateline(data),
+        lede=lede(data),
         quotes=quotes, method=_method_items(data), evidence=_evidence(data, {**labels, **types}))
 
 
