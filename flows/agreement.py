@@ -99,7 +99,9 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
                      "('One CBO director said that ...'; themes.attribution).")
     markdown = evaluation_markdown(result, title="Agreement with human coding", notes=notes)
     wrong = disagreements(gold, predicted, primary, scores, codebook.ids)
-    with export.staged_folder(Path(out), force=force) as folder:
+    owned = ("evaluation.md", "evaluation.json", "per_theme.csv", "confusion.csv", "per_dimension.csv",
+             "confusion_by_dimension.csv", "disagreements.csv")
+    with export.staged_folder(Path(out), force=force, owned=owned) as folder:
         (folder / "evaluation.md").write_text(markdown, encoding="utf-8")
         if result["per_theme"]:
             export.write_csv(_frame(result["per_theme"]), folder / "per_theme.csv")

@@ -212,7 +212,8 @@ def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, sett
 
 
 @task(name="write-outputs", cache_policy=NO_CACHE)
-def write(run: export.RunResult, out: Path, force: bool, redactor: Redactor | None = None) -> list[str]:
+def write(run: export.RunResult, out: Path, force: bool, redactor: Redactor | None = None
+          ) -> tuple[list[str], list[str]]:
     return export.write_run(run, out, force=force, redactor=redactor)
 
 
@@ -333,7 +334,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
         batches=with_embedding(batches, embedding_stats), questions_read_as={**aliases(answers["question"], coder.questions), **by_label},
         read_without_attribution=sum(r != t for r, t in zip(read, segments["text"])))
     _stage("writing")
-    files = write(run, Path(out), force, redactor)
+    files, kept = write(run, Path(out), force, redactor)
     lap("write")
     _publish(run)
     get_run_logger().info("Coded %d answers of %s (%d embedded, %d from the cache); wrote %s",
@@ -342,7 +343,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     from prefect.runtime import flow_run
     from prefect.settings import PREFECT_UI_URL
 
-    return {"out": out, "files": files, "accounting": run.accounting, "counts": counts.to_dict("records"),
+    return {"out": out, "files": files, "kept": kept, "accounting": run.accounting, "counts": counts.to_dict("records"),
             "framework": run.framework.to_dict("records"),
             "timings": timings, "embedding": embedding_stats, "segments": len(segments),
             "read_without_attribution": run.read_without_attribution,

@@ -119,18 +119,30 @@ def test_failed_forced_run_keeps_the_previous_run(tmp_path):
     assert (out / MANIFEST).read_text() == RUN_MANIFEST and not (out / "new.csv").exists()
 
 
-def test_forced_run_replaces_a_previous_run(tmp_path):
+def test_forced_run_replaces_a_previous_run_and_keeps_what_a_run_does_not_write(tmp_path):
+    """--force replaced the whole folder: the coders' workbook `themes sample` wrote into it, a .qdpx, discover's
+    edited draft and a researcher's notes went with it, without a word."""
+    from themes.export import RUN_FILES
+
     out = tmp_path / "run"
     out.mkdir()
     (out / MANIFEST).write_text(RUN_MANIFEST)
-    (out / "stale.csv").write_text("old")
+    (out / "theme_counts_by_region.csv").write_text("old")  # a breakdown this run no longer makes: stale
+    (out / "report.md").write_text("old")
+    (out / "coding_sample.xlsx").write_text("the coders' work")
+    (out / "discover").mkdir()
+    (out / "discover" / "codebook_draft.yaml").write_text("edited")
 
-    with staged_folder(out, force=True) as folder:
+    kept: list[str] = []
+    with staged_folder(out, force=True, owned=RUN_FILES, kept=kept) as folder:
         (folder / MANIFEST).write_text("{}")
-        (folder / "fresh.csv").write_text("new")
+        (folder / "report.md").write_text("new")
 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
-    assert sorted(p.name for p in out.iterdir()) == ["fresh.csv", MANIFEST]
+    assert sorted(p.name for p in out.iterdir()) == ["coding_sample.xlsx", "discover", MANIFEST, "report.md"]
+    assert (out / "report.md").read_text() == "new" and (out / "coding_sample.xlsx").read_text() == "the coders' work"
+    assert (out / "discover" / "codebook_draft.yaml").read_text() == "edited"
+    assert kept == ["coding_sample.xlsx", "discover/"]
 
 
 def test_refuses_a_previous_run_without_force(tmp_path):

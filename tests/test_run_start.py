@@ -378,3 +378,18 @@ def test_a_coded_sample_without_one_answer_coded_none_is_doubted(tmp_path, tiny_
     coded.loc[0, "themes"] = "none"
     coded.to_csv(picked, index=False)
     assert warned(picked) == []
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_forced_run_keeps_and_names_the_files_a_run_does_not_write(tmp_path, tiny_responses_path):
+    def run(*extra: str):
+        return CliRunner().invoke(app, ["run", str(tiny_responses_path), "--model", "test:hashing", "--no-cache",
+                                        "--out", str(tmp_path / "out"), *extra])
+
+    assert run().exit_code == 0
+    (tmp_path / "out" / "coding_sample.xlsx").write_bytes(b"the coders' work")
+    result = run("--force")
+    assert result.exit_code == 0, result.output
+    assert (f"Kept in {tmp_path / 'out'}/, as the folder it replaced held them (not a run's files): "
+            "coding_sample.xlsx") in result.output
+    assert (tmp_path / "out" / "coding_sample.xlsx").read_bytes() == b"the coders' work"

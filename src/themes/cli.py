@@ -684,6 +684,9 @@ def _print_summary(summary: dict) -> None:
             typer.echo("Raw counts: no coded sample of this survey measured the classifier's error; pass "
                        "--coded-sample (see 'themes sample') for estimates with intervals.")
     typer.echo(f"Wrote {summary['out']}/: {', '.join(summary['files'])}")
+    if summary.get("kept"):
+        typer.echo(f"Kept in {summary['out']}/, as the folder it replaced held them (not a run's files): "
+                   f"{', '.join(summary['kept'])}")
     if os.environ.get("PREFECT_API_URL") and summary.get("flow_run_url"):
         typer.echo(f"Flow run: {summary['flow_run_url']}")
 

@@ -6,6 +6,7 @@ carriage return) is neutralised with a leading apostrophe in CSV and XLSX export
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import shutil
@@ -76,9 +77,19 @@ def _remove_leftovers(out: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+# What a run writes into its folder; on --force these are replaced, and anything else in the folder stays.
+RUN_FILES = ("manifest.json", "responses.csv", "segments.csv", "quotes.csv", "quotes.xlsx", "report.md", "report.html",
+             "theme_counts*.csv", "framework_counts*.csv", "*_evidence.csv")
+
+
 @contextmanager
-def staged_folder(out: Path, *, force: bool) -> Iterator[Path]:
-    """Yield a temporary sibling folder; on success it replaces `out`, on failure it is removed."""
+def staged_folder(out: Path, *, force: bool, owned: tuple[str, ...] = (),
+                  kept: list[str] | None = None) -> Iterator[Path]:
+    """Yield a temporary sibling folder; on success it replaces `out`, on failure it is removed.
+
+    What the replaced folder holds besides the files this writer owns (`owned`: names or glob patterns) is moved
+    into the new one and listed in `kept`: a run folder also holds the coders' workbook `themes sample` wrote, a
+    .qdpx, discover's drafts, a researcher's notes, and --force replaced them all without a word."""
     check_output_folder(out, force=force)
     out.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(out)
@@ -98,6 +109,11 @@ def staged_folder(out: Path, *, force: bool) -> Iterator[Path]:
         out.rename(old)
     staging.rename(out)
     if old is not None:
+        for entry in sorted(old.iterdir()):
+            if not (out / entry.name).exists() and not any(fnmatch.fnmatch(entry.name, pattern) for pattern in owned):
+                entry.rename(out / entry.name)
+                if kept is not None:
+                    kept.append(entry.name + ("/" if (out / entry.name).is_dir() else ""))
         shutil.rmtree(old, ignore_errors=True)
 
 
@@ -445,10 +461,12 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=N
         evidence=evidence, quotes_per_theme=run.settings.quotes_per_theme, min_group=run.settings.min_group)
 
 
-def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> list[str]:
+def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> tuple[list[str], list[str]]:
     """Write every file of the output contract; the folder appears only when all are written. `redactor`:
-    the run's (spaCy already loaded), for the evidence officers read."""
-    with staged_folder(out, force=force) as folder:
+    the run's (spaCy already loaded), for the evidence officers read. Returns the files written, and what a
+    replaced folder held besides a run's files, kept in it."""
+    kept: list[str] = []
+    with staged_folder(out, force=force, owned=RUN_FILES, kept=kept) as folder:
         write_csv(responses_frame(run), folder / "responses.csv")
         write_csv(segments_frame(run), folder / "segments.csv")
         # Metadata columns are named by the export's headers, which may name a person ("Organization category
@@ -499,7 +517,7 @@ def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> list[
         (folder / "report.html").write_text(render_html(data), encoding="utf-8")
         write_json(manifest(run), folder / MANIFEST)
         files = sorted(p.name for p in folder.iterdir())
-    return files
+    return files, kept
 
 
 def _named_safely(frame: pd.DataFrame, column: str, redactor=None) -> pd.DataFrame:
