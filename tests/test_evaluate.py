@@ -219,7 +219,8 @@ def test_evaluate_says_which_themes_were_not_measured(monkeypatch, tmp_path, tin
     output = _evaluate_printing(monkeypatch, tmp_path, tiny_codebook_path, result,
                                 "text,themes\nWe trust them.,trust\nGrants end.,none\n")
     lines = output.splitlines()
-    lines = lines[lines.index(f"  question   {NO_QUESTION}") + 1:]
+    assert f"  question   {NO_QUESTION}" in lines
+    lines = lines[next(k for k, line in enumerate(lines) if line.startswith("Agreement on")):]
     assert lines[2:5] == [
         "trust                        1.000   0.750  0.857  0.800",
         "funding                      0.000     n/a    n/a    n/a",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from exports import write_batch_xlsx, write_long_csv
@@ -393,3 +394,40 @@ def test_a_forced_run_keeps_and_names_the_files_a_run_does_not_write(tmp_path, t
     assert (f"Kept in {tmp_path / 'out'}/, as the folder it replaced held them (not a run's files): "
             "coding_sample.xlsx") in result.output
     assert (tmp_path / "out" / "coding_sample.xlsx").read_bytes() == b"the coders' work"
+
+
+def test_a_calibration_made_for_a_codebook_since_renamed_is_said_and_its_stale_codes_not_learned(
+        tmp_path, tiny_responses_path, tiny_codebook_path, monkeypatch):
+    """A theme renamed since the calibration: its 388 passages were learned as negatives of every theme (the renamed
+    theme fell from 64% to 3% of respondents), and with --calibration nothing was said."""
+    import themes.cli
+    from themes.calibrate import Calibration, CodedPassage, save_calibration
+    from themes.codebook import load_codebook
+    from themes.coding import fit_coder
+
+    monkeypatch.setattr(themes.cli, "_run_with_progress", lambda *a, **k: (_ for _ in ()).throw(
+        AssertionError("the server or the model was started")))
+    codebook = load_codebook(tiny_codebook_path)
+    passages = [CodedPassage(text="We trust them.", themes=["trusting"]),
+                CodedPassage(text="Grants end in June.", themes=[codebook.themes[0].id]),
+                CodedPassage(text="Nothing to add.", themes=["none"])]
+    calibration = Calibration(codebook=str(tiny_codebook_path), codebook_hash="0123456789abcdef",
+                              model="test:hashing", method="logistic", C=1.0, thresholds={}, passages=passages)
+    path = tmp_path / "tiny.calibration.json"
+    save_calibration(calibration, path)
+    result = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--codebook", str(tiny_codebook_path),
+                                      "--calibration", str(path), "--out", str(tmp_path / "out"),
+                                      "--model", "test:hashing", "--no-cache"])
+    assert (f"calibration tiny.calibration.json (option --calibration, but made for other content (codebook hash "
+            f"0123456789abcdef, this one {codebook.content_hash()}): run 'themes calibrate' again)") in result.output
+    assert ("  calibration 1 of its 3 passages are coded 'trusting', which this codebook does not have (renamed or "
+            "removed since): not learned from. Run 'themes calibrate' again") in result.output.splitlines()
+
+    learned: list[str] = []
+
+    def embed(texts):
+        learned.extend(texts)
+        return np.zeros((len(texts), 8))
+
+    fit_coder(codebook, embed, calibration, method="logistic")
+    assert "Grants end in June." in learned and "We trust them." not in learned

@@ -76,12 +76,16 @@ def locate_calibration(codebook_path: str | Path, explicit: str | None) -> tuple
     run announces it, because a calibration silently lost moves every count."""
     from themes.codebook import load_codebook, shipped_codebooks
 
+    content = load_codebook(codebook_path).content_hash()
     if explicit:
         if not Path(explicit).is_file():
             raise ThemesError(f"Calibration file not found: {explicit}. Check --calibration.")
+        made_for = _codebook_hash(Path(explicit))
+        if made_for not in (None, content):  # a theme renamed since reached 3% of respondents where it had 64%
+            return Path(explicit), (f"option --calibration, but made for other content (codebook hash {made_for}, "
+                                    f"this one {content}): run 'themes calibrate' again")
         return Path(explicit), "option --calibration"
     beside = calibration_path(codebook_path)
-    content = load_codebook(codebook_path).content_hash()
     if beside.is_file():
         made_for = _codebook_hash(beside)
         if made_for not in (None, content):

@@ -251,10 +251,25 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
         calibration = load_calibration(found) if found is not None else None  # an unreadable one is one line now
         lines.append(f"  codebook   {path}; calibration " + (f"{found.name} ({where})" if found else where))
         if calibration is not None:
+            lines += _unknown_codes_line(path, calibration)
             lines += _new_questions_line(questions, calibration, dict(spec.question_labels))
         elif settings.method == "auto":
             lines += _zero_shot_line(path)
     return spec, lines
+
+
+def _unknown_codes_line(path: str, calibration) -> list[str]:
+    """Calibration passages coded with codes the codebook no longer has (a theme renamed or removed since): left out
+    of what the classifier learns, and said."""
+    from themes.codebook import load_codebook
+    from themes.coding import unknown_codes
+
+    count, codes = unknown_codes(load_codebook(path), calibration)
+    if not count:
+        return []
+    named = ", ".join(f"'{code}'" for code in codes[:4]) + (f" and {len(codes) - 4} more" if len(codes) > 4 else "")
+    return [f"  calibration {count} of its {len(calibration.passages)} passages are coded {named}, which this codebook "
+            "does not have (renamed or removed since): not learned from. Run 'themes calibrate' again"]
 
 
 def _zero_shot_line(path: str) -> list[str]:
@@ -320,12 +335,16 @@ def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None,
     if input_file is not None and text.startswith("'"):  # the file holds its passages: nothing is looked up
         lines.append(f"  input      {input_file} not used: the passages are the file's {text} column (--input looks "
                      "up passages named only by respondent_id + question)")
-    if not learning and "question" in frame.columns:  # evaluate codes with the calibration a run would use
+    if not learning:  # evaluate codes with the calibration a run would use: which, said as a run says it
         from themes.calibrate import load_calibration, locate_calibration
 
-        found, _ = locate_calibration(settings.codebook, settings.calibration)
+        found, where = locate_calibration(settings.codebook, settings.calibration)
+        lines.append("  calibration " + (f"{found.name} ({where})" if found else where))
         if found is not None:
-            lines += _new_questions_line([str(q) for q in frame["question"] if q == q and q], load_calibration(found))
+            calibration = load_calibration(found)
+            lines += _unknown_codes_line(settings.codebook, calibration)
+            if "question" in frame.columns:
+                lines += _new_questions_line([str(q) for q in frame["question"] if q == q and q], calibration)
     return lines
 
 

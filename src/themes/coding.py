@@ -218,6 +218,14 @@ def dimension_training_set(codebook: Codebook, dimension: Dimension,
     return texts, kinds
 
 
+def unknown_codes(codebook: Codebook, calibration) -> tuple[int, list[str]]:
+    """How many of a calibration's passages carry codes the codebook does not have, and those codes: they are
+    not learned from (`fit_coder`), and the run says so."""
+    known = {*codebook.ids, NONE}
+    odd = [p for p in calibration.passages if not set(p.themes) <= known]
+    return len(odd), sorted({code for p in odd for code in p.themes} - known)
+
+
 def training_texts(codebook: Codebook, calibration=None) -> list[str]:
     """Every text the coder learns from (the codebook's and the calibration's passages), as it reads and
     embeds them (`classified_texts`)."""
@@ -399,6 +407,10 @@ def fit_coder(codebook: Codebook, embed: Embed, calibration=None, *, method: str
         learned = {}
     if passages is None:
         passages = [(p.text, p.themes, p.question) for p in calibration.passages] if calibration is not None else []
+    known = {*codebook.ids, NONE}
+    # A passage coded with a code the codebook no longer has (renamed, removed since the calibration) says nothing
+    # of its codes now: learned from, it was a negative of every theme (a renamed 'trust' fell from 64% to 3%).
+    passages = [p for p in passages if set(p[1]) <= known]
     coded = [(p[0], p[1]) for p in passages]
     asked = [p[2] if len(p) > 2 else "" for p in passages]
     scheme = Scheme(codebook, method)
