@@ -344,7 +344,8 @@ def test_a_coded_sample_whose_answers_are_not_this_inputs_stops_or_warns(tmp_pat
     result = run(edited)
     assert ("warning: edited.csv: 1 of 4 coded answers' text is not this input's answer under the same respondent "
             "and question (the first: respondent 'R2', question 'effective_practices'); they are read as codes of "
-            "this input's answers: check that the answers were only edited since the draw.") in result.output
+            "this input's answers: check that the answers were only edited since the draw, and code again (or drop) "
+            "the rows whose edits change what they say.") in result.output
     assert "the server or the model was started" in str(result.exception)
 
 

@@ -297,7 +297,7 @@ def text_mismatch(coded: pd.DataFrame, paths: str | Path | Sequence[str | Path],
         return (said + ": the codes belong to other answers. Was the sample drawn from another export, or the ids "
                 "renumbered since? Draw and code a sample of this input (themes sample)."), None
     return None, said + ("; they are read as codes of this input's answers: check that the answers were only edited "
-                         "since the draw.")
+                         "since the draw, and code again (or drop) the rows whose edits change what they say.")
 
 
 def picked_by_hand(coded: pd.DataFrame, codebook: Codebook, paths) -> str | None:
