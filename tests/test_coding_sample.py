@@ -310,3 +310,14 @@ def test_a_second_draw_with_the_first_ones_seed_goes_on_down_the_same_random_ord
         assert keys(first) | keys(second) == keys(both)
     other = draw_sample(responses, 20, seed=5, stratify_by=stratify_by, exclude=held)  # another seed: a new order
     assert not keys(other) & keys(first) and keys(other) != keys(second)
+
+
+def test_the_instructions_give_an_example_in_the_codebooks_own_ids(tiny_codebook_path):
+    """The example read 'trust;resource_needs' whatever the codebook: ids a renamed codebook does not have."""
+    from themes.codebook import load_codebook
+    from themes.coding_sample import instructions
+
+    codebook = load_codebook(tiny_codebook_path)
+    lines, _ = instructions(codebook)
+    first, second = (c.id for c in codebook.categories[:2])
+    assert f"(e.g. {first};{second})" in lines[1]

@@ -138,10 +138,11 @@ def _stratified(strata: pd.Series, n: int) -> np.ndarray:
 
 def instructions(codebook: Codebook) -> tuple[list[str], pd.DataFrame]:
     """The lines that open the Instructions sheet, and one row per id a coder may write."""
+    example = ";".join(c.id for c in codebook.categories[:2])  # this codebook's ids, not the shipped one's
     lines = [
         f"Coding sample for {codebook.name} (version {codebook.version})",
         "Read each answer on the Coding sheet and write in its 'themes' cell the ids of every theme it carries, "
-        "';'-joined, most salient first (e.g. trust;resource_needs), or 'none' when it carries none.",
+        f"';'-joined, most salient first (e.g. {example}), or 'none' when it carries none.",
         "Code the whole answer as written; leave no cell empty. The rows are a random sample of the survey: "
         "code them all, in any order, without skipping hard ones, or the corrected counts will not hold.",
     ]
