@@ -321,3 +321,18 @@ def test_the_instructions_give_an_example_in_the_codebooks_own_ids(tiny_codebook
     lines, _ = instructions(codebook)
     first, second = (c.id for c in codebook.categories[:2])
     assert f"(e.g. {first};{second})" in lines[1]
+
+
+def test_a_codebook_changed_since_the_run_is_said(run_dir: Path, tiny_codebook_path: Path):
+    """The workbook listed the codebook as it is now, with no word that the run had coded with another."""
+    from themes.codebook import load_codebook
+
+    content = load_codebook(tiny_codebook_path).content_hash()
+    for recorded, warned in ((content, False), ("0123456789abcdef", True)):
+        manifest = {"codebook": {"path": str(tiny_codebook_path), "content_hash": recorded},
+                    "input": {"columns": {"meta_columns": ["org_type", "state"]}}}
+        (run_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        result = _invoke(str(run_dir), "-n", "4", "--force")
+        assert result.exit_code == 0
+        assert (f"warning: {tiny_codebook_path} has changed since {run_dir} was coded: the workbook lists its codes "
+                "as they are now." in result.output) is warned

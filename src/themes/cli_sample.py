@@ -51,18 +51,21 @@ def sample(
     """
     out = out or run_dir / "coding_sample.xlsx"
     try:
-        written, excluded = draw_to_file(run_dir, n=n, seed=seed, stratify_by=stratify_by, out=out,
-                                         codebook_path=codebook, force=force, exclude=exclude)
+        written, excluded, warnings = draw_to_file(run_dir, n=n, seed=seed, stratify_by=stratify_by, out=out,
+                                                   codebook_path=codebook, force=force, exclude=exclude)
     except ThemesError as error:
         _fail(str(error))
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
     rest = f" not already in {' or '.join(str(path) for path in exclude)} ({excluded} left out)" if exclude else ""
     typer.echo(f"Drew {written} answer{'s' * (written != 1)} at random (seed {seed}) from {run_dir}/responses.csv"
                f"{rest}; wrote {out}")
 
 
 def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, out: Path,
-                 codebook_path: Path | None, force: bool, exclude: Sequence[Path] = ()) -> tuple[int, int]:
-    """Write the sample; return how many answers it holds and how many the excluded coded sample held."""
+                 codebook_path: Path | None, force: bool, exclude: Sequence[Path] = ()) -> tuple[int, int, list[str]]:
+    """Write the sample; return how many answers it holds, how many the excluded coded sample held, and what to
+    warn of."""
     from themes.codebook import load_codebook, merge_codebooks
     from themes.coding_sample import already_coded, draw_sample, write_coding_workbook
     from themes.errors import InputError, OutputError
@@ -89,7 +92,17 @@ def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, o
         if gone:
             raise InputError(f"The codebook {gone} that {manifest_path} names is not there any more; pass it with "
                              "--codebook.")
-    codebook = merge_codebooks([load_codebook(path) for path in paths])
+    books = [load_codebook(path) for path in paths]
+    codebook = merge_codebooks(books)
+    warnings = []
+    if not codebook_path:  # the codebook as it is now, which may not be the one the run coded with: said
+        entries = manifest.get("codebooks") or [manifest.get("codebook") or {}]
+        for path, book, entry in zip(paths, books, entries):
+            recorded = entry.get("content_hash") if isinstance(entry, dict) else None
+            if recorded and book.content_hash() != recorded:
+                warnings.append(f"{path} has changed since {run_dir} was coded: the workbook lists its codes as they "
+                                "are now. Code with them, and run the survey again with this codebook before the "
+                                "coded sample corrects its counts.")
     meta = tuple(manifest.get("input", {}).get("columns", {}).get("meta_columns", ()))
     drawn = draw_sample(read_table(responses_path), n, seed=seed, stratify_by=stratify_by, meta_columns=meta,
                         exclude=coded)
@@ -98,4 +111,4 @@ def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, o
         write_csv(drawn, out)
     else:
         write_coding_workbook(out, drawn, codebook)
-    return len(drawn), len(coded.keys) if coded else 0
+    return len(drawn), len(coded.keys) if coded else 0, warnings
