@@ -91,9 +91,9 @@ def _categorical(column: pd.Series) -> bool:
 
 
 def _texts(column: pd.Series) -> pd.Series:
-    from themes.ingest import _as_text
+    from themes.respondents import as_text
 
-    return column.map(_as_text).str.strip()
+    return column.map(as_text).str.strip()
 
 
 def long_shape(table: pd.DataFrame, id_column: str) -> tuple[str, str, str] | None:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import difflib
-import functools
-import io
 import logging
 import re
-import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -16,19 +12,16 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from themes.csv_input import decode, distinct_columns, read_csv_export
 from themes.errors import InputError
-from themes.quotes import keyed_digest
+from themes.respondents import as_text, to_answers
 from themes.infer import (ID_KEYS, data_shape, doubtful_guess, guess_id_column, guess_meta_columns, long_shape,
                           meta_origin, name_key, words)
 
 READERS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "excel", ".xlsm": "excel",
            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 ID_NAMES = ("respondent_id", "respondent", "response_id", "responseid", "id", "record_id")
-ANSWER_COLUMNS = ["respondent_id", "question", "answer_raw", "source_row"]
-DELIMITERS = (",", "\t", ";", "|")
 log = logging.getLogger("themes")
-# A cell may hold a whole pasted report; Python's csv module stops at 131,072 characters by default.
-csv.field_size_limit(2**31 - 1)
 
 
 class EmptyTableError(InputError):
@@ -172,7 +165,7 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | 
             raise InputError(f"--header-row reads spreadsheets and CSV files; {path} is {kind.upper()}, whose "
                              "records name their fields: leave it out.")
         if kind == "csv":
-            table = _read_csv(path, header_row)
+            table = read_csv_export(path, header_row)
         elif kind == "excel":
             table = _read_excel(path, sheet, header_row)
         elif kind == "jsonl":
@@ -212,7 +205,7 @@ _SURVEYMONKEY_CELLS = {"response", "open-ended response"}
 
 
 # A blank header cell as each reader names it: pandas's 'Unnamed: 3', 'nan' from a workbook, '' from a CSV, then
-# ' (2)', ' (3)' when there are several (`_distinct_columns`).
+# ' (2)', ' (3)' when there are several (`distinct_columns`).
 _BLANK_HEADER = re.compile(r"(?:Unnamed: \d+|nan)?\s*(?:\(\d+\))?")
 
 
@@ -244,7 +237,7 @@ def _without_platform_rows(table: pd.DataFrame) -> pd.DataFrame:
     `attrs["column_labels"]` holds a question-text row's text per column (metadata is guessed from it:
     Qualtrics names columns Q1, Q2).
     """
-    head = table.head(3).map(lambda cell: _as_text(cell).strip())
+    head = table.head(3).map(lambda cell: as_text(cell).strip())
     rows, why, labels = 0, "", {}
     for position in range(len(head)):
         cells = [cell for cell in head.iloc[position] if cell]
@@ -286,8 +279,8 @@ def _variable_labels(table: pd.DataFrame) -> bool:
     row names nearly every column, none of its cells comes again in its column, its id cell is not shaped like the
     ids below it ("Respondent ID" over "R001", "R002"), and its cells read as labels: questions, or words of
     their columns' names. A first respondent's row fails on its id, or on a type or state others share."""
-    below = table.iloc[1:201].map(lambda cell: _as_text(cell).strip())
-    first = [_as_text(cell).strip() for cell in table.iloc[0]]
+    below = table.iloc[1:201].map(lambda cell: as_text(cell).strip())
+    first = [as_text(cell).strip() for cell in table.iloc[0]]
     lowered = {str(c).lower(): c for c in table.columns}
     id_column = next((lowered[name] for name in ID_NAMES if name in lowered), None) or guess_id_column(
         [str(c) for c in table.columns])
@@ -312,7 +305,7 @@ def _header_below_a_title(table: pd.DataFrame) -> pd.DataFrame:
     if len(table.columns) < 3 or len(named) > max(2, len(table.columns) // 4):
         return table  # a header names most columns; a title or two or three group labels name a few
     for position in range(min(10, len(table))):
-        cells = [_as_text(c).strip() for c in table.iloc[position]]
+        cells = [as_text(c).strip() for c in table.iloc[position]]
         names = [c for c in cells if c]
         # Column names: nearly every column named, each once, and names, not answers (short)
         if (len(names) >= 0.8 * len(cells) and len(set(names)) == len(names)
@@ -323,7 +316,7 @@ def _header_below_a_title(table: pd.DataFrame) -> pd.DataFrame:
                 return table
             rest = table.iloc[position + 1:].copy()
             rest.attrs = {**table.attrs, "repeated_columns": {}, "row_1_names": named}
-            rest = _distinct_columns(rest, cells)
+            rest = distinct_columns(rest, cells)
             if len(rest.columns) != len(cells) or rest.columns.tolist() == table.columns.tolist():
                 rest.columns = cells
             first = int(table.index[position]) + 2 if pd.api.types.is_integer_dtype(table.index) else position + 2
@@ -339,7 +332,7 @@ def _without_side_table(table: pd.DataFrame) -> pd.DataFrame:
     with most respondents 'unknown'. The side table is said."""
     if len(table) < 5:
         return table
-    filled = table.map(lambda value: bool(_as_text(value).strip()))
+    filled = table.map(lambda value: bool(as_text(value).strip()))
     empty = [c for c in table.columns if _BLANK_HEADER.fullmatch(str(c).strip()) and not filled[c].any()]
     if not empty:
         return table
@@ -386,7 +379,7 @@ def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
     respondent in every base."""
     dropped: list[str] = []
     while len(table) >= 3 and len(dropped) < 3:
-        cells = [_as_text(c).strip() for c in table.iloc[-1]]
+        cells = [as_text(c).strip() for c in table.iloc[-1]]
         filled = [cell for cell in cells if cell]
         summary = (filled and all(_SUMMARY_CELL.fullmatch(cell) for cell in filled)
                    and any(_SUMMARY_SAYS.search(cell) for cell in filled))
@@ -414,7 +407,7 @@ def _without_repeated_header(table: pd.DataFrame) -> pd.DataFrame:
         return table
     copies = {c: name for name, names in (table.attrs.get("repeated_columns") or {}).items() for c in names}
     keys = [re.sub(r"[\W_]+", "", str(copies.get(c, c)).casefold()) for c in table.columns]  # "goals (2)": "goals"
-    cells = [table.iloc[:, k].map(_as_text).str.casefold().str.replace(r"[\W_]+", "", regex=True)
+    cells = [table.iloc[:, k].map(as_text).str.casefold().str.replace(r"[\W_]+", "", regex=True)
              for k in range(len(keys))]
     same = pd.concat([(cell == key) & (key != "") for cell, key in zip(cells, keys)], axis=1, ignore_index=True)
     matches, filled = same.sum(axis=1), pd.concat([cell != "" for cell in cells], axis=1).sum(axis=1)
@@ -461,271 +454,6 @@ def _blank_rows(table: pd.DataFrame) -> pd.Series:
     return ~filled.any(axis=1)
 
 
-def _read_csv(path: Path, header_row: int | None = None) -> pd.DataFrame:
-    raw = path.read_bytes()
-    text, encoding, odd = _decoded(raw, path)
-    # Excel for Mac (2011 and before) ends records with a bare CR, which the CSV reader takes for a line break in
-    # an unquoted field ("universal-newline mode"); a LF is then a line break inside an answer, quoted or not. The
-    # LFs are set aside while the CRs become line ends: one character for one, so the offsets in `odd` hold.
-    inner = ""
-    if len(re.findall(r"\r(?!\n)", text)) > text.count("\n"):
-        inner = next(c for c in map(chr, range(0xE000, 0xF900)) if c not in text)  # a private-use character
-        text = re.sub(r"\r(?!\n)", "\n", text.replace("\n", inner))
-    whole, cut = text, 0  # characters taken off the front, to find the lines in `odd`
-    # Excel writes "sep=;" as a first line to name the delimiter: it is not the header.
-    hint = re.match(r"\s*sep=(.)\r?\n", text)
-    if hint:
-        text, cut = text[hint.end():], hint.end()
-    skipped = 0  # lines above the column names: the rows keep the numbers the file gives them
-    if header_row is not None:  # the lines above the column names, as the user counts them
-        lines = text.split("\n")
-        if header_row > len(lines) or not lines[header_row - 1].strip():
-            where = "past the end of the file" if header_row > len(lines) else "an empty line"
-            raise InputError(f"{path}: --header-row {header_row} is {where}; give the row that holds the column "
-                             "names.")
-        above = "\n".join(lines[header_row - 1:])
-        text, skipped, cut = above, header_row - 1, cut + len(text) - len(above)
-    title = ""
-    if header_row is None:
-        above, title = _above_the_header(text)
-        skipped, cut, text = above.count("\n"), cut + len(above), text[len(above):]
-    separator = hint.group(1) if hint else "\t" if path.suffix.lower() == ".tsv" else _delimiter(text)
-    header = _checked_header(text, separator, path, lines_above=whole[:cut].count("\n"), sep_line=bool(hint))
-    # Blank lines are read (as empty rows, dropped later) so that the rows after them keep their numbers.
-    # index_col=False: records that end in an empty extra field (a delimiter at the end of each line) keep
-    # their columns; pandas would otherwise take the first column as a row index and shift the rest.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", pd.errors.ParserWarning)  # "loss of data": only empty fields, checked
-        table = pd.read_csv(io.StringIO(text), sep=separator, engine="python", dtype=str, keep_default_na=False,
-                            skip_blank_lines=False, index_col=False)
-    if inner:
-        table = table.map(lambda value: value.replace(inner, "\n") if isinstance(value, str) else value)
-        table.columns, header = [str(c).replace(inner, "\n") for c in table.columns], [h.replace(inner, "\n")
-                                                                                       for h in header]
-    table = _distinct_columns(table, header)
-    if encoding:
-        table.attrs["encoding"] = encoding
-    if odd:
-        records = _records_at(text, [start - cut for start in odd if start >= cut], separator)
-        table.attrs["encoding_rows"] = [skipped + record + 1 for record in records]
-    table.index = table.index + skipped  # rows numbered as the file has them
-    if title:
-        table.attrs["platform_rows"] = f"{title}: not answers"
-    return table
-
-
-def _above_the_header(text: str) -> tuple[str, str]:
-    """The blank lines and the title above the column names, as a spreadsheet saved as CSV writes a sheet that
-    starts lower down (read as they were, an empty first line was a header of no columns), and the title as said:
-    its row and its start ('' for none)."""
-    above, title = "", ""
-    for part in ("blank", "title", "blank"):
-        rest = text[len(above):]
-        lines = rest.split("\n", 2)
-        blank = re.match(r"(?:[ \t\r]*\n)+", rest) if part == "blank" else None
-        if blank and rest[blank.end():].strip():
-            above += blank.group()
-        elif part == "title" and len(lines) == 3 and _title_line(lines[0], lines[1] + "\n" + lines[2]):
-            title = f"row {above.count(chr(10)) + 1}, a title above the column names ('{lines[0].strip()[:40]}')"
-            above += lines[0] + "\n"
-    return above, title
-
-
-def _title_line(line: str, below: str) -> bool:
-    """A title above the column names ("Partnership RFI - responses exported 2 Nov"), as a spreadsheet saved as CSV
-    without padding commas writes it: a line of a field or two (a comma in a title makes two) over a table whose
-    header has twice as many or more. Quotes left open start a header cell that spans lines, not a title."""
-    if not line.strip() or line.count('"') % 2 or not _same_fields_below(below):
-        return False
-    delimiter = _delimiter(below)
-    fields = next(csv.reader([line], delimiter=delimiter), [])
-    header = next((record for record in csv.reader(io.StringIO(below[:200_000]), delimiter=delimiter) if record), [])
-    return len(fields) <= min(3, len(header) // 2)
-
-
-def _records_at(text: str, starts: list[int], delimiter: str) -> list[int]:
-    """The records (from 0, the header) that hold the characters at `starts`: a record may span lines."""
-    lines = sorted(text.count("\n", 0, start) + 1 for start in starts)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    found: list[int] = []
-    for record, _ in enumerate(reader):
-        while lines and lines[0] <= reader.line_num:
-            found.append(record)
-            lines.pop(0)
-    return found
-
-
-def _same_fields_below(text: str) -> bool:
-    """The records start with a header of three fields or more that most of the next records match: a table under
-    the line above it (a one-column file of answers with commas in them has no such header)."""
-    delimiter = _delimiter(text)
-    records = [len(r) for r, _ in zip(csv.reader(io.StringIO(text[:200_000]), delimiter=delimiter), range(21)) if r]
-    matching = sum(n == records[0] for n in records[1:])
-    return len(records) >= 3 and records[0] >= 3 and matching >= 0.8 * (len(records) - 1)
-
-
-def _checked_header(text: str, separator: str, path: Path, *, lines_above: int = 0, sep_line: bool = False
-                    ) -> list[str]:
-    """The header's fields. A record with more fields than the header is an error naming its line (counted in the
-    file, where `lines_above` lines were taken off the text's top, `sep_line` Excel's "sep=" line among them, which
-    --header-row does not count): pandas would take an extra field in the first record as a row index and shift
-    every column by one, silently."""
-    reader = csv.reader(io.StringIO(text), delimiter=separator)
-    header = next(reader, [])
-    first = lines_above + reader.line_num
-    below = [len(r) for r, _ in zip(csv.reader(io.StringIO(text[:200_000]), delimiter=separator), range(21)) if r][1:]
-    for record in reader:
-        if len(record) > len(header) and any(field.strip() for field in record[len(header):]):
-            line = reader.line_num + lines_above
-            # A line of a field or two over records that agree with each other: a title or a note, not the header.
-            if len(header) <= min(3, len(record) // 2) and len(set(below)) == 1:
-                raise InputError(f"{path}:{first}: the line above the table ('{separator.join(header)[:40]}') has "
-                                 f"{len(header)} field{'s' * (len(header) > 1)} and line {line} has {len(record)}: "
-                                 f"a title? Pass --header-row {line - sep_line} (the row that names the columns), "
-                                 "or delete the line.")
-            name = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}.get(separator, repr(separator))
-            raise InputError(f"{path}:{line}: {len(record)} fields where the header names {len(header)}: a {name} "
-                             "inside an answer without quotes around it? Quote that answer (\"...\") or export the "
-                             "file again.")
-    return header
-
-
-def _delimiter(text: str) -> str:
-    """The delimiter that splits the first records into the same number of fields, more than one; a comma
-    when none does (a single-column file). Quoted fields may hold line breaks, even in the header."""
-    sample = text[:200_000]
-    best, best_fields = ",", 1
-    for delimiter in DELIMITERS:
-        try:
-            records = [len(r) for r, _ in zip(csv.reader(io.StringIO(sample), delimiter=delimiter), range(50)) if r]
-        except csv.Error:
-            continue
-        if len(records) > 2:
-            records = records[:-1]  # the sample may end inside a record
-        if records and records[0] > best_fields and all(n == records[0] for n in records):
-            best, best_fields = delimiter, records[0]
-    return best
-
-
-def _distinct_columns(table: pd.DataFrame, header: list) -> pd.DataFrame:
-    """A header that names a column twice: the copies become "name (2)", "name (3)", each coded, and
-    `table.attrs["repeated_columns"]` maps the name to all of them."""
-    names = [" ".join(str(name).split()) for name in header]
-    if len(names) != len(table.columns) or len(set(names)) == len(names):
-        return table
-    seen: dict[str, list[str]] = {}
-    columns = []
-    for name in names:
-        copies = seen.setdefault(name, [])
-        columns.append(name if not copies else f"{name} ({len(copies) + 1})")
-        copies.append(columns[-1])
-    table.columns = columns
-    table.attrs["repeated_columns"] = {name: copies for name, copies in seen.items() if len(copies) > 1}
-    return table
-
-
-def _decode(raw: bytes, path: Path) -> str:
-    """UTF-8 (with or without BOM) first; then the encoding charset-normalizer finds, cp1252 at worst.
-
-    A workbook or other binary file given a text extension raises InputError saying so.
-    """
-    return _decoded(raw, path)[0]
-
-
-def _decoded(raw: bytes, path: Path) -> tuple[str, str | None, list[int]]:
-    """The text, the encoding guessed when it is not UTF-8 (None for UTF-8), and the offsets in the text of the
-    lines read as cp1252 in a file that is UTF-8 but for them: see `_decode`."""
-    if raw.startswith(_WORKBOOK_MAGIC):
-        raise InputError(f"{path} looks like an Excel workbook, not CSV text. Rename it to .xlsx (save an old "
-                         f".xls as .xlsx) and retry.")
-    try:
-        text, encoding = raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError:
-        text = None
-        mixed = _utf8_but_a_few_lines(raw)
-        if mixed is not None:
-            return mixed[0], None, mixed[1]
-    if text is None or "\x00" in text:  # a NUL may be UTF-16 without a BOM
-        text, encoding = _detect_and_decode(raw, path)
-    if "\x00" in text:
-        raise InputError(_binary_message(path))
-    return text, encoding, []
-
-
-def _utf8_but_a_few_lines(raw: bytes) -> tuple[str, list[int]] | None:
-    """A UTF-8 export with a few lines of Windows text added (a row typed or pasted in Excel on Windows and
-    appended): taken whole for one encoding, detection picked one that fits both ("caf√©" for "café" in every
-    row). Such a file is read as UTF-8 and those lines as cp1252, when other lines hold UTF-8 letters
-    beyond ASCII (so the file is UTF-8, not Windows text with a chance sequence) at least as many as the odd
-    lines, and the odd lines are few. Returns the text and where each odd line starts in it; None otherwise."""
-    if b"\x00" in raw:  # UTF-16 or binary: detection's to judge
-        return None
-    lines = raw.splitlines(keepends=True) if b"\n" not in raw else raw.split(b"\n")
-    parts, odd, utf8 = [], [], 0
-    for k, line in enumerate(lines):
-        end = b"\n" if b"\n" in raw and k < len(lines) - 1 else b""
-        try:
-            part = line.decode("utf-8-sig" if k == 0 else "utf-8")
-            utf8 += not line.isascii()
-        except UnicodeDecodeError:
-            odd.append(sum(len(p) for p in parts))
-            part = line.decode("cp1252", errors="replace")
-        parts.append(part + end.decode())
-    if not odd or utf8 < len(odd) or len(odd) > max(3, len(lines) // 50):
-        return None
-    return "".join(parts), odd
-
-
-def _few_odd_bytes(raw: bytes, encoding: str) -> bool:
-    """An English export with a few characters of Excel's Windows encoding ("hospital’s", "Peña") fits many
-    encodings byte for byte, and detection, with so little to go on, may take a DOS or a Chinese one ("espa±ol",
-    "hospital𠏋"): a file with only a handful of bytes beyond ASCII is read as cp1252 where that reads it."""
-    if encoding.lower().replace("-", "_") in ("utf_8", "utf_16", "utf_32", "cp1252"):
-        return False
-    odd = sum(1 for byte in raw if byte > 0x7F)
-    if not 0 < odd <= 40 or odd > len(raw) / 200:
-        return False
-    try:
-        raw.decode("cp1252")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and the old .xls
-
-
-def _binary_message(path: Path) -> str:
-    return f"{path} holds binary data, not text. Is it the right file? Export the survey as CSV and retry."
-
-
-def _detect_and_decode(raw: bytes, path: Path) -> tuple[str, str]:
-    from charset_normalizer import from_bytes
-
-    if b"\x00" not in raw and len(re.findall(rb"\r(?!\n)", raw)) > raw.count(b"\n"):
-        # Lines that end in a bare CR come from Excel for Mac's "CSV (Macintosh)", which writes Mac Roman: its
-        # curly quotes are letters in cp1252 ("countyÕs"), which detection takes as readily.
-        return raw.decode("mac_roman"), "mac_roman"
-    matches = from_bytes(raw)
-    best = matches.best()
-    encoding = best.encoding if best is not None else "cp1252"
-    if encoding in ("ascii", "latin_1", "iso8859_1"):
-        encoding = "cp1252"  # a superset for the smart quotes and dashes Excel writes
-    # A mostly-English export often fits cp1250, cp1252 and cp1257 equally well (they share the bytes
-    # of smart quotes and dashes and differ on letters such as "ñ"); Excel on US Windows writes cp1252.
-    if best is not None and any("cp1252" in match.could_be_from_charset and match.chaos <= best.chaos
-                                and match.coherence >= best.coherence for match in matches):
-        encoding = "cp1252"
-    if _few_odd_bytes(raw, encoding):
-        encoding = "cp1252"
-    try:
-        return raw.decode(encoding), encoding
-    except (UnicodeDecodeError, LookupError):
-        if b"\x00" in raw:
-            raise InputError(_binary_message(path)) from None
-        raise InputError(f"{path}: the text encoding cannot be recognised. Save it as UTF-8 CSV and retry.") from None
-
-
 def _sheet_names(path: Path, *, hidden: set[str] | None = None) -> list[str]:
     """The workbook's sheets, the visible ones first: a hidden sheet (last year's data, a lookup list) is what
     the person who exported the file did not mean to be read, so it is read only when named or alone.
@@ -754,7 +482,7 @@ def _read_excel(path: Path, sheet: str | None, header_row: int | None = None) ->
         first = pd.read_excel(path, sheet_name=sheet, header=None, nrows=1, dtype=str) if len(table.columns) else None
         # A blank first row (the column names further down) reads as no row at all.
         header = first.iloc[0].tolist() if first is not None and len(first) else []
-        table = _distinct_columns(table, header)
+        table = distinct_columns(table, header)
     filled = _fill_merged(path, sheet, table, header_row or 1)
     if filled:
         table.attrs["merged_cells"] = filled
@@ -816,7 +544,7 @@ def _read_json(path: Path) -> pd.DataFrame:
     pandas made the ids of a file with one missing id floats ("1000.0")."""
     import json
 
-    text = _decode(path.read_bytes(), path).strip()
+    text = decode(path.read_bytes(), path).strip()
     nested_message = (f"{path} holds records inside records (a survey platform's API export, such as Typeform's "
                       "'items' with their 'answers'), not one flat row per respondent. Export the responses from "
                       "the survey tool as CSV or XLSX, or as JSON Lines with one flat object per respondent.")
@@ -881,7 +609,7 @@ def _header_looks_like_data(table: pd.DataFrame, *, masked: bool) -> bool:
         return True
     for column in table.columns:
         name = str(column)
-        values = table[column].map(_as_text).str.strip()
+        values = table[column].map(as_text).str.strip()
         values = values[values != ""]
         if any(ch.isdigit() for ch in name) and len(values) and (values.map(_shape) == _shape(name)).mean() > 0.8:
             return True
@@ -1011,7 +739,7 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         # Columns of text the guess passed over are said, not dropped silently: in a small batch an open
         # question's few answers may be too short or too alike to look like free text.
         read = {id_column, question_column, answer_column, *text_columns, *meta_columns, *hidden}
-        passed = [c for c in columns if c not in read and table[c].map(_as_text).str.strip().str.contains(
+        passed = [c for c in columns if c not in read and table[c].map(as_text).str.strip().str.contains(
             r"[^\W\d_]{2}", regex=True).any()]
         if passed:
             sources["ignored"] = ", ".join(f"'{c}'" for c in passed)
@@ -1040,7 +768,7 @@ def _choice_lists(name: str, column: pd.Series) -> bool:
     words are the form's, not the respondent's: coded, the options' wording counted as themes. Its header says
     so ("(Check all that apply)"), or its answers are made almost only of a few phrases that recur across
     respondents (options are phrases of several words; a list of things someone typed, "housing, food", is not)."""
-    values = column.dropna().map(_as_text).str.strip()
+    values = column.dropna().map(as_text).str.strip()
     values = values[values != ""]
     if len(values) < 10:
         return False
@@ -1059,7 +787,7 @@ def _choice_lists(name: str, column: pd.Series) -> bool:
 def _looks_like_free_text(column: pd.Series, *, variety: float = 0.5) -> bool:
     """Sentences rather than codes: six words or more on average, and more than `variety` of the values
     distinct. A column of browser user agents has the words and the variety, but is the platform's metadata."""
-    values = column.dropna().map(_as_text).str.strip()
+    values = column.dropna().map(as_text).str.strip()
     values = values[values != ""]
     if values.empty:
         return False
@@ -1067,268 +795,6 @@ def _looks_like_free_text(column: pd.Series, *, variety: float = 0.5) -> bool:
         return False
     words = values.str.split().str.len()
     return bool(words.mean() >= 6 and values.nunique() > variety * len(values))
-
-
-def to_answers(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list[dict]]:
-    """One row per (respondent, question) with the raw answer, and the id problems found.
-
-    Respondents without an id get a stable one from the row's content; two rows that share an id but
-    differ in content are kept apart (the second becomes `<id>~2`) and reported.
-    """
-    # The spreadsheet row (the header is row 1), from the reader's row positions, which `read_table`
-    # keeps when it drops blank rows.
-    positional = pd.api.types.is_integer_dtype(table.index) and table.index.is_unique
-    rows = table.index + 2 if positional else range(2, len(table) + 2)
-    table = table.reset_index(drop=True).copy()
-    table["__row"] = list(rows)
-    content_columns = [spec.answer_column] if spec.is_long else list(spec.text_columns)
-    joined: list[dict] = []
-    if not spec.is_long and spec.id_column:
-        table, joined = _join_repeat_instances(table, spec)
-        table, split = _join_split_rows(table, spec)
-        joined += split
-    ids, problems = _respondent_ids(table, spec, content_columns)
-    problems = joined + problems
-    repeated = [p for p in problems if p["problem"] == "repeated_id_different_content"]
-    if not spec.is_long and spec.sources.get("id_column") == "guessed" and len(table) >= 10 \
-            and 2 * len(repeated) >= len(table):
-        # Most rows share an id with another row of other answers: the guessed column names something else (an
-        # organisation, a site, a wave), and each repeat would be counted as a respondent of its own.
-        raise InputError(f"The id column '{spec.id_column}' (guessed) repeats in {len(repeated)} of {len(table)} rows "
-                         f"with other answers (e.g. '{repeated[0]['original_id']}'): it does not name respondents. "
-                         "Pass --id-column with the column that does; if each row is one answer to one question (a "
-                         "long export), name its columns with --question-column and --answer-column; or pass "
-                         "--id-column none to name each row as a respondent by its content.")
-    table["__id"] = ids
-    meta = list(spec.meta_columns)
-    if spec.is_long:
-        answers = pd.DataFrame({
-            "respondent_id": table["__id"],
-            "question": table[spec.question_column].astype(str).str.strip(),
-            "answer_raw": table[spec.answer_column],
-            "source_row": table["__row"],
-        })
-        for column in meta:
-            answers[column] = table[column].values
-    else:
-        answers = table.melt(id_vars=["__id", "__row", *meta], value_vars=list(spec.text_columns),
-                             var_name="question", value_name="answer_raw")
-        answers = answers.rename(columns={"__id": "respondent_id", "__row": "source_row"})
-        order = {q: i for i, q in enumerate(spec.text_columns)}
-        answers["__q"] = answers["question"].map(order)
-        answers = answers.sort_values(["source_row", "__q"], kind="stable").drop(columns="__q")
-        answers = answers[ANSWER_COLUMNS + meta]
-    answers["answer_raw"] = answers["answer_raw"].map(_as_text)
-    if spec.is_long:
-        problems += _one_value_per_respondent(answers, meta)
-    for column in meta:
-        answers[column] = answers[column].map(_as_text).str.strip().replace("", "unknown")
-        problems += _one_spelling(answers, column)
-    return answers.reset_index(drop=True), problems
-
-
-REPEAT_INSTRUMENT = "redcap_repeat_instrument"
-REPEAT_INSTANCE = "redcap_repeat_instance"
-
-
-def _join_repeat_instances(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list[dict]]:
-    """REDCap's repeating instruments: a record's row, then a row per instance of a repeated form (a partner, a
-    site), each with the record's id and only that form's fields. They are one respondent: each record's rows
-    are joined into one, a question answered in several instances reading as one answer (the instances in
-    order, a paragraph each), metadata and the other columns their first value; and said. Else each instance
-    was a respondent of its own (a survey of 40 records counted 101 respondents, 61 of them typed 'unknown')."""
-    columns = {str(column).strip().casefold(): column for column in table.columns}
-    instrument = columns.get(REPEAT_INSTRUMENT)
-    if instrument is None:
-        return table, []
-    instance = columns.get(REPEAT_INSTANCE)
-    ids = table[spec.id_column].map(_as_text).str.strip()
-    forms = table[instrument].map(_as_text).str.strip()
-    repeats = (forms != "") & (ids != "")
-    if not repeats.any():
-        return table, []
-    number = pd.to_numeric(table[instance], errors="coerce") if instance is not None else pd.Series(0, table.index)
-    form_order = {form: k for k, form in enumerate(dict.fromkeys(forms[repeats]))}
-    # The record's own row first, then each form's instances in their order; ties keep the file's order.
-    order = pd.DataFrame({"id": ids, "repeat": repeats, "form": forms.map(form_order).fillna(-1),
-                          "instance": number.fillna(0), "position": range(len(table))})
-    joined_ids = set(ids[repeats])
-    rows_of: dict[str, list[int]] = {}
-    for position in order[ids.isin(joined_ids)].sort_values(["repeat", "form", "instance", "position"]).index:
-        rows_of.setdefault(ids[position], []).append(position)
-    text_columns = set(spec.text_columns)
-    keep = pd.Series(True, index=table.index)
-    table = table.copy()
-    several = 0
-    for rows in rows_of.values():
-        first = min(rows)
-        for column in table.columns:
-            if column == "__row":
-                continue
-            given = [table.at[r, column] for r in rows if _as_text(table.at[r, column]).strip()]
-            if column in text_columns:
-                distinct = list(dict.fromkeys(_as_text(value).strip() for value in given))
-                several += len(distinct) > 1
-                table.at[first, column] = "\n\n".join(distinct) if distinct else table.at[first, column]
-            elif given:
-                table.at[first, column] = given[0]
-        keep.loc[[r for r in rows if r != first]] = False
-    table.loc[keep.index[keep], instrument] = ""  # a joined row is the record's, not one instance's
-    example = ids[order[repeats].index[0]]
-    return table[keep].reset_index(drop=True), [{
-        "row": None, "problem": "repeat_instances_joined", "respondents": len(rows_of),
-        "rows": int(repeats.sum()), "instruments": list(form_order), "answers_joined": several,
-        "respondent_id": example}]
-
-
-def _join_split_rows(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list[dict]]:
-    """Rows that share an id and answer different questions are one respondent's answers split over rows (REDCap's
-    events, a form saved page by page): joined into one row, each column its first value, and said. Rows that
-    answer a question twice, or give two values of a metadata column, stay apart (two respondents, or a
-    resubmission: `_respondent_ids` says which)."""
-    ids = table[spec.id_column].map(_as_text).str.strip()
-    repeats = ids[(ids != "") & ids.duplicated(keep=False)]
-    if repeats.empty:
-        return table, []
-    text = table[list(spec.text_columns) + list(spec.meta_columns)].map(_as_text).map(str.strip)
-    answered = text[list(spec.text_columns)] != ""
-    keep = pd.Series(True, index=table.index)
-    merged_rows: dict[int, dict] = {}
-    for _, group in repeats.groupby(repeats, sort=False):
-        every = list(group.index)
-        rows = list(text.loc[every].drop_duplicates().index)  # an event's row sent twice is one row
-        if len(rows) < 2 or (answered.loc[rows].sum() > 1).any():
-            continue  # the same row again (said as sent again), or a question answered on two rows
-        meta = text.loc[rows, list(spec.meta_columns)]
-        if any(meta[column][meta[column] != ""].map(lambda v: re.sub(r"[\W_]+", "", v.casefold())).nunique() > 1
-               for column in meta):
-            continue  # two organisation types or states ("LA" and "la" are one): not one respondent
-        first = rows[0]
-        values = {}
-        for column in table.columns:
-            if column == "__row":
-                continue
-            given = [table.at[r, column] for r in rows if _as_text(table.at[r, column]).strip()]
-            values[column] = given[0] if given else table.at[first, column]
-        merged_rows[first] = values
-        keep.loc[[r for r in every if r != first]] = False
-    if not merged_rows:
-        return table, []
-    table = table.copy()
-    for row, values in merged_rows.items():
-        for column, value in values.items():
-            table.at[row, column] = value
-    joined = int((~keep).sum())  # rows folded into another (an event's row sent twice among them)
-    example = ids[next(iter(merged_rows))]
-    return table[keep].reset_index(drop=True), [{"row": None, "problem": "rows_joined", "respondents": len(merged_rows),
-                                                 "rows": joined + len(merged_rows), "respondent_id": example}]
-
-
-def _spelling_key(value: str, place: bool) -> str:
-    key = re.sub(r"[\W_]+", "", value.casefold())
-    return _state_codes().get(key, key) if place else key  # a state written out or abbreviated: "California", "CA"
-
-
-@functools.lru_cache(maxsize=1)
-def _state_codes() -> dict[str, str]:
-    from themes.quotes import STATE_NAMES
-
-    return {re.sub(r"[\W_]+", "", name.casefold().removeprefix("the ")): code.casefold()
-            for code, name in STATE_NAMES.items()}
-
-
-def _one_spelling(answers: pd.DataFrame, column: str) -> list[dict]:
-    """Values of a metadata column that differ only in case, spacing or punctuation ('Nonprofit CBO',
-    'nonprofit cbo', 'Non-profit CBO.'), or a state written out and abbreviated ('California', 'CA'), are one
-    group: else each is a group of its own, and a small one hidden. The group takes its commonest spelling that
-    is not all lower case and does not end in punctuation (a state its code). In place; returns what was merged,
-    to be said."""
-    from themes.quotes import _PLACE
-
-    counts = answers.loc[answers[column] != "unknown"].drop_duplicates(["respondent_id"])[column].value_counts()
-    place = bool(_PLACE.search(column))
-    groups: dict[str, list[str]] = {}
-    for value in counts.index:  # commonest first
-        groups.setdefault(_spelling_key(value, place), []).append(value)
-    def plain_first(spelling: str) -> tuple:  # sorted() is stable: among equals, the commonest first
-        return (not spelling[-1:].isalnum(), spelling == spelling.lower(),
-                place and not re.fullmatch(r"[A-Z]{2}", spelling))  # a state as its code, as exports mostly have it
-
-    chosen = {key: sorted(spellings, key=plain_first)[0] for key, spellings in groups.items() if len(spellings) > 1}
-    merged = {other: chosen[key] for key, spellings in groups.items() if key in chosen
-              for other in spellings if other != chosen[key]}
-    if not merged:
-        return []
-    answers[column] = answers[column].replace(merged)
-    return [{"row": None, "problem": "metadata_spellings", "column": column,
-             "merged": {kept: [o for o, k in merged.items() if k == kept] for kept in dict.fromkeys(merged.values())}}]
-
-
-def _one_value_per_respondent(answers: pd.DataFrame, meta: list[str]) -> list[dict]:
-    """In a long file each respondent's metadata is read from every row of theirs: a value given on some rows
-    only (often the first) holds for all their rows, else each respondent counted in their group and in
-    'unknown'; where rows give different values, the first is used and the rows are reported. In place."""
-    problems = []
-    for column in meta:
-        values = answers[column].map(_as_text).str.strip()
-        found = values.where(values != "").groupby(answers["respondent_id"], sort=False).agg(
-            lambda v: list(dict.fromkeys(v.dropna())))
-        filled = int(((values == "") & answers["respondent_id"].map(found.map(bool))).sum())
-        if filled:
-            problems.append({"row": None, "problem": "metadata_filled", "column": column, "rows": filled})
-        first_row = answers.groupby("respondent_id", sort=False)["source_row"].min()
-        for respondent, given in found[found.map(len) > 1].items():
-            problems.append({"row": int(first_row[respondent]), "problem": "metadata_varies", "column": column,
-                             "respondent_id": respondent, "values": given[:3]})
-        answers[column] = answers["respondent_id"].map(found.map(lambda v: v[0] if v else "")).to_numpy()
-    return problems
-
-
-def _as_text(value) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    if isinstance(value, (list, tuple)) or type(value).__name__ == "ndarray":
-        # A list column (Parquet, JSON): one item per line, as a respondent's bullet list would read.
-        return "\n".join(_as_text(item) for item in value if _as_text(item).strip())
-    return str(value)
-
-
-def _respondent_ids(table: pd.DataFrame, spec: InputSpec, content_columns: list[str]) -> tuple[list[str], list[dict]]:
-    content = table[content_columns].map(_as_text).agg("\x1f".join, axis=1)
-    raw_ids = table[spec.id_column].map(_as_text).str.strip() if spec.id_column else pd.Series([""] * len(table))
-    # A row without an id is named by everything it holds, the columns not read too (a form's timestamp, state):
-    # two people who wrote the same answer are two respondents; the same row exported twice is one.
-    whole = (table.drop(columns="__row").map(_as_text).agg("\x1f".join, axis=1) if (raw_ids == "").any()
-             else content)
-    ids: list[str] = []
-    problems: list[dict] = []
-    first_content: dict[str, str] = {}
-    first_row: dict[str, int] = {}
-    copies: dict[str, int] = {}
-    for row, raw_id, text, row_text in zip(table["__row"], raw_ids, content, whole):
-        if not raw_id:
-            # Keyed, as pseudonyms are: an unkeyed hash of a row that holds an e-mail column was found again by
-            # hashing a mailing list's addresses with the rest of the row (72 of 96 respondents in 4 s).
-            generated = "gen-" + keyed_digest(row_text)
-            if spec.id_column:  # with --id-column none every row is named so: nothing is missing
-                problems.append({"row": int(row), "problem": "missing_id", "respondent_id": generated})
-            raw_id = generated
-        if spec.is_long:
-            ids.append(raw_id)  # long files repeat ids by design, one row per question
-            continue
-        if raw_id in first_content and first_content[raw_id] != text:
-            copies[raw_id] = copies.get(raw_id, 1) + 1
-            new_id = f"{raw_id}~{copies[raw_id]}"
-            problems.append({"row": int(row), "problem": "repeated_id_different_content",
-                             "respondent_id": new_id, "original_id": raw_id})
-            raw_id = new_id
-        elif raw_id in first_content and any(text.split("\x1f")):  # the same answers sent again: read once
-            problems.append({"row": int(row), "problem": "repeated_row", "respondent_id": raw_id,
-                             "first_row": first_row[raw_id]})
-        first_content.setdefault(raw_id, text)
-        first_row.setdefault(raw_id, int(row))
-        ids.append(raw_id)
-    return ids, problems
 
 
 def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, InputSpec, list[dict]]:

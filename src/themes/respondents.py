@@ -1,0 +1,281 @@
+"""From a table of rows to one row per answer: whose answer (ids found, made, repeated, or joined over the rows
+REDCap and paged forms split a respondent into), to which question, with which metadata (one spelling per group,
+one value per respondent)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from themes.errors import InputError
+from themes.quotes import keyed_digest
+
+if TYPE_CHECKING:
+    from themes.ingest import InputSpec
+
+ANSWER_COLUMNS = ["respondent_id", "question", "answer_raw", "source_row"]
+
+
+def to_answers(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list[dict]]:
+    """One row per (respondent, question) with the raw answer, and the id problems found.
+
+    Respondents without an id get a stable one from the row's content; two rows that share an id but
+    differ in content are kept apart (the second becomes `<id>~2`) and reported.
+    """
+    # The spreadsheet row (the header is row 1), from the reader's row positions, which `read_table`
+    # keeps when it drops blank rows.
+    positional = pd.api.types.is_integer_dtype(table.index) and table.index.is_unique
+    rows = table.index + 2 if positional else range(2, len(table) + 2)
+    table = table.reset_index(drop=True).copy()
+    table["__row"] = list(rows)
+    content_columns = [spec.answer_column] if spec.is_long else list(spec.text_columns)
+    joined: list[dict] = []
+    if not spec.is_long and spec.id_column:
+        table, joined = _join_repeat_instances(table, spec)
+        table, split = _join_split_rows(table, spec)
+        joined += split
+    ids, problems = _respondent_ids(table, spec, content_columns)
+    problems = joined + problems
+    repeated = [p for p in problems if p["problem"] == "repeated_id_different_content"]
+    if not spec.is_long and spec.sources.get("id_column") == "guessed" and len(table) >= 10 \
+            and 2 * len(repeated) >= len(table):
+        # Most rows share an id with another row of other answers: the guessed column names something else (an
+        # organisation, a site, a wave), and each repeat would be counted as a respondent of its own.
+        raise InputError(f"The id column '{spec.id_column}' (guessed) repeats in {len(repeated)} of {len(table)} rows "
+                         f"with other answers (e.g. '{repeated[0]['original_id']}'): it does not name respondents. "
+                         "Pass --id-column with the column that does; if each row is one answer to one question (a "
+                         "long export), name its columns with --question-column and --answer-column; or pass "
+                         "--id-column none to name each row as a respondent by its content.")
+    table["__id"] = ids
+    meta = list(spec.meta_columns)
+    if spec.is_long:
+        answers = pd.DataFrame({
+            "respondent_id": table["__id"],
+            "question": table[spec.question_column].astype(str).str.strip(),
+            "answer_raw": table[spec.answer_column],
+            "source_row": table["__row"],
+        })
+        for column in meta:
+            answers[column] = table[column].values
+    else:
+        answers = table.melt(id_vars=["__id", "__row", *meta], value_vars=list(spec.text_columns),
+                             var_name="question", value_name="answer_raw")
+        answers = answers.rename(columns={"__id": "respondent_id", "__row": "source_row"})
+        order = {q: i for i, q in enumerate(spec.text_columns)}
+        answers["__q"] = answers["question"].map(order)
+        answers = answers.sort_values(["source_row", "__q"], kind="stable").drop(columns="__q")
+        answers = answers[ANSWER_COLUMNS + meta]
+    answers["answer_raw"] = answers["answer_raw"].map(as_text)
+    if spec.is_long:
+        problems += _one_value_per_respondent(answers, meta)
+    for column in meta:
+        answers[column] = answers[column].map(as_text).str.strip().replace("", "unknown")
+        problems += _one_spelling(answers, column)
+    return answers.reset_index(drop=True), problems
+
+
+REPEAT_INSTRUMENT = "redcap_repeat_instrument"
+REPEAT_INSTANCE = "redcap_repeat_instance"
+
+
+def _join_repeat_instances(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list[dict]]:
+    """REDCap's repeating instruments: a record's row, then a row per instance of a repeated form (a partner, a
+    site), each with the record's id and only that form's fields. They are one respondent: each record's rows
+    are joined into one, a question answered in several instances reading as one answer (the instances in
+    order, a paragraph each), metadata and the other columns their first value; and said. Else each instance
+    was a respondent of its own (a survey of 40 records counted 101 respondents, 61 of them typed 'unknown')."""
+    columns = {str(column).strip().casefold(): column for column in table.columns}
+    instrument = columns.get(REPEAT_INSTRUMENT)
+    if instrument is None:
+        return table, []
+    instance = columns.get(REPEAT_INSTANCE)
+    ids = table[spec.id_column].map(as_text).str.strip()
+    forms = table[instrument].map(as_text).str.strip()
+    repeats = (forms != "") & (ids != "")
+    if not repeats.any():
+        return table, []
+    number = pd.to_numeric(table[instance], errors="coerce") if instance is not None else pd.Series(0, table.index)
+    form_order = {form: k for k, form in enumerate(dict.fromkeys(forms[repeats]))}
+    # The record's own row first, then each form's instances in their order; ties keep the file's order.
+    order = pd.DataFrame({"id": ids, "repeat": repeats, "form": forms.map(form_order).fillna(-1),
+                          "instance": number.fillna(0), "position": range(len(table))})
+    joined_ids = set(ids[repeats])
+    rows_of: dict[str, list[int]] = {}
+    for position in order[ids.isin(joined_ids)].sort_values(["repeat", "form", "instance", "position"]).index:
+        rows_of.setdefault(ids[position], []).append(position)
+    text_columns = set(spec.text_columns)
+    keep = pd.Series(True, index=table.index)
+    table = table.copy()
+    several = 0
+    for rows in rows_of.values():
+        first = min(rows)
+        for column in table.columns:
+            if column == "__row":
+                continue
+            given = [table.at[r, column] for r in rows if as_text(table.at[r, column]).strip()]
+            if column in text_columns:
+                distinct = list(dict.fromkeys(as_text(value).strip() for value in given))
+                several += len(distinct) > 1
+                table.at[first, column] = "\n\n".join(distinct) if distinct else table.at[first, column]
+            elif given:
+                table.at[first, column] = given[0]
+        keep.loc[[r for r in rows if r != first]] = False
+    table.loc[keep.index[keep], instrument] = ""  # a joined row is the record's, not one instance's
+    example = ids[order[repeats].index[0]]
+    return table[keep].reset_index(drop=True), [{
+        "row": None, "problem": "repeat_instances_joined", "respondents": len(rows_of),
+        "rows": int(repeats.sum()), "instruments": list(form_order), "answers_joined": several,
+        "respondent_id": example}]
+
+
+def _join_split_rows(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list[dict]]:
+    """Rows that share an id and answer different questions are one respondent's answers split over rows (REDCap's
+    events, a form saved page by page): joined into one row, each column its first value, and said. Rows that
+    answer a question twice, or give two values of a metadata column, stay apart (two respondents, or a
+    resubmission: `_respondent_ids` says which)."""
+    ids = table[spec.id_column].map(as_text).str.strip()
+    repeats = ids[(ids != "") & ids.duplicated(keep=False)]
+    if repeats.empty:
+        return table, []
+    text = table[list(spec.text_columns) + list(spec.meta_columns)].map(as_text).map(str.strip)
+    answered = text[list(spec.text_columns)] != ""
+    keep = pd.Series(True, index=table.index)
+    merged_rows: dict[int, dict] = {}
+    for _, group in repeats.groupby(repeats, sort=False):
+        every = list(group.index)
+        rows = list(text.loc[every].drop_duplicates().index)  # an event's row sent twice is one row
+        if len(rows) < 2 or (answered.loc[rows].sum() > 1).any():
+            continue  # the same row again (said as sent again), or a question answered on two rows
+        meta = text.loc[rows, list(spec.meta_columns)]
+        if any(meta[column][meta[column] != ""].map(lambda v: re.sub(r"[\W_]+", "", v.casefold())).nunique() > 1
+               for column in meta):
+            continue  # two organisation types or states ("LA" and "la" are one): not one respondent
+        first = rows[0]
+        values = {}
+        for column in table.columns:
+            if column == "__row":
+                continue
+            given = [table.at[r, column] for r in rows if as_text(table.at[r, column]).strip()]
+            values[column] = given[0] if given else table.at[first, column]
+        merged_rows[first] = values
+        keep.loc[[r for r in every if r != first]] = False
+    if not merged_rows:
+        return table, []
+    table = table.copy()
+    for row, values in merged_rows.items():
+        for column, value in values.items():
+            table.at[row, column] = value
+    joined = int((~keep).sum())  # rows folded into another (an event's row sent twice among them)
+    example = ids[next(iter(merged_rows))]
+    return table[keep].reset_index(drop=True), [{"row": None, "problem": "rows_joined", "respondents": len(merged_rows),
+                                                 "rows": joined + len(merged_rows), "respondent_id": example}]
+
+
+def _spelling_key(value: str, place: bool) -> str:
+    key = re.sub(r"[\W_]+", "", value.casefold())
+    return _state_codes().get(key, key) if place else key  # a state written out or abbreviated: "California", "CA"
+
+
+@functools.lru_cache(maxsize=1)
+def _state_codes() -> dict[str, str]:
+    from themes.quotes import STATE_NAMES
+
+    return {re.sub(r"[\W_]+", "", name.casefold().removeprefix("the ")): code.casefold()
+            for code, name in STATE_NAMES.items()}
+
+
+def _one_spelling(answers: pd.DataFrame, column: str) -> list[dict]:
+    """Values of a metadata column that differ only in case, spacing or punctuation ('Nonprofit CBO',
+    'nonprofit cbo', 'Non-profit CBO.'), or a state written out and abbreviated ('California', 'CA'), are one
+    group: else each is a group of its own, and a small one hidden. The group takes its commonest spelling that
+    is not all lower case and does not end in punctuation (a state its code). In place; returns what was merged,
+    to be said."""
+    from themes.quotes import _PLACE
+
+    counts = answers.loc[answers[column] != "unknown"].drop_duplicates(["respondent_id"])[column].value_counts()
+    place = bool(_PLACE.search(column))
+    groups: dict[str, list[str]] = {}
+    for value in counts.index:  # commonest first
+        groups.setdefault(_spelling_key(value, place), []).append(value)
+    def plain_first(spelling: str) -> tuple:  # sorted() is stable: among equals, the commonest first
+        return (not spelling[-1:].isalnum(), spelling == spelling.lower(),
+                place and not re.fullmatch(r"[A-Z]{2}", spelling))  # a state as its code, as exports mostly have it
+
+    chosen = {key: sorted(spellings, key=plain_first)[0] for key, spellings in groups.items() if len(spellings) > 1}
+    merged = {other: chosen[key] for key, spellings in groups.items() if key in chosen
+              for other in spellings if other != chosen[key]}
+    if not merged:
+        return []
+    answers[column] = answers[column].replace(merged)
+    return [{"row": None, "problem": "metadata_spellings", "column": column,
+             "merged": {kept: [o for o, k in merged.items() if k == kept] for kept in dict.fromkeys(merged.values())}}]
+
+
+def _one_value_per_respondent(answers: pd.DataFrame, meta: list[str]) -> list[dict]:
+    """In a long file each respondent's metadata is read from every row of theirs: a value given on some rows
+    only (often the first) holds for all their rows, else each respondent counted in their group and in
+    'unknown'; where rows give different values, the first is used and the rows are reported. In place."""
+    problems = []
+    for column in meta:
+        values = answers[column].map(as_text).str.strip()
+        found = values.where(values != "").groupby(answers["respondent_id"], sort=False).agg(
+            lambda v: list(dict.fromkeys(v.dropna())))
+        filled = int(((values == "") & answers["respondent_id"].map(found.map(bool))).sum())
+        if filled:
+            problems.append({"row": None, "problem": "metadata_filled", "column": column, "rows": filled})
+        first_row = answers.groupby("respondent_id", sort=False)["source_row"].min()
+        for respondent, given in found[found.map(len) > 1].items():
+            problems.append({"row": int(first_row[respondent]), "problem": "metadata_varies", "column": column,
+                             "respondent_id": respondent, "values": given[:3]})
+        answers[column] = answers["respondent_id"].map(found.map(lambda v: v[0] if v else "")).to_numpy()
+    return problems
+
+
+def as_text(value) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "ndarray":
+        # A list column (Parquet, JSON): one item per line, as a respondent's bullet list would read.
+        return "\n".join(as_text(item) for item in value if as_text(item).strip())
+    return str(value)
+
+
+def _respondent_ids(table: pd.DataFrame, spec: InputSpec, content_columns: list[str]) -> tuple[list[str], list[dict]]:
+    content = table[content_columns].map(as_text).agg("\x1f".join, axis=1)
+    raw_ids = table[spec.id_column].map(as_text).str.strip() if spec.id_column else pd.Series([""] * len(table))
+    # A row without an id is named by everything it holds, the columns not read too (a form's timestamp, state):
+    # two people who wrote the same answer are two respondents; the same row exported twice is one.
+    whole = (table.drop(columns="__row").map(as_text).agg("\x1f".join, axis=1) if (raw_ids == "").any()
+             else content)
+    ids: list[str] = []
+    problems: list[dict] = []
+    first_content: dict[str, str] = {}
+    first_row: dict[str, int] = {}
+    copies: dict[str, int] = {}
+    for row, raw_id, text, row_text in zip(table["__row"], raw_ids, content, whole):
+        if not raw_id:
+            # Keyed, as pseudonyms are: an unkeyed hash of a row that holds an e-mail column was found again by
+            # hashing a mailing list's addresses with the rest of the row (72 of 96 respondents in 4 s).
+            generated = "gen-" + keyed_digest(row_text)
+            if spec.id_column:  # with --id-column none every row is named so: nothing is missing
+                problems.append({"row": int(row), "problem": "missing_id", "respondent_id": generated})
+            raw_id = generated
+        if spec.is_long:
+            ids.append(raw_id)  # long files repeat ids by design, one row per question
+            continue
+        if raw_id in first_content and first_content[raw_id] != text:
+            copies[raw_id] = copies.get(raw_id, 1) + 1
+            new_id = f"{raw_id}~{copies[raw_id]}"
+            problems.append({"row": int(row), "problem": "repeated_id_different_content",
+                             "respondent_id": new_id, "original_id": raw_id})
+            raw_id = new_id
+        elif raw_id in first_content and any(text.split("\x1f")):  # the same answers sent again: read once
+            problems.append({"row": int(row), "problem": "repeated_row", "respondent_id": raw_id,
+                             "first_row": first_row[raw_id]})
+        first_content.setdefault(raw_id, text)
+        first_row.setdefault(raw_id, int(row))
+        ids.append(raw_id)
+    return ids, problems
