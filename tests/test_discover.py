@@ -305,3 +305,18 @@ def test_cluster_quotes_never_name_a_group_the_breakdowns_suppress(planted_run):
         group = table[(table["org_type"] == who if who else table["org_type"].notna())
                       & (table["place"] == place if place else table["place"].notna())]
         assert len(group) >= 10, line
+
+
+def test_cli_discover_keeps_an_edited_draft_unless_forced(planted_run):
+    draft = planted_run / "discover" / "codebook_draft.yaml"
+    draft.parent.mkdir()
+    draft.write_text("edited", encoding="utf-8")
+
+    refused = CliRunner().invoke(app, ["discover", str(planted_run), "--min-cluster-size", "5"])
+
+    assert (refused.exit_code, refused.output) == (2, f"error: {draft} exists. Pass --force to replace it, or choose "
+                                                      "another --out.\n")
+    assert draft.read_text(encoding="utf-8") == "edited"
+    forced = CliRunner().invoke(app, ["discover", str(planted_run), "--min-cluster-size", "5", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert draft.read_text(encoding="utf-8").startswith("# ")

@@ -87,7 +87,8 @@ def test_runs_of_different_inputs_are_compared_on_the_answers_they_share(tmp_pat
 
 def test_runs_that_share_no_answer_are_one_line_not_a_table_of_gains(tmp_path, tiny_codebook_path):
     before = run(tmp_path / "a", BEFORE, tiny_codebook_path)
-    other = run(tmp_path / "b", [(f"S{r[0]}", *r[1:]) for r in AFTER], tiny_codebook_path, input_sha="input-2")
+    other = run(tmp_path / "b", [(f"S{r}", f"other {q}", *rest) for r, q, *rest in AFTER], tiny_codebook_path,
+                input_sha="input-2")
     result = CliRunner().invoke(app, ["diff", str(before), str(other)])
     assert (result.exit_code, result.output) == (2, f"error: {before} and {other} share no answer (respondent and "
                                                     "question): they code different surveys or exports, so there is "
@@ -168,3 +169,160 @@ def test_answers_edited_between_the_runs_are_marked_as_such(tmp_path, tiny_codeb
     assert "**1 answer in both runs read differently** (edited or corrected in the later export)" in report
     printed = CliRunner().invoke(app, ["diff", str(before), str(after)]).output
     assert "note: 1 answer in both runs read differently (edited in the later export)" in printed
+
+
+def _edit_manifest(folder, **changes):
+    import json
+
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest.update(changes)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _cli_diff(*arguments):
+    return CliRunner().invoke(app, ["diff", *map(str, arguments)], terminal_width=200)
+
+
+def test_an_answer_the_later_export_lacks_loses_no_respondent(tmp_path, tiny_codebook_path):
+    """B's export dropped the 'practices' column: R1's and R3's trust (said there) is not lost, it is unread."""
+    before = run(tmp_path / "a", BEFORE, tiny_codebook_path)
+    after = run(tmp_path / "b", [row for row in BEFORE if row[1] != "practices"], tiny_codebook_path,
+                input_sha="input-2")
+
+    result = diff_run_folders(before, after, out=tmp_path / "diff", redactor=Redactor(use_ner=False))
+
+    trust = result["diff"].themes.set_index("theme").loc["trust"]
+    assert trust[["respondents_a", "respondents_b", "respondents_gained", "respondents_lost"]].tolist() == [2, 0, 0, 0]
+    assert result["diff"].questions_only_in == {"a": ["practices"], "b": []}
+    printed = _cli_diff(before, after).output.splitlines()
+    assert printed[2:5] == [
+        "note: the two runs read different input files; only answers in both are compared.",
+        "note: 3 answers (3 respondents) are in both runs and compared; 2 in A only and 0 in B only are left out.",
+        "note: questions in A only: 'practices'; in B only: none. Their answers are not compared; name a question "
+        "alike in both exports to compare it."]
+    report = (tmp_path / "diff" / "diff.md").read_text(encoding="utf-8")
+    assert "- Questions in A only: 'practices'; in B only: none." in report
+
+
+def test_the_columns_say_what_they_count(two_runs, tmp_path):
+    legend = ("respondents A and B: everyone each run coded with the theme, respondents in one run only included; "
+              "gained and lost: among the answers both runs hold.")
+    printed = _cli_diff(*two_runs, "--out", tmp_path / "diff").output.splitlines()
+    assert printed[9] == legend  # under the table's four rows
+    assert legend[:1].upper() + legend[1:] in (tmp_path / "diff" / "diff.md").read_text(encoding="utf-8")
+
+
+def test_questions_the_run_read_as_the_calibrations_match_the_other_runs(tmp_path, tiny_codebook_path):
+    """B's export words its columns as questions; the run read 'challenges' as such (questions_read_as), not
+    'practices' (it reads "What worked?")."""
+    worded = {"challenges": "What challenges hold the partnership back?", "practices": "What worked?"}
+    before = run(tmp_path / "a", BEFORE, tiny_codebook_path)
+    after = run(tmp_path / "b", [(r, worded[q], a, t) for r, q, a, t in AFTER], tiny_codebook_path,
+                input_sha="input-2")
+    _edit_manifest(after, questions_read_as={"What challenges hold the partnership back?": "challenges"})
+
+    diff = diff_run_folders(before, after, redactor=Redactor(use_ner=False))["diff"]
+
+    assert diff.changes[["theme", "change", "respondent_id", "question"]].values.tolist() == [
+        ["trust", "gained", "R2", "challenges"], ["funding", "lost", "R3", "challenges"]]
+    assert diff.questions_only_in == {"a": ["practices"], "b": ["What worked?"]}
+
+
+def test_runs_of_one_survey_whose_ids_are_written_differently_are_told_so(tmp_path, tiny_codebook_path):
+    before = run(tmp_path / "a", BEFORE, tiny_codebook_path)
+    numbered = run(tmp_path / "b", [(r.removeprefix("R"), *rest) for r, *rest in AFTER], tiny_codebook_path,
+                   input_sha="input-2")
+
+    result = _cli_diff(before, numbered)
+
+    assert (result.exit_code, result.output) == (2, f"error: {before} and {numbered} ask the same questions but share "
+                                                    "no respondent id: if they are one survey, its exports write the "
+                                                    "ids differently ('R1' in A, '1' in B). Give both exports the "
+                                                    "same ids and run again.\n")
+
+
+def test_respondents_in_one_run_only_are_counted_on_screen(tmp_path, tiny_codebook_path):
+    before = run(tmp_path / "a", BEFORE, tiny_codebook_path)
+    after = run(tmp_path / "b", [("R03" if r == "R3" else r, *rest) for r, *rest in AFTER], tiny_codebook_path,
+                input_sha="input-2")
+
+    printed = _cli_diff(before, after).output.splitlines()
+
+    assert printed[3:5] == [
+        "note: 3 answers (2 respondents) are in both runs and compared; 2 in A only and 2 in B only are left out.",
+        "note: respondents in A only: 1 (e.g. 'R3'); in B only: 1 (e.g. 'R03'). Some look like one id written "
+        "differently ('R3' in A, 'R03' in B); give both exports the same ids to compare them."]
+
+
+def test_new_and_departed_respondents_are_not_taken_for_ids_written_differently(tmp_path, tiny_codebook_path):
+    before = run(tmp_path / "a", BEFORE, tiny_codebook_path)
+    after = run(tmp_path / "b", [("R7" if r == "R3" else r, *rest) for r, *rest in AFTER], tiny_codebook_path,
+                input_sha="input-2")
+
+    printed = _cli_diff(before, after).output.splitlines()
+
+    assert printed[4] == "note: respondents in A only: 1 (e.g. 'R3'); in B only: 1 (e.g. 'R7')."
+
+
+def test_a_renamed_theme_is_said_to_look_renamed_and_is_no_gain_or_loss(tmp_path, tiny_codebook_path):
+    renamed_book = tmp_path / "renamed.yaml"
+    renamed_book.write_text(tiny_codebook_path.read_text().replace("id: trust", "id: relationships"))
+    before = run(tmp_path / "a", BEFORE, tiny_codebook_path)
+    after = run(tmp_path / "b", [(r, q, a, ["relationships" if t == "trust" else t for t in themes])
+                                 for r, q, a, themes in AFTER], renamed_book)
+
+    result = diff_run_folders(before, after, out=tmp_path / "diff", redactor=Redactor(use_ner=False))
+
+    themes = result["diff"].themes.set_index("theme")
+    assert themes.loc[["trust", "relationships"], ["respondents_a", "respondents_b", "respondents_gained",
+                                                   "respondents_lost", "answers_gained", "answers_lost"]
+                      ].astype(object).where(themes.notna(), None).values.tolist() == [
+        [2, 0, None, None, None, None], [0, 3, None, None, None, None]]
+    assert result["diff"].changes["theme"].tolist() == ["funding"]
+    printed = _cli_diff(before, after).output.splitlines()
+    assert "relationships                      -       3               coded in B only       -    0.50" in printed
+    assert printed[2:5] == ["note: 'relationships' (B only) looks like 'trust' (A only) renamed: same label and "
+                            "definition.",
+                            "note: coded in A only, not counted as gained or lost: trust.",
+                            "note: coded in B only, not counted as gained or lost: relationships."]
+    report = (tmp_path / "diff" / "diff.md").read_text(encoding="utf-8")
+    assert "| relationships | - | 3 | coded in B only | - | - | - | - | 0.50 |" in report
+
+
+def test_a_calibration_made_for_other_codebook_content_is_said(two_runs, tmp_path):
+    before, after = two_runs
+    import json
+
+    book = json.loads((after / "manifest.json").read_text())["codebook"]
+    _edit_manifest(after, codebook={**book, "calibration": {"codebook_hash": "0123456789abcdef"}})
+
+    printed = _cli_diff(before, after, "--out", tmp_path / "diff").output.splitlines()
+
+    assert printed[2] == (f"note: run B's calibration was made for other codebook content (codebook hash "
+                          f"0123456789abcdef; the run's codebook is {book['content_hash']}): run 'themes calibrate' "
+                          "again.")
+    report = (tmp_path / "diff" / "diff.md").read_text(encoding="utf-8")
+    assert "| calibration made for codebook hash |  | 0123456789abcdef |" in report  # A recorded none
+
+
+def test_diff_refuses_to_replace_its_earlier_files_without_force(two_runs, tmp_path):
+    out = tmp_path / "diff"
+    out.mkdir()
+    (out / "diff.md").write_text("edited", encoding="utf-8")
+
+    refused = _cli_diff(*two_runs, "--out", out)
+    assert (refused.exit_code, refused.output) == (2, f"error: {out / 'diff.md'} exists. Pass --force to replace it, "
+                                                      "or choose another --out.\n")
+    assert (out / "diff.md").read_text(encoding="utf-8") == "edited"
+    assert _cli_diff(*two_runs, "--out", out, "--force").exit_code == 0
+    assert (out / "diff.md").read_text(encoding="utf-8").startswith("# What changed between two runs")
+
+
+def test_diff_never_writes_into_a_run_folder(two_runs):
+    before, after = two_runs
+    for force in ([], ["--force"]):
+        refused = _cli_diff(before, after, "--out", after, *force)
+        assert (refused.exit_code, refused.output) == (2, f"error: --out {after} is a run folder (it holds "
+                                                          "manifest.json); write the diff to a folder of its own, "
+                                                          f"e.g. --out {after.parent / 'diff'}.\n")
+    assert not (after / "diff.md").exists()

@@ -35,6 +35,8 @@ def discover(
     codebook: Annotated[Optional[Path], typer.Option("--codebook", "-c", help="Codebook the draft extends "
                                                      "[default: the run's]. Example: --codebook codebooks/"
                                                      "rfi_themes.yaml")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the files of an earlier discover in the folder "
+                                        "(an edited codebook_draft.yaml included).")] = False,
 ) -> None:
     """Cluster the passages no theme caught into emergent themes; write emergent_themes.csv, a report
     section (emergent_themes.md), each passage's cluster and a codebook draft with one candidate theme
@@ -43,10 +45,13 @@ def discover(
     Example: themes discover outputs/responses
     """
     from themes.cli import _quiet_prefect
-    from themes.research import discover_run
+    from themes.research import DRAFT, EMERGENT_CSV, EMERGENT_MD, EMERGENT_PASSAGES, discover_run
 
     _quiet_prefect()
+    # discover_run's default folder: the check comes before the embedding, and a draft the user edited stays.
+    folder = out or run_dir / (f"discover-{within}" if within else "discover")
     try:
+        _refuse_replacing(folder, [DRAFT, EMERGENT_MD, EMERGENT_CSV, EMERGENT_PASSAGES], force)
         result = discover_run(run_dir, out=out, within=within, model=model, codebook=codebook,
                               min_cluster_size=min_cluster_size, seed=seed)
     except ThemesError as error:
@@ -73,6 +78,7 @@ def diff(
                                                 "Example: --out outputs/diff")] = None,
     examples: Annotated[int, typer.Option(min=0, max=20, help="Example passages per theme and direction. "
                                           "Example: --examples 3")] = 2,
+    force: Annotated[bool, typer.Option("--force", help="Replace the files of an earlier diff in --out.")] = False,
 ) -> None:
     """What changed between two runs of the same survey (say, before and after a codebook edit): per theme
     the respondents and answers gained and lost, example passages, and each side's thresholds and
@@ -81,8 +87,15 @@ def diff(
     Example: themes diff outputs/before outputs/after --out outputs/diff
     """
     from themes.research import diff_run_folders
+    from themes.rundiff import COLUMNS_READ, DIFF_FILES, coded_only_in, notes
+    from themes.safe import MANIFEST
 
     try:
+        if out is not None and (out / MANIFEST).is_file():
+            raise ThemesError(f"--out {out} is a run folder (it holds {MANIFEST}); write the diff to a folder of its "
+                              f"own, e.g. --out {out.parent / 'diff'}.")
+        if out is not None:
+            _refuse_replacing(out, DIFF_FILES, force)
         result = diff_run_folders(run_a, run_b, out=out, examples=examples)
     except ThemesError as error:
         _fail(str(error))
@@ -93,6 +106,8 @@ def diff(
                    f"{info['codebook_content_hash']}), model {info['model']}, {info['answers']} answers")
     if not d.same_input:
         typer.echo("note: the two runs read different input files; only answers in both are compared.")
+    for note in notes(d):
+        typer.echo(f"note: {note}")
     if d.edited:
         typer.echo(f"note: {d.edited} answer{'s' if d.edited != 1 else ''} in both runs read differently (edited in "
                    "the later export): their changes come with their text, not the coding (answer_edited in "
@@ -102,10 +117,13 @@ def diff(
     typer.echo(f"{'':<{width}}{'respondents':^30}{'answers':^16}{'threshold':^16}")
     typer.echo(f"{'theme':<{width}}{'A':>8}{'B':>8}{'gained':>8}{'lost':>6}{'gained':>8}{'lost':>8}{'A':>8}{'B':>8}")
     for row in d.themes.itertuples():
+        side = coded_only_in(row)
+        changed = (f"{f'coded in {side.upper()} only':>30}" if side else
+                   f"{row.respondents_gained:>8}{row.respondents_lost:>6}{row.answers_gained:>8}{row.answers_lost:>8}")
         typer.echo(f"{row.theme:<{width}}{row.respondents_a if row.in_a else '-':>8}"
-                   f"{row.respondents_b if row.in_b else '-':>8}{row.respondents_gained:>8}{row.respondents_lost:>6}"
-                   f"{row.answers_gained:>8}{row.answers_lost:>8}"
+                   f"{row.respondents_b if row.in_b else '-':>8}{changed}"
                    f"{_threshold(row.threshold_a):>8}{_threshold(row.threshold_b):>8}")
+    typer.echo(COLUMNS_READ)
     if result["examples"]:
         typer.echo("")
         for theme, change, passage in result["examples"]:
@@ -113,6 +131,14 @@ def diff(
     if result["files"]:
         typer.echo("")
         typer.echo(f"Wrote {out}/: {', '.join(result['files'])}")
+
+
+def _refuse_replacing(folder: Path, names: list[str], force: bool) -> None:
+    """An earlier output in `folder` (a draft the user edited, a diff) is replaced only with --force. Worded as
+    research's check of one file is; that one also wants the folder made, which these commands make."""
+    for name in names:
+        if (folder / name).exists() and not force:
+            raise ThemesError(f"{folder / name} exists. Pass --force to replace it, or choose another --out.")
 
 
 def _threshold(value) -> str:

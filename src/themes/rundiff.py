@@ -3,7 +3,10 @@ and lost, with the passages behind them, and what each side ran with."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -14,6 +17,11 @@ THEME_COLUMNS = ["theme", "in_a", "in_b", "respondents_a", "respondents_b", "res
                  "respondents_lost", "answers_a", "answers_b", "answers_gained", "answers_lost", "threshold_a",
                  "threshold_b"]
 CHANGE_COLUMNS = ["theme", "change", "respondent_id", "question", "passage", "score_a", "score_b", "answer_edited"]
+DIFF_FILES = ["diff.md", "diff_themes.csv", "diff_changes.csv"]
+CHANGE_COUNTS = ["respondents_gained", "respondents_lost", "answers_gained", "answers_lost"]
+# What the table's columns count, on the screen and in diff.md.
+COLUMNS_READ = ("respondents A and B: everyone each run coded with the theme, respondents in one run only included; "
+                "gained and lost: among the answers both runs hold.")
 
 
 @dataclass
@@ -24,58 +32,75 @@ class RunDiff:
     answers_only_in: dict  # "a"/"b": answers of one run missing from the other
     same_input: bool
     edited: int = 0        # answers of both runs whose text differs (a corrected resubmission, a new export)
+    shared_answers: int = 0
+    shared_respondents: int = 0
+    respondents_only_in: dict = field(default_factory=lambda: {"a": [], "b": []})  # their ids, in run order
+    questions_only_in: dict = field(default_factory=lambda: {"a": [], "b": []})    # as the runs read them
+    renamed: list = field(default_factory=list)  # (code of A only, code of B only, "label"/"definition"/both)
 
 
 def side_summary(run: RunFolder) -> dict:
     manifest = run.manifest
     codebook = manifest.get("codebook") if isinstance(manifest.get("codebook"), dict) else {}
-    calibration = manifest.get("calibration") or {}
     # A run of several codebooks (themes and framework) names each: "a.yaml + b.yaml".
     books = [b for b in manifest.get("codebooks") or [] if isinstance(b, dict)] or [codebook]
+    # Each codebook records the calibration it ran with; older manifests kept one at the top.
+    top = manifest.get("calibration") if isinstance(manifest.get("calibration"), dict) else {}
+    made_for = [((b.get("calibration") if isinstance(b.get("calibration"), dict) else top) or {}).get("codebook_hash")
+                for b in books]
 
-    def each(key: str):
-        values = [b.get(key) for b in books]
+    def each(values: list):
         return values[0] if len(values) == 1 else " + ".join(str(v) for v in values)
 
-    return {"folder": str(run.path), "codebook": each("path"), "codebook_version": each("version"),
-            "codebook_content_hash": each("content_hash"), "codebook_sha256": each("sha256"),
-            "calibration_codebook_hash": calibration.get("codebook_hash") if isinstance(calibration, dict) else None,
+    return {"folder": str(run.path), "codebook": each([b.get("path") for b in books]),
+            "codebook_version": each([b.get("version") for b in books]),
+            "codebook_content_hash": each([b.get("content_hash") for b in books]),
+            "codebook_sha256": each([b.get("sha256") for b in books]),
+            "calibration_codebook_hash": each(made_for) if any(made_for) else None,
+            "calibration_for_other_content": [(made, b.get("content_hash")) for b, made in zip(books, made_for)
+                                              if made and b.get("content_hash") and made != b.get("content_hash")],
             "model": manifest.get("model"), "method": manifest.get("method"),
             "input_sha256": (manifest.get("input") or {}).get("sha256"),
             "thresholds": manifest.get("thresholds") or {}, "answers": len(run.answers)}
 
 
 def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
-    """Compare the theme decisions of two runs answer by answer (answers matched by respondent and question)."""
-    left, right = _by_answer(a), _by_answer(b)
+    """Compare the theme decisions of two runs answer by answer (answers matched by respondent and question,
+    each question as its run read it: see `_read_as`)."""
+    read_as = {"a": _read_as(a), "b": _read_as(b)}
+    left, right = _by_answer(a, read_as["a"]), _by_answer(b, read_as["b"])
     shared = left.index.intersection(right.index)
     if shared.empty:
-        raise ThemesError(f"{a.path} and {b.path} share no answer (respondent and question): they code different "
-                          "surveys or exports, so there is no change to show. Diff two runs of the same survey.")
-    # Respondents gained and lost are counted among those in both runs: a respondent only one run read is not
-    # a change of coding.
-    both = set(shared.get_level_values(0))
+        raise ThemesError(_nothing_shared(a, b, left, right))
     sides = {"a": side_summary(a), "b": side_summary(b)}
     ids = list(dict.fromkeys(a.category_ids + b.category_ids))
     rows, changes = [], []
-    passages = {"a": _passages(a), "b": _passages(b)}
+    passages = {"a": _passages(a, read_as["a"]), "b": _passages(b, read_as["b"])}
     # An answer whose text changed gains and loses themes with its text, not with the coding: marked.
     texts_a, texts_b = left.loc[shared, "answer"].astype(str), right.loc[shared, "answer"].astype(str)
     edited = set(shared[(texts_a.str.strip() != texts_b.str.strip()).to_numpy()])
     for theme in ids:
+        in_a, in_b = theme in a.category_ids, theme in b.category_ids
+        row = {"theme": theme, "in_a": in_a, "in_b": in_b,
+               "respondents_a": len(_respondents(left, theme)), "respondents_b": len(_respondents(right, theme)),
+               "answers_a": int(left["theme_list"].map(lambda t: theme in t).sum()),
+               "answers_b": int(right["theme_list"].map(lambda t: theme in t).sum()),
+               "threshold_a": _threshold_of(sides["a"], theme), "threshold_b": _threshold_of(sides["b"], theme)}
+        if not (in_a and in_b):
+            # A code one codebook lacks (added, dropped, renamed, a framework coded once) was not re-decided:
+            # its answers are no gain or loss of coding.
+            rows.append({**row, **dict.fromkeys(CHANGE_COUNTS)})
+            continue
         has_a = left.loc[shared, "theme_list"].map(lambda themes: theme in themes)
         has_b = right.loc[shared, "theme_list"].map(lambda themes: theme in themes)
         gained, lost = shared[has_b & ~has_a], shared[has_a & ~has_b]
-        people_a = _respondents(left, theme)
-        people_b = _respondents(right, theme)
-        common_a, common_b = people_a & both, people_b & both
-        rows.append({"theme": theme, "in_a": theme in a.category_ids, "in_b": theme in b.category_ids,
-                     "respondents_a": len(people_a), "respondents_b": len(people_b),
-                     "respondents_gained": len(common_b - common_a), "respondents_lost": len(common_a - common_b),
-                     "answers_a": int(left["theme_list"].map(lambda t: theme in t).sum()),
-                     "answers_b": int(right["theme_list"].map(lambda t: theme in t).sum()),
-                     "answers_gained": len(gained), "answers_lost": len(lost),
-                     "threshold_a": _threshold_of(sides["a"], theme), "threshold_b": _threshold_of(sides["b"], theme)})
+        # Respondents are gained and lost on the answers both runs hold: an answer one export lacks (a dropped
+        # column, a respondent not yet in) is no change of coding.
+        people_a = set(shared[has_a.to_numpy()].get_level_values(0))
+        people_b = set(shared[has_b.to_numpy()].get_level_values(0))
+        rows.append({**row, "respondents_gained": len(people_b - people_a),
+                     "respondents_lost": len(people_a - people_b), "answers_gained": len(gained),
+                     "answers_lost": len(lost)})
         for change, keys, side in (("gained", gained, "b"), ("lost", lost, "a")):
             for key in keys:
                 changes.append({"theme": theme, "change": change, "respondent_id": key[0], "question": key[1],
@@ -90,9 +115,86 @@ def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
             True, False, False], kind="stable").drop(columns="_d").reset_index(drop=True)
         order = {theme: k for k, theme in enumerate(ids)}
         changes_frame = changes_frame.sort_values("theme", key=lambda s: s.map(order), kind="stable")
-    return RunDiff(pd.DataFrame(rows, columns=THEME_COLUMNS), changes_frame.reset_index(drop=True), sides,
+    themes = pd.DataFrame(rows, columns=THEME_COLUMNS).astype({column: "Int64" for column in CHANGE_COUNTS})
+    only_a = [t for t in ids if t not in b.category_ids]
+    only_b = [t for t in ids if t not in a.category_ids]
+    return RunDiff(themes, changes_frame.reset_index(drop=True), sides,
                    {"a": len(left.index.difference(right.index)), "b": len(right.index.difference(left.index))},
-                   sides["a"]["input_sha256"] == sides["b"]["input_sha256"], len(edited))
+                   sides["a"]["input_sha256"] == sides["b"]["input_sha256"], len(edited),
+                   shared_answers=len(shared), shared_respondents=shared.get_level_values(0).nunique(),
+                   respondents_only_in=_one_side_only(left.index.get_level_values(0), right.index.get_level_values(0)),
+                   questions_only_in=_one_side_only(left.index.get_level_values(1), right.index.get_level_values(1)),
+                   renamed=_look_renamed(only_a, only_b, _descriptions(a), _descriptions(b)))
+
+
+def _one_side_only(values_a, values_b) -> dict[str, list[str]]:
+    """The distinct values of each side that the other lacks, in the order the run holds them."""
+    a, b = list(dict.fromkeys(values_a)), list(dict.fromkeys(values_b))
+    set_a, set_b = set(a), set(b)
+    return {"a": [v for v in a if v not in set_b], "b": [v for v in b if v not in set_a]}
+
+
+def _read_as(run: RunFolder) -> dict[str, str]:
+    """The questions the run read as one its calibration knows (`questions_read_as`: a reworded or renamed
+    column), so that two exports of one survey match question by question. A name two of the run's questions
+    would share is left alone: merged, their answers would hide one another."""
+    recorded = run.manifest.get("questions_read_as")
+    if not isinstance(recorded, dict):
+        return {}
+    own = set(run.answers["question"])
+    named = Counter(recorded.get(question, question) for question in own)
+    return {question: str(name) for question, name in recorded.items() if question in own and named[name] == 1}
+
+
+def _nothing_shared(a: RunFolder, b: RunFolder, left: pd.DataFrame, right: pd.DataFrame) -> str:
+    """Why two runs share no answer, and what to do: the same questions with ids written differently
+    ('R001' and '1') is one survey's exports, not two surveys."""
+    questions = set(left.index.get_level_values(1)) & set(right.index.get_level_values(1))
+    people = set(left.index.get_level_values(0)) & set(right.index.get_level_values(0))
+    if questions and not people:
+        return (f"{a.path} and {b.path} ask the same questions but share no respondent id: if they are one survey, "
+                f"its exports write the ids differently ({left.index[0][0]!r} in A, {right.index[0][0]!r} in B). "
+                "Give both exports the same ids and run again.")
+    if people and not questions:
+        return (f"{a.path} and {b.path} share respondents but no question ({left.index[0][1]!r} in A, "
+                f"{right.index[0][1]!r} in B). Name the question columns alike in both exports and run again.")
+    return (f"{a.path} and {b.path} share no answer (respondent and question): they code different surveys or "
+            "exports, so there is no change to show. Diff two runs of the same survey.")
+
+
+def _descriptions(run: RunFolder) -> dict[str, tuple[str, str]]:
+    """Each code's label and definition, from the codebooks the manifest names, where they are still there with
+    the content the run coded; {} where not (a code's rename then goes unseen, nothing else)."""
+    from themes.codebook import load_codebook, plain_key
+
+    manifest = run.manifest
+    entries = manifest.get("codebooks") or [manifest.get("codebook")]
+    found = {}
+    for entry in entries:
+        path = Path(entry.get("path") or "") if isinstance(entry, dict) else Path("")
+        if not path.is_file():
+            continue
+        try:
+            codebook = load_codebook(path)
+        except ThemesError:
+            continue
+        if entry.get("content_hash") and codebook.content_hash() != entry["content_hash"]:
+            continue  # edited since the run: its labels are not the run's
+        found.update({c.id: (plain_key(c.label), plain_key(c.theme.definition)) for c in codebook.categories})
+    return found
+
+
+def _look_renamed(only_a: list[str], only_b: list[str], described_a: dict, described_b: dict) -> list[tuple]:
+    """Pairs of a code of A only and one of B only with the same label or definition: one code renamed."""
+    pairs = []
+    for code_b in only_b:
+        for code_a in only_a:
+            if code_a in described_a and code_b in described_b:
+                same = [what for what, x, y in zip(("label", "definition"), described_a[code_a], described_b[code_b])
+                        if x == y]
+                if same:
+                    pairs.append((code_a, code_b, " and ".join(same)))
+    return pairs
 
 
 def _threshold_of(side: dict, category: str) -> float | None:
@@ -101,8 +203,9 @@ def _threshold_of(side: dict, category: str) -> float | None:
     return thresholds[category] if category in thresholds else thresholds.get(category.split(".", 1)[0])
 
 
-def _by_answer(run: RunFolder) -> pd.DataFrame:
+def _by_answer(run: RunFolder, read_as: dict[str, str]) -> pd.DataFrame:
     frame = run.answers.copy()
+    frame["question"] = frame["question"].map(lambda question: read_as.get(question, question))
     frame.index = pd.MultiIndex.from_tuples(answer_key(frame), names=["respondent_id", "question"])
     return frame[~frame.index.duplicated()]
 
@@ -119,19 +222,67 @@ def _score(frame: pd.DataFrame, key: tuple[str, str], theme: str) -> float | Non
     return None if pd.isna(value) else round(float(value), 4)
 
 
-def _passages(run: RunFolder) -> dict[tuple[str, str, str], str]:
+def _passages(run: RunFolder, read_as: dict[str, str]) -> dict[tuple[str, str, str], str]:
     """(respondent, question, theme) -> the first segment carrying the theme, else the whole answer."""
     found: dict[tuple[str, str, str], str] = {}
-    segments = run.segments
-    for respondent, question, text, themes in zip(segments["respondent_id"], segments["question"],
-                                                  segments["text"], segments["theme_list"]):
-        for theme in themes:
-            found.setdefault((respondent, question, theme), text)
-    for respondent, question, text, themes in zip(run.answers["respondent_id"], run.answers["question"],
-                                                  run.answers["answer"], run.answers["theme_list"]):
-        for theme in themes:
-            found.setdefault((respondent, question, theme), text)
+    for frame, text_column in ((run.segments, "text"), (run.answers, "answer")):
+        for respondent, question, text, themes in zip(frame["respondent_id"], frame["question"], frame[text_column],
+                                                      frame["theme_list"]):
+            for theme in themes:
+                found.setdefault((respondent, read_as.get(question, question), theme), text)
     return found
+
+
+def notes(diff: RunDiff) -> list[str]:
+    """What the table leaves out or cannot tell, one sentence each (lower case first), for the screen and diff.md."""
+    found = []
+    only = diff.answers_only_in
+    if only["a"] or only["b"]:
+        found.append(f"{diff.shared_answers} answers ({diff.shared_respondents} respondents) are in both runs and "
+                     f"compared; {only['a']} in A only and {only['b']} in B only are left out.")
+    people = diff.respondents_only_in
+    if people["a"] or people["b"]:
+        counts = "; ".join(f"in {side.upper()} only: {len(people[side])}" + (f" (e.g. {people[side][0]!r})"
+                                                                           if people[side] else "") for side in "ab")
+        pair = _written_differently(people["a"], people["b"])
+        same = (f" Some look like one id written differently ({pair[0]!r} in A, {pair[1]!r} in B); give both "
+                "exports the same ids to compare them." if pair else "")
+        found.append(f"respondents {counts}.{same}")
+    questions = diff.questions_only_in
+    if questions["a"] or questions["b"]:
+        listed = "; ".join(f"in {side.upper()} only: {', '.join(map(repr, questions[side])) or 'none'}"
+                           for side in "ab")
+        found.append(f"questions {listed}. Their answers are not compared; name a question alike in both exports "
+                     "to compare it.")
+    for code_a, code_b, same in diff.renamed:
+        found.append(f"'{code_b}' (B only) looks like '{code_a}' (A only) renamed: same {same}.")
+    for side in "ab":
+        codes = [row.theme for row in diff.themes.itertuples() if coded_only_in(row) == side]
+        if codes:
+            found.append(f"coded in {side.upper()} only, not counted as gained or lost: {', '.join(codes)}.")
+    for side in "ab":
+        for made_for, content in diff.sides[side]["calibration_for_other_content"]:
+            found.append(f"run {side.upper()}'s calibration was made for other codebook content (codebook hash "
+                         f"{made_for}; the run's codebook is {content}): run 'themes calibrate' again.")
+    return found
+
+
+def _written_differently(only_a: list[str], only_b: list[str]) -> tuple[str, str] | None:
+    """An id of A only and one of B only with the same number ('R001' and 'R1' or '1'): likely one respondent
+    whose id the exports write differently, where new and departed respondents have other numbers."""
+    def number(respondent: str) -> str:
+        digits = re.sub(r"\D", "", respondent)
+        return digits.lstrip("0") or "0" if digits else respondent.lower()
+
+    numbered_b = {}
+    for respondent in only_b:
+        numbered_b.setdefault(number(respondent), respondent)
+    return next(((r, numbered_b[number(r)]) for r in only_a if number(r) in numbered_b), None)
+
+
+def coded_only_in(row) -> str | None:
+    """"a" or "b" for a code only one run's codebook has, else None."""
+    return None if row.in_a == row.in_b else "a" if row.in_a else "b"
 
 
 def diff_markdown(diff: RunDiff, *, examples: list[tuple[str, str, str]]) -> str:
@@ -140,31 +291,41 @@ def diff_markdown(diff: RunDiff, *, examples: list[tuple[str, str, str]]) -> str
     lines = ["# What changed between two runs", "",
              "| | A | B |", "|---|---|---|"]
     for label, key in (("folder", "folder"), ("codebook", "codebook"), ("codebook version", "codebook_version"),
-                       ("codebook content hash", "codebook_content_hash"), ("model", "model"), ("method", "method"),
-                       ("input sha256", "input_sha256"), ("answers", "answers")):
+                       ("codebook content hash", "codebook_content_hash"),
+                       ("calibration made for codebook hash", "calibration_codebook_hash"), ("model", "model"),
+                       ("method", "method"), ("input sha256", "input_sha256"), ("answers", "answers")):
         lines.append(f"| {label} | {_cell(a[key])} | {_cell(b[key])} |")
     if not diff.same_input:
         lines += ["", "**The two runs read different input files**: answers are matched by respondent and "
                   "question, and those in one run only are left out of the comparison."]
     lines += ["", f"Answers in A only: {diff.answers_only_in['a']}; in B only: {diff.answers_only_in['b']}."]
+    said = notes(diff)
+    if said:
+        lines += ["", *(f"- {_capital(note)}" for note in said)]
     if diff.edited:
         marked = int(diff.changes["answer_edited"].sum()) if len(diff.changes) else 0
         lines += ["", f"**{diff.edited} answer{'s' if diff.edited != 1 else ''} in both runs read differently** "
                   "(edited or corrected in the later export): their themes change with their text, not with the "
                   f"coding. {marked} of the changes below are theirs (`answer_edited` in diff_changes.csv)."]
-    lines += ["",
+    lines += ["", _capital(COLUMNS_READ), "",
               "| theme | respondents A | respondents B | gained | lost | answers gained | answers lost | "
               "threshold A | threshold B |", "|---|---|---|---|---|---|---|---|---|"]
     for row in diff.themes.itertuples():
+        side = coded_only_in(row)
+        changed = (f"coded in {side.upper()} only | - | - | -" if side else
+                   f"{row.respondents_gained} | {row.respondents_lost} | {row.answers_gained} | {row.answers_lost}")
         lines.append(f"| {row.theme} | {row.respondents_a if row.in_a else '-'} | "
-                     f"{row.respondents_b if row.in_b else '-'} | {row.respondents_gained} | {row.respondents_lost} | "
-                     f"{row.answers_gained} | {row.answers_lost} | {_threshold(row.threshold_a)} | "
+                     f"{row.respondents_b if row.in_b else '-'} | {changed} | {_threshold(row.threshold_a)} | "
                      f"{_threshold(row.threshold_b)} |")
     if examples:
         lines += ["", "## Example passages", ""]
         for theme, change, passage in examples:
             lines.append(f"- **{theme}**, {change}: \"{passage}\"")
     return "\n".join(lines) + "\n"
+
+
+def _capital(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:]
 
 
 def _cell(value) -> str:
