@@ -176,3 +176,20 @@ def test_a_group_hidden_for_one_theme_or_type_is_hidden_for_all_of_them():
                           "base_respondents": [19] * 4, "respondents": [9, pd.NA, 10, 9],
                           "suppressed": [False, True, False, False]})
     assert _whole_groups(types, "org")["suppressed"].tolist() == [True, True, False, False]  # its dimension only
+
+
+def test_a_row_that_leaves_the_framework_for_later_counts_for_the_themes_only(answers, coded, tiny_codebook):
+    """A coded sample whose framework cells are empty on half its rows: each part is estimated on the rows that
+    code it. Read as coded, the empty cells said "not addressed" (a reviewer's 'not described' went 12% -> 50%);
+    left out, the rows' finished theme codes were lost."""
+    later = coded.assign(uncoded=[("service",) if int(r[1:]) >= 4 else () for r in coded["respondent_id"]])
+    partly = estimate(answers, tiny_codebook, later, [], OPTIONS)
+    # The themes: every row, as if the sample were complete.
+    whole = estimate(answers, tiny_codebook, coded, [], OPTIONS)
+    pd.testing.assert_frame_equal(partly.themes, whole.themes)
+    # The framework: only the rows that code it, the same as a sample of those rows alone.
+    first_rows = coded[coded["respondent_id"].map(lambda r: int(r[1:]) < 4)].reset_index(drop=True)
+    alone = estimate(answers, tiny_codebook, first_rows, [], OPTIONS)
+    pd.testing.assert_frame_equal(partly.types, alone.types)
+    assert set(partly.types["coded_answers"]) == {len(first_rows)}
+    assert not partly.types.equals(whole.types)

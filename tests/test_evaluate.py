@@ -119,6 +119,18 @@ def test_an_empty_dimension_cell_beside_written_codes_stops_the_read(tmp_path, t
     path.write_text("text,themes,service\nWe refer.,none,referral\nHi.,none,none\nLater.,,\n", encoding="utf-8")
     gold = read_gold(path, tiny_codebook)
     assert list(gold["text"]) == ["We refer.", "Hi."] and gold.attrs["not_coded"] == 1
+    # A coded sample keeps such a row: its themes count, its framework waits (`uncoded`).
+    path.write_text("text,themes,service\nWe refer.,none,referral\nOne team.,trust,\nHi.,none,none\n,,\n"
+                    "Later.,,\n", encoding="utf-8")
+    gold = read_gold(path, tiny_codebook, partly=True)
+    assert list(gold["text"]) == ["We refer.", "One team.", "Hi."] and gold.attrs["not_coded"] == 1
+    assert list(gold["uncoded"]) == [(), ("service",), ()]
+    from themes.evaluate import coded_for, coded_sample_note
+
+    assert list(coded_for(gold, "service")["text"]) == ["We refer.", "Hi."]
+    assert len(coded_for(gold, "themes")) == 3
+    assert coded_sample_note(gold, tiny_codebook) == ("some rows leave cells for later, so each part is read on the "
+                                                      "rows that code it: service 2")
 
 
 def test_disagreements_put_the_most_confident_mistakes_first():
@@ -409,6 +421,10 @@ def test_a_coded_sample_shows_no_agreement_for_what_it_does_not_code(tiny_codebo
     coded.attrs.update(coded_dimensions=["service"])
     assert [r["dimension"] for r in run_agreement(answers, coded, Scheme(tiny_codebook), "c.csv")["per_dimension"]] \
         == ["service"]
+    # Rows that leave the framework for later: its agreement is on the rows that code it, the themes' on all.
+    coded["uncoded"] = [(), (), ("service",), ("service",)]
+    result = run_agreement(answers, coded, Scheme(tiny_codebook), "c.csv")
+    assert result["overall"]["passages"] == 4 and [r["passages"] for r in result["per_dimension"]] == [2]
 
 
 def test_a_runs_agreement_leaves_out_answers_the_classifier_learned_from(tiny_codebook):
@@ -526,3 +542,13 @@ def test_a_coded_sample_that_skips_questions_a_random_one_would_reach_is_a_warni
     assert questions_left_out(usable.sample(60, random_state=1), "coded.csv", usable) is None
     # 20 coded answers would hold 2.5 of each question on average: one missing is chance, not a choice
     assert questions_left_out(usable[usable["question"] != "q7"].head(20), "coded.csv", usable) is None
+
+
+def test_the_method_says_a_dimension_measured_on_fewer_answers():
+    from themes.export import sample_agreement_summary
+
+    result = {"answers": 300, "file": "coded.csv", "per_theme": [],
+              "per_dimension": [{"dimension": "service", "kappa": 0.61, "passages": 150},
+                                {"dimension": "data", "kappa": 0.7, "passages": 300}]}
+    assert sample_agreement_summary(result).endswith(
+        "kappa per dimension (\"none\" a class) service 0.61 (on the 150 answers that code it), data 0.70.")

@@ -68,6 +68,8 @@ def estimate(answers: pd.DataFrame, codebook: Codebook, coded: pd.DataFrame | No
     """Respondent-level estimates for every theme and framework type, overall and by each metadata column;
     answer-level ones per question. With a coded sample each category's bootstrap is one job, and the jobs
     run in `processes` worker processes (the same figures as in one)."""
+    from themes.evaluate import coded_for
+
     table = model_table(answers, codebook, meta_columns)
     sample = coded_table(coded, codebook) if coded is not None and len(coded) else None
     # A coded sample may code the themes and not the framework (or some dimensions only): what it does not
@@ -82,24 +84,39 @@ def estimate(answers: pd.DataFrame, codebook: Codebook, coded: pd.DataFrame | No
     tables = {"answers": table, "coded": sample, "answers_by_type": _with_type_flags(table, every_type),
               "coded_by_type": _with_type_flags(sample, every_type) if sample is not None else None,
               "not_coded": None}
+    # Each part (the themes, a dimension) on the rows that code it: a row may code the themes and leave the
+    # framework's cells for later (`read_gold(partly=True)`); read as coded, they would say "not addressed".
+    part_of = {}
+    if sample is not None and "uncoded" in coded.columns and any(coded["uncoded"].map(bool)):
+        for part in ["themes", *types]:
+            rows = coded_for(coded, part)
+            part_of[part] = f"coded:{part}"
+            tables[part_of[part]] = coded_table(rows, codebook) if len(rows) else None
+            tables[f"coded_by_type:{part}"] = _with_type_flags(tables[part_of[part]], every_type) if len(rows) \
+                else None
     # The framework's jobs first: they are the longest (several fits each, rare types settle slowly), and a
     # worker that finishes early takes the themes' short ones.
     bys = [None, *meta_columns]
 
-    def coded_as(name: str, known: bool) -> str:
-        return name if known else "not_coded"
+    def coded_as(name: str, known: bool, part: str) -> str:
+        if not known:
+            return "not_coded"
+        if part not in part_of:
+            return name
+        own = part_of[part] if name == "coded" else f"coded_by_type:{part}"
+        return own if tables[own] is not None else "not_coded"
 
-    jobs = {("types", by, d): Job("types", "answers", coded_as("coded", d in in_sample), (d, ids),
+    jobs = {("types", by, d): Job("types", "answers", coded_as("coded", d in in_sample, d), (d, ids),
                                   {"by": by, "options": options})
             for by in bys for d, ids in types.items()}
     jobs |= {("type_question", t): Job("questions", "answers_by_type",
-                                       coded_as("coded_by_type", t.split(".", 1)[0] in in_sample), ([t],),
-                                       {"options": options})
+                                       coded_as("coded_by_type", t.split(".", 1)[0] in in_sample,
+                                                t.split(".", 1)[0]), ([t],), {"options": options})
              for t in every_type}
-    jobs |= {("themes", by, t): Job("respondents", "answers", coded_as("coded", themes_in_sample), ([t],),
+    jobs |= {("themes", by, t): Job("respondents", "answers", coded_as("coded", themes_in_sample, "themes"), ([t],),
                                     {"by": by, "options": options})
              for by in bys for t in themes}
-    jobs |= {("question", t): Job("questions", "answers", coded_as("coded", themes_in_sample), ([t],),
+    jobs |= {("question", t): Job("questions", "answers", coded_as("coded", themes_in_sample, "themes"), ([t],),
                                   {"options": options}) for t in themes}
     done = dict(zip(jobs, run_jobs(list(jobs.values()), tables, processes if sample is not None else 1)))
     if sample is not None:  # raw beside a coded sample: say why

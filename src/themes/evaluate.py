@@ -29,9 +29,14 @@ NONE_WORDS = {"none", "no theme", "no_theme", "", "-", "n/a", "na"}
 
 
 def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | None = None,
-              split: str | None = None) -> pd.DataFrame:
+              split: str | None = None, partly: bool = False) -> pd.DataFrame:
     """A gold file as rows of `text`, `gold` (list of theme ids, [] for none) and `split`. Rows whose
     codes cell is empty are not coded yet: left out, their number in `attrs["not_coded"]`.
+
+    `partly`: a row with some codes cells written and others empty (the themes coded on every row, the framework
+    on half) is kept, what it leaves uncoded in `uncoded` ("themes" or dimension ids): a coded sample's counts
+    read each part on the rows that code it. Else such a row stops the read (a passage learned from, or measured,
+    needs all its codes).
 
     Passages come from a text column, or from `respondent_id` + `question` keys looked up in
     `answers` (the cleaned answers of a run). Theme ids may also be given as the themes' labels.
@@ -110,7 +115,17 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         # Some cells of a row coded and others empty (the framework coded on half the rows after the themes on
         # all): dropping the row loses its finished codes, reading the empty cells as "none" biases the counts.
         partial = np.logical_or.reduce(list(blank.values())) & ~empty
-        if partial.any():
+        if partly:
+            # Which part each cell codes: the themes column also codes the dimensions written in it
+            # ('service_model.referral') that have no column of their own.
+            parts = {column: [dimension for dimension, own in dimension_columns.items() if own == column]
+                     for column in dimension_columns.values()}
+            if theme_column is not None:
+                parts[theme_column] = (["themes"] if codebook.themes else []) + [
+                    d.id for d in codebook.dimensions if d.id not in dimension_columns]
+            gold["uncoded"] = [tuple(part for column in code_columns if blank[column][row] for part in parts[column])
+                               for row in range(len(gold))]
+        elif partial.any():
             row = int(np.flatnonzero(partial)[0])
             missing = [column for column in code_columns if blank[column][row]]
             rows = int(partial.sum())
@@ -191,7 +206,7 @@ def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebo
         raise GoldError(f"{twice} is given twice as the coded sample; give each file of the sample once.")
     parts = []
     for path in paths:
-        coded = read_gold(path, codebook, answers=answers)
+        coded = read_gold(path, codebook, answers=answers, partly=True)
         if "respondent_id" not in coded.columns:
             raise GoldError(f"{path}: a coded sample names each answer by 'respondent_id' and 'question' (themes "
                             "sample writes them); this file has passages without them. Use it with themes evaluate "
@@ -306,6 +321,7 @@ def picked_by_hand(coded: pd.DataFrame, codebook: Codebook, paths) -> str | None
     carrying themes make the correction count more respondents than raised them (a reviewer's sample of only themed
     answers moved trust from 65% to 77%, its interval excluding the coders' full coding). Nothing stops the run:
     a survey may truly have none."""
+    coded = coded_for(coded, "themes")  # a row whose themes cell is not coded yet is not coded 'none'
     if not codebook.themes or not coded.attrs.get("themes_coded", True) or len(coded) < 100:
         return None
     themes = {theme.id for theme in codebook.themes}
@@ -314,6 +330,20 @@ def picked_by_hand(coded: pd.DataFrame, codebook: Codebook, paths) -> str | None
     return (f"{coded_sample_name(paths)}: not one of its {len(coded)} coded answers is coded 'none' (no theme); a "
             "random sample of a survey's answers holds some. If these answers were picked for carrying themes, the "
             "corrected counts overstate them: code a random sample (themes sample).")
+
+
+def coded_for(coded: pd.DataFrame, part: str) -> pd.DataFrame:
+    """The rows of a coded sample that code `part` ("themes", or a dimension's id): a row may leave a part's
+    cell empty, not coded yet (`read_gold(partly=True)`)."""
+    if "uncoded" not in coded.columns:
+        return coded
+    keep = [part not in left for left in coded["uncoded"]]
+    return coded if all(keep) else coded[keep].reset_index(drop=True).pipe(_with_attrs, coded.attrs)
+
+
+def _with_attrs(frame: pd.DataFrame, attrs: dict) -> pd.DataFrame:
+    frame.attrs.update(attrs)
+    return frame
 
 
 def check_coded_sample(coded: pd.DataFrame, paths, screened: pd.DataFrame, codebook: Codebook, *,
@@ -365,10 +395,19 @@ def coded_sample_note(coded: pd.DataFrame, codebook: Codebook) -> str:
     """What a coded sample leaves raw, as a clause ("" when it codes everything the run counts)."""
     missing = [d.id for d in codebook.dimensions if d.id not in coded.attrs.get("coded_dimensions", [])]
     parts = (["the themes"] if codebook.themes and not coded.attrs.get("themes_coded", True) else []) + missing
-    if not parts:
-        return ""
-    return f"it does not code {', '.join(parts)}, so those counts stay raw" + (
-        " (a dimension is coded in a column named by its id)" if missing else "")
+    said = ""
+    if parts:
+        said = f"it does not code {', '.join(parts)}, so those counts stay raw" + (
+            " (a dimension is coded in a column named by its id)" if missing else "")
+    if "uncoded" in coded.columns and any(coded["uncoded"].map(bool)):
+        coded_parts = (["themes"] if codebook.themes and coded.attrs.get("themes_coded", True) else []) + [
+            d for d in coded.attrs.get("coded_dimensions", [])]
+        fewer = [f"{'the themes' if part == 'themes' else part} {len(coded_for(coded, part))}" for part in coded_parts
+                 if len(coded_for(coded, part)) < len(coded)]
+        if fewer:
+            said += ("; " if said else "") + (f"some rows leave cells for later, so each part is read on the rows "
+                                              f"that code it: {', '.join(fewer)}")
+    return said
 
 
 # A run always knows each answer's question and the classifier learns with it: coded without it (by the models learned
@@ -599,15 +638,25 @@ def run_agreement(answers: pd.DataFrame, coded_sample: pd.DataFrame, scheme: Sch
         keys = [k for k, known in zip(keys, learned) if not known]
     predicted = [[c for c in str(keyed.at[k, "themes"]).split(";") if c] for k in keys]
     primary = [str(keyed.at[k, "top_theme"]) or "none" for k in keys]
-    result = agreement(list(coded_sample["gold"]), predicted, primary, scheme)
+
+    def measured(part: str) -> dict:  # on the rows that code the part: an uncoded cell is no 'none'
+        rows = [k for k, left in enumerate(coded_sample.get("uncoded", [()] * len(keys))) if part not in left]
+        return agreement([coded_sample["gold"].iat[k] for k in rows], [predicted[k] for k in rows],
+                         [primary[k] for k in rows], scheme)
+
+    result = measured("themes")
     # What the sample does not code has no agreement to show: its answers would all read "none" (not addressed).
     themes_coded = coded_sample.attrs.get("themes_coded", True)
     coded_dimensions = coded_sample.attrs.get("coded_dimensions", [d.dimension for d in scheme.dimension_blocks])
+    per_dimension = []
+    for dimension in coded_dimensions:
+        rows = measured(dimension)["per_dimension"] if "uncoded" in coded_sample.columns else result["per_dimension"]
+        per_dimension += [r for r in rows if r["dimension"] == dimension]
     files = [str(file) for file in _files(path)]
     return {"file": " + ".join(files), "files": files, "answers": len(keys), "left_out_learned": int(learned.sum()),
             "overall": result["overall"] if themes_coded else {},
             "per_theme": result["per_theme"] if themes_coded else [],
-            "per_dimension": [r for r in result["per_dimension"] if r["dimension"] in coded_dimensions]}
+            "per_dimension": per_dimension}
 
 
 def cohen_kappa(a, b) -> float:

@@ -410,9 +410,11 @@ def sample_agreement_summary(result: dict) -> str:
             f"{r['theme']} {r['kappa']:.2f}" if r["kappa"] is not None else f"{r['theme']} not measured (no coded "
             "answer carries it)" for r in result["per_theme"]))
     if result["per_dimension"]:
+        fewer = {r["dimension"]: f" (on the {r['passages']} answers that code it)" for r in result["per_dimension"]
+                 if r.get("passages", result["answers"]) < result["answers"]}
         parts.append("kappa per dimension (\"none\" a class) " + ", ".join(
-            f"{r['dimension']} {r['kappa']:.2f}" if r["kappa"] is not None else f"{r['dimension']} not measured"
-            for r in result["per_dimension"]))
+            (f"{r['dimension']} {r['kappa']:.2f}" if r["kappa"] is not None else f"{r['dimension']} not measured")
+            + fewer.get(r["dimension"], "") for r in result["per_dimension"]))
     learned = result.get("left_out_learned", 0)
     left_out = (f", less {learned} whose text the classifier learned from (a codebook example or calibration passage)"
                 if learned else "")
