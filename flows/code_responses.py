@@ -27,7 +27,8 @@ from themes.embed import BATCH_SIZES, EmbeddingCache, VectorTable, compact, embe
     get_embedder, text_key
 from themes.counts import Estimates, estimate, question_counts, type_question_counts, with_theme_estimates, \
     with_type_estimates
-from themes.evaluate import check_coded_sample, coded_sample_name, read_coded_sample, run_agreement
+from themes.evaluate import check_coded_sample, coded_sample_name, read_coded_sample, run_agreement, \
+    without_learned
 from themes.fitted import FittedModels, model_paths
 from themes.ingest import InputSpec, load_answers, require_codable
 from themes.prevalence import PrevalenceOptions, available_processes
@@ -310,7 +311,8 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     picked = quotes(coded, coded_segments, segment_vectors, codebook, spec, settings, coder, redactor, by_label)
     lap("quotes")
     _stage("counting")
-    estimates = estimate_counts(coded, codebook, coded_sample, spec, settings)
+    # Not the coded answers the coder learned from: its decisions on them are memory, not its error rates.
+    estimates = estimate_counts(coded, codebook, without_learned(coded, coded_sample, books), spec, settings)
     lap("estimate")
     counts = with_theme_estimates(add_segment_counts(theme_counts(coded, codebook), coded_segments),
                                   estimates.themes)

@@ -552,3 +552,19 @@ def test_the_method_says_a_dimension_measured_on_fewer_answers():
                                 {"dimension": "data", "kappa": 0.7, "passages": 300}]}
     assert sample_agreement_summary(result).endswith(
         "kappa per dimension (\"none\" a class) service 0.61 (on the 150 answers that code it), data 0.70.")
+
+
+def test_the_answers_the_classifier_learned_from_are_left_out_of_the_correction_too(tiny_codebook):
+    """The run's agreement left out a coded answer the classifier learned from (599 answers) while the counts'
+    correction kept it (600): its decision there is memory, which makes the error rates look better."""
+    from themes.evaluate import without_learned
+
+    example = tiny_codebook.themes[0].examples[0]
+    answers = pd.DataFrame({"respondent_id": ["R1", "R2", "R3"], "question": ["q"] * 3,
+                            "answer": [example.upper(), "Money is short.", "We meet."]})
+    coded = pd.DataFrame({"respondent_id": ["R1", "R2", "R3"], "question": ["q"] * 3,
+                          "gold": [["trust"], ["funding"], []]})
+    coded.attrs.update(themes_coded=True, coded_dimensions=["service"])
+    kept = without_learned(answers, coded, [(tiny_codebook, None)])
+    assert list(kept["respondent_id"]) == ["R2", "R3"] and kept.attrs["coded_dimensions"] == ["service"]
+    assert without_learned(answers, coded) is coded and without_learned(answers, None) is None

@@ -613,6 +613,33 @@ def _dimension_agreement(krippendorff, dimension: str, gold: list[str], predicte
     return row, confusion
 
 
+def learned_answers(answers: pd.DataFrame, coded_sample: pd.DataFrame, books: Sequence = ()) -> np.ndarray:
+    """Which coded answers' text the coder learned from (a codebook example or a calibration passage of `books`,
+    (codebook, calibration) pairs): its decision on them is memory, so they measure neither its agreement nor
+    the error rates that correct the counts."""
+    from themes.coding import learned_from
+
+    learned = np.zeros(len(coded_sample), dtype=bool)
+    if not books or coded_sample.empty:
+        return learned
+    texts = dict(zip(zip(answers["respondent_id"], answers["question"]), answers["answer"].astype(str)))
+    found = [texts.get(key, "") for key in zip(coded_sample["respondent_id"], coded_sample["question"])]
+    for codebook, calibration in books:
+        learned |= learned_from(found, codebook, calibration)
+    return learned
+
+
+def without_learned(answers: pd.DataFrame, coded_sample: pd.DataFrame | None, books: Sequence = ()
+                    ) -> pd.DataFrame | None:
+    """The coded sample less the answers the coder learned from (`learned_answers`), its attrs kept."""
+    if coded_sample is None:
+        return None
+    learned = learned_answers(answers, coded_sample, books)
+    if not learned.any():
+        return coded_sample
+    return _with_attrs(coded_sample[~learned].reset_index(drop=True), coded_sample.attrs)
+
+
 def run_agreement(answers: pd.DataFrame, coded_sample: pd.DataFrame, scheme: Scheme,
                   path: str | Sequence[str], books: Sequence = ()) -> dict:
     """How a run's decisions (its answers' `themes` and `top_theme`) agree with a coded sample of the same
@@ -620,8 +647,6 @@ def run_agreement(answers: pd.DataFrame, coded_sample: pd.DataFrame, scheme: Sch
     Answers the coder learned from (the text of a codebook example or a calibration passage of `books`,
     (codebook, calibration) pairs) are left out, as `themes evaluate` leaves them out: on those it would be
     memory, not agreement."""
-    from themes.coding import learned_from
-
     keyed = answers.set_index(["respondent_id", "question"])
     keys = list(zip(coded_sample["respondent_id"], coded_sample["question"]))
     missing = [k for k in keys if k not in keyed.index]
@@ -629,10 +654,7 @@ def run_agreement(answers: pd.DataFrame, coded_sample: pd.DataFrame, scheme: Sch
         raise GoldError(f"{coded_sample_name(path)}: respondent '{missing[0][0]}', question '{missing[0][1]}' of "
                         "the coded sample is not an answer of this input. Code a sample drawn from this survey "
                         "(themes sample).")
-    learned = np.zeros(len(keys), dtype=bool)
-    texts = [str(keyed.at[k, "answer"]) for k in keys] if books else []
-    for codebook, calibration in books:
-        learned |= learned_from(texts, codebook, calibration)
+    learned = learned_answers(answers, coded_sample, books)
     if learned.any():
         coded_sample = coded_sample[~learned].reset_index(drop=True)
         keys = [k for k, known in zip(keys, learned) if not known]
