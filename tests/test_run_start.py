@@ -432,3 +432,16 @@ def test_a_calibration_made_for_a_codebook_since_renamed_is_said_and_its_stale_c
 
     fit_coder(codebook, embed, calibration, method="logistic")
     assert "Grants end in June." in learned and "We trust them." not in learned
+
+
+def test_a_calibration_tuned_with_another_model_is_said():
+    """The shipped calibration under another --model: its thresholds were tuned on MiniLM's scores, with no word."""
+    from types import SimpleNamespace
+
+    from themes.cli import _other_model_line
+
+    assert _other_model_line(SimpleNamespace(model="all-MiniLM-L6-v2"), "all-MiniLM-L6-v2") == []
+    assert _other_model_line(SimpleNamespace(model="all-MiniLM-L6-v2"), "/models/all-MiniLM-L6-v2") == []
+    assert _other_model_line(SimpleNamespace(model="all-MiniLM-L6-v2"), "paraphrase-multilingual-MiniLM-L12-v2") == [
+        "  calibration made with the model all-MiniLM-L6-v2; this run embeds with "
+        "paraphrase-multilingual-MiniLM-L12-v2: its thresholds were tuned on the other model's scores (themes calibrate --model re-tunes them for this one)"]

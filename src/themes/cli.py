@@ -252,6 +252,7 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
         lines.append(f"  codebook   {path}; calibration " + (f"{found.name} ({where})" if found else where))
         if calibration is not None:
             lines += _unknown_codes_line(path, calibration)
+            lines += _other_model_line(calibration, settings.model)
             lines += _new_questions_line(questions, calibration, dict(spec.question_labels))
         elif settings.method == "auto":
             lines += _zero_shot_line(path)
@@ -270,6 +271,16 @@ def _unknown_codes_line(path: str, calibration) -> list[str]:
     named = ", ".join(f"'{code}'" for code in codes[:4]) + (f" and {len(codes) - 4} more" if len(codes) > 4 else "")
     return [f"  calibration {count} of its {len(calibration.passages)} passages are coded {named}, which this codebook "
             "does not have (renamed or removed since): not learned from. Run 'themes calibrate' again"]
+
+
+def _other_model_line(calibration, model: str) -> list[str]:
+    """A calibration tuned with another embedding model: its passages are learned again in this model's space, but
+    its thresholds were chosen for the other's scores. Said, not refused (a multilingual model on the shipped
+    calibration is a choice)."""
+    if not calibration.model or Path(calibration.model).name == Path(model).name:
+        return []
+    return [f"  calibration made with the model {calibration.model}; this run embeds with {model}: its thresholds "
+            "were tuned on the other model's scores (themes calibrate --model re-tunes them for this one)"]
 
 
 def _zero_shot_line(path: str) -> list[str]:
@@ -343,6 +354,7 @@ def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None,
         if found is not None:
             calibration = load_calibration(found)
             lines += _unknown_codes_line(settings.codebook, calibration)
+            lines += _other_model_line(calibration, settings.model)
             if "question" in frame.columns:
                 lines += _new_questions_line([str(q) for q in frame["question"] if q == q and q], calibration)
     return lines
