@@ -66,7 +66,18 @@ def code_inbox(inbox: str, project_dir: str, codebooks: list[str] = [defaults.DE
     logger = get_run_logger()
     settings = run_settings(codebooks, calibration, coded_sample, model, cache_dir, min_group, quotes_per_theme)
     spec = input_spec(id_column, text_columns, meta_columns)
-    outcomes = [add_file(path, Path(project_dir), settings, spec) for path in waiting(Path(inbox), settle_seconds)]
+    files = waiting(Path(inbox), settle_seconds)
+    if not files:
+        return []
+    try:
+        with project.working_on(project_dir):
+            # A fault of the project (project.json unreadable, the folder gone) is no fault of an export: the run
+            # fails with it and the exports wait, where each was moved to rejected/ with the project's reason.
+            _check_project(Path(project_dir), Path(inbox))
+            outcomes = [add_file(path, Path(project_dir), settings, spec) for path in files]
+    except project.ProjectBusy as busy:
+        logger.warning("%s", busy)
+        return []
     for outcome in outcomes:
         logger.info("%s: %s%s", outcome["file"], outcome["outcome"],
                     f" as batch {outcome['batch']}" if outcome["batch"] else f" ({outcome['reason']})")
@@ -75,6 +86,19 @@ def code_inbox(inbox: str, project_dir: str, codebooks: list[str] = [defaults.DE
         create_table_artifact(table=outcomes, key="inbox-outcomes",
                               description=f"Files taken from {inbox} into project {project_dir}")
     return outcomes
+
+
+def _check_project(project_dir: Path, inbox: Path) -> None:
+    """The project can take a batch: readable, and not emptied since exports were coded into it (a folder moved
+    away between looks silently began a new project)."""
+    current = project.open_project(project_dir)
+    processed = inbox / PROCESSED
+    coded = [p for p in processed.iterdir() if p.is_file() and p.suffix.lower() not in SIDECARS] \
+        if processed.is_dir() else []
+    if coded and not current.batches:
+        raise project.ProjectError(
+            f"{project_dir} holds no batch, but {len(coded)} export{'s' if len(coded) != 1 else ''} in {processed} "
+            "were coded into a project: restore the project folder, or move processed/ aside to begin a new one.")
 
 
 def waiting(inbox: Path, settle_seconds: float) -> list[Path]:

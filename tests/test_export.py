@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -424,3 +425,49 @@ def test_a_types_evidence_holds_the_passages_of_the_respondents_it_counts(tiny_c
         assert evidence.loc[evidence["theme"] == code, "respondent_id"].nunique() == counts[code.split(".")[1]]
     assert evidence.loc[evidence["theme"] == "service.referral", "respondent_id"].tolist() == ["R2"]
     assert evidence.loc[evidence["theme"] == "trust", "respondent_id"].tolist() == ["R2"]
+
+
+def test_a_run_that_finishes_after_another_wrote_the_same_new_folder_refuses(tmp_path):
+    """Two runs to one new --out both passed the check at their start; the later one replaced the other's
+    folder with exit 0, without --force."""
+    out = tmp_path / "run"
+    with pytest.raises(OutputError, match=r"was written by another run while this one ran"):
+        with staged_folder(out, force=False) as folder:
+            (folder / MANIFEST).write_text("{}")
+            out.mkdir()  # the other run's swap, meanwhile
+            (out / MANIFEST).write_text(RUN_MANIFEST)
+    assert (out / MANIFEST).read_text() == RUN_MANIFEST and sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_a_run_killed_between_the_two_renames_of_the_swap_gets_its_previous_folder_back(tmp_path):
+    """Killed after the previous run's folder was renamed aside and before the new one took its place, the next
+    run deleted both: the previous run's files and the user's notes in its folder were lost."""
+    from themes.export import RUN_FILES, _remove_leftovers
+
+    out = tmp_path / "run"
+    aside = tmp_path / ".run.old-1a2b3c4d"
+    aside.mkdir()
+    (aside / MANIFEST).write_text(RUN_MANIFEST)
+    (aside / "notes.txt").write_text("mine")
+    _remove_leftovers(out, RUN_FILES)
+    assert (out / "notes.txt").read_text() == "mine" and not aside.exists()
+    # Killed while the user's files were moved over: the rest are moved now, the old run's own files dropped.
+    aside.mkdir()
+    (aside / MANIFEST).write_text("old")
+    (aside / "coding_sample.xlsx").write_text("coded")
+    _remove_leftovers(out, RUN_FILES)
+    assert (out / "coding_sample.xlsx").read_text() == "coded" and (out / MANIFEST).read_text() == RUN_MANIFEST
+
+
+def test_an_interrupt_after_the_folder_was_written_says_so():
+    from themes import export
+
+    written = list(export._WRITTEN)  # the folders earlier tests of this process wrote
+    export._WRITTEN.clear()
+    assert export.interrupted_line() == "interrupted; no output folder was changed."
+    export._WRITTEN.append(Path("outputs/responses"))
+    try:
+        assert export.interrupted_line() == ("interrupted after outputs/responses was written (it holds this run's "
+                                             "files).")
+    finally:
+        export._WRITTEN[:] = written

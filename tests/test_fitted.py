@@ -4,9 +4,11 @@ change, and the shipped codebooks' models made from their shipped calibration an
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from themes.calibrate import find_calibration
 from themes.classify import features
@@ -129,3 +131,25 @@ def test_the_shipped_models_are_those_of_the_shipped_calibration_and_vectors():
         X = features(sample, table.lookup(sample), ["challenges"] * len(sample))
         for shipped_model, model in zip(coder.models, refit.models):
             assert np.allclose(shipped_model.predict_proba(X), model.predict_proba(X), atol=1e-6), name
+
+
+def test_a_write_that_fails_leaves_no_half_written_file_and_a_killed_runs_are_removed(tmp_path):
+    """On a full disk the half-written model stayed, and the disk stayed full for every later write."""
+    import subprocess
+    import sys
+    import threading
+
+    from themes.fitted import FittedModels, _write
+
+    folder = tmp_path / "fitted"
+    folder.mkdir()
+    with pytest.raises(TypeError):
+        _write(folder / "k.pkl", threading.Lock())  # cannot be pickled: fails part-way, as a full disk does
+    assert list(folder.iterdir()) == []
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = folder / f".k.pkl.{gone.stdout.strip()}-1a2b3c4d.tmp"  # a killed run's, its process ended
+    writing = folder / f".j.pkl.{os.getpid()}-1a2b3c4d.tmp"  # this process's, still being written
+    left.write_bytes(b"half")
+    writing.write_bytes(b"half")
+    FittedModels("test:hashing", cache_dir=tmp_path)
+    assert not left.exists() and writing.exists()

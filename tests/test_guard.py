@@ -40,6 +40,27 @@ def test_an_out_folder_without_write_permission_is_refused(tmp_path, monkeypatch
         check_writable_parent(tmp_path / "new" / "run")
 
 
+def test_a_dask_address_that_does_not_answer_is_one_line():
+    """An unreachable scheduler was 'unexpected OSError: Timed out ... report it' 44 s into the run."""
+    import socket
+
+    from themes.guard import check_dask_address
+
+    with pytest.raises(ThemesError, match=r"^--dask-address tcp://127\.0\.0\.1:9 does not answer \(.*\)\. Start the "
+                                          r"scheduler \(dask scheduler\), or leave the option out to run here\.$"):
+        check_dask_address("tcp://127.0.0.1:9")
+    with pytest.raises(ThemesError, match="names no host and port"):
+        check_dask_address("tcp://scheduler")
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen()
+    try:
+        check_dask_address(f"tcp://127.0.0.1:{listening.getsockname()[1]}")  # answers: nothing said
+        check_dask_address(None)
+    finally:
+        listening.close()
+
+
 def test_a_prefect_api_url_that_does_not_answer_is_one_line(monkeypatch):
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
 
@@ -58,6 +79,21 @@ def test_an_unwritable_prefect_home_falls_back_to_a_temporary_one(tmp_path, monk
 
     assert Path(os.environ["PREFECT_HOME"]).is_dir() and "themes-prefect-home-" in os.environ["PREFECT_HOME"]
     assert "cannot be written; Prefect uses" in caplog.text
+
+
+def test_the_temporary_prefect_home_goes_when_the_run_ends(tmp_path):
+    """Each run with an unwritable home left a 5 MB Prefect home in the temporary folder."""
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "home"
+    blocker.write_text("a file where a folder should be")
+    code = ("import os; from themes.guard import ensure_prefect_home; ensure_prefect_home(); "
+            "print(os.environ['PREFECT_HOME'])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PREFECT_HOME": str(blocker / ".prefect")})
+    used = Path(done.stdout.strip())
+    assert "themes-prefect-home-" in used.name and not used.exists()
 
 
 def test_every_answer_blank_or_na_is_one_clear_error():
@@ -81,6 +117,20 @@ def test_an_unexpected_exception_is_one_line_not_a_traceback(capsys):
     assert exit_info.value.code == 2
     assert capsys.readouterr().err == ("error: unexpected RuntimeError: boom. Run again with THEMES_DEBUG=1 to see "
                                        "where, and report it.\n")
+
+
+def test_a_full_disk_is_said_as_a_fault_not_a_bug(capsys):
+    """A full disk under --out was 'unexpected OSError: [Errno 28] ... report it'."""
+    import errno
+
+    def app(**_):
+        raise OSError(errno.ENOSPC, "No space left on device", "/data/out/.out.partial-1/segments.csv")
+
+    with pytest.raises(SystemExit) as exit_info:
+        main_boundary(app)
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == ("error: the disk is full (writing /data/out/.out.partial-1/segments.csv). Free "
+                                       "some space, or give --out (or --cache-dir) a folder on another disk.\n")
 
 
 @pytest.mark.parametrize(("argv", "message", "code"), [

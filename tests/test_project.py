@@ -335,3 +335,103 @@ def test_a_served_export_run_stops_when_the_coded_sample_codes_other_answers(tmp
                     codebooks=[str(tiny_codebook_path)], coded_sample=[str(_renumbered_sample(tmp_path))],
                     model="test:hashing", cache_dir=str(tmp_path / "cache"))
     assert not (tmp_path / "out" / "report.md").exists()
+
+
+def _held_by_another_process(folder: Path):
+    """A live process other than this one holding the project, as the flow run a killed serve left does."""
+    import subprocess
+    import sys
+
+    import psutil
+
+    from themes.project import LOCK
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / LOCK).write_text(json.dumps({"pid": child.pid, "started": psutil.Process(child.pid).create_time()}))
+    return child
+
+
+def test_a_batch_another_live_process_is_coding_is_left_alone(tmp_path, tiny_responses_path):
+    """A serve killed with SIGKILL leaves its flow run coding a batch; a serve started again took that batch's
+    staged answers out while it was coded, and the batch was saved with none of its answers."""
+    folder = tmp_path / "project"
+    tiny = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    first = tmp_path / "first.csv"
+    tiny.iloc[:3].to_csv(first, index=False)
+    combined, staged = add_batch(open_project(folder), first, InputSpec())
+    stage(staged, combined)
+    staged_bytes = (folder / "answers.parquet").read_bytes()
+    child = _held_by_another_process(folder)
+    try:
+        assert open_project(folder).batches == [] and (folder / "answers.parquet").read_bytes() == staged_bytes
+        from themes.project import ProjectBusy, working_on
+
+        with pytest.raises(ProjectBusy, match=f"is being worked on by process {child.pid}"):
+            with working_on(folder):
+                pass
+    finally:
+        child.kill()
+        child.wait()
+    # Its holder gone (killed before it saved): the batch was interrupted, and is taken out.
+    assert open_project(folder).batches == [] and not (folder / "answers.parquet").exists()
+    from themes.project import working_on
+
+    with working_on(folder):  # a lock its holder left is no hold
+        pass
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_an_inbox_look_while_another_process_holds_the_project_leaves_the_exports_waiting(tmp_path,
+                                                                                         tiny_responses_path,
+                                                                                         tiny_codebook_path):
+    inbox, folder, cache = tmp_path / "inbox", tmp_path / "project", tmp_path / "cache"
+    drop(inbox, "first.csv", pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False))
+    child = _held_by_another_process(folder)
+    try:
+        assert run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)]) == []
+        assert (inbox / "first.csv").is_file() and not (inbox / "rejected").exists()
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_an_unfinished_first_batch_without_a_backup_takes_only_its_own_answers(tmp_path, tiny_responses_path):
+    """With no backup of the answers, putting an unfinished batch back deleted answers.parquet whole: every
+    listed batch's answers went (project.json listed 12 batches, the answers held the last one only)."""
+    from themes.project import save
+
+    folder = tmp_path / "project"
+    tiny = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    tiny.iloc[:3].to_csv(first, index=False)
+    tiny.iloc[3:].to_csv(second, index=False)
+    combined, staged = add_batch(open_project(folder), first, InputSpec())
+    save(staged, staged.batches, stage(staged, combined))
+    listed = pd.read_parquet(folder / "answers.parquet")
+    combined, staged = add_batch(open_project(folder), second, InputSpec())
+    stage(staged, combined)
+    (folder / ".answers.parquet.previous").unlink()  # the backup lost
+    open_project(folder)
+    pd.testing.assert_frame_equal(pd.read_parquet(folder / "answers.parquet"), listed)
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_broken_project_fails_the_look_and_rejects_no_export(tmp_path, tiny_responses_path, tiny_codebook_path):
+    """project.json unreadable, or the project folder emptied after exports were coded into it: each export was
+    moved to rejected/ with the project's reason, or a new project silently began."""
+    from themes.errors import ThemesError
+
+    inbox, folder, cache = tmp_path / "inbox", tmp_path / "project", tmp_path / "cache"
+    tiny = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    drop(inbox, "first.csv", tiny.iloc[:3])
+    assert [o["outcome"] for o in run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])] == ["added"]
+    (folder / "project.json").write_text('{"batches": [', encoding="utf-8")
+    drop(inbox, "second.csv", tiny.iloc[3:])
+    with pytest.raises(ThemesError, match="project.json cannot be read"):
+        run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    assert (inbox / "second.csv").is_file() and not (inbox / "rejected").exists()
+    shutil.rmtree(folder)
+    with pytest.raises(ThemesError, match=r"holds no batch, but 1 export in .* were coded into a project"):
+        run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    assert (inbox / "second.csv").is_file()

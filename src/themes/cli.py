@@ -207,7 +207,8 @@ def run(
         _check_device(settings.device, settings.backend)
         # The input, the calibrations and the output folder, before Prefect's server and the model start.
         spec, announced = _plan(input_file, settings, spec)
-        guard.preflight(out, force=force)  # the output folder, Prefect's server and home: before anything slow
+        # The output folder, Prefect's server and home, a Dask scheduler: before anything slow.
+        guard.preflight(out, force=force, dask_address=settings.dask_address)
     except ThemesError as error:
         _fail(str(error))
     except ValidationError as error:  # settings out of range

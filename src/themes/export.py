@@ -57,6 +57,14 @@ def check_output_folder(out: Path, *, force: bool) -> None:
 
 
 _STAGING: set[Path] = set()  # this process's staging folders, removed on an interrupt
+_WRITTEN: list[Path] = []  # output folders this process has replaced: an interrupt after that changed them
+
+
+def interrupted_line() -> str:
+    """What an interrupt left: nothing changed, or (stopped in the last seconds) the folder already written."""
+    if _WRITTEN:
+        return f"interrupted after {_WRITTEN[-1]} was written (it holds this run's files)."
+    return "interrupted; no output folder was changed."
 
 
 def remove_own_staging() -> None:
@@ -64,9 +72,11 @@ def remove_own_staging() -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _remove_leftovers(out: Path) -> None:
+def _remove_leftovers(out: Path, owned: tuple[str, ...] = ()) -> None:
     """Staging and replaced folders of runs that were killed before they could clean up (their process
-    is gone; the process id is in the name)."""
+    is gone; the process id is in the name). A replaced folder is the previous run, and may hold the user's
+    files: killed between the two renames of the swap, it goes back in place; killed while its other files
+    were moved over, the rest of them are moved over now."""
     import psutil
 
     for path in out.parent.glob(f".{out.name}.partial-*") if out.parent.is_dir() else ():
@@ -74,7 +84,28 @@ def _remove_leftovers(out: Path) -> None:
         if not pid.isdigit() or not psutil.pid_exists(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
     for path in out.parent.glob(f".{out.name}.old-*") if out.parent.is_dir() else ():
+        if not out.exists():
+            path.rename(out)
+            continue
+        _move_the_rest(path, out, owned)
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _move_the_rest(old: Path, out: Path, owned: tuple[str, ...], kept: list[str] | None = None) -> None:
+    """Move what the replaced folder `old` holds besides the writer's own files (`owned`) into `out`."""
+    for entry in sorted(old.iterdir()):
+        if not (out / entry.name).exists() and not any(fnmatch.fnmatch(entry.name, pattern) for pattern in owned):
+            entry.rename(out / entry.name)
+            if kept is not None:
+                kept.append(entry.name + ("/" if (out / entry.name).is_dir() else ""))
+
+
+def _state(out: Path) -> tuple | None:
+    """What is at `out` now, to tell whether another run wrote it meanwhile: nothing, or its manifest's stamp."""
+    if not out.exists():
+        return None
+    found = [out / name for name in (MANIFEST, "evaluation.json") if (out / name).is_file()]
+    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in found)
 
 
 # What a run writes into its folder; on --force these are replaced, and anything else in the folder stays.
@@ -92,7 +123,8 @@ def staged_folder(out: Path, *, force: bool, owned: tuple[str, ...] = (),
     .qdpx, discover's drafts, a researcher's notes, and --force replaced them all without a word."""
     check_output_folder(out, force=force)
     out.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(out)
+    _remove_leftovers(out, owned)
+    before = _state(out)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     _STAGING.add(staging)
@@ -103,17 +135,20 @@ def staged_folder(out: Path, *, force: bool, owned: tuple[str, ...] = (),
         raise
     finally:
         _STAGING.discard(staging)
+    if _state(out) != before:
+        # Two runs to one --out: both passed the check at their start, and the later one replaced the other's
+        # folder with exit 0 (without --force).
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(f"{out} was written by another run while this one ran, so this run's files were not "
+                          "written there. Run it again with another --out (or --force to replace that run's).")
     old = None
     if out.exists():
         old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
         out.rename(old)
     staging.rename(out)
+    _WRITTEN.append(out)
     if old is not None:
-        for entry in sorted(old.iterdir()):
-            if not (out / entry.name).exists() and not any(fnmatch.fnmatch(entry.name, pattern) for pattern in owned):
-                entry.rename(out / entry.name)
-                if kept is not None:
-                    kept.append(entry.name + ("/" if (out / entry.name).is_dir() else ""))
+        _move_the_rest(old, out, owned, kept)
         shutil.rmtree(old, ignore_errors=True)
 
 

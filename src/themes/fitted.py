@@ -76,11 +76,26 @@ class FittedModels:
     def __init__(self, model_id: str, paths: Sequence[str | Path] = (), cache_dir: str | Path | None = None):
         self.model_id = model_id
         self.folder = Path(cache_dir) / "fitted" if cache_dir is not None else None
+        self._remove_stale_temporaries()
         self._shipped: dict[str, object] = {}
         self.fresh: dict[str, object] = {}  # fitted in this process, by key
         self.reused = 0
         for path in dict.fromkeys(Path(p) for p in paths):
             self._shipped.update(_read(path) or {})
+
+    def _remove_stale_temporaries(self) -> None:
+        """Half-written models of runs that were killed (their process, named in the file, is gone)."""
+        import psutil
+
+        if self.folder is None or not self.folder.is_dir():
+            return
+        for path in self.folder.glob(".*.tmp"):
+            pid = path.name.rsplit(".", 2)[-2].split("-")[0]
+            try:
+                if pid.isdigit() and not psutil.pid_exists(int(pid)):
+                    path.unlink()
+            except OSError:
+                pass
 
     def get(self, key: str):
         if key in self.fresh:
@@ -117,9 +132,14 @@ def _read(path: Path):
 
 def _write(path: Path, value) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
-    with temporary.open("wb") as handle:
-        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    temporary.replace(path)
+    try:
+        with temporary.open("wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.replace(path)
+    except BaseException:
+        # A full disk left the half-written file behind, and with it the disk full for every later write.
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def write_models(path: str | Path, models: FittedModels) -> Path:

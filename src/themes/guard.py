@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -68,17 +69,22 @@ def main_boundary(app) -> None:
         print(f"error: {error.format_message()}", file=sys.stderr)
         sys.exit(error.exit_code)
     except typer.Abort:
-        print("interrupted; no output folder was changed.", file=sys.stderr)
+        print(_interrupted_line(), file=sys.stderr)
         sys.exit(130)
     except ThemesError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
-        print("interrupted; no output folder was changed.", file=sys.stderr)
+        print(_interrupted_line(), file=sys.stderr)
         sys.exit(130)
     except Exception as error:  # the boundary: a bug or an unforeseen fault is still one line
         if os.environ.get("THEMES_DEBUG"):
             raise
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):  # no bug: said as a fault
+            where = f" (writing {error.filename})" if error.filename else ""
+            print(f"error: the disk is full{where}. Free some space, or give --out (or --cache-dir) a folder on "
+                  "another disk.", file=sys.stderr)
+            sys.exit(2)
         reason = str(error).splitlines()[0][:300] if str(error) else ""
         print(f"error: unexpected {type(error).__name__}{': ' + reason if reason else ''}. Run again with "
               "THEMES_DEBUG=1 to see where, and report it.", file=sys.stderr)
@@ -173,14 +179,41 @@ def ensure_prefect_home() -> None:
         log.warning("%s cannot be written; Prefect uses %s for this run (set PREFECT_HOME to keep its "
                     "history).", home, temporary)
         os.environ["PREFECT_HOME"] = temporary
+        import atexit
+        import shutil
+
+        atexit.register(shutil.rmtree, temporary, True)  # each run left 5 MB in the temporary folder
 
 
-def preflight(out: Path, *, force: bool) -> None:
+def check_dask_address(address: str | None) -> None:
+    """A --dask-address nobody listens on is one line now, not an 'unexpected OSError' 44 s into the run."""
+    if not address:
+        return
+    import socket
+    from urllib.parse import urlparse
+
+    where = urlparse(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = where.hostname, where.port
+    except ValueError:
+        host, port = None, None
+    if not host or not port:
+        raise ThemesError(f"--dask-address {address} names no host and port; give the scheduler's address, e.g. "
+                          "tcp://10.0.0.5:8786.")
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+    except OSError as error:
+        raise ThemesError(f"--dask-address {address} does not answer ({error.strerror or error}). Start the "
+                          "scheduler (dask scheduler), or leave the option out to run here.") from None
+
+
+def preflight(out: Path, *, force: bool, dask_address: str | None = None) -> None:
     from themes.export import check_output_folder
 
     check_writable_parent(out)
     check_output_folder(out, force=force)
     check_prefect_api()
+    check_dask_address(dask_address)
     ensure_prefect_home()
 
 
@@ -203,6 +236,12 @@ def _end_children() -> None:
             pass
 
 
+def _interrupted_line() -> str:
+    """What the interrupt left (themes.export knows whether a folder was written); not imported yet, nothing was."""
+    export = sys.modules.get("themes.export")
+    return export.interrupted_line() if export is not None else "interrupted; no output folder was changed."
+
+
 def handle_interrupts() -> None:
     """Ctrl-C and SIGTERM end the run promptly: children ended, staging folder removed, one line.
     Only in the `themes` process itself, not when a command is invoked from other code (tests)."""
@@ -218,7 +257,7 @@ def handle_interrupts() -> None:
 
             remove_own_staging()
         finally:
-            print("interrupted; no output folder was changed.", file=sys.stderr, flush=True)
+            print(_interrupted_line(), file=sys.stderr, flush=True)
             os._exit(130 if signum == signal.SIGINT else 143)
 
     signal.signal(signal.SIGINT, stop)

@@ -18,8 +18,12 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import os
 import re
 import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,12 +41,74 @@ ANSWERS = "answers.parquet"
 STATE = "project.json"
 OUTPUT = "output"
 INBOX_LOG = "inbox.csv"
+LOCK = ".working"  # the process adding a batch: {"pid", "started"}
 INBOX_LOG_COLUMNS = ["time", "file", "sha256", "outcome", "batch", "respondents", "replaced", "embedded", "reason"]
 _FIXED = ["respondent_id", "question", "answer"]
 
 
 class ProjectError(ThemesError):
     """A project folder cannot be used as asked."""
+
+
+class ProjectBusy(ProjectError):
+    """Another live process is adding a batch to the project."""
+
+
+@contextmanager
+def working_on(path: str | Path) -> Iterator[None]:
+    """Hold the project while this process adds batches to it. A serve killed (SIGKILL) leaves the flow run it
+    started coding in a process of its own; a serve started again put that batch's staged answers back while
+    it was still coded, and the batch, saved afterwards, was listed with none of its answers (636 respondents
+    gone with exit 0). Held, a second process leaves the project alone (`ProjectBusy`); a holder that is gone
+    (killed, its process ended) holds nothing."""
+    import psutil
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    lock = path / LOCK
+    mine = json.dumps({"pid": os.getpid(), "started": psutil.Process().create_time()})
+    while True:
+        try:
+            handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            holder = _holder(lock)
+            if holder is not None and holder != os.getpid():
+                raise ProjectBusy(f"{path} is being worked on by process {holder} (a run a stopped serve left, or "
+                                  "another serve of this project); its exports wait in the inbox until it ends."
+                                  ) from None
+            lock.unlink(missing_ok=True)  # its holder is gone, or it is this process's own
+            continue
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(mine)
+        break
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _held_elsewhere(path: Path) -> bool:
+    holder = _holder(path / LOCK) if (path / LOCK).exists() else None
+    return holder is not None and holder != os.getpid()
+
+
+def _holder(lock: Path) -> int | None:
+    """The live process holding `lock`, or None (none, or one that ended: a pid reused by another process is
+    told apart by its start time)."""
+    import psutil
+
+    try:
+        held = json.loads(lock.read_text(encoding="utf-8"))
+        process = psutil.Process(int(held["pid"]))
+        return process.pid if abs(process.create_time() - float(held["started"])) < 1 else None
+    except (OSError, ValueError, KeyError, TypeError):
+        # Being written this instant (created, not yet filled): held, unless it has been so for long.
+        try:
+            return -1 if time.time() - lock.stat().st_mtime < 10 else None
+        except OSError:
+            return None
+    except psutil.Error:
+        return None
 
 
 @dataclass
@@ -77,7 +143,9 @@ def open_project(path: str | Path) -> Project:
     _put_back_interrupted(path)
     if not state.is_file():
         # inbox.csv, and the output of a first batch that was stopped before it was saved, are the project's
-        if path.is_dir() and any(p for p in path.iterdir() if p.name not in (INBOX_LOG, OUTPUT)):
+        # ... and, while another process codes a first batch, the answers it staged.
+        own = (INBOX_LOG, OUTPUT, LOCK) + ((ANSWERS,) if _held_elsewhere(path) else ())
+        if path.is_dir() and any(p for p in path.iterdir() if p.name not in own):
             raise ProjectError(f"--project {path} holds files but no {STATE}; give an empty or new folder.")
         return Project(path)
     try:
@@ -93,6 +161,8 @@ def _put_back_interrupted(path: Path) -> None:
     answers in answers.parquet: counted in the next batch's run, its respondents 'replaced' by themselves when
     it is tried again. The answers go back to what project.json lists."""
     answers, backup = path / ANSWERS, path / f".{ANSWERS}.previous"
+    if _held_elsewhere(path):
+        return  # still being coded by the process that staged it: not interrupted
     if not answers.is_file():
         if backup.is_file():
             backup.replace(answers)
@@ -111,8 +181,15 @@ def _put_back_interrupted(path: Path) -> None:
                 "and the export is tried again from the inbox", path, ", ".join(sorted(held - listed)))
     if backup.is_file():
         backup.replace(answers)
-    else:
+        return
+    # No backup (the first batch staged, or the backup lost): only the unfinished batch's answers go; the
+    # whole file went, every listed batch's answers with it (project.json listed 12 batches, answers held none).
+    frame = pd.read_parquet(answers)
+    kept = frame[frame[BATCH].astype(str).isin(listed)]
+    if kept.empty:
         answers.unlink()
+    else:
+        kept.to_parquet(answers, index=False)
 
 
 def batch_label(number: int, file: Path) -> str:
