@@ -138,3 +138,16 @@ def dead_pid() -> int:
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait()
     return process.pid
+
+
+def test_two_local_model_folders_of_one_name_are_two_models(tmp_path):
+    """By name alone, fine-tuned versions saved as v1/model and v2/model shared one embedding cache."""
+    from themes.embed import folder_model_id
+
+    for version, weights in (("v1", b"\x01" * 3000), ("v2", b"\x02" * 3000), ("copy", b"\x01" * 3000)):
+        folder = tmp_path / version / "model"
+        folder.mkdir(parents=True)
+        (folder / "config.json").write_text('{"hidden_size": 384}')
+        (folder / "model.safetensors").write_bytes(weights)
+    ids = {v: folder_model_id(str(tmp_path / v / "model")) for v in ("v1", "v2", "copy")}
+    assert ids["v1"] != ids["v2"] and ids["v1"] == ids["copy"] and ids["v1"].startswith("model-")

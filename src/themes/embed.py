@@ -7,6 +7,7 @@ like the first run.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -44,6 +45,27 @@ def compact(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return (vectors / norms).astype(np.float16)
+
+
+@functools.lru_cache(maxsize=8)
+def folder_model_id(folder: str) -> str:
+    """A local model folder's id: its name and a digest of what it holds (its configuration, and the size, start
+    and end of each weights file). By name alone, two fine-tuned versions saved as `v1/model` and `v2/model`
+    shared one cache, and each run read the other's vectors (and a 384- beside a 256-dimension cache broke
+    the run)."""
+    path = Path(folder)
+    digest = hashlib.sha1()
+    for name in ("config.json", "config_sentence_transformers.json", "modules.json", "sentence_bert_config.json"):
+        if (path / name).is_file():
+            digest.update(name.encode() + (path / name).read_bytes())
+    for weights in sorted([*path.rglob("*.safetensors"), *path.rglob("*.bin"), *path.rglob("*.onnx")]):
+        size = weights.stat().st_size
+        digest.update(f"{weights.relative_to(path)}:{size}".encode())
+        with weights.open("rb") as handle:
+            digest.update(handle.read(1 << 20))
+            handle.seek(max(size - (1 << 20), 0))
+            digest.update(handle.read(1 << 20))
+    return f"{path.resolve().name}-{digest.hexdigest()[:8]}"
 
 
 def resolve_model_path(model: str) -> str:
@@ -151,7 +173,7 @@ class SentenceTransformerEmbedder:
             suffix = f"+onnx-{onnx_variant(self.onnx_file)}"
         if self.backend == "torch" and self.fp16 and self.resolved_device == "cuda":
             suffix += "+fp16"
-        return f"{Path(self.model).name if os.path.isdir(self.model) else self.model}{suffix}"
+        return f"{folder_model_id(self.model) if os.path.isdir(self.model) else self.model}{suffix}"
 
     @property
     def texts_per_batch(self) -> int:
