@@ -64,7 +64,7 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
     a figure on them would not be agreement but memory."""
     codebook = load_codebook(settings.codebook)
     calibration = find_calibration(settings.codebook, settings.calibration)
-    export.check_output_folder(Path(out), force=force)
+    export.check_output_folder(Path(out), force=force, owned=export.EVALUATION_FILES)
     gold = load_gold(gold_path, codebook, split, input_path, spec)
     not_coded, read = gold.attrs.get("not_coded", 0), gold.attrs.get("read", {})
     learned = pd.Series(learned_from(gold["text"], codebook, calibration), index=gold.index)
@@ -99,9 +99,7 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
                      "('One CBO director said that ...'; themes.attribution).")
     markdown = evaluation_markdown(result, title="Agreement with human coding", notes=notes)
     wrong = disagreements(gold, predicted, primary, scores, codebook.ids)
-    owned = ("evaluation.md", "evaluation.json", "per_theme.csv", "confusion.csv", "per_dimension.csv",
-             "confusion_by_dimension.csv", "disagreements.csv")
-    with export.staged_folder(Path(out), force=force, owned=owned) as folder:
+    with export.staged_folder(Path(out), force=force, owned=export.EVALUATION_FILES) as folder:
         (folder / "evaluation.md").write_text(markdown, encoding="utf-8")
         if result["per_theme"]:
             export.write_csv(_frame(result["per_theme"]), folder / "per_theme.csv")

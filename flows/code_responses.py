@@ -250,7 +250,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
 
     books = load_codebooks(settings)
     codebook = merge_codebooks([book for book, _ in books])
-    export.check_output_folder(Path(out), force=force)  # fail before the slow part, not after
+    export.check_output_folder(Path(out), force=force, owned=export.RUN_FILES)  # before the slow part
     answers, spec, id_problems = ingest(input_path, spec or InputSpec(), settings)
     coded_sample = read_coded_sample(settings.coded_sample, codebook, answers) if settings.coded_sample else None
     if coded_sample is not None and batches:  # a project: the sample may reach respondents of batches to come

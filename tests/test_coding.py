@@ -238,3 +238,19 @@ def test_a_joined_coder_keeps_each_codebooks_model_learned_without_the_question(
     texts = ["Staff time is the issue.", "We share records."]
     np.testing.assert_allclose(joined.score(texts, embed(texts), ["Q3", "Q3"])[:, :2],
                                first.score(texts, embed(texts), ["Q3", "Q3"])[:, :2], rtol=1e-5)
+
+
+def test_a_stale_code_leaves_out_a_passage_only_from_the_model_it_belongs_to(tiny_codebook):
+    """Calibration passages with a code the codebook lacks were left out whole: a renamed governance took 77 of
+    financial_relationship's 355 positives with it."""
+    from themes.coding import _speaks_for
+
+    calibrated = {"service", "governance"}
+    assert not _speaks_for(["trusting"], tiny_codebook, None, calibrated)  # a renamed theme: not the themes'
+    assert _speaks_for(["trusting", "service.joint"], tiny_codebook, "service", calibrated)
+    assert not _speaks_for(["service.merged"], tiny_codebook, "service", calibrated)  # a type the dimension lacks
+    assert _speaks_for(["governance.formal", "trust"], tiny_codebook, None, calibrated)
+    # A dimension the calibration coded under its own name: another dimension's old codes say nothing of it.
+    assert _speaks_for(["governance.formal"], tiny_codebook, "service", calibrated)
+    # A dimension new to the calibration (perhaps governance renamed): those codes may be its own.
+    assert not _speaks_for(["governance.formal"], tiny_codebook, "service", {"governance"})

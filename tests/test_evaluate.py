@@ -568,3 +568,22 @@ def test_the_answers_the_classifier_learned_from_are_left_out_of_the_correction_
     kept = without_learned(answers, coded, [(tiny_codebook, None)])
     assert list(kept["respondent_id"]) == ["R2", "R3"] and kept.attrs["coded_dimensions"] == ["service"]
     assert without_learned(answers, coded) is coded and without_learned(answers, None) is None
+
+
+def test_a_dimension_left_empty_wherever_it_is_none_is_a_warning(tmp_path, tiny_codebook):
+    """Empty cells are 'not coded yet': a coder who left 'none' empty had every coded row describe the dimension
+    and no word said so."""
+    from themes.evaluate import empty_for_none
+
+    rows = ["text,themes,service"] + [f"Answer {k}.,{'trust' if k % 2 else 'none'},{'referral' if k < 8 else ''}"
+                                      for k in range(20)]
+    path = tmp_path / "coded.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    gold = read_gold(path, tiny_codebook, partly=True)
+    assert empty_for_none(gold, tiny_codebook, "coded.csv") == (
+        "coded.csv: every one of the 8 rows that code service carries it, and 12 rows leave its cell empty, read as "
+        "not coded yet. If the empty cells mean 'none' (no theme, or the answer does not address the dimension), "
+        "write none in them: else its share rests on answers that all carry it.")
+    rows[2] = "Answer 1.,trust,none"  # one coded row says it does not address the dimension: nothing to doubt
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert empty_for_none(read_gold(path, tiny_codebook, partly=True), tiny_codebook, "coded.csv") is None

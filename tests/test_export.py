@@ -471,3 +471,29 @@ def test_an_interrupt_after_the_folder_was_written_says_so():
                                              "files).")
     finally:
         export._WRITTEN[:] = written
+
+
+def test_forced_into_a_folder_of_the_other_kind_or_through_a_link(tmp_path):
+    """An evaluation forced into a run's folder kept every file of the run beside it; a user's
+    theme_counts_checked_by_maria.csv went as a run's file; an --out that is a link lost the link and left the
+    old run's files in its target."""
+    from themes.export import RUN_FILES
+
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / MANIFEST).write_text(RUN_MANIFEST)
+    (out / "theme_counts_checked_by_maria.csv").write_text("hers")
+    with pytest.raises(OutputError, match=r"holds a themes run; this writes a folder of its own"):
+        with staged_folder(out, force=True, owned=("evaluation.json", "evaluation.md")):
+            pass
+    with staged_folder(out, force=True, owned=RUN_FILES) as folder:
+        (folder / MANIFEST).write_text(RUN_MANIFEST)
+    assert (out / "theme_counts_checked_by_maria.csv").read_text() == "hers"
+    link = tmp_path / "linked"
+    link.symlink_to(out)
+    with staged_folder(link, force=True, owned=RUN_FILES) as folder:
+        (folder / MANIFEST).write_text(RUN_MANIFEST)
+        (folder / "report.md").write_text("new")
+    assert link.is_symlink() and (out / "report.md").read_text() == "new"
+    assert (out / "theme_counts_checked_by_maria.csv").read_text() == "hers"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

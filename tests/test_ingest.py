@@ -803,6 +803,16 @@ def test_an_other_choices_text_is_not_taken_for_metadata(tmp_path, name, label):
     assert f"'{name}'" in next(line for line in announcement(spec, path) if line.startswith("  not read"))
 
 
+def test_a_question_that_offers_other_is_still_metadata(tmp_path):
+    """Google Forms' "Organization type (other, please specify)" holds every respondent's choice."""
+    rows = [f'R{i},Nonprofit CBO,NH,"{text}"' for i, text in enumerate(_ANSWERS, 1)]
+    path = tmp_path / "export.csv"
+    path.write_text("\n".join(['ResponseId,"Organization type (other, please specify)",State,What made it effective?',
+                               *rows]) + "\n", encoding="utf-8")
+    _, spec, _ = load_answers(path, InputSpec())
+    assert spec.meta_columns == ("Organization type (other, please specify)", "State")
+
+
 def test_a_workbook_from_qualtrics_drops_the_same_rows(tmp_path):
     table = pd.read_csv(io.StringIO(_export([QUALTRICS_TEXT, QUALTRICS_IMPORT])), dtype=str)
     path = tmp_path / "export.xlsx"
@@ -1663,3 +1673,39 @@ def test_a_first_respondent_with_an_id_unlike_the_others_is_kept(tmp_path):
              for k in range(1, 6)]
     answers, spec, _ = load_answers(write(tmp_path / "export.csv", "\n".join(rows) + "\n"), InputSpec())
     assert answers["respondent_id"].tolist()[0] == "Pilot site" and "platform_rows" not in spec.sources
+
+
+def test_redcap_labels_exports_repeating_events_and_a_question_asked_at_each_event_are_one_record(tmp_path):
+    """A labels export ('Repeat Instrument'), repeating events (no form, an instance number) and a question
+    asked at baseline and follow-up each read as one respondent per instance or event ('3~2', typed
+    'unknown'), or stopped the run as an id column that names no respondents."""
+    labels = ["Record ID,Repeat Instrument,Repeat Instance,Organization type,goals,partner_work"]
+    for k in range(12):
+        labels.append(f"{k},,,CBO,{_answer(k, 'goals')},")
+        labels.append(f"{k},Partners,1,,,{_answer(k, 'a partner')}")
+    answers, _, problems = load_answers(write(tmp_path / "labels.csv", "\n".join(labels) + "\n"), InputSpec())
+    assert answers["respondent_id"].nunique() == 12 and set(answers["Organization type"]) == {"CBO"}
+    events = ["record_id,redcap_event_name,redcap_repeat_instrument,redcap_repeat_instance,org_type,goals,visit"]
+    for k in range(12):
+        events.append(f"{k},enrollment_arm_1,,,CBO,{_answer(k, 'goals')},")
+        events.append(f"{k},site_visit_arm_1,,1,,,{_answer(k, 'visit 1')}")
+        events.append(f"{k},site_visit_arm_1,,2,,,{_answer(k, 'visit 2')}")
+    answers, _, problems = load_answers(write(tmp_path / "events.csv", "\n".join(events) + "\n"), InputSpec())
+    assert answers["respondent_id"].nunique() == 12 and set(answers["org_type"]) == {"CBO"}
+    visits = answers[(answers["respondent_id"] == "3") & (answers["question"] == "visit")]["answer_raw"]
+    assert visits.tolist() == [_answer(3, "visit 1") + "\n\n" + _answer(3, "visit 2")]
+    from themes.infer import id_problem_lines
+
+    assert id_problem_lines(problems)[0].startswith("  joined     24 rows of REDCap's repeating events into their 12 "
+                                                    "records")
+    asked_twice = ["record_id,redcap_event_name,org_type,challenges"]
+    for k in range(12):
+        asked_twice.append(f"{k},baseline_arm_1,CBO,{_answer(k, 'challenges at baseline')}")
+        asked_twice.append(f"{k},followup_arm_1,,{_answer(k, 'challenges a year on')}")
+    answers, _, problems = load_answers(write(tmp_path / "twice.csv", "\n".join(asked_twice) + "\n"), InputSpec())
+    assert answers["respondent_id"].nunique() == 12 and set(answers["org_type"]) == {"CBO"}
+    assert answers.loc[answers["respondent_id"] == "0", "answer_raw"].tolist() == [
+        _answer(0, "challenges at baseline") + "\n\n" + _answer(0, "challenges a year on")]
+    assert id_problem_lines(problems)[0] == (
+        "  joined     24 rows into 12 records answering a question at several REDCap events (e.g. '0'): each record "
+        "is one respondent; 12 answers join several events' texts, one paragraph each, in the file's order")

@@ -422,16 +422,19 @@ def test_a_calibration_made_for_a_codebook_since_renamed_is_said_and_its_stale_c
     assert (f"calibration tiny.calibration.json (option --calibration, but made for other content (codebook hash "
             f"0123456789abcdef, this one {codebook.content_hash()}): run 'themes calibrate' again)") in result.output
     assert ("  calibration 1 of its 3 passages are coded 'trusting', which this codebook does not have (renamed or "
-            "removed since): not learned from. Run 'themes calibrate' again") in result.output.splitlines()
+            "removed since): the model those codes belong to does not learn from them. Run 'themes calibrate' "
+            "again") in result.output.splitlines()
 
-    learned: list[str] = []
+    learned: list[list[str]] = []  # each model's training texts, the themes' first
 
     def embed(texts):
-        learned.extend(texts)
+        learned.append(list(texts))
         return np.zeros((len(texts), 8))
 
     fit_coder(codebook, embed, calibration, method="logistic")
-    assert "Grants end in June." in learned and "We trust them." not in learned
+    themes, service = learned[0], learned[1]
+    assert "Grants end in June." in themes and "We trust them." not in themes
+    assert "We trust them." in service  # a theme's old name leaves the dimension's codes as they were
 
 
 def test_a_calibration_tuned_with_another_model_is_said():

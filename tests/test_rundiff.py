@@ -287,6 +287,16 @@ def test_a_renamed_theme_is_said_to_look_renamed_and_is_no_gain_or_loss(tmp_path
                             "note: coded in B only, not counted as gained or lost: relationships."]
     report = (tmp_path / "diff" / "diff.md").read_text(encoding="utf-8")
     assert "| relationships | - | 3 | coded in B only | - | - | - | - | 0.50 |" in report
+    # The usual way: the codebook edited in place, so A's no longer holds 'trust'; its count files still do.
+    tiny_codebook_path.write_text(renamed_book.read_text())
+    assert diff_run_folders(before, after, out=None, redactor=Redactor(use_ner=False))["diff"].renamed == []
+    from themes.codebook import load_codebook
+
+    labels = {c.id: c.label for c in load_codebook(renamed_book).themes}
+    pd.DataFrame({"theme": ["trust", "funding"], "label": [labels["relationships"], labels["funding"]]}).to_csv(
+        before / "theme_counts.csv", index=False)
+    again = diff_run_folders(before, after, out=None, redactor=Redactor(use_ner=False))
+    assert again["diff"].renamed == [("trust", "relationships", "label")]
 
 
 def test_a_calibration_made_for_other_codebook_content_is_said(two_runs, tmp_path):

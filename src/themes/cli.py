@@ -271,7 +271,8 @@ def _unknown_codes_line(path: str, calibration) -> list[str]:
         return []
     named = ", ".join(f"'{code}'" for code in codes[:4]) + (f" and {len(codes) - 4} more" if len(codes) > 4 else "")
     return [f"  calibration {count} of its {len(calibration.passages)} passages are coded {named}, which this codebook "
-            "does not have (renamed or removed since): not learned from. Run 'themes calibrate' again"]
+            "does not have (renamed or removed since): the model those codes belong to does not learn from them. "
+            "Run 'themes calibrate' again"]
 
 
 def _other_model_line(calibration, model: str) -> list[str]:
@@ -340,7 +341,7 @@ def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None,
 
     codebook = load_codebook(settings.codebook)
     if out is not None:
-        export.check_output_folder(out, force=force)
+        export.check_output_folder(out, force=force, owned=export.EVALUATION_FILES)
     frame = load_gold.fn(str(gold), codebook, split, str(input_file) if input_file else None, None)
     lines = gold_announcement(frame, gold, split, learning=learning)
     text = frame.attrs.get("read", {}).get("text", "")

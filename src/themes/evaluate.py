@@ -179,6 +179,12 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         "." in code for codes in gold["gold"] for code in codes))
     gold.attrs["coded_dimensions"] = [d.id for d in codebook.dimensions
                                       if d.id in dimension_columns or in_themes_column]
+    if "uncoded" in gold.columns:  # a part no row codes yet (the framework's cells all empty) is not coded
+        def coded_anywhere(part: str) -> bool:
+            return any(part not in left for left in gold["uncoded"])
+
+        gold.attrs["themes_coded"] = gold.attrs["themes_coded"] and coded_anywhere("themes")
+        gold.attrs["coded_dimensions"] = [d for d in gold.attrs["coded_dimensions"] if coded_anywhere(d)]
     codes = [theme_column] if theme_column is not None else []
     gold.attrs["read"] = {
         "sheet": sheet,
@@ -362,8 +368,39 @@ def check_coded_sample(coded: pd.DataFrame, paths, screened: pd.DataFrame, codeb
     if problem:
         raise GoldError(problem)
     usable = screened[screened["status"].isin(CODABLE)]
-    return [said for said in (doubt, picked_by_hand(coded, codebook, paths), questions_left_out(coded, paths, usable))
-            if said]
+    return [said for said in (doubt, picked_by_hand(coded, codebook, paths), questions_left_out(coded, paths, usable),
+                              empty_for_none(coded, codebook, paths)) if said]
+
+
+def empty_for_none(coded: pd.DataFrame, codebook: Codebook, paths) -> str | None:
+    """A warning when a part (the themes, a dimension) is coded on some rows, every one of them carrying it, and
+    left empty on the others: the coder likely left 'none' empty. Read as not coded yet, a dimension's 'not
+    described' share then rests on answers that all describe it (a reviewer's service_model kappa read 0.36
+    where the same rows coded 'none' gave 0.56)."""
+    if "uncoded" not in coded.columns:
+        return None
+    parts = (["themes"] if codebook.themes and coded.attrs.get("themes_coded", True) else []) + list(
+        coded.attrs.get("coded_dimensions", []))
+    themes = {theme.id for theme in codebook.themes}
+    suspect = []
+    for part in parts:
+        rows = coded_for(coded, part)
+        left = len(coded) - len(rows)
+        if not len(rows) or left < max(5, 0.1 * len(coded)):
+            continue
+        carries = [any((code in themes) if part == "themes" else code.startswith(f"{part}.") for code in codes)
+                   for codes in rows["gold"]]
+        if all(carries):
+            suspect.append((part, len(rows), left))
+    if not suspect:
+        return None
+    part, done, left = suspect[0]
+    named = "the themes" if part == "themes" else part
+    return (f"{coded_sample_name(paths)}: every one of the {done} rows that code {named} carries it, and {left} rows "
+            "leave its cell empty, read as not coded yet. If the empty cells mean 'none' (no theme, or the answer "
+            "does not address the dimension), write none in them: else its share rests on answers that all carry "
+            "it" + (f" ({len(suspect) - 1} more part{'s' if len(suspect) > 2 else ''} like it)" if len(suspect) > 1
+                    else "") + ".")
 
 
 def questions_left_out(coded: pd.DataFrame, paths, usable: pd.DataFrame) -> str | None:
@@ -663,6 +700,8 @@ def run_agreement(answers: pd.DataFrame, coded_sample: pd.DataFrame, scheme: Sch
 
     def measured(part: str) -> dict:  # on the rows that code the part: an uncoded cell is no 'none'
         rows = [k for k, left in enumerate(coded_sample.get("uncoded", [()] * len(keys))) if part not in left]
+        if not rows:
+            return {"overall": {}, "per_theme": [], "per_dimension": []}
         return agreement([coded_sample["gold"].iat[k] for k in rows], [predicted[k] for k in rows],
                          [primary[k] for k in rows], scheme)
 

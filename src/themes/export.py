@@ -42,8 +42,10 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     neutralise_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
 
 
-def check_output_folder(out: Path, *, force: bool) -> None:
-    """Refuse to overwrite a folder that holds files, unless forced; never touch a non-run folder."""
+def check_output_folder(out: Path, *, force: bool, owned: tuple[str, ...] = ()) -> None:
+    """Refuse to overwrite a folder that holds files, unless forced; never touch a non-run folder, nor (given
+    what the writer `owned`) a folder of the other kind: an evaluation forced into a run's folder kept every file
+    of the run beside it, and said nothing."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {out} is a file; give a folder path.")
     if out.is_dir() and any(out.iterdir()):
@@ -51,6 +53,10 @@ def check_output_folder(out: Path, *, force: bool) -> None:
         if not is_themes_output(out):
             raise OutputError(f"Output folder {out} holds files that are not a themes run; "
                               f"--force only replaces a previous run's folder. Choose another --out.")
+        for marker, kind in ((MANIFEST, "run"), ("evaluation.json", "evaluation")):
+            if owned and (out / marker).is_file() and not any(fnmatch.fnmatch(marker, p) for p in owned):
+                raise OutputError(f"Output folder {out} holds a themes {kind}; this writes a folder of its own. "
+                                  "Choose another --out.")
         if not force:
             raise OutputError(f"Output folder {out} already holds another run's outputs. Pass --force to replace it, "
                               f"or choose another --out.")
@@ -108,9 +114,13 @@ def _state(out: Path) -> tuple | None:
     return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in found)
 
 
+# What an evaluation writes into its folder.
+EVALUATION_FILES = ("evaluation.md", "evaluation.json", "per_theme.csv", "confusion.csv", "per_dimension.csv",
+                    "confusion_by_dimension.csv", "disagreements.csv")
 # What a run writes into its folder; on --force these are replaced, and anything else in the folder stays.
 RUN_FILES = ("manifest.json", "responses.csv", "segments.csv", "quotes.csv", "quotes.xlsx", "report.md", "report.html",
-             "theme_counts*.csv", "framework_counts*.csv", "*_evidence.csv")
+             "theme_counts.csv", "theme_counts_by_*.csv", "framework_counts.csv", "framework_counts_by_*.csv",
+             "theme_evidence.csv")
 
 
 @contextmanager
@@ -121,7 +131,9 @@ def staged_folder(out: Path, *, force: bool, owned: tuple[str, ...] = (),
     What the replaced folder holds besides the files this writer owns (`owned`: names or glob patterns) is moved
     into the new one and listed in `kept`: a run folder also holds the coders' workbook `themes sample` wrote, a
     .qdpx, discover's drafts, a researcher's notes, and --force replaced them all without a word."""
-    check_output_folder(out, force=force)
+    check_output_folder(out, force=force, owned=owned)
+    if out.is_symlink():  # a link to a shared folder: the folder is replaced where it is, the link kept
+        out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(out, owned)
     before = _state(out)

@@ -208,10 +208,10 @@ def check_dask_address(address: str | None) -> None:
 
 
 def preflight(out: Path, *, force: bool, dask_address: str | None = None) -> None:
-    from themes.export import check_output_folder
+    from themes.export import RUN_FILES, check_output_folder
 
     check_writable_parent(out)
-    check_output_folder(out, force=force)
+    check_output_folder(out, force=force, owned=RUN_FILES)
     check_prefect_api()
     check_dask_address(dask_address)
     ensure_prefect_home()

@@ -72,7 +72,10 @@ def _other_text(column, label: str, columns) -> bool:
     specify)"): a few respondents' own words for the choice, not a group to count them by (each its own group of
     one, every other respondent 'unknown')."""
     name = str(column)
-    if re.search(r"\bother\b.*(\btext\s*$|please specify)", f"{label} {name}", re.IGNORECASE):
+    # The choice's own sub-column, as platforms name it: "... - Other - Text", "... - Other (please specify)". A
+    # question that offers an 'other' ("Organization type (other, please specify)") holds every respondent's choice.
+    if any(re.search(r"\s-\s*other\b[^-]*(?:-\s*text|please specify\)?)\s*$", said, re.IGNORECASE)
+           for said in (label, name)):
         return True
     stem = re.fullmatch(r"(.+?)(?:_\d+)?_TEXT", name)
     return stem is not None and stem.group(1) in {str(c) for c in columns}
@@ -115,7 +118,10 @@ def long_shape(table: pd.DataFrame, id_column: str) -> tuple[str, str, str] | No
     answer = free[0]
     candidates = []
     for column in table.columns:
-        if column in (id_column, answer):
+        # REDCap's event column varies within each record like a question, but names a time point (baseline,
+        # follow-up): a longitudinal export with one text column is wide (themes.respondents joins its events).
+        if column in (id_column, answer) or re.sub(r"[\W_]+", "_", str(column).casefold()).strip("_") in (
+                "redcap_event_name", "event_name"):
             continue
         values = _texts(table[column])
         distinct = values[values != ""].nunique()
@@ -241,10 +247,16 @@ def id_problem_lines(problems: list[dict], *, shown: int = 5) -> list[str]:
     for joined in (p for p in problems if p["problem"] == "repeat_instances_joined"):
         forms = ", ".join(f"'{form}'" for form in joined["instruments"])
         plural = "s" * (len(joined["instruments"]) > 1)
-        lines.append(f"  joined     {joined['rows']} rows of REDCap's repeating instrument{plural} {forms} into their "
+        what = f"repeating instrument{plural} {forms}" if forms else "repeating events"
+        lines.append(f"  joined     {joined['rows']} rows of REDCap's {what} into their "
                      f"{joined['respondents']} records (e.g. '{joined['respondent_id']}'): each "
                      f"record is one respondent; {joined['answers_joined']} answers join several instances' texts, "
                      "one paragraph each")
+    for joined in (p for p in problems if p["problem"] == "events_joined"):
+        lines.append(f"  joined     {joined['rows']} rows into {joined['respondents']} records answering a question at "
+                     f"several REDCap events (e.g. '{joined['respondent_id']}'): each record is one respondent; "
+                     f"{joined['answers_joined']} answers join several events' texts, one paragraph each, in the "
+                     "file's order")
     for joined in (p for p in problems if p["problem"] == "rows_joined"):
         lines.append(f"  joined     {joined['rows']} rows into {joined['respondents']} respondents: rows that share an "
                      f"id and answer different questions (e.g. '{joined['respondent_id']}'; a REDCap event or a form "

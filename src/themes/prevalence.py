@@ -87,10 +87,10 @@ def unmeasured(n_coded: int, positives: int, min_coded: int | None = None) -> st
     min_coded = MIN_CODED_ANSWERS if min_coded is None else min_coded
     if not n_coded:
         return None
+    if n_coded < min_coded:  # the first reason: more coded answers, and then perhaps some that carry it
+        return f"not estimated: {n_coded} coded answers (at least {min_coded} are needed)"
     if not positives:
         return UNMEASURED_METHOD
-    if n_coded < min_coded:
-        return f"not estimated: {n_coded} coded answers (at least {min_coded} are needed)"
     return None
 
 

@@ -35,8 +35,9 @@ def to_answers(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list
     joined: list[dict] = []
     if not spec.is_long and spec.id_column:
         table, joined = _join_repeat_instances(table, spec)
+        table, over_time = _join_events(table, spec)
         table, split = _join_split_rows(table, spec)
-        joined += split
+        joined += over_time + split
     ids, problems = _respondent_ids(table, spec, content_columns)
     problems = joined + problems
     repeated = [p for p in problems if p["problem"] == "repeated_id_different_content"]
@@ -77,35 +78,47 @@ def to_answers(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list
     return answers.reset_index(drop=True), problems
 
 
-REPEAT_INSTRUMENT = "redcap_repeat_instrument"
-REPEAT_INSTANCE = "redcap_repeat_instance"
+def _redcap_column(table: pd.DataFrame, field: str):
+    """REDCap's column for `field` ("repeat_instrument", "event_name") as a raw export names it
+    (`redcap_repeat_instrument`) or a labels export does ("Repeat Instrument"), or None."""
+    for column in table.columns:
+        name = re.sub(r"[\W_]+", "_", str(column).strip().casefold()).strip("_").removeprefix("redcap_")
+        if name == field:
+            return column
+    return None
 
 
 def _join_repeat_instances(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list[dict]]:
-    """REDCap's repeating instruments: a record's row, then a row per instance of a repeated form (a partner, a
-    site), each with the record's id and only that form's fields. They are one respondent: each record's rows
-    are joined into one, a question answered in several instances reading as one answer (the instances in
-    order, a paragraph each), metadata and the other columns their first value; and said. Else each instance
-    was a respondent of its own (a survey of 40 records counted 101 respondents, 61 of them typed 'unknown')."""
-    columns = {str(column).strip().casefold(): column for column in table.columns}
-    instrument = columns.get(REPEAT_INSTRUMENT)
-    if instrument is None:
+    """REDCap's repeating instruments and events: a record's row, then a row per instance of a repeated form
+    (a partner, a site visit), each with the record's id and only that form's fields. They are one respondent:
+    each record's rows of one event are joined into one, a question answered in several instances reading as
+    one answer (the instances in order, a paragraph each), metadata and the other columns their first value;
+    and said. Else each instance was a respondent of its own (a survey of 40 records counted 101 respondents,
+    61 of them typed 'unknown'). Rows of different events stay apart here (`_join_split_rows` joins them when
+    they answer different questions)."""
+    instrument = _redcap_column(table, "repeat_instrument")
+    instance = _redcap_column(table, "repeat_instance")
+    if instrument is None and instance is None:
         return table, []
-    instance = columns.get(REPEAT_INSTANCE)
+    event = _redcap_column(table, "event_name")
     ids = table[spec.id_column].map(as_text).str.strip()
-    forms = table[instrument].map(as_text).str.strip()
-    repeats = (forms != "") & (ids != "")
+    forms = table[instrument].map(as_text).str.strip() if instrument is not None else pd.Series("", table.index)
+    numbers = table[instance].map(as_text).str.strip() if instance is not None else pd.Series("", table.index)
+    events = table[event].map(as_text).str.strip() if event is not None else pd.Series("", table.index)
+    # A repeating instrument names its form; a repeating event leaves the form empty and numbers the instance.
+    repeats = (ids != "") & ((forms != "") | (numbers != ""))
     if not repeats.any():
         return table, []
-    number = pd.to_numeric(table[instance], errors="coerce") if instance is not None else pd.Series(0, table.index)
-    form_order = {form: k for k, form in enumerate(dict.fromkeys(forms[repeats]))}
+    form_order = {form: k for k, form in enumerate(dict.fromkeys(f for f in forms[repeats] if f))}
     # The record's own row first, then each form's instances in their order; ties keep the file's order.
-    order = pd.DataFrame({"id": ids, "repeat": repeats, "form": forms.map(form_order).fillna(-1),
-                          "instance": number.fillna(0), "position": range(len(table))})
-    joined_ids = set(ids[repeats])
-    rows_of: dict[str, list[int]] = {}
-    for position in order[ids.isin(joined_ids)].sort_values(["repeat", "form", "instance", "position"]).index:
-        rows_of.setdefault(ids[position], []).append(position)
+    order = pd.DataFrame({"repeat": repeats, "form": forms.map(form_order).fillna(-1),
+                          "instance": pd.to_numeric(numbers, errors="coerce").fillna(0),
+                          "position": range(len(table))})
+    joined_keys = set(zip(ids[repeats], events[repeats]))
+    rows_of: dict[tuple[str, str], list[int]] = {}
+    chosen = [key in joined_keys for key in zip(ids, events)]
+    for position in order[chosen].sort_values(["repeat", "form", "instance", "position"]).index:
+        rows_of.setdefault((ids[position], events[position]), []).append(position)
     text_columns = set(spec.text_columns)
     keep = pd.Series(True, index=table.index)
     table = table.copy()
@@ -123,12 +136,61 @@ def _join_repeat_instances(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.Dat
             elif given:
                 table.at[first, column] = given[0]
         keep.loc[[r for r in rows if r != first]] = False
-    table.loc[keep.index[keep], instrument] = ""  # a joined row is the record's, not one instance's
+    for column in (instrument, instance):  # a joined row is the record's, not one instance's
+        if column is not None:
+            table.loc[keep.index[keep], column] = ""
     example = ids[order[repeats].index[0]]
     return table[keep].reset_index(drop=True), [{
-        "row": None, "problem": "repeat_instances_joined", "respondents": len(rows_of),
+        "row": None, "problem": "repeat_instances_joined", "respondents": len({i for i, _ in rows_of}),
         "rows": int(repeats.sum()), "instruments": list(form_order), "answers_joined": several,
         "respondent_id": example}]
+
+
+def _join_events(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list[dict]]:
+    """A REDCap longitudinal export that asks a question at several events (baseline, follow-up): one record's
+    answers over time, not a resubmission. Its rows (one per event) are joined into one, a question answered at
+    several events reading as one answer, the events in the file's order; metadata their first value. Records
+    whose events answer different questions only are left to `_join_split_rows`, and two rows of one event (a
+    form sent twice) or events that disagree on metadata stay apart. Else each follow-up was a respondent of its
+    own ('1~2', typed 'unknown'), and most ids repeating stopped the run as not naming respondents."""
+    event = _redcap_column(table, "event_name")
+    if event is None:
+        return table, []
+    ids = table[spec.id_column].map(as_text).str.strip()
+    events = table[event].map(as_text).str.strip()
+    text = table[list(spec.text_columns)].map(as_text).map(str.strip)
+    meta = table[list(spec.meta_columns)].map(as_text).map(str.strip)
+    keep = pd.Series(True, index=table.index)
+    table = table.copy()
+    joined, several, example = 0, 0, None
+    for respondent, group in ids[(ids != "") & ids.duplicated(keep=False)].groupby(ids, sort=False):
+        rows = list(group.index)
+        if events[rows].duplicated().any() or events[rows].eq("").any():
+            continue  # a form sent twice within an event, or rows of no event: not this
+        if not ((text.loc[rows] != "").sum() > 1).any():
+            continue  # no question answered twice: `_join_split_rows` joins rows of different questions
+        if any(meta.loc[rows, c][meta.loc[rows, c] != ""].map(lambda v: re.sub(r"[\W_]+", "", v.casefold()))
+               .nunique() > 1 for c in meta.columns):
+            continue  # two organisation types or states: not one respondent
+        first = rows[0]
+        for column in table.columns:
+            if column == "__row":
+                continue
+            given = [table.at[r, column] for r in rows if as_text(table.at[r, column]).strip()]
+            if column in set(spec.text_columns):
+                distinct = list(dict.fromkeys(as_text(value).strip() for value in given))
+                several += len(distinct) > 1
+                table.at[first, column] = "\n\n".join(distinct) if distinct else table.at[first, column]
+            elif given:
+                table.at[first, column] = given[0]
+        keep.loc[rows[1:]] = False
+        joined += 1
+        example = example or respondent
+    if not joined:
+        return table, []
+    return table[keep].reset_index(drop=True), [{
+        "row": None, "problem": "events_joined", "respondents": joined, "rows": int((~keep).sum()) + joined,
+        "answers_joined": several, "respondent_id": example}]
 
 
 def _join_split_rows(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list[dict]]:

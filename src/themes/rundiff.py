@@ -169,7 +169,7 @@ def _descriptions(run: RunFolder) -> dict[str, tuple[str, str]]:
 
     manifest = run.manifest
     entries = manifest.get("codebooks") or [manifest.get("codebook")]
-    found = {}
+    found = _labels_counted(run)  # the labels the run's count files give: a codebook edited in place since
     for entry in entries:
         path = Path(entry.get("path") or "") if isinstance(entry, dict) else Path("")
         if not path.is_file():
@@ -184,6 +184,29 @@ def _descriptions(run: RunFolder) -> dict[str, tuple[str, str]]:
     return found
 
 
+def _labels_counted(run: RunFolder) -> dict[str, tuple[str, str]]:
+    """Each code's label as the run's count files wrote it (no definition): the codebook a run used is often
+    edited in place afterwards, and its rename then went unseen."""
+    from themes.codebook import plain_key
+
+    found: dict[str, tuple[str, str]] = {}
+    for name, columns in (("theme_counts.csv", ("theme",)), ("framework_counts.csv", ("dimension", "type"))):
+        path = run.path / name
+        if not path.is_file():
+            continue
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except (OSError, ValueError, pd.errors.ParserError):
+            continue
+        if not {*columns, "label"} <= set(frame.columns):
+            continue
+        for row in frame.itertuples(index=False):
+            code = ".".join(getattr(row, column) for column in columns)
+            label = f"{row.dimension_label}: {row.label}" if "dimension_label" in frame.columns else row.label
+            found[code] = (plain_key(label), "")
+    return found
+
+
 def _look_renamed(only_a: list[str], only_b: list[str], described_a: dict, described_b: dict) -> list[tuple]:
     """Pairs of a code of A only and one of B only with the same label or definition: one code renamed."""
     pairs = []
@@ -191,7 +214,7 @@ def _look_renamed(only_a: list[str], only_b: list[str], described_a: dict, descr
         for code_a in only_a:
             if code_a in described_a and code_b in described_b:
                 same = [what for what, x, y in zip(("label", "definition"), described_a[code_a], described_b[code_b])
-                        if x == y]
+                        if x and x == y]
                 if same:
                     pairs.append((code_a, code_b, " and ".join(same)))
     return pairs
