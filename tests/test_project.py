@@ -215,16 +215,22 @@ def test_a_file_that_fails_while_coding_leaves_the_project_as_it_was(tmp_path, t
     assert not list(project.glob(".*previous"))
 
 
+def _two_halves(tmp_path: Path, responses: Path) -> tuple[Path, Path]:
+    """The tiny survey as two exports: its first three respondents, then the others."""
+    tiny = pd.read_csv(responses, dtype=str, keep_default_na=False)
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    tiny.iloc[:3].to_csv(first, index=False)
+    tiny.iloc[3:].to_csv(second, index=False)
+    return first, second
+
+
 def test_a_batch_stopped_while_coded_is_taken_out_when_the_project_is_opened_again(tmp_path, tiny_responses_path):
     """Killed after its answers were staged and before project.json listed it: the next batch's run counted its
     respondents, and trying it again recorded each of them as 'replaced' by itself."""
     from themes.project import save
 
     folder = tmp_path / "project"
-    tiny = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
-    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
-    tiny.iloc[:3].to_csv(first, index=False)
-    tiny.iloc[3:].to_csv(second, index=False)
+    first, second = _two_halves(tmp_path, tiny_responses_path)
     # The first batch stopped before it was saved: nothing of it stays, and the folder is still a new project.
     combined, staged = add_batch(open_project(folder), first, InputSpec())
     stage(staged, combined)
@@ -402,10 +408,7 @@ def test_an_unfinished_first_batch_without_a_backup_takes_only_its_own_answers(t
     from themes.project import save
 
     folder = tmp_path / "project"
-    tiny = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
-    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
-    tiny.iloc[:3].to_csv(first, index=False)
-    tiny.iloc[3:].to_csv(second, index=False)
+    first, second = _two_halves(tmp_path, tiny_responses_path)
     combined, staged = add_batch(open_project(folder), first, InputSpec())
     save(staged, staged.batches, stage(staged, combined))
     listed = pd.read_parquet(folder / "answers.parquet")
