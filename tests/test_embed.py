@@ -149,5 +149,26 @@ def test_two_local_model_folders_of_one_name_are_two_models(tmp_path):
         folder.mkdir(parents=True)
         (folder / "config.json").write_text('{"hidden_size": 384}')
         (folder / "model.safetensors").write_bytes(weights)
+    import os
+
+    for version in ("v1", "v2", "copy"):  # a copy that keeps its times (cp -p) is the same model
+        os.utime(tmp_path / version / "model" / "model.safetensors", ns=(1_700_000_000 * 10**9,) * 2)
     ids = {v: folder_model_id(str(tmp_path / v / "model")) for v in ("v1", "v2", "copy")}
     assert ids["v1"] != ids["v2"] and ids["v1"] == ids["copy"] and ids["v1"].startswith("model-")
+    # A fine-tune that changed one layer: the same size, start and end, written at another time.
+    middle = tmp_path / "v3" / "model"
+    middle.mkdir(parents=True)
+    (middle / "config.json").write_text('{"hidden_size": 384}')
+    (middle / "model.safetensors").write_bytes(b"\x01" * 3000)
+    os.utime(middle / "model.safetensors", ns=(1_700_000_100 * 10**9,) * 2)
+    assert folder_model_id(str(middle)) != ids["v1"]
+
+
+def test_a_folder_named_like_the_bundled_model_does_not_change_its_id(tmp_path, monkeypatch):
+    """A folder 'all-MiniLM-L6-v2' in the working directory made the bundled model a local folder: the shipped
+    vectors and fitted models went unused (3,056 texts embedded, not 12)."""
+    from themes.embed import get_embedder
+
+    (tmp_path / "all-MiniLM-L6-v2").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert get_embedder("all-MiniLM-L6-v2").model_id == "all-MiniLM-L6-v2"

@@ -497,3 +497,24 @@ def test_forced_into_a_folder_of_the_other_kind_or_through_a_link(tmp_path):
     assert link.is_symlink() and (out / "report.md").read_text() == "new"
     assert (out / "theme_counts_checked_by_maria.csv").read_text() == "hers"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_a_previous_folder_put_back_after_a_crash_is_not_written_over_without_force(tmp_path):
+    """The check ran before the crash recovery put the previous run back, so a run without --force replaced it."""
+    out = tmp_path / "run"
+    aside = tmp_path / ".run.old-99999999-1a2b3c4d"  # no such process
+    aside.mkdir()
+    (aside / MANIFEST).write_text(RUN_MANIFEST)
+    with pytest.raises(OutputError, match="already holds another run's outputs"):
+        with staged_folder(out, force=False):
+            pass
+    assert (out / MANIFEST).read_text() == RUN_MANIFEST
+    # One whose process still runs is in the middle of its swap: left to it.
+    import os
+
+    live = tmp_path / f".other.old-{os.getppid()}-1a2b3c4d"
+    live.mkdir()
+    from themes.export import _remove_leftovers
+
+    _remove_leftovers(tmp_path / "other")
+    assert live.is_dir() and not (tmp_path / "other").exists()

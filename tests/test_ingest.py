@@ -1709,3 +1709,14 @@ def test_redcap_labels_exports_repeating_events_and_a_question_asked_at_each_eve
     assert id_problem_lines(problems)[0] == (
         "  joined     24 rows into 12 records answering a question at several REDCap events (e.g. '0'): each record "
         "is one respondent; 12 answers join several events' texts, one paragraph each, in the file's order")
+
+
+def test_an_event_name_column_outside_redcap_is_a_long_files_question(tmp_path):
+    """Only a REDCap export's event column is a time point: a long file's question column named 'Event Name' was
+    joined into one answer per respondent."""
+    lines = ["respondent_id,Event Name,answer"]
+    for k in range(20):
+        for question in ("What made it work?", "What held it back?", "What comes next?"):
+            lines.append(f"R{k},{question},{_answer(k, question[:-1])}")
+    answers, spec, problems = load_answers(write(tmp_path / "long.csv", "\n".join(lines) + "\n"), InputSpec())
+    assert spec.question_column == "Event Name" and len(answers) == 60 and not problems

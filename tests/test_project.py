@@ -348,13 +348,17 @@ def _held_by_another_process(folder: Path):
     import subprocess
     import sys
 
-    import psutil
-
     from themes.project import LOCK
 
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / LOCK).write_text(json.dumps({"pid": child.pid, "started": psutil.Process(child.pid).create_time()}))
+    code = ("import fcntl, json, os, sys, time\n"
+            f"handle = os.open({str(folder / LOCK)!r}, os.O_RDWR | os.O_CREAT)\n"
+            "fcntl.flock(handle, fcntl.LOCK_EX)\n"
+            "os.write(handle, json.dumps({'pid': os.getpid(), 'host': 'other-host'}).encode())\n"
+            "print('held', flush=True)\n"
+            "time.sleep(60)\n")
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "held"
     return child
 
 
@@ -373,7 +377,7 @@ def test_a_batch_another_live_process_is_coding_is_left_alone(tmp_path, tiny_res
         assert open_project(folder).batches == [] and (folder / "answers.parquet").read_bytes() == staged_bytes
         from themes.project import ProjectBusy, working_on
 
-        with pytest.raises(ProjectBusy, match=f"is being worked on by process {child.pid}"):
+        with pytest.raises(ProjectBusy, match=f"is being worked on by process {child.pid} on other-host"):
             with working_on(folder):
                 pass
     finally:
@@ -438,3 +442,13 @@ def test_a_broken_project_fails_the_look_and_rejects_no_export(tmp_path, tiny_re
     with pytest.raises(ThemesError, match=r"holds no batch, but 1 export in .* were coded into a project"):
         run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
     assert (inbox / "second.csv").is_file()
+
+
+def test_a_lock_path_that_is_no_file_is_one_line(tmp_path):
+    from themes.project import LOCK, ProjectError, working_on
+
+    (tmp_path / "project" / LOCK).mkdir(parents=True)
+    with pytest.raises(ProjectError, match=r"\.working cannot be opened to hold the project .*remove it if it is "
+                                           r"not a file"):
+        with working_on(tmp_path / "project"):
+            pass

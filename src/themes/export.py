@@ -46,6 +46,7 @@ def check_output_folder(out: Path, *, force: bool, owned: tuple[str, ...] = ()) 
     """Refuse to overwrite a folder that holds files, unless forced; never touch a non-run folder, nor (given
     what the writer `owned`) a folder of the other kind: an evaluation forced into a run's folder kept every file
     of the run beside it, and said nothing."""
+    _restore_swapped(out)
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {out} is a file; give a folder path.")
     if out.is_dir() and any(out.iterdir()):
@@ -89,12 +90,33 @@ def _remove_leftovers(out: Path, owned: tuple[str, ...] = ()) -> None:
         pid = path.name.rsplit(".partial-", 1)[1].split("-")[0]
         if not pid.isdigit() or not psutil.pid_exists(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
-    for path in out.parent.glob(f".{out.name}.old-*") if out.parent.is_dir() else ():
-        if not out.exists():
-            path.rename(out)
-            continue
+    _restore_swapped(out)
+    for path in _swapped_aside(out):
         _move_the_rest(path, out, owned)
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _swapped_aside(out: Path) -> list[Path]:
+    """Previous folders of `out` renamed aside by runs whose process is gone (the process id is in the name;
+    one still running is between its two renames, or moving the user's files over: left to it)."""
+    import psutil
+
+    found = []
+    for path in sorted(out.parent.glob(f".{out.name}.old-*")) if out.parent.is_dir() else ():
+        pid = path.name.rsplit(".old-", 1)[1].split("-")[0]
+        running = pid.isdigit() and len(pid) < 8 and int(pid) != os.getpid() and psutil.pid_exists(int(pid))
+        if not running:  # an older name without a process id: its run is long gone
+            found.append(path)
+    return found
+
+
+def _restore_swapped(out: Path) -> None:
+    """A run killed between the two renames of its swap left no `out`, only its previous folder renamed aside:
+    put back before anything looks at `out` (else a run without --force wrote over the restored run)."""
+    if not out.exists() and not out.is_symlink():
+        aside = _swapped_aside(out)
+        if aside:
+            aside[-1].rename(out)
 
 
 def _move_the_rest(old: Path, out: Path, owned: tuple[str, ...], kept: list[str] | None = None) -> None:
@@ -155,7 +177,7 @@ def staged_folder(out: Path, *, force: bool, owned: tuple[str, ...] = (),
                           "written there. Run it again with another --out (or --force to replace that run's).")
     old = None
     if out.exists():
-        old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
+        old = out.parent / f".{out.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         out.rename(old)
     staging.rename(out)
     _WRITTEN.append(out)

@@ -112,6 +112,9 @@ def long_shape(table: pd.DataFrame, id_column: str) -> tuple[str, str, str] | No
     if known.empty or (counts.mean() < 1.5 and counts[counts > 1].sum() < len(known) / 3):
         return None
     repeating = ids.isin(counts[counts > 1].index)
+    from themes.respondents import redcap_export
+
+    redcap = redcap_export(table.columns)
     free = [c for c in table.columns if c != id_column and _looks_like_free_text(table[c])]
     if len(free) != 1:
         return None
@@ -120,8 +123,8 @@ def long_shape(table: pd.DataFrame, id_column: str) -> tuple[str, str, str] | No
     for column in table.columns:
         # REDCap's event column varies within each record like a question, but names a time point (baseline,
         # follow-up): a longitudinal export with one text column is wide (themes.respondents joins its events).
-        if column in (id_column, answer) or re.sub(r"[\W_]+", "_", str(column).casefold()).strip("_") in (
-                "redcap_event_name", "event_name"):
+        if column in (id_column, answer) or (redcap and re.sub(r"[\W_]+", "_", str(column).casefold()).strip("_")
+                                             in ("redcap_event_name", "event_name")):
             continue
         values = _texts(table[column])
         distinct = values[values != ""].nunique()

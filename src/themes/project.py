@@ -21,7 +21,7 @@ import logging
 import os
 import re
 import shutil
-import time
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -41,7 +41,7 @@ ANSWERS = "answers.parquet"
 STATE = "project.json"
 OUTPUT = "output"
 INBOX_LOG = "inbox.csv"
-LOCK = ".working"  # the process adding a batch: {"pid", "started"}
+LOCK = ".working"  # held (flock) by the process adding a batch, which writes in its pid and host
 INBOX_LOG_COLUMNS = ["time", "file", "sha256", "outcome", "batch", "respondents", "replaced", "embedded", "reason"]
 _FIXED = ["respondent_id", "question", "answer"]
 
@@ -54,61 +54,83 @@ class ProjectBusy(ProjectError):
     """Another live process is adding a batch to the project."""
 
 
+_HELD: dict[Path, int] = {}  # the projects this process holds, and the lock file's descriptor
+
+
 @contextmanager
 def working_on(path: str | Path) -> Iterator[None]:
     """Hold the project while this process adds batches to it. A serve killed (SIGKILL) leaves the flow run it
     started coding in a process of its own; a serve started again put that batch's staged answers back while
     it was still coded, and the batch, saved afterwards, was listed with none of its answers (636 respondents
-    gone with exit 0). Held, a second process leaves the project alone (`ProjectBusy`); a holder that is gone
-    (killed, its process ended) holds nothing."""
-    import psutil
+    gone with exit 0). Held, a second process leaves the project alone (`ProjectBusy`).
+
+    The hold is an advisory lock (flock) on `.working`: the system lets it go when its process ends, however it
+    ends, so no stale lock is ever broken by hand (two processes breaking one held the project together); it
+    holds across machines that share the folder where the file system passes locks on (NFSv4)."""
+    import fcntl
 
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    lock = path / LOCK
-    mine = json.dumps({"pid": os.getpid(), "started": psutil.Process().create_time()})
-    while True:
-        try:
-            handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            holder = _holder(lock)
-            if holder is not None and holder != os.getpid():
-                raise ProjectBusy(f"{path} is being worked on by process {holder} (a run a stopped serve left, or "
-                                  "another serve of this project); its exports wait in the inbox until it ends."
-                                  ) from None
-            lock.unlink(missing_ok=True)  # its holder is gone, or it is this process's own
-            continue
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(mine)
-        break
+    key = path.resolve()
+    if key in _HELD:  # held already by this process: an inbox look adding its files
+        yield
+        return
+    handle = _open_lock(path)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        said = _said_holder(handle)
+        os.close(handle)
+        raise ProjectBusy(f"{path} is being worked on by {said} (a run a stopped serve left, or another serve of "
+                          "this project); its exports wait in the inbox until it ends.") from None
+    os.ftruncate(handle, 0)
+    os.pwrite(handle, json.dumps({"pid": os.getpid(), "host": socket.gethostname()}).encode(), 0)
+    _HELD[key] = handle
     try:
         yield
     finally:
-        lock.unlink(missing_ok=True)
+        del _HELD[key]
+        os.ftruncate(handle, 0)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        os.close(handle)
+
+
+def _open_lock(path: Path) -> int:
+    try:
+        return os.open(path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:  # a folder of that name, a read-only project
+        raise ProjectError(f"{path / LOCK} cannot be opened to hold the project ({error.strerror or error}); "
+                           "remove it if it is not a file, or make the project folder writable.") from None
+
+
+def _said_holder(handle: int) -> str:
+    """Who holds the lock, as it wrote itself in: 'process 1234 on host-a' (or 'another process')."""
+    try:
+        held = json.loads(os.pread(handle, 4096, 0) or b"{}")
+        return f"process {held['pid']} on {held['host']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "another process"
 
 
 def _held_elsewhere(path: Path) -> bool:
-    holder = _holder(path / LOCK) if (path / LOCK).exists() else None
-    return holder is not None and holder != os.getpid()
+    """Whether another process holds the project now (see `working_on`)."""
+    import fcntl
 
-
-def _holder(lock: Path) -> int | None:
-    """The live process holding `lock`, or None (none, or one that ended: a pid reused by another process is
-    told apart by its start time)."""
-    import psutil
-
+    if not (path / LOCK).is_file() or path.resolve() in _HELD:
+        return False
     try:
-        held = json.loads(lock.read_text(encoding="utf-8"))
-        process = psutil.Process(int(held["pid"]))
-        return process.pid if abs(process.create_time() - float(held["started"])) < 1 else None
-    except (OSError, ValueError, KeyError, TypeError):
-        # Being written this instant (created, not yet filled): held, unless it has been so for long.
-        try:
-            return -1 if time.time() - lock.stat().st_mtime < 10 else None
-        except OSError:
-            return None
-    except psutil.Error:
-        return None
+        handle = os.open(path / LOCK, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    else:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(handle)
 
 
 @dataclass

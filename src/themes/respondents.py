@@ -78,9 +78,20 @@ def to_answers(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list
     return answers.reset_index(drop=True), problems
 
 
+def redcap_export(columns) -> bool:
+    """A REDCap export, by its columns: a raw one's `redcap_*` fields, or a labels one's "Record ID" with its
+    "Repeat Instrument" or "Event Name". An "Event Name" column alone is no sign (a long file's question, a
+    survey of event attendees)."""
+    names = {re.sub(r"[\W_]+", "_", str(column).strip().casefold()).strip("_") for column in columns}
+    return any(name.startswith("redcap_") for name in names) or (
+        "record_id" in names and bool(names & {"repeat_instrument", "repeat_instance", "event_name"}))
+
+
 def _redcap_column(table: pd.DataFrame, field: str):
     """REDCap's column for `field` ("repeat_instrument", "event_name") as a raw export names it
-    (`redcap_repeat_instrument`) or a labels export does ("Repeat Instrument"), or None."""
+    (`redcap_repeat_instrument`) or a labels export does ("Repeat Instrument"), or None (or not REDCap's)."""
+    if not redcap_export(table.columns):
+        return None
     for column in table.columns:
         name = re.sub(r"[\W_]+", "_", str(column).strip().casefold()).strip("_").removeprefix("redcap_")
         if name == field:
