@@ -136,16 +136,7 @@ def _join_repeat_instances(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.Dat
     several = 0
     for rows in rows_of.values():
         first = min(rows)
-        for column in table.columns:
-            if column == "__row":
-                continue
-            given = [table.at[r, column] for r in rows if as_text(table.at[r, column]).strip()]
-            if column in text_columns:
-                distinct = list(dict.fromkeys(as_text(value).strip() for value in given))
-                several += len(distinct) > 1
-                table.at[first, column] = "\n\n".join(distinct) if distinct else table.at[first, column]
-            elif given:
-                table.at[first, column] = given[0]
+        several += _fold_into(table, first, rows, text_columns)
         keep.loc[[r for r in rows if r != first]] = False
     for column in (instrument, instance):  # a joined row is the record's, not one instance's
         if column is not None:
@@ -155,6 +146,23 @@ def _join_repeat_instances(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.Dat
         "row": None, "problem": "repeat_instances_joined", "respondents": len({i for i, _ in rows_of}),
         "rows": int(repeats.sum()), "instruments": list(form_order), "answers_joined": several,
         "respondent_id": example}]
+
+
+def _fold_into(table: pd.DataFrame, first: int, rows: list[int], text_columns: set) -> int:
+    """Join `rows` into row `first`, in place: a question's distinct answers one paragraph each, in the rows'
+    order; every other column its first value given. Returns how many answers join several texts."""
+    several = 0
+    for column in table.columns:
+        if column == "__row":
+            continue
+        given = [table.at[r, column] for r in rows if as_text(table.at[r, column]).strip()]
+        if column in text_columns:
+            distinct = list(dict.fromkeys(as_text(value).strip() for value in given))
+            several += len(distinct) > 1
+            table.at[first, column] = "\n\n".join(distinct) if distinct else table.at[first, column]
+        elif given:
+            table.at[first, column] = given[0]
+    return several
 
 
 def _join_events(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list[dict]]:
@@ -183,17 +191,7 @@ def _join_events(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, li
         if any(meta.loc[rows, c][meta.loc[rows, c] != ""].map(lambda v: re.sub(r"[\W_]+", "", v.casefold()))
                .nunique() > 1 for c in meta.columns):
             continue  # two organisation types or states: not one respondent
-        first = rows[0]
-        for column in table.columns:
-            if column == "__row":
-                continue
-            given = [table.at[r, column] for r in rows if as_text(table.at[r, column]).strip()]
-            if column in set(spec.text_columns):
-                distinct = list(dict.fromkeys(as_text(value).strip() for value in given))
-                several += len(distinct) > 1
-                table.at[first, column] = "\n\n".join(distinct) if distinct else table.at[first, column]
-            elif given:
-                table.at[first, column] = given[0]
+        several += _fold_into(table, rows[0], rows, set(spec.text_columns))
         keep.loc[rows[1:]] = False
         joined += 1
         example = example or respondent
