@@ -1720,3 +1720,19 @@ def test_an_event_name_column_outside_redcap_is_a_long_files_question(tmp_path):
             lines.append(f"R{k},{question},{_answer(k, question[:-1])}")
     answers, spec, problems = load_answers(write(tmp_path / "long.csv", "\n".join(lines) + "\n"), InputSpec())
     assert spec.question_column == "Event Name" and len(answers) == 60 and not problems
+
+
+def test_redcap_events_left_apart_are_said_as_events(tmp_path):
+    """Events that disagree on metadata, or a row sent twice in one event, stay apart, and each row counted as a
+    respondent with only the generic 'repeated' line to say so."""
+    lines = ["record_id,redcap_event_name,org_type,challenges"]
+    for k in range(12):
+        lines.append(f"{k},baseline_arm_1,CBO,{_answer(k, 'challenges at baseline')}")
+        lines.append(f"{k},followup_arm_1,{'Hospital' if k == 4 else ''},{_answer(k, 'challenges a year on')}")
+    answers, _, problems = load_answers(write(tmp_path / "apart.csv", "\n".join(lines) + "\n"), InputSpec())
+    assert answers["respondent_id"].nunique() == 13  # record 4 as two
+    from themes.infer import id_problem_lines
+
+    assert ("  apart      1 record whose REDCap events answer a question twice was kept apart, each row a respondent "
+            "of its own (e.g. '4': its events give two values of 'org_type'): make its metadata agree across events, "
+            "or drop a row sent twice, to read it as one record") in id_problem_lines(problems)

@@ -114,17 +114,17 @@ def long_shape(table: pd.DataFrame, id_column: str) -> tuple[str, str, str] | No
     repeating = ids.isin(counts[counts > 1].index)
     from themes.respondents import redcap_export
 
-    redcap = redcap_export(table.columns)
+    if redcap_export(table.columns):
+        # REDCap writes a row per record, event and instance, never one per question: its ids repeat over events
+        # (joined by themes.respondents), and a column that varies within them is an event's, not a question.
+        return None
     free = [c for c in table.columns if c != id_column and _looks_like_free_text(table[c])]
     if len(free) != 1:
         return None
     answer = free[0]
     candidates = []
     for column in table.columns:
-        # REDCap's event column varies within each record like a question, but names a time point (baseline,
-        # follow-up): a longitudinal export with one text column is wide (themes.respondents joins its events).
-        if column in (id_column, answer) or (redcap and re.sub(r"[\W_]+", "_", str(column).casefold()).strip("_")
-                                             in ("redcap_event_name", "event_name")):
+        if column in (id_column, answer):
             continue
         values = _texts(table[column])
         distinct = values[values != ""].nunique()
@@ -260,6 +260,12 @@ def id_problem_lines(problems: list[dict], *, shown: int = 5) -> list[str]:
                      f"several REDCap events (e.g. '{joined['respondent_id']}'): each record is one respondent; "
                      f"{joined['answers_joined']} answers join several events' texts, one paragraph each, in the "
                      "file's order")
+    for apart in (p for p in problems if p["problem"] == "events_apart"):
+        lines.append(f"  apart      {apart['records']} record{'s' * (apart['records'] != 1)} whose REDCap events "
+                     f"answer a question twice {'were' if apart['records'] != 1 else 'was'} kept apart, each row a "
+                     "respondent of its own (e.g. "
+                     f"'{apart['respondent_id']}': {apart['why']}): make its metadata agree across events, or drop "
+                     "a row sent twice, to read it as one record")
     for joined in (p for p in problems if p["problem"] == "rows_joined"):
         lines.append(f"  joined     {joined['rows']} rows into {joined['respondents']} respondents: rows that share an "
                      f"id and answer different questions (e.g. '{joined['respondent_id']}'; a REDCap event or a form "

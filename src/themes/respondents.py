@@ -182,24 +182,35 @@ def _join_events(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, li
     keep = pd.Series(True, index=table.index)
     table = table.copy()
     joined, several, example = 0, 0, None
+    apart: list[tuple[str, str]] = []  # records left apart, and why: said, as each row becomes a respondent
     for respondent, group in ids[(ids != "") & ids.duplicated(keep=False)].groupby(ids, sort=False):
-        rows = list(group.index)
-        if events[rows].duplicated().any() or events[rows].eq("").any():
-            continue  # a form sent twice within an event, or rows of no event: not this
+        # An event's row exported twice is one row (as `_join_split_rows` reads it).
+        rows = list(pd.concat([events[group.index], text.loc[group.index], meta.loc[group.index]], axis=1)
+                    .drop_duplicates().index)
+        if events[rows].eq("").any() or events[rows].nunique() < 2:
+            continue  # rows of no event, or of one event only: not a record over time
         if not ((text.loc[rows] != "").sum() > 1).any():
             continue  # no question answered twice: `_join_split_rows` joins rows of different questions
-        if any(meta.loc[rows, c][meta.loc[rows, c] != ""].map(lambda v: re.sub(r"[\W_]+", "", v.casefold()))
-               .nunique() > 1 for c in meta.columns):
+        twice = events[rows][events[rows].duplicated()]
+        if len(twice):
+            apart.append((respondent, f"two rows of the event '{twice.iloc[0]}'"))
+            continue  # a form sent twice within an event: which row holds is not for us to guess
+        differs = next((c for c in meta.columns if meta.loc[rows, c][meta.loc[rows, c] != ""].map(
+            lambda v: re.sub(r"[\W_]+", "", v.casefold())).nunique() > 1), None)
+        if differs is not None:
+            apart.append((respondent, f"its events give two values of '{differs}'"))
             continue  # two organisation types or states: not one respondent
         several += _fold_into(table, rows[0], rows, set(spec.text_columns))
         keep.loc[rows[1:]] = False
         joined += 1
         example = example or respondent
+    said = [{"row": None, "problem": "events_apart", "records": len(apart), "respondent_id": apart[0][0],
+             "why": apart[0][1]}] if apart else []
     if not joined:
-        return table, []
+        return table, said
     return table[keep].reset_index(drop=True), [{
         "row": None, "problem": "events_joined", "respondents": joined, "rows": int((~keep).sum()) + joined,
-        "answers_joined": several, "respondent_id": example}]
+        "answers_joined": several, "respondent_id": example}, *said]
 
 
 def _join_split_rows(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list[dict]]:
