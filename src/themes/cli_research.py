@@ -45,13 +45,14 @@ def discover(
     Example: themes discover outputs/responses
     """
     from themes.cli import _quiet_prefect
-    from themes.research import DRAFT, EMERGENT_CSV, EMERGENT_MD, EMERGENT_PASSAGES, discover_run
+    from themes.research import DRAFT, EMERGENT_CSV, EMERGENT_MD, EMERGENT_PASSAGES, discover_run, \
+        refuse_replacing
 
     _quiet_prefect()
     # discover_run's default folder: the check comes before the embedding, and a draft the user edited stays.
     folder = out or run_dir / (f"discover-{within}" if within else "discover")
     try:
-        _refuse_replacing(folder, [DRAFT, EMERGENT_MD, EMERGENT_CSV, EMERGENT_PASSAGES], force)
+        refuse_replacing(folder, [DRAFT, EMERGENT_MD, EMERGENT_CSV, EMERGENT_PASSAGES], force)
         result = discover_run(run_dir, out=out, within=within, model=model, codebook=codebook,
                               min_cluster_size=min_cluster_size, seed=seed)
     except ThemesError as error:
@@ -86,7 +87,7 @@ def diff(
 
     Example: themes diff outputs/before outputs/after --out outputs/diff
     """
-    from themes.research import diff_run_folders
+    from themes.research import diff_run_folders, refuse_replacing
     from themes.rundiff import COLUMNS_READ, DIFF_FILES, coded_only_in, notes
     from themes.safe import MANIFEST
 
@@ -95,7 +96,7 @@ def diff(
             raise ThemesError(f"--out {out} is a run folder (it holds {MANIFEST}); write the diff to a folder of its "
                               f"own, e.g. --out {out.parent / 'diff'}.")
         if out is not None:
-            _refuse_replacing(out, DIFF_FILES, force)
+            refuse_replacing(out, DIFF_FILES, force)
         result = diff_run_folders(run_a, run_b, out=out, examples=examples)
     except ThemesError as error:
         _fail(str(error))
@@ -131,14 +132,6 @@ def diff(
     if result["files"]:
         typer.echo("")
         typer.echo(f"Wrote {out}/: {', '.join(result['files'])}")
-
-
-def _refuse_replacing(folder: Path, names: list[str], force: bool) -> None:
-    """An earlier output in `folder` (a draft the user edited, a diff) is replaced only with --force. Worded as
-    research's check of one file is; that one also wants the folder made, which these commands make."""
-    for name in names:
-        if (folder / name).exists() and not force:
-            raise ThemesError(f"{folder / name} exists. Pass --force to replace it, or choose another --out.")
 
 
 def _threshold(value) -> str:

@@ -229,7 +229,7 @@ def diff_run_folders(run_a: str | Path, run_b: str | Path, *, out: str | Path | 
     if out is not None:
         check_writable_parent(Path(out))
     from themes.export import write_csv
-    from themes.rundiff import diff_markdown, diff_runs
+    from themes.rundiff import DIFF_FILES, diff_markdown, diff_runs
 
     diff = diff_runs(read_run(run_a), read_run(run_b))
     shown = []
@@ -245,7 +245,7 @@ def diff_run_folders(run_a: str | Path, run_b: str | Path, *, out: str | Path | 
         write_csv(diff.themes, folder / "diff_themes.csv")
         write_csv(diff.changes, folder / "diff_changes.csv")
         (folder / "diff.md").write_text(diff_markdown(diff, examples=shown), encoding="utf-8")
-        files = ["diff.md", "diff_themes.csv", "diff_changes.csv"]
+        files = list(DIFF_FILES)  # what `themes diff --force` alone replaces
     return {"diff": diff, "examples": shown, "files": files}
 
 
@@ -343,10 +343,17 @@ def _selections(segments: pd.DataFrame) -> dict[tuple[str, str], list[dict]]:
     return out
 
 
+def refuse_replacing(folder: Path, names: list[str], force: bool) -> None:
+    """An earlier output in `folder` (a file written before, a draft the user edited, a diff) is replaced only
+    with --force."""
+    for name in names:
+        if (folder / name).exists() and not force:
+            raise ThemesError(f"{folder / name} exists. Pass --force to replace it, or choose another --out.")
+
+
 def _refuse_overwrite(target: Path, force: bool, *, example: str) -> None:
     if target.is_dir():  # --force replaces a file, never a folder of the user's
         raise ThemesError(f"{target} is a folder; --out names the file to write, e.g. --out {target / example}.")
-    if target.exists() and not force:
-        raise ThemesError(f"{target} exists. Pass --force to replace it, or choose another --out.")
+    refuse_replacing(target.parent, [target.name], force)
     if not target.parent.is_dir():
         raise ThemesError(f"The folder {target.parent} does not exist; create it or choose another --out.")

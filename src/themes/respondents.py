@@ -78,11 +78,23 @@ def to_answers(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list
     return answers.reset_index(drop=True), problems
 
 
+def _field(column) -> str:
+    """A column's name as REDCap's fields are written: "Repeat Instrument" -> repeat_instrument."""
+    return re.sub(r"[\W_]+", "_", str(column).strip().casefold()).strip("_")
+
+
+def _disagreeing(meta: pd.DataFrame) -> str | None:
+    """The first metadata column whose given values differ across these rows, case, spacing and punctuation
+    aside ("LA" and "la" are one state), or None: rows that give two organisation types are not one respondent."""
+    return next((column for column in meta.columns if meta[column][meta[column] != ""].map(
+        lambda v: re.sub(r"[\W_]+", "", v.casefold())).nunique() > 1), None)
+
+
 def redcap_export(columns) -> bool:
     """A REDCap export, by its columns: a raw one's `redcap_*` fields, or a labels one's "Record ID" with its
     "Repeat Instrument" or "Event Name". An "Event Name" column alone is no sign (a long file's question, a
     survey of event attendees)."""
-    names = {re.sub(r"[\W_]+", "_", str(column).strip().casefold()).strip("_") for column in columns}
+    names = {_field(column) for column in columns}
     return any(name.startswith("redcap_") for name in names) or (
         "record_id" in names and bool(names & {"repeat_instrument", "repeat_instance", "event_name"}))
 
@@ -93,8 +105,7 @@ def _redcap_column(table: pd.DataFrame, field: str):
     if not redcap_export(table.columns):
         return None
     for column in table.columns:
-        name = re.sub(r"[\W_]+", "_", str(column).strip().casefold()).strip("_").removeprefix("redcap_")
-        if name == field:
+        if _field(column).removeprefix("redcap_") == field:
             return column
     return None
 
@@ -195,8 +206,7 @@ def _join_events(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, li
         if len(twice):
             apart.append((respondent, f"two rows of the event '{twice.iloc[0]}'"))
             continue  # a form sent twice within an event: which row holds is not for us to guess
-        differs = next((c for c in meta.columns if meta.loc[rows, c][meta.loc[rows, c] != ""].map(
-            lambda v: re.sub(r"[\W_]+", "", v.casefold())).nunique() > 1), None)
+        differs = _disagreeing(meta.loc[rows])
         if differs is not None:
             apart.append((respondent, f"its events give two values of '{differs}'"))
             continue  # two organisation types or states: not one respondent
@@ -231,9 +241,7 @@ def _join_split_rows(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame
         rows = list(text.loc[every].drop_duplicates().index)  # an event's row sent twice is one row
         if len(rows) < 2 or (answered.loc[rows].sum() > 1).any():
             continue  # the same row again (said as sent again), or a question answered on two rows
-        meta = text.loc[rows, list(spec.meta_columns)]
-        if any(meta[column][meta[column] != ""].map(lambda v: re.sub(r"[\W_]+", "", v.casefold())).nunique() > 1
-               for column in meta):
+        if _disagreeing(text.loc[rows, list(spec.meta_columns)]) is not None:
             continue  # two organisation types or states ("LA" and "la" are one): not one respondent
         first = rows[0]
         values = {}
