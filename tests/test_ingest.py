@@ -1308,6 +1308,37 @@ def test_a_hidden_column_is_not_guessed_as_a_question_and_is_said(tmp_path):
     assert set(named["question"]) == {"challenges", "Reviewer notes (internal)"}
 
 
+def test_hidden_rows_are_read_and_named_by_their_sheet_rows(tmp_path):
+    """Rows hidden in the workbook (by hand or by a filter) were read with no word: a row hidden to leave a test
+    answer out was coded, and one hidden to tidy the view must not be lost either, so they are read and named."""
+    import openpyxl
+
+    from themes.infer import announcement
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Partnership RFI - export of 2 Nov"])  # a title: the header is row 2
+    sheet.append(["respondent_id", "state", "challenges"])
+    for k in range(10):
+        sheet.append([f"R{k}", "OH", _answer(k, "money")])
+    sheet.append([])
+    for row in (4, 9, 13):  # R1, R6 and the blank row 13: no one
+        sheet.row_dimensions[row].hidden = True
+    book.save(tmp_path / "survey.xlsx")
+
+    answers, spec, problems = load_answers(tmp_path / "survey.xlsx", InputSpec())
+    assert len(answers) == 10 and {"R1", "R6"} <= set(answers["respondent_id"])
+    assert answers.loc[answers["respondent_id"] == "R1", "source_row"].tolist() == [4]
+    assert ("  hidden     rows 4, 9: hidden in the workbook, but read as answers (delete a row from the file to leave "
+            "it out)") in announcement(spec, tmp_path / "survey.xlsx", problems=problems)
+
+    for row in (4, 9, 13):
+        sheet.row_dimensions[row].hidden = False
+    book.save(tmp_path / "shown.xlsx")
+    _, shown, _ = load_answers(tmp_path / "shown.xlsx", InputSpec())
+    assert "hidden_rows" not in shown.sources
+
+
 def test_a_title_line_without_delimiters_above_a_csv_is_skipped_and_said(tmp_path):
     """It was read as the header, then the first record failed: '11 fields where the header names 1: a comma
     inside an answer without quotes around it?', the wrong cause."""

@@ -229,6 +229,9 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
     if "hidden" in sources:
         lines.append(f"  hidden     {sources['hidden']}: hidden in the workbook, so not read (--text-column or "
                      "--meta-column reads one)")
+    if "hidden_rows" in sources:
+        lines.append(f"  hidden     {sources['hidden_rows']}: hidden in the workbook, but read as answers (delete a "
+                     "row from the file to leave it out)")
     if "ignored" in sources:
         lines.append(f"  not read   {sources['ignored']}: not free text, nor ids or metadata (--text-column codes a "
                      "column; --meta-column breaks counts down by one)")

@@ -489,6 +489,9 @@ def _read_excel(path: Path, sheet: str | None, header_row: int | None = None) ->
     hidden = _hidden_positions(path, sheet)
     if hidden:
         table.attrs["hidden_positions"] = hidden  # named by `read_table` once the header row is known
+    hidden_rows = _hidden_rows(path, sheet)
+    if hidden_rows:
+        table.attrs["hidden_rows"] = hidden_rows  # said by `load_answers` for the rows that hold answers
     return table
 
 
@@ -510,6 +513,25 @@ def _hidden_positions(path: Path, sheet: str) -> list[int]:
     finally:
         book.close()
     return sorted({index - 1 for dim in dimensions if dim.hidden for index in range(dim.min, dim.max + 1)})
+
+
+def _hidden_rows(path: Path, sheet: str) -> list[int]:
+    """The sheet rows (from 1, as the spreadsheet numbers them) the workbook hides, by hand or by a filter. They are
+    read: a row hidden to tidy the view is a respondent, and one left out would be lost without a trace; the
+    announcement names them, so that rows hidden to leave them out (tests, withdrawn answers) can be deleted."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        if not any(re.search(rb"<row [^>]*hidden=\"(?:1|true)\"", archive.read(name)) for name in archive.namelist()
+                   if name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            return []
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    try:
+        return sorted(number for number, dim in book[sheet].row_dimensions.items() if dim.hidden)
+    finally:
+        book.close()
 
 
 def _fill_merged(path: Path, sheet: str, table: pd.DataFrame, header_row: int) -> int:
@@ -832,11 +854,22 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
             spec = replace(spec, question_labels=tuple((c, str(labels[c])) for c in spec.text_columns if c in labels))
         answers, problems = to_answers(table, spec)
         doubtful_guess(answers, spec, path)
+        if table.attrs.get("hidden_rows"):
+            spec = _said_hidden_rows(answers, table.attrs["hidden_rows"], spec)
     except InputError as error:
         if not searching or "--sheet" in str(error):
             raise
         raise InputError(f"{error}{_which_sheet(path, spec)}") from None
     return answers, spec, problems
+
+
+def _said_hidden_rows(answers: pd.DataFrame, hidden: list[int], spec: InputSpec) -> InputSpec:
+    """The spec with `sources["hidden_rows"]`: the hidden rows that gave answers (hidden blank rows are no one)."""
+    rows = sorted({int(row) for row in answers["source_row"] if int(row) in set(hidden)})
+    if not rows:
+        return spec
+    listed = ", ".join(map(str, rows[:8])) + (f" and {len(rows) - 8} more" if len(rows) > 8 else "")
+    return replace(spec, sources={**spec.sources, "hidden_rows": f"row{'s' * (len(rows) > 1)} {listed}"})
 
 
 def _which_sheet(path: Path, spec: InputSpec) -> str:
