@@ -529,6 +529,23 @@ def test_a_coded_answer_copied_de_identified_is_the_same_answer():
     assert error is None and warning.startswith("coded.csv: 1 of 2 coded answers' text") and "'R2'" in warning
 
 
+def test_a_coded_answer_extended_since_the_draw_is_not_the_same_answer():
+    """An answer given a sentence in a later export ("... Funding ends in June.") read as the coded one: a prefix
+    of 20 characters or a difflib ratio of 0.8 was enough, so the added sentence's themes were missing from its
+    codes with no word. Typos a coder fixed, curly quotes and a cell cut at Excel's limit are still the same."""
+    from themes.evaluate import _same_text
+
+    drawn = "Trust built over many years of working side by side with the clinic's outreach staff."
+    assert not _same_text(drawn, drawn + " Funding ends in June.")
+    assert not _same_text(drawn + " Funding ends in June.", drawn)  # a sentence cut since
+    assert not _same_text(drawn, drawn.replace("many years", "many years, though funding ends in June,"))
+    assert _same_text(drawn.replace("years", "yeras").replace("side by", "side-by"), drawn)
+    assert _same_text(drawn.replace("'", "\u2019"), drawn)
+    assert _same_text("Call [name] at [phone].", "Call Maria Lopez at [phone].")
+    assert _same_text(drawn[:40] + "\u2026", drawn) and not _same_text(drawn[:40], drawn)
+    assert not _same_text("Funding.", "Trust.")
+
+
 def test_a_coded_sample_that_skips_questions_a_random_one_would_reach_is_a_warning():
     """A sample of 162 answers coded for two questions of eight gave all eight an interval, with no word."""
     from themes.evaluate import questions_left_out

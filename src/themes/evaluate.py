@@ -274,18 +274,30 @@ def not_in_survey(coded: pd.DataFrame, paths: str | Path | Sequence[str | Path],
             "survey (themes sample), its ids and question names as the run reads them.")
 
 
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
 def _same_text(coded: str, *answers: str) -> bool:
-    """A coded answer's text is the run's answer when, spacing and case aside, one holds the other (a long answer
-    coded on its start) or they differ by a few edits (a typo a coder fixed)."""
+    """A coded answer's text is the run's answer when, spacing, case and curly quotes aside, they are equal, differ
+    by a few words changed one or two at a time (a typo a coder fixed, a name written as '[name]'), or the coded
+    text is the answer cut where a workbook's cell ends ('…'). A phrase or sentence added or removed is another
+    answer: the themes it carries are not in the codes (an answer extended since the draw read as coded)."""
     def plain(text: str) -> str:
-        return " ".join(str(text).split()).casefold()
+        return " ".join(str(text).split()).casefold().translate(_QUOTES)
 
     mine = plain(coded)
     for answer in map(plain, answers):
-        if mine == answer or (min(len(mine), len(answer)) >= 20 and (mine.startswith(answer) or
-                                                                       answer.startswith(mine))):
+        if mine == answer:
             return True
-        if difflib.SequenceMatcher(None, mine, answer, autojunk=False).ratio() >= 0.8:
+        cut = mine[:-1].rstrip()
+        if mine.endswith("\u2026") and len(cut) >= 20 and answer.startswith(cut):
+            return True
+        words, theirs = mine.split(), answer.split()
+        blocks = difflib.SequenceMatcher(None, words, theirs, autojunk=False).get_opcodes()
+        changes = [max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in blocks if tag != "equal"]
+        kept = sum(i2 - i1 for tag, i1, i2, _, _ in blocks if tag == "equal")
+        if (max(changes) <= 2 and sum(changes) <= max(2, 0.2 * max(len(words), len(theirs)))
+                and kept >= sum(changes)):
             return True
     return False
 
