@@ -127,6 +127,9 @@ PII = [
      "meetings.", True),
     ("address-county-road", "The client at 1010 County Road 12 needed rides.", "The client at [address] needed rides.",
      True),
+    # a year-shaped house number ("the 2023 Heart Walk" is an event) and a soft type before more words, after "at"
+    ("address-year-shaped-number", "We meet at 1901 Oak Hollow.", "We meet at [address].", True),
+    ("address-soft-type-goes-on", "We meet at 1901 Oak Hollow every week.", "We meet at [address] every week.", True),
     ("address-cr-lot", "Find us at CR 12, Lot 4 or 1010 CR 12, Lot 5 past the church.",
      "Find us at [address] or [address] past the church.", True),
     ("address-grid-number", "Mail to N1234 State Hwy 13 please.", "Mail to [address] please.", True),
@@ -192,6 +195,8 @@ UNCHANGED = [
     ("counts-not-phones", "We hope to reach 500-1000 families; call us Monday, 9-5; cohorts of 5 10 15 20 25 30."),
     ("roads-and-years", "In 2019 Route 9 closed; since 2015 State Highway 13 floods; 12 counties lie on Route 66."),
     ("soft-street-types", "We ran 5 Heart Walk events, 40 Oak Hollow families came, and 12 met via Zoom."),
+    ("soft-street-type-events", "At the 2023 Heart Walk we met on 3 Fun Run days."),
+    ("soft-street-type-year", "In 1901 Oak Hollow was a town."),
     ("town-without-zip", "We serve 3 Counties, Des Moines IA."),
     ("years-then-count", "The pilot ran 2017-2019 24 times; the line ran 2017-2019 24/7."),  # not 201-720-1924
     ("script-words", "We translate flyers into 中文, 한국어 and Spanish; staff say السلام عليكم during رمضان."),

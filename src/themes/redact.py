@@ -165,7 +165,8 @@ def _address(m: re.Match) -> str:
     state and ZIP follow ("3 Community Health Workers, Boston MA 02115")."""
     found = m.group(0)
     number = re.match(r"[NSEW]?(\d+)", found)
-    if number and re.fullmatch(r"(?:19|20)\d\d", number.group(1)) and _SOFT_END.search(found.rstrip()):
+    if (number and re.fullmatch(r"(?:19|20)\d\d", number.group(1)) and _SOFT_END.search(found.rstrip())
+            and not _AT_A_PLACE.search(m.string, 0, m.start())):  # "we meet at 1901 Oak Hollow." is an address
         return found
     if number and len(number.group(1)) == 1 and not re.search(rf"(?i:\b(?:{_STREET_TYPES})\b)|{_ROAD}", found):
         return found
@@ -177,6 +178,10 @@ def _address(m: re.Match) -> str:
     return PLACEHOLDERS["address"]
 
 
+# A soft street type before more words ("we meet at 1901 Oak Hollow every week") is an address after "at".
+_PLACE_GOES_ON = re.compile(rf"(\b(?i:at|on|near|off|visit|visiting)[ \t]+)\d{{2,5}}(?:[ \t]+[A-Z][\w'’.-]*){{1,3}}?"
+                            rf"[ \t]+(?:{_SOFT_STREET_TYPES})\b")
+_AT_A_PLACE = re.compile(r"\b(?i:at|on|to|from|near|off|visit|visiting)[ \t]+$")
 _GOES_ON = re.compile(r"[ \t]+(?!(?:in|near|outside|off|at|and|or)\b)[a-z]")
 
 
@@ -341,6 +346,7 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
     text = _RECORD.sub(lambda m: m.group("cue") + PLACEHOLDERS["id"], text)
     text = _SSN.sub(PLACEHOLDERS["id"], text)
     text = _ADDRESS.sub(_address, text)
+    text = _PLACE_GOES_ON.sub(lambda m: m.group(1) + PLACEHOLDERS["address"], text)
     text = _international_phones(text)  # first: "+63 917 123 4567" also holds a US-shaped "917 123 4567"
     text = _PHONE.sub(PLACEHOLDERS["phone"], text)
     text = _LOCAL_PHONE.sub(lambda m: (m.group(1) or m.group(2)) + PLACEHOLDERS["phone"], text)
