@@ -76,6 +76,17 @@ def test_excerpt_cut_drops_trailing_punctuation():
     assert excerpt(text, spans_of(text), 0, min_words=1, max_words=2) == "First, second..."
 
 
+def test_excerpt_cut_never_leaves_part_of_a_phone_number():
+    """A run-on sentence cut at its last word kept "call me on +44 20 7946..." (9 of 12 digits): the cut text no
+    longer read as a phone number when the quote was de-identified. The patterns now run before the cut."""
+    text = ("We have no money for staff and the clinic never calls back so if anyone wants to help call me on "
+            "+44 20 7946 0958 any day.")
+    words = len(text.split(" "))
+    quote = excerpt(text, spans_of(text), 0, min_words=1, max_words=words - 4)
+    assert "7946" not in quote and quote.startswith("We have no money") and "call me on [phone]" in quote
+    assert excerpt(text, spans_of(text), 0, min_words=1, max_words=words) == text  # not cut: left to the redactor
+
+
 def test_excerpt_collapses_line_breaks_and_runs_of_space():
     text = "We serve\nfamilies   in need.\nAnd more."
 

@@ -104,6 +104,14 @@ def excerpt(answer: str, spans: list[tuple[int, int]], index: int, *, min_words:
     tokens = text.split(" ")
     cut_end = len(tokens) > max_words or len(text) > MAX_QUOTE_CHARS
     if cut_end:
+        # De-identified before the cut, which could leave part of a phone number or address that no longer reads
+        # as one ("call me on +44 20 7946..."); the quote is de-identified again, as a whole, before export.
+        from themes.redact import redact_patterns
+
+        text = redact_patterns(text)
+        tokens = text.split(" ")
+        cut_end = len(tokens) > max_words or len(text) > MAX_QUOTE_CHARS
+    if cut_end:
         # Words, or characters for text without spaces (a pasted blob): a quote stays quotable.
         text = " ".join(tokens[:max_words])[:MAX_QUOTE_CHARS].rstrip(",;:-/ ")
     prefix = "..." if answer[:start].strip() else ""
