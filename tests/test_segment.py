@@ -118,6 +118,17 @@ def test_pack_of_nothing():
     assert pack("", [], 60) == []
 
 
+def test_split_sentences_ends_a_sentence_at_a_full_width_stop():
+    """"我们的资金不足。Funding is short" was one sentence (no space after "。"), so a quote of the English
+    sentence carried the Chinese one past the survey-language check. A wide character counts three toward the
+    length a sentence needs to stand alone; "Why？" is still joined to what follows."""
+    texts = ["我们的资金不足。Funding is short and we cannot hire staff.", "资金不足。人手不够。",
+             "Why？Because we need money for staff."]
+    assert [[text[s:e] for s, e in spans] for text, spans in zip(texts, split_sentences(texts))] == [
+        ["我们的资金不足。", "Funding is short and we cannot hire staff."], ["资金不足。", "人手不够。"],
+        ["Why？Because we need money for staff."]]
+
+
 def test_split_sentences_splits_each_line_on_its_own():
     text = "First line without a stop\nsecond line. Third sentence."
 

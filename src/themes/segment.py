@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -17,6 +18,9 @@ import pandas as pd
 SEGMENT_COLUMNS = ["answer_index", "segment_id", "start", "end", "text"]
 _HAS_CONTENT = re.compile(r"[^\W_]")
 _LINE = re.compile(r"[^\n]+")
+# A sentence ended by a full-width stop ("。", "！", "？") takes no space after it, so the English tokenizer read
+# "资金不足。Funding is short" as one sentence (a quote held the Chinese one): a line is split there first.
+_FULL_WIDTH_SENTENCE = re.compile(r"[^。！？]+[。！？]*|[。！？]+")
 _WORD = re.compile(r"\S+")
 MIN_SEGMENT_CHARS = 12  # shorter pieces ("Yes.", "1)") are joined to their neighbour
 
@@ -36,14 +40,20 @@ def _sentencizer():
 def split_sentences(texts: Sequence[str], *, batch_size: int = 512) -> list[list[tuple[int, int]]]:
     """For each text, the (start, end) character spans of its sentences, lines split first."""
     nlp = _sentencizer()
-    lines: list[tuple[int, int, int]] = []  # (text index, line start, line end)
+    parts: list[tuple[int, int, int]] = []  # (line number, part start, part end), a line's parts in order
+    line_of: list[int] = []  # line number -> text index
     for index, text in enumerate(texts):
-        lines += [(index, m.start(), m.end()) for m in _LINE.finditer(text)]
+        for line in _LINE.finditer(text):
+            line_of.append(index)
+            parts += [(len(line_of) - 1, line.start() + m.start(), line.start() + m.end())
+                      for m in _FULL_WIDTH_SENTENCE.finditer(line.group())]
+    pieces: list[list[tuple[int, int]]] = [[] for _ in line_of]
+    docs = nlp.pipe((texts[line_of[n]][s:e] for n, s, e in parts), batch_size=batch_size)
+    for (number, start, _), doc in zip(parts, docs):
+        pieces[number] += [(start + sent.start_char, start + sent.end_char) for sent in doc.sents]
     spans: list[list[tuple[int, int]]] = [[] for _ in texts]
-    docs = nlp.pipe((texts[i][s:e] for i, s, e in lines), batch_size=batch_size)
-    for (index, line_start, _), doc in zip(lines, docs):
-        pieces = [(line_start + sent.start_char, line_start + sent.end_char) for sent in doc.sents]
-        spans[index] += _merge_short(texts[index], pieces)
+    for number, found in enumerate(pieces):
+        spans[line_of[number]] += _merge_short(texts[line_of[number]], found)
     return spans
 
 
@@ -54,13 +64,19 @@ def _merge_short(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int, in
         piece = text[start:end].strip()
         if not _HAS_CONTENT.search(piece):
             continue
-        if merged and len(piece) < MIN_SEGMENT_CHARS:
+        if merged and _width(piece) < MIN_SEGMENT_CHARS:
             merged[-1] = (merged[-1][0], end)
-        elif merged and len(text[merged[-1][0]:merged[-1][1]].strip()) < MIN_SEGMENT_CHARS:
+        elif merged and _width(text[merged[-1][0]:merged[-1][1]].strip()) < MIN_SEGMENT_CHARS:
             merged[-1] = (merged[-1][0], end)
         else:
             merged.append((start, end))
     return [_trim(text, start, end) for start, end in merged]
+
+
+def _width(piece: str) -> int:
+    """A piece's length in characters, a wide one (Chinese, Japanese, Korean) counting three: a sentence of eight
+    of them ("我们的资金不足。") says as much as one of 24 Latin letters, and stands alone."""
+    return len(piece) + 2 * sum(unicodedata.east_asian_width(c) in "WF" for c in piece)
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
