@@ -127,6 +127,9 @@ PII = [
      "meetings.", True),
     ("address-county-road", "The client at 1010 County Road 12 needed rides.", "The client at [address] needed rides.",
      True),
+    # a surname removed after a title is removed where it comes again, a possessive too (it reached the evidence)
+    ("surname-again", "Dr. Okafor championed it from day one. Okafor pushed this through; Okafor's team stayed.",
+     "[name] championed it from day one. [name] pushed this through; [name]'s team stayed.", False),
     # a year-shaped house number ("the 2023 Heart Walk" is an event) and a soft type before more words, after "at"
     ("address-year-shaped-number", "We meet at 1901 Oak Hollow.", "We meet at [address].", True),
     ("address-soft-type-goes-on", "We meet at 1901 Oak Hollow every week.", "We meet at [address] every week.", True),

@@ -25,6 +25,7 @@ Japanese and Arabic script ("Ярослав Шевченко", "王伟"), which 
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import re
 from collections.abc import Sequence
@@ -486,6 +487,30 @@ def _importable(model: str) -> bool:
         return False
 
 
+def _names_again(original: str, redacted: str, english: frozenset[str]) -> str:
+    """`redacted` with the other mentions of a name it removed also removed: "Dr. Okafor championed it. Okafor
+    pushed it through" kept the second "Okafor" (a bare surname starting a sentence reads as no one's). The names
+    are the capitalised words, not English ones, that `redacted` wrote as "[name]"."""
+    from themes.names import _english
+
+    if PLACEHOLDERS["name"] not in redacted:
+        return redacted
+    before, after = original.split(), redacted.split()
+    names = set()
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        if tag == "replace" and any(PLACEHOLDERS["name"] in word for word in after[j1:j2]):
+            for word in before[i1:i2]:
+                word = re.sub(r"['’]s$", "", word.strip(".,;:!?()\"'“”‘’"))
+                if (len(word) >= 3 and word[:1].isupper() and not word.isupper() and "[" not in word
+                        and not _english(word, english)):
+                    names.add(word)
+    if not names:
+        return redacted
+    pattern = re.compile(rf"(?<![\w\[-])(?:{'|'.join(map(re.escape, sorted(names, key=len, reverse=True)))})"
+                         r"(?:['’]s)?(?![\w-])")
+    return collapse(pattern.sub(PLACEHOLDERS["name"], redacted))
+
+
 class Redactor:
     """Replace e-mails, phone numbers, URLs and people's names with placeholders.
 
@@ -590,5 +615,6 @@ class Redactor:
         # Lone first names the model missed, now that its word lists can tell them from words.
         from themes.names import absorb_given_names, redact_listed_names
 
-        return [collapse(absorb_given_names(redact_listed_names(t, lexicon=self._lexicon, english=self._english)))
-                for t in out]
+        out = [collapse(absorb_given_names(redact_listed_names(t, lexicon=self._lexicon, english=self._english)))
+               for t in out]
+        return [_names_again(t, r, self._english) for t, r in zip(texts, out)] if self._english else out
