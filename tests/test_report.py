@@ -42,12 +42,12 @@ def data() -> ReportData:
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    ((132, 65.7, 201, "Trust and relationships"), "132 of 201 respondents (66%) raised trust and relationships."),
-    ((1, 100.0, 1, "Funding needs"), "1 of 1 respondent (100%) raised funding needs."),
-    ((0, 0.0, 5, "Data collection and sharing"), "0 of 5 respondents (0%) raised data collection and sharing."),
-    ((3, 30.0, 10, "Service model: Referral"), "3 of 10 respondents (30%) raised service model: Referral."),
-    ((4, 40.0, 10, "HIPAA and privacy"), "4 of 10 respondents (40%) raised HIPAA and privacy."),
-    ((4, 40.0, 10, "A champion inside"), "4 of 10 respondents (40%) raised a champion inside."),
+    ((132, 65.7, 201, "Trust and relationships"), "132 of 201 respondents (66%) had an answer flagged for trust and relationships."),
+    ((1, 100.0, 1, "Funding needs"), "1 of 1 respondent (100%) had an answer flagged for funding needs."),
+    ((0, 0.0, 5, "Data collection and sharing"), "0 of 5 respondents (0%) had an answer flagged for data collection and sharing."),
+    ((3, 30.0, 10, "Service model: Referral"), "3 of 10 respondents (30%) had an answer flagged for service model: Referral."),
+    ((4, 40.0, 10, "HIPAA and privacy"), "4 of 10 respondents (40%) had an answer flagged for HIPAA and privacy."),
+    ((4, 40.0, 10, "A champion inside"), "4 of 10 respondents (40%) had an answer flagged for a champion inside."),
 ])
 def test_prevalence_sentence(args, expected):
     assert prevalence_sentence(*args) == expected
@@ -61,8 +61,8 @@ those respondents.
 
 ## Key findings
 
-- 2 of 3 respondents (67%) raised funding needs.
-- 1 of 3 respondents (33%) raised trust and relationships.
+- 2 of 3 respondents (67%) had an answer flagged for funding needs.
+- 1 of 3 respondents (33%) had an answer flagged for trust and relationships.
 
 ## Prevalence
 
@@ -75,7 +75,7 @@ These are raw counts: a respondent counts when any answer was flagged, so a smal
 
 ## By org type
 
-Percent of respondents in each group who raised each theme.
+Percent of respondents in each group with an answer flagged for each theme.
 
 | org_type | respondents | Trust and relationships | Funding needs |
 |---|---|---|---|
@@ -199,8 +199,8 @@ def test_html_headings(parsed):
 
 
 def test_html_key_findings(parsed):
-    assert parsed.text["li"] == ["2 of 3 respondents (67%) raised funding needs.",
-                                 "1 of 3 respondents (33%) raised trust and relationships."]
+    assert parsed.text["li"] == ["2 of 3 respondents (67%) had an answer flagged for funding needs.",
+                                 "1 of 3 respondents (33%) had an answer flagged for trust and relationships."]
 
 
 def test_html_tables_have_headers_with_scope(page, parsed):
@@ -381,9 +381,11 @@ def test_a_breakdown_says_how_many_groups_it_does_not_show(data):
 
     by_type = data.breakdowns["org_type"].assign(suppressed=[False, False, True, True])
     lines = render_markdown(replace(data, breakdowns={"org_type": by_type})).splitlines()
-    assert ("Percent of respondents in each group who raised each theme. 1 group is not shown, to protect their "
-            "respondents (groups under the minimum size, and the next smallest where those alone would be given "
-            "away: one group alone, or a theme that all or none of them raised).") in lines
+    said = ("Percent of respondents in each group with an answer flagged for each theme. 1 group is not shown, to "
+            "protect their respondents (groups under the minimum size, and the next smallest where those alone would "
+            "be given away: one group alone, or a theme that all or none of them raised)")
+    assert said + "." in lines
+    assert f"<caption>{said}</caption>" in render_html(replace(data, breakdowns={"org_type": by_type}))  # ". 1 group"
     assert not any("Gov" in line for line in lines[lines.index("## By org type"):lines.index("## By org type") + 8])
 
 
