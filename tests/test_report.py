@@ -42,10 +42,13 @@ def data() -> ReportData:
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    ((132, 65.7, 201, "Trust and relationships"), "132 of 201 respondents (66%) had an answer flagged for trust and relationships."),
+    ((132, 65.7, 201, "Trust and relationships"),
+     "132 of 201 respondents (66%) had an answer flagged for trust and relationships."),
     ((1, 100.0, 1, "Funding needs"), "1 of 1 respondent (100%) had an answer flagged for funding needs."),
-    ((0, 0.0, 5, "Data collection and sharing"), "0 of 5 respondents (0%) had an answer flagged for data collection and sharing."),
-    ((3, 30.0, 10, "Service model: Referral"), "3 of 10 respondents (30%) had an answer flagged for service model: Referral."),
+    ((0, 0.0, 5, "Data collection and sharing"),
+     "0 of 5 respondents (0%) had an answer flagged for data collection and sharing."),
+    ((3, 30.0, 10, "Service model: Referral"),
+     "3 of 10 respondents (30%) had an answer flagged for service model: Referral."),
     ((4, 40.0, 10, "HIPAA and privacy"), "4 of 10 respondents (40%) had an answer flagged for HIPAA and privacy."),
     ((4, 40.0, 10, "A champion inside"), "4 of 10 respondents (40%) had an answer flagged for a champion inside."),
 ])

@@ -503,7 +503,8 @@ def render_html(data: ReportData) -> str:
             breakdowns.append({"column": "question", "empty": _all_hidden(data.by_question, "question")})
         elif data.by_question is not None and len(data.by_question):
             table = _breakdown_table(data.by_question, "question", labels, "base_answers")
-            breakdowns.append({"column": "question", "base": "Answers", "caption": _by_question_caption(data.by_question).rstrip("."),
+            caption = _by_question_caption(data.by_question).rstrip(".")
+            breakdowns.append({"column": "question", "base": "Answers", "caption": caption,
                                "table": table.to_dict("split"), "wide": len(table.columns) - 2 > WIDE_COLUMNS})
     types = _type_labels(data)
     co = _co_occurrence(data, labels, labels)
