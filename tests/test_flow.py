@@ -121,6 +121,8 @@ def test_every_count_opens_onto_its_passages_in_the_workbook_and_the_report(tiny
         assert len(rows) == segments == (evidence["theme"] == theme).sum()
         if segments:
             assert f'<a href="#evidence-{theme}">{segments}</a>' in html and f'id="evidence-{theme}"' in html
+        else:  # no passage: no link to a section that is not there
+            assert f'href="#evidence-{theme}"' not in html and f'id="evidence-{theme}"' not in html
     # The evidence a reviewer is handed, the CSV as the workbook, is de-identified; its segments_row leads to the
     # raw passage in segments.csv (a spreadsheet's row number: the header is row 1), pseudonymised ids or not.
     keys = ["respondent_id", "question", "segment_id"]

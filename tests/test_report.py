@@ -471,3 +471,16 @@ def test_a_by_question_breakdown_with_every_question_hidden_says_so(data):
     markdown = render_markdown(replace(data, by_question=by_question))
     assert said in markdown and "| question | answers |" not in markdown
     assert said in render_html(replace(data, by_question=by_question))
+
+
+def test_a_count_links_to_its_passages_only_when_it_has_some(data):
+    """A theme no passage carries showed '<a href="#evidence-space_travel">0</a>', a link to no section."""
+    from dataclasses import replace
+
+    evidence = pd.DataFrame({"theme": ["funding"] * 3, "respondent_id": ["R1", "R2", "R2"],
+                             "question": ["challenges"] * 3, "passage": ["Grants end.", "No staff.", "No money."],
+                             "score": [0.9, 0.8, 0.7]})
+    counts = data.counts.assign(segments=[0, 3], respondents=[0, 2], percent=[0.0, 66.7])
+    page = render_html(replace(data, counts=counts, evidence=evidence))
+    assert '<a href="#evidence-funding">3</a>' in page and 'id="evidence-funding"' in page
+    assert 'href="#evidence-trust"' not in page and 'id="evidence-trust"' not in page
