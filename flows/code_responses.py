@@ -27,8 +27,8 @@ from themes.embed import BATCH_SIZES, EmbeddingCache, VectorTable, compact, embe
     get_embedder, text_key
 from themes.counts import Estimates, estimate, question_counts, type_question_counts, with_theme_estimates, \
     with_type_estimates
-from themes.evaluate import check_coded_sample, coded_sample_name, read_coded_sample, run_agreement, \
-    without_learned
+from themes.evaluate import check_coded_sample, coded_sample_name, disagreeing_parts, read_coded_sample, \
+    run_agreement, without_learned
 from themes.fitted import FittedModels, model_paths
 from themes.ingest import InputSpec, load_answers, require_codable
 from themes.prevalence import PrevalenceOptions, available_processes
@@ -335,6 +335,9 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
         method=coder.method, embedding=embedding_stats, id_problems=id_problems, timings=timings,
         batches=with_embedding(batches, embedding_stats), questions_read_as={**aliases(answers["question"], coder.questions), **by_label},
         read_without_attribution=sum(r != t for r, t in zip(read, segments["text"])))
+    disagreement = disagreeing_parts(run.sample_agreement) if run.sample_agreement else None
+    if disagreement:
+        get_run_logger().warning("%s", disagreement)
     _stage("writing")
     files, kept = write(run, Path(out), force, redactor)
     lap("write")
@@ -348,7 +351,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     return {"out": out, "files": files, "kept": kept, "accounting": run.accounting, "counts": counts.to_dict("records"),
             "framework": run.framework.to_dict("records"),
             "timings": timings, "embedding": embedding_stats, "segments": len(segments),
-            "read_without_attribution": run.read_without_attribution,
+            "read_without_attribution": run.read_without_attribution, "disagreement": disagreement,
             "flow_run_url": f"{PREFECT_UI_URL.value()}/runs/flow-run/{flow_run.id}"}  # the address Prefect's CLI prints
 
 

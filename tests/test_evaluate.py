@@ -546,6 +546,33 @@ def test_a_coded_answer_extended_since_the_draw_is_not_the_same_answer():
     assert not _same_text("Funding.", "Trust.")
 
 
+def test_a_coded_sample_with_every_theme_on_most_answers_is_a_warning():
+    """119 of 120 answers coded with all five themes gave "about 100% (98-100%)" for each theme, with no word."""
+    from themes.evaluate import codes_everything
+
+    codebook = load_codebook("codebooks/rfi_themes.yaml")
+    ids = [theme.id for theme in codebook.themes]
+    pasted = pd.DataFrame({"gold": [ids] * 30 + [[ids[0]]] * 10})
+    said = codes_everything(pasted, codebook, "coded.csv")
+    assert said.startswith("coded.csv: 30 of its 40 coded answers carry every one of the 5 themes")
+    assert codes_everything(pd.DataFrame({"gold": [ids] * 10 + [[ids[0]]] * 30}), codebook, "coded.csv") is None
+
+
+def test_themes_the_run_hardly_agrees_on_are_named():
+    """A sample coded 'none' but once per theme gave trust 2% where 64% were flagged, and nothing said that the
+    run and the coders disagree. One or two coded cases are chance, and a theme not measured has no kappa."""
+    from themes.evaluate import disagreeing_parts
+
+    agreement = {"file": "coded.csv", "per_theme": [
+        {"theme": "trust", "kappa": 0.03, "gold": 12}, {"theme": "funding", "kappa": 0.71, "gold": 40},
+        {"theme": "rare", "kappa": 0.0, "gold": 1}, {"theme": "unseen", "kappa": None, "gold": 0}],
+        "per_dimension": [{"dimension": "governance", "kappa": 0.11, "gold_addressed": 9}]}
+    said = disagreeing_parts(agreement)
+    assert said.startswith("coded.csv: the run hardly agrees with its codes (kappa trust 0.03, governance 0.11)")
+    agreement["per_theme"][0]["kappa"], agreement["per_dimension"][0]["kappa"] = 0.4, 0.5
+    assert disagreeing_parts(agreement) is None
+
+
 def test_a_coded_sample_that_skips_questions_a_random_one_would_reach_is_a_warning():
     """A sample of 162 answers coded for two questions of eight gave all eight an interval, with no word."""
     from themes.evaluate import questions_left_out
@@ -604,3 +631,13 @@ def test_a_dimension_left_empty_wherever_it_is_none_is_a_warning(tmp_path, tiny_
     rows[2] = "Answer 1.,trust,none"  # one coded row says it does not address the dimension: nothing to doubt
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     assert empty_for_none(read_gold(path, tiny_codebook, partly=True), tiny_codebook, "coded.csv") is None
+
+
+def test_the_run_says_where_it_hardly_agrees_with_the_coded_sample(capsys):
+    from themes.cli import _print_summary
+
+    said = "coded.csv: the run hardly agrees with its codes (kappa trust 0.03)"
+    summary = {"accounting": {"input_answers": 2, "coded": 2}, "counts": [], "framework": [], "out": "out",
+               "files": ["report.md"], "disagreement": said}
+    _print_summary(summary)
+    assert f"warning: {said}\n" in capsys.readouterr().err

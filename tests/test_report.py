@@ -484,3 +484,14 @@ def test_a_count_links_to_its_passages_only_when_it_has_some(data):
     page = render_html(replace(data, counts=counts, evidence=evidence))
     assert '<a href="#evidence-funding">3</a>' in page and 'id="evidence-funding"' in page
     assert 'href="#evidence-trust"' not in page and 'id="evidence-trust"' not in page
+
+
+def test_a_run_that_hardly_agrees_with_its_coded_sample_says_so_under_the_findings(data):
+    from dataclasses import replace
+
+    warning = "coded.csv: the run hardly agrees with its codes (kappa trust 0.03); those estimates rest on ..."
+    changed = replace(data, agreement={"summary": "on 120 answers", "warning": warning})
+    lines = render_markdown(changed).splitlines()
+    assert lines[lines.index("## Key findings") + 5] == warning
+    assert f'<p class="warning">{warning}</p>' in render_html(changed)
+    assert "hardly agrees" not in render_markdown(replace(data, agreement={"summary": "on 120 answers"}))

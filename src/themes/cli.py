@@ -716,6 +716,8 @@ def _print_summary(summary: dict) -> None:
         else:
             typer.echo("Raw counts: no coded sample of this survey measured the classifier's error; pass "
                        "--coded-sample (see 'themes sample') for estimates with intervals.")
+    if summary.get("disagreement"):
+        typer.echo(f"warning: {summary['disagreement']}", err=True)
     typer.echo(f"Wrote {summary['out']}/: {', '.join(summary['files'])}")
     if summary.get("kept"):
         typer.echo(f"Kept in {summary['out']}/, as the folder it replaced held them (not a run's files): "

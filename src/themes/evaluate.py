@@ -380,8 +380,41 @@ def check_coded_sample(coded: pd.DataFrame, paths, screened: pd.DataFrame, codeb
     if problem:
         raise GoldError(problem)
     usable = screened[screened["status"].isin(CODABLE)]
-    return [said for said in (doubt, picked_by_hand(coded, codebook, paths), questions_left_out(coded, paths, usable),
-                              empty_for_none(coded, codebook, paths)) if said]
+    return [said for said in (doubt, picked_by_hand(coded, codebook, paths), codes_everything(coded, codebook, paths),
+                              questions_left_out(coded, paths, usable), empty_for_none(coded, codebook, paths)) if said]
+
+
+def codes_everything(coded: pd.DataFrame, codebook: Codebook, paths) -> str | None:
+    """A warning when half or more of a coded sample's answers (of 20 or more) carry every theme of a codebook of
+    three or more: the list of ids pasted into each row, not a coding. The correction trusts the coders, so a
+    reviewer's such sample gave "about 100% (98-100%)" for every theme with no word."""
+    coded = coded_for(coded, "themes")
+    themes = {theme.id for theme in codebook.themes}
+    if len(themes) < 3 or not coded.attrs.get("themes_coded", True) or len(coded) < 20:
+        return None
+    every = sum(themes <= set(codes) for codes in coded["gold"])
+    if every < 0.5 * len(coded):
+        return None
+    return (f"{coded_sample_name(paths)}: {every} of its {len(coded)} coded answers carry every one of the "
+            f"{len(themes)} themes; an answer carrying them all is rare. Was the list of ids pasted into each row? "
+            "The corrected counts rest on these codes: code each answer for the themes it carries.")
+
+
+def disagreeing_parts(agreement: dict, *, below: float = 0.2) -> str | None:
+    """A warning for the themes (and dimensions) whose agreement with the coded sample is kappa under `below`,
+    where five or more coded answers carry them: the machine and the coders code them differently, and the
+    corrected estimate rests on the coders' codes alone, with no word before. Which of the two is right the tool
+    cannot tell; the reader must."""
+    rows = [row for row in agreement.get("per_theme", []) + agreement.get("per_dimension", [])
+            if row.get("kappa") is not None and row["kappa"] < below
+            and row.get("gold", row.get("gold_addressed", 0)) >= 5]  # one or two coded cases: chance, not a pattern
+    if not rows:
+        return None
+    said = ", ".join(f"{row.get('theme') or row.get('dimension')} {row['kappa']:.2f}" for row in rows[:6])
+    more = f" and {len(rows) - 6} more" if len(rows) > 6 else ""
+    return (f"{agreement.get('file', 'the coded sample')}: the run hardly agrees with its codes (kappa {said}{more}); "
+            "those estimates rest on the coders' codes alone. Check that the sample was coded with this codebook's "
+            "definitions before reporting them.")
 
 
 def empty_for_none(coded: pd.DataFrame, codebook: Codebook, paths) -> str | None:

@@ -513,7 +513,12 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=N
               "Thresholds": ", ".join(f"{k} {v:.2f} ({run.threshold_sources[k]})" for k, v in run.thresholds.items()),
               "Unit": "segments (runs of whole sentences of up to about 60 words); an answer carries a theme "
                       "when one of its segments does; counts are respondents"}
-    agreement = {"summary": sample_agreement_summary(run.sample_agreement)} if run.sample_agreement else None
+    agreement = None
+    if run.sample_agreement:
+        from themes.evaluate import disagreeing_parts
+
+        agreement = {"summary": sample_agreement_summary(run.sample_agreement),
+                     "warning": disagreeing_parts(run.sample_agreement)}
     framework_by = None
     if run.codebook.dimensions:
         type_column, _ = type_and_state_columns(run.spec.meta_columns)

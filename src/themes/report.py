@@ -197,6 +197,12 @@ def cell(percent, low=None, high=None) -> str:
     return f"{percent:.1f} ({low:.1f}-{high:.1f})"  # one decimal each, as the count files give them
 
 
+def disagreement(data: ReportData) -> str:
+    """The warning under the key findings when the run hardly agrees with the coded sample on some themes (see
+    `evaluate.disagreeing_parts`), or ""."""
+    return (data.agreement or {}).get("warning") or ""
+
+
 def _sentences(data: ReportData) -> list[str]:
     if not len(data.counts):
         return []
@@ -294,6 +300,8 @@ def render_markdown(data: ReportData) -> str:
     lines += [md(lede(data)), ""]
     if labels:
         lines += ["## Key findings", ""] + [f"- {md(s)}" for s in _sentences(data)] + [""]
+        if disagreement(data):
+            lines += [md(disagreement(data)), ""]
         table = data.counts[["label", "respondents", "percent", "segments"]].rename(columns={
             "label": "Theme", "respondents": "Respondents flagged", "percent": "Percent flagged",
             "segments": "Passages"})
@@ -517,7 +525,7 @@ def render_html(data: ReportData) -> str:
                               finalize=lambda value: escape(value, "html"))
     template = environment.get_template("report.html")
     return template.render(
-        data=data, sentences=_sentences(data), chart=chart, breakdowns=breakdowns,
+        data=data, sentences=_sentences(data), disagreement=disagreement(data), chart=chart, breakdowns=breakdowns,
         counts=[{**row, "shown": cell(row.get("estimate"), row.get("low"), row.get("high"))}
                 for row in data.counts.to_dict("records")],
         estimated=corrected(data.counts), raw_warning=raw_warning(data), co_caption=CO_CAPTION,
