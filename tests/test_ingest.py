@@ -1767,3 +1767,51 @@ def test_redcap_events_left_apart_are_said_as_events(tmp_path):
     assert ("  apart      1 record whose REDCap events answer a question twice was kept apart, each row a respondent "
             "of its own (e.g. '4': its events give two values of 'org_type'): make its metadata agree across events, "
             "or drop a row sent twice, to read it as one record") in id_problem_lines(problems)
+
+
+def _long_export(tmp_path, header="resp,variable,text,submitted_at", name="long.csv") -> Path:
+    rows = [header]
+    for k in range(30):
+        for n, question in enumerate(["challenges", "effective_practices", "funding"]):
+            rows.append(f"{1000 + k},{question},\"{_answer(k, question)}, {n}\",2024-03-01 10:00:0{n}")
+    return write(tmp_path / name, "\n".join(rows) + "\n")
+
+
+def test_a_long_file_whose_ids_were_not_guessed_is_not_advised_to_go_without(tmp_path):
+    """'No respondent id column found ... or --id-column none', followed, read 30 respondents' 90 answers as 90
+    respondents with the question column unread (exit 0). The advice names the column that makes it long, and
+    --id-column none on a long file is one line."""
+    path = _long_export(tmp_path)
+    with pytest.raises(InputError) as raised:
+        load_answers(path, InputSpec())
+    assert "--id-column none" not in str(raised.value)
+    assert str(raised.value).endswith("The file has a row per answer ('variable' has 3 values that vary within each "
+                                      "respondent, 'text' holds the text) if 'resp' names the respondents: pass "
+                                      "--id-column 'resp'.")
+    with pytest.raises(InputError, match=r"^--id-column none reads each row as a respondent, but this file has a row "
+                                         r"per answer \(questions in 'variable'\): pass the column naming respondents "
+                                         r"with --id-column \('resp' looks like them\)\.$"):
+        load_answers(path, InputSpec(id_column="none"))
+    tidy = _long_export(tmp_path, "respondent,question,answer,submitted_at", "tidy.csv")
+    with pytest.raises(InputError, match="questions in 'question'"):
+        load_answers(tidy, InputSpec(id_column="none"))
+    answers, _, _ = load_answers(path, InputSpec(id_column="resp"))
+    assert answers["respondent_id"].nunique() == 30 and len(answers) == 90
+
+
+def test_swapped_question_and_answer_columns_and_free_text_named_as_metadata_are_one_line(tmp_path):
+    """--question-column answer --answer-column question coded the question names with 90 paragraphs as
+    questions; --meta-column challenges took an open question out of coding and made each answer a group of the
+    count files (exit 0 both)."""
+    tidy = _long_export(tmp_path, "respondent,question,answer,submitted_at", "tidy.csv")
+    with pytest.raises(InputError, match=r"^Column 'answer' \(the question column\) holds free text, not the "
+                                         r"questions' names: were --question-column and --answer-column swapped\?$"):
+        load_answers(tidy, InputSpec(question_column="answer", answer_column="question"))
+    wide = write(tmp_path / "wide.csv", "respondent_id,state,challenges,goals\n" + "".join(
+        f"R{k},OH,\"{_answer(k, 'money')}\",\"{_answer(k, 'trust')}\"\n" for k in range(12)))
+    for spec in (InputSpec(meta_columns=("state", "challenges")), InputSpec(attribute_with=("challenges",),
+                                                                          text_columns=("goals",))):
+        with pytest.raises(InputError, match=r"^Column 'challenges' is named as metadata but holds free text"):
+            load_answers(wide, spec)
+    answers, spec, _ = load_answers(wide, InputSpec(meta_columns=("state",)))
+    assert spec.text_columns == ("challenges", "goals") and len(answers) == 24

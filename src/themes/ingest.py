@@ -638,6 +638,21 @@ def _header_looks_like_data(table: pd.DataFrame, *, masked: bool) -> bool:
     return False
 
 
+def _long_by_some_id(table: pd.DataFrame) -> tuple[str, str, str, str] | None:
+    """(id column, question column, answer column, why) when a column the id guess passed over makes the table
+    long (see `infer.long_shape`): short values, nearly all given, most of them repeated."""
+    for column in table.columns:
+        values = table[column].map(as_text).str.strip()
+        given = values[values != ""]
+        if (len(given) < 0.9 * len(values) or given.nunique() < 2 or len(given) < 1.5 * given.nunique()
+                or given.str.split().str.len().max() > 3):
+            continue
+        shape = long_shape(table, column)
+        if shape is not None:
+            return (column, *shape)
+    return None
+
+
 def require_columns(table: pd.DataFrame, columns: list[str], option: str) -> None:
     """Unknown columns raise one line listing what exists and the closest match."""
     existing = [str(c) for c in table.columns]
@@ -660,6 +675,15 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
     if id_column is not None and id_column.lower() == "none" and id_column not in columns:
         id_column = None  # --id-column none: respondents are numbered by their rows' content
         sources["id_column"] = "option --id-column none"
+        long = spec.question_column or ({"question", "answer"} <= set(lowered) and not spec.text_columns and
+                                        lowered["question"]) or (not spec.text_columns and _long_by_some_id(table))
+        if long:
+            # Each row is one answer: named by its content, every answer was a respondent of its own (90 where
+            # there were 30), and the question column went unread.
+            said = long if isinstance(long, str) else long[1]
+            ids = f" ('{long[0]}' looks like them)" if isinstance(long, tuple) else ""
+            raise InputError(f"--id-column none reads each row as a respondent, but this file has a row per answer "
+                             f"(questions in '{said}'): pass the column naming respondents with --id-column{ids}.")
     elif id_column is None and "id_column" not in sources:
         id_column = next((lowered[name] for name in ID_NAMES if name in lowered), None) or guess_id_column(columns)
         if id_column:
@@ -670,6 +694,11 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
             first = guess_id_column([str(c) for c in table.attrs.get("row_1_names", [])])
             hint = (f" Row 1 names '{first}': if row 1 holds the column names, pass --header-row 1." if first
                     else "")
+            long = _long_by_some_id(table) if not hint and not spec.text_columns else None
+            if long:  # "--id-column none" would make each answer a respondent
+                raise InputError(f"No respondent id column found (columns: {listed_columns(table)}). The file has a "
+                                 f"row per answer ({long[3]}) if '{long[0]}' names the respondents: pass "
+                                 f"--id-column '{long[0]}'.")
             raise InputError(f"No respondent id column found (columns: {listed_columns(table)}).{hint} Pass "
                              "--id-column with its name, or --id-column none to name each row as a respondent by its "
                              "content.")
@@ -751,6 +780,16 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
             role = "the respondent ids" if column == id_column else "answers or questions"
             raise InputError(f"Column '{column}' is named as metadata and also holds {role}: a column is one or the "
                              f"other. Leave it out of --meta-column (or the sidecar's meta_columns).")
+    for column in (*meta_columns, *spec.attribute_with):
+        if column not in (id_column, question_column, answer_column, *text_columns) and \
+                _looks_like_free_text(table[column]):
+            # Broken down by, each answer was a group (its text a label in the count files) and went uncoded.
+            raise InputError(f"Column '{column}' is named as metadata but holds free text (answers in respondents' "
+                             "words, not a type or a place): code it with --text-column, and leave it out of "
+                             "--meta-column and --attribute-with (or the sidecar's meta_columns).")
+    if question_column is not None and _looks_like_free_text(table[question_column]):
+        raise InputError(f"Column '{question_column}' (the question column) holds free text, not the questions' names: "
+                         "were --question-column and --answer-column swapped?")
     for column in spec.attribute_with:
         if column in (id_column, question_column, answer_column, *text_columns):
             raise InputError(f"Column '{column}' (from --attribute-with) holds respondent ids or answers; attribute "
