@@ -433,6 +433,28 @@ def test_the_framework_matrix_says_whether_its_shares_are_corrected_or_raw():
         matrix_caption(SimpleNamespace(framework=gap, framework_by=None))
 
 
+def test_a_group_hidden_in_one_dimension_of_the_matrix_shows_dashes_there_and_its_base_elsewhere():
+    """A group hidden for one dimension only (the next smallest, so that one hidden group is not given away)
+    crashed the report after the coding: 'int() argument must be ... not NAType' from its missing base."""
+    from types import SimpleNamespace
+
+    from themes.report import framework_matrix
+
+    def rows(group, dimension, shown):
+        return [{"org_type": group, "dimension": dimension, "dimension_label": dimension.title(), "type": kind,
+                 "label": kind, "respondents": 4 if shown else pd.NA, "percent": 40.0 if shown else float("nan"),
+                 "base_respondents": 10 if shown else pd.NA, "suppressed": not shown}
+                for kind in ("a", "not_described")]
+
+    overall = pd.DataFrame(rows("all", "data", True) + rows("all", "governance", True)).drop(columns="org_type")
+    by = pd.DataFrame(rows("CBO", "data", False) + rows("CBO", "governance", True)
+                      + rows("Gov", "data", False) + rows("Gov", "governance", False))
+    by["base_respondents"] = by["base_respondents"].astype("Int64")
+    matrix = framework_matrix(SimpleNamespace(framework=overall, framework_by=("org_type", by)))
+    assert list(matrix.columns) == ["Dimension", "Type", "All respondents (n=10)", "CBO (n=10)"]
+    assert matrix["CBO (n=10)"].tolist() == ["—", "—", "40.0", "40.0"]
+
+
 def test_a_breakdown_whose_every_group_is_hidden_is_a_sentence_not_a_table_of_headings():
     from themes.report import _all_hidden, _breakdown_table
 

@@ -91,7 +91,9 @@ def framework_matrix(data: ReportData) -> pd.DataFrame:
     def shares(part: pd.DataFrame) -> list[str]:  # each dimension as its own rows are: corrected, or raw
         out = []
         for _, rows in part.groupby("dimension", sort=False):
-            if "method" in rows and corrected(rows):
+            if "suppressed" in rows and rows["suppressed"].astype(bool).all():
+                out += ["—"] * len(rows)  # a dimension hidden in this group, to protect its respondents
+            elif "method" in rows and corrected(rows):
                 out += [cell(e, lo, hi) for e, lo, hi in zip(rows["estimate"], rows["low"], rows["high"])]
             else:
                 out += [cell(p) for p in rows["percent"]]
@@ -104,7 +106,11 @@ def framework_matrix(data: ReportData) -> pd.DataFrame:
         for value, part in long.groupby(column, sort=True):
             if "suppressed" in part and part["suppressed"].astype(bool).all():
                 continue  # too few respondents to show
-            matrix[f"{value} (n={int(part['base_respondents'].iloc[0])})"] = shares(part)
+            # A group may be hidden for some dimensions only (the next smallest, where one hidden group alone
+            # would be given away): its base is that of the dimensions shown.
+            base = part.loc[~part["suppressed"].astype(bool), "base_respondents"] if "suppressed" in part else \
+                part["base_respondents"]
+            matrix[f"{value} (n={int(base.iloc[0])})"] = shares(part)
     return matrix.reset_index(drop=True)
 
 
