@@ -107,6 +107,24 @@ themes:
 """
 
 
+def test_a_theme_and_a_dimension_of_one_id_are_refused(tmp_path):
+    """A theme 'data' beside a dimension 'data' passed validation, then crashed the run after the coding."""
+    path = write(tmp_path, TWO_THEMES.replace("id: money", "id: data") + """dimensions:
+  - id: data
+    label: Data
+    description: How partners share data.
+    types:
+      - id: reporting_only
+        label: Reporting only
+        definition: Reports only.
+      - id: full_access
+        label: Full access
+        definition: Shared records.
+""")
+    with raises_exactly(f"{path}:12: [top level] theme id 'data' is also a dimension's id; rename one of them"):
+        load_codebook(path)
+
+
 def test_duplicate_theme_id_names_the_line_of_the_repeat(tmp_path):
     path = write(tmp_path, TWO_THEMES + "  - id: trust\n    label: Trust again\n    definition: Again.\n")
 

@@ -163,6 +163,12 @@ class Codebook(_Strict):
             if category.id in seen:
                 raise ValueError(f"theme id '{category.id}' is used twice; give each theme its own id")
             seen.add(category.id)
+        # A theme and a dimension of one id share the count files' and coded samples' columns and cells ("data"
+        # read as a type of the 'data' dimension): the run crashed after the coding.
+        dimensions = {dimension.id for dimension in self.dimensions}
+        clash = next((theme.id for theme in self.themes if theme.id in dimensions), None)
+        if clash is not None:
+            raise ValueError(f"theme id '{clash}' is also a dimension's id; rename one of them")
         labels: dict[str, str] = {}
         for category in self.categories:
             other = labels.setdefault(plain_key(category.label), category.id)
@@ -368,7 +374,8 @@ def _line_of(node: yaml.Node | None, loc: list[Any]) -> int | None:
 
 def _line_of_duplicate_id(node: yaml.Node | None, message: str) -> int | None:
     """For a duplicate id or label (which pydantic reports at the top level), the line of the repeat's id."""
-    match = re.search(r"theme id '([\w.]+)' is used twice|and '([\w.]+)' have the same label", message)
+    match = re.search(r"theme id '([\w.]+)' is (?:used twice|also a dimension's id)|and '([\w.]+)' have the same "
+                      r"label", message)
     if not match or node is None:
         return None
     wanted = (match.group(1) or match.group(2)).split(".")[-1]
