@@ -125,6 +125,18 @@ def test_a_theme_and_a_dimension_of_one_id_are_refused(tmp_path):
         load_codebook(path)
 
 
+def test_a_key_given_twice_is_refused_not_kept_last(tmp_path):
+    """A second 'themes:' block appended at the bottom dropped every theme above it, and a second 'examples:' the
+    first list: YAML keeps the last, and validate-codebook called it valid."""
+    path = write(tmp_path, TWO_THEMES + "themes:\n  - id: care\n    label: Care\n    definition: Care.\n")
+    with raises_exactly(f"{path}:11: 'themes' is given twice in one place (lines 2 and 11); YAML keeps only the "
+                        "second, so what the first holds would be lost: merge them into one."):
+        load_codebook(path)
+    merged = write(tmp_path, "name: Tiny\nthemes:\n  - &trust\n    id: trust\n    label: Trust\n    definition: "
+                             "Trust.\n    examples: [We trust them.]\n  - <<: *trust\n    id: care\n    label: Care\n")
+    assert [t.label for t in load_codebook(merged).themes] == ["Trust", "Care"]  # a merged key may be replaced
+
+
 def test_duplicate_theme_id_names_the_line_of_the_repeat(tmp_path):
     path = write(tmp_path, TWO_THEMES + "  - id: trust\n    label: Trust again\n    definition: Again.\n")
 

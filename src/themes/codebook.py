@@ -281,6 +281,27 @@ def codebook_path(value: str | Path) -> Path:
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class _RepeatedKey(Exception):
+    def __init__(self, key: str, first: int, second: int):
+        super().__init__(key)
+        self.key, self.first, self.second = key, first, second
+
+
+class _UniqueKeyLoader(_SAFE_LOADER):
+    """The safe loader, refusing a key given twice in one mapping: YAML keeps the last, so a second `themes:` block
+    appended below the first dropped every theme above it, and a second `examples:` the first list, silently."""
+
+    def construct_mapping(self, node, deep=False):
+        lines: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                line = key_node.start_mark.line + 1
+                if key_node.value in lines:
+                    raise _RepeatedKey(key_node.value, lines[key_node.value], line)
+                lines[key_node.value] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_codebook(path: str | Path) -> Codebook:
     """Read and validate a codebook (a path, or a shipped codebook's name); any problem raises CodebookError
     naming the file, YAML path and line."""
@@ -293,9 +314,13 @@ def load_codebook(path: str | Path) -> Codebook:
                             "codebook as UTF-8 and run again.") from None
     try:
         try:
-            data = yaml.load(text, Loader=_SAFE_LOADER)
+            data = yaml.load(text, Loader=_UniqueKeyLoader)
         except yaml.YAMLError:
             data = yaml.safe_load(text)  # the pure-Python parser's messages say what it found ("but got ':'")
+    except _RepeatedKey as repeated:
+        raise CodebookError(f"{path}:{repeated.second}: '{repeated.key}' is given twice in one place (lines "
+                            f"{repeated.first} and {repeated.second}); YAML keeps only the second, so what the first "
+                            "holds would be lost: merge them into one.") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
