@@ -312,7 +312,8 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     lap("quotes")
     _stage("counting")
     # Not the coded answers the coder learned from: its decisions on them are memory, not its error rates.
-    estimates = estimate_counts(coded, codebook, without_learned(coded, coded_sample, books), spec, settings)
+    measuring = without_learned(coded, coded_sample, books)
+    estimates = estimate_counts(coded, codebook, measuring, spec, settings)
     lap("estimate")
     counts = with_theme_estimates(add_segment_counts(theme_counts(coded, codebook), coded_segments),
                                   estimates.themes)
@@ -352,6 +353,9 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
             "framework": run.framework.to_dict("records"),
             "timings": timings, "embedding": embedding_stats, "segments": len(segments),
             "read_without_attribution": run.read_without_attribution, "disagreement": disagreement,
+            # every coded answer a text the coder learned from: a sample was given, but none measured its errors
+            "coded_all_learned": len(coded_sample) if coded_sample is not None and len(coded_sample)
+            and not len(measuring) else 0,
             "flow_run_url": f"{PREFECT_UI_URL.value()}/runs/flow-run/{flow_run.id}"}  # the address Prefect's CLI prints
 
 

@@ -445,6 +445,16 @@ def test_a_runs_agreement_leaves_out_answers_the_classifier_learned_from(tiny_co
     assert (result["answers"], result["left_out_learned"]) == (3, 1)
     assert "(coded.csv, less 1 whose text the classifier learned from" in sample_agreement_summary(result)
     assert run_agreement(answers, coded, Scheme(tiny_codebook), "coded.csv")["answers"] == 4
+    # Curly quotes and a final stop do not make a learned text new (kappa 0.98 on a calibration's own passages).
+    answers.loc[0, "answer"] = example.replace("'", "\u2019").rstrip(".") + " "
+    assert run_agreement(answers, coded, Scheme(tiny_codebook), "coded.csv", [(tiny_codebook, None)])[
+        "left_out_learned"] == 1
+    # Every coded answer learned from: said, not "on 0 answers ...: ." (the report's method section).
+    every = run_agreement(answers.iloc[:1], coded.iloc[:1], Scheme(tiny_codebook), "coded.csv",
+                          [(tiny_codebook, None)])
+    assert sample_agreement_summary(every) == (
+        "none measured on this survey: all 1 answers of its coded sample (coded.csv) are texts the classifier "
+        "learned from (codebook examples or calibration passages), and on those it would be memory, not agreement.")
 
 
 def test_calibrate_says_which_calibration_it_replaced_and_how_a_run_finds_the_new_one(monkeypatch, tmp_path,
@@ -641,3 +651,16 @@ def test_the_run_says_where_it_hardly_agrees_with_the_coded_sample(capsys):
                "files": ["report.md"], "disagreement": said}
     _print_summary(summary)
     assert f"warning: {said}\n" in capsys.readouterr().err
+
+
+def test_a_run_whose_coded_answers_were_all_learned_from_says_so(capsys):
+    """'Raw counts: no coded sample of this survey measured ...; pass --coded-sample', where one was passed and all
+    its 150 answers were calibration passages."""
+    from themes.cli import _print_summary
+
+    summary = {"accounting": {"input_answers": 2, "coded": 2}, "counts": [
+        {"theme": "trust", "respondents": 1, "percent": 50.0, "segments": 1, "method": "raw: no coded sample"}],
+        "framework": [], "out": "out", "files": ["report.md"], "coded_all_learned": 150}
+    _print_summary(summary)
+    assert ("Raw counts: all 150 answers of the coded sample are texts the classifier learned from (codebook "
+            "examples or calibration passages), so none measured its error") in capsys.readouterr().out

@@ -709,7 +709,11 @@ def _print_summary(summary: dict) -> None:
         from themes.prevalence import too_few_coded
 
         few = too_few_coded([row.get("method", "") for row in rows])
-        if few:
+        if summary.get("coded_all_learned"):
+            typer.echo(f"Raw counts: all {summary['coded_all_learned']} answers of the coded sample are texts the "
+                       "classifier learned from (codebook examples or calibration passages), so none measured its "
+                       "error; code a sample of other answers (themes sample --exclude) for estimates with intervals.")
+        elif few:
             typer.echo(f"Raw counts: the coded sample holds {few[0]} coded answers, fewer than the {few[1]} an "
                        "estimate needs (below that the intervals cover the truth too rarely); code more (themes sample "
                        "--exclude) for estimates with intervals.")

@@ -237,13 +237,17 @@ def training_texts(codebook: Codebook, calibration=None) -> list[str]:
     return list(dict.fromkeys(classified_texts(texts)))
 
 
-def learned_from(texts: Sequence[str], codebook: Codebook, calibration=None) -> np.ndarray:
-    """Which of `texts` the coder learns from (as it reads them; case and spacing aside): a figure on those
-    would not be agreement but memory."""
-    def fold(text: str) -> str:
-        return " ".join(text.lower().split())
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
-    seen = {fold(text) for text in training_texts(codebook, calibration)}
+
+def learned_from(texts: Sequence[str], codebook: Codebook, calibration=None) -> np.ndarray:
+    """Which of `texts` the coder learns from (as it reads them; case, spacing, curly quotes and the punctuation
+    around it aside: "Not applicable." is "Not applicable"): a figure on those would not be agreement but memory
+    (a calibration's passages with curly quotes and no final stop measured kappa 0.98 as new ones)."""
+    def fold(text: str) -> str:
+        return " ".join(text.casefold().translate(_QUOTES).split()).strip(" .,;:!?-–—\"'()[]…")
+
+    seen = {fold(text) for text in training_texts(codebook, calibration)} - {""}
     return np.array([fold(text) in seen for text in classified_texts(texts)], dtype=bool)
 
 

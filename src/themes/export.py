@@ -485,6 +485,10 @@ def sample_agreement_summary(result: dict) -> str:
             (f"{r['dimension']} {r['kappa']:.2f}" if r["kappa"] is not None else f"{r['dimension']} not measured")
             + fewer.get(r["dimension"], "") for r in result["per_dimension"]))
     learned = result.get("left_out_learned", 0)
+    if not result["answers"] and learned:
+        return (f"none measured on this survey: all {learned} answers of its coded sample "
+                f"({coded_sample_name(result.get('files') or result['file'])}) are texts the classifier learned from "
+                "(codebook examples or calibration passages), and on those it would be memory, not agreement.")
     left_out = (f", less {learned} whose text the classifier learned from (a codebook example or calibration passage)"
                 if learned else "")
     return (f"on {result['answers']} answers of this survey, coded by people at random "
