@@ -336,3 +336,37 @@ def test_a_codebook_changed_since_the_run_is_said(run_dir: Path, tiny_codebook_p
         assert result.exit_code == 0
         assert (f"warning: {tiny_codebook_path} has changed since {run_dir} was coded: the workbook lists its codes "
                 "as they are now." in result.output) is warned
+
+
+def test_a_two_codebook_coding_workbook_is_read_by_each_codebook_with_its_own_ids(tmp_path: Path):
+    """The workbook of a themes-and-framework run tells coders to write both codebooks' ids in one cell; evaluate
+    and calibrate, given one codebook, stopped at the other's ('unknown theme service_model.referral'). Each
+    reads its own and says what it left to the other; an id of neither is still an error."""
+    from themes.codebook import load_codebook, merge_codebooks
+    from themes.coding_sample import write_coding_workbook
+    from themes.errors import GoldError
+    from themes.evaluate import gold_announcement
+
+    themes, framework = (load_codebook(f"codebooks/{name}.yaml") for name in ("rfi_themes", "partnership_models"))
+    sample = draw_sample(_responses(6), 4, seed=2)
+    path = tmp_path / "sample.xlsx"
+    write_coding_workbook(path, sample, merge_codebooks([themes, framework]))
+    book = openpyxl.load_workbook(path)
+    cells = ["trust;service_model.referral", "none", "data.full_access", "data_challenges;data.partial_access"]
+    sheet = book["Coding"]
+    column = [c.value for c in sheet[1]].index("themes") + 1
+    for row, value in enumerate(cells, start=2):
+        sheet.cell(row=row, column=column, value=value)
+    book.save(path)
+
+    by_themes = read_gold(path, themes)
+    assert by_themes["gold"].tolist() == [["trust"], [], [], ["data_challenges"]]
+    assert ("  aside      codes of the workbook's other codebook, left to it: data.full_access (1), data.partial_access "
+            "(1), service_model.referral (1)") in gold_announcement(by_themes, path)
+    by_framework = read_gold(path, framework)
+    assert by_framework["gold"].tolist() == [["service_model.referral"], [], ["data.full_access"],
+                                             ["data.partial_access"]]
+    sheet.cell(row=3, column=column, value="trsut")
+    book.save(path)
+    with pytest.raises(GoldError, match="unknown theme 'trsut'"):
+        read_gold(path, themes)

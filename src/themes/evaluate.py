@@ -77,8 +77,13 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                         f"{where}.")
     text_column = next((lowered[c] for c in TEXT_COLUMNS if c in lowered), None)
     coded = [[] for _ in range(len(table))]
+    # A coding workbook of a run of two codebooks lists both's ids, and its coders write both in one cell: each
+    # codebook reads its own and leaves the other's (each was "unknown theme" to the other).
+    aside = _sampled_ids(path, sheet) - set(codebook.ids)
+    left: dict[str, int] = {}
     if theme_column is not None:
-        coded = [_parse_themes(v, codebook, path, row) for row, v in enumerate(table[theme_column], start=2)]
+        coded = [_parse_themes(v, codebook, path, row, aside=aside, left=left)
+                 for row, v in enumerate(table[theme_column], start=2)]
     for dimension in codebook.dimensions:
         if dimension.id not in dimension_columns:
             continue
@@ -190,8 +195,35 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         "sheet": sheet,
         "text": f"'{text_column}'" if text_column is not None else "looked up by 'respondent_id' + 'question'",
         "codes": ", ".join(f"'{c}'" for c in [*codes, *dimension_columns.values()]),
-        "question": f"'{lowered['question']}'" if "question" in lowered else None}
+        "question": f"'{lowered['question']}'" if "question" in lowered else None,
+        "aside": ", ".join(f"{code} ({n})" for code, n in sorted(left.items())[:6])
+        + (f" and {len(left) - 6} more" if len(left) > 6 else "")}
     return gold
+
+
+def _sampled_ids(path: Path, sheet: str | None) -> set[str]:
+    """The ids a coding workbook's Instructions sheet lists (`themes sample`), or none for other files."""
+    from themes.ingest import READERS
+
+    if sheet is None or READERS.get(path.suffix.lower()) != "excel":
+        return set()
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        if "Instructions" not in book.sheetnames:
+            return set()
+        ids, listing = set(), False
+        for row in book["Instructions"].iter_rows(values_only=True):
+            first = str(row[0]).strip() if row and row[0] is not None else ""
+            if listing and not first:
+                break
+            if listing:
+                ids.add(first.lower())
+            listing = listing or (first == "id" and len(row) > 1 and str(row[1]).strip() == "name")
+        return ids - {NONE}
+    finally:
+        book.close()
 
 
 def _files(paths: str | Path | Sequence[str | Path]) -> list[str | Path]:
@@ -512,6 +544,8 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
         lines.append(f"  sheet      '{read['sheet']}' (the first with a 'themes' column)")
     lines.append(f"  text       {read.get('text', '?')}")
     lines.append(f"  codes      {read.get('codes', '?')}")
+    if read.get("aside"):
+        lines.append(f"  aside      codes of the workbook's other codebook, left to it: {read['aside']}")
     lines.append(f"  question   {read.get('question') or (NO_QUESTION_TO_LEARN if learning else NO_QUESTION)}")
     if gold.attrs.get("not_coded"):
         lines.append(f"  not coded  {not_coded_note(gold.attrs['not_coded'])}")
@@ -550,7 +584,9 @@ def _parse_type(value, dimension, path: Path, row: int) -> str | None:
                     f"Known: {', '.join(known)}, none.")
 
 
-def _parse_themes(value, codebook: Codebook, path: Path, row: int) -> list[str]:
+def _parse_themes(value, codebook: Codebook, path: Path, row: int, *, aside: set[str] = frozenset(),
+                  left: dict[str, int] | None = None) -> list[str]:
+    """A themes cell's ids (or labels). `aside`: ids of another codebook, left out and counted in `left`."""
     ids = codebook.ids
     by_label = {c.label.lower(): c.id for c in codebook.categories}
     found, said_none = [], None
@@ -561,6 +597,10 @@ def _parse_themes(value, codebook: Codebook, path: Path, row: int) -> list[str]:
             continue
         theme = key if key in ids else by_label.get(key) or (key.replace(" ", "_") if key.replace(" ", "_") in ids
                                                              else None)
+        if theme is None and key in aside:
+            if left is not None:
+                left[key] = left.get(key, 0) + 1
+            continue
         if theme is None:
             close = difflib.get_close_matches(key, ids, n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
