@@ -361,8 +361,8 @@ def test_a_two_codebook_coding_workbook_is_read_by_each_codebook_with_its_own_id
 
     by_themes = read_gold(path, themes)
     assert by_themes["gold"].tolist() == [["trust"], [], [], ["data_challenges"]]
-    assert ("  aside      codes of the workbook's other codebook, left to it: data.full_access (1), data.partial_access "
-            "(1), service_model.referral (1)") in gold_announcement(by_themes, path)
+    assert ("  aside      codes of the workbook's other codebook, left to it: data.full_access (1), "
+            "data.partial_access (1), service_model.referral (1)") in gold_announcement(by_themes, path)
     by_framework = read_gold(path, framework)
     assert by_framework["gold"].tolist() == [["service_model.referral"], [], ["data.full_access"],
                                              ["data.partial_access"]]
