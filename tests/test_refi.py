@@ -204,6 +204,34 @@ def read_qdpx(path: Path) -> tuple[bytes, dict[str, str]]:
                                              for name in archive.namelist() if name.startswith("sources/")}
 
 
+def reviewed(path: Path, coder: str = "Ana Reyes") -> Path:
+    """The project as a person reviewing it leaves it: the run's codings kept, each now the coder's (as a QDA tool
+    records a coding its user accepted or made)."""
+    qde, texts = read_qdpx(path)
+    user = b"{cccccccc-cccc-4ccc-8ccc-cccccccccccc}"
+    automatic = re.search(rb'<User guid="([^"]+)"', qde).group(1)
+    qde = qde.replace(b"<Users>", b'<Users><User guid="' + user + b'" name="' + coder.encode() + b'"/>', 1)
+    qde = re.sub(rb'(<Coding [^>]*creatingUser=")' + re.escape(automatic), rb"\g<1>" + user, qde)
+    out = path.with_name(f"reviewed-{path.name}")
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("project.qde", qde)
+        for name, text in texts.items():
+            archive.writestr(name, text.encode("utf-8"))
+    return out
+
+
+def test_a_project_no_person_coded_is_not_read_as_human_coding(tricky_run, tiny_codebook):
+    """An untouched export read as gold measured the run against itself (kappa 0.97, no word) and would have
+    taught the classifier its own output. Once a person's codings are in, it is read, and who coded is said."""
+    from themes.evaluate import gold_announcement
+
+    path = export_project(tricky_run, tricky_run / "review.qdpx")["path"]
+    with pytest.raises(GoldError, match=r"every one of its \d+ codings was made by 'themes \(automatic\)'"):
+        read_gold(path, tiny_codebook)
+    gold = read_gold(reviewed(path), tiny_codebook)
+    assert any(line.startswith("  coded by   Ana Reyes ") for line in gold_announcement(gold, path))
+
+
 @pytest.mark.parametrize("per", ["respondent", "answer"])
 def test_a_run_exports_to_a_valid_project_whose_selections_are_the_coded_segments(tricky_run, schemas, per):
     from lxml import etree
@@ -252,7 +280,7 @@ def test_a_respondent_source_holds_the_answers_under_question_headings(tricky_ru
 def test_run_to_qdpx_to_gold_reproduces_the_runs_codings_exactly(tricky_run, tiny_codebook, per):
     path = export_project(tricky_run, tricky_run / "review.qdpx", per=per)["path"]
 
-    gold = read_gold(path, tiny_codebook)
+    gold = read_gold(reviewed(path), tiny_codebook)
 
     run = pd.read_csv(tricky_run / "responses.csv", dtype=str, keep_default_na=False)
     run = run[run["answer"] != ""]
@@ -278,7 +306,8 @@ def test_gold_codes_are_matched_by_name_when_a_qda_tool_gave_them_new_guids(tric
         for name, text in texts.items():
             archive.writestr(name, text.encode("utf-8"))
 
-    assert list(read_gold(renamed, tiny_codebook)["gold"]) == list(read_gold(path, tiny_codebook)["gold"])
+    assert list(read_gold(reviewed(renamed), tiny_codebook)["gold"]) == list(read_gold(reviewed(path), tiny_codebook)[
+        "gold"])
 
 
 def test_a_coded_code_the_codebook_lacks_is_named(tricky_run, tiny_codebook, tmp_path):
@@ -389,7 +418,7 @@ def test_a_project_of_two_codebooks_is_read_by_each(tricky_run, tiny_codebook_pa
     assert data.get("dimensions"), "the tiny codebook should have a dimension for this test to mean anything"
     themes_only = tmp_path / "themes_only.yaml"
     themes_only.write_text(yaml.safe_dump({**data, "dimensions": []}), encoding="utf-8")
-    gold = read_gold(project, load_codebook(themes_only))
+    gold = read_gold(reviewed(project), load_codebook(themes_only))
     assert {code for codes in gold["gold"] for code in codes} <= {t["id"] for t in data["themes"]}
     assert any(gold["gold"])
     stranger = tmp_path / "stranger.qdpx"  # a code themes did not make, and unknown, is still an error

@@ -196,6 +196,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         "text": f"'{text_column}'" if text_column is not None else "looked up by 'respondent_id' + 'question'",
         "codes": ", ".join(f"'{c}'" for c in [*codes, *dimension_columns.values()]),
         "question": f"'{lowered['question']}'" if "question" in lowered else None,
+        "coders": table.attrs.get("coders", ""),
         "aside": ", ".join(f"{code} ({n})" for code, n in sorted(left.items())[:6])
         + (f" and {len(left) - 6} more" if len(left) > 6 else "")}
     return gold
@@ -544,6 +545,8 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
         lines.append(f"  sheet      '{read['sheet']}' (the first with a 'themes' column)")
     lines.append(f"  text       {read.get('text', '?')}")
     lines.append(f"  codes      {read.get('codes', '?')}")
+    if read.get("coders"):
+        lines.append(f"  coded by   {read['coders']} (codings of the codebook's codes in the project)")
     if read.get("aside"):
         lines.append(f"  aside      codes of the workbook's other codebook, left to it: {read['aside']}")
     lines.append(f"  question   {read.get('question') or (NO_QUESTION_TO_LEARN if learning else NO_QUESTION)}")

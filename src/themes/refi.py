@@ -522,7 +522,29 @@ def qdpx_gold_table(path: str | Path, codebook: Codebook) -> pd.DataFrame:
                 themes = list(dict.fromkeys([t for *_, t in sorted(hits)] + [t for t in whole if t]))
                 rows.append({"passage_id": passage.passage_id, "question": passage.question,
                              "text": text[passage.start:passage.end], "themes": ";".join(themes) or "none"})
-    return pd.DataFrame(rows, columns=["passage_id", "question", "text", "themes"])
+    table = pd.DataFrame(rows, columns=["passage_id", "question", "text", "themes"])
+    table.attrs["coders"] = _codings_by_user(root, q, theme_of, path)
+    return table
+
+
+def _codings_by_user(root: ET.Element, q: str, theme_of: dict, path: Path) -> str:
+    """Who made the codings of the codebook's codes ("themes (automatic) 812, Ana 40"), said when a project is read
+    as human coding. A project where `themes` made every one was never coded by a person: read as gold, it
+    measured the run against itself (kappa 0.97) and would train the classifier on its own output."""
+    names = {_norm_guid(user.get("guid", "")): user.get("name") or user.get("guid") for user in root.iter(f"{q}User")}
+    counts: dict[str, int] = {}
+    for coding in root.iter(f"{q}Coding"):
+        ref = coding.find(f"{q}CodeRef")
+        if ref is None or not theme_of.get(_norm_guid(ref.get("targetGUID", ""))):
+            continue
+        user = coding.get("creatingUser") or ""
+        who = names.get(_norm_guid(user), user or "unnamed")
+        counts[who] = counts.get(who, 0) + 1
+    if counts and set(counts) == {AUTOMATIC_USER}:
+        raise GoldError(f"{path}: every one of its {counts[AUTOMATIC_USER]} codings was made by '{AUTOMATIC_USER}' "
+                        "(the run's own, as export-project wrote them): no person coded it, so it cannot measure or "
+                        "teach the run. Review and code it in the QDA tool, then read it back.")
+    return ", ".join(f"{who} {n}" for who, n in sorted(counts.items(), key=lambda item: -item[1]))
 
 
 def _code_mapping(root: ET.Element, q: str, codebook: Codebook, path: Path) -> dict[str, str | None]:
