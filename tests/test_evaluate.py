@@ -69,6 +69,10 @@ def test_a_theme_no_passage_carries_gets_no_figure(scheme):
     assert result["per_dimension"][0]["kappa"] is None  # no passage addresses the dimension
     assert result["overall"]["macro_f1"] == next(r["f1"] for r in result["per_theme"] if r["theme"] == "trust")
     assert (result["overall"]["mixed_passages"], result["overall"]["later_theme_recall"]) == (0, None)
+    # ... but its false alarms are errors: the mean counts it 0 (skipped, false alarms raised macro F1)
+    flagged = agreement(gold, [["trust"], ["funding"], ["trust", "funding"]], ["trust", "funding", "trust"], scheme)
+    assert flagged["overall"]["macro_f1"] == round(next(r["f1"] for r in flagged["per_theme"]
+                                                        if r["theme"] == "trust") / 2, 3)
 
 
 def test_dimension_agreement_counts_types_and_not_addressed(scheme):
@@ -145,9 +149,9 @@ def test_disagreements_put_the_most_confident_mistakes_first():
 def test_read_gold_accepts_labels_and_none_and_splits(tmp_path, tiny_codebook):
     path = tmp_path / "gold.csv"
     path.write_text("text,themes,split\nWe trust them.,Trust and relationships,test\n"
-                    "Grants end.,funding; trust,calibration\nWe serve food.,none,test\n", encoding="utf-8")
+                    "Grants end.,\"funding\ntrust\",calibration\nWe serve food.,none,test\n", encoding="utf-8")
     gold = read_gold(path, tiny_codebook)
-    assert list(gold["gold"]) == [["trust"], ["funding", "trust"], []]
+    assert list(gold["gold"]) == [["trust"], ["funding", "trust"], []]  # a line each (Alt+Enter) is a list too
     assert list(read_gold(path, tiny_codebook, split="test")["text"]) == ["We trust them.", "We serve food."]
 
 

@@ -24,7 +24,7 @@ from themes.errors import GoldError
 
 TEXT_COLUMNS = ("text", "passage", "quote", "segment", "answer", "excerpt")
 THEME_COLUMNS = ("themes", "theme", "codes", "code", "gold", "gold_themes", "labels", "label")
-_SPLIT_THEMES = re.compile(r"\s*[;,|]\s*")
+_SPLIT_THEMES = re.compile(r"\s*[;,|\n\r]\s*")  # a line each (Alt+Enter in a cell) is a list too
 NONE_WORDS = {"none", "no theme", "no_theme", "", "-", "n/a", "na"}
 
 
@@ -690,7 +690,10 @@ def _theme_agreement(krippendorff, gold, predicted, predicted_primary, ids) -> d
     gold_primary = [primary_of([t for t in g if t in ids]) for g in gold]
     labels = ids + [NONE]
     codes = {label: i for i, label in enumerate(labels)}
-    measured = [row["f1"] for row in per_theme if row["f1"] is not None]
+    # A theme no coded passage carries has no F1 of its own, but its false alarms are errors: it counts 0 in the
+    # mean (skipped, ten false alarms raised macro F1 from 0.816 to 0.878).
+    measured = [row["f1"] if row["f1"] is not None else 0.0 for row in per_theme
+                if row["f1"] is not None or row["predicted"]]
     overall = {
         "passages": len(gold),
         "primary_kappa": round(cohen_kappa(gold_primary, predicted_primary), 3),
