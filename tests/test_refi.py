@@ -127,6 +127,8 @@ def test_a_qdc_from_another_tool_imports_with_placeholders_where_descriptions_ar
 
     assert path == tmp_path / "their_codes.yaml"
     assert notes == ["'Referral' has no description: write its definition",
+                     "'Service model': a category of 2 codes became a dimension, whose types a passage carries one at "
+                     "a time (the most integrated); if they can go together, move them out of it as themes",
                      "'Barriers': its 1 nested code(s) became themes of their own"]
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert data["name"] == "their_codes"
@@ -139,6 +141,17 @@ def test_a_qdc_from_another_tool_imports_with_placeholders_where_descriptions_ar
     with pytest.raises(CodebookError, match=r"\[dimensions -> 0 -> types -> 0 -> definition\] the definition of "
                                             r"'referral' is still a draft's placeholder"):
         load_codebook(path)
+
+
+def test_a_dimensions_threshold_survives_the_qdc_round_trip(tmp_path):
+    """refi wrote a theme's 'Threshold:' line but never a dimension's: the content hash changed and the
+    calibration no longer fitted the codebook brought back."""
+    data = yaml.safe_load((CODEBOOKS / "partnership_models.yaml").read_text(encoding="utf-8"))
+    data["dimensions"][0]["threshold"] = 0.6
+    source = _write(tmp_path / "pm.yaml", data)
+    back, _ = import_codebook(export_codebook(source, tmp_path / "pm.qdc"), tmp_path / "back.yaml")
+    assert load_codebook(back).dimensions[0].threshold == 0.6
+    assert load_codebook(back).content_hash() == load_codebook(source).content_hash()
 
 
 def test_cli_codebook_commands(tmp_path):

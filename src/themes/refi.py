@@ -65,7 +65,8 @@ def codebook_codes(codebook: Codebook) -> list[Code]:
         types = [Code(kind.guid or stable_guid(codebook.name, f"{dimension.id}.{kind.id}"), kind.label, True,
                       describe(kind, f"{dimension.id}.{kind.id}"), category_id=f"{dimension.id}.{kind.id}")
                  for kind in dimension.types]
-        note = "\n\n".join(part for part in (dimension.description, f"{ID_LINE} {dimension.id}") if part)
+        threshold = f"Threshold: {dimension.threshold:g}" if dimension.threshold is not None else ""
+        note = "\n\n".join(part for part in (dimension.description, threshold, f"{ID_LINE} {dimension.id}") if part)
         codes.append(Code(dimension.guid or stable_guid(codebook.name, dimension.id), dimension.label, False, note,
                           types))
     return codes
@@ -318,6 +319,12 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
             dimensions.append({"id": dimension_id, "guid": code.guid or None,
                                "label": code.name.strip() or dimension_id, "description": fields["definition"],
                                "types": types})
+            if "threshold" in fields:  # lost before: the content hash changed, and the calibration no longer fit
+                dimensions[-1]["threshold"] = fields["threshold"]
+            if not fields.get("id"):  # a tool's category, not a dimension themes wrote: its codes now exclude each other
+                notes.append(f"'{code.name}': a category of {len(types)} codes became a dimension, whose types a "
+                             "passage carries one at a time (the most integrated); if they can go together, move "
+                             "them out of it as themes")
             continue
         if code.codable:
             themes.append(theme_of(code))
