@@ -321,7 +321,7 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
                                "types": types})
             if "threshold" in fields:  # lost before: the content hash changed, and the calibration no longer fit
                 dimensions[-1]["threshold"] = fields["threshold"]
-            if not fields.get("id"):  # a tool's category, not a dimension themes wrote: its codes now exclude each other
+            if not fields.get("id"):  # a tool's category, not a dimension themes wrote: its codes exclude each other
                 notes.append(f"'{code.name}': a category of {len(types)} codes became a dimension, whose types a "
                              "passage carries one at a time (the most integrated); if they can go together, move "
                              "them out of it as themes")
