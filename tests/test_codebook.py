@@ -137,6 +137,18 @@ def test_a_key_given_twice_is_refused_not_kept_last(tmp_path):
     assert [t.label for t in load_codebook(merged).themes] == ["Trust", "Care"]  # a merged key may be replaced
 
 
+def test_two_codes_of_one_guid_are_refused(tmp_path):
+    """A .qdc with two codes of one GUID imported, validated and exported as such; a project read back by GUID
+    would then give one code's codings to the other."""
+    guid = "d0000000-0000-4000-8000-000000000001"
+    text = TWO_THEMES.replace("    label: Trust\n", f"    label: Trust\n    guid: {guid}\n").replace(
+        "    label: Money\n", f"    label: Money\n    guid: '{{{guid.upper()}}}'\n")
+    path = write(tmp_path, text)
+    with raises_exactly(f"{path}:9: [top level] 'trust' and 'money' have the same guid ({{{guid.upper()}}}); a QDA "
+                        "tool would take them for one code: give one a new guid, or remove its guid line"):
+        load_codebook(path)
+
+
 def test_duplicate_theme_id_names_the_line_of_the_repeat(tmp_path):
     path = write(tmp_path, TWO_THEMES + "  - id: trust\n    label: Trust again\n    definition: Again.\n")
 

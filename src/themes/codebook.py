@@ -163,6 +163,16 @@ class Codebook(_Strict):
             if category.id in seen:
                 raise ValueError(f"theme id '{category.id}' is used twice; give each theme its own id")
             seen.add(category.id)
+        # One GUID on two codes: a QDA tool matches codes by GUID first, and a project read back would give one
+        # code's codings to the other.
+        guids: dict[str, str] = {}
+        for owner, guid in [(t.id, t.guid) for t in self.themes] + [(d.id, d.guid) for d in self.dimensions] + [
+                (f"{d.id}.{k.id}", k.guid) for d in self.dimensions for k in d.types]:
+            if guid:
+                first = guids.setdefault(guid.strip("{}").lower(), owner)
+                if first != owner:
+                    raise ValueError(f"'{first}' and '{owner}' have the same guid ({guid}); a QDA tool would take "
+                                     "them for one code: give one a new guid, or remove its guid line")
         # A theme and a dimension of one id share the count files' and coded samples' columns and cells ("data"
         # read as a type of the 'data' dimension): the run crashed after the coding.
         dimensions = {dimension.id for dimension in self.dimensions}
@@ -400,7 +410,7 @@ def _line_of(node: yaml.Node | None, loc: list[Any]) -> int | None:
 def _line_of_duplicate_id(node: yaml.Node | None, message: str) -> int | None:
     """For a duplicate id or label (which pydantic reports at the top level), the line of the repeat's id."""
     match = re.search(r"theme id '([\w.]+)' is (?:used twice|also a dimension's id)|and '([\w.]+)' have the same "
-                      r"label", message)
+                      r"(?:label|guid)", message)
     if not match or node is None:
         return None
     wanted = (match.group(1) or match.group(2)).split(".")[-1]
