@@ -307,6 +307,25 @@ def test_cluster_quotes_never_name_a_group_the_breakdowns_suppress(planted_run):
         assert len(group) >= 10, line
 
 
+def test_the_draft_takes_no_example_the_codebook_lists_as_one_of_no_theme(planted_run, tiny_codebook_path, tmp_path):
+    """A candidate's example that was also one of the codebook's none_examples made validate-codebook refuse the
+    draft once every definition was written."""
+    discover_run(planted_run, min_cluster_size=5, redactor=Redactor(use_ner=False), out=tmp_path / "first")
+    first = yaml.safe_load((tmp_path / "first" / "codebook_draft.yaml").read_text(encoding="utf-8"))
+    taken = first["themes"][-1]["examples"][0]
+    data = yaml.safe_load(tiny_codebook_path.read_text(encoding="utf-8"))
+    data["none_examples"] = [*(data.get("none_examples") or []), taken]
+    codebook = _write(tmp_path / "with_none.yaml", yaml.safe_dump(data))
+    discover_run(planted_run, min_cluster_size=5, redactor=Redactor(use_ner=False), out=tmp_path / "second",
+                 codebook=codebook)
+    draft = yaml.safe_load((tmp_path / "second" / "codebook_draft.yaml").read_text(encoding="utf-8"))
+    for theme in draft["themes"]:
+        if theme["definition"].startswith("TODO:"):
+            theme["definition"] = "Written by the researcher."
+    assert taken not in [e for theme in draft["themes"][2:] for e in theme["examples"]]
+    load_codebook(_write(tmp_path / "edited.yaml", yaml.safe_dump(draft)))  # valid
+
+
 def test_cli_discover_keeps_an_edited_draft_unless_forced(planted_run):
     draft = planted_run / "discover" / "codebook_draft.yaml"
     draft.parent.mkdir()

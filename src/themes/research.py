@@ -135,11 +135,14 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
     # Two passages can read the same once de-identified ("[name] made it work"): a codebook lists an example once.
     from themes.codebook import plain_key
 
+    # Nor one of the codebook's passages of no theme: validate-codebook refuses an example that is also one.
+    of_none = {plain_key(str(text)) for text in base.get("none_examples") or []}
     drafted = {}
     for cluster, frame in picked.items():
         distinct: dict[str, str] = {}
         for text in frame["text"].head(examples):
-            distinct.setdefault(plain_key(clean[text]), clean[text])
+            if plain_key(clean[text]) not in of_none:
+                distinct.setdefault(plain_key(clean[text]), clean[text])
         drafted[cluster] = list(distinct.values())
     draft = _draft_yaml(base, found, drafted, scope, run)
     (folder / DRAFT).write_text(draft, encoding="utf-8")
