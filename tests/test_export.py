@@ -518,3 +518,19 @@ def test_a_previous_folder_put_back_after_a_crash_is_not_written_over_without_fo
 
     _remove_leftovers(tmp_path / "other")
     assert live.is_dir() and not (tmp_path / "other").exists()
+
+
+def test_a_runs_codebook_is_found_from_another_folder(tmp_path, monkeypatch, tiny_codebook_path):
+    """The manifest named the codebook as the run was given it ('cb/rfi_themes.yaml'), so export-project, sample
+    and diff run from another folder said it was 'not there'. The absolute path is recorded beside it."""
+    from themes.codebook import load_codebook
+    from themes.export import CodebookUse, codebook_entry
+    from themes.runfolder import recorded_codebook
+
+    monkeypatch.chdir(tiny_codebook_path.parent)
+    entry = codebook_entry(CodebookUse(tiny_codebook_path.name, load_codebook(tiny_codebook_path), None, "none"))
+    assert entry["path"] == tiny_codebook_path.name and entry["absolute_path"] == str(tiny_codebook_path.resolve())
+    monkeypatch.chdir(tmp_path.parent)
+    assert recorded_codebook(entry) == tiny_codebook_path.resolve()
+    assert recorded_codebook({"path": "rfi_themes"}).name == "rfi_themes.yaml"  # a shipped one, by its name
+    assert recorded_codebook({"path": "gone.yaml", "absolute_path": str(tmp_path / "gone.yaml")}) is None

@@ -71,6 +71,7 @@ def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, o
     from themes.errors import InputError, OutputError
     from themes.export import MANIFEST, write_csv
     from themes.ingest import read_table
+    from themes.runfolder import recorded_codebook
 
     responses_path, manifest_path = run_dir / "responses.csv", run_dir / MANIFEST
     for path in (responses_path, manifest_path):
@@ -83,8 +84,8 @@ def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, o
     coded = already_coded(exclude) if exclude else None  # a bad file stops here, before anything is written
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     # Every codebook of the run (themes and framework): the coders code what the run counts.
-    paths = [codebook_path] if codebook_path else [c.get("path", "") for c in manifest.get("codebooks", [])] or [
-        manifest.get("codebook", {}).get("path", "")]
+    entries = manifest.get("codebooks") or [manifest.get("codebook") or {}]
+    paths = [codebook_path] if codebook_path else [recorded_codebook(c) or c.get("path", "") for c in entries]
     if not codebook_path:
         if not any(paths):
             raise InputError(f"{manifest_path} names no codebook; pass the run's codebook with --codebook.")

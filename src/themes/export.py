@@ -453,10 +453,11 @@ def _pseudonyms(run: RunResult) -> dict:
 
 def codebook_entry(use: CodebookUse) -> dict:
     """A codebook's identity in the manifest, with the calibration it ran with."""
-    from themes.codebook import file_hash
+    from themes.codebook import codebook_path, file_hash
 
     book, calibration = use.codebook, use.calibration
-    entry = {"path": use.path, "name": book.name, "version": book.version, "sha256": file_hash(use.path),
+    entry = {"path": use.path, "absolute_path": str(codebook_path(use.path).resolve()), "name": book.name,
+             "version": book.version, "sha256": file_hash(use.path),
              "content_hash": book.content_hash(), "calibration": None,
              "calibration_source": use.calibration_source}
     if calibration is not None:

@@ -16,7 +16,7 @@ import yaml
 from themes.codebook import DEFINITION_PLACEHOLDER, Codebook, load_codebook
 from themes.errors import ThemesError
 from themes.guard import check_writable_parent
-from themes.runfolder import RunFolder, read_run
+from themes.runfolder import RunFolder, read_run, recorded_codebook
 
 EMERGENT_CSV = "emergent_themes.csv"
 EMERGENT_PASSAGES = "emergent_passages.csv"
@@ -46,8 +46,8 @@ def run_codebooks(run: RunFolder, explicit: str | Path | None) -> tuple[list[Cod
     entries = run.manifest.get("codebooks") or [run.manifest.get("codebook") or {}]
     books = []
     for entry in entries:
-        path = Path(entry.get("path") or "") if isinstance(entry, dict) else Path("")
-        if not entry or not path.is_file():
+        path = recorded_codebook(entry) if isinstance(entry, dict) and entry else None
+        if path is None:
             raise ThemesError(f"The codebook of {run.path} ({entry.get('path') if entry else 'not recorded'}) is "
                               "not there; pass it with --codebook.")
         codebook = load_codebook(path)
@@ -57,7 +57,7 @@ def run_codebooks(run: RunFolder, explicit: str | Path | None) -> tuple[list[Cod
                               f"{codebook.content_hash()}, the run recorded {recorded}); pass the codebook the run "
                               "used with --codebook.")
         books.append(codebook)
-    return books, Path(entries[0]["path"])
+    return books, recorded_codebook(entries[0])
 
 
 # --- discover --------------------------------------------------------------------------------------

@@ -70,7 +70,26 @@ class RunFolder:
     @property
     def codebook_path(self) -> str | None:
         codebook = self.manifest.get("codebook")
-        return codebook.get("path") if isinstance(codebook, dict) else None
+        if not isinstance(codebook, dict):
+            return None
+        found = recorded_codebook(codebook)
+        return str(found) if found is not None else codebook.get("path")
+
+
+def recorded_codebook(entry: dict) -> Path | None:
+    """Where a manifest's codebook entry is now: its path as the run was given it (from the folder the run was
+    started in), else the absolute path the run recorded beside it, else a shipped codebook of that name; None
+    when none is there. Read from another folder, the relative path alone was 'not there'."""
+    from themes.codebook import codebook_path
+    from themes.errors import CodebookError
+
+    for value in (entry.get("path"), entry.get("absolute_path")):
+        if value and Path(value).is_file():
+            return Path(value)
+    try:
+        return codebook_path(entry.get("path") or "") if entry.get("path") else None
+    except CodebookError:
+        return None
 
 
 def read_run(path: str | Path) -> RunFolder:
