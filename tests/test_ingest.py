@@ -1815,3 +1815,13 @@ def test_swapped_question_and_answer_columns_and_free_text_named_as_metadata_are
             load_answers(wide, spec)
     answers, spec, _ = load_answers(wide, InputSpec(meta_columns=("state",)))
     assert spec.text_columns == ("challenges", "goals") and len(answers) == 24
+
+
+def test_an_empty_id_column_is_not_guessed_and_a_submission_key_is(tmp_path):
+    """SurveyCTO writes an always-empty 'caseid' beside its unique 'KEY': the empty one was guessed, and every
+    respondent went unnamed ('gen-' ids by content, 'no id rows 2, 3, 4, ...')."""
+    rows = ["SubmissionDate,caseid,org_type,state,challenges,KEY"]
+    rows += [f"2024-03-0{k % 9 + 1},,Nonprofit CBO,CA,\"{_answer(k, 'money')}\",uuid:{k:08d}-aaaa" for k in range(12)]
+    answers, spec, problems = load_answers(write(tmp_path / "scto.csv", "\n".join(rows) + "\n"), InputSpec())
+    assert spec.id_column == "KEY" and not problems
+    assert answers["respondent_id"].tolist() == [f"uuid:{k:08d}-aaaa" for k in range(12)]

@@ -15,7 +15,9 @@ from themes.errors import InputError
 
 # Id names, best first, as normalised words ("Respondent #" -> "respondentid", "resp_id" -> "respid").
 ID_KEYS = ("respondentid", "respondent", "responseid", "submissionid", "respid", "participantid", "recordid",
-            "id", "entryid", "caseid", "surveyid")
+            "id", "entryid", "caseid", "surveyid",
+            # ODK, SurveyCTO and KoboToolbox name each submission by a uuid
+            "key", "instanceid", "metainstanceid", "uuid")
 _ID_TAILS = {"#": "id", "no": "id", "num": "id", "number": "id", "nr": "id"}
 _PLACE_WORDS = {"state", "states", "territory", "region", "province", "county", "country"}
 _ORG_WORDS = {"org", "organization", "organisation", "organizational", "respondent", "agency", "entity"}

@@ -638,6 +638,12 @@ def _header_looks_like_data(table: pd.DataFrame, *, masked: bool) -> bool:
     return False
 
 
+def _id_by_name(columns: list[str]) -> str | None:
+    """The first of `columns` named as respondent ids are ("respondent_id", "Response ID", "KEY")."""
+    lowered = {c.lower(): c for c in columns}
+    return next((lowered[name] for name in ID_NAMES if name in lowered), None) or guess_id_column(columns)
+
+
 def _long_by_some_id(table: pd.DataFrame) -> tuple[str, str, str, str] | None:
     """(id column, question column, answer column, why) when a column the id guess passed over makes the table
     long (see `infer.long_shape`): short values, nearly all given, most of them repeated."""
@@ -685,7 +691,10 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
             raise InputError(f"--id-column none reads each row as a respondent, but this file has a row per answer "
                              f"(questions in '{said}'): pass the column naming respondents with --id-column{ids}.")
     elif id_column is None and "id_column" not in sources:
-        id_column = next((lowered[name] for name in ID_NAMES if name in lowered), None) or guess_id_column(columns)
+        # A column with ids before one left empty (SurveyCTO's 'caseid' beside its 'KEY'), where every respondent
+        # would go unnamed; an empty one alone still names the rows by content, and says so.
+        given = [c for c in columns if table[c].map(as_text).str.strip().ne("").any()]
+        id_column = _id_by_name(given) or _id_by_name(columns)
         if id_column:
             sources["id_column"] = "guessed"
         else:
