@@ -521,3 +521,19 @@ def test_the_manifest_names_the_pseudonym_key_by_its_fingerprint_only_when_an_id
     assert _pseudonyms(mailed) == {"pseudonym_key": key_fingerprint()}
     assert key_fingerprint()["kept"] == "$THEMES_PSEUDONYM_KEY"  # the tests' key (conftest), never its text
     assert "tests-only-key" not in str(key_fingerprint())
+
+
+@pytest.mark.parametrize(("columns", "expected"), [
+    (["org_type", "state"], ("org_type", "state")),
+    (["Organization type", "Partnership state"], ("Organization type", "Partnership state")),
+    (["grp_about/org_type", "grp_about/state"], ("grp_about/org_type", "grp_about/state")),
+    (["Organization category", "State / territory"], ("Organization category", "State / territory")),
+    (["Sector", "Region"], ("Sector", None)),
+    (["funding_source", "cohort"], (None, None)),
+])
+def test_quotes_are_attributed_with_the_type_and_state_columns_the_run_guessed(columns, expected):
+    """The run announced "metadata 'Organization type', 'Partnership state' (guessed from their names)", and every
+    quote read "Respondent": attribution looked for the names org_type and state only."""
+    from themes.quotes import type_and_state_columns
+
+    assert type_and_state_columns(columns) == expected

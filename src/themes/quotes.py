@@ -407,11 +407,19 @@ def quotable_meta(meta: dict, columns: Sequence[str], counted: pd.DataFrame, min
 
 
 def type_and_state_columns(meta_columns) -> tuple[str | None, str | None]:
-    """The metadata columns that hold the respondent type and the state, found by name."""
+    """The metadata columns that hold the respondent type and the state, found by name: "org_type" and "state",
+    else names of those words ("Organization type", "Partnership state", "grp_about/org_type", "State /
+    territory"), as the run guesses metadata. By the exact names alone, quotes of such exports read "Respondent"."""
+    from themes.infer import _KIND_WORDS, _ORG_WORDS, words
+
     lowered = {column.lower(): column for column in meta_columns}
     kind = next((lowered[n] for n in ("org_type", "organization_type", "organisation_type", "respondent_type",
                                        "type") if n in lowered), None)
     state = next((lowered[n] for n in ("state", "us_state", "state_code") if n in lowered), None)
+    named = {column: set(words(column)) for column in meta_columns}
+    kind = kind or next((c for c, w in named.items() if w & _KIND_WORDS and (w & _ORG_WORDS or w == {"type"}
+                                                                          or "sector" in w)), None)
+    state = state or next((c for c, w in named.items() if w & {"state", "territory", "province"}), None)
     return kind, state
 
 
