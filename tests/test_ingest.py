@@ -1825,3 +1825,14 @@ def test_an_empty_id_column_is_not_guessed_and_a_submission_key_is(tmp_path):
     answers, spec, problems = load_answers(write(tmp_path / "scto.csv", "\n".join(rows) + "\n"), InputSpec())
     assert spec.id_column == "KEY" and not problems
     assert answers["respondent_id"].tolist() == [f"uuid:{k:08d}-aaaa" for k in range(12)]
+
+
+def test_an_open_question_most_people_skipped_is_still_read(tmp_path):
+    """A 'data' column of 40 real answers and 60 of "N/A", "None", "-" was 'not read' (it repeats most of its
+    values): the 40 answers were lost, with no status. The fillers now count for neither side."""
+    fillers = ["N/A", "None", "-", "n/a", "No"]
+    rows = ["respondent_id,challenges,data"]
+    rows += [f"R{k},\"{_answer(k, 'money')}\",\"{_answer(k, 'data') if k < 40 else fillers[k % 5]}\""
+             for k in range(100)]
+    answers, spec, _ = load_answers(write(tmp_path / "mostly_na.csv", "\n".join(rows) + "\n"), InputSpec())
+    assert spec.text_columns == ("challenges", "data") and len(answers) == 200

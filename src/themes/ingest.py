@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from themes.clean import clean_text, non_answer_reason
 from themes.csv_input import decode, distinct_columns, read_csv_export
 from themes.errors import InputError
 from themes.respondents import as_text, to_answers
@@ -859,6 +860,10 @@ def _looks_like_free_text(column: pd.Series, *, variety: float = 0.5) -> bool:
     distinct. A column of browser user agents has the words and the variety, but is the platform's metadata."""
     values = column.dropna().map(as_text).str.strip()
     values = values[values != ""]
+    # "N/A", "None", "-" and "see above" say nothing either way: an open question most people skipped so was
+    # not read, its 40 real answers lost with no status.
+    filler = {value for value in values.unique() if non_answer_reason(clean_text(value)) is not None}
+    values = values[~values.isin(filler)]
     if values.empty:
         return False
     if values.str.match(_USER_AGENT).mean() > 0.5:
