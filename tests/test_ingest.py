@@ -773,6 +773,22 @@ def test_qualtrics_question_text_names_the_metadata_columns(tmp_path):
     assert spec.question_labels == (("Q3", "What has made this partnership effective?"),)
 
 
+def test_qualtrics_preview_and_test_responses_are_not_respondents(tmp_path):
+    """Two 'Survey Preview' rows were read as 2 of 30 respondents, with no mention."""
+    rows = [f'R{i},{status},Nonprofit CBO,NH,"{text}"'
+            for i, (status, text) in enumerate(zip(["Survey Preview", "IP Address", "Survey Test", "IP Address"],
+                                                  _ANSWERS), 1)]
+    path = tmp_path / "export.csv"
+    path.write_text("\n".join(["ResponseId,Status,Q1,Q2,Q3", QUALTRICS_IMPORT.replace('","{""ImportId"":""QID1',
+                                                                                   '","{""ImportId"":""status""}",'
+                                                                                   '"{""ImportId"":""QID1'),
+                               *rows]) + "\n", encoding="utf-8")
+    answers, spec, _ = load_answers(path, InputSpec())
+    assert answers["respondent_id"].tolist() == ["R2", "R4"]
+    assert spec.sources["platform_rows"].endswith("; rows 3, 5, Qualtrics preview, test or spam responses (Status, "
+                                                  "DistributionChannel): not respondents")
+
+
 def test_qualtrics_question_text_asked_as_a_question_names_the_metadata_columns(tmp_path):
     """"What type of organization are you?" and "In which state is your partnership based?" (the wording of a real
     survey) were too long to read as names, and the breakdowns went missing."""

@@ -196,6 +196,7 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | 
     table = _without_platform_rows(table)
     table = _without_repeated_header(table)
     table = _without_summary_row(table)
+    table = _without_test_responses(table)
     if table.empty or len(table.columns) == 0:
         raise EmptyTableError(f"{path} has no rows of data. Export the survey again, with its answers.")
     return table
@@ -423,6 +424,34 @@ def _without_repeated_header(table: pd.DataFrame) -> pd.DataFrame:
              else f"{len(dropped)} row{'s' * (len(dropped) > 1)}")
     said = f"{where}, a repeat of the header row (exports pasted together): not answers"
     rest = table[~repeated.to_numpy()].copy()
+    earlier = table.attrs.get("platform_rows")
+    rest.attrs = {**table.attrs, "platform_rows": f"{earlier}; {said}" if earlier else said}
+    return rest
+
+
+# Qualtrics's Status ("Survey Preview", "Survey Test", "Spam") and DistributionChannel ("preview", "test") of a
+# response its owner made to try the survey out, or its spam filter caught.
+_TEST_RESPONSE = {"status": {"survey preview", "survey test", "spam"}, "distributionchannel": {"preview", "test"}}
+
+
+def _without_test_responses(table: pd.DataFrame) -> pd.DataFrame:
+    """The table less a Qualtrics export's preview, test and spam responses (its ResponseId column says it is
+    one), said: read, two previews counted as 2 of 30 respondents with no mention. A file of only such responses
+    is a trial run of the survey, kept whole."""
+    if "responseid" not in {re.sub(r"[\W_]+", "", str(c).casefold()) for c in table.columns}:
+        return table
+    trial = pd.Series(False, index=table.index)
+    for column in table.columns:
+        kinds = _TEST_RESPONSE.get(re.sub(r"[\W_]+", "", str(column).casefold()))
+        if kinds:
+            trial |= table[column].map(as_text).str.strip().str.casefold().isin(kinds)
+    if not trial.any() or trial.all():
+        return table
+    numbers = [str(int(n) + 2) for n in table.index[trial]] if pd.api.types.is_integer_dtype(table.index) else []
+    where = (f"row{'s' * (len(numbers) > 1)} {', '.join(numbers[:8])}{' and more' * (len(numbers) > 8)}"
+             if numbers else f"{int(trial.sum())} rows")
+    said = f"{where}, Qualtrics preview, test or spam responses (Status, DistributionChannel): not respondents"
+    rest = table[~trial.to_numpy()].copy()
     earlier = table.attrs.get("platform_rows")
     rest.attrs = {**table.attrs, "platform_rows": f"{earlier}; {said}" if earlier else said}
     return rest
