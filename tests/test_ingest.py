@@ -1852,3 +1852,20 @@ def test_an_open_question_most_people_skipped_is_still_read(tmp_path):
              for k in range(100)]
     answers, spec, _ = load_answers(write(tmp_path / "mostly_na.csv", "\n".join(rows) + "\n"), InputSpec())
     assert spec.text_columns == ("challenges", "data") and len(answers) == 200
+
+
+def test_a_mac_csv_whose_answers_hold_more_line_breaks_than_it_has_rows_is_read(tmp_path):
+    """Records ended by a bare CR (Excel for Mac), each answer a quoted cell of two paragraphs: the LFs outnumbered
+    the CRs, so the CRs were not taken for line ends, and the reader failed with Python's 'new-line character seen
+    in unquoted field - do you need to open the file in universal-newline mode?'."""
+    rows = ["respondent_id,org_type,state,challenges"]
+    rows += [f'R{k},Nonprofit CBO,CA,"We need money for staff {k}.\n\n- and staffing is short, so families wait"'
+             for k in range(12)]
+    path = tmp_path / "mac.csv"
+    path.write_bytes(("\r".join(rows) + "\r").encode())
+    answers, _, _ = load_answers(path, InputSpec())
+    assert len(answers) == 12 and answers["answer_raw"].iloc[0].startswith("We need money for staff 0.\n\n- and")
+    unquoted = tmp_path / "unquoted.csv"
+    unquoted.write_bytes(("\r".join(row.replace('"', "") for row in rows) + "\r").encode())
+    with pytest.raises(InputError, match=r"has a line break inside a cell that is not in quotes"):
+        load_answers(unquoted, InputSpec())

@@ -27,7 +27,8 @@ def read_csv_export(path: Path, header_row: int | None = None) -> pd.DataFrame:
     # an unquoted field ("universal-newline mode"); a LF is then a line break inside an answer, quoted or not. The
     # LFs are set aside while the CRs become line ends: one character for one, so the offsets in `odd` hold.
     inner = ""
-    if len(re.findall(r"\r(?!\n)", text)) > text.count("\n"):
+    outside = "".join(text.split('"')[0::2])  # the text outside quoted cells, where records end
+    if len(re.findall(r"\r(?!\n)", outside)) > outside.count("\n"):  # answers of two lines each outnumbered the CRs
         inner = next(c for c in map(chr, range(0xE000, 0xF900)) if c not in text)  # a private-use character
         text = re.sub(r"\r(?!\n)", "\n", text.replace("\n", inner))
     whole, cut = text, 0  # characters taken off the front, to find the lines in `odd`
@@ -261,7 +262,8 @@ def _binary_message(path: Path) -> str:
 def _detect_and_decode(raw: bytes, path: Path) -> tuple[str, str]:
     from charset_normalizer import from_bytes
 
-    if b"\x00" not in raw and len(re.findall(rb"\r(?!\n)", raw)) > raw.count(b"\n"):
+    outside = b"".join(raw.split(b'"')[0::2])  # outside quoted cells, where records end
+    if b"\x00" not in raw and len(re.findall(rb"\r(?!\n)", outside)) > outside.count(b"\n"):
         # Lines that end in a bare CR come from Excel for Mac's "CSV (Macintosh)", which writes Mac Roman: its
         # curly quotes are letters in cp1252 ("countyÕs"), which detection takes as readily.
         return raw.decode("mac_roman"), "mac_roman"

@@ -179,6 +179,9 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | 
         if kind == "excel" and (hint := _not_a_workbook(path)):
             raise InputError(f"{path} {hint}") from None
         reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        if "new-line character seen in unquoted field" in reason:  # Python's words, about its own open()
+            raise InputError(f"{path} has a line break inside a cell that is not in quotes, so its rows cannot be "
+                             "told apart: open it in the spreadsheet program and save it again as CSV.") from None
         raise InputError(f"{path} cannot be read as {kind.upper()}: {reason}. Is it the right file and format?") from None
     if header_row is None:
         table = _header_below_a_title(table)
