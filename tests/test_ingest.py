@@ -1869,3 +1869,17 @@ def test_a_mac_csv_whose_answers_hold_more_line_breaks_than_it_has_rows_is_read(
     unquoted.write_bytes(("\r".join(row.replace('"', "") for row in rows) + "\r").encode())
     with pytest.raises(InputError, match=r"has a line break inside a cell that is not in quotes"):
         load_answers(unquoted, InputSpec())
+
+
+def test_a_column_that_joins_other_answers_is_not_coded_twice(tmp_path, caplog):
+    """'All comments' (=F2&" "&G2) was coded as a third question: every passage counted twice per respondent."""
+    rows = ["respondent_id,challenges,effective_practices,All comments"]
+    for k in range(12):
+        one, two = _answer(k, "money"), _answer(k, "trust")
+        rows.append(f'R{k},"{one}","{two}","{one} {two}"')
+    with caplog.at_level("WARNING", logger="themes"):
+        answers, spec, _ = load_answers(write(tmp_path / "joined.csv", "\n".join(rows) + "\n"), InputSpec())
+    assert spec.text_columns == ("challenges", "effective_practices") and len(answers) == 24
+    assert "the column 'All comments' joins the answers of 'challenges', 'effective_practices'" in caplog.text
+    named, _, _ = load_answers(tmp_path / "joined.csv", InputSpec(text_columns=("All comments",)))
+    assert len(named) == 12  # named, it is coded

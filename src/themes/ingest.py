@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -671,6 +672,23 @@ def _header_looks_like_data(table: pd.DataFrame, *, masked: bool) -> bool:
     return False
 
 
+def _joined_columns(table: pd.DataFrame, text_columns: Sequence[str]) -> dict[str, list[str]]:
+    """Text columns that hold other text columns' answers joined (`=F2&" "&G2`, "All comments"), with those
+    columns: in most rows where two or more of the others are answered, it holds each of them. Read on the first
+    300 rows, which tell."""
+    table = table.head(300)
+    texts = {c: table[c].map(as_text).map(lambda text: " ".join(text.split())) for c in text_columns}
+    found = {}
+    for column in text_columns:
+        others = [c for c in text_columns if c != column]
+        holds = {c: [bool(o) and o in t for o, t in zip(texts[c], texts[column])] for c in others}
+        rows = [k for k in range(len(table)) if sum(bool(texts[c].iat[k]) for c in others) >= 2]
+        parts = [c for c in others if rows and np.mean([holds[c][k] for k in rows if texts[c].iat[k]] or [0]) >= 0.8]
+        if len(parts) >= 2 and np.mean([all(holds[c][k] for c in parts if texts[c].iat[k]) for k in rows]) >= 0.8:
+            found[column] = parts
+    return found
+
+
 def _id_by_name(columns: list[str]) -> str | None:
     """The first of `columns` named as respondent ids are ("respondent_id", "Response ID", "KEY")."""
     lowered = {c.lower(): c for c in columns}
@@ -789,8 +807,14 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
                         "the respondent's words, so it was not taken for an open-ended question; name it with "
                         "--text-column to code it.", column)
         text_columns = tuple(c for c in text_columns if c not in choices)
+        joins = _joined_columns(table, text_columns)
+        for column, parts in joins.items():
+            log.warning("the column '%s' joins the answers of %s (a formula or the platform's 'all comments'), so it "
+                        "was not taken for an open-ended question: coded, each answer would count twice; name it "
+                        "with --text-column to code it.", column, ", ".join(f"'{p}'" for p in parts))
+        text_columns = tuple(c for c in text_columns if c not in joins)
         for column in columns:
-            if column not in taken and column not in (*text_columns, *choices) and _looks_like_free_text(
+            if column not in taken and column not in (*text_columns, *choices, *joins) and _looks_like_free_text(
                     table[column], variety=0):
                 log.warning("the column '%s' holds text but repeats most of its values, so it was not taken for "
                             "an open-ended question; name it with --text-column to code it.", column)
