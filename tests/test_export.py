@@ -227,9 +227,13 @@ def test_workbook_has_a_summary_and_one_sheet_per_theme(workbook):
         header,
         [1, "We trust them after ten years of work together.", "Respondent from partnership based in Ohio", "R1",
          "effective_practices", 0.91, None],
-        [2, "'=cmd|' /C calc'!A0", "Respondent from partnership based in Ohio", "R2", "effective_practices", 0.8,
+        [2, "=cmd|' /C calc'!A0", "Respondent from partnership based in Ohio", "R2", "effective_practices", 0.8,
          None],
     ]
+    # Text a spreadsheet could run stays text through Excel's quote prefix, not a stray apostrophe an officer
+    # would copy with the quote ('=1+1 trust...'); edited, the cell is still text.
+    assert workbook["trust"]["B3"].quotePrefix and workbook["trust"]["B3"].data_type == "s"
+    assert not workbook["trust"]["B2"].quotePrefix
     assert values(workbook["service.joint"]) == [header]  # a theme without quotes still gets its sheet
 
 

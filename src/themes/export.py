@@ -242,10 +242,12 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
     book = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
     try:
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        quoted = book.add_format({"text_wrap": True, "valign": "top", "quote_prefix": True})
         header = book.add_format({"bold": True, "bg_color": "#DDE5F0", "border": 1, "valign": "top",
                                   "text_wrap": True})
         sheet = book.add_worksheet("Summary")
-        write_table(sheet, summary, header_format=header, cell_format=wrap, widths=SUMMARY_WIDTHS)
+        write_table(sheet, summary, header_format=header, cell_format=wrap, widths=SUMMARY_WIDTHS,
+                    quoted_format=quoted)
         # One page: the summary is read as a whole (a framework adds each dimension's 'not described' row)
         _print_setup(sheet, summary, SUMMARY_WIDTHS, "Respondents per theme", tall=1)
         used: set[str] = {"summary"}
@@ -253,13 +255,15 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
         for theme_id, label in labels.items():
             part = quotes[quotes["theme"] == theme_id].drop(columns=["theme", "label"])
             sheet = book.add_worksheet(_sheet_name(short[theme_id], used))
-            write_table(sheet, part, header_format=header, cell_format=wrap, widths=QUOTE_WIDTHS)
+            write_table(sheet, part, header_format=header, cell_format=wrap, widths=QUOTE_WIDTHS,
+                        quoted_format=quoted)
             _print_setup(sheet, part, QUOTE_WIDTHS, f"Quotes for: {label}")
             sheet.write_comment(0, 0, f"Quotes for: {label}")
         for theme_id, label in labels.items() if evidence is not None else ():
             part = evidence.loc[evidence["theme"] == theme_id, list(EVIDENCE_WIDTHS)]
             sheet = book.add_worksheet(_sheet_name(f"evidence {short[theme_id]}", used))
-            write_table(sheet, part, header_format=header, cell_format=wrap, widths=EVIDENCE_WIDTHS)
+            write_table(sheet, part, header_format=header, cell_format=wrap, widths=EVIDENCE_WIDTHS,
+                        quoted_format=quoted)
             _print_setup(sheet, part, EVIDENCE_WIDTHS, f"Every passage coded: {label}")
             sheet.write_comment(0, 0, f"Every passage coded: {label} ({len(part)})")
     finally:

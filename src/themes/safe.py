@@ -74,11 +74,14 @@ def neutralise_formula(value):
     return value
 
 
-def write_cell(sheet, row: int, column: int, value, cell_format=None) -> None:
+def write_cell(sheet, row: int, column: int, value, cell_format=None, quoted_format=None) -> None:
     """Write one value to an xlsxwriter sheet: a number as a number, anything else as plain text.
 
     `write_string` is used for every text, never `write`, which would turn "{=...}" into an array
-    formula and "http://", "mailto:" or "external:" text into a link.
+    formula and "http://", "mailto:" or "external:" text into a link. Text that a spreadsheet could run as a
+    formula ("=1+1 trust", "@Trust") takes `quoted_format` when given, a format with Excel's quote prefix: it
+    stays text when a reader edits the cell, with no apostrophe in what they read or copy. Without one it gets
+    a leading apostrophe, as in the CSV files.
     """
     if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
         sheet.write_blank(row, column, None, cell_format)
@@ -87,22 +90,26 @@ def write_cell(sheet, row: int, column: int, value, cell_format=None) -> None:
     elif isinstance(value, Number) and math.isfinite(float(value)):
         sheet.write_number(row, column, float(value), cell_format)
     else:
-        text = neutralise_formula(str(value))
+        text = str(value)
+        quoted = quoted_format is not None and text.startswith(FORMULA_START)
+        text = text if quoted else neutralise_formula(text)
         if len(text) > EXCEL_CELL_LIMIT:
             text = text[:EXCEL_CELL_LIMIT - 1] + "\u2026"
-        sheet.write_string(row, column, text, cell_format)
+        sheet.write_string(row, column, text, quoted_format if quoted else cell_format)
 
 
 def write_table(sheet, frame, *, header_format=None, cell_format=None, widths: dict[str, int] | None = None,
-                default_width: int = 14) -> None:
-    """A frame as a sheet: a header row, every cell through `write_cell`, widths, frozen header, filters."""
+                default_width: int = 14, quoted_format=None) -> None:
+    """A frame as a sheet: a header row, every cell through `write_cell`, widths, frozen header, filters.
+    `quoted_format`: the cell format with a quote prefix, for text a spreadsheet could run (see `write_cell`)."""
     widths = widths or {}
     for column, title in enumerate(frame.columns):
         write_cell(sheet, 0, column, str(title), header_format)
         sheet.set_column(column, column, widths.get(str(title), default_width), cell_format)
     for row, values in enumerate(frame.itertuples(index=False), start=1):
         for column, value in enumerate(values):
-            write_cell(sheet, row, column, value.item() if hasattr(value, "item") else value)
+            write_cell(sheet, row, column, value.item() if hasattr(value, "item") else value,
+                       quoted_format=quoted_format)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(frame), 1), max(len(frame.columns) - 1, 0))
 
