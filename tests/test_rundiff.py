@@ -308,7 +308,11 @@ def test_a_calibration_made_for_other_codebook_content_is_said(two_runs, tmp_pat
 
     printed = _cli_diff(before, after, "--out", tmp_path / "diff").output.splitlines()
 
-    assert printed[2] == (f"note: run B's calibration was made for other codebook content (codebook hash "
+    # A ran without one: B's gains and losses mix the runs' change with the calibration's (said on its own).
+    assert printed[2] == ("note: run A ran without a calibration and run B with one: its gains and losses mix the "
+                          "change between the runs with the thresholds and passages the calibration gives (themes "
+                          "calibrate, or pass --calibration to both runs).")
+    assert printed[3] == (f"note: run B's calibration was made for other codebook content (codebook hash "
                           f"0123456789abcdef; the run's codebook is {book['content_hash']}): run 'themes calibrate' "
                           "again.")
     report = (tmp_path / "diff" / "diff.md").read_text(encoding="utf-8")

@@ -283,6 +283,12 @@ def notes(diff: RunDiff) -> list[str]:
         codes = [row.theme for row in diff.themes.itertuples() if coded_only_in(row) == side]
         if codes:
             found.append(f"coded in {side.upper()} only, not counted as gained or lost: {', '.join(codes)}.")
+    calibrated = {side: diff.sides[side]["calibration_codebook_hash"] is not None for side in "ab"}
+    if calibrated["a"] != calibrated["b"]:
+        side, other = ("b", "a") if calibrated["a"] else ("a", "b")
+        found.append(f"run {side.upper()} ran without a calibration and run {other.upper()} with one: its gains "
+                     "and losses mix the change between the runs with the thresholds and passages the calibration "
+                     "gives (themes calibrate, or pass --calibration to both runs).")
     for side in "ab":
         for made_for, content in diff.sides[side]["calibration_for_other_content"]:
             found.append(f"run {side.upper()}'s calibration was made for other codebook content (codebook hash "
