@@ -1521,6 +1521,18 @@ def test_a_header_row_repeated_inside_the_file_is_not_a_respondent(tmp_path, rep
         assert answers["source_row"].tolist() == [2, 3, 4, 6, 7, 8]  # as the file numbers its lines
 
 
+def test_a_title_over_a_pasted_block_is_not_a_respondent(tmp_path):
+    """'Batch 2 (received after 15 March)' over the second block's header became a respondent with every answer
+    empty (31 respondents for 30)."""
+    lines = ["respondent_id,state,challenges"] + [f"R{k},OH,{_answer(k, 'money')}" for k in range(3)]
+    lines += ['"Batch 2 (received after 15 March)",,', "respondent_id,state,challenges"]
+    lines += [f"R{k},MI,{_answer(k, 'money')}" for k in range(3, 6)]
+    answers, spec, _ = load_answers(write(tmp_path / "export.csv", "\n".join(lines) + "\n"), InputSpec())
+    assert answers["respondent_id"].nunique() == 6
+    assert spec.sources["platform_rows"] == ("rows 5, 6, a repeat of the header row (exports pasted together), and "
+                                             "the title above it: not answers")
+
+
 def test_a_browsers_user_agent_column_is_not_taken_for_an_open_question(tmp_path):
     """Alchemer exports the respondent's browser ("Mozilla/5.0 (Windows NT 10.0; ...)"): it was coded."""
     agents = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/118.0.{k} "

@@ -422,11 +422,16 @@ def _without_repeated_header(table: pd.DataFrame) -> pd.DataFrame:
     repeated = (matches >= 2) & (matches >= 0.8 * filled) & same.loc[:, varied].any(axis=1)
     if not repeated.any():
         return table
+    # A title over the pasted block ("Batch 2 (received after 15 March)"), one cell above the repeated header, is
+    # no respondent either (read, it was one with every answer empty).
+    above = repeated.shift(-1, fill_value=False) & (filled == 1) & ~repeated
+    repeated = repeated | above
     dropped = table.index[repeated.to_numpy()]
     numbers = [str(int(n) + 2) for n in dropped] if pd.api.types.is_integer_dtype(table.index) else []
     where = (f"row{'s' * (len(numbers) > 1)} {', '.join(numbers)}" if numbers
              else f"{len(dropped)} row{'s' * (len(dropped) > 1)}")
-    said = f"{where}, a repeat of the header row (exports pasted together): not answers"
+    said = (f"{where}, a repeat of the header row (exports pasted together)" + (", and the title above it"
+            if above.any() else "") + ": not answers")
     rest = table[~repeated.to_numpy()].copy()
     earlier = table.attrs.get("platform_rows")
     rest.attrs = {**table.attrs, "platform_rows": f"{earlier}; {said}" if earlier else said}
