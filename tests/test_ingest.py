@@ -1065,14 +1065,16 @@ def test_spellings_of_one_metadata_value_are_one_group_and_said(tmp_path):
     from themes.infer import id_problem_lines
 
     rows = [("R1", "Nonprofit CBO", "CA"), ("R2", "Nonprofit CBO", "ca"), ("R3", "nonprofit cbo", "California"),
-            ("R4", "Non-profit CBO.", "NY"), ("R5", "Government", "New York"), ("R6", "Foundation", "OH")]
+            ("R4", "Non-profit CBO.", "NY"), ("R5", "Government", "New York"), ("R6", "Foundation", "OH"),
+            # a newspaper's abbreviations: "calif." was a group of its own, "Washington, D.C." not DC's
+            ("R7", "Foundation", "calif."), ("R8", "Foundation", '"Washington, D.C."'), ("R9", "Foundation", "DC")]
     path = write(tmp_path / "export.csv", "id,org_type,state,challenges\n" + "".join(
         f"{r},{kind},{state},Grants end and we lose staff {k}\n" for k, (r, kind, state) in enumerate(rows)))
 
     answers, _, problems = load_answers(path, InputSpec(text_columns=("challenges",), meta_columns=("org_type", "state")))
 
-    assert list(answers["org_type"]) == ["Nonprofit CBO"] * 4 + ["Government", "Foundation"]
-    assert list(answers["state"]) == ["CA", "CA", "CA", "NY", "NY", "OH"]
+    assert list(answers["org_type"]) == ["Nonprofit CBO"] * 4 + ["Government"] + ["Foundation"] * 4
+    assert list(answers["state"]) == ["CA", "CA", "CA", "NY", "NY", "OH", "CA", "DC", "DC"]
     assert ("  metadata   'org_type': spellings of one value read as one group: 'nonprofit cbo', 'Non-profit CBO.' "
             "as 'Nonprofit CBO'") in id_problem_lines(problems)
 

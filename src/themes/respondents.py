@@ -273,8 +273,21 @@ def _spelling_key(value: str, place: bool) -> str:
 def _state_codes() -> dict[str, str]:
     from themes.quotes import STATE_NAMES
 
-    return {re.sub(r"[\W_]+", "", name.casefold().removeprefix("the ")): code.casefold()
-            for code, name in STATE_NAMES.items()}
+    codes = {re.sub(r"[\W_]+", "", name.casefold().removeprefix("the ")): code.casefold()
+             for code, name in STATE_NAMES.items()}
+    # The abbreviations of newspapers and forms ("Calif.", "Mass.", "Washington, D.C."): read as their own
+    # groups, "calif." split California in two.
+    return codes | {short: code for code, shorts in _STATE_ABBREVIATIONS.items() for short in shorts}
+
+
+_STATE_ABBREVIATIONS = {
+    "al": ("ala",), "az": ("ariz",), "ar": ("ark",), "ca": ("calif", "cal"), "co": ("colo",), "ct": ("conn",),
+    "de": ("del",), "dc": ("washingtondc", "washdc", "districtofcolumbia"), "fl": ("fla",), "il": ("ill",),
+    "in": ("ind",), "ks": ("kan", "kans"), "ma": ("mass",), "mi": ("mich",), "mn": ("minn",), "ms": ("miss",),
+    "mt": ("mont",), "ne": ("neb", "nebr"), "nv": ("nev",), "ok": ("okla",), "or": ("ore", "oreg"),
+    "pa": ("penn", "penna"), "tn": ("tenn",), "tx": ("tex",), "wa": ("wash",), "wv": ("wva",), "wi": ("wis", "wisc"),
+    "wy": ("wyo",),
+}
 
 
 def _one_spelling(answers: pd.DataFrame, column: str) -> list[dict]:
