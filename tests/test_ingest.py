@@ -1897,3 +1897,15 @@ def test_a_column_that_joins_other_answers_is_not_coded_twice(tmp_path, caplog):
     assert "the column 'All comments' joins the answers of 'challenges', 'effective_practices'" in caplog.text
     named, _, _ = load_answers(tmp_path / "joined.csv", InputSpec(text_columns=("All comments",)))
     assert len(named) == 12  # named, it is coded
+
+
+@pytest.mark.parametrize("column", ["submitted_by", "Contact name", "Email"])
+def test_a_column_of_people_cannot_break_counts_down_or_attribute_quotes(tmp_path, column):
+    """--attribute-with submitted_by put 'Sarah (program manager) respondent' beside quotes and 'Smith, J.' as a
+    group of the count files: the redactor left the values, which read as no name it knows."""
+    rows = [f"respondent_id,state,{column},challenges"]
+    rows += [f"R{k},OH,\"Smith, J.\",\"{_answer(k, 'money')}\"" for k in range(12)]
+    path = write(tmp_path / "people.csv", "\n".join(rows) + "\n")
+    for spec in (InputSpec(meta_columns=("state", column)), InputSpec(attribute_with=(column,))):
+        with pytest.raises(InputError, match=rf"^Column '{column}' names people or their contact details"):
+            load_answers(path, spec)

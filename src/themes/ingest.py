@@ -852,6 +852,11 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
             raise InputError(f"Column '{column}' is named as metadata and also holds {role}: a column is one or the "
                              f"other. Leave it out of --meta-column (or the sidecar's meta_columns).")
     for column in (*meta_columns, *spec.attribute_with):
+        if _PERSON_COLUMN.search(str(column)):
+            # Its values are people: each a group label of the count files, and the name beside every quote.
+            raise InputError(f"Column '{column}' names people or their contact details: it cannot break counts down "
+                             "or attribute quotes, which go to readers without names. Leave it out of --meta-column "
+                             "and --attribute-with (or the sidecar's meta_columns).")
         if column not in (id_column, question_column, answer_column, *text_columns) and \
                 _looks_like_free_text(table[column]):
             # Broken down by, each answer was a group (its text a label in the count files) and went uncoded.
@@ -879,6 +884,10 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
                      spec.sheet, sources, attribute_with=tuple(spec.attribute_with), header_row=spec.header_row)
 
 
+# A column of people, by its name: who filled the form in, a contact's name, e-mail or phone.
+_PERSON_COLUMN = re.compile(r"(?i)\b(?:submitted|completed|filled|entered|prepared|reported)[ _-]?(?:in[ _-]?)?by\b|"
+                            r"\b(?:respondent|contact|first|last|full|your|staff|person|coordinator)[ _-]?name\b|"
+                            r"^\W*name\W*$|e-?mail|\bphone\b|telephone")
 _CONTACT_COLUMN = re.compile(
     r"^(?:\W*\w+\W+){0,3}?\W*(?i:(?:organi[sz]ation|org|agency|company|first|last|full|contact|your)?[ _-]?"
     r"(?:name|address|e-?mail|phone|telephone|fax|website|url|zip|postal|post ?code|street|city))\W*$")
