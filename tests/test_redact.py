@@ -130,6 +130,8 @@ PII = [
     # a surname removed after a title is removed where it comes again, a possessive too (it reached the evidence)
     ("surname-again", "Dr. Okafor championed it from day one. Okafor pushed this through; Okafor's team stayed.",
      "[name] championed it from day one. [name] pushed this through; [name]'s team stayed.", False),
+    # a given name heading a list of names, at a sentence's start (the lists alone leave it there)
+    ("name-heading-a-list", "Maria, Ana and Luz run the pantry.", "[name], [name] and [name] run the pantry.", False),
     # a year-shaped house number ("the 2023 Heart Walk" is an event) and a soft type before more words, after "at"
     ("address-year-shaped-number", "We meet at 1901 Oak Hollow.", "We meet at [address].", True),
     ("address-soft-type-goes-on", "We meet at 1901 Oak Hollow every week.", "We meet at [address] every week.", True),
@@ -200,6 +202,7 @@ UNCHANGED = [
     ("soft-street-types", "We ran 5 Heart Walk events, 40 Oak Hollow families came, and 12 met via Zoom."),
     ("soft-street-type-events", "At the 2023 Heart Walk we met on 3 Fun Run days."),
     ("soft-street-type-year", "In 1901 Oak Hollow was a town."),
+    ("word-heading-a-list", "Trust, time and money matter; Hope, faith and grit too."),
     ("town-without-zip", "We serve 3 Counties, Des Moines IA."),
     ("years-then-count", "The pilot ran 2017-2019 24 times; the line ran 2017-2019 24/7."),  # not 201-720-1924
     ("script-words", "We translate flyers into 中文, 한국어 and Spanish; staff say السلام عليكم during رمضان."),

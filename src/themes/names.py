@@ -312,14 +312,22 @@ def redact_listed_names(text: str, *, lexicon: frozenset[str] | None = None,
 
 
 _BEFORE_NAME = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)[ \t]+(?=\[name\])")
+# A given name heading a list of removed ones: "Maria, [name] and [name] run the pantry" (at a sentence's start
+# the lists alone do not take "Maria", which could be a word there).
+_HEADING_NAMES = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)(?=,[ \t]+\[name\][ \t]*(?:,|and\b|&))")
 
 
 def absorb_given_names(text: str) -> str:
-    """A capitalised given name left before a removed family name joins it: "Hope [name]" -> "[name]". Alone,
-    "Hope", "Will" or "Destiny" read as words and are kept; before a name they are its first part."""
+    """A capitalised given name left before a removed family name joins it: "Hope [name]" -> "[name]"; one heading
+    a list of removed names is one of them. Alone, "Hope", "Will" or "Destiny" read as words and are kept; before a
+    name, or first in a list of names, they are names."""
     first, _ = name_lists()
-    return _BEFORE_NAME.sub(lambda m: "" if _listed(m.group(1), first) and fold(m.group(1)) not in _stop_words()
-                            else m.group(0), text)
+
+    def listed(m: re.Match) -> bool:
+        return _listed(m.group(1), first) and fold(m.group(1)) not in _stop_words()
+
+    text = _BEFORE_NAME.sub(lambda m: "" if listed(m) else m.group(0), text)
+    return _HEADING_NAMES.sub(lambda m: PLACEHOLDERS["name"] if listed(m) else m.group(0), text)
 
 
 # Names in other scripts, which the name lists and the English model never read. Cyrillic and Greek write
