@@ -370,3 +370,24 @@ def test_a_two_codebook_coding_workbook_is_read_by_each_codebook_with_its_own_id
     book.save(path)
     with pytest.raises(GoldError, match="unknown theme 'trsut'"):
         read_gold(path, themes)
+
+
+def test_a_workbook_whose_codebook_renamed_a_theme_since_still_stops_at_the_code(tmp_path: Path):
+    """Its old id was set aside as another codebook's, and the answers coded only with it read as 'none'."""
+    from themes.codebook import load_codebook
+    from themes.coding_sample import write_coding_workbook
+    from themes.errors import GoldError
+
+    themes = load_codebook("codebooks/rfi_themes.yaml")
+    path = tmp_path / "sample.xlsx"
+    write_coding_workbook(path, draw_sample(_responses(6), 4, seed=2), themes)
+    book = openpyxl.load_workbook(path)
+    column = [c.value for c in book["Coding"][1]].index("themes") + 1
+    for row, value in enumerate(["trust", "cultural_differences", "none", "trust"], start=2):
+        book["Coding"].cell(row=row, column=column, value=value)
+    book.save(path)
+    renamed = tmp_path / "renamed.yaml"
+    renamed.write_text(Path("codebooks/rfi_themes.yaml").read_text(encoding="utf-8").replace(
+        "id: cultural_differences", "id: culture"), encoding="utf-8")
+    with pytest.raises(GoldError, match="unknown theme 'cultural_differences'"):
+        read_gold(path, load_codebook(renamed))

@@ -79,7 +79,10 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     coded = [[] for _ in range(len(table))]
     # A coding workbook of a run of two codebooks lists both's ids, and its coders write both in one cell: each
     # codebook reads its own and leaves the other's (each was "unknown theme" to the other).
-    aside = _sampled_ids(path, sheet) - set(codebook.ids)
+    # Only when the workbook lists every id of this codebook: one drawn for it alone, whose codebook renamed or
+    # dropped a theme since, still stops at the code it no longer knows, not loses it.
+    listed = _sampled_ids(path, sheet)
+    aside = listed - set(codebook.ids) if set(codebook.ids) <= listed else set()
     left: dict[str, int] = {}
     if theme_column is not None:
         coded = [_parse_themes(v, codebook, path, row, aside=aside, left=left)
