@@ -128,6 +128,11 @@ PII = [
     ("address-county-road", "The client at 1010 County Road 12 needed rides.", "The client at [address] needed rides.",
      True),
     # a surname removed after a title is removed where it comes again, a possessive too (it reached the evidence)
+    # ... a common family name too (WordNet lists 'Smith' as a word), and a place or organisation of the name is kept
+    ("common-surname-again", "Dr. Smith championed it. Smith pushed it through.",
+     "[name] championed it. [name] pushed it through.", False),
+    ("surname-again-place", "Dr. Garza spoke at Garza County Fair on Garza Street; Garza's team came.",
+     "[name] spoke at Garza County Fair on Garza Street; [name]'s team came.", False),
     ("surname-again", "Dr. Okafor championed it from day one. Okafor pushed this through; Okafor's team stayed.",
      "[name] championed it from day one. [name] pushed this through; [name]'s team stayed.", False),
     # a given name heading a list of names, at a sentence's start (the lists alone leave it there)

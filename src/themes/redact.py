@@ -490,11 +490,14 @@ def _importable(model: str) -> bool:
 def _names_again(original: str, redacted: str, english: frozenset[str]) -> str:
     """`redacted` with the other mentions of a name it removed also removed: "Dr. Okafor championed it. Okafor
     pushed it through" kept the second "Okafor" (a bare surname starting a sentence reads as no one's). The names
-    are the capitalised words, not English ones, that `redacted` wrote as "[name]"."""
-    from themes.names import _english
+    are the capitalised words `redacted` wrote as "[name]" that are family names of the lists ("Smith") or no
+    English word ("Okafor"). A mention that names an organisation or place ("Garza County", "Alvarado Street",
+    "Nakamura Family Clinic") is kept, as the name rules keep them, and a possessive keeps its "'s"."""
+    from themes.names import _english, _listed, name_lists
 
     if PLACEHOLDERS["name"] not in redacted:
         return redacted
+    _, family = name_lists()
     before, after = original.split(), redacted.split()
     names = set()
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
@@ -502,13 +505,25 @@ def _names_again(original: str, redacted: str, english: frozenset[str]) -> str:
             for word in before[i1:i2]:
                 word = re.sub(r"['’]s$", "", word.strip(".,;:!?()\"'“”‘’"))
                 if (len(word) >= 3 and word[:1].isupper() and not word.isupper() and "[" not in word
-                        and not _english(word, english)):
+                        and word not in _ORG_WORDS and (_listed(word, family) or not _english(word, english))):
                     names.add(word)
     if not names:
         return redacted
     pattern = re.compile(rf"(?<![\w\[-])(?:{'|'.join(map(re.escape, sorted(names, key=len, reverse=True)))})"
-                         r"(?:['’]s)?(?![\w-])")
-    return collapse(pattern.sub(PLACEHOLDERS["name"], redacted))
+                         r"(?![\w-])")
+
+    def again(m: re.Match) -> str:
+        following = _next_word(m.string, m.end())
+        if (following in _ORG_WORDS or following in _PLACE_NOUNS or re.fullmatch(_STREET_TYPES, following)
+                or re.match(r"[ \t]*&", m.string[m.end():])):
+            return m.group(0)
+        return PLACEHOLDERS["name"]
+
+    return collapse(pattern.sub(again, redacted))
+
+
+# Words after a family name that make it a place's or organisation's name, beyond `_ORG_WORDS`.
+_PLACE_NOUNS = frozenset("Family Philanthropies Brothers Bros Co Park Fair Hall".split())
 
 
 class Redactor:
