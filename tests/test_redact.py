@@ -206,6 +206,8 @@ UNCHANGED = [
     ("roads-and-years", "In 2019 Route 9 closed; since 2015 State Highway 13 floods; 12 counties lie on Route 66."),
     ("soft-street-types", "We ran 5 Heart Walk events, 40 Oak Hollow families came, and 12 met via Zoom."),
     ("soft-street-type-events", "At the 2023 Heart Walk we met on 3 Fun Run days."),
+    ("soft-street-type-names-a-thing", "We raised funds at 2019 Annual Fun Run events; data on 2022 Closed Loop "
+     "referrals; volunteers at 30 Heart Walk events; our focus on 2025 Strategic Path."),
     ("soft-street-type-year", "In 1901 Oak Hollow was a town."),
     ("word-heading-a-list", "Trust, time and money matter; Hope, faith and grit too."),
     ("town-without-zip", "We serve 3 Counties, Des Moines IA."),

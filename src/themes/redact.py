@@ -179,10 +179,12 @@ def _address(m: re.Match) -> str:
     return PLACEHOLDERS["address"]
 
 
-# A soft street type before more words ("we meet at 1901 Oak Hollow every week") is an address after "at".
-_PLACE_GOES_ON = re.compile(rf"(\b(?i:at|on|near|off|visit|visiting)[ \t]+)\d{{2,5}}(?:[ \t]+[A-Z][\w'’.-]*){{1,3}}?"
-                            rf"[ \t]+(?:{_SOFT_STREET_TYPES})\b")
-_AT_A_PLACE = re.compile(r"\b(?i:at|on|to|from|near|off|visit|visiting)[ \t]+$")
+# A soft street type after "at" and before words that go on about a place's use ("we meet at 1901 Oak Hollow
+# every week"); not before a noun it names ("at 2019 Annual Fun Run events", "on 2022 Closed Loop referrals").
+_PLACE_GOES_ON = re.compile(rf"(\b(?i:at|near|visit|visiting)[ \t]+)\d{{2,5}}(?:[ \t]+[A-Z][\w'’.-]*){{1,3}}?"
+                            rf"[ \t]+(?:{_SOFT_STREET_TYPES})\b(?=[ \t]+(?:every|each|on|in|for|with|to|and|or|since|"
+                            r"from|by|weekly|monthly|daily|twice|once)\b)")
+_AT_A_PLACE = re.compile(r"\b(?i:at|near|visit|visiting)[ \t]+$")  # "a focus on 2025 Strategic Path." is none
 _GOES_ON = re.compile(r"[ \t]+(?!(?:in|near|outside|off|at|and|or)\b)[a-z]")
 
 
