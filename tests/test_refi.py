@@ -233,7 +233,7 @@ def reviewed(path: Path, coder: str = "Ana Reyes") -> Path:
     return out
 
 
-def test_a_project_no_person_coded_is_not_read_as_human_coding(tricky_run, tiny_codebook):
+def test_a_project_no_person_coded_is_not_read_as_human_coding(tricky_run, tiny_codebook, tmp_path):
     """An untouched export read as gold measured the run against itself (kappa 0.97, no word) and would have
     taught the classifier its own output. Once a person's codings are in, it is read, and who coded is said."""
     from themes.evaluate import gold_announcement
@@ -243,6 +243,15 @@ def test_a_project_no_person_coded_is_not_read_as_human_coding(tricky_run, tiny_
         read_gold(path, tiny_codebook)
     gold = read_gold(reviewed(path), tiny_codebook)
     assert any(line.startswith("  coded by   Ana Reyes ") for line in gold_announcement(gold, path))
+    # A tool that renames the run's user (or drops the user list) leaves it the project's creating user.
+    qde, texts = read_qdpx(path)
+    renamed = tmp_path / "renamed.qdpx"
+    with zipfile.ZipFile(renamed, "w") as archive:
+        archive.writestr("project.qde", qde.replace(b'name="themes (automatic)"', b'name="default"'))
+        for name, text in texts.items():
+            archive.writestr(name, text.encode("utf-8"))
+    with pytest.raises(GoldError, match=r"every one of its \d+ codings was made by 'themes \(automatic\)'"):
+        read_gold(renamed, tiny_codebook)
 
 
 @pytest.mark.parametrize("per", ["respondent", "answer"])

@@ -549,7 +549,7 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
     lines.append(f"  text       {read.get('text', '?')}")
     lines.append(f"  codes      {read.get('codes', '?')}")
     if read.get("coders"):
-        lines.append(f"  coded by   {read['coders']} (codings of the codebook's codes in the project)")
+        lines.append(f"  coded by   {read['coders']}")
     if read.get("aside"):
         lines.append(f"  aside      codes of the workbook's other codebook, left to it: {read['aside']}")
     lines.append(f"  question   {read.get('question') or (NO_QUESTION_TO_LEARN if learning else NO_QUESTION)}")
