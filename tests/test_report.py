@@ -230,7 +230,7 @@ def test_html_chart_is_accessible_svg(page):
     ns = {"s": SVG_NAMESPACE}
     title, desc = svg.find("s:title", ns), svg.find("s:desc", ns)
     assert svg.get("role") == "img"
-    assert title is not None and title.text == "Percent of respondents raising each theme"
+    assert title is not None and title.text == "Percent of respondents with an answer flagged for each theme"
     assert desc is not None and "Funding needs: 66.7%" in desc.text and "Trust and relationships: 33.3%" in desc.text
     assert svg.get("aria-labelledby").split() == [title.get("id"), desc.get("id")]
     assert len(svg.findall("s:rect", ns)) == 2  # one bar per theme
@@ -517,3 +517,18 @@ def test_a_run_that_hardly_agrees_with_its_coded_sample_says_so_under_the_findin
     assert lines[lines.index("## Key findings") + 5] == warning
     assert f'<p class="warning">{warning}</p>' in render_html(changed)
     assert "hardly agrees" not in render_markdown(replace(data, agreement={"summary": "on 120 answers"}))
+
+
+def test_a_framework_only_run_says_where_it_hardly_agrees_under_its_lede(data):
+    """A run of the framework alone has no key findings, and the warning went missing from both reports."""
+    from dataclasses import replace
+
+    warning = "coded.csv: the run hardly agrees with its codes (kappa governance 0.03)"
+    framework_only = replace(data, counts=data.counts.iloc[0:0], agreement={"summary": "s", "warning": warning})
+    assert warning in render_markdown(framework_only).splitlines()
+    assert f'<p class="warning">{warning}</p>' in render_html(framework_only)
+
+
+def test_a_raw_runs_table_and_chart_say_flagged(page):
+    assert "<caption>Respondents with an answer flagged for each theme</caption>" in page
+    assert "raising each theme" not in page

@@ -232,7 +232,7 @@ def test_prevalence_chart_has_one_visible_bar_per_theme(rendered):
 def test_chart_has_a_text_alternative(rendered):
     chart = rendered.page.locator("#prevalence-chart svg[role=img]")
     title, desc = chart.locator("title"), chart.locator("desc")
-    assert title.text_content() == "Percent of respondents raising each theme"
+    assert title.text_content() == "Percent of respondents with an answer flagged for each theme"
     for label, n, _ in THEMES.values():
         assert f"{label}: {_percent(n, USABLE):.1f}%" in desc.text_content()
     assert chart.get_attribute("aria-labelledby").split() == [title.get_attribute("id"), desc.get_attribute("id")]

@@ -304,6 +304,8 @@ def render_markdown(data: ReportData) -> str:
     if dateline(data):
         lines += [md(dateline(data)), ""]
     lines += [md(lede(data)), ""]
+    if disagreement(data) and not labels:  # a framework-only run: no findings to put it under
+        lines += [md(disagreement(data)), ""]
     if labels:
         lines += ["## Key findings", ""] + [f"- {md(s)}" for s in _sentences(data)] + [""]
         if disagreement(data):
@@ -504,7 +506,7 @@ def render_html(data: ReportData) -> str:
                                   width=560, intervals=list(zip(ordered["low"], ordered["high"])))
         else:
             chart = bar_chart_svg(list(ordered["label"]), [float(p) for p in ordered["percent"]],
-                                  title="Percent of respondents raising each theme", width=560)
+                                  title="Percent of respondents with an answer flagged for each theme", width=560)
         for column, long in data.breakdowns.items():
             table = _breakdown_table(long, column, labels)
             if table.empty:
