@@ -538,3 +538,7 @@ def test_a_runs_codebook_is_found_from_another_folder(tmp_path, monkeypatch, tin
     assert recorded_codebook(entry) == tiny_codebook_path.resolve()
     assert recorded_codebook({"path": "rfi_themes"}).name == "rfi_themes.yaml"  # a shipped one, by its name
     assert recorded_codebook({"path": "gone.yaml", "absolute_path": str(tmp_path / "gone.yaml")}) is None
+    # Another folder's file at the same relative path is not the run's: the recorded content picks the right one.
+    shipped = Path(__file__).resolve().parents[1] / "codebooks" / "rfi_themes.yaml"
+    (tmp_path.parent / tiny_codebook_path.name).write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
+    assert recorded_codebook(entry) == tiny_codebook_path.resolve()

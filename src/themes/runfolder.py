@@ -77,19 +77,26 @@ class RunFolder:
 
 
 def recorded_codebook(entry: dict) -> Path | None:
-    """Where a manifest's codebook entry is now: its path as the run was given it (from the folder the run was
-    started in), else the absolute path the run recorded beside it, else a shipped codebook of that name; None
-    when none is there. Read from another folder, the relative path alone was 'not there'."""
-    from themes.codebook import codebook_path
+    """Where a manifest's codebook entry is now: of its path as the run was given it (from the folder the run was
+    started in), the absolute path the run recorded beside it and a shipped codebook of that name, the first with
+    the content the run recorded, else the first there; None when none is. Read from another folder, the relative
+    path alone was 'not there', or another folder's file of that name."""
+    from themes.codebook import codebook_path, load_codebook
     from themes.errors import CodebookError
 
-    for value in (entry.get("path"), entry.get("absolute_path")):
-        if value and Path(value).is_file():
-            return Path(value)
+    found = [Path(value) for value in (entry.get("path"), entry.get("absolute_path")) if value and Path(value).is_file()]
     try:
-        return codebook_path(entry.get("path") or "") if entry.get("path") else None
+        found += [codebook_path(entry["path"])] if entry.get("path") else []
     except CodebookError:
-        return None
+        pass
+    recorded = entry.get("content_hash")
+    for path in found if recorded else ():  # another file at the same relative path is not the run's codebook
+        try:
+            if load_codebook(path).content_hash() == recorded:
+                return path
+        except CodebookError:
+            continue
+    return found[0] if found else None  # changed since: the callers say so
 
 
 def read_run(path: str | Path) -> RunFolder:
