@@ -84,7 +84,8 @@ def recorded_codebook(entry: dict) -> Path | None:
     from themes.codebook import codebook_path, load_codebook
     from themes.errors import CodebookError
 
-    found = [Path(value) for value in (entry.get("path"), entry.get("absolute_path")) if value and Path(value).is_file()]
+    found = [Path(value) for value in (entry.get("path"), entry.get("absolute_path"))
+             if value and Path(value).is_file()]
     try:
         found += [codebook_path(entry["path"])] if entry.get("path") else []
     except CodebookError:
