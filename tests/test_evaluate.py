@@ -558,6 +558,19 @@ def test_a_coded_answer_extended_since_the_draw_is_not_the_same_answer():
     assert _same_text("Call [name] at [phone].", "Call Maria Lopez at [phone].")
     assert _same_text(drawn[:40] + "\u2026", drawn) and not _same_text(drawn[:40], drawn)
     assert not _same_text("Funding.", "Trust.")
+    # The same answer still (a second review): another Unicode form, a final stop, a cut marked "...", Excel's
+    # cut with no mark, and a coder's copy with each of several names written '[name]'
+    import unicodedata
+
+    accents = "Café résumé naïve coördination matters for us here."
+    assert _same_text(unicodedata.normalize("NFD", accents), accents)
+    assert _same_text("Yes", "yes.") and _same_text("Funding.", "Funding")
+    assert _same_text(drawn[:40] + "...", drawn)
+    long = "We need staff and money for the clinic. " * 1000
+    assert _same_text(long[:32_767], long) and not _same_text(long[:20_000], long)
+    named = "Dr. Okafor and Okafor's team call us every week about the referrals we send them."
+    assert _same_text("[name] and [name] team call us every week about the referrals we send them.", named)
+    assert not _same_text("[name] and [name] team call us every week.", named)
 
 
 def test_a_coded_sample_with_every_theme_on_most_answers_is_a_warning():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -313,27 +314,42 @@ def not_in_survey(coded: pd.DataFrame, paths: str | Path | Sequence[str | Path],
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
 
+_PLACEHOLDER_WORD = re.compile(r"\[(?:name|email|phone|url|id|address|date of birth)\]")
+_CELL_LIMIT = 32_767  # Excel's characters per cell: a coding workbook holds a longer answer cut there
+
+
 def _same_text(coded: str, *answers: str) -> bool:
-    """A coded answer's text is the run's answer when, spacing, case and curly quotes aside, they are equal, differ
-    by a few words changed one or two at a time (a typo a coder fixed, a name written as '[name]'), or the coded
-    text is the answer cut where a workbook's cell ends ('…'). A phrase or sentence added or removed is another
-    answer: the themes it carries are not in the codes (an answer extended since the draw read as coded)."""
+    """A coded answer's text is the run's answer when, spacing, case, Unicode form, curly quotes and the
+    punctuation around words aside, they are equal, differ by a few words changed one or two at a time (a typo a
+    coder fixed) or by names and contact details a coder's copy writes as '[name]', or the coded text is the
+    answer cut where a workbook's cell ends ('…', '...', or Excel's limit). A phrase or sentence added or removed
+    is another answer: the themes it carries are not in the codes (an answer extended since the draw read as
+    coded)."""
     def plain(text: str) -> str:
-        return " ".join(str(text).split()).casefold().translate(_QUOTES)
+        return " ".join(unicodedata.normalize("NFC", str(text)).split()).casefold().translate(_QUOTES)
+
+    def bare(text: str) -> list[str]:
+        return [w for w in (w.strip(".,;:!?()\"'-–—…") for w in text.split()) if w]
 
     mine = plain(coded)
     for answer in map(plain, answers):
         if mine == answer:
             return True
-        cut = mine[:-1].rstrip()
-        if mine.endswith("\u2026") and len(cut) >= 20 and answer.startswith(cut):
+        cut = re.sub(r"(?:\u2026|\.\.\.)$", "", mine).rstrip()
+        if ((cut != mine or len(str(coded)) >= _CELL_LIMIT - 1) and len(cut) >= 20
+                and answer.startswith(cut.rstrip(".…"))):
             return True
-        words, theirs = mine.split(), answer.split()
+        words, theirs = bare(mine), bare(answer)
+        if words == theirs:
+            return True
         blocks = difflib.SequenceMatcher(None, words, theirs, autojunk=False).get_opcodes()
-        changes = [max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in blocks if tag != "equal"]
+        # A coder's '[name]' for the answer's name (or names) is no change of what it says.
+        changes = [max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in blocks if tag != "equal"
+                   and not (words[i1:i2] and all(_PLACEHOLDER_WORD.fullmatch(w) for w in words[i1:i2])
+                            and j2 - j1 <= 3 * (i2 - i1))]
         kept = sum(i2 - i1 for tag, i1, i2, _, _ in blocks if tag == "equal")
-        if (max(changes) <= 2 and sum(changes) <= max(2, 0.2 * max(len(words), len(theirs)))
-                and kept >= sum(changes)):
+        if not changes or (max(changes) <= 2 and sum(changes) <= max(2, 0.2 * max(len(words), len(theirs)))
+                           and kept >= sum(changes)):
             return True
     return False
 
