@@ -596,6 +596,8 @@ def test_themes_the_run_hardly_agrees_on_are_named():
         "per_dimension": [{"dimension": "governance", "kappa": 0.11, "gold_addressed": 9}]}
     said = disagreeing_parts(agreement)
     assert said.startswith("coded.csv: the run hardly agrees with its codes (kappa trust 0.03, governance 0.11)")
+    agreement["per_theme"][0]["kappa"] = -0.002  # near nothing: "0.00", not "-0.00"
+    assert disagreeing_parts(agreement).startswith("coded.csv: the run hardly agrees with its codes (kappa trust 0.00,")
     agreement["per_theme"][0]["kappa"], agreement["per_dimension"][0]["kappa"] = 0.4, 0.5
     assert disagreeing_parts(agreement) is None
 

@@ -462,7 +462,9 @@ def disagreeing_parts(agreement: dict, *, below: float = 0.2) -> str | None:
             and row.get("gold", row.get("gold_addressed", 0)) >= 5]  # one or two coded cases: chance, not a pattern
     if not rows:
         return None
-    said = ", ".join(f"{row.get('theme') or row.get('dimension')} {row['kappa']:.2f}" for row in rows[:6])
+    from themes.export import kappa
+
+    said = ", ".join(f"{row.get('theme') or row.get('dimension')} {kappa(row['kappa'])}" for row in rows[:6])
     more = f" and {len(rows) - 6} more" if len(rows) > 6 else ""
     return (f"{agreement.get('file', 'the coded sample')}: the run hardly agrees with its codes (kappa {said}{more}); "
             "those estimates rest on the coders' codes alone. Check that the sample was coded with this codebook's "

@@ -474,20 +474,26 @@ def codebook_entry(use: CodebookUse) -> dict:
     return entry
 
 
+def kappa(value: float) -> str:
+    """A kappa to two decimals; a slightly negative one near nothing reads "0.00", not "-0.00"."""
+    return f"{value:.2f}".replace("-0.00", "0.00")
+
+
 def sample_agreement_summary(result: dict) -> str:
     """This survey's measured agreement, in one sentence for the method section."""
     from themes.evaluate import coded_sample_name
 
     parts = []
     if result["per_theme"]:
-        parts.append(f"Cohen's kappa of the primary theme {result['overall']['primary_kappa']:.2f}; per theme " + ", ".join(
-            f"{r['theme']} {r['kappa']:.2f}" if r["kappa"] is not None else f"{r['theme']} not measured (no coded "
-            "answer carries it)" for r in result["per_theme"]))
+        parts.append(f"Cohen's kappa of the primary theme {kappa(result['overall']['primary_kappa'])}; per theme "
+                     + ", ".join(f"{r['theme']} {kappa(r['kappa'])}" if r["kappa"] is not None
+                                 else f"{r['theme']} not measured (no coded answer carries it)"
+                                 for r in result["per_theme"]))
     if result["per_dimension"]:
         fewer = {r["dimension"]: f" (on the {r['passages']} answers that code it)" for r in result["per_dimension"]
                  if r.get("passages", result["answers"]) < result["answers"]}
         parts.append("kappa per dimension (\"none\" a class) " + ", ".join(
-            (f"{r['dimension']} {r['kappa']:.2f}" if r["kappa"] is not None else f"{r['dimension']} not measured")
+            (f"{r['dimension']} {kappa(r['kappa'])}" if r["kappa"] is not None else f"{r['dimension']} not measured")
             + fewer.get(r["dimension"], "") for r in result["per_dimension"]))
     learned = result.get("left_out_learned", 0)
     if not result["answers"] and learned:

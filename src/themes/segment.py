@@ -20,7 +20,8 @@ _HAS_CONTENT = re.compile(r"[^\W_]")
 _LINE = re.compile(r"[^\n]+")
 # A sentence ended by a full-width stop ("。", "！", "？") takes no space after it, so the English tokenizer read
 # "资金不足。Funding is short" as one sentence (a quote held the Chinese one): a line is split there first.
-_FULL_WIDTH_SENTENCE = re.compile(r"[^。！？]+[。！？]*|[。！？]+")
+# A stop inside a quotation ("「資金が足りない。」と言われた。", "他说：“资金不足。”然后…") ends no sentence.
+_FULL_WIDTH_SENTENCE = re.compile(r"(?:[^。！？]|[。！？]+[」』）”’〕】》]+)+[。！？]*|[。！？]+[」』）”’〕】》]*")
 _WORD = re.compile(r"\S+")
 MIN_SEGMENT_CHARS = 12  # shorter pieces ("Yes.", "1)") are joined to their neighbour
 
