@@ -534,16 +534,22 @@ def _read_excel(path: Path, sheet: str | None, header_row: int | None = None) ->
     return table
 
 
+def _any_sheet_holds(path: Path, pattern: bytes) -> bool:
+    """Whether any sheet's XML matches `pattern`: read as bytes, so that the workbook is opened in full (slow for
+    a large one) only when a sheet hides a column or row or merges cells."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return any(re.search(pattern, archive.read(name)) for name in archive.namelist()
+                   if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+
+
 def _hidden_positions(path: Path, sheet: str) -> list[int]:
     """The positions (from 0: column A) of the columns the workbook hides (a reviewer's notes, a lookup): what
     the person who shared it did not mean to be read, as a hidden sheet. Positions, not names: the names may be
     in a row below a title, found later. The workbook is opened in full only when a sheet hides a column."""
-    import zipfile
-
-    with zipfile.ZipFile(path) as archive:
-        if not any(re.search(rb"<col [^>]*hidden=\"(?:1|true)\"", archive.read(name)) for name in archive.namelist()
-                   if name.startswith("xl/worksheets/") and name.endswith(".xml")):
-            return []
+    if not _any_sheet_holds(path, rb"<col [^>]*hidden=\"(?:1|true)\""):
+        return []
     import openpyxl
 
     book = openpyxl.load_workbook(path)
@@ -558,12 +564,8 @@ def _hidden_rows(path: Path, sheet: str) -> list[int]:
     """The sheet rows (from 1, as the spreadsheet numbers them) the workbook hides, by hand or by a filter. They are
     read: a row hidden to tidy the view is a respondent, and one left out would be lost without a trace; the
     announcement names them, so that rows hidden to leave them out (tests, withdrawn answers) can be deleted."""
-    import zipfile
-
-    with zipfile.ZipFile(path) as archive:
-        if not any(re.search(rb"<row [^>]*hidden=\"(?:1|true)\"", archive.read(name)) for name in archive.namelist()
-                   if name.startswith("xl/worksheets/") and name.endswith(".xml")):
-            return []
+    if not _any_sheet_holds(path, rb"<row [^>]*hidden=\"(?:1|true)\""):
+        return []
     import openpyxl
 
     book = openpyxl.load_workbook(path)
@@ -577,12 +579,8 @@ def _fill_merged(path: Path, sheet: str, table: pd.DataFrame, header_row: int) -
     """Cells of a merged range below the header (in sheet row `header_row`) take the range's value, as the
     spreadsheet shows it (a type merged over its respondents' rows read as 'unknown' for all but the first). In
     place; returns the number of ranges filled. The workbook is opened in full only when a sheet has merged cells."""
-    import zipfile
-
-    with zipfile.ZipFile(path) as archive:
-        if not any(b"<mergeCell " in archive.read(name) for name in archive.namelist()
-                   if name.startswith("xl/worksheets/") and name.endswith(".xml")):
-            return 0
+    if not _any_sheet_holds(path, rb"<mergeCell "):
+        return 0
     import openpyxl
 
     book = openpyxl.load_workbook(path)
