@@ -1909,3 +1909,57 @@ def test_a_column_of_people_cannot_break_counts_down_or_attribute_quotes(tmp_pat
     for spec in (InputSpec(meta_columns=("state", column)), InputSpec(attribute_with=(column,))):
         with pytest.raises(InputError, match=rf"^Column '{column}' names people or their contact details"):
             load_answers(path, spec)
+
+
+def test_second_review_of_the_export_reader(tmp_path):
+    """What a second review found in the day's reader changes, each a file read wrongly or refused."""
+    # A one-question file typed in by interviewers, one interview a day each: no long file, with or without ids.
+    rows = ["Interviewer,Interview date,District,What are the main health problems in your community?"]
+    rows += [f"Ana{k % 5},2024-03-{k // 5 + 1:02d},North,\"{_answer(k, 'clinic waits')}\"" for k in range(40)]
+    answers, _, _ = load_answers(write(tmp_path / "field.csv", "\n".join(rows) + "\n"), InputSpec(id_column="none"))
+    assert answers["respondent_id"].nunique() == 40
+    # Three open questions most people skipped ("N/A" holds "N/A": they read as joining each other).
+    rows = ["respondent_id,org_type,challenges,barriers,support"]
+    rows += [f"R{k},CBO,\"{_answer(k, 'money')}\"," + ",".join(f"\"{_answer(k, t)}\"" if k < 8 else "N/A"
+                                                              for t in ("staff", "data")) for k in range(50)]
+    _, spec, _ = load_answers(write(tmp_path / "skipped.csv", "\n".join(rows) + "\n"), InputSpec())
+    assert spec.text_columns == ("challenges", "barriers", "support")
+    # A closed Yes/No question with a few explanations is no open one.
+    rows = ["respondent_id,formal,challenges"]
+    rows += [f"R{k},{'Yes' if k % 3 else 'No'},\"{_answer(k, 'money')}\"" for k in range(45)]
+    rows += [f"R{k},\"{_answer(k, 'a written agreement signed last year')}\",\"{_answer(k, 'money')}\""
+             for k in range(45, 50)]
+    _, spec, _ = load_answers(write(tmp_path / "yesno.csv", "\n".join(rows) + "\n"), InputSpec())
+    assert spec.text_columns == ("challenges",)
+    # An organisation's name of many words may break counts down; a question column of full question texts
+    # beside an answer column of free text is no swap.
+    rows = ["respondent_id,Organization name,challenges"]
+    rows += [f"R{k},Riverside Community Health and Wellness Center of Springfield {k},\"{_answer(k, 'money')}\""
+             for k in range(12)]
+    answers, _, _ = load_answers(write(tmp_path / "orgs.csv", "\n".join(rows) + "\n"),
+                                 InputSpec(meta_columns=("Organization name",)))
+    assert len(answers) == 12
+    rows = ["resp,item_text,response_text"] + [
+        f"P{k % 8},\"What has made partnership number {k} effective for the families you serve?\","
+        f"\"{_answer(k, 'money')}\"" for k in range(19)]
+    answers, _, _ = load_answers(write(tmp_path / "fullq.csv", "\n".join(rows) + "\n"), InputSpec(
+        id_column="resp", question_column="item_text", answer_column="response_text"))
+    assert answers["respondent_id"].nunique() == 8
+    # An ODK repeat group's KEY names each member's row, not the household: no id is guessed.
+    rows = ["member_name,member_health_concern,PARENT_KEY,KEY"]
+    rows += [f"M{k},\"{_answer(k, 'diabetes')}\",uuid:{k // 3},uuid:{k // 3}/members[{k % 3 + 1}]" for k in range(30)]
+    with pytest.raises(InputError, match="No respondent id column found"):
+        load_answers(write(tmp_path / "odk.csv", "\n".join(rows) + "\n"), InputSpec())
+
+
+def test_a_mac_csv_is_told_apart_when_a_quote_stands_alone(tmp_path):
+    """One stray quote (a 5" pipe) swapped inside and outside for the rest of the file: a Mac file failed, and a
+    LF file whose answers hold bare CRs was taken for a Mac one."""
+    mac = ["id,comments"] + [f"R{k},\"We need money for staff {k}.\nAnd time.\"" for k in range(30)]
+    mac[5] = 'R4,We laid a 5" pipe to the clinic'
+    (tmp_path / "mac.csv").write_bytes(("\r".join(mac) + "\r").encode())
+    assert len(load_answers(tmp_path / "mac.csv", InputSpec(text_columns=("comments",)))[0]) == 30
+    lf = ["id,comments"] + [f"R{k},\"We need money for staff {k}.\rAnd time.\"" for k in range(30)]
+    lf[5] = 'R4,We laid a 5" pipe to the clinic'
+    (tmp_path / "lf.csv").write_bytes(("\n".join(lf) + "\n").encode())
+    assert len(load_answers(tmp_path / "lf.csv", InputSpec(text_columns=("comments",)))[0]) == 30

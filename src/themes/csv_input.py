@@ -27,8 +27,7 @@ def read_csv_export(path: Path, header_row: int | None = None) -> pd.DataFrame:
     # an unquoted field ("universal-newline mode"); a LF is then a line break inside an answer, quoted or not. The
     # LFs are set aside while the CRs become line ends: one character for one, so the offsets in `odd` hold.
     inner = ""
-    outside = "".join(text.split('"')[0::2])  # the text outside quoted cells, where records end
-    if len(re.findall(r"\r(?!\n)", outside)) > outside.count("\n"):  # answers of two lines each outnumbered the CRs
+    if _mac_line_ends(text, '"', "\r", "\n"):
         inner = next(c for c in map(chr, range(0xE000, 0xF900)) if c not in text)  # a private-use character
         text = re.sub(r"\r(?!\n)", "\n", text.replace("\n", inner))
     whole, cut = text, 0  # characters taken off the front, to find the lines in `odd`
@@ -259,11 +258,20 @@ def _binary_message(path: Path) -> str:
     return f"{path} holds binary data, not text. Is it the right file? Export the survey as CSV and retry."
 
 
+def _mac_line_ends(text, quote, cr, lf) -> bool:
+    """Whether records end with a bare CR (Excel for Mac): more bare CRs than LFs outside the quoted cells, where
+    records end (answers of two paragraphs each, or with CRs of their own, would tip a count of the whole text).
+    A stray quote (5" pipe) swaps inside and outside for the rest of the file: then the whole text decides."""
+    def more_crs(part) -> bool:
+        return part.count(cr) - part.count(cr + lf) > part.count(lf)
+
+    return more_crs(quote[:0].join(text.split(quote)[0::2]) if text.count(quote) % 2 == 0 else text)
+
+
 def _detect_and_decode(raw: bytes, path: Path) -> tuple[str, str]:
     from charset_normalizer import from_bytes
 
-    outside = b"".join(raw.split(b'"')[0::2])  # outside quoted cells, where records end
-    if b"\x00" not in raw and len(re.findall(rb"\r(?!\n)", outside)) > outside.count(b"\n"):
+    if b"\x00" not in raw and _mac_line_ends(raw, b'"', b"\r", b"\n"):
         # Lines that end in a bare CR come from Excel for Mac's "CSV (Macintosh)", which writes Mac Roman: its
         # curly quotes are letters in cp1252 ("countyÕs"), which detection takes as readily.
         return raw.decode("mac_roman"), "mac_roman"

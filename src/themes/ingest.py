@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 import re
 from collections.abc import Sequence
@@ -548,7 +549,7 @@ def _hidden_positions(path: Path, sheet: str) -> list[int]:
     """The positions (from 0: column A) of the columns the workbook hides (a reviewer's notes, a lookup): what
     the person who shared it did not mean to be read, as a hidden sheet. Positions, not names: the names may be
     in a row below a title, found later. The workbook is opened in full only when a sheet hides a column."""
-    if not _any_sheet_holds(path, rb"<col [^>]*hidden=\"(?:1|true)\""):
+    if not _any_sheet_holds(path, rb"<(?:\w+:)?col [^>]*hidden=\"(?:1|true)\""):
         return []
     import openpyxl
 
@@ -563,23 +564,53 @@ def _hidden_positions(path: Path, sheet: str) -> list[int]:
 def _hidden_rows(path: Path, sheet: str) -> list[int]:
     """The sheet rows (from 1, as the spreadsheet numbers them) the workbook hides, by hand or by a filter. They are
     read: a row hidden to tidy the view is a respondent, and one left out would be lost without a trace; the
-    announcement names them, so that rows hidden to leave them out (tests, withdrawn answers) can be deleted."""
-    if not _any_sheet_holds(path, rb"<row [^>]*hidden=\"(?:1|true)\""):
+    announcement names them, so that rows hidden to leave them out (tests, withdrawn answers) can be deleted.
+    Read from the sheet's XML: opening a large workbook in full to learn it took longer than reading it."""
+    if not _any_sheet_holds(path, _HIDDEN_ROW):
         return []
-    import openpyxl
+    rows = []
+    for tag in re.finditer(rb"<(?:\w+:)?row\b[^>]*>", _sheet_xml(path, sheet)):
+        number = re.search(rb'\br="(\d+)"', tag.group())
+        if number and re.search(rb'\bhidden="(?:1|true)"', tag.group()):
+            rows.append(int(number.group(1)))
+    return rows
 
-    book = openpyxl.load_workbook(path)
-    try:
-        return sorted(number for number, dim in book[sheet].row_dimensions.items() if dim.hidden)
-    finally:
-        book.close()
+
+_HIDDEN_ROW = rb"<(?:\w+:)?row [^>]*hidden=\"(?:1|true)\""
+
+
+def _sheet_xml(path: Path, sheet: str) -> bytes:
+    """The XML of the workbook's sheet named `sheet`, found through the workbook's list of sheets."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        book = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+        for tag in re.finditer(rb"<(?:\w+:)?sheet\b[^>]*>", book):
+            name = re.search(rb'\bname="([^"]*)"', tag.group())
+            rid = re.search(rb'\br:id="([^"]*)"', tag.group()) or re.search(rb'\b\w+:id="([^"]*)"', tag.group())
+            if name and rid and _xml_text(name.group(1)) == sheet:
+                target = re.search(rb'<(?:\w+:)?Relationship\b[^>]*\bId="' + re.escape(rid.group(1))
+                                   + rb'"[^>]*\bTarget="([^"]*)"', rels) or re.search(
+                    rb'<(?:\w+:)?Relationship\b[^>]*\bTarget="([^"]*)"[^>]*\bId="' + re.escape(rid.group(1))
+                    + rb'"', rels)
+                if target:
+                    member = target.group(1).decode().lstrip("/")
+                    return archive.read(member if member.startswith("xl/") else f"xl/{member}")
+    return b""
+
+
+def _xml_text(raw: bytes) -> str:
+    from xml.sax.saxutils import unescape
+
+    return unescape(raw.decode("utf-8"), {"&quot;": '"', "&apos;": "'"})
 
 
 def _fill_merged(path: Path, sheet: str, table: pd.DataFrame, header_row: int) -> int:
     """Cells of a merged range below the header (in sheet row `header_row`) take the range's value, as the
     spreadsheet shows it (a type merged over its respondents' rows read as 'unknown' for all but the first). In
     place; returns the number of ranges filled. The workbook is opened in full only when a sheet has merged cells."""
-    if not _any_sheet_holds(path, rb"<mergeCell "):
+    if not _any_sheet_holds(path, rb"<(?:\w+:)?mergeCell "):
         return 0
     import openpyxl
 
@@ -680,7 +711,8 @@ def _joined_columns(table: pd.DataFrame, text_columns: Sequence[str]) -> dict[st
     columns: in most rows where two or more of the others are answered, it holds each of them. Read on the first
     300 rows, which tell."""
     table = table.head(300)
-    texts = {c: table[c].map(as_text).map(lambda text: " ".join(text.split())) for c in text_columns}
+    texts = {c: table[c].map(as_text).map(lambda text: "" if _filler(text) else " ".join(text.split()))
+             for c in text_columns}  # "N/A" holds "N/A": fillers join nothing
     found = {}
     for column in text_columns:
         others = [c for c in text_columns if c != column]
@@ -693,15 +725,27 @@ def _joined_columns(table: pd.DataFrame, text_columns: Sequence[str]) -> dict[st
 
 
 def _id_by_name(columns: list[str]) -> str | None:
-    """The first of `columns` named as respondent ids are ("respondent_id", "Response ID", "KEY")."""
+    """The first of `columns` named as respondent ids are ("respondent_id", "Response ID", "KEY"). Not an ODK
+    repeat group's KEY, which names each repeat's row: its PARENT_KEY names the submission (one per household
+    read as one per member)."""
+    if any(name_key(c) == "parentkey" for c in columns):
+        columns = [c for c in columns if name_key(c) != "key"]
     lowered = {c.lower(): c for c in columns}
     return next((lowered[name] for name in ID_NAMES if name in lowered), None) or guess_id_column(columns)
 
 
+_ID_WORDS = {"id", "ids", "resp", "respondent", "respondents", "participant", "record", "case", "submission",
+             "response", "person", "key", "uuid", "no", "number", "code"}
+
+
 def _long_by_some_id(table: pd.DataFrame) -> tuple[str, str, str, str] | None:
     """(id column, question column, answer column, why) when a column the id guess passed over makes the table
-    long (see `infer.long_shape`): short values, nearly all given, most of them repeated."""
+    long (see `infer.long_shape`): named like ids ("resp", "Participant"), short values, nearly all given, most
+    of them repeated. By its values alone an interviewer's column made a file of one question long (each
+    interviewer's dates then read as questions), and a file of many rating columns took minutes to try."""
     for column in table.columns:
+        if not set(words(column)) & _ID_WORDS or name_key(column) == "parentkey":  # ODK's: a repeat group's rows
+            continue
         values = table[column].map(as_text).str.strip()
         given = values[values != ""]
         if (len(given) < 0.9 * len(values) or given.nunique() < 2 or len(given) < 1.5 * given.nunique()
@@ -849,19 +893,20 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
             role = "the respondent ids" if column == id_column else "answers or questions"
             raise InputError(f"Column '{column}' is named as metadata and also holds {role}: a column is one or the "
                              f"other. Leave it out of --meta-column (or the sidecar's meta_columns).")
-    for column in (*meta_columns, *spec.attribute_with):
+    for column in (*spec.meta_columns, *spec.attribute_with):  # given ones: a guess is by a type's or place's name
         if _PERSON_COLUMN.search(str(column)):
             # Its values are people: each a group label of the count files, and the name beside every quote.
             raise InputError(f"Column '{column}' names people or their contact details: it cannot break counts down "
                              "or attribute quotes, which go to readers without names. Leave it out of --meta-column "
                              "and --attribute-with (or the sidecar's meta_columns).")
         if column not in (id_column, question_column, answer_column, *text_columns) and \
-                _looks_like_free_text(table[column]):
+                not _CONTACT_COLUMN.search(column) and _looks_like_free_text(table[column]):  # "Organization name"
             # Broken down by, each answer was a group (its text a label in the count files) and went uncoded.
             raise InputError(f"Column '{column}' is named as metadata but holds free text (answers in respondents' "
                              "words, not a type or a place): code it with --text-column, and leave it out of "
                              "--meta-column and --attribute-with (or the sidecar's meta_columns).")
-    if question_column is not None and _looks_like_free_text(table[question_column]):
+    if question_column is not None and answer_column in table.columns and _looks_like_free_text(
+            table[question_column]) and not _looks_like_free_text(table[answer_column]):  # a question's full text
         raise InputError(f"Column '{question_column}' (the question column) holds free text, not the questions' names: "
                          "were --question-column and --answer-column swapped?")
     for column in spec.attribute_with:
@@ -930,14 +975,21 @@ def _looks_like_free_text(column: pd.Series, *, variety: float = 0.5) -> bool:
     values = values[values != ""]
     # "N/A", "None", "-" and "see above" say nothing either way: an open question most people skipped so was
     # not read, its 40 real answers lost with no status.
-    filler = {value for value in values.unique() if non_answer_reason(clean_text(value)) is not None}
-    values = values[~values.isin(filler)]
+    values = values[~values.map(_filler)]
     if values.empty:
         return False
     if values.str.match(_USER_AGENT).mean() > 0.5:
         return False
     words = values.str.split().str.len()
     return bool(words.mean() >= 6 and values.nunique() > variety * len(values))
+
+
+@functools.lru_cache(maxsize=65536)
+def _filler(value: str) -> bool:
+    """A cell that says nothing ("N/A", "-", "see above"); "Yes" and "No" answer a closed question, and a column
+    of them with a few explanations is not an open one."""
+    return value.strip().casefold().rstrip(".!") not in {"yes", "no", "y", "n"} and \
+        non_answer_reason(clean_text(value)) is not None
 
 
 def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, InputSpec, list[dict]]:
