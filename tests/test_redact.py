@@ -131,6 +131,9 @@ PII = [
     # ... a common family name too (WordNet lists 'Smith' as a word), and a place or organisation of the name is kept
     ("common-surname-again", "Dr. Smith championed it. Smith pushed it through.",
      "[name] championed it. [name] pushed it through.", False),
+    # ... but not a family name that is also a describing word, whose other uses are words (a third review)
+    ("surname-that-is-a-word", "Mr. Grant retired. Grant funding ended; Ms. Black came by. Black families wait.",
+     "[name] retired. Grant funding ended; [name] came by. Black families wait.", False),
     ("surname-again-place", "Dr. Garza spoke at Garza County Fair on Garza Street; Garza's team came.",
      "[name] spoke at Garza County Fair on Garza Street; [name]'s team came.", False),
     ("surname-again", "Dr. Okafor championed it from day one. Okafor pushed this through; Okafor's team stayed.",

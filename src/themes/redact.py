@@ -499,12 +499,14 @@ def _importable(model: str) -> bool:
         return False
 
 
-def _names_again(original: str, redacted: str, english: frozenset[str]) -> str:
+def _names_again(original: str, redacted: str, english: frozenset[str], lexicon: frozenset[str]) -> str:
     """`redacted` with the other mentions of a name it removed also removed: "Dr. Okafor championed it. Okafor
     pushed it through" kept the second "Okafor" (a bare surname starting a sentence reads as no one's). The names
-    are the capitalised words `redacted` wrote as "[name]" that are family names of the lists ("Smith") or no
-    English word ("Okafor"). A mention that names an organisation or place ("Garza County", "Alvarado Street",
-    "Nakamura Family Clinic") is kept, as the name rules keep them, and a possessive keeps its "'s"."""
+    are the capitalised words `redacted` wrote as "[name]" that are no English word ("Okafor"), or family names of
+    the lists that are no verb, adjective or adverb (`lexicon`): "Smith" and "Johnson" again, not "Black", "Young",
+    "Price" or "Grant", whose other uses are words ("Black families", "Grant funding"). A mention that names an
+    organisation or place ("Garza County", "Alvarado Street", "Nakamura Family Clinic") is kept, as the name rules
+    keep them, and a possessive keeps its "'s"."""
     from themes.names import _english, _listed, name_lists
 
     if PLACEHOLDERS["name"] not in redacted:
@@ -517,7 +519,8 @@ def _names_again(original: str, redacted: str, english: frozenset[str]) -> str:
             for word in before[i1:i2]:
                 word = re.sub(r"['’]s$", "", word.strip(".,;:!?()\"'“”‘’"))
                 if (len(word) >= 3 and word[:1].isupper() and not word.isupper() and "[" not in word
-                        and word not in _ORG_WORDS and (_listed(word, family) or not _english(word, english))):
+                        and word not in _ORG_WORDS and (not _english(word, english) or (
+                            _listed(word, family) and word.casefold() not in lexicon))):
                     names.add(word)
     if not names:
         return redacted
@@ -644,4 +647,5 @@ class Redactor:
 
         out = [collapse(absorb_given_names(redact_listed_names(t, lexicon=self._lexicon, english=self._english)))
                for t in out]
-        return [_names_again(t, r, self._english) for t, r in zip(texts, out)] if self._english else out
+        return [_names_again(t, r, self._english, self._lexicon) for t, r in zip(texts, out)] if self._english \
+            else out
