@@ -1963,3 +1963,16 @@ def test_a_mac_csv_is_told_apart_when_a_quote_stands_alone(tmp_path):
     lf[5] = 'R4,We laid a 5" pipe to the clinic'
     (tmp_path / "lf.csv").write_bytes(("\n".join(lf) + "\n").encode())
     assert len(load_answers(tmp_path / "lf.csv", InputSpec(text_columns=("comments",)))[0]) == 30
+
+
+def test_third_review_of_the_export_reader(tmp_path):
+    """A comments column mostly 'No' is an open question (a lone 'No' is its filler, not a closed answer), and a
+    long file whose ids are named as people are ('Student') is refused without them."""
+    rows = ["respondent_id,challenges,Any other comments?"]
+    rows += [f"R{k},\"{_answer(k, 'money')}\"," + (f"\"{_answer(k, 'thanks')}\"" if k % 3 == 0 else "No")
+             for k in range(60)]
+    _, spec, _ = load_answers(write(tmp_path / "comments.csv", "\n".join(rows) + "\n"), InputSpec())
+    assert spec.text_columns == ("challenges", "Any other comments?")
+    path = _long_export(tmp_path, "Student,Question,Answer text,submitted_at", "students.csv")
+    with pytest.raises(InputError, match=r"\('Student' looks like them\)"):
+        load_answers(path, InputSpec(id_column="none"))

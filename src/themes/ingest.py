@@ -735,7 +735,8 @@ def _id_by_name(columns: list[str]) -> str | None:
 
 
 _ID_WORDS = {"id", "ids", "resp", "respondent", "respondents", "participant", "record", "case", "submission",
-             "response", "person", "key", "uuid", "no", "number", "code"}
+             "response", "person", "key", "uuid", "no", "number", "code", "student", "client", "patient", "household",
+             "member", "user", "username", "token", "pid", "email", "learner", "employee", "name"}
 
 
 def _long_by_some_id(table: pd.DataFrame) -> tuple[str, str, str, str] | None:
@@ -973,9 +974,15 @@ def _looks_like_free_text(column: pd.Series, *, variety: float = 0.5) -> bool:
     distinct. A column of browser user agents has the words and the variety, but is the platform's metadata."""
     values = column.dropna().map(as_text).str.strip()
     values = values[values != ""]
+    if values.empty:
+        return False
     # "N/A", "None", "-" and "see above" say nothing either way: an open question most people skipped so was
-    # not read, its 40 real answers lost with no status.
-    values = values[~values.map(_filler)]
+    # not read, its 40 real answers lost with no status. "Yes" and "No", both common, answer a closed question
+    # (a few explanations beside them make no open one); "No" alone is a comments column's filler.
+    yes_no = values.map(_yes_or_no).astype(bool)
+    initials = values[yes_no].str.casefold().str[0]
+    closed = bool(yes_no.mean() > 0.5 and (initials == "y").mean() > 0.1 and (initials == "n").mean() > 0.1)
+    values = values[~values.map(_filler).astype(bool) | (yes_no & closed)]
     if values.empty:
         return False
     if values.str.match(_USER_AGENT).mean() > 0.5:
@@ -986,10 +993,12 @@ def _looks_like_free_text(column: pd.Series, *, variety: float = 0.5) -> bool:
 
 @functools.lru_cache(maxsize=65536)
 def _filler(value: str) -> bool:
-    """A cell that says nothing ("N/A", "-", "see above"); "Yes" and "No" answer a closed question, and a column
-    of them with a few explanations is not an open one."""
-    return value.strip().casefold().rstrip(".!") not in {"yes", "no", "y", "n"} and \
-        non_answer_reason(clean_text(value)) is not None
+    """A cell that says nothing ("N/A", "-", "see above", a lone "No" under "Any other comments?")."""
+    return non_answer_reason(clean_text(value)) is not None
+
+
+def _yes_or_no(value: str) -> bool:
+    return value.strip().casefold().rstrip(".!") in {"yes", "no", "y", "n"}
 
 
 def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, InputSpec, list[dict]]:
