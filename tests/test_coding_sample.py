@@ -391,3 +391,25 @@ def test_a_workbook_whose_codebook_renamed_a_theme_since_still_stops_at_the_code
         "id: cultural_differences", "id: culture"), encoding="utf-8")
     with pytest.raises(GoldError, match="unknown theme 'cultural_differences'"):
         read_gold(path, load_codebook(renamed))
+
+
+def test_a_two_codebook_workbook_is_read_by_a_codebook_that_gained_a_theme(tmp_path: Path):
+    """Requiring every id of the reading codebook in the workbook refused the framework's codes as unknown once
+    the themes codebook gained a theme after the draw."""
+    from themes.codebook import load_codebook, merge_codebooks
+    from themes.coding_sample import write_coding_workbook
+
+    themes, framework = (load_codebook(f"codebooks/{name}.yaml") for name in ("rfi_themes", "partnership_models"))
+    path = tmp_path / "sample.xlsx"
+    write_coding_workbook(path, draw_sample(_responses(6), 4, seed=2), merge_codebooks([themes, framework]))
+    book = openpyxl.load_workbook(path)
+    column = [c.value for c in book["Coding"][1]].index("themes") + 1
+    for row, value in enumerate(["trust;service_model.referral", "none", "data.full_access", "trust"], start=2):
+        book["Coding"].cell(row=row, column=column, value=value)
+    book.save(path)
+    text = Path("codebooks/rfi_themes.yaml").read_text(encoding="utf-8")
+    gained = tmp_path / "gained.yaml"
+    gained.write_text(text.replace("\nthemes:\n", "\nthemes:\n  - id: housing\n    label: Housing\n    definition: "
+                                   "Housing as a need.\n    examples: [We need housing for our clients.]\n", 1),
+                      encoding="utf-8")
+    assert read_gold(path, load_codebook(gained))["gold"].tolist() == [["trust"], [], [], ["trust"]]

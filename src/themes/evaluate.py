@@ -80,10 +80,14 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     coded = [[] for _ in range(len(table))]
     # A coding workbook of a run of two codebooks lists both's ids, and its coders write both in one cell: each
     # codebook reads its own and leaves the other's (each was "unknown theme" to the other).
-    # Only when the workbook lists every id of this codebook: one drawn for it alone, whose codebook renamed or
-    # dropped a theme since, still stops at the code it no longer knows, not loses it.
+    # Only the other kind's ids (types 'dimension.type' for a codebook of themes, themes for a framework), and only
+    # when the workbook lists most of this codebook's: one whose codebook renamed a theme since still stops at the
+    # code it no longer knows, and one that gained a theme still leaves the framework's codes aside.
     listed = _sampled_ids(path, sheet)
-    aside = listed - set(codebook.ids) if set(codebook.ids) <= listed else set()
+    other_kind = ((lambda code: "." in code) if not codebook.dimensions else
+                  (lambda code: "." not in code) if not codebook.themes else (lambda code: False))
+    aside = {code for code in listed - set(codebook.ids) if other_kind(code)} \
+        if len(listed & set(codebook.ids)) >= 0.5 * len(codebook.ids) else set()
     left: dict[str, int] = {}
     if theme_column is not None:
         coded = [_parse_themes(v, codebook, path, row, aside=aside, left=left)
