@@ -1976,3 +1976,32 @@ def test_third_review_of_the_export_reader(tmp_path):
     path = _long_export(tmp_path, "Student,Question,Answer text,submitted_at", "students.csv")
     with pytest.raises(InputError, match=r"\('Student' looks like them\)"):
         load_answers(path, InputSpec(id_column="none"))
+
+
+def test_hidden_rows_are_found_in_sheets_written_other_ways(tmp_path):
+    """Read from the sheet's XML, a target './worksheets/...' failed the whole read, and rows written without
+    their number (r=), or with single quotes, hid nothing."""
+    import zipfile
+
+    import openpyxl
+
+    from themes.ingest import _hidden_rows
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Data & more"
+    for k in range(8):
+        sheet.append([f"R{k}", f"answer {k}"])
+    for row in (4, 7):
+        sheet.row_dimensions[row].hidden = True
+    book.save(tmp_path / "plain.xlsx")
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as source, zipfile.ZipFile(tmp_path / "other.xlsx", "w") as out:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/_rels/workbook.xml.rels":
+                data = re.sub(rb'Target="/?(?:xl/)?worksheets/', b'Target="./worksheets/', data)
+            if name.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb'<row r="\d+"', b"<row", data).replace(b'hidden="1"', b"hidden='1'")
+            out.writestr(name, data)
+    assert _hidden_rows(tmp_path / "plain.xlsx", "Data & more") == [4, 7]
+    assert _hidden_rows(tmp_path / "other.xlsx", "Data & more") == [4, 7]

@@ -549,7 +549,7 @@ def _hidden_positions(path: Path, sheet: str) -> list[int]:
     """The positions (from 0: column A) of the columns the workbook hides (a reviewer's notes, a lookup): what
     the person who shared it did not mean to be read, as a hidden sheet. Positions, not names: the names may be
     in a row below a title, found later. The workbook is opened in full only when a sheet hides a column."""
-    if not _any_sheet_holds(path, rb"<(?:\w+:)?col [^>]*hidden=\"(?:1|true)\""):
+    if not _any_sheet_holds(path, rb"<(?:\w+:)?col [^>]*hidden=[\"'](?:1|true)[\"']"):
         return []
     import openpyxl
 
@@ -568,42 +568,58 @@ def _hidden_rows(path: Path, sheet: str) -> list[int]:
     Read from the sheet's XML: opening a large workbook in full to learn it took longer than reading it."""
     if not _any_sheet_holds(path, _HIDDEN_ROW):
         return []
-    rows = []
-    for tag in re.finditer(rb"<(?:\w+:)?row\b[^>]*>", _sheet_xml(path, sheet)):
-        number = re.search(rb'\br="(\d+)"', tag.group())
-        if number and re.search(rb'\bhidden="(?:1|true)"', tag.group()):
-            rows.append(int(number.group(1)))
+    try:
+        xml = _sheet_xml(path, sheet)
+    except (KeyError, ValueError, UnicodeDecodeError):
+        xml = b""
+    if not xml:  # a layout this reading does not know: the slow, sure way
+        import openpyxl
+
+        book = openpyxl.load_workbook(path)
+        try:
+            return sorted(number for number, dim in book[sheet].row_dimensions.items() if dim.hidden)
+        finally:
+            book.close()
+    rows, number = [], 0
+    for tag in re.finditer(rb"<(?:\w+:)?row\b[^>]*>", xml):
+        given = re.search(rb"""\br=["'](\d+)["']""", tag.group())
+        number = int(given.group(1)) if given else number + 1  # `r` may be left out: the row after the last
+        if re.search(rb"""\bhidden=["'](?:1|true)["']""", tag.group()):
+            rows.append(number)
     return rows
 
 
-_HIDDEN_ROW = rb"<(?:\w+:)?row [^>]*hidden=\"(?:1|true)\""
+_HIDDEN_ROW = rb"<(?:\w+:)?row [^>]*hidden=[\"'](?:1|true)[\"']"
 
 
 def _sheet_xml(path: Path, sheet: str) -> bytes:
-    """The XML of the workbook's sheet named `sheet`, found through the workbook's list of sheets."""
+    """The XML of the workbook's sheet named `sheet`, found through the workbook's list of sheets ("" when not)."""
+    import posixpath
     import zipfile
+
+    def attribute(tag: bytes, name: bytes) -> bytes | None:
+        found = re.search(rb"\b" + name + rb"""=(?:"([^"]*)"|'([^']*)')""", tag)
+        return (found.group(1) if found.group(1) is not None else found.group(2)) if found else None
 
     with zipfile.ZipFile(path) as archive:
         book = archive.read("xl/workbook.xml")
         rels = archive.read("xl/_rels/workbook.xml.rels")
         for tag in re.finditer(rb"<(?:\w+:)?sheet\b[^>]*>", book):
-            name = re.search(rb'\bname="([^"]*)"', tag.group())
-            rid = re.search(rb'\br:id="([^"]*)"', tag.group()) or re.search(rb'\b\w+:id="([^"]*)"', tag.group())
-            if name and rid and _xml_text(name.group(1)) == sheet:
-                target = re.search(rb'<(?:\w+:)?Relationship\b[^>]*\bId="' + re.escape(rid.group(1))
-                                   + rb'"[^>]*\bTarget="([^"]*)"', rels) or re.search(
-                    rb'<(?:\w+:)?Relationship\b[^>]*\bTarget="([^"]*)"[^>]*\bId="' + re.escape(rid.group(1))
-                    + rb'"', rels)
-                if target:
-                    member = target.group(1).decode().lstrip("/")
-                    return archive.read(member if member.startswith("xl/") else f"xl/{member}")
+            name, rid = attribute(tag.group(), b"name"), attribute(tag.group(), rb"(?:\w+:)?id")
+            if name is None or rid is None or _xml_text(name) != sheet:
+                continue
+            for relation in re.finditer(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
+                if attribute(relation.group(), b"Id") == rid and attribute(relation.group(), b"Target"):
+                    member = attribute(relation.group(), b"Target").decode()
+                    member = member.lstrip("/") if member.startswith("/") else posixpath.join("xl", member)
+                    return archive.read(posixpath.normpath(member))
     return b""
 
 
 def _xml_text(raw: bytes) -> str:
-    from xml.sax.saxutils import unescape
+    import html
 
-    return unescape(raw.decode("utf-8"), {"&quot;": '"', "&apos;": "'"})
+    return html.unescape(raw.decode("utf-8"))  # named and numeric references ("&amp;", "&#233;")
 
 
 def _fill_merged(path: Path, sheet: str, table: pd.DataFrame, header_row: int) -> int:
