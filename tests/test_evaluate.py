@@ -565,12 +565,19 @@ def test_a_coded_answer_extended_since_the_draw_is_not_the_same_answer():
     accents = "Café résumé naïve coördination matters for us here."
     assert _same_text(unicodedata.normalize("NFD", accents), accents)
     assert _same_text("Yes", "yes.") and _same_text("Funding.", "Funding")
-    assert _same_text(drawn[:40] + "...", drawn)
+    assert _same_text((drawn * 3)[:240] + "...", drawn * 3)
     long = "We need staff and money for the clinic. " * 1000
     assert _same_text(long[:32_767], long) and not _same_text(long[:20_000], long)
     named = "Dr. Okafor and Okafor's team call us every week about the referrals we send them."
     assert _same_text("[name] and [name] team call us every week about the referrals we send them.", named)
     assert not _same_text("[name] and [name] team call us every week.", named)
+    # ... and not the same (a third review): a respondent's own "but...", a '[name]' standing for "the clinic"
+    # beside another change, answers of punctuation alone
+    assert not _same_text("I liked the program but...", "I liked the program but the hours were too short.")
+    assert not _same_text("I would recommend [name] to anyone", "I would never recommend the clinic to anyone")
+    assert not _same_text("...", "!!!")
+    assert not _same_text("I do not like it", "I do like it") and not _same_text("[name] helped us",
+                                                                                 "They never helped us")
 
 
 def test_a_coded_sample_with_every_theme_on_most_answers_is_a_warning():

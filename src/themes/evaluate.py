@@ -319,6 +319,11 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": 
 
 
 _PLACEHOLDER_WORD = re.compile(r"\[(?:name|email|phone|url|id|address|date of birth)\]")
+# Words no name is made of: a '[name]' standing for them stood for something else ("the clinic").
+_NOT_IN_NAMES = {"the", "a", "an", "our", "their", "my", "your", "his", "her", "its", "this", "that", "these",
+                 "those", "to", "of", "in", "on", "at", "for", "with", "and", "or", "not", "never", "no"}
+_NEGATIONS = {"not", "no", "never", "nor", "without", "cannot", "don't", "doesn't", "didn't", "isn't", "aren't",
+              "wasn't", "weren't", "won't", "can't", "couldn't", "shouldn't", "wouldn't", "haven't", "hasn't"}
 _CELL_LIMIT = 32_767  # Excel's characters per cell: a coding workbook holds a longer answer cut there
 
 
@@ -339,21 +344,28 @@ def _same_text(coded: str, *answers: str) -> bool:
     for answer in map(plain, answers):
         if mine == answer:
             return True
+        # A workbook's cut: its own "…", Excel's limit, or "..." after a long text (a respondent's "but..." is theirs)
         cut = re.sub(r"(?:\u2026|\.\.\.)$", "", mine).rstrip()
-        if ((cut != mine or len(str(coded)) >= _CELL_LIMIT - 1) and len(cut) >= 20
-                and answer.startswith(cut.rstrip(".…"))):
+        marked = mine.endswith("\u2026") or (mine.endswith("...") and len(cut) >= 200)
+        if (marked or len(str(coded)) >= _CELL_LIMIT - 1) and len(cut) >= 20 and answer.startswith(cut.rstrip(".…")):
             return True
         words, theirs = bare(mine), bare(answer)
-        if words == theirs:
+        if words == theirs and words:
             return True
         blocks = difflib.SequenceMatcher(None, words, theirs, autojunk=False).get_opcodes()
-        # A coder's '[name]' for the answer's name (or names) is no change of what it says.
+        if any((set(words[i1:i2]) ^ set(theirs[j1:j2])) & _NEGATIONS for tag, i1, i2, j1, j2 in blocks
+               if tag != "equal"):
+            continue  # "I do not like it" is not "I do like it", whatever else is alike
+        # A coder's '[name]' for the answer's name (or names) is no change of what it says; for "the clinic", it is.
         changes = [max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in blocks if tag != "equal"
                    and not (words[i1:i2] and all(_PLACEHOLDER_WORD.fullmatch(w) for w in words[i1:i2])
-                            and j2 - j1 <= 3 * (i2 - i1))]
+                            and j2 - j1 <= 3 * (i2 - i1) and not set(theirs[j1:j2]) & _NOT_IN_NAMES)]
         kept = sum(i2 - i1 for tag, i1, i2, _, _ in blocks if tag == "equal")
-        if not changes or (max(changes) <= 2 and sum(changes) <= max(2, 0.2 * max(len(words), len(theirs)))
-                           and kept >= sum(changes)):
+        if not changes:
+            if words:
+                return True
+            continue
+        if max(changes) <= 2 and sum(changes) <= max(2, 0.2 * max(len(words), len(theirs))) and kept >= sum(changes):
             return True
     return False
 
