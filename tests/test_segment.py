@@ -124,11 +124,13 @@ def test_split_sentences_ends_a_sentence_at_a_full_width_stop():
     length a sentence needs to stand alone; "Why？" is still joined to what follows."""
     texts = ["我们的资金不足。Funding is short and we cannot hire staff.", "资金不足。人手不够。",
              "Why？Because we need money for staff.", "「資金が足りない。」と言われた。人も足りない。",
-             "他说：“资金不足。”然后我们就走了。"]
+             "他说：“资金不足。”然后我们就走了。", "他说：“资金不足。”Funding is short and we cannot hire staff.",
+             "“资金不足。”“人手不够。”"]
     assert [[text[s:e] for s, e in spans] for text, spans in zip(texts, split_sentences(texts))] == [
         ["我们的资金不足。", "Funding is short and we cannot hire staff."], ["资金不足。", "人手不够。"],
         ["Why？Because we need money for staff."],
-        ["「資金が足りない。」と言われた。", "人も足りない。"], ["他说：“资金不足。”然后我们就走了。"]]  # quotations whole
+        ["「資金が足りない。」と言われた。", "人も足りない。"], ["他说：“资金不足。”然后我们就走了。"],  # quotations whole
+        ["他说：“资金不足。”", "Funding is short and we cannot hire staff."], ["“资金不足。”", "“人手不够。”"]]
 
 
 def test_split_sentences_splits_each_line_on_its_own():

@@ -20,8 +20,12 @@ _HAS_CONTENT = re.compile(r"[^\W_]")
 _LINE = re.compile(r"[^\n]+")
 # A sentence ended by a full-width stop ("。", "！", "？") takes no space after it, so the English tokenizer read
 # "资金不足。Funding is short" as one sentence (a quote held the Chinese one): a line is split there first.
-# A stop inside a quotation ("「資金が足りない。」と言われた。", "他说：“资金不足。”然后…") ends no sentence.
-_FULL_WIDTH_SENTENCE = re.compile(r"(?:[^。！？]|[。！？]+[」』）”’〕】》]+)+[。！？]*|[。！？]+[」』）”’〕】》]*")
+# A stop inside a quotation that the sentence goes on from ("「資金が足りない。」と言われた。", "他说：“资金不足。”
+# 然后…") ends no sentence; one before another quotation, a space or Latin text does ("“资金不足。”Funding is ...").
+_CLOSERS = "」』）”’〕】》"
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3"
+_FULL_WIDTH_SENTENCE = re.compile(rf"(?:[^。！？]|[。！？]+[{_CLOSERS}]+(?=[{_CJK}]))+[。！？]*[{_CLOSERS}]*"
+                                  rf"|[。！？]+[{_CLOSERS}]*")
 _WORD = re.compile(r"\S+")
 MIN_SEGMENT_CHARS = 12  # shorter pieces ("Yes.", "1)") are joined to their neighbour
 
