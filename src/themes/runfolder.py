@@ -95,7 +95,7 @@ def recorded_codebook(entry: dict) -> Path | None:
         try:
             if load_codebook(path).content_hash() == recorded:
                 return path
-        except CodebookError:
+        except (CodebookError, OSError):  # an unreadable file is no match; the callers say what is wrong
             continue
     return found[0] if found else None  # changed since: the callers say so
 
