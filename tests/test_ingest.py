@@ -787,6 +787,11 @@ def test_qualtrics_preview_and_test_responses_are_not_respondents(tmp_path):
     assert answers["respondent_id"].tolist() == ["R2", "R4"]
     assert spec.sources["platform_rows"].endswith("; rows 3, 5, Qualtrics preview, test or spam responses (Status, "
                                                   "DistributionChannel): not respondents")
+    # A numeric-values export writes the Status as a number: 0 a response, 1 a preview, 8 spam.
+    numeric = tmp_path / "numeric.csv"
+    numeric.write_text(path.read_text(encoding="utf-8").replace("Survey Preview", "1").replace("Survey Test", "8")
+                       .replace("IP Address", "0"), encoding="utf-8")
+    assert load_answers(numeric, InputSpec())[0]["respondent_id"].tolist() == ["R2", "R4"]
 
 
 def test_qualtrics_question_text_asked_as_a_question_names_the_metadata_columns(tmp_path):

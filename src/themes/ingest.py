@@ -439,9 +439,13 @@ def _without_repeated_header(table: pd.DataFrame) -> pd.DataFrame:
     return rest
 
 
-# Qualtrics's Status ("Survey Preview", "Survey Test", "Spam") and DistributionChannel ("preview", "test") of a
-# response its owner made to try the survey out, or its spam filter caught.
-_TEST_RESPONSE = {"status": {"survey preview", "survey test", "spam"}, "distributionchannel": {"preview", "test"}}
+# Qualtrics's Status ("Survey Preview", "Survey Test", "Spam"; in a numeric-values export 1, 2, 8 and 9) and
+# DistributionChannel ("preview", "test") of a response its owner made to try the survey out, or its spam
+# filter caught.
+_QUALTRICS_STATUS_CODES = {"0", "1", "2", "4", "8", "9", "12", "16", "17"}
+_TEST_RESPONSE = {"status": {"survey preview", "survey test", "spam", "survey preview spam", "preview spam",
+                             "1", "2", "8", "9"},
+                  "distributionchannel": {"preview", "test"}}
 
 
 def _without_test_responses(table: pd.DataFrame) -> pd.DataFrame:
@@ -453,8 +457,11 @@ def _without_test_responses(table: pd.DataFrame) -> pd.DataFrame:
     trial = pd.Series(False, index=table.index)
     for column in table.columns:
         kinds = _TEST_RESPONSE.get(re.sub(r"[\W_]+", "", str(column).casefold()))
+        values = table[column].map(as_text).str.strip().str.casefold()
+        if kinds and values.str.isdigit().any() and not values.isin(_QUALTRICS_STATUS_CODES | {""}).all():
+            kinds = kinds - set(_QUALTRICS_STATUS_CODES)  # numbers, but not Qualtrics's: another platform's codes
         if kinds:
-            trial |= table[column].map(as_text).str.strip().str.casefold().isin(kinds)
+            trial |= values.isin(kinds)
     if not trial.any() or trial.all():
         return table
     numbers = [str(int(n) + 2) for n in table.index[trial]] if pd.api.types.is_integer_dtype(table.index) else []
