@@ -358,8 +358,7 @@ def _without_side_table(table: pd.DataFrame) -> pd.DataFrame:
     if beside:
         rows = int(filled[right].any(axis=1).sum())
         said = f"columns {', '.join(repr(str(c)) for c in right)}, a table beside the answers ({rows} rows): not read"
-        earlier = out.attrs.get("platform_rows")
-        out.attrs["platform_rows"] = f"{earlier}; {said}" if earlier else said
+        out.attrs = _also_skipped(out.attrs, said)
     return out
 
 
@@ -399,8 +398,7 @@ def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
         table = table.iloc[:-1].copy()
         table.attrs = attrs
     if dropped:
-        earlier = table.attrs.get("platform_rows")
-        table.attrs = {**table.attrs, "platform_rows": (f"{earlier}; " if earlier else "") + "; ".join(dropped)}
+        table.attrs = _also_skipped(table.attrs, "; ".join(dropped))
     return table
 
 
@@ -427,16 +425,9 @@ def _without_repeated_header(table: pd.DataFrame) -> pd.DataFrame:
     # no respondent either (read, it was one with every answer empty).
     above = repeated.shift(-1, fill_value=False) & (filled == 1) & ~repeated
     repeated = repeated | above
-    dropped = table.index[repeated.to_numpy()]
-    numbers = [str(int(n) + 2) for n in dropped] if pd.api.types.is_integer_dtype(table.index) else []
-    where = (f"row{'s' * (len(numbers) > 1)} {', '.join(numbers)}" if numbers
-             else f"{len(dropped)} row{'s' * (len(dropped) > 1)}")
-    said = (f"{where}, a repeat of the header row (exports pasted together)" + (", and the title above it"
-            if above.any() else "") + ": not answers")
-    rest = table[~repeated.to_numpy()].copy()
-    earlier = table.attrs.get("platform_rows")
-    rest.attrs = {**table.attrs, "platform_rows": f"{earlier}; {said}" if earlier else said}
-    return rest
+    said = ("a repeat of the header row (exports pasted together)" + (", and the title above it" if above.any()
+                                                                       else "") + ": not answers")
+    return _without_rows(table, repeated.to_numpy(), said)
 
 
 # Qualtrics's Status ("Survey Preview", "Survey Test", "Spam"; in a numeric-values export 1, 2, 8 and 9) and
@@ -452,11 +443,11 @@ def _without_test_responses(table: pd.DataFrame) -> pd.DataFrame:
     """The table less a Qualtrics export's preview, test and spam responses (its ResponseId column says it is
     one), said: read, two previews counted as 2 of 30 respondents with no mention. A file of only such responses
     is a trial run of the survey, kept whole."""
-    if "responseid" not in {re.sub(r"[\W_]+", "", str(c).casefold()) for c in table.columns}:
+    if "responseid" not in {name_key(c) for c in table.columns}:
         return table
     trial = pd.Series(False, index=table.index)
     for column in table.columns:
-        kinds = _TEST_RESPONSE.get(re.sub(r"[\W_]+", "", str(column).casefold()))
+        kinds = _TEST_RESPONSE.get(name_key(column))
         values = table[column].map(as_text).str.strip().str.casefold()
         if kinds and values.str.isdigit().any() and not values.isin(_QUALTRICS_STATUS_CODES | {""}).all():
             kinds = kinds - set(_QUALTRICS_STATUS_CODES)  # numbers, but not Qualtrics's: another platform's codes
@@ -464,14 +455,26 @@ def _without_test_responses(table: pd.DataFrame) -> pd.DataFrame:
             trial |= values.isin(kinds)
     if not trial.any() or trial.all():
         return table
-    numbers = [str(int(n) + 2) for n in table.index[trial]] if pd.api.types.is_integer_dtype(table.index) else []
-    where = (f"row{'s' * (len(numbers) > 1)} {', '.join(numbers[:8])}{' and more' * (len(numbers) > 8)}"
-             if numbers else f"{int(trial.sum())} rows")
-    said = f"{where}, Qualtrics preview, test or spam responses (Status, DistributionChannel): not respondents"
-    rest = table[~trial.to_numpy()].copy()
-    earlier = table.attrs.get("platform_rows")
-    rest.attrs = {**table.attrs, "platform_rows": f"{earlier}; {said}" if earlier else said}
+    return _without_rows(table, trial.to_numpy(), "Qualtrics preview, test or spam responses (Status, "
+                         "DistributionChannel): not respondents", shown=8)
+
+
+def _without_rows(table: pd.DataFrame, dropped, why: str, *, shown: int | None = None) -> pd.DataFrame:
+    """The table less the rows `dropped` marks, said after the others skipped: "rows 5, 6, <why>" (the sheet's
+    rows, at most `shown` of them named)."""
+    numbers = [str(int(n) + 2) for n in table.index[dropped]] if pd.api.types.is_integer_dtype(table.index) else []
+    count = int(np.sum(dropped))
+    listed = ", ".join(numbers[:shown]) + (" and more" if shown is not None and len(numbers) > shown else "")
+    where = f"row{'s' * (len(numbers) > 1)} {listed}" if numbers else f"{count} row{'s' * (count > 1)}"
+    rest = table[~dropped].copy()
+    rest.attrs = _also_skipped(table.attrs, f"{where}, {why}")
     return rest
+
+
+def _also_skipped(attrs: dict, said: str) -> dict:
+    """`attrs` with `said` added to what the reading skipped (`platform_rows`, announced as "skipped")."""
+    earlier = attrs.get("platform_rows")
+    return {**attrs, "platform_rows": f"{earlier}; {said}" if earlier else said}
 
 
 def sheet_with_column(path: str | Path, column: str) -> str | None:
