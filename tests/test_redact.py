@@ -407,3 +407,48 @@ def test_counts_and_years_before_road_and_event_names_are_not_addresses(text):
     """A second review found these read as addresses once numbered roads and soft street types ("Walk", "Run")
     were: a year or a count before them, and a road that a lowercase word goes on from, is prose."""
     assert redact_patterns(text) == text
+
+
+# Names that neither the model nor the lists took alone (a review of 2026-11-30), and the prose around them that stays.
+NAMED_BY_CONTEXT = [
+    ("initial first", "Call M. Nguyen at the county.", "Call [name] at the county."),
+    ("initials in a list", "Thanks to J. Rodriguez and K. Osei.", "Thanks to [name] and [name]."),
+    ("initial after a cue", "Contact J. Smith for the binder.", "Contact [name] for the binder."),
+    ("initial after", "Thanks to Rodriguez, J. and Osei, K.", "Thanks to [name] and [name]."),
+    ("role", "CHW Okonkwo did the visits.", "CHW [name] did the visits."),
+    ("role and comma", "Our CHW, Okonkwo, did the visits.", "Our CHW, [name], did the visits."),
+    ("two roles", "Nurse Practitioner Hollis saw patients.", "Nurse Practitioner [name] saw patients."),
+    ("rank", "Lt. Gonzales helped.", "Lt. [name] helped."),
+    ("chief", "Chief Yazzie helped.", "Chief [name] helped."),
+    ("lowercase role", "ask nurse kim about it", "ask nurse [name] about it"),
+    ("lowercase title", "We talked to dr okafor about referrals.", "We talked to [name] about referrals."),
+    ("capitals title", "Thanks to DR. AMADI.", "Thanks to [name]."),
+    ("spanish title", "La señora Martínez nos ayudó mucho.", "La [name] nos ayudó mucho."),
+    ("home", "We met at Maria's house.", "We met at [name]'s house."),
+    ("fax", "Our fax is 555-0198.", "Our fax is [phone]."),
+    ("number", "number: 867 5309", "number: [phone]"),
+    ("office", "you can call the office 555-0100", "you can call the office [phone]"),
+    ("form label", "Name: Jennifer Lopez-Ortiz  Phone: 555.867.5309", "Name: [name]  Phone: [phone]"),
+    ("surname also a spanish word", "Maria Bravo runs intake.", "[name] runs intake."),
+    ("given names also spanish words", "sean murphy helped us", "[name] helped us"),
+]
+KEPT_BESIDE_THEM = [
+    "Our Chief Medical Officer signed it.", "The nurse case manager calls weekly.",
+    "We've replaced 60% of our RN CMs in 18 months.", "The system pays its own navigator FTEs.",
+    "We need a nurse. Can't afford one.", "The W. K. Kellogg Foundation funds us.",
+    "We met in Washington, D.C. last May.", "Medicare Part D. covers it.", "Elder care is a focus.",
+    "We met in Atlanta's health department.", "The number of clients grew from 150 to 2000.",
+    "Las familias necesitan más ayuda con el transporte.", "We need more help, muy bien.",
+    "Que ninguna familia campesina se quede sin comida ni medicina.",
+]
+
+
+@pytest.mark.parametrize("text, expected", [(t, e) for _, t, e in NAMED_BY_CONTEXT],
+                         ids=[i for i, *_ in NAMED_BY_CONTEXT])
+def test_names_said_by_their_context_are_removed(redactor, text, expected):
+    assert redactor.redact(text) == expected
+
+
+@pytest.mark.parametrize("text", KEPT_BESIDE_THEM)
+def test_prose_beside_those_contexts_is_kept(redactor, text):
+    assert redactor.redact(text) == text

@@ -9,6 +9,7 @@ built by `data/pii/build_names.py`) and the model's own word lists (to tell "Gra
 
 from __future__ import annotations
 
+import importlib
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -75,13 +76,27 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
     return read("first_names.txt"), read("last_names.txt")
 
 
+# Spanish, Portuguese, French and Italian function words that are also family names on the lists, and stay names:
+# "Maria Bravo", "Lucía Diez".
+_FAMILY_NAMES_TOO = frozenset("ansa bravo casa ceci coll contra diez font grande hou mayor poder salvo tien "
+                              "volta".split())
+
+
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
+    """Function words, which are never part of a name: English, and Spanish, Portuguese, French and Italian
+    ones (answers in those languages, or with their words, are quoted as written: "necesitan más ayuda" and
+    "muy bien" read as names), less those that are given names ("Dan", "Sean", "Ella") or family names too."""
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    # Spanish and French function words too: answers in those languages are quoted as written.
+    first, _ = name_lists()
+    romance = frozenset()
+    for language in ("es", "pt", "fr", "it"):
+        words = importlib.import_module(f"spacy.lang.{language}.stop_words").STOP_WORDS
+        romance |= frozenset(fold(w) for w in words)
     return frozenset(STOP_WORDS) | _CALENDAR | frozenset("los las el la de del en y por para con una uno sin "
-                                                         "que les des du et pour avec sur".split())
+                                                         "que les des du et pour avec sur".split()) \
+        | (romance - first - _FAMILY_NAMES_TOO)
 
 
 @lru_cache(maxsize=_WORDS_KEPT)
@@ -231,7 +246,9 @@ def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon
                 or (previous[:1].isupper() and not previous.endswith(",")  # "Thanks, Maria"
                     and not (len(previous) > 1 and previous.isupper())  # "Our CHW Maria"
                     and (fold(previous) not in stop or english is None or _english(head, english) and not owner))
-                or previous.lower() in _PLACE_PREPOSITIONS):
+                # "at Maria's house" is a person's home; "in Atlanta" a place
+                or previous.lower() in _PLACE_PREPOSITIONS and not (possessive and after[:1].islower()
+                                                                    and fold(head) not in _ORG_LIKE_GIVEN)):
             return 0
     titled = [w[:1].upper() + w[1:].lower() if shape != "title" else w for w in name]
     if any(w in _PLACE_WORDS for w in titled) or after[:1].upper() + after[1:].lower() in _PLACE_WORDS:
@@ -390,3 +407,74 @@ def redact_script_names(text: str) -> str:
             if word not in _SCRIPT_WORDS and (not one_arabic_word or _AFTER_CUE.search(text, 0, m.start())):
                 spans.append(m.span())
     return _replace_spans(text, spans, PLACEHOLDERS["name"])
+
+
+# Roles said before a person's name ("CHW Okonkwo", "Chief Yazzie", "Nurse Yolanda", "our intern Priyanka"), kept
+# before the placeholder; and titles, which go with the name as the honorific rule writes them ("dr okafor", "Sra.
+# Martínez"). Dr, Mr and the others are the floor's when a capitalised name follows; here any case is read.
+_ROLES = ("chw|chws|rn|lpn|np|lcsw|msw|nurse|practitioner|chief|coach|captain|lieutenant|sergeant|officer|deputy|"
+          "ambassador|navigator|promotora|promotor|intern|volunteer|elder|auntie|tía|tia|tío|tio")
+_ABBREVIATED_ROLES = "capt|lt|sgt|amb"  # with or without their stop; a whole word's stop ends a sentence
+_TITLES = "dr|dra|mr|mrs|ms|mx|prof|rev|sr|sra|srta"
+_WHOLE_TITLES = "doctor|miss|señor|señora|senor|senora|doña|dona"
+_ROLE = rf"(?i:{_ROLES}|(?:{_ABBREVIATED_ROLES})\.?)"
+_TITLED = re.compile(rf"(?<![\w'’-])(?:(?P<role>{_ROLE}(?:[ \t]+{_ROLE})*)"
+                     rf"|(?P<title>(?i:(?:{_TITLES})\.?|{_WHOLE_TITLES})))"
+                     r",?[ \t]+(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+(?:[A-Z]\.[ \t]*)?[^\W\d_][\w'’-]*){0,2})")
+# A given name's or family name's initial: "J. Smith", "M. Nguyen", "Osei, K.", "Abdirizak M.".
+_INITIAL_FIRST = re.compile(r"(?<![\w.’'-])(?:[A-Z]\.[ \t]?){1,2}(?P<name>[A-Z][\w'’-]+)")
+_INITIAL_AFTER = re.compile(r"(?<![\w'’-])(?:(?P<name>[A-Z][\w'’-]+)(?:,[ \t]+|[ \t]+)|\[name\],[ \t]+)[A-Z]\.(?![\w.])"
+                            r"(?P<stop>(?=[ \t]*(?:$|\n|[A-Z])))?")
+
+
+def _name_word(word: str, english: frozenset[str] | None, *, lower_needs_given: bool = False,
+               listed_only: bool = False) -> bool:
+    """A word that can be part of a person's name by itself: on the lists or (unless `listed_only`) no English word
+    (`english` known), not a function word, organisation or place word. Lowercase and first after a title, only a
+    word that is no English word ("nurse kim", not "nurse case manager")."""
+    first, last = name_lists()
+    bare = re.sub(r"['’]s$", "", word)
+    if re.fullmatch(r"[A-Z]+s?", bare) and (len(bare) < 4 or bare.endswith("s") or not re.search("[AEIOUY]", bare)):
+        return False  # an acronym: "RN CMs", "navigator FTEs"; "DR. AMADI" is a name
+    if len(bare) < 2 or fold(bare) in _stop_words() or bare in _ORG_WORDS or bare.title() in _ORG_WORDS \
+            or bare.title() in _PLACE_WORDS or _not_a_name([bare.title()], ""):
+        return False
+    foreign = english is not None and len(bare) > 2 and not _english(bare, english)
+    if bare[:1].islower() and lower_needs_given:
+        return foreign  # "nurse kim", not "nurse case manager" (Case is a given name too)
+    return _listed(bare, first) or _listed(bare, last) or (foreign and not listed_only)
+
+
+def redact_titled_names(text: str, english: frozenset[str] | None = None) -> str:
+    """Names after a role or a title in any case, and names written with an initial, which neither the model nor
+    the name lists take alone: "CHW Okonkwo", "Chief Yazzie", "dr okafor", "La señora Martínez", "J. Smith",
+    "Osei, K.". A word after a role is a name when it is on the lists or no English word ("Chief Medical Officer"
+    stays); after an initial, when it is and no organisation follows ("Annie E. Casey Foundation" stays)."""
+    def titled(m: re.Match) -> str:
+        name, end, lower = m.group("name"), 0, None
+        for word in re.finditer(r"[A-Z]\.|[^\W\d_][\w'’-]*", name):
+            if word.group().endswith("."):  # an initial inside the name: "Pa Houa M. Vang"
+                continue
+            if lower is not None and word.group()[:1].islower() != lower:
+                break
+            if not _name_word(word.group(), english, lower_needs_given=lower is None):
+                break
+            lower, end = word.group()[:1].islower(), word.end()
+        if not end or _next_word(m.string, m.start("name") + end) in _ORG_WORDS:
+            return m.group(0)
+        kept = m.group(0)[:m.start("name") - m.start()] if m.group("role") else ""
+        return kept + PLACEHOLDERS["name"] + name[end:]
+
+    def initial(m: re.Match) -> str:
+        word = m.group("name")
+        after = _next_word(m.string, m.end())
+        # After the name, only a listed one: "Title V." is no one's. "[name], J.": a family name removed before.
+        if word is not None and not _name_word(word, english, listed_only="stop" in m.re.groupindex) \
+                or after in _ORG_WORDS or after in _PLACE_WORDS:
+            return m.group(0)
+        # "... and Osei, K." ends a sentence with the initial's stop
+        return PLACEHOLDERS["name"] + ("." if m.groupdict().get("stop") is not None else "")
+
+    text = _TITLED.sub(titled, text)
+    text = _INITIAL_FIRST.sub(initial, text)
+    return _INITIAL_AFTER.sub(initial, text)

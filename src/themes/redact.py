@@ -100,7 +100,9 @@ _PHONE = re.compile(
 # "reach me on"): a pronoun broke the cue, and the number reached the report. "reach" only with its pronoun:
 # "reach 500-1000 families" is a goal.
 _CALL_CUE = (r"(?i:(?:call|text|ring|dial|whatsapp)(?:[ \t]+(?:me|us|them|him|her))?(?:[ \t]+(?:at|on))?"
-             r"|reach[ \t]+(?:me|us|them|him|her)(?:[ \t]+(?:at|on))?|phone|tel|telephone|cell|mobile|fax)")
+             r"|reach[ \t]+(?:me|us|them|him|her)(?:[ \t]+(?:at|on))?|phone|tel|telephone|cell|mobile|fax"
+             # "our fax is 555-0198", "My number: 555-0143", "Office line 555-0100"
+             r"|number|line|landline|hotline|helpline|office)(?:[ \t]+(?i:is|was|number|line|no\.?))?")
 _LOCAL_PHONE = re.compile(
     rf"(\b(?:{_CALL_CUE}|(?i:at))\b[ \t]*[:#.]?[ \t]*)\d{{3}}[-.]\d{{4}}{_END}"
     # written with a space or as seven digits, only after a word that says it is a number to call
@@ -108,7 +110,7 @@ _LOCAL_PHONE = re.compile(
 )
 
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]*(?:['’-]?[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)*(?!\w)"
-_NAME_RUN = rf"{_NAME_WORD}(?:[ \t]+(?:[A-Z]\.[ \t]+)?{_NAME_WORD}){{0,2}}"
+_NAME_RUN = rf"(?:[A-Z]\.[ \t]?)?{_NAME_WORD}(?:[ \t]+(?:[A-Z]\.[ \t]+)?{_NAME_WORD}){{0,2}}"  # "J. Smith"
 _HONORIFICS = (
     "Dr|Dra|Mr|Mrs|Ms|Mx|Miss|Sra|Srta|Prof|Professor|Pastor|Rev|Reverend|Father|Fr|Sister|Brother|Rabbi|"
     "Imam|Bishop|Deacon|Judge|Senator|Sen|Rep|Representative|Congressman|Congresswoman|"
@@ -271,6 +273,7 @@ _NOT_NAMES = frozenset(
 _PARTICLES = frozenset("de del della di da dos das du la le van von der den bin ibn al y".split())
 _SENTENCE_END = frozenset(".!?:;*-•\"(")
 _ORG_LABELS = frozenset({"ORG", "FAC", "GPE"})
+_FIELD_LABELS = frozenset("Phone Tel Telephone Cell Mobile Fax Email E-mail Address Title Role Organization".split())
 _SPACY_SKIP = ["parser", "tagger", "attribute_ruler", "senter"]  # the lemmatizer is loaded for its word lists
 _NER_CHUNK = 20_000  # characters the model reads at once
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
@@ -371,9 +374,10 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
     text = _CUED_LISTED.sub(_cued_listed, text)
     text = _SIGNATURE.sub(_name_sub(keep_cue=True), text)
     if listed_names:
-        from themes.names import absorb_given_names, redact_listed_names  # they build on this module's guards
+        # they build on this module's guards
+        from themes.names import absorb_given_names, redact_listed_names, redact_titled_names
 
-        text = absorb_given_names(redact_listed_names(text))
+        text = absorb_given_names(redact_titled_names(redact_listed_names(text)))
     return collapse(text)
 
 
@@ -474,8 +478,11 @@ def _redact_doc(doc, lexicon: frozenset[str], english: frozenset[str] | None = N
     parts, last = [], 0
     for ent in doc.ents:
         if ent.label_ == "PERSON" and _is_person(ent, org_starts, org_ends, lexicon, english):
+            end = ent.end  # a form's next label is not the name's: "Name: Jennifer Lopez  Phone: ..."
+            while end - 1 > ent.start and (doc[end - 1].is_space or doc[end - 1].text in _FIELD_LABELS):
+                end -= 1
             parts += [doc.text[last:ent.start_char], PLACEHOLDERS["name"]]
-            last = ent.end_char
+            last = doc[end - 1].idx + len(doc[end - 1])
     return collapse("".join(parts) + doc.text[last:])
 
 
@@ -649,9 +656,9 @@ class Redactor:
                     changed.append(i)
             todo = changed
         # Lone first names the model missed, now that its word lists can tell them from words.
-        from themes.names import absorb_given_names, redact_listed_names
+        from themes.names import absorb_given_names, redact_listed_names, redact_titled_names
 
-        out = [collapse(absorb_given_names(redact_listed_names(t, lexicon=self._lexicon, english=self._english)))
-               for t in out]
+        out = [collapse(absorb_given_names(redact_titled_names(
+            redact_listed_names(t, lexicon=self._lexicon, english=self._english), self._english))) for t in out]
         return [_names_again(t, r, self._english, self._lexicon) for t, r in zip(texts, out)] if self._english \
             else out
