@@ -431,6 +431,16 @@ NAMED_BY_CONTEXT = [
     ("form label", "Name: Jennifer Lopez-Ortiz  Phone: 555.867.5309", "Name: [name]  Phone: [phone]"),
     ("surname also a spanish word", "Maria Bravo runs intake.", "[name] runs intake."),
     ("given names also spanish words", "sean murphy helped us", "[name] helped us"),
+    ("mail service", "her email is keisha.b at outlook", "her email is [email]"),
+    ("mail service after a cue", "email maria at gmail", "email [email]"),
+    ("user name", "my gmail is tamikaj1985", "my gmail is [email]"),
+    ("lowercase street", "drop off at 123 main street", "drop off at [address]"),
+    ("lowercase street and unit", "we went to 12 main st, apt 4", "we went to [address]"),
+    ("lowercase ordinal street", "The van picks up at 4821 n. 35th st.", "The van picks up at [address]."),
+    ("quadrant and unit", "Drop donations at 2210 Cedar Ave S apt 3.", "Drop donations at [address]."),
+    ("unit, no street type", "Her apartment is 220 Summit View #3.", "Her apartment is [address]."),
+    ("unit before the town", "our new office: 100 N Main, Suite 5, Gallup NM 87301", "our new office: [address]"),
+    ("broadway", "Apt 4B, 1250 Broadway, NYC 10001", "[address]"),
 ]
 KEPT_BESIDE_THEM = [
     "Our Chief Medical Officer signed it.", "The nurse case manager calls weekly.",
@@ -440,6 +450,10 @@ KEPT_BESIDE_THEM = [
     "We met in Atlanta's health department.", "The number of clients grew from 150 to 2000.",
     "Las familias necesitan más ayuda con el transporte.", "We need more help, muy bien.",
     "Que ninguna familia campesina se quede sin comida ni medicina.",
+    "We met at Yahoo headquarters.", "We meet at live events.", "We chat at gmail.", "my email is broken",
+    "We serve 20 new road projects.", "at 30 sites along the road.",
+    "We handed out 300 gift cards at 12 local st. events.",
+    "We met 20 Health Workers #2 in line.", "We have 40 Oak Hollow families.",
 ]
 
 

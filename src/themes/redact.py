@@ -78,6 +78,18 @@ _CUED_EMAIL = re.compile(
     rf"(?:[ \t]*[:–-][ \t]*|[ \t]+)(?:(?i:at)[ \t]+)?)"
     rf"[\w.+-]+[ \t]+(?i:at)[ \t]+{_LABEL}(?:\.{_LABEL})*\.(?:(?i:{_TLDS})|{_MORE_TLDS})\b"
 )
+# A mail service named after " at " is an address without its ending ("keisha.b at outlook", "email maria at gmail"):
+# the user part has a dot, digit or underscore, or follows a word of writing to someone, and the service is written
+# in lower case or capitals ("at Yahoo headquarters" is a place). What follows "my gmail is" is one too ("tamikaj1985").
+_MAIL_SERVICES = "gmail|googlemail|yahoo|hotmail|outlook|icloud|aol|protonmail|ymail|comcast|msn"
+_SERVICE = rf"(?:{_MAIL_SERVICES}|{_MAIL_SERVICES.upper()})(?![\w@.-]|\.[\w])"
+_SERVICE_EMAIL = re.compile(
+    rf"(?<![\w.+-])[\w+-]*[._\d][\w.+-]*[^\W_][ \t]+(?i:at)[ \t]+{_SERVICE}"
+    rf"|(?P<cue_at>\b(?i:e-?mail|write to|contact)[ \t:]+)[^\W\d_]+[ \t]+(?i:at)[ \t]+{_SERVICE}"
+    rf"|(?P<cue>\b(?i:my|her|his|their|our)[ \t]+(?i:gmail|yahoo|hotmail|outlook|icloud|aol|e-?mail)"
+    rf"(?:[ \t]+(?i:address|id))?[ \t]+(?i:is)[ \t:]+)(?P<user>[\w.+-]*\d[\w.+-]*|[\w+-]+\.[\w.+-]+)"
+    rf"(?![\w@]|[ \t]+(?i:at)[ \t])"
+)
 # A social media handle ("@maria_gonzalez_chw"): a person's account, so a name.
 _HANDLE = re.compile(r"(?<![\w@.+-])@[A-Za-z_][\w.]{0,28}[\w](?![\w@])")
 # "maria.gonzalez@gmail": a handle with a host but no ending is still an address.
@@ -190,6 +202,17 @@ _PLACE_GOES_ON = re.compile(rf"(\b(?i:at|on|near|off|visit|visiting)[ \t]+)(\d{{
                             rf"[ \t]+(?:{_SOFT_STREET_TYPES})\b")
 _USE_OF_A_PLACE = re.compile(r"[ \t]+(?:every|each|on|in|for|with|to|and|or|since|from|by|weekly|monthly|daily|"
                              r"twice|once)\b")
+# A street written in lower case, after a word that says a place follows ("drop off at 123 main street", "picks up
+# at 4821 n. 35th st."); where the street type ends the phrase, so that "at 20 new road projects" stays.
+_LOWER_STREET = re.compile(
+    r"(\b(?i:at|on|near|to|visit|visiting|address|address is|is)[ \t]*:?[ \t]+)"
+    r"(\d{2,6}(?:[ \t]+(?:[nsew]\.?|north|south|east|west))?"
+    r"(?:[ \t]+(?!(?:the|a|an|of|along|and|or|for|in|on|at|to|with|by|from|our|their|local|new|old|same|main road)\b)"
+    r"[a-z0-9][\w'’-]*){1,2}?"
+    r"[ \t]+(?:street|st|avenue|ave|boulevard|blvd|drive|dr|lane|ln|road|rd|court|ct|place|pl|way|hwy|highway)\b"
+    rf"(?:,?[ \t]*{_UNIT}\.?[ \t]*#?\d+[A-Za-z]?\b)?)"
+    r"(?=[ \t]*(?:[,;.!?)\n]|$))"
+)
 _AT_A_PLACE = re.compile(r"\b(?i:at|near|visit|visiting)[ \t]+$")  # "a focus on 2025 Strategic Path." is none
 
 
@@ -206,11 +229,18 @@ _ADDRESS = re.compile(
     rf"(?:[ \t]+(?:[NSEW]\.?|North|South|East|West))?"
     # the street type ends the street unless a capitalised word other than a unit follows ("Main St Suite 210"
     # goes on; "Main St Clinic" does not)
-    rf"(?:(?:(?:[ \t]+[A-Z0-9][\w'’.-]*){{1,4}}?[ \t]+(?:{_ROAD}|(?i:{_STREET_TYPES})\b\.?)|[ \t]+{_ROAD})"
+    # a quadrant after the street type: "2210 Cedar Ave S apt 3", "1400 K St NW"
+    rf"(?:(?:(?:[ \t]+[A-Z0-9][\w'’.-]*){{1,4}}?[ \t]+"
+    rf"(?:{_ROAD}|(?i:{_STREET_TYPES})\b\.?(?:[ \t]+(?:[NS][EW]?|[EW])\b)?)"
+    rf"|[ \t]+{_ROAD}|[ \t]+Broadway\b)"
     rf"(?![ \t]+(?!{_UNIT}\b|{_LOT})[A-Z][a-z])"
     rf"|(?:[ \t]+[A-Z][\w'’.-]*){{1,3}}?[ \t]+(?:{_SOFT_STREET_TYPES})(?=[ \t]*(?:[,;.!?)]|$))"
     # no street type, but the town, state and ZIP follow: "77 Maple, Ames IA 50010"
-    rf"|(?:[ \t]+[A-Z][\w'’.-]*){{1,3}}(?=,[ \t]*{_TOWN},?[ \t]+(?:{_STATES})[ \t]+\d{{5}}\b)"
+    rf"|(?:[ \t]+[A-Z][\w'’.-]*){{1,3}}"
+    rf"(?=(?:,?[ \t]*{_UNIT}\.?[ \t]*#?[\w-]+)?,[ \t]*{_TOWN},?[ \t]+(?:{_STATES})[ \t]+\d{{5}}\b)"
+    # no street type, but a unit follows: "220 Summit View #3", "88 Lakeview, Apt 2"
+    rf"|(?:[ \t]+[A-Z][\w'’.-]*){{1,3}}(?=,?[ \t]*(?:#|(?i:apt|apartment|suite|ste|unit)\.?[ \t]*#?)[ \t]*\d+[A-Za-z]?"
+    rf"[ \t]*(?:[,;.!?)\n]|$))"
     rf"|,?[ \t]+(?:{_STREET_FIRST})(?:[ \t]+(?:d[eu']|de la|del|des)?[ \t]*[A-Z][\w'’-]*(?:\.[\w'’-]+)*){{1,3}})"
     rf"(?:,?[ \t]*{_UNIT}\.?[ \t]*#?[\w-]+)?(?:,?[ \t]*{_LOT})?"
     rf"(?:,[ \t]*{_TOWN}(?:,?[ \t]+[A-Z]{{2}}\b)?(?:[ \t]+\d{{5}}(?:-\d{{4}})?)?)?"
@@ -356,6 +386,7 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
     text = _CUED_EMAIL.sub(lambda m: m.group("cue") + PLACEHOLDERS["email"], text)
     text = _OBFUSCATED_EMAIL.sub(PLACEHOLDERS["email"], text)
     text = _BARE_EMAIL.sub(PLACEHOLDERS["email"], text)
+    text = _SERVICE_EMAIL.sub(lambda m: (m.group("cue") or m.group("cue_at") or "") + PLACEHOLDERS["email"], text)
     text = _URL.sub(_url_sub, text)
     text = _HANDLE.sub(PLACEHOLDERS["name"], text)
     text = _BIRTH_DATE.sub(lambda m: m.group("cue") + PLACEHOLDERS["birth_date"], text)
@@ -363,6 +394,7 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
     text = _SSN.sub(PLACEHOLDERS["id"], text)
     text = _ADDRESS.sub(_address, text)
     text = _PLACE_GOES_ON.sub(_place_goes_on, text)
+    text = _LOWER_STREET.sub(lambda m: m.group(1) + PLACEHOLDERS["address"], text)
     text = _international_phones(text)  # first: "+63 917 123 4567" also holds a US-shaped "917 123 4567"
     text = _PHONE.sub(PLACEHOLDERS["phone"], text)
     text = _LOCAL_PHONE.sub(lambda m: (m.group(1) or m.group(2)) + PLACEHOLDERS["phone"], text)
