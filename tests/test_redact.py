@@ -441,6 +441,17 @@ NAMED_BY_CONTEXT = [
     ("unit, no street type", "Her apartment is 220 Summit View #3.", "Her apartment is [address]."),
     ("unit before the town", "our new office: 100 N Main, Suite 5, Gallup NM 87301", "our new office: [address]"),
     ("broadway", "Apt 4B, 1250 Broadway, NYC 10001", "[address]"),
+    ("a cue before the model's name", "Reach Dana at the clinic.", "Reach [name] at the clinic."),
+    ("hyphenated family name", "The Gomez-Sanchez family donated the venue.", "The [name] family donated the venue."),
+    ("tell", "Tell Maria I said hi!", "Tell [name] I said hi!"),
+    ("a name that says", "Okafor called us back.", "[name] called us back."),
+    ("a family", "The Nguyens hosted.", "The [name] hosted."),
+    ("a family's possessive", "The Hernandez's brought food.", "The [name] brought food."),
+    ("a list's label", "1. Maria - intake", "1. [name] - intake"),
+    ("a label in brackets", "- Maria (intake)", "- [name] (intake)"),
+    ("capitals beside a removed name", "Thanks to JOSE, MARIA and LUPE!", "Thanks to [name], [name] and [name]!"),
+    ("unlisted beside a removed name", "Thanks to Gutierrez and Yazzie for the data.",
+     "Thanks to [name] and [name] for the data."),
 ]
 KEPT_BESIDE_THEM = [
     "Our Chief Medical Officer signed it.", "The nurse case manager calls weekly.",
@@ -454,6 +465,12 @@ KEPT_BESIDE_THEM = [
     "We serve 20 new road projects.", "at 30 sites along the road.",
     "We handed out 300 gift cards at 12 local st. events.",
     "We met 20 Health Workers #2 in line.", "We have 40 Oak Hollow families.",
+    "Very top-down. We're told which outcomes to chase.", "Shared metrics. Everybody agreed on three numbers.",
+    "Aetna said no.", "Airtable emailed us.", "Molina said they would pay.", "Humana told us.",
+    "The Woods are where we hold camp.", "The Browns gave money.",
+    "Trust: we built it.", "- Grace (period) of 30 days", "1. Mercy - hospital partner",
+    "We thank [name] and Kaiser Permanente.",
+    "[name], Spanish and English speakers joined.", "[name] and Grace Church hosted.",
 ]
 
 

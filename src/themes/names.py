@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from themes.redact import (_ORG_WORDS, PLACEHOLDERS, _is_common_word, _next_word, _not_a_name,
+from themes.redact import (_ORG_WORDS, _PLACES, PLACEHOLDERS, _is_common_word, _next_word, _not_a_name,
                            _replace_spans)
 
 _DATA = Path(__file__).parent / "data"
@@ -478,3 +478,74 @@ def redact_titled_names(text: str, english: frozenset[str] | None = None) -> str
     text = _TITLED.sub(titled, text)
     text = _INITIAL_FIRST.sub(initial, text)
     return _INITIAL_AFTER.sub(initial, text)
+
+
+# Companies of these surveys that are family names too: "Molina said they would pay" is the insurer.
+_COMPANY_NAMES = frozenset("kaiser molina cigna walgreens humana aetna centene anthem highmark wellcare optum".split())
+_PRONOUNS = frozenset("everybody everyone somebody someone nobody anybody anyone each both all they".split())
+# What people do that organisations, programs and diseases rarely do as a sentence's subject ("Okafor called us back",
+# "Priyanka wrote the report"); "left", "joined" and "retired" are not here: "Covid left us short-staffed".
+_SAYING = "said|says|told|asked|called|emailed|texted|wrote|explained|mentioned|suggested|agreed|recalled|insisted"
+_SUBJECT = re.compile(rf"(?<![\w'’-])(?P<word>[A-Z][a-z][\w'’-]*)(?=[ \t]+(?:{_SAYING})\b)")
+# A family by its name ("The Johnsons brought food", "the Nguyens hosted", "The Hernandez's").
+_FAMILY = re.compile(r"(?<![\w'’-])(?P<the>[Tt]he[ \t]+)(?P<word>[A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?:es|s|['’]s)"
+                     r"(?=['’]?[ \t]+[a-z])")
+# A list's or a label's given name: "1. Maria - intake", "- Maria (intake)", "Maria: rides".
+_LABEL = re.compile(r"(?m)^(?P<lead>[ \t]*(?:[-*•·]|\d{1,2}[.)])?[ \t]*)(?P<word>[A-Z][a-z]+)"
+                    r"(?=[ \t]+[-–—][ \t]|[ \t]*[:(])")
+# Beside a removed name in a list: "[name], MARIA and LUPE", "Hodan and [name]", "[name] and Joy".
+_AFTER_REMOVED = re.compile(r"(?<=\[name\])(?P<sep>,?[ \t]+(?:and|&)[ \t]+|,[ \t]+)(?P<word>[A-Z][\w'’-]*)")
+_BEFORE_REMOVED = re.compile(r"(?<![\w'’-])(?P<word>[A-Z][\w'’-]*)(?P<sep>,?[ \t]+(?:and|&)[ \t]+|,[ \t]+)(?=\[name\])")
+
+
+def redact_names_by_use(text: str, english: frozenset[str] | None, lexicon: frozenset[str] | None) -> str:
+    """Names the lists and the model leave alone but that their use gives away: a name that says or writes ("Okafor
+    called us back"), a family ("The Johnsons brought food"), a list's label ("1. Maria - intake"), and a name in a
+    list beside a removed one ("[name], MARIA and LUPE"). Each is on the lists or no English word; a family's
+    name and a label are no verb, adjective or adverb ("The Browns" and "- Hope (the main thing)" stay), and none is an
+    organisation's, a place's or a name health systems and churches go by alone ("Mercy", "Trinity")."""
+    if english is None or lexicon is None:
+        return text
+    first, last = name_lists()
+
+    def person(word: str, *, listed_in: frozenset[str] | None = None) -> bool:
+        bare = re.sub(r"['’]s$", "", word)
+        if fold(bare) in _ORG_LIKE_GIVEN or fold(bare) in _PRONOUNS or bare in _PLACES or bare.title() in _PLACES \
+                or _CONTRACTION.search(fold(bare)):  # "We're told", "Everybody agreed"
+            return False
+        if listed_in is not None:
+            return _listed(bare, listed_in) and not _is_common_word(bare, lexicon) and _name_word(bare, english)
+        return _name_word(bare, english) and not (_english(bare, english) and _is_common_word(bare, lexicon))
+
+    def subject(m: re.Match) -> str:
+        # Only a listed name: insurers and products say and e-mail too ("Aetna said no", "Airtable emailed us").
+        word = m.group("word")
+        listed = _listed(word, first) or _listed(word, last)
+        return PLACEHOLDERS["name"] if listed and fold(word) not in _COMPANY_NAMES and person(word) else m.group(0)
+
+    def family(m: re.Match) -> str:
+        word, plural = m.group("word"), m.group(0)[len(m.group("the")):]
+        if _english(plural, english) or not person(word, listed_in=last):  # "The Woods", "The Parks department"
+            return m.group(0)
+        return m.group("the") + PLACEHOLDERS["name"]
+
+    def label(m: re.Match) -> str:
+        return m.group("lead") + PLACEHOLDERS["name"] if person(m.group("word"), listed_in=first) else m.group(0)
+
+    def beside(m: re.Match) -> str:
+        word = m.group("word")
+        after = _next_word(m.string, m.end("word"))
+        if not person(word) or after in _ORG_WORDS or _org_name([word, after]) or fold(word) in _COMPANY_NAMES:
+            return m.group(0)
+        after = m.re is _AFTER_REMOVED
+        return m.group("sep") + PLACEHOLDERS["name"] if after else PLACEHOLDERS["name"] + m.group("sep")
+
+    text = _SUBJECT.sub(subject, text)
+    text = _FAMILY.sub(family, text)
+    text = _LABEL.sub(label, text)
+    for _ in range(4):  # a list of several: each pass takes the next one
+        before = text
+        text = _BEFORE_REMOVED.sub(beside, _AFTER_REMOVED.sub(beside, text))
+        if text == before:
+            break
+    return text

@@ -139,7 +139,8 @@ _LOWER_TITLES = "dr|dra|mr|mrs|ms|prof|rev|fr|sra|srta"
 # dr. patel") is taken with the cue, so that the name after it is the one looked up.
 _CUED_LISTED = re.compile(
     rf"(?P<cue>(?<![\w-])(?:(?:{_HONORIFICS})\.?|(?i:{_LOWER_TITLES})\.|(?i:contact|ask for|"
-    rf"my name is|talk to|talk with|speak to|call|e-?mail|text|ask|speak with|thanks to|thank you to|shout-?out to)"
+    rf"my name is|talk to|talk with|speak to|call|e-?mail|text|ask|tell|speak with|thanks to|thank you to|"
+    rf"shout-?out to)"
     rf"(?P<title>[ \t]+(?:(?:{_HONORIFICS})\.?|(?i:{_LOWER_TITLES})\.?))?)"
     rf"[ \t]+)(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*)?)"
 )
@@ -303,6 +304,8 @@ _NOT_NAMES = frozenset(
 _PARTICLES = frozenset("de del della di da dos das du la le van von der den bin ibn al y".split())
 _SENTENCE_END = frozenset(".!?:;*-•\"(")
 _ORG_LABELS = frozenset({"ORG", "FAC", "GPE"})
+_CUE_WORDS = frozenset("Reach Ask Tell Thank Thanks Call Text Email Contact Dear Hi Hello Hey Congrats Congratulations "
+                       "Welcome Meet Shoutout".split())
 _FIELD_LABELS = frozenset("Phone Tel Telephone Cell Mobile Fax Email E-mail Address Title Role Organization".split())
 _SPACY_SKIP = ["parser", "tagger", "attribute_ruler", "senter"]  # the lemmatizer is loaded for its word lists
 _NER_CHUNK = 20_000  # characters the model reads at once
@@ -347,12 +350,13 @@ def _cued_listed(m: re.Match) -> str:
 
     first, last = name_lists()
     words = m.group("name").split()
-    if re.fullmatch(r"(?i:call|e-?mail|text|ask)[ \t]+", m.group("cue")) and not words[0][:1].isupper():
+    if re.fullmatch(r"(?i:call|e-?mail|text|ask|tell)[ \t]+", m.group("cue")) and not words[0][:1].isupper():
         return m.group(0)  # "a shared email list", "a text line": a capital says a name follows these verbs
     taken = 0
     while taken < len(words) and (_listed(words[taken], first) or _listed(words[taken], last)):
         taken += 1
-    if 0 < taken < len(words) and words[taken][:1].isupper() and words[taken].strip(".,;:!?") not in _ORG_WORDS \
+    if 0 < taken < len(words) and words[taken][:1].isupper() and len(words[taken].strip(".,;:!?")) > 1 \
+            and words[taken].strip(".,;:!?") not in _ORG_WORDS \
             and re.sub(r"['’]s$", "", words[taken].strip(".,;:!?")) not in _ORG_WORDS:
         taken += 1  # a family name the lists lack: "ask Priya Raghunathan" is one name, not "[name] Raghunathan"
     after = re.sub(r"['’]s$", "", words[taken]) if taken < len(words) else _next_word(m.string, m.end())
@@ -364,7 +368,7 @@ def _cued_listed(m: re.Match) -> str:
     cue = m.group("cue")
     if m.group("title"):  # "ask for dr. patel" -> "ask for [name]", as "ask for Dr. Patel" is written
         cue = cue[:m.start("title") - m.start("cue")] + " "
-    titled = not re.match(r"(?i:contact|ask|my|talk|speak|thank|shout|call|e-?mail|text)", cue)
+    titled = not re.match(r"(?i:contact|ask|tell|my|talk|speak|thank|shout|call|e-?mail|text)", cue)
     return ("" if titled else cue) + PLACEHOLDERS["name"] + rest
 
 
@@ -509,12 +513,22 @@ def _redact_doc(doc, lexicon: frozenset[str], english: frozenset[str] | None = N
     org_starts, org_ends = {e.start for e in org_like}, {e.end for e in org_like}
     parts, last = [], 0
     for ent in doc.ents:
-        if ent.label_ == "PERSON" and _is_person(ent, org_starts, org_ends, lexicon, english):
-            end = ent.end  # a form's next label is not the name's: "Name: Jennifer Lopez  Phone: ..."
-            while end - 1 > ent.start and (doc[end - 1].is_space or doc[end - 1].text in _FIELD_LABELS):
-                end -= 1
-            parts += [doc.text[last:ent.start_char], PLACEHOLDERS["name"]]
-            last = doc[end - 1].idx + len(doc[end - 1])
+        if ent.label_ != "PERSON":
+            continue
+        # A cue before the name and a form's next label after it are not the name's: "Reach Dana at the clinic",
+        # "Name: Jennifer Lopez  Phone: ...".
+        start, end = ent.start, ent.end
+        while end - 1 > start and (doc[end - 1].is_space or doc[end - 1].text in _FIELD_LABELS):
+            end -= 1
+        while start < end - 1 and doc[start].text in _CUE_WORDS:
+            start += 1
+        person = doc[start:end]
+        if _is_person(person, org_starts, org_ends, lexicon, english):
+            stop = person.end_char
+            # The model splits hyphenated names: "Gomez-Sanchez" was "[name]-Sanchez".
+            joined = re.match(r"(?:[-‐][A-ZÀ-ÖØ-Þ][\w'’]*)+", doc.text[stop:stop + 60])
+            parts += [doc.text[last:person.start_char], PLACEHOLDERS["name"]]
+            last = stop + (joined.end() if joined else 0)
     return collapse("".join(parts) + doc.text[last:])
 
 
@@ -688,9 +702,10 @@ class Redactor:
                     changed.append(i)
             todo = changed
         # Lone first names the model missed, now that its word lists can tell them from words.
-        from themes.names import absorb_given_names, redact_listed_names, redact_titled_names
+        from themes.names import absorb_given_names, redact_listed_names, redact_names_by_use, redact_titled_names
 
-        out = [collapse(absorb_given_names(redact_titled_names(
-            redact_listed_names(t, lexicon=self._lexicon, english=self._english), self._english))) for t in out]
+        out = [collapse(redact_names_by_use(absorb_given_names(redact_titled_names(
+            redact_listed_names(t, lexicon=self._lexicon, english=self._english), self._english)),
+            self._english, self._lexicon)) for t in out]
         return [_names_again(t, r, self._english, self._lexicon) for t, r in zip(texts, out)] if self._english \
             else out
