@@ -452,6 +452,11 @@ NAMED_BY_CONTEXT = [
     ("capitals beside a removed name", "Thanks to JOSE, MARIA and LUPE!", "Thanks to [name], [name] and [name]!"),
     ("unlisted beside a removed name", "Thanks to Gutierrez and Yazzie for the data.",
      "Thanks to [name] and [name] for the data."),
+    ("capitals", "LINDA PARK AT THE HOSPITAL CALLED US EVERY WEEK.", "[name] AT THE HOSPITAL CALLED US EVERY WEEK."),
+    ("a lone name in capitals", "OUR NAVIGATOR MARIA HELPS FAMILIES SIGN UP.",
+     "OUR NAVIGATOR [name] HELPS FAMILIES SIGN UP."),
+    ("a listed name in capitals before 'and'", "THANKS TO OKONKWO AND THE HUD OFFICE FOR THE HELP.",
+     "THANKS TO [name] AND THE HUD OFFICE FOR THE HELP."),
 ]
 KEPT_BESIDE_THEM = [
     "Our Chief Medical Officer signed it.", "The nurse case manager calls weekly.",
@@ -471,6 +476,10 @@ KEPT_BESIDE_THEM = [
     "Trust: we built it.", "- Grace (period) of 30 days", "1. Mercy - hospital partner",
     "We thank [name] and Kaiser Permanente.",
     "[name], Spanish and English speakers joined.", "[name] and Grace Church hosted.",
+    "The county of Los Angeles helped a lot.", "WE SERVE FAMILIES IN SAN JOSE AND SANTA CLARA COUNTY.",
+    "WE WORK WITH THE CHW TEAM AND THE FQHC. FUNDING IS SHORT.", "OUR PARTNER MERCY HEALTH GAVE US A GRANT.",
+    "I THINK WILL AND GRACE PERIODS MATTER.", "OUR CLIENTS IN NEW YORK AND EAST LOS ANGELES NEED HELP.",
+    "WE GOT A GRANT FROM THE ROBERT WOOD JOHNSON FOUNDATION.", "MEDICAID DOES NOT PAY FOR CHW VISITS.",
 ]
 
 

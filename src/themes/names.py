@@ -50,6 +50,8 @@ _ORG_LIKE_GIVEN = frozenset("mercy grace hope faith trinity providence ascension
                             "unity genesis liberty covenant bethany shalom".split())
 # "St. Vincent's", "San Jose", "Santa Rosa": a saint's name, a place's or an institution's, not a person's.
 _SAINTLY = frozenset("st saint san santa sainte ste sta".split())
+# "Los Angeles", "Las Cruces", "El Paso": a place's Spanish article, capitalised ("de los Santos" is a family name).
+_PLACE_ARTICLES = frozenset("Los Las El LOS LAS EL".split())
 _CALENDAR = frozenset("january february march april may june july august september october november december "
                       "monday tuesday wednesday thursday friday saturday sunday".split())
 
@@ -184,7 +186,7 @@ def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon
 
     head = words[0]
     shape = _shape(head)
-    if shape == "mixed" or fold(head) in _NAME_PARTICLES:
+    if shape == "mixed" or fold(head) in _NAME_PARTICLES or fold(head) in _SAINTLY:  # "SAN JOSE" is a place
         return 0
     # A name starts with a first name, or with a family name or an unlisted part followed by a listed
     # part ("Nguyen Thi Minh", "Ananya Iyer").
@@ -309,7 +311,7 @@ def redact_listed_names(text: str, *, lexicon: frozenset[str] | None = None,
         previous = _previous_word(text, tokens[i].start())
         if ((i >= 2 and previous.lower() == "of" and tokens[i - 2].group() in _OF_PLACES
                 and _GAP.fullmatch(text[tokens[i - 2].end():tokens[i - 1].start()]))
-                or (i >= 1 and tokens[i - 1].group().lower() in _SAINTLY
+                or (i >= 1 and (tokens[i - 1].group().lower() in _SAINTLY or tokens[i - 1].group() in _PLACE_ARTICLES)
                     and re.fullmatch(r"\.?[ \t]+", text[tokens[i - 1].end():tokens[i].start()]))):
             i += 1
             continue
@@ -510,7 +512,8 @@ def redact_names_by_use(text: str, english: frozenset[str] | None, lexicon: froz
 
     def person(word: str, *, listed_in: frozenset[str] | None = None) -> bool:
         bare = re.sub(r"['’]s$", "", word)
-        if fold(bare) in _ORG_LIKE_GIVEN or fold(bare) in _PRONOUNS or bare in _PLACES or bare.title() in _PLACES \
+        if fold(bare) in _ORG_LIKE_GIVEN or fold(bare) in _PRONOUNS or fold(bare) in _SAINTLY or bare in _PLACES \
+                or bare.title() in _PLACES \
                 or _CONTRACTION.search(fold(bare)):  # "We're told", "Everybody agreed"
             return False
         if listed_in is not None:

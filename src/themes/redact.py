@@ -346,7 +346,7 @@ def _name_sub(keep_cue: bool):
 def _cued_listed(m: re.Match) -> str:
     """The cue's name: its first words while they are on the name lists (a title keeps its place only when
     a name follows it: "Dr. Patel" becomes "[name]", as the honorific rule writes it)."""
-    from themes.names import _listed, name_lists
+    from themes.names import _listed, _stop_words, name_lists
 
     first, last = name_lists()
     words = m.group("name").split()
@@ -356,7 +356,7 @@ def _cued_listed(m: re.Match) -> str:
     while taken < len(words) and (_listed(words[taken], first) or _listed(words[taken], last)):
         taken += 1
     if 0 < taken < len(words) and words[taken][:1].isupper() and len(words[taken].strip(".,;:!?")) > 1 \
-            and words[taken].strip(".,;:!?") not in _ORG_WORDS \
+            and words[taken].strip(".,;:!?") not in _ORG_WORDS and words[taken].lower() not in _stop_words() \
             and re.sub(r"['’]s$", "", words[taken].strip(".,;:!?")) not in _ORG_WORDS:
         taken += 1  # a family name the lists lack: "ask Priya Raghunathan" is one name, not "[name] Raghunathan"
     after = re.sub(r"['’]s$", "", words[taken]) if taken < len(words) else _next_word(m.string, m.end())
@@ -545,6 +545,64 @@ def _pieces(text: str) -> list[str]:
     return pieces
 
 
+def _shouted(text: str) -> bool:
+    """Written in capitals: four words or more, and nine letters in ten upper case."""
+    letters = [c for c in text if c.isalpha()]
+    return len(text.split()) >= 4 and sum(c.isupper() for c in letters) >= 0.9 * len(letters)
+
+
+_CASE_TOKEN = re.compile(r"\[(?:email|phone|url|name|id|address|date of birth)\]|[^\W_]+|.", re.DOTALL)
+
+
+def _sentence_case(text: str, english: frozenset[str], lexicon: frozenset[str]) -> str:
+    """A passage in capitals as prose writes it: lower case, but a sentence's first word, "I", a word of the name
+    lists that is no verb, adjective or adverb, and a long word that is no English word ("Okonkwo"); a short word
+    off the lists keeps its capitals (CHW, FQHC, HUD)."""
+    from themes.names import _english, _listed, _stop_words, fold, name_lists
+
+    first, last = name_lists()
+    pieces, starts, named = [], True, False  # named: the last word was cased as a name
+    for m in _CASE_TOKEN.finditer(text):
+        word = m.group()
+        if not word[:1].isalpha() or word.startswith("["):
+            pieces.append(word)
+            starts = starts and word.isspace() or word in ".!?\n" or (starts and word in "\"'“‘(-•*")
+            named = named and word in " \t"
+            continue
+        folded = fold(word)
+        on_lists = (_listed(word, first) or _listed(word, last)) and folded not in _stop_words()
+        # A family name that is also a word, after a given name: "LINDA PARK" is "Linda Park".
+        listed = on_lists and (not _is_common_word(word, lexicon) or named)
+        foreign = folded not in _stop_words() and not _english(word, english)
+        if len(word) <= 4 and not listed and foreign:
+            cased = word  # an acronym
+        elif starts or folded == "i" or listed or (len(word) > 4 and foreign):
+            cased = word[:1] + word[1:].lower()
+        else:
+            cased = word.lower()
+        pieces.append(cased)
+        starts, named = False, listed or (len(word) > 4 and foreign)
+    # A place's first word before a word cased as a name: "los Angeles" is "Los Angeles", "san Jose" "San Jose".
+    for i in range(len(pieces) - 2):
+        if pieces[i] in _PLACE_OPENERS and pieces[i + 1] == " " and pieces[i + 2][:1].isupper():
+            pieces[i] = pieces[i].title()
+    return "".join(pieces)
+
+
+_PLACE_OPENERS = frozenset("los las san santa el la st saint new fort port mount lake east west north south".split())
+
+
+def _recase(text: str, cased: str, redacted: str) -> str:
+    """`text` with what redacting its sentence-case copy `cased` replaced (as `redacted`) replaced the same way."""
+    written, read, after = (_CASE_TOKEN.findall(t) for t in (text, cased, redacted))
+    if len(written) != len(read):
+        return text
+    parts = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, read, after, autojunk=False).get_opcodes():
+        parts += written[i1:i2] if tag == "equal" else after[j1:j2]
+    return collapse("".join(parts))
+
+
 def _importable(model: str) -> bool:
     try:
         return importlib.util.find_spec("spacy") is not None and importlib.util.find_spec(model) is not None
@@ -680,6 +738,18 @@ class Redactor:
         return [known[t] for t in texts]
 
     def _redact_new(self, texts: Sequence[str]) -> list[str]:
+        out = self._redact_as_written(texts)
+        # Written in capitals, a lone name reads as an acronym to the lists and as nothing to the model ("OUR
+        # NAVIGATOR MARIA HELPS"): such a passage is read again in sentence case, and what that removes is removed.
+        shouted = [i for i, text in enumerate(out) if _shouted(text)] if self.ner_available else []
+        if shouted and self.nlp is not None and self._english is not None:  # the model's word lists tell the case
+            for i in shouted:
+                cased = _sentence_case(out[i], self._english, self._lexicon)
+                if len(cased) == len(out[i]):
+                    out[i] = _recase(out[i], cased, self.redact_many([cased])[0])
+        return out
+
+    def _redact_as_written(self, texts: Sequence[str]) -> list[str]:
         if any(len(t) > _NER_CHUNK for t in texts):
             # spaCy refuses texts over nlp.max_length (E088), and NER needs ~1 GB per 100,000 characters:
             # a long text is redacted in pieces cut at white space.
