@@ -20,7 +20,9 @@ member id, case number), dates of birth after a cue ("DOB", "born"), e-mails wit
 ending ("maria@gmail"), and names from lists of first and last names of many cultures
 (`themes.names`), which also catch names in lower or upper case ("bob smith", "JENNIFER
 LOPEZ-ORTIZ") that the named-entity recogniser misses, and names in Cyrillic, Greek, Chinese, Korean,
-Japanese and Arabic script ("Ярослав Шевченко", "王伟"), which neither reads.
+Japanese and Arabic script ("Ярослав Шевченко", "王伟"), which neither reads. `themes.names` also reads names
+from their context (a role, a title or an initial; a name that says or writes; a family; a list's label), and a
+passage in capitals is read again in sentence case.
 """
 
 from __future__ import annotations
