@@ -9,7 +9,6 @@ built by `data/pii/build_names.py`) and the model's own word lists (to tell "Gra
 
 from __future__ import annotations
 
-import importlib
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -91,14 +90,10 @@ def _stop_words() -> frozenset[str]:
     "muy bien" read as names), less those that are given names ("Dan", "Sean", "Ella") or family names too."""
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    first, _ = name_lists()
-    romance = frozenset()
-    for language in ("es", "pt", "fr", "it"):
-        words = importlib.import_module(f"spacy.lang.{language}.stop_words").STOP_WORDS
-        romance |= frozenset(fold(w) for w in words)
+    lines = (_DATA / "function_words.txt").read_text(encoding="utf-8").splitlines()  # data/pii/build_function_words.py
+    romance = frozenset(line for line in lines if line and not line.startswith("#"))
     return frozenset(STOP_WORDS) | _CALENDAR | frozenset("los las el la de del en y por para con una uno sin "
-                                                         "que les des du et pour avec sur".split()) \
-        | (romance - first - _FAMILY_NAMES_TOO)
+                                                         "que les des du et pour avec sur".split()) | romance
 
 
 @lru_cache(maxsize=_WORDS_KEPT)
