@@ -37,6 +37,8 @@ _WORDLIKE_GIVEN = frozenset("bob bill mark rose pat jack sue max ray april june 
 _CONTRACTION = re.compile(r"'(?:s|re|ll|ve|d|m|t)$|n't$")
 _PLACE_WORDS = frozenset("Park Heights Hills Valley Village Beach Springs Lake River Falls Island Bay Harbor "
                          "Square Plaza Street Avenue Road Boulevard Mountain County".split())
+_HOME_WORDS = frozenset("house home place apartment apt kitchen garage porch yard backyard trailer farm ranch "
+                        "table".split())
 _PLACE_PREPOSITIONS = frozenset("in at from near across throughout around outside".split())
 # "District of Columbia", "City of Madison", "University of Virginia": what follows "<one of these> of" names the
 # place or the institution, not a person.
@@ -84,23 +86,40 @@ _FAMILY_NAMES_TOO = frozenset("ansa bravo casa ceci coll contra diez font grande
 
 
 @lru_cache(maxsize=1)
+def _english_stop_words() -> frozenset[str]:
+    """English function words, and the commonest Spanish and French ones, which no name is."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS) | frozenset("los las el la de del en y por para con una uno sin que les des du et "
+                                             "pour avec sur".split())
+
+
+@lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
     """Function words, which are never part of a name: English, and Spanish, Portuguese, French and Italian
     ones (answers in those languages, or with their words, are quoted as written: "necesitan más ayuda" and
     "muy bien" read as names), less those that are given names ("Dan", "Sean", "Ella") or family names too."""
-    from spacy.lang.en.stop_words import STOP_WORDS
+    first, _ = name_lists()
+    return _english_stop_words() | _CALENDAR | (_romance_words() - first - _FAMILY_NAMES_TOO)
 
-    lines = (_DATA / "function_words.txt").read_text(encoding="utf-8").splitlines()  # data/pii/build_function_words.py
-    romance = frozenset(line for line in lines if line and not line.startswith("#"))
-    return frozenset(STOP_WORDS) | _CALENDAR | frozenset("los las el la de del en y por para con una uno sin "
-                                                         "que les des du et pour avec sur".split()) | romance
+
+@lru_cache(maxsize=1)
+def _romance_words() -> frozenset[str]:
+    """The Spanish, Portuguese, French and Italian function words (data/pii/build_function_words.py), given names
+    among them ("le", "asi"). Some are family names too ("Carlos Bueno", "Fernanda Dias"): capitalised, they are
+    still looked up; in lower case none is part of a name ("programa le ayudó", "así seguimos")."""
+    lines = (_DATA / "function_words.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
 @lru_cache(maxsize=_WORDS_KEPT)
 def _listed(word: str, names: frozenset[str]) -> bool:
     """A word (or each part of a hyphenated or apostrophed one) is in `names`."""
     folded = _POSSESSIVE.sub("", fold(word))
-    if folded in _stop_words():
+    if folded in _stop_words() and not (word[:1].isupper() and folded in _romance_words()
+                                        and folded not in _english_stop_words()):
+        return False
+    if word[:1].islower() and folded in _romance_words():
         return False
     if folded in names or folded.replace("'", "") in names:
         return True
@@ -122,7 +141,7 @@ def _english(word: str, english: frozenset[str]) -> bool:
         return any(_english(p, english) for p in parts)
     forms = {w}
     if w.endswith(("ies", "ied")):
-        forms.add(w[:-3] + "y")
+        forms |= {w[:-3] + "y", w[:-1]}  # "families"; "ties", "died"
     elif w.endswith("es") and w[:-2].endswith(("s", "x", "z", "ch", "sh", "o")):
         forms.add(w[:-2])
     elif w.endswith("s") and not w.endswith("ss"):
@@ -198,6 +217,8 @@ def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon
         word = words[length]
         if (_shape(word) == "lower") != (shape == "lower") or (shape == "title" and _shape(word) == "upper"):
             break
+        if shape == "lower" and fold(word) in ("y", "e"):  # "casas y escuchan": in lower case, Spanish "and"
+            break
         if not part(word):
             # One more capitalised part of a long name the lists lack ("Nguyen Thi Minh Khai").
             if (length >= 2 and shape != "lower" and fold(word) not in stop and word not in _ORG_WORDS
@@ -243,8 +264,8 @@ def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon
                 or (previous[:1].isupper() and not previous.endswith(",")  # "Thanks, Maria"
                     and not (len(previous) > 1 and previous.isupper())  # "Our CHW Maria"
                     and (fold(previous) not in stop or english is None or _english(head, english) and not owner))
-                # "at Maria's house" is a person's home; "in Atlanta" a place
-                or previous.lower() in _PLACE_PREPOSITIONS and not (possessive and after[:1].islower()
+                # "at Maria's house" is a person's home; "in Atlanta" a place, "at Wendy's parking lot" a shop's
+                or previous.lower() in _PLACE_PREPOSITIONS and not (possessive and after.lower() in _HOME_WORDS
                                                                     and fold(head) not in _ORG_LIKE_GIVEN)):
             return 0
     titled = [w[:1].upper() + w[1:].lower() if shape != "title" else w for w in name]
@@ -410,9 +431,11 @@ def redact_script_names(text: str) -> str:
 # before the placeholder; and titles, which go with the name as the honorific rule writes them ("dr okafor", "Sra.
 # Martínez"). Dr, Mr and the others are the floor's when a capitalised name follows; here any case is read.
 _ROLES = ("chw|chws|rn|lpn|np|lcsw|msw|nurse|practitioner|chief|coach|captain|lieutenant|sergeant|officer|deputy|"
-          "ambassador|navigator|promotora|promotor|intern|volunteer|elder|auntie|tía|tia|tío|tio")
-_ABBREVIATED_ROLES = "capt|lt|sgt|amb"  # with or without their stop; a whole word's stop ends a sentence
-_TITLES = "dr|dra|mr|mrs|ms|mx|prof|rev|sr|sra|srta"
+          "ambassador|navigator|promotora|promotor|intern|volunteer|elder|auntie|aunty|tía|tia|tío|tio|coordinator|"
+          "midwife|sheriff|paramedic|chaplain|padre|governor|mayor|senator|director|manager|commissioner|supervisor|"
+          "superintendent|principal|provost|dean|president|chair")
+_ABBREVIATED_ROLES = "capt|lt|sgt|amb|gov|sen|supt"  # with or without their stop; a whole word's stop ends a sentence
+_TITLES = "dr|dra|mr|mrs|ms|mx|prof|rev|sr|sra|srta|lic"
 _WHOLE_TITLES = "doctor|miss|señor|señora|senor|senora|doña|dona"
 _ROLE = rf"(?i:{_ROLES}|(?:{_ABBREVIATED_ROLES})\.?)"
 _TITLED = re.compile(rf"(?<![\w'’-])(?:(?P<role>{_ROLE}(?:[ \t]+{_ROLE})*)"
@@ -424,50 +447,89 @@ _INITIAL_AFTER = re.compile(r"(?<![\w'’-])(?:(?P<name>[A-Z][\w'’-]+)(?:,[ \t
                             r"(?P<stop>(?=[ \t]*(?:$|\n|[A-Z])))?")
 
 
-def _name_word(word: str, english: frozenset[str] | None, *, lower_needs_given: bool = False,
-               listed_only: bool = False) -> bool:
+def _name_word(word: str, english: frozenset[str] | None, *, listed_only: bool = False) -> bool:
     """A word that can be part of a person's name by itself: on the lists or (unless `listed_only`) no English word
-    (`english` known), not a function word, organisation or place word. Lowercase and first after a title, only a
-    word that is no English word ("nurse kim", not "nurse case manager")."""
+    (`english` known), not a function word, organisation or place word, nor an acronym or a brand written with
+    capitals inside ("WhatsApp", "DrPH")."""
     first, last = name_lists()
     bare = re.sub(r"['’]s$", "", word)
     if re.fullmatch(r"[A-Z]+s?", bare) and (len(bare) < 4 or bare.endswith("s") or not re.search("[AEIOUY]", bare)):
         return False  # an acronym: "RN CMs", "navigator FTEs"; "DR. AMADI" is a name
-    if len(bare) < 2 or fold(bare) in _stop_words() or bare in _ORG_WORDS or bare.title() in _ORG_WORDS \
-            or bare.title() in _PLACE_WORDS or _not_a_name([bare.title()], ""):
+    if re.search(r"[a-z][A-Z]", bare) or len(bare) < 2 or fold(bare) in _stop_words() or bare in _ORG_WORDS \
+            or bare.title() in _ORG_WORDS or bare.title() in _PLACE_WORDS or _not_a_name([bare.title()], ""):
         return False
     foreign = english is not None and len(bare) > 2 and not _english(bare, english)
-    if bare[:1].islower() and lower_needs_given:
-        return foreign  # "nurse kim", not "nurse case manager" (Case is a given name too)
     return _listed(bare, first) or _listed(bare, last) or (foreign and not listed_only)
 
 
-def redact_titled_names(text: str, english: frozenset[str] | None = None) -> str:
+def _titled_person(word: str, after: str, english: frozenset[str] | None, lexicon: frozenset[str] | None,
+                   *, first_word: bool) -> bool:
+    """`word` after a role or title (`after`: the word that follows it) is a person's name. In lower case only a
+    listed name that is no English word ("nurse kim", "dr okafor"; not "promotora trabaja", "CHW hrs"). Capitalised,
+    a listed name that is no verb, adjective or adverb ("CHW Bill passed", "RN Case Managers" stay), or a word no
+    list or language knows that a verb, a stop or another name follows ("CHW Okonkwo did", not "CHW Suboxone
+    program"); never before a capitalised English word, which makes it a title's or a program's ("Lt Governor", "Chief
+    Manuelito Middle School")."""
+    if not _name_word(word, english) or re.fullmatch(_ROLE + r"|(?i:" + _TITLES + r")\.?", word):
+        return False  # "Lt. Gov. Morales": a second title is no name
+    first, last = name_lists()
+    listed = _listed(word, first) or _listed(word, last)
+    english_word = english is not None and _english(word, english)
+    if word[:1].islower():
+        return listed and not english_word
+    if after[:1].isupper() and english is not None and _english(after, english) \
+            and not (_listed(after, first) or _listed(after, last)):
+        return False
+    if listed and not (lexicon is not None and _is_common_word(word, lexicon)):
+        return True
+    if english_word or not first_word:
+        return not english_word
+    # A word no list or language knows is a name before what a person does ("CHW Okonkwo did", "was", "helped"),
+    # a listed family name, or the end; before a noun it names a product, a people or a program ("CHW Salesforce
+    # tracking", "RN Ozempic questions", "CHW Tohono O'odham program").
+    follows = after.rstrip(".,;:!?)") if after else ""
+    return (not follows or fold(follows) in _stop_words() or _listed(follows, last)
+            or (lexicon is not None and follows.endswith("ed") and _verb_form(follows, lexicon))
+            or fold(follows) in _PERSON_VERBS)
+
+
+def redact_titled_names(text: str, english: frozenset[str] | None = None,
+                        lexicon: frozenset[str] | None = None) -> str:
     """Names after a role or a title in any case, and names written with an initial, which neither the model nor
     the name lists take alone: "CHW Okonkwo", "Chief Yazzie", "dr okafor", "La señora Martínez", "J. Smith",
-    "Osei, K.". A word after a role is a name when it is on the lists or no English word ("Chief Medical Officer"
-    stays); after an initial, when it is and no organisation follows ("Annie E. Casey Foundation" stays)."""
+    "Osei, K." (`_titled_person` says which words after a role are a name: "Chief Medical Officer" stays). After an
+    initial, a name on the lists or no English word that no organisation follows ("Annie E. Casey Foundation" and
+    "S. Carolina" stay)."""
     def titled(m: re.Match) -> str:
         name, end, lower = m.group("name"), 0, None
-        for word in re.finditer(r"[A-Z]\.|[^\W\d_][\w'’-]*", name):
+        words = list(re.finditer(r"[A-Z]\.|[^\W\d_][\w'’-]*", name))
+        for k, word in enumerate(words):
             if word.group().endswith("."):  # an initial inside the name: "Pa Houa M. Vang"
                 continue
             if lower is not None and word.group()[:1].islower() != lower:
                 break
-            if not _name_word(word.group(), english, lower_needs_given=lower is None):
+            after = words[k + 1].group() if k + 1 < len(words) else _next_word(m.string, m.start("name") + word.end())
+            if not _titled_person(word.group(), after, english, lexicon, first_word=lower is None):
                 break
             lower, end = word.group()[:1].islower(), word.end()
-        if not end or _next_word(m.string, m.start("name") + end) in _ORG_WORDS:
+        # An organisation's name that starts with one ("Chief Andrew Isaac Health Center") is kept whole.
+        run = re.match(r"(?:[ \t]+[A-Z][\w'’-]*){0,3}", m.string[m.start("name") + end:]).group().split()
+        if not end or any(w in _ORG_WORDS for w in run) or _next_word(m.string, m.start("name") + end) in _ORG_WORDS:
             return m.group(0)
         kept = m.group(0)[:m.start("name") - m.start()] if m.group("role") else ""
-        return kept + PLACEHOLDERS["name"] + name[end:]
+        possessive = re.search(r"['’]s$", name[:end])  # "CHW Okonkwo's visits": the visits stay someone's
+        return kept + PLACEHOLDERS["name"] + (possessive.group() if possessive else "") + name[end:]
 
     def initial(m: re.Match) -> str:
         word = m.group("name")
         after = _next_word(m.string, m.end())
-        # After the name, only a listed one: "Title V." is no one's. "[name], J.": a family name removed before.
-        if word is not None and not _name_word(word, english, listed_only="stop" in m.re.groupindex) \
-                or after in _ORG_WORDS or after in _PLACE_WORDS:
+        # After the name, only a listed one that is no English word: "Title V.", "Room B." are no one's. "[name], J.":
+        # a family name removed before. "S. Carolina", "N. Dakota": a direction before a place.
+        if word is not None and not (_name_word(word, english, listed_only="stop" in m.re.groupindex)
+                                     and not ("stop" in m.re.groupindex and english is not None
+                                              and _english(word, english))) \
+                or after in _ORG_WORDS or after in _PLACE_WORDS or fold(word or "") in _COMPANY_NAMES \
+                or (m.group(0)[:1] in "NSEW" and m.group(0)[1:2] == "." and word in _STATE_PARTS):
             return m.group(0)
         # "... and Osei, K." ends a sentence with the initial's stop
         return PLACEHOLDERS["name"] + ("." if m.groupdict().get("stop") is not None else "")
@@ -478,29 +540,38 @@ def redact_titled_names(text: str, english: frozenset[str] | None = None) -> str
 
 
 # Companies of these surveys that are family names too: "Molina said they would pay" is the insurer.
-_COMPANY_NAMES = frozenset("kaiser molina cigna walgreens humana aetna centene anthem highmark wellcare optum".split())
+_COMPANY_NAMES = frozenset("kaiser molina cigna walgreens humana aetna centene anthem highmark wellcare optum penney "
+                           "costco".split())
+_STATE_PARTS = frozenset("Carolina Dakota Virginia Lansing Texas Oregon Jersey".split())
 _PRONOUNS = frozenset("everybody everyone somebody someone nobody anybody anyone each both all they".split())
 # What people do that organisations, programs and diseases rarely do as a sentence's subject ("Okafor called us back",
-# "Priyanka wrote the report"); "left", "joined" and "retired" are not here: "Covid left us short-staffed".
-_SAYING = "said|says|told|asked|called|emailed|texted|wrote|explained|mentioned|suggested|agreed|recalled|insisted"
-_SUBJECT = re.compile(rf"(?<![\w'’-])(?P<word>[A-Z][a-z][\w'’-]*)(?=[ \t]+(?:{_SAYING})\b)")
-# A family by its name ("The Johnsons brought food", "the Nguyens hosted", "The Hernandez's").
+# "Okafor also said yes"); "left", "joined" and "retired" are not here: "Covid left us short-staffed".
+_SAYING = "said|says|told|asked|called|emailed|texted|wrote|explained|mentioned|recalled|insisted"  # not "agreed":
+# health systems and colleges agree ("Bassett agreed", "Spelman agreed")
+_SUBJECT = re.compile(rf"(?<![\w'’-])(?P<word>[A-Z][a-z][\w'’-]*)(?=(?:[ \t]+(?:also|never|then|always|just|finally|"
+                      rf"later|even|once))?[ \t]+(?P<verb>{_SAYING})\b)")
+# A family by its name ("The Nguyens hosted", "The Hernandez's brought food").
 _FAMILY = re.compile(r"(?<![\w'’-])(?P<the>[Tt]he[ \t]+)(?P<word>[A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?:es|s|['’]s)"
                      r"(?=['’]?[ \t]+[a-z])")
-# A list's or a label's given name: "1. Maria - intake", "- Maria (intake)", "Maria: rides".
-_LABEL = re.compile(r"(?m)^(?P<lead>[ \t]*(?:[-*•·]|\d{1,2}[.)])?[ \t]*)(?P<word>[A-Z][a-z]+)"
-                    r"(?=[ \t]+[-–—][ \t]|[ \t]*[:(])")
-# Beside a removed name in a list: "[name], MARIA and LUPE", "Hodan and [name]", "[name] and Joy".
-_AFTER_REMOVED = re.compile(r"(?<=\[name\])(?P<sep>,?[ \t]+(?:and|&)[ \t]+|,[ \t]+)(?P<word>[A-Z][\w'’-]*)")
-_BEFORE_REMOVED = re.compile(r"(?<![\w'’-])(?P<word>[A-Z][\w'’-]*)(?P<sep>,?[ \t]+(?:and|&)[ \t]+|,[ \t]+)(?=\[name\])")
+# Beside a removed name in a list: "[name], MARIA and LUPE", "Hodan and [name]", "Ms. Lopez y Hodan".
+_LIST_JOIN = r"(?:,?[ \t]+(?:and|&|y)[ \t]+|,[ \t]+)"
+_AFTER_REMOVED = re.compile(rf"(?<=\[name\])(?P<sep>{_LIST_JOIN})(?P<word>[A-Z][\w'’-]*)")
+_BEFORE_REMOVED = re.compile(rf"(?<![\w'’-])(?P<word>[A-Z][\w'’-]*)(?P<sep>{_LIST_JOIN})(?=\[name\])")
+# What a family did, in the irregular past tense that `_verb_form` cannot read from its stem.
+_DID = frozenset("brought came gave made took held ran met sent went had got kept left paid sat built bought drove "
+                 "fed found led lent lost put read sang sold spent spoke taught thought told won wrote".split())
+# Words said to or before a person, not names: "Gracias, [name]", "Hola, [name]".
+_GREETINGS = frozenset("gracias hola bendiciones ojala thanks thank hi hello dear hey congrats congratulations "
+                       "welcome cheers sincerely regards bienvenidos felicidades saludos querida querido".split())
 
 
 def redact_names_by_use(text: str, english: frozenset[str] | None, lexicon: frozenset[str] | None) -> str:
-    """Names the lists and the model leave alone but that their use gives away: a name that says or writes ("Okafor
-    called us back"), a family ("The Johnsons brought food"), a list's label ("1. Maria - intake"), and a name in a
-    list beside a removed one ("[name], MARIA and LUPE"). Each is on the lists or no English word; a family's
-    name and a label are no verb, adjective or adverb ("The Browns" and "- Hope (the main thing)" stay), and none is an
-    organisation's, a place's or a name health systems and churches go by alone ("Mercy", "Trinity")."""
+    """Names the lists and the model leave alone but that their use gives away: a listed name that says or writes
+    ("Okafor called us back"), a family ("The Nguyens hosted"), and a name in a list beside a removed one ("[name],
+    MARIA and LUPE", "Hodan and [name]"). None is an organisation's, a place's, a company's or a name health systems
+    and churches go by alone ("Mercy", "Trinity"), nor a greeting ("Gracias, [name]") or an acronym ("NAMI and
+    [name]"). A list's label ("1. Maria - intake") is not read: such lists name counties, languages and holidays as
+    often ("- Luna: 2 CHWs", "- Karen: 12 families")."""
     if english is None or lexicon is None:
         return text
     first, last = name_lists()
@@ -508,39 +579,52 @@ def redact_names_by_use(text: str, english: frozenset[str] | None, lexicon: froz
     def person(word: str, *, listed_in: frozenset[str] | None = None) -> bool:
         bare = re.sub(r"['’]s$", "", word)
         if fold(bare) in _ORG_LIKE_GIVEN or fold(bare) in _PRONOUNS or fold(bare) in _SAINTLY or bare in _PLACES \
-                or bare.title() in _PLACES \
-                or _CONTRACTION.search(fold(bare)):  # "We're told", "Everybody agreed"
+                or bare.title() in _PLACES or fold(bare) in _GREETINGS or fold(bare) in _COMPANY_NAMES \
+                or _org_name([bare]) or _CONTRACTION.search(fold(bare)):  # "We're told", "Everybody agreed"
             return False
         if listed_in is not None:
             return _listed(bare, listed_in) and not _is_common_word(bare, lexicon) and _name_word(bare, english)
         return _name_word(bare, english) and not (_english(bare, english) and _is_common_word(bare, lexicon))
 
+    def listed(word: str) -> bool:
+        return _listed(word, first) or _listed(word, last)
+
     def subject(m: re.Match) -> str:
-        # Only a listed name: insurers and products say and e-mail too ("Aetna said no", "Airtable emailed us").
-        word = m.group("word")
-        listed = _listed(word, first) or _listed(word, last)
-        return PLACEHOLDERS["name"] if listed and fold(word) not in _COMPANY_NAMES and person(word) else m.group(0)
+        # Only a listed name, and not the end of a longer one ("Johns Hopkins said", "City Hall said", "The Provost
+        # said"), nor a place a thing is called from ("a nonprofit in Hayward called Hope House").
+        word, previous = m.group("word"), _previous_word(m.string, m.start())
+        if (not listed(word) or not person(word) or previous[:1].isupper() or previous.lower() in ("the", "a", "an")
+                or previous.lower() in _PLACE_PREPOSITIONS
+                or m.group("verb") == "called" and _next_word(m.string, m.end("verb"))[:1].isupper()):
+            return m.group(0)
+        return PLACEHOLDERS["name"]
 
     def family(m: re.Match) -> str:
         word, plural = m.group("word"), m.group(0)[len(m.group("the")):]
-        if _english(plural, english) or not person(word, listed_in=last):  # "The Woods", "The Parks department"
+        after = _next_word(m.string, m.end())
+        # "The Woods", "The Parks department"; a family does something ("hosted", "brought", "are"), a shop is
+        # one ("The Dillons store")
+        if _english(plural, english) or not person(word, listed_in=last) or not (
+                fold(after) in _stop_words() or fold(after) in ("family", "families") or fold(after) in _DID
+                or _verb_form(after, lexicon) or fold(after) in _PERSON_VERBS):
             return m.group(0)
         return m.group("the") + PLACEHOLDERS["name"]
-
-    def label(m: re.Match) -> str:
-        return m.group("lead") + PLACEHOLDERS["name"] if person(m.group("word"), listed_in=first) else m.group(0)
 
     def beside(m: re.Match) -> str:
         word = m.group("word")
         after = _next_word(m.string, m.end("word"))
-        if not person(word) or after in _ORG_WORDS or _org_name([word, after]) or fold(word) in _COMPANY_NAMES:
-            return m.group(0)
-        after = m.re is _AFTER_REMOVED
-        return m.group("sep") + PLACEHOLDERS["name"] if after else PLACEHOLDERS["name"] + m.group("sep")
+        comma = "," in m.group("sep") and not re.search(r"\b(?:and|y)\b|&", m.group("sep"))
+        if (not person(word) or re.search(r"['’]s$", word) or after in _ORG_WORDS or _org_name([word, after])
+                or (word.isupper() and not _listed(word, first))  # "NAMI and [name]"; "[name], MARIA and LUPE"
+                or (not listed(word) and (comma or (after[:1].islower() and fold(after) not in _stop_words()
+                                                     and not _verb_form(after, lexicon)
+                                                     and fold(after) not in _PERSON_VERBS)))):
+            return m.group(0)  # "Dr. Smith, Chinle and Kayenta staff": places, before what they hold
+        sep = m.group("sep")
+        return sep + PLACEHOLDERS["name"] if m.re is _AFTER_REMOVED else PLACEHOLDERS["name"] + sep
 
     text = _SUBJECT.sub(subject, text)
     text = _FAMILY.sub(family, text)
-    text = _LABEL.sub(label, text)
     for _ in range(4):  # a list of several: each pass takes the next one
         before = text
         text = _BEFORE_REMOVED.sub(beside, _AFTER_REMOVED.sub(beside, text))

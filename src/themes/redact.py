@@ -84,13 +84,20 @@ _CUED_EMAIL = re.compile(
 # the user part has a dot, digit or underscore, or follows a word of writing to someone, and the service is written
 # in lower case or capitals ("at Yahoo headquarters" is a place). What follows "my gmail is" is one too ("tamikaj1985").
 _MAIL_SERVICES = "gmail|googlemail|yahoo|hotmail|outlook|icloud|aol|protonmail|ymail|comcast|msn"
-_SERVICE = rf"(?:{_MAIL_SERVICES}|{_MAIL_SERVICES.upper()})(?![\w@.-]|\.[\w])"
+_SERVICE = rf"(?:{_MAIL_SERVICES}|{_MAIL_SERVICES.upper()})(?![\w@-]|\.[\w])"
+_SERVICE_ENDS = r"(?=[ \t]*(?:$|[,;.!?)\n]|(?:or|and|for|to|if|with)\b))"  # not "at gmail accounts"
 _SERVICE_EMAIL = re.compile(
-    rf"(?<![\w.+-])[\w+-]*[._\d][\w.+-]*[^\W_][ \t]+(?i:at)[ \t]+{_SERVICE}"
-    rf"|(?P<cue_at>\b(?i:e-?mail|write to|contact)[ \t:]+)[^\W\d_]+[ \t]+(?i:at)[ \t]+{_SERVICE}"
+    rf"(?<![\w.+-])(?=[\w.+-]*[^\W\d_])[\w+-]*[._\d][\w.+-]*[^\W_][ \t]+(?i:at)[ \t]+{_SERVICE}{_SERVICE_ENDS}"
+    # after a word of writing to someone, a person's name; not "email staff at outlook", "contact us at comcast"
+    rf"|(?P<cue_at>\b(?i:e-?mail|write to|contact)[ \t:]+)"
+    rf"(?!(?i:us|me|them|him|her|you|everyone|everybody|all|staff|team|people|[^\W\d_]+s)\b)[^\W\d_]+"
+    rf"[ \t]+(?i:at)[ \t]+{_SERVICE}{_SERVICE_ENDS}"
+    # a user name has letters before its digits ("tamikaj1985"), or a dot between words ("maria.gonzalez"):
+    # not "My email is 2 weeks behind", "is 100% full"
     rf"|(?P<cue>\b(?i:my|her|his|their|our)[ \t]+(?i:gmail|yahoo|hotmail|outlook|icloud|aol|e-?mail)"
-    rf"(?:[ \t]+(?i:address|id))?[ \t]+(?i:is)[ \t:]+)(?P<user>[\w.+-]*\d[\w.+-]*|[\w+-]+\.[\w.+-]+)"
-    rf"(?![\w@]|[ \t]+(?i:at)[ \t])"
+    rf"(?:[ \t]+(?i:address|id))?[ \t]+(?i:is)[ \t:]+)"
+    rf"(?P<user>[^\W\d_][\w.+-]*\d[\w.+-]*|[^\W\d_][\w+-]*\.[^\W\d_][\w.+-]*)"
+    rf"(?![\w@%]|[ \t]+(?i:at)[ \t])"
 )
 # A social media handle ("@maria_gonzalez_chw"): a person's account, so a name.
 _HANDLE = re.compile(r"(?<![\w@.+-])@[A-Za-z_][\w.]{0,28}[\w](?![\w@])")
@@ -114,13 +121,17 @@ _PHONE = re.compile(
 # "reach me on"): a pronoun broke the cue, and the number reached the report. "reach" only with its pronoun:
 # "reach 500-1000 families" is a goal.
 _CALL_CUE = (r"(?i:(?:call|text|ring|dial|whatsapp)(?:[ \t]+(?:me|us|them|him|her))?(?:[ \t]+(?:at|on))?"
-             r"|reach[ \t]+(?:me|us|them|him|her)(?:[ \t]+(?:at|on))?|phone|tel|telephone|cell|mobile|fax"
-             # "our fax is 555-0198", "My number: 555-0143", "Office line 555-0100"
-             r"|number|line|landline|hotline|helpline|office)(?:[ \t]+(?i:is|was|number|line|no\.?))?")
+             r"|reach[ \t]+(?:me|us|them|him|her)(?:[ \t]+(?:at|on))?|phone|tel|telephone|cell|mobile|fax)"
+             r"(?:[ \t]+(?i:is|no\.?))?")
+# Words for a line that a number of seven digits with a dash, dot or space follows ("our fax is 555-0198" above; "My
+# number: 555-0143", "Office line 555-0100", "call the office 555 0100"); not "budget line 100-1200", "Number: 1500000".
+_LINE_CUE = (r"(?i:(?:my|our|his|her|their|office|main|direct|phone|cell|home|work)[ \t]+(?:number|line)|landline"
+             r"|hotline|helpline|call[ \t]+(?:the[ \t]+)?office|number(?=[ \t]*:))(?:[ \t]+(?i:is|no\.?))?")
 _LOCAL_PHONE = re.compile(
-    rf"(\b(?:{_CALL_CUE}|(?i:at))\b[ \t]*[:#.]?[ \t]*)\d{{3}}[-.]\d{{4}}{_END}"
+    rf"(\b(?:{_CALL_CUE}|{_LINE_CUE}|(?i:at))\b[ \t]*[:#.]?[ \t]*)\d{{3}}[-.]\d{{4}}{_END}"
     # written with a space or as seven digits, only after a word that says it is a number to call
-    rf"|(\b{_CALL_CUE}\b[ \t]*[:#.]?[ \t]*)(?:\d{{3}} \d{{4}}|\d{{7}}){_END}"
+    rf"|(\b(?:{_CALL_CUE}\b[ \t]*[:#.]?[ \t]*(?=\d{{7}})|(?:{_CALL_CUE}|{_LINE_CUE})\b[ \t]*[:#.]?[ \t]*"
+    rf"(?=\d{{3}} \d{{4}})))(?:\d{{3}} \d{{4}}|\d{{7}}){_END}"
 )
 
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]*(?:['’-]?[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)*(?!\w)"
@@ -193,9 +204,17 @@ def _address(m: re.Match) -> str:
     small = number and (len(number.group(1)) <= 2 or re.fullmatch(r"(?:19|20)\d\d", number.group(1)))
     if small and re.search(rf"{_ROAD}$", found) and _GOES_ON.match(m.string, m.end()):
         return found
+    # A unit and no street type, town or ZIP ("220 Summit View #3") only after a house number of three digits or
+    # more that is no year: "24 Beds Unit 5", "Top 10 Priorities #1", "2020 Census Tract #4" are counts and names.
+    if (small or _DOCUMENT_PART.search(found)) \
+            and not re.search(rf"(?i:\b(?:{_STREET_TYPES}|{_STREET_FIRST}|{_SOFT_STREET_TYPES})\b)"
+                              rf"|{_ROAD}|Broadway|\d{{5}}", found):
+        return found  # nor "HB 1234 Section #5": a part of a document
     return PLACEHOLDERS["address"]
 
 
+_DOCUMENT_PART = re.compile(r"\b(?:Section|Chapter|Article|Title|Part|Item|Tract|Bill|Act|Code|Page|Question|Priority|"
+                            r"Priorities|Goal|Step|Phase|Tier|Level|Grade|Cohort|Wave|Round)\b")
 # A year an event of these surveys may be named by ("the 2023 Heart Walk"); 1901 is a house number.
 _RECENT_YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
 # A soft street type after "at", "on" or "near", before more words ("the clinic at 88 Cedar Crossing closed", "we
@@ -208,13 +227,14 @@ _USE_OF_A_PLACE = re.compile(r"[ \t]+(?:every|each|on|in|for|with|to|and|or|sinc
 # A street written in lower case, after a word that says a place follows ("drop off at 123 main street", "picks up
 # at 4821 n. 35th st."); where the street type ends the phrase, so that "at 20 new road projects" stays.
 _LOWER_STREET = re.compile(
-    r"(\b(?i:at|on|near|to|visit|visiting|address|address is|is)[ \t]*:?[ \t]+)"
-    r"(\d{2,6}(?:[ \t]+(?:[nsew]\.?|north|south|east|west))?"
-    r"(?:[ \t]+(?!(?:the|a|an|of|along|and|or|for|in|on|at|to|with|by|from|our|their|local|new|old|same|main road)\b)"
-    r"[a-z0-9][\w'’-]*){1,2}?"
-    r"[ \t]+(?:street|st|avenue|ave|boulevard|blvd|drive|dr|lane|ln|road|rd|court|ct|place|pl|way|hwy|highway)\b"
+    r"(\b(?i:at|on|near|visit|visiting|address|address is|located at|lives on)[ \t]*:?[ \t]+)"
+    r"(\d{3,6}(?:[ \t]+(?:[nsew]\.?|north|south|east|west))?"
+    r"(?:[ \t]+(?!(?:the|a|an|of|along|and|or|for|in|on|at|to|with|by|from|our|their|local|new|old|same|each|one|per|"
+    r"miles?|mi|minutes?|mins?|hours?|hrs?|days?|blocks?|km)\b)[a-z0-9][\w'’-]*){1,2}?"
+    r"[ \t]+(?:street|st|avenue|ave|boulevard|blvd|lane|ln|road|rd|court|ct|place|pl|hwy|highway)\b"
     rf"(?:,?[ \t]*{_UNIT}\.?[ \t]*#?\d+[A-Za-z]?\b)?)"
-    r"(?=[ \t]*(?:[,;.!?)\n]|$))"
+    # where the street type ends the phrase ("at 20 new road projects" stays), or before a time ("every friday")
+    r"(?=[ \t]*(?:[,;.!?)\n]|$)|[ \t]+(?:every|on|at|in|from|by|near|before|after|this|next|each)\b)"
 )
 _AT_A_PLACE = re.compile(r"\b(?i:at|near|visit|visiting)[ \t]+$")  # "a focus on 2025 Strategic Path." is none
 
@@ -234,8 +254,8 @@ _ADDRESS = re.compile(
     # goes on; "Main St Clinic" does not)
     # a quadrant after the street type: "2210 Cedar Ave S apt 3", "1400 K St NW"
     rf"(?:(?:(?:[ \t]+[A-Z0-9][\w'’.-]*){{1,4}}?[ \t]+"
-    rf"(?:{_ROAD}|(?i:{_STREET_TYPES})\b\.?(?:[ \t]+(?:[NS][EW]?|[EW])\b)?)"
-    rf"|[ \t]+{_ROAD}|[ \t]+Broadway\b)"
+    rf"(?:{_ROAD}|(?i:{_STREET_TYPES})\b\.?(?:[ \t]+(?:[NS]\.?[EW]\.|[NSEW]\.(?=[ \t]*,)|[NS][EW]?\b|[EW]\b))?)"
+    rf"|[ \t]+{_ROAD}|[ \t]+Broadway(?=[ \t]*(?:[,;.!?)\n]|$|{_UNIT}\b)))"
     rf"(?![ \t]+(?!{_UNIT}\b|{_LOT})[A-Z][a-z])"
     rf"|(?:[ \t]+[A-Z][\w'’.-]*){{1,3}}?[ \t]+(?:{_SOFT_STREET_TYPES})(?=[ \t]*(?:[,;.!?)]|$))"
     # no street type, but the town, state and ZIP follow: "77 Maple, Ames IA 50010"
@@ -308,6 +328,8 @@ _SENTENCE_END = frozenset(".!?:;*-•\"(")
 _ORG_LABELS = frozenset({"ORG", "FAC", "GPE"})
 _CUE_WORDS = frozenset("Reach Ask Tell Thank Thanks Call Text Email Contact Dear Hi Hello Hey Congrats Congratulations "
                        "Welcome Meet Shoutout".split())
+_GROUP_NOUNS = frozenset("refugees families speakers elders communities community women men youth people residents "
+                         "immigrants clients patients members households children parents tribe tribes".split())
 _FIELD_LABELS = frozenset("Phone Tel Telephone Cell Mobile Fax Email E-mail Address Title Role Organization".split())
 _SPACY_SKIP = ["parser", "tagger", "attribute_ruler", "senter"]  # the lemmatizer is loaded for its word lists
 _NER_CHUNK = 20_000  # characters the model reads at once
@@ -348,7 +370,7 @@ def _name_sub(keep_cue: bool):
 def _cued_listed(m: re.Match) -> str:
     """The cue's name: its first words while they are on the name lists (a title keeps its place only when
     a name follows it: "Dr. Patel" becomes "[name]", as the honorific rule writes it)."""
-    from themes.names import _listed, _stop_words, name_lists
+    from themes.names import _listed, _org_name, _stop_words, name_lists
 
     first, last = name_lists()
     words = m.group("name").split()
@@ -364,6 +386,7 @@ def _cued_listed(m: re.Match) -> str:
     after = re.sub(r"['’]s$", "", words[taken]) if taken < len(words) else _next_word(m.string, m.end())
     # "Thanks to Harris County", "We miss Grace Church's support": the listed words start an organisation's name
     if not taken or _not_a_name([w[:1].upper() + w[1:] for w in words[:taken]], "") or after in _ORG_WORDS \
+            or _org_name(words[:taken]) \
             or re.sub(r"['’]s$", "", words[taken - 1]) in _ORG_WORDS:
         return m.group(0)
     rest = "".join(re.split(r"([ \t]+)", m.group("name"))[2 * taken - 1:])  # what follows the name, as written
@@ -443,7 +466,9 @@ def _international_phones(text: str) -> str:
     spans: list[tuple[int, int]] = []
     for region in _PHONE_REGIONS + _MOBILE_REGIONS:
         for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
-            if _YEARS.match(match.raw_string) or (region in _MOBILE_REGIONS and phonenumbers.number_type(
+            # nor a run with a range of years in it, or one glued to a grant code ("H79-SM-08-1234 2017-2019")
+            if _YEARS.search(match.raw_string) or (match.start and text[match.start - 1] in "-/") \
+                    or (region in _MOBILE_REGIONS and phonenumbers.number_type(
                     match.number) != phonenumbers.PhoneNumberType.MOBILE):
                 continue
             spans.append((match.start, match.end))
@@ -495,6 +520,12 @@ def _is_person(ent, org_starts: set[int], org_ends: set[int], lexicon: frozenset
         return False
     if nxt < len(doc) and doc[nxt].text in ("'s", "’s"):
         nxt += 1
+    # A people, before who they are ("Karen refugees", "Hmong elders"); a place, before its kind in brackets
+    # ("Hamilton (county)").
+    if nxt < len(doc) and doc[nxt].text.lower() in _GROUP_NOUNS and len(ent) == 1:
+        return False
+    if nxt + 1 < len(doc) and doc[nxt].text == "(" and doc[nxt + 1].text.title() in _ORG_WORDS | {"Town", "Parish"}:
+        return False
     return not _not_a_name(words, doc[nxt].text if nxt < len(doc) else "")
 
 
@@ -520,15 +551,16 @@ def _redact_doc(doc, lexicon: frozenset[str], english: frozenset[str] | None = N
         # A cue before the name and a form's next label after it are not the name's: "Reach Dana at the clinic",
         # "Name: Jennifer Lopez  Phone: ...".
         start, end = ent.start, ent.end
-        while end - 1 > start and (doc[end - 1].is_space or doc[end - 1].text in _FIELD_LABELS):
+        while end - 1 > start and (doc[end - 1].is_space or doc[end - 1].is_punct
+                                   or doc[end - 1].text in _FIELD_LABELS):
             end -= 1
-        while start < end - 1 and doc[start].text in _CUE_WORDS:
+        while start < end - 1 and (doc[start].is_punct or doc[start].text in _CUE_WORDS):  # "- Harrison", "Maria ="
             start += 1
         person = doc[start:end]
         if _is_person(person, org_starts, org_ends, lexicon, english):
             stop = person.end_char
             # The model splits hyphenated names: "Gomez-Sanchez" was "[name]-Sanchez".
-            joined = re.match(r"(?:[-‐][A-ZÀ-ÖØ-Þ][\w'’]*)+", doc.text[stop:stop + 60])
+            joined = re.match(r"(?:[-‐–][A-ZÀ-ÖØ-Þ][\w'’]*)+", doc.text[stop:stop + 60])
             parts += [doc.text[last:person.start_char], PLACEHOLDERS["name"]]
             last = stop + (joined.end() if joined else 0)
     return collapse("".join(parts) + doc.text[last:])
@@ -717,13 +749,12 @@ class Redactor:
             word = match.group()
             if not word[:1].isupper() or word == "I" or (len(word) > 1 and word.isupper()):
                 continue
-            if self._english is None or not _english(word, self._english):
-                return True
+            if self._english is None or not _english(word, self._english) or _listed(word, first):
+                return True  # a given name WordNet also knows starts a sentence: "Maria from the clinic"
             before = match.start() - 1
             while before >= 0 and text[before].isspace():
                 before -= 1
-            if (before >= 0 and text[before] not in _SENTENCE_END and text[before] != "“"
-                    and (_listed(word, first) or _listed(word, last))):
+            if before >= 0 and text[before] not in _SENTENCE_END and text[before] != "“" and _listed(word, last):
                 return True
         return False
 
@@ -760,7 +791,9 @@ class Redactor:
         if not self.ner_available:
             return [redact_patterns(t) for t in texts]
         out = [redact_patterns(t, listed_names=False) for t in texts]
-        # The model reads only texts that may hold a name it would find (most survey passages do not).
+        # The model reads only texts that may hold a name it would find (most survey passages do not); its word lists
+        # tell which, so it is loaded first (a first call read every capitalised word and redacted differently).
+        self.nlp  # noqa: B018
         todo = [i for i, t in enumerate(out) if self._may_hold_name(t)]
         for _ in range(_MAX_PASSES):
             if not todo:
@@ -777,7 +810,7 @@ class Redactor:
         from themes.names import absorb_given_names, redact_listed_names, redact_names_by_use, redact_titled_names
 
         out = [collapse(redact_names_by_use(absorb_given_names(redact_titled_names(
-            redact_listed_names(t, lexicon=self._lexicon, english=self._english), self._english)),
+            redact_listed_names(t, lexicon=self._lexicon, english=self._english), self._english, self._lexicon)),
             self._english, self._lexicon)) for t in out]
         return [_names_again(t, r, self._english, self._lexicon) for t, r in zip(texts, out)] if self._english \
             else out
