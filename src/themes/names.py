@@ -219,6 +219,8 @@ def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon
             break
         if shape == "lower" and fold(word) in ("y", "e"):  # "casas y escuchan": in lower case, Spanish "and"
             break
+        if shape == "upper" and lexicon is not None and _is_common_word(word, lexicon) and not _listed(word, first):
+            break  # in capitals, a verb ends the name: "GLORIA AND TOM RUN THE PANTRY"
         if not part(word):
             # One more capitalised part of a long name the lists lack ("Nguyen Thi Minh Khai").
             if (length >= 2 and shape != "lower" and fold(word) not in stop and word not in _ORG_WORDS
@@ -436,11 +438,13 @@ _ROLES = ("chw|chws|rn|lpn|np|lcsw|msw|nurse|practitioner|chief|coach|captain|li
           "superintendent|principal|provost|dean|president|chair")
 _ABBREVIATED_ROLES = "capt|lt|sgt|amb|gov|sen|supt"  # with or without their stop; a whole word's stop ends a sentence
 _TITLES = "dr|dra|mr|mrs|ms|mx|prof|rev|sr|sra|srta|lic"
-_WHOLE_TITLES = "doctor|miss|señor|señora|senor|senora|doña|dona"
+_WHOLE_TITLES = "(?i:doctor|señor|señora|senor|senora|doña)|Miss|MISS|Dona|DONA"  # "we miss Nkechi", "Walmart dona"
 _ROLE = rf"(?i:{_ROLES}|(?:{_ABBREVIATED_ROLES})\.?)"
 _TITLED = re.compile(rf"(?<![\w'’-])(?:(?P<role>{_ROLE}(?:[ \t]+{_ROLE})*)"
-                     rf"|(?P<title>(?i:(?:{_TITLES})\.?|{_WHOLE_TITLES})))"
-                     r",?[ \t]+(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+(?:[A-Z]\.[ \t]*)?[^\W\d_][\w'’-]*){0,2})")
+                     rf"|(?P<title>(?i:(?:{_TITLES})\.?)|{_WHOLE_TITLES}))"
+                     # up to three words, not across "and": "CHW Okonkwo and CHW Mensah" are two names
+                     r",?[ \t]+(?P<name>[^\W\d_][\w'’-]*"
+                     r"(?:[ \t]+(?!(?i:and|y|e|or|o|&)\b)(?:[A-Z]\.[ \t]*)?[^\W\d_][\w'’-]*){0,2})")
 # A given name's or family name's initial: "J. Smith", "M. Nguyen", "Osei, K.", "Abdirizak M.".
 _INITIAL_FIRST = re.compile(r"(?<![\w.’'-])(?:[A-Z]\.[ \t]?){1,2}(?P<name>[A-Z][\w'’-]+)")
 _INITIAL_AFTER = re.compile(r"(?<![\w'’-])(?:(?P<name>[A-Z][\w'’-]+)(?:,[ \t]+|[ \t]+)|\[name\],[ \t]+)[A-Z]\.(?![\w.])"
@@ -517,12 +521,15 @@ def redact_titled_names(text: str, english: frozenset[str] | None = None,
         if not end or any(w in _ORG_WORDS for w in run) or _next_word(m.string, m.start("name") + end) in _ORG_WORDS:
             return m.group(0)
         kept = m.group(0)[:m.start("name") - m.start()] if m.group("role") else ""
-        possessive = re.search(r"['’]s$", name[:end])  # "CHW Okonkwo's visits": the visits stay someone's
+        possessive = re.search(r"['’][sS]$", name[:end])  # "CHW Okonkwo's visits": the visits stay someone's
         return kept + PLACEHOLDERS["name"] + (possessive.group() if possessive else "") + name[end:]
 
     def initial(m: re.Match) -> str:
         word = m.group("name")
         after = _next_word(m.string, m.end())
+        run = re.match(r"(?:[ \t]+[A-Z][\w'’-]*){0,3}", m.string[m.end():]).group().split()
+        if any(w in _ORG_WORDS for w in run):  # "The A. Philip Randolph Institute", "the J. Paul Getty Trust"
+            return m.group(0)
         # After the name, only a listed one that is no English word: "Title V.", "Room B." are no one's. "[name], J.":
         # a family name removed before. "S. Carolina", "N. Dakota": a direction before a place.
         if word is not None and not (_name_word(word, english, listed_only="stop" in m.re.groupindex)

@@ -21,8 +21,7 @@ ending ("maria@gmail"), and names from lists of first and last names of many cul
 (`themes.names`), which also catch names in lower or upper case ("bob smith", "JENNIFER
 LOPEZ-ORTIZ") that the named-entity recogniser misses, and names in Cyrillic, Greek, Chinese, Korean,
 Japanese and Arabic script ("Ярослав Шевченко", "王伟"), which neither reads. `themes.names` also reads names
-from their context (a role, a title or an initial; a name that says or writes; a family; a list's label), and a
-passage in capitals is read again in sentence case.
+from their context (a role, a title or an initial; a name that says or writes; a family; a list of names).
 """
 
 from __future__ import annotations
@@ -90,7 +89,9 @@ _SERVICE_EMAIL = re.compile(
     rf"(?<![\w.+-])(?=[\w.+-]*[^\W\d_])[\w+-]*[._\d][\w.+-]*[^\W_][ \t]+(?i:at)[ \t]+{_SERVICE}{_SERVICE_ENDS}"
     # after a word of writing to someone, a person's name; not "email staff at outlook", "contact us at comcast"
     rf"|(?P<cue_at>\b(?i:e-?mail|write to|contact)[ \t:]+)"
-    rf"(?!(?i:us|me|them|him|her|you|everyone|everybody|all|staff|team|people|[^\W\d_]+s)\b)[^\W\d_]+"
+    rf"(?!(?i:us|me|them|him|her|you|everyone|everybody|all|staff|team|people|families|partners|clients|members"
+    rf"|parents|patients|providers|volunteers|students|others|folks|friends|colleagues|participants|residents)\b)"
+    rf"[^\W\d_]+"
     rf"[ \t]+(?i:at)[ \t]+{_SERVICE}{_SERVICE_ENDS}"
     # a user name has letters before its digits ("tamikaj1985"), or a dot between words ("maria.gonzalez"):
     # not "My email is 2 weeks behind", "is 100% full"
@@ -182,7 +183,8 @@ _STREET_FIRST = "Rue|Calle|Avenida|Rua|Via|Viale|Avenue|Boulevard|Chemin|rue|cal
 _STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|"
            "NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR|GU|VI")
 # A year after "in", "since", "until", "during" or "by" is not a house number: "In 2019 Route 9 closed".
-_NOT_A_YEAR = "(?:" + "".join(rf"(?<!\b{w} )(?<!\b{w.title()} )" for w in ("in", "since", "until", "during", "by")) + \
+_NOT_A_YEAR = "(?:" + "".join(rf"(?<!\b{w} )(?<!\b{w.title()} )(?<!\b{w.upper()} )"
+                               for w in ("in", "since", "until", "during", "by")) + \
     r"|(?!(?:19|20)\d\d\b))"
 _TOWN = r"[A-Z][\w'’.-]*(?:[ \t]+[A-Z][a-z][\w'’.-]*){0,2}"
 _SOFT_END = re.compile(rf"(?:{_SOFT_STREET_TYPES})$")
@@ -206,6 +208,8 @@ def _address(m: re.Match) -> str:
         return found
     # A unit and no street type, town or ZIP ("220 Summit View #3") only after a house number of three digits or
     # more that is no year: "24 Beds Unit 5", "Top 10 Priorities #1", "2020 Census Tract #4" are counts and names.
+    if _DISTANCE.search(found):
+        return found  # "IT IS 60 MILES EACH WAY", "45 Minutes One Way": a distance, in capitals or title case
     if (small or _DOCUMENT_PART.search(found)) \
             and not re.search(rf"(?i:\b(?:{_STREET_TYPES}|{_STREET_FIRST}|{_SOFT_STREET_TYPES})\b)"
                               rf"|{_ROAD}|Broadway|\d{{5}}", found):
@@ -213,6 +217,7 @@ def _address(m: re.Match) -> str:
     return PLACEHOLDERS["address"]
 
 
+_DISTANCE = re.compile(r"\b(?i:miles?|mi|minutes?|mins?|hours?|hrs?|days?|blocks?|km|kilometers?|each|one|per)\b")
 _DOCUMENT_PART = re.compile(r"\b(?:Section|Chapter|Article|Title|Part|Item|Tract|Bill|Act|Code|Page|Question|Priority|"
                             r"Priorities|Goal|Step|Phase|Tier|Level|Grade|Cohort|Wave|Round)\b")
 # A year an event of these surveys may be named by ("the 2023 Heart Walk"); 1901 is a house number.
@@ -227,14 +232,16 @@ _USE_OF_A_PLACE = re.compile(r"[ \t]+(?:every|each|on|in|for|with|to|and|or|sinc
 # A street written in lower case, after a word that says a place follows ("drop off at 123 main street", "picks up
 # at 4821 n. 35th st."); where the street type ends the phrase, so that "at 20 new road projects" stays.
 _LOWER_STREET = re.compile(
-    r"(\b(?i:at|on|near|visit|visiting|address|address is|located at|lives on)[ \t]*:?[ \t]+)"
-    r"(\d{3,6}(?:[ \t]+(?:[nsew]\.?|north|south|east|west))?"
+    r"(\b(?i:(?:at|on|near|visit|visiting)(?=[ \t]+\d{3})|(?:lives?|living|stays?|moved)[ \t]+(?:at|on|to)"
+    r"|address(?: is)?|located at)[ \t]*:?[ \t]+)"
+    r"(\d{2,6}(?:[ \t]+(?:[nsew]\.?|north|south|east|west))?"
     r"(?:[ \t]+(?!(?:the|a|an|of|along|and|or|for|in|on|at|to|with|by|from|our|their|local|new|old|same|each|one|per|"
     r"miles?|mi|minutes?|mins?|hours?|hrs?|days?|blocks?|km)\b)[a-z0-9][\w'’-]*){1,2}?"
     r"[ \t]+(?:street|st|avenue|ave|boulevard|blvd|lane|ln|road|rd|court|ct|place|pl|hwy|highway)\b"
     rf"(?:,?[ \t]*{_UNIT}\.?[ \t]*#?\d+[A-Za-z]?\b)?)"
     # where the street type ends the phrase ("at 20 new road projects" stays), or before a time ("every friday")
-    r"(?=[ \t]*(?:[,;.!?)\n]|$)|[ \t]+(?:every|on|at|in|from|by|near|before|after|this|next|each)\b)"
+    r"(?=[ \t]*(?:[,;.!?)\n]|$)|[ \t]+(?:every|on|at|in|from|by|near|before|after|this|next|each|and|but|so|where"
+    r"|which|with|has|had|is|was)\b)"
 )
 _AT_A_PLACE = re.compile(r"\b(?i:at|near|visit|visiting)[ \t]+$")  # "a focus on 2025 Strategic Path." is none
 
@@ -361,7 +368,9 @@ def _next_word(text: str, end: int) -> str:
 def _name_sub(keep_cue: bool):
     def sub(m: re.Match) -> str:
         words = m.group("name").replace(".", " ").split()
-        if _not_a_name(words, _next_word(m.string, m.end())):
+        # After a title, a place's name is a family name: "Mrs. Washington", "Dr. Houston".
+        titled = not keep_cue and " ".join(words) in _PLACES
+        if not titled and _not_a_name(words, _next_word(m.string, m.end())):
             return m.group(0)
         return (m.group("cue") if keep_cue else "") + PLACEHOLDERS["name"]
     return sub
@@ -377,9 +386,13 @@ def _cued_listed(m: re.Match) -> str:
     if re.fullmatch(r"(?i:call|e-?mail|text|ask|tell)[ \t]+", m.group("cue")) and not words[0][:1].isupper():
         return m.group(0)  # "a shared email list", "a text line": a capital says a name follows these verbs
     taken = 0
-    while taken < len(words) and (_listed(words[taken], first) or _listed(words[taken], last)):
+    # a name's parts share its case: "Ms. Jackson said" is not "Jackson Said"
+    while taken < len(words) and (_listed(words[taken], first) or _listed(words[taken], last)) \
+            and (not taken or words[taken][:1].islower() == words[0][:1].islower()):
         taken += 1
-    if 0 < taken < len(words) and words[taken][:1].isupper() and len(words[taken].strip(".,;:!?")) > 1 \
+    # a family name the lists lack is written as one ("Raghunathan"), not in capitals ("DR. KIM LEFT")
+    if 0 < taken < len(words) and words[taken][:1].isupper() and words[taken][1:2].islower() \
+            and len(words[taken].strip(".,;:!?")) > 1 \
             and words[taken].strip(".,;:!?") not in _ORG_WORDS and words[taken].lower() not in _stop_words() \
             and re.sub(r"['’]s$", "", words[taken].strip(".,;:!?")) not in _ORG_WORDS:
         taken += 1  # a family name the lists lack: "ask Priya Raghunathan" is one name, not "[name] Raghunathan"
@@ -579,64 +592,6 @@ def _pieces(text: str) -> list[str]:
     return pieces
 
 
-def _shouted(text: str) -> bool:
-    """Written in capitals: four words or more, and nine letters in ten upper case."""
-    letters = [c for c in text if c.isalpha()]
-    return len(text.split()) >= 4 and sum(c.isupper() for c in letters) >= 0.9 * len(letters)
-
-
-_CASE_TOKEN = re.compile(r"\[(?:email|phone|url|name|id|address|date of birth)\]|[^\W_]+|.", re.DOTALL)
-
-
-def _sentence_case(text: str, english: frozenset[str], lexicon: frozenset[str]) -> str:
-    """A passage in capitals as prose writes it: lower case, but a sentence's first word, "I", a word of the name
-    lists that is no verb, adjective or adverb, and a long word that is no English word ("Okonkwo"); a short word
-    off the lists keeps its capitals (CHW, FQHC, HUD)."""
-    from themes.names import _english, _listed, _stop_words, fold, name_lists
-
-    first, last = name_lists()
-    pieces, starts, named = [], True, False  # named: the last word was cased as a name
-    for m in _CASE_TOKEN.finditer(text):
-        word = m.group()
-        if not word[:1].isalpha() or word.startswith("["):
-            pieces.append(word)
-            starts = starts and word.isspace() or word in ".!?\n" or (starts and word in "\"'“‘(-•*")
-            named = named and word in " \t"
-            continue
-        folded = fold(word)
-        on_lists = (_listed(word, first) or _listed(word, last)) and folded not in _stop_words()
-        # A family name that is also a word, after a given name: "LINDA PARK" is "Linda Park".
-        listed = on_lists and (not _is_common_word(word, lexicon) or named)
-        foreign = folded not in _stop_words() and not _english(word, english)
-        if len(word) <= 4 and not listed and foreign:
-            cased = word  # an acronym
-        elif starts or folded == "i" or listed or (len(word) > 4 and foreign):
-            cased = word[:1] + word[1:].lower()
-        else:
-            cased = word.lower()
-        pieces.append(cased)
-        starts, named = False, listed or (len(word) > 4 and foreign)
-    # A place's first word before a word cased as a name: "los Angeles" is "Los Angeles", "san Jose" "San Jose".
-    for i in range(len(pieces) - 2):
-        if pieces[i] in _PLACE_OPENERS and pieces[i + 1] == " " and pieces[i + 2][:1].isupper():
-            pieces[i] = pieces[i].title()
-    return "".join(pieces)
-
-
-_PLACE_OPENERS = frozenset("los las san santa el la st saint new fort port mount lake east west north south".split())
-
-
-def _recase(text: str, cased: str, redacted: str) -> str:
-    """`text` with what redacting its sentence-case copy `cased` replaced (as `redacted`) replaced the same way."""
-    written, read, after = (_CASE_TOKEN.findall(t) for t in (text, cased, redacted))
-    if len(written) != len(read):
-        return text
-    parts = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, read, after, autojunk=False).get_opcodes():
-        parts += written[i1:i2] if tag == "equal" else after[j1:j2]
-    return collapse("".join(parts))
-
-
 def _importable(model: str) -> bool:
     try:
         return importlib.util.find_spec("spacy") is not None and importlib.util.find_spec(model) is not None
@@ -771,18 +726,6 @@ class Redactor:
         return [known[t] for t in texts]
 
     def _redact_new(self, texts: Sequence[str]) -> list[str]:
-        out = self._redact_as_written(texts)
-        # Written in capitals, a lone name reads as an acronym to the lists and as nothing to the model ("OUR
-        # NAVIGATOR MARIA HELPS"): such a passage is read again in sentence case, and what that removes is removed.
-        shouted = [i for i, text in enumerate(out) if _shouted(text)] if self.ner_available else []
-        if shouted and self.nlp is not None and self._english is not None:  # the model's word lists tell the case
-            for i in shouted:
-                cased = _sentence_case(out[i], self._english, self._lexicon)
-                if len(cased) == len(out[i]):
-                    out[i] = _recase(out[i], cased, self.redact_many([cased])[0])
-        return out
-
-    def _redact_as_written(self, texts: Sequence[str]) -> list[str]:
         if any(len(t) > _NER_CHUNK for t in texts):
             # spaCy refuses texts over nlp.max_length (E088), and NER needs ~1 GB per 100,000 characters:
             # a long text is redacted in pieces cut at white space.
