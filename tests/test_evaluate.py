@@ -155,6 +155,21 @@ def test_read_gold_accepts_labels_and_none_and_splits(tmp_path, tiny_codebook):
     assert list(read_gold(path, tiny_codebook, split="test")["text"]) == ["We trust them.", "We serve food."]
 
 
+def test_a_slash_between_ids_is_a_list_but_not_inside_a_label(tmp_path, tiny_codebook, tiny_codebook_path):
+    path = tmp_path / "gold.csv"
+    rows = "text,themes\nWe trust them.,trust/funding\nGrants end.,Funding needs / Trust and relationships\nNo.,none\n"
+    path.write_text(rows + "Nothing.,trust / fundng\n", encoding="utf-8")
+    with pytest.raises(GoldError, match="unknown theme 'fundng'. Did you mean 'funding'"):
+        read_gold(path, tiny_codebook)
+    path.write_text(rows, encoding="utf-8")
+    assert list(read_gold(path, tiny_codebook)["gold"]) == [["trust", "funding"], ["funding", "trust"], []]
+    # a label that holds a slash is read whole
+    slashed = tmp_path / "slashed.yaml"
+    slashed.write_text(tiny_codebook_path.read_text().replace("Trust and relationships", "Trust / relationships"))
+    path.write_text("text,themes\nWe trust them.,Trust / relationships\nNo.,none\n", encoding="utf-8")
+    assert list(read_gold(path, load_codebook(slashed))["gold"]) == [["trust"], []]
+
+
 def test_any_split_name_can_be_evaluated_and_the_question_is_kept(tmp_path, tiny_codebook):
     # A set added later as its own split (third-person summaries, say) is read like `test`, in any case.
     path = tmp_path / "gold.csv"

@@ -237,7 +237,7 @@ def training_texts(codebook: Codebook, calibration=None) -> list[str]:
     return list(dict.fromkeys(classified_texts(texts)))
 
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+STRAIGHT_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})  # curly to straight
 
 
 def learned_from(texts: Sequence[str], codebook: Codebook, calibration=None) -> np.ndarray:
@@ -245,7 +245,7 @@ def learned_from(texts: Sequence[str], codebook: Codebook, calibration=None) -> 
     around it aside: "Not applicable." is "Not applicable"): a figure on those would not be agreement but memory
     (a calibration's passages with curly quotes and no final stop measured kappa 0.98 as new ones)."""
     def fold(text: str) -> str:
-        return " ".join(text.casefold().translate(_QUOTES).split()).strip(" .,;:!?-–—\"'()[]…")
+        return " ".join(text.casefold().translate(STRAIGHT_QUOTES).split()).strip(" .,;:!?-–—\"'()[]…")
 
     seen = {fold(text) for text in training_texts(codebook, calibration)} - {""}
     return np.array([fold(text) in seen for text in classified_texts(texts)], dtype=bool)

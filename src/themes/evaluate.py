@@ -20,7 +20,7 @@ from sklearn.metrics import cohen_kappa_score, confusion_matrix, precision_recal
 
 from themes.classify import NONE
 from themes.codebook import Codebook
-from themes.coding import Scheme
+from themes.coding import STRAIGHT_QUOTES, Scheme
 from themes.errors import GoldError
 
 TEXT_COLUMNS = ("text", "passage", "quote", "segment", "answer", "excerpt")
@@ -315,9 +315,6 @@ def not_in_survey(coded: pd.DataFrame, paths: str | Path | Sequence[str | Path],
             "survey (themes sample), its ids and question names as the run reads them.")
 
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
-
-
 _PLACEHOLDER_WORD = re.compile(r"\[(?:name|email|phone|url|id|address|date of birth)\]")
 # Words no name is made of: a '[name]' standing for them stood for something else ("the clinic").
 _NOT_IN_NAMES = {"the", "a", "an", "our", "their", "my", "your", "his", "her", "its", "this", "that", "these",
@@ -335,7 +332,7 @@ def _same_text(coded: str, *answers: str) -> bool:
     is another answer: the themes it carries are not in the codes (an answer extended since the draw read as
     coded)."""
     def plain(text: str) -> str:
-        return " ".join(unicodedata.normalize("NFC", str(text)).split()).casefold().translate(_QUOTES)
+        return " ".join(unicodedata.normalize("NFC", str(text)).split()).casefold().translate(STRAIGHT_QUOTES)
 
     def bare(text: str) -> list[str]:
         return [w for w in (w.strip(".,;:!?()\"'-–—…") for w in text.split()) if w]
@@ -624,19 +621,29 @@ def _parse_type(value, dimension, path: Path, row: int) -> str | None:
                     f"Known: {', '.join(known)}, none.")
 
 
+def _known_theme(key: str, ids, by_label: dict[str, str]) -> str | None:
+    """The theme id a codes cell's item names, by its id, label, or label with underscores; None for none."""
+    return key if key in ids else by_label.get(key) or (key.replace(" ", "_") if key.replace(" ", "_") in ids
+                                                        else None)
+
+
 def _parse_themes(value, codebook: Codebook, path: Path, row: int, *, aside: set[str] = frozenset(),
                   left: dict[str, int] | None = None) -> list[str]:
     """A themes cell's ids (or labels). `aside`: ids of another codebook, left out and counted in `left`."""
     ids = codebook.ids
     by_label = {c.label.lower(): c.id for c in codebook.categories}
     found, said_none = [], None
-    for item in _SPLIT_THEMES.split(str(value if value == value else "").strip()):
+    items = _SPLIT_THEMES.split(str(value if value == value else "").strip())
+    for item in items:
         key = item.strip().lower()
+        if "/" in key and not _known_theme(key, ids, by_label):
+            # "trust/resource_needs": a slash between ids is a list too, unless a label holds it ("Data / privacy")
+            items += [part for part in key.split("/") if part.strip()]
+            continue
         if key in NONE_WORDS:
             said_none = said_none or (item.strip() if key else None)
             continue
-        theme = key if key in ids else by_label.get(key) or (key.replace(" ", "_") if key.replace(" ", "_") in ids
-                                                             else None)
+        theme = _known_theme(key, ids, by_label)
         if theme is None and key in aside:
             if left is not None:
                 left[key] = left.get(key, 0) + 1
