@@ -705,3 +705,12 @@ def test_a_run_whose_coded_answers_were_all_learned_from_says_so(capsys):
     _print_summary(summary)
     assert ("Raw counts: all 150 answers of the coded sample are texts the classifier learned from (codebook "
             "examples or calibration passages), so none measured its error") in capsys.readouterr().out
+
+
+def test_every_cell_to_mend_is_said_at_once(tmp_path, tiny_codebook):
+    """A coder with three typos learned of them one run at a time."""
+    path = tmp_path / "gold.csv"
+    path.write_text("text,themes\nA.,trust\nB.,fundng\nC.,none\nD.,trst\nE.,trust;funds\n", encoding="utf-8")
+    with pytest.raises(GoldError,
+                       match=r"gold.csv:3: unknown theme 'fundng'.* Also rows 5, 6 \(2 more cells to mend\)"):
+        read_gold(path, tiny_codebook)

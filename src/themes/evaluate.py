@@ -89,17 +89,30 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     aside = {code for code in listed - set(codebook.ids) if other_kind(code)} \
         if len(listed & set(codebook.ids)) >= 0.5 * len(codebook.ids) else set()
     left: dict[str, int] = {}
+    wrong: list[tuple[int, GoldError]] = []  # every cell a coder must mend, said at once (row, problem)
     if theme_column is not None:
-        coded = [_parse_themes(v, codebook, path, row, aside=aside, left=left)
-                 for row, v in enumerate(table[theme_column], start=2)]
+        for row, value in enumerate(table[theme_column], start=2):
+            try:
+                coded[row - 2] = _parse_themes(value, codebook, path, row, aside=aside, left=left)
+            except GoldError as error:
+                wrong.append((row, error))
     for dimension in codebook.dimensions:
         if dimension.id not in dimension_columns:
             continue
         column = dimension_columns[dimension.id]
         for row, value in enumerate(table[column]):
-            kind = _parse_type(value, dimension, path, row + 2)
+            try:
+                kind = _parse_type(value, dimension, path, row + 2)
+            except GoldError as error:
+                wrong.append((row + 2, error))
+                continue
             if kind is not None:
                 coded[row].append(kind)
+    if wrong:
+        rows = sorted({row for row, _ in wrong[1:]} - {wrong[0][0]})
+        more = (f" Also rows {', '.join(map(str, rows[:10]))}{' ...' if len(rows) > 10 else ''} "
+                f"({len(wrong) - 1} more cell{'s' if len(wrong) != 2 else ''} to mend)." if len(wrong) > 1 else "")
+        raise GoldError(str(wrong[0][1]) + more)
     gold = pd.DataFrame({"gold": coded})
     gold["split"] = table[lowered["split"]].str.strip().str.lower().to_numpy() if "split" in lowered else "all"
     gold["passage_id"] = table[lowered["passage_id"]].to_numpy() if "passage_id" in lowered else \
