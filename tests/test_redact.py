@@ -447,6 +447,7 @@ NAMED_BY_CONTEXT = [
     ("a name that says", "Okafor called us back.", "[name] called us back."),
     ("a family", "The Nguyens hosted.", "The [name] hosted."),
     ("a family's possessive", "The Hernandez's brought food.", "The [name] brought food."),
+    ("a family's plural in -es", "The Lopezes were our first clients.", "The [name] were our first clients."),
     ("a given name WordNet knows, starting a passage", "Maria from the clinic and our case managers meet weekly.",
      "[name] from the clinic and our case managers meet weekly."),
     ("capitals beside a removed name", "Thanks to JOSE, MARIA and LUPE!", "Thanks to [name], [name] and [name]!"),

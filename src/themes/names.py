@@ -608,6 +608,8 @@ def redact_names_by_use(text: str, english: frozenset[str] | None, lexicon: froz
 
     def family(m: re.Match) -> str:
         word, plural = m.group("word"), m.group(0)[len(m.group("the")):]
+        if word.endswith("e") and not _listed(word, last) and _listed(word[:-1], last):
+            word = word[:-1]  # "The Lopezes": the regular expression reads "Lopeze" + "s"
         after = _next_word(m.string, m.end())
         # "The Woods", "The Parks department"; a family does something ("hosted", "brought", "are"), a shop is
         # one ("The Dillons store")
