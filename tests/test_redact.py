@@ -539,3 +539,8 @@ def test_a_grant_code_before_a_range_of_years_reads_as_no_phone_the_second_time(
     grant code and a range of years) as a German number, so redacting twice differed from once."""
     once = redact_patterns("H79-SM-08-1234 2017-2019 200-200-0000 ")
     assert once == "H79-SM-08-1234 2017-2019 [phone] " and redact_patterns(once) == once
+
+
+def test_a_number_after_an_extension_and_its_country_code_is_a_phone():
+    """Found by hypothesis: the grant-code rule above first skipped any number glued by a "-", and so this one."""
+    assert redact_patterns("(200) 200-0000 ext. 1-200-200-0000 ") == "[phone]-[phone] "

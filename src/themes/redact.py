@@ -479,8 +479,10 @@ def _international_phones(text: str) -> str:
     spans: list[tuple[int, int]] = []
     for region in _PHONE_REGIONS + _MOBILE_REGIONS:
         for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
-            # nor a run with a range of years in it, or one glued to a grant code ("H79-SM-08-1234 2017-2019")
-            if _YEARS.search(match.raw_string) or (match.start and text[match.start - 1] in "-/") \
+            # nor a run with a range of years in it, or one glued to a code with letters ("H79-SM-08-1234 2017-2019";
+            # not the "1-" of "ext. 1-200-200-0000")
+            glued = re.search(r"[^\s]*$", text[:match.start]).group()
+            if _YEARS.search(match.raw_string) or (glued[-1:] in ("-", "/") and re.search(r"[A-Za-z]", glued)) \
                     or (region in _MOBILE_REGIONS and phonenumbers.number_type(
                     match.number) != phonenumbers.PhoneNumberType.MOBILE):
                 continue
