@@ -451,11 +451,25 @@ _INITIAL_AFTER = re.compile(r"(?<![\w'’-])(?:(?P<name>[A-Z][\w'’-]+)(?:,[ \t
                             r"(?P<stop>(?=[ \t]*(?:$|\n|[A-Z])))?")
 
 
+def _on_lists(word: str) -> bool:
+    """A given name or a family name of the lists."""
+    first, last = name_lists()
+    return _listed(word, first) or _listed(word, last)
+
+
+_CAPITALISED_RUN = re.compile(r"(?:[ \t]+[A-Z][\w'’-]*){0,3}")
+
+
+def _org_follows(text: str, at: int) -> bool:
+    """Up to three capitalised words from `at` hold an organisation's word: "Chief Andrew Isaac Health Center", "The
+    A. Philip Randolph Institute"."""
+    return any(w in _ORG_WORDS for w in _CAPITALISED_RUN.match(text, at).group().split())
+
+
 def _name_word(word: str, english: frozenset[str] | None, *, listed_only: bool = False) -> bool:
     """A word that can be part of a person's name by itself: on the lists or (unless `listed_only`) no English word
     (`english` known), not a function word, organisation or place word, nor an acronym or a brand written with
     capitals inside ("WhatsApp", "DrPH")."""
-    first, last = name_lists()
     bare = re.sub(r"['’]s$", "", word)
     if re.fullmatch(r"[A-Z]+s?", bare) and (len(bare) < 4 or bare.endswith("s") or not re.search("[AEIOUY]", bare)):
         return False  # an acronym: "RN CMs", "navigator FTEs"; "DR. AMADI" is a name
@@ -463,7 +477,7 @@ def _name_word(word: str, english: frozenset[str] | None, *, listed_only: bool =
             or bare.title() in _ORG_WORDS or bare.title() in _PLACE_WORDS or _not_a_name([bare.title()], ""):
         return False
     foreign = english is not None and len(bare) > 2 and not _english(bare, english)
-    return _listed(bare, first) or _listed(bare, last) or (foreign and not listed_only)
+    return _on_lists(bare) or (foreign and not listed_only)
 
 
 def _titled_person(word: str, after: str, english: frozenset[str] | None, lexicon: frozenset[str] | None,
@@ -476,13 +490,13 @@ def _titled_person(word: str, after: str, english: frozenset[str] | None, lexico
     Manuelito Middle School")."""
     if not _name_word(word, english) or re.fullmatch(_ROLE + r"|(?i:" + _TITLES + r")\.?", word):
         return False  # "Lt. Gov. Morales": a second title is no name
-    first, last = name_lists()
-    listed = _listed(word, first) or _listed(word, last)
+    _, last = name_lists()
+    listed = _on_lists(word)
     english_word = english is not None and _english(word, english)
     if word[:1].islower():
         return listed and not english_word
     if after[:1].isupper() and english is not None and _english(after, english) \
-            and not (_listed(after, first) or _listed(after, last)):
+            and not _on_lists(after):
         return False
     if listed and not (lexicon is not None and _is_common_word(word, lexicon)):
         return True
@@ -517,8 +531,8 @@ def redact_titled_names(text: str, english: frozenset[str] | None = None,
                 break
             lower, end = word.group()[:1].islower(), word.end()
         # An organisation's name that starts with one ("Chief Andrew Isaac Health Center") is kept whole.
-        run = re.match(r"(?:[ \t]+[A-Z][\w'’-]*){0,3}", m.string[m.start("name") + end:]).group().split()
-        if not end or any(w in _ORG_WORDS for w in run) or _next_word(m.string, m.start("name") + end) in _ORG_WORDS:
+        if not end or _org_follows(m.string, m.start("name") + end) \
+                or _next_word(m.string, m.start("name") + end) in _ORG_WORDS:
             return m.group(0)
         kept = m.group(0)[:m.start("name") - m.start()] if m.group("role") else ""
         possessive = re.search(r"['’][sS]$", name[:end])  # "CHW Okonkwo's visits": the visits stay someone's
@@ -527,8 +541,7 @@ def redact_titled_names(text: str, english: frozenset[str] | None = None,
     def initial(m: re.Match) -> str:
         word = m.group("name")
         after = _next_word(m.string, m.end())
-        run = re.match(r"(?:[ \t]+[A-Z][\w'’-]*){0,3}", m.string[m.end():]).group().split()
-        if any(w in _ORG_WORDS for w in run):  # "The A. Philip Randolph Institute", "the J. Paul Getty Trust"
+        if _org_follows(m.string, m.end()):  # "The A. Philip Randolph Institute", "the J. Paul Getty Trust"
             return m.group(0)
         # After the name, only a listed one that is no English word: "Title V.", "Room B." are no one's. "[name], J.":
         # a family name removed before. "S. Carolina", "N. Dakota": a direction before a place.
@@ -593,14 +606,11 @@ def redact_names_by_use(text: str, english: frozenset[str] | None, lexicon: froz
             return _listed(bare, listed_in) and not _is_common_word(bare, lexicon) and _name_word(bare, english)
         return _name_word(bare, english) and not (_english(bare, english) and _is_common_word(bare, lexicon))
 
-    def listed(word: str) -> bool:
-        return _listed(word, first) or _listed(word, last)
-
     def subject(m: re.Match) -> str:
         # Only a listed name, and not the end of a longer one ("Johns Hopkins said", "City Hall said", "The Provost
         # said"), nor a place a thing is called from ("a nonprofit in Hayward called Hope House").
         word, previous = m.group("word"), _previous_word(m.string, m.start())
-        if (not listed(word) or not person(word) or previous[:1].isupper() or previous.lower() in ("the", "a", "an")
+        if (not _on_lists(word) or not person(word) or previous[:1].isupper() or previous.lower() in ("the", "a", "an")
                 or previous.lower() in _PLACE_PREPOSITIONS
                 or m.group("verb") == "called" and _next_word(m.string, m.end("verb"))[:1].isupper()):
             return m.group(0)
@@ -625,7 +635,7 @@ def redact_names_by_use(text: str, english: frozenset[str] | None, lexicon: froz
         comma = "," in m.group("sep") and not re.search(r"\b(?:and|y)\b|&", m.group("sep"))
         if (not person(word) or re.search(r"['’]s$", word) or after in _ORG_WORDS or _org_name([word, after])
                 or (word.isupper() and not _listed(word, first))  # "NAMI and [name]"; "[name], MARIA and LUPE"
-                or (not listed(word) and (comma or (after[:1].islower() and fold(after) not in _stop_words()
+                or (not _on_lists(word) and (comma or (after[:1].islower() and fold(after) not in _stop_words()
                                                      and not _verb_form(after, lexicon)
                                                      and fold(after) not in _PERSON_VERBS)))):
             return m.group(0)  # "Dr. Smith, Chinle and Kayenta staff": places, before what they hold
