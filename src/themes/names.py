@@ -192,11 +192,8 @@ def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon
         return (english is not None and len(folded) > 2 and folded.replace("-", "").isalpha()
                 and not _english(word, english) and word not in _ORG_WORDS and any(c in "aeiouy" for c in folded))
 
-    def listed(word: str) -> bool:
-        return _listed(word, first) or _listed(word, last)
-
     def part(word: str) -> bool:
-        return listed(word) or fold(word) in _NAME_PARTICLES or foreign(word)
+        return _on_lists(word) or fold(word) in _NAME_PARTICLES or foreign(word)
 
     head = words[0]
     shape = _shape(head)
@@ -210,7 +207,7 @@ def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon
     unlisted_pair = (shape in ("title", "upper") and second is not None and foreign(head) and foreign(second)
                      and (shape == "title" or min(len(head), len(second)) >= 4))  # not two acronyms
     if not (_listed(head, first) or unlisted_pair or (second and (_listed(head, last) or foreign(head))
-                                                      and part(second) and (listed(second) or listed(head)))):
+                                                      and part(second) and (_on_lists(second) or _on_lists(head)))):
         return 0
     length = 1
     while length < min(len(words), 4):
@@ -232,7 +229,7 @@ def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon
         length -= 1
     name = words[:length]
     after = words[length] if length < len(words) else next_word
-    if not any(listed(w) for w in name) and not (unlisted_pair and length >= 2):
+    if not any(_on_lists(w) for w in name) and not (unlisted_pair and length >= 2):
         return 0
     if shape == "lower":
         # Lowercase text (read only with the model's word list) needs two or more parts of three letters or

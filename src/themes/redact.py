@@ -695,10 +695,11 @@ class Redactor:
         """A capitalised word (not "I", not an acronym) inside a sentence, or one starting a sentence that
         is not an English word ("Tigist called"): the only places spaCy's NER finds a person. Lowercase
         and all-capitals names are the name lists' (redact_listed_names), as the model misses them.
-        Inside a sentence, an English word that no name list holds ("Medicaid", "Health Department") calls
-        for no reading: a person's name has a listed or a foreign part. Most capitalised words in survey
-        answers are such words; the model read 2.4 times as many passages without this rule, and redacted
-        none of 10,617 sample, gold and synthetic passages differently."""
+        An English word that no name list holds ("Medicaid", "Health Department") calls for no reading: a person's
+        name has a listed or a foreign part. Most capitalised words in survey answers are such words: of 5,000
+        synthetic answers the model read 1,451 without this rule and 650 with it, and the rule alone redacted none
+        of 10,617 sample, gold and synthetic passages differently. A given name of the lists is read wherever it
+        stands ("Maria from the clinic"), a family name inside a sentence."""
         from themes.names import _english, _listed, name_lists
 
         first, last = name_lists()
