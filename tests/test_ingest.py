@@ -2010,3 +2010,56 @@ def test_hidden_rows_are_found_in_sheets_written_other_ways(tmp_path):
             out.writestr(name, data)
     assert _hidden_rows(tmp_path / "plain.xlsx", "Data & more") == [4, 7]
     assert _hidden_rows(tmp_path / "other.xlsx", "Data & more") == [4, 7]
+
+
+def _first_rows_only(tmp_path, skipped=(), name="first_rows.csv") -> Path:
+    """A long export laid out for reading: each respondent's id, type and state on their first row only."""
+    rows = ["Respondent,Org type,State,Question,Response"]
+    for k in range(30):
+        asked = [(n, q) for n, q in enumerate(["What are your goals?", "What holds it back?", "What made it work?"])
+                 if (k, n) not in skipped]
+        for n, question in asked:
+            lead = f"R{k:03d},{'CBO' if k % 2 else 'Hospital'},OH" if n == asked[0][0] else ",,"
+            rows.append(f"{lead},{question},\"{_answer(k, question)}, {n}\"")
+    return write(tmp_path / name, "\n".join(rows) + "\n")
+
+
+def test_ids_on_each_respondents_first_row_only_are_carried_down_and_said(tmp_path):
+    """A long CSV with the id (and type, state) on each respondent's first row only, as a sheet laid out for reading
+    or saved from merged cells writes it: it was read as wide, 90 respondents for 30, two in three with a made-up
+    id and the question column unread, with exit 0."""
+    path = _first_rows_only(tmp_path)
+    answers, spec, problems = load_answers(path, InputSpec())
+    assert (spec.question_column, spec.answer_column, spec.id_column) == ("Question", "Response", "Respondent")
+    assert answers["respondent_id"].nunique() == 30 and len(answers) == 90
+    assert not answers["respondent_id"].str.startswith("gen-").any()
+    assert answers.groupby("respondent_id")["Org type"].nunique().eq(1).all()
+    assert set(answers.loc[answers["respondent_id"] == "R001", "Org type"]) == {"CBO"}
+    said = "\n".join(announcement(spec, path, problems=problems))
+    assert ("  carried    60 rows with no id read as the respondent above them: each respondent's id is on their "
+            "first row only, their other answers on the rows under it") in said
+    # Named, the columns read the same; --id-column none names the id column instead of making 90 respondents.
+    named, spec, _ = load_answers(path, InputSpec(id_column="Respondent", question_column="Question",
+                                                  answer_column="Response"))
+    assert spec.carry_ids and named["respondent_id"].nunique() == 30
+    with pytest.raises(InputError, match=r"\('Respondent' looks like them\)\.$"):
+        load_answers(path, InputSpec(id_column="none"))
+    # A respondent who skipped the first question opens on the second; still one respondent each.
+    answers, _, _ = load_answers(_first_rows_only(tmp_path, skipped={(4, 0), (9, 0)}, name="skips.csv"), InputSpec())
+    assert answers["respondent_id"].nunique() == 30 and len(answers) == 88
+
+
+def test_a_long_file_missing_a_few_ids_and_a_wide_file_missing_many_are_not_carried_down(tmp_path):
+    """Carrying ids down is for a file written so, not for ids left out: a long file with two rows without an id
+    keeps them apart (named by content and said), and a wide file of anonymous rows stays wide."""
+    lines = _long_export(tmp_path).read_text().splitlines()
+    lines[5] = "," + lines[5].split(",", 1)[1]
+    lines[40] = "," + lines[40].split(",", 1)[1]
+    answers, spec, problems = load_answers(write(tmp_path / "gaps.csv", "\n".join(lines) + "\n"),
+                                           InputSpec(id_column="resp"))
+    assert spec.is_long and not spec.carry_ids
+    assert sum(p["problem"] == "missing_id" for p in problems) == 2
+    wide = ["respondent_id,site,challenges"] + [
+        f"{'' if k % 2 else f'R{k}'},{['North', 'South', 'East'][k % 3]},\"{_answer(k, 'money')}\"" for k in range(30)]
+    answers, spec, _ = load_answers(write(tmp_path / "wide.csv", "\n".join(wide) + "\n"), InputSpec())
+    assert not spec.is_long and not spec.carry_ids and len(answers) == 30

@@ -135,7 +135,7 @@ def long_shape(table: pd.DataFrame, id_column: str) -> tuple[str, str, str] | No
         pairs = pd.DataFrame({"id": ids, "q": values})[ids != ""]
         varies = (pairs.groupby("id")["q"].nunique() > 1).mean()
         # Among the ids that repeat it varies nearly always (a state or type would stay the same within them).
-        varies_where_repeated = (pairs[repeating].groupby("id")["q"].nunique() > 1).mean()
+        varies_where_repeated = (pairs[repeating[pairs.index]].groupby("id")["q"].nunique() > 1).mean()
         if pairs.duplicated().mean() <= 0.05 and (varies >= 0.5 or varies_where_repeated >= 0.9):
             candidates.append((name_key(column) not in _QUESTION_KEYS, column, distinct))
     if not candidates:
@@ -143,6 +143,37 @@ def long_shape(table: pd.DataFrame, id_column: str) -> tuple[str, str, str] | No
     _, question, distinct = min(candidates)
     return question, answer, (f"'{question}' has {distinct} values that vary within each respondent, "
                               f"'{answer}' holds the text")
+
+
+def carried_down(ids: pd.Series) -> pd.Series:
+    """Ids written on each respondent's first row only, carried down over the blank rows under them (rows above the
+    first id stay blank)."""
+    ids = _texts(ids)
+    return ids.where(ids != "").ffill().fillna("")
+
+
+def ids_on_first_rows(table: pd.DataFrame, id_column: str, question_column: str | None = None) -> bool:
+    """Whether a long file names each respondent on their first row only, the rows of their other answers left
+    blank (a sheet laid out for reading, or merged cells saved as CSV): a third of the rows or more have no id, most
+    rows with an id answer the same question, and with the ids carried down each respondent's rows answer different
+    questions (`question_column`, or a column found so by `long_shape` when None). Read row by row, each answer
+    would be a respondent of its own."""
+    ids = _texts(table[id_column])
+    if (ids == "").mean() < 1 / 3 or (ids != "").sum() < 2:
+        return False
+    carried = table.assign(**{id_column: carried_down(ids)})
+    if question_column is None:
+        shape = long_shape(carried, id_column)
+        if shape is None:
+            return False
+        question_column = shape[0]
+    questions = _texts(table[question_column])
+    # Most respondents' rows open with the same question (the survey's first): a column of sites or waves beside
+    # a wide file's missing ids would not.
+    if questions[ids != ""].value_counts().iloc[0] < 0.5 * (ids != "").sum():
+        return False
+    pairs = pd.DataFrame({"id": carried[id_column], "q": questions})[carried[id_column] != ""]
+    return bool(pairs.duplicated().mean() <= 0.05 and (pairs.groupby("id").size() > 1).mean() >= 0.5)
 
 
 def data_shape(table: pd.DataFrame) -> bool:
@@ -223,6 +254,10 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
     else:
         lines.append(f"  id         none: each row a respondent, named by its content ('gen-' and 8 hex digits; the "
                      f"same row exported twice is one) ({origin('id_column', 'option')})")
+    if "ids_carried" in sources:
+        n = int(sources["ids_carried"])
+        lines.append(f"  carried    {n} row{'s' * (n != 1)} with no id read as the respondent above them: each "
+                     "respondent's id is on their first row only, their other answers on the rows under it")
     lines += id_problem_lines(problems or [])
     if spec.meta_columns:
         lines.append(f"  metadata   {named(spec.meta_columns)} ({origin('meta_columns', 'guessed from their names')})")

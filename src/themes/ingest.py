@@ -18,8 +18,8 @@ from themes.clean import clean_text, non_answer_reason
 from themes.csv_input import decode, distinct_columns, read_csv_export
 from themes.errors import InputError
 from themes.respondents import as_text, to_answers
-from themes.infer import (ID_KEYS, data_shape, doubtful_guess, guess_id_column, guess_meta_columns, long_shape,
-                          meta_origin, name_key, words)
+from themes.infer import (ID_KEYS, carried_down, data_shape, doubtful_guess, guess_id_column, guess_meta_columns,
+                          ids_on_first_rows, long_shape, meta_origin, name_key, words)
 
 READERS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "excel", ".xlsm": "excel",
            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
@@ -63,6 +63,9 @@ class InputSpec:
     # The row (from 1) that holds the column names, where the reader's own search misses it (group labels over most
     # columns); None: found (the first row, or the row of names under a title or group labels).
     header_row: int | None = None
+    # A long file's ids are on each respondent's first row only (`infer.ids_on_first_rows`): carried down over the
+    # blank rows under them.
+    carry_ids: bool = False
 
     @property
     def is_long(self) -> bool:
@@ -773,12 +776,16 @@ def _long_by_some_id(table: pd.DataFrame) -> tuple[str, str, str, str] | None:
     for column in table.columns:
         if not set(words(column)) & _ID_WORDS or name_key(column) == "parentkey":  # ODK's: a repeat group's rows
             continue
+        shaped = table
         values = table[column].map(as_text).str.strip()
+        if ids_on_first_rows(table, column):  # each respondent's id on their first row only
+            values = carried_down(values)
+            shaped = table.assign(**{column: values})
         given = values[values != ""]
         if (len(given) < 0.9 * len(values) or given.nunique() < 2 or len(given) < 1.5 * given.nunique()
                 or given.str.split().str.len().max() > 3):
             continue
-        shape = long_shape(table, column)
+        shape = long_shape(shaped, column)
         if shape is not None:
             return (column, *shape)
     return None
@@ -852,6 +859,8 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         sources["format"] = "guessed from the columns 'question' and 'answer'"
     elif question_column is None and not spec.text_columns and id_column is not None:
         shape = long_shape(table, id_column)
+        if shape is None and ids_on_first_rows(table, id_column):
+            shape = long_shape(table.assign(**{id_column: carried_down(table[id_column])}), id_column)
         if shape is not None:
             question_column, answer_column, why = shape
             sources["question_column"] = sources["answer_column"] = "guessed"
@@ -862,6 +871,11 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         answer_column = lowered.get("answer") or (spec.text_columns[0] if spec.text_columns else None)
         if answer_column is None:
             raise InputError("A long file needs --answer-column (the column holding the answers) with --question-column.")
+    carry_ids = bool(question_column is not None and id_column is not None and question_column in columns
+                     and ids_on_first_rows(table, id_column, question_column))
+    if carry_ids:
+        ids = table[id_column].map(as_text).str.strip()
+        sources["ids_carried"] = str(int(((ids == "") & (carried_down(ids) != "")).sum()))
     repeated = table.attrs.get("repeated_columns", {})
     text_columns = tuple(copy for c in spec.text_columns for copy in repeated.get(c, [c]))
     meta_columns = spec.meta_columns
@@ -951,7 +965,8 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         if passed:
             sources["ignored"] = ", ".join(f"'{c}'" for c in passed)
     return InputSpec(id_column, tuple(text_columns), tuple(meta_columns), question_column, answer_column,
-                     spec.sheet, sources, attribute_with=tuple(spec.attribute_with), header_row=spec.header_row)
+                     spec.sheet, sources, attribute_with=tuple(spec.attribute_with), header_row=spec.header_row,
+                     carry_ids=carry_ids)
 
 
 # A column of people, by its name: who filled the form in, a contact's name, e-mail or phone.

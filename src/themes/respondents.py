@@ -38,6 +38,10 @@ def to_answers(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list
         table, over_time = _join_events(table, spec)
         table, split = _join_split_rows(table, spec)
         joined += over_time + split
+    if spec.carry_ids:
+        from themes.infer import carried_down
+
+        table[spec.id_column] = carried_down(table[spec.id_column])
     ids, problems = _respondent_ids(table, spec, content_columns)
     problems = joined + problems
     repeated = [p for p in problems if p["problem"] == "repeated_id_different_content"]
