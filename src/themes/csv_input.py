@@ -258,14 +258,21 @@ def _binary_message(path: Path) -> str:
     return f"{path} holds binary data, not text. Is it the right file? Export the survey as CSV and retry."
 
 
+_QUOTED_CELL = re.compile(r'(?<![^,;\t\r\n])"(?:[^"]|"")*"(?![^,;\t\r\n])')
+_QUOTED_CELL_BYTES = re.compile(_QUOTED_CELL.pattern.encode())
+
+
 def _mac_line_ends(text, quote, cr, lf) -> bool:
     """Whether records end with a bare CR (Excel for Mac): more bare CRs than LFs outside the quoted cells, where
     records end (answers of two paragraphs each, or with CRs of their own, would tip a count of the whole text).
-    A stray quote (5" pipe) swaps inside and outside for the rest of the file: then the whole text decides."""
+    A stray quote (5" pipe) swaps inside and outside for the rest of the file: then only quotes that open and close a
+    cell (at its edges, between delimiters or line ends) count as quoting."""
     def more_crs(part) -> bool:
         return part.count(cr) - part.count(cr + lf) > part.count(lf)
 
-    return more_crs(quote[:0].join(text.split(quote)[0::2]) if text.count(quote) % 2 == 0 else text)
+    if text.count(quote) % 2 == 0:
+        return more_crs(quote[:0].join(text.split(quote)[0::2]))
+    return more_crs((_QUOTED_CELL_BYTES if isinstance(text, bytes) else _QUOTED_CELL).sub(quote[:0], text))
 
 
 def _detect_and_decode(raw: bytes, path: Path) -> tuple[str, str]:
