@@ -70,6 +70,36 @@ def test_a_description_whose_bullets_a_qda_tool_changed_keeps_every_item():
                                        "counter_examples": ["Residents trust the church.", "The clinic distrusts us? No."]}
 
 
+def test_a_memos_headings_are_read_without_a_blank_line_before_them_in_any_case():
+    """MAXQDA's memo "Include: ... Exclude: ..." with no blank line between: the exclusions were read as one more
+    inclusion, and inclusions train as positives, so "funding sources with no gap" taught the opposite of what it
+    says. "Example:", "INCLUDE:" and "Counter examples :" stayed in the definition."""
+    from themes.refi import parse_description
+
+    text = ("Definition: the partnership lacks money or staff.\nINCLUDE:\n- staff shortages\n- short-term grants\n"
+            "Exclude:\n- funding sources with no gap\nExample:\n- We can take 30 clients a month.\n"
+            "Counter examples :\n- A flat annual grant.\n\nExclude: IT budgets go under another code.")
+    assert parse_description(text) == {
+        "definition": "Definition: the partnership lacks money or staff.\n\nExclude: IT budgets go under another code.",
+        "include": ["staff shortages", "short-term grants"], "exclude": ["funding sources with no gap"],
+        "examples": ["We can take 30 clients a month."], "counter_examples": ["A flat annual grant."]}
+
+
+@pytest.mark.parametrize("name", ["rfi_themes.yaml", "partnership_models.yaml"])
+def test_a_qdc_whose_descriptions_a_tool_wrote_with_windows_line_breaks_imports_unchanged(tmp_path, name):
+    """Line breaks written as "&#13;&#10;" (a .NET or lxml writer re-saving the file) folded every example and note
+    into the definition and lost the 'themes id:' line: new ids, no examples, a new content hash, and the
+    calibration no longer fitted; the import said nothing."""
+    qdc = export_codebook(CODEBOOKS / name, tmp_path / "book.qdc")
+    crlf = qdc.read_text(encoding="utf-8")
+    crlf = re.sub(r"(<Description>)(.*?)(</Description>)",
+                  lambda m: m.group(1) + m.group(2).replace("\n", "&#13;&#10;") + m.group(3), crlf, flags=re.S)
+    assert "&#13;&#10;" in crlf
+    (tmp_path / "crlf.qdc").write_text(crlf, encoding="utf-8")
+    back_path, notes = import_codebook(tmp_path / "crlf.qdc", tmp_path / "back.yaml")
+    assert notes == [] and load_codebook(back_path).content_hash() == load_codebook(CODEBOOKS / name).content_hash()
+
+
 @pytest.mark.parametrize("name", ["rfi_themes.yaml", "partnership_models.yaml"])
 def test_yaml_to_qdc_to_yaml_keeps_ids_labels_definitions_and_guids(tmp_path, schemas, name):
     original = load_codebook(CODEBOOKS / name)

@@ -110,24 +110,57 @@ def _list_items(lines: list[str]) -> list[str]:
     return [item.strip() for item in items if item.strip()]
 
 
+# A section's heading as `describe` writes it ("Exclude:"), or as a researcher types one in a QDA tool's memo:
+# any case, singular or plural, a space before the colon ("INCLUDE:", "Example:", "Counter examples :").
+_HEADING = re.compile(r"(?i)(include|exclude|examples?|counter[- ]?examples?)\s*:")
+_HEADING_KEYS = {"include": "include", "exclude": "exclude", "example": "examples", "examples": "examples"}
+
+
+def _heading(line: str) -> str | None:
+    """The section a line alone on itself opens ("include", "examples", ...), or None."""
+    found = _HEADING.fullmatch(line.strip())
+    if not found:
+        return None
+    word = found.group(1).casefold()
+    return _HEADING_KEYS.get(word, "counter_examples")
+
+
 def parse_description(text: str) -> dict:
-    """The fields `describe` wrote (any text without them is the definition)."""
+    """The fields `describe` wrote (any text without them is the definition). A heading alone on its line opens a
+    section wherever it stands, blank line before it or not; a blank line ends the section unless the text after it
+    is indented (an item's own second paragraph) or a list item. Line ends are read as one ("\r\n" from a tool that
+    writes Windows line breaks)."""
     fields: dict = {}
+    sections: dict[str, list[str]] = {}
     definition: list[str] = []
-    # A blank line ends a block unless an indented line goes on after it: an item's own blank line (an example in
-    # two paragraphs) is written indented, and stays in its item.
-    for block in re.split(r"\n[ \t]*\n(?=\S)", (text or "").strip()):
-        lines = block.strip().splitlines()
-        head = lines[0].strip() if lines else ""
-        if head in SECTIONS:
-            fields[SECTIONS[head]] = _list_items(lines[1:])
-        elif head.startswith(ID_LINE) and len(lines) == 1:
-            fields["id"] = head.removeprefix(ID_LINE).strip()
-        elif re.fullmatch(r"Threshold: [0-9.]+", head) and len(lines) == 1:
-            fields["threshold"] = float(head.split()[1])
-        elif block.strip():
-            definition.append(block.strip())
-    fields["definition"] = "\n\n".join(definition)
+    section: str | None = None
+    pending: list[str] = []  # blank lines, until what follows says whether the section goes on
+    for line in (text or "").replace("\r\n", "\n").replace("\r", "\n").strip().split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            pending.append(line)
+            continue
+        key = _heading(stripped)
+        if section is not None and pending and key is None and not (line[:1] in " \t" or _ITEM.match(stripped)):
+            section = None
+        if key is not None:
+            section = key
+            sections[key] = []
+        elif stripped.startswith(ID_LINE) and (pending or not definition or section is not None):
+            fields["id"] = stripped.removeprefix(ID_LINE).strip()
+            section = None
+        elif re.fullmatch(r"Threshold: [0-9.]+", stripped) and (pending or not definition or section is not None):
+            fields["threshold"] = float(stripped.split()[1])
+            section = None
+        elif section is not None:
+            sections[section] += pending + [line]
+        else:
+            definition += pending + [line]
+        pending = []
+    for key, lines in sections.items():
+        fields[key] = _list_items(lines)
+    paragraphs = re.split(r"\n[ \t]*\n(?=\S)", "\n".join(definition).strip())
+    fields["definition"] = "\n\n".join(p.strip() for p in paragraphs if p.strip())
     return fields
 
 
