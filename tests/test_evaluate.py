@@ -170,6 +170,18 @@ def test_a_slash_between_ids_is_a_list_but_not_inside_a_label(tmp_path, tiny_cod
     assert list(read_gold(path, load_codebook(slashed))["gold"]) == [["trust"], []]
 
 
+def test_n_a_and_the_instructions_name_for_none_are_none_and_a_label_may_hold_a_comma(tmp_path, tiny_codebook_path):
+    """'N/A' in a codes cell said "unknown theme 'n'" (the slash split ran before the words for none), the
+    Instructions sheet's own "None of these" was refused, and a label with a comma was cut in two."""
+    path = tmp_path / "gold.csv"
+    path.write_text("text,themes\nWe serve food.,N/A\nWe cook.,None of these\nWe trust them.,trust\n", encoding="utf-8")
+    assert list(read_gold(path, load_codebook(tiny_codebook_path))["gold"]) == [[], [], ["trust"]]
+    comma = tmp_path / "comma.yaml"
+    comma.write_text(tiny_codebook_path.read_text().replace("Trust and relationships", "Trust, respect and ties"))
+    path.write_text("text,themes\nWe trust them.,\"trust, respect and ties; funding\"\nNo.,none\n", encoding="utf-8")
+    assert list(read_gold(path, load_codebook(comma))["gold"]) == [["trust", "funding"], []]
+
+
 def test_any_split_name_can_be_evaluated_and_the_question_is_kept(tmp_path, tiny_codebook):
     # A set added later as its own split (third-person summaries, say) is read like `test`, in any case.
     path = tmp_path / "gold.csv"

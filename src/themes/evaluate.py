@@ -26,7 +26,8 @@ from themes.errors import GoldError
 TEXT_COLUMNS = ("text", "passage", "quote", "segment", "answer", "excerpt")
 THEME_COLUMNS = ("themes", "theme", "codes", "code", "gold", "gold_themes", "labels", "label")
 _SPLIT_THEMES = re.compile(r"\s*[;,|\n\r]\s*")  # a line each (Alt+Enter in a cell) is a list too
-NONE_WORDS = {"none", "no theme", "no_theme", "", "-", "n/a", "na"}
+# "None of these" is how a coding workbook's Instructions sheet names the row for no theme (`themes sample`).
+NONE_WORDS = {"none", "no theme", "no_theme", "", "-", "n/a", "na", "none of these"}
 
 
 def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | None = None,
@@ -646,10 +647,14 @@ def _parse_themes(value, codebook: Codebook, path: Path, row: int, *, aside: set
     ids = codebook.ids
     by_label = {c.label.lower(): c.id for c in codebook.categories}
     found, said_none = [], None
-    items = _SPLIT_THEMES.split(str(value if value == value else "").strip())
+    cell = str(value if value == value else "").strip()
+    for label, theme in by_label.items():  # a label that holds a separator ("Funding, staff and space") is one item
+        if _SPLIT_THEMES.search(label):
+            cell = re.sub(re.escape(label), theme, cell, flags=re.IGNORECASE)
+    items = _SPLIT_THEMES.split(cell)
     for item in items:
         key = item.strip().lower()
-        if "/" in key and not _known_theme(key, ids, by_label):
+        if "/" in key and key not in NONE_WORDS and not _known_theme(key, ids, by_label):
             # "trust/resource_needs": a slash between ids is a list too, unless a label holds it ("Data / privacy")
             items += [part for part in key.split("/") if part.strip()]
             continue
