@@ -362,6 +362,39 @@ def test_gold_codes_are_matched_by_name_when_a_qda_tool_gave_them_new_guids(tric
         "gold"])
 
 
+def test_positions_written_as_decimals_are_read_and_others_are_one_line(tricky_run, tiny_codebook, tmp_path):
+    """A tool that writes startPosition="12.0" (the schema wants an integer) got "unexpected ValueError: invalid
+    literal for int()"; a position that is no number says which and how to mend it."""
+    path = reviewed(export_project(tricky_run, tricky_run / "review.qdpx")["path"])
+    qde, texts = read_qdpx(path)
+
+    def rewritten(name: str, position: bytes) -> Path:
+        out = tmp_path / name
+        with zipfile.ZipFile(out, "w") as archive:
+            archive.writestr("project.qde", re.sub(rb'startPosition="(\d+)"', position, qde))
+            for file, text in texts.items():
+                archive.writestr(file, text.encode("utf-8"))
+        return out
+
+    decimals = rewritten("decimals.qdpx", rb'startPosition="\1.0"')
+    assert list(read_gold(decimals, tiny_codebook)["gold"]) == list(read_gold(path, tiny_codebook)["gold"])
+    with pytest.raises(GoldError, match=r"^.*words\.qdpx: a coded selection's startPosition is 'twelve', not a "
+                                        r"character position; export the project .* again\.$"):
+        read_gold(rewritten("words.qdpx", b'startPosition="twelve"'), tiny_codebook)
+
+
+def test_a_qdc_saved_as_utf16_imports_as_the_utf8_file_does(tmp_path):
+    """A codebook a Windows tool saved in UTF-16 (valid XML, valid against the XSD) was refused as 'not XML'."""
+    qdc = export_codebook(CODEBOOKS / "rfi_themes.yaml", tmp_path / "book.qdc")
+    text = qdc.read_text(encoding="utf-8").replace("encoding='utf-8'", "encoding='UTF-16'")
+    for name, encoding in (("bom.qdc", "utf-16"), ("plain.qdc", "utf-16-le")):
+        (tmp_path / name).write_bytes(text.replace("encoding='UTF-16'", "encoding='UTF-16LE'").encode(encoding)
+                                      if encoding == "utf-16-le" else text.encode(encoding))
+        back, notes = import_codebook(tmp_path / name, tmp_path / f"{name}.yaml")
+        assert notes == [] and load_codebook(back).content_hash() == load_codebook(CODEBOOKS / "rfi_themes.yaml"
+                                                                                    ).content_hash()
+
+
 def test_a_coded_code_the_codebook_lacks_is_named(tricky_run, tiny_codebook, tmp_path):
     path = export_project(tricky_run, tricky_run / "review.qdpx")["path"]
     qde, texts = read_qdpx(path)

@@ -273,7 +273,7 @@ def read_codebook_file(path: str | Path) -> tuple[list[Code], dict]:
         if not data:
             raise ThemesError(f"{path}: a zip without a project.qde, so not a REFI-QDA project; export the codebook "
                               "from the QDA tool as REFI-QDA (.qdc).")
-    elif not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+    elif not _xml_start(data):
         hint = (" It looks like a codebook YAML, which needs no import: pass it to --codebook (themes "
                 "validate-codebook checks it)." if re.search(rb"^(themes|dimensions):", data, re.M) else "")
         raise ThemesError(f"{path} is not a REFI-QDA codebook: a .qdc is XML, and this file is not. Export the "
@@ -294,6 +294,15 @@ def _read_code(element: ET.Element, ns: str) -> Code:
     description = element.findtext(f"{{{ns}}}Description") or ""
     return Code(element.get("guid", ""), element.get("name", ""), element.get("isCodable", "true") in ("true", "1"),
                 description, [_read_code(child, ns) for child in element.findall(f"{{{ns}}}Code")])
+
+
+def _xml_start(data: bytes) -> bool:
+    """Whether a file opens as XML does ("<"), in UTF-8 or in UTF-16 (a BOM, or none), as QDA tools on Windows may
+    save it."""
+    for bom, encoding in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            return data[2:400].decode(encoding, "ignore").lstrip().startswith("<")
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") or data[:4] in (b"<\x00?\x00", b"\x00<\x00?")
 
 
 def _parse_xml(data: bytes, path) -> ET.Element:
@@ -552,7 +561,7 @@ def qdpx_gold_table(path: str | Path, codebook: Codebook) -> pd.DataFrame:
             whole = [theme_of.get(_norm_guid(ref.get("targetGUID", "")))
                      for ref in source.findall(f"{q}Coding/{q}CodeRef")]
             for selection in source.findall(f"{q}PlainTextSelection"):
-                start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
+                start, end = (_position(selection, side, path) for side in ("startPosition", "endPosition"))
                 for order, ref in enumerate(selection.findall(f"{q}Coding/{q}CodeRef")):
                     theme = theme_of.get(_norm_guid(ref.get("targetGUID", "")))
                     for k, passage in enumerate(passages):
@@ -565,6 +574,19 @@ def qdpx_gold_table(path: str | Path, codebook: Codebook) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=["passage_id", "question", "text", "themes"])
     table.attrs["coders"] = _codings_by_user(root, q, theme_of, path)
     return table
+
+
+def _position(selection: ET.Element, side: str, path: Path) -> int:
+    """A selection's character position: a whole number, written "12" or, by some tools, "12.0"."""
+    value = selection.get(side) or ""
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not number == number or number != int(number) or number < 0:
+        raise GoldError(f"{path}: a coded selection's {side} is '{value[:20]}', not a character position; export the "
+                        "project from the QDA tool as REFI-QDA (.qdpx) again.")
+    return int(number)
 
 
 def _codings_by_user(root: ET.Element, q: str, theme_of: dict, path: Path) -> str:
