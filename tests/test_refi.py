@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +18,7 @@ from themes.cli import app
 from themes.codebook import load_codebook
 from themes.errors import CodebookError, GoldError, ThemesError
 from themes.evaluate import read_gold
+from themes.refi import CODEBOOK_NS
 from themes.research import export_codebook, export_project, import_codebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,6 +70,25 @@ def test_a_description_whose_bullets_a_qda_tool_changed_keeps_every_item():
     assert parse_description(text) == {"definition": "Relationships between partners.",
                                        "examples": ["We trust them.", "Ten years of work\ntogether."],
                                        "counter_examples": ["Residents trust the church.", "The clinic distrusts us? No."]}
+
+
+def test_a_dimensions_types_keep_their_order_when_a_tool_sorts_codes_by_name(tmp_path):
+    """The order of a dimension's types (least to most integrated) rode only in the order of the codes: a tool that
+    lists codes by name made 'reporting_only' the most integrated type of data, with no word, and the content hash
+    changed. The dimension's description now names the order."""
+    qdc = export_codebook(CODEBOOKS / "partnership_models.yaml", tmp_path / "book.qdc").read_text(encoding="utf-8")
+    assert "Types, least to most integrated: reporting_only, partial_access, full_access" in qdc
+    root = ET.fromstring(qdc.encode())
+    for parent in root.iter(f"{{{CODEBOOK_NS}}}Code"):
+        children = parent.findall(f"{{{CODEBOOK_NS}}}Code")
+        for child in children:
+            parent.remove(child)
+        parent.extend(sorted(children, key=lambda code: code.get("name")))
+    (tmp_path / "sorted.qdc").write_bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
+    back, notes = import_codebook(tmp_path / "sorted.qdc", tmp_path / "back.yaml")
+    original = load_codebook(CODEBOOKS / "partnership_models.yaml")
+    assert notes == [] and load_codebook(back).content_hash() == original.content_hash()
+    assert [k.id for k in load_codebook(back).dimensions[2].types] == ["reporting_only", "partial_access", "full_access"]
 
 
 def test_a_memos_headings_are_read_without_a_blank_line_before_them_in_any_case():
@@ -158,7 +179,9 @@ def test_a_qdc_from_another_tool_imports_with_placeholders_where_descriptions_ar
     assert path == tmp_path / "their_codes.yaml"
     assert notes == ["'Referral' has no description: write its definition",
                      "'Service model': a category of 2 codes became a dimension, whose types a passage carries one at "
-                     "a time (the most integrated); if they can go together, move them out of it as themes",
+                     "a time (the most integrated); if they can go together, move them out of it as themes. Its "
+                     "types are taken least to most integrated in the file's order (referral, joint_services): "
+                     "reorder them in the YAML if not",
                      "'Barriers': its 1 nested code(s) became themes of their own"]
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert data["name"] == "their_codes"

@@ -31,6 +31,9 @@ CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 AUTOMATIC_USER = "themes (automatic)"
 ID_LINE = "themes id:"
+# A dimension's types in the order of integration: a QDA tool may list codes by name ("full_access" before
+# "reporting_only"), and the order decides which type an answer of several segments takes.
+ORDER_LINE = "Types, least to most integrated:"
 HEADING = "## "
 SECTIONS = {"Include:": "include", "Exclude:": "exclude", "Examples:": "examples",
             "Counter-examples:": "counter_examples"}
@@ -66,7 +69,9 @@ def codebook_codes(codebook: Codebook) -> list[Code]:
                       describe(kind, f"{dimension.id}.{kind.id}"), category_id=f"{dimension.id}.{kind.id}")
                  for kind in dimension.types]
         threshold = f"Threshold: {dimension.threshold:g}" if dimension.threshold is not None else ""
-        note = "\n\n".join(part for part in (dimension.description, threshold, f"{ID_LINE} {dimension.id}") if part)
+        order = f"{ORDER_LINE} {', '.join(kind.id for kind in dimension.types)}"
+        note = "\n\n".join(part for part in (dimension.description, threshold, order, f"{ID_LINE} {dimension.id}")
+                           if part)
         codes.append(Code(dimension.guid or stable_guid(codebook.name, dimension.id), dimension.label, False, note,
                           types))
     return codes
@@ -148,6 +153,9 @@ def parse_description(text: str) -> dict:
             sections[key] = []
         elif stripped.startswith(ID_LINE) and (pending or not definition or section is not None):
             fields["id"] = stripped.removeprefix(ID_LINE).strip()
+            section = None
+        elif stripped.startswith(ORDER_LINE) and (pending or not definition or section is not None):
+            fields["order"] = [part.strip() for part in stripped.removeprefix(ORDER_LINE).split(",") if part.strip()]
             section = None
         elif re.fullmatch(r"Threshold: [0-9.]+", stripped) and (pending or not definition or section is not None):
             fields["threshold"] = float(stripped.split()[1])
@@ -358,6 +366,9 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
                 kind["id"] = _unique(kind["id"], type_taken)
                 type_taken.add(kind["id"])
                 types.append(kind)
+            order = fields.get("order") or []
+            if sorted(order) == sorted(kind["id"] for kind in types):  # as themes wrote them, whatever the file's order
+                types.sort(key=lambda kind: order.index(kind["id"]))
             dimensions.append({"id": dimension_id, "guid": code.guid or None,
                                "label": code.name.strip() or dimension_id, "description": fields["definition"],
                                "types": types})
@@ -366,7 +377,8 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
             if not fields.get("id"):  # a tool's category, not a dimension themes wrote: its codes exclude each other
                 notes.append(f"'{code.name}': a category of {len(types)} codes became a dimension, whose types a "
                              "passage carries one at a time (the most integrated); if they can go together, move "
-                             "them out of it as themes")
+                             "them out of it as themes. Its types are taken least to most integrated in the file's "
+                             f"order ({', '.join(kind['id'] for kind in types)}): reorder them in the YAML if not")
             continue
         if code.codable:
             themes.append(theme_of(code))
