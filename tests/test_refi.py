@@ -196,6 +196,23 @@ def test_a_qdc_from_another_tool_imports_with_placeholders_where_descriptions_ar
         load_codebook(path)
 
 
+def test_a_code_named_none_and_codes_named_in_other_scripts_get_ids_that_are_said(tmp_path):
+    """A code named "None" became the id 'none', which a codebook refuses (coded files write it for no theme): the
+    import said nothing and validate-codebook failed. Names in Chinese or Cyrillic became 'code' and 'code_2', the
+    output files' score columns, with no word."""
+    source = tmp_path / "named.qdc"
+    source.write_text(FOREIGN_QDC.replace('name="Transportation"', 'name="None"').replace(
+        'name="Barriers"', 'name="信任"').replace('name="Cost"', 'name="Доверие"'), encoding="utf-8")
+    path, notes = import_codebook(source)
+    assert notes[0] == "'None' became id 'none_code': 'none' is what coded files write for no theme"
+    assert ("'信任' has no Latin letters for an id: it became 'code'; give it an id you will know in the output files' "
+            "score columns") in notes
+    assert "'Доверие' has no Latin letters for an id: it became 'code_2'; give it an id you will know in the output "\
+           "files' score columns" in notes
+    assert [t["id"] for t in yaml.safe_load(path.read_text(encoding="utf-8"))["themes"]] == ["none_code", "code",
+                                                                                           "code_2"]
+
+
 def test_a_dimensions_threshold_survives_the_qdc_round_trip(tmp_path):
     """refi wrote a theme's 'Threshold:' line but never a dimension's: the content hash changed and the
     calibration no longer fitted the codebook brought back."""

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from themes.codebook import DEFINITION_PLACEHOLDER, Codebook, Theme, plain_key
+from themes.codebook import DEFINITION_PLACEHOLDER, RESERVED_IDS, Codebook, Theme, plain_key
 from themes.errors import GoldError, ThemesError
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -333,12 +333,30 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
 
     within: dict[int, str] = {}  # id() of a flattened theme's data -> the name of the code it sat under
 
-    def theme_of(code: Code, parent_id: str = "") -> dict:
+    def slug(code: Code) -> str:
+        """An id from a code's name, said where the name gives none a reader would know it by."""
+        wanted = _slug(code.name)
+        if wanted in RESERVED_IDS:  # a code named "None" or "N/A": coded files write these for no theme
+            notes.append(f"'{code.name}' became id '{wanted}_code': '{wanted}' is what coded files write for no "
+                         "theme")
+            return f"{wanted}_code"
+        return wanted
+
+    def said(code: Code, given: str | None, made: str) -> str:
+        """`made`, the id a code got, said when its name has no Latin letters or digits to make one (信任, Доверие)."""
+        if not given and code.name.strip() and _slug(code.name) == "code":
+            notes.append(f"'{code.name.strip()}' has no Latin letters for an id: it became '{made}'; give it an id "
+                         "you will know in the output files' score columns")
+        return made
+
+    def theme_of(code: Code, among: set[str] | None = None) -> dict:
+        """A theme's data, or a type's when `among` holds its dimension's type ids so far."""
         fields = parse_description(code.description)
-        wanted = fields.pop("id", None) or _slug(code.name)
-        theme_id = _unique(wanted.split(".")[-1], taken if not parent_id else set())
-        if not parent_id:
-            taken.add(theme_id)
+        fields.pop("order", None)  # a dimension's
+        given = fields.pop("id", None)
+        wanted = given or slug(code)
+        theme_id = said(code, given, _unique(wanted.split(".")[-1], taken if among is None else among))
+        (taken if among is None else among).add(theme_id)
         if not code.name.strip():
             notes.append(f"A code has no name: it became '{theme_id}'; give it a label")
         if not fields["definition"]:
@@ -357,14 +375,12 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
             if any(child.children for child in code.children):
                 notes.append(f"'{code.name}': codes nested deeper than one level became types of one dimension")
             fields = parse_description(code.description)
-            dimension_id = _unique(fields.get("id") or _slug(code.name), taken)
+            dimension_id = said(code, fields.get("id"), _unique(fields.get("id") or slug(code), taken))
             taken.add(dimension_id)
             type_taken: set[str] = set()
             types = []
             for leaf in leaves(code):
-                kind = theme_of(leaf, parent_id=dimension_id)
-                kind["id"] = _unique(kind["id"], type_taken)
-                type_taken.add(kind["id"])
+                kind = theme_of(leaf, among=type_taken)
                 types.append(kind)
             order = fields.get("order") or []
             if sorted(order) == sorted(kind["id"] for kind in types):  # as themes wrote them, whatever the file's order
