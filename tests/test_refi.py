@@ -18,7 +18,7 @@ from themes.cli import app
 from themes.codebook import load_codebook
 from themes.errors import CodebookError, GoldError, ThemesError
 from themes.evaluate import read_gold
-from themes.refi import CODEBOOK_NS
+from themes.refi import CODEBOOK_NS, PROJECT_NS
 from themes.research import export_codebook, export_project, import_codebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -322,6 +322,31 @@ def test_a_project_no_person_coded_is_not_read_as_human_coding(tricky_run, tiny_
             archive.writestr(name, text.encode("utf-8"))
     with pytest.raises(GoldError, match=r"every one of its \d+ codings was made by 'themes \(automatic\)'"):
         read_gold(renamed, tiny_codebook)
+
+
+def test_a_project_a_person_reviewed_in_part_says_how_many_sources_no_person_coded(tricky_run, tiny_codebook, tmp_path):
+    """30 of 212 respondents re-coded by a person, the rest left as the run coded them: 85% of the codings were the
+    run's, under the 90% that warns, and 182 sources were read as gold with no word."""
+    from themes.evaluate import gold_announcement
+
+    path = export_project(tricky_run, tricky_run / "review.qdpx", per="answer")["path"]
+    whole = gold_announcement(read_gold(reviewed(path), tiny_codebook), path)
+    assert not any("sources hold no coding of a person's" in line for line in whole)
+    qde, texts = read_qdpx(path)
+    root = ET.fromstring(qde)
+    q = f"{{{PROJECT_NS}}}"
+    ET.SubElement(root.find(f"{q}Users"), f"{q}User", guid="cccccccc-cccc-4ccc-8ccc-cccccccccccc", name="Ana Reyes")
+    first = next(source for source in root.iter(f"{q}TextSource") if source.find(f".//{q}Coding") is not None)
+    for coding in first.iter(f"{q}Coding"):
+        coding.set("creatingUser", "cccccccc-cccc-4ccc-8ccc-cccccccccccc")
+    part = tmp_path / "part.qdpx"
+    with zipfile.ZipFile(part, "w") as archive:
+        archive.writestr("project.qde", ET.tostring(root, encoding="utf-8", xml_declaration=True))
+        for name, text in texts.items():
+            archive.writestr(name, text.encode("utf-8"))
+    said = gold_announcement(read_gold(part, tiny_codebook), part)
+    assert any(re.search(r"; 4 of 5 sources hold no coding of a person's: unless someone reviewed them", line)
+               for line in said)
 
 
 @pytest.mark.parametrize("per", ["respondent", "answer"])

@@ -629,14 +629,20 @@ def _codings_by_user(root: ET.Element, q: str, theme_of: dict, path: Path) -> st
         automatic.add(_norm_guid(root.get("creatingUserGUID")))
     counts: dict[str, int] = {}
     ours = 0
-    for coding in root.iter(f"{q}Coding"):
-        ref = coding.find(f"{q}CodeRef")
-        if ref is None or not theme_of.get(_norm_guid(ref.get("targetGUID", ""))):
-            continue
-        user = coding.get("creatingUser") or ""
-        ours += _norm_guid(user) in automatic
-        who = AUTOMATIC_USER if _norm_guid(user) in automatic else names.get(_norm_guid(user), user or "unnamed")
-        counts[who] = counts.get(who, 0) + 1
+    sources = list(root.iter(f"{q}TextSource"))
+    untouched = 0  # sources that hold no coding of a person's
+    for source in sources:
+        touched = False
+        for coding in source.iter(f"{q}Coding"):
+            ref = coding.find(f"{q}CodeRef")
+            if ref is None or not theme_of.get(_norm_guid(ref.get("targetGUID", ""))):
+                continue
+            user = coding.get("creatingUser") or ""
+            ours += _norm_guid(user) in automatic
+            touched = touched or _norm_guid(user) not in automatic
+            who = AUTOMATIC_USER if _norm_guid(user) in automatic else names.get(_norm_guid(user), user or "unnamed")
+            counts[who] = counts.get(who, 0) + 1
+        untouched += not touched
     total = sum(counts.values())
     if total and ours == total:
         raise GoldError(f"{path}: every one of its {total} codings was made by '{AUTOMATIC_USER}' (the run's own, as "
@@ -646,6 +652,12 @@ def _codings_by_user(root: ET.Element, q: str, theme_of: dict, path: Path) -> st
     if total and ours >= 0.9 * total:
         said += (f"; {ours} of {total} are the run's own, kept as it wrote them: the figures measure it mostly "
                  "against itself unless a person checked each")
+    elif ours and untouched >= 0.5 * len(sources):
+        # A person re-coded a few sources and left the rest: the codings' share hid it (85% the run's), while most
+        # passages were read as gold as the run coded them.
+        said += (f"; {untouched} of {len(sources)} sources hold no coding of a person's: unless someone reviewed "
+                 "them, their passages measure the run against itself (leave the sources no one reviewed out of the "
+                 "project, or code them)")
     return said
 
 
