@@ -361,7 +361,7 @@ def test_a_two_codebook_coding_workbook_is_read_by_each_codebook_with_its_own_id
 
     by_themes = read_gold(path, themes)
     assert by_themes["gold"].tolist() == [["trust"], [], [], ["data_challenges"]]
-    assert ("  aside      codes of the workbook's other codebook, left to it: data.full_access (1), "
+    assert ("  aside      codes of the file's other codebook, left to it: data.full_access (1), "
             "data.partial_access (1), service_model.referral (1)") in gold_announcement(by_themes, path)
     by_framework = read_gold(path, framework)
     assert by_framework["gold"].tolist() == [["service_model.referral"], [], ["data.full_access"],
@@ -370,6 +370,52 @@ def test_a_two_codebook_coding_workbook_is_read_by_each_codebook_with_its_own_id
     book.save(path)
     with pytest.raises(GoldError, match="unknown theme 'trsut'"):
         read_gold(path, themes)
+
+
+def test_a_two_codebook_coding_sheet_saved_as_csv_or_coded_by_names_is_read_by_each(tmp_path: Path):
+    """`themes sample --out sample.csv` writes the coding sheet alone: with no Instructions listing the other
+    codebook's ids, each codebook stopped at the other's ('unknown theme service_model.joint'). A workbook coded
+    with the Instructions' names ('Service model: Joint') stopped too. A typo is still an error."""
+    from themes.codebook import load_codebook, merge_codebooks
+    from themes.coding_sample import write_coding_workbook
+    from themes.errors import GoldError
+    from themes.evaluate import gold_announcement
+
+    themes, framework = (load_codebook(f"codebooks/{name}.yaml") for name in ("rfi_themes", "partnership_models"))
+    sample = draw_sample(_responses(6), 4, seed=2)
+    path = tmp_path / "sample.xlsx"
+    write_coding_workbook(path, sample, merge_codebooks([themes, framework]))
+    coding = pd.read_excel(path, sheet_name="Coding", dtype=str, keep_default_na=False)
+    coding["themes"] = ["trust;service_model.referral", "none", "data.full_access/trust", "data_challenges"]
+    coding.to_csv(tmp_path / "sheet.csv", index=False)
+
+    by_themes = read_gold(tmp_path / "sheet.csv", themes)
+    assert by_themes["gold"].tolist() == [["trust"], [], ["trust"], ["data_challenges"]]
+    assert ("  aside      codes of the file's other codebook, left to it: data.full_access (1), "
+            "service_model.referral (1)") in gold_announcement(by_themes, tmp_path / "sheet.csv")
+    by_framework = read_gold(tmp_path / "sheet.csv", framework)
+    assert by_framework["gold"].tolist() == [["service_model.referral"], [], ["data.full_access"], []]
+    coding.loc[1, "themes"] = "trsut"
+    coding.to_csv(tmp_path / "typo.csv", index=False)
+    with pytest.raises(GoldError, match="unknown theme 'trsut'"):
+        read_gold(tmp_path / "typo.csv", themes)
+    # The framework cannot tell a theme's typo from a theme it does not know: it leaves it, and says so.
+    assert "trsut (1)" in gold_announcement(read_gold(tmp_path / "typo.csv", framework), tmp_path / "typo.csv")[3]
+    with pytest.raises(GoldError, match="unknown theme 'service_model.jiont'. Did you mean 'service_model.joint'"):
+        coding.loc[1, "themes"] = "service_model.jiont"
+        coding.to_csv(tmp_path / "typo.csv", index=False)
+        read_gold(tmp_path / "typo.csv", framework)
+
+    joint = next(k for d in framework.dimensions for k in d.types if d.id == "service_model" and k.id == "joint")
+    book = openpyxl.load_workbook(path)
+    names = {row[0].value: row[1].value for row in book["Instructions"].iter_rows() if row[0].value}
+    sheet = book["Coding"]
+    column = [c.value for c in sheet[1]].index("themes") + 1
+    sheet.cell(row=2, column=column, value=f"Trust and relationships; {names['service_model.joint']}")
+    sheet.cell(row=3, column=column, value="none")
+    book.save(path)
+    assert joint.label in names["service_model.joint"]
+    assert read_gold(path, themes)["gold"].tolist() == [["trust"], []]
 
 
 def test_a_workbook_whose_codebook_renamed_a_theme_since_still_stops_at_the_code(tmp_path: Path):

@@ -87,8 +87,12 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     listed = _sampled_ids(path, sheet)
     other_kind = ((lambda code: "." in code) if not codebook.dimensions else
                   (lambda code: "." not in code) if not codebook.themes else (lambda code: False))
-    aside = {code for code in listed - set(codebook.ids) if other_kind(code)} \
-        if len(listed & set(codebook.ids)) >= 0.5 * len(codebook.ids) else set()
+    if listed:
+        aside = {code for code in set(listed) - set(codebook.ids) if other_kind(code)} \
+            if len(set(listed) & set(codebook.ids)) >= 0.5 * len(codebook.ids) else set()
+        aside |= {listed[code] for code in aside if listed[code]}  # coded by its name ("Service model: Joint")
+    else:  # a coding sheet saved as CSV, or written by hand: no Instructions list the other codebook's ids
+        aside = _other_codebooks_ids(table[theme_column], codebook) if theme_column is not None else set()
     left: dict[str, int] = {}
     wrong: list[tuple[int, GoldError]] = []  # every cell a coder must mend, said at once (row, problem)
     if theme_column is not None:
@@ -224,29 +228,56 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     return gold
 
 
-def _sampled_ids(path: Path, sheet: str | None) -> set[str]:
-    """The ids a coding workbook's Instructions sheet lists (`themes sample`), or none for other files."""
+def _sampled_ids(path: Path, sheet: str | None) -> dict[str, str]:
+    """The ids a coding workbook's Instructions sheet lists (`themes sample`), each with its name (lower case), or
+    none for other files."""
     from themes.ingest import READERS
 
     if sheet is None or READERS.get(path.suffix.lower()) != "excel":
-        return set()
+        return {}
     import openpyxl
 
     book = openpyxl.load_workbook(path, read_only=True)
     try:
         if "Instructions" not in book.sheetnames:
-            return set()
-        ids, listing = set(), False
+            return {}
+        ids, listing = {}, False
         for row in book["Instructions"].iter_rows(values_only=True):
             first = str(row[0]).strip() if row and row[0] is not None else ""
             if listing and not first:
                 break
             if listing:
-                ids.add(first.lower())
+                ids[first.lower()] = str(row[1] or "").strip().lower() if len(row) > 1 else ""
             listing = listing or (first == "id" and len(row) > 1 and str(row[1]).strip() == "name")
-        return ids - {NONE}
+        ids.pop(NONE, None)
+        return ids
     finally:
         book.close()
+
+
+_TYPE_ID = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")  # a framework's "dimension.type"
+_THEME_ID = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _other_codebooks_ids(cells: pd.Series, codebook: Codebook) -> set[str]:
+    """In a codes column with no Instructions beside it (a run of two codebooks' coding sheet saved as CSV), the
+    other codebook's ids its cells hold: for a codebook of themes, the framework's types ("service_model.joint": no
+    theme id has a dot); for a framework, the ids of themes, when the cells hold this framework's types too and the
+    id is no near miss of one of its own (a typo still gets "Did you mean")."""
+    if codebook.themes and codebook.dimensions:
+        return set()
+    items = set()
+    for cell in cells:
+        for item in _SPLIT_THEMES.split(str(cell if cell == cell else "").strip().lower()):
+            items |= {item.strip(), *(part.strip() for part in item.split("/"))}
+    known = set(codebook.ids) | {c.label.lower() for c in codebook.categories}
+    unknown = items - known - NONE_WORDS
+    if not codebook.dimensions:
+        return {item for item in unknown if _TYPE_ID.fullmatch(item)}
+    if not items & set(codebook.ids):
+        return set()
+    return {item for item in unknown if _THEME_ID.fullmatch(item)
+            and not difflib.get_close_matches(item, sorted(known), n=1, cutoff=0.8)}
 
 
 def _files(paths: str | Path | Sequence[str | Path]) -> list[str | Path]:
@@ -596,7 +627,7 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
     if read.get("coders"):
         lines.append(f"  coded by   {read['coders']}")
     if read.get("aside"):
-        lines.append(f"  aside      codes of the workbook's other codebook, left to it: {read['aside']}")
+        lines.append(f"  aside      codes of the file's other codebook, left to it: {read['aside']}")
     lines.append(f"  question   {read.get('question') or (NO_QUESTION_TO_LEARN if learning else NO_QUESTION)}")
     if gold.attrs.get("not_coded"):
         lines.append(f"  not coded  {not_coded_note(gold.attrs['not_coded'])}")
