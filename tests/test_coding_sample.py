@@ -409,6 +409,9 @@ def test_a_two_codebook_coding_sheet_saved_as_csv_or_coded_by_names_is_read_by_e
     joint = next(k for d in framework.dimensions for k in d.types if d.id == "service_model" and k.id == "joint")
     book = openpyxl.load_workbook(path)
     names = {row[0].value: row[1].value for row in book["Instructions"].iter_rows() if row[0].value}
+    # 'none' beside a type is refused as two codes at once; the Instructions of such a run say so.
+    assert any("(no theme and no type: an answer with a type and no theme is coded with the type alone)" in str(key)
+               for key in names)
     sheet = book["Coding"]
     column = [c.value for c in sheet[1]].index("themes") + 1
     sheet.cell(row=2, column=column, value=f"Trust and relationships; {names['service_model.joint']}")

@@ -142,7 +142,9 @@ def instructions(codebook: Codebook) -> tuple[list[str], pd.DataFrame]:
     lines = [
         f"Coding sample for {codebook.name} (version {codebook.version})",
         "Read each answer on the Coding sheet and write in its 'themes' cell the ids of every theme it carries, "
-        f"';'-joined, most salient first (e.g. {example}), or 'none' when it carries none.",
+        f"';'-joined, most salient first (e.g. {example}), or 'none' when it carries none"
+        + (" (no theme and no type: an answer with a type and no theme is coded with the type alone)."
+           if codebook.themes and codebook.dimensions else "."),
         "Code the whole answer as written; leave no cell empty. The rows are a random sample of the survey: "
         "code them all, in any order, without skipping hard ones, or the corrected counts will not hold.",
     ]
