@@ -91,6 +91,28 @@ def test_a_dimensions_types_keep_their_order_when_a_tool_sorts_codes_by_name(tmp
     assert [k.id for k in load_codebook(back).dimensions[2].types] == ["reporting_only", "partial_access", "full_access"]
 
 
+def test_code_colours_survive_the_round_trip_and_change_no_hash(tmp_path, schemas):
+    """NVivo -> themes -> NVivo lost every code's colour: import dropped the attribute and export never wrote one.
+    A colour is a code's mark in the QDA tool, not what it means: the content hash (and the calibration) hold."""
+    qdc = export_codebook(CODEBOOKS / "partnership_models.yaml", tmp_path / "book.qdc").read_text(encoding="utf-8")
+    coloured = re.sub(r'(<Code guid="[^"]+" name="(?:Service model|Referral|Informal)")', r'\1 color="#C0504D"', qdc)
+    coloured = coloured.replace('name="Full access" isCodable', 'name="Full access" color="not a colour" isCodable')
+    assert coloured.count('color="#C0504D"') == 3 and "not a colour" in coloured  # a tool's bad colour: dropped
+    (tmp_path / "coloured.qdc").write_text(coloured, encoding="utf-8")
+    back, _ = import_codebook(tmp_path / "coloured.qdc", tmp_path / "back.yaml")
+    book = load_codebook(back)
+    marked = [c.id for c in book.categories if c.theme.color] + [d.id for d in book.dimensions if d.color]
+    assert marked == ["service_model.referral", "governance.informal", "service_model"]
+    assert book.content_hash() == load_codebook(CODEBOOKS / "partnership_models.yaml").content_hash()
+    again = export_codebook(back, tmp_path / "again.qdc").read_bytes()
+    assert_valid(schemas, "Codebook", again)
+    assert again.count(b'color="#C0504D"') == coloured.count('color="#C0504D"')
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(back.read_text(encoding="utf-8").replace("'#C0504D'", "red", 1), encoding="utf-8")
+    with pytest.raises(CodebookError, match=r"the color 'red' is not one: write it as a QDA tool does, #RRGGBB"):
+        load_codebook(bad)
+
+
 def test_a_memos_headings_are_read_without_a_blank_line_before_them_in_any_case():
     """MAXQDA's memo "Include: ... Exclude: ..." with no blank line between: the exclusions were read as one more
     inclusion, and inclusions train as positives, so "funding sources with no gap" taught the opposite of what it

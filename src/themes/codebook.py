@@ -18,6 +18,8 @@ from themes.errors import CodebookError
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 # REFI-QDA's GUID: a UUID, braces allowed. Kept in the YAML so a code keeps its identity across QDA tools.
+# A code's colour in QDA tools (REFI-QDA's RGBType): kept through a round trip, no part of what a theme means.
+COLOR_PATTERN = r"^#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$"
 GUID_PATTERN = r"^(\{[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\}|[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$"
 # What `themes discover` and `themes import-codebook` write where only the researcher can write the definition.
 DEFINITION_PLACEHOLDER = "TODO:"
@@ -53,6 +55,7 @@ class Theme(_Strict):
     label: str = Field(min_length=1)
     definition: str = Field(min_length=1)
     guid: str | None = Field(default=None, pattern=GUID_PATTERN)
+    color: str | None = Field(default=None, pattern=COLOR_PATTERN)
     include: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
     examples: list[str] = Field(default_factory=list)
@@ -121,6 +124,7 @@ class Dimension(_Strict):
     description: str = ""
     threshold: float | None = None
     guid: str | None = Field(default=None, pattern=GUID_PATTERN)
+    color: str | None = Field(default=None, pattern=COLOR_PATTERN)
     types: list[Theme] = Field(min_length=2)
 
     _id_not_reserved = field_validator("id")(_not_reserved)
@@ -211,9 +215,9 @@ class Codebook(_Strict):
         return {c.id: c.label for c in self.categories}[category_id]
 
     def content_hash(self) -> str:
-        """Hash of the validated content (not the file's bytes): comments, layout and the GUIDs that
-        name codes in QDA tools do not change it."""
-        payload = json.dumps(_without_guids(self.model_dump(mode="json")), sort_keys=True).encode()
+        """Hash of the validated content (not the file's bytes): comments, layout and the GUIDs and colours that
+        name and mark codes in QDA tools do not change it."""
+        payload = json.dumps(_without_qda_marks(self.model_dump(mode="json")), sort_keys=True).encode()
         return hashlib.sha256(payload).hexdigest()[:16]
 
     def has_examples(self, minimum: int = 3) -> bool:
@@ -221,11 +225,11 @@ class Codebook(_Strict):
         return all(len(c.theme.examples) >= minimum for c in self.categories)
 
 
-def _without_guids(data: Any) -> Any:
+def _without_qda_marks(data: Any) -> Any:
     if isinstance(data, dict):
-        return {key: _without_guids(value) for key, value in data.items() if key != "guid"}
+        return {key: _without_qda_marks(value) for key, value in data.items() if key not in ("guid", "color")}
     if isinstance(data, list):
-        return [_without_guids(item) for item in data]
+        return [_without_qda_marks(item) for item in data]
     return data
 
 
@@ -375,6 +379,8 @@ def _problem(path: Path, node: yaml.Node | None, error: dict) -> str:
     elif error["type"] == "string_pattern_mismatch" and loc and loc[-1] == "guid":
         message = (f"the guid {_shown(found)} is not one: a GUID reads like 3F2504E0-4F89-11D3-9A0C-0305E82C3301; "
                    "remove the line and one is made")
+    elif error["type"] == "string_pattern_mismatch" and loc and loc[-1] == "color":
+        message = f"the color {_shown(found)} is not one: write it as a QDA tool does, #RRGGBB (e.g. #1F77B4)"
     elif error["type"] == "string_too_short" and loc:
         message = f"'{loc[-1]}' is empty; write it"
     return f"{where}: [{yaml_path}] {message}"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from themes.codebook import DEFINITION_PLACEHOLDER, RESERVED_IDS, Codebook, Theme, plain_key
+from themes.codebook import COLOR_PATTERN, DEFINITION_PLACEHOLDER, RESERVED_IDS, Codebook, Theme, plain_key
 from themes.errors import GoldError, ThemesError
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -58,22 +58,24 @@ class Code:
     description: str = ""
     children: list[Code] = field(default_factory=list)
     category_id: str | None = None  # the theme id ("dimension.type" for a type) this code stands for
+    color: str | None = None  # "#RRGGBB", as the QDA tool showed it
 
 
 def codebook_codes(codebook: Codebook) -> list[Code]:
     """The codebook as REFI codes: themes as codes, dimensions as groups of their types."""
     codes = [Code(theme.guid or stable_guid(codebook.name, theme.id), theme.label, True,
-                  describe(theme, theme.id), category_id=theme.id) for theme in codebook.themes]
+                  describe(theme, theme.id), category_id=theme.id, color=theme.color) for theme in codebook.themes]
     for dimension in codebook.dimensions:
         types = [Code(kind.guid or stable_guid(codebook.name, f"{dimension.id}.{kind.id}"), kind.label, True,
-                      describe(kind, f"{dimension.id}.{kind.id}"), category_id=f"{dimension.id}.{kind.id}")
+                      describe(kind, f"{dimension.id}.{kind.id}"), category_id=f"{dimension.id}.{kind.id}",
+                      color=kind.color)
                  for kind in dimension.types]
         threshold = f"Threshold: {dimension.threshold:g}" if dimension.threshold is not None else ""
         order = f"{ORDER_LINE} {', '.join(kind.id for kind in dimension.types)}"
         note = "\n\n".join(part for part in (dimension.description, threshold, order, f"{ID_LINE} {dimension.id}")
                            if part)
         codes.append(Code(dimension.guid or stable_guid(codebook.name, dimension.id), dimension.label, False, note,
-                          types))
+                          types, color=dimension.color))
     return codes
 
 
@@ -174,7 +176,7 @@ def parse_description(text: str) -> dict:
 
 def _code_element(parent: ET.Element, code: Code, ns: str) -> None:
     element = ET.SubElement(parent, f"{{{ns}}}Code", guid=code.guid, name=code.name,
-                            isCodable="true" if code.codable else "false")
+                            isCodable="true" if code.codable else "false", **({"color": code.color} if code.color else {}))
     if code.description:
         ET.SubElement(element, f"{{{ns}}}Description").text = code.description
     for child in code.children:
@@ -300,8 +302,10 @@ def read_codebook_file(path: str | Path) -> tuple[list[Code], dict]:
 
 def _read_code(element: ET.Element, ns: str) -> Code:
     description = element.findtext(f"{{{ns}}}Description") or ""
+    color = element.get("color")
     return Code(element.get("guid", ""), element.get("name", ""), element.get("isCodable", "true") in ("true", "1"),
-                description, [_read_code(child, ns) for child in element.findall(f"{{{ns}}}Code")])
+                description, [_read_code(child, ns) for child in element.findall(f"{{{ns}}}Code")],
+                color=color if color and re.fullmatch(COLOR_PATTERN, color.strip()) else None)
 
 
 def _xml_start(data: bytes) -> bool:
@@ -362,7 +366,8 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
         if not fields["definition"]:
             fields["definition"] = f"{DEFINITION_PLACEHOLDER} write what '{code.name}' means"
             notes.append(f"'{code.name}' has no description: write its definition")
-        return {"id": theme_id, "guid": code.guid or None, "label": code.name.strip() or theme_id, **fields}
+        return {"id": theme_id, "guid": code.guid or None, "color": code.color, "label": code.name.strip() or theme_id,
+                **fields}
 
     def leaves(code: Code) -> list[Code]:
         """The codes under `code` that can stand as themes: every leaf, and every codable code with codes of its
@@ -385,7 +390,7 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
             order = fields.get("order") or []
             if sorted(order) == sorted(kind["id"] for kind in types):  # as themes wrote them, whatever the file's order
                 types.sort(key=lambda kind: order.index(kind["id"]))
-            dimensions.append({"id": dimension_id, "guid": code.guid or None,
+            dimensions.append({"id": dimension_id, "guid": code.guid or None, "color": code.color,
                                "label": code.name.strip() or dimension_id, "description": fields["definition"],
                                "types": types})
             if "threshold" in fields:  # lost before: the content hash changed, and the calibration no longer fit
