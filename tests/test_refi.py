@@ -113,6 +113,19 @@ def test_code_colours_survive_the_round_trip_and_change_no_hash(tmp_path, schema
         load_codebook(bad)
 
 
+def test_a_tools_own_code_sets_are_said_not_dropped(tmp_path):
+    """An NVivo set ('Round 1 codes') or an ATLAS.ti code group vanished on import without a word."""
+    source = tmp_path / "sets.qdc"
+    source.write_text(FOREIGN_QDC.replace(" </Codes>\n", ' </Codes>\n <Sets><Set guid="44444444-4444-4444-8444-'
+                                          '444444444444" name="Round 1 codes"><MemberCode guid="{11111111-1111-4111-'
+                                          '8111-111111111111}"/></Set></Sets>\n'), encoding="utf-8")
+    _, notes = import_codebook(source)
+    assert notes[-1] == "Not read, as a codebook YAML has no place for them: code set 'Round 1 codes'"
+    # A codebook themes wrote carries its own set: that one is read, and nothing is said.
+    _, notes = import_codebook(export_codebook(CODEBOOKS / "rfi_themes.yaml", tmp_path / "ours.qdc"))
+    assert notes == []
+
+
 def test_a_memos_headings_are_read_without_a_blank_line_before_them_in_any_case():
     """MAXQDA's memo "Include: ... Exclude: ..." with no blank line between: the exclusions were read as one more
     inclusion, and inclusions train as positives, so "funding sources with no gap" taught the opposite of what it

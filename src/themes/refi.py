@@ -294,18 +294,25 @@ def read_codebook_file(path: str | Path) -> tuple[list[Code], dict]:
     if codes is None:
         raise ThemesError(f"{path}: no <Codes> in the file; is it a REFI-QDA codebook (.qdc)?")
     # A .qdc's sets are in its CodeBook, a project's beside its sources.
-    notes = [note for element in root.iter(f"{{{ns}}}Set")
-             if (note := parse_codebook_note(element.findtext(f"{{{ns}}}Description") or ""))]
+    sets = [(element.get("name") or "unnamed", parse_codebook_note(element.findtext(f"{{{ns}}}Description") or ""))
+            for element in root.iter(f"{{{ns}}}Set")]
+    notes = [note for _, note in sets if note]
     about = notes[0] if len(notes) == 1 else {"codebooks": [n["name"] for n in notes]} if notes else {}
+    # What a codebook YAML has no place for, said rather than dropped without a word: a tool's own code groups, and
+    # memos on codes (a description is read; a memo is a note beside it).
+    about["not_read"] = [f"code set '{name}'" for name, note in sets if not note][:5]
+    memos = sum(element.find(f"{{{ns}}}NoteRef") is not None for element in codes.iter(f"{{{ns}}}Code"))
+    if memos:
+        about["not_read"].append(f"{memos} code memo{'s' * (memos != 1)} (a code's description is read)")
     return [_read_code(element, ns) for element in codes.findall(f"{{{ns}}}Code")], about
 
 
 def _read_code(element: ET.Element, ns: str) -> Code:
     description = element.findtext(f"{{{ns}}}Description") or ""
-    color = element.get("color")
+    color = (element.get("color") or "").strip()
     return Code(element.get("guid", ""), element.get("name", ""), element.get("isCodable", "true") in ("true", "1"),
                 description, [_read_code(child, ns) for child in element.findall(f"{{{ns}}}Code")],
-                color=color if color and re.fullmatch(COLOR_PATTERN, color.strip()) else None)
+                color=color if re.fullmatch(COLOR_PATTERN, color) else None)
 
 
 def _xml_start(data: bytes) -> bool:

@@ -279,6 +279,8 @@ def import_codebook(qdc_path: str | Path, out: str | Path | None = None, *, name
         notes.append(f"{source.name} holds the codes of {len(about['codebooks'])} codebooks "
                      f"({', '.join(about['codebooks'])}); they became one codebook, '{data['name']}', without "
                      "their calibrations. To keep them apart, import each one's .qdc (themes export-codebook).")
+    if about.get("not_read"):
+        notes.append(f"Not read, as a codebook YAML has no place for them: {', '.join(about['not_read'])}")
     if not data["themes"] and not data["dimensions"]:
         raise ThemesError(f"{source} has no codable codes; nothing to import.")
     target = Path(out) if out else source.with_suffix(".yaml")
