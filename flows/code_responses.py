@@ -27,7 +27,7 @@ from themes.embed import BATCH_SIZES, EmbeddingCache, VectorTable, compact, embe
     get_embedder, text_key
 from themes.counts import Estimates, estimate, question_counts, type_question_counts, with_theme_estimates, \
     with_type_estimates
-from themes.evaluate import check_coded_sample, coded_sample_name, disagreeing_parts, read_coded_sample, \
+from themes.evaluate import check_coded_sample, codable_only, coded_sample_name, disagreeing_parts, read_coded_sample, \
     run_agreement, without_learned
 from themes.fitted import FittedModels, model_paths
 from themes.ingest import InputSpec, load_answers, require_codable
@@ -253,6 +253,10 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     export.check_output_folder(Path(out), force=force, owned=export.RUN_FILES)  # before the slow part
     answers, spec, id_problems = ingest(input_path, spec or InputSpec(), settings)
     coded_sample = read_coded_sample(settings.coded_sample, codebook, answers) if settings.coded_sample else None
+    if coded_sample is not None:
+        coded_sample, left_out = codable_only(coded_sample, settings.coded_sample, answers)
+        if left_out and not checked:  # `themes run` said it before the model
+            get_run_logger().warning("%s", left_out)
     if coded_sample is not None and batches:  # a project: the sample may reach respondents of batches to come
         coded_sample, later = coded_in_project(coded_sample, answers)
         if later:

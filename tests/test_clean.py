@@ -99,6 +99,12 @@ NON_ANSWERS = [
     "http://bit.ly/3xYz", "www.example.org/report.pdf",
     # What Excel shows for an answer it took for a formula (QA round 3: the real model coded "#NAME?")
     "#NAME?", "#REF!", "#VALUE!", "#DIV/0!", "#N/A",
+    # Fillers joined, pointers to another question, declining (a reviewer's export: "N/A - see above" was coded as
+    # cultural differences four times, 4 of the 5 respondents behind a 45% headline).
+    "N/A - see above", "None; see attached.", "N/A. See previous answer.", "NA at this time", "See Q3",
+    "Refer to my answer to question 4", "Same as #2", "see answer to Q2 above", "Please see attached document",
+    "see above answer", "Prefer not to say", "None that I can think of", "Nothing comes to mind", "none really",
+    "not applicable to our organization",
 ]  # fmt: skip
 
 
@@ -137,6 +143,13 @@ REAL_ANSWERS = [
     "See above: trust and shared goals",
     "NAMI",
     "HMIS",
+    "See Q3 for our data challenges: the EHR does not talk to ours",
+    "See above. Also the hospital never calls back.",
+    "Yes - monthly meetings with the hospital",
+    "N/A; we are new",
+    "No, we do not share data.",
+    "We have none.",
+    "Too soon to tell.",
 ]
 # A bare "Yes" or "5" says nothing an open question's codebook can code: coded, it would take its question's
 # usual theme from the question alone. They are non-answers (NON_ANSWERS lists more).

@@ -286,8 +286,10 @@ def test_every_language_name_the_options_translate_is_one_the_screen_knows():
     assert set(_LANGUAGE_NAMES.values()) <= set(known_languages())
 
 
-def test_a_coded_answer_the_run_will_not_code_is_refused_before_the_server(tmp_path, no_server):
-    """A coded answer in another language passed the check before the run and failed after the whole run."""
+def test_a_coded_answer_the_run_will_not_code_is_said_and_left_out_before_the_server(tmp_path, monkeypatch):
+    """A coded answer in another language passed the check before the run and failed after the whole run; then it
+    was refused before the server, and so was a sample coded before the screen learned a placeholder ("See Q3").
+    The run does not code it, so the correction leaves it out, and says so before the server."""
     survey = tmp_path / "survey.csv"
     survey.write_text("respondent_id,challenges\n"
                       "R1,Grants end after two years and we lose the staff we trained for months\n"
@@ -296,10 +298,28 @@ def test_a_coded_answer_the_run_will_not_code_is_refused_before_the_server(tmp_p
     coded = tmp_path / "coded.csv"
     coded.write_text("respondent_id,question,themes\nR1,challenges,resource_needs\nR2,challenges,trust\n"
                      "R3,challenges,resource_needs\n")
+    from themes.flows import code_responses
+
+    class Started(Exception):
+        pass
+
+    def started(*args, **kwargs):
+        raise Started
+
+    monkeypatch.setattr(code_responses, "run_flow", started)
     result = CliRunner().invoke(app, ["run", str(survey), "--coded-sample", str(coded), "--out",
                                       str(tmp_path / "out"), "--model", "test:hashing", "--no-cache"])
-    assert result.exit_code == 2 and result.output.strip().splitlines()[-1].startswith(
-        f"error: {coded}: respondent 'R3', question 'challenges' is not a usable answer of this input")
+    assert ("warning: coded.csv: 1 coded answer the run does not code (e.g. respondent 'R3', question 'challenges': "
+            "non_english, ") in result.output
+    assert next(line for line in result.output.splitlines() if "R3" in line).endswith(
+        "--languages codes answers in other languages")
+    assert isinstance(result.exception, Started)  # it went on to start the run
+    coded.write_text("respondent_id,question,themes\nR1,challenges,resource_needs\nR9,challenges,trust\n")
+    result = CliRunner().invoke(app, ["run", str(survey), "--coded-sample", str(coded), "--out",
+                                      str(tmp_path / "out"), "--model", "test:hashing", "--no-cache"])
+    assert result.exit_code == 2 and result.output.strip().splitlines()[-1] == (
+        f"error: {coded}:3: respondent 'R9', question 'challenges' matches no answer of the input. Check the ids and "
+        "question names.")
 
 
 def test_a_coded_sample_whose_answers_are_not_this_inputs_stops_or_warns(tmp_path, tiny_responses_path, monkeypatch):

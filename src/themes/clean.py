@@ -198,8 +198,36 @@ _PLACEHOLDERS = frozenset(
         # Fillers, and answers that point elsewhere: coded, they would take their question's usual theme.
         "ok", "okay", "k", "yes", "yep", "yeah", "thanks", "thank you", "thx", "ty", "test", "testing", "asdf",
         "see attached", "attached", "see attachment", "see attached document", "see document", "see file",
+        "please see attached", "please see attached document", "please see above", "please see below",
+        "see above answer", "see above response", "see my answer above", "see my response above",
+        "see comments above", "see above comments", "same as previous", "same as before", "refer to above",
+        "refer to previous answer", "n/a at this time", "na at this time", "not applicable at this time",
+        "not applicable to us", "not applicable to our organization", "n/a for us", "n/a to us",
+        # Declined or nothing to say, in words a form's respondents use.
+        "prefer not to say", "prefer not to answer", "rather not say", "decline to answer", "declined",
+        "none that i can think of", "nothing that i can think of", "nothing comes to mind", "none really",
+        "nothing really",
     )
 )  # fmt: skip
+# An answer that points to another question's ("See Q3", "Refer to my answer to question 4", "Same as #2"), as its
+# letters and digits run together.
+_POINTER = re.compile(r"(?:please)?(?:see|referto|sameas|asin|asper)(?:my|our|the)?(?:answer|response|comment)?s?"
+                      r"(?:to|in|for|at|of)?(?:q|question|item|no|number)?\d{1,3}[a-z]?(?:above|below)?")
+# Where an answer of two fillers joins them ("N/A - see above", "None; see attached"): a comma, semicolon or colon,
+# a bracket, a spaced dash, or a full stop before a space or the end. A slash is no joint ("N/A").
+_JOINT = re.compile(r"[,;:()\[\]]|\s[-\u2013\u2014]+\s|[-\u2013\u2014]{2,}|\.(?=\s|$)")
+
+
+def _says_nothing(text: str) -> bool:
+    """A placeholder, a pointer to another answer, or two or more of them joined."""
+    def alone(part: str) -> bool:
+        key = _placeholder_key(part)
+        return key in _PLACEHOLDERS or bool(_POINTER.fullmatch(key))
+
+    if alone(text):
+        return True
+    parts = [part for part in _JOINT.split(text) if _placeholder_key(part)]
+    return len(parts) > 1 and all(alone(part) for part in parts)
 # A word: two letters in a row ("x", "3.14159", "$$$" and a bare link have none once links are taken out).
 _WORD_OF_LETTERS = re.compile(r"[^\W\d_]{2}")
 _LINK = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
@@ -220,7 +248,7 @@ def non_answer_reason(cleaned: str) -> str | None:
                 "and could not compute it: export it again from the survey tool)")
     if not _has_letter_or_digit(cleaned):
         return "no letters or digits"
-    if _placeholder_key(cleaned) in _PLACEHOLDERS:
+    if _says_nothing(cleaned):
         return f'placeholder "{" ".join(cleaned.split())}"'
     if not _WORD_OF_LETTERS.search(_LINK.sub(" ", cleaned)):
         return "no words (only numbers, symbols or a link)"

@@ -365,14 +365,17 @@ def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None,
 def _coded_sample_line(settings, answers) -> str:
     """The coded sample read as the run will read it (an unknown code or key is one line now), and what it holds."""
     from themes.codebook import load_codebook, merge_codebooks
-    from themes.evaluate import check_coded_sample, coded_sample_name, coded_sample_note, not_coded_note, \
-        read_coded_sample
+    from themes.evaluate import check_coded_sample, codable_only, coded_sample_name, coded_sample_note, \
+        not_coded_note, read_coded_sample
     from themes.status import screen_answers
 
     codebook = merge_codebooks([load_codebook(path) for path in settings.codebooks])
     # Screened as the run screens them (another language included): a coded answer the run will not code is said now.
     screened = screen_answers(answers, max_words=settings.max_words, languages=settings.languages)
-    coded = read_coded_sample(settings.coded_sample, codebook, screened)
+    coded, left_out = codable_only(read_coded_sample(settings.coded_sample, codebook, screened), settings.coded_sample,
+                                   screened)
+    if left_out:
+        typer.echo(f"warning: {left_out}", err=True)
     # Another survey's sample, or questions renamed since: said now, not after the model has embedded the survey.
     for warning in check_coded_sample(coded, settings.coded_sample, screened, codebook):
         typer.echo(f"warning: {warning}", err=True)

@@ -336,6 +336,35 @@ def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebo
     return combined
 
 
+def codable_only(coded: pd.DataFrame, paths, screened: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """The coded sample without the answers of this survey the run does not code (a placeholder, a duplicate, another
+    language), and a line that says which: a sample coded before the screen learned a placeholder ("Too soon to tell.")
+    is still a random sample of the answers the run codes, less those. Answers not in the survey at all are left
+    for `not_in_survey` to refuse."""
+    from themes.status import CODABLE
+
+    status = {(str(r), str(q)): (s, reason) for r, q, s, reason in zip(
+        screened["respondent_id"], screened["question"], screened["status"],
+        screened["reason"] if "reason" in screened.columns else [""] * len(screened))}
+    keys = list(zip(coded["respondent_id"].astype(str), coded["question"].astype(str)))
+    out = [k for k, key in enumerate(keys) if key in status and status[key][0] not in CODABLE]
+    if not out:
+        return coded, None
+    keep = np.ones(len(coded), dtype=bool)
+    keep[out] = False
+    rows = coded.attrs.get("file_rows", [len(coded)])
+    files = np.repeat(np.arange(len(rows)), rows)  # each row's file
+    kept = coded[keep].reset_index(drop=True).pipe(_with_attrs, coded.attrs)
+    kept.attrs["file_rows"] = [int((files[keep] == k).sum()) for k in range(len(rows))]
+    first = keys[out[0]]
+    why = status[first][1] or status[first][0]
+    languages = any(status[keys[k]][0] == "non_english" for k in out)
+    return kept, (f"{coded_sample_name(paths)}: {len(out)} coded answer{'s' if len(out) != 1 else ''} the run does not "
+                  f"code (e.g. respondent '{first[0]}', question '{first[1]}': {status[first][0]}, {why}) left out of "
+                  "the correction: a random sample of the answers it codes, less those"
+                  + ("; --languages codes answers in other languages" if languages else ""))
+
+
 def not_in_survey(coded: pd.DataFrame, paths: str | Path | Sequence[str | Path], usable: pd.DataFrame) -> str | None:
     """One line when coded answers are not usable answers of this survey (another survey's sample, questions
     renamed), naming the file; None when every one is."""
