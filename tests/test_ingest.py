@@ -1970,7 +1970,8 @@ def test_a_mac_csv_is_told_apart_when_a_quote_stands_alone(tmp_path):
     assert len(load_answers(tmp_path / "lf.csv", InputSpec(text_columns=("comments",)))[0]) == 30
     # Answers of three paragraphs: more line breaks inside them than records, in either file.
     for name, inside, end in (("lf3.csv", "\r", "\n"), ("mac3.csv", "\n", "\r")):
-        rows = ["id,comments"] + [f"R{k},\"Money for staff {k}.{inside}And time.{inside}And space.\"" for k in range(30)]
+        rows = ["id,comments"] + [f"R{k},\"Money for staff {k}.{inside}And time.{inside}And space.\""
+                                  for k in range(30)]
         rows[5] = 'R4,We laid a 5" pipe to the clinic'
         (tmp_path / name).write_bytes((end.join(rows) + end).encode())
         answers = load_answers(tmp_path / name, InputSpec(text_columns=("comments",)))[0]

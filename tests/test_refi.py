@@ -88,7 +88,8 @@ def test_a_dimensions_types_keep_their_order_when_a_tool_sorts_codes_by_name(tmp
     back, notes = import_codebook(tmp_path / "sorted.qdc", tmp_path / "back.yaml")
     original = load_codebook(CODEBOOKS / "partnership_models.yaml")
     assert notes == [] and load_codebook(back).content_hash() == original.content_hash()
-    assert [k.id for k in load_codebook(back).dimensions[2].types] == ["reporting_only", "partial_access", "full_access"]
+    data = load_codebook(back).dimensions[2]
+    assert [k.id for k in data.types] == ["reporting_only", "partial_access", "full_access"]
 
 
 def test_code_colours_survive_the_round_trip_and_change_no_hash(tmp_path, schemas):

@@ -175,8 +175,9 @@ def parse_description(text: str) -> dict:
 
 
 def _code_element(parent: ET.Element, code: Code, ns: str) -> None:
+    colour = {"color": code.color} if code.color else {}
     element = ET.SubElement(parent, f"{{{ns}}}Code", guid=code.guid, name=code.name,
-                            isCodable="true" if code.codable else "false", **({"color": code.color} if code.color else {}))
+                            isCodable="true" if code.codable else "false", **colour)
     if code.description:
         ET.SubElement(element, f"{{{ns}}}Description").text = code.description
     for child in code.children:
