@@ -2071,3 +2071,42 @@ def test_a_long_file_missing_a_few_ids_and_a_wide_file_missing_many_are_not_carr
         f"{'' if k % 2 else f'R{k}'},{['North', 'South', 'East'][k % 3]},\"{_answer(k, 'money')}\"" for k in range(30)]
     answers, spec, _ = load_answers(write(tmp_path / "wide.csv", "\n".join(wide) + "\n"), InputSpec())
     assert not spec.is_long and not spec.carry_ids and len(answers) == 30
+
+
+def test_names_in_a_second_row_under_group_labels_are_read_with_them(tmp_path):
+    """"Challenges" over "Internal" and "External" (merged in the workbook, blank in CSV): row 2's names were read as
+    a respondent's answers ("Internal" coded as two themes), and the group's other columns were named 'nan'."""
+    lines = ["Respondent ID,Org type,State,Challenges,,What works,", ",,,Internal,External,For staff,For the community"]
+    lines += [f"R{k},CBO,OH,\"{_answer(k, 'staff')}\",\"{_answer(k, 'money')}\",\"{_answer(k, 'trust')}\","
+              f"\"{_answer(k, 'residents')}\"" for k in range(12)]
+    path = write(tmp_path / "two_rows.csv", "\n".join(lines) + "\n")
+    answers, spec, problems = load_answers(path, InputSpec())
+    grouped = ("Challenges: Internal", "Challenges: External", "What works: For staff", "What works: For the community")
+    assert spec.text_columns == grouped and spec.id_column == "Respondent ID"
+    assert answers["respondent_id"].nunique() == 12 and len(answers) == 48
+    said = "\n".join(announcement(spec, path, problems=problems))
+    assert ("  skipped    row 2, the names of the columns under row 1's group labels: read with them as "
+            "'Challenges: Internal', 'Challenges: External', 'What works: For staff', 'What works: For the community'"
+            ) in said and "repeated" not in said
+    # The same in a workbook, the group labels merged over their columns.
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in pd.read_csv(path, dtype=str, keep_default_na=False, header=None).itertuples(index=False):
+        sheet.append([cell or None for cell in row])
+    sheet.merge_cells("D1:E1")
+    sheet.merge_cells("F1:G1")
+    book.save(tmp_path / "two_rows.xlsx")
+    answers, spec, _ = load_answers(tmp_path / "two_rows.xlsx", InputSpec())
+    assert spec.text_columns == grouped and len(answers) == 48
+
+
+def test_an_unnamed_column_over_answers_is_no_group_label(tmp_path):
+    """A blank header over a notes column, with answers under it from row 2: no names in row 2, nothing regrouped."""
+    lines = ["respondent_id,org_type,challenges,"] + [
+        f"R{k},CBO,\"{_answer(k, 'staff')}\",\"{_answer(k, 'notes')}\"" for k in range(12)]
+    answers, spec, _ = load_answers(write(tmp_path / "blank.csv", "\n".join(lines) + "\n"), InputSpec())
+    assert answers["respondent_id"].nunique() == 12 and "challenges" in spec.text_columns
+    assert not any(column.startswith("challenges:") for column in spec.text_columns)
+    assert "platform_rows" not in spec.sources

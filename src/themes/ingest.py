@@ -189,7 +189,7 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | 
                              "told apart: open it in the spreadsheet program and save it again as CSV.") from None
         raise InputError(f"{path} cannot be read as {kind.upper()}: {reason}. Is it the right file and format?") from None
     if header_row is None:
-        table = _header_below_a_title(table)
+        table = _names_under_group_labels(_header_below_a_title(table))
     elif header_row > 1:
         table.attrs["platform_rows"] = (f"row{'s 1-' if header_row > 2 else ' '}{header_row - 1}, above the column "
                                         f"names in row {header_row} (--header-row): not answers")
@@ -334,6 +334,39 @@ def _header_below_a_title(table: pd.DataFrame) -> pd.DataFrame:
                                            f"in row {first} (a title or a row of group labels): not answers")
             return rest
     return table
+
+
+def _names_under_group_labels(table: pd.DataFrame) -> pd.DataFrame:
+    """A header of two rows, as a sheet laid out for reading writes it: group labels in row 1 over the names of their
+    columns in row 2 ("Challenges" over "Internal" and "External", its other cells blank or merged), the columns
+    outside a group named in row 1 alone. Read as one row, row 2's names were a respondent's answers and the
+    group's other columns had no name ('nan'). Each column of a group is named "group: name" and row 2 is said.
+    A group is a named column followed by unnamed ones; row 2 names every column of a group, each once and in a
+    few words, and no column outside one."""
+    columns = [str(column) for column in table.columns]
+    unnamed = [bool(_BLANK_HEADER.fullmatch(column.strip())) for column in columns]
+    if len(table) < 2 or not any(unnamed) or unnamed[0] or "platform_rows" in table.attrs:
+        return table
+    below = [as_text(cell).strip() for cell in table.iloc[0]]
+    grouped = [unnamed[k] or (k + 1 < len(columns) and unnamed[k + 1]) for k in range(len(columns))]
+    names = [cell for cell, inside in zip(below, grouped) if inside]
+    if (not all(names) or any(cell for cell, inside in zip(below, grouped) if not inside)
+            or len(set(names)) != len(names) or any(len(name.split()) > 6 for name in names)):
+        return table
+    groups, group = [], ""
+    for column, blank in zip(columns, unnamed):
+        group = group if blank else column
+        groups.append(group)
+    rest = table.iloc[1:].copy()
+    rest.attrs = {**table.attrs, "repeated_columns": {name: copies for name, copies in table.attrs.get(
+        "repeated_columns", {}).items() if not _BLANK_HEADER.fullmatch(name.strip())}}  # the unnamed, now named
+    rest.columns = [f"{group}: {cell}" if inside else column
+                    for column, group, cell, inside in zip(columns, groups, below, grouped)]
+    row = int(table.index[0]) + 2 if pd.api.types.is_integer_dtype(table.index) else 2
+    shown = ", ".join(f"'{name}'" for name, inside in zip(rest.columns, grouped) if inside)
+    rest.attrs["platform_rows"] = (f"row {row}, the names of the columns under row {row - 1}'s group labels: read "
+                                   f"with them as {shown}")
+    return rest
 
 
 def _without_side_table(table: pd.DataFrame) -> pd.DataFrame:
