@@ -86,6 +86,22 @@ def test_repeat_submission_keeps_the_first_respondent():
     ]
 
 
+def test_the_same_submission_from_respondents_of_another_type_or_state_is_no_repeat():
+    """Respondent 5001 (Hospital, WA) was dropped as a repeat of 5000 (Government, GA): two organisations that sent a
+    coalition's shared statement are two respondents. A repeat whose metadata agree, or are missing on one side, is
+    still one."""
+    texts = [("q1", "Funding is short and staff keep leaving."), ("q2", "Data sharing is slow.")]
+    rows = [(r, q, t) for r in ("C", "D", "E", "F") for q, t in texts]
+    answers = frame(rows)
+    answers["org_type"] = [kind for kind in ("Government", "Hospital", "Government", "unknown") for _ in texts]
+    answers["state"] = [state for state in ("GA", "WA", "ga", "GA") for _ in texts]
+
+    screened = screen_answers(answers)
+
+    assert [r for r, _, status, _ in outcome(screened) if status == "duplicate"] == ["E", "E", "F", "F"]
+    assert set(screened.loc[screened["respondent_id"] == "E", "reason"]) == {"repeat of the submission of respondent C"}
+
+
 def test_the_same_short_answers_from_two_respondents_are_not_a_repeat_submission():
     # Two people can both answer only "Funding." (and "N/A"); neither answer is dropped.
     answers = frame([("H", "q1", "Funding."), ("H", "q2", "N/A"), ("H", "q3", ""),

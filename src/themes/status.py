@@ -66,22 +66,38 @@ def _set(frame: pd.DataFrame, position: int, status: str, reason: str) -> None:
     frame.iat[position, frame.columns.get_loc("reason")] = reason
 
 
+# What `screen_answers` and `to_answers` add to an answer; every other column is the respondent's metadata.
+_NOT_METADATA = {"respondent_id", "question", "answer_raw", "source_row", "answer", "status", "reason", "coded_end"}
+
+
 def _mark_duplicates(frame: pd.DataFrame) -> None:
     """Keep the first of: the same text from one respondent twice, or a whole repeated submission."""
     folded = frame["answer"].map(_fold)
-    # A respondent whose every answer repeats an earlier respondent's is a repeat submission.
+    # A respondent whose every answer repeats an earlier respondent's is a repeat submission, unless their metadata
+    # disagree (a Hospital in WA and a Government in GA who sent a coalition's shared statement are two respondents).
     by_respondent = folded.groupby(frame["respondent_id"], sort=False).agg(tuple)
+    meta = [column for column in frame.columns if column not in _NOT_METADATA]
+    given = frame[meta].astype(str).apply(lambda column: column.str.strip().str.casefold()).groupby(
+        frame["respondent_id"], sort=False).first() if meta else None
     real_words = folded.where(frame["status"] == "pending", "").str.split().str.len()
     words = real_words.groupby(frame["respondent_id"], sort=False).sum()
-    first_of: dict[tuple, str] = {}
+    first_of: dict[tuple, list[str]] = {}
     repeats: dict[str, str] = {}
+
+    def agree(one: str, other: str) -> bool:
+        if given is None:
+            return True
+        return all(a == b or a in ("", "unknown") or b in ("", "unknown")
+                   for a, b in zip(given.loc[one], given.loc[other]))
+
     for respondent, texts in by_respondent.items():
         if words[respondent] < _MIN_REPEAT_WORDS:
             continue
-        if texts in first_of:
-            repeats[respondent] = first_of[texts]
+        earlier = next((first for first in first_of.get(texts, []) if agree(first, respondent)), None)
+        if earlier is not None:
+            repeats[respondent] = earlier
         else:
-            first_of[texts] = respondent
+            first_of.setdefault(texts, []).append(respondent)
     seen: dict[tuple[str, str], str] = {}
     for position, (respondent, question, text) in enumerate(zip(frame["respondent_id"], frame["question"], folded)):
         if frame["status"].iat[position] != "pending":
