@@ -1026,6 +1026,8 @@ def test_a_summary_row_at_the_end_is_not_a_respondent(tmp_path, last):
     ("Total,3,3\nAverage words,1.0,1.0", "row 5, a summary row ('Total'): not answers; row 6, a summary row "
                                          "('Average words'): not answers"),
     ("Grand Total,3,3", "row 5, a summary row ('Grand Total'): not answers"),
+    ("Total,3,3\nResponse rate,62%,", "row 5, a summary row ('Total'): not answers; row 6, a summary row "
+                                      "('Response rate'): not answers"),
     ('Number of responses,3,3\n"Data as of November 2, 2024; incomplete responses removed",,',
      "row 5, a summary row ('Number of responses'): not answers; row 6, a note ('Data as of November 2, 2024; "
      "incomplete '): not answers"),
@@ -1041,6 +1043,10 @@ def test_summary_and_note_rows_under_the_table_are_not_respondents(tmp_path, las
 def test_a_last_respondent_who_wrote_about_totals_is_kept(tmp_path):
     path = write(tmp_path / "export.csv", "id,goals,challenges\nR1,Trust,Money\nR2,Data,Staff\n"
                                           ",Total cost of care,Count on partners\n")
+    answers, _, _ = load_answers(path, InputSpec(text_columns=("goals", "challenges")))
+    assert answers["respondent_id"].nunique() == 3
+    path = write(tmp_path / "rates.csv", "id,goals,challenges\nR1,Trust,Money\nR2,Data,Staff\n"
+                                         "R3,Response rate,Rates are low\n")
     answers, _, _ = load_answers(path, InputSpec(text_columns=("goals", "challenges")))
     assert answers["respondent_id"].nunique() == 3
 

@@ -399,13 +399,16 @@ def _without_side_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 # A summary row's cell: "Total", a number, or a summary word followed by a number ("Total responses: 40", "Total:
-# 45 responses", "N = 45") or by a word or two ("Average words", "Number of responses", "Grand Total").
+# 45 responses", "N = 45", "Response rate 62%") or by a word or two ("Average words", "Number of responses",
+# "Grand Total").
 _COUNTED = r"(?:responses|respondents|records|rows|submissions|completes|completed|surveys|entries)"
 _SUMMARY_WORD = (rf"(?i:(?:grand[ \t]+|sub-?)?totals?|count|sum|average|mean|responses|n|"
+                 rf"(?:response|completion|completed)[ \t]+rate|"
                  rf"(?:number|no\.)[ \t]+of[ \t]+{_COUNTED})")
 _SUMMARY_CELL = re.compile(rf"{_SUMMARY_WORD}(?:[ \t]+[A-Za-z]+){{0,2}}|[\d.,%]+"
                            rf"|{_SUMMARY_WORD}\b[\w ]*[:=]?\s*\d[\d.,%]*(?:[ \t]+[A-Za-z]+){{0,2}}")
-_SUMMARY_SAYS = re.compile(rf"(?i)total|count|sum|average|mean|\bn\s*=|^(?:number|no\.)[ \t]+of[ \t]+{_COUNTED}\b")
+_SUMMARY_SAYS = re.compile(rf"(?i)total|count|sum|average|mean|\brate\b|\bn\s*=|"
+                           rf"^(?:number|no\.)[ \t]+of[ \t]+{_COUNTED}\b")
 # A note under the table, in its first cell alone: where the data came from, who may read it, how current it is.
 _FOOTNOTE = re.compile(r"(?i)(?:source|sources|note|notes|exported|generated|downloaded|prepared|confidential|"
                        r"copyright|©|\*|(?:data|responses|figures)[ \t]+(?:as[ \t]+of|current|through)|"
