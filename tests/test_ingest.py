@@ -2116,3 +2116,25 @@ def test_an_unnamed_column_over_answers_is_no_group_label(tmp_path):
     assert answers["respondent_id"].nunique() == 12 and "challenges" in spec.text_columns
     assert not any(column.startswith("challenges:") for column in spec.text_columns)
     assert "platform_rows" not in spec.sources
+
+
+def test_a_long_files_closed_fields_are_metadata_or_left_out_not_coded(tmp_path):
+    """'record, field_name, value' with org_type, state and consent among the open questions: each 'Hospital' and
+    'Yes' was coded as an answer (15 respondent types coded as cultural differences, 57% of the headline)."""
+    lines = ["record,field_name,value"]
+    for k in range(30):
+        lines += [f"{k},org_type,{['Hospital', 'Government', 'Nonprofit CBO'][k % 3]}",
+                  f"{k},state,{['OH', 'TX'][k % 2]}", f"{k},consent,{'Yes' if k % 5 else 'No'}", f"{k},challenges,\"{_answer(k, 'staff')}\"",
+                  f"{k},funding,{['Grants.', 'Medicaid.', 'Donors.'][k % 3]}"]
+    path = write(tmp_path / "fields.csv", "\n".join(lines) + "\n")
+    answers, spec, problems = load_answers(path, InputSpec(id_column="record", question_column="field_name",
+                                                           answer_column="value"))
+    assert sorted(answers["question"].unique()) == ["challenges", "funding"]  # a short open answer stays an answer
+    assert spec.meta_columns == ("org_type", "state") and len(answers) == 60
+    assert set(answers.loc[answers["respondent_id"] == "4", "org_type"]) == {"Government"}
+    said = "\n".join(announcement(spec, path, problems=problems))
+    assert ("  fields     'org_type', 'state' read as metadata, one value per respondent; 'consent' not read: "
+            "answered Yes or No, not an open question (90 rows of 'field_name')") in said
+    # The spec as the command line resolves it reads the same (the flow reads the file again with it).
+    again, spec_again, _ = load_answers(path, spec)
+    assert again.equals(answers) and spec_again.meta_columns == spec.meta_columns

@@ -254,6 +254,8 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
     else:
         lines.append(f"  id         none: each row a respondent, named by its content ('gen-' and 8 hex digits; the "
                      f"same row exported twice is one) ({origin('id_column', 'option')})")
+    if "closed_fields" in sources:
+        lines.append(f"  fields     {sources['closed_fields']}")
     if "ids_carried" in sources:
         n = int(sources["ids_carried"])
         lines.append(f"  carried    {n} row{'s' * (n != 1)} with no id read as the respondent above them: each "

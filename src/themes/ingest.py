@@ -1107,7 +1107,11 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
             f"'{name}' {len(copies)} times, each copy read ({', '.join(repr(c) for c in copies)})"
             for name, copies in repeated.items())})
     try:
+        # A long file's closed fields become columns before the columns are checked (a spec resolved before, as
+        # `themes run` hands the flow, names them as metadata), and after its question column is found.
+        table, spec = _closed_fields(table, spec)
         spec = complete_spec(table, spec)
+        table, spec = _closed_fields(table, spec)
         labels = table.attrs.get("column_labels", {})
         if labels and not spec.is_long:
             spec = replace(spec, question_labels=tuple((c, str(labels[c])) for c in spec.text_columns if c in labels))
@@ -1120,6 +1124,47 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
             raise
         raise InputError(f"{error}{_which_sheet(path, spec)}") from None
     return answers, spec, problems
+
+
+def _closed_fields(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, InputSpec]:
+    """A long file of fields and values (REDCap's or a form tool's "record, field_name, value") holds closed fields
+    among the open questions: coded, each "Hospital" or "Yes" was an answer (15 respondent types coded as cultural
+    differences, 57% of a headline). A field named as a respondent's type or place, with a few short values
+    (`infer.guess_meta_columns`, as a wide file's column), becomes a metadata column, one value per respondent; a
+    field answered only Yes or No is not read. Their rows leave the answers, and the announcement says which."""
+    if not spec.is_long or not {spec.id_column, spec.question_column, spec.answer_column} <= set(table.columns):
+        return table, spec
+    ids = table[spec.id_column].map(as_text).str.strip()
+    ids = carried_down(ids) if spec.carry_ids else ids
+    fields = table[spec.question_column].map(as_text).str.strip()
+    values = table[spec.answer_column].map(as_text).str.strip()
+    given = pd.DataFrame({"id": ids, "field": fields, "value": values})[(ids != "") & (fields != "")]
+    wide = given.drop_duplicates(["id", "field"]).pivot(index="id", columns="field", values="value").fillna("")
+    wide.columns = [str(column) for column in wide.columns]
+    meta = [field for field in guess_meta_columns(wide, set()) if field not in table.columns]
+    yes_no = [field for field in wide.columns if field not in meta and _only_yes_or_no(wide[field])]
+    if not meta and not yes_no or len(meta) + len(yes_no) == len(wide.columns):
+        return table, spec
+    out = table[~fields.isin([*meta, *yes_no])].copy()
+    out.attrs = table.attrs
+    for field in meta:
+        out[field] = ids[out.index].map(wide[field]).fillna("").to_numpy()
+    said = []
+    if meta:
+        said.append(f"{', '.join(repr(f) for f in meta)} read as metadata, one value per respondent")
+    if yes_no:
+        said.append(f"{', '.join(repr(f) for f in yes_no)} not read: answered Yes or No, not an open question")
+    rows = len(table) - len(out)
+    sources = {**spec.sources, "closed_fields": f"{'; '.join(said)} ({rows} rows of '{spec.question_column}')"}
+    if meta:
+        sources["meta_columns"] = sources.get("meta_columns", "guessed") if spec.meta_columns else "guessed"
+    return out, replace(spec, meta_columns=(*spec.meta_columns, *(f for f in meta if f not in spec.meta_columns)),
+                        sources=sources)
+
+
+def _only_yes_or_no(values: pd.Series) -> bool:
+    given = values[values != ""]
+    return len(given) >= 2 and bool(given.map(_yes_or_no).all())
 
 
 def _said_hidden_rows(answers: pd.DataFrame, hidden: list[int], spec: InputSpec) -> InputSpec:
