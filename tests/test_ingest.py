@@ -2138,3 +2138,15 @@ def test_a_long_files_closed_fields_are_metadata_or_left_out_not_coded(tmp_path)
     # The spec as the command line resolves it reads the same (the flow reads the file again with it).
     again, spec_again, _ = load_answers(path, spec)
     assert again.equals(answers) and spec_again.meta_columns == spec.meta_columns
+
+
+def test_a_pipe_delimited_file_with_lines_under_the_table_is_read(tmp_path):
+    """'Exported by: ...' and 'Total records: 30' under a pipe-delimited table made every delimiter but the comma
+    split the records unevenly: the file was read as one column, and the advice (--header-row 25) read a row of
+    answers as the column names. The exporter's address is not repeated where the note is said."""
+    lines = ["resp_id|org_type|challenges"] + [f"R{k}|CBO|{_answer(k, 'staff')}" for k in range(30)]
+    lines += ["", "Exported by: Kim Lee (kim.lee@foundation.org) on 2024-06-30", "Total records: 30"]
+    answers, spec, _ = load_answers(write(tmp_path / "pipes.csv", "\n".join(lines) + "\n"), InputSpec())
+    assert spec.text_columns == ("challenges",) and answers["respondent_id"].nunique() == 30
+    assert spec.sources["platform_rows"] == ("row 33, a note ('Exported by: Kim Lee ([email]) on 2024-0'): not "
+                                             "answers; row 34, a summary row ('Total records: 30'): not answers")

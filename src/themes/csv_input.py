@@ -161,7 +161,11 @@ def _delimiter(text: str) -> str:
             continue
         if len(records) > 2:
             records = records[:-1]  # the sample may end inside a record
-        if records and records[0] > best_fields and all(n == records[0] for n in records):
+        # Every record has the header's fields, but for a few lines under the table ("Exported by: ...", "Total
+        # records: 30"), which the reader skips later as notes and summaries.
+        same = next((k for k, n in enumerate(records) if n != records[0]), len(records)) if records else 0
+        if records and records[0] > best_fields and same >= 2 and len(records) - same <= 3 and all(
+                n < records[0] for n in records[same:]):
             best, best_fields = delimiter, records[0]
     return best
 

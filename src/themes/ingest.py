@@ -432,7 +432,10 @@ def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
         if not (summary or footnote) or len(table.columns) < 2:
             break
         row = int(table.index[-1]) + 2 if pd.api.types.is_integer_dtype(table.index) else len(table) + 1
-        dropped.insert(0, f"row {row}, a {'summary row' if summary else 'note'} ('{filled[0][:40]}'): not answers")
+        from themes.redact import _EMAIL  # a note that names its exporter: said, its address not repeated
+
+        shown = _EMAIL.sub("[email]", filled[0])[:40]
+        dropped.insert(0, f"row {row}, a {'summary row' if summary else 'note'} ('{shown}'): not answers")
         attrs = table.attrs
         table = table.iloc[:-1].copy()
         table.attrs = attrs
