@@ -2150,3 +2150,18 @@ def test_a_pipe_delimited_file_with_lines_under_the_table_is_read(tmp_path):
     assert spec.text_columns == ("challenges",) and answers["respondent_id"].nunique() == 30
     assert spec.sources["platform_rows"] == ("row 33, a note ('Exported by: Kim Lee ([email]) on 2024-0'): not "
                                              "answers; row 34, a summary row ('Total records: 30'): not answers")
+
+
+def test_a_long_files_columns_left_unread_are_said(tmp_path):
+    """A long file's respondent type in French ('type_repondant') and a 'Segment' column were read by nothing and
+    said nowhere, where a wide file lists such columns as not read."""
+    rows = ["identifiant,type_repondant,Segment,question,answer"]
+    for k in range(30):
+        for n, question in enumerate(["challenges", "funding", "goals"]):
+            rows.append(f"{k},{['Hôpital', 'OBNL'][k % 2]},{['urbain', 'rural'][k % 2]},{question},"
+                        f"\"{_answer(k, question)}, {n}\"")
+    path = write(tmp_path / "long.csv", "\n".join(rows) + "\n")
+    answers, spec, problems = load_answers(path, InputSpec(id_column="identifiant"))
+    assert spec.is_long and spec.sources["ignored"] == "'type_repondant', 'Segment'"
+    assert ("  not read   'type_repondant', 'Segment': not free text, nor ids or metadata"
+            in "\n".join(announcement(spec, path, problems=problems)))

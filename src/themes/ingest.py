@@ -995,9 +995,10 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
                              "quotes with metadata columns, e.g. --attribute-with org_type --attribute-with state.")
     # An attribution column is carried with the answers like any metadata column (and broken down by).
     meta_columns = (*meta_columns, *(c for c in spec.attribute_with if c not in meta_columns))
-    if guessing_text:
+    if guessing_text or question_column is not None:
         # Columns of text the guess passed over are said, not dropped silently: in a small batch an open
-        # question's few answers may be too short or too alike to look like free text.
+        # question's few answers may be too short or too alike to look like free text; beside a long file's
+        # question and answer, a respondent's type the metadata guess did not know ('type_repondant').
         read = {id_column, question_column, answer_column, *text_columns, *meta_columns, *hidden}
         passed = [c for c in columns if c not in read and table[c].map(as_text).str.strip().str.contains(
             r"[^\W\d_]{2}", regex=True).any()]
