@@ -180,6 +180,16 @@ def test_n_a_and_the_instructions_name_for_none_are_none_and_a_label_may_hold_a_
     comma.write_text(tiny_codebook_path.read_text().replace("Trust and relationships", "Trust, respect and ties"))
     path.write_text("text,themes\nWe trust them.,\"trust, respect and ties; funding\"\nNo.,none\n", encoding="utf-8")
     assert list(read_gold(path, load_codebook(comma))["gold"]) == [["trust", "funding"], []]
+    # A label whose parts are each a code ("Funding needs, trust") is read as the codes, as before; across a ";"
+    # nothing is joined.
+    both = tmp_path / "both.yaml"
+    both.write_text(tiny_codebook_path.read_text().replace("Trust and relationships", "Funding needs, trust"))
+    path.write_text("text,themes\nWe trust them.,\"Funding needs, trust\"\nNo.,\"trust, respect; and ties\"\n",
+                    encoding="utf-8")
+    with pytest.raises(GoldError, match="unknown theme 'respect'"):
+        read_gold(path, load_codebook(comma))
+    path.write_text("text,themes\nWe trust them.,\"Funding needs, trust\"\nNo.,none\n", encoding="utf-8")
+    assert list(read_gold(path, load_codebook(both))["gold"]) == [["funding", "trust"], []]
 
 
 def test_any_split_name_can_be_evaluated_and_the_question_is_kept(tmp_path, tiny_codebook):

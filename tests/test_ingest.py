@@ -2165,3 +2165,13 @@ def test_a_long_files_columns_left_unread_are_said(tmp_path):
     assert spec.is_long and spec.sources["ignored"] == "'type_repondant', 'Segment'"
     assert ("  not read   'type_repondant', 'Segment': not free text, nor ids or metadata"
             in "\n".join(announcement(spec, path, problems=problems)))
+
+
+def test_a_file_whose_answers_are_all_placeholders_says_so(tmp_path):
+    """Every answer 'N/A', 'none.' or 'N/A - see above': 'No free-text column found' while the columns were there."""
+    lines = ["respondent_id,state,challenges,goals"] + [f"R{k},OH,{['none.', 'N/A - see above'][k % 2]},-"
+                                                          for k in range(10)]
+    with raises_exactly("No answer to code: 'challenges', 'goals' hold only placeholders (\"N/A\", \"none\", \"see "
+                        "above\"). Check that this is the export with the answers; --text-column names the "
+                        "open-ended columns."):
+        load_answers(write(tmp_path / "empty.csv", "\n".join(lines) + "\n"), InputSpec())

@@ -127,6 +127,22 @@ def test_a_tools_own_code_sets_are_said_not_dropped(tmp_path):
     assert notes == []
 
 
+def test_heading_like_lines_inside_a_codebooks_text_survive_the_round_trip(tmp_path, tiny_codebook_path):
+    """A second review: once headings were read wherever they stood, an example holding a line "Counter examples:"
+    turned it and the examples after it into counter-examples, "Examples:" inside an example dropped the examples
+    before it, and "Threshold: 0.4" opening a definition's paragraph set a threshold. A description themes wrote is
+    read as written; the content hash holds."""
+    data = yaml.safe_load(tiny_codebook_path.read_text(encoding="utf-8"))
+    theme = data["themes"][0]
+    theme["definition"] = "Passages about help.\nExamples:\nwhat we saw\n\nThreshold: 0.4\nis the team's bar"
+    theme["examples"] = ["What worked, in the director's words.\nCounter examples:\nnone come to mind",
+                         "We list:\nExamples:\n- shared intake\n- data agreements", *theme["examples"]]
+    source = tmp_path / "book.yaml"
+    source.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    back, _ = import_codebook(export_codebook(source, tmp_path / "book.qdc"), tmp_path / "back.yaml")
+    assert load_codebook(back).content_hash() == load_codebook(source).content_hash()
+
+
 def test_a_memos_headings_are_read_without_a_blank_line_before_them_in_any_case():
     """MAXQDA's memo "Include: ... Exclude: ..." with no blank line between: the exclusions were read as one more
     inclusion, and inclusions train as positives, so "funding sources with no gap" taught the opposite of what it

@@ -256,28 +256,25 @@ def _sampled_ids(path: Path, sheet: str | None) -> dict[str, str]:
 
 
 _TYPE_ID = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")  # a framework's "dimension.type"
-_THEME_ID = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def _other_codebooks_ids(cells: pd.Series, codebook: Codebook) -> set[str]:
     """In a codes column with no Instructions beside it (a run of two codebooks' coding sheet saved as CSV), the
-    other codebook's ids its cells hold: for a codebook of themes, the framework's types ("service_model.joint": no
-    theme id has a dot); for a framework, the ids of themes, when the cells hold this framework's types too and the
-    id is no near miss of one of its own (a typo still gets "Did you mean")."""
-    if codebook.themes and codebook.dimensions:
+    framework's types a codebook of themes leaves to it: ids of the shape "dimension.type" (no theme id has a dot),
+    none of whose parts is one of this codebook's ids and which is no near miss of one ("trust.data_challenges" and
+    "data.challenges" are typos, and stop the read). A framework cannot tell another codebook's theme id from a typo
+    or a coder's "unclear" by its shape, so it sets nothing aside: such a sheet is read by the framework from its
+    workbook, whose Instructions list the themes."""
+    if codebook.dimensions:
         return set()
     items = set()
     for cell in cells:
         for item in _SPLIT_THEMES.split(str(cell if cell == cell else "").strip().lower()):
             items |= {item.strip(), *(part.strip() for part in item.split("/"))}
-    known = set(codebook.ids) | {c.label.lower() for c in codebook.categories}
-    unknown = items - known - NONE_WORDS
-    if not codebook.dimensions:
-        return {item for item in unknown if _TYPE_ID.fullmatch(item)}
-    if not items & set(codebook.ids):
-        return set()
-    return {item for item in unknown if _THEME_ID.fullmatch(item)
-            and not difflib.get_close_matches(item, sorted(known), n=1, cutoff=0.8)}
+    known = sorted(set(codebook.ids) | {c.label.lower() for c in codebook.categories})
+    return {item for item in items - set(known) if _TYPE_ID.fullmatch(item)
+            and not set(item.split(".")) & set(codebook.ids)
+            and not difflib.get_close_matches(item.replace(".", "_"), known, n=1, cutoff=0.8)}
 
 
 def _files(paths: str | Path | Sequence[str | Path]) -> list[str | Path]:
@@ -701,24 +698,42 @@ def _known_theme(key: str, ids, by_label: dict[str, str]) -> str | None:
                                                         else None)
 
 
+def _with_comma_labels(cell: str, ids, by_label: dict[str, str]) -> list[str]:
+    """A codes cell's items, a label that holds commas ("Funding, staff and space") kept whole: items next to each
+    other across commas are joined when together they are a label, the longest first, and apart they are not each a
+    code ("Funding, staff" is two codes when both are codes)."""
+    parts = re.split(r"(\s*[;,|\n\r]\s*)", cell)
+    items, separators = parts[0::2], parts[1::2]
+    out, k = [], 0
+    while k < len(items):
+        for end in range(len(items), k + 1, -1):
+            if any(separators[m].strip() != "," for m in range(k, end - 1)):
+                continue
+            joined = ", ".join(item.strip() for item in items[k:end]).lower()
+            if joined in by_label and not all(_known_theme(i.strip().lower(), ids, by_label) for i in items[k:end]):
+                out.append(joined)
+                k = end
+                break
+        else:
+            out.append(items[k])
+            k += 1
+    return out
+
+
 def _parse_themes(value, codebook: Codebook, path: Path, row: int, *, aside: set[str] = frozenset(),
                   left: dict[str, int] | None = None) -> list[str]:
     """A themes cell's ids (or labels). `aside`: ids of another codebook, left out and counted in `left`."""
     ids = codebook.ids
     by_label = {c.label.lower(): c.id for c in codebook.categories}
     found, said_none = [], None
-    cell = str(value if value == value else "").strip()
-    for label, theme in by_label.items():  # a label that holds a separator ("Funding, staff and space") is one item
-        if _SPLIT_THEMES.search(label):
-            cell = re.sub(re.escape(label), theme, cell, flags=re.IGNORECASE)
-    items = _SPLIT_THEMES.split(cell)
+    items = _with_comma_labels(str(value if value == value else "").strip(), ids, by_label)
     for item in items:
         key = item.strip().lower()
         if "/" in key and key not in NONE_WORDS and not _known_theme(key, ids, by_label):
             # "trust/resource_needs": a slash between ids is a list too, unless a label holds it ("Data / privacy")
             items += [part for part in key.split("/") if part.strip()]
             continue
-        if key in NONE_WORDS:
+        if key in NONE_WORDS and not (key == "none of these" and _known_theme(key, ids, by_label)):
             said_none = said_none or (item.strip() if key else None)
             continue
         theme = _known_theme(key, ids, by_label)
@@ -729,8 +744,10 @@ def _parse_themes(value, codebook: Codebook, path: Path, row: int, *, aside: set
         if theme is None:
             close = difflib.get_close_matches(key, ids, n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
+            other = (" If the file codes a codebook of themes too, read it from the coding workbook, whose "
+                     "Instructions list both." if not close and not codebook.themes and "." not in key else "")
             raise GoldError(f"{path}:{row}: unknown theme '{item.strip()}'.{hint} "
-                            f"Known: {', '.join(ids)}, none.")
+                            f"Known: {', '.join(ids)}, none.{other}")
         if theme not in found:
             found.append(theme)
     if said_none and found:  # which was meant? Coded wrong either way: a theme lost or a theme invented

@@ -946,6 +946,12 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
                 log.warning("the column '%s' holds text but repeats most of its values, so it was not taken for "
                             "an open-ended question; name it with --text-column to code it.", column)
         if not text_columns:
+            # Every answer a placeholder ("N/A", "see above"): the columns are there, with nothing to code in them.
+            empty = [c for c in columns if c not in taken and _only_placeholders(table[c])]
+            if empty:
+                raise InputError(f"No answer to code: {', '.join(repr(c) for c in empty)} hold only placeholders "
+                                 "(\"N/A\", \"none\", \"see above\"). Check that this is the export with the answers; "
+                                 "--text-column names the open-ended columns.")
             raise InputError(
                 "No free-text column found. Name them with --text-column (repeatable). "
                 f"Columns: {listed_columns(table)}."
@@ -1070,6 +1076,13 @@ def _looks_like_free_text(column: pd.Series, *, variety: float = 0.5) -> bool:
         return False
     words = values.str.split().str.len()
     return bool(words.mean() >= 6 and values.nunique() > variety * len(values))
+
+
+def _only_placeholders(column: pd.Series) -> bool:
+    """Two cells or more filled, every one a placeholder ("N/A", "-", "see above")."""
+    cells = column.map(as_text).str.strip()
+    cells = cells[cells != ""]
+    return len(cells) >= 2 and bool(cells.map(_filler).all())
 
 
 @functools.lru_cache(maxsize=65536)

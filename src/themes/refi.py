@@ -14,6 +14,7 @@ QualCoder and Taguette read and write.
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
@@ -132,34 +133,60 @@ def _heading(line: str) -> str | None:
     return _HEADING_KEYS.get(word, "counter_examples")
 
 
-def parse_description(text: str) -> dict:
-    """The fields `describe` wrote (any text without them is the definition). A heading alone on its line opens a
-    section wherever it stands, blank line before it or not; a blank line ends the section unless the text after it
-    is indented (an item's own second paragraph) or a list item. Line ends are read as one ("\r\n" from a tool that
-    writes Windows line breaks)."""
+def parse_description(text: str, *, dimension: bool = False) -> dict:
+    """The fields `describe` wrote (any text without them is the definition); for a dimension's grouping code
+    (`dimension`), also the order of its types. Line ends are read as one ("\r\n" from a tool that writes Windows
+    line breaks).
+
+    A description themes wrote (its `themes id:` line) is read as written: a heading opens a section at a block's
+    start only, and an item's own lines are indented, so a line such as "Examples:" inside an example or a definition
+    stays where it was. One a researcher typed in a QDA tool's memo is read more freely: a heading in any case and
+    singular ("INCLUDE:", "Example:") opens a section at a block's start, or within a block when a capital starts it
+    and a list item follows ("...partners.\nExclude:\n- ..."). A blank line ends a section unless the text after it
+    is indented (an item's second paragraph) or a list item. The id, threshold and type order are lines of their
+    own, between blank lines."""
+    lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip().split("\n")
+    ours = any(line.startswith(ID_LINE) for line in lines)
+
+    def blank(k: int) -> bool:
+        return k < 0 or k >= len(lines) or not lines[k].strip()
+
+    def heading(k: int) -> str | None:
+        line = lines[k]
+        if line[:1] in " \t":
+            return None
+        if ours:
+            return SECTIONS.get(line.strip()) if blank(k - 1) else None
+        key = _heading(line)
+        if key is None or blank(k - 1):
+            return key
+        after = next((m for m in range(k + 1, len(lines)) if not blank(m)), None)
+        return key if line[:1].isupper() and after is not None and _ITEM.match(lines[after]) else None
+
     fields: dict = {}
     sections: dict[str, list[str]] = {}
     definition: list[str] = []
     section: str | None = None
     pending: list[str] = []  # blank lines, until what follows says whether the section goes on
-    for line in (text or "").replace("\r\n", "\n").replace("\r", "\n").strip().split("\n"):
+    for k, line in enumerate(lines):
         stripped = line.strip()
         if not stripped:
             pending.append(line)
             continue
-        key = _heading(stripped)
+        key = heading(k)
+        alone = blank(k - 1) and blank(k + 1)
         if section is not None and pending and key is None and not (line[:1] in " \t" or _ITEM.match(stripped)):
             section = None
         if key is not None:
             section = key
             sections[key] = []
-        elif stripped.startswith(ID_LINE) and (pending or not definition or section is not None):
+        elif alone and stripped.startswith(ID_LINE):
             fields["id"] = stripped.removeprefix(ID_LINE).strip()
             section = None
-        elif stripped.startswith(ORDER_LINE) and (pending or not definition or section is not None):
+        elif alone and dimension and stripped.startswith(ORDER_LINE):
             fields["order"] = [part.strip() for part in stripped.removeprefix(ORDER_LINE).split(",") if part.strip()]
             section = None
-        elif re.fullmatch(r"Threshold: [0-9.]+", stripped) and (pending or not definition or section is not None):
+        elif alone and re.fullmatch(r"Threshold: (?:\d+(?:\.\d*)?|\.\d+)", stripped):
             fields["threshold"] = float(stripped.split()[1])
             section = None
         elif section is not None:
@@ -167,8 +194,8 @@ def parse_description(text: str) -> dict:
         else:
             definition += pending + [line]
         pending = []
-    for key, lines in sections.items():
-        fields[key] = _list_items(lines)
+    for key, found in sections.items():
+        fields[key] = _list_items(found)
     paragraphs = re.split(r"\n[ \t]*\n(?=\S)", "\n".join(definition).strip())
     fields["definition"] = "\n\n".join(p.strip() for p in paragraphs if p.strip())
     return fields
@@ -301,7 +328,10 @@ def read_codebook_file(path: str | Path) -> tuple[list[Code], dict]:
     about = notes[0] if len(notes) == 1 else {"codebooks": [n["name"] for n in notes]} if notes else {}
     # What a codebook YAML has no place for, said rather than dropped without a word: a tool's own code groups, and
     # memos on codes (a description is read; a memo is a note beside it).
-    about["not_read"] = [f"code set '{name}'" for name, note in sets if not note][:5]
+    theirs = [name for (name, note), element in zip(sets, root.iter(f"{{{ns}}}Set"))
+              if not note and element.find(f"{{{ns}}}MemberCode") is not None]  # a set of sources is no codebook's
+    about["not_read"] = [f"code set '{name}'" for name in theirs[:5]] + (
+        [f"{len(theirs) - 5} more code sets"] if len(theirs) > 5 else [])
     memos = sum(element.find(f"{{{ns}}}NoteRef") is not None for element in codes.iter(f"{{{ns}}}Code"))
     if memos:
         about["not_read"].append(f"{memos} code memo{'s' * (memos != 1)} (a code's description is read)")
@@ -356,7 +386,7 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
 
     def said(code: Code, given: str | None, made: str) -> str:
         """`made`, the id a code got, said when its name has no Latin letters or digits to make one (信任, Доверие)."""
-        if not given and code.name.strip() and _slug(code.name) == "code":
+        if not given and code.name.strip() and not re.search(r"[A-Za-z0-9]", unicodedata.normalize("NFKD", code.name)):
             notes.append(f"'{code.name.strip()}' has no Latin letters for an id: it became '{made}'; give it an id "
                          "you will know in the output files' score columns")
         return made
@@ -364,7 +394,6 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
     def theme_of(code: Code, among: set[str] | None = None) -> dict:
         """A theme's data, or a type's when `among` holds its dimension's type ids so far."""
         fields = parse_description(code.description)
-        fields.pop("order", None)  # a dimension's
         given = fields.pop("id", None)
         wanted = given or slug(code)
         theme_id = said(code, given, _unique(wanted.split(".")[-1], taken if among is None else among))
@@ -387,7 +416,7 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
         if not code.codable and len(leaves(code)) >= 2:
             if any(child.children for child in code.children):
                 notes.append(f"'{code.name}': codes nested deeper than one level became types of one dimension")
-            fields = parse_description(code.description)
+            fields = parse_description(code.description, dimension=True)
             dimension_id = said(code, fields.get("id"), _unique(fields.get("id") or slug(code), taken))
             taken.add(dimension_id)
             type_taken: set[str] = set()
@@ -396,8 +425,13 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
                 kind = theme_of(leaf, among=type_taken)
                 types.append(kind)
             order = fields.get("order") or []
-            if sorted(order) == sorted(kind["id"] for kind in types):  # as themes wrote them, whatever the file's order
-                types.sort(key=lambda kind: order.index(kind["id"]))
+            if order:  # as themes wrote them, whatever the file's order; a type added since goes last, and is said
+                types.sort(key=lambda kind: order.index(kind["id"]) if kind["id"] in order else len(order))
+                added = [kind["id"] for kind in types if kind["id"] not in order]
+                if added:
+                    notes.append(f"'{code.name}': {', '.join(repr(a) for a in added)} not in its order of "
+                                 f"integration ({', '.join(order)}): placed last, as the most integrated; move "
+                                 "it in the YAML if not")
             dimensions.append({"id": dimension_id, "guid": code.guid or None, "color": code.color,
                                "label": code.name.strip() or dimension_id, "description": fields["definition"],
                                "types": types})
