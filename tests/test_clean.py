@@ -104,7 +104,8 @@ NON_ANSWERS = [
     "N/A - see above", "None; see attached.", "N/A. See previous answer.", "NA at this time", "See Q3",
     "Refer to my answer to question 4", "Same as #2", "see answer to Q2 above", "Please see attached document",
     "see above answer", "Prefer not to say", "None that I can think of", "Nothing comes to mind", "none really",
-    "not applicable to our organization",
+    "not applicable to our organization", "See answers to Q3 and Q4", "Same answer as Q3", "N/A - answered above",
+    "I'd rather not say", "Nothing to report",
 ]  # fmt: skip
 
 
@@ -150,6 +151,8 @@ REAL_ANSWERS = [
     "No, we do not share data.",
     "We have none.",
     "Too soon to tell.",
+    # A second review: these answer "How has your funding changed?", or name a year.
+    "Declined", "Yes - declined.", "Same as before", "No, same as before", "As in 2020", "See 2023 report",
 ]
 # A bare "Yes" or "5" says nothing an open question's codebook can code: coded, it would take its question's
 # usual theme from the question alone. They are non-answers (NON_ANSWERS lists more).

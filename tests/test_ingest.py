@@ -1028,6 +1028,11 @@ def test_a_summary_row_at_the_end_is_not_a_respondent(tmp_path, last):
     ("Grand Total,3,3", "row 5, a summary row ('Grand Total'): not answers"),
     ("Total,3,3\nResponse rate,62%,", "row 5, a summary row ('Total'): not answers; row 6, a summary row "
                                       "('Response rate'): not answers"),
+    ("Total responses: 3,,\nOverall response rate: 62%,,", "row 5, a summary row ('Total responses: 3'): not "
+                                                          "answers; row 6, a summary row ('Overall response rate: "
+                                                          "62%'): not answers"),
+    ("\"Total: 3 of 5\",62% response rate,Responses: 3/5", "row 5, a summary row ('Total: 3 of 5'): not answers"),
+    ("Response rate = 62% (3 of 5),,", "row 5, a summary row ('Response rate = 62% (3 of 5)'): not answers"),
     ('Number of responses,3,3\n"Data as of November 2, 2024; incomplete responses removed",,',
      "row 5, a summary row ('Number of responses'): not answers; row 6, a note ('Data as of November 2, 2024; "
      "incomplete '): not answers"),
@@ -1982,6 +1987,10 @@ def test_a_mac_csv_is_told_apart_when_a_quote_stands_alone(tmp_path):
         (tmp_path / name).write_bytes((end.join(rows) + end).encode())
         answers = load_answers(tmp_path / name, InputSpec(text_columns=("comments",)))[0]
         assert len(answers) == 30 and answers["answer_raw"].iloc[0].count(inside) == 2
+    pipes = ["id|comments"] + [f"R{k}|\"We need money for staff {k}.\nAnd time.\"" for k in range(30)]
+    pipes[5] = 'R4|We laid a 5" pipe to the clinic'
+    (tmp_path / "mac_pipes.csv").write_bytes(("\r".join(pipes) + "\r").encode())
+    assert len(load_answers(tmp_path / "mac_pipes.csv", InputSpec(text_columns=("comments",)))[0]) == 30
 
 
 def test_third_review_of_the_export_reader(tmp_path):
@@ -2175,3 +2184,47 @@ def test_a_file_whose_answers_are_all_placeholders_says_so(tmp_path):
                         "above\"). Check that this is the export with the answers; --text-column names the "
                         "open-ended columns."):
         load_answers(write(tmp_path / "empty.csv", "\n".join(lines) + "\n"), InputSpec())
+
+
+def test_second_review_of_the_export_readers_new_rules(tmp_path):
+    """Found by a second review of this stop's rules: a REDCap record whose first row (the one with the id) is a
+    closed field lost every id; a question named for a county became metadata; a repeat sent in a later batch
+    was kept; a wide file with the id on a Lead row only read as long; a respondent whose first id is missing was
+    joined to the one above; the same names under two group labels were not read as a two-row header."""
+    lines = ["record,field,value"]
+    for k in range(20):
+        lines += [f"{k},consent,{'Yes' if k % 4 else 'No'}", f",org_type,{['Hospital', 'Government'][k % 2]}",
+                  f",challenges,\"{_answer(k, 'staff')}\"", f",county_partners,{['Housing', 'Food bank'][k % 2]}"]
+    answers, spec, problems = load_answers(write(tmp_path / "redcap.csv", "\n".join(lines) + "\n"),
+                                           InputSpec(id_column="record", question_column="field",
+                                                     answer_column="value"))
+    assert answers["respondent_id"].nunique() == 20 and not answers["respondent_id"].str.startswith("gen-").any()
+    assert sorted(answers["question"].unique()) == ["challenges", "county_partners"] and spec.meta_columns == (
+        "org_type",)
+    # Where the user named the metadata (a project's spec), fields stay questions.
+    answers, _, _ = load_answers(tmp_path / "redcap.csv", InputSpec(id_column="record", question_column="field",
+                                                                     answer_column="value", meta_columns=()))
+    named = InputSpec(id_column="record", question_column="field", answer_column="value",
+                      sources={"meta_columns": "option"})
+    assert "org_type" in set(load_answers(tmp_path / "redcap.csv", named)[0]["question"])
+
+    lead = ["Partnership ID,Role,What made it work?"] + [
+        f"{f'P{k // 2}' if k % 2 == 0 else ''},{['Lead', 'Partner'][k % 2]},\"{_answer(k, 'trust')}\""
+        for k in range(30)]
+    answers, spec, _ = load_answers(write(tmp_path / "lead.csv", "\n".join(lead) + "\n"),
+                                    InputSpec(id_column="Partnership ID"))
+    assert not spec.is_long
+
+    rows = ["Respondent,Question,Response"]
+    for k in range(40):
+        for n, question in enumerate(["What are your goals?", "What holds it back?"]):
+            rows.append(f"{f'R{k}' if n == 0 and k != 5 else ''},{question},\"{_answer(k, question)}\"")
+    answers, spec, problems = load_answers(write(tmp_path / "gap.csv", "\n".join(rows) + "\n"), InputSpec())
+    assert answers.groupby("respondent_id")["question"].apply(lambda q: q.is_unique).all()
+    assert sum(p["problem"] == "missing_id" for p in problems) == 2  # R5's rows, said
+
+    header = ["Respondent ID,Org type,Challenges,,Successes,", ",,Internal,External,Internal,External"]
+    header += [f"R{k},CBO," + ",".join(f"\"{_answer(k, t)}\"" for t in "abcd") for k in range(12)]
+    answers, spec, _ = load_answers(write(tmp_path / "same_names.csv", "\n".join(header) + "\n"), InputSpec())
+    assert spec.text_columns == ("Challenges: Internal", "Challenges: External", "Successes: Internal",
+                                 "Successes: External") and answers["respondent_id"].nunique() == 12

@@ -99,6 +99,10 @@ def test_the_same_submission_from_respondents_of_another_type_or_state_is_no_rep
     screened = screen_answers(answers)
 
     assert [r for r, _, status, _ in outcome(screened) if status == "duplicate"] == ["E", "E", "F", "F"]
+    # A column that differs between a submission and its repeat sent a week later (a project's batch, a wave) is
+    # not compared: only a respondent's type and place are.
+    answers["batch"] = [batch for batch in ("week1", "week1", "week2", "week2") for _ in texts]
+    assert outcome(screen_answers(answers)) == outcome(screened)
     assert set(screened.loc[screened["respondent_id"] == "E", "reason"]) == {"repeat of the submission of respondent C"}
 
 

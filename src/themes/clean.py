@@ -200,19 +200,23 @@ _PLACEHOLDERS = frozenset(
         "see attached", "attached", "see attachment", "see attached document", "see document", "see file",
         "please see attached", "please see attached document", "please see above", "please see below",
         "see above answer", "see above response", "see my answer above", "see my response above",
-        "see comments above", "see above comments", "same as previous", "same as before", "refer to above",
-        "refer to previous answer", "n/a at this time", "na at this time", "not applicable at this time",
+        "see comments above", "see above comments", "same as previous", "refer to above", "answered above",
+        "refer to previous answer", "see previous question", "same as previous question", "see previous questions",
+        "n/a at this time", "na at this time", "not applicable at this time",
         "not applicable to us", "not applicable to our organization", "n/a for us", "n/a to us",
-        # Declined or nothing to say, in words a form's respondents use.
-        "prefer not to say", "prefer not to answer", "rather not say", "decline to answer", "declined",
+        # Declined or nothing to say, in words a form's respondents use ("Declined" and "Same as before" answer
+        # "How has your funding changed?", so they are no placeholders).
+        "prefer not to say", "prefer not to answer", "prefer not to respond", "i prefer not to say",
+        "rather not say", "i'd rather not say", "decline to answer", "nothing to report",
         "none that i can think of", "nothing that i can think of", "nothing comes to mind", "none really",
-        "nothing really",
+        "nothing really", "none at this point",
     )
 )  # fmt: skip
 # An answer that points to another question's ("See Q3", "Refer to my answer to question 4", "Same as #2"), as its
 # letters and digits run together.
-_POINTER = re.compile(r"(?:please)?(?:see|referto|sameas|asin|asper)(?:my|our|the)?(?:answer|response|comment)?s?"
-                      r"(?:to|in|for|at|of)?(?:q|question|item|no|number)?\d{1,3}[a-z]?(?:above|below)?")
+_POINTER = re.compile(r"(?:please)?(?:see|referto|sameas|asin|asper|sameansweras)(?:my|our|the)?"
+                      r"(?:answer|response|comment)?s?(?:to|in|for|at|of)?"
+                      r"(?:(?:and)?(?:q|question|item|no|number)?\d{1,3}(?!\d)[a-z]?)+(?:above|below)?")
 # Where an answer of two fillers joins them ("N/A - see above", "None; see attached"): a comma, semicolon or colon,
 # a bracket, a spaced dash, or a full stop before a space or the end. A slash is no joint ("N/A").
 _JOINT = re.compile(r"[,;:()\[\]]|\s[-\u2013\u2014]+\s|[-\u2013\u2014]{2,}|\.(?=\s|$)")

@@ -262,7 +262,7 @@ def _binary_message(path: Path) -> str:
     return f"{path} holds binary data, not text. Is it the right file? Export the survey as CSV and retry."
 
 
-_QUOTED_CELL = re.compile(r'(?<![^,;\t\r\n])"(?:[^"]|"")*"(?![^,;\t\r\n])')
+_QUOTED_CELL = re.compile(r'(?<![^,;|\t\r\n])"(?:[^"]|"")*"(?![^,;|\t\r\n])')
 _QUOTED_CELL_BYTES = re.compile(_QUOTED_CELL.pattern.encode())
 
 

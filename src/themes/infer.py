@@ -30,6 +30,7 @@ _ASKING_WORDS = {"what", "which", "where", "who", "is", "are", "was", "were", "y
 _QUESTION_KEYS = ("question", "questionid", "questioncode", "itemcode", "item", "itemid", "variable", "prompt",
                   "field", "qid")
 _MAX_QUESTIONS = 200
+_QUESTION_WORDS = {"question", "questions", "item", "items", "prompt", "field", "variable", "qid", "q"}
 
 
 def words(name: str) -> list[str]:
@@ -60,13 +61,21 @@ def guess_meta_columns(table: pd.DataFrame, taken: set) -> tuple[str, ...]:
         if column in taken or _other_text(column, labels.get(column, ""), table.columns):
             continue
         # A header may be the question itself ("What type of organization are you?"), as Qualtrics's label is.
-        names = [w for w in words(labels[column] if column in labels else column) if w not in _ASKING_WORDS]
-        name_set = set(names)
-        kind = (len(names) <= 4 and (bool(name_set & _PLACE_WORDS) or (bool(name_set & _ORG_WORDS) and bool(
-            name_set & _KIND_WORDS)) or names in (["type"], ["sector"]) or "_".join(names) == "org_type"))
-        if kind and _categorical(table[column]):
+        if names_type_or_place(labels[column] if column in labels else column) and _categorical(table[column]):
             found.append(column)
     return tuple(found)
+
+
+def names_type_or_place(name: str, *, only: bool = False) -> bool:
+    """Whether a column's name (or the question over it) names a respondent's type ("Organization category",
+    "org_type", "Sector") or place ("State / territory", "Region"): four words or fewer, question words aside.
+    `only`: every word one of these ("state", "org_type"; not "county_partners", "state agencies we work with")."""
+    names = [w for w in words(name) if w not in _ASKING_WORDS]
+    name_set = set(names)
+    if only and not name_set <= _PLACE_WORDS | _ORG_WORDS | _KIND_WORDS:
+        return False
+    return len(names) <= 4 and (bool(name_set & _PLACE_WORDS) or (bool(name_set & _ORG_WORDS) and bool(
+        name_set & _KIND_WORDS)) or names in (["type"], ["sector"]) or "_".join(names) == "org_type")
 
 
 def _other_text(column, label: str, columns) -> bool:
@@ -145,11 +154,23 @@ def long_shape(table: pd.DataFrame, id_column: str) -> tuple[str, str, str] | No
                               f"'{answer}' holds the text")
 
 
-def carried_down(ids: pd.Series) -> pd.Series:
+def carried_down(ids: pd.Series, questions: pd.Series | None = None) -> pd.Series:
     """Ids written on each respondent's first row only, carried down over the blank rows under them (rows above the
-    first id stay blank)."""
+    first id stay blank). With `questions`, a row that answers a question its respondent answered already stops the
+    carrying until the next id: the next respondent's id is missing, and their rows stay without one (said as
+    such), not joined to the respondent above."""
     ids = _texts(ids)
-    return ids.where(ids != "").ffill().fillna("")
+    if questions is None:
+        return ids.where(ids != "").ffill().fillna("")
+    out, current, seen = [], "", set()
+    for given, question in zip(ids, _texts(questions)):
+        if given:
+            current, seen = given, set()
+        elif current and question in seen:
+            current = ""
+        seen.add(question)
+        out.append(given or current)
+    return pd.Series(out, index=ids.index)
 
 
 def ids_on_first_rows(table: pd.DataFrame, id_column: str, question_column: str | None = None) -> bool:
@@ -164,7 +185,9 @@ def ids_on_first_rows(table: pd.DataFrame, id_column: str, question_column: str 
     carried = table.assign(**{id_column: carried_down(ids)})
     if question_column is None:
         shape = long_shape(carried, id_column)
-        if shape is None:
+        # Guessed, the question column must be named as one: a wide file's 'Role' of Lead and Partner rows, the id
+        # on the Lead row only, would read as a file of questions 'Lead' and 'Partner'.
+        if shape is None or not set(words(shape[0])) & _QUESTION_WORDS:
             return False
         question_column = shape[0]
     questions = _texts(table[question_column])

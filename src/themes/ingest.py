@@ -19,7 +19,7 @@ from themes.csv_input import decode, distinct_columns, read_csv_export
 from themes.errors import InputError
 from themes.respondents import as_text, to_answers
 from themes.infer import (ID_KEYS, carried_down, data_shape, doubtful_guess, guess_id_column, guess_meta_columns,
-                          ids_on_first_rows, long_shape, meta_origin, name_key, words)
+                          ids_on_first_rows, long_shape, meta_origin, name_key, names_type_or_place, words)
 
 READERS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "excel", ".xlsm": "excel",
            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
@@ -349,14 +349,15 @@ def _names_under_group_labels(table: pd.DataFrame) -> pd.DataFrame:
         return table
     below = [as_text(cell).strip() for cell in table.iloc[0]]
     grouped = [unnamed[k] or (k + 1 < len(columns) and unnamed[k + 1]) for k in range(len(columns))]
-    names = [cell for cell, inside in zip(below, grouped) if inside]
-    if (not all(names) or any(cell for cell, inside in zip(below, grouped) if not inside)
-            or len(set(names)) != len(names) or any(len(name.split()) > 6 for name in names)):
-        return table
     groups, group = [], ""
     for column, blank in zip(columns, unnamed):
         group = group if blank else column
         groups.append(group)
+    names = [(group, cell) for group, cell, inside in zip(groups, below, grouped) if inside]
+    # Each name once within its group ("Internal" and "External" under both "Challenges" and "Successes" is fine).
+    if (not all(cell for _, cell in names) or any(cell for cell, inside in zip(below, grouped) if not inside)
+            or len(set(names)) != len(names) or any(len(cell.split()) > 6 for _, cell in names)):
+        return table
     rest = table.iloc[1:].copy()
     rest.attrs = {**table.attrs, "repeated_columns": {name: copies for name, copies in table.attrs.get(
         "repeated_columns", {}).items() if not _BLANK_HEADER.fullmatch(name.strip())}}  # the unnamed, now named
@@ -403,11 +404,12 @@ def _without_side_table(table: pd.DataFrame) -> pd.DataFrame:
 # "Grand Total").
 _COUNTED = r"(?:responses|respondents|records|rows|submissions|completes|completed|surveys|entries)"
 _SUMMARY_WORD = (rf"(?i:(?:grand[ \t]+|sub-?)?totals?|count|sum|average|mean|responses|n|"
-                 rf"(?:response|completion|completed)[ \t]+rate|"
+                 rf"(?:overall[ \t]+)?(?:response|completion|completed|participation)[ \t]+rate|"
                  rf"(?:number|no\.)[ \t]+of[ \t]+{_COUNTED})")
-_SUMMARY_CELL = re.compile(rf"{_SUMMARY_WORD}(?:[ \t]+[A-Za-z]+){{0,2}}|[\d.,%]+"
-                           rf"|{_SUMMARY_WORD}\b[\w ]*[:=]?\s*\d[\d.,%]*(?:[ \t]+[A-Za-z]+){{0,2}}")
-_SUMMARY_SAYS = re.compile(rf"(?i)total|count|sum|average|mean|\brate\b|\bn\s*=|"
+_OUT_OF = r"(?:\s*(?:/|of)\s*\d[\d,]*)?(?:\s*\(\d[\d,]*\s*(?:/|of)\s*\d[\d,]*\))?"  # "20 of 32", "45/73", "(45 of 73)"
+_SUMMARY_CELL = re.compile(rf"{_SUMMARY_WORD}(?:[ \t]+[A-Za-z]+){{0,2}}|[\d.,%]+{_OUT_OF}|[\d.,%]+[ \t]+{_SUMMARY_WORD}"
+                           rf"|{_SUMMARY_WORD}\b[\w ]*[:=]?\s*\d[\d.,%]*{_OUT_OF}(?:[ \t]+[A-Za-z]+){{0,2}}")
+_SUMMARY_SAYS = re.compile(rf"(?i)total|count|sum|average|mean|\brate\b|\bn\s*=|^responses\s*[:=]|"
                            rf"^(?:number|no\.)[ \t]+of[ \t]+{_COUNTED}\b")
 # A note under the table, in its first cell alone: where the data came from, who may read it, how current it is.
 _FOOTNOTE = re.compile(r"(?i)(?:source|sources|note|notes|exported|generated|downloaded|prepared|confidential|"
@@ -914,7 +916,7 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
                      and ids_on_first_rows(table, id_column, question_column))
     if carry_ids:
         ids = table[id_column].map(as_text).str.strip()
-        sources["ids_carried"] = str(int(((ids == "") & (carried_down(ids) != "")).sum()))
+        sources["ids_carried"] = str(int(((ids == "") & (carried_down(ids, table[question_column]) != "")).sum()))
     repeated = table.attrs.get("repeated_columns", {})
     text_columns = tuple(copy for c in spec.text_columns for copy in repeated.get(c, [c]))
     meta_columns = spec.meta_columns
@@ -1079,10 +1081,11 @@ def _looks_like_free_text(column: pd.Series, *, variety: float = 0.5) -> bool:
 
 
 def _only_placeholders(column: pd.Series) -> bool:
-    """Two cells or more filled, every one a placeholder ("N/A", "-", "see above")."""
+    """Two cells or more filled, every one a placeholder ("N/A", "-", "see above"); numbers (a year) are values."""
     cells = column.map(as_text).str.strip()
     cells = cells[cells != ""]
-    return len(cells) >= 2 and bool(cells.map(_filler).all())
+    reasons = cells.map(lambda cell: non_answer_reason(clean_text(cell)) or "")
+    return len(cells) >= 2 and bool(reasons.str.startswith(("placeholder", "no letters or digits")).all())
 
 
 @functools.lru_cache(maxsize=65536)
@@ -1152,17 +1155,25 @@ def _closed_fields(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, 
     if not spec.is_long or not {spec.id_column, spec.question_column, spec.answer_column} <= set(table.columns):
         return table, spec
     ids = table[spec.id_column].map(as_text).str.strip()
-    ids = carried_down(ids) if spec.carry_ids else ids
+    carry = spec.carry_ids or ids_on_first_rows(table, spec.id_column, spec.question_column)
+    ids = carried_down(ids, table[spec.question_column]) if carry else ids
     fields = table[spec.question_column].map(as_text).str.strip()
     values = table[spec.answer_column].map(as_text).str.strip()
     given = pd.DataFrame({"id": ids, "field": fields, "value": values})[(ids != "") & (fields != "")]
     wide = given.drop_duplicates(["id", "field"]).pivot(index="id", columns="field", values="value").fillna("")
     wide.columns = [str(column) for column in wide.columns]
-    meta = [field for field in guess_meta_columns(wide, set()) if field not in table.columns]
+    # Only a field named as nothing but a type or place ("org_type", "state"; not "county_partners", "Which state
+    # agencies do you work with?"), and not where the user named the metadata (a project's questions stay questions).
+    named = str(spec.sources.get("meta_columns", "")).startswith(("option", "sidecar"))
+    meta = [field for field in guess_meta_columns(wide, set()) if field not in table.columns and not named
+            and names_type_or_place(field, only=True)]
     yes_no = [field for field in wide.columns if field not in meta and _only_yes_or_no(wide[field])]
     if not meta and not yes_no or len(meta) + len(yes_no) == len(wide.columns):
         return table, spec
-    out = table[~fields.isin([*meta, *yes_no])].copy()
+    out = table.copy()
+    if carry:  # the rows that name the respondents may be the closed fields' (REDCap's record starts with consent)
+        out[spec.id_column] = ids.to_numpy()
+    out = out[~fields.isin([*meta, *yes_no])].copy()
     out.attrs = table.attrs
     for field in meta:
         out[field] = ids[out.index].map(wide[field]).fillna("").to_numpy()
@@ -1173,6 +1184,8 @@ def _closed_fields(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, 
         said.append(f"{', '.join(repr(f) for f in yes_no)} not read: answered Yes or No, not an open question")
     rows = len(table) - len(out)
     sources = {**spec.sources, "closed_fields": f"{'; '.join(said)} ({rows} rows of '{spec.question_column}')"}
+    if carry and "ids_carried" not in sources:
+        sources["ids_carried"] = str(int(((table[spec.id_column].map(as_text).str.strip() == "") & (ids != "")).sum()))
     if meta:
         sources["meta_columns"] = sources.get("meta_columns", "guessed") if spec.meta_columns else "guessed"
     return out, replace(spec, meta_columns=(*spec.meta_columns, *(f for f in meta if f not in spec.meta_columns)),
@@ -1180,8 +1193,11 @@ def _closed_fields(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, 
 
 
 def _only_yes_or_no(values: pd.Series) -> bool:
+    """A closed Yes/No field: five answers or more, each Yes or No, both given (all "No" is an open question most
+    people had nothing for)."""
     given = values[values != ""]
-    return len(given) >= 2 and bool(given.map(_yes_or_no).all())
+    initials = set(given.str.strip().str.casefold().str[0])
+    return len(given) >= 5 and bool(given.map(_yes_or_no).all()) and initials >= {"y", "n"}
 
 
 def _said_hidden_rows(answers: pd.DataFrame, hidden: list[int], spec: InputSpec) -> InputSpec:

@@ -41,7 +41,7 @@ def to_answers(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list
     if spec.carry_ids:
         from themes.infer import carried_down
 
-        table[spec.id_column] = carried_down(table[spec.id_column])
+        table[spec.id_column] = carried_down(table[spec.id_column], table[spec.question_column])
     ids, problems = _respondent_ids(table, spec, content_columns)
     problems = joined + problems
     repeated = [p for p in problems if p["problem"] == "repeated_id_different_content"]

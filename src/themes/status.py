@@ -11,6 +11,7 @@ import re
 import pandas as pd
 
 from themes.clean import answer_status, clean_text, detect_language, in_languages
+from themes.infer import names_type_or_place
 
 STATUS_ORDER = ("coded", "uncoded", "too_long", "non_english", "duplicate", "non_answer", "empty")
 CODABLE = ("pending", "too_long")  # statuses whose text goes on to segmentation
@@ -76,7 +77,9 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
     # A respondent whose every answer repeats an earlier respondent's is a repeat submission, unless their metadata
     # disagree (a Hospital in WA and a Government in GA who sent a coalition's shared statement are two respondents).
     by_respondent = folded.groupby(frame["respondent_id"], sort=False).agg(tuple)
-    meta = [column for column in frame.columns if column not in _NOT_METADATA]
+    # Only a respondent's type and place are compared: a batch, wave or collector column differs between a
+    # submission and its repeat sent a week later.
+    meta = [column for column in frame.columns if column not in _NOT_METADATA and names_type_or_place(str(column))]
     given = frame[meta].astype(str).apply(lambda column: column.str.strip().str.casefold()).groupby(
         frame["respondent_id"], sort=False).first() if meta else None
     real_words = folded.where(frame["status"] == "pending", "").str.split().str.len()
