@@ -105,7 +105,7 @@ NON_ANSWERS = [
     "Refer to my answer to question 4", "Same as #2", "see answer to Q2 above", "Please see attached document",
     "see above answer", "Prefer not to say", "None that I can think of", "Nothing comes to mind", "none really",
     "not applicable to our organization", "See answers to Q3 and Q4", "Same answer as Q3", "N/A - answered above",
-    "I'd rather not say", "Nothing to report",
+    "I'd rather not say", "Nothing to report", "See Q3 through Q5", "Declined to answer", "Same answer as above",
 ]  # fmt: skip
 
 
@@ -153,6 +153,8 @@ REAL_ANSWERS = [
     "Too soon to tell.",
     # A second review: these answer "How has your funding changed?", or name a year.
     "Declined", "Yes - declined.", "Same as before", "No, same as before", "As in 2020", "See 2023 report",
+    # A third: hotlines are no question numbers.
+    "Refer to 211 and 988", "Refer to 211", "See 311",
 ]
 # A bare "Yes" or "5" says nothing an open question's codebook can code: coded, it would take its question's
 # usual theme from the question alone. They are non-answers (NON_ANSWERS lists more).

@@ -2133,7 +2133,8 @@ def test_a_long_files_closed_fields_are_metadata_or_left_out_not_coded(tmp_path)
     lines = ["record,field_name,value"]
     for k in range(30):
         lines += [f"{k},org_type,{['Hospital', 'Government', 'Nonprofit CBO'][k % 3]}",
-                  f"{k},state,{['OH', 'TX'][k % 2]}", f"{k},consent,{'Yes' if k % 5 else 'No'}", f"{k},challenges,\"{_answer(k, 'staff')}\"",
+                  f"{k},state,{['OH', 'TX'][k % 2]}", f"{k},consent,{'Yes' if k % 5 else 'No'}",
+                  f"{k},challenges,\"{_answer(k, 'staff')}\"",
                   f"{k},funding,{['Grants.', 'Medicaid.', 'Donors.'][k % 3]}"]
     path = write(tmp_path / "fields.csv", "\n".join(lines) + "\n")
     answers, spec, problems = load_answers(path, InputSpec(id_column="record", question_column="field_name",
@@ -2228,3 +2229,36 @@ def test_second_review_of_the_export_readers_new_rules(tmp_path):
     answers, spec, _ = load_answers(write(tmp_path / "same_names.csv", "\n".join(header) + "\n"), InputSpec())
     assert spec.text_columns == ("Challenges: Internal", "Challenges: External", "Successes: Internal",
                                  "Successes: External") and answers["respondent_id"].nunique() == 12
+
+
+def test_third_review_of_the_export_readers_new_rules(tmp_path):
+    """A third review: a REDCap field named 'dem_org_type' was coded as answers again, a question column named
+    'QuestionID' or 'Pregunta' stopped ids being carried, an answer continued on a second row cut the respondent's
+    later rows off, and two missing first-row ids made the whole file one row per respondent."""
+    lines = ["record,field_name,value"]
+    for k in range(20):
+        lines += [f"{k},dem_org_type,{['Hospital', 'Government'][k % 2]}", f"{k},q1_state,{['OH', 'TX'][k % 2]}",
+                  f"{k},challenges,\"{_answer(k, 'staff')}\""]
+    _, spec, _ = load_answers(write(tmp_path / "prefixed.csv", "\n".join(lines) + "\n"),
+                              InputSpec(id_column="record", question_column="field_name", answer_column="value"))
+    assert spec.meta_columns == ("dem_org_type", "q1_state")
+
+    for name in ("QuestionID", "Pregunta"):
+        rows = [f"Respondent,{name},Response"]
+        for k in range(30):
+            for n, question in enumerate(["goals", "challenges", "effective"]):
+                rows.append(f"{f'R{k}' if n == 0 else ''},{question},\"{_answer(k, question)}\"")
+        answers, spec, _ = load_answers(write(tmp_path / f"{name}.csv", "\n".join(rows) + "\n"), InputSpec())
+        assert spec.question_column == name and answers["respondent_id"].nunique() == 30
+
+    rows = ["Respondent,Question,Response"]
+    for k in range(100):
+        asked = ["goals", "challenges", "challenges", "effective"] if k in (3, 10) else ["goals", "challenges",
+                                                                                         "effective"]
+        for n, question in enumerate(asked):
+            missing = k in (7, 20) and n == 0
+            rows.append(f"{f'R{k}' if n == 0 and not missing else ''},{question},\"{_answer(k, question)}, {n}\"")
+    answers, spec, problems = load_answers(write(tmp_path / "continued.csv", "\n".join(rows) + "\n"), InputSpec())
+    assert spec.is_long and set(answers.loc[answers["respondent_id"] == "R3", "question"]) == {
+        "goals", "challenges", "effective"}  # the continued answer's next row is still R3's
+    assert sum(p["problem"] == "missing_id" for p in problems) == 6  # R7's and R20's rows, said

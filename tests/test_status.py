@@ -103,6 +103,11 @@ def test_the_same_submission_from_respondents_of_another_type_or_state_is_no_rep
     # not compared: only a respondent's type and place are.
     answers["batch"] = [batch for batch in ("week1", "week1", "week2", "week2") for _ in texts]
     assert outcome(screen_answers(answers)) == outcome(screened)
+    # Metadata named otherwise (Qualtrics's 'Q2' over "Which best describes your organization?", a user's
+    # 'Provider type') is compared too.
+    answers = frame(rows[:4])
+    answers["Q2"] = ["Nonprofit CBO"] * 2 + ["FQHC"] * 2
+    assert "duplicate" not in set(screen_answers(answers)["status"])
     assert set(screened.loc[screened["respondent_id"] == "E", "reason"]) == {"repeat of the submission of respondent C"}
 
 

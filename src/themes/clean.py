@@ -207,7 +207,8 @@ _PLACEHOLDERS = frozenset(
         # Declined or nothing to say, in words a form's respondents use ("Declined" and "Same as before" answer
         # "How has your funding changed?", so they are no placeholders).
         "prefer not to say", "prefer not to answer", "prefer not to respond", "i prefer not to say",
-        "rather not say", "i'd rather not say", "decline to answer", "nothing to report",
+        "rather not say", "i'd rather not say", "decline to answer", "declined to answer", "nothing to report",
+        "same answer as above", "answered above in previous question",
         "none that i can think of", "nothing that i can think of", "nothing comes to mind", "none really",
         "nothing really", "none at this point",
     )
@@ -216,7 +217,8 @@ _PLACEHOLDERS = frozenset(
 # letters and digits run together.
 _POINTER = re.compile(r"(?:please)?(?:see|referto|sameas|asin|asper|sameansweras)(?:my|our|the)?"
                       r"(?:answer|response|comment)?s?(?:to|in|for|at|of)?"
-                      r"(?:(?:and)?(?:q|question|item|no|number)?\d{1,3}(?!\d)[a-z]?)+(?:above|below)?")
+                      r"(?:(?:and|through|to)?(?:(?:q|question|item|no|number)\d{1,3}|\d{1,2})(?!\d)[a-z]?)+"
+                      r"(?:above|below)?")  # a bare number of three digits is a hotline ("Refer to 211")
 # Where an answer of two fillers joins them ("N/A - see above", "None; see attached"): a comma, semicolon or colon,
 # a bracket, a spaced dash, or a full stop before a space or the end. A slash is no joint ("N/A").
 _JOINT = re.compile(r"[,;:()\[\]]|\s[-\u2013\u2014]+\s|[-\u2013\u2014]{2,}|\.(?=\s|$)")

@@ -30,7 +30,11 @@ _ASKING_WORDS = {"what", "which", "where", "who", "is", "are", "was", "were", "y
 _QUESTION_KEYS = ("question", "questionid", "questioncode", "itemcode", "item", "itemid", "variable", "prompt",
                   "field", "qid")
 _MAX_QUESTIONS = 200
-_QUESTION_WORDS = {"question", "questions", "item", "items", "prompt", "field", "variable", "qid", "q"}
+# How a long file names its question column, run together or not, in English, Spanish, French or German
+# ("QuestionID", "item_code", "Pregunta", "Frage"); a guess that carries ids down needs one.
+_QUESTION_NAME = re.compile(r"(?i)question|item|prompt|field|variable|topic|section|pregunta|frage|^q(?:id|n|no)?\b")
+# An export's prefix before a field's name ("dem_org_type", "demographics_state").
+_FIELD_PREFIXES = {"demo", "demog", "demographic", "demographics", "home", "primary", "main", "respondent", "your"}
 
 
 def words(name: str) -> list[str]:
@@ -71,9 +75,12 @@ def names_type_or_place(name: str, *, only: bool = False) -> bool:
     "org_type", "Sector") or place ("State / territory", "Region"): four words or fewer, question words aside.
     `only`: every word one of these ("state", "org_type"; not "county_partners", "state agencies we work with")."""
     names = [w for w in words(name) if w not in _ASKING_WORDS]
+    if only:  # an export's prefix or number aside ("dem_org_type", "q1_state", "org_type_1")
+        names = [w for w in names if not (re.search(r"\d", w) or len(w) <= 3 and w not in _ORG_WORDS | _KIND_WORDS
+                                          | _PLACE_WORDS or w in _FIELD_PREFIXES)]
+        if not set(names) <= _PLACE_WORDS | _ORG_WORDS | _KIND_WORDS:
+            return False
     name_set = set(names)
-    if only and not name_set <= _PLACE_WORDS | _ORG_WORDS | _KIND_WORDS:
-        return False
     return len(names) <= 4 and (bool(name_set & _PLACE_WORDS) or (bool(name_set & _ORG_WORDS) and bool(
         name_set & _KIND_WORDS)) or names in (["type"], ["sector"]) or "_".join(names) == "org_type")
 
@@ -156,19 +163,19 @@ def long_shape(table: pd.DataFrame, id_column: str) -> tuple[str, str, str] | No
 
 def carried_down(ids: pd.Series, questions: pd.Series | None = None) -> pd.Series:
     """Ids written on each respondent's first row only, carried down over the blank rows under them (rows above the
-    first id stay blank). With `questions`, a row that answers a question its respondent answered already stops the
-    carrying until the next id: the next respondent's id is missing, and their rows stay without one (said as
-    such), not joined to the respondent above."""
+    first id stay blank). With `questions`, a row that answers the question its respondent's rows opened with
+    stops the carrying until the next id: it opens the next respondent, whose id is missing, and their rows stay
+    without one (said as such), not joined to the respondent above. A row that answers another question again (an
+    answer continued on a second row) is still theirs."""
     ids = _texts(ids)
     if questions is None:
         return ids.where(ids != "").ffill().fillna("")
-    out, current, seen = [], "", set()
+    out, current, opening = [], "", None
     for given, question in zip(ids, _texts(questions)):
         if given:
-            current, seen = given, set()
-        elif current and question in seen:
+            current, opening = given, question
+        elif current and question == opening:
             current = ""
-        seen.add(question)
         out.append(given or current)
     return pd.Series(out, index=ids.index)
 
@@ -187,7 +194,7 @@ def ids_on_first_rows(table: pd.DataFrame, id_column: str, question_column: str 
         shape = long_shape(carried, id_column)
         # Guessed, the question column must be named as one: a wide file's 'Role' of Lead and Partner rows, the id
         # on the Lead row only, would read as a file of questions 'Lead' and 'Partner'.
-        if shape is None or not set(words(shape[0])) & _QUESTION_WORDS:
+        if shape is None or not _QUESTION_NAME.search(str(shape[0])):
             return False
         question_column = shape[0]
     questions = _texts(table[question_column])
@@ -195,7 +202,9 @@ def ids_on_first_rows(table: pd.DataFrame, id_column: str, question_column: str 
     # a wide file's missing ids would not.
     if questions[ids != ""].value_counts().iloc[0] < 0.5 * (ids != "").sum():
         return False
-    pairs = pd.DataFrame({"id": carried[id_column], "q": questions})[carried[id_column] != ""]
+    # Carried as `to_answers` carries them: a respondent whose own id is missing starts on the opening question.
+    carried_ids = carried_down(ids, questions)
+    pairs = pd.DataFrame({"id": carried_ids, "q": questions})[carried_ids != ""]
     return bool(pairs.duplicated().mean() <= 0.05 and (pairs.groupby("id").size() > 1).mean() >= 0.5)
 
 

@@ -424,6 +424,8 @@ def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
     """The table less the rows under it that sum the others up ("Total responses: 40" under each column, as a
     spreadsheet user adds, then "Average words") or note its source: read as data each would be one more
     respondent in every base."""
+    from themes.redact import _EMAIL  # a note that names its exporter is said without its address
+
     dropped: list[str] = []
     while len(table) >= 3 and len(dropped) < 3:
         cells = [as_text(c).strip() for c in table.iloc[-1]]
@@ -434,8 +436,6 @@ def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
         if not (summary or footnote) or len(table.columns) < 2:
             break
         row = int(table.index[-1]) + 2 if pd.api.types.is_integer_dtype(table.index) else len(table) + 1
-        from themes.redact import _EMAIL  # a note that names its exporter: said, its address not repeated
-
         shown = _EMAIL.sub("[email]", filled[0])[:40]
         dropped.insert(0, f"row {row}, a {'summary row' if summary else 'note'} ('{shown}'): not answers")
         attrs = table.attrs

@@ -11,7 +11,6 @@ import re
 import pandas as pd
 
 from themes.clean import answer_status, clean_text, detect_language, in_languages
-from themes.infer import names_type_or_place
 
 STATUS_ORDER = ("coded", "uncoded", "too_long", "non_english", "duplicate", "non_answer", "empty")
 CODABLE = ("pending", "too_long")  # statuses whose text goes on to segmentation
@@ -67,6 +66,9 @@ def _set(frame: pd.DataFrame, position: int, status: str, reason: str) -> None:
     frame.iat[position, frame.columns.get_loc("reason")] = reason
 
 
+# A metadata column that says when or how a submission came in, not who sent it.
+_PER_SUBMISSION = re.compile(r"(?i)batch|wave|round|collector|channel|source|submitted|submission|date|time|week|"
+                             r"month|interviewer|entered|coder|import")
 # What `screen_answers` and `to_answers` add to an answer; every other column is the respondent's metadata.
 _NOT_METADATA = {"respondent_id", "question", "answer_raw", "source_row", "answer", "status", "reason", "coded_end"}
 
@@ -77,9 +79,10 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
     # A respondent whose every answer repeats an earlier respondent's is a repeat submission, unless their metadata
     # disagree (a Hospital in WA and a Government in GA who sent a coalition's shared statement are two respondents).
     by_respondent = folded.groupby(frame["respondent_id"], sort=False).agg(tuple)
-    # Only a respondent's type and place are compared: a batch, wave or collector column differs between a
-    # submission and its repeat sent a week later.
-    meta = [column for column in frame.columns if column not in _NOT_METADATA and names_type_or_place(str(column))]
+    # A batch, wave, collector or date column differs between a submission and its repeat sent a week later: not
+    # compared. Every other metadata column is (a type or state by any name: Qualtrics's 'Q2', 'Provider type').
+    meta = [column for column in frame.columns if column not in _NOT_METADATA and not _PER_SUBMISSION.search(
+        str(column))]
     given = frame[meta].astype(str).apply(lambda column: column.str.strip().str.casefold()).groupby(
         frame["respondent_id"], sort=False).first() if meta else None
     real_words = folded.where(frame["status"] == "pending", "").str.split().str.len()
