@@ -386,20 +386,22 @@ def test_a_two_codebook_coding_sheet_saved_as_csv_or_coded_by_names_is_read_by_e
     path = tmp_path / "sample.xlsx"
     write_coding_workbook(path, sample, merge_codebooks([themes, framework]))
     coding = pd.read_excel(path, sheet_name="Coding", dtype=str, keep_default_na=False)
-    coding["themes"] = ["trust;service_model.referral", "none", "data.full_access/trust", "data_challenges"]
+    coding["themes"] = ["trust;service_model.referral", "none", "data.full_access/trust",
+                        "data_challenges;data.partial_access;service_model.joint"]
     coding.to_csv(tmp_path / "sheet.csv", index=False)
 
     by_themes = read_gold(tmp_path / "sheet.csv", themes)
     assert by_themes["gold"].tolist() == [["trust"], [], ["trust"], ["data_challenges"]]
-    assert ("  aside      codes of the file's other codebook, left to it: data.full_access (1), "
-            "service_model.referral (1)") in gold_announcement(by_themes, tmp_path / "sheet.csv")
+    assert ("  aside      codes of the file's other codebook, left to it: data.full_access (1), data.partial_access "
+            "(1), service_model.joint (1), service_model.referral (1)") in gold_announcement(by_themes,
+                                                                                            tmp_path / "sheet.csv")
     # A framework cannot tell a theme's id from a typo or a coder's "unclear" by its shape: it stops, and says
     # where the sheet is read whole.
     with pytest.raises(GoldError, match=r"unknown theme 'trust'\. Known: .*, none\. If the file codes a codebook "
                                         r"of themes too, read it from the coding workbook"):
         read_gold(tmp_path / "sheet.csv", framework)
     for typo, said in (("trsut", "unknown theme 'trsut'"), ("trust.data_challenges", "Did you mean 'data_challenges'"),
-                       ("data.challenges", "Did you mean 'data_challenges'")):
+                       ("data.challenges", "Did you mean 'data_challenges'"), ("cultural.diff", "'cultural.diff'")):
         coding.loc[1, "themes"] = typo
         coding.to_csv(tmp_path / "typo.csv", index=False)
         with pytest.raises(GoldError, match=said):  # a typo is not set aside as the framework's

@@ -136,7 +136,9 @@ def test_heading_like_lines_inside_a_codebooks_text_survive_the_round_trip(tmp_p
     theme = data["themes"][0]
     theme["definition"] = "Passages about help.\nExamples:\nwhat we saw\n\nThreshold: 0.4\nis the team's bar"
     theme["examples"] = ["What worked, in the director's words.\nCounter examples:\nnone come to mind",
-                         "We list:\nExamples:\n- shared intake\n- data agreements", *theme["examples"]]
+                         "We list:\nExamples:\n- shared intake\n- data agreements", "A\n\nThreshold: 0.4\n\nB",
+                         "C\n\nthemes id: zz\n\nD", *theme["examples"]]
+    data["dimensions"][0]["description"] = "How they work.\n\nTypes, least to most integrated: joint, referral"
     source = tmp_path / "book.yaml"
     source.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     back, _ = import_codebook(export_codebook(source, tmp_path / "book.qdc"), tmp_path / "back.yaml")

@@ -311,8 +311,7 @@ def test_a_coded_answer_the_run_will_not_code_is_said_and_left_out_before_the_se
                                       str(tmp_path / "out"), "--model", "test:hashing", "--no-cache"])
     assert ("warning: coded.csv: 1 coded answer the run does not code (e.g. respondent 'R3', question 'challenges': "
             "non_english, ") in result.output
-    assert next(line for line in result.output.splitlines() if "R3" in line).endswith(
-        "--languages codes answers in other languages")
+    assert "set --languages to code it" in next(line for line in result.output.splitlines() if "R3" in line)
     assert isinstance(result.exception, Started)  # it went on to start the run
     coded.write_text("respondent_id,question,themes\nR1,challenges,resource_needs\nR9,challenges,trust\n")
     result = CliRunner().invoke(app, ["run", str(survey), "--coded-sample", str(coded), "--out",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -272,7 +273,12 @@ def _other_codebooks_ids(cells: pd.Series, codebook: Codebook) -> set[str]:
         for item in _SPLIT_THEMES.split(str(cell if cell == cell else "").strip().lower()):
             items |= {item.strip(), *(part.strip() for part in item.split("/"))}
     known = sorted(set(codebook.ids) | {c.label.lower() for c in codebook.categories})
-    return {item for item in items - set(known) if _TYPE_ID.fullmatch(item)
+    if not items & set(known):  # no code of this codebook at all: not a sheet of two codebooks, but another's
+        return set()
+    # A framework's dimension is coded on several rows; an abbreviation typed once ("cultural.diff") is a typo.
+    rows = Counter(prefix for cell in cells for prefix in {item.split(".")[0] for item in _SPLIT_THEMES.split(
+        str(cell if cell == cell else "").strip().lower()) if "." in item})
+    return {item for item in items - set(known) if _TYPE_ID.fullmatch(item) and rows[item.split(".")[0]] >= 2
             and not set(item.split(".")) & set(codebook.ids)
             and not difflib.get_close_matches(item.replace(".", "_"), known, n=1, cutoff=0.8)}
 
@@ -355,11 +361,9 @@ def codable_only(coded: pd.DataFrame, paths, screened: pd.DataFrame) -> tuple[pd
     kept.attrs["file_rows"] = [int((files[keep] == k).sum()) for k in range(len(rows))]
     first = keys[out[0]]
     why = status[first][1] or status[first][0]
-    languages = any(status[keys[k]][0] == "non_english" for k in out)
     return kept, (f"{coded_sample_name(paths)}: {len(out)} coded answer{'s' if len(out) != 1 else ''} the run does not "
                   f"code (e.g. respondent '{first[0]}', question '{first[1]}': {status[first][0]}, {why}) left out of "
-                  "the correction: a random sample of the answers it codes, less those"
-                  + ("; --languages codes answers in other languages" if languages else ""))
+                  "the correction: a random sample of the answers it codes, less those")
 
 
 def not_in_survey(coded: pd.DataFrame, paths: str | Path | Sequence[str | Path], usable: pd.DataFrame) -> str | None:

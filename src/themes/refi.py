@@ -138,13 +138,14 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
     (`dimension`), also the order of its types. Line ends are read as one ("\r\n" from a tool that writes Windows
     line breaks).
 
-    A description themes wrote (its `themes id:` line) is read as written: a heading opens a section at a block's
-    start only, and an item's own lines are indented, so a line such as "Examples:" inside an example or a definition
-    stays where it was. One a researcher typed in a QDA tool's memo is read more freely: a heading in any case and
-    singular ("INCLUDE:", "Example:") opens a section at a block's start, or within a block when a capital starts it
-    and a list item follows ("...partners.\nExclude:\n- ..."). A blank line ends a section unless the text after it
-    is indented (an item's second paragraph) or a list item. The id, threshold and type order are lines of their
-    own, between blank lines."""
+    A description themes wrote (its `themes id:` line) is read as written, so that a codebook comes back whole: a
+    heading ("Include:", as `describe` writes it) opens a section at a block's start only, and an item's own lines
+    are indented, so "Examples:" or "Threshold: 0.4" inside an example or a definition stays there. One another tool
+    made (a researcher's memo) is read more freely: a heading in any case and singular ("INCLUDE:", "Example:") opens
+    a section at a block's start, or within a block when a capital starts it and a list item follows
+    ("...partners.\nExclude:\n- ..."). A blank line ends a section unless the text after it is indented (an item's
+    second paragraph) or a list item. The id and threshold are unindented lines of their own, between blank lines;
+    the type order likewise, just before the id line, where `codebook_codes` writes it."""
     lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip().split("\n")
     ours = any(line.startswith(ID_LINE) for line in lines)
 
@@ -174,7 +175,7 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
             pending.append(line)
             continue
         key = heading(k)
-        alone = blank(k - 1) and blank(k + 1)
+        alone = line[:1] not in " \t" and blank(k - 1) and blank(k + 1)
         if section is not None and pending and key is None and not (line[:1] in " \t" or _ITEM.match(stripped)):
             section = None
         if key is not None:
@@ -183,7 +184,8 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
         elif alone and stripped.startswith(ID_LINE):
             fields["id"] = stripped.removeprefix(ID_LINE).strip()
             section = None
-        elif alone and dimension and stripped.startswith(ORDER_LINE):
+        elif alone and dimension and stripped.startswith(ORDER_LINE) and k + 2 < len(lines) and lines[
+                k + 2].startswith(ID_LINE):
             fields["order"] = [part.strip() for part in stripped.removeprefix(ORDER_LINE).split(",") if part.strip()]
             section = None
         elif alone and re.fullmatch(r"Threshold: (?:\d+(?:\.\d*)?|\.\d+)", stripped):
