@@ -183,10 +183,11 @@ def test_a_bad_file_is_rejected_with_its_reason_and_the_others_are_coded(tmp_pat
     assert [(o["file"], o["outcome"]) for o in outcomes] == [("a_blank.csv", "rejected"), ("b_good.csv", "added")]
     assert len(outcomes[0]["sha256"]) == 64  # which version of the file was refused
     # the option the message names is, in an inbox, a sidecar's key
-    assert outcomes[0]["reason"] == ("No free-text column found. Name them with --text-column (repeatable). Columns: "
-                                     "respondent_id, org_type, state, challenges, effective_practices, "
-                                     "community_engagement. In the inbox, give it in a sidecar beside the export: "
-                                     "a_blank.yaml with 'text_columns: ...' (README, 'Input').")
+    assert outcomes[0]["reason"] == ("No answer to code: 'effective_practices', 'community_engagement' hold only "
+                                     "placeholders (\"N/A\", \"none\", \"see above\"). Check that this is the export "
+                                     "with the answers; --text-column names the open-ended columns. In the inbox, give "
+                                     "it in a sidecar beside the export: a_blank.yaml with 'text_columns: ...' (README, "
+                                     "'Input').")
     assert outcomes[1]["batch"] == "001 b_good.csv"  # a rejected file takes no batch number
     assert [p.name.split(" ", 1)[1] for p in (inbox / "rejected").iterdir()] == ["a_blank.csv"]
     assert [p.name.split(" ", 1)[1] for p in (inbox / "processed").iterdir()] == ["b_good.csv"]
