@@ -463,6 +463,10 @@ def _run_with_progress(input_file: Path, out: Path, settings, spec, force: bool,
             record_servers()
 
     threading.Thread(target=note_servers, daemon=True).start()
+    if not os.environ.get("PREFECT_API_URL"):
+        from themes.guard import servers_in_their_own_session
+
+        servers_in_their_own_session()
     from themes.flows import code_responses as flow_module
 
     flow_module.progress_hook = hook

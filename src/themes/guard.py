@@ -4,9 +4,10 @@
   THEMES_DEBUG=1 for the traceback), never pages of it.
 - `preflight(out, force)`: the output folder can be written and may be replaced; a `PREFECT_API_URL`
   answers; Prefect's home can be written (else a temporary one, with a warning).
-- `handle_interrupts()`: Ctrl-C or SIGTERM stops the run at once: the temporary Prefect server and
-  any other child process are ended, nothing half-written is left in place (a staging folder left
-  by a killed run is removed by the next one), and the exit status says why (130, 143).
+- `handle_interrupts()`: Ctrl-C or SIGTERM stops the run at once: the temporary Prefect server (started in a
+  session of its own by `servers_in_their_own_session`, so that Ctrl-C reaches only us) and any other child
+  process are ended, nothing half-written is left in place (a staging folder left by a killed run is removed by
+  the next one), and the exit status says why (130, 143).
 - `reap_orphaned_servers()`: a temporary Prefect server whose themes process was killed outright
   (SIGKILL, which no process can catch) is ended by the next run.
 """
@@ -262,6 +263,38 @@ def handle_interrupts() -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+
+
+def servers_in_their_own_session() -> None:
+    """Prefect's temporary server starts in a session of its own. Ctrl-C reaches every process of the terminal's
+    group: a server still importing took it as a KeyboardInterrupt and printed a traceback under our one line (2 of
+    10 interrupts in a run's first seconds). Outside the group it hears nothing, and `handle_interrupts` ends it as
+    it ends any child (terminated, then killed). Called just before the flow starts the server (importing Prefect's
+    server takes seconds); only in the `themes` process itself."""
+    if not _ENTRY_POINT:
+        return
+    import subprocess
+
+    from prefect.server.api import server
+
+    start = server.SubprocessASGIServer._run_uvicorn_command
+    if getattr(start, "_own_session", False):
+        return
+
+    def in_own_session(self):
+        popen = subprocess.Popen
+
+        def popen_in_own_session(*args, **kwargs):
+            return popen(*args, **{"start_new_session": True, **kwargs})
+
+        subprocess.Popen = popen_in_own_session
+        try:
+            return start(self)
+        finally:
+            subprocess.Popen = popen
+
+    in_own_session._own_session = True
+    server.SubprocessASGIServer._run_uvicorn_command = in_own_session
 
 
 def record_servers() -> None:
