@@ -2194,7 +2194,7 @@ def test_second_review_of_the_export_readers_new_rules(tmp_path):
     joined to the one above; the same names under two group labels were not read as a two-row header."""
     lines = ["record,field,value"]
     for k in range(20):
-        lines += [f"{k},consent,{'Yes' if k % 4 else 'No'}", f",org_type,{['Hospital', 'Government'][k % 2]}",
+        lines += [f"{k},consent,Yes", f",org_type,{['Hospital', 'Government'][k % 2]}",
                   f",challenges,\"{_answer(k, 'staff')}\"", f",county_partners,{['Housing', 'Food bank'][k % 2]}"]
     answers, spec, problems = load_answers(write(tmp_path / "redcap.csv", "\n".join(lines) + "\n"),
                                            InputSpec(id_column="record", question_column="field",

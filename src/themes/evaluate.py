@@ -268,16 +268,17 @@ def _other_codebooks_ids(cells: pd.Series, codebook: Codebook) -> set[str]:
     workbook, whose Instructions list the themes."""
     if codebook.dimensions:
         return set()
-    items = set()
+    items: set[str] = set()
+    rows: Counter = Counter()  # how many rows code each dimension ("data" of "data.full_access")
     for cell in cells:
-        for item in _SPLIT_THEMES.split(str(cell if cell == cell else "").strip().lower()):
-            items |= {item.strip(), *(part.strip() for part in item.split("/"))}
+        found = {part.strip() for item in _SPLIT_THEMES.split(str(cell if cell == cell else "").strip().lower())
+                 for part in (item, *item.split("/"))}
+        items |= found
+        rows.update({item.split(".")[0] for item in found if "." in item})
     known = sorted(set(codebook.ids) | {c.label.lower() for c in codebook.categories})
     if not items & set(known):  # no code of this codebook at all: not a sheet of two codebooks, but another's
         return set()
     # A framework's dimension is coded on several rows; an abbreviation typed once ("cultural.diff") is a typo.
-    rows = Counter(prefix for cell in cells for prefix in {item.split(".")[0] for item in _SPLIT_THEMES.split(
-        str(cell if cell == cell else "").strip().lower()) if "." in item})
     return {item for item in items - set(known) if _TYPE_ID.fullmatch(item) and rows[item.split(".")[0]] >= 2
             and not set(item.split(".")) & set(codebook.ids)
             and not difflib.get_close_matches(item.replace(".", "_"), known, n=1, cutoff=0.8)}

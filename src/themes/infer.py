@@ -180,23 +180,35 @@ def carried_down(ids: pd.Series, questions: pd.Series | None = None) -> pd.Serie
     return pd.Series(out, index=ids.index)
 
 
+def first_rows_shape(table: pd.DataFrame, id_column: str) -> tuple[str, str, str] | None:
+    """`long_shape` of a long file that names each respondent on their first row only (`ids_on_first_rows`), its ids
+    carried down; None for any other file. Guessed so, the question column must be named as one: a wide file's
+    'Role' of Lead and Partner rows, the id on the Lead row only, would read as a file of questions 'Lead' and
+    'Partner'."""
+    ids = _texts(table[id_column])
+    if not _blank_below_ids(ids):
+        return None
+    shape = long_shape(table.assign(**{id_column: carried_down(ids)}), id_column)
+    if shape is None or not _QUESTION_NAME.search(str(shape[0])):
+        return None
+    return shape if ids_on_first_rows(table, id_column, shape[0]) else None
+
+
+def _blank_below_ids(ids: pd.Series) -> bool:
+    return (ids == "").mean() >= 1 / 3 and (ids != "").sum() >= 2
+
+
 def ids_on_first_rows(table: pd.DataFrame, id_column: str, question_column: str | None = None) -> bool:
     """Whether a long file names each respondent on their first row only, the rows of their other answers left
     blank (a sheet laid out for reading, or merged cells saved as CSV): a third of the rows or more have no id, most
     rows with an id answer the same question, and with the ids carried down each respondent's rows answer different
-    questions (`question_column`, or a column found so by `long_shape` when None). Read row by row, each answer
-    would be a respondent of its own."""
-    ids = _texts(table[id_column])
-    if (ids == "").mean() < 1 / 3 or (ids != "").sum() < 2:
-        return False
-    carried = table.assign(**{id_column: carried_down(ids)})
+    questions (`question_column`, or a column found so by `first_rows_shape` when None). Read row by row, each
+    answer would be a respondent of its own."""
     if question_column is None:
-        shape = long_shape(carried, id_column)
-        # Guessed, the question column must be named as one: a wide file's 'Role' of Lead and Partner rows, the id
-        # on the Lead row only, would read as a file of questions 'Lead' and 'Partner'.
-        if shape is None or not _QUESTION_NAME.search(str(shape[0])):
-            return False
-        question_column = shape[0]
+        return first_rows_shape(table, id_column) is not None
+    ids = _texts(table[id_column])
+    if not _blank_below_ids(ids):
+        return False
     questions = _texts(table[question_column])
     # Most respondents' rows open with the same question (the survey's first): a column of sites or waves beside
     # a wide file's missing ids would not.

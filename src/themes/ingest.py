@@ -18,8 +18,9 @@ from themes.clean import clean_text, non_answer_reason
 from themes.csv_input import decode, distinct_columns, read_csv_export
 from themes.errors import InputError
 from themes.respondents import as_text, to_answers
-from themes.infer import (ID_KEYS, carried_down, data_shape, doubtful_guess, guess_id_column, guess_meta_columns,
-                          ids_on_first_rows, long_shape, meta_origin, name_key, names_type_or_place, words)
+from themes.infer import (ID_KEYS, carried_down, data_shape, doubtful_guess, first_rows_shape, guess_id_column,
+                          guess_meta_columns, ids_on_first_rows, long_shape, meta_origin, name_key, names_type_or_place,
+                          words)
 
 READERS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "excel", ".xlsm": "excel",
            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
@@ -817,16 +818,15 @@ def _long_by_some_id(table: pd.DataFrame) -> tuple[str, str, str, str] | None:
     for column in table.columns:
         if not set(words(column)) & _ID_WORDS or name_key(column) == "parentkey":  # ODK's: a repeat group's rows
             continue
-        shaped = table
         values = table[column].map(as_text).str.strip()
-        if ids_on_first_rows(table, column):  # each respondent's id on their first row only
+        first_rows = first_rows_shape(table, column)  # each respondent's id on their first row only
+        if first_rows is not None:
             values = carried_down(values)
-            shaped = table.assign(**{column: values})
         given = values[values != ""]
         if (len(given) < 0.9 * len(values) or given.nunique() < 2 or len(given) < 1.5 * given.nunique()
                 or given.str.split().str.len().max() > 3):
             continue
-        shape = long_shape(shaped, column)
+        shape = first_rows or long_shape(table, column)
         if shape is not None:
             return (column, *shape)
     return None
@@ -899,9 +899,7 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         sources["question_column"] = sources["answer_column"] = "guessed"
         sources["format"] = "guessed from the columns 'question' and 'answer'"
     elif question_column is None and not spec.text_columns and id_column is not None:
-        shape = long_shape(table, id_column)
-        if shape is None and ids_on_first_rows(table, id_column):
-            shape = long_shape(table.assign(**{id_column: carried_down(table[id_column])}), id_column)
+        shape = long_shape(table, id_column) or first_rows_shape(table, id_column)
         if shape is not None:
             question_column, answer_column, why = shape
             sources["question_column"] = sources["answer_column"] = "guessed"
@@ -1167,7 +1165,7 @@ def _closed_fields(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, 
     named = str(spec.sources.get("meta_columns", "")).startswith(("option", "sidecar"))
     meta = [field for field in guess_meta_columns(wide, set()) if field not in table.columns and not named
             and names_type_or_place(field, only=True)]
-    yes_no = [field for field in wide.columns if field not in meta and _only_yes_or_no(wide[field])]
+    yes_no = [field for field in wide.columns if field not in meta and _only_yes_or_no(wide[field], field)]
     if not meta and not yes_no or len(meta) + len(yes_no) == len(wide.columns):
         return table, spec
     out = table.copy()
@@ -1192,12 +1190,16 @@ def _closed_fields(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, 
                         sources=sources)
 
 
-def _only_yes_or_no(values: pd.Series) -> bool:
+def _only_yes_or_no(values: pd.Series, field: str) -> bool:
     """A closed Yes/No field: five answers or more, each Yes or No, both given (all "No" is an open question most
-    people had nothing for)."""
+    people had nothing for), or one only where the field asks for consent (everyone who answered agreed)."""
     given = values[values != ""]
     initials = set(given.str.strip().str.casefold().str[0])
-    return len(given) >= 5 and bool(given.map(_yes_or_no).all()) and initials >= {"y", "n"}
+    return len(given) >= 5 and bool(given.map(_yes_or_no).all()) and (
+        initials >= {"y", "n"} or bool(_CONSENT.search(field)))
+
+
+_CONSENT = re.compile(r"(?i)consent|agree|permission|authori[sz]")
 
 
 def _said_hidden_rows(answers: pd.DataFrame, hidden: list[int], spec: InputSpec) -> InputSpec:
