@@ -18,9 +18,9 @@ from themes.errors import CodebookError
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 # REFI-QDA's GUID: a UUID, braces allowed. Kept in the YAML so a code keeps its identity across QDA tools.
+GUID_PATTERN = r"^(\{[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\}|[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$"
 # A code's colour in QDA tools (REFI-QDA's RGBType): kept through a round trip, no part of what a theme means.
 COLOR_PATTERN = r"^#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$"
-GUID_PATTERN = r"^(\{[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\}|[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$"
 # What `themes discover` and `themes import-codebook` write where only the researcher can write the definition.
 DEFINITION_PLACEHOLDER = "TODO:"
 

@@ -707,7 +707,7 @@ def _with_comma_labels(cell: str, ids, by_label: dict[str, str]) -> list[str]:
     """A codes cell's items, a label that holds commas ("Funding, staff and space") kept whole: items next to each
     other across commas are joined when together they are a label, the longest first, and apart they are not each a
     code ("Funding, staff" is two codes when both are codes)."""
-    parts = re.split(r"(\s*[;,|\n\r]\s*)", cell)
+    parts = re.split(f"({_SPLIT_THEMES.pattern})", cell)  # the separators kept: labels join across commas only
     items, separators = parts[0::2], parts[1::2]
     out, k = [], 0
     while k < len(items):

@@ -913,8 +913,7 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
     carry_ids = bool(question_column is not None and id_column is not None and question_column in columns
                      and ids_on_first_rows(table, id_column, question_column))
     if carry_ids:
-        ids = table[id_column].map(as_text).str.strip()
-        sources["ids_carried"] = str(int(((ids == "") & (carried_down(ids, table[question_column]) != "")).sum()))
+        sources["ids_carried"] = _rows_carried(table[id_column], carried_down(table[id_column], table[question_column]))
     repeated = table.attrs.get("repeated_columns", {})
     text_columns = tuple(copy for c in spec.text_columns for copy in repeated.get(c, [c]))
     meta_columns = spec.meta_columns
@@ -1147,9 +1146,10 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
 def _closed_fields(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, InputSpec]:
     """A long file of fields and values (REDCap's or a form tool's "record, field_name, value") holds closed fields
     among the open questions: coded, each "Hospital" or "Yes" was an answer (15 respondent types coded as cultural
-    differences, 57% of a headline). A field named as a respondent's type or place, with a few short values
-    (`infer.guess_meta_columns`, as a wide file's column), becomes a metadata column, one value per respondent; a
-    field answered only Yes or No is not read. Their rows leave the answers, and the announcement says which."""
+    differences, 57% of a headline). A field named as nothing but a respondent's type or place, with a few short
+    values (`infer.guess_meta_columns`, as a wide file's column), becomes a metadata column, one value per respondent,
+    unless the metadata columns were named; a Yes/No field (`_only_yes_or_no`) is not read. Their rows leave the
+    answers, and the announcement says which."""
     if not spec.is_long or not {spec.id_column, spec.question_column, spec.answer_column} <= set(table.columns):
         return table, spec
     ids = table[spec.id_column].map(as_text).str.strip()
@@ -1183,11 +1183,16 @@ def _closed_fields(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, 
     rows = len(table) - len(out)
     sources = {**spec.sources, "closed_fields": f"{'; '.join(said)} ({rows} rows of '{spec.question_column}')"}
     if carry and "ids_carried" not in sources:
-        sources["ids_carried"] = str(int(((table[spec.id_column].map(as_text).str.strip() == "") & (ids != "")).sum()))
+        sources["ids_carried"] = _rows_carried(table[spec.id_column], ids)
     if meta:
         sources["meta_columns"] = sources.get("meta_columns", "guessed") if spec.meta_columns else "guessed"
     return out, replace(spec, meta_columns=(*spec.meta_columns, *(f for f in meta if f not in spec.meta_columns)),
                         sources=sources)
+
+
+def _rows_carried(raw: pd.Series, carried: pd.Series) -> str:
+    """How many rows with no id took the id above them (`infer.carried_down`), as the announcement says it."""
+    return str(int(((raw.map(as_text).str.strip() == "") & (carried != "")).sum()))
 
 
 def _only_yes_or_no(values: pd.Series, field: str) -> bool:

@@ -324,13 +324,13 @@ def read_codebook_file(path: str | Path) -> tuple[list[Code], dict]:
     if codes is None:
         raise ThemesError(f"{path}: no <Codes> in the file; is it a REFI-QDA codebook (.qdc)?")
     # A .qdc's sets are in its CodeBook, a project's beside its sources.
-    sets = [(element.get("name") or "unnamed", parse_codebook_note(element.findtext(f"{{{ns}}}Description") or ""))
+    sets = [(element, parse_codebook_note(element.findtext(f"{{{ns}}}Description") or ""))
             for element in root.iter(f"{{{ns}}}Set")]
     notes = [note for _, note in sets if note]
     about = notes[0] if len(notes) == 1 else {"codebooks": [n["name"] for n in notes]} if notes else {}
     # What a codebook YAML has no place for, said rather than dropped without a word: a tool's own code groups, and
     # memos on codes (a description is read; a memo is a note beside it).
-    theirs = [name for (name, note), element in zip(sets, root.iter(f"{{{ns}}}Set"))
+    theirs = [element.get("name") or "unnamed" for element, note in sets
               if not note and element.find(f"{{{ns}}}MemberCode") is not None]  # a set of sources is no codebook's
     about["not_read"] = [f"code set '{name}'" for name in theirs[:5]] + (
         [f"{len(theirs) - 5} more code sets"] if len(theirs) > 5 else [])
