@@ -544,3 +544,45 @@ def test_a_grant_code_before_a_range_of_years_reads_as_no_phone_the_second_time(
 def test_a_number_after_an_extension_and_its_country_code_is_a_phone():
     """Found by hypothesis: the grant-code rule above first skipped any number glued by a "-", and so this one."""
     assert redact_patterns("(200) 200-0000 ext. 1-200-200-0000 ") == "[phone]-[phone] "
+
+
+def _test_strings() -> list[str]:
+    """Every string written in the redaction and PII tests, and the PII set's passages: the texts the patterns know."""
+    import ast
+    import json
+
+    here = Path(__file__).parent
+    found = [node.value for name in ("test_redact.py", "test_pii_set.py", "test_names.py")
+             if (here / name).exists() for node in ast.walk(ast.parse((here / name).read_text(encoding="utf-8")))
+             if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    passages = here.parent / "data" / "pii" / "passages.jsonl"
+    for line in passages.read_text(encoding="utf-8").splitlines():
+        found += [value for value in json.loads(line).values() if isinstance(value, str)]
+    return found
+
+
+def _gate_misses(text: str) -> list[str]:
+    """The patterns that find something in `text` although their group's quick check says none can."""
+    import themes.redact as r
+
+    groups = {r._MAY_BE_EMAIL: (r._EMAIL, r._CUED_EMAIL, r._OBFUSCATED_EMAIL, r._BARE_EMAIL, r._SERVICE_EMAIL,
+                                r._HANDLE),
+              r._MAY_BE_URL: (r._URL,),
+              r._DIGIT: (r._BIRTH_DATE, r._RECORD, r._SSN, r._ADDRESS, r._PLACE_GOES_ON, r._LOWER_STREET, r._PHONE,
+                         r._LOCAL_PHONE)}
+    return [pattern.pattern[:40] for gate, patterns in groups.items() if not gate.search(text)
+            for pattern in patterns if pattern.search(text)]
+
+
+def test_each_group_of_patterns_is_skipped_only_where_none_of_them_can_find_anything():
+    # redact_patterns runs the e-mail, web and number patterns only where their quick check finds what they all
+    # need; a pattern added or widened past its check would silently stop redacting.
+    texts = _test_strings()
+    assert len(texts) > 1000
+    assert [(text, misses) for text in texts if (misses := _gate_misses(text))] == []
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="aAtTmio @＠%40&#;[]()<>_-.:/ \tcomrgdu1234567890\n", max_size=40))
+def test_the_quick_checks_never_skip_a_pattern_that_would_match(text):
+    assert _gate_misses(text) == []

@@ -172,6 +172,25 @@ def _verb_form(word: str, lexicon: frozenset[str]) -> bool:
     return any(len(stem) > 2 and stem in lexicon for stem in stems)
 
 
+@lru_cache(maxsize=_WORDS_KEPT)
+def _foreign(word: str, english: frozenset[str] | None) -> bool:
+    """Not an English word: a name part the lists lack ("Iyer", "Ji-woo"); never without the model's word list."""
+    folded = fold(word)
+    if english is not None and re.fullmatch(r"[A-Z][a-z]{1,2}-[a-z]{2,3}", folded[:1].upper() + folded[1:]) \
+            and word[:1].isupper():
+        return True  # romanised Korean given names: "Ji-woo", "Min-jun"
+    return (english is not None and len(folded) > 2 and folded.replace("-", "").isalpha()
+            and not _english(word, english) and word not in _ORG_WORDS and any(c in "aeiouy" for c in folded))
+
+
+@lru_cache(maxsize=_WORDS_KEPT)
+def _may_start_name(word: str, english: frozenset[str] | None) -> bool:
+    """What `_listed_name_length` asks of a run's first word before anything else: a listed given or family name, or
+    a word that is not English. Most words are none, and the run around them need not be read."""
+    first, last = name_lists()
+    return _listed(word, first) or _listed(word, last) or _foreign(word, english)
+
+
 def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon: frozenset[str] | None,
                         english: frozenset[str] | None = None, possessive: bool = False) -> int:
     """How many of `words` (a run joined by spaces) form a person's name at its start; 0 for none, minus
@@ -184,13 +203,8 @@ def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon
     first, last = name_lists()
     stop = _stop_words()
 
-    def foreign(word: str) -> bool:  # not an English word: a name part the lists lack ("Iyer", "Ji-woo")
-        folded = fold(word)
-        if english is not None and re.fullmatch(r"[A-Z][a-z]{1,2}-[a-z]{2,3}", folded[:1].upper() + folded[1:]) \
-                and word[:1].isupper():
-            return True  # romanised Korean given names: "Ji-woo", "Min-jun"
-        return (english is not None and len(folded) > 2 and folded.replace("-", "").isalpha()
-                and not _english(word, english) and word not in _ORG_WORDS and any(c in "aeiouy" for c in folded))
+    def foreign(word: str) -> bool:
+        return _foreign(word, english)
 
     def part(word: str) -> bool:
         return _on_lists(word) or fold(word) in _NAME_PARTICLES or foreign(word)
@@ -317,6 +331,9 @@ def redact_listed_names(text: str, *, lexicon: frozenset[str] | None = None,
     spans: list[tuple[int, int]] = []
     i = 0
     while i < len(tokens):
+        if not _may_start_name(tokens[i].group(), english):
+            i += 1  # no name starts here: what _listed_name_length would say, without building the run
+            continue
         run = [tokens[i]]
         while len(run) < 6 and i + len(run) < len(tokens):
             gap = text[run[-1].end():tokens[i + len(run)].start()]

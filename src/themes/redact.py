@@ -109,6 +109,11 @@ _URL = re.compile(
     rf"|(?<![\w.@-]){_LABEL}(?:\.{_LABEL})*\.(?:{_TLDS}|{_MORE_TLDS})(?![\w-])(?:/[^\s<>\"]*)?"
 )
 _TRAILING = ".,;:!?)]}'\""
+# What every e-mail pattern above needs: an "@" in some spelling, "at" set off by spaces, brackets, dashes or
+# underscores, or a mail service's name ("my gmail is ..."). And what a web address needs: its scheme or an ending.
+_MAY_BE_EMAIL = re.compile(r"[@＠﹫]|%40|&#|&commat;|(?i:[ \t\[({<_-]at[ \t\])}>_-]|mail|yahoo|outlook|icloud|aol)")
+_MAY_BE_URL = re.compile(rf"(?i:https?://|www\.)|\.(?:{_TLDS}|{_MORE_TLDS})(?![\w-])")
+_DIGIT = re.compile(r"\d")
 
 # Ten digits in a phone shape, not glued to other digits, money or codes ("H79-555-...").
 _START = r"(?:(?<![\w$/+-])(?<!\d[.,])|(?<=[A-Za-z])(?=\())"
@@ -424,22 +429,29 @@ def collapse(text: str) -> str:
 def redact_patterns(text: str, *, listed_names: bool = True) -> str:
     """Redact e-mails, URLs, phone numbers and cue-marked names with regular expressions alone, and the
     names of the name lists unless `listed_names` is off (Redactor runs them after NER, with its word lists)."""
-    text = _EMAIL.sub(PLACEHOLDERS["email"], text)
-    text = _CUED_EMAIL.sub(lambda m: m.group("cue") + PLACEHOLDERS["email"], text)
-    text = _OBFUSCATED_EMAIL.sub(PLACEHOLDERS["email"], text)
-    text = _BARE_EMAIL.sub(PLACEHOLDERS["email"], text)
-    text = _SERVICE_EMAIL.sub(lambda m: (m.group("cue") or m.group("cue_at") or "") + PLACEHOLDERS["email"], text)
-    text = _URL.sub(_url_sub, text)
-    text = _HANDLE.sub(PLACEHOLDERS["name"], text)
-    text = _BIRTH_DATE.sub(lambda m: m.group("cue") + PLACEHOLDERS["birth_date"], text)
-    text = _RECORD.sub(lambda m: m.group("cue") + PLACEHOLDERS["id"], text)
-    text = _SSN.sub(PLACEHOLDERS["id"], text)
-    text = _ADDRESS.sub(_address, text)
-    text = _PLACE_GOES_ON.sub(_place_goes_on, text)
-    text = _LOWER_STREET.sub(lambda m: m.group(1) + PLACEHOLDERS["address"], text)
+    # Each group of patterns only where what all of them need is in the text (most passages hold no "@", " at ", web
+    # ending or digit); a placeholder brings none of these in.
+    if _MAY_BE_EMAIL.search(text):
+        text = _EMAIL.sub(PLACEHOLDERS["email"], text)
+        text = _CUED_EMAIL.sub(lambda m: m.group("cue") + PLACEHOLDERS["email"], text)
+        text = _OBFUSCATED_EMAIL.sub(PLACEHOLDERS["email"], text)
+        text = _BARE_EMAIL.sub(PLACEHOLDERS["email"], text)
+        text = _SERVICE_EMAIL.sub(lambda m: (m.group("cue") or m.group("cue_at") or "") + PLACEHOLDERS["email"], text)
+    if _MAY_BE_URL.search(text):
+        text = _URL.sub(_url_sub, text)
+    if "@" in text:
+        text = _HANDLE.sub(PLACEHOLDERS["name"], text)
+    if _DIGIT.search(text):
+        text = _BIRTH_DATE.sub(lambda m: m.group("cue") + PLACEHOLDERS["birth_date"], text)
+        text = _RECORD.sub(lambda m: m.group("cue") + PLACEHOLDERS["id"], text)
+        text = _SSN.sub(PLACEHOLDERS["id"], text)
+        text = _ADDRESS.sub(_address, text)
+        text = _PLACE_GOES_ON.sub(_place_goes_on, text)
+        text = _LOWER_STREET.sub(lambda m: m.group(1) + PLACEHOLDERS["address"], text)
     text = _international_phones(text)  # first: "+63 917 123 4567" also holds a US-shaped "917 123 4567"
-    text = _PHONE.sub(PLACEHOLDERS["phone"], text)
-    text = _LOCAL_PHONE.sub(lambda m: (m.group(1) or m.group(2)) + PLACEHOLDERS["phone"], text)
+    if _DIGIT.search(text):
+        text = _PHONE.sub(PLACEHOLDERS["phone"], text)
+        text = _LOCAL_PHONE.sub(lambda m: (m.group(1) or m.group(2)) + PLACEHOLDERS["phone"], text)
     from themes.names import redact_script_names  # it builds on this module's placeholders
 
     text = redact_script_names(text)
