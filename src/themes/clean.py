@@ -178,8 +178,11 @@ def clean_text(text: str | None) -> str:
     return text
 
 
+_NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")  # \w is str.isalnum() and "_"
+
+
 def _placeholder_key(text: str) -> str:
-    return "".join(char for char in text.casefold() if char.isalnum())
+    return _NOT_LETTER_OR_DIGIT.sub("", text.casefold())
 
 
 # Whole answers that say nothing, compared by letters and digits only ("N/A." == "n/a" == "NA").
@@ -286,10 +289,22 @@ def known_languages() -> frozenset[str]:
     return frozenset(_language_identifier().nb_classes)
 
 
+def _too_short_to_judge(text: str) -> bool:
+    """Fewer than _MIN_WORDS words or _MIN_LETTERS letters (counted only as far as needed)."""
+    if len(text.split()) < _MIN_WORDS:
+        return True
+    letters = 0
+    for char in text:
+        if char.isalpha():
+            letters += 1
+            if letters >= _MIN_LETTERS:
+                return False
+    return True
+
+
 def detect_language(text: str) -> str:
     """ISO 639-1 code of `text` by py3langid; "en" when it is too short to judge (< 4 words or < 20 letters)."""
-    letters = sum(char.isalpha() for char in text)
-    if len(text.split()) < _MIN_WORDS or letters < _MIN_LETTERS:
+    if _too_short_to_judge(text):
         return "en"
     language, _score = _language_identifier().classify(text)
     return language
@@ -311,8 +326,7 @@ FOREIGN_CONFIDENCE = 0.8
 def in_languages(text: str, languages: tuple[str, ...]) -> bool:
     """Whether `text` may be in one of `languages`: False only when it is confidently in another one;
     too short to tell, or no languages given, counts as in them."""
-    letters = sum(char.isalpha() for char in text)
-    if not languages or len(text.split()) < _MIN_WORDS or letters < _MIN_LETTERS:
+    if not languages or _too_short_to_judge(text):
         return True
     language, probability = _confident_identifier().classify(text)
     return language in languages or probability < FOREIGN_CONFIDENCE

@@ -29,41 +29,33 @@ def screen_answers(answers: pd.DataFrame, *, max_words: int = 1500,
                    languages: tuple[str, ...] = ("en",)) -> pd.DataFrame:
     """Add `answer` (cleaned), `status`, `reason` and `coded_end` (characters of `answer` to code)."""
     out = answers.copy()
-    out["answer"] = [clean_text(raw) for raw in out["answer_raw"]]
-    out["status"] = "pending"
-    out["reason"] = ""
+    texts = [clean_text(raw) for raw in out["answer_raw"]]
+    verdicts = [answer_status(text) or ("pending", "") for text in texts]
+    out["answer"] = texts
+    out["status"] = [status for status, _ in verdicts]
+    out["reason"] = [reason for _, reason in verdicts]
     out["coded_end"] = out["answer"].str.len()
-    for position, text in enumerate(out["answer"]):
-        verdict = answer_status(text)
-        if verdict:
-            out.iat[position, out.columns.get_loc("status")] = verdict[0]
-            out.iat[position, out.columns.get_loc("reason")] = verdict[1]
     _mark_duplicates(out)
+    # Worked on as lists and written back once: a cell at a time, pandas took longer than the checks.
+    status, reason, coded_end = list(out["status"]), list(out["reason"]), list(out["coded_end"])
     if languages:
-        for position in _positions(out, "pending"):
+        for position, text in enumerate(texts):
             # Only an answer confidently in another language: short English lists ("Hiring bilingual,
             # bicultural staff.") come out as Catalan or Latin at low confidence.
-            if not in_languages(out["answer"].iat[position], languages):
-                language = detect_language(out["answer"].iat[position])
-                _set(out, position, "non_english", f"detected language '{language}'; not coded against an "
-                     f"English codebook (set --languages to code it with a multilingual model)")
-    for position in _positions(out, "pending"):
-        text = out["answer"].iat[position]
+            if status[position] == "pending" and not in_languages(text, languages):
+                status[position] = "non_english"
+                reason[position] = (f"detected language '{detect_language(text)}'; not coded against an English "
+                                    "codebook (set --languages to code it with a multilingual model)")
+    for position, text in enumerate(texts):
+        if status[position] != "pending":
+            continue
         words = list(_WORD.finditer(text))
         if len(words) > max_words:
-            end = words[max_words - 1].end()
-            out.iat[position, out.columns.get_loc("coded_end")] = end
-            _set(out, position, "too_long", f"{len(words)} words; coded on the first {max_words} (full text kept)")
+            coded_end[position] = words[max_words - 1].end()
+            status[position] = "too_long"
+            reason[position] = f"{len(words)} words; coded on the first {max_words} (full text kept)"
+    out["status"], out["reason"], out["coded_end"] = status, reason, coded_end
     return out
-
-
-def _positions(frame: pd.DataFrame, status: str) -> list[int]:
-    return [i for i, s in enumerate(frame["status"]) if s == status]
-
-
-def _set(frame: pd.DataFrame, position: int, status: str, reason: str) -> None:
-    frame.iat[position, frame.columns.get_loc("status")] = status
-    frame.iat[position, frame.columns.get_loc("reason")] = reason
 
 
 # A metadata column that says when or how a submission came in, not who sent it.
@@ -105,14 +97,18 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
         else:
             first_of.setdefault(texts, []).append(respondent)
     seen: dict[tuple[str, str], str] = {}
+    status, reason = list(frame["status"]), list(frame["reason"])
     for position, (respondent, question, text) in enumerate(zip(frame["respondent_id"], frame["question"], folded)):
-        if frame["status"].iat[position] != "pending":
+        if status[position] != "pending":
             continue
         if respondent in repeats:
-            _set(frame, position, "duplicate", f"repeat of the submission of respondent {repeats[respondent]}")
+            status[position] = "duplicate"
+            reason[position] = f"repeat of the submission of respondent {repeats[respondent]}"
             continue
         key = (respondent, text)
         if key in seen:
-            _set(frame, position, "duplicate", f"same text as this respondent's answer to '{seen[key]}'")
+            status[position] = "duplicate"
+            reason[position] = f"same text as this respondent's answer to '{seen[key]}'"
         else:
             seen[key] = question
+    frame["status"], frame["reason"] = status, reason
