@@ -205,7 +205,9 @@ def wrapped_lines(text: str, width: float) -> int:
     import textwrap
 
     budget = max(int(width * 1.1), 1)
-    return sum(max(len(textwrap.wrap(line, budget, break_long_words=True)), 1) for line in str(text).split("\n"))
+    # A line that fits is one line whatever textwrap would do with it (a tab may widen it, so not with one).
+    return sum(1 if len(line) <= budget and "\t" not in line else
+               max(len(textwrap.wrap(line, budget, break_long_words=True)), 1) for line in str(text).split("\n"))
 
 
 def row_heights(frame: pd.DataFrame, widths: dict[str, int], default_width: int = 14) -> list[float]:

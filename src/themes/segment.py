@@ -81,6 +81,8 @@ def _merge_short(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int, in
 def _width(piece: str) -> int:
     """A piece's length in characters, a wide one (Chinese, Japanese, Korean) counting three: a sentence of eight
     of them ("我们的资金不足。") says as much as one of 24 Latin letters, and stands alone."""
+    if piece.isascii():  # no wide character is ASCII
+        return len(piece)
     return len(piece) + 2 * sum(unicodedata.east_asian_width(c) in "WF" for c in piece)
 
 
