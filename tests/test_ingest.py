@@ -2262,3 +2262,73 @@ def test_third_review_of_the_export_readers_new_rules(tmp_path):
     assert spec.is_long and set(answers.loc[answers["respondent_id"] == "R3", "question"]) == {
         "goals", "challenges", "effective"}  # the continued answer's next row is still R3's
     assert sum(p["problem"] == "missing_id" for p in problems) == 6  # R7's and R20's rows, said
+
+
+def _saved_as_excel_would(path: Path, results: dict[str, str]) -> None:
+    """Rewrite `path` as Excel saves it: each formula cell (by reference) with its result as text."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    sheet = members["xl/worksheets/sheet1.xml"].decode()
+    for reference, value in results.items():
+        sheet = re.sub(rf'<c r="{reference}"( [^>]*)?><f>(.*?)</f><v></v></c>',
+                       lambda m, v=value: f'<c r="{reference}" t="str"><f>{m.group(2)}</f><v>{v}</v></c>', sheet)
+    members["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def test_answers_a_formula_computes_are_refused_until_their_results_are_saved(tmp_path):
+    """A workbook a script wrote with formulas it never computed: pandas reads each such cell as blank, so 12 answers
+    were lost as 'empty' with exit 0. The run now stops with one line; saved by Excel, the results are read."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["respondent_id", "org_type", "challenges"])
+    for k in range(12):
+        book.active.append([f"R{k}", "Hospital", f'="Funding ran out in year "&{k + 1}&" and staff left"'])
+    book.save(tmp_path / "script.xlsx")
+
+    with pytest.raises(InputError, match=r"script.xlsx: 12 cells of column 'challenges' hold a formula whose result "
+                                         r"was never saved, so they would read as blank: open the workbook in Excel"):
+        load_answers(tmp_path / "script.xlsx", InputSpec())
+    _saved_as_excel_would(tmp_path / "script.xlsx", {f"C{k + 2}": f"Funding ran out in year {k + 1} and staff left"
+                                                     for k in range(12)})
+    answers, _, _ = load_answers(tmp_path / "script.xlsx", InputSpec())
+    assert answers["answer_raw"].tolist() == [f"Funding ran out in year {k + 1} and staff left" for k in range(12)]
+
+
+def test_unsaved_formulas_in_a_column_not_read_are_no_reason_to_stop_unless_it_would_read_as_nothing(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["respondent_id", "challenges", "flag", "words"])
+    for k in range(12):
+        book.active.append([f"R{k}", _answer(k, "money"), "=1+1" if k < 2 else "checked", f"=LEN(B{k + 2})"])
+    book.save(tmp_path / "survey.xlsx")
+    # A column that reads as empty may be answers no guess can see: said, not passed over.
+    with pytest.raises(InputError, match=r"12 cells of column 'words' hold a formula"):
+        load_answers(tmp_path / "survey.xlsx", InputSpec())
+
+    for row in range(2, 14):
+        book.active.cell(row=row, column=4).value = 40 + row
+    book.save(tmp_path / "survey.xlsx")
+    answers, spec, _ = load_answers(tmp_path / "survey.xlsx", InputSpec())
+    assert spec.text_columns == ("challenges",) and len(answers) == 12  # two unsaved flags, in a column not read
+
+
+def test_a_formula_result_saved_as_empty_text_is_no_unsaved_result(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["respondent_id", "challenges", "note"])
+    for k in range(12):
+        book.active.append([f"R{k}", _answer(k, "money"), '=IF(A2="x","flag","")'])
+    book.save(tmp_path / "survey.xlsx")
+    _saved_as_excel_would(tmp_path / "survey.xlsx", {f"C{k + 2}": "" for k in range(12)})
+
+    answers, spec, _ = load_answers(tmp_path / "survey.xlsx", InputSpec())
+    assert len(answers) == 12

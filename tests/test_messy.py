@@ -361,6 +361,20 @@ def _missing_sheet(folder: Path) -> tuple[Path, list[str], str]:
                                           "Pass one with --sheet.")
 
 
+def _formulas_never_computed(folder: Path) -> tuple[Path, list[str], str]:
+    # A script (openpyxl) wrote the answers as formulas and never computed them: each would read as a blank answer.
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["respondent_id", "org_type", "challenges"])
+    for k in range(12):
+        book.active.append([f"R{k}", "Hospital", f'="Funding ran out in year "&{k + 1}&" and staff left"'])
+    path = folder / "computed.xlsx"
+    book.save(path)
+    return path, [], (f"{path}: 12 cells of column 'challenges' hold a formula whose result was never saved, so they "
+                      "would read as blank: open the workbook in Excel or LibreOffice, save it, and run again.")
+
+
 def _codebook(text: str, line: int, message: str):
     def make(folder: Path) -> tuple[Path, list[str], str]:
         path = folder / "codebook.yaml"
@@ -371,11 +385,12 @@ def _codebook(text: str, line: int, message: str):
 
 @pytest.mark.parametrize("make", [
     _empty, _header_only, _header_and_blank_rows, _docx, _binary, _workbook_named_csv, _missing_sheet,
+    _formulas_never_computed,
     _codebook(DUPLICATE_IDS, 9, "[top level] theme id 'trust' is used twice; give each theme its own id"),
     _codebook(THRESHOLD_OUT_OF_RANGE, 6, "[themes -> 0 -> threshold] The 'threshold' of theme 'trust' must be in "
                                          "[0, 1]. Got 1.7 instead."),
 ], ids=["empty", "header-only", "header-and-blank-rows", "docx", "binary", "workbook-named-csv", "missing-sheet",
-        "duplicate-theme-ids", "threshold-out-of-range"])
+        "formulas-never-computed", "duplicate-theme-ids", "threshold-out-of-range"])
 def test_unusable_input_fails_with_one_line_and_writes_nothing(tmp_path, make):
     inputs = tmp_path / "in"
     inputs.mkdir()

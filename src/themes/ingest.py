@@ -6,6 +6,7 @@ import difflib
 import functools
 import logging
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -198,6 +199,10 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | 
     hidden = table.attrs.pop("hidden_positions", [])
     if hidden:  # named only now: the header may be a row below a title
         table.attrs["hidden_columns"] = [table.columns[p] for p in hidden if p < len(table.columns)]
+    uncomputed = table.attrs.pop("uncomputed_positions", [])
+    if uncomputed:
+        table.attrs["uncomputed_formulas"] = dict(Counter(table.columns[p] for p in uncomputed
+                                                          if p < len(table.columns)))
     # Rows with no cell filled (",,,," lines, formatted but empty Excel rows) are not respondents.
     # The index is kept: it numbers the rows as a spreadsheet shows them (see `to_answers`).
     table = table[~_blank_rows(table)]
@@ -587,7 +592,40 @@ def _read_excel(path: Path, sheet: str | None, header_row: int | None = None) ->
     hidden_rows = _hidden_rows(path, sheet)
     if hidden_rows:
         table.attrs["hidden_rows"] = hidden_rows  # said by `load_answers` for the rows that hold answers
+    uncomputed = _uncomputed_formulas(path, sheet)
+    if uncomputed:
+        table.attrs["uncomputed_positions"] = uncomputed  # named by `read_table`, refused by `load_answers` if read
     return table
+
+
+_FORMULA = rb"<(?:\w+:)?f[\s>/]"
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_SAVED_VALUE = re.compile(rb"<(?:\w+:)?v>\s*[^<\s]")
+_TYPED = re.compile(rb"""\bt=["'](?!n["'])""")  # a result of a type: text ("str", even empty), a truth value, an error
+_REFERENCE = re.compile(rb"""\br=["']([A-Za-z]{1,3})\d+["']""")
+
+
+def _uncomputed_formulas(path: Path, sheet: str) -> list[int]:
+    """The column positions (from 0, one per cell) of formula cells whose result was never saved. A program that
+    writes a workbook without computing it (openpyxl, a script) leaves such a cell an empty value of no type, and
+    every reader, pandas's included, takes it for a blank: the answers it computes would be lost without a word.
+    Excel and LibreOffice save each result (an empty text as an empty value of type "str")."""
+    if not _any_sheet_holds(path, _FORMULA):
+        return []
+    try:
+        xml = _sheet_xml(path, sheet)
+    except (KeyError, ValueError, UnicodeDecodeError):
+        return []
+    from openpyxl.utils import column_index_from_string
+
+    positions = []
+    for cell in _CELL.finditer(xml):
+        attributes, inside = cell.group(1), cell.group(2) or b""
+        if re.search(_FORMULA, inside) and not _TYPED.search(attributes) and not _SAVED_VALUE.search(inside):
+            reference = _REFERENCE.search(attributes)
+            if reference:
+                positions.append(column_index_from_string(reference.group(1).decode().upper()) - 1)
+    return positions
 
 
 def _any_sheet_holds(path: Path, pattern: bytes) -> bool:
@@ -1127,8 +1165,10 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
         # A long file's closed fields become columns before the columns are checked (a spec resolved before, as
         # `themes run` hands the flow, names them as metadata), and after its question column is found.
         table, spec = _closed_fields(table, spec)
+        _refuse_uncomputed(table, spec, path)  # before the guess: a column of them reads as empty, and no guess sees it
         spec = complete_spec(table, spec)
         table, spec = _closed_fields(table, spec)
+        _refuse_uncomputed(table, spec, path)
         labels = table.attrs.get("column_labels", {})
         if labels and not spec.is_long:
             spec = replace(spec, question_labels=tuple((c, str(labels[c])) for c in spec.text_columns if c in labels))
@@ -1141,6 +1181,22 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
             raise
         raise InputError(f"{error}{_which_sheet(path, spec)}") from None
     return answers, spec, problems
+
+
+def _refuse_uncomputed(table: pd.DataFrame, spec: InputSpec, path: Path) -> None:
+    """A column that is read, or one that would read as empty, holds formulas whose results were never saved
+    (`_uncomputed_formulas`): its cells would read as blank answers, ids or groups, or the column as nothing at all (no
+    guess would find answers in it), so the run stops and says how to save the results."""
+    uncomputed = table.attrs.get("uncomputed_formulas") or {}
+    read = {spec.id_column, *spec.text_columns, *spec.meta_columns, spec.question_column, spec.answer_column}
+    found = {column: n for column, n in uncomputed.items() if column in table.columns and (
+        column in read or not table[column].astype(str).str.strip().ne("").any())}
+    if found:
+        column, n = max(found.items(), key=lambda item: item[1])
+        more = f" (and {sum(found.values()) - n} in other columns)" if len(found) > 1 else ""
+        raise InputError(f"{path}: {n} cell{'s' * (n > 1)} of column '{column}'{more} hold a formula whose result was "
+                         "never saved, so they would read as blank: open the workbook in Excel or LibreOffice, save "
+                         "it, and run again.")
 
 
 def _closed_fields(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, InputSpec]:
