@@ -106,6 +106,8 @@ NON_ANSWERS = [
     "see above answer", "Prefer not to say", "None that I can think of", "Nothing comes to mind", "none really",
     "not applicable to our organization", "See answers to Q3 and Q4", "Same answer as Q3", "N/A - answered above",
     "I'd rather not say", "Nothing to report", "See Q3 through Q5", "Declined to answer", "Same answer as above",
+    # A fourth: a pointer that names its question, or says it was answered there.
+    "see q3 (challenges)", "See Q5 (funding question).", "Answered above in Q3", "Answered in question 4",
 ]  # fmt: skip
 
 
@@ -155,6 +157,8 @@ REAL_ANSWERS = [
     "Declined", "Yes - declined.", "Same as before", "No, same as before", "As in 2020", "See 2023 report",
     # A third: hotlines are no question numbers.
     "Refer to 211 and 988", "Refer to 211", "See 311",
+    # A pointer with more than a question's name in brackets, or no question pointed to.
+    "See Q3 (we still need more staff and a shared database)", "See above (trust)", "Answered 24 calls a week",
 ]
 # A bare "Yes" or "5" says nothing an open question's codebook can code: coded, it would take its question's
 # usual theme from the question alone. They are non-answers (NON_ANSWERS lists more).

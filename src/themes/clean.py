@@ -218,13 +218,18 @@ _PLACEHOLDERS = frozenset(
 )  # fmt: skip
 # An answer that points to another question's ("See Q3", "Refer to my answer to question 4", "Same as #2"), as its
 # letters and digits run together.
-_POINTER = re.compile(r"(?:please)?(?:see|referto|sameas|asin|asper|sameansweras)(?:my|our|the)?"
+_POINTER = re.compile(r"(?:please)?(?:see|referto|sameas|asin|asper|sameansweras|answered(?:above|below)?)"
+                      r"(?:my|our|the)?"
                       r"(?:answer|response|comment)?s?(?:to|in|for|at|of)?"
                       r"(?:(?:and|through|to)?(?:(?:q|question|item|no|number)\d{1,3}|\d{1,2})(?!\d)[a-z]?)+"
                       r"(?:above|below)?")  # a bare number of three digits is a hotline ("Refer to 211")
 # Where an answer of two fillers joins them ("N/A - see above", "None; see attached"): a comma, semicolon or colon,
 # a bracket, a spaced dash, or a full stop before a space or the end. A slash is no joint ("N/A").
 _JOINT = re.compile(r"[,;:()\[\]]|\s[-\u2013\u2014]+\s|[-\u2013\u2014]{2,}|\.(?=\s|$)")
+
+
+# A pointer with the name of the question it points to in brackets: "See Q3 (challenges)".
+_NAMED_POINTER = re.compile(r"(?P<pointer>[^()]+?)\s*\((?P<name>[^()]{1,40})\)\s*[.!]?")
 
 
 def _says_nothing(text: str) -> bool:
@@ -234,6 +239,9 @@ def _says_nothing(text: str) -> bool:
         return key in _PLACEHOLDERS or bool(_POINTER.fullmatch(key))
 
     if alone(text):
+        return True
+    named = _NAMED_POINTER.fullmatch(text.strip())
+    if named and _POINTER.fullmatch(_placeholder_key(named["pointer"])) and len(named["name"].split()) <= 3:
         return True
     parts = [part for part in _JOINT.split(text) if _placeholder_key(part)]
     return len(parts) > 1 and all(alone(part) for part in parts)
