@@ -17,6 +17,7 @@ import pandas as pd
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from themes import export
 from themes.aggregate import add_segment_counts, co_occurrence, code_answers, framework_counts, theme_counts
@@ -60,6 +61,8 @@ def _stage(stage: str) -> None:
 _embedded = {"done": 0, "total": 0}
 
 
+# Big values are passed to tasks in `quote`: Prefect would otherwise walk every item of each list, codebook and
+# result looking for futures (0.5 s of a 10k run's 10 s outside the embedding); none of them holds one.
 @task(name="ingest-and-screen", cache_policy=NO_CACHE)
 def ingest(input_path: str, spec: InputSpec, settings: RunSettings) -> tuple[pd.DataFrame, InputSpec, list[dict]]:
     _stage("reading")
@@ -121,7 +124,8 @@ class PendingEmbedding:
         self.texts, self.unique = texts, list(dict.fromkeys(texts))
         self.model_id = _embedder(settings).model_id
         shipped = [str(p) for p in shipped_paths(settings.codebooks, settings.calibration)]
-        self.found, missing, self.counts = cache_lookup(self.unique, settings.cache_dir, self.model_id, shipped)
+        self.found, missing, self.counts = cache_lookup(quote(self.unique), settings.cache_dir, self.model_id,
+                                                        quote(shipped))
         # Longest first across all chunks, not only inside each model call: the model pads every batch to its
         # longest text, and texts in survey order padded 14% more (4,096 texts: 23.9-25.5 s against 21.0-21.5 s
         # sorted, and 21.7 s for sentence-transformers' own encode of them all).
@@ -131,6 +135,7 @@ class PendingEmbedding:
         chunks = [self.todo[i:i + size] for i in range(0, len(self.todo), size)]
         self.before = _embedded["total"]  # what earlier embeddings of this run had to do
         _embedded["total"] += len(self.todo)
+        # (not quoted: a Dask worker would be handed the wrapper, not the list)
         self.futures = embed_batch.map(chunks, settings=unmapped(settings)) if chunks else []
 
     def result(self, idle: Callable[[], bool] | None = None) -> tuple[VectorTable, dict]:
@@ -150,7 +155,7 @@ class PendingEmbedding:
         vectors = np.empty((len(self.unique), dim), dtype=np.float16)
         if todo:
             vectors[missing] = np.vstack(fresh)
-            cache_store(todo, vectors[missing], settings.cache_dir, self.model_id)
+            cache_store(quote(todo), vectors[missing], settings.cache_dir, self.model_id)
         for positions, part in self.found:
             vectors[positions] = part
         from_shipped, from_cache = self.counts
@@ -280,7 +285,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     read = classified_texts(segments["text"])  # what the coder reads: a report's attribution left out
     readings = in_place_readings(codebook, read)  # what a framework's types are read from
     pending = start_embedding([t for t in dict.fromkeys([*read, *readings]) if t not in learned], settings)
-    coder = train(books, learned, settings)
+    coder = train(quote(books), learned, settings)
     redactor = Redactor()
     if redactor.ner_available:
         redactor.nlp  # loads spaCy's pipeline now, not in the quotes stage  # noqa: B018
@@ -309,15 +314,17 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     segment_vectors = table.lookup(read)
     reading_vectors = VectorTable(readings, table.lookup(readings))
     by_label = read_by_label(answers["question"], dict(spec.question_labels), coder.questions)
-    coded, coded_segments = classify(answers, segments, read, coder, segment_vectors, reading_vectors.lookup, by_label)
+    coded, coded_segments = classify(answers, segments, quote(read), quote(coder), segment_vectors, reading_vectors.lookup,
+                                     quote(by_label))
     lap("classify")
     _stage("picking quotes")
-    picked = quotes(coded, coded_segments, segment_vectors, codebook, spec, settings, coder, redactor, by_label)
+    picked = quotes(coded, coded_segments, segment_vectors, quote(codebook), spec, settings, quote(coder), redactor,
+                    quote(by_label))
     lap("quotes")
     _stage("counting")
     # Not the coded answers the coder learned from: its decisions on them are memory, not its error rates.
     measuring = without_learned(coded, coded_sample, books)
-    estimates = estimate_counts(coded, codebook, measuring, spec, settings)
+    estimates = estimate_counts(coded, quote(codebook), measuring, spec, settings)
     lap("estimate")
     counts = with_theme_estimates(add_segment_counts(theme_counts(coded, codebook), coded_segments),
                                   estimates.themes)
@@ -344,7 +351,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     if disagreement:
         get_run_logger().warning("%s", disagreement)
     _stage("writing")
-    files, kept = write(run, Path(out), force, redactor)
+    files, kept = write(quote(run), Path(out), force, redactor)
     lap("write")
     _publish(run)
     get_run_logger().info("Coded %d answers of %s (%d embedded, %d from the cache); wrote %s",
