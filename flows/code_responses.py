@@ -415,6 +415,21 @@ def run_flow(input_path: str, out: str, settings: RunSettings, spec: InputSpec |
 
         # One embedding batch at a time: torch already uses every core.
         flow_to_run = code_responses.with_options(task_runner=ThreadPoolTaskRunner(max_workers=1))
-    return flow_to_run(input_path=input_path, out=out, settings=settings, spec=spec, force=force, batches=batches,
-                       checked=checked)
+    with _no_heartbeats_on_a_temporary_server():
+        return flow_to_run(input_path=input_path, out=out, settings=settings, spec=spec, force=force,
+                           batches=batches, checked=checked)
+
+
+def _no_heartbeats_on_a_temporary_server():
+    """Prefect's flow heartbeats (every 180 s, so that a server can tell a crashed run) cost each run up to a second at
+    its end: the heartbeat thread sleeps in steps of a second, and the run waits for it (1.0 s of a 1,000-answer run's
+    9). A temporary server ends with the run, so nothing there would ever read them: off. A server of one's own
+    (PREFECT_API_URL) gets them as Prefect sends them."""
+    from contextlib import nullcontext
+
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
+
+    if get_current_settings().api.url:
+        return nullcontext()
+    return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
 

@@ -566,3 +566,19 @@ def test_the_survey_is_embedded_longest_first_across_chunks_and_each_vector_retu
     assert [len(t) for t in seen] == sorted((len(t) for t in seen), reverse=True)
     expected = HashingEmbedder().encode(texts)
     assert np.array_equal(table.lookup(texts), expected)
+
+
+def test_runs_on_a_temporary_server_send_no_heartbeats_and_runs_on_ones_own_server_do():
+    # Prefect's heartbeat thread sleeps in steps of a second and each run waited for it at its end (1.0 s of a
+    # 1,000-answer run's 9); a temporary server ends with the run, so nothing would read them.
+    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+
+    from themes.flows.code_responses import _no_heartbeats_on_a_temporary_server
+
+    with temporary_settings(updates={PREFECT_API_URL: None}):
+        with _no_heartbeats_on_a_temporary_server():
+            assert get_current_settings().flows.heartbeat_frequency is None
+        assert get_current_settings().flows.heartbeat_frequency == 180
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:4200/api"}):
+        with _no_heartbeats_on_a_temporary_server():
+            assert get_current_settings().flows.heartbeat_frequency == 180
