@@ -2332,3 +2332,22 @@ def test_a_formula_result_saved_as_empty_text_is_no_unsaved_result(tmp_path):
 
     answers, spec, _ = load_answers(tmp_path / "survey.xlsx", InputSpec())
     assert len(answers) == 12
+
+
+def test_ids_under_a_blank_header_cell_in_the_first_column_are_the_respondents_ids(tmp_path):
+    """A table saved with its row index (pandas's to_csv) or ids under a header cell left empty stopped with "No
+    respondent id column found (columns: Unnamed: 0, ...)"; the column is now read as the ids, and said."""
+    from themes.infer import announcement
+
+    rows = [[f"R{100 + k}", "Hospital", "OH", _answer(k, "money"), _answer(k, "trust")] for k in range(12)]
+    frame = pd.DataFrame(rows, columns=["", "org_type", "state", "challenges", "goals"])
+    frame.to_csv(tmp_path / "blank.csv", index=False)
+    answers, spec, problems = load_answers(tmp_path / "blank.csv", InputSpec())
+    assert answers["respondent_id"].nunique() == 12 and spec.text_columns == ("challenges", "goals")
+    assert ("  id         'Unnamed: 0' (guessed: column 1 has no name in the header and a different short value on "
+            "every row)") in announcement(spec, tmp_path / "blank.csv", problems=problems)
+
+    frame.iloc[:, 0] = [f"R{100 + k // 2}" for k in range(12)]  # repeated: no respondent's id
+    frame.to_csv(tmp_path / "repeated.csv", index=False)
+    with pytest.raises(InputError, match="No respondent id column found"):
+        load_answers(tmp_path / "repeated.csv", InputSpec())

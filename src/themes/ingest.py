@@ -848,6 +848,17 @@ _ID_WORDS = {"id", "ids", "resp", "respondent", "respondents", "participant", "r
              "member", "user", "username", "token", "pid", "email", "learner", "employee", "name"}
 
 
+def _unnamed_ids(table: pd.DataFrame) -> bool:
+    """The first column has a blank header cell and holds ids: a value on every row, each different, none with a space
+    (a table saved with its row index, `DataFrame.to_csv`'s default, or ids under a header cell left empty). Before,
+    such a file stopped with "No respondent id column found (columns: Unnamed: 0, ...)"."""
+    if not len(table.columns) or not _BLANK_HEADER.fullmatch(str(table.columns[0]).strip()) or len(table) < 2:
+        return False
+    values = table.iloc[:, 0].map(as_text).str.strip()
+    return bool(values.ne("").all() and values.is_unique and not values.str.contains(r"\s").any()
+                and values.str.len().max() <= 40 and _long_by_some_id(table) is None)
+
+
 def _long_by_some_id(table: pd.DataFrame) -> tuple[str, str, str, str] | None:
     """(id column, question column, answer column, why) when a column the id guess passed over makes the table
     long (see `infer.long_shape`): named like ids ("resp", "Participant"), short values, nearly all given, most
@@ -906,12 +917,16 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         # would go unnamed; an empty one alone still names the rows by content, and says so.
         given = [c for c in columns if table[c].map(as_text).str.strip().ne("").any()]
         id_column = _id_by_name(given) or _id_by_name(columns)
+        # The header was looked for under a first row that names few columns; if that row names the ids, it was the
+        # header (a row of choices or group labels under it named more).
+        first = guess_id_column([str(c) for c in table.attrs.get("row_1_names", [])])
         if id_column:
             sources["id_column"] = "guessed"
+        elif not first and _unnamed_ids(table):
+            id_column = columns[0]
+            sources["id_column"] = ("guessed: column 1 has no name in the header and a different short value on "
+                                    "every row")
         else:
-            # The header was looked for under a first row that names few columns; if that row names the ids, it
-            # was the header (a row of choices or group labels under it named more).
-            first = guess_id_column([str(c) for c in table.attrs.get("row_1_names", [])])
             hint = (f" Row 1 names '{first}': if row 1 holds the column names, pass --header-row 1." if first
                     else "")
             long = _long_by_some_id(table) if not hint and not spec.text_columns else None
