@@ -717,3 +717,18 @@ def test_codes_of_a_run_of_two_codebooks_keep_each_codebooks_guids():
 
     assert guids(merged) == guids(books[0]) + guids(books[1])
     assert merged.content_hash() == merge_codebooks(books).content_hash()
+
+
+def test_a_heading_retyped_in_a_qda_tool_at_a_blocks_start_is_still_a_heading():
+    """A description themes wrote, edited in NVivo: "examples:" and "Counter examples:" retyped at a block's start were
+    read as the definition's text (its examples lost from training, and its content hash changed)."""
+    from themes.refi import parse_description
+
+    text = ("Trust between partners.\n\nexamples:\n- We trust them.\n- They keep promises.\n\nCounter examples:\n"
+            "- We trust the data.\n\nEXCLUDE:\n- Trust in data systems.\n\nthemes id: trust")
+    assert parse_description(text) == {
+        "id": "trust", "definition": "Trust between partners.", "examples": ["We trust them.", "They keep promises."],
+        "counter_examples": ["We trust the data."], "exclude": ["Trust in data systems."]}
+    # Within a block it is still the text themes wrote: an example that quotes a heading keeps it.
+    quoted = "Trust.\n\nExamples:\n- She said:\n  examples:\n  we trust them.\n\nthemes id: trust"
+    assert parse_description(quoted)["examples"] == ["She said:\nexamples:\nwe trust them."]

@@ -140,7 +140,8 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
 
     A description themes wrote (its `themes id:` line) is read as written, so that a codebook comes back whole: a
     heading ("Include:", as `describe` writes it) opens a section at a block's start only, and an item's own lines
-    are indented, so "Examples:" or "Threshold: 0.4" inside an example or a definition stays there. One another tool
+    are indented, so "Examples:" or "Threshold: 0.4" inside an example or a definition stays there (a heading retyped
+    in a QDA tool at a block's start, "examples:" or "Example:", is still one). One another tool
     made (a researcher's memo) is read more freely: a heading in any case and singular ("INCLUDE:", "Example:") opens
     a section at a block's start, or within a block when a capital starts it and a list item follows
     ("...partners.\nExclude:\n- ..."). A blank line ends a section unless the text after it is indented (an item's
@@ -156,8 +157,8 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
         line = lines[k]
         if line[:1] in " \t":
             return None
-        if ours:
-            return SECTIONS.get(line.strip()) if blank(k - 1) else None
+        if ours:  # at a block's start, as written or as a researcher retyped it there ("examples:", "Example:")
+            return (SECTIONS.get(line.strip()) or _heading(line)) if blank(k - 1) else None
         key = _heading(line)
         if key is None or blank(k - 1):
             return key
