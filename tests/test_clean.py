@@ -108,6 +108,7 @@ NON_ANSWERS = [
     "I'd rather not say", "Nothing to report", "See Q3 through Q5", "Declined to answer", "Same answer as above",
     # A fourth: a pointer that names its question, or says it was answered there.
     "see q3 (challenges)", "See Q5 (funding question).", "Answered above in Q3", "Answered in question 4",
+    "Same as Q2 (funding)", "Answered in Q3 (challenges)", "Answered in Q3, thanks", "See response to Q3 (challenges)",
 ]  # fmt: skip
 
 
@@ -159,6 +160,10 @@ REAL_ANSWERS = [
     "Refer to 211 and 988", "Refer to 211", "See 311",
     # A pointer with more than a question's name in brackets, or no question pointed to.
     "See Q3 (we still need more staff and a shared database)", "See above (trust)", "Answered 24 calls a week",
+    # A fifth review: what the brackets hold is the answer, or "answered" counts something.
+    "See Q3 (no funding)", "Same as Q2 (but worse)", "See Q3 (lack of funding)", "See Q3 (COVID)",
+    "See Q3 (rent, wages, fuel)", "Same as 2 (money)", "Answered in 24h", "Answered 12", "Answered 2 and 3",
+    "Answered in 2023", "See Section 3 (Budget)",
 ]
 # A bare "Yes" or "5" says nothing an open question's codebook can code: coded, it would take its question's
 # usual theme from the question alone. They are non-answers (NON_ANSWERS lists more).

@@ -218,8 +218,7 @@ _PLACEHOLDERS = frozenset(
 )  # fmt: skip
 # An answer that points to another question's ("See Q3", "Refer to my answer to question 4", "Same as #2"), as its
 # letters and digits run together.
-_POINTER = re.compile(r"(?:please)?(?:see|referto|sameas|asin|asper|sameansweras|answered(?:above|below)?)"
-                      r"(?:my|our|the)?"
+_POINTER = re.compile(r"(?:please)?(?:see|referto|sameas|asin|asper|sameansweras)(?:my|our|the)?"
                       r"(?:answer|response|comment)?s?(?:to|in|for|at|of)?"
                       r"(?:(?:and|through|to)?(?:(?:q|question|item|no|number)\d{1,3}|\d{1,2})(?!\d)[a-z]?)+"
                       r"(?:above|below)?")  # a bare number of three digits is a hotline ("Refer to 211")
@@ -228,20 +227,40 @@ _POINTER = re.compile(r"(?:please)?(?:see|referto|sameas|asin|asper|sameansweras
 _JOINT = re.compile(r"[,;:()\[\]]|\s[-\u2013\u2014]+\s|[-\u2013\u2014]{2,}|\.(?=\s|$)")
 
 
-# A pointer with the name of the question it points to in brackets: "See Q3 (challenges)".
+# "Answered above in Q3", "Answered in question 4": with a question's mark only ("Answered 24h", "Answered 12" answer).
+_ANSWERED = re.compile(r"answered(?:above|below)?(?:in|at|under)?"
+                       r"(?:(?:and|through|to)?(?:q|question|item)\d{1,3}(?!\d)[a-z]?)+(?:above|below)?")
+# A pointer to a marked question with that question's name in brackets: "See Q3 (challenges)", "Same as Q2 (funding)".
 _NAMED_POINTER = re.compile(r"(?P<pointer>[^()]+?)\s*\((?P<name>[^()]{1,40})\)\s*[.!]?")
+_QUESTION_MARK = re.compile(r"(?:q|question|item)\d")
+# Words that make what is in the brackets the answer itself: "See Q3 (but worse)", "(need more staff)", "(no funding)".
+_NOT_A_NAME = frozenset("not no nor but only plus except also especially and or more less lack need needs needed same "
+                        "worse better too very we our us they their them i my me it its of in for with without".split())
+
+
+def _points_to(text: str) -> bool:
+    key = _placeholder_key(text)
+    return bool(_POINTER.fullmatch(key) or _ANSWERED.fullmatch(key))
+
+
+def _names_a_question(name: str) -> bool:
+    """Up to three plain words, none a function word nor an acronym: a question's name, not content ("COVID",
+    "rent, wages, fuel")."""
+    words = name.split()
+    return (0 < len(words) <= 3 and all(w.isalpha() and not (len(w) > 1 and w.isupper()) for w in words)
+            and not {w.casefold() for w in words} & _NOT_A_NAME)
 
 
 def _says_nothing(text: str) -> bool:
     """A placeholder, a pointer to another answer, or two or more of them joined."""
     def alone(part: str) -> bool:
-        key = _placeholder_key(part)
-        return key in _PLACEHOLDERS or bool(_POINTER.fullmatch(key))
+        return _placeholder_key(part) in _PLACEHOLDERS or _points_to(part)
 
     if alone(text):
         return True
     named = _NAMED_POINTER.fullmatch(text.strip())
-    if named and _POINTER.fullmatch(_placeholder_key(named["pointer"])) and len(named["name"].split()) <= 3:
+    if named and _points_to(named["pointer"]) and _QUESTION_MARK.search(_placeholder_key(named["pointer"])) \
+            and _names_a_question(named["name"]):
         return True
     parts = [part for part in _JOINT.split(text) if _placeholder_key(part)]
     return len(parts) > 1 and all(alone(part) for part in parts)
