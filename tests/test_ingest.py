@@ -2310,7 +2310,7 @@ def test_unsaved_formulas_in_a_column_not_read_are_no_reason_to_stop_unless_it_w
         book.active.append([f"R{k}", _answer(k, "money"), "=1+1" if k < 2 else "checked", f"=LEN(B{k + 2})"])
     book.save(tmp_path / "survey.xlsx")
     # A column that reads as empty may be answers no guess can see: said, not passed over.
-    with pytest.raises(InputError, match=r"12 cells of column 'words' hold a formula"):
+    with pytest.raises(InputError, match=r"12 cells of column 'words' \(and 2 in other columns\) hold a formula"):
         load_answers(tmp_path / "survey.xlsx", InputSpec())
 
     for row in range(2, 14):
@@ -2351,3 +2351,114 @@ def test_ids_under_a_blank_header_cell_in_the_first_column_are_the_respondents_i
     frame.to_csv(tmp_path / "repeated.csv", index=False)
     with pytest.raises(InputError, match="No respondent id column found"):
         load_answers(tmp_path / "repeated.csv", InputSpec())
+
+
+def test_unsaved_formulas_in_rows_or_columns_that_are_never_read_are_no_reason_to_stop(tmp_path):
+    """A reviewer's workbooks: a total row and a title computed by formulas, a hidden helper column of them, and a
+    helper column beside columns the user named were refused, though no answer was lost."""
+    import openpyxl
+
+    def book(title=None, total=False, hidden=False):
+        made = openpyxl.Workbook()
+        sheet = made.active
+        if title:
+            sheet.append([title])
+        sheet.append(["respondent_id", "challenges", "words"])
+        for k in range(12):
+            sheet.append([f"R{k}", _answer(k, "money"), f"=LEN(B{k + 2})"])
+        if total:
+            sheet.append(["Total", "=COUNTA(B2:B13)", None])
+        if hidden:
+            sheet.column_dimensions["C"].hidden = True
+        return made
+
+    for name, made, spec in [
+        ("total.xlsx", book(total=True, hidden=True), InputSpec()),
+        ("title.xlsx", book(title='="Survey export "&TEXT(TODAY(),"yyyy-mm-dd")', hidden=True), InputSpec()),
+        ("named.xlsx", book(), InputSpec(id_column="respondent_id", text_columns=("challenges",)))]:
+        made.save(tmp_path / name)
+        answers, _, _ = load_answers(tmp_path / name, spec)
+        assert len(answers) == 12, name
+    with pytest.raises(InputError, match=r"1 cell of column 'challenges' \(and 12 in other columns\) holds a "
+                                         r"formula whose result was never saved, so it would read as blank"):
+        made = book(hidden=True)
+        made.active["B5"] = "=CONCAT(A5)"
+        made.save(tmp_path / "one.xlsx")
+        load_answers(tmp_path / "one.xlsx", InputSpec())
+
+
+def test_an_answer_beginning_with_equals_that_a_script_saved_as_a_formula_is_read_as_its_text(tmp_path):
+    """pandas's to_excel (openpyxl) writes an answer that begins with "=" as a formula with no result: it read as blank,
+    then was refused with advice that could not work. Prose is no formula: it is read as written, and said."""
+    from themes.infer import announcement
+
+    answers_given = [f"=> more staff, and a shared database for family {k}" if k < 3 else _answer(k, "money")
+                     for k in range(12)]
+    pd.DataFrame({"respondent_id": [f"R{k}" for k in range(12)], "challenges": answers_given}).to_excel(
+        tmp_path / "arrows.xlsx", index=False)
+    answers, spec, problems = load_answers(tmp_path / "arrows.xlsx", InputSpec())
+    assert answers["answer_raw"].tolist() == answers_given
+    assert any(line.startswith("  formulas   3 cells that the program which wrote the workbook saved as a formula")
+               for line in announcement(spec, tmp_path / "arrows.xlsx", problems=problems))
+
+
+def test_formula_cells_without_a_reference_are_found_by_their_place_in_the_row(tmp_path):
+    """A sheet may leave out each cell's `r` (OOXML allows it): the unsaved answers of such a sheet were read as an
+    empty column, silently."""
+    import openpyxl
+
+    made = openpyxl.Workbook()
+    made.active.append(["respondent_id", "challenges", "what_worked"])
+    for k in range(12):
+        made.active.append([f"R{k}", f'="Funding ran out in year "&{k + 1}', _answer(k, "trust")])
+    made.save(tmp_path / "refs.xlsx")
+    _without_references(tmp_path / "refs.xlsx")
+    with pytest.raises(InputError, match=r"12 cells of column 'challenges' hold a formula"):
+        load_answers(tmp_path / "refs.xlsx", InputSpec())
+
+
+def _without_references(path: Path) -> None:
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["xl/worksheets/sheet1.xml"] = re.sub(rb'<c r="[A-Z]+\d+"', b"<c", members["xl/worksheets/sheet1.xml"])
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def test_a_sheet_of_unsaved_answers_after_an_instructions_sheet_is_named(tmp_path):
+    """The search for the answers' sheet passed over a sheet whose answers all read as blank, and the error named
+    the instructions sheet's columns instead."""
+    import openpyxl
+
+    made = openpyxl.Workbook()
+    made.active.title = "Instructions"
+    made.active.append(["How to read this workbook"])
+    made.active.append(["Each row is one respondent."])
+    data = made.create_sheet("Q&A responses")
+    data.append(["respondent_id", "org_type", "challenges"])
+    for k in range(12):
+        data.append([f"R{k}", "Hospital", f'="Funding ran out in year "&{k + 1}'])
+    made.save(tmp_path / "two.xlsx")
+    with pytest.raises(InputError, match=r"12 cells of sheet 'Q&A responses' hold a formula whose result was never "
+                                         r"saved"):
+        load_answers(tmp_path / "two.xlsx", InputSpec())
+
+
+def test_text_formulas_xlsxwriter_saved_with_its_zero_are_unsaved_results(tmp_path):
+    """XlsxWriter saves 0 as the result of every formula it writes: answers made by joining texts read as "0"."""
+    import xlsxwriter
+
+    made = xlsxwriter.Workbook(tmp_path / "xw.xlsx")
+    sheet = made.add_worksheet()
+    sheet.write_row(0, 0, ["respondent_id", "challenges", "what_worked"])
+    for k in range(12):
+        sheet.write_row(k + 1, 0, [f"R{k}"])
+        sheet.write_formula(k + 1, 1, f'="Funding ran out in year "&{k + 1}')
+        sheet.write_string(k + 1, 2, _answer(k, "trust"))
+    made.close()
+    with pytest.raises(InputError, match=r"12 cells of column 'challenges' hold a formula whose result was never saved"):
+        load_answers(tmp_path / "xw.xlsx", InputSpec())

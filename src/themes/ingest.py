@@ -200,9 +200,9 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | 
     if hidden:  # named only now: the header may be a row below a title
         table.attrs["hidden_columns"] = [table.columns[p] for p in hidden if p < len(table.columns)]
     uncomputed = table.attrs.pop("uncomputed_positions", [])
-    if uncomputed:
-        table.attrs["uncomputed_formulas"] = dict(Counter(table.columns[p] for p in uncomputed
-                                                          if p < len(table.columns)))
+    if uncomputed:  # by column name and sheet row: rows dropped below (a title, a total) are no answers lost
+        table.attrs["uncomputed_formulas"] = [(table.columns[p], row) for row, p in uncomputed
+                                              if p < len(table.columns)]
     # Rows with no cell filled (",,,," lines, formatted but empty Excel rows) are not respondents.
     # The index is kept: it numbers the rows as a spreadsheet shows them (see `to_answers`).
     table = table[~_blank_rows(table)]
@@ -593,23 +593,37 @@ def _read_excel(path: Path, sheet: str | None, header_row: int | None = None) ->
     if hidden_rows:
         table.attrs["hidden_rows"] = hidden_rows  # said by `load_answers` for the rows that hold answers
     uncomputed = _uncomputed_formulas(path, sheet)
-    if uncomputed:
-        table.attrs["uncomputed_positions"] = uncomputed  # named by `read_table`, refused by `load_answers` if read
+    prose = [(row, position, text) for row, position, text in uncomputed if text is not None]
+    for row, position, text in prose:  # the index numbers rows as the sheet does, less the header's two
+        if row - 2 in table.index and position < len(table.columns):
+            table.loc[row - 2, table.columns[position]] = text
+    if prose:
+        table.attrs["formula_text"] = len(prose)
+    unsaved = [(row, position) for row, position, text in uncomputed if text is None]
+    if unsaved:
+        table.attrs["uncomputed_positions"] = unsaved  # named by `read_table`, refused by `load_answers` if read
     return table
 
 
 _FORMULA = rb"<(?:\w+:)?f[\s>/]"
+_ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", re.S)
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
-_SAVED_VALUE = re.compile(rb"<(?:\w+:)?v>\s*[^<\s]")
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _TYPED = re.compile(rb"""\bt=["'](?!n["'])""")  # a result of a type: text ("str", even empty), a truth value, an error
-_REFERENCE = re.compile(rb"""\br=["']([A-Za-z]{1,3})\d+["']""")
+_REFERENCE = re.compile(rb"""\br=["']([A-Za-z]{1,3})(\d+)["']""")
+_ROW_NUMBER = re.compile(rb"""\br=["'](\d+)["']""")
+_FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f\b[^>]*>(.*?)</(?:\w+:)?f>", re.S)
+# What a formula has and prose has not: a function's call, a cell's address, a quoted text, an operator between values.
+_FORMULA_LIKE = re.compile(r'[A-Za-z][A-Za-z0-9._]*\(|\$?\b[A-Za-z]{1,3}\$?\d+\b|"|&|^\s*[-+]?[\d.]+\s*$')
 
 
-def _uncomputed_formulas(path: Path, sheet: str) -> list[int]:
-    """The column positions (from 0, one per cell) of formula cells whose result was never saved. A program that
+def _uncomputed_formulas(path: Path, sheet: str) -> list[tuple[int, int, str | None]]:
+    """(sheet row, column position from 0, text) of each formula cell whose result was never saved. A program that
     writes a workbook without computing it (openpyxl, a script) leaves such a cell an empty value of no type, and
     every reader, pandas's included, takes it for a blank: the answers it computes would be lost without a word.
-    Excel and LibreOffice save each result (an empty text as an empty value of type "str")."""
+    Excel and LibreOffice save each result (an empty text as an empty value of type "str"). `text` is the answer
+    itself where the "formula" is prose: an answer that began with "=" ("=> more staff"), which such a program
+    wrote as a formula; None for a formula."""
     if not _any_sheet_holds(path, _FORMULA):
         return []
     try:
@@ -618,14 +632,28 @@ def _uncomputed_formulas(path: Path, sheet: str) -> list[int]:
         return []
     from openpyxl.utils import column_index_from_string
 
-    positions = []
-    for cell in _CELL.finditer(xml):
-        attributes, inside = cell.group(1), cell.group(2) or b""
-        if re.search(_FORMULA, inside) and not _TYPED.search(attributes) and not _SAVED_VALUE.search(inside):
+    found, number = [], 0
+    for row in _ROW.finditer(xml):
+        given = _ROW_NUMBER.search(row.group(1))
+        number = int(given.group(1)) if given else number + 1  # `r` may be left out: the row after the last
+        position = -1
+        for cell in _CELL.finditer(row.group(2) or b""):
+            attributes, inside = cell.group(1), cell.group(2) or b""
             reference = _REFERENCE.search(attributes)
-            if reference:
-                positions.append(column_index_from_string(reference.group(1).decode().upper()) - 1)
-    return positions
+            position = column_index_from_string(reference.group(1).decode().upper()) - 1 if reference else position + 1
+            if not re.search(_FORMULA, inside) or _TYPED.search(attributes):
+                continue  # no formula, or a result Excel or LibreOffice saved with its type
+            written = _FORMULA_TEXT.search(inside)
+            formula = _xml_text(written.group(1)) if written else ""
+            if len(re.findall(r"[^\W\d_]{2,}", formula)) >= 2 and not _FORMULA_LIKE.search(formula):
+                found.append((number, position, "=" + formula))  # prose computes nothing, whatever value it has
+                continue
+            value = _VALUE.search(inside)
+            value = value.group(1).strip() if value else b""
+            # XlsxWriter saves 0 for every formula it writes: for one that makes text ('"..."&...'), never its result.
+            if not value or value == b"0" and re.search(r'"|&', formula):
+                found.append((number, position, None))
+    return found
 
 
 def _any_sheet_holds(path: Path, pattern: bytes) -> bool:
@@ -1165,6 +1193,8 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
         spec = replace(spec, sources={**spec.sources, "platform_rows": table.attrs["platform_rows"]})
     if table.attrs.get("merged_cells"):
         spec = replace(spec, sources={**spec.sources, "merged_cells": table.attrs["merged_cells"]})
+    if table.attrs.get("formula_text"):
+        spec = replace(spec, sources={**spec.sources, "formula_text": table.attrs["formula_text"]})
     if table.attrs.get("encoding"):  # a guess, so said
         spec = replace(spec, sources={**spec.sources, "encoding": table.attrs["encoding"]})
     odd = table.attrs.get("encoding_rows")
@@ -1192,26 +1222,58 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
         if table.attrs.get("hidden_rows"):
             spec = _said_hidden_rows(answers, table.attrs["hidden_rows"], spec)
     except InputError as error:
-        if not searching or "--sheet" in str(error):
+        if not searching or "--sheet" in str(error) or isinstance(error, UnsavedFormulasError):
             raise
+        unsaved = _sheet_of_unsaved_formulas(path)
+        if unsaved:  # the sheet of answers read as empty, so the search passed it over
+            raise InputError(f"{path}: {unsaved[1]} cells of sheet '{unsaved[0]}' hold a formula whose result was never "
+                             "saved, so they read as blank: open the workbook in Excel or LibreOffice, save it, and run "
+                             "again.") from None
         raise InputError(f"{error}{_which_sheet(path, spec)}") from None
     return answers, spec, problems
 
 
+class UnsavedFormulasError(InputError):
+    """Cells that are read hold formulas whose results were never saved (said as it is, whichever sheet was searched)."""
+
+
+def _sheet_of_unsaved_formulas(path: Path) -> tuple[str, int] | None:
+    """(sheet, cells) of the workbook's sheet with the most formulas whose results were never saved, if any."""
+    counts = [(name, sum(text is None for _, _, text in _uncomputed_formulas(path, name))) for name in _sheet_names(path)]
+    best = max(counts, key=lambda item: item[1], default=None)
+    return best if best and best[1] else None
+
+
 def _refuse_uncomputed(table: pd.DataFrame, spec: InputSpec, path: Path) -> None:
-    """A column that is read, or one that would read as empty, holds formulas whose results were never saved
-    (`_uncomputed_formulas`): its cells would read as blank answers, ids or groups, or the column as nothing at all (no
-    guess would find answers in it), so the run stops and says how to save the results."""
-    uncomputed = table.attrs.get("uncomputed_formulas") or {}
+    """A column that is read, or one that would read as empty where the columns are guessed (not hidden), holds formulas
+    whose results were never saved (`_uncomputed_formulas`) in rows that are read: its cells would read as blank
+    answers, ids or groups, or the column as nothing at all (no guess would find answers in it), so the run stops and
+    says how to save the results."""
+    rows = {index + 2 for index in table.index if isinstance(index, (int, np.integer))}  # as the sheet numbers them
+    unsaved = [(column, row) for column, row in table.attrs.get("uncomputed_formulas") or []
+               if row in rows and column in table.columns]
+    cells = Counter(column for column, _ in unsaved)
+    if not cells:
+        return
+
+    def nothing_else(column: str) -> bool:  # blank but for those cells (XlsxWriter's "0" in them)
+        theirs = {row - 2 for name, row in unsaved if name == column}
+        return not table.loc[~table.index.isin(theirs), column].map(as_text).str.strip().ne("").any()
+
     read = {spec.id_column, *spec.text_columns, *spec.meta_columns, spec.question_column, spec.answer_column}
-    found = {column: n for column, n in uncomputed.items() if column in table.columns and (
-        column in read or not table[column].astype(str).str.strip().ne("").any())}
+    named = spec.sources.get("text_columns") in ("option", "sidecar") or spec.sources.get("question_column") in (
+        "option", "sidecar")
+    hidden = set(table.attrs.get("hidden_columns") or [])
+    found = {column: n for column, n in cells.items()
+             if column in read or not named and column not in hidden and nothing_else(column)}
     if found:
         column, n = max(found.items(), key=lambda item: item[1])
-        more = f" (and {sum(found.values()) - n} in other columns)" if len(found) > 1 else ""
-        raise InputError(f"{path}: {n} cell{'s' * (n > 1)} of column '{column}'{more} hold a formula whose result was "
-                         "never saved, so they would read as blank: open the workbook in Excel or LibreOffice, save "
-                         "it, and run again.")
+        others = sum(cells.values()) - n
+        more = f" (and {others} in other columns)" if others else ""
+        one = n == 1
+        raise UnsavedFormulasError(f"{path}: {n} cell{'' if one else 's'} of column '{column}'{more} hold{'s' if one else ''} a "
+                         f"formula whose result was never saved, so {'it' if one else 'they'} would read as blank: open "
+                         "the workbook in Excel or LibreOffice, save it, and run again.")
 
 
 def _closed_fields(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, InputSpec]:
