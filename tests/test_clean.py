@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from themes.clean import answer_status, clean_text, detect_language, is_english, non_answer_reason
+from themes.clean import (answer_status, clean_text, detect_language, is_english, non_answer_reason,
+                          question_words)
 
 CLEANED = [
     ("mojibake apostrophe", "Itâ€™s about trust.", "It's about trust."),
@@ -109,12 +110,17 @@ NON_ANSWERS = [
     # A fourth: a pointer that names its question, or says it was answered there.
     "see q3 (challenges)", "See Q5 (funding question).", "Answered above in Q3", "Answered in question 4",
     "Same as Q2 (funding)", "Answered in Q3 (challenges)", "Answered in Q3, thanks", "See response to Q3 (challenges)",
+    "Answered in questions 3 and 4", "See Q4 (community engagement question)",
 ]  # fmt: skip
+
+
+# The questions of the survey these answers come from: a pointer's brackets name one of them, or say the answer.
+QUESTIONS = question_words(["goals", "challenges", "funding", "community_engagement", "Q3"])
 
 
 @pytest.mark.parametrize("text", NON_ANSWERS, ids=NON_ANSWERS)
 def test_answer_status_non_answer(text):
-    status, _reason = answer_status(clean_text(text))
+    status, _reason = answer_status(clean_text(text), QUESTIONS)
     assert status == "non_answer"
 
 
@@ -164,6 +170,9 @@ REAL_ANSWERS = [
     "See Q3 (no funding)", "Same as Q2 (but worse)", "See Q3 (lack of funding)", "See Q3 (COVID)",
     "See Q3 (rent, wages, fuel)", "Same as 2 (money)", "Answered in 24h", "Answered 12", "Answered 2 and 3",
     "Answered in 2023", "See Section 3 (Budget)",
+    # A sixth: the brackets hold the respondent's topic, not one of the survey's questions.
+    "See Q3 (staff shortages)", "See Q3 (transport)", "Same as Q2 (housing costs)", "see q3 ( a b c )",
+    "Answered in Q3 (housing)",
 ]
 # A bare "Yes" or "5" says nothing an open question's codebook can code: coded, it would take its question's
 # usual theme from the question alone. They are non-answers (NON_ANSWERS lists more).
@@ -171,8 +180,8 @@ REAL_ANSWERS = [
 
 @pytest.mark.parametrize("text", REAL_ANSWERS, ids=REAL_ANSWERS)
 def test_answer_status_real_answer(text):
-    assert answer_status(clean_text(text)) is None
-    assert non_answer_reason(clean_text(text)) is None
+    assert answer_status(clean_text(text), QUESTIONS) is None
+    assert non_answer_reason(clean_text(text), QUESTIONS) is None
 
 
 def test_detect_language_english_paragraph():
@@ -268,3 +277,10 @@ def test_in_languages(text, languages, expected):
 def test_in_an_answer_with_markup_a_bracket_that_opens_no_tag_is_text(raw, clean):
     """The parser dropped "<turnover>" (and "<jane@...>" with it) as an unknown tag once the answer held real markup."""
     assert clean_text(raw) == clean
+
+
+def test_a_pointer_naming_its_question_in_brackets_is_known_only_from_the_surveys_questions():
+    # Without the survey's questions the brackets could be the respondent's topic: kept as an answer.
+    assert answer_status(clean_text("See Q3 (challenges)")) is None
+    assert answer_status(clean_text("See Q3 (challenges)"), QUESTIONS)[0] == "non_answer"
+

@@ -229,13 +229,14 @@ _JOINT = re.compile(r"[,;:()\[\]]|\s[-\u2013\u2014]+\s|[-\u2013\u2014]{2,}|\.(?=
 
 # "Answered above in Q3", "Answered in question 4": with a question's mark only ("Answered 24h", "Answered 12" answer).
 _ANSWERED = re.compile(r"answered(?:above|below)?(?:in|at|under)?"
-                       r"(?:(?:and|through|to)?(?:q|question|item)\d{1,3}(?!\d)[a-z]?)+(?:above|below)?")
+                       r"(?:q|questions?|items?)\d{1,3}(?!\d)[a-z]?"
+                       r"(?:(?:and|through|to)(?:q|questions?|items?)?\d{1,3}(?!\d)[a-z]?)*(?:above|below)?")
 # A pointer to a marked question with that question's name in brackets: "See Q3 (challenges)", "Same as Q2 (funding)".
-_NAMED_POINTER = re.compile(r"(?P<pointer>[^()]+?)\s*\((?P<name>[^()]{1,40})\)\s*[.!]?")
-_QUESTION_MARK = re.compile(r"(?:q|question|item)\d")
-# Words that make what is in the brackets the answer itself: "See Q3 (but worse)", "(need more staff)", "(no funding)".
-_NOT_A_NAME = frozenset("not no nor but only plus except also especially and or more less lack need needs needed same "
-                        "worse better too very we our us they their them i my me it its of in for with without".split())
+_NAMED_POINTER = re.compile(r"(?P<pointer>[^()]{1,60}?)\s*\((?P<name>[^()]{1,40})\)\s*[.!]?")
+_QUESTION_MARK = re.compile(r"(?:q|questions?|items?)\d")
+# Words a pointer's brackets may hold beside a question's own: "(funding question)", "(challenges section)".
+_ABOUT_A_QUESTION = frozenset("question questions section item above below previous the on about".split())
+_NAME_WORD = re.compile(r"[^\W\d_]+")
 
 
 def _points_to(text: str) -> bool:
@@ -243,24 +244,30 @@ def _points_to(text: str) -> bool:
     return bool(_POINTER.fullmatch(key) or _ANSWERED.fullmatch(key))
 
 
-def _names_a_question(name: str) -> bool:
-    """Up to three plain words, none a function word nor an acronym: a question's name, not content ("COVID",
-    "rent, wages, fuel")."""
-    words = name.split()
-    return (0 < len(words) <= 3 and all(w.isalpha() and not (len(w) > 1 and w.isupper()) for w in words)
-            and not {w.casefold() for w in words} & _NOT_A_NAME)
+def question_words(questions) -> frozenset[str]:
+    """The words of the survey's question names ("community_engagement" -> community, engagement), casefolded: what
+    a pointer's brackets name ("See Q3 (challenges)"); the respondent's own topic there ("staff shortages") is
+    none of them."""
+    return frozenset(w.casefold() for q in questions for w in _NAME_WORD.findall(str(q)) if len(w) > 1)
 
 
-def _says_nothing(text: str) -> bool:
-    """A placeholder, a pointer to another answer, or two or more of them joined."""
+def _names_a_question(name: str, questions: frozenset[str]) -> bool:
+    words = [w.casefold() for w in _NAME_WORD.findall(name)]
+    named = [w for w in words if w not in _ABOUT_A_QUESTION]
+    return bool(named) and len(words) <= 4 and all(w in questions for w in named)
+
+
+def _says_nothing(text: str, questions: frozenset[str] = frozenset()) -> bool:
+    """A placeholder, a pointer to another answer, or two or more of them joined. `questions`: the words of the
+    survey's question names (`question_words`), for a pointer that names its question in brackets."""
     def alone(part: str) -> bool:
         return _placeholder_key(part) in _PLACEHOLDERS or _points_to(part)
 
     if alone(text):
         return True
-    named = _NAMED_POINTER.fullmatch(text.strip())
+    named = _NAMED_POINTER.fullmatch(text.strip()) if questions and len(text) <= 120 else None
     if named and _points_to(named["pointer"]) and _QUESTION_MARK.search(_placeholder_key(named["pointer"])) \
-            and _names_a_question(named["name"]):
+            and _names_a_question(named["name"], questions):
         return True
     parts = [part for part in _JOINT.split(text) if _placeholder_key(part)]
     return len(parts) > 1 and all(alone(part) for part in parts)
@@ -275,8 +282,9 @@ _SPREADSHEET_ERROR = re.compile(r"#(?:NAME\?|REF!|VALUE!|DIV/0!|N/A|NUM!|NULL!|S
                                 re.IGNORECASE)
 
 
-def non_answer_reason(cleaned: str) -> str | None:
-    """None for a real answer, else why it is not one: "blank", "no letters or digits" or 'placeholder "N/A"'."""
+def non_answer_reason(cleaned: str, questions: frozenset[str] = frozenset()) -> str | None:
+    """None for a real answer, else why it is not one: "blank", "no letters or digits" or 'placeholder "N/A"'.
+    `questions`: the words of the survey's question names (`question_words`), for "See Q3 (challenges)"."""
     if not cleaned.strip():
         return "blank"
     if _SPREADSHEET_ERROR.fullmatch(cleaned.strip()):
@@ -284,20 +292,20 @@ def non_answer_reason(cleaned: str) -> str | None:
                 "and could not compute it: export it again from the survey tool)")
     if not _has_letter_or_digit(cleaned):
         return "no letters or digits"
-    if _says_nothing(cleaned):
+    if _says_nothing(cleaned, questions):
         return f'placeholder "{" ".join(cleaned.split())}"'
     if not _WORD_OF_LETTERS.search(_LINK.sub(" ", cleaned)):
         return "no words (only numbers, symbols or a link)"
     return None
 
 
-def answer_status(cleaned: str) -> tuple[str, str] | None:
+def answer_status(cleaned: str, questions: frozenset[str] = frozenset()) -> tuple[str, str] | None:
     """("empty", "blank") for a blank answer, ("non_answer", reason) for one that says nothing, else None.
 
     The whole answer must be a placeholder: "None of our partners share data" and "N/A for
     now, but we plan to add surveys next year" are real answers.
     """
-    reason = non_answer_reason(cleaned)
+    reason = non_answer_reason(cleaned, questions)
     if reason is None:
         return None
     return ("empty", reason) if reason == "blank" else ("non_answer", reason)

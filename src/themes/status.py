@@ -10,7 +10,7 @@ import re
 
 import pandas as pd
 
-from themes.clean import answer_status, clean_text, detect_language, in_languages
+from themes.clean import answer_status, clean_text, detect_language, in_languages, question_words
 
 STATUS_ORDER = ("coded", "uncoded", "too_long", "non_english", "duplicate", "non_answer", "empty")
 CODABLE = ("pending", "too_long")  # statuses whose text goes on to segmentation
@@ -30,7 +30,8 @@ def screen_answers(answers: pd.DataFrame, *, max_words: int = 1500,
     """Add `answer` (cleaned), `status`, `reason` and `coded_end` (characters of `answer` to code)."""
     out = answers.copy()
     texts = [clean_text(raw) for raw in out["answer_raw"]]
-    verdicts = [answer_status(text) or ("pending", "") for text in texts]
+    asked = question_words(out["question"].unique()) if "question" in out.columns else frozenset()
+    verdicts = [answer_status(text, asked) or ("pending", "") for text in texts]
     out["answer"] = texts
     out["status"] = [status for status, _ in verdicts]
     out["reason"] = [reason for _, reason in verdicts]
