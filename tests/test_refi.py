@@ -732,3 +732,16 @@ def test_a_heading_retyped_in_a_qda_tool_at_a_blocks_start_is_still_a_heading():
     # Within a block it is still the text themes wrote: an example that quotes a heading keeps it.
     quoted = "Trust.\n\nExamples:\n- She said:\n  examples:\n  we trust them.\n\nthemes id: trust"
     assert parse_description(quoted)["examples"] == ["She said:\nexamples:\nwe trust them."]
+
+
+def test_a_retyped_heading_needs_a_list_after_it_and_a_heading_written_twice_adds_to_its_list():
+    """A reviewer's round trips: a definition paragraph "Example:" with prose under it left the definition, and a
+    heading written twice kept only its second list."""
+    from themes.refi import parse_description
+
+    prose = "Money problems.\n\nExample:\na grant that was cut mid-year counts.\n\nthemes id: funding"
+    assert parse_description(prose) == {"id": "funding", "definition": "Money problems.\n\nExample:\na grant that was "
+                                                                      "cut mid-year counts."}
+    twice = ("Money problems.\n\nExamples:\n- Our grant ended.\n- The county cut us.\n\nexample:\n- Rent went up.\n\n"
+             "themes id: funding")
+    assert parse_description(twice)["examples"] == ["Our grant ended.", "The county cut us.", "Rent went up."]

@@ -141,7 +141,7 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
     A description themes wrote (its `themes id:` line) is read as written, so that a codebook comes back whole: a
     heading ("Include:", as `describe` writes it) opens a section at a block's start only, and an item's own lines
     are indented, so "Examples:" or "Threshold: 0.4" inside an example or a definition stays there (a heading retyped
-    in a QDA tool at a block's start, "examples:" or "Example:", is still one). One another tool
+    in a QDA tool at a block's start and before a list item, "examples:\n- ...", is still one). One another tool
     made (a researcher's memo) is read more freely: a heading in any case and singular ("INCLUDE:", "Example:") opens
     a section at a block's start, or within a block when a capital starts it and a list item follows
     ("...partners.\nExclude:\n- ..."). A blank line ends a section unless the text after it is indented (an item's
@@ -157,13 +157,16 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
         line = lines[k]
         if line[:1] in " \t":
             return None
-        if ours:  # at a block's start, as written or as a researcher retyped it there ("examples:", "Example:")
-            return (SECTIONS.get(line.strip()) or _heading(line)) if blank(k - 1) else None
+        after = next((m for m in range(k + 1, len(lines)) if not blank(m)), None)
+        listed = after is not None and bool(_ITEM.match(lines[after]))
+        if ours:  # at a block's start, as written, or retyped there before a list ("examples:\n- ...")
+            if not blank(k - 1):
+                return None
+            return SECTIONS.get(line.strip()) or (_heading(line) if listed else None)
         key = _heading(line)
         if key is None or blank(k - 1):
             return key
-        after = next((m for m in range(k + 1, len(lines)) if not blank(m)), None)
-        return key if line[:1].isupper() and after is not None and _ITEM.match(lines[after]) else None
+        return key if line[:1].isupper() and listed else None
 
     fields: dict = {}
     sections: dict[str, list[str]] = {}
@@ -181,7 +184,7 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
             section = None
         if key is not None:
             section = key
-            sections[key] = []
+            sections.setdefault(key, [])  # a heading written twice adds to its list
         elif alone and stripped.startswith(ID_LINE):
             fields["id"] = stripped.removeprefix(ID_LINE).strip()
             section = None
