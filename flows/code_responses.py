@@ -314,8 +314,8 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     segment_vectors = table.lookup(read)
     reading_vectors = VectorTable(readings, table.lookup(readings))
     by_label = read_by_label(answers["question"], dict(spec.question_labels), coder.questions)
-    coded, coded_segments = classify(answers, segments, quote(read), quote(coder), segment_vectors, reading_vectors.lookup,
-                                     quote(by_label))
+    coded, coded_segments = classify(answers, segments, quote(read), quote(coder), segment_vectors,
+                                     reading_vectors.lookup, quote(by_label))
     lap("classify")
     _stage("picking quotes")
     picked = quotes(coded, coded_segments, segment_vectors, quote(codebook), spec, settings, quote(coder), redactor,

@@ -2292,8 +2292,9 @@ def test_answers_a_formula_computes_are_refused_until_their_results_are_saved(tm
         book.active.append([f"R{k}", "Hospital", f'="Funding ran out in year "&{k + 1}&" and staff left"'])
     book.save(tmp_path / "script.xlsx")
 
-    with pytest.raises(InputError, match=r"script.xlsx: 12 cells of column 'challenges' hold a formula whose result "
-                                         r"was never saved, so they would read as blank: open the workbook in Excel"):
+    with pytest.raises(InputError, match=r"script.xlsx: 12 cells of column 'challenges' \(first in row 2\) hold a "
+                                         r"formula whose result was never saved, so they would read as blank: open the "
+                                         r"workbook in Excel"):
         load_answers(tmp_path / "script.xlsx", InputSpec())
     _saved_as_excel_would(tmp_path / "script.xlsx", {f"C{k + 2}": f"Funding ran out in year {k + 1} and staff left"
                                                      for k in range(12)})
@@ -2310,7 +2311,8 @@ def test_unsaved_formulas_in_a_column_not_read_are_no_reason_to_stop_unless_it_w
         book.active.append([f"R{k}", _answer(k, "money"), "=1+1" if k < 2 else "checked", f"=LEN(B{k + 2})"])
     book.save(tmp_path / "survey.xlsx")
     # A column that reads as empty may be answers no guess can see: said, not passed over.
-    with pytest.raises(InputError, match=r"12 cells of column 'words' \(and 2 in other columns\) hold a formula"):
+    with pytest.raises(InputError, match=r"12 cells of column 'words' \(and 2 in other columns\) \(first in row 2\) "
+                                         r"hold a formula"):
         load_answers(tmp_path / "survey.xlsx", InputSpec())
 
     for row in range(2, 14):
@@ -2379,8 +2381,8 @@ def test_unsaved_formulas_in_rows_or_columns_that_are_never_read_are_no_reason_t
         made.save(tmp_path / name)
         answers, _, _ = load_answers(tmp_path / name, spec)
         assert len(answers) == 12, name
-    with pytest.raises(InputError, match=r"1 cell of column 'challenges' \(and 12 in other columns\) holds a "
-                                         r"formula whose result was never saved, so it would read as blank"):
+    with pytest.raises(InputError, match=r"1 cell of column 'challenges' \(and 12 in other columns\) \(first in row "
+                                         r"5\) holds a formula whose result was never saved, so it would read as blank"):
         made = book(hidden=True)
         made.active["B5"] = "=CONCAT(A5)"
         made.save(tmp_path / "one.xlsx")
@@ -2413,7 +2415,7 @@ def test_formula_cells_without_a_reference_are_found_by_their_place_in_the_row(t
         made.active.append([f"R{k}", f'="Funding ran out in year "&{k + 1}', _answer(k, "trust")])
     made.save(tmp_path / "refs.xlsx")
     _without_references(tmp_path / "refs.xlsx")
-    with pytest.raises(InputError, match=r"12 cells of column 'challenges' hold a formula"):
+    with pytest.raises(InputError, match=r"12 cells of column 'challenges' \(first in row 2\) hold a formula"):
         load_answers(tmp_path / "refs.xlsx", InputSpec())
 
 
@@ -2460,5 +2462,83 @@ def test_text_formulas_xlsxwriter_saved_with_its_zero_are_unsaved_results(tmp_pa
         sheet.write_formula(k + 1, 1, f'="Funding ran out in year "&{k + 1}')
         sheet.write_string(k + 1, 2, _answer(k, "trust"))
     made.close()
-    with pytest.raises(InputError, match=r"12 cells of column 'challenges' hold a formula whose result was never saved"):
+    with pytest.raises(InputError, match=r"12 cells of column 'challenges' \(first in row 2\) hold a formula whose "
+                                         r"result was never saved"):
         load_answers(tmp_path / "xw.xlsx", InputSpec())
+
+
+def _excel_saved_zeros(path: Path, column: str) -> None:
+    """Rewrite `path` as Excel saves a numeric formula's result 0: no type, `<v>0</v>`, no request to recompute."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    sheet = members["xl/worksheets/sheet1.xml"].decode()
+    sheet = re.sub(rf'(<c r="{column}\d+"[^>]*><f>[^<]*</f>)<v></v>', r"\1<v>0</v>", sheet)
+    members["xl/worksheets/sheet1.xml"] = sheet.encode()
+    members["xl/workbook.xml"] = members["xl/workbook.xml"].replace(b' fullCalcOnLoad="1"', b"")
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def test_a_zero_excel_saved_for_a_formula_with_quotes_is_its_result(tmp_path):
+    """A reviewer's Excel file: COUNTIF(C2,"*test*") saved 0 on every row, which the XlsxWriter rule took for an
+    unsaved result; Excel writes no request to recompute, XlsxWriter does."""
+    import openpyxl
+
+    made = openpyxl.Workbook()
+    made.active.append(["respondent_id", "challenges", "test_flag"])
+    for k in range(12):
+        made.active.append([f"R{k}", _answer(k, "money"), f'=COUNTIF(B{k + 2},"*test*")'])
+    made.save(tmp_path / "excel.xlsx")
+    _excel_saved_zeros(tmp_path / "excel.xlsx", "C")
+    answers, spec, _ = load_answers(tmp_path / "excel.xlsx", InputSpec())
+    assert len(answers) == 12 and spec.text_columns == ("challenges",)
+
+
+def test_unsaved_formulas_elsewhere_do_not_replace_an_unrelated_error(tmp_path):
+    import openpyxl
+
+    made = openpyxl.Workbook()
+    made.active.append(["Ref", "challenges"])
+    for k in range(12):
+        made.active.append([f"Household {k}", _answer(k, "money")])
+    made.active.append(["Total", "=COUNTA(B2:B13)"])
+    summary = made.create_sheet("Summary")
+    summary.append(["theme", "count"])
+    for k in range(4):
+        summary.append([f"theme {k}", f'=COUNTIF(Sheet!B2:B13,"*{k}*")'])
+    made.save(tmp_path / "ids.xlsx")
+    with pytest.raises(InputError, match="No respondent id column found"):
+        load_answers(tmp_path / "ids.xlsx", InputSpec())
+
+
+def test_an_answer_that_began_with_equals_and_a_space_is_read_as_text_and_a_defined_name_is_not(tmp_path):
+    import openpyxl
+
+    made = openpyxl.Workbook()
+    made.active.append(["respondent_id", "challenges"])
+    for k in range(12):
+        made.active.append([f"R{k}", "= same as Q3" if k == 0 else "=Raw_Responses" if k == 1 else _answer(k, "money")])
+    made.save(tmp_path / "mixed.xlsx")
+    with pytest.raises(InputError, match=r"1 cell of column 'challenges' \(first in row 3\) holds a formula"):
+        load_answers(tmp_path / "mixed.xlsx", InputSpec())
+    made.active["B3"] = _answer(1, "money")
+    made.save(tmp_path / "mixed.xlsx")
+    answers, _, _ = load_answers(tmp_path / "mixed.xlsx", InputSpec())
+    assert answers["answer_raw"].iloc[0] == "= same as Q3"
+
+
+@pytest.mark.parametrize("columns", [["", "household", "question", "answer"], ["", "Household", "org_type", "goals"]])
+def test_an_unnamed_first_column_is_no_id_in_a_long_file_or_beside_another_column_of_ids(tmp_path, columns):
+    if columns[2] == "question":
+        rows = [[str(k), f"H{k // 2}", ["goals", "challenges"][k % 2], _answer(k, "money")] for k in range(24)]
+    else:
+        rows = [[str(k), f"H{k}", "Hospital", _answer(k, "money")] for k in range(12)]
+    pd.DataFrame(rows, columns=columns).to_csv(tmp_path / "index.csv", index=False)
+    with pytest.raises(InputError, match="respondent"):
+        answers, _, _ = load_answers(tmp_path / "index.csv", InputSpec())
+        assert answers["respondent_id"].nunique() < len(answers)  # read as long by its household, if at all
+        raise InputError("respondent ids read by household")

@@ -371,8 +371,9 @@ def _formulas_never_computed(folder: Path) -> tuple[Path, list[str], str]:
         book.active.append([f"R{k}", "Hospital", f'="Funding ran out in year "&{k + 1}&" and staff left"'])
     path = folder / "computed.xlsx"
     book.save(path)
-    return path, [], (f"{path}: 12 cells of column 'challenges' hold a formula whose result was never saved, so they "
-                      "would read as blank: open the workbook in Excel or LibreOffice, save it, and run again.")
+    return path, [], (f"{path}: 12 cells of column 'challenges' (first in row 2) hold a formula whose result was never "
+                      "saved, so they would read as blank: open the workbook in Excel or LibreOffice, save it, and run "
+                      "again (answers that begin with '=': export them again as text).")
 
 
 def _codebook(text: str, line: int, message: str):

@@ -283,8 +283,8 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
                      "spreadsheet shows across it")
     if "formula_text" in sources:
         n = sources["formula_text"]
-        lines.append(f"  formulas   {n} cell{'s' * (n != 1)} that the program which wrote the workbook saved as a formula "
-                     "hold an answer beginning with '=' ('=> more staff'): read as that text")
+        lines.append(f"  formulas   {n} cell{'s' * (n != 1)} that the program which wrote the workbook saved as a "
+                     "formula hold an answer beginning with '=' ('=> more staff'): read as that text")
     if "repeated_columns" in sources:
         lines.append(f"  repeated   column names: {sources['repeated_columns']}")
     if spec.sheet or "sheet" in sources:

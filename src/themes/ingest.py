@@ -19,9 +19,9 @@ from themes.clean import clean_text, non_answer_reason
 from themes.csv_input import decode, distinct_columns, read_csv_export
 from themes.errors import InputError
 from themes.respondents import as_text, to_answers
-from themes.infer import (ID_KEYS, carried_down, data_shape, doubtful_guess, first_rows_shape, guess_id_column,
-                          guess_meta_columns, ids_on_first_rows, long_shape, meta_origin, name_key, names_type_or_place,
-                          words)
+from themes.infer import (_QUESTION_NAME, ID_KEYS, carried_down, data_shape, doubtful_guess, first_rows_shape,
+                          guess_id_column, guess_meta_columns, ids_on_first_rows, long_shape, meta_origin, name_key,
+                          names_type_or_place, words)
 
 READERS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "excel", ".xlsm": "excel",
            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
@@ -614,7 +614,17 @@ _REFERENCE = re.compile(rb"""\br=["']([A-Za-z]{1,3})(\d+)["']""")
 _ROW_NUMBER = re.compile(rb"""\br=["'](\d+)["']""")
 _FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f\b[^>]*>(.*?)</(?:\w+:)?f>", re.S)
 # What a formula has and prose has not: a function's call, a cell's address, a quoted text, an operator between values.
-_FORMULA_LIKE = re.compile(r'[A-Za-z][A-Za-z0-9._]*\(|\$?\b[A-Za-z]{1,3}\$?\d+\b|"|&|^\s*[-+]?[\d.]+\s*$')
+_FORMULA_LIKE = re.compile(r'[A-Za-z][A-Za-z0-9._]*\(|\$?\b[A-Za-z]{1,3}\$?\d+\b|["&!\[\]_$]|[a-z][A-Z]|'
+                           r'^\s*[-+]?[\d.]+\s*$')
+# No formula starts so, but an answer may: "=> more staff", "== above", "= see Q3" (the "=" was the respondent's).
+_PROSE_START = re.compile(r"[\s>=<]")
+
+
+def _prose(formula: str) -> bool:
+    """An answer that began with "=", which a program saved as a formula: it starts where no formula can, or it is
+    words with none of a formula's marks (a call, an address, a quote, a name's underscore or inner capital)."""
+    return bool(_PROSE_START.match(formula)) or (len(re.findall(r"[^\W\d_]{2,}", formula)) >= 2
+                                                  and not _FORMULA_LIKE.search(formula))
 
 
 def _uncomputed_formulas(path: Path, sheet: str) -> list[tuple[int, int, str | None]]:
@@ -632,6 +642,7 @@ def _uncomputed_formulas(path: Path, sheet: str) -> list[tuple[int, int, str | N
         return []
     from openpyxl.utils import column_index_from_string
 
+    recompute = _asks_to_recompute(path)
     found, number = [], 0
     for row in _ROW.finditer(xml):
         given = _ROW_NUMBER.search(row.group(1))
@@ -645,15 +656,28 @@ def _uncomputed_formulas(path: Path, sheet: str) -> list[tuple[int, int, str | N
                 continue  # no formula, or a result Excel or LibreOffice saved with its type
             written = _FORMULA_TEXT.search(inside)
             formula = _xml_text(written.group(1)) if written else ""
-            if len(re.findall(r"[^\W\d_]{2,}", formula)) >= 2 and not _FORMULA_LIKE.search(formula):
+            if _prose(formula):
                 found.append((number, position, "=" + formula))  # prose computes nothing, whatever value it has
                 continue
             value = _VALUE.search(inside)
             value = value.group(1).strip() if value else b""
-            # XlsxWriter saves 0 for every formula it writes: for one that makes text ('"..."&...'), never its result.
-            if not value or value == b"0" and re.search(r'"|&', formula):
+            # XlsxWriter saves 0 for every formula and asks the reader to compute them all on opening: for one that
+            # makes text ('"..."&...'), 0 is never its result. Excel's own 0 (a COUNTIF's) has no such request.
+            if not value or value == b"0" and recompute and re.search(r'"|&', formula):
                 found.append((number, position, None))
     return found
+
+
+def _asks_to_recompute(path: Path) -> bool:
+    """The workbook asks to compute every formula when opened (XlsxWriter's `fullCalcOnLoad`): its saved results
+    are placeholders."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return bool(re.search(rb"""fullCalcOnLoad=["'](?:1|true)["']""", archive.read("xl/workbook.xml")))
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return False
 
 
 def _any_sheet_holds(path: Path, pattern: bytes) -> bool:
@@ -882,9 +906,16 @@ def _unnamed_ids(table: pd.DataFrame) -> bool:
     such a file stopped with "No respondent id column found (columns: Unnamed: 0, ...)"."""
     if not len(table.columns) or not _BLANK_HEADER.fullmatch(str(table.columns[0]).strip()) or len(table) < 2:
         return False
-    values = table.iloc[:, 0].map(as_text).str.strip()
-    return bool(values.ne("").all() and values.is_unique and not values.str.contains(r"\s").any()
-                and values.str.len().max() <= 40 and _long_by_some_id(table) is None)
+
+    def ids(column) -> bool:
+        values = table[column].map(as_text).str.strip()
+        return bool(values.ne("").all() and values.is_unique and not values.str.contains(r"\s").any()
+                    and values.str.len().max() <= 40)
+
+    # Not where a row holds one answer (a question column: the ids would make each answer a respondent), nor where
+    # another column could be the ids as well ('Household' beside a row index): there the user says which.
+    return (ids(table.columns[0]) and not any(_QUESTION_NAME.search(str(c)) for c in table.columns)
+            and not any(ids(c) for c in table.columns[1:]) and _long_by_some_id(table) is None)
 
 
 def _long_by_some_id(table: pd.DataFrame) -> tuple[str, str, str, str] | None:
@@ -1224,24 +1255,44 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
     except InputError as error:
         if not searching or "--sheet" in str(error) or isinstance(error, UnsavedFormulasError):
             raise
-        unsaved = _sheet_of_unsaved_formulas(path)
+        unsaved = _sheet_of_unsaved_formulas(path, spec.sheet)
         if unsaved:  # the sheet of answers read as empty, so the search passed it over
-            raise InputError(f"{path}: {unsaved[1]} cells of sheet '{unsaved[0]}' hold a formula whose result was never "
-                             "saved, so they read as blank: open the workbook in Excel or LibreOffice, save it, and run "
-                             "again.") from None
+            raise InputError(f"{path}: {unsaved[1]} cells of sheet '{unsaved[0]}' hold a formula whose result was "
+                             "never saved, so they read as blank: open the workbook in Excel or LibreOffice, save it, "
+                             "and run again.") from None
         raise InputError(f"{error}{_which_sheet(path, spec)}") from None
     return answers, spec, problems
 
 
 class UnsavedFormulasError(InputError):
-    """Cells that are read hold formulas whose results were never saved (said as it is, whichever sheet was searched)."""
+    """Cells that are read hold formulas whose results were never saved (said as it is, whichever sheet was
+    searched)."""
 
 
-def _sheet_of_unsaved_formulas(path: Path) -> tuple[str, int] | None:
-    """(sheet, cells) of the workbook's sheet with the most formulas whose results were never saved, if any."""
-    counts = [(name, sum(text is None for _, _, text in _uncomputed_formulas(path, name))) for name in _sheet_names(path)]
-    best = max(counts, key=lambda item: item[1], default=None)
-    return best if best and best[1] else None
+def _sheet_of_unsaved_formulas(path: Path, read: str | None) -> tuple[str, int] | None:
+    """(sheet, cells) of a visible sheet other than the one `read`, whose header names the ids and one of whose columns
+    holds nothing but formulas with no saved result (two or more, every row under the first): answers the sheet
+    search could not see, if any. A summary sheet's counts name no ids."""
+    import openpyxl
+
+    hidden: set[str] = set()
+    names = _sheet_names(path, hidden=hidden)
+    read = read or names[0]
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        headers = {sheet.title: [str(c) for c in next(sheet.iter_rows(max_row=1, values_only=True), ()) if c is not None]
+                   for sheet in book.worksheets}
+    finally:
+        book.close()
+    for name in names:
+        if name == read or name in hidden or guess_id_column(headers.get(name, [])) is None:
+            continue
+        cells = [(row, position) for row, position, text in _uncomputed_formulas(path, name) if text is None]
+        by_column = Counter(position for _, position in cells)
+        last = max((row for row, _ in cells), default=0)
+        if any(n >= 2 and n >= last - 1 for n in by_column.values()):
+            return name, len(cells)
+    return None
 
 
 def _refuse_uncomputed(table: pd.DataFrame, spec: InputSpec, path: Path) -> None:
@@ -1271,9 +1322,12 @@ def _refuse_uncomputed(table: pd.DataFrame, spec: InputSpec, path: Path) -> None
         others = sum(cells.values()) - n
         more = f" (and {others} in other columns)" if others else ""
         one = n == 1
-        raise UnsavedFormulasError(f"{path}: {n} cell{'' if one else 's'} of column '{column}'{more} hold{'s' if one else ''} a "
-                         f"formula whose result was never saved, so {'it' if one else 'they'} would read as blank: open "
-                         "the workbook in Excel or LibreOffice, save it, and run again.")
+        first = min(row for name, row in unsaved if name == column)
+        raise UnsavedFormulasError(
+            f"{path}: {n} cell{'' if one else 's'} of column '{column}'{more} (first in row {first}) "
+            f"hold{'s' if one else ''} a formula whose result was never saved, so {'it' if one else 'they'} would "
+            "read as blank: open the workbook in Excel or LibreOffice, save it, and run again (answers that begin "
+            "with '=': export them again as text).")
 
 
 def _closed_fields(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, InputSpec]:
