@@ -745,3 +745,12 @@ def test_a_retyped_heading_needs_a_list_after_it_and_a_heading_written_twice_add
     twice = ("Money problems.\n\nExamples:\n- Our grant ended.\n- The county cut us.\n\nexample:\n- Rent went up.\n\n"
              "themes id: funding")
     assert parse_description(twice)["examples"] == ["Our grant ended.", "The county cut us.", "Rent went up."]
+
+
+def test_each_block_under_a_repeated_heading_keeps_its_own_items_and_indented_bullets_open_a_list():
+    from themes.refi import parse_description
+
+    memo = "Staff leaving.\n\nExample:\nA nurse quit after two months.\n\nExample:\nOur coordinator left."
+    assert parse_description(memo)["examples"] == ["A nurse quit after two months.", "Our coordinator left."]
+    assert parse_description("Money.\n\nexamples:\n  - a\n  - b\n\nthemes id: m")["examples"] == ["a", "b"]
+    assert parse_description("Money.\n\nexamples:\n● a\n● b\n\nthemes id: m")["examples"] == ["a", "b"]

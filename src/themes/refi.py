@@ -100,13 +100,15 @@ def _list_block(title: str, items: list[str]) -> str:
 
 # A list item's mark: "- " as `_list_block` writes it, or the bullet a QDA tool or a rich-text paste puts in its
 # place.
-_ITEM = re.compile(r"(?:[-*•◦‣▪·–—]|\d{1,3}[.)])\s+")
+_ITEM = re.compile(r"(?:[-*•◦‣▪·–—●]|\d{1,3}[.)])\s+")
 
 
 def _list_items(lines: list[str]) -> list[str]:
     """The items of a `_list_block`'s lines: each starts at a mark ("- ", "• ", "1. "); an indented line goes on
     the item before it. A line with no mark before the first item starts one: its text is never dropped."""
     items: list[str] = []
+    if not any(_ITEM.match(line) for line in lines) and any(_ITEM.match(line.lstrip()) for line in lines):
+        lines = [line.lstrip() for line in lines]  # a list indented as a whole ("  - a\n  - b")
     for line in lines:
         mark = _ITEM.match(line)
         if mark:
@@ -158,7 +160,7 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
         if line[:1] in " \t":
             return None
         after = next((m for m in range(k + 1, len(lines)) if not blank(m)), None)
-        listed = after is not None and bool(_ITEM.match(lines[after]))
+        listed = after is not None and bool(_ITEM.match(lines[after].lstrip()))
         if ours:  # at a block's start, as written, or retyped there before a list ("examples:\n- ...")
             if not blank(k - 1):
                 return None
@@ -169,7 +171,7 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
         return key if line[:1].isupper() and listed else None
 
     fields: dict = {}
-    sections: dict[str, list[str]] = {}
+    sections: dict[str, list[list[str]]] = {}  # each heading's blocks: one written twice adds a block
     definition: list[str] = []
     section: str | None = None
     pending: list[str] = []  # blank lines, until what follows says whether the section goes on
@@ -184,7 +186,7 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
             section = None
         if key is not None:
             section = key
-            sections.setdefault(key, [])  # a heading written twice adds to its list
+            sections.setdefault(key, []).append([])
         elif alone and stripped.startswith(ID_LINE):
             fields["id"] = stripped.removeprefix(ID_LINE).strip()
             section = None
@@ -196,12 +198,12 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
             fields["threshold"] = float(stripped.split()[1])
             section = None
         elif section is not None:
-            sections[section] += pending + [line]
+            sections[section][-1] += pending + [line]
         else:
             definition += pending + [line]
         pending = []
-    for key, found in sections.items():
-        fields[key] = _list_items(found)
+    for key, blocks in sections.items():
+        fields[key] = [item for block in blocks for item in _list_items(block)]
     paragraphs = re.split(r"\n[ \t]*\n(?=\S)", "\n".join(definition).strip())
     fields["definition"] = "\n\n".join(p.strip() for p in paragraphs if p.strip())
     return fields
