@@ -284,3 +284,18 @@ def test_a_pointer_naming_its_question_in_brackets_is_known_only_from_the_survey
     assert answer_status(clean_text("See Q3 (challenges)")) is None
     assert answer_status(clean_text("See Q3 (challenges)"), QUESTIONS)[0] == "non_answer"
 
+
+
+def test_a_platforms_question_texts_name_its_questions_for_a_pointers_brackets():
+    """Qualtrics names its questions Q1, Q2 and writes their texts in the row below: "See Q1 (challenges)" names a
+    question there, and no word of the question text's "your" or "other" makes one."""
+    import pandas as pd
+
+    from themes.status import screen_answers
+
+    answers = pd.DataFrame({"respondent_id": ["R1", "R2", "R3", "R4"], "question": ["Q1", "Q2", "Q1", "Q2"],
+                            "answer_raw": ["See Q2 (what worked)", "See Q1 (challenges)", "See Q2 (other agencies)",
+                                           "Answered in Q3 & Q4"], "source_row": [2, 2, 3, 3]})
+    answers.attrs["column_labels"] = {"Q1": "What challenges does your organisation face?",
+                                      "Q2": "What has worked well with other agencies?"}
+    assert screen_answers(answers)["status"].tolist() == ["non_answer", "non_answer", "pending", "non_answer"]

@@ -228,14 +228,16 @@ _JOINT = re.compile(r"[,;:()\[\]]|\s[-\u2013\u2014]+\s|[-\u2013\u2014]{2,}|\.(?=
 
 
 # "Answered above in Q3", "Answered in question 4": with a question's mark only ("Answered 24h", "Answered 12" answer).
-_ANSWERED = re.compile(r"answered(?:above|below)?(?:in|at|under)?"
+_ANSWERED = re.compile(r"answered(?:above|below)?(?:in|at|under|to|for)?"
                        r"(?:q|questions?|items?)\d{1,3}(?!\d)[a-z]?"
-                       r"(?:(?:and|through|to)(?:q|questions?|items?)?\d{1,3}(?!\d)[a-z]?)*(?:above|below)?")
+                       r"(?:(?:(?:and|through|to)?(?:q|questions?|items?)|(?:and|through|to))\d{1,3}(?!\d)[a-z]?)*"
+                       r"(?:above|below)?")
 # A pointer to a marked question with that question's name in brackets: "See Q3 (challenges)", "Same as Q2 (funding)".
 _NAMED_POINTER = re.compile(r"(?P<pointer>[^()]{1,60}?)\s*\((?P<name>[^()]{1,40})\)\s*[.!]?")
 _QUESTION_MARK = re.compile(r"(?:q|questions?|items?)\d")
 # Words a pointer's brackets may hold beside a question's own: "(funding question)", "(challenges section)".
-_ABOUT_A_QUESTION = frozenset("question questions section item above below previous the on about".split())
+_ABOUT_A_QUESTION = frozenset("question questions section item above below previous the on about what how why who "
+                              "where when".split())
 _NAME_WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -245,10 +247,14 @@ def _points_to(text: str) -> bool:
 
 
 def question_words(questions) -> frozenset[str]:
-    """The words of the survey's question names ("community_engagement" -> community, engagement), casefolded: what
-    a pointer's brackets name ("See Q3 (challenges)"); the respondent's own topic there ("staff shortages") is
-    none of them."""
-    return frozenset(w.casefold() for q in questions for w in _NAME_WORD.findall(str(q)) if len(w) > 1)
+    """The words of the survey's question names and texts ("community_engagement" -> community, engagement; "What
+    challenges does your organisation face?" -> challenges, organisation, face), casefolded, less function words
+    and a platform's "text": what a pointer's brackets name ("See Q3 (challenges)"); the respondent's own topic
+    there ("staff shortages") is none of them."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(w for q in questions for w in (v.casefold() for v in _NAME_WORD.findall(str(q)))
+                     if len(w) > 1 and w not in ENGLISH_STOP_WORDS and w not in ("text", "main", "does", "did"))
 
 
 def _names_a_question(name: str, questions: frozenset[str]) -> bool:

@@ -30,7 +30,10 @@ def screen_answers(answers: pd.DataFrame, *, max_words: int = 1500,
     """Add `answer` (cleaned), `status`, `reason` and `coded_end` (characters of `answer` to code)."""
     out = answers.copy()
     texts = [clean_text(raw) for raw in out["answer_raw"]]
-    asked = question_words(out["question"].unique()) if "question" in out.columns else frozenset()
+    # The questions by their names and, where a platform wrote them (Qualtrics's Q1, Q2), their texts.
+    labels = answers.attrs.get("column_labels") or {}
+    names = list(out["question"].unique()) if "question" in out.columns else []
+    asked = question_words([*names, *(labels.get(name, "") for name in names)])
     verdicts = [answer_status(text, asked) or ("pending", "") for text in texts]
     out["answer"] = texts
     out["status"] = [status for status, _ in verdicts]
