@@ -2445,8 +2445,8 @@ def test_a_sheet_of_unsaved_answers_after_an_instructions_sheet_is_named(tmp_pat
     for k in range(12):
         data.append([f"R{k}", "Hospital", f'="Funding ran out in year "&{k + 1}'])
     made.save(tmp_path / "two.xlsx")
-    with pytest.raises(InputError, match=r"12 cells of sheet 'Q&A responses' hold a formula whose result was never "
-                                         r"saved"):
+    with pytest.raises(InputError, match=r"No respondent id column found .* Sheet 'Q&A responses' has 12 cells "
+                                         r"holding a formula whose result was never saved"):
         load_answers(tmp_path / "two.xlsx", InputSpec())
 
 
@@ -2515,20 +2515,21 @@ def test_unsaved_formulas_elsewhere_do_not_replace_an_unrelated_error(tmp_path):
         load_answers(tmp_path / "ids.xlsx", InputSpec())
 
 
-def test_an_answer_that_began_with_equals_and_a_space_is_read_as_text_and_a_defined_name_is_not(tmp_path):
+def test_an_answer_that_began_with_an_arrow_is_read_as_text_and_a_defined_name_or_a_spaced_formula_is_not(tmp_path):
     import openpyxl
 
     made = openpyxl.Workbook()
     made.active.append(["respondent_id", "challenges"])
     for k in range(12):
-        made.active.append([f"R{k}", "= same as Q3" if k == 0 else "=Raw_Responses" if k == 1 else _answer(k, "money")])
+        made.active.append([f"R{k}", "=> same as Q3" if k == 0 else "=Raw_Responses" if k == 1 else
+                            '= "Funding ran out"' if k == 2 else _answer(k, "money")])
     made.save(tmp_path / "mixed.xlsx")
-    with pytest.raises(InputError, match=r"1 cell of column 'challenges' \(first in row 3\) holds a formula"):
+    with pytest.raises(InputError, match=r"2 cells of column 'challenges' \(first in row 3\) hold a formula"):
         load_answers(tmp_path / "mixed.xlsx", InputSpec())
-    made.active["B3"] = _answer(1, "money")
+    made.active["B3"] = made.active["B4"] = _answer(1, "money")
     made.save(tmp_path / "mixed.xlsx")
     answers, _, _ = load_answers(tmp_path / "mixed.xlsx", InputSpec())
-    assert answers["answer_raw"].iloc[0] == "= same as Q3"
+    assert answers["answer_raw"].iloc[0] == "=> same as Q3"
 
 
 @pytest.mark.parametrize("columns", [["", "household", "question", "answer"], ["", "Household", "org_type", "goals"]])
@@ -2542,3 +2543,39 @@ def test_an_unnamed_first_column_is_no_id_in_a_long_file_or_beside_another_colum
         answers, _, _ = load_answers(tmp_path / "index.csv", InputSpec())
         assert answers["respondent_id"].nunique() < len(answers)  # read as long by its household, if at all
         raise InputError("respondent ids read by household")
+
+
+def test_a_result_excel_saved_for_a_formula_written_with_a_space_is_read(tmp_path):
+    """Excel keeps a space typed after "=": "= ROW()-1" saved as 1 was read as the formula's text."""
+    import re
+    import zipfile
+
+    import openpyxl
+
+    made = openpyxl.Workbook()
+    made.active.append(["", "challenges"])
+    for k in range(12):
+        made.active.append([f"= ROW()-{k}", _answer(k, "money")])
+    made.save(tmp_path / "space.xlsx")
+    with zipfile.ZipFile(tmp_path / "space.xlsx") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["xl/worksheets/sheet1.xml"] = re.sub(rb"<f> ROW\(\)-(\d+)</f><v></v>", lambda m: b"<f> ROW()-" + m.group(1)
+                                                 + b"</f><v>" + str(100 + int(m.group(1))).encode() + b"</v>",
+                                                 members["xl/worksheets/sheet1.xml"])
+    members["xl/workbook.xml"] = members["xl/workbook.xml"].replace(b' fullCalcOnLoad="1"', b"")
+    with zipfile.ZipFile(tmp_path / "space.xlsx", "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    answers, _, _ = load_answers(tmp_path / "space.xlsx", InputSpec())
+    assert sorted(answers["respondent_id"].unique()) == sorted(str(100 + k) for k in range(12))
+
+
+def test_a_row_index_is_still_the_ids_beside_a_question_worded_column_or_a_column_of_numbers(tmp_path):
+    """A reviewer's pandas files: "Any other questions or comments?" named like a long file's question column, and
+    an age or ZIP column unique on every row, had turned the row-index guess off."""
+    frame = pd.DataFrame({"age": [30 + k for k in range(12)],
+                          "Any other questions or comments?": [_answer(k, "money") for k in range(12)],
+                          "challenges": [_answer(k, "trust") for k in range(12)]})
+    frame.to_csv(tmp_path / "index.csv")
+    answers, spec, _ = load_answers(tmp_path / "index.csv", InputSpec())
+    assert spec.id_column == "Unnamed: 0" and answers["respondent_id"].nunique() == 12

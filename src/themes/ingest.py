@@ -617,7 +617,7 @@ _FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f\b[^>]*>(.*?)</(?:\w+:)?f>", re.S)
 _FORMULA_LIKE = re.compile(r'[A-Za-z][A-Za-z0-9._]*\(|\$?\b[A-Za-z]{1,3}\$?\d+\b|["&!\[\]_$]|[a-z][A-Z]|'
                            r'^\s*[-+]?[\d.]+\s*$')
 # No formula starts so, but an answer may: "=> more staff", "== above", "= see Q3" (the "=" was the respondent's).
-_PROSE_START = re.compile(r"[\s>=<]")
+_PROSE_START = re.compile(r"\s*[>=<]")
 
 
 def _prose(formula: str) -> bool:
@@ -656,14 +656,15 @@ def _uncomputed_formulas(path: Path, sheet: str) -> list[tuple[int, int, str | N
                 continue  # no formula, or a result Excel or LibreOffice saved with its type
             written = _FORMULA_TEXT.search(inside)
             formula = _xml_text(written.group(1)) if written else ""
-            if _prose(formula):
-                found.append((number, position, "=" + formula))  # prose computes nothing, whatever value it has
-                continue
             value = _VALUE.search(inside)
             value = value.group(1).strip() if value else b""
-            # XlsxWriter saves 0 for every formula and asks the reader to compute them all on opening: for one that
-            # makes text ('"..."&...'), 0 is never its result. Excel's own 0 (a COUNTIF's) has no such request.
-            if not value or value == b"0" and recompute and re.search(r'"|&', formula):
+            # XlsxWriter saves 0 for every formula and asks the reader to compute them all on opening: 0 is no result
+            # there. Excel's own 0 (a COUNTIF's) comes with no such request, and is one.
+            if value and not (value == b"0" and recompute):
+                continue
+            if _prose(formula):
+                found.append((number, position, "=" + formula))  # an answer that began with "=": its text
+            elif not value or re.search(r'"|&', formula):  # XlsxWriter's 0 for a formula that makes text
                 found.append((number, position, None))
     return found
 
@@ -907,15 +908,20 @@ def _unnamed_ids(table: pd.DataFrame) -> bool:
     if not len(table.columns) or not _BLANK_HEADER.fullmatch(str(table.columns[0]).strip()) or len(table) < 2:
         return False
 
-    def ids(column) -> bool:
-        values = table[column].map(as_text).str.strip()
-        return bool(values.ne("").all() and values.is_unique and not values.str.contains(r"\s").any()
-                    and values.str.len().max() <= 40)
+    def values(column) -> pd.Series:
+        return table[column].map(as_text).str.strip()
 
-    # Not where a row holds one answer (a question column: the ids would make each answer a respondent), nor where
-    # another column could be the ids as well ('Household' beside a row index): there the user says which.
-    return (ids(table.columns[0]) and not any(_QUESTION_NAME.search(str(c)) for c in table.columns)
-            and not any(ids(c) for c in table.columns[1:]) and _long_by_some_id(table) is None)
+    first = values(table.columns[0])
+    if not (first.ne("").all() and first.is_unique and not first.str.contains(r"\s").any() and first.str.len().max()
+            <= 40):
+        return False
+    # Not where a row holds one answer (a column named as a long file's question: the ids would make each answer a
+    # respondent), nor where another column holds codes of letters and digits on every row, each different
+    # ('Household' H1, H2 beside a row index): there the user says which.
+    question = any(_QUESTION_NAME.search(str(c)) and len(words(c)) <= 2 for c in table.columns[1:])
+    codes = any((v := values(c)).str.fullmatch(r"(?=\S*[^\W\d_])(?=\S*\d)\S{1,40}").all() and v.is_unique
+                for c in table.columns[1:])
+    return not question and not codes and _long_by_some_id(table) is None
 
 
 def _long_by_some_id(table: pd.DataFrame) -> tuple[str, str, str, str] | None:
@@ -1256,11 +1262,11 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
         if not searching or "--sheet" in str(error) or isinstance(error, UnsavedFormulasError):
             raise
         unsaved = _sheet_of_unsaved_formulas(path, spec.sheet)
-        if unsaved:  # the sheet of answers read as empty, so the search passed it over
-            raise InputError(f"{path}: {unsaved[1]} cells of sheet '{unsaved[0]}' hold a formula whose result was "
-                             "never saved, so they read as blank: open the workbook in Excel or LibreOffice, save it, "
-                             "and run again.") from None
-        raise InputError(f"{error}{_which_sheet(path, spec)}") from None
+        # A sheet whose answers read as blank may be why the search passed it over: said beside the error.
+        hint = (f" Sheet '{unsaved[0]}' has {unsaved[1]} cells holding a formula whose result was never saved (read as "
+                "blank): if the answers are there, open the workbook in Excel or LibreOffice, save it, and run again."
+                if unsaved else "")
+        raise InputError(f"{error}{_which_sheet(path, spec)}{hint}") from None
     return answers, spec, problems
 
 
@@ -1270,29 +1276,15 @@ class UnsavedFormulasError(InputError):
 
 
 def _sheet_of_unsaved_formulas(path: Path, read: str | None) -> tuple[str, int] | None:
-    """(sheet, cells) of a visible sheet other than the one `read`, whose header names the ids and one of whose columns
-    holds nothing but formulas with no saved result (two or more, every row under the first): answers the sheet
-    search could not see, if any. A summary sheet's counts name no ids."""
-    import openpyxl
-
+    """(sheet, cells) of the visible sheet other than the one `read` with the most formula cells whose results were
+    never saved (two or more), if any."""
     hidden: set[str] = set()
     names = _sheet_names(path, hidden=hidden)
     read = read or names[0]
-    book = openpyxl.load_workbook(path, read_only=True)
-    try:
-        headers = {sheet.title: [str(c) for c in next(sheet.iter_rows(max_row=1, values_only=True), ()) if c is not None]
-                   for sheet in book.worksheets}
-    finally:
-        book.close()
-    for name in names:
-        if name == read or name in hidden or guess_id_column(headers.get(name, [])) is None:
-            continue
-        cells = [(row, position) for row, position, text in _uncomputed_formulas(path, name) if text is None]
-        by_column = Counter(position for _, position in cells)
-        last = max((row for row, _ in cells), default=0)
-        if any(n >= 2 and n >= last - 1 for n in by_column.values()):
-            return name, len(cells)
-    return None
+    counts = [(name, sum(text is None for _, _, text in _uncomputed_formulas(path, name))) for name in names
+              if name != read and name not in hidden]
+    best = max(counts, key=lambda item: item[1], default=None)
+    return best if best and best[1] >= 2 else None
 
 
 def _refuse_uncomputed(table: pd.DataFrame, spec: InputSpec, path: Path) -> None:
