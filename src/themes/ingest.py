@@ -613,10 +613,11 @@ _TYPED = re.compile(rb"""\bt=["'](?!n["'])""")  # a result of a type: text ("str
 _REFERENCE = re.compile(rb"""\br=["']([A-Za-z]{1,3})(\d+)["']""")
 _ROW_NUMBER = re.compile(rb"""\br=["'](\d+)["']""")
 _FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f\b[^>]*>(.*?)</(?:\w+:)?f>", re.S)
-# What a formula has and prose has not: a function's call, a cell's address, a quoted text, an operator between values.
+# What a formula has and prose has not: a function's call, a cell's address, a quoted text or "&", a sheet's "!", a
+# table's brackets, a name's "_" or inner capital, a bare number.
 _FORMULA_LIKE = re.compile(r'[A-Za-z][A-Za-z0-9._]*\(|\$?\b[A-Za-z]{1,3}\$?\d+\b|["&!\[\]_$]|[a-z][A-Z]|'
                            r'^\s*[-+]?[\d.]+\s*$')
-# No formula starts so, but an answer may: "=> more staff", "== above", "= see Q3" (the "=" was the respondent's).
+# No formula starts so, but an answer may: "=> more staff", "== above", "=< 5 staff" (the "=" was the respondent's).
 _PROSE_START = re.compile(r"\s*[>=<]")
 
 
