@@ -111,6 +111,9 @@ NON_ANSWERS = [
     "see q3 (challenges)", "See Q5 (funding question).", "Answered above in Q3", "Answered in question 4",
     "Same as Q2 (funding)", "Answered in Q3 (challenges)", "Answered in Q3, thanks", "See response to Q3 (challenges)",
     "Answered in questions 3 and 4", "See Q4 (community engagement question)",
+    # In Spanish, French and German.
+    "Ver P3", "Ver pregunta 3", "Igual que P2", "Véase P3", "Voir Q3", "Siehe Frage 3", "Igual que arriba",
+    "Ver arriba", "Ver respuesta anterior",
 ]  # fmt: skip
 
 
@@ -173,6 +176,7 @@ REAL_ANSWERS = [
     # A sixth: the brackets hold the respondent's topic, not one of the survey's questions.
     "See Q3 (staff shortages)", "See Q3 (transport)", "Same as Q2 (housing costs)", "see q3 ( a b c )",
     "Answered in Q3 (housing)",
+    "Ver 3 veces al mes a las familias", "Siehe 24 Stunden Hotline", "Voir 211", "Igual que antes",
 ]
 # A bare "Yes" or "5" says nothing an open question's codebook can code: coded, it would take its question's
 # usual theme from the question alone. They are non-answers (NON_ANSWERS lists more).

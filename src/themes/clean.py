@@ -214,13 +214,19 @@ _PLACEHOLDERS = frozenset(
         "same answer as above", "answered above in previous question",
         "none that i can think of", "nothing that i can think of", "nothing comes to mind", "none really",
         "nothing really", "none at this point",
+        "ver arriba", "igual que arriba", "lo mismo que arriba", "ver respuesta anterior", "misma respuesta",
+        "igual que la anterior", "voir ci-dessus", "siehe oben",
     )
 )  # fmt: skip
 # An answer that points to another question's ("See Q3", "Refer to my answer to question 4", "Same as #2"), as its
 # letters and digits run together.
-_POINTER = re.compile(r"(?:please)?(?:see|referto|sameas|asin|asper|sameansweras)(?:my|our|the)?"
-                      r"(?:answer|response|comment)?s?(?:to|in|for|at|of)?"
-                      r"(?:(?:and|through|to)?(?:(?:q|question|item|no|number)\d{1,3}|\d{1,2})(?!\d)[a-z]?)+"
+_POINTER = re.compile(r"(?:please)?(?:see|referto|sameas|asin|asper|sameansweras"
+                      # and in Spanish, French and German: "Ver P3", "Igual que P2", "Voir Q3", "Siehe Frage 3"
+                      r"|ver|véase|vease|igualque|mismoque|lomismoque|voir|siehe)"
+                      r"(?:my|our|the|la|el|mi|die)?"
+                      r"(?:answer|response|comment|respuesta|réponse|antwort)?s?(?:to|in|for|at|of|a|de|en|zu)?"
+                      r"(?:(?:and|through|to|y)?(?:(?:q|question|item|no|number|p|pregunta|frage)\d{1,3}|\d{1,2})"
+                      r"(?!\d)[a-z]?)+"
                       r"(?:above|below)?")  # a bare number of three digits is a hotline ("Refer to 211")
 # Where an answer of two fillers joins them ("N/A - see above", "None; see attached"): a comma, semicolon or colon,
 # a bracket, a spaced dash, or a full stop before a space or the end. A slash is no joint ("N/A").
