@@ -1293,9 +1293,11 @@ def _refuse_uncomputed(table: pd.DataFrame, spec: InputSpec, path: Path) -> None
     whose results were never saved (`_uncomputed_formulas`) in rows that are read: its cells would read as blank
     answers, ids or groups, or the column as nothing at all (no guess would find answers in it), so the run stops and
     says how to save the results."""
+    found_in_sheet = table.attrs.get("uncomputed_formulas")
+    if not found_in_sheet:  # most files: nothing to look at
+        return
     rows = {index + 2 for index in table.index if isinstance(index, (int, np.integer))}  # as the sheet numbers them
-    unsaved = [(column, row) for column, row in table.attrs.get("uncomputed_formulas") or []
-               if row in rows and column in table.columns]
+    unsaved = [(column, row) for column, row in found_in_sheet if row in rows and column in table.columns]
     cells = Counter(column for column, _ in unsaved)
     if not cells:
         return

@@ -187,8 +187,7 @@ def _foreign(word: str, english: frozenset[str] | None) -> bool:
 def _may_start_name(word: str, english: frozenset[str] | None) -> bool:
     """What `_listed_name_length` asks of a run's first word before anything else: a listed given or family name, or
     a word that is not English. Most words are none, and the run around them need not be read."""
-    first, last = name_lists()
-    return _listed(word, first) or _listed(word, last) or _foreign(word, english)
+    return _on_lists(word) or _foreign(word, english)
 
 
 def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon: frozenset[str] | None,

@@ -38,10 +38,9 @@ def screen_answers(answers: pd.DataFrame, *, max_words: int = 1500,
     out["answer"] = texts
     out["status"] = [status for status, _ in verdicts]
     out["reason"] = [reason for _, reason in verdicts]
-    out["coded_end"] = out["answer"].str.len()
     _mark_duplicates(out)
     # Worked on as lists and written back once: a cell at a time, pandas took longer than the checks.
-    status, reason, coded_end = list(out["status"]), list(out["reason"]), list(out["coded_end"])
+    status, reason, coded_end = list(out["status"]), list(out["reason"]), [len(text) for text in texts]
     if languages:
         for position, text in enumerate(texts):
             # Only an answer confidently in another language: short English lists ("Hiring bilingual,
