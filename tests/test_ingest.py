@@ -2355,6 +2355,25 @@ def test_ids_under_a_blank_header_cell_in_the_first_column_are_the_respondents_i
         load_answers(tmp_path / "repeated.csv", InputSpec())
 
 
+def test_a_row_index_over_two_named_columns_is_no_title_over_the_header(tmp_path):
+    """A reviewer's three-column export saved with its row index (`,org_type,challenges`): two of three header
+    cells named looked like a title row, so the first respondent's row was read as the column names and the run
+    stopped with "No respondent id column found (columns: 1, Nonprofit, ...)". A title or a group label starts
+    its row; a row index's blank cell is the first and only blank one."""
+    rows = [["Hospital" if k % 2 else "Nonprofit", f"Funding ran out in year {k} and staff left #{k}"]
+            for k in range(12)]
+    pd.DataFrame(rows, columns=["org_type", "challenges"]).to_csv(tmp_path / "indexed.csv")
+    answers, spec, _ = load_answers(tmp_path / "indexed.csv", InputSpec())
+    assert spec.text_columns == ("challenges",) and spec.id_column == "Unnamed: 0"
+    assert len(answers) == 12 and "platform_rows" not in spec.sources
+
+    sheet = [["Partnership RFI responses", None, None], ["id", "org_type", "challenges"],
+             *[[f"R{k}", *row] for k, row in enumerate(rows)]]
+    pd.DataFrame(sheet).to_csv(tmp_path / "titled.csv", index=False, header=False)
+    answers, spec, _ = load_answers(tmp_path / "titled.csv", InputSpec())  # a title in the first cell still is one
+    assert spec.id_column == "id" and spec.sources["platform_rows"].startswith("row 1, above the column names")
+
+
 def test_unsaved_formulas_in_rows_or_columns_that_are_never_read_are_no_reason_to_stop(tmp_path):
     """A reviewer's workbooks: a total row and a title computed by formulas, a hidden helper column of them, and a
     helper column beside columns the user named were refused, though no answer was lost."""

@@ -317,9 +317,12 @@ def _header_below_a_title(table: pd.DataFrame) -> pd.DataFrame:
     """A sheet whose first row is a title ("Partnership RFI - responses exported 2 Nov") or a row of group labels
     over the real column names: most columns come out unnamed. The first of the next rows that names nearly
     every column, each once, is the header; the rows above it are skipped and said."""
-    named = [c for c in table.columns if not _BLANK_HEADER.fullmatch(str(c).strip())]
+    blank = [bool(_BLANK_HEADER.fullmatch(str(c).strip())) for c in table.columns]
+    named = [c for c, b in zip(table.columns, blank) if not b]
     if len(table.columns) < 3 or len(named) > max(2, len(table.columns) // 4):
         return table  # a header names most columns; a title or two or three group labels name a few
+    if blank[0] and not any(blank[1:]):
+        return table  # a row index's blank cell over names (pandas `to_csv`); a title or group label starts a row
     for position in range(min(10, len(table))):
         cells = [as_text(c).strip() for c in table.iloc[position]]
         names = [c for c in cells if c]
