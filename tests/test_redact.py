@@ -462,7 +462,8 @@ NAMED_BY_CONTEXT = [
     ("mail service before a stop", "Her email is keisha.b at outlook.", "Her email is [email]."),
     ("an adverb before saying", "Okafor also said yes.", "[name] also said yes."),
     ("a role's possessive", "CHW Okonkwo's visits helped.", "CHW [name]'s visits helped."),
-    ("a Spanish list", "Ms. Lopez y Hodan helped.", "[name] y [name] helped."),
+    # an unlisted name: "Lopez y Hodan", since Hodan is listed, reads as one compound family name ("[name] helped.")
+    ("a Spanish list", "Ms. Lopez y Warsame helped.", "[name] y [name] helped."),
     ("a quadrant with stops before a unit", "2210 Cedar Ave. S., Apt 3", "[address]"),
     # and a third review
     ("two roles in a row", "CHW Okonkwo and CHW Mensah cover the north side.",
@@ -586,3 +587,41 @@ def test_each_group_of_patterns_is_skipped_only_where_none_of_them_can_find_anyt
 @given(st.text(alphabet="aAtTmio @＠%40&#;[]()<>_-.:/ \tcomrgdu1234567890\n", max_size=40))
 def test_the_quick_checks_never_skip_a_pattern_that_would_match(text):
     assert _gate_misses(text) == []
+
+
+# Given names the SSA's lists add to Faker's (data/pii/build_names.py): names of the country's immigrant communities
+# that no Faker locale holds, which the model alone did not take for people. And words of the SSA's lists that are
+# places or English words, left out of the name list so that answers naming them keep them.
+SSA_NAMES = [
+    ("Priyanka wrote the report for the board.", "[name] wrote the report for the board."),
+    ("Tuyet helped us with the intake forms.", "[name] helped us with the intake forms."),
+    ("We called Hodan every week.", "We called [name] every week."),
+    ("Ambassadors Fatima and Hodan run the sessions.", "Ambassadors [name] and [name] run the sessions."),
+    ("Thanks to Oluwaseun for the translation.", "Thanks to [name] for the translation."),
+]
+SSA_WORDS_KEPT = [
+    "Many families moved away to Lexington or Ohio, so we lost touch.",
+    "Screening rates among Latina women ages 40-64 stayed low.",
+    "Two Bronx zip codes had no clinic.",
+    "Videos were shown at parish hall. We do a survey after.",
+    "Families speak languages like Dari and Kinyarwanda.",
+    "You can meet someone at a McDonald's if that's where they are.",
+]
+
+
+@pytest.mark.parametrize("text, expected", SSA_NAMES)
+def test_given_names_of_immigrant_communities_are_removed(redactor, text, expected):
+    assert redactor.redact(text) == expected
+
+
+@pytest.mark.parametrize("text", SSA_WORDS_KEPT)
+def test_places_and_words_that_are_also_given_names_are_kept(redactor, text):
+    assert redactor.redact(text) == text
+
+
+def test_the_given_name_list_leaves_out_english_words_and_places_of_the_ssa_names():
+    from themes.names import name_lists
+
+    first, last = name_lists()
+    assert {"priyanka", "tuyet", "hodan", "oluwaseun", "maria"} <= first
+    assert not {"lexington", "bronx", "latina", "dari", "backer"} & first

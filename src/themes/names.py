@@ -459,7 +459,8 @@ _TITLED = re.compile(rf"(?<![\w'’-])(?:(?P<role>{_ROLE}(?:[ \t]+{_ROLE})*)"
                      r",?[ \t]+(?P<name>[^\W\d_][\w'’-]*"
                      r"(?:[ \t]+(?!(?i:and|y|e|or|o|&)\b)(?:[A-Z]\.[ \t]*)?[^\W\d_][\w'’-]*){0,2})")
 # A given name's or family name's initial: "J. Smith", "M. Nguyen", "Osei, K.", "Abdirizak M.".
-_INITIAL_FIRST = re.compile(r"(?<![\w.’'-])(?:[A-Z]\.[ \t]?){1,2}(?P<name>[A-Z][\w'’-]+)")
+# An initial before a name removed before is part of it: "K. [name]", where the lists took "Osei" as a given name.
+_INITIAL_FIRST = re.compile(r"(?<![\w.’'-])(?:[A-Z]\.[ \t]?){1,2}(?:(?P<name>[A-Z][\w'’-]+)|\[name\])")
 _INITIAL_AFTER = re.compile(r"(?<![\w'’-])(?:(?P<name>[A-Z][\w'’-]+)(?:,[ \t]+|[ \t]+)|\[name\],[ \t]+)[A-Z]\.(?![\w.])"
                             r"(?P<stop>(?=[ \t]*(?:$|\n|[A-Z])))?")
 
