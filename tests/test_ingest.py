@@ -2373,6 +2373,16 @@ def test_a_row_index_over_two_named_columns_is_no_title_over_the_header(tmp_path
     answers, spec, _ = load_answers(tmp_path / "titled.csv", InputSpec())  # a title in the first cell still is one
     assert spec.id_column == "id" and spec.sources["platform_rows"].startswith("row 1, above the column names")
 
+    # A reviewer's: a title in B1 and a date in C1, or a group label over each column, over a header whose first
+    # cell names ids: its first value ("#", "Respondent ID") is no value of the column below it, so it is the header.
+    for above, first in [(["Partnership RFI responses", "Exported 2 Nov 2024"], "#"),
+                         (["About you", "Your answers"], "Respondent ID")]:
+        sheet = [[None, *above], [first, "org_type", "challenges"], *[[k + 1, *row] for k, row in enumerate(rows)]]
+        pd.DataFrame(sheet).to_csv(tmp_path / "b1.csv", index=False, header=False)
+        answers, spec, _ = load_answers(tmp_path / "b1.csv", InputSpec(id_column=first))
+        assert spec.text_columns == ("challenges",) and len(answers) == 12
+        assert spec.sources["platform_rows"].startswith("row 1, above the column names")
+
 
 def test_unsaved_formulas_in_rows_or_columns_that_are_never_read_are_no_reason_to_stop(tmp_path):
     """A reviewer's workbooks: a total row and a title computed by formulas, a hidden helper column of them, and a

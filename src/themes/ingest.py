@@ -321,8 +321,8 @@ def _header_below_a_title(table: pd.DataFrame) -> pd.DataFrame:
     named = [c for c, b in zip(table.columns, blank) if not b]
     if len(table.columns) < 3 or len(named) > max(2, len(table.columns) // 4):
         return table  # a header names most columns; a title or two or three group labels name a few
-    if blank[0] and not any(blank[1:]):
-        return table  # a row index's blank cell over names (pandas `to_csv`); a title or group label starts a row
+    if blank[0] and not any(blank[1:]) and _first_row_is_data(table.iloc[:, 0]):
+        return table  # a row index's blank cell over names (pandas `to_csv`): its first value is one of the others
     for position in range(min(10, len(table))):
         cells = [as_text(c).strip() for c in table.iloc[position]]
         names = [c for c in cells if c]
@@ -343,6 +343,20 @@ def _header_below_a_title(table: pd.DataFrame) -> pd.DataFrame:
                                            f"in row {first} (a title or a row of group labels): not answers")
             return rest
     return table
+
+
+def _shape(value: str) -> str:
+    """A value's shape: runs of digits and of letters each one mark ("R0012" and "R7" are 'a9', "12" is '9')."""
+    return re.sub(r"[^\W\d_]+", "a", re.sub(r"\d+", "9", value))
+
+
+def _first_row_is_data(column: pd.Series) -> bool:
+    """The column's first value has the shape of nearly all below it: a row index's 0 over 1, 2, ... or an id over
+    ids, where a header's cell ("Respondent ID", "#") over them differs. Tells a row index's blank header cell
+    over two named columns from a title and a note in B1 and C1 over the header."""
+    values = [as_text(cell).strip() for cell in column.iloc[:201]]
+    rest = [_shape(v) for v in values[1:] if v]
+    return bool(values and values[0] and rest) and sum(s == _shape(values[0]) for s in rest) >= 0.9 * len(rest)
 
 
 def _names_under_group_labels(table: pd.DataFrame) -> pd.DataFrame:
