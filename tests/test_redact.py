@@ -598,6 +598,9 @@ SSA_NAMES = [
     ("We called Hodan every week.", "We called [name] every week."),
     ("Ambassadors Fatima and Hodan run the sessions.", "Ambassadors [name] and [name] run the sessions."),
     ("Thanks to Oluwaseun for the translation.", "Thanks to [name] for the translation."),
+    ("Rajesh from the health plan never returned our calls.", "[name] from the health plan never returned our calls."),
+    ("Thanks to J. Rodriguez and K. Osei.", "Thanks to [name] and [name]."),  # "Osei", now listed, went before "K."
+    ("We use Plan B. Maria says it works.", "We use Plan B. [name] says it works."),  # a label's letter stays
 ]
 SSA_WORDS_KEPT = [
     "Many families moved away to Lexington or Ohio, so we lost touch.",
@@ -606,6 +609,11 @@ SSA_WORDS_KEPT = [
     "Videos were shown at parish hall. We do a survey after.",
     "Families speak languages like Dari and Kinyarwanda.",
     "You can meet someone at a McDonald's if that's where they are.",
+    # a reviewer's: family names, brands and Spanish words among the SSA's names
+    "The Montoya Building is on Central Avenue.", "Hyatt and Marriott donated hotel rooms.",
+    "Toshiba donated a copier to the office.", "Prisma is the largest health system in South Carolina.",
+    "Families celebrate the Virgen on December 12.", "Lluvia de Ideas is our planning session.",
+    "The Indica dispensary opened next to the school.",
 ]
 
 
@@ -624,4 +632,4 @@ def test_the_given_name_list_leaves_out_english_words_and_places_of_the_ssa_name
 
     first, last = name_lists()
     assert {"priyanka", "tuyet", "hodan", "oluwaseun", "maria"} <= first
-    assert not {"lexington", "bronx", "latina", "dari", "backer"} & first
+    assert not {"lexington", "bronx", "latina", "dari", "backer", "nami", "montoya", "toshiba", "virgen"} & first

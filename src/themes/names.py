@@ -554,6 +554,8 @@ def redact_titled_names(text: str, english: frozenset[str] | None = None,
 
     def initial(m: re.Match) -> str:
         word = m.group("name")
+        if word is None and m.re is _INITIAL_FIRST and re.search(r"\b[A-Z][\w'’-]*[ \t]*$", m.string[:m.start()]):
+            return m.group(0)  # "Plan B. [name] says": a label's letter, not "and K. [name]"
         after = _next_word(m.string, m.end())
         if _org_follows(m.string, m.end()):  # "The A. Philip Randolph Institute", "the J. Paul Getty Trust"
             return m.group(0)
