@@ -20,6 +20,11 @@ fold), primary-theme kappa, the test split never read. Each lever changes one th
     finetune=K,EPOCHS  the sentence model's last K layers fine-tuned inside each fold on that fold's
                        training passages (multi-label cross-entropy through a linear head that also sees
                        the question; lr 5e-5, batch 16), then the product's coder on the tuned vectors
+    primary=RULE       which of the themes a passage carries is its primary one: by the score's margin over
+                       the theme's threshold (margin), its ratio to it (ratio) or their log-odds' difference
+                       (logit); the product takes the highest score
+    third-person       each training passage also as a copy in the third person ("we", "our", "I", "my" ->
+                       "they", "their"), as a findings report paraphrases respondents
 
     .venv/bin/python benchmarks/agreement_levers.py baseline vector-weight=0.5 C=8 --seeds 0,1,2
     .venv/bin/python benchmarks/agreement_levers.py word-weight=1 word-weight=1.5 word-weight=3
@@ -108,6 +113,60 @@ def _classifier():
             return (1 - mix) * scores + mix * self.mlp_.predict_proba(inputs(X, self.questions_))
 
     return Lever
+
+
+_THIRD_PERSON = [(r"\bI am\b", "they are"), (r"\bI'm\b", "they're"), (r"\bI was\b", "they were"),
+                 (r"\b(?:I|we)'ve\b", "they've"), (r"\b(?:I|we)'ll\b", "they'll"), (r"\b(?:I|we)'d\b", "they'd"),
+                 (r"\bwe're\b", "they're"), (r"\b(?:I|we)\b", "they"), (r"\b(?:me|us)\b", "them"),
+                 (r"\b(?:my|our)\b", "their"), (r"\b(?:mine|ours)\b", "theirs"),
+                 (r"\b(?:myself|ourselves)\b", "themselves")]
+
+
+def third_person(text: str) -> str:
+    """The passage with its grammatical person turned to the third ("We trust our partners" -> "They trust their
+    partners"); crude (no verb agreement beyond "am" and "was"), as a lever's probe."""
+    import re
+
+    for pattern, replacement in _THIRD_PERSON:
+        def sub(m: re.Match, replacement: str = replacement) -> str:
+            if len(m.group()) > 1 and m.group().isupper():
+                return m.group()  # "US Census", a passage in capitals
+            starts = m.start() == 0 or m.string[:m.start()].rstrip()[-1:] in ".!?"  # "I" is always a capital
+            capital = m.group()[0].isupper() and (not m.group().startswith("I") or starts)
+            return replacement[0].upper() + replacement[1:] if capital else replacement
+        text = re.sub(pattern, sub, text, flags=re.IGNORECASE)
+    return text
+
+
+def _with_third_person_copies(fit_coder):
+    """themes.coding.fit_coder training on each passage and its third-person copy."""
+    def fit(codebook, embed, calibration=None, *, passages=None, **kwargs):
+        if passages:
+            copies = [(third_person(p[0]), *p[1:]) for p in passages]
+            passages = list(passages) + [c for c, p in zip(copies, passages) if c[0] != p[0]]
+        return fit_coder(codebook, embed, calibration, passages=passages, **kwargs)
+    return fit
+
+
+def _primary_by(rule: str):
+    """Scheme.primary choosing among the themes carried by `rule` (the thresholds are those Scheme.code last
+    decided with, recorded by the patched Scheme.code)."""
+    from themes.coding import NONE
+
+    def primary(self, scores, decided):
+        columns = self.theme_columns
+        values, cut = np.asarray(scores, dtype=float)[:, columns], self.thresholds_[columns]
+        if rule == "margin":
+            key = values - cut
+        elif rule == "ratio":
+            key = values / cut
+        else:
+            odds = lambda p: np.log(np.clip(p, 1e-6, 1 - 1e-6) / (1 - np.clip(p, 1e-6, 1 - 1e-6)))  # noqa: E731
+            key = odds(values) - odds(cut)
+        best = np.where(decided[:, columns], key, -np.inf).argmax(axis=1)
+        carried = decided[:, columns].any(axis=1)
+        return [self.ids[columns[b]] if c else NONE for b, c in zip(best, carried)]
+    return primary
 
 
 def _fine_tuned(texts, codes, questions, ids, layers, epochs, seed):
@@ -218,7 +277,7 @@ def _folds_by_writer(writers) -> None:
 
 def parse_lever(text: str) -> dict:
     name, _, value = text.partition("=")
-    if name in ("baseline", "trigrams"):
+    if name in ("baseline", "trigrams", "third-person"):
         return {name: True}
     if name == "finetune":
         layers, epochs = value.split(",")
@@ -226,6 +285,8 @@ def parse_lever(text: str) -> dict:
     if name == "layers":
         layers, _, weight = value.partition("@")
         return {"layers": (tuple(int(layer) for layer in layers.split(",")), float(weight or 1))}
+    if name == "primary" and value in ("margin", "ratio", "logit"):
+        return {"primary": value}
     if name in ("word-weight", "vector-weight", "C", "chars", "mlp", "question-fixed", "mix-unasked"):
         return {name: float(value)}
     raise SystemExit(f"Unknown lever {text!r}: see this script's docstring.")
@@ -252,6 +313,11 @@ def main(argv: list[str] | None = None) -> None:
 
     themes.classify._encoder = _encoder
     themes.coding.ThemeClassifier = _classifier()
+    product_fit, product_code, product_primary = themes.coding.fit_coder, Scheme.code, Scheme.primary
+
+    def code(self, segment_scores, keys, n, thresholds):
+        self.thresholds_ = np.asarray(thresholds, dtype=float)
+        return product_code(self, segment_scores, keys, n, thresholds)
     codebook = load_codebook(args.codebook)
     gold = read_gold(args.gold, codebook, split="calibration")
     texts, codes, questions = list(gold["text"]), list(gold["gold"]), list(gold["question"])
@@ -262,6 +328,9 @@ def main(argv: list[str] | None = None) -> None:
     for text, lever in zip(args.levers, levers):
         LEVER.clear()
         LEVER.update(lever)
+        themes.coding.fit_coder = _with_third_person_copies(product_fit) if "third-person" in lever else product_fit
+        Scheme.code = code if "primary" in lever else product_code
+        Scheme.primary = _primary_by(lever["primary"]) if "primary" in lever else product_primary
         lever_embed = _layered(*lever["layers"]) if "layers" in lever else embed
         began, rows = time.perf_counter(), []
         for seed in (int(s) for s in args.seeds.split(",")):
