@@ -1,0 +1,55 @@
+"""benchmarks/agreement_levers.py: the levers' own pieces, so that a figure the README quotes comes from what the
+script says it measures."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from themes.codebook import load_codebook
+from themes.coding import Scheme
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "agreement_levers.py"
+
+
+@pytest.fixture(scope="module")
+def levers():
+    spec = importlib.util.spec_from_file_location("agreement_levers", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("We trust our partners.", "They trust their partners."),
+    ("I am worried that our funding ends. Then I left.", "They are worried that their funding ends. Then they left."),
+    ("I'm sure we'll manage, and I've said so.", "They're sure they'll manage, and they've said so."),
+    ("The US Census counts us.", "The US Census counts them."),  # "US" in capitals is the country
+    ("The hospital funds the clinic.", "The hospital funds the clinic."),
+])
+def test_third_person_turns_the_speaker_not_the_rest(levers, text, expected):
+    assert levers.third_person(text) == expected
+
+
+def test_levers_parse_and_unknown_ones_say_where_to_look(levers):
+    assert levers.parse_lever("primary=margin") == {"primary": "margin"}
+    assert levers.parse_lever("third-person") == {"third-person": True}
+    with pytest.raises(SystemExit, match="docstring"):
+        levers.parse_lever("primary=first")
+
+
+@pytest.mark.parametrize("rule", ["margin", "ratio", "logit"])
+def test_the_primary_theme_by_its_lead_over_its_threshold(levers, tiny_codebook_path, rule):
+    scheme = Scheme(load_codebook(tiny_codebook_path))
+    ids = [scheme.ids[c] for c in scheme.theme_columns]
+    scores = np.zeros((1, len(scheme.ids)))
+    thresholds = np.full(len(scheme.ids), 0.5)
+    scores[0, scheme.theme_columns[0]], thresholds[scheme.theme_columns[0]] = 0.70, 0.65  # highest, barely over
+    scores[0, scheme.theme_columns[1]], thresholds[scheme.theme_columns[1]] = 0.60, 0.30  # lower, far over
+    decided = scheme.decide(scores, thresholds)
+    scheme.thresholds_ = thresholds
+    assert scheme.primary(scores, decided) == [ids[0]]  # the product: the highest score
+    assert levers._primary_by(rule)(scheme, scores, decided) == [ids[1]]  # the one furthest over its threshold
