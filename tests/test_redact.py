@@ -628,8 +628,26 @@ def test_places_and_words_that_are_also_given_names_are_kept(redactor, text):
 
 
 def test_the_given_name_list_leaves_out_english_words_and_places_of_the_ssa_names():
-    from themes.names import name_lists
+    from themes.names import capitalised_given_names, name_lists
 
     first, last = name_lists()
     assert {"priyanka", "tuyet", "hodan", "oluwaseun", "maria"} <= first
-    assert not {"lexington", "bronx", "latina", "dari", "backer", "nami", "montoya", "toshiba", "virgen"} & first
+    assert {"priyanka", "tuyet", "hodan", "oluwaseun"} <= capitalised_given_names() and "maria" not in \
+        capitalised_given_names()
+    assert not {"lexington", "bronx", "latina", "dari", "backer", "nami", "montoya", "toshiba", "virgen", "naman",
+                "notnamed"} & first
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("our promotora yatziri lopez visits every week", "our promotora [name] visits every week"),
+    ("la doctora aaradhya patel nos ayuda", "la doctora [name] nos ayuda"),
+    ("HODAN AND THE PANTRY TEAM MEET", "HODAN AND THE PANTRY TEAM MEET"),
+])
+def test_the_ssa_names_are_names_only_when_capitalised(redactor, text, expected):
+    """In lower case the SSA's names pulled the words beside them into a name ("our [name]" for "our promotora
+    yatziri lopez"): a second reviewer's. Read only when capitalised, they leave such text as before (the
+    family name's rule still takes "lopez" and "patel" with the word before them)."""
+    from themes.names import capitalised_given_names
+
+    assert {"yatziri", "aaradhya", "hodan"} <= capitalised_given_names()
+    assert redactor.redact(text) == expected

