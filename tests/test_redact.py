@@ -601,6 +601,11 @@ SSA_NAMES = [
     ("Rajesh from the health plan never returned our calls.", "[name] from the health plan never returned our calls."),
     ("Thanks to J. Rodriguez and K. Osei.", "Thanks to [name] and [name]."),  # "Osei", now listed, went before "K."
     ("We use Plan B. Maria says it works.", "We use Plan B. [name] says it works."),  # a label's letter stays
+    ("Route 9 B. Maria Lopez drives.", "Route 9 B. [name] drives."),
+    ("1. A. Maria Lopez answered.", "1. A. [name] answered."),
+    ("Thanks to K. Osei, J. Osei and M. Osei.", "Thanks to [name], [name] and [name]."),
+    # a third reviewer's: names followed by a job title stay removed (no word of a place's name keeps them)
+    ("Jose Ramirez Building Manager let us in.", "[name] Manager let us in."),
 ]
 SSA_WORDS_KEPT = [
     "Many families moved away to Lexington or Ohio, so we lost touch.",

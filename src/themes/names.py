@@ -567,8 +567,10 @@ def redact_titled_names(text: str, english: frozenset[str] | None = None,
 
     def initial(m: re.Match) -> str:
         word = m.group("name")
-        if word is None and m.re is _INITIAL_FIRST and re.search(r"\b[A-Z][\w'’-]*[ \t]*$", m.string[:m.start()]):
-            return m.group(0)  # "Plan B. [name] says": a label's letter, not "and K. [name]"
+        before = m.string[:m.start()].rstrip()
+        if word is None and m.re is _INITIAL_FIRST and before and before[-1] != "," \
+                and not re.search(r"\b[a-z][\w'’-]*$", before):
+            return m.group(0)  # a label's letter: "Plan B. [name]", "Route 9 B. [name]", "1. A. [name]"; not "and K."
         after = _next_word(m.string, m.end())
         if _org_follows(m.string, m.end()):  # "The A. Philip Randolph Institute", "the J. Paul Getty Trust"
             return m.group(0)

@@ -317,10 +317,7 @@ _ORG_WORDS = frozenset(
     "Agency Association Society Trust Group Program Project Initiative Start Club Ministries Ministry "
     "Mission Collaborative Corporation Inc LLC Company Authority Board Office Plan Insurance Pharmacy "
     "International Cross Shield Way Community Care Memorial Regional Library St St. Saint Medicaid "
-    "Medicare SNAP WIC Charities Charity Army Humanity Aid Relief Outreach Pantry Shelter "
-    # places and groups named after a word of the given-name lists ("The Maranatha Food Pantry", "Sagal Radio")
-    "Elementary Academy Radio Inn Hotel Garden Gardens Apartments Building Worship Synagogue Mosque Masjid "
-    "Collective Cooperative Foods Market Museum".split()
+    "Medicare SNAP WIC Charities Charity Army Humanity Aid Relief Outreach Pantry Shelter".split()
 )
 _PLACES = frozenset(
     "Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|"
