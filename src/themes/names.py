@@ -70,6 +70,7 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+@lru_cache(maxsize=None)
 def _read_list(name: str) -> frozenset[str]:
     lines = (_DATA / name).read_text(encoding="utf-8").splitlines()
     return frozenset(line for line in lines if line and not line.startswith("#"))
@@ -567,10 +568,10 @@ def redact_titled_names(text: str, english: frozenset[str] | None = None,
 
     def initial(m: re.Match) -> str:
         word = m.group("name")
-        before = m.string[:m.start()].rstrip()
-        if word is None and m.re is _INITIAL_FIRST and before and before[-1] != "," \
-                and not re.search(r"\b[a-z][\w'’-]*$", before):
-            return m.group(0)  # a label's letter: "Plan B. [name]", "Route 9 B. [name]", "1. A. [name]"; not "and K."
+        if word is None and m.re is _INITIAL_FIRST:
+            before = m.string[max(0, m.start() - 40):m.start()].rstrip()  # the word before, not the whole text
+            if before and before[-1] != "," and not re.search(r"\b[a-z][\w'’-]*$", before):
+                return m.group(0)  # a label's letter: "Plan B. [name]", "Route 9 B. [name]", "1. A. [name]"
         after = _next_word(m.string, m.end())
         if _org_follows(m.string, m.end()):  # "The A. Philip Randolph Institute", "the J. Paul Getty Trust"
             return m.group(0)
