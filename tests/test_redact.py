@@ -656,3 +656,17 @@ def test_the_ssa_names_are_names_only_when_capitalised(redactor, text, expected)
 
     assert {"yatziri", "aaradhya", "hodan"} <= capitalised_given_names()
     assert redactor.redact(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("María [name] is our lead promotora.", "[name] is our lead promotora."),
+    ("Thanks to Álvaro, [name] and [name].", "Thanks to [name], [name] and [name]."),
+    ("Maria [name] called.", "[name] called."),
+    ("MARÍA [name] called.", "MARÍA [name] called."),  # in capitals a word as often: not joined
+])
+def test_an_accented_given_name_before_a_removed_one_joins_it(text, expected):
+    """A fourth reviewer's "María del Carmen Ruiz" came out "María [name]": the given name before a removed one was
+    looked for in ASCII letters only."""
+    from themes.names import absorb_given_names
+
+    assert absorb_given_names(text) == expected

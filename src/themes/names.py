@@ -375,10 +375,10 @@ def redact_listed_names(text: str, *, lexicon: frozenset[str] | None = None,
     return _replace_spans(text, spans, PLACEHOLDERS["name"])
 
 
-_BEFORE_NAME = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)[ \t]+(?=\[name\])")
+_BEFORE_NAME = re.compile(r"(?<![\w'’-])([^\W\d_]{2,})[ \t]+(?=\[name\])")  # "María [name]" as "Maria [name]"
 # A given name heading a list of removed ones: "Maria, [name] and [name] run the pantry" (at a sentence's start
 # the lists alone do not take "Maria", which could be a word there).
-_HEADING_NAMES = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)(?=,[ \t]+\[name\][ \t]*(?:,|and\b|&))")
+_HEADING_NAMES = re.compile(r"(?<![\w'’-])([^\W\d_]{2,})(?=,[ \t]+\[name\][ \t]*(?:,|and\b|&))")
 
 
 def absorb_given_names(text: str) -> str:
@@ -388,7 +388,8 @@ def absorb_given_names(text: str) -> str:
     first, _ = name_lists()
 
     def listed(m: re.Match) -> bool:
-        return _listed(m.group(1), first) and fold(m.group(1)) not in _stop_words()
+        word = m.group(1)  # capitalised, the rest in lower case, in any script's letters
+        return word[0].isupper() and word[1:].islower() and _listed(word, first) and fold(word) not in _stop_words()
 
     text = _BEFORE_NAME.sub(lambda m: "" if listed(m) else m.group(0), text)
     return _HEADING_NAMES.sub(lambda m: PLACEHOLDERS["name"] if listed(m) else m.group(0), text)
