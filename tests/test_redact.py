@@ -670,3 +670,19 @@ def test_an_accented_given_name_before_a_removed_one_joins_it(text, expected):
     from themes.names import absorb_given_names
 
     assert absorb_given_names(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Built by [name] and [name] Ruiz.", "Built by [name] and [name]."),  # "Maria del Carmen" removed, "Ruiz" left
+    ('Our director, [name] "[name]" Okafor, called.', 'Our director, [name] "[name]", called.'),
+    ("Thanks to [name] Park for the data.", "Thanks to [name] Park for the data."),  # an English word
+    ("[name] Jackson County staff met.", "[name] Jackson County staff met."),  # a place's name follows
+    ("We met [name] Tuesday.", "We met [name] Tuesday."),
+])
+def test_a_family_name_left_after_a_removed_name_joins_it(redactor, text, expected):
+    """A fourth reviewer's "Maria del Carmen Ruiz" came out "[name] Ruiz": "del" cut the run of listed names."""
+    from themes.names import absorb_given_names
+
+    redactor.nlp  # its word lists
+    assert absorb_given_names(text, redactor._english) == expected
+    assert absorb_given_names(text) == text  # without the word lists, no family name is taken after a removed one

@@ -768,7 +768,7 @@ class Redactor:
         from themes.names import absorb_given_names, redact_listed_names, redact_names_by_use, redact_titled_names
 
         out = [collapse(redact_names_by_use(absorb_given_names(redact_titled_names(
-            redact_listed_names(t, lexicon=self._lexicon, english=self._english), self._english, self._lexicon)),
-            self._english, self._lexicon)) for t in out]
+            redact_listed_names(t, lexicon=self._lexicon, english=self._english), self._english, self._lexicon),
+            self._english), self._english, self._lexicon)) for t in out]
         return [_names_again(t, r, self._english, self._lexicon) for t, r in zip(texts, out)] if self._english \
             else out
