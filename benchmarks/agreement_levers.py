@@ -148,24 +148,22 @@ def _with_third_person_copies(fit_coder):
     return fit
 
 
-def _primary_by(rule: str):
-    """Scheme.primary choosing among the themes carried by `rule` (the thresholds are those Scheme.code last
-    decided with, recorded by the patched Scheme.code)."""
-    from themes.coding import NONE
-
+def _primary_by(rule: str, product_primary):
+    """Scheme.primary choosing among the themes carried by `rule`: the product's own choice (`product_primary`, the
+    highest value among the carried themes) made on each theme's lead over its threshold instead of its score (the
+    thresholds are those Scheme.code last decided with, recorded by the patched Scheme.code)."""
     def primary(self, scores, decided):
         columns = self.theme_columns
-        values, cut = np.asarray(scores, dtype=float)[:, columns], self.thresholds_[columns]
+        keyed = np.array(scores, dtype=float)
+        values, cut = keyed[:, columns], self.thresholds_[columns]
         if rule == "margin":
-            key = values - cut
+            keyed[:, columns] = values - cut
         elif rule == "ratio":
-            key = values / cut
+            keyed[:, columns] = values / cut
         else:
             odds = lambda p: np.log(np.clip(p, 1e-6, 1 - 1e-6) / (1 - np.clip(p, 1e-6, 1 - 1e-6)))  # noqa: E731
-            key = odds(values) - odds(cut)
-        best = np.where(decided[:, columns], key, -np.inf).argmax(axis=1)
-        carried = decided[:, columns].any(axis=1)
-        return [self.ids[columns[b]] if c else NONE for b, c in zip(best, carried)]
+            keyed[:, columns] = odds(values) - odds(cut)
+        return product_primary(self, keyed, decided)
     return primary
 
 
@@ -330,7 +328,7 @@ def main(argv: list[str] | None = None) -> None:
         LEVER.update(lever)
         themes.coding.fit_coder = _with_third_person_copies(product_fit) if "third-person" in lever else product_fit
         Scheme.code = code if "primary" in lever else product_code
-        Scheme.primary = _primary_by(lever["primary"]) if "primary" in lever else product_primary
+        Scheme.primary = _primary_by(lever["primary"], product_primary) if "primary" in lever else product_primary
         lever_embed = _layered(*lever["layers"]) if "layers" in lever else embed
         began, rows = time.perf_counter(), []
         for seed in (int(s) for s in args.seeds.split(",")):

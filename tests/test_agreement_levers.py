@@ -52,4 +52,5 @@ def test_the_primary_theme_by_its_lead_over_its_threshold(levers, tiny_codebook_
     decided = scheme.decide(scores, thresholds)
     scheme.thresholds_ = thresholds
     assert scheme.primary(scores, decided) == [ids[0]]  # the product: the highest score
-    assert levers._primary_by(rule)(scheme, scores, decided) == [ids[1]]  # the one furthest over its threshold
+    chosen = levers._primary_by(rule, Scheme.primary)(scheme, scores, decided)
+    assert chosen == [ids[1]]  # the one furthest over its threshold

@@ -378,7 +378,7 @@ def redact_listed_names(text: str, *, lexicon: frozenset[str] | None = None,
 _BEFORE_NAME = re.compile(r"(?<![\w'’-])([^\W\d_]{2,})[ \t]+(?=\[name\])")  # "María [name]" as "Maria [name]"
 # A given name heading a list of removed ones: "Maria, [name] and [name] run the pantry" (at a sentence's start
 # the lists alone do not take "Maria", which could be a word there).
-# A family name left after a removed name, or after a removed nickname in quotes: "[name] Ruiz", '"[name]" Sánchez'.
+# A family name left after a removed name, or after a removed nickname in quotes: "[name] Ruiz", '"[name]" Okafor'.
 _AFTER_NAME = re.compile(r"\[name\][\"”’']?[ \t]+(?P<family>[^\W\d_][\w'’-]*)(?![\w'’-])")
 _HEADING_NAMES = re.compile(r"(?<![\w'’-])([^\W\d_]{2,})(?=,[ \t]+\[name\][ \t]*(?:,|and\b|&))")
 
@@ -388,16 +388,19 @@ def absorb_given_names(text: str, english: frozenset[str] | None = None) -> str:
     a list of removed names is one of them. Alone, "Hope", "Will" or "Destiny" read as words and are kept; before a
     name, or first in a list of names, they are names. With `english` known, a family name of the lists that is no
     English word, left after a removed name, joins it too: "[name] Ruiz" (where "del" had cut "Maria del Carmen
-    Ruiz"), '"[name]" Sánchez' after a nickname; not "[name] Park" nor a place's or organisation's word."""
+    Ruiz"), '"[name]" Okafor' after a nickname; not "[name] Park" nor a place's or organisation's word."""
     first, last = name_lists()
 
+    def titled(word: str) -> bool:  # capitalised, the rest in lower case, in any script's letters
+        return word[:1].isupper() and word[1:].islower()
+
     def listed(m: re.Match) -> bool:
-        word = m.group(1)  # capitalised, the rest in lower case, in any script's letters
-        return word[0].isupper() and word[1:].islower() and _listed(word, first) and fold(word) not in _stop_words()
+        word = m.group(1)
+        return titled(word) and _listed(word, first) and fold(word) not in _stop_words()
 
     def family(m: re.Match) -> str:
         word = m.group("family")
-        if not (word[0].isupper() and word[1:].islower()) or not _listed(word, last) or _english(word, english) \
+        if not titled(word) or not _listed(word, last) or _english(word, english) \
                 or word in _ORG_WORDS or word in _PLACE_WORDS or _org_follows(m.string, m.start("family")):
             return m.group(0)
         return m.group(0)[:m.start("family") - m.start()].rstrip()
