@@ -2608,3 +2608,127 @@ def test_a_row_index_is_still_the_ids_beside_a_question_worded_column_or_a_colum
     frame.to_csv(tmp_path / "index.csv")
     answers, spec, _ = load_answers(tmp_path / "index.csv", InputSpec())
     assert spec.id_column == "Unnamed: 0" and answers["respondent_id"].nunique() == 12
+
+
+def _sheet_csv(path: Path, sheet: list[list]) -> Path:
+    pd.DataFrame(sheet).to_csv(path, index=False, header=False)
+    return path
+
+
+_TYPED_ANSWERS = [["Hospital" if k % 2 else "Nonprofit", f"Funding ran out in year {k} and staff left #{k}"]
+            for k in range(12)]
+
+
+@pytest.mark.parametrize("header", [["id", None, "challenges"], ["id", "org_type", None], [None, None, "challenges"]])
+def test_a_header_with_blank_cells_over_ids_is_the_header_not_a_title(tmp_path, header):
+    """A reviewer's `id,,challenges`: two of three header cells named looked like a title row, so the first
+    respondent's row was read as the column names and the run stopped ("No respondent id column found (columns:
+    R0001, ...)"). The row under the header is a respondent's: its id has the shape of those below it."""
+    path = _sheet_csv(tmp_path / "blanks.csv", [header, *[[f"R{k:04d}", *row] for k, row in enumerate(_TYPED_ANSWERS)]])
+    answers, spec, _ = load_answers(path, InputSpec())
+    assert answers["respondent_id"].tolist() == [f"R{k:04d}" for k in range(12)]
+    assert "platform_rows" not in spec.sources
+    assert "Funding ran out in year 0 and staff left #0" in answers["answer_raw"].tolist()
+
+
+def test_a_title_over_two_columns_is_skipped_and_a_first_respondent_under_one_name_is_no_header(tmp_path):
+    """A title in A1 over a two-column sheet ("Respondent ID", "challenges") was read as a group label over both
+    ('Partnership RFI ...: Respondent ID'), and the run stopped with no id column. Under a header with its second
+    cell blank, the first respondent's row is still a respondent, not the column names."""
+    rows = [[f"R{k:04d}", text] for k, (_, text) in enumerate(_TYPED_ANSWERS)]
+    path = _sheet_csv(tmp_path / "titled.csv", [["Partnership RFI - responses exported 2 Nov", None],
+                                                ["Respondent ID", "challenges"], *rows])
+    answers, spec, _ = load_answers(path, InputSpec())
+    assert spec.id_column == "Respondent ID" and spec.text_columns == ("challenges",) and len(answers) == 12
+    assert spec.sources["platform_rows"] == ("row 1, above the column names in row 2 (a title or a row of group "
+                                             "labels): not answers")
+
+    path = _sheet_csv(tmp_path / "unnamed.csv", [["Respondent ID", None], *rows])
+    answers, spec, _ = load_answers(path, InputSpec())
+    assert spec.id_column == "Respondent ID" and len(answers) == 12 and "platform_rows" not in spec.sources
+
+
+def test_a_header_with_its_id_cell_blank_under_a_title_is_found_above_the_first_respondent(tmp_path):
+    """A title in B1 and a date in C1 over a header whose A2 is blank: the header names two of three columns, so
+    the search took the first respondent's row for it and stopped. The header is the row above the first row of
+    ids."""
+    path = _sheet_csv(tmp_path / "b1.csv", [[None, "Partnership RFI responses", "Exported 2 Nov 2024"],
+                                            [None, "org_type", "challenges"],
+                                            *[[f"R{k:04d}", *row] for k, row in enumerate(_TYPED_ANSWERS)]])
+    answers, spec, _ = load_answers(path, InputSpec())
+    assert answers["respondent_id"].tolist() == [f"R{k:04d}" for k in range(12)]
+    assert spec.text_columns == ("challenges",) and spec.meta_columns == ("org_type",)
+    assert spec.sources["platform_rows"].startswith("row 1, above the column names in row 2")
+
+
+def test_group_labels_over_a_named_id_column_are_read_with_the_names_below_them(tmp_path):
+    """"Respondent" over "Respondent ID", "Profile" over type and state, "Challenges" over two questions: row 2
+    named the id column too, so it was read as a respondent ('Respondent ID' coded as an answer, 'Internal' as
+    another), with exit 0. A column outside a group may be named in row 2 with words of its own name."""
+    lines = ["Respondent,Profile,,Challenges,,Successes", "Respondent ID,Organization type,State,Internal,External,"]
+    lines += [f"R{k:04d},CBO,OH,\"{_answer(k, 'staff')}\",\"{_answer(k, 'money')}\",\"{_answer(k, 'trust')}\""
+              for k in range(12)]
+    answers, spec, _ = load_answers(write(tmp_path / "groups.csv", "\n".join(lines) + "\n"), InputSpec())
+    assert spec.id_column == "Respondent ID" and len(answers) == 36
+    assert spec.text_columns == ("Challenges: Internal", "Challenges: External", "Successes")
+    assert spec.meta_columns == ("Profile: Organization type", "Profile: State")
+    # The id column's cell in row 1 left blank (s35's hole: "No respondent id column found (columns: , Profile, ...")
+    blank = write(tmp_path / "blank.csv", "\n".join([lines[0].replace("Respondent", "", 1), *lines[1:]]) + "\n")
+    answers, spec, _ = load_answers(blank, InputSpec())
+    assert spec.id_column == "Respondent ID" and answers["respondent_id"].nunique() == 12
+    assert spec.text_columns == ("Challenges: Internal", "Challenges: External", "Successes")
+    # A respondent's row under the same labels is no row of names: "R0000" shares no word with "Respondent".
+    answers, spec, _ = load_answers(write(tmp_path / "data.csv", "\n".join(lines[:1] + lines[2:]) + "\n"),
+                                    InputSpec(id_column="Respondent"))
+    assert answers["respondent_id"].nunique() == 12
+
+
+def test_a_column_that_numbers_the_rows_is_the_respondents_id_and_said(tmp_path):
+    """A hand-kept sheet's "#" over 1, 2, 3: "No respondent id column found (columns: #, ...)"."""
+    path = _sheet_csv(tmp_path / "numbered.csv", [["#", "org_type", "challenges"],
+                                                  *[[k + 1, *row] for k, row in enumerate(_TYPED_ANSWERS)]])
+    answers, spec, _ = load_answers(path, InputSpec())
+    assert spec.id_column == "#" and answers["respondent_id"].nunique() == 12
+    assert spec.sources["id_column"] == "guessed: column '#' numbers the rows, a different value on every row"
+    # Not a column of numbers that repeat (a question's number in a row per answer, a count)
+    path = _sheet_csv(tmp_path / "counts.csv", [["#", "org_type", "challenges"],
+                                                *[[k % 3, *row] for k, row in enumerate(_TYPED_ANSWERS)]])
+    with pytest.raises(InputError, match="No respondent id column found"):
+        load_answers(path, InputSpec())
+
+
+def test_a_column_name_a_formula_computes_is_refused_until_its_result_is_saved(tmp_path):
+    """A header cell a script wrote as a formula it never computed: the question read as 'Unnamed: 2', coded as no
+    question the calibration knows, with exit 0 (and, before the reader took row 1 for the header over its ids,
+    "No respondent id column found"). Saved by Excel, the name is read."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["respondent_id", "org_type", '="chal"&"lenges"'])
+    for k in range(12):
+        book.active.append([f"R{k}", "Hospital", f"Funding ran out in year {k + 1} and staff left"])
+    book.save(tmp_path / "script.xlsx")
+    with raises_exactly(f"{tmp_path / 'script.xlsx'}: the header cell over column 'Unnamed: 2' holds a formula whose "
+                        "result was never saved, so the column has no name: open the workbook in Excel or LibreOffice, "
+                        "save it, and run again (or type the column's name in that cell)."):
+        load_answers(tmp_path / "script.xlsx", InputSpec(header_row=1))
+    with pytest.raises(InputError, match="the header cell over column 'Unnamed: 2' holds a formula"):
+        load_answers(tmp_path / "script.xlsx", InputSpec())
+    _saved_as_excel_would(tmp_path / "script.xlsx", {"C1": "challenges"})
+    _, spec, _ = load_answers(tmp_path / "script.xlsx", InputSpec())
+    assert spec.text_columns == ("challenges",)
+
+
+def test_openpyxls_notes_on_a_workbooks_look_are_not_printed():
+    """"Workbook contains no default style, apply openpyxl's default", printed three times a run for workbooks some
+    tools write: nothing of the answers is lost."""
+    import warnings
+
+    from themes.ingest import quiet_workbook_notes
+
+    with warnings.catch_warnings(record=True) as caught:
+        quiet_workbook_notes()  # as importing the reader does (pytest restores the filters after collecting)
+        warnings.warn_explicit("Workbook contains no default style, apply openpyxl's default", UserWarning,
+                               "stylesheet.py", 237, module="openpyxl.styles.stylesheet")
+        warnings.warn_explicit("Something else", UserWarning, "x.py", 1, module="themes.other")
+    assert [str(w.message) for w in caught] == ["Something else"]

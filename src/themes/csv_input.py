@@ -172,8 +172,11 @@ def _delimiter(text: str) -> str:
 
 def distinct_columns(table: pd.DataFrame, header: list) -> pd.DataFrame:
     """A header that names a column twice: the copies become "name (2)", "name (3)", each coded, and
-    `table.attrs["repeated_columns"]` maps the name to all of them."""
+    `table.attrs["repeated_columns"]` maps the name to all of them. A blank cell is 'Unnamed: 3', as pandas names
+    it (by its position from 0): named '' or 'nan', its column could not be told from no column (an id column named
+    '' read as none)."""
     names = [" ".join(str(name).split()) for name in header]
+    names = [f"Unnamed: {k}" if name in ("", "nan", "None") else name for k, name in enumerate(names)]
     if len(names) != len(table.columns) or len(set(names)) == len(names):
         return table
     seen: dict[str, list[str]] = {}

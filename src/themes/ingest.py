@@ -6,6 +6,7 @@ import difflib
 import functools
 import logging
 import re
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,16 @@ READERS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "excel", ".xlsm
            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 ID_NAMES = ("respondent_id", "respondent", "response_id", "responseid", "id", "record_id")
 log = logging.getLogger("themes")
+
+
+def quiet_workbook_notes() -> None:
+    """openpyxl's notes on what it does not keep of a workbook's look ("Workbook contains no default style", "Data
+    Validation extension is not supported"), printed three times a run: nothing of the answers is lost, so they are
+    not shown. Set when this module is imported."""
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl\.")
+
+
+quiet_workbook_notes()
 
 
 class EmptyTableError(InputError):
@@ -203,6 +214,8 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | 
     if uncomputed:  # by column name and sheet row: rows dropped below (a title, a total) are no answers lost
         table.attrs["uncomputed_formulas"] = [(table.columns[p], row) for row, p in uncomputed
                                               if p < len(table.columns)]
+        header = table.attrs.get("header_rows", {header_row or 1})
+        table.attrs["formula_names"] = [column for column, row in table.attrs["uncomputed_formulas"] if row in header]
     # Rows with no cell filled (",,,," lines, formatted but empty Excel rows) are not respondents.
     # The index is kept: it numbers the rows as a spreadsheet shows them (see `to_answers`).
     table = table[~_blank_rows(table)]
@@ -319,35 +332,54 @@ def _header_below_a_title(table: pd.DataFrame) -> pd.DataFrame:
     every column, each once, is the header; the rows above it are skipped and said."""
     blank = [bool(_BLANK_HEADER.fullmatch(str(c).strip())) for c in table.columns]
     named = [c for c, b in zip(table.columns, blank) if not b]
-    if len(table.columns) < 3 or len(named) > max(2, len(table.columns) // 4):
+    # Two columns: a title in A1 over the names ("Respondent ID", "challenges"); the names must name the ids there,
+    # as a first respondent's row under a header's one name would otherwise pass for names.
+    two = len(table.columns) == 2 and blank == [False, True]
+    if (len(table.columns) < 3 and not two) or len(named) > max(2, len(table.columns) // 4):
         return table  # a header names most columns; a title or two or three group labels name a few
     if blank[0] and not any(blank[1:]) and _first_row_is_data(table.iloc[:, 0]):
         return table  # a row index's blank cell over names (pandas `to_csv`): its first value is one of the others
     for position in range(min(10, len(table))):
         cells = [as_text(c).strip() for c in table.iloc[position]]
-        names = [c for c in cells if c]
-        # Column names: nearly every column named, each once, and names, not answers (short)
-        if (len(names) >= 0.8 * len(cells) and len(set(names)) == len(names)
-                and all(len(c) <= 80 and len(c.split()) <= 12 for c in names)):
-            if position == 0 and {c.lower() for c in names} & _SURVEYMONKEY_CELLS:
+        if _row_of_data(table, position):
+            # Answers from here on: the header is the row above them (row 1 where they start at row 2), a cell or
+            # two left blank, if it names half the columns or more, each once
+            above = [as_text(c).strip() for c in table.iloc[position - 1]] if position else []
+            return _header_at(table, position - 1, above, named) if _column_names(above, share=0.5) else table
+        if _column_names(cells, share=0.8) and (not two or _id_by_name([c for c in cells if c])):
+            if position == 0 and {c.lower() for c in cells} & _SURVEYMONKEY_CELLS:
                 # SurveyMonkey's row of choices under its questions, each question over its choices' columns:
                 # the first row is the header, and `_without_platform_rows` names each column for its choice.
                 return table
-            rest = table.iloc[position + 1:].copy()
-            rest.attrs = {**table.attrs, "repeated_columns": {}, "row_1_names": named}
-            rest = distinct_columns(rest, cells)
-            if len(rest.columns) != len(cells) or rest.columns.tolist() == table.columns.tolist():
-                rest.columns = cells
-            first = int(table.index[position]) + 2 if pd.api.types.is_integer_dtype(table.index) else position + 2
-            rest.attrs["platform_rows"] = (f"row{'s 1-' if first > 2 else ' '}{first - 1}, above the column names "
-                                           f"in row {first} (a title or a row of group labels): not answers")
-            return rest
+            return _header_at(table, position, cells, named)
     return table
+
+
+def _column_names(cells: list[str], *, share: float) -> bool:
+    """The cells name that share of the columns or more, each once, and are names, not answers (short)."""
+    names = [c for c in cells if c]
+    return (bool(names) and len(names) >= share * len(cells) and len(set(names)) == len(names)
+            and all(len(c) <= 80 and len(c.split()) <= 12 for c in names))
+
+
+def _header_at(table: pd.DataFrame, position: int, cells: list[str], row_1_names: list) -> pd.DataFrame:
+    """The table with the row at `position` as its header, the rows above it skipped and said."""
+    rest = table.iloc[position + 1:].copy()
+    rest.attrs = {**table.attrs, "repeated_columns": {}, "row_1_names": row_1_names}
+    cells = [cell or f"Unnamed: {k}" for k, cell in enumerate(cells)]  # a blank one as pandas names it
+    rest = distinct_columns(rest, cells)
+    if not rest.attrs["repeated_columns"]:
+        rest.columns = cells
+    first = int(table.index[position]) + 2 if pd.api.types.is_integer_dtype(table.index) else position + 2
+    rest.attrs["header_rows"] = {first}
+    rest.attrs["platform_rows"] = (f"row{'s 1-' if first > 2 else ' '}{first - 1}, above the column names "
+                                   f"in row {first} (a title or a row of group labels): not answers")
+    return rest
 
 
 def _shape(value: str) -> str:
     """A value's shape: runs of digits and of letters each one mark ("R0012" and "R7" are 'a9', "12" is '9')."""
-    return re.sub(r"[^\W\d_]+", "a", re.sub(r"\d+", "9", value))
+    return re.sub(r"[^\W\d_]+", "a", re.sub(r"\d+", "9", value.strip()))
 
 
 def _first_row_is_data(column: pd.Series) -> bool:
@@ -359,18 +391,36 @@ def _first_row_is_data(column: pd.Series) -> bool:
     return bool(values and values[0] and rest) and sum(s == _shape(values[0]) for s in rest) >= 0.9 * len(rest)
 
 
+def _row_of_data(table: pd.DataFrame, position: int) -> bool:
+    """The row is a respondent's, not a header: in some column of values that mostly differ, its value has the shape,
+    digits in it, of nearly all the values below ("R0001" over "R0002", "R0003"; "12" over "13"), where a column's
+    name ("Respondent ID", "#") differs. Not a platform's row of choices ("Choice 0" over "Choice 1" on every row)."""
+    rows = table.iloc[position:position + 201]
+
+    def ids(k: int) -> bool:
+        values = rows.iloc[:, k].map(as_text).str.strip()
+        given = values[values != ""]
+        return (any(ch.isdigit() for ch in _shape(values.iat[0])) and given.nunique() >= 0.5 * len(given)
+                and _first_row_is_data(values))
+
+    return len(rows) > 2 and any(ids(k) for k in range(len(table.columns)))
+
+
 def _names_under_group_labels(table: pd.DataFrame) -> pd.DataFrame:
     """A header of two rows, as a sheet laid out for reading writes it: group labels in row 1 over the names of their
     columns in row 2 ("Challenges" over "Internal" and "External", its other cells blank or merged), the columns
     outside a group named in row 1 alone. Read as one row, row 2's names were a respondent's answers and the
     group's other columns had no name ('nan'). Each column of a group is named "group: name" and row 2 is said.
     A group is a named column followed by unnamed ones; row 2 names every column of a group, each once and in a
-    few words, and no column outside one."""
+    few words, and no column outside one but with its own name's words ("Respondent" over "Respondent ID", which then
+    names it); a first column with no label is named in row 2 alone, as the ids."""
     columns = [str(column) for column in table.columns]
     unnamed = [bool(_BLANK_HEADER.fullmatch(column.strip())) for column in columns]
-    if len(table) < 2 or not any(unnamed) or unnamed[0] or "platform_rows" in table.attrs:
+    if len(table) < 2 or not any(unnamed) or "platform_rows" in table.attrs or _row_of_data(table, 0):
         return table
     below = [as_text(cell).strip() for cell in table.iloc[0]]
+    if unnamed[0] and not _id_by_name(below[:1]):
+        return table  # a first column named in row 2 alone is the ids' ("Respondent ID" under no label)
     grouped = [unnamed[k] or (k + 1 < len(columns) and unnamed[k + 1]) for k in range(len(columns))]
     groups, group = [], ""
     for column, blank in zip(columns, unnamed):
@@ -378,16 +428,20 @@ def _names_under_group_labels(table: pd.DataFrame) -> pd.DataFrame:
         groups.append(group)
     names = [(group, cell) for group, cell, inside in zip(groups, below, grouped) if inside]
     # Each name once within its group ("Internal" and "External" under both "Challenges" and "Successes" is fine).
-    if (not all(cell for _, cell in names) or any(cell for cell, inside in zip(below, grouped) if not inside)
+    alone = [cell for cell, column, inside in zip(below, columns, grouped) if cell and not inside]
+    if (not all(cell for _, cell in names) or not all(len(cell.split()) <= 6 and set(words(cell)) & set(words(column))
+                                                      for cell, column in zip(below, columns) if cell in alone)
             or len(set(names)) != len(names) or any(len(cell.split()) > 6 for _, cell in names)):
         return table
     rest = table.iloc[1:].copy()
     rest.attrs = {**table.attrs, "repeated_columns": {name: copies for name, copies in table.attrs.get(
         "repeated_columns", {}).items() if not _BLANK_HEADER.fullmatch(name.strip())}}  # the unnamed, now named
-    rest.columns = [f"{group}: {cell}" if inside else column
+    rest.columns = [(f"{group}: {cell}" if group else cell) if inside else cell or column
                     for column, group, cell, inside in zip(columns, groups, below, grouped)]
     row = int(table.index[0]) + 2 if pd.api.types.is_integer_dtype(table.index) else 2
-    shown = ", ".join(f"'{name}'" for name, inside in zip(rest.columns, grouped) if inside)
+    rest.attrs["header_rows"] = {row - 1, row}
+    shown = ", ".join(f"'{name}'" for name, column, inside in zip(rest.columns, columns, grouped)
+                      if inside or name != column)
     rest.attrs["platform_rows"] = (f"row {row}, the names of the columns under row {row - 1}'s group labels: read "
                                    f"with them as {shown}")
     return rest
@@ -868,10 +922,6 @@ def listed_columns(table: pd.DataFrame) -> str:
                    if _header_looks_like_data(table, masked=masked != names) else "")
 
 
-def _shape(value: str) -> str:
-    return re.sub(r"[A-Za-z]+", "a", re.sub(r"\d+", "9", value.strip()))
-
-
 def _header_looks_like_data(table: pd.DataFrame, *, masked: bool) -> bool:
     """Contact details in a column name, or a name with digits shaped as its column's values ("R001" over
     "R002", "R003"): the first record was read as the header."""
@@ -919,6 +969,21 @@ _ID_WORDS = {"id", "ids", "resp", "respondent", "respondents", "participant", "r
              "member", "user", "username", "token", "pid", "email", "learner", "employee", "name"}
 
 
+def _distinct_codes(values: pd.Series) -> bool:
+    """A value on every row, each different, none with a space and none long: what ids are."""
+    return bool(values.ne("").all() and values.is_unique and not values.str.contains(r"\s").any()
+                and values.str.len().max() <= 40)
+
+
+def _row_numbers(table: pd.DataFrame) -> str | None:
+    """The column named as a hand-kept sheet numbers its rows ("#", "No.", "Nr."), with a different value on every
+    row, where no column is named as ids: before, "No respondent id column found (columns: #, ...)"."""
+    if len(table) < 2 or _long_by_some_id(table) is not None:
+        return None
+    return next((c for c in table.columns if words(c) in (["#"], ["no"], ["nr"]) and len(str(c).strip()) <= 3
+                 and _distinct_codes(table[c].map(as_text).str.strip())), None)
+
+
 def _unnamed_ids(table: pd.DataFrame) -> bool:
     """The first column has a blank header cell and holds ids: a value on every row, each different, none with a space
     (a table saved with its row index, `DataFrame.to_csv`'s default, or ids under a header cell left empty). Before,
@@ -929,9 +994,7 @@ def _unnamed_ids(table: pd.DataFrame) -> bool:
     def values(column) -> pd.Series:
         return table[column].map(as_text).str.strip()
 
-    first = values(table.columns[0])
-    if not (first.ne("").all() and first.is_unique and not first.str.contains(r"\s").any() and first.str.len().max()
-            <= 40):
+    if not _distinct_codes(values(table.columns[0])):
         return False
     # Not where a row holds one answer (a column named as a long file's question: the ids would make each answer a
     # respondent), nor where another column holds codes of letters and digits on every row, each different
@@ -1009,6 +1072,9 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
             id_column = columns[0]
             sources["id_column"] = ("guessed: column 1 has no name in the header and a different short value on "
                                     "every row")
+        elif not first and (numbers := _row_numbers(table)):
+            id_column = numbers
+            sources["id_column"] = f"guessed: column '{numbers}' numbers the rows, a different value on every row"
         else:
             hint = (f" Row 1 names '{first}': if row 1 holds the column names, pass --header-row 1." if first
                     else "")
@@ -1313,6 +1379,13 @@ def _refuse_uncomputed(table: pd.DataFrame, spec: InputSpec, path: Path) -> None
     found_in_sheet = table.attrs.get("uncomputed_formulas")
     if not found_in_sheet:  # most files: nothing to look at
         return
+    read = {spec.id_column, *spec.text_columns, *spec.meta_columns, spec.question_column, spec.answer_column}
+    named_by_formula = [column for column in table.attrs.get("formula_names", []) if column in read]
+    if named_by_formula:  # the question would read as 'Unnamed: 2', and be coded as no question of the calibration's
+        raise UnsavedFormulasError(
+            f"{path}: the header cell over column '{named_by_formula[0]}' holds a formula whose result was never "
+            "saved, so the column has no name: open the workbook in Excel or LibreOffice, save it, and run again "
+            "(or type the column's name in that cell).")
     rows = {index + 2 for index in table.index if isinstance(index, (int, np.integer))}  # as the sheet numbers them
     unsaved = [(column, row) for column, row in found_in_sheet if row in rows and column in table.columns]
     cells = Counter(column for column, _ in unsaved)
@@ -1323,7 +1396,6 @@ def _refuse_uncomputed(table: pd.DataFrame, spec: InputSpec, path: Path) -> None
         theirs = {row - 2 for name, row in unsaved if name == column}
         return not table.loc[~table.index.isin(theirs), column].map(as_text).str.strip().ne("").any()
 
-    read = {spec.id_column, *spec.text_columns, *spec.meta_columns, spec.question_column, spec.answer_column}
     named = spec.sources.get("text_columns") in ("option", "sidecar") or spec.sources.get("question_column") in (
         "option", "sidecar")
     hidden = set(table.attrs.get("hidden_columns") or [])
