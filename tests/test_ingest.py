@@ -2689,7 +2689,7 @@ def test_a_column_that_numbers_the_rows_is_the_respondents_id_and_said(tmp_path)
                                                   *[[k + 1, *row] for k, row in enumerate(_TYPED_ANSWERS)]])
     answers, spec, _ = load_answers(path, InputSpec())
     assert spec.id_column == "#" and answers["respondent_id"].nunique() == 12
-    assert spec.sources["id_column"] == "guessed: column '#' numbers the rows, a different value on every row"
+    assert spec.sources["id_column"] == "guessed: named as a row's number, and a different short value on every row"
     # Not a column of numbers that repeat (a question's number in a row per answer, a count)
     path = _sheet_csv(tmp_path / "counts.csv", [["#", "org_type", "challenges"],
                                                 *[[k % 3, *row] for k, row in enumerate(_TYPED_ANSWERS)]])
@@ -2732,3 +2732,44 @@ def test_openpyxls_notes_on_a_workbooks_look_are_not_printed():
                                "stylesheet.py", 237, module="openpyxl.styles.stylesheet")
         warnings.warn_explicit("Something else", UserWarning, "x.py", 1, module="themes.other")
     assert [str(w.message) for w in caught] == ["Something else"]
+
+
+def test_a_header_of_years_or_codes_over_their_values_is_still_the_header(tmp_path):
+    """A reviewer's regression of the first version: a header cell "2023" over amounts, or "C1" over "C2", "C3",
+    has the shape of the values below it, and was taken for a respondent's row; the title above it became the
+    column names (stopped), or a row of group labels did (the questions' names lost, exit 0)."""
+    body = [[f"R{k:04d}", *row, str(1000 * (k + 3) + 250 * (k % 3)), f"C{k + 2}"]
+            for k, row in enumerate(_TYPED_ANSWERS)]
+    header = ["Respondent ID", "org_type", "challenges", "2023", "C1"]
+    for above in ([["Partnership RFI 2024", None, None, None, None]],
+                  [["Partnership RFI 2024", None, None, None, None], ["Respondent", "Profile", None, "Funding", None]]):
+        answers, spec, _ = load_answers(_sheet_csv(tmp_path / "years.csv", [*above, header, *body]), InputSpec())
+        assert spec.id_column == "Respondent ID" and spec.text_columns == ("challenges",) and len(answers) == 12
+        assert spec.sources["platform_rows"].startswith(f"row{'s 1-' if len(above) > 1 else ' '}{len(above)}, above")
+    # Years under a group label: the group's names, not a respondent's row with no id
+    lines = ["Respondent ID,Organization type,Funding,,Challenges", ",,2023,2024,"]
+    lines += [f"R{k:04d},CBO,{54250 + 997 * k},{64250 - 331 * k},\"{_answer(k, 'staff')}\"" for k in range(12)]
+    answers, spec, _ = load_answers(write(tmp_path / "grouped.csv", "\n".join(lines) + "\n"), InputSpec())
+    assert answers["respondent_id"].nunique() == 12 and spec.text_columns == ("Challenges",)
+
+
+def test_a_long_files_row_numbers_are_no_respondents_ids(tmp_path):
+    """'#' numbering the rows of a file of a row per answer: each answer would be a respondent (36 for 12), as
+    `--id-column none` there is refused."""
+    lines = ["#,Organization,Topic,Comment"]
+    for k in range(12):
+        lines += [f"{3 * k + q + 1},Org {k} Services,{topic},\"{_answer(k, topic)}\""
+                  for q, topic in enumerate(["Challenges", "Successes", "Advice"])]
+    with pytest.raises(InputError, match="No respondent id column found"):
+        load_answers(write(tmp_path / "long.csv", "\n".join(lines) + "\n"), InputSpec())
+
+
+def test_a_first_respondent_with_no_id_under_group_labels_is_no_row_of_names(tmp_path):
+    """A reviewer's: the first respondent's id left blank, their sector ("Nonprofit sector" under "Sector") and two
+    short answers under a group label: read as the names of the columns, the respondent lost. Row 2 names
+    columns outside a group only where it names the ids."""
+    lines = ["Respondent ID,Sector,Challenges,,Successes", ",Nonprofit sector,Volunteer burnout,Slow county contracts,"]
+    lines += [f"R{k:04d},{['Public', 'Private'][k % 2]} sector,\"{_answer(k, 'staff')}\",\"{_answer(k, 'money')}\","
+              f"\"{_answer(k, 'trust')}\"" for k in range(1, 13)]
+    answers, spec, _ = load_answers(write(tmp_path / "first.csv", "\n".join(lines) + "\n"), InputSpec())
+    assert answers["respondent_id"].nunique() == 13 and "Volunteer burnout" in answers["answer_raw"].tolist()

@@ -176,7 +176,7 @@ def distinct_columns(table: pd.DataFrame, header: list) -> pd.DataFrame:
     it (by its position from 0): named '' or 'nan', its column could not be told from no column (an id column named
     '' read as none)."""
     names = [" ".join(str(name).split()) for name in header]
-    names = [f"Unnamed: {k}" if name in ("", "nan", "None") else name for k, name in enumerate(names)]
+    names = [f"Unnamed: {k}" if name in ("", "nan") else name for k, name in enumerate(names)]
     if len(names) != len(table.columns) or len(set(names)) == len(names):
         return table
     seen: dict[str, list[str]] = {}

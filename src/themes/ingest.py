@@ -341,7 +341,7 @@ def _header_below_a_title(table: pd.DataFrame) -> pd.DataFrame:
         return table  # a row index's blank cell over names (pandas `to_csv`): its first value is one of the others
     for position in range(min(10, len(table))):
         cells = [as_text(c).strip() for c in table.iloc[position]]
-        if _row_of_data(table, position):
+        if _row_of_data(table, position) and not _names_the_ids(table, position, cells):
             # Answers from here on: the header is the row above them (row 1 where they start at row 2), a cell or
             # two left blank, if it names half the columns or more, each once
             above = [as_text(c).strip() for c in table.iloc[position - 1]] if position else []
@@ -353,6 +353,13 @@ def _header_below_a_title(table: pd.DataFrame) -> pd.DataFrame:
                 return table
             return _header_at(table, position, cells, named)
     return table
+
+
+def _names_the_ids(table: pd.DataFrame, position: int, cells: list[str]) -> bool:
+    """The row names the ids ("Respondent ID") over values of another shape: a header, whatever another of its columns
+    is named ("C1" over "C2", "C3")."""
+    named = _id_by_name([c for c in cells if c])
+    return named is not None and not _first_row_is_data(table.iloc[position:position + 201, cells.index(named)])
 
 
 def _column_names(cells: list[str], *, share: float) -> bool:
@@ -392,15 +399,21 @@ def _first_row_is_data(column: pd.Series) -> bool:
 
 
 def _row_of_data(table: pd.DataFrame, position: int) -> bool:
-    """The row is a respondent's, not a header: in some column of values that mostly differ, its value has the shape,
-    digits in it, of nearly all the values below ("R0001" over "R0002", "R0003"; "12" over "13"), where a column's
-    name ("Respondent ID", "#") differs. Not a platform's row of choices ("Choice 0" over "Choice 1" on every row)."""
+    """The row is a respondent's, not a header: in some column of values that mostly differ, its value is an id of
+    letters and digits shaped as nearly all the values below ("R0001" over "R0002", "R0003"), or a number the next
+    row's follows (a row's number, 12 over 13), where a column's name ("Respondent ID", "#") differs. Not a year or
+    a date over amounts or timestamps ("2023" over "125000"; a group's names under their labels), nor a platform's
+    row of choices ("Choice 0" over "Choice 1" on every row)."""
     rows = table.iloc[position:position + 201]
 
     def ids(k: int) -> bool:
         values = rows.iloc[:, k].map(as_text).str.strip()
         given = values[values != ""]
-        return (any(ch.isdigit() for ch in _shape(values.iat[0])) and given.nunique() >= 0.5 * len(given)
+        shape = _shape(values.iat[0])
+        if shape == "9":  # a number: a row's, when the row below numbers itself next
+            return len(given) > 1 and given.iat[0] == values.iat[0] and given.iat[1].isdigit() and abs(
+                int(given.iat[1]) - int(given.iat[0])) == 1
+        return ("9" in shape and "a" in shape and given.nunique() >= 0.5 * len(given)
                 and _first_row_is_data(values))
 
     return len(rows) > 2 and any(ids(k) for k in range(len(table.columns)))
@@ -428,7 +441,11 @@ def _names_under_group_labels(table: pd.DataFrame) -> pd.DataFrame:
         groups.append(group)
     names = [(group, cell) for group, cell, inside in zip(groups, below, grouped) if inside]
     # Each name once within its group ("Internal" and "External" under both "Challenges" and "Successes" is fine).
+    # Named in row 2 outside a group: only with the ids named in that row too (a first respondent's "Nonprofit
+    # sector" under "Sector" shares a word with its column's name as well)
     alone = [cell for cell, column, inside in zip(below, columns, grouped) if cell and not inside]
+    if alone and not _id_by_name([cell for cell in below if cell]):
+        return table
     if (not all(cell for _, cell in names) or not all(len(cell.split()) <= 6 and set(words(cell)) & set(words(column))
                                                       for cell, column in zip(below, columns) if cell in alone)
             or len(set(names)) != len(names) or any(len(cell.split()) > 6 for _, cell in names)):
@@ -977,11 +994,28 @@ def _distinct_codes(values: pd.Series) -> bool:
 
 def _row_numbers(table: pd.DataFrame) -> str | None:
     """The column named as a hand-kept sheet numbers its rows ("#", "No.", "Nr."), with a different value on every
-    row, where no column is named as ids: before, "No respondent id column found (columns: #, ...)"."""
-    if len(table) < 2 or _long_by_some_id(table) is not None:
+    row (numbers in order, or codes), where no column is named as ids: before, "No respondent id column found
+    (columns: #, ...)". Not in a file of a row per answer, which numbering its rows would make one respondent each:
+    a column named as a question ("Question", "Item", "Topic"), or one of short values that makes the file long
+    (an organisation's name on each of its answers' rows)."""
+    column = next((c for c in table.columns if words(c) in (["#"], ["no"], ["nr"]) and len(str(c).strip()) <= 3), None)
+    if column is None or len(table) < 2:
         return None
-    return next((c for c in table.columns if words(c) in (["#"], ["no"], ["nr"]) and len(str(c).strip()) <= 3
-                 and _distinct_codes(table[c].map(as_text).str.strip())), None)
+    values = table[column].map(as_text).str.strip()
+    numbers = pd.to_numeric(values, errors="coerce")
+    if not _distinct_codes(values) or (numbers.notna().all() and not (numbers.is_monotonic_increasing
+                                                                       or numbers.is_monotonic_decreasing)):
+        return None  # counts ('No' of partners), not a row's number
+    others = [c for c in table.columns if c != column]
+    if any(_QUESTION_NAME.search(str(c)) and len(words(c)) <= 2 for c in others) or _long_by_some_id(table):
+        return None
+    for other in others:
+        texts = table[other].map(as_text).str.strip()
+        given = texts[texts != ""]
+        if (len(given) >= 0.9 * len(texts) and 2 <= given.nunique() <= len(given) / 1.5
+                and given.str.split().str.len().max() <= 6 and long_shape(table, other) is not None):
+            return None
+    return column
 
 
 def _unnamed_ids(table: pd.DataFrame) -> bool:
@@ -1074,7 +1108,7 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
                                     "every row")
         elif not first and (numbers := _row_numbers(table)):
             id_column = numbers
-            sources["id_column"] = f"guessed: column '{numbers}' numbers the rows, a different value on every row"
+            sources["id_column"] = f"guessed: named as a row's number, and a different short value on every row"
         else:
             hint = (f" Row 1 names '{first}': if row 1 holds the column names, pass --header-row 1." if first
                     else "")
