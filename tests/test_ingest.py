@@ -1036,6 +1036,13 @@ def test_a_summary_row_at_the_end_is_not_a_respondent(tmp_path, last):
     ('Number of responses,3,3\n"Data as of November 2, 2024; incomplete responses removed",,',
      "row 5, a summary row ('Number of responses'): not answers; row 6, a note ('Data as of November 2, 2024; "
      "incomplete '): not answers"),
+    # A second reviewer's (2026-11-30): a note marked with a star, a legend, a block of lines under "Notes:"
+    ("* Responses lightly edited for spelling.,,", "row 5, a note ('* Responses lightly edited for spelling.'): not "
+                                                   "answers"),
+    ("N/A = left blank by respondent,,", "row 5, a note ('N/A = left blank by respondent'): not answers"),
+    ("Notes:,,\nResponses are verbatim.,,\nTwo late submissions were added by hand.,,",
+     "row 5, a note ('Notes:'): not answers; row 6, a note ('Responses are verbatim.'): not answers; row 7, a note "
+     "('Two late submissions were added by hand.'): not answers"),
 ])
 def test_summary_and_note_rows_under_the_table_are_not_respondents(tmp_path, last, said):
     path = write(tmp_path / "export.csv", "id,goals,challenges\nR1,Trust,Money\nR2,Data,Staff\nR3,Meetings,Time\n"
@@ -1066,6 +1073,18 @@ def test_a_last_respondent_whose_answer_starts_like_a_note_is_kept(tmp_path, las
                                           f"{last}\n")
     answers, spec, _ = load_answers(path, InputSpec(id_column="none", text_columns=("goals", "challenges")))
     assert answers["respondent_id"].nunique() == 4 and "platform_rows" not in spec.sources
+
+
+def test_a_last_respondent_with_only_an_id_or_words_in_a_column_of_words_is_kept(tmp_path):
+    """Words alone in the first cell of the last row are a note's line only under ids of one shape ("R1", "R2"):
+    not a last respondent whose id is its only cell, nor an answer under answers."""
+    path = write(tmp_path / "ids.csv", "id,goals,challenges\nR1,Trust,Money\nR2,Data,Staff\nR3,,\n")
+    answers, spec, _ = load_answers(path, InputSpec(text_columns=("goals", "challenges")))
+    assert "R3" in answers["respondent_id"].tolist() and "platform_rows" not in spec.sources
+    path = write(tmp_path / "words.csv", "goals,challenges\nTrust each other,Money\nData sharing,Staff\n"
+                                         "Meet monthly with partners,\n")
+    answers, spec, _ = load_answers(path, InputSpec(id_column="none", text_columns=("goals", "challenges")))
+    assert answers["respondent_id"].nunique() == 3 and "platform_rows" not in spec.sources
 
 
 def test_excels_delimiter_line_names_the_delimiter(tmp_path):

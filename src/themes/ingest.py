@@ -506,8 +506,9 @@ _SUMMARY_CELL = re.compile(rf"{_SUMMARY_WORD}(?:[ \t]+[A-Za-z]+){{0,2}}|[\d.,%]+
 _SUMMARY_SAYS = re.compile(rf"(?i)total|count|sum|average|mean|\brate\b|\bn\s*=|^responses\s*[:=]|"
                            rf"^(?:number|no\.)[ \t]+of[ \t]+{_COUNTED}\b")
 # A note under the table, in its first cell alone: where the data came from, who may read it, how current it is.
-_FOOTNOTE = re.compile(r"(?i)(?:source|sources|note|notes|exported|generated|downloaded|prepared|confidential|"
-                       r"copyright|©|\*|(?:data|responses|figures)[ \t]+(?:as[ \t]+of|current|through)|"
+_FOOTNOTE = re.compile(r"(?i)\*.*|[^=\s][^=]{0,15}[ \t]+=[ \t]+\D.*|"  # "* Lightly edited", "N/A = left blank"
+                       r"(?:source|sources|note|notes|exported|generated|downloaded|prepared|confidential|"
+                       r"copyright|©|(?:data|responses|figures)[ \t]+(?:as[ \t]+of|current|through)|"
                        # "As of 3/1/2025", "Updated: 2 Nov", "Retrieved on ...": a date or a colon after it, not
                        # an answer that starts so ("Updated our data-sharing agreement ...")
                        r"(?:as[ \t]+of|(?:last[ \t]+)?updated|retrieved|extracted)(?=[ \t]*:|[ \t]+(?:on[ \t]+)?"
@@ -526,7 +527,8 @@ def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
         filled = [cell for cell in cells if cell]
         summary = (filled and all(_SUMMARY_CELL.fullmatch(cell) for cell in filled)
                    and any(_SUMMARY_SAYS.search(cell) for cell in filled))
-        footnote = len(filled) == 1 and cells[0] == filled[0] and _FOOTNOTE.fullmatch(filled[0])
+        footnote = len(filled) == 1 and cells[0] == filled[0] and (_FOOTNOTE.fullmatch(filled[0])
+                                                                   or _words_under_ids(table, filled[0]))
         if not (summary or footnote) or len(table.columns) < 2:
             break
         row = int(table.index[-1]) + 2 if pd.api.types.is_integer_dtype(table.index) else len(table) + 1
@@ -538,6 +540,18 @@ def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
     if dropped:
         table.attrs = _also_skipped(table.attrs, "; ".join(dropped))
     return table
+
+
+def _words_under_ids(table: pd.DataFrame, cell: str) -> bool:
+    """The last row's one cell, in the first column, is words under a column of ids of one shape, digits in it
+    ("Responses are verbatim." under R001, R002): a note's line (one of a "Notes:" block), not a respondent."""
+    rows = table.iloc[:-1].map(lambda value: as_text(value).strip())
+    values = rows.iloc[:, 0][(rows != "").sum(axis=1) > 1]  # the respondents' rows: the note's other lines aside
+    shapes = Counter(_shape(value) for value in values if value)
+    if len(cell.split()) < 2 or not shapes:
+        return False
+    shape, n = shapes.most_common(1)[0]
+    return "9" in shape and n >= 0.9 * sum(shapes.values()) and _shape(cell) != shape
 
 
 def _without_repeated_header(table: pd.DataFrame) -> pd.DataFrame:
