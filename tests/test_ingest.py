@@ -805,6 +805,20 @@ def test_qualtrics_question_text_asked_as_a_question_names_the_metadata_columns(
     assert spec.meta_columns == ("Q1", "Q2") and spec.text_columns == ("Q3",)
 
 
+@pytest.mark.parametrize("asked", ["Which best describes your organization?",
+                                   "Which of the following best describes your organization?"])
+def test_the_question_of_what_best_describes_the_organization_names_its_type(tmp_path, asked):
+    """A reviewer's exports of six platforms (Qualtrics, SurveyMonkey, Microsoft Forms, Typeform, Jotform,
+    Alchemer) ask the respondent's type so: no column was taken for it, and the breakdown by type went missing."""
+    types = ["Hospital", "Community-based organization", "Health department"]
+    lines = [f'Response ID,"{asked}",State,Which best describes your partnership?,What has worked?']
+    lines += [f'R{k},{types[k % 3]},OH,"{_answer(k, "a formal partnership")}","{_answer(k, "trust")}"'
+              for k in range(12)]
+    _, spec, _ = load_answers(write(tmp_path / "export.csv", "\n".join(lines) + "\n"), InputSpec())
+    assert spec.meta_columns == (asked, "State")
+    assert spec.text_columns == ("Which best describes your partnership?", "What has worked?")
+
+
 @pytest.mark.parametrize(("name", "label"), [
     ("Q1_7_TEXT", "What type of organization? - Other - Text"),
     ("Q1_TEXT", "Organization type"),  # the name alone, beside its choice column Q1
@@ -2792,3 +2806,48 @@ def test_a_first_respondent_with_no_id_under_group_labels_is_no_row_of_names(tmp
               f"\"{_answer(k, 'trust')}\"" for k in range(1, 13)]
     answers, spec, _ = load_answers(write(tmp_path / "first.csv", "\n".join(lines) + "\n"), InputSpec())
     assert answers["respondent_id"].nunique() == 13 and "Volunteer burnout" in answers["answer_raw"].tolist()
+
+
+@pytest.mark.parametrize("above", [
+    [["1", "Names removed"], ["2", "Answers lightly edited"]],  # numbered notes
+    [["Hospital", "5"], ["Health department", "4"], ["Nonprofit", "3"]],  # a small count table
+    [["Surveys sent", "15"], ["Responses received", "14"]],  # a key and its value
+])
+def test_numbered_notes_or_counts_above_the_header_are_no_respondents_rows(tmp_path, above):
+    """A third reviewer's: a row of the title block whose number the next row's follows ("1 | Names removed",
+    "2 | ...", counts 5, 4, 3) was taken for the first respondent's, and the run stopped with the title as the
+    column names. A respondent's row fills half its cells or more."""
+    width = 5
+    sheet = [["Community Partnerships Survey 2024 - responses", *[None] * (width - 1)],
+             *[[*row, *[None] * (width - len(row))] for row in above], [None] * width,
+             ["Respondent ID", "org_type", "state", "challenges", "successes"],
+             *[[f"R{k:03d}", kind, "OH", text, text.replace("Funding", "Trust")]
+               for k, (kind, text) in enumerate(_TYPED_ANSWERS)]]
+    answers, spec, _ = load_answers(_sheet_csv(tmp_path / "above.csv", sheet), InputSpec())
+    assert spec.id_column == "Respondent ID" and answers["respondent_id"].nunique() == 12
+    assert spec.text_columns == ("challenges", "successes")
+
+
+def test_one_respondents_form_of_fields_is_no_table_of_respondents(tmp_path):
+    """"Respondent ID | R007", then "Organization type | Hospital", "State | PA" and each question beside its answer,
+    under a title: read as a table, 11 respondents named by the fields, each answer under a question named 'R007'.
+    Under a column named as ids, ids are codes (digits in them), not field names."""
+    rows = [["Respondent ID", "R007"], ["Organization type", "Hospital"], ["State", "PA"],
+            *[[f"What has worked, part {k}?", f"Funding ran out in year {k} and staff left"] for k in range(9)]]
+    with pytest.raises(InputError):
+        load_answers(_sheet_csv(tmp_path / "form.csv", [["Site visit notes", None], *rows]), InputSpec())
+
+
+def test_row_numbers_are_no_ids_where_an_organisation_has_several_rows(tmp_path):
+    """'#', an organisation on each of its comments' rows and no question column: each comment was a respondent
+    (15 for 5 organisations), their type counted per comment."""
+    lines = ["#,Organization,Organization type,Comment"]
+    lines += [f"{3 * k + j + 1},Org {k} Services,CBO,\"{_answer(3 * k + j, 'partners')}\"" for k in range(5)
+              for j in range(3)]
+    with pytest.raises(InputError, match="No respondent id column found"):
+        load_answers(write(tmp_path / "comments.csv", "\n".join(lines) + "\n"), InputSpec())
+    # A count of partners beside the row numbers is no organisation's rows
+    lines = ["#,Organization type,Partners,What has worked?"]
+    lines += [f"{k + 1},CBO,{k % 4 + 2},\"{_answer(k, 'partners')}\"" for k in range(14)]
+    _, spec, _ = load_answers(write(tmp_path / "counts.csv", "\n".join(lines) + "\n"), InputSpec())
+    assert spec.id_column == "#"

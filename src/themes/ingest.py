@@ -346,7 +346,7 @@ def _header_below_a_title(table: pd.DataFrame) -> pd.DataFrame:
             # two left blank, if it names half the columns or more, each once
             above = [as_text(c).strip() for c in table.iloc[position - 1]] if position else []
             return _header_at(table, position - 1, above, named) if _column_names(above, share=0.5) else table
-        if _column_names(cells, share=0.8) and (not two or _id_by_name([c for c in cells if c])):
+        if _column_names(cells, share=0.8) and (not two or _names_ids_over_codes(table, position, cells)):
             if position == 0 and {c.lower() for c in cells} & _SURVEYMONKEY_CELLS:
                 # SurveyMonkey's row of choices under its questions, each question over its choices' columns:
                 # the first row is the header, and `_without_platform_rows` names each column for its choice.
@@ -360,6 +360,19 @@ def _names_the_ids(table: pd.DataFrame, position: int, cells: list[str]) -> bool
     is named ("C1" over "C2", "C3")."""
     named = _id_by_name([c for c in cells if c])
     return named is not None and not _first_row_is_data(table.iloc[position:position + 201, cells.index(named)])
+
+
+def _names_ids_over_codes(table: pd.DataFrame, position: int, cells: list[str]) -> bool:
+    """The row names the ids, and the values under that name are codes, not a form's field names ("Respondent ID |
+    R007" over "State | PA", "What has worked? | ...": one respondent's form, one field a row)."""
+    named = _id_by_name([c for c in cells if c])
+    if named is None:
+        return False
+    below = table.iloc[position + 1:position + 201, cells.index(named)].map(as_text).str.strip()
+    below = below[below != ""]
+    fields = below.map(lambda value: bool(_id_by_name([value]) or names_type_or_place(value))).any()
+    return (len(below) > 0 and not fields and (~below.str.contains(r"\s")).mean() >= 0.9
+            and below.str.contains(r"[\d@]").mean() >= 0.5)
 
 
 def _column_names(cells: list[str], *, share: float) -> bool:
@@ -405,6 +418,8 @@ def _row_of_data(table: pd.DataFrame, position: int) -> bool:
     a date over amounts or timestamps ("2023" over "125000"; a group's names under their labels), nor a platform's
     row of choices ("Choice 0" over "Choice 1" on every row)."""
     rows = table.iloc[position:position + 201]
+    if sum(bool(as_text(cell).strip()) for cell in rows.iloc[0]) < 0.5 * len(table.columns):
+        return False  # a respondent's row fills half its cells or more; a note's, a legend's or a count's a few
 
     def ids(k: int) -> bool:
         values = rows.iloc[:, k].map(as_text).str.strip()
@@ -1006,6 +1021,19 @@ def _distinct_codes(values: pd.Series) -> bool:
                 and values.str.len().max() <= 40)
 
 
+# Names of a column that names who gave a row's answer: an organisation, a site, a partner, a person.
+_ENTITY_WORDS = {"org", "organization", "organisation", "agency", "partner", "partners", "site", "respondent",
+                 "participant", "name", "code", "school", "clinic", "program", "programme", "speaker", "member"}
+
+
+def _same_kind_within(table: pd.DataFrame, names: pd.Series) -> bool:
+    """Each name's rows give the same type and place (an organisation's comments), where the table says them: two
+    'YMCA' rows of different types are two respondents that share a name."""
+    kinds = [c for c in table.columns if names_type_or_place(str(c))]
+    given = names != ""
+    return all(table.loc[given, c].map(as_text).str.strip().groupby(names[given]).nunique().max() <= 1 for c in kinds)
+
+
 def _row_numbers(table: pd.DataFrame) -> str | None:
     """The column named as a hand-kept sheet numbers its rows ("#", "No.", "Nr."), with a different value on every
     row (numbers in order, or codes), where no column is named as ids: before, "No respondent id column found
@@ -1026,8 +1054,17 @@ def _row_numbers(table: pd.DataFrame) -> str | None:
     for other in others:
         texts = table[other].map(as_text).str.strip()
         given = texts[texts != ""]
-        if (len(given) >= 0.9 * len(texts) and 2 <= given.nunique() <= len(given) / 1.5
-                and given.str.split().str.len().max() <= 6 and long_shape(table, other) is not None):
+        if (len(given) < 0.9 * len(texts) or not 2 <= given.nunique() <= len(given) / 1.5
+                or given.str.split().str.len().max() > 6):
+            continue
+        counts = given.value_counts()
+        # Rows of one organisation ("Organization", "Org code": O1, O1, O1, O2, ...), each on a few rows: a row per
+        # comment, each comment no respondent of its own. Not a type's ("Organization type") nor a count's values.
+        rows_of_one = (bool(set(words(other)) & _ENTITY_WORDS) and not names_type_or_place(str(other))
+                       and pd.to_numeric(given, errors="coerce").isna().all() and given.nunique() >= 3
+                       and counts.max() <= 10 and counts[counts > 1].sum() >= 0.8 * len(given)
+                       and _same_kind_within(table, texts))
+        if rows_of_one or long_shape(table, other) is not None:
             return None
     return column
 
