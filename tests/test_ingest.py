@@ -2851,3 +2851,79 @@ def test_row_numbers_are_no_ids_where_an_organisation_has_several_rows(tmp_path)
     lines += [f"{k + 1},CBO,{k % 4 + 2},\"{_answer(k, 'partners')}\"" for k in range(14)]
     _, spec, _ = load_answers(write(tmp_path / "counts.csv", "\n".join(lines) + "\n"), InputSpec())
     assert spec.id_column == "#"
+
+
+def test_a_bulleted_or_shorthand_answer_last_in_a_column_of_answers_is_kept(tmp_path):
+    """A fourth reviewer's: comments in column A, read with `--id-column none`; the last ones, with no type or state,
+    were dropped as notes ("* more funding", "Staff time = the biggest barrier"). A marked note or a legend is one
+    under ids, or apart from the rows above (a blank row between)."""
+    comments = ["We meet monthly with the clinic.", "Trust took two years to build.", "The county pays for rides.",
+                "Our navigator sits in the ER on Fridays.", "Data sharing is still by fax.", "Staff left in 2023.",
+                "Grants end in June, then what?", "The hospital listens now.", "We need a shared database.",
+                "Families trust the promotoras.", "Referrals doubled since spring.", "Meetings run long."]
+    lines = ["Comment,Organization type,State"] + [f"\"{comment}\",CBO,OH" for comment in comments]
+    lines += ["* Need more funding for community health workers,,", "Staff time = the biggest barrier for us,,"]
+    answers, spec, _ = load_answers(write(tmp_path / "comments.csv", "\n".join(lines) + "\n"),
+                                    InputSpec(id_column="none", text_columns=("Comment",)))
+    assert answers["respondent_id"].nunique() == 14 and "platform_rows" not in spec.sources
+    # The same lines a blank row below the answers are notes
+    lines[-2:-2] = [",,"]
+    answers, spec, _ = load_answers(write(tmp_path / "apart.csv", "\n".join(lines) + "\n"),
+                                    InputSpec(id_column="none", text_columns=("Comment",)))
+    assert answers["respondent_id"].nunique() == 12 and "a note ('* Need more funding" in spec.sources["platform_rows"]
+
+
+def test_a_first_respondent_who_answered_little_under_a_title_is_read(tmp_path):
+    """Under a title and a header with blank cells, a first respondent filling under half the row (an id and one
+    answer) was taken for the header's row, and the run stopped with the title as the column names."""
+    width = 6
+    sheet = [["Community Partnerships Survey 2024", *[None] * (width - 1)],
+             ["Respondent ID", "org_type", "state", "challenges", None, None],
+             ["R000", None, None, "Funding ran out in year 0 and staff left", None, None],
+             *[[f"R{k:03d}", kind, "OH", text, "x", "y"] for k, (kind, text) in enumerate(_TYPED_ANSWERS[1:], 1)]]
+    answers, spec, _ = load_answers(_sheet_csv(tmp_path / "sparse.csv", sheet), InputSpec())
+    assert spec.id_column == "Respondent ID" and answers["respondent_id"].nunique() == 12
+
+
+@pytest.mark.parametrize("asked", ["Which best describes your organization's biggest challenge?",
+                                   "Which best describes your organization? Select all that apply.",
+                                   "What best describes your main partner organization?"])
+def test_other_questions_of_what_best_describes_are_no_respondents_type(tmp_path, asked):
+    """A fourth reviewer's: a short open question, a check-all list, or the partner's type, worded "... best
+    describes ...", became the respondent's type."""
+    values = ["Funding", "Staff turnover", "Data sharing", "Trust"]
+    lines = [f'Response ID,org_type,"{asked}",What has worked?']
+    lines += [f'R{k},CBO,{values[k % 4]},"{_answer(k, "trust")}"' for k in range(12)]
+    _, spec, _ = load_answers(write(tmp_path / "export.csv", "\n".join(lines) + "\n"), InputSpec())
+    assert spec.meta_columns == ("org_type",)
+
+
+def test_row_numbers_of_a_comment_log_by_person_are_no_ids_but_beside_a_state_they_are(tmp_path):
+    """'#, Date, Submitted by, Comment' (each person on several rows, under no name an organisation's) made each
+    comment a respondent; and '#' beside a type, a state and one question was refused when types happened not to
+    repeat within a state (the state read as ids of a file of a row per answer)."""
+    people = ["Ana", "Ben", "Cara", "Dev"]
+    lines = ["#,Date,Submitted by,Comment"]
+    lines += [f"{k + 1},2024-03-0{k % 3 + 1},{people[k % 4]},\"{_answer(k, 'partners')}\"" for k in range(16)]
+    with pytest.raises(InputError, match="No respondent id column found"):
+        load_answers(write(tmp_path / "log.csv", "\n".join(lines) + "\n"), InputSpec())
+    kinds = ["Hospital", "Nonprofit", "Health department", "School", "Tribal government", "Church"]
+    states = ["OH", "WA", "TX"]
+    lines = ["#,Organization type,State,What has worked?"]
+    lines += [f"{k + 1},{kinds[k % 6]},{states[k % 3]},\"{_answer(k, 'trust')}\"" for k in range(18)]
+    _, spec, _ = load_answers(write(tmp_path / "one.csv", "\n".join(lines) + "\n"), InputSpec())
+    assert spec.id_column == "#"
+
+
+def test_a_row_of_units_under_the_header_is_no_respondent(tmp_path):
+    """"USD", "%", "(1-5)" under the budget, share and rating columns: read as one more respondent, with a made-up
+    id. It is said like a platform's extra header rows, after a title's."""
+    sheet = [["Partnership survey 2024", None, None, None, None],
+             ["Respondent ID", "org_type", "Budget", "Rating", "challenges"], [None, None, "USD", "(1-5)", None],
+             *[[f"R{k:03d}", kind, str(1000 * k), str(k % 5 + 1), text]
+               for k, (kind, text) in enumerate(_TYPED_ANSWERS)]]
+    answers, spec, _ = load_answers(_sheet_csv(tmp_path / "units.csv", sheet), InputSpec())
+    assert answers["respondent_id"].nunique() == 12
+    assert spec.sources["platform_rows"] == ("row 1, above the column names in row 2 (a title or a row of group "
+                                             "labels): not answers; row 3, a row of units under the column names "
+                                             "('USD', '(1-5)'): not answers")

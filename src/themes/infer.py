@@ -81,8 +81,10 @@ def names_type_or_place(name: str, *, only: bool = False) -> bool:
         if not set(names) <= _PLACE_WORDS | _ORG_WORDS | _KIND_WORDS:
             return False
     name_set = set(names)
-    # "Which best describes your organization?": a question of the respondent's kind, asked by what describes it
-    describes = "describes" in words(name) and bool(name_set & _ORG_WORDS)
+    # "Which (of the following) best describes your organization?" (Qualtrics adds " - Selected Choice"): the
+    # respondent's kind, asked by what describes it; not "... your organization's biggest challenge?"
+    describes = ("describes" in words(name) and bool(name_set & _ORG_WORDS)
+                 and name_set - {"following", "selected", "choice"} <= _ORG_WORDS)
     return len(names) <= 4 and (bool(name_set & _PLACE_WORDS) or (bool(name_set & _ORG_WORDS) and bool(
         name_set & _KIND_WORDS)) or names in (["type"], ["sector"]) or "_".join(names) == "org_type" or describes)
 

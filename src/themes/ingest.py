@@ -291,14 +291,24 @@ def _without_platform_rows(table: pd.DataFrame) -> pd.DataFrame:
             elif _variable_labels(table):
                 rows, why = 1, "a row of labels under the variable names (as SPSS exports write it)"
                 labels = dict(zip(table.columns, head.iloc[0]))
+            elif first and len(first) <= 0.5 * len(table.columns) and all(_UNIT.fullmatch(cell) for cell in first):
+                shown = ", ".join(f"'{cell}'" for cell in head.iloc[0] if cell)
+                rows, why = 1, f"a row of units under the column names ({shown})"
     if not rows:
         return table
     numbers = [int(n) + 2 for n in table.index[:rows]] if pd.api.types.is_integer_dtype(table.index) else []
     where = (f"row {numbers[0]}" if rows == 1 else f"rows {numbers[0]}-{numbers[-1]}") if numbers else f"{rows} row(s)"
     rest = table.iloc[rows:].copy()
-    rest.attrs = {**table.attrs, "platform_rows": f"{where}, {why}: not answers",
+    rest.attrs = {**_also_skipped(table.attrs, f"{where}, {why}: not answers"),  # under a title's, if skipped
                   "column_labels": {c: label for c, label in labels.items() if label and label != c}}
     return rest
+
+
+# A unit or scale under a column's name, in a row of them under the header ("USD", "%", "(1-5)", "1 = low, 5 = high"):
+# read as data, that row was one more respondent, with a generated id.
+_UNIT = re.compile(r"(?i)\(?\s*(?:usd|eur|gbp|cad|aud|\$|€|£|%|percent|#|n|count|number|years?|yrs?|months?|weeks?|"
+                   r"days?|hours?|hrs?|people|persons|staff|fte|\d+\s*[-–]\s*\d+|scale\s+(?:of\s+)?\d+\s*[-–]\s*\d+"
+                   r"|\d+\s*=\s*[a-z]+(?:\s+[a-z]+)?\s*[,;/]?\s*\d+\s*=\s*[a-z]+(?:\s+[a-z]+)?)\s*\)?")
 
 
 def _variable_labels(table: pd.DataFrame) -> bool:
@@ -342,8 +352,11 @@ def _header_below_a_title(table: pd.DataFrame) -> pd.DataFrame:
     for position in range(min(10, len(table))):
         cells = [as_text(c).strip() for c in table.iloc[position]]
         if _row_of_data(table, position) and not _names_the_ids(table, position, cells):
-            # Answers from here on: the header is the row above them (row 1 where they start at row 2), a cell or
-            # two left blank, if it names half the columns or more, each once
+            # Answers from here on, and above it any a first respondent who answered little gave (their id shaped as
+            # the others'): the header is the row above them (row 1 where they start at row 2), a cell or two left
+            # blank, if it names half the columns or more, each once
+            while position and _row_of_data(table, position - 1, sparse=True):
+                position -= 1
             above = [as_text(c).strip() for c in table.iloc[position - 1]] if position else []
             return _header_at(table, position - 1, above, named) if _column_names(above, share=0.5) else table
         if _column_names(cells, share=0.8) and (not two or _names_ids_over_codes(table, position, cells)):
@@ -411,14 +424,15 @@ def _first_row_is_data(column: pd.Series) -> bool:
     return bool(values and values[0] and rest) and sum(s == _shape(values[0]) for s in rest) >= 0.9 * len(rest)
 
 
-def _row_of_data(table: pd.DataFrame, position: int) -> bool:
+def _row_of_data(table: pd.DataFrame, position: int, *, sparse: bool = False) -> bool:
     """The row is a respondent's, not a header: in some column of values that mostly differ, its value is an id of
     letters and digits shaped as nearly all the values below ("R0001" over "R0002", "R0003"), or a number the next
     row's follows (a row's number, 12 over 13), where a column's name ("Respondent ID", "#") differs. Not a year or
     a date over amounts or timestamps ("2023" over "125000"; a group's names under their labels), nor a platform's
-    row of choices ("Choice 0" over "Choice 1" on every row)."""
+    row of choices ("Choice 0" over "Choice 1" on every row). A respondent's row fills half its cells or more, unless
+    `sparse` (a first respondent who answered little, above others)."""
     rows = table.iloc[position:position + 201]
-    if sum(bool(as_text(cell).strip()) for cell in rows.iloc[0]) < 0.5 * len(table.columns):
+    if not sparse and sum(bool(as_text(cell).strip()) for cell in rows.iloc[0]) < 0.5 * len(table.columns):
         return False  # a respondent's row fills half its cells or more; a note's, a legend's or a count's a few
 
     def ids(k: int) -> bool:
@@ -520,9 +534,11 @@ _SUMMARY_CELL = re.compile(rf"{_SUMMARY_WORD}(?:[ \t]+[A-Za-z]+){{0,2}}|[\d.,%]+
                            rf"|{_SUMMARY_WORD}\b[\w ]*[:=]?\s*\d[\d.,%]*{_OUT_OF}(?:[ \t]+[A-Za-z]+){{0,2}}")
 _SUMMARY_SAYS = re.compile(rf"(?i)total|count|sum|average|mean|\brate\b|\bn\s*=|^responses\s*[:=]|"
                            rf"^(?:number|no\.)[ \t]+of[ \t]+{_COUNTED}\b")
+# A note marked as one ("* Lightly edited") or a legend ("N/A = left blank"): under ids, or apart from the rows above;
+# in a column of answers it may be a pasted bullet ("* more funding") or shorthand ("Staff time = the barrier").
+_MARKED_NOTE = re.compile(r"\*.*|[^=\s][^=]{0,15}[ \t]+=[ \t]+\D.*")
 # A note under the table, in its first cell alone: where the data came from, who may read it, how current it is.
-_FOOTNOTE = re.compile(r"(?i)\*.*|[^=\s][^=]{0,15}[ \t]+=[ \t]+\D.*|"  # "* Lightly edited", "N/A = left blank"
-                       r"(?:source|sources|note|notes|exported|generated|downloaded|prepared|confidential|"
+_FOOTNOTE = re.compile(r"(?i)(?:source|sources|note|notes|exported|generated|downloaded|prepared|confidential|"
                        r"copyright|©|(?:data|responses|figures)[ \t]+(?:as[ \t]+of|current|through)|"
                        # "As of 3/1/2025", "Updated: 2 Nov", "Retrieved on ...": a date or a colon after it, not
                        # an answer that starts so ("Updated our data-sharing agreement ...")
@@ -542,8 +558,9 @@ def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
         filled = [cell for cell in cells if cell]
         summary = (filled and all(_SUMMARY_CELL.fullmatch(cell) for cell in filled)
                    and any(_SUMMARY_SAYS.search(cell) for cell in filled))
-        footnote = len(filled) == 1 and cells[0] == filled[0] and (_FOOTNOTE.fullmatch(filled[0])
-                                                                   or _words_under_ids(table, filled[0]))
+        footnote = len(filled) == 1 and cells[0] == filled[0] and (
+            _FOOTNOTE.fullmatch(filled[0]) or _words_under_ids(table, filled[0])
+            or _MARKED_NOTE.fullmatch(filled[0]) and (_under_ids(table) or _apart(table)))
         if not (summary or footnote) or len(table.columns) < 2:
             break
         row = int(table.index[-1]) + 2 if pd.api.types.is_integer_dtype(table.index) else len(table) + 1
@@ -557,16 +574,40 @@ def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def _ids_shape(table: pd.DataFrame) -> str | None:
+    """The shape, digits in it, of nearly all first cells of the respondents' rows above the last (R001, R002: 'a9'),
+    where the first column holds ids; the note's other lines (one cell filled) aside."""
+    rows = table.iloc[-501:-1].map(lambda value: as_text(value).strip())  # the rows just above tell
+    values = rows.iloc[:, 0][(rows != "").sum(axis=1) > 1]
+    shapes = Counter(_shape(value) for value in values if value)
+    if not shapes:
+        return None
+    shape, n = shapes.most_common(1)[0]
+    return shape if "9" in shape and n >= 0.9 * sum(shapes.values()) else None
+
+
+def _under_ids(table: pd.DataFrame) -> bool:
+    return _ids_shape(table) is not None
+
+
+def _apart(table: pd.DataFrame) -> bool:
+    """A blank row between the last respondent's row (two cells filled or more) and the lines of one cell under it,
+    the last row's among them (the index numbers the sheet's rows)."""
+    tail = table.iloc[-12:]
+    if len(tail) < 2 or not pd.api.types.is_integer_dtype(tail.index):
+        return False
+    filled = tail.map(lambda value: bool(as_text(value).strip())).sum(axis=1).tolist()
+    last = max((k for k, n in enumerate(filled) if n > 1), default=None)
+    if last is None or last == len(tail) - 1:
+        return False
+    return int(tail.index[last + 1]) - int(tail.index[last]) > 1
+
+
 def _words_under_ids(table: pd.DataFrame, cell: str) -> bool:
     """The last row's one cell, in the first column, is words under a column of ids of one shape, digits in it
     ("Responses are verbatim." under R001, R002): a note's line (one of a "Notes:" block), not a respondent."""
-    rows = table.iloc[:-1].map(lambda value: as_text(value).strip())
-    values = rows.iloc[:, 0][(rows != "").sum(axis=1) > 1]  # the respondents' rows: the note's other lines aside
-    shapes = Counter(_shape(value) for value in values if value)
-    if len(cell.split()) < 2 or not shapes:
-        return False
-    shape, n = shapes.most_common(1)[0]
-    return "9" in shape and n >= 0.9 * sum(shapes.values()) and _shape(cell) != shape
+    shape = _ids_shape(table) if len(cell.split()) >= 2 else None
+    return shape is not None and _shape(cell) != shape
 
 
 def _without_repeated_header(table: pd.DataFrame) -> pd.DataFrame:
@@ -1021,11 +1062,6 @@ def _distinct_codes(values: pd.Series) -> bool:
                 and values.str.len().max() <= 40)
 
 
-# Names of a column that names who gave a row's answer: an organisation, a site, a partner, a person.
-_ENTITY_WORDS = {"org", "organization", "organisation", "agency", "partner", "partners", "site", "respondent",
-                 "participant", "name", "code", "school", "clinic", "program", "programme", "speaker", "member"}
-
-
 def _same_kind_within(table: pd.DataFrame, names: pd.Series) -> bool:
     """Each name's rows give the same type and place (an organisation's comments), where the table says them: two
     'YMCA' rows of different types are two respondents that share a name."""
@@ -1057,13 +1093,14 @@ def _row_numbers(table: pd.DataFrame) -> str | None:
         if (len(given) < 0.9 * len(texts) or not 2 <= given.nunique() <= len(given) / 1.5
                 or given.str.split().str.len().max() > 6):
             continue
+        if names_type_or_place(str(other)):
+            continue  # a type's or a state's values repeat over respondents
         counts = given.value_counts()
-        # Rows of one organisation ("Organization", "Org code": O1, O1, O1, O2, ...), each on a few rows: a row per
-        # comment, each comment no respondent of its own. Not a type's ("Organization type") nor a count's values.
-        rows_of_one = (bool(set(words(other)) & _ENTITY_WORDS) and not names_type_or_place(str(other))
-                       and pd.to_numeric(given, errors="coerce").isna().all() and given.nunique() >= 3
-                       and counts.max() <= 10 and counts[counts > 1].sum() >= 0.8 * len(given)
-                       and _same_kind_within(table, texts))
+        # Rows of one organisation, person or site ("Organization", "Submitted by", "Partner": each value on several
+        # rows, the same type and state on each): a row per comment, each comment no respondent of its own. Not a
+        # count's values; a choice's (Yes, No) vary in type or state within them, where the table says them.
+        rows_of_one = (pd.to_numeric(given, errors="coerce").isna().all() and given.nunique() >= 3
+                       and counts[counts > 1].sum() >= 0.8 * len(given) and _same_kind_within(table, texts))
         if rows_of_one or long_shape(table, other) is not None:
             return None
     return column
