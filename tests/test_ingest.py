@@ -1054,9 +1054,9 @@ def test_a_summary_row_at_the_end_is_not_a_respondent(tmp_path, last):
     ("* Responses lightly edited for spelling.,,", "row 5, a note ('* Responses lightly edited for spelling.'): not "
                                                    "answers"),
     ("N/A = left blank by respondent,,", "row 5, a note ('N/A = left blank by respondent'): not answers"),
-    ("Notes:,,\nResponses are verbatim.,,\nTwo late submissions were added by hand.,,",
+    ("Notes:,,\nResponses are verbatim.,,\nTwo late submissions were added by hand.,,\nNames were removed.,,",
      "row 5, a note ('Notes:'): not answers; row 6, a note ('Responses are verbatim.'): not answers; row 7, a note "
-     "('Two late submissions were added by hand.'): not answers"),
+     "('Two late submissions were added by hand.'): not answers; row 8, a note ('Names were removed.'): not answers"),
 ])
 def test_summary_and_note_rows_under_the_table_are_not_respondents(tmp_path, last, said):
     path = write(tmp_path / "export.csv", "id,goals,challenges\nR1,Trust,Money\nR2,Data,Staff\nR3,Meetings,Time\n"
@@ -2679,6 +2679,11 @@ def test_a_title_over_two_columns_is_skipped_and_a_first_respondent_under_one_na
     path = _sheet_csv(tmp_path / "unnamed.csv", [["Respondent ID", None], *rows])
     answers, spec, _ = load_answers(path, InputSpec())
     assert spec.id_column == "Respondent ID" and len(answers) == 12 and "platform_rows" not in spec.sources
+    # A sheet per question, its text as the title over "Respondent ID | Response": 'Response' is no SurveyMonkey row
+    path = _sheet_csv(tmp_path / "q7.csv", [["Q7: Please describe any challenges.", None],
+                                            ["Respondent ID", "Response"], *rows])
+    answers, spec, _ = load_answers(path, InputSpec())
+    assert spec.id_column == "Respondent ID" and spec.text_columns == ("Response",) and len(answers) == 12
 
 
 def test_a_header_with_its_id_cell_blank_under_a_title_is_found_above_the_first_respondent(tmp_path):

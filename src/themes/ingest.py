@@ -360,9 +360,10 @@ def _header_below_a_title(table: pd.DataFrame) -> pd.DataFrame:
             above = [as_text(c).strip() for c in table.iloc[position - 1]] if position else []
             return _header_at(table, position - 1, above, named) if _column_names(above, share=0.5) else table
         if _column_names(cells, share=0.8) and (not two or _names_ids_over_codes(table, position, cells)):
-            if position == 0 and {c.lower() for c in cells} & _SURVEYMONKEY_CELLS:
+            if position == 0 and {c.lower() for c in cells} & _SURVEYMONKEY_CELLS and not two:
                 # SurveyMonkey's row of choices under its questions, each question over its choices' columns:
-                # the first row is the header, and `_without_platform_rows` names each column for its choice.
+                # the first row is the header, and `_without_platform_rows` names each column for its choice
+                # (not a two-column sheet's "Respondent ID | Response" under a title).
                 return table
             return _header_at(table, position, cells, named)
     return table
@@ -553,7 +554,7 @@ def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
     from themes.redact import _EMAIL  # a note that names its exporter is said without its address
 
     dropped: list[str] = []
-    while len(table) >= 3 and len(dropped) < 3:
+    while len(table) >= 3 and len(dropped) < 6:  # a summary or two, a "Notes:" block of a few lines
         cells = [as_text(c).strip() for c in table.iloc[-1]]
         filled = [cell for cell in cells if cell]
         summary = (filled and all(_SUMMARY_CELL.fullmatch(cell) for cell in filled)
@@ -1087,6 +1088,10 @@ def _row_numbers(table: pd.DataFrame) -> str | None:
     others = [c for c in table.columns if c != column]
     if any(_QUESTION_NAME.search(str(c)) and len(words(c)) <= 2 for c in others) or _long_by_some_id(table):
         return None
+    # A file of a row per answer holds one column of answers (`long_shape`): with two or more, none is long, and the
+    # look (each other column's a full guess of the file's shape) is left out: it took 13 s on 5,000 rows.
+    head = table.head(1000)
+    one_answer_column = sum(_looks_like_free_text(head[c]) for c in others) <= 2
     for other in others:
         texts = table[other].map(as_text).str.strip()
         given = texts[texts != ""]
@@ -1101,7 +1106,7 @@ def _row_numbers(table: pd.DataFrame) -> str | None:
         # count's values; a choice's (Yes, No) vary in type or state within them, where the table says them.
         rows_of_one = (pd.to_numeric(given, errors="coerce").isna().all() and given.nunique() >= 3
                        and counts[counts > 1].sum() >= 0.8 * len(given) and _same_kind_within(table, texts))
-        if rows_of_one or long_shape(table, other) is not None:
+        if rows_of_one or one_answer_column and long_shape(table, other) is not None:
             return None
     return column
 
