@@ -559,9 +559,7 @@ def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
         filled = [cell for cell in cells if cell]
         summary = (filled and all(_SUMMARY_CELL.fullmatch(cell) for cell in filled)
                    and any(_SUMMARY_SAYS.search(cell) for cell in filled))
-        footnote = len(filled) == 1 and cells[0] == filled[0] and (
-            _FOOTNOTE.fullmatch(filled[0]) or _words_under_ids(table, filled[0])
-            or _MARKED_NOTE.fullmatch(filled[0]) and (_under_ids(table) or _apart(table)))
+        footnote = len(filled) == 1 and cells[0] == filled[0] and _note_line(table, filled[0])
         if not (summary or footnote) or len(table.columns) < 2:
             break
         row = int(table.index[-1]) + 2 if pd.api.types.is_integer_dtype(table.index) else len(table) + 1
@@ -587,10 +585,6 @@ def _ids_shape(table: pd.DataFrame) -> str | None:
     return shape if "9" in shape and n >= 0.9 * sum(shapes.values()) else None
 
 
-def _under_ids(table: pd.DataFrame) -> bool:
-    return _ids_shape(table) is not None
-
-
 def _apart(table: pd.DataFrame) -> bool:
     """A blank row between the last respondent's row (two cells filled or more) and the lines of one cell under it,
     the last row's among them (the index numbers the sheet's rows)."""
@@ -604,11 +598,16 @@ def _apart(table: pd.DataFrame) -> bool:
     return int(tail.index[last + 1]) - int(tail.index[last]) > 1
 
 
-def _words_under_ids(table: pd.DataFrame, cell: str) -> bool:
-    """The last row's one cell, in the first column, is words under a column of ids of one shape, digits in it
-    ("Responses are verbatim." under R001, R002): a note's line (one of a "Notes:" block), not a respondent."""
-    shape = _ids_shape(table) if len(cell.split()) >= 2 else None
-    return shape is not None and _shape(cell) != shape
+def _note_line(table: pd.DataFrame, note: str) -> bool:
+    """The last row's one cell, in the first column, is a note's line, not a respondent's: a note by its words
+    (`_FOOTNOTE`); words under a column of ids of one shape, digits in it ("Responses are verbatim." under R001,
+    R002: a line of a "Notes:" block); or a marked note or a legend (`_MARKED_NOTE`) under ids or apart."""
+    if _FOOTNOTE.fullmatch(note):
+        return True
+    ids = _ids_shape(table)
+    if ids is not None and len(note.split()) >= 2 and _shape(note) != ids:
+        return True
+    return bool(_MARKED_NOTE.fullmatch(note)) and (ids is not None or _apart(table))
 
 
 def _without_repeated_header(table: pd.DataFrame) -> pd.DataFrame:
