@@ -2932,3 +2932,21 @@ def test_a_row_of_units_under_the_header_is_no_respondent(tmp_path):
     assert spec.sources["platform_rows"] == ("row 1, above the column names in row 2 (a title or a row of group "
                                              "labels): not answers; row 3, a row of units under the column names "
                                              "('USD', '(1-5)'): not answers")
+
+
+def test_a_google_forms_export_with_no_id_is_read_a_row_per_submission_and_said(tmp_path):
+    """Google Forms writes no id: its first column, "Timestamp", is when each form was sent. Every such export
+    stopped with "No respondent id column found", to be run again with --id-column none; now it is read so, and
+    said. Not a file of a row per answer (a column named as the question)."""
+    lines = ["Timestamp,Organization type,State,What has worked?,What is hard?"]
+    lines += [f"2024/03/{k + 1:02d} 9:{k:02d}:00 AM GMT-5,CBO,OH,\"{_answer(k, 'trust')}\",\"{_answer(k, 'money')}\""
+              for k in range(12)]
+    answers, spec, problems = load_answers(write(tmp_path / "form.csv", "\n".join(lines) + "\n"), InputSpec())
+    assert spec.id_column is None and answers["respondent_id"].nunique() == 12 and len(answers) == 24
+    assert ("  id         none: each row a respondent, named by its content ('gen-' and 8 hex digits; the same row "
+            "exported twice is one) (guessed: a form's export, a row per submission, its first column 'Timestamp' the "
+            "time it was sent)") in announcement(spec, tmp_path / "form.csv", problems=problems)
+    lines = ["Timestamp,Question,Answer"] + [f"3/{k // 2 + 1}/2024 9:00:00,Q{k % 2 + 1},\"{_answer(k, 'trust')}\""
+                                             for k in range(12)]
+    with pytest.raises(InputError, match="No respondent id column found"):
+        load_answers(write(tmp_path / "long.csv", "\n".join(lines) + "\n"), InputSpec())

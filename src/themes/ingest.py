@@ -1110,6 +1110,26 @@ def _row_numbers(table: pd.DataFrame) -> str | None:
     return column
 
 
+def _form_submissions(table: pd.DataFrame) -> bool:
+    """A form's export with no id column, a row per submission: Google Forms' first column, "Timestamp", holds the
+    time each was sent (nearly all parse as times), and no column makes the file one of a row per answer. Before,
+    every such export stopped with "No respondent id column found", to be run again with --id-column none."""
+    if not len(table.columns) or words(table.columns[0]) != ["timestamp"] or len(table) < 2:
+        return False
+    # "2024/03/01 9:00:00 AM GMT-5", "3/1/2024 9:00:00": the zone left out (pandas refuses zones that differ)
+    zone = r"\s*(?:GMT|UTC)[+-]?\d{0,2}(?::?\d{2})?$|\s+[A-Z]{3,4}$"
+    sent = table.iloc[:, 0].map(as_text).str.strip().str.replace(zone, "", regex=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pandas's note that it guessed each value's format
+            times = pd.to_datetime(sent, errors="coerce", format="mixed")
+    except (ValueError, TypeError):  # zones written otherwise
+        return False
+    others = table.columns[1:]
+    return (times.notna().mean() >= 0.9 and not any(_QUESTION_NAME.search(str(c)) and len(words(c)) <= 2
+                                                    for c in others) and _long_by_some_id(table) is None)
+
+
 def _unnamed_ids(table: pd.DataFrame) -> bool:
     """The first column has a blank header cell and holds ids: a value on every row, each different, none with a space
     (a table saved with its row index, `DataFrame.to_csv`'s default, or ids under a header cell left empty). Before,
@@ -1201,6 +1221,10 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         elif not first and (numbers := _row_numbers(table)):
             id_column = numbers
             sources["id_column"] = f"guessed: named as a row's number, and a different short value on every row"
+        elif not first and _form_submissions(table):
+            id_column = None  # as --id-column none: each row a respondent, named by its content
+            sources["id_column"] = (f"guessed: a form's export, a row per submission, its first column "
+                                    f"'{table.columns[0]}' the time it was sent")
         else:
             hint = (f" Row 1 names '{first}': if row 1 holds the column names, pass --header-row 1." if first
                     else "")
