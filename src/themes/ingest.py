@@ -1530,8 +1530,15 @@ def _refuse_uncomputed(table: pd.DataFrame, spec: InputSpec, path: Path) -> None
     if not found_in_sheet:  # most files: nothing to look at
         return
     read = {spec.id_column, *spec.text_columns, *spec.meta_columns, spec.question_column, spec.answer_column}
-    named_by_formula = [column for column in table.attrs.get("formula_names", []) if column in read]
-    if named_by_formula:  # the question would read as 'Unnamed: 2', and be coded as no question of the calibration's
+    named = spec.sources.get("text_columns") in ("option", "sidecar") or spec.sources.get("question_column") in (
+        "option", "sidecar")
+    hidden = set(table.attrs.get("hidden_columns") or [])
+    # Read, the question would be 'Unnamed: 2' (coded as no question of the calibration's); where the columns are
+    # guessed, a column of words with no name is passed over ('State', lost from the breakdowns without a word; a
+    # column of numbers, a score's, is not read either way)
+    named_by_formula = [column for column in table.attrs.get("formula_names", []) if column in read or (
+        not named and column not in hidden and column in table.columns and _words_in(table[column]))]
+    if named_by_formula:
         raise UnsavedFormulasError(
             f"{path}: the header cell over column '{named_by_formula[0]}' holds a formula whose result was never "
             "saved, so the column has no name: open the workbook in Excel or LibreOffice, save it, and run again "
@@ -1546,9 +1553,6 @@ def _refuse_uncomputed(table: pd.DataFrame, spec: InputSpec, path: Path) -> None
         theirs = {row - 2 for name, row in unsaved if name == column}
         return not table.loc[~table.index.isin(theirs), column].map(as_text).str.strip().ne("").any()
 
-    named = spec.sources.get("text_columns") in ("option", "sidecar") or spec.sources.get("question_column") in (
-        "option", "sidecar")
-    hidden = set(table.attrs.get("hidden_columns") or [])
     found = {column: n for column, n in cells.items()
              if column in read or not named and column not in hidden and nothing_else(column)}
     if found:
@@ -1562,6 +1566,13 @@ def _refuse_uncomputed(table: pd.DataFrame, spec: InputSpec, path: Path) -> None
             f"hold{'s' if one else ''} a formula whose result was never saved, so {'it' if one else 'they'} would "
             "read as blank: open the workbook in Excel or LibreOffice, save it, and run again (answers that begin "
             "with '=': export them again as text).")
+
+
+def _words_in(column: pd.Series) -> bool:
+    """Some of the column's values are words, not numbers: what a question's answers or a group's names are."""
+    values = column.map(as_text).str.strip()
+    values = values[values != ""]
+    return bool(len(values)) and pd.to_numeric(values, errors="coerce").isna().mean() >= 0.5
 
 
 def _closed_fields(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, InputSpec]:
