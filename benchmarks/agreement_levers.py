@@ -6,6 +6,9 @@ fold), primary-theme kappa, the test split never read. Each lever changes one th
     word-weight=W      the TF-IDF word features' weight beside the embedding (the product uses 2)
     vector-weight=W    the embedding's weight beside the TF-IDF word features (the product uses 1)
     C=C                the logistic regressions' inverse regularisation (the product uses 4)
+    neighbours=W[,K,T] the share W of each theme's score that is the vote of the K training passages nearest in
+                       meaning, softmax temperature T (themes.classify.neighbour_vote; the product uses 0.2, 10,
+                       0.05; neighbours=0: the logistic regressions alone, the coder before 2026-11-30's evening)
     chars=W            character 3-5-grams (TF-IDF, weight W) beside the word features
     trigrams           word 1-3-grams instead of 1-2-grams
     mlp=MIX            an MLP (256 hidden units) on the frozen embedding and the question, its
@@ -43,6 +46,7 @@ layers embeds the passages and the codebook's texts once (about a minute on 2 co
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 
 import numpy as np
@@ -92,6 +96,8 @@ def _classifier():
     class Lever(ThemeClassifier):
         def fit(self, X, Y):
             self.C = LEVER.get("C", self.C)
+            if "neighbours" in LEVER:
+                self.neighbour_weight = LEVER["neighbours"][0]
             super().fit(X, Y)
             if "mix-unasked" in LEVER and self.use_question:
                 self.unasked_ = ThemeClassifier(C=self.C, word_weight=self.word_weight, class_weight=self.class_weight,
@@ -283,6 +289,9 @@ def parse_lever(text: str) -> dict:
     if name == "layers":
         layers, _, weight = value.partition("@")
         return {"layers": (tuple(int(layer) for layer in layers.split(",")), float(weight or 1))}
+    if name == "neighbours":
+        weight, *rest = value.split(",")
+        return {"neighbours": (float(weight), *[kind(x) for kind, x in zip((int, float), rest)])}
     if name == "primary" and value in ("margin", "ratio", "logit"):
         return {"primary": value}
     if name in ("word-weight", "vector-weight", "C", "chars", "mlp", "question-fixed", "mix-unasked"):
@@ -298,7 +307,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", default="0,1,2", help="fold seeds to average over")
     parser.add_argument("--by-writer", action="store_true", help="folds of whole writers (the passage id's letters)")
     args = parser.parse_args(argv)
-    levers = [parse_lever(text) for text in args.levers]
+    levers = [{k: v for part in text.split('+') for k, v in parse_lever(part).items()} for text in args.levers]
 
     import themes.classify
     import themes.coding
@@ -312,6 +321,7 @@ def main(argv: list[str] | None = None) -> None:
     themes.classify._encoder = _encoder
     themes.coding.ThemeClassifier = _classifier()
     product_fit, product_code, product_primary = themes.coding.fit_coder, Scheme.code, Scheme.primary
+    product_vote = themes.classify.neighbour_vote
 
     def code(self, segment_scores, keys, n, thresholds):
         self.thresholds_ = np.asarray(thresholds, dtype=float)
@@ -329,6 +339,8 @@ def main(argv: list[str] | None = None) -> None:
         themes.coding.fit_coder = _with_third_person_copies(product_fit) if "third-person" in lever else product_fit
         Scheme.code = code if "primary" in lever else product_code
         Scheme.primary = _primary_by(lever["primary"], product_primary) if "primary" in lever else product_primary
+        vote = dict(zip(("k", "temperature"), lever.get("neighbours", ())[1:]))
+        themes.classify.neighbour_vote = functools.partial(product_vote, **vote) if vote else product_vote
         lever_embed = _layered(*lever["layers"]) if "layers" in lever else embed
         began, rows = time.perf_counter(), []
         for seed in (int(s) for s in args.seeds.split(",")):

@@ -526,7 +526,7 @@ def test_calibrate_says_which_calibration_it_replaced_and_how_a_run_finds_the_ne
     lines = out.output.splitlines()
     assert lines[-2].startswith(f"Saved {beside}; 'themes run' with this codebook now uses it.")
     assert lines[-1].startswith("It replaced the calibration that was there: 2455 passages of gold.csv, split "
-                                "calibration, cross-validated kappa 0.81, made 2026-")
+                                "calibration, cross-validated kappa 0.82, made 2026-")
     elsewhere = tmp_path / "trial.calibration.json"
     out = CliRunner().invoke(app, ["calibrate", "--gold", str(gold), "--codebook", str(codebook), "--output",
                                    str(elsewhere)])

@@ -100,6 +100,22 @@ def test_counts_and_segments_have_the_contract_columns(tiny_run):
         assert responses.loc[(row.respondent_id, row.question), "answer"][row.start:row.end] == row.text
 
 
+def test_an_uncalibrated_codebook_scores_its_themes_without_the_nearest_passages_vote(tmp_path, tiny_responses_path):
+    """Learned from a codebook's few examples alone the vote blurs them; the report says what was done."""
+    from themes.flows.code_responses import run_flow
+
+    book = tmp_path / "book.yaml"  # the shipped codebook, another version: no calibration matches it
+    book.write_text(Path("codebooks/rfi_themes.yaml").read_text(encoding="utf-8").replace('version: "1.0"',
+                                                                                          'version: "1.1"', 1))
+    out = tmp_path / "uncalibrated"
+    run_flow(str(tiny_responses_path), str(out), RunSettings(codebook=str(book), model="test:hashing",
+                                                             cache_dir=str(tmp_path / "cache")))
+    report = (out / "report.md").read_text()
+    assert "(not addressed or one type), trained on the codebook's examples\n" in report
+    assert "vote" not in report
+    assert json.loads((out / "manifest.json").read_text())["codebooks"][0]["calibration"] is None
+
+
 def test_no_name_or_email_reaches_quotes_or_report(tiny_run):
     out, _ = tiny_run
     texts = [(out / name).read_text(encoding="utf-8-sig") for name in ("quotes.csv", "report.md", "report.html")]
@@ -338,6 +354,11 @@ def test_one_run_codes_themes_and_the_framework_with_one_type_per_dimension(two_
     assert "| Dimension | Type | All respondents (n=5) |" in report
     assert "Health care organization (n=" not in report  # groups under --min-group (10) are not shown
     assert len(summary["framework"]) == 20  # 5 dimensions x (3 types + not described)
+    # The method says how the themes were scored: the shipped calibration mixes in the nearest passages' vote,
+    # and records it; the framework's calibration (its dimensions' models) does without.
+    assert ("trained on the codebook's examples and the calibration sample; each theme's score is 80% the "
+            "regression's and 20% the vote of the 10 calibration passages nearest in meaning") in report
+    assert [c["calibration"]["neighbour_weight"] for c in manifest["codebooks"]] == [0.2, 0.0]
 
 
 def test_run_and_evaluate_decide_identically_on_the_same_passages(two_codebook_run, tmp_path):

@@ -33,6 +33,7 @@ class Calibration(BaseModel):
     C: float
     word_weight: float = 1.0
     use_question: bool = False  # files made before the question was a feature did without it
+    neighbour_weight: float = 0.0  # files made before the nearest passages' vote did without it
     thresholds: dict[str, float]
     passages: list[CodedPassage] = Field(default_factory=list)
     gold_file: str | None = None

@@ -82,6 +82,8 @@ def _check_params(estimator) -> None:
         raise ValueError(f"The 'use_question' must be True or False. Got {estimator.use_question!r} instead.")
     if estimator.C <= 0:
         raise ValueError(f"The 'C' must be > 0. Got {estimator.C!r} instead.")
+    if not 0 <= getattr(estimator, "neighbour_weight", 0) <= 1:
+        raise ValueError(f"The 'neighbour_weight' must be in [0, 1]. Got {estimator.neighbour_weight!r} instead.")
 
 
 def _unit_rows(centres: np.ndarray) -> np.ndarray:
@@ -102,6 +104,29 @@ def _check_and_zero_shot(estimator, X: pd.DataFrame) -> np.ndarray | None:
 
 
 CHUNK = 20_000  # rows scored at once: bounded memory on large runs
+NEIGHBOUR_CHUNK = 2_000  # rows compared with every coded passage at once (2,000 x 3,000 cosines: 24 MB)
+
+
+def neighbour_vote(vectors: np.ndarray, coded: np.ndarray, codes: np.ndarray, k: int = defaults.NEIGHBOURS,
+                   temperature: float = defaults.NEIGHBOUR_TEMPERATURE) -> np.ndarray:
+    """Each row's vote of its `k` nearest coded passages (cosine to the unit rows of `coded`; a passage as near
+    as the k-th votes too): the share of each code (`codes`, (m, t) 0/1) among them, the nearer counting more
+    (softmax of the cosine over `temperature`). It learns what a linear model on the same vectors cannot: the
+    small pockets of passages that say a theme in their own way ("we can take 30 clients, the hospital refers
+    100" as a need)."""
+    k = min(k, len(coded))
+    out = np.zeros((len(vectors), codes.shape[1]), dtype=np.float32)
+    if k == 0:
+        return out
+    coded, codes = coded.astype(np.float32, copy=False), codes.astype(np.float32, copy=False)
+    for begin in range(0, len(vectors), NEIGHBOUR_CHUNK):
+        similarity = _unit_rows(vectors[begin:begin + NEIGHBOUR_CHUNK]) @ coded.T
+        kth = np.partition(similarity, -k, axis=1)[:, -k, None]
+        top = similarity.max(axis=1, keepdims=True)
+        similarity -= top
+        weight = np.exp(similarity / temperature, where=similarity >= kth - top, out=np.zeros_like(similarity))
+        out[begin:begin + NEIGHBOUR_CHUNK] = (weight @ codes) / weight.sum(axis=1, keepdims=True)
+    return out
 
 
 class ThemeClassifier(ClassifierMixin, BaseEstimator):
@@ -118,16 +143,19 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         see defaults.WORD_WEIGHT for the weight kept.
     class_weight : passed to each logistic regression ("balanced" offsets rare themes).
     use_question : the question each passage answers (`X["question"]`) as a word of its word features.
+    neighbour_weight : the share of each score that is the vote of the training passages nearest in
+        meaning (`neighbour_vote`); 0: the logistic regressions alone.
     """
 
     def __init__(self, method: str = "logistic", C: float = defaults.CLASSIFIER_C,
                  word_weight: float = defaults.WORD_WEIGHT, class_weight: str | None = "balanced",
-                 use_question: bool = defaults.USE_QUESTION):
+                 use_question: bool = defaults.USE_QUESTION, neighbour_weight: float = defaults.NEIGHBOUR_WEIGHT):
         self.method = method
         self.C = C
         self.word_weight = word_weight
         self.class_weight = class_weight
         self.use_question = use_question
+        self.neighbour_weight = neighbour_weight
 
     def fit(self, X: pd.DataFrame, Y: np.ndarray) -> ThemeClassifier:
         Y = np.asarray(Y)
@@ -156,6 +184,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                 continue
             model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=3000)
             self.estimators_.append(model.fit(encoded, column))
+        if self.neighbour_weight > 0:  # half precision: the shipped vectors are kept so (themes.shipped)
+            self.neighbours_ = _unit_rows(X[columns].to_numpy(dtype=np.float32)).astype(np.float16)
+            self.neighbour_codes_ = Y.astype(np.uint8)
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
@@ -167,6 +198,10 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             encoded = self.encoder_.transform(X.iloc[begin:begin + CHUNK])
             for k, model in enumerate(self.estimators_):
                 out[begin:begin + CHUNK, k] = model if isinstance(model, float) else model.predict_proba(encoded)[:, 1]
+        if self.neighbour_weight > 0:
+            vote = neighbour_vote(X[_vector_columns(X)].to_numpy(dtype=np.float32), self.neighbours_,
+                                  self.neighbour_codes_)
+            out = (1 - self.neighbour_weight) * out + self.neighbour_weight * vote
         return out
 
     def predict(self, X: pd.DataFrame, threshold: float = defaults.DEFAULT_THRESHOLD) -> np.ndarray:
