@@ -145,7 +145,10 @@ def calibrate_codebook(gold_path: str, settings: RunSettings, split: str | None 
     calibration = Calibration(
         codebook=settings.codebook, codebook_hash=codebook.content_hash(), model=settings.model,
         method="logistic", C=defaults.CLASSIFIER_C, word_weight=defaults.WORD_WEIGHT,
-        use_question=defaults.USE_QUESTION, neighbour_weight=defaults.NEIGHBOUR_WEIGHT, thresholds=thresholds,
+        use_question=defaults.USE_QUESTION, thresholds=thresholds,
+        # The nearest passages' vote is the themes' (a framework's dimensions do without it).
+        neighbour_weight=defaults.NEIGHBOUR_WEIGHT if codebook.themes else 0.0, neighbours=defaults.NEIGHBOURS,
+        neighbour_temperature=defaults.NEIGHBOUR_TEMPERATURE,
         passages=[CodedPassage(text=t, themes=g, question=q)
                   for t, g, q in zip(texts, coded, questions or [""] * len(texts))],
         gold_file=gold_path, gold_hash=file_hash(gold_path), gold_split=split, cross_validated=report,

@@ -22,7 +22,8 @@ def test_fit_returns_self_and_learned_attributes_end_in_underscore(tiny_codebook
     assert model.fit(features(texts, embed(texts)), labels) is model
     assert model.n_themes_ == 2 and len(model.estimators_) == 2
     assert clone(model).get_params() == {"C": 2.0, "class_weight": "balanced", "method": "logistic",
-                                         "word_weight": 2.0, "use_question": True, "neighbour_weight": 0.2}
+                                         "word_weight": 2.0, "use_question": True, "neighbour_weight": 0.2,
+                                         "neighbours": 10, "neighbour_temperature": 0.05}
 
 
 def test_the_theme_classifier_scores_its_own_examples_on_their_theme(tiny_codebook, embed):
@@ -115,6 +116,19 @@ def test_the_nearest_passages_vote_the_nearer_counting_more():
     tied = neighbour_vote(_unit([[1, 1, 0]]), _unit([[1, 0, 0], [0, 1, 0]]), np.array([[1, 0], [0, 1]]), k=1)
     assert tied.tolist() == [[0.5, 0.5]]
     assert neighbour_vote(_unit([[1, 0, 0]]), np.zeros((0, 3)), np.zeros((0, 2))).tolist() == [[0.0, 0.0]]
+    # A vector of zeros (no word the embedder knows) is as near to every passage: all vote alike, no NaN.
+    assert neighbour_vote(np.zeros((1, 3), np.float32), coded, codes, k=2)[0] == pytest.approx([0.6, 0.6])
+
+
+def test_the_vote_is_the_same_whatever_the_chunk(monkeypatch):
+    import themes.classify
+
+    rng = np.random.default_rng(0)
+    vectors, coded = rng.normal(size=(7, 5)).astype(np.float32), _unit(rng.normal(size=(12, 5)))
+    codes = (rng.random((12, 3)) < 0.4).astype(np.float32)
+    whole = neighbour_vote(vectors, coded, codes, k=4)
+    monkeypatch.setattr(themes.classify, "NEIGHBOUR_CHUNK", 2)
+    np.testing.assert_allclose(neighbour_vote(vectors, coded, codes, k=4), whole, rtol=1e-6)
 
 
 def test_the_vote_takes_its_share_of_each_theme_score(embed):
@@ -125,10 +139,21 @@ def test_the_vote_takes_its_share_of_each_theme_score(embed):
     X = features(texts, embed(texts))
     alone = ThemeClassifier(neighbour_weight=0.0).fit(X, labels)
     voting = ThemeClassifier(neighbour_weight=0.2).fit(X, labels)
-    assert not hasattr(alone, "neighbours_") and voting.neighbours_.dtype == np.float16
+    assert not hasattr(alone, "voters_") and voting.voters_.dtype == np.float16
     probe = features(texts[:2], embed(texts[:2]))
-    vote = neighbour_vote(embed(texts[:2]), voting.neighbours_, voting.neighbour_codes_)
+    vote = neighbour_vote(embed(texts[:2]), voting.voters_, voting.voter_codes_)
     np.testing.assert_allclose(voting.predict_proba(probe), 0.8 * alone.predict_proba(probe) + 0.2 * vote, rtol=1e-5)
     assert vote[0].tolist() == pytest.approx([1, 0], abs=1e-6) and vote[1].tolist() == pytest.approx([0, 1], abs=1e-6)
     with pytest.raises(ValueError, match=r"The 'neighbour_weight' must be in \[0, 1\]. Got 1.5 instead."):
         ThemeClassifier(neighbour_weight=1.5).fit(X, labels)
+    with pytest.raises(ValueError, match=r"The 'neighbours' must be >= 1 and the 'neighbour_temperature' > 0. Got 0 "):
+        ThemeClassifier(neighbours=0).fit(X, labels)
+    # Its neighbours and temperature are the model's own: three voters, all alike at a high temperature, where the
+    # default's ten at 0.05 leave the vote to the passage's two copies.
+    three = ThemeClassifier(neighbours=3, neighbour_temperature=1e6).fit(X, labels)
+    funding = features(["Funding ran out."], embed(["Funding ran out."]))
+    vote = neighbour_vote(embed(["Funding ran out."]), three.voters_, three.voter_codes_, 3, 1e6)
+    np.testing.assert_allclose(three.predict_proba(funding), 0.8 * alone.predict_proba(funding) + 0.2 * vote,
+                               rtol=1e-5)
+    assert vote[0, 1] > 0.2 and neighbour_vote(embed(["Funding ran out."]), three.voters_, three.voter_codes_)[0, 1] \
+        < 0.01

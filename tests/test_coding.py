@@ -8,8 +8,8 @@ import pytest
 from themes.calibrate import Calibration, CodedPassage
 from themes.classify import features
 from themes.codebook import load_codebook, merge_codebooks
-from themes.coding import (Coder, Scheme, dimension_training_set, fit_coder, in_place_readings, resolve_method,
-                           theme_training_set, threshold_items, training_texts)
+from themes.coding import (Coder, Scheme, dimension_training_set, fit_coder, in_place_readings, nearest_vote,
+                           resolve_method, theme_training_set, threshold_items, training_texts)
 from themes.embed import embedding_function
 from themes.errors import CodebookError
 
@@ -109,8 +109,8 @@ def test_a_coder_uses_the_calibration_passages_parameters_and_thresholds(tiny_co
     # A calibration file from before the question was a feature, or the nearest passages' vote, says nothing of
     # them: it did without.
     assert coder.params == {"method": "logistic", "C": 2.0, "word_weight": 0.5, "use_question": False,
-                            "neighbour_weight": 0.0}
-    assert coder.models[0].neighbour_weight == 0.0 and not hasattr(coder.models[0], "neighbours_")
+                            "neighbour_weight": 0.0, "neighbours": 10, "neighbour_temperature": 0.05}
+    assert coder.models[0].neighbour_weight == 0.0 and not hasattr(coder.models[0], "voters_")
     assert [m.C for m in coder.models] == [2.0, 2.0]
     assert [m.use_question for m in coder.models] == [False, False]
     assert coder.thresholds.tolist() == [0.3, 0.5, 0.45, 0.45]
@@ -272,10 +272,24 @@ def test_the_nearest_passages_vote_only_where_coded_passages_are_learned_from(ti
     assert coder.params["neighbour_weight"] == 0.2
     themes, alone = coder.models[0], coder.unasked[0]
     assert themes.neighbour_weight == alone.neighbour_weight == 0.2
-    assert alone.neighbours_ is themes.neighbours_ and alone.neighbour_codes_ is themes.neighbour_codes_
+    assert alone.voters_ is themes.voters_ and alone.voter_codes_ is themes.voter_codes_
     assert not hasattr(coder.models[1], "neighbour_weight")  # a dimension's model does without
     import pickle
 
     kept = pickle.loads(write_models(tmp_path / "x.models.pkl", fitted).read_bytes())
-    read = [m for m in kept.values() if hasattr(m, "neighbours_")]
-    assert len(read) == 2 and read[0].neighbours_ is read[1].neighbours_
+    read = [m for m in kept.values() if hasattr(m, "voters_")]
+    assert len(read) == 2 and read[0].voters_ is read[1].voters_
+
+
+def test_a_calibration_s_vote_reaches_the_themes_model_as_it_was_made(tiny_codebook, embed):
+    calibration = Calibration(codebook="x", codebook_hash="h", model="m", method="logistic", C=4.0, word_weight=2.0,
+                              neighbour_weight=0.1, neighbours=3, neighbour_temperature=0.2, thresholds={},
+                              passages=[CodedPassage(text="Potluck dinners with the clinic staff.", themes=["trust"])])
+    model = fit_coder(tiny_codebook, embed, calibration).models[0]
+    assert (model.neighbour_weight, model.neighbours, model.neighbour_temperature) == (0.1, 3, 0.2)
+    # Passages whose theme codes the codebook no longer has teach the themes nothing: their examples alone, no vote.
+    stale = calibration.model_copy(update={"passages": [CodedPassage(text="Potluck dinners.", themes=["renamed"])]})
+    assert fit_coder(tiny_codebook, embed, stale).models[0].neighbour_weight == 0.0
+    assert nearest_vote(tiny_codebook.model_copy(update={"themes": []}), "logistic", calibration)["neighbour_weight"] \
+        == 0.0  # a framework's dimensions: no themes to vote on
+    assert nearest_vote(tiny_codebook, "prototype", calibration)["neighbour_weight"] == 0.0

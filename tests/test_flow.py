@@ -357,7 +357,8 @@ def test_one_run_codes_themes_and_the_framework_with_one_type_per_dimension(two_
     # The method says how the themes were scored: the shipped calibration mixes in the nearest passages' vote,
     # and records it; the framework's calibration (its dimensions' models) does without.
     assert ("trained on the codebook's examples and the calibration sample; each theme's score is 80% the "
-            "regression's and 20% the vote of the 10 calibration passages nearest in meaning") in report
+            "regression's and 20% the vote of the 10 training passages (coded passages and examples) nearest in "
+            "meaning") in report
     assert [c["calibration"]["neighbour_weight"] for c in manifest["codebooks"]] == [0.2, 0.0]
 
 

@@ -140,3 +140,20 @@ def test_calibrate_writes_the_vectors_of_what_the_coder_learns_from(tmp_path, ti
     assert set(texts) <= set(learned)  # the calibration's passages are among them
     vectors, missing = ShippedVectors([path], "test:hashing").get([text_key(t) for t in learned])
     assert missing == [] and np.array_equal(vectors, HashingEmbedder().encode(learned))
+
+
+def test_make_vectors_keeps_the_vector_of_every_text_the_file_holds(tmp_path, tiny_codebook_path, hashing_embedder):
+    """Embedded again, a text's vector differs in its last bits (threads, batches): re-embedding every text changed
+    every shipped file and the models fitted on them with nothing changed."""
+    from themes.calibrate import calibration_path
+    from themes.shipped import main
+
+    texts = training_texts(load_codebook(tiny_codebook_path), None)
+    path = vectors_path(calibration_path(tiny_codebook_path))
+    kept = np.full((1, hashing_embedder.encode(texts[:1]).shape[1]), 0.5, dtype=np.float16)
+    write_vectors(path, hashing_embedder.model_id, texts[:1], kept)
+    main([str(tiny_codebook_path), "--model", "test:hashing"])
+    vectors, missing = ShippedVectors([path], hashing_embedder.model_id).get([text_key(t) for t in texts])
+    assert missing == [] and np.array_equal(vectors[0], kept[0])
+    assert np.array_equal(vectors[1:], hashing_embedder.encode(texts[1:]).astype(np.float16))
+    assert (tmp_path / "tiny_codebook.models.pkl").is_file()

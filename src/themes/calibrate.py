@@ -34,6 +34,8 @@ class Calibration(BaseModel):
     word_weight: float = 1.0
     use_question: bool = False  # files made before the question was a feature did without it
     neighbour_weight: float = 0.0  # files made before the nearest passages' vote did without it
+    neighbours: int = 10  # the vote's neighbours and temperature (themes.classify.neighbour_vote), as made
+    neighbour_temperature: float = 0.05
     thresholds: dict[str, float]
     passages: list[CodedPassage] = Field(default_factory=list)
     gold_file: str | None = None

@@ -84,6 +84,10 @@ def _check_params(estimator) -> None:
         raise ValueError(f"The 'C' must be > 0. Got {estimator.C!r} instead.")
     if not 0 <= getattr(estimator, "neighbour_weight", 0) <= 1:
         raise ValueError(f"The 'neighbour_weight' must be in [0, 1]. Got {estimator.neighbour_weight!r} instead.")
+    voting = getattr(estimator, "neighbour_weight", 0)
+    if voting and not (estimator.neighbours >= 1 and estimator.neighbour_temperature > 0):
+        raise ValueError(f"The 'neighbours' must be >= 1 and the 'neighbour_temperature' > 0. Got "
+                         f"{estimator.neighbours!r} and {estimator.neighbour_temperature!r} instead.")
 
 
 def _unit_rows(centres: np.ndarray) -> np.ndarray:
@@ -145,17 +149,21 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     use_question : the question each passage answers (`X["question"]`) as a word of its word features.
     neighbour_weight : the share of each score that is the vote of the training passages nearest in
         meaning (`neighbour_vote`); 0: the logistic regressions alone.
+    neighbours, neighbour_temperature : how many of them vote, and how much more the nearer count.
     """
 
     def __init__(self, method: str = "logistic", C: float = defaults.CLASSIFIER_C,
                  word_weight: float = defaults.WORD_WEIGHT, class_weight: str | None = "balanced",
-                 use_question: bool = defaults.USE_QUESTION, neighbour_weight: float = defaults.NEIGHBOUR_WEIGHT):
+                 use_question: bool = defaults.USE_QUESTION, neighbour_weight: float = defaults.NEIGHBOUR_WEIGHT,
+                 neighbours: int = defaults.NEIGHBOURS, neighbour_temperature: float = defaults.NEIGHBOUR_TEMPERATURE):
         self.method = method
         self.C = C
         self.word_weight = word_weight
         self.class_weight = class_weight
         self.use_question = use_question
         self.neighbour_weight = neighbour_weight
+        self.neighbours = neighbours
+        self.neighbour_temperature = neighbour_temperature
 
     def fit(self, X: pd.DataFrame, Y: np.ndarray) -> ThemeClassifier:
         Y = np.asarray(Y)
@@ -185,8 +193,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=3000)
             self.estimators_.append(model.fit(encoded, column))
         if self.neighbour_weight > 0:  # half precision: the shipped vectors are kept so (themes.shipped)
-            self.neighbours_ = _unit_rows(X[columns].to_numpy(dtype=np.float32)).astype(np.float16)
-            self.neighbour_codes_ = Y.astype(np.uint8)
+            self.voters_ = _unit_rows(X[columns].to_numpy(dtype=np.float32)).astype(np.float16)
+            self.voter_codes_ = Y.astype(np.uint8)
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
@@ -195,13 +203,15 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             return zero_shot
         out = np.zeros((len(X), self.n_themes_), dtype=np.float32)
         for begin in range(0, len(X), CHUNK):
-            encoded = self.encoder_.transform(X.iloc[begin:begin + CHUNK])
+            chunk = X.iloc[begin:begin + CHUNK]
+            encoded = self.encoder_.transform(chunk)
             for k, model in enumerate(self.estimators_):
                 out[begin:begin + CHUNK, k] = model if isinstance(model, float) else model.predict_proba(encoded)[:, 1]
-        if self.neighbour_weight > 0:
-            vote = neighbour_vote(X[_vector_columns(X)].to_numpy(dtype=np.float32), self.neighbours_,
-                                  self.neighbour_codes_)
-            out = (1 - self.neighbour_weight) * out + self.neighbour_weight * vote
+            if self.neighbour_weight > 0:
+                vote = neighbour_vote(chunk[_vector_columns(chunk)].to_numpy(dtype=np.float32), self.voters_,
+                                      self.voter_codes_, self.neighbours, self.neighbour_temperature)
+                out[begin:begin + CHUNK] = (1 - self.neighbour_weight) * out[begin:begin + CHUNK] \
+                    + self.neighbour_weight * vote
         return out
 
     def predict(self, X: pd.DataFrame, threshold: float = defaults.DEFAULT_THRESHOLD) -> np.ndarray:

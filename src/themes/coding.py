@@ -405,17 +405,14 @@ def fit_coder(codebook: Codebook, embed: Embed, calibration=None, *, method: str
     if calibration is not None:
         method = calibration.method
         C, word_weight, use_question = calibration.C, calibration.word_weight, calibration.use_question
-        neighbour_weight = calibration.neighbour_weight
         learned = calibration.thresholds
     else:
         method = resolve_method(method, codebook)
         C, word_weight, use_question = defaults.CLASSIFIER_C, defaults.WORD_WEIGHT, defaults.USE_QUESTION
-        neighbour_weight = defaults.NEIGHBOUR_WEIGHT
         learned = {}
     if passages is None:
         passages = [(p.text, p.themes, p.question) for p in calibration.passages] if calibration is not None else []
-    if not passages:  # a vote of a few examples per theme blurs them (examples alone: test kappa 0.649 -> 0.644)
-        neighbour_weight = 0.0
+    vote = nearest_vote(codebook, method, calibration, passages)
     asked = [p[2] if len(p) > 2 else "" for p in passages]
     calibrated = {code.split(".", 1)[0] for p in passages for code in p[1] if "." in code}
     scheme = Scheme(codebook, method)
@@ -444,29 +441,46 @@ def fit_coder(codebook: Codebook, embed: Embed, calibration=None, *, method: str
         X = None
         for params, into in [(settings, models)] + ([(alone, alone_models)] if alone else []):
             if block.kind == "themes" and method == "logistic":  # the nearest passages' vote is the themes' only
-                params = {**params, "neighbour_weight": neighbour_weight}
+                params = {**params, **vote}
             key = fit_key(fitted.model_id, kind, texts, labels, questions, params) if fitted is not None else None
             known = fitted.get(key) if key else None
             if known is None:
                 X = features(texts, embed(texts), questions) if X is None else X
                 known = model(**params).fit(X, labels)
-                _share_neighbours(known, models[-1] if into is alone_models else None)
+                _share_voters(known, models[-1] if into is alone_models else None)
                 if key:
                     fitted.put(key, known)
             into.append(known)
     thresholds, sources = resolve_thresholds(scheme, learned)
     everything_asked = [p[2] if len(p) > 2 else "" for p in passages]
-    return Coder(codebook, scheme, models, thresholds, sources, {**settings, "neighbour_weight": neighbour_weight},
+    return Coder(codebook, scheme, models, thresholds, sources, {**settings, **vote},
                  dict.fromkeys(q for q in everything_asked if q), alone_models or None)
 
 
-def _share_neighbours(model, twin) -> None:
+def nearest_vote(codebook: Codebook, method: str, calibration=None, passages=None) -> dict:
+    """The vote of the nearest training passages the themes' model mixes in (themes.classify.neighbour_vote): its
+    weight, neighbours and temperature as the calibration recorded them (the defaults without one), and weight 0 where
+    the themes learn from no coded passage (a codebook's few examples alone: a vote over them blurs them, test kappa
+    0.649 -> 0.644 with it), where the codebook has no themes, or for zero-shot scoring."""
+    if calibration is not None:
+        vote = {"neighbour_weight": calibration.neighbour_weight, "neighbours": calibration.neighbours,
+                "neighbour_temperature": calibration.neighbour_temperature}
+        passages = [(p.text, p.themes) for p in calibration.passages] if passages is None else passages
+    else:
+        vote = {"neighbour_weight": defaults.NEIGHBOUR_WEIGHT, "neighbours": defaults.NEIGHBOURS,
+                "neighbour_temperature": defaults.NEIGHBOUR_TEMPERATURE}
+    calibrated = {code.split(".", 1)[0] for p in passages or [] for code in p[1] if "." in code}
+    teaches = any(_speaks_for(p[1], codebook, None, calibrated) for p in passages or [])
+    return vote if method == "logistic" and codebook.themes and teaches else {**vote, "neighbour_weight": 0.0}
+
+
+def _share_voters(model, twin) -> None:
     """The model learned without the question votes with the same passages as its twin learned with it: one array
     for both, so that the file of kept models (one pickle) holds them once."""
-    mine, theirs = getattr(model, "neighbours_", None), getattr(twin, "neighbours_", None)
+    mine, theirs = getattr(model, "voters_", None), getattr(twin, "voters_", None)
     if mine is not None and theirs is not None and np.array_equal(mine, theirs) \
-            and np.array_equal(model.neighbour_codes_, twin.neighbour_codes_):
-        model.neighbours_, model.neighbour_codes_ = theirs, twin.neighbour_codes_
+            and np.array_equal(model.voter_codes_, twin.voter_codes_):
+        model.voters_, model.voter_codes_ = theirs, twin.voter_codes_
 
 
 def _speaks_for(codes: Sequence[str], codebook: Codebook, dimension: str | None, calibrated: set[str]) -> bool:

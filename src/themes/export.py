@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from themes import defaults
 from themes.aggregate import USABLE
+from themes.coding import nearest_vote
 from themes.errors import OutputError
 from themes.quotes import deidentify_evidence
 from themes.report import ReportData, render_html, render_markdown
@@ -473,7 +473,8 @@ def codebook_entry(use: CodebookUse) -> dict:
             book.content_hash(), "gold_file": calibration.gold_file, "gold_hash": calibration.gold_hash,
             "training_passages": len(calibration.passages), "C": calibration.C,
             "word_weight": calibration.word_weight, "use_question": calibration.use_question,
-            "neighbour_weight": calibration.neighbour_weight,
+            "neighbour_weight": calibration.neighbour_weight, "neighbours": calibration.neighbours,
+            "neighbour_temperature": calibration.neighbour_temperature,
             "cross_validated": calibration.cross_validated}
     return entry
 
@@ -522,12 +523,16 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=N
     books = "; ".join(f"{u.codebook.name}, version {u.codebook.version} (content hash {u.codebook.content_hash()})"
                       for u in run.codebooks)
     calibrated = any(u.calibration is not None for u in run.codebooks)
-    vote = max((u.calibration.neighbour_weight for u in run.codebooks if u.calibration is not None), default=0)
+    votes = [nearest_vote(u.codebook, u.calibration.method, u.calibration) for u in run.codebooks
+             if u.calibration is not None]
+    vote = max(votes, key=lambda v: v["neighbour_weight"], default={"neighbour_weight": 0})
+    weight = vote["neighbour_weight"]
     classifier = {"logistic": "logistic regression per theme, and a multinomial logistic regression per "
                               "framework dimension (not addressed or one type), trained on the codebook's examples"
                               + (" and the calibration sample" if calibrated else "")
-                              + (f"; each theme's score is {1 - vote:.0%} the regression's and {vote:.0%} the vote of "
-                                 f"the {defaults.NEIGHBOURS} calibration passages nearest in meaning" if vote else ""),
+                              + (f"; each theme's score is {1 - weight:.0%} the regression's and {weight:.0%} the vote "
+                                 f"of the {vote['neighbours']} training passages (coded passages and examples) nearest "
+                                 "in meaning" if weight else ""),
                   "prototype": "zero-shot: similarity to each theme's definition and notes"}
     method = {"Codebook": books,
               "Embedding model": run.embedding.get("model_id"),

@@ -123,8 +123,11 @@ def main(argv: list[str] | None = None) -> None:
     for codebook in args.codebooks:
         book, calibration = load_codebook(codebook), find_calibration(codebook, None)
         texts = training_texts(book, calibration)
-        vectors, _ = embed_unique(texts, embedder)
-        path = write_vectors(vectors_path(calibration_path(codebook)), embedder.model_id, texts, vectors)
+        # A text the file already holds keeps its vector: embedded again, it differs in its last bits (threads,
+        # batches), which would change every shipped file and model with nothing changed.
+        path = vectors_path(calibration_path(codebook))
+        vectors, _ = embed_unique(texts, embedder, shipped=ShippedVectors([path], embedder.model_id))
+        path = write_vectors(path, embedder.model_id, texts, vectors)
         print(f"{path}: {len(texts)} texts, {path.stat().st_size / 1e6:.1f} MB", file=sys.stderr)
         fitted = FittedModels(embedder.model_id)
         fit_coder(book, VectorTable(texts, vectors).lookup, calibration, fitted=fitted)
