@@ -46,7 +46,6 @@ layers embeds the passages and the codebook's texts once (about a minute on 2 co
 from __future__ import annotations
 
 import argparse
-import functools
 import time
 
 import numpy as np
@@ -96,8 +95,9 @@ def _classifier():
     class Lever(ThemeClassifier):
         def fit(self, X, Y):
             self.C = LEVER.get("C", self.C)
-            if "neighbours" in LEVER:
-                self.neighbour_weight = LEVER["neighbours"][0]
+            if "neighbours" in LEVER:  # the weight, and the neighbours and temperature where given
+                vote = dict(zip(("neighbour_weight", "neighbours", "neighbour_temperature"), LEVER["neighbours"]))
+                self.set_params(**vote)
             super().fit(X, Y)
             if "mix-unasked" in LEVER and self.use_question:
                 self.unasked_ = ThemeClassifier(C=self.C, word_weight=self.word_weight, class_weight=self.class_weight,
@@ -299,6 +299,11 @@ def parse_lever(text: str) -> dict:
     raise SystemExit(f"Unknown lever {text!r}: see this script's docstring.")
 
 
+def parse_levers(text: str) -> dict:
+    """Levers joined by '+' measured together: `layers=2,4,6@0.707+neighbours=0.2`."""
+    return {name: value for part in text.split("+") for name, value in parse_lever(part).items()}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("levers", nargs="+")
@@ -307,7 +312,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", default="0,1,2", help="fold seeds to average over")
     parser.add_argument("--by-writer", action="store_true", help="folds of whole writers (the passage id's letters)")
     args = parser.parse_args(argv)
-    levers = [{k: v for part in text.split('+') for k, v in parse_lever(part).items()} for text in args.levers]
+    levers = [parse_levers(text) for text in args.levers]
 
     import themes.classify
     import themes.coding
@@ -321,7 +326,6 @@ def main(argv: list[str] | None = None) -> None:
     themes.classify._encoder = _encoder
     themes.coding.ThemeClassifier = _classifier()
     product_fit, product_code, product_primary = themes.coding.fit_coder, Scheme.code, Scheme.primary
-    product_vote = themes.classify.neighbour_vote
 
     def code(self, segment_scores, keys, n, thresholds):
         self.thresholds_ = np.asarray(thresholds, dtype=float)
@@ -339,8 +343,6 @@ def main(argv: list[str] | None = None) -> None:
         themes.coding.fit_coder = _with_third_person_copies(product_fit) if "third-person" in lever else product_fit
         Scheme.code = code if "primary" in lever else product_code
         Scheme.primary = _primary_by(lever["primary"], product_primary) if "primary" in lever else product_primary
-        vote = dict(zip(("k", "temperature"), lever.get("neighbours", ())[1:]))
-        themes.classify.neighbour_vote = functools.partial(product_vote, **vote) if vote else product_vote
         lever_embed = _layered(*lever["layers"]) if "layers" in lever else embed
         began, rows = time.perf_counter(), []
         for seed in (int(s) for s in args.seeds.split(",")):

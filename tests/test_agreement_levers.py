@@ -37,6 +37,9 @@ def test_third_person_turns_the_speaker_not_the_rest(levers, text, expected):
 def test_levers_parse_and_unknown_ones_say_where_to_look(levers):
     assert levers.parse_lever("primary=margin") == {"primary": "margin"}
     assert levers.parse_lever("third-person") == {"third-person": True}
+    assert levers.parse_lever("neighbours=0") == {"neighbours": (0.0,)}
+    assert levers.parse_lever("neighbours=0.3,5,0.02") == {"neighbours": (0.3, 5, 0.02)}
+    assert levers.parse_levers("C=8+neighbours=0.1,15") == {"C": 8.0, "neighbours": (0.1, 15)}
     with pytest.raises(SystemExit, match="docstring"):
         levers.parse_lever("primary=first")
 
