@@ -82,9 +82,9 @@ def _check_params(estimator) -> None:
         raise ValueError(f"The 'use_question' must be True or False. Got {estimator.use_question!r} instead.")
     if estimator.C <= 0:
         raise ValueError(f"The 'C' must be > 0. Got {estimator.C!r} instead.")
-    if not 0 <= getattr(estimator, "neighbour_weight", 0) <= 1:
+    voting = getattr(estimator, "neighbour_weight", 0)  # a DimensionClassifier has no vote
+    if not 0 <= voting <= 1:
         raise ValueError(f"The 'neighbour_weight' must be in [0, 1]. Got {estimator.neighbour_weight!r} instead.")
-    voting = getattr(estimator, "neighbour_weight", 0)
     if voting and not (estimator.neighbours >= 1 and estimator.neighbour_temperature > 0):
         raise ValueError(f"The 'neighbours' must be >= 1 and the 'neighbour_temperature' > 0. Got "
                          f"{estimator.neighbours!r} and {estimator.neighbour_temperature!r} instead.")

@@ -414,7 +414,7 @@ def fit_coder(codebook: Codebook, embed: Embed, calibration=None, *, method: str
         passages = [(p.text, p.themes, p.question) for p in calibration.passages] if calibration is not None else []
     vote = nearest_vote(codebook, method, calibration, passages)
     asked = [p[2] if len(p) > 2 else "" for p in passages]
-    calibrated = {code.split(".", 1)[0] for p in passages for code in p[1] if "." in code}
+    calibrated = _coded_dimensions(passages)
     scheme = Scheme(codebook, method)
     settings = {"method": method, "C": C, "word_weight": word_weight, "use_question": use_question}
     alone = {**settings, "use_question": False} if unasked and use_question and method == "logistic" and any(asked) \
@@ -469,8 +469,9 @@ def nearest_vote(codebook: Codebook, method: str, calibration=None, passages=Non
     else:
         vote = {"neighbour_weight": defaults.NEIGHBOUR_WEIGHT, "neighbours": defaults.NEIGHBOURS,
                 "neighbour_temperature": defaults.NEIGHBOUR_TEMPERATURE}
-    calibrated = {code.split(".", 1)[0] for p in passages or [] for code in p[1] if "." in code}
-    teaches = any(_speaks_for(p[1], codebook, None, calibrated) for p in passages or [])
+    passages = passages or []
+    calibrated = _coded_dimensions(passages)
+    teaches = any(_speaks_for(p[1], codebook, None, calibrated) for p in passages)
     return vote if method == "logistic" and codebook.themes and teaches else {**vote, "neighbour_weight": 0.0}
 
 
@@ -481,6 +482,11 @@ def _share_voters(model, twin) -> None:
     if mine is not None and theirs is not None and np.array_equal(mine, theirs) \
             and np.array_equal(model.voter_codes_, twin.voter_codes_):
         model.voters_, model.voter_codes_ = theirs, twin.voter_codes_
+
+
+def _coded_dimensions(passages) -> set[str]:
+    """The dimensions the coded passages code (the prefix of a code such as 'service.joint')."""
+    return {code.split(".", 1)[0] for p in passages for code in p[1] if "." in code}
 
 
 def _speaks_for(codes: Sequence[str], codebook: Codebook, dimension: str | None, calibrated: set[str]) -> bool:
