@@ -1085,7 +1085,7 @@ def _row_numbers(table: pd.DataFrame) -> str | None:
                                                                        or numbers.is_monotonic_decreasing)):
         return None  # counts ('No' of partners), not a row's number
     others = [c for c in table.columns if c != column]
-    if any(_QUESTION_NAME.search(str(c)) and len(words(c)) <= 2 for c in others) or _long_by_some_id(table):
+    if _named_as_a_question(others) or _long_by_some_id(table):
         return None
     # A file of a row per answer holds one column of answers (`long_shape`): with two or more, none is long, and the
     # look (each other column's a full guess of the file's shape) is left out: it took 13 s on 5,000 rows.
@@ -1126,8 +1126,12 @@ def _form_submissions(table: pd.DataFrame) -> bool:
     except (ValueError, TypeError):  # zones written otherwise
         return False
     others = table.columns[1:]
-    return (times.notna().mean() >= 0.9 and not any(_QUESTION_NAME.search(str(c)) and len(words(c)) <= 2
-                                                    for c in others) and _long_by_some_id(table) is None)
+    return times.notna().mean() >= 0.9 and not _named_as_a_question(others) and _long_by_some_id(table) is None
+
+
+def _named_as_a_question(columns) -> bool:
+    """A column named as a long file's question ("Question", "Item", "Topic"; a word or two): a row per answer."""
+    return any(_QUESTION_NAME.search(str(c)) and len(words(c)) <= 2 for c in columns)
 
 
 def _unnamed_ids(table: pd.DataFrame) -> bool:
@@ -1145,7 +1149,7 @@ def _unnamed_ids(table: pd.DataFrame) -> bool:
     # Not where a row holds one answer (a column named as a long file's question: the ids would make each answer a
     # respondent), nor where another column holds codes of letters and digits on every row, each different
     # ('Household' H1, H2 beside a row index): there the user says which.
-    question = any(_QUESTION_NAME.search(str(c)) and len(words(c)) <= 2 for c in table.columns[1:])
+    question = _named_as_a_question(table.columns[1:])
     codes = any((v := values(c)).str.fullmatch(r"(?=\S*[^\W\d_])(?=\S*\d)\S{1,40}").all() and v.is_unique
                 for c in table.columns[1:])
     return not question and not codes and _long_by_some_id(table) is None
