@@ -1066,6 +1066,57 @@ def test_summary_and_note_rows_under_the_table_are_not_respondents(tmp_path, las
     assert spec.sources["platform_rows"] == said
 
 
+def _twelve_respondents() -> list[str]:
+    return ["respondent_id,org_type,state,goals,challenges"] + [
+        f"R{k:03d},{['CBO', 'Hospital'][k % 2]},{['OH', 'PA'][k % 2]},\"{_answer(k, 'trust')}\","
+        f"\"{_answer(k, 'money')}\"" for k in range(1, 13)]
+
+
+@pytest.mark.parametrize("below, said", [
+    # A small table of counts past a blank row: each of its rows was a respondent ("CBO" of type "6")
+    (["", "Responses by type,,,,", "Type,Count,,,", "CBO,6,,,", "Hospital,6,,,"],
+     "rows 15-18, under the answers past a blank row and with no respondent's id ('Responses by type'): not answers"),
+    (["", ",,,,", "Type,Count,,,", "CBO,6,,,"],
+     "rows 16-17, under the answers past a blank row and with no respondent's id ('Type'): not answers"),
+    # A two-cell note, under the table or past a blank row; a labelled note in a later column, the id cell blank
+    (["Prepared by:,Evaluation team,,,"], "row 14, a note ('Prepared by:'): not answers"),
+    (["", "Prepared by:,Evaluation team,,,"], "row 15, a note ('Prepared by:'): not answers"),
+    (["Notes:,,,,", "Responses are verbatim.,,,,", "Prepared by:,Evaluation team,,,"],
+     "row 14, a note ('Notes:'): not answers; row 15, a note ('Responses are verbatim.'): not answers; row 16, a note "
+     "('Prepared by:'): not answers"),
+    ([",,,Note: two respondents asked that their answers stay unattributed.,"],
+     "row 14, a note ('Note: two respondents asked that their a'): not answers"),
+])
+def test_a_table_or_a_note_under_the_answers_is_no_respondent(tmp_path, below, said):
+    """A reviewer's exports (2026-11-30): a table of counts under the answers past a blank row, a "Prepared by: |
+    Evaluation team" line and a note in column B were each read as respondents, with exit 0."""
+    path = write(tmp_path / "export.csv", "\n".join(_twelve_respondents() + below) + "\n")
+    answers, spec, _ = load_answers(path, InputSpec())
+    assert answers["respondent_id"].nunique() == 12 and len(answers) == 24
+    assert set(answers["org_type"]) == {"CBO", "Hospital"}
+    assert spec.sources["platform_rows"] == said
+
+
+@pytest.mark.parametrize("below", [
+    ["", "R013,CBO,OH,\"We meet monthly.\",\"Money\""],  # a late respondent past a blank row
+    ["", "R013,,,,"],  # one who answered nothing but is listed
+    ["", "R013,,,\"We meet monthly.\","],  # one who answered little (under half the cells)
+    ["Prepared by:,Evaluation team,CBO,OH,Hospital"],  # a row filled as a respondent's is one
+])
+def test_a_respondent_under_a_blank_row_is_kept(tmp_path, below):
+    path = write(tmp_path / "export.csv", "\n".join(_twelve_respondents() + below) + "\n")
+    answers, spec, _ = load_answers(path, InputSpec())
+    assert answers["respondent_id"].nunique() == 13 and "platform_rows" not in spec.sources
+
+
+def test_a_table_under_answers_with_a_blank_row_of_their_own_is_cut_at_its_own_gap(tmp_path):
+    lines = _twelve_respondents()
+    lines = lines[:7] + [""] + lines[7:] + ["", "Type,Count,,,", "CBO,6,,,"]
+    answers, spec, _ = load_answers(write(tmp_path / "export.csv", "\n".join(lines) + "\n"), InputSpec())
+    assert answers["respondent_id"].nunique() == 12
+    assert spec.sources["platform_rows"].startswith("rows 16-17, under the answers")
+
+
 def test_a_last_respondent_who_wrote_about_totals_is_kept(tmp_path):
     path = write(tmp_path / "export.csv", "id,goals,challenges\nR1,Trust,Money\nR2,Data,Staff\n"
                                           ",Total cost of care,Count on partners\n")
@@ -2148,6 +2199,31 @@ def test_names_in_a_second_row_under_group_labels_are_read_with_them(tmp_path):
     book.save(tmp_path / "two_rows.xlsx")
     answers, spec, _ = load_answers(tmp_path / "two_rows.xlsx", InputSpec())
     assert spec.text_columns == grouped and len(answers) == 48
+
+
+def test_a_two_level_header_as_pandas_writes_it_is_read_with_its_labels(tmp_path):
+    """`to_csv(index=False)` of a frame with two-level columns repeats each label over its group: row 2 (the names)
+    was read as a respondent and the columns named 'Respondent (2)', 'Open questions (2)', their type and state
+    lost, with exit 0."""
+    frame = pd.DataFrame({("Respondent", "respondent_id"): [f"R{k:03d}" for k in range(12)],
+                          ("Respondent", "org_type"): ["CBO", "Hospital"] * 6, ("Respondent", "state"): ["OH"] * 12,
+                          ("Open questions", "goals"): [_answer(k, "trust") for k in range(12)],
+                          ("Open questions", "challenges"): [_answer(k, "money") for k in range(12)]})
+    frame.to_csv(tmp_path / "two_levels.csv", index=False)
+    answers, spec, problems = load_answers(tmp_path / "two_levels.csv", InputSpec())
+    assert spec.id_column == "respondent_id" and answers["respondent_id"].nunique() == 12 and len(answers) == 24
+    assert spec.text_columns == ("Open questions: goals", "Open questions: challenges")
+    assert spec.meta_columns == ("Respondent: org_type", "Respondent: state")
+    said = "\n".join(announcement(spec, tmp_path / "two_levels.csv", problems=problems))
+    assert "row 2, the names of the columns under row 1's group labels" in said and "repeated" not in said
+
+
+def test_two_columns_of_one_name_over_answers_are_no_group(tmp_path):
+    """A question asked twice under one name, side by side: its copies stay two columns of answers."""
+    lines = ["respondent_id,org_type,Comments,Comments"] + [
+        f"R{k:03d},CBO,\"{_answer(k, 'staff')}\",\"{_answer(k, 'notes')}\"" for k in range(12)]
+    answers, spec, _ = load_answers(write(tmp_path / "twice.csv", "\n".join(lines) + "\n"), InputSpec())
+    assert answers["respondent_id"].nunique() == 12 and spec.text_columns == ("Comments", "Comments (2)")
 
 
 def test_an_unnamed_column_over_answers_is_no_group_label(tmp_path):

@@ -223,6 +223,7 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | 
     table = _without_platform_rows(table)
     table = _without_repeated_header(table)
     table = _without_summary_row(table)
+    table = _without_table_below(table)
     table = _without_test_responses(table)
     if table.empty or len(table.columns) == 0:
         raise EmptyTableError(f"{path} has no rows of data. Export the survey again, with its answers.")
@@ -458,7 +459,12 @@ def _names_under_group_labels(table: pd.DataFrame) -> pd.DataFrame:
     few words, and no column outside one but with its own name's words ("Respondent" over "Respondent ID", which then
     names it); a first column with no label is named in row 2 alone, as the ids."""
     columns = [str(column) for column in table.columns]
-    unnamed = [bool(_BLANK_HEADER.fullmatch(column.strip())) for column in columns]
+    # A label repeated over each column of its group, as pandas writes a two-level header ("Respondent", "Respondent
+    # (2)" when read) continues the group as a blank or merged cell does.
+    repeated = table.attrs.get("repeated_columns", {})
+    runs = {copy: name for name, copies in repeated.items() for copy in copies[1:]}
+    unnamed = [bool(_BLANK_HEADER.fullmatch(column.strip())) or (
+        k > 0 and column in runs and columns[k - 1] in repeated[runs[column]]) for k, column in enumerate(columns)]
     if len(table) < 2 or not any(unnamed) or "platform_rows" in table.attrs or _row_of_data(table, 0):
         return table
     below = [as_text(cell).strip() for cell in table.iloc[0]]
@@ -481,9 +487,14 @@ def _names_under_group_labels(table: pd.DataFrame) -> pd.DataFrame:
             or len(set(names)) != len(names) or any(len(cell.split()) > 6 for _, cell in names)):
         return table
     rest = table.iloc[1:].copy()
-    rest.attrs = {**table.attrs, "repeated_columns": {name: copies for name, copies in table.attrs.get(
-        "repeated_columns", {}).items() if not _BLANK_HEADER.fullmatch(name.strip())}}  # the unnamed, now named
-    rest.columns = [(f"{group}: {cell}" if group else cell) if inside else cell or column
+    rest.attrs = {**table.attrs, "repeated_columns": {  # the unnamed and the repeated labels, now named
+        name: copies for name, copies in repeated.items()
+        if not _BLANK_HEADER.fullmatch(name.strip()) and not any(runs.get(copy) == name for copy in copies)}}
+    # Under a label repeated over its group (pandas's two-level header), the ids' column is named by row 2 alone
+    # ("respondent_id", not "Respondent: respondent_id"), as the ids; not under a title over a form's two columns.
+    labels = set(runs.values())
+    rest.columns = [(f"{group}: {cell}" if group and not (group in labels and _id_by_name([cell])) else cell)
+                    if inside else cell or column
                     for column, group, cell, inside in zip(columns, groups, below, grouped)]
     row = int(table.index[0]) + 2 if pd.api.types.is_integer_dtype(table.index) else 2
     rest.attrs["header_rows"] = {row - 1, row}
@@ -546,6 +557,10 @@ _FOOTNOTE = re.compile(r"(?i)(?:source|sources|note|notes|exported|generated|dow
                        r"(?:as[ \t]+of|(?:last[ \t]+)?updated|retrieved|extracted)(?=[ \t]*:|[ \t]+(?:on[ \t]+)?"
                        r"(?:\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)))\b.*")
 
+# A note's label and its colon, as a note under a table starts: "Prepared by:", "Note:", "Source: ..."
+_LABELLED_NOTE = re.compile(r"(?i)(?:notes?|sources?|prepared[ \t]+by|exported(?:[ \t]+(?:on|by))?|generated(?:[ \t]+"
+                            r"(?:on|by))?|downloaded(?:[ \t]+(?:on|by))?|compiled[ \t]+by)[ \t]*:.*")
+
 
 def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
     """The table less the rows under it that sum the others up ("Total responses: 40" under each column, as a
@@ -554,12 +569,17 @@ def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
     from themes.redact import _EMAIL  # a note that names its exporter is said without its address
 
     dropped: list[str] = []
-    while len(table) >= 3 and len(dropped) < 6:  # a summary or two, a "Notes:" block of a few lines
+    while len(table) >= 3 and len(dropped) < 10:  # a summary or two, a "Notes:" block of a few lines
         cells = [as_text(c).strip() for c in table.iloc[-1]]
         filled = [cell for cell in cells if cell]
         summary = (filled and all(_SUMMARY_CELL.fullmatch(cell) for cell in filled)
                    and any(_SUMMARY_SAYS.search(cell) for cell in filled))
-        footnote = len(filled) == 1 and cells[0] == filled[0] and _note_line(table, filled[0])
+        footnote = ((len(filled) == 1 and cells[0] == filled[0] and _note_line(table, filled[0]))
+                    # "Prepared by: | Evaluation team" in a table of four columns or more; a labelled note in a later
+                    # column, the first (the ids') blank: "Note: three respondents asked that ..."
+                    or (len(filled) == 2 and cells[0] == filled[0] and len(cells) >= 4
+                        and bool(_LABELLED_NOTE.fullmatch(filled[0])))
+                    or (len(filled) == 1 and not cells[0] and bool(_LABELLED_NOTE.match(filled[0]))))
         if not (summary or footnote) or len(table.columns) < 2:
             break
         row = int(table.index[-1]) + 2 if pd.api.types.is_integer_dtype(table.index) else len(table) + 1
@@ -571,6 +591,38 @@ def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
     if dropped:
         table.attrs = _also_skipped(table.attrs, "; ".join(dropped))
     return table
+
+
+def _without_table_below(table: pd.DataFrame) -> pd.DataFrame:
+    """The table less what sits under it past a blank row and is no respondent's: a small table of counts ("Responses
+    by type" over "Type | Count", "CBO | 11"), a two-cell "Prepared by: | Evaluation team", a notes block too long for
+    `_without_summary_row`. Each of its rows fills under half the cells (a respondent's fills half or more) and starts
+    with no id of the shape nearly every row above starts with (R001, R002: `_ids_shape`); it is a few rows, at most
+    half as many as those above. Read, each row was one more respondent, its cells a type or a state. Said."""
+    if len(table) < 5 or not pd.api.types.is_integer_dtype(table.index):
+        return table
+    rows = table.index.to_numpy()
+    gaps = [k for k in range(max(1, len(rows) - 20), len(rows)) if rows[k] - rows[k - 1] > 1]
+    if not gaps:
+        return table
+    for start in gaps:  # the first gap with only such rows under it: the answers may hold a blank row of their own
+        below = table.iloc[start:].map(lambda value: as_text(value).strip())
+        ids = _ids_shape(table.iloc[:start + 1])  # the shape of the first cells above the gap
+        if (ids is not None and len(below) <= (len(table) - len(below)) / 2 and len(table.columns) >= 2
+                and not ((below != "").sum(axis=1) >= 0.5 * len(table.columns)).any()
+                and not below.iloc[:, 0].map(lambda value: bool(value) and _shape(value) == ids).any()):
+            break
+    else:
+        return table
+    title = next((cell for row in below.itertuples(index=False) for cell in row if cell), "")
+    from themes.redact import _EMAIL
+
+    first, last = int(rows[start]) + 2, int(rows[-1]) + 2
+    where = f"rows {first}-{last}" if last > first else f"row {first}"
+    out = table.iloc[:start].copy()
+    out.attrs = _also_skipped(table.attrs, f"{where}, under the answers past a blank row and with no respondent's id "
+                                           f"('{_EMAIL.sub('[email]', title)[:40]}'): not answers")
+    return out
 
 
 def _ids_shape(table: pd.DataFrame) -> str | None:
