@@ -2216,6 +2216,11 @@ def test_a_two_level_header_as_pandas_writes_it_is_read_with_its_labels(tmp_path
     assert spec.meta_columns == ("Respondent: org_type", "Respondent: state")
     said = "\n".join(announcement(spec, tmp_path / "two_levels.csv", problems=problems))
     assert "row 2, the names of the columns under row 1's group labels" in said and "repeated" not in said
+    # With its row index (to_csv's default): a first column blank in both header rows over 0, 1, 2, ...
+    frame.to_csv(tmp_path / "indexed.csv")
+    answers, spec, _ = load_answers(tmp_path / "indexed.csv", InputSpec())
+    assert spec.id_column == "respondent_id" and answers["respondent_id"].nunique() == 12 and len(answers) == 24
+    assert spec.meta_columns == ("Respondent: org_type", "Respondent: state")
 
 
 def test_two_columns_of_one_name_over_answers_are_no_group(tmp_path):

@@ -450,6 +450,13 @@ def _row_of_data(table: pd.DataFrame, position: int, *, sparse: bool = False) ->
     return len(rows) > 2 and any(ids(k) for k in range(len(table.columns)))
 
 
+def _counts_rows(column: pd.Series) -> bool:
+    """The column numbers its rows: 0, 1, 2, ... (or from 1), as a row index does."""
+    values = column.iloc[:50].map(as_text).str.strip().tolist()
+    return len(values) > 1 and all(v.isdigit() for v in values) and [int(v) for v in values] == list(
+        range(int(values[0]), int(values[0]) + len(values))) and values[0] in ("0", "1")
+
+
 def _names_under_group_labels(table: pd.DataFrame) -> pd.DataFrame:
     """A header of two rows, as a sheet laid out for reading writes it: group labels in row 1 over the names of their
     columns in row 2 ("Challenges" over "Internal" and "External", its other cells blank or merged), the columns
@@ -468,6 +475,8 @@ def _names_under_group_labels(table: pd.DataFrame) -> pd.DataFrame:
     if len(table) < 2 or not any(unnamed) or "platform_rows" in table.attrs or _row_of_data(table, 0):
         return table
     below = [as_text(cell).strip() for cell in table.iloc[0]]
+    if unnamed[0] and not below[0] and _counts_rows(table.iloc[1:, 0]):
+        unnamed[0] = False  # pandas's row index (`to_csv` with it), blank in both rows over 0, 1, 2, ...: in no group
     if unnamed[0] and not _id_by_name(below[:1]):
         return table  # a first column named in row 2 alone is the ids' ("Respondent ID" under no label)
     grouped = [unnamed[k] or (k + 1 < len(columns) and unnamed[k + 1]) for k in range(len(columns))]
