@@ -1084,8 +1084,8 @@ def _twelve_respondents() -> list[str]:
     (["Notes:,,,,", "Responses are verbatim.,,,,", "Prepared by:,Evaluation team,,,"],
      "row 14, a note ('Notes:'): not answers; row 15, a note ('Responses are verbatim.'): not answers; row 16, a note "
      "('Prepared by:'): not answers"),
-    ([",,,Note: two respondents asked that their answers stay unattributed.,"],
-     "row 14, a note ('Note: two respondents asked that their a'): not answers"),
+    (["", ",,,Note: two respondents asked that their answers stay unattributed.,"],
+     "row 15, a note ('Note: two respondents asked that their a'): not answers"),
 ])
 def test_a_table_or_a_note_under_the_answers_is_no_respondent(tmp_path, below, said):
     """A reviewer's exports (2026-11-30): a table of counts under the answers past a blank row, a "Prepared by: |
@@ -1102,11 +1102,33 @@ def test_a_table_or_a_note_under_the_answers_is_no_respondent(tmp_path, below, s
     ["", "R013,,,,"],  # one who answered nothing but is listed
     ["", "R013,,,\"We meet monthly.\","],  # one who answered little (under half the cells)
     ["Prepared by:,Evaluation team,CBO,OH,Hospital"],  # a row filled as a respondent's is one
+    # A third reviewer's (2026-11-30): past a blank row, a late respondent with an id of another shape and an answer,
+    # one with no id, one whose only answer is a labelled one; right under the answers, an anonymous respondent whose
+    # answer starts as a note does
+    ["", "Paper 1,,,\"We meet with the clinic every month and share referrals.\","],
+    ["", "R021-late,,,\"Staff turnover at the hospital means we start over.\","],
+    ["", ",CBO,,\"We meet with the clinic every month.\","],
+    [",,,,\"Note: please do not quote us by name.\""],
+    ["Source:,Partner e-mail,CBO,,"],
 ])
 def test_a_respondent_under_a_blank_row_is_kept(tmp_path, below):
     path = write(tmp_path / "export.csv", "\n".join(_twelve_respondents() + below) + "\n")
     answers, spec, _ = load_answers(path, InputSpec())
     assert answers["respondent_id"].nunique() == 13 and "platform_rows" not in spec.sources
+
+
+def test_rows_under_a_dropped_header_or_under_timestamps_are_no_table_below(tmp_path):
+    """A gap left by a pasted header row that was dropped is no blank row; and under a first column of times (a form's
+    Timestamp) a row typed in by hand, with no time, is a respondent's."""
+    lines = _twelve_respondents()
+    lines += [lines[0], "901,CBO,,Short answer,", "902,CBO,,Another answer,"]
+    answers, spec, _ = load_answers(write(tmp_path / "pasted.csv", "\n".join(lines) + "\n"), InputSpec())
+    assert answers["respondent_id"].nunique() == 14 and "under the answers" not in spec.sources.get("platform_rows", "")
+    lines = ["Timestamp,org_type,state,goals,challenges"] + [
+        f"3/{k}/2024 10:{k:02d}:00,CBO,OH,\"{_answer(k, 'trust')}\",\"{_answer(k, 'money')}\"" for k in range(1, 13)]
+    lines += ["", "Entered by hand,,,Funding,"]
+    answers, spec, _ = load_answers(write(tmp_path / "forms.csv", "\n".join(lines) + "\n"), InputSpec(id_column="none"))
+    assert answers["respondent_id"].nunique() == 13
 
 
 def test_a_table_under_answers_with_a_blank_row_of_their_own_is_cut_at_its_own_gap(tmp_path):
@@ -2224,11 +2246,17 @@ def test_a_two_level_header_as_pandas_writes_it_is_read_with_its_labels(tmp_path
 
 
 def test_two_columns_of_one_name_over_answers_are_no_group(tmp_path):
-    """A question asked twice under one name, side by side: its copies stay two columns of answers."""
+    """A question asked twice under one name, side by side: its copies stay two columns of answers, a first respondent
+    with short answers ("More housing") among them (a third reviewer's, 2026-11-30: read as the columns' names)."""
     lines = ["respondent_id,org_type,Comments,Comments"] + [
         f"R{k:03d},CBO,\"{_answer(k, 'staff')}\",\"{_answer(k, 'notes')}\"" for k in range(12)]
     answers, spec, _ = load_answers(write(tmp_path / "twice.csv", "\n".join(lines) + "\n"), InputSpec())
     assert answers["respondent_id"].nunique() == 12 and spec.text_columns == ("Comments", "Comments (2)")
+    lines = ["respondent_id,goals,goals,challenges,challenges", ",More housing,Fewer evictions,Staff turnover,No data"]
+    lines += [f"R{k:03d},\"{_answer(k, 'a')}\",\"{_answer(k, 'b')}\",\"{_answer(k, 'c')}\",\"{_answer(k, 'd')}\""
+              for k in range(2, 14)]
+    answers, spec, _ = load_answers(write(tmp_path / "pairs.csv", "\n".join(lines) + "\n"), InputSpec())
+    assert "More housing" in answers["answer_raw"].tolist() and "platform_rows" not in spec.sources
 
 
 def test_an_unnamed_column_over_answers_is_no_group_label(tmp_path):

@@ -218,12 +218,14 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | 
         table.attrs["formula_names"] = [column for column, row in table.attrs["uncomputed_formulas"] if row in header]
     # Rows with no cell filled (",,,," lines, formatted but empty Excel rows) are not respondents.
     # The index is kept: it numbers the rows as a spreadsheet shows them (see `to_answers`).
-    table = table[~_blank_rows(table)]
+    blank = _blank_rows(table)
+    blank_rows = set(table.index[blank]) if pd.api.types.is_integer_dtype(table.index) else set()
+    table = table[~blank]
     table = _without_side_table(table)
     table = _without_platform_rows(table)
     table = _without_repeated_header(table)
     table = _without_summary_row(table)
-    table = _without_table_below(table)
+    table = _without_table_below(table, blank_rows)
     table = _without_test_responses(table)
     if table.empty or len(table.columns) == 0:
         raise EmptyTableError(f"{path} has no rows of data. Export the survey again, with its answers.")
@@ -479,6 +481,9 @@ def _names_under_group_labels(table: pd.DataFrame) -> pd.DataFrame:
         unnamed[0] = False  # pandas's row index (`to_csv` with it), blank in both rows over 0, 1, 2, ...: in no group
     if unnamed[0] and not _id_by_name(below[:1]):
         return table  # a first column named in row 2 alone is the ids' ("Respondent ID" under no label)
+    if any(column in runs for column in columns) and not (
+            _id_by_name([cell for cell in below if cell]) or any(names_type_or_place(cell) for cell in below if cell)):
+        return table  # a question's name twice side by side over a first respondent's short answers ("More housing")
     grouped = [unnamed[k] or (k + 1 < len(columns) and unnamed[k + 1]) for k in range(len(columns))]
     groups, group = [], ""
     for column, blank in zip(columns, unnamed):
@@ -566,9 +571,10 @@ _FOOTNOTE = re.compile(r"(?i)(?:source|sources|note|notes|exported|generated|dow
                        r"(?:as[ \t]+of|(?:last[ \t]+)?updated|retrieved|extracted)(?=[ \t]*:|[ \t]+(?:on[ \t]+)?"
                        r"(?:\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)))\b.*")
 
-# A note's label and its colon, as a note under a table starts: "Prepared by:", "Note:", "Source: ..."
-_LABELLED_NOTE = re.compile(r"(?i)(?:notes?|sources?|prepared[ \t]+by|exported(?:[ \t]+(?:on|by))?|generated(?:[ \t]+"
-                            r"(?:on|by))?|downloaded(?:[ \t]+(?:on|by))?|compiled[ \t]+by)[ \t]*:.*")
+# A note's label and its colon, alone in its cell ("Prepared by:") or before the note ("Note: ...").
+_NOTE_LABEL = re.compile(r"(?i)(?:notes?|sources?|prepared[ \t]+by|exported(?:[ \t]+(?:on|by))?|generated(?:[ \t]+"
+                         r"(?:on|by))?|downloaded(?:[ \t]+(?:on|by))?|compiled[ \t]+by)[ \t]*:")
+_LABELLED_NOTE = re.compile(_NOTE_LABEL.pattern + ".*")
 
 
 def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
@@ -585,10 +591,11 @@ def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
                    and any(_SUMMARY_SAYS.search(cell) for cell in filled))
         footnote = ((len(filled) == 1 and cells[0] == filled[0] and _note_line(table, filled[0]))
                     # "Prepared by: | Evaluation team" in a table of four columns or more; a labelled note in a later
-                    # column, the first (the ids') blank: "Note: three respondents asked that ..."
+                    # column past a blank row, the first (the ids') blank: "Note: three respondents asked that ..."
+                    # (right under the answers it may be an anonymous respondent's: "Note: do not quote us by name")
                     or (len(filled) == 2 and cells[0] == filled[0] and len(cells) >= 4
-                        and bool(_LABELLED_NOTE.fullmatch(filled[0])))
-                    or (len(filled) == 1 and not cells[0] and bool(_LABELLED_NOTE.match(filled[0]))))
+                        and bool(_NOTE_LABEL.fullmatch(filled[0])))
+                    or (len(filled) == 1 and not cells[0] and bool(_LABELLED_NOTE.match(filled[0])) and _apart(table)))
         if not (summary or footnote) or len(table.columns) < 2:
             break
         row = int(table.index[-1]) + 2 if pd.api.types.is_integer_dtype(table.index) else len(table) + 1
@@ -602,24 +609,27 @@ def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def _without_table_below(table: pd.DataFrame) -> pd.DataFrame:
+def _without_table_below(table: pd.DataFrame, blank: set) -> pd.DataFrame:
     """The table less what sits under it past a blank row and is no respondent's: a small table of counts ("Responses
     by type" over "Type | Count", "CBO | 11"), a two-cell "Prepared by: | Evaluation team", a notes block too long for
     `_without_summary_row`. Each of its rows fills under half the cells (a respondent's fills half or more) and starts
-    with no id of the shape nearly every row above starts with (R001, R002: `_ids_shape`); it is a few rows, at most
-    half as many as those above. Read, each row was one more respondent, its cells a type or a state. Said."""
-    if len(table) < 5 or not pd.api.types.is_integer_dtype(table.index):
+    with a word where nearly every row above starts with an id of one shape (R001, R002: `_ids_shape`; not a time),
+    its other cells a few words each (a late respondent's hold answers); it is a few rows, at most half as many as
+    those above. Read, each row was one more respondent, its cells a type or a state. Said. `blank`: the index of the
+    sheet's blank rows (a gap where a repeated header row was dropped is no blank row)."""
+    if len(table) < 5 or not pd.api.types.is_integer_dtype(table.index) or len(table.columns) < 2:
         return table
     rows = table.index.to_numpy()
-    gaps = [k for k in range(max(1, len(rows) - 20), len(rows)) if rows[k] - rows[k - 1] > 1]
-    if not gaps:
-        return table
+    gaps = [k for k in range(max(1, len(rows) - 20), len(rows))
+            if any(row in blank for row in range(int(rows[k - 1]) + 1, int(rows[k])))]
     for start in gaps:  # the first gap with only such rows under it: the answers may hold a blank row of their own
         below = table.iloc[start:].map(lambda value: as_text(value).strip())
         ids = _ids_shape(table.iloc[:start + 1])  # the shape of the first cells above the gap
-        if (ids is not None and len(below) <= (len(table) - len(below)) / 2 and len(table.columns) >= 2
+        firsts, rest = below.iloc[:, 0], below.iloc[:, 1:]
+        if (ids is not None and re.fullmatch(r"[a9@._#-]+", ids) and len(below) <= (len(table) - len(below)) / 2
                 and not ((below != "").sum(axis=1) >= 0.5 * len(table.columns)).any()
-                and not below.iloc[:, 0].map(lambda value: bool(value) and _shape(value) == ids).any()):
+                and firsts.map(lambda value: bool(value) and _shape(value) != ids).all()
+                and rest.map(lambda value: len(value.split()) <= 4).all().all()):
             break
     else:
         return table
