@@ -2252,7 +2252,7 @@ def test_two_columns_of_one_name_over_answers_are_no_group(tmp_path):
         f"R{k:03d},CBO,\"{_answer(k, 'staff')}\",\"{_answer(k, 'notes')}\"" for k in range(12)]
     answers, spec, _ = load_answers(write(tmp_path / "twice.csv", "\n".join(lines) + "\n"), InputSpec())
     assert answers["respondent_id"].nunique() == 12 and spec.text_columns == ("Comments", "Comments (2)")
-    lines = ["respondent_id,goals,goals,challenges,challenges", ",More housing,Fewer evictions,Staff turnover,No data"]
+    lines = ["respondent_id,goals,goals,challenges,challenges", ",More housing,State funding,Staff turnover,No data"]
     lines += [f"R{k:03d},\"{_answer(k, 'a')}\",\"{_answer(k, 'b')}\",\"{_answer(k, 'c')}\",\"{_answer(k, 'd')}\""
               for k in range(2, 14)]
     answers, spec, _ = load_answers(write(tmp_path / "pairs.csv", "\n".join(lines) + "\n"), InputSpec())

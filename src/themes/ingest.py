@@ -482,8 +482,10 @@ def _names_under_group_labels(table: pd.DataFrame) -> pd.DataFrame:
     if unnamed[0] and not _id_by_name(below[:1]):
         return table  # a first column named in row 2 alone is the ids' ("Respondent ID" under no label)
     if any(column in runs for column in columns) and not (
-            _id_by_name([cell for cell in below if cell]) or any(names_type_or_place(cell) for cell in below if cell)):
-        return table  # a question's name twice side by side over a first respondent's short answers ("More housing")
+            _id_by_name([cell for cell in below if cell])
+            or any(names_type_or_place(cell, only=True) for cell in below if cell)):
+        # a question's name twice side by side over a first respondent's short answers ("More housing", "State funding")
+        return table
     grouped = [unnamed[k] or (k + 1 < len(columns) and unnamed[k + 1]) for k in range(len(columns))]
     groups, group = [], ""
     for column, blank in zip(columns, unnamed):
