@@ -1131,6 +1131,23 @@ def test_rows_under_a_dropped_header_or_under_timestamps_are_no_table_below(tmp_
     assert answers["respondent_id"].nunique() == 13
 
 
+def test_a_bulleted_answer_under_a_dropped_header_row_is_no_note_past_a_blank_row(tmp_path):
+    """A header pasted again over the last answers is dropped; the gap it leaves is no blank row, so a bulleted last
+    answer under it ("* More funding for staff") is a respondent's, as it is with no header above it."""
+    said = ["We meet monthly", "Trust grew over the years slowly", "Shared referrals", "Staff turnover hurts us",
+            "Data never comes back from the clinic", "Funding", "Language access for families who speak Spanish",
+            "Hard to reach rural clients", "Our board is new", "Weekly calls", "Co-located staff at the clinic",
+            "Nothing yet"]
+    lines = ["goals,challenges"] + [f"{a},{b}" for a, b in zip(said, reversed(said))]
+    lines += ["goals,challenges", "* More funding for staff,"]
+    spec = InputSpec(id_column="none", text_columns=("goals", "challenges"))
+    answers, _, _ = load_answers(write(tmp_path / "pasted.csv", "\n".join(lines) + "\n"), spec)
+    assert "* More funding for staff" in answers["answer_raw"].tolist()
+    lines[-2] = ""  # a blank row: a marked note past it is a note
+    answers, _, _ = load_answers(write(tmp_path / "blank.csv", "\n".join(lines) + "\n"), spec)
+    assert "* More funding for staff" not in answers["answer_raw"].tolist()
+
+
 def test_a_table_under_answers_with_a_blank_row_of_their_own_is_cut_at_its_own_gap(tmp_path):
     lines = _twelve_respondents()
     lines = lines[:7] + [""] + lines[7:] + ["", "Type,Count,,,", "CBO,6,,,"]

@@ -224,7 +224,7 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | 
     table = _without_side_table(table)
     table = _without_platform_rows(table)
     table = _without_repeated_header(table)
-    table = _without_summary_row(table)
+    table = _without_summary_row(table, blank_rows)
     table = _without_table_below(table, blank_rows)
     table = _without_test_responses(table)
     if table.empty or len(table.columns) == 0:
@@ -579,7 +579,7 @@ _NOTE_LABEL = re.compile(r"(?i)(?:notes?|sources?|prepared[ \t]+by|exported(?:[ 
 _LABELLED_NOTE = re.compile(_NOTE_LABEL.pattern + ".*")
 
 
-def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
+def _without_summary_row(table: pd.DataFrame, blank: set) -> pd.DataFrame:
     """The table less the rows under it that sum the others up ("Total responses: 40" under each column, as a
     spreadsheet user adds, then "Average words") or note its source: read as data each would be one more
     respondent in every base."""
@@ -591,13 +591,14 @@ def _without_summary_row(table: pd.DataFrame) -> pd.DataFrame:
         filled = [cell for cell in cells if cell]
         summary = (filled and all(_SUMMARY_CELL.fullmatch(cell) for cell in filled)
                    and any(_SUMMARY_SAYS.search(cell) for cell in filled))
-        footnote = ((len(filled) == 1 and cells[0] == filled[0] and _note_line(table, filled[0]))
+        footnote = ((len(filled) == 1 and cells[0] == filled[0] and _note_line(table, filled[0], blank))
                     # "Prepared by: | Evaluation team" in a table of four columns or more; a labelled note in a later
                     # column past a blank row, the first (the ids') blank: "Note: three respondents asked that ..."
                     # (right under the answers it may be an anonymous respondent's: "Note: do not quote us by name")
                     or (len(filled) == 2 and cells[0] == filled[0] and len(cells) >= 4
                         and bool(_NOTE_LABEL.fullmatch(filled[0])))
-                    or (len(filled) == 1 and not cells[0] and bool(_LABELLED_NOTE.match(filled[0])) and _apart(table)))
+                    or (len(filled) == 1 and not cells[0] and bool(_LABELLED_NOTE.match(filled[0]))
+                        and _apart(table, blank)))
         if not (summary or footnote) or len(table.columns) < 2:
             break
         row = int(table.index[-1]) + 2 if pd.api.types.is_integer_dtype(table.index) else len(table) + 1
@@ -658,9 +659,10 @@ def _ids_shape(table: pd.DataFrame) -> str | None:
     return shape if "9" in shape and n >= 0.9 * sum(shapes.values()) else None
 
 
-def _apart(table: pd.DataFrame) -> bool:
+def _apart(table: pd.DataFrame, blank: set) -> bool:
     """A blank row between the last respondent's row (two cells filled or more) and the lines of one cell under it,
-    the last row's among them (the index numbers the sheet's rows)."""
+    the last row's among them (the index numbers the sheet's rows; `blank`: those of its blank rows, as a row dropped
+    for another reason, a repeated header, leaves a gap too)."""
     tail = table.iloc[-12:]
     if len(tail) < 2 or not pd.api.types.is_integer_dtype(tail.index):
         return False
@@ -668,19 +670,20 @@ def _apart(table: pd.DataFrame) -> bool:
     last = max((k for k, n in enumerate(filled) if n > 1), default=None)
     if last is None or last == len(tail) - 1:
         return False
-    return int(tail.index[last + 1]) - int(tail.index[last]) > 1
+    return any(row in blank for row in range(int(tail.index[last]) + 1, int(tail.index[last + 1])))
 
 
-def _note_line(table: pd.DataFrame, note: str) -> bool:
+def _note_line(table: pd.DataFrame, note: str, blank: set) -> bool:
     """The last row's one cell, in the first column, is a note's line, not a respondent's: a note by its words
     (`_FOOTNOTE`); words under a column of ids of one shape, digits in it ("Responses are verbatim." under R001,
-    R002: a line of a "Notes:" block); or a marked note or a legend (`_MARKED_NOTE`) under ids or apart."""
+    R002: a line of a "Notes:" block); or a marked note or a legend (`_MARKED_NOTE`) under ids or past a blank row
+    (`_apart`)."""
     if _FOOTNOTE.fullmatch(note):
         return True
     ids = _ids_shape(table)
     if ids is not None and len(note.split()) >= 2 and _shape(note) != ids:
         return True
-    return bool(_MARKED_NOTE.fullmatch(note)) and (ids is not None or _apart(table))
+    return bool(_MARKED_NOTE.fullmatch(note)) and (ids is not None or _apart(table, blank))
 
 
 def _without_repeated_header(table: pd.DataFrame) -> pd.DataFrame:
