@@ -13,6 +13,8 @@ fold), primary-theme kappa, the test split never read. Each lever changes one th
     trigrams           word 1-3-grams instead of 1-2-grams
     mlp=MIX            an MLP (256 hidden units) on the frozen embedding and the question, its
                        probabilities mixed with the logistic regressions' (MIX=1: the MLP alone)
+    examples-weight=W  each of the codebook's own texts (its examples) weighted W in the logistic regressions, the
+                       coded passages 1 (the product weighs all alike)
     mix-unasked=MIX    the themes' probabilities mixed with those of the same model learned without the question
                        (MIX=1: that model alone)
     question-fixed=W   the question as a one-hot block of weight W beside the word features, instead of a word
@@ -84,17 +86,29 @@ def _encoder(X, word_weight, use_question=False):
 def _classifier():
     """The product's ThemeClassifier with the lever's C and, for mlp, an MLP beside it."""
     import pandas as pd
+    from sklearn.linear_model import LogisticRegression
     from sklearn.neural_network import MLPClassifier
 
+    import themes.classify
     from themes.classify import ThemeClassifier, _vector_columns
 
     def inputs(X, questions):
         onehot = np.stack([(X["question"] == q).to_numpy(np.float32) for q in questions], axis=1)
         return np.hstack([X[_vector_columns(X)].to_numpy(np.float32), onehot])
 
+    class Weighted(LogisticRegression):
+        """The product's logistic regression, each codebook text's weight `examples-weight` (the coded passages' 1)."""
+        weights = None
+
+        def fit(self, X, y, sample_weight=None):
+            return super().fit(X, y, sample_weight=Weighted.weights if Weighted.weights is not None else sample_weight)
+
     class Lever(ThemeClassifier):
         def fit(self, X, Y):
             self.C = LEVER.get("C", self.C)
+            if "examples-weight" in LEVER:  # the codebook's own texts answer no question (themes.coding._questions)
+                themes.classify.LogisticRegression = Weighted
+                Weighted.weights = np.where(X["question"].astype(str) == "", LEVER["examples-weight"], 1.0)
             if "neighbours" in LEVER:  # the weight, and the neighbours and temperature where given
                 vote = dict(zip(("neighbour_weight", "neighbours", "neighbour_temperature"), LEVER["neighbours"]))
                 self.set_params(**vote)
@@ -294,7 +308,8 @@ def parse_lever(text: str) -> dict:
         return {"neighbours": (float(weight), *[kind(x) for kind, x in zip((int, float), rest)])}
     if name == "primary" and value in ("margin", "ratio", "logit"):
         return {"primary": value}
-    if name in ("word-weight", "vector-weight", "C", "chars", "mlp", "question-fixed", "mix-unasked"):
+    if name in ("word-weight", "vector-weight", "C", "chars", "mlp", "question-fixed", "mix-unasked",
+                "examples-weight"):
         return {name: float(value)}
     raise SystemExit(f"Unknown lever {text!r}: see this script's docstring.")
 
