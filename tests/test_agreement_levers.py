@@ -57,3 +57,21 @@ def test_the_primary_theme_by_its_lead_over_its_threshold(levers, tiny_codebook_
     assert scheme.primary(scores, decided) == [ids[0]]  # the product: the highest score
     chosen = levers._primary_by(rule, Scheme.primary)(scheme, scores, decided)
     assert chosen == [ids[1]]  # the one furthest over its threshold
+
+
+def test_examples_weight_weighs_the_codebooks_own_texts_in_each_regression(levers, monkeypatch):
+    """The codebook's texts answer no question (""): they get the lever's weight, the coded passages 1."""
+    import themes.classify
+    from themes.classify import features
+
+    monkeypatch.setattr(themes.classify, "LogisticRegression", themes.classify.LogisticRegression)  # put back after
+    monkeypatch.setattr(levers, "LEVER", {"examples-weight": 0.25})
+    texts = ["trust grows", "money is short", "we trust the clinic", "funding ended", "trust takes years",
+             "staff are short"]
+    vectors = np.random.default_rng(0).normal(size=(len(texts), 8)).astype(np.float32)
+    X = features(texts, vectors, ["", "", "challenges", "challenges", "goals", "goals"])
+    Y = np.array([[1, 0], [0, 1], [1, 0], [0, 1], [1, 0], [0, 1]])
+    model = levers._classifier()(word_weight=1.0, neighbour_weight=0.0).fit(X, Y)
+    weighted = themes.classify.LogisticRegression
+    assert weighted.weights.tolist() == [0.25, 0.25, 1, 1, 1, 1]
+    assert all(isinstance(estimator, weighted) for estimator in model.estimators_)
