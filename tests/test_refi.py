@@ -160,6 +160,77 @@ def test_a_memos_headings_are_read_without_a_blank_line_before_them_in_any_case(
         "examples": ["We can take 30 clients a month."], "counter_examples": ["A flat annual grant."]}
 
 
+def test_a_memos_heading_with_its_item_on_its_line_under_a_list_and_quoted_examples_apart():
+    """A review of NVivo-style memos (2026-11-30): "Exclude: trust in government agencies" right under the include
+    list became part of its last inclusion (an exclusion taught as a positive), and quoted examples set apart by blank
+    lines with no marks fell into the definition but the first."""
+    from themes.refi import parse_description
+
+    text = "Confidence.\nInclude:\n- a trusted contact\n- repeat referrals\nExclude: trust in government agencies"
+    assert parse_description(text) == {"definition": "Confidence.",
+                                       "include": ["a trusted contact", "repeat referrals"],
+                                       "exclude": ["trust in government agencies"]}
+    text = 'Confidence.\n\nExamples:\n"We call Maria."\n\n"They never call back."\n\n\u201cThey show up.\u201d'
+    assert parse_description(text) == {"definition": "Confidence.", "examples": [
+        '"We call Maria."', '"They never call back."', "\u201cThey show up.\u201d"]}
+    # Elsewhere a heading with text after its colon is prose, as before; so is a paragraph after a section that no
+    # quote opens.
+    assert parse_description("Exclude: IT budgets go under another code.")["definition"].startswith("Exclude: IT")
+    text = "Confidence.\n\nExamples:\n\"We call Maria.\"\n\nSee also the data theme."
+    assert parse_description(text) == {"definition": "Confidence.\n\nSee also the data theme.",
+                                       "examples": ['"We call Maria."']}
+
+
+GROUPED_QDC = """<?xml version="1.0" encoding="utf-8"?>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="QualCoder 3.6"><Codes>
+ <Code guid="44444444-4444-4444-8444-444444444444" name="Relationships" isCodable="false">
+  <Code guid="44444444-4444-4444-8444-444444444445" name="Trust" isCodable="True"><Description>Trust.</Description>
+  </Code>
+  <Code guid="g1" name="Conflict" isCodable="true"><Description>Conflict.</Description></Code>
+  <Code guid="44444444-4444-4444-8444-444444444446" name="Sub-category" isCodable="false">
+   <Description>A folder.</Description>
+   <Code guid="44444444-4444-4444-8444-444444444447" name="Mistrust" isCodable="true"><Description>No.</Description>
+   </Code>
+  </Code>
+ </Code>
+ <Code guid="55555555-5555-4555-8555-555555555555" name="Barriers" isCodable="true"><Description>Barriers.</Description>
+  <Code guid="44444444-4444-4444-8444-444444444445" name="Cost" isCodable="1"><Description>Money.</Description></Code>
+  <Code guid="55555555-5555-4555-8555-555555555557" name="Empty sub" isCodable="false"/>
+ </Code>
+</Codes></CodeBook>
+"""
+
+
+def test_grouping_codes_odd_codables_and_bad_guids_from_another_tool_are_read_or_said(tmp_path):
+    """The same review: isCodable="True" (Python-written files) dropped a codable code as an empty grouping code; a
+    guid that is no GUID, or one two codes share, made a YAML that validate-codebook refused, unsaid; a grouping code
+    between two levels vanished unnamed; an empty grouping code under a codable code became a theme."""
+    (tmp_path / "grouped.qdc").write_text(GROUPED_QDC, encoding="utf-8")
+    back, notes = import_codebook(tmp_path / "grouped.qdc", tmp_path / "grouped.yaml")
+    book = load_codebook(back)  # validates: the GUIDs it keeps are GUIDs, each once
+    assert [t.id for t in book.dimensions[0].types] == ["trust", "conflict", "mistrust"]
+    assert [t.id for t in book.themes] == ["barriers", "cost"]  # not "empty_sub"
+    said = "\n".join(notes)
+    assert "'Conflict': its guid 'g1' is not a GUID: left out" in said
+    assert "'Cost': its guid '44444444-4444-4444-8444-444444444445' is another code's too: left out" in said
+    assert "'Relationships': grouping code 'Sub-category' under it left out, with its description" in said
+    assert "'Barriers': grouping code 'Empty sub' under it left out" in said
+    assert book.dimensions[0].types[1].guid is None and book.themes[1].guid is None
+
+
+def test_themes_codes_that_lost_their_code_set_on_the_way_are_said(tmp_path):
+    """QualCoder neither reads nor writes code sets: a codebook taken through it came back without its name, version,
+    description and examples of no theme (160 for the shipped one), with exit 0 and no word."""
+    qdc = export_codebook(CODEBOOKS / "rfi_themes.yaml", tmp_path / "book.qdc")
+    text = re.sub(r"<Sets>.*</Sets>", "", qdc.read_text(encoding="utf-8"), flags=re.S)
+    assert "<Set " not in text
+    (tmp_path / "no_sets.qdc").write_text(text, encoding="utf-8")
+    back, notes = import_codebook(tmp_path / "no_sets.qdc", tmp_path / "back.yaml")
+    assert any("lost the code set that carries the codebook's name, version, description and examples of no "
+               "theme" in note for note in notes)
+    assert load_codebook(back).ids == load_codebook(CODEBOOKS / "rfi_themes.yaml").ids
+
+
 @pytest.mark.parametrize("name", ["rfi_themes.yaml", "partnership_models.yaml"])
 def test_a_qdc_whose_descriptions_a_tool_wrote_with_windows_line_breaks_imports_unchanged(tmp_path, name):
     """Line breaks written as "&#13;&#10;" (a .NET or lxml writer re-saving the file) folded every example and note
@@ -304,6 +375,13 @@ def test_a_file_that_is_not_xml_is_one_clear_error(tmp_path):
 
     assert result.exit_code == 2
     assert result.output.startswith(f"error: {bad}: not well-formed XML (")
+    assert result.output.endswith("Export the codebook again from the QDA tool as REFI-QDA (.qdc), or mend the file "
+                                  "at that line.\n") and result.output.count("\n") == 1
+    entity = tmp_path / "entity.qdc"
+    entity.write_text('<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="a" name="T&nbsp;x" '
+                      'isCodable="true"/></Codes></CodeBook>', encoding="utf-8")
+    result = CliRunner().invoke(app, ["import-codebook", str(entity)])
+    assert result.exit_code == 2 and "replace the HTML entity there (&nbsp; and the like are not XML)" in result.output
 
 
 # Projects --------------------------------------------------------------------------------------------

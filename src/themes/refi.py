@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from themes.codebook import COLOR_PATTERN, DEFINITION_PLACEHOLDER, RESERVED_IDS, Codebook, Theme, plain_key
+from themes.codebook import (COLOR_PATTERN, DEFINITION_PLACEHOLDER, GUID_PATTERN, RESERVED_IDS, Codebook, Theme,
+                             plain_key)
 from themes.errors import GoldError, ThemesError
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -124,6 +125,7 @@ def _list_items(lines: list[str]) -> list[str]:
 # any case, singular or plural, a space before the colon ("INCLUDE:", "Example:", "Counter examples :").
 _HEADING = re.compile(r"(?i)(include|exclude|examples?|counter[- ]?examples?)\s*:")
 _HEADING_KEYS = {"include": "include", "exclude": "exclude", "example": "examples", "examples": "examples"}
+_INLINE_HEADING = re.compile(r"(include|exclude|examples?|counter[- ]?examples?)\s*:[ \t]*(\S.*)", re.IGNORECASE)
 
 
 def _heading(line: str) -> str | None:
@@ -170,6 +172,15 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
             return key
         return key if line[:1].isupper() and listed else None
 
+    def inline(k: int) -> tuple[str, str] | None:
+        """In a memo, a heading with its first item on its line, right under a section's list item ("- repeat
+        referrals\nExclude: trust in government agencies"): the section it opens and that item. Elsewhere such a line
+        is prose ("Example: when a hospital ..." in a definition)."""
+        found = None if ours or section is None or pending else _INLINE_HEADING.fullmatch(lines[k])
+        if found is None or not found.group(1)[:1].isupper() or not _ITEM.match(lines[k - 1].lstrip()):
+            return None
+        return _heading(found.group(1) + ":"), found.group(2).strip()
+
     fields: dict = {}
     sections: dict[str, list[list[str]]] = {}  # each heading's blocks: one written twice adds a block
     definition: list[str] = []
@@ -182,9 +193,17 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
             continue
         key = heading(k)
         alone = line[:1] not in " \t" and blank(k - 1) and blank(k + 1)
-        if section is not None and pending and key is None and not (line[:1] in " \t" or _ITEM.match(stripped)):
+        # In a memo, examples set apart by blank lines with no marks, each a quote, are the section's items.
+        quoted = (not ours and section in ("examples", "counter_examples") and key is None
+                  and stripped[:1] in "\"“'‘" and line[:1] not in " \t")
+        if section is not None and pending and key is None and not (line[:1] in " \t" or _ITEM.match(stripped)
+                                                                    or quoted):
             section = None
-        if key is not None:
+        opened = inline(k) if key is None else None
+        if opened is not None:
+            section = opened[0]
+            sections.setdefault(section, []).append(["- " + opened[1]])
+        elif key is not None:
             section = key
             sections.setdefault(key, []).append([])
         elif alone and stripped.startswith(ID_LINE):
@@ -198,7 +217,7 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
             fields["threshold"] = float(stripped.split()[1])
             section = None
         elif section is not None:
-            sections[section][-1] += pending + [line]
+            sections[section][-1] += pending + ["- " + stripped if quoted and pending else line]
         else:
             definition += pending + [line]
         pending = []
@@ -349,7 +368,8 @@ def read_codebook_file(path: str | Path) -> tuple[list[Code], dict]:
 def _read_code(element: ET.Element, ns: str) -> Code:
     description = element.findtext(f"{{{ns}}}Description") or ""
     color = (element.get("color") or "").strip()
-    return Code(element.get("guid", ""), element.get("name", ""), element.get("isCodable", "true") in ("true", "1"),
+    codable = (element.get("isCodable") or "true").strip().lower() in ("true", "1")  # "True": Python-written files
+    return Code(element.get("guid", ""), element.get("name", ""), codable,
                 description, [_read_code(child, ns) for child in element.findall(f"{{{ns}}}Code")],
                 color=color if re.fullmatch(COLOR_PATTERN, color) else None)
 
@@ -367,7 +387,10 @@ def _parse_xml(data: bytes, path) -> ET.Element:
     try:
         return ET.fromstring(data)
     except ET.ParseError as error:
-        raise ThemesError(f"{path}: not well-formed XML ({error}).") from None
+        mend = ("replace the HTML entity there (&nbsp; and the like are not XML) with its character"
+                if "undefined entity" in str(error) else "mend the file at that line")
+        raise ThemesError(f"{path}: not well-formed XML ({error}). Export the codebook again from the QDA tool as "
+                          f"REFI-QDA (.qdc), or {mend}.") from None
 
 
 def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = None) -> tuple[dict, list[str]]:
@@ -392,6 +415,22 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
             return f"{wanted}_code"
         return wanted
 
+    guids: set[str] = set()
+
+    def guid_of(code: Code) -> str | None:
+        """The code's GUID; one that is no GUID ("g1") or another code's too is left out, and said: `validate-codebook`
+        refused the YAML. The export derives one from the codebook's name and the id."""
+        guid = code.guid.strip()
+        if not guid:
+            return None
+        if re.match(GUID_PATTERN, guid) and _norm_guid(guid) not in guids:
+            guids.add(_norm_guid(guid))
+            return guid
+        why = "is another code's too" if re.match(GUID_PATTERN, guid) else "is not a GUID"
+        notes.append(f"'{code.name}': its guid '{guid[:40]}' {why}: left out (export-codebook derives one from the "
+                     "codebook's name and its id)")
+        return None
+
     def said(code: Code, given: str | None, made: str) -> str:
         """`made`, the id a code got, said when its name has no Latin letters or digits to make one (信任, Доверие)."""
         if not given and code.name.strip() and not re.search(r"[A-Za-z0-9]", unicodedata.normalize("NFKD", code.name)):
@@ -411,14 +450,27 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
         if not fields["definition"]:
             fields["definition"] = f"{DEFINITION_PLACEHOLDER} write what '{code.name}' means"
             notes.append(f"'{code.name}' has no description: write its definition")
-        return {"id": theme_id, "guid": code.guid or None, "color": code.color, "label": code.name.strip() or theme_id,
+        return {"id": theme_id, "guid": guid_of(code), "color": code.color, "label": code.name.strip() or theme_id,
                 **fields}
 
     def leaves(code: Code) -> list[Code]:
-        """The codes under `code` that can stand as themes: every leaf, and every codable code with codes of its
-        own (a tool's "Funding" under "Barriers", over "Short-term grants"), parent before children."""
-        return [c for child in code.children
-                for c in ([child] if not child.children else [child] * child.codable + leaves(child))]
+        """The codes under `code` that can stand as themes: every codable leaf, and every codable code with codes of
+        its own (a tool's "Funding" under "Barriers", over "Short-term grants"), parent before children."""
+        return [c for child in code.children for c in [child] * child.codable + leaves(child)]
+
+    def groupings(code: Code) -> list[Code]:
+        """The grouping codes (not codable) under `code`, at any depth: no theme or type stands for them."""
+        return [c for child in code.children for c in [child] * (not child.codable) + groupings(child)]
+
+    def left_out(code: Code) -> None:
+        """Says which grouping codes under `code` a codebook has no place for: their names and descriptions."""
+        names = [c.name.strip() or "unnamed" for c in groupings(code)]
+        if names:
+            many = len(names) > 1
+            kept = "their descriptions (the codes in them are read)" if many else "its description (the codes in it " \
+                "are read)"
+            notes.append(f"'{code.name}': grouping code{'s' * many} {', '.join(repr(n) for n in names[:8])}"
+                         f"{' and more' if len(names) > 8 else ''} under it left out, with {kept}")
 
     for code in codes:
         if not code.codable and len(leaves(code)) >= 2:
@@ -440,7 +492,8 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
                     notes.append(f"'{code.name}': {', '.join(repr(a) for a in added)} not in its order of "
                                  f"integration ({', '.join(order)}): placed last, as the most integrated; move "
                                  "it in the YAML if not")
-            dimensions.append({"id": dimension_id, "guid": code.guid or None, "color": code.color,
+            left_out(code)
+            dimensions.append({"id": dimension_id, "guid": guid_of(code), "color": code.color,
                                "label": code.name.strip() or dimension_id, "description": fields["definition"],
                                "types": types})
             if "threshold" in fields:  # lost before: the content hash changed, and the calibration no longer fit
@@ -457,6 +510,7 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
             notes.append(f"'{code.name}' is a grouping code with no codes in it: left out")
         if code.children:
             notes.append(f"'{code.name}': its {len(leaves(code))} nested code(s) became themes of their own")
+            left_out(code)
             for leaf in leaves(code):
                 themes.append(theme_of(leaf))
                 within[id(themes[-1])] = code.name
@@ -464,6 +518,13 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
     for dimension in dimensions:
         _distinct_labels(dimension["types"], {}, notes)
     about = about or {}
+    if "name" not in about and "codebooks" not in about and any(
+            ID_LINE in c.description for code in codes for c in [code, *code.children]):
+        # themes wrote these codes (their id lines), but the code set that carries the rest is gone: QualCoder, for
+        # one, neither reads nor writes code sets
+        notes.append("The codes are themes' (their 'themes id:' lines), but the file lost the code set that carries "
+                     "the codebook's name, version, description and examples of no theme: copy those from the "
+                     "original YAML (until then its content hash differs, and its calibration does not fit)")
     data = {"name": name, "version": about.get("version", "1"), "description": about.get("description", ""),
             "themes": themes, "dimensions": dimensions, "none_examples": about.get("none_examples", [])}
     return {key: value for key, value in data.items() if value or key in ("themes", "dimensions")}, notes
