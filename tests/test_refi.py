@@ -99,15 +99,19 @@ def test_code_colours_survive_the_round_trip_and_change_no_hash(tmp_path, schema
     coloured = re.sub(r'(<Code guid="[^"]+" name="(?:Service model|Referral|Informal)")', r'\1 color="#C0504D"', qdc)
     coloured = coloured.replace('name="Full access" isCodable', 'name="Full access" color="not a colour" isCodable')
     assert coloured.count('color="#C0504D"') == 3 and "not a colour" in coloured  # a tool's bad colour: dropped
+    coloured = coloured.replace('name="Coordinated" isCodable', 'name="Coordinated" color="c0504d" isCodable')
     (tmp_path / "coloured.qdc").write_text(coloured, encoding="utf-8")
-    back, _ = import_codebook(tmp_path / "coloured.qdc", tmp_path / "back.yaml")
+    back, notes = import_codebook(tmp_path / "coloured.qdc", tmp_path / "back.yaml")
     book = load_codebook(back)
     marked = [c.id for c in book.categories if c.theme.color] + [d.id for d in book.dimensions if d.color]
-    assert marked == ["service_model.referral", "governance.informal", "service_model"]
+    assert marked == ["service_model.referral", "service_model.coordinated", "governance.informal", "service_model"]
+    assert notes == ["'Full access': its colour 'not a colour' is not '#RRGGBB': left out (set one in the YAML's color "
+                     "field)"]  # and "c0504d", the '#' left out, is read
     assert book.content_hash() == load_codebook(CODEBOOKS / "partnership_models.yaml").content_hash()
     again = export_codebook(back, tmp_path / "again.qdc").read_bytes()
     assert_valid(schemas, "Codebook", again)
     assert again.count(b'color="#C0504D"') == coloured.count('color="#C0504D"')
+    assert again.count(b'color="#c0504d"') == 1
     bad = tmp_path / "bad.yaml"
     bad.write_text(back.read_text(encoding="utf-8").replace("'#C0504D'", "red", 1), encoding="utf-8")
     with pytest.raises(CodebookError, match=r"the color 'red' is not one: write it as a QDA tool does, #RRGGBB"):
@@ -216,6 +220,18 @@ def test_grouping_codes_odd_codables_and_bad_guids_from_another_tool_are_read_or
     assert "'Relationships': grouping code 'Sub-category' under it left out, with its description" in said
     assert "'Barriers': grouping code 'Empty sub' under it left out" in said
     assert book.dimensions[0].types[1].guid is None and book.themes[1].guid is None
+
+
+def test_a_dimension_themes_wrote_comes_back_whole_when_a_tool_made_every_code_codable(tmp_path):
+    """NVivo makes every node codable: the framework came back as 15 themes and five themes over them, its content
+    hash changed, and its calibration no longer fitted. Its dimensions' descriptions name their types' order, as
+    themes wrote them."""
+    qdc = export_codebook(CODEBOOKS / "partnership_models.yaml", tmp_path / "book.qdc").read_text(encoding="utf-8")
+    assert 'isCodable="false"' in qdc
+    (tmp_path / "codable.qdc").write_text(qdc.replace('isCodable="false"', 'isCodable="true"'), encoding="utf-8")
+    back, notes = import_codebook(tmp_path / "codable.qdc", tmp_path / "back.yaml")
+    assert notes == []
+    assert load_codebook(back).content_hash() == load_codebook(CODEBOOKS / "partnership_models.yaml").content_hash()
 
 
 def test_themes_codes_that_lost_their_code_set_on_the_way_are_said(tmp_path):

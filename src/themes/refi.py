@@ -61,6 +61,7 @@ class Code:
     children: list[Code] = field(default_factory=list)
     category_id: str | None = None  # the theme id ("dimension.type" for a type) this code stands for
     color: str | None = None  # "#RRGGBB", as the QDA tool showed it
+    unread_color: str | None = None  # a colour written otherwise ("red", "#C0504DFF"): said, not kept
 
 
 def codebook_codes(codebook: Codebook) -> list[Code]:
@@ -368,10 +369,12 @@ def read_codebook_file(path: str | Path) -> tuple[list[Code], dict]:
 def _read_code(element: ET.Element, ns: str) -> Code:
     description = element.findtext(f"{{{ns}}}Description") or ""
     color = (element.get("color") or "").strip()
+    color = f"#{color}" if re.fullmatch(r"[0-9a-fA-F]{6}", color) else color  # "C0504D", the '#' left out
     codable = (element.get("isCodable") or "true").strip().lower() in ("true", "1")  # "True": Python-written files
     return Code(element.get("guid", ""), element.get("name", ""), codable,
                 description, [_read_code(child, ns) for child in element.findall(f"{{{ns}}}Code")],
-                color=color if re.fullmatch(COLOR_PATTERN, color) else None)
+                color=color if re.fullmatch(COLOR_PATTERN, color) else None,
+                unread_color=color if color and not re.fullmatch(COLOR_PATTERN, color) else None)
 
 
 def _xml_start(data: bytes) -> bool:
@@ -431,6 +434,13 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
                      "codebook's name and its id)")
         return None
 
+    def colour_of(code: Code) -> str | None:
+        """The code's colour; one written otherwise ("red", "#C0504DFF") is said, not kept."""
+        if code.unread_color:
+            notes.append(f"'{code.name}': its colour '{code.unread_color[:20]}' is not '#RRGGBB': left out (set one in "
+                         "the YAML's color field)")
+        return code.color
+
     def said(code: Code, given: str | None, made: str) -> str:
         """`made`, the id a code got, said when its name has no Latin letters or digits to make one (信任, Доверие)."""
         if not given and code.name.strip() and not re.search(r"[A-Za-z0-9]", unicodedata.normalize("NFKD", code.name)):
@@ -450,7 +460,7 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
         if not fields["definition"]:
             fields["definition"] = f"{DEFINITION_PLACEHOLDER} write what '{code.name}' means"
             notes.append(f"'{code.name}' has no description: write its definition")
-        return {"id": theme_id, "guid": guid_of(code), "color": code.color, "label": code.name.strip() or theme_id,
+        return {"id": theme_id, "guid": guid_of(code), "color": colour_of(code), "label": code.name.strip() or theme_id,
                 **fields}
 
     def leaves(code: Code) -> list[Code]:
@@ -473,7 +483,9 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
                          f"{' and more' if len(names) > 8 else ''} under it left out, with {kept}")
 
     for code in codes:
-        if not code.codable and len(leaves(code)) >= 2:
+        # A dimension themes wrote is one however a tool marks its code: NVivo makes every node codable.
+        ours = bool(code.children) and "order" in parse_description(code.description, dimension=True)
+        if (not code.codable or ours) and len(leaves(code)) >= 2:
             if any(child.children for child in code.children):
                 notes.append(f"'{code.name}': codes nested deeper than one level became types of one dimension")
             fields = parse_description(code.description, dimension=True)
@@ -493,7 +505,7 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
                                  f"integration ({', '.join(order)}): placed last, as the most integrated; move "
                                  "it in the YAML if not")
             left_out(code)
-            dimensions.append({"id": dimension_id, "guid": guid_of(code), "color": code.color,
+            dimensions.append({"id": dimension_id, "guid": guid_of(code), "color": colour_of(code),
                                "label": code.name.strip() or dimension_id, "description": fields["definition"],
                                "types": types})
             if "threshold" in fields:  # lost before: the content hash changed, and the calibration no longer fit
