@@ -124,9 +124,10 @@ def _list_items(lines: list[str]) -> list[str]:
 
 # A section's heading as `describe` writes it ("Exclude:"), or as a researcher types one in a QDA tool's memo:
 # any case, singular or plural, a space before the colon ("INCLUDE:", "Example:", "Counter examples :").
-_HEADING = re.compile(r"(?i)(include|exclude|examples?|counter[- ]?examples?)\s*:")
+_HEADING_WORDS = r"(?i)(include|exclude|examples?|counter[- ]?examples?)\s*:"
+_HEADING = re.compile(_HEADING_WORDS)
 _HEADING_KEYS = {"include": "include", "exclude": "exclude", "example": "examples", "examples": "examples"}
-_INLINE_HEADING = re.compile(r"(include|exclude|examples?|counter[- ]?examples?)\s*:[ \t]*(\S.*)", re.IGNORECASE)
+_INLINE_HEADING = re.compile(_HEADING_WORDS + r"[ \t]*(\S.*)")  # "Exclude: trust in government agencies"
 
 
 def _heading(line: str) -> str | None:
@@ -173,11 +174,11 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
             return key
         return key if line[:1].isupper() and listed else None
 
-    def inline(k: int) -> tuple[str, str] | None:
-        """In a memo, a heading with its first item on its line, right under a section's list item ("- repeat
-        referrals\nExclude: trust in government agencies"): the section it opens and that item. Elsewhere such a line
-        is prose ("Example: when a hospital ..." in a definition)."""
-        found = None if ours or section is None or pending else _INLINE_HEADING.fullmatch(lines[k])
+    def inline(k: int, within: bool) -> tuple[str, str] | None:
+        """In a memo, a heading with its first item on its line, right under a section's list item (`within`; "-
+        repeat referrals\nExclude: trust in government agencies"): the section it opens and that item. Elsewhere such a
+        line is prose ("Example: when a hospital ..." in a definition)."""
+        found = _INLINE_HEADING.fullmatch(lines[k]) if within and not ours else None
         if found is None or not found.group(1)[:1].isupper() or not _ITEM.match(lines[k - 1].lstrip()):
             return None
         return _heading(found.group(1) + ":"), found.group(2).strip()
@@ -200,7 +201,7 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
         if section is not None and pending and key is None and not (line[:1] in " \t" or _ITEM.match(stripped)
                                                                     or quoted):
             section = None
-        opened = inline(k) if key is None else None
+        opened = inline(k, section is not None and not pending) if key is None else None
         if opened is not None:
             section = opened[0]
             sections.setdefault(section, []).append(["- " + opened[1]])
@@ -483,12 +484,12 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
                          f"{' and more' if len(names) > 8 else ''} under it left out, with {kept}")
 
     for code in codes:
-        # A dimension themes wrote is one however a tool marks its code: NVivo makes every node codable.
-        ours = bool(code.children) and "order" in parse_description(code.description, dimension=True)
-        if (not code.codable or ours) and len(leaves(code)) >= 2:
+        fields = parse_description(code.description, dimension=True) if code.children else {}
+        # A dimension themes wrote (its types' order) is one however a tool marks its code: NVivo makes every node
+        # codable.
+        if (not code.codable or "order" in fields) and len(leaves(code)) >= 2:
             if any(child.children for child in code.children):
                 notes.append(f"'{code.name}': codes nested deeper than one level became types of one dimension")
-            fields = parse_description(code.description, dimension=True)
             dimension_id = said(code, fields.get("id"), _unique(fields.get("id") or slug(code), taken))
             taken.add(dimension_id)
             type_taken: set[str] = set()
