@@ -183,6 +183,14 @@ def test_a_memos_heading_with_its_item_on_its_line_under_a_list_and_quoted_examp
     text = "Confidence.\n\nExamples:\n\"We call Maria.\"\n\nSee also the data theme."
     assert parse_description(text) == {"definition": "Confidence.\n\nSee also the data theme.",
                                        "examples": ['"We call Maria."']}
+    # A second review's: a quoted paragraph after marked examples is the definition's; "Example: ..." under an
+    # inclusion is that inclusion's, and the inclusions after it stay inclusions.
+    text = 'Confidence.\n\nExamples:\n- We call Maria.\n\n"Trust" here also covers the organisation.'
+    assert parse_description(text) == {"definition": 'Confidence.\n\n"Trust" here also covers the organisation.',
+                                       "examples": ["We call Maria."]}
+    text = "Confidence.\nInclude:\n- a trusted contact\nExample: a nurse who knows us.\n- repeat referrals"
+    assert parse_description(text) == {"definition": "Confidence.", "include": [
+        "a trusted contact\nExample: a nurse who knows us.", "repeat referrals"]}
 
 
 GROUPED_QDC = """<?xml version="1.0" encoding="utf-8"?>
@@ -232,6 +240,38 @@ def test_a_dimension_themes_wrote_comes_back_whole_when_a_tool_made_every_code_c
     back, notes = import_codebook(tmp_path / "codable.qdc", tmp_path / "back.yaml")
     assert notes == []
     assert load_codebook(back).content_hash() == load_codebook(CODEBOOKS / "partnership_models.yaml").content_hash()
+
+
+def test_what_a_second_review_found_in_the_import_notes(tmp_path):
+    """A category of grouping codes alone is said to be left out (it read "its 0 nested code(s) became themes");
+    "the codes in them are read" only where there are some; a guid or colour holding a line break is said on one line;
+    "abc", a short colour with no '#', is read; a dimension keeps the guid it shares with one of its types."""
+    qdc = """<?xml version="1.0" encoding="utf-8"?>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>
+ <Code guid="66666666-6666-4666-8666-666666666666" name="Folders" isCodable="false">
+  <Code guid="66666666-6666-4666-8666-666666666667" name="Later" isCodable="false"/>
+ </Code>
+ <Code guid="77777777-7777-4777-8777-777777777777" name="Dim" isCodable="false"><Description>Dim.</Description>
+  <Code guid="77777777-7777-4777-8777-777777777777" name="One" isCodable="true"><Description>1.</Description></Code>
+  <Code guid="77777777-7777-4777-8777-777777777778" name="Two" isCodable="true"><Description>2.</Description></Code>
+ </Code>
+ <Code guid="g&#10;1" name="Odd" color="red&#10;blue" isCodable="true"><Description>Odd.</Description></Code>
+ <Code guid="88888888-8888-4888-8888-888888888888" name="Short" color="abc" isCodable="true">
+  <Description>S.</Description>
+ </Code>
+</Codes></CodeBook>
+"""
+    (tmp_path / "notes.qdc").write_text(qdc, encoding="utf-8")
+    back, notes = import_codebook(tmp_path / "notes.qdc", tmp_path / "notes.yaml")
+    book = load_codebook(back)
+    assert "'Folders' holds grouping codes with no codable code in them: left out" in notes
+    assert ("'Odd': its guid 'g 1' is not a GUID: left out (export-codebook derives one from the codebook's name and "
+            "its id)") in notes
+    assert "'Odd': its colour 'red blue' is not '#RRGGBB': left out (set one in the YAML's color field)" in notes
+    dimension = book.dimensions[0]
+    assert dimension.guid == "77777777-7777-4777-8777-777777777777" and dimension.types[0].guid is None
+    assert [t.color for t in book.themes] == [None, "#abc"]
+    assert not any("are read" in note for note in notes)
 
 
 def test_themes_codes_that_lost_their_code_set_on_the_way_are_said(tmp_path):

@@ -175,11 +175,13 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
         return key if line[:1].isupper() and listed else None
 
     def inline(k: int, within: bool) -> tuple[str, str] | None:
-        """In a memo, a heading with its first item on its line, right under a section's list item (`within`; "-
-        repeat referrals\nExclude: trust in government agencies"): the section it opens and that item. Elsewhere such a
-        line is prose ("Example: when a hospital ..." in a definition)."""
+        """In a memo, an inclusion or exclusion heading with its first item on its line, right under a section's list
+        item (`within`; "- repeat referrals\nExclude: trust in government agencies"): the section it opens and that
+        item. Elsewhere such a line is prose ("Exclude: IT budgets go under ..." in a definition), and "Example: ..."
+        under an item is that item's example."""
         found = _INLINE_HEADING.fullmatch(lines[k]) if within and not ours else None
-        if found is None or not found.group(1)[:1].isupper() or not _ITEM.match(lines[k - 1].lstrip()):
+        if (found is None or not found.group(1)[:1].isupper() or not _ITEM.match(lines[k - 1].lstrip())
+                or _heading(found.group(1) + ":") not in ("include", "exclude")):
             return None
         return _heading(found.group(1) + ":"), found.group(2).strip()
 
@@ -195,9 +197,11 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
             continue
         key = heading(k)
         alone = line[:1] not in " \t" and blank(k - 1) and blank(k + 1)
-        # In a memo, examples set apart by blank lines with no marks, each a quote, are the section's items.
+        # In a memo, examples set apart by blank lines with no marks, each a quote, are the section's items (not a
+        # paragraph after marked items: "\"Trust\" here also covers ..." is the definition's).
         quoted = (not ours and section in ("examples", "counter_examples") and key is None
-                  and stripped[:1] in "\"“'‘" and line[:1] not in " \t")
+                  and stripped[:1] in ("\"", "“") and line[:1] not in " \t"
+                  and next((item.strip() for item in sections[section][-1] if item.strip()), "")[:1] in ("\"", "“"))
         if section is not None and pending and key is None and not (line[:1] in " \t" or _ITEM.match(stripped)
                                                                     or quoted):
             section = None
@@ -370,7 +374,7 @@ def read_codebook_file(path: str | Path) -> tuple[list[Code], dict]:
 def _read_code(element: ET.Element, ns: str) -> Code:
     description = element.findtext(f"{{{ns}}}Description") or ""
     color = (element.get("color") or "").strip()
-    color = f"#{color}" if re.fullmatch(r"[0-9a-fA-F]{6}", color) else color  # "C0504D", the '#' left out
+    color = f"#{color}" if re.fullmatch(r"[0-9a-fA-F]{6}|[0-9a-fA-F]{3}", color) else color  # "C0504D": no '#'
     codable = (element.get("isCodable") or "true").strip().lower() in ("true", "1")  # "True": Python-written files
     return Code(element.get("guid", ""), element.get("name", ""), codable,
                 description, [_read_code(child, ns) for child in element.findall(f"{{{ns}}}Code")],
@@ -431,15 +435,15 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
             guids.add(_norm_guid(guid))
             return guid
         why = "is another code's too" if re.match(GUID_PATTERN, guid) else "is not a GUID"
-        notes.append(f"'{code.name}': its guid '{guid[:40]}' {why}: left out (export-codebook derives one from the "
-                     "codebook's name and its id)")
+        notes.append(f"'{code.name}': its guid '{' '.join(guid.split())[:40]}' {why}: left out (export-codebook "
+                     "derives one from the codebook's name and its id)")
         return None
 
     def colour_of(code: Code) -> str | None:
         """The code's colour; one written otherwise ("red", "#C0504DFF") is said, not kept."""
         if code.unread_color:
-            notes.append(f"'{code.name}': its colour '{code.unread_color[:20]}' is not '#RRGGBB': left out (set one in "
-                         "the YAML's color field)")
+            notes.append(f"'{code.name}': its colour '{' '.join(code.unread_color.split())[:20]}' is not '#RRGGBB': "
+                         "left out (set one in the YAML's color field)")
         return code.color
 
     def said(code: Code, given: str | None, made: str) -> str:
@@ -475,13 +479,13 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
 
     def left_out(code: Code) -> None:
         """Says which grouping codes under `code` a codebook has no place for: their names and descriptions."""
-        names = [c.name.strip() or "unnamed" for c in groupings(code)]
-        if names:
-            many = len(names) > 1
-            kept = "their descriptions (the codes in them are read)" if many else "its description (the codes in it " \
-                "are read)"
-            notes.append(f"'{code.name}': grouping code{'s' * many} {', '.join(repr(n) for n in names[:8])}"
-                         f"{' and more' if len(names) > 8 else ''} under it left out, with {kept}")
+        inside = groupings(code)
+        if inside:
+            many = len(inside) > 1
+            names = ", ".join(repr(c.name.strip() or "unnamed") for c in inside[:8]) + " and more" * (len(inside) > 8)
+            read = f" (the codes in {'them' if many else 'it'} are read)" if any(c.children for c in inside) else ""
+            notes.append(f"'{code.name}': grouping code{'s' * many} {names} under it left out, with "
+                         f"{'their descriptions' if many else 'its description'}{read}")
 
     for code in codes:
         fields = parse_description(code.description, dimension=True) if code.children else {}
@@ -492,6 +496,7 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
                 notes.append(f"'{code.name}': codes nested deeper than one level became types of one dimension")
             dimension_id = said(code, fields.get("id"), _unique(fields.get("id") or slug(code), taken))
             taken.add(dimension_id)
+            dimension_guid = guid_of(code)  # before its types': of two codes that share one, the first keeps it
             type_taken: set[str] = set()
             types = []
             for leaf in leaves(code):
@@ -506,7 +511,7 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
                                  f"integration ({', '.join(order)}): placed last, as the most integrated; move "
                                  "it in the YAML if not")
             left_out(code)
-            dimensions.append({"id": dimension_id, "guid": guid_of(code), "color": colour_of(code),
+            dimensions.append({"id": dimension_id, "guid": dimension_guid, "color": colour_of(code),
                                "label": code.name.strip() or dimension_id, "description": fields["definition"],
                                "types": types})
             if "threshold" in fields:  # lost before: the content hash changed, and the calibration no longer fit
@@ -521,7 +526,9 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
             themes.append(theme_of(code))
         elif not code.children:
             notes.append(f"'{code.name}' is a grouping code with no codes in it: left out")
-        if code.children:
+        if code.children and not code.codable and not leaves(code):
+            notes.append(f"'{code.name}' holds grouping codes with no codable code in them: left out")
+        elif code.children:
             notes.append(f"'{code.name}': its {len(leaves(code))} nested code(s) became themes of their own")
             left_out(code)
             for leaf in leaves(code):
