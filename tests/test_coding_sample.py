@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from themes.cli import app
 from themes.coding_sample import Coded, draw_sample
-from themes.errors import InputError
+from themes.errors import GoldError, InputError
 from themes.evaluate import read_gold
 from themes.export import write_csv
 
@@ -90,6 +90,60 @@ def test_a_coded_workbook_reads_back_as_gold_without_the_survey(run_dir: Path, t
     assert list(gold["gold"]) == [["trust"], [], ["funding", "trust"], ["service.joint"]]
     coding = pd.read_excel(path, sheet_name="Coding", dtype=str)
     assert list(gold["text"]) == list(coding["answer"])
+
+
+def _coded_workbook(run_dir: Path, codes: list[str]) -> tuple[Path, openpyxl.Workbook]:
+    assert _invoke(str(run_dir), "-n", str(len(codes)), "--force").exit_code == 0
+    path = run_dir / "coding_sample.xlsx"
+    book = openpyxl.load_workbook(path)
+    for row, value in zip(range(2, 2 + len(codes)), codes):
+        book["Coding"].cell(row=row, column=7, value=value)
+    return path, book
+
+
+def test_what_coders_type_that_no_one_sees_or_means_as_a_code(run_dir: Path, tiny_codebook):
+    """A review of filled-in workbooks (2026-11-30): a zero-width space after an id read as an unknown theme that
+    looked like 'trust'; a cell of a separator alone was coded with no theme (kappa fell, unsaid): it is not coded."""
+    path, book = _coded_workbook(run_dir, ["trust\u200b", "none", ";", "funding ; trust", " / "])
+    book.save(path)
+    gold = read_gold(path, tiny_codebook)
+    assert list(gold["gold"]) == [["trust"], [], ["funding", "trust"]] and gold.attrs["not_coded"] == 2
+
+
+@pytest.mark.parametrize("codes, said", [
+    (["funding and trust", "none", "trust"], r"coding_sample.xlsx:2: unknown theme 'funding and trust'\. It names 2 "
+                                             r"themes \(funding, trust\): separate them with ';'\."),
+    (["trsut", "none", "trust"], r"coding_sample.xlsx:2: unknown theme 'trsut'\. Did you mean 'trust'\?"),
+])
+def test_themes_joined_by_a_word_are_said_to_need_a_separator(run_dir: Path, tiny_codebook, codes, said):
+    path, book = _coded_workbook(run_dir, codes)
+    book.save(path)
+    with pytest.raises(GoldError, match=said):
+        read_gold(path, tiny_codebook)
+
+
+def test_a_second_theme_in_the_next_cell_or_a_copied_sheet_stops_and_rows_are_the_sheets(run_dir, tiny_codebook):
+    """The workbook's list picks one theme a cell: a coder put a row's second in the next cell, which was not read;
+    another coded a copy of the sheet, and the stale sheet was read. Both stop. A typo's row is the sheet's own row
+    with a blank row above it (it was one less)."""
+    path, book = _coded_workbook(run_dir, ["trust", "none", "funding"])
+    book["Coding"].cell(row=4, column=8, value="trust")
+    book.save(path)
+    with pytest.raises(GoldError, match=r"column H, which has no header, holds theme codes in 1 row \(row 4: "
+                                        r"'trust'\), which are not read: put every theme of a row in its 'themes' "
+                                        r"cell"):
+        read_gold(path, tiny_codebook)
+    path, book = _coded_workbook(run_dir, ["trust", "none", "funding"])
+    book.copy_worksheet(book["Coding"]).title = "Coding (2)"
+    book.save(path)
+    with pytest.raises(GoldError, match=r"has a 'themes' column on 2 sheets \('Coding', 'Coding \(2\)'\): keep the "
+                                        r"sheet that holds the codes"):
+        read_gold(path, tiny_codebook)
+    path, book = _coded_workbook(run_dir, ["trust", "none", "trsut"])
+    book["Coding"].insert_rows(3)
+    book.save(path)
+    with pytest.raises(GoldError, match=r"coding_sample.xlsx:5: unknown theme 'trsut'"):
+        read_gold(path, tiny_codebook)
 
 
 def test_stratified_draws_give_each_value_its_share():
@@ -400,7 +454,9 @@ def test_a_two_codebook_coding_sheet_saved_as_csv_or_coded_by_names_is_read_by_e
     with pytest.raises(GoldError, match=r"unknown theme 'trust'\. Known: .*, none\. If the file codes a codebook "
                                         r"of themes too, read it from the coding workbook"):
         read_gold(tmp_path / "sheet.csv", framework)
-    for typo, said in (("trsut", "unknown theme 'trsut'"), ("trust.data_challenges", "Did you mean 'data_challenges'"),
+    for typo, said in (("trsut", "unknown theme 'trsut'"),
+                       ("trust.data_challenges", r"It names 2 themes \(trust, data_challenges\): separate them "
+                                                 "with ';'"),
                        ("data.challenges", "Did you mean 'data_challenges'"), ("cultural.diff", "'cultural.diff'")):
         coding.loc[1, "themes"] = typo
         coding.to_csv(tmp_path / "typo.csv", index=False)

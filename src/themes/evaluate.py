@@ -44,7 +44,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     Passages come from a text column, or from `respondent_id` + `question` keys looked up in
     `answers` (the cleaned answers of a run). Theme ids may also be given as the themes' labels.
     """
-    from themes.ingest import EmptyTableError, read_table, sheet_with_column
+    from themes.ingest import EmptyTableError, read_table, sheets_with_column
 
     path = Path(path)
     if not path.exists():
@@ -55,7 +55,11 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
 
         table = qdpx_gold_table(path, codebook)
     else:
-        sheet = sheet_with_column(path, "themes")
+        sheets = sheets_with_column(path, "themes")
+        if len(sheets) > 1:  # a coder who copied the sheet and coded the copy: the stale one was read, unsaid
+            raise GoldError(f"{path} has a 'themes' column on {len(sheets)} sheets ({', '.join(map(repr, sheets))}): "
+                            "keep the sheet that holds the codes (delete the others) and run again.")
+        sheet = sheets[0] if sheets else None
         try:
             table = read_table(path, sheet=sheet)
         except EmptyTableError:
@@ -96,24 +100,29 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         aside = _other_codebooks_ids(table[theme_column], codebook) if theme_column is not None else set()
     left: dict[str, int] = {}
     wrong: list[tuple[int, GoldError]] = []  # every cell a coder must mend, said at once (row, problem)
+    # The sheet's own row numbers: the reader dropped blank rows and kept their numbers in the index.
+    sheet_rows = [int(i) + 2 for i in table.index] if pd.api.types.is_integer_dtype(table.index) else \
+        list(range(2, len(table) + 2))
     if theme_column is not None:
-        for row, value in enumerate(table[theme_column], start=2):
+        table[theme_column] = table[theme_column].map(_typed_codes)
+        _refuse_codes_beside(table, theme_column, codebook, path, sheet_rows)
+        for position, (row, value) in enumerate(zip(sheet_rows, table[theme_column])):
             try:
-                coded[row - 2] = _parse_themes(value, codebook, path, row, aside=aside, left=left)
+                coded[position] = _parse_themes(value, codebook, path, row, aside=aside, left=left)
             except GoldError as error:
                 wrong.append((row, error))
     for dimension in codebook.dimensions:
         if dimension.id not in dimension_columns:
             continue
         column = dimension_columns[dimension.id]
-        for row, value in enumerate(table[column]):
+        for position, (row, value) in enumerate(zip(sheet_rows, table[column])):
             try:
-                kind = _parse_type(value, dimension, path, row + 2)
+                kind = _parse_type(value, dimension, path, row)
             except GoldError as error:
-                wrong.append((row + 2, error))
+                wrong.append((row, error))
                 continue
             if kind is not None:
-                coded[row].append(kind)
+                coded[position].append(kind)
     if wrong:
         rows = sorted({row for row, _ in wrong[1:]} - {wrong[0][0]})
         more = (f" Also rows {', '.join(map(str, rows[:10]))}{' ...' if len(rows) > 10 else ''} "
@@ -161,9 +170,9 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
             row = int(np.flatnonzero(partial)[0])
             missing = [column for column in code_columns if blank[column][row]]
             rows = int(partial.sum())
-            raise GoldError(f"{path}:{row + 2}: the '{missing[0]}' cell is empty while the row's other codes are "
-                            f"written ({rows} row{'s' if rows != 1 else ''} like it). Code every column of those rows "
-                            "('none' where an answer has no theme or does not address a dimension), or leave that "
+            raise GoldError(f"{path}:{sheet_rows[row]}: the '{missing[0]}' cell is empty while the row's other codes "
+                            f"are written ({rows} row{'s' if rows != 1 else ''} like it). Code every column of those "
+                            "rows ('none' where an answer has no theme or does not address a dimension), or leave that "
                             "column out of the file (what it codes then stays raw).")
         not_coded = int(empty.sum())
         if not_coded == len(gold) and len(gold) and len(code_columns) == 1:
@@ -180,7 +189,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         for position, key in zip(gold.index, zip(gold["respondent_id"].astype(str), gold["question"].astype(str))):
             if key in first:
                 raise GoldError(f"{path}: respondent '{key[0]}', question '{key[1]}' is coded twice (rows "
-                                f"{first[key] + 2} and {position + 2}); code each answer once.")
+                                f"{sheet_rows[first[key]]} and {sheet_rows[position]}); code each answer once.")
             first[key] = position
     if split is not None and "split" not in lowered:
         raise GoldError(f"{path} has no 'split' column for --split {split} to choose rows by; leave out --split to "
@@ -747,8 +756,12 @@ def _parse_themes(value, codebook: Codebook, path: Path, row: int, *, aside: set
                 left[key] = left.get(key, 0) + 1
             continue
         if theme is None:
+            joined = sorted({known for known in (*ids, *by_label) if re.search(rf"\b{re.escape(known)}\b", key)},
+                            key=key.find)
             close = difflib.get_close_matches(key, ids, n=1)
-            hint = f" Did you mean '{close[0]}'?" if close else ""
+            hint = (f" It names {len(joined)} themes ({', '.join(joined)}): separate them with ';'." if len(
+                {by_label.get(known, known) for known in joined}) > 1 else f" Did you mean '{close[0]}'?" if close
+                else "")
             other = (" If the file codes a codebook of themes too, read it from the coding workbook, whose "
                      "Instructions list both." if not close and not codebook.themes and "." not in key else "")
             raise GoldError(f"{path}:{row}: unknown theme '{item.strip()}'.{hint} "
@@ -759,6 +772,49 @@ def _parse_themes(value, codebook: Codebook, path: Path, row: int, *, aside: set
         raise GoldError(f"{path}:{row}: '{str(value).strip()}' names {', '.join(found)} and '{said_none}' at once. "
                         f"Write the themes alone, or '{said_none}' alone for a passage with no theme.")
     return found
+
+
+# What a coder's keyboard or a paste leaves in a cell that no one sees: zero-width spaces and joiners, a byte-order
+# mark, a soft hyphen ("trust\u200b" read as an unknown theme that looked like 'trust').
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+def _typed_codes(value):
+    """A codes cell as the coder sees it: invisible characters out, and a cell of separators alone (";", " / ")
+    empty, so not coded yet (it was read as coded with no theme)."""
+    if not isinstance(value, str):
+        return value
+    value = _INVISIBLE.sub("", value)
+    return "" if re.fullmatch(r"[\s;,|/]*", value) else value
+
+
+def _refuse_codes_beside(table: pd.DataFrame, theme_column: str, codebook: Codebook, path: Path, rows: list[int]
+                         ) -> None:
+    """Stops where a column with no header holds theme codes: a coder who put a row's second theme in the next
+    cell (the workbook's list picks one a cell), which was not read."""
+    ids = codebook.ids
+    by_label = {c.label.lower(): c.id for c in codebook.categories}
+    for column in table.columns:
+        if column == theme_column or not re.fullmatch(r"Unnamed: \d+(?: \(\d+\))?", str(column)):
+            continue
+        hits = [(row, cell.strip()) for row, cell in zip(rows, table[column].fillna("").astype(str))
+                if cell.strip() and all(_known_theme(part.strip().lower(), ids, by_label)
+                                        for part in _SPLIT_THEMES.split(cell.strip()) if part.strip())]
+        if hits:
+            letter = _column_letter(list(table.columns).index(column))
+            raise GoldError(f"{path}: column {letter}, which has no header, holds theme codes in {len(hits)} "
+                            f"row{'s' * (len(hits) > 1)} (row {hits[0][0]}: '{hits[0][1][:40]}'), which are not read: "
+                            f"put every theme of a row in its '{theme_column}' cell, separated by ';', and run again.")
+
+
+def _column_letter(position: int) -> str:
+    """A spreadsheet's name for the column at `position` (from 0): A, B, ..., Z, AA."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _own_ids(ids: pd.Series, answers: pd.DataFrame | None) -> np.ndarray:

@@ -764,23 +764,26 @@ def _also_skipped(attrs: dict, said: str) -> dict:
 def sheet_with_column(path: str | Path, column: str) -> str | None:
     """The first sheet of a workbook with a header cell `column` (any case); None for other files or when no
     sheet has one (a coding workbook opens with its instructions; its codes are on a later sheet)."""
+    return next(iter(sheets_with_column(path, column)), None)
+
+
+def sheets_with_column(path: str | Path, column: str) -> list[str]:
+    """Every sheet of a workbook with a header cell `column` (any case), in order; [] for other files."""
     path = Path(path)
     if READERS.get(path.suffix.lower()) != "excel" or not path.is_file():
-        return None
+        return []
     import openpyxl
 
     try:
         book = openpyxl.load_workbook(path, read_only=True)
     except Exception:  # read_table reports an unreadable workbook with the reason
-        return None
+        return []
     try:
-        for sheet in book.worksheets:
-            header = next(sheet.iter_rows(max_row=1, values_only=True), ())
-            if column.lower() in {str(cell).strip().lower() for cell in header if cell is not None}:
-                return sheet.title
+        return [sheet.title for sheet in book.worksheets
+                if column.lower() in {str(cell).strip().lower() for cell in next(sheet.iter_rows(
+                    max_row=1, values_only=True), ()) if cell is not None}]
     finally:
         book.close()
-    return None
 
 
 def _blank_rows(table: pd.DataFrame) -> pd.Series:
