@@ -115,6 +115,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         if dimension.id not in dimension_columns:
             continue
         column = dimension_columns[dimension.id]
+        table[column] = table[column].map(_typed_codes)
         for position, (row, value) in enumerate(zip(sheet_rows, table[column])):
             try:
                 kind = _parse_type(value, dimension, path, row)
