@@ -795,27 +795,20 @@ def _refuse_codes_beside(table: pd.DataFrame, theme_column: str, codebook: Codeb
     cell (the workbook's list picks one a cell), which was not read."""
     ids = codebook.ids
     by_label = {c.label.lower(): c.id for c in codebook.categories}
+    from openpyxl.utils import get_column_letter
+
     for column in table.columns:
-        if column == theme_column or not re.fullmatch(r"Unnamed: \d+(?: \(\d+\))?", str(column)):
+        unnamed = re.fullmatch(r"Unnamed: (\d+)(?: \(\d+\))?", str(column))  # pandas names it by its position
+        if column == theme_column or not unnamed:
             continue
         hits = [(row, cell.strip()) for row, cell in zip(rows, table[column].fillna("").astype(str))
                 if cell.strip() and all(_known_theme(part.strip().lower(), ids, by_label)
                                         for part in _SPLIT_THEMES.split(cell.strip()) if part.strip())]
         if hits:
-            letter = _column_letter(list(table.columns).index(column))
+            letter = get_column_letter(int(unnamed.group(1)) + 1)
             raise GoldError(f"{path}: column {letter}, which has no header, holds theme codes in {len(hits)} "
                             f"row{'s' * (len(hits) > 1)} (row {hits[0][0]}: '{hits[0][1][:40]}'), which are not read: "
                             f"put every theme of a row in its '{theme_column}' cell, separated by ';', and run again.")
-
-
-def _column_letter(position: int) -> str:
-    """A spreadsheet's name for the column at `position` (from 0): A, B, ..., Z, AA."""
-    letters = ""
-    position += 1
-    while position:
-        position, rest = divmod(position - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _own_ids(ids: pd.Series, answers: pd.DataFrame | None) -> np.ndarray:
