@@ -146,6 +146,26 @@ def test_a_second_theme_in_the_next_cell_or_a_copied_sheet_stops_and_rows_are_th
         read_gold(path, tiny_codebook)
 
 
+def test_codes_in_a_column_of_their_own_or_under_a_renamed_header_are_pointed_to(run_dir: Path, tiny_codebook):
+    """Codes typed in a column the coder named ("codes") left every 'themes' cell empty and the error said no more;
+    a 'themes' header renamed ("Themes (ids)") was answered with the Instructions sheet's columns."""
+    path, book = _coded_workbook(run_dir, ["", "", ""])
+    sheet = book["Coding"]
+    sheet.cell(row=1, column=9, value="codes")
+    for row, codes in zip(range(2, 5), ["trust", "none", "funding;trust"]):
+        sheet.cell(row=row, column=9, value=codes)
+    book.save(path)
+    with pytest.raises(GoldError, match=r"every 'themes' cell is empty: nothing is coded yet\. .* The column 'codes' "
+                                        r"holds theme codes: move them into 'themes'"):
+        read_gold(path, tiny_codebook)
+    path, book = _coded_workbook(run_dir, ["trust", "none", "funding"])
+    book["Coding"].cell(row=1, column=7, value="Themes (ids)")
+    book.save(path)
+    with pytest.raises(GoldError, match=r"no column of gold codes; name a column 'themes' .*Columns: .*Themes \(ids\) "
+                                        r"\(of its 'Coding' sheet; no sheet has a 'themes' column\)\."):
+        read_gold(path, tiny_codebook)
+
+
 def test_stratified_draws_give_each_value_its_share():
     usable = _responses(60)
     usable = usable[usable["status"].isin(["coded", "uncoded", "too_long"])]

@@ -76,12 +76,16 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                   "one column per dimension (" + ", ".join(d.id for d in codebook.dimensions) + ")")
         from themes.ingest import READERS, _sheet_names
 
-        where = ""
+        where, columns = "", list(table.columns)
         if sheet is None and READERS.get(path.suffix.lower()) == "excel" and len(names := _sheet_names(path)) > 1:
-            where = (f" (no sheet has one; read the first, '{names[0]}', of {', '.join(repr(n) for n in names)}: a "
-                     "coding workbook's codes are on its Coding sheet)")
-        raise GoldError(f"{path}: no column of gold codes; name {wanted}. Columns: {', '.join(table.columns)}"
-                        f"{where}.")
+            coding = next((name for name in names if name.strip().lower().startswith("coding")), None)
+            if coding is not None and coding != names[0]:  # a coding workbook whose 'themes' header was renamed
+                columns = list(read_table(path, sheet=coding).columns)
+                where = f" (of its '{coding}' sheet; no sheet has a 'themes' column)"
+            else:
+                where = (f" (no sheet has one; read the first, '{names[0]}', of {', '.join(repr(n) for n in names)}: "
+                         "a coding workbook's codes are on its Coding sheet)")
+        raise GoldError(f"{path}: no column of gold codes; name {wanted}. Columns: {', '.join(columns)}{where}.")
     text_column = next((lowered[c] for c in TEXT_COLUMNS if c in lowered), None)
     coded = [[] for _ in range(len(table))]
     # A coding workbook of a run of two codebooks lists both's ids, and its coders write both in one cell: each
@@ -177,8 +181,12 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                             "column out of the file (what it codes then stays raw).")
         not_coded = int(empty.sum())
         if not_coded == len(gold) and len(gold) and len(code_columns) == 1:
+            elsewhere = _codes_elsewhere(table, code_columns[0], codebook)
+            where = (f" The column '{elsewhere}' holds theme codes: move them into '{code_columns[0]}', or name that "
+                     f"column '{code_columns[0]}' (and the empty one otherwise)." if elsewhere else "")
             raise GoldError(f"{path}: every '{code_columns[0]}' cell is empty: nothing is coded yet. Write each "
-                            "passage's codes (';'-joined ids, 'none' for a passage with no theme) and run again.")
+                            "passage's codes (';'-joined ids, 'none' for a passage with no theme) and run again."
+                            + where)
         if not_coded == len(gold) and len(gold):
             named = ", ".join(f"'{column}'" for column in code_columns)
             raise GoldError(f"{path}: every {named} cell is empty: nothing is coded yet. Write each passage's codes "
@@ -787,6 +795,21 @@ def _typed_codes(value):
         return value
     value = _INVISIBLE.sub("", value)
     return "" if re.fullmatch(r"[\s;,|/]*", value) else value
+
+
+def _codes_elsewhere(table: pd.DataFrame, theme_column: str, codebook: Codebook) -> str | None:
+    """The column other than `theme_column` whose filled cells are nearly all theme codes (a coder who typed them in
+    a column of their own, "codes"), or None."""
+    ids = codebook.ids
+    by_label = {c.label.lower(): c.id for c in codebook.categories}
+    for column in table.columns:
+        cells = [[part.strip().lower() for part in _SPLIT_THEMES.split(cell.strip()) if part.strip()]
+                 for cell in table[column].fillna("").astype(str) if cell.strip()]
+        codes = [all(_known_theme(part, ids, by_label) or part in NONE_WORDS for part in cell) for cell in cells]
+        themes = any(_known_theme(part, ids, by_label) for cell in cells for part in cell)
+        if column != theme_column and len(cells) >= 2 and themes and sum(codes) >= 0.9 * len(cells):
+            return str(column)
+    return None
 
 
 def _refuse_codes_beside(table: pd.DataFrame, theme_column: str, codebook: Codebook, path: Path, rows: list[int]
