@@ -353,7 +353,12 @@ def test_a_coded_sample_whose_answers_are_not_this_inputs_stops_or_warns(tmp_pat
         "error: renumbered.csv: 4 of 4 coded answers' text is not this input's answer under the same respondent and "
         "question (the first: respondent 'R2', question 'effective_practices'): the codes belong to other answers. "
         "Was the sample drawn from another export, or the ids renumbered since? Draw and code a sample of this input "
-        "(themes sample).")
+        "(themes sample). If the coders edited the answers in their copy, delete its answer column: the answers are "
+        "then looked up by respondent and question.")
+    keyed = tmp_path / "keyed.csv"  # as that line says: without the text column the codes are read by their keys
+    pd.read_csv(renumbered, dtype=str).drop(columns=["answer"]).to_csv(keyed, index=False)
+    result = run(keyed)  # every check passed: the run went on to start the model
+    assert isinstance(result.exception, AssertionError) and "was started" in str(result.exception)
     texts = list(answers.values())
     texts[0] = "  trust between our directors,\nbuilt over ten years of working together."  # spacing and case
     same = write("same.csv", ids, texts)

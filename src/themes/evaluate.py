@@ -487,7 +487,9 @@ def text_mismatch(coded: pd.DataFrame, paths: str | Path | Sequence[str | Path],
             f"respondent and question (the first: respondent '{respondent}', question '{question}')")
     if len(differ) > max(2, 0.1 * len(coded)):
         return (said + ": the codes belong to other answers. Was the sample drawn from another export, or the ids "
-                "renumbered since? Draw and code a sample of this input (themes sample)."), None
+                "renumbered since? Draw and code a sample of this input (themes sample). If the coders edited the "
+                "answers in their copy, delete its answer column: the answers are then looked up by respondent and "
+                "question."), None
     return None, said + ("; they are read as codes of this input's answers: check that the answers were only edited "
                          "since the draw, and code again (or drop) the rows whose edits change what they say.")
 
