@@ -748,8 +748,7 @@ def _with_comma_labels(cell: str, ids, by_label: dict[str, str]) -> list[str]:
 def _parse_themes(value, codebook: Codebook, path: Path, row: int, *, aside: set[str] = frozenset(),
                   left: dict[str, int] | None = None) -> list[str]:
     """A themes cell's ids (or labels). `aside`: ids of another codebook, left out and counted in `left`."""
-    ids = codebook.ids
-    by_label = {c.label.lower(): c.id for c in codebook.categories}
+    ids, by_label = codebook.ids, _labels(codebook)
     found, said_none = [], None
     items = _with_comma_labels(str(value if value == value else "").strip(), ids, by_label)
     for item in items:
@@ -799,14 +798,22 @@ def _typed_codes(value):
     return "" if re.fullmatch(r"[\s;,|/]*", value) else value
 
 
+def _labels(codebook: Codebook) -> dict[str, str]:
+    """Each theme's id by its label in lower case: a codes cell may name a theme by its label."""
+    return {c.label.lower(): c.id for c in codebook.categories}
+
+
+def _parts(cell: str) -> list[str]:
+    """A codes cell's items in lower case, split where `_SPLIT_THEMES` splits (a label's commas not kept whole)."""
+    return [part.strip().lower() for part in _SPLIT_THEMES.split(cell.strip()) if part.strip()]
+
+
 def _codes_elsewhere(table: pd.DataFrame, theme_column: str, codebook: Codebook) -> str | None:
     """The column other than `theme_column` whose filled cells are nearly all theme codes (a coder who typed them in
     a column of their own, "codes"), or None."""
-    ids = codebook.ids
-    by_label = {c.label.lower(): c.id for c in codebook.categories}
+    ids, by_label = codebook.ids, _labels(codebook)
     for column in table.columns:
-        cells = [[part.strip().lower() for part in _SPLIT_THEMES.split(cell.strip()) if part.strip()]
-                 for cell in table[column].fillna("").astype(str) if cell.strip()]
+        cells = [_parts(cell) for cell in table[column].fillna("").astype(str) if cell.strip()]
         codes = [all(_known_theme(part, ids, by_label) or part in NONE_WORDS for part in cell) for cell in cells]
         themes = any(_known_theme(part, ids, by_label) for cell in cells for part in cell)
         if column != theme_column and len(cells) >= 2 and themes and sum(codes) >= 0.9 * len(cells):
@@ -818,17 +825,15 @@ def _refuse_codes_beside(table: pd.DataFrame, theme_column: str, codebook: Codeb
                          ) -> None:
     """Stops where a column with no header holds theme codes: a coder who put a row's second theme in the next
     cell (the workbook's list picks one a cell), which was not read."""
-    ids = codebook.ids
-    by_label = {c.label.lower(): c.id for c in codebook.categories}
     from openpyxl.utils import get_column_letter
 
+    ids, by_label = codebook.ids, _labels(codebook)
     for column in table.columns:
         unnamed = re.fullmatch(r"Unnamed: (\d+)(?: \(\d+\))?", str(column))  # pandas names it by its position
         if column == theme_column or not unnamed:
             continue
         hits = [(row, cell.strip()) for row, cell in zip(rows, table[column].fillna("").astype(str))
-                if cell.strip() and all(_known_theme(part.strip().lower(), ids, by_label)
-                                        for part in _SPLIT_THEMES.split(cell.strip()) if part.strip())]
+                if cell.strip() and all(_known_theme(part, ids, by_label) for part in _parts(cell))]
         if hits:
             letter = get_column_letter(int(unnamed.group(1)) + 1)
             raise GoldError(f"{path}: column {letter}, which has no header, holds theme codes in {len(hits)} "

@@ -623,8 +623,7 @@ def _without_table_below(table: pd.DataFrame, blank: set) -> pd.DataFrame:
     if len(table) < 5 or not pd.api.types.is_integer_dtype(table.index) or len(table.columns) < 2:
         return table
     rows = table.index.to_numpy()
-    gaps = [k for k in range(max(1, len(rows) - 20), len(rows))
-            if any(row in blank for row in range(int(rows[k - 1]) + 1, int(rows[k])))]
+    gaps = [k for k in range(max(1, len(rows) - 20), len(rows)) if _blank_between(blank, rows[k - 1], rows[k])]
     for start in gaps:  # the first gap with only such rows under it: the answers may hold a blank row of their own
         below = table.iloc[start:].map(lambda value: as_text(value).strip())
         ids = _ids_shape(table.iloc[:start + 1])  # the shape of the first cells above the gap
@@ -670,7 +669,12 @@ def _apart(table: pd.DataFrame, blank: set) -> bool:
     last = max((k for k, n in enumerate(filled) if n > 1), default=None)
     if last is None or last == len(tail) - 1:
         return False
-    return any(row in blank for row in range(int(tail.index[last]) + 1, int(tail.index[last + 1])))
+    return _blank_between(blank, tail.index[last], tail.index[last + 1])
+
+
+def _blank_between(blank: set, above, below) -> bool:
+    """A blank row of the sheet (`blank`: their index) between two rows of the table, given by their index."""
+    return any(row in blank for row in range(int(above) + 1, int(below)))
 
 
 def _note_line(table: pd.DataFrame, note: str, blank: set) -> bool:
