@@ -661,6 +661,36 @@ def test_a_coded_sample_that_skips_questions_a_random_one_would_reach_is_a_warni
     assert questions_left_out(usable[usable["question"] != "q7"].head(20), "coded.csv", usable) is None
 
 
+def test_rows_deleted_from_the_draw_are_a_warning(tmp_path, tiny_codebook):
+    """A coder deleted S009 from the coding workbook and the estimate read the 59 rows left with no word: rows
+    deleted for being hard to code are not a random few. Gaps in `themes sample`'s numbering say which."""
+    from themes.evaluate import draw_rows_missing, read_coded_sample
+
+    def write(name: str, numbers) -> Path:
+        rows = ["sample_id,respondent_id,question,text,themes"] + [
+            f"S{k:03d},R{k},q,Answer {k}.,{'trust' if k % 2 else 'none'}" for k in numbers]
+        (tmp_path / name).write_text("\n".join(rows) + "\n", encoding="utf-8")
+        return tmp_path / name
+
+    gone = read_coded_sample(write("coded.csv", [k for k in range(1, 13) if k not in (4, 7, 8)]), tiny_codebook, None)
+    assert draw_rows_missing(gone, "coded.csv") == (
+        "coded.csv: 3 rows of the draw are missing (S004, S007-S008; its sample_ids run S001-S012). The estimate "
+        "reads the rows left as a random sample: answers deleted for being hard to code, or off-topic, lean the "
+        "corrected counts. Put the rows back and code them ('none' where an answer has no theme).")
+    assert "1 row of the draw is missing (S001;" in draw_rows_missing(
+        read_coded_sample(write("first.csv", range(2, 13)), tiny_codebook, None), "first.csv")
+    # a file of a sample grown with --exclude left out: one block, the file named as the likely cause
+    files = [write("a.csv", range(1, 7)), write("c.csv", range(19, 25))]
+    assert "12 rows of the draw are missing (S007-S018; its sample_ids run S001-S024; if they are a file of the " \
+           "sample, give it too)" in draw_rows_missing(read_coded_sample(files, tiny_codebook, None), files)
+    # whole draws, a later draw alone, and ids of the coders' own making say nothing
+    assert draw_rows_missing(read_coded_sample(write("whole.csv", range(1, 13)), tiny_codebook, None), "x") is None
+    assert draw_rows_missing(read_coded_sample(write("later.csv", range(301, 313)), tiny_codebook, None), "x") is None
+    own = read_coded_sample(write("own.csv", range(1, 13)), tiny_codebook, None)
+    own.attrs["sample_ids"] = ["first", "second", "S3"]
+    assert draw_rows_missing(own, "x") is None
+
+
 def test_the_method_says_a_dimension_measured_on_fewer_answers():
     from themes.export import sample_agreement_summary
 

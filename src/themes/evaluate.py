@@ -221,6 +221,10 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                         "passages" + (f" ({not_coded} rows with an empty codes cell are not coded yet)." if not_coded
                                       else "."))
     gold.attrs["not_coded"] = not_coded
+    # The draw's row ids as the file holds them (`themes sample` numbers its rows s001, s002, ...): a row a coder
+    # deleted leaves a gap (draw_rows_missing).
+    gold.attrs["sample_ids"] = [str(value).strip() for value in table[lowered["sample_id"]] if value == value] \
+        if "sample_id" in lowered else []
     # What the file codes: a coded sample of a themes-and-framework run may code only the themes.
     gold.attrs["themes_coded"] = theme_column is not None
     # A dimension is coded in a column of its own, or in the themes column ('service_model.referral'): a file
@@ -353,6 +357,7 @@ def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebo
     combined.attrs.update({key: parts[0].attrs[key] for key in ("themes_coded", "coded_dimensions", "read")
                            if key in parts[0].attrs})
     combined.attrs["not_coded"] = sum(part.attrs.get("not_coded", 0) for part in parts)
+    combined.attrs["sample_ids"] = [i for part in parts for i in part.attrs.get("sample_ids", [])]
     combined.attrs["file_rows"] = [len(part) for part in parts]  # which file each row came from, in order
     combined.attrs["files"] = [str(path) for path in paths]
     return combined
@@ -541,8 +546,48 @@ def check_coded_sample(coded: pd.DataFrame, paths, screened: pd.DataFrame, codeb
     if problem:
         raise GoldError(problem)
     usable = screened[screened["status"].isin(CODABLE)]
-    return [said for said in (doubt, picked_by_hand(coded, codebook, paths), codes_everything(coded, codebook, paths),
-                              questions_left_out(coded, paths, usable), empty_for_none(coded, codebook, paths)) if said]
+    return [said for said in (doubt, draw_rows_missing(coded, paths), picked_by_hand(coded, codebook, paths),
+                              codes_everything(coded, codebook, paths), questions_left_out(coded, paths, usable),
+                              empty_for_none(coded, codebook, paths)) if said]
+
+
+_SAMPLE_ID = re.compile(r"([^\d\s]*)(\d+)")
+
+
+def draw_rows_missing(coded: pd.DataFrame, paths) -> str | None:
+    """A warning when rows of the draw were deleted: `themes sample` numbers its rows s001, s002, ... (a draw grown
+    with --exclude goes on from the last), so a number missing between the first and the last the files hold (or
+    before the first, when that is s010 or lower) is a row gone. The estimate reads the rows left as a random sample;
+    rows deleted for being hard to code, or off-topic, are not a random few, and the corrected counts lean away
+    from what they held. A reviewer's workbook lost S009 unsaid."""
+    found = [_SAMPLE_ID.fullmatch(value) for value in coded.attrs.get("sample_ids", []) if value]
+    if not found or not all(found) or len({m.group(1).lower() for m in found}) != 1:
+        return None  # ids of the coders' own making: no numbering to read
+    numbers = {int(m.group(2)) for m in found}
+    first = 1 if min(numbers) <= 10 else min(numbers)
+    missing = sorted(set(range(first, max(numbers) + 1)) - numbers)
+    if not missing:
+        return None
+    prefix, width = found[0].group(1), Counter(len(m.group(2)) for m in found).most_common(1)[0][0]
+
+    def named(number: int) -> str:
+        return f"{prefix}{number:0{width}d}"
+
+    runs: list[list[int]] = []  # consecutive numbers together: "s301-s400"
+    for number in missing:
+        if runs and number == runs[-1][1] + 1:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    listed = ", ".join(named(a) if a == b else f"{named(a)}-{named(b)}" for a, b in runs[:8]) + (
+        f" and {len(runs) - 8} more" if len(runs) > 8 else "")
+    rows = f"{len(missing)} row{'s' if len(missing) != 1 else ''}"
+    # One block of many: a file of a sample grown with --exclude, more likely than rows deleted one by one.
+    file = "; if they are a file of the sample, give it too" if len(runs) == 1 and len(missing) >= 10 else ""
+    return (f"{coded_sample_name(paths)}: {rows} of the draw {'are' if len(missing) != 1 else 'is'} missing "
+            f"({listed}; its sample_ids run {named(first)}-{named(max(numbers))}{file}). The estimate reads the rows "
+            "left as a random sample: answers deleted for being hard to code, or off-topic, lean the corrected "
+            "counts. Put the rows back and code them ('none' where an answer has no theme).")
 
 
 def codes_everything(coded: pd.DataFrame, codebook: Codebook, paths) -> str | None:
