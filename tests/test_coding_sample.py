@@ -351,6 +351,14 @@ def test_a_sample_drawn_in_parts_is_read_as_one_sample(tiny_codebook, tmp_path: 
     assert str(raised.value) == (f"{a} and {b} both code respondent '{first['respondent_id'].iloc[0]}', question "
                                  f"'{first['question'].iloc[0]}': a coded sample holds each answer once. Keep one row "
                                  "(a draw with themes sample --exclude of the other files never repeats one).")
+    # Two coders' files of one draw (the same answers, coded apart) were told the same, about draws
+    pd.read_csv(a).to_csv(b, index=False)
+    with pytest.raises(GoldError) as raised:
+        read_coded_sample([a, b], tiny_codebook, responses)
+    rows = len(pd.read_csv(a))
+    assert str(raised.value) == (f"{a} and {b} code the same {rows} answers (of {rows} and {rows}): two coders' "
+                                 "codings of one sample, not two draws of it. Give one file, the codes the coders "
+                                 "settled on; each answer counts once.")
 
 
 def test_a_third_draw_excludes_every_file_of_the_sample(run_dir: Path, tmp_path: Path):

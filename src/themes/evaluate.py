@@ -338,6 +338,15 @@ def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebo
     seen: dict[tuple, int] = {}
     for key, file in zip(keys, source):  # read_gold refused an answer coded twice in one file
         if key in seen:
+            one, other = seen[key], file
+            shared = len(set(zip(parts[one]["respondent_id"], parts[one]["question"])) &
+                         set(zip(parts[other]["respondent_id"], parts[other]["question"])))
+            if shared >= 0.5 * min(len(parts[one]), len(parts[other])):
+                # Most answers of one in the other: two coders' files of one draw, not two draws.
+                raise GoldError(f"{paths[one]} and {paths[other]} code the same {shared} answers (of "
+                                f"{len(parts[one])} and {len(parts[other])}): two coders' codings of one sample, "
+                                "not two draws of it. Give one file, the codes the coders settled on; each answer "
+                                "counts once.")
             raise GoldError(f"{paths[seen[key]]} and {paths[file]} both code respondent '{key[0]}', question "
                             f"'{key[1]}': a coded sample holds each answer once. Keep one row (a draw with themes "
                             "sample --exclude of the other files never repeats one).")
