@@ -191,6 +191,14 @@ def test_a_memos_heading_with_its_item_on_its_line_under_a_list_and_quoted_examp
     text = "Confidence.\nInclude:\n- a trusted contact\nExample: a nurse who knows us.\n- repeat referrals"
     assert parse_description(text) == {"definition": "Confidence.", "include": [
         "a trusted contact\nExample: a nurse who knows us.", "repeat referrals"]}
+    # ... and under an inclusion of two lines, indented or not, the exclusion opens its section as under one
+    # (it joined the inclusion); a blank line between them leaves it prose, as before.
+    for more in ("\n  with us", "\nwith us"):
+        text = f"Confidence.\nInclude:\n- a trusted contact{more}\nExclude: trust in government agencies\n- vendors"
+        assert parse_description(text) == {"definition": "Confidence.", "include": ["a trusted contact\nwith us"],
+                                           "exclude": ["trust in government agencies", "vendors"]}
+    text = "Confidence.\nInclude:\n- a trusted contact\n\nExclude: IT budgets go under another code."
+    assert parse_description(text)["definition"] == "Confidence.\n\nExclude: IT budgets go under another code."
 
 
 GROUPED_QDC = """<?xml version="1.0" encoding="utf-8"?>

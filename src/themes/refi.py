@@ -180,10 +180,20 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
         item. Elsewhere such a line is prose ("Exclude: IT budgets go under ..." in a definition), and "Example: ..."
         under an item is that item's example."""
         found = _INLINE_HEADING.fullmatch(lines[k]) if within and not ours else None
-        if (found is None or not found.group(1)[:1].isupper() or not _ITEM.match(lines[k - 1].lstrip())
+        if (found is None or not found.group(1)[:1].isupper() or not under_item(k)
                 or _heading(found.group(1) + ":") not in ("include", "exclude")):
             return None
         return _heading(found.group(1) + ":"), found.group(2).strip()
+
+    def under_item(k: int) -> bool:
+        """Line k follows a list item, on its first line or on one it runs on to ("- relationships built\n  over
+        years\nExclude: ..."), with no blank line or heading between."""
+        for j in range(k - 1, -1, -1):
+            if blank(j) or _heading(lines[j]) is not None:
+                return False
+            if _ITEM.match(lines[j].lstrip()):
+                return True
+        return False
 
     fields: dict = {}
     sections: dict[str, list[list[str]]] = {}  # each heading's blocks: one written twice adds a block
