@@ -554,7 +554,9 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
         # one, neither reads nor writes code sets
         notes.append("The codes are themes' (their 'themes id:' lines), but the file lost the code set that carries "
                      "the codebook's name, version, description and examples of no theme: copy those from the "
-                     "original YAML (until then its content hash differs, and its calibration does not fit)")
+                     "original YAML" + (" (each codebook's, if the file held a codebook of themes and a framework)"
+                                        if themes and dimensions else "")
+                     + " (until then its content hash differs, and its calibration does not fit)")
     data = {"name": name, "version": about.get("version", "1"), "description": about.get("description", ""),
             "themes": themes, "dimensions": dimensions, "none_examples": about.get("none_examples", [])}
     return {key: value for key, value in data.items() if value or key in ("themes", "dimensions")}, notes
