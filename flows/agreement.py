@@ -92,7 +92,7 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
              "No passage of this file was used to train or calibrate the classifier.",
              "Thresholds: " + ", ".join(f"{k} {v:.2f} ({coder.sources[k]})" for k, v in thresholds.items())]
     if not_coded:
-        notes.insert(1, not_coded_note(not_coded).capitalize() + ".")
+        notes.insert(1, not_coded_note(not_coded, gold.attrs.get("codes_elsewhere")).capitalize() + ".")
     unframed = sum(r != t for r, t in zip(classified_texts(gold["text"]), gold["text"]))
     if unframed:
         notes.append(f"{unframed} passage{'s were' if unframed > 1 else ' was'} read without a report's attribution "

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from themes.cli import app
 from themes.coding_sample import Coded, draw_sample
 from themes.errors import GoldError, InputError
-from themes.evaluate import read_gold
+from themes.evaluate import not_coded_note, read_gold
 from themes.export import write_csv
 
 STATUSES = ["coded", "uncoded", "too_long", "non_answer", "empty", "duplicate", "non_english"]
@@ -158,6 +158,21 @@ def test_codes_in_a_column_of_their_own_or_under_a_renamed_header_are_pointed_to
     with pytest.raises(GoldError, match=r"every 'themes' cell is empty: nothing is coded yet\. .* The column 'codes' "
                                         r"holds theme codes: move them into 'themes'"):
         read_gold(path, tiny_codebook)
+    # ... and where the first rows were coded in 'themes' and the later ones in 'codes': those rows are left out
+    # as not coded, and the column is named with them (they were counted as not coded yet, no more said)
+    path, book = _coded_workbook(run_dir, ["trust;funding", "none", "", ""])
+    sheet = book["Coding"]
+    sheet.cell(row=1, column=9, value="codes")
+    for row, codes in zip(range(4, 6), ["none", "funding;trust"]):
+        sheet.cell(row=row, column=9, value=codes)
+    book.save(path)
+    gold = read_gold(path, tiny_codebook)
+    assert gold.attrs["not_coded"] == 2 and not_coded_note(2, gold.attrs["codes_elsewhere"]) == (
+        "left out 2 rows whose codes cell is empty (not coded yet; write 'none' for a passage with no theme); the "
+        "column 'codes' holds theme codes in 2 of them, which are not read: move them into 'themes' if they are "
+        "those rows' codes")
+    assert not_coded_note(2) == "left out 2 rows whose codes cell is empty (not coded yet; write 'none' for a " \
+        "passage with no theme)"
     path, book = _coded_workbook(run_dir, ["trust", "none", "funding"])
     book["Coding"].cell(row=1, column=7, value="Themes (ids)")
     book.save(path)

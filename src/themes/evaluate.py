@@ -148,7 +148,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     else:
         raise GoldError(f"{path}: no passage text column (one of {', '.join(TEXT_COLUMNS)}) and no "
                         f"'respondent_id' + 'question' keys. Columns: {', '.join(table.columns)}.")
-    not_coded = 0
+    not_coded, codes_elsewhere = 0, None
     code_columns = ([theme_column] if theme_column is not None else []) + list(dimension_columns.values())
     if code_columns:
         # An empty codes cell is an answer nobody coded yet (a coding workbook half done), not "none": left
@@ -192,6 +192,13 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
             raise GoldError(f"{path}: every {named} cell is empty: nothing is coded yet. Write each passage's codes "
                             "('none' for a passage with no theme, or where it does not address a dimension) and run "
                             "again.")
+        if not_coded and len(code_columns) == 1:
+            # Some rows' codes typed in a column of their own ("codes"), their codes cells empty: said with the rows
+            # left out, which they are (the column is not read).
+            elsewhere = _codes_elsewhere(table[empty], code_columns[0], codebook)
+            if elsewhere is not None:
+                held = sum(bool(_parts(str(cell))) for cell in table.loc[empty, elsewhere].fillna(""))
+                codes_elsewhere = (elsewhere, held, str(code_columns[0]))
         gold = gold[~empty]
     if "respondent_id" in gold.columns:  # a coded sample: each answer of the survey once
         first: dict[tuple[str, str], int] = {}
@@ -221,6 +228,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                         "passages" + (f" ({not_coded} rows with an empty codes cell are not coded yet)." if not_coded
                                       else "."))
     gold.attrs["not_coded"] = not_coded
+    gold.attrs["codes_elsewhere"] = codes_elsewhere
     # The draw's row ids as the file holds them (`themes sample` numbers its rows s001, s002, ...): a row a coder
     # deleted leaves a gap (draw_rows_missing).
     gold.attrs["sample_ids"] = [str(value).strip() for value in table[lowered["sample_id"]] if value == value] \
@@ -366,6 +374,8 @@ def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebo
     combined.attrs.update({key: parts[0].attrs[key] for key in ("themes_coded", "coded_dimensions", "read")
                            if key in parts[0].attrs})
     combined.attrs["not_coded"] = sum(part.attrs.get("not_coded", 0) for part in parts)
+    combined.attrs["codes_elsewhere"] = next((part.attrs["codes_elsewhere"] for part in parts
+                                              if part.attrs.get("codes_elsewhere")), None)
     combined.attrs["sample_ids"] = [i for part in parts for i in part.attrs.get("sample_ids", [])]
     combined.attrs["file_rows"] = [len(part) for part in parts]  # which file each row came from, in order
     combined.attrs["files"] = [str(path) for path in paths]
@@ -735,14 +745,21 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
         lines.append(f"  aside      codes of the file's other codebook, left to it: {read['aside']}")
     lines.append(f"  question   {read.get('question') or (NO_QUESTION_TO_LEARN if learning else NO_QUESTION)}")
     if gold.attrs.get("not_coded"):
-        lines.append(f"  not coded  {not_coded_note(gold.attrs['not_coded'])}")
+        lines.append(f"  not coded  {not_coded_note(gold.attrs['not_coded'], gold.attrs.get('codes_elsewhere'))}")
     return lines
 
 
-def not_coded_note(rows: int) -> str:
-    """What was left out of a gold file as not coded yet, as a clause ("left out 20 rows ...")."""
-    return (f"left out {rows} row{'s' if rows != 1 else ''} whose codes cell is empty (not coded yet; write 'none' "
+def not_coded_note(rows: int, elsewhere: tuple[str, int, str] | None = None) -> str:
+    """What was left out of a gold file as not coded yet, as a clause ("left out 20 rows ..."); `elsewhere`: a
+    column that holds theme codes in some of those rows, in how many, and the codes column they belong in
+    (`attrs["codes_elsewhere"]`)."""
+    said = (f"left out {rows} row{'s' if rows != 1 else ''} whose codes cell is empty (not coded yet; write 'none' "
             "for a passage with no theme)")
+    if elsewhere:
+        column, held, into = elsewhere
+        said += (f"; the column '{column}' holds theme codes in {held} of them, which are not read: move them into "
+                 f"'{into}' if they are those rows' codes")
+    return said
 
 
 def _dimension_columns(codebook: Codebook, lowered: dict[str, str]) -> dict:
