@@ -75,6 +75,46 @@ def test_calibrate_reports_cross_validated_agreement_with_the_fake_embedder(tiny
     assert report["not_tuned"] == ["service"]
 
 
+def test_the_codebooks_own_texts_and_passages_coded_twice_are_not_measured_on(tiny_codebook):
+    """A coded file of 60 of the codebook's own examples cross-validated to kappa 1.00, no word: every fold learns
+    them. A passage coded twice lands in two folds, one teaching the other. Both are left out, and said."""
+    embed = embedding_function("test:hashing")
+    texts = [f"Trust between our directors, built over {n} years." for n in range(10, 20)] + \
+            [f"Grants end after {n} years and nobody covers costs." for n in range(10, 20)] + \
+            [f"We deliver {n} food boxes a week." for n in range(10, 20)]
+    gold = [["trust"]] * 10 + [["funding"]] * 10 + [[]] * 10
+    example = tiny_codebook.themes[0].examples[0]
+    more = texts + [example.upper() + " ", texts[0].replace("Trust", "trust"), texts[1]]
+    _, report = calibrate(tiny_codebook, more, gold + [["trust"]] * 3, embed, folds=5)
+    _, alone = calibrate(tiny_codebook, texts, gold, embed, folds=5)
+    assert report["passages"] == 33 and report["measured"] == 30
+    assert report["left_out"] == {"codebook_texts": 1, "repeated": 2}
+    assert "left out: 1 that are the codebook's own texts (every fold learns them), 2 coded a second time)" in \
+        report["summary"]
+    assert report["primary_kappa"] == alone["primary_kappa"] and "left out" not in alone["summary"]
+    with pytest.raises(ThemesError, match=r"\(found none\)\. Code more passages\. Of the file's 3, 3 that are the "
+                                          r"codebook's own texts \(every fold learns them\) cannot measure it"):
+        calibrate(tiny_codebook, [t.examples[0] for t in tiny_codebook.themes] + [example], [["trust"]] * 3, embed)
+
+
+def test_a_threshold_the_codebook_sets_is_kept_while_the_others_are_tuned(tiny_codebook):
+    """A run uses a theme's own `threshold` over the calibration's; calibration tuned it anyway (trust 0.35 where the
+    codebook says 0.30), and the others beside a value the run never uses."""
+    book = tiny_codebook.model_copy(update={"themes": [tiny_codebook.themes[0].model_copy(update={"threshold": 0.45}),
+                                                       *tiny_codebook.themes[1:]]})
+    oof = _oof([0.35, 0.3, 0.4, 0.38, 0.1, 0.1, 0.1, 0.1])
+    thresholds, tuned = tune_thresholds(oof, [["trust"]] * 4 + [[]] * 4, Scheme(book))
+    assert thresholds[0] == 0.45 and tuned == set()
+    thresholds, tuned = tune_thresholds(oof, [["trust"]] * 4 + [[]] * 4, Scheme(tiny_codebook))
+    assert thresholds[0] < 0.45 and tuned == {"trust"}
+    embed = embedding_function("test:hashing")
+    texts = [f"Trust between our directors, built over {n} years." for n in range(10, 20)] + \
+            [f"Grants end after {n} years and nobody covers costs." for n in range(10, 20)]
+    learned, report = calibrate(book, texts, [["trust"]] * 10 + [["funding"]] * 10, embed, folds=5)
+    assert "trust" not in learned and report["set_in_codebook"] == {"trust": 0.45}
+    assert report["not_tuned"] == ["service"]
+
+
 def test_calibrate_refuses_too_few_passages(tiny_codebook):
     with pytest.raises(ThemesError, match=r"Calibration needs at least 10 coded passages"):
         calibrate(tiny_codebook, ["a", "b"], [["trust"], []], embedding_function("test:hashing"))

@@ -166,10 +166,11 @@ def out_of_fold_scores(codebook: Codebook, texts: list[str], gold: list[list[str
 
     scheme = Scheme(codebook)
     strata = _strata(gold, scheme, folds)
-    smallest = min(np.unique(strata, return_counts=True)[1])
+    smallest = min(np.unique(strata, return_counts=True)[1], default=0)
     if len(texts) < 2 * folds or smallest < 2:
+        found = f"{len(texts)}: {_per_primary(gold, scheme)}" if texts else "none"
         raise ThemesError(f"Calibration needs at least {2 * folds} coded passages and 2 per primary theme "
-                          f"(found {len(texts)}: {_per_primary(gold, scheme)}). Code more passages.")
+                          f"(found {found}). Code more passages.")
     splitter = StratifiedKFold(n_splits=min(folds, smallest), shuffle=True, random_state=seed)
     parts, fold_of = [], np.zeros(len(texts), dtype=int)
     for fold, (train, test) in enumerate(splitter.split(np.zeros(len(texts)), strata)):
@@ -194,7 +195,8 @@ def tune_thresholds(oof: OutOfFold, gold: list[list[str]], scheme: Scheme, *,
     from themes.evaluate import cohen_kappa, primary_of
 
     n = len(gold)
-    thresholds = np.full(len(scheme.ids), defaults.DEFAULT_THRESHOLD)
+    thresholds = _starting_thresholds(scheme)
+    fixed = codebook_thresholds(scheme.codebook)
     themes = [scheme.ids[c] for c in scheme.theme_columns]
     gold_primary = [primary_of([t for t in g if t in themes]) for g in gold]
     coded = {label for g in gold for label in g}
@@ -216,11 +218,11 @@ def tune_thresholds(oof: OutOfFold, gold: list[list[str]], scheme: Scheme, *,
 
     for _ in range(passes):
         for column in scheme.theme_columns:
-            if scheme.ids[column] in coded:
+            if scheme.ids[column] in coded and scheme.ids[column] not in fixed:
                 thresholds[column] = best([column], primary_kappa)
                 tuned.add(scheme.ids[column])
     for block in scheme.dimension_blocks:
-        if not any(label.startswith(f"{block.dimension}.") for label in coded):
+        if block.dimension in fixed or not any(label.startswith(f"{block.dimension}.") for label in coded):
             continue
         gold_types = _types(gold, block.dimension)
 
@@ -230,6 +232,40 @@ def tune_thresholds(oof: OutOfFold, gold: list[list[str]], scheme: Scheme, *,
         thresholds[list(block.columns)] = best(list(block.columns), dimension_kappa)
         tuned.add(block.dimension)
     return thresholds, tuned
+
+
+def codebook_thresholds(codebook: Codebook) -> dict[str, float]:
+    """The thresholds a codebook sets by hand (a theme's or a dimension's `threshold`): a run uses them over a
+    calibration's, so calibration keeps them as they are and tunes the others beside them."""
+    return {**{t.id: t.threshold for t in codebook.themes if t.threshold is not None},
+            **{d.id: d.threshold for d in codebook.dimensions if d.threshold is not None}}
+
+
+def _starting_thresholds(scheme: Scheme) -> np.ndarray:
+    """The default threshold for every column, and the codebook's own where it sets one."""
+    thresholds = np.full(len(scheme.ids), defaults.DEFAULT_THRESHOLD)
+    fixed = codebook_thresholds(scheme.codebook)
+    for column in scheme.theme_columns:
+        thresholds[column] = fixed.get(scheme.ids[column], thresholds[column])
+    for block in scheme.dimension_blocks:
+        thresholds[list(block.columns)] = fixed.get(block.dimension, defaults.DEFAULT_THRESHOLD)
+    return thresholds
+
+
+def measured_passages(codebook: Codebook, texts: list[str]) -> tuple[np.ndarray, int, int]:
+    """Which coded passages cross-validation can measure on: not the codebook's own texts (its examples, which
+    every fold learns from: a file of 60 of them read kappa 1.00), nor a passage coded a second time (the copy in
+    another fold teaches the first). Returns the mask and how many of each kind it leaves out."""
+    from themes.coding import classified_texts, folded_text, learned_from
+
+    known = learned_from(texts, codebook)
+    seen: set[str] = set()
+    repeated = np.zeros(len(texts), dtype=bool)
+    for position, text in enumerate(classified_texts(texts)):
+        key = folded_text(text)
+        repeated[position] = key in seen and not known[position]
+        seen.add(key)
+    return ~known & ~repeated, int(known.sum()), int(repeated.sum())
 
 
 def _types(gold: list[list[str]], dimension: str) -> list[str]:
@@ -262,20 +298,34 @@ def calibrate(codebook: Codebook, gold_texts: list[str], gold: list[list[str]], 
     from themes.evaluate import agreement
 
     scheme = Scheme(codebook)
-    oof = out_of_fold_scores(codebook, gold_texts, gold, embed, folds=folds, segment_words=segment_words,
-                             questions=questions)
+    measured, examples, repeats = measured_passages(codebook, gold_texts)
+    left = ", ".join(part for part in (
+        f"{examples} that are the codebook's own texts (every fold learns them)" if examples else "",
+        f"{repeats} coded a second time" if repeats else "") if part)
+    if not measured.all():
+        gold_texts = [t for t, m in zip(gold_texts, measured) if m]
+        gold = [g for g, m in zip(gold, measured) if m]
+        questions = [q for q, m in zip(questions, measured) if m] if questions is not None else None
+    try:
+        oof = out_of_fold_scores(codebook, gold_texts, gold, embed, folds=folds, segment_words=segment_words,
+                                 questions=questions)
+    except ThemesError as error:
+        raise ThemesError(f"{error} Of the file's {len(measured)}, {left} cannot measure it: they are left out of "
+                          "the cross-validation." if left else str(error)) from None
     n = len(gold)
-    _, scores, decided = scheme.code(oof.segment_scores, oof.keys, n, np.full(len(scheme.ids),
-                                                                                defaults.DEFAULT_THRESHOLD))
+    _, scores, decided = scheme.code(oof.segment_scores, oof.keys, n, _starting_thresholds(scheme))
     untuned = agreement(gold, scheme.labels(decided), scheme.primary(scores, decided), scheme)
     predicted, primary = cross_fitted_predictions(oof, gold, scheme)
     tuned = agreement(gold, predicted, primary, scheme)
     thresholds, tuned_owners = tune_thresholds(oof, gold, scheme)
     learned = {k: v for k, v in threshold_items(scheme, thresholds).items() if k in tuned_owners}
+    fixed = codebook_thresholds(codebook)
     folds_used = int(len(np.unique(oof.fold_of)))
-    report = {"folds": folds_used, "passages": n, "per_theme": tuned["per_theme"],
-              "per_dimension": tuned["per_dimension"],
-              "not_tuned": sorted(set(threshold_items(scheme, thresholds)) - tuned_owners)}
+    report = {"folds": folds_used, "passages": int(len(measured)), "measured": n,
+              "left_out": {"codebook_texts": examples, "repeated": repeats},
+              "per_theme": tuned["per_theme"], "per_dimension": tuned["per_dimension"],
+              "set_in_codebook": fixed,
+              "not_tuned": sorted(set(threshold_items(scheme, thresholds)) - tuned_owners - set(fixed))}
     parts = []
     if scheme.theme_columns.size:
         overall = tuned["overall"]
@@ -288,5 +338,5 @@ def calibrate(codebook: Codebook, gold_texts: list[str], gold: list[list[str]], 
         parts.append("kappa per dimension (\"none\" a class) " + ", ".join(
             f"{r['dimension']} {r['kappa']:.2f}" for r in tuned["per_dimension"] if r["kappa"] is not None))
     report["summary"] = (f"cross-validated on {n} coded passages ({folds_used} folds; thresholds tuned inside "
-                         f"each fold): " + "; ".join(parts))
+                         f"each fold{f'; left out: {left}' if left else ''}): " + "; ".join(parts))
     return learned, report

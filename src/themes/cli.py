@@ -596,6 +596,9 @@ def calibrate(
     typer.echo(f"Calibrated on {report['passages']} passages{f' (split {split})' if split else ''}: "
                f"{report['summary']}.")
     typer.echo("Thresholds: " + ", ".join(f"{k} {v:.2f}" for k, v in result["thresholds"].items()))
+    if report.get("set_in_codebook"):
+        typer.echo("Set in the codebook (a run uses them; kept as they are while the others were tuned): "
+                   + ", ".join(f"{k} {v:.2f}" for k, v in report["set_in_codebook"].items()))
     if report.get("not_tuned"):
         typer.echo("Not tuned (no coded passage carries them; they keep the default): "
                    + ", ".join(report["not_tuned"]))

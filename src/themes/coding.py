@@ -245,11 +245,13 @@ def learned_from(texts: Sequence[str], codebook: Codebook, calibration=None) -> 
     """Which of `texts` the coder learns from (as it reads them; case, spacing, curly quotes and the punctuation
     around it aside: "Not applicable." is "Not applicable"): a figure on those would not be agreement but memory
     (a calibration's passages with curly quotes and no final stop measured kappa 0.98 as new ones)."""
-    def fold(text: str) -> str:
-        return " ".join(text.casefold().translate(STRAIGHT_QUOTES).split()).strip(" .,;:!?-–—\"'()[]…")
+    seen = {folded_text(text) for text in training_texts(codebook, calibration)} - {""}
+    return np.array([folded_text(text) in seen for text in classified_texts(texts)], dtype=bool)
 
-    seen = {fold(text) for text in training_texts(codebook, calibration)} - {""}
-    return np.array([fold(text) in seen for text in classified_texts(texts)], dtype=bool)
+
+def folded_text(text: str) -> str:
+    """A text as `learned_from` compares it: case, spacing, curly quotes and the punctuation around it aside."""
+    return " ".join(text.casefold().translate(STRAIGHT_QUOTES).split()).strip(" .,;:!?-–—\"'()[]…")
 
 
 def classified_texts(texts: Sequence[str]) -> list[str]:
