@@ -355,6 +355,16 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
         load_codebook(path)
 
 
+def test_a_key_missing_its_colon_names_its_own_line(tmp_path):
+    """'counter_examples' typed without its ':' was blamed on the line of the next key, 11 lines below."""
+    path = write(tmp_path, "name: X\nthemes:\n  - id: trust\n    label: Trust\n    definition: d\n    counter_examples\n"
+                           "      - \"We meet.\"\n      - \"We eat.\"\n    examples:\n      - \"We trust them.\"\n")
+
+    with raises_exactly(f"{path}:6: the YAML cannot be parsed (could not find expected ':'). Is this line a key "
+                        "missing its ':'? Else check quotes and indentation."):
+        load_codebook(path)
+
+
 def test_bad_indentation_names_the_line(tmp_path):
     path = write(tmp_path, "name: X\nthemes:\n  - id: trust\n   label: Trust\n")
 

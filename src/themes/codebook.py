@@ -337,6 +337,12 @@ def load_codebook(path: str | Path) -> Codebook:
                             "holds would be lost: merge them into one.") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
+        if getattr(error, "context", None) == "while scanning a simple key" and getattr(error, "context_mark", None):
+            # A key whose ':' is missing: the scanner notices lines later ("could not find expected ':'"), where the
+            # next key starts; the line to mend is the key's own.
+            mark = error.context_mark
+            raise CodebookError(f"{path}:{mark.line + 1}: the YAML cannot be parsed (could not find expected ':'). "
+                                "Is this line a key missing its ':'? Else check quotes and indentation.") from None
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise CodebookError(f"{where}: the YAML cannot be parsed ({problem}). Check quotes and indentation.") from None
