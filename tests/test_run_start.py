@@ -270,6 +270,17 @@ def test_a_codebook_with_a_theme_short_of_examples_says_it_runs_zero_shot(tmp_pa
     shipped = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--out", str(tmp_path / "out2"), "--model",
                                        "test:hashing", "--no-cache"])
     assert "zero-shot" not in shipped.output
+    # evaluate says it too, before its figure (it said only "calibration none")
+    from themes.flows import agreement as flow
+
+    monkeypatch.setattr(flow, "evaluate_agreement", started)
+    gold = tmp_path / "gold.csv"
+    gold.write_text("text,themes\nWe trust them.,trust\nGrants end.,none\n", encoding="utf-8")
+    evaluated = CliRunner().invoke(app, ["evaluate", "--gold", str(gold), "--codebook", str(book), "--out",
+                                         str(tmp_path / "e")])
+    assert any(line.startswith("  method     zero-shot (similarity to each category's definition and examples): "
+                               "'community_engagement' (2)") for line in evaluated.output.splitlines())
+    assert "the server or the model was started" in str(evaluated.exception)
 
 
 @pytest.mark.parametrize("command", ["evaluate", "calibrate"])

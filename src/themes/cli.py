@@ -359,6 +359,8 @@ def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None,
             lines += _other_model_line(calibration, settings.model)
             if "question" in frame.columns:
                 lines += _new_questions_line([str(q) for q in frame["question"] if q == q and q], calibration)
+        elif settings.method == "auto":  # as a run says it: the figure below is zero-shot's
+            lines += _zero_shot_line(settings.codebook)
     return lines
 
 
