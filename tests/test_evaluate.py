@@ -170,6 +170,20 @@ def test_a_slash_between_ids_is_a_list_but_not_inside_a_label(tmp_path, tiny_cod
     assert list(read_gold(path, load_codebook(slashed))["gold"]) == [["trust"], []]
 
 
+def test_a_label_typed_with_a_combining_accent_is_the_label(tmp_path, tiny_codebook_path):
+    """"Confiance — équipe" typed as 'e' and a combining accent (NFD: macOS, some exports) was an unknown theme that
+    looked the same as the codebook's label."""
+    import unicodedata
+
+    accented = tmp_path / "accented.yaml"
+    accented.write_text(tiny_codebook_path.read_text().replace("Trust and relationships", "Confiance — équipe"),
+                        encoding="utf-8")
+    path = tmp_path / "gold.csv"
+    path.write_text(f"text,themes\nWe trust them.,{unicodedata.normalize('NFD', 'Confiance — équipe')}\nNo.,none\n",
+                    encoding="utf-8")
+    assert list(read_gold(path, load_codebook(accented))["gold"]) == [["trust"], []]
+
+
 def test_n_a_and_the_instructions_name_for_none_are_none_and_a_label_may_hold_a_comma(tmp_path, tiny_codebook_path):
     """'N/A' in a codes cell said "unknown theme 'n'" (the slash split ran before the words for none), the
     Instructions sheet's own "None of these" was refused, and a label with a comma was cut in two."""

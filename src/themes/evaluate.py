@@ -865,13 +865,15 @@ def _typed_codes(value):
     empty, so not coded yet (it was read as coded with no theme)."""
     if not isinstance(value, str):
         return value
-    value = _INVISIBLE.sub("", value)
+    # Composed as the codebook's labels are: "é" typed as "e" and a combining accent (macOS, some exports) read as
+    # an unknown theme that looked the same as the label.
+    value = unicodedata.normalize("NFC", _INVISIBLE.sub("", value))
     return "" if re.fullmatch(r"[\s;,|/]*", value) else value
 
 
 def _labels(codebook: Codebook) -> dict[str, str]:
-    """Each theme's id by its label in lower case: a codes cell may name a theme by its label."""
-    return {c.label.lower(): c.id for c in codebook.categories}
+    """Each theme's id by its label in lower case (composed: NFC): a codes cell may name a theme by its label."""
+    return {unicodedata.normalize("NFC", c.label).lower(): c.id for c in codebook.categories}
 
 
 def _parts(cell: str) -> list[str]:
