@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from themes import export
 from themes import defaults
 from themes.calibrate import Calibration, CodedPassage, calibrate, calibration_path, find_calibration, \
-    save_calibration
+    locate_calibration, save_calibration
 from themes.codebook import file_hash, load_codebook
 from themes.coding import classified_texts, fit_coder, learned_from, threshold_items, training_texts
 from themes.embed import embedding_function, get_embedder
@@ -91,6 +91,13 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
              f"Left out {int(learned.sum())} passages the classifier learned from." if learned.any() else
              "No passage of this file was used to train or calibrate the classifier.",
              "Thresholds: " + ", ".join(f"{k} {v:.2f} ({coder.sources[k]})" for k, v in thresholds.items())]
+    # Which calibration coded the passages, as the run's opening block says it: one made for other content (a theme
+    # renamed since) was said in the console only, and the saved figures carried no word of it.
+    used, where = locate_calibration(settings.codebook, settings.calibration)
+    notes.insert(-1, f"Calibration: `{used}` ({where})." if used else f"Calibration: {where}.")
+    calibration_entry = {"file": str(used) if used else None, "where": where,
+                         "matches_codebook": (calibration.codebook_hash == codebook.content_hash())
+                         if calibration is not None else None}
     if not_coded:
         notes.insert(1, not_coded_note(not_coded, gold.attrs.get("codes_elsewhere")).capitalize() + ".")
     unframed = sum(r != t for r, t in zip(classified_texts(gold["text"]), gold["text"]))
@@ -116,7 +123,8 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
                            "read_without_attribution": unframed,
                            "gold_sha256": file_hash(gold_path), "split": split, "method": method,
                            "thresholds": thresholds, "threshold_sources": coder.sources,
-                           "codebook_content_hash": codebook.content_hash()}, folder / "evaluation.json")
+                           "codebook_content_hash": codebook.content_hash(), "calibration": calibration_entry},
+                          folder / "evaluation.json")
         files = sorted(p.name for p in folder.iterdir())
     if result["per_theme"]:
         create_table_artifact(table=result["per_theme"], key="agreement-per-theme",

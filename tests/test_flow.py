@@ -430,6 +430,31 @@ def _assert_evaluate_decides_as_the_run(out: Path, tmp_path: Path, codebooks: li
         assert result["disagreements"] == 0, codebook
         assert (f"; passages from 'text', codes from 'themes', questions from 'question'. Codebook: "
                 in (tmp_path / f"eval-{gold_path.stem}" / "evaluation.md").read_text(encoding="utf-8"))
+        saved = json.loads((tmp_path / f"eval-{gold_path.stem}" / "evaluation.json").read_text(encoding="utf-8"))
+        assert saved["calibration"]["file"].endswith(".calibration.json")
+        assert saved["calibration"]["matches_codebook"] is True and saved["calibration"]["where"]
+
+
+def test_the_evaluation_files_name_a_calibration_made_for_other_content(tmp_path, tiny_codebook_path):
+    """A theme renamed after calibrating: the mismatch was said in the console only, and evaluation.md and .json
+    named no calibration."""
+    from themes.calibrate import Calibration, save_calibration
+    from themes.flows.agreement import evaluate_agreement
+
+    stale = tmp_path / "stale.calibration.json"
+    save_calibration(Calibration(codebook=str(tiny_codebook_path), codebook_hash="0" * 16, model="test:hashing",
+                                 method="logistic", C=4.0, thresholds={"trust": 0.4}), stale)
+    gold = tmp_path / "gold.csv"
+    gold.write_text("text,themes\nWe trust the county staff.,trust\nGrants end next year.,funding\n"
+                    "We deliver food boxes.,none\n", encoding="utf-8")
+    settings = RunSettings(codebook=str(tiny_codebook_path), model="test:hashing", calibration=str(stale),
+                           cache_dir=str(tmp_path / "cache"))
+    evaluate_agreement(gold_path=str(gold), out=str(tmp_path / "eval"), settings=settings)
+    saved = json.loads((tmp_path / "eval" / "evaluation.json").read_text(encoding="utf-8"))
+    assert saved["calibration"]["file"] == str(stale) and saved["calibration"]["matches_codebook"] is False
+    assert "made for other content" in saved["calibration"]["where"]
+    assert f"Calibration: `{stale}` (option --calibration, but made for other content" in \
+        (tmp_path / "eval" / "evaluation.md").read_text(encoding="utf-8")
 
 
 def test_a_coded_sample_gives_every_count_an_estimate_and_interval(tmp_path, tiny_responses_path):
