@@ -195,6 +195,20 @@ def test_an_example_of_a_theme_that_is_also_an_example_of_none_is_refused(tmp_pa
         load_codebook(path)
 
 
+def test_one_passage_written_two_ways_under_two_themes_is_refused(tmp_path):
+    """'Different priorities!!' under trust and 'Different priorities.' under cultural differences validated, and
+    each was learned as its theme alone, against the other. Written the same, a passage carries both themes."""
+    path = write(tmp_path, TWO_THEMES + "    examples:\n      - \"we TRUST each other!!\"\n")
+
+    with raises_exactly(f"{path}: [top level] 'We trust each other.' (an example of 'trust') and 'we TRUST each "
+                        "other!!' (of 'money') are one passage written two ways, each learned as its theme alone, "
+                        "against the other: write it the same under both (it is then learned as carrying both), or "
+                        "keep it under one"):
+        load_codebook(path)
+    same = write(tmp_path, TWO_THEMES + "    examples:\n      - We trust each other.\n", name="same.yaml")
+    assert [t.examples for t in load_codebook(same).themes] == [["We trust each other."]] * 2
+
+
 def test_every_problem_is_listed_by_validate_codebook_and_the_first_leads_elsewhere(tmp_path):
     from typer.testing import CliRunner
 

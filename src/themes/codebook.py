@@ -189,6 +189,18 @@ class Codebook(_Strict):
             if other != category.id:
                 raise ValueError(f"'{other}' and '{category.id}' have the same label ({category.label!r}); a report "
                                  "could not tell them apart: give each its own")
+        # One passage written two ways under two themes ("Different priorities!!", "Different priorities."): each is
+        # learned as its own theme alone, against the other. Written the same, it is learned as carrying both.
+        written: dict[str, tuple[str, str]] = {}
+        for theme in self.themes:
+            for example in theme.examples:
+                key = plain_key(example).strip(" .,;:!?-–—\"'()[]…“”‘’")
+                first = written.setdefault(key, (theme.id, example))
+                if first[0] != theme.id and first[1] != example:
+                    raise ValueError(f"{_quoted(first[1])} (an example of '{first[0]}') and {_quoted(example)} (of "
+                                     f"'{theme.id}') are one passage written two ways, each learned as its theme "
+                                     "alone, against the other: write it the same under both (it is then learned as "
+                                     "carrying both), or keep it under one")
         coded = {plain_key(example): c.id for c in self.categories for example in c.theme.examples}
         clash = next((item for item in self.none_examples if plain_key(item) in coded), None)
         if clash is not None:
