@@ -19,7 +19,8 @@ from themes.codebook import file_hash, load_codebook
 from themes.coding import classified_texts, fit_coder, learned_from, threshold_items, training_texts
 from themes.embed import embedding_function, get_embedder
 from themes.errors import GoldError
-from themes.evaluate import agreement, disagreements, evaluation_markdown, not_coded_note, read_gold
+from themes.evaluate import agreement, disagreements, evaluation_markdown, few_passages_note, not_coded_note, \
+    read_gold
 from themes.fitted import FittedModels, models_path, write_models
 from themes.ingest import InputSpec, load_answers
 from themes.settings import RunSettings
@@ -98,6 +99,8 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
     calibration_entry = {"file": str(used) if used else None, "where": where,
                          "matches_codebook": (calibration.codebook_hash == codebook.content_hash())
                          if calibration is not None else None}
+    if few := few_passages_note(result["overall"]["passages"]):
+        notes.insert(1, few[:1].upper() + few[1:] + ".")
     if not_coded:
         notes.insert(1, not_coded_note(not_coded, gold.attrs.get("codes_elsewhere")).capitalize() + ".")
     unframed = sum(r != t for r, t in zip(classified_texts(gold["text"]), gold["text"]))

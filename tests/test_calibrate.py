@@ -36,10 +36,19 @@ def test_tuning_raises_a_threshold_when_none_passages_score_high(tiny_codebook):
 
 
 def test_a_theme_or_dimension_nobody_coded_is_not_tuned_and_keeps_the_default(tiny_codebook):
-    oof = _oof([0.9, 0.8, 0.1, 0.2], service=[0.9, 0.1, 0.9, 0.1])
-    thresholds, tuned = tune_thresholds(oof, [["trust"], ["trust"], [], []], Scheme(tiny_codebook))
+    oof = _oof([0.9, 0.8, 0.85, 0.1, 0.2], service=[0.9, 0.1, 0.9, 0.1, 0.1])
+    thresholds, tuned = tune_thresholds(oof, [["trust"], ["trust"], ["trust"], [], []], Scheme(tiny_codebook))
     assert list(thresholds[1:]) == [0.5, 0.5, 0.5]
     assert tuned == {"trust"}
+
+
+def test_a_theme_on_fewer_than_three_coded_passages_is_not_tuned(tiny_codebook):
+    """A reviewer's calibration of 12 passages tuned data challenges on the one that carried it: the grid's best
+    value is then that passage's score."""
+    oof = _oof([0.35, 0.1, 0.1, 0.1], service=[0.3, 0.32, 0.1, 0.1])
+    gold = [["trust", "service.referral"], ["service.referral"], [], []]
+    thresholds, tuned = tune_thresholds(oof, gold, Scheme(tiny_codebook))
+    assert list(thresholds) == [0.5, 0.5, 0.5, 0.5] and tuned == set()
 
 
 def test_a_dimension_threshold_is_tuned_on_the_dimension_kappa(tiny_codebook):

@@ -705,6 +705,14 @@ def test_rows_deleted_from_the_draw_are_a_warning(tmp_path, tiny_codebook):
     assert draw_rows_missing(own, "x") is None
 
 
+def test_agreement_on_few_passages_comes_with_a_caution():
+    from themes.evaluate import few_passages_note
+
+    assert few_passages_note(3) == ("agreement on 3 passages only: one passage more or less moves it far, so read it "
+                                    "as a rough sign; measure on 50 or more (100 or more to report it)")
+    assert few_passages_note(1).startswith("agreement on 1 passage only") and few_passages_note(50) is None
+
+
 def test_the_method_says_a_dimension_measured_on_fewer_answers():
     from themes.export import sample_agreement_summary
 

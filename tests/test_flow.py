@@ -453,8 +453,10 @@ def test_the_evaluation_files_name_a_calibration_made_for_other_content(tmp_path
     saved = json.loads((tmp_path / "eval" / "evaluation.json").read_text(encoding="utf-8"))
     assert saved["calibration"]["file"] == str(stale) and saved["calibration"]["matches_codebook"] is False
     assert "made for other content" in saved["calibration"]["where"]
-    assert f"Calibration: `{stale}` (option --calibration, but made for other content" in \
-        (tmp_path / "eval" / "evaluation.md").read_text(encoding="utf-8")
+    markdown = (tmp_path / "eval" / "evaluation.md").read_text(encoding="utf-8")
+    assert f"Calibration: `{stale}` (option --calibration, but made for other content" in markdown
+    # three passages: the figure comes with a caution (a reviewer's read 1.000, nothing said)
+    assert "Agreement on 3 passages only: one passage more or less moves it far" in markdown
 
 
 def test_a_coded_sample_gives_every_count_an_estimate_and_interval(tmp_path, tiny_responses_path):

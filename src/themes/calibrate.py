@@ -185,13 +185,18 @@ def out_of_fold_scores(codebook: Codebook, texts: list[str], gold: list[list[str
     return OutOfFold(np.vstack([s for s, _ in parts])[order], np.concatenate([k for _, k in parts])[order], fold_of)
 
 
+# Coded passages a theme (or a dimension) needs before its threshold is tuned: on one, the grid's best value is
+# that passage's score (a reviewer's calibration tuned data challenges on a single passage).
+MIN_TO_TUNE = 3
+
+
 def tune_thresholds(oof: OutOfFold, gold: list[list[str]], scheme: Scheme, *,
                     passes: int = 2) -> tuple[np.ndarray, set[str]]:
     """Thresholds decided through the one decision path: per theme, those that maximise Cohen's
     kappa of the primary theme (coordinate ascent over a grid); per dimension, the one that
     maximises the dimension's kappa ("none" a class). Ties go to the value nearest the default.
-    A theme no coded passage carries, or a dimension none addresses, keeps the default: there
-    is nothing to tune against. Returns the thresholds and the themes and dimensions tuned."""
+    A theme fewer than MIN_TO_TUNE coded passages carry, or a dimension fewer address, keeps the
+    default: there is too little to tune against. Returns the thresholds and the themes and dimensions tuned."""
     from themes.evaluate import cohen_kappa, primary_of
 
     n = len(gold)
@@ -199,7 +204,8 @@ def tune_thresholds(oof: OutOfFold, gold: list[list[str]], scheme: Scheme, *,
     fixed = codebook_thresholds(scheme.codebook)
     themes = [scheme.ids[c] for c in scheme.theme_columns]
     gold_primary = [primary_of([t for t in g if t in themes]) for g in gold]
-    coded = {label for g in gold for label in g}
+    carried = Counter(label for g in gold for label in set(g))
+    coded = {label for label, passages in carried.items() if passages >= MIN_TO_TUNE}
     tuned: set[str] = set()
 
     def decided(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -222,7 +228,8 @@ def tune_thresholds(oof: OutOfFold, gold: list[list[str]], scheme: Scheme, *,
                 thresholds[column] = best([column], primary_kappa)
                 tuned.add(scheme.ids[column])
     for block in scheme.dimension_blocks:
-        if block.dimension in fixed or not any(label.startswith(f"{block.dimension}.") for label in coded):
+        addressing = sum(any(label.startswith(f"{block.dimension}.") for label in g) for g in gold)
+        if block.dimension in fixed or addressing < MIN_TO_TUNE:
             continue
         gold_types = _types(gold, block.dimension)
 

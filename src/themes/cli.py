@@ -550,6 +550,10 @@ def evaluate(
         for row in result["per_dimension"]:
             typer.echo(f"{row['dimension']:<24}{row['gold_addressed']:>10}{_figure(row['type_accuracy']):>10}"
                        f"{_figure(row['kappa']):>7}{_figure(row['alpha']):>7}")
+    from themes.evaluate import few_passages_note
+
+    if few := few_passages_note(overall["passages"]):
+        typer.echo(f"warning: {few}.", err=True)
     typer.echo(f"Wrote {out}/: {', '.join(result['files'])}")
 
 
@@ -602,7 +606,9 @@ def calibrate(
         typer.echo("Set in the codebook (a run uses them; kept as they are while the others were tuned): "
                    + ", ".join(f"{k} {v:.2f}" for k, v in report["set_in_codebook"].items()))
     if report.get("not_tuned"):
-        typer.echo("Not tuned (no coded passage carries them; they keep the default): "
+        from themes.calibrate import MIN_TO_TUNE
+
+        typer.echo(f"Not tuned (fewer than {MIN_TO_TUNE} coded passages carry them; they keep the default): "
                    + ", ".join(report["not_tuned"]))
     beside = Path(result["path"]).resolve() == calibration_path(settings.codebook).resolve()
     used = "'themes run' with this codebook now uses it" if beside else \

@@ -749,6 +749,19 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
     return lines
 
 
+# Fewer measured passages than this and a kappa moves far with one passage more or less (1.000 on 3 passages):
+# said beside the figure.
+FEW_PASSAGES = 50
+
+
+def few_passages_note(passages: int) -> str | None:
+    """A caution for agreement measured on fewer than FEW_PASSAGES passages, or None."""
+    if passages >= FEW_PASSAGES:
+        return None
+    return (f"agreement on {passages} passage{'s' if passages != 1 else ''} only: one passage more or less moves it "
+            f"far, so read it as a rough sign; measure on {FEW_PASSAGES} or more (100 or more to report it)")
+
+
 def not_coded_note(rows: int, elsewhere: tuple[str, int, str] | None = None) -> str:
     """What was left out of a gold file as not coded yet, as a clause ("left out 20 rows ..."); `elsewhere`: a
     column that holds theme codes in some of those rows, in how many, and the codes column they belong in
