@@ -139,6 +139,11 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
         if batch.get("kept_questions"):
             said.append("read as questions, as earlier batches coded them: " + ", ".join(
                 f"'{column}'" for column in batch["kept_questions"]))
+        if batch.get("unchanged"):  # a cumulative export: those it repeats as they were stay in their batches
+            said.append(f"{batch['unchanged']} respondents the project holds already, unchanged: kept in their batches")
+        if batch.get("kept_from_before"):
+            said.append("resubmitted respondents' earlier answers to questions this export has no column for, kept: "
+                        + ", ".join(f"'{question}'" for question in batch["kept_from_before"]))
         outcome["reason"] = "; ".join(said)
         _move(path, path.parent / PROCESSED)
     except Exception as error:  # noqa: BLE001  any failure rejects this file only

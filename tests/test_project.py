@@ -158,6 +158,89 @@ def test_a_batch_names_its_columns_as_earlier_batches_did(tmp_path, tiny_respons
     assert (combined["state"] != "unknown").all()
 
 
+def _first_batch(tmp_path: Path, tiny_responses_path: Path):
+    project = open_project(tmp_path / "project")
+    combined, project = add_batch(project, tiny_responses_path, InputSpec(meta_columns=("org_type", "state")))
+    stage(project, combined)
+    return pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False), project
+
+
+def test_an_export_to_date_keeps_its_unchanged_respondents_in_their_batches(tmp_path, tiny_responses_path):
+    """A cumulative export (every response to date) took its 49 unchanged respondents as resubmissions: batch 1
+    vanished from the counts by batch, with every answer identical."""
+    tiny, project = _first_batch(tmp_path, tiny_responses_path)
+    to_date = pd.concat([tiny.assign(challenges=tiny["challenges"] + "  "),  # spacing is no change
+                         tiny.iloc[[0]].assign(respondent_id="R6")])
+    to_date.loc[to_date["respondent_id"] == "R2", "challenges"] = "Nothing holds us back now."
+    path = tmp_path / "to_date.csv"
+    to_date.to_csv(path, index=False)
+    combined, project = add_batch(project, path, InputSpec(meta_columns=("org_type", "state")))
+    record = project.batches[1]
+    assert record["unchanged"] == 4 and [r["respondent_id"] for r in record["replaced"]] == ["R2"]
+    assert record["respondents"] == 2
+    batch_of = combined.drop_duplicates("respondent_id").set_index("respondent_id")["batch"]
+    assert {rid for rid, b in batch_of.items() if b.startswith("001")} == {"R1", "R3", "R4", "R5"}
+    assert len(combined) == 6 * 3
+
+
+def test_a_resubmission_keeps_its_answers_to_a_question_its_export_dropped(tmp_path, tiny_responses_path):
+    """R5 resubmitted in an export that no longer had one question: the earlier answer to it was deleted."""
+    tiny, project = _first_batch(tmp_path, tiny_responses_path)
+    again = tiny[tiny["respondent_id"] == "R5"].assign(challenges="Grants end; we found a new funder.", state="WI")
+    path = tmp_path / "again.csv"
+    again.drop(columns=["community_engagement"]).to_csv(path, index=False)
+    combined, project = add_batch(project, path, InputSpec(meta_columns=("org_type", "state")))
+    r5 = combined[combined["respondent_id"] == "R5"].set_index("question")
+    assert r5.at["community_engagement", "answer"] == "Community members review the results with us every year."
+    assert set(r5["batch"]) == {project.batches[1]["batch"]} and set(r5["state"]) == {"WI"}
+    assert project.batches[1]["kept_from_before"] == ["community_engagement"]
+
+
+def test_a_few_ids_of_other_people_are_refused_and_ids_written_otherwise_too(tmp_path, tiny_responses_path):
+    """Two organisations of other states under the project's ids replaced its respondents with no word (the
+    refusal needed five such ids), and R041 sent again as '41' was counted twice."""
+    from themes.errors import InputError
+
+    tiny, project = _first_batch(tmp_path, tiny_responses_path)
+    spec = InputSpec(meta_columns=("org_type", "state"),
+                     text_columns=("challenges", "effective_practices", "community_engagement"))
+    other = tiny.iloc[[3, 4]].assign(state=["WA", "ME"], challenges=["Rural roads.", "Broadband is poor."],
+                                     effective_practices=["Weekly calls.", "Shared staff."],
+                                     community_engagement=["Listening sessions.", "A youth council."])
+    path = tmp_path / "other.csv"
+    other.to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"^other.csv: respondent ids 'R4' \(state CA -> WA\), 'R5' \(state MN -> "
+                                         r"ME\) are already in the project for another respondent"):
+        add_batch(project, path, spec)
+    again = tiny.iloc[[0, 1]].assign(respondent_id=["1", "002"])
+    path = tmp_path / "renumbered.csv"
+    again.to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"^renumbered.csv: respondent ids '002' \(the project's 'R2'\), '1' \(the "
+                                         r"project's 'R1'\) look like respondents the project holds"):
+        add_batch(project, path, spec)
+    # other people under new ids of the same digits, with answers of their own, are new respondents
+    fresh = tiny.iloc[[0, 1]].assign(respondent_id=["1", "2"], challenges=["Rural roads.", "Staff leave."],
+                                     effective_practices=["Weekly calls.", "Shared staff."],
+                                     community_engagement=["Listening sessions.", "A youth council."])
+    fresh.to_csv(path, index=False)
+    combined, _ = add_batch(project, path, spec)
+    assert combined["respondent_id"].nunique() == 7
+
+
+def test_a_metadata_column_renamed_in_the_form_is_read_by_its_values(tmp_path, tiny_responses_path):
+    """'Organization category' and 'State / territory' in week 4 for 'org_type' and 'state' split every
+    breakdown in two, each with an 'unknown' group of the other's respondents, unsaid."""
+    tiny, project = _first_batch(tmp_path, tiny_responses_path)
+    week = tiny.assign(respondent_id=[f"W{k}" for k in range(len(tiny))], state=["CA", "NY", "OH", "MN", "CA"]
+                       ).rename(columns={"org_type": "Organization category", "state": "State / territory"})
+    path = tmp_path / "week.csv"
+    week.to_csv(path, index=False)
+    combined, project = add_batch(project, path, InputSpec(meta_columns=("Organization category",
+                                                                          "State / territory")))
+    assert project.batches[1]["renamed"] == {"Organization category": "org_type", "State / territory": "state"}
+    assert (combined["state"] != "unknown").all() and "State / territory" not in combined.columns
+
+
 def test_the_same_file_twice_is_refused(tmp_path, tiny_responses_path):
     from themes.errors import InputError
 

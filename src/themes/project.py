@@ -250,19 +250,35 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
         new[column] = answers[column]
     new[BATCH] = label
     resubmitted = sorted(set(new["respondent_id"]) & set(earlier["respondent_id"])) if earlier is not None else []
-    replaced = []
+    replaced, unchanged, carried = [], [], []
     if earlier is not None:
         _refuse_other_respondents(file, new, earlier, resubmitted)
         _refuse_the_same_answers(file, new, earlier)
+        _refuse_ids_written_otherwise(file, new, earlier)
+        # A cumulative export ("all responses to date") repeats respondents as they were: they stay in their batch.
+        unchanged = [rid for rid in resubmitted if _same_respondent(new, earlier, rid)]
+        resubmitted = [rid for rid in resubmitted if rid not in set(unchanged)]
+        new = new[~new["respondent_id"].isin(unchanged)]
         previous = earlier.drop_duplicates("respondent_id").set_index("respondent_id")[BATCH]
         replaced = [{"respondent_id": rid, "replaced_batch": previous[rid]} for rid in resubmitted]
-        earlier = earlier[~earlier["respondent_id"].isin(resubmitted)]
+        # A resubmission replaces the answers its export holds; an answer to a question the export has no column
+        # for (dropped from the form since) is kept, in the resubmission's batch and with its metadata.
+        asked = set(new["question"])
+        again = earlier["respondent_id"].isin(resubmitted)
+        carried_rows = earlier[again & ~earlier["question"].isin(asked)].copy()
+        if len(carried_rows):
+            latest = new.drop_duplicates("respondent_id").set_index("respondent_id")
+            for column in [c for c in new.columns if c not in ("respondent_id", "question", "answer")]:
+                carried_rows[column] = carried_rows["respondent_id"].map(latest[column])
+            carried = sorted(set(carried_rows["question"]))
+        earlier = pd.concat([earlier[~again], carried_rows], ignore_index=True)
     combined = pd.concat([earlier, new], ignore_index=True) if earlier is not None else new
     combined = combined.fillna("unknown").astype(str)  # a metadata column an earlier batch lacked
     record = {"batch": label, "file": file.name, "sha256": digest,
               "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "respondents": int(new["respondent_id"].nunique()), "answers": len(new),
-              "replaced": replaced, "meta_columns": list(spec.meta_columns), "renamed": renamed,
+              "replaced": replaced, "unchanged": len(unchanged), "kept_from_before": carried,
+              "meta_columns": list(spec.meta_columns), "renamed": renamed,
               "column_sources": spec.sources, "respondent_id_problems": id_problems, "kept_questions": kept}
     return combined, replace(project, batches=[*project.batches, record])
 
@@ -304,11 +320,38 @@ def _earlier_names(project: Project, earlier: pd.DataFrame | None, answers: pd.D
         known = {_name_key(name): name for name in names}
         renamed |= {name: known[_name_key(name)] for name in mine
                     if _name_key(name) in known and known[_name_key(name)] != name}
+    renamed |= _named_by_values(earlier, [m for m in earlier_meta if m not in renamed.values()], answers,
+                                [m for m in spec.meta_columns if m not in renamed])
     if not renamed:
         return answers, spec, {}
     answers = answers.rename(columns=renamed).assign(question=answers["question"].replace(renamed))
     spec = replace(spec, meta_columns=tuple(renamed.get(m, m) for m in spec.meta_columns))
     return answers, spec, renamed
+
+
+def _named_by_values(earlier: pd.DataFrame | None, earlier_meta: list[str], answers: pd.DataFrame,
+                     mine: list[str]) -> dict[str, str]:
+    """The batch's metadata columns of a new name that hold an earlier column's values, that column gone from the
+    batch ('Organization category' beside no 'org_type', holding 'Nonprofit CBO', 'Hospital'): the same column
+    renamed in the form. Else each breakdown splits in two, each with an 'unknown' group of the other's
+    respondents. Only where four of five of its values (three or more) are the earlier column's, and one earlier
+    column alone fits it. `earlier_meta`: the earlier columns no batch column is named as yet; `mine`: the batch's
+    columns not yet named as one."""
+    if earlier is None:
+        return {}
+    gone = [m for m in earlier_meta if m in earlier.columns and m not in mine]
+
+    def values(column: pd.Series) -> set[str]:
+        return {_plain(v).casefold() for v in column.astype(str)} - {"", "unknown", "nan"}
+
+    before = {m: values(earlier[m]) for m in gone}
+    found: dict[str, str] = {}
+    for column in [m for m in mine if m not in earlier_meta]:
+        given = values(answers[column])
+        fits = [m for m in gone if len(given) >= 3 and len(given & before[m]) >= 0.8 * len(given)]
+        if len(fits) == 1 and fits[0] not in found.values():
+            found[column] = fits[0]
+    return found
 
 
 def _refuse_the_same_answers(file: Path, new: pd.DataFrame, earlier: pd.DataFrame) -> None:
@@ -331,18 +374,80 @@ def _refuse_the_same_answers(file: Path, new: pd.DataFrame, earlier: pd.DataFram
 def _refuse_other_respondents(file: Path, new: pd.DataFrame, earlier: pd.DataFrame, repeated: list[str]) -> None:
     """A batch whose ids repeat the project's but whose answers share nothing with theirs is other people
     numbered the same way (a second site's export, record ids from 1): taken as resubmissions, it would replace
-    every earlier respondent it names."""
-    if len(repeated) < 5:
-        return
+    every earlier respondent it names. Fewer repeated ids are other people where, besides, their type or place
+    differs (two organisations of another state under ids 84 and 85 replaced the project's, unsaid)."""
     def answered(frame: pd.DataFrame) -> set[tuple[str, str]]:
         part = frame[frame["respondent_id"].isin(repeated) & (frame["answer"].str.strip() != "")]
-        return set(zip(part["respondent_id"], part["answer"].str.strip()))
+        return set(zip(part["respondent_id"], part["answer"].map(_plain)))
 
-    if not answered(new) & answered(earlier):
+    shared = answered(new) & answered(earlier)
+    if len(repeated) >= 5 and not shared:
         raise InputError(f"{file.name}: {len(repeated)} of its respondent ids are already in the project, yet not "
                          "one of their answers matches what those respondents gave before, so they look like other "
                          "people numbered the same way (another site's export?). Make its ids distinct (prefix them "
                          "in the export) and drop it in again; a real resubmission repeats at least some answers.")
+    with_answers = {rid for rid, _ in shared}
+    others = [(rid, differs) for rid in repeated if rid not in with_answers
+              and (differs := _metadata_differs(new, earlier, rid))]
+    if others:
+        named = ", ".join(f"'{rid}' ({differs})" for rid, differs in others[:4]) + (
+            f" and {len(others) - 4} more" if len(others) > 4 else "")
+        raise InputError(f"{file.name}: respondent id{'s' if len(others) > 1 else ''} {named} "
+                         f"{'are' if len(others) > 1 else 'is'} already in the project for another respondent: "
+                         "not one answer matches what that respondent gave before, and the metadata differ. Make "
+                         "the ids distinct (prefix them in the export) and drop it in again; a resubmission repeats "
+                         "some answers or its type and place.")
+
+
+def _plain(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _metadata_differs(new: pd.DataFrame, earlier: pd.DataFrame, rid: str) -> str:
+    """The metadata a respondent of the batch gives otherwise than the project's respondent of that id, as
+    "state CA -> WA" ("" when none: a value missing on either side is no difference)."""
+    mine, theirs = new[new["respondent_id"] == rid].iloc[0], earlier[earlier["respondent_id"] == rid].iloc[0]
+    columns = [c for c in new.columns if c in earlier.columns and c not in (*_FIXED, BATCH)]
+    differ = [f"{c} {_plain(theirs[c])} -> {_plain(mine[c])}" for c in columns
+              if _plain(mine[c]).casefold() not in ("", "unknown", _plain(theirs[c]).casefold())
+              and _plain(theirs[c]).casefold() not in ("", "unknown")]
+    return ", ".join(differ)
+
+
+def _same_respondent(new: pd.DataFrame, earlier: pd.DataFrame, rid: str) -> bool:
+    """Whether the batch repeats a respondent as the project holds them: every answer the batch gives (blank ones
+    too) the same, spacing aside, and no metadata otherwise. A question the batch has no column for is no change."""
+    mine, theirs = new[new["respondent_id"] == rid], earlier[earlier["respondent_id"] == rid]
+    before = dict(zip(theirs["question"], theirs["answer"].map(_plain)))
+    same = all(before.get(question, "") == _plain(answer) for question, answer in zip(mine["question"], mine["answer"]))
+    return same and not _metadata_differs(new, earlier, rid)
+
+
+def _refuse_ids_written_otherwise(file: Path, new: pd.DataFrame, earlier: pd.DataFrame) -> None:
+    """Respondents the project holds under ids written another way ('41' for 'R041': an export that dropped the
+    prefix or the zeros), their answers the same: taken as new respondents, each is counted twice."""
+    def number(rid: str) -> str:
+        return re.sub(r"\D", "", rid).lstrip("0")
+
+    known = {}
+    for rid in earlier["respondent_id"].unique():
+        known.setdefault(number(rid), []).append(rid)
+    theirs = earlier[earlier["answer"].str.strip() != ""]
+    answers = {rid: {_plain(x) for x in part} for rid, part in theirs.groupby("respondent_id")["answer"]}
+    twins = []
+    for rid, part in new[~new["respondent_id"].isin(set(earlier["respondent_id"]))].groupby("respondent_id"):
+        given = {_plain(a) for a in part["answer"] if _plain(a)}
+        for other in known.get(number(rid), []) if number(rid) else []:
+            if given and len(given & answers.get(other, set())) >= 0.5 * len(given):
+                twins.append((rid, other))
+                break
+    if twins:
+        named = ", ".join(f"'{mine}' (the project's '{theirs}')" for mine, theirs in twins[:4]) + (
+            f" and {len(twins) - 4} more" if len(twins) > 4 else "")
+        raise InputError(f"{file.name}: respondent id{'s' if len(twins) > 1 else ''} {named} look like respondents "
+                         "the project holds, their ids written another way: most of their answers are the same word "
+                         "for word. Taken as new, each would be counted twice: write the ids as earlier batches did "
+                         "and drop it in again.")
 
 
 def read_answers(project: Project) -> pd.DataFrame | None:
