@@ -7,9 +7,12 @@ code-responses flow.
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -79,13 +82,45 @@ def code_inbox(inbox: str, project_dir: str, codebooks: list[str] = [defaults.DE
         logger.warning("%s", busy)
         return []
     for outcome in outcomes:
+        said = f" ({outcome['reason']})" if outcome["reason"] else ""
         logger.info("%s: %s%s", outcome["file"], outcome["outcome"],
-                    f" as batch {outcome['batch']}" if outcome["batch"] else f" ({outcome['reason']})")
+                    f" as batch {outcome['batch']}{said}" if outcome["batch"] else said)
     if outcomes:
         project.log_outcomes(Path(project_dir), outcomes)
         create_table_artifact(table=outcomes, key="inbox-outcomes",
                               description=f"Files taken from {inbox} into project {project_dir}")
     return outcomes
+
+
+@contextmanager
+def _warnings_said() -> Iterator[list[str]]:
+    """The warnings the `themes` logger gives meanwhile (the reader's: a column not taken for a question, and why),
+    collected for the batch's reason, as `themes run` prints them."""
+    said: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            said.append(record.getMessage())
+
+    handler, logger = Collect(logging.WARNING), logging.getLogger("themes")
+    logger.addHandler(handler)
+    try:
+        yield said
+    finally:
+        logger.removeHandler(handler)
+
+
+def _new_questions(questions: list[str], settings: RunSettings) -> list[str]:
+    """What a run says of the batch's questions each codebook's calibration never learned."""
+    from themes.calibrate import find_calibration
+    from themes.questions import new_questions_lines
+
+    lines: list[str] = []
+    for path in settings.codebooks:
+        calibration = find_calibration(path, settings.calibration)
+        if calibration is not None:
+            lines += [line for line in new_questions_lines(questions, calibration) if line not in lines]
+    return lines
 
 
 def _check_project(project_dir: Path, inbox: Path) -> None:
@@ -123,7 +158,8 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
 
         outcome["sha256"] = file_hash(path)  # a rejected file too: which version of it was refused
         current = project.open_project(project_dir)
-        combined, staged = project.add_batch(current, path, spec, settings)
+        with _warnings_said() as read_warnings:  # what the reader guessed and said: `themes run` prints it
+            combined, staged = project.add_batch(current, path, spec, settings)
         batch = staged.batches[-1]
         outcome["sha256"] = batch["sha256"]
         backup, staged_answers = project.stage(staged, combined), True
@@ -144,6 +180,9 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
         if batch.get("kept_from_before"):
             said.append("resubmitted respondents' earlier answers to questions this export has no column for, kept: "
                         + ", ".join(f"'{question}'" for question in batch["kept_from_before"]))
+        asked = list(dict.fromkeys(combined.loc[combined[project.BATCH] == batch["batch"], "question"]))
+        said += [line.strip().removeprefix("questions").strip() for line in _new_questions(asked, settings)]
+        said += read_warnings
         outcome["reason"] = "; ".join(said)
         _move(path, path.parent / PROCESSED)
     except Exception as error:  # noqa: BLE001  any failure rejects this file only

@@ -241,6 +241,16 @@ def test_a_metadata_column_renamed_in_the_form_is_read_by_its_values(tmp_path, t
     assert (combined["state"] != "unknown").all() and "State / territory" not in combined.columns
 
 
+def test_an_inbox_batch_says_the_questions_the_calibration_never_learned():
+    """Questions Q1-Q8 were coded by the models learned without the question, which agree less with people: a
+    standalone run said so, the inbox did not."""
+    from themes.flows.deployments import _new_questions
+    from themes.settings import RunSettings
+
+    lines = _new_questions(["Q1", "Q2", "challenges"], RunSettings(codebooks=[CODEBOOKS[0]]))
+    assert len(lines) == 1 and lines[0].startswith("  questions  'Q1', 'Q2' not among the calibration's (")
+
+
 def test_the_same_file_twice_is_refused(tmp_path, tiny_responses_path):
     from themes.errors import InputError
 
@@ -260,7 +270,9 @@ def test_a_bad_file_is_rejected_with_its_reason_and_the_others_are_coded(tmp_pat
     tiny = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
     drop(inbox, "a_blank.csv", tiny.assign(challenges="", effective_practices="N/A", community_engagement="-"))
     time.sleep(0.05)
-    drop(inbox, "b_good.csv", tiny)
+    # with a column the reader passes over, and says so: in the inbox too (a standalone run printed it, the inbox
+    # said nothing)
+    drop(inbox, "b_good.csv", tiny.assign(entry_note="Entered by the intake team from the paper forms they collected."))
     os.utime(inbox / "b_good.csv")
     outcomes = run_inbox(inbox, project, cache, codebooks=[str(tiny_codebook_path)])
     assert [(o["file"], o["outcome"]) for o in outcomes] == [("a_blank.csv", "rejected"), ("b_good.csv", "added")]
@@ -272,6 +284,8 @@ def test_a_bad_file_is_rejected_with_its_reason_and_the_others_are_coded(tmp_pat
                                      "it in a sidecar beside the export: a_blank.yaml with 'text_columns: ...' (README, "
                                      "'Input').")
     assert outcomes[1]["batch"] == "001 b_good.csv"  # a rejected file takes no batch number
+    assert outcomes[1]["reason"] == ("the column 'entry_note' holds text but repeats most of its values, so it was not "
+                                     "taken for an open-ended question; name it with --text-column to code it.")
     assert [p.name.split(" ", 1)[1] for p in (inbox / "rejected").iterdir()] == ["a_blank.csv"]
     assert [p.name.split(" ", 1)[1] for p in (inbox / "processed").iterdir()] == ["b_good.csv"]
     assert [p.name for p in inbox.iterdir() if p.is_file()] == []

@@ -229,6 +229,7 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
     from themes.calibrate import check_calibration_option, load_calibration, locate_calibration
     from themes.infer import announcement
     from themes.ingest import load_answers
+    from themes.questions import new_questions_lines
 
     check_calibration_option(settings.codebooks, settings.calibration)
     for path in settings.coded_sample:
@@ -254,7 +255,7 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
         if calibration is not None:
             lines += _unknown_codes_line(path, calibration)
             lines += _other_model_line(calibration, settings.model)
-            lines += _new_questions_line(questions, calibration, dict(spec.question_labels))
+            lines += new_questions_lines(questions, calibration, dict(spec.question_labels))
         elif settings.method == "auto":
             lines += _zero_shot_line(path)
     return spec, lines
@@ -301,35 +302,6 @@ def _zero_shot_line(path: str) -> list[str]:
             "kappa 0.525, the classifier learned from the examples at 0.649)"]
 
 
-def _new_questions_line(questions: list[str], calibration, labels: dict[str, str] | None = None) -> list[str]:
-    """The survey's questions the calibration never learned: the classifier reads the question as context
-    (a word). One that names a calibration question otherwise is read as it (themes.questions); the rest
-    are coded by the models learned without it (themes.coding.fit_coder), and a renamed column codes differently."""
-    from themes.questions import aliases, read_by_label, unplaced
-
-    known = list(dict.fromkeys(p.question for p in calibration.passages if p.question))
-    if not calibration.use_question or not known:
-        return []
-    by_label = read_by_label(questions, labels or {}, known)  # Qualtrics's Q3 by its question text
-    read_as = {**aliases(questions, known), **by_label}
-    unknown = unplaced(questions, known) - set(by_label)
-    new = [q for q in dict.fromkeys(questions) if q in unknown]
-
-    def listed(items: list[str]) -> str:
-        return ", ".join(items[:4]) + (f" and {len(items) - 4} more" if len(items) > 4 else "")
-
-    lines = []
-    if read_as:
-        lines.append("  questions  read as the calibration's: " + listed([
-            f"'{q}'{' (its question text)' if q in by_label else ''} as '{name}'" for q, name in read_as.items()]))
-    if new:
-        lines.append(f"  questions  {listed([repr(q) for q in new])} not among the calibration's ({', '.join(known[:6])}"
-                     f"{', ...' if len(known) > 6 else ''}): coded by models learned without the question, which agree "
-                     "less with people. Name the columns as the calibration's questions, or calibrate on this survey's "
-                     "coded sample.")
-    return lines
-
-
 def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None, out: Path | None = None,
                force: bool = False, *, learning: bool = False) -> list[str]:
     """The gold file read as evaluate and calibrate will read it, before the model starts: a mistake in it is
@@ -350,6 +322,7 @@ def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None,
                      "up passages named only by respondent_id + question)")
     if not learning:  # evaluate codes with the calibration a run would use: which, said as a run says it
         from themes.calibrate import load_calibration, locate_calibration
+        from themes.questions import new_questions_lines
 
         found, where = locate_calibration(settings.codebook, settings.calibration)
         lines.append("  calibration " + (f"{found.name} ({where})" if found else where))
@@ -358,7 +331,7 @@ def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None,
             lines += _unknown_codes_line(settings.codebook, calibration)
             lines += _other_model_line(calibration, settings.model)
             if "question" in frame.columns:
-                lines += _new_questions_line([str(q) for q in frame["question"] if q == q and q], calibration)
+                lines += new_questions_lines([str(q) for q in frame["question"] if q == q and q], calibration)
         elif settings.method == "auto":  # as a run says it: the figure below is zero-shot's
             lines += _zero_shot_line(settings.codebook)
     return lines

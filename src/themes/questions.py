@@ -87,3 +87,31 @@ def read_by_label(questions: Iterable[str], labels: Mapping[str, str], known: Se
         if name is not None:
             found[question] = name
     return found
+
+
+def new_questions_lines(questions: list[str], calibration, labels: dict[str, str] | None = None) -> list[str]:
+    """What a run says of the survey's questions the calibration never learned (`themes run`'s opening block, an
+    inbox batch's reason): the classifier reads the question as context
+    (a word). One that names a calibration question otherwise is read as it (themes.questions); the rest
+    are coded by the models learned without it (themes.coding.fit_coder), and a renamed column codes differently."""
+    known = list(dict.fromkeys(p.question for p in calibration.passages if p.question))
+    if not calibration.use_question or not known:
+        return []
+    by_label = read_by_label(questions, labels or {}, known)  # Qualtrics's Q3 by its question text
+    read_as = {**aliases(questions, known), **by_label}
+    unknown = unplaced(questions, known) - set(by_label)
+    new = [q for q in dict.fromkeys(questions) if q in unknown]
+
+    def listed(items: list[str]) -> str:
+        return ", ".join(items[:4]) + (f" and {len(items) - 4} more" if len(items) > 4 else "")
+
+    lines = []
+    if read_as:
+        lines.append("  questions  read as the calibration's: " + listed([
+            f"'{q}'{' (its question text)' if q in by_label else ''} as '{name}'" for q, name in read_as.items()]))
+    if new:
+        lines.append(f"  questions  {listed([repr(q) for q in new])} not among the calibration's ({', '.join(known[:6])}"
+                     f"{', ...' if len(known) > 6 else ''}): coded by models learned without the question, which agree "
+                     "less with people. Name the columns as the calibration's questions, or calibrate on this survey's "
+                     "coded sample.")
+    return lines
