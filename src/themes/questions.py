@@ -111,7 +111,7 @@ def new_questions_lines(questions: list[str], calibration, labels: dict[str, str
             f"'{q}'{' (its question text)' if q in by_label else ''} as '{name}'" for q, name in read_as.items()]))
     if new:
         lines.append(f"  questions  {listed([repr(q) for q in new])} not among the calibration's ("
-                     f"{', '.join(known[:6])}{', ...' if len(known) > 6 else ''}): coded by models learned without the question, which agree "
-                     "less with people. Name the columns as the calibration's questions, or calibrate on this survey's "
-                     "coded sample.")
+                     f"{', '.join(known[:6])}{', ...' if len(known) > 6 else ''}): coded by models learned without "
+                     "the question, which agree less with people. Name the columns as the calibration's questions, or "
+                     "calibrate on this survey's coded sample.")
     return lines
