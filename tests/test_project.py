@@ -215,8 +215,8 @@ def test_a_few_ids_of_other_people_are_refused_and_ids_written_otherwise_too(tmp
     again = tiny.iloc[[0, 1]].assign(respondent_id=["1", "002"])
     path = tmp_path / "renumbered.csv"
     again.to_csv(path, index=False)
-    with pytest.raises(InputError, match=r"^renumbered.csv: respondent ids '002' \(the project's 'R2'\), '1' \(the "
-                                         r"project's 'R1'\) look like respondents the project holds"):
+    with pytest.raises(InputError, match=r"^renumbered.csv: respondent ids '1' \(the project's 'R1'\), '002' \(the "
+                                         r"project's 'R2'\) look like respondents the project holds"):
         add_batch(project, path, spec)
     # other people under new ids of the same digits, with answers of their own, are new respondents
     fresh = tiny.iloc[[0, 1]].assign(respondent_id=["1", "2"], challenges=["Rural roads.", "Staff leave."],
@@ -225,6 +225,16 @@ def test_a_few_ids_of_other_people_are_refused_and_ids_written_otherwise_too(tmp
     fresh.to_csv(path, index=False)
     combined, _ = add_batch(project, path, spec)
     assert combined["respondent_id"].nunique() == 7
+    # ... and one respondent who moved and rewrote every answer, in an export that repeats the others, resubmits
+    # (a review: it rejected the export, and every later export to date with it)
+    moved = pd.concat([tiny.iloc[:4], other.iloc[[1]]])
+    moved.to_csv(path, index=False)
+    combined, staged = add_batch(project, path, spec)
+    assert staged.batches[-1]["unchanged"] == 4 and staged.batches[-1]["replaced"][0]["respondent_id"] == "R5"
+    # ... and a platform's ids ('R_x2Kq') are no number written another way, nor is 'N/A' anyone's own answer
+    platform = tiny.iloc[[1]].assign(respondent_id="R_x2Kq", effective_practices="N/A")
+    platform.to_csv(path, index=False)
+    assert add_batch(project, path, spec)[0]["respondent_id"].nunique() == 6
 
 
 def test_a_metadata_column_renamed_in_the_form_is_read_by_its_values(tmp_path, tiny_responses_path):
@@ -239,6 +249,32 @@ def test_a_metadata_column_renamed_in_the_form_is_read_by_its_values(tmp_path, t
                                                                           "State / territory")))
     assert project.batches[1]["renamed"] == {"Organization category": "org_type", "State / territory": "state"}
     assert (combined["state"] != "unknown").all() and "State / territory" not in combined.columns
+    # two columns of one set of choices, or names with no word in common, are not told apart by their values
+    week["Partner organization type"] = week["Organization category"]
+    week.to_csv(path, index=False)
+    _, staged = add_batch(project, path, InputSpec(meta_columns=("Partner organization type", "Organization category",
+                                                                 "State / territory")))
+    assert staged.batches[-1]["renamed"] == {"State / territory": "state"}
+    sized = week.drop(columns=["Partner organization type"]).rename(columns={"Organization category": "Kind"})
+    sized.to_csv(path, index=False)
+    _, staged = add_batch(project, path, InputSpec(meta_columns=("Kind", "State / territory")))
+    assert staged.batches[-1]["renamed"] == {"State / territory": "state"}
+
+
+def test_an_export_to_date_fills_in_a_new_column_and_a_carried_answer_drops_a_gone_one(tmp_path,
+                                                                                        tiny_responses_path):
+    """A cumulative export that adds 'region' gave it to its new respondents only; a resubmission's answer kept
+    from before carried its old type where the export had dropped the column ('unknown' on its other answers)."""
+    tiny, project = _first_batch(tmp_path, tiny_responses_path)
+    path = tmp_path / "to_date.csv"
+    pd.concat([tiny, tiny.iloc[[0]].assign(respondent_id="R6")]).assign(region=list("NWSEWN")).to_csv(path, index=False)
+    combined, _ = add_batch(project, path, InputSpec(meta_columns=("org_type", "state", "region")))
+    region = combined.drop_duplicates("respondent_id").set_index("respondent_id")["region"]
+    assert list(region.sort_index()) == list("NWSEWN")
+    again = tiny[tiny["respondent_id"] == "R5"].assign(challenges="Grants end; we found a new funder.")
+    again.drop(columns=["community_engagement", "org_type"]).to_csv(path, index=False)
+    combined, _ = add_batch(project, path, InputSpec(meta_columns=("state",)))
+    assert set(combined.loc[combined["respondent_id"] == "R5", "org_type"]) == {"unknown"}
 
 
 def test_an_inbox_batch_says_the_questions_the_calibration_never_learned():

@@ -252,24 +252,29 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
     resubmitted = sorted(set(new["respondent_id"]) & set(earlier["respondent_id"])) if earlier is not None else []
     replaced, unchanged, carried = [], [], []
     if earlier is not None:
-        _refuse_other_respondents(file, new, earlier, resubmitted)
+        mine, theirs = _respondents(new), _respondents(earlier)  # once: a look-up per respondent was quadratic
+        _refuse_other_respondents(file, mine, theirs, resubmitted)
         _refuse_the_same_answers(file, new, earlier)
-        _refuse_ids_written_otherwise(file, new, earlier)
-        # A cumulative export ("all responses to date") repeats respondents as they were: they stay in their batch.
-        unchanged = [rid for rid in resubmitted if _same_respondent(new, earlier, rid)]
+        _refuse_ids_written_otherwise(file, mine, theirs)
+        # A cumulative export ("all responses to date") repeats respondents as they were: they stay in their batch,
+        # taking a metadata column the export adds (or fills) for them as the new respondents do.
+        unchanged = [rid for rid in resubmitted if _same_respondent(mine[rid], theirs[rid])]
+        earlier = _filled_in(earlier, new, unchanged)
         resubmitted = [rid for rid in resubmitted if rid not in set(unchanged)]
         new = new[~new["respondent_id"].isin(unchanged)]
         previous = earlier.drop_duplicates("respondent_id").set_index("respondent_id")[BATCH]
         replaced = [{"respondent_id": rid, "replaced_batch": previous[rid]} for rid in resubmitted]
         # A resubmission replaces the answers its export holds; an answer to a question the export has no column
-        # for (dropped from the form since) is kept, in the resubmission's batch and with its metadata.
+        # for (dropped from the form since) is kept, in the resubmission's batch and with its metadata (a column the
+        # export dropped is unknown, as on its other answers).
         asked = set(new["question"])
         again = earlier["respondent_id"].isin(resubmitted)
         carried_rows = earlier[again & ~earlier["question"].isin(asked)].copy()
         if len(carried_rows):
             latest = new.drop_duplicates("respondent_id").set_index("respondent_id")
-            for column in [c for c in new.columns if c not in ("respondent_id", "question", "answer")]:
-                carried_rows[column] = carried_rows["respondent_id"].map(latest[column])
+            for column in [c for c in carried_rows.columns if c not in _FIXED]:
+                carried_rows[column] = carried_rows["respondent_id"].map(latest[column]) if column in latest \
+                    else pd.NA
             carried = sorted(set(carried_rows["question"]))
         earlier = pd.concat([earlier[~again], carried_rows], ignore_index=True)
     combined = pd.concat([earlier, new], ignore_index=True) if earlier is not None else new
@@ -334,9 +339,11 @@ def _named_by_values(earlier: pd.DataFrame | None, earlier_meta: list[str], answ
     """The batch's metadata columns of a new name that hold an earlier column's values, that column gone from the
     batch ('Organization category' beside no 'org_type', holding 'Nonprofit CBO', 'Hospital'): the same column
     renamed in the form. Else each breakdown splits in two, each with an 'unknown' group of the other's
-    respondents. Only where four of five of its values (three or more) are the earlier column's, and one earlier
-    column alone fits it. `earlier_meta`: the earlier columns no batch column is named as yet; `mine`: the batch's
-    columns not yet named as one."""
+    respondents. Only where four of five of its values (three or more) are the earlier column's, the two names
+    share a word ('org' of 'organization', 'state'), and the pair is the only fit either way: two columns of one
+    set of choices ('Organization category' and 'Partner organization type'; Yes/No columns; size bands) are
+    not told apart by their values. `earlier_meta`: the earlier columns no batch column is named as yet; `mine`:
+    the batch's columns not yet named as one."""
     if earlier is None:
         return {}
     gone = [m for m in earlier_meta if m in earlier.columns and m not in mine]
@@ -344,13 +351,20 @@ def _named_by_values(earlier: pd.DataFrame | None, earlier_meta: list[str], answ
     def values(column: pd.Series) -> set[str]:
         return {_plain(v).casefold() for v in column.astype(str)} - {"", "unknown", "nan"}
 
+    def words(name: str) -> set[str]:
+        return {w for w in re.findall(r"[a-z]+", str(name).casefold()) if len(w) >= 3}
+
+    def share_a_word(one: str, other: str) -> bool:
+        return any(a.startswith(b) or b.startswith(a) for a in words(one) for b in words(other))
+
     before = {m: values(earlier[m]) for m in gone}
+    fits = {column: [m for m in gone if share_a_word(column, m) and len(given := values(answers[column])) >= 3
+                     and len(given & before[m]) >= 0.8 * len(given)]
+            for column in mine if column not in earlier_meta}
     found: dict[str, str] = {}
-    for column in [m for m in mine if m not in earlier_meta]:
-        given = values(answers[column])
-        fits = [m for m in gone if len(given) >= 3 and len(given & before[m]) >= 0.8 * len(given)]
-        if len(fits) == 1 and fits[0] not in found.values():
-            found[column] = fits[0]
+    for column, matched in fits.items():
+        if len(matched) == 1 and sum(matched[0] in other for other in fits.values()) == 1:
+            found[column] = matched[0]
     return found
 
 
@@ -371,29 +385,50 @@ def _refuse_the_same_answers(file: Path, new: pd.DataFrame, earlier: pd.DataFram
                          f"{', '.join(repr(b) for b in batches)}): the same export saved again? Nothing to add.")
 
 
-def _refuse_other_respondents(file: Path, new: pd.DataFrame, earlier: pd.DataFrame, repeated: list[str]) -> None:
+@dataclass
+class _Respondent:
+    """One respondent's answers (question, answer with its spacing folded; blank ones too) and metadata (the first
+    row's), read out of a frame once."""
+
+    answers: list[tuple[str, str]]
+    meta: dict[str, str]
+
+
+def _respondents(frame: pd.DataFrame) -> dict[str, _Respondent]:
+    columns = [c for c in frame.columns if c not in (*_FIXED, BATCH)]
+    values = [frame[c].tolist() for c in columns]
+    out: dict[str, _Respondent] = {}
+    for row, (rid, question, answer) in enumerate(zip(frame["respondent_id"], frame["question"], frame["answer"])):
+        held = out.get(rid)
+        if held is None:
+            held = out[rid] = _Respondent([], {c: _plain(v[row]) for c, v in zip(columns, values)})
+        held.answers.append((question, _plain(answer)))
+    return out
+
+
+def _refuse_other_respondents(file: Path, mine: dict[str, _Respondent], theirs: dict[str, _Respondent],
+                              repeated: list[str]) -> None:
     """A batch whose ids repeat the project's but whose answers share nothing with theirs is other people
     numbered the same way (a second site's export, record ids from 1): taken as resubmissions, it would replace
-    every earlier respondent it names. Fewer repeated ids are other people where, besides, their type or place
-    differs (two organisations of another state under ids 84 and 85 replaced the project's, unsaid)."""
-    def answered(frame: pd.DataFrame) -> set[tuple[str, str]]:
-        part = frame[frame["respondent_id"].isin(repeated) & (frame["answer"].str.strip() != "")]
-        return set(zip(part["respondent_id"], part["answer"].map(_plain)))
-
-    shared = answered(new) & answered(earlier)
-    if len(repeated) >= 5 and not shared:
+    every earlier respondent it names. With fewer than five such ids, it is other people where, besides, each of
+    them gives metadata otherwise (two organisations of other states under ids 84 and 85 replaced the project's,
+    unsaid); one respondent who moved and rewrote every answer, in an export of others repeated, is a
+    resubmission."""
+    if not repeated:
+        return
+    shared = [rid for rid in repeated if _answers(mine[rid]) & _answers(theirs[rid])]
+    if shared:
+        return
+    if len(repeated) >= 5:
         raise InputError(f"{file.name}: {len(repeated)} of its respondent ids are already in the project, yet not "
                          "one of their answers matches what those respondents gave before, so they look like other "
                          "people numbered the same way (another site's export?). Make its ids distinct (prefix them "
                          "in the export) and drop it in again; a real resubmission repeats at least some answers.")
-    with_answers = {rid for rid, _ in shared}
-    others = [(rid, differs) for rid in repeated if rid not in with_answers
-              and (differs := _metadata_differs(new, earlier, rid))]
-    if others:
-        named = ", ".join(f"'{rid}' ({differs})" for rid, differs in others[:4]) + (
-            f" and {len(others) - 4} more" if len(others) > 4 else "")
-        raise InputError(f"{file.name}: respondent id{'s' if len(others) > 1 else ''} {named} "
-                         f"{'are' if len(others) > 1 else 'is'} already in the project for another respondent: "
+    differs = {rid: _metadata_differs(mine[rid], theirs[rid]) for rid in repeated}
+    if all(differs.values()):
+        named = ", ".join(f"'{rid}' ({differs[rid]})" for rid in repeated)
+        raise InputError(f"{file.name}: respondent id{'s' if len(repeated) > 1 else ''} {named} "
+                         f"{'are' if len(repeated) > 1 else 'is'} already in the project for another respondent: "
                          "not one answer matches what that respondent gave before, and the metadata differ. Make "
                          "the ids distinct (prefix them in the export) and drop it in again; a resubmission repeats "
                          "some answers or its type and place.")
@@ -403,46 +438,85 @@ def _plain(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _metadata_differs(new: pd.DataFrame, earlier: pd.DataFrame, rid: str) -> str:
+def _answers(held: _Respondent) -> set[tuple[str, str]]:
+    """A respondent's non-blank answers, by question."""
+    return {(question, answer) for question, answer in held.answers if answer}
+
+
+def _metadata_differs(mine: _Respondent, theirs: _Respondent) -> str:
     """The metadata a respondent of the batch gives otherwise than the project's respondent of that id, as
-    "state CA -> WA" ("" when none: a value missing on either side is no difference)."""
-    mine, theirs = new[new["respondent_id"] == rid].iloc[0], earlier[earlier["respondent_id"] == rid].iloc[0]
-    columns = [c for c in new.columns if c in earlier.columns and c not in (*_FIXED, BATCH)]
-    differ = [f"{c} {_plain(theirs[c])} -> {_plain(mine[c])}" for c in columns
-              if _plain(mine[c]).casefold() not in ("", "unknown", _plain(theirs[c]).casefold())
-              and _plain(theirs[c]).casefold() not in ("", "unknown")]
-    return ", ".join(differ)
+    "state CA -> WA" ("" when none: a value missing on either side is no difference, and a column that says when
+    or how a submission came in, a date or a wave, differs between a submission and its repeat)."""
+    from themes.status import _PER_SUBMISSION
+
+    missing = ("", "unknown", "nan", "<na>")
+    return ", ".join(f"{c} {before} -> {mine.meta[c]}" for c, before in theirs.meta.items()
+                     if c in mine.meta and not _PER_SUBMISSION.search(str(c))
+                     and mine.meta[c].casefold() not in (*missing, before.casefold())
+                     and before.casefold() not in missing)
 
 
-def _same_respondent(new: pd.DataFrame, earlier: pd.DataFrame, rid: str) -> bool:
+def _same_respondent(mine: _Respondent, theirs: _Respondent) -> bool:
     """Whether the batch repeats a respondent as the project holds them: every answer the batch gives (blank ones
     too) the same, spacing aside, and no metadata otherwise. A question the batch has no column for is no change."""
-    mine, theirs = new[new["respondent_id"] == rid], earlier[earlier["respondent_id"] == rid]
-    before = dict(zip(theirs["question"], theirs["answer"].map(_plain)))
-    same = all(before.get(question, "") == _plain(answer) for question, answer in zip(mine["question"], mine["answer"]))
-    return same and not _metadata_differs(new, earlier, rid)
+    before = dict(theirs.answers)
+    return all(before.get(question, "") == answer for question, answer in mine.answers) \
+        and not _metadata_differs(mine, theirs)
 
 
-def _refuse_ids_written_otherwise(file: Path, new: pd.DataFrame, earlier: pd.DataFrame) -> None:
+def _filled_in(earlier: pd.DataFrame, new: pd.DataFrame, unchanged: list[str]) -> pd.DataFrame:
+    """The project's rows with the batch's metadata for the respondents it repeats unchanged, where the project
+    has none (a column the export adds, or a value it lacked): "all responses to date" with a new 'region' column
+    gave it to its new respondents only."""
+    if not unchanged:
+        return earlier
+    earlier = earlier.copy()
+    latest = new.drop_duplicates("respondent_id").set_index("respondent_id")
+    rows = earlier["respondent_id"].isin(unchanged)
+    for column in [c for c in new.columns if c not in (*_FIXED, BATCH)]:
+        if column not in earlier.columns:
+            earlier[column] = pd.NA
+        held = earlier[column].astype("string").str.strip().fillna("")
+        empty = rows & held.str.casefold().isin(["", "unknown", "nan"])
+        earlier.loc[empty, column] = earlier.loc[empty, "respondent_id"].map(latest[column])
+    return earlier
+
+
+# An id that is a number with at most a short prefix ("R041", "ID-7", "#12", "0041"): one an export may write with
+# or without its prefix and zeros. Platform ids ("R_QuBUvVLEUS1tuav") are not.
+_NUMBERED_ID = re.compile(r"[A-Za-z#_-]{0,4}?0*(\d+)")
+_WORDS = re.compile(r"\w+")
+
+
+def _refuse_ids_written_otherwise(file: Path, mine: dict[str, _Respondent], theirs: dict[str, _Respondent]
+                                  ) -> None:
     """Respondents the project holds under ids written another way ('41' for 'R041': an export that dropped the
-    prefix or the zeros), their answers the same: taken as new respondents, each is counted twice."""
-    def number(rid: str) -> str:
-        return re.sub(r"\D", "", rid).lstrip("0")
+    prefix or the zeros), their answers the same: taken as new respondents, each is counted twice. Only numbered
+    ids, compared by number; only answers of four words or more, to the same question, count ('N/A' is anyone's);
+    and half of the respondent's such answers must be the project's respondent's, whose metadata do not differ."""
+    def number(rid: str) -> str | None:
+        found = _NUMBERED_ID.fullmatch(str(rid).strip())
+        return found.group(1) if found else None
 
-    known = {}
-    for rid in earlier["respondent_id"].unique():
-        known.setdefault(number(rid), []).append(rid)
-    theirs = earlier[earlier["answer"].str.strip() != ""]
-    answers = {rid: {_plain(x) for x in part} for rid, part in theirs.groupby("respondent_id")["answer"]}
+    def worded(held: _Respondent) -> set[tuple[str, str]]:
+        return {(q, a) for q, a in _answers(held) if len(_WORDS.findall(a)) >= 4}
+
+    known: dict[str, list[str]] = {}
+    for rid in theirs:
+        if number(rid) is not None:
+            known.setdefault(number(rid), []).append(rid)
     twins = []
-    for rid, part in new[~new["respondent_id"].isin(set(earlier["respondent_id"]))].groupby("respondent_id"):
-        given = {_plain(a) for a in part["answer"] if _plain(a)}
-        for other in known.get(number(rid), []) if number(rid) else []:
-            if given and len(given & answers.get(other, set())) >= 0.5 * len(given):
+    for rid, held in mine.items():
+        if rid in theirs or number(rid) is None:
+            continue
+        given = worded(held)
+        for other in known.get(number(rid), []):
+            if given and len(given & worded(theirs[other])) >= 0.5 * len(given) \
+                    and not _metadata_differs(held, theirs[other]):
                 twins.append((rid, other))
                 break
     if twins:
-        named = ", ".join(f"'{mine}' (the project's '{theirs}')" for mine, theirs in twins[:4]) + (
+        named = ", ".join(f"'{mine_id}' (the project's '{their_id}')" for mine_id, their_id in twins[:4]) + (
             f" and {len(twins) - 4} more" if len(twins) > 4 else "")
         raise InputError(f"{file.name}: respondent id{'s' if len(twins) > 1 else ''} {named} look like respondents "
                          "the project holds, their ids written another way: most of their answers are the same word "
