@@ -84,26 +84,30 @@ def test_calibrate_reports_cross_validated_agreement_with_the_fake_embedder(tiny
     assert report["not_tuned"] == ["service"]
 
 
-def test_the_codebooks_own_texts_and_passages_coded_twice_are_not_measured_on(tiny_codebook):
+def test_the_codebooks_own_texts_and_passages_coded_again_in_another_fold_are_not_measured_on(tiny_codebook):
     """A coded file of 60 of the codebook's own examples cross-validated to kappa 1.00, no word: every fold learns
-    them. A passage coded twice lands in two folds, one teaching the other. Both are left out, and said."""
-    embed = embedding_function("test:hashing")
-    texts = [f"Trust between our directors, built over {n} years." for n in range(10, 20)] + \
-            [f"Grants end after {n} years and nobody covers costs." for n in range(10, 20)] + \
-            [f"We deliver {n} food boxes a week." for n in range(10, 20)]
-    gold = [["trust"]] * 10 + [["funding"]] * 10 + [[]] * 10
+    them. A passage coded twice, its copies in two folds, taught the coder that scored the other. Both are left out
+    of the figure, and said; the folds and the thresholds are as they were (the shipped calibration reproduces)."""
+    from themes.calibrate import measured_passages
+
     example = tiny_codebook.themes[0].examples[0]
-    more = texts + [example.upper() + " ", texts[0].replace("Trust", "trust"), texts[1]]
-    _, report = calibrate(tiny_codebook, more, gold + [["trust"]] * 3, embed, folds=5)
-    _, alone = calibrate(tiny_codebook, texts, gold, embed, folds=5)
-    assert report["passages"] == 33 and report["measured"] == 30
-    assert report["left_out"] == {"codebook_texts": 1, "repeated": 2}
-    assert "left out: 1 that are the codebook's own texts (every fold learns them), 2 coded a second time)" in \
-        report["summary"]
-    assert report["primary_kappa"] == alone["primary_kappa"] and "left out" not in alone["summary"]
-    with pytest.raises(ThemesError, match=r"\(found none\)\. Code more passages\. Of the file's 3, 3 that are the "
-                                          r"codebook's own texts \(every fold learns them\) cannot measure it"):
-        calibrate(tiny_codebook, [t.examples[0] for t in tiny_codebook.themes] + [example], [["trust"]] * 3, embed)
+    texts = ["We trust them.", "we TRUST them", "Grants end.", "Grants end", example.upper(), "We share data."]
+    mask, examples, repeats = measured_passages(tiny_codebook, texts, np.array([0, 1, 2, 2, 3, 4]))
+    assert list(mask) == [False, False, True, True, False, True] and (examples, repeats) == (1, 2)
+    embed = embedding_function("test:hashing")
+    base = [f"Trust between our directors, built over {n} years." for n in range(10, 20)] + \
+           [f"Grants end after {n} years and nobody covers costs." for n in range(10, 20)] + \
+           [f"We deliver {n} food boxes a week." for n in range(10, 20)]
+    gold = [["trust"]] * 10 + [["funding"]] * 10 + [[]] * 10
+    thresholds, report = calibrate(tiny_codebook, base + [example], gold + [["trust"]], embed, folds=5)
+    assert report["passages"] == 31 and report["measured"] == 30
+    assert report["left_out"] == {"codebook_texts": 1, "repeated": 0}
+    assert "cross-validated on 30 coded passages (5 folds; thresholds tuned inside each fold; left out of the " \
+           "figure: 1 that are the codebook's own texts, which every fold learns):" in report["summary"]
+    only = [t.examples[0] for t in tiny_codebook.themes if t.examples] * 6
+    learned, report = calibrate(tiny_codebook, only, [[t.id] for t in tiny_codebook.themes if t.examples] * 6, embed)
+    assert "primary_kappa" not in report and report["summary"].startswith(
+        f"cross-validated agreement not measured: of the {len(only)} coded passages, 0 can be measured on")
 
 
 def test_a_threshold_the_codebook_sets_is_kept_while_the_others_are_tuned(tiny_codebook):

@@ -173,6 +173,13 @@ def test_codes_in_a_column_of_their_own_or_under_a_renamed_header_are_pointed_to
         "those rows' codes")
     assert not_coded_note(2) == "left out 2 rows whose codes cell is empty (not coded yet; write 'none' for a " \
         "passage with no theme)"
+    # ... but not the question column, when a question is named as a theme and its rows are left for later (the
+    # advice would have coded every answer to it with that theme)
+    path = run_dir.parent / "by_question.csv"
+    path.write_text("text,question,themes\nWe trust them.,challenges,trust\nGrants end.,challenges,funding\n"
+                    "No.,challenges,none\nWe meet.,trust,\nWe talk.,trust,\n", encoding="utf-8")
+    gold = read_gold(path, tiny_codebook)
+    assert gold.attrs["not_coded"] == 2 and gold.attrs["codes_elsewhere"] is None
     path, book = _coded_workbook(run_dir, ["trust", "none", "funding"])
     book["Coding"].cell(row=1, column=7, value="Themes (ids)")
     book.save(path)
@@ -367,13 +374,20 @@ def test_a_sample_drawn_in_parts_is_read_as_one_sample(tiny_codebook, tmp_path: 
                                  f"'{first['question'].iloc[0]}': a coded sample holds each answer once. Keep one row "
                                  "(a draw with themes sample --exclude of the other files never repeats one).")
     # Two coders' files of one draw (the same answers, coded apart) were told the same, about draws
-    pd.read_csv(a).to_csv(b, index=False)
+    rows = len(pd.read_csv(a))
+    coded_apart = pd.read_csv(a)
+    coded_apart["themes"] = ["trust", "funding", "none", "trust;funding"][:rows]
+    coded_apart.to_csv(b, index=False)
     with pytest.raises(GoldError) as raised:
         read_coded_sample([a, b], tiny_codebook, responses)
-    rows = len(pd.read_csv(a))
     assert str(raised.value) == (f"{a} and {b} code the same {rows} answers (of {rows} and {rows}): two coders' "
                                  "codings of one sample, not two draws of it. Give one file, the codes the coders "
                                  "settled on; each answer counts once.")
+    # ... and a file beside a copy of it (or its part) is no two coders' work: the codes are the same
+    pd.read_csv(a).to_csv(b, index=False)
+    with pytest.raises(GoldError, match=rf"hold the same {rows} answers with the same codes \(of {rows} and "
+                                        rf"{rows}\): one holds the other"):
+        read_coded_sample([a, b], tiny_codebook, responses)
 
 
 def test_a_third_draw_excludes_every_file_of_the_sample(run_dir: Path, tmp_path: Path):

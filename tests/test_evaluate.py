@@ -691,8 +691,9 @@ def test_rows_deleted_from_the_draw_are_a_warning(tmp_path, tiny_codebook):
         "coded.csv: 3 rows of the draw are missing (S004, S007-S008; its sample_ids run S001-S012). The estimate "
         "reads the rows left as a random sample: answers deleted for being hard to code, or off-topic, lean the "
         "corrected counts. Put the rows back and code them ('none' where an answer has no theme).")
-    assert "1 row of the draw is missing (S001;" in draw_rows_missing(
-        read_coded_sample(write("first.csv", range(2, 13)), tiny_codebook, None), "first.csv")
+    assert "1 row of the draw is missing (S001; its sample_ids run S001-S012; if they are a file of the sample, " \
+           "give it too)" in draw_rows_missing(read_coded_sample(write("first.csv", range(2, 13)), tiny_codebook,
+                                                                 None), "first.csv")
     # a file of a sample grown with --exclude left out: one block, the file named as the likely cause
     files = [write("a.csv", range(1, 7)), write("c.csv", range(19, 25))]
     assert "12 rows of the draw are missing (S007-S018; its sample_ids run S001-S024; if they are a file of the " \
@@ -701,8 +702,9 @@ def test_rows_deleted_from_the_draw_are_a_warning(tmp_path, tiny_codebook):
     assert draw_rows_missing(read_coded_sample(write("whole.csv", range(1, 13)), tiny_codebook, None), "x") is None
     assert draw_rows_missing(read_coded_sample(write("later.csv", range(301, 313)), tiny_codebook, None), "x") is None
     own = read_coded_sample(write("own.csv", range(1, 13)), tiny_codebook, None)
-    own.attrs["sample_ids"] = ["first", "second", "S3"]
-    assert draw_rows_missing(own, "x") is None
+    for ids in (["first", "second", "S3"], ["R001", "R001", "R006"], ["2", "3", "5"]):  # respondents, sheet rows
+        own.attrs["sample_ids"] = ids
+        assert draw_rows_missing(own, "x") is None
 
 
 def test_agreement_on_few_passages_comes_with_a_caution():

@@ -259,19 +259,20 @@ def _starting_thresholds(scheme: Scheme) -> np.ndarray:
     return thresholds
 
 
-def measured_passages(codebook: Codebook, texts: list[str]) -> tuple[np.ndarray, int, int]:
-    """Which coded passages cross-validation can measure on: not the codebook's own texts (its examples, which
-    every fold learns from: a file of 60 of them read kappa 1.00), nor a passage coded a second time (the copy in
-    another fold teaches the first). Returns the mask and how many of each kind it leaves out."""
+def measured_passages(codebook: Codebook, texts: list[str], fold_of: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """Which coded passages the cross-validated agreement can be measured on: not the codebook's own texts (its
+    examples, which every fold learns from: a file of 60 of them read kappa 1.00), nor a passage coded again in
+    another fold (each copy taught the coder that scored the other; copies in one fold taught neither). They stay
+    in the folds and the thresholds' tuning, which are as they were. Returns the mask and how many of each kind it
+    leaves out."""
     from themes.coding import classified_texts, folded_text, learned_from
 
     known = learned_from(texts, codebook)
-    seen: set[str] = set()
-    repeated = np.zeros(len(texts), dtype=bool)
-    for position, text in enumerate(classified_texts(texts)):
-        key = folded_text(text)
-        repeated[position] = key in seen and not known[position]
-        seen.add(key)
+    keys = [folded_text(text) for text in classified_texts(texts)]
+    folds: dict[str, set[int]] = {}
+    for key, fold in zip(keys, fold_of):
+        folds.setdefault(key, set()).add(int(fold))
+    repeated = np.array([len(folds[key]) > 1 for key in keys], dtype=bool) & ~known
     return ~known & ~repeated, int(known.sum()), int(repeated.sum())
 
 
@@ -305,34 +306,42 @@ def calibrate(codebook: Codebook, gold_texts: list[str], gold: list[list[str]], 
     from themes.evaluate import agreement
 
     scheme = Scheme(codebook)
-    measured, examples, repeats = measured_passages(codebook, gold_texts)
-    left = ", ".join(part for part in (
-        f"{examples} that are the codebook's own texts (every fold learns them)" if examples else "",
-        f"{repeats} coded a second time" if repeats else "") if part)
-    if not measured.all():
-        gold_texts = [t for t, m in zip(gold_texts, measured) if m]
-        gold = [g for g, m in zip(gold, measured) if m]
-        questions = [q for q, m in zip(questions, measured) if m] if questions is not None else None
-    try:
-        oof = out_of_fold_scores(codebook, gold_texts, gold, embed, folds=folds, segment_words=segment_words,
-                                 questions=questions)
-    except ThemesError as error:
-        raise ThemesError(f"{error} Of the file's {len(measured)}, {left} cannot measure it: they are left out of "
-                          "the cross-validation." if left else str(error)) from None
+    oof = out_of_fold_scores(codebook, gold_texts, gold, embed, folds=folds, segment_words=segment_words,
+                             questions=questions)
     n = len(gold)
+    measured, examples, repeats = measured_passages(codebook, gold_texts, oof.fold_of)
+    left = " and ".join(part for part in (
+        f"{examples} that are the codebook's own texts, which every fold learns" if examples else "",
+        f"{repeats} coded again in another fold, each copy teaching the coder that scored the other" if repeats
+        else "") if part)
+    at = np.flatnonzero(measured)
+
+    def on_measured(labels: list, primary: list) -> dict | None:
+        """Agreement on the passages it can be measured on; None when they are too few to tell anything."""
+        if len({tuple(sorted(gold[i])) for i in at}) < 2:
+            return None
+        return agreement([gold[i] for i in at], [labels[i] for i in at], [primary[i] for i in at], scheme)
+
     _, scores, decided = scheme.code(oof.segment_scores, oof.keys, n, _starting_thresholds(scheme))
-    untuned = agreement(gold, scheme.labels(decided), scheme.primary(scores, decided), scheme)
+    untuned = on_measured(scheme.labels(decided), scheme.primary(scores, decided))
     predicted, primary = cross_fitted_predictions(oof, gold, scheme)
-    tuned = agreement(gold, predicted, primary, scheme)
+    tuned = on_measured(predicted, primary)
     thresholds, tuned_owners = tune_thresholds(oof, gold, scheme)
     learned = {k: v for k, v in threshold_items(scheme, thresholds).items() if k in tuned_owners}
     fixed = codebook_thresholds(codebook)
     folds_used = int(len(np.unique(oof.fold_of)))
-    report = {"folds": folds_used, "passages": int(len(measured)), "measured": n,
+    report = {"folds": folds_used, "passages": n, "measured": int(len(at)),
               "left_out": {"codebook_texts": examples, "repeated": repeats},
-              "per_theme": tuned["per_theme"], "per_dimension": tuned["per_dimension"],
+              "per_theme": tuned["per_theme"] if tuned else [],
+              "per_dimension": tuned["per_dimension"] if tuned else [],
               "set_in_codebook": fixed,
               "not_tuned": sorted(set(threshold_items(scheme, thresholds)) - tuned_owners - set(fixed))}
+    where = f"; left out of the figure: {left}" if left else ""
+    if tuned is None:
+        report["summary"] = (f"cross-validated agreement not measured: of the {n} coded passages, {len(at)} can be "
+                             f"measured on, too few to tell ({folds_used} folds; thresholds tuned inside each fold"
+                             f"{where})")
+        return learned, report
     parts = []
     if scheme.theme_columns.size:
         overall = tuned["overall"]
@@ -344,6 +353,6 @@ def calibrate(codebook: Codebook, gold_texts: list[str], gold: list[list[str]], 
     if tuned["per_dimension"]:
         parts.append("kappa per dimension (\"none\" a class) " + ", ".join(
             f"{r['dimension']} {r['kappa']:.2f}" for r in tuned["per_dimension"] if r["kappa"] is not None))
-    report["summary"] = (f"cross-validated on {n} coded passages ({folds_used} folds; thresholds tuned inside "
-                         f"each fold{f'; left out: {left}' if left else ''}): " + "; ".join(parts))
+    report["summary"] = (f"cross-validated on {len(at)} coded passages ({folds_used} folds; thresholds tuned inside "
+                         f"each fold{where}): " + "; ".join(parts))
     return learned, report

@@ -574,6 +574,11 @@ def calibrate(
     report = result["report"]
     typer.echo(f"Calibrated on {report['passages']} passages{f' (split {split})' if split else ''}: "
                f"{report['summary']}.")
+    from themes.evaluate import few_passages_note
+
+    few = few_passages_note(report.get("measured", report["passages"]))
+    if few and report.get("primary_kappa") is not None:
+        typer.echo(f"warning: cross-validated {few}.", err=True)
     typer.echo("Thresholds: " + ", ".join(f"{k} {v:.2f}" for k, v in result["thresholds"].items()))
     if report.get("set_in_codebook"):
         typer.echo("Set in the codebook (a run uses them; kept as they are while the others were tuned): "

@@ -347,12 +347,22 @@ def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebo
     for key, file in zip(keys, source):  # read_gold refused an answer coded twice in one file
         if key in seen:
             one, other = seen[key], file
-            shared = len(set(zip(parts[one]["respondent_id"], parts[one]["question"])) &
-                         set(zip(parts[other]["respondent_id"], parts[other]["question"])))
-            if shared >= 0.5 * min(len(parts[one]), len(parts[other])):
-                # Most answers of one in the other: two coders' files of one draw, not two draws.
-                raise GoldError(f"{paths[one]} and {paths[other]} code the same {shared} answers (of "
-                                f"{len(parts[one])} and {len(parts[other])}): two coders' codings of one sample, "
+
+            def coded(part: pd.DataFrame) -> dict[tuple, tuple]:
+                return {(r, q): tuple(sorted(g)) for r, q, g in zip(part["respondent_id"], part["question"],
+                                                                     part["gold"])}
+
+            first, second = coded(parts[one]), coded(parts[other])
+            shared = first.keys() & second.keys()
+            if len(shared) >= 0.5 * min(len(first), len(second)):
+                if all(first[k] == second[k] for k in shared):  # a merged file beside its part, or a copy
+                    raise GoldError(f"{paths[one]} and {paths[other]} hold the same {len(shared)} answers with the "
+                                    f"same codes (of {len(first)} and {len(second)}): one holds the other, or both "
+                                    "a draw made again without --exclude. Give each answer once: leave out the file "
+                                    "whose answers the other holds.")
+                # Most answers of one in the other, coded otherwise: two coders' files of one draw, not two draws.
+                raise GoldError(f"{paths[one]} and {paths[other]} code the same {len(shared)} answers (of "
+                                f"{len(first)} and {len(second)}): two coders' codings of one sample, "
                                 "not two draws of it. Give one file, the codes the coders settled on; each answer "
                                 "counts once.")
             raise GoldError(f"{paths[seen[key]]} and {paths[file]} both code respondent '{key[0]}', question "
@@ -570,7 +580,7 @@ def check_coded_sample(coded: pd.DataFrame, paths, screened: pd.DataFrame, codeb
                               empty_for_none(coded, codebook, paths)) if said]
 
 
-_SAMPLE_ID = re.compile(r"([^\d\s]*)(\d+)")
+_SAMPLE_ID = re.compile(r"([A-Za-z]+)(\d+)")  # themes sample's: S001, or the prefix of a draw grown from
 
 
 def draw_rows_missing(coded: pd.DataFrame, paths) -> str | None:
@@ -579,9 +589,10 @@ def draw_rows_missing(coded: pd.DataFrame, paths) -> str | None:
     before the first, when that is s010 or lower) is a row gone. The estimate reads the rows left as a random sample;
     rows deleted for being hard to code, or off-topic, are not a random few, and the corrected counts lean away
     from what they held. A reviewer's workbook lost S009 unsaid."""
-    found = [_SAMPLE_ID.fullmatch(value) for value in coded.attrs.get("sample_ids", []) if value]
-    if not found or not all(found) or len({m.group(1).lower() for m in found}) != 1:
-        return None  # ids of the coders' own making: no numbering to read
+    given = [value for value in coded.attrs.get("sample_ids", []) if value]
+    found = [_SAMPLE_ID.fullmatch(value) for value in given]
+    if not found or not all(found) or len({m.group(1).lower() for m in found}) != 1 or len(set(given)) < len(given):
+        return None  # ids of the coders' own making (respondent ids, the sheet's row numbers): no numbering to read
     numbers = {int(m.group(2)) for m in found}
     first = 1 if min(numbers) <= 10 else min(numbers)
     missing = sorted(set(range(first, max(numbers) + 1)) - numbers)
@@ -601,8 +612,9 @@ def draw_rows_missing(coded: pd.DataFrame, paths) -> str | None:
     listed = ", ".join(named(a) if a == b else f"{named(a)}-{named(b)}" for a, b in runs[:8]) + (
         f" and {len(runs) - 8} more" if len(runs) > 8 else "")
     rows = f"{len(missing)} row{'s' if len(missing) != 1 else ''}"
-    # One block of many: a file of a sample grown with --exclude, more likely than rows deleted one by one.
-    file = "; if they are a file of the sample, give it too" if len(runs) == 1 and len(missing) >= 10 else ""
+    # One block of many, or the first rows: a file of a sample grown with --exclude (a pilot's five) may be missing.
+    file = "; if they are a file of the sample, give it too" if len(runs) == 1 and (
+        len(missing) >= 10 or missing[0] == first) else ""
     return (f"{coded_sample_name(paths)}: {rows} of the draw {'are' if len(missing) != 1 else 'is'} missing "
             f"({listed}; its sample_ids run {named(first)}-{named(max(numbers))}{file}). The estimate reads the rows "
             "left as a random sample: answers deleted for being hard to code, or off-topic, lean the corrected "
@@ -894,11 +906,17 @@ def _parts(cell: str) -> list[str]:
     return [part.strip().lower() for part in _SPLIT_THEMES.split(cell.strip()) if part.strip()]
 
 
+# Columns that say which answer a row is, not how it is coded: a question may be named as a theme is.
+_KEY_COLUMNS = {"question", "respondent_id", "sample_id", "passage_id", "split", "writer", *TEXT_COLUMNS}
+
+
 def _codes_elsewhere(table: pd.DataFrame, theme_column: str, codebook: Codebook) -> str | None:
     """The column other than `theme_column` whose filled cells are nearly all theme codes (a coder who typed them in
     a column of their own, "codes"), or None."""
     ids, by_label = codebook.ids, _labels(codebook)
     for column in table.columns:
+        if str(column).strip().lower() in _KEY_COLUMNS:  # a question named as a theme ('community_engagement')
+            continue
         cells = [_parts(cell) for cell in table[column].fillna("").astype(str) if cell.strip()]
         codes = [all(_known_theme(part, ids, by_label) or part in NONE_WORDS for part in cell) for cell in cells]
         themes = any(_known_theme(part, ids, by_label) for cell in cells for part in cell)
