@@ -483,3 +483,22 @@ def test_a_calibration_tuned_with_another_model_is_said():
     assert _other_model_line(SimpleNamespace(model="all-MiniLM-L6-v2"), "paraphrase-multilingual-MiniLM-L12-v2") == [
         "  calibration made with the model all-MiniLM-L6-v2; this run embeds with "
         "paraphrase-multilingual-MiniLM-L12-v2: its thresholds were tuned on the other model's scores (themes calibrate --model re-tunes them for this one)"]
+
+
+def test_a_run_into_a_projects_output_is_refused_before_the_model(tmp_path, tiny_responses_path, monkeypatch):
+    """`themes run week1.csv --out project/output --force` replaced a project's figures with one export's, its
+    project.json still listing every batch, with exit 0."""
+    import themes.cli
+
+    def started(*args, **kwargs):
+        raise AssertionError("the server or the model was started")
+
+    monkeypatch.setattr(themes.cli, "_run_with_progress", started)
+    (tmp_path / "project" / "output").mkdir(parents=True)
+    (tmp_path / "project" / "project.json").write_text('{"batches": []}', encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--out", str(tmp_path / "project" / "output"),
+                                      "--force", "--model", "test:hashing", "--no-cache"])
+    assert result.exit_code == 2 and result.output.strip().splitlines()[-1] == (
+        f"error: --out {tmp_path / 'project' / 'output'} is the output of the project in {tmp_path / 'project'}, "
+        "which writes it from every batch: a run here would replace its figures with this export's alone. Add the "
+        "export to the project (its inbox), or choose another --out.")

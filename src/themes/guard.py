@@ -208,10 +208,24 @@ def check_dask_address(address: str | None) -> None:
                           "scheduler (dask scheduler), or leave the option out to run here.") from None
 
 
+def check_not_a_projects_output(out: Path) -> None:
+    """A project's `output/` is written by the project from every batch (themes.project): a run of one export there,
+    with --force, replaced the project's figures with that export's alone, its project.json still listing every
+    batch, with no word."""
+    from themes.project import OUTPUT, STATE
+
+    folder = out.resolve()
+    if folder.name == OUTPUT and (folder.parent / STATE).is_file():
+        raise ThemesError(f"--out {out} is the output of the project in {folder.parent}, which writes it from every "
+                          "batch: a run here would replace its figures with this export's alone. Add the export to "
+                          "the project (its inbox), or choose another --out.")
+
+
 def preflight(out: Path, *, force: bool, dask_address: str | None = None) -> None:
     from themes.export import RUN_FILES, check_output_folder
 
     check_writable_parent(out)
+    check_not_a_projects_output(out)
     check_output_folder(out, force=force, owned=RUN_FILES)
     check_prefect_api()
     check_dask_address(dask_address)
