@@ -502,3 +502,8 @@ def test_a_run_into_a_projects_output_is_refused_before_the_model(tmp_path, tiny
         f"error: --out {tmp_path / 'project' / 'output'} is the output of the project in {tmp_path / 'project'}, "
         "which writes it from every batch: a run here would replace its figures with this export's alone. Add the "
         "export to the project (its inbox), or choose another --out.")
+    # another tool's project.json (no batches) beside an output folder is no project of ours
+    (tmp_path / "project" / "project.json").write_text('{"name": "web-app"}', encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--out", str(tmp_path / "project" / "output"),
+                                      "--force", "--model", "test:hashing", "--no-cache"])
+    assert "the server or the model was started" in str(result.exception)

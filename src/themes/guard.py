@@ -215,7 +215,13 @@ def check_not_a_projects_output(out: Path) -> None:
     from themes.project import OUTPUT, STATE
 
     folder = out.resolve()
-    if folder.name == OUTPUT and (folder.parent / STATE).is_file():
+    if folder.name != OUTPUT or not (folder.parent / STATE).is_file():
+        return
+    try:  # a themes project's state, not another tool's project.json (a web app's, beside its own output/)
+        listed = isinstance(json.loads((folder.parent / STATE).read_text(encoding="utf-8")).get("batches"), list)
+    except (OSError, ValueError, AttributeError):
+        listed = False
+    if listed:
         raise ThemesError(f"--out {out} is the output of the project in {folder.parent}, which writes it from every "
                           "batch: a run here would replace its figures with this export's alone. Add the export to "
                           "the project (its inbox), or choose another --out.")
