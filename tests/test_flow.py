@@ -480,6 +480,10 @@ def test_a_coded_sample_gives_every_count_an_estimate_and_interval(tmp_path, tin
     assert manifest["coded_sample_agreement"]["answers"] == 7
     report = (out / "report.md").read_text()
     assert "Estimate, % (95% interval)" in report and "About " in report
+    # 7 coded answers: no theme's kappa from one or two coded cases, and the figure with a caution (a review read
+    # "cultural_differences 1.00" from 3 coded cases, no word)
+    assert "not measured (only 1 coded answer carries it)" in report or "not measured (only 2 coded answers" in report
+    assert "On 7 answers one more or less moves these far: read them as a rough sign." in report
     by_question = pd.read_csv(out / "theme_counts_by_question.csv")
     answers = pd.read_csv(out / "responses.csv")
     usable = answers[answers["status"].isin(["coded", "uncoded", "too_long"])]
@@ -504,6 +508,14 @@ def test_a_coded_sample_gives_every_count_an_estimate_and_interval(tmp_path, tin
     parts = tmp_path / "parts"
     run_flow(str(tiny_responses_path), str(parts), settings.model_copy(update={"coded_sample": (str(first), str(second))}))
     pd.testing.assert_frame_equal(pd.read_csv(parts / "theme_counts.csv"), counts)
+    # A coded sample's file named after its coder: de-identified in the report as the export's name is
+    named = tmp_path / "coded by Jane Roe (jroe@clinic.org) 555-201-7788.csv"
+    shutil.copy(sample, named)
+    run_flow(str(tiny_responses_path), str(tmp_path / "named"),
+             settings.model_copy(update={"coded_sample": (str(named),)}))
+    shown = (tmp_path / "named" / "report.md").read_text() + (tmp_path / "named" / "report.html").read_text()
+    assert "jroe@clinic.org" not in shown and "555-201-7788" not in shown and "Jane Roe" not in shown
+    assert str(tmp_path) not in shown
     agreement = json.loads((parts / "manifest.json").read_text())["coded_sample_agreement"]
     assert (agreement["answers"], agreement["files"]) == (7, [str(first), str(second)])
     assert "(first.csv + second.csv)" in (parts / "report.md").read_text()

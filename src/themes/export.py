@@ -484,16 +484,28 @@ def kappa(value: float) -> str:
     return f"{value:.2f}".replace("-0.00", "0.00")
 
 
+# Coded answers a theme needs before the report gives its kappa (as the warning of themes hardly agreed on does).
+FEW_CODED = 5
+
+
 def sample_agreement_summary(result: dict) -> str:
     """This survey's measured agreement, in one sentence for the method section."""
     from themes.evaluate import coded_sample_name
 
     parts = []
+
+    def theme_kappa(row: dict) -> str:
+        carried = row.get("gold")
+        if row["kappa"] is None or carried == 0:
+            return f"{row['theme']} not measured (no coded answer carries it)"
+        if carried is not None and carried < FEW_CODED:  # 1.00 from three coded cases says nothing
+            return (f"{row['theme']} not measured (only {carried} coded answer"
+                    f"{' carries' if carried == 1 else 's carry'} it)")
+        return f"{row['theme']} {kappa(row['kappa'])}"
+
     if result["per_theme"]:
         parts.append(f"Cohen's kappa of the primary theme {kappa(result['overall']['primary_kappa'])}; per theme "
-                     + ", ".join(f"{r['theme']} {kappa(r['kappa'])}" if r["kappa"] is not None
-                                 else f"{r['theme']} not measured (no coded answer carries it)"
-                                 for r in result["per_theme"]))
+                     + ", ".join(theme_kappa(r) for r in result["per_theme"]))
     if result["per_dimension"]:
         fewer = {r["dimension"]: f" (on the {r['passages']} answers that code it)" for r in result["per_dimension"]
                  if r.get("passages", result["answers"]) < result["answers"]}
@@ -507,8 +519,12 @@ def sample_agreement_summary(result: dict) -> str:
                 "(codebook examples or calibration passages), and on those it would be memory, not agreement.")
     left_out = (f", less {learned} whose text the classifier learned from (a codebook example or calibration passage)"
                 if learned else "")
+    from themes.evaluate import FEW_PASSAGES
+
+    few = (f" On {result['answers']} answers one more or less moves these far: read them as a rough sign."
+           if result["answers"] < FEW_PASSAGES else "")
     return (f"on {result['answers']} answers of this survey, coded by people at random "
-            f"({coded_sample_name(result.get('files') or result['file'])}{left_out}): " + "; ".join(parts) + ".")
+            f"({coded_sample_name(result.get('files') or result['file'])}{left_out}): " + "; ".join(parts) + "." + few)
 
 
 def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=None) -> ReportData:
@@ -544,8 +560,14 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=N
     if run.sample_agreement:
         from themes.evaluate import disagreeing_parts
 
-        agreement = {"summary": sample_agreement_summary(run.sample_agreement),
-                     "warning": disagreeing_parts(run.sample_agreement)}
+        # The coded sample's file names are de-identified as the export's are ("coded by Jane Roe (jroe@...).csv"),
+        # and its folders left out.
+        shown = dict(run.sample_agreement)
+        files = [str(f) for f in (shown.get("files") or [shown.get("file") or "the coded sample"])]
+        safe = _safe_names([Path(f).name for f in files], redactor)
+        shown["files"] = [safe[Path(f).name] for f in files]
+        shown["file"] = " + ".join(shown["files"])
+        agreement = {"summary": sample_agreement_summary(shown), "warning": disagreeing_parts(shown)}
     framework_by = None
     if run.codebook.dimensions:
         type_column, _ = type_and_state_columns(run.spec.meta_columns)
