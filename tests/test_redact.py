@@ -686,3 +686,22 @@ def test_a_family_name_left_after_a_removed_name_joins_it(redactor, text, expect
     redactor.nlp  # its word lists
     assert absorb_given_names(text, redactor._english) == expected
     assert absorb_given_names(text) == text  # without the word lists, no family name is taken after a removed one
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("gonzalez, maria (director) keeps the relationship going.", "[name], [name] (director) keeps the relationship "
+                                                                 "going."),
+    ("smith, john - program lead, handles the referrals.", "[name], [name] - program lead, handles the referrals."),
+    ("Consultant (gonzalez, maria)", "Consultant ([name], [name])"),
+    ("Signed in: Okafor, Chidi and Lee, Ann.", "Signed in: [name], [name] and [name], [name]."),
+])
+def test_a_family_name_a_comma_and_a_given_name_are_a_name(redactor, text, expected):
+    """A review of the officer's outputs (2026-12-01): "gonzalez, maria", as sign-in sheets and lists write people,
+    reached a picked quote and a count file's group name."""
+    assert redactor.redact(text) == expected
+
+
+@pytest.mark.parametrize("text", ["We serve Washington, Georgia and Alabama.", "Funding, staff and space are short.",
+                                  "Rivera, the clinic's director, called back.", "black, white and hispanic families"])
+def test_a_comma_between_words_that_are_no_family_and_given_name_keeps_them(redactor, text):
+    assert "[name], [name]" not in redactor.redact(text)

@@ -375,6 +375,33 @@ def redact_listed_names(text: str, *, lexicon: frozenset[str] | None = None,
     return _replace_spans(text, spans, PLACEHOLDERS["name"])
 
 
+# "gonzalez, maria", "Smith, John": a family name, a comma and a given name, as sign-in sheets and lists write people.
+_INVERTED = re.compile(r"(?<![\w'’-])(?P<family>[^\W\d_][\w'’-]{2,}),[ \t]+(?P<given>[^\W\d_][\w'’-]+)(?![\w'’-])")
+
+
+def redact_inverted_names(text: str, lexicon: frozenset[str] | None = None) -> str:
+    """A family name, a comma and a given name ("gonzalez, maria (director)", "smith, john - program lead"): read
+    as two words apart, neither was a name. Both on the lists, of one case shape, neither a verb, adjective or
+    adverb (`lexicon`, with the spaCy model; without it nothing is read), and neither a place ("Washington,
+    Georgia")."""
+    if lexicon is None or "," not in text:
+        return text
+    first, last = name_lists()
+    places = {fold(place) for place in _PLACES}
+
+    def replace(match: re.Match) -> str:
+        family, given = match.group("family"), match.group("given")
+        shape = _shape(family)
+        if (shape == "mixed" or _shape(given) != shape or {fold(family), fold(given)} & places
+                or not (_listed(family, last) and _listed(given, first))
+                or _is_common_word(family, lexicon)
+                or (_is_common_word(given, lexicon) and fold(given) not in _WORDLIKE_GIVEN)):
+            return match.group()
+        return f"{PLACEHOLDERS['name']}, {PLACEHOLDERS['name']}"
+
+    return _INVERTED.sub(replace, text)
+
+
 _BEFORE_NAME = re.compile(r"(?<![\w'’-])([^\W\d_]{2,})[ \t]+(?=\[name\])")  # "María [name]" as "Maria [name]"
 # A given name heading a list of removed ones: "Maria, [name] and [name] run the pantry" (at a sentence's start
 # the lists alone do not take "Maria", which could be a word there).

@@ -765,10 +765,11 @@ class Redactor:
                     changed.append(i)
             todo = changed
         # Lone first names the model missed, now that its word lists can tell them from words.
-        from themes.names import absorb_given_names, redact_listed_names, redact_names_by_use, redact_titled_names
+        from themes.names import (absorb_given_names, redact_inverted_names, redact_listed_names,
+                                  redact_names_by_use, redact_titled_names)
 
-        out = [collapse(redact_names_by_use(absorb_given_names(redact_titled_names(
-            redact_listed_names(t, lexicon=self._lexicon, english=self._english), self._english, self._lexicon),
-            self._english), self._english, self._lexicon)) for t in out]
+        out = [collapse(redact_names_by_use(absorb_given_names(redact_titled_names(redact_inverted_names(
+            redact_listed_names(t, lexicon=self._lexicon, english=self._english), self._lexicon), self._english,
+            self._lexicon), self._english), self._english, self._lexicon)) for t in out]
         return [_names_again(t, r, self._english, self._lexicon) for t, r in zip(texts, out)] if self._english \
             else out
