@@ -376,7 +376,8 @@ def redact_listed_names(text: str, *, lexicon: frozenset[str] | None = None,
 
 
 # "gonzalez, maria", "Smith, John": a family name, a comma and a given name, as sign-in sheets and lists write people.
-_INVERTED = re.compile(r"(?<![\w'’-])(?P<family>[^\W\d_][\w'’-]{2,}),[ \t]+(?P<given>[^\W\d_][\w'’-]+)(?![\w'’-])")
+_INVERTED = re.compile(r"(?<![\w'’-])(?P<family>[^\W\d_][\w'’-]{2,}),[ \t]+"
+                       r"(?P<given>[^\W\d_][\w'’-]+)(?![\w'’-])")
 
 
 def redact_inverted_names(text: str, lexicon: frozenset[str] | None = None) -> str:
