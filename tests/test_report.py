@@ -338,6 +338,8 @@ def test_the_report_breaks_counts_down_by_question_at_the_answer_level(data):
     assert "Percent of the answers to each question that raised each theme." in section
     assert "| challenges | 40 | 20.0 (12.0-30.5) |" in section and "| data | 38 | 5.5 (1.0-11.0) |" in section
     assert "goals" not in section.split("##", 1)[0]  # 4 answers: suppressed
+    # ... and said so (7 of 9 questions shown, no word why)
+    assert "1 question is not shown: too few answers for figures of their own" in section
     html = render_html(replace(data, by_question=by_question))
     assert "Percent of the answers to each question that raised each theme" in html and "<th scope=\"col\" " \
         "class=\"num\">Answers</th>" in html

@@ -228,9 +228,14 @@ RAW_WARNING = ("These are raw counts: a respondent counts when any answer was fl
 
 
 def _by_question_caption(frame: pd.DataFrame) -> str:
-    if corrected(frame):
-        return "Percent of the answers to each question that raised each theme."
-    return "Percent of the answers to each question flagged for each theme."
+    what = ("Percent of the answers to each question that raised each theme." if corrected(frame) else
+            "Percent of the answers to each question flagged for each theme.")
+    # A question left out went unsaid (the breakdowns said theirs): 7 of 9 questions shown, no word why.
+    hidden = frame.loc[frame["suppressed"].astype(bool), "question"].nunique() if "suppressed" in frame else 0
+    if not hidden:
+        return what
+    return what + (f" {hidden} question{'s' * (hidden != 1)} {'are' if hidden != 1 else 'is'} not shown: too few "
+                   "answers for figures of their own, and the next fewest where those alone would be given away.")
 # Raw counts, not estimates: the correction is made per theme and type, not for pairs.
 CO_CAPTION = ("Respondents with answers flagged for both themes, raw counts (diagonal: respondents flagged for the "
               "theme)")
