@@ -580,7 +580,7 @@ def check_coded_sample(coded: pd.DataFrame, paths, screened: pd.DataFrame, codeb
                               empty_for_none(coded, codebook, paths)) if said]
 
 
-_SAMPLE_ID = re.compile(r"([A-Za-z]+)(\d+)")  # themes sample's: S001, or the prefix of a draw grown from
+_SAMPLE_ID = re.compile(r"([A-Za-z]+)(\d+)")  # themes sample's ids: letters (S, or the excluded file's), a number
 
 
 def draw_rows_missing(coded: pd.DataFrame, paths) -> str | None:

@@ -416,7 +416,10 @@ def _refuse_other_respondents(file: Path, mine: dict[str, _Respondent], theirs: 
     resubmission."""
     if not repeated:
         return
-    shared = [rid for rid in repeated if _answers(mine[rid]) & _answers(theirs[rid])]
+    def texts(held: _Respondent) -> set[str]:  # by text alone, as before: a question renamed since still matches
+        return {answer for _, answer in held.answers if answer}
+
+    shared = [rid for rid in repeated if texts(mine[rid]) & texts(theirs[rid])]
     if shared:
         return
     if len(repeated) >= 5:
