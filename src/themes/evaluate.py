@@ -644,7 +644,7 @@ def disagreeing_parts(agreement: dict, *, below: float = 0.2) -> str | None:
     cannot tell; the reader must."""
     rows = [row for row in agreement.get("per_theme", []) + agreement.get("per_dimension", [])
             if row.get("kappa") is not None and row["kappa"] < below
-            and row.get("gold", row.get("gold_addressed", 0)) >= 5]  # one or two coded cases: chance, not a pattern
+            and row.get("gold", row.get("gold_addressed", 0)) >= FEW_CODED]  # a few coded cases: chance
     if not rows:
         return None
     from themes.export import kappa
@@ -764,6 +764,8 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
 # Fewer measured passages than this and a kappa moves far with one passage more or less (1.000 on 3 passages):
 # said beside the figure.
 FEW_PASSAGES = 50
+# Coded cases a theme needs before its own kappa means anything (a report's method section read 1.00 from three).
+FEW_CODED = 5
 
 
 def few_passages_note(passages: int) -> str | None:

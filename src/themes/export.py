@@ -484,13 +484,9 @@ def kappa(value: float) -> str:
     return f"{value:.2f}".replace("-0.00", "0.00")
 
 
-# Coded answers a theme needs before the report gives its kappa (as the warning of themes hardly agreed on does).
-FEW_CODED = 5
-
-
 def sample_agreement_summary(result: dict) -> str:
     """This survey's measured agreement, in one sentence for the method section."""
-    from themes.evaluate import coded_sample_name
+    from themes.evaluate import FEW_CODED, FEW_PASSAGES, coded_sample_name
 
     parts = []
 
@@ -519,8 +515,6 @@ def sample_agreement_summary(result: dict) -> str:
                 "(codebook examples or calibration passages), and on those it would be memory, not agreement.")
     left_out = (f", less {learned} whose text the classifier learned from (a codebook example or calibration passage)"
                 if learned else "")
-    from themes.evaluate import FEW_PASSAGES
-
     few = (f" On {result['answers']} answers one more or less moves these far: read them as a rough sign."
            if result["answers"] < FEW_PASSAGES else "")
     return (f"on {result['answers']} answers of this survey, coded by people at random "

@@ -231,7 +231,7 @@ def _by_question_caption(frame: pd.DataFrame) -> str:
     what = ("Percent of the answers to each question that raised each theme." if corrected(frame) else
             "Percent of the answers to each question flagged for each theme.")
     # A question left out went unsaid (the breakdowns said theirs): 7 of 9 questions shown, no word why.
-    hidden = frame.loc[frame["suppressed"].astype(bool), "question"].nunique() if "suppressed" in frame else 0
+    hidden = _hidden(frame, "question")
     if not hidden:
         return what
     return what + (f" {hidden} question{'s' * (hidden != 1)} {'are' if hidden != 1 else 'is'} not shown: too few "
@@ -251,11 +251,14 @@ def _breakdown_caption(long: pd.DataFrame, column: str) -> str:
     return what + _hidden_note(long, column)
 
 
+def _hidden(long: pd.DataFrame, column: str) -> int:
+    """How many of a breakdown's groups (values of `column`) are suppressed."""
+    return int(long.loc[long["suppressed"].astype(bool), column].nunique()) if "suppressed" in long else 0
+
+
 def _hidden_note(long: pd.DataFrame, column: str) -> str:
     """" 2 groups of few respondents are not shown." (or ""), so a reader knows rows are missing and why."""
-    if "suppressed" not in long:
-        return ""
-    hidden = long.loc[long["suppressed"].astype(bool), column].nunique()
+    hidden = _hidden(long, column)
     if not hidden:
         return ""
     return (f" {hidden} group{'s' * (hidden != 1)} {'are' if hidden != 1 else 'is'} not shown, to protect their "
