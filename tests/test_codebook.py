@@ -205,6 +205,11 @@ def test_one_passage_written_two_ways_under_two_themes_is_refused(tmp_path):
                         "against the other: write it the same under both (it is then learned as carrying both), or "
                         "keep it under one"):
         load_codebook(path)
+    # as the coder's memory compares passages (coding.learned_from): a curly apostrophe inside is a straight one
+    curly = write(tmp_path, TWO_THEMES.replace("We trust each other.", "We\u2019re trusted.")
+                  + "    examples:\n      - \"We're trusted\"\n", name="curly.yaml")
+    with pytest.raises(CodebookError, match="are one passage written two ways"):
+        load_codebook(curly)
     same = write(tmp_path, TWO_THEMES + "    examples:\n      - We trust each other.\n", name="same.yaml")
     assert [t.examples for t in load_codebook(same).themes] == [["We trust each other."]] * 2
 

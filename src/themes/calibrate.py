@@ -265,7 +265,8 @@ def measured_passages(codebook: Codebook, texts: list[str], fold_of: np.ndarray)
     another fold (each copy taught the coder that scored the other; copies in one fold taught neither). They stay
     in the folds and the thresholds' tuning, which are as they were. Returns the mask and how many of each kind it
     leaves out."""
-    from themes.coding import classified_texts, folded_text, learned_from
+    from themes.codebook import folded_text
+    from themes.coding import classified_texts, learned_from
 
     known = learned_from(texts, codebook)
     keys = [folded_text(text) for text in classified_texts(texts)]

@@ -109,6 +109,15 @@ def plain_key(text: str) -> str:
     return " ".join(str(text).split()).casefold()
 
 
+STRAIGHT_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})  # curly to straight
+
+
+def folded_text(text: str) -> str:
+    """A passage as the coder's memory compares it (`coding.learned_from`) and as the codebook tells one passage
+    written two ways: case, spacing, curly quotes and the punctuation around it aside."""
+    return " ".join(text.casefold().translate(STRAIGHT_QUOTES).split()).strip(" .,;:!?-–—\"'()[]…")
+
+
 def _quoted(text: str) -> str:
     return repr(text if len(text) <= 50 else text[:47] + "...")
 
@@ -194,7 +203,7 @@ class Codebook(_Strict):
         written: dict[str, tuple[str, str]] = {}
         for theme in self.themes:
             for example in theme.examples:
-                key = plain_key(example).strip(" .,;:!?-–—\"'()[]…“”‘’")
+                key = folded_text(example)
                 first = written.setdefault(key, (theme.id, example))
                 if first[0] != theme.id and first[1] != example:
                     raise ValueError(f"{_quoted(first[1])} (an example of '{first[0]}') and {_quoted(example)} (of "

@@ -32,7 +32,7 @@ import pandas as pd
 from themes import defaults
 from themes.attribution import without_attribution
 from themes.classify import NONE, DimensionClassifier, ThemeClassifier, features
-from themes.codebook import Codebook, Dimension, merge_codebooks
+from themes.codebook import Codebook, Dimension, folded_text, merge_codebooks
 from themes.fitted import FittedModels, fit_key
 from themes.planned import in_place
 from themes.questions import aliases, not_learned
@@ -238,20 +238,12 @@ def training_texts(codebook: Codebook, calibration=None) -> list[str]:
     return list(dict.fromkeys(classified_texts(texts)))
 
 
-STRAIGHT_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})  # curly to straight
-
-
 def learned_from(texts: Sequence[str], codebook: Codebook, calibration=None) -> np.ndarray:
     """Which of `texts` the coder learns from (as it reads them; case, spacing, curly quotes and the punctuation
     around it aside: "Not applicable." is "Not applicable"): a figure on those would not be agreement but memory
     (a calibration's passages with curly quotes and no final stop measured kappa 0.98 as new ones)."""
     seen = {folded_text(text) for text in training_texts(codebook, calibration)} - {""}
     return np.array([folded_text(text) in seen for text in classified_texts(texts)], dtype=bool)
-
-
-def folded_text(text: str) -> str:
-    """A text as `learned_from` compares it: case, spacing, curly quotes and the punctuation around it aside."""
-    return " ".join(text.casefold().translate(STRAIGHT_QUOTES).split()).strip(" .,;:!?-–—\"'()[]…")
 
 
 def classified_texts(texts: Sequence[str]) -> list[str]:

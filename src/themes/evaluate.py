@@ -20,8 +20,8 @@ import pandas as pd
 from sklearn.metrics import cohen_kappa_score, confusion_matrix, precision_recall_fscore_support
 
 from themes.classify import NONE
-from themes.codebook import Codebook
-from themes.coding import STRAIGHT_QUOTES, Scheme
+from themes.codebook import STRAIGHT_QUOTES, Codebook
+from themes.coding import Scheme
 from themes.errors import GoldError
 
 TEXT_COLUMNS = ("text", "passage", "quote", "segment", "answer", "excerpt")
