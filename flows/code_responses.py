@@ -19,7 +19,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from themes import export
+from themes import export, redact_helper
 from themes.aggregate import add_segment_counts, co_occurrence, code_answers, framework_counts, theme_counts
 from themes.calibrate import check_calibration_option, find_calibration, locate_calibration
 from themes.codebook import Codebook, load_codebook, merge_codebooks
@@ -256,6 +256,9 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     books = load_codebooks(settings)
     codebook = merge_codebooks([book for book, _ in books])
     export.check_output_folder(Path(out), force=force, owned=export.RUN_FILES)  # before the slow part
+    redactor = Redactor()
+    if redactor.ner_available:  # a second process to share the evidence's de-identification, loaded meanwhile
+        redact_helper.start(redactor.model)
     answers, spec, id_problems = ingest(input_path, spec or InputSpec(), settings)
     coded_sample = read_coded_sample(settings.coded_sample, codebook, answers) if settings.coded_sample else None
     if coded_sample is not None:
@@ -286,7 +289,6 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     readings = in_place_readings(codebook, read)  # what a framework's types are read from
     pending = start_embedding([t for t in dict.fromkeys([*read, *readings]) if t not in learned], settings)
     coder = train(quote(books), learned, settings)
-    redactor = Redactor()
     if redactor.ner_available:
         redactor.nlp  # loads spaCy's pipeline now, not in the quotes stage  # noqa: B018
     lap("train")  # with the survey's embedding running meanwhile

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -643,3 +644,15 @@ def test_runs_on_a_temporary_server_send_no_heartbeats_and_runs_on_ones_own_serv
     with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:4200/api"}):
         with _no_heartbeats_on_a_temporary_server():
             assert get_current_settings().flows.heartbeat_frequency == 180
+
+
+def test_a_run_starts_the_helper_that_shares_its_de_identification(tiny_run):
+    """The helper loads while the run reads its input (themes.redact_helper): by the run's end it is there."""
+    from themes import redact_helper
+    from themes.redact import Redactor
+
+    redactor = Redactor()
+    if not redactor.ner_available:
+        pytest.skip("spaCy's model is not installed: a run de-identifies with patterns only and starts no helper")
+    helper = redact_helper._helpers[redactor.model]
+    assert helper.owner == os.getpid() and helper.process.poll() is None

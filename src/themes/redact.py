@@ -748,6 +748,13 @@ class Redactor:
                     for t in texts]
         if not self.ner_available:
             return [redact_patterns(t) for t in texts]
+        from themes import redact_helper
+
+        shared = redact_helper.share(self.model, texts, self._redact_here)
+        return shared if shared is not None else self._redact_here(texts)
+
+    def _redact_here(self, texts: Sequence[str]) -> list[str]:
+        """Texts of at most `_NER_CHUNK` characters redacted in this process, the model's reading included."""
         out = [redact_patterns(t, listed_names=False) for t in texts]
         # The model reads only texts that may hold a name it would find (most survey passages do not); its word lists
         # tell which, so it is loaded first (a first call read every capitalised word and redacted differently).
