@@ -723,6 +723,13 @@ def test_the_method_says_a_dimension_measured_on_fewer_answers():
                                 {"dimension": "data", "kappa": 0.7, "passages": 300}]}
     assert sample_agreement_summary(result).endswith(
         "kappa per dimension (\"none\" a class) service 0.61 (on the 150 answers that code it), data 0.70.")
+    # As a theme's: a dimension two coded answers address has no kappa to speak of (governance 0.19 was printed).
+    result["per_dimension"] = [{"dimension": "governance", "kappa": 0.19, "passages": 300, "gold_addressed": 2},
+                               {"dimension": "data", "kappa": 0.7, "passages": 300, "gold_addressed": 1},
+                               {"dimension": "service", "kappa": 0.61, "passages": 300, "gold_addressed": 40}]
+    assert sample_agreement_summary(result).endswith(
+        "kappa per dimension (\"none\" a class) governance not measured (only 2 coded answers address it), data not "
+        "measured (only 1 coded answer addresses it), service 0.61.")
 
 
 def test_the_answers_the_classifier_learned_from_are_left_out_of_the_correction_too(tiny_codebook):

@@ -388,13 +388,10 @@ def evidence_frame(run: RunResult) -> pd.DataFrame:
     rows = rows[rows["code"].fillna("") != ""]
     codebook = getattr(run, "codebook", None)
     if codebook is not None and codebook.dimensions and len(rows):
-        # A respondent counts under the most integrated type of their answers: a passage of a less integrated
-        # one stands behind no count (a type's evidence listed 60 respondents for a count of 44).
-        from themes.aggregate import respondent_types
+        # A type's evidence listed 60 respondents for a count of 44: those counted under a more integrated type too.
+        from themes.aggregate import counted_under_types
 
-        types = respondent_types(run.answers, codebook)
-        counted = {f"{d.id}.{t}": set(types.index[types[d.id] == t])
-                   for d in codebook.dimensions for t in [k.id for k in d.types]}
+        counted = counted_under_types(run.answers, codebook)
         keep = [code not in counted or respondent in counted[code]
                 for code, respondent in zip(rows["code"], rows["respondent_id"])]
         rows = rows[keep]
@@ -505,9 +502,17 @@ def sample_agreement_summary(result: dict) -> str:
     if result["per_dimension"]:
         fewer = {r["dimension"]: f" (on the {r['passages']} answers that code it)" for r in result["per_dimension"]
                  if r.get("passages", result["answers"]) < result["answers"]}
+        def dimension_kappa(row: dict) -> str:
+            addressed = row.get("gold_addressed")
+            if row["kappa"] is None:
+                return f"{row['dimension']} not measured"
+            if addressed is not None and addressed < FEW_CODED:  # as a theme's: 0.19 from two coded answers
+                return (f"{row['dimension']} not measured (only {addressed} coded answer"
+                        f"{' addresses' if addressed == 1 else 's address'} it)")
+            return f"{row['dimension']} {kappa(row['kappa'])}" + fewer.get(row["dimension"], "")
+
         parts.append("kappa per dimension (\"none\" a class) " + ", ".join(
-            (f"{r['dimension']} {kappa(r['kappa'])}" if r["kappa"] is not None else f"{r['dimension']} not measured")
-            + fewer.get(r["dimension"], "") for r in result["per_dimension"]))
+            dimension_kappa(r) for r in result["per_dimension"]))
     learned = result.get("left_out_learned", 0)
     if not result["answers"] and learned:
         return (f"none measured on this survey: all {learned} answers of its coded sample "

@@ -136,11 +136,12 @@ def matrix_caption(data: ReportData) -> str:
         caption += ", not corrected for the classifier's errors"
     else:
         caption += (": raw shares, each respondent under the most integrated type flagged in their answers, not "
-                    "corrected for the classifier's errors (read them as upper bounds for the rarer types)")
+                    "corrected for the classifier's errors (a share may be too high or too low: one false flag of a "
+                    "more integrated type moves a respondent out of a less integrated one)")
     reasons = []
     if fixed and frame["estimate"].isna().any():
-        reasons.append("there is no estimate (no coded answer carries the type, or too few were coded; its raw count "
-                       "is in framework_counts.csv)")
+        reasons.append("there is no estimate (no coded answer carries the type, or a more integrated one, or too few "
+                       "were coded; its raw count is in framework_counts.csv)")
     by = getattr(data, "framework_by", None)
     if by is not None and "suppressed" in by[1] and by[1]["suppressed"].astype(bool).any():
         reasons.append("a group is hidden in that dimension, to protect its respondents")
