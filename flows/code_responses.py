@@ -20,7 +20,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
 from themes import export, redact_helper
-from themes.aggregate import add_segment_counts, co_occurrence, code_answers, framework_counts, theme_counts
+from themes.aggregate import add_segment_counts, co_occurrence, code_answers, counted_under_types, framework_counts, \
+    theme_counts
 from themes.calibrate import check_calibration_option, find_calibration, locate_calibration
 from themes.codebook import Codebook, load_codebook, merge_codebooks
 from themes.coding import Coder, classified_texts, fit_coder, in_place_readings, threshold_items, training_texts
@@ -213,7 +214,8 @@ def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, sett
         return coder.score(read, embed(read), [asked] * len(texts), embed)[:, codebook.ids.index(theme_id)]
 
     picked = select_quotes(answers, segments, vectors, codebook.ids, labels, quote_settings,
-                           attribute_with=attribute_with, window_scorer=window_scorer)
+                           attribute_with=attribute_with, window_scorer=window_scorer,
+                           type_respondents=counted_under_types(answers, codebook))
     return deidentify_quotes(picked, redactor)
 
 

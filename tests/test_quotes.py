@@ -537,3 +537,24 @@ def test_quotes_are_attributed_with_the_type_and_state_columns_the_run_guessed(c
     from themes.quotes import type_and_state_columns
 
     assert type_and_state_columns(columns) == expected
+
+
+def test_a_type_is_quoted_from_the_respondents_its_count_holds(hashing_embedder):
+    """A respondent counts under the most integrated type of their answers: quoting their passage of a less
+    integrated one under it (a 'partner level' quote from a respondent counted at policy level) set the quotes
+    against the count and the evidence."""
+    answers = pd.DataFrame({"respondent_id": ["R1", "R1", "R2"], "question": ["effective_practices"] * 3,
+                            "answer": ["We refer clients to the clinic every week.",
+                                       "Our staff work side by side in one building.",
+                                       "We send people to the hospital's intake line."]})
+    segments = pd.DataFrame({"answer_index": [0, 1, 2], "start": [0, 0, 0], "end": [len(a) for a in answers["answer"]],
+                             "themes": ["service.referral", "service.joint", "service.referral"],
+                             "score_service.referral": [0.9, 0.1, 0.6], "score_service.joint": [0.1, 0.9, 0.1]})
+    vectors = hashing_embedder.encode(list(answers["answer"]))
+    ids, labels = ["service.referral", "service.joint"], {"service.referral": "Referral", "service.joint": "Joint"}
+    counted = {"service.referral": {"R2"}, "service.joint": {"R1"}}
+    quotes = select_quotes(answers, segments, vectors, ids, labels, QuoteSettings(per_theme=5),
+                           type_respondents=counted)
+    assert quotes[["theme", "respondent_id"]].values.tolist() == [["service.referral", "R2"], ["service.joint", "R1"]]
+    everyone = select_quotes(answers, segments, vectors, ids, labels, QuoteSettings(per_theme=5))
+    assert everyone["respondent_id"].tolist() == ["R1", "R2", "R1"]  # without it, as before

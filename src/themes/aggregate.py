@@ -136,6 +136,16 @@ def respondent_types(answers: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return out
 
 
+def counted_under_types(answers: pd.DataFrame, codebook: Codebook) -> dict[str, set]:
+    """The respondents each type's count holds ("service_model.joint" -> ids): a respondent counts under the most
+    integrated type of their answers, so a passage of a less integrated one stands behind no count; the evidence
+    and the quotes of a type are drawn from these respondents alone."""
+    if not codebook.dimensions or answers.empty:
+        return {}
+    types = respondent_types(answers, codebook)
+    return {f"{d.id}.{t.id}": set(types.index[types[d.id] == t.id]) for d in codebook.dimensions for t in d.types}
+
+
 def framework_counts(answers: pd.DataFrame, codebook: Codebook, by: str | None = None) -> pd.DataFrame:
     """Respondents of each type per dimension (and "not described"), one type per respondent."""
     types = respondent_types(answers, codebook)

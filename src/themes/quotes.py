@@ -292,13 +292,14 @@ def _repeats(key: str, taken: list[str]) -> bool:
 
 def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.ndarray, theme_ids: list[str],
                   labels: dict[str, str], settings: QuoteSettings, *, attribute_with: Sequence[str] = (),
-                  window_scorer=None) -> pd.DataFrame:
+                  window_scorer=None, type_respondents: dict[str, set] | None = None) -> pd.DataFrame:
     """Quotes for every theme (not yet de-identified: the caller redacts `quote` before export).
 
     `segments` carry `answer_index`, `start`, `end`, `themes` and `score_<theme>`; `vectors` are
     their embeddings, row-aligned. `window_scorer(texts, theme_id, question)` -> scores, when given, trims a
     long coded segment to its best one to three sentences. `attribute_with` names the metadata
-    columns a quote is attributed with (see `attribution`).
+    columns a quote is attributed with (see `attribution`). `type_respondents`: the respondents a framework type's count
+    holds (aggregate.counted_under_types); its quotes are theirs alone, as its evidence is.
     """
     if segments.empty:
         return pd.DataFrame(columns=QUOTE_COLUMNS)
@@ -351,6 +352,9 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
     rows = []
     for theme_id in theme_ids if settings.per_theme > 0 else ():
         carries = segment_themes.map(lambda themes: theme_id in themes).to_numpy()
+        if type_respondents and theme_id in type_respondents:  # not one counted under a more integrated type
+            held = answers.loc[segments["answer_index"], "respondent_id"].isin(type_respondents[theme_id])
+            carries = carries & held.to_numpy()
         if not carries.any():
             continue
         pool = segments[carries].assign(score=segments.loc[carries, f"score_{theme_id}"],
