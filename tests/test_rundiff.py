@@ -147,6 +147,21 @@ def test_a_framework_is_compared_type_by_type_as_the_run_writes_it(tmp_path, tin
     assert [line.split()[0] for line in printed[5:9]] == ["trust", "funding", "service.referral", "service.joint"]
 
 
+def test_a_type_counts_the_respondents_the_run_counts_under_it(tmp_path, tiny_codebook_path):
+    """A respondent counts under the most integrated type of their answers (framework_counts.csv): counted by
+    any answer, referral read 77 respondents in the diff where the run counted 55."""
+    a_rows = [("R1", "challenges", "We refer clients.", ["service.referral"]),
+              ("R1", "practices", "We share one building.", ["service.joint"]),
+              ("R2", "challenges", "We send people to the clinic.", ["service.referral"])]
+    b_rows = [*a_rows[:1], ("R1", "practices", "We share one building.", []), *a_rows[2:]]
+    before, after = run(tmp_path / "a", a_rows, tiny_codebook_path), run(tmp_path / "b", b_rows, tiny_codebook_path)
+    types = diff_run_folders(before, after, redactor=Redactor(use_ner=False))["diff"].themes.set_index("theme")
+    columns = ["respondents_a", "respondents_b", "respondents_gained", "respondents_lost", "answers_gained",
+               "answers_lost"]
+    assert types.loc["service.referral", columns].tolist() == [1, 2, 1, 0, 0, 0]  # R1 moved down to referral
+    assert types.loc["service.joint", columns].tolist() == [1, 0, 0, 1, 0, 1]
+
+
 def test_cli_diff_into_a_file_is_one_line(two_runs, tmp_path):
     (tmp_path / "a_file").write_text("x")
     result = CliRunner().invoke(app, ["diff", str(two_runs[0]), str(two_runs[1]), "--out", str(tmp_path / "a_file")])
@@ -205,8 +220,9 @@ def test_an_answer_the_later_export_lacks_loses_no_respondent(tmp_path, tiny_cod
 
 
 def test_the_columns_say_what_they_count(two_runs, tmp_path):
-    legend = ("respondents A and B: everyone each run coded with the theme, respondents in one run only included; "
-              "gained and lost: among the answers both runs hold.")
+    legend = ("respondents A and B: everyone each run coded with the theme, respondents in one run only included (a "
+              "framework type: those each run counts under it, by the most integrated type of their answers); gained "
+              "and lost: among the answers both runs hold.")
     printed = _cli_diff(*two_runs, "--out", tmp_path / "diff").output.splitlines()
     assert printed[9] == legend  # under the table's four rows
     assert legend[:1].upper() + legend[1:] in (tmp_path / "diff" / "diff.md").read_text(encoding="utf-8")
@@ -340,3 +356,39 @@ def test_diff_never_writes_into_a_run_folder(two_runs):
                                                           "manifest.json); write the diff to a folder of its own, "
                                                           f"e.g. --out {after.parent / 'diff'}.\n")
     assert not (after / "diff.md").exists()
+
+
+def test_runs_made_with_another_model_or_settings_are_told_so(two_runs):
+    """torch and ONNX alone moved 3 answers of 48 between themes, and the diff read them as the change studied."""
+    before, after = two_runs
+    assert not any("other settings" in line for line in _cli_diff(before, after).output.splitlines())
+    _edit_manifest(after, model="all-MiniLM-L6-v2+onnx-int8", settings={"max_words": 300, "languages": ["en"]})
+    _edit_manifest(before, settings={"max_words": 1500, "languages": ["en"]})
+    model = [line for line in _cli_diff(before, after).output.splitlines() if "other settings" in line]
+    assert model == [
+        "note: the runs were made with other settings (model test:hashing in A, all-MiniLM-L6-v2+onnx-int8 in B; "
+        "max words 1500 in A, 300 in B): their gains and losses mix the change between the runs with what those "
+        "settings change; run both alike to compare one change."]
+
+
+def test_a_second_batch_is_not_told_to_take_the_first_ones_ids(tmp_path, tiny_codebook_path):
+    """R001-R110 and R111-R212 were told 'give both exports the same ids', and renumbered so, the diff read 816 of
+    816 answers of strangers as edits and printed their gains and losses."""
+    before = run(tmp_path / "a", BEFORE, tiny_codebook_path)
+    later = run(tmp_path / "b", [(f"R{int(r[1:]) + 110}", *rest) for r, *rest in AFTER], tiny_codebook_path,
+                input_sha="input-2")
+    result = _cli_diff(before, later)
+    assert (result.exit_code, result.output) == (2, f"error: {before} and {later} ask the same questions but share "
+                                                    "no respondent ('R1' in A, 'R111' in B): other respondents, as a "
+                                                    "new batch holds, so there is nothing to compare. diff compares "
+                                                    "two runs of the same answers (the codebook, its calibration or "
+                                                    "the export changed between them); a project counts batches "
+                                                    "together (themes serve --project).\n")
+    rows = [(f"R{k}", "challenges", f"Answer number {k} of the first batch.", []) for k in range(12)]
+    renumbered = [(r, q, f"Another person's answer {k}.", t) for k, (r, q, _, t) in enumerate(rows)]
+    first, second = run(tmp_path / "c", rows, tiny_codebook_path), run(tmp_path / "d", renumbered, tiny_codebook_path)
+    assert ("note: 12 of the 12 answers both runs hold read differently: these may be other respondents under the "
+            "same ids (a batch numbered from the first id again), whose themes differ with the people, not the "
+            "coding. Check that both runs coded the same answers.") in _cli_diff(first, second).output.splitlines()
+    edited = [*rows[:10], *renumbered[10:]]  # two corrections are no other people
+    assert "other respondents" not in _cli_diff(first, run(tmp_path / "e", edited, tiny_codebook_path)).output

@@ -20,7 +20,8 @@ CHANGE_COLUMNS = ["theme", "change", "respondent_id", "question", "passage", "sc
 DIFF_FILES = ["diff.md", "diff_themes.csv", "diff_changes.csv"]
 CHANGE_COUNTS = ["respondents_gained", "respondents_lost", "answers_gained", "answers_lost"]
 # What the table's columns count, on the screen and in diff.md.
-COLUMNS_READ = ("respondents A and B: everyone each run coded with the theme, respondents in one run only included; "
+COLUMNS_READ = ("respondents A and B: everyone each run coded with the theme, respondents in one run only included "
+                "(a framework type: those each run counts under it, by the most integrated type of their answers); "
                 "gained and lost: among the answers both runs hold.")
 
 
@@ -37,6 +38,11 @@ class RunDiff:
     respondents_only_in: dict = field(default_factory=lambda: {"a": [], "b": []})  # their ids, in run order
     questions_only_in: dict = field(default_factory=lambda: {"a": [], "b": []})    # as the runs read them
     renamed: list = field(default_factory=list)  # (code of A only, code of B only, "label"/"definition"/both)
+
+
+# What a run's decisions hang on besides the codebook and its calibration: the model (its backend in its name), how
+# scores are made, how answers are cut into passages and which are coded.
+_DECIDING_SETTINGS = ("fp16", "segment_words", "max_words", "languages")
 
 
 def side_summary(run: RunFolder) -> dict:
@@ -60,6 +66,8 @@ def side_summary(run: RunFolder) -> dict:
             "calibration_for_other_content": [(made, b.get("content_hash")) for b, made in zip(books, made_for)
                                               if made and b.get("content_hash") and made != b.get("content_hash")],
             "model": manifest.get("model"), "method": manifest.get("method"),
+            "decided_by": {"model": manifest.get("model"), "method": manifest.get("method"),
+                           **{k: (manifest.get("settings") or {}).get(k) for k in _DECIDING_SETTINGS}},
             "input_sha256": (manifest.get("input") or {}).get("sha256"),
             "thresholds": manifest.get("thresholds") or {}, "answers": len(run.answers)}
 
@@ -79,10 +87,17 @@ def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
     # An answer whose text changed gains and loses themes with its text, not with the coding: marked.
     texts_a, texts_b = left.loc[shared, "answer"].astype(str), right.loc[shared, "answer"].astype(str)
     edited = set(shared[(texts_a.str.strip() != texts_b.str.strip()).to_numpy()])
+    # A framework type counts each respondent once, under the most integrated type of their answers, as the run's
+    # framework_counts.csv does (counted by any answer, referral read 77 respondents where the run counted 55).
+    typed = {"a": _counted_under_types(left, a), "b": _counted_under_types(right, b)}
+
+    def respondents(frame: pd.DataFrame, side: str, theme: str) -> set[str]:
+        return typed[side][theme] if theme in typed[side] else _respondents(frame, theme)
+
     for theme in ids:
         in_a, in_b = theme in a.category_ids, theme in b.category_ids
-        row = {"theme": theme, "in_a": in_a, "in_b": in_b,
-               "respondents_a": len(_respondents(left, theme)), "respondents_b": len(_respondents(right, theme)),
+        row = {"theme": theme, "in_a": in_a, "in_b": in_b, "respondents_a": len(respondents(left, "a", theme)),
+               "respondents_b": len(respondents(right, "b", theme)),
                "answers_a": int(left["theme_list"].map(lambda t: theme in t).sum()),
                "answers_b": int(right["theme_list"].map(lambda t: theme in t).sum()),
                "threshold_a": _threshold_of(sides["a"], theme), "threshold_b": _threshold_of(sides["b"], theme)}
@@ -96,8 +111,8 @@ def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
         gained, lost = shared[has_b & ~has_a], shared[has_a & ~has_b]
         # Respondents are gained and lost on the answers both runs hold: an answer one export lacks (a dropped
         # column, a respondent not yet in) is no change of coding.
-        people_a = set(shared[has_a.to_numpy()].get_level_values(0))
-        people_b = set(shared[has_b.to_numpy()].get_level_values(0))
+        people_a = set(shared[has_a.to_numpy()].get_level_values(0)) & respondents(left, "a", theme)
+        people_b = set(shared[has_b.to_numpy()].get_level_values(0)) & respondents(right, "b", theme)
         rows.append({**row, "respondents_gained": len(people_b - people_a),
                      "respondents_lost": len(people_a - people_b), "answers_gained": len(gained),
                      "answers_lost": len(lost)})
@@ -127,6 +142,9 @@ def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
                    renamed=_look_renamed(only_a, only_b, _descriptions(a), _descriptions(b)))
 
 
+_FEW_SHARED = 10  # below this many shared answers, most of them edited may be a few corrections
+
+
 def _one_side_only(values_a, values_b) -> dict[str, list[str]]:
     """The distinct values of each side that the other lacks, in the order the run holds them."""
     a, b = list(dict.fromkeys(values_a)), list(dict.fromkeys(values_b))
@@ -152,9 +170,17 @@ def _nothing_shared(a: RunFolder, b: RunFolder, left: pd.DataFrame, right: pd.Da
     questions = set(left.index.get_level_values(1)) & set(right.index.get_level_values(1))
     people = set(left.index.get_level_values(0)) & set(right.index.get_level_values(0))
     if questions and not people:
-        return (f"{a.path} and {b.path} ask the same questions but share no respondent id: if they are one survey, "
-                f"its exports write the ids differently ({left.index[0][0]!r} in A, {right.index[0][0]!r} in B). "
-                "Give both exports the same ids and run again.")
+        pair = _written_differently(list(dict.fromkeys(left.index.get_level_values(0))),
+                                    list(dict.fromkeys(right.index.get_level_values(0))))
+        if pair:
+            return (f"{a.path} and {b.path} ask the same questions but share no respondent id: if they are one "
+                    f"survey, its exports write the ids differently ({pair[0]!r} in A, {pair[1]!r} in B). Give both "
+                    "exports the same ids and run again.")
+        # A second batch, not the same one written otherwise: renumbering its ids to match would compare strangers.
+        return (f"{a.path} and {b.path} ask the same questions but share no respondent ({left.index[0][0]!r} in A, "
+                f"{right.index[0][0]!r} in B): other respondents, as a new batch holds, so there is nothing to "
+                "compare. diff compares two runs of the same answers (the codebook, its calibration or the export "
+                "changed between them); a project counts batches together (themes serve --project).")
     if people and not questions:
         return (f"{a.path} and {b.path} share respondents but no question ({left.index[0][1]!r} in A, "
                 f"{right.index[0][1]!r} in B). Name the question columns alike in both exports and run again.")
@@ -233,6 +259,25 @@ def _by_answer(run: RunFolder, read_as: dict[str, str]) -> pd.DataFrame:
     return frame[~frame.index.duplicated()]
 
 
+def _counted_under_types(frame: pd.DataFrame, run: RunFolder) -> dict[str, set[str]]:
+    """Each framework type's respondents as the run counts them: the most integrated type of their answers (a
+    dimension's types are its score columns, least integrated first, as the codebook lists them)."""
+    out: dict[str, set[str]] = {}
+    dimensions: dict[str, list[str]] = {}
+    for column in run.answers.columns:
+        if column.startswith("score_") and "." in column:
+            dimensions.setdefault(column.removeprefix("score_").split(".")[0], []).append(column.removeprefix("score_"))
+    for types in dimensions.values():
+        rank = {kind: k for k, kind in enumerate(types)}
+        top: dict[str, int] = {}
+        for respondent, themes in zip(frame.index.get_level_values(0), frame["theme_list"]):
+            for kind in themes:
+                if kind in rank and rank[kind] > top.get(respondent, -1):
+                    top[respondent] = rank[kind]
+        out |= {kind: {r for r, k in top.items() if k == rank[kind]} for kind in types}
+    return out
+
+
 def _respondents(frame: pd.DataFrame, theme: str) -> set[str]:
     return set(frame.index.get_level_values(0)[frame["theme_list"].map(lambda themes: theme in themes).to_numpy()])
 
@@ -259,6 +304,11 @@ def _passages(run: RunFolder, read_as: dict[str, str]) -> dict[tuple[str, str, s
 def notes(diff: RunDiff) -> list[str]:
     """What the table leaves out or cannot tell, one sentence each (lower case first), for the screen and diff.md."""
     found = []
+    if diff.shared_answers >= _FEW_SHARED and diff.edited > diff.shared_answers / 2:
+        # A second batch numbered from R001 again: 816 of 816 answers differed, and gains were read off strangers.
+        found.append(f"{diff.edited} of the {diff.shared_answers} answers both runs hold read differently: these may "
+                     "be other respondents under the same ids (a batch numbered from the first id again), whose "
+                     "themes differ with the people, not the coding. Check that both runs coded the same answers.")
     only = diff.answers_only_in
     if only["a"] or only["b"]:
         found.append(f"{diff.shared_answers} answers ({diff.shared_respondents} respondents) are in both runs and "
@@ -289,6 +339,13 @@ def notes(diff: RunDiff) -> list[str]:
         found.append(f"run {side.upper()} ran without a calibration and run {other.upper()} with one: its gains "
                      "and losses mix the change between the runs with the thresholds and passages the calibration "
                      "gives (themes calibrate, or pass --calibration to both runs).")
+    decided = {side: diff.sides[side].get("decided_by") or {} for side in "ab"}
+    differ = [f"{name.replace('_', ' ')} {decided['a'].get(name)!s} in A, {decided['b'].get(name)!s} in B"
+              for name in decided["a"] if None not in (decided["a"][name], decided["b"].get(name))
+              and decided["a"][name] != decided["b"][name]]  # a setting an older manifest lacks is not compared
+    if differ:  # three answers of 48 gained or lost a theme between torch and ONNX alone, with no word
+        found.append(f"the runs were made with other settings ({'; '.join(differ)}): their gains and losses mix the "
+                     "change between the runs with what those settings change; run both alike to compare one change.")
     for side in "ab":
         for made_for, content in diff.sides[side]["calibration_for_other_content"]:
             found.append(f"run {side.upper()}'s calibration was made for other codebook content (codebook hash "
