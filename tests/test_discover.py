@@ -206,6 +206,27 @@ def test_a_contact_named_by_many_respondents_never_names_a_cluster(tmp_path, tin
     assert "zhang" not in written and "haddad" not in written
 
 
+def test_a_contact_written_in_lower_case_too_never_names_a_cluster(tmp_path, tiny_codebook_path):
+    """'Dr. Okonkwo' was redacted and 'okonkwo's team' was not, so the name stayed in most passages that use it and
+    named two clusters and a draft's theme ('okonkwo_clinic'): a word de-identifying removes anywhere is a name."""
+    answers, planted = planted_answers()
+    written = 0
+    for answer in answers:
+        if answer["respondent_id"] in planted and answer["question"] == "challenges":
+            written += 1
+            answer["answer"] += (" Ask Dr. Okonkwo at the clinic about it." if written % 3 == 0 else
+                                 " okonkwo's team at the clinic knows.")
+    run_dir = write_run_folder(tmp_path / "run", answers, codebook_path=tiny_codebook_path)
+
+    clusters = discover_run(run_dir, min_cluster_size=5, redactor=Redactor(use_ner=False))["clusters"]
+
+    shown = " ".join([*clusters["words"], *clusters["label"], *clusters["candidate_id"]]).lower()
+    assert len(clusters) and "okonkwo" not in shown, shown
+    draft = (run_dir / "discover" / "codebook_draft.yaml").read_text(encoding="utf-8").lower()
+    assert not [line for line in draft.splitlines() if "okonkwo" in line and line.strip().startswith(
+        ("- id:", "id:", "label:", "definition:"))]
+
+
 def test_cli_discover_prints_the_clusters(planted_run):
     result = CliRunner().invoke(app, ["discover", str(planted_run), "--min-cluster-size", "5"], terminal_width=200)
 

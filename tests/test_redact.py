@@ -138,6 +138,9 @@ PII = [
      "[name] spoke at Garza County Fair on Garza Street; [name]'s team came.", False),
     ("surname-again", "Dr. Okafor championed it from day one. Okafor pushed this through; Okafor's team stayed.",
      "[name] championed it from day one. [name] pushed this through; [name]'s team stayed.", False),
+    # ... in lower case too, where it is no English word; a listed name that is also a noun only as written
+    ("surname-again-lower-case", "Ask Dr. Okonkwo about it; okonkwo's team knows. Ms. Smith called; the smith shop "
+     "helped.", "Ask [name] about it; [name]'s team knows. [name] called; the smith shop helped.", False),
     # a given name heading a list of names, at a sentence's start (the lists alone leave it there)
     ("name-heading-a-list", "Maria, Ana and Luz run the pantry.", "[name], [name] and [name] run the pantry.", False),
     # a year-shaped house number ("the 2023 Heart Walk" is an event) and a soft type before more words, after "at"

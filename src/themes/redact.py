@@ -638,8 +638,11 @@ def _names_again(original: str, redacted: str, english: frozenset[str], lexicon:
                     names.add(word)
     if not names:
         return redacted
-    pattern = re.compile(rf"(?<![\w\[-])(?:{'|'.join(map(re.escape, sorted(names, key=len, reverse=True)))})"
-                         r"(?![\w-])")
+    # A name that is no English word, again in lower case ("Ask Dr. Okonkwo; okonkwo's team knows"), is the same
+    # person's; one the lists hold that is also a noun ("Smith") is matched as written.
+    alternatives = [f"(?i:{re.escape(name)})" if not _english(name, english) else re.escape(name)
+                    for name in sorted(names, key=len, reverse=True)]
+    pattern = re.compile(rf"(?<![\w\[-])(?:{'|'.join(alternatives)})(?![\w-])")
 
     def again(m: re.Match) -> str:
         following = _next_word(m.string, m.end())
