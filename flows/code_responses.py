@@ -24,7 +24,8 @@ from themes.aggregate import add_segment_counts, co_occurrence, code_answers, co
     theme_counts
 from themes.calibrate import check_calibration_option, find_calibration, locate_calibration
 from themes.codebook import Codebook, load_codebook, merge_codebooks
-from themes.coding import Coder, classified_texts, fit_coder, in_place_readings, threshold_items, training_texts
+from themes.coding import Coder, classified_texts, fit_coder, in_place_readings, own_examples, own_examples_note, \
+    threshold_items, training_texts
 from themes.embed import BATCH_SIZES, EmbeddingCache, VectorTable, compact, embedding_function, find_vectors, \
     get_embedder, text_key
 from themes.counts import Estimates, estimate, question_counts, type_question_counts, with_theme_estimates, \
@@ -282,6 +283,9 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     lap("ingest_and_screen")
     _stage("segmenting")
     segments = segment(answers, settings.segment_words)
+    examples_note = own_examples_note(own_examples(segments["text"], codebook))
+    if examples_note:
+        get_run_logger().warning("%s", examples_note)
     lap("segment")
     learn_from = [text for book, calibration in books for text in training_texts(book, calibration)]
     # The coder's texts first: on a cold cache the shipped vectors hold them, so the classifiers train (and the
@@ -368,6 +372,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
             "framework": run.framework.to_dict("records"),
             "timings": timings, "embedding": embedding_stats, "segments": len(segments),
             "read_without_attribution": run.read_without_attribution, "disagreement": disagreement,
+            "own_examples": examples_note,
             # every coded answer a text the coder learned from: a sample was given, but none measured its errors
             "coded_all_learned": len(coded_sample) if coded_sample is not None and len(coded_sample)
             and not len(measuring) else 0,

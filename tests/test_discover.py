@@ -227,6 +227,30 @@ def test_a_contact_written_in_lower_case_too_never_names_a_cluster(tmp_path, tin
         ("- id:", "id:", "label:", "definition:"))]
 
 
+def test_what_the_clusters_and_draft_rest_on_is_said(tmp_path, tiny_codebook_path):
+    """An edited codebook, answers in another language and a scope too small to cluster were passed over in
+    silence: the draft listed a theme renamed since the run, a Spanish answer was left out, a draft held nothing."""
+    answers, _ = planted_answers()
+    answers[0] |= {"answer": "Necesitamos transporte para las citas médicas.", "status": "non_english"}
+    book = tmp_path / "book.yaml"
+    book.write_text(tiny_codebook_path.read_text(encoding="utf-8"), encoding="utf-8")
+    run_dir = write_run_folder(tmp_path / "run", answers, codebook_path=book)
+    assert discover_run(run_dir, min_cluster_size=5, redactor=Redactor(use_ner=False))["notes"] == [
+        "1 answer the run set aside as another language is not among them (code them with --languages)."]
+    book.write_text(book.read_text(encoding="utf-8").replace("Money", "Funds", 1), encoding="utf-8")
+    notes = discover_run(run_dir, min_cluster_size=5, redactor=Redactor(use_ner=False), out=tmp_path / "two")["notes"]
+    assert notes[0].startswith(f"{book} has changed since {run_dir} was coded (content hash ")
+    assert notes[0].endswith("the passages are those the run's codebook left uncoded, the draft extends the codebook "
+                             "as it is now.")
+    few = discover_run(run_dir, within="funding", min_cluster_size=50, redactor=Redactor(use_ner=False),
+                       out=tmp_path / "three")
+    assert few["clusters"].empty and few["notes"][-1] == (
+        f"{few['considered']} passages made no cluster of --min-cluster-size 50: the draft holds no candidate theme (a "
+        "smaller --min-cluster-size, or more answers).")
+    none = discover_run(run_dir, within="trust", redactor=Redactor(use_ner=False), out=tmp_path / "four")
+    assert none["notes"][-1] == "no passage to cluster: the draft holds no candidate theme."
+
+
 def test_cli_discover_prints_the_clusters(planted_run):
     result = CliRunner().invoke(app, ["discover", str(planted_run), "--min-cluster-size", "5"], terminal_width=200)
 
@@ -245,6 +269,8 @@ def test_cli_discover_prints_the_clusters(planted_run):
                                                   "'funding'? Themes: trust, funding, service.referral, service.joint."),
     (["discover", "{run}", "--out", "{file}"], "error: --out {file} cannot be created: {file} is a file, not a "
                                                "folder. Choose another --out."),
+    (["discover", "{run}", "--out", "{run}"], "error: --out {run} is a run folder (it holds manifest.json); write the "
+                                              "clusters to a folder of their own, e.g. --out {run}/discover."),
 ])
 def test_cli_discover_errors_are_one_line(planted_run, tmp_path, arguments, message):
     (tmp_path / "a_file").write_text("x")

@@ -656,3 +656,25 @@ def test_a_run_starts_the_helper_that_shares_its_de_identification(tiny_run):
         pytest.skip("spaCy's model is not installed: a run de-identifies with patterns only and starts no helper")
     helper = redact_helper._helpers[redactor.model]
     assert helper.owner == os.getpid() and helper.process.poll() is None
+
+
+def test_a_codebook_whose_examples_are_this_surveys_answers_is_warned_of(tmp_path, tiny_codebook_path,
+                                                                           tiny_responses_path):
+    """A theme drafted by themes discover keeps this survey's passages as its examples: 8 of its 9 respondents were
+    its own examples, coded by memory, and nothing said so."""
+    book = tmp_path / "drafted.yaml"
+    book.write_text(tiny_codebook_path.read_text(encoding="utf-8").replace(
+        "      - A champion on the hospital side made it happen.\n",
+        "      - A champion on the hospital side made it happen.\n      - Regular check-ins and shared goals\n"),
+        encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["run", str(tiny_responses_path), "--model", "test:hashing", "--codebook", str(book),
+                                 "--out", str(tmp_path / "out"), "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert ("warning: 2 passages of this survey are the codebook's own examples (trust 2): the coder learned them, so "
+            "it codes them by memory and their themes' counts include them") in result.output
+    plain = runner.invoke(app, ["run", str(tiny_responses_path), "--model", "test:hashing", "--codebook",
+                                str(tiny_codebook_path), "--out", str(tmp_path / "plain"), "--no-cache"])
+    # the tiny codebook's own: R5 answered with its example "A champion on the hospital side made it happen."
+    assert plain.exit_code == 0 and "warning: 1 passage of this survey is the codebook's own examples (trust 1)" in \
+        plain.output

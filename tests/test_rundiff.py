@@ -392,3 +392,9 @@ def test_a_second_batch_is_not_told_to_take_the_first_ones_ids(tmp_path, tiny_co
             "coding. Check that both runs coded the same answers.") in _cli_diff(first, second).output.splitlines()
     edited = [*rows[:10], *renumbered[10:]]  # two corrections are no other people
     assert "other respondents" not in _cli_diff(first, run(tmp_path / "e", edited, tiny_codebook_path)).output
+
+
+def test_a_run_diffed_with_itself_is_told_so(two_runs):
+    before, _ = two_runs
+    assert "note: A and B are the same run folder: nothing can have changed between them." in _cli_diff(
+        before, before / ".." / before.name).output.splitlines()

@@ -719,6 +719,8 @@ def _print_summary(summary: dict) -> None:
                        "--coded-sample (see 'themes sample') for estimates with intervals.")
     if summary.get("disagreement"):
         typer.echo(f"warning: {summary['disagreement']}", err=True)
+    if summary.get("own_examples"):
+        typer.echo(f"warning: {summary['own_examples']}", err=True)
     typer.echo(f"Wrote {summary['out']}/: {', '.join(summary['files'])}")
     if summary.get("kept"):
         typer.echo(f"Kept in {summary['out']}/, as the folder it replaced held them (not a run's files): "

@@ -47,17 +47,23 @@ def discover(
     from themes.cli import _quiet_prefect
     from themes.research import DRAFT, EMERGENT_CSV, EMERGENT_MD, EMERGENT_PASSAGES, discover_run, \
         refuse_replacing
+    from themes.safe import MANIFEST
 
     _quiet_prefect()
     # discover_run's default folder: the check comes before the embedding, and a draft the user edited stays.
     folder = out or run_dir / (f"discover-{within}" if within else "discover")
     try:
+        if out is not None and (out / MANIFEST).is_file():  # as diff refuses: a run's folder holds its own files
+            raise ThemesError(f"--out {out} is a run folder (it holds {MANIFEST}); write the clusters to a folder of "
+                              f"their own, e.g. --out {out / 'discover'}.")
         refuse_replacing(folder, [DRAFT, EMERGENT_MD, EMERGENT_CSV, EMERGENT_PASSAGES], force)
         result = discover_run(run_dir, out=out, within=within, model=model, codebook=codebook,
                               min_cluster_size=min_cluster_size, seed=seed)
     except ThemesError as error:
         _fail(str(error))
     clusters = result["clusters"]
+    for note in result["notes"]:
+        typer.echo(f"note: {note}")
     typer.echo(f"{result['considered']} {result['scope']} ({result['respondents']} respondents): "
                f"{result['clustered']} in {len(clusters)} clusters, "
                f"{result['considered'] - result['clustered']} unclustered.")

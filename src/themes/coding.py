@@ -238,6 +238,33 @@ def training_texts(codebook: Codebook, calibration=None) -> list[str]:
     return list(dict.fromkeys(classified_texts(texts)))
 
 
+def own_examples(texts: Sequence[str], codebook: Codebook) -> dict[str, int]:
+    """Per theme (and type), how many of `texts` are its own examples (as `learned_from` compares them): the coder
+    codes those by memory, so a count resting on them counts the codebook's examples. A theme drafted from this survey's
+    passages (themes discover) has them: 8 of its 9 respondents were its 8 examples, and nothing said so."""
+    examples: dict[str, set[str]] = {}
+    for theme in codebook.themes:
+        examples[theme.id] = {folded_text(text) for text in theme.examples}
+    for dimension in codebook.dimensions:
+        for kind in dimension.types:
+            examples[f"{dimension.id}.{kind.id}"] = {folded_text(text) for text in kind.examples}
+    folded = [folded_text(text) for text in texts]
+    found = {code: sum(text in mine for text in folded) for code, mine in examples.items() if mine - {""}}
+    return {code: n for code, n in found.items() if n}
+
+
+def own_examples_note(found: dict[str, int]) -> str | None:
+    """The warning for `own_examples`' counts, or None where no passage is an example."""
+    if not found:
+        return None
+    total = sum(found.values())
+    listed = ", ".join(f"{code} {n}" for code, n in found.items())
+    return (f"{total} passage{'s' if total != 1 else ''} of this survey {'are' if total != 1 else 'is'} the codebook's "
+            f"own examples ({listed}): the coder learned them, so it codes them by memory and their themes' counts "
+            "include them (a theme drafted from this survey's passages by themes discover counts its own examples); "
+            "read those counts with that in mind, or give the theme examples from elsewhere.")
+
+
 def learned_from(texts: Sequence[str], codebook: Codebook, calibration=None) -> np.ndarray:
     """Which of `texts` the coder learns from (as it reads them; case, spacing, curly quotes and the punctuation
     around it aside: "Not applicable." is "Not applicable"): a figure on those would not be agreement but memory

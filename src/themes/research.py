@@ -147,11 +147,45 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
         drafted[cluster] = list(distinct.values())
     draft = _draft_yaml(base, found, drafted, scope, run)
     (folder / DRAFT).write_text(draft, encoding="utf-8")
-    return {"out": str(folder), "considered": found.considered,
+    return {"out": str(folder), "considered": found.considered, "notes": _discover_notes(run, codebook, within, found, min_cluster_size),
             "respondents": int(chosen["respondent_id"].nunique()) if len(chosen) else 0,
             "clustered": int((found.passages["cluster"] > 0).sum()) if len(chosen) else 0,
             "clusters": found.clusters, "scope": scope,
             "files": [EMERGENT_CSV, EMERGENT_MD, EMERGENT_PASSAGES, DRAFT]}
+
+
+def _discover_notes(run: RunFolder, explicit: str | Path | None, within: str | None, found,
+                    min_cluster_size: int | None) -> list[str]:
+    """What the clusters and the draft rest on that a researcher would not see (lower case first, one sentence each)."""
+    notes = []
+    entries = [e for e in run.manifest.get("codebooks") or [run.manifest.get("codebook")] if isinstance(e, dict)]
+    if not explicit and entries:
+        entry = entries[0]
+        path = recorded_codebook(entry)
+        recorded = entry.get("content_hash")
+        if path is not None and recorded and load_codebook(path).content_hash() != recorded:
+            # The passages no theme caught are the recorded codebook's; the draft lists the edited one's themes.
+            notes.append(f"{path} has changed since {run.path} was coded (content hash "
+                         f"{load_codebook(path).content_hash()}, the run recorded {recorded}): the passages are those "
+                         "the run's codebook left uncoded, the draft extends the codebook as it is now.")
+    if len(entries) > 1 and not within:
+        notes.append(f"the run coded {len(entries)} codebooks: the passages are those none of them caught (a framework "
+                     f"type included), and the draft extends {entries[0].get('path')} (pass another with --codebook).")
+    if not within and "status" in run.answers:
+        other = int((run.answers["status"] == "non_english").sum())
+        if other:
+            notes.append(f"{other} answer{'s' if other != 1 else ''} the run set aside as another language "
+                         f"{'are' if other != 1 else 'is'} not among them (code them with --languages).")
+    if not found.considered:
+        notes.append("no passage to cluster: the draft holds no candidate theme.")
+    elif found.clusters.empty:
+        from themes.discover import default_min_cluster_size
+
+        size = min_cluster_size or default_min_cluster_size(found.considered)
+        notes.append(f"{found.considered} passage{'s' if found.considered != 1 else ''} made no cluster of "
+                     f"--min-cluster-size {size}: the draft holds no candidate theme (a smaller --min-cluster-size, "
+                     "or more answers).")
+    return notes
 
 
 def _name_test(redactor, passages: Sequence[str] = ()) -> Callable[[str, list[str]], bool]:

@@ -304,6 +304,8 @@ def _passages(run: RunFolder, read_as: dict[str, str]) -> dict[tuple[str, str, s
 def notes(diff: RunDiff) -> list[str]:
     """What the table leaves out or cannot tell, one sentence each (lower case first), for the screen and diff.md."""
     found = []
+    if Path(diff.sides["a"]["folder"]).resolve() == Path(diff.sides["b"]["folder"]).resolve():
+        found.append("A and B are the same run folder: nothing can have changed between them.")
     if diff.shared_answers >= _FEW_SHARED and diff.edited > diff.shared_answers / 2:
         # A second batch numbered from R001 again: 816 of 816 answers differed, and gains were read off strangers.
         found.append(f"{diff.edited} of the {diff.shared_answers} answers both runs hold read differently: these may "
