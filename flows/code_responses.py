@@ -28,8 +28,8 @@ from themes.coding import Coder, classified_texts, fit_coder, in_place_readings,
     threshold_items, training_texts
 from themes.embed import BATCH_SIZES, EmbeddingCache, VectorTable, compact, embedding_function, find_vectors, \
     get_embedder, text_key
-from themes.counts import Estimates, estimate, question_counts, type_question_counts, with_theme_estimates, \
-    with_type_estimates
+from themes.counts import Estimates, estimate, hidden_groups, question_counts, type_question_counts, \
+    with_theme_estimates, with_type_estimates
 from themes.evaluate import check_coded_sample, codable_only, coded_sample_name, disagreeing_parts, read_coded_sample, \
     run_agreement, without_learned
 from themes.fitted import FittedModels, model_paths
@@ -199,7 +199,8 @@ def classify(answers, segments, read: list[str], coder: Coder, vectors, lookup, 
 
 @task(name="select-quotes", cache_policy=NO_CACHE)
 def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, settings: RunSettings,
-           coder: Coder, redactor: Redactor | None = None, read_as: dict | None = None) -> pd.DataFrame:
+           coder: Coder, redactor: Redactor | None = None, read_as: dict | None = None,
+           hidden: dict | None = None) -> pd.DataFrame:
     attribute_with = attribution_columns(spec.meta_columns, spec.attribute_with)
     quote_settings = QuoteSettings(per_theme=settings.quotes_per_theme, type_column=who_column(attribute_with),
                                    languages=settings.languages, min_group=settings.min_group)
@@ -216,7 +217,7 @@ def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, sett
 
     picked = select_quotes(answers, segments, vectors, codebook.ids, labels, quote_settings,
                            attribute_with=attribute_with, window_scorer=window_scorer,
-                           type_respondents=counted_under_types(answers, codebook))
+                           type_respondents=counted_under_types(answers, codebook), hidden=hidden)
     return deidentify_quotes(picked, redactor)
 
 
@@ -325,15 +326,15 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     coded, coded_segments = classify(answers, segments, quote(read), quote(coder), segment_vectors,
                                      reading_vectors.lookup, quote(by_label))
     lap("classify")
-    _stage("picking quotes")
-    picked = quotes(coded, coded_segments, segment_vectors, quote(codebook), spec, settings, quote(coder), redactor,
-                    quote(by_label))
-    lap("quotes")
     _stage("counting")
     # Not the coded answers the coder learned from: its decisions on them are memory, not its error rates.
     measuring = without_learned(coded, coded_sample, books)
     estimates = estimate_counts(coded, quote(codebook), measuring, spec, settings)
     lap("estimate")
+    _stage("picking quotes")  # after the counts: an attribution shows no group a theme's breakdown hides
+    picked = quotes(coded, coded_segments, segment_vectors, quote(codebook), spec, settings, quote(coder), redactor,
+                    quote(by_label), quote(hidden_groups(estimates)))
+    lap("quotes")
     counts = with_theme_estimates(add_segment_counts(theme_counts(coded, codebook), coded_segments),
                                   estimates.themes)
     run = export.RunResult(

@@ -193,3 +193,19 @@ def test_a_row_that_leaves_the_framework_for_later_counts_for_the_themes_only(an
     pd.testing.assert_frame_equal(partly.types, alone.types)
     assert set(partly.types["coded_answers"]) == {len(first_rows)}
     assert not partly.types.equals(whole.types)
+
+
+def test_the_groups_a_themes_breakdown_hides_are_listed_per_theme_and_column():
+    """The quotes' attributions leave them out (quotes.select_quotes): a risk-sharing respondent's quote read 'Nonprofit
+    CBO respondent' where the report hid that column's share of the type."""
+    from themes.counts import Estimates, hidden_groups
+
+    themes_by = {"org_type": pd.DataFrame({"category": ["trust", "trust", "funding"],
+                                           "org_type": ["CBO", "Tribe", "CBO"], "suppressed": [False, True, False]})}
+    types_by = {"org_type": pd.DataFrame({"category": ["fin.risk", "fin.grants"], "org_type": ["CBO", "CBO"],
+                                          "suppressed": [True, True]}),
+                "state": pd.DataFrame({"category": ["fin.risk"], "state": ["OH"], "suppressed": [False]})}
+    estimates = Estimates(themes=pd.DataFrame(), themes_by=themes_by, types=pd.DataFrame(), types_by=types_by,
+                          themes_by_question=pd.DataFrame())
+    assert hidden_groups(estimates) == {"trust": {"org_type": {"Tribe"}}, "fin.risk": {"org_type": {"CBO"}},
+                                        "fin.grants": {"org_type": {"CBO"}}}

@@ -177,7 +177,7 @@ def test_progress_is_reported_per_stage_with_embedding_counted_per_batch(tmp_pat
     finally:
         code_responses.progress_hook = None
     stages = list(dict.fromkeys(stage for stage, _, _ in seen))
-    assert stages == ["reading", "cleaning", "segmenting", "embedding", "coding", "picking quotes", "counting",
+    assert stages == ["reading", "cleaning", "segmenting", "embedding", "coding", "counting", "picking quotes",
                       "writing"]
     embedding = [done for stage, done, _ in seen if stage == "embedding"]
     # the coder's texts, then the survey's: the total grows once the survey's are known

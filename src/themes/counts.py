@@ -182,6 +182,22 @@ def type_question_counts(estimates: pd.DataFrame | None, codebook: Codebook) -> 
     return _blank_suppressed(frame[columns].reset_index(drop=True), ["answers", "percent"])
 
 
+def hidden_groups(estimates: Estimates) -> dict[str, dict[str, set[str]]]:
+    """Per theme and type, per metadata column, the groups its breakdown hides (too few respondents, or one that would
+    give such a group away): what a quote's attribution must not show beside that theme either. A risk-sharing
+    respondent's quote read 'Nonprofit CBO respondent' where the CBO column hid its share, so that with the overall
+    count of one it told the hidden groups' share (none) all the same."""
+    out: dict[str, dict[str, set[str]]] = {}
+    for frames in (estimates.themes_by, estimates.types_by):
+        for column, frame in frames.items():
+            if frame is None or frame.empty or "suppressed" not in frame or column not in frame:
+                continue
+            hidden = frame[frame["suppressed"].fillna(False).astype(bool)]
+            for category, value in zip(hidden["category"], hidden[column]):
+                out.setdefault(str(category), {}).setdefault(column, set()).add(str(value))
+    return out
+
+
 def with_theme_estimates(counts: pd.DataFrame, estimates: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """The run's theme counts with the estimate, interval and method of each row; a suppressed group's
     figures are blank (too few respondents to show)."""

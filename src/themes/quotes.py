@@ -292,14 +292,16 @@ def _repeats(key: str, taken: list[str]) -> bool:
 
 def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.ndarray, theme_ids: list[str],
                   labels: dict[str, str], settings: QuoteSettings, *, attribute_with: Sequence[str] = (),
-                  window_scorer=None, type_respondents: dict[str, set] | None = None) -> pd.DataFrame:
+                  window_scorer=None, type_respondents: dict[str, set] | None = None,
+                  hidden: dict[str, dict[str, set[str]]] | None = None) -> pd.DataFrame:
     """Quotes for every theme (not yet de-identified: the caller redacts `quote` before export).
 
     `segments` carry `answer_index`, `start`, `end`, `themes` and `score_<theme>`; `vectors` are
     their embeddings, row-aligned. `window_scorer(texts, theme_id, question)` -> scores, when given, trims a
     long coded segment to its best one to three sentences. `attribute_with` names the metadata
     columns a quote is attributed with (see `attribution`). `type_respondents`: the respondents a framework type's count
-    holds (aggregate.counted_under_types); its quotes are theirs alone, as its evidence is.
+    holds (aggregate.counted_under_types); its quotes are theirs alone, as its evidence is. `hidden`: per theme
+    and column, the groups its breakdown hides (counts.hidden_groups), which its quotes' attributions leave out.
     """
     if segments.empty:
         return pd.DataFrame(columns=QUOTE_COLUMNS)
@@ -374,6 +376,8 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
             taken.append(key)
             meta = quotable_meta(answers.loc[candidate["answer_index"]].to_dict(), attribute_with, counted,
                                  settings.min_group)
+            hides = (hidden or {}).get(theme_id, {})
+            meta = {k: ("" if str(v) in hides.get(k, ()) else v) for k, v in meta.items()}
             rows.append({"theme": theme_id, "label": labels[theme_id], "rank": len(taken), "quote": text,
                          "attribution": attribution(meta, columns=attribute_with),
                          "respondent_id": safe_reference(str(candidate["respondent_id"])),
