@@ -119,3 +119,11 @@ def test_a_forked_child_does_not_use_its_parents_helper(texts, helper, monkeypat
 def test_the_helper_answers_in_a_process_of_its_own_and_ends_with_its_pipe(helper):
     assert helper.process.pid != os.getpid() and helper.process.poll() is None
     assert helper.redact(["Call Maria Gonzalez at 555-201-7788."]) == ["Call [name] at [phone]."]
+
+
+def test_a_helper_that_ended_is_started_again():
+    redact_helper.start(MODEL)
+    ended = redact_helper._helpers[MODEL]
+    ended.close()
+    redact_helper.start(MODEL)
+    assert redact_helper._helpers[MODEL] is not ended and redact_helper._helpers[MODEL].process.poll() is None

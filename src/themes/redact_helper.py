@@ -68,7 +68,8 @@ class _Helper:
 def start(model: str) -> None:
     """Launch the helper for `model` unless one runs (or the machine has a single core: nothing to share)."""
     helper = _helpers.get(model)
-    if (helper is not None and helper.owner == os.getpid() and not helper.broken) or (os.cpu_count() or 1) < 2:
+    if (helper is not None and helper.owner == os.getpid() and not helper.broken and helper.process.poll() is None) \
+            or (os.cpu_count() or 1) < 2:
         return
     try:
         _helpers[model] = _Helper(model)
@@ -142,8 +143,9 @@ def _serve(model: str) -> None:
     redactor.nlp  # noqa: B018
     answers.write("ready\n")
     answers.flush()
-    for line in sys.stdin:
-        answers.write(json.dumps(redactor.redact_many(json.loads(line))) + "\n")
+    for line in sys.stdin:  # the run's process sends distinct texts of at most _NER_CHUNK characters
+        # Not redact_many: its memory of each text would grow with every run of a served process.
+        answers.write(json.dumps(redactor._redact_here(json.loads(line))) + "\n")
         answers.flush()
 
 
