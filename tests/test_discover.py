@@ -387,3 +387,18 @@ def test_cli_discover_keeps_an_edited_draft_unless_forced(planted_run):
     forced = CliRunner().invoke(app, ["discover", str(planted_run), "--min-cluster-size", "5", "--force"])
     assert forced.exit_code == 0, forced.output
     assert draft.read_text(encoding="utf-8").startswith("# ")
+
+
+def test_a_cluster_with_no_words_to_show_reads_so():
+    """Every word of a cluster can be left out (one respondent's, or a name): the draft read '(its words: )' and the
+    section 'words: ;'."""
+    from types import SimpleNamespace
+
+    from themes.research import _emergent_markdown
+
+    clusters = pd.DataFrame({"cluster": [1], "candidate_id": ["cluster_1"], "label": ["Cluster 1"], "words": [""],
+                             "passages": [6], "respondents": [6], "share": [0.5]})
+    found = SimpleNamespace(clusters=clusters, considered=12, passages=pd.DataFrame({"cluster": [1] * 6 + [-1] * 6}))
+    row = next(clusters.itertuples())
+    text = _emergent_markdown(found, [(row, [])], "passages no theme caught", 5, 0)
+    assert "words: none that two respondents share and that name no one; candidate id `cluster_1`." in text

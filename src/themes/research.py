@@ -238,8 +238,8 @@ def _draft_yaml(base: dict, found, examples: dict[int, list[str]], scope: str, r
     notes = {}
     for row in found.clusters.itertuples():
         themes.append({"id": row.candidate_id, "label": row.label,
-                       "definition": f"{DEFINITION_PLACEHOLDER} write what this theme means "
-                                     f"(its words: {row.words})",
+                       "definition": f"{DEFINITION_PLACEHOLDER} write what this theme means"
+                                     + (f" (its words: {row.words})" if row.words else ""),
                        "examples": examples[row.cluster]})
         notes[row.candidate_id] = (f"Candidate from cluster {row.cluster} of the {scope}: {row.passages} passages, "
                                    f"{row.respondents} respondents. Keep, rename, merge or delete it.")
@@ -265,7 +265,8 @@ def _emergent_markdown(found, sections, scope: str, min_cluster_size: int | None
     for row, quotes in sections:
         lines += [f"### {row.cluster}. {row.label}", "",
                   f"{row.passages} passages from {row.respondents} respondents ({100 * row.share:.1f}% of the "
-                  f"passages); words: {row.words}; candidate id `{row.candidate_id}`.", ""]
+                  f"passages); words: {row.words or 'none that two respondents share and that name no one'}; "
+                  f"candidate id `{row.candidate_id}`.", ""]
         lines += ["> \"" + text.replace("\n", "\n> ") + f"\"\n> — {who}\n" for text, who in quotes]
     return "\n".join(lines) + "\n"
 
