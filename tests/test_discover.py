@@ -402,3 +402,19 @@ def test_a_cluster_with_no_words_to_show_reads_so():
     row = next(clusters.itertuples())
     text = _emergent_markdown(found, [(row, [])], "passages no theme caught", 5, 0)
     assert "words: none that two respondents share and that name no one; candidate id `cluster_1`." in text
+
+
+def test_a_word_the_redactor_once_took_for_a_name_still_names_a_cluster():
+    """'Small CBOs like ours' was redacted to '[name] like ours' once: 'small' is no name for that alone."""
+    from themes.research import _name_test
+
+    class Once:
+        def redact_many(self, texts):
+            return [t.replace("Small CBOs", "[name]") if t.startswith("Small CBOs like") else
+                    t.replace("Dr. Okonkwo", "[name]") for t in texts]
+
+    passages = ["Small CBOs like ours lack staff.", "Small grants end.", "Small clinics close.",
+                "Ask Dr. Okonkwo.", "okonkwo's team helps.", "small budgets, small staff."]
+    is_name = _name_test(Once(), passages)
+    assert not is_name("small", ["Small grants end.", "small budgets, small staff."])
+    assert is_name("okonkwo", ["okonkwo's team helps."])  # redacted wherever it is written with a capital

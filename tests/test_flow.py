@@ -646,16 +646,27 @@ def test_runs_on_a_temporary_server_send_no_heartbeats_and_runs_on_ones_own_serv
             assert get_current_settings().flows.heartbeat_frequency == 180
 
 
-def test_a_run_starts_the_helper_that_shares_its_de_identification(tiny_run):
-    """The helper loads while the run reads its input (themes.redact_helper): by the run's end it is there."""
+def test_a_large_run_starts_the_helper_that_shares_its_de_identification(tmp_path, tiny_responses_path, settings,
+                                                                          monkeypatch):
+    """The helper loads while the run reads its input (themes.redact_helper); a small export, whose evidence is too
+    short to share, starts none (it cost 400 answers a second of wall time for nothing)."""
     from themes import redact_helper
+    from themes.flows import code_responses
     from themes.redact import Redactor
 
     redactor = Redactor()
     if not redactor.ner_available:
         pytest.skip("spaCy's model is not installed: a run de-identifies with patterns only and starts no helper")
+    for helper in redact_helper._helpers.values():
+        helper.close()
+    monkeypatch.setattr(redact_helper, "_helpers", {})
+    code_responses.run_flow(str(tiny_responses_path), str(tmp_path / "small"), settings)
+    assert redact_helper._helpers == {}
+    monkeypatch.setattr(code_responses, "HELPER_FROM_BYTES", tiny_responses_path.stat().st_size)
+    code_responses.run_flow(str(tiny_responses_path), str(tmp_path / "large"), settings)
     helper = redact_helper._helpers[redactor.model]
     assert helper.owner == os.getpid() and helper.process.poll() is None
+    helper.close()
 
 
 def test_a_codebook_whose_examples_are_this_surveys_answers_is_warned_of(tmp_path, tiny_codebook_path,

@@ -141,6 +141,9 @@ PII = [
     # ... in lower case too, where it is no English word; a listed name that is also a noun only as written
     ("surname-again-lower-case", "Ask Dr. Okonkwo about it; okonkwo's team knows. Ms. Smith called; the smith shop "
      "helped.", "Ask [name] about it; [name]'s team knows. [name] called; the smith shop helped.", False),
+    # ... but not in capitals (an acronym), nor naming an organisation in lower case
+    ("surname-again-not-an-acronym", "Dr. Okonkwo leads; the OKONKWO fund and the okonkwo family clinic pay.",
+     "[name] leads; the OKONKWO fund and the okonkwo family clinic pay.", False),
     # a given name heading a list of names, at a sentence's start (the lists alone leave it there)
     ("name-heading-a-list", "Maria, Ana and Luz run the pantry.", "[name], [name] and [name] run the pantry.", False),
     # a year-shaped house number ("the 2023 Heart Walk" is an event) and a soft type before more words, after "at"

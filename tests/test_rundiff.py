@@ -160,6 +160,11 @@ def test_a_type_counts_the_respondents_the_run_counts_under_it(tmp_path, tiny_co
                "answers_lost"]
     assert types.loc["service.referral", columns].tolist() == [1, 2, 1, 0, 0, 0]  # R1 moved down to referral
     assert types.loc["service.joint", columns].tolist() == [1, 0, 0, 1, 0, 1]
+    # A question the later export dropped moves R1 down to referral in B: no change of coding, no gain or loss.
+    dropped = run(tmp_path / "c", [a_rows[0], a_rows[2]], tiny_codebook_path, input_sha="input-2")
+    types = diff_run_folders(before, dropped, redactor=Redactor(use_ner=False))["diff"].themes.set_index("theme")
+    assert types.loc["service.referral", columns].tolist() == [1, 2, 0, 0, 0, 0]
+    assert types.loc["service.joint", columns].tolist() == [1, 0, 0, 0, 0, 0]
 
 
 def test_cli_diff_into_a_file_is_one_line(two_runs, tmp_path):
@@ -390,6 +395,7 @@ def test_a_second_batch_is_not_told_to_take_the_first_ones_ids(tmp_path, tiny_co
     assert ("note: 12 of the 12 answers both runs hold read differently: these may be other respondents under the "
             "same ids (a batch numbered from the first id again), whose themes differ with the people, not the "
             "coding. Check that both runs coded the same answers.") in _cli_diff(first, second).output.splitlines()
+    assert "(edited in the later export)" not in _cli_diff(first, second).output  # not both readings at once
     edited = [*rows[:10], *renumbered[10:]]  # two corrections are no other people
     assert "other respondents" not in _cli_diff(first, run(tmp_path / "e", edited, tiny_codebook_path)).output
 

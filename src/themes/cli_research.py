@@ -115,7 +115,7 @@ def diff(
         typer.echo("note: the two runs read different input files; only answers in both are compared.")
     for note in notes(d):
         typer.echo(f"note: {note}")
-    if d.edited:
+    if d.edited and not d.other_people:  # else a note above says they may be other people's
         typer.echo(f"note: {d.edited} answer{'s' if d.edited != 1 else ''} in both runs read differently (edited in "
                    "the later export): their changes come with their text, not the coding (answer_edited in "
                    "diff_changes.csv).")

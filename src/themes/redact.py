@@ -639,15 +639,18 @@ def _names_again(original: str, redacted: str, english: frozenset[str], lexicon:
     if not names:
         return redacted
     # A name that is no English word, again in lower case ("Ask Dr. Okonkwo; okonkwo's team knows"), is the same
-    # person's; one the lists hold that is also a noun ("Smith") is matched as written.
+    # person's (a word of another language that is also the name goes too: "Sra. Flores ... compramos flores"); one
+    # that is also an English word is matched as written ("Smith"), and none in capitals ("the KIM program").
     alternatives = [f"(?i:{re.escape(name)})" if not _english(name, english) else re.escape(name)
                     for name in sorted(names, key=len, reverse=True)]
     pattern = re.compile(rf"(?<![\w\[-])(?:{'|'.join(alternatives)})(?![\w-])")
+    org_words = {word.casefold() for word in (*_ORG_WORDS, *_PLACE_NOUNS)}
 
     def again(m: re.Match) -> str:
         following = _next_word(m.string, m.end())
-        if (following in _ORG_WORDS or following in _PLACE_NOUNS or re.fullmatch(_STREET_TYPES, following)
-                or re.match(r"[ \t]*&", m.string[m.end():])):
+        if (following.casefold() in org_words or re.fullmatch(_STREET_TYPES, following, re.IGNORECASE)
+                or re.match(r"[ \t]*&", m.string[m.end():])
+                or (m.group(0).isupper() and len(m.group(0)) > 1)):  # an acronym ("the OKONKWO fund") names no one
             return m.group(0)
         return PLACEHOLDERS["name"]
 

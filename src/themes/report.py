@@ -150,7 +150,8 @@ def matrix_caption(data: ReportData) -> str:
     if any(corrected(rows) and rows["estimate"].isna().any() for _, rows in frame.groupby("dimension")):
         # Governance read 90.4 + 5.4 + 2.1 with informal "—": the 2.1 points left over are not its estimate.
         caption += (". Where a type has no estimate, its dimension's estimates do not add up to 100: what they leave "
-                    "is not an estimate of that type, whose errors no coded answer measured")
+                    "is not an estimate of that type, whose errors (or those of the types above it) no coded answer "
+                    "measured")
     return caption + "."
 
 

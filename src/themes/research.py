@@ -189,31 +189,38 @@ def _discover_notes(run: RunFolder, explicit: str | Path | None, within: str | N
 
 
 def _name_test(redactor, passages: Sequence[str] = ()) -> Callable[[str, list[str]], bool]:
-    """Whether a cluster's word is a person's name: de-identifying the passages that use it removes one of its words
-    from any of them ("haddad", "john zhang"), those passages being the cluster's that use the term and, of all
-    `passages`, those that write one of its words with a capital (where a name is found). Not from most, nor the
-    cluster's alone: a name in lower case ("okonkwo's team") is one the redactor misses, and ten passages that each
-    wrote it so named two clusters and a draft's theme "okonkwo" though "Dr. Okonkwo" elsewhere was redacted."""
+    """Whether a cluster's word is a person's name: de-identifying removes one of its words from most of the cluster's
+    passages that use the term ("haddad", "john zhang"), or from most of the passages (of all `passages`) that write
+    it with a capital, where a name is found. A name written in lower case ("okonkwo's team") is one the redactor can
+    miss: ten passages that each wrote it so named two clusters and a draft's theme "okonkwo", though each "Dr.
+    Okonkwo" elsewhere was redacted. Most, not any: a word the redactor once took for a name ("Small CBOs like
+    ours") is no name."""
     capitalised: dict[str, list[str]] = {}
     for text in dict.fromkeys(passages):
         for word in set(re.findall(r"(?<!\w)[A-Z][\w'’-]*", text)):
             capitalised.setdefault(word.casefold(), []).append(text)
+
+    def removed_from_most(word: re.Pattern, asked: list[str]) -> bool:
+        if not asked:
+            return False
+        cleaned = redactor.redact_many(asked)
+        return sum(len(word.findall(after)) < len(word.findall(before)) for before, after in zip(asked, cleaned)) * 2 \
+            > len(asked)
 
     def is_name(term: str, using: list[str]) -> bool:
         if not using:
             return False
         for token in term.split():
             word = re.compile(rf"(?<!\w){re.escape(token)}(?!\w)", re.IGNORECASE)
-            asked = list(dict.fromkeys([*using, *capitalised.get(token.casefold(), [])[:_NAME_PASSAGES]]))
-            if any(len(word.findall(after)) < len(word.findall(before))
-                   for before, after in zip(asked, redactor.redact_many(asked))):
+            if removed_from_most(word, using) or removed_from_most(
+                    word, capitalised.get(token.casefold(), [])[:_NAME_PASSAGES]):
                 return True
         return False
 
     return is_name
 
 
-_NAME_PASSAGES = 50  # of the passages that write a word with a capital, those de-identified to tell a name
+_NAME_PASSAGES = 20  # of the passages that write a word with a capital, those de-identified to tell a name
 
 
 def _draft_base(run: RunFolder, explicit: str | Path | None) -> dict:

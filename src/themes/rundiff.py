@@ -39,6 +39,11 @@ class RunDiff:
     questions_only_in: dict = field(default_factory=lambda: {"a": [], "b": []})    # as the runs read them
     renamed: list = field(default_factory=list)  # (code of A only, code of B only, "label"/"definition"/both)
 
+    @property
+    def other_people(self) -> bool:
+        """Most answers both runs hold read differently: perhaps other people under the same ids, not edits."""
+        return self.shared_answers >= _FEW_SHARED and self.edited > self.shared_answers / 2
+
 
 # What a run's decisions hang on besides the codebook and its calibration: the model (its backend in its name), how
 # scores are made, how answers are cut into passages and which are coded.
@@ -90,6 +95,9 @@ def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
     # A framework type counts each respondent once, under the most integrated type of their answers, as the run's
     # framework_counts.csv does (counted by any answer, referral read 77 respondents where the run counted 55).
     typed = {"a": _counted_under_types(left, a), "b": _counted_under_types(right, b)}
+    # Gained and lost on the answers both runs hold: a question one export dropped moved a respondent to a less
+    # integrated type, which is no change of coding.
+    typed_shared = {"a": _counted_under_types(left.loc[shared], a), "b": _counted_under_types(right.loc[shared], b)}
 
     def respondents(frame: pd.DataFrame, side: str, theme: str) -> set[str]:
         return typed[side][theme] if theme in typed[side] else _respondents(frame, theme)
@@ -111,8 +119,10 @@ def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
         gained, lost = shared[has_b & ~has_a], shared[has_a & ~has_b]
         # Respondents are gained and lost on the answers both runs hold: an answer one export lacks (a dropped
         # column, a respondent not yet in) is no change of coding.
-        people_a = set(shared[has_a.to_numpy()].get_level_values(0)) & respondents(left, "a", theme)
-        people_b = set(shared[has_b.to_numpy()].get_level_values(0)) & respondents(right, "b", theme)
+        people_a = set(shared[has_a.to_numpy()].get_level_values(0))
+        people_b = set(shared[has_b.to_numpy()].get_level_values(0))
+        if theme in typed_shared["a"] and theme in typed_shared["b"]:
+            people_a, people_b = people_a & typed_shared["a"][theme], people_b & typed_shared["b"][theme]
         rows.append({**row, "respondents_gained": len(people_b - people_a),
                      "respondents_lost": len(people_a - people_b), "answers_gained": len(gained),
                      "answers_lost": len(lost)})
@@ -306,7 +316,7 @@ def notes(diff: RunDiff) -> list[str]:
     found = []
     if Path(diff.sides["a"]["folder"]).resolve() == Path(diff.sides["b"]["folder"]).resolve():
         found.append("A and B are the same run folder: nothing can have changed between them.")
-    if diff.shared_answers >= _FEW_SHARED and diff.edited > diff.shared_answers / 2:
+    if diff.other_people:
         # A second batch numbered from R001 again: 816 of 816 answers differed, and gains were read off strangers.
         found.append(f"{diff.edited} of the {diff.shared_answers} answers both runs hold read differently: these may "
                      "be other respondents under the same ids (a batch numbered from the first id again), whose "
@@ -390,7 +400,7 @@ def diff_markdown(diff: RunDiff, *, examples: list[tuple[str, str, str]]) -> str
     said = notes(diff)
     if said:
         lines += ["", *(f"- {_capital(note)}" for note in said)]
-    if diff.edited:
+    if diff.edited and not diff.other_people:  # else said above, as other people's answers rather than edits
         marked = int(diff.changes["answer_edited"].sum()) if len(diff.changes) else 0
         lines += ["", f"**{diff.edited} answer{'s' if diff.edited != 1 else ''} in both runs read differently** "
                   "(edited or corrected in the later export): their themes change with their text, not with the "
