@@ -227,9 +227,11 @@ def write(run: export.RunResult, out: Path, force: bool, redactor: Redactor | No
     return export.write_run(run, out, force=force, redactor=redactor)
 
 
-# An export this large (about 500 answers) has evidence enough to share with the redaction helper (SHARE_FROM
-# passages); a smaller run would pay for loading it and never use it (400 answers: 1.0 s more wall time, 2.1 s CPU).
-HELPER_FROM_BYTES = 64_000
+# From an export this large (about 3,000 answers) the redaction helper pays for itself: loading it takes 2.3 s of CPU,
+# on the core that idles while the input is read, and sharing the evidence saved 1.3-1.8 s of a 10k run's writing
+# (4.8 s -> 3.0-3.5 s). At 1k answers it cost more than it saved (end-to-end / raw encode 0.66 -> 0.60: its loading
+# took CPU from the embedding); at 400, a second of wall time for nothing.
+HELPER_FROM_BYTES = 400_000
 
 
 def _input_bytes(input_path: str) -> int:
