@@ -173,11 +173,18 @@ def test_a_category_no_coded_answer_carries_has_no_estimate_not_a_zero_width_int
         CORRECTED_METHOD]
 
 
-def test_a_type_no_coded_answer_carries_is_not_estimated_while_the_others_are():
+def _coded_without(type_id: str, instead: str, by: str | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The typed survey's estimates where every coded answer of `type_id` reads `instead`, and each row's method."""
     answers, sample, _ = _typed_survey(np.random.default_rng(5))
-    sample = sample.assign(service=sample["service"].replace("service.referral", "service.joint"))
-    result = type_prevalence(answers, sample, "service", ["service.referral", "service.joint"], options=FAST)
-    methods = dict(zip(result["category"], result["method"]))
+    sample = sample.assign(service=sample["service"].replace(type_id, instead))
+    if by:
+        answers = answers.assign(**{by: np.where(answers["respondent_id"].str[-1].isin(list("01234")), "a", "b")})
+    result = type_prevalence(answers, sample, "service", ["service.referral", "service.joint"], by=by, options=FAST)
+    return result, dict(zip(result["category"], result["method"]))
+
+
+def test_a_type_no_coded_answer_carries_is_not_estimated_while_the_others_are():
+    result, methods = _coded_without("service.referral", "service.joint")
     assert methods == {"service.none": CORRECTED_METHOD, "service.referral": UNMEASURED_METHOD,
                        "service.joint": CORRECTED_METHOD}
     assert corrected(result)  # a table with one unmeasured row is still a table of corrected estimates
@@ -188,15 +195,11 @@ def test_a_type_below_one_no_coded_answer_carries_is_not_estimated_either():
     """A type's estimate is P(it or above) less P(the next or above): with no coded answer of the next type, the
     second was fitted to nothing, and the type took in every respondent the machine put above it (partner-level
     effects read 23.5% (13.1-36.9) where 8% were flagged, from one coded answer, policy level 'not estimated')."""
-    answers, sample, _ = _typed_survey(np.random.default_rng(5))
-    sample = sample.assign(service=sample["service"].replace("service.joint", "service.referral"))
-    result = type_prevalence(answers, sample, "service", ["service.referral", "service.joint"], options=FAST)
-    methods = dict(zip(result["category"], result["method"]))
+    result, methods = _coded_without("service.joint", "service.referral")
     assert methods == {"service.none": CORRECTED_METHOD, "service.referral": UNMEASURED_ABOVE_METHOD,
                        "service.joint": UNMEASURED_METHOD}
     assert result.set_index("category").loc[["service.referral", "service.joint"], "estimate"].isna().all()
-    grouped = answers.assign(group=np.where(answers["respondent_id"].str[-1].isin(list("01234")), "a", "b"))
-    by = type_prevalence(grouped, sample, "service", ["service.referral", "service.joint"], by="group", options=FAST)
+    by, _ = _coded_without("service.joint", "service.referral", by="group")
     assert set(by.loc[by["category"] == "service.referral", "method"]) == {UNMEASURED_ABOVE_METHOD}
 
 
