@@ -227,10 +227,10 @@ def write(run: export.RunResult, out: Path, force: bool, redactor: Redactor | No
     return export.write_run(run, out, force=force, redactor=redactor)
 
 
-# From an export this large (about 3,000 answers) the redaction helper pays for itself: loading it takes 2.3 s of CPU,
-# on the core that idles while the input is read, and sharing the evidence saved 1.3-1.8 s of a 10k run's writing
-# (4.8 s -> 3.0-3.5 s). At 1k answers it cost more than it saved (end-to-end / raw encode 0.66 -> 0.60: its loading
-# took CPU from the embedding); at 400, a second of wall time for nothing.
+# From an export this large on disk (about 3,000 answers of a CSV) the redaction helper pays for itself: loading it
+# takes 2.3 s of CPU, on the core that idles while the input is read, and sharing the evidence took a 10k run's writing
+# from 4.8-7.2 s to 3.1-3.8 s. At 1k answers it cost more than it saved (end-to-end / raw encode 0.66 -> 0.60: its
+# loading took CPU from the embedding); at 400, a second of wall time for nothing (benchmarks/results.md).
 HELPER_FROM_BYTES = 400_000
 
 

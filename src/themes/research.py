@@ -147,7 +147,8 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
         drafted[cluster] = list(distinct.values())
     draft = _draft_yaml(base, found, drafted, scope, run)
     (folder / DRAFT).write_text(draft, encoding="utf-8")
-    return {"out": str(folder), "considered": found.considered, "notes": _discover_notes(run, codebook, within, found, min_cluster_size),
+    return {"out": str(folder), "considered": found.considered,
+            "notes": _discover_notes(run, codebook, within, found, min_cluster_size),
             "respondents": int(chosen["respondent_id"].nunique()) if len(chosen) else 0,
             "clustered": int((found.passages["cluster"] > 0).sum()) if len(chosen) else 0,
             "clusters": found.clusters, "scope": scope,
