@@ -689,3 +689,22 @@ def test_a_codebook_whose_examples_are_this_surveys_answers_is_warned_of(tmp_pat
     # the tiny codebook's own: R5 answered with its example "A champion on the hospital side made it happen."
     assert plain.exit_code == 0 and "warning: 1 passage of this survey is the codebook's own examples (trust 1)" in \
         plain.output
+
+
+def test_a_quotes_attribution_leaves_out_the_groups_its_themes_breakdown_hides(tmp_path, tiny_responses_path,
+                                                                              monkeypatch):
+    """The flow picks quotes after the counts and hands them what each theme's breakdown hides
+    (counts.hidden_groups): here every state, for every theme, with groups of one shown otherwise."""
+    from themes.flows import code_responses
+
+    settings = RunSettings(codebook="codebooks/rfi_themes.yaml", model="test:hashing", min_group=1,
+                           cache_dir=str(tmp_path / "cache"))
+    shown = pd.read_csv(code_responses.run_flow(str(tiny_responses_path), str(tmp_path / "shown"), settings)["out"]
+                        + "/quotes.csv", encoding="utf-8-sig")
+    assert shown["attribution"].str.contains("based in").any()
+    states = set(pd.read_csv(tiny_responses_path, dtype=str)["state"])
+    monkeypatch.setattr(code_responses, "hidden_groups",
+                        lambda estimates: {t: {"state": states} for t in set(shown["theme"])})
+    hidden = pd.read_csv(code_responses.run_flow(str(tiny_responses_path), str(tmp_path / "hidden"), settings)["out"]
+                         + "/quotes.csv", encoding="utf-8-sig")
+    assert len(hidden) == len(shown) and not hidden["attribution"].str.contains("based in").any()
