@@ -708,3 +708,22 @@ def test_a_quotes_attribution_leaves_out_the_groups_its_themes_breakdown_hides(t
     hidden = pd.read_csv(code_responses.run_flow(str(tiny_responses_path), str(tmp_path / "hidden"), settings)["out"]
                          + "/quotes.csv", encoding="utf-8-sig")
     assert len(hidden) == len(shown) and not hidden["attribution"].str.contains("based in").any()
+
+
+def test_a_types_quotes_come_from_the_respondents_the_flow_counts_under_it(tmp_path, tiny_responses_path,
+                                                                           monkeypatch):
+    """The flow hands the quotes each type's respondents (aggregate.counted_under_types): none here, so no type is
+    quoted, where the run without that quotes two."""
+    from themes.flows import code_responses
+
+    settings = RunSettings(codebooks=("codebooks/rfi_themes.yaml", "codebooks/partnership_models.yaml"),
+                           model="test:hashing", cache_dir=str(tmp_path / "cache"))
+    quoted = pd.read_csv(code_responses.run_flow(str(tiny_responses_path), str(tmp_path / "all"), settings)["out"]
+                         + "/quotes.csv", encoding="utf-8-sig")
+    assert quoted["theme"].str.contains(".", regex=False).any()
+    monkeypatch.setattr(code_responses, "counted_under_types",
+                        lambda answers, codebook: {t: set() for t in quoted["theme"] if "." in t})
+    none = pd.read_csv(code_responses.run_flow(str(tiny_responses_path), str(tmp_path / "none"), settings)["out"]
+                       + "/quotes.csv", encoding="utf-8-sig")
+    assert not none["theme"].str.contains(".", regex=False).any() and len(none) == len(quoted) - sum(
+        quoted["theme"].str.contains(".", regex=False))
