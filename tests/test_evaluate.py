@@ -797,3 +797,14 @@ def test_every_cell_to_mend_is_said_at_once(tmp_path, tiny_codebook):
     with pytest.raises(GoldError,
                        match=r"gold.csv:3: unknown theme 'fundng'.* Also rows 5, 6 \(2 more cells to mend\)"):
         read_gold(path, tiny_codebook)
+
+
+def test_a_passage_coded_with_two_types_of_a_dimension_is_read_as_the_more_integrated():
+    """A project's coding gives an answer one type per selection: the first by position was taken, and a
+    researcher's added risk-sharing read as the 'independent' before it (the run takes the most integrated)."""
+    from themes.evaluate import most_integrated
+
+    kinds = ["independent", "service_contracts", "risk_sharing"]
+    coded = ["trust", "fin.independent", "fin.risk_sharing", "fin.service_contracts"]
+    assert most_integrated(coded, "fin", kinds) == "risk_sharing"
+    assert most_integrated(["trust"], "fin", kinds) == "none" and most_integrated([], "fin", kinds, "-") == "-"

@@ -138,12 +138,20 @@ PII = [
      "[name] spoke at Garza County Fair on Garza Street; [name]'s team came.", False),
     ("surname-again", "Dr. Okafor championed it from day one. Okafor pushed this through; Okafor's team stayed.",
      "[name] championed it from day one. [name] pushed this through; [name]'s team stayed.", False),
-    # ... in lower case too, where it is no English word; a listed name that is also a noun only as written
+    # ... in lower case too where it owns something and is no English word; a listed name that is also a noun only as
+    # written, and no lower-case word that is the name's spelling elsewhere ("sim cards", "compramos flores")
     ("surname-again-lower-case", "Ask Dr. Okonkwo about it; okonkwo's team knows. Ms. Smith called; the smith shop "
      "helped.", "Ask [name] about it; [name]'s team knows. [name] called; the smith shop helped.", False),
-    # ... but not in capitals (an acronym), nor naming an organisation in lower case
+    ("surname-again-lower-case-word", "Dr. Sim coordinated the phones; clients needed sim cards. Sra. Flores nos "
+     "ayuda. Compramos flores.", "[name] coordinated the phones; clients needed sim cards. [name] nos ayuda. "
+     "Compramos flores.", False),
+    # ... but not in capitals (an acronym), nor naming an organisation in lower case; before a lower-case noun as
+    # written ("Mensah health fairs": a second review found the first version kept it)
     ("surname-again-not-an-acronym", "Dr. Okonkwo leads; the OKONKWO fund and the okonkwo family clinic pay.",
      "[name] leads; the OKONKWO fund and the okonkwo family clinic pay.", False),
+    ("surname-again-before-a-noun", "Dr. Mensah led intake. Mensah health fairs drew 300; Osei's court date moved "
+     "after Dr. Osei presented.", "[name] led intake. [name] health fairs drew 300; [name]'s court date moved after "
+     "[name] presented.", False),
     # a given name heading a list of names, at a sentence's start (the lists alone leave it there)
     ("name-heading-a-list", "Maria, Ana and Luz run the pantry.", "[name], [name] and [name] run the pantry.", False),
     # a year-shaped house number ("the 2023 Heart Walk" is an event) and a soft type before more words, after "at"

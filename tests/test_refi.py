@@ -904,3 +904,19 @@ def test_each_block_under_a_repeated_heading_keeps_its_own_items_and_indented_bu
     assert parse_description(memo)["examples"] == ["A nurse quit after two months.", "Our coordinator left."]
     assert parse_description("Money.\n\nexamples:\n  - a\n  - b\n\nthemes id: m")["examples"] == ["a", "b"]
     assert parse_description("Money.\n\nexamples:\n● a\n● b\n\nthemes id: m")["examples"] == ["a", "b"]
+
+
+def test_an_answers_own_line_starting_with_hashes_is_no_question_heading():
+    """'Our approach:\\n## Trust first' made up a question 'Trust first', counted its codes twice and cut the answer
+    to 'Our approach:'; in a source of one answer (--per answer) it dropped the text before it."""
+    from themes.refi import passages_of, respondent_text
+
+    answer = "Our approach:\n## Trust first\nWe meet monthly with the clinic."
+    text, spans = respondent_text([("challenges", answer), ("funding", "Grants.")])
+    passages = passages_of(text, "X06")
+    assert [(p.passage_id, text[p.start:p.end]) for p in passages] == [("X06/challenges", answer),
+                                                                       ("X06/funding", "Grants.")]
+    assert [(p.start, p.end) for p in passages] == [(start, end) for _, start, end in spans]
+    whole = passages_of(answer, "X06/challenges")
+    assert [(p.passage_id, p.question, answer[p.start:p.end]) for p in whole] == [("X06/challenges", "challenges",
+                                                                                   answer)]

@@ -197,7 +197,7 @@ def tune_thresholds(oof: OutOfFold, gold: list[list[str]], scheme: Scheme, *,
     maximises the dimension's kappa ("none" a class). Ties go to the value nearest the default.
     A theme fewer than MIN_TO_TUNE coded passages carry, or a dimension fewer address, keeps the
     default: there is too little to tune against. Returns the thresholds and the themes and dimensions tuned."""
-    from themes.evaluate import cohen_kappa, primary_of
+    from themes.evaluate import cohen_kappa, most_integrated, primary_of
 
     n = len(gold)
     thresholds = _starting_thresholds(scheme)
@@ -231,7 +231,8 @@ def tune_thresholds(oof: OutOfFold, gold: list[list[str]], scheme: Scheme, *,
         addressing = sum(any(label.startswith(f"{block.dimension}.") for label in g) for g in gold)
         if block.dimension in fixed or addressing < MIN_TO_TUNE:
             continue
-        gold_types = _types(gold, block.dimension)
+        gold_types = [most_integrated(g, block.dimension, [scheme.ids[c].removeprefix(f"{block.dimension}.")
+                                                          for c in block.columns], "none") for g in gold]
 
         def dimension_kappa(values: np.ndarray, dimension: str = block.dimension) -> float:
             return cohen_kappa(gold_types, scheme.dimension_types(decided(values)[1])[dimension])
@@ -275,11 +276,6 @@ def measured_passages(codebook: Codebook, texts: list[str], fold_of: np.ndarray)
         folds.setdefault(key, set()).add(int(fold))
     repeated = np.array([len(folds[key]) > 1 for key in keys], dtype=bool) & ~known
     return ~known & ~repeated, int(known.sum()), int(repeated.sum())
-
-
-def _types(gold: list[list[str]], dimension: str) -> list[str]:
-    prefix = f"{dimension}."
-    return [next((x.removeprefix(prefix) for x in g if x.startswith(prefix)), "none") for g in gold]
 
 
 def cross_fitted_predictions(oof: OutOfFold, gold: list[list[str]],

@@ -995,8 +995,8 @@ def agreement(gold: list[list[str]], predicted: list[list[str]], predicted_prima
     for block in scheme.dimension_blocks:
         prefix = f"{block.dimension}."
         kinds = [scheme.ids[c].removeprefix(prefix) for c in block.columns]
-        g = [next((x.removeprefix(prefix) for x in labels if x.startswith(prefix)), NONE) for labels in gold]
-        p = [next((x.removeprefix(prefix) for x in labels if x.startswith(prefix)), NONE) for labels in predicted]
+        g = [most_integrated(labels, block.dimension, kinds) for labels in gold]
+        p = [most_integrated(labels, block.dimension, kinds) for labels in predicted]
         row, confusion = _dimension_agreement(krippendorff, block.dimension, g, p, kinds)
         result["per_dimension"].append(row)
         result["dimension_confusion"][block.dimension] = confusion
@@ -1096,6 +1096,16 @@ def without_learned(answers: pd.DataFrame, coded_sample: pd.DataFrame | None, bo
     if not learned.any():
         return coded_sample
     return _with_attrs(coded_sample[~learned].reset_index(drop=True), coded_sample.attrs)
+
+
+def most_integrated(labels: Sequence[str], dimension: str, kinds: Sequence[str], none: str = NONE) -> str:
+    """A passage's type on `dimension` among its codes (`kinds` least integrated first): the most integrated one, as a
+    run takes an answer's. A project's coding can give an answer one type per selection: the first by position was
+    taken, and a researcher's added "risk-sharing" read as the "independent" before it."""
+    prefix = f"{dimension}."
+    found = [label.removeprefix(prefix) for label in labels if label.startswith(prefix)]
+    known = [kind for kind in found if kind in kinds]
+    return max(known, key=kinds.index) if known else found[0] if found else none
 
 
 def run_agreement(answers: pd.DataFrame, coded_sample: pd.DataFrame, scheme: Scheme,

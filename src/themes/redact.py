@@ -638,19 +638,18 @@ def _names_again(original: str, redacted: str, english: frozenset[str], lexicon:
                     names.add(word)
     if not names:
         return redacted
-    # A name that is no English word, again in lower case ("Ask Dr. Okonkwo; okonkwo's team knows"), is the same
-    # person's (a word of another language that is also the name goes too: "Sra. Flores ... compramos flores"); one
-    # that is also an English word is matched as written ("Smith"), and none in capitals ("the KIM program").
-    alternatives = [f"(?i:{re.escape(name)})" if not _english(name, english) else re.escape(name)
-                    for name in sorted(names, key=len, reverse=True)]
+    # As written; and a name that is no English word again in lower case where it owns something ("Ask Dr. Okonkwo;
+    # okonkwo's team knows"), not elsewhere, where a lower-case word is a word ("Dr. Sim ... sim cards").
+    ordered = sorted(names, key=len, reverse=True)
+    alternatives = [*map(re.escape, ordered), *(f"(?i:{re.escape(name)})(?=['’]s\\b)" for name in ordered
+                                                if not _english(name, english))]
     pattern = re.compile(rf"(?<![\w\[-])(?:{'|'.join(alternatives)})(?![\w-])")
-    org_words = {word.casefold() for word in (*_ORG_WORDS, *_PLACE_NOUNS)}
 
     def again(m: re.Match) -> str:
         following = _next_word(m.string, m.end())
-        if (following.casefold() in org_words or re.fullmatch(_STREET_TYPES, following, re.IGNORECASE)
+        if (following in _ORG_WORDS or following in _PLACE_NOUNS or re.fullmatch(_STREET_TYPES, following)
                 or re.match(r"[ \t]*&", m.string[m.end():])
-                or (m.group(0).isupper() and len(m.group(0)) > 1)):  # an acronym ("the OKONKWO fund") names no one
+                or (m.group(0).isupper() and len(m.group(0)) > 1)):  # an acronym: "the OKONKWO'S FUND"
             return m.group(0)
         return PLACEHOLDERS["name"]
 

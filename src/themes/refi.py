@@ -624,16 +624,19 @@ def respondent_text(answers: list[tuple[str, str]]) -> tuple[str, list[tuple[str
 
 
 def passages_of(text: str, name: str) -> list[Passage]:
-    """The answers in a source text: the blocks under `## question` headings, else the whole text."""
-    headings = list(re.finditer(rf"^{re.escape(HEADING)}(.+)\n", text, re.MULTILINE))
+    """The answers in a source text: the blocks under `## question` headings, else the whole text. A heading is
+    where `respondent_text` writes one: at the text's start and after a blank line. An answer's own line that starts
+    with "## " ("Our approach:\n## Trust first\n...") made up a question and cut the answer short."""
+    headings = [m for m in re.finditer(rf"(?:\A|\n\n)({re.escape(HEADING)}(.+)\n)", text)] \
+        if text.startswith(HEADING) else []
     if not headings:  # one answer per source (export-project --per answer names it "respondent/question")
         return [Passage(name, 0, len(text.rstrip()), name.split("/", 1)[1] if "/" in name else "")]
     out = []
     for k, heading in enumerate(headings):
-        end = headings[k + 1].start() if k + 1 < len(headings) else len(text)
-        body = text[heading.end():end]
-        question = heading.group(1).strip()
-        out.append(Passage(f"{name}/{question}", heading.end(), heading.end() + len(body.rstrip("\n")), question))
+        end = headings[k + 1].start(1) if k + 1 < len(headings) else len(text)
+        body = text[heading.end(1):end]
+        question = heading.group(2).strip()
+        out.append(Passage(f"{name}/{question}", heading.end(1), heading.end(1) + len(body.rstrip("\n")), question))
     return out
 
 

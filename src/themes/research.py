@@ -169,7 +169,7 @@ def _discover_notes(run: RunFolder, explicit: str | Path | None, within: str | N
             notes.append(f"{path} has changed since {run.path} was coded (content hash "
                          f"{load_codebook(path).content_hash()}, the run recorded {recorded}): the passages are those "
                          "the run's codebook left uncoded, the draft extends the codebook as it is now.")
-    if len(entries) > 1 and not within:
+    if len(entries) > 1 and not within and not explicit:
         notes.append(f"the run coded {len(entries)} codebooks: the passages are those none of them caught (a framework "
                      f"type included), and the draft extends {entries[0].get('path')} (pass another with --codebook).")
     if not within and "status" in run.answers:
@@ -198,7 +198,7 @@ def _name_test(redactor, passages: Sequence[str] = ()) -> Callable[[str, list[st
     ours") is no name."""
     capitalised: dict[str, list[str]] = {}
     for text in dict.fromkeys(passages):
-        for word in set(re.findall(r"(?<!\w)[A-Z][\w'’-]*", text)):
+        for word in set(re.findall(r"(?<!\w)[A-Z]\w*", text)):  # "Dr. Okonkwo's", "Okonkwo-Reyes": each name
             capitalised.setdefault(word.casefold(), []).append(text)
 
     def removed_from_most(word: re.Pattern, asked: list[str]) -> bool:
