@@ -164,11 +164,12 @@ def _discover_notes(run: RunFolder, explicit: str | Path | None, within: str | N
         entry = entries[0]
         path = recorded_codebook(entry)
         recorded = entry.get("content_hash")
-        if path is not None and recorded and load_codebook(path).content_hash() != recorded:
+        now = load_codebook(path).content_hash() if path is not None and recorded else recorded
+        if now != recorded:
             # The passages no theme caught are the recorded codebook's; the draft lists the edited one's themes.
-            notes.append(f"{path} has changed since {run.path} was coded (content hash "
-                         f"{load_codebook(path).content_hash()}, the run recorded {recorded}): the passages are those "
-                         "the run's codebook left uncoded, the draft extends the codebook as it is now.")
+            notes.append(f"{path} has changed since {run.path} was coded (content hash {now}, the run recorded "
+                         f"{recorded}): the passages are those the run's codebook left uncoded, the draft extends the "
+                         "codebook as it is now.")
     if len(entries) > 1 and not within and not explicit:
         notes.append(f"the run coded {len(entries)} codebooks: the passages are those none of them caught (a framework "
                      f"type included), and the draft extends {entries[0].get('path')} (pass another with --codebook).")
