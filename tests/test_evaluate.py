@@ -109,6 +109,20 @@ def test_read_gold_reads_one_column_per_dimension(tmp_path, tiny_codebook):
         read_gold(path, tiny_codebook)
 
 
+def test_a_type_in_the_codes_cell_against_its_dimensions_column_stops_the_read(tmp_path, tiny_codebook):
+    """'service_model.joint' in the themes cell and 'referral' in the service_model column: one was not read, with
+    no word (a framework codebook reads the column alone, and the first type was taken where both were read)."""
+    path = tmp_path / "both.csv"
+    path.write_text("text,themes,service\nWe refer.,none,referral\nOne team.,trust;service.joint,referral\n",
+                    encoding="utf-8")
+    with pytest.raises(GoldError, match=r"^.*both.csv:3: the 'themes' cell codes service.joint and the 'service' "
+                                        r"column referral: give a dimension's type in its own column only, and run "
+                                        r"again\.$"):
+        read_gold(path, tiny_codebook)
+    path.write_text("text,themes,service\nOne team.,trust;service.joint,joint\nHi.,none,\n", encoding="utf-8")
+    assert list(read_gold(path, tiny_codebook, partly=True)["gold"]) == [["trust", "service.joint"], []]
+
+
 def test_an_empty_dimension_cell_beside_written_codes_stops_the_read(tmp_path, tiny_codebook):
     """A framework coded for half the rows after the themes on all: read as "not addressed", its empty cells made
     the other half count as not describing the dimension (a reviewer's sample moved 'financial: not described' from

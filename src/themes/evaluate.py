@@ -115,6 +115,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                 coded[position] = _parse_themes(value, codebook, path, row, aside=aside, left=left)
             except GoldError as error:
                 wrong.append((row, error))
+    codes_cells = next((lowered[c] for c in THEME_COLUMNS if c in lowered), None)
     for dimension in codebook.dimensions:
         if dimension.id not in dimension_columns:
             continue
@@ -126,7 +127,15 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
             except GoldError as error:
                 wrong.append((row, error))
                 continue
-            if kind is not None:
+            # A type in the codes cell too, another than the column's: one of them was not read, with no word.
+            elsewhere = _types_named(table.at[table.index[position], codes_cells], dimension) if codes_cells else []
+            other = [named for named in elsewhere if named != kind]
+            if other and str(value if value == value else "").strip():
+                wrong.append((row, GoldError(
+                    f"{path}:{row}: the '{codes_cells}' cell codes {other[0]} and the '{column}' column "
+                    f"{kind.removeprefix(dimension.id + '.') if kind else 'none'}: give a dimension's type in its own "
+                    "column only, and run again.")))
+            if kind is not None and kind not in coded[position]:  # the codes cell may name it too
                 coded[position].append(kind)
     if wrong:
         rows = sorted({row for row, _ in wrong[1:]} - {wrong[0][0]})
@@ -901,6 +910,12 @@ def _typed_codes(value):
 def _labels(codebook: Codebook) -> dict[str, str]:
     """Each theme's id by its label in lower case (composed: NFC): a codes cell may name a theme by its label."""
     return {unicodedata.normalize("NFC", c.label).lower(): c.id for c in codebook.categories}
+
+
+def _types_named(cell, dimension) -> list[str]:
+    """The types of `dimension` a codes cell names by their ids ("service_model.joint")."""
+    ids = {f"{dimension.id}.{kind.id}" for kind in dimension.types}
+    return [part for part in _parts(cell) if part in ids] if isinstance(cell, str) else []
 
 
 def _parts(cell: str) -> list[str]:
