@@ -69,8 +69,8 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     dimension_columns = _dimension_columns(codebook, lowered)
     # A file coded for several codebooks (themes and framework) serves each: a framework codebook
     # reads its dimension columns and leaves the themes column to the themes codebook.
-    theme_column = next((lowered[c] for c in THEME_COLUMNS if c in lowered), None) \
-        if codebook.themes or not dimension_columns else None
+    codes_cells = next((lowered[c] for c in THEME_COLUMNS if c in lowered), None)
+    theme_column = codes_cells if codebook.themes or not dimension_columns else None
     if theme_column is None and not dimension_columns:
         wanted = ("a column 'themes' (';'-joined ids, 'none' for none)" if codebook.themes else
                   "one column per dimension (" + ", ".join(d.id for d in codebook.dimensions) + ")")
@@ -115,20 +115,20 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                 coded[position] = _parse_themes(value, codebook, path, row, aside=aside, left=left)
             except GoldError as error:
                 wrong.append((row, error))
-    codes_cells = next((lowered[c] for c in THEME_COLUMNS if c in lowered), None)
     for dimension in codebook.dimensions:
         if dimension.id not in dimension_columns:
             continue
         column = dimension_columns[dimension.id]
         table[column] = table[column].map(_typed_codes)
-        for position, (row, value) in enumerate(zip(sheet_rows, table[column])):
+        cells = table[codes_cells].tolist() if codes_cells else [None] * len(table)
+        for position, (row, value, cell) in enumerate(zip(sheet_rows, table[column], cells)):
             try:
                 kind = _parse_type(value, dimension, path, row)
             except GoldError as error:
                 wrong.append((row, error))
                 continue
             # A type in the codes cell too, another than the column's: one of them was not read, with no word.
-            elsewhere = _types_named(table.at[table.index[position], codes_cells], dimension) if codes_cells else []
+            elsewhere = _types_named(cell, dimension)
             other = [named for named in elsewhere if named != kind]
             if other and str(value if value == value else "").strip():
                 wrong.append((row, GoldError(

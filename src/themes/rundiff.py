@@ -272,19 +272,22 @@ def _by_answer(run: RunFolder, read_as: dict[str, str]) -> pd.DataFrame:
 def _counted_under_types(frame: pd.DataFrame, run: RunFolder) -> dict[str, set[str]]:
     """Each framework type's respondents as the run counts them: the most integrated type of their answers (a
     dimension's types are its score columns, least integrated first, as the codebook lists them)."""
-    out: dict[str, set[str]] = {}
-    dimensions: dict[str, list[str]] = {}
+    from themes.evaluate import most_integrated
+
+    kinds: dict[str, list[str]] = {}
     for column in run.answers.columns:
         if column.startswith("score_") and "." in column:
-            dimensions.setdefault(column.removeprefix("score_").split(".")[0], []).append(column.removeprefix("score_"))
-    for types in dimensions.values():
-        rank = {kind: k for k, kind in enumerate(types)}
-        top: dict[str, int] = {}
-        for respondent, themes in zip(frame.index.get_level_values(0), frame["theme_list"]):
-            for kind in themes:
-                if kind in rank and rank[kind] > top.get(respondent, -1):
-                    top[respondent] = rank[kind]
-        out |= {kind: {r for r, k in top.items() if k == rank[kind]} for kind in types}
+            dimension, kind = column.removeprefix("score_").split(".", 1)
+            kinds.setdefault(dimension, []).append(kind)
+    codes: dict[str, list[str]] = {}  # each respondent's codes over the answers given
+    for respondent, themes in zip(frame.index.get_level_values(0), frame["theme_list"]):
+        codes.setdefault(respondent, []).extend(themes)
+    out = {f"{dimension}.{kind}": set() for dimension, known in kinds.items() for kind in known}
+    for dimension, known in kinds.items():
+        for respondent, labels in codes.items():
+            kind = most_integrated(labels, dimension, known, none="")
+            if kind in known:
+                out[f"{dimension}.{kind}"].add(respondent)
     return out
 
 
