@@ -494,6 +494,18 @@ NAMED_BY_CONTEXT = [
      "i live at [address] and the landlord wont fix the heat"),
     ("a title in capitals before a verb", "STARTED IN 2019 WHEN DR. ANGELA BROOKS CALLED US.",
      "STARTED IN 2019 WHEN [name] CALLED US."),
+    # a program officer's review of the quotes: contact details that reached them
+    ("a dot spelled out before a mail service", "Our lead is Jamal; write to jamal dot w at yahoo for the story.",
+     "Our lead is [name]; write to [email] for the story."),
+    ("an underscore spelled out", "Or email rosa underscore m at hotmail.", "Or email [email]."),
+    ("a number before what it is", "I run the program; 555 0143 is the office line.",
+     "I run the program; [phone] is the office line."),
+    ("an extension beside an address", "Contact Tom Brennan, tom.brennan@stlukes.org, ext 4411.",
+     "Contact [name], [email], [phone]."),
+    ("reach", "Reach Tom at tom.b@stlukes.org to hear how we built it.",
+     "Reach [name] at [email] to hear how we built it."),
+    ("the second of two to call", "Call Mark or Grace in the office.", "Call [name] or [name] in the office."),
+    ("three to call", "Call Tom, Maria and Grace today.", "Call [name], [name] and [name] today."),
 ]
 KEPT_BESIDE_THEM = [
     "Our Chief Medical Officer signed it.", "The nurse case manager calls weekly.",
@@ -535,6 +547,9 @@ KEPT_BESIDE_THEM = [
     "THE DRIVE IS 45 MINUTES EACH WAY.", "WE PARTNER WITH HENRY FORD HEALTH ON MATERNAL HEALTH.",
     "We miss the old building.", "Walmart dona Gatorade para la carrera.", "The A. Philip Randolph Institute helped.",
     "the J. Paul Getty Trust funds it.",
+    # and beside the program officer's
+    "We reach rural families.", "Call [name] or Grace Church.",
+    "Thanks to [name] and Mercy Hospital.", "The text line is free.", "Reach out to [name] and our partners.",
 ]
 
 

@@ -87,6 +87,9 @@ _SERVICE = rf"(?:{_MAIL_SERVICES}|{_MAIL_SERVICES.upper()})(?![\w@-]|\.[\w])"
 _SERVICE_ENDS = r"(?=[ \t]*(?:$|[,;.!?)\n]|(?:or|and|for|to|if|with)\b))"  # not "at gmail accounts"
 _SERVICE_EMAIL = re.compile(
     rf"(?<![\w.+-])(?=[\w.+-]*[^\W\d_])[\w+-]*[._\d][\w.+-]*[^\W_][ \t]+(?i:at)[ \t]+{_SERVICE}{_SERVICE_ENDS}"
+    # a dot or underscore spelled out in the user part ("jamal dot w at yahoo", "rosa underscore m at hotmail")
+    rf"|(?<![\w.+-])[^\W\d_][\w+-]*(?:[ \t]+(?i:dot|underscore|period)[ \t]+[\w+-]+)+"
+    rf"[ \t]+(?i:at)[ \t]+{_SERVICE}{_SERVICE_ENDS}"
     # after a word of writing to someone, a person's name; not "email staff at outlook", "contact us at comcast"
     rf"|(?P<cue_at>\b(?i:e-?mail|write to|contact)[ \t:]+)"
     rf"(?!(?i:us|me|them|him|her|you|everyone|everybody|all|staff|team|people|families|partners|clients|members"
@@ -139,6 +142,14 @@ _LOCAL_PHONE = re.compile(
     rf"|(\b(?:{_CALL_CUE}\b[ \t]*[:#.]?[ \t]*(?=\d{{7}})|(?:{_CALL_CUE}|{_LINE_CUE})\b[ \t]*[:#.]?[ \t]*"
     rf"(?=\d{{3}} \d{{4}})))(?:\d{{3}} \d{{4}}|\d{{7}}){_END}"
 )
+# The number first, then what it is ("555 0143 is the office line", "555-0143 is my cell").
+_PHONE_THEN_CUE = re.compile(
+    rf"{_START}\d{{3}}[ .-]\d{{4}}{_EXT}(?=[ \t]+(?i:is|was)[ \t]+(?:(?i:the|my|our|his|her|their)[ \t]+)?"
+    rf"(?:(?i:office|main|direct|phone|cell|home|work|mobile|front[ \t]+desk)[ \t]+)?"
+    rf"(?i:line|number|phone|cell|mobile|fax|hotline|helpline)\b)"
+)
+# An extension left beside an address or a name once they are placeholders ("[email], ext 4411"): a person's desk.
+_LONE_EXT = re.compile(r"(?<![\w-])(?i:ext)\.?[ \t]?\d{2,5}(?![\w-]|[.,]\d)")
 
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]*(?:['’-]?[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)*(?!\w)"
 _NAME_RUN = rf"(?:[A-Z]\.[ \t]?)?{_NAME_WORD}(?:[ \t]+(?:[A-Z]\.[ \t]+)?{_NAME_WORD}){{0,2}}"  # "J. Smith"
@@ -159,9 +170,17 @@ _LOWER_TITLES = "dr|dra|mr|mrs|ms|prof|rev|fr|sra|srta"
 _CUED_LISTED = re.compile(
     rf"(?P<cue>(?<![\w-])(?:(?:{_HONORIFICS})\.?|(?i:{_LOWER_TITLES})\.|(?i:contact|ask for|"
     rf"my name is|talk to|talk with|speak to|call|e-?mail|text|ask|tell|speak with|thanks to|thank you to|"
-    rf"shout-?out to)"
+    rf"shout-?out to|reach|write to)"
     rf"(?P<title>[ \t]+(?:(?:{_HONORIFICS})\.?|(?i:{_LOWER_TITLES})\.?))?)"
     rf"[ \t]+)(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*)?)"
+)
+# The second of two people to reach, after the first was removed ("Call [name] or Grace in the office"): a listed
+# given name, even one that is also a word or a church's, as the cue says people follow.
+_CUED_SECOND = re.compile(
+    r"(?P<head>(?<![\w-])(?i:contact|call|e-?mail|text|ask|tell|reach|write to|talk to|talk with|speak to|"
+    r"speak with|thanks to|thank you to)[ \t]+\[name\](?:(?:,?[ \t]+(?:or|and|&)|,)[ \t]+\[name\])*"
+    r"(?:,?[ \t]+(?:or|and|&)|,)[ \t]+)"
+    r"(?P<name>[A-Z][a-z][\w'’-]*)"
 )
 _SIGNATURE = re.compile(
     r"(?m)(?P<cue>^[ \t]*(?i:sincerely|(?:best|kind|warm)?[ \t]*regards|best|thanks|thank you|"
@@ -388,8 +407,9 @@ def _cued_listed(m: re.Match) -> str:
 
     first, last = name_lists()
     words = m.group("name").split()
-    if re.fullmatch(r"(?i:call|e-?mail|text|ask|tell)[ \t]+", m.group("cue")) and not words[0][:1].isupper():
-        return m.group(0)  # "a shared email list", "a text line": a capital says a name follows these verbs
+    if re.fullmatch(r"(?i:call|e-?mail|text|ask|tell|reach|write to)[ \t]+", m.group("cue")) \
+            and not words[0][:1].isupper():
+        return m.group(0)  # "a shared email list", "reach rural families": a capital says a name follows these verbs
     taken = 0
     # a name's parts share its case: "Ms. Jackson said" is not "Jackson Said"
     while taken < len(words) and (_listed(words[taken], first) or _listed(words[taken], last)) \
@@ -411,8 +431,18 @@ def _cued_listed(m: re.Match) -> str:
     cue = m.group("cue")
     if m.group("title"):  # "ask for dr. patel" -> "ask for [name]", as "ask for Dr. Patel" is written
         cue = cue[:m.start("title") - m.start("cue")] + " "
-    titled = not re.match(r"(?i:contact|ask|tell|my|talk|speak|thank|shout|call|e-?mail|text)", cue)
+    titled = not re.match(r"(?i:contact|ask|tell|my|talk|speak|thank|shout|call|e-?mail|text|reach|write)", cue)
     return ("" if titled else cue) + PLACEHOLDERS["name"] + rest
+
+
+def _cued_second(m: re.Match) -> str:
+    from themes.names import _listed, name_lists
+
+    word, after = re.sub(r"['’]s$", "", m.group("name")), _next_word(m.string, m.end())
+    # "Call [name] or Grace Church", "Thanks to [name] and Mercy Hospital": an organisation's name goes on
+    if not _listed(word, name_lists()[0]) or word in _ORG_WORDS or after[:1].isupper() or after in _ORG_WORDS:
+        return m.group(0)
+    return m.group("head") + PLACEHOLDERS["name"] + m.group("name")[len(word):]
 
 
 def _url_sub(m: re.Match) -> str:
@@ -452,12 +482,19 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
     if _DIGIT.search(text):
         text = _PHONE.sub(PLACEHOLDERS["phone"], text)
         text = _LOCAL_PHONE.sub(lambda m: (m.group(1) or m.group(2)) + PLACEHOLDERS["phone"], text)
+        text = _PHONE_THEN_CUE.sub(PLACEHOLDERS["phone"], text)
+        text = _LONE_EXT.sub(PLACEHOLDERS["phone"], text)
     from themes.names import redact_script_names  # it builds on this module's placeholders
 
     text = redact_script_names(text)
     text = _HONORIFIC_NAME.sub(_name_sub(keep_cue=False), text)
     text = _CUE_NAME.sub(_name_sub(keep_cue=True), text)
     text = _CUED_LISTED.sub(_cued_listed, text)
+    for _ in range(4):  # a list of several: each pass takes the next one
+        before = text
+        text = _CUED_SECOND.sub(_cued_second, text) if "[name]" in text else text
+        if text == before:
+            break
     text = _SIGNATURE.sub(_name_sub(keep_cue=True), text)
     if listed_names:
         # they build on this module's guards
