@@ -217,7 +217,7 @@ def values(sheet) -> list[list]:
 def test_workbook_has_a_summary_and_one_sheet_per_theme(workbook):
     assert workbook.sheetnames == ["Summary", "trust", "funding", "service.joint"]
     assert values(workbook["Summary"]) == [
-        ["theme", "label", "respondents", "percent", "base_n"],
+        ["theme", "label", "respondents flagged", "percent flagged", "base_n"],
         ["trust", "Trust and relationships", 2, 66.7, 3],
         ["funding", "Funding needs", 1, 33.3, 3],
         ["service.joint", "Service model: Joint", 0, 0, 3],
@@ -271,6 +271,24 @@ def test_a_framework_workbook_names_each_type_sheet_by_its_type_not_a_cut_dimens
     assert openpyxl.load_workbook(path).sheetnames == [
         "Summary", "trust", "independent", "service_contracts", "service.joint", "data.joint", "evidence trust",
         "evidence independent", "evidence service_contracts", "evidence service.joint", "evidence data.joint"]
+
+
+def test_an_evidence_sheet_gives_scores_to_three_places_as_the_quote_sheets_do(tmp_path):
+    """0.995199978351593 beside quote sheets' 0.995."""
+    labels = {"trust": "Trust"}
+    summary = pd.DataFrame({"theme": ["trust"], "label": ["Trust"], "respondents": 1, "percent": 50.0})
+    evidence = pd.DataFrame({"theme": ["trust"], "respondent_id": ["R1"], "question": ["q"],
+                             "passage": ["We trust them."], "score": [0.995199978351593]})
+    quotes = pd.DataFrame(columns=["theme", "label", "rank", "quote", "attribution", "respondent_id", "question",
+                                   "score", "use"])
+    path = tmp_path / "quotes.xlsx"
+
+    write_quotes_workbook(path, summary, quotes, labels, evidence)
+
+    book = openpyxl.load_workbook(path)
+    assert values(book["evidence trust"]) == [["respondent_id", "question", "passage", "score"],
+                                              ["R1", "q", "We trust them.", 0.995]]
+    assert values(book["Summary"])[0] == ["theme", "label", "respondents flagged", "percent flagged"]
 
 
 def test_sheet_names_are_valid_and_unique(tmp_path):

@@ -534,3 +534,31 @@ def test_a_framework_only_run_says_where_it_hardly_agrees_under_its_lede(data):
 def test_a_raw_runs_table_and_chart_say_flagged(page):
     assert "<caption>Respondents with an answer flagged for each theme</caption>" in page
     assert "raising each theme" not in page
+
+
+def test_the_table_of_themes_by_type_says_its_rows_are_flags_not_the_types_estimates(data):
+    """A program officer read "Respondents of the type (row)" as the respondents the type counts: 37 under a type
+    whose estimate was about 3."""
+    from dataclasses import replace
+
+    estimated = _estimated(data)
+    co = pd.DataFrame([[1, 1, 1], [1, 2, 1], [1, 1, 3]], index=["trust", "funding", "joint"],
+                      columns=["trust", "funding", "joint"])
+    markdown = " ".join(render_markdown(replace(estimated, co_occurrence=co)).split())
+    assert "### Themes and partnership types together" in markdown
+    assert ("Respondents flagged for the type (row) and with an answer flagged for the theme (column), raw counts of "
+            "the classifier's flags: a type's estimate above may count far fewer respondents.") in markdown
+
+
+def test_a_type_links_to_its_passages_from_the_matrix_as_a_theme_does_from_its_count(data):
+    """report.md said "report.html links each count to them", and no type of the matrix linked to its evidence."""
+    from dataclasses import replace
+
+    estimated = _estimated(data)
+    evidence = pd.DataFrame({"theme": ["service.joint"] * 2, "respondent_id": ["R1", "R2"],
+                             "question": ["model"] * 2, "passage": ["We co-run it.", "One team."], "score": [0.9, 0.8]})
+    page = render_html(replace(estimated, evidence=evidence))
+    assert '<th scope="row"><a href="#evidence-service.joint">Joint</a></th>' in page
+    assert 'id="evidence-service.joint"' in page
+    assert '<th scope="row">Referral</th>' in page  # no passage, no link
+    assert "td.num { white-space: nowrap; }" in page  # an interval does not break at its hyphen

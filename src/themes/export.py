@@ -192,8 +192,11 @@ def write_json(data: dict, path: Path) -> None:
 
 
 # Column widths (characters) of the quotes workbook; the quote sheets print landscape, one page wide.
-SUMMARY_WIDTHS = {"theme": 22, "label": 40, "respondents": 13, "percent": 10, "base_n": 10, "estimate": 10,
-                  "low": 8, "high": 8, "method": 36}
+# The Summary sheet's raw columns say what they count: a program officer read "percent" (36.3) as the figure to
+# publish beside the estimate (28.4). theme_counts.csv keeps its column names.
+SUMMARY_HEADERS = {"respondents": "respondents flagged", "percent": "percent flagged"}
+SUMMARY_WIDTHS = {"theme": 22, "label": 40, "respondents flagged": 13, "percent flagged": 10, "base_n": 10,
+                  "estimate": 10, "low": 8, "high": 8, "method": 36}
 QUOTE_WIDTHS = {"rank": 6, "quote": 80, "attribution": 30, "respondent_id": 14, "question": 18, "score": 8, "use": 8}
 EVIDENCE_WIDTHS = {"respondent_id": 14, "question": 18, "passage": 100, "score": 8}
 LINE_POINTS = 15.0  # the height of one line of 11-point Calibri (Excel's default row height)
@@ -249,6 +252,7 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
         header = book.add_format({"bold": True, "bg_color": "#DDE5F0", "border": 1, "valign": "top",
                                   "text_wrap": True})
         sheet = book.add_worksheet("Summary")
+        summary = summary.rename(columns=SUMMARY_HEADERS)
         write_table(sheet, summary, header_format=header, cell_format=wrap, widths=SUMMARY_WIDTHS,
                     quoted_format=quoted)
         # One page: the summary is read as a whole (a framework adds each dimension's 'not described' row)
@@ -263,7 +267,7 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
             _print_setup(sheet, part, QUOTE_WIDTHS, f"Quotes for: {label}")
             sheet.write_comment(0, 0, f"Quotes for: {label}")
         for theme_id, label in labels.items() if evidence is not None else ():
-            part = evidence.loc[evidence["theme"] == theme_id, list(EVIDENCE_WIDTHS)]
+            part = evidence.loc[evidence["theme"] == theme_id, list(EVIDENCE_WIDTHS)].round({"score": 3})  # as quotes
             sheet = book.add_worksheet(_sheet_name(f"evidence {short[theme_id]}", used))
             write_table(sheet, part, header_format=header, cell_format=wrap, widths=EVIDENCE_WIDTHS,
                         quoted_format=quoted)

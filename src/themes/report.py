@@ -241,7 +241,9 @@ def _by_question_caption(frame: pd.DataFrame) -> str:
 # Raw counts, not estimates: the correction is made per theme and type, not for pairs.
 CO_CAPTION = ("Respondents with answers flagged for both themes, raw counts (diagonal: respondents flagged for the "
               "theme)")
-CO_TYPES_CAPTION = "Respondents of the type (row) with an answer flagged for the theme (column), raw counts"
+# "Of the type" read as the respondents the type's estimate counts: 37 under a type estimated at 1.6% (about 3).
+CO_TYPES_CAPTION = ("Respondents flagged for the type (row) and with an answer flagged for the theme (column), raw "
+                    "counts of the classifier's flags: a type's estimate above may count far fewer respondents")
 EVIDENCE_NOTE = ("Every passage a count stands on is listed in the workbook's evidence sheets (quotes.xlsx) and in "
                  "theme_evidence.csv, best-scoring first; report.html links each count to them.")
 
@@ -538,6 +540,7 @@ def render_html(data: ReportData) -> str:
     quotes = [{"id": code, "label": label, "items": data.quotes[data.quotes["theme"] == code].to_dict("records"),
                "empty": _nothing_carried(data, code)} for code, label in {**labels, **types}.items()]
     matrix = framework_matrix(data) if types else None
+    evidence = _evidence(data, {**labels, **types})
     # Every value the template prints goes through the same escaping as the Markdown report's.
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                               finalize=lambda value: escape(value, "html"))
@@ -549,10 +552,14 @@ def render_html(data: ReportData) -> str:
         estimated=corrected(data.counts), raw_warning=raw_warning(data), co_caption=CO_CAPTION,
         co_types_caption=CO_TYPES_CAPTION, co=_grid(co), co_types=_grid(co_types),
         matrix=None if matrix is None else matrix.to_dict("split"), framework_rule=FRAMEWORK_RULE,
+        # each matrix row's type, whose name links to its passages as a theme's passage count does
+        matrix_ids=[] if matrix is None else [f"{d}.{t}" for d, t in zip(data.framework["dimension"],
+                                                                           data.framework["type"])],
+        linked_types=[e["id"] for e in evidence],
         matrix_caption=matrix_caption(data) if matrix is not None else "",
         matrix_wide=matrix is not None and len(matrix.columns) - 2 > WIDE_COLUMNS, dateline=dateline(data),
         lede=lede(data),
-        quotes=quotes, method=_method_items(data), evidence=_evidence(data, {**labels, **types}))
+        quotes=quotes, method=_method_items(data), evidence=evidence)
 
 
 def _evidence(data: ReportData, labels: dict[str, str]) -> list[dict]:
