@@ -360,7 +360,8 @@ def test_an_answer_over_a_million_characters_can_be_quoted(hashing_embedder):
     from themes.quotes import MAX_QUOTE_CHARS, deidentify_quotes
     from themes.redact import Redactor
 
-    blob = "Trust between the directors is what makes it work, call Maria at 555-201-3344. " + "x" * 1_100_000
+    # (a sentence that gives a phone number is left out of a quote: a name is what this one holds)
+    blob = "Trust between the directors is what makes it work, Maria Gonzalez says. " + "x" * 1_100_000
     answers = pd.DataFrame({"respondent_id": ["R1"], "question": ["q"], "org_type": ["CBO"], "state": ["OH"],
                             "answer": [blob]})
     segments = pd.DataFrame({"answer_index": [0], "start": [0], "end": [len(blob)], "themes": ["trust"],
@@ -372,7 +373,7 @@ def test_an_answer_over_a_million_characters_can_be_quoted(hashing_embedder):
 
     [quote] = redacted["quote"]
     assert len(quote) <= MAX_QUOTE_CHARS + 3 and quote.endswith("...")
-    assert "[phone]" in quote and "Maria" not in quote
+    assert "[name]" in quote and "Maria" not in quote
 
 
 @pytest.mark.slow  # about 100 s: every pattern reads the million characters
@@ -566,3 +567,33 @@ def test_a_type_is_quoted_from_the_respondents_its_count_holds(hashing_embedder)
     assert quotes[["theme", "respondent_id"]].values.tolist() == [["service.referral", "R2"], ["service.joint", "R1"]]
     everyone = select_quotes(answers, segments, vectors, ids, labels, QuoteSettings(per_theme=5))
     assert everyone["respondent_id"].tolist() == ["R1", "R2", "R1"]  # without it, as before
+
+
+def test_a_quote_leaves_out_contact_sentences_list_markers_and_fragments(hashing_embedder):
+    """A program officer's workbook: "Reach [name] at [email], [phone], to hear how we built it." in a trust quote,
+    "'-Trust." with its bullet, and "Care coordination." as a quote."""
+    texts = ["Trust between our directors is what makes it work. Reach Tom at tom.b@stlukes.org, ext 4411, to hear "
+             "how we built it.",
+             "- Trust that we earned over fifteen years of working side by side.",
+             "Care coordination.",
+             "For data questions contact our evaluator, Ann Lee, ann@clinic.org, 555-867-5309."]
+    answers = pd.DataFrame({"respondent_id": ["R1", "R2", "R3", "R4"], "question": ["q"] * 4, "answer": texts})
+    segments = pd.DataFrame({"answer_index": range(4), "start": 0, "end": [len(t) for t in texts],
+                             "themes": "trust", "score_trust": [0.9, 0.8, 0.7, 0.6]})
+
+    quotes = _quotes_of(answers, segments, hashing_embedder)
+
+    assert quotes["quote"].tolist() == ["Trust between our directors is what makes it work. ...",
+                                        "Trust that we earned over fifteen years of working side by side."]
+
+
+@pytest.mark.parametrize(("quote", "expected"), [
+    ("...They protect their turf. Contact Tom, tom@x.org. We meet monthly.", "...They protect their turf. ... "
+     "We meet monthly."),
+    ("Call us when it matters. It helps.", "Call us when it matters. It helps."),  # no number, nothing left out
+    ("Text 555-867-5309 for rides. Call 555-867-5310 for food.", ""),
+])
+def test_what_a_quote_keeps_of_its_contact_sentences(quote, expected):
+    from themes.quotes import without_contact
+
+    assert without_contact(quote) == expected

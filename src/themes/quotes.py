@@ -30,6 +30,12 @@ MAX_QUOTE_CHARS = 1_000  # characters; 60 words of prose are about 400
 # A line break between list items or a heading and its text, as cleaned answers keep them: a line
 # that ends without punctuation, followed by one that starts with a capital, digit or symbol.
 _LIST_LINE = 40  # characters: a line this short, one of several, is a list item, not a wrapped sentence
+# A list marker that opens a quote ("- Trust.", "+Mutual respect", "2. Funding"): the list's, not the words'.
+_BULLET = re.compile(r"^(?:[-+*•·▪‣–]\s*(?=[^\W\d_])|\d{1,2}[.)]\s+(?=\S))")
+# Where one sentence of a quote ends and the next begins.
+_SENTENCE_GAP = re.compile(r"(?<=[.!?])\s+(?=\S)")
+_CONTACT = re.compile(r"\[(?:email|phone)\]")
+MIN_QUOTE_WORDS = 4  # "Care coordination." counts, and says nothing a reader could quote
 _ITEM_BREAK = re.compile(r"(?<![.!?;:,\s])[^\S\n]*\n\s*(?=[^\W_a-z]|[^\w\s])")
 # Ids that cannot be anything but an opaque code: "R12", "resp-0042", "1042", "gen-72e094a1", "R1~2".
 # Anything else ("jane.doe", "123-45-6799", a name, a long number) may identify the person.
@@ -114,9 +120,26 @@ def excerpt(answer: str, spans: list[tuple[int, int]], index: int, *, min_words:
     if cut_end:
         # Words, or characters for text without spaces (a pasted blob): a quote stays quotable.
         text = " ".join(tokens[:max_words])[:MAX_QUOTE_CHARS].rstrip(",;:-/ ")
+    text = _BULLET.sub("", text)
     prefix = "..." if answer[:start].strip() else ""
     suffix = "..." if cut_end or answer[end:].strip() else ""
     return f"{prefix}{text}{suffix}"
+
+
+def without_contact(quote: str) -> str:
+    """The quote without its sentences that give an e-mail address or a phone number ("Reach Tom at tom@x.org,
+    ext 4411, to hear how we built it."): de-identified they read "Reach [name] at [email], [phone]", no part of what
+    was said about the theme. "..." stands where one was; "" when nothing else is left."""
+    from themes.redact import redact_patterns
+
+    parts = _SENTENCE_GAP.split(quote)
+    kept = [not _CONTACT.search(redact_patterns(part)) for part in parts]
+    if all(kept):
+        return quote
+    if not any(kept):
+        return ""
+    pieces = [part if keep else "..." for part, keep in zip(parts, kept)]
+    return re.sub(r"\.\.\.(?:\s*\.\.\.)+", "...", " ".join(pieces))
 
 
 def attribution(meta: dict[str, str], *, columns: Sequence[str]) -> str:
@@ -369,10 +392,10 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
         taken: list[str] = []
         for pick in mmr_order(pool.reset_index(drop=True), vectors[pool["_pos"].to_numpy()], settings):
             candidate = pool.iloc[pick]
-            text = quote_text(candidate, theme_id)
-            key = _passage_key(text or "")
-            if not key or _repeats(key, taken):
-                continue  # nothing quotable left, or a passage this theme already quotes
+            text = without_contact(quote_text(candidate, theme_id) or "")
+            key = _passage_key(text)
+            if not key or _repeats(key, taken) or len(_WORDS.findall(text)) < MIN_QUOTE_WORDS:
+                continue  # nothing quotable left, a passage this theme already quotes, or a fragment
             taken.append(key)
             meta = quotable_meta(answers.loc[candidate["answer_index"]].to_dict(), attribute_with, counted,
                                  settings.min_group)
