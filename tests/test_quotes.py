@@ -321,13 +321,14 @@ def test_select_quotes_end_to_end(hashing_embedder):
          "quote": "...Funding is another matter entirely.",
          "attribution": "Nonprofit CBO respondent from partnership based in Ohio"},
     ]
-    # A group the theme's breakdown hides is left out of that theme's attributions, and only of that theme's.
+    # A group the theme's breakdown hides is left out of that theme's attributions, and of the other quotes of the
+    # same respondents (R1's trust quote): a respondent reads alike on every sheet, whose respondent_id joins them.
     hidden = {"funding": {"org_type": {"Nonprofit CBO"}, "state": {"MN"}}}
     shown = select_quotes(answers, segments, vectors, ["trust", "funding"], {"trust": "Trust", "funding": "Funding"},
                           QuoteSettings(per_theme=5, type_column="org_type"), attribute_with=("org_type", "state"),
                           hidden=hidden)
     assert shown["attribution"].tolist() == [
-        "Nonprofit CBO respondent from partnership based in Ohio", "Government respondent from partnership based in "
+        "Respondent from partnership based in Ohio", "Government respondent from partnership based in "
         "New York", "Foundation respondent", "Respondent from partnership based in Ohio"]
 
 

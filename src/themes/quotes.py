@@ -374,7 +374,7 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
         return excerpt(answer, own, int(position_in_answer[candidate["_pos"]]), min_words=settings.min_words,
                        max_words=settings.max_words, allowed=allowed)
 
-    rows = []
+    rows, metas = [], []
     for theme_id in theme_ids if settings.per_theme > 0 else ():
         carries = segment_themes.map(lambda themes: theme_id in themes).to_numpy()
         if type_respondents and theme_id in type_respondents:  # not one counted under a more integrated type
@@ -399,15 +399,24 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
             taken.append(key)
             meta = quotable_meta(answers.loc[candidate["answer_index"]].to_dict(), attribute_with, counted,
                                  settings.min_group)
-            hides = (hidden or {}).get(theme_id, {})
-            meta = {k: ("" if str(v) in hides.get(k, ()) else v) for k, v in meta.items()}
+            metas.append(meta)
             rows.append({"theme": theme_id, "label": labels[theme_id], "rank": len(taken), "quote": text,
-                         "attribution": attribution(meta, columns=attribute_with),
                          "respondent_id": safe_reference(str(candidate["respondent_id"])),
                          "question": candidate["question"], "score": round(float(candidate["score"]), 3),
                          "use": ""})
             if len(taken) == settings.per_theme:
                 break
+    # A group a theme's breakdown hides is left out of the attributions of that theme's quotes, and of every other
+    # quote of the same respondents: their respondent_id joins the sheets, and "Respondent" under one theme beside
+    # "Nonprofit CBO respondent" under another gave the group away.
+    hides: dict[str, dict[str, set[str]]] = {}
+    for row in rows:
+        for column, values in (hidden or {}).get(row["theme"], {}).items():
+            hides.setdefault(row["respondent_id"], {}).setdefault(column, set()).update(values)
+    for row, meta in zip(rows, metas):
+        mine = hides.get(row["respondent_id"], {})
+        shown = {k: ("" if str(v) in mine.get(k, ()) else v) for k, v in meta.items()}
+        row["attribution"] = attribution(shown, columns=attribute_with)
     return pd.DataFrame(rows, columns=QUOTE_COLUMNS)
 
 
