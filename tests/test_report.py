@@ -320,6 +320,20 @@ def test_a_theme_the_coded_sample_never_carries_is_reported_flagged_but_not_esti
     assert "About 56% (35-75%) of respondents raised funding needs" in markdown
     html = render_html(unmeasured)
     assert not re.search(r"\bnan\b", html, re.IGNORECASE) and html.count('<line class="interval"') == 1
+    # Its dashes say what they are, under the table, in each breakdown and where the chart draws no bar for it: a
+    # program officer read them as groups hidden to protect respondents.
+    note = f"— stands for no estimate: {label} (no coded answer carries it)."
+    by_type = data.breakdowns["org_type"].assign(estimate=[float("nan"), 50.0] * 2, low=[float("nan"), 30.0] * 2,
+                                                 high=[float("nan"), 70.0] * 2,
+                                                 method=[UNMEASURED_METHOD, counts.loc[1, "method"]] * 2)
+    both = replace(unmeasured, breakdowns={"org_type": by_type})
+    markdown = render_markdown(both)
+    assert markdown.count(note) == 2  # the prevalence table's and the breakdown's
+    html = render_html(both)
+    assert f"Not drawn: {label} (no coded answer carries it)." in html
+    assert f"(— stands for no estimate: {label} (no coded answer carries it))" in html  # the table's caption
+    assert html.count(note.rstrip(".")) == 2  # and the breakdown's
+    assert note not in render_markdown(estimated)
 
 
 def test_the_report_breaks_counts_down_by_question_at_the_answer_level(data):

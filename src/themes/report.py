@@ -229,9 +229,9 @@ RAW_WARNING = ("These are raw counts: a respondent counts when any answer was fl
                "estimates with intervals.")
 
 
-def _by_question_caption(frame: pd.DataFrame) -> str:
+def _by_question_caption(frame: pd.DataFrame, labels: dict[str, str] | None = None) -> str:
     what = ("Percent of the answers to each question that raised each theme." if corrected(frame) else
-            "Percent of the answers to each question flagged for each theme.")
+            "Percent of the answers to each question flagged for each theme.") + _unestimated_note(frame, labels or {})
     # A question left out went unsaid (the breakdowns said theirs): 7 of 9 questions shown, no word why.
     hidden = _hidden(frame, "question")
     if not hidden:
@@ -248,11 +248,23 @@ EVIDENCE_NOTE = ("Every passage a count stands on is listed in the workbook's ev
                  "theme_evidence.csv, best-scoring first; report.html links each count to them.")
 
 
-def _breakdown_caption(long: pd.DataFrame, column: str) -> str:
+def _breakdown_caption(long: pd.DataFrame, column: str, labels: dict[str, str] | None = None) -> str:
     """What a breakdown's cells are, as sentences: estimates say "raised", raw shares what was flagged."""
     what = ("Percent of respondents in each group who raised each theme." if corrected(long) else
             "Percent of respondents in each group with an answer flagged for each theme.")
-    return what + _hidden_note(long, column)
+    return what + _hidden_note(long, column) + _unestimated_note(long, labels or {})
+
+
+def _unestimated_note(frame: pd.DataFrame | None, labels: dict[str, str]) -> str:
+    """" — stands for no estimate: Cultural differences (no coded answer carries it)." (or ""): in a corrected table
+    a theme with no estimate shows dashes, which the hidden groups' note alone read as suppression."""
+    if frame is None or not len(frame) or "method" not in frame or not corrected(frame):
+        return ""
+    methods = frame["method"].astype(str)
+    missing = frame[methods.str.startswith("not estimated")].drop_duplicates("theme")
+    reasons = [f"{labels.get(theme, theme)} ({method.removeprefix('not estimated: ')})"
+               for theme, method in zip(missing["theme"], missing["method"].astype(str)) if theme in labels]
+    return f" — stands for no estimate: {'; '.join(reasons)}." if reasons else ""
 
 
 def _hidden(long: pd.DataFrame, column: str) -> int:
@@ -330,6 +342,8 @@ def render_markdown(data: ReportData) -> str:
                          [cell(e, lo, hi) for e, lo, hi in zip(data.counts["estimate"], data.counts["low"],
                                                                data.counts["high"])])
             lines += ["## Prevalence", "", _md_table(table), ""]
+            note = _unestimated_note(data.counts, labels)
+            lines += [md(note.strip()), ""] if note else []
         else:
             lines += ["## Prevalence", "", md(raw_warning(data)), "", _md_table(table), ""]
         if data.evidence is not None:
@@ -340,13 +354,13 @@ def render_markdown(data: ReportData) -> str:
                 lines += [f"## By {md(column.replace('_', ' '))}", "", _all_hidden(long, column), ""]
                 continue
             lines += [f"## By {md(column.replace('_', ' '))}", "",
-                      _breakdown_caption(long, column), "",
+                      _breakdown_caption(long, column, labels), "",
                       _md_table(table), ""]
         if data.by_question is not None and len(data.by_question):
             if _every_question_hidden(data):
                 lines += ["## By question", "", _all_hidden(data.by_question, "question"), ""]
             else:
-                lines += ["## By question", "", _by_question_caption(data.by_question), "",
+                lines += ["## By question", "", _by_question_caption(data.by_question, labels), "",
                           _md_table(_breakdown_table(data.by_question, "question", labels, "base_answers")), ""]
         co = _co_occurrence(data, labels, labels)
         if co is not None:
@@ -507,7 +521,7 @@ def _chart_value(value: float, unit: str) -> str:
 
 def render_html(data: ReportData) -> str:
     labels = _themes_of(data)
-    chart, breakdowns = None, []
+    chart, breakdowns, not_drawn = None, [], ""
     if labels:
         ordered = data.counts.sort_values("respondents", ascending=False, kind="stable")
         # 560 wide: at most 560px on screen (CSS), so the labels stay near body-text size and readable on a phone.
@@ -516,6 +530,8 @@ def render_html(data: ReportData) -> str:
             chart = bar_chart_svg(list(ordered["label"]), [float(p) for p in ordered["estimate"]],
                                   title="Estimated percent of respondents raising each theme, with 95% intervals",
                                   width=560, intervals=list(zip(ordered["low"], ordered["high"])))
+            # a theme with no estimate has no bar: the caption says which, and why
+            not_drawn = _unestimated_note(data.counts, labels).replace("— stands for no estimate:", "Not drawn:")
         else:
             chart = bar_chart_svg(list(ordered["label"]), [float(p) for p in ordered["percent"]],
                                   title="Percent of respondents with an answer flagged for each theme", width=560)
@@ -525,13 +541,13 @@ def render_html(data: ReportData) -> str:
                 breakdowns.append({"column": column.replace("_", " "), "empty": _all_hidden(long, column)})
                 continue
             breakdowns.append({"column": column.replace("_", " "), "base": "Respondents",
-                               "caption": _breakdown_caption(long, column).rstrip("."),
+                               "caption": _breakdown_caption(long, column, labels).rstrip("."),
                                "table": table.to_dict("split"), "wide": len(table.columns) - 2 > WIDE_COLUMNS})
         if data.by_question is not None and len(data.by_question) and _every_question_hidden(data):
             breakdowns.append({"column": "question", "empty": _all_hidden(data.by_question, "question")})
         elif data.by_question is not None and len(data.by_question):
             table = _breakdown_table(data.by_question, "question", labels, "base_answers")
-            caption = _by_question_caption(data.by_question).rstrip(".")
+            caption = _by_question_caption(data.by_question, labels).rstrip(".")
             breakdowns.append({"column": "question", "base": "Answers", "caption": caption,
                                "table": table.to_dict("split"), "wide": len(table.columns) - 2 > WIDE_COLUMNS})
     types = _type_labels(data)
@@ -550,7 +566,8 @@ def render_html(data: ReportData) -> str:
         counts=[{**row, "shown": cell(row.get("estimate"), row.get("low"), row.get("high"))}
                 for row in data.counts.to_dict("records")],
         estimated=corrected(data.counts), raw_warning=raw_warning(data), co_caption=CO_CAPTION,
-        co_types_caption=CO_TYPES_CAPTION, co=_grid(co), co_types=_grid(co_types),
+        co_types_caption=CO_TYPES_CAPTION, co=_grid(co), co_types=_grid(co_types), not_drawn=not_drawn.strip(),
+        unestimated=_unestimated_note(data.counts, labels).strip(),
         matrix=None if matrix is None else matrix.to_dict("split"), framework_rule=FRAMEWORK_RULE,
         # each matrix row's type, whose name links to its passages as a theme's passage count does
         matrix_ids=[] if matrix is None else [f"{d}.{t}" for d, t in zip(data.framework["dimension"],
