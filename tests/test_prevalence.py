@@ -47,6 +47,13 @@ def test_a_simulated_survey_flags_falsely_at_each_questions_own_rate():
         Setting(0.1, specificity_by_question=(0.9,))
 
 
+def test_a_simulated_survey_says_which_respondents_raised_the_theme():
+    """Each respondent's truth, for the share of any group of them (benchmarks/prevalence_group_coverage.py)."""
+    survey = simulate(Setting(0.3, sensitivity=1.0, specificity=1.0, respondents=50), np.random.default_rng(1))
+    flagged = survey.answers.groupby("respondent_id")["theme"].max().astype(bool)
+    assert survey.raised.equals(flagged.rename(None).rename_axis(None)) and survey.raised.mean() == survey.truth
+
+
 def test_a_perfect_classifier_leaves_the_raw_count_with_a_narrow_interval():
     survey = simulate(Setting(0.3, sensitivity=1.0, specificity=1.0, coded=400), np.random.default_rng(3))
     result = respondent_prevalence(survey.answers, survey.coded, ["theme"], options=FAST).iloc[0]

@@ -576,3 +576,27 @@ def test_a_type_links_to_its_passages_from_the_matrix_as_a_theme_does_from_its_c
     assert 'id="evidence-service.joint"' in page
     assert '<th scope="row">Referral</th>' in page  # no passage, no link
     assert "td.num { white-space: nowrap; }" in page  # an interval does not break at its hyphen
+
+
+def test_a_group_estimate_of_none_beside_flagged_respondents_says_what_it_means():
+    """0.0 (0.0-2.6) for a group of 142 with 12 flagged, beside a quote of one of them, read as "no CBO has
+    shared accountability" (a program officer's review)."""
+    from types import SimpleNamespace
+
+    from themes.prevalence import CORRECTED_METHOD
+    from themes.report import EDGE_NOTE, _breakdown_caption, matrix_caption
+
+    def long(estimate, respondents):
+        return pd.DataFrame({"org_type": ["CBO", "Gov"], "theme": "trust", "label": "Trust", "category": "trust",
+                             "respondents": [respondents, 5], "percent": [8.5, 25.0], "base_respondents": [142, 20],
+                             "estimate": [estimate, 20.0], "low": [0.0, 5.0], "high": [2.6, 40.0],
+                             "method": CORRECTED_METHOD, "suppressed": False})
+
+    assert _breakdown_caption(long(0.0, 12), "org_type").endswith(EDGE_NOTE)
+    assert EDGE_NOTE not in _breakdown_caption(long(0.0, 0), "org_type")  # nobody flagged: nothing to explain
+    assert EDGE_NOTE not in _breakdown_caption(long(3.0, 12), "org_type")
+    full = long(100.0, 100).assign(dimension="data", dimension_label="Data", type="not_described",
+                                   label="Not described")
+    overall = full.drop(columns="org_type").iloc[:1].assign(base_respondents=162)
+    assert matrix_caption(SimpleNamespace(framework=overall, framework_by=("org_type", full))).endswith(EDGE_NOTE)
+    assert EDGE_NOTE not in matrix_caption(SimpleNamespace(framework=overall, framework_by=None))

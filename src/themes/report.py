@@ -152,7 +152,7 @@ def matrix_caption(data: ReportData) -> str:
         caption += (". Where a type has no estimate, its dimension's estimates do not add up to 100: what they leave "
                     "is not an estimate of that type, whose errors (or those of the types above it) no coded answer "
                     "measured")
-    return caption + "."
+    return caption + "." + _edge_note(by[1] if by is not None else None)
 
 
 def _themes_of(data: ReportData) -> dict[str, str]:
@@ -252,7 +252,7 @@ def _breakdown_caption(long: pd.DataFrame, column: str, labels: dict[str, str] |
     """What a breakdown's cells are, as sentences: estimates say "raised", raw shares what was flagged."""
     what = ("Percent of respondents in each group who raised each theme." if corrected(long) else
             "Percent of respondents in each group with an answer flagged for each theme.")
-    return what + _hidden_note(long, column) + _unestimated_note(long, labels or {})
+    return what + _hidden_note(long, column) + _unestimated_note(long, labels or {}) + _edge_note(long)
 
 
 def _unestimated_note(frame: pd.DataFrame | None, labels: dict[str, str]) -> str:
@@ -265,6 +265,22 @@ def _unestimated_note(frame: pd.DataFrame | None, labels: dict[str, str]) -> str
     reasons = [f"{labels.get(theme, theme)} ({method.removeprefix('not estimated: ')})"
                for theme, method in zip(missing["theme"], missing["method"].astype(str)) if theme in labels]
     return f" — stands for no estimate: {'; '.join(reasons)}." if reasons else ""
+
+
+# A group's estimate of 0 beside quotes and flags of its respondents read as "none of them" (a program officer, 0.0
+# (0.0-2.6) for 12 of 142 flagged): it says the model reads their flags as the classifier's errors.
+EDGE_NOTE = (" A 0.0 in a group some of whose respondents were flagged (or 100.0 where some were not) says the model "
+             "reads those flags as the classifier's errors; its interval says how many may yet have raised it.")
+
+
+def _edge_note(long: pd.DataFrame | None) -> str:
+    """EDGE_NOTE where a corrected group's estimate is 0 with flagged respondents, or 100 with unflagged ones."""
+    if long is None or not len(long) or "estimate" not in long or not corrected(long):
+        return ""
+    shown = long[~long["suppressed"].astype(bool)] if "suppressed" in long else long
+    zero = (shown["estimate"] == 0) & (shown["respondents"] > 0)
+    full = (shown["estimate"] == 100) & (shown["respondents"] < shown["base_respondents"])
+    return EDGE_NOTE if bool((zero | full).any()) else ""
 
 
 def _hidden(long: pd.DataFrame, column: str) -> int:

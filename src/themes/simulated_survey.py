@@ -58,6 +58,7 @@ class Survey:
     coded: pd.DataFrame  # respondent_id, question, theme (human 0/1)
     truth: float  # share of these respondents who raised it
     expected: float  # the share in the population they were drawn from
+    raised: pd.Series | None = None  # per respondent id: whether they raised it (for shares of any group of them)
 
 
 def expected_share(setting: Setting) -> float:
@@ -91,4 +92,5 @@ def simulate(setting: Setting, rng: np.random.Generator) -> Survey:
     picked = np.sort(rng.choice(n * q, size=min(setting.coded, n * q), replace=False))
     coded = pd.DataFrame({"respondent_id": ids[picked], "question": questions[picked],
                           "theme": carries.ravel()[picked].astype(int)})
-    return Survey(answers, coded, float(carries.any(1).mean()), expected_share(setting))
+    raised_it = pd.Series(carries.any(1), index=ids[::q])
+    return Survey(answers, coded, float(raised_it.mean()), expected_share(setting), raised_it)
