@@ -68,6 +68,8 @@ def _version(value: bool) -> None:
 def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                                 help="Print the version and exit.")] = False) -> None:
     """Code open-ended survey answers against a YAML codebook: theme counts, quotes and a report."""
+    if os.environ.get("THEMES_DEVICE") and os.environ["THEMES_DEVICE"] not in defaults.DEVICES:
+        _fail(_device_message(None))  # every command: evaluate, calibrate and discover ignored it, or failed late
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -191,6 +193,8 @@ def run(
                      header_row=header_row)
     from pydantic import ValidationError
 
+    if not any(x.strip() for x in languages.split(",")):  # "" or ",": the screen was off, with no word
+        _fail("--languages needs at least one language code: --languages en (the default), or en,es for two.")
     try:
         from themes.codebook import load_codebook, merge_codebooks
 
@@ -205,8 +209,15 @@ def run(
             workers=workers, dask_address=dask_address, show_progress=not quiet and sys.stderr.isatty(), title=title,
             **({"device": device} if device else {}))
         _check_device(settings.device, settings.backend)
+        from themes.embed import check_model
+
+        check_model(settings.model)
         # The input, the calibrations and the output folder, before Prefect's server and the model start.
         spec, announced = _plan(input_file, settings, spec)
+        if out.absolute().resolve() in input_file.absolute().resolve().parents:
+            # --force would replace the folder that holds the file being read (a run's own responses.csv)
+            raise ThemesError(f"The input {input_file} is inside --out {out}, which the run writes anew; copy it "
+                              "elsewhere first or choose another --out.")
         # The output folder, Prefect's server and home, a Dask scheduler: before anything slow.
         guard.preflight(out, force=force, dask_address=settings.dask_address)
     except ThemesError as error:
@@ -488,8 +499,10 @@ def evaluate(
     settings = _settings(codebook, calibration, model, device, backend)
     out = out or Path("outputs") / (f"evaluation-{gold.stem}" + (f"-{split}" if split else ""))
     from themes.flows.agreement import evaluate_agreement
+    from themes.guard import check_writable_parent
 
     try:
+        check_writable_parent(out)  # before the model, not after it
         typer.echo("\n".join(_gold_plan(gold, settings, split, input_file, out, force)), err=True)
     except ThemesError as error:
         _fail(str(error))
@@ -564,6 +577,7 @@ def calibrate(
 
     target = Path(output) if output else calibration_path(settings.codebook)
     try:
+        _check_calibration_target(target)  # before the cross-validation, not after it
         replaced = _calibration_described(target) if target.is_file() else None  # said once it is replaced
         typer.echo("\n".join(_gold_plan(gold, settings, split, input_file, learning=True)), err=True)
         result = calibrate_codebook(gold_path=str(gold), settings=settings, split=split,
@@ -595,6 +609,19 @@ def calibrate(
                f"and the classifiers fitted on them in {result['models']}: keep both beside the calibration.")
     if replaced:
         typer.echo(f"It replaced the calibration that was there: {replaced}.")
+
+
+def _check_calibration_target(target: Path) -> None:
+    """The calibration can be saved at `target`: a .json file (not a folder) in a folder that takes a file."""
+    from themes.guard import check_writable_file
+
+    if target.is_dir():
+        raise ThemesError(f"--output {target} is a folder; name the file to write, e.g. --output "
+                          f"{target / 'my.calibration.json'}.")
+    if target.suffix.lower() != ".json":
+        raise ThemesError(f"--output {target} does not end in .json, the format a calibration is saved in; name it so, "
+                          f"e.g. --output {target.with_suffix('.json')}.")
+    check_writable_file(target, "--output")
 
 
 def _calibration_described(path: Path) -> str:
@@ -629,6 +656,9 @@ def _settings(codebook: Path, calibration: Path | None, model: str, device: str 
         settings = RunSettings(codebook=str(codebook), calibration=str(calibration) if calibration else None,
                                model=model, backend=backend, **({"device": device} if device else {}))
         _check_device(settings.device, settings.backend)
+        from themes.embed import check_model
+
+        check_model(settings.model)
     except ThemesError as error:
         _fail(str(error))
     except ValidationError as error:  # the device or the backend

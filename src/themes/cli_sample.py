@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Optional
@@ -71,7 +70,8 @@ def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, o
     from themes.errors import InputError, OutputError
     from themes.export import MANIFEST, write_csv
     from themes.ingest import read_table
-    from themes.runfolder import recorded_codebook
+    from themes.guard import check_writable_file
+    from themes.runfolder import read_manifest, recorded_codebook
 
     responses_path, manifest_path = run_dir / "responses.csv", run_dir / MANIFEST
     for path in (responses_path, manifest_path):
@@ -79,10 +79,17 @@ def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, o
             raise InputError(f"{path} not found; RUN_DIR must be the output folder of 'themes run'.")
     if out.suffix.lower() not in (".xlsx", ".csv"):
         raise OutputError(f"--out {out} must end in .xlsx (the coding workbook) or .csv (the coding sheet).")
+    if out.is_dir():
+        raise OutputError(f"--out {out} is a folder; name the file to write, e.g. --out {out / 'coding_sample.xlsx'}.")
     if out.exists() and not force:
         raise OutputError(f"{out} already exists. Pass --force to replace it, or choose another --out.")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"--out {out} cannot be written ({error.strerror}); choose another --out.") from None
+    check_writable_file(out)
     coded = already_coded(exclude) if exclude else None  # a bad file stops here, before anything is written
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest = read_manifest(manifest_path)
     # Every codebook of the run (themes and framework): the coders code what the run counts.
     entries = manifest.get("codebooks") or [manifest.get("codebook") or {}]
     paths = [codebook_path] if codebook_path else [recorded_codebook(c) or c.get("path", "") for c in entries]
@@ -105,9 +112,12 @@ def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, o
                                 "are now. Code with them, and run the survey again with this codebook before the "
                                 "coded sample corrects its counts.")
     meta = tuple(manifest.get("input", {}).get("columns", {}).get("meta_columns", ()))
-    drawn = draw_sample(read_table(responses_path), n, seed=seed, stratify_by=stratify_by, meta_columns=meta,
-                        exclude=coded)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    responses = read_table(responses_path)
+    lacking = [c for c in ("respondent_id", "question", "status", "answer") if c not in responses.columns]
+    if lacking:
+        raise InputError(f"{responses_path} lacks the column{'s' * (len(lacking) > 1)} {', '.join(lacking)} that "
+                         "'themes run' writes; pass the --out folder of a 'themes run', as it wrote it.")
+    drawn = draw_sample(responses, n, seed=seed, stratify_by=stratify_by, meta_columns=meta, exclude=coded)
     if out.suffix.lower() == ".csv":
         write_csv(drawn, out)
     else:

@@ -72,9 +72,19 @@ def serve(
     codebooks = [str(path) for path in codebook or [DEFAULT_CODEBOOK]]
     try:
         merge_codebooks([load_codebook(path) for path in codebooks])
+        from themes.embed import check_model
+        from themes.ingest import read_table
+
+        check_model(model)  # a bad one rejected every export of the inbox, with the model's error as the reason
         for path in coded_sample or ():
             if not path.is_file():
                 raise ThemesError(f"--coded-sample {path} is not a file.")
+            try:  # one that cannot be read rejected every export, and the reason told to export the survey again
+                read_table(path)
+            except ThemesError as error:
+                raise ThemesError(f"--coded-sample {path} cannot be read as a coded sample: "
+                                  f"{str(error).split('. ')[0].removeprefix(str(path)).strip(' :')}. Pass the file "
+                                  "themes sample wrote, as coded.") from None
         # What each served run will be given, checked as 'themes run' checks it: a mistake is one line now,
         # not a failed flow run at every look at the inbox.
         RunSettings(codebooks=tuple(codebooks), model=model, min_group=min_group, quotes_per_theme=quotes_per_theme)
@@ -83,7 +93,7 @@ def serve(
             if inbox.exists() and not inbox.is_dir():
                 raise ThemesError(f"--inbox {inbox} is a file; give a folder.")
             open_project(project_dir)
-        guard.check_prefect_api()
+        guard.check_prefect_api(temporary=False)  # serve needs a server of its own: no temporary one
         guard.ensure_prefect_home()
     except ThemesError as error:
         _fail(str(error))

@@ -84,6 +84,31 @@ def resolve_model_path(model: str) -> str:
     return model
 
 
+def check_model(model: str) -> None:
+    """A model that cannot load is one line before the server and the model start (it was one after them, 15 s in):
+    the bundled model, the test embedder, a sentence-transformers folder, or a name the Hugging Face cache holds
+    (this tool runs offline)."""
+    if model.lower() in _BUNDLED or model == HASHING_MODEL:
+        return
+    path = Path(model).expanduser()
+    if path.is_dir():
+        if not any((path / name).is_file() for name in ("modules.json", "config.json", "config_sentence_transformers.json")):
+            raise ThemesError(f"--model {model} is a folder without a sentence-transformers model (no modules.json or "
+                              "config.json). Give the folder the model was saved to, or leave out --model for the "
+                              "bundled all-MiniLM-L6-v2.")
+        return
+    if path.exists() or model.startswith((".", "/", "~")) or "\\" in model or model.count("/") > 1:
+        raise ThemesError(f"--model {model}: no such model folder. Give a sentence-transformers folder, or leave out "
+                          "--model for the bundled all-MiniLM-L6-v2.")
+    from huggingface_hub import try_to_load_from_cache
+
+    names = [model] if "/" in model else [model, f"sentence-transformers/{model}"]
+    if not any(isinstance(try_to_load_from_cache(name, "config.json"), str) for name in names):
+        raise ThemesError(f"Embedding model '{model}' is neither the bundled all-MiniLM-L6-v2, a local folder, nor in "
+                          "the Hugging Face cache, and this tool downloads nothing. Leave out --model, or give a "
+                          "folder holding a sentence-transformers model.")
+
+
 def quiet_transformers() -> None:
     """No "Loading weights" progress bars from transformers on each load."""
     from transformers.utils import logging as transformers_logging
@@ -314,8 +339,10 @@ class EmbeddingCache:
             np.savez(temporary, keys=np.array(keys, dtype="S20"), vectors=vectors.astype(np.float16))
             temporary.rename(self.folder / f"shard-{uuid.uuid4().hex}.npz")
         except OSError as error:
-            log.warning("the embedding cache at %s cannot be written (%s); this run is not cached. Pass "
-                        "--cache-dir with a writable folder, or --no-cache.", self.folder, error.strerror or error)
+            # (evaluate and calibrate have no --cache-dir: THEMES_CACHE_DIR is the setting every command reads)
+            log.warning("the embedding cache at %s cannot be written (%s); this run is not cached. Set "
+                        "THEMES_CACHE_DIR (or, for themes run, --cache-dir) to a writable folder, or pass --no-cache "
+                        "to themes run.", self.folder, error.strerror or error)
             try:
                 temporary.unlink(missing_ok=True)
             except OSError:

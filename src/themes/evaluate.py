@@ -224,7 +224,9 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         if split not in set(gold["split"]):
             raise GoldError(f"{path}: no rows with split '{split}'. Splits: {', '.join(sorted(set(gold['split'])))}.")
         gold = gold[gold["split"] == split]
-    gold = gold[gold["text"].str.strip() != ""].reset_index(drop=True)
+    has_text = gold["text"].str.strip() != ""
+    without_text = int((~has_text).sum())  # said, as rows with an empty codes cell are: 30 rows went with no word
+    gold = gold[has_text].reset_index(drop=True)
     if gold.empty:
         raise GoldError(f"{path}: no coded passages with text.")
     codes = {tuple(sorted(g)) for g in gold["gold"]}
@@ -237,6 +239,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                         "passages" + (f" ({not_coded} rows with an empty codes cell are not coded yet)." if not_coded
                                       else "."))
     gold.attrs["not_coded"] = not_coded
+    gold.attrs["without_text"] = without_text
     gold.attrs["codes_elsewhere"] = codes_elsewhere
     # The draw's row ids as the file holds them (`themes sample` numbers its rows s001, s002, ...): a row a coder
     # deleted leaves a gap (draw_rows_missing).
@@ -393,6 +396,7 @@ def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebo
     combined.attrs.update({key: parts[0].attrs[key] for key in ("themes_coded", "coded_dimensions", "read")
                            if key in parts[0].attrs})
     combined.attrs["not_coded"] = sum(part.attrs.get("not_coded", 0) for part in parts)
+    combined.attrs["without_text"] = sum(part.attrs.get("without_text", 0) for part in parts)
     combined.attrs["codes_elsewhere"] = next((part.attrs["codes_elsewhere"] for part in parts
                                               if part.attrs.get("codes_elsewhere")), None)
     combined.attrs["sample_ids"] = [i for part in parts for i in part.attrs.get("sample_ids", [])]
@@ -767,6 +771,10 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
     lines.append(f"  question   {read.get('question') or (NO_QUESTION_TO_LEARN if learning else NO_QUESTION)}")
     if gold.attrs.get("not_coded"):
         lines.append(f"  not coded  {not_coded_note(gold.attrs['not_coded'], gold.attrs.get('codes_elsewhere'))}")
+    if gold.attrs.get("without_text"):
+        rows = gold.attrs["without_text"]
+        lines.append(f"  no text    {rows} coded row{'s' * (rows != 1)} with an empty passage, left out: fill in "
+                     f"{'their' if rows != 1 else 'its'} text to measure {'them' if rows != 1 else 'it'}")
     return lines
 
 

@@ -141,6 +141,23 @@ def check_writable_parent(out: Path) -> None:
                           "Choose another --out.")
 
 
+def check_writable_file(target: Path, option: str = "--out") -> None:
+    """A file can be written at `target` (its folder exists and takes a file, tried for real: an unwritable folder,
+    or /proc, failed after the work was done with "unexpected FileNotFoundError")."""
+    import tempfile
+
+    folder = target.absolute().parent
+    if not folder.is_dir():
+        raise OutputError(f"The folder {folder} does not exist; create it or choose another {option}.")
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".themes-check-", dir=folder)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError:
+        raise OutputError(f"{option} {target} cannot be written: no permission to write in {folder}. "
+                          f"Choose another {option}.") from None
+
+
 def _takes_a_folder(folder: Path) -> bool:
     import tempfile
 
@@ -151,8 +168,9 @@ def _takes_a_folder(folder: Path) -> bool:
     return True
 
 
-def check_prefect_api() -> None:
-    """A PREFECT_API_URL that does not answer is one line now, not minutes of retries later."""
+def check_prefect_api(temporary: bool = True) -> None:
+    """A PREFECT_API_URL that does not answer is one line now, not minutes of retries later. `temporary`: the
+    command can run on a temporary server instead (`themes serve` cannot, so it is not offered there)."""
     url = os.environ.get("PREFECT_API_URL")
     if not url:
         return
@@ -162,8 +180,9 @@ def check_prefect_api() -> None:
         httpx.get(url.rstrip("/") + "/health", timeout=5).raise_for_status()
     except Exception as error:  # refused, unknown host, timeout, not a Prefect server
         reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
-        raise ThemesError(f"PREFECT_API_URL={url} does not answer ({reason}). Start it (prefect server start), "
-                          "or unset PREFECT_API_URL to use a temporary server.") from None
+        raise ThemesError(f"PREFECT_API_URL={url} does not answer ({reason}). Start it (prefect server start)"
+                          + (", or unset PREFECT_API_URL to use a temporary server." if temporary else
+                             ", or point PREFECT_API_URL at one that runs.")) from None
 
 
 def ensure_prefect_home() -> None:

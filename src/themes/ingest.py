@@ -99,17 +99,39 @@ def resolve_spec(path: Path, given: InputSpec) -> InputSpec:
         # A spec resolved before (by the command line, before the run starts) keeps the origins it found.
         return replace(given, sources={**{k: "option" for k, v in vars(given).items()
                                           if v and k not in ("sources", "question_labels")}, **given.sources})
-    try:
-        declared = yaml.load(sidecar.read_text(encoding="utf-8-sig"), Loader=_NoAliases) or {}
-    except yaml.YAMLError as error:
-        reason = " ".join(str(error).split())[:300]
-        raise InputError(f"{sidecar}: the settings file cannot be parsed ({reason}).") from None
     allowed = {"id_column", "text_columns", "meta_columns", "question_column", "answer_column", "sheet",
                "attribute_with", "header_row"}
+    how = f"write it as 'setting: value' lines, one per setting ({', '.join(sorted(allowed))}), or remove it"
+    try:
+        declared = yaml.load(sidecar.read_text(encoding="utf-8-sig"), Loader=_NoAliases) or {}
+    except UnicodeDecodeError:
+        raise InputError(f"{sidecar}: the settings file beside the input is not text (UTF-8); {how}.") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        if mark is None:  # this loader's own refusal (aliases), which says what to do
+            raise InputError(f"{sidecar}: the settings file cannot be parsed ({' '.join(str(error).split())[:300]})."
+                             ) from None
+        reason = " ".join(str(getattr(error, "problem", None) or error).split())[:200]
+        raise InputError(f"{sidecar}: the settings file cannot be parsed at line {mark.line + 1} ({reason}); "
+                         f"{how}.") from None
+    if not isinstance(declared, dict):  # a list, or a sentence: its characters were listed as unknown settings
+        kind = {"list": "a list", "str": "a line of text", "int": "a number", "float": "a number"}.get(
+            type(declared).__name__, f"a {type(declared).__name__}")
+        raise InputError(f"{sidecar}: the settings file holds {kind}, not settings; {how}.")
     unknown = set(declared) - allowed
-    if not isinstance(declared, dict) or unknown:
+    if unknown:
         unknown = sorted(str(key)[:40] for key in unknown)[:10]
         raise InputError(f"{sidecar}: unknown setting(s) {unknown}; allowed: {sorted(allowed)}.")
+    for name in ("id_column", "question_column", "answer_column", "sheet"):  # one column (or sheet) each
+        value = declared.get(name)
+        if value is not None and (isinstance(value, (list, dict, bool)) or value == ""):
+            raise InputError(f"{sidecar}: {name} names one column{' (or sheet)' if name == 'sheet' else ''}; "
+                             f"got {value!r}. Write '{name}: <its name>'.")
+    for name in ("text_columns", "meta_columns", "attribute_with"):
+        value = declared.get(name)
+        items = value if isinstance(value, list) else [value]
+        if value is not None and any(isinstance(item, (list, dict)) for item in items):
+            raise InputError(f"{sidecar}: {name} lists column names; got {value!r}. Write '{name}: [first, second]'.")
     row = declared.get("header_row")
     if row is not None and (isinstance(row, bool) or not isinstance(row, int) or row < 1):
         raise InputError(f"{sidecar}: header_row must be a row number from 1 (the row with the column names). Got "

@@ -170,6 +170,9 @@ def _discover_notes(run: RunFolder, explicit: str | Path | None, within: str | N
             notes.append(f"{path} has changed since {run.path} was coded (content hash {now}, the run recorded "
                          f"{recorded}): the passages are those the run's codebook left uncoded, the draft extends the "
                          "codebook as it is now.")
+    if not explicit and entries and recorded_codebook(entries[0]) is None:
+        notes.append(f"the run's codebook ({entries[0].get('path')}) is not there any more: the draft holds the "
+                     "candidates alone (pass the codebook with --codebook to extend it).")
     if len(entries) > 1 and not within and not explicit:
         notes.append(f"the run coded {len(entries)} codebooks: the passages are those none of them caught (a framework "
                      f"type included), and the draft extends {entries[0].get('path')} (pass another with --codebook).")
@@ -227,6 +230,11 @@ _NAME_PASSAGES = 20  # of the passages that write a word with a capital, those d
 
 def _draft_base(run: RunFolder, explicit: str | Path | None) -> dict:
     """The codebook the draft extends, as plain data: the run's own when it is still there."""
+    if explicit:  # read as every command reads a codebook: a shipped name, one line for a bad file
+        from themes.codebook import codebook_path, load_codebook
+
+        load_codebook(explicit)
+        explicit = codebook_path(explicit)
     path = Path(explicit) if explicit else (Path(run.codebook_path) if run.codebook_path else None)
     if path is not None and path.is_file():
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
@@ -315,7 +323,7 @@ def export_codebook(codebook_path: str | Path, out: str | Path | None = None, *,
 
     codebook = load_codebook(codebook_path)
     target = Path(out) if out else Path(codebook_path).with_suffix(".qdc")
-    _refuse_overwrite(target, force, example=Path(codebook_path).with_suffix(".qdc").name)
+    _refuse_overwrite(target, force, example=Path(codebook_path).with_suffix(".qdc").name, source=Path(codebook_path))
     target.write_bytes(codebook_qdc(codebook))
     return target
 
@@ -340,7 +348,7 @@ def import_codebook(qdc_path: str | Path, out: str | Path | None = None, *, name
     if not data["themes"] and not data["dimensions"]:
         raise ThemesError(f"{source} has no codable codes; nothing to import.")
     target = Path(out) if out else source.with_suffix(".yaml")
-    _refuse_overwrite(target, force, example=source.with_suffix(".yaml").name)
+    _refuse_overwrite(target, force, example=source.with_suffix(".yaml").name, source=source)
     header = f"Imported from {source.name} by 'themes import-codebook'. GUIDs keep each code's identity in QDA tools."
     target.write_text(to_yaml(data, header=header), encoding="utf-8")
     return target, notes
@@ -412,9 +420,19 @@ def refuse_replacing(folder: Path, names: list[str], force: bool) -> None:
             raise ThemesError(f"{folder / name} exists. Pass --force to replace it, or choose another --out.")
 
 
-def _refuse_overwrite(target: Path, force: bool, *, example: str) -> None:
+def _refuse_overwrite(target: Path, force: bool, *, example: str, source: Path | None = None) -> None:
+    """`target` can take the file this command writes: not a folder, not the file it reads (`source`), named with
+    the format's ending (`example`'s), in a folder that exists and takes a file; an existing file only with --force."""
+    from themes.guard import check_writable_file
+
     if target.is_dir():  # --force replaces a file, never a folder of the user's
         raise ThemesError(f"{target} is a folder; --out names the file to write, e.g. --out {target / example}.")
+    if source is not None and target.absolute().resolve() == Path(source).absolute().resolve():
+        raise ThemesError(f"--out {target} is the file this command reads; choose another --out, e.g. --out "
+                          f"{target.with_name(example)}.")
+    ending = Path(example).suffix.lower()
+    if target.suffix.lower() not in ({".yaml", ".yml"} if ending in (".yaml", ".yml") else {ending}):
+        raise ThemesError(f"--out {target} does not end in {ending}, the format this command writes; name it so, e.g. "
+                          f"--out {target.with_suffix(ending)}.")
     refuse_replacing(target.parent, [target.name], force)
-    if not target.parent.is_dir():
-        raise ThemesError(f"The folder {target.parent} does not exist; create it or choose another --out.")
+    check_writable_file(target)

@@ -100,6 +100,20 @@ def recorded_codebook(entry: dict) -> Path | None:
     return found[0] if found else None  # changed since: the callers say so
 
 
+def read_manifest(path: Path) -> dict:
+    """A run's manifest.json as a mapping; one that cannot be read, or holds another JSON value (a list), raises
+    RunFolderError saying so (discover, diff, export-project and sample stopped with "unexpected AttributeError")."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise RunFolderError(f"{path} cannot be read ({str(error).splitlines()[0]}); pass the --out folder of a "
+                             "'themes run', as it wrote it.") from None
+    if not isinstance(manifest, dict):
+        raise RunFolderError(f"{path} is not a run's manifest (it holds a JSON {type(manifest).__name__}, not an "
+                             "object); pass the --out folder of a 'themes run', as it wrote it.")
+    return manifest
+
+
 def read_run(path: str | Path) -> RunFolder:
     """Read a run folder; a missing file or column raises RunFolderError saying what is missing."""
     path = Path(path)
@@ -109,10 +123,7 @@ def read_run(path: str | Path) -> RunFolder:
     if missing:
         raise RunFolderError(f"{path} is not a themes run folder: {', '.join(missing)} missing. "
                              "Pass the --out folder of a 'themes run'.")
-    try:
-        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise RunFolderError(f"{path / MANIFEST} cannot be read ({str(error).splitlines()[0]}).") from None
+    manifest = read_manifest(path / MANIFEST)
     answers, segments = (_read_table(path / name) for name in (RESPONSES, SEGMENTS))
     for column in ("start", "end"):
         segments[column] = pd.to_numeric(segments[column], errors="raise").astype(int)
