@@ -92,7 +92,8 @@ def check_model(model: str) -> None:
         return
     path = Path(model).expanduser()
     if path.is_dir():
-        if not any((path / name).is_file() for name in ("modules.json", "config.json", "config_sentence_transformers.json")):
+        if not any((path / name).is_file()
+                   for name in ("modules.json", "config.json", "config_sentence_transformers.json")):
             raise ThemesError(f"--model {model} is a folder without a sentence-transformers model (no modules.json or "
                               "config.json). Give the folder the model was saved to, or leave out --model for the "
                               "bundled all-MiniLM-L6-v2.")
