@@ -273,8 +273,9 @@ def test_a_framework_workbook_names_each_type_sheet_by_its_type_not_a_cut_dimens
         "evidence independent", "evidence service_contracts", "evidence service.joint", "evidence data.joint"]
 
 
-def test_an_evidence_sheet_gives_scores_to_three_places_as_the_quote_sheets_do(tmp_path):
-    """0.995199978351593 beside quote sheets' 0.995."""
+def test_the_summary_sheet_says_its_raw_columns_are_flags(tmp_path):
+    """A program officer read "percent" (36.3) as the figure to publish beside the estimate (28.4). Evidence scores
+    stay as theme_evidence.csv gives them: rounded to three places, 0.9998 read "1.0", as if certain."""
     labels = {"trust": "Trust"}
     summary = pd.DataFrame({"theme": ["trust"], "label": ["Trust"], "respondents": 1, "percent": 50.0})
     evidence = pd.DataFrame({"theme": ["trust"], "respondent_id": ["R1"], "question": ["q"],
@@ -287,7 +288,7 @@ def test_an_evidence_sheet_gives_scores_to_three_places_as_the_quote_sheets_do(t
 
     book = openpyxl.load_workbook(path)
     assert values(book["evidence trust"]) == [["respondent_id", "question", "passage", "score"],
-                                              ["R1", "q", "We trust them.", 0.995]]
+                                              ["R1", "q", "We trust them.", 0.995199978351593]]
     assert values(book["Summary"])[0] == ["theme", "label", "respondents flagged", "percent flagged"]
 
 

@@ -577,10 +577,11 @@ def test_a_quote_leaves_out_contact_sentences_list_markers_and_fragments(hashing
              "how we built it.",
              "- Trust that we earned over fifteen years of working side by side.",
              "Care coordination.",
+             "Call Tom at 555-201-3344. Great partners. Email tom@x.org.",  # "... Great partners. ...": two words
              "For data questions contact our evaluator, Ann Lee, ann@clinic.org, 555-867-5309."]
-    answers = pd.DataFrame({"respondent_id": ["R1", "R2", "R3", "R4"], "question": ["q"] * 4, "answer": texts})
-    segments = pd.DataFrame({"answer_index": range(4), "start": 0, "end": [len(t) for t in texts],
-                             "themes": "trust", "score_trust": [0.9, 0.8, 0.7, 0.6]})
+    answers = pd.DataFrame({"respondent_id": ["R1", "R2", "R3", "R4", "R5"], "question": ["q"] * 5, "answer": texts})
+    segments = pd.DataFrame({"answer_index": range(5), "start": 0, "end": [len(t) for t in texts],
+                             "themes": "trust", "score_trust": [0.9, 0.8, 0.7, 0.65, 0.6]})
 
     quotes = _quotes_of(answers, segments, hashing_embedder)
 
@@ -593,8 +594,21 @@ def test_a_quote_leaves_out_contact_sentences_list_markers_and_fragments(hashing
      "We meet monthly."),
     ("Call us when it matters. It helps.", "Call us when it matters. It helps."),  # no number, nothing left out
     ("Text 555-867-5309 for rides. Call 555-867-5310 for food.", ""),
+    # a second review: a number that says something is kept, and "Dr." ends no sentence
+    ("Our navigator line (555-201-3344) gets 300 calls a week from patients who cannot reach their doctor.",
+     "Our navigator line (555-201-3344) gets 300 calls a week from patients who cannot reach their doctor."),
+    ("Call Dr. Smith at 555-201-3344. She built our whole referral model.", "... She built our whole referral model."),
 ])
 def test_what_a_quote_keeps_of_its_contact_sentences(quote, expected):
     from themes.quotes import without_contact
 
     assert without_contact(quote) == expected
+
+
+@pytest.mark.parametrize(("answer", "expected"), [
+    ("- Trust.", "Trust."), ("+Mutual respect and trust.", "Mutual respect and trust."), ("• Funding.", "Funding."),
+    ("*Everything* depends on trust.", "*Everything* depends on trust."),  # emphasis, not a bullet
+    ("12. That is how many partners joined.", "12. That is how many partners joined."),  # a count, kept
+])
+def test_a_quote_drops_the_list_marker_that_opens_it_and_nothing_else(answer, expected):
+    assert excerpt(answer, [(0, len(answer))], 0, min_words=12, max_words=60) == expected

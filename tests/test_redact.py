@@ -504,6 +504,11 @@ NAMED_BY_CONTEXT = [
      "Contact [name], [email], [phone]."),
     ("reach", "Reach Tom at tom.b@stlukes.org to hear how we built it.",
      "Reach [name] at [email] to hear how we built it."),
+    ("write to", "write to Keisha at 555-201-3344 anytime", "write to [name] at [phone] anytime"),
+    ("an extension after 'at'", "Reach Dr. Patel at ext 4411.", "Reach [name] at [phone]."),
+    ("six to call", "Call Maria, Keisha, Tom, Grace, Joy or Hope for help.",
+     "Call [name], [name], [name], [name], [name] or [name] for help."),
+    ("a number before a line that ends", "555-0143 is my cell, call anytime.", "[phone] is my cell, call anytime."),
     ("the second of two to call", "Call Mark or Grace in the office.", "Call [name] or [name] in the office."),
     ("three to call", "Call Tom, Maria and Grace today.", "Call [name], [name] and [name] today."),
 ]
@@ -550,6 +555,14 @@ KEPT_BESIDE_THEM = [
     # and beside the program officer's
     "We reach rural families.", "Call [name] or Grace Church.",
     "Thanks to [name] and Mercy Hospital.", "The text line is free.", "Reach out to [name] and our partners.",
+    # and what a second review of those found over-removed
+    "We reach Black mothers through doulas and the WIC office.", "With the REACH Grant from CDC we hired three CHWs.",
+    "The mobile market helps us reach Georgia's rural counties.", "We reach Washington Park residents weekly.",
+    "We reach Christian congregations.", "We write to Phoenix Children's about referrals.",
+    "300-1200 was the number of visits per month during COVID.", "Budget code 700-1100 was the line that got cut.",
+    "Grant 550-1234 is the number the state assigned.", "An ext. 90 days was granted by the state.",
+    "Ext 2023 annual report", "The probation period ended at comcast and she joined us.",
+    "Ask [name] and Christian families to join.",
 ]
 
 

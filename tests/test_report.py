@@ -575,7 +575,6 @@ def test_a_type_links_to_its_passages_from_the_matrix_as_a_theme_does_from_its_c
     assert '<th scope="row"><a href="#evidence-service.joint">Joint</a></th>' in page
     assert 'id="evidence-service.joint"' in page
     assert '<th scope="row">Referral</th>' in page  # no passage, no link
-    assert "td.num { white-space: nowrap; }" in page  # an interval does not break at its hyphen
 
 
 def test_a_group_estimate_of_none_beside_flagged_respondents_says_what_it_means():
@@ -600,3 +599,10 @@ def test_a_group_estimate_of_none_beside_flagged_respondents_says_what_it_means(
     overall = full.drop(columns="org_type").iloc[:1].assign(base_respondents=162)
     assert matrix_caption(SimpleNamespace(framework=overall, framework_by=("org_type", full))).endswith(EDGE_NOTE)
     assert EDGE_NOTE not in matrix_caption(SimpleNamespace(framework=overall, framework_by=None))
+    # and at the answer level, by question (a second review: four such cells went unexplained there)
+    from themes.report import _by_question_caption
+
+    by_question = long(0.0, 12).rename(columns={"org_type": "question", "respondents": "answers",
+                                                "base_respondents": "base_answers"})
+    assert EDGE_NOTE.strip() in _by_question_caption(by_question, {"trust": "Trust"})
+    assert EDGE_NOTE.strip() not in _by_question_caption(by_question.assign(answers=0), {"trust": "Trust"})

@@ -267,7 +267,7 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
             _print_setup(sheet, part, QUOTE_WIDTHS, f"Quotes for: {label}")
             sheet.write_comment(0, 0, f"Quotes for: {label}")
         for theme_id, label in labels.items() if evidence is not None else ():
-            part = evidence.loc[evidence["theme"] == theme_id, list(EVIDENCE_WIDTHS)].round({"score": 3})  # as quotes
+            part = evidence.loc[evidence["theme"] == theme_id, list(EVIDENCE_WIDTHS)]
             sheet = book.add_worksheet(_sheet_name(f"evidence {short[theme_id]}", used))
             write_table(sheet, part, header_format=header, cell_format=wrap, widths=EVIDENCE_WIDTHS,
                         quoted_format=quoted)

@@ -30,12 +30,20 @@ MAX_QUOTE_CHARS = 1_000  # characters; 60 words of prose are about 400
 # A line break between list items or a heading and its text, as cleaned answers keep them: a line
 # that ends without punctuation, followed by one that starts with a capital, digit or symbol.
 _LIST_LINE = 40  # characters: a line this short, one of several, is a list item, not a wrapped sentence
-# A list marker that opens a quote ("- Trust.", "+Mutual respect", "2. Funding"): the list's, not the words'.
-_BULLET = re.compile(r"^(?:[-+*•·▪‣–]\s*(?=[^\W\d_])|\d{1,2}[.)]\s+(?=\S))")
-# Where one sentence of a quote ends and the next begins.
-_SENTENCE_GAP = re.compile(r"(?<=[.!?])\s+(?=\S)")
+# A list marker that opens a quote ("- Trust.", "+Mutual respect", "• Funding"): the list's, not the words'. Not a
+# number ("12. That is how many partners joined") nor an asterisk of emphasis ("*Everything* depends on trust").
+_BULLET = re.compile(r"^(?:[-+•·▪‣–]\s*|\*\s+)(?=[^\W\d_])")
+# Where one sentence of a quote may end and the next begin; an abbreviation's stop ends none ("Call Dr. Smith").
+_SENTENCE_GAP = re.compile(r"(?<=[.!?])\s+(?=[\"“'(\[]?[A-Z0-9])")
+_ABBREVIATION = re.compile(r"(?:^|\s)(?:Dr|Mr|Mrs|Ms|Mx|Prof|Sr|Sra|Jr|St|Ste|Mt|Tel|Ph|No|Nos|Inc|Co|Ltd|Dept|Ave|"
+                           r"Rd|Blvd|Apt|Ext|vs|etc|e\.g|i\.e|[A-Z])\.$")
+# A sentence that is an invitation to get in touch: a verb of it, then within a few words a contact detail ("Reach
+# [name] at [email], [phone], to hear how we built it", "For data questions contact our evaluator, [name], [email]").
+_GET_IN_TOUCH = re.compile(r"(?i:\b(?:call|reach|contact|e-?mail|write\s+to|text|ask\s+for|message|dm)\b)"
+                           r"[^.!?]{0,60}?\[(?:name|email|phone)\]")
 _CONTACT = re.compile(r"\[(?:email|phone)\]")
 MIN_QUOTE_WORDS = 4  # "Care coordination." counts, and says nothing a reader could quote
+_QUOTE_WORD = re.compile(r"(?<!\[)\b[^\W_]+\b(?!\])")  # a word, not "..." nor a placeholder's
 _ITEM_BREAK = re.compile(r"(?<![.!?;:,\s])[^\S\n]*\n\s*(?=[^\W_a-z]|[^\w\s])")
 # Ids that cannot be anything but an opaque code: "R12", "resp-0042", "1042", "gen-72e094a1", "R1~2".
 # Anything else ("jane.doe", "123-45-6799", a name, a long number) may identify the person.
@@ -127,13 +135,20 @@ def excerpt(answer: str, spans: list[tuple[int, int]], index: int, *, min_words:
 
 
 def without_contact(quote: str) -> str:
-    """The quote without its sentences that give an e-mail address or a phone number ("Reach Tom at tom@x.org,
-    ext 4411, to hear how we built it."): de-identified they read "Reach [name] at [email], [phone]", no part of what
-    was said about the theme. "..." stands where one was; "" when nothing else is left."""
+    """The quote without its sentences that invite contact with an e-mail address or a phone number ("Reach Tom at
+    tom@x.org, ext 4411, to hear how we built it."): de-identified they read "Reach [name] at [email], [phone]", no
+    part of what was said about the theme. "..." stands where one was; "" when nothing else is left."""
     from themes.redact import redact_patterns
 
-    parts = _SENTENCE_GAP.split(quote)
-    kept = [not _CONTACT.search(redact_patterns(part)) for part in parts]
+    parts = []
+    for part in _SENTENCE_GAP.split(quote):
+        if parts and _ABBREVIATION.search(parts[-1]):
+            parts[-1] += " " + part  # "Call Dr." and "Smith at ..." are one sentence
+        else:
+            parts.append(part)
+    # Left out only where it invites contact: "Our navigator line (555-201-3344) gets 300 calls a week" says something
+    kept = [not (_CONTACT.search(redacted) and _GET_IN_TOUCH.search(redacted))
+            for redacted in (redact_patterns(part) for part in parts)]
     if all(kept):
         return quote
     if not any(kept):
@@ -394,7 +409,7 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
             candidate = pool.iloc[pick]
             text = without_contact(quote_text(candidate, theme_id) or "")
             key = _passage_key(text)
-            if not key or _repeats(key, taken) or len(_WORDS.findall(text)) < MIN_QUOTE_WORDS:
+            if not key or _repeats(key, taken) or len(_QUOTE_WORD.findall(text)) < MIN_QUOTE_WORDS:
                 continue  # nothing quotable left, a passage this theme already quotes, or a fragment
             taken.append(key)
             meta = quotable_meta(answers.loc[candidate["answer_index"]].to_dict(), attribute_with, counted,

@@ -88,7 +88,7 @@ _SERVICE_ENDS = r"(?=[ \t]*(?:$|[,;.!?)\n]|(?:or|and|for|to|if|with)\b))"  # not
 _SERVICE_EMAIL = re.compile(
     rf"(?<![\w.+-])(?=[\w.+-]*[^\W\d_])[\w+-]*[._\d][\w.+-]*[^\W_][ \t]+(?i:at)[ \t]+{_SERVICE}{_SERVICE_ENDS}"
     # a dot or underscore spelled out in the user part ("jamal dot w at yahoo", "rosa underscore m at hotmail")
-    rf"|(?<![\w.+-])[^\W\d_][\w+-]*(?:[ \t]+(?i:dot|underscore|period)[ \t]+[\w+-]+)+"
+    rf"|(?<![\w.+-])[^\W\d_][\w+-]*(?:[ \t]+(?i:dot|underscore)[ \t]+[\w+-]+)+"
     rf"[ \t]+(?i:at)[ \t]+{_SERVICE}{_SERVICE_ENDS}"
     # after a word of writing to someone, a person's name; not "email staff at outlook", "contact us at comcast"
     rf"|(?P<cue_at>\b(?i:e-?mail|write to|contact)[ \t:]+)"
@@ -146,10 +146,11 @@ _LOCAL_PHONE = re.compile(
 _PHONE_THEN_CUE = re.compile(
     rf"{_START}\d{{3}}[ .-]\d{{4}}{_EXT}(?=[ \t]+(?i:is|was)[ \t]+(?:(?i:the|my|our|his|her|their)[ \t]+)?"
     rf"(?:(?i:office|main|direct|phone|cell|home|work|mobile|front[ \t]+desk)[ \t]+)?"
-    rf"(?i:line|number|phone|cell|mobile|fax|hotline|helpline)\b)"
+    rf"(?i:line|number|phone|cell|mobile|fax|hotline|helpline)[ \t]*(?:[.,;:!?)]|$|(?i:for|to|at)\b))"
 )
 # An extension left beside an address or a name once they are placeholders ("[email], ext 4411"): a person's desk.
-_LONE_EXT = re.compile(r"(?<![\w-])(?i:ext)\.?[ \t]?\d{2,5}(?![\w-]|[.,]\d)")
+_LONE_EXT = re.compile(r"(?:(?<=\[(?:email|phone)\],[ \t])|(?<=\[(?:email|phone)\][ \t])|(?<=\b(?i:at|on)[ \t]))"
+                       r"(?i:ext)\.?[ \t]?\d{2,5}(?![\w-]|[.,]\d)")
 
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]*(?:['’-]?[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)*(?!\w)"
 _NAME_RUN = rf"(?:[A-Z]\.[ \t]?)?{_NAME_WORD}(?:[ \t]+(?:[A-Z]\.[ \t]+)?{_NAME_WORD}){{0,2}}"  # "J. Smith"
@@ -170,17 +171,24 @@ _LOWER_TITLES = "dr|dra|mr|mrs|ms|prof|rev|fr|sra|srta"
 _CUED_LISTED = re.compile(
     rf"(?P<cue>(?<![\w-])(?:(?:{_HONORIFICS})\.?|(?i:{_LOWER_TITLES})\.|(?i:contact|ask for|"
     rf"my name is|talk to|talk with|speak to|call|e-?mail|text|ask|tell|speak with|thanks to|thank you to|"
-    rf"shout-?out to|reach|write to)"
+    rf"shout-?out to)"
     rf"(?P<title>[ \t]+(?:(?:{_HONORIFICS})\.?|(?i:{_LOWER_TITLES})\.?))?)"
     rf"[ \t]+)(?P<name>[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*)?)"
 )
-# The second of two people to reach, after the first was removed ("Call [name] or Grace in the office"): a listed
-# given name, even one that is also a word or a church's, as the cue says people follow.
+# Someone to get in touch with ("Reach Tom at [email]", "write to Keisha at [phone]"): a listed given name between
+# the verb and a contact detail. Not the verb alone: "reach Black mothers", "write to Phoenix Children's".
+_REACH_AT = re.compile(
+    r"(?P<head>(?<![\w-])(?i:reach|write[ \t]+to)[ \t]+)(?P<name>[A-Z][a-z][\w'’-]*)"
+    r"(?=[ \t]+(?i:at|on|via)[ \t]+(?:\[(?:email|phone)\]|\+?\d))"
+)
+# The others of a list of people to get in touch with, once the first was removed ("Call [name] or Grace in the
+# office", "Call [name], Maria and Grace today"): listed given names, even ones that are also words or a church's,
+# as the verb says people follow; the list closed by "and" or "or", and not followed by what a group of people is
+# ("Ask [name] and Christian families").
+_NAME_WORD_LIST = r"(?:\[name\]|[A-Z][a-z][\w'’-]*)"
 _CUED_SECOND = re.compile(
-    r"(?P<head>(?<![\w-])(?i:contact|call|e-?mail|text|ask|tell|reach|write to|talk to|talk with|speak to|"
-    r"speak with|thanks to|thank you to)[ \t]+\[name\](?:(?:,?[ \t]+(?:or|and|&)|,)[ \t]+\[name\])*"
-    r"(?:,?[ \t]+(?:or|and|&)|,)[ \t]+)"
-    r"(?P<name>[A-Z][a-z][\w'’-]*)"
+    rf"(?P<head>(?<![\w-])(?i:contact|call|e-?mail|text|ask|talk[ \t]+to|talk[ \t]+with|speak[ \t]+to|speak[ \t]+with)"
+    rf"[ \t]+\[name\])(?P<list>(?:,[ \t]+{_NAME_WORD_LIST})*,?[ \t]+(?:or|and|&)[ \t]+{_NAME_WORD_LIST})"
 )
 _SIGNATURE = re.compile(
     r"(?m)(?P<cue>^[ \t]*(?i:sincerely|(?:best|kind|warm)?[ \t]*regards|best|thanks|thank you|"
@@ -407,9 +415,8 @@ def _cued_listed(m: re.Match) -> str:
 
     first, last = name_lists()
     words = m.group("name").split()
-    if re.fullmatch(r"(?i:call|e-?mail|text|ask|tell|reach|write to)[ \t]+", m.group("cue")) \
-            and not words[0][:1].isupper():
-        return m.group(0)  # "a shared email list", "reach rural families": a capital says a name follows these verbs
+    if re.fullmatch(r"(?i:call|e-?mail|text|ask|tell)[ \t]+", m.group("cue")) and not words[0][:1].isupper():
+        return m.group(0)  # "a shared email list", "a text line": a capital says a name follows these verbs
     taken = 0
     # a name's parts share its case: "Ms. Jackson said" is not "Jackson Said"
     while taken < len(words) and (_listed(words[taken], first) or _listed(words[taken], last)) \
@@ -431,18 +438,30 @@ def _cued_listed(m: re.Match) -> str:
     cue = m.group("cue")
     if m.group("title"):  # "ask for dr. patel" -> "ask for [name]", as "ask for Dr. Patel" is written
         cue = cue[:m.start("title") - m.start("cue")] + " "
-    titled = not re.match(r"(?i:contact|ask|tell|my|talk|speak|thank|shout|call|e-?mail|text|reach|write)", cue)
+    titled = not re.match(r"(?i:contact|ask|tell|my|talk|speak|thank|shout|call|e-?mail|text)", cue)
     return ("" if titled else cue) + PLACEHOLDERS["name"] + rest
 
 
 def _cued_second(m: re.Match) -> str:
     from themes.names import _listed, name_lists
 
-    word, after = re.sub(r"['’]s$", "", m.group("name")), _next_word(m.string, m.end())
-    # "Call [name] or Grace Church", "Thanks to [name] and Mercy Hospital": an organisation's name goes on
-    if not _listed(word, name_lists()[0]) or word in _ORG_WORDS or after[:1].isupper() or after in _ORG_WORDS:
+    first = name_lists()[0]
+    after = _next_word(m.string, m.end())
+    # "Call [name] or Grace Church", "Ask [name] and Christian families": an organisation's name, or a group of people
+    if after[:1].isupper() or after in _ORG_WORDS or re.fullmatch(r"[a-z]+s", after):
         return m.group(0)
-    return m.group("head") + PLACEHOLDERS["name"] + m.group("name")[len(word):]
+    words = re.findall(r"\[name\]|[A-Z][a-z][\w'’-]*", m.group("list"))
+    if not all(w == "[name]" or (_listed(re.sub(r"['’]s$", "", w), first) and w not in _ORG_WORDS) for w in words):
+        return m.group(0)
+    return m.group("head") + re.sub(r"(?<![\w\[])[A-Z][a-z][\w'’-]*", PLACEHOLDERS["name"], m.group("list"))
+
+
+def _reach_at(m: re.Match) -> str:
+    from themes.names import _listed, name_lists
+
+    word = m.group("name")
+    return m.group("head") + PLACEHOLDERS["name"] if _listed(word, name_lists()[0]) and word not in _ORG_WORDS \
+        else m.group(0)
 
 
 def _url_sub(m: re.Match) -> str:
@@ -490,11 +509,9 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
     text = _HONORIFIC_NAME.sub(_name_sub(keep_cue=False), text)
     text = _CUE_NAME.sub(_name_sub(keep_cue=True), text)
     text = _CUED_LISTED.sub(_cued_listed, text)
-    for _ in range(4):  # a list of several: each pass takes the next one
-        before = text
-        text = _CUED_SECOND.sub(_cued_second, text) if "[name]" in text else text
-        if text == before:
-            break
+    if "[" in text:  # both follow a placeholder: a contact detail, or a name the cue took
+        text = _REACH_AT.sub(_reach_at, text)
+        text = _CUED_SECOND.sub(_cued_second, text)
     text = _SIGNATURE.sub(_name_sub(keep_cue=True), text)
     if listed_names:
         # they build on this module's guards

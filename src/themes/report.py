@@ -231,7 +231,8 @@ RAW_WARNING = ("These are raw counts: a respondent counts when any answer was fl
 
 def _by_question_caption(frame: pd.DataFrame, labels: dict[str, str] | None = None) -> str:
     what = ("Percent of the answers to each question that raised each theme." if corrected(frame) else
-            "Percent of the answers to each question flagged for each theme.") + _unestimated_note(frame, labels or {})
+            "Percent of the answers to each question flagged for each theme.")
+    what += _unestimated_note(frame, labels or {}) + _edge_note(frame)
     # A question left out went unsaid (the breakdowns said theirs): 7 of 9 questions shown, no word why.
     hidden = _hidden(frame, "question")
     if not hidden:
@@ -269,8 +270,8 @@ def _unestimated_note(frame: pd.DataFrame | None, labels: dict[str, str]) -> str
 
 # A group's estimate of 0 beside quotes and flags of its respondents read as "none of them" (a program officer, 0.0
 # (0.0-2.6) for 12 of 142 flagged): it says the model reads their flags as the classifier's errors.
-EDGE_NOTE = (" A 0.0 in a group some of whose respondents were flagged (or 100.0 where some were not) says the model "
-             "reads those flags as the classifier's errors; its interval says how many may yet have raised it.")
+EDGE_NOTE = (" A 0.0 where some were flagged (or 100.0 where some were not) says the model reads those flags as the "
+             "classifier's errors; its interval says how many may yet have raised it.")
 
 
 def _edge_note(long: pd.DataFrame | None) -> str:
@@ -278,8 +279,9 @@ def _edge_note(long: pd.DataFrame | None) -> str:
     if long is None or not len(long) or "estimate" not in long or not corrected(long):
         return ""
     shown = long[~long["suppressed"].astype(bool)] if "suppressed" in long else long
-    zero = (shown["estimate"] == 0) & (shown["respondents"] > 0)
-    full = (shown["estimate"] == 100) & (shown["respondents"] < shown["base_respondents"])
+    count, base = ("respondents", "base_respondents") if "base_respondents" in shown else ("answers", "base_answers")
+    zero = (shown["estimate"] == 0) & (shown[count] > 0)
+    full = (shown["estimate"] == 100) & (shown[count] < shown[base])
     return EDGE_NOTE if bool((zero | full).any()) else ""
 
 
