@@ -146,7 +146,7 @@ _LOCAL_PHONE = re.compile(
 _PHONE_THEN_CUE = re.compile(
     rf"{_START}\d{{3}}[ .-]\d{{4}}{_EXT}(?=[ \t]+(?i:is|was)[ \t]+(?:(?i:the|my|our|his|her|their)[ \t]+)?"
     rf"(?:(?i:office|main|direct|phone|cell|home|work|mobile|front[ \t]+desk)[ \t]+)?"
-    rf"(?i:line|number|phone|cell|mobile|fax|hotline|helpline)[ \t]*(?:[.,;:!?)]|$|(?i:for|to|at)\b))"
+    rf"(?i:line|number|phone|cell|mobile|fax|hotline|helpline)[ \t]*(?:[.,;:!?)]|$))"
 )
 # An extension left beside an address or a name once they are placeholders ("[email], ext 4411"): a person's desk.
 _LONE_EXT = re.compile(r"(?:(?<=\[(?:email|phone)\],[ \t])|(?<=\[(?:email|phone)\][ \t])|(?<=\b(?i:at|on)[ \t]))"
