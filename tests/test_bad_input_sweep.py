@@ -81,7 +81,7 @@ def test_a_device_set_in_the_environment_is_checked_by_every_command(tmp_path, m
 
 
 @pytest.mark.parametrize(("model", "said"), [
-    ("bogus-model", "is neither the bundled all-MiniLM-L6-v2, a local folder, nor in the Hugging Face cache"),
+    ("bogus-model", "is neither the bundled all-MiniLM-L6-v2, a local folder, nor in the model cache"),
     ("/nonexistent/model", "no such model folder"),
     ("{tmp}", "is a folder without a sentence-transformers model"),
 ])
@@ -124,6 +124,7 @@ def test_coded_rows_without_a_passage_are_said_to_be_left_out(tmp_path, tiny_cod
     ("just a sentence\n", "holds a line of text, not settings"),
     ("id_column: [respondent_id, state]\n", "id_column names one column; got ['respondent_id', 'state']"),
     ("id_column: [unclosed\n", "cannot be parsed at line 2"),
+    ("id_column: No\n", "Put the name in quotes: id_column: 'No'"),
     (b"\xff\xfe\x00bin", "is not text (UTF-8)"),
 ])
 def test_a_settings_file_beside_the_input_that_cannot_be_read_says_how_to_write_it(tmp_path, content, said):
@@ -204,14 +205,65 @@ def test_codebook_and_project_files_are_written_only_where_they_can_be(tmp_path,
     assert {path.name: path.read_bytes() for path in tmp_path.iterdir() if path.is_file()} == before
 
 
-def test_a_run_does_not_replace_the_folder_that_holds_its_input(tmp_path, run_folder, monkeypatch):
+def test_a_run_does_not_replace_the_folder_that_holds_its_input(tmp_path, run_folder, tiny_responses_path,
+                                                                 monkeypatch):
     import themes.cli
 
     monkeypatch.setattr(themes.cli, "_run_with_progress", _never)
     run = run_folder
     result = _invoke(["run", str(run / "responses.csv"), "--out", str(run), "--force", "--model", "test:hashing"])
-    assert "is inside --out" in _error_line(result)
+    assert "is one of the files the run writes into --out" in _error_line(result)
     assert (run / "manifest.json").is_file()
+    # A file of the user's in the folder is no run file: the run keeps it, moved into the new folder (a second review)
+    shutil.copy(tiny_responses_path, run / "survey.csv")
+    monkeypatch.setattr("themes.guard.preflight", lambda *args, **kwargs: None)  # (this fixture is no whole run)
+    result = _invoke(["run", str(run / "survey.csv"), "--out", str(run), "--force", "--model", "test:hashing"])
+    assert isinstance(result.exception, AssertionError), result.output  # past every check, into the (stubbed) run
+
+
+def test_a_device_in_the_environment_is_no_concern_of_commands_that_embed_nothing(tmp_path):
+    result = _invoke(["validate-codebook", "rfi_themes"], env={"THEMES_DEVICE": "bogus"})
+    assert result.exit_code == 0, result.output
+
+
+def test_a_model_name_is_looked_up_where_sentence_transformers_looks(tmp_path, monkeypatch):
+    """A model cached under SENTENCE_TRANSFORMERS_HOME was refused; a name the hub does not allow was an
+    'unexpected HFValidationError'; HF_HUB_OFFLINE=0 (downloads allowed) was overruled (a second review)."""
+    from themes.embed import check_model
+
+    snapshot = tmp_path / "st" / "models--myorg--mini" / "snapshots" / "abc123"
+    snapshot.mkdir(parents=True)
+    (snapshot / "config.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "st" / "models--myorg--mini" / "refs").mkdir()
+    (tmp_path / "st" / "models--myorg--mini" / "refs" / "main").write_text("abc123", encoding="utf-8")
+    with pytest.raises(ThemesError, match="nor in the model cache"):
+        check_model("myorg/mini")
+    monkeypatch.setenv("SENTENCE_TRANSFORMERS_HOME", str(tmp_path / "st"))
+    check_model("myorg/mini")
+    with pytest.raises(ThemesError, match="nor in the model cache"):
+        check_model("my modle")
+    with pytest.raises(ThemesError, match="'~' is not expanded here"):
+        check_model("~/models/mini")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    check_model("someorg/not-cached")
+
+
+@pytest.mark.parametrize(("content", "expected"), [("id_column: 2024\n", "2024"), ("id_column: ''\n", None)])
+def test_a_settings_file_names_a_column_by_a_number_or_leaves_it_empty(tmp_path, content, expected):
+    from themes.ingest import InputSpec, resolve_spec
+
+    (tmp_path / "data.csv").write_text("2024,answer\nR1,Trust.\n", encoding="utf-8")
+    (tmp_path / "data.yaml").write_text(content, encoding="utf-8")
+    assert resolve_spec(tmp_path / "data.csv", InputSpec()).id_column == expected
+
+
+def test_sample_does_not_write_over_the_coded_sample_it_excludes(tmp_path, run_folder):
+    first = tmp_path / "coded1.csv"
+    assert _invoke(["sample", str(run_folder), "-n", "5", "--out", str(first)]).exit_code == 0
+    before = first.read_bytes()
+    line = _error_line(_invoke(["sample", str(run_folder), "-n", "5", "--exclude", str(first), "--out", str(first),
+                                "--force"]))
+    assert "is the coded sample given to --exclude" in line and first.read_bytes() == before
 
 
 def test_serve_checks_its_coded_sample_and_model_before_it_serves(tmp_path, monkeypatch):

@@ -65,11 +65,18 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                                help="Print the version and exit.")] = False) -> None:
+def _main(ctx: typer.Context, version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                                     help="Print the version and exit.")] = False
+          ) -> None:
     """Code open-ended survey answers against a YAML codebook: theme counts, quotes and a report."""
-    if os.environ.get("THEMES_DEVICE") and os.environ["THEMES_DEVICE"] not in defaults.DEVICES:
-        _fail(_device_message(None))  # every command: evaluate, calibrate and discover ignored it, or failed late
+    # Every command that embeds: evaluate, calibrate and discover ignored a bad one, or failed after the model.
+    device = os.environ.get("THEMES_DEVICE")
+    if device and device not in defaults.DEVICES and ctx.invoked_subcommand in DEVICE_COMMANDS \
+            and "--help" not in sys.argv:
+        _fail(_device_message(None))
+
+
+DEVICE_COMMANDS = ("run", "evaluate", "calibrate", "discover", "serve")
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -176,7 +183,7 @@ def run(
     Example: themes run data/sample_rfi/responses.csv --out outputs/sample --force
     """
     _quiet_prefect(verbose)
-    from themes import guard
+    from themes import export, guard
     from themes.ingest import InputSpec
     from themes.settings import RunSettings
 
@@ -214,9 +221,9 @@ def run(
         check_model(settings.model)
         # The input, the calibrations and the output folder, before Prefect's server and the model start.
         spec, announced = _plan(input_file, settings, spec)
-        if out.absolute().resolve() in input_file.absolute().resolve().parents:
-            # --force would replace the folder that holds the file being read (a run's own responses.csv)
-            raise ThemesError(f"The input {input_file} is inside --out {out}, which the run writes anew; copy it "
+        if input_file.absolute().resolve().parent == out.absolute().resolve() and input_file.name in export.RUN_FILES:
+            # the run writes that very file anew (a user's own files there are kept, and moved into the new folder)
+            raise ThemesError(f"The input {input_file} is one of the files the run writes into --out {out}; copy it "
                               "elsewhere first or choose another --out.")
         # The output folder, Prefect's server and home, a Dask scheduler: before anything slow.
         guard.preflight(out, force=force, dask_address=settings.dask_address)
@@ -502,7 +509,7 @@ def evaluate(
     from themes.guard import check_writable_parent
 
     try:
-        check_writable_parent(out)  # before the model, not after it
+        check_writable_parent(out.resolve() if out.is_symlink() else out)  # before the model, not after it
         typer.echo("\n".join(_gold_plan(gold, settings, split, input_file, out, force)), err=True)
     except ThemesError as error:
         _fail(str(error))
@@ -577,7 +584,7 @@ def calibrate(
 
     target = Path(output) if output else calibration_path(settings.codebook)
     try:
-        _check_calibration_target(target)  # before the cross-validation, not after it
+        _check_calibration_target(target, given=output is not None)  # before the cross-validation, not after it
         replaced = _calibration_described(target) if target.is_file() else None  # said once it is replaced
         typer.echo("\n".join(_gold_plan(gold, settings, split, input_file, learning=True)), err=True)
         result = calibrate_codebook(gold_path=str(gold), settings=settings, split=split,
@@ -611,8 +618,9 @@ def calibrate(
         typer.echo(f"It replaced the calibration that was there: {replaced}.")
 
 
-def _check_calibration_target(target: Path) -> None:
+def _check_calibration_target(target: Path, *, given: bool = True) -> None:
     """The calibration can be saved at `target`: a .json file (not a folder) in a folder that takes a file."""
+    from themes.errors import OutputError
     from themes.guard import check_writable_file
 
     if target.is_dir():
@@ -621,7 +629,14 @@ def _check_calibration_target(target: Path) -> None:
     if target.suffix.lower() != ".json":
         raise ThemesError(f"--output {target} does not end in .json, the format a calibration is saved in; name it so, "
                           f"e.g. --output {target.with_suffix('.json')}.")
-    check_writable_file(target, "--output")
+    try:
+        check_writable_file(target, "--output")
+    except OutputError:
+        if given:
+            raise
+        raise OutputError(f"The calibration is saved beside the codebook by default, and {target.parent} does not "
+                          "take a file (read-only?); pass --output with a writable place, e.g. --output "
+                          f"{Path.home() / target.name}.") from None
 
 
 def _calibration_described(path: Path) -> str:

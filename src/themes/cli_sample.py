@@ -83,11 +83,15 @@ def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, o
         raise OutputError(f"--out {out} is a folder; name the file to write, e.g. --out {out / 'coding_sample.xlsx'}.")
     if out.exists() and not force:
         raise OutputError(f"{out} already exists. Pass --force to replace it, or choose another --out.")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise OutputError(f"--out {out} cannot be written ({error.strerror}); choose another --out.") from None
-    check_writable_file(out)
+    mine = next((path for path in exclude or () if path.exists() and path.resolve() == out.resolve()), None)
+    if mine is not None:  # --force replaced the coders' workbook with a fresh draw
+        raise OutputError(f"--out {out} is the coded sample given to --exclude; write the new draw to another file.")
+    above = out.absolute().parent
+    while not above.exists() and above != above.parent:
+        above = above.parent
+    if not above.is_dir():
+        raise OutputError(f"--out {out} cannot be written: {above} is a file, not a folder. Choose another --out.")
+    check_writable_file(above / out.name)  # the folders --out still needs are made once the draw is done
     coded = already_coded(exclude) if exclude else None  # a bad file stops here, before anything is written
     manifest = read_manifest(manifest_path)
     # Every codebook of the run (themes and framework): the coders code what the run counts.
@@ -118,6 +122,7 @@ def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, o
         raise InputError(f"{responses_path} lacks the column{'s' * (len(lacking) > 1)} {', '.join(lacking)} that "
                          "'themes run' writes; pass the --out folder of a 'themes run', as it wrote it.")
     drawn = draw_sample(responses, n, seed=seed, stratify_by=stratify_by, meta_columns=meta, exclude=coded)
+    out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".csv":
         write_csv(drawn, out)
     else:

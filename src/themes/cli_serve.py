@@ -82,8 +82,8 @@ def serve(
             try:  # one that cannot be read rejected every export, and the reason told to export the survey again
                 read_table(path)
             except ThemesError as error:
-                raise ThemesError(f"--coded-sample {path} cannot be read as a coded sample: "
-                                  f"{str(error).split('. ')[0].removeprefix(str(path)).strip(' :')}. Pass the file "
+                reason = str(error).removeprefix(str(path)).strip(" :").split(". ")[0]
+                raise ThemesError(f"--coded-sample {path} cannot be read as a coded sample ({reason}). Pass the file "
                                   "themes sample wrote, as coded.") from None
         # What each served run will be given, checked as 'themes run' checks it: a mistake is one line now,
         # not a failed flow run at every look at the inbox.

@@ -86,11 +86,17 @@ def resolve_model_path(model: str) -> str:
 
 def check_model(model: str) -> None:
     """A model that cannot load is one line before the server and the model start (it was one after them, 15 s in):
-    the bundled model, the test embedder, a sentence-transformers folder, or a name the Hugging Face cache holds
-    (this tool runs offline)."""
+    the bundled model, the test embedder, a sentence-transformers folder, or a name a model cache holds (the Hugging
+    Face cache, or SENTENCE_TRANSFORMERS_HOME). With HF_HUB_OFFLINE=0 (downloads allowed) a name is left to load."""
     if model.lower() in _BUNDLED or model == HASHING_MODEL:
         return
-    path = Path(model).expanduser()
+    if not model.strip():
+        raise ThemesError("--model is empty; give a model's name or folder, or leave out --model for the bundled "
+                          "all-MiniLM-L6-v2.")
+    if model.startswith("~"):  # the loader reads the path as written: "~" is no folder to it
+        raise ThemesError(f"--model {model}: write the folder's full path ({Path(model).expanduser()}); '~' is not "
+                          "expanded here.")
+    path = Path(model)
     if path.is_dir():
         if not any((path / name).is_file()
                    for name in ("modules.json", "config.json", "config_sentence_transformers.json")):
@@ -98,16 +104,29 @@ def check_model(model: str) -> None:
                               "config.json). Give the folder the model was saved to, or leave out --model for the "
                               "bundled all-MiniLM-L6-v2.")
         return
-    if path.exists() or model.startswith((".", "/", "~")) or "\\" in model or model.count("/") > 1:
+    if path.exists():
+        raise ThemesError(f"--model {model} is a file; give the folder a sentence-transformers model was saved to, or "
+                          "leave out --model for the bundled all-MiniLM-L6-v2.")
+    if model.startswith((".", "/")) or "\\" in model or model.count("/") > 1:
         raise ThemesError(f"--model {model}: no such model folder. Give a sentence-transformers folder, or leave out "
                           "--model for the bundled all-MiniLM-L6-v2.")
+    if os.environ.get("HF_HUB_OFFLINE", "1").strip().lower() in ("0", "false", "no", "off"):
+        return  # the user allowed downloads: the loader fetches it, or says why not
     from huggingface_hub import try_to_load_from_cache
 
     names = [model] if "/" in model else [model, f"sentence-transformers/{model}"]
-    if not any(isinstance(try_to_load_from_cache(name, "config.json"), str) for name in names):
+    homes = [None] + [home for home in [os.environ.get("SENTENCE_TRANSFORMERS_HOME")] if home]
+
+    def cached(name: str, home: str | None) -> bool:
+        try:
+            return isinstance(try_to_load_from_cache(name, "config.json", cache_dir=home), str)
+        except Exception:  # not a name the hub allows ("my modle"): no cache holds it
+            return False
+
+    if not any(cached(name, home) for name in names for home in homes):
         raise ThemesError(f"Embedding model '{model}' is neither the bundled all-MiniLM-L6-v2, a local folder, nor in "
-                          "the Hugging Face cache, and this tool downloads nothing. Leave out --model, or give a "
-                          "folder holding a sentence-transformers model.")
+                          "the model cache, and this tool downloads nothing (HF_HUB_OFFLINE=0 allows it). Leave out "
+                          "--model, or give a folder holding a sentence-transformers model.")
 
 
 def quiet_transformers() -> None:

@@ -124,9 +124,16 @@ def resolve_spec(path: Path, given: InputSpec) -> InputSpec:
         raise InputError(f"{sidecar}: unknown setting(s) {unknown}; allowed: {sorted(allowed)}.")
     for name in ("id_column", "question_column", "answer_column", "sheet"):  # one column (or sheet) each
         value = declared.get(name)
-        if value is not None and (isinstance(value, (list, dict, bool)) or value == ""):
+        if isinstance(value, bool):  # YAML reads an unquoted No, yes or on as true or false
+            raise InputError(f"{sidecar}: {name} reads as {str(value).lower()}, not a name: YAML takes an unquoted "
+                             f"yes, no, on or off for one. Put the name in quotes: {name}: 'No'.")
+        if isinstance(value, (list, dict)):
             raise InputError(f"{sidecar}: {name} names one column{' (or sheet)' if name == 'sheet' else ''}; "
                              f"got {value!r}. Write '{name}: <its name>'.")
+        if value is not None and not isinstance(value, str):  # a column named 2024, or a date
+            declared[name] = str(value)
+        if value == "":
+            declared[name] = None  # not set: guessed, as before
     for name in ("text_columns", "meta_columns", "attribute_with"):
         value = declared.get(name)
         items = value if isinstance(value, list) else [value]
