@@ -144,18 +144,12 @@ def check_writable_parent(out: Path) -> None:
 def check_writable_file(target: Path, option: str = "--out") -> None:
     """A file can be written at `target` (its folder exists and takes a file, tried for real: an unwritable folder,
     or /proc, failed after the work was done with "unexpected FileNotFoundError")."""
-    import tempfile
-
     folder = target.absolute().parent
     if not folder.is_dir():
         raise OutputError(f"The folder {folder} does not exist; create it or choose another {option}.")
-    try:
-        handle, probe = tempfile.mkstemp(prefix=".themes-check-", dir=folder)
-        os.close(handle)
-        os.unlink(probe)
-    except OSError:
+    if not _takes_a_folder(folder):  # a folder that takes a new folder takes a file
         raise OutputError(f"{option} {target} cannot be written: no permission to write in {folder}. "
-                          f"Choose another {option}.") from None
+                          f"Choose another {option}.")
 
 
 def _takes_a_folder(folder: Path) -> bool:
