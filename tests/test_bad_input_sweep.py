@@ -278,5 +278,18 @@ def test_serve_checks_its_coded_sample_and_model_before_it_serves(tmp_path, monk
     assert "unset PREFECT_API_URL" not in line and "point PREFECT_API_URL at one that runs" in line
 
 
+def test_a_calibration_made_for_another_codebook_stops_the_run(tmp_path, tiny_responses_path, monkeypatch):
+    """It warned of 1,252 of its 1,611 passages coded with codes the codebook lacks, and went on: 38 answers coded
+    where 157 were. A calibration with a few codes renamed since still only warns (tests/test_flow.py)."""
+    import themes.cli
+
+    monkeypatch.setattr(themes.cli, "_run_with_progress", _never)
+    result = _invoke(["run", str(tiny_responses_path), "--out", str(tmp_path / "out"), "--model", "test:hashing",
+                      "--codebook", "codebooks/rfi_themes.yaml",
+                      "--calibration", "codebooks/partnership_models.calibration.json"])
+    line = _error_line(result)
+    assert line.startswith("error: The calibration was made for another codebook: ") and "themes calibrate" in line
+
+
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__]))

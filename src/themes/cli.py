@@ -289,6 +289,10 @@ def _unknown_codes_line(path: str, calibration) -> list[str]:
     if not count:
         return []
     named = ", ".join(f"'{code}'" for code in codes[:4]) + (f" and {len(codes) - 4} more" if len(codes) > 4 else "")
+    if 2 * count >= len(calibration.passages):  # another codebook's: a warning, and 38 answers coded where 157 were
+        raise ThemesError(f"The calibration was made for another codebook: {count} of its {len(calibration.passages)} "
+                          f"passages are coded {named}, which {path} does not have. Pass this codebook's calibration "
+                          "(or none), or run 'themes calibrate'.")
     return [f"  calibration {count} of its {len(calibration.passages)} passages are coded {named}, which this codebook "
             "does not have (renamed or removed since): the model those codes belong to does not learn from them. "
             "Run 'themes calibrate' again"]
