@@ -291,5 +291,27 @@ def test_a_calibration_made_for_another_codebook_stops_the_run(tmp_path, tiny_re
     assert line.startswith("error: The calibration was made for another codebook: ") and "themes calibrate" in line
 
 
+def test_a_delimiter_other_than_a_comma_is_said_and_a_tsv_of_commas_is_one_line(tmp_path, monkeypatch):
+    """A .csv read with ';' between its columns said nothing of it, and a comma-separated .tsv read as one column,
+    with advice to name the id column (the sweep)."""
+    import themes.cli
+
+    monkeypatch.setattr(themes.cli, "_run_with_progress", _never)
+    rows = ["respondent_id{0}org_type{0}challenges",
+            "R1{0}CBO{0}Funding is short and our staff leave for the hospital.",
+            "R2{0}Gov{0}Trust takes years to build with partners in the county."]
+    (tmp_path / "semi.csv").write_text("\n".join(rows).format(";") + "\n", encoding="utf-8")
+    result = _invoke(["run", str(tmp_path / "semi.csv"), "--out", str(tmp_path / "o1"), "--model", "test:hashing"])
+    assert "  delimiter  ';' between columns (guessed from the file, not a comma)" in result.output.splitlines()
+    (tmp_path / "comma.csv").write_text("\n".join(rows).format(",") + "\n", encoding="utf-8")
+    result = _invoke(["run", str(tmp_path / "comma.csv"), "--out", str(tmp_path / "o2"), "--model", "test:hashing"])
+    assert "  delimiter  " not in result.output
+    (tmp_path / "comma.tsv").write_text("\n".join(rows).format(",") + "\n", encoding="utf-8")
+    line = _error_line(_invoke(["run", str(tmp_path / "comma.tsv"), "--out", str(tmp_path / "o3"), "--model",
+                                "test:hashing"]))
+    assert line == (f"error: {tmp_path / 'comma.tsv'} is named .tsv, but commas, not tabs, separate its columns: "
+                    "rename it .csv.")
+
+
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__]))

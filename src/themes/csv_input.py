@@ -48,6 +48,10 @@ def read_csv_export(path: Path, header_row: int | None = None) -> pd.DataFrame:
     if header_row is None:
         above, title = _above_the_header(text)
         skipped, cut, text = above.count("\n"), cut + len(above), text[len(above):]
+    first_line = text.split("\n", 1)[0]
+    if not hint and path.suffix.lower() == ".tsv" and "\t" not in first_line and "," in first_line:
+        # read with tabs it was one column named "respondent_id,org_type,...", and the advice was --id-column
+        raise InputError(f"{path} is named .tsv, but commas, not tabs, separate its columns: rename it .csv.")
     separator = hint.group(1) if hint else "\t" if path.suffix.lower() == ".tsv" else _delimiter(text)
     header = _checked_header(text, separator, path, lines_above=whole[:cut].count("\n"), sep_line=bool(hint))
     # Blank lines are read (as empty rows, dropped later) so that the rows after them keep their numbers.
@@ -64,6 +68,8 @@ def read_csv_export(path: Path, header_row: int | None = None) -> pd.DataFrame:
     table = distinct_columns(table, header)
     if encoding:
         table.attrs["encoding"] = encoding
+    if not hint and path.suffix.lower() != ".tsv" and separator != ",":  # a guess, so said
+        table.attrs["delimiter"] = separator
     if odd:
         records = _records_at(text, [start - cut for start in odd if start >= cut], separator)
         table.attrs["encoding_rows"] = [skipped + record + 1 for record in records]

@@ -276,6 +276,9 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
     if "encoding" in sources:
         lines.append(f"  encoding   {sources['encoding']} (guessed: not UTF-8; if letters look wrong, save the file as "
                      "UTF-8 CSV)")
+    if "delimiter" in sources:
+        shown = {"\t": "tab", ";": "';'", "|": "'|'"}.get(sources["delimiter"], repr(sources["delimiter"]))
+        lines.append(f"  delimiter  {shown} between columns (guessed from the file, not a comma)")
     if "encoding_rows" in sources:  # a UTF-8 export with rows of Windows text added
         lines.append(f"  encoding   UTF-8, but {sources['encoding_rows']} not: read as cp1252 (Windows); if letters "
                      "look wrong there, retype them and save the file as UTF-8 CSV")

@@ -1584,6 +1584,8 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
         spec = replace(spec, sources={**spec.sources, "formula_text": table.attrs["formula_text"]})
     if table.attrs.get("encoding"):  # a guess, so said
         spec = replace(spec, sources={**spec.sources, "encoding": table.attrs["encoding"]})
+    if table.attrs.get("delimiter"):  # a guess too: a .csv's columns are most often separated by commas
+        spec = replace(spec, sources={**spec.sources, "delimiter": table.attrs["delimiter"]})
     odd = table.attrs.get("encoding_rows")
     if odd:
         listed = ", ".join(map(str, odd[:5])) + (f" and {len(odd) - 5} more" if len(odd) > 5 else "")
