@@ -256,16 +256,27 @@ def _breakdown_caption(long: pd.DataFrame, column: str, labels: dict[str, str] |
     return what + _hidden_note(long, column) + _unestimated_note(long, labels or {}) + _edge_note(long)
 
 
-def _unestimated_note(frame: pd.DataFrame | None, labels: dict[str, str]) -> str:
-    """" — stands for no estimate: Cultural differences (no coded answer carries it)." (or ""): in a corrected table
-    a theme with no estimate shows dashes, which the hidden groups' note alone read as suppression."""
+def _unestimated(frame: pd.DataFrame | None, labels: dict[str, str]) -> str:
+    """"Cultural differences (no coded answer carries it)": the themes of a corrected table with no estimate, and
+    why (or "")."""
     if frame is None or not len(frame) or "method" not in frame or not corrected(frame):
         return ""
     methods = frame["method"].astype(str)
     missing = frame[methods.str.startswith("not estimated")].drop_duplicates("theme")
-    reasons = [f"{labels.get(theme, theme)} ({method.removeprefix('not estimated: ')})"
-               for theme, method in zip(missing["theme"], missing["method"].astype(str)) if theme in labels]
-    return f" — stands for no estimate: {'; '.join(reasons)}." if reasons else ""
+    return "; ".join(f"{labels.get(theme, theme)} ({method.removeprefix('not estimated: ')})"
+                     for theme, method in zip(missing["theme"], missing["method"].astype(str)) if theme in labels)
+
+
+def _unestimated_note(frame: pd.DataFrame | None, labels: dict[str, str]) -> str:
+    """" — stands for no estimate: Cultural differences (no coded answer carries it)." (or ""): in a corrected table
+    a theme with no estimate shows dashes, which the hidden groups' note alone read as suppression."""
+    reasons = _unestimated(frame, labels)
+    return f" — stands for no estimate: {reasons}." if reasons else ""
+
+
+def _shown_groups(long: pd.DataFrame) -> pd.DataFrame:
+    """A breakdown's rows less those suppressed: too few respondents to show."""
+    return long[~long["suppressed"].astype(bool)] if "suppressed" in long else long
 
 
 # A group's estimate of 0 beside quotes and flags of its respondents read as "none of them" (a program officer, 0.0
@@ -278,7 +289,7 @@ def _edge_note(long: pd.DataFrame | None) -> str:
     """EDGE_NOTE where a corrected group's estimate is 0 with flagged respondents, or 100 with unflagged ones."""
     if long is None or not len(long) or "estimate" not in long or not corrected(long):
         return ""
-    shown = long[~long["suppressed"].astype(bool)] if "suppressed" in long else long
+    shown = _shown_groups(long)
     count, base = ("respondents", "base_respondents") if "base_respondents" in shown else ("answers", "base_answers")
     zero = (shown["estimate"] == 0) & (shown[count] > 0)
     full = (shown["estimate"] == 100) & (shown[count] < shown[base])
@@ -321,7 +332,7 @@ def _breakdown_table(long: pd.DataFrame, column: str, labels: dict[str, str],
                      base: str = "base_respondents") -> pd.DataFrame:
     """Rows: the metadata values (or questions) with their base (respondents, or answers); columns: percent
     raising each theme."""
-    long = long[~long["suppressed"].astype(bool)] if "suppressed" in long else long  # too few to show
+    long = _shown_groups(long)
     if corrected(long):
         long = long.assign(percent=[cell(e, lo, hi) for e, lo, hi in zip(long["estimate"], long["low"], long["high"])])
     wide = long.pivot_table(index=[column, base], columns="theme", values="percent", aggfunc="first", sort=False)
@@ -539,7 +550,7 @@ def _chart_value(value: float, unit: str) -> str:
 
 def render_html(data: ReportData) -> str:
     labels = _themes_of(data)
-    chart, breakdowns, not_drawn = None, [], ""
+    chart, breakdowns, not_drawn, unestimated = None, [], "", ""
     if labels:
         ordered = data.counts.sort_values("respondents", ascending=False, kind="stable")
         # 560 wide: at most 560px on screen (CSS), so the labels stay near body-text size and readable on a phone.
@@ -548,8 +559,9 @@ def render_html(data: ReportData) -> str:
             chart = bar_chart_svg(list(ordered["label"]), [float(p) for p in ordered["estimate"]],
                                   title="Estimated percent of respondents raising each theme, with 95% intervals",
                                   width=560, intervals=list(zip(ordered["low"], ordered["high"])))
-            # a theme with no estimate has no bar: the caption says which, and why
-            not_drawn = _unestimated_note(data.counts, labels).replace("— stands for no estimate:", "Not drawn:")
+            # a theme with no estimate has no bar, and dashes in the table: the captions say which, and why
+            unestimated = _unestimated(data.counts, labels)
+            not_drawn = f"Not drawn: {unestimated}." if unestimated else ""
         else:
             chart = bar_chart_svg(list(ordered["label"]), [float(p) for p in ordered["percent"]],
                                   title="Percent of respondents with an answer flagged for each theme", width=560)
@@ -584,8 +596,8 @@ def render_html(data: ReportData) -> str:
         counts=[{**row, "shown": cell(row.get("estimate"), row.get("low"), row.get("high"))}
                 for row in data.counts.to_dict("records")],
         estimated=corrected(data.counts), raw_warning=raw_warning(data), co_caption=CO_CAPTION,
-        co_types_caption=CO_TYPES_CAPTION, co=_grid(co), co_types=_grid(co_types), not_drawn=not_drawn.strip(),
-        unestimated=_unestimated_note(data.counts, labels).strip(),
+        co_types_caption=CO_TYPES_CAPTION, co=_grid(co), co_types=_grid(co_types), not_drawn=not_drawn,
+        unestimated=f"— stands for no estimate: {unestimated}" if unestimated else "",
         matrix=None if matrix is None else matrix.to_dict("split"), framework_rule=FRAMEWORK_RULE,
         # each matrix row's type, whose name links to its passages as a theme's passage count does
         matrix_ids=[] if matrix is None else [f"{d}.{t}" for d, t in zip(data.framework["dimension"],
