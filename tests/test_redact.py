@@ -511,6 +511,16 @@ NAMED_BY_CONTEXT = [
     ("a number before a line that ends", "555-0143 is my cell, call anytime.", "[phone] is my cell, call anytime."),
     ("the second of two to call", "Call Mark or Grace in the office.", "Call [name] or [name] in the office."),
     ("three to call", "Call Tom, Maria and Grace today.", "Call [name], [name] and [name] today."),
+    # near variants of those, left by the second review
+    ("a spelled dot before a mail domain", "Write to jamal dot w at yahoo.com for details.",
+     "Write to [email] for details."),
+    ("a spelled underscore before a domain", "or rosa underscore m at clinicnet.org", "or [email]"),
+    ("an extension after a call", "Call extension 4411 for the desk.", "Call [phone] for the desk."),
+    ("an x glued to an extension", "Dial x4411 and ask for the nurse.", "Dial [phone] and ask for the nurse."),
+    ("an extension after a local number", "Call 555-0143, extension 4411.", "Call [phone]."),
+    ("a word at an extension", "The front desk is at extension 4411.", "The front desk is at [phone]."),
+    ("a number before an old line", "555-0143 was the old hotline.", "[phone] was the old hotline."),
+    ("a number before a new one", "555 0143 is our new office number.", "[phone] is our new office number."),
 ]
 KEPT_BESIDE_THEM = [
     "Our Chief Medical Officer signed it.", "The nurse case manager calls weekly.",
@@ -563,6 +573,12 @@ KEPT_BESIDE_THEM = [
     "Grant 550-1234 is the number the state assigned.", "An ext. 90 days was granted by the state.",
     "Ext 2023 annual report", "The probation period ended at comcast and she joined us.",
     "Ask [name] and Christian families to join.",
+    # and beside the near variants
+    "Our data runs on x86 servers.", "We rely on extension 4-H agents and the county extension office.",
+    "At extension 12 of the program we added a nurse.", "We call x-ray results in daily.",
+    "The ring road at x20 junction.", "Calls on ext lines went up 20%.",
+    "The hotline was 24/7 and the new number is on the website.", "Version two dot oh at scale was the plan.",
+    "We talk to Christian families after services.", "Ask Hope elders to help.",
 ]
 
 

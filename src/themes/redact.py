@@ -89,7 +89,8 @@ _SERVICE_EMAIL = re.compile(
     rf"(?<![\w.+-])(?=[\w.+-]*[^\W\d_])[\w+-]*[._\d][\w.+-]*[^\W_][ \t]+(?i:at)[ \t]+{_SERVICE}{_SERVICE_ENDS}"
     # a dot or underscore spelled out in the user part ("jamal dot w at yahoo", "rosa underscore m at hotmail")
     rf"|(?<![\w.+-])[^\W\d_][\w+-]*(?:[ \t]+(?i:dot|underscore)[ \t]+[\w+-]+)+"
-    rf"[ \t]+(?i:at)[ \t]+{_SERVICE}{_SERVICE_ENDS}"
+    # ... and then a domain with its ending ("jamal dot w at yahoo.com": the domain alone was taken for a URL)
+    rf"[ \t]+(?i:at)[ \t]+(?:{_SERVICE}{_SERVICE_ENDS}|{_LABEL}(?:\.{_LABEL})*\.(?:(?i:{_TLDS})|{_MORE_TLDS})(?![\w-]))"
     # after a word of writing to someone, a person's name; not "email staff at outlook", "contact us at comcast"
     rf"|(?P<cue_at>\b(?i:e-?mail|write to|contact)[ \t:]+)"
     rf"(?!(?i:us|me|them|him|her|you|everyone|everybody|all|staff|team|people|families|partners|clients|members"
@@ -145,12 +146,18 @@ _LOCAL_PHONE = re.compile(
 # The number first, then what it is ("555 0143 is the office line", "555-0143 is my cell").
 _PHONE_THEN_CUE = re.compile(
     rf"{_START}\d{{3}}[ .-]\d{{4}}{_EXT}(?=[ \t]+(?i:is|was)[ \t]+(?:(?i:the|my|our|his|her|their)[ \t]+)?"
+    rf"(?:(?i:old|new|former|current|only|toll-free|free)[ \t]+)?"  # "555-0143 was the old hotline"
     rf"(?:(?i:office|main|direct|phone|cell|home|work|mobile|front[ \t]+desk)[ \t]+)?"
     rf"(?i:line|number|phone|cell|mobile|fax|hotline|helpline)[ \t]*(?:[.,;:!?)]|$))"
 )
-# An extension left beside an address or a name once they are placeholders ("[email], ext 4411"): a person's desk.
-_LONE_EXT = re.compile(r"(?:(?<=\[(?:email|phone)\],[ \t])|(?<=\[(?:email|phone)\][ \t])|(?<=\b(?i:at|on)[ \t]))"
-                       r"(?i:ext)\.?[ \t]?\d{2,5}(?![\w-]|[.,]\d)")
+# An extension left beside an address or a name once they are placeholders ("[email], ext 4411"), or after a word of
+# calling ("call extension 4411", "dial x4411"): a person's desk. An "x" only glued to its digits.
+_AFTER_A_CONTACT = r"(?<=\[(?:email|phone)\],[ \t])|(?<=\[(?:email|phone)\][ \t])|(?<=\b(?i:call|dial|ring)[ \t])"
+_LONE_EXT = re.compile(rf"(?:(?:{_AFTER_A_CONTACT}|(?<=\b(?i:at|on)[ \t]))(?i:ext\.?)[ \t]?\d{{2,5}}"
+                       rf"|(?:{_AFTER_A_CONTACT}|(?<=\b(?i:at|on)[ \t]))(?i:extension)[ \t]?\d{{3,5}}"
+                       rf"|(?:{_AFTER_A_CONTACT})(?i:x)\d{{2,5}})(?![\w-]|[.,]\d)")  # not "runs on x86 servers"
+# An extension after a number already replaced is that number's ("[phone], extension 4411" reads "[phone]").
+_PHONE_EXT = re.compile(r"(?<=\[phone\]),?[ \t]?(?:(?i:ext\.?|extension)[ \t]?|(?i:x))\d{1,5}(?![\w-]|[.,]\d)")
 
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]*(?:['’-]?[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)*(?!\w)"
 _NAME_RUN = rf"(?:[A-Z]\.[ \t]?)?{_NAME_WORD}(?:[ \t]+(?:[A-Z]\.[ \t]+)?{_NAME_WORD}){{0,2}}"  # "J. Smith"
@@ -408,6 +415,12 @@ def _name_sub(keep_cue: bool):
     return sub
 
 
+# What a group of people is, after a word the name lists hold: "talk to Christian families", "ask Hope elders".
+_GROUP_OF_PEOPLE = re.compile(r"families|mothers|fathers|parents|elders|seniors|youth|women|men|leaders|communities"
+                              r"|congregations|churches|residents|members|groups|patients|clients|neighbors|neighbours"
+                              r"|students|workers|farmers|immigrants|refugees|people|folks|households|survivors")
+
+
 def _cued_listed(m: re.Match) -> str:
     """The cue's name: its first words while they are on the name lists (a title keeps its place only when
     a name follows it: "Dr. Patel" becomes "[name]", as the honorific rule writes it)."""
@@ -431,7 +444,7 @@ def _cued_listed(m: re.Match) -> str:
     after = re.sub(r"['’]s$", "", words[taken]) if taken < len(words) else _next_word(m.string, m.end())
     # "Thanks to Harris County", "We miss Grace Church's support": the listed words start an organisation's name
     if not taken or _not_a_name([w[:1].upper() + w[1:] for w in words[:taken]], "") or after in _ORG_WORDS \
-            or _org_name(words[:taken]) \
+            or _GROUP_OF_PEOPLE.fullmatch(after.strip(".,;:!?")) or _org_name(words[:taken]) \
             or re.sub(r"['’]s$", "", words[taken - 1]) in _ORG_WORDS:
         return m.group(0)
     rest = "".join(re.split(r"([ \t]+)", m.group("name"))[2 * taken - 1:])  # what follows the name, as written
@@ -502,6 +515,7 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
         text = _PHONE.sub(PLACEHOLDERS["phone"], text)
         text = _LOCAL_PHONE.sub(lambda m: (m.group(1) or m.group(2)) + PLACEHOLDERS["phone"], text)
         text = _PHONE_THEN_CUE.sub(PLACEHOLDERS["phone"], text)
+        text = _PHONE_EXT.sub("", text)
         text = _LONE_EXT.sub(PLACEHOLDERS["phone"], text)
     from themes.names import redact_script_names  # it builds on this module's placeholders
 
