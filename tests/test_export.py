@@ -482,6 +482,29 @@ def test_a_run_killed_between_the_two_renames_of_the_swap_gets_its_previous_fold
     assert (out / "coding_sample.xlsx").read_text() == "coded" and (out / MANIFEST).read_text() == RUN_MANIFEST
 
 
+def test_the_folder_the_command_runs_in_is_written_in_place(tmp_path, monkeypatch):
+    """`--out .` failed after the whole run ("unexpected OSError: Device or resource busy: '.'"), and left its staging
+    folder in the user's folder; renamed aside and removed, the folder would have left the shell in a deleted one."""
+    from themes.export import RUN_FILES
+
+    out = tmp_path / "results"
+    (out / "sub").mkdir(parents=True)
+    (out / MANIFEST).write_text(RUN_MANIFEST)
+    (out / "theme_counts_by_state.csv").write_text("the run before's breakdown")
+    (out / "notes.txt").write_text("mine")
+    for here in (out / "sub", out):  # inside it, as well as in it
+        monkeypatch.chdir(here)
+        kept: list[str] = []
+        with staged_folder(Path("." if here == out else ".."), force=True, owned=RUN_FILES, kept=kept) as folder:
+            (folder / MANIFEST).write_text(RUN_MANIFEST.replace("{", '{"new": 1, ', 1))
+            (folder / "report.md").write_text("new report")
+        assert Path.cwd() == here and here.exists()
+        assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "notes.txt", "report.md", "sub"]
+        assert '"new": 1' in (out / MANIFEST).read_text() and (out / "notes.txt").read_text() == "mine"
+        assert sorted(kept) == ["notes.txt", "sub/"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]  # no staging left beside it
+
+
 def test_an_interrupt_after_the_folder_was_written_says_so():
     from themes import export
 

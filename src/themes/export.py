@@ -154,6 +154,7 @@ def staged_folder(out: Path, *, force: bool, owned: tuple[str, ...] = (),
     What the replaced folder holds besides the files this writer owns (`owned`: names or glob patterns) is moved
     into the new one and listed in `kept`: a run folder also holds the coders' workbook `themes sample` wrote, a
     .qdpx, discover's drafts, a researcher's notes, and --force replaced them all without a word."""
+    out = Path(os.path.abspath(out))  # "--out ." has no name to stage beside, nor a parent to rename it in
     check_output_folder(out, force=force, owned=owned)
     if out.is_symlink():  # a link to a shared folder: the folder is replaced where it is, the link kept
         out = out.resolve()
@@ -176,6 +177,10 @@ def staged_folder(out: Path, *, force: bool, owned: tuple[str, ...] = (),
         shutil.rmtree(staging, ignore_errors=True)
         raise OutputError(f"{out} was written by another run while this one ran, so this run's files were not "
                           "written there. Run it again with another --out (or --force to replace that run's).")
+    if _holds_the_working_folder(out):
+        _replace_in_place(staging, out, owned, kept)
+        _WRITTEN.append(out)
+        return
     old = None
     if out.exists():
         old = out.parent / f".{out.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -185,6 +190,31 @@ def staged_folder(out: Path, *, force: bool, owned: tuple[str, ...] = (),
     if old is not None:
         _move_the_rest(old, out, owned, kept)
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _holds_the_working_folder(out: Path) -> bool:
+    """Whether the folder the command runs in is `out` or inside it ("--out ."): renamed aside and removed, it
+    would leave the user's shell in a deleted folder."""
+    try:
+        here = Path.cwd().resolve()
+    except OSError:
+        return False
+    return out.is_dir() and (here == out.resolve() or out.resolve() in here.parents)
+
+
+def _replace_in_place(staging: Path, out: Path, owned: tuple[str, ...], kept: list[str] | None) -> None:
+    """The swap without renaming `out`: its own files of the run before removed, the new ones moved in, the
+    user's files left where they are (and listed in `kept`, as a swap lists the files it moves over)."""
+    for entry in sorted(out.iterdir()):
+        if any(fnmatch.fnmatch(entry.name, pattern) for pattern in owned):
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+        elif kept is not None and not (staging / entry.name).exists():
+            kept.append(entry.name + ("/" if entry.is_dir() else ""))
+    for entry in sorted(staging.iterdir()):
+        if (out / entry.name).exists():  # a user's file of the same name as one the writer makes: the writer's wins
+            shutil.rmtree(out / entry.name) if (out / entry.name).is_dir() else (out / entry.name).unlink()
+        entry.rename(out / entry.name)
+    staging.rmdir()
 
 
 def write_json(data: dict, path: Path) -> None:
