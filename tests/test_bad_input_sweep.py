@@ -125,6 +125,8 @@ def test_coded_rows_without_a_passage_are_said_to_be_left_out(tmp_path, tiny_cod
     ("id_column: [respondent_id, state]\n", "id_column names one column; got ['respondent_id', 'state']"),
     ("id_column: [unclosed\n", "cannot be parsed at line 2"),
     ("id_column: No\n", "Put the name in quotes: id_column: 'No'"),
+    ("text_columns: [yes, on]\n", "text_columns holds true, not a name"),  # read as the columns 'True', 'True'
+    ("meta_columns: off\n", "meta_columns holds false, not a name"),
     (b"\xff\xfe\x00bin", "is not text (UTF-8)"),
 ])
 def test_a_settings_file_beside_the_input_that_cannot_be_read_says_how_to_write_it(tmp_path, content, said):

@@ -139,6 +139,10 @@ def resolve_spec(path: Path, given: InputSpec) -> InputSpec:
         items = value if isinstance(value, list) else [value]
         if value is not None and any(isinstance(item, (list, dict)) for item in items):
             raise InputError(f"{sidecar}: {name} lists column names; got {value!r}. Write '{name}: [first, second]'.")
+        truth = next((item for item in items if isinstance(item, bool)), None)
+        if truth is not None:  # "text_columns: [yes, on]" read as the columns "True", "True"
+            raise InputError(f"{sidecar}: {name} holds {str(truth).lower()}, not a name: YAML takes an unquoted yes, "
+                             f"no, on or off for one. Put the names in quotes: {name}: ['yes', 'on'].")
     row = declared.get("header_row")
     if row is not None and (isinstance(row, bool) or not isinstance(row, int) or row < 1):
         raise InputError(f"{sidecar}: header_row must be a row number from 1 (the row with the column names). Got "
