@@ -71,6 +71,26 @@ def test_diff_writes_a_report_and_tables_with_both_sides(two_runs, tmp_path):
     assert changes["passage"].tolist()[1] == "Nobody covers ongoing costs; call Maria Lopez at 555-123-4567."
 
 
+def test_a_manifest_that_records_no_input_is_not_said_to_read_another_file(tmp_path, tiny_codebook_path):
+    """Helper 123: a run folder whose manifest lacks `input` was "read different input files" beside a full one,
+    and "the same" beside another such."""
+    import json
+
+    before = run(tmp_path / "a", BEFORE, tiny_codebook_path)
+    after = run(tmp_path / "b", BEFORE, tiny_codebook_path)
+    manifest = json.loads((after / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["input"]
+    (after / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+    result = diff_run_folders(before, after, out=tmp_path / "diff", redactor=Redactor(use_ner=False))
+    assert result["diff"].same_input is None
+    report = (tmp_path / "diff" / "diff.md").read_text(encoding="utf-8")
+    assert "Run B's manifest does not record its input file, so whether the two runs read the same one is not " \
+           "known" in report and "read different input files" not in report
+    (before / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert diff_run_folders(before, after)["diff"].same_input is None
+
+
 def test_runs_of_different_inputs_are_compared_on_the_answers_they_share(tmp_path, tiny_codebook_path):
     before = run(tmp_path / "a", BEFORE, tiny_codebook_path)
     after = run(tmp_path / "b", AFTER[:3], tiny_codebook_path, input_sha="input-2")

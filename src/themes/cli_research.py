@@ -94,7 +94,7 @@ def diff(
     Example: themes diff outputs/before outputs/after --out outputs/diff
     """
     from themes.research import diff_run_folders, refuse_replacing
-    from themes.rundiff import COLUMNS_READ, DIFF_FILES, coded_only_in, notes
+    from themes.rundiff import COLUMNS_READ, DIFF_FILES, coded_only_in, notes, unrecorded
     from themes.safe import MANIFEST
 
     try:
@@ -111,8 +111,10 @@ def diff(
         info = d.sides[side]
         typer.echo(f"{side.upper()}: {info['folder']}  codebook {info['codebook']} (content hash "
                    f"{info['codebook_content_hash']}), model {info['model']}, {info['answers']} answers")
-    if not d.same_input:
+    if d.same_input is False:
         typer.echo("note: the two runs read different input files; only answers in both are compared.")
+    elif d.same_input is None:
+        typer.echo(f"note: {unrecorded(d)[0].lower()}{unrecorded(d)[1:]}; only answers in both are compared.")
     for note in notes(d):
         typer.echo(f"note: {note}")
     if d.edited and not d.other_people:  # else a note above says they may be other people's

@@ -31,7 +31,7 @@ class RunDiff:
     changes: pd.DataFrame  # one row per answer that gained or lost a theme
     sides: dict            # "a"/"b": what each run ran with (codebook, hashes, model, input)
     answers_only_in: dict  # "a"/"b": answers of one run missing from the other
-    same_input: bool
+    same_input: bool | None  # None: a manifest does not record its input's hash, so it is not known
     edited: int = 0        # answers of both runs whose text differs (a corrected resubmission, a new export)
     shared_answers: int = 0
     shared_respondents: int = 0
@@ -145,7 +145,7 @@ def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
     only_b = [t for t in ids if t not in a.category_ids]
     return RunDiff(themes, changes_frame.reset_index(drop=True), sides,
                    {"a": len(left.index.difference(right.index)), "b": len(right.index.difference(left.index))},
-                   sides["a"]["input_sha256"] == sides["b"]["input_sha256"], len(edited),
+                   _same_input(sides["a"]["input_sha256"], sides["b"]["input_sha256"]), len(edited),
                    shared_answers=len(shared), shared_respondents=shared.get_level_values(0).nunique(),
                    respondents_only_in=_one_side_only(left.index.get_level_values(0), right.index.get_level_values(0)),
                    questions_only_in=_one_side_only(left.index.get_level_values(1), right.index.get_level_values(1)),
@@ -396,9 +396,12 @@ def diff_markdown(diff: RunDiff, *, examples: list[tuple[str, str, str]]) -> str
                        ("calibration made for codebook hash", "calibration_codebook_hash"), ("model", "model"),
                        ("method", "method"), ("input sha256", "input_sha256"), ("answers", "answers")):
         lines.append(f"| {label} | {_cell(a[key])} | {_cell(b[key])} |")
-    if not diff.same_input:
+    if diff.same_input is False:
         lines += ["", "**The two runs read different input files**: answers are matched by respondent and "
                   "question, and those in one run only are left out of the comparison."]
+    elif diff.same_input is None:
+        lines += ["", f"**{unrecorded(diff)}**: answers are matched by respondent and question, and those in one "
+                  "run only are left out of the comparison."]
     lines += ["", f"Answers in A only: {diff.answers_only_in['a']}; in B only: {diff.answers_only_in['b']}."]
     said = notes(diff)
     if said:
@@ -435,3 +438,15 @@ def _cell(value) -> str:
 
 def _threshold(value) -> str:
     return "-" if value is None or value != value else f"{float(value):.2f}"
+
+
+def _same_input(a: str | None, b: str | None) -> bool | None:
+    """Whether both runs read the same file, by the hashes their manifests record; None where one records none."""
+    return None if not a or not b else a == b
+
+
+def unrecorded(diff: RunDiff) -> str:
+    """What a diff says of its inputs when a manifest records no input hash (a folder made by hand, or edited)."""
+    missing = [side.upper() for side in ("a", "b") if not diff.sides[side]["input_sha256"]]
+    return (f"Run {missing[0]}'s manifest does not record its input file" if len(missing) == 1 else
+            "Neither manifest records its input file") + ", so whether the two runs read the same one is not known"
