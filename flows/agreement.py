@@ -20,7 +20,7 @@ from themes.coding import classified_texts, fit_coder, learned_from, threshold_i
 from themes.embed import embedding_function, get_embedder
 from themes.errors import GoldError
 from themes.evaluate import agreement, disagreements, evaluation_markdown, few_passages_note, not_coded_note, \
-    read_gold
+    read_gold, with_few_unmeasured
 from themes.fitted import FittedModels, models_path, write_models
 from themes.ingest import InputSpec, load_answers
 from themes.settings import RunSettings
@@ -81,7 +81,7 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
                         "passages it never saw (e.g. --split test).")
     coder, scores, decided = code_gold(list(gold["text"]), codebook, calibration, settings, _questions(gold))
     predicted, primary = coder.scheme.labels(decided), coder.scheme.primary(scores, decided)
-    result = agreement(list(gold["gold"]), predicted, primary, coder.scheme)
+    result = with_few_unmeasured(agreement(list(gold["gold"]), predicted, primary, coder.scheme))
     thresholds = threshold_items(coder.scheme, coder.thresholds)
     method = coder.method
     notes = [f"Gold file: `{gold_path}`" + (f", split `{split}`" if split else "") +
@@ -89,8 +89,9 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
              f"; passages from {read.get('text', '?')}, codes from {read.get('codes', '?')}, questions from "
              f"{read.get('question') or 'none'}. Codebook: {codebook.name} {codebook.version}; method {method}; "
              f"model {settings.model}.",
-             f"Left out {int(learned.sum())} passages the classifier learned from." if learned.any() else
-             "No passage of this file was used to train or calibrate the classifier.",
+             f"Left out {int(learned.sum())} passages the classifier learned from, or copies of them (a word or two "
+             "added, changed or dropped; split from or merged into a longer one)." if learned.any() else
+             "No passage of this file, nor a copy of one, was used to train or calibrate the classifier.",
              "Thresholds: " + ", ".join(f"{k} {v:.2f} ({coder.sources[k]})" for k, v in thresholds.items())]
     # Which calibration coded the passages, as the run's opening block says it: one made for other content (a theme
     # renamed since) was said in the console only, and the saved figures carried no word of it.

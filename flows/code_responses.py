@@ -389,6 +389,9 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
             "read_without_attribution": run.read_without_attribution, "disagreement": disagreement,
             "own_examples": examples_note,
             # every coded answer a text the coder learned from: a sample was given, but none measured its errors
+            # and how many of them it learned from, which no estimate counts
+            "coded_learned": len(coded_sample) - len(measuring) if coded_sample is not None and measuring is not None
+            else 0,
             "coded_all_learned": len(coded_sample) if coded_sample is not None and len(coded_sample)
             and not len(measuring) else 0,
             "flow_run_url": f"{PREFECT_UI_URL.value()}/runs/flow-run/{flow_run.id}"}  # the address Prefect's CLI prints

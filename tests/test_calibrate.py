@@ -70,11 +70,23 @@ def test_cross_fitting_never_uses_a_fold_to_tune_its_own_threshold(tiny_codebook
     assert primary[4:6] == ["trust", "trust"]
 
 
+# Ten passages per theme, each two words and a number away from the others: a passage and one that differs by a number
+# alone ("built over 10 years", "... 11 years") are one passage written twice (themes.nearcopy), not measured on.
+_WHO = ["directors", "nurses", "pastors", "chaplains", "navigators", "boards", "volunteers", "managers", "doctors",
+        "elders"]
+_WHERE = ["county", "clinic", "church", "school", "shelter", "pantry", "hospital", "library", "office", "market"]
+_COSTS = ["rent", "salaries", "vans", "phones", "laptops", "insurance", "training", "fuel", "software", "printing"]
+TRUST = [f"Trust between our {who} and the {where}, built over {k + 10} years." for k, (who, where)
+         in enumerate(zip(_WHO, _WHERE))]
+FUNDING = [f"Grants to the {where} end after {k + 10} years and nobody covers {cost}." for k, (where, cost)
+           in enumerate(zip(_WHERE[::-1], _COSTS))]
+FOOD = [f"We deliver {k + 10} food boxes a week to {who} at the {where}." for k, (who, where)
+        in enumerate(zip(_WHO[::-1], _WHERE))]
+
+
 def test_calibrate_reports_cross_validated_agreement_with_the_fake_embedder(tiny_codebook):
     embed = embedding_function("test:hashing")
-    texts = [f"Trust between our directors, built over {n} years." for n in range(10, 20)] + \
-            [f"Grants end after {n} years and nobody covers costs." for n in range(10, 20)] + \
-            [f"We deliver {n} food boxes a week." for n in range(10, 20)]
+    texts = TRUST + FUNDING + FOOD
     gold = [["trust"]] * 10 + [["funding"]] * 10 + [[]] * 10
     thresholds, report = calibrate(tiny_codebook, texts, gold, embed, folds=5)
     assert report["folds"] == 5 and report["passages"] == 30
@@ -95,9 +107,7 @@ def test_the_codebooks_own_texts_and_passages_coded_again_in_another_fold_are_no
     mask, examples, repeats = measured_passages(tiny_codebook, texts, np.array([0, 1, 2, 2, 3, 4]))
     assert list(mask) == [False, False, True, True, False, True] and (examples, repeats) == (1, 2)
     embed = embedding_function("test:hashing")
-    base = [f"Trust between our directors, built over {n} years." for n in range(10, 20)] + \
-           [f"Grants end after {n} years and nobody covers costs." for n in range(10, 20)] + \
-           [f"We deliver {n} food boxes a week." for n in range(10, 20)]
+    base = TRUST + FUNDING + FOOD
     gold = [["trust"]] * 10 + [["funding"]] * 10 + [[]] * 10
     thresholds, report = calibrate(tiny_codebook, base + [example], gold + [["trust"]], embed, folds=5)
     assert report["passages"] == 31 and report["measured"] == 30
@@ -121,8 +131,7 @@ def test_a_threshold_the_codebook_sets_is_kept_while_the_others_are_tuned(tiny_c
     thresholds, tuned = tune_thresholds(oof, [["trust"]] * 4 + [[]] * 4, Scheme(tiny_codebook))
     assert thresholds[0] < 0.45 and tuned == {"trust"}
     embed = embedding_function("test:hashing")
-    texts = [f"Trust between our directors, built over {n} years." for n in range(10, 20)] + \
-            [f"Grants end after {n} years and nobody covers costs." for n in range(10, 20)]
+    texts = TRUST + FUNDING
     learned, report = calibrate(book, texts, [["trust"]] * 10 + [["funding"]] * 10, embed, folds=5)
     assert "trust" not in learned and report["set_in_codebook"] == {"trust": 0.45}
     assert report["not_tuned"] == ["service"]

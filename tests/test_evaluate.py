@@ -291,21 +291,30 @@ def _evaluate_printing(monkeypatch, tmp_path, codebook_path, result: dict, gold_
 
 
 def test_evaluate_says_which_themes_were_not_measured(monkeypatch, tmp_path, tiny_codebook_path):
-    measured = {"theme": "trust", "gold": 4, "predicted": 3, "precision": 1.0, "recall": 0.75, "f1": 0.857,
+    measured = {"theme": "trust", "gold": 8, "predicted": 6, "precision": 1.0, "recall": 0.75, "f1": 0.857,
                 "kappa": 0.8, "alpha": 0.8}
     unmeasured = {"theme": "funding", "gold": 0, "predicted": 1, "precision": 0.0, "recall": None, "f1": None,
                   "kappa": None, "alpha": None}
-    result = {"overall": {"passages": 10, "primary_kappa": 0.8, "primary_alpha": 0.79, "macro_f1": 0.857},
-              "per_theme": [measured, unmeasured], "per_dimension": [], "left_out": 0, "files": ["evaluation.md"]}
+    few = {"theme": "service", "gold": 1, "predicted": 1, "precision": 1.0, "recall": 1.0, "f1": 1.0, "kappa": 0.49,
+           "alpha": 0.49}
+    from themes.evaluate import with_few_unmeasured
+
+    result = with_few_unmeasured({"overall": {"passages": 10, "primary_kappa": 0.8, "primary_alpha": 0.79,
+                                              "macro_f1": 0.857}, "per_theme": [measured, unmeasured, few],
+                                  "per_dimension": []})
+    assert result["per_theme"][:2] == [measured, unmeasured]  # a theme of five coded passages or more is as measured
+    result.update(left_out=0, files=["evaluation.md"])
     output = _evaluate_printing(monkeypatch, tmp_path, tiny_codebook_path, result,
                                 "text,themes\nWe trust them.,trust\nGrants end.,none\n")
     lines = output.splitlines()
     assert f"  question   {NO_QUESTION}" in lines
     lines = lines[next(k for k, line in enumerate(lines) if line.startswith("Agreement on")):]
-    assert lines[2:5] == [
+    assert lines[2:7] == [
         "trust                        1.000   0.750  0.857  0.800",
         "funding                      0.000     n/a    n/a    n/a",
-        "n/a for funding: not measured, no coded passages carry it."]
+        "service                      1.000     n/a    n/a    n/a",  # recall 1.000, kappa 0.49 from one coded passage
+        "n/a for funding: not measured, no coded passages carry it.",
+        "n/a for service (1): not measured, fewer than 5 coded passages carry it (the number in brackets)."]
 
 
 @pytest.mark.parametrize("count, line", [
@@ -523,7 +532,8 @@ def test_a_runs_agreement_leaves_out_answers_the_classifier_learned_from(tiny_co
                           [(tiny_codebook, None)])
     assert sample_agreement_summary(every) == (
         "none measured on this survey: all 1 answers of its coded sample (coded.csv) are texts the classifier "
-        "learned from (codebook examples or calibration passages), and on those it would be memory, not agreement.")
+        "learned from (codebook examples or calibration passages, or copies of them), and on those it would be memory, "
+        "not agreement.")
 
 
 def test_calibrate_says_which_calibration_it_replaced_and_how_a_run_finds_the_new_one(monkeypatch, tmp_path,
@@ -729,6 +739,20 @@ def test_agreement_on_few_passages_comes_with_a_caution():
     assert few_passages_note(1).startswith("agreement on 1 passage only") and few_passages_note(50) is None
 
 
+def test_no_primary_kappa_where_no_theme_has_the_coded_answers_to_be_measured():
+    """A coded sample of 5 answers printed "Cohen's kappa of the primary theme 1.00" beside every theme not measured."""
+    from themes.export import sample_agreement_summary
+
+    themes = [{"theme": "trust", "kappa": 1.0, "gold": 2}, {"theme": "funding", "kappa": 1.0, "gold": 1}]
+    result = {"answers": 5, "file": "coded.csv", "overall": {"primary_kappa": 1.0}, "per_theme": themes,
+              "per_dimension": []}
+    said = sample_agreement_summary(result)
+    assert "Cohen's kappa of the primary theme not measured (no theme is carried by 5 coded answers or more); per " \
+           "theme trust not measured (only 2 coded answers carry it)" in said and "1.00" not in said
+    themes[0]["gold"] = 5
+    assert "Cohen's kappa of the primary theme 1.00; per theme trust 1.00" in sample_agreement_summary(result)
+
+
 def test_the_method_says_a_dimension_measured_on_fewer_answers():
     from themes.export import sample_agreement_summary
 
@@ -801,7 +825,25 @@ def test_a_run_whose_coded_answers_were_all_learned_from_says_so(capsys):
         "framework": [], "out": "out", "files": ["report.md"], "coded_all_learned": 150}
     _print_summary(summary)
     assert ("Raw counts: all 150 answers of the coded sample are texts the classifier learned from (codebook "
-            "examples or calibration passages), so none measured its error") in capsys.readouterr().out
+            "examples or calibration passages, or copies of them), so none measured its error") in \
+        " ".join(capsys.readouterr().out.split())
+
+
+def test_a_coded_sample_too_small_once_the_learned_answers_are_left_out_says_so(capsys):
+    """'the coded sample holds 74 coded answers' where the opening block said 131: 57 were calibration passages."""
+    from themes.cli import _print_summary
+
+    summary = {"accounting": {"input_answers": 2, "coded": 2}, "counts": [
+        {"theme": "trust", "respondents": 1, "percent": 50.0, "segments": 1,
+         "method": "not estimated: 74 coded answers (at least 100 are needed)"}],
+        "framework": [], "out": "out", "files": ["report.md"], "coded_learned": 57, "coded_all_learned": 0}
+    _print_summary(summary)
+    assert ("Raw counts: the coded sample holds 131 coded answers; less the 57 the classifier learned from (codebook "
+            "examples or calibration passages, or copies of them), 74 are fewer than the 100 an estimate needs") \
+        in " ".join(capsys.readouterr().out.split())
+    summary["coded_learned"] = 0
+    _print_summary(summary)
+    assert "Raw counts: the coded sample holds 74 coded answers, fewer than the 100" in capsys.readouterr().out
 
 
 def test_every_cell_to_mend_is_said_at_once(tmp_path, tiny_codebook):

@@ -465,6 +465,15 @@ def test_a_coded_sample_gives_every_count_an_estimate_and_interval(tmp_path, tin
     more (test_prevalence, and below), so the floor is lowered here."""
     from themes.flows.code_responses import run_flow
 
+    # R2's and R3's challenges hold a codebook example whole ("They just don't get how we operate."): answers the
+    # coder learned from, which measure nothing (themes.nearcopy). Written here in other words, they are coded answers.
+    survey = tmp_path / "tiny.csv"
+    survey.write_text(tiny_responses_path.read_text(encoding="utf-8").replace(
+        "they just don't get how we operate.", "our ways of working are foreign to them.").replace(
+        "We still fax referrals and re-key them into our system,", "Referrals come by fax and are typed in again,"),
+        encoding="utf-8")
+    tiny_responses_path = survey
+
     sample = tmp_path / "coded.csv"
     sample.write_text("respondent_id,question,themes\nR1,challenges,resource_needs\nR2,challenges,cultural_differences\n"
                       "R3,challenges,data_challenges\nR1,effective_practices,trust\nR2,effective_practices,trust\n"

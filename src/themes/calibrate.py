@@ -266,12 +266,12 @@ def measured_passages(codebook: Codebook, texts: list[str], fold_of: np.ndarray)
     another fold (each copy taught the coder that scored the other; copies in one fold taught neither). They stay
     in the folds and the thresholds' tuning, which are as they were. Returns the mask and how many of each kind it
     leaves out."""
-    from themes.codebook import folded_text
     from themes.coding import classified_texts, learned_from
+    from themes.nearcopy import copy_groups
 
     known = learned_from(texts, codebook)
-    keys = [folded_text(text) for text in classified_texts(texts)]
-    folds: dict[str, set[int]] = {}
+    keys = copy_groups(classified_texts(texts))  # a passage and its copies (themes.nearcopy): " too." added read 0.94
+    folds: dict[int, set[int]] = {}
     for key, fold in zip(keys, fold_of):
         folds.setdefault(key, set()).add(int(fold))
     repeated = np.array([len(folds[key]) > 1 for key in keys], dtype=bool) & ~known

@@ -523,7 +523,8 @@ def evaluate(
     except ThemesError as error:
         _fail(str(error))
     overall = result["overall"]
-    left_out = f" ({result['left_out']} left out: the classifier learned from them)" if result["left_out"] else ""
+    left_out = (f" ({result['left_out']} left out: the classifier learned from them, or from copies of them)"
+                if result["left_out"] else "")
     if result.get("read_without_attribution"):
         count = result["read_without_attribution"]
         typer.echo(f"Read {count} passage{'s' if count > 1 else ''} without a report's attribution ('One CBO director "
@@ -540,6 +541,12 @@ def evaluate(
         if unmeasured:
             typer.echo(f"n/a for {', '.join(unmeasured)}: not measured, no coded passages carry "
                        f"{'it' if len(unmeasured) == 1 else 'them'}.")
+        few = [f"{row['theme']} ({row['few']})" for row in result["per_theme"] if row.get("few")]
+        if few:
+            from themes.evaluate import FEW_CODED
+
+            typer.echo(f"n/a for {', '.join(few)}: not measured, fewer than {FEW_CODED} coded passages carry "
+                       f"{'it' if len(few) == 1 else 'them'} (the number in brackets).")
     if result["per_dimension"]:
         typer.echo(f"Agreement per dimension on {overall['passages']} passages{left_out} ('none' = not addressed, "
                    "a class):")
@@ -757,10 +764,15 @@ def _print_summary(summary: dict) -> None:
         few = too_few_coded([row.get("method", "") for row in rows])
         if summary.get("coded_all_learned"):
             typer.echo(f"Raw counts: all {summary['coded_all_learned']} answers of the coded sample are texts the "
-                       "classifier learned from (codebook examples or calibration passages), so none measured its "
-                       "error; code a sample of other answers (themes sample --exclude) for estimates with intervals.")
+                       "classifier learned from (codebook examples or calibration passages, or copies of them), so "
+                       "none measured its error; code a sample of other answers (themes sample --exclude) for "
+                       "estimates with intervals.")
         elif few:
-            typer.echo(f"Raw counts: the coded sample holds {few[0]} coded answers, fewer than the {few[1]} an "
+            learned = summary.get("coded_learned") or 0
+            held = (f"holds {few[0] + learned} coded answers; less the {learned} the classifier learned from (codebook "
+                    f"examples or calibration passages, or copies of them), {few[0]} are" if learned else
+                    f"holds {few[0]} coded answers,")
+            typer.echo(f"Raw counts: the coded sample {held} fewer than the {few[1]} an "
                        "estimate needs (below that the intervals cover the truth too rarely); code more (themes sample "
                        "--exclude) for estimates with intervals.")
         else:

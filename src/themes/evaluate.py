@@ -1026,6 +1026,19 @@ def agreement(gold: list[list[str]], predicted: list[list[str]], predicted_prima
     return result
 
 
+def with_few_unmeasured(result: dict) -> dict:
+    """`result` (of `agreement`) with the figures of a theme fewer than FEW_CODED coded passages carry (or a dimension
+    fewer address) left out, as the run's report leaves them out: recall 1.000 and kappa 0.49 from one coded passage
+    say nothing. Its counts (coded, predicted) and precision stay; `few` says how many carried it. The means (macro F1)
+    are as measured, on every passage."""
+    themes = [{**row, **({"recall": None, "f1": None, "kappa": None, "alpha": None, "few": row["gold"]}
+                         if 0 < row["gold"] < FEW_CODED else {})} for row in result["per_theme"]]
+    dimensions = [{**row, **({"type_accuracy": None, "type_accuracy_all_addressed": None, "kappa": None, "alpha": None,
+                              "few": row["gold_addressed"]} if 0 < row["gold_addressed"] < FEW_CODED else {})}
+                  for row in result["per_dimension"]]
+    return {**result, "per_theme": themes, "per_dimension": dimensions}
+
+
 def _theme_agreement(krippendorff, gold, predicted, predicted_primary, ids) -> dict:
     gold_matrix = np.array([[t in g for t in ids] for g in gold], dtype=int).reshape(len(gold), len(ids))
     pred_matrix = np.array([[t in p for t in ids] for p in predicted], dtype=int).reshape(len(gold), len(ids))
@@ -1229,7 +1242,10 @@ def _theme_markdown(result: dict) -> list[str]:
              f"- Mixed passages (two themes or more): {overall['mixed_passages']}; recall of their themes after "
              f"the first: {_number(overall['later_theme_recall'])}",
              "", "## Per theme (presence of the theme, multi-label)", "",
-             "A theme no coded passage carries is \"not measured\": there is nothing to agree on.", "",
+             f"A theme no coded passage carries is \"not measured\": there is nothing to agree on; nor one fewer than "
+             f"{FEW_CODED} carry (recall, F1, kappa and alpha from one or two coded passages say nothing). Macro F1 is "
+             "the mean F1 of the themes coded or predicted (on every passage, those few included): a theme no coded "
+             "passage carries that the model predicted counts 0, its predictions all false alarms.", "",
              "| theme | gold | predicted | precision | recall | F1 | kappa | alpha |", "|---|---|---|---|---|---|---|---|"]
     lines += [f"| {r['theme']} | {r['gold']} | {r['predicted']} | {_number(r['precision'])} | {_number(r['recall'])} | "
               f"{_number(r['f1'])} | {_number(r['kappa'])} | {_number(r['alpha'])} |" for r in result["per_theme"]]
@@ -1241,7 +1257,8 @@ def _theme_markdown(result: dict) -> list[str]:
 def _dimension_markdown(result: dict) -> list[str]:
     lines = ["## Per dimension (one type per passage, \"none\" = not addressed, a class of its own)", "",
              "Type accuracy: of the passages both the coder and the model gave a type, the share where the types "
-             "match; \"all addressed\" counts a passage the model left unaddressed as wrong.", "",
+             "match; \"all addressed\" counts a passage the model left unaddressed as wrong. A dimension fewer than "
+             f"{FEW_CODED} coded passages address is \"not measured\".", "",
              "| dimension | passages | coder addressed | model addressed | type accuracy | type accuracy, all "
              "addressed | kappa | alpha |", "|---|---|---|---|---|---|---|---|"]
     lines += [f"| {r['dimension']} | {r['passages']} | {r['gold_addressed']} | {r['predicted_addressed']} | "

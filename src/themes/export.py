@@ -531,7 +531,11 @@ def sample_agreement_summary(result: dict) -> str:
         return f"{row['theme']} {kappa(row['kappa'])}"
 
     if result["per_theme"]:
-        parts.append(f"Cohen's kappa of the primary theme {kappa(result['overall']['primary_kappa'])}; per theme "
+        # 1.00 on five coded answers, where no theme had the coded cases to be measured by itself
+        carried = max((r.get("gold") or 0) for r in result["per_theme"])
+        primary = (kappa(result["overall"]["primary_kappa"]) if carried >= FEW_CODED else
+                   f"not measured (no theme is carried by {FEW_CODED} coded answers or more)")
+        parts.append(f"Cohen's kappa of the primary theme {primary}; per theme "
                      + ", ".join(theme_kappa(r) for r in result["per_theme"]))
     if result["per_dimension"]:
         fewer = {r["dimension"]: f" (on the {r['passages']} answers that code it)" for r in result["per_dimension"]
@@ -551,9 +555,10 @@ def sample_agreement_summary(result: dict) -> str:
     if not result["answers"] and learned:
         return (f"none measured on this survey: all {learned} answers of its coded sample "
                 f"({coded_sample_name(result.get('files') or result['file'])}) are texts the classifier learned from "
-                "(codebook examples or calibration passages), and on those it would be memory, not agreement.")
-    left_out = (f", less {learned} whose text the classifier learned from (a codebook example or calibration passage)"
-                if learned else "")
+                "(codebook examples or calibration passages, or copies of them), and on those it would be memory, "
+                "not agreement.")
+    left_out = (f", less {learned} whose text the classifier learned from (a codebook example or calibration "
+                "passage, or a copy of one)" if learned else "")
     few = (f" On {result['answers']} answers one more or less moves these far: read them as a rough sign."
            if result["answers"] < FEW_PASSAGES else "")
     return (f"on {result['answers']} answers of this survey, coded by people at random "
