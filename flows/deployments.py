@@ -22,6 +22,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from themes import defaults, project
 from themes.errors import ThemesError
+from themes.guard import check_not_a_projects_output
 from themes.flows.code_responses import code_responses, named_after_input, run_flow
 from themes.ingest import InputSpec
 from themes.settings import RunSettings
@@ -50,6 +51,8 @@ def code_export(input_path: str, out: str, codebooks: list[str] = [defaults.DEFA
                 quotes_per_theme: int = 5, force: bool = False) -> dict:
     """Code one survey export into `out`: what `themes run` does, started from the Prefect UI or API."""
     settings = run_settings(codebooks, calibration, coded_sample, model, cache_dir, min_group, quotes_per_theme)
+    # As `themes run` refuses it: forced into a project's output/, one export's figures replaced the project's.
+    check_not_a_projects_output(Path(out))
     # The code-responses flow's body, in this run: one flow run per export, its tasks, logs and artifacts.
     return code_responses.fn(input_path, out, settings, input_spec(id_column, text_columns, meta_columns), force)
 
@@ -183,8 +186,12 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
         asked = list(dict.fromkeys(combined.loc[combined[project.BATCH] == batch["batch"], "question"]))
         said += [line.strip().removeprefix("questions").strip() for line in _new_questions(asked, settings)]
         said += read_warnings
+        if _changed_since(path, batch["sha256"]):  # still being written, or replaced: this version is read next time
+            said.append("the file changed while it was coded (still being written, or replaced by another of the same "
+                        "name): the version read is this batch; the file stays in the inbox and is read again")
         outcome["reason"] = "; ".join(said)
-        _move(path, path.parent / PROCESSED)
+        if not _changed_since(path, batch["sha256"]):
+            _move(path, path.parent / PROCESSED)
     except Exception as error:  # noqa: BLE001  any failure rejects this file only
         if staged_answers:
             project.unstage(project.Project(project_dir), backup)
@@ -195,12 +202,26 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
         if option:  # an inbox takes no options per file: they go in a sidecar beside it
             outcome["reason"] += (f" In the inbox, give it in a sidecar beside the export: {path.stem}.yaml with "
                                   f"'{_SIDECAR_KEYS[option.group(1)]}: ...' (README, 'Input').")
-        _move(path, path.parent / REJECTED)
+        if outcome["sha256"] and _changed_since(path, outcome["sha256"]):  # half-copied when read: not the file's fault
+            outcome["reason"] += " The file changed while it was read (still being written?): it stays in the inbox."
+        else:
+            _move(path, path.parent / REJECTED)
     except BaseException:  # stopped (Ctrl-C, SIGTERM, a cancelled flow run): the batch is not added; tried again
         if staged_answers:
             project.unstage(project.Project(project_dir), backup)
         raise
     return outcome
+
+
+def _changed_since(path: Path, sha256: str) -> bool:
+    """Whether the export in the inbox is no longer the version that was read (a slow copy that paused past the settle
+    time, or a file of the same name dropped over it meanwhile): moved aside, the version never read was lost."""
+    from themes.codebook import file_hash
+
+    try:
+        return path.is_file() and file_hash(path) != sha256
+    except OSError:
+        return False
 
 
 _SIDECAR_KEYS = {"id-column": "id_column", "text-column": "text_columns", "meta-column": "meta_columns",

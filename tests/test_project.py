@@ -586,3 +586,68 @@ def test_a_lock_path_that_is_no_file_is_one_line(tmp_path):
                                            r"not a file"):
         with working_on(tmp_path / "project"):
             pass
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_an_export_that_changes_while_it_is_coded_stays_in_the_inbox_and_is_read_again(tmp_path, tiny_responses_path,
+                                                                                     tiny_codebook_path, monkeypatch):
+    """An operator's review: a file of the same name dropped over an export while it was coded (or a slow copy that
+    paused past the settle time) was moved to processed/ unread, and its answers were lost with no word."""
+    from themes.flows import deployments
+
+    inbox, folder, cache = tmp_path / "inbox", tmp_path / "project", tmp_path / "cache"
+    table = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    first, later = table.iloc[:2], table.copy()
+    later["respondent_id"] = [f"P{k}" for k in range(len(later))]
+    drop(inbox, "week.csv", first)
+    coding = deployments.run_flow
+
+    def overwritten_meanwhile(*args, **kwargs):
+        later.to_csv(inbox / "week.csv", index=False)  # the other file, copied over it
+        return coding(*args, **kwargs)
+
+    monkeypatch.setattr(deployments, "run_flow", overwritten_meanwhile)
+    outcome, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    assert (outcome["outcome"], outcome["respondents"]) == ("added", 2)
+    assert "the file changed while it was coded" in outcome["reason"]
+    assert (inbox / "week.csv").is_file() and not (inbox / "processed").exists()
+    monkeypatch.setattr(deployments, "run_flow", coding)
+    outcome, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    assert (outcome["outcome"], outcome["respondents"]) == ("added", len(later))
+    assert not (inbox / "week.csv").exists() and len(list((inbox / "processed").iterdir())) == 1
+    answers = pd.read_parquet(folder / "answers.parquet")
+    assert set(answers["respondent_id"]) == set(first["respondent_id"]) | set(later["respondent_id"])
+
+
+def test_the_code_export_deployment_refuses_a_projects_output(tmp_path, tiny_responses_path):
+    """`themes run --out <project>/output --force` is refused; the deployment's run of one export replaced the
+    project's figures (452 respondents) with its own (40)."""
+    from themes.errors import ThemesError
+    from themes.flows.deployments import code_export
+
+    folder = tmp_path / "project"
+    (folder / "output").mkdir(parents=True)
+    (folder / "project.json").write_text(json.dumps({"batches": [{"batch": "001 a.csv"}]}), encoding="utf-8")
+    with pytest.raises(ThemesError, match="is the output of the project"):
+        code_export.fn(str(tiny_responses_path), str(folder / "output"), model="test:hashing", force=True)
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_an_export_refused_while_it_was_still_being_written_stays_in_the_inbox(tmp_path, tiny_responses_path,
+                                                                             tiny_codebook_path, monkeypatch):
+    """Half an export read (a copy paused past the settle time) was refused ("16 fields where the header names 4")
+    and moved to rejected/, the whole file with it."""
+    from themes import project as projects
+    from themes.errors import ThemesError
+
+    inbox, folder, cache = tmp_path / "inbox", tmp_path / "project", tmp_path / "cache"
+    path = drop(inbox, "week.csv", pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False))
+
+    def torn(*args, **kwargs):
+        path.write_text(path.read_text(encoding="utf-8") + "R9,Nonprofit CBO,OH,More,Rows,Here\n", encoding="utf-8")
+        raise ThemesError("week.csv: line 7 has 16 fields where the header names 6.")
+
+    monkeypatch.setattr(projects, "add_batch", torn)
+    outcome, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    assert outcome["outcome"] == "rejected" and "changed while it was read" in outcome["reason"]
+    assert path.is_file() and not (inbox / "rejected").exists()
