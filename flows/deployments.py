@@ -175,6 +175,12 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
         if batch.get("renamed"):  # said, not silent: the batch's columns under the names earlier batches gave them
             said.append("named as in earlier batches: " + ", ".join(
                 f"'{mine}' as '{theirs}'" for mine, theirs in batch["renamed"].items()))
+        if batch.get("kept_meta"):
+            said.append("read as metadata, as earlier batches broke the counts down by them: " + ", ".join(
+                f"'{column}'" for column in batch["kept_meta"]))
+        encoding = (batch.get("column_sources") or {}).get("encoding")
+        if encoding:  # `themes run` says its guess before it starts; an inbox's operator reads it here
+            said.append(f"encoding {encoding} (guessed: not UTF-8; if letters look wrong, save the export as UTF-8)")
         if batch.get("kept_questions"):
             said.append("read as questions, as earlier batches coded them: " + ", ".join(
                 f"'{column}'" for column in batch["kept_questions"]))

@@ -314,6 +314,19 @@ def test_cp1252_letters_that_other_windows_code_pages_read_differently(tmp_path)
     assert list(answers["answer_raw"]) == [line.split(",", 1)[1] for line in text.splitlines()[1:]]
 
 
+def test_a_windows_export_with_many_accents_is_not_read_as_a_mac_code_page(tmp_path):
+    """An operator's review: a cp1252 export of 40 respondents whose answers end in "Café santé." (478 "é", 4 "•";
+    tests/fixtures/windows_accents.csv) was read as Mac Latin 2, which detection found the more coherent: "Cafť
+    santť" reached the quotes and the report."""
+    path = Path(__file__).parent / "fixtures" / "windows_accents.csv"
+
+    answers, spec, _ = load_answers(path, InputSpec())
+
+    assert spec.sources["encoding"] == "cp1252"
+    assert answers["answer_raw"].str.contains("Caf\u00e9 sant\u00e9").sum() > 200
+    assert not answers["answer_raw"].str.contains("\u0165").any()  # "ť"
+
+
 @pytest.mark.parametrize("odd", ["hospital\u2019s", "espa\u00f1ol", "Pe\u00f1a", "na\u00efve"])
 def test_one_windows_character_in_an_english_export_is_read_as_windows_text(tmp_path, odd):
     """One "’" or "ñ" fits Big5 or a DOS code page byte for byte, and detection took them: "hospital𠏋",

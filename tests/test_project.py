@@ -651,3 +651,27 @@ def test_an_export_refused_while_it_was_still_being_written_stays_in_the_inbox(t
     outcome, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
     assert outcome["outcome"] == "rejected" and "changed while it was read" in outcome["reason"]
     assert path.is_file() and not (inbox / "rejected").exists()
+
+
+def test_a_later_batch_whose_columns_are_guessed_keeps_the_metadata_earlier_batches_broke_counts_down_by(
+        tmp_path, tiny_responses_path):
+    """An operator's review: the first batch's sidecar named 'initiated_by' a metadata column; later exports without a
+    sidecar guessed org_type and state alone, and every later respondent was 'unknown' in the initiated_by
+    breakdown."""
+    from themes.project import save
+
+    tiny = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    tiny.insert(3, "initiated_by", ["CBO", "Hospital", "CBO", "Hospital", "CBO"])
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    tiny.iloc[:3].to_csv(first, index=False)
+    tiny.iloc[3:].to_csv(second, index=False)
+    folder = tmp_path / "project"
+    named = InputSpec(meta_columns=("org_type", "state", "initiated_by"), sources={"meta_columns": "sidecar a.yaml"})
+    combined, staged = add_batch(open_project(folder), first, named)
+    save(staged, staged.batches, stage(staged, combined))
+    assert "initiated_by" not in add_batch(open_project(tmp_path / "other"), second, InputSpec())[1].spec.meta_columns
+
+    combined, staged = add_batch(open_project(folder), second, InputSpec())
+    assert staged.batches[-1]["kept_meta"] == ["initiated_by"]
+    later = combined[combined["respondent_id"].isin(["R4", "R5"])].drop_duplicates("respondent_id")
+    assert later.set_index("respondent_id")["initiated_by"].to_dict() == {"R4": "Hospital", "R5": "CBO"}

@@ -264,6 +264,25 @@ def _few_odd_bytes(raw: bytes, encoding: str) -> bool:
     return True
 
 
+# What the letters beyond ASCII of a Western European text are (Spanish, French, Portuguese, German answers, and
+# Excel's quotes and dashes), as cp1252 reads them.
+_WESTERN = frozenset("áéíóúñüÁÉÍÓÚÑÜàèìòùâêîôûçëïöäÀÈÌÒÙÂÊÎÔÛÇËÏÖÄãõÃÕåæøœßÅÆØŒ¿¡’‘“”–—…•°«»€ªº")
+
+
+def _reads_as_western(raw: bytes, encoding: str) -> bool:
+    """A Windows export of Western European text that detection took for another code page: "Café santé" 240 times
+    read as Mac Latin 2 ("Cafť santť", which it found the more coherent). Where cp1252 reads every byte and nearly all
+    the letters it gives beyond ASCII are Western European ones, it is cp1252 (a Polish cp1250 file gives "¹", "³")."""
+    if encoding.lower().replace("-", "_") in ("utf_8", "utf_8_sig", "utf_16", "utf_32", "cp1252"):
+        return False
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    beyond = [c for c in text if ord(c) > 0x7F]
+    return bool(beyond) and sum(c in _WESTERN for c in beyond) >= 0.98 * len(beyond)
+
+
 _WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and the old .xls
 
 
@@ -305,7 +324,7 @@ def _detect_and_decode(raw: bytes, path: Path) -> tuple[str, str]:
     if best is not None and any("cp1252" in match.could_be_from_charset and match.chaos <= best.chaos
                                 and match.coherence >= best.coherence for match in matches):
         encoding = "cp1252"
-    if _few_odd_bytes(raw, encoding):
+    if _few_odd_bytes(raw, encoding) or _reads_as_western(raw, encoding):
         encoding = "cp1252"
     try:
         return raw.decode(encoding), encoding

@@ -242,6 +242,7 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
                          "itself; rename them in the export.")
     earlier = read_answers(project)
     answers, spec, id_problems, kept = _earlier_questions(file, earlier, answers, spec, id_problems)
+    answers, spec, id_problems, kept_meta = _earlier_meta(file, project, earlier, answers, spec, id_problems)
     answers, spec, renamed = _earlier_names(project, earlier, answers, spec)
     label = batch_label(len(project.batches) + 1, file)
     new = pd.DataFrame({"respondent_id": answers["respondent_id"], "question": answers["question"],
@@ -284,7 +285,8 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
               "respondents": int(new["respondent_id"].nunique()), "answers": len(new),
               "replaced": replaced, "unchanged": len(unchanged), "kept_from_before": carried,
               "meta_columns": list(spec.meta_columns), "renamed": renamed,
-              "column_sources": spec.sources, "respondent_id_problems": id_problems, "kept_questions": kept}
+              "column_sources": spec.sources, "respondent_id_problems": id_problems, "kept_questions": kept,
+              "kept_meta": kept_meta}
     return combined, replace(project, batches=[*project.batches, record])
 
 
@@ -309,6 +311,27 @@ def _earlier_questions(file: Path, earlier: pd.DataFrame | None, answers: pd.Dat
         return answers, spec, problems, []
     wider = replace(spec, text_columns=(*spec.text_columns, *kept),
                     sources={**spec.sources, "text_columns": "guessed, and as earlier batches read them"})
+    answers, wider, problems = load_answers(file, wider)
+    return answers, wider, problems, kept
+
+
+def _earlier_meta(file: Path, project: Project, earlier: pd.DataFrame | None, answers: pd.DataFrame, spec: InputSpec,
+                  problems: list[dict]) -> tuple[pd.DataFrame, InputSpec, list[dict], list[str]]:
+    """A batch whose metadata columns were guessed also reads the columns earlier batches broke the counts down by,
+    where it has them: the first batch's sidecar named 'initiated_by', later exports without one guessed 'org_type'
+    and 'state' alone, and every later respondent was 'unknown' in the 'initiated_by' breakdown. Returns the answers,
+    spec and id problems (read again when a column was added) and the columns added."""
+    if earlier is None or str(spec.sources.get("meta_columns", "guessed")).startswith(("option", "sidecar")):
+        return answers, spec, problems, []
+    from themes.ingest import read_table
+
+    wanted = {_name_key(m) for m in project.spec.meta_columns if m != BATCH} - {_name_key(m) for m in spec.meta_columns}
+    taken = {spec.id_column, spec.question_column, spec.answer_column, *spec.meta_columns, *spec.text_columns}
+    kept = [c for c in read_table(file, sheet=spec.sheet).columns if _name_key(str(c)) in wanted and c not in taken]
+    if not kept:
+        return answers, spec, problems, []
+    wider = replace(spec, meta_columns=(*spec.meta_columns, *kept),
+                    sources={**spec.sources, "meta_columns": "guessed, and as earlier batches read them"})
     answers, wider, problems = load_answers(file, wider)
     return answers, wider, problems, kept
 
