@@ -272,7 +272,7 @@ _WESTERN = frozenset("áéíóúñüÁÉÍÓÚÑÜàèìòùâêîôûçëïöä
 def _reads_as_western(raw: bytes, encoding: str) -> bool:
     """A Windows export of Western European text that detection took for another code page: "Café santé" 240 times
     read as Mac Latin 2 ("Cafť santť", which it found the more coherent). Where cp1252 reads every byte and nearly all
-    the letters it gives beyond ASCII are Western European ones, it is cp1252 (a Polish cp1250 file gives "¹", "³")."""
+    the letters it gives beyond ASCII are Western European ones, it is cp1252 (a Polish cp1250 file gives "¹")."""
     if encoding.lower().replace("-", "_") in ("utf_8", "utf_8_sig", "utf_16", "utf_32", "cp1252"):
         return False
     try:
