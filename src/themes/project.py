@@ -302,17 +302,9 @@ def _earlier_questions(file: Path, earlier: pd.DataFrame | None, answers: pd.Dat
     when a column was added) and the columns added."""
     if earlier is None or spec.is_long or spec.sources.get("text_columns") != "guessed":
         return answers, spec, problems, []
-    from themes.ingest import read_table
-
     asked = {_name_key(q) for q in earlier["question"].unique()}
-    taken = {spec.id_column, *spec.meta_columns, *spec.text_columns}
-    kept = [c for c in read_table(file, sheet=spec.sheet).columns if _name_key(str(c)) in asked and c not in taken]
-    if not kept:
-        return answers, spec, problems, []
-    wider = replace(spec, text_columns=(*spec.text_columns, *kept),
-                    sources={**spec.sources, "text_columns": "guessed, and as earlier batches read them"})
-    answers, wider, problems = load_answers(file, wider)
-    return answers, wider, problems, kept
+    return _read_also(file, answers, spec, problems, "text_columns", asked,
+                      {spec.id_column, *spec.meta_columns, *spec.text_columns})
 
 
 def _earlier_meta(file: Path, project: Project, earlier: pd.DataFrame | None, answers: pd.DataFrame, spec: InputSpec,
@@ -323,15 +315,22 @@ def _earlier_meta(file: Path, project: Project, earlier: pd.DataFrame | None, an
     spec and id problems (read again when a column was added) and the columns added."""
     if earlier is None or str(spec.sources.get("meta_columns", "guessed")).startswith(("option", "sidecar")):
         return answers, spec, problems, []
+    wanted = {_name_key(m) for m in project.spec.meta_columns if m != BATCH} - {_name_key(m) for m in spec.meta_columns}
+    return _read_also(file, answers, spec, problems, "meta_columns", wanted,
+                      {spec.id_column, spec.question_column, spec.answer_column, *spec.meta_columns, *spec.text_columns})
+
+
+def _read_also(file: Path, answers: pd.DataFrame, spec: InputSpec, problems: list[dict], field: str,
+               wanted: set[str], taken: set) -> tuple[pd.DataFrame, InputSpec, list[dict], list[str]]:
+    """The export read again with its columns whose names (`_name_key`) are `wanted`, and not `taken`, added to the
+    spec's `field` (text_columns or meta_columns), as earlier batches read them; the columns added."""
     from themes.ingest import read_table
 
-    wanted = {_name_key(m) for m in project.spec.meta_columns if m != BATCH} - {_name_key(m) for m in spec.meta_columns}
-    taken = {spec.id_column, spec.question_column, spec.answer_column, *spec.meta_columns, *spec.text_columns}
     kept = [c for c in read_table(file, sheet=spec.sheet).columns if _name_key(str(c)) in wanted and c not in taken]
     if not kept:
         return answers, spec, problems, []
-    wider = replace(spec, meta_columns=(*spec.meta_columns, *kept),
-                    sources={**spec.sources, "meta_columns": "guessed, and as earlier batches read them"})
+    wider = replace(spec, **{field: (*getattr(spec, field), *kept)},
+                    sources={**spec.sources, field: "guessed, and as earlier batches read them"})
     answers, wider, problems = load_answers(file, wider)
     return answers, wider, problems, kept
 
