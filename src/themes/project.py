@@ -316,8 +316,8 @@ def _earlier_meta(file: Path, project: Project, earlier: pd.DataFrame | None, an
     if earlier is None or str(spec.sources.get("meta_columns", "guessed")).startswith(("option", "sidecar")):
         return answers, spec, problems, []
     wanted = {_name_key(m) for m in project.spec.meta_columns if m != BATCH} - {_name_key(m) for m in spec.meta_columns}
-    return _read_also(file, answers, spec, problems, "meta_columns", wanted,
-                      {spec.id_column, spec.question_column, spec.answer_column, *spec.meta_columns, *spec.text_columns})
+    taken = {spec.id_column, spec.question_column, spec.answer_column, *spec.meta_columns, *spec.text_columns}
+    return _read_also(file, answers, spec, problems, "meta_columns", wanted, taken)
 
 
 def _read_also(file: Path, answers: pd.DataFrame, spec: InputSpec, problems: list[dict], field: str,
