@@ -192,11 +192,12 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
         asked = list(dict.fromkeys(combined.loc[combined[project.BATCH] == batch["batch"], "question"]))
         said += [line.strip().removeprefix("questions").strip() for line in _new_questions(asked, settings)]
         said += read_warnings
-        if _changed_since(path, batch["sha256"]):  # still being written, or replaced: this version is read next time
+        changed = _changed_since(path, batch["sha256"])  # still being written, or replaced: read again next time
+        if changed:
             said.append("the file changed while it was coded (still being written, or replaced by another of the same "
                         "name): the version read is this batch; the file stays in the inbox and is read again")
         outcome["reason"] = "; ".join(said)
-        if not _changed_since(path, batch["sha256"]):
+        if not changed:
             _move(path, path.parent / PROCESSED)
     except Exception as error:  # noqa: BLE001  any failure rejects this file only
         if staged_answers:

@@ -114,7 +114,8 @@ def diff(
     if d.same_input is False:
         typer.echo("note: the two runs read different input files; only answers in both are compared.")
     elif d.same_input is None:
-        typer.echo(f"note: {unrecorded(d)[0].lower()}{unrecorded(d)[1:]}; only answers in both are compared.")
+        said = unrecorded(d)
+        typer.echo(f"note: {said[0].lower()}{said[1:]}; only answers in both are compared.")
     for note in notes(d):
         typer.echo(f"note: {note}")
     if d.edited and not d.other_people:  # else a note above says they may be other people's
