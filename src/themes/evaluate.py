@@ -1243,7 +1243,7 @@ def _theme_markdown(result: dict) -> list[str]:
              f"the first: {_number(overall['later_theme_recall'])}",
              "", "## Per theme (presence of the theme, multi-label)", "",
              f"A theme no coded passage carries is \"not measured\": there is nothing to agree on; nor one fewer than "
-             f"{FEW_CODED} carry (recall, F1, kappa and alpha from one or two coded passages say nothing). Macro F1 is "
+             f"{FEW_CODED} carry (recall, F1, kappa and alpha from so few coded passages say nothing). Macro F1 is "
              "the mean F1 of the themes coded or predicted (on every passage, those few included): a theme no coded "
              "passage carries that the model predicted counts 0, its predictions all false alarms.", "",
              "| theme | gold | predicted | precision | recall | F1 | kappa | alpha |", "|---|---|---|---|---|---|---|---|"]
