@@ -521,6 +521,13 @@ NAMED_BY_CONTEXT = [
     ("a word at an extension", "The front desk is at extension 4411.", "The front desk is at [phone]."),
     ("a number before an old line", "555-0143 was the old hotline.", "[phone] was the old hotline."),
     ("a number before a new one", "555 0143 is our new office number.", "[phone] is our new office number."),
+    # holes a third review found beside them
+    ("a user name with a dot before a mail domain", "maria.lopez at gmail.com is best.", "[email] is best."),
+    ("an x after 'at'", "Leave a message at x4411.", "Leave a message at [phone]."),
+    ("an extension that says whose it is", "ext. 4411 is my desk.", "[phone] is my desk."),
+    ("a short extension after a call", "dial extension 22", "dial [phone]"),
+    ("the second of two extensions", "Call extension 4411 or 4412.", "Call [phone] or [phone]."),
+    ("the second of two x", "Leave a message at x4411 or x4412.", "Leave a message at [phone] or [phone]."),
 ]
 KEPT_BESIDE_THEM = [
     "Our Chief Medical Officer signed it.", "The nurse case manager calls weekly.",
@@ -579,6 +586,10 @@ KEPT_BESIDE_THEM = [
     "The ring road at x20 junction.", "Calls on ext lines went up 20%.",
     "The hotline was 24/7 and the new number is on the website.", "Version two dot oh at scale was the plan.",
     "We talk to Christian families after services.", "Ask Hope elders to help.",
+    # and beside the third review's: a spelled "dot" in prose is no address ("We run the [email] for students.")
+    "We run the Green Dot program for students at the high school.", "We sold polka dot scarves at the fair.",
+    "The Blue Dot campaign at the county helped.", "Dial x10 on the keypad.",
+    "We have [phone] and 2020 was our best year.", "Call [phone] or 2 others on the team.",
 ]
 
 
@@ -591,6 +602,17 @@ def test_names_said_by_their_context_are_removed(redactor, text, expected):
 @pytest.mark.parametrize("text", KEPT_BESIDE_THEM)
 def test_prose_beside_those_contexts_is_kept(redactor, text):
     assert redactor.redact(text) == text
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("We run the Green Dot program at uky.edu for students.", "We run the Green Dot program at [url] for students."),
+    ("We sold polka dot scarves at etsy.com last year.", "We sold polka dot scarves at [url] last year."),
+    ("Write to jamal dot w at yahoo.com or rosa underscore m22 at clinic.org.", "Write to [email] or [email]."),
+])
+def test_a_spelled_dot_joins_a_user_name_only_between_its_parts(redactor, text, expected):
+    """A third review: "We run the Green Dot program at uky.edu" read "We run the [email]", a sentence's words taken
+    for an address's user part. Only names, initials and parts with digits are joined by a spelled dot."""
+    assert redactor.redact(text) == expected
 
 
 def test_a_grant_code_before_a_range_of_years_reads_as_no_phone_the_second_time():

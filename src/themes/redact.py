@@ -85,10 +85,13 @@ _CUED_EMAIL = re.compile(
 _MAIL_SERVICES = "gmail|googlemail|yahoo|hotmail|outlook|icloud|aol|protonmail|ymail|comcast|msn"
 _SERVICE = rf"(?:{_MAIL_SERVICES}|{_MAIL_SERVICES.upper()})(?![\w@-]|\.[\w])"
 _SERVICE_ENDS = r"(?=[ \t]*(?:$|[,;.!?)\n]|(?:or|and|for|to|if|with)\b))"  # not "at gmail accounts"
+_SERVICE_DOMAIN = rf"(?i:{_MAIL_SERVICES})(?:\.(?i:com|net|co|uk|ca|fr|de|es|mx|in)){{1,2}}(?![\w@-]|\.[\w])"
 _SERVICE_EMAIL = re.compile(
-    rf"(?<![\w.+-])(?=[\w.+-]*[^\W\d_])[\w+-]*[._\d][\w.+-]*[^\W_][ \t]+(?i:at)[ \t]+{_SERVICE}{_SERVICE_ENDS}"
-    # a dot or underscore spelled out in the user part ("jamal dot w at yahoo", "rosa underscore m at hotmail")
-    rf"|(?<![\w.+-])[^\W\d_][\w+-]*(?:[ \t]+(?i:dot|underscore)[ \t]+[\w+-]+)+"
+    rf"(?<![\w.+-])(?=[\w.+-]*[^\W\d_])[\w+-]*[._\d][\w.+-]*[^\W_][ \t]+(?i:at)[ \t]+"
+    rf"(?:{_SERVICE}{_SERVICE_ENDS}|{_SERVICE_DOMAIN})"  # "maria.lopez at gmail.com": the domain alone was a URL
+    # a dot or underscore spelled out in the user part ("jamal dot w at yahoo", "rosa underscore m at hotmail"), in
+    # lower case or capitals ("the Green Dot program at uky.edu" is prose), between parts of a name (`_spelled_user`)
+    rf"|(?<![\w.+-])(?P<spelled>[^\W\d_][\w+-]*(?:[ \t]+(?:dot|underscore|DOT|UNDERSCORE)[ \t]+[\w+-]+)+)"
     # ... and then a domain with its ending ("jamal dot w at yahoo.com": the domain alone was taken for a URL)
     rf"[ \t]+(?i:at)[ \t]+(?:{_SERVICE}{_SERVICE_ENDS}|{_LABEL}(?:\.{_LABEL})*\.(?:(?i:{_TLDS})|{_MORE_TLDS})(?![\w-]))"
     # after a word of writing to someone, a person's name; not "email staff at outlook", "contact us at comcast"
@@ -153,9 +156,20 @@ _PHONE_THEN_CUE = re.compile(
 # An extension left beside an address or a name once they are placeholders ("[email], ext 4411"), or after a word of
 # calling ("call extension 4411", "dial x4411"): a person's desk. An "x" only glued to its digits.
 _AFTER_A_CONTACT = r"(?<=\[(?:email|phone)\],[ \t])|(?<=\[(?:email|phone)\][ \t])|(?<=\b(?i:call|dial|ring)[ \t])"
-_LONE_EXT = re.compile(rf"(?:(?:{_AFTER_A_CONTACT}|(?<=\b(?i:at|on)[ \t]))(?i:ext\.?)[ \t]?\d{{2,5}}"
-                       rf"|(?:{_AFTER_A_CONTACT}|(?<=\b(?i:at|on)[ \t]))(?i:extension)[ \t]?\d{{3,5}}"
-                       rf"|(?:{_AFTER_A_CONTACT})(?i:x)\d{{2,5}})(?![\w-]|[.,]\d)")  # not "runs on x86 servers"
+_AT_OR_ON = r"(?<=\b(?i:at|on)[ \t])"
+_LONE_EXT = re.compile(
+    rf"(?:(?:{_AFTER_A_CONTACT}|{_AT_OR_ON})(?i:ext\.?)[ \t]?\d{{2,5}}"
+    rf"|(?:{_AFTER_A_CONTACT})(?i:extension)[ \t]?\d{{2,5}}|{_AT_OR_ON}(?i:extension)[ \t]?\d{{3,5}}"
+    # an "x" with three digits or more: not "dial x10 on the keypad", "runs on x86 servers"
+    rf"|(?:{_AFTER_A_CONTACT})(?i:x)\d{{3,5}}|{_AT_OR_ON}(?i:x)\d{{4,5}}"
+    # one that says whose it is ("ext. 4411 is my desk")
+    rf"|(?<![\w.])(?i:ext\.?|extension)[ \t]?\d{{2,5}}(?=[ \t]+(?i:is|was)[ \t]+(?i:my|our|his|her|their)[ \t]+"
+    rf"(?i:desk|line|office|direct|number|extension|phone)\b))(?![\w-]|[.,]\d)"
+)
+# The second of two, once the first is a placeholder ("call extension 4411 or 4412", "at x4411 or x4412").
+_SECOND_EXT = re.compile(r"(?:(?<=\[phone\] or )|(?<=\[phone\] and ))"
+                         r"(?:(?i:ext\.?|extension|x)[ \t]?\d{3,5}|(?!(?:19|20)\d\d\b)\d{4,5})"  # not "and 2020 was"
+                         r"(?![\w-]|[.,]\d)")
 # An extension after a number already replaced is that number's ("[phone], extension 4411" reads "[phone]").
 _PHONE_EXT = re.compile(r"(?<=\[phone\]),?[ \t]?(?:(?i:ext\.?|extension)[ \t]?|(?i:x))\d{1,5}(?![\w-]|[.,]\d)")
 
@@ -477,6 +491,22 @@ def _reach_at(m: re.Match) -> str:
         else m.group(0)
 
 
+def _spelled_user(user: str) -> bool:
+    """Whether the words a spelled "dot" or "underscore" joins are a user name's parts: each a given or family name,
+    an initial or two, or with digits ("jamal dot w", "rosa underscore m22"); not "polka dot scarves"."""
+    from themes.names import fold, name_lists
+
+    first, last = name_lists()
+    parts = re.split(r"[ \t]+(?:dot|underscore|DOT|UNDERSCORE)[ \t]+", user)
+    return all(len(part) <= 2 or _DIGIT.search(part) or fold(part) in first or fold(part) in last for part in parts)
+
+
+def _service_email(m: re.Match) -> str:
+    if m.group("spelled") and not _spelled_user(m.group("spelled")):
+        return m.group(0)
+    return (m.group("cue") or m.group("cue_at") or "") + PLACEHOLDERS["email"]
+
+
 def _url_sub(m: re.Match) -> str:
     url = m.group(0)
     core = url.rstrip(_TRAILING)
@@ -498,7 +528,7 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
         text = _CUED_EMAIL.sub(lambda m: m.group("cue") + PLACEHOLDERS["email"], text)
         text = _OBFUSCATED_EMAIL.sub(PLACEHOLDERS["email"], text)
         text = _BARE_EMAIL.sub(PLACEHOLDERS["email"], text)
-        text = _SERVICE_EMAIL.sub(lambda m: (m.group("cue") or m.group("cue_at") or "") + PLACEHOLDERS["email"], text)
+        text = _SERVICE_EMAIL.sub(_service_email, text)
     if _MAY_BE_URL.search(text):
         text = _URL.sub(_url_sub, text)
     if "@" in text:
@@ -517,6 +547,7 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
         text = _PHONE_THEN_CUE.sub(PLACEHOLDERS["phone"], text)
         text = _PHONE_EXT.sub("", text)
         text = _LONE_EXT.sub(PLACEHOLDERS["phone"], text)
+        text = _SECOND_EXT.sub(PLACEHOLDERS["phone"], text)
     from themes.names import redact_script_names  # it builds on this module's placeholders
 
     text = redact_script_names(text)
