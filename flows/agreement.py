@@ -182,5 +182,9 @@ def calibrate_codebook(gold_path: str, settings: RunSettings, split: str | None 
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(rows)
+    """Rows as a table; `few` (set on some rows only) stays a whole number, not 3.0 beside empty cells."""
+    frame = pd.DataFrame(rows)
+    if "few" in frame:
+        frame["few"] = frame["few"].astype("Int64")
+    return frame
 

@@ -314,7 +314,17 @@ def test_evaluate_says_which_themes_were_not_measured(monkeypatch, tmp_path, tin
         "funding                      0.000     n/a    n/a    n/a",
         "service                      1.000     n/a    n/a    n/a",  # recall 1.000, kappa 0.49 from one coded passage
         "n/a for funding: not measured, no coded passages carry it.",
-        "n/a for service (1): not measured, fewer than 5 coded passages carry it (the number in brackets)."]
+        "n/a for service (1): not measured, fewer than 5 coded passages carry it (the number in brackets); the macro "
+        "F1 above still counts its F1."]
+
+
+def test_the_few_coded_passages_are_written_as_whole_numbers():
+    """per_theme.csv wrote `few` as 1.0 beside the empty cells of the themes measured in full."""
+    from flows.agreement import _frame
+
+    table = _frame([{"theme": "trust", "gold": 8, "kappa": 0.8}, {"theme": "service", "gold": 1, "kappa": None,
+                                                                   "few": 1}])
+    assert table.to_csv(index=False).splitlines() == ["theme,gold,kappa,few", "trust,8,0.8,", "service,1,,1"]
 
 
 @pytest.mark.parametrize("count, line", [

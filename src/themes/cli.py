@@ -546,7 +546,8 @@ def evaluate(
             from themes.evaluate import FEW_CODED
 
             typer.echo(f"n/a for {', '.join(few)}: not measured, fewer than {FEW_CODED} coded passages carry "
-                       f"{'it' if len(few) == 1 else 'them'} (the number in brackets).")
+                       f"{'it' if len(few) == 1 else 'them'} (the number in brackets); the macro F1 above still "
+                       f"counts {'its' if len(few) == 1 else 'their'} F1.")
     if result["per_dimension"]:
         typer.echo(f"Agreement per dimension on {overall['passages']} passages{left_out} ('none' = not addressed, "
                    "a class):")
