@@ -48,6 +48,28 @@ def test_a_project_folder_that_holds_other_files_is_refused(monkeypatch, tmp_pat
                              "new folder.\n")
 
 
+@pytest.mark.parametrize("exists", [True, False])
+def test_an_inbox_that_did_not_exist_is_said_to_be_created(monkeypatch, tmp_path, exists):
+    """A typo ("--inbox inbx") served an empty folder of its own and said nothing: exports dropped in the real inbox
+    waited there for ever."""
+    from themes import cli_serve, guard
+
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    monkeypatch.setattr(guard, "check_prefect_api", lambda **_: None)
+    served = []
+    monkeypatch.setattr(cli_serve, "_serve", served.append)
+    inbox = tmp_path / "inbx"
+    if exists:
+        inbox.mkdir()
+    result = CliRunner().invoke(app, ["serve", "--inbox", str(inbox), "--project", str(tmp_path / "project"),
+                                      "--codebook", str(CODEBOOK), "--model", "test:hashing"])
+    assert result.exit_code == 0, result.output
+    said = (f"--inbox {inbox} did not exist: created it, empty. If exports are dropped in another folder, stop "
+            "(Ctrl+C) and give that one.")
+    assert (said in result.output.splitlines()) is not exists
+    assert inbox.is_dir() and [d.name for d in served[0]] == ["code-export", "inbox"]
+
+
 def test_a_broken_calibration_is_one_line_before_serving(monkeypatch, tmp_path):
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
     book = tmp_path / "mine.yaml"

@@ -115,6 +115,9 @@ def serve(
     ui = get_current_settings().ui_url or os.environ["PREFECT_API_URL"].removesuffix("/api")
     typer.echo(f"Serving code-export/code-export: start a run from {ui}/deployments, with input_path and out.")
     if inbox is not None:
+        if not inbox.exists():  # a typo ("inbx") served an empty folder of its own, and nothing said so
+            typer.echo(f"--inbox {inbox} did not exist: created it, empty. If exports are dropped in another folder, "
+                       "stop (Ctrl+C) and give that one.")
         inbox.mkdir(parents=True, exist_ok=True)
         deployments.append(code_inbox.to_deployment(
             # One inbox run at a time; a look due while one works is cancelled, not queued behind it.
