@@ -5,9 +5,7 @@ codebook's examples with " as well." added, 0.975; the test split reads 0.83).
 
 Two passages are copies when, read as words (case, Unicode form, HTML entities, quotes and punctuation aside):
 - they share at least `MIN_SHARED` words in order and differ by at most two words, or a fifth of the longer one's
-  (an edit: "Funding is short every year" and "Funding is short every year too"), where a word changed, not only
-  added or dropped, counts only in passages of `MIN_CHANGED` words or more: in a short one it is another passage
-  ("We need funding for staff" and "We need funding for outreach"); or
+  (an edit: "Funding is short every year" and "Funding is short every year too"); or
 - the whole of the shorter, at least `MIN_PART` words long, stands unbroken in the longer (a passage split from a
   longer one, or two merged into one).
 """
@@ -26,7 +24,6 @@ from themes.codebook import STRAIGHT_QUOTES, folded_text
 
 MIN_SHARED = 4
 MIN_PART = 8
-MIN_CHANGED = 10
 EDIT_SHARE = 0.2
 _WORD = re.compile(r"\w+")
 
@@ -45,10 +42,9 @@ def is_copy(a: Sequence[str], b: Sequence[str]) -> bool:
     blocks = SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
     matched = sum(block.size for block in blocks)
     changed = len(a) + len(b) - 2 * matched
-    shorter, longer = min(len(a), len(b)), max(len(a), len(b))
-    only_added = matched == shorter  # every word of the shorter stands in the longer, in order
-    if matched >= MIN_SHARED and changed <= max(2, EDIT_SHARE * longer) and (only_added or longer >= MIN_CHANGED):
+    if matched >= MIN_SHARED and changed <= max(2, EDIT_SHARE * max(len(a), len(b))):
         return True
+    shorter = min(len(a), len(b))
     return shorter >= MIN_PART and max(block.size for block in blocks) == shorter
 
 
