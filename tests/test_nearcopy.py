@@ -41,6 +41,19 @@ def test_other_passages_are_not(other):
     assert not is_copy(words(other), words(PASSAGE))
 
 
+@pytest.mark.parametrize("a, b", [
+    ("End hunger in our county.", "End hunger in Pike County."),
+    ("Smoking cessation classes and free nicotine replacement therapy.",
+     "Smoking cessation counseling and free nicotine replacement therapy."),
+    ("We recieve no funding for the partnership.", "We receive no funding for the partnership."),
+])
+def test_a_word_changed_in_a_short_passage_is_still_a_copy(a, b):
+    """A coder's tidied copy of a short training passage changes a word. Counting a changed word only in passages of
+    ten words or more (tried, then reverted) let such copies back into the measured sets: a different passage taken
+    for a copy costs one measurement, a copy kept in inflates agreement."""
+    assert is_copy(words(a), words(b))
+
+
 def test_copies_of_finds_the_known_text_and_its_near_copies_only():
     known = [PASSAGE, "Not applicable.", "Trust was built over years of showing up."]
     texts = ["not applicable", PASSAGE[:-1] + " as well.", "Trust was built over years of showing up at events.",
