@@ -528,6 +528,19 @@ NAMED_BY_CONTEXT = [
     ("a short extension after a call", "dial extension 22", "dial [phone]"),
     ("the second of two extensions", "Call extension 4411 or 4412.", "Call [phone] or [phone]."),
     ("the second of two x", "Leave a message at x4411 or x4412.", "Leave a message at [phone] or [phone]."),
+    # and what a review of those found beside them
+    ("a list of three extensions", "Call extension 4411, 4412 or 4413", "Call [phone], [phone] or [phone]"),
+    ("an extension said to be mine", "My extension is 4411.", "My extension is [phone]."),
+    ("a desk at an extension", "My desk is ext. 4411.", "My desk is [phone]."),
+    ("a direct line at an x", "My direct line: x4411", "My direct line: [phone]"),
+    ("an x said to be mine", "x4411 is my desk.", "[phone] is my desk."),
+    ("two digits where the detail ends", "Call me at extension 22.", "Call me at [phone]."),
+    ("an x of two digits after a call", "call x22 for the front desk", "call [phone] for the front desk"),
+    ("an x of two digits after an address", "jdoe@clinic.org x22", "[email] [phone]"),
+    ("a spelled dot after 'email'", "Email nurse dot kim at clinic.org", "Email [email]"),
+    ("a spelled dot before a mail service", "maria dot lopez dot chw at gmail.com", "[email]"),
+    ("a spelled underscore before a mail service", "dlewis underscore chw at gmail.com", "[email]"),
+    ("a capital Dot before a mail service", "jamal Dot washington at yahoo.com", "[email]"),
 ]
 KEPT_BESIDE_THEM = [
     "Our Chief Medical Officer signed it.", "The nurse case manager calls weekly.",
@@ -590,6 +603,9 @@ KEPT_BESIDE_THEM = [
     "We run the Green Dot program for students at the high school.", "We sold polka dot scarves at the fair.",
     "The Blue Dot campaign at the county helped.", "Dial x10 on the keypad.",
     "We have [phone] and 2020 was our best year.", "Call [phone] or 2 others on the team.",
+    "Call [phone] and 1115 waiver questions go to Medicaid.", "The hotline [phone] and 3000 volunteers made it work.",
+    "Our EHR runs on X1500 servers.", "We were at x2000 magnification.", "Diabetes prevention at x1000 sites",
+    "Call extension 10 times.", "call extension 22 staff weekly", "Our extension 2024 report is out.",
 ]
 
 

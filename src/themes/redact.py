@@ -89,11 +89,12 @@ _SERVICE_DOMAIN = rf"(?i:{_MAIL_SERVICES})(?:\.(?i:com|net|co|uk|ca|fr|de|es|mx|
 _SERVICE_EMAIL = re.compile(
     rf"(?<![\w.+-])(?=[\w.+-]*[^\W\d_])[\w+-]*[._\d][\w.+-]*[^\W_][ \t]+(?i:at)[ \t]+"
     rf"(?:{_SERVICE}{_SERVICE_ENDS}|{_SERVICE_DOMAIN})"  # "maria.lopez at gmail.com": the domain alone was a URL
-    # a dot or underscore spelled out in the user part ("jamal dot w at yahoo", "rosa underscore m at hotmail"), in
-    # lower case or capitals ("the Green Dot program at uky.edu" is prose), between parts of a name (`_spelled_user`)
-    rf"|(?<![\w.+-])(?P<spelled>[^\W\d_][\w+-]*(?:[ \t]+(?:dot|underscore|DOT|UNDERSCORE)[ \t]+[\w+-]+)+)"
+    # a dot or underscore spelled out in the user part ("jamal dot w at yahoo", "rosa underscore m at hotmail");
+    # `_service_email` keeps prose ("the Green Dot program at uky.edu")
+    rf"|(?<![\w.+-])(?P<spelled>[^\W\d_][\w+-]*(?:[ \t]+(?i:dot|underscore)[ \t]+[\w+-]+)+)"
     # ... and then a domain with its ending ("jamal dot w at yahoo.com": the domain alone was taken for a URL)
-    rf"[ \t]+(?i:at)[ \t]+(?:{_SERVICE}{_SERVICE_ENDS}|{_LABEL}(?:\.{_LABEL})*\.(?:(?i:{_TLDS})|{_MORE_TLDS})(?![\w-]))"
+    rf"[ \t]+(?i:at)[ \t]+(?P<spelled_host>{_SERVICE}{_SERVICE_ENDS}"
+    rf"|{_LABEL}(?:\.{_LABEL})*\.(?:(?i:{_TLDS})|{_MORE_TLDS})(?![\w-]))"
     # after a word of writing to someone, a person's name; not "email staff at outlook", "contact us at comcast"
     rf"|(?P<cue_at>\b(?i:e-?mail|write to|contact)[ \t:]+)"
     rf"(?!(?i:us|me|them|him|her|you|everyone|everybody|all|staff|team|people|families|partners|clients|members"
@@ -155,21 +156,41 @@ _PHONE_THEN_CUE = re.compile(
 )
 # An extension left beside an address or a name once they are placeholders ("[email], ext 4411"), or after a word of
 # calling ("call extension 4411", "dial x4411"): a person's desk. An "x" only glued to its digits.
-_AFTER_A_CONTACT = r"(?<=\[(?:email|phone)\],[ \t])|(?<=\[(?:email|phone)\][ \t])|(?<=\b(?i:call|dial|ring)[ \t])"
+_AFTER_A_PLACEHOLDER = r"(?<=\[(?:email|phone)\],[ \t])|(?<=\[(?:email|phone)\][ \t])"
+_AFTER_A_CALL = rf"{_AFTER_A_PLACEHOLDER}|(?<=\b(?i:call|dial|ring)[ \t])"
 _AT_OR_ON = r"(?<=\b(?i:at|on)[ \t])"
+_EXT_WORD = r"(?i:ext\.?|extension)[ \t]?"
+# What ends a contact detail: a stop, a comma, the end, or a word that goes on to another ("or", "for the desk").
+_DETAIL_ENDS = r"(?=[ \t]*(?:[.,;:!?)]|$|(?i:or|and|for|to|if)\b))"
+_NOT_GLUED = r"(?![\w-]|[.,]\d)"
+# More numbers in a list after the first ("extension 4411 or 4412", "4411, 4412 or 4413").
+_MORE_EXTS = rf"(?:(?:,[ \t]*|,?[ \t]+(?i:or|and)[ \t]+)(?:{_EXT_WORD}|(?i:x))?\d{{2,5}}{_NOT_GLUED})*"
+# An extension left beside an address or a number once they are placeholders ("[email], ext 4411"), after a word of
+# calling ("call extension 4411", "dial x4411"), after "at" or "on" ("at ext 4411"), or said to be someone's ("ext.
+# 4411 is my desk", "my extension is 4411"): a person's desk. Two digits, or an "x", only where the detail ends
+# ("call me at extension 22.", "call x22 for the desk"): not "dial x10 on the keypad", "runs on x86 servers", "call
+# extension 10 times", "at x2000 magnification".
 _LONE_EXT = re.compile(
-    rf"(?:(?:{_AFTER_A_CONTACT}|{_AT_OR_ON})(?i:ext\.?)[ \t]?\d{{2,5}}"
-    rf"|(?:{_AFTER_A_CONTACT})(?i:extension)[ \t]?\d{{2,5}}|{_AT_OR_ON}(?i:extension)[ \t]?\d{{3,5}}"
-    # an "x" with three digits or more: not "dial x10 on the keypad", "runs on x86 servers"
-    rf"|(?:{_AFTER_A_CONTACT})(?i:x)\d{{3,5}}|{_AT_OR_ON}(?i:x)\d{{4,5}}"
-    # one that says whose it is ("ext. 4411 is my desk")
-    rf"|(?<![\w.])(?i:ext\.?|extension)[ \t]?\d{{2,5}}(?=[ \t]+(?i:is|was)[ \t]+(?i:my|our|his|her|their)[ \t]+"
-    rf"(?i:desk|line|office|direct|number|extension|phone)\b))(?![\w-]|[.,]\d)"
+    rf"(?P<own>\b(?i:my|our|his|her|their)[ \t]+(?:(?i:extension|ext\.?)(?:[ \t]+(?i:is)|[ \t]*:)[ \t]*"
+    rf"(?=(?:{_EXT_WORD}|(?i:x))?\d)"
+    rf"|(?i:desk|direct[ \t]+line|line|cell|phone)(?:[ \t]+(?i:is)|[ \t]*:)[ \t]*(?=(?:{_EXT_WORD}|(?i:x))\d)))"
+    rf"(?:{_EXT_WORD}|(?i:x))?\d{{2,5}}{_NOT_GLUED}{_MORE_EXTS}"
+    rf"|(?P<own_bare>\b(?i:my|our|his|her|their)[ \t]+)(?i:extension|ext\.?)[ \t]*\d{{2,5}}{_NOT_GLUED}{_MORE_EXTS}"
+    rf"{_DETAIL_ENDS}"  # "call my extension 4411": not "our extension 2024 report"
+    rf"|(?:(?:{_AFTER_A_CALL})(?:{_EXT_WORD}|(?i:x))\d{{3,5}}|{_AT_OR_ON}(?i:ext\.?)[ \t]?\d{{2,5}}"
+    rf"|{_AT_OR_ON}(?i:extension)[ \t]?\d{{3,5}}){_NOT_GLUED}{_MORE_EXTS}"
+    rf"|(?:{_AFTER_A_CALL}|{_AT_OR_ON})(?:{_EXT_WORD}|(?i:x))\d{{2,5}}{_NOT_GLUED}{_MORE_EXTS}{_DETAIL_ENDS}"
+    rf"|(?<![\w.])(?:{_EXT_WORD}|(?i:x))\d{{2,5}}(?=[ \t]+(?i:is|was)[ \t]+(?i:my|our|his|her|their)[ \t]+"
+    rf"(?i:desk|line|office|direct|number|extension|phone|cell|mobile)\b)"
 )
-# The second of two, once the first is a placeholder ("call extension 4411 or 4412", "at x4411 or x4412").
-_SECOND_EXT = re.compile(r"(?:(?<=\[phone\] or )|(?<=\[phone\] and ))"
-                         r"(?:(?i:ext\.?|extension|x)[ \t]?\d{3,5}|(?!(?:19|20)\d\d\b)\d{4,5})"  # not "and 2020 was"
-                         r"(?![\w-]|[.,]\d)")
+_AN_EXT = re.compile(rf"(?:{_EXT_WORD}|(?i:x))?\d{{2,5}}")
+
+
+def _lone_ext(m: re.Match) -> str:
+    own = m.group("own") or m.group("own_bare") or ""
+    return own + _AN_EXT.sub(PLACEHOLDERS["phone"], m.group(0)[len(own):])
+
+
 # An extension after a number already replaced is that number's ("[phone], extension 4411" reads "[phone]").
 _PHONE_EXT = re.compile(r"(?<=\[phone\]),?[ \t]?(?:(?i:ext\.?|extension)[ \t]?|(?i:x))\d{1,5}(?![\w-]|[.,]\d)")
 
@@ -491,18 +512,27 @@ def _reach_at(m: re.Match) -> str:
         else m.group(0)
 
 
-def _spelled_user(user: str) -> bool:
-    """Whether the words a spelled "dot" or "underscore" joins are a user name's parts: each a given or family name,
-    an initial or two, or with digits ("jamal dot w", "rosa underscore m22"); not "polka dot scarves"."""
+# A word of writing to someone shortly before: what follows is an address ("Email nurse dot kim at clinic.org").
+_CONTACT_BEFORE = re.compile(r"\b(?i:e-?mail(?:ed)?|write|reach|contact|message|address|send)\b[^.!?\n]{0,25}$")
+
+
+def _spelled_address(m: re.Match) -> bool:
+    """Whether words joined by a spelled "dot" or "underscore" before "at" and a domain are an address: the domain is
+    a mail service, a word of writing to someone comes shortly before, or each word is a user name's part (a given or
+    family name, an initial or two, or with digits: "jamal dot w", "rosa underscore m22"). Not prose: "We run the
+    Green Dot program at uky.edu", "polka dot scarves at etsy.com"."""
     from themes.names import fold, name_lists
 
+    if re.match(rf"(?i:{_MAIL_SERVICES})\b", m.group("spelled_host")) \
+            or _CONTACT_BEFORE.search(m.string, max(0, m.start() - 40), m.start()):
+        return True
     first, last = name_lists()
-    parts = re.split(r"[ \t]+(?:dot|underscore|DOT|UNDERSCORE)[ \t]+", user)
+    parts = re.split(r"[ \t]+(?i:dot|underscore)[ \t]+", m.group("spelled"))
     return all(len(part) <= 2 or _DIGIT.search(part) or fold(part) in first or fold(part) in last for part in parts)
 
 
 def _service_email(m: re.Match) -> str:
-    if m.group("spelled") and not _spelled_user(m.group("spelled")):
+    if m.group("spelled") and not _spelled_address(m):
         return m.group(0)
     return (m.group("cue") or m.group("cue_at") or "") + PLACEHOLDERS["email"]
 
@@ -546,8 +576,7 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
         text = _LOCAL_PHONE.sub(lambda m: (m.group(1) or m.group(2)) + PLACEHOLDERS["phone"], text)
         text = _PHONE_THEN_CUE.sub(PLACEHOLDERS["phone"], text)
         text = _PHONE_EXT.sub("", text)
-        text = _LONE_EXT.sub(PLACEHOLDERS["phone"], text)
-        text = _SECOND_EXT.sub(PLACEHOLDERS["phone"], text)
+        text = _LONE_EXT.sub(_lone_ext, text)
     from themes.names import redact_script_names  # it builds on this module's placeholders
 
     text = redact_script_names(text)
