@@ -73,14 +73,16 @@ def code_inbox(inbox: str, project_dir: str, codebooks: list[str] = [defaults.DE
     settings = run_settings(codebooks, calibration, coded_sample, model, cache_dir, min_group, quotes_per_theme)
     spec = input_spec(id_column, text_columns, meta_columns)
     files = waiting(Path(inbox), settle_seconds)
-    if not files:
+    late = late_sidecars(Path(inbox), settle_seconds)
+    if not files and not late:
         return []
     try:
         with project.working_on(project_dir):
             # A fault of the project (project.json unreadable, the folder gone) is no fault of an export: the run
             # fails with it and the exports wait, where each was moved to rejected/ with the project's reason.
             _check_project(Path(project_dir), Path(inbox))
-            outcomes = [add_file(path, Path(project_dir), settings, spec) for path in files]
+            outcomes = [refuse_late_sidecar(path, taken) for path, taken in late]
+            outcomes += [add_file(path, Path(project_dir), settings, spec) for path in files]
     except project.ProjectBusy as busy:
         logger.warning("%s", busy)
         return []
@@ -148,6 +150,39 @@ def waiting(inbox: Path, settle_seconds: float) -> list[Path]:
     files = [p for p in inbox.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))
              and p.suffix.lower() not in SIDECARS and now - p.stat().st_mtime >= settle_seconds]
     return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def late_sidecars(inbox: Path, settle_seconds: float) -> list[tuple[Path, Path]]:
+    """Sidecars left in the inbox after their export was taken without them (copied in more than the settle time
+    after it): each with the export as it was moved aside. The export was read with guessed columns; the sidecar
+    waited in the inbox for ever, and nothing said so."""
+    now = time.time()
+    exports = {p.stem for p in inbox.iterdir() if p.is_file() and p.suffix.lower() not in SIDECARS}
+    late = []
+    for sidecar in sorted(p for p in inbox.iterdir() if p.is_file() and p.suffix.lower() in SIDECARS
+                          and not p.name.startswith(".") and now - p.stat().st_mtime >= settle_seconds):
+        if sidecar.stem in exports:
+            continue  # its export waits beside it
+        taken = sorted((p for folder in (PROCESSED, REJECTED) if (inbox / folder).is_dir()
+                        for p in (inbox / folder).iterdir()
+                        if p.suffix.lower() not in SIDECARS and p.stem.partition(" ")[2] == sidecar.stem),
+                       key=lambda p: p.name.partition(" ")[0])
+        if taken:
+            late.append((sidecar, taken[-1]))
+    return late
+
+
+def refuse_late_sidecar(sidecar: Path, taken: Path) -> dict:
+    """Move a sidecar that came after its export to rejected/, saying which export was read without it (coded, the
+    same export dropped again is refused as the same content: what was guessed stays, and the reason says so)."""
+    _move(sidecar, sidecar.parent / REJECTED)
+    return {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "file": sidecar.name, "sha256": "",
+            "outcome": "rejected", "batch": "", "respondents": 0, "replaced": 0, "embedded": 0,
+            "reason": f"a sidecar that came after its export: {taken.parent.name}/{taken.name} was "
+                      + ("refused without it (its row says why): to code it by this sidecar, drop the export again "
+                         "with the sidecar beside it" if taken.parent.name == REJECTED else
+                         "coded without it, its columns guessed: check that batch in the project's output. Copy a "
+                         "sidecar in before its export, or with it")}
 
 
 def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSpec) -> dict:

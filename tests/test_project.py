@@ -653,6 +653,32 @@ def test_an_export_refused_while_it_was_still_being_written_stays_in_the_inbox(t
     assert path.is_file() and not (inbox / "rejected").exists()
 
 
+@pytest.mark.parametrize("export_ok", [True, False])
+def test_a_sidecar_that_comes_after_its_export_is_refused_with_the_reason(tmp_path, tiny_responses_path,
+                                                                          tiny_codebook_path, export_ok):
+    """An operator's review: a sidecar copied in after its export had been taken sat in the inbox for ever, and nothing
+    said that the export was read with guessed columns."""
+    inbox, folder, cache = tmp_path / "inbox", tmp_path / "project", tmp_path / "cache"
+    table = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    drop(inbox, "week.csv", table if export_ok else table.iloc[:0])
+    first, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    assert first["outcome"] == ("added" if export_ok else "rejected")
+    (inbox / "week.yaml").write_text("id_column: respondent_id\n", encoding="utf-8")
+    (inbox / "other.yaml").write_text("id_column: respondent_id\n", encoding="utf-8")  # its export not come yet
+    late, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    taken = next((inbox / ("processed" if export_ok else "rejected")).glob("* week.csv")).name
+    assert (late["file"], late["outcome"]) == ("week.yaml", "rejected")
+    assert late["reason"].startswith(f"a sidecar that came after its export: "
+                                     f"{'processed' if export_ok else 'rejected'}/{taken} was "
+                                     + ("coded without it, its columns guessed" if export_ok else
+                                        "refused without it (its row says why)"))
+    assert not (inbox / "week.yaml").exists() and (inbox / "other.yaml").is_file()
+    assert len(list((inbox / "rejected").glob("* week.yaml"))) == 1
+    assert run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)]) == []
+    logged = pd.read_csv(folder / "inbox.csv", dtype=str, keep_default_na=False)
+    assert logged["file"].tolist() == ["week.csv", "week.yaml"]
+
+
 def test_a_later_batch_whose_columns_are_guessed_keeps_the_metadata_earlier_batches_broke_counts_down_by(
         tmp_path, tiny_responses_path):
     """An operator's review: the first batch's sidecar named 'initiated_by' a metadata column; later exports without a
