@@ -74,7 +74,8 @@ def code_inbox(inbox: str, project_dir: str, codebooks: list[str] = [defaults.DE
     spec = input_spec(id_column, text_columns, meta_columns)
     files = waiting(Path(inbox), settle_seconds)
     late = late_sidecars(Path(inbox), settle_seconds)
-    if not files and not late:
+    folders = dropped_folders(Path(inbox), settle_seconds)
+    if not files and not late and not folders:
         return []
     try:
         with project.working_on(project_dir):
@@ -82,6 +83,7 @@ def code_inbox(inbox: str, project_dir: str, codebooks: list[str] = [defaults.DE
             # fails with it and the exports wait, where each was moved to rejected/ with the project's reason.
             _check_project(Path(project_dir), Path(inbox))
             outcomes = [refuse_late_sidecar(path, taken) for path, taken in late]
+            outcomes += [refuse_folder(path) for path in folders]
             outcomes += [add_file(path, Path(project_dir), settings, spec) for path in files]
     except project.ProjectBusy as busy:
         logger.warning("%s", busy)
@@ -170,6 +172,24 @@ def late_sidecars(inbox: Path, settle_seconds: float) -> list[tuple[Path, Path]]
         if taken:
             late.append((sidecar, taken[-1]))
     return late
+
+
+def dropped_folders(inbox: Path, settle_seconds: float) -> list[Path]:
+    """Folders dropped into the inbox (an unzipped archive, a week's exports in a folder): only files are taken, so
+    their exports waited for ever, and nothing said so."""
+    now = time.time()
+    return sorted(p for p in inbox.iterdir() if p.is_dir() and p.name not in (PROCESSED, REJECTED)
+                  and not p.name.startswith(".") and now - p.stat().st_mtime >= settle_seconds)
+
+
+def refuse_folder(folder: Path) -> dict:
+    """Move a folder dropped into the inbox to rejected/, saying what to do with its files."""
+    held = sum(1 for p in folder.rglob("*") if p.is_file())
+    _move(folder, folder.parent / REJECTED)
+    return {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "file": f"{folder.name}/", "sha256": "",
+            "outcome": "rejected", "batch": "", "respondents": 0, "replaced": 0, "embedded": 0,
+            "reason": f"a folder ({held} file{'s' if held != 1 else ''}): exports are taken from the inbox itself, one "
+                      "file each; copy its exports (and their sidecars) into the inbox"}
 
 
 def refuse_late_sidecar(sidecar: Path, taken: Path) -> dict:
@@ -282,6 +302,6 @@ def _move(path: Path, folder: Path) -> None:
     """Move an export (and its sidecar) into `folder`, prefixed with the time, so names never collide."""
     folder.mkdir(exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    for item in [path, *(path.with_suffix(s) for s in SIDECARS)]:
-        if item.is_file():
+    for item in [path, *(path.with_suffix(s) for s in SIDECARS)] if path.is_file() else [path]:
+        if item.exists():
             shutil.move(str(item), str(folder / f"{stamp} {item.name}"))

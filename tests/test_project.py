@@ -679,6 +679,24 @@ def test_a_sidecar_that_comes_after_its_export_is_refused_with_the_reason(tmp_pa
     assert logged["file"].tolist() == ["week.csv", "week.yaml"]
 
 
+def test_a_folder_dropped_into_the_inbox_is_refused_with_the_reason(tmp_path, tiny_responses_path,
+                                                                    tiny_codebook_path):
+    """An operator's review: exports in a folder dropped into the inbox (an unzipped archive) waited for ever, and
+    nothing said why."""
+    inbox, folder, cache = tmp_path / "inbox", tmp_path / "project", tmp_path / "cache"
+    table = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    inbox.mkdir()
+    drop(inbox / "week3", "a.csv", table)
+    drop(inbox / "week3", "b.csv", table)
+    outcome, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    assert (outcome["file"], outcome["outcome"]) == ("week3/", "rejected")
+    assert outcome["reason"] == ("a folder (2 files): exports are taken from the inbox itself, one file each; copy its "
+                                 "exports (and their sidecars) into the inbox")
+    moved, = (inbox / "rejected").iterdir()
+    assert moved.name.endswith(" week3") and sorted(p.name for p in moved.iterdir()) == ["a.csv", "b.csv"]
+    assert not (inbox / "week3").exists() and run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)]) == []
+
+
 def test_a_later_batch_whose_columns_are_guessed_keeps_the_metadata_earlier_batches_broke_counts_down_by(
         tmp_path, tiny_responses_path):
     """An operator's review: the first batch's sidecar named 'initiated_by' a metadata column; later exports without a
