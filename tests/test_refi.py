@@ -920,3 +920,86 @@ def test_an_answers_own_line_starting_with_hashes_is_no_question_heading():
     whole = passages_of(answer, "X06/challenges")
     assert [(p.passage_id, p.question, answer[p.start:p.end]) for p in whole] == [("X06/challenges", "challenges",
                                                                                    answer)]
+
+
+def _resaved(path: Path, out: Path, encode, newline: str = "\n") -> Path:
+    """The project as a tool on Windows may save it: each source's lines ended with `newline`, its bytes from
+    `encode`, and every selection's positions moved with the text."""
+    qde, texts = read_qdpx(path)
+    root = ET.fromstring(qde)
+    q = f"{{{PROJECT_NS}}}"
+    for source in root.iter(f"{q}TextSource"):
+        name = "sources/" + source.get("plainTextPath").split("://", 1)[1]
+        text = texts[name]
+        for selection in source.iter(f"{q}PlainTextSelection"):
+            for side in ("startPosition", "endPosition"):
+                position = int(selection.get(side))
+                selection.set(side, str(position + text[:position].count("\n") * (len(newline) - 1)))
+        texts[name] = text.replace("\n", newline)
+    ET.register_namespace("", PROJECT_NS)
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("project.qde", ET.tostring(root, xml_declaration=True, encoding="utf-8"))
+        for name, text in texts.items():
+            archive.writestr(name, encode(text))
+    return out
+
+
+@pytest.mark.parametrize("newline, encode", [
+    ("\r\n", lambda text: text.encode("utf-8")),
+    ("\n", lambda text: "\ufeff".encode("utf-16-le") + text.encode("utf-16-le")),
+    ("\r\n", lambda text: "\ufeff".encode("utf-16-be") + text.encode("utf-16-be")),
+])
+def test_a_project_resaved_with_windows_line_ends_or_as_utf16_reads_the_same(tricky_run, tiny_codebook, tmp_path,
+                                                                           newline, encode):
+    """A reviewer's finding: a reviewed project re-saved with "\\r\\n" read as one passage per respondent (48 passages
+    instead of 381, kappa 0.08, exit 0); sources saved as UTF-16 gave "unexpected UnicodeDecodeError"."""
+    path = reviewed(export_project(tricky_run, tricky_run / "review.qdpx")["path"])
+    before = read_gold(path, tiny_codebook)
+    after = read_gold(_resaved(path, tmp_path / "resaved.qdpx", encode, newline), tiny_codebook)
+    assert after[["passage_id", "question", "text"]].to_dict("records") == \
+        before[["passage_id", "question", "text"]].to_dict("records")
+    assert list(after["gold"]) == list(before["gold"])
+
+
+def test_a_source_in_another_encoding_is_one_line(tricky_run, tiny_codebook, tmp_path):
+    path = reviewed(export_project(tricky_run, tricky_run / "review.qdpx")["path"])
+    latin = _resaved(path, tmp_path / "latin.qdpx", lambda text: text.encode("utf-16-le"))  # no byte-order mark
+    with pytest.raises(GoldError, match=r"is neither UTF-8 nor UTF-16 with a byte-order mark; export the project "):
+        read_gold(latin, tiny_codebook)
+
+
+def test_an_answer_source_keeps_a_first_line_of_hashes_and_a_slash_in_its_respondent_id(tmp_path, tiny_codebook_path,
+                                                                                         tiny_codebook):
+    """A reviewer's finding, in `--per answer` projects: an answer starting "## challenges" lost that line as a heading
+    (its passage "R004/challenges/challenges"), and the respondent "R 007/x" gave the question
+    "x/community_engagement"."""
+    answers = [{"respondent_id": "R004", "question": "challenges",
+                "answer": "## challenges\nGrants end after two years.", "org_type": "Nonprofit CBO", "state": "OH",
+                "segments": [(14, 40, ["funding"])]},
+               {"respondent_id": "R 007/x", "question": "goals", "answer": "We trust the clinic.",
+                "org_type": "Hospital", "state": "OH", "segments": [(0, 20, ["trust"])]}]
+    run = write_run_folder(tmp_path / "run", answers, codebook_path=tiny_codebook_path)
+    path = reviewed(export_project(run, run / "review.qdpx", per="answer")["path"])
+    gold = read_gold(path, tiny_codebook)
+    from themes.quotes import safe_reference
+    from themes.refi import passages_of
+
+    assert gold[["passage_id", "question", "text"]].values.tolist() == [
+        ["R004/challenges", "challenges", "## challenges\nGrants end after two years."],
+        [f"{safe_reference('R 007/x')}/goals", "goals", "We trust the clinic."]]
+    assert list(gold["gold"]) == [["funding"], ["trust"]]
+    # a tool that drops the cases: the question is what follows the name's last "/"
+    assert [p.question for p in passages_of("We trust the clinic.", "R 007/x/goals")] == ["goals"]
+
+
+def test_an_id_that_looks_like_contact_data_names_no_case_nor_source(tmp_path, tiny_codebook_path):
+    """A reviewer's finding: the .qdpx named a case and a source 'jane.doe@example.org', where `themes sample` writes
+    the same id as its pseudonym."""
+    from themes.quotes import safe_reference
+
+    answers = [{"respondent_id": "jane.doe@example.org", "question": "goals", "answer": "We trust the clinic.",
+                "org_type": "Hospital", "state": "OH", "segments": [(0, 20, ["trust"])]}]
+    run = write_run_folder(tmp_path / "run", answers, codebook_path=tiny_codebook_path)
+    for per in ("respondent", "answer"):
+        qde, _ = read_qdpx(export_project(run, run / f"{per}.qdpx", per=per)["path"])
+        assert b"jane" not in qde and safe_reference("jane.doe@example.org").encode() in qde

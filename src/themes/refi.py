@@ -623,20 +623,25 @@ def respondent_text(answers: list[tuple[str, str]]) -> tuple[str, list[tuple[str
     return "".join(parts), spans
 
 
-def passages_of(text: str, name: str) -> list[Passage]:
+def passages_of(text: str, name: str, question: str | None = None) -> list[Passage]:
     """The answers in a source text: the blocks under `## question` headings, else the whole text. A heading is
-    where `respondent_text` writes one: at the text's start and after a blank line. An answer's own line that starts
-    with "## " ("Our approach:\n## Trust first\n...") made up a question and cut the answer short."""
-    headings = [m for m in re.finditer(rf"(?:\A|\n\n)({re.escape(HEADING)}(.+)\n)", text)] \
-        if text.startswith(HEADING) else []
+    where `respondent_text` writes one: at the text's start and after a blank line, its lines ended as a Windows
+    tool saves them too ("\r\n": a project re-saved so read as one answer per respondent, kappa 0.08). An answer's
+    own line that starts with "## " ("Our approach:\n## Trust first\n...") made up a question and cut the answer
+    short. `question`: the source is one answer to it (`export-project --per answer`), whatever its first line."""
+    headings = [m for m in re.finditer(rf"(?:\A|\n\r?\n)({re.escape(HEADING)}(.+?)\r?\n)", text)] \
+        if text.startswith(HEADING) and question is None else []
     if not headings:  # one answer per source (export-project --per answer names it "respondent/question")
-        return [Passage(name, 0, len(text.rstrip()), name.split("/", 1)[1] if "/" in name else "")]
+        if question is None:
+            question = name.rsplit("/", 1)[1] if "/" in name else ""
+        return [Passage(name, 0, len(text.rstrip()), question)]
     out = []
     for k, heading in enumerate(headings):
         end = headings[k + 1].start(1) if k + 1 < len(headings) else len(text)
         body = text[heading.end(1):end]
         question = heading.group(2).strip()
-        out.append(Passage(f"{name}/{question}", heading.end(1), heading.end(1) + len(body.rstrip("\n")), question))
+        out.append(Passage(f"{name}/{question}", heading.end(1), heading.end(1) + len(body.rstrip("\r\n")),
+                           question))
     return out
 
 
@@ -733,9 +738,16 @@ def qdpx_gold_table(path: str | Path, codebook: Codebook) -> pd.DataFrame:
         q = f"{{{ns}}}" if ns else ""
         theme_of = _code_mapping(root, q, codebook, path)
         rows = []
+        case_of = {_norm_guid(ref.get("targetGUID", "")): case.get("name") or ""
+                   for case in root.iter(f"{q}Case") for ref in case.findall(f"{q}SourceRef")}
         for source in root.iter(f"{q}TextSource"):
             text = _source_text(source, q, archive, names, path)
-            passages = passages_of(text, source.get("name") or source.get("guid", "source"))
+            name = source.get("name") or source.get("guid", "source")
+            case = case_of.get(_norm_guid(source.get("guid", "")), "")
+            # `--per answer` names a source "respondent/question" after its case: the question is what follows the
+            # case's name ("R 007/x/challenges" of case "R 007/x"), and the text is one answer, a "## " line and all
+            question = name[len(case) + 1:] if case and name.startswith(f"{case}/") else None
+            passages = passages_of(text, name, question)
             found: list[list[tuple[int, int, str]]] = [[] for _ in passages]
             whole = [theme_of.get(_norm_guid(ref.get("targetGUID", "")))
                      for ref in source.findall(f"{q}Coding/{q}CodeRef")]
@@ -848,4 +860,13 @@ def _source_text(source: ET.Element, q: str, archive: zipfile.ZipFile, names: di
     if member is None:
         raise GoldError(f"{path}: the text of source '{source.get('name')}' ({reference}) is not in the file.")
     # A byte-order mark is not text: positions count from the first character after it.
-    return archive.read(member).decode("utf-8-sig")
+    data = archive.read(member)
+    for bom, encoding in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):  # a tool on Windows may save sources as UTF-16
+            return data[len(bom):].decode(encoding, errors="replace")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise GoldError(f"{path}: the text of source '{source.get('name')}' ({member}) is neither UTF-8 nor UTF-16 "
+                        "with a byte-order mark; export the project from the QDA tool again, as REFI-QDA (UTF-8).") \
+            from None

@@ -375,19 +375,25 @@ def export_project(run_dir: str | Path, out: str | Path | None = None, *, per: s
     selections = _selections(run.segments)
     sources, cases = [], {}
     meta = run.meta_columns
-    for respondent, part in answers.groupby("respondent_id", sort=False):
+    from themes.quotes import safe_reference
+
+    for respondent_id, part in answers.groupby("respondent_id", sort=False):
         blocks = list(zip(part["question"], part["answer"]))
         values = {m: str(part[m].iloc[0]) for m in meta}
+        # An id that looks like contact data ("jane.doe@example.org") names no case or source: its pseudonym does, as
+        # in `themes sample`'s workbook
+        respondent = safe_reference(str(respondent_id))
         if per == "respondent":
             text, spans = respondent_text(blocks)
             marked = [{"start": offset + s["start"], "end": offset + s["end"], "codes": s["codes"]}
-                      for question, offset, _ in spans for s in selections.get((respondent, question), [])]
+                      for question, offset, _ in spans for s in selections.get((respondent_id, question), [])]
             sources.append({"name": respondent, "text": text, "selections": marked})
             cases[respondent] = {"name": respondent, "values": values, "sources": [respondent]}
         else:
             for question, answer in blocks:
                 name = f"{respondent}/{question}"
-                sources.append({"name": name, "text": answer, "selections": selections.get((respondent, question), [])})
+                sources.append({"name": name, "text": answer,
+                                "selections": selections.get((respondent_id, question), [])})
                 cases.setdefault(respondent, {"name": respondent, "values": values, "sources": []})["sources"].append(name)
     created = str(run.manifest.get("created") or "2000-01-01T00:00:00+00:00")
     seed = f"{run.manifest.get('input', {}).get('sha256', '')}|{book.content_hash()}|{per}"
