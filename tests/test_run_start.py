@@ -507,3 +507,34 @@ def test_a_run_into_a_projects_output_is_refused_before_the_model(tmp_path, tiny
     result = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--out", str(tmp_path / "project" / "output"),
                                       "--force", "--model", "test:hashing", "--no-cache"])
     assert "the server or the model was started" in str(result.exception)
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_themes_no_calibration_passage_codes_are_said_in_the_run_and_its_report(tmp_path, tiny_responses_path,
+                                                                              tiny_codebook_path):
+    """A researcher's review: a theme added with 2 examples, calibrated on a sample that never coded it, flagged none
+    of the 17 answers that raised it, and the report gave "0 of 48 respondents (0%)" as a finding, with no word."""
+    from themes.calibrate import Calibration, CodedPassage, save_calibration
+    from themes.codebook import load_codebook
+
+    codebook = load_codebook(tiny_codebook_path)
+    passages = [CodedPassage(text="We trust the clinic's staff.", themes=["trust"]),
+                CodedPassage(text="We refer families to the food bank.", themes=["trust", "service.referral"]),
+                CodedPassage(text="Nothing to add.", themes=["none"])]
+    path = tmp_path / "tiny.calibration.json"
+    calibration = Calibration(codebook=str(tiny_codebook_path), codebook_hash=codebook.content_hash(),
+                              model="test:hashing", method="logistic", C=1.0, thresholds={}, passages=passages)
+    save_calibration(calibration, path)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--codebook", str(tiny_codebook_path),
+                                      "--calibration", str(path), "--out", str(out), "--model", "test:hashing",
+                                      "--no-cache"])
+    assert result.exit_code == 0, result.output
+    examples = {c.id: len(c.theme.examples) for c in codebook.categories}
+    named = f"'funding' ({examples['funding']} examples), 'service.joint' ({examples['service.joint']} examples)"
+    assert (f"  calibration codes no passage with {named}: learned from the examples alone, their counts are untested "
+            "(0 where the theme is present, perhaps); code answers with them (themes sample) and run 'themes "
+            "calibrate' again") in result.output.splitlines()
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert f"no calibration passage codes {named}: the classifier learned them from the codebook's examples alone" \
+        in report

@@ -272,6 +272,7 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
         lines.append(f"  codebook   {path}; calibration " + (f"{found.name} ({where})" if found else where))
         if calibration is not None:
             lines += _unknown_codes_line(path, calibration)
+            lines += _uncalibrated_line(path, calibration)
             lines += _other_model_line(calibration, settings.model)
             lines += new_questions_lines(questions, calibration, dict(spec.question_labels))
         elif settings.method == "auto":
@@ -296,6 +297,20 @@ def _unknown_codes_line(path: str, calibration) -> list[str]:
     return [f"  calibration {count} of its {len(calibration.passages)} passages are coded {named}, which this codebook "
             "does not have (renamed or removed since): the model those codes belong to does not learn from them. "
             "Run 'themes calibrate' again"]
+
+
+def _uncalibrated_line(path: str, calibration) -> list[str]:
+    """Themes no calibration passage codes (added since): learned from their examples alone, their counts untested."""
+    from themes.codebook import load_codebook
+    from themes.coding import uncalibrated_categories, uncalibrated_note
+
+    found = uncalibrated_categories(load_codebook(path), calibration)
+    if not found:
+        return []
+    it, count = ("it", "its count is") if len(found) == 1 else ("them", "their counts are")
+    return [f"  calibration codes no passage with {uncalibrated_note(found)}: learned from the examples alone, {count} "
+            f"untested (0 where the theme is present, perhaps); code answers with {it} (themes sample) and run "
+            "'themes calibrate' again"]
 
 
 def _other_model_line(calibration, model: str) -> list[str]:

@@ -227,6 +227,23 @@ def unknown_codes(codebook: Codebook, calibration) -> tuple[int, list[str]]:
     return len(odd), sorted({code for p in odd for code in p.themes} - known)
 
 
+def uncalibrated_categories(codebook: Codebook, calibration) -> list[tuple[str, int]]:
+    """The themes (and types) no passage of the calibration codes, with their number of examples: added since, or
+    never coded in the passages it was made from. The classifier learns them from their examples alone, with
+    thresholds never tuned on them (a theme of 2 examples flagged none of the 17 answers that raised it, and the
+    report gave its 0% as a finding)."""
+    if calibration is None or not calibration.passages:
+        return []
+    coded = {code for passage in calibration.passages for code in passage.themes}
+    return [(c.id, len(c.theme.examples)) for c in codebook.categories if c.id not in coded]
+
+
+def uncalibrated_note(found: list[tuple[str, int]]) -> str:
+    """`uncalibrated_categories`, said in words ("'workforce' (2 examples)")."""
+    named = [f"'{code}' ({n} example{'s' if n != 1 else ''})" for code, n in found]
+    return ", ".join(named[:6]) + (f" and {len(named) - 6} more" if len(named) > 6 else "")
+
+
 def training_texts(codebook: Codebook, calibration=None) -> list[str]:
     """Every text the coder learns from (the codebook's and the calibration's passages), as it reads and
     embeds them (`classified_texts`)."""

@@ -594,6 +594,15 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=N
               "Thresholds": ", ".join(f"{k} {v:.2f} ({run.threshold_sources[k]})" for k, v in run.thresholds.items()),
               "Unit": "segments (runs of whole sentences of up to about 60 words); an answer carries a theme "
                       "when one of its segments does; counts are respondents"}
+    from themes.coding import uncalibrated_categories, uncalibrated_note
+
+    uncalibrated = [found for u in run.codebooks for found in uncalibrated_categories(u.codebook, u.calibration)]
+    if uncalibrated:
+        it, count = ("it", "its count is") if len(uncalibrated) == 1 else ("them", "their counts are")
+        method["Not in the calibration"] = (
+            f"no calibration passage codes {uncalibrated_note(uncalibrated)}: the classifier learned {it} from the "
+            f"codebook's examples alone, with thresholds never tuned on {it}, so {count} untested and may read 0 "
+            "where the theme is present")
     agreement = None
     if run.sample_agreement:
         from themes.evaluate import disagreeing_parts
