@@ -228,14 +228,15 @@ def test_grouping_codes_odd_codables_and_bad_guids_from_another_tool_are_read_or
     (tmp_path / "grouped.qdc").write_text(GROUPED_QDC, encoding="utf-8")
     back, notes = import_codebook(tmp_path / "grouped.qdc", tmp_path / "grouped.yaml")
     book = load_codebook(back)  # validates: the GUIDs it keeps are GUIDs, each once
-    assert [t.id for t in book.dimensions[0].types] == ["trust", "conflict", "mistrust"]
-    assert [t.id for t in book.themes] == ["barriers", "cost"]  # not "empty_sub"
+    # a tool's folder of codes holds themes, not a dimension's exclusive types
+    assert not book.dimensions
+    assert [t.id for t in book.themes] == ["trust", "conflict", "mistrust", "barriers", "cost"]  # not "empty_sub"
     said = "\n".join(notes)
     assert "'Conflict': its guid 'g1' is not a GUID: left out" in said
     assert "'Cost': its guid '44444444-4444-4444-8444-444444444445' is another code's too: left out" in said
     assert "'Relationships': grouping code 'Sub-category' under it left out, with its description" in said
     assert "'Barriers': grouping code 'Empty sub' under it left out" in said
-    assert book.dimensions[0].types[1].guid is None and book.themes[1].guid is None
+    assert book.themes[1].guid is None and book.themes[4].guid is None
 
 
 def test_a_dimension_themes_wrote_comes_back_whole_when_a_tool_made_every_code_codable(tmp_path):
@@ -259,7 +260,11 @@ def test_what_a_second_review_found_in_the_import_notes(tmp_path):
  <Code guid="66666666-6666-4666-8666-666666666666" name="Folders" isCodable="false">
   <Code guid="66666666-6666-4666-8666-666666666667" name="Later" isCodable="false"/>
  </Code>
- <Code guid="77777777-7777-4777-8777-777777777777" name="Dim" isCodable="false"><Description>Dim.</Description>
+ <Code guid="77777777-7777-4777-8777-777777777777" name="Dim" isCodable="false"><Description>Dim.
+
+Types, least to most integrated: one, two
+
+themes id: dim</Description>
   <Code guid="77777777-7777-4777-8777-777777777777" name="One" isCodable="true"><Description>1.</Description></Code>
   <Code guid="77777777-7777-4777-8777-777777777778" name="Two" isCodable="true"><Description>2.</Description></Code>
  </Code>
@@ -280,6 +285,32 @@ def test_what_a_second_review_found_in_the_import_notes(tmp_path):
     assert dimension.guid == "77777777-7777-4777-8777-777777777777" and dimension.types[0].guid is None
     assert [t.color for t in book.themes] == [None, "#abc"]
     assert not any("are read" in note for note in notes)
+
+
+def test_a_tools_folder_of_codes_becomes_themes_not_a_dimension(tmp_path):
+    """A researcher's review: QualCoder's folder "Barriers" (isCodable="false") over "Grants end", "Reimbursement"
+    and "Jargon" became a dimension, so a passage carried one of them at a time and a respondent naming grants and
+    jargon was counted under jargon alone; only a to-do line said so."""
+    qdc = """<?xml version="1.0" encoding="utf-8"?>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="QualCoder 3.6"><Codes>
+ <Code guid="99999999-9999-4999-8999-999999999999" name="Barriers" isCodable="false">
+  <Code guid="99999999-9999-4999-8999-99999999999a" name="Grants end" isCodable="true"><Description>G.</Description>
+  </Code>
+  <Code guid="99999999-9999-4999-8999-99999999999b" name="Reimbursement" isCodable="true">
+   <Description>R.</Description>
+  </Code>
+  <Code guid="99999999-9999-4999-8999-99999999999c" name="Jargon" isCodable="true"><Description>J.</Description>
+  </Code>
+ </Code>
+</Codes></CodeBook>
+"""
+    (tmp_path / "nested.qdc").write_text(qdc, encoding="utf-8")
+    back, notes = import_codebook(tmp_path / "nested.qdc", tmp_path / "nested.yaml")
+    book = load_codebook(back)
+    assert [t.id for t in book.themes] == ["grants_end", "reimbursement", "jargon"] and not book.dimensions
+    assert notes == ["'Barriers': a grouping code of 3 codes, which became themes of their own (a passage may carry "
+                     "several); if they exclude each other, as a framework's types do, make them a dimension in the "
+                     "YAML (dimensions: id, label, types least to most integrated)"]
 
 
 def test_themes_codes_that_lost_their_code_set_on_the_way_are_said(tmp_path):
@@ -374,21 +405,21 @@ def test_a_qdc_from_another_tool_imports_with_placeholders_where_descriptions_ar
     path, notes = import_codebook(source)
 
     assert path == tmp_path / "their_codes.yaml"
-    assert notes == ["'Referral' has no description: write its definition",
-                     "'Service model': a category of 2 codes became a dimension, whose types a passage carries one at "
-                     "a time (the most integrated); if they can go together, move them out of it as themes. Its "
-                     "types are taken least to most integrated in the file's order (referral, joint_services): "
-                     "reorder them in the YAML if not",
+    assert notes == ["'Service model': a grouping code of 2 codes, which became themes of their own (a passage may "
+                     "carry several); if they exclude each other, as a framework's types do, make them a dimension in "
+                     "the YAML (dimensions: id, label, types least to most integrated)",
+                     "'Referral' has no description: write its definition",
                      "'Barriers': its 1 nested code(s) became themes of their own"]
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert data["name"] == "their_codes"
     assert [(t["id"], t["label"], t["guid"]) for t in data["themes"]] == [
         ("transportation", "Transportation", "{11111111-1111-4111-8111-111111111111}"),
+        ("referral", "Referral", "22222222-2222-4222-8222-222222222223"),
+        ("joint_services", "Joint services", "22222222-2222-4222-8222-222222222224"),
         ("barriers", "Barriers", "33333333-3333-4333-8333-333333333333"),
         ("cost", "Cost", "33333333-3333-4333-8333-333333333334")]
-    dimension = data["dimensions"][0]
-    assert (dimension["id"], [t["id"] for t in dimension["types"]]) == ("service_model", ["referral", "joint_services"])
-    with pytest.raises(CodebookError, match=r"\[dimensions -> 0 -> types -> 0 -> definition\] the definition of "
+    assert "dimensions" not in data or not data["dimensions"]
+    with pytest.raises(CodebookError, match=r"\[themes -> 1 -> definition\] the definition of "
                                             r"'referral' is still a draft's placeholder"):
         load_codebook(path)
 
@@ -406,8 +437,8 @@ def test_a_code_named_none_and_codes_named_in_other_scripts_get_ids_that_are_sai
             "score columns") in notes
     assert "'Доверие' has no Latin letters for an id: it became 'code_2'; give it an id you will know in the output "\
            "files' score columns" in notes
-    assert [t["id"] for t in yaml.safe_load(path.read_text(encoding="utf-8"))["themes"]] == ["none_code", "code",
-                                                                                           "code_2"]
+    assert [t["id"] for t in yaml.safe_load(path.read_text(encoding="utf-8"))["themes"]] == [
+        "none_code", "referral", "joint_services", "code", "code_2"]
 
 
 def test_a_dimensions_threshold_survives_the_qdc_round_trip(tmp_path):

@@ -499,9 +499,11 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
 
     for code in codes:
         fields = parse_description(code.description, dimension=True) if code.children else {}
-        # A dimension themes wrote (its types' order) is one however a tool marks its code: NVivo makes every node
-        # codable.
-        if (not code.codable or "order" in fields) and len(leaves(code)) >= 2:
+        # A dimension themes wrote (its types' order, its id) is one however a tool marks its code: NVivo makes every
+        # node codable. A tool's folder of codes is not: its codes became types a passage carries one at a time (a
+        # respondent naming grants and jargon counted under jargon alone), where researchers file codes that go
+        # together; they become themes, and the note says how to make them a dimension.
+        if ("order" in fields or (not code.codable and fields.get("id"))) and len(leaves(code)) >= 2:
             if any(child.children for child in code.children):
                 notes.append(f"'{code.name}': codes nested deeper than one level became types of one dimension")
             dimension_id = said(code, fields.get("id"), _unique(fields.get("id") or slug(code), taken))
@@ -526,11 +528,6 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
                                "types": types})
             if "threshold" in fields:  # lost before: the content hash changed, and the calibration no longer fit
                 dimensions[-1]["threshold"] = fields["threshold"]
-            if not fields.get("id"):  # a tool's category, not a dimension themes wrote: its codes exclude each other
-                notes.append(f"'{code.name}': a category of {len(types)} codes became a dimension, whose types a "
-                             "passage carries one at a time (the most integrated); if they can go together, move "
-                             "them out of it as themes. Its types are taken least to most integrated in the file's "
-                             f"order ({', '.join(kind['id'] for kind in types)}): reorder them in the YAML if not")
             continue
         if code.codable:
             themes.append(theme_of(code))
@@ -539,7 +536,13 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
         if code.children and not code.codable and not leaves(code):
             notes.append(f"'{code.name}' holds grouping codes with no codable code in them: left out")
         elif code.children:
-            notes.append(f"'{code.name}': its {len(leaves(code))} nested code(s) became themes of their own")
+            if not code.codable and len(leaves(code)) >= 2:
+                notes.append(f"'{code.name}': a grouping code of {len(leaves(code))} codes, which became themes of "
+                             "their own (a passage may carry several); if they exclude each other, as a framework's "
+                             "types do, make them a dimension in the YAML (dimensions: id, label, types least to most "
+                             "integrated)")
+            else:
+                notes.append(f"'{code.name}': its {len(leaves(code))} nested code(s) became themes of their own")
             left_out(code)
             for leaf in leaves(code):
                 themes.append(theme_of(leaf))
