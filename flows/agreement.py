@@ -87,7 +87,8 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
     notes = [f"Gold file: `{gold_path}`" + (f", split `{split}`" if split else "") +
              (f", sheet '{read['sheet']}'" if read.get("sheet") else "") +
              f"; passages from {read.get('text', '?')}, codes from {read.get('codes', '?')}, questions from "
-             f"{read.get('question') or 'none'}. Codebook: {codebook.name} {codebook.version}; method {method}; "
+             f"{read.get('question') or 'none'}. Codebook: {codebook.name} {codebook.version}; method "
+             f"{'zero-shot (prototype)' if method == 'prototype' else method}; "
              f"model {settings.model}.",
              f"Left out {int(learned.sum())} passages the classifier learned from, or copies of them (a word or two "
              "added, changed or dropped; split from or merged into a longer one)." if learned.any() else

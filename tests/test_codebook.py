@@ -257,8 +257,8 @@ dimensions:
         definition: Referrals again.
 """)
 
-    with raises_exactly(f"{path}:9: [top level] theme id 'service.referral' is used twice; "
-                        "give each theme its own id"):
+    with raises_exactly(f"{path}:9: [top level] type id 'service.referral' is used twice; "
+                        "give each type its own id"):
         load_codebook(path)
 
 
@@ -281,16 +281,29 @@ def test_missing_definition(tmp_path):
 def test_unknown_key_names_its_line(tmp_path):
     path = write(tmp_path, TWO_THEMES + "    colour: green\n")
 
-    with raises_exactly(f"{path}:11: [themes -> 1 -> colour] unknown key 'colour'; "
-                        "allowed keys are listed in the README's codebook section"):
+    with raises_exactly(f"{path}:11: [themes -> 1 -> colour] unknown key 'colour'; did you mean 'color'?"):
         load_codebook(path)
 
 
 def test_unknown_top_level_key(tmp_path):
     path = write(tmp_path, "name: X\nthemse: []\n")
 
-    with raises_exactly(f"{path}:2: [themse] unknown key 'themse'; "
-                        "allowed keys are listed in the README's codebook section"):
+    with raises_exactly(f"{path}:2: [themse] unknown key 'themse'; did you mean 'themes'?"):
+        load_codebook(path)
+
+
+def test_an_unknown_key_like_no_other_points_to_the_readme_and_a_dimension_of_one_type_is_said(tmp_path):
+    """A researcher's review: "exmaples" got no "did you mean"; a dimension of one type read "List should have at least
+    2 items after validation, not 1"."""
+    path = write(tmp_path, "name: X\nthemes: []\nnotes: mine\n")
+    with raises_exactly(f"{path}:3: [notes] unknown key 'notes'; allowed keys are listed in the README's codebook "
+                        "section"):
+        load_codebook(path)
+    one = ("name: X\ndimensions:\n  - id: service\n    label: Service\n    types:\n      - id: referral\n"
+           "        label: Referral\n        definition: We refer.\n")
+    path = write(tmp_path, one)
+    with raises_exactly(f"{path}:6: [dimensions -> 0 -> types] a dimension needs two types or more, of which a passage "
+                        "carries one at a time; make a lone type a theme"):
         load_codebook(path)
 
 

@@ -306,8 +306,8 @@ def test_validate_codebook_reports_counts_and_errors(tmp_path):
     bad.write_text("name: x\nthemes:\n  - id: trust\n    label: Trust\n    definition: d\n    colour: red\n")
     result = CliRunner().invoke(app, ["validate-codebook", str(bad)])
     assert result.exit_code == 2
-    assert result.output.strip() == (f"error: {bad}:6: [themes -> 0 -> colour] unknown key 'colour'; "
-                                     "allowed keys are listed in the README's codebook section")
+    assert result.output.strip() == (f"error: {bad}:6: [themes -> 0 -> colour] unknown key 'colour'; did you mean "
+                                     "'color'?")
 
 
 @pytest.fixture
@@ -736,3 +736,16 @@ def test_a_types_quotes_come_from_the_respondents_the_flow_counts_under_it(tmp_p
                        + "/quotes.csv", encoding="utf-8-sig")
     assert not none["theme"].str.contains(".", regex=False).any() and len(none) == len(quoted) - sum(
         quoted["theme"].str.contains(".", regex=False))
+
+
+def test_evaluation_md_names_a_zero_shot_method_as_the_console_does(tmp_path, tiny_codebook_path):
+    """A researcher's review: the console said "zero-shot" where evaluation.md said "method prototype"."""
+    from themes.flows.agreement import evaluate_agreement
+
+    gold = tmp_path / "gold.csv"
+    gold.write_text("text,themes\nWe trust the county staff.,trust\nGrants end next year.,funding\n"
+                    "We deliver food boxes.,none\n", encoding="utf-8")
+    settings = RunSettings(codebook=str(tiny_codebook_path), model="test:hashing", method="prototype",
+                           cache_dir=str(tmp_path / "cache"))
+    evaluate_agreement(gold_path=str(gold), out=str(tmp_path / "eval"), settings=settings)
+    assert "; method zero-shot (prototype); " in (tmp_path / "eval" / "evaluation.md").read_text(encoding="utf-8")

@@ -174,7 +174,8 @@ class Codebook(_Strict):
         seen: set[str] = set()
         for category in self.categories:
             if category.id in seen:
-                raise ValueError(f"theme id '{category.id}' is used twice; give each theme its own id")
+                kind = "type" if category.group else "theme"
+                raise ValueError(f"{kind} id '{category.id}' is used twice; give each {kind} its own id")
             seen.add(category.id)
         # One GUID on two codes: a QDA tool matches codes by GUID first, and a project read back would give one
         # code's codings to the other.
@@ -379,6 +380,10 @@ def load_codebook(path: str | Path) -> Codebook:
         raise CodebookError(problems[0] + more, problems) from None
 
 
+_KEYS = ("name", "version", "description", "themes", "dimensions", "none_examples", "id", "label", "definition",
+         "include", "exclude", "examples", "counter_examples", "threshold", "types", "guid", "color")
+
+
 def _problem(path: Path, node: yaml.Node | None, error: dict) -> str:
     """One line for one schema error: where (file, line, YAML path) and what to do."""
     loc = [part for part in error["loc"] if part not in ("function-after",)]
@@ -391,7 +396,14 @@ def _problem(path: Path, node: yaml.Node | None, error: dict) -> str:
         message = ("unknown key 'unit': answers are always coded by segment and an answer carries what "
                    "its segments carry; remove the key")
     elif error["type"] == "extra_forbidden":
-        message = f"unknown key '{loc[-1]}'; allowed keys are listed in the README's codebook section"
+        from difflib import get_close_matches
+
+        near = get_close_matches(str(loc[-1]).lower(), _KEYS, n=1, cutoff=0.75)
+        message = (f"unknown key '{loc[-1]}'; " + (f"did you mean '{near[0]}'?" if near else
+                                                   "allowed keys are listed in the README's codebook section"))
+    elif error["type"] == "too_short" and loc and loc[-1] == "types":
+        message = ("a dimension needs two types or more, of which a passage carries one at a time; make a lone type "
+                   "a theme")
     elif error["type"] == "missing":
         message = f"field '{loc[-1]}' is required"
     elif error["type"] == "string_type" and isinstance(found, dict):
@@ -442,8 +454,8 @@ def _line_of(node: yaml.Node | None, loc: list[Any]) -> int | None:
 
 def _line_of_duplicate_id(node: yaml.Node | None, message: str) -> int | None:
     """For a duplicate id or label (which pydantic reports at the top level), the line of the repeat's id."""
-    match = re.search(r"theme id '([\w.]+)' is (?:used twice|also a dimension's id)|and '([\w.]+)' have the same "
-                      r"(?:label|guid)", message)
+    match = re.search(r"(?:theme|type) id '([\w.]+)' is (?:used twice|also a dimension's id)|and '([\w.]+)' have the "
+                      r"same (?:label|guid)", message)
     if not match or node is None:
         return None
     wanted = (match.group(1) or match.group(2)).split(".")[-1]
