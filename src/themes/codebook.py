@@ -388,6 +388,9 @@ def _problem(path: Path, node: yaml.Node | None, error: dict) -> str:
     """One line for one schema error: where (file, line, YAML path) and what to do."""
     loc = [part for part in error["loc"] if part not in ("function-after",)]
     line = _line_of(node, loc) if loc else _line_of_duplicate_id(node, error["msg"])
+    own = re.match(r"Value error, type '(\w+)' has a threshold", error["msg"])
+    if own and loc:  # reported at the dimension's `types:` line (18), not the type's own `threshold:` (48)
+        line = _line_of_key_in(node, loc, own.group(1), "threshold") or line
     where = f"{path}:{line}" if line else str(path)
     yaml_path = " -> ".join(str(part) for part in loc) or "top level"
     message = error["msg"].removeprefix("Value error, ")
@@ -450,6 +453,22 @@ def _line_of(node: yaml.Node | None, loc: list[Any]) -> int | None:
             break
         line = node.start_mark.line + 1
     return line
+
+
+def _line_of_key_in(node: yaml.Node | None, loc: list[Any], item_id: str, key: str) -> int | None:
+    """The line of `key` in the item of the list at `loc` whose id is `item_id`."""
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            node = next((value for name, value in node.value if name.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            return None
+    for item in node.value if isinstance(node, yaml.SequenceNode) else []:
+        fields = {name.value: value for name, value in item.value} if isinstance(item, yaml.MappingNode) else {}
+        if getattr(fields.get("id"), "value", None) == item_id and key in fields:
+            return fields[key].start_mark.line + 1
+    return None
 
 
 def _line_of_duplicate_id(node: yaml.Node | None, message: str) -> int | None:
