@@ -474,7 +474,8 @@ def test_a_types_threshold_is_named_at_its_own_line(tmp_path):
     """A researcher's review: it was named at the dimension's `types:` line, 30 lines above it."""
     path = write(tmp_path, "name: X\ndimensions:\n  - id: service\n    label: Service\n    types:\n"
                            "      - id: referral\n        label: Referral\n        definition: We refer.\n"
-                           "      - id: joint\n        label: Joint\n        definition: We work side by side.\n        threshold: 0.5\n")
+                           "      - id: joint\n        label: Joint\n        definition: We work side by side.\n"
+                           "        threshold: 0.5\n")
     with raises_exactly(f"{path}:12: [dimensions -> 0 -> types] type 'joint' has a threshold, but one type of a "
                         "dimension is chosen by the dimension's own 'threshold'; move it to dimension 'service'"):
         load_codebook(path)
