@@ -56,6 +56,7 @@ def test_an_inbox_that_did_not_exist_is_said_to_be_created(monkeypatch, tmp_path
 
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
     monkeypatch.setattr(guard, "check_prefect_api", lambda **_: None)
+    monkeypatch.setattr(cli_serve, "check_not_served_elsewhere", lambda *_: None)
     served = []
     monkeypatch.setattr(cli_serve, "_serve", served.append)
     inbox = tmp_path / "inbx"

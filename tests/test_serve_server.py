@@ -248,3 +248,39 @@ def test_a_run_stopped_by_sigterm_is_marked_cancelled_and_frees_the_inbox_slot(s
         wait_for(lambda: list((inbox / "processed").glob("* big.csv")), 60, "big.csv moved to processed/", [serving])
     finally:
         stop(serving)
+
+
+def test_a_second_serve_of_another_project_is_refused_unless_named(server, tmp_path, tiny_codebook_path):
+    """An operator's review: a second `themes serve` for another project on the same server replaced the first's
+    deployment (its inbox and project), whose inbox then waited unread, with no word."""
+    api, env, _ = server
+
+    def serve(project: str, *extra: str, wait: bool = False):
+        command = [str(BIN / "themes"), "serve", "--inbox", str(tmp_path / f"inbox-{project}"), "--project",
+                   str(tmp_path / project), "--codebook", str(tiny_codebook_path), "--model", "test:hashing", *extra]
+        if wait:
+            return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                                start_new_session=True, cwd=tmp_path)
+
+    first = serve("a")
+    second = None
+    try:
+        wait_for(lambda: [d for d in post(api, "/deployments/filter", {}) if d["name"] == "inbox"
+                          and d["status"] == "READY"], 120, "the first serve's inbox deployment is ready", [first])
+        refused = serve("b", wait=True)
+        assert refused.returncode == 2
+        assert refused.stderr.splitlines()[-1] == (
+            f"error: code-inbox/inbox is served already, for the project {tmp_path / 'a'}, by another themes serve (it "
+            "polled the server in the last minute): give this one --name (its deployments become code-export-NAME and "
+            "inbox-NAME), or stop the other (a serve stopped in the last minute: wait a minute).")
+        inbox = next(d for d in post(api, "/deployments/filter", {}) if d["name"] == "inbox")
+        assert inbox["parameters"]["project_dir"] == str(tmp_path / "a")  # the first serve's, as it was
+        second = serve("b", "--name", "b")
+        names = wait_for(lambda: sorted(d["name"] for d in post(api, "/deployments/filter", {})) if len(
+            post(api, "/deployments/filter", {})) == 4 else None, 120, "the named serve registers 2 more", [second])
+        assert names == ["code-export", "code-export-b", "inbox", "inbox-b"]
+    finally:
+        stop(first)
+        if second is not None:
+            stop(second)

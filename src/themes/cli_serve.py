@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -44,6 +45,9 @@ def serve(
     min_group: Annotated[int, typer.Option(help="Breakdown groups with fewer respondents are suppressed. "
                                            "Example: --min-group 20")] = 10,
     quotes_per_theme: Annotated[int, typer.Option(help="Quotes per theme. Example: --quotes-per-theme 8")] = 5,
+    name: Annotated[Optional[str], typer.Option(
+        "--name", help="Suffix of the deployments' names, for a second serve on the same server (another project): "
+                       "code-export-NAME and inbox-NAME. Example: --name food-access")] = None,
 ) -> None:
     """Serve the coding flows to the Prefect server at PREFECT_API_URL until stopped (Ctrl-C).
 
@@ -59,6 +63,10 @@ def serve(
               "PREFECT_API_URL=http://127.0.0.1:4200/api.")
     if (inbox is None) != (project_dir is None):
         _fail("--inbox and --project go together: the inbox's exports become the project's batches.")
+    if name is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,40}", name):
+        _fail(f"--name {name!r} is not a name for deployments: use letters, digits, '-' and '_' (e.g. --name "
+              "food-access).")
+    names = {"export": "code-export" + (f"-{name}" if name else ""), "inbox": "inbox" + (f"-{name}" if name else "")}
     _quiet_prefect()
     from themes import guard
     from themes.codebook import load_codebook, merge_codebooks
@@ -95,25 +103,30 @@ def serve(
             open_project(project_dir)
         guard.check_prefect_api(temporary=False)  # serve needs a server of its own: no temporary one
         guard.ensure_prefect_home()
+        parameters = {"codebooks": served_codebooks(codebooks),
+                      "coded_sample": [str(path.resolve()) for path in coded_sample or ()], "id_column": id_column,
+                      "text_columns": list(text_column or ()), "meta_columns": list(meta_column or ()),
+                      "model": model, "cache_dir": str(cache_dir.resolve()) if cache_dir else None,
+                      "min_group": min_group, "quotes_per_theme": quotes_per_theme}
+        inbox_parameters = {**parameters, "inbox": str(inbox.resolve()), "project_dir": str(project_dir.resolve())} \
+            if inbox is not None else None
+        check_not_served_elsewhere(f"code-export/{names['export']}", parameters)
+        if inbox_parameters is not None:
+            check_not_served_elsewhere(f"code-inbox/{names['inbox']}", inbox_parameters)
     except ThemesError as error:
         _fail(str(error))
     except ValidationError as error:  # an option out of range
         _fail(_option_error(error))
     typer.echo("\n".join(announced))
-    parameters = {"codebooks": served_codebooks(codebooks),
-                  "coded_sample": [str(path.resolve()) for path in coded_sample or ()], "id_column": id_column,
-                  "text_columns": list(text_column or ()), "meta_columns": list(meta_column or ()), "model": model,
-                  "cache_dir": str(cache_dir.resolve()) if cache_dir else None, "min_group": min_group,
-                  "quotes_per_theme": quotes_per_theme}
     from prefect.client.schemas.objects import ConcurrencyLimitConfig
     from prefect.settings import get_current_settings
 
     from themes.flows.deployments import code_export, code_inbox
 
-    deployments = [code_export.to_deployment(name="code-export", parameters=parameters,
+    deployments = [code_export.to_deployment(name=names["export"], parameters=parameters,
                                              description="Code one survey export (input_path) into a folder (out).")]
     ui = get_current_settings().ui_url or os.environ["PREFECT_API_URL"].removesuffix("/api")
-    typer.echo(f"Serving code-export/code-export: start a run from {ui}/deployments, with input_path and out.")
+    typer.echo(f"Serving code-export/{names['export']}: start a run from {ui}/deployments, with input_path and out.")
     if inbox is not None:
         if not inbox.exists():  # a typo ("inbx") served an empty folder of its own, and nothing said so
             typer.echo(f"--inbox {inbox} did not exist: created it, empty. If exports are dropped in another folder, "
@@ -121,13 +134,38 @@ def serve(
         inbox.mkdir(parents=True, exist_ok=True)
         deployments.append(code_inbox.to_deployment(
             # One inbox run at a time; a look due while one works is cancelled, not queued behind it.
-            name="inbox", interval=interval,
+            name=names["inbox"], interval=interval,
             concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy="CANCEL_NEW"),
-            parameters={**parameters, "inbox": str(inbox.resolve()), "project_dir": str(project_dir.resolve())},
+            parameters=inbox_parameters,
             description=f"Code each new export in {inbox} as the next batch of {project_dir}."))
-        typer.echo(f"Serving code-inbox/inbox: every {interval} s, new exports in {inbox}/ become batches of "
-                   f"{project_dir}/ (coded into {project_dir}/output/).")
+        typer.echo(f"Serving code-inbox/{names['inbox']}: every {interval} s, new exports in {inbox}/ become batches "
+                   f"of {project_dir}/ (coded into {project_dir}/output/).")
     _serve(deployments)
+
+
+def check_not_served_elsewhere(deployment: str, parameters: dict) -> None:
+    """Refuse to take over a deployment another live `themes serve` serves with other parameters: the second serve
+    replaced the first's (its inbox and project), whose inbox then waited unread, and both runners took the runs."""
+    import json
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import DeploymentStatus
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        with get_client(sync_client=True) as client:
+            theirs = client.read_deployment_by_name(deployment)
+    except ObjectNotFound:
+        return
+    same = json.dumps(theirs.parameters, sort_keys=True, default=str) == json.dumps(parameters, sort_keys=True,
+                                                                                   default=str)
+    if same or theirs.status != DeploymentStatus.READY:  # the same serve again, or none polls it now
+        return
+    what = (f"for the project {theirs.parameters.get('project_dir')}" if "project_dir" in theirs.parameters
+            else "with other options")
+    raise ThemesError(f"{deployment} is served already, {what}, by another themes serve (it polled the server in the "
+                      "last minute): give this one --name (its deployments become code-export-NAME and inbox-NAME), "
+                      "or stop the other (a serve stopped in the last minute: wait a minute).")
 
 
 def _calibrations(codebooks: list[str]) -> list[str]:
