@@ -27,6 +27,8 @@ CODEBOOK = Path(__file__).resolve().parents[1] / "codebooks" / "rfi_themes.yaml"
     (["serve", "--min-group", "0"], {"PREFECT_API_URL": "http://127.0.0.1:9/api"}, "error: --min-group must be"),
     (["serve", "--quotes-per-theme", "-1"], {"PREFECT_API_URL": "http://127.0.0.1:9/api"},
      "error: --quotes-per-theme must be"),
+    (["serve", "--name", "food access"], {"PREFECT_API_URL": "http://127.0.0.1:9/api"},
+     "error: --name 'food access' is not a name for deployments: use letters, digits, '-' and '_'"),
 ])
 def test_what_cannot_be_served_is_one_line_and_exit_2(args, env, message, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
