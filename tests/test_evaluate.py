@@ -690,6 +690,14 @@ def test_themes_the_run_hardly_agrees_on_are_named():
     assert said.startswith("coded.csv: the run hardly agrees with its codes (kappa trust 0.03, governance 0.11)")
     agreement["per_theme"][0]["kappa"] = -0.002  # near nothing: "0.00", not "-0.00"
     assert disagreeing_parts(agreement).startswith("coded.csv: the run hardly agrees with its codes (kappa trust 0.00,")
+    assert said.endswith("Check that the sample was coded with this codebook's definitions before reporting them.")
+    # under 0.4 ("fair"): said too, as poor agreement (a program officer read governance 0.0 for the nonprofits where
+    # 12 were flagged, kappa 0.22 in the method section only)
+    agreement["per_theme"][0]["kappa"], agreement["per_dimension"][0]["kappa"] = 0.5, 0.22
+    assert disagreeing_parts(agreement) == (
+        "coded.csv: the run agrees poorly with its codes (kappa governance 0.22); those estimates rest on the coders' "
+        "codes more than on the run's flags, so a group's figure can read 0 where some of its respondents were "
+        "flagged: read them as rough. Code more answers that carry them to narrow their intervals.")
     agreement["per_theme"][0]["kappa"], agreement["per_dimension"][0]["kappa"] = 0.4, 0.5
     assert disagreeing_parts(agreement) is None
 

@@ -650,11 +650,12 @@ def codes_everything(coded: pd.DataFrame, codebook: Codebook, paths) -> str | No
             "The corrected counts rest on these codes: code each answer for the themes it carries.")
 
 
-def disagreeing_parts(agreement: dict, *, below: float = 0.2) -> str | None:
-    """A warning for the themes (and dimensions) whose agreement with the coded sample is kappa under `below`,
-    where five or more coded answers carry them: the machine and the coders code them differently, and the
-    corrected estimate rests on the coders' codes alone, with no word before. Which of the two is right the tool
-    cannot tell; the reader must."""
+def disagreeing_parts(agreement: dict, *, below: float = 0.4) -> str | None:
+    """A warning for the themes (and dimensions) whose agreement with the coded sample is kappa under `below` (0.4,
+    under "moderate"), where five or more coded answers carry them: the machine and the coders code them
+    differently, and the corrected estimate rests on the coders' codes more than on the run's flags, with no word
+    before (a program officer read governance 0.0 (0.0-2.6) for the nonprofits where 12 were flagged, its kappa 0.22
+    said in the method section only). Under 0.2 which of the two is right the tool cannot tell; the reader must."""
     rows = [row for row in agreement.get("per_theme", []) + agreement.get("per_dimension", [])
             if row.get("kappa") is not None and row["kappa"] < below
             and row.get("gold", row.get("gold_addressed", 0)) >= FEW_CODED]  # a few coded cases: chance
@@ -664,9 +665,12 @@ def disagreeing_parts(agreement: dict, *, below: float = 0.2) -> str | None:
 
     said = ", ".join(f"{row.get('theme') or row.get('dimension')} {kappa(row['kappa'])}" for row in rows[:6])
     more = f" and {len(rows) - 6} more" if len(rows) > 6 else ""
-    return (f"{agreement.get('file', 'the coded sample')}: the run hardly agrees with its codes (kappa {said}{more}); "
-            "those estimates rest on the coders' codes alone. Check that the sample was coded with this codebook's "
-            "definitions before reporting them.")
+    hardly = any(row["kappa"] < 0.2 for row in rows)
+    return (f"{agreement.get('file', 'the coded sample')}: the run {'hardly agrees' if hardly else 'agrees poorly'} "
+            f"with its codes (kappa {said}{more}); those estimates rest on the coders' codes more than on the run's "
+            "flags, so a group's figure can read 0 where some of its respondents were flagged: read them as rough. "
+            + ("Check that the sample was coded with this codebook's definitions before reporting them." if hardly
+               else "Code more answers that carry them to narrow their intervals."))
 
 
 def empty_for_none(coded: pd.DataFrame, codebook: Codebook, paths) -> str | None:

@@ -206,7 +206,7 @@ def cell(percent, low=None, high=None) -> str:
 
 
 def disagreement(data: ReportData) -> str:
-    """The warning under the key findings when the run hardly agrees with the coded sample on some themes (see
+    """The warning under the key findings when the run agrees poorly with the coded sample on some themes (see
     `evaluate.disagreeing_parts`), or ""."""
     return (data.agreement or {}).get("warning") or ""
 
