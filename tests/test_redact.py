@@ -599,6 +599,7 @@ KEPT_BESIDE_THEM = [
     "The ring road at x20 junction.", "Calls on ext lines went up 20%.",
     "The hotline was 24/7 and the new number is on the website.", "Version two dot oh at scale was the plan.",
     "We talk to Christian families after services.", "Ask Hope elders to help.",
+    "We have no staff. Small CBOs like ours can't compete.", "Rich FQHCs get the grants.",
     # and beside the third review's: a spelled "dot" in prose is no address ("We run the [email] for students.")
     "We run the Green Dot program for students at the high school.", "We sold polka dot scarves at the fair.",
     "The Blue Dot campaign at the county helped.", "Dial x10 on the keypad.",

@@ -216,8 +216,8 @@ def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon
     first, last = name_lists()
     stop = _stop_words()
 
-    def foreign(word: str) -> bool:
-        return _foreign(word, english)
+    def foreign(word: str) -> bool:  # a plural acronym is no one's name, English or not: "Small CBOs like ours"
+        return _foreign(word, english) and not re.fullmatch(r"[A-Z]{2,}s", word)
 
     def part(word: str) -> bool:
         return _on_lists(word) or fold(word) in _NAME_PARTICLES or foreign(word)
