@@ -283,6 +283,8 @@ def test_the_report_leads_with_estimates_and_intervals_when_a_coded_sample_measu
     assert "## Partnership models" in markdown and "| Service model | Joint | 30.0 (10.0-50.0) |" in markdown
     html = render_html(_estimated(data))
     assert "95% interval" in html and '<line class="interval"' in html
+    # the chart's description gives an interval's ends as the tables do: "35.0", not "35" (a program officer's note)
+    assert "Funding needs: 55.5% (95% interval 35.0-75.0%)" in html
 
 
 def test_the_method_says_what_stays_raw_because_the_coded_sample_does_not_code_it(data):

@@ -298,6 +298,8 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
             sheet.write_comment(0, 0, f"Quotes for: {label}")
         for theme_id, label in labels.items() if evidence is not None else ():
             part = evidence.loc[evidence["theme"] == theme_id, list(EVIDENCE_WIDTHS)]
+            if "score" in part:  # 0.9998000264167786 in a cell a reader compares by eye
+                part = part.assign(score=part["score"].round(3))
             sheet = book.add_worksheet(_sheet_name(f"evidence {short[theme_id]}", used))
             write_table(sheet, part, header_format=header, cell_format=wrap, widths=EVIDENCE_WIDTHS,
                         quoted_format=quoted)

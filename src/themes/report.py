@@ -514,7 +514,7 @@ def bar_chart_svg(labels: list[str], values: list[float], *, title: str, unit: s
     wrapped = [textwrap.wrap(label, max(int(width / (0.6 * font)), 10)) or [""] for label in labels]
     top = max(values, default=0) or 1
     scale = (width - inset - room) / (100 if unit == "%" else top)
-    desc = "; ".join(f"{l}: {_chart_value(v, unit)}" + (f" (95% interval {intervals[i][0]:g}-{intervals[i][1]:g}"
+    desc = "; ".join(f"{l}: {_chart_value(v, unit)}" + (f" (95% interval {_interval_end(intervals[i][0], unit)}-{_interval_end(intervals[i][1], unit)}"
                                                           f"{unit})" if intervals is not None else "")
                      for i, (l, v) in enumerate(zip(labels, values)))
     key = hashlib.sha1(f"{title}\n{desc}".encode()).hexdigest()[:10]  # stable ids: same input, same file
@@ -541,6 +541,11 @@ def bar_chart_svg(labels: list[str], values: list[float], *, title: str, unit: s
         f'<title id="t-{key}">{escape(title, "html")}</title>',
         f'<desc id="d-{key}">{escape(desc, "html")}</desc>',
         *body, "</svg>"])
+
+
+def _interval_end(value: float, unit: str) -> str:
+    """An interval's end as the tables give it ('94.0', not '94')."""
+    return f"{value:.1f}" if unit == "%" else f"{value:g}"
 
 
 def _chart_value(value: float, unit: str) -> str:
