@@ -296,8 +296,17 @@ def test_an_unknown_key_like_no_other_points_to_the_readme_and_a_dimension_of_on
     """A researcher's review: "exmaples" got no "did you mean"; a dimension of one type read "List should have at least
     2 items after validation, not 1"."""
     path = write(tmp_path, "name: X\nthemes: []\nnotes: mine\n")
-    with raises_exactly(f"{path}:3: [notes] unknown key 'notes'; allowed keys are listed in the README's codebook "
-                        "section"):
+    with raises_exactly(f"{path}:3: [notes] unknown key 'notes': the codebook has name, version, description, themes, "
+                        "dimensions, none_examples"):
+        load_codebook(path)
+    # a key of another place: said with the keys of this one, not "did you mean 'name'?" (a second review)
+    path = write(tmp_path, "name: X\nthemes:\n  - id: trust\n    name: Trust\n    label: T\n    definition: d\n")
+    with raises_exactly(f"{path}:4: [themes -> 0 -> name] unknown key 'name': a theme has id, label, definition, guid, "
+                        "color, include, exclude, examples, counter_examples, threshold"):
+        load_codebook(path)
+    path = write(tmp_path, "name: X\ndimensions:\n  - id: a\n    label: A\n    types: []\n")
+    with raises_exactly(f"{path}:5: [dimensions -> 0 -> types] a dimension needs two types or more, of which a "
+                        "passage carries one at a time; add its types"):
         load_codebook(path)
     one = ("name: X\ndimensions:\n  - id: service\n    label: Service\n    types:\n      - id: referral\n"
            "        label: Referral\n        definition: We refer.\n")
@@ -478,4 +487,14 @@ def test_a_types_threshold_is_named_at_its_own_line(tmp_path):
                            "        threshold: 0.5\n")
     with raises_exactly(f"{path}:12: [dimensions -> 0 -> types] type 'joint' has a threshold, but one type of a "
                         "dimension is chosen by the dimension's own 'threshold'; move it to dimension 'service'"):
+        load_codebook(path)
+
+
+def test_two_dimensions_of_one_id_are_refused(tmp_path):
+    """A second review: two dimensions of one id passed validate-codebook, their types' columns one."""
+    kinds = ("    types:\n      - id: a\n        label: A{n}\n        definition: a.\n"
+             "      - id: b\n        label: B{n}\n        definition: b.\n")
+    path = write(tmp_path, "name: X\ndimensions:\n  - id: service\n    label: Service\n" + kinds.format(n=1)
+                 + "  - id: service\n    label: Service again\n" + kinds.format(n=2))
+    with raises_exactly(f"{path}: [top level] dimension id 'service' is used twice; give each dimension its own id"):
         load_codebook(path)

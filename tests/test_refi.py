@@ -992,9 +992,14 @@ def test_a_project_resaved_with_windows_line_ends_or_as_utf16_reads_the_same(tri
     assert list(after["gold"]) == list(before["gold"])
 
 
-def test_a_source_in_another_encoding_is_one_line(tricky_run, tiny_codebook, tmp_path):
+def test_a_source_in_utf16_without_its_mark_reads_the_same_and_another_encoding_is_one_line(tricky_run, tiny_codebook,
+                                                                                              tmp_path):
+    """A second review: UTF-16 without a byte-order mark read as UTF-8, a NUL between letters (kappa 0.15, exit 0)."""
     path = reviewed(export_project(tricky_run, tricky_run / "review.qdpx")["path"])
-    latin = _resaved(path, tmp_path / "latin.qdpx", lambda text: text.encode("utf-16-le"))  # no byte-order mark
+    unmarked = _resaved(path, tmp_path / "unmarked.qdpx", lambda text: text.encode("utf-16-le"), "\r")
+    assert read_gold(unmarked, tiny_codebook)[["passage_id", "text"]].to_dict("records") == \
+        read_gold(path, tiny_codebook)[["passage_id", "text"]].to_dict("records")  # an old Mac's "\r" too
+    latin = _resaved(path, tmp_path / "latin.qdpx", lambda text: text.encode("cp1252", errors="replace"))
     with pytest.raises(GoldError, match=r"is neither UTF-8 nor UTF-16 with a byte-order mark; export the project "):
         read_gold(latin, tiny_codebook)
 
@@ -1019,8 +1024,10 @@ def test_an_answer_source_keeps_a_first_line_of_hashes_and_a_slash_in_its_respon
         ["R004/challenges", "challenges", "## challenges\nGrants end after two years."],
         [f"{safe_reference('R 007/x')}/goals", "goals", "We trust the clinic."]]
     assert list(gold["gold"]) == [["funding"], ["trust"]]
-    # a tool that drops the cases: the question is what follows the name's last "/"
-    assert [p.question for p in passages_of("We trust the clinic.", "R 007/x/goals")] == ["goals"]
+    # a tool that drops the cases: the question is what follows the name's first "/" (an id that could hold one is
+    # named by its pseudonym), a question's own "/" kept
+    assert [p.question for p in passages_of("We trust the clinic.", "R004/challenges / barriers")] == [
+        "challenges / barriers"]
 
 
 def test_an_id_that_looks_like_contact_data_names_no_case_nor_source(tmp_path, tiny_codebook_path):
@@ -1034,3 +1041,36 @@ def test_an_id_that_looks_like_contact_data_names_no_case_nor_source(tmp_path, t
     for per in ("respondent", "answer"):
         qde, _ = read_qdpx(export_project(run, run / f"{per}.qdpx", per=per)["path"])
         assert b"jane" not in qde and safe_reference("jane.doe@example.org").encode() in qde
+
+
+def test_an_answer_source_in_a_second_case_and_a_dimension_without_its_id_line_read_as_written(tmp_path,
+                                                                                             tiny_codebook_path,
+                                                                                             tiny_codebook):
+    """A second review: a source also in a case "All" (REFI allows several) lost its question and its "## " first
+    line; a dimension whose "themes id:" line a tool dropped, its order line kept, became themes."""
+    answers = [{"respondent_id": "R004", "question": "challenges", "answer": "## Trust first\nGrants end soon.",
+                "org_type": "Nonprofit CBO", "state": "OH", "segments": [(15, 31, ["funding"])]}]
+    run = write_run_folder(tmp_path / "run", answers, codebook_path=tiny_codebook_path)
+    path = reviewed(export_project(run, run / "review.qdpx", per="answer")["path"])
+    qde, texts = read_qdpx(path)
+    source = re.search(rb'<TextSource guid="([^"]+)"', qde).group(1)
+    qde = qde.replace(b"</Cases>", b'<Case guid="{dddddddd-dddd-4ddd-8ddd-dddddddddddd}" name="All"><SourceRef '
+                      b'targetGUID="' + source + b'"/></Case></Cases>')
+    both = tmp_path / "both.qdpx"
+    with zipfile.ZipFile(both, "w") as archive:
+        archive.writestr("project.qde", qde)
+        for name, text in texts.items():
+            archive.writestr(name, text.encode("utf-8"))
+    from themes.refi import qdpx_gold_table
+
+    gold = qdpx_gold_table(both, tiny_codebook)
+    assert gold[["passage_id", "question", "text", "themes"]].values.tolist() == [
+        ["R004/challenges", "challenges", "## Trust first\nGrants end soon.", "funding"]]
+
+    qdc = export_codebook(CODEBOOKS / "partnership_models.yaml", tmp_path / "pm.qdc").read_text(encoding="utf-8")
+    stripped = re.sub(r"(Types, least to most integrated: [^\n<]*)\s*themes id: [a-z_]+", r"\1", qdc)
+    assert stripped != qdc
+    (tmp_path / "stripped.qdc").write_text(stripped, encoding="utf-8")
+    back, _ = import_codebook(tmp_path / "stripped.qdc", tmp_path / "stripped.yaml")
+    assert [d.id for d in load_codebook(back).dimensions] == [
+        d.id for d in load_codebook(CODEBOOKS / "partnership_models.yaml").dimensions]

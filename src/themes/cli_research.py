@@ -189,7 +189,8 @@ def import_codebook(
     force: Force = False,
 ) -> None:
     """Turn a REFI-QDA codebook (.qdc) into codebook YAML: code names as labels, descriptions as definitions,
-    a grouping code's codes as a dimension's types, GUIDs kept so a round trip keeps each code's identity.
+    a grouping code's codes as themes (a dimension themes wrote stays one), GUIDs kept so a round trip keeps
+    each code's identity.
 
     Example: themes import-codebook my_codes.qdc --out codebooks/my_codes.yaml
     """

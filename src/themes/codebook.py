@@ -172,6 +172,11 @@ class Codebook(_Strict):
         if not self.themes and not self.dimensions:
             raise ValueError("the codebook has no 'themes' and no 'dimensions'; add at least one theme")
         seen: set[str] = set()
+        for dimension in self.dimensions:  # two of one id passed, and their types' columns were one
+            if dimension.id in seen:
+                raise ValueError(f"dimension id '{dimension.id}' is used twice; give each dimension its own id")
+            seen.add(dimension.id)
+        seen = set()
         for category in self.categories:
             if category.id in seen:
                 kind = "type" if category.group else "theme"
@@ -380,8 +385,24 @@ def load_codebook(path: str | Path) -> Codebook:
         raise CodebookError(problems[0] + more, problems) from None
 
 
-_KEYS = ("name", "version", "description", "themes", "dimensions", "none_examples", "id", "label", "definition",
-         "include", "exclude", "examples", "counter_examples", "threshold", "types", "guid", "color")
+def _unknown_key(loc: list[Any]) -> str:
+    """An unknown key, with the key it was likely meant to be among those of its place ("exmaples": "examples"),
+    or the keys its place has ("name" in a theme: a theme has a label)."""
+    from difflib import get_close_matches
+
+    key = str(loc[-1])
+    if len(loc) == 1:
+        place, keys = "the codebook", Codebook.model_fields
+    elif loc[0] == "dimensions" and "types" in loc[:-1]:
+        place, keys = "a type", [k for k in Theme.model_fields if k != "threshold"]
+    elif loc[0] == "dimensions":
+        place, keys = "a dimension", Dimension.model_fields
+    else:
+        place, keys = "a theme", Theme.model_fields
+    near = get_close_matches(key.lower(), [k for k in keys if k != key], n=1, cutoff=0.75)
+    if near:
+        return f"unknown key '{key}'; did you mean '{near[0]}'?"
+    return f"unknown key '{key}': {place} has {', '.join(keys)}"
 
 
 def _problem(path: Path, node: yaml.Node | None, error: dict) -> str:
@@ -399,14 +420,10 @@ def _problem(path: Path, node: yaml.Node | None, error: dict) -> str:
         message = ("unknown key 'unit': answers are always coded by segment and an answer carries what "
                    "its segments carry; remove the key")
     elif error["type"] == "extra_forbidden":
-        from difflib import get_close_matches
-
-        near = get_close_matches(str(loc[-1]).lower(), _KEYS, n=1, cutoff=0.75)
-        message = (f"unknown key '{loc[-1]}'; " + (f"did you mean '{near[0]}'?" if near else
-                                                   "allowed keys are listed in the README's codebook section"))
+        message = _unknown_key(loc)
     elif error["type"] == "too_short" and loc and loc[-1] == "types":
-        message = ("a dimension needs two types or more, of which a passage carries one at a time; make a lone type "
-                   "a theme")
+        message = ("a dimension needs two types or more, of which a passage carries one at a time; "
+                   + ("make a lone type a theme" if found else "add its types"))
     elif error["type"] == "missing":
         message = f"field '{loc[-1]}' is required"
     elif error["type"] == "string_type" and isinstance(found, dict):

@@ -225,8 +225,9 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
         elif alone and stripped.startswith(ID_LINE):
             fields["id"] = stripped.removeprefix(ID_LINE).strip()
             section = None
-        elif alone and dimension and stripped.startswith(ORDER_LINE) and k + 2 < len(lines) and lines[
-                k + 2].startswith(ID_LINE):
+        elif alone and dimension and stripped.startswith(ORDER_LINE) and (
+                k + 2 < len(lines) and lines[k + 2].startswith(ID_LINE)
+                or not any(line.strip() for line in lines[k + 1:])):  # a tool dropped the id line after it
             fields["order"] = [part.strip() for part in stripped.removeprefix(ORDER_LINE).split(",") if part.strip()]
             section = None
         elif alone and re.fullmatch(r"Threshold: (?:\d+(?:\.\d*)?|\.\d+)", stripped):
@@ -626,17 +627,20 @@ def respondent_text(answers: list[tuple[str, str]]) -> tuple[str, list[tuple[str
     return "".join(parts), spans
 
 
+_EOL = r"(?:\r\n?|\n)"  # a line's end as any tool writes it: Windows' "\r\n", an old Mac's "\r"
+
+
 def passages_of(text: str, name: str, question: str | None = None) -> list[Passage]:
     """The answers in a source text: the blocks under `## question` headings, else the whole text. A heading is
     where `respondent_text` writes one: at the text's start and after a blank line, its lines ended as a Windows
     tool saves them too ("\r\n": a project re-saved so read as one answer per respondent, kappa 0.08). An answer's
     own line that starts with "## " ("Our approach:\n## Trust first\n...") made up a question and cut the answer
     short. `question`: the source is one answer to it (`export-project --per answer`), whatever its first line."""
-    headings = [m for m in re.finditer(rf"(?:\A|\n\r?\n)({re.escape(HEADING)}(.+?)\r?\n)", text)] \
+    headings = [m for m in re.finditer(rf"(?:\A|{_EOL}{_EOL})({re.escape(HEADING)}(.+?){_EOL})", text)] \
         if text.startswith(HEADING) and question is None else []
     if not headings:  # one answer per source (export-project --per answer names it "respondent/question")
-        if question is None:
-            question = name.rsplit("/", 1)[1] if "/" in name else ""
+        if question is None:  # an id that could hold a "/" names its source by a pseudonym: the first one splits
+            question = name.split("/", 1)[1] if "/" in name else ""
         return [Passage(name, 0, len(text.rstrip()), question)]
     out = []
     for k, heading in enumerate(headings):
@@ -741,15 +745,18 @@ def qdpx_gold_table(path: str | Path, codebook: Codebook) -> pd.DataFrame:
         q = f"{{{ns}}}" if ns else ""
         theme_of = _code_mapping(root, q, codebook, path)
         rows = []
-        case_of = {_norm_guid(ref.get("targetGUID", "")): case.get("name") or ""
-                   for case in root.iter(f"{q}Case") for ref in case.findall(f"{q}SourceRef")}
+        cases_of: dict[str, list[str]] = {}  # a source may sit in several cases (REFI allows it: "All")
+        for case in root.iter(f"{q}Case"):
+            for ref in case.findall(f"{q}SourceRef"):
+                cases_of.setdefault(_norm_guid(ref.get("targetGUID", "")), []).append(case.get("name") or "")
         for source in root.iter(f"{q}TextSource"):
             text = _source_text(source, q, archive, names, path)
             name = source.get("name") or source.get("guid", "source")
-            case = case_of.get(_norm_guid(source.get("guid", "")), "")
             # `--per answer` names a source "respondent/question" after its case: the question is what follows the
             # case's name ("R 007/x/challenges" of case "R 007/x"), and the text is one answer, a "## " line and all
-            question = name[len(case) + 1:] if case and name.startswith(f"{case}/") else None
+            case = next((c for c in cases_of.get(_norm_guid(source.get("guid", "")), []) if c
+                         and name.startswith(f"{c}/")), None)
+            question = name[len(case) + 1:] if case else None
             passages = passages_of(text, name, question)
             found: list[list[tuple[int, int, str]]] = [[] for _ in passages]
             whole = [theme_of.get(_norm_guid(ref.get("targetGUID", "")))
@@ -867,6 +874,12 @@ def _source_text(source: ET.Element, q: str, archive: zipfile.ZipFile, names: di
     for bom, encoding in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):  # a tool on Windows may save sources as UTF-16
             return data[len(bom):].decode(encoding, errors="replace")
+    if len(data) >= 2 and b"\x00" in data:  # UTF-16 without a mark: read as UTF-8, a NUL between letters, kappa 0.15
+        encoding = "utf-16-le" if data[1::2].count(0) >= data[0::2].count(0) else "utf-16-be"
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
