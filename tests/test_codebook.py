@@ -492,9 +492,10 @@ def test_a_types_threshold_is_named_at_its_own_line(tmp_path):
 
 def test_two_dimensions_of_one_id_are_refused(tmp_path):
     """A second review: two dimensions of one id passed validate-codebook, their types' columns one."""
-    kinds = ("    types:\n      - id: a\n        label: A{n}\n        definition: a.\n"
-             "      - id: b\n        label: B{n}\n        definition: b.\n")
+    kinds = ("    types:\n      - id: a{n}\n        label: A{n}\n        definition: a.\n"
+             "      - id: b{n}\n        label: B{n}\n        definition: b.\n")
     path = write(tmp_path, "name: X\ndimensions:\n  - id: service\n    label: Service\n" + kinds.format(n=1)
                  + "  - id: service\n    label: Service again\n" + kinds.format(n=2))
-    with raises_exactly(f"{path}: [top level] dimension id 'service' is used twice; give each dimension its own id"):
+    with raises_exactly(f"{path}:12: [top level] dimension id 'service' is used twice; give each dimension its own "
+                        "id"):
         load_codebook(path)

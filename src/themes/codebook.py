@@ -172,16 +172,16 @@ class Codebook(_Strict):
         if not self.themes and not self.dimensions:
             raise ValueError("the codebook has no 'themes' and no 'dimensions'; add at least one theme")
         seen: set[str] = set()
-        for dimension in self.dimensions:  # two of one id passed, and their types' columns were one
-            if dimension.id in seen:
-                raise ValueError(f"dimension id '{dimension.id}' is used twice; give each dimension its own id")
-            seen.add(dimension.id)
-        seen = set()
         for category in self.categories:
             if category.id in seen:
                 kind = "type" if category.group else "theme"
                 raise ValueError(f"{kind} id '{category.id}' is used twice; give each {kind} its own id")
             seen.add(category.id)
+        dimension_ids: set[str] = set()
+        for dimension in self.dimensions:  # two of one id passed when their types differed: one column prefix
+            if dimension.id in dimension_ids:
+                raise ValueError(f"dimension id '{dimension.id}' is used twice; give each dimension its own id")
+            dimension_ids.add(dimension.id)
         # One GUID on two codes: a QDA tool matches codes by GUID first, and a project read back would give one
         # code's codings to the other.
         guids: dict[str, str] = {}
@@ -490,8 +490,8 @@ def _line_of_key_in(node: yaml.Node | None, loc: list[Any], item_id: str, key: s
 
 def _line_of_duplicate_id(node: yaml.Node | None, message: str) -> int | None:
     """For a duplicate id or label (which pydantic reports at the top level), the line of the repeat's id."""
-    match = re.search(r"(?:theme|type) id '([\w.]+)' is (?:used twice|also a dimension's id)|and '([\w.]+)' have the "
-                      r"same (?:label|guid)", message)
+    match = re.search(r"(?:theme|type|dimension) id '([\w.]+)' is (?:used twice|also a dimension's id)|and '([\w.]+)' "
+                      r"have the same (?:label|guid)", message)
     if not match or node is None:
         return None
     wanted = (match.group(1) or match.group(2)).split(".")[-1]
