@@ -1074,3 +1074,24 @@ def test_an_answer_source_in_a_second_case_and_a_dimension_without_its_id_line_r
     back, _ = import_codebook(tmp_path / "stripped.qdc", tmp_path / "stripped.yaml")
     assert [d.id for d in load_codebook(back).dimensions] == [
         d.id for d in load_codebook(CODEBOOKS / "partnership_models.yaml").dimensions]
+
+
+def test_export_says_which_descriptions_a_qda_tool_would_read_back_otherwise(tmp_path):
+    """A researcher's review: a definition holding "Include:" above a "- " list came back from the round trip with
+    the list moved into the inclusion notes, its content hash changed and its calibration no longer fitting, with no
+    word."""
+    from themes.codebook import load_codebook
+    from themes.refi import misread_descriptions
+
+    assert misread_descriptions(load_codebook(CODEBOOKS / "rfi_themes.yaml")) == []
+    assert misread_descriptions(load_codebook(CODEBOOKS / "partnership_models.yaml")) == []
+    data = yaml.safe_load((CODEBOOKS / "rfi_themes.yaml").read_text(encoding="utf-8"))
+    data["themes"][1]["definition"] = "Partners differ.\n\nInclude:\n- language\n- pace\n"
+    source = _write(tmp_path / "mine.yaml", data)
+    result = CliRunner().invoke(app, ["export-codebook", str(source), "--out", str(tmp_path / "mine.qdc")])
+    assert result.exit_code == 0
+    assert ("warning: 'cultural_differences': its definition would come back otherwise from a QDA tool (a line such "
+            "as 'Include:' or 'Examples:' above a '- ' list reads as that list's heading): write the list as prose, "
+            "or move it to its own field") in result.output.splitlines()
+    back, _ = import_codebook(tmp_path / "mine.qdc", tmp_path / "back.yaml")
+    assert load_codebook(back).content_hash() != load_codebook(source).content_hash()  # what the warning is about

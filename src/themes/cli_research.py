@@ -173,9 +173,15 @@ def export_codebook(
         _fail(f"The '--format' option must be qdc. Got '{format}' instead.")
     try:
         path = write(codebook, out, force=force)
+        from themes.codebook import load_codebook
+        from themes.refi import misread_descriptions
+
+        warnings = misread_descriptions(load_codebook(codebook))
     except ThemesError as error:
         _fail(str(error))
     typer.echo(f"Wrote {path}")
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
 
 
 @app.command("import-codebook")

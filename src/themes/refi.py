@@ -95,6 +95,24 @@ def describe(theme: Theme, category_id: str) -> str:
     return "\n\n".join(parts)
 
 
+def misread_descriptions(codebook: Codebook) -> list[str]:
+    """The categories whose description would not read back as written (a definition holding "Include:" above a
+    "- " list, as a researcher adds notes in a QDA tool): after a round trip through a QDA tool the list would be
+    the inclusion notes, and the content hash would change. Said when the codebook is exported."""
+    out = []
+    for category in codebook.categories:
+        theme = category.theme
+        back = parse_description(describe(theme, category.id))
+        for key in ("definition", *SECTIONS.values()):
+            written = theme.definition if key == "definition" else list(getattr(theme, key))
+            if back.get(key, "" if key == "definition" else []) != written:
+                out.append(f"'{category.id}': its {key.replace('_', ' ')} would come back otherwise from a QDA tool "
+                           "(a line such as 'Include:' or 'Examples:' above a '- ' list reads as that list's heading): "
+                           "write the list as prose, or move it to its own field")
+                break
+    return out
+
+
 def _list_block(title: str, items: list[str]) -> str:
     """A titled list as descriptions hold them: "- item" lines, an item's further lines indented."""
     return title + "".join("\n- " + item.replace("\n", "\n  ") for item in items)
