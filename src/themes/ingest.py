@@ -1387,7 +1387,11 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
     if carry_ids:
         sources["ids_carried"] = _rows_carried(table[id_column], carried_down(table[id_column], table[question_column]))
     repeated = table.attrs.get("repeated_columns", {})
-    text_columns = tuple(copy for c in spec.text_columns for copy in repeated.get(c, [c]))
+    # A name given twice in the header codes every column of that name when an option or a sidecar names it; a guess
+    # (the flow reads the planned spec again) keeps the columns it chose: a copy it had left out, and said so, was
+    # coded on the second reading (30 of 41 respondents flagged for trust rested on it).
+    text_columns = tuple(spec.text_columns) if str(sources.get("text_columns", "")).startswith("guessed") else \
+        tuple(copy for c in spec.text_columns for copy in repeated.get(c, [c]))
     meta_columns = spec.meta_columns
     hidden = [c for c in table.attrs.get("hidden_columns", []) if c in columns and c not in (
         id_column, question_column, answer_column, *text_columns, *meta_columns)]
