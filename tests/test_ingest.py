@@ -1029,6 +1029,28 @@ def test_a_copy_of_a_repeated_column_the_guess_left_out_stays_out_when_the_flow_
     assert respec.text_columns == spec.text_columns and len(again) == len(first)
 
 
+def test_a_question_for_contact_details_is_not_coded(tmp_path, caplog):
+    """An evaluator's review: 'Name and title of person completing this form' and 'Best way to reach you' were coded;
+    '[name], VP Community Health, Faith Outreach Network' became a quote, 14 of 16 flagged answers trust."""
+    people = ["Maria Gonzalez", "James Brown", "Linda Nguyen", "Robert Smith", "Ana Lopez", "David Kim",
+              "Sarah Johnson", "Michael Lee", "Rosa Martinez", "Kevin Patel", "Grace Okafor", "Tom Wilson"]
+    rows = "".join(f'R{k},"{who}, Executive Director, Eastside Partner {k}","Email is best: {who.split()[0].lower()}'
+                   f'@partner{k}.org, or call (555) 201-{1000 + k}",Grants end after {k} years and nobody pays rent,'
+                   f"The clinic refers {k} families to our pantry every week\n" for k, who in enumerate(people))
+    path = write(tmp_path / "export.csv", "id,Name and title of person completing this form,Best way to reach you,"
+                                          "challenges,services\n" + rows)
+    _, spec, _ = load_answers(path, InputSpec())
+    assert spec.text_columns == ("challenges", "services")
+    said = [r.getMessage() for r in caplog.records]
+    assert ("the column 'Best way to reach you' asks for or holds contact details (names, e-mails, phone numbers), not "
+            "answers, so it was not taken for an open-ended question; name it with --text-column to code it.") in said
+    assert not any("repeats most of its values" in line for line in said)
+    # by its answers alone, whatever its name
+    renamed = write(tmp_path / "renamed.csv", path.read_text(encoding="utf-8").replace(
+        "Name and title of person completing this form", "Q7"))
+    assert load_answers(renamed, InputSpec())[1].text_columns == ("challenges", "services")
+
+
 def test_a_merged_cell_range_is_read_as_its_value_in_each_row(tmp_path):
     """A type merged over its respondents' rows (QA round 3): 36 of 40 respondents read as 'unknown'."""
     import openpyxl

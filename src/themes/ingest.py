@@ -1403,6 +1403,14 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         # too, but no answer to a question: coded, it adds respondents to every base and fills the coding sample.
         text_columns = tuple(c for c in columns if c not in taken and not _CONTACT_COLUMN.search(c)
                              and _looks_like_free_text(table[c]))
+        # A question for contact details ("Best way to reach you", "Name and title of person completing this form"),
+        # by its name or its answers: coded, its "[name], Executive Director, Eastside Food Bank" was a quote
+        contacts = [c for c in text_columns if _CONTACT_QUESTION.search(str(c)) or _mostly_contact_details(table[c])]
+        for column in contacts:
+            log.warning("the column '%s' asks for or holds contact details (names, e-mails, phone numbers), not "
+                        "answers, so it was not taken for an open-ended question; name it with --text-column to "
+                        "code it.", column)
+        text_columns = tuple(c for c in text_columns if c not in contacts)
         choices = [c for c in text_columns if _choice_lists(c, table[c])]
         for column in choices:
             log.warning("the column '%s' holds choices ticked from a list (check all that apply), not answers in "
@@ -1416,7 +1424,7 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
                         "with --text-column to code it.", column, ", ".join(f"'{p}'" for p in parts))
         text_columns = tuple(c for c in text_columns if c not in joins)
         for column in columns:
-            if column not in taken and column not in (*text_columns, *choices, *joins) and _looks_like_free_text(
+            if column not in (*taken, *text_columns, *choices, *joins, *contacts) and _looks_like_free_text(
                     table[column], variety=0):
                 log.warning("the column '%s' holds text but repeats most of its values, so it was not taken for "
                             "an open-ended question; name it with --text-column to code it.", column)
@@ -1497,6 +1505,25 @@ _PERSON_COLUMN = re.compile(r"(?i)\b(?:submitted|completed|filled|entered|prepar
 _CONTACT_COLUMN = re.compile(
     r"^(?:\W*\w+\W+){0,3}?\W*(?i:(?:organi[sz]ation|org|agency|company|first|last|full|contact|your)?[ _-]?"
     r"(?:name|address|e-?mail|phone|telephone|fax|website|url|zip|postal|post ?code|street|city))\W*$")
+
+
+# A question asking for contact details, by words a contact column's name does not end in.
+_CONTACT_QUESTION = re.compile(r"(?i)\bcontact[ _-]?(?:info(?:rmation)?|details|person)\b|\bperson[ _-]completing\b"
+                               r"|\bcompleting this (?:form|survey)\b|\breach you\b|\bname[ _-]and[ _-]"
+                               r"(?:title|role|position)\b|\byour (?:name|e-?mail|phone|title)\b")
+
+
+def _mostly_contact_details(column: pd.Series, *, sample: int = 200) -> bool:
+    """Half or more of the column's filled cells (the first `sample`) hold an e-mail, a phone number or a listed
+    name, as the de-identifier's patterns find them: contact details, whatever the column is called."""
+    from themes.redact import PLACEHOLDERS, redact_patterns
+
+    values = column.dropna().map(as_text).str.strip()
+    values = values[values != ""].head(sample)
+    if values.empty:
+        return False
+    marks = tuple(PLACEHOLDERS[k] for k in ("email", "phone", "name"))
+    return bool(values.map(lambda v: any(m in redact_patterns(v) for m in marks)).mean() >= 0.5)
 
 
 # A browser's user agent, as Alchemer and other platforms export it: "Mozilla/5.0 (Windows NT 10.0; Win64; x64)
