@@ -52,6 +52,10 @@ def test_the_workbook_has_instructions_and_a_coding_sheet_of_usable_answers(run_
     assert result.exit_code == 0, result.output
     out = run_dir / "coding_sample.xlsx"
     assert result.output == f"Drew 8 answers at random (seed 3) from {run_dir}/responses.csv; wrote {out}\n"
+    # stratified, it says so (a researcher's review: "at random" alone)
+    again = _invoke(str(run_dir), "-n", "8", "--seed", "3", "--stratify-by", "question", "--out",
+                    str(run_dir / "by_question.xlsx"))
+    assert again.output.startswith("Drew 8 answers at random within each question (seed 3)"), again.output
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["Instructions", "Coding"]
     coding = pd.read_excel(out, sheet_name="Coding", dtype=str, keep_default_na=False)

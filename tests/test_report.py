@@ -113,7 +113,7 @@ No passage carried this theme.
 - **Codebook**: Tiny codebook, version 1
 - **Embedding model**: test:hashing
 - **Agreement with human coding**: not measured on this survey: no coded sample of its answers was given (themes sample, then --coded-sample)
-- **Counts**: respondents, each counted once per theme and once per dimension; raw: no coded sample of this survey measured the classifier's error, so they are upper bounds where false positives add up over a respondent's answers
+- **Counts**: respondents, each counted once per theme and once per dimension; raw: no coded sample of this survey measured the classifier's error, so they tend to run high where false positives add up over a respondent's answers
 
 Answers by status:
 

@@ -538,3 +538,31 @@ def test_themes_no_calibration_passage_codes_are_said_in_the_run_and_its_report(
     report = (out / "report.md").read_text(encoding="utf-8")
     assert f"no calibration passage codes {named}: the classifier learned them from the codebook's examples alone" \
         in report
+
+
+def test_a_codebook_beside_another_with_no_negatives_is_said(tmp_path, tiny_responses_path, tiny_codebook_path,
+                                                             monkeypatch):
+    """A researcher's review: a discovered codebook of two themes (9 and 5 examples) run beside the shipped one flagged
+    100% of respondents for one of them, and nothing said why."""
+    import themes.cli
+
+    monkeypatch.setattr(themes.cli, "_run_with_progress", lambda *a, **k: (_ for _ in ()).throw(
+        AssertionError("the server or the model was started")))
+    emergent = tmp_path / "emergent.yaml"
+    themes = "".join(f"  - id: {tid}\n    label: {tid.title()}\n    definition: {tid}.\n"
+                     f"    examples: [\"{tid} one\", \"{tid} two\", \"{tid} three\"]\n"
+                     for tid in ("funding_mix", "case_management"))
+    emergent.write_text("name: Emergent\nthemes:\n" + themes, encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--codebook", str(tiny_codebook_path),
+                                      "--codebook", str(emergent), "--out", str(tmp_path / "out"), "--model",
+                                      "test:hashing", "--no-cache"])
+    said = (f"  negatives  {emergent} has no none_examples and no counter_examples: its themes learn what they are not "
+            "from each other's examples alone, so they may flag most answers; add none_examples (passages that carry "
+            "none of its themes), or merge it into the other codebook")
+    assert said in result.output.splitlines()
+    emergent.write_text(emergent.read_text(encoding="utf-8") + "none_examples: [\"We meet monthly.\"]\n",
+                        encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--codebook", str(tiny_codebook_path),
+                                      "--codebook", str(emergent), "--out", str(tmp_path / "out"), "--model",
+                                      "test:hashing", "--no-cache"])
+    assert "  negatives" not in result.output

@@ -277,7 +277,24 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
             lines += new_questions_lines(questions, calibration, dict(spec.question_labels))
         elif settings.method == "auto":
             lines += _zero_shot_line(path)
+            if len(settings.codebooks) > 1:
+                lines += _no_negatives_line(path)
     return spec, lines
+
+
+def _no_negatives_line(path: str) -> list[str]:
+    """A codebook beside others, learned from its examples alone, with no text that carries none of its themes: each
+    theme's only negatives are its few siblings' examples (a discovered theme of 9 examples flagged 100% of
+    respondents beside the shipped codebook, 17% alone in one codebook with the others' themes)."""
+    from themes.codebook import load_codebook
+
+    codebook = load_codebook(path)
+    if not codebook.has_examples() or codebook.none_examples or any(c.theme.counter_examples
+                                                                    for c in codebook.categories):
+        return []
+    return [f"  negatives  {path} has no none_examples and no counter_examples: its themes learn what they are not "
+            "from each other's examples alone, so they may flag most answers; add none_examples (passages that carry "
+            "none of its themes), or merge it into the other codebook"]
 
 
 def _unknown_codes_line(path: str, calibration) -> list[str]:

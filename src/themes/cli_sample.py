@@ -57,7 +57,8 @@ def sample(
     for warning in warnings:
         typer.echo(f"warning: {warning}", err=True)
     rest = f" not already in {' or '.join(str(path) for path in exclude)} ({excluded} left out)" if exclude else ""
-    typer.echo(f"Drew {written} answer{'s' * (written != 1)} at random (seed {seed}) from {run_dir}/responses.csv"
+    how = f"at random within each {stratify_by}" if stratify_by else "at random"  # stratified, not "at random" alone
+    typer.echo(f"Drew {written} answer{'s' * (written != 1)} {how} (seed {seed}) from {run_dir}/responses.csv"
                f"{rest}; wrote {out}")
 
 

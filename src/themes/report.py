@@ -461,9 +461,9 @@ def _raw_reason(frame: pd.DataFrame) -> str:
     few = too_few_coded(frame["method"]) if "method" in frame else None
     if few:
         return (f"raw: the coded sample holds {few[0]} coded answers, fewer than the {few[1]} an estimate needs (below "
-                "that the intervals cover the truth too rarely), so they are upper bounds where false positives add "
+                "that the intervals cover the truth too rarely), so they tend to run high where false positives add "
                 "up over a respondent's answers")
-    return ("raw: no coded sample of this survey measured the classifier's error, so they are upper bounds where "
+    return ("raw: no coded sample of this survey measured the classifier's error, so they tend to run high where "
             "false positives add up over a respondent's answers")
 
 
