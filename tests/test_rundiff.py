@@ -424,3 +424,18 @@ def test_a_run_diffed_with_itself_is_told_so(two_runs):
     before, _ = two_runs
     assert "note: A and B are the same run folder: nothing can have changed between them." in _cli_diff(
         before, before / ".." / before.name).output.splitlines()
+
+
+def test_runs_of_codebooks_with_no_id_in_common_are_one_line(tmp_path, tiny_codebook_path):
+    """A researcher's review: the themes codebook's run against the framework's printed 20 rows of 'coded in A only'
+    and 'coded in B only', exit 0."""
+    other = tmp_path / "other.yaml"
+    other.write_text("name: Other\nthemes:\n  - id: housing\n    label: Housing\n    definition: Homes.\n"
+                     "  - id: transport\n    label: Transport\n    definition: Rides.\n", encoding="utf-8")
+    before = run(tmp_path / "before", BEFORE, tiny_codebook_path)
+    after = run(tmp_path / "after", [(r, q, a, []) for r, q, a, _ in AFTER], other)
+    result = CliRunner().invoke(app, ["diff", str(before), str(after)])
+    assert result.exit_code == 2
+    assert result.output == (f"error: {before} and {after} share no theme or type (their codebooks have no id in "
+                             "common): nothing to compare. diff compares two runs coded with the same codebook, or one "
+                             "edited; run both with a codebook in common.\n")

@@ -85,6 +85,10 @@ def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
     shared = left.index.intersection(right.index)
     if shared.empty:
         raise ThemesError(_nothing_shared(a, b, left, right))
+    if not set(a.category_ids) & set(b.category_ids):  # a table of every code "in A only" or "in B only", exit 0
+        raise ThemesError(f"{a.path} and {b.path} share no theme or type (their codebooks have no id in common): "
+                          "nothing to compare. diff compares two runs coded with the same codebook, or one edited; "
+                          "run both with a codebook in common.")
     sides = {"a": side_summary(a), "b": side_summary(b)}
     ids = list(dict.fromkeys(a.category_ids + b.category_ids))
     rows, changes = [], []
