@@ -182,34 +182,35 @@ def dropped_folders(inbox: Path, settle_seconds: float) -> list[Path]:
                   and not p.name.startswith(".") and now - p.stat().st_mtime >= settle_seconds)
 
 
+def _rejected(file: str, reason: str = "") -> dict:
+    """An inbox outcome row, rejected until the file is added (the columns of `project.INBOX_LOG_COLUMNS`)."""
+    return {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "file": file, "sha256": "",
+            "outcome": "rejected", "batch": "", "respondents": 0, "replaced": 0, "embedded": 0, "reason": reason}
+
+
 def refuse_folder(folder: Path) -> dict:
     """Move a folder dropped into the inbox to rejected/, saying what to do with its files."""
     held = sum(1 for p in folder.rglob("*") if p.is_file())
     _move(folder, folder.parent / REJECTED)
-    return {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "file": f"{folder.name}/", "sha256": "",
-            "outcome": "rejected", "batch": "", "respondents": 0, "replaced": 0, "embedded": 0,
-            "reason": f"a folder ({held} file{'s' if held != 1 else ''}): exports are taken from the inbox itself, one "
-                      "file each; copy its exports (and their sidecars) into the inbox"}
+    return _rejected(f"{folder.name}/", f"a folder ({held} file{'s' if held != 1 else ''}): exports are taken from "
+                     "the inbox itself, one file each; copy its exports (and their sidecars) into the inbox")
 
 
 def refuse_late_sidecar(sidecar: Path, taken: Path) -> dict:
     """Move a sidecar that came after its export to rejected/, saying which export was read without it (coded, the
     same export dropped again is refused as the same content: what was guessed stays, and the reason says so)."""
     _move(sidecar, sidecar.parent / REJECTED)
-    return {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "file": sidecar.name, "sha256": "",
-            "outcome": "rejected", "batch": "", "respondents": 0, "replaced": 0, "embedded": 0,
-            "reason": f"a sidecar that came after its export: {taken.parent.name}/{taken.name} was "
-                      + ("refused without it (its row says why): to code it by this sidecar, drop the export again "
-                         "with the sidecar beside it" if taken.parent.name == REJECTED else
-                         "coded without it, its columns guessed: check that batch in the project's output. Copy a "
-                         "sidecar in before its export, or with it")}
+    return _rejected(sidecar.name, f"a sidecar that came after its export: {taken.parent.name}/{taken.name} was "
+                     + ("refused without it (its row says why): to code it by this sidecar, drop the export again "
+                        "with the sidecar beside it" if taken.parent.name == REJECTED else
+                        "coded without it, its columns guessed: check that batch in the project's output. Copy a "
+                        "sidecar in before its export, or with it"))
 
 
 def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSpec) -> dict:
     """Code one export as the project's next batch; move it aside; return its outcome (never raise for a
     bad file: the next files still go)."""
-    outcome = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "file": path.name, "sha256": "",
-               "outcome": "rejected", "batch": "", "respondents": 0, "replaced": 0, "embedded": 0, "reason": ""}
+    outcome = _rejected(path.name)
     backup, staged_answers = None, False
     try:
         from themes.codebook import file_hash
