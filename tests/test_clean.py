@@ -148,6 +148,25 @@ def test_answer_status_reason(text, expected):
     assert answer_status(text) == expected
 
 
+TRIAL_ENTRIES = ["testing 123", "Test - please ignore", "This is a test", "test test test", "TEST RESPONSE",
+                 "qwerty", "asdfjkl;", "zxcvb", "hjkl", "Lorem ipsum dolor sit amet", "xxxx", "0000"]
+# Words typed with one keyboard row's letters, and answers about tests and trials
+TRIAL_LOOKALIKES = ["Property", "report", "Pretty good", "type", "glass", "Salad", "Trial and error",
+                    "Testing new outreach scripts", "Test kits for diabetes", "Tests", "We are testing a referral app"]
+
+
+@pytest.mark.parametrize("text", TRIAL_ENTRIES, ids=TRIAL_ENTRIES)
+def test_a_test_entry_or_random_keys_is_no_answer(text):
+    # A reviewer's survey counted "testing 123" and "qwerty" as respondents: coded, they took their question's theme
+    status, reason = answer_status(clean_text(text))
+    assert status == "non_answer" and reason.startswith("a test entry or keys struck at random")
+
+
+@pytest.mark.parametrize("text", TRIAL_LOOKALIKES, ids=TRIAL_LOOKALIKES)
+def test_words_of_one_keyboard_row_and_answers_about_tests_are_answers(text):
+    assert answer_status(clean_text(text)) is None
+
+
 REAL_ANSWERS = [
     "None of our partners share data",
     "N/A for now, but we plan to add surveys next year",

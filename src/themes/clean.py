@@ -283,6 +283,32 @@ def _says_nothing(text: str, questions: frozenset[str] = frozenset()) -> bool:
         return True
     parts = [part for part in _JOINT.split(text) if _placeholder_key(part)]
     return len(parts) > 1 and all(alone(part) for part in parts)
+# Someone trying the form out: "testing 123", "This is a test", "Test - please ignore", "test test test",
+# "lorem ipsum ...", as their letters and digits run together. "Testing new outreach scripts" is an answer.
+_TRIAL = re.compile(r"(?:just|this ?is|its|it ?is)?(?:an?|only)?(?:test(?:ing)?|trial|dummy)+"
+                    r"(?:1?2?3?4?5?|one ?two ?three|response|submission|entry|answer|data|only|pleaseignore|ignore"
+                    r"|ignorethis|dontcount|donotcount|again|test(?:ing)?)*|loremipsum\w*")
+# Keys struck along a row ("qwerty", "asdfgh", "zxcvb", "hjkl", "fdsa"): a run of four from a row's end, or of five
+# anywhere in it. "Property" (all top-row letters, "erty" mid-row) is a word.
+_KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_KEY_RUNS = frozenset({row[:4] for row in _KEY_ROWS} | {row[-4:] for row in _KEY_ROWS}
+                      | {row[i:i + 5] for row in _KEY_ROWS for i in range(len(row) - 4)})
+_KEY_RUNS = _KEY_RUNS | {run[::-1] for run in _KEY_RUNS}
+
+
+def _trial_text(text: str) -> bool:
+    """A test entry ("testing 123", "lorem ipsum"), keys struck along a keyboard row ("qwerty", "asdfjkl;") or one
+    character struck over and over ("xxxx", "aaaaaa", "0000"): no respondent's answer, though no placeholder."""
+    key = _placeholder_key(text)
+    if not key or len(key) > 60:
+        return False
+    if _TRIAL.fullmatch(key) or (len(key) >= 3 and len(set(key)) == 1):
+        return True
+    letters = "".join(c for c in key if c.isalpha())
+    return len(key) <= 20 and letters == key and any(
+        all(c in row for c in key) for row in _KEY_ROWS) and any(run in key for run in _KEY_RUNS)
+
+
 # A word: two letters in a row ("x", "3.14159", "$$$" and a bare link have none once links are taken out).
 _WORD_OF_LETTERS = re.compile(r"[^\W\d_]{2}")
 _LINK = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
@@ -306,6 +332,8 @@ def non_answer_reason(cleaned: str, questions: frozenset[str] = frozenset()) -> 
         return "no letters or digits"
     if _says_nothing(cleaned, questions):
         return f'placeholder "{" ".join(cleaned.split())}"'
+    if _trial_text(cleaned):
+        return f'a test entry or keys struck at random "{" ".join(cleaned.split())[:40]}", not an answer'
     if not _WORD_OF_LETTERS.search(_LINK.sub(" ", cleaned)):
         return "no words (only numbers, symbols or a link)"
     return None
