@@ -2098,6 +2098,25 @@ def test_a_column_of_people_cannot_break_counts_down_or_attribute_quotes(tmp_pat
             load_answers(path, spec)
 
 
+@pytest.mark.parametrize(("column", "values", "said"), [
+    ("IP Address", [f"10.0.0.{k}" for k in range(12)], "holds where each respondent answered from"),
+    ("LocationLatitude", [f"40.{k}" for k in range(12)], "holds where each respondent answered from"),
+    ("Source", [f"2001:db8::{k}" for k in range(12)], "holds where each respondent answered from"),
+    ("Source", [f"r{k}@example.org" for k in range(12)], "names people or their contact details"),
+    ("Referred by", [f"(502) 555-01{k:02d}" for k in range(12)], "names people or their contact details")])
+def test_a_column_of_addresses_cannot_break_counts_down(tmp_path, column, values, said):
+    """--meta-column "IP Address" was accepted: each respondent's IP a group label of the count files. A column of
+    IPs, e-mails or phone numbers is refused by its values too, whatever it is called."""
+    rows = [f"respondent_id,state,{column},challenges"]
+    rows += [f"R{k},OH,\"{value}\",\"{_answer(k, 'money')}\"" for k, value in enumerate(values)]
+    path = write(tmp_path / "traces.csv", "\n".join(rows) + "\n")
+    for spec in (InputSpec(meta_columns=("state", column)), InputSpec(attribute_with=(column,))):
+        with pytest.raises(InputError, match=rf"^Column '{column}' {said}"):
+            load_answers(path, spec)
+    answers, _, _ = load_answers(path, InputSpec(meta_columns=("state",)))  # left out, the file reads
+    assert len(answers) == 12 and column not in answers.columns
+
+
 def test_second_review_of_the_export_reader(tmp_path):
     """What a second review found in the day's reader changes, each a file read wrongly or refused."""
     # A one-question file typed in by interviewers, one interview a day each: no long file, with or without ids.

@@ -566,3 +566,25 @@ def test_a_codebook_beside_another_with_no_negatives_is_said(tmp_path, tiny_resp
                                       "--codebook", str(emergent), "--out", str(tmp_path / "out"), "--model",
                                       "test:hashing", "--no-cache"])
     assert "  negatives" not in result.output
+
+
+def test_a_breakdown_no_group_of_which_can_show_is_said_before_the_server(tmp_path, tiny_responses_path, monkeypatch):
+    """A column of a value per respondent given as metadata (a date, a zip code) gave a report section hiding its
+    every group, and no word in the console: said now, with the minimum it misses."""
+    import themes.cli
+
+    def started(*args, **kwargs):
+        raise AssertionError("the server or the model was started")
+
+    monkeypatch.setattr(themes.cli, "_run_with_progress", started)
+    table = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    table["submitted_on"] = [f"2024-05-0{k}" for k in range(1, 6)]
+    table.to_csv(tmp_path / "dated.csv", index=False)
+    options = ["run", str(tmp_path / "dated.csv"), "--meta-column", "submitted_on", "--meta-column", "state",
+               "--out", str(tmp_path / "out"), "--model", "test:hashing", "--no-cache"]
+    said = CliRunner().invoke(app, [*options, "--min-group", "2"]).output.splitlines()
+    assert "  metadata   'submitted_on' has 5 values, none held by 2 respondents (--min-group): its breakdown will " \
+           "show no group" in said
+    assert not any(line.startswith("  metadata   'state'") for line in said)  # CA twice
+    said = CliRunner().invoke(app, [*options, "--min-group", "1"]).output
+    assert "its breakdown will show no group" not in said

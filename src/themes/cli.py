@@ -256,6 +256,7 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
     answers, spec, problems = load_answers(input_file, spec)
     lines = announcement(spec, input_file, respondents=int(answers["respondent_id"].nunique()),
                          answers=len(answers), problems=problems)
+    lines += _empty_breakdown_lines(answers, spec.meta_columns, settings.min_group)
     if settings.coded_sample:
         lines.append(_coded_sample_line(settings, answers))
     others = [code for code in settings.languages if code != "en"]
@@ -280,6 +281,21 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
             if len(settings.codebooks) > 1:
                 lines += _no_negatives_line(path)
     return spec, lines
+
+
+def _empty_breakdown_lines(answers, columns, min_group: int) -> list[str]:
+    """A metadata column no value of which is held by --min-group respondents: its breakdown hides every group. Said
+    before the run, or a column of a value per respondent (a date, a code) gave a report section of nothing."""
+    import pandas as pd
+
+    lines = []
+    for column in (c for c in columns if c in answers.columns):
+        sizes = answers.drop_duplicates("respondent_id")[column].map(lambda v: str(v).strip() if pd.notna(v) else "")
+        sizes = sizes[sizes != ""].value_counts()
+        if len(sizes) and sizes.max() < min_group:
+            lines.append(f"  metadata   '{column}' has {len(sizes)} value{'s' * (len(sizes) != 1)}, none held by "
+                         f"{min_group} respondents (--min-group): its breakdown will show no group")
+    return lines
 
 
 def _no_negatives_line(path: str) -> list[str]:

@@ -1463,7 +1463,12 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
             raise InputError(f"Column '{column}' is named as metadata and also holds {role}: a column is one or the "
                              f"other. Leave it out of --meta-column (or the sidecar's meta_columns).")
     for column in (*spec.meta_columns, *spec.attribute_with):  # given ones: a guess is by a type's or place's name
-        if _PERSON_COLUMN.search(str(column)):
+        if _TRACE_COLUMN.search(str(column)) or _mostly(table[column], "ip"):
+            # An IP address or a location pinpoints the respondent: as group labels, the count files listed them.
+            raise InputError(f"Column '{column}' holds where each respondent answered from (IP addresses or a "
+                             "location), which can identify them: it cannot break counts down or attribute quotes. "
+                             "Leave it out of --meta-column and --attribute-with (or the sidecar's meta_columns).")
+        if _PERSON_COLUMN.search(str(column)) or _mostly(table[column], "contact"):
             # Its values are people: each a group label of the count files, and the name beside every quote.
             raise InputError(f"Column '{column}' names people or their contact details: it cannot break counts down "
                              "or attribute quotes, which go to readers without names. Leave it out of --meta-column "
@@ -1505,6 +1510,28 @@ _PERSON_COLUMN = re.compile(r"(?i)\b(?:submitted|completed|filled|entered|prepar
 _CONTACT_COLUMN = re.compile(
     r"^(?:\W*\w+\W+){0,3}?\W*(?i:(?:organi[sz]ation|org|agency|company|first|last|full|contact|your)?[ _-]?"
     r"(?:name|address|e-?mail|phone|telephone|fax|website|url|zip|postal|post ?code|street|city))\W*$")
+
+
+# What a platform records of where a respondent answered from: Qualtrics's "IPAddress", "LocationLatitude" and
+# "LocationLongitude", SurveyMonkey's "IP Address", Alchemer's "IP Address", "Latitude", "Longitude".
+_TRACE_COLUMN = re.compile(r"(?i)\bip[ _-]?addr(?:ess)?\b|ipaddress|^\W*ip\W*$|\b(?:location[ _-]?)?(?:latitude|longitude)\b"
+                           r"|location(?:latitude|longitude)|\b(?:lat|lng|lon)\W*$|\bgeo[ _-]?location\b")
+_IP_ADDRESS = re.compile(r"\s*(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7})\s*", re.IGNORECASE)
+
+
+def _mostly(column: pd.Series, kind: str, *, sample: int = 200) -> bool:
+    """Half or more of the column's filled cells (the first `sample`) are IP addresses (`kind` "ip"), or e-mail
+    addresses and phone numbers ("contact"), whatever the column is called ("Source" held Alchemer's IPs)."""
+    from themes.redact import PLACEHOLDERS, redact_patterns
+
+    values = column.dropna().map(as_text).str.strip()
+    values = values[values != ""].head(sample)
+    if values.empty:
+        return False
+    marks = (PLACEHOLDERS["email"], PLACEHOLDERS["phone"])
+    found = values.map(_IP_ADDRESS.fullmatch) if kind == "ip" else values.map(
+        lambda v: redact_patterns(v).strip() in marks)
+    return bool(found.astype(bool).mean() >= 0.5)
 
 
 # A question asking for contact details, by words a contact column's name does not end in.
