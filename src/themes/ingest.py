@@ -1514,8 +1514,8 @@ _CONTACT_COLUMN = re.compile(
 
 # What a platform records of where a respondent answered from: Qualtrics's "IPAddress", "LocationLatitude" and
 # "LocationLongitude", SurveyMonkey's "IP Address", Alchemer's "IP Address", "Latitude", "Longitude".
-_TRACE_COLUMN = re.compile(r"(?i)\bip[ _-]?addr(?:ess)?\b|ipaddress|^\W*ip\W*$|\b(?:location[ _-]?)?(?:latitude|longitude)\b"
-                           r"|location(?:latitude|longitude)|\b(?:lat|lng|lon)\W*$|\bgeo[ _-]?location\b")
+_TRACE_COLUMN = re.compile(r"(?i)\bip[ _-]?addr(?:ess)?\b|ipaddress|^\W*ip\W*$"
+                           r"|\b(?:location[ _-]?)?(?:latitude|longitude)\b|location(?:latitude|longitude)|\b(?:lat|lng|lon)\W*$|\bgeo[ _-]?location\b")
 _IP_ADDRESS = re.compile(r"\s*(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7})\s*", re.IGNORECASE)
 
 
