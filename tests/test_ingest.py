@@ -2376,6 +2376,26 @@ def test_a_long_files_closed_fields_are_metadata_or_left_out_not_coded(tmp_path)
     assert again.equals(answers) and spec_again.meta_columns == spec.meta_columns
 
 
+def test_a_long_files_contact_fields_are_not_coded(tmp_path):
+    """A long file's "Best way to reach you" and "contact_email" rows were coded as answers, as a wide file's columns
+    no longer are: "[name], VP Community Health, Faith Outreach Network" was a quote."""
+    lines = ["record,field_name,value"]
+    for k in range(30):
+        lines += [f"{k},challenges,\"{_answer(k, 'staff')}\"",
+                  f"{k},Name and title of person completing this form,\"Dana Whitfield, VP Community Health\"",
+                  f"{k},contact_email,dana{k}@example.org",
+                  f"{k},Referral line,\"(502) 555-01{k:02d}\"",  # by its values
+                  f"{k},Who are your partners?,\"{_answer(k, 'clinics')}\""]
+    path = write(tmp_path / "fields.csv", "\n".join(lines) + "\n")
+    answers, spec, problems = load_answers(path, InputSpec(id_column="record", question_column="field_name",
+                                                           answer_column="value"))
+    assert sorted(answers["question"].unique()) == ["Who are your partners?", "challenges"] and len(answers) == 60
+    said = "\n".join(announcement(spec, path, problems=problems))
+    assert ("  fields     'Name and title of person completing this form', 'Referral line', 'contact_email' not read: "
+            "asks for or holds contact details (names, e-mails, phone numbers), not answers (90 rows of "
+            "'field_name')") in said
+
+
 def test_a_pipe_delimited_file_with_lines_under_the_table_is_read(tmp_path):
     """'Exported by: ...' and 'Total records: 30' under a pipe-delimited table made every delimiter but the comma
     split the records unevenly: the file was read as one column, and the advice (--header-row 25) read a row of

@@ -1778,12 +1778,18 @@ def _closed_fields(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, 
     meta = [field for field in guess_meta_columns(wide, set()) if field not in table.columns and not named
             and names_type_or_place(field, only=True)]
     yes_no = [field for field in wide.columns if field not in meta and _only_yes_or_no(wide[field], field)]
-    if not meta and not yes_no or len(meta) + len(yes_no) == len(wide.columns):
+    # A field for contact details ("contact_email", "Name and title of person completing this form"), by its name
+    # or its values, as a wide file's column: coded, "[name], VP Community Health, Faith Outreach Network" was a quote.
+    contacts = [field for field in wide.columns if field not in (*meta, *yes_no) and (
+        _CONTACT_COLUMN.search(field) or _CONTACT_QUESTION.search(field) or _PERSON_COLUMN.search(field)
+        or _mostly_contact_details(wide[field]))]
+    closed = [*meta, *yes_no, *contacts]
+    if not closed or len(closed) == len(wide.columns):
         return table, spec
     out = table.copy()
     if carry:  # the rows that name the respondents may be the closed fields' (REDCap's record starts with consent)
         out[spec.id_column] = ids.to_numpy()
-    out = out[~fields.isin([*meta, *yes_no])].copy()
+    out = out[~fields.isin(closed)].copy()
     out.attrs = table.attrs
     for field in meta:
         out[field] = ids[out.index].map(wide[field]).fillna("").to_numpy()
@@ -1792,6 +1798,9 @@ def _closed_fields(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, 
         said.append(f"{', '.join(repr(f) for f in meta)} read as metadata, one value per respondent")
     if yes_no:
         said.append(f"{', '.join(repr(f) for f in yes_no)} not read: answered Yes or No, not an open question")
+    if contacts:
+        said.append(f"{', '.join(repr(f) for f in contacts)} not read: asks for or holds contact details (names, "
+                    "e-mails, phone numbers), not answers")
     rows = len(table) - len(out)
     sources = {**spec.sources, "closed_fields": f"{'; '.join(said)} ({rows} rows of '{spec.question_column}')"}
     if carry and "ids_carried" not in sources:
