@@ -179,3 +179,34 @@ def test_short_english_lists_the_identifier_is_unsure_of_are_coded():
                "Continuous quality improvement. PDSA cycles.", "Benefits enrollment (SNAP, LIHEAP, Medicaid, SSI)."]
     screened = screen_answers(frame([("A", f"q{k}", text) for k, text in enumerate(english)] + [("B", "q1", SPANISH)]))
     assert list(screened["status"]) == ["pending"] * 4 + ["non_english"]
+
+
+def test_an_edited_resubmission_keeps_the_later_submission():
+    """A form filled in again to fix a sentence and add an answer counted its sender twice: the earlier version is a
+    duplicate of the later, which is the respondent's last word."""
+    first = [("q1", "Funding is short every year and staff keep leaving for the hospital."),
+             ("q2", "Data sharing is slow because the county portal is down half the time."),
+             ("q3", "We meet the clinic monthly to review referrals together."), ("q4", "")]
+    later = [("q1", "Funding is short every year, and our staff keep leaving for the hospital."),
+             ("q2", "Data sharing is slow because the county portal is down half the time."),
+             ("q3", "We meet the clinic monthly to review referrals together."),
+             ("q4", "Promotoras go door to door in the east side.")]
+    other = [("q1", "Grants end after two years and nobody covers ongoing costs."),
+             ("q2", "Data sharing is slow because the county portal is down half the time."),  # one shared answer
+             ("q3", "Our partners know each other well and are honest."), ("q4", "")]
+    answers = frame([("R1", q, t) for q, t in first] + [("R2", q, t) for q, t in other]
+                    + [("R7", q, t) for q, t in later])
+    screened = screen_answers(answers)
+    kept = screened[screened["status"] == "pending"]
+    assert sorted(kept["respondent_id"].unique()) == ["R2", "R7"]
+    assert set(screened.loc[(screened["respondent_id"] == "R1") & (screened["answer"] != ""), "reason"]) == {
+        "an earlier version of the submission of respondent R7, sent again with edits (3 of 4 answers the same): "
+        "the later one is coded"}
+    # From another type of respondent (R2 shares one answer: two respondents too), the two are two respondents.
+    answers["org_type"] = ["Hospital" if r == "R7" else "Nonprofit CBO" for r in answers["respondent_id"]]
+    assert set(screen_answers(answers)["status"]) == {"pending", "empty"}
+    # Answers that say nothing are no evidence: one shared answer among placeholders is no resubmission.
+    own = {"R1": "Grants end after two years and nobody covers costs.", "R7": "Our partners are honest with us."}
+    answers = frame([(r, q, t if q == "q2" else ("N/A" if q != "q1" else own[r])) for r in ("R1", "R7")
+                     for q, t in first])
+    assert "duplicate" not in set(screen_answers(answers)["status"])

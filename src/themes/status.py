@@ -99,6 +99,7 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
             repeats[respondent] = earlier
         else:
             first_of.setdefault(texts, []).append(respondent)
+    edited = _edited_resubmissions(frame, folded, words, agree, set(repeats))
     seen: dict[tuple[str, str], str] = {}
     status, reason = list(frame["status"]), list(frame["reason"])
     for position, (respondent, question, text) in enumerate(zip(frame["respondent_id"], frame["question"], folded)):
@@ -108,6 +109,12 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
             status[position] = "duplicate"
             reason[position] = f"repeat of the submission of respondent {repeats[respondent]}"
             continue
+        if respondent in edited:
+            later, same, asked = edited[respondent]
+            status[position] = "duplicate"
+            reason[position] = (f"an earlier version of the submission of respondent {later}, sent again with edits "
+                                f"({same} of {asked} answers the same): the later one is coded")
+            continue
         key = (respondent, text)
         if key in seen:
             status[position] = "duplicate"
@@ -115,3 +122,49 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
         else:
             seen[key] = question
     frame["status"], frame["reason"] = status, reason
+
+
+# An edited resubmission keeps at least this share of the answers given in either submission, each the same text or
+# a near copy (`nearcopy.is_copy`), and at least two of them.
+_EDIT_KEEPS = 0.75
+_FEW_HOLDERS = 5
+_MIN_SHARED_WORDS = 5  # an answer as short as "Funding." is shared by chance, and finds no submission sent again
+
+
+def _edited_resubmissions(frame: pd.DataFrame, folded: pd.Series, words: pd.Series, agree,
+                          repeats: set[str]) -> dict[str, tuple[str, int, int]]:
+    """Respondents whose submission was sent again with edits, each to (the later respondent, answers the same,
+    answers given): a form filled in again to fix a sentence or add an answer counted its sender twice. Two
+    submissions are one sent twice when their metadata agree, they share an answer of `_MIN_SHARED_WORDS` words word
+    for word, and `_EDIT_KEEPS` of the questions either answered hold the same answer or a near copy in both. The
+    later is kept: it is the respondent's last word."""
+    from themes.nearcopy import is_copy
+    from themes.nearcopy import words as words_of
+
+    given: dict[str, dict[str, str]] = {}  # each respondent's real answers: a shared "N/A" is no evidence
+    for respondent, question, text, status in zip(frame["respondent_id"], frame["question"], folded, frame["status"]):
+        answers = given.setdefault(respondent, {})
+        if text and status == "pending":
+            answers[question] = text
+    order = [r for r in given if r not in repeats and words.get(r, 0) >= _MIN_REPEAT_WORDS]
+    holders: dict[tuple[str, str], list[str]] = {}
+    earlier_of: dict[str, tuple[str, int, int]] = {}
+    for respondent in order:
+        mine = given[respondent]
+        # Only an answer few others gave word for word finds a candidate: one a hundred gave ("We do not share data
+        # yet.") fingerprints no submission, and comparing with each of its senders grows with the square.
+        candidates = dict.fromkeys(r for q, t in mine.items() if len(t.split()) >= _MIN_SHARED_WORDS
+                                   for r in holders.get((q, t), []) if len(holders[(q, t)]) <= _FEW_HOLDERS)
+        for earlier in candidates:
+            if earlier in earlier_of or not agree(earlier, respondent):
+                continue
+            theirs = given[earlier]
+            asked = set(mine) | set(theirs)
+            same = sum(q in theirs and (mine[q] == theirs[q] or is_copy(words_of(mine[q]), words_of(theirs[q])))
+                       for q in mine)
+            if same >= 2 and same >= _EDIT_KEEPS * len(asked):
+                earlier_of[earlier] = (respondent, same, len(asked))
+        for question, text in mine.items():
+            holders.setdefault((question, text), []).append(respondent)
+    return earlier_of
+
