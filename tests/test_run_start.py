@@ -115,16 +115,19 @@ def test_the_coded_sample_is_read_and_announced_before_the_server(tmp_path, tiny
                      "R3,challenges,\n")
     result = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--coded-sample", str(coded), "--out",
                                       str(tmp_path / "out"), "--model", "test:hashing", "--no-cache"])
-    assert ("  coded      coded.csv: 2 coded answers; left out 1 row whose codes cell is empty (not coded yet; "
-            "write 'none' for a passage with no theme); fewer than the 100 an estimate needs, so the counts stay raw "
-            "(code more: themes sample --exclude)") in result.output.splitlines()
+    # R2's answer is a calibration passage: left out of the agreement and the error rates, and said
+    assert ("  coded      coded.csv: 2 coded answers, 1 used (1 is a passage the classifier learned from, or a copy of "
+            "one); left out 1 row whose codes cell is empty (not coded yet; write 'none' for a passage with no theme); "
+            "fewer than the 100 an estimate needs, so the counts stay raw (code more: themes sample --exclude)"
+            ) in result.output.splitlines()
     assert "the server or the model was started" in str(result.exception)  # the announcement came first
     second = tmp_path / "second.csv"
     second.write_text("respondent_id,question,themes\nR4,effective_practices,trust\nR5,challenges,none\n")
     result = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--coded-sample", str(coded), "--coded-sample",
                                       str(second), "--out", str(tmp_path / "out"), "--model", "test:hashing",
                                       "--no-cache"])
-    assert ("  coded      coded.csv + second.csv: 4 coded answers; left out 1 row whose codes cell is empty (not coded "
+    assert ("  coded      coded.csv + second.csv: 4 coded answers, 3 used (1 is a passage the classifier learned "
+            "from, or a copy of one); left out 1 row whose codes cell is empty (not coded "
             "yet; write 'none' for a passage with no theme); fewer than the 100 an estimate needs, so the counts stay "
             "raw (code more: themes sample --exclude)") in result.output.splitlines()
 
@@ -588,3 +591,25 @@ def test_a_breakdown_no_group_of_which_can_show_is_said_before_the_server(tmp_pa
     assert not any(line.startswith("  metadata   'state'") for line in said)  # CA twice
     said = CliRunner().invoke(app, [*options, "--min-group", "1"]).output
     assert "its breakdown will show no group" not in said
+
+
+def test_the_opening_block_says_how_many_coded_answers_the_run_uses(tmp_path, tiny_responses_path, monkeypatch):
+    """A coded answer the classifier learned from (a codebook example written into the survey) is left out of the
+    run's agreement and error rates: the opening block said "120 coded answers" where the report used 112."""
+    import themes.cli
+
+    def started(*args, **kwargs):
+        raise AssertionError("the server or the model was started")
+
+    monkeypatch.setattr(themes.cli, "_run_with_progress", started)
+    table = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    table.loc[0, "challenges"] = "We've been running the program on volunteer hours since the pilot money ran out."
+    table.to_csv(tmp_path / "survey.csv", index=False)
+    coded = tmp_path / "coded.csv"
+    coded.write_text("respondent_id,question,themes\nR1,challenges,resource_needs\nR5,challenges,none\n"
+                     "R1,effective_practices,trust\n")
+    result = CliRunner().invoke(app, ["run", str(tmp_path / "survey.csv"), "--coded-sample", str(coded), "--out",
+                                      str(tmp_path / "out"), "--model", "test:hashing", "--no-cache"])
+    assert ("  coded      coded.csv: 3 coded answers, 2 used (1 is a passage the classifier learned from, or a copy "
+            "of one); fewer than the 100 an estimate needs, so the counts stay raw (code more: themes sample "
+            "--exclude)") in result.output.splitlines()

@@ -411,7 +411,7 @@ def _coded_sample_line(settings, answers) -> str:
     """The coded sample read as the run will read it (an unknown code or key is one line now), and what it holds."""
     from themes.codebook import load_codebook, merge_codebooks
     from themes.evaluate import check_coded_sample, codable_only, coded_sample_name, coded_sample_note, \
-        not_coded_note, read_coded_sample
+        learned_answers, not_coded_note, read_coded_sample
     from themes.status import screen_answers
 
     codebook = merge_codebooks([load_codebook(path) for path in settings.codebooks])
@@ -425,12 +425,32 @@ def _coded_sample_line(settings, answers) -> str:
     for warning in check_coded_sample(coded, settings.coded_sample, screened, codebook):
         typer.echo(f"warning: {warning}", err=True)
     line = f"  coded      {coded_sample_name(settings.coded_sample)}: {len(coded)} coded answers"
+    # Those the classifier learned from are left out of its agreement and error rates: the count it uses is said
+    # here, not only in the report (a reviewer read "120 coded answers" and the report's 112).
+    learned = int(learned_answers(screened, coded, _books(settings)).sum())
+    used = len(coded) - learned
+    if learned:
+        line += f", {used} used ({learned} " + ("are passages the classifier learned from, or copies of them)"
+                                                 if learned > 1 else "is a passage the classifier learned from, or a "
+                                                 "copy of one)")
     rows = coded.attrs.get("not_coded", 0)
     too_few = (f"fewer than the {settings.min_coded} an estimate needs, so the counts stay raw (code more: themes "
-               "sample --exclude)") if len(coded) < settings.min_coded else ""
+               "sample --exclude)") if used < settings.min_coded else ""
     notes = [not_coded_note(rows, coded.attrs.get("codes_elsewhere")) if rows else "", too_few,
              coded_sample_note(coded, codebook)]
     return "; ".join([line, *(note for note in notes if note)])
+
+
+def _books(settings) -> list[tuple]:
+    """Each codebook of the run with its calibration (None where it has none), as the run's coder learns them."""
+    from themes.calibrate import load_calibration, locate_calibration
+    from themes.codebook import load_codebook
+
+    books = []
+    for path in settings.codebooks:
+        found, _ = locate_calibration(path, settings.calibration)
+        books.append((load_codebook(path), load_calibration(found) if found is not None else None))
+    return books
 
 
 def _option_error(error) -> str:
