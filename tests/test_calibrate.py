@@ -96,6 +96,19 @@ def test_calibrate_reports_cross_validated_agreement_with_the_fake_embedder(tiny
     assert report["not_tuned"] == ["service"]
 
 
+def test_fewer_folds_than_asked_are_said_with_the_theme_that_caps_them(tiny_codebook):
+    """60 coded passages were calibrated on 2 folds, the summary saying "2 folds" and no word of why."""
+    embed = embedding_function("test:hashing")
+    _, report = calibrate(tiny_codebook, TRUST + FUNDING[:3] + FOOD, [["trust"]] * 10 + [["funding"]] * 3 + [[]] * 10,
+                          embed, folds=5)
+    assert report["folds"] == 3
+    assert "(3 folds, not 5: the themes rarest as primary (funding) have 3 coded passages together, and each fold " \
+           "needs one; code more that carry them; thresholds tuned inside each fold" in report["summary"]
+    _, report = calibrate(tiny_codebook, TRUST + FUNDING + FOOD, [["trust"]] * 10 + [["funding"]] * 10 + [[]] * 10,
+                          embed, folds=5)
+    assert "(5 folds; thresholds" in report["summary"]
+
+
 def test_the_codebooks_own_texts_and_passages_coded_again_in_another_fold_are_not_measured_on(tiny_codebook):
     """A coded file of 60 of the codebook's own examples cross-validated to kappa 1.00, no word: every fold learns
     them. A passage coded twice, its copies in two folds, taught the coder that scored the other. Both are left out

@@ -133,12 +133,17 @@ class OutOfFold:
         return OutOfFold(self.segment_scores[keep], renumber[self.keys[keep]], self.fold_of[mask])
 
 
-def _strata(gold: list[list[str]], scheme: Scheme, folds: int) -> np.ndarray:
-    """What folds are balanced on: the primary theme (or the first code); rare values pooled."""
+def _primaries(gold: list[list[str]], scheme: Scheme) -> np.ndarray:
+    """Each coded passage's primary theme (or its first code where the codebook has no themes)."""
     from themes.evaluate import primary_of
 
     themes = {scheme.ids[c] for c in scheme.theme_columns}
-    strata = np.array([primary_of([t for t in g if t in themes] if themes else g) for g in gold], dtype=object)
+    return np.array([primary_of([t for t in g if t in themes] if themes else g) for g in gold], dtype=object)
+
+
+def _strata(gold: list[list[str]], scheme: Scheme, folds: int) -> np.ndarray:
+    """What folds are balanced on: the primary theme (or the first code); rare values pooled."""
+    strata = _primaries(gold, scheme)
     values, counts = np.unique(strata, return_counts=True)
     rare = set(values[counts < folds])
     return np.array(["(rare)" if s in rare else s for s in strata], dtype=object)
@@ -147,11 +152,20 @@ def _strata(gold: list[list[str]], scheme: Scheme, folds: int) -> np.ndarray:
 def _per_primary(gold: list[list[str]], scheme: Scheme) -> str:
     """How many passages each primary theme has, fewest first: what the folds are balanced on, before rare
     ones are pooled."""
-    from themes.evaluate import primary_of
-
-    themes = {scheme.ids[c] for c in scheme.theme_columns}
-    counts = Counter(primary_of([t for t in g if t in themes] if themes else g) for g in gold)
+    counts = Counter(_primaries(gold, scheme))
     return ", ".join(f"{theme} {n}" for theme, n in sorted(counts.items(), key=lambda item: (item[1], item[0])))
+
+
+def _folds_said(used: int, asked: int, gold: list[list[str]], scheme: Scheme) -> str:
+    """"5 folds", or why fewer: each fold holds a passage of every primary theme (those with fewer passages than
+    folds pooled), so the rarest caps them (60 passages were calibrated on 2 folds with no word of why)."""
+    if used >= asked:
+        return f"{used} folds"
+    # Only the pool can hold fewer passages than folds: a theme of its own has as many as there are folds.
+    pooled = _strata(gold, scheme, asked) == "(rare)"
+    rarest = sorted(set(_primaries(gold, scheme)[pooled]))
+    return (f"{used} folds, not {asked}: the themes rarest as primary ({', '.join(rarest)}) have {int(pooled.sum())} "
+            "coded passages together, and each fold needs one; code more that carry them")
 
 
 def out_of_fold_scores(codebook: Codebook, texts: list[str], gold: list[list[str]], embed, *, folds: int = 5,
@@ -327,6 +341,7 @@ def calibrate(codebook: Codebook, gold_texts: list[str], gold: list[list[str]], 
     learned = {k: v for k, v in threshold_items(scheme, thresholds).items() if k in tuned_owners}
     fixed = codebook_thresholds(codebook)
     folds_used = int(len(np.unique(oof.fold_of)))
+    folds_said = _folds_said(folds_used, folds, gold, scheme)
     report = {"folds": folds_used, "passages": n, "measured": int(len(at)),
               "left_out": {"codebook_texts": examples, "repeated": repeats},
               "per_theme": tuned["per_theme"] if tuned else [],
@@ -336,7 +351,7 @@ def calibrate(codebook: Codebook, gold_texts: list[str], gold: list[list[str]], 
     where = f"; left out of the figure: {left}" if left else ""
     if tuned is None:
         report["summary"] = (f"cross-validated agreement not measured: of the {n} coded passages, {len(at)} can be "
-                             f"measured on, too few to tell ({folds_used} folds; thresholds tuned inside each fold"
+                             f"measured on, too few to tell ({folds_said}; thresholds tuned inside each fold"
                              f"{where})")
         return learned, report
     parts = []
@@ -350,6 +365,6 @@ def calibrate(codebook: Codebook, gold_texts: list[str], gold: list[list[str]], 
     if tuned["per_dimension"]:
         parts.append("kappa per dimension (\"none\" a class) " + ", ".join(
             f"{r['dimension']} {r['kappa']:.2f}" for r in tuned["per_dimension"] if r["kappa"] is not None))
-    report["summary"] = (f"cross-validated on {len(at)} coded passages ({folds_used} folds; thresholds tuned inside "
+    report["summary"] = (f"cross-validated on {len(at)} coded passages ({folds_said}; thresholds tuned inside "
                          f"each fold{where}): " + "; ".join(parts))
     return learned, report
