@@ -487,7 +487,11 @@ def test_a_coded_sample_gives_every_count_an_estimate_and_interval(tmp_path, tin
     assert counts["method"].str.startswith("corrected").all()
     assert ((counts["low"] <= counts["estimate"]) & (counts["estimate"] <= counts["high"])).all()
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["coded_sample_agreement"]["answers"] == 7
+    recorded = manifest["coded_sample_agreement"]
+    assert recorded["answers"] == 7
+    # as the report shows them: no kappa from fewer than 5 coded cases, and no primary kappa where no theme has 5
+    assert all(row["kappa"] is None and row["few"] == row["gold"] for row in recorded["per_theme"] if 0 < row["gold"] < 5)
+    assert recorded["overall"]["primary_kappa"] is None and recorded["overall"]["passages"] == 7
     report = (out / "report.md").read_text()
     assert "Estimate, % (95% interval)" in report and "About " in report
     # 7 coded answers: no theme's kappa from one or two coded cases, and the figure with a caution (a review read

@@ -1043,6 +1043,20 @@ def with_few_unmeasured(result: dict) -> dict:
     return {**result, "per_theme": themes, "per_dimension": dimensions}
 
 
+def recorded_agreement(result: dict | None) -> dict | None:
+    """A run's agreement with its coded sample as the manifest records it: as the report shows it, the figures of a
+    theme or dimension fewer than FEW_CODED coded answers carry left out (`with_few_unmeasured`), and the primary
+    theme's kappa and alpha where no theme has that many (the manifest kept kappa 1.00 from one coded case the
+    report called not measured)."""
+    if not result:
+        return result
+    recorded = with_few_unmeasured(result)
+    overall = dict(recorded.get("overall") or {})
+    if overall and max((row.get("gold") or 0 for row in recorded["per_theme"]), default=0) < FEW_CODED:
+        overall.update(primary_kappa=None, primary_alpha=None)
+    return {**recorded, "overall": overall}
+
+
 def _theme_agreement(krippendorff, gold, predicted, predicted_primary, ids) -> dict:
     gold_matrix = np.array([[t in g for t in ids] for g in gold], dtype=int).reshape(len(gold), len(ids))
     pred_matrix = np.array([[t in p for t in ids] for p in predicted], dtype=int).reshape(len(gold), len(ids))

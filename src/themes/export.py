@@ -442,6 +442,7 @@ def evidence_frame(run: RunResult) -> pd.DataFrame:
 def manifest(run: RunResult) -> dict:
     from themes import __version__
     from themes.codebook import file_hash
+    from themes.evaluate import recorded_agreement
     from themes.infer import announcement
 
     settings = run.settings.model_dump(mode="json")
@@ -475,7 +476,7 @@ def manifest(run: RunResult) -> dict:
         **_pseudonyms(run),
         "counts_method": (run.counts["method"].iloc[0] if len(run.counts) and "method" in run.counts else
                           run.framework["method"].iloc[0] if len(run.framework) and "method" in run.framework else None),
-        "coded_sample_agreement": run.sample_agreement,
+        "coded_sample_agreement": recorded_agreement(run.sample_agreement),
         **({"batches": run.batches} if run.batches is not None else {}),
     }
 
