@@ -490,7 +490,8 @@ def test_a_coded_sample_gives_every_count_an_estimate_and_interval(tmp_path, tin
     recorded = manifest["coded_sample_agreement"]
     assert recorded["answers"] == 7
     # as the report shows them: no kappa from fewer than 5 coded cases, and no primary kappa where no theme has 5
-    assert all(row["kappa"] is None and row["few"] == row["gold"] for row in recorded["per_theme"] if 0 < row["gold"] < 5)
+    assert all(row["kappa"] is None and row["few"] == row["gold"]
+               for row in recorded["per_theme"] if 0 < row["gold"] < 5)
     assert recorded["overall"]["primary_kappa"] is None and recorded["overall"]["passages"] == 7
     report = (out / "report.md").read_text()
     assert "Estimate, % (95% interval)" in report and "About " in report
