@@ -283,7 +283,8 @@ def test_a_qualtrics_question_named_q3_is_read_as_the_question_its_text_asks(tmp
     imports = [f'{{"ImportId":"{c}"}}' for c in qualtrics.columns]
     path = tmp_path / "qualtrics.csv"
     pd.concat([pd.DataFrame([label, imports], columns=qualtrics.columns), qualtrics]).to_csv(path, index=False)
-    settings = RunSettings(codebook="codebooks/rfi_themes.yaml", model="test:hashing", cache_dir=str(tmp_path / "c"))
+    settings = RunSettings(codebook="codebooks/rfi_themes.yaml", model="test:hashing", cache_dir=str(tmp_path / "c"),
+                           min_group=1)
     run_flow(str(path), str(tmp_path / "q"), settings)
     run_flow(str(tiny_responses_path), str(tmp_path / "named"), settings)
     manifest = json.loads((tmp_path / "q" / "manifest.json").read_text())
@@ -295,6 +296,12 @@ def test_a_qualtrics_question_named_q3_is_read_as_the_question_its_text_asks(tmp
     numbers = lambda frame: frame[scores].apply(pd.to_numeric, errors="coerce").to_numpy(float)  # noqa: E731
     assert np.allclose(numbers(by_label), numbers(named), atol=1e-6, equal_nan=True)
     assert list(by_label["themes"]) == list(named["themes"])
+    # The report names what Q1 and Q3 ask: a program officer read "By Q1" and a row "Q3" with no word of either
+    report = (tmp_path / "q" / "report.md").read_text()
+    assert "## By Q1 (What type of organization are you?)" in report
+    assert "| Q3: What challenges hold the partnership back? |" in report
+    assert "By Q2 (In which state is your partnership based?)</h2>" in (tmp_path / "q" / "report.html").read_text()
+    assert "## By org type\n" in (tmp_path / "named" / "report.md").read_text()
 
 
 def test_validate_codebook_reports_counts_and_errors(tmp_path):

@@ -658,6 +658,10 @@ def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> tuple
         # and the report alike.
         # So are the questions, named by the export's column headers ("What made it effective? (ask Maria)").
         questions = _safe_names(run.answers["question"], redactor)
+        # What the platform wrote under each column's name (Qualtrics's Q1, Q2), for the report's headings
+        labels = dict(run.spec.question_labels)
+        texts = _safe_names(labels.values(), redactor) if labels else {}
+        asked_as = {headers.get(c, questions.get(c, c)): texts[str(text)] for c, text in labels.items()}
 
         def asked(frame: pd.DataFrame | None) -> pd.DataFrame | None:
             if frame is None or "question" not in frame:
@@ -687,7 +691,7 @@ def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> tuple
         summary = summary_table(run)
         write_quotes_workbook(folder / "quotes.xlsx", summary, run.quotes,
                               {c.id: c.label for c in run.codebook.categories}, evidence=shown)
-        data = report_data(run, evidence=shown, redactor=redactor)
+        data = replace(report_data(run, evidence=shown, redactor=redactor), asked=asked_as)
         (folder / "report.md").write_text(render_markdown(data), encoding="utf-8")
         (folder / "report.html").write_text(render_html(data), encoding="utf-8")
         write_json(manifest(run), folder / MANIFEST)

@@ -70,8 +70,9 @@ class InputSpec:
     # Metadata columns a quote is attributed with ("Nonprofit respondent from partnership based in Ohio");
     # empty: the respondent type and state columns, when found.
     attribute_with: tuple[str, ...] = ()
-    # A platform's question text per text column (Qualtrics names its columns Q1, Q2 and writes the question in the
-    # row below): what a question named only "Q3" asks, so that the classifier reads it as the question it is.
+    # A platform's question text per text or metadata column (Qualtrics names its columns Q1, Q2 and writes the
+    # question in the row below): what a question named only "Q3" asks, so that the classifier reads it as the
+    # question it is, and the report names it.
     question_labels: tuple[tuple[str, str], ...] = field(default=(), compare=False)
     # The row (from 1) that holds the column names, where the reader's own search misses it (group labels over most
     # columns); None: found (the first row, or the row of names under a title or group labels).
@@ -1667,7 +1668,9 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
         _refuse_uncomputed(table, spec, path)
         labels = table.attrs.get("column_labels", {})
         if labels and not spec.is_long:
-            spec = replace(spec, question_labels=tuple((c, str(labels[c])) for c in spec.text_columns if c in labels))
+            spec = replace(spec, question_labels=tuple((c, str(labels[c])) for c in (*spec.text_columns,
+                                                                                     *spec.meta_columns)
+                                                       if c in labels))
         answers, problems = to_answers(table, spec)
         doubtful_guess(answers, spec, path)
         if table.attrs.get("hidden_rows"):

@@ -49,6 +49,9 @@ class ReportData:
     source: str | None = None  # the input file's name
     quotes_per_theme: int | None = None  # what the run asked for; 0: no quotes at all
     min_group: int | None = None  # the smallest group a breakdown shows (--min-group)
+    # What a platform that names its columns Q1, Q2 (Qualtrics) writes under each: the question it asks, by column
+    # (question or metadata), de-identified. A program officer read "By Q1" and a row "Q3" with no word of either.
+    asked: dict[str, str] = field(default_factory=dict)
 
 
 # A matrix with more value columns than this stacks in print (each row a block), as every table does on a
@@ -328,8 +331,15 @@ def _all_hidden(long: pd.DataFrame, column: str) -> str:
             "(one group alone, or a theme that all or none of them raised; --min-group).")
 
 
+def _heading(column: str, asked: dict[str, str]) -> str:
+    """A breakdown's column as its heading names it: "org type", or "Q1 (Which best describes your organization?)"
+    where the platform wrote the question under its name."""
+    name = column.replace("_", " ")
+    return f"{name} ({asked[column]})" if asked.get(column) and asked[column] != column else name
+
+
 def _breakdown_table(long: pd.DataFrame, column: str, labels: dict[str, str],
-                     base: str = "base_respondents") -> pd.DataFrame:
+                     base: str = "base_respondents", asked: dict[str, str] | None = None) -> pd.DataFrame:
     """Rows: the metadata values (or questions) with their base (respondents, or answers); columns: percent
     raising each theme."""
     long = _shown_groups(long)
@@ -344,6 +354,8 @@ def _breakdown_table(long: pd.DataFrame, column: str, labels: dict[str, str],
     from themes.redact import redact_patterns
 
     wide[column] = wide[column].map(lambda value: redact_patterns(str(value)))
+    if column == "question" and asked:  # Qualtrics's "Q3" with what it asks
+        wide[column] = wide[column].map(lambda q: f"{q}: {asked[q]}" if asked.get(q) and asked[q] != q else q)
     return wide.sort_values(base.replace("base_", ""), ascending=False, kind="stable")
 
 
@@ -380,9 +392,9 @@ def render_markdown(data: ReportData) -> str:
         for column, long in data.breakdowns.items():
             table = _breakdown_table(long, column, labels)
             if table.empty:  # every group too small to show: the note alone, not a table of headings
-                lines += [f"## By {md(column.replace('_', ' '))}", "", _all_hidden(long, column), ""]
+                lines += [f"## By {md(_heading(column, data.asked))}", "", _all_hidden(long, column), ""]
                 continue
-            lines += [f"## By {md(column.replace('_', ' '))}", "",
+            lines += [f"## By {md(_heading(column, data.asked))}", "",
                       _breakdown_caption(long, column, labels), "",
                       _md_table(table), ""]
         if data.by_question is not None and len(data.by_question):
@@ -390,7 +402,8 @@ def render_markdown(data: ReportData) -> str:
                 lines += ["## By question", "", _all_hidden(data.by_question, "question"), ""]
             else:
                 lines += ["## By question", "", _by_question_caption(data.by_question, labels), "",
-                          _md_table(_breakdown_table(data.by_question, "question", labels, "base_answers")), ""]
+                          _md_table(_breakdown_table(data.by_question, "question", labels, "base_answers",
+                                                     data.asked)), ""]
         co = _co_occurrence(data, labels, labels)
         if co is not None:
             lines += ["## Themes raised together", "", CO_CAPTION + ".", "",
@@ -573,17 +586,18 @@ def render_html(data: ReportData) -> str:
         for column, long in data.breakdowns.items():
             table = _breakdown_table(long, column, labels)
             if table.empty:
-                breakdowns.append({"column": column.replace("_", " "), "empty": _all_hidden(long, column)})
+                breakdowns.append({"column": _heading(column, data.asked), "empty": _all_hidden(long, column)})
                 continue
-            breakdowns.append({"column": column.replace("_", " "), "base": "Respondents",
+            breakdowns.append({"column": _heading(column, data.asked), "head": column.replace("_", " "),
+                               "base": "Respondents",
                                "caption": _breakdown_caption(long, column, labels).rstrip("."),
                                "table": table.to_dict("split"), "wide": len(table.columns) - 2 > WIDE_COLUMNS})
         if data.by_question is not None and len(data.by_question) and _every_question_hidden(data):
             breakdowns.append({"column": "question", "empty": _all_hidden(data.by_question, "question")})
         elif data.by_question is not None and len(data.by_question):
-            table = _breakdown_table(data.by_question, "question", labels, "base_answers")
+            table = _breakdown_table(data.by_question, "question", labels, "base_answers", data.asked)
             caption = _by_question_caption(data.by_question, labels).rstrip(".")
-            breakdowns.append({"column": "question", "base": "Answers", "caption": caption,
+            breakdowns.append({"column": "question", "head": "question", "base": "Answers", "caption": caption,
                                "table": table.to_dict("split"), "wide": len(table.columns) - 2 > WIDE_COLUMNS})
     types = _type_labels(data)
     co = _co_occurrence(data, labels, labels)
