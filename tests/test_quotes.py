@@ -181,7 +181,7 @@ def test_safe_reference_pseudonymises_contact_details(respondent_id):
 
 
 @pytest.mark.parametrize("respondent_id", ["R1", "gen-72e094a1", "R1~2", "1042", "resp-0042", "ID_17", "RESP12",
-                                           "cbo12", "ORG7"])
+                                           "cbo12", "ORG7", "R_3fJ0kP8aQ2xYzAb", "R_1abcDEF2ghiJKL3~2"])
 def test_safe_reference_keeps_plain_ids(respondent_id):
     assert safe_reference(respondent_id) == respondent_id
 

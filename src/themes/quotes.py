@@ -45,14 +45,17 @@ _CONTACT = re.compile(r"\[(?:email|phone)\]")
 MIN_QUOTE_WORDS = 4  # "Care coordination." counts, and says nothing a reader could quote
 _QUOTE_WORD = re.compile(r"(?<!\[)\b[^\W_]+\b(?!\])")  # a word, not "..." nor a placeholder's
 _ITEM_BREAK = re.compile(r"(?<![.!?;:,\s])[^\S\n]*\n\s*(?=[^\W_a-z]|[^\w\s])")
-# Ids that cannot be anything but an opaque code: "R12", "resp-0042", "1042", "gen-72e094a1", "R1~2".
+# Ids that cannot be anything but an opaque code: "R12", "resp-0042", "1042", "gen-72e094a1", "R1~2", Qualtrics's
+# "R_3fJ0kP8aQ2xYzAb".
 # Anything else ("jane.doe", "123-45-6799", a name, a long number) may identify the person.
 # A prefix of three letters or more is a code only when it is a word of ids ("resp", "RESP", "CBO"): "Mary01",
 # "jdoe12", "JDOE12", "KIM42" or "Kim_7" is someone's name or user name, "MRN123456" a medical record number, and
 # "case-" and "user" numbers name people in the systems they come from.
 _OPAQUE_ID = re.compile(r"(?:(?:[A-Za-z]{1,2}|(?i:resp|res|rid|pid|cid|sid|sub|subj|row|rec|part|"
                         r"site|org|cbo|hosp|ans|num|resp_id))[-_]?)?\d{1,6}(?:~\d+)?"
-                        r"|gen-[0-9a-f]{8}(?:~\d+)?")
+                        r"|gen-[0-9a-f]{8}(?:~\d+)?"
+                        # Qualtrics's ResponseId ("R_3fJ0kP8aQ2xYzAb"): the platform's code, which no person reads as
+                        r"|R_[A-Za-z0-9]{11,17}(?:~\d+)?")
 # Column names that say where a partnership is, not who answered ("State / territory", "region").
 _PLACE = re.compile(r"state|territor|region|province|county|country|city|town|location|place", re.IGNORECASE)
 _ATTRIBUTION = re.compile(r"(?P<who>.*?)(?: respondent|Respondent)(?: from partnership based in (?P<place>.+))?")
