@@ -591,6 +591,15 @@ def test_a_breakdown_no_group_of_which_can_show_is_said_before_the_server(tmp_pa
     assert not any(line.startswith("  metadata   'state'") for line in said)  # CA twice
     said = CliRunner().invoke(app, [*options, "--min-group", "1"]).output
     assert "its breakdown will show no group" not in said
+    # REDCap's raw export codes a respondent's type: its groups would read "1", "2", "3"; years are no such codes
+    table["org_type"] = ["1", "2", "3", "1", "2"]
+    table["submitted_on"] = ["2019", "2020", "2019", "2021", "2020"]
+    table.to_csv(tmp_path / "dated.csv", index=False)
+    said = CliRunner().invoke(app, [*options, "--meta-column", "org_type", "--min-group", "1"]).output.splitlines()
+    assert ("  metadata   'org_type' holds numbers (1, 2, 3), a survey tool's codes for its choices: the breakdown's "
+            "groups will read as those numbers (export the choices' labels: REDCap's 'labels' export, Qualtrics's "
+            "'Use choice text')") in said
+    assert not any(line.startswith("  metadata   'submitted_on' holds") for line in said)
 
 
 def test_the_opening_block_says_how_many_coded_answers_the_run_uses(tmp_path, tiny_responses_path, monkeypatch):

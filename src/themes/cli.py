@@ -285,16 +285,23 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
 
 def _empty_breakdown_lines(answers, columns, min_group: int) -> list[str]:
     """A metadata column no value of which is held by --min-group respondents: its breakdown hides every group. Said
-    before the run, or a column of a value per respondent (a date, a code) gave a report section of nothing."""
+    before the run, or a column of a value per respondent (a date, a code) gave a report section of nothing. And one
+    of a survey tool's numeric codes, whose groups read "1", "2", "3"."""
     import pandas as pd
 
     lines = []
     for column in (c for c in columns if c in answers.columns):
-        sizes = answers.drop_duplicates("respondent_id")[column].map(lambda v: str(v).strip() if pd.notna(v) else "")
-        sizes = sizes[sizes != ""].value_counts()
+        values = answers.drop_duplicates("respondent_id")[column].map(lambda v: str(v).strip() if pd.notna(v) else "")
+        sizes = values[values != ""].value_counts()
         if len(sizes) and sizes.max() < min_group:
             lines.append(f"  metadata   '{column}' has {len(sizes)} value{'s' * (len(sizes) != 1)}, none held by "
                          f"{min_group} respondents (--min-group): its breakdown will show no group")
+        elif 2 <= len(sizes) <= 12 and all(v.isdigit() and int(v) < 100 for v in sizes.index):
+            # REDCap's raw export, or Qualtrics's numeric values: the report's groups would read "1", "2", "3"
+            shown = ", ".join(sorted(sizes.index, key=int)[:5]) + (", ..." if len(sizes) > 5 else "")
+            lines.append(f"  metadata   '{column}' holds numbers ({shown}), a survey tool's codes for its choices: "
+                         "the breakdown's groups will read as those numbers (export the choices' labels: REDCap's "
+                         "'labels' export, Qualtrics's 'Use choice text')")
     return lines
 
 
