@@ -761,3 +761,24 @@ def test_evaluation_md_names_a_zero_shot_method_as_the_console_does(tmp_path, ti
                            cache_dir=str(tmp_path / "cache"))
     evaluate_agreement(gold_path=str(gold), out=str(tmp_path / "eval"), settings=settings)
     assert "; method zero-shot (prototype); " in (tmp_path / "eval" / "evaluation.md").read_text(encoding="utf-8")
+
+
+def test_a_submission_sent_again_is_said_in_the_console_the_report_and_the_manifest(tmp_path, tiny_responses_path):
+    """Respondents read as another's version sent again were said only in each answer's reason: the console gave "32
+    duplicate", the report "155 respondents gave at least one answer", and a user could not see anyone was removed."""
+    table = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    again = table.iloc[[2]].assign(respondent_id="R3-again")
+    again["effective_practices"] += " We also share a care coordinator."
+    pd.concat([table, again]).to_csv(tmp_path / "again.csv", index=False)
+    result = CliRunner().invoke(app, ["run", str(tmp_path / "again.csv"), "--model", "test:hashing", "--out",
+                                      str(tmp_path / "out"), "--no-cache", "--min-group", "1"])
+    assert result.exit_code == 0, result.output
+    assert ("Read 1 submission as another's sent again (the same answers, or a version with edits or more answers): "
+            "counted once, as the fuller version (status duplicate; responses.csv's reason names the one kept).") \
+        in result.output.splitlines()
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["submissions_sent_again"] == 1
+    assert ("1 submission was another's sent again (the same answers, or a version with edits or more answers) and "
+            "counted once, as the fuller version.") in (tmp_path / "out" / "report.md").read_text()
+    responses = pd.read_csv(tmp_path / "out" / "responses.csv", keep_default_na=False)
+    assert "duplicate" in set(responses.loc[responses["respondent_id"] == "R3", "status"])
+    assert not {"coded", "uncoded"} & set(responses.loc[responses["respondent_id"] == "R3", "status"])

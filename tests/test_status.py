@@ -181,9 +181,9 @@ def test_short_english_lists_the_identifier_is_unsure_of_are_coded():
     assert list(screened["status"]) == ["pending"] * 4 + ["non_english"]
 
 
-def test_an_edited_resubmission_keeps_the_later_submission():
-    """A form filled in again to fix a sentence and add an answer counted its sender twice: the earlier version is a
-    duplicate of the later, which is the respondent's last word."""
+def test_a_submission_sent_again_with_edits_or_more_answers_is_read_once_the_fuller_kept():
+    """A form filled in again to fix a sentence and add an answer counted its sender twice: the other version is a
+    duplicate of the fuller one."""
     first = [("q1", "Funding is short every year and staff keep leaving for the hospital."),
              ("q2", "Data sharing is slow because the county portal is down half the time."),
              ("q3", "We meet the clinic monthly to review referrals together."), ("q4", "")]
@@ -197,16 +197,40 @@ def test_an_edited_resubmission_keeps_the_later_submission():
     answers = frame([("R1", q, t) for q, t in first] + [("R2", q, t) for q, t in other]
                     + [("R7", q, t) for q, t in later])
     screened = screen_answers(answers)
-    kept = screened[screened["status"] == "pending"]
-    assert sorted(kept["respondent_id"].unique()) == ["R2", "R7"]
+    assert sorted(screened.loc[screened["status"] == "pending", "respondent_id"].unique()) == ["R2", "R7"]
     assert set(screened.loc[(screened["respondent_id"] == "R1") & (screened["answer"] != ""), "reason"]) == {
-        "an earlier version of the submission of respondent R7, sent again with edits (3 of 4 answers the same): "
-        "the later one is coded"}
-    # From another type of respondent (R2 shares one answer: two respondents too), the two are two respondents.
-    answers["org_type"] = ["Hospital" if r == "R7" else "Nonprofit CBO" for r in answers["respondent_id"]]
-    assert set(screen_answers(answers)["status"]) == {"pending", "empty"}
+        "another version of the submission of respondent R7, sent again with edits or more answers (3 answers alike "
+        "in both, word for word or nearly): the fuller one is coded"}
+    # A first try left after two answers, further down the file than the finished one: the finished one is kept
+    answers = frame([("R7", q, t) for q, t in later] + [("R9", q, t if q in ("q2", "q3") else "") for q, t in later])
+    assert set(screen_answers(answers).query("status == 'pending'")["respondent_id"]) == {"R7"}
+    # Three versions: the fullest is kept, the others named after it
+    answers = frame([("R1", q, t) for q, t in first] + [("R7", q, t) for q, t in later]
+                    + [("R8", q, t + " Also vans." if q == "q4" else t) for q, t in later])
+    screened = screen_answers(answers)
+    assert set(screened.query("status == 'pending'")["respondent_id"]) == {"R8"}
+    assert {r.split(",")[0] for r in screened.query("status == 'duplicate'")["reason"]} == {
+        "another version of the submission of respondent R8"}
+
+
+def test_different_respondents_with_alike_answers_are_not_read_as_one_sent_again():
+    """Two organisations of one type and state that pasted a coalition's statement into six answers and wrote two
+    their own; the same organisation answering the 2023 and 2024 waves: two submissions each (a review found 55 of
+    a panel's 60 first-wave respondents read as earlier versions of the second)."""
+    template = [(f"q{k}", f"Our coalition of {k + 4} agencies shares one intake line and one referral form.")
+                for k in range(6)]
+    answers = frame([(r, q, t) for r in ("A", "B") for q, t in template]
+                    + [("A", "q6", "Vans for the rural clinics."), ("B", "q6", "A second nurse for the school."),
+                       ("A", "q7", "Housing first."), ("B", "q7", "Food boxes on Fridays.")])
+    answers["org_type"], answers["state"] = "Nonprofit CBO", "OR"
+    assert "duplicate" not in set(screen_answers(answers)["status"])
+    panel = frame([(r, q, t) for r in ("A", "A-24") for q, t in template[:3]] + [("A-24", "q7", "Housing first.")])
+    panel["wave"] = ["2023"] * 3 + ["2024"] * 4
+    assert "duplicate" not in set(screen_answers(panel)["status"])
+    panel["wave"] = "2024"  # the same wave: a version sent again
+    assert set(screen_answers(panel).query("status == 'duplicate'")["respondent_id"]) == {"A"}
     # Answers that say nothing are no evidence: one shared answer among placeholders is no resubmission.
     own = {"R1": "Grants end after two years and nobody covers costs.", "R7": "Our partners are honest with us."}
     answers = frame([(r, q, t if q == "q2" else ("N/A" if q != "q1" else own[r])) for r in ("R1", "R7")
-                     for q, t in first])
+                     for q, t in template[:4]])
     assert "duplicate" not in set(screen_answers(answers)["status"])

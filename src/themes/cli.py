@@ -809,6 +809,11 @@ def _print_summary(summary: dict) -> None:
     accounting = summary["accounting"]
     typer.echo(f"Coded {accounting['input_answers']} answers: " + ", ".join(
         f"{v} {k}" for k, v in accounting.items() if k != "input_answers" and v))
+    if summary.get("sent_again"):
+        n = summary["sent_again"]
+        typer.echo(f"Read {n} submission{'s' * (n != 1)} as another's sent again (the same answers, or a version with "
+                   "edits or more answers): counted once, as the fuller version (status duplicate; responses.csv's "
+                   "reason names the one kept).")
     if summary.get("read_without_attribution"):
         typer.echo(f"Read {summary['read_without_attribution']} of {summary['segments']} segments without a report's "
                    "attribution ('One CBO director said that ...'): coded as what was said; quotes and evidence show "

@@ -27,6 +27,7 @@ from themes.errors import OutputError
 from themes.quotes import deidentify_evidence
 from themes.report import ReportData, render_html, render_markdown
 from themes.safe import MANIFEST, WORKBOOK_OPTIONS, file_slugs, is_themes_output, neutralise_formula, write_table
+from themes.status import sent_again
 
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -473,6 +474,7 @@ def manifest(run: RunResult) -> dict:
         "accounting_adds_up": sum(v for k, v in accounting.items() if k != "input_answers")
         == accounting["input_answers"],
         "respondent_id_problems": run.id_problems,
+        "submissions_sent_again": sent_again(run.answers),
         **_pseudonyms(run),
         "counts_method": (run.counts["method"].iloc[0] if len(run.counts) and "method" in run.counts else
                           run.framework["method"].iloc[0] if len(run.framework) and "method" in run.framework else None),
@@ -632,6 +634,7 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=N
         by_question=run.counts_by_question if run.codebook.themes else None,
         co_occurrence=run.co_occurrence, accounting=run.accounting, method=method,
         respondents=int(run.answers["respondent_id"].nunique()), usable_respondents=usable, agreement=agreement,
+        sent_again=sent_again(run.answers),
         framework=run.framework if run.codebook.dimensions else None, framework_by=framework_by,
         evidence=evidence, quotes_per_theme=run.settings.quotes_per_theme, min_group=run.settings.min_group)
 

@@ -52,6 +52,7 @@ class ReportData:
     # What a platform that names its columns Q1, Q2 (Qualtrics) writes under each: the question it asks, by column
     # (question or metadata), de-identified. A program officer read "By Q1" and a row "Q3" with no word of either.
     asked: dict[str, str] = field(default_factory=dict)
+    sent_again: int = 0  # respondents whose submission is another's sent again, read once (themes.status)
 
 
 # A matrix with more value columns than this stacks in print (each row a block), as every table does on a
@@ -69,6 +70,10 @@ def lede(data: ReportData) -> str:
             f"{many(data.usable_respondents, 'respondent')} gave at least one answer that could be coded. Percentages "
             "are of "
             f"{'those respondents' if data.usable_respondents != 1 else 'that respondent'}.")
+    if data.sent_again:  # a form sent twice, or filled in again with edits: one respondent, counted once
+        said += (f" {many(data.sent_again, 'submission')} {'were' if data.sent_again != 1 else 'was'} another's sent "
+                 "again (the same answers, or a version with edits or more answers) and counted once, as the fuller "
+                 "version.")
     if data.min_group and 0 < data.usable_respondents < data.min_group:
         said += (f" They are fewer than the smallest group a breakdown shows ({data.min_group}, --min-group), so "
                  "these figures describe each of them closely: share this report as you would their answers.")

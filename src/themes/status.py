@@ -99,7 +99,7 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
             repeats[respondent] = earlier
         else:
             first_of.setdefault(texts, []).append(respondent)
-    edited = _edited_resubmissions(frame, folded, words, agree, set(repeats))
+    edited = _edited_resubmissions(frame, folded, words, set(repeats))
     seen: dict[tuple[str, str], str] = {}
     status, reason = list(frame["status"]), list(frame["reason"])
     for position, (respondent, question, text) in enumerate(zip(frame["respondent_id"], frame["question"], folded)):
@@ -110,10 +110,11 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
             reason[position] = f"repeat of the submission of respondent {repeats[respondent]}"
             continue
         if respondent in edited:
-            later, same, asked = edited[respondent]
+            kept, alike = edited[respondent]
             status[position] = "duplicate"
-            reason[position] = (f"an earlier version of the submission of respondent {later}, sent again with edits "
-                                f"({same} of {asked} answers the same): the later one is coded")
+            reason[position] = (f"another version of the submission of respondent {kept}, sent again with edits or "
+                                f"more answers ({alike} answers alike in both, word for word or nearly): the fuller "
+                                "one is coded")
             continue
         key = (respondent, text)
         if key in seen:
@@ -124,47 +125,71 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
     frame["status"], frame["reason"] = status, reason
 
 
-# An edited resubmission keeps at least this share of the answers given in either submission, each the same text or
-# a near copy (`nearcopy.is_copy`), and at least two of them.
-_EDIT_KEEPS = 0.75
 _FEW_HOLDERS = 5
 _MIN_SHARED_WORDS = 5  # an answer as short as "Funding." is shared by chance, and finds no submission sent again
+# What differs between a submission and its version sent again: when it came in. A wave, round or batch is no such
+# column here: the same organisation answering the 2023 and 2024 waves is two submissions.
+_WHEN = re.compile(r"(?i)date|time|submitted|recorded|stamp|duration|start|end|collector|channel|source|import")
 
 
-def _edited_resubmissions(frame: pd.DataFrame, folded: pd.Series, words: pd.Series, agree,
-                          repeats: set[str]) -> dict[str, tuple[str, int, int]]:
-    """Respondents whose submission was sent again with edits, each to (the later respondent, answers the same,
-    answers given): a form filled in again to fix a sentence or add an answer counted its sender twice. Two
-    submissions are one sent twice when their metadata agree, they share an answer of `_MIN_SHARED_WORDS` words word
-    for word, and `_EDIT_KEEPS` of the questions either answered hold the same answer or a near copy in both. The
-    later is kept: it is the respondent's last word."""
+def _edited_resubmissions(frame: pd.DataFrame, folded: pd.Series, words: pd.Series,
+                          repeats: set[str]) -> dict[str, tuple[str, int]]:
+    """Respondents whose submission was sent again with edits or more answers, each to (the respondent kept, the
+    answers alike in both): a form filled in again to fix a sentence, or finished after a first try was left, counted
+    its sender twice. Two submissions are one sent twice when every metadata column but when it came in agrees, they
+    share an answer of `_MIN_SHARED_WORDS` words word for word, and every question both answered holds the same
+    answer or a near copy (`nearcopy.is_copy`) in both, two at least. Members of a coalition who pasted its statement
+    into some answers and wrote others their own are two. The fuller submission (more words) is kept, the later on a
+    tie: a file's order need not be the order they came in."""
     from themes.nearcopy import is_copy
     from themes.nearcopy import words as words_of
 
+    meta = [c for c in frame.columns if c not in _NOT_METADATA and not _WHEN.search(str(c))]
+    values = frame[meta].astype(str).apply(lambda column: column.str.strip().str.casefold()).groupby(
+        frame["respondent_id"], sort=False).first() if meta else None
     given: dict[str, dict[str, str]] = {}  # each respondent's real answers: a shared "N/A" is no evidence
     for respondent, question, text, status in zip(frame["respondent_id"], frame["question"], folded, frame["status"]):
         answers = given.setdefault(respondent, {})
         if text and status == "pending":
             answers[question] = text
-    order = [r for r in given if r not in repeats and words.get(r, 0) >= _MIN_REPEAT_WORDS]
     holders: dict[tuple[str, str], list[str]] = {}
-    earlier_of: dict[str, tuple[str, int, int]] = {}
-    for respondent in order:
+    dropped: dict[str, tuple[str, int]] = {}
+    for respondent in (r for r in given if r not in repeats and words.get(r, 0) >= _MIN_REPEAT_WORDS):
         mine = given[respondent]
         # Only an answer few others gave word for word finds a candidate: one a hundred gave ("We do not share data
         # yet.") fingerprints no submission, and comparing with each of its senders grows with the square.
         candidates = dict.fromkeys(r for q, t in mine.items() if len(t.split()) >= _MIN_SHARED_WORDS
                                    for r in holders.get((q, t), []) if len(holders[(q, t)]) <= _FEW_HOLDERS)
-        for earlier in candidates:
-            if earlier in earlier_of or not agree(earlier, respondent):
+        for earlier in (c for c in candidates if c not in dropped):
+            if values is not None and not (values.loc[earlier] == values.loc[respondent]).all():
                 continue
             theirs = given[earlier]
-            asked = set(mine) | set(theirs)
-            same = sum(q in theirs and (mine[q] == theirs[q] or is_copy(words_of(mine[q]), words_of(theirs[q])))
-                       for q in mine)
-            if same >= 2 and same >= _EDIT_KEEPS * len(asked):
-                earlier_of[earlier] = (respondent, same, len(asked))
+            both = [q for q in mine if q in theirs]
+            alike = sum(mine[q] == theirs[q] or is_copy(words_of(mine[q]), words_of(theirs[q])) for q in both)
+            if alike < 2 or alike < len(both):
+                continue
+            if words[respondent] >= words[earlier]:
+                dropped[earlier] = (respondent, alike)
+            else:
+                dropped[respondent] = (earlier, alike)
+                break
         for question, text in mine.items():
             holders.setdefault((question, text), []).append(respondent)
-    return earlier_of
+    for respondent, (kept, alike) in dropped.items():  # a chain of versions: each to the one kept at its end
+        while kept in dropped:
+            kept = dropped[kept][0]
+        dropped[respondent] = (kept, alike)
+    return dropped
+
+
+SENT_AGAIN = ("repeat of the submission of respondent", "another version of the submission of respondent")
+
+
+def sent_again(answers: pd.DataFrame) -> int:
+    """How many respondents' submissions are another's sent again (a repeat, or a version with edits), read once: their
+    answers are all duplicates of the one kept, and the respondent counts nowhere."""
+    if "reason" not in answers or answers.empty:
+        return 0
+    again = answers["reason"].astype(str).str.startswith(SENT_AGAIN)
+    return int(answers.loc[again, "respondent_id"].nunique())
 
