@@ -149,10 +149,17 @@ def test_answer_status_reason(text, expected):
 
 
 TRIAL_ENTRIES = ["testing 123", "Test - please ignore", "This is a test", "test test test", "TEST RESPONSE",
-                 "qwerty", "asdfjkl;", "zxcvb", "hjkl", "Lorem ipsum dolor sit amet", "xxxx", "0000"]
-# Words typed with one keyboard row's letters, and answers about tests and trials
+                 "qwerty", "asdfjkl;", "zxcvb", "hjkl", "Lorem ipsum dolor sit amet", "xxxx", "0000",
+                 # a second review's
+                 "This is only a test", "test please delete", "Test response please disregard", "Test. Delete.",
+                 "Test survey", "testing the survey", "This is a test of the form", "test 6", "sdfsdf", "asdasd",
+                 "qweqwe", "blah blah", "Test answer - delete me"]
+# Words typed with one keyboard row's letters, and answers about tests and trials: "Testing." is a service
 TRIAL_LOOKALIKES = ["Property", "report", "Pretty good", "type", "glass", "Salad", "Trial and error",
-                    "Testing new outreach scripts", "Test kits for diabetes", "Tests", "We are testing a referral app"]
+                    "Testing new outreach scripts", "Test kits for diabetes", "Tests", "We are testing a referral app",
+                    "Test data.", "Testing data", "Trial data.", "Dummy data", "A trial.", "It's a trial.",
+                    "Trial only.", "Testing only.", "Testing.", "HIV testing", "Testing and counseling", "Tested",
+                    "wetter", "dad"]
 
 
 @pytest.mark.parametrize("text", TRIAL_ENTRIES, ids=TRIAL_ENTRIES)

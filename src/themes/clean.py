@@ -199,7 +199,7 @@ _PLACEHOLDERS = frozenset(
         "see previous answer", "see previous response", "see prior answer", "same", "ditto",
         "skip", "pass", "ninguno", "ninguna", "nada", "no aplica", "no sé",
         # Fillers, and answers that point elsewhere: coded, they would take their question's usual theme.
-        "ok", "okay", "k", "yes", "yep", "yeah", "thanks", "thank you", "thx", "ty", "test", "testing", "asdf",
+        "ok", "okay", "k", "yes", "yep", "yeah", "thanks", "thank you", "thx", "ty", "test", "asdf",
         "see attached", "attached", "see attachment", "see attached document", "see document", "see file",
         "please see attached", "please see attached document", "please see above", "please see below",
         "see above answer", "see above response", "see my answer above", "see my response above",
@@ -283,30 +283,37 @@ def _says_nothing(text: str, questions: frozenset[str] = frozenset()) -> bool:
         return True
     parts = [part for part in _JOINT.split(text) if _placeholder_key(part)]
     return len(parts) > 1 and all(alone(part) for part in parts)
-# Someone trying the form out: "testing 123", "This is a test", "Test - please ignore", "test test test",
-# "lorem ipsum ...", as their letters and digits run together. "Testing new outreach scripts" is an answer.
-_TRIAL = re.compile(r"(?:just|this ?is|its|it ?is)?(?:an?|only)?(?:test(?:ing)?|trial|dummy)+"
-                    r"(?:1?2?3?4?5?|one ?two ?three|response|submission|entry|answer|data|only|pleaseignore|ignore"
-                    r"|ignorethis|dontcount|donotcount|again|test(?:ing)?)*|loremipsum\w*")
+# Someone trying the form out: "testing 123", "This is only a test", "Test - please delete", "test test test",
+# "Test response please disregard", "testing the survey", "lorem ipsum ...", as their letters and digits run together.
+# "Testing" alone is a service ("HIV testing"), and "Test data", "Trial data" or "Testing only" may be answers.
+_TRIAL_AFTER = (r"(?:\d{1,5}|onetwothree|response|submission|entry|answer|again|test|(?:of|for)?(?:the|this|our|my)?"
+                r"(?:survey|form|questionnaire|system|link)|please|pls|ignore|ignorethis|disregard|delete|deleteme"
+                r"|dontcount|donotcount|notreal|fake)")
+_TRIAL = re.compile(rf"(?:just|thisis(?:only)?|itis|its|only)?(?:an?)?(?:test)+(?:{_TRIAL_AFTER}*|ing{_TRIAL_AFTER}+)"
+                    r"|(?:blah)+|loremipsum\w*")
 # Keys struck along a row ("qwerty", "asdfgh", "zxcvb", "hjkl", "fdsa"): a run of four from a row's end, or of five
 # anywhere in it. "Property" (all top-row letters, "erty" mid-row) is a word.
 _KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 _KEY_RUNS = frozenset({row[:4] for row in _KEY_ROWS} | {row[-4:] for row in _KEY_ROWS}
                       | {row[i:i + 5] for row in _KEY_ROWS for i in range(len(row) - 4)})
 _KEY_RUNS = _KEY_RUNS | {run[::-1] for run in _KEY_RUNS}
+# Three neighbouring keys struck over and over: "asdasd", "sdfsdf", "qweqwe"
+_KEY_TRIPLES = frozenset(row[i:i + 3] for row in _KEY_ROWS for i in range(len(row) - 2))
 
 
 def _trial_text(text: str) -> bool:
-    """A test entry ("testing 123", "lorem ipsum"), keys struck along a keyboard row ("qwerty", "asdfjkl;") or one
-    character struck over and over ("xxxx", "aaaaaa", "0000"): no respondent's answer, though no placeholder."""
+    """A test entry ("testing 123", "lorem ipsum"), keys struck along a keyboard row ("qwerty", "asdfjkl;", "sdfsdf")
+    or one character struck over and over ("xxxx", "aaaaaa", "0000"): no respondent's answer, though no
+    placeholder."""
     key = _placeholder_key(text)
     if not key or len(key) > 60:
         return False
     if _TRIAL.fullmatch(key) or (len(key) >= 3 and len(set(key)) == 1):
         return True
-    letters = "".join(c for c in key if c.isalpha())
-    return len(key) <= 20 and letters == key and any(
-        all(c in row for c in key) for row in _KEY_ROWS) and any(run in key for run in _KEY_RUNS)
+    if len(key) > 20 or not key.isalpha() or not any(all(c in row for c in key) for row in _KEY_ROWS):
+        return False
+    return any(run in key for run in _KEY_RUNS) or (len(key) >= 6 and len(key) % 3 == 0 and key[:3] in _KEY_TRIPLES
+                                                    and key == key[:3] * (len(key) // 3))
 
 
 # A word: two letters in a row ("x", "3.14159", "$$$" and a bare link have none once links are taken out).
