@@ -782,8 +782,9 @@ def test_qualtrics_question_text_names_the_metadata_columns(tmp_path):
     answers, spec, _ = load_answers(path, InputSpec())
     assert spec.meta_columns == ("Q1", "Q2") and spec.text_columns == ("Q3",)
     assert "'Q1', 'Q2' (guessed from their question text)" in "\n".join(announcement(spec, path))
-    # The question text of each text column travels with the spec: what a question named "Q3" asks.
-    assert spec.question_labels == (("Q3", "What has made this partnership effective?"),)
+    # The question text of each text and metadata column travels with the spec: what a question named "Q3" asks.
+    assert spec.question_labels == (("Q3", "What has made this partnership effective?"),
+                                    ("Q1", "What type of organization?"), ("Q2", "State"))
 
 
 def test_qualtrics_preview_and_test_responses_are_not_respondents(tmp_path):
@@ -1911,7 +1912,9 @@ def test_a_row_of_variable_labels_under_the_names_is_skipped_and_names_the_quest
     assert spec.sources["platform_rows"] == ("row 2, a row of labels under the variable names (as SPSS exports "
                                              "write it): not answers")
     assert spec.question_labels == (("q1_goals", "What are the goals of your partnership?"),
-                                    ("q2_challenges", "What challenges hold the partnership back?"))
+                                    ("q2_challenges", "What challenges hold the partnership back?"),
+                                    ("org_type", "Type of organization"),
+                                    ("state", "State where the partnership is based"))
 
 
 def test_a_first_respondent_with_an_id_unlike_the_others_is_kept(tmp_path):
@@ -2098,12 +2101,24 @@ def test_a_column_of_people_cannot_break_counts_down_or_attribute_quotes(tmp_pat
             load_answers(path, spec)
 
 
+TRACE = "holds where or how each respondent answered"
+
+
 @pytest.mark.parametrize(("column", "values", "said"), [
-    ("IP Address", [f"10.0.0.{k}" for k in range(12)], "holds where each respondent answered from"),
-    ("LocationLatitude", [f"40.{k}" for k in range(12)], "holds where each respondent answered from"),
-    ("Source", [f"2001:db8::{k}" for k in range(12)], "holds where each respondent answered from"),
+    ("IP Address", [f"10.0.0.{k}" for k in range(12)], TRACE),
+    ("LocationLatitude", [f"40.{k}" for k in range(12)], TRACE),
+    ("Source", [f"2001:db8::{k}" for k in range(12)], TRACE),
     ("Source", [f"r{k}@example.org" for k in range(12)], "names people or their contact details"),
-    ("Referred by", [f"(502) 555-01{k:02d}" for k in range(12)], "names people or their contact details")])
+    ("Referred by", [f"(502) 555-01{k:02d}" for k in range(12)], "names people or their contact details"),
+    # a second review's: Qualtrics's panel columns, coordinates, masked IPs, ports and lists, a browser
+    ("RecipientLastName", ["Okafor", "Nguyen", "Smith"] * 4, "names people or their contact details"),
+    ("ExternalReference", [f"EXT{k}" for k in range(12)], "names people or their contact details"),
+    ("Location", [f"47.6{k},-122.3{k}" for k in range(12)], TRACE),
+    ("Where", [f"73.12.4.{'xxx' if k % 2 else k}" for k in range(12)], TRACE),
+    ("Where", [f"73.12.4.{k}:443" for k in range(12)], TRACE),
+    ("Where", [f"10.0.0.{k}, 73.12.4.1" for k in range(12)], TRACE),
+    ("User Agent", ["Mozilla/5.0 (Windows NT 10.0; Win64; x64)"] * 12, TRACE),
+    ("SessionID", [f"FS_{k}abc" for k in range(12)], TRACE)])
 def test_a_column_of_addresses_cannot_break_counts_down(tmp_path, column, values, said):
     """--meta-column "IP Address" was accepted: each respondent's IP a group label of the count files. A column of
     IPs, e-mails or phone numbers is refused by its values too, whatever it is called."""
@@ -2115,6 +2130,20 @@ def test_a_column_of_addresses_cannot_break_counts_down(tmp_path, column, values
             load_answers(path, spec)
     answers, _, _ = load_answers(path, InputSpec(meta_columns=("state",)))  # left out, the file reads
     assert len(answers) == 12 and column not in answers.columns
+
+
+@pytest.mark.parametrize(("column", "values"), [
+    ("Shift", ["07:00:00", "15:00:00", "23:00:00"] * 4), ("Duration", ["0:05:12", "0:07:40"] * 6),
+    ("Ratio", ["1:1:2", "1:2:2"] * 6), ("Section", ["1.1.2.3", "1.2.1.4"] * 6), ("IP", ["Yes", "No"] * 6),
+    ("Plan Lat", ["Gold", "Silver"] * 6), ("Postal", ["97201", "97202"] * 6)])
+def test_metadata_shaped_like_an_address_is_not_refused_as_one(tmp_path, column, values):
+    """Times, ratios and dotted section numbers read as IPv6 or IPv4 addresses, and a column named IP (inpatient,
+    Yes or No) as IP addresses: each refused as where respondents answered from."""
+    rows = [f"respondent_id,state,{column},challenges"]
+    rows += [f"R{k},OH,\"{value}\",\"{_answer(k, 'money')}\"" for k, value in enumerate(values)]
+    _, spec, _ = load_answers(write(tmp_path / "fine.csv", "\n".join(rows) + "\n"),
+                              InputSpec(meta_columns=("state", column)))
+    assert column in spec.meta_columns
 
 
 def test_second_review_of_the_export_reader(tmp_path):
@@ -2394,6 +2423,22 @@ def test_a_long_files_contact_fields_are_not_coded(tmp_path):
     assert ("  fields     'Name and title of person completing this form', 'Referral line', 'contact_email' not read: "
             "asks for or holds contact details (names, e-mails, phone numbers), not answers (90 rows of "
             "'field_name')") in said
+    # Questions about reaching people, contact information or hotlines are questions (a second review found six
+    # dropped, with no option to keep them); a key contact's name, a title or a LinkedIn page is no answer.
+    asked = {"How do community members reach you?": "clinics",
+             "What information do you share with partners (e.g., contact information, diagnoses)?": "records",
+             "Does each partner have a contact person, and how do partners communicate?": "meetings"}
+    lines = ["record,field_name,value"]
+    for k in range(30):
+        lines += [f"{k},\"{q}\",\"{_answer(k, topic)}\"" for q, topic in asked.items()]
+        lines += [f"{k},How do families get help after hours?,\"Families call our nurse line at (502) 555-01{k:02d} "
+                  "after hours, or text the number on the card we hand out at intake.\"",
+                  f"{k},Key contact,\"dana whitfield\"", f"{k},Title,Program Director",
+                  f"{k},LinkedIn,https://www.linkedin.com/in/person{k}"]
+    path = write(tmp_path / "asked.csv", "\n".join(lines) + "\n")
+    answers, spec, _ = load_answers(path, InputSpec(id_column="record", question_column="field_name",
+                                                    answer_column="value"))
+    assert set(answers["question"]) == {*asked, "How do families get help after hours?"}
 
 
 def test_a_pipe_delimited_file_with_lines_under_the_table_is_read(tmp_path):

@@ -1406,7 +1406,7 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
                              and _looks_like_free_text(table[c]))
         # A question for contact details ("Best way to reach you", "Name and title of person completing this form"),
         # by its name or its answers: coded, its "[name], Executive Director, Eastside Food Bank" was a quote
-        contacts = [c for c in text_columns if _CONTACT_QUESTION.search(str(c)) or _mostly_contact_details(table[c])]
+        contacts = [c for c in text_columns if _asks_for_contact(c) or _mostly_contact_details(table[c])]
         for column in contacts:
             log.warning("the column '%s' asks for or holds contact details (names, e-mails, phone numbers), not "
                         "answers, so it was not taken for an open-ended question; name it with --text-column to "
@@ -1466,9 +1466,10 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
     for column in (*spec.meta_columns, *spec.attribute_with):  # given ones: a guess is by a type's or place's name
         if _TRACE_COLUMN.search(str(column)) or _mostly(table[column], "ip"):
             # An IP address or a location pinpoints the respondent: as group labels, the count files listed them.
-            raise InputError(f"Column '{column}' holds where each respondent answered from (IP addresses or a "
-                             "location), which can identify them: it cannot break counts down or attribute quotes. "
-                             "Leave it out of --meta-column and --attribute-with (or the sidecar's meta_columns).")
+            raise InputError(f"Column '{column}' holds where or how each respondent answered (an IP address, a "
+                             "location, a browser or a visit), which can identify them: it cannot break counts down "
+                             "or attribute quotes. Leave it out of --meta-column and --attribute-with (or the "
+                             "sidecar's meta_columns).")
         if _PERSON_COLUMN.search(str(column)) or _mostly(table[column], "contact"):
             # Its values are people: each a group label of the count files, and the name beside every quote.
             raise InputError(f"Column '{column}' names people or their contact details: it cannot break counts down "
@@ -1506,18 +1507,36 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
 
 # A column of people, by its name: who filled the form in, a contact's name, e-mail or phone.
 _PERSON_COLUMN = re.compile(r"(?i)\b(?:submitted|completed|filled|entered|prepared|reported)[ _-]?(?:in[ _-]?)?by\b|"
+                            # Qualtrics's panel columns: RecipientLastName, RecipientEmail, ExternalReference
+                            r"recipient[ _-]?(?:(?:first|last)[ _-]?)?(?:name|e-?mail)|external[ _-]?(?:data[ _-]?)?"
+                            r"reference|\b(?:key|primary|main|lead)[ _-]?contact\b|"
                             r"\b(?:respondent|contact|first|last|full|your|staff|person|coordinator)[ _-]?name\b|"
                             r"^\W*name\W*$|e-?mail|\bphone\b|telephone")
 _CONTACT_COLUMN = re.compile(
     r"^(?:\W*\w+\W+){0,3}?\W*(?i:(?:organi[sz]ation|org|agency|company|first|last|full|contact|your)?[ _-]?"
-    r"(?:name|address|e-?mail|phone|telephone|fax|website|url|zip|postal|post ?code|street|city))\W*$")
+    r"(?:name|address|e-?mail|phone|telephone|fax|website|url|zip|postal|post ?code|street|city|contact|linkedin"
+    r"|job ?title|title))\W*$")
 
 
 # What a platform records of where a respondent answered from: Qualtrics's "IPAddress", "LocationLatitude" and
 # "LocationLongitude", SurveyMonkey's "IP Address", Alchemer's "IP Address", "Latitude", "Longitude".
-_TRACE_COLUMN = re.compile(r"(?i)\bip[ _-]?addr(?:ess)?\b|ipaddress|^\W*ip\W*$"
-                           r"|\b(?:location[ _-]?)?(?:latitude|longitude)\b|location(?:latitude|longitude)|\b(?:lat|lng|lon)\W*$|\bgeo[ _-]?location\b")
-_IP_ADDRESS = re.compile(r"\s*(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7})\s*", re.IGNORECASE)
+_TRACE_COLUMN = re.compile(r"(?i)\bip[ _-]?addr(?:ess)?\b|ipaddress|\b(?:location[ _-]?)?(?:latitude|longitude)\b"
+                           r"|location(?:latitude|longitude)|\bgeo[ _-]?location\b|\bcoordinates\b"
+                           # and how they answered: their browser, their visit
+                           r"|user[ _-]?agent|\bbrowser\b|session[ _-]?id|\breferr?er\b|\bdevice[ _-]?id\b")
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1?\d?\d)"
+# An IPv4 address (one part of two digits at least: "1.1.2.3" numbers a section), masked ("73.12.4.xxx") or with its
+# port; an IPv6 one (eight groups, or "::"); a latitude and longitude ("47.61,-122.33"); a list of them.
+_IP_ADDRESS = re.compile(
+    rf"(?=[^,]*\d\d)(?:{_OCTET}\.){{2}}{_OCTET}\.(?:{_OCTET}|x{{1,3}}|\*)(?::\d{{1,5}})?"
+    r"|(?=[0-9a-f:]*[a-f:]{2})(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?=[0-9a-f:]*::)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}"
+    r"|-?\d{1,2}\.\d{2,}\s*,\s*-?\d{1,3}\.\d{2,}", re.IGNORECASE)
+
+
+def _addresses(value: str) -> bool:
+    """A cell of IP addresses or coordinates, one or a list ("10.0.0.1, 73.12.4.1")."""
+    parts = [p.strip() for p in re.split(r"[;\s]+|,\s+(?=\d+\.\d+\.)", value.strip()) if p.strip()]
+    return bool(parts) and (bool(_IP_ADDRESS.fullmatch(value.strip())) or all(_IP_ADDRESS.fullmatch(p) for p in parts))
 
 
 def _mostly(column: pd.Series, kind: str, *, sample: int = 200) -> bool:
@@ -1530,20 +1549,34 @@ def _mostly(column: pd.Series, kind: str, *, sample: int = 200) -> bool:
     if values.empty:
         return False
     marks = (PLACEHOLDERS["email"], PLACEHOLDERS["phone"])
-    found = values.map(_IP_ADDRESS.fullmatch) if kind == "ip" else values.map(
+    found = values.map(_addresses) if kind == "ip" else values.map(
         lambda v: redact_patterns(v).strip() in marks)
     return bool(found.astype(bool).mean() >= 0.5)
 
 
 # A question asking for contact details, by words a contact column's name does not end in.
-_CONTACT_QUESTION = re.compile(r"(?i)\bcontact[ _-]?(?:info(?:rmation)?|details|person)\b|\bperson[ _-]completing\b"
-                               r"|\bcompleting this (?:form|survey)\b|\breach you\b|\bname[ _-]and[ _-]"
-                               r"(?:title|role|position)\b|\byour (?:name|e-?mail|phone|title)\b")
+_CONTACT_QUESTION = re.compile(r"(?i)\bperson[ _-]completing\b|\bcompleting this (?:form|survey)\b|\bname[ _-]and[ _-]"
+                               r"(?:title|role|position)\b|\byour (?:name|e-?mail|phone|title)\b"
+                               r"|\b(?:best|preferred) (?:way|method|time|number) to (?:reach|contact) you\b"
+                               r"|\bhow (?:can|should|may|do) we (?:reach|contact) you\b"
+                               r"|\bcan we (?:reach|contact) you\b")
+# Words that name a field of contact details only in a short name: "Contact information", "Contact person (optional)";
+# in a question ("What information do you share with partners (e.g., contact information, diagnoses)?", "Does each
+# partner have a contact person?") they are part of what is asked.
+_CONTACT_FIELD = re.compile(r"(?i)\bcontact[ _-]?(?:info(?:rmation)?|details|person|info)\b")
+
+
+def _asks_for_contact(name: str) -> bool:
+    """A column or field that asks for contact details, by its name."""
+    name = str(name)
+    return bool(_CONTACT_QUESTION.search(name)) or (len(name.split()) <= 5 and bool(_CONTACT_FIELD.search(name)))
 
 
 def _mostly_contact_details(column: pd.Series, *, sample: int = 200) -> bool:
-    """Half or more of the column's filled cells (the first `sample`) hold an e-mail, a phone number or a listed
-    name, as the de-identifier's patterns find them: contact details, whatever the column is called."""
+    """Half or more of the column's filled cells (the first `sample`) are contact details, whatever the column is
+    called: a short cell (`_CONTACT_WORDS` words at most) with an e-mail, a phone number or a listed name, as the
+    de-identifier's patterns find them. An answer that gives a hotline among its words ("Families call our nurse
+    line at 555-201-3344 after hours, or text the number on the card") is an answer."""
     from themes.redact import PLACEHOLDERS, redact_patterns
 
     values = column.dropna().map(as_text).str.strip()
@@ -1551,7 +1584,11 @@ def _mostly_contact_details(column: pd.Series, *, sample: int = 200) -> bool:
     if values.empty:
         return False
     marks = tuple(PLACEHOLDERS[k] for k in ("email", "phone", "name"))
-    return bool(values.map(lambda v: any(m in redact_patterns(v) for m in marks)).mean() >= 0.5)
+    return bool(values.map(lambda v: len(v.split()) <= _CONTACT_WORDS and any(m in redact_patterns(v) for m in marks))
+                .mean() >= 0.5)
+
+
+_CONTACT_WORDS = 12  # "Dana Whitfield, VP Community Health, Faith Outreach Network, (502) 555-0143": 10
 
 
 # A browser's user agent, as Alchemer and other platforms export it: "Mozilla/5.0 (Windows NT 10.0; Win64; x64)
@@ -1784,7 +1821,7 @@ def _closed_fields(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, 
     # A field for contact details ("contact_email", "Name and title of person completing this form"), by its name
     # or its values, as a wide file's column: coded, "[name], VP Community Health, Faith Outreach Network" was a quote.
     contacts = [field for field in wide.columns if field not in (*meta, *yes_no) and (
-        _CONTACT_COLUMN.search(field) or _CONTACT_QUESTION.search(field) or _PERSON_COLUMN.search(field)
+        _CONTACT_COLUMN.search(field) or _asks_for_contact(field) or _PERSON_COLUMN.search(field)
         or _mostly_contact_details(wide[field]))]
     closed = [*meta, *yes_no, *contacts]
     if not closed or len(closed) == len(wide.columns):
