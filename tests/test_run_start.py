@@ -589,6 +589,13 @@ def test_a_breakdown_no_group_of_which_can_show_is_said_before_the_server(tmp_pa
     assert "  metadata   'submitted_on' has 5 values, none held by 2 respondents (--min-group): its breakdown will " \
            "show no group" in said
     assert not any(line.startswith("  metadata   'state'") for line in said)  # CA twice
+    blank = table.copy()  # ... once R4, of CA, leaves every answer blank: no group reaches 2 respondents
+    blank.loc[blank["respondent_id"] == "R4", ["challenges", "effective_practices", "community_engagement"]] = ""
+    blank.to_csv(tmp_path / "dated.csv", index=False)
+    said = CliRunner().invoke(app, [*options, "--min-group", "2"]).output.splitlines()
+    assert "  metadata   'state' has 4 values, none held by 2 respondents (--min-group): its breakdown will show no " \
+           "group" in said
+    table.to_csv(tmp_path / "dated.csv", index=False)
     said = CliRunner().invoke(app, [*options, "--min-group", "1"]).output
     assert "its breakdown will show no group" not in said
     # REDCap's raw export codes a respondent's type: its groups would read "1", "2", "3"; years are no such codes

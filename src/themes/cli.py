@@ -290,8 +290,11 @@ def _empty_breakdown_lines(answers, columns, min_group: int) -> list[str]:
     import pandas as pd
 
     lines = []
-    for column in (c for c in columns if c in answers.columns):
-        values = answers.drop_duplicates("respondent_id")[column].map(lambda v: str(v).strip() if pd.notna(v) else "")
+    # Of the respondents who answered something: one who left every answer blank is in no breakdown's group
+    answered = answers[answers["answer_raw"].map(lambda v: str(v).strip() not in ("", "nan", "None"))] \
+        if "answer_raw" in answers.columns else answers
+    for column in (c for c in columns if c in answered.columns):
+        values = answered.drop_duplicates("respondent_id")[column].map(lambda v: str(v).strip() if pd.notna(v) else "")
         sizes = values[values != ""].value_counts()
         if len(sizes) and sizes.max() < min_group:
             lines.append(f"  metadata   '{column}' has {len(sizes)} value{'s' * (len(sizes) != 1)}, none held by "
