@@ -463,6 +463,20 @@ def test_a_calibration_made_for_a_codebook_since_renamed_is_said_and_its_stale_c
             "removed since): the model those codes belong to does not learn from them. Run 'themes calibrate' "
             "again") in result.output.splitlines()
 
+    # Passages of every other code but 'funding': it may be 'trusting' renamed, said with how to keep its passages
+    save_calibration(calibration.model_copy(update={"passages": [
+        *passages, CodedPassage(text="We trust the clinic.", themes=["trust"]),
+        CodedPassage(text="They refer clients to us.", themes=["service.referral"]),
+        CodedPassage(text="One team runs the clinic.", themes=["service.joint"])]}), path)
+    said = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--codebook", str(tiny_codebook_path),
+                                    "--calibration", str(path), "--out", str(tmp_path / "out"),
+                                    "--model", "test:hashing", "--no-cache"]).output
+    assert ("  calibration 1 of its 6 passages are coded 'trusting', which this codebook does not have (renamed or "
+            "removed since): the model those codes belong to does not learn from them (if 'funding', which no "
+            "passage codes, is 'trusting' renamed: write 'funding' for 'trusting' in the coded file and run 'themes "
+            "calibrate' again, or give it its old id back)") in said.splitlines()
+    save_calibration(calibration, path)
+
     learned: list[list[str]] = []  # each model's training texts, the themes' first
 
     def embed(texts):

@@ -337,9 +337,17 @@ def _unknown_codes_line(path: str, calibration) -> list[str]:
         raise ThemesError(f"The calibration was made for another codebook: {count} of its {len(calibration.passages)} "
                           f"passages are coded {named}, which {path} does not have. Pass this codebook's calibration "
                           "(or none), or run 'themes calibrate'.")
+    from themes.coding import uncalibrated_categories
+
+    # One code gone and one theme no passage codes: most likely the one renamed to the other, said with how to keep
+    # its passages (a renamed theme's 388 coded passages were dropped with "renamed or removed since" alone).
+    uncoded = [code for code, _ in uncalibrated_categories(load_codebook(path), calibration)]
+    renamed = (f" (if '{uncoded[0]}', which no passage codes, is '{codes[0]}' renamed: write '{uncoded[0]}' for "
+               f"'{codes[0]}' in the coded file and run 'themes calibrate' again, or give it its old id back)"
+               if len(codes) == 1 and len(uncoded) == 1 else "")
     return [f"  calibration {count} of its {len(calibration.passages)} passages are coded {named}, which this codebook "
-            "does not have (renamed or removed since): the model those codes belong to does not learn from them. "
-            "Run 'themes calibrate' again"]
+            f"does not have (renamed or removed since): the model those codes belong to does not learn from them"
+            + (renamed or ". Run 'themes calibrate' again")]
 
 
 def _uncalibrated_line(path: str, calibration) -> list[str]:
