@@ -201,8 +201,8 @@ def test_a_submission_sent_again_with_edits_or_more_answers_is_read_once_the_ful
     assert set(screened.loc[(screened["respondent_id"] == "R1") & (screened["answer"] != ""), "reason"]) == {
         "another version of the submission of respondent R7, sent again with edits or more answers (3 answers alike "
         "in both, word for word or nearly): the fuller one is coded"}
-    # A first try left after two answers, further down the file than the finished one: the finished one is kept
-    answers = frame([("R7", q, t) for q, t in later] + [("R9", q, t if q in ("q2", "q3") else "") for q, t in later])
+    # A first try left after three answers, further down the file than the finished one: the finished one is kept
+    answers = frame([("R7", q, t) for q, t in later] + [("R9", q, t if q != "q4" else "") for q, t in later])
     assert set(screen_answers(answers).query("status == 'pending'")["respondent_id"]) == {"R7"}
     # Three versions: the fullest is kept, the others named after it
     answers = frame([("R1", q, t) for q, t in first] + [("R7", q, t) for q, t in later]
@@ -211,6 +211,16 @@ def test_a_submission_sent_again_with_edits_or_more_answers_is_read_once_the_ful
     assert set(screened.query("status == 'pending'")["respondent_id"]) == {"R8"}
     assert {r.split(",")[0] for r in screened.query("status == 'duplicate'")["reason"]} == {
         "another version of the submission of respondent R8"}
+    # A sentence added to a short answer; a first try whose type was left blank; a repeat of a version not kept
+    short = [("q1", "Get our own building."), ("q2", "More staff for the clinic."), ("q3", "Better data systems."),
+             ("q4", "Trust built over many years of shared work.")]
+    answers = frame([("S1", q, t) for q, t in short] + [("S1b", q, t) for q, t in short]
+                    + [("S2", q, t + " We rent now." if q == "q1" else t) for q, t in short])
+    answers["org_type"] = ["Hospital"] * 4 + [""] * 4 + ["Hospital"] * 4
+    screened = screen_answers(answers)
+    assert set(screened.query("status == 'pending'")["respondent_id"]) == {"S2"}
+    assert set(screened.loc[screened["respondent_id"] == "S1b", "reason"]) == {
+        "repeat of the submission of respondent S2"}
 
 
 def test_different_respondents_with_alike_answers_are_not_read_as_one_sent_again():
@@ -229,6 +239,19 @@ def test_different_respondents_with_alike_answers_are_not_read_as_one_sent_again
     assert "duplicate" not in set(screen_answers(panel)["status"])
     panel["wave"] = "2024"  # the same wave: a version sent again
     assert set(screen_answers(panel).query("status == 'duplicate'")["respondent_id"]) == {"A"}
+    # A timepoint ("Time 1", "Time 2") is compared like a wave; a timestamp (a value per submission) is not, and a
+    # column whose name merely holds "end" or "source" is ("gender", "Funding source")
+    panel = frame([(r, q, t) for r in ("A", "A-24") for q, t in template[:3]] + [("A-24", "q7", "Housing first.")])
+    panel["Time"] = ["Time 1"] * 3 + ["Time 2"] * 4
+    assert "duplicate" not in set(screen_answers(panel)["status"])
+    panel["Time"] = ["2024-03-01 09:14"] * 3 + ["2024-03-09 17:02"] * 4
+    assert set(screen_answers(panel).query("status == 'duplicate'")["respondent_id"]) == {"A"}
+    panel["Funding source"] = ["County"] * 3 + ["State"] * 4
+    assert "duplicate" not in set(screen_answers(panel)["status"])
+    # A member who pasted the statement into two answers only, beside one who pasted it and wrote more: two
+    answers = frame([("A", q, t) for q, t in template[:2]] + [("B", q, t) for q, t in template[:2]]
+                    + [("B", "q7", "Housing first, and a second nurse for the school.")])
+    assert "duplicate" not in set(screen_answers(answers)["status"])
     # Answers that say nothing are no evidence: one shared answer among placeholders is no resubmission.
     own = {"R1": "Grants end after two years and nobody covers costs.", "R7": "Our partners are honest with us."}
     answers = frame([(r, q, t if q == "q2" else ("N/A" if q != "q1" else own[r])) for r in ("R1", "R7")

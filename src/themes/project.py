@@ -471,12 +471,12 @@ def _answers(held: _Respondent) -> set[tuple[str, str]]:
 def _metadata_differs(mine: _Respondent, theirs: _Respondent) -> str:
     """The metadata a respondent of the batch gives otherwise than the project's respondent of that id, as
     "state CA -> WA" ("" when none: a value missing on either side is no difference, and a column that says when
-    or how a submission came in, a date or a wave, differs between a submission and its repeat)."""
-    from themes.status import _PER_SUBMISSION
+    or how a submission came in, a date or a batch, differs between a submission and its repeat)."""
+    from themes.status import names_how_or_when
 
     missing = ("", "unknown", "nan", "<na>")
     return ", ".join(f"{c} {before} -> {mine.meta[c]}" for c, before in theirs.meta.items()
-                     if c in mine.meta and not _PER_SUBMISSION.search(str(c))
+                     if c in mine.meta and not names_how_or_when(c)
                      and mine.meta[c].casefold() not in (*missing, before.casefold())
                      and before.casefold() not in missing)
 

@@ -61,9 +61,40 @@ def screen_answers(answers: pd.DataFrame, *, max_words: int = 1500,
     return out
 
 
-# A metadata column that says when or how a submission came in, not who sent it.
-_PER_SUBMISSION = re.compile(r"(?i)batch|wave|round|collector|channel|source|submitted|submission|date|time|week|"
-                             r"month|interviewer|entered|coder|import")
+# A metadata column that says how a submission came in (a batch of the export, a collector, who typed it in), or when
+# (a date, a time, one value per submission), not who sent it: not compared when two submissions are one sent again.
+# A wave, round or timepoint is compared: the same organisation answering the 2023 and 2024 waves is two submissions.
+_HOW_IT_CAME = frozenset("batch collector channel import imported upload uploaded interviewer coder entered "
+                         "enumerator".split())
+_WHEN_IT_CAME = frozenset("date time timestamp stamp submitted submission recorded duration start started end "
+                          "ended week month day".split())
+_NAME_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_DATE_OR_TIME = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\b\d{1,2}:\d{2}|^\d+(?:\.\d+)?$")
+
+
+def names_how_or_when(column: str) -> bool:
+    """Whether a column's name says how or when a submission came in ("Date submitted", "batch", "Collector ID")."""
+    return bool({w.casefold() for w in _NAME_WORD.findall(str(column))} & (_HOW_IT_CAME | _WHEN_IT_CAME))
+
+
+def _compared(frame: pd.DataFrame) -> list[str]:
+    """The metadata columns two submissions must agree on to be one sent again: all but how or when it came in, by
+    the words of its name ("RecordedDate", "Date submitted"; not "gender", "Funding source" or "Full-time staff"),
+    a when-column only where most of its values are dates, times or a number (seconds: "Duration"); "Time 1" and
+    "Time 2" are timepoints."""
+    compared = []
+    for column in (c for c in frame.columns if c not in _NOT_METADATA):
+        words = {w.casefold() for w in _NAME_WORD.findall(str(column))}
+        if words & _HOW_IT_CAME:
+            continue
+        if words & _WHEN_IT_CAME:
+            values = frame.drop_duplicates("respondent_id")[column].astype(str)
+            if values.str.contains(_DATE_OR_TIME).mean() >= 0.5:
+                continue
+        compared.append(column)
+    return compared
+
+
 # What `screen_answers` and `to_answers` add to an answer; every other column is the respondent's metadata.
 _NOT_METADATA = {"respondent_id", "question", "answer_raw", "source_row", "answer", "status", "reason", "coded_end"}
 
@@ -74,10 +105,9 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
     # A respondent whose every answer repeats an earlier respondent's is a repeat submission, unless their metadata
     # disagree (a Hospital in WA and a Government in GA who sent a coalition's shared statement are two respondents).
     by_respondent = folded.groupby(frame["respondent_id"], sort=False).agg(tuple)
-    # A batch, wave, collector or date column differs between a submission and its repeat sent a week later: not
-    # compared. Every other metadata column is (a type or state by any name: Qualtrics's 'Q2', 'Provider type').
-    meta = [column for column in frame.columns if column not in _NOT_METADATA and not _PER_SUBMISSION.search(
-        str(column))]
+    # A batch, collector or date column differs between a submission and its repeat sent a week later: not compared.
+    # Every other metadata column is (a type or state by any name: Qualtrics's 'Q2', 'Provider type'; a wave).
+    meta = _compared(frame)
     given = frame[meta].astype(str).apply(lambda column: column.str.strip().str.casefold()).groupby(
         frame["respondent_id"], sort=False).first() if meta else None
     real_words = folded.where(frame["status"] == "pending", "").str.split().str.len()
@@ -99,7 +129,9 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
             repeats[respondent] = earlier
         else:
             first_of.setdefault(texts, []).append(respondent)
-    edited = _edited_resubmissions(frame, folded, words, set(repeats))
+    edited = _edited_resubmissions(frame, folded, words, set(repeats), agree)
+    # A repeat of a submission that is itself another's version: named after the one kept
+    repeats = {r: edited[first][0] if first in edited else first for r, first in repeats.items()}
     seen: dict[tuple[str, str], str] = {}
     status, reason = list(frame["status"]), list(frame["reason"])
     for position, (respondent, question, text) in enumerate(zip(frame["respondent_id"], frame["question"], folded)):
@@ -127,26 +159,33 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
 
 _FEW_HOLDERS = 5
 _MIN_SHARED_WORDS = 5  # an answer as short as "Funding." is shared by chance, and finds no submission sent again
-# What differs between a submission and its version sent again: when it came in. A wave, round or batch is no such
-# column here: the same organisation answering the 2023 and 2024 waves is two submissions.
-_WHEN = re.compile(r"(?i)date|time|submitted|recorded|stamp|duration|start|end|collector|channel|source|import")
+_MIN_ALIKE = 3  # answers alike in both: two a coalition's members may both have pasted its statement into
 
 
-def _edited_resubmissions(frame: pd.DataFrame, folded: pd.Series, words: pd.Series,
-                          repeats: set[str]) -> dict[str, tuple[str, int]]:
-    """Respondents whose submission was sent again with edits or more answers, each to (the respondent kept, the
-    answers alike in both): a form filled in again to fix a sentence, or finished after a first try was left, counted
-    its sender twice. Two submissions are one sent twice when every metadata column but when it came in agrees, they
-    share an answer of `_MIN_SHARED_WORDS` words word for word, and every question both answered holds the same
-    answer or a near copy (`nearcopy.is_copy`) in both, two at least. Members of a coalition who pasted its statement
-    into some answers and wrote others their own are two. The fuller submission (more words) is kept, the later on a
-    tie: a file's order need not be the order they came in."""
+def _alike(one: str, other: str) -> bool:
+    """Two answers to one question the same or nearly: a near copy (`nearcopy.is_copy`), or one whole inside the
+    other ("Get our own building." and "Get our own building. We rent now."), as a version sent again has them."""
     from themes.nearcopy import is_copy
     from themes.nearcopy import words as words_of
 
-    meta = [c for c in frame.columns if c not in _NOT_METADATA and not _WHEN.search(str(c))]
-    values = frame[meta].astype(str).apply(lambda column: column.str.strip().str.casefold()).groupby(
-        frame["respondent_id"], sort=False).first() if meta else None
+    if one == other:
+        return True
+    a, b = words_of(one), words_of(other)
+    if is_copy(a, b):
+        return True
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= 3 and any(long[k:k + len(short)] == short for k in range(len(long) - len(short) + 1))
+
+
+def _edited_resubmissions(frame: pd.DataFrame, folded: pd.Series, words: pd.Series, repeats: set[str],
+                          agree) -> dict[str, tuple[str, int]]:
+    """Respondents whose submission was sent again with edits or more answers, each to (the respondent kept, the
+    answers alike in both): a form filled in again to fix a sentence, or finished after a first try was left, counted
+    its sender twice. Two submissions are one sent again when their metadata agree (`agree`: all but how or when it
+    came in; a blank agrees with anything), they share an answer of `_MIN_SHARED_WORDS` words word for word, and every
+    question both answered holds the same answer or one alike (`_alike`) in both, `_MIN_ALIKE` at least. Members of a
+    coalition who pasted its statement into some answers and wrote others their own are two. The fuller submission
+    (more words) is kept, the later on a tie: a file's order need not be the order they came in."""
     given: dict[str, dict[str, str]] = {}  # each respondent's real answers: a shared "N/A" is no evidence
     for respondent, question, text, status in zip(frame["respondent_id"], frame["question"], folded, frame["status"]):
         answers = given.setdefault(respondent, {})
@@ -161,12 +200,12 @@ def _edited_resubmissions(frame: pd.DataFrame, folded: pd.Series, words: pd.Seri
         candidates = dict.fromkeys(r for q, t in mine.items() if len(t.split()) >= _MIN_SHARED_WORDS
                                    for r in holders.get((q, t), []) if len(holders[(q, t)]) <= _FEW_HOLDERS)
         for earlier in (c for c in candidates if c not in dropped):
-            if values is not None and not (values.loc[earlier] == values.loc[respondent]).all():
+            if not agree(earlier, respondent):
                 continue
             theirs = given[earlier]
             both = [q for q in mine if q in theirs]
-            alike = sum(mine[q] == theirs[q] or is_copy(words_of(mine[q]), words_of(theirs[q])) for q in both)
-            if alike < 2 or alike < len(both):
+            alike = sum(_alike(mine[q], theirs[q]) for q in both)
+            if alike < _MIN_ALIKE or alike < len(both):
                 continue
             if words[respondent] >= words[earlier]:
                 dropped[earlier] = (respondent, alike)
