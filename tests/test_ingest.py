@@ -2427,18 +2427,32 @@ def test_a_long_files_contact_fields_are_not_coded(tmp_path):
     # dropped, with no option to keep them); a key contact's name, a title or a LinkedIn page is no answer.
     asked = {"How do community members reach you?": "clinics",
              "What information do you share with partners (e.g., contact information, diagnoses)?": "records",
-             "Does each partner have a contact person, and how do partners communicate?": "meetings"}
+             "Does each partner have a contact person, and how do partners communicate?": "meetings",
+             # a third review's
+             "Who is your key contact at the hospital, and how do you work together?": "shared goals",
+             "What phone or email outreach do you do?": "text reminders", "Frequency of contact": "monthly calls",
+             "Initial contact": "a referral", "Program title": "Healthy Homes"}
     lines = ["record,field_name,value"]
     for k in range(30):
         lines += [f"{k},\"{q}\",\"{_answer(k, topic)}\"" for q, topic in asked.items()]
-        lines += [f"{k},How do families get help after hours?,\"Families call our nurse line at (502) 555-01{k:02d} "
-                  "after hours, or text the number on the card we hand out at intake.\"",
+        lines += [f"{k},How do families get help after hours?,\"Call our 24/7 hotline at 1-800-555-01{k:02d}.\"",
                   f"{k},Key contact,\"dana whitfield\"", f"{k},Title,Program Director",
                   f"{k},LinkedIn,https://www.linkedin.com/in/person{k}"]
     path = write(tmp_path / "asked.csv", "\n".join(lines) + "\n")
     answers, spec, _ = load_answers(path, InputSpec(id_column="record", question_column="field_name",
                                                     answer_column="value"))
     assert set(answers["question"]) == {*asked, "How do families get help after hours?"}
+
+
+def test_a_qualtrics_panels_reference_and_names_are_not_guessed_to_be_questions(tmp_path, caplog):
+    """Qualtrics's ExternalReference held "Westside Community Health Center (Salem site 49)": guessed free text, it was
+    coded, and the organisations' names reached theme_evidence.csv."""
+    rows = ["ResponseId,RecipientLastName,RecipientEmail,ExternalReference,challenges"]
+    rows += [f"R_{k:015d},Okafor{k},r{k}@example.org,\"{['Westside', 'Eastside', 'North'][k % 3]} Community Health "
+             f"Center (Salem site {k})\",\"{_answer(k, 'money')}\"" for k in range(30)]
+    with caplog.at_level("WARNING", logger="themes"):
+        _, spec, _ = load_answers(write(tmp_path / "panel.csv", "\n".join(rows) + "\n"), InputSpec())
+    assert spec.text_columns == ("challenges",)
 
 
 def test_a_pipe_delimited_file_with_lines_under_the_table_is_read(tmp_path):

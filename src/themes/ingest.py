@@ -1514,8 +1514,10 @@ _PERSON_COLUMN = re.compile(r"(?i)\b(?:submitted|completed|filled|entered|prepar
                             r"^\W*name\W*$|e-?mail|\bphone\b|telephone")
 _CONTACT_COLUMN = re.compile(
     r"^(?:\W*\w+\W+){0,3}?\W*(?i:(?:organi[sz]ation|org|agency|company|first|last|full|contact|your)?[ _-]?"
-    r"(?:name|address|e-?mail|phone|telephone|fax|website|url|zip|postal|post ?code|street|city|contact|linkedin"
-    r"|job ?title|title))\W*$")
+    r"(?:name|address|e-?mail|phone|telephone|fax|website|url|zip|postal|post ?code|street|city|linkedin"
+    r"|job ?title))\W*$")
+# Whole names of a field of contact details that are words of questions too ("Frequency of contact", "Program title")
+_CONTACT_ALONE = re.compile(r"(?i)^\W*(?:(?:key|primary|main|lead)[ _-]?)?contact\W*$|^\W*title\W*$")
 
 
 # What a platform records of where a respondent answered from: Qualtrics's "IPAddress", "LocationLatitude" and
@@ -1567,9 +1569,13 @@ _CONTACT_FIELD = re.compile(r"(?i)\bcontact[ _-]?(?:info(?:rmation)?|details|per
 
 
 def _asks_for_contact(name: str) -> bool:
-    """A column or field that asks for contact details, by its name."""
+    """A column or field that asks for contact details or names a person, by its name: a phrase that does so only in a
+    short name ("Contact person", "Key contact", "Submitted by"), not in a question that mentions one ("Who is your
+    key contact at the hospital, and how do you work together?")."""
     name = str(name)
-    return bool(_CONTACT_QUESTION.search(name)) or (len(name.split()) <= 5 and bool(_CONTACT_FIELD.search(name)))
+    short = len(name.split()) <= 5
+    return bool(_CONTACT_QUESTION.search(name) or _CONTACT_ALONE.search(name) or _CONTACT_COLUMN.search(name)) or (
+        short and bool(_CONTACT_FIELD.search(name) or _PERSON_COLUMN.search(name)))
 
 
 def _mostly_contact_details(column: pd.Series, *, sample: int = 200) -> bool:
@@ -1583,9 +1589,19 @@ def _mostly_contact_details(column: pd.Series, *, sample: int = 200) -> bool:
     values = values[values != ""].head(sample)
     if values.empty:
         return False
-    marks = tuple(PLACEHOLDERS[k] for k in ("email", "phone", "name"))
-    return bool(values.map(lambda v: len(v.split()) <= _CONTACT_WORDS and any(m in redact_patterns(v) for m in marks))
-                .mean() >= 0.5)
+    person = (PLACEHOLDERS["email"], PLACEHOLDERS["name"])
+
+    def contact(value: str) -> bool:
+        if len(value.split()) > _CONTACT_WORDS:
+            return False
+        shown = redact_patterns(value)
+        if any(mark in shown for mark in person):
+            return True
+        # A number alone ("Cell: (502) 555-0143"), not a line an answer gives ("Call our hotline at 1-800-555-0199.")
+        rest = shown.replace(PLACEHOLDERS["phone"], " ")
+        return PLACEHOLDERS["phone"] in shown and len(re.findall(r"[^\W\d_]{2,}", rest)) <= 2
+
+    return bool(values.map(contact).mean() >= 0.5)
 
 
 _CONTACT_WORDS = 12  # "Dana Whitfield, VP Community Health, Faith Outreach Network, (502) 555-0143": 10
@@ -1821,7 +1837,7 @@ def _closed_fields(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, 
     # A field for contact details ("contact_email", "Name and title of person completing this form"), by its name
     # or its values, as a wide file's column: coded, "[name], VP Community Health, Faith Outreach Network" was a quote.
     contacts = [field for field in wide.columns if field not in (*meta, *yes_no) and (
-        _CONTACT_COLUMN.search(field) or _asks_for_contact(field) or _PERSON_COLUMN.search(field)
+        _asks_for_contact(field)
         or _mostly_contact_details(wide[field]))]
     closed = [*meta, *yes_no, *contacts]
     if not closed or len(closed) == len(wide.columns):
