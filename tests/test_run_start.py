@@ -613,7 +613,7 @@ def test_a_breakdown_no_group_of_which_can_show_is_said_before_the_server(tmp_pa
     said = CliRunner().invoke(app, [*options, "--min-group", "1"]).output
     assert "its breakdown will show no group" not in said
     # REDCap's raw export codes a respondent's type: its groups would read "1", "2", "3"; years are no such codes
-    table["org_type"] = ["1", "2", "3", "1", "2"]
+    table["org_type"] = ["1", "2", "3", "", "2"]  # a blank is no value of its own
     table["submitted_on"] = ["2019", "2020", "2019", "2021", "2020"]
     table.to_csv(tmp_path / "dated.csv", index=False)
     said = CliRunner().invoke(app, [*options, "--meta-column", "org_type", "--min-group", "1"]).output.splitlines()

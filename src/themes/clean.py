@@ -286,19 +286,20 @@ def _says_nothing(text: str, questions: frozenset[str] = frozenset()) -> bool:
 # Someone trying the form out: "testing 123", "This is only a test", "Test - please delete", "test test test",
 # "Test response please disregard", "testing the survey", "lorem ipsum ...", as their letters and digits run together.
 # "Testing" alone is a service ("HIV testing"), and "Test data", "Trial data" or "Testing only" may be answers.
-_TRIAL_AFTER = (r"(?:\d{1,5}|onetwothree|response|submission|entry|answer|again|test|(?:of|for)?(?:the|this|our|my)?"
-                r"(?:survey|form|questionnaire|system|link)|please|pls|ignore|ignorethis|disregard|delete|deleteme"
+_TRIAL_AFTER = (r"(?:\d{1,5}|onetwothree|response|submission|entry|answer|again|test|(?:of|for)?(?:the|this)?"
+                r"(?:survey|form|questionnaire)|please|pls|ignore|ignorethis|disregard|delete|deleteme"
                 r"|dontcount|donotcount|notreal|fake)")
-_TRIAL = re.compile(rf"(?:just|thisis(?:only)?|itis|its|only)?(?:an?)?(?:test)+(?:{_TRIAL_AFTER}*|ing{_TRIAL_AFTER}+)"
-                    r"|(?:blah)+|loremipsum\w*")
+_TRIAL = re.compile(rf"(?:just|thisis(?:only)?|itis|its|only)?(?:an?)?(?:test)+(?:{_TRIAL_AFTER}*|only"
+                    rf"|ing{_TRIAL_AFTER}+|ing(?:testing)+{_TRIAL_AFTER}*)|justtesting|(?:testing){{2,}}"
+                    r"|(?:please|pls)?(?:ignore|disregard|delete)(?:this|me)?|dummy|(?:blah)+|loremipsum\w*")
 # Keys struck along a row ("qwerty", "asdfgh", "zxcvb", "hjkl", "fdsa"): a run of four from a row's end, or of five
 # anywhere in it. "Property" (all top-row letters, "erty" mid-row) is a word.
 _KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 _KEY_RUNS = frozenset({row[:4] for row in _KEY_ROWS} | {row[-4:] for row in _KEY_ROWS}
                       | {row[i:i + 5] for row in _KEY_ROWS for i in range(len(row) - 4)})
 _KEY_RUNS = _KEY_RUNS | {run[::-1] for run in _KEY_RUNS}
-# Three neighbouring keys struck over and over: "asdasd", "sdfsdf", "qweqwe"
-_KEY_TRIPLES = frozenset(row[i:i + 3] for row in _KEY_ROWS for i in range(len(row) - 2))
+# Two or three neighbouring keys struck over and over: "asdasd", "sdfsdf", "qweqwe", "jkjkjk"
+_KEY_NEIGHBOURS = frozenset(row[i:i + n] for row in _KEY_ROWS for n in (2, 3) for i in range(len(row) - n + 1))
 
 
 def _trial_text(text: str) -> bool:
@@ -308,12 +309,14 @@ def _trial_text(text: str) -> bool:
     key = _placeholder_key(text)
     if not key or len(key) > 60:
         return False
-    if _TRIAL.fullmatch(key) or (len(key) >= 3 and len(set(key)) == 1):
+    if _TRIAL.fullmatch(key) or (len(key) >= 3 and len(set(key)) == 1 and key[0] != "i"):  # "III" a numeral
         return True
     if len(key) > 20 or not key.isalpha() or not any(all(c in row for c in key) for row in _KEY_ROWS):
         return False
-    return any(run in key for run in _KEY_RUNS) or (len(key) >= 6 and len(key) % 3 == 0 and key[:3] in _KEY_TRIPLES
-                                                    and key == key[:3] * (len(key) // 3))
+    # "asdasd", "jkjkjk": two or three keys struck over and over
+    repeated = any(len(key) >= 6 and key[:size] in _KEY_NEIGHBOURS and key == key[:size] * (len(key) // size)
+                   for size in (2, 3))
+    return repeated or any(run in key for run in _KEY_RUNS)
 
 
 # A word: two letters in a row ("x", "3.14159", "$$$" and a bare link have none once links are taken out).

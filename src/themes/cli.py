@@ -295,7 +295,7 @@ def _empty_breakdown_lines(answers, columns, min_group: int) -> list[str]:
         if "answer_raw" in answers.columns else answers
     for column in (c for c in columns if c in answered.columns):
         values = answered.drop_duplicates("respondent_id")[column].map(lambda v: str(v).strip() if pd.notna(v) else "")
-        sizes = values[values != ""].value_counts()
+        sizes = values[~values.str.casefold().isin(("", "unknown", "nan"))].value_counts()  # a blank is no value
         if len(sizes) and sizes.max() < min_group:
             lines.append(f"  metadata   '{column}' has {len(sizes)} value{'s' * (len(sizes) != 1)}, none held by "
                          f"{min_group} respondents (--min-group): its breakdown will show no group")
