@@ -155,14 +155,15 @@ TRIAL_ENTRIES = ["testing 123", "Test - please ignore", "This is a test", "test 
                  "Test survey", "testing the survey", "This is a test of the form", "test 6", "sdfsdf", "asdasd",
                  "qweqwe", "blah blah", "Test answer - delete me",
                  # a third's
-                 "testing testing", "Testing, testing, 1 2 3", "Just testing", "Test only", "please ignore", "dummy",
+                 "testing testing", "Testing, testing, 1 2 3", "Just testing", "please ignore", "dummy",
                  "jkjkjk"]
 # Words typed with one keyboard row's letters, and answers about tests and trials: "Testing." is a service
 TRIAL_LOOKALIKES = ["Property", "report", "Pretty good", "type", "glass", "Salad", "Trial and error",
                     "Testing new outreach scripts", "Test kits for diabetes", "Tests", "We are testing a referral app",
                     "Test data.", "Testing data", "Trial data.", "Dummy data", "A trial.", "It's a trial.",
                     "Trial only.", "Testing only.", "Testing.", "HIV testing", "Testing and counseling", "Tested",
-                    "wetter", "dad", "Test the system", "Testing the system", "Test our survey link", "III"]
+                    "wetter", "dad", "Test the system", "Testing the system", "Test our survey link", "III",
+                    "AAA", "CCC", "WWW", "Test only"]
 
 
 @pytest.mark.parametrize("text", TRIAL_ENTRIES, ids=TRIAL_ENTRIES)

@@ -2431,17 +2431,22 @@ def test_a_long_files_contact_fields_are_not_coded(tmp_path):
              # a third review's
              "Who is your key contact at the hospital, and how do you work together?": "shared goals",
              "What phone or email outreach do you do?": "text reminders", "Frequency of contact": "monthly calls",
-             "Initial contact": "a referral", "Program title": "Healthy Homes"}
+             "Initial contact": "a referral", "Program title": "Healthy Homes",
+             # a fourth's
+             "Email outreach": "newsletters", "Phone outreach": "reminder calls"}
     lines = ["record,field_name,value"]
     for k in range(30):
         lines += [f"{k},\"{q}\",\"{_answer(k, topic)}\"" for q, topic in asked.items()]
         lines += [f"{k},How do families get help after hours?,\"Call our 24/7 hotline at 1-800-555-01{k:02d}.\"",
                   f"{k},Key contact,\"dana whitfield\"", f"{k},Title,Program Director",
+                  f"{k},Respondent title,Program Director", f"{k},Point of contact,\"Dana Whitfield\"",
+                  f"{k},Who initiated the partnership?,\"{['Pastor Johnson.', 'Mayor Ruiz convened us.'][k % 2]}\"",
                   f"{k},LinkedIn,https://www.linkedin.com/in/person{k}"]
     path = write(tmp_path / "asked.csv", "\n".join(lines) + "\n")
     answers, spec, _ = load_answers(path, InputSpec(id_column="record", question_column="field_name",
                                                     answer_column="value"))
-    assert set(answers["question"]) == {*asked, "How do families get help after hours?"}
+    assert set(answers["question"]) == {*asked, "How do families get help after hours?",
+                                        "Who initiated the partnership?"}
 
 
 def test_a_qualtrics_panels_reference_and_names_are_not_guessed_to_be_questions(tmp_path, caplog):

@@ -252,6 +252,29 @@ def test_different_respondents_with_alike_answers_are_not_read_as_one_sent_again
     answers = frame([("A", q, t) for q, t in template[:2]] + [("B", q, t) for q, t in template[:2]]
                     + [("B", "q7", "Housing first, and a second nurse for the school.")])
     assert "duplicate" not in set(screen_answers(answers)["status"])
+    # A third review's: a time point by other names, and years, are occasions; a date written out is a timestamp
+    for name, values in (("Time point", ["2023", "2024"]), ("Follow-up month", ["0", "6"]),
+                         ("Wave date", ["May", "June"]), ("Survey date", ["2023", "2024"])):
+        panel = frame([(r, q, t) for r in ("A", "A-24") for q, t in template[:3]] + [("A-24", "q7", "Housing first.")])
+        panel[name] = [values[0]] * 3 + [values[1]] * 4
+        assert "duplicate" not in set(screen_answers(panel)["status"]), name
+    panel["Date submitted"] = ["March 5, 2024"] * 3 + ["5 Mar 2024"] * 4
+    panel = panel.drop(columns=["Survey date"])
+    assert set(screen_answers(panel).query("status == 'duplicate'")["respondent_id"]) == {"A"}
+    # Thirty respondents who gave the same boilerplate to three questions, every fifth leaving the rest blank: thirty
+    boiler = [("data", "We do not share data at this time."), ("funding", "Our funding comes from county grants."),
+              ("goals", "Better health for the families we serve.")]
+    rows = [(f"R{k:02d}", q, t) for k in range(30) for q, t in boiler]
+    rows += [(f"R{k:02d}", "services", f"Service number {k} of ours, run with {k + 3} volunteers every week.")
+             for k in range(30) if k % 5]
+    answers = frame(rows)
+    answers["org_type"] = "Nonprofit CBO"
+    assert "duplicate" not in set(screen_answers(answers)["status"])
+    # Short answers a word apart are other answers: two hospitals that pasted three statements and named two barriers
+    answers = frame([(r, q, t) for r in ("H1", "H2") for q, t in template[:3]]
+                    + [("H1", "q7", "Our biggest barrier is funding."),
+                       ("H2", "q7", "Our biggest barrier is staffing."), ("H2", "q8", "We do not share data.")])
+    assert "duplicate" not in set(screen_answers(answers)["status"])
     # Answers that say nothing are no evidence: one shared answer among placeholders is no resubmission.
     own = {"R1": "Grants end after two years and nobody covers costs.", "R7": "Our partners are honest with us."}
     answers = frame([(r, q, t if q == "q2" else ("N/A" if q != "q1" else own[r])) for r in ("R1", "R7")

@@ -289,7 +289,7 @@ def _says_nothing(text: str, questions: frozenset[str] = frozenset()) -> bool:
 _TRIAL_AFTER = (r"(?:\d{1,5}|onetwothree|response|submission|entry|answer|again|test|(?:of|for)?(?:the|this)?"
                 r"(?:survey|form|questionnaire)|please|pls|ignore|ignorethis|disregard|delete|deleteme"
                 r"|dontcount|donotcount|notreal|fake)")
-_TRIAL = re.compile(rf"(?:just|thisis(?:only)?|itis|its|only)?(?:an?)?(?:test)+(?:{_TRIAL_AFTER}*|only"
+_TRIAL = re.compile(rf"(?:just|thisis(?:only)?|itis|its|only)?(?:an?)?(?:test)+(?:{_TRIAL_AFTER}*"
                     rf"|ing{_TRIAL_AFTER}+|ing(?:testing)+{_TRIAL_AFTER}*)|justtesting|(?:testing){{2,}}"
                     r"|(?:please|pls)?(?:ignore|disregard|delete)(?:this|me)?|dummy|(?:blah)+|loremipsum\w*")
 # Keys struck along a row ("qwerty", "asdfgh", "zxcvb", "hjkl", "fdsa"): a run of four from a row's end, or of five
@@ -309,7 +309,8 @@ def _trial_text(text: str) -> bool:
     key = _placeholder_key(text)
     if not key or len(key) > 60:
         return False
-    if _TRIAL.fullmatch(key) or (len(key) >= 3 and len(set(key)) == 1 and key[0] != "i"):  # "III" a numeral
+    # one key struck over and over: "xxxx", "0000"; "AAA" (an Area Agency on Aging), "III" and "WWW" are words
+    if _TRIAL.fullmatch(key) or (len(set(key)) == 1 and (len(key) >= 4 or key.isdigit() and len(key) >= 3)):
         return True
     if len(key) > 20 or not key.isalpha() or not any(all(c in row for c in key) for row in _KEY_ROWS):
         return False

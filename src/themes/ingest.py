@@ -1506,18 +1506,22 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
 
 
 # A column of people, by its name: who filled the form in, a contact's name, e-mail or phone.
-_PERSON_COLUMN = re.compile(r"(?i)\b(?:submitted|completed|filled|entered|prepared|reported)[ _-]?(?:in[ _-]?)?by\b|"
-                            # Qualtrics's panel columns: RecipientLastName, RecipientEmail, ExternalReference
-                            r"recipient[ _-]?(?:(?:first|last)[ _-]?)?(?:name|e-?mail)|external[ _-]?(?:data[ _-]?)?"
-                            r"reference|\b(?:key|primary|main|lead)[ _-]?contact\b|"
-                            r"\b(?:respondent|contact|first|last|full|your|staff|person|coordinator)[ _-]?name\b|"
-                            r"^\W*name\W*$|e-?mail|\bphone\b|telephone")
+# A column of people, by its name: who filled the form in, a respondent's or contact's name, Qualtrics's panel columns
+# (RecipientLastName, RecipientEmail, ExternalReference); and, as metadata, any column of e-mails or phone numbers
+_PERSON_NAMES = (r"(?i)\b(?:submitted|completed|filled|entered|prepared|reported)[ _-]?(?:in[ _-]?)?by\b|"
+                 r"recipient[ _-]?(?:(?:first|last)[ _-]?)?(?:name|e-?mail)|external[ _-]?(?:data[ _-]?)?reference"
+                 r"|\b(?:key|primary|main|lead|point[ _-]of)[ _-]?contact\b|\bpoc\b|"
+                 r"\b(?:respondent|contact|first|last|full|your|staff|person|coordinator)[ _-]?name\b|^\W*name\W*$")
+_PERSON_NAME = re.compile(_PERSON_NAMES)
+_PERSON_COLUMN = re.compile(_PERSON_NAMES + r"|e-?mail|\bphone\b|telephone")
 _CONTACT_COLUMN = re.compile(
     r"^(?:\W*\w+\W+){0,3}?\W*(?i:(?:organi[sz]ation|org|agency|company|first|last|full|contact|your)?[ _-]?"
     r"(?:name|address|e-?mail|phone|telephone|fax|website|url|zip|postal|post ?code|street|city|linkedin"
     r"|job ?title))\W*$")
 # Whole names of a field of contact details that are words of questions too ("Frequency of contact", "Program title")
-_CONTACT_ALONE = re.compile(r"(?i)^\W*(?:(?:key|primary|main|lead)[ _-]?)?contact\W*$|^\W*title\W*$")
+_CONTACT_ALONE = re.compile(r"(?i)^\W*(?:(?:key|primary|main|lead)[ _-]?)?contact\W*$"
+                            r"|^\W*(?:(?:respondent|your|job|staff)[ _-]?)?title(?:[ _-]of[ _-](?:the[ _-])?"
+                            r"(?:respondent|person|contact))?\W*$")
 
 
 # What a platform records of where a respondent answered from: Qualtrics's "IPAddress", "LocationLatitude" and
@@ -1575,7 +1579,7 @@ def _asks_for_contact(name: str) -> bool:
     name = str(name)
     short = len(name.split()) <= 5
     return bool(_CONTACT_QUESTION.search(name) or _CONTACT_ALONE.search(name) or _CONTACT_COLUMN.search(name)) or (
-        short and bool(_CONTACT_FIELD.search(name) or _PERSON_COLUMN.search(name)))
+        short and bool(_CONTACT_FIELD.search(name) or _PERSON_NAME.search(name)))
 
 
 def _mostly_contact_details(column: pd.Series, *, sample: int = 200) -> bool:
@@ -1589,13 +1593,13 @@ def _mostly_contact_details(column: pd.Series, *, sample: int = 200) -> bool:
     values = values[values != ""].head(sample)
     if values.empty:
         return False
-    person = (PLACEHOLDERS["email"], PLACEHOLDERS["name"])
-
     def contact(value: str) -> bool:
         if len(value.split()) > _CONTACT_WORDS:
             return False
         shown = redact_patterns(value)
-        if any(mark in shown for mark in person):
+        # An e-mail, or a person named first as a signature names them ("Dana Whitfield, VP Community Health"); a
+        # person an answer names ("Pastor Johnson convened us.") is an answer
+        if PLACEHOLDERS["email"] in shown or re.match(rf"\s*{re.escape(PLACEHOLDERS['name'])}\s*(?:,|$)", shown):
             return True
         # A number alone ("Cell: (502) 555-0143"), not a line an answer gives ("Call our hotline at 1-800-555-0199.")
         rest = shown.replace(PLACEHOLDERS["phone"], " ")

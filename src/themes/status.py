@@ -7,6 +7,7 @@ open after these are coded; classification then sets "coded" or "uncoded".
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pandas as pd
 
@@ -68,8 +69,15 @@ _HOW_IT_CAME = frozenset("batch collector channel import imported upload uploade
                          "enumerator".split())
 _WHEN_IT_CAME = frozenset("date time timestamp stamp submitted submission recorded duration start started end "
                           "ended week month day".split())
+# Words of a measuring occasion, which win over a when-word: "Time point", "Wave date", "Follow-up month", "Start year"
+_OCCASION = frozenset("wave round timepoint point period phase cycle follow followup visit year baseline cohort "
+                      "occasion".split())
 _NAME_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
-_DATE_OR_TIME = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\b\d{1,2}:\d{2}|^\d+(?:\.\d+)?$")
+# A value of a date with its day, or a time: "2024-03-09", "3/9/2024", "March 5, 2024", "5 Mar 2024", "09:14"
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_DATE_OR_TIME = re.compile(rf"(?i)\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}|\b\d{{1,2}}:\d{{2}}|\b{_MONTH}\s+\d{{1,2}}\b"
+                           rf"|\b\d{{1,2}}\s+{_MONTH}\s+\d{{2,4}}")
+_SECONDS = re.compile(r"^\s*\d+(?:\.\d+)?\s*$")
 
 
 def names_how_or_when(column: str) -> bool:
@@ -80,16 +88,21 @@ def names_how_or_when(column: str) -> bool:
 def _compared(frame: pd.DataFrame) -> list[str]:
     """The metadata columns two submissions must agree on to be one sent again: all but how or when it came in, by
     the words of its name ("RecordedDate", "Date submitted"; not "gender", "Funding source" or "Full-time staff"),
-    a when-column only where most of its values are dates, times or a number (seconds: "Duration"); "Time 1" and
-    "Time 2" are timepoints."""
+    a when-column only where most of its values are dates with their day, times, or seconds of a "Duration"; "Time
+    1", "2023" and a wave, round or time point are occasions, compared."""
     compared = []
     for column in (c for c in frame.columns if c not in _NOT_METADATA):
         words = {w.casefold() for w in _NAME_WORD.findall(str(column))}
+        if words & _OCCASION:
+            compared.append(column)
+            continue
         if words & _HOW_IT_CAME:
             continue
         if words & _WHEN_IT_CAME:
             values = frame.drop_duplicates("respondent_id")[column].astype(str)
-            if values.str.contains(_DATE_OR_TIME).mean() >= 0.5:
+            # a date with its day or a time; a number only as a duration ("Duration (in seconds)"); a year is none
+            when = values.str.contains(_DATE_OR_TIME) | (values.str.fullmatch(_SECONDS) & ("duration" in words))
+            if when.mean() >= 0.5:
                 continue
         compared.append(column)
     return compared
@@ -121,15 +134,27 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
         return all(a == b or a in ("", "unknown") or b in ("", "unknown")
                    for a, b in zip(given.loc[one], given.loc[other]))
 
+    answered = _real_answers(frame, folded)
+    holders = Counter((q, t) for mine in answered.values() for q, t in mine.items())
+    sent = by_respondent.value_counts()
+
+    def fingerprinted(respondent: str, texts: tuple) -> bool:  # an answer few beside the identical ones gave
+        return any(len(t.split()) >= _MIN_SHARED_WORDS and holders[(q, t)] <= 2 * sent[texts]
+                   for q, t in answered[respondent].items())
+
     for respondent, texts in by_respondent.items():
         if words[respondent] < _MIN_REPEAT_WORDS:
+            continue
+        # Thirty respondents who gave the same three boilerplate answers ("We do not share data at this time.") and
+        # left the rest blank are thirty, not one submission sent 29 times
+        if sent[texts] > 1 and not fingerprinted(respondent, texts):
             continue
         earlier = next((first for first in first_of.get(texts, []) if agree(first, respondent)), None)
         if earlier is not None:
             repeats[respondent] = earlier
         else:
             first_of.setdefault(texts, []).append(respondent)
-    edited = _edited_resubmissions(frame, folded, words, set(repeats), agree)
+    edited = _edited_resubmissions(answered, holders, words, set(repeats), agree)
     # A repeat of a submission that is itself another's version: named after the one kept
     repeats = {r: edited[first][0] if first in edited else first for r, first in repeats.items()}
     seen: dict[tuple[str, str], str] = {}
@@ -159,6 +184,7 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
 
 _FEW_HOLDERS = 5
 _MIN_SHARED_WORDS = 5  # an answer as short as "Funding." is shared by chance, and finds no submission sent again
+_EDITED_WORDS = 10
 _MIN_ALIKE = 3  # answers alike in both: two a coalition's members may both have pasted its statement into
 
 
@@ -171,13 +197,26 @@ def _alike(one: str, other: str) -> bool:
     if one == other:
         return True
     a, b = words_of(one), words_of(other)
-    if is_copy(a, b):
-        return True
     short, long = (a, b) if len(a) <= len(b) else (b, a)
+    # A word changed in a long answer is an edit; in a short one, another answer ("Our biggest barrier is funding."
+    # and "... staffing.", "We do share data." and "We do not share data.")
+    if len(long) >= _EDITED_WORDS and is_copy(a, b):
+        return True
     return len(short) >= 3 and any(long[k:k + len(short)] == short for k in range(len(long) - len(short) + 1))
 
 
-def _edited_resubmissions(frame: pd.DataFrame, folded: pd.Series, words: pd.Series, repeats: set[str],
+def _real_answers(frame: pd.DataFrame, folded: pd.Series) -> dict[str, dict[str, str]]:
+    """Each respondent's real answers (folded), by question: a shared "N/A" is no evidence of a submission sent
+    again."""
+    given: dict[str, dict[str, str]] = {}
+    for respondent, question, text, status in zip(frame["respondent_id"], frame["question"], folded, frame["status"]):
+        answers = given.setdefault(respondent, {})
+        if text and status == "pending":
+            answers[question] = text
+    return given
+
+
+def _edited_resubmissions(given: dict[str, dict[str, str]], held: Counter, words: pd.Series, repeats: set[str],
                           agree) -> dict[str, tuple[str, int]]:
     """Respondents whose submission was sent again with edits or more answers, each to (the respondent kept, the
     answers alike in both): a form filled in again to fix a sentence, or finished after a first try was left, counted
@@ -186,11 +225,6 @@ def _edited_resubmissions(frame: pd.DataFrame, folded: pd.Series, words: pd.Seri
     question both answered holds the same answer or one alike (`_alike`) in both, `_MIN_ALIKE` at least. Members of a
     coalition who pasted its statement into some answers and wrote others their own are two. The fuller submission
     (more words) is kept, the later on a tie: a file's order need not be the order they came in."""
-    given: dict[str, dict[str, str]] = {}  # each respondent's real answers: a shared "N/A" is no evidence
-    for respondent, question, text, status in zip(frame["respondent_id"], frame["question"], folded, frame["status"]):
-        answers = given.setdefault(respondent, {})
-        if text and status == "pending":
-            answers[question] = text
     holders: dict[tuple[str, str], list[str]] = {}
     dropped: dict[str, tuple[str, int]] = {}
     for respondent in (r for r in given if r not in repeats and words.get(r, 0) >= _MIN_REPEAT_WORDS):
@@ -198,7 +232,7 @@ def _edited_resubmissions(frame: pd.DataFrame, folded: pd.Series, words: pd.Seri
         # Only an answer few others gave word for word finds a candidate: one a hundred gave ("We do not share data
         # yet.") fingerprints no submission, and comparing with each of its senders grows with the square.
         candidates = dict.fromkeys(r for q, t in mine.items() if len(t.split()) >= _MIN_SHARED_WORDS
-                                   for r in holders.get((q, t), []) if len(holders[(q, t)]) <= _FEW_HOLDERS)
+                                   and held[(q, t)] <= _FEW_HOLDERS for r in holders.get((q, t), []))
         for earlier in (c for c in candidates if c not in dropped):
             if not agree(earlier, respondent):
                 continue
