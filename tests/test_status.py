@@ -181,16 +181,15 @@ def test_short_english_lists_the_identifier_is_unsure_of_are_coded():
     assert list(screened["status"]) == ["pending"] * 4 + ["non_english"]
 
 
-def test_a_submission_sent_again_with_edits_or_more_answers_is_read_once_the_fuller_kept():
-    """A form filled in again to fix a sentence and add an answer counted its sender twice: the other version is a
-    duplicate of the fuller one."""
+def test_a_submission_sent_again_with_one_answer_edited_is_read_once_the_fuller_kept():
+    """A form filled in again to fix a sentence counted its sender twice: the other version is a duplicate of the
+    fuller one."""
     first = [("q1", "Funding is short every year and staff keep leaving for the hospital."),
              ("q2", "Data sharing is slow because the county portal is down half the time."),
              ("q3", "We meet the clinic monthly to review referrals together."), ("q4", "")]
     later = [("q1", "Funding is short every year, and our staff keep leaving for the hospital."),
              ("q2", "Data sharing is slow because the county portal is down half the time."),
-             ("q3", "We meet the clinic monthly to review referrals together."),
-             ("q4", "Promotoras go door to door in the east side.")]
+             ("q3", "We meet the clinic monthly to review referrals together."), ("q4", "")]
     other = [("q1", "Grants end after two years and nobody covers ongoing costs."),
              ("q2", "Data sharing is slow because the county portal is down half the time."),  # one shared answer
              ("q3", "Our partners know each other well and are honest."), ("q4", "")]
@@ -199,19 +198,16 @@ def test_a_submission_sent_again_with_edits_or_more_answers_is_read_once_the_ful
     screened = screen_answers(answers)
     assert sorted(screened.loc[screened["status"] == "pending", "respondent_id"].unique()) == ["R2", "R7"]
     assert set(screened.loc[(screened["respondent_id"] == "R1") & (screened["answer"] != ""), "reason"]) == {
-        "another version of the submission of respondent R7, sent again with edits or more answers (3 answers alike "
-        "in both, word for word or nearly): the fuller one is coded"}
-    # A first try left after three answers, further down the file than the finished one: the finished one is kept
-    answers = frame([("R7", q, t) for q, t in later] + [("R9", q, t if q != "q4" else "") for q, t in later])
-    assert set(screen_answers(answers).query("status == 'pending'")["respondent_id"]) == {"R7"}
+        "another version of the submission of respondent R7, sent again with one of its 3 answers edited, the others "
+        "word for word: the fuller one is coded"}
     # Three versions: the fullest is kept, the others named after it
     answers = frame([("R1", q, t) for q, t in first] + [("R7", q, t) for q, t in later]
-                    + [("R8", q, t + " Also vans." if q == "q4" else t) for q, t in later])
+                    + [("R8", q, t + " Also vans." if q == "q3" else t) for q, t in later])
     screened = screen_answers(answers)
     assert set(screened.query("status == 'pending'")["respondent_id"]) == {"R8"}
     assert {r.split(",")[0] for r in screened.query("status == 'duplicate'")["reason"]} == {
         "another version of the submission of respondent R8"}
-    # A sentence added to a short answer; a first try whose type was left blank; a repeat of a version not kept
+    # A sentence added to a short answer; a repeat whose type was left blank, of a version not kept
     short = [("q1", "Get our own building."), ("q2", "More staff for the clinic."), ("q3", "Better data systems."),
              ("q4", "Trust built over many years of shared work.")]
     answers = frame([("S1", q, t) for q, t in short] + [("S1b", q, t) for q, t in short]
@@ -221,6 +217,11 @@ def test_a_submission_sent_again_with_edits_or_more_answers_is_read_once_the_ful
     assert set(screened.query("status == 'pending'")["respondent_id"]) == {"S2"}
     assert set(screened.loc[screened["respondent_id"] == "S1b", "reason"]) == {
         "repeat of the submission of respondent S2"}
+    # A first try left unfinished stays a respondent of its own: it reads as a coalition's letter sent alone beside
+    # a member's that added a line
+    answers = frame([("R7", q, t) for q, t in later[:3]] + [("R9", q, t) for q, t in later[:3]]
+                    + [("R9", "q4", "Promotoras go door to door in the east side.")])
+    assert "duplicate" not in set(screen_answers(answers)["status"])
 
 
 def test_different_respondents_with_alike_answers_are_not_read_as_one_sent_again():
@@ -234,19 +235,20 @@ def test_different_respondents_with_alike_answers_are_not_read_as_one_sent_again
                        ("A", "q7", "Housing first."), ("B", "q7", "Food boxes on Fridays.")])
     answers["org_type"], answers["state"] = "Nonprofit CBO", "OR"
     assert "duplicate" not in set(screen_answers(answers)["status"])
-    panel = frame([(r, q, t) for r in ("A", "A-24") for q, t in template[:3]] + [("A-24", "q7", "Housing first.")])
-    panel["wave"] = ["2023"] * 3 + ["2024"] * 4
+    edited = [*template[:2], (template[2][0], template[2][1] + " Still true.")]
+    panel = frame([("A", q, t) for q, t in template[:3]] + [("A-24", q, t) for q, t in edited])
+    panel["wave"] = ["2023"] * 3 + ["2024"] * 3
     assert "duplicate" not in set(screen_answers(panel)["status"])
     panel["wave"] = "2024"  # the same wave: a version sent again
     assert set(screen_answers(panel).query("status == 'duplicate'")["respondent_id"]) == {"A"}
     # A timepoint ("Time 1", "Time 2") is compared like a wave; a timestamp (a value per submission) is not, and a
     # column whose name merely holds "end" or "source" is ("gender", "Funding source")
-    panel = frame([(r, q, t) for r in ("A", "A-24") for q, t in template[:3]] + [("A-24", "q7", "Housing first.")])
-    panel["Time"] = ["Time 1"] * 3 + ["Time 2"] * 4
+    panel = frame([("A", q, t) for q, t in template[:3]] + [("A-24", q, t) for q, t in edited])
+    panel["Time"] = ["Time 1"] * 3 + ["Time 2"] * 3
     assert "duplicate" not in set(screen_answers(panel)["status"])
-    panel["Time"] = ["2024-03-01 09:14"] * 3 + ["2024-03-09 17:02"] * 4
+    panel["Time"] = ["2024-03-01 09:14"] * 3 + ["2024-03-09 17:02"] * 3
     assert set(screen_answers(panel).query("status == 'duplicate'")["respondent_id"]) == {"A"}
-    panel["Funding source"] = ["County"] * 3 + ["State"] * 4
+    panel["Funding source"] = ["County"] * 3 + ["State"] * 3
     assert "duplicate" not in set(screen_answers(panel)["status"])
     # A member who pasted the statement into two answers only, beside one who pasted it and wrote more: two
     answers = frame([("A", q, t) for q, t in template[:2]] + [("B", q, t) for q, t in template[:2]]
@@ -255,10 +257,10 @@ def test_different_respondents_with_alike_answers_are_not_read_as_one_sent_again
     # A third review's: a time point by other names, and years, are occasions; a date written out is a timestamp
     for name, values in (("Time point", ["2023", "2024"]), ("Follow-up month", ["0", "6"]),
                          ("Wave date", ["May", "June"]), ("Survey date", ["2023", "2024"])):
-        panel = frame([(r, q, t) for r in ("A", "A-24") for q, t in template[:3]] + [("A-24", "q7", "Housing first.")])
-        panel[name] = [values[0]] * 3 + [values[1]] * 4
+        panel = frame([("A", q, t) for q, t in template[:3]] + [("A-24", q, t) for q, t in edited])
+        panel[name] = [values[0]] * 3 + [values[1]] * 3
         assert "duplicate" not in set(screen_answers(panel)["status"]), name
-    panel["Date submitted"] = ["March 5, 2024"] * 3 + ["5 Mar 2024"] * 4
+    panel["Date submitted"] = ["March 5, 2024"] * 3 + ["5 Mar 2024"] * 3
     panel = panel.drop(columns=["Survey date"])
     assert set(screen_answers(panel).query("status == 'duplicate'")["respondent_id"]) == {"A"}
     # Thirty respondents who gave the same boilerplate to three questions, every fifth leaving the rest blank: thirty
@@ -273,7 +275,17 @@ def test_different_respondents_with_alike_answers_are_not_read_as_one_sent_again
     # Short answers a word apart are other answers: two hospitals that pasted three statements and named two barriers
     answers = frame([(r, q, t) for r in ("H1", "H2") for q, t in template[:3]]
                     + [("H1", "q7", "Our biggest barrier is funding."),
-                       ("H2", "q7", "Our biggest barrier is staffing."), ("H2", "q8", "We do not share data.")])
+                       ("H2", "q7", "Our biggest barrier is staffing.")])
+    assert "duplicate" not in set(screen_answers(answers)["status"])
+    # A template each member filled in with its own words: every answer a word apart is no edit
+    filled = {"A": ("transportation", "1200"), "B": ("housing", "800"), "C": ("staffing", "950")}
+    answers = frame([(r, q, f"The biggest barrier we face is {barrier}, which limits how many families we reach "
+                      f"{q}.") for r, (barrier, _) in filled.items() for q in ("this year", "in winter", "at night")]
+                    + [(r, "q9", f"We served about {n} patients at the campus last year.") for r, (_, n) in
+                       filled.items()])
+    assert "duplicate" not in set(screen_answers(answers)["status"])
+    # Eight organisations that sent a coalition's letter word for word are eight, not one sent eight times
+    answers = frame([(f"L{k}", q, t) for k in range(8) for q, t in template[:3]])
     assert "duplicate" not in set(screen_answers(answers)["status"])
     # Answers that say nothing are no evidence: one shared answer among placeholders is no resubmission.
     own = {"R1": "Grants end after two years and nobody covers costs.", "R7": "Our partners are honest with us."}

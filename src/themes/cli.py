@@ -822,8 +822,8 @@ def _print_summary(summary: dict) -> None:
         f"{v} {k}" for k, v in accounting.items() if k != "input_answers" and v))
     if summary.get("sent_again"):
         n = summary["sent_again"]
-        typer.echo(f"Read {n} submission{'s' * (n != 1)} as another's sent again (the same answers, or a version with "
-                   "edits or more answers): counted once, as the fuller version (status duplicate; responses.csv's "
+        typer.echo(f"Read {n} submission{'s' * (n != 1)} as another's sent again (the same answers, or one answer "
+                   "edited): counted once, as the fuller version (status duplicate; responses.csv's "
                    "reason names the one kept).")
     if summary.get("read_without_attribution"):
         typer.echo(f"Read {summary['read_without_attribution']} of {summary['segments']} segments without a report's "

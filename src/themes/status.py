@@ -154,6 +154,10 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
             repeats[respondent] = earlier
         else:
             first_of.setdefault(texts, []).append(respondent)
+    # More than three identical submissions whose metadata agree are a form letter that several organisations sent,
+    # not one sent again and again (eight letters on eight days read as one): each counts
+    copies = Counter(repeats.values())
+    repeats = {r: first for r, first in repeats.items() if copies[first] < _MOST_COPIES}
     edited = _edited_resubmissions(answered, holders, words, set(repeats), agree)
     # A repeat of a submission that is itself another's version: named after the one kept
     repeats = {r: edited[first][0] if first in edited else first for r, first in repeats.items()}
@@ -169,9 +173,8 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
         if respondent in edited:
             kept, alike = edited[respondent]
             status[position] = "duplicate"
-            reason[position] = (f"another version of the submission of respondent {kept}, sent again with edits or "
-                                f"more answers ({alike} answers alike in both, word for word or nearly): the fuller "
-                                "one is coded")
+            reason[position] = (f"another version of the submission of respondent {kept}, sent again with one of its "
+                                f"{alike} answers edited, the others word for word: the fuller one is coded")
             continue
         key = (respondent, text)
         if key in seen:
@@ -183,6 +186,7 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
 
 
 _FEW_HOLDERS = 5
+_MOST_COPIES = 3
 _MIN_SHARED_WORDS = 5  # an answer as short as "Funding." is shared by chance, and finds no submission sent again
 _EDITED_WORDS = 10
 _MIN_ALIKE = 3  # answers alike in both: two a coalition's members may both have pasted its statement into
@@ -218,13 +222,15 @@ def _real_answers(frame: pd.DataFrame, folded: pd.Series) -> dict[str, dict[str,
 
 def _edited_resubmissions(given: dict[str, dict[str, str]], held: Counter, words: pd.Series, repeats: set[str],
                           agree) -> dict[str, tuple[str, int]]:
-    """Respondents whose submission was sent again with edits or more answers, each to (the respondent kept, the
-    answers alike in both): a form filled in again to fix a sentence, or finished after a first try was left, counted
-    its sender twice. Two submissions are one sent again when their metadata agree (`agree`: all but how or when it
-    came in; a blank agrees with anything), they share an answer of `_MIN_SHARED_WORDS` words word for word, and every
-    question both answered holds the same answer or one alike (`_alike`) in both, `_MIN_ALIKE` at least. Members of a
-    coalition who pasted its statement into some answers and wrote others their own are two. The fuller submission
-    (more words) is kept, the later on a tie: a file's order need not be the order they came in."""
+    """Respondents whose submission was sent again with one answer edited, each to (the respondent kept, the answers it
+    gave): a form filled in again to fix a sentence counted its sender twice. Two submissions are one sent again when
+    their metadata agree (`agree`: all but how or when it came in; a blank agrees with anything), they share an
+    answer of `_MIN_SHARED_WORDS` words word for word that few others gave, they answered the same questions,
+    `_MIN_ALIKE` at least, and all but one answer are the same word for word, that one alike (`_alike`: a sentence
+    added, a word changed in a long answer). Reviews found every looser rule merged organisations: a coalition member
+    who sent its letter alone beside one who added a line, a template filled in with each hospital's own barrier, a
+    panel's second wave. The fuller submission (more words) is kept, the later on a tie: a file's order need not be
+    the order they came in. A first try left unfinished, or a type corrected, stays a respondent of its own."""
     holders: dict[tuple[str, str], list[str]] = {}
     dropped: dict[str, tuple[str, int]] = {}
     for respondent in (r for r in given if r not in repeats and words.get(r, 0) >= _MIN_REPEAT_WORDS):
@@ -237,10 +243,12 @@ def _edited_resubmissions(given: dict[str, dict[str, str]], held: Counter, words
             if not agree(earlier, respondent):
                 continue
             theirs = given[earlier]
-            both = [q for q in mine if q in theirs]
-            alike = sum(_alike(mine[q], theirs[q]) for q in both)
-            if alike < _MIN_ALIKE or alike < len(both):
+            if set(mine) != set(theirs):  # an answer added: a form letter alone beside one with a line of its own
                 continue
+            edited = [q for q in mine if mine[q] != theirs[q]]
+            if len(edited) != 1 or len(mine) < _MIN_ALIKE or not _alike(mine[edited[0]], theirs[edited[0]]):
+                continue
+            alike = len(mine)
             if words[respondent] >= words[earlier]:
                 dropped[earlier] = (respondent, alike)
             else:
