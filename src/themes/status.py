@@ -189,7 +189,7 @@ _FEW_HOLDERS = 5
 _MOST_COPIES = 3
 _MIN_SHARED_WORDS = 5  # an answer as short as "Funding." is shared by chance, and finds no submission sent again
 _EDITED_WORDS = 10
-_MIN_ALIKE = 3  # answers alike in both: two a coalition's members may both have pasted its statement into
+_MIN_ALIKE = 3  # questions answered, at least: two a coalition's members may both have pasted its statement into
 
 
 def _alike(one: str, other: str) -> bool:
