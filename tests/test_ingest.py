@@ -2460,6 +2460,23 @@ def test_a_qualtrics_panels_reference_and_names_are_not_guessed_to_be_questions(
     assert spec.text_columns == ("challenges",)
 
 
+def test_an_email_column_no_option_reads_tells_who_sent_each_submission(tmp_path):
+    """An export's 'Email' column, read by nothing, is the evidence that two alike submissions are one person's sent
+    again or two people's: carried to the screen as a keyed digest (never the address), and said."""
+    from themes.respondents import SENDER
+
+    rows = ["respondent_id,Email,state,challenges"]
+    rows += [f"R{k},{['jo@x.org', 'al@y.org'][k % 2]},OH,\"{_answer(k, 'money')}\"" for k in range(12)]
+    path = write(tmp_path / "mail.csv", "\n".join(rows) + "\n")
+    answers, spec, problems = load_answers(path, InputSpec())
+    assert answers[SENDER].nunique() == 2 and not answers[SENDER].str.contains("@").any()
+    assert ("  senders    'Email' (not read as answers or metadata) tell who sent each submission: two from one sender "
+            "are one respondent's sent again, read once; from two, never (a keyed digest serves the screen alone; "
+            "nothing of it is written out)") in announcement(spec, path, problems=problems)
+    answers, _, _ = load_answers(path, InputSpec(meta_columns=("state",), text_columns=("challenges",)))
+    assert SENDER in answers  # an option naming other columns leaves the e-mail unread, and a sender's
+
+
 def test_a_pipe_delimited_file_with_lines_under_the_table_is_read(tmp_path):
     """'Exported by: ...' and 'Total records: 30' under a pipe-delimited table made every delimiter but the comma
     split the records unevenly: the file was read as one column, and the advice (--header-row 25) read a row of

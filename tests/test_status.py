@@ -292,3 +292,25 @@ def test_different_respondents_with_alike_answers_are_not_read_as_one_sent_again
     answers = frame([(r, q, t if q == "q2" else ("N/A" if q != "q1" else own[r])) for r in ("R1", "R7")
                      for q, t in template[:4]])
     assert "duplicate" not in set(screen_answers(answers)["status"])
+
+
+def test_who_sent_a_submission_decides_where_the_export_says_it():
+    """Where an e-mail or name column says who sent each submission (ingest._senders, a keyed digest): one sender's
+    first try, or a type corrected, is read once, the fuller kept; two senders' identical letters are two. The column
+    serves the screen alone."""
+    from themes.respondents import SENDER
+
+    letter = [("q1", "Funding is short every year and staff keep leaving for the hospital."),
+              ("q2", "Better care for every family in the county we serve."), ("q3", "County grants.")]
+    answers = frame([("R1", q, t) for q, t in letter[:2]] + [(r, q, t) for r in ("R2", "R3", "R4") for q, t in letter])
+    answers["org_type"] = ["Hospital"] * 2 + ["Nonprofit CBO"] * 3 + ["Hospital"] * 6
+    answers[SENDER] = ["jo"] * 5 + ["al"] * 3 + ["bo"] * 3
+    screened = screen_answers(answers)
+    assert SENDER not in screened.columns
+    assert set(screened.query("status == 'pending'")["respondent_id"]) == {"R2", "R3", "R4"}
+    assert set(screened.loc[screened["respondent_id"] == "R1", "reason"]) == {
+        "another submission from the sender of respondent R2 (the export's e-mail or name column): the fuller one is "
+        "coded"}
+    answers[SENDER] = ""  # no sender known: R4 is a repeat of R3 (metadata agree), R1 a first try of its own
+    assert set(screen_answers(answers).query("status == 'pending'")["respondent_id"]) == {"R1", "R2", "R3"}
+

@@ -311,6 +311,10 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
                      f"same row exported twice is one) ({origin('id_column', 'option')})")
     if "closed_fields" in sources:
         lines.append(f"  fields     {sources['closed_fields']}")
+    if "senders" in sources:
+        lines.append(f"  senders    {sources['senders']} (not read as answers or metadata) tell who sent each "
+                     "submission: two from one sender are one respondent's sent again, read once; from two, never "
+                     "(a keyed digest serves the screen alone; nothing of it is written out)")
     if "ids_carried" in sources:
         n = int(sources["ids_carried"])
         lines.append(f"  carried    {n} row{'s' * (n != 1)} with no id read as the respondent above them: each "

@@ -19,7 +19,7 @@ import yaml
 from themes.clean import clean_text, non_answer_reason
 from themes.csv_input import decode, distinct_columns, read_csv_export
 from themes.errors import InputError
-from themes.respondents import as_text, to_answers
+from themes.respondents import SENDER, as_text, to_answers
 from themes.infer import (_QUESTION_NAME, ID_KEYS, carried_down, data_shape, doubtful_guess, first_rows_shape,
                           guess_id_column, guess_meta_columns, ids_on_first_rows, long_shape, meta_origin, name_key,
                           names_type_or_place, words)
@@ -1729,6 +1729,10 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
                                                                                      *spec.meta_columns)
                                                        if c in labels))
         answers, problems = to_answers(table, spec)
+        senders, used = _senders(table, spec, answers)
+        if used:  # read by the screen alone, which drops it (status.SENDER)
+            answers[SENDER] = answers["respondent_id"].map(senders).fillna("")
+            spec = replace(spec, sources={**spec.sources, "senders": ", ".join(f"'{c}'" for c in used)})
         doubtful_guess(answers, spec, path)
         if table.attrs.get("hidden_rows"):
             spec = _said_hidden_rows(answers, table.attrs["hidden_rows"], spec)
@@ -1742,6 +1746,34 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
                 if unsaved else "")
         raise InputError(f"{error}{_which_sheet(path, spec)}{hint}") from None
     return answers, spec, problems
+
+
+# A column that says who sent a submission: an e-mail, a person's name (not an organisation's: two departments of one
+# hospital may each answer)
+_SENDER_COLUMN = re.compile(r"(?i)e-?mail|^\W*(?:respondent|first|last|full|your|contact|recipient)?[ _-]?"
+                            r"(?:first|last)?[ _-]?name\W*$")
+
+
+def _senders(table: pd.DataFrame, spec: InputSpec, answers: pd.DataFrame) -> tuple[dict[str, str], list[str]]:
+    """Who sent each respondent's submission, as a keyed digest of the export's e-mail and name columns that no option
+    reads ('Email', 'RecipientEmail', 'Respondent name'), and those columns: the evidence that two alike submissions
+    are one person's sent again, or two people's (`status._mark_duplicates`). Keyed as pseudonyms are, so that no one
+    finds an e-mail from its digest; the screen drops it, and nothing of it is written out."""
+    from themes.quotes import keyed_digest
+
+    read = {spec.id_column, spec.question_column, spec.answer_column, *spec.text_columns, *spec.meta_columns}
+    used = [c for c in table.columns if c not in read and len(str(c).split()) <= 5 and _SENDER_COLUMN.search(str(c))
+            and (table[c].map(as_text).str.strip() != "").mean() >= 0.5]
+    if not used or "source_row" not in answers or not pd.api.types.is_integer_dtype(table.index):
+        return {}, []
+    keys = table[used].apply(lambda column: column.map(as_text).str.strip().str.casefold()).agg("|".join, axis=1)
+    by_row = dict(zip(table.index + 2, keys))
+    senders: dict[str, str] = {}
+    for respondent, row in zip(answers["respondent_id"], answers["source_row"]):
+        key = by_row.get(row, "")
+        if respondent not in senders and key.strip("|"):
+            senders[respondent] = keyed_digest(key)
+    return senders, used
 
 
 class UnsavedFormulasError(InputError):

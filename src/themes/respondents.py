@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from themes.ingest import InputSpec
 
 ANSWER_COLUMNS = ["respondent_id", "question", "answer_raw", "source_row"]
+SENDER = "__sender"  # a keyed digest of who sent the submission (ingest._senders), read and dropped by the screen
 
 
 def to_answers(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list[dict]]:

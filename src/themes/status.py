@@ -12,6 +12,7 @@ from collections import Counter
 import pandas as pd
 
 from themes.clean import answer_status, clean_text, detect_language, in_languages, question_words
+from themes.respondents import SENDER
 
 STATUS_ORDER = ("coded", "uncoded", "too_long", "non_english", "duplicate", "non_answer", "empty")
 CODABLE = ("pending", "too_long")  # statuses whose text goes on to segmentation
@@ -59,7 +60,7 @@ def screen_answers(answers: pd.DataFrame, *, max_words: int = 1500,
             status[position] = "too_long"
             reason[position] = f"{len(words)} words; coded on the first {max_words} (full text kept)"
     out["status"], out["reason"], out["coded_end"] = status, reason, coded_end
-    return out
+    return out.drop(columns=SENDER) if SENDER in out else out  # who sent it serves the screen alone
 
 
 # A metadata column that says how a submission came in (a batch of the export, a collector, who typed it in), or when
@@ -109,7 +110,8 @@ def _compared(frame: pd.DataFrame) -> list[str]:
 
 
 # What `screen_answers` and `to_answers` add to an answer; every other column is the respondent's metadata.
-_NOT_METADATA = {"respondent_id", "question", "answer_raw", "source_row", "answer", "status", "reason", "coded_end"}
+_NOT_METADATA = {"respondent_id", "question", "answer_raw", "source_row", "answer", "status", "reason", "coded_end",
+                 SENDER}
 
 
 def _mark_duplicates(frame: pd.DataFrame) -> None:
@@ -142,6 +144,12 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
         return any(len(t.split()) >= _MIN_SHARED_WORDS and holders[(q, t)] <= 2 * sent[texts]
                    for q, t in answered[respondent].items())
 
+    # Who sent each submission, where the export says it (an e-mail or name column no option reads: ingest._senders)
+    senders = {r: d for r, d in zip(frame["respondent_id"], frame[SENDER]) if d} if SENDER in frame else {}
+
+    def one_sender(one: str, other: str) -> bool | None:
+        return senders[one] == senders[other] if one in senders and other in senders else None
+
     for respondent, texts in by_respondent.items():
         if words[respondent] < _MIN_REPEAT_WORDS:
             continue
@@ -149,16 +157,24 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
         # left the rest blank are thirty, not one submission sent 29 times
         if sent[texts] > 1 and not fingerprinted(respondent, texts):
             continue
-        earlier = next((first for first in first_of.get(texts, []) if agree(first, respondent)), None)
+        earlier = next((first for first in first_of.get(texts, []) if one_sender(first, respondent) is not False
+                        and agree(first, respondent)), None)
         if earlier is not None:
             repeats[respondent] = earlier
         else:
             first_of.setdefault(texts, []).append(respondent)
     # More than three identical submissions whose metadata agree are a form letter that several organisations sent,
-    # not one sent again and again (eight letters on eight days read as one): each counts
+    # not one sent again and again (eight letters on eight days read as one): each counts, unless one sender sent them
     copies = Counter(repeats.values())
-    repeats = {r: first for r, first in repeats.items() if copies[first] < _MOST_COPIES}
-    edited = _edited_resubmissions(answered, holders, words, set(repeats), agree)
+    repeats = {r: first for r, first in repeats.items() if copies[first] < _MOST_COPIES or one_sender(r, first)}
+    same = _same_sender(senders, words, set(repeats))
+    edited = _edited_resubmissions(answered, holders, words, set(repeats) | set(same),
+                                   lambda one, other: one_sender(one, other) is not False and agree(one, other))
+    edited.update(same)
+    for respondent, (kept, alike) in edited.items():  # a version of a submission its sender sent again: to the last
+        while kept in edited:
+            kept = edited[kept][0]
+        edited[respondent] = (kept, alike)
     # A repeat of a submission that is itself another's version: named after the one kept
     repeats = {r: edited[first][0] if first in edited else first for r, first in repeats.items()}
     seen: dict[tuple[str, str], str] = {}
@@ -173,7 +189,9 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
         if respondent in edited:
             kept, alike = edited[respondent]
             status[position] = "duplicate"
-            reason[position] = (f"another version of the submission of respondent {kept}, sent again with one of its "
+            reason[position] = (f"another submission from the sender of respondent {kept} (the export's e-mail or name "
+                                "column): the fuller one is coded" if alike is None else
+                                f"another version of the submission of respondent {kept}, sent again with one of its "
                                 f"{alike} answers edited, the others word for word: the fuller one is coded")
             continue
         key = (respondent, text)
@@ -207,6 +225,21 @@ def _alike(one: str, other: str) -> bool:
     if len(long) >= _EDITED_WORDS and is_copy(a, b):
         return True
     return len(short) >= 3 and any(long[k:k + len(short)] == short for k in range(len(long) - len(short) + 1))
+
+
+def _same_sender(senders: dict[str, str], words: pd.Series, repeats: set[str]) -> dict[str, tuple[str, None]]:
+    """Respondents whose sender (`ingest._senders`: the export's e-mail or name) sent another submission, each to the
+    fullest of that sender's submissions (more words; the later on a tie): one person's form sent twice, edited, or
+    a first try left unfinished, whatever its answers and metadata."""
+    by_sender: dict[str, list[str]] = {}
+    for respondent, sender in senders.items():
+        if respondent not in repeats and words.get(respondent, 0) > 0:
+            by_sender.setdefault(sender, []).append(respondent)
+    dropped: dict[str, tuple[str, None]] = {}
+    for sent in (group for group in by_sender.values() if len(group) > 1):
+        kept = max(reversed(sent), key=lambda r: words[r])  # the fullest, the latest of equals
+        dropped.update({r: (kept, None) for r in sent if r != kept})
+    return dropped
 
 
 def _real_answers(frame: pd.DataFrame, folded: pd.Series) -> dict[str, dict[str, str]]:
@@ -263,7 +296,8 @@ def _edited_resubmissions(given: dict[str, dict[str, str]], held: Counter, words
     return dropped
 
 
-SENT_AGAIN = ("repeat of the submission of respondent", "another version of the submission of respondent")
+SENT_AGAIN = ("repeat of the submission of respondent", "another version of the submission of respondent",
+              "another submission from the sender of respondent")
 
 
 def sent_again(answers: pd.DataFrame) -> int:
