@@ -773,11 +773,12 @@ def test_a_submission_sent_again_is_said_in_the_console_the_report_and_the_manif
     result = CliRunner().invoke(app, ["run", str(tmp_path / "again.csv"), "--model", "test:hashing", "--out",
                                       str(tmp_path / "out"), "--no-cache", "--min-group", "1"])
     assert result.exit_code == 0, result.output
-    assert ("Read 1 submission as another's sent again (the same answers, or one answer edited): counted once, as "
-            "the fuller version (status duplicate; responses.csv's reason names the one kept).") \
+    assert ("Read 1 submission as another's sent again (the same answers, one answer edited, or the same sender's "
+            "e-mail): counted once, as the fuller version (status duplicate; responses.csv's reason names the one "
+            "kept).") \
         in result.output.splitlines()
     assert json.loads((tmp_path / "out" / "manifest.json").read_text())["submissions_sent_again"] == 1
-    assert ("1 submission was another's sent again (the same answers, or one answer edited) and counted once, as the "
-            "fuller version.") in (tmp_path / "out" / "report.md").read_text()
+    assert ("1 submission was another's sent again (the same answers, one answer edited, or the same sender's "
+            "e-mail) and counted once, as the fuller version.") in (tmp_path / "out" / "report.md").read_text()
     responses = pd.read_csv(tmp_path / "out" / "responses.csv", keep_default_na=False)
     assert set(responses.loc[responses["respondent_id"] == "R5", "status"]) == {"duplicate"}

@@ -2466,15 +2466,26 @@ def test_an_email_column_no_option_reads_tells_who_sent_each_submission(tmp_path
     from themes.respondents import SENDER
 
     rows = ["respondent_id,Email,state,challenges"]
-    rows += [f"R{k},{['jo@x.org', 'al@y.org'][k % 2]},OH,\"{_answer(k, 'money')}\"" for k in range(12)]
+    rows += [f"R{k},{'jo' if k < 2 else f'p{k}'}@x.org,OH,\"{_answer(k, 'money')}\"" for k in range(12)]
     path = write(tmp_path / "mail.csv", "\n".join(rows) + "\n")
     answers, spec, problems = load_answers(path, InputSpec())
-    assert answers[SENDER].nunique() == 2 and not answers[SENDER].str.contains("@").any()
-    assert ("  senders    'Email' (not read as answers or metadata) tell who sent each submission: two from one sender "
-            "are one respondent's sent again, read once; from two, never (a keyed digest serves the screen alone; "
-            "nothing of it is written out)") in announcement(spec, path, problems=problems)
+    assert answers[SENDER].nunique() == 11 and not answers[SENDER].str.contains("@").any()
+    assert ("  senders    'Email' (not read as answers or metadata) tells who sent each submission: two from one "
+            "address are one respondent's sent again, read once; from two, never (a keyed digest serves the screen "
+            "alone; nothing of it is written out)") in announcement(spec, path, problems=problems)
     answers, _, _ = load_answers(path, InputSpec(meta_columns=("state",), text_columns=("challenges",)))
     assert SENDER in answers  # an option naming other columns leaves the e-mail unread, and a sender's
+    # A review's: no sender from a column that holds no addresses, a supervisor's address, a shared mailbox, an
+    # address four respondents gave, or a placeholder; nor from a name
+    for name, values in (("Email opt-in", ["Yes", "No"] * 6), ("Supervisor email", ["boss@x.org"] * 12),
+                         ("Email", ["info@coalition.org"] * 6 + [f"p{k}@x.org" for k in range(6)]),
+                         ("Email", ["jo@x.org"] * 4 + [f"p{k}@x.org" for k in range(8)]),
+                         ("Email", ["N/A"] * 6 + [f"p{k}@x.org" for k in range(6)]), ("Name", ["Healthy Homes"] * 12)):
+        rows = [f"respondent_id,{name},state,challenges"]
+        rows += [f"R{k},{value},OH,\"{_answer(k, 'money')}\"" for k, value in enumerate(values)]
+        answers, _, _ = load_answers(write(tmp_path / "other.csv", "\n".join(rows) + "\n"), InputSpec())
+        shared = answers.groupby(SENDER)["respondent_id"].nunique() if SENDER in answers else pd.Series(dtype=int)
+        assert not (shared[shared.index != ""] > 1).any(), (name, values[0])
 
 
 def test_a_pipe_delimited_file_with_lines_under_the_table_is_read(tmp_path):

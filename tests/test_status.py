@@ -295,7 +295,7 @@ def test_different_respondents_with_alike_answers_are_not_read_as_one_sent_again
 
 
 def test_who_sent_a_submission_decides_where_the_export_says_it():
-    """Where an e-mail or name column says who sent each submission (ingest._senders, a keyed digest): one sender's
+    """Where an e-mail column says who sent each submission (ingest._senders, a keyed digest): one sender's
     first try, or a type corrected, is read once, the fuller kept; two senders' identical letters are two. The column
     serves the screen alone."""
     from themes.respondents import SENDER
@@ -309,8 +309,8 @@ def test_who_sent_a_submission_decides_where_the_export_says_it():
     assert SENDER not in screened.columns
     assert set(screened.query("status == 'pending'")["respondent_id"]) == {"R2", "R3", "R4"}
     assert set(screened.loc[screened["respondent_id"] == "R1", "reason"]) == {
-        "another submission from the sender of respondent R2 (the export's e-mail or name column): the fuller one is "
-        "coded"}
+        "another submission from the sender of respondent R2 (the same e-mail address in the export): the fuller one "
+        "is coded"}
     answers[SENDER] = ""  # no sender known: R4 is a repeat of R3 (metadata agree), R1 a first try of its own
     assert set(screen_answers(answers).query("status == 'pending'")["respondent_id"]) == {"R1", "R2", "R3"}
 

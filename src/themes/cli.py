@@ -822,9 +822,9 @@ def _print_summary(summary: dict) -> None:
         f"{v} {k}" for k, v in accounting.items() if k != "input_answers" and v))
     if summary.get("sent_again"):
         n = summary["sent_again"]
-        typer.echo(f"Read {n} submission{'s' * (n != 1)} as another's sent again (the same answers, or one answer "
-                   "edited): counted once, as the fuller version (status duplicate; responses.csv's "
-                   "reason names the one kept).")
+        typer.echo(f"Read {n} submission{'s' * (n != 1)} as another's sent again (the same answers, one answer "
+                   "edited, or the same sender's e-mail): counted once, as the fuller version (status duplicate; "
+                   "responses.csv's reason names the one kept).")
     if summary.get("read_without_attribution"):
         typer.echo(f"Read {summary['read_without_attribution']} of {summary['segments']} segments without a report's "
                    "attribution ('One CBO director said that ...'): coded as what was said; quotes and evidence show "

@@ -312,8 +312,8 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
     if "closed_fields" in sources:
         lines.append(f"  fields     {sources['closed_fields']}")
     if "senders" in sources:
-        lines.append(f"  senders    {sources['senders']} (not read as answers or metadata) tell who sent each "
-                     "submission: two from one sender are one respondent's sent again, read once; from two, never "
+        lines.append(f"  senders    {sources['senders']} (not read as answers or metadata) tells who sent each "
+                     "submission: two from one address are one respondent's sent again, read once; from two, never "
                      "(a keyed digest serves the screen alone; nothing of it is written out)")
     if "ids_carried" in sources:
         n = int(sources["ids_carried"])

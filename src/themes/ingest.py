@@ -1748,32 +1748,48 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
     return answers, spec, problems
 
 
-# A column that says who sent a submission: an e-mail, a person's name (not an organisation's: two departments of one
-# hospital may each answer)
-_SENDER_COLUMN = re.compile(r"(?i)e-?mail|^\W*(?:respondent|first|last|full|your|contact|recipient)?[ _-]?"
-                            r"(?:first|last)?[ _-]?name\W*$")
+# A column of the respondent's own e-mail address, by its name: "Email", "E-mail address", "Your email",
+# "RecipientEmail", Google Forms's "Email Address"; not "Supervisor email", "Referral email" or "Email opt-in"
+_SENDER_COLUMN = re.compile(r"(?i)^\W*(?:your|respondent|recipient|contact)?[ _-]?e-?mail(?:[ _-]?address)?\W*$")
+_EMAIL_VALUE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+# A mailbox several people share ("info@coalition.org") names no one
+_SHARED_MAILBOX = re.compile(r"(?i)^(?:info|office|admin|contact|hello|team|staff|general|noreply|no-reply|mail|"
+                             r"inquiries|enquiries|help|support|frontdesk|reception)@")
+_MOST_SHARING = 3  # respondents of one address, at most: more are a shared mailbox
 
 
 def _senders(table: pd.DataFrame, spec: InputSpec, answers: pd.DataFrame) -> tuple[dict[str, str], list[str]]:
-    """Who sent each respondent's submission, as a keyed digest of the export's e-mail and name columns that no option
-    reads ('Email', 'RecipientEmail', 'Respondent name'), and those columns: the evidence that two alike submissions
-    are one person's sent again, or two people's (`status._mark_duplicates`). Keyed as pseudonyms are, so that no one
-    finds an e-mail from its digest; the screen drops it, and nothing of it is written out."""
-    from themes.quotes import keyed_digest
+    """Who sent each respondent's submission, as a keyed digest of the respondent's own e-mail address in a column no
+    option reads ('Email', 'RecipientEmail'), and that column: the evidence that two alike submissions are one
+    person's sent again, or two people's (`status._mark_duplicates`). Only a column whose filled cells are addresses
+    (nine in ten); only an address that is no shared mailbox ("info@") and that at most `_MOST_SHARING` respondents
+    gave. Keyed as pseudonyms are, so that no one finds an address from its digest; the screen drops it, and nothing
+    of it is written out. A review found names, opt-in flags and supervisors' addresses merged different people."""
+    import hashlib
+    import hmac
+
+    from themes.quotes import pseudonym_key
 
     read = {spec.id_column, spec.question_column, spec.answer_column, *spec.text_columns, *spec.meta_columns}
-    used = [c for c in table.columns if c not in read and len(str(c).split()) <= 5 and _SENDER_COLUMN.search(str(c))
-            and (table[c].map(as_text).str.strip() != "").mean() >= 0.5]
-    if not used or "source_row" not in answers or not pd.api.types.is_integer_dtype(table.index):
+    used = []
+    for column in (c for c in table.columns if c not in read and _SENDER_COLUMN.search(str(c))):
+        values = table[column].map(as_text).str.strip()
+        filled = values[values != ""]
+        if len(filled) and filled.map(lambda v: bool(_EMAIL_VALUE.fullmatch(v))).mean() >= 0.9:
+            used.append(column)
+    if len(used) != 1 or "source_row" not in answers or not pd.api.types.is_integer_dtype(table.index):
         return {}, []
-    keys = table[used].apply(lambda column: column.map(as_text).str.strip().str.casefold()).agg("|".join, axis=1)
-    by_row = dict(zip(table.index + 2, keys))
-    senders: dict[str, str] = {}
+    by_row = dict(zip(table.index + 2, table[used[0]].map(as_text).str.strip().str.casefold()))
+    addresses: dict[str, str] = {}
     for respondent, row in zip(answers["respondent_id"], answers["source_row"]):
-        key = by_row.get(row, "")
-        if respondent not in senders and key.strip("|"):
-            senders[respondent] = keyed_digest(key)
-    return senders, used
+        address = by_row.get(row, "")
+        if respondent not in addresses and _EMAIL_VALUE.fullmatch(address) and not _SHARED_MAILBOX.match(address):
+            addresses[respondent] = address
+    shared = Counter(addresses.values())
+    key = pseudonym_key()[0]
+    senders = {r: hmac.new(key, a.encode(), hashlib.sha256).hexdigest()[:16] for r, a in addresses.items()
+               if shared[a] <= _MOST_SHARING}
+    return senders, used if senders else []
 
 
 class UnsavedFormulasError(InputError):

@@ -72,8 +72,8 @@ def lede(data: ReportData) -> str:
             f"{'those respondents' if data.usable_respondents != 1 else 'that respondent'}.")
     if data.sent_again:  # a form sent twice, or filled in again with edits: one respondent, counted once
         said += (f" {many(data.sent_again, 'submission')} {'were' if data.sent_again != 1 else 'was'} another's sent "
-                 "again (the same answers, or one answer edited) and counted once, as the fuller "
-                 "version.")
+                 "again (the same answers, one answer edited, or the same sender's e-mail) and counted once, as "
+                 "the fuller version.")
     if data.min_group and 0 < data.usable_respondents < data.min_group:
         said += (f" They are fewer than the smallest group a breakdown shows ({data.min_group}, --min-group), so "
                  "these figures describe each of them closely: share this report as you would their answers.")

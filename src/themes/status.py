@@ -189,8 +189,8 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
         if respondent in edited:
             kept, alike = edited[respondent]
             status[position] = "duplicate"
-            reason[position] = (f"another submission from the sender of respondent {kept} (the export's e-mail or name "
-                                "column): the fuller one is coded" if alike is None else
+            reason[position] = (f"another submission from the sender of respondent {kept} (the same e-mail address in "
+                                "the export): the fuller one is coded" if alike is None else
                                 f"another version of the submission of respondent {kept}, sent again with one of its "
                                 f"{alike} answers edited, the others word for word: the fuller one is coded")
             continue
