@@ -156,7 +156,7 @@ TRIAL_ENTRIES = ["testing 123", "Test - please ignore", "This is a test", "test 
                  "qweqwe", "blah blah", "Test answer - delete me",
                  # a third's
                  "testing testing", "Testing, testing, 1 2 3", "Just testing", "please ignore", "dummy",
-                 "jkjkjk"]
+                 "jkjkjk", "xxx", "zzz"]
 # Words typed with one keyboard row's letters, and answers about tests and trials: "Testing." is a service
 TRIAL_LOOKALIKES = ["Property", "report", "Pretty good", "type", "glass", "Salad", "Trial and error",
                     "Testing new outreach scripts", "Test kits for diabetes", "Tests", "We are testing a referral app",

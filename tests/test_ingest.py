@@ -2433,13 +2433,18 @@ def test_a_long_files_contact_fields_are_not_coded(tmp_path):
              "What phone or email outreach do you do?": "text reminders", "Frequency of contact": "monthly calls",
              "Initial contact": "a referral", "Program title": "Healthy Homes",
              # a fourth's
-             "Email outreach": "newsletters", "Phone outreach": "reminder calls"}
+             "Email outreach": "newsletters", "Phone outreach": "reminder calls",
+             # a regression check's: POC, people of colour
+             "Serving POC communities": "outreach"}
     lines = ["record,field_name,value"]
     for k in range(30):
         lines += [f"{k},\"{q}\",\"{_answer(k, topic)}\"" for q, topic in asked.items()]
         lines += [f"{k},How do families get help after hours?,\"Call our 24/7 hotline at 1-800-555-01{k:02d}.\"",
                   f"{k},Key contact,\"dana whitfield\"", f"{k},Title,Program Director",
                   f"{k},Respondent title,Program Director", f"{k},Point of contact,\"Dana Whitfield\"",
+                  f"{k},\"Contact information for follow-up questions (name, email, phone)\","
+                  f"\"Dana Whitfield, Director of Community Health Programs, Harbor Lights Community Clinic, "
+                  f"dana{k}@x.org, (502) 555-0143\"",
                   f"{k},Who initiated the partnership?,\"{['Pastor Johnson.', 'Mayor Ruiz convened us.'][k % 2]}\"",
                   f"{k},LinkedIn,https://www.linkedin.com/in/person{k}"]
     path = write(tmp_path / "asked.csv", "\n".join(lines) + "\n")
@@ -2471,8 +2476,9 @@ def test_an_email_column_no_option_reads_tells_who_sent_each_submission(tmp_path
     answers, spec, problems = load_answers(path, InputSpec())
     assert answers[SENDER].nunique() == 11 and not answers[SENDER].str.contains("@").any()
     assert ("  senders    'Email' (not read as answers or metadata) tells who sent each submission: two from one "
-            "address are one respondent's sent again, read once; from two, never (a keyed digest serves the screen "
-            "alone; nothing of it is written out)") in announcement(spec, path, problems=problems)
+            "address whose metadata or an answer agree are one respondent's sent again, read once; from two, never (a "
+            "keyed digest serves the screen alone; nothing of it is written out)") in announcement(spec, path,
+                                                                                      problems=problems)
     answers, _, _ = load_answers(path, InputSpec(meta_columns=("state",), text_columns=("challenges",)))
     assert SENDER in answers  # an option naming other columns leaves the e-mail unread, and a sender's
     # A review's: no sender from a column that holds no addresses, a supervisor's address, a shared mailbox, an

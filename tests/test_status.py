@@ -284,6 +284,10 @@ def test_different_respondents_with_alike_answers_are_not_read_as_one_sent_again
                     + [(r, "q9", f"We served about {n} patients at the campus last year.") for r, (_, n) in
                        filled.items()])
     assert "duplicate" not in set(screen_answers(answers)["status"])
+    # A form sent twice whose answers are all short is one sent twice, where no one else gave them
+    short = [("q1", "Rural clinic vans."), ("q2", "Weekly huddles with nurses."), ("q3", "Shared intake forms.")]
+    answers = frame([(r, q, t) for r in ("S900", "S901") for q, t in short])
+    assert set(screen_answers(answers).query("status == 'duplicate'")["respondent_id"]) == {"S901"}
     # Eight organisations that sent a coalition's letter word for word are eight, not one sent eight times
     answers = frame([(f"L{k}", q, t) for k in range(8) for q, t in template[:3]])
     assert "duplicate" not in set(screen_answers(answers)["status"])
@@ -311,6 +315,11 @@ def test_who_sent_a_submission_decides_where_the_export_says_it():
     assert set(screened.loc[screened["respondent_id"] == "R1", "reason"]) == {
         "another submission from the sender of respondent R2 (the same e-mail address in the export): the fuller one "
         "is coded"}
+    # A grant writer who sent three clients' answers from one address, in three states: three respondents
+    clients = frame([(f"C{k}", q, f"{t} Client {k} of ours, in its own county.") for k in range(3) for q, t in letter])
+    clients["state"] = ["NV"] * 3 + ["MN"] * 3 + ["CA"] * 3
+    clients[SENDER] = "grants"
+    assert "duplicate" not in set(screen_answers(clients)["status"])
     answers[SENDER] = ""  # no sender known: R4 is a repeat of R3 (metadata agree), R1 a first try of its own
     assert set(screen_answers(answers).query("status == 'pending'")["respondent_id"]) == {"R1", "R2", "R3"}
 

@@ -310,7 +310,7 @@ def _trial_text(text: str) -> bool:
     if not key or len(key) > 60:
         return False
     # one key struck over and over: "xxxx", "0000"; "AAA" (an Area Agency on Aging), "III" and "WWW" are words
-    if _TRIAL.fullmatch(key) or (len(set(key)) == 1 and (len(key) >= 4 or key.isdigit() and len(key) >= 3)):
+    if _TRIAL.fullmatch(key) or len(set(key)) == 1 and (len(key) >= 4 or len(key) == 3 and key[0] in "0123456789xzq"):
         return True
     if len(key) > 20 or not key.isalpha() or not any(all(c in row for c in key) for row in _KEY_ROWS):
         return False

@@ -1510,7 +1510,7 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
 # (RecipientLastName, RecipientEmail, ExternalReference); and, as metadata, any column of e-mails or phone numbers
 _PERSON_NAMES = (r"(?i)\b(?:submitted|completed|filled|entered|prepared|reported)[ _-]?(?:in[ _-]?)?by\b|"
                  r"recipient[ _-]?(?:(?:first|last)[ _-]?)?(?:name|e-?mail)|external[ _-]?(?:data[ _-]?)?reference"
-                 r"|\b(?:key|primary|main|lead|point[ _-]of)[ _-]?contact\b|\bpoc\b|"
+                 r"|\b(?:key|primary|main|lead|point[ _-]of)[ _-]?contact\b|^\W*poc\W*$|"
                  r"\b(?:respondent|contact|first|last|full|your|staff|person|coordinator)[ _-]?name\b|^\W*name\W*$")
 _PERSON_NAME = re.compile(_PERSON_NAMES)
 _PERSON_COLUMN = re.compile(_PERSON_NAMES + r"|e-?mail|\bphone\b|telephone")
@@ -1565,7 +1565,11 @@ _CONTACT_QUESTION = re.compile(r"(?i)\bperson[ _-]completing\b|\bcompleting this
                                r"(?:title|role|position)\b|\byour (?:name|e-?mail|phone|title)\b"
                                r"|\b(?:best|preferred) (?:way|method|time|number) to (?:reach|contact) you\b"
                                r"|\bhow (?:can|should|may|do) we (?:reach|contact) you\b"
-                               r"|\bcan we (?:reach|contact) you\b")
+                               r"|\bcan we (?:reach|contact) you\b"
+                               # "Contact information for follow-up questions (name, email, phone)"
+                               r"|\bcontact (?:info(?:rmation)?|details) (?:for|of|to)\b"
+                               r"|\bname,? (?:and |or )?(?:title,? (?:and |or )?)?e-?mail\b|\be-?mail,? (?:and |or )?"
+                               r"(?:tele)?phone\b")
 # Words that name a field of contact details only in a short name: "Contact information", "Contact person (optional)";
 # in a question ("What information do you share with partners (e.g., contact information, diagnoses)?", "Does each
 # partner have a contact person?") they are part of what is asked.

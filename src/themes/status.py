@@ -141,8 +141,7 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
     sent = by_respondent.value_counts()
 
     def fingerprinted(respondent: str, texts: tuple) -> bool:  # an answer few beside the identical ones gave
-        return any(len(t.split()) >= _MIN_SHARED_WORDS and holders[(q, t)] <= 2 * sent[texts]
-                   for q, t in answered[respondent].items())
+        return any(holders[(q, t)] <= 2 * sent[texts] for q, t in answered[respondent].items())
 
     # Who sent each submission, where the export says it (an e-mail or name column no option reads: ingest._senders)
     senders = {r: d for r, d in zip(frame["respondent_id"], frame[SENDER]) if d} if SENDER in frame else {}
@@ -167,7 +166,7 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
     # not one sent again and again (eight letters on eight days read as one): each counts, unless one sender sent them
     copies = Counter(repeats.values())
     repeats = {r: first for r, first in repeats.items() if copies[first] < _MOST_COPIES or one_sender(r, first)}
-    same = _same_sender(senders, words, set(repeats))
+    same = _same_sender(senders, words, set(repeats), answered, agree)
     edited = _edited_resubmissions(answered, holders, words, set(repeats) | set(same),
                                    lambda one, other: one_sender(one, other) is not False and agree(one, other))
     edited.update(same)
@@ -227,18 +226,26 @@ def _alike(one: str, other: str) -> bool:
     return len(short) >= 3 and any(long[k:k + len(short)] == short for k in range(len(long) - len(short) + 1))
 
 
-def _same_sender(senders: dict[str, str], words: pd.Series, repeats: set[str]) -> dict[str, tuple[str, None]]:
-    """Respondents whose sender (`ingest._senders`: the export's e-mail or name) sent another submission, each to the
-    fullest of that sender's submissions (more words; the later on a tie): one person's form sent twice, edited, or
-    a first try left unfinished, whatever its answers and metadata."""
+def _same_sender(senders: dict[str, str], words: pd.Series, repeats: set[str], answered: dict[str, dict[str, str]],
+                 agree) -> dict[str, tuple[str, None]]:
+    """Respondents whose sender (`ingest._senders`: the export's e-mail address) sent another submission that is
+    theirs too, each to the fullest of them (more words; the later on a tie): one person's form sent twice, edited,
+    or a first try left unfinished. Theirs too: the metadata agree (`agree`), or an answer of `_MIN_SHARED_WORDS`
+    words is the same in both (a type corrected). A grant writer who sent three clients' answers from one address, in
+    three states, sent three respondents' (a review found two of them dropped)."""
     by_sender: dict[str, list[str]] = {}
     for respondent, sender in senders.items():
         if respondent not in repeats and words.get(respondent, 0) > 0:
             by_sender.setdefault(sender, []).append(respondent)
+
+    def theirs_too(one: str, other: str) -> bool:
+        shared = answered[one].items() & answered[other].items()
+        return agree(one, other) or any(len(text.split()) >= _MIN_SHARED_WORDS for _, text in shared)
+
     dropped: dict[str, tuple[str, None]] = {}
     for sent in (group for group in by_sender.values() if len(group) > 1):
         kept = max(reversed(sent), key=lambda r: words[r])  # the fullest, the latest of equals
-        dropped.update({r: (kept, None) for r in sent if r != kept})
+        dropped.update({r: (kept, None) for r in sent if r != kept and theirs_too(r, kept)})
     return dropped
 
 
