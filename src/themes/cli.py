@@ -329,7 +329,8 @@ def _unknown_codes_line(path: str, calibration) -> list[str]:
     from themes.codebook import load_codebook
     from themes.coding import unknown_codes
 
-    count, codes = unknown_codes(load_codebook(path), calibration)
+    codebook = load_codebook(path)
+    count, codes = unknown_codes(codebook, calibration)
     if not count:
         return []
     named = ", ".join(f"'{code}'" for code in codes[:4]) + (f" and {len(codes) - 4} more" if len(codes) > 4 else "")
@@ -341,7 +342,7 @@ def _unknown_codes_line(path: str, calibration) -> list[str]:
 
     # One code gone and one theme no passage codes: most likely the one renamed to the other, said with how to keep
     # its passages (a renamed theme's 388 coded passages were dropped with "renamed or removed since" alone).
-    uncoded = [code for code, _ in uncalibrated_categories(load_codebook(path), calibration)]
+    uncoded = [code for code, _ in uncalibrated_categories(codebook, calibration)]
     renamed = (f" (if '{uncoded[0]}', which no passage codes, is '{codes[0]}' renamed: write '{uncoded[0]}' for "
                f"'{codes[0]}' in the coded file and run 'themes calibrate' again, or give it its old id back)"
                if len(codes) == 1 and len(uncoded) == 1 else "")

@@ -170,7 +170,7 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
     edited = _edited_resubmissions(answered, holders, words, set(repeats) | set(same),
                                    lambda one, other: one_sender(one, other) is not False and agree(one, other))
     edited.update(same)
-    for respondent, (kept, alike) in edited.items():  # a version of a submission its sender sent again: to the last
+    for respondent, (kept, alike) in edited.items():  # a chain of versions, or of a sender's: each to the one kept
         while kept in edited:
             kept = edited[kept][0]
         edited[respondent] = (kept, alike)
@@ -296,11 +296,7 @@ def _edited_resubmissions(given: dict[str, dict[str, str]], held: Counter, words
                 break
         for question, text in mine.items():
             holders.setdefault((question, text), []).append(respondent)
-    for respondent, (kept, alike) in dropped.items():  # a chain of versions: each to the one kept at its end
-        while kept in dropped:
-            kept = dropped[kept][0]
-        dropped[respondent] = (kept, alike)
-    return dropped
+    return dropped  # a chain of versions is followed to its end by `_mark_duplicates`
 
 
 SENT_AGAIN = ("repeat of the submission of respondent", "another version of the submission of respondent",
