@@ -99,7 +99,7 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
     used, where = locate_calibration(settings.codebook, settings.calibration)
     notes.insert(-1, f"Calibration: `{used}` ({where})." if used else f"Calibration: {where}.")
     calibration_entry = {"file": str(used) if used else None, "where": where,
-                         "matches_codebook": (calibration.codebook_hash == codebook.content_hash())
+                         "matches_codebook": codebook.made_for(calibration.codebook_hash)
                          if calibration is not None else None}
     if few := few_passages_note(result["overall"]["passages"]):
         notes.insert(1, few[:1].upper() + few[1:] + ".")

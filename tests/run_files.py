@@ -50,7 +50,9 @@ def write_run_folder(folder: Path, answers: list[dict], *, codebook_path: Path, 
                 "input": {"path": "survey.csv", "sha256": hashlib.sha256(input_sha.encode()).hexdigest(),
                           "columns": {"meta_columns": list(meta)}},
                 "codebook": {"path": str(codebook_path), "name": codebook.name, "version": codebook.version,
-                             "sha256": "x", "content_hash": codebook.content_hash()},
+                             "sha256": "x", "content_hash": codebook.content_hash(),
+                             **({"renamed": {**codebook.renamed, **codebook.renamed_dimensions}}
+                                if codebook.renamed or codebook.renamed_dimensions else {})},
                 "model": model, "method": "logistic", "thresholds": thresholds,
                 "settings": {"model": model, "cache_dir": None}}
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")

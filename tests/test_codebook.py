@@ -301,8 +301,8 @@ def test_an_unknown_key_like_no_other_points_to_the_readme_and_a_dimension_of_on
         load_codebook(path)
     # a key of another place: said with the keys of this one, not "did you mean 'name'?" (a second review)
     path = write(tmp_path, "name: X\nthemes:\n  - id: trust\n    name: Trust\n    label: T\n    definition: d\n")
-    with raises_exactly(f"{path}:4: [themes -> 0 -> name] unknown key 'name': a theme has id, label, definition, guid, "
-                        "color, include, exclude, examples, counter_examples, threshold"):
+    with raises_exactly(f"{path}:4: [themes -> 0 -> name] unknown key 'name': a theme has id, formerly, label, "
+                        "definition, guid, color, include, exclude, examples, counter_examples, threshold"):
         load_codebook(path)
     path = write(tmp_path, "name: X\ndimensions:\n  - id: a\n    label: A\n    types: []\n")
     with raises_exactly(f"{path}:5: [dimensions -> 0 -> types] a dimension needs two types or more, of which a "

@@ -473,8 +473,8 @@ def test_a_calibration_made_for_a_codebook_since_renamed_is_said_and_its_stale_c
                                     "--model", "test:hashing", "--no-cache"]).output
     assert ("  calibration 1 of its 6 passages are coded 'trusting', which this codebook does not have (renamed or "
             "removed since): the model those codes belong to does not learn from them (if 'funding', which no "
-            "passage codes, is 'trusting' renamed: write 'funding' for 'trusting' in the coded file and run 'themes "
-            "calibrate' again, or give it its old id back)") in said.splitlines()
+            "passage codes, is 'trusting' renamed: write 'formerly: [trusting]' under 'funding' in the codebook, and "
+            "its passages are read as its own)") in said.splitlines()
     save_calibration(calibration, path)
 
     learned: list[list[str]] = []  # each model's training texts, the themes' first

@@ -323,7 +323,8 @@ def test_a_renamed_theme_is_said_to_look_renamed_and_is_no_gain_or_loss(tmp_path
     printed = _cli_diff(before, after).output.splitlines()
     assert "relationships                      -       3               coded in B only       -    0.50" in printed
     assert printed[2:5] == ["note: 'relationships' (B only) looks like 'trust' (A only) renamed: same label and "
-                            "definition.",
+                            "definition. If it is, write 'formerly: [trust]' under 'relationships' in B's codebook "
+                            "and run B again: the two are then compared.",
                             "note: coded in A only, not counted as gained or lost: trust.",
                             "note: coded in B only, not counted as gained or lost: relationships."]
     report = (tmp_path / "diff" / "diff.md").read_text(encoding="utf-8")

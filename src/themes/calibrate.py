@@ -79,26 +79,33 @@ def locate_calibration(codebook_path: str | Path, explicit: str | None) -> tuple
     run announces it, because a calibration silently lost moves every count."""
     from themes.codebook import load_codebook, shipped_codebooks
 
-    content = load_codebook(codebook_path).content_hash()
+    book = load_codebook(codebook_path)
+    content, before = book.content_hash(), book.content_hash_before_renames()
+    # Made before the codebook's last renames (its `formerly`): its codes are read under the new ids
+    renames = "; made before the codebook's renames (formerly), its codes read under the new ids"
     if explicit:
         if not Path(explicit).is_file():
             raise ThemesError(f"Calibration file not found: {explicit}. Check --calibration.")
         made_for = _codebook_hash(Path(explicit))
-        if made_for not in (None, content):  # a theme renamed since reached 3% of respondents where it had 64%
+        if made_for not in (None, content, before):  # a theme renamed since reached 3% of respondents where it had 64%
             return Path(explicit), (f"option --calibration, but made for other content (codebook hash {made_for}, "
                                     f"this one {content}): run 'themes calibrate' again")
-        return Path(explicit), "option --calibration"
+        return Path(explicit), "option --calibration" + renames * (made_for == before)
     beside = calibration_path(codebook_path)
     if beside.is_file():
         made_for = _codebook_hash(beside)
-        if made_for not in (None, content):
+        if made_for not in (None, content, before):
             return beside, (f"beside the codebook, but made for other content (codebook hash {made_for}, this one "
                             f"{content}): run 'themes calibrate' again")
-        return beside, "beside the codebook"
+        return beside, "beside the codebook" + renames * (made_for == before)
     folder = next(iter(shipped_codebooks().values())).parent
     for candidate in sorted(folder.glob("*.calibration.json")):
         if _codebook_hash(candidate) == content:
             return candidate, f"matched by the codebook's content hash {content}"
+    for candidate in sorted(folder.glob("*.calibration.json")) if before else ():
+        if _codebook_hash(candidate) == before:  # a shipped codebook copied and a theme renamed, with formerly
+            return candidate, (f"matched by the codebook's content hash before its renames (formerly; {before}), its "
+                               "codes read under the new ids")
     return None, (f"none: no calibration file is beside the codebook or made for its content (hash {content}); "
                   "it runs uncalibrated on default thresholds ('themes calibrate' makes one)")
 

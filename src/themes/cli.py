@@ -343,8 +343,8 @@ def _unknown_codes_line(path: str, calibration) -> list[str]:
     # One code gone and one theme no passage codes: most likely the one renamed to the other, said with how to keep
     # its passages (a renamed theme's 388 coded passages were dropped with "renamed or removed since" alone).
     uncoded = [code for code, _ in uncalibrated_categories(codebook, calibration)]
-    renamed = (f" (if '{uncoded[0]}', which no passage codes, is '{codes[0]}' renamed: write '{uncoded[0]}' for "
-               f"'{codes[0]}' in the coded file and run 'themes calibrate' again, or give it its old id back)"
+    renamed = (f" (if '{uncoded[0]}', which no passage codes, is '{codes[0]}' renamed: write 'formerly: "
+               f"[{codes[0]}]' under '{uncoded[0]}' in the codebook, and its passages are read as its own)"
                if len(codes) == 1 and len(uncoded) == 1 else "")
     return [f"  calibration {count} of its {len(calibration.passages)} passages are coded {named}, which this codebook "
             f"does not have (renamed or removed since): the model those codes belong to does not learn from them"

@@ -48,10 +48,34 @@ def _not_reserved(value: str) -> str:
     return value
 
 
+def _as_list(value: Any) -> Any:
+    """`formerly: resource_needs`, one id written without brackets, as a list of it."""
+    return [value] if isinstance(value, str) else value
+
+
+def _former_ids(values: list[str], info: ValidationInfo) -> list[str]:
+    """`formerly`: ids as ids are written (a label there would never match a coded file's code), each once, and not
+    the id itself."""
+    owner = info.data.get("id", "?")
+    for value in values:
+        if not re.match(ID_PATTERN, value):
+            raise ValueError(f"'{value}' in the formerly of '{owner}' is not an id (lower-case letters, digits and "
+                             "'_', a letter first): write the id the codes had, as coded files write it")
+        if value == owner:
+            raise ValueError(f"'{owner}' lists its own id in formerly; list only the ids it had before")
+    repeated = next((value for k, value in enumerate(values) if value in values[:k]), None)
+    if repeated is not None:
+        raise ValueError(f"'{repeated}' is in the formerly of '{owner}' twice; remove one")
+    return values
+
+
 class Theme(_Strict):
     """One code: what it means, where its edges are, and passages that show it (or nearly do)."""
 
     id: str = Field(pattern=ID_PATTERN)
+    # The ids it had before (a theme renamed): coded files, calibrations and earlier runs that write an old id are
+    # read as this theme (a type's: the type's own former ids within its dimension).
+    formerly: list[str] = Field(default_factory=list)
     label: str = Field(min_length=1)
     definition: str = Field(min_length=1)
     guid: str | None = Field(default=None, pattern=GUID_PATTERN)
@@ -63,6 +87,8 @@ class Theme(_Strict):
     threshold: float | None = None
 
     _id_not_reserved = field_validator("id")(_not_reserved)
+    _one_former_id = field_validator("formerly", mode="before")(_as_list)
+    _former_ids = field_validator("formerly")(_former_ids)
 
     @field_validator("threshold")
     @classmethod
@@ -135,13 +161,26 @@ class Dimension(_Strict):
     guid: str | None = Field(default=None, pattern=GUID_PATTERN)
     color: str | None = Field(default=None, pattern=COLOR_PATTERN)
     types: list[Theme] = Field(min_length=2)
+    formerly: list[str] = Field(default_factory=list)  # the dimension's ids before (its types' codes read so)
 
     _id_not_reserved = field_validator("id")(_not_reserved)
+    _one_former_id = field_validator("formerly", mode="before")(_as_list)
+    _former_ids = field_validator("formerly")(_former_ids)
 
     @field_validator("threshold")
     @classmethod
     def _threshold_in_range(cls, value: float | None, info: ValidationInfo) -> float | None:
         return _threshold_in_range(value, "dimension", info)
+
+    @property
+    def renamed(self) -> dict[str, str]:
+        """Each type's code under its former ids and the dimension's, with its code now (`Codebook.renamed`)."""
+        found = {}
+        for kind in self.types:
+            now = f"{self.id}.{kind.id}"
+            found.update({f"{group}.{old}": now for group in (self.id, *self.formerly)
+                          for old in (kind.id, *kind.formerly) if f"{group}.{old}" != now})
+        return found
 
     @field_validator("types")
     @classmethod
@@ -198,6 +237,7 @@ class Codebook(_Strict):
         clash = next((theme.id for theme in self.themes if theme.id in dimensions), None)
         if clash is not None:
             raise ValueError(f"theme id '{clash}' is also a dimension's id; rename one of them")
+        _check_former_ids(self)
         labels: dict[str, str] = {}
         for category in self.categories:
             other = labels.setdefault(plain_key(category.label), category.id)
@@ -238,26 +278,93 @@ class Codebook(_Strict):
     def ids(self) -> list[str]:
         return [category.id for category in self.categories]
 
+    @property
+    def renamed(self) -> dict[str, str]:
+        """Each code the codebook's `formerly` lists, as coded files write it, with the code it is now: a theme's
+        former id, and a type's code under its own former ids and its dimension's ("service.joint" ->
+        "service_model.joint_program")."""
+        found = {old: theme.id for theme in self.themes for old in theme.formerly}
+        for dimension in self.dimensions:
+            found.update(dimension.renamed)
+        return found
+
+    @property
+    def renamed_dimensions(self) -> dict[str, str]:
+        """Each dimension's former ids (`formerly`), with its id now."""
+        return {old: dimension.id for dimension in self.dimensions for old in dimension.formerly}
+
+    def current_code(self, code: str) -> str:
+        """A code as this codebook names it now (`renamed`); any other code as it is."""
+        return self.renamed.get(code, code)
+
     def label_of(self, category_id: str) -> str:
         return {c.id: c.label for c in self.categories}[category_id]
 
     def content_hash(self) -> str:
         """Hash of the validated content (not the file's bytes): comments, layout and the GUIDs and colours that
-        name and mark codes in QDA tools do not change it."""
-        payload = json.dumps(_without_qda_marks(self.model_dump(mode="json")), sort_keys=True).encode()
-        return hashlib.sha256(payload).hexdigest()[:16]
+        name and mark codes in QDA tools do not change it, nor the former ids a theme is also read by."""
+        return _content_hash(self.model_dump(mode="json"))
+
+    def content_hash_before_renames(self) -> str | None:
+        """The content hash of the codebook as it was before its last renames: each code that lists former ids under
+        the last of them (a calibration made then, or shipped for the codebook copied and renamed, still fits its
+        content). None where nothing was renamed."""
+        if not self.renamed and not self.renamed_dimensions:
+            return None
+        data = self.model_dump(mode="json")
+        for item in [*data["themes"], *data["dimensions"], *(k for d in data["dimensions"] for k in d["types"])]:
+            if item.get("formerly"):
+                item["id"] = item["formerly"][-1]
+        return _content_hash(data)
+
+    def made_for(self, codebook_hash: str | None) -> bool:
+        """Whether a calibration made for `codebook_hash` was made for this content, or for it before its renames."""
+        return codebook_hash is not None and codebook_hash in (self.content_hash(), self.content_hash_before_renames())
 
     def has_examples(self, minimum: int = 3) -> bool:
         """True when every category has enough examples for a classifier to learn from."""
         return all(len(c.theme.examples) >= minimum for c in self.categories)
 
 
+def _content_hash(data: dict) -> str:
+    payload = json.dumps(_without_qda_marks(data), sort_keys=True).encode()
+    return hashlib.sha256(payload).hexdigest()[:16]
+
+
 def _without_qda_marks(data: Any) -> Any:
     if isinstance(data, dict):
-        return {key: _without_qda_marks(value) for key, value in data.items() if key not in ("guid", "color")}
+        return {key: _without_qda_marks(value) for key, value in data.items()
+                if key not in ("guid", "color", "formerly")}
     if isinstance(data, list):
         return [_without_qda_marks(item) for item in data]
     return data
+
+
+def _check_former_ids(codebook: Codebook) -> None:
+    """A former id names one code: not a code the codebook has now (a coded file's 'trust' would mean two themes),
+    and not the former id of two."""
+    def claim(claimed: dict[str, str], old: str, owner: str, what: str, now: set[str]) -> None:
+        if old in now:
+            raise ValueError(f"'{owner}' lists '{old}' in formerly, but '{old}' is a {what} of the codebook now; a "
+                             f"coded file's '{old}' would name both: remove it from formerly")
+        first = claimed.setdefault(old, owner)
+        if first != owner:
+            raise ValueError(f"'{first}' and '{owner}' both list '{old}' in formerly; a coded file's '{old}' can be "
+                             "read as one of them only: keep it under the one it became")
+
+    theme_ids, dimension_ids = {t.id for t in codebook.themes}, {d.id for d in codebook.dimensions}
+    themes: dict[str, str] = {}
+    for theme in codebook.themes:
+        for old in theme.formerly:
+            claim(themes, old, theme.id, "theme or dimension id", theme_ids | dimension_ids)
+    for dimension in codebook.dimensions:  # one name space with the themes': the manifest records both in one map
+        for old in dimension.formerly:
+            claim(themes, old, dimension.id, "theme or dimension id", theme_ids | dimension_ids)
+        types: dict[str, str] = {}
+        for kind in dimension.types:
+            for old in kind.formerly:
+                claim(types, old, f"{dimension.id}.{kind.id}", f"type id of '{dimension.id}'",
+                      {k.id for k in dimension.types})
 
 
 @dataclass(frozen=True)
@@ -408,7 +515,8 @@ def _unknown_key(loc: list[Any]) -> str:
 def _problem(path: Path, node: yaml.Node | None, error: dict) -> str:
     """One line for one schema error: where (file, line, YAML path) and what to do."""
     loc = [part for part in error["loc"] if part not in ("function-after",)]
-    line = _line_of(node, loc) if loc else _line_of_duplicate_id(node, error["msg"])
+    line = _line_of(node, loc) if loc else _line_of_duplicate_id(node, error["msg"]) or _line_of_former_id(
+        node, error["msg"])
     own = re.match(r"Value error, type '(\w+)' has a threshold", error["msg"])
     if own and loc:  # reported at the dimension's `types:` line (18), not the type's own `threshold:` (48)
         line = _line_of_key_in(node, loc, own.group(1), "threshold") or line
@@ -503,6 +611,26 @@ def _line_of_duplicate_id(node: yaml.Node | None, message: str) -> int | None:
         if key.value == "id" and getattr(value, "value", None) == wanted
     ]
     return lines[-1] if lines else None
+
+
+def _line_of_former_id(node: yaml.Node | None, message: str) -> int | None:
+    """For a former id that names two codes (`_check_former_ids`, reported at the top level), its line in the
+    `formerly` of the code that lists it (of the second, where two do)."""
+    match = re.search(r"'([\w.]+)' lists '(\w+)' in formerly|and '([\w.]+)' both list '(\w+)' in formerly", message)
+    if not match or node is None:
+        return None
+    owner, old = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+    for candidate in _walk(node):
+        fields = {key.value: value for key, value in candidate.value} if isinstance(candidate, yaml.MappingNode) \
+            else {}
+        if getattr(fields.get("id"), "value", None) != owner.split(".")[-1] or "formerly" not in fields:
+            continue
+        listed = fields["formerly"]
+        items = listed.value if isinstance(listed, yaml.SequenceNode) else [listed]
+        for item in items:
+            if getattr(item, "value", None) == old:
+                return item.start_mark.line + 1
+    return None
 
 
 def _walk(node: yaml.Node):

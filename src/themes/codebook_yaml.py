@@ -8,9 +8,9 @@ import yaml
 
 from themes.codebook import Codebook
 
-THEME_KEYS = ("id", "guid", "color", "label", "definition", "include", "exclude", "examples", "counter_examples",
-              "threshold")
-DIMENSION_KEYS = ("id", "guid", "color", "label", "description", "types")
+THEME_KEYS = ("id", "formerly", "guid", "color", "label", "definition", "include", "exclude", "examples",
+              "counter_examples", "threshold")
+DIMENSION_KEYS = ("id", "formerly", "guid", "color", "label", "description", "types")
 CODEBOOK_KEYS = ("name", "version", "description", "themes", "dimensions", "none_examples")
 
 

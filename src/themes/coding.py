@@ -219,9 +219,30 @@ def dimension_training_set(codebook: Codebook, dimension: Dimension,
     return texts, kinds
 
 
+def in_current_codes(codebook: Codebook, calibration):
+    """A calibration as the codebook names its codes now: a passage's codes and the thresholds under the ids the
+    codebook's `formerly` lists, read as the code each became (a theme renamed kept its coded passages and tuned
+    threshold; before, they were another codebook's codes, left out). The calibration itself when nothing was
+    renamed."""
+    renamed = codebook.renamed
+    if calibration is None or not renamed:
+        return calibration
+    groups = codebook.renamed_dimensions
+    passages = [p.model_copy(update={"themes": list(dict.fromkeys(renamed.get(code, code) for code in p.themes))})
+                for p in calibration.passages]
+    thresholds = dict(calibration.thresholds)
+    for key, value in calibration.thresholds.items():
+        now = renamed.get(key, groups.get(key))
+        if now is not None:  # a threshold tuned under the code's own id now wins
+            del thresholds[key]
+            thresholds.setdefault(now, value)
+    return calibration.model_copy(update={"passages": passages, "thresholds": thresholds})
+
+
 def unknown_codes(codebook: Codebook, calibration) -> tuple[int, list[str]]:
     """How many of a calibration's passages carry codes the codebook does not have, and those codes: the model
     those codes belong to does not learn from them (`fit_coder`), and the run says so."""
+    calibration = in_current_codes(codebook, calibration)
     known = {*codebook.ids, NONE}
     odd = [p for p in calibration.passages if not set(p.themes) <= known]
     return len(odd), sorted({code for p in odd for code in p.themes} - known)
@@ -234,6 +255,7 @@ def uncalibrated_categories(codebook: Codebook, calibration) -> list[tuple[str, 
     report gave its 0% as a finding)."""
     if calibration is None or not calibration.passages:
         return []
+    calibration = in_current_codes(codebook, calibration)
     coded = {code for passage in calibration.passages for code in passage.themes}
     return [(c.id, len(c.theme.examples)) for c in codebook.categories if c.id not in coded]
 
@@ -443,6 +465,7 @@ def fit_coder(codebook: Codebook, embed: Embed, calibration=None, *, method: str
     an export's `Q3`) is scored by it: the question's model would read it with its context missing,
     which it never learned to do (the sample's test split read without its questions: kappa 0.779 by
     the question's model, 0.800 by the one without; README, "The codebook")."""
+    calibration = in_current_codes(codebook, calibration)
     if calibration is not None:
         method = calibration.method
         C, word_weight, use_question = calibration.C, calibration.word_weight, calibration.use_question
@@ -503,6 +526,7 @@ def nearest_vote(codebook: Codebook, method: str, calibration=None, passages=Non
     weight, neighbours and temperature as the calibration recorded them (the defaults without one), and weight 0 where
     the themes learn from no coded passage (a codebook's few examples alone: a vote over them blurs them, test kappa
     0.649 -> 0.644 with it), where the codebook has no themes, or for zero-shot scoring."""
+    calibration = in_current_codes(codebook, calibration)
     if calibration is not None:
         vote = {"neighbour_weight": calibration.neighbour_weight, "neighbours": calibration.neighbours,
                 "neighbour_temperature": calibration.neighbour_temperature}

@@ -93,7 +93,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     # Only the other kind's ids (types 'dimension.type' for a codebook of themes, themes for a framework), and only
     # when the workbook lists most of this codebook's: one whose codebook renamed a theme since still stops at the
     # code it no longer knows, and one that gained a theme still leaves the framework's codes aside.
-    listed = _sampled_ids(path, sheet)
+    listed = {codebook.current_code(code): label for code, label in _sampled_ids(path, sheet).items()}
     other_kind = ((lambda code: "." in code) if not codebook.dimensions else
                   (lambda code: "." not in code) if not codebook.themes else (lambda code: False))
     if listed:
@@ -317,7 +317,7 @@ def _other_codebooks_ids(cells: pd.Series, codebook: Codebook) -> set[str]:
                  for part in (item, *item.split("/"))}
         items |= found
         rows.update({item.split(".")[0] for item in found if "." in item})
-    known = sorted(set(codebook.ids) | {c.label.lower() for c in codebook.categories})
+    known = sorted(set(codebook.ids) | set(codebook.renamed) | {c.label.lower() for c in codebook.categories})
     if not items & set(known):  # no code of this codebook at all: not a sheet of two codebooks, but another's
         return set()
     # A framework's dimension is coded on several rows; an abbreviation typed once ("cultural.diff") is a typo.
@@ -814,7 +814,7 @@ def _dimension_columns(codebook: Codebook, lowered: dict[str, str]) -> dict:
     """The gold file's column for each dimension, named by the dimension's id or label."""
     found = {}
     for dimension in codebook.dimensions:
-        for name in (dimension.id, dimension.label.lower()):
+        for name in (dimension.id, dimension.label.lower(), *dimension.formerly):
             if name in lowered:
                 found[dimension.id] = lowered[name]
                 break
@@ -827,7 +827,7 @@ def _parse_type(value, dimension, path: Path, row: int) -> str | None:
     if key in NONE_WORDS or key in {"not addressed", "not described", "not_described"}:
         return None
     for kind in dimension.types:
-        if key in (kind.id, kind.label.lower(), kind.label.lower().replace(" ", "_")):
+        if key in (kind.id, kind.label.lower(), kind.label.lower().replace(" ", "_"), *kind.formerly):
             return f"{dimension.id}.{kind.id}"
     known = [kind.id for kind in dimension.types]
     close = difflib.get_close_matches(key, known, n=1)
@@ -920,14 +920,15 @@ def _typed_codes(value):
 
 
 def _labels(codebook: Codebook) -> dict[str, str]:
-    """Each theme's id by its label in lower case (composed: NFC): a codes cell may name a theme by its label."""
-    return {unicodedata.normalize("NFC", c.label).lower(): c.id for c in codebook.categories}
+    """Each theme's id by its label in lower case (composed: NFC): a codes cell may name a theme by its label, or
+    by an id the codebook's `formerly` lists (a file coded before the theme was renamed)."""
+    return {**codebook.renamed, **{unicodedata.normalize("NFC", c.label).lower(): c.id for c in codebook.categories}}
 
 
 def _types_named(cell, dimension) -> list[str]:
-    """The types of `dimension` a codes cell names by their ids ("service_model.joint")."""
-    ids = {f"{dimension.id}.{kind.id}" for kind in dimension.types}
-    return [part for part in _parts(cell) if part in ids] if isinstance(cell, str) else []
+    """The types of `dimension` a codes cell names by their ids ("service_model.joint"), or by former ones."""
+    ids = {f"{dimension.id}.{kind.id}": f"{dimension.id}.{kind.id}" for kind in dimension.types} | dimension.renamed
+    return [ids[part] for part in _parts(cell) if part in ids] if isinstance(cell, str) else []
 
 
 def _parts(cell: str) -> list[str]:

@@ -503,10 +503,13 @@ def codebook_entry(use: CodebookUse) -> dict:
              "version": book.version, "sha256": file_hash(use.path),
              "content_hash": book.content_hash(), "calibration": None,
              "calibration_source": use.calibration_source}
+    renamed = {**book.renamed, **book.renamed_dimensions}
+    if renamed:  # what `diff` reads an earlier run's codes as
+        entry["renamed"] = renamed
     if calibration is not None:
         entry["calibration"] = {
-            "codebook_hash": calibration.codebook_hash, "matches_codebook": calibration.codebook_hash ==
-            book.content_hash(), "gold_file": calibration.gold_file, "gold_hash": calibration.gold_hash,
+            "codebook_hash": calibration.codebook_hash, "matches_codebook": book.made_for(calibration.codebook_hash),
+            "gold_file": calibration.gold_file, "gold_hash": calibration.gold_hash,
             "training_passages": len(calibration.passages), "C": calibration.C,
             "word_weight": calibration.word_weight, "use_question": calibration.use_question,
             "neighbour_weight": calibration.neighbour_weight, "neighbours": calibration.neighbours,

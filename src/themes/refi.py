@@ -33,6 +33,7 @@ CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 AUTOMATIC_USER = "themes (automatic)"
 ID_LINE = "themes id:"
+FORMERLY_LINE = "Formerly:"  # the ids a code had before, read back into `formerly`
 # A dimension's types in the order of integration: a QDA tool may list codes by name ("full_access" before
 # "reporting_only"), and the order decides which type an answer of several segments takes.
 ORDER_LINE = "Types, least to most integrated:"
@@ -74,9 +75,10 @@ def codebook_codes(codebook: Codebook) -> list[Code]:
                       color=kind.color)
                  for kind in dimension.types]
         threshold = f"Threshold: {dimension.threshold:g}" if dimension.threshold is not None else ""
+        formerly = f"{FORMERLY_LINE} {', '.join(dimension.formerly)}" if dimension.formerly else ""
         order = f"{ORDER_LINE} {', '.join(kind.id for kind in dimension.types)}"
-        note = "\n\n".join(part for part in (dimension.description, threshold, order, f"{ID_LINE} {dimension.id}")
-                           if part)
+        note = "\n\n".join(part for part in (dimension.description, threshold, formerly, order,
+                                             f"{ID_LINE} {dimension.id}") if part)
         codes.append(Code(dimension.guid or stable_guid(codebook.name, dimension.id), dimension.label, False, note,
                           types, color=dimension.color))
     return codes
@@ -91,6 +93,8 @@ def describe(theme: Theme, category_id: str) -> str:
             parts.append(_list_block(title, items))
     if theme.threshold is not None:
         parts.append(f"Threshold: {theme.threshold:g}")
+    if theme.formerly:
+        parts.append(f"{FORMERLY_LINE} {', '.join(theme.formerly)}")
     parts.append(f"{ID_LINE} {category_id}")
     return "\n\n".join(parts)
 
@@ -250,6 +254,9 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
             section = None
         elif alone and re.fullmatch(r"Threshold: (?:\d+(?:\.\d*)?|\.\d+)", stripped):
             fields["threshold"] = float(stripped.split()[1])
+            section = None
+        elif alone and ours and re.fullmatch(rf"{FORMERLY_LINE} [a-z][a-z0-9_]*(?:, [a-z][a-z0-9_]*)*", stripped):
+            fields["formerly"] = stripped.removeprefix(FORMERLY_LINE).strip().split(", ")
             section = None
         elif section is not None:
             sections[section][-1] += pending + ["- " + stripped if quoted and pending else line]
@@ -547,6 +554,8 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
                                "types": types})
             if "threshold" in fields:  # lost before: the content hash changed, and the calibration no longer fit
                 dimensions[-1]["threshold"] = fields["threshold"]
+            if "formerly" in fields:
+                dimensions[-1]["formerly"] = fields["formerly"]
             continue
         if code.codable:
             themes.append(theme_of(code))
@@ -857,13 +866,14 @@ def _code_mapping(root: ET.Element, q: str, codebook: Codebook, path: Path) -> d
     label or id; None for grouping codes. A code that is used but matches no theme is an error."""
     ours = {_norm_guid(leaf.guid): leaf.category_id for code in codebook_codes(codebook)
             for leaf in [code, *code.children]}
-    by_name = {c.label.lower(): c.id for c in codebook.categories} | {c.id.lower(): c.id for c in codebook.categories}
+    by_name = {c.label.lower(): c.id for c in codebook.categories} | {c.id.lower(): c.id for c in codebook.categories} \
+        | codebook.renamed  # a project coded before a theme was renamed: its old id (`formerly`)
     mapping, unknown = {}, {}
     for element in root.iter(f"{q}Code"):
         guid = _norm_guid(element.get("guid", ""))
         marker = parse_description(element.findtext(f"{q}Description") or "").get("id")
         name = (element.get("name") or "").strip()
-        mapping[guid] = (ours.get(guid) or (marker if marker in codebook.ids else None)
+        mapping[guid] = (ours.get(guid) or (marker if marker in codebook.ids else codebook.renamed.get(marker or ""))
                          or by_name.get(name.lower()))
         # A code themes exported for another codebook of the run (its `themes id:` line names an id this one
         # lacks): a project of a themes-and-framework run is evaluated once per codebook, each reading its own.

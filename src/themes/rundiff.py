@@ -38,6 +38,7 @@ class RunDiff:
     respondents_only_in: dict = field(default_factory=lambda: {"a": [], "b": []})  # their ids, in run order
     questions_only_in: dict = field(default_factory=lambda: {"a": [], "b": []})    # as the runs read them
     renamed: list = field(default_factory=list)  # (code of A only, code of B only, "label"/"definition"/both)
+    read_renamed: list = field(default_factory=list)  # (side read, its code, the code it was read as)
 
     @property
     def other_people(self) -> bool:
@@ -59,6 +60,9 @@ def side_summary(run: RunFolder) -> dict:
     top = manifest.get("calibration") if isinstance(manifest.get("calibration"), dict) else {}
     made_for = [((b.get("calibration") if isinstance(b.get("calibration"), dict) else top) or {}).get("codebook_hash")
                 for b in books]
+    # A calibration made before the codebook's renames (its `formerly`) fits it: the run recorded it so
+    fit = [(b.get("calibration") if isinstance(b.get("calibration"), dict) else {}).get("matches_codebook")
+           for b in books]
 
     def each(values: list):
         return values[0] if len(values) == 1 else " + ".join(str(v) for v in values)
@@ -68,8 +72,10 @@ def side_summary(run: RunFolder) -> dict:
             "codebook_content_hash": each([b.get("content_hash") for b in books]),
             "codebook_sha256": each([b.get("sha256") for b in books]),
             "calibration_codebook_hash": each(made_for) if any(made_for) else None,
-            "calibration_for_other_content": [(made, b.get("content_hash")) for b, made in zip(books, made_for)
-                                              if made and b.get("content_hash") and made != b.get("content_hash")],
+            "calibration_for_other_content": [(made, b.get("content_hash"))
+                                              for b, made, fits in zip(books, made_for, fit)
+                                              if made and b.get("content_hash") and made != b.get("content_hash")
+                                              and not fits],
             "model": manifest.get("model"), "method": manifest.get("method"),
             "decided_by": {"model": manifest.get("model"), "method": manifest.get("method"),
                            **{k: (manifest.get("settings") or {}).get(k) for k in _DECIDING_SETTINGS}},
@@ -79,7 +85,9 @@ def side_summary(run: RunFolder) -> dict:
 
 def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
     """Compare the theme decisions of two runs answer by answer (answers matched by respondent and question,
-    each question as its run read it: see `_read_as`)."""
+    each question as its run read it: see `_read_as`). A code one run's codebook lists in `formerly` is read in the
+    other run under the name it became."""
+    a, b, read_renamed = _under_one_name(a, b)
     read_as = {"a": _read_as(a), "b": _read_as(b)}
     left, right = _by_answer(a, read_as["a"]), _by_answer(b, read_as["b"])
     shared = left.index.intersection(right.index)
@@ -153,7 +161,24 @@ def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
                    shared_answers=len(shared), shared_respondents=shared.get_level_values(0).nunique(),
                    respondents_only_in=_one_side_only(left.index.get_level_values(0), right.index.get_level_values(0)),
                    questions_only_in=_one_side_only(left.index.get_level_values(1), right.index.get_level_values(1)),
-                   renamed=_look_renamed(only_a, only_b, _descriptions(a), _descriptions(b)))
+                   renamed=_look_renamed(only_a, only_b, _descriptions(a), _descriptions(b)),
+                   read_renamed=read_renamed)
+
+
+def _under_one_name(a: RunFolder, b: RunFolder) -> tuple[RunFolder, RunFolder, list[tuple[str, str, str]]]:
+    """Both runs with a code renamed between them under its new name: the one the other's codebook lists in
+    `formerly` (its manifest records it), where this run does not code the new one already. Without it, a renamed
+    theme was 'coded in A only' and 'in B only', its answers never compared."""
+    from themes.runfolder import renamed_codes, with_codes_renamed
+
+    read: list[tuple[str, str, str]] = []
+    runs = {"a": a, "b": b}
+    for side, other in (("a", "b"), ("b", "a")):
+        run, codes = runs[side], set(runs[side].theme_ids) | set(runs[side].category_ids)
+        renamed = {old: new for old, new in renamed_codes(runs[other]).items() if old in codes and new not in codes}
+        read += [(side, old, new) for old, new in renamed.items() if old in run.category_ids]
+        runs[side] = with_codes_renamed(run, renamed)
+    return runs["a"], runs["b"], read
 
 
 _FEW_SHARED = 10  # below this many shared answers, most of them edited may be a few corrections
@@ -346,8 +371,15 @@ def notes(diff: RunDiff) -> list[str]:
                            for side in "ab")
         found.append(f"questions {listed}. Their answers are not compared; name a question alike in both exports "
                      "to compare it.")
+    for side in "ab":
+        read = [f"'{old}' as '{new}'" for run, old, new in diff.read_renamed if run == side]
+        if read:
+            found.append(f"{side.upper()}'s codes read as the other run's codebook names them (its formerly): "
+                         f"{', '.join(read)}.")
     for code_a, code_b, same in diff.renamed:
-        found.append(f"'{code_b}' (B only) looks like '{code_a}' (A only) renamed: same {same}.")
+        found.append(f"'{code_b}' (B only) looks like '{code_a}' (A only) renamed: same {same}. If it is, write "
+                     f"'formerly: [{code_a}]' under '{code_b}' in B's codebook and run B again: the two are then "
+                     "compared.")
     for side in "ab":
         codes = [row.theme for row in diff.themes.itertuples() if coded_only_in(row) == side]
         if codes:

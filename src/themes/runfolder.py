@@ -76,6 +76,37 @@ class RunFolder:
         return str(found) if found is not None else codebook.get("path")
 
 
+def renamed_codes(run: RunFolder) -> dict[str, str]:
+    """The codes (and dimension ids) the run's codebooks list in `formerly`, with the code each became, as its
+    manifest recorded them."""
+    entries = run.manifest.get("codebooks") or [run.manifest.get("codebook")]
+    return {str(old): str(new) for entry in entries if isinstance(entry, dict)
+            for old, new in (entry.get("renamed") or {}).items()}
+
+
+def with_codes_renamed(run: RunFolder, renamed: dict[str, str]) -> RunFolder:
+    """The run with its codes under the names `renamed` gives them (its answers' and segments' codes and score
+    columns, its thresholds), as a run coded with the renamed codebook would write them."""
+    if not renamed:
+        return run
+
+    def code(value: str) -> str:
+        return renamed.get(value, value)
+
+    def frame(table: pd.DataFrame) -> pd.DataFrame:
+        table = table.rename(columns={f"score_{old}": f"score_{new}" for old, new in renamed.items()})
+        table["theme_list"] = table["theme_list"].map(lambda codes: [code(c) for c in codes])
+        table["themes"] = table["theme_list"].map(";".join)
+        if "top_theme" in table.columns:
+            table["top_theme"] = table["top_theme"].map(code)
+        return table
+
+    manifest = dict(run.manifest)
+    if isinstance(manifest.get("thresholds"), dict):
+        manifest["thresholds"] = {code(key): value for key, value in manifest["thresholds"].items()}
+    return RunFolder(run.path, frame(run.answers.copy()), frame(run.segments.copy()), manifest)
+
+
 def recorded_codebook(entry: dict) -> Path | None:
     """Where a manifest's codebook entry is now: of its path as the run was given it (from the folder the run was
     started in), the absolute path the run recorded beside it and a shipped codebook of that name, the first with

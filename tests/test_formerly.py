@@ -1,0 +1,259 @@
+"""`formerly`: a theme (type, dimension) renamed in the codebook keeps what was coded under its old id: coded files,
+calibrations and earlier runs read as the theme it became."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import TINY_CODEBOOK_YAML
+
+from themes.calibrate import Calibration, CodedPassage
+from themes.codebook import load_codebook
+from themes.errors import CodebookError
+
+# 'funding' renamed 'resource_needs', the dimension 'service' renamed 'service_model' and its type 'joint' 'joint_program'
+RENAMED_YAML = (TINY_CODEBOOK_YAML
+                .replace("  - id: funding\n", "  - id: resource_needs\n    formerly: [funding]\n")
+                .replace("  - id: service\n", "  - id: service_model\n    formerly: service\n")
+                .replace("      - id: joint\n", "      - id: joint_program\n        formerly: [joint]\n"))
+
+
+@pytest.fixture
+def renamed_path(tmp_path):
+    path = tmp_path / "renamed.yaml"
+    path.write_text(RENAMED_YAML, encoding="utf-8")
+    return path
+
+
+def test_formerly_maps_each_old_code_to_the_code_it_became(renamed_path):
+    book = load_codebook(renamed_path)
+
+    assert book.renamed == {"funding": "resource_needs", "service.referral": "service_model.referral",
+                            "service.joint": "service_model.joint_program",
+                            "service.joint_program": "service_model.joint_program",
+                            "service_model.joint": "service_model.joint_program"}
+    assert book.renamed_dimensions == {"service": "service_model"}
+    assert book.current_code("funding") == "resource_needs" and book.current_code("trust") == "trust"
+
+
+def test_formerly_does_not_change_the_content_hash(tiny_codebook_path, tmp_path):
+    """Listing an old id is no change of what the codebook means: a calibration made for it still fits."""
+    listed = tmp_path / "listed.yaml"
+    listed.write_text(TINY_CODEBOOK_YAML.replace("  - id: trust\n", "  - id: trust\n    formerly: [trusting]\n"))
+
+    assert load_codebook(listed).content_hash() == load_codebook(tiny_codebook_path).content_hash()
+
+
+@pytest.mark.parametrize(("edit", "said"), [
+    (("  - id: funding\n", "  - id: funding\n    formerly: [trust]\n"),
+     "'funding' lists 'trust' in formerly, but 'trust' is a theme or dimension id of the codebook now"),
+    (("  - id: funding\n", "  - id: funding\n    formerly: [service]\n"),
+     "'service' is a theme or dimension id of the codebook now"),
+    (("      - id: joint\n", "      - id: joint\n        formerly: [referral]\n"),
+     "'service.joint' lists 'referral' in formerly, but 'referral' is a type id of 'service' of the codebook now"),
+    (("  - id: funding\n", "  - id: funding\n    formerly: [Funding Needs]\n"),
+     "'Funding Needs' in the formerly of 'funding' is not an id"),
+    (("  - id: funding\n", "  - id: funding\n    formerly: [funding]\n"), "'funding' lists its own id in formerly"),
+    (("  - id: funding\n", "  - id: funding\n    formerly: [money, money]\n"),
+     "'money' is in the formerly of 'funding' twice"),
+])
+def test_a_former_id_that_would_name_two_codes_is_refused(tmp_path, edit, said):
+    path = tmp_path / "book.yaml"
+    path.write_text(TINY_CODEBOOK_YAML.replace(*edit), encoding="utf-8")
+    with pytest.raises(CodebookError) as error:
+        load_codebook(path)
+    assert said in str(error.value)
+
+
+def test_two_codes_that_both_claim_a_former_id_are_refused(tmp_path):
+    path = tmp_path / "book.yaml"
+    path.write_text(TINY_CODEBOOK_YAML.replace("  - id: trust\n", "  - id: trust\n    formerly: [old]\n")
+                    .replace("  - id: funding\n", "  - id: funding\n    formerly: [old]\n"), encoding="utf-8")
+
+    with pytest.raises(CodebookError) as error:
+        load_codebook(path)
+    assert "'trust' and 'funding' both list 'old' in formerly" in str(error.value)
+
+
+def test_a_file_coded_with_the_old_ids_is_read_under_the_new(renamed_path, tmp_path):
+    from themes.evaluate import read_gold
+
+    gold = tmp_path / "gold.csv"
+    gold.write_text("text,themes,service\n"
+                    "Grants end in June.,funding,none\n"
+                    "We trust them and send clients over.,trust; service.referral,referral\n"
+                    "One team runs it.,none,joint\n", encoding="utf-8")
+
+    read = read_gold(gold, load_codebook(renamed_path))
+
+    assert read["gold"].tolist() == [["resource_needs"], ["trust", "service_model.referral"],
+                                     ["service_model.joint_program"]]
+
+
+def test_a_calibration_made_before_the_rename_keeps_its_passages_and_thresholds(renamed_path):
+    from themes.coding import fit_coder, in_current_codes, uncalibrated_categories, unknown_codes
+
+    book = load_codebook(renamed_path)
+    passages = [CodedPassage(text="Grants end in June.", themes=["funding"]),
+                CodedPassage(text="We cannot keep staff.", themes=["funding", "service.joint"]),
+                CodedPassage(text="We trust them.", themes=["trust", "service.referral"]),
+                CodedPassage(text="Nothing to add.", themes=["none"])]
+    calibration = Calibration(codebook="x.yaml", codebook_hash="0123456789abcdef", model="test:hashing",
+                              method="logistic", C=1.0, thresholds={"funding": 0.35, "trust": 0.45, "service": 0.6},
+                              passages=passages)
+
+    current = in_current_codes(book, calibration)
+
+    assert [p.themes for p in current.passages] == [["resource_needs"],
+                                                    ["resource_needs", "service_model.joint_program"],
+                                                    ["trust", "service_model.referral"], ["none"]]
+    assert current.thresholds == {"trust": 0.45, "resource_needs": 0.35, "service_model": 0.6}
+    assert unknown_codes(book, calibration) == (0, [])
+    assert uncalibrated_categories(book, calibration) == []
+    coder = fit_coder(book, lambda texts: np.random.default_rng(0).normal(size=(len(texts), 8)), calibration)
+    assert coder.sources["resource_needs"] == "calibration" and coder.sources["service_model"] == "calibration"
+    assert in_current_codes(book, None) is None
+    # Without formerly the old codes are codes the codebook lacks: their model does not learn from them
+    without = load_codebook(renamed_path).model_copy(update={"themes": [
+        t.model_copy(update={"formerly": []}) for t in book.themes]})
+    assert unknown_codes(without, calibration) == (2, ["funding"])
+
+
+def test_the_manifest_records_the_renames_and_diff_reads_the_earlier_run_under_them(tmp_path, tiny_codebook_path,
+                                                                                    renamed_path):
+    import json
+
+    from run_files import write_run_folder
+    from typer.testing import CliRunner
+
+    from themes.cli import app
+    from themes.redact import Redactor
+    from themes.research import diff_run_folders
+
+    def rows(funding: str, both: bool) -> list[dict]:
+        texts = [("R1", "challenges", "Grants end after two years.", [funding]),
+                 ("R2", "challenges", "We cannot keep staff.", [funding] if both else []),
+                 ("R3", "practices", "Trust between our directors.", ["trust"])]
+        return [{"respondent_id": r, "question": q, "answer": a, "org_type": "CBO", "state": "OH",
+                 "segments": [(0, len(a), themes)]} for r, q, a, themes in texts]
+
+    before = write_run_folder(tmp_path / "a", rows("funding", False), codebook_path=tiny_codebook_path)
+    after = write_run_folder(tmp_path / "b", rows("resource_needs", True), codebook_path=renamed_path)
+    assert json.loads((after / "manifest.json").read_text())["codebook"]["renamed"]["funding"] == "resource_needs"
+
+    diff = diff_run_folders(before, after, out=None, redactor=Redactor(use_ner=False))["diff"]
+
+    themes = diff.themes.set_index("theme")
+    assert "funding" not in themes.index
+    assert themes.loc["resource_needs", ["respondents_a", "respondents_b", "respondents_gained",
+                                         "respondents_lost"]].tolist() == [1, 2, 1, 0]
+    assert diff.read_renamed == [("a", "funding", "resource_needs"), ("a", "service.referral", "service_model.referral"),
+                                 ("a", "service.joint", "service_model.joint_program")]
+    printed = CliRunner().invoke(app, ["diff", str(before), str(after)]).output.splitlines()
+    assert ("note: A's codes read as the other run's codebook names them (its formerly): 'funding' as 'resource_needs', "
+            "'service.referral' as 'service_model.referral', 'service.joint' as 'service_model.joint_program'."
+            ) in printed
+    # Diffed the other way round, B's codes are read as A's codebook names them
+    back = diff_run_folders(after, before, out=None, redactor=Redactor(use_ner=False))["diff"]
+    assert back.read_renamed[0] == ("b", "funding", "resource_needs")
+
+
+def test_formerly_survives_a_round_trip_through_a_qda_tool_and_the_yaml_writer(renamed_path, tmp_path):
+    from themes.codebook_yaml import codebook_data, to_yaml
+    from themes.research import export_codebook, import_codebook
+
+    book = load_codebook(renamed_path)
+    qdc = export_codebook(renamed_path, tmp_path / "book.qdc")
+    back, _ = import_codebook(qdc, tmp_path / "back.yaml")
+
+    assert load_codebook(back).renamed == book.renamed
+    assert load_codebook(back).renamed_dimensions == {"service": "service_model"}
+    written = to_yaml(codebook_data(book))
+    assert "- id: resource_needs\n  formerly:\n  - funding\n  label: Funding needs\n" in written
+
+
+def test_a_renamed_theme_in_a_run_keeps_its_calibration(tmp_path, tiny_codebook_path, tiny_responses_path):
+    """End to end: the run's opening block says nothing of codes the codebook lacks, and the renamed theme is tuned
+    by the calibration made before the rename."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from themes.calibrate import save_calibration
+    from themes.cli import app
+
+    book = load_codebook(tiny_codebook_path)
+    passages = [CodedPassage(text="Grants end in June.", themes=["funding"]),
+                CodedPassage(text="We cannot keep staff at all.", themes=["funding"]),
+                CodedPassage(text="We trust them.", themes=["trust"]),
+                CodedPassage(text="Nothing to add.", themes=["none"])]
+    calibration = Calibration(codebook=str(tiny_codebook_path), codebook_hash=book.content_hash(),
+                              model="test:hashing", method="logistic", C=1.0, thresholds={"funding": 0.35},
+                              passages=passages)
+    renamed = tmp_path / "renamed.yaml"
+    renamed.write_text(TINY_CODEBOOK_YAML.replace("  - id: funding\n", "  - id: resource_needs\n    formerly: [funding]\n"))
+    save_calibration(calibration, tmp_path / "renamed.calibration.json")
+
+    result = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--codebook", str(renamed),
+                                      "--out", str(tmp_path / "out"), "--model", "test:hashing", "--no-cache"])
+
+    assert result.exit_code == 0, result.output
+    assert "which this codebook does not have" not in result.output
+    assert ("calibration renamed.calibration.json (beside the codebook; made before the codebook's renames (formerly), "
+            "its codes read under the new ids)") in result.output
+    assert "made for other content" not in result.output
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["thresholds"]["resource_needs"] == 0.35
+    assert manifest["codebook"]["renamed"] == {"funding": "resource_needs"}
+    assert manifest["codebook"]["calibration"]["matches_codebook"] is True
+
+
+def test_a_shipped_codebook_copied_and_a_theme_renamed_keeps_the_shipped_calibration(tmp_path):
+    from themes.calibrate import calibration_path, locate_calibration
+    from themes.codebook import codebook_path
+
+    shipped = codebook_path("rfi_themes")
+    copy = tmp_path / "ours.yaml"
+    copy.write_text(shipped.read_text().replace("  - id: resource_needs\n",
+                                                "  - id: resources\n    formerly: [resource_needs]\n"))
+
+    found, where = locate_calibration(copy, None)
+
+    assert found == calibration_path(shipped)
+    assert where == (f"matched by the codebook's content hash before its renames (formerly; "
+                     f"{load_codebook(shipped).content_hash()}), its codes read under the new ids")
+    # Renamed without formerly, the copy is other content: it runs uncalibrated, and says so
+    copy.write_text(shipped.read_text().replace("  - id: resource_needs\n", "  - id: resources\n"))
+    assert locate_calibration(copy, None)[0] is None
+
+
+def test_a_former_id_refused_is_said_at_its_line(tmp_path):
+    path = tmp_path / "book.yaml"
+    path.write_text(TINY_CODEBOOK_YAML.replace("  - id: trust\n", "  - id: trust\n    formerly: money\n")
+                    .replace("  - id: funding\n", "  - id: funding\n    formerly:\n      - cash\n      - money\n"))
+
+    with pytest.raises(CodebookError) as error:
+        load_codebook(path)
+    assert str(error.value).startswith(f"{path}:16: [top level] 'trust' and 'funding' both list 'money' in formerly")
+
+
+def test_a_qda_project_coded_before_the_rename_is_read_as_gold_under_the_new_ids(tmp_path, tiny_codebook_path,
+                                                                                 renamed_path):
+    """Exported from a run of the old codebook, reviewed in a QDA tool and read back as gold by the renamed one: the
+    codes' GUIDs were made from the old ids, so they are matched by their `themes id:` lines' former ids."""
+    from run_files import write_run_folder
+    from test_refi import reviewed
+
+    from themes.evaluate import read_gold
+    from themes.research import export_project
+
+    texts = [("R1", "challenges", "Grants end after two years.", ["funding"]),
+             ("R2", "services", "We send clients to the food bank.", ["service.referral", "trust"])]
+    run = write_run_folder(tmp_path / "run", [
+        {"respondent_id": r, "question": q, "answer": a, "org_type": "CBO", "state": "OH",
+         "segments": [(0, len(a), themes)]} for r, q, a, themes in texts], codebook_path=tiny_codebook_path)
+    path = export_project(run, tmp_path / "review.qdpx", per="answer")["path"]
+
+    gold = read_gold(reviewed(path), load_codebook(renamed_path))
+
+    assert sorted(map(sorted, gold["gold"])) == [["resource_needs"], ["service_model.referral", "trust"]]
