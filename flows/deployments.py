@@ -217,6 +217,7 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
 
         outcome["sha256"] = file_hash(path)  # a rejected file too: which version of it was refused
         current = project.open_project(project_dir)
+        coded_before = _manifest(current.output) if current.batches else None
         with _warnings_said() as read_warnings:  # what the reader guessed and said: `themes run` prints it
             combined, staged = project.add_batch(current, path, spec, settings)
         batch = staged.batches[-1]
@@ -227,7 +228,7 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
         project.save(staged, _manifest_batches(staged.output), backup)
         outcome.update(outcome="added", batch=batch["batch"], respondents=batch["respondents"],
                        replaced=len(batch["replaced"]), embedded=summary["embedding"]["embedded"])
-        said = []
+        said = recoded_since(coded_before, _manifest(staged.output))
         if batch.get("renamed"):  # said, not silent: the batch's columns under the names earlier batches gave them
             said.append("named as in earlier batches: " + ", ".join(
                 f"'{mine}' as '{theirs}'" for mine, theirs in batch["renamed"].items()))
@@ -297,6 +298,59 @@ def _manifest_batches(output: Path) -> list[dict]:
     from themes.safe import MANIFEST
 
     return json.loads((output / MANIFEST).read_text(encoding="utf-8"))["batches"]
+
+
+def _manifest(output: Path) -> dict | None:
+    """The project's output manifest, None where there is none or it cannot be read (then nothing is compared)."""
+    import json
+
+    from themes.safe import MANIFEST
+
+    try:
+        manifest = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def recoded_since(before: dict | None, after: dict | None) -> list[str]:
+    """What changed since the last batch was coded that codes every batch again: the model (every answer embedded
+    again), a codebook's content or its calibration. Each batch codes the whole project, so the counts of batches
+    already reported move where no answer did; an operator who restarted `themes serve` with another --model or an
+    edited codebook read only "added" (a model change re-embedded every batch with no word)."""
+    if not before or not after:
+        return []
+    said = []
+    if before.get("model") != after.get("model"):
+        said.append(f"the model changed since the last batch ({before.get('model')} -> {after.get('model')}): every "
+                    "answer of the project was embedded and coded again with it, so earlier batches' counts may move")
+
+    def books(manifest: dict) -> dict[str, dict]:
+        entries = [e for e in manifest.get("codebooks") or [manifest.get("codebook")] if isinstance(e, dict)]
+        return {str(e.get("absolute_path") or e.get("path")): e for e in entries}
+
+    then, now = books(before), books(after)
+    for path, entry in now.items():
+        name, old = Path(path).name, then.get(path)
+        if old is None:
+            said.append(f"{name} codes the project from this batch on: every batch was coded with it")
+            continue
+        if old.get("content_hash") != entry.get("content_hash"):
+            said.append(f"{name} changed since the last batch (content hash {old.get('content_hash')} -> "
+                        f"{entry.get('content_hash')}): every batch was coded again with it, so earlier batches' "
+                        "counts may move")
+        elif _calibration_of(old) != _calibration_of(entry):
+            said.append(f"{name}'s calibration changed since the last batch: every batch was coded again with it, so "
+                        "earlier batches' counts may move")
+    said += [f"{Path(path).name} no longer codes the project: its counts are gone from the output" for path in then
+             if path not in now]
+    return said
+
+
+def _calibration_of(entry: dict) -> dict:
+    """The calibration a codebook ran with, as the manifest records it (None for none)."""
+    calibration = entry.get("calibration")
+    return {k: v for k, v in calibration.items() if k != "matches_codebook"} if isinstance(calibration, dict) else None
 
 
 def _move(path: Path, folder: Path) -> None:

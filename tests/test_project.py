@@ -719,3 +719,50 @@ def test_a_later_batch_whose_columns_are_guessed_keeps_the_metadata_earlier_batc
     assert staged.batches[-1]["kept_meta"] == ["initiated_by"]
     later = combined[combined["respondent_id"].isin(["R4", "R5"])].drop_duplicates("respondent_id")
     assert later.set_index("respondent_id")["initiated_by"].to_dict() == {"R4": "Hospital", "R5": "CBO"}
+
+
+def test_a_batch_coded_after_the_codebook_changed_says_every_batch_was_coded_again(tmp_path, tiny_responses_path,
+                                                                                    tiny_codebook_path):
+    """An operator's review: serve restarted with an edited codebook (or another --model) coded every batch again,
+    so the counts already reported moved, and the batch's row said only "added"."""
+    inbox, folder, cache = tmp_path / "inbox", tmp_path / "project", tmp_path / "cache"
+    table = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    drop(inbox, "week1.csv", table.iloc[:3])
+    first, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    assert first["outcome"] == "added" and "coded again" not in first["reason"]
+    drop(inbox, "week2.csv", table.iloc[3:])
+    same, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    assert same["outcome"] == "added" and "coded again" not in same["reason"]
+
+    before = load_codebook(tiny_codebook_path).content_hash()
+    tiny_codebook_path.write_text(tiny_codebook_path.read_text().replace("We cannot keep staff.",
+                                                                         "We cannot keep our staff."))
+    edited = table.iloc[3:].assign(respondent_id=lambda t: t["respondent_id"] + "b")
+    drop(inbox, "week3.csv", edited)
+    later, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+
+    assert later["outcome"] == "added"
+    assert (f"tiny_codebook.yaml changed since the last batch (content hash {before} -> "
+            f"{load_codebook(tiny_codebook_path).content_hash()}): every batch was coded again with it, so earlier "
+            "batches' counts may move") in later["reason"]
+
+
+def test_what_codes_every_batch_again_is_said_model_codebook_and_calibration():
+    from themes.flows.deployments import recoded_since
+
+    book = {"path": "rfi.yaml", "absolute_path": "/p/rfi.yaml", "content_hash": "a", "calibration": {
+        "codebook_hash": "a", "gold_hash": "g", "training_passages": 10, "matches_codebook": True}}
+    before = {"model": "m1", "codebooks": [book]}
+
+    assert recoded_since(None, before) == [] and recoded_since(before, before) == []
+    assert recoded_since(before, {**before, "model": "m2"}) == [
+        "the model changed since the last batch (m1 -> m2): every answer of the project was embedded and coded again "
+        "with it, so earlier batches' counts may move"]
+    recalibrated = {**book, "calibration": {**book["calibration"], "gold_hash": "h"}}
+    assert recoded_since(before, {**before, "codebooks": [recalibrated]}) == [
+        "rfi.yaml's calibration changed since the last batch: every batch was coded again with it, so earlier "
+        "batches' counts may move"]
+    framework = {**book, "absolute_path": "/p/framework.yaml", "path": "framework.yaml"}
+    assert recoded_since(before, {**before, "codebooks": [framework]}) == [
+        "framework.yaml codes the project from this batch on: every batch was coded with it",
+        "rfi.yaml no longer codes the project: its counts are gone from the output"]
