@@ -562,19 +562,22 @@ def _shown(value: Any) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
+def _child(node: yaml.Node | None, part: Any) -> yaml.Node | None:
+    """The node one step of a YAML path below `node` (a mapping's value by key, a sequence's item by index), or
+    None where there is none."""
+    if isinstance(node, yaml.MappingNode):
+        return next((value for key, value in node.value if key.value == part), None)
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        return node.value[part]
+    return None
+
+
 def _line_of(node: yaml.Node | None, loc: list[Any]) -> int | None:
     """The 1-based line of the YAML node at `loc`, or of its deepest existing parent."""
     line = node.start_mark.line + 1 if node is not None else None
     for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next((value for key, value in node.value if key.value == part), None)
-            if match is None:
-                key_node = next((key for key, _ in node.value if key.value == part), None)
-                return key_node.start_mark.line + 1 if key_node else line
-            node = match
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
+        node = _child(node, part)
+        if node is None:
             break
         line = node.start_mark.line + 1
     return line
@@ -583,12 +586,7 @@ def _line_of(node: yaml.Node | None, loc: list[Any]) -> int | None:
 def _line_of_key_in(node: yaml.Node | None, loc: list[Any], item_id: str, key: str) -> int | None:
     """The line of `key` in the item of the list at `loc` whose id is `item_id`."""
     for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            node = next((value for name, value in node.value if name.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
-            return None
+        node = _child(node, part)
     for item in node.value if isinstance(node, yaml.SequenceNode) else []:
         fields = {name.value: value for name, value in item.value} if isinstance(item, yaml.MappingNode) else {}
         if getattr(fields.get("id"), "value", None) == item_id and key in fields:

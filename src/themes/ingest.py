@@ -1550,14 +1550,16 @@ def _mostly(column: pd.Series, kind: str, *, sample: int = 200) -> bool:
     addresses and phone numbers ("contact"), whatever the column is called ("Source" held Alchemer's IPs)."""
     from themes.redact import PLACEHOLDERS, redact_patterns
 
+    marks = (PLACEHOLDERS["email"], PLACEHOLDERS["phone"])
+    return _half_or_more(column, _addresses if kind == "ip" else lambda v: redact_patterns(v).strip() in marks,
+                         sample=sample)
+
+
+def _half_or_more(column: pd.Series, test, *, sample: int = 200) -> bool:
+    """Whether `test` holds for half or more of the column's filled cells (the first `sample`, stripped)."""
     values = column.dropna().map(as_text).str.strip()
     values = values[values != ""].head(sample)
-    if values.empty:
-        return False
-    marks = (PLACEHOLDERS["email"], PLACEHOLDERS["phone"])
-    found = values.map(_addresses) if kind == "ip" else values.map(
-        lambda v: redact_patterns(v).strip() in marks)
-    return bool(found.astype(bool).mean() >= 0.5)
+    return not values.empty and bool(values.map(lambda value: bool(test(value))).mean() >= 0.5)
 
 
 # A question asking for contact details, by words a contact column's name does not end in.
@@ -1593,10 +1595,6 @@ def _mostly_contact_details(column: pd.Series, *, sample: int = 200) -> bool:
     line at 555-201-3344 after hours, or text the number on the card") is an answer."""
     from themes.redact import PLACEHOLDERS, redact_patterns
 
-    values = column.dropna().map(as_text).str.strip()
-    values = values[values != ""].head(sample)
-    if values.empty:
-        return False
     def contact(value: str) -> bool:
         if len(value.split()) > _CONTACT_WORDS:
             return False
@@ -1609,7 +1607,7 @@ def _mostly_contact_details(column: pd.Series, *, sample: int = 200) -> bool:
         rest = shown.replace(PLACEHOLDERS["phone"], " ")
         return PLACEHOLDERS["phone"] in shown and len(re.findall(r"[^\W\d_]{2,}", rest)) <= 2
 
-    return bool(values.map(contact).mean() >= 0.5)
+    return _half_or_more(column, contact, sample=sample)
 
 
 _CONTACT_WORDS = 12  # "Dana Whitfield, VP Community Health, Faith Outreach Network, (502) 555-0143": 10
