@@ -608,3 +608,30 @@ def test_a_group_estimate_of_none_beside_flagged_respondents_says_what_it_means(
                                                 "base_respondents": "base_answers"})
     assert EDGE_NOTE.strip() in _by_question_caption(by_question, {"trust": "Trust"})
     assert EDGE_NOTE.strip() not in _by_question_caption(by_question.assign(answers=0), {"trust": "Trust"})
+
+
+def test_a_theme_one_question_asks_about_says_how_many_raised_it_elsewhere(data):
+    """An officer's review: "97% raised community engagement" on a survey with a question on community engagement
+    said that they answered it as much as that they raised it (19% had it flagged elsewhere on the sample)."""
+    by_question = pd.DataFrame({"question": ["engagement", "engagement", "challenges", "challenges"],
+                                "theme": ["trust", "funding"] * 2, "base_answers": [3, 3, 3, 3],
+                                "answers": [0, 3, 1, 1], "percent": [0.0, 100.0, 33.3, 33.3]})
+    evidence = pd.DataFrame({"theme": ["funding", "funding", "funding", "funding", "trust"],
+                             "respondent_id": ["R1", "R2", "R3", "R1", "R1"],
+                             "question": ["engagement", "engagement", "engagement", "challenges", "challenges"],
+                             "passage": ["a", "b", "c", "d", "e"], "score": [0.9] * 5})
+    asked = replace(data, by_question=by_question, evidence=evidence)
+
+    assert render_markdown(asked).splitlines()[6:8] == [
+        "- 2 of 3 respondents (67%) had an answer flagged for funding needs. Most of it is one question's: 100% of "
+        "the answers to 'engagement' carry it; outside that question, 33% of respondents had an answer flagged for "
+        "it.",
+        "- 1 of 3 respondents (33%) had an answer flagged for trust and relationships."]
+    # A question Qualtrics names Q2 is named with what it asks
+    assert "the answers to 'engagement: How do you engage the community?' carry it" in render_markdown(
+        replace(asked, asked={"engagement": "How do you engage the community?"}))
+    # Under the share (80%), or one question only: nothing added
+    under = by_question.assign(percent=[0.0, 79.0, 33.3, 33.3])
+    assert "Most of it" not in render_markdown(replace(asked, by_question=under))
+    alone = by_question[by_question["question"] == "engagement"]
+    assert "Most of it" not in render_markdown(replace(asked, by_question=alone))

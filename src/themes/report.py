@@ -225,10 +225,35 @@ def _sentences(data: ReportData) -> list[str]:
     if corrected(data.counts):
         ordered = data.counts.sort_values("estimate", ascending=False, kind="stable")
         return [estimate_sentence(r.estimate, r.low, r.high, r.percent, r.label, r.method)
-                for r in ordered.itertuples()]
+                + _asked_about(data, r.theme) for r in ordered.itertuples()]
     ordered = data.counts.sort_values("respondents", ascending=False, kind="stable")
     return [prevalence_sentence(int(r.respondents), float(r.percent), int(r.base_respondents), r.label)
-            for r in ordered.itertuples()]
+            + _asked_about(data, r.theme) for r in ordered.itertuples()]
+
+
+ASKED_ABOUT = 80.0  # a question whose answers carry a theme this often (percent) asks about it
+
+
+def _asked_about(data: ReportData, theme: str) -> str:
+    """For a theme that nearly every answer to one question of several carries (the survey asks about it), that
+    question and how many respondents raised it elsewhere: "97% raised community engagement" says that they answered
+    the question on community engagement as much as that they raised it (19% had it flagged outside that question on
+    the sample survey). "" for the others."""
+    questions, evidence = data.by_question, data.evidence
+    if questions is None or evidence is None or not len(questions) or not data.usable_respondents:
+        return ""
+    hidden = questions["suppressed"].astype(bool) if "suppressed" in questions.columns else False
+    rows = questions[(questions["theme"] == theme) & ~hidden]
+    share = rows["estimate"] if corrected(rows) else rows["percent"]
+    asking = rows[share.fillna(rows["percent"]) >= ASKED_ABOUT]
+    if len(asking) != 1 or rows["question"].nunique() < 2:  # no one question of several stands behind the count
+        return ""
+    question, carried = asking["question"].iloc[0], float(share.fillna(rows["percent"])[asking.index[0]])
+    mine = evidence[evidence["theme"] == theme]
+    elsewhere = mine.loc[mine["question"].astype(str) != str(question), "respondent_id"].nunique()
+    named = f"{question}: {data.asked[question]}" if data.asked.get(question, question) != question else question
+    return (f" Most of it is one question's: {carried:.0f}% of the answers to '{named}' carry it; outside that "
+            f"question, {100 * elsewhere / data.usable_respondents:.0f}% of respondents had an answer flagged for it.")
 
 
 RAW_WARNING = ("These are raw counts: a respondent counts when any answer was flagged, so a small false-positive "
