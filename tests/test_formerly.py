@@ -257,3 +257,85 @@ def test_a_qda_project_coded_before_the_rename_is_read_as_gold_under_the_new_ids
     gold = read_gold(reviewed(path), load_codebook(renamed_path))
 
     assert sorted(map(sorted, gold["gold"])) == [["resource_needs"], ["service_model.referral", "trust"]]
+
+
+@pytest.mark.parametrize("formerly", ["[resource_needs, funding]", "[funding, resource_needs]"])
+def test_a_calibration_made_before_any_of_the_renames_fits_whatever_their_order(tmp_path, formerly):
+    """Review 141: with two former ids listed oldest first, only the last was tried, and the shipped calibration
+    was lost (every count moved); and a calibration made between two renames was "made for other content"."""
+    from themes.calibrate import calibration_path, locate_calibration
+    from themes.codebook import codebook_path
+
+    shipped = codebook_path("rfi_themes")
+    copy = tmp_path / "ours.yaml"
+    copy.write_text(shipped.read_text().replace("  - id: resource_needs\n",
+                                                f"  - id: resources\n    formerly: {formerly}\n"))
+    assert locate_calibration(copy, None)[0] == calibration_path(shipped)
+
+    # Renamed twice: 'trust' after a calibration made for the copy with 'resources' already
+    between = load_codebook(copy).content_hash()
+    twice = tmp_path / "twice.yaml"
+    twice.write_text(copy.read_text().replace("  - id: trust\n", "  - id: relationships\n    formerly: [trust]\n"))
+    book = load_codebook(twice)
+    assert book.made_for(between) and book.made_for(load_codebook(shipped).content_hash())
+    assert not book.made_for("0123456789abcdef") and not book.made_for(None)
+
+
+def test_a_shipped_codebook_copied_and_renamed_without_formerly_says_how_to_keep_its_calibration(tmp_path):
+    from themes.calibrate import locate_calibration
+    from themes.codebook import codebook_path
+
+    copy = tmp_path / "ours.yaml"
+    copy.write_text(codebook_path("partnership_models").read_text().replace("      - id: joint\n",
+                                                                           "      - id: joint_program\n"))
+
+    found, where = locate_calibration(copy, None)
+
+    assert found is None
+    assert where.endswith("It is partnership_models.yaml with 'service_model.joint' renamed "
+                          "'service_model.joint_program': write 'formerly: [joint]' under the type 'joint_program' of "
+                          "'service_model', and the shipped calibration is used")
+
+
+def test_an_unknown_code_that_is_no_typo_names_formerly(renamed_path, tmp_path):
+    from themes.evaluate import GoldError, read_gold
+
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(RENAMED_YAML.replace("    formerly: [funding]\n", ""))
+    gold = tmp_path / "gold.csv"
+    gold.write_text("text,themes\nGrants end in June.,funding\nWe trust them.,trust\n", encoding="utf-8")
+    with pytest.raises(GoldError) as error:
+        read_gold(gold, load_codebook(plain))
+    assert str(error.value).endswith("If a theme had the id 'funding' before, list it under that theme in the "
+                                     "codebook ('formerly: [funding]'): codes of its old id are then read as its own.")
+    gold.write_text("text,themes\nGrants end in June.,resource_need\nWe trust them.,trsut\n", encoding="utf-8")
+    with pytest.raises(GoldError) as error:
+        read_gold(gold, load_codebook(plain))
+    assert "Did you mean 'resource_needs'?" in str(error.value) and "formerly" not in str(error.value)
+
+
+def test_a_type_listing_its_code_with_the_dimension_is_told_to_list_its_own_id(tmp_path):
+    path = tmp_path / "book.yaml"
+    path.write_text(RENAMED_YAML.replace("formerly: [joint]", "formerly: [service.joint]"))
+
+    with pytest.raises(CodebookError) as error:
+        load_codebook(path)
+    assert ("'service.joint' in the formerly of 'joint_program' is a code with its dimension: a type lists its own "
+            "former id alone ('joint')") in str(error.value)
+
+
+def test_a_renamed_code_keeps_its_qda_guid_and_validate_codebook_says_the_renames(tiny_codebook_path, renamed_path):
+    from typer.testing import CliRunner
+
+    from themes.cli import app
+    from themes.refi import codebook_codes
+
+    def guids(path):
+        codes = codebook_codes(load_codebook(path))
+        return [c.guid for code in codes for c in [code, *code.children]]
+
+    # The same codebook name: only the ids changed
+    assert guids(renamed_path) == guids(tiny_codebook_path)
+    said = CliRunner().invoke(app, ["validate-codebook", str(renamed_path)]).output.splitlines()
+    assert said[-1] == ("  read as renamed (formerly): funding -> resource_needs, service -> service_model, "
+                        "service_model.joint -> service_model.joint_program")

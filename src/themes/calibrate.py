@@ -80,34 +80,72 @@ def locate_calibration(codebook_path: str | Path, explicit: str | None) -> tuple
     from themes.codebook import load_codebook, shipped_codebooks
 
     book = load_codebook(codebook_path)
-    content, before = book.content_hash(), book.content_hash_before_renames()
-    # Made before the codebook's last renames (its `formerly`): its codes are read under the new ids
+    content, before = book.content_hash(), book.content_hashes_before_renames()
+    # Made before some of the codebook's renames (its `formerly`): its codes are read under the new ids
     renames = "; made before the codebook's renames (formerly), its codes read under the new ids"
     if explicit:
         if not Path(explicit).is_file():
             raise ThemesError(f"Calibration file not found: {explicit}. Check --calibration.")
         made_for = _codebook_hash(Path(explicit))
-        if made_for not in (None, content, before):  # a theme renamed since reached 3% of respondents where it had 64%
+        if made_for not in {None, content, *before}:  # a theme renamed since reached 3% of respondents where it had 64%
             return Path(explicit), (f"option --calibration, but made for other content (codebook hash {made_for}, "
                                     f"this one {content}): run 'themes calibrate' again")
-        return Path(explicit), "option --calibration" + renames * (made_for == before)
+        return Path(explicit), "option --calibration" + renames * (made_for in before)
     beside = calibration_path(codebook_path)
     if beside.is_file():
         made_for = _codebook_hash(beside)
-        if made_for not in (None, content, before):
+        if made_for not in {None, content, *before}:
             return beside, (f"beside the codebook, but made for other content (codebook hash {made_for}, this one "
                             f"{content}): run 'themes calibrate' again")
-        return beside, "beside the codebook" + renames * (made_for == before)
+        return beside, "beside the codebook" + renames * (made_for in before)
     folder = next(iter(shipped_codebooks().values())).parent
     for candidate in sorted(folder.glob("*.calibration.json")):
         if _codebook_hash(candidate) == content:
             return candidate, f"matched by the codebook's content hash {content}"
     for candidate in sorted(folder.glob("*.calibration.json")) if before else ():
-        if _codebook_hash(candidate) == before:  # a shipped codebook copied and a theme renamed, with formerly
-            return candidate, (f"matched by the codebook's content hash before its renames (formerly; {before}), its "
-                               "codes read under the new ids")
-    return None, (f"none: no calibration file is beside the codebook or made for its content (hash {content}); "
-                  "it runs uncalibrated on default thresholds ('themes calibrate' makes one)")
+        made_for = _codebook_hash(candidate)
+        if made_for in before:  # a shipped codebook copied and a theme renamed, with formerly
+            return candidate, (f"matched by the codebook's content hash before its renames (formerly; {made_for}), "
+                               "its codes read under the new ids")
+    none = (f"none: no calibration file is beside the codebook or made for its content (hash {content}); it runs "
+            "uncalibrated on default thresholds")
+    copied = _renamed_copy(book)
+    if copied is not None:  # a shipped codebook copied and a theme renamed without formerly: its calibration lost
+        name, renamed = copied
+        said = ", ".join(f"'{old}' renamed '{new}'" for old, new in renamed)
+        how = "; ".join(f"'formerly: [{old.split('.')[-1]}]' under " + (
+            f"the type '{new.split('.')[1]}' of '{new.split('.')[0]}'" if "." in new else f"'{new}'")
+            for old, new in renamed)
+        return None, f"{none}. It is {name} with {said}: write {how}, and the shipped calibration is used"
+    return None, f"{none} ('themes calibrate' makes one)"
+
+
+def _renamed_copy(book: Codebook) -> tuple[str, list[tuple[str, str]]] | None:
+    """The shipped codebook this one is a copy of but for renamed ids (a theme, or a dimension's type, of the same
+    label and definition under another id, no `formerly` naming the old one), with those renames; None otherwise."""
+    from themes.codebook import content_hash_of, load_codebook, plain_key, shipped_codebooks
+
+    for name, path in shipped_codebooks().items():
+        shipped = load_codebook(path)
+        made_for = _codebook_hash(calibration_path(path))
+        if made_for is None:
+            continue
+        data, renamed = book.model_dump(mode="json"), []
+        groups = [(data["themes"], [t.model_dump(mode="json") for t in shipped.themes], "")]
+        groups += [(mine["types"], [k.model_dump(mode="json") for k in theirs.types], f"{mine['id']}.")
+                   for mine in data["dimensions"] for theirs in shipped.dimensions if theirs.id == mine["id"]]
+        for items, originals, prefix in groups:
+            ids = {item["id"] for item in items}
+            for item in items:
+                same = [o["id"] for o in originals if o["id"] not in ids and o["id"] != item["id"] and plain_key(
+                    o["label"]) == plain_key(item["label"]) and plain_key(o["definition"]) == plain_key(
+                    item["definition"])]
+                if len(same) == 1 and not any(o["id"] == item["id"] for o in originals):
+                    renamed.append((prefix + same[0], prefix + item["id"]))
+                    item["id"] = same[0]
+        if renamed and content_hash_of(data) == made_for:
+            return f"{name}.yaml", renamed
+    return None
 
 
 def _codebook_hash(path: Path) -> str | None:

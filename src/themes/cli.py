@@ -111,6 +111,13 @@ def validate_codebook(
         typer.echo(f"  {category.id:<{width}} {len(theme.examples):>3} examples, "
                    f"{len(theme.counter_examples):>3} counter-examples  {category.label}")
     typer.echo(f"  {'(none of the themes)':<{width}} {len(book.none_examples):>3} examples")
+    renamed = [f"{old} -> {theme.id}" for theme in book.themes for old in theme.formerly]
+    for dimension in book.dimensions:
+        renamed += [f"{old} -> {dimension.id}" for old in dimension.formerly]
+        renamed += [f"{dimension.id}.{old} -> {dimension.id}.{kind.id}" for kind in dimension.types
+                    for old in kind.formerly]
+    if renamed:  # what `formerly` makes of coded files' old codes, confirmed
+        typer.echo("  read as renamed (formerly): " + ", ".join(renamed))
 
 
 @app.command("run")

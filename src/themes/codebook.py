@@ -4,11 +4,15 @@ mutually exclusive types), validated by pydantic, with errors that point at the 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from collections.abc import Iterable
 
 import yaml
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
@@ -58,6 +62,10 @@ def _former_ids(values: list[str], info: ValidationInfo) -> list[str]:
     the id itself."""
     owner = info.data.get("id", "?")
     for value in values:
+        if re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+", value):  # a type's code, 'service_model.joint'
+            raise ValueError(f"'{value}' in the formerly of '{owner}' is a code with its dimension: a type lists its "
+                             f"own former id alone ('{value.split('.')[-1]}'), and a dimension renamed lists its old "
+                             "id in its own formerly")
         if not re.match(ID_PATTERN, value):
             raise ValueError(f"'{value}' in the formerly of '{owner}' is not an id (lower-case letters, digits and "
                              "'_', a letter first): write the id the codes had, as coded files write it")
@@ -303,30 +311,42 @@ class Codebook(_Strict):
     def content_hash(self) -> str:
         """Hash of the validated content (not the file's bytes): comments, layout and the GUIDs and colours that
         name and mark codes in QDA tools do not change it, nor the former ids a theme is also read by."""
-        return _content_hash(self.model_dump(mode="json"))
+        return content_hash_of(self.model_dump(mode="json"))
 
-    def content_hash_before_renames(self) -> str | None:
-        """The content hash of the codebook as it was before its last renames: each code that lists former ids under
-        the last of them (a calibration made then, or shipped for the codebook copied and renamed, still fits its
-        content). None where nothing was renamed."""
-        if not self.renamed and not self.renamed_dimensions:
-            return None
+    def content_hashes_before_renames(self) -> set[str]:
+        """The content hashes of the codebook as it may have been before its renames: each code that lists former ids
+        (`formerly`) under its id now or any of them, in every combination (a calibration made before one rename of
+        two, or shipped for the codebook copied and renamed, still fits its content; the order of `formerly` does
+        not matter). Empty where nothing was renamed; at most `_MOST_COMBINATIONS` are tried."""
         data = self.model_dump(mode="json")
-        for item in [*data["themes"], *data["dimensions"], *(k for d in data["dimensions"] for k in d["types"])]:
-            if item.get("formerly"):
-                item["id"] = item["formerly"][-1]
-        return _content_hash(data)
+        items = [*data["themes"], *data["dimensions"], *(k for d in data["dimensions"] for k in d["types"])]
+        renamed = [item for item in items if item.get("formerly")]
+        choices = [[item["id"], *item["formerly"]] for item in renamed]
+        variants: Iterable[tuple[str, ...]] = itertools.product(*choices)
+        if math.prod(map(len, choices)) > _MOST_COMBINATIONS:  # many codes renamed: every one undone, or none
+            variants = [tuple(c[k] for c in choices) for k in (1, -1)]
+        hashes = set()
+        for ids in variants if renamed else ():
+            for item, value in zip(renamed, ids):
+                item["id"] = value
+            hashes.add(content_hash_of(data))
+        return hashes - {self.content_hash()}
 
     def made_for(self, codebook_hash: str | None) -> bool:
-        """Whether a calibration made for `codebook_hash` was made for this content, or for it before its renames."""
-        return codebook_hash is not None and codebook_hash in (self.content_hash(), self.content_hash_before_renames())
+        """Whether a calibration made for `codebook_hash` was made for this content, or for it before renames."""
+        return codebook_hash is not None and (codebook_hash == self.content_hash()
+                                              or codebook_hash in self.content_hashes_before_renames())
 
     def has_examples(self, minimum: int = 3) -> bool:
         """True when every category has enough examples for a classifier to learn from."""
         return all(len(c.theme.examples) >= minimum for c in self.categories)
 
 
-def _content_hash(data: dict) -> str:
+_MOST_COMBINATIONS = 4096  # of former ids tried for a calibration made before renames (12 codes renamed once)
+
+
+def content_hash_of(data: dict) -> str:
+    """The content hash of a codebook's data (`Codebook.content_hash`)."""
     payload = json.dumps(_without_qda_marks(data), sort_keys=True).encode()
     return hashlib.sha256(payload).hexdigest()[:16]
 
@@ -367,6 +387,12 @@ def _check_former_ids(codebook: Codebook) -> None:
                       {k.id for k in dimension.types})
 
 
+def first_id(item: Theme | Dimension) -> str:
+    """The id a code was first given: the first of its `formerly` (oldest first), else its id. GUIDs derived from it
+    stay the same through renames, so a QDA tool takes the renamed code for the one it knows."""
+    return item.formerly[0] if item.formerly else item.id
+
+
 @dataclass(frozen=True)
 class Category:
     id: str
@@ -388,9 +414,9 @@ def merge_codebooks(books: list[Codebook]) -> Codebook:
         """The category's GUID as its own codebook gives it (REFI-QDA exchange), not one of the merged name."""
         return item if item.guid else item.model_copy(update={"guid": stable_guid(book.name, key)})
 
-    themes = [own_guid(t, b, t.id) for b in books for t in b.themes]
-    dimensions = [own_guid(d, b, d.id).model_copy(update={"types": [own_guid(k, b, f"{d.id}.{k.id}")
-                                                                     for k in d.types]})
+    themes = [own_guid(t, b, first_id(t)) for b in books for t in b.themes]
+    dimensions = [own_guid(d, b, first_id(d)).model_copy(update={"types": [
+        own_guid(k, b, f"{first_id(d)}.{first_id(k)}") for k in d.types]})
                   for b in books for d in b.dimensions]
     try:
         return Codebook(name=" + ".join(b.name for b in books), version=" + ".join(b.version for b in books),

@@ -893,6 +893,9 @@ def _parse_themes(value, codebook: Codebook, path: Path, row: int, *, aside: set
                 else "")
             other = (" If the file codes a codebook of themes too, read it from the coding workbook, whose "
                      "Instructions list both." if not close and not codebook.themes and "." not in key else "")
+            if not other and re.fullmatch(r"[a-z][a-z0-9_]*", key) and codebook.themes and not _typo(key, close):
+                other = (f" If a theme had the id '{key}' before, list it under that theme in the codebook "
+                         f"('formerly: [{key}]'): codes of its old id are then read as its own.")
             raise GoldError(f"{path}:{row}: unknown theme '{item.strip()}'.{hint} "
                             f"Known: {', '.join(ids)}, none.{other}")
         if theme not in found:
@@ -901,6 +904,15 @@ def _parse_themes(value, codebook: Codebook, path: Path, row: int, *, aside: set
         raise GoldError(f"{path}:{row}: '{str(value).strip()}' names {', '.join(found)} and '{said_none}' at once. "
                         f"Write the themes alone, or '{said_none}' alone for a passage with no theme.")
     return found
+
+
+def _typo(key: str, close: list[str]) -> bool:
+    """Whether a code is a typo of the close id (three letters or fewer apart: "trsut"), not an old id a theme was
+    renamed from ("resource_needs" beside "resources", which the rename hint names)."""
+    if not close:
+        return False
+    matched = sum(block.size for block in difflib.SequenceMatcher(None, key, close[0]).get_matching_blocks())
+    return len(key) + len(close[0]) - 2 * matched <= 3
 
 
 # What a coder's keyboard or a paste leaves in a cell that no one sees: zero-width spaces and joiners, a byte-order

@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from themes.codebook import (COLOR_PATTERN, DEFINITION_PLACEHOLDER, GUID_PATTERN, RESERVED_IDS, Codebook, Theme,
-                             plain_key)
+                             first_id, plain_key)
 from themes.errors import GoldError, ThemesError
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -67,11 +67,11 @@ class Code:
 
 def codebook_codes(codebook: Codebook) -> list[Code]:
     """The codebook as REFI codes: themes as codes, dimensions as groups of their types."""
-    codes = [Code(theme.guid or stable_guid(codebook.name, theme.id), theme.label, True,
+    codes = [Code(theme.guid or stable_guid(codebook.name, first_id(theme)), theme.label, True,
                   describe(theme, theme.id), category_id=theme.id, color=theme.color) for theme in codebook.themes]
     for dimension in codebook.dimensions:
-        types = [Code(kind.guid or stable_guid(codebook.name, f"{dimension.id}.{kind.id}"), kind.label, True,
-                      describe(kind, f"{dimension.id}.{kind.id}"), category_id=f"{dimension.id}.{kind.id}",
+        types = [Code(kind.guid or stable_guid(codebook.name, f"{first_id(dimension)}.{first_id(kind)}"), kind.label,
+                      True, describe(kind, f"{dimension.id}.{kind.id}"), category_id=f"{dimension.id}.{kind.id}",
                       color=kind.color)
                  for kind in dimension.types]
         threshold = f"Threshold: {dimension.threshold:g}" if dimension.threshold is not None else ""
@@ -79,8 +79,8 @@ def codebook_codes(codebook: Codebook) -> list[Code]:
         order = f"{ORDER_LINE} {', '.join(kind.id for kind in dimension.types)}"
         note = "\n\n".join(part for part in (dimension.description, threshold, formerly, order,
                                              f"{ID_LINE} {dimension.id}") if part)
-        codes.append(Code(dimension.guid or stable_guid(codebook.name, dimension.id), dimension.label, False, note,
-                          types, color=dimension.color))
+        codes.append(Code(dimension.guid or stable_guid(codebook.name, first_id(dimension)), dimension.label, False,
+                          note, types, color=dimension.color))
     return codes
 
 
