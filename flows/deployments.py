@@ -315,42 +315,62 @@ def _manifest(output: Path) -> dict | None:
 
 def recoded_since(before: dict | None, after: dict | None) -> list[str]:
     """What changed since the last batch was coded that codes every batch again: the model (every answer embedded
-    again), a codebook's content or its calibration. Each batch codes the whole project, so the counts of batches
-    already reported move where no answer did; an operator who restarted `themes serve` with another --model or an
-    edited codebook read only "added" (a model change re-embedded every batch with no word)."""
+    again), a codebook's content or its calibration, the thresholds, the settings that decide. Each batch codes the
+    whole project, so the counts of batches already reported move where no answer did; an operator who restarted
+    `themes serve` with another --model or an edited codebook read only "added" (a model change re-embedded every
+    batch with no word). What a manifest of an older version does not record is not compared."""
     if not before or not after:
         return []
+    again = "every batch was coded again, so earlier batches' counts may move"
     said = []
-    if before.get("model") != after.get("model"):
+    if before.get("model") and before.get("model") != after.get("model"):
         said.append(f"the model changed since the last batch ({before.get('model')} -> {after.get('model')}): every "
-                    "answer of the project was embedded and coded again with it, so earlier batches' counts may move")
+                    f"answer of the project was embedded again and {again}")
 
-    def books(manifest: dict) -> dict[str, dict]:
+    def books(manifest: dict) -> dict[str, dict]:  # by file name: a project made before paths were resolved too
         entries = [e for e in manifest.get("codebooks") or [manifest.get("codebook")] if isinstance(e, dict)]
-        return {str(e.get("absolute_path") or e.get("path")): e for e in entries}
+        return {Path(str(e.get("absolute_path") or e.get("path"))).name: e for e in entries}
 
     then, now = books(before), books(after)
-    for path, entry in now.items():
-        name, old = Path(path).name, then.get(path)
+    for name, entry in now.items():
+        old = then.get(name)
         if old is None:
-            said.append(f"{name} codes the project from this batch on: every batch was coded with it")
-            continue
-        if old.get("content_hash") != entry.get("content_hash"):
-            said.append(f"{name} changed since the last batch (content hash {old.get('content_hash')} -> "
-                        f"{entry.get('content_hash')}): every batch was coded again with it, so earlier batches' "
-                        "counts may move")
-        elif _calibration_of(old) != _calibration_of(entry):
-            said.append(f"{name}'s calibration changed since the last batch: every batch was coded again with it, so "
-                        "earlier batches' counts may move")
-    said += [f"{Path(path).name} no longer codes the project: its counts are gone from the output" for path in then
-             if path not in now]
+            said.append(f"{name} codes the project from this batch on: {again}")
+        elif None not in (old.get("content_hash"), entry.get("content_hash")) and \
+                old["content_hash"] != entry["content_hash"]:
+            version = (f"version {old.get('version')} -> {entry.get('version')}" if old.get("version") !=
+                       entry.get("version") else f"content hash {old['content_hash']} -> {entry['content_hash']}")
+            said.append(f"{name} changed since the last batch ({version}): {again}")
+        elif _calibration_changed(old, entry):
+            said.append(f"{name}'s calibration changed since the last batch: {again}")
+    said += [f"{name} no longer codes the project: its counts are gone from the output" for name in then
+             if name not in now]
+    thresholds = after.get("thresholds") or {}
+    moved = [f"{key} {value:g} -> {thresholds[key]:g}" for key, value in (before.get("thresholds") or {}).items()
+             if isinstance(value, (int, float)) and isinstance(thresholds.get(key), (int, float))
+             and abs(thresholds[key] - value) > 1e-9]
+    if moved and not said:  # a codebook's or calibration's change says it already
+        said.append(f"the thresholds changed since the last batch ({', '.join(moved[:4])}"
+                    f"{' ...' if len(moved) > 4 else ''}): {again}")
+    settings = [f"{key} {before['settings'][key]} -> {after['settings'].get(key)}" for key in _DECIDING
+                if key in (before.get("settings") or {}) and key in (after.get("settings") or {})
+                and before["settings"][key] != after["settings"][key]]
+    if settings:
+        said.append(f"settings changed since the last batch ({', '.join(settings)}): {again}")
     return said
 
 
-def _calibration_of(entry: dict) -> dict:
-    """The calibration a codebook ran with, as the manifest records it (None for none)."""
-    calibration = entry.get("calibration")
-    return {k: v for k, v in calibration.items() if k != "matches_codebook"} if isinstance(calibration, dict) else None
+# The settings that decide how answers are coded (a change codes every batch again)
+_DECIDING = ("method", "segment_words", "max_words", "languages", "backend", "fp16", "coded_sample")
+
+
+def _calibration_changed(old: dict, new: dict) -> bool:
+    """Whether the calibration a codebook ran with changed: none then and one now (or the other way), or a value the
+    two manifests both record differs (where the gold file was read from does not count)."""
+    a, b = old.get("calibration"), new.get("calibration")
+    if not isinstance(a, dict) or not isinstance(b, dict):
+        return isinstance(a, dict) != isinstance(b, dict)
+    return any(a[key] != b[key] for key in a.keys() & b.keys() - {"matches_codebook", "gold_file"})
 
 
 def _move(path: Path, folder: Path) -> None:

@@ -743,26 +743,43 @@ def test_a_batch_coded_after_the_codebook_changed_says_every_batch_was_coded_aga
 
     assert later["outcome"] == "added"
     assert (f"tiny_codebook.yaml changed since the last batch (content hash {before} -> "
-            f"{load_codebook(tiny_codebook_path).content_hash()}): every batch was coded again with it, so earlier "
+            f"{load_codebook(tiny_codebook_path).content_hash()}): every batch was coded again, so earlier "
             "batches' counts may move") in later["reason"]
 
 
 def test_what_codes_every_batch_again_is_said_model_codebook_and_calibration():
     from themes.flows.deployments import recoded_since
 
-    book = {"path": "rfi.yaml", "absolute_path": "/p/rfi.yaml", "content_hash": "a", "calibration": {
-        "codebook_hash": "a", "gold_hash": "g", "training_passages": 10, "matches_codebook": True}}
-    before = {"model": "m1", "codebooks": [book]}
+    book = {"path": "rfi.yaml", "absolute_path": "/p/rfi.yaml", "content_hash": "a", "version": "1", "calibration": {
+        "codebook_hash": "a", "gold_hash": "g", "gold_file": "gold.csv", "training_passages": 10,
+        "matches_codebook": True}}
+    before = {"model": "m1", "codebooks": [book], "thresholds": {"trust": 0.45, "funding": 0.5},
+              "settings": {"max_words": 1500, "languages": ["en"]}}
+    again = "every batch was coded again, so earlier batches' counts may move"
 
     assert recoded_since(None, before) == [] and recoded_since(before, before) == []
     assert recoded_since(before, {**before, "model": "m2"}) == [
-        "the model changed since the last batch (m1 -> m2): every answer of the project was embedded and coded again "
-        "with it, so earlier batches' counts may move"]
+        f"the model changed since the last batch (m1 -> m2): every answer of the project was embedded again and {again}"]
     recalibrated = {**book, "calibration": {**book["calibration"], "gold_hash": "h"}}
     assert recoded_since(before, {**before, "codebooks": [recalibrated]}) == [
-        "rfi.yaml's calibration changed since the last batch: every batch was coded again with it, so earlier "
-        "batches' counts may move"]
+        f"rfi.yaml's calibration changed since the last batch: {again}"]
+    edited = {**book, "content_hash": "b", "version": "2"}
+    assert recoded_since(before, {**before, "codebooks": [edited]}) == [
+        f"rfi.yaml changed since the last batch (version 1 -> 2): {again}"]
     framework = {**book, "absolute_path": "/p/framework.yaml", "path": "framework.yaml"}
     assert recoded_since(before, {**before, "codebooks": [framework]}) == [
-        "framework.yaml codes the project from this batch on: every batch was coded with it",
+        f"framework.yaml codes the project from this batch on: {again}",
         "rfi.yaml no longer codes the project: its counts are gone from the output"]
+    assert recoded_since(before, {**before, "thresholds": {"trust": 0.4, "funding": 0.5}}) == [
+        f"the thresholds changed since the last batch (trust 0.45 -> 0.4): {again}"]
+    assert recoded_since(before, {**before, "settings": {"max_words": 500, "languages": ["en"]}}) == [
+        f"settings changed since the last batch (max_words 1500 -> 500): {again}"]
+
+    # Review 142's false alarms: no word where nothing that codes changed
+    older = {**before, "codebooks": [{k: v for k, v in book.items() if k != "absolute_path"}]}  # made before 7c1ed2f
+    moved = {**before, "codebooks": [{**book, "absolute_path": "/elsewhere/rfi.yaml"}]}
+    read_elsewhere = {**book, "calibration": {**book["calibration"], "gold_file": "/data/gold.csv"}}
+    unrecorded = {**before, "codebooks": [{**book, "content_hash": None, "calibration": {
+        k: v for k, v in book["calibration"].items() if k != "training_passages"}}]}
+    for after in (older, moved, {**before, "codebooks": [read_elsewhere]}, unrecorded):
+        assert recoded_since(before, after) == [] and recoded_since(after, before) == []

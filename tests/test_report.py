@@ -623,15 +623,21 @@ def test_a_theme_one_question_asks_about_says_how_many_raised_it_elsewhere(data)
     asked = replace(data, by_question=by_question, evidence=evidence)
 
     assert render_markdown(asked).splitlines()[6:8] == [
-        "- 2 of 3 respondents (67%) had an answer flagged for funding needs. Most of it is one question's: 100% of "
-        "the answers to 'engagement' carry it; outside that question, 33% of respondents had an answer flagged for "
-        "it.",
+        "- 2 of 3 respondents (67%) had an answer flagged for funding needs. The question 'engagement' asks about it "
+        "(100% of its answers flagged); outside that question, 33% of respondents had an answer flagged for it.",
         "- 1 of 3 respondents (33%) had an answer flagged for trust and relationships."]
     # A question Qualtrics names Q2 is named with what it asks
-    assert "the answers to 'engagement: How do you engage the community?' carry it" in render_markdown(
+    assert "The question 'engagement: How do you engage the community?' asks about it" in render_markdown(
         replace(asked, asked={"engagement": "How do you engage the community?"}))
     # Under the share (80%), or one question only: nothing added
     under = by_question.assign(percent=[0.0, 79.0, 33.3, 33.3])
-    assert "Most of it" not in render_markdown(replace(asked, by_question=under))
+    assert "asks about it" not in render_markdown(replace(asked, by_question=under))
     alone = by_question[by_question["question"] == "engagement"]
-    assert "Most of it" not in render_markdown(replace(asked, by_question=alone))
+    assert "asks about it" not in render_markdown(replace(asked, by_question=alone))
+    # Review 142: most of its respondents flagged under other questions too, so the count is not the question's
+    elsewhere = evidence.assign(question=["engagement", "challenges", "challenges", "challenges", "challenges"])
+    assert "asks about it" not in render_markdown(replace(asked, evidence=elsewhere))
+    # Two questions that ask about it
+    both = by_question.assign(percent=[0.0, 100.0, 33.3, 90.0])
+    assert ("The questions 'engagement' and 'challenges' ask about it (100% and 90% of their answers flagged); "
+            "outside them, 0% of respondents") in render_markdown(replace(asked, by_question=both))

@@ -231,29 +231,39 @@ def _sentences(data: ReportData) -> list[str]:
             + _asked_about(data, r.theme) for r in ordered.itertuples()]
 
 
-ASKED_ABOUT = 80.0  # a question whose answers carry a theme this often (percent) asks about it
+ASKED_ABOUT = 80.0  # a question whose answers are flagged for a theme this often (percent) asks about it
 
 
 def _asked_about(data: ReportData, theme: str) -> str:
-    """For a theme that nearly every answer to one question of several carries (the survey asks about it), that
-    question and how many respondents raised it elsewhere: "97% raised community engagement" says that they answered
-    the question on community engagement as much as that they raised it (19% had it flagged outside that question on
-    the sample survey). "" for the others."""
+    """For a theme that the survey asks about (a question of several whose answers are flagged for it 80% of the
+    time or more) and whose respondents were mostly flagged under that question alone, the question and how many
+    respondents had it flagged elsewhere: "97% raised community engagement" says that they answered the question on
+    community engagement as much as that they raised it (19% had it flagged outside that question on the sample
+    survey). "" for the others, and for a theme most of whose respondents raised it under other questions too."""
     questions, evidence = data.by_question, data.evidence
     if questions is None or evidence is None or not len(questions) or not data.usable_respondents:
         return ""
-    hidden = questions["suppressed"].astype(bool) if "suppressed" in questions.columns else False
-    rows = questions[(questions["theme"] == theme) & ~hidden]
-    share = rows["estimate"] if corrected(rows) else rows["percent"]
-    asking = rows[share.fillna(rows["percent"]) >= ASKED_ABOUT]
-    if len(asking) != 1 or rows["question"].nunique() < 2:  # no one question of several stands behind the count
+    rows = questions[questions["theme"] == theme]
+    asking = rows[rows["percent"] >= ASKED_ABOUT]
+    if asking.empty or rows["question"].nunique() < 2:
         return ""
-    question, carried = asking["question"].iloc[0], float(share.fillna(rows["percent"])[asking.index[0]])
     mine = evidence[evidence["theme"] == theme]
-    elsewhere = mine.loc[mine["question"].astype(str) != str(question), "respondent_id"].nunique()
-    named = f"{question}: {data.asked[question]}" if data.asked.get(question, question) != question else question
-    return (f" Most of it is one question's: {carried:.0f}% of the answers to '{named}' carry it; outside that "
-            f"question, {100 * elsewhere / data.usable_respondents:.0f}% of respondents had an answer flagged for it.")
+    asked = set(asking["question"].astype(str))
+    under = mine["question"].astype(str).isin(asked)
+    flagged, elsewhere = mine["respondent_id"].nunique(), mine.loc[~under, "respondent_id"].nunique()
+    if not flagged or flagged - elsewhere < flagged / 2:  # most of them were flagged under other questions too
+        return ""
+
+    def named(question: str) -> str:
+        return f"'{question}: {data.asked[question]}'" if data.asked.get(question, question) != question else \
+            f"'{question}'"
+
+    which = " and ".join(named(q) for q in asking["question"])
+    shares = " and ".join(f"{p:.0f}%" for p in asking["percent"])
+    one = len(asking) == 1
+    return (f" The question{'s' * (not one)} {which} ask{'s' * one} about it ({shares} of {'its' if one else 'their'} "
+            f"answers flagged); outside {'that question' if one else 'them'}, "
+            f"{100 * elsewhere / data.usable_respondents:.0f}% of respondents had an answer flagged for it.")
 
 
 RAW_WARNING = ("These are raw counts: a respondent counts when any answer was flagged, so a small false-positive "
