@@ -339,3 +339,25 @@ def test_a_renamed_code_keeps_its_qda_guid_and_validate_codebook_says_the_rename
     said = CliRunner().invoke(app, ["validate-codebook", str(renamed_path)]).output.splitlines()
     assert said[-1] == ("  read as renamed (formerly): funding -> resource_needs, service -> service_model, "
                         "service_model.joint -> service_model.joint_program")
+
+
+def test_two_themes_merged_into_one_read_both_old_ids_as_it(tmp_path):
+    """A merge is a rename of two: both old ids listed under the theme they became."""
+    from themes.coding import in_current_codes
+    from themes.evaluate import read_gold
+
+    path = tmp_path / "merged.yaml"
+    merged = TINY_CODEBOOK_YAML.replace("  - id: trust\n", "  - id: partnership\n    formerly: [trust, funding]\n")
+    start, end = merged.index("  - id: funding\n"), merged.index("dimensions:\n")
+    path.write_text(merged[:start] + merged[end:], encoding="utf-8")
+    book = load_codebook(path)
+    gold = tmp_path / "gold.csv"
+    gold.write_text("text,themes\nWe trust them; grants end.,trust; funding\nGrants end.,funding\nNo.,none\n",
+                    encoding="utf-8")
+
+    assert read_gold(gold, book)["gold"].tolist() == [["partnership"], ["partnership"], []]
+    calibration = Calibration(codebook="x", codebook_hash="0123456789abcdef", model="test:hashing", method="logistic",
+                              C=1.0, thresholds={"trust": 0.4, "funding": 0.6},
+                              passages=[CodedPassage(text="Both.", themes=["trust", "funding"])])
+    current = in_current_codes(book, calibration)
+    assert current.passages[0].themes == ["partnership"] and current.thresholds == {"partnership": 0.4}
