@@ -361,3 +361,16 @@ def test_two_themes_merged_into_one_read_both_old_ids_as_it(tmp_path):
                               passages=[CodedPassage(text="Both.", themes=["trust", "funding"])])
     current = in_current_codes(book, calibration)
     assert current.passages[0].themes == ["partnership"] and current.thresholds == {"partnership": 0.4}
+
+
+def test_a_former_id_clash_between_codebooks_run_together_names_each_codebook(tmp_path, tiny_codebook_path):
+    from themes.codebook import merge_codebooks
+
+    other = tmp_path / "other.yaml"
+    other.write_text("name: Money codebook\nthemes:\n  - id: money\n    formerly: [trust]\n    label: Money\n"
+                     "    definition: Money as a need.\n", encoding="utf-8")
+
+    with pytest.raises(CodebookError) as error:
+        merge_codebooks([load_codebook(tiny_codebook_path), load_codebook(other)])
+    assert str(error.value).endswith("remove it from formerly ('money' is in Money codebook, 'trust' is in Tiny "
+                                     "codebook).")

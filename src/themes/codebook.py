@@ -423,7 +423,19 @@ def merge_codebooks(books: list[Codebook]) -> Codebook:
                         description="", themes=themes, dimensions=dimensions)
     except ValidationError as error:
         message = error.errors()[0]["msg"].removeprefix("Value error, ")
-        raise CodebookError(f"These codebooks cannot be coded together: {message}.") from None
+        raise CodebookError(f"These codebooks cannot be coded together: {message}{_whose(message, books)}.") from None
+
+
+def _whose(message: str, books: list[Codebook]) -> str:
+    """For a clash of former ids between codebooks run together, which codebook holds each code it names (the
+    message said "of the codebook now", of two)."""
+    named = re.findall(r"'([a-z][\w.]*)'", message.split(";")[0])
+    owners = []
+    for code in dict.fromkeys(named):
+        holders = [b.name for b in books if code in {*b.ids, *(t.id for t in b.themes), *(d.id for d in b.dimensions)}]
+        if holders and "formerly" in message:
+            owners.append(f"'{code}' is in {' and '.join(dict.fromkeys(holders))}")
+    return f" ({', '.join(owners)})" if owners else ""
 
 
 def shipped_codebooks() -> dict[str, Path]:
