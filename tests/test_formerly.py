@@ -374,3 +374,30 @@ def test_a_former_id_clash_between_codebooks_run_together_names_each_codebook(tm
         merge_codebooks([load_codebook(tiny_codebook_path), load_codebook(other)])
     assert str(error.value).endswith("remove it from formerly ('money' is in Money codebook, 'trust' is in Tiny "
                                      "codebook).")
+
+
+def test_diff_reads_two_themes_merged_since_as_the_one_they_became(tmp_path, tiny_codebook_path):
+    from run_files import write_run_folder
+
+    from themes.redact import Redactor
+    from themes.research import diff_run_folders
+
+    merged = tmp_path / "merged.yaml"
+    text = TINY_CODEBOOK_YAML.replace("  - id: trust\n", "  - id: partnership\n    formerly: [trust, funding]\n")
+    merged.write_text(text[:text.index("  - id: funding\n")] + text[text.index("dimensions:\n"):], encoding="utf-8")
+
+    def rows(themes: list[list[str]]) -> list[dict]:
+        texts = ["We trust them and grants end.", "Grants end.", "Nothing."]
+        return [{"respondent_id": f"R{k}", "question": "challenges", "answer": a, "org_type": "CBO", "state": "OH",
+                 "segments": [(0, len(a), t)]} for k, (a, t) in enumerate(zip(texts, themes))]
+
+    before = write_run_folder(tmp_path / "a", rows([["trust", "funding"], ["funding"], []]),
+                              codebook_path=tiny_codebook_path)
+    after = write_run_folder(tmp_path / "b", rows([["partnership"], ["partnership"], []]), codebook_path=merged)
+
+    diff = diff_run_folders(before, after, out=None, redactor=Redactor(use_ner=False))["diff"]
+
+    themes = diff.themes.set_index("theme")
+    assert themes.loc["partnership", ["respondents_a", "respondents_b", "answers_gained", "answers_lost"]].tolist() \
+        == [2, 2, 0, 0]
+    assert {"trust", "funding"}.isdisjoint(themes.index)

@@ -94,8 +94,13 @@ def with_codes_renamed(run: RunFolder, renamed: dict[str, str]) -> RunFolder:
         return renamed.get(value, value)
 
     def frame(table: pd.DataFrame) -> pd.DataFrame:
-        table = table.rename(columns={f"score_{old}": f"score_{new}" for old, new in renamed.items()})
-        table["theme_list"] = table["theme_list"].map(lambda codes: [code(c) for c in codes])
+        for new in dict.fromkeys(renamed.values()):
+            olds = [f"score_{old}" for old, to in renamed.items() if to == new and f"score_{old}" in table.columns]
+            if olds:  # two themes merged into one: the higher of their scores, as the merged theme's
+                best = table[olds].apply(pd.to_numeric, errors="coerce").max(axis=1)
+                table = table.drop(columns=olds).assign(**{f"score_{new}": best.map(
+                    lambda v: "" if v != v else f"{v:g}")})
+        table["theme_list"] = table["theme_list"].map(lambda codes: list(dict.fromkeys(code(c) for c in codes)))
         table["themes"] = table["theme_list"].map(";".join)
         if "top_theme" in table.columns:
             table["top_theme"] = table["top_theme"].map(code)
