@@ -393,11 +393,15 @@ def test_diff_reads_two_themes_merged_since_as_the_one_they_became(tmp_path, tin
 
     before = write_run_folder(tmp_path / "a", rows([["trust", "funding"], ["funding"], []]),
                               codebook_path=tiny_codebook_path)
-    after = write_run_folder(tmp_path / "b", rows([["partnership"], ["partnership"], []]), codebook_path=merged)
+    after = write_run_folder(tmp_path / "b", rows([["partnership"], ["partnership"], ["partnership"]]),
+                             codebook_path=merged)
 
-    diff = diff_run_folders(before, after, out=None, redactor=Redactor(use_ner=False))["diff"]
+    diff = diff_run_folders(before, after, out=tmp_path / "diff", redactor=Redactor(use_ner=False))["diff"]
 
     themes = diff.themes.set_index("theme")
     assert themes.loc["partnership", ["respondents_a", "respondents_b", "answers_gained", "answers_lost"]].tolist() \
-        == [2, 2, 0, 0]
+        == [2, 3, 1, 0]
     assert {"trust", "funding"}.isdisjoint(themes.index)
+    # The answer gained, with both runs' scores (A's: the higher of trust's and funding's, 0.1 each)
+    assert diff.changes[["respondent_id", "change", "score_a", "score_b"]].values.tolist() == [
+        ["R2", "gained", 0.1, 0.9]]
