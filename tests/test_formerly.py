@@ -372,8 +372,19 @@ def test_a_former_id_clash_between_codebooks_run_together_names_each_codebook(tm
 
     with pytest.raises(CodebookError) as error:
         merge_codebooks([load_codebook(tiny_codebook_path), load_codebook(other)])
-    assert str(error.value).endswith("remove it from formerly ('money' is in Money codebook, 'trust' is in Tiny "
-                                     "codebook).")
+    assert str(error.value) == ("These codebooks cannot be coded together: 'money' of Money codebook lists 'trust' in "
+                                "formerly, but 'trust' is a code of Tiny codebook; a coded file's 'trust' would name "
+                                "both: remove it from formerly.")
+    cash = tmp_path / "cash.yaml"
+    cash.write_text(other.read_text().replace("name: Money codebook", "name: Cash codebook").replace(
+        "id: money", "id: cash").replace("[trust]", "[old]").replace("label: Money", "label: Cash"))
+    coin = tmp_path / "coin.yaml"
+    coin.write_text(cash.read_text().replace("Cash", "Coin").replace("id: cash", "id: coin"))
+    with pytest.raises(CodebookError) as error:
+        merge_codebooks([load_codebook(cash), load_codebook(coin)])
+    assert str(error.value) == ("These codebooks cannot be coded together: 'cash' of Cash codebook and 'coin' of Coin "
+                                "codebook both list 'old' in formerly; a coded file's 'old' can be read as one of them "
+                                "only.")
 
 
 def test_diff_reads_two_themes_merged_since_as_the_one_they_became(tmp_path, tiny_codebook_path):

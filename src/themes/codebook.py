@@ -8,11 +8,10 @@ import itertools
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from collections.abc import Iterable
 
 import yaml
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
@@ -323,7 +322,7 @@ class Codebook(_Strict):
         renamed = [item for item in items if item.get("formerly")]
         choices = [[item["id"], *item["formerly"]] for item in renamed]
         variants: Iterable[tuple[str, ...]] = itertools.product(*choices)
-        if math.prod(map(len, choices)) > _MOST_COMBINATIONS:  # many codes renamed: every one undone, or none
+        if math.prod(map(len, choices)) > _MOST_COMBINATIONS:  # many renamed: each under its first, or its last, old id
             variants = [tuple(c[k] for c in choices) for k in (1, -1)]
         hashes = set()
         for ids in variants if renamed else ():
@@ -419,23 +418,30 @@ def merge_codebooks(books: list[Codebook]) -> Codebook:
         own_guid(k, b, f"{first_id(d)}.{first_id(k)}") for k in d.types]})
                   for b in books for d in b.dimensions]
     try:
+        _check_former_ids_across(books)
         return Codebook(name=" + ".join(b.name for b in books), version=" + ".join(b.version for b in books),
                         description="", themes=themes, dimensions=dimensions)
-    except ValidationError as error:
-        message = error.errors()[0]["msg"].removeprefix("Value error, ")
-        raise CodebookError(f"These codebooks cannot be coded together: {message}{_whose(message, books)}.") from None
+    except (ValidationError, ValueError) as error:
+        message = error.errors()[0]["msg"].removeprefix("Value error, ") if isinstance(error, ValidationError) \
+            else str(error)
+        raise CodebookError(f"These codebooks cannot be coded together: {message}.") from None
 
 
-def _whose(message: str, books: list[Codebook]) -> str:
-    """For a clash of former ids between codebooks run together, which codebook holds each code it names (the
-    message said "of the codebook now", of two)."""
-    named = re.findall(r"'([a-z][\w.]*)'", message.split(";")[0])
-    owners = []
-    for code in dict.fromkeys(named):
-        holders = [b.name for b in books if code in {*b.ids, *(t.id for t in b.themes), *(d.id for d in b.dimensions)}]
-        if holders and "formerly" in message:
-            owners.append(f"'{code}' is in {' and '.join(dict.fromkeys(holders))}")
-    return f" ({', '.join(owners)})" if owners else ""
+def _check_former_ids_across(books: list[Codebook]) -> None:
+    """`_check_former_ids` between codebooks run together, naming the codebook of each code (the merged codebook's
+    check said "of the codebook now", of two)."""
+    now = {code: book.name for book in books
+           for code in (*(t.id for t in book.themes), *(d.id for d in book.dimensions))}
+    claimed: dict[str, tuple[str, str]] = {}
+    for book in books:
+        for old, new in {**book.renamed_dimensions, **{o: t.id for t in book.themes for o in t.formerly}}.items():
+            if old in now and now[old] != book.name:
+                raise ValueError(f"'{new}' of {book.name} lists '{old}' in formerly, but '{old}' is a code of "
+                                 f"{now[old]}; a coded file's '{old}' would name both: remove it from formerly")
+            first = claimed.setdefault(old, (new, book.name))
+            if first[1] != book.name:
+                raise ValueError(f"'{first[0]}' of {first[1]} and '{new}' of {book.name} both list '{old}' in "
+                                 f"formerly; a coded file's '{old}' can be read as one of them only")
 
 
 def shipped_codebooks() -> dict[str, Path]:
