@@ -99,17 +99,17 @@ def locate_calibration(codebook_path: str | Path, explicit: str | None) -> tuple
                             f"{content}): run 'themes calibrate' again")
         return beside, "beside the codebook" + renames * (made_for in before)
     folder = next(iter(shipped_codebooks().values())).parent
-    for candidate in sorted(folder.glob("*.calibration.json")):
-        if _codebook_hash(candidate) == content:
+    shipped = {candidate: _codebook_hash(candidate) for candidate in sorted(folder.glob("*.calibration.json"))}
+    for candidate, made_for in shipped.items():
+        if made_for == content:
             return candidate, f"matched by the codebook's content hash {content}"
-    for candidate in sorted(folder.glob("*.calibration.json")) if before else ():
-        made_for = _codebook_hash(candidate)
+    for candidate, made_for in shipped.items():
         if made_for in before:  # a shipped codebook copied and a theme renamed, with formerly
             return candidate, (f"matched by the codebook's content hash before its renames (formerly; {made_for}), "
                                "its codes read under the new ids")
     none = (f"none: no calibration file is beside the codebook or made for its content (hash {content}); it runs "
             "uncalibrated on default thresholds")
-    copied = _renamed_copy(book)
+    copied = _renamed_copy(book, shipped)
     if copied is not None:  # a shipped codebook copied and a theme renamed without formerly: its calibration lost
         name, renamed = copied
         said = ", ".join(f"'{old}' renamed '{new}'" for old, new in renamed)
@@ -120,16 +120,17 @@ def locate_calibration(codebook_path: str | Path, explicit: str | None) -> tuple
     return None, f"{none} ('themes calibrate' makes one)"
 
 
-def _renamed_copy(book: Codebook) -> tuple[str, list[tuple[str, str]]] | None:
+def _renamed_copy(book: Codebook, calibrations: dict[Path, str | None]) -> tuple[str, list[tuple[str, str]]] | None:
     """The shipped codebook this one is a copy of but for renamed ids (a theme, or a dimension's type, of the same
-    label and definition under another id, no `formerly` naming the old one), with those renames; None otherwise."""
+    label and definition under another id, no `formerly` naming the old one), with those renames; None otherwise.
+    `calibrations`: the shipped calibrations' codebook hashes, by file."""
     from themes.codebook import content_hash_of, load_codebook, plain_key, shipped_codebooks
 
     for name, path in shipped_codebooks().items():
-        shipped = load_codebook(path)
-        made_for = _codebook_hash(calibration_path(path))
+        made_for = calibrations.get(calibration_path(path))
         if made_for is None:
             continue
+        shipped = load_codebook(path)
         data, renamed = book.model_dump(mode="json"), []
         groups = [(data["themes"], [t.model_dump(mode="json") for t in shipped.themes], "")]
         groups += [(mine["types"], [k.model_dump(mode="json") for k in theirs.types], f"{mine['id']}.")
