@@ -225,10 +225,13 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
         backup, staged_answers = project.stage(staged, combined), True
         summary = run_flow(str(staged.answers_path), str(staged.output), settings, staged.spec, force=True,
                            batches=staged.batches)
-        project.save(staged, _manifest_batches(staged.output), backup)
+        coded = _manifest(staged.output)
+        if coded is None:
+            raise ThemesError(f"the run wrote no readable manifest.json in {staged.output}")
+        project.save(staged, coded["batches"], backup)
         outcome.update(outcome="added", batch=batch["batch"], respondents=batch["respondents"],
                        replaced=len(batch["replaced"]), embedded=summary["embedding"]["embedded"])
-        said = recoded_since(coded_before, _manifest(staged.output))
+        said = recoded_since(coded_before, coded)
         if batch.get("renamed"):  # said, not silent: the batch's columns under the names earlier batches gave them
             said.append("named as in earlier batches: " + ", ".join(
                 f"'{mine}' as '{theirs}'" for mine, theirs in batch["renamed"].items()))
@@ -290,14 +293,6 @@ def _changed_since(path: Path, sha256: str) -> bool:
 
 _SIDECAR_KEYS = {"id-column": "id_column", "text-column": "text_columns", "meta-column": "meta_columns",
                  "sheet": "sheet", "question-column": "question_column", "answer-column": "answer_column"}
-
-
-def _manifest_batches(output: Path) -> list[dict]:
-    import json
-
-    from themes.safe import MANIFEST
-
-    return json.loads((output / MANIFEST).read_text(encoding="utf-8"))["batches"]
 
 
 def _manifest(output: Path) -> dict | None:
