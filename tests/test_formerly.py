@@ -54,6 +54,8 @@ def test_formerly_does_not_change_the_content_hash(tiny_codebook_path, tmp_path)
     (("  - id: funding\n", "  - id: funding\n    formerly: [Funding Needs]\n"),
      "'Funding Needs' in the formerly of 'funding' is not an id"),
     (("  - id: funding\n", "  - id: funding\n    formerly: [funding]\n"), "'funding' lists its own id in formerly"),
+    (("  - id: funding\n", "  - id: funding\n    formerly: [none]\n"),
+     "'none' in the formerly of 'funding' is what coded files write for no theme"),
     (("  - id: funding\n", "  - id: funding\n    formerly: [money, money]\n"),
      "'money' is in the formerly of 'funding' twice"),
 ])
@@ -416,3 +418,83 @@ def test_diff_reads_two_themes_merged_since_as_the_one_they_became(tmp_path, tin
     # The answer gained, with both runs' scores (A's: the higher of trust's and funding's, 0.1 each)
     assert diff.changes[["respondent_id", "change", "score_a", "score_b"]].values.tolist() == [
         ["R2", "gained", 0.1, 0.9]]
+
+
+def test_diff_reads_a_theme_merged_into_one_that_kept_its_id(tmp_path, tiny_codebook_path):
+    """Review 143: 'funding' folded into 'trust' (formerly: [funding]) was 'coded in A only', and trust 'gained'."""
+    from run_files import write_run_folder
+
+    from themes.redact import Redactor
+    from themes.research import diff_run_folders
+
+    merged = tmp_path / "merged.yaml"
+    text = TINY_CODEBOOK_YAML.replace("  - id: trust\n", "  - id: trust\n    formerly: [funding]\n")
+    merged.write_text(text[:text.index("  - id: funding\n")] + text[text.index("dimensions:\n"):], encoding="utf-8")
+
+    def rows(themes: list[list[str]]) -> list[dict]:
+        texts = ["We trust them and grants end.", "Grants end.", "Nothing."]
+        return [{"respondent_id": f"R{k}", "question": "challenges", "answer": a, "org_type": "CBO", "state": "OH",
+                 "segments": [(0, len(a), t)]} for k, (a, t) in enumerate(zip(texts, themes))]
+
+    before = write_run_folder(tmp_path / "a", rows([["trust", "funding"], ["funding"], []]),
+                              codebook_path=tiny_codebook_path)
+    after = write_run_folder(tmp_path / "b", rows([["trust"], ["trust"], []]), codebook_path=merged)
+
+    diff = diff_run_folders(before, after, out=None, redactor=Redactor(use_ner=False))["diff"]
+
+    themes = diff.themes.set_index("theme")
+    assert "funding" not in themes.index
+    assert themes.loc["trust", ["respondents_a", "respondents_b", "answers_gained", "answers_lost"]].tolist() == [
+        2, 2, 0, 0]
+    assert diff.read_renamed == [("a", "funding", "trust")]
+
+
+@pytest.mark.parametrize("in_place", [False, True])
+def test_a_run_coded_before_a_rename_exports_to_a_qda_project_under_the_new_ids(tmp_path, tiny_codebook_path,
+                                                                                renamed_path, in_place):
+    """Review 143: export-project refused it ('The run codes funding, which the codebook lacks'; renamed in place,
+    'changed since')."""
+    import zipfile
+
+    from run_files import write_run_folder
+
+    from themes.research import export_project
+
+    text = "Grants end after two years."
+    run = write_run_folder(tmp_path / "run", [{"respondent_id": "R1", "question": "challenges", "answer": text,
+                                               "org_type": "CBO", "state": "OH", "segments": [(0, len(text),
+                                                                                                ["funding"])]}],
+                           codebook_path=tiny_codebook_path)
+    if in_place:
+        tiny_codebook_path.write_text(renamed_path.read_text())
+
+    path = export_project(run, tmp_path / "out.qdpx", codebook=None if in_place else renamed_path)["path"]
+
+    with zipfile.ZipFile(path) as archive:
+        qde = archive.read("project.qde").decode("utf-8")
+    assert "themes id: resource_needs" in qde and "<CodeRef" in qde
+
+
+def test_a_project_of_merged_themes_read_by_the_codebook_from_before_is_refused_not_misread(tmp_path,
+                                                                                           tiny_codebook_path):
+    """Review 143: the merged code's GUID, derived from its first former id, matched the old 'trust', and the
+    evaluation read every merged coding as trust (recall 0.500) with no word."""
+    from run_files import write_run_folder
+    from test_refi import reviewed
+
+    from themes.evaluate import GoldError, read_gold
+    from themes.research import export_project
+
+    merged = tmp_path / "merged.yaml"
+    text = TINY_CODEBOOK_YAML.replace("  - id: trust\n    label: Trust and relationships\n",
+                                      "  - id: partnership\n    formerly: [trust, funding]\n    label: Partnership\n")
+    merged.write_text(text[:text.index("  - id: funding\n")] + text[text.index("dimensions:\n"):], encoding="utf-8")
+    answer = "We trust them and grants end."
+    run = write_run_folder(tmp_path / "run", [{"respondent_id": "R1", "question": "challenges", "answer": answer,
+                                               "org_type": "CBO", "state": "OH",
+                                               "segments": [(0, len(answer), ["partnership"])]}], codebook_path=merged)
+    path = export_project(run, tmp_path / "out.qdpx")["path"]
+
+    with pytest.raises(GoldError) as error:
+        read_gold(reviewed(path), load_codebook(tiny_codebook_path))
+    assert "codes not in the codebook: 'Partnership'" in str(error.value)

@@ -70,6 +70,9 @@ def _former_ids(values: list[str], info: ValidationInfo) -> list[str]:
                              "'_', a letter first): write the id the codes had, as coded files write it")
         if value == owner:
             raise ValueError(f"'{owner}' lists its own id in formerly; list only the ids it had before")
+        if value in RESERVED_IDS:
+            raise ValueError(f"'{value}' in the formerly of '{owner}' is what coded files write for no theme, so no "
+                             "code had that id; remove it")
     repeated = next((value for k, value in enumerate(values) if value in values[:k]), None)
     if repeated is not None:
         raise ValueError(f"'{repeated}' is in the formerly of '{owner}' twice; remove one")

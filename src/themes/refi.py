@@ -868,16 +868,26 @@ def _code_mapping(root: ET.Element, q: str, codebook: Codebook, path: Path) -> d
             for leaf in [code, *code.children]}
     by_name = {c.label.lower(): c.id for c in codebook.categories} | {c.id.lower(): c.id for c in codebook.categories} \
         | codebook.renamed  # a project coded before a theme was renamed: its old id (`formerly`)
+    given = {_norm_guid(c.theme.guid) for c in codebook.categories if c.theme.guid}  # the YAML's own GUIDs
     mapping, unknown = {}, {}
     for element in root.iter(f"{q}Code"):
         guid = _norm_guid(element.get("guid", ""))
         marker = parse_description(element.findtext(f"{q}Description") or "").get("id")
         name = (element.get("name") or "").strip()
-        mapping[guid] = (ours.get(guid) or (marker if marker in codebook.ids else codebook.renamed.get(marker or ""))
-                         or by_name.get(name.lower()))
-        # A code themes exported for another codebook of the run (its `themes id:` line names an id this one
-        # lacks): a project of a themes-and-framework run is evaluated once per codebook, each reading its own.
-        if mapping[guid] is None and not marker:
+        named = marker if marker in codebook.ids else codebook.renamed.get(marker or "")
+        matched = ours.get(guid)
+        if marker and named is None and guid not in given:
+            # A GUID derived from a code's first id, on a code that is another now (themes merged into it since, and
+            # read by the codebook from before): its `themes id:` line says which
+            matched = None
+        mapping[guid] = matched or named or by_name.get(name.lower())
+        # A code themes exported for another codebook of the run (its `themes id:` line names a type where this
+        # codebook has themes only, or a theme where it has dimensions only): a project of a themes-and-framework run
+        # is evaluated once per codebook, each reading its own. A theme of its own kind this codebook lacks is no
+        # other codebook's (themes merged since and read by the codebook from before were read as none).
+        theirs = bool(marker) and (("." in marker) if not codebook.dimensions else
+                                   ("." not in marker) if not codebook.themes else False)
+        if mapping[guid] is None and not theirs:
             unknown[guid] = name or guid
     used = {_norm_guid(ref.get("targetGUID", "")) for ref in root.iter(f"{q}CodeRef")}
     missing = [name for guid, name in unknown.items() if guid in used]

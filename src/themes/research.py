@@ -16,7 +16,7 @@ import yaml
 from themes.codebook import DEFINITION_PLACEHOLDER, Codebook, load_codebook
 from themes.errors import ThemesError
 from themes.guard import check_writable_parent
-from themes.runfolder import RunFolder, read_run, recorded_codebook
+from themes.runfolder import RunFolder, read_run, recorded_codebook, with_codes_renamed
 
 EMERGENT_CSV = "emergent_themes.csv"
 EMERGENT_PASSAGES = "emergent_passages.csv"
@@ -39,8 +39,10 @@ def run_codebook(run: RunFolder, explicit: str | Path | None) -> tuple[Codebook,
     return merge_codebooks(books), path
 
 
-def run_codebooks(run: RunFolder, explicit: str | Path | None) -> tuple[list[Codebook], Path]:
-    """The codebooks a run used, each on its own (see `run_codebook`)."""
+def run_codebooks(run: RunFolder, explicit: str | Path | None, *, renamed_since: bool = False
+                  ) -> tuple[list[Codebook], Path]:
+    """The codebooks a run used, each on its own (see `run_codebook`); `renamed_since`: or the same codebook with
+    codes renamed since (`formerly`), for a caller that reads the run's codes under the new ids."""
     if explicit:
         return [load_codebook(explicit)], Path(explicit)
     entries = run.manifest.get("codebooks") or [run.manifest.get("codebook") or {}]
@@ -52,7 +54,7 @@ def run_codebooks(run: RunFolder, explicit: str | Path | None) -> tuple[list[Cod
                               "not there; pass it with --codebook.")
         codebook = load_codebook(path)
         recorded = entry.get("content_hash")
-        if recorded and codebook.content_hash() != recorded:
+        if recorded and codebook.content_hash() != recorded and not (renamed_since and codebook.made_for(recorded)):
             raise ThemesError(f"{path} has changed since {run.path} was coded (content hash "
                               f"{codebook.content_hash()}, the run recorded {recorded}); pass the codebook the run "
                               "used with --codebook.")
@@ -365,8 +367,11 @@ def export_project(run_dir: str | Path, out: str | Path | None = None, *, per: s
     from themes.codebook import merge_codebooks
 
     run = read_run(run_dir)
-    books, _ = run_codebooks(run, codebook)
+    books, _ = run_codebooks(run, codebook, renamed_since=True)
     book = merge_codebooks(books)
+    # A run coded before a rename, exported with the codebook since (its `formerly`): under the new ids
+    run = with_codes_renamed(run, {old: new for old, new in book.renamed.items()
+                                   if any(old in themes for themes in run.segments["theme_list"])})
     unknown = sorted({t for themes in run.segments["theme_list"] for t in themes} - set(book.ids))
     if unknown:
         raise ThemesError(f"The run codes {', '.join(unknown)}, which the codebook lacks; pass the codebook the run "

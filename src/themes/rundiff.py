@@ -167,15 +167,15 @@ def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
 
 def _under_one_name(a: RunFolder, b: RunFolder) -> tuple[RunFolder, RunFolder, list[tuple[str, str, str]]]:
     """Both runs with a code renamed between them under its new name: the one the other's codebook lists in
-    `formerly` (its manifest records it), where this run does not code the new one already. Without it, a renamed
-    theme was 'coded in A only' and 'in B only', its answers never compared."""
+    `formerly` (its manifest records it); where this run codes the new one too, the two were merged into it since.
+    Without it, a renamed theme was 'coded in A only' and 'in B only', its answers never compared."""
     from themes.runfolder import renamed_codes, with_codes_renamed
 
     read: list[tuple[str, str, str]] = []
     runs = {"a": a, "b": b}
     for side, other in (("a", "b"), ("b", "a")):
         run, codes = runs[side], set(runs[side].theme_ids) | set(runs[side].category_ids)
-        renamed = {old: new for old, new in renamed_codes(runs[other]).items() if old in codes and new not in codes}
+        renamed = {old: new for old, new in renamed_codes(runs[other]).items() if old in codes}
         read += [(side, old, new) for old, new in renamed.items() if old in run.category_ids]
         runs[side] = with_codes_renamed(run, renamed)
     return runs["a"], runs["b"], read

@@ -96,7 +96,8 @@ def with_codes_renamed(run: RunFolder, renamed: dict[str, str]) -> RunFolder:
     def frame(table: pd.DataFrame) -> pd.DataFrame:
         for new in dict.fromkeys(renamed.values()):
             olds = [f"score_{old}" for old, to in renamed.items() if to == new and f"score_{old}" in table.columns]
-            if olds:  # two themes merged into one: the higher of their scores, as the merged theme's
+            olds += [f"score_{new}"] * bool(olds and f"score_{new}" in table.columns)  # merged into a theme kept
+            if olds:  # themes merged into one: the higher of their scores, as the merged theme's
                 best = table[olds].apply(pd.to_numeric, errors="coerce").max(axis=1)
                 table = table.drop(columns=olds).assign(**{f"score_{new}": best.map(
                     lambda v: "" if v != v else f"{v:g}")})
