@@ -389,14 +389,15 @@ def test_a_former_id_clash_between_codebooks_run_together_names_each_codebook(tm
                                 "only.")
 
 
-def test_diff_reads_two_themes_merged_since_as_the_one_they_became(tmp_path, tiny_codebook_path):
+def _diff_of_a_merge(tmp_path, tiny_codebook_path, theme_line: str, after: list[list[str]]):
+    """The diff of a run of the tiny codebook and one of it with 'funding' merged as `theme_line` says."""
     from run_files import write_run_folder
 
     from themes.redact import Redactor
     from themes.research import diff_run_folders
 
     merged = tmp_path / "merged.yaml"
-    text = TINY_CODEBOOK_YAML.replace("  - id: trust\n", "  - id: partnership\n    formerly: [trust, funding]\n")
+    text = TINY_CODEBOOK_YAML.replace("  - id: trust\n", theme_line)
     merged.write_text(text[:text.index("  - id: funding\n")] + text[text.index("dimensions:\n"):], encoding="utf-8")
 
     def rows(themes: list[list[str]]) -> list[dict]:
@@ -406,10 +407,13 @@ def test_diff_reads_two_themes_merged_since_as_the_one_they_became(tmp_path, tin
 
     before = write_run_folder(tmp_path / "a", rows([["trust", "funding"], ["funding"], []]),
                               codebook_path=tiny_codebook_path)
-    after = write_run_folder(tmp_path / "b", rows([["partnership"], ["partnership"], ["partnership"]]),
-                             codebook_path=merged)
+    coded = write_run_folder(tmp_path / "b", rows(after), codebook_path=merged)
+    return diff_run_folders(before, coded, out=tmp_path / "diff", redactor=Redactor(use_ner=False))["diff"]
 
-    diff = diff_run_folders(before, after, out=tmp_path / "diff", redactor=Redactor(use_ner=False))["diff"]
+
+def test_diff_reads_two_themes_merged_since_as_the_one_they_became(tmp_path, tiny_codebook_path):
+    diff = _diff_of_a_merge(tmp_path, tiny_codebook_path, "  - id: partnership\n    formerly: [trust, funding]\n",
+                            [["partnership"], ["partnership"], ["partnership"]])
 
     themes = diff.themes.set_index("theme")
     assert themes.loc["partnership", ["respondents_a", "respondents_b", "answers_gained", "answers_lost"]].tolist() \
@@ -422,25 +426,8 @@ def test_diff_reads_two_themes_merged_since_as_the_one_they_became(tmp_path, tin
 
 def test_diff_reads_a_theme_merged_into_one_that_kept_its_id(tmp_path, tiny_codebook_path):
     """Review 143: 'funding' folded into 'trust' (formerly: [funding]) was 'coded in A only', and trust 'gained'."""
-    from run_files import write_run_folder
-
-    from themes.redact import Redactor
-    from themes.research import diff_run_folders
-
-    merged = tmp_path / "merged.yaml"
-    text = TINY_CODEBOOK_YAML.replace("  - id: trust\n", "  - id: trust\n    formerly: [funding]\n")
-    merged.write_text(text[:text.index("  - id: funding\n")] + text[text.index("dimensions:\n"):], encoding="utf-8")
-
-    def rows(themes: list[list[str]]) -> list[dict]:
-        texts = ["We trust them and grants end.", "Grants end.", "Nothing."]
-        return [{"respondent_id": f"R{k}", "question": "challenges", "answer": a, "org_type": "CBO", "state": "OH",
-                 "segments": [(0, len(a), t)]} for k, (a, t) in enumerate(zip(texts, themes))]
-
-    before = write_run_folder(tmp_path / "a", rows([["trust", "funding"], ["funding"], []]),
-                              codebook_path=tiny_codebook_path)
-    after = write_run_folder(tmp_path / "b", rows([["trust"], ["trust"], []]), codebook_path=merged)
-
-    diff = diff_run_folders(before, after, out=None, redactor=Redactor(use_ner=False))["diff"]
+    diff = _diff_of_a_merge(tmp_path, tiny_codebook_path, "  - id: trust\n    formerly: [funding]\n",
+                            [["trust"], ["trust"], []])
 
     themes = diff.themes.set_index("theme")
     assert "funding" not in themes.index
