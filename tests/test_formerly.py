@@ -485,3 +485,25 @@ def test_a_project_of_merged_themes_read_by_the_codebook_from_before_is_refused_
     with pytest.raises(GoldError) as error:
         read_gold(reviewed(path), load_codebook(tiny_codebook_path))
     assert "codes not in the codebook: 'Partnership'" in str(error.value)
+
+
+def test_a_dimension_renamed_without_formerly_stops_at_its_old_column(tmp_path, renamed_path):
+    """Review 143: a gold file's `service` column under a dimension renamed `service_model` was not read, with no
+    word: evaluate said "addressed 0", and a calibration learned the dimension was never addressed."""
+    from themes.evaluate import GoldError, read_gold
+
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(RENAMED_YAML.replace("    formerly: service\n", ""))
+    gold = tmp_path / "gold.csv"
+    gold.write_text("text,themes,service\nWe send clients over.,trust,referral\nOne team.,none,joint\n"
+                    "They refer to us.,none,referral\nNothing.,none,none\n", encoding="utf-8")
+
+    with pytest.raises(GoldError) as error:
+        read_gold(gold, load_codebook(plain))
+    assert str(error.value) == (f"{gold}: the column 'service' holds the types of the dimension 'service_model' (3 "
+                                "cells), which has no column of its own here, so it was not read. If 'service_model' "
+                                "was 'service', write 'formerly: [service]' under it in the codebook; else name the "
+                                "column 'service_model'.")
+    # With formerly, the column is the dimension's
+    assert read_gold(gold, load_codebook(renamed_path))["gold"].tolist()[:2] == [
+        ["trust", "service_model.referral"], ["service_model.joint_program"]]

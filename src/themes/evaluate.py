@@ -67,6 +67,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                             "one row per passage: its text and its codes (';'-joined ids, 'none' for none).") from None
     lowered = {c.lower(): c for c in table.columns}
     dimension_columns = _dimension_columns(codebook, lowered)
+    _refuse_renamed_dimension_column(table, codebook, dimension_columns, path)
     # A file coded for several codebooks (themes and framework) serves each: a framework codebook
     # reads its dimension columns and leaves the themes column to the themes codebook.
     codes_cells = next((lowered[c] for c in THEME_COLUMNS if c in lowered), None)
@@ -819,6 +820,31 @@ def _dimension_columns(codebook: Codebook, lowered: dict[str, str]) -> dict:
                 found[dimension.id] = lowered[name]
                 break
     return found
+
+
+def _refuse_renamed_dimension_column(table: pd.DataFrame, codebook: Codebook, found: dict, path: Path) -> None:
+    """Stops where a dimension has no column but another column holds its types (three or more cells, nine in ten
+    of its filled cells a type or none): the dimension renamed since the file was coded, whose column was not read
+    (a gold file's `service_model` under `services` read "addressed 0", and a calibration learned it never was)."""
+    taken = set(found.values()) | {c for c in table.columns if str(c).strip().lower() in (*THEME_COLUMNS,
+                                                                                         *_KEY_COLUMNS)}
+    for dimension in codebook.dimensions:
+        if dimension.id in found:
+            continue
+        names = {name for kind in dimension.types for name in (kind.id, kind.label.lower(),
+                                                               kind.label.lower().replace(" ", "_"), *kind.formerly)}
+        for column in table.columns:
+            if column in taken:
+                continue
+            cells = [str(v).strip().lower() for v in table[column] if isinstance(v, str) and v.strip()]
+            typed = sum(cell in names for cell in cells)
+            if typed >= 3 and sum(cell in names or cell in NONE_WORDS for cell in cells) >= 0.9 * len(cells):
+                old = str(column).strip().lower()
+                renamed = (f"If '{dimension.id}' was '{old}', write 'formerly: [{old}]' under it in the codebook; "
+                           "else name" if re.fullmatch(r"[a-z][a-z0-9_]*", old) else "Name")
+                raise GoldError(f"{path}: the column '{column}' holds the types of the dimension '{dimension.id}' "
+                                f"({typed} cells), which has no column of its own here, so it was not read. "
+                                f"{renamed} the column '{dimension.id}'.")
 
 
 def _parse_type(value, dimension, path: Path, row: int) -> str | None:
