@@ -20,7 +20,7 @@ import pandas as pd
 from sklearn.metrics import cohen_kappa_score, confusion_matrix, precision_recall_fscore_support
 
 from themes.classify import NONE
-from themes.codebook import STRAIGHT_QUOTES, Codebook
+from themes.codebook import ID_PATTERN, STRAIGHT_QUOTES, Codebook
 from themes.coding import Scheme
 from themes.errors import GoldError
 
@@ -831,8 +831,7 @@ def _refuse_renamed_dimension_column(table: pd.DataFrame, codebook: Codebook, fo
     for dimension in codebook.dimensions:
         if dimension.id in found:
             continue
-        names = {name for kind in dimension.types for name in (kind.id, kind.label.lower(),
-                                                               kind.label.lower().replace(" ", "_"), *kind.formerly)}
+        names = {name for kind in dimension.types for name in _type_names(kind)}
         for column in table.columns:
             if column in taken:
                 continue
@@ -841,10 +840,16 @@ def _refuse_renamed_dimension_column(table: pd.DataFrame, codebook: Codebook, fo
             if typed >= 3 and sum(cell in names or cell in NONE_WORDS for cell in cells) >= 0.9 * len(cells):
                 old = str(column).strip().lower()
                 renamed = (f"If '{dimension.id}' was '{old}', write 'formerly: [{old}]' under it in the codebook; "
-                           "else name" if re.fullmatch(r"[a-z][a-z0-9_]*", old) else "Name")
+                           "else name" if re.match(ID_PATTERN, old) else "Name")
                 raise GoldError(f"{path}: the column '{column}' holds the types of the dimension '{dimension.id}' "
                                 f"({typed} cells), which has no column of its own here, so it was not read. "
                                 f"{renamed} the column '{dimension.id}'.")
+
+
+def _type_names(kind) -> tuple[str, ...]:
+    """What a dimension's cell may write for a type: its id, its label (lower case, or with underscores), a former
+    id."""
+    return (kind.id, kind.label.lower(), kind.label.lower().replace(" ", "_"), *kind.formerly)
 
 
 def _parse_type(value, dimension, path: Path, row: int) -> str | None:
@@ -853,7 +858,7 @@ def _parse_type(value, dimension, path: Path, row: int) -> str | None:
     if key in NONE_WORDS or key in {"not addressed", "not described", "not_described"}:
         return None
     for kind in dimension.types:
-        if key in (kind.id, kind.label.lower(), kind.label.lower().replace(" ", "_"), *kind.formerly):
+        if key in _type_names(kind):
             return f"{dimension.id}.{kind.id}"
     known = [kind.id for kind in dimension.types]
     close = difflib.get_close_matches(key, known, n=1)
@@ -919,7 +924,7 @@ def _parse_themes(value, codebook: Codebook, path: Path, row: int, *, aside: set
                 else "")
             other = (" If the file codes a codebook of themes too, read it from the coding workbook, whose "
                      "Instructions list both." if not close and not codebook.themes and "." not in key else "")
-            if not other and re.fullmatch(r"[a-z][a-z0-9_]*", key) and codebook.themes and not _typo(key, close):
+            if not other and re.match(ID_PATTERN, key) and codebook.themes and not _typo(key, close):
                 other = (f" If a theme had the id '{key}' before, list it under that theme in the codebook "
                          f"('formerly: [{key}]'): codes of its old id are then read as its own.")
             raise GoldError(f"{path}:{row}: unknown theme '{item.strip()}'.{hint} "

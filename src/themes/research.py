@@ -370,8 +370,7 @@ def export_project(run_dir: str | Path, out: str | Path | None = None, *, per: s
     books, _ = run_codebooks(run, codebook, renamed_since=True)
     book = merge_codebooks(books)
     # A run coded before a rename, exported with the codebook since (its `formerly`): under the new ids
-    run = with_codes_renamed(run, {old: new for old, new in book.renamed.items()
-                                   if any(old in themes for themes in run.segments["theme_list"])})
+    run = with_codes_renamed(run, book.renamed)
     unknown = sorted({t for themes in run.segments["theme_list"] for t in themes} - set(book.ids))
     if unknown:
         raise ThemesError(f"The run codes {', '.join(unknown)}, which the codebook lacks; pass the codebook the run "
