@@ -322,8 +322,10 @@ def test_a_type_listing_its_code_with_the_dimension_is_told_to_list_its_own_id(t
 
     with pytest.raises(CodebookError) as error:
         load_codebook(path)
-    assert ("'service.joint' in the formerly of 'joint_program' is a code with its dimension: a type lists its own "
-            "former id alone ('joint')") in str(error.value)
+    assert ("'service.joint' in the formerly of 'joint_program' is a code with its dimension: a type renamed within "
+            "its dimension lists its own former id alone ('joint')") in str(error.value)
+    # A type moved between dimensions: the bare id would name another code, so the message does not stop at it
+    assert "A type moved from another dimension is not read under its old code" in str(error.value)
 
 
 def test_a_renamed_code_keeps_its_qda_guid_and_validate_codebook_says_the_renames(tiny_codebook_path, renamed_path):

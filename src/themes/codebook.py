@@ -62,9 +62,11 @@ def _former_ids(values: list[str], info: ValidationInfo) -> list[str]:
     owner = info.data.get("id", "?")
     for value in values:
         if re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+", value):  # a type's code, 'service_model.joint'
-            raise ValueError(f"'{value}' in the formerly of '{owner}' is a code with its dimension: a type lists its "
-                             f"own former id alone ('{value.split('.')[-1]}'), and a dimension renamed lists its old "
-                             "id in its own formerly")
+            raise ValueError(f"'{value}' in the formerly of '{owner}' is a code with its dimension: a type renamed "
+                             f"within its dimension lists its own former id alone ('{value.split('.')[-1]}'), and a "
+                             "dimension renamed lists its old id in its own formerly. A type moved from another "
+                             "dimension is not read under its old code (that bare id would name a type of its new "
+                             "dimension): code its passages again")
         if not re.match(ID_PATTERN, value):
             raise ValueError(f"'{value}' in the formerly of '{owner}' is not an id (lower-case letters, digits and "
                              "'_', a letter first): write the id the codes had, as coded files write it")
