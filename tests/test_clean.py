@@ -114,6 +114,11 @@ NON_ANSWERS = [
     # In Spanish, French and German.
     "Ver P3", "Ver pregunta 3", "Igual que P2", "Véase P3", "Voir Q3", "Siehe Frage 3", "Igual que arriba",
     "Ver arriba", "Ver respuesta anterior",
+    # A fifth (review 144): each was coded, and took its question's usual theme.
+    "As stated above", "Covered above", "Above", "See my earlier comments", "See Attachment A",
+    "Refer to the attached PDF", "idem", "(blank)", "Left blank intentionally", "No comment at this time.",
+    "Answered in the previous section.", "Will follow up by email", "Same as my answer to the funding question",
+    "See my response to the challenges section.",
 ]  # fmt: skip
 
 
@@ -207,6 +212,9 @@ REAL_ANSWERS = [
     "See Q3 (staff shortages)", "See Q3 (transport)", "Same as Q2 (housing costs)", "see q3 ( a b c )",
     "Answered in Q3 (housing)",
     "Ver 3 veces al mes a las familias", "Siehe 24 Stunden Hotline", "Voir 211", "Igual que antes",
+    # A seventh: beside the fifth non-answers' words, more is said, or the question named is none of the survey's.
+    "As stated above, we need two more CHWs.", "Above all, trust.", "See attached budget: we need staff.",
+    "Same as my answer to the housing question", "Blank check funding would help.", "We will follow up with families.",
 ]
 # A bare "Yes" or "5" says nothing an open question's codebook can code: coded, it would take its question's
 # usual theme from the question alone. They are non-answers (NON_ANSWERS lists more).

@@ -216,6 +216,15 @@ _PLACEHOLDERS = frozenset(
         "nothing really", "none at this point",
         "ver arriba", "igual que arriba", "lo mismo que arriba", "ver respuesta anterior", "misma respuesta",
         "igual que la anterior", "voir ci-dessus", "siehe oben",
+        # Pointers and fillers an export's reviewer found coded (review 144): each took its question's usual theme.
+        "above", "as above", "as stated above", "as noted above", "as mentioned above", "as described above",
+        "stated above", "noted above", "mentioned above", "covered above", "addressed above", "see earlier",
+        "see earlier comments", "see my earlier comments", "see earlier answer", "see my earlier answer",
+        "see earlier response", "see previous comments", "see my previous comments", "see comments",
+        "answered in the previous section", "answered in previous section", "see previous section",
+        "see the previous section", "covered in the previous section", "idem", "blank", "left blank",
+        "left blank intentionally", "intentionally left blank", "no comment at this time", "no comments at this time",
+        "will follow up", "will follow up by email", "will follow up by e-mail", "will send later",
     )
 )  # fmt: skip
 # An answer that points to another question's ("See Q3", "Refer to my answer to question 4", "Same as #2"), as its
@@ -247,9 +256,18 @@ _ABOUT_A_QUESTION = frozenset("question questions section item above below previ
 _NAME_WORD = re.compile(r"[^\W\d_]+")
 
 
+# An attachment in place of the answer: "See Attachment A", "Refer to the attached PDF", "Please see attached letter".
+_ATTACHED = re.compile(r"(?:please)?(?:see|referto|asper)(?:the|our|my)?(?:attached|attachment|enclosed|appendix)"
+                       r"(?:pdf|file|document|doc|letter|memo|report|narrative|proposal|sheet)?s?(?:[a-z]|\d{1,2})?")
+# "Same as my answer to the funding question", "See my response for the challenges section": named by its words.
+_NAMED_ELSEWHERE = re.compile(r"(?i)\s*(?:please\s+)?(?:same\s+as|see|refer\s+to|as\s+in)\s+(?:my|our|the)?\s*"
+                              r"(?:answer|response|comments?)\s+(?:to|for|in|under|on)\s+(?:the\s+)?"
+                              r"(?P<name>[^.;:()]{1,40}?)\s+(?:question|section)\s*[.!]?\s*")
+
+
 def _points_to(text: str) -> bool:
     key = _placeholder_key(text)
-    return bool(_POINTER.fullmatch(key) or _ANSWERED.fullmatch(key))
+    return bool(_POINTER.fullmatch(key) or _ANSWERED.fullmatch(key) or _ATTACHED.fullmatch(key))
 
 
 def question_words(questions) -> frozenset[str]:
@@ -280,6 +298,9 @@ def _says_nothing(text: str, questions: frozenset[str] = frozenset()) -> bool:
     named = _NAMED_POINTER.fullmatch(text.strip()) if questions and len(text) <= 120 else None
     if named and _points_to(named["pointer"]) and _QUESTION_MARK.search(_placeholder_key(named["pointer"])) \
             and _names_a_question(named["name"], questions):
+        return True
+    elsewhere = _NAMED_ELSEWHERE.fullmatch(text) if questions and len(text) <= 120 else None
+    if elsewhere and _names_a_question(elsewhere["name"], questions):
         return True
     parts = [part for part in _JOINT.split(text) if _placeholder_key(part)]
     return len(parts) > 1 and all(alone(part) for part in parts)
