@@ -204,9 +204,11 @@ def test_stratified_draws_give_each_value_its_share():
     (["-n", "99"], "error: -n 99 is more than the run's 13 usable answers (statuses coded, uncoded, too_long); "
                    "ask for at most 13.\n"),
     (["-n", "3", "--stratify-by", "sector"], "error: --stratify-by 'sector' is not a column of responses.csv. "
-                                             "Columns: respondent_id, question, status, reason, themes, "
-                                             "top_theme, top_score, org_type, state, score_trust, "
-                                             "score_funding, source_row, answer.\n"),
+                                             "It can be: question, org_type, state, score_trust, score_funding.\n"),
+    # review 145: no hint for a capital, and the run's own output columns offered as strata
+    (["-n", "3", "--stratify-by", "State"], "error: --stratify-by 'State' is not a column of responses.csv. Did you "
+                                            "mean 'state'? It can be: question, org_type, state, score_trust, "
+                                            "score_funding.\n"),
     (["-n", "3", "--out", "sample.txt"], "error: --out sample.txt must end in .xlsx (the coding workbook) or "
                                          ".csv (the coding sheet).\n"),
 ])

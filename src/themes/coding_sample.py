@@ -7,6 +7,7 @@ passages are clearer, and more often carry a theme, than the survey's answers as
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -100,8 +101,14 @@ def draw_sample(responses: pd.DataFrame, n: int, *, seed: int = 0, stratify_by: 
         chosen = rest[:n]
     else:
         if stratify_by not in usable.columns:
-            raise InputError(f"--stratify-by '{stratify_by}' is not a column of responses.csv. "
-                             f"Columns: {', '.join(usable.columns)}.")
+            # What a draw can be stratified by: the question, the metadata, a theme's score (not the run's own output
+            # columns, "themes" or "top_theme", which the review offered)
+            strata = [c for c in usable.columns if c == "question" or c in (meta_columns or ()) or
+                      str(c).startswith("score_")]
+            close = next((c for c in strata if c.lower() == stratify_by.strip().lower()), None) or next(
+                iter(difflib.get_close_matches(stratify_by, strata, n=1)), None)
+            raise InputError(f"--stratify-by '{stratify_by}' is not a column of responses.csv."
+                             + (f" Did you mean '{close}'?" if close else "") + f" It can be: {', '.join(strata)}.")
         chosen = rest[_stratified(_strata(usable[stratify_by], stratify_by).iloc[rest].reset_index(drop=True), n)]
     width = max(exclude.width, len(str(exclude.last + n)))
     numbers = range(exclude.last + 1, exclude.last + n + 1)
