@@ -30,8 +30,8 @@ from themes.embed import BATCH_SIZES, EmbeddingCache, VectorTable, compact, embe
     get_embedder, text_key
 from themes.counts import Estimates, estimate, hidden_groups, question_counts, type_question_counts, \
     with_theme_estimates, with_type_estimates
-from themes.evaluate import check_coded_sample, codable_only, coded_sample_name, disagreeing_parts, read_coded_sample, \
-    run_agreement, without_learned
+from themes.evaluate import check_coded_sample, codable_only, coded_sample_name, counts_estimated, disagreeing_parts, \
+    read_coded_sample, run_agreement, without_learned
 from themes.fitted import FittedModels, model_paths
 from themes.ingest import InputSpec, load_answers, require_codable
 from themes.prevalence import PrevalenceOptions, available_processes
@@ -201,8 +201,9 @@ def classify(answers, segments, read: list[str], coder: Coder, vectors, lookup, 
 def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, settings: RunSettings,
            coder: Coder, redactor: Redactor | None = None, read_as: dict | None = None,
            hidden: dict | None = None) -> pd.DataFrame:
-    attribute_with = attribution_columns(spec.meta_columns, spec.attribute_with)
-    quote_settings = QuoteSettings(per_theme=settings.quotes_per_theme, type_column=who_column(attribute_with),
+    asks = dict(spec.question_labels)  # the questions over columns named "Q1", "Q2": which of them is a place
+    attribute_with = attribution_columns(spec.meta_columns, spec.attribute_with, asks)
+    quote_settings = QuoteSettings(per_theme=settings.quotes_per_theme, type_column=who_column(attribute_with, asks),
                                    languages=settings.languages, min_group=settings.min_group)
     labels = {c.id: c.label for c in codebook.categories}
     embed = embedding_function(settings.model, backend=settings.backend, batch_size=settings.batch_size,
@@ -217,7 +218,8 @@ def quotes(answers, segments, vectors, codebook: Codebook, spec: InputSpec, sett
 
     picked = select_quotes(answers, segments, vectors, codebook.ids, labels, quote_settings,
                            attribute_with=attribute_with, window_scorer=window_scorer,
-                           type_respondents=counted_under_types(answers, codebook), hidden=hidden)
+                           type_respondents=counted_under_types(answers, codebook), hidden=hidden,
+                           question_labels=asks)
     return deidentify_quotes(picked, redactor)
 
 
@@ -370,7 +372,8 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
         method=coder.method, embedding=embedding_stats, id_problems=id_problems, timings=timings,
         batches=with_embedding(batches, embedding_stats), questions_read_as={**aliases(answers["question"], coder.questions), **by_label},
         read_without_attribution=sum(r != t for r, t in zip(read, segments["text"])))
-    disagreement = disagreeing_parts(run.sample_agreement) if run.sample_agreement else None
+    disagreement = (disagreeing_parts(run.sample_agreement, estimated=counts_estimated(run.counts))
+                    if run.sample_agreement else None)
     if disagreement:
         get_run_logger().warning("%s", disagreement)
     _stage("writing")

@@ -356,6 +356,80 @@ def test_an_empty_codes_cell_is_not_coded_yet_not_none(tmp_path, tiny_codebook):
         read_gold(path, tiny_codebook)
 
 
+@pytest.mark.parametrize("mark", ["NA", "#N/A", "nan", "null"])
+def test_a_programs_mark_for_no_value_in_a_codes_cell_is_not_coded_yet(tmp_path, tiny_codebook, mark):
+    """A half-coded sample saved from R (write.csv writes NA in each empty cell) read its 50 uncoded rows as 'none',
+    and an estimate came from them with no word (review 145). Said, as empty cells are; 'none' stays a code."""
+    from themes.evaluate import gold_announcement
+
+    path = tmp_path / "gold.csv"
+    path.write_text(f"text,themes\nWe trust them.,trust\nGrants end.,{mark}\nWe serve food.,none\n"
+                    "We share data.,funding\n", encoding="utf-8")
+    gold = read_gold(path, tiny_codebook)
+    assert list(gold["text"]) == ["We trust them.", "We serve food.", "We share data."]
+    assert gold.attrs["not_coded"] == 1
+    said = "\n".join(gold_announcement(gold, path))
+    assert (f"left out 1 row whose codes cell is empty or '{mark}', a program's mark for no value, (not coded yet; "
+            "write 'none' for a passage with no theme)") in said
+
+
+def test_a_coders_n_a_or_dash_is_none_and_said(tmp_path, tiny_codebook):
+    from themes.evaluate import gold_announcement
+
+    path = tmp_path / "gold.csv"
+    path.write_text("text,themes\nWe trust them.,trust\nGrants end.,N/A\nWe serve food.,-\nWe cook.,N/A\n",
+                    encoding="utf-8")
+    gold = read_gold(path, tiny_codebook)
+    assert list(gold["gold"]) == [["trust"], [], [], []]
+    assert ("  none       2 cells of 'N/A', 1 cell of '-' read as none (no theme); leave a cell empty for an answer "
+            "not coded yet") in gold_announcement(gold, path)
+
+
+@pytest.mark.parametrize("cell", ["TBD", "unsure", "x", "maybe"])
+def test_a_code_that_is_no_code_is_not_told_to_be_a_former_id(tmp_path, tiny_codebook, cell):
+    """"unknown theme 'TBD' ... list it under that theme in the codebook ('formerly: [tbd]')" (review 145)."""
+    path = tmp_path / "gold.csv"
+    path.write_text(f"text,themes\nWe trust them.,trust\nGrants end.,{cell}\nWe serve food.,none\n", encoding="utf-8")
+    with pytest.raises(GoldError) as error:
+        read_gold(path, tiny_codebook)
+    assert str(error.value).endswith("It is no code: write the themes' ids (';' between them), 'none' for a passage "
+                                     "with no theme, or leave the cell empty for one not coded yet.")
+    assert "formerly" not in str(error.value)
+
+
+def test_a_workbook_drawn_for_another_codebook_says_so(tmp_path, tiny_codebook):
+    """A workbook of a researcher's own codebook, evaluated without --codebook (so with the shipped one), was told to
+    add 'formerly: [food_access]' to it; its Instructions list the codes it was drawn for (review 145)."""
+    path = tmp_path / "coding.xlsx"
+    with pd.ExcelWriter(path) as book:
+        pd.DataFrame({"a": ["Coding sample for Reviewer themes (version 2.0)", None, "id", "trust", "food_access"],
+                      "b": [None, None, "name", "Trust", "Food access"]}).to_excel(
+            book, sheet_name="Instructions", index=False, header=False)
+        pd.DataFrame({"question": ["challenges"] * 3, "answer": ["We trust them.", "No grocer here.", "We share."],
+                      "themes": ["trust", "food_access", "none"]}).to_excel(book, sheet_name="Coding", index=False)
+    with pytest.raises(GoldError) as error:
+        read_gold(path, tiny_codebook)
+    assert ("unknown theme 'food_access'. Known: trust, funding, service.referral, service.joint, none. The workbook's "
+            "Instructions list 'food_access': it was drawn for a codebook that has it. Pass that codebook with "
+            "--codebook") in str(error.value)
+
+
+def test_rows_of_other_splits_are_said_and_a_misspelled_one_is_named(tmp_path, tiny_codebook):
+    """calibrate read 57 of 59 calibration rows: two were 'calibraton', one had no split, and nothing said so."""
+    from themes.evaluate import gold_announcement
+
+    path = tmp_path / "gold.csv"
+    path.write_text("text,themes,split\nWe trust them.,trust,calibration\nGrants end.,none,calibraton\n"
+                    "We serve food.,none,calibration\nWe share data.,funding,test\nMoney is short.,none,\n",
+                    encoding="utf-8")
+    gold = read_gold(path, tiny_codebook, split="calibration")
+    assert len(gold) == 2
+    assert ("  other rows not read: 'calibraton' 1 (is it 'calibration'? fix it to read them), 'test' 1, no split 1 "
+            "(write one to read them)") in gold_announcement(gold, path, "calibration")
+    assert not any(line.startswith("  other rows") for line in gold_announcement(read_gold(path, tiny_codebook),
+                                                                                 path))
+
+
 def test_evaluate_announces_what_it_read_before_the_model(monkeypatch, tmp_path, tiny_codebook_path):
     """A coding workbook: its sheet, the columns taken for passages, codes and questions, and the rows not yet
     coded, said before anything slow starts; a wrong code is one line before it."""
@@ -406,7 +480,8 @@ def test_calibrate_announces_its_gold_and_stops_on_a_wrong_code_before_the_model
     gold.write_text("Excerpt,Code,split\nWe trust them.,trust,calibration\nGrants end.,none,calibration\n"
                     "We share.,trust,test\n", encoding="utf-8")
     out = CliRunner().invoke(app, ["calibrate", "--gold", str(gold), "--codebook", str(tiny_codebook_path)])
-    assert out.output.splitlines()[:4] == [f"Reading {gold}, split 'calibration': 2 coded passages",
+    assert out.output.splitlines()[:5] == [f"Reading {gold}, split 'calibration': 2 coded passages",
+                                           "  other rows not read: 'test' 1",
                                            "  text       'Excerpt'", "  codes      'Code'",
                                            f"  question   {NO_QUESTION_TO_LEARN}"]  # calibrate learns, evaluate codes
     assert "the flow was started" in str(out.exception)
@@ -698,8 +773,22 @@ def test_themes_the_run_hardly_agrees_on_are_named():
         "coded.csv: the run agrees poorly with its codes (kappa governance 0.22); those estimates rest on the coders' "
         "codes more than on the run's flags, so a group's figure can read 0 where some of its respondents were "
         "flagged: read them as rough. Code more answers that carry them to narrow their intervals.")
+    # counts left raw (too few coded answers): the warning speaks of the flags, not of estimates there are none of
+    assert disagreeing_parts(agreement, estimated=False) == (
+        "coded.csv: the run agrees poorly with its codes (kappa governance 0.22); the counts stay raw here, and the "
+        "machine's flags of those themes are not what the coders would code: check that the sample was coded with "
+        "this codebook's definitions, and read those counts with care.")
     agreement["per_theme"][0]["kappa"], agreement["per_dimension"][0]["kappa"] = 0.4, 0.5
     assert disagreeing_parts(agreement) is None
+
+
+def test_counts_are_estimated_when_any_method_corrects_them():
+    from themes.evaluate import counts_estimated
+
+    raw = ["raw (no coded sample)", "not estimated: 70 coded answers (at least 100 are needed)"]
+    assert not counts_estimated(pd.DataFrame({"method": raw}))
+    assert counts_estimated(pd.DataFrame({"method": [*raw, "bayesian"]}))
+    assert not counts_estimated(pd.DataFrame({"theme": ["trust"]}))
 
 
 def test_a_coded_sample_that_skips_questions_a_random_one_would_reach_is_a_warning():

@@ -64,7 +64,9 @@ def test_the_announcement_says_what_was_read_and_where_each_choice_came_from(bat
         "  text       'Q4. What has made this partnership effective?', 'Q5. What challenges hold the partnership "
         "back?', 'Q6. How does the partnership engage the community?' (guessed: free text)",
         "  id         'Submission ID' (guessed from its name)",
-        "  metadata   'Organization category', 'State / territory' (guessed from their names)"]
+        "  metadata   'Organization category', 'State / territory' (guessed from their names)",
+        "  quotes     attributed by 'Organization category', 'State / territory' (guessed: the respondent's type and "
+        "place; --attribute-with chooses others)"]
     _, spec, _ = load_answers(long_csv, InputSpec(id_column="resp_id"))
     lines = announcement(spec, long_csv)
     assert lines[1].startswith("  format     long, one row per answer (guessed from its shape: 'item_code'")
@@ -150,7 +152,9 @@ def test_the_announcement_names_the_sidecar_that_set_the_columns(repo_root):
         "  text       'goals', 'services', 'funding', 'data', 'effective_practices', 'challenges', "
         "'community_engagement', 'five_year_goals' (sidecar responses.yaml)",
         "  id         'respondent_id' (sidecar responses.yaml)",
-        "  metadata   'org_type', 'state' (sidecar responses.yaml)"]
+        "  metadata   'org_type', 'state' (sidecar responses.yaml)",
+        "  quotes     attributed by 'org_type', 'state' (guessed: the respondent's type and place; --attribute-with "
+        "chooses others)"]
 
 
 def _workbook(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:

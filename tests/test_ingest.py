@@ -108,7 +108,9 @@ def test_guessed_columns_when_nothing_is_declared(tiny_responses_path):
     assert spec.text_columns == ("challenges", "effective_practices", "community_engagement")
     assert spec.meta_columns == ("org_type", "state")
     assert spec.sources == {"id_column": "guessed", "text_columns": "guessed", "meta_columns": "guessed",
-                            "format": "guessed: no column varies like a question within a respondent"}
+                            "format": "guessed: no column varies like a question within a respondent",
+                            "attribute_with": "guessed"}
+    assert spec.attribute_with == ("org_type", "state")
     assert len(answers) == 15
     assert rows(answers.head(3), "respondent_id", "question", "org_type", "state") == [
         ("R1", "challenges", "Nonprofit CBO", "OH"),
@@ -697,6 +699,39 @@ def test_attribution_columns_from_the_sidecar(tmp_path):
     assert spec.sources["attribute_with"] == "sidecar export.yaml"
 
 
+PARTNERED = """\
+respondent_id,Partner organization type,Partner state,Your organization type,Your state,q1
+R1,Health system,PA,Nonprofit CBO,OH,Trust between the directors is what makes it work here
+R2,FQHC,NY,Food bank,MD,We meet monthly with partners and share our numbers
+"""
+
+
+def test_the_run_chooses_and_says_the_respondents_own_attribution_columns(tmp_path):
+    """Of a partner's and the respondent's own type and state, quotes took the first pair, the partner's, and the
+    manifest recorded no choice (review 144)."""
+    from themes.infer import announcement
+
+    path = write(tmp_path / "export.csv", PARTNERED)
+    _, spec, _ = load_answers(path, InputSpec(text_columns=("q1",)))
+    assert spec.attribute_with == ("Your organization type", "Your state")
+    said = "\n".join(announcement(spec, path))
+    assert ("  quotes     attributed by 'Your organization type', 'Your state' (guessed: the respondent's type and "
+            "place; not 'Partner organization type', 'Partner state': the partner's, not the respondent's; "
+            "--attribute-with chooses others)") in said
+    # named, they are used as named
+    _, named, _ = load_answers(path, InputSpec(text_columns=("q1",), attribute_with=("Partner state",)))
+    assert named.attribute_with == ("Partner state",) and "(option)" in "\n".join(announcement(named, path))
+    # only the partner's: quotes read "Respondent", and the run says why
+    only = PARTNERED.replace("Your organization type,Your state", "Funding,Cohort")
+    _, spec, _ = load_answers(write(tmp_path / "only.csv", only), InputSpec(text_columns=("q1",),
+                                                                            meta_columns=("Partner state",
+                                                                                          "Cohort")))
+    assert spec.attribute_with == ()
+    assert ("  quotes     attributed to 'Respondent' alone: no metadata column names the respondent's type or state; "
+            "not 'Partner state': the partner's, not the respondent's (--attribute-with names one)") in \
+        announcement(spec, path)
+
+
 def test_an_unknown_attribution_column_is_one_line(tmp_path):
     path = write(tmp_path / "export.csv", ATTRIBUTED)
 
@@ -1089,6 +1124,9 @@ def test_a_summary_row_at_the_end_is_not_a_respondent(tmp_path, last):
     ("Total,3,3\nAverage words,1.0,1.0", "row 5, a summary row ('Total'): not answers; row 6, a summary row "
                                          "('Average words'): not answers"),
     ("Grand Total,3,3", "row 5, a summary row ('Grand Total'): not answers"),
+    # SurveyMonkey's own rows under each column (review 144: read as two more respondents)
+    ("answered question,3,2\nskipped question,0,1", "row 5, a summary row ('answered question'): not answers; row 6, "
+                                                    "a summary row ('skipped question'): not answers"),
     ("Total,3,3\nResponse rate,62%,", "row 5, a summary row ('Total'): not answers; row 6, a summary row "
                                       "('Response rate'): not answers"),
     ("Total responses: 3,,\nOverall response rate: 62%,,", "row 5, a summary row ('Total responses: 3'): not "
@@ -2102,6 +2140,36 @@ def test_a_column_of_people_cannot_break_counts_down_or_attribute_quotes(tmp_pat
 
 
 TRACE = "holds where or how each respondent answered"
+
+ALCHEMER = ("Response ID,IP Address,Longitude,Latitude,Country,City,State/Region,Postal,"
+            "Which of the following best describes your organization?,In which state is your partnership based?,q1\n"
+            + "".join(f"{k},73.12.4.{k},-77.4,39.0,United States,Ashburn,VA,20147,"
+                      f"{'Nonprofit CBO' if k % 2 else 'Hospital'},NY,{_answer(k, 'trust')}\n" for k in range(12)))
+
+
+def test_a_platforms_look_up_of_the_ip_address_is_no_place_of_the_partnership(tmp_path):
+    """Alchemer writes where the respondent's IP address is (Country, City, State/Region, Postal) beside it: the
+    guess took 'Country' and 'State/Region' as metadata, and quotes read "from partnership based in Virginia" for a
+    New York partnership, whose respondent's computer was in Ashburn (review 144)."""
+    from themes.infer import announcement, located_by_address
+
+    path = write(tmp_path / "alchemer.csv", ALCHEMER)
+    _, spec, _ = load_answers(path, InputSpec(text_columns=("q1",)))
+    assert spec.meta_columns == ("Which of the following best describes your organization?",
+                                 "In which state is your partnership based?")
+    assert spec.attribute_with == spec.meta_columns
+    assert ("  located    'Country', 'City', 'State/Region', 'Postal': where the survey platform placed each "
+            "respondent's IP address, not their answer: not read (--meta-column cannot name them)") in \
+        announcement(spec, path)
+    for named in (InputSpec(text_columns=("q1",), meta_columns=("State/Region",)),
+                  InputSpec(text_columns=("q1",), attribute_with=("City",))):
+        with pytest.raises(InputError, match=r"^Column '(State/Region|City)' sits beside the IP address or location "
+                                             r"columns, where a survey platform writes its look-up"):
+            load_answers(path, named)
+    # A place column with no IP address or location beside it is the respondent's answer
+    assert located_by_address(["respondent_id", "Country", "State", "q1"]) == []
+    assert located_by_address(["IPAddress", "Progress", "LocationLatitude", "LocationLongitude", "State"]) == \
+        ["State"]
 
 
 @pytest.mark.parametrize(("column", "values", "said"), [

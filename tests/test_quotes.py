@@ -549,6 +549,28 @@ def test_quotes_are_attributed_with_the_type_and_state_columns_the_run_guessed(c
     assert type_and_state_columns(columns) == expected
 
 
+@pytest.mark.parametrize(("columns", "labels", "expected"), [
+    # the partner's type and state came first, and quotes read "Health system respondent" for a CBO (review 144)
+    (["Partner organization type", "Partner state", "Your organization type", "State where your organization is "
+      "located"], {}, ("Your organization type", "State where your organization is located")),
+    (["Partner organization type", "Partner's state"], {}, (None, None)),
+    (["Which of the following best describes your organization?", "In which state is your partnership based?"], {},
+     ("Which of the following best describes your organization?", "In which state is your partnership based?")),
+    # Qualtrics: the question is written over a column named Q1
+    (["Q1", "Q2"], {"Q1": "Which of the following best describes your organization? - Selected Choice",
+                    "Q2": "In which state is your partnership based?"}, ("Q1", "Q2")),
+    (["Q1", "Q2"], {"Q1": "Partner organization type", "Q2": "Your organization type"}, ("Q2", None)),
+])
+def test_quotes_are_attributed_with_the_respondents_own_type_and_state(columns, labels, expected):
+    from themes.quotes import attribution, type_and_state_columns, who_column
+
+    assert type_and_state_columns(columns, labels) == expected
+    if expected == ("Q1", "Q2"):  # Q2 says where by its question: the place of the attribution, not a second "who"
+        assert who_column(expected, labels) == "Q1"
+        assert attribution({"Q1": "Nonprofit CBO", "Q2": "OH"}, columns=expected, labels=labels) == \
+            "Nonprofit CBO respondent from partnership based in Ohio"
+
+
 def test_a_type_is_quoted_from_the_respondents_its_count_holds(hashing_embedder):
     """A respondent counts under the most integrated type of their answers: quoting their passage of a less
     integrated one under it (a 'partner level' quote from a respondent counted at policy level) set the quotes

@@ -462,7 +462,8 @@ def _coded_sample_line(settings, answers) -> str:
     rows = coded.attrs.get("not_coded", 0)
     too_few = (f"fewer than the {settings.min_coded} an estimate needs, so the counts stay raw (code more: themes "
                "sample --exclude)") if used < settings.min_coded else ""
-    notes = [not_coded_note(rows, coded.attrs.get("codes_elsewhere")) if rows else "", too_few,
+    notes = [not_coded_note(rows, coded.attrs.get("codes_elsewhere"), coded.attrs.get("not_coded_marks")) if rows
+             else "", too_few,
              coded_sample_note(coded, codebook)]
     return "; ".join([line, *(note for note in notes if note)])
 

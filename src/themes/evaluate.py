@@ -29,6 +29,12 @@ THEME_COLUMNS = ("themes", "theme", "codes", "code", "gold", "gold_themes", "lab
 _SPLIT_THEMES = re.compile(r"\s*[;,|\n\r]\s*")  # a line each (Alt+Enter in a cell) is a list too
 # "None of these" is how a coding workbook's Instructions sheet names the row for no theme (`themes sample`).
 NONE_WORDS = {"none", "no theme", "no_theme", "", "-", "n/a", "na", "none of these"}
+# What a program writes in a cell it has no value for (R's "NA", pandas's "nan", Excel's "#N/A"): a codes cell of one
+# of them alone is not coded yet, as an empty one is (review 145: a half-coded sample saved from R read its 50
+# uncoded rows as "none", and an estimate came from them). A coder writes "none" for no theme; "N/A" and "-", as
+# coders type them for "no theme", are read as none and said (`attrs["none_marks"]`).
+MISSING_MARKS = {"na", "nan", "null", "#n/a"}
+_TYPED_NONE = {"n/a", "-", "--"}
 
 
 def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | None = None,
@@ -113,7 +119,8 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         _refuse_codes_beside(table, theme_column, codebook, path, sheet_rows)
         for position, (row, value) in enumerate(zip(sheet_rows, table[theme_column])):
             try:
-                coded[position] = _parse_themes(value, codebook, path, row, aside=aside, left=left)
+                coded[position] = _parse_themes(value, codebook, path, row, aside=aside, left=left,
+                                                listed=set(listed))
             except GoldError as error:
                 wrong.append((row, error))
     for dimension in codebook.dimensions:
@@ -158,16 +165,22 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     else:
         raise GoldError(f"{path}: no passage text column (one of {', '.join(TEXT_COLUMNS)}) and no "
                         f"'respondent_id' + 'question' keys. Columns: {', '.join(table.columns)}.")
-    not_coded, codes_elsewhere = 0, None
+    not_coded, codes_elsewhere, marks, none_marks = 0, None, [], {}
     code_columns = ([theme_column] if theme_column is not None else []) + list(dimension_columns.values())
     if code_columns:
         # An empty codes cell is an answer nobody coded yet (a coding workbook half done), not "none": left
         # out and counted. A passage with no theme says so ("none"), and one that does not address a dimension
         # says so in that dimension's cell ("none"): a row whose codes cells are all empty is not coded yet; read
         # as "none", a framework coded for half the rows counted the other half as not addressing it.
+        marked = {column: table[column].astype(str).str.strip().str.lower().isin(MISSING_MARKS).to_numpy()
+                  for column in code_columns}
         blank = {column: (table[column].isna() | (table[column].astype(str).str.strip() == "")).to_numpy()
-                 for column in code_columns}
+                 | marked[column] for column in code_columns}
         empty = np.logical_and.reduce(list(blank.values()))
+        marks = sorted({str(v).strip() for column in code_columns for v in table.loc[empty & marked[column], column]})
+        typed = [str(v).strip() for column in code_columns for v in table[column]
+                 if str(v).strip().lower() in _TYPED_NONE]
+        none_marks = {mark: typed.count(mark) for mark in dict.fromkeys(typed)}
         # Some cells of a row coded and others empty (the framework coded on half the rows after the themes on
         # all): dropping the row loses its finished codes, reading the empty cells as "none" biases the counts.
         partial = np.logical_or.reduce(list(blank.values())) & ~empty
@@ -220,10 +233,13 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     if split is not None and "split" not in lowered:
         raise GoldError(f"{path} has no 'split' column for --split {split} to choose rows by; leave out --split to "
                         "use every row.")
+    other_splits: dict[str, int] = {}
     if split is not None:
         split = split.strip().lower()  # split names are compared as the file's are read: any name, any case
         if split not in set(gold["split"]):
             raise GoldError(f"{path}: no rows with split '{split}'. Splits: {', '.join(sorted(set(gold['split'])))}.")
+        # Said, so that a row whose split is misspelled ('calibraton') or empty is not left out without a word
+        other_splits = {str(k): int(v) for k, v in gold.loc[gold["split"] != split, "split"].value_counts().items()}
         gold = gold[gold["split"] == split]
     has_text = gold["text"].str.strip() != ""
     without_text = int((~has_text).sum())  # said, as rows with an empty codes cell are: 30 rows went with no word
@@ -240,6 +256,9 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                         "passages" + (f" ({not_coded} rows with an empty codes cell are not coded yet)." if not_coded
                                       else "."))
     gold.attrs["not_coded"] = not_coded
+    gold.attrs["not_coded_marks"] = marks
+    gold.attrs["none_marks"] = none_marks
+    gold.attrs["other_splits"] = other_splits
     gold.attrs["without_text"] = without_text
     gold.attrs["codes_elsewhere"] = codes_elsewhere
     # The draw's row ids as the file holds them (`themes sample` numbers its rows s001, s002, ...): a row a coder
@@ -397,6 +416,7 @@ def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebo
     combined.attrs.update({key: parts[0].attrs[key] for key in ("themes_coded", "coded_dimensions", "read")
                            if key in parts[0].attrs})
     combined.attrs["not_coded"] = sum(part.attrs.get("not_coded", 0) for part in parts)
+    combined.attrs["not_coded_marks"] = sorted({m for part in parts for m in part.attrs.get("not_coded_marks") or []})
     combined.attrs["without_text"] = sum(part.attrs.get("without_text", 0) for part in parts)
     combined.attrs["codes_elsewhere"] = next((part.attrs["codes_elsewhere"] for part in parts
                                               if part.attrs.get("codes_elsewhere")), None)
@@ -651,12 +671,14 @@ def codes_everything(coded: pd.DataFrame, codebook: Codebook, paths) -> str | No
             "The corrected counts rest on these codes: code each answer for the themes it carries.")
 
 
-def disagreeing_parts(agreement: dict, *, below: float = 0.4) -> str | None:
+def disagreeing_parts(agreement: dict, *, below: float = 0.4, estimated: bool = True) -> str | None:
     """A warning for the themes (and dimensions) whose agreement with the coded sample is kappa under `below` (0.4,
     under "moderate"), where five or more coded answers carry them: the machine and the coders code them
     differently, and the corrected estimate rests on the coders' codes more than on the run's flags, with no word
     before (a program officer read governance 0.0 (0.0-2.6) for the nonprofits where 12 were flagged, its kappa 0.22
-    said in the method section only). Under 0.2 which of the two is right the tool cannot tell; the reader must."""
+    said in the method section only). Under 0.2 which of the two is right the tool cannot tell; the reader must.
+    `estimated`: whether the run's counts were corrected at all (too few coded answers leave them raw: then the
+    warning is about the flags, not about estimates there are none of)."""
     rows = [row for row in agreement.get("per_theme", []) + agreement.get("per_dimension", [])
             if row.get("kappa") is not None and row["kappa"] < below
             and row.get("gold", row.get("gold_addressed", 0)) >= FEW_CODED]  # a few coded cases: chance
@@ -667,11 +689,25 @@ def disagreeing_parts(agreement: dict, *, below: float = 0.4) -> str | None:
     said = ", ".join(f"{row.get('theme') or row.get('dimension')} {kappa(row['kappa'])}" for row in rows[:6])
     more = f" and {len(rows) - 6} more" if len(rows) > 6 else ""
     hardly = any(row["kappa"] < 0.2 for row in rows)
-    return (f"{agreement.get('file', 'the coded sample')}: the run {'hardly agrees' if hardly else 'agrees poorly'} "
-            f"with its codes (kappa {said}{more}); those estimates rest on the coders' codes more than on the run's "
+    head = f"{agreement.get('file', 'the coded sample')}: the run {'hardly agrees' if hardly else 'agrees poorly'} " \
+        f"with its codes (kappa {said}{more})"
+    if not estimated:
+        return (f"{head}; the counts stay raw here, and the machine's flags of those themes are not what the coders "
+                "would code: check that the sample was coded with this codebook's definitions, and read those counts "
+                "with care.")
+    return (f"{head}; those estimates rest on the coders' codes more than on the run's "
             "flags, so a group's figure can read 0 where some of its respondents were flagged: read them as rough. "
             + ("Check that the sample was coded with this codebook's definitions before reporting them." if hardly
                else "Code more answers that carry them to narrow their intervals."))
+
+
+def counts_estimated(counts: pd.DataFrame) -> bool:
+    """Whether any of a run's counts was corrected with the coded sample (a method other than raw or not
+    estimated)."""
+    if "method" not in counts:
+        return False
+    methods = counts["method"].astype(str)
+    return bool((~methods.str.startswith(("raw", "not estimated"))).any())
 
 
 def empty_for_none(coded: pd.DataFrame, codebook: Codebook, paths) -> str | None:
@@ -758,6 +794,18 @@ NO_QUESTION_TO_LEARN = ("none (the classifier learns these passages without thei
                         "with every answer; add a 'question' column)")
 
 
+def _other_splits(counts: dict[str, int], split: str) -> str:
+    """The rows of the other splits, not read: "test 60, 'calibraton' 2 (is it 'calibration'? fix it to read them),
+    no split 1"."""
+    def one(name: str, n: int) -> str:
+        if not name:
+            return f"no split {n} (write one to read them)"
+        close = difflib.get_close_matches(name, [split], n=1, cutoff=0.75)
+        return f"'{name}' {n}" + (f" (is it '{split}'? fix it to read them)" if close else "")
+
+    return "not read: " + ", ".join(one(name, n) for name, n in counts.items())
+
+
 def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = None, *,
                       learning: bool = False) -> list[str]:
     """What `read_gold` read, one line each, as `themes run` announces a survey's columns: the sheet, the
@@ -765,6 +813,11 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
     calibrate, which learns from the passages (evaluate codes them)."""
     read = gold.attrs.get("read", {})
     lines = [f"Reading {path}" + (f", split '{split}'" if split else "") + f": {len(gold)} coded passages"]
+    if gold.attrs.get("none_marks"):
+        cells = ", ".join(f"{n} cell{'s' * (n != 1)} of '{mark}'" for mark, n in gold.attrs["none_marks"].items())
+        lines.append(f"  none       {cells} read as none (no theme); leave a cell empty for an answer not coded yet")
+    if split and gold.attrs.get("other_splits"):
+        lines.append(f"  other rows {_other_splits(gold.attrs['other_splits'], split)}")
     if read.get("sheet"):
         lines.append(f"  sheet      '{read['sheet']}' (the first with a 'themes' column)")
     lines.append(f"  text       {read.get('text', '?')}")
@@ -775,7 +828,9 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
         lines.append(f"  aside      codes of the file's other codebook, left to it: {read['aside']}")
     lines.append(f"  question   {read.get('question') or (NO_QUESTION_TO_LEARN if learning else NO_QUESTION)}")
     if gold.attrs.get("not_coded"):
-        lines.append(f"  not coded  {not_coded_note(gold.attrs['not_coded'], gold.attrs.get('codes_elsewhere'))}")
+        note = not_coded_note(gold.attrs["not_coded"], gold.attrs.get("codes_elsewhere"),
+                              gold.attrs.get("not_coded_marks"))
+        lines.append(f"  not coded  {note}")
     if gold.attrs.get("without_text"):
         rows = gold.attrs["without_text"]
         lines.append(f"  no text    {rows} coded row{'s' * (rows != 1)} with an empty passage, left out: fill in "
@@ -798,12 +853,13 @@ def few_passages_note(passages: int) -> str | None:
             f"far, so read it as a rough sign; measure on {FEW_PASSAGES} or more (100 or more to report it)")
 
 
-def not_coded_note(rows: int, elsewhere: tuple[str, int, str] | None = None) -> str:
+def not_coded_note(rows: int, elsewhere: tuple[str, int, str] | None = None, marks: list[str] | None = None) -> str:
     """What was left out of a gold file as not coded yet, as a clause ("left out 20 rows ..."); `elsewhere`: a
     column that holds theme codes in some of those rows, in how many, and the codes column they belong in
-    (`attrs["codes_elsewhere"]`)."""
-    said = (f"left out {rows} row{'s' if rows != 1 else ''} whose codes cell is empty (not coded yet; write 'none' "
-            "for a passage with no theme)")
+    (`attrs["codes_elsewhere"]`); `marks`: what some of those cells hold instead of nothing ("NA": `MISSING_MARKS`)."""
+    held = f" or {' or '.join(repr(m) for m in marks)}, a program's mark for no value," if marks else ""
+    said = (f"left out {rows} row{'s' if rows != 1 else ''} whose codes cell is empty{held} (not coded yet; write "
+            "'none' for a passage with no theme)")
     if elsewhere:
         column, held, into = elsewhere
         said += (f"; the column '{column}' holds theme codes in {held} of them, which are not read: move them into "
@@ -855,7 +911,7 @@ def _type_names(kind) -> tuple[str, ...]:
 def _parse_type(value, dimension, path: Path, row: int) -> str | None:
     """A dimension cell: a type's id or label, or none (not addressed)."""
     key = str(value if value == value else "").strip().lower()
-    if key in NONE_WORDS or key in {"not addressed", "not described", "not_described"}:
+    if key in NONE_WORDS or key in MISSING_MARKS or key in {"not addressed", "not described", "not_described"}:
         return None
     for kind in dimension.types:
         if key in _type_names(kind):
@@ -895,11 +951,19 @@ def _with_comma_labels(cell: str, ids, by_label: dict[str, str]) -> list[str]:
     return out
 
 
+# What a coder writes in a codes cell who has not decided, or a spreadsheet's true/false: no code, old or new.
+_NOT_A_CODE = {"unsure", "not sure", "tbd", "todo", "to do", "x", "?", "??", "true", "false", "yes", "no", "nothing",
+               "unclear", "maybe", "skip", "pending", "later", "check", "n.a."}
+
+
 def _parse_themes(value, codebook: Codebook, path: Path, row: int, *, aside: set[str] = frozenset(),
-                  left: dict[str, int] | None = None) -> list[str]:
-    """A themes cell's ids (or labels). `aside`: ids of another codebook, left out and counted in `left`."""
+                  left: dict[str, int] | None = None, listed: set[str] = frozenset()) -> list[str]:
+    """A themes cell's ids (or labels). `aside`: ids of another codebook, left out and counted in `left`. `listed`:
+    the codes a coding workbook's Instructions list (the codebook it was drawn for)."""
     ids, by_label = codebook.ids, _labels(codebook)
     found, said_none = [], None
+    if str(value).strip().lower() in MISSING_MARKS:
+        return []  # not coded yet: read_gold leaves the row out
     items = _with_comma_labels(str(value if value == value else "").strip(), ids, by_label)
     for item in items:
         key = item.strip().lower()
@@ -924,7 +988,14 @@ def _parse_themes(value, codebook: Codebook, path: Path, row: int, *, aside: set
                 else "")
             other = (" If the file codes a codebook of themes too, read it from the coding workbook, whose "
                      "Instructions list both." if not close and not codebook.themes and "." not in key else "")
-            if not other and re.match(ID_PATTERN, key) and codebook.themes and not _typo(key, close):
+            if key in _NOT_A_CODE and not close:
+                other = (" It is no code: write the themes' ids (';' between them), 'none' for a passage with no "
+                         "theme, or leave the cell empty for one not coded yet.")
+            elif not other and key in listed:
+                other = (f" The workbook's Instructions list '{key}': it was drawn for a codebook that has it. Pass "
+                         "that codebook with --codebook; if this one renamed it, list the old id under the new theme "
+                         f"('formerly: [{key}]').")
+            elif not other and re.match(ID_PATTERN, key) and codebook.themes and not _typo(key, close):
                 other = (f" If a theme had the id '{key}' before, list it under that theme in the codebook "
                          f"('formerly: [{key}]'): codes of its old id are then read as its own.")
             raise GoldError(f"{path}:{row}: unknown theme '{item.strip()}'.{hint} "

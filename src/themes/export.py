@@ -574,7 +574,7 @@ def sample_agreement_summary(result: dict) -> str:
 
 
 def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=None) -> ReportData:
-    from themes.quotes import type_and_state_columns
+    from themes.quotes import attribution_columns, who_column
 
     usable = int(run.answers.loc[run.answers["status"].isin(USABLE), "respondent_id"].nunique())
     # The export's file and folder names head the report: de-identified like everything in it ("RFI export (Maria
@@ -613,7 +613,7 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=N
             "where the theme is present")
     agreement = None
     if run.sample_agreement:
-        from themes.evaluate import disagreeing_parts
+        from themes.evaluate import counts_estimated, disagreeing_parts
 
         # The coded sample's file names are de-identified as the export's are ("coded by Jane Roe (jroe@...).csv"),
         # and its folders left out.
@@ -622,10 +622,13 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=N
         safe = _safe_names([Path(f).name for f in files], redactor)
         shown["files"] = [safe[Path(f).name] for f in files]
         shown["file"] = " + ".join(shown["files"])
-        agreement = {"summary": sample_agreement_summary(shown), "warning": disagreeing_parts(shown)}
+        agreement = {"summary": sample_agreement_summary(shown),
+                     "warning": disagreeing_parts(shown, estimated=counts_estimated(run.counts))}
     framework_by = None
     if run.codebook.dimensions:
-        type_column, _ = type_and_state_columns(run.spec.meta_columns)
+        # By the respondent's type, as quotes are attributed (the column chosen or named, the question over "Q1")
+        asks = dict(run.spec.question_labels)
+        type_column = who_column(attribution_columns(run.spec.meta_columns, run.spec.attribute_with, asks), asks)
         if type_column in run.framework_by:
             framework_by = (type_column, run.framework_by[type_column])
     title = f"Themes in {stem}" if run.batches is None else \

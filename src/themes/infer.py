@@ -58,11 +58,13 @@ def guess_id_column(columns: list[str]) -> str | None:
 
 def guess_meta_columns(table: pd.DataFrame, taken: set) -> tuple[str, ...]:
     """Columns to break counts down by, by name: the respondent's type ("Organization category", "org_type",
-    "Sector") and place ("State / territory", "Region"); short names only, so a question is never taken."""
+    "Sector") and place ("State / territory", "Region"); short names only, so a question is never taken. Not the
+    place a survey platform looked up from the respondent's IP address (`located_by_address`)."""
     found = []
     labels = table.attrs.get("column_labels", {})  # Qualtrics's question text under its Q1, Q2 names
+    looked_up = located_by_address(table.columns)
     for column in table.columns:
-        if column in taken or _other_text(column, labels.get(column, ""), table.columns):
+        if column in taken or column in looked_up or _other_text(column, labels.get(column, ""), table.columns):
             continue
         # A header may be the question itself ("What type of organization are you?"), as Qualtrics's label is.
         if names_type_or_place(labels[column] if column in labels else column) and _categorical(table[column]):
@@ -87,6 +89,54 @@ def names_type_or_place(name: str, *, only: bool = False) -> bool:
                  and name_set - {"following", "selected", "choice"} <= _ORG_WORDS)
     return len(names) <= 4 and (bool(name_set & _PLACE_WORDS) or (bool(name_set & _ORG_WORDS) and bool(
         name_set & _KIND_WORDS)) or names in (["type"], ["sector"]) or "_".join(names) == "org_type" or describes)
+
+
+# A column that holds the respondent's IP address or where it places them (Alchemer's "IP Address", "Longitude",
+# "Latitude"; Qualtrics's "LocationLatitude")
+_ADDRESS_COLUMN = re.compile(r"(?i)\bip[ _-]?addr(?:ess)?\b|ipaddress|latitude|longitude")
+# The words of the place columns a platform writes beside them ("Country", "City", "State/Region", "Postal", "DMA")
+_LOOKUP_WORDS = {"country", "city", "state", "region", "province", "postal", "code", "zip", "zipcode", "postcode",
+                 "dma", "metro", "location", "geo", "lat", "long", "lng"}
+
+
+def located_by_address(columns) -> list:
+    """The place columns a survey platform fills from where the respondent's IP address is (Alchemer writes "IP
+    Address, Longitude, Latitude, Country, City, State/Region, Postal" side by side): where the computer was, not
+    the partnership's place the respondent chose. Those after an IP address, latitude or longitude column, with
+    only such columns between."""
+    names = [str(c) for c in columns]
+    place = [bool(words(n)) and set(words(n)) <= _LOOKUP_WORDS for n in names]
+    address = [bool(_ADDRESS_COLUMN.search(n)) for n in names]
+    found = set()
+    for start, is_address in enumerate(address):
+        if not is_address:
+            continue
+        at = start + 1  # after them, as platforms write them: a "state" before an "IP Address" column is a choice
+        while at < len(names) and (place[at] or address[at]):
+            if place[at] and not address[at]:
+                found.add(at)
+            at += 1
+    return [columns[i] for i in sorted(found)]
+
+
+# Words that make a type or place column the partner's, not the respondent's ("Partner organization type")
+_PARTNER_WORDS = {"partner", "partners", "partnering", "collaborator", "collaborators", "collaborating"}
+
+
+def about_a_partner(name: str) -> bool:
+    """Whether a column's name (or question) speaks of the respondent's partner ("Partner organization type",
+    "Partner's state"), not of the respondent or the partnership ("In which state is your partnership based?")."""
+    return bool(set(words(name)) & _PARTNER_WORDS)
+
+
+def names_a_kind(name: str) -> bool:
+    """Whether a column's name (or the question over it) names the respondent's type, not a place: "org_type",
+    "Organization category", "Sector", "Which of the following best describes your organization?"."""
+    named = set(words(name))
+    if named & _PLACE_WORDS:
+        return False
+    return bool(named & _KIND_WORDS and (named & _ORG_WORDS or named == {"type"} or "sector" in named)) \
+        or names_type_or_place(name)
 
 
 def _other_text(column, label: str, columns) -> bool:
@@ -325,6 +375,18 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
         lines.append(f"  metadata   {named(spec.meta_columns)} ({origin('meta_columns', 'guessed from their names')})")
     else:
         lines.append("  metadata   none found (--meta-column names the columns to break counts down by)")
+    chose = str(sources.get("attribute_with", "option"))
+    if spec.attribute_with:
+        why = (f"guessed: the respondent's type and place{chose[len('guessed'):]}; --attribute-with chooses others"
+               if chose.startswith("guessed") else chose)
+        lines.append(f"  quotes     attributed by {named(spec.attribute_with)} ({why})")
+    elif spec.meta_columns:
+        passed = chose[len("none"):] if chose.startswith("none") else ""
+        lines.append("  quotes     attributed to 'Respondent' alone: no metadata column names the respondent's type "
+                     f"or state{passed} (--attribute-with names one)")
+    if "located" in sources:
+        lines.append(f"  located    {sources['located']}: where the survey platform placed each respondent's IP "
+                     "address, not their answer: not read (--meta-column cannot name them)")
     if "hidden" in sources:
         lines.append(f"  hidden     {sources['hidden']}: hidden in the workbook, so not read (--text-column or "
                      "--meta-column reads one)")

@@ -21,8 +21,8 @@ from themes.csv_input import decode, distinct_columns, read_csv_export
 from themes.errors import InputError
 from themes.respondents import SENDER, as_text, to_answers
 from themes.infer import (_QUESTION_NAME, ID_KEYS, carried_down, data_shape, doubtful_guess, first_rows_shape,
-                          guess_id_column, guess_meta_columns, ids_on_first_rows, long_shape, meta_origin, name_key,
-                          names_type_or_place, words)
+                          guess_id_column, guess_meta_columns, ids_on_first_rows, located_by_address, long_shape,
+                          meta_origin, name_key, names_type_or_place, words)
 
 READERS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "excel", ".xlsm": "excel",
            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
@@ -588,13 +588,16 @@ def _without_side_table(table: pd.DataFrame) -> pd.DataFrame:
 # 45 responses", "N = 45", "Response rate 62%") or by a word or two ("Average words", "Number of responses",
 # "Grand Total").
 _COUNTED = r"(?:responses|respondents|records|rows|submissions|completes|completed|surveys|entries)"
+# SurveyMonkey's summary export ends each column with "answered question" and "skipped question" rows.
 _SUMMARY_WORD = (rf"(?i:(?:grand[ \t]+|sub-?)?totals?|count|sum|average|mean|responses|n|"
+                 rf"(?:answered|skipped)[ \t]+question|"
                  rf"(?:overall[ \t]+)?(?:response|completion|completed|participation)[ \t]+rate|"
                  rf"(?:number|no\.)[ \t]+of[ \t]+{_COUNTED})")
 _OUT_OF = r"(?:\s*(?:/|of)\s*\d[\d,]*)?(?:\s*\(\d[\d,]*\s*(?:/|of)\s*\d[\d,]*\))?"  # "20 of 32", "45/73", "(45 of 73)"
 _SUMMARY_CELL = re.compile(rf"{_SUMMARY_WORD}(?:[ \t]+[A-Za-z]+){{0,2}}|[\d.,%]+{_OUT_OF}|[\d.,%]+[ \t]+{_SUMMARY_WORD}"
                            rf"|{_SUMMARY_WORD}\b[\w ]*[:=]?\s*\d[\d.,%]*{_OUT_OF}(?:[ \t]+[A-Za-z]+){{0,2}}")
 _SUMMARY_SAYS = re.compile(rf"(?i)total|count|sum|average|mean|\brate\b|\bn\s*=|^responses\s*[:=]|"
+                           rf"^(?:answered|skipped)\s+question$|"
                            rf"^(?:number|no\.)[ \t]+of[ \t]+{_COUNTED}\b")
 # A note marked as one ("* Lightly edited") or a legend ("N/A = left blank"): under ids, or apart from the rows above;
 # in a column of answers it may be a pasted bullet ("* more funding") or shorthand ("Staff time = the barrier").
@@ -1463,13 +1466,19 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
             role = "the respondent ids" if column == id_column else "answers or questions"
             raise InputError(f"Column '{column}' is named as metadata and also holds {role}: a column is one or the "
                              f"other. Leave it out of --meta-column (or the sidecar's meta_columns).")
+    looked_up = located_by_address(table.columns)
+    if looked_up and not spec.meta_columns:
+        sources["located"] = ", ".join(f"'{c}'" for c in looked_up)
     for column in (*spec.meta_columns, *spec.attribute_with):  # given ones: a guess is by a type's or place's name
-        if _TRACE_COLUMN.search(str(column)) or _mostly(table[column], "ip"):
+        if _TRACE_COLUMN.search(str(column)) or _mostly(table[column], "ip") or column in looked_up:
             # An IP address or a location pinpoints the respondent: as group labels, the count files listed them.
-            raise InputError(f"Column '{column}' holds where or how each respondent answered (an IP address, a "
-                             "location, a browser or a visit), which can identify them: it cannot break counts down "
-                             "or attribute quotes. Leave it out of --meta-column and --attribute-with (or the "
-                             "sidecar's meta_columns).")
+            what = ("sits beside the IP address or location columns, where a survey platform writes its look-up of "
+                    "where each respondent's computer was (a column of your own there needs another name)"
+                    if column in looked_up else "holds where or how each respondent answered (an IP address, a "
+                    "location, a browser or a visit)")
+            raise InputError(f"Column '{column}' {what}, which can identify them: it cannot break counts down or "
+                             "attribute quotes. Leave it out of --meta-column and --attribute-with (or the sidecar's "
+                             "meta_columns).")
         if _PERSON_COLUMN.search(str(column)) or _mostly(table[column], "contact"):
             # Its values are people: each a group label of the count files, and the name beside every quote.
             raise InputError(f"Column '{column}' names people or their contact details: it cannot break counts down "
@@ -1495,7 +1504,8 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         # Columns of text the guess passed over are said, not dropped silently: in a small batch an open
         # question's few answers may be too short or too alike to look like free text; beside a long file's
         # question and answer, a respondent's type the metadata guess did not know ('type_repondant').
-        read = {id_column, question_column, answer_column, *text_columns, *meta_columns, *hidden}
+        read = {id_column, question_column, answer_column, *text_columns, *meta_columns, *hidden,
+                *(looked_up if "located" in sources else ())}
         passed = [c for c in columns if c not in read and table[c].map(as_text).str.strip().str.contains(
             r"[^\W\d_]{2}", regex=True).any()]
         if passed:
@@ -1730,6 +1740,7 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
             spec = replace(spec, question_labels=tuple((c, str(labels[c])) for c in (*spec.text_columns,
                                                                                      *spec.meta_columns)
                                                        if c in labels))
+        spec = _chosen_attribution(spec)
         answers, problems = to_answers(table, spec)
         senders, used = _senders(table, spec, answers)
         if used:  # read by the screen alone, which drops it (status.SENDER)
@@ -1748,6 +1759,25 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
                 if unsaved else "")
         raise InputError(f"{error}{_which_sheet(path, spec)}{hint}") from None
     return answers, spec, problems
+
+
+def _chosen_attribution(spec: InputSpec) -> InputSpec:
+    """The columns quotes are attributed with, chosen here when none are named, so that the run says which and
+    every reader of the run (quotes, the framework's table by type, `discover`) uses the same: the respondent's
+    type and state, by name or by the question over a "Q1" (`quotes.type_and_state_columns`), never the partner's."""
+    from themes.infer import about_a_partner
+    from themes.quotes import attribution_columns
+
+    if spec.attribute_with or not spec.meta_columns:
+        return spec
+    asks = dict(spec.question_labels)
+    chosen = attribution_columns(spec.meta_columns, (), asks)
+    # A partner's type or place, passed over, is said: it would have been the guess's by its words alone
+    partners = [c for c in spec.meta_columns if about_a_partner(c) or about_a_partner(asks.get(c, ""))]
+    passed = f"; not {', '.join(repr(c) for c in partners)}: the partner's, not the respondent's" if partners else ""
+    if not chosen:
+        return replace(spec, sources={**spec.sources, "attribute_with": f"none{passed}"}) if partners else spec
+    return replace(spec, attribute_with=chosen, sources={**spec.sources, "attribute_with": f"guessed{passed}"})
 
 
 # A column of the respondent's own e-mail address, by its name: "Email", "E-mail address", "Your email",

@@ -160,10 +160,16 @@ def without_contact(quote: str) -> str:
     return re.sub(r"\.\.\.(?:\s*\.\.\.)+", "...", " ".join(pieces))
 
 
-def attribution(meta: dict[str, str], *, columns: Sequence[str]) -> str:
+def is_place(column: str, labels: dict | None = None) -> bool:
+    """Whether a metadata column says where (state, territory, region, county, country, city...), by its name or,
+    for a name that says nothing ("Q2"), by the question over it."""
+    return bool(_PLACE.search(str(column)) or _PLACE.search(str((labels or {}).get(column, ""))))
+
+
+def attribution(meta: dict[str, str], *, columns: Sequence[str], labels: dict | None = None) -> str:
     """"Nonprofit CBO respondent from partnership based in Ohio": metadata only, never the respondent id.
 
-    Of `columns`, one named like a place (state, territory, region, county, country, city...) says
+    Of `columns`, one named like a place (`is_place`; `labels` the questions over columns named "Q1", "Q2") says
     where the partnership is; the others say who the respondent is. Unknown values are left out.
     """
     def value(column: str) -> str:
@@ -171,23 +177,24 @@ def attribution(meta: dict[str, str], *, columns: Sequence[str]) -> str:
         # A number is a code without its label (REDCap's raw export: "1 respondent" reads as one respondent).
         return "" if text.lower() in ("unknown", "nan") or re.fullmatch(r"[\d.,-]+", text) else text
 
-    who = ", ".join(v for v in (value(c) for c in columns if not _PLACE.search(c)) if v)
-    place = ", ".join(STATE_NAMES.get(v.upper(), v) for v in (value(c) for c in columns if _PLACE.search(c)) if v)
+    who = ", ".join(v for v in (value(c) for c in columns if not is_place(c, labels)) if v)
+    place = ", ".join(STATE_NAMES.get(v.upper(), v) for v in (value(c) for c in columns if is_place(c, labels)) if v)
     head = f"{who} respondent" if who else "Respondent"
     return f"{head} from partnership based in {place}" if place else head
 
 
-def attribution_columns(meta_columns: Sequence[str], attribute_with: Sequence[str] = ()) -> tuple[str, ...]:
-    """The columns quotes are attributed with: those named (--attribute-with), else the respondent
-    type and state columns when the input has them."""
+def attribution_columns(meta_columns: Sequence[str], attribute_with: Sequence[str] = (),
+                        labels: dict | None = None) -> tuple[str, ...]:
+    """The columns quotes are attributed with: those named (--attribute-with, or chosen as the input was read),
+    else the respondent type and state columns when the input has them."""
     if attribute_with:
         return tuple(attribute_with)
-    return tuple(column for column in type_and_state_columns(meta_columns) if column)
+    return tuple(column for column in type_and_state_columns(meta_columns, labels) if column)
 
 
-def who_column(columns: Sequence[str]) -> str | None:
+def who_column(columns: Sequence[str], labels: dict | None = None) -> str | None:
     """The first attribution column that says who the respondent is: quotes are spread across its values."""
-    return next((column for column in columns if not _PLACE.search(column)), None)
+    return next((column for column in columns if not is_place(column, labels)), None)
 
 
 def safe_reference(respondent_id: str) -> str:
@@ -334,7 +341,8 @@ def _repeats(key: str, taken: list[str]) -> bool:
 def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.ndarray, theme_ids: list[str],
                   labels: dict[str, str], settings: QuoteSettings, *, attribute_with: Sequence[str] = (),
                   window_scorer=None, type_respondents: dict[str, set] | None = None,
-                  hidden: dict[str, dict[str, set[str]]] | None = None) -> pd.DataFrame:
+                  hidden: dict[str, dict[str, set[str]]] | None = None,
+                  question_labels: dict[str, str] | None = None) -> pd.DataFrame:
     """Quotes for every theme (not yet de-identified: the caller redacts `quote` before export).
 
     `segments` carry `answer_index`, `start`, `end`, `themes` and `score_<theme>`; `vectors` are
@@ -434,7 +442,7 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
     for row, meta in zip(rows, metas):
         mine = hides.get(row["respondent_id"], {})
         shown = {k: ("" if str(v) in mine.get(k, ()) else v) for k, v in meta.items()}
-        row["attribution"] = attribution(shown, columns=attribute_with)
+        row["attribution"] = attribution(shown, columns=attribute_with, labels=question_labels)
     return pd.DataFrame(rows, columns=QUOTE_COLUMNS)
 
 
@@ -464,20 +472,24 @@ def quotable_meta(meta: dict, columns: Sequence[str], counted: pd.DataFrame, min
     return {k: ("" if k in shown and k not in kept else v) for k, v in meta.items()}
 
 
-def type_and_state_columns(meta_columns) -> tuple[str | None, str | None]:
+def type_and_state_columns(meta_columns, labels: dict | None = None) -> tuple[str | None, str | None]:
     """The metadata columns that hold the respondent type and the state, found by name: "org_type" and "state",
     else names of those words ("Organization type", "Partnership state", "grp_about/org_type", "State /
-    territory"), as the run guesses metadata. By the exact names alone, quotes of such exports read "Respondent"."""
-    from themes.infer import _KIND_WORDS, _ORG_WORDS, words
+    territory"), or the question over a column (`labels`: Qualtrics's "Which of the following best describes your
+    organization?" over Q1), as the run guesses metadata. By the exact names alone, quotes of such exports read
+    "Respondent". Never a column of the respondent's partner ("Partner organization type", "Partner state"): its
+    values are another organisation's."""
+    from themes.infer import about_a_partner, names_a_kind, words
 
-    lowered = {column.lower(): column for column in meta_columns}
+    labels = labels or {}
+    own = [c for c in meta_columns if not about_a_partner(c) and not about_a_partner(labels.get(c, ""))]
+    lowered = {column.lower(): column for column in own}
     kind = next((lowered[n] for n in ("org_type", "organization_type", "organisation_type", "respondent_type",
                                        "type") if n in lowered), None)
     state = next((lowered[n] for n in ("state", "us_state", "state_code") if n in lowered), None)
-    named = {column: set(words(column)) for column in meta_columns}
-    kind = kind or next((c for c, w in named.items() if w & _KIND_WORDS and (w & _ORG_WORDS or w == {"type"}
-                                                                          or "sector" in w)), None)
-    state = state or next((c for c, w in named.items() if w & {"state", "territory", "province"}), None)
+    kind = kind or next((c for c in own if names_a_kind(c) or names_a_kind(labels.get(c, ""))), None)
+    state = state or next((c for c in own if {*words(c), *words(labels.get(c, ""))}
+                           & {"state", "territory", "province"}), None)
     return kind, state
 
 

@@ -105,7 +105,8 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
                      min_cluster_size=min_cluster_size, seed=seed,
                      is_name=_name_test(redactor, list(chosen["text"])))
 
-    attribute_with = attribution_columns(meta, run.attribute_with)
+    asks = run.question_labels
+    attribute_with = attribution_columns(meta, run.attribute_with, asks)
     picked = {row.cluster: representatives(found, row.cluster, max(examples, shown))
               for row in found.clusters.itertuples()}
     texts = [t for frame in picked.values() for t in frame["text"]]
@@ -124,7 +125,7 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
 
     def attributed(record: dict) -> str:
         shown = quotable_meta({m: record.get(m, "") for m in meta}, attribute_with, counted, min_group)
-        return safe_attribution(attribution(shown, columns=attribute_with), redactor)
+        return safe_attribution(attribution(shown, columns=attribute_with, labels=asks), redactor)
 
     sections = []
     for row in found.clusters.itertuples():

@@ -64,6 +64,12 @@ class RunFolder:
         return [c for c in columns.get("attribute_with") or [] if c in self.meta_columns]
 
     @property
+    def question_labels(self) -> dict[str, str]:
+        """The questions over columns named only "Q1", "Q2" (Qualtrics), as the run read them."""
+        columns = (self.manifest.get("input") or {}).get("columns") or {}
+        return {str(c): str(label) for c, label in columns.get("question_labels") or []}
+
+    @property
     def setting(self) -> dict:
         return self.manifest.get("settings") or {}
 
