@@ -210,3 +210,34 @@ def test_an_edited_copy_says_it_runs_uncalibrated(tmp_path, repo_root):
     path, where = locate_calibration(copy, None)
     assert path == tmp_path / "my_themes.calibration.json" and where.startswith(
         "beside the codebook, but made for other content (codebook hash ")
+
+
+def test_a_shipped_codebook_named_by_its_name_is_calibrated_only_with_output(tmp_path, monkeypatch):
+    """`themes calibrate --gold my_coded.csv` (the README's step) replaced the shipped rfi_themes calibration, inside
+    the installed package, that every run of it uses (review 145)."""
+    from typer.testing import CliRunner
+
+    from themes.cli import app
+    from themes.codebook import shipped_codebooks
+    from themes.flows import agreement
+
+    def started(**kwargs):
+        raise AssertionError("the calibration was started")
+
+    monkeypatch.setattr(agreement, "calibrate_codebook", started)
+    gold = tmp_path / "coded.csv"
+    gold.write_text("text,themes\nWe trust them.,trust\nGrants end.,none\n", encoding="utf-8")
+    shipped = shipped_codebooks()["rfi_themes"]
+    before = shipped.with_suffix(".calibration.json").stat().st_mtime
+    result = CliRunner().invoke(app, ["calibrate", "--gold", str(gold), "--model", "test:hashing"])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        f"error: 'rfi_themes' names a shipped codebook, whose calibration every run of it uses: calibrating it here "
+        f"would replace that one. Calibrate a copy (cp {shipped} my_rfi_themes.yaml; then --codebook "
+        "my_rfi_themes.yaml), or save this calibration elsewhere with --output FILE.json and run with --calibration "
+        "FILE.json.")
+    assert shipped.with_suffix(".calibration.json").stat().st_mtime == before
+    # with --output it goes on to the calibration
+    result = CliRunner().invoke(app, ["calibrate", "--gold", str(gold), "--model", "test:hashing", "--output",
+                                      str(tmp_path / "mine.calibration.json")])
+    assert "the calibration was started" in str(result.exception)

@@ -694,6 +694,8 @@ def calibrate(
         _check_calibration_target(target, given=output is not None)  # before the cross-validation, not after it
         replaced = _calibration_described(target) if target.is_file() else None  # said once it is replaced
         typer.echo("\n".join(_gold_plan(gold, settings, split, input_file, learning=True)), err=True)
+        if output is None:  # after the coded file's own errors, before the cross-validation
+            _refuse_shipped_calibration(codebook)
         result = calibrate_codebook(gold_path=str(gold), settings=settings, split=split,
                                     output=str(output) if output else None, folds=folds,
                                     input_path=str(input_file) if input_file else None)
@@ -723,6 +725,20 @@ def calibrate(
                f"and the classifiers fitted on them in {result['models']}: keep both beside the calibration.")
     if replaced:
         typer.echo(f"It replaced the calibration that was there: {replaced}.")
+
+
+def _refuse_shipped_calibration(codebook: Path) -> None:
+    """A shipped codebook named by its name ("rfi_themes", the default) is calibrated only with --output: saved
+    beside it, the calibration replaced the one every run of that codebook uses, inside the installed package (review
+    145: `themes calibrate --gold my_coded.csv`, the README's own step, rewrote it). A path to it is taken as meant."""
+    from themes.codebook import shipped_codebooks
+
+    name, shipped = str(codebook), shipped_codebooks()
+    if Path(name).is_file() or Path(name).suffix or len(Path(name).parts) != 1 or name not in shipped:
+        return
+    _fail(f"'{name}' names a shipped codebook, whose calibration every run of it uses: calibrating it here would "
+          f"replace that one. Calibrate a copy (cp {shipped[name]} my_{name}.yaml; then --codebook my_{name}.yaml), "
+          "or save this calibration elsewhere with --output FILE.json and run with --calibration FILE.json.")
 
 
 def _check_calibration_target(target: Path, *, given: bool = True) -> None:
