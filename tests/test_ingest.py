@@ -732,6 +732,31 @@ def test_the_run_chooses_and_says_the_respondents_own_attribution_columns(tmp_pa
         announcement(spec, path)
 
 
+OWN_NAMES = """\
+respondent_id,First Name,Last Name,Organization name,q1
+R1,Ji-woo,Park,Park Street Clinic,When Park Ji-woo and the VP started meeting we moved. Write to ji-woo.park@example.org
+R2,maria,gonzalez,Casa Maria,Our navigator MARIA GONZALEZ built trust; Maria's team runs Casa Maria's pantry.
+R3,,,Food Bank,We trust the hospital now that Park and Maria left.
+"""
+
+
+def test_a_respondents_own_name_is_read_as_a_placeholder_in_their_own_answers(tmp_path):
+    """'When Park Ji-woo and the hospital's VP started meeting' reached the evidence, the quotes and the report while
+    the row's 'Your name' held the name, a name the lists and the model miss (review 144)."""
+    from themes.infer import announcement
+
+    path = write(tmp_path / "export.csv", OWN_NAMES)
+    answers, spec, _ = load_answers(path, InputSpec(text_columns=("q1",)))
+    assert list(answers["answer_raw"]) == [
+        "When [name] and the VP started meeting we moved. Write to ji-woo.park@example.org",  # the redactor's
+        "Our navigator [name] built trust; [name]'s team runs Casa [name]'s pantry.",
+        "We trust the hospital now that Park and Maria left.",  # another respondent's row names no one of theirs
+    ]
+    assert ("  own names  'First Name', 'Last Name': each respondent's name, where their own answers write it, read "
+            "as [name] (2 answers)") in announcement(spec, path)
+    assert not any("not read" in line and "First Name" in line for line in announcement(spec, path))
+
+
 def test_an_unknown_attribution_column_is_one_line(tmp_path):
     path = write(tmp_path / "export.csv", ATTRIBUTED)
 
@@ -1063,6 +1088,24 @@ def test_a_copy_of_a_repeated_column_the_guess_left_out_stays_out_when_the_flow_
     assert spec.sources["text_columns"].startswith("guessed") and "challenges (2)" not in spec.text_columns
     again, respec, _ = load_answers(path, spec)
     assert respec.text_columns == spec.text_columns and len(again) == len(first)
+
+
+def test_notes_by_the_surveys_staff_are_not_coded_as_answers(tmp_path, caplog):
+    """'Reviewer comments' and 'Follow-up notes (staff)' were guessed as questions: a reviewer's "Trust between
+    partners seems high" was counted and quoted as the respondent's (review 144)."""
+    rows = "".join(f"R{k},Grants end after {k} years and nobody pays the rent for the pantry,Trust between partners "
+                   f"seems high; the director is engaged ({k}),Called them on day {k}; they will send the budget\n"
+                   for k in range(12))
+    path = write(tmp_path / "export.csv", "id,challenges,Reviewer comments,Follow-up notes (staff)\n" + rows)
+    _, spec, _ = load_answers(path, InputSpec())
+    assert spec.text_columns == ("challenges",)
+    said = [r.getMessage() for r in caplog.records]
+    assert ("the column 'Reviewer comments' is named for notes by the survey's staff (a reviewer's or an internal "
+            "note), not a respondent's answer, so it was not taken for an open-ended question; name it with "
+            "--text-column to code it.") in said
+    # named, it is coded
+    assert load_answers(path, InputSpec(text_columns=("challenges", "Reviewer comments")))[1].text_columns == (
+        "challenges", "Reviewer comments")
 
 
 def test_a_question_for_contact_details_is_not_coded(tmp_path, caplog):

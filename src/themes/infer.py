@@ -384,6 +384,10 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
         passed = chose[len("none"):] if chose.startswith("none") else ""
         lines.append("  quotes     attributed to 'Respondent' alone: no metadata column names the respondent's type "
                      f"or state{passed} (--attribute-with names one)")
+    if "own_names" in sources:
+        columns, count = sources["own_names"].rsplit(" (", 1)
+        lines.append(f"  own names  {columns}: each respondent's name, where their own answers write it, read as "
+                     f"[name] ({count}")
     if "located" in sources:
         lines.append(f"  located    {sources['located']}: where the survey platform placed each respondent's IP "
                      "address, not their answer: not read (--meta-column cannot name them)")

@@ -1415,6 +1415,15 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
                         "answers, so it was not taken for an open-ended question; name it with --text-column to "
                         "code it.", column)
         text_columns = tuple(c for c in text_columns if c not in contacts)
+        # Notes the survey's own staff wrote beside the answers ("Reviewer comments", "Follow-up notes (staff)"):
+        # coded, a reviewer's "Trust between partners seems high" counted and was quoted as the respondent's (review
+        # 144).
+        staff = [c for c in text_columns if _STAFF_NOTES.search(str(c))]
+        for column in staff:
+            log.warning("the column '%s' is named for notes by the survey's staff (a reviewer's or an internal note), "
+                        "not a respondent's answer, so it was not taken for an open-ended question; name it with "
+                        "--text-column to code it.", column)
+        text_columns = tuple(c for c in text_columns if c not in staff)
         choices = [c for c in text_columns if _choice_lists(c, table[c])]
         for column in choices:
             log.warning("the column '%s' holds choices ticked from a list (check all that apply), not answers in "
@@ -1428,7 +1437,7 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
                         "with --text-column to code it.", column, ", ".join(f"'{p}'" for p in parts))
         text_columns = tuple(c for c in text_columns if c not in joins)
         for column in columns:
-            if column not in (*taken, *text_columns, *choices, *joins, *contacts) and _looks_like_free_text(
+            if column not in (*taken, *text_columns, *choices, *joins, *contacts, *staff) and _looks_like_free_text(
                     table[column], variety=0):
                 log.warning("the column '%s' holds text but repeats most of its values, so it was not taken for "
                             "an open-ended question; name it with --text-column to code it.", column)
@@ -1505,7 +1514,8 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         # question's few answers may be too short or too alike to look like free text; beside a long file's
         # question and answer, a respondent's type the metadata guess did not know ('type_repondant').
         read = {id_column, question_column, answer_column, *text_columns, *meta_columns, *hidden,
-                *(looked_up if "located" in sources else ())}
+                *(looked_up if "located" in sources else ()),
+                *(c for c in columns if _OWN_NAME_COLUMN.match(str(c)))}  # said as "own names"
         passed = [c for c in columns if c not in read and table[c].map(as_text).str.strip().str.contains(
             r"[^\W\d_]{2}", regex=True).any()]
         if passed:
@@ -1742,6 +1752,7 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
                                                        if c in labels))
         spec = _chosen_attribution(spec)
         answers, problems = to_answers(table, spec)
+        answers, spec = _own_names_out(table, spec, answers)
         senders, used = _senders(table, spec, answers)
         if used:  # read by the screen alone, which drops it (status.SENDER)
             answers[SENDER] = answers["respondent_id"].map(senders).fillna("")
@@ -1759,6 +1770,58 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
                 if unsaved else "")
         raise InputError(f"{error}{_which_sheet(path, spec)}{hint}") from None
     return answers, spec, problems
+
+
+# A column of notes by the survey's own staff, by its name: "Reviewer comments", "Internal notes", "Staff notes",
+# "Follow-up notes (staff)", "Evaluator remarks", "Notes for internal use"; not "Comments" or "Any other notes?"
+_STAFF_NOTES = re.compile(r"(?i)\b(?:reviewers?|staff|internal|admin|evaluators?|graders?|scorers?|coders?|"
+                          r"program[ _-]?officers?|follow[ _-]?up)(?:'s|s')?[ _-]+(?:only[ _-]+)?"
+                          r"(?:comments?|notes?|remarks?|observations?)\b"
+                          r"|\b(?:comments?|notes?|remarks?)\b[^?]*[(\[](?:staff|internal|reviewer|admin)[^)\]]*[)\]]"
+                          r"|\b(?:comments?|notes?|remarks?)[ _-]+(?:for|by)[ _-]+(?:internal|staff|reviewers?|"
+                          r"admin)\b")
+
+
+# A column of the respondent's own name, by its name: "Your name", "First Name", "Last name", "Full name", "Name",
+# "Respondent name", "Contact name", Qualtrics's "RecipientFirstName"; not "Organization name" or "Partner name"
+_OWN_NAME_COLUMN = re.compile(r"(?i)^\W*(?:your|respondents?'?s?|recipient|contact)?[ _-]?"
+                              r"(?:first|last|full|given|family|sur)?[ _-]?name\W*$")
+_NAME_PART = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+_NAMES_RUN = re.compile(r"\[name\](?:[ \t]+\[name\])+")  # a first and a last name: one person
+
+
+def _own_names_out(table: pd.DataFrame, spec: InputSpec, answers: pd.DataFrame) -> tuple[pd.DataFrame, InputSpec]:
+    """Each respondent's own name, from the export's name columns (not read otherwise), read as "[name]" where
+    their own answers write it: "When Park Ji-woo and the hospital's VP started meeting" reached the evidence, the
+    quotes and the report while the row's 'Your name' held "Park Ji-woo", as a name the lists and the model miss
+    (review 144). The whole name in any case, and each part of three letters or more as written or capitalised.
+    Done as the answers are read, so every file, batch and later command sees the same text. Said."""
+    read = {spec.id_column, spec.question_column, spec.answer_column, *spec.text_columns, *spec.meta_columns}
+    columns = [c for c in table.columns if c not in read and _OWN_NAME_COLUMN.match(str(c))]
+    if not columns or answers.empty:
+        return answers, spec
+    positional = pd.api.types.is_integer_dtype(table.index) and table.index.is_unique
+    rows = table.index + 2 if positional else range(2, len(table) + 2)  # the sheet's rows, as to_answers numbers them
+    patterns: dict[int, re.Pattern] = {}
+    for row, values in zip(rows, table[columns].itertuples(index=False)):
+        written = [" ".join(as_text(v).split()) for v in values]
+        whole = [w for w in written if len(w) >= 3 and not re.search(r"[\d@]", w)]
+        parts = {variant for w in whole for part in _NAME_PART.findall(w) if len(part) >= 3
+                 for variant in (part, part[:1].upper() + part[1:])}
+        if whole:
+            said = sorted({*(f"(?i:{re.escape(w)})" for w in whole), *map(re.escape, parts)}, key=len, reverse=True)
+            # not inside an e-mail address ("maria.gonzalez@..."), which the redactor takes whole
+            patterns[int(row)] = re.compile(rf"(?<![\w'’@.-])(?:{'|'.join(said)})(?![\w-]|[.@+]\w)")
+    changed, texts = 0, []
+    for row, text in zip(answers["source_row"], answers["answer_raw"]):
+        pattern = patterns.get(int(row)) if isinstance(text, str) and row == row else None
+        new = _NAMES_RUN.sub("[name]", pattern.sub("[name]", text)) if pattern is not None else text
+        changed += new != text
+        texts.append(new)
+    answers = answers.assign(answer_raw=texts)
+    named = ", ".join(f"'{c}'" for c in columns)
+    return answers, replace(spec, sources={**spec.sources, "own_names": f"{named} ({changed} answer"
+                                                                        f"{'s' * (changed != 1)})"})
 
 
 def _chosen_attribution(spec: InputSpec) -> InputSpec:
