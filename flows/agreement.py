@@ -104,7 +104,12 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
     if few := few_passages_note(result["overall"]["passages"]):
         notes.insert(1, few[:1].upper() + few[1:] + ".")
     if not_coded:
-        notes.insert(1, not_coded_note(not_coded, gold.attrs.get("codes_elsewhere")).capitalize() + ".")
+        notes.insert(1, not_coded_note(not_coded, gold.attrs.get("codes_elsewhere"),
+                                       gold.attrs.get("not_coded_marks")).capitalize() + ".")
+    if read.get("coders"):
+        # A QDA project's codings by who made them, and the caution when most are the run's own: said in the console
+        # only, the shared file's bold kappa read as agreement with a person (review 145).
+        notes.insert(1, f"Coded by: {read['coders']}.")
     unframed = sum(r != t for r, t in zip(classified_texts(gold["text"]), gold["text"]))
     if unframed:
         notes.append(f"{unframed} passage{'s were' if unframed > 1 else ' was'} read without a report's attribution "
@@ -125,7 +130,7 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
         export.write_json({"overall": result["overall"], "per_theme": result["per_theme"],
                            "per_dimension": result["per_dimension"],
                            "left_out_as_seen": int(learned.sum()), "not_coded": not_coded, "gold_file": gold_path,
-                           "read_without_attribution": unframed,
+                           "read_without_attribution": unframed, "coded_by": read.get("coders") or None,
                            "gold_sha256": file_hash(gold_path), "split": split, "method": method,
                            "thresholds": thresholds, "threshold_sources": coder.sources,
                            "codebook_content_hash": codebook.content_hash(), "calibration": calibration_entry},
@@ -164,7 +169,8 @@ def calibrate_codebook(gold_path: str, settings: RunSettings, split: str | None 
         neighbour_temperature=defaults.NEIGHBOUR_TEMPERATURE,
         passages=[CodedPassage(text=t, themes=g, question=q)
                   for t, g, q in zip(texts, coded, questions or [""] * len(texts))],
-        gold_file=gold_path, gold_hash=file_hash(gold_path), gold_split=split, cross_validated=report,
+        gold_file=gold_path, gold_hash=file_hash(gold_path), gold_split=split,
+        gold_coded_by=gold.attrs.get("read", {}).get("coders") or None, cross_validated=report,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     path = Path(output) if output else calibration_path(settings.codebook)
     save_calibration(calibration, path)

@@ -241,3 +241,18 @@ def test_a_shipped_codebook_named_by_its_name_is_calibrated_only_with_output(tmp
     result = CliRunner().invoke(app, ["calibrate", "--gold", str(gold), "--model", "test:hashing", "--output",
                                       str(tmp_path / "mine.calibration.json")])
     assert "the calibration was started" in str(result.exception)
+
+
+def test_a_run_says_when_its_calibration_learned_mostly_the_runs_own_codings():
+    """A calibration learned from a project a person reviewed in part said so at calibrate only (review 145)."""
+    from themes.calibrate import Calibration
+    from themes.cli import _own_codings_line
+
+    said = ("themes (automatic) 97, Ana Reyes 31; 30 of 40 sources hold no coding of a person's: unless someone "
+            "reviewed them, their passages measure the run against itself")
+    made = Calibration(codebook="c.yaml", codebook_hash="0" * 16, model="m", method="logistic", C=4.0, thresholds={},
+                       gold_file="/x/rev.qdpx",
+                       gold_coded_by=said)
+    assert _own_codings_line(made) == [f"  calibration learned from rev.qdpx, coded by {said}"]
+    assert _own_codings_line(made.model_copy(update={"gold_coded_by": "Ana Reyes 31"})) == []
+    assert _own_codings_line(made.model_copy(update={"gold_coded_by": None})) == []

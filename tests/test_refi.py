@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import json
 import re
 import zipfile
 import xml.etree.ElementTree as ET
@@ -559,7 +560,8 @@ def test_a_project_no_person_coded_is_not_read_as_human_coding(tricky_run, tiny_
         read_gold(renamed, tiny_codebook)
 
 
-def test_a_project_a_person_reviewed_in_part_says_how_many_sources_no_person_coded(tricky_run, tiny_codebook, tmp_path):
+def test_a_project_a_person_reviewed_in_part_says_how_many_sources_no_person_coded(tricky_run, tiny_codebook, tmp_path,
+                                                                                    tiny_codebook_path):
     """30 of 212 respondents re-coded by a person, the rest left as the run coded them: 85% of the codings were the
     run's, under the 90% that warns, and 182 sources were read as gold with no word."""
     from themes.evaluate import gold_announcement
@@ -582,6 +584,16 @@ def test_a_project_a_person_reviewed_in_part_says_how_many_sources_no_person_cod
     said = gold_announcement(read_gold(part, tiny_codebook), part)
     assert any(re.search(r"; 4 of 5 sources hold no coding of a person's: unless someone reviewed them", line)
                for line in said)
+    # The shared files say it too: the console alone did, and evaluation.md's bold kappa read as a person's (review 145)
+    from themes.flows.agreement import evaluate_agreement
+    from themes.settings import RunSettings
+
+    evaluate_agreement(gold_path=str(part), out=str(tmp_path / "eval"), settings=RunSettings(
+        codebook=str(tiny_codebook_path), model="test:hashing", cache_dir=str(tmp_path / "cache")))
+    markdown = (tmp_path / "eval" / "evaluation.md").read_text(encoding="utf-8")
+    assert re.search(r"\nCoded by: .*; 4 of 5 sources hold no coding of a person's: unless someone reviewed them",
+                     markdown)
+    assert "4 of 5 sources hold no coding" in json.loads((tmp_path / "eval" / "evaluation.json").read_text())["coded_by"]
 
 
 @pytest.mark.parametrize("per", ["respondent", "answer"])

@@ -41,6 +41,8 @@ class Calibration(BaseModel):
     gold_file: str | None = None
     gold_hash: str | None = None
     gold_split: str | None = None
+    # Who made the codings of a QDA project it learned from, with the caution when most were the run's own
+    gold_coded_by: str | None = None
     cross_validated: dict = Field(default_factory=dict)
     created: str = ""
 

@@ -282,6 +282,7 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
             lines += _unknown_codes_line(path, calibration)
             lines += _uncalibrated_line(path, calibration)
             lines += _other_model_line(calibration, settings.model)
+            lines += _own_codings_line(calibration)
             lines += new_questions_lines(questions, calibration, dict(spec.question_labels))
         elif settings.method == "auto":
             lines += _zero_shot_line(path)
@@ -370,6 +371,15 @@ def _uncalibrated_line(path: str, calibration) -> list[str]:
     return [f"  calibration codes no passage with {uncalibrated_note(found)}: learned from the examples alone, {count} "
             f"untested (0 where the theme is present, perhaps); code answers with {it} (themes sample) and run "
             "'themes calibrate' again"]
+
+
+def _own_codings_line(calibration) -> list[str]:
+    """A calibration learned from a QDA project whose codings were mostly the run's own, said at every run that uses
+    it: at calibrate it was said once, in the console (review 145)."""
+    said = calibration.gold_coded_by or ""
+    if "the run's own" not in said and "against itself" not in said:
+        return []
+    return [f"  calibration learned from {Path(calibration.gold_file or 'a project').name}, coded by {said}"]
 
 
 def _other_model_line(calibration, model: str) -> list[str]:
