@@ -593,7 +593,8 @@ def test_a_project_a_person_reviewed_in_part_says_how_many_sources_no_person_cod
     markdown = (tmp_path / "eval" / "evaluation.md").read_text(encoding="utf-8")
     assert re.search(r"\nCoded by: .*; 4 of 5 sources hold no coding of a person's: unless someone reviewed them",
                      markdown)
-    assert "4 of 5 sources hold no coding" in json.loads((tmp_path / "eval" / "evaluation.json").read_text())["coded_by"]
+    saved = json.loads((tmp_path / "eval" / "evaluation.json").read_text())
+    assert "4 of 5 sources hold no coding" in saved["coded_by"]
 
 
 @pytest.mark.parametrize("per", ["respondent", "answer"])
