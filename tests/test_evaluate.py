@@ -373,6 +373,20 @@ def test_a_programs_mark_for_no_value_in_a_codes_cell_is_not_coded_yet(tmp_path,
             "write 'none' for a passage with no theme)") in said
 
 
+def test_two_types_of_one_dimension_in_a_cell_are_read_as_the_most_integrated_and_said(tmp_path, tiny_codebook):
+    """'service_model.referral; service_model.coordinated' was read as coordinated with no word (review 145)."""
+    from themes.evaluate import gold_announcement
+
+    path = tmp_path / "gold.csv"
+    path.write_text("text,themes\nWe refer and run a joint clinic.,service.referral; service.joint\n"
+                    "We trust them.,trust\nWe refer.,service.referral\n", encoding="utf-8")
+    gold = read_gold(path, tiny_codebook)
+    assert list(gold["gold"])[0] == ["service.referral", "service.joint"]
+    assert ("  two types  row 2 service (referral, joint) as joint: a dimension takes one type per answer, so the "
+            "most integrated was read, as a run reads an answer's; if a coder slipped, keep one") in \
+        gold_announcement(gold, path)
+
+
 def test_a_coders_n_a_or_dash_is_none_and_said(tmp_path, tiny_codebook):
     from themes.evaluate import gold_announcement
 

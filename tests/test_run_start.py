@@ -130,6 +130,16 @@ def test_the_coded_sample_is_read_and_announced_before_the_server(tmp_path, tiny
             "from, or a copy of one); left out 1 row whose codes cell is empty (not coded "
             "yet; write 'none' for a passage with no theme); fewer than the 100 an estimate needs, so the counts stay "
             "raw (code more: themes sample --exclude)") in result.output.splitlines()
+    # Two types of one dimension in a cell: read as the most integrated, and said (review 145: with no word)
+    framework = tmp_path / "framework.csv"
+    framework.write_text("respondent_id,question,themes\nR1,challenges,service_model.referral; service_model.joint\n"
+                         "R4,effective_practices,none\n")
+    result = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--codebook", "partnership_models",
+                                      "--coded-sample", str(framework), "--out", str(tmp_path / "out"), "--model",
+                                      "test:hashing", "--no-cache"])
+    assert any(line.startswith("  coded      framework.csv: ") and line.endswith(
+        "; 1 row codes two types of one dimension (row 2: service_model referral, joint), read as the most "
+        "integrated") for line in result.output.splitlines()), result.output
 
 
 @pytest.mark.slow

@@ -472,8 +472,12 @@ def _coded_sample_line(settings, answers) -> str:
     rows = coded.attrs.get("not_coded", 0)
     too_few = (f"fewer than the {settings.min_coded} an estimate needs, so the counts stay raw (code more: themes "
                "sample --exclude)") if used < settings.min_coded else ""
+    two = coded.attrs.get("two_types") or []
+    two_note = (f"{len(two)} row{'s' * (len(two) != 1)} code{'s' * (len(two) == 1)} two types of one dimension (row "
+                f"{two[0][0]}: "
+                f"{two[0][1]} {', '.join(two[0][2])}), read as the most integrated" if two else "")
     notes = [not_coded_note(rows, coded.attrs.get("codes_elsewhere"), coded.attrs.get("not_coded_marks")) if rows
-             else "", too_few,
+             else "", too_few, two_note,
              coded_sample_note(coded, codebook)]
     return "; ".join([line, *(note for note in notes if note)])
 

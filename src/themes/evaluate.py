@@ -123,6 +123,12 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                                                 listed=set(listed))
             except GoldError as error:
                 wrong.append((row, error))
+    # Two types of one dimension in one cell ("service_model.referral; service_model.coordinated"): read as the most
+    # integrated, as a run takes an answer's and a QDA project's selections are read; said with its rows, as a coder's
+    # slip may be behind it (review 145: read so with no word).
+    kinds = {d.id: [k.id for k in d.types] for d in codebook.dimensions}
+    two_types = [(row, dimension, found) for row, codes in zip(sheet_rows, coded) for dimension in kinds
+                 if len(found := [c.split(".", 1)[1] for c in codes if c.startswith(f"{dimension}.")]) > 1]
     for dimension in codebook.dimensions:
         if dimension.id not in dimension_columns:
             continue
@@ -258,6 +264,9 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     gold.attrs["not_coded"] = not_coded
     gold.attrs["not_coded_marks"] = marks
     gold.attrs["none_marks"] = none_marks
+    gold.attrs["two_types"] = [(row, dimension, found, most_integrated([f"{dimension}.{k}" for k in found], dimension,
+                                                                       kinds[dimension]))
+                               for row, dimension, found in two_types]
     gold.attrs["other_splits"] = other_splits
     gold.attrs["without_text"] = without_text
     gold.attrs["codes_elsewhere"] = codes_elsewhere
@@ -417,6 +426,7 @@ def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebo
                            if key in parts[0].attrs})
     combined.attrs["not_coded"] = sum(part.attrs.get("not_coded", 0) for part in parts)
     combined.attrs["not_coded_marks"] = sorted({m for part in parts for m in part.attrs.get("not_coded_marks") or []})
+    combined.attrs["two_types"] = [found for part in parts for found in part.attrs.get("two_types") or []]
     combined.attrs["without_text"] = sum(part.attrs.get("without_text", 0) for part in parts)
     combined.attrs["codes_elsewhere"] = next((part.attrs["codes_elsewhere"] for part in parts
                                               if part.attrs.get("codes_elsewhere")), None)
@@ -813,6 +823,13 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
     calibrate, which learns from the passages (evaluate codes them)."""
     read = gold.attrs.get("read", {})
     lines = [f"Reading {path}" + (f", split '{split}'" if split else "") + f": {len(gold)} coded passages"]
+    if gold.attrs.get("two_types"):
+        first = gold.attrs["two_types"][:3]
+        rows = "; ".join(f"row {row} {dimension} ({', '.join(found)}) as {chosen}" for row, dimension, found, chosen
+                         in first) + (f"; and {len(gold.attrs['two_types']) - 3} more" if len(gold.attrs["two_types"])
+                                      > 3 else "")
+        lines.append(f"  two types  {rows}: a dimension takes one type per answer, so the most integrated was read, "
+                     "as a run reads an answer's; if a coder slipped, keep one")
     if gold.attrs.get("none_marks"):
         cells = ", ".join(f"{n} cell{'s' * (n != 1)} of '{mark}'" for mark, n in gold.attrs["none_marks"].items())
         lines.append(f"  none       {cells} read as none (no theme); leave a cell empty for an answer not coded yet")
