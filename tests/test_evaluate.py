@@ -356,7 +356,7 @@ def test_an_empty_codes_cell_is_not_coded_yet_not_none(tmp_path, tiny_codebook):
         read_gold(path, tiny_codebook)
 
 
-@pytest.mark.parametrize("mark", ["NA", "#N/A", "nan", "null"])
+@pytest.mark.parametrize("mark", ["NA", "#N/A", "nan", "null", "NA;NA"])
 def test_a_programs_mark_for_no_value_in_a_codes_cell_is_not_coded_yet(tmp_path, tiny_codebook, mark):
     """A half-coded sample saved from R (write.csv writes NA in each empty cell) read its 50 uncoded rows as 'none',
     and an estimate came from them with no word (review 145). Said, as empty cells are; 'none' stays a code."""
@@ -369,7 +369,7 @@ def test_a_programs_mark_for_no_value_in_a_codes_cell_is_not_coded_yet(tmp_path,
     assert list(gold["text"]) == ["We trust them.", "We serve food.", "We share data."]
     assert gold.attrs["not_coded"] == 1
     said = "\n".join(gold_announcement(gold, path))
-    assert (f"left out 1 row whose codes cell is empty or '{mark}', a program's mark for no value, (not coded yet; "
+    assert (f"left out 1 row whose codes cell is empty or '{mark}' (a program's mark for no value) (not coded yet; "
             "write 'none' for a passage with no theme)") in said
 
 
@@ -442,6 +442,13 @@ def test_rows_of_other_splits_are_said_and_a_misspelled_one_is_named(tmp_path, t
             "(write one to read them)") in gold_announcement(gold, path, "calibration")
     assert not any(line.startswith("  other rows") for line in gold_announcement(read_gold(path, tiny_codebook),
                                                                                  path))
+    # The other splits' cells are not read: an unknown code there stops nothing, and their empty, 'NA' and 'N/A'
+    # cells are not counted as this split's (review 146)
+    path.write_text("text,themes,split\nWe trust them.,trust,calibration\nWe serve food.,none,calibration\n"
+                    "Grants end.,TBD,test\nMoney is short.,NA,test\nWe cook.,N/A,test\n", encoding="utf-8")
+    gold = read_gold(path, tiny_codebook, split="calibration")
+    assert len(gold) == 2 and gold.attrs["not_coded"] == 0 and not gold.attrs["none_marks"]
+    assert list(gold["passage_id"]) == ["row2", "row3"]
 
 
 def test_evaluate_announces_what_it_read_before_the_model(monkeypatch, tmp_path, tiny_codebook_path):

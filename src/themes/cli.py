@@ -476,8 +476,11 @@ def _coded_sample_line(settings, answers) -> str:
     two_note = (f"{len(two)} row{'s' * (len(two) != 1)} code{'s' * (len(two) == 1)} two types of one dimension (row "
                 f"{two[0][0]}: "
                 f"{two[0][1]} {', '.join(two[0][2])}), read as the most integrated" if two else "")
+    typed = coded.attrs.get("none_marks") or {}
+    none_note = ", ".join(f"{n} cell{'s' * (n != 1)} of '{mark}'" for mark, n in typed.items()) + \
+        " read as none (no theme)" if typed else ""
     notes = [not_coded_note(rows, coded.attrs.get("codes_elsewhere"), coded.attrs.get("not_coded_marks")) if rows
-             else "", too_few, two_note,
+             else "", none_note, too_few, two_note,
              coded_sample_note(coded, codebook)]
     return "; ".join([line, *(note for note in notes if note)])
 

@@ -37,6 +37,12 @@ MISSING_MARKS = {"na", "nan", "null", "#n/a"}
 _TYPED_NONE = {"n/a", "-", "--"}
 
 
+def _only_marks(value) -> bool:
+    """A codes cell of a program's marks for no value alone ("NA", "NA;NA"): not coded yet."""
+    parts = [part for part in _SPLIT_THEMES.split(str(value).strip().lower()) if part]
+    return bool(parts) and all(part in MISSING_MARKS for part in parts)
+
+
 def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | None = None,
               split: str | None = None, partly: bool = False) -> pd.DataFrame:
     """A gold file as rows of `text`, `gold` (list of theme ids, [] for none) and `split`. Rows whose
@@ -72,6 +78,22 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
             raise GoldError(f"{path} holds no coded passages. A coded file has a header such as 'text,themes' and "
                             "one row per passage: its text and its codes (';'-joined ids, 'none' for none).") from None
     lowered = {c.lower(): c for c in table.columns}
+    other_splits: dict[str, int] = {}
+    if split is not None:
+        # The split's rows alone are read from here on: a cell of another split neither stops the read nor is counted
+        # as not coded or none (review 146); the rows left are said, so that a misspelled split ('calibraton') or an
+        # empty one is not left out without a word.
+        if "split" not in lowered:
+            raise GoldError(f"{path} has no 'split' column for --split {split} to choose rows by; leave out --split "
+                            "to use every row.")
+        split = split.strip().lower()  # split names are compared as the file's are read: any name, any case
+        names = table[lowered["split"]].map(lambda v: "" if v != v else str(v)).str.strip().str.lower()
+        if split not in set(names):
+            raise GoldError(f"{path}: no rows with split '{split}'. Splits: {', '.join(sorted(set(names) - {''}))}.")
+        other_splits = {str(k): int(v) for k, v in names[names != split].value_counts().items()}
+        attrs = table.attrs
+        table = table[(names == split).to_numpy()]
+        table.attrs = attrs
     dimension_columns = _dimension_columns(codebook, lowered)
     _refuse_renamed_dimension_column(table, codebook, dimension_columns, path)
     # A file coded for several codebooks (themes and framework) serves each: a framework codebook
@@ -159,7 +181,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     gold = pd.DataFrame({"gold": coded})
     gold["split"] = table[lowered["split"]].str.strip().str.lower().to_numpy() if "split" in lowered else "all"
     gold["passage_id"] = table[lowered["passage_id"]].to_numpy() if "passage_id" in lowered else \
-        [f"row{r}" for r in range(2, len(table) + 2)]
+        [f"row{r}" for r in sheet_rows]
     if "question" in lowered:  # the question each passage answers: context for the classifier
         gold["question"] = table[lowered["question"]].fillna("").astype(str).str.strip().to_numpy()
     if {"respondent_id", "question"} <= set(lowered):  # keys into a run: a coded sample of the survey
@@ -178,12 +200,12 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         # out and counted. A passage with no theme says so ("none"), and one that does not address a dimension
         # says so in that dimension's cell ("none"): a row whose codes cells are all empty is not coded yet; read
         # as "none", a framework coded for half the rows counted the other half as not addressing it.
-        marked = {column: table[column].astype(str).str.strip().str.lower().isin(MISSING_MARKS).to_numpy()
-                  for column in code_columns}
+        marked = {column: table[column].map(_only_marks).to_numpy() for column in code_columns}
         blank = {column: (table[column].isna() | (table[column].astype(str).str.strip() == "")).to_numpy()
                  | marked[column] for column in code_columns}
         empty = np.logical_and.reduce(list(blank.values()))
-        marks = sorted({str(v).strip() for column in code_columns for v in table.loc[empty & marked[column], column]})
+        seen = [str(v).strip() for column in code_columns for v in table.loc[empty & marked[column], column]]
+        marks = list({mark.lower(): mark for mark in reversed(seen)}.values())[::-1]  # each once, in any case
         typed = [str(v).strip() for column in code_columns for v in table[column]
                  if str(v).strip().lower() in _TYPED_NONE]
         none_marks = {mark: typed.count(mark) for mark in dict.fromkeys(typed)}
@@ -236,17 +258,8 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                 raise GoldError(f"{path}: respondent '{key[0]}', question '{key[1]}' is coded twice (rows "
                                 f"{sheet_rows[first[key]]} and {sheet_rows[position]}); code each answer once.")
             first[key] = position
-    if split is not None and "split" not in lowered:
-        raise GoldError(f"{path} has no 'split' column for --split {split} to choose rows by; leave out --split to "
-                        "use every row.")
-    other_splits: dict[str, int] = {}
     if split is not None:
-        split = split.strip().lower()  # split names are compared as the file's are read: any name, any case
-        if split not in set(gold["split"]):
-            raise GoldError(f"{path}: no rows with split '{split}'. Splits: {', '.join(sorted(set(gold['split'])))}.")
-        # Said, so that a row whose split is misspelled ('calibraton') or empty is not left out without a word
-        other_splits = {str(k): int(v) for k, v in gold.loc[gold["split"] != split, "split"].value_counts().items()}
-        gold = gold[gold["split"] == split]
+        gold = gold[gold["split"] == split]  # every row by now: the table was read for the split alone
     has_text = gold["text"].str.strip() != ""
     without_text = int((~has_text).sum())  # said, as rows with an empty codes cell are: 30 rows went with no word
     gold = gold[has_text].reset_index(drop=True)
@@ -427,6 +440,11 @@ def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebo
     combined.attrs["not_coded"] = sum(part.attrs.get("not_coded", 0) for part in parts)
     combined.attrs["not_coded_marks"] = sorted({m for part in parts for m in part.attrs.get("not_coded_marks") or []})
     combined.attrs["two_types"] = [found for part in parts for found in part.attrs.get("two_types") or []]
+    typed: dict[str, int] = {}
+    for part in parts:
+        for mark, n in (part.attrs.get("none_marks") or {}).items():
+            typed[mark] = typed.get(mark, 0) + n
+    combined.attrs["none_marks"] = typed
     combined.attrs["without_text"] = sum(part.attrs.get("without_text", 0) for part in parts)
     combined.attrs["codes_elsewhere"] = next((part.attrs["codes_elsewhere"] for part in parts
                                               if part.attrs.get("codes_elsewhere")), None)
@@ -874,7 +892,7 @@ def not_coded_note(rows: int, elsewhere: tuple[str, int, str] | None = None, mar
     """What was left out of a gold file as not coded yet, as a clause ("left out 20 rows ..."); `elsewhere`: a
     column that holds theme codes in some of those rows, in how many, and the codes column they belong in
     (`attrs["codes_elsewhere"]`); `marks`: what some of those cells hold instead of nothing ("NA": `MISSING_MARKS`)."""
-    held = f" or {' or '.join(repr(m) for m in marks)}, a program's mark for no value," if marks else ""
+    held = f" or {' or '.join(repr(m) for m in marks)} (a program's mark for no value)" if marks else ""
     said = (f"left out {rows} row{'s' if rows != 1 else ''} whose codes cell is empty{held} (not coded yet; write "
             "'none' for a passage with no theme)")
     if elsewhere:
@@ -979,7 +997,7 @@ def _parse_themes(value, codebook: Codebook, path: Path, row: int, *, aside: set
     the codes a coding workbook's Instructions list (the codebook it was drawn for)."""
     ids, by_label = codebook.ids, _labels(codebook)
     found, said_none = [], None
-    if str(value).strip().lower() in MISSING_MARKS:
+    if _only_marks(value):
         return []  # not coded yet: read_gold leaves the row out
     items = _with_comma_labels(str(value if value == value else "").strip(), ids, by_label)
     for item in items:
@@ -1020,8 +1038,9 @@ def _parse_themes(value, codebook: Codebook, path: Path, row: int, *, aside: set
         if theme not in found:
             found.append(theme)
     if said_none and found:  # which was meant? Coded wrong either way: a theme lost or a theme invented
+        alone = "none" if said_none.lower() in MISSING_MARKS else said_none  # "NA" alone is not coded yet
         raise GoldError(f"{path}:{row}: '{str(value).strip()}' names {', '.join(found)} and '{said_none}' at once. "
-                        f"Write the themes alone, or '{said_none}' alone for a passage with no theme.")
+                        f"Write the themes alone, or '{alone}' alone for a passage with no theme.")
     return found
 
 
