@@ -720,7 +720,9 @@ def test_the_run_chooses_and_says_the_respondents_own_attribution_columns(tmp_pa
             "--attribute-with chooses others)") in said
     # named, they are used as named
     _, named, _ = load_answers(path, InputSpec(text_columns=("q1",), attribute_with=("Partner state",)))
-    assert named.attribute_with == ("Partner state",) and "(option)" in "\n".join(announcement(named, path))
+    assert named.attribute_with == ("Partner state",)
+    assert ("  quotes     attributed by 'Partner state' (option; 'Partner state' reads as the partner's: each quote "
+            "then names the partner's type or place as the respondent's)") in announcement(named, path)
     # only the partner's: quotes read "Respondent", and the run says why
     only = PARTNERED.replace("Your organization type,Your state", "Funding,Cohort")
     _, spec, _ = load_answers(write(tmp_path / "only.csv", only), InputSpec(text_columns=("q1",),
@@ -2211,8 +2213,13 @@ def test_a_platforms_look_up_of_the_ip_address_is_no_place_of_the_partnership(tm
             load_answers(path, named)
     # A place column with no IP address or location beside it is the respondent's answer
     assert located_by_address(["respondent_id", "Country", "State", "q1"]) == []
-    assert located_by_address(["IPAddress", "Progress", "LocationLatitude", "LocationLongitude", "State"]) == \
-        ["State"]
+    assert located_by_address(["IPAddress", "Progress", "LocationLatitude", "LocationLongitude", "Country"]) == \
+        ["Country"]
+    # The survey's own first question right after the look-up, or a bare "State" after an IP (review 146: refused)
+    alchemer = ["IP Address", "Longitude", "Latitude", "Country", "City", "State/Region", "Postal"]
+    assert located_by_address([*alchemer, "State", "q1"]) == alchemer[3:]
+    assert located_by_address([*alchemer, "Region", "q1"]) == alchemer[3:]
+    assert located_by_address(["IP Address", "Latitude", "State", "q1"]) == []
 
 
 @pytest.mark.parametrize(("column", "values", "said"), [
@@ -2587,8 +2594,8 @@ def test_an_email_column_no_option_reads_tells_who_sent_each_submission(tmp_path
     answers, spec, problems = load_answers(path, InputSpec())
     assert answers[SENDER].nunique() == 11 and not answers[SENDER].str.contains("@").any()
     assert ("  senders    'Email' (not read as answers or metadata) tells who sent each submission: two from one "
-            "address whose metadata or an answer agree are one respondent's sent again, read once; from two, never (a "
-            "keyed digest serves the screen alone; nothing of it is written out)") in announcement(spec, path,
+            "address that share an answer, or whose metadata agree where one is a first try, are one respondent's sent "
+            "again, read once; from two, never (a keyed digest serves the screen alone; nothing of it is written out)") in announcement(spec, path,
                                                                                       problems=problems)
     answers, _, _ = load_answers(path, InputSpec(meta_columns=("state",), text_columns=("challenges",)))
     assert SENDER in answers  # an option naming other columns leaves the e-mail unread, and a sender's

@@ -320,6 +320,17 @@ def test_who_sent_a_submission_decides_where_the_export_says_it():
     clients["state"] = ["NV"] * 3 + ["MN"] * 3 + ["CA"] * 3
     clients[SENDER] = "grants"
     assert "duplicate" not in set(screen_answers(clients)["status"])
+    # A coalition's address that sent two partnerships' whole submissions, both Nonprofit CBOs in CA, no answer in
+    # common: two respondents (review 144: one was dropped as the other's sent again)
+    other = [("q1", "Staff turnover at the clinic slows every referral we make."),
+             ("q2", "A shared food pantry for seniors across two towns."), ("q3", "A hospital community grant.")]
+    coalition = frame([("K1", q, t) for q, t in letter] + [("K2", q, t) for q, t in other])
+    coalition["org_type"], coalition["state"], coalition[SENDER] = "Nonprofit CBO", "CA", "coalition"
+    assert "duplicate" not in set(screen_answers(coalition)["status"])
+    # one of them a first try left unfinished, the metadata agreeing: one respondent's
+    unfinished = frame([("K1", q, t) for q, t in letter] + [("K2", "q1", other[0][1])])
+    unfinished["org_type"], unfinished["state"], unfinished[SENDER] = "Nonprofit CBO", "CA", "coalition"
+    assert set(screen_answers(unfinished).query("status == 'duplicate'")["respondent_id"]) == {"K2"}
     answers[SENDER] = ""  # no sender known: R4 is a repeat of R3 (metadata agree), R1 a first try of its own
     assert set(screen_answers(answers).query("status == 'pending'")["respondent_id"]) == {"R1", "R2", "R3"}
 

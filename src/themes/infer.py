@@ -105,18 +105,35 @@ def located_by_address(columns) -> list:
     the partnership's place the respondent chose. Those after an IP address, latitude or longitude column, with
     only such columns between."""
     names = [str(c) for c in columns]
-    place = [bool(words(n)) and set(words(n)) <= _LOOKUP_WORDS for n in names]
+    # A bare "State" is the question platforms ask, not their look-up, which Alchemer writes "State/Region"
+    place = [bool(words(n)) and set(words(n)) <= _LOOKUP_WORDS and words(n) != ["state"] for n in names]
     address = [bool(_ADDRESS_COLUMN.search(n)) for n in names]
     found = set()
     for start, is_address in enumerate(address):
         if not is_address:
             continue
-        at = start + 1  # after them, as platforms write them: a "state" before an "IP Address" column is a choice
+        at, kinds = start + 1, set()  # after them, as platforms write them: a "state" before an IP address is a choice
         while at < len(names) and (place[at] or address[at]):
+            kind = _lookup_kind(names[at])
+            if kind in kinds:  # the look-up has one of each: a second region is the survey's question (review 146)
+                break
+            kinds.add(kind)
             if place[at] and not address[at]:
                 found.add(at)
             at += 1
     return [columns[i] for i in sorted(found)]
+
+
+def _lookup_kind(name: str) -> str:
+    """Which part of a platform's look-up a column is: its country, city, state or region, postal code, or place."""
+    named = set(words(name))
+    for kind, marks in (("address", {"ip", "ipaddress", "addr", "address"}), ("latitude", {"latitude", "lat"}),
+                        ("longitude", {"longitude", "long", "lng"}), ("country", {"country"}), ("city", {"city"}),
+                        ("state", {"state", "region", "province"}), ("postal", {"postal", "zip", "zipcode", "postcode",
+                                                                               "code"})):
+        if named & marks:
+            return kind
+    return name.lower()
 
 
 # Words that make a type or place column the partner's, not the respondent's ("Partner organization type")
@@ -363,9 +380,9 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
         lines.append(f"  fields     {sources['closed_fields']}")
     if "senders" in sources:
         lines.append(f"  senders    {sources['senders']} (not read as answers or metadata) tells who sent each "
-                     "submission: two from one address whose metadata or an answer agree are one respondent's "
-                     "sent again, read once; from two, never (a keyed digest serves the screen alone; nothing of it "
-                     "is written out)")
+                     "submission: two from one address that share an answer, or whose metadata agree where one is "
+                     "a first try, are one respondent's sent again, read once; from two, never (a keyed digest serves "
+                     "the screen alone; nothing of it is written out)")
     if "ids_carried" in sources:
         n = int(sources["ids_carried"])
         lines.append(f"  carried    {n} row{'s' * (n != 1)} with no id read as the respondent above them: each "
@@ -377,8 +394,13 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
         lines.append("  metadata   none found (--meta-column names the columns to break counts down by)")
     chose = str(sources.get("attribute_with", "option"))
     if spec.attribute_with:
+        labels = dict(spec.question_labels)
+        partners = [c for c in spec.attribute_with if about_a_partner(c) or about_a_partner(labels.get(c, ""))]
+        # named, a partner's column is used as named, and the reader is told what the quotes then say (review 146)
+        theirs = (f"; {', '.join(repr(c) for c in partners)} reads as the partner's: each quote then names the "
+                  "partner's type or place as the respondent's" if partners else "")
         why = (f"guessed: the respondent's type and place{chose[len('guessed'):]}; --attribute-with chooses others"
-               if chose.startswith("guessed") else chose)
+               if chose.startswith("guessed") else chose + theirs)
         lines.append(f"  quotes     attributed by {named(spec.attribute_with)} ({why})")
     elif spec.meta_columns:
         passed = chose[len("none"):] if chose.startswith("none") else ""

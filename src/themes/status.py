@@ -230,8 +230,9 @@ def _same_sender(senders: dict[str, str], words: pd.Series, repeats: set[str], a
                  agree) -> dict[str, tuple[str, None]]:
     """Respondents whose sender (`ingest._senders`: the export's e-mail address) sent another submission that is
     theirs too, each to the fullest of them (more words; the later on a tie): one person's form sent twice, edited,
-    or a first try left unfinished. Theirs too: the metadata agree (`agree`), or an answer of `_MIN_SHARED_WORDS`
-    words is the same in both (a type corrected). A grant writer who sent three clients' answers from one address, in
+    or a first try left unfinished. Theirs too: an answer of `_MIN_SHARED_WORDS` words is the same in both (a type
+    corrected), or the metadata agree (`agree`) and an answer is the same or one holds half the other's answers or
+    fewer. A grant writer who sent three clients' answers from one address, in
     three states, sent three respondents' (a review found two of them dropped)."""
     by_sender: dict[str, list[str]] = {}
     for respondent, sender in senders.items():
@@ -240,7 +241,15 @@ def _same_sender(senders: dict[str, str], words: pd.Series, repeats: set[str], a
 
     def theirs_too(one: str, other: str) -> bool:
         shared = answered[one].items() & answered[other].items()
-        return agree(one, other) or any(len(text.split()) >= _MIN_SHARED_WORDS for _, text in shared)
+        if any(len(text.split()) >= _MIN_SHARED_WORDS for _, text in shared):
+            return True
+        if not agree(one, other):
+            return False
+        # The metadata agree: theirs when an answer is the same, or one is a first try left unfinished (half the
+        # answers of the other or fewer). Two whole submissions with no answer in common are two respondents who share
+        # an address (a coalition's, both Nonprofit CBOs in CA: one was dropped; review 144).
+        fewer, more = sorted((len(answered[one]), len(answered[other])))
+        return bool(shared) or fewer <= more / 2
 
     dropped: dict[str, tuple[str, None]] = {}
     for sent in (group for group in by_sender.values() if len(group) > 1):
