@@ -2595,8 +2595,8 @@ def test_an_email_column_no_option_reads_tells_who_sent_each_submission(tmp_path
     assert answers[SENDER].nunique() == 11 and not answers[SENDER].str.contains("@").any()
     assert ("  senders    'Email' (not read as answers or metadata) tells who sent each submission: two from one "
             "address that share an answer, or whose metadata agree where one is a first try, are one respondent's sent "
-            "again, read once; from two, never (a keyed digest serves the screen alone; nothing of it is written out)") in announcement(spec, path,
-                                                                                      problems=problems)
+            "again, read once; from two, never (a keyed digest serves the screen alone; nothing of it is written "
+            "out)") in announcement(spec, path, problems=problems)
     answers, _, _ = load_answers(path, InputSpec(meta_columns=("state",), text_columns=("challenges",)))
     assert SENDER in answers  # an option naming other columns leaves the e-mail unread, and a sender's
     # A review's: no sender from a column that holds no addresses, a supervisor's address, a shared mailbox, an
