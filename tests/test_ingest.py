@@ -734,6 +734,25 @@ def test_the_run_chooses_and_says_the_respondents_own_attribution_columns(tmp_pa
         announcement(spec, path)
 
 
+def test_qualtrics_legacy_export_finds_its_ids_and_names_under_v_columns(tmp_path):
+    """Qualtrics's legacy export names its columns V1, V2 and writes 'ResponseID' and 'Name' in the row under them:
+    "No respondent id column found (columns: V1, V2, ...)" (review 144)."""
+    from themes.infer import announcement
+
+    rows = ["V1,V2,V3,Q1,Q2", "ResponseID,ResponseSet,Name,Which best describes your organization?,"
+            "What challenges hold the partnership back?"]
+    given = ["Ada", "Bola", "Chidi", "Dayo", "Emeka", "Femi", "Gozie", "Hauwa", "Ifeoma", "Jide", "Kemi", "Lola"]
+    rows += [f"R_{k:03d}abc,Default Response Set,\"Okafor, {name}\",Nonprofit CBO,\"{_answer(k, 'money')} "
+             f"{name} Okafor wrote this.\"" for k, name in enumerate(given)]
+    path = write(tmp_path / "legacy.csv", "\n".join(rows) + "\n")
+    answers, spec, _ = load_answers(path, InputSpec())
+    assert spec.id_column == "V1" and answers["respondent_id"].iloc[0] == "R_000abc"
+    said = announcement(spec, path)
+    assert "  id         'V1' (guessed from the text under its name, 'ResponseID')" in said
+    assert any(line.startswith("  own names  'V3': ") for line in said)
+    assert not answers["answer_raw"].str.contains("Okafor").any()
+
+
 OWN_NAMES = """\
 respondent_id,First Name,Last Name,Organization name,q1
 R1,Ji-woo,Park,Park Street Clinic,When Park Ji-woo and the VP started meeting we moved. Write to ji-woo.park@example.org
@@ -1718,6 +1737,10 @@ def test_header_row_names_the_row_of_column_names_the_search_misses(tmp_path):
         load_answers(csv_path, InputSpec())
     with pytest.raises(InputError, match=r"--header-row 99 is past the end of the file"):
         read_table(csv_path, header_row=99)
+    # a workbook says it as plainly (review 144: pandas's "Passed header=[98], len of 1, but only 8 lines in file")
+    with pytest.raises(InputError, match=r"^groups.xlsx: --header-row 99 is past the end of sheet '.+' \(\d+ rows\)"
+                                         r".*; give the row that holds the column names\.$"):
+        read_table(tmp_path / "groups.xlsx", header_row=99)
 
 
 def test_an_event_row_sent_twice_or_a_state_in_other_case_still_joins(tmp_path):
@@ -2594,9 +2617,9 @@ def test_an_email_column_no_option_reads_tells_who_sent_each_submission(tmp_path
     answers, spec, problems = load_answers(path, InputSpec())
     assert answers[SENDER].nunique() == 11 and not answers[SENDER].str.contains("@").any()
     assert ("  senders    'Email' (not read as answers or metadata) tells who sent each submission: two from one "
-            "address that share an answer, or whose metadata agree where one is a first try, are one respondent's sent "
-            "again, read once; from two, never (a keyed digest serves the screen alone; nothing of it is written "
-            "out)") in announcement(spec, path, problems=problems)
+            "address whose answers are mostly the same, or whose metadata agree where one is a first try, are one "
+            "respondent's sent again, read once; from two, never (a keyed digest serves the screen alone; nothing of "
+            "it is written out)") in announcement(spec, path, problems=problems)
     answers, _, _ = load_answers(path, InputSpec(meta_columns=("state",), text_columns=("challenges",)))
     assert SENDER in answers  # an option naming other columns leaves the e-mail unread, and a sender's
     # A review's: no sender from a column that holds no addresses, a supervisor's address, a shared mailbox, an

@@ -331,6 +331,16 @@ def test_who_sent_a_submission_decides_where_the_export_says_it():
     unfinished = frame([("K1", q, t) for q, t in letter] + [("K2", "q1", other[0][1])])
     unfinished["org_type"], unfinished["state"], unfinished[SENDER] = "Nonprofit CBO", "CA", "coalition"
     assert set(screen_answers(unfinished).query("status == 'duplicate'")["respondent_id"]) == {"K2"}
+    # a stock sentence in common beside otherwise other answers: still two (review 147: all 8 of one's dropped)
+    stock = "We do not share data with partners at this time."
+    coalition = frame([("K1", q, t) for q, t in letter] + [("K2", q, t) for q, t in other] + [("K1", "q4", stock),
+                                                                                             ("K2", "q4", stock)])
+    coalition["org_type"], coalition["state"], coalition[SENDER] = "Nonprofit CBO", "CA", "coalition"
+    assert "duplicate" not in set(screen_answers(coalition)["status"])
+    # every answer touched up and sent again from the same address, the metadata agreeing: one (review 147)
+    touched = frame([("K1", q, t) for q, t in letter] + [("K2", q, t.rstrip(".") + " (edited)") for q, t in letter])
+    touched["org_type"], touched["state"], touched[SENDER] = "Nonprofit CBO", "CA", "coalition"
+    assert set(screen_answers(touched).query("status == 'duplicate'")["respondent_id"]) == {"K1"}
     answers[SENDER] = ""  # no sender known: R4 is a repeat of R3 (metadata agree), R1 a first try of its own
     assert set(screen_answers(answers).query("status == 'pending'")["respondent_id"]) == {"R1", "R2", "R3"}
 

@@ -380,9 +380,9 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
         lines.append(f"  fields     {sources['closed_fields']}")
     if "senders" in sources:
         lines.append(f"  senders    {sources['senders']} (not read as answers or metadata) tells who sent each "
-                     "submission: two from one address that share an answer, or whose metadata agree where one is "
-                     "a first try, are one respondent's sent again, read once; from two, never (a keyed digest serves "
-                     "the screen alone; nothing of it is written out)")
+                     "submission: two from one address whose answers are mostly the same, or whose metadata agree "
+                     "where one is a first try, are one respondent's sent again, read once; from two, never (a keyed "
+                     "digest serves the screen alone; nothing of it is written out)")
     if "ids_carried" in sources:
         n = int(sources["ids_carried"])
         lines.append(f"  carried    {n} row{'s' * (n != 1)} with no id read as the respondent above them: each "

@@ -322,8 +322,14 @@ def _without_platform_rows(table: pd.DataFrame) -> pd.DataFrame:
             # "Response ID", "StartDate" over "Start Date").
             repeats = [column for column, cell in zip(table.columns, head.iloc[0]) if cell and name_key(cell)
                        and name_key(cell) == name_key(column)]
+            # Qualtrics's legacy export: columns V1, V2 ... and "ResponseID" in the question-text row under V1
+            legacy = sum(bool(re.fullmatch(r"V\d+", str(c))) for c in table.columns) >= 3 and any(
+                name_key(cell) in ID_KEYS for cell in head.iloc[0] if cell)
             if len(repeats) >= 2 or any(name_key(column) in ID_KEYS for column in repeats):
                 rows, why = 1, "a question-text row: it repeats the column names"
+                labels = dict(zip(table.columns, head.iloc[0]))
+            elif legacy:
+                rows, why = 1, "a question-text row: Qualtrics's legacy export, its ids named 'ResponseID' in it"
                 labels = dict(zip(table.columns, head.iloc[0]))
             elif _variable_labels(table):
                 rows, why = 1, "a row of labels under the variable names (as SPSS exports write it)"
@@ -853,6 +859,11 @@ def _read_excel(path: Path, sheet: str | None, header_row: int | None = None) ->
     elif sheet not in names:
         raise InputError(f"{path} has no sheet '{sheet}'. Sheets: {', '.join(names)}. Pass one with --sheet.")
     if header_row is not None:
+        rows = len(pd.read_excel(path, sheet_name=sheet, header=None, dtype=str))
+        if header_row > rows:  # as the CSV reader says it, not pandas's "Passed header=[499], len of 1"
+            others = f" (sheets: {', '.join(names)}; --sheet reads another)" if len(names) > 1 else ""
+            raise InputError(f"{path.name}: --header-row {header_row} is past the end of sheet '{sheet}' ({rows} rows)"
+                             f"{others}; give the row that holds the column names.")
         table = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False, header=header_row - 1)
         table.index = table.index + header_row - 1  # rows numbered as the sheet shows them
     else:
@@ -1336,7 +1347,15 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         # The header was looked for under a first row that names few columns; if that row names the ids, it was the
         # header (a row of choices or group labels under it named more).
         first = guess_id_column([str(c) for c in table.attrs.get("row_1_names", [])])
-        if id_column:
+        # Qualtrics's legacy export names its columns V1, V2 and writes "ResponseID" in the row of question texts
+        # under them (review 144: "No respondent id column found (columns: V1, V2, ...)")
+        labels = table.attrs.get("column_labels") or {}
+        asked = {str(labels[c]): c for c in given if c in labels and str(labels[c]).strip()}
+        by_label = asked.get(guess_id_column(list(asked)) or "") if not id_column else None
+        if by_label is not None:
+            id_column = by_label
+            sources["id_column"] = f"guessed from the text under its name, '{labels[by_label]}'"
+        elif id_column:
             sources["id_column"] = "guessed"
         elif not first and _unnamed_ids(table):
             id_column = columns[0]
@@ -1515,7 +1534,8 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         # question and answer, a respondent's type the metadata guess did not know ('type_repondant').
         read = {id_column, question_column, answer_column, *text_columns, *meta_columns, *hidden,
                 *(looked_up if "located" in sources else ()),
-                *(c for c in columns if _OWN_NAME_COLUMN.match(str(c)))}  # said as "own names"
+                *(c for c in columns if _OWN_NAME_COLUMN.match(str(c))  # said as "own names"
+                  or _OWN_NAME_COLUMN.match(str((table.attrs.get("column_labels") or {}).get(c, ""))))}
         passed = [c for c in columns if c not in read and table[c].map(as_text).str.strip().str.contains(
             r"[^\W\d_]{2}", regex=True).any()]
         if passed:
@@ -1797,7 +1817,9 @@ def _own_names_out(table: pd.DataFrame, spec: InputSpec, answers: pd.DataFrame) 
     (review 144). The whole name in any case, and each part of three letters or more as written or capitalised.
     Done as the answers are read, so every file, batch and later command sees the same text. Said."""
     read = {spec.id_column, spec.question_column, spec.answer_column, *spec.text_columns, *spec.meta_columns}
-    columns = [c for c in table.columns if c not in read and _OWN_NAME_COLUMN.match(str(c))]
+    labels = table.attrs.get("column_labels") or {}  # Qualtrics's legacy "V3" with "Name" under it
+    columns = [c for c in table.columns if c not in read and (_OWN_NAME_COLUMN.match(str(c))
+                                                               or _OWN_NAME_COLUMN.match(str(labels.get(c, ""))))]
     if not columns or answers.empty:
         return answers, spec
     positional = pd.api.types.is_integer_dtype(table.index) and table.index.is_unique

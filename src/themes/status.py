@@ -230,9 +230,9 @@ def _same_sender(senders: dict[str, str], words: pd.Series, repeats: set[str], a
                  agree) -> dict[str, tuple[str, None]]:
     """Respondents whose sender (`ingest._senders`: the export's e-mail address) sent another submission that is
     theirs too, each to the fullest of them (more words; the later on a tie): one person's form sent twice, edited,
-    or a first try left unfinished. Theirs too: an answer of `_MIN_SHARED_WORDS` words is the same in both (a type
-    corrected), or the metadata agree (`agree`) and an answer is the same or one holds half the other's answers or
-    fewer. A grant writer who sent three clients' answers from one address, in
+    or a first try left unfinished. Theirs too: half or more of the answers both gave are the same word for word (one
+    of `_MIN_SHARED_WORDS` words at least: a type corrected), or the metadata agree (`agree`) and half or more are
+    nearly the same (`_alike`: every answer touched up) or one holds half the other's answers or fewer. A grant writer who sent three clients' answers from one address, in
     three states, sent three respondents' (a review found two of them dropped)."""
     by_sender: dict[str, list[str]] = {}
     for respondent, sender in senders.items():
@@ -240,16 +240,24 @@ def _same_sender(senders: dict[str, str], words: pd.Series, repeats: set[str], a
             by_sender.setdefault(sender, []).append(respondent)
 
     def theirs_too(one: str, other: str) -> bool:
-        shared = answered[one].items() & answered[other].items()
-        if any(len(text.split()) >= _MIN_SHARED_WORDS for _, text in shared):
+        mine, theirs = answered[one], answered[other]
+        common = mine.keys() & theirs.keys()
+        agreeing = agree(one, other)
+
+        def mostly(same) -> bool:  # half the answers both gave or more, one of them `_MIN_SHARED_WORDS` words long
+            found = [q for q in common if same(mine[q], theirs[q])]
+            return len(found) >= max(1, len(common) / 2) and any(len(mine[q].split()) >= _MIN_SHARED_WORDS
+                                                                 for q in found)
+
+        # Most answers word for word (a type corrected), or, the metadata agreeing, nearly (every answer touched up):
+        # one form sent again. One stock sentence in common is not that (a coalition's two partnerships, 1 answer of
+        # 8; review 147), nor one client's answers beside another's in another state (a grant writer's).
+        if mostly(str.__eq__) or (agreeing and mostly(_alike)):
             return True
-        if not agree(one, other):
-            return False
-        # The metadata agree: theirs when an answer is the same, or one is a first try left unfinished (half the
-        # answers of the other or fewer). Two whole submissions with no answer in common are two respondents who share
-        # an address (a coalition's, both Nonprofit CBOs in CA: one was dropped; review 144).
-        fewer, more = sorted((len(answered[one]), len(answered[other])))
-        return bool(shared) or fewer <= more / 2
+        # The metadata agree and one is a first try left unfinished (half the other's answers or fewer). Two whole
+        # submissions otherwise are two respondents who share an address (both Nonprofit CBOs in CA; review 144).
+        fewer, more = sorted((len(mine), len(theirs)))
+        return agreeing and fewer <= more / 2
 
     dropped: dict[str, tuple[str, None]] = {}
     for sent in (group for group in by_sender.values() if len(group) > 1):
