@@ -232,10 +232,14 @@ def test_a_shipped_codebook_named_by_its_name_is_calibrated_only_with_output(tmp
     result = CliRunner().invoke(app, ["calibrate", "--gold", str(gold), "--model", "test:hashing"])
     assert result.exit_code == 2
     assert result.output.splitlines()[-1] == (
-        f"error: 'rfi_themes' names a shipped codebook, whose calibration every run of it uses: calibrating it here "
-        f"would replace that one. Calibrate a copy (cp {shipped} my_rfi_themes.yaml; then --codebook "
-        "my_rfi_themes.yaml), or save this calibration elsewhere with --output FILE.json and run with --calibration "
-        "FILE.json.")
+        f"error: 'rfi_themes' is the shipped codebook rfi_themes, whose calibration every run of it uses: calibrating "
+        f"it here would replace that one. Calibrate a copy (cp {shipped.resolve()} my_rfi_themes.yaml; then "
+        "--codebook my_rfi_themes.yaml), or save this calibration elsewhere with --output FILE.json and run with "
+        "--calibration FILE.json.")
+    # by a path to it too (review 147: the help's own example)
+    result = CliRunner().invoke(app, ["calibrate", "--gold", str(gold), "--model", "test:hashing", "--codebook",
+                                      str(shipped.parent / ".." / shipped.parent.name / shipped.name)])
+    assert result.exit_code == 2 and "is the shipped codebook rfi_themes" in result.output.splitlines()[-1]
     assert shipped.with_suffix(".calibration.json").stat().st_mtime == before
     # with --output it goes on to the calibration
     result = CliRunner().invoke(app, ["calibrate", "--gold", str(gold), "--model", "test:hashing", "--output",

@@ -385,6 +385,13 @@ def test_two_types_of_one_dimension_in_a_cell_are_read_as_the_most_integrated_an
     assert ("  two types  row 2 service (referral, joint) as joint: a dimension takes one type per answer, so the "
             "most integrated was read, as a run reads an answer's; if a coder slipped, keep one") in \
         gold_announcement(gold, path)
+    # in the dimension's own column too (review 147: "unknown type 'referral; coordinated'")
+    path.write_text("text,themes,service\nWe refer and run a joint clinic.,none,referral; joint\n"
+                    "We trust them.,trust,none\nWe refer.,none,referral\n", encoding="utf-8")
+    gold = read_gold(path, tiny_codebook)
+    assert list(gold["gold"])[0] == ["service.joint"]
+    assert any(line.startswith("  two types  row 2 service (referral, joint) as joint") for line in
+               gold_announcement(gold, path))
 
 
 def test_a_coders_n_a_or_dash_is_none_and_said(tmp_path, tiny_codebook):

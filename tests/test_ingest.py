@@ -758,6 +758,9 @@ respondent_id,First Name,Last Name,Organization name,q1
 R1,Ji-woo,Park,Park Street Clinic,When Park Ji-woo and the VP started meeting we moved. Write to ji-woo.park@example.org
 R2,maria,gonzalez,Casa Maria,Our navigator MARIA GONZALEZ built trust; Maria's team runs Casa Maria's pantry.
 R3,,,Food Bank,We trust the hospital now that Park and Maria left.
+R4,Will,Grant,Young Center,We will expand grant funding next year. Will Grant leads it; Grant agreed.
+R5,Li,Wu,Wu Clinic,Li and Wu attended; Dr. Li said so.
+R6,José,O'Brien,Smith-Jones Fund,Jose O’Brien wrote this; O’Brien agrees.
 """
 
 
@@ -770,11 +773,31 @@ def test_a_respondents_own_name_is_read_as_a_placeholder_in_their_own_answers(tm
     answers, spec, _ = load_answers(path, InputSpec(text_columns=("q1",)))
     assert list(answers["answer_raw"]) == [
         "When [name] and the VP started meeting we moved. Write to ji-woo.park@example.org",  # the redactor's
-        "Our navigator [name] built trust; [name]'s team runs Casa [name]'s pantry.",
+        # the whole name in any case; a part alone that is an English word ("maria", a plural of "mare") is left to
+        # the redactor's name lists, as any given name is
+        "Our navigator [name] built trust; Maria's team runs Casa Maria's pantry.",
         "We trust the hospital now that Park and Maria left.",  # another respondent's row names no one of theirs
+        # review 147: a name's parts that are words ("will", "grant") are not read alone, in any case
+        "We will expand grant funding next year. [name] leads it; Grant agreed.",
+        "[name] and [name] attended; Dr. [name] said so.",  # two letters are a name too
+        "[name] wrote this; [name] agrees.",  # without its accent, with the other apostrophe
     ]
     assert ("  own names  'First Name', 'Last Name': each respondent's name, where their own answers write it, read "
-            "as [name] (2 answers)") in announcement(spec, path)
+            "as [name] (5 answers)") in announcement(spec, path)
+    # A long export's name on each respondent's first row only: their later answers are read too (review 147)
+    long = write(tmp_path / "long.csv", "respondent_id,Your name,question,answer\n"
+                                        "R1,Ngozi Okonkwo,goals,Okonkwo here: more staff for the pantry.\n"
+                                        ",,challenges,Okonkwo here: the hospital never calls back.\n"
+                                        "R2,Ada Eze,goals,Eze here: more money.\n,,challenges,Eze here: trust.\n")
+    answers, _, _ = load_answers(long, InputSpec())
+    assert list(answers["answer_raw"]) == ["[name] here: more staff for the pantry.",
+                                           "[name] here: the hospital never calls back.", "[name] here: more money.",
+                                           "[name] here: trust."]
+    # A "Name" column of organisations' names is no person's (review 147: "[name] health workers")
+    orgs = write(tmp_path / "orgs.csv", "respondent_id,Name,q1\nR1,Community Health Partners,Community health "
+                                        "workers were key.\nR2,Family Services,Family services are key.\n")
+    answers, spec, _ = load_answers(orgs, InputSpec(text_columns=("q1",)))
+    assert "[name]" not in "".join(answers["answer_raw"]) and "own_names" not in spec.sources
     assert not any("not read" in line and "First Name" in line for line in announcement(spec, path))
 
 
@@ -1127,6 +1150,11 @@ def test_notes_by_the_surveys_staff_are_not_coded_as_answers(tmp_path, caplog):
     # named, it is coded
     assert load_answers(path, InputSpec(text_columns=("challenges", "Reviewer comments")))[1].text_columns == (
         "challenges", "Reviewer comments")
+    # questions to respondents about staff are questions (review 147: their answers were dropped)
+    from themes.ingest import _STAFF_NOTES
+
+    for question in ("Any comments for staff?", "Do you have follow-up comments?", "Notes for staff", "Staff comments"):
+        assert not _STAFF_NOTES.search(question), question
 
 
 def test_a_question_for_contact_details_is_not_coded(tmp_path, caplog):

@@ -29,6 +29,9 @@ app = typer.Typer(
 CodebookOption = Annotated[Path, typer.Option("--codebook", "-c", help="Codebook YAML. Example: "
                                               "--codebook codebooks/rfi_themes.yaml")]
 DEFAULT_CODEBOOK = Path(defaults.DEFAULT_CODEBOOK)
+# calibrate writes beside the codebook, so its example is the user's own (a shipped one needs --output)
+OwnCodebookOption = Annotated[Path, typer.Option("--codebook", "-c", help="Codebook YAML; a shipped one only with "
+                                                 "--output. Example: --codebook my_themes.yaml")]
 DeviceOption = Annotated[Optional[str], typer.Option(help="Where the model runs: auto (a CUDA or MPS GPU when "
                                                      "there is one), cpu, cuda or mps [default: $THEMES_DEVICE "
                                                      "or auto]. Example: --device cpu")]
@@ -681,7 +684,7 @@ def calibrate(
     split: Annotated[Optional[str], typer.Option(help="Only rows of this 'split' value [default: "
                                                  "'calibration' when the file has a split column]. "
                                                  "Example: --split calibration")] = None,
-    codebook: CodebookOption = DEFAULT_CODEBOOK,
+    codebook: OwnCodebookOption = DEFAULT_CODEBOOK,
     output: Annotated[Optional[Path], typer.Option(help="Where to save [default: "
                                                    "<codebook>.calibration.json, which 'themes run' picks up]. "
                                                    "Example: --output my.calibration.json")] = None,
@@ -745,17 +748,22 @@ def calibrate(
 
 
 def _refuse_shipped_calibration(codebook: Path) -> None:
-    """A shipped codebook named by its name ("rfi_themes", the default) is calibrated only with --output: saved
-    beside it, the calibration replaced the one every run of that codebook uses, inside the installed package (review
-    145: `themes calibrate --gold my_coded.csv`, the README's own step, rewrote it). A path to it is taken as meant."""
-    from themes.codebook import shipped_codebooks
+    """A shipped codebook, by its name ("rfi_themes", the default) or a path to it, is calibrated only with
+    --output: saved beside it, the calibration replaced the one every run of that codebook uses, inside the installed
+    package (review 145: `themes calibrate --gold my_coded.csv`, the README's own step, rewrote it; review 147: so did
+    `--codebook codebooks/rfi_themes.yaml`, the help's example). To make the shipped one again, --output names it."""
+    from themes.codebook import codebook_path, shipped_codebooks
 
-    name, shipped = str(codebook), shipped_codebooks()
-    if Path(name).is_file() or Path(name).suffix or len(Path(name).parts) != 1 or name not in shipped:
+    try:
+        path = codebook_path(codebook).resolve()
+    except ThemesError:
+        return  # said by the calibration's own checks
+    name = next((stem for stem, shipped in shipped_codebooks().items() if shipped.resolve() == path), None)
+    if name is None:
         return
-    _fail(f"'{name}' names a shipped codebook, whose calibration every run of it uses: calibrating it here would "
-          f"replace that one. Calibrate a copy (cp {shipped[name]} my_{name}.yaml; then --codebook my_{name}.yaml), "
-          "or save this calibration elsewhere with --output FILE.json and run with --calibration FILE.json.")
+    _fail(f"'{codebook}' is the shipped codebook {name}, whose calibration every run of it uses: calibrating it here "
+          f"would replace that one. Calibrate a copy (cp {path} my_{name}.yaml; then --codebook my_{name}.yaml), or "
+          "save this calibration elsewhere with --output FILE.json and run with --calibration FILE.json.")
 
 
 def _check_calibration_target(target: Path, *, given: bool = True) -> None:

@@ -158,8 +158,17 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         table[column] = table[column].map(_typed_codes)
         cells = table[codes_cells].tolist() if codes_cells else [None] * len(table)
         for position, (row, value, cell) in enumerate(zip(sheet_rows, table[column], cells)):
+            parts = [p for p in _SPLIT_THEMES.split(str(value if value == value else "").strip()) if p]
             try:
-                kind = _parse_type(value, dimension, path, row)
+                if len(parts) > 1:  # "referral; coordinated" in the dimension's column: as in the codes cell
+                    found = [_parse_type(part, dimension, path, row) for part in parts]
+                    found = list(dict.fromkeys(k.split(".", 1)[1] for k in found if k))
+                    chosen = most_integrated([f"{dimension.id}.{k}" for k in found], dimension.id, kinds[dimension.id])
+                    kind = f"{dimension.id}.{chosen}" if found else None
+                    if len(found) > 1:
+                        two_types.append((row, dimension.id, found))
+                else:
+                    kind = _parse_type(value, dimension, path, row)
             except GoldError as error:
                 wrong.append((row, error))
                 continue

@@ -1534,8 +1534,8 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         # question and answer, a respondent's type the metadata guess did not know ('type_repondant').
         read = {id_column, question_column, answer_column, *text_columns, *meta_columns, *hidden,
                 *(looked_up if "located" in sources else ()),
-                *(c for c in columns if _OWN_NAME_COLUMN.match(str(c))  # said as "own names"
-                  or _OWN_NAME_COLUMN.match(str((table.attrs.get("column_labels") or {}).get(c, ""))))}
+                *own_name_columns(table, replace(spec, id_column=id_column, text_columns=tuple(text_columns),
+                                                 meta_columns=tuple(meta_columns)))}  # said as "own names"
         passed = [c for c in columns if c not in read and table[c].map(as_text).str.strip().str.contains(
             r"[^\W\d_]{2}", regex=True).any()]
         if passed:
@@ -1792,14 +1792,16 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
     return answers, spec, problems
 
 
-# A column of notes by the survey's own staff, by its name: "Reviewer comments", "Internal notes", "Staff notes",
-# "Follow-up notes (staff)", "Evaluator remarks", "Notes for internal use"; not "Comments" or "Any other notes?"
-_STAFF_NOTES = re.compile(r"(?i)\b(?:reviewers?|staff|internal|admin|evaluators?|graders?|scorers?|coders?|"
-                          r"program[ _-]?officers?|follow[ _-]?up)(?:'s|s')?[ _-]+(?:only[ _-]+)?"
-                          r"(?:comments?|notes?|remarks?|observations?)\b"
-                          r"|\b(?:comments?|notes?|remarks?)\b[^?]*[(\[](?:staff|internal|reviewer|admin)[^)\]]*[)\]]"
-                          r"|\b(?:comments?|notes?|remarks?)[ _-]+(?:for|by)[ _-]+(?:internal|staff|reviewers?|"
-                          r"admin)\b")
+# A column of notes by the survey's own staff, by its name: "Reviewer comments", "Internal notes", "Follow-up notes
+# (staff)", "Evaluator remarks", "For office use only"; not "Comments", "Any other notes?", nor a question to
+# respondents about staff ("Staff comments", "Notes for staff", "Any comments for staff?"; review 147)
+_STAFF_NOTES = re.compile(
+    r"(?i)^(?!.*\?\s*$)(?!\W*(?:do|does|did|any|anything|what|how|please|is|are|would|could|can|should|your)\b)"
+    r"(?:.*\b(?:reviewers?|internal|admin|evaluators?|graders?|scorers?|coders?|program[ _-]?officers?)(?:'s|s')?"
+    r"[ _-]+(?:only[ _-]+)?(?:comments?|notes?|remarks?|observations?)\b"
+    r"|.*\b(?:comments?|notes?|remarks?)\b[^?]*[(\[](?:staff|internal|reviewer|admin)[^)\]]*[)\]]"
+    r"|.*\b(?:comments?|notes?|remarks?)[ _-]+by[ _-]+(?:staff|reviewers?|admin)\b"
+    r"|.*\b(?:office|staff|internal)[ _-]+use(?:[ _-]+only)?\b)")
 
 
 # A column of the respondent's own name, by its name: "Your name", "First Name", "Last name", "Full name", "Name",
@@ -1810,33 +1812,97 @@ _NAME_PART = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _NAMES_RUN = re.compile(r"\[name\](?:[ \t]+\[name\])+")  # a first and a last name: one person
 
 
-def _own_names_out(table: pd.DataFrame, spec: InputSpec, answers: pd.DataFrame) -> tuple[pd.DataFrame, InputSpec]:
-    """Each respondent's own name, from the export's name columns (not read otherwise), read as "[name]" where
-    their own answers write it: "When Park Ji-woo and the hospital's VP started meeting" reached the evidence, the
-    quotes and the report while the row's 'Your name' held "Park Ji-woo", as a name the lists and the model miss
-    (review 144). The whole name in any case, and each part of three letters or more as written or capitalised.
-    Done as the answers are read, so every file, batch and later command sees the same text. Said."""
+# Words of an organisation's or a program's name: a "Name" column that holds them names no person (review 147)
+_ORGANISATION_WORDS = frozenset(
+    "health county services service center centre clinic clinics bank hospital hospitals department partners "
+    "partnership coalition network association foundation inc llc church school schools university college program "
+    "programs alliance council agency community communities family families org organization organisation ministries "
+    "society institute fund group house home food pantry shelter care medical city state district authority "
+    "collaborative project initiative team office".split())
+
+
+def own_name_columns(table: pd.DataFrame, spec: InputSpec) -> list:
+    """The export's columns of the respondent's own name, by their name or the question over them ("Your name",
+    "First Name", Qualtrics's legacy "V3" over "Name"), less those that hold organisations' names (half the filled
+    cells or more with a word such as Health, County, Services: "Name" is as often the organisation's)."""
     read = {spec.id_column, spec.question_column, spec.answer_column, *spec.text_columns, *spec.meta_columns}
-    labels = table.attrs.get("column_labels") or {}  # Qualtrics's legacy "V3" with "Name" under it
-    columns = [c for c in table.columns if c not in read and (_OWN_NAME_COLUMN.match(str(c))
-                                                               or _OWN_NAME_COLUMN.match(str(labels.get(c, ""))))]
+    labels = table.attrs.get("column_labels") or {}
+
+    def organisations(value: str) -> bool:
+        return bool({w.lower() for w in _NAME_PART.findall(value)} & _ORGANISATION_WORDS)
+
+    return [c for c in table.columns if c not in read and (_OWN_NAME_COLUMN.match(str(c))
+                                                           or _OWN_NAME_COLUMN.match(str(labels.get(c, ""))))
+            and not _half_or_more(table[c], organisations)]
+
+
+def _name_patterns(values: list[str], english) -> list[str]:
+    """What of a respondent's own name is read as "[name]" in their answers, as regular expressions: the whole name
+    of two words or more in any case, and each part of two letters or more, capitalised as a name is written, that is
+    no English word ("Will", "Grant", "Hope", "Young" and "Green" are words: "We will expand grant funding" keeps them;
+    review 147); each with and without its accents, either apostrophe. Without the word lists (no spaCy model) the
+    whole name alone."""
+    import unicodedata
+
+    from themes.names import _english
+
+    def plain(text: str) -> str:
+        return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+    def pattern(text: str) -> str:
+        return re.sub(r"['’]", "['’]", re.escape(text)).replace(r"\ ", r"\s+")
+
+    def word(part: str) -> bool:  # an English word, or one of a hyphenated name's parts all words ("Smith-Jones" no)
+        return part.lower() in _ORGANISATION_WORDS or all(_english(piece.lower(), english)
+                                                          for piece in re.split(r"[-'’]", part) if piece)
+
+    values = [v for v in values if len(v) >= 2 and not re.search(r"[\d@]", v)]
+    # The whole name: each value of two words or more, and a first and a last name's columns joined, either way round
+    wholes = {v for v in values if len(v.split()) > 1}
+    if len(values) > 1:
+        wholes |= {" ".join(values), " ".join(reversed(values))}
+    said = {f"(?i:{pattern(form)})" for whole in wholes for form in {whole, plain(whole)}}
+    if english is not None:
+        for value in values:
+            for piece in _NAME_PART.findall(value):
+                for part in {piece, *re.split(r"[-'’]", piece)}:
+                    capitalised = part[:1].upper() + part[1:]
+                    if len(part) >= 2 and not word(part):
+                        said |= {pattern(form) for form in {capitalised, plain(capitalised)}}
+    return sorted(said, key=len, reverse=True)
+
+
+def _own_names_out(table: pd.DataFrame, spec: InputSpec, answers: pd.DataFrame) -> tuple[pd.DataFrame, InputSpec]:
+    """Each respondent's own name, from the export's name columns (`own_name_columns`; not read otherwise), read as
+    "[name]" where their own answers write it: "When Park Ji-woo and the hospital's VP started meeting" reached the
+    evidence, the quotes and the report while the row's 'Your name' held "Park Ji-woo", as a name the lists and the
+    model miss (review 144). What is read: `_name_patterns`. By respondent, so a long export's answers under a
+    respondent's first row are read too. Done as the answers are read, so every file, batch and later command sees
+    the same text. Said."""
+    columns = own_name_columns(table, spec)
     if not columns or answers.empty:
         return answers, spec
+    from themes.redact import Redactor
+
+    redactor = Redactor()
+    english = redactor.english_words() if redactor.ner_available else None
     positional = pd.api.types.is_integer_dtype(table.index) and table.index.is_unique
     rows = table.index + 2 if positional else range(2, len(table) + 2)  # the sheet's rows, as to_answers numbers them
-    patterns: dict[int, re.Pattern] = {}
+    respondent_of = dict(zip(answers["source_row"], answers["respondent_id"]))
+    names: dict[str, dict[str, None]] = {}  # in the columns' order: a first and a last name joined
     for row, values in zip(rows, table[columns].itertuples(index=False)):
-        written = [" ".join(as_text(v).split()) for v in values]
-        whole = [w for w in written if len(w) >= 3 and not re.search(r"[\d@]", w)]
-        parts = {variant for w in whole for part in _NAME_PART.findall(w) if len(part) >= 3
-                 for variant in (part, part[:1].upper() + part[1:])}
-        if whole:
-            said = sorted({*(f"(?i:{re.escape(w)})" for w in whole), *map(re.escape, parts)}, key=len, reverse=True)
-            # not inside an e-mail address ("maria.gonzalez@..."), which the redactor takes whole
-            patterns[int(row)] = re.compile(rf"(?<![\w'’@.-])(?:{'|'.join(said)})(?![\w-]|[.@+]\w)")
+        respondent = respondent_of.get(int(row))
+        written = [w for w in (" ".join(as_text(v).split()) for v in values) if w]
+        if respondent is not None and written:
+            names.setdefault(respondent, {}).update(dict.fromkeys(written))
+    patterns = {}
+    for respondent, written in names.items():
+        said = _name_patterns(list(written), english)
+        if said:  # not inside an e-mail address ("maria.gonzalez@..."), which the redactor takes whole
+            patterns[respondent] = re.compile(rf"(?<![\w'’@.-])(?:{'|'.join(said)})(?![\w-]|[.@+]\w)")
     changed, texts = 0, []
-    for row, text in zip(answers["source_row"], answers["answer_raw"]):
-        pattern = patterns.get(int(row)) if isinstance(text, str) and row == row else None
+    for respondent, text in zip(answers["respondent_id"], answers["answer_raw"]):
+        pattern = patterns.get(respondent) if isinstance(text, str) else None
         new = _NAMES_RUN.sub("[name]", pattern.sub("[name]", text)) if pattern is not None else text
         changed += new != text
         texts.append(new)

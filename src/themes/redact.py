@@ -836,6 +836,12 @@ class Redactor:
             self._nlp = nlp
         return self._nlp
 
+    def english_words(self) -> frozenset[str] | None:
+        """The model's English word lists (WordNet's nouns, verbs, adjectives and adverbs), loading it on first use;
+        None without them."""
+        self.nlp  # noqa: B018
+        return self._english
+
     def _may_hold_name(self, text: str) -> bool:
         """A capitalised word (not "I", not an acronym) inside a sentence, or one starting a sentence that
         is not an English word ("Tigist called"): the only places spaCy's NER finds a person. Lowercase
