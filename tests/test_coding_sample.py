@@ -357,6 +357,17 @@ def test_a_sample_drawn_in_parts_is_read_as_one_sample(tiny_codebook, tmp_path: 
         f"{b}: respondent 'resp-0123abcd' is a pseudonym this machine's key does not make for any respondent of "
         "this input (1 coded answer like it): was the sample drawn on another machine? Set THEMES_PSEUDONYM_KEY to "
         "the key that machine keeps (the text of ~/.config/themes/pseudonym.key there) and run again.")
+    # A small top-up draw coded all 'none' is part of the sample: checked with the other files (review 145: refused)
+    only_none = tmp_path / "none.csv"
+    second.assign(themes=["none", "none", "none"])[["sample_id", "respondent_id", "question", "themes"]].to_csv(
+        only_none, index=False)
+    first.assign(themes=["trust", "none", "funding", "trust"])[["sample_id", "respondent_id", "question",
+                                                               "themes"]].to_csv(tmp_path / "a2.csv", index=False)
+    assert len(read_coded_sample([tmp_path / "a2.csv", only_none], tiny_codebook, responses)) == 7
+    first.assign(themes="none")[["sample_id", "respondent_id", "question", "themes"]].to_csv(
+        tmp_path / "a3.csv", index=False)
+    with pytest.raises(GoldError, match=r"every one of their 7 coded passages has the same codes \(none\)"):
+        read_coded_sample([tmp_path / "a3.csv", only_none], tiny_codebook, responses)
     assert RunSettings(coded_sample=str(a)).coded_sample == (str(a),)  # one file, as before
     assert RunSettings(coded_sample=[a, b]).coded_sample == (str(a), str(b))
     assert RunSettings(coded_sample=None).coded_sample == ()

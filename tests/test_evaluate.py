@@ -373,6 +373,15 @@ def test_a_programs_mark_for_no_value_in_a_codes_cell_is_not_coded_yet(tmp_path,
             "write 'none' for a passage with no theme)") in said
 
 
+def test_a_drawn_passage_is_named_by_its_sample_id(tmp_path, tiny_codebook):
+    """disagreements.csv named a re-sorted workbook's passages 'row18', where the draw's S048 stays with the row."""
+    path = tmp_path / "gold.csv"
+    path.write_text("sample_id,text,themes\nS002,We trust them.,trust\nS001,Grants end.,funding\n", encoding="utf-8")
+    assert list(read_gold(path, tiny_codebook)["passage_id"]) == ["S002", "S001"]
+    path.write_text("text,themes\nWe trust them.,trust\nGrants end.,funding\n", encoding="utf-8")
+    assert list(read_gold(path, tiny_codebook)["passage_id"]) == ["row2", "row3"]
+
+
 def test_two_types_of_one_dimension_in_a_cell_are_read_as_the_most_integrated_and_said(tmp_path, tiny_codebook):
     """'service_model.referral; service_model.coordinated' was read as coordinated with no word (review 145)."""
     from themes.evaluate import gold_announcement

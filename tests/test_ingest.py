@@ -912,6 +912,37 @@ def test_qualtrics_preview_and_test_responses_are_not_respondents(tmp_path):
     assert load_answers(numeric, InputSpec())[0]["respondent_id"].tolist() == ["R2", "R4"]
 
 
+def test_a_long_exports_question_wording_beside_its_ids_is_read_as_their_labels(tmp_path):
+    """A database export's question_id (QID3) was read as the question and its question_text 'not read': the
+    classifier read QID3 with the models learned without the question, and the report named QID3 (review 144)."""
+    from themes.infer import announcement
+
+    wording = {"QID3": "What are the goals of your partnership?", "QID9": "What challenges hold the partnership back?"}
+    rows = [f"R{k},{qid},{text},\"{_answer(k, 'money' if qid == 'QID9' else 'goals')}\""
+            for k in range(6) for qid, text in wording.items()]
+    path = write(tmp_path / "db.csv", "respondent_id,question_id,question_text,answer_text\n" + "\n".join(rows) + "\n")
+    _, spec, _ = load_answers(path, InputSpec())
+    assert spec.question_column == "question_id" and dict(spec.question_labels) == wording
+    said = announcement(spec, path)
+    assert ("  wording    'question_text': each question's wording, read with its name (the classifier reads the "
+            "question it asks; the report names it)") in said
+    assert not any(line.startswith("  not read") and "question_text" in line for line in said)
+
+
+def test_qualtrics_responses_not_finished_are_read_and_said(tmp_path):
+    """Five responses with Finished False (Progress 40) were read and counted without a word (review 144)."""
+    from themes.infer import announcement
+
+    rows = [f'R{i},{"False" if i % 2 else "True"},Nonprofit CBO,"{text}"' for i, text in enumerate(_ANSWERS * 3, 1)]
+    path = write(tmp_path / "export.csv", "\n".join(["ResponseId,Finished,Q1,Q2", *rows]) + "\n")
+    answers, spec, _ = load_answers(path, InputSpec(text_columns=("Q2",)))
+    unfinished = sum(1 for i in range(1, len(rows) + 1) if i % 2)
+    assert answers["respondent_id"].nunique() == len(rows)  # read: the answers they gave are answers
+    assert (f"  unfinished {unfinished} of {len(rows)} responses were not finished (Qualtrics's Finished): read with "
+            "the answers given before they stopped; delete their rows from the export to leave them out") in \
+        announcement(spec, path)
+
+
 def test_qualtrics_question_text_asked_as_a_question_names_the_metadata_columns(tmp_path):
     """"What type of organization are you?" and "In which state is your partnership based?" (the wording of a real
     survey) were too long to read as names, and the breakdowns went missing."""

@@ -44,7 +44,7 @@ def _only_marks(value) -> bool:
 
 
 def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | None = None,
-              split: str | None = None, partly: bool = False) -> pd.DataFrame:
+              split: str | None = None, partly: bool = False, one_of_several: bool = False) -> pd.DataFrame:
     """A gold file as rows of `text`, `gold` (list of theme ids, [] for none) and `split`. Rows whose
     codes cell is empty are not coded yet: left out, their number in `attrs["not_coded"]`.
 
@@ -189,8 +189,10 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         raise GoldError(str(wrong[0][1]) + more)
     gold = pd.DataFrame({"gold": coded})
     gold["split"] = table[lowered["split"]].str.strip().str.lower().to_numpy() if "split" in lowered else "all"
-    gold["passage_id"] = table[lowered["passage_id"]].to_numpy() if "passage_id" in lowered else \
-        [f"row{r}" for r in sheet_rows]
+    # A passage's id: its own, else the draw's (`themes sample`'s S001, which stays with the row when coders re-sort
+    # the sheet; review 145), else the sheet's row
+    named = lowered.get("passage_id") or lowered.get("sample_id")
+    gold["passage_id"] = table[named].to_numpy() if named else [f"row{r}" for r in sheet_rows]
     if "question" in lowered:  # the question each passage answers: context for the classifier
         gold["question"] = table[lowered["question"]].fillna("").astype(str).str.strip().to_numpy()
     if {"respondent_id", "question"} <= set(lowered):  # keys into a run: a coded sample of the survey
@@ -275,7 +277,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     if gold.empty:
         raise GoldError(f"{path}: no coded passages with text.")
     codes = {tuple(sorted(g)) for g in gold["gold"]}
-    if len(codes) < 2:
+    if len(codes) < 2 and not one_of_several:  # several files of one sample: checked on them together
         # One class agrees with anything trivially (kappa 1.000 from one row): that is no measurement.
         only = ", ".join(next(iter(codes))) or "none"
         raise GoldError(f"{path}: every one of its {len(gold)} coded passage(s) has the same codes ({only}), so "
@@ -395,7 +397,9 @@ def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebo
         raise GoldError(f"{twice} is given twice as the coded sample; give each file of the sample once.")
     parts = []
     for path in paths:
-        coded = read_gold(path, codebook, answers=answers, partly=True)
+        # A small top-up draw coded all 'none' is a part of the sample: uniform codes are checked on the whole
+        # (review 145: refused per file)
+        coded = read_gold(path, codebook, answers=answers, partly=True, one_of_several=len(paths) > 1)
         if "respondent_id" not in coded.columns:
             raise GoldError(f"{path}: a coded sample names each answer by 'respondent_id' and 'question' (themes "
                             "sample writes them); this file has passages without them. Use it with themes evaluate "
@@ -404,6 +408,12 @@ def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebo
     if len(parts) == 1:
         return parts[0]
     combined = pd.concat(parts, ignore_index=True)
+    codes = {tuple(sorted(g)) for g in combined["gold"]}
+    if len(codes) < 2:
+        only = ", ".join(next(iter(codes))) or "none"
+        raise GoldError(f"{' + '.join(map(str, paths))}: every one of their {len(combined)} coded passages has the "
+                        f"same codes ({only}), so agreement cannot be measured; check the codes columns and code more "
+                        "passages.")
     source = np.repeat(np.arange(len(parts)), [len(part) for part in parts])
     keys = list(zip(combined["respondent_id"], combined["question"]))
     seen: dict[tuple, int] = {}

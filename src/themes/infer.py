@@ -359,6 +359,9 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
         n = sources["formula_text"]
         lines.append(f"  formulas   {n} cell{'s' * (n != 1)} that the program which wrote the workbook saved as a "
                      "formula hold an answer beginning with '=' ('=> more staff'): read as that text")
+    if "unfinished" in sources:
+        lines.append(f"  unfinished {sources['unfinished']} responses were not finished (Qualtrics's Finished): read "
+                     "with the answers given before they stopped; delete their rows from the export to leave them out")
     if "repeated_columns" in sources:
         lines.append(f"  repeated   column names: {sources['repeated_columns']}")
     if spec.sheet or "sheet" in sources:
@@ -367,6 +370,9 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
         why = sources.get("format", sources.get("question_column", "option"))
         lines.append(f"  format     long, one row per answer ({why})")
         lines.append(f"  question   '{spec.question_column}'; answer '{spec.answer_column}'")
+        if "question_text" in sources:
+            lines.append(f"  wording    {sources['question_text']}: each question's wording, read with its name (the "
+                         "classifier reads the question it asks; the report names it)")
     else:
         why = sources.get("format", sources.get("text_columns", "option"))  # named text columns make it wide
         lines.append(f"  format     wide, one row per respondent ({why})")

@@ -263,7 +263,24 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | 
     table = _without_test_responses(table)
     if table.empty or len(table.columns) == 0:
         raise EmptyTableError(f"{path} has no rows of data. Export the survey again, with its answers.")
+    _count_unfinished(table)
     return table
+
+
+_NOT_FINISHED = {"false", "0", "no"}
+
+
+def _count_unfinished(table: pd.DataFrame) -> None:
+    """A Qualtrics export's responses not finished (`Finished` False or 0; a respondent who stopped part way, whose
+    answers so far Qualtrics records): read, as the answers they gave are answers, and counted in
+    `attrs["unfinished"]` to be said (review 144: read without a word)."""
+    keyed = {name_key(c): c for c in table.columns}
+    if "responseid" not in keyed or "finished" not in keyed:
+        return
+    values = table[keyed["finished"]].map(as_text).str.strip().str.casefold()
+    unfinished = int(values.isin(_NOT_FINISHED).sum())
+    if unfinished and values.isin(_NOT_FINISHED | {"true", "1", "yes", ""}).all():
+        table.attrs["unfinished"] = f"{unfinished} of {len(table)}"
 
 
 _IMPORT_ID = re.compile(r'^\{\s*"ImportId"\s*:')
@@ -1528,12 +1545,15 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
                              "quotes with metadata columns, e.g. --attribute-with org_type --attribute-with state.")
     # An attribution column is carried with the answers like any metadata column (and broken down by).
     meta_columns = (*meta_columns, *(c for c in spec.attribute_with if c not in meta_columns))
+    worded = _question_wording(table, question_column, {id_column, answer_column, *meta_columns})
+    if worded:
+        sources["question_text"] = f"'{worded[0]}'"
     if guessing_text or question_column is not None:
         # Columns of text the guess passed over are said, not dropped silently: in a small batch an open
         # question's few answers may be too short or too alike to look like free text; beside a long file's
         # question and answer, a respondent's type the metadata guess did not know ('type_repondant').
         read = {id_column, question_column, answer_column, *text_columns, *meta_columns, *hidden,
-                *(looked_up if "located" in sources else ()),
+                *(looked_up if "located" in sources else ()), *(worded[:1] if worded else ()),
                 *own_name_columns(table, replace(spec, id_column=id_column, text_columns=tuple(text_columns),
                                                  meta_columns=tuple(meta_columns)))}  # said as "own names"
         passed = [c for c in columns if c not in read and table[c].map(as_text).str.strip().str.contains(
@@ -1542,7 +1562,32 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
             sources["ignored"] = ", ".join(f"'{c}'" for c in passed)
     return InputSpec(id_column, tuple(text_columns), tuple(meta_columns), question_column, answer_column,
                      spec.sheet, sources, attribute_with=tuple(spec.attribute_with), header_row=spec.header_row,
-                     carry_ids=carry_ids)
+                     carry_ids=carry_ids, question_labels=tuple(worded[1].items()) if worded else spec.question_labels)
+
+
+def _question_wording(table: pd.DataFrame, question_column, taken: set) -> tuple[str, dict[str, str]] | None:
+    """Beside a long file's question column of ids (a database's "question_id": QID3, QID4), a column of each
+    question's wording ("question_text"): one text per question, a different one for each, of three words or more
+    on average. (column, {question: wording}), read as the questions' labels, as Qualtrics's question text over Q1 is:
+    the classifier reads QID3 as the question it asks, and the report names it (review 144: the ids were read and
+    the wording "not read")."""
+    if question_column is None:
+        return None
+    questions = table[question_column].map(as_text).str.strip()
+    for column in table.columns:
+        if column in taken or column == question_column:
+            continue
+        values = table[column].map(as_text).str.strip()
+        pairs = pd.DataFrame({"q": questions, "t": values})
+        pairs = pairs[(pairs["q"] != "") & (pairs["t"] != "")]
+        if pairs["q"].nunique() < 2 or (pairs["q"] == pairs["t"]).any():
+            continue
+        one_each = bool((pairs.groupby("q")["t"].nunique() == 1).all()) and \
+            pairs["t"].nunique() == pairs["q"].nunique()
+        if one_each and pairs["q"].nunique() == questions[questions != ""].nunique() and \
+                pairs.drop_duplicates("q")["t"].str.split().str.len().mean() >= 3:
+            return column, dict(pairs.drop_duplicates("q").to_numpy().tolist())
+    return None
 
 
 # A column of people, by its name: who filled the form in, a contact's name, e-mail or phone.
@@ -1744,6 +1789,8 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
         spec = replace(spec, sources={**spec.sources, "merged_cells": table.attrs["merged_cells"]})
     if table.attrs.get("formula_text"):
         spec = replace(spec, sources={**spec.sources, "formula_text": table.attrs["formula_text"]})
+    if table.attrs.get("unfinished"):
+        spec = replace(spec, sources={**spec.sources, "unfinished": table.attrs["unfinished"]})
     if table.attrs.get("encoding"):  # a guess, so said
         spec = replace(spec, sources={**spec.sources, "encoding": table.attrs["encoding"]})
     if table.attrs.get("delimiter"):  # a guess too: a .csv's columns are most often separated by commas
