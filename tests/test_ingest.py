@@ -784,6 +784,33 @@ def test_a_respondents_own_name_is_read_as_a_placeholder_in_their_own_answers(tm
     ]
     assert ("  own names  'First Name', 'Last Name': each respondent's name, where their own answers write it, read "
             "as [name] (5 answers)") in announcement(spec, path)
+    # A name cell that gives no name is no name to read out; a title is no part of one; "Family, Given" is read
+    # either way round
+    cells = write(tmp_path / "cells.csv", "respondent_id,Your name,q1\n"
+                                          'R1,"Dr. Maria Lopez","Dr. Smith helped us; Dr. Lopez agreed."\n'
+                                          'R2,Prefer not to say,"I prefer not to say much about funding."\n'
+                                          'R3,Anonymous,"Anonymous donors fund us."\n'
+                                          'R4,"Lopez, Ana","Ana from Anaheim met Ana Lopez."\n')
+    answers, _, _ = load_answers(cells, InputSpec(text_columns=("q1",)))
+    assert list(answers["answer_raw"]) == ["Dr. Smith helped us; Dr. [name] agreed.",
+                                           "I prefer not to say much about funding.", "Anonymous donors fund us.",
+                                           "Ana from Anaheim met [name]."]
+    # Review 148: titles and initials left out of the whole name; a role, a placeholder or an organisation in a
+    # name cell is no name; a column mostly of organisations still reads its people's cells
+    mixed = write(tmp_path / "mixed.csv", "respondent_id,Name,q1\n"
+                                          'R1,"Mr. Jordan Rivers","Jordan Rivers leads the Jordan River work."\n'
+                                          'R2,"John Q. Public","John Public wrote it."\n'
+                                          'R3,Executive Director,"Our executive director left."\n'
+                                          'R4,Not provided,"Data was not provided by the state."\n'
+                                          'R5,"St. Louis Food Bank","St. Louis needs food."\n'
+                                          'R6,Community Health Center,"Our community health center needs nurses."\n'
+                                          'R7,Family Services,"Family services are key."\n'
+                                          'R8,Tigist Bekele,"Tigist Bekele here; Tigist again."\n')
+    answers, _, _ = load_answers(mixed, InputSpec(text_columns=("q1",)))
+    assert list(answers["answer_raw"]) == [
+        "[name] leads the Jordan River work.", "[name] wrote it.", "Our executive director left.",
+        "Data was not provided by the state.", "St. Louis needs food.", "Our community health center needs nurses.",
+        "Family services are key.", "[name] here; [name] again."]
     # A long export's name on each respondent's first row only: their later answers are read too (review 147)
     long = write(tmp_path / "long.csv", "respondent_id,Your name,question,answer\n"
                                         "R1,Ngozi Okonkwo,goals,Okonkwo here: more staff for the pantry.\n"
@@ -920,6 +947,7 @@ def test_a_long_exports_question_wording_beside_its_ids_is_read_as_their_labels(
     wording = {"QID3": "What are the goals of your partnership?", "QID9": "What challenges hold the partnership back?"}
     rows = [f"R{k},{qid},{text},\"{_answer(k, 'money' if qid == 'QID9' else 'goals')}\""
             for k in range(6) for qid, text in wording.items()]
+    rows[-1] = rows[-1].replace("What challenges", "What challenges now")  # edited part way: its commonest read
     path = write(tmp_path / "db.csv", "respondent_id,question_id,question_text,answer_text\n" + "\n".join(rows) + "\n")
     _, spec, _ = load_answers(path, InputSpec())
     assert spec.question_column == "question_id" and dict(spec.question_labels) == wording
@@ -933,14 +961,19 @@ def test_qualtrics_responses_not_finished_are_read_and_said(tmp_path):
     """Five responses with Finished False (Progress 40) were read and counted without a word (review 144)."""
     from themes.infer import announcement
 
-    rows = [f'R{i},{"False" if i % 2 else "True"},Nonprofit CBO,"{text}"' for i, text in enumerate(_ANSWERS * 3, 1)]
-    path = write(tmp_path / "export.csv", "\n".join(["ResponseId,Finished,Q1,Q2", *rows]) + "\n")
+    rows = [f'R{i},{"40" if i % 2 else "100"},{"False" if i % 2 else "True"},Nonprofit CBO,"{text}"'
+            for i, text in enumerate(_ANSWERS * 3, 1)]
+    path = write(tmp_path / "export.csv", "\n".join(["ResponseId,Progress,Finished,Q1,Q2", *rows]) + "\n")
     answers, spec, _ = load_answers(path, InputSpec(text_columns=("Q2",)))
     unfinished = sum(1 for i in range(1, len(rows) + 1) if i % 2)
     assert answers["respondent_id"].nunique() == len(rows)  # read: the answers they gave are answers
     assert (f"  unfinished {unfinished} of {len(rows)} responses were not finished (Qualtrics's Finished): read with "
             "the answers given before they stopped; delete their rows from the export to leave them out") in \
         announcement(spec, path)
+    # another platform's "Finished" question, answered Yes or No, is no finish flag (review 148)
+    other = write(tmp_path / "other.csv", "\n".join(["Response ID,Finished,Q1,Q2", *(
+        f'R{i},{"No" if i % 2 else "Yes"},Nonprofit CBO,"{text}"' for i, text in enumerate(_ANSWERS * 3, 1))]) + "\n")
+    assert "unfinished" not in load_answers(other, InputSpec(text_columns=("Q2",)))[1].sources
 
 
 def test_qualtrics_question_text_asked_as_a_question_names_the_metadata_columns(tmp_path):

@@ -267,7 +267,9 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | 
     return table
 
 
-_NOT_FINISHED = {"false", "0", "no"}
+_NOT_FINISHED = {"false", "0"}
+# Columns only Qualtrics writes beside its Finished: a "Finished" column elsewhere may be a question ("Yes"/"No")
+_QUALTRICS_MARKS = {"progress", "durationinseconds", "recordeddate", "startdate", "enddate", "distributionchannel"}
 
 
 def _count_unfinished(table: pd.DataFrame) -> None:
@@ -275,11 +277,11 @@ def _count_unfinished(table: pd.DataFrame) -> None:
     answers so far Qualtrics records): read, as the answers they gave are answers, and counted in
     `attrs["unfinished"]` to be said (review 144: read without a word)."""
     keyed = {name_key(c): c for c in table.columns}
-    if "responseid" not in keyed or "finished" not in keyed:
+    if "responseid" not in keyed or "finished" not in keyed or not _QUALTRICS_MARKS & set(keyed):
         return
     values = table[keyed["finished"]].map(as_text).str.strip().str.casefold()
     unfinished = int(values.isin(_NOT_FINISHED).sum())
-    if unfinished and values.isin(_NOT_FINISHED | {"true", "1", "yes", ""}).all():
+    if unfinished and values.isin(_NOT_FINISHED | {"true", "1", ""}).all():
         table.attrs["unfinished"] = f"{unfinished} of {len(table)}"
 
 
@@ -1567,26 +1569,30 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
 
 def _question_wording(table: pd.DataFrame, question_column, taken: set) -> tuple[str, dict[str, str]] | None:
     """Beside a long file's question column of ids (a database's "question_id": QID3, QID4), a column of each
-    question's wording ("question_text"): one text per question, a different one for each, of three words or more
-    on average. (column, {question: wording}), read as the questions' labels, as Qualtrics's question text over Q1 is:
-    the classifier reads QID3 as the question it asks, and the report names it (review 144: the ids were read and
-    the wording "not read")."""
+    question's wording ("question_text"): for each question one text in three of its rows in four or more, of three
+    words or more on average. (column, {question: wording}), read as the questions' labels, as Qualtrics's question
+    text over Q1 is: the classifier reads QID3 as the question it asks, and the report names it (review 144: the ids
+    were read and the wording "not read")."""
     if question_column is None:
         return None
     questions = table[question_column].map(as_text).str.strip()
     for column in table.columns:
         if column in taken or column == question_column:
             continue
-        values = table[column].map(as_text).str.strip()
+        values = table[column].map(as_text).map(lambda v: " ".join(v.replace("’", "'").split()))
         pairs = pd.DataFrame({"q": questions, "t": values})
         pairs = pairs[(pairs["q"] != "") & (pairs["t"] != "")]
-        if pairs["q"].nunique() < 2 or (pairs["q"] == pairs["t"]).any():
+        if pairs["q"].nunique() < 2 or (pairs["q"] == pairs["t"]).any() or \
+                pairs["q"].nunique() < questions[questions != ""].nunique():
             continue
-        one_each = bool((pairs.groupby("q")["t"].nunique() == 1).all()) and \
-            pairs["t"].nunique() == pairs["q"].nunique()
-        if one_each and pairs["q"].nunique() == questions[questions != ""].nunique() and \
-                pairs.drop_duplicates("q")["t"].str.split().str.len().mean() >= 3:
-            return column, dict(pairs.drop_duplicates("q").to_numpy().tolist())
+        # Each id's commonest wording, held by three of its rows in four or more: a wording edited part way through
+        # the survey ("most" -> "the most") or typed with another apostrophe is the same question (review 148)
+        counts = pairs.groupby(["q", "t"]).size().reset_index(name="n").sort_values("n", ascending=False,
+                                                                                   kind="stable")
+        commonest = counts.drop_duplicates("q")
+        held = commonest.set_index("q")["n"] / pairs.groupby("q").size()
+        if (held >= 0.75).all() and commonest["t"].str.split().str.len().mean() >= 3:
+            return column, dict(zip(commonest["q"], commonest["t"]))
     return None
 
 
@@ -1843,12 +1849,11 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
 # (staff)", "Evaluator remarks", "For office use only"; not "Comments", "Any other notes?", nor a question to
 # respondents about staff ("Staff comments", "Notes for staff", "Any comments for staff?"; review 147)
 _STAFF_NOTES = re.compile(
-    r"(?i)^(?!.*\?\s*$)(?!\W*(?:do|does|did|any|anything|what|how|please|is|are|would|could|can|should|your)\b)"
-    r"(?:.*\b(?:reviewers?|internal|admin|evaluators?|graders?|scorers?|coders?|program[ _-]?officers?)(?:'s|s')?"
-    r"[ _-]+(?:only[ _-]+)?(?:comments?|notes?|remarks?|observations?)\b"
-    r"|.*\b(?:comments?|notes?|remarks?)\b[^?]*[(\[](?:staff|internal|reviewer|admin)[^)\]]*[)\]]"
-    r"|.*\b(?:comments?|notes?|remarks?)[ _-]+by[ _-]+(?:staff|reviewers?|admin)\b"
-    r"|.*\b(?:office|staff|internal)[ _-]+use(?:[ _-]+only)?\b)")
+    r"(?i)^\W*(?:(?:follow[ _-]?up[ _-]+)?(?:reviewers?|internal|admin|evaluators?|graders?|scorers?|coders?|"
+    r"program[ _-]?officers?)(?:'s|s')?[ _-]+(?:only[ _-]+)?(?:comments?|notes?|remarks?|observations?)"
+    r"|(?:[\w-]+[ _-]+)?(?:comments?|notes?|remarks?)[ _-]*[(\[](?:staff|internal|reviewer|admin)[^)\]]*[)\]]"
+    r"|(?:comments?|notes?|remarks?)[ _-]+by[ _-]+(?:staff|reviewers?|admin)"
+    r"|(?:for[ _-]+)?(?:office|staff|internal)[ _-]+use(?:[ _-]+only)?)\W*$")
 
 
 # A column of the respondent's own name, by its name: "Your name", "First Name", "Last name", "Full name", "Name",
@@ -1870,17 +1875,53 @@ _ORGANISATION_WORDS = frozenset(
 
 def own_name_columns(table: pd.DataFrame, spec: InputSpec) -> list:
     """The export's columns of the respondent's own name, by their name or the question over them ("Your name",
-    "First Name", Qualtrics's legacy "V3" over "Name"), less those that hold organisations' names (half the filled
-    cells or more with a word such as Health, County, Services: "Name" is as often the organisation's)."""
+    "First Name", Qualtrics's legacy "V3" over "Name"), less those that hold organisations' names (nine filled cells
+    in ten with a word such as Health, County, Services: "Name" is as often the organisation's; in a column of both,
+    each organisation's cell is passed over, `_no_name`)."""
     read = {spec.id_column, spec.question_column, spec.answer_column, *spec.text_columns, *spec.meta_columns}
     labels = table.attrs.get("column_labels") or {}
 
     def organisations(value: str) -> bool:
         return bool({w.lower() for w in _NAME_PART.findall(value)} & _ORGANISATION_WORDS)
 
+    def mostly_organisations(column: pd.Series) -> bool:  # nine cells in ten: a person's cell among them is read
+        values = column.dropna().map(as_text).str.strip()
+        values = values[values != ""].head(200)
+        return not values.empty and values.map(organisations).mean() >= 0.9
+
     return [c for c in table.columns if c not in read and (_OWN_NAME_COLUMN.match(str(c))
                                                            or _OWN_NAME_COLUMN.match(str(labels.get(c, ""))))
-            and not _half_or_more(table[c], organisations)]
+            and not mostly_organisations(table[c])]
+
+
+# Titles and letters after a name ("Dr. Ana Lopez, RN"): no part of it, so not read alone ("Dr. Smith helped")
+_HONORIFICS = frozenset("dr mr mrs ms mx miss prof rev sr jr st md phd rn np pa msw lcsw mph do dds esq".split())
+_NO_NAME = frozenset("anonymous anon declined withheld redacted unknown unnamed none n/a na respondent "
+                     "prefer rather not to say provided given available applicable same as above".split())
+# A role in a name cell ("Executive Director", "Program Manager"): no person's name to read out of the answers
+_ROLE_WORDS = frozenset("director manager coordinator officer executive president chair chairman chairperson ceo cfo "
+                        "coo cmo vp chief head lead supervisor specialist administrator assistant navigator worker "
+                        "nurse doctor physician volunteer staff team member representative liaison analyst "
+                        "consultant secretary treasurer founder owner principal program programs".split())
+
+
+def _no_name(value: str) -> bool:
+    """A name cell that gives no person's name: a placeholder ("Anonymous", "N/A", "Prefer not to say", "Not
+    provided"), a role ("Executive Director"), an organisation ("St. Louis Food Bank"). Its words are no name to read
+    out of the answers ("I prefer not to say" and "Our executive director" are answers; review 148)."""
+    from themes.clean import answer_status, clean_text
+
+    named = [w.lower() for w in _NAME_PART.findall(value)]
+    return (answer_status(clean_text(value)) is not None or all(w in _NO_NAME for w in named)
+            or any(w in _ROLE_WORDS or w in _ORGANISATION_WORDS for w in named))
+
+
+def _without_titles(value: str) -> str:
+    """A name less its titles and initials ("Mr. Jordan Rivers", "John Q. Public", "Dr. Maria Lopez, RN"): the words
+    the answers write it by ("Jordan Rivers", "John Public", "Maria Lopez")."""
+    words = [w for w in re.split(r"[\s,]+", value) if w]
+    kept = [w for w in words if w.strip(".").lower() not in _HONORIFICS and not re.fullmatch(r"[^\W\d_]\.?", w)]
+    return " ".join(kept)
 
 
 def _name_patterns(values: list[str], english) -> list[str]:
@@ -1899,22 +1940,30 @@ def _name_patterns(values: list[str], english) -> list[str]:
     def pattern(text: str) -> str:
         return re.sub(r"['’]", "['’]", re.escape(text)).replace(r"\ ", r"\s+")
 
-    def word(part: str) -> bool:  # an English word, or one of a hyphenated name's parts all words ("Smith-Jones" no)
-        return part.lower() in _ORGANISATION_WORDS or all(_english(piece.lower(), english)
-                                                          for piece in re.split(r"[-'’]", part) if piece)
+    def word(part: str) -> bool:  # an English word ("well-being"; not "Smith-Jones" of two words, nor "O'Brien")
+        if re.search(r"['’]", part):
+            return all(_english(piece.lower(), english) for piece in re.split(r"['’]", part) if piece)
+        return part.lower() in _ORGANISATION_WORDS or _english(part.lower(), english)
 
-    values = [v for v in values if len(v) >= 2 and not re.search(r"[\d@]", v)]
+    values = [v for v in values if len(v) >= 2 and not re.search(r"[\d@]", v) and not _no_name(v)]
     # The whole name: each value of two words or more, and a first and a last name's columns joined, either way round
-    wholes = {v for v in values if len(v.split()) > 1}
+    # "Lopez, Ana", as lists write people: "Ana Lopez" too
+    turned = [f"{given.strip()} {family.strip()}" for v in values if v.count(",") == 1
+              for family, given in [v.split(",")] if family.strip() and given.strip()]
+    bare = [_without_titles(v) for v in [*values, *turned]]
+    wholes = {v for v in [*values, *turned, *bare] if len(v.split()) > 1}
     if len(values) > 1:
-        wholes |= {" ".join(values), " ".join(reversed(values))}
+        plain_values = [_without_titles(v) for v in values]
+        wholes |= {" ".join(values), " ".join(reversed(values)), " ".join(plain_values),
+                   " ".join(reversed(plain_values))}
+    wholes = {w for w in wholes if len(w.split()) > 1}
     said = {f"(?i:{pattern(form)})" for whole in wholes for form in {whole, plain(whole)}}
     if english is not None:
         for value in values:
             for piece in _NAME_PART.findall(value):
                 for part in {piece, *re.split(r"[-'’]", piece)}:
                     capitalised = part[:1].upper() + part[1:]
-                    if len(part) >= 2 and not word(part):
+                    if len(part) >= 2 and not word(part) and part.lower() not in _HONORIFICS:
                         said |= {pattern(form) for form in {capitalised, plain(capitalised)}}
     return sorted(said, key=len, reverse=True)
 
