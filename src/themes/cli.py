@@ -450,7 +450,7 @@ def _coded_sample_line(settings, answers) -> str:
     """The coded sample read as the run will read it (an unknown code or key is one line now), and what it holds."""
     from themes.codebook import load_codebook, merge_codebooks
     from themes.evaluate import check_coded_sample, codable_only, coded_sample_name, coded_sample_note, \
-        learned_answers, not_coded_note, read_coded_sample
+        learned_answers, none_marks_note, not_coded_note, read_coded_sample
     from themes.status import screen_answers
 
     codebook = merge_codebooks([load_codebook(path) for path in settings.codebooks])
@@ -479,9 +479,7 @@ def _coded_sample_line(settings, answers) -> str:
     two_note = (f"{len(two)} row{'s' * (len(two) != 1)} code{'s' * (len(two) == 1)} two types of one dimension (row "
                 f"{two[0][0]}: "
                 f"{two[0][1]} {', '.join(two[0][2])}), read as the most integrated" if two else "")
-    typed = coded.attrs.get("none_marks") or {}
-    none_note = ", ".join(f"{n} cell{'s' * (n != 1)} of '{mark}'" for mark, n in typed.items()) + \
-        " read as none (no theme)" if typed else ""
+    none_note = none_marks_note(coded.attrs["none_marks"]) if coded.attrs.get("none_marks") else ""
     notes = [not_coded_note(rows, coded.attrs.get("codes_elsewhere"), coded.attrs.get("not_coded_marks")) if rows
              else "", none_note, too_few, two_note,
              coded_sample_note(coded, codebook)]

@@ -868,8 +868,8 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
         lines.append(f"  two types  {rows}: a dimension takes one type per answer, so the most integrated was read, "
                      "as a run reads an answer's; if a coder slipped, keep one")
     if gold.attrs.get("none_marks"):
-        cells = ", ".join(f"{n} cell{'s' * (n != 1)} of '{mark}'" for mark, n in gold.attrs["none_marks"].items())
-        lines.append(f"  none       {cells} read as none (no theme); leave a cell empty for an answer not coded yet")
+        lines.append(f"  none       {none_marks_note(gold.attrs['none_marks'])}; leave a cell empty for an answer not "
+                     "coded yet")
     if split and gold.attrs.get("other_splits"):
         lines.append(f"  other rows {_other_splits(gold.attrs['other_splits'], split)}")
     if read.get("sheet"):
@@ -905,6 +905,12 @@ def few_passages_note(passages: int) -> str | None:
         return None
     return (f"agreement on {passages} passage{'s' if passages != 1 else ''} only: one passage more or less moves it "
             f"far, so read it as a rough sign; measure on {FEW_PASSAGES} or more (100 or more to report it)")
+
+
+def none_marks_note(marks: dict[str, int]) -> str:
+    """The codes cells a coder wrote "N/A" or "-" in, read as none ("2 cells of 'N/A', 1 cell of '-' read as none (no
+    theme)"; `attrs["none_marks"]`)."""
+    return ", ".join(f"{n} cell{'s' * (n != 1)} of '{mark}'" for mark, n in marks.items()) + " read as none (no theme)"
 
 
 def not_coded_note(rows: int, elsewhere: tuple[str, int, str] | None = None, marks: list[str] | None = None) -> str:
