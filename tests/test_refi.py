@@ -202,6 +202,22 @@ def test_a_memos_heading_with_its_item_on_its_line_under_a_list_and_quoted_examp
     assert parse_description(text)["definition"] == "Confidence.\n\nExclude: IT budgets go under another code."
 
 
+def test_a_memos_example_on_its_own_line_is_an_example():
+    """A researcher's memo "Example: ..." below the definition stayed in the definition (review 145), so the theme
+    was embedded with it and trained without it. Under a list's item it is still that item's."""
+    from themes.refi import parse_description
+
+    assert parse_description('Trust between partners.\nExample: "We trust the hospital."') == {
+        "definition": "Trust between partners.", "examples": ['"We trust the hospital."']}
+    text = "Trust between partners.\n\nExample: We trust the hospital.\nEXAMPLES : They call back.\n\nSee also data."
+    assert parse_description(text) == {"definition": "Trust between partners.\n\nSee also data.",
+                                       "examples": ["We trust the hospital.", "They call back."]}
+    assert "examples" not in parse_description("Confidence.\nInclude:\n- a contact\nExample: a nurse who knows us.")
+    # a description themes wrote is read as written
+    assert parse_description("Confidence.\nExample: a nurse.\n\nthemes id: trust")["definition"] == \
+        "Confidence.\nExample: a nurse."
+
+
 GROUPED_QDC = """<?xml version="1.0" encoding="utf-8"?>
 <CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="QualCoder 3.6"><Codes>
  <Code guid="44444444-4444-4444-8444-444444444444" name="Relationships" isCodable="false">

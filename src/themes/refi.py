@@ -152,6 +152,9 @@ _HEADING_KEYS = {"include": "include", "exclude": "exclude", "example": "example
 _INLINE_HEADING = re.compile(_HEADING_WORDS + r"[ \t]*(\S.*)")  # "Exclude: trust in government agencies"
 
 
+_EXAMPLE_LINE = re.compile(r"(?i)examples?[ \t]*:[ \t]*(\S.*)")  # "Example: We trust the hospital."
+
+
 def _heading(line: str) -> str | None:
     """The section a line alone on itself opens ("include", "examples", ...), or None."""
     found = _HEADING.fullmatch(line.strip())
@@ -207,6 +210,12 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
             return None
         return _heading(found.group(1) + ":"), found.group(2).strip()
 
+    def example_line(k: int) -> str | None:
+        """In a memo, "Example: We trust the hospital." on a line of its own, not under a list's item (where it is
+        that item's): the example it gives, as a researcher notes one (it stayed in the definition, review 145)."""
+        found = None if ours or lines[k][:1] in " \t" else _EXAMPLE_LINE.fullmatch(lines[k])
+        return found.group(1).strip() if found and not under_item(k) else None
+
     def under_item(k: int) -> bool:
         """Line k follows a list item, on its first line or on one it runs on to ("- relationships built\n  over
         years\nExclude: ..."), with no blank line or heading between."""
@@ -238,7 +247,11 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
                                                                     or quoted):
             section = None
         opened = inline(k, section is not None and not pending) if key is None else None
-        if opened is not None:
+        given = example_line(k) if key is None and opened is None else None
+        if given is not None:
+            section = "examples"
+            sections.setdefault(section, []).append(["- " + given])
+        elif opened is not None:
             section = opened[0]
             sections.setdefault(section, []).append(["- " + opened[1]])
         elif key is not None:
