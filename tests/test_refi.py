@@ -797,8 +797,10 @@ def test_a_project_of_two_codebooks_imports_as_one_and_says_so(tmp_path, tiny_co
     from themes.refi import project_qde
 
     data = yaml.safe_load(tiny_codebook_path.read_text(encoding="utf-8"))
-    themes_only = load_codebook(_write(tmp_path / "a.yaml", {**data, "name": "A", "dimensions": []}))
-    framework = load_codebook(_write(tmp_path / "b.yaml", {**data, "name": "B", "themes": []}))
+    themes_only = load_codebook(_write(tmp_path / "a.yaml", {**data, "name": "A", "dimensions": [], "version": "3",
+                                                             "none_examples": ["Thank you for the survey."]}))
+    framework = load_codebook(_write(tmp_path / "b.yaml", {**data, "name": "B", "themes": [],
+                                                           "none_examples": ["No comment."]}))
     from themes.codebook import merge_codebooks
 
     qde, _ = project_qde(name="p", created="2026-01-01T00:00:00+00:00", codebook=merge_codebooks(
@@ -807,7 +809,18 @@ def test_a_project_of_two_codebooks_imports_as_one_and_says_so(tmp_path, tiny_co
     (tmp_path / "p.qde").write_bytes(qde)
     _, notes = import_codebook(tmp_path / "p.qde", tmp_path / "p.yaml")
     assert any(n.startswith("p.qde holds the codes of 2 codebooks (A, B); they became one codebook, 'p'")
+               and n.endswith("import each on its own: themes import-codebook p.qde --set 'A' --out a.yaml")
                for n in notes)
+    # --set takes one of them whole, its name, version and passages with no theme (they were dropped), so the same
+    # content hash comes back and its calibration still fits
+    for book, other in ((themes_only, "B"), (framework, "A")):
+        path, notes = import_codebook(tmp_path / "p.qde", tmp_path / f"{book.name}.yaml", only=book.name.lower())
+        back = load_codebook(path)
+        assert (back.name, back.version, back.content_hash(), back.none_examples) == (
+            book.name, book.version, book.content_hash(), book.none_examples)
+        assert f"Left out, as --set chose '{book.name}': the codes of '{other}' (import them with --set too)." in notes
+    with pytest.raises(ThemesError, match=r"^p.qde holds no codebook named 'C'; the codebooks it holds: 'A', 'B'\.$"):
+        import_codebook(tmp_path / "p.qde", tmp_path / "c.yaml", only="C")
 
 
 def _write(path: Path, data: dict) -> Path:

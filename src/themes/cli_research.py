@@ -192,6 +192,9 @@ def import_codebook(
                                                 "Example: --out codebooks/my_codes.yaml")] = None,
     name: Annotated[Optional[str], typer.Option(help="The codebook's name [default: the file's name]. "
                                                 "Example: --name 'Partnership themes'")] = None,
+    only: Annotated[Optional[str], typer.Option("--set", help="Of a project (.qdpx) that holds several codebooks' "
+                                                "code sets (a run with two codebooks, exported), the one to import, "
+                                                "by name. Example: --set 'Partnership models framework'")] = None,
     force: Force = False,
 ) -> None:
     """Turn a REFI-QDA codebook (.qdc) into codebook YAML: code names as labels, descriptions as definitions,
@@ -203,7 +206,7 @@ def import_codebook(
     from themes.research import import_codebook as read
 
     try:
-        path, notes = read(qdc, out, name=name, force=force)
+        path, notes = read(qdc, out, name=name, force=force, only=only)
     except ThemesError as error:
         _fail(str(error))
     typer.echo(f"Wrote {path}")

@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -379,9 +379,11 @@ def _origin() -> str:
     return f"themes {__version__}"
 
 
-def read_codebook_file(path: str | Path) -> tuple[list[Code], dict]:
+def read_codebook_file(path: str | Path, only: str | None = None) -> tuple[list[Code], dict]:
     """The codes of a .qdc file, or of a project's codebook (.qde, or the project.qde of a .qdpx), and what a
-    codebook set themes wrote says of the codebook itself (`parse_codebook_note`; {} when there is none)."""
+    codebook set themes wrote says of the codebook itself (`parse_codebook_note`; {} when there is none). `only`: of
+    a project that holds several codebooks' sets (a run with two codebooks, exported), the one of that name alone,
+    its codes and what its set says (its name, version, description and passages with no theme)."""
     data = Path(path).read_bytes()
     if data.startswith(b"PK\x03\x04"):  # a zip: a .qdpx project holds its codebook in project.qde
         try:
@@ -408,6 +410,16 @@ def read_codebook_file(path: str | Path) -> tuple[list[Code], dict]:
             for element in root.iter(f"{{{ns}}}Set")]
     notes = [note for _, note in sets if note]
     about = notes[0] if len(notes) == 1 else {"codebooks": [n["name"] for n in notes]} if notes else {}
+    listed = [_read_code(element, ns) for element in codes.findall(f"{{{ns}}}Code")]
+    if only is not None:
+        chosen = next(((element, note) for element, note in sets
+                       if note and note["name"].casefold() == only.strip().casefold()), None)
+        if chosen is None:
+            held = ", ".join(f"'{n['name']}'" for n in notes) or "none (its codes are one codebook: leave --set out)"
+            raise ThemesError(f"{Path(path).name} holds no codebook named '{only}'; the codebooks it holds: {held}.")
+        members = {m.get("guid") or m.get("targetGUID") for m in chosen[0].findall(f"{{{ns}}}MemberCode")}
+        listed = _only_members(listed, members)
+        about = {**chosen[1], "left_out": [n["name"] for n in notes if n is not chosen[1]]}
     # What a codebook YAML has no place for, said rather than dropped without a word: a tool's own code groups, and
     # memos on codes (a description is read; a memo is a note beside it).
     theirs = [element.get("name") or "unnamed" for element, note in sets
@@ -417,7 +429,17 @@ def read_codebook_file(path: str | Path) -> tuple[list[Code], dict]:
     memos = sum(element.find(f"{{{ns}}}NoteRef") is not None for element in codes.iter(f"{{{ns}}}Code"))
     if memos:
         about["not_read"].append(f"{memos} code memo{'s' * (memos != 1)} (a code's description is read)")
-    return [_read_code(element, ns) for element in codes.findall(f"{{{ns}}}Code")], about
+    return listed, about
+
+
+def _only_members(codes: list[Code], members: set) -> list[Code]:
+    """The codes a set holds, with the grouping codes over them (a dimension's, whose types the set lists)."""
+    kept = []
+    for code in codes:
+        children = _only_members(code.children, members)
+        if code.guid in members or children:
+            kept.append(replace(code, children=children))
+    return kept
 
 
 def _read_code(element: ET.Element, ns: str) -> Code:

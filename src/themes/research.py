@@ -332,20 +332,26 @@ def export_codebook(codebook_path: str | Path, out: str | Path | None = None, *,
 
 
 def import_codebook(qdc_path: str | Path, out: str | Path | None = None, *, name: str | None = None,
-                    force: bool = False) -> tuple[Path, list[str]]:
-    """A .qdc as codebook YAML; returns the path and what the researcher still has to do."""
+                    force: bool = False, only: str | None = None) -> tuple[Path, list[str]]:
+    """A .qdc as codebook YAML; returns the path and what the researcher still has to do. `only`: of a project that
+    holds several codebooks, the one of that name."""
     from themes.codebook_yaml import to_yaml
-    from themes.refi import codes_to_codebook_data, read_codebook_file
+    from themes.refi import _slug, codes_to_codebook_data, read_codebook_file
 
     source = Path(qdc_path)
     if not source.is_file():
         raise ThemesError(f"File not found: {source}. Pass a REFI-QDA codebook (.qdc).")
-    codes, about = read_codebook_file(source)
+    codes, about = read_codebook_file(source, only)
     data, notes = codes_to_codebook_data(codes, name or about.get("name") or source.stem, about)
     if about.get("codebooks"):
         notes.append(f"{source.name} holds the codes of {len(about['codebooks'])} codebooks "
                      f"({', '.join(about['codebooks'])}); they became one codebook, '{data['name']}', without "
-                     "their calibrations. To keep them apart, import each one's .qdc (themes export-codebook).")
+                     "their names, versions and passages with no theme, and no calibration fits it. To keep them "
+                     "apart, import each on its own: themes import-codebook "
+                     f"{source.name} --set '{about['codebooks'][0]}' --out {_slug(about['codebooks'][0])}.yaml")
+    if about.get("left_out"):
+        notes.append(f"Left out, as --set chose '{about['name']}': the codes of "
+                     f"{', '.join(repr(n) for n in about['left_out'])} (import them with --set too).")
     if about.get("not_read"):
         notes.append(f"Not read, as a codebook YAML has no place for them: {', '.join(about['not_read'])}")
     if not data["themes"] and not data["dimensions"]:
