@@ -68,6 +68,7 @@ def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, o
     warn of."""
     from themes.codebook import load_codebook, merge_codebooks
     from themes.coding_sample import already_coded, draw_sample, write_coding_workbook
+    from themes.evaluate import missing_draw_rows
     from themes.errors import InputError, OutputError
     from themes.export import MANIFEST, write_csv
     from themes.ingest import read_table
@@ -94,6 +95,15 @@ def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, o
         raise OutputError(f"--out {out} cannot be written: {above} is a file, not a folder. Choose another --out.")
     check_writable_file(above / out.name)  # the folders --out still needs are made once the draw is done
     coded = already_coded(exclude) if exclude else None  # a bad file stops here, before anything is written
+    gap = missing_draw_rows(coded.sample_ids) if coded else None
+    if gap is not None and not gap[3]:
+        # A row deleted from the coded files is an answer they no longer hold: this draw could draw it again, and
+        # evaluate, told to put the row back, would then read it twice (review 145)
+        count, listed, _, _ = gap
+        rows, answers = ("rows", "their answers") if count != 1 else ("row", "its answer")
+        raise InputError(f"--exclude {', '.join(p.name for p in exclude)}: {count} {rows} of the draw {'are' if count != 1 else 'is'} missing "
+                         f"({listed}), so {answers} could be drawn again. Put the {rows} back and code "
+                         f"{'them' if count != 1 else 'it'} ('none' where an answer has no theme), then draw.")
     manifest = read_manifest(manifest_path)
     # Every codebook of the run (themes and framework): the coders code what the run counts.
     entries = manifest.get("codebooks") or [manifest.get("codebook") or {}]

@@ -33,6 +33,7 @@ class Coded:
     prefix: str = "S"
     last: int = 0
     width: int = 3
+    sample_ids: tuple[str, ...] = ()  # as the files hold them: a number missing is a row deleted
 
 
 def already_coded(paths: str | Path | Sequence[str | Path]) -> Coded:
@@ -41,10 +42,11 @@ def already_coded(paths: str | Path | Sequence[str | Path]) -> Coded:
     if not isinstance(paths, (str, Path)):
         parts = [already_coded(path) for path in paths]
         keys = frozenset().union(*(part.keys for part in parts))
+        ids = tuple(i for part in parts for i in part.sample_ids)
         if len({part.prefix for part in parts}) == 1:
             return Coded(keys, prefix=parts[0].prefix, last=max(part.last for part in parts),
-                         width=max(part.width for part in parts))
-        return Coded(keys, last=len(keys))  # ids of several shapes: number on after the rows
+                         width=max(part.width for part in parts), sample_ids=ids)
+        return Coded(keys, last=len(keys), sample_ids=ids)  # ids of several shapes: number on after the rows
     from themes.ingest import read_table, sheet_with_column
 
     path = Path(paths)
@@ -59,9 +61,9 @@ def already_coded(paths: str | Path | Sequence[str | Path]) -> Coded:
     ids = table[lowered["sample_id"]].astype(str).str.strip() if "sample_id" in lowered else pd.Series([], dtype=str)
     parts = [re.fullmatch(r"(\D*)(\d+)", i) for i in ids]
     if ids.empty or not all(parts) or len({m.group(1) for m in parts}) != 1:
-        return Coded(keys, last=len(table))  # ids of another shape: number on after the file's rows
+        return Coded(keys, last=len(table), sample_ids=tuple(ids))  # ids of another shape: number on after the rows
     return Coded(keys, prefix=parts[0].group(1), last=max(int(m.group(2)) for m in parts),
-                 width=max(len(m.group(2)) for m in parts))
+                 width=max(len(m.group(2)) for m in parts), sample_ids=tuple(ids))
 
 
 def draw_sample(responses: pd.DataFrame, n: int, *, seed: int = 0, stratify_by: str | None = None,

@@ -665,15 +665,31 @@ _SAMPLE_ID = re.compile(r"([A-Za-z]+)(\d+)")  # themes sample's ids: letters (S,
 
 
 def draw_rows_missing(coded: pd.DataFrame, paths) -> str | None:
-    """A warning when rows of the draw were deleted: `themes sample` numbers its rows s001, s002, ... (a draw grown
-    with --exclude goes on from the last), so a number missing between the first and the last the files hold (or
-    before the first, when that is s010 or lower) is a row gone. The estimate reads the rows left as a random sample;
-    rows deleted for being hard to code, or off-topic, are not a random few, and the corrected counts lean away
-    from what they held. A reviewer's workbook lost S009 unsaid."""
-    given = [value for value in coded.attrs.get("sample_ids", []) if value]
+    """A warning when rows of the draw were deleted (`missing_draw_rows`). The estimate reads the rows left as a
+    random sample; rows deleted for being hard to code, or off-topic, are not a random few, and the corrected counts
+    lean away from what they held. A reviewer's workbook lost S009 unsaid."""
+    gap = missing_draw_rows(coded.attrs.get("sample_ids", []))
+    if gap is None:
+        return None
+    count, listed, span, one_block = gap
+    # One block of many, or the first rows: a file of a sample grown with --exclude (a pilot's five) may be missing.
+    file = "; if they are a file of the sample, give it too" if one_block else ""
+    return (f"{coded_sample_name(paths)}: {count} row{'s' * (count != 1)} of the draw {'are' if count != 1 else 'is'} missing "
+            f"({listed}; its sample_ids run {span}{file}). The estimate reads the rows "
+            "left as a random sample: answers deleted for being hard to code, or off-topic, lean the corrected "
+            "counts. Put the rows back and code them ('none' where an answer has no theme).")
+
+
+def missing_draw_rows(sample_ids) -> tuple[int, str, str, bool] | None:
+    """The rows gone from a draw: `themes sample` numbers its rows s001, s002, ... (a draw grown with --exclude goes
+    on from the last), so a number missing between the first and the last the files hold (or before the first, when
+    that is s010 or lower) is a row deleted. (how many, them listed "s009, s301-s400", the ids' span, whether they are
+    one block of ten or more or the first rows: a file of the sample not given); None when none is, or the ids are of
+    the coders' own making (respondent ids, the sheet's row numbers)."""
+    given = [value for value in sample_ids if value]
     found = [_SAMPLE_ID.fullmatch(value) for value in given]
     if not found or not all(found) or len({m.group(1).lower() for m in found}) != 1 or len(set(given)) < len(given):
-        return None  # ids of the coders' own making (respondent ids, the sheet's row numbers): no numbering to read
+        return None
     numbers = {int(m.group(2)) for m in found}
     first = 1 if min(numbers) <= 10 else min(numbers)
     missing = sorted(set(range(first, max(numbers) + 1)) - numbers)
@@ -692,14 +708,8 @@ def draw_rows_missing(coded: pd.DataFrame, paths) -> str | None:
             runs.append([number, number])
     listed = ", ".join(named(a) if a == b else f"{named(a)}-{named(b)}" for a, b in runs[:8]) + (
         f" and {len(runs) - 8} more" if len(runs) > 8 else "")
-    rows = f"{len(missing)} row{'s' if len(missing) != 1 else ''}"
-    # One block of many, or the first rows: a file of a sample grown with --exclude (a pilot's five) may be missing.
-    file = "; if they are a file of the sample, give it too" if len(runs) == 1 and (
-        len(missing) >= 10 or missing[0] == first) else ""
-    return (f"{coded_sample_name(paths)}: {rows} of the draw {'are' if len(missing) != 1 else 'is'} missing "
-            f"({listed}; its sample_ids run {named(first)}-{named(max(numbers))}{file}). The estimate reads the rows "
-            "left as a random sample: answers deleted for being hard to code, or off-topic, lean the corrected "
-            "counts. Put the rows back and code them ('none' where an answer has no theme).")
+    one_block = len(runs) == 1 and (len(missing) >= 10 or missing[0] == first)
+    return len(missing), listed, f"{named(first)}-{named(max(numbers))}", one_block
 
 
 def codes_everything(coded: pd.DataFrame, codebook: Codebook, paths) -> str | None:
