@@ -582,6 +582,11 @@ def test_what_a_coded_file_codes_is_recorded(tmp_path, tiny_codebook):
     path.write_text("text,themes\nWe trust them.,trust\nGrants end.,none\n", encoding="utf-8")
     with pytest.raises(GoldError, match="a coded sample names each answer by 'respondent_id' and 'question'"):
         read_coded_sample(path, tiny_codebook, answers)
+    # a draw of themes sample with its keys deleted is told to put them back, not to use evaluate (review 145)
+    path.write_text("sample_id,answer,themes\nS001,We trust them.,trust\nS002,Grants end.,none\n", encoding="utf-8")
+    with pytest.raises(GoldError, match=r"its sample_ids are a draw of themes sample's, but its 'respondent_id' and "
+                                        r"'question' columns are gone.* Put them back from the file the draw wrote"):
+        read_coded_sample(path, tiny_codebook, answers)
 
 
 def test_evaluate_says_which_questions_it_reads_as_the_calibrations(monkeypatch, tmp_path):

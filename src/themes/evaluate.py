@@ -400,6 +400,14 @@ def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebo
         # A small top-up draw coded all 'none' is a part of the sample: uniform codes are checked on the whole
         # (review 145: refused per file)
         coded = read_gold(path, codebook, answers=answers, partly=True, one_of_several=len(paths) > 1)
+        drawn = [i for i in coded.attrs.get("sample_ids", []) if i]
+        if "respondent_id" not in coded.columns and drawn and all(_SAMPLE_ID.fullmatch(i) for i in drawn):
+            # themes sample's ids with its keys gone: a sorting or tidying of the workbook (review 145: told to use
+            # evaluate instead)
+            raise GoldError(f"{path}: its sample_ids are a draw of themes sample's, but its 'respondent_id' and "
+                            "'question' columns are gone, and they name each answer the counts are corrected on. "
+                            "Put them back from the file the draw wrote (copy the columns, rows matched by "
+                            "sample_id).")
         if "respondent_id" not in coded.columns:
             raise GoldError(f"{path}: a coded sample names each answer by 'respondent_id' and 'question' (themes "
                             "sample writes them); this file has passages without them. Use it with themes evaluate "
