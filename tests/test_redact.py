@@ -145,6 +145,12 @@ PII = [
     ("surname-again-lower-case-word", "Dr. Sim coordinated the phones; clients needed sim cards. Sra. Flores nos "
      "ayuda. Compramos flores.", "[name] coordinated the phones; clients needed sim cards. [name] nos ayuda. "
      "Compramos flores.", False),
+    # ... and beside an English word, or everywhere where its writer wrote the name in lower case (review 149: every
+    # output a program officer gets kept "okafor retired last year")
+    ("surname-again-lower-case-beside-english", "Our champion was Dr. Okafor; okafor retired last year.",
+     "Our champion was [name]; [name] retired last year.", False),
+    ("surname-lower-case-as-written", "Our champion was dr. okafor whose buy-in kept us going; okafor retired.",
+     "Our champion was [name] whose buy-in kept us going; [name] retired.", False),
     # ... but not in capitals (an acronym), nor naming an organisation in lower case; before a lower-case noun as
     # written ("Mensah health fairs": a second review found the first version kept it)
     ("surname-again-not-an-acronym", "Dr. Okonkwo leads; the OKONKWO fund and the okonkwo family clinic pay.",

@@ -753,9 +753,11 @@ def _names_again(original: str, redacted: str, english: frozenset[str], lexicon:
 
     if PLACEHOLDERS["name"] not in redacted:
         return redacted
+    from themes.names import _romance_words
+
     _, family = name_lists()
     before, after = original.split(), redacted.split()
-    names = set()
+    names, lower = set(), set()
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
         if tag == "replace" and any(PLACEHOLDERS["name"] in word for word in after[j1:j2]):
             for word in before[i1:i2]:
@@ -764,18 +766,34 @@ def _names_again(original: str, redacted: str, english: frozenset[str], lexicon:
                         and word not in _ORG_WORDS and (not _english(word, english) or (
                             _listed(word, family) and word.casefold() not in lexicon))):
                     names.add(word)
-    if not names:
+                elif (len(word) >= 3 and word.isalpha() and word.islower() and not _english(word, english)
+                      and word not in _romance_words()):  # "dr. okafor": a name its writer writes in lower case
+                    lower.add(word)
+    if not names and not lower:
         return redacted
-    # As written; and a name that is no English word again in lower case where it owns something ("Ask Dr. Okonkwo;
-    # okonkwo's team knows"), not elsewhere, where a lower-case word is a word ("Dr. Sim ... sim cards").
-    ordered = sorted(names, key=len, reverse=True)
-    alternatives = [*map(re.escape, ordered), *(f"(?i:{re.escape(name)})(?=['’]s\\b)" for name in ordered
-                                                if not _english(name, english))]
+    # As written; and a name that is no English word again in lower case: where it owns something ("Ask Dr.
+    # Okonkwo; okonkwo's team knows"), where its writer wrote it so ("our champion was dr. okafor ... okafor
+    # retired"), or beside an English word ("Dr. Okafor; okafor retired": review 149); not where a lower-case word is
+    # a word ("Dr. Sim ... sim cards", a function word of Spanish or Portuguese; "Sra. Flores ... Compramos flores")
+    ordered = sorted(names | lower, key=len, reverse=True)
+    alternatives = [*map(re.escape, ordered), *(f"(?i:{re.escape(name)})" for name in ordered
+                                                if not _english(name, english) and name.lower() not in _romance_words())]
     pattern = re.compile(rf"(?<![\w\[-])(?:{'|'.join(alternatives)})(?![\w-])")
+    lowered = {name.lower() for name in lower}
+
+    def beside_english(m: re.Match) -> bool:
+        previous = re.search(r"([^\W\d_]+)[^\w\[\]]*$", m.string[:m.start()])
+        return any(word and word.islower() and _english(word, english)
+                   for word in (previous.group(1) if previous else "", _next_word(m.string, m.end())))
 
     def again(m: re.Match) -> str:
         following = _next_word(m.string, m.end())
-        if (following in _ORG_WORDS or following in _PLACE_NOUNS or re.fullmatch(_STREET_TYPES, following)
+        if m.group(0).islower() and m.group(0) not in lowered and not re.match(r"['’]s\b", m.string[m.end():]) \
+                and not beside_english(m):
+            return m.group(0)
+        # A name in lower case before a noun in lower case: "the okonkwo family clinic" as "the Okonkwo Family Clinic"
+        titled = following[:1].upper() + following[1:] if m.group(0).islower() else following
+        if (titled in _ORG_WORDS or titled in _PLACE_NOUNS or re.fullmatch(_STREET_TYPES, titled)
                 or re.match(r"[ \t]*&", m.string[m.end():])
                 or (m.group(0).isupper() and len(m.group(0)) > 1)):  # an acronym: "the OKONKWO'S FUND"
             return m.group(0)
