@@ -20,7 +20,7 @@ from themes.coding import classified_texts, fit_coder, learned_from, threshold_i
 from themes.embed import embedding_function, get_embedder
 from themes.errors import GoldError
 from themes.evaluate import agreement, disagreements, evaluation_markdown, few_passages_note, not_coded_note, \
-    read_gold, with_few_unmeasured
+    read_gold, recorded_agreement
 from themes.fitted import FittedModels, models_path, write_models
 from themes.ingest import InputSpec, load_answers
 from themes.settings import RunSettings
@@ -81,7 +81,9 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
                         "passages it never saw (e.g. --split test).")
     coder, scores, decided = code_gold(list(gold["text"]), codebook, calibration, settings, _questions(gold))
     predicted, primary = coder.scheme.labels(decided), coder.scheme.primary(scores, decided)
-    result = with_few_unmeasured(agreement(list(gold["gold"]), predicted, primary, coder.scheme))
+    # As the run records its agreement: a theme's figures from fewer than FEW_CODED coded passages left out, and the
+    # primary theme's where no theme has that many
+    result = recorded_agreement(agreement(list(gold["gold"]), predicted, primary, coder.scheme))
     thresholds = threshold_items(coder.scheme, coder.thresholds)
     method = coder.method
     notes = [f"Gold file: `{gold_path}`" + (f", split `{split}`" if split else "") +

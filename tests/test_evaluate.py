@@ -316,6 +316,26 @@ def test_evaluate_says_which_themes_were_not_measured(monkeypatch, tmp_path, tin
         "n/a for funding: not measured, no coded passages carry it.",
         "n/a for service (1): not measured, fewer than 5 coded passages carry it (the number in brackets); the macro "
         "F1 above still counts its F1."]
+    # No theme of five coded passages: no primary kappa, alpha or macro F1 either, as the run records it (review 150:
+    # kappa 0.536 and macro F1 0.556 above a table of n/a)
+    from themes.evaluate import recorded_agreement
+
+    result = recorded_agreement({"overall": {"passages": 10, "primary_kappa": 0.8, "primary_alpha": 0.79,
+                                             "macro_f1": 0.857, "primary_accuracy": 0.8, "exact_match": 0.7,
+                                             "mixed_passages": 0, "later_theme_recall": None},
+                                 "per_theme": [{**measured, "gold": 4}, unmeasured, few], "per_dimension": []})
+    result.update(left_out=0, files=["evaluation.md"], confusion=pd.DataFrame())
+    from themes.evaluate import _theme_markdown
+
+    markdown = "\n".join(_theme_markdown(result))
+    assert "- Cohen's kappa, primary theme (\"none\" a class): **not measured**" in markdown
+    assert "macro F1: not measured" in markdown
+    output = _evaluate_printing(monkeypatch, tmp_path, tiny_codebook_path, result,
+                                "text,themes\nWe trust them.,trust\nGrants end.,none\n")
+    assert "Cohen's kappa (primary theme, 'none' a class) n/a, Krippendorff's alpha n/a, macro F1 n/a" in output
+    assert ("n/a for trust (4), service (1): not measured, fewer than 5 coded passages carry them (the number in "
+            "brackets); so no theme is measured, nor the primary theme's kappa and alpha, nor the macro F1: code more "
+            "passages.") in output
 
 
 def test_the_few_coded_passages_are_written_as_whole_numbers():

@@ -644,8 +644,8 @@ def evaluate(
                    "said that ...'): coded as what was said.")
     if result["per_theme"]:
         typer.echo(f"Agreement on {overall['passages']} passages{left_out}: Cohen's kappa (primary theme, 'none' a "
-                   f"class) {overall['primary_kappa']:.3f}, Krippendorff's alpha {overall['primary_alpha']:.3f}, "
-                   f"macro F1 {_figure(overall['macro_f1'])}")
+                   f"class) {_figure(overall['primary_kappa'])}, Krippendorff's alpha "
+                   f"{_figure(overall['primary_alpha'])}, macro F1 {_figure(overall['macro_f1'])}")
         typer.echo(f"{'theme':<24}{'precision':>10}{'recall':>8}{'F1':>7}{'kappa':>7}")
         for row in result["per_theme"]:
             typer.echo(f"{row['theme']:<24}{_figure(row['precision']):>10}{_figure(row['recall']):>8}"
@@ -658,9 +658,11 @@ def evaluate(
         if few:
             from themes.evaluate import FEW_CODED
 
+            counted = (f"; the macro F1 above still counts {'its' if len(few) == 1 else 'their'} F1"
+                       if overall["macro_f1"] is not None else "; so no theme is measured, nor the primary theme's "
+                       "kappa and alpha, nor the macro F1: code more passages")
             typer.echo(f"n/a for {', '.join(few)}: not measured, fewer than {FEW_CODED} coded passages carry "
-                       f"{'it' if len(few) == 1 else 'them'} (the number in brackets); the macro F1 above still "
-                       f"counts {'its' if len(few) == 1 else 'their'} F1.")
+                       f"{'it' if len(few) == 1 else 'them'} (the number in brackets){counted}.")
     if result["per_dimension"]:
         typer.echo(f"Agreement per dimension on {overall['passages']} passages{left_out} ('none' = not addressed, "
                    "a class):")

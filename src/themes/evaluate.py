@@ -1246,9 +1246,16 @@ def recorded_agreement(result: dict | None) -> dict | None:
         return result
     recorded = with_few_unmeasured(result)
     overall = dict(recorded.get("overall") or {})
-    if overall and max((row.get("gold") or 0 for row in recorded["per_theme"]), default=0) < FEW_CODED:
-        overall.update(primary_kappa=None, primary_alpha=None)
+    if overall and recorded["per_theme"] and no_theme_measured(recorded):
+        overall.update(primary_kappa=None, primary_alpha=None, macro_f1=None)
     return {**recorded, "overall": overall}
+
+
+def no_theme_measured(result: dict) -> bool:
+    """Whether no theme of `result` has FEW_CODED coded passages: its primary kappa and alpha, and the mean F1 of
+    themes each "not measured", say nothing either (review 150: evaluate printed kappa 0.536 and macro F1 0.556 above
+    a table of n/a)."""
+    return max((row.get("gold") or 0 for row in result["per_theme"]), default=0) < FEW_CODED
 
 
 def _theme_agreement(krippendorff, gold, predicted, predicted_primary, ids) -> dict:
@@ -1447,8 +1454,8 @@ def _number(value) -> str:
 def _theme_markdown(result: dict) -> list[str]:
     overall = result["overall"]
     lines = [f"- Passages: {overall['passages']}",
-             f"- Cohen's kappa, primary theme (\"none\" a class): **{overall['primary_kappa']:.3f}**",
-             f"- Krippendorff's alpha (nominal), primary theme: {overall['primary_alpha']:.3f}",
+             f"- Cohen's kappa, primary theme (\"none\" a class): **{_number(overall['primary_kappa'])}**",
+             f"- Krippendorff's alpha (nominal), primary theme: {_number(overall['primary_alpha'])}",
              f"- Primary theme accuracy: {overall['primary_accuracy']:.3f}",
              f"- Exact match of theme sets: {overall['exact_match']:.3f}; macro F1: {_number(overall['macro_f1'])}",
              f"- Mixed passages (two themes or more): {overall['mixed_passages']}; recall of their themes after "
