@@ -1024,6 +1024,20 @@ def test_every_cell_to_mend_is_said_at_once(tmp_path, tiny_codebook):
         read_gold(path, tiny_codebook)
 
 
+def test_a_file_coded_for_another_codebook_is_told_to_pass_it(tmp_path):
+    """A researcher's own codes read against the shipped codebook (calibrate's default): the first cell's "Did you
+    mean 'data_challenges'?" and "formerly" hints pointed the wrong way (review 150)."""
+    codebook = load_codebook("codebooks/rfi_themes.yaml")
+    path = tmp_path / "mine.csv"
+    path.write_text("text,themes\nA.,data_collection\nB.,partner_trust\nC.,none\nD.,resources;housing\n"
+                    "E.,data_collection\n", encoding="utf-8")
+    with pytest.raises(GoldError, match=r"^.*mine.csv: 4 of its 5 coded rows carry codes the codebook 'RFI "
+                                        r"partnership themes' lacks \('data_collection', 'partner_trust', 'resources'; "
+                                        r"it knows trust, .*\): was the file coded for another codebook\? Pass that "
+                                        r"one with --codebook\.$"):
+        read_gold(path, codebook)
+
+
 def test_a_passage_coded_with_two_types_of_a_dimension_is_read_as_the_more_integrated():
     """A project's coding gives an answer one type per selection: the first by position was taken, and a
     researcher's added risk-sharing read as the 'independent' before it (the run takes the most integrated)."""

@@ -182,6 +182,24 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                     "column only, and run again.")))
             if kind is not None and kind not in coded[position]:  # the codes cell may name it too
                 coded[position].append(kind)
+    # No typo of a known id ("fundng"), and no other kind's code (a theme in a framework's read, said apart)
+    unknown: Counter = Counter()
+    for _, error in wrong if codebook.themes else ():
+        if found := re.search(r": unknown theme '([^']*)'", str(error)):
+            code = found.group(1).lower()
+            if not _typo(code, difflib.get_close_matches(code, codebook.ids, n=1)):
+                unknown[code] += 1
+    filled = int(table[theme_column].map(lambda v: bool(str(v if v == v else "").strip())).sum()) \
+        if theme_column is not None else 0
+    if sum(unknown.values()) >= max(3, 0.5 * filled):
+        # Most cells of codes this codebook lacks: coded for another codebook (review 150: the shipped codebook, the
+        # default, read a researcher's own codes, and the first cell's "Did you mean 'data_challenges'?" and
+        # "formerly" hints pointed the wrong way)
+        codes = ", ".join(f"'{code}'" for code, _ in unknown.most_common(4)) + (", ..." if len(unknown) > 4 else "")
+        raise GoldError(f"{path}: {sum(unknown.values())} of its {filled} coded rows carry codes the codebook "
+                        f"'{codebook.name}' lacks ({codes}; it knows {', '.join(codebook.ids[:6])}"
+                        f"{', ...' if len(codebook.ids) > 6 else ''}): was the file coded for another codebook? Pass "
+                        "that one with --codebook.")
     if wrong:
         rows = sorted({row for row, _ in wrong[1:]} - {wrong[0][0]})
         more = (f" Also rows {', '.join(map(str, rows[:10]))}{' ...' if len(rows) > 10 else ''} "
