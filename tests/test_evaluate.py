@@ -840,6 +840,14 @@ def test_themes_the_run_hardly_agrees_on_are_named():
         "coded.csv: the run agrees poorly with its codes (kappa governance 0.22); the counts stay raw here, and the "
         "machine's flags of those themes are not what the coders would code: check that the sample was coded with "
         "this codebook's definitions, and read those counts with care.")
+    # for the report's readers: labels and plain words (review 149: ids, "the run" and "flags")
+    agreement["per_theme"][0]["kappa"] = 0.1
+    labels = {"trust": "Trust between partners", "governance": "Governance"}
+    assert disagreeing_parts(agreement, labels=labels) == (
+        "Checked against human coders (coded.csv), the tool's coding hardly agrees with theirs on Trust between "
+        "partners and Governance (Cohen's kappa 0.10, 0.22; 1 is full agreement, 0 no better than chance). Those "
+        "figures lean on the coders' judgement more than on the tool's: read them as rough; a group can read 0% where "
+        "some of its respondents' answers were flagged.")
     agreement["per_theme"][0]["kappa"], agreement["per_dimension"][0]["kappa"] = 0.4, 0.5
     assert disagreeing_parts(agreement) is None
 

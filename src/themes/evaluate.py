@@ -754,14 +754,17 @@ def codes_everything(coded: pd.DataFrame, codebook: Codebook, paths) -> str | No
             "The corrected counts rest on these codes: code each answer for the themes it carries.")
 
 
-def disagreeing_parts(agreement: dict, *, below: float = 0.4, estimated: bool = True) -> str | None:
+def disagreeing_parts(agreement: dict, *, below: float = 0.4, estimated: bool = True,
+                      labels: dict[str, str] | None = None) -> str | None:
     """A warning for the themes (and dimensions) whose agreement with the coded sample is kappa under `below` (0.4,
     under "moderate"), where five or more coded answers carry them: the machine and the coders code them
     differently, and the corrected estimate rests on the coders' codes more than on the run's flags, with no word
     before (a program officer read governance 0.0 (0.0-2.6) for the nonprofits where 12 were flagged, its kappa 0.22
     said in the method section only). Under 0.2 which of the two is right the tool cannot tell; the reader must.
     `estimated`: whether the run's counts were corrected at all (too few coded answers leave them raw: then the
-    warning is about the flags, not about estimates there are none of)."""
+    warning is about the flags, not about estimates there are none of). `labels`: the sentence for the report's
+    readers, by the themes' and dimensions' labels and in plain words (review 149: "kappa partnership_effects 0.25",
+    "the run" and "flags" said nothing to a program officer)."""
     rows = [row for row in agreement.get("per_theme", []) + agreement.get("per_dimension", [])
             if row.get("kappa") is not None and row["kappa"] < below
             and row.get("gold", row.get("gold_addressed", 0)) >= FEW_CODED]  # a few coded cases: chance
@@ -769,9 +772,20 @@ def disagreeing_parts(agreement: dict, *, below: float = 0.4, estimated: bool = 
         return None
     from themes.export import kappa
 
+    hardly = any(row["kappa"] < 0.2 for row in rows)
+    if labels is not None:
+        named = [labels.get(row.get("theme") or row.get("dimension"), row.get("theme") or row.get("dimension"))
+                 for row in rows]
+        which = ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else named[0]
+        figures = ", ".join(kappa(row["kappa"]) for row in rows)
+        return (f"Checked against human coders ({agreement.get('file', 'a coded sample')}), the tool's coding "
+                f"{'hardly agrees' if hardly else 'agrees poorly'} with theirs on {which} (Cohen's kappa {figures}; 1 is "
+                "full agreement, 0 no better than chance). " + (
+                    "Those figures lean on the coders' judgement more than on the tool's: read them as rough; a group "
+                    "can read 0% where some of its respondents' answers were flagged." if estimated else
+                    "Their counts are the tool's alone here (no correction): read them with care."))
     said = ", ".join(f"{row.get('theme') or row.get('dimension')} {kappa(row['kappa'])}" for row in rows[:6])
     more = f" and {len(rows) - 6} more" if len(rows) > 6 else ""
-    hardly = any(row["kappa"] < 0.2 for row in rows)
     head = f"{agreement.get('file', 'the coded sample')}: the run {'hardly agrees' if hardly else 'agrees poorly'} " \
         f"with its codes (kappa {said}{more})"
     if not estimated:

@@ -623,7 +623,9 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=N
         shown["files"] = [safe[Path(f).name] for f in files]
         shown["file"] = " + ".join(shown["files"])
         agreement = {"summary": sample_agreement_summary(shown),
-                     "warning": disagreeing_parts(shown, estimated=counts_estimated(run.counts))}
+                     "warning": disagreeing_parts(shown, estimated=counts_estimated(run.counts), labels={
+                         **{c.id: c.label for c in run.codebook.themes},
+                         **{d.id: d.label for d in run.codebook.dimensions}})}
     framework_by = None
     if run.codebook.dimensions:
         # By the respondent's type, as quotes are attributed (the column chosen or named, the question over "Q1")
