@@ -235,6 +235,9 @@ def test_workbook_has_a_summary_and_one_sheet_per_theme(workbook):
     assert workbook["trust"]["B3"].quotePrefix and workbook["trust"]["B3"].data_type == "s"
     assert not workbook["trust"]["B2"].quotePrefix
     assert values(workbook["service.joint"]) == [header]  # a theme without quotes still gets its sheet
+    # a percentage shows its one decimal, as the report gives it ("0.0", not "0"; review 149), and still wraps
+    assert [workbook["Summary"][f"D{row}"].number_format for row in (2, 3, 4)] == ["0.0"] * 3
+    assert workbook["Summary"]["C2"].number_format == "General" and workbook["Summary"]["D2"].alignment.wrap_text
 
 
 @pytest.mark.parametrize("name", ["Summary", "trust", "service.joint"])

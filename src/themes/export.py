@@ -284,8 +284,11 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
                                   "text_wrap": True})
         sheet = book.add_worksheet("Summary")
         summary = summary.rename(columns=SUMMARY_HEADERS)
+        # Percentages with their one decimal, as the report and the count files give them: Excel's General showed
+        # 94.0 as "94" beside "95.4" (review 149)
+        tenths = book.add_format({"text_wrap": True, "valign": "top", "num_format": "0.0"})
         write_table(sheet, summary, header_format=header, cell_format=wrap, widths=SUMMARY_WIDTHS,
-                    quoted_format=quoted)
+                    quoted_format=quoted, formats=dict.fromkeys(("percent flagged", "estimate", "low", "high"), tenths))
         # One page: the summary is read as a whole (a framework adds each dimension's 'not described' row)
         _print_setup(sheet, summary, SUMMARY_WIDTHS, "Respondents per theme", tall=1)
         used: set[str] = {"summary"}

@@ -99,17 +99,18 @@ def write_cell(sheet, row: int, column: int, value, cell_format=None, quoted_for
 
 
 def write_table(sheet, frame, *, header_format=None, cell_format=None, widths: dict[str, int] | None = None,
-                default_width: int = 14, quoted_format=None) -> None:
+                default_width: int = 14, quoted_format=None, formats: dict | None = None) -> None:
     """A frame as a sheet: a header row, every cell through `write_cell`, widths, frozen header, filters.
-    `quoted_format`: the cell format with a quote prefix, for text a spreadsheet could run (see `write_cell`)."""
-    widths = widths or {}
+    `quoted_format`: the cell format with a quote prefix, for text a spreadsheet could run (see `write_cell`).
+    `formats`: a column's own cell format by its title (a number format: "94.0" shown as "94" beside "95.4")."""
+    widths, formats = widths or {}, formats or {}
     for column, title in enumerate(frame.columns):
         write_cell(sheet, 0, column, str(title), header_format)
-        sheet.set_column(column, column, widths.get(str(title), default_width), cell_format)
+        sheet.set_column(column, column, widths.get(str(title), default_width), formats.get(str(title), cell_format))
     for row, values in enumerate(frame.itertuples(index=False), start=1):
         for column, value in enumerate(values):
             write_cell(sheet, row, column, value.item() if hasattr(value, "item") else value,
-                       quoted_format=quoted_format)
+                       formats.get(str(frame.columns[column])), quoted_format=quoted_format)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(frame), 1), max(len(frame.columns) - 1, 0))
 
