@@ -239,7 +239,23 @@ def test_validate_codebook_aligns_long_ids(tmp_path):
     long_id = "a_theme_with_a_very_long_identifier_indeed"
     path = write(tmp_path, TWO_THEMES.replace("id: money", f"id: {long_id}"))
     lines = CliRunner().invoke(app, ["validate-codebook", str(path)]).stdout.splitlines()[1:]
-    assert len({line.index(" examples") for line in lines}) == 1
+    assert len({line.index(" examples") for line in lines if line.startswith("  ")}) == 1
+
+
+def test_validate_codebook_says_a_codebook_of_few_examples_is_coded_zero_shot(tmp_path):
+    """Only a run said that one theme of fewer than 3 examples makes the whole codebook zero-shot (review 150: the
+    run then flagged 3 answers in all); the check a researcher runs on their codebook said "valid" alone."""
+    from typer.testing import CliRunner
+
+    from themes.cli import app
+
+    result = CliRunner().invoke(app, ["validate-codebook", str(write(tmp_path, TWO_THEMES))])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[-1] == (
+        "note: 'trust' (1), 'money' (0) have fewer than 3 examples, and the classifier learns from examples only when "
+        "every category has 3 or more; until a calibration on coded passages sits beside it, a run codes this codebook "
+        "zero-shot (similarity to each category's definition and examples), which agrees far less with people")
+    assert "note:" not in CliRunner().invoke(app, ["validate-codebook", "codebooks/rfi_themes.yaml"]).stdout
 
 
 def test_duplicate_type_id_within_a_dimension(tmp_path):

@@ -121,6 +121,10 @@ def validate_codebook(
                     for old in kind.formerly]
     if renamed:  # what `formerly` makes of coded files' old codes, confirmed
         typer.echo("  read as renamed (formerly): " + ", ".join(renamed))
+    if book.categories and not book.has_examples():  # said by the run only, and the run flagged 3 answers in all
+        typer.echo(f"note: {_few_examples(book)}; until a calibration on coded passages sits beside it, a run codes "
+                   "this codebook zero-shot (similarity to each category's definition and examples), which agrees far "
+                   "less with people")
 
 
 @app.command("run")
@@ -403,12 +407,17 @@ def _zero_shot_line(path: str) -> list[str]:
     codebook = load_codebook(path)
     if codebook.has_examples():
         return []
+    return [f"  method     zero-shot (similarity to each category's definition and examples): "
+            f"{_few_examples(codebook)}; add examples (on the sample's test split zero-shot agrees at kappa 0.525, "
+            "the classifier learned from the examples at 0.649)"]
+
+
+def _few_examples(codebook) -> str:
+    """The categories with fewer than 3 examples, and why it matters."""
     few = [f"'{c.id}' ({len(c.theme.examples)})" for c in codebook.categories if len(c.theme.examples) < 3]
     listed = ", ".join(few[:4]) + (f" and {len(few) - 4} more" if len(few) > 4 else "")
-    return [f"  method     zero-shot (similarity to each category's definition and examples): {listed} "
-            f"{'has' if len(few) == 1 else 'have'} fewer than 3 examples, and the classifier learns from examples "
-            "only when every category has 3 or more; add examples (on the sample's test split zero-shot agrees at "
-            "kappa 0.525, the classifier learned from the examples at 0.649)"]
+    return (f"{listed} {'has' if len(few) == 1 else 'have'} fewer than 3 examples, and the classifier learns from "
+            "examples only when every category has 3 or more")
 
 
 def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None, out: Path | None = None,
