@@ -78,6 +78,21 @@ def test_clusters_are_numbered_by_size_and_deterministic_with_a_seed():
     assert sizes == sorted(sizes, reverse=True)
 
 
+@pytest.mark.parametrize("n, sample_size", [(1200, 8000), (6000, 1000)])
+def test_no_cluster_grows_past_its_share_when_the_other_passages_join(n, sample_size):
+    """Review 150: HDBSCAN held each cluster to 20% of the passages, then the passages it left out joined their
+    nearest centre without limit, and one cluster held 27%. Half the points here are one loose blob."""
+    rng = np.random.default_rng(1)
+    points, _ = blobs(n // 2, centres=5, seed=2)
+    loose = rng.normal(size=32) + rng.normal(scale=0.6, size=(n - n // 2, 32))
+    points = np.vstack([points, loose / np.linalg.norm(loose, axis=1, keepdims=True)])
+
+    labels = PassageClusters(sample_size=sample_size).fit(points).labels_
+
+    assert labels.max() >= 0
+    assert max(int((labels == c).sum()) for c in range(labels.max() + 1)) <= 0.2 * n
+
+
 def test_too_few_passages_stay_unclustered():
     points, _ = blobs(6)
 

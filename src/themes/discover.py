@@ -29,13 +29,15 @@ _FRAGMENTS = {"doesn", "don", "isn", "aren", "wasn", "weren", "didn", "haven", "
 
 class PassageClusters(ClusterMixin, BaseEstimator):
     """HDBSCAN on PCA-reduced, re-normalised embeddings of (a sample of) the passages; every other
-    passage joins the nearest cluster centre when it is as close to it as most of the cluster's members.
+    passage joins the nearest cluster centre when it is as close to it as most of the cluster's members
+    and the cluster has room.
 
     `min_cluster_size` counts passages of the whole input (scaled down to the sample); no cluster
     may hold more than `max_cluster_share` of the passages (HDBSCAN's excess-of-mass selection
     otherwise prefers one blob of everything loosely related). A passage that HDBSCAN left out, or
     that was not sampled, joins its nearest centre when its cosine similarity reaches the
-    `join_percentile` percentile of the members' (BERTopic's outlier reduction by embeddings).
+    `join_percentile` percentile of the members' (BERTopic's outlier reduction by embeddings), the
+    closest first until the cluster holds `max_cluster_share` of the passages.
     After `fit`: `labels_` (0..k-1 by decreasing size, -1 for unclustered) and `n_clusters_`.
     """
 
@@ -81,12 +83,18 @@ class PassageClusters(ClusterMixin, BaseEstimator):
             floor = np.array([np.percentile(X[sample][sampled == c] @ centres[k], self.join_percentile)
                               for k, c in enumerate(clusters)])
             left = np.flatnonzero(labels == NOISE)
+            joining, target, closeness = [np.empty(0, int)], [np.empty(0, int)], [np.empty(0)]
             for start in range(0, len(left), 65536):  # n x k similarities, a block at a time
                 block = left[start:start + 65536]
                 similarity = X[block] @ centres.T
                 nearest = similarity.argmax(axis=1)
-                joins = similarity[np.arange(len(block)), nearest] >= floor[nearest]
-                labels[block[joins]] = np.asarray(clusters)[nearest[joins]]
+                best = similarity[np.arange(len(block)), nearest]
+                joins = best >= floor[nearest]
+                joining.append(block[joins])
+                target.append(nearest[joins])
+                closeness.append(best[joins])
+            _join_up_to(labels, np.asarray(clusters), np.concatenate(joining), np.concatenate(target),
+                        np.concatenate(closeness), cap=max(2 * size, int(self.max_cluster_share * n)))
         self.labels_ = _renumber_by_size(labels)
         self.n_clusters_ = int(self.labels_.max() + 1)
         return self
@@ -106,6 +114,17 @@ class PassageClusters(ClusterMixin, BaseEstimator):
         if not 0 <= self.join_percentile <= 100:
             raise ValueError(f"The 'join_percentile' parameter must be in [0, 100]. Got {self.join_percentile!r} "
                              "instead.")
+
+
+def _join_up_to(labels: np.ndarray, clusters: np.ndarray, passages: np.ndarray, nearest: np.ndarray,
+                closeness: np.ndarray, *, cap: int) -> None:
+    """Passages join their nearest cluster, the closest first, until it holds `cap` passages: joining
+    must not make one cluster the blob of everything loosely related that the cap keeps HDBSCAN from."""
+    for k, cluster in enumerate(clusters):
+        mine = np.flatnonzero(nearest == k)
+        room = max(0, cap - int((labels == cluster).sum()))
+        keep = mine[np.argsort(-closeness[mine], kind="stable")[:room]]
+        labels[passages[keep]] = cluster
 
 
 def default_min_cluster_size(n_passages: int) -> int:
