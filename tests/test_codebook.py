@@ -422,6 +422,23 @@ def test_a_key_missing_its_colon_names_its_own_line(tmp_path):
         load_codebook(path)
 
 
+def test_a_colon_inside_unquoted_text_says_to_quote_it(tmp_path):
+    """Review 150: 'label: Trust: earned over time' got PyYAML's 'mapping values are not allowed here'."""
+    path = write(tmp_path, "name: X\nthemes:\n  - id: trust\n    label: Trust: earned over time\n    definition: d\n")
+
+    with raises_exactly(f"{path}:4: the YAML cannot be parsed: a ': ' inside unquoted text starts a key; put the text "
+                        "after 'label:' in double quotes."):
+        load_codebook(path)
+
+
+def test_a_key_indented_too_deep_is_not_told_to_quote(tmp_path):
+    path = write(tmp_path, "name: X\nthemes:\n  - id: trust\n      label: Trust\n")
+
+    with raises_exactly(f"{path}:4: the YAML cannot be parsed (mapping values are not allowed here). Is this line "
+                        "indented deeper than the key above it? Else check quotes."):
+        load_codebook(path)
+
+
 def test_bad_indentation_names_the_line(tmp_path):
     path = write(tmp_path, "name: X\nthemes:\n  - id: trust\n   label: Trust\n")
 

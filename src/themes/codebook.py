@@ -528,6 +528,14 @@ def load_codebook(path: str | Path) -> Codebook:
                                 "Is this line a key missing its ':'? Else check quotes and indentation.") from None
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        before = text.splitlines()[mark.line][:mark.column] if mark else ""
+        if problem == "mapping values are not allowed here" and ": " in before:  # label: Trust: earned over time
+            key = before.split(":")[0].strip().removeprefix("- ")
+            raise CodebookError(f"{where}: the YAML cannot be parsed: a ': ' inside unquoted text starts a key; put "
+                                f"the text after '{key}:' in double quotes.") from None
+        if problem == "mapping values are not allowed here":  # a key indented deeper than the one above it
+            raise CodebookError(f"{where}: the YAML cannot be parsed ({problem}). Is this line indented deeper than "
+                                "the key above it? Else check quotes.") from None
         raise CodebookError(f"{where}: the YAML cannot be parsed ({problem}). Check quotes and indentation.") from None
     if not isinstance(data, dict):
         raise CodebookError(f"{path}: a codebook is a YAML mapping with 'name' and 'themes'; this file is not.")
