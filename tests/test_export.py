@@ -151,7 +151,7 @@ def test_refuses_a_previous_run_without_force(tmp_path):
     out.mkdir()
     (out / MANIFEST).write_text(RUN_MANIFEST)
 
-    with pytest.raises(OutputError, match=f"^{re.escape(f'Output folder {out} already holds another run')}'s "
+    with pytest.raises(OutputError, match=f"^{re.escape(f'Output folder {out} already holds an earlier run')}'s "
                                           r"outputs\. Pass --force to replace it, or choose another --out\.$"):
         with staged_folder(out, force=False):
             pytest.fail("must not be reached")
@@ -522,6 +522,18 @@ def test_an_interrupt_after_the_folder_was_written_says_so():
         export._WRITTEN[:] = written
 
 
+def test_an_earlier_evaluation_is_not_called_a_run(tmp_path):
+    """Review 150: evaluate run twice into its own folder was told the folder held 'another run's outputs'."""
+    out = tmp_path / "evaluation"
+    out.mkdir()
+    (out / "evaluation.json").write_text(json.dumps(dict.fromkeys(
+        ["overall", "per_theme", "gold_file", "codebook_content_hash"], 1)))
+
+    with pytest.raises(OutputError, match="already holds an earlier evaluation's outputs. Pass --force"):
+        with staged_folder(out, force=False, owned=("evaluation.json", "evaluation.md")):
+            pass
+
+
 def test_forced_into_a_folder_of_the_other_kind_or_through_a_link(tmp_path):
     """An evaluation forced into a run's folder kept every file of the run beside it; a user's
     theme_counts_checked_by_maria.csv went as a run's file; an --out that is a link lost the link and left the
@@ -554,7 +566,7 @@ def test_a_previous_folder_put_back_after_a_crash_is_not_written_over_without_fo
     aside = tmp_path / ".run.old-99999999-1a2b3c4d"  # no such process
     aside.mkdir()
     (aside / MANIFEST).write_text(RUN_MANIFEST)
-    with pytest.raises(OutputError, match="already holds another run's outputs"):
+    with pytest.raises(OutputError, match="already holds an earlier run's outputs"):
         with staged_folder(out, force=False):
             pass
     assert (out / MANIFEST).read_text() == RUN_MANIFEST

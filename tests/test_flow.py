@@ -179,7 +179,7 @@ def test_cli_run_then_refuses_to_overwrite_without_force(tmp_path, tiny_response
     assert "Coded 15 answers: " in first.output and f"Wrote {out}/: manifest.json" in first.output
     again = runner.invoke(app, args)
     assert again.exit_code == 2
-    assert again.output.strip() == (f"error: Output folder {out} already holds another run's outputs. "
+    assert again.output.strip() == (f"error: Output folder {out} already holds an earlier run's outputs. "
                                     "Pass --force to replace it, or choose another --out.")
     forced = runner.invoke(app, args + ["--force"])
     assert forced.exit_code == 0, forced.output

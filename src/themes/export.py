@@ -61,7 +61,8 @@ def check_output_folder(out: Path, *, force: bool, owned: tuple[str, ...] = ()) 
                 raise OutputError(f"Output folder {out} holds a themes {kind}; this writes a folder of its own. "
                                   "Choose another --out.")
         if not force:
-            raise OutputError(f"Output folder {out} already holds another run's outputs. Pass --force to replace it, "
+            earlier = "evaluation" if (out / "evaluation.json").is_file() else "run"
+            raise OutputError(f"Output folder {out} already holds an earlier {earlier}'s outputs. Pass --force to replace it, "
                               f"or choose another --out.")
 
 
