@@ -62,8 +62,8 @@ def check_output_folder(out: Path, *, force: bool, owned: tuple[str, ...] = ()) 
                                   "Choose another --out.")
         if not force:
             earlier = "evaluation" if (out / "evaluation.json").is_file() else "run"
-            raise OutputError(f"Output folder {out} already holds an earlier {earlier}'s outputs. Pass --force to replace it, "
-                              f"or choose another --out.")
+            raise OutputError(f"Output folder {out} already holds an earlier {earlier}'s outputs. Pass --force to "
+                              "replace it, or choose another --out.")
 
 
 _STAGING: set[Path] = set()  # this process's staging folders, removed on an interrupt
