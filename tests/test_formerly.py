@@ -341,7 +341,7 @@ def test_a_renamed_code_keeps_its_qda_guid_and_validate_codebook_says_the_rename
     # The same codebook name: only the ids changed
     assert guids(renamed_path) == guids(tiny_codebook_path)
     said = CliRunner().invoke(app, ["validate-codebook", str(renamed_path)]).output.splitlines()
-    assert said[-1] == ("  read as renamed (formerly): funding -> resource_needs, service -> service_model, "
+    assert said[-2] == ("  read as renamed (formerly): funding -> resource_needs, service -> service_model, "
                         "service_model.joint -> service_model.joint_program")
 
 
