@@ -422,6 +422,28 @@ def test_a_key_missing_its_colon_names_its_own_line(tmp_path):
         load_codebook(path)
 
 
+def test_every_problem_between_themes_is_listed_at_once(tmp_path):
+    """Review 150: a repeated id, a repeated label and an example under none_examples were shown one per run of
+    validate-codebook, each only once the one before was fixed."""
+    text = ("name: X\nthemes:\n"
+            "  - {id: trust, label: Trust, definition: d, examples: [We trust them.]}\n"
+            "  - {id: trust, label: Money, definition: d, examples: [No money.]}\n"
+            "  - {id: data, label: Money, definition: d}\n"
+            "none_examples: [No money.]\n")
+    path = write(tmp_path, text)
+
+    with pytest.raises(CodebookError) as raised:
+        load_codebook(path)
+
+    assert raised.value.problems == [
+        f"{path}:4: [top level] theme id 'trust' is used twice; give each theme its own id",
+        f"{path}:5: [top level] 'trust' and 'data' have the same label ('Money'); a report could not tell them apart: "
+        "give each its own",
+        f"{path}: [top level] 'No money.' is both an example of 'trust' and one of none of the themes "
+        "(none_examples); keep it in one list"]
+    assert str(raised.value).endswith("(2 more problems: 'themes validate-codebook " + str(path) + "' lists them all)")
+
+
 def test_a_colon_inside_unquoted_text_says_to_quote_it(tmp_path):
     """Review 150: 'label: Trust: earned over time' got PyYAML's 'mapping values are not allowed here'."""
     path = write(tmp_path, "name: X\nthemes:\n  - id: trust\n    label: Trust: earned over time\n    definition: d\n")

@@ -222,16 +222,19 @@ class Codebook(_Strict):
     def _ids_are_unique(self) -> Codebook:
         if not self.themes and not self.dimensions:
             raise ValueError("the codebook has no 'themes' and no 'dimensions'; add at least one theme")
+        # Every problem at once, one per line (load_codebook lists them): fixed one at a time, each run of
+        # validate-codebook showed the next.
+        problems: list[str] = []
         seen: set[str] = set()
         for category in self.categories:
             if category.id in seen:
                 kind = "type" if category.group else "theme"
-                raise ValueError(f"{kind} id '{category.id}' is used twice; give each {kind} its own id")
+                problems.append(f"{kind} id '{category.id}' is used twice; give each {kind} its own id")
             seen.add(category.id)
         dimension_ids: set[str] = set()
         for dimension in self.dimensions:  # two of one id passed when their types differed: one column prefix
             if dimension.id in dimension_ids:
-                raise ValueError(f"dimension id '{dimension.id}' is used twice; give each dimension its own id")
+                problems.append(f"dimension id '{dimension.id}' is used twice; give each dimension its own id")
             dimension_ids.add(dimension.id)
         # One GUID on two codes: a QDA tool matches codes by GUID first, and a project read back would give one
         # code's codings to the other.
@@ -241,21 +244,23 @@ class Codebook(_Strict):
             if guid:
                 first = guids.setdefault(guid.strip("{}").lower(), owner)
                 if first != owner:
-                    raise ValueError(f"'{first}' and '{owner}' have the same guid ({guid}); a QDA tool would take "
-                                     "them for one code: give one a new guid, or remove its guid line")
+                    problems.append(f"'{first}' and '{owner}' have the same guid ({guid}); a QDA tool would take "
+                                    "them for one code: give one a new guid, or remove its guid line")
         # A theme and a dimension of one id share the count files' and coded samples' columns and cells ("data"
         # read as a type of the 'data' dimension): the run crashed after the coding.
         dimensions = {dimension.id for dimension in self.dimensions}
-        clash = next((theme.id for theme in self.themes if theme.id in dimensions), None)
-        if clash is not None:
-            raise ValueError(f"theme id '{clash}' is also a dimension's id; rename one of them")
-        _check_former_ids(self)
+        problems += [f"theme id '{theme.id}' is also a dimension's id; rename one of them"
+                     for theme in self.themes if theme.id in dimensions]
+        try:
+            _check_former_ids(self)
+        except ValueError as error:
+            problems.append(str(error))
         labels: dict[str, str] = {}
         for category in self.categories:
             other = labels.setdefault(plain_key(category.label), category.id)
             if other != category.id:
-                raise ValueError(f"'{other}' and '{category.id}' have the same label ({category.label!r}); a report "
-                                 "could not tell them apart: give each its own")
+                problems.append(f"'{other}' and '{category.id}' have the same label ({category.label!r}); a report "
+                                "could not tell them apart: give each its own")
         # One passage written two ways under two themes ("Different priorities!!", "Different priorities."): each is
         # learned as its own theme alone, against the other. Written the same, it is learned as carrying both.
         written: dict[str, tuple[str, str]] = {}
@@ -264,15 +269,16 @@ class Codebook(_Strict):
                 key = folded_text(example)
                 first = written.setdefault(key, (theme.id, example))
                 if first[0] != theme.id and first[1] != example:
-                    raise ValueError(f"{_quoted(first[1])} (an example of '{first[0]}') and {_quoted(example)} (of "
-                                     f"'{theme.id}') are one passage written two ways, each learned as its theme "
-                                     "alone, against the other: write it the same under both (it is then learned as "
-                                     "carrying both), or keep it under one")
+                    problems.append(f"{_quoted(first[1])} (an example of '{first[0]}') and {_quoted(example)} (of "
+                                    f"'{theme.id}') are one passage written two ways, each learned as its theme "
+                                    "alone, against the other: write it the same under both (it is then learned as "
+                                    "carrying both), or keep it under one")
         coded = {plain_key(example): c.id for c in self.categories for example in c.theme.examples}
-        clash = next((item for item in self.none_examples if plain_key(item) in coded), None)
-        if clash is not None:
-            raise ValueError(f"{_quoted(clash)} is both an example of '{coded[plain_key(clash)]}' and one of none of "
-                             "the themes (none_examples); keep it in one list")
+        problems += [f"{_quoted(clash)} is both an example of '{coded[plain_key(clash)]}' and one of none of the "
+                     "themes (none_examples); keep it in one list"
+                     for clash in self.none_examples if plain_key(clash) in coded]
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     @property
@@ -429,7 +435,9 @@ def merge_codebooks(books: list[Codebook]) -> Codebook:
     except (ValidationError, ValueError) as error:
         message = error.errors()[0]["msg"].removeprefix("Value error, ") if isinstance(error, ValidationError) \
             else str(error)
-        raise CodebookError(f"These codebooks cannot be coded together: {message}.") from None
+        first, *more = message.split("\n")
+        raise CodebookError(f"These codebooks cannot be coded together: {first}"
+                            + (f" ({len(more)} more such problem{'s' * (len(more) > 1)})." if more else ".")) from None
 
 
 def _check_former_ids_across(books: list[Codebook]) -> None:
@@ -528,7 +536,7 @@ def load_codebook(path: str | Path) -> Codebook:
                                 "Is this line a key missing its ':'? Else check quotes and indentation.") from None
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        before = text.splitlines()[mark.line][:mark.column] if mark else ""
+        before = (text.splitlines()[mark.line:mark.line + 1] or [""])[0][:mark.column] if mark else ""
         if problem == "mapping values are not allowed here" and ": " in before:  # label: Trust: earned over time
             key = before.split(":")[0].strip().removeprefix("- ")
             raise CodebookError(f"{where}: the YAML cannot be parsed: a ': ' inside unquoted text starts a key; put "
@@ -543,7 +551,8 @@ def load_codebook(path: str | Path) -> Codebook:
         return Codebook.model_validate(data)
     except ValidationError as error:
         node = yaml.compose(text)  # the nodes know their lines; composed only to say where a problem is
-        problems = list(dict.fromkeys(_problem(path, node, each) for each in error.errors()))
+        errors = [dict(each, msg=part) for each in error.errors() for part in each["msg"].split("\n")]
+        problems = list(dict.fromkeys(_problem(path, node, each) for each in errors))
         more = (f" ({len(problems) - 1} more problem{'s' * (len(problems) > 2)}: 'themes validate-codebook "
                 f"{path}' lists them all)") if len(problems) > 1 else ""
         raise CodebookError(problems[0] + more, problems) from None
