@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -212,6 +213,31 @@ def workbook(tmp_path):
 
 def values(sheet) -> list[list]:
     return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def test_a_quote_sheet_whose_flags_are_mostly_errors_says_so_open_on_the_sheet(tmp_path):
+    """Review 149: a type's sheet of 11 quotes, where the estimate said about 6 respondents raised it, was read as
+    evidence of it; its caution is a comment shown open on the sheet, and its tab is marked."""
+    summary = pd.DataFrame({"theme": ["trust", "funding"], "label": list(LABELS.values())[:2],
+                            "respondents": [20, 37], "percent": [66.7, 17.5], "base_n": [30, 212],
+                            "estimate": [60.0, 1.6], "low": [50.0, 0.0], "high": [70.0, 6.8]})
+    quotes = pd.DataFrame({"theme": ["trust", "funding"], "label": list(LABELS.values())[:2], "rank": [1, 1],
+                           "quote": ["We trust them.", "Grants end."], "attribution": ["Respondent"] * 2,
+                           "respondent_id": ["R1", "R2"], "question": ["q"] * 2, "score": [0.9, 0.8], "use": [""] * 2})
+    path = tmp_path / "quotes.xlsx"
+    write_quotes_workbook(path, summary, quotes, dict(list(LABELS.items())[:2]))
+
+    book = openpyxl.load_workbook(path)
+    assert book["funding"]["A1"].comment.text == (
+        "Quotes for: Funding needs. Read each quote before you use it: 37 respondents were flagged, but the corrected "
+        "estimate puts those who raised it at about 3 (1.6%, 0.0-6.8%), so many of these passages are likely not "
+        "about it.")
+    assert book["funding"].sheet_properties.tabColor.rgb.endswith("B5832F")
+    assert book["trust"]["A1"].comment.text == "Quotes for: Trust and relationships"
+    assert book["trust"].sheet_properties.tabColor is None
+    with zipfile.ZipFile(path) as archive:  # shown open: the VML of the cautioned sheet's comment is visible
+        drawings = [archive.read(n).decode() for n in archive.namelist() if n.endswith(".vml")]
+    assert sum("visibility:visible" in d for d in drawings) == 1
 
 
 def test_workbook_has_a_summary_and_one_sheet_per_theme(workbook):

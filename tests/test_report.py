@@ -287,6 +287,24 @@ def test_the_report_leads_with_estimates_and_intervals_when_a_coded_sample_measu
     assert "Funding needs: 55.5% (95% interval 35.0-75.0%)" in html
 
 
+def test_quotes_of_a_theme_whose_flags_are_mostly_errors_say_to_read_each(data):
+    """Review 149: 37 respondents flagged, about 3 by the estimate; a program officer took its quotes as
+    evidence of it. Funding needs: 66.7% flagged, estimated 20% (5-30%)."""
+    from dataclasses import replace
+
+    estimated = _estimated(data)
+    doubtful = replace(estimated, counts=estimated.counts.assign(estimate=[40.0, 20.0], low=[20.0, 5.0],
+                                                                 high=[60.5, 30.0]))
+    caution = ("Read each quote before you use it: 2 respondents were flagged, but the corrected estimate puts those "
+               "who raised it at about 1 (20.0%, 5.0-30.0%), so many of these passages are likely not about it.")
+    markdown = render_markdown(doubtful)
+    assert f"### Funding needs\n\n*{caution}*\n\n> " in markdown
+    assert f'<h3 id="q-funding">Funding needs</h3>\n    <p class="warning">{caution}</p>' in render_html(doubtful)
+    # An estimate within reach of the flags (55.5%, 35-75%, of 66.7%) and a theme without quotes get none
+    assert "Read each quote" not in render_markdown(estimated) + render_html(estimated)
+    assert "Read each quote" not in render_markdown(replace(doubtful, quotes=doubtful.quotes.iloc[:0]))
+
+
 def test_the_method_says_what_stays_raw_because_the_coded_sample_does_not_code_it(data):
     from dataclasses import replace
 

@@ -24,7 +24,7 @@ import pandas as pd
 from themes.aggregate import USABLE
 from themes.coding import nearest_vote
 from themes.errors import OutputError
-from themes.quotes import deidentify_evidence
+from themes.quotes import deidentify_evidence, quote_cautions
 from themes.report import ReportData, render_html, render_markdown
 from themes.safe import MANIFEST, WORKBOOK_OPTIONS, file_slugs, is_themes_output, neutralise_formula, write_table
 from themes.status import sent_again
@@ -284,6 +284,7 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
         header = book.add_format({"bold": True, "bg_color": "#DDE5F0", "border": 1, "valign": "top",
                                   "text_wrap": True})
         sheet = book.add_worksheet("Summary")
+        cautions = quote_cautions(summary)
         summary = summary.rename(columns=SUMMARY_HEADERS)
         # Percentages with their one decimal, as the report and the count files give them: Excel's General showed
         # 94.0 as "94" beside "95.4" (review 149)
@@ -300,7 +301,12 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
             write_table(sheet, part, header_format=header, cell_format=wrap, widths=QUOTE_WIDTHS,
                         quoted_format=quoted)
             _print_setup(sheet, part, QUOTE_WIDTHS, f"Quotes for: {label}")
-            sheet.write_comment(0, 0, f"Quotes for: {label}")
+            if theme_id in cautions:  # shown open on the sheet, and its tab marked, not left for a hover to find
+                sheet.write_comment(0, 0, f"Quotes for: {label}. {cautions[theme_id]}",
+                                    {"visible": True, "x_scale": 3, "y_scale": 1.5})
+                sheet.set_tab_color("#B5832F")
+            else:
+                sheet.write_comment(0, 0, f"Quotes for: {label}")
         for theme_id, label in labels.items() if evidence is not None else ():
             part = evidence.loc[evidence["theme"] == theme_id, list(EVIDENCE_WIDTHS)]
             if "score" in part:  # 0.9998000264167786 in a cell a reader compares by eye

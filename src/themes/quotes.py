@@ -529,3 +529,24 @@ def safe_attribution(text: str, redactor) -> str:
     keep_place = bool(place) and redactor.redact(place) == place
     head = f"{who} respondent" if keep_who else "Respondent"
     return f"{head} from partnership based in {place}" if keep_place else head
+
+
+def quote_cautions(summary: pd.DataFrame) -> dict[str, str]:
+    """For each theme or type (`summary` as export.summary_table gives it: theme, respondents, percent, base_n,
+    estimate, low, high) whose flags the corrected estimate reads as mostly the classifier's errors, a line for
+    the reader picking its quotes: the share flagged lies above the estimate's interval and is over twice the
+    estimate. Review 149: 37 respondents were flagged for policy or systems level effects where the estimate was
+    about 3, and its quotes, read as evidence of it, were mostly about funding and data."""
+    cautions: dict[str, str] = {}
+    if "estimate" not in summary:
+        return cautions
+    for row in summary.itertuples():
+        if pd.isna(row.estimate) or pd.isna(row.high) or not row.respondents:
+            continue
+        if row.percent > row.high and row.estimate < row.percent / 2:
+            about = round(row.estimate / 100 * row.base_n)
+            cautions[row.theme] = (
+                f"Read each quote before you use it: {row.respondents} respondents were flagged, but the corrected "
+                f"estimate puts those who raised it at about {about} ({row.estimate:.1f}%, {row.low:.1f}-"
+                f"{row.high:.1f}%), so many of these passages are likely not about it.")
+    return cautions

@@ -458,9 +458,12 @@ def render_markdown(data: ReportData) -> str:
                       CO_TYPES_CAPTION + ".", "",
                       _md_table(co.reset_index().rename(columns={"index": "Type"})), ""]
     lines += ["## Quotes", ""]
+    cautions = _quote_cautions(data)
     for theme_id, label in {**labels, **types}.items():
         part = data.quotes[data.quotes["theme"] == theme_id]
         lines += [f"### {md(label)}", ""]
+        if theme_id in cautions and not part.empty:
+            lines += [f"*{md(cautions[theme_id])}*", ""]
         if part.empty:
             lines += [_nothing_carried(data, theme_id), ""]
         for row in part.itertuples():
@@ -470,6 +473,18 @@ def render_markdown(data: ReportData) -> str:
         [{"Status": k, "Answers": v} for k, v in data.accounting.items()])), ""]
     lines += [md(note) for note in data.notes]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _quote_cautions(data: ReportData) -> dict[str, str]:
+    """quotes.quote_cautions for the themes and framework types of a report."""
+    from themes.quotes import quote_cautions
+
+    parts = [data.counts.rename(columns={"base_respondents": "base_n"})] if len(data.counts) else []
+    if data.framework is not None and len(data.framework):
+        kinds = data.framework
+        parts.append(kinds.assign(theme=kinds["dimension"] + "." + kinds["type"]).rename(
+            columns={"base_respondents": "base_n"}))
+    return quote_cautions(pd.concat(parts, ignore_index=True)) if parts else {}
 
 
 def _nothing_carried(data: ReportData, code: str) -> str:
@@ -642,8 +657,10 @@ def render_html(data: ReportData) -> str:
     types = _type_labels(data)
     co = _co_occurrence(data, labels, labels)
     co_types = _co_occurrence(data, types, labels)
+    cautions = _quote_cautions(data)
     quotes = [{"id": code, "label": label, "items": data.quotes[data.quotes["theme"] == code].to_dict("records"),
-               "empty": _nothing_carried(data, code)} for code, label in {**labels, **types}.items()]
+               "empty": _nothing_carried(data, code), "caution": cautions.get(code)}
+              for code, label in {**labels, **types}.items()]
     matrix = framework_matrix(data) if types else None
     evidence = _evidence(data, {**labels, **types})
     # Every value the template prints goes through the same escaping as the Markdown report's.
