@@ -191,9 +191,11 @@ def calibrate_codebook(gold_path: str, settings: RunSettings, split: str | None 
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
-    """Rows as a table; `few` (set on some rows only) stays a whole number, not 3.0 beside empty cells."""
+    """Rows as a table; `few` and `few_predicted` (set on some rows only) stay whole numbers, not 3.0 beside empty
+    cells."""
     frame = pd.DataFrame(rows)
-    if "few" in frame:
-        frame["few"] = frame["few"].astype("Int64")
+    for column in ("few", "few_predicted"):
+        if column in frame:
+            frame[column] = frame[column].astype("Int64")
     return frame
 

@@ -302,20 +302,24 @@ def test_evaluate_says_which_themes_were_not_measured(monkeypatch, tmp_path, tin
     result = with_few_unmeasured({"overall": {"passages": 10, "primary_kappa": 0.8, "primary_alpha": 0.79,
                                               "macro_f1": 0.857}, "per_theme": [measured, unmeasured, few],
                                   "per_dimension": []})
-    assert result["per_theme"][:2] == [measured, unmeasured]  # a theme of five coded passages or more is as measured
+    assert result["per_theme"][0] == measured  # a theme of five coded passages or more is as measured
+    # Review 149: a precision from fewer than five passages the model coded with the theme says nothing either
+    assert result["per_theme"][1] == {**unmeasured, "precision": None, "few_predicted": 1}
     result.update(left_out=0, files=["evaluation.md"])
     output = _evaluate_printing(monkeypatch, tmp_path, tiny_codebook_path, result,
                                 "text,themes\nWe trust them.,trust\nGrants end.,none\n")
     lines = output.splitlines()
     assert f"  question   {NO_QUESTION}" in lines
     lines = lines[next(k for k, line in enumerate(lines) if line.startswith("Agreement on")):]
-    assert lines[2:7] == [
+    assert lines[2:8] == [
         "trust                        1.000   0.750  0.857  0.800",
-        "funding                      0.000     n/a    n/a    n/a",
-        "service                      1.000     n/a    n/a    n/a",  # recall 1.000, kappa 0.49 from one coded passage
+        "funding                        n/a     n/a    n/a    n/a",
+        "service                        n/a     n/a    n/a    n/a",  # recall 1.000, kappa 0.49 from one coded passage
         "n/a for funding: not measured, no coded passages carry it.",
         "n/a for service (1): not measured, fewer than 5 coded passages carry it (the number in brackets); the macro "
-        "F1 above still counts its F1."]
+        "F1 above still counts its F1.",
+        "precision n/a for funding (1), service (1): the model coded fewer than 5 passages with them (the number in "
+        "brackets)."]
     # No theme of five coded passages: no primary kappa, alpha or macro F1 either, as the run records it (review 150:
     # kappa 0.536 and macro F1 0.556 above a table of n/a)
     from themes.evaluate import recorded_agreement

@@ -663,15 +663,19 @@ def evaluate(
         if unmeasured:
             typer.echo(f"n/a for {', '.join(unmeasured)}: not measured, no coded passages carry "
                        f"{'it' if len(unmeasured) == 1 else 'them'}.")
+        from themes.evaluate import FEW_CODED
+
         few = [f"{row['theme']} ({row['few']})" for row in result["per_theme"] if row.get("few")]
         if few:
-            from themes.evaluate import FEW_CODED
-
             counted = (f"; the macro F1 above still counts {'its' if len(few) == 1 else 'their'} F1"
                        if overall["macro_f1"] is not None else "; so no theme is measured, nor the primary theme's "
                        "kappa and alpha, nor the macro F1: code more passages")
             typer.echo(f"n/a for {', '.join(few)}: not measured, fewer than {FEW_CODED} coded passages carry "
                        f"{'it' if len(few) == 1 else 'them'} (the number in brackets){counted}.")
+        rare = [f"{row['theme']} ({row['few_predicted']})" for row in result["per_theme"] if row.get("few_predicted")]
+        if rare:
+            typer.echo(f"precision n/a for {', '.join(rare)}: the model coded fewer than {FEW_CODED} passages with "
+                       f"{'it' if len(rare) == 1 else 'them'} (the number in brackets).")
     if result["per_dimension"]:
         typer.echo(f"Agreement per dimension on {overall['passages']} passages{left_out} ('none' = not addressed, "
                    "a class):")

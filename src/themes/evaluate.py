@@ -1259,10 +1259,13 @@ def agreement(gold: list[list[str]], predicted: list[list[str]], predicted_prima
 def with_few_unmeasured(result: dict) -> dict:
     """`result` (of `agreement`) with the figures of a theme fewer than FEW_CODED coded passages carry (or a dimension
     fewer address) left out, as the run's report leaves them out: recall 1.000 and kappa 0.49 from one coded passage
-    say nothing. Its counts (coded, predicted) and precision stay; `few` says how many carried it. The means (macro F1)
-    are as measured, on every passage."""
+    say nothing. Its counts (coded, predicted) stay; `few` says how many carried it. So does a precision from fewer than
+    FEW_CODED passages the model coded with the theme (`few_predicted`; review 149: 0.500 from 2). The means (macro
+    F1) are as measured, on every passage."""
     themes = [{**row, **({"recall": None, "f1": None, "kappa": None, "alpha": None, "few": row["gold"]}
-                         if 0 < row["gold"] < FEW_CODED else {})} for row in result["per_theme"]]
+                         if 0 < row["gold"] < FEW_CODED else {}),
+               **({"precision": None, "few_predicted": row["predicted"]}
+                  if 0 < row.get("predicted", 0) < FEW_CODED else {})} for row in result["per_theme"]]
     dimensions = [{**row, **({"type_accuracy": None, "type_accuracy_all_addressed": None, "kappa": None, "alpha": None,
                               "few": row["gold_addressed"]} if 0 < row["gold_addressed"] < FEW_CODED else {})}
                   for row in result["per_dimension"]]
@@ -1494,7 +1497,8 @@ def _theme_markdown(result: dict) -> list[str]:
              f"the first: {_number(overall['later_theme_recall'])}",
              "", "## Per theme (presence of the theme, multi-label)", "",
              f"A theme no coded passage carries is \"not measured\": there is nothing to agree on; nor one fewer than "
-             f"{FEW_CODED} carry (recall, F1, kappa and alpha from so few coded passages say nothing). Macro F1 is "
+             f"{FEW_CODED} carry (recall, F1, kappa and alpha from so few coded passages say nothing), nor the "
+             f"precision of one the model coded fewer than {FEW_CODED} passages with. Macro F1 is "
              "the mean F1 of the themes coded or predicted (on every passage, those few included): a theme no coded "
              "passage carries that the model predicted counts 0, its predictions all false alarms.", "",
              "| theme | gold | predicted | precision | recall | F1 | kappa | alpha |", "|---|---|---|---|---|---|---|---|"]
