@@ -61,6 +61,12 @@ PII = [
     ("email-spelled-local", "Write to maria dot gonzalez at gmail dot com.", "Write to [email].", True),
     ("email-cued-at", "Data sharing is slow; email jdoe at clinic.org", "Data sharing is slow; email [email]", True),
     ("handle", "Follow @maria_gonzalez_chw on Instagram.", "Follow [name] on Instagram.", True),
+    # Review 149: a chat name without its "@" kept its family name ("Contact [name].ramirez (Teams)")
+    ("handle-dotted", "Contact jose.ramirez (Teams) for data.", "Contact [name] (Teams) for data.", True),
+    ("handle-initial", "Our lead, j.smith, handles it; maria_gonzalez2 backs up.",
+     "Our lead, [name], handles it; [name] backs up.", True),
+    ("handle-not-words", "See e.g. report_final.docx; we met.then funding.trust grew in st.louis.",
+     "See e.g. report_final.docx; we met.then funding.trust grew in st.louis.", True),
     ("record-prefixed", "Her member ID MCD 4471-2290-88 was lost.", "Her member ID [id] was lost.", True),
     ("talk-to-lower", "Talk to maria at the front desk.", "Talk to [name] at the front desk.", True),
     ("ask-for-lower", "Ask for jose at the clinic.", "Ask for [name] at the clinic.", True),

@@ -110,6 +110,10 @@ _SERVICE_EMAIL = re.compile(
 )
 # A social media handle ("@maria_gonzalez_chw"): a person's account, so a name.
 _HANDLE = re.compile(r"(?<![\w@.+-])@[A-Za-z_][\w.]{0,28}[\w](?![\w@])")
+# A chat or sign-in name without its "@": a given name or an initial and a family name in lower case, joined by a dot
+# or an underscore ("jose.ramirez (Teams)", "j.smith", "maria_gonzalez2"; review 149 found the first in a quote).
+_JOINED_NAME = re.compile(r"(?<![\w@./+-])(?P<given>[a-z]{1,20})[._](?P<family>[a-z][a-z'-]{1,30}[a-z])\d{0,4}"
+                          r"(?![\w@]|[.-][a-z])")
 # "maria.gonzalez@gmail": a handle with a host but no ending is still an address.
 _BARE_EMAIL = re.compile(rf"(?<![\w.+-])[\w.+-]*\w@{_LABEL}(?![\w@])")
 _URL = re.compile(
@@ -531,6 +535,15 @@ def _spelled_address(m: re.Match) -> bool:
     return all(len(part) <= 2 or _DIGIT.search(part) or fold(part) in first or fold(part) in last for part in parts)
 
 
+def _joined_name(m: re.Match) -> str:
+    from themes.names import capitalised_given_names, name_lists
+
+    given, family = m.group("given"), m.group("family")
+    first, last = name_lists()
+    named = (len(given) == 1 or (given in first and given not in capitalised_given_names())) and family in last
+    return PLACEHOLDERS["name"] if named else m.group(0)
+
+
 def _service_email(m: re.Match) -> str:
     if m.group("spelled") and not _spelled_address(m):
         return m.group(0)
@@ -563,6 +576,8 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
         text = _URL.sub(_url_sub, text)
     if "@" in text:
         text = _HANDLE.sub(PLACEHOLDERS["name"], text)
+    if "." in text or "_" in text:
+        text = _JOINED_NAME.sub(_joined_name, text)
     if _DIGIT.search(text):
         text = _BIRTH_DATE.sub(lambda m: m.group("cue") + PLACEHOLDERS["birth_date"], text)
         text = _RECORD.sub(lambda m: m.group("cue") + PLACEHOLDERS["id"], text)
