@@ -1888,8 +1888,13 @@ _STAFF_NOTES = re.compile(
 
 # A column of the respondent's own name, by its name: "Your name", "First Name", "Last name", "Full name", "Name",
 # "Respondent name", "Contact name", Qualtrics's "RecipientFirstName"; not "Organization name" or "Partner name"
-_OWN_NAME_COLUMN = re.compile(r"(?i)^\W*(?:your|respondents?'?s?|recipient|contact)?[ _-]?"
-                              r"(?:first|last|full|given|family|sur)?[ _-]?name\W*$")
+_OWN_NAME_COLUMN = re.compile(r"(?i)^\W*(?:(?:your|respondents?'?s?|recipient|contact)?[ _-]?"
+                              r"(?:first|last|full|given|family|sur)?[ _-]?name"
+                              # Who filled the form in: "Submitted by", "Name of person completing this form"
+                              r"|(?:submitted|completed|prepared|filled[ _-](?:out|in))[ _-]by"
+                              r"|name[ _-]of[ _-](?:the[ _-])?(?:person|individual|respondent)"
+                              r"(?:[ _-](?:completing|submitting|filling[ _-](?:out|in))(?:[ _-](?:this|the)"
+                              r"[ _-](?:form|survey))?)?)\W*$")
 _NAME_PART = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _NAMES_RUN = re.compile(r"\[name\](?:[ \t]+\[name\])+")  # a first and a last name: one person
 
@@ -1956,10 +1961,11 @@ def _without_titles(value: str) -> str:
 
 def _name_patterns(values: list[str], english) -> list[str]:
     """What of a respondent's own name is read as "[name]" in their answers, as regular expressions: the whole name
-    of two words or more in any case, and each part of two letters or more, capitalised as a name is written, that is
-    no English word ("Will", "Grant", "Hope", "Young" and "Green" are words: "We will expand grant funding" keeps them;
-    review 147); each with and without its accents, either apostrophe. Without the word lists (no spaCy model) the
-    whole name alone."""
+    of two words or more in any case, and each part of two letters or more, capitalised as a name is written; a part
+    that is an English word by the word lists ("Will", "Grant", "Hope", but also "Mei" and "Fatima") only where no
+    sentence starts ("We will expand grant funding" and "Grant funding ended" keep them, review 147; "- Fatima" and
+    "I'm Mei" do not, review 152); each with and without its accents, either apostrophe. Without the word lists (no
+    spaCy model) the whole name alone."""
     import unicodedata
 
     from themes.names import _english
@@ -1993,9 +1999,17 @@ def _name_patterns(values: list[str], english) -> list[str]:
             for piece in _NAME_PART.findall(value):
                 for part in {piece, *re.split(r"[-'’]", piece)}:
                     capitalised = part[:1].upper() + part[1:]
-                    if len(part) >= 2 and not word(part) and part.lower() not in _HONORIFICS:
-                        said |= {pattern(form) for form in {capitalised, plain(capitalised)}}
+                    if len(part) < 2 or part.lower() in _HONORIFICS:
+                        continue
+                    # A part that is also a word only where a sentence does not start: the word's capital there says
+                    # nothing ("Grace helped", "Hope is what we have"); after a word, a comma or a sign-off's dash
+                    # it is the name ("I'm Mei", "- Fatima"; review 152)
+                    where = _MID_SENTENCE if word(part) else ""
+                    said |= {where + pattern(form) for form in {capitalised, plain(capitalised)}}
     return sorted(said, key=len, reverse=True)
+
+
+_MID_SENTENCE = r"(?:(?<=[\w,;:] )|(?<=[-–—~] )|(?<=[-–—~]))"
 
 
 def _own_names_out(table: pd.DataFrame, spec: InputSpec, answers: pd.DataFrame) -> tuple[pd.DataFrame, InputSpec]:
@@ -2024,7 +2038,8 @@ def _own_names_out(table: pd.DataFrame, spec: InputSpec, answers: pd.DataFrame) 
     for respondent, written in names.items():
         said = _name_patterns(list(written), english)
         if said:  # not inside an e-mail address ("maria.gonzalez@..."), which the redactor takes whole
-            patterns[respondent] = re.compile(rf"(?<![\w'’@.-])(?:{'|'.join(said)})(?![\w-]|[.@+]\w)")
+            # Not a part of a longer word or name ("Smith-Jones", "O'Brien"); a sign-off's dash may stand before it
+            patterns[respondent] = re.compile(rf"(?<![\w'’@.])(?<!\w[-'’])(?:{'|'.join(said)})(?![\w-]|[.@+]\w)")
     changed, texts = 0, []
     for respondent, text in zip(answers["respondent_id"], answers["answer_raw"]):
         pattern = patterns.get(respondent) if isinstance(text, str) else None

@@ -240,6 +240,15 @@ _SIGNATURE = re.compile(
     r"(?m)(?P<cue>^[ \t]*(?i:sincerely|(?:best|kind|warm)?[ \t]*regards|best|thanks|thank you|"
     rf"cheers|respectfully)[ \t]*[,-]?[ \t]*\n?[ \t]*)(?P<name>{_NAME_RUN})(?=[ \t]*\.?[ \t]*$)"
 )
+# A sign-off by a dash that ends an answer or a line ("... sets the agenda. - Mei", "-Ruby"): after a sentence's end
+# or at a line's start, a name alone to the line's end (review 152).
+_DASH_SIGNOFF = re.compile(
+    rf"(?m)(?P<cue>(?:(?<=[.!?)])|^)[ \t]*[-–—~]{{1,2}}[ \t]*)(?P<name>{_NAME_RUN})(?=[ \t]*\.?[ \t]*$)")
+# A writer who says who they are ("I'm Amber, program lead", "This is Grace from the clinic"): a listed given name
+# (not "I'm Hispanic," nor "This is Medicaid,"), then a comma or what an introduction goes on with.
+_INTRODUCED = re.compile(
+    rf"(?P<cue>(?<![\w-])(?:I['’]m|I[ \t]+am|[Tt]his[ \t]+is|[Mm]y[ \t]+name['’]s)[ \t]+)"
+    rf"(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD})?)(?=[ \t]*,|[ \t]+(?:from|with|at|here)\b)")
 _REPEATS = re.compile(r"(\[(?:email|phone|url|name|id|address|date of birth)\])(?:[ \t]+\1)+")
 
 # A street address: a house number, up to four words, a street type; then an optional unit, city,
@@ -535,6 +544,15 @@ def _spelled_address(m: re.Match) -> bool:
     return all(len(part) <= 2 or _DIGIT.search(part) or fold(part) in first or fold(part) in last for part in parts)
 
 
+def _introduced(m: re.Match) -> str:
+    from themes.names import _listed, name_lists
+
+    first = m.group("name").split()[0]
+    if not _listed(first, name_lists()[0]) or _not_a_name(m.group("name").split(), _next_word(m.string, m.end())):
+        return m.group(0)
+    return m.group("cue") + PLACEHOLDERS["name"]
+
+
 def _joined_name(m: re.Match) -> str:
     from themes.names import capitalised_given_names, name_lists
 
@@ -602,6 +620,8 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
         text = _REACH_AT.sub(_reach_at, text)
         text = _CUED_SECOND.sub(_cued_second, text)
     text = _SIGNATURE.sub(_name_sub(keep_cue=True), text)
+    text = _DASH_SIGNOFF.sub(_name_sub(keep_cue=True), text)
+    text = _INTRODUCED.sub(_introduced, text)
     if listed_names:
         # they build on this module's guards
         from themes.names import absorb_given_names, redact_listed_names, redact_titled_names
