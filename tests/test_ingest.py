@@ -1183,6 +1183,25 @@ def test_a_long_files_metadata_is_one_value_per_respondent(tmp_path):
         "first value is used (row 4)"]
 
 
+def test_a_long_files_id_that_holds_several_submissions_stops_the_run(tmp_path):
+    """Review 152: a sender's e-mail that sent a submission for each of several partnerships, named with
+    --id-column, joined 45 submissions into 20 respondents (trust 95% where it was 60%); the run went on."""
+    rows = ["who,state,question,answer"]
+    for k in range(5):
+        for state, answer in (("NY", "Trust took years"), ("CA", "Funding ended")):
+            rows += [f"a{k}@x.org,{state},goals,{answer} {k}", f"a{k}@x.org,{state},challenges,{state} staff {k}"]
+    path = write(tmp_path / "long.csv", "\n".join(rows) + "\n")
+
+    with pytest.raises(InputError, match=r"^The id column 'who' names no single respondent: 5 of its 5 values answer "
+                                         r"a question more than once with other answers, and 'state' differs among "
+                                         r"the rows of 5 of them"):
+        load_answers(path, InputSpec(id_column="who", meta_columns=("state",)))
+    # An answer edited and sent again by the same respondent (their state the same) is no such id
+    edited = write(tmp_path / "edited.csv", "\n".join(r.replace("CA", "NY") for r in rows) + "\n")
+    answers, _, _ = load_answers(edited, InputSpec(id_column="who", meta_columns=("state",)))
+    assert answers["respondent_id"].nunique() == 5
+
+
 def test_a_guessed_encoding_and_repeated_column_names_are_announced(tmp_path):
     """Both were guesses made silently (the encoding) or said as a warning printed twice (repeated names)."""
     path = tmp_path / "export.csv"
