@@ -76,6 +76,10 @@ PII = [
      "I'm Hispanic, and so are our clients. This is Medicaid, not charity.", True),
     ("handle-not-words", "See e.g. report_final.docx; we met.then funding.trust grew in st.louis.",
      "See e.g. report_final.docx; we met.then funding.trust grew in st.louis.", True),
+    # Review 153: a missing space after a full stop joins two words the lists also hold
+    ("handle-not-a-missing-space", "we lost the grant.the staff left; i love my job.the people; we got the "
+     "grant.young people; it will.may be", "we lost the grant.the staff left; i love my job.the people; we got the "
+     "grant.young people; it will.may be", True),
     ("record-prefixed", "Her member ID MCD 4471-2290-88 was lost.", "Her member ID [id] was lost.", True),
     ("talk-to-lower", "Talk to maria at the front desk.", "Talk to [name] at the front desk.", True),
     ("ask-for-lower", "Ask for jose at the clinic.", "Ask for [name] at the clinic.", True),

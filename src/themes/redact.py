@@ -554,12 +554,20 @@ def _introduced(m: re.Match) -> str:
 
 
 def _joined_name(m: re.Match) -> str:
-    from themes.names import capitalised_given_names, name_lists
+    """A name where both parts are on the lists, not both words: a missing space after a full stop joins two words
+    that the lists also hold ("the grant.the staff", "my job.the people"; review 153)."""
+    from themes.names import _english, _stop_words, capitalised_given_names, name_lists
 
     given, family = m.group("given"), m.group("family")
     first, last = name_lists()
-    named = (len(given) == 1 or (given in first and given not in capitalised_given_names())) and family in last
-    return PLACEHOLDERS["name"] if named else m.group(0)
+    if family in _stop_words() or given in _stop_words():
+        return m.group(0)
+    if not ((len(given) == 1 or (given in first and given not in capitalised_given_names())) and family in last):
+        return m.group(0)
+    english = english_words()
+    if english is not None and len(given) > 1 and _english(given, english) and _english(family, english):
+        return m.group(0)
+    return PLACEHOLDERS["name"]
 
 
 def _service_email(m: re.Match) -> str:
