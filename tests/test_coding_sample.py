@@ -435,6 +435,17 @@ def test_a_draw_that_excludes_a_file_with_rows_deleted_stops(run_dir: Path, tmp_
                                                     "its answer could be drawn again. Put the row back and code it "
                                                     "('none' where an answer has no theme), then draw.\n")
     assert not second.exists()
+    # Review 153: the first row deleted, or a block of rows (a file of the draw not given), went through
+    table[table["sample_id"] != "S001"].to_csv(first, index=False)
+    result = _invoke(str(run_dir), "-n", "4", "--seed", "0", "--exclude", str(first), "--out", str(second))
+    assert result.exit_code == 2 and "1 row of the draw is missing (S001)" in result.output
+    table[~table["sample_id"].isin(["S002", "S003", "S004"])].to_csv(first, index=False)
+    result = _invoke(str(run_dir), "-n", "4", "--seed", "0", "--exclude", str(first), "--out", str(second))
+    assert result.exit_code == 2 and "3 rows of the draw are missing (S002-S004)" in result.output
+    table[~table["sample_id"].isin(["S001", "S002"])].to_csv(first, index=False)  # perhaps a file not given
+    result = _invoke(str(run_dir), "-n", "4", "--seed", "0", "--exclude", str(first), "--out", str(second))
+    assert "(S001-S002), so their answers could be drawn again. Give every file of the earlier draws to --exclude, " \
+           "or put the rows back" in result.output.replace("\n", " ")
     table.to_csv(first, index=False)  # put back, it draws
     assert _invoke(str(run_dir), "-n", "4", "--seed", "0", "--exclude", str(first), "--out", str(second)).exit_code == 0
 

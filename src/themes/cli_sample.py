@@ -96,14 +96,19 @@ def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, o
     check_writable_file(above / out.name)  # the folders --out still needs are made once the draw is done
     coded = already_coded(exclude) if exclude else None  # a bad file stops here, before anything is written
     gap = missing_draw_rows(coded.sample_ids) if coded else None
-    if gap is not None and not gap[3]:
+    if gap is not None:
         # A row deleted from the coded files is an answer they no longer hold: this draw could draw it again, and
-        # evaluate, told to put the row back, would then read it twice (review 145)
-        count, listed, _, _ = gap
+        # evaluate, told to put the row back, would then read it twice (review 145); so could the rows of a file of
+        # the draw not given, or the first rows deleted (review 153: S001 was drawn again)
+        count, listed, _, one_block = gap
         rows, answers = ("rows", "their answers") if count != 1 else ("row", "its answer")
-        raise InputError(f"--exclude {', '.join(p.name for p in exclude)}: {count} {rows} of the draw {'are' if count != 1 else 'is'} missing "
-                         f"({listed}), so {answers} could be drawn again. Put the {rows} back and code "
-                         f"{'them' if count != 1 else 'it'} ('none' where an answer has no theme), then draw.")
+        files = ", ".join(p.name for p in exclude)
+        fix = (f"Give every file of the earlier draws to --exclude, or put the {rows} back and code "
+               f"{'them' if count != 1 else 'it'}" if one_block and count > 1 else
+               f"Put the {rows} back and code {'them' if count != 1 else 'it'}")
+        raise InputError(f"--exclude {files}: {count} {rows} of the draw {'are' if count != 1 else 'is'} missing "
+                         f"({listed}), so {answers} could be drawn again. {fix} ('none' where an answer has no "
+                         "theme), then draw.")
     manifest = read_manifest(manifest_path)
     # Every codebook of the run (themes and framework): the coders code what the run counts.
     entries = manifest.get("codebooks") or [manifest.get("codebook") or {}]
