@@ -231,11 +231,15 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
     definition: list[str] = []
     section: str | None = None
     pending: list[str] = []  # blank lines, until what follows says whether the section goes on
+    one_example = False  # an "Example: ..." line: what follows it unindented is no more of it (review 153)
     for k, line in enumerate(lines):
         stripped = line.strip()
         if not stripped:
             pending.append(line)
             continue
+        if one_example and line[:1] not in " \t":
+            section = None
+        one_example = False
         key = heading(k)
         alone = line[:1] not in " \t" and blank(k - 1) and blank(k + 1)
         # In a memo, examples set apart by blank lines with no marks, each a quote, are the section's items (not a
@@ -249,7 +253,7 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
         opened = inline(k, section is not None and not pending) if key is None else None
         given = example_line(k) if key is None and opened is None else None
         if given is not None:
-            section = "examples"
+            section, one_example = "examples", True
             sections.setdefault(section, []).append(["- " + given])
         elif opened is not None:
             section = opened[0]
