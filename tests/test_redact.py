@@ -168,6 +168,12 @@ PII = [
     # output a program officer gets kept "okafor retired last year")
     ("surname-again-lower-case-beside-english", "Our champion was Dr. Okafor; okafor retired last year.",
      "Our champion was [name]; [name] retired last year.", False),
+    # review 153: not beside a Spanish word that is English too ("en"), nor a word the model took for a name
+    ("surname-again-not-beside-spanish", "Sra. Flores nos ayuda. Compramos flores en el mercado; queremos paz en la "
+     "comunidad, dijo la Sra. Paz.", "[name] nos ayuda. Compramos flores en el mercado; queremos paz en la "
+     "comunidad, dijo la [name].", False),
+    ("surname-again-not-the-models-mistake", "Since Covid, our covid response team meets weekly.",
+     "Since [name], our covid response team meets weekly.", False),
     ("surname-lower-case-as-written", "Our champion was dr. okafor whose buy-in kept us going; okafor retired.",
      "Our champion was [name] whose buy-in kept us going; [name] retired.", False),
     # ... but not in capitals (an acronym), nor naming an organisation in lower case; before a lower-case noun as

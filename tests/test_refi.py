@@ -216,7 +216,8 @@ def test_a_memos_example_on_its_own_line_is_an_example():
     # Review 153: what follows the example's line is no more of it ("Exclude: ..." was trained as a positive example)
     assert parse_description("Trust between partners.\nExample: We trust the hospital.\nExclude: trust in government "
                              "agencies.\nThis code also covers distrust.") == {
-        "definition": "Trust between partners.\nExclude: trust in government agencies.\nThis code also covers distrust.",
+        "definition": "Trust between partners.\nExclude: trust in government agencies.\nThis code also covers "
+                      "distrust.",
         "examples": ["We trust the hospital."]}
     # a description themes wrote is read as written
     assert parse_description("Confidence.\nExample: a nurse.\n\nthemes id: trust")["definition"] == \
