@@ -1048,6 +1048,11 @@ def test_a_file_coded_for_another_codebook_is_told_to_pass_it(tmp_path):
                                         r"it knows trust, .*\): was the file coded for another codebook\? Pass that "
                                         r"one with --codebook\.$"):
         read_gold(path, codebook)
+    # One id renamed since the coding, among the codebook's own: the rename's hint (review 153)
+    path.write_text("text,themes\nA.,trust\nB.,funding\nC.,funding\nD.,funding\nE.,community_engagement\n"
+                    "F.,data_challenges\n", encoding="utf-8")
+    with pytest.raises(GoldError, match=r"unknown theme 'funding'.*formerly"):
+        read_gold(path, codebook)
 
 
 def test_a_passage_coded_with_two_types_of_a_dimension_is_read_as_the_more_integrated():
