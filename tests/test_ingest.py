@@ -2408,7 +2408,11 @@ def test_a_column_of_addresses_cannot_break_counts_down(tmp_path, column, values
     ("Plan Lat", ["Gold", "Silver"] * 6), ("Postal", ["97201", "97202"] * 6),
     # a role's column of roles, teams or words, and people's names in a column not named for a person
     ("Program director", ["Executive Director", "Program Manager"] * 6), ("Staff member", ["Part Time", "Full Time"] * 6),
-    ("Case manager", ["Health Department", "County Office"] * 6), ("Lead partner", ["Mercy Health", "Faith Outreach"] * 6)])
+    ("Case manager", ["Health Department", "County Office"] * 6),
+    ("Lead partner", ["Mercy Health", "Faith Outreach"] * 6),
+    # firms and portfolios whose words the name lists hold too (review 153)
+    ("Evaluator", ["Abt Associates", "Mathematica Policy Research", "Urban Institute", "RTI International"] * 3),
+    ("Portfolio lead", ["Early Childhood", "Basic Needs", "Grant Making", "Major Gifts", "Rural West", "Rural"] * 2)])
 def test_metadata_shaped_like_an_address_is_not_refused_as_one(tmp_path, column, values):
     """Times, ratios and dotted section numbers read as IPv6 or IPv4 addresses, and a column named IP (inpatient,
     Yes or No) as IP addresses: each refused as where respondents answered from."""

@@ -1630,11 +1630,19 @@ def _staff_names(column, values: pd.Series) -> bool:
 
     english, (given, family) = english_words(), name_lists()
 
-    def person(value: str) -> bool:  # and a part no English word or a listed name ("Part Time" is no one)
+    def word(w: str) -> bool:
+        return english is not None and _english(w.lower(), english)
+
+    def person(value: str) -> bool:
+        """Named as a person is: a family name no English word ("Mere Tipene"), a given name no English word first
+        ("Wilma Two Bulls"), or a listed given and family name ("John Smith"); not words of a portfolio or a firm
+        that the lists also hold ("Early Childhood", "Grant Making", "Abt Associates"; review 153)."""
         words = value.split()
-        return (2 <= len(words) <= 4 and all(w[:1].isupper() for w in words) and not re.search(r"[\d@/&]", value)
-                and not _no_name(value) and any(english is None or not _english(w.lower(), english)
-                                                or _listed(w, given) or _listed(w, family) for w in words))
+        if not (2 <= len(words) <= 4 and all(w[:1].isupper() for w in words) and not re.search(r"[\d@/&]", value)
+                and not _no_name(value)):
+            return False
+        first, last = words[0], words[-1]
+        return not word(last) or (_listed(first, given) and (not word(first) or _listed(last, family)))
 
     return _half_or_more(values, person)
 
@@ -1905,7 +1913,8 @@ _ORGANISATION_WORDS = frozenset(
     "partnership coalition network association foundation inc llc church school schools university college program "
     "programs alliance council agency community communities family families org organization organisation ministries "
     "society institute fund group house home food pantry shelter care medical city state district authority "
-    "collaborative project initiative team office".split())
+    "collaborative project initiative team office associates research international consulting consultants "
+    "corporation company corp llp solutions analytics evaluation strategies advisors export".split())
 
 
 def own_name_columns(table: pd.DataFrame, spec: InputSpec) -> list:
