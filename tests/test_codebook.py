@@ -453,6 +453,24 @@ def test_a_colon_inside_unquoted_text_says_to_quote_it(tmp_path):
         load_codebook(path)
 
 
+def test_a_list_item_with_a_colon_is_told_to_quote_the_whole_item(tmp_path):
+    """Review 153: quoting the text after 'Staff said:' made the item a mapping, and the next run failed again."""
+    path = write(tmp_path, "name: X\nthemes:\n  - id: trust\n    label: Trust\n    definition: d\n    examples:\n"
+                           "      - Staff said: trust: it matters\n")
+
+    with raises_exactly(f"{path}:7: the YAML cannot be parsed: a ': ' inside unquoted text starts a key; put the whole "
+                        "item after '- ' in double quotes."):
+        load_codebook(path)
+
+
+def test_a_yaml_error_at_the_files_end_is_one_line(tmp_path):
+    """The colon hint read the line of the error's mark, which at the file's end is none (an IndexError)."""
+    path = write(tmp_path, "themes: [\n")
+
+    with pytest.raises(CodebookError, match=f"^{re.escape(str(path))}:2: the YAML cannot be parsed"):
+        load_codebook(path)
+
+
 def test_a_key_indented_too_deep_is_not_told_to_quote(tmp_path):
     path = write(tmp_path, "name: X\nthemes:\n  - id: trust\n      label: Trust\n")
 

@@ -507,6 +507,12 @@ class _UniqueKeyLoader(_SAFE_LOADER):
         return super().construct_mapping(node, deep=deep)
 
 
+# A list item that starts with one of the codebook's keys ("- id: trust") is a mapping: its text after the key is
+# what to quote; any other item ("- Staff said: trust: it matters") is text, quoted whole.
+_KNOWN_KEY = re.compile(r"(?:id|label|definition|examples|counter_examples|threshold|guid|color|formerly|types|"
+                        r"include|exclude|name|version|description): ")
+
+
 def load_codebook(path: str | Path) -> Codebook:
     """Read and validate a codebook (a path, or a shipped codebook's name); any problem raises CodebookError
     naming the file, YAML path and line."""
@@ -538,9 +544,11 @@ def load_codebook(path: str | Path) -> Codebook:
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         before = (text.splitlines()[mark.line:mark.line + 1] or [""])[0][:mark.column] if mark else ""
         if problem == "mapping values are not allowed here" and ": " in before:  # label: Trust: earned over time
+            item = before.lstrip().startswith("- ") and not _KNOWN_KEY.match(before.lstrip()[2:])
             key = before.split(":")[0].strip().removeprefix("- ")
+            where_text = "the whole item after '- '" if item else f"the text after '{key}:'"
             raise CodebookError(f"{where}: the YAML cannot be parsed: a ': ' inside unquoted text starts a key; put "
-                                f"the text after '{key}:' in double quotes.") from None
+                                f"{where_text} in double quotes.") from None
         if problem == "mapping values are not allowed here":  # a key indented deeper than the one above it
             raise CodebookError(f"{where}: the YAML cannot be parsed ({problem}). Is this line indented deeper than "
                                 "the key above it? Else check quotes.") from None
