@@ -541,6 +541,7 @@ def test_the_manifest_names_the_pseudonym_key_by_its_fingerprint_only_when_an_id
     (["Sector", "Region"], ("Sector", "Region")),  # where no state is given (review 148: "Respondent" alone)
     (["Region", "State"], (None, "State")),
     (["Sector", "County", "City"], ("Sector", None)),  # a county or a city can narrow a quote to a few people
+    (["Sector", "County/Region", "Region (city)"], ("Sector", None)),  # nor one named a region too (review 153)
     (["funding_source", "cohort"], (None, None)),
 ])
 def test_quotes_are_attributed_with_the_type_and_state_columns_the_run_guessed(columns, expected):

@@ -475,9 +475,9 @@ def quotable_meta(meta: dict, columns: Sequence[str], counted: pd.DataFrame, min
 def type_and_state_columns(meta_columns, labels: dict | None = None) -> tuple[str | None, str | None]:
     """The metadata columns that hold the respondent type and the state, found by name: "org_type" and "state",
     else names of those words ("Organization type", "Partnership state", "grp_about/org_type", "State /
-    territory"; a "Region" where no column names a state), or the question over a column (`labels`: Qualtrics's "Which of the following best describes your
-    organization?" over Q1), as the run guesses metadata. By the exact names alone, quotes of such exports read
-    "Respondent". Never a column of the respondent's partner ("Partner organization type", "Partner state"): its
+    territory"; a "Region" where no column names a state, not a "County/Region"), or the question over a column
+    (`labels`: Qualtrics's "Which of the following best describes your organization?" over Q1), as the run guesses
+    metadata. By the exact names alone, quotes of such exports read "Respondent". Never a column of the respondent's partner ("Partner organization type", "Partner state"): its
     values are another organisation's."""
     from themes.infer import about_a_partner, names_a_kind, words
 
@@ -491,7 +491,9 @@ def type_and_state_columns(meta_columns, labels: dict | None = None) -> tuple[st
     state = state or next((c for c in own if {*words(c), *words(labels.get(c, ""))}
                            & {"state", "territory", "province"}), None)
     # else a region ("Midwest", "HHS Region 5"); never a county or city, which can narrow a quote to a few people
-    state = state or next((c for c in own if {*words(c), *words(labels.get(c, ""))} & {"region"}), None)
+    narrow = {"county", "counties", "city", "cities", "town", "zip", "postal", "municipality", "parish"}
+    state = state or next((c for c in own if {*words(c), *words(labels.get(c, ""))} & {"region"}
+                           and not {*words(c), *words(labels.get(c, ""))} & narrow), None)
     return kind, state
 
 
