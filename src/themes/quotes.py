@@ -477,8 +477,8 @@ def type_and_state_columns(meta_columns, labels: dict | None = None) -> tuple[st
     else names of those words ("Organization type", "Partnership state", "grp_about/org_type", "State /
     territory"; a "Region" where no column names a state, not a "County/Region"), or the question over a column
     (`labels`: Qualtrics's "Which of the following best describes your organization?" over Q1), as the run guesses
-    metadata. By the exact names alone, quotes of such exports read "Respondent". Never a column of the respondent's partner ("Partner organization type", "Partner state"): its
-    values are another organisation's."""
+    metadata. By the exact names alone, quotes of such exports read "Respondent". Never a column of the
+    respondent's partner ("Partner organization type", "Partner state"): its values are another organisation's."""
     from themes.infer import about_a_partner, names_a_kind, words
 
     labels = labels or {}
