@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -249,13 +250,22 @@ def test_validate_codebook_says_a_codebook_of_few_examples_is_coded_zero_shot(tm
 
     from themes.cli import app
 
-    result = CliRunner().invoke(app, ["validate-codebook", str(write(tmp_path, TWO_THEMES))])
+    path = write(tmp_path, TWO_THEMES)
+    result = CliRunner().invoke(app, ["validate-codebook", str(path)])
     assert result.exit_code == 0
+    result = CliRunner().invoke(app, ["validate-codebook", str(path)])
     assert result.stdout.splitlines()[-1] == (
         "note: 'trust' (1), 'money' (0) have fewer than 3 examples, and the classifier learns from examples only when "
-        "every category has 3 or more; until a calibration on coded passages sits beside it, a run codes this codebook "
-        "zero-shot (similarity to each category's definition and examples), which agrees far less with people")
+        "every category has 3 or more; a run codes this codebook zero-shot (similarity to each category's definition "
+        "and examples), which agrees far less with people: add examples, or calibrate it on coded passages (themes "
+        "calibrate)")
     assert "note:" not in CliRunner().invoke(app, ["validate-codebook", "codebooks/rfi_themes.yaml"]).stdout
+    # A calibration made for it, beside it: the run learns from its coded passages (review 153)
+    from themes.codebook import load_codebook
+
+    path.with_name(path.stem + ".calibration.json").write_text(json.dumps(
+        {"codebook_hash": load_codebook(path).content_hash()}), encoding="utf-8")
+    assert "note:" not in CliRunner().invoke(app, ["validate-codebook", str(path)]).stdout
 
 
 def test_duplicate_type_id_within_a_dimension(tmp_path):

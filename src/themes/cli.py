@@ -121,10 +121,19 @@ def validate_codebook(
                     for old in kind.formerly]
     if renamed:  # what `formerly` makes of coded files' old codes, confirmed
         typer.echo("  read as renamed (formerly): " + ", ".join(renamed))
-    if book.categories and not book.has_examples():  # said by the run only, and the run flagged 3 answers in all
-        typer.echo(f"note: {_few_examples(book)}; until a calibration on coded passages sits beside it, a run codes "
-                   "this codebook zero-shot (similarity to each category's definition and examples), which agrees far "
-                   "less with people")
+    if book.categories and not book.has_examples() and not _calibrated(codebook):
+        # said by the run only, and the run flagged 3 answers in all (review 150)
+        typer.echo(f"note: {_few_examples(book)}; a run codes this codebook zero-shot (similarity to each "
+                   "category's definition and examples), which agrees far less with people: add examples, or "
+                   "calibrate it on coded passages (themes calibrate)")
+
+
+def _calibrated(codebook: Path) -> bool:
+    """A calibration made for this content that a run finds (beside it, or a shipped one by its hash)."""
+    from themes.calibrate import locate_calibration
+
+    found, where = locate_calibration(codebook, None)
+    return found is not None and "other content" not in where
 
 
 @app.command("run")
