@@ -42,10 +42,25 @@ def words(name: str) -> list[str]:
 
 
 def name_key(name: str) -> str:
-    parts = words(name)
+    """A column's name as normalised words run together ("Respondent #" -> "respondentid"); a number's mark before the
+    name as after it, and a French or Spanish name read as the English ("N° répondant", "No. de encuestado" ->
+    "respondentid"; review 152)."""
+    import unicodedata
+
+    folded = "".join(c for c in unicodedata.normalize("NFKD", str(name).replace("°", "#").replace("º", "#"))
+                     if not unicodedata.combining(c))
+    parts = [_ID_WORDS.get(part, part) for part in words(re.sub(r"(?i)\bn\s*#", "#", folded))]
+    if len(parts) > 1 and parts[0] in _ID_TAILS and parts[-1] not in _ID_TAILS:
+        parts = [part for part in parts[1:] if part not in ("de", "du", "del", "of")] + [parts[0]]
     if len(parts) > 1 and parts[-1] in _ID_TAILS:
         parts[-1] = _ID_TAILS[parts[-1]]
     return "".join(parts)
+
+
+# A respondent's or a response's name in French and Spanish exports
+_ID_WORDS = {"repondant": "respondent", "repondante": "respondent", "encuestado": "respondent",
+             "encuestada": "respondent", "participante": "participant", "reponse": "response",
+             "respuesta": "response", "numero": "number"}
 
 
 def guess_id_column(columns: list[str]) -> str | None:
