@@ -42,7 +42,7 @@ from themes.redact import Redactor
 from themes.segment import segment_answers
 from themes.settings import RunSettings
 from themes.shipped import ShippedVectors, shipped_paths
-from themes.status import CODABLE, screen_answers, sent_again
+from themes.status import CODABLE, other_language_only, screen_answers, sent_again
 
 # Set by the CLI to draw a progress bar: called with (stage, done, total).
 progress_hook: Callable[[str, int, int], None] | None = None
@@ -391,6 +391,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
             "timings": timings, "embedding": embedding_stats, "segments": len(segments),
             "read_without_attribution": run.read_without_attribution, "disagreement": disagreement,
             "sent_again": sent_again(run.answers),
+            "other_language_only": other_language_only(run.answers),
             "own_examples": examples_note,
             # every coded answer a text the coder learned from: a sample was given, but none measured its errors
             # and how many of them it learned from, which no estimate counts

@@ -344,3 +344,20 @@ def test_who_sent_a_submission_decides_where_the_export_says_it():
     answers[SENDER] = ""  # no sender known: R4 is a repeat of R3 (metadata agree), R1 a first try of its own
     assert set(screen_answers(answers).query("status == 'pending'")["respondent_id"]) == {"R1", "R2", "R3"}
 
+
+
+def test_respondents_who_answered_only_in_another_language_are_counted_and_said(capsys):
+    """Review 152: 12 Spanish-only respondents were outside every count's base, said only as '34 non_english'."""
+    from themes.cli import _print_summary
+    from themes.status import other_language_only
+
+    answers = pd.DataFrame({"respondent_id": ["R1", "R1", "R2", "R2", "R3", "R3"],
+                            "status": ["non_english", "empty", "non_english", "coded", "non_english", "non_english"]})
+    assert other_language_only(answers) == (2, 3)  # R2 has an answer coded
+    assert other_language_only(answers.assign(status="coded")) == (0, 0)
+
+    _print_summary({"accounting": {"input_answers": 6, "non_english": 4}, "other_language_only": (2, 3),
+                    "counts": [], "framework": [], "out": "out", "files": []})
+    assert ("2 respondents answered only in another language (3 answers, status non_english): none is coded, so they "
+            "are in no count's base. Code them with --languages (e.g. en,es) and a multilingual --model.") \
+        in capsys.readouterr().out.splitlines()

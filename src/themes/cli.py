@@ -897,6 +897,11 @@ def _print_summary(summary: dict) -> None:
         typer.echo(f"Read {n} submission{'s' * (n != 1)} as another's sent again (the same answers, one answer "
                    "edited, or the same sender's e-mail): counted once, as the fuller version (status duplicate; "
                    "responses.csv's reason names the one kept).")
+    respondents, answers = summary.get("other_language_only") or (0, 0)
+    if respondents:
+        typer.echo(f"{respondents} respondent{'s' * (respondents != 1)} answered only in another language ({answers} "
+                   f"answer{'s' * (answers != 1)}, status non_english): none is coded, so they are in no count's base. "
+                   "Code them with --languages (e.g. en,es) and a multilingual --model.")
     if summary.get("read_without_attribution"):
         typer.echo(f"Read {summary['read_without_attribution']} of {summary['segments']} segments without a report's "
                    "attribution ('One CBO director said that ...'): coded as what was said; quotes and evidence show "

@@ -320,6 +320,19 @@ SENT_AGAIN = ("repeat of the submission of respondent", "another version of the 
               "another submission from the sender of respondent")
 
 
+def other_language_only(answers: pd.DataFrame) -> tuple[int, int]:
+    """(respondents, answers) of the respondents none of whose answers could be coded because each that holds words
+    is in another language (non_english): they are outside every count's base, which an equity-minded reader needs
+    told up front, not in the method's table (review 152: 12 Spanish-only respondents showed as '34 non_english')."""
+    if "status" not in answers or answers.empty:
+        return 0, 0
+    given = answers[~answers["status"].isin(["empty", "non_answer", "duplicate"])]
+    other = given["status"] == "non_english"
+    only = other.groupby(given["respondent_id"]).all()
+    ids = set(only[only].index)
+    return len(ids), int((other & given["respondent_id"].isin(ids)).sum())
+
+
 def sent_again(answers: pd.DataFrame) -> int:
     """How many respondents' submissions are another's sent again (a repeat, or a version with edits), read once: their
     answers are all duplicates of the one kept, and the respondent counts nowhere."""
