@@ -490,8 +490,9 @@ def id_problem_lines(problems: list[dict], *, shown: int = 5) -> list[str]:
     repeated = [p for p in problems if p["problem"] == "repeated_id_different_content"]
     if repeated:
         first = repeated[0]
-        lines.append(f"  repeated   {rows(repeated)}: an id seen before with other answers, kept as another "
-                     f"respondent ('{first['original_id']}' -> '{first['respondent_id']}')")
+        lines.append(f"  repeated   {rows(repeated)}: an id seen before with other answers, kept apart as "
+                     f"'{first['respondent_id']}' ('{first['original_id']}' again; a version of the same submission "
+                     "with an answer edited is read once, said after the run)")
     for filled in (p for p in problems if p["problem"] == "metadata_filled"):
         lines.append(f"  metadata   '{filled['column']}' is empty on {filled['rows']} row{'s' if filled['rows'] > 1 else ''} "
                      "of respondents who give it on another row: their value holds for all their rows")
