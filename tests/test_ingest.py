@@ -1253,6 +1253,16 @@ def test_notes_by_the_surveys_staff_are_not_coded_as_answers(tmp_path, caplog):
 
     for question in ("Any comments for staff?", "Do you have follow-up comments?", "Notes for staff", "Staff comments"):
         assert not _STAFF_NOTES.search(question), question
+    # Review 152: notes by their cells, under a second "Comments" (its first the respondents')
+    notes = ["Called Mei Petrov back on 3/{k}, left voicemail", "Rob spoke with Sven on 3/{k}: invite to round 2",
+             "Follow up with Harriet re: budget line {k}", "Site visit {k} April - ask Javier about the MOU"]
+    rows = "".join(f'R{k},Grants end after {k} years and nobody pays the rent,We met the clinic {k} times and it '
+                   f'helped,"{notes[k % 4].format(k=k)}"\n' for k in range(12))
+    path = write(tmp_path / "comments.csv", "id,challenges,Comments,Comments\n" + rows)
+    _, spec, _ = load_answers(path, InputSpec())
+    assert spec.text_columns == ("challenges", "Comments")
+    assert any(m.startswith("the column 'Comments (2)' holds notes by the survey's staff about the respondents")
+               for m in (r.getMessage() for r in caplog.records))
 
 
 def test_a_question_for_contact_details_is_not_coded(tmp_path, caplog):

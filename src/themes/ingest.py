@@ -1461,6 +1461,14 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
             log.warning("the column '%s' is named for notes by the survey's staff (a reviewer's or an internal note), "
                         "not a respondent's answer, so it was not taken for an open-ended question; name it with "
                         "--text-column to code it.", column)
+        # ... or whose cells read as such notes, whatever the column's name (review 152: a second "Comments" of
+        # "Called Mei back on 3/1, left voicemail", "Follow up with Harriet re: budget" was coded and counted)
+        noted = [c for c in text_columns if c not in staff and _mostly_staff_notes(table[c])]
+        for column in noted:
+            log.warning("the column '%s' holds notes by the survey's staff about the respondents (calls, follow-ups, "
+                        "site visits), not a respondent's answers, so it was not taken for an open-ended question; "
+                        "name it with --text-column to code it.", column)
+        staff += noted
         text_columns = tuple(c for c in text_columns if c not in staff)
         choices = [c for c in text_columns if _choice_lists(c, table[c])]
         for column in choices:
@@ -1881,6 +1889,23 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
                 if unsaved else "")
         raise InputError(f"{error}{_which_sheet(path, spec)}{hint}") from None
     return answers, spec, problems
+
+
+# A note by the survey's staff about a respondent: what they did or will do ("Called Mei back on 3/1", "Follow up
+# with Harriet re: budget", "Site visit 4 April - ask Javier about the MOU", "Rob spoke with Sven on 3/2: invite to
+# round 2"), not an answer in a respondent's words.
+_STAFF_NOTE = re.compile(
+    r"^\W*(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?[:\s-]+)?(?i:called|phoned|e-?mailed|texted|left (?:a )?(?:voicemail|vm|"
+    r"message)|follow(?:ed)?[ -]?up (?:with|on|re)\b|f/u\b|site visit\b|reminder\b|to ?do\b|awaiting\b|waiting on\b)"
+    r"|\b(?:spoke|talked|met) (?:with|to) [A-Z][a-z]+ (?:on|re|about)\b|\bleft (?:a )?(?:voicemail|vm)\b"
+    r"|\binvite (?:to|for) (?:round|interview)|\bre: ")
+
+
+def _mostly_staff_notes(values: pd.Series) -> bool:
+    """Five notes or more, three in five of them by the survey's staff about a respondent (`_STAFF_NOTE`)."""
+    given = values.map(as_text).str.strip()
+    given = given[given != ""].head(200)
+    return len(given) >= 5 and given.map(lambda v: bool(_STAFF_NOTE.search(v))).mean() >= 0.6
 
 
 # A column of notes by the survey's own staff, by its name: "Reviewer comments", "Internal notes", "Follow-up notes
