@@ -1612,6 +1612,33 @@ def test_answers_on_two_sheets_stop_the_guess_in_one_line(tmp_path):
     assert answers["respondent_id"].nunique() == 30 and spec.sheet == "Responses"
 
 
+def test_a_legend_of_the_columns_is_no_table_of_answers_and_labels_them(tmp_path):
+    """Review 152: a 'Code | Question' sheet before the responses stopped the run as a second table of answers; its
+    questions say what Q1 and Q3 are, as Qualtrics's question-text row does."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Legend"
+    for row in (["Code", "Question"], ["Q1", "Which best describes your organization?"],
+                ["Q2", "In which state is your partnership based?"],
+                ["Q3", "What challenges hold the partnership back?"]):
+        book.active.append(row)
+    sheet = book.create_sheet("Responses")
+    sheet.append(["Response ID", "Q1", "Q2", "Q3"])
+    for k in range(30):
+        sheet.append([f"R{k}", ["Nonprofit CBO", "Health system"][k % 2], ["OH", "CA", "NY"][k % 3],
+                      f"Grants end after {k} years and we lose the staff we trained for months"])
+    book.save(tmp_path / "survey.xlsx")
+
+    answers, spec, _ = load_answers(tmp_path / "survey.xlsx", InputSpec())
+
+    assert spec.sheet == "Responses" and answers["respondent_id"].nunique() == 30
+    assert spec.sources["sheet"] == ("guessed: 'Legend' lists the columns of 'Responses' (a legend, no answers; its "
+                                     "questions read as their labels)")
+    assert spec.text_columns == ("Q3",) and spec.meta_columns == ("Q1", "Q2")
+    assert dict(spec.question_labels)["Q3"] == "What challenges hold the partnership back?"
+
+
 def test_answers_on_two_sheets_after_an_instructions_sheet_stop_too(tmp_path):
     """An instructions sheet, then a pilot and the responses: the pilot was taken without a word."""
     import openpyxl

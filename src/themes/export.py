@@ -289,6 +289,8 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
         # Percentages with their one decimal, as the report and the count files give them: Excel's General showed
         # 94.0 as "94" beside "95.4" (review 149)
         tenths = book.add_format({"text_wrap": True, "valign": "top", "num_format": "0.0"})
+        caution = book.add_format({"text_wrap": True, "valign": "top", "bold": True, "bg_color": "#FBF6EC",
+                                   "border": 1, "border_color": "#B5832F"})
         write_table(sheet, summary, header_format=header, cell_format=wrap, widths=SUMMARY_WIDTHS,
                     quoted_format=quoted, formats=dict.fromkeys(("percent flagged", "estimate", "low", "high"), tenths))
         # One page: the summary is read as a whole (a framework adds each dimension's 'not described' row)
@@ -301,12 +303,16 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
             write_table(sheet, part, header_format=header, cell_format=wrap, widths=QUOTE_WIDTHS,
                         quoted_format=quoted)
             _print_setup(sheet, part, QUOTE_WIDTHS, f"Quotes for: {label}")
-            if theme_id in cautions:  # shown open on the sheet, and its tab marked, not left for a hover to find
-                sheet.write_comment(0, 0, f"Quotes for: {label}. {cautions[theme_id]}",
-                                    {"visible": True, "x_scale": 3, "y_scale": 1.5})
+            sheet.write_comment(0, 0, f"Quotes for: {label}")
+            if theme_id in cautions:
+                # Beside the header, where the reader picking quotes looks, and the tab marked; not printed (the print
+                # area is the quotes': a note drawn open on the sheet printed as pages of its own in LibreOffice)
+                beside = len(part.columns) + 1
+                sheet.set_column(beside, beside, 60)
+                sheet.write_string(0, beside, cautions[theme_id], caution)
+                sheet.set_row(0, 4 * LINE_POINTS + 2)
+                sheet.print_area(0, 0, max(len(part), 1), len(part.columns) - 1)
                 sheet.set_tab_color("#B5832F")
-            else:
-                sheet.write_comment(0, 0, f"Quotes for: {label}")
         for theme_id, label in labels.items() if evidence is not None else ():
             part = evidence.loc[evidence["theme"] == theme_id, list(EVIDENCE_WIDTHS)]
             if "score" in part:  # 0.9998000264167786 in a cell a reader compares by eye

@@ -2322,6 +2322,32 @@ def _later_tables(path: Path, names: list[str], skip: set[str] = frozenset(), he
             continue  # a sheet without a table
 
 
+def _legend_of(table: pd.DataFrame, others: list[tuple[str, pd.DataFrame]]) -> str | None:
+    """The sheet (of `others`) whose column names fill, four in five, a column of `table`, a shorter table: a legend
+    of that sheet's columns. None when it is no legend."""
+    for name, other in others:
+        columns = {str(c).strip().casefold() for c in other.columns}
+        for column in table.columns:
+            values = table[column].map(as_text).str.strip().str.casefold()
+            values = values[values != ""]
+            if len(values) >= 2 and len(table) < len(other) and values.isin(columns).mean() >= 0.8:
+                return name
+    return None
+
+
+def _legend_labels(legend: pd.DataFrame, table: pd.DataFrame) -> dict:
+    """A legend's text per column of `table`: the column of its codes (the table's column names), and beside it the
+    column of the longest text (the question)."""
+    columns = {str(c).strip().casefold(): c for c in table.columns}
+    texts = {c: legend[c].map(as_text).str.strip() for c in legend.columns}
+    code = max(texts, key=lambda c: texts[c].str.casefold().isin(columns).mean())
+    others = [c for c in texts if c != code]
+    if not others:
+        return {}
+    asked = max(others, key=lambda c: texts[c].str.len().mean())
+    return {columns[k.casefold()]: v for k, v in zip(texts[code], texts[asked]) if k.casefold() in columns and v}
+
+
 def _sheet_with_columns(path: Path, first: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, InputSpec]:
     """Without --sheet, the first sheet that has the declared columns (workbooks often open with an
     instructions sheet); when nothing is declared, the first sheet with the shape of a table of answers
@@ -2344,6 +2370,22 @@ def _sheet_with_columns(path: Path, first: pd.DataFrame, spec: InputSpec) -> tup
         tables = [(names[0], first)] if first is not None and data_shape(first) else []
         later = _later_tables(path, names, skip=hidden, header_row=spec.header_row)
         tables += [(name, table) for name, table in later if data_shape(table)]
+        # A legend of another sheet's columns ("Code | Question": Q1, Q2 ... over the responses' Q1, Q2) holds no
+        # answers (review 152: it stopped the run as a second table of answers)
+        legends = [(name, table, _legend_of(table, [t for t in tables if t[0] != name])) for name, table in tables]
+        legends = [(name, table, of) for name, table, of in legends if of is not None]
+        if legends and len(legends) < len(tables):
+            tables = [t for t in tables if t[0] not in {name for name, _, _ in legends}]
+            # ... and its questions are the columns' labels, as Qualtrics's question text over Q1 is: a Q1 asking
+            # the organisation's type is metadata, a Q3 asking what made it effective that question
+            for name, legend, of in legends:
+                table = next(t for n, t in tables if n == of)
+                table.attrs = {**table.attrs, "column_labels": {**_legend_labels(legend, table),
+                                                               **(table.attrs.get("column_labels") or {})}}
+            said = "; ".join(f"'{name}' lists the columns of '{of}' (a legend, no answers; its questions read as "
+                             "their labels)" for name, _, of in legends)
+            not_read += "; " + said
+            skipped = said if names[0] in {n for n, _, _ in legends} else skipped
         if len(tables) > 1:
             listed = ", ".join(f"'{name}' ({len(table)} rows)" for name, table in tables)
             raise InputError(f"{path.name} has tables of answers on {len(tables)} sheets: {listed}. Pass the "
