@@ -774,13 +774,11 @@ def test_a_respondents_own_name_is_read_as_a_placeholder_in_their_own_answers(tm
     assert list(answers["answer_raw"]) == [
         "When [name] and the VP started meeting we moved. Write to ji-woo.park@example.org",  # the redactor's
         # the whole name in any case; a part alone that is an English word by the word lists ("maria", a plural of
-        # "mare") where no sentence starts (review 152: "- Fatima" and "I'm Mei" were left), an organisation named
-        # after its writer too
-        "Our navigator [name] built trust; [name]'s team runs Casa [name]'s pantry.",
+        # "mare") only where its writer names themself ("- Fatima", "I'm Mei": review 152)
+        "Our navigator [name] built trust; Maria's team runs Casa Maria's pantry.",
         "We trust the hospital now that Park and Maria left.",  # another respondent's row names no one of theirs
-        # review 147: a name's parts that are words ("will", "grant") are not read alone in lower case, nor where
-        # a sentence starts
-        "We will expand grant funding next year. [name] leads it; [name] agreed.",
+        # review 147: a name's parts that are words ("will", "grant") are not read alone
+        "We will expand grant funding next year. [name] leads it; Grant agreed.",
         "[name] and [name] attended; Dr. [name] said so.",  # two letters are a name too
         "[name] wrote this; [name] agrees.",  # without its accent, with the other apostrophe
     ]
@@ -810,8 +808,7 @@ def test_a_respondents_own_name_is_read_as_a_placeholder_in_their_own_answers(tm
                                           'R8,Tigist Bekele,"Tigist Bekele here; Tigist again."\n')
     answers, _, _ = load_answers(mixed, InputSpec(text_columns=("q1",)))
     assert list(answers["answer_raw"]) == [
-        "[name] leads the [name] River work.",  # a part that is a word, over-removed in its writer's own answers
-        "[name] wrote it.", "Our executive director left.",
+        "[name] leads the Jordan River work.", "[name] wrote it.", "Our executive director left.",
         "Data was not provided by the state.", "St. Louis needs food.", "Our community health center needs nurses.",
         "Family services are key.", "[name] here; [name] again."]
     # Review 152: a part the word lists hold ("mei", "fatima") in a sign-off or after "I'm" is the name; "Submitted
@@ -819,12 +816,14 @@ def test_a_respondents_own_name_is_read_as_a_placeholder_in_their_own_answers(tm
     signed = write(tmp_path / "signed.csv", "respondent_id,Submitted by,q1\n"
                                             'R1,Fatima Kowalczyk,"Grace and trust matter. - Fatima"\n'
                                             'R2,Mei Raghunathan,"I\'m Mei, program lead. Mei wrote the plan.\n-Mei"\n'
-                                            'R3,Grace Obi,"Grace is what we need."\n')
+                                            'R3,Grace Obi,"Grace is what we need."\n'
+                                            'R4,Sarah English,"We teach classes in English. I am English."\n')
     answers, spec, _ = load_answers(signed, InputSpec(text_columns=("q1",)))
     assert list(answers["answer_raw"]) == ["Grace and trust matter. - [name]",
                                            "I'm [name], program lead. Mei wrote the plan.\n-[name]",
-                                           "Grace is what we need."]  # where a sentence starts: the word
-    assert spec.sources["own_names"] == "'Submitted by' (2 answers)"
+                                           "Grace is what we need.",  # the word, where no one names themself
+                                           "We teach classes in English. I am [name]."]  # review 154
+    assert spec.sources["own_names"] == "'Submitted by' (3 answers)"
     # A long export's name on each respondent's first row only: their later answers are read too (review 147)
     long = write(tmp_path / "long.csv", "respondent_id,Your name,question,answer\n"
                                         "R1,Ngozi Okonkwo,goals,Okonkwo here: more staff for the pantry.\n"

@@ -74,12 +74,18 @@ PII = [
      "I'm [name], program lead. This is [name] from the clinic.", True),
     ("introduced-not-a-name", "I'm Hispanic, and so are our clients. This is Medicaid, not charity.",
      "I'm Hispanic, and so are our clients. This is Medicaid, not charity.", True),
+    # review 154: identities, and a dash list's last items, are no names
+    ("introduced-not-an-identity", "I'm Christian, so I pray. I'm Muslim, and proud. I'm Gay, a parent too.",
+     "I'm Christian, so I pray. I'm Muslim, and proud. I'm Gay, a parent too.", True),
+    ("signoff-not-a-list", "Our needs:\n- Housing\n- Transportation\nPriorities:\n- Hope Street",
+     "Our needs:\n- Housing\n- Transportation\nPriorities:\n- Hope Street", True),
     ("handle-not-words", "See e.g. report_final.docx; we met.then funding.trust grew in st.louis.",
      "See e.g. report_final.docx; we met.then funding.trust grew in st.louis.", True),
     # Review 153: a missing space after a full stop joins two words the lists also hold
-    ("handle-not-a-missing-space", "we lost the grant.the staff left; i love my job.the people; we got the "
-     "grant.young people; it will.may be", "we lost the grant.the staff left; i love my job.the people; we got the "
-     "grant.young people; it will.may be", True),
+    ("handle-not-a-missing-space", "we lost the grant.the staff left; i love my job.the people; hope.we try",
+     "we lost the grant.the staff left; i love my job.the people; hope.we try", True),
+    # review 154: names whose parts are words too are names still
+    ("handle-of-words", "Ask john.smith or grace.park on Teams.", "Ask [name] or [name] on Teams.", True),
     ("record-prefixed", "Her member ID MCD 4471-2290-88 was lost.", "Her member ID [id] was lost.", True),
     ("talk-to-lower", "Talk to maria at the front desk.", "Talk to [name] at the front desk.", True),
     ("ask-for-lower", "Ask for jose at the clinic.", "Ask for [name] at the clinic.", True),

@@ -1996,10 +1996,10 @@ def _without_titles(value: str) -> str:
 def _name_patterns(values: list[str], english) -> list[str]:
     """What of a respondent's own name is read as "[name]" in their answers, as regular expressions: the whole name
     of two words or more in any case, and each part of two letters or more, capitalised as a name is written; a part
-    that is an English word by the word lists ("Will", "Grant", "Hope", but also "Mei" and "Fatima") only where no
-    sentence starts ("We will expand grant funding" and "Grant funding ended" keep them, review 147; "- Fatima" and
-    "I'm Mei" do not, review 152); each with and without its accents, either apostrophe. Without the word lists (no
-    spaCy model) the whole name alone."""
+    that is an English word by the word lists ("Will", "Grant", "English", but also "Mei" and "Fatima") only where
+    its writer names themself ("I'm Mei", "- Fatima", review 152; "We will expand grant funding", "classes in English"
+    keep theirs, reviews 147 and 154); each with and without its accents, either apostrophe. Without the word lists
+    (no spaCy model) the whole name alone."""
     import unicodedata
 
     from themes.names import _english
@@ -2035,15 +2035,15 @@ def _name_patterns(values: list[str], english) -> list[str]:
                     capitalised = part[:1].upper() + part[1:]
                     if len(part) < 2 or part.lower() in _HONORIFICS:
                         continue
-                    # A part that is also a word only where a sentence does not start: the word's capital there says
-                    # nothing ("Grace helped", "Hope is what we have"); after a word, a comma or a sign-off's dash
-                    # it is the name ("I'm Mei", "- Fatima"; review 152)
-                    where = _MID_SENTENCE if word(part) else ""
+                    # A part that is also a word only where its writer names themself: after "I'm", "I am", "this
+                    # is", "my name is" or a sign-off's dash ("I'm Mei", "- Fatima"; review 152); elsewhere it is the
+                    # word as often ("classes in English", "Black families", "Kresge Grant"; review 154)
+                    where = _NAMED_SELF if word(part) else ""
                     said |= {where + pattern(form) for form in {capitalised, plain(capitalised)}}
     return sorted(said, key=len, reverse=True)
 
 
-_MID_SENTENCE = r"(?:(?<=[\w,;:] )|(?<=[-–—~] )|(?<=[-–—~]))"
+_NAMED_SELF = r"(?:(?<=I'm )|(?<=I’m )|(?<=I am )|(?<=is )|(?<=[-–—~] )|(?<=[-–—~]))"
 
 
 def _own_names_out(table: pd.DataFrame, spec: InputSpec, answers: pd.DataFrame) -> tuple[pd.DataFrame, InputSpec]:

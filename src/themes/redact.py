@@ -240,15 +240,19 @@ _SIGNATURE = re.compile(
     r"(?m)(?P<cue>^[ \t]*(?i:sincerely|(?:best|kind|warm)?[ \t]*regards|best|thanks|thank you|"
     rf"cheers|respectfully)[ \t]*[,-]?[ \t]*\n?[ \t]*)(?P<name>{_NAME_RUN})(?=[ \t]*\.?[ \t]*$)"
 )
-# A sign-off by a dash that ends an answer or a line ("... sets the agenda. - Mei", "-Ruby"): after a sentence's end
-# or at a line's start, a name alone to the line's end (review 152).
+# A sign-off by a dash that ends an answer ("... sets the agenda. - Mei", "...\n-Ruby"): after a sentence's end or
+# on the last line, a name alone to the answer's end, its first word a listed given name (review 152); not a dash
+# list's last item ("- Housing", "- Hope Street" read as names in review 154).
 _DASH_SIGNOFF = re.compile(
-    rf"(?m)(?P<cue>(?:(?<=[.!?)])|^)[ \t]*[-–—~]{{1,2}}[ \t]*)(?P<name>{_NAME_RUN})(?=[ \t]*\.?[ \t]*$)")
-# A writer who says who they are ("I'm Amber, program lead", "This is Grace from the clinic"): a listed given name
-# (not "I'm Hispanic," nor "This is Medicaid,"), then a comma or what an introduction goes on with.
+    rf"(?P<cue>(?:(?<=[.!?)][ \t])|(?<=[.!?)])|(?<=\n))[ \t]*[-–—~]{{1,2}}[ \t]*)(?P<name>{_NAME_RUN})(?=[ \t]*\.?\s*\Z)")
+# A writer who says who they are ("I'm Amber, program lead", "This is Grace from the clinic"): a listed given name,
+# then a role or what an introduction goes on with; not "I'm Hispanic,", "I'm Christian, so" (review 154).
+_ROLES = ("program|executive|director|manager|coordinator|lead|chair|president|ceo|founder|pastor|nurse|navigator|"
+          "case|community|health|outreach|project|office|operations|development|senior|associate|assistant|vp")
 _INTRODUCED = re.compile(
     rf"(?P<cue>(?<![\w-])(?:I['’]m|I[ \t]+am|[Tt]his[ \t]+is|[Mm]y[ \t]+name['’]s)[ \t]+)"
-    rf"(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD})?)(?=[ \t]*,|[ \t]+(?:from|with|at|here)\b)")
+    rf"(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD})?)(?=[ \t]+(?:from|with|at|here)\b|,[ \t]+(?:the|our|your|"
+    rf"{_ROLES})\b)")
 _REPEATS = re.compile(r"(\[(?:email|phone|url|name|id|address|date of birth)\])(?:[ \t]+\1)+")
 
 # A street address: a house number, up to four words, a street type; then an optional unit, city,
@@ -544,6 +548,16 @@ def _spelled_address(m: re.Match) -> bool:
     return all(len(part) <= 2 or _DIGIT.search(part) or fold(part) in first or fold(part) in last for part in parts)
 
 
+def _signed_off(m: re.Match) -> str:
+    from themes.names import _listed, name_lists
+
+    first = next((w for w in m.group("name").replace(".", " ").split() if len(w) > 1), "")
+    before = m.string[:m.start()].rstrip()
+    if not _listed(first, name_lists()[0]) or before.endswith(":") or re.search(r"(?m)^[ \t]*[-–—•*]", before):
+        return m.group(0)  # a list's last item: "Priorities:\n- Hope Street"
+    return _name_sub(keep_cue=True)(m)
+
+
 def _introduced(m: re.Match) -> str:
     from themes.names import _listed, name_lists
 
@@ -554,18 +568,16 @@ def _introduced(m: re.Match) -> str:
 
 
 def _joined_name(m: re.Match) -> str:
-    """A name where both parts are on the lists, not both words: a missing space after a full stop joins two words
-    that the lists also hold ("the grant.the staff", "my job.the people"; review 153)."""
-    from themes.names import _english, _stop_words, capitalised_given_names, name_lists
+    """A name where both parts are on the lists and neither is a stop word: a missing space after a full stop joins a
+    word to the next sentence's first ("the grant.the staff", "my job.the people"; review 153), while "john.smith" and
+    "grace.park" are names though both are words too (review 154)."""
+    from themes.names import _stop_words, capitalised_given_names, name_lists
 
     given, family = m.group("given"), m.group("family")
     first, last = name_lists()
     if family in _stop_words() or given in _stop_words():
         return m.group(0)
     if not ((len(given) == 1 or (given in first and given not in capitalised_given_names())) and family in last):
-        return m.group(0)
-    english = english_words()
-    if english is not None and len(given) > 1 and _english(given, english) and _english(family, english):
         return m.group(0)
     return PLACEHOLDERS["name"]
 
@@ -628,7 +640,7 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
         text = _REACH_AT.sub(_reach_at, text)
         text = _CUED_SECOND.sub(_cued_second, text)
     text = _SIGNATURE.sub(_name_sub(keep_cue=True), text)
-    text = _DASH_SIGNOFF.sub(_name_sub(keep_cue=True), text)
+    text = _DASH_SIGNOFF.sub(_signed_off, text)
     text = _INTRODUCED.sub(_introduced, text)
     if listed_names:
         # they build on this module's guards
