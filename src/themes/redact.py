@@ -244,7 +244,8 @@ _SIGNATURE = re.compile(
 # on the last line, a name alone to the answer's end, its first word a listed given name (review 152); not a dash
 # list's last item ("- Housing", "- Hope Street" read as names in review 154).
 _DASH_SIGNOFF = re.compile(
-    rf"(?P<cue>(?:(?<=[.!?)][ \t])|(?<=[.!?)])|(?<=\n))[ \t]*[-–—~]{{1,2}}[ \t]*)(?P<name>{_NAME_RUN})(?=[ \t]*\.?\s*\Z)")
+    rf"(?P<cue>(?:(?<=[.!?)][ \t])|(?<=[.!?)])|(?<=\n))[ \t]*[-–—~]{{1,2}}[ \t]*)(?P<name>{_NAME_RUN})"
+    r"(?=[ \t]*\.?\s*\Z)")
 # A writer who says who they are ("I'm Amber, program lead", "This is Grace from the clinic"): a listed given name,
 # then a role or what an introduction goes on with; not "I'm Hispanic,", "I'm Christian, so" (review 154).
 _ROLES = ("program|executive|director|manager|coordinator|lead|chair|president|ceo|founder|pastor|nurse|navigator|"
