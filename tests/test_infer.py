@@ -77,13 +77,14 @@ def test_the_announcement_says_what_was_read_and_where_each_choice_came_from(bat
 @pytest.mark.parametrize("name", ["respondent_id", "Submission ID", "Response ID", "Respondent #", "resp_id",
                                   "Respondent No.", "ID",
                                   # French and Spanish exports, the number's mark first (review 152)
-                                  "N° répondant", "Nº de encuestado", "Numéro de réponse"])
+                                  "N° répondant", "Nº de encuestado", "Numéro de réponse", "ID del encuestado"])
 def test_id_columns_are_recognised_as_real_exports_name_them(name):
     assert guess_id_column(["Organization category", name, "Q4. What has made this partnership effective?"]) == name
 
 
 @pytest.mark.parametrize("name", ["Q4. What has made this partnership effective?", "Identity of partners",
-                                  "paid", "Idea", "No answer reason", "Number of staff"])
+                                  "paid", "Idea", "No answer reason", "Number of staff",
+                                  "No response", "No participant"])  # review 154
 def test_other_columns_are_not_taken_for_ids(name):
     assert guess_id_column([name, "State / territory"]) is None
 

@@ -1196,6 +1196,13 @@ def test_a_long_files_id_that_holds_several_submissions_stops_the_run(tmp_path):
                                          r"a question more than once with other answers, and 'state' differs among "
                                          r"the rows of 5 of them"):
         load_answers(path, InputSpec(id_column="who", meta_columns=("state",)))
+    # Answers per partner, their partner's type differing, or a panel's years, are one respondent's (review 154)
+    partners = ["who,state,partner_type,question,answer"] + [
+        f"a{k}@x.org,NY,{kind},{question},{kind} {question} {k}" for k in range(5) for kind in ("hospital", "clinic")
+        for question in ("goals", "challenges")]
+    per_partner = write(tmp_path / "partners.csv", "\n".join(partners) + "\n")
+    answers, _, _ = load_answers(per_partner, InputSpec(id_column="who", meta_columns=("state", "partner_type")))
+    assert answers["respondent_id"].nunique() == 5
     # An answer edited and sent again by the same respondent (their state the same) is no such id
     edited = write(tmp_path / "edited.csv", "\n".join(r.replace("CA", "NY") for r in rows) + "\n")
     answers, _, _ = load_answers(edited, InputSpec(id_column="who", meta_columns=("state",)))
@@ -1262,6 +1269,12 @@ def test_notes_by_the_surveys_staff_are_not_coded_as_answers(tmp_path, caplog):
     assert spec.text_columns == ("challenges", "Comments")
     assert any(m.startswith("the column 'Comments (2)' holds notes by the survey's staff about the respondents")
                for m in (r.getMessage() for r in caplog.records))
+    # a question answered so is a question (review 154)
+    rows = "".join(f'R{k},Grants end after {k} years and nobody pays the rent,"{notes[k % 4].format(k=k)}"\n'
+                   for k in range(12))
+    asked = write(tmp_path / "asked.csv", "id,challenges,How did you reach patients who missed appointments?\n" + rows)
+    assert load_answers(asked, InputSpec())[1].text_columns == (
+        "challenges", "How did you reach patients who missed appointments?")
 
 
 def test_a_question_for_contact_details_is_not_coded(tmp_path, caplog):
@@ -1636,6 +1649,18 @@ def test_a_legend_of_the_columns_is_no_table_of_answers_and_labels_them(tmp_path
                                      "questions read as their labels)")
     assert spec.text_columns == ("Q3",) and spec.meta_columns == ("Q1", "Q2")
     assert dict(spec.question_labels)["Q3"] == "What challenges hold the partnership back?"
+    # A data dictionary's label, not its longer column of value codes (review 154)
+    legend = book["Legend"]
+    legend.delete_rows(1, legend.max_row)
+    for row in (["Variable", "Label", "Values"],
+                ["Q1", "Which best describes your organization?", "1=Nonprofit CBO; 2=Health system; 3=Government; "
+                 "4=Other organization of any kind"],
+                ["Q2", "In which state is your partnership based?", "Two-letter code of the state or territory"],
+                ["Q3", "What challenges hold the partnership back?", "Open text, as many words as one likes"]):
+        legend.append(row)
+    book.save(tmp_path / "survey.xlsx")
+    _, spec, _ = load_answers(tmp_path / "survey.xlsx", InputSpec())
+    assert dict(spec.question_labels)["Q1"] == "Which best describes your organization?"
 
 
 def test_answers_on_two_sheets_after_an_instructions_sheet_stop_too(tmp_path):

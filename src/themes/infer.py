@@ -50,8 +50,11 @@ def name_key(name: str) -> str:
     folded = "".join(c for c in unicodedata.normalize("NFKD", str(name).replace("°", "#").replace("º", "#"))
                      if not unicodedata.combining(c))
     parts = [_ID_WORDS.get(part, part) for part in words(re.sub(r"(?i)\bn\s*#", "#", folded))]
-    if len(parts) > 1 and parts[0] in _ID_TAILS and parts[-1] not in _ID_TAILS:
-        parts = [part for part in parts[1:] if part not in ("de", "du", "del", "of")] + [parts[0]]
+    # A number's mark first: "#", "N°", "No." with its stop, "Nr.", "Numéro", or "ID" ("ID del encuestado"); not a
+    # plain "No" ("No response", "No participant": review 154)
+    marked = re.match(r"(?i)\s*(?:n\s*#|#|no\.|nr\.|num(?:ero|ber)?\b|id\b)", folded) is not None
+    if marked and len(parts) > 1 and parts[-1] not in _ID_TAILS:
+        parts = [part for part in parts[1:] if part not in ("de", "du", "del", "of")] + ["id"]
     if len(parts) > 1 and parts[-1] in _ID_TAILS:
         parts[-1] = _ID_TAILS[parts[-1]]
     return "".join(parts)

@@ -1463,7 +1463,8 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
                         "--text-column to code it.", column)
         # ... or whose cells read as such notes, whatever the column's name (review 152: a second "Comments" of
         # "Called Mei back on 3/1, left voicemail", "Follow up with Harriet re: budget" was coded and counted)
-        noted = [c for c in text_columns if c not in staff and _mostly_staff_notes(table[c])]
+        noted = [c for c in text_columns if c not in staff and _NOTES_NAME.search(str(c)) and "?" not in str(c)
+                 and _mostly_staff_notes(table[c])]
         for column in noted:
             log.warning("the column '%s' holds notes by the survey's staff about the respondents (calls, follow-ups, "
                         "site visits), not a respondent's answers, so it was not taken for an open-ended question; "
@@ -1899,6 +1900,12 @@ _STAFF_NOTE = re.compile(
     r"message)|follow(?:ed)?[ -]?up (?:with|on|re)\b|f/u\b|site visit\b|reminder\b|to ?do\b|awaiting\b|waiting on\b)"
     r"|\b(?:spoke|talked|met) (?:with|to) [A-Z][a-z]+ (?:on|re|about)\b|\bleft (?:a )?(?:voicemail|vm)\b"
     r"|\binvite (?:to|for) (?:round|interview)|\bre: ")
+
+
+# A column named as notes could be (a question is not: "How did you reach patients who missed appointments?" was
+# answered "Called them", "Left voicemails"; review 154)
+_NOTES_NAME = re.compile(r"(?i)comment|note|remark|follow|log\b|status|activity|contact|unnamed|^\W*(?:column|col)?"
+                         r"[ _-]*\d*\W*$")
 
 
 def _mostly_staff_notes(values: pd.Series) -> bool:
@@ -2344,7 +2351,10 @@ def _legend_labels(legend: pd.DataFrame, table: pd.DataFrame) -> dict:
     others = [c for c in texts if c != code]
     if not others:
         return {}
-    asked = max(others, key=lambda c: texts[c].str.len().mean())
+    # A column named for the question ("Question", "Label", "Text"), else the one of the longest text (a data
+    # dictionary's "Values" of "1=CBO; 2=Health system" is longer than its "Label": review 154)
+    named = [c for c in others if re.search(r"(?i)question|label|text|prompt|wording|description", str(c))]
+    asked = named[0] if named else max(others, key=lambda c: texts[c].str.len().mean())
     return {columns[k.casefold()]: v for k, v in zip(texts[code], texts[asked]) if k.casefold() in columns and v}
 
 

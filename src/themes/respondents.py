@@ -325,8 +325,9 @@ def _one_spelling(answers: pd.DataFrame, column: str) -> list[dict]:
 
 def _check_ids_name_one_submission(answers: pd.DataFrame, spec: InputSpec, meta: list[str]) -> None:
     """A long file's id that names no single respondent: a fifth of its values or more (three at least) answer a
-    question more than once with other answers, and a metadata column differs among the rows of some of those. Such
-    an id is a sender's (an e-mail address that sent a submission for each of several partnerships): read as one
+    question more than once with other answers, and the respondent's type or place differs among the rows of some of
+    those. Such an id is a sender's (an e-mail address that sent a submission for each of several partnerships): read
+    as one
     respondent, 45 submissions were counted as 20 respondents and trust as 95% where it was 60% (review 152). A
     respondent who edited an answer and sent it again keeps their type and state, and is read as one."""
     given = answers[answers["answer_raw"].str.strip() != ""]
@@ -335,8 +336,12 @@ def _check_ids_name_one_submission(answers: pd.DataFrame, spec: InputSpec, meta:
     ids = given["respondent_id"].nunique()
     if len(several) < 3 or 5 * len(several) < ids:
         return
+    from themes.infer import about_a_partner, names_type_or_place
+
     differing: dict[str, int] = {}
-    for column in meta:
+    # The respondent's own type or place only: a partner's type, a wave or a year differs among one respondent's rows
+    # by design (review 154: answers per partner, and a panel's years, were stopped)
+    for column in (c for c in meta if names_type_or_place(str(c)) and not about_a_partner(str(c))):
         values = answers[column].map(as_text).str.strip()
         kinds = values.where(values != "").map(lambda v: re.sub(r"[\W_]+", "", str(v).casefold()), na_action="ignore")
         count = kinds.groupby(answers["respondent_id"], sort=False).nunique()
