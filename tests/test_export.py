@@ -216,7 +216,8 @@ def values(sheet) -> list[list]:
 
 def test_a_quote_sheet_whose_flags_are_mostly_errors_says_so_beside_its_header(tmp_path):
     """Review 149: a type's sheet of 11 quotes, where the estimate said about 6 respondents raised it, was read as
-    evidence of it; its caution stands beside the header row, out of the print area, and its tab is marked."""
+    evidence of it; its caution stands beside the header row and in the printed page's header, and its tab is
+    marked."""
     summary = pd.DataFrame({"theme": ["trust", "funding"], "label": list(LABELS.values())[:2],
                             "respondents": [20, 37], "percent": [66.7, 17.5], "base_n": [30, 212],
                             "estimate": [60.0, 1.6], "low": [50.0, 0.0], "high": [70.0, 6.8]})
@@ -228,12 +229,13 @@ def test_a_quote_sheet_whose_flags_are_mostly_errors_says_so_beside_its_header(t
 
     book = openpyxl.load_workbook(path)
     funding, trust = book["funding"], book["trust"]
-    assert funding["I1"].value == (
+    assert funding["H1"].value == (
         "Read each quote before you use it: 37 respondents were flagged, but the corrected estimate puts those who "
         "raised it at about 3 (1.6%, 0.0-6.8%), so many of these passages are likely not about it.")
     assert funding.print_area == "'funding'!$A$1:$G$2"
+    assert "(read each first: most flags may not be about it)" in funding.oddHeader.left.text  # and in print
     assert funding.sheet_properties.tabColor.rgb.endswith("B5832F")
-    assert trust["I1"].value is None and trust.sheet_properties.tabColor is None
+    assert trust["H1"].value is None and trust.sheet_properties.tabColor is None
 
 
 def test_workbook_has_a_summary_and_one_sheet_per_theme(workbook):

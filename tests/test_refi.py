@@ -219,6 +219,9 @@ def test_a_memos_example_on_its_own_line_is_an_example():
         "definition": "Trust between partners.\nExclude: trust in government agencies.\nThis code also covers "
                       "distrust.",
         "examples": ["We trust the hospital."]}
+    # ... but list items under it are more examples (review 154)
+    assert parse_description("Trust.\nExample: We trust the hospital.\n- They call back.")["examples"] == [
+        "We trust the hospital.", "They call back."]
     # a description themes wrote is read as written
     assert parse_description("Confidence.\nExample: a nurse.\n\nthemes id: trust")["definition"] == \
         "Confidence.\nExample: a nurse."

@@ -289,8 +289,7 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
         # Percentages with their one decimal, as the report and the count files give them: Excel's General showed
         # 94.0 as "94" beside "95.4" (review 149)
         tenths = book.add_format({"text_wrap": True, "valign": "top", "num_format": "0.0"})
-        caution = book.add_format({"text_wrap": True, "valign": "top", "bold": True, "bg_color": "#FBF6EC",
-                                   "border": 1, "border_color": "#B5832F"})
+        caution = book.add_format({"valign": "top", "bold": True, "font_color": "#8A5A12"})
         write_table(sheet, summary, header_format=header, cell_format=wrap, widths=SUMMARY_WIDTHS,
                     quoted_format=quoted, formats=dict.fromkeys(("percent flagged", "estimate", "low", "high"), tenths))
         # One page: the summary is read as a whole (a framework adds each dimension's 'not described' row)
@@ -305,13 +304,14 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
             _print_setup(sheet, part, QUOTE_WIDTHS, f"Quotes for: {label}")
             sheet.write_comment(0, 0, f"Quotes for: {label}")
             if theme_id in cautions:
-                # Beside the header, where the reader picking quotes looks, and the tab marked; not printed (the print
-                # area is the quotes': a note drawn open on the sheet printed as pages of its own in LibreOffice)
-                beside = len(part.columns) + 1
-                sheet.set_column(beside, beside, 60)
-                sheet.write_string(0, beside, cautions[theme_id], caution)
-                sheet.set_row(0, 4 * LINE_POINTS + 2)
+                # Beside the header, where the reader picking quotes looks, the tab marked, and in the printed page's
+                # header (the print area is the quotes': a note drawn open on the sheet printed as pages of its own
+                # in LibreOffice)
+                beside = len(part.columns)
+                sheet.write_string(0, beside, cautions[theme_id], caution)  # one line, running on to the right
                 sheet.print_area(0, 0, max(len(part), 1), len(part.columns) - 1)
+                sheet.set_header(f"&L{f'Quotes for: {label}'.replace('&', '&&')} (read each first: most flags may "
+                                 "not be about it)&RPage &P of &N")
                 sheet.set_tab_color("#B5832F")
         for theme_id, label in labels.items() if evidence is not None else ():
             part = evidence.loc[evidence["theme"] == theme_id, list(EVIDENCE_WIDTHS)]

@@ -547,9 +547,10 @@ def quote_cautions(summary: pd.DataFrame) -> dict[str, str]:
             continue
         if row.percent > row.high and row.estimate < row.percent / 2:
             about = round(row.estimate / 100 * row.base_n)
+            about = f"about {about}" if about else "almost none"
             cautions[row.theme] = (
                 f"Read each quote before you use it: {row.respondents} respondent"
                 f"{' was' if row.respondents == 1 else 's were'} flagged, but the corrected "
-                f"estimate puts those who raised it at about {about} ({row.estimate:.1f}%, {row.low:.1f}-"
+                f"estimate puts those who raised it at {about} ({row.estimate:.1f}%, {row.low:.1f}-"
                 f"{row.high:.1f}%), so many of these passages are likely not about it.")
     return cautions

@@ -237,7 +237,7 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
         if not stripped:
             pending.append(line)
             continue
-        if one_example and line[:1] not in " \t":
+        if one_example and line[:1] not in " \t" and not _ITEM.match(stripped):  # "- another example" goes on
             section = None
         one_example = False
         key = heading(k)
