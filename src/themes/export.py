@@ -301,7 +301,8 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
             sheet = book.add_worksheet(_sheet_name(short[theme_id], used))
             write_table(sheet, part, header_format=header, cell_format=wrap, widths=QUOTE_WIDTHS,
                         quoted_format=quoted)
-            _print_setup(sheet, part, QUOTE_WIDTHS, f"Quotes for: {label}")
+            warned = " (read each first: most flags may not be about it)" if theme_id in cautions else ""
+            _print_setup(sheet, part, QUOTE_WIDTHS, f"Quotes for: {label}{warned}")
             sheet.write_comment(0, 0, f"Quotes for: {label}")
             if theme_id in cautions:
                 # Beside the header, where the reader picking quotes looks, the tab marked, and in the printed page's
@@ -310,8 +311,6 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
                 beside = len(part.columns)
                 sheet.write_string(0, beside, cautions[theme_id], caution)  # one line, running on to the right
                 sheet.print_area(0, 0, max(len(part), 1), len(part.columns) - 1)
-                sheet.set_header(f"&L{f'Quotes for: {label}'.replace('&', '&&')} (read each first: most flags may "
-                                 "not be about it)&RPage &P of &N")
                 sheet.set_tab_color("#B5832F")
         for theme_id, label in labels.items() if evidence is not None else ():
             part = evidence.loc[evidence["theme"] == theme_id, list(EVIDENCE_WIDTHS)]
@@ -753,13 +752,14 @@ def _safe_names(values, redactor=None) -> dict[str, str]:
     return dict(zip(values, shown))
 
 
-def summary_table(run: RunResult) -> pd.DataFrame:
+def summary_table(run: RunResult | ReportData) -> pd.DataFrame:
     """Respondents per theme and per framework type (one type per respondent and dimension, 'not described'
-    among them, as the report's matrix shows it), with the base n each percentage is of."""
+    among them, as the report's matrix shows it), with the base n each percentage is of. Of a run, or of the
+    report made of it (whose framework is None where the run coded none)."""
     columns = ["theme", "label", "respondents", "percent", "base_n"]
+    kinds = run.framework if run.framework is not None else pd.DataFrame()
     # The estimate a report leads with, beside the raw share, and how it was made (a raw count says so).
-    estimated = [c for c in ("estimate", "low", "high", "method") if c in run.counts or c in run.framework]
-    kinds = run.framework
+    estimated = [c for c in ("estimate", "low", "high", "method") if c in run.counts or c in kinds]
     types = pd.DataFrame({"theme": kinds["dimension"] + "." + kinds["type"],
                           "label": kinds["dimension_label"] + ": " + kinds["label"],
                           "respondents": kinds["respondents"], "percent": kinds["percent"],

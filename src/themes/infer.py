@@ -45,10 +45,9 @@ def name_key(name: str) -> str:
     """A column's name as normalised words run together ("Respondent #" -> "respondentid"); a number's mark before the
     name as after it, and a French or Spanish name read as the English ("N° répondant", "No. de encuestado" ->
     "respondentid"; review 152)."""
-    import unicodedata
+    from themes.names import fold
 
-    folded = "".join(c for c in unicodedata.normalize("NFKD", str(name).replace("°", "#").replace("º", "#"))
-                     if not unicodedata.combining(c))
+    folded = fold(str(name).replace("°", "#").replace("º", "#"))  # before folding, which reads "º" as "o"
     parts = [_ID_WORDS.get(part, part) for part in words(re.sub(r"(?i)\bn\s*#", "#", folded))]
     # A number's mark first: "#", "N°", "No." with its stop, "Nr.", "Numéro", or "ID" ("ID del encuestado"); not a
     # plain "No" ("No response", "No participant": review 154)

@@ -476,15 +476,11 @@ def render_markdown(data: ReportData) -> str:
 
 
 def _quote_cautions(data: ReportData) -> dict[str, str]:
-    """quotes.quote_cautions for the themes and framework types of a report."""
+    """quotes.quote_cautions for the themes and framework types of a report, on the workbook's summary of them."""
+    from themes.export import summary_table
     from themes.quotes import quote_cautions
 
-    parts = [data.counts.rename(columns={"base_respondents": "base_n"})] if len(data.counts) else []
-    if data.framework is not None and len(data.framework):
-        kinds = data.framework
-        parts.append(kinds.assign(theme=kinds["dimension"] + "." + kinds["type"]).rename(
-            columns={"base_respondents": "base_n"}))
-    return quote_cautions(pd.concat(parts, ignore_index=True)) if parts else {}
+    return quote_cautions(summary_table(data))
 
 
 def _nothing_carried(data: ReportData, code: str) -> str:

@@ -93,7 +93,12 @@ def _disagreeing(meta: pd.DataFrame) -> str | None:
     """The first metadata column whose given values differ across these rows, case, spacing and punctuation
     aside ("LA" and "la" are one state), or None: rows that give two organisation types are not one respondent."""
     return next((column for column in meta.columns if meta[column][meta[column] != ""].map(
-        lambda v: re.sub(r"[\W_]+", "", v.casefold())).nunique() > 1), None)
+        _plain_value).nunique() > 1), None)
+
+
+def _plain_value(value: str) -> str:
+    """A metadata value with case, spacing and punctuation aside: "LA" and "l.a." are one state."""
+    return re.sub(r"[\W_]+", "", str(value).casefold())
 
 
 def redcap_export(columns) -> bool:
@@ -327,9 +332,8 @@ def _check_ids_name_one_submission(answers: pd.DataFrame, spec: InputSpec, meta:
     """A long file's id that names no single respondent: a fifth of its values or more (three at least) answer a
     question more than once with other answers, and the respondent's type or place differs among the rows of some of
     those. Such an id is a sender's (an e-mail address that sent a submission for each of several partnerships): read
-    as one
-    respondent, 45 submissions were counted as 20 respondents and trust as 95% where it was 60% (review 152). A
-    respondent who edited an answer and sent it again keeps their type and state, and is read as one."""
+    as one respondent, 45 submissions were counted as 20 respondents and trust as 95% where it was 60% (review 152).
+    A respondent who edited an answer and sent it again keeps their type and state, and is read as one."""
     given = answers[answers["answer_raw"].str.strip() != ""]
     per_question = given.groupby(["respondent_id", "question"], sort=False)["answer_raw"].nunique()
     several = set(per_question[per_question > 1].index.get_level_values(0))
@@ -343,7 +347,7 @@ def _check_ids_name_one_submission(answers: pd.DataFrame, spec: InputSpec, meta:
     # by design (review 154: answers per partner, and a panel's years, were stopped)
     for column in (c for c in meta if names_type_or_place(str(c)) and not about_a_partner(str(c))):
         values = answers[column].map(as_text).str.strip()
-        kinds = values.where(values != "").map(lambda v: re.sub(r"[\W_]+", "", str(v).casefold()), na_action="ignore")
+        kinds = values.where(values != "").map(_plain_value, na_action="ignore")
         count = kinds.groupby(answers["respondent_id"], sort=False).nunique()
         differing[column] = len(set(count[count > 1].index) & several)
     column = max(differing, key=differing.get, default=None)
