@@ -36,7 +36,7 @@ from themes.fitted import FittedModels, model_paths
 from themes.ingest import InputSpec, load_answers, require_codable
 from themes.prevalence import PrevalenceOptions, available_processes
 from themes.project import coded_in_project, with_embedding
-from themes.questions import aliases, read_by_label
+from themes.questions import aliases, calibration_questions, given_as, given_where, read_by_label
 from themes.quotes import QuoteSettings, attribution_columns, deidentify_quotes, select_quotes, who_column
 from themes.redact import Redactor
 from themes.segment import segment_answers
@@ -280,6 +280,9 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     if redactor.ner_available and _input_bytes(input_path) >= HELPER_FROM_BYTES:
         redact_helper.start(redactor.model)  # shares the evidence's de-identification; loads while the input is read
     answers, spec, id_problems = ingest(input_path, spec or InputSpec(), settings)
+    given = given_as(spec.question_as, answers["question"], [q for _, calibration in books
+                                                             for q in calibration_questions(calibration)],
+                     given_where(spec))  # checked by `themes run` before the model; an inbox batch's sidecar here
     coded_sample = read_coded_sample(settings.coded_sample, codebook, answers) if settings.coded_sample else None
     if coded_sample is not None:
         coded_sample, left_out = codable_only(coded_sample, settings.coded_sample, answers)
@@ -338,7 +341,7 @@ def code_responses(input_path: str, out: str, settings: RunSettings, spec: Input
     _stage("coding")
     segment_vectors = table.lookup(read)
     reading_vectors = VectorTable(readings, table.lookup(readings))
-    by_label = read_by_label(answers["question"], dict(spec.question_labels), coder.questions)
+    by_label = {**read_by_label(answers["question"], dict(spec.question_labels), coder.questions), **given}
     coded, coded_segments = classify(answers, segments, quote(read), quote(coder), segment_vectors,
                                      reading_vectors.lookup, quote(by_label))
     lap("classify")

@@ -117,8 +117,9 @@ def _warnings_said() -> Iterator[list[str]]:
         logger.removeHandler(handler)
 
 
-def _new_questions(questions: list[str], settings: RunSettings) -> list[str]:
-    """What a run says of the batch's questions each codebook's calibration never learned."""
+def _new_questions(questions: list[str], settings: RunSettings, given: dict[str, str] | None = None) -> list[str]:
+    """What a run says of the batch's questions each codebook's calibration never learned; `given`: the project's
+    sidecars' question_as."""
     from themes.calibrate import find_calibration
     from themes.questions import new_questions_lines
 
@@ -126,7 +127,8 @@ def _new_questions(questions: list[str], settings: RunSettings) -> list[str]:
     for path in settings.codebooks:
         calibration = find_calibration(path, settings.calibration)
         if calibration is not None:
-            lines += [line for line in new_questions_lines(questions, calibration) if line not in lines]
+            lines += [line for line in new_questions_lines(questions, calibration, given=given, remedy="sidecar")
+                      if line not in lines]
     return lines
 
 
@@ -250,7 +252,8 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
             said.append("resubmitted respondents' earlier answers to questions this export has no column for, kept: "
                         + ", ".join(f"'{question}'" for question in batch["kept_from_before"]))
         asked = list(dict.fromkeys(combined.loc[combined[project.BATCH] == batch["batch"], "question"]))
-        said += [line.strip().removeprefix("questions").strip() for line in _new_questions(asked, settings)]
+        said += [line.strip().removeprefix("questions").strip()
+                 for line in _new_questions(asked, settings, dict(staged.spec.question_as))]
         said += read_warnings
         changed = _changed_since(path, batch["sha256"])  # still being written, or replaced: read again next time
         if changed:

@@ -631,6 +631,7 @@ def test_evaluate_says_which_questions_it_reads_as_the_calibrations(monkeypatch,
     assert lines[0] == ("  questions  read as the calibration's: 'What challenges hold the partnership back?' as "
                         "'challenges'")
     assert lines[1].startswith("  questions  'Q3' not among the calibration's (")
+    assert "Write the calibration's names in the question column, or calibrate" in lines[1]  # evaluate has no option
 
 
 def test_a_coded_sample_shows_no_agreement_for_what_it_does_not_code(tiny_codebook):

@@ -266,6 +266,38 @@ def test_a_breakdown_by_a_column_of_peoples_names_never_shows_them(tmp_path, tin
     assert "Challenges (ask [name], [email])" in set(pd.read_csv(out / "theme_counts_by_question.csv")["question"])
 
 
+def test_a_question_worded_otherwise_is_read_as_the_sidecar_says(tmp_path, tiny_responses_path):
+    """'What has made this partnership work?' names no calibration question: the sidecar's question_as says which
+    it is, and the coder reads it as that question (the scores of the named columns), recorded in the manifest."""
+    from themes.flows.code_responses import run_flow
+
+    table = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    worded = table.rename(columns={"effective_practices": "What has made this partnership work?",
+                                   "community_engagement": "How do residents take part?"})
+    path = tmp_path / "worded.csv"
+    worded.to_csv(path, index=False)
+    path.with_suffix(".yaml").write_text('question_as:\n  "What has made this partnership work?": effective_practices\n'
+                                         '  "How do residents take part?": community_engagement\n')
+    settings = RunSettings(codebook="codebooks/rfi_themes.yaml", model="test:hashing", cache_dir=str(tmp_path / "c"),
+                           min_group=1)
+    run_flow(str(path), str(tmp_path / "w"), settings)
+    run_flow(str(tiny_responses_path), str(tmp_path / "named"), settings)
+    manifest = json.loads((tmp_path / "w" / "manifest.json").read_text())
+    assert manifest["questions_read_as"] == {"What has made this partnership work?": "effective_practices",
+                                             "How do residents take part?": "community_engagement"}
+    assert manifest["input"]["column_sources"]["question_as"] == "sidecar worded.yaml"
+    read = pd.read_csv(tmp_path / "w" / "responses.csv", keep_default_na=False)
+    named = pd.read_csv(tmp_path / "named" / "responses.csv", keep_default_na=False)
+    scores = [c for c in named.columns if c.startswith("score_")]
+    numbers = lambda frame: frame[scores].apply(pd.to_numeric, errors="coerce").to_numpy(float)  # noqa: E731
+    assert np.allclose(numbers(read), numbers(named), atol=1e-6, equal_nan=True)
+    # Without the sidecar's word the worded questions are read without their question: other scores
+    path.with_suffix(".yaml").unlink()
+    run_flow(str(path), str(tmp_path / "unread"), settings)
+    unread = pd.read_csv(tmp_path / "unread" / "responses.csv", keep_default_na=False)
+    assert not np.allclose(numbers(unread), numbers(named), atol=1e-6, equal_nan=True)
+
+
 def test_a_qualtrics_question_named_q3_is_read_as_the_question_its_text_asks(tmp_path, tiny_responses_path):
     """Qualtrics names its columns Q1, Q2 ... and writes each question's text in the row below: the classifier
     reads Q3 as the calibration's 'challenges' (its text asks it), as it reads a column named 'challenges', not

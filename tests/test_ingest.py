@@ -70,9 +70,33 @@ def test_sidecar_with_unknown_setting(tmp_path):
     path = write(tmp_path / "wide.csv", WIDE)
     sidecar = write(tmp_path / "wide.yaml", "id_column: rid\ntext_column: q1\n")
 
-    allowed = ["answer_column", "attribute_with", "header_row", "id_column", "meta_columns", "question_column", "sheet",
-               "text_columns"]
+    allowed = ["answer_column", "attribute_with", "header_row", "id_column", "meta_columns", "question_as",
+               "question_column", "sheet", "text_columns"]
     with raises_exactly(f"{sidecar}: unknown setting(s) ['text_column']; allowed: {allowed}."):
+        load_answers(path, InputSpec())
+
+
+def test_the_sidecars_question_as_maps_questions_to_the_calibrations(tmp_path):
+    path = write(tmp_path / "wide.csv", WIDE)
+    write(tmp_path / "wide.yaml", "id_column: rid\nquestion_as:\n  q1: challenges\n  2024: goals\n")
+
+    _, spec, _ = load_answers(path, InputSpec())
+
+    assert spec.question_as == (("q1", "challenges"), ("2024", "goals"))
+    assert spec.sources["question_as"] == "sidecar wide.yaml"
+    # the option wins over the sidecar, whole
+    _, spec, _ = load_answers(path, InputSpec(question_as=(("q2", "goals"),)))
+    assert spec.question_as == (("q2", "goals"),) and spec.sources["question_as"] == "option"
+
+
+@pytest.mark.parametrize("written", ["question_as: [q1, challenges]", "question_as: q1=challenges",
+                                     "question_as:\n  q1: [challenges, goals]", "question_as:\n  q1:"])
+def test_a_sidecars_question_as_not_a_mapping_is_one_line(tmp_path, written):
+    path = write(tmp_path / "wide.csv", WIDE)
+    sidecar = write(tmp_path / "wide.yaml", f"id_column: rid\n{written}\n")
+
+    with pytest.raises(InputError, match=f"^{re.escape(str(sidecar))}: question_as maps each survey question to a "
+                       "calibration question's name; got .* Write it as lines under 'question_as:'"):
         load_answers(path, InputSpec())
 
 

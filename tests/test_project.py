@@ -122,6 +122,31 @@ def test_a_resubmission_replaces_the_respondents_earlier_answers_and_is_recorded
     assert len(combined) == 6 * 3
 
 
+def test_a_batch_sidecars_question_as_stays_with_the_project(tmp_path, tiny_responses_path):
+    """The project is coded anew from all its batches: a question the first batch's sidecar said to read as a
+    calibration question is read so in every later run, a later batch's word winning."""
+    tiny = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    project = open_project(tmp_path / "project")
+    worded = tmp_path / "week1.csv"
+    tiny.rename(columns={"challenges": "What holds it back?"}).to_csv(worded, index=False)
+    worded.with_suffix(".yaml").write_text('question_as:\n  "What holds it back?": challenges\n')
+    combined, project = add_batch(project, worded, InputSpec())
+    stage(project, combined)
+    assert project.spec.question_as == (("What holds it back?", "challenges"),)
+    assert project.spec.sources["question_as"] == "sidecars of the project's batches"
+    later = tmp_path / "week2.csv"
+    tiny.assign(respondent_id=lambda t: t["respondent_id"] + "b").rename(
+        columns={"challenges": "What holds it back?"}).to_csv(later, index=False)
+    combined, project = add_batch(project, later, InputSpec())
+    assert project.spec.question_as == (("What holds it back?", "challenges"),)  # week2 had no sidecar
+    latest = tmp_path / "week3.csv"
+    tiny.assign(respondent_id=lambda t: t["respondent_id"] + "c").rename(
+        columns={"challenges": "What holds it back?"}).to_csv(latest, index=False)
+    latest.with_suffix(".yaml").write_text('question_as:\n  "What holds it back?": effective_practices\n')
+    combined, project = add_batch(project, latest, InputSpec())
+    assert project.spec.question_as == (("What holds it back?", "effective_practices"),)
+
+
 def test_a_batch_of_other_people_numbered_the_same_way_is_refused(tmp_path, tiny_responses_path):
     """A second site's export with ids 1-40 replaced the first site's 40 respondents (QA round 3): ids that
     repeat, with not one answer in common, are other people."""
@@ -285,6 +310,11 @@ def test_an_inbox_batch_says_the_questions_the_calibration_never_learned():
 
     lines = _new_questions(["Q1", "Q2", "challenges"], RunSettings(codebooks=[CODEBOOKS[0]]))
     assert len(lines) == 1 and lines[0].startswith("  questions  'Q1', 'Q2' not among the calibration's (")
+    assert "Say which each is in the batch's sidecar (question_as: {\"Q1\": NAME}, NAME one of those)" in lines[0]
+    # the project's sidecars said which Q1 is
+    lines = _new_questions(["Q1", "Q2", "challenges"], RunSettings(codebooks=[CODEBOOKS[0]]), {"Q1": "funding"})
+    assert lines[0] == "  questions  read as the calibration's: 'Q1' (as told) as 'funding'"
+    assert lines[1].startswith("  questions  'Q2' not among the calibration's (")
 
 
 def test_the_same_file_twice_is_refused(tmp_path, tiny_responses_path):

@@ -211,21 +211,21 @@ def test_questions_the_calibration_never_learned_are_announced(tmp_path, tiny_re
     questions = list(dict.fromkeys(pd.read_csv(tiny_responses_path).columns[3:]))
     calibration = tmp_path / "tiny.calibration.json"
 
-    def announced(learned: list[str], use_question: bool = True) -> list[str]:
+    def announced(learned: list[str], *options: str, use_question: bool = True) -> list[str]:
         save_calibration(Calibration(codebook=str(tiny_codebook_path), codebook_hash="x", model="test:hashing",
                                      method="logistic", C=1.0, use_question=use_question, thresholds={},
                                      passages=[CodedPassage(text="We trust them.", themes=["trust"], question=q)
                                                for q in learned]), calibration)
         result = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--codebook", str(tiny_codebook_path),
                                           "--calibration", str(calibration), "--out", str(tmp_path / "out"),
-                                          "--model", "test:hashing", "--no-cache"])
+                                          "--model", "test:hashing", "--no-cache", *options])
         return [line for line in result.output.splitlines() if line.startswith("  questions  ")]
 
     assert announced(questions) == []
     assert announced(questions[:1]) == [
         f"  questions  {', '.join(repr(q) for q in questions[1:])} not among the calibration's ({questions[0]}): "
-        "coded by models learned without the question, which agree less with people. Name the columns as the "
-        "calibration's questions, or calibrate on this survey's coded sample."]
+        "coded by models learned without the question, which agree less with people. Say which each is "
+        f"(--question-as \"{questions[1]}=NAME\", NAME one of those), or calibrate on this survey's coded sample."]
     assert announced(questions[:1], use_question=False) == []
     # A question named otherwise (a wording, a longer name) is read as the calibration's that it names.
     assert questions == ["challenges", "effective_practices", "community_engagement"]
@@ -233,8 +233,42 @@ def test_questions_the_calibration_never_learned_are_announced(tmp_path, tiny_re
         "  questions  read as the calibration's: 'effective_practices' as 'practices', 'community_engagement' as "
         "'engagement'",
         "  questions  'challenges' not among the calibration's (practices, engagement): coded by models learned "
-        "without the question, which agree less with people. Name the columns as the calibration's questions, or "
-        "calibrate on this survey's coded sample."]
+        "without the question, which agree less with people. Say which each is (--question-as \"challenges=NAME\", "
+        "NAME one of those), or calibrate on this survey's coded sample."]
+    # What no word of its name places is read as the user says (--question-as), and said so
+    assert announced(["challenges", "practices"], "--question-as", "community_engagement=challenges") == [
+        "  questions  read as the calibration's: 'effective_practices' as 'practices', 'community_engagement' (as "
+        "told) as 'challenges'"]
+    assert announced(questions[:1], "--question-as", "COMMUNITY_ENGAGEMENT=challenges")[0].startswith(
+        "  questions  read as the calibration's: 'community_engagement' (as told) as 'challenges'")
+
+
+@pytest.mark.parametrize("given, told", [
+    ("challenges", "--question-as 'challenges': write the survey's question, '=' and the calibration's question"),
+    ("=challenges", "--question-as '=challenges': write the survey's question"),
+    ("What helped?=challenges", "--question-as 'What helped?': the survey has no such question (its questions: "
+                                "'challenges', 'effective_practices', 'community_engagement')"),
+    ("challenges=barriers", "--question-as 'challenges'='barriers': 'barriers' is not a question the calibration "
+                            "learned; name one of challenges, effective_practices."),
+])
+def test_a_wrong_question_as_is_one_line_before_the_model(tmp_path, monkeypatch, tiny_responses_path,
+                                                          tiny_codebook_path, given, told):
+    import themes.cli
+    from themes.calibrate import Calibration, CodedPassage, save_calibration
+
+    monkeypatch.setattr(themes.cli, "_run_with_progress", lambda *a, **k: (_ for _ in ()).throw(
+        AssertionError("the server or the model was started")))
+    calibration = tmp_path / "tiny.calibration.json"
+    save_calibration(Calibration(codebook=str(tiny_codebook_path), codebook_hash="x", model="test:hashing",
+                                 method="logistic", C=1.0, use_question=True, thresholds={},
+                                 passages=[CodedPassage(text="We trust them.", themes=["trust"], question=q)
+                                           for q in ("challenges", "effective_practices")]), calibration)
+    result = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--codebook", str(tiny_codebook_path),
+                                      "--calibration", str(calibration), "--out", str(tmp_path / "out"),
+                                      "--model", "test:hashing", "--no-cache", "--question-as", given])
+    assert result.exit_code != 0
+    assert told in result.output and "Traceback" not in result.output
+    assert len([line for line in result.output.splitlines() if line.strip()]) == 1
 
 
 def test_the_summary_prints_a_raw_count_beside_estimates_as_raw_not_as_nan():

@@ -166,6 +166,10 @@ def run(
     header_row: Annotated[Optional[int], typer.Option(
         min=1, help="The row (from 1) that holds the column names, the rows above it skipped [default: found: the "
         "first row, or the row of names under a title or group labels]. Example: --header-row 2")] = None,
+    question_as: Annotated[Optional[list[str]], typer.Option(
+        metavar="QUESTION=NAME", help="Read a survey question (a text column, or a long file's question) as the "
+        "calibration's question NAME, where its wording names none (repeatable) [default: matched by their words]. "
+        "Example: --question-as \"What has made this partnership effective?=effective_practices\"")] = None,
     title: Annotated[Optional[str], typer.Option(help="The report's title [default: Themes in <input name>]. "
                                                  "Example: --title \"Health and community partnerships RFI, "
                                                  "batch 3\"")] = None,
@@ -220,7 +224,7 @@ def run(
     spec = InputSpec(id_column=id_column, text_columns=tuple(text_column or ()),
                      meta_columns=tuple(meta_column or ()), question_column=question_column,
                      answer_column=answer_column, sheet=sheet, attribute_with=tuple(attribute_with or ()),
-                     header_row=header_row)
+                     header_row=header_row, question_as=_question_pairs(question_as or []))
     from pydantic import ValidationError
 
     if not any(x.strip() for x in languages.split(",")):  # "" or ",": the screen was off, with no word
@@ -270,7 +274,7 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
     from themes.calibrate import check_calibration_option, load_calibration, locate_calibration
     from themes.infer import announcement
     from themes.ingest import load_answers
-    from themes.questions import new_questions_lines
+    from themes.questions import calibration_questions, given_as, given_where, new_questions_lines
 
     check_calibration_option(settings.codebooks, settings.calibration)
     for path in settings.coded_sample:
@@ -290,21 +294,38 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
                      f"{settings.model}{english_only}, against the codebook's English examples and calibration; "
                      "agreement on them is not measured")
     questions = list(dict.fromkeys(answers["question"]))
+    calibrations = []
     for path in settings.codebooks:
         found, where = locate_calibration(path, settings.calibration)
-        calibration = load_calibration(found) if found is not None else None  # an unreadable one is one line now
+        calibrations.append((path, found, where, load_calibration(found) if found is not None else None))
+    # --question-as: each a question of the survey, each name one a calibration learned; one line if not
+    given = given_as(spec.question_as, questions, [q for *_, c in calibrations for q in calibration_questions(c)],
+                     given_where(spec))
+    for path, found, where, calibration in calibrations:  # an unreadable calibration was one line above
         lines.append(f"  codebook   {path}; calibration " + (f"{found.name} ({where})" if found else where))
         if calibration is not None:
             lines += _unknown_codes_line(path, calibration)
             lines += _uncalibrated_line(path, calibration)
             lines += _other_model_line(calibration, settings.model)
             lines += _own_codings_line(calibration)
-            lines += new_questions_lines(questions, calibration, dict(spec.question_labels))
+            lines += new_questions_lines(questions, calibration, dict(spec.question_labels), given)
         elif settings.method == "auto":
             lines += _zero_shot_line(path)
             if len(settings.codebooks) > 1:
                 lines += _no_negatives_line(path)
     return spec, lines
+
+
+def _question_pairs(given: list[str]) -> tuple[tuple[str, str], ...]:
+    """`--question-as QUESTION=NAME` options as (question, name) pairs; a name holds no "=", so the last one splits."""
+    pairs = []
+    for item in given:
+        question, _, name = item.rpartition("=")
+        if not question.strip() or not name.strip():
+            _fail(f"--question-as {item!r}: write the survey's question, '=' and the calibration's question, e.g. "
+                  "--question-as \"What has made this partnership effective?=effective_practices\".")
+        pairs.append((question.strip(), name.strip()))
+    return tuple(pairs)
 
 
 def _empty_breakdown_lines(answers, columns, min_group: int) -> list[str]:
@@ -458,7 +479,8 @@ def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None,
             lines += _unknown_codes_line(settings.codebook, calibration)
             lines += _other_model_line(calibration, settings.model)
             if "question" in frame.columns:
-                lines += new_questions_lines([str(q) for q in frame["question"] if q == q and q], calibration)
+                lines += new_questions_lines([str(q) for q in frame["question"] if q == q and q], calibration,
+                                             remedy="gold")
         elif settings.method == "auto":  # as a run says it: the figure below is zero-shot's
             lines += _zero_shot_line(settings.codebook)
     return lines

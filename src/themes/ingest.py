@@ -80,6 +80,10 @@ class InputSpec:
     # A long file's ids are on each respondent's first row only (`infer.ids_on_first_rows`): carried down over the
     # blank rows under them.
     carry_ids: bool = False
+    # Survey questions the user said to read as a calibration question (`--question-as`, the sidecar's
+    # `question_as`): a question worded otherwise than the calibration's names, which themes.questions cannot place
+    # ("What has made this partnership effective?" as `effective_practices`).
+    question_as: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_long(self) -> bool:
@@ -101,7 +105,7 @@ def resolve_spec(path: Path, given: InputSpec) -> InputSpec:
         return replace(given, sources={**{k: "option" for k, v in vars(given).items()
                                           if v and k not in ("sources", "question_labels")}, **given.sources})
     allowed = {"id_column", "text_columns", "meta_columns", "question_column", "answer_column", "sheet",
-               "attribute_with", "header_row"}
+               "attribute_with", "header_row", "question_as"}
     how = f"write it as 'setting: value' lines, one per setting ({', '.join(sorted(allowed))}), or remove it"
     try:
         declared = yaml.load(sidecar.read_text(encoding="utf-8-sig"), Loader=_NoAliases) or {}
@@ -144,6 +148,14 @@ def resolve_spec(path: Path, given: InputSpec) -> InputSpec:
         if truth is not None:  # "text_columns: [yes, on]" read as the columns "True", "True"
             raise InputError(f"{sidecar}: {name} holds {str(truth).lower()}, not a name: YAML takes an unquoted yes, "
                              f"no, on or off for one. Put the names in quotes: {name}: ['yes', 'on'].")
+    mapping = declared.get("question_as")
+    if mapping is not None:
+        if not isinstance(mapping, dict) or any(isinstance(v, (list, dict, bool)) or v is None or k is None
+                                                for k, v in mapping.items()):
+            raise InputError(f"{sidecar}: question_as maps each survey question to a calibration question's name; got "
+                             f"{str(mapping)[:80]!r}. Write it as lines under 'question_as:', e.g. "
+                             "'  \"What has made this partnership effective?\": effective_practices'.")
+        declared["question_as"] = tuple((str(k), str(v)) for k, v in mapping.items())
     row = declared.get("header_row")
     if row is not None and (isinstance(row, bool) or not isinstance(row, int) or row < 1):
         raise InputError(f"{sidecar}: header_row must be a row number from 1 (the row with the column names). Got "
@@ -1573,7 +1585,8 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
             sources["ignored"] = ", ".join(f"'{c}'" for c in passed)
     return InputSpec(id_column, tuple(text_columns), tuple(meta_columns), question_column, answer_column,
                      spec.sheet, sources, attribute_with=tuple(spec.attribute_with), header_row=spec.header_row,
-                     carry_ids=carry_ids, question_labels=tuple(worded[1].items()) if worded else spec.question_labels)
+                     carry_ids=carry_ids, question_labels=tuple(worded[1].items()) if worded else spec.question_labels,
+                     question_as=spec.question_as)
 
 
 def _question_wording(table: pd.DataFrame, question_column, taken: set) -> tuple[str, dict[str, str]] | None:

@@ -150,10 +150,13 @@ class Project:
     def spec(self) -> InputSpec:
         """How to read `answers.parquet`: long, with the batches' metadata columns and `batch` last."""
         meta: list[str] = []
+        given: dict[str, str] = {}  # the batches' sidecars' question_as, a later batch's word last
         for batch in self.batches:
             meta += [m for m in batch["meta_columns"] if m not in meta]
+            given.update({str(question): str(name) for question, name in batch.get("question_as") or []})
         return InputSpec(id_column="respondent_id", question_column="question", answer_column="answer",
-                         meta_columns=(*meta, BATCH))
+                         meta_columns=(*meta, BATCH), question_as=tuple(given.items()),
+                         sources={"question_as": "sidecars of the project's batches"} if given else {})
 
 
 def open_project(path: str | Path) -> Project:
@@ -286,7 +289,7 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
               "replaced": replaced, "unchanged": len(unchanged), "kept_from_before": carried,
               "meta_columns": list(spec.meta_columns), "renamed": renamed,
               "column_sources": spec.sources, "respondent_id_problems": id_problems, "kept_questions": kept,
-              "kept_meta": kept_meta}
+              "kept_meta": kept_meta, "question_as": [list(pair) for pair in spec.question_as]}
     return combined, replace(project, batches=[*project.batches, record])
 
 

@@ -89,17 +89,21 @@ def read_by_label(questions: Iterable[str], labels: Mapping[str, str], known: Se
     return found
 
 
-def new_questions_lines(questions: list[str], calibration, labels: dict[str, str] | None = None) -> list[str]:
+def new_questions_lines(questions: list[str], calibration, labels: dict[str, str] | None = None,
+                        given: dict[str, str] | None = None, remedy: str = "run") -> list[str]:
     """What a run says of the survey's questions the calibration never learned (`themes run`'s opening block, an
     inbox batch's reason): the classifier reads the question as context
     (a word). One that names a calibration question otherwise is read as it (themes.questions); the rest
-    are coded by the models learned without it (themes.coding.fit_coder), and a renamed column codes differently."""
-    known = list(dict.fromkeys(p.question for p in calibration.passages if p.question))
-    if not calibration.use_question or not known:
+    are coded by the models learned without it (themes.coding.fit_coder), and a renamed column codes differently.
+    `given`: the questions the user said to read as one (`given_as`), said as such. `remedy`: where the user says
+    which question each is: "run" (--question-as), "sidecar" (an inbox batch's) or "gold" (a gold file's column)."""
+    known = calibration_questions(calibration)
+    if not known:
         return []
+    given = {q: name for q, name in (given or {}).items() if name in known}  # another codebook's question: not here
     by_label = read_by_label(questions, labels or {}, known)  # Qualtrics's Q3 by its question text
-    read_as = {**aliases(questions, known), **by_label}
-    unknown = unplaced(questions, known) - set(by_label)
+    read_as = {**aliases(questions, known), **by_label, **given}
+    unknown = unplaced(questions, known) - set(by_label) - set(given)
     new = [q for q in dict.fromkeys(questions) if q in unknown]
 
     def listed(items: list[str]) -> str:
@@ -108,10 +112,58 @@ def new_questions_lines(questions: list[str], calibration, labels: dict[str, str
     lines = []
     if read_as:
         lines.append("  questions  read as the calibration's: " + listed([
-            f"'{q}'{' (its question text)' if q in by_label else ''} as '{name}'" for q, name in read_as.items()]))
+            f"'{q}'{' (as told)' if q in given else ' (its question text)' if q in by_label else ''} as '{name}'"
+            for q, name in read_as.items()]))
     if new:
+        say = {"run": f"Say which each is (--question-as \"{new[0]}=NAME\", NAME one of those)",
+               "sidecar": f"Say which each is in the batch's sidecar (question_as: {{\"{new[0]}\": NAME}}, NAME one of "
+                          "those)",
+               "gold": "Write the calibration's names in the question column"}[remedy]
         lines.append(f"  questions  {listed([repr(q) for q in new])} not among the calibration's ("
                      f"{', '.join(known[:6])}{', ...' if len(known) > 6 else ''}): coded by models learned without "
-                     "the question, which agree less with people. Name the columns as the calibration's questions, or "
-                     "calibrate on this survey's coded sample.")
+                     f"the question, which agree less with people. {say}, or calibrate on this survey's coded sample.")
     return lines
+
+
+def given_as(given: Sequence[tuple[str, str]], questions: Iterable[str], known: Sequence[str],
+             where: str = "--question-as") -> dict[str, str]:
+    """The user's `--question-as` (or sidecar `question_as`) pairs as {survey question: calibration question}, each
+    checked: the question is the survey's (compared without case and spacing, so a column's wording copied loosely
+    still counts) and the name one the calibrations learned. A mistake is one line (InputError) before the model;
+    `where` names what gave the pairs (the option, or the sidecar's `question_as`)."""
+    from themes.errors import InputError
+
+    if not given:
+        return {}
+    asked = list(dict.fromkeys(str(q) for q in questions if q))
+    loose = {" ".join(q.casefold().split()): q for q in asked}
+    learned = list(dict.fromkeys(known))
+    found = {}
+    for question, name in given:
+        survey = question if question in asked else loose.get(" ".join(question.casefold().split()))
+        if survey is None:
+            shown = ", ".join(repr(q) for q in asked[:6]) + (", ..." if len(asked) > 6 else "")
+            raise InputError(f"{where} {question!r}: the survey has no such question (its questions: "
+                             f"{shown or 'none'}); copy the column's name, or the long file's question, as it is.")
+        if not learned:
+            raise InputError(f"{where} {question!r}: no calibration of these codebooks reads the question "
+                             f"(none was found, or it was made without questions); leave {where} out.")
+        if name not in learned:
+            names = ", ".join(learned[:10]) + (", ..." if len(learned) > 10 else "")
+            raise InputError(f"{where} {question!r}={name!r}: {name!r} is not a question the calibration "
+                             f"learned; name one of {names}.")
+        found[survey] = name
+    return found
+
+
+def calibration_questions(calibration) -> list[str]:
+    """The questions a calibration's classifier reads as context (none where it was made without them)."""
+    if calibration is None or not calibration.use_question:
+        return []
+    return list(dict.fromkeys(p.question for p in calibration.passages if p.question))
+
+
+def given_where(spec) -> str:
+    """What gave the spec's `question_as`, as a message names it."""
+    source = spec.sources.get("question_as", "option")
+    return "--question-as" if source == "option" else f"question_as in the {source}"
