@@ -2,7 +2,7 @@
 (Debian's python3-uno), not the project's: `python3 tests/lo_row_heights.py BOOK.xlsx PROFILE_DIR`.
 
 Prints JSON {sheet: {row number: [height set in the file, height LibreOffice needs], ...}, ...} in
-points, for every row below the header. "Needs": the optimal height Calc computes for the row's
+points, for every row, the header's too. "Needs": the optimal height Calc computes for the row's
 wrapped text with the fonts it has, which a file's fixed height must not fall short of.
 """
 
@@ -47,7 +47,7 @@ def main(book: str, profile: str) -> None:
             cursor = sheet.createCursor()
             cursor.gotoEndOfUsedArea(False)
             rows = {}
-            for index in range(1, cursor.RangeAddress.EndRow + 1):
+            for index in range(0, cursor.RangeAddress.EndRow + 1):  # the header row's too
                 row = sheet.Rows.getByIndex(index)
                 given = row.Height
                 row.OptimalHeight = True

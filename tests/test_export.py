@@ -241,7 +241,7 @@ def test_a_quote_sheet_whose_flags_are_mostly_errors_says_so_beside_its_header(t
 def test_workbook_has_a_summary_and_one_sheet_per_theme(workbook):
     assert workbook.sheetnames == ["Summary", "trust", "funding", "service.joint"]
     assert values(workbook["Summary"]) == [
-        ["theme", "label", "respondents flagged", "percent flagged", "base_n"],
+        ["theme", "label", "respondents flagged", "percent flagged", "of respondents"],
         ["trust", "Trust and relationships", 2, 66.7, 3],
         ["funding", "Funding needs", 1, 33.3, 3],
         ["service.joint", "Service model: Joint", 0, 0, 3],
@@ -262,6 +262,9 @@ def test_workbook_has_a_summary_and_one_sheet_per_theme(workbook):
     # a percentage shows its one decimal, as the report gives it ("0.0", not "0"; review 149), and still wraps
     assert [workbook["Summary"][f"D{row}"].number_format for row in (2, 3, 4)] == ["0.0"] * 3
     assert workbook["Summary"]["C2"].number_format == "General" and workbook["Summary"]["D2"].alignment.wrap_text
+    # the header row is as tall as its wrapped titles ("respondents flagged" runs to two lines; review 156)
+    assert workbook["Summary"].row_dimensions[1].height == pytest.approx(36, abs=0.5)
+    assert workbook["trust"].row_dimensions[1].height == pytest.approx(19, abs=0.5)
 
 
 @pytest.mark.parametrize("name", ["Summary", "trust", "service.joint"])

@@ -225,8 +225,8 @@ def test_cli_title_date_and_attribution_columns_reach_the_outputs(tmp_path, tiny
     quotes = pd.read_csv(out / "quotes.csv", encoding="utf-8-sig")
     assert len(quotes) and quotes["attribution"].str.fullmatch(r"Respondent from partnership based in [A-Z][A-Za-z ]+").all()
     workbook = openpyxl.load_workbook(out / "quotes.xlsx")
-    assert [c.value for c in workbook["Summary"][1]] == ["theme", "label", "respondents flagged", "percent flagged", "base_n",
-                                                         "estimate", "low", "high", "method"]
+    assert [c.value for c in workbook["Summary"][1]] == ["theme", "label", "respondents flagged", "percent flagged",
+                                                         "of respondents", "estimate", "low (95%)", "high (95%)", "method"]
     assert {row[8].value for row in workbook["Summary"].iter_rows(min_row=2)} == {"raw (no coded sample)"}
 
 

@@ -285,6 +285,19 @@ def test_the_report_leads_with_estimates_and_intervals_when_a_coded_sample_measu
     assert "95% interval" in html and '<line class="interval"' in html
     # the chart's description gives an interval's ends as the tables do: "35.0", not "35" (a program officer's note)
     assert "Funding needs: 55.5% (95% interval 35.0-75.0%)" in html
+    # which figure to cite, in words, under the findings of a corrected run only (review 156)
+    assert "The first figure of each finding is the one to cite" in markdown
+    assert "The first figure of each finding is the one to cite" in html
+    assert "the one to cite" not in render_markdown(data) and "the one to cite" not in render_html(data)
+
+
+@pytest.mark.parametrize("low, high, shown", [(35.0, 75.0, "(35-75%)"), (95.4, 99.6, "(95-99.6%)"),
+                                              (0.3, 4.0, "(0.3-4%)"), (0.0, 100.0, "(0-100%)")])
+def test_a_findings_interval_never_rounds_to_0_or_100_that_it_does_not_reach(low, high, shown):
+    from themes.report import estimate_sentence
+
+    assert estimate_sentence(50.0, low, high, 50.0, "Trust") == (f"About 50% {shown} of respondents raised trust; 50% "
+                                                                 "had at least one answer flagged.")
 
 
 def test_quotes_of_a_theme_whose_flags_are_mostly_errors_say_to_read_each(data):

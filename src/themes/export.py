@@ -226,9 +226,11 @@ def write_json(data: dict, path: Path) -> None:
 # Column widths (characters) of the quotes workbook; the quote sheets print landscape, one page wide.
 # The Summary sheet's raw columns say what they count: a program officer read "percent" (36.3) as the figure to
 # publish beside the estimate (28.4). theme_counts.csv keeps its column names.
-SUMMARY_HEADERS = {"respondents": "respondents flagged", "percent": "percent flagged"}
-SUMMARY_WIDTHS = {"theme": 22, "label": 40, "respondents flagged": 13, "percent flagged": 10, "base_n": 10,
-                  "estimate": 10, "low": 8, "high": 8, "method": 36}
+# "base_n", "low" and "high" were a statistician's words (review 156): what the percentages are of, and the 95% interval.
+SUMMARY_HEADERS = {"respondents": "respondents flagged", "percent": "percent flagged", "base_n": "of respondents",
+                   "low": "low (95%)", "high": "high (95%)"}
+SUMMARY_WIDTHS = {"theme": 22, "label": 40, "respondents flagged": 13, "percent flagged": 10, "of respondents": 12,
+                  "estimate": 10, "low (95%)": 9, "high (95%)": 9, "method": 36}
 QUOTE_WIDTHS = {"rank": 6, "quote": 80, "attribution": 30, "respondent_id": 14, "question": 18, "score": 8, "use": 8}
 EVIDENCE_WIDTHS = {"respondent_id": 14, "question": 18, "passage": 100, "score": 8}
 LINE_POINTS = 15.0  # the height of one line of 11-point Calibri (Excel's default row height)
@@ -263,6 +265,10 @@ def _print_setup(sheet, frame: pd.DataFrame, widths: dict[str, int], title: str,
     sheet.fit_to_pages(1, tall)
     sheet.repeat_rows(0)
     sheet.set_header(f"&L{title.replace('&', '&&')}&RPage &P of &N")
+    # The header row too: "respondents flagged" in a column 13 wide ran over the first row when printed (review 156).
+    # Its titles are bold and boxed: a line is taller (LibreOffice: 35 points for two).
+    sheet.set_row(0, max((wrapped_lines(str(c), widths.get(str(c), 14)) for c in frame.columns), default=1)
+                  * (LINE_POINTS + 2) + 2)
     for row, height in enumerate(row_heights(frame, widths), start=1):
         sheet.set_row(row, height)
 
@@ -291,7 +297,7 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
         tenths = book.add_format({"text_wrap": True, "valign": "top", "num_format": "0.0"})
         caution = book.add_format({"valign": "top", "bold": True, "font_color": "#8A5A12"})
         write_table(sheet, summary, header_format=header, cell_format=wrap, widths=SUMMARY_WIDTHS,
-                    quoted_format=quoted, formats=dict.fromkeys(("percent flagged", "estimate", "low", "high"), tenths))
+                    quoted_format=quoted, formats=dict.fromkeys(("percent flagged", "estimate", "low (95%)", "high (95%)"), tenths))
         # One page: the summary is read as a whole (a framework adds each dimension's 'not described' row)
         _print_setup(sheet, summary, SUMMARY_WIDTHS, "Respondents per theme", tall=1)
         used: set[str] = {"summary"}

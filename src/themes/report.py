@@ -200,8 +200,23 @@ def estimate_sentence(estimate: float, low: float, high: float, flagged: float, 
         why = str(method).removeprefix("not estimated: ")
         return (f"{flagged:.0f}% of respondents had at least one answer flagged for {_in_sentence(label)}; not "
                 f"estimated ({why}).")
-    return (f"About {estimate:.0f}% ({low:.0f}-{high:.0f}%) of respondents raised {_in_sentence(label)}; "
+    return (f"About {estimate:.0f}% ({_bound(low)}-{_bound(high)}%) of respondents raised {_in_sentence(label)}; "
             f"{flagged:.0f}% had at least one answer flagged.")
+
+
+# Under the key findings of a corrected run: which figure to cite, in a reader's words (review 156: a board member
+# met "About 53% (46-61%) ...; 61% had at least one answer flagged" with no word on which to use).
+READING = ("The first figure of each finding is the one to cite: the share of respondents estimated to have raised the "
+           "theme, with the classifier's mistakes measured on the coded sample taken out; the range in brackets is "
+           "its 95% interval, where the true share very likely lies. \"Flagged\" counts what the classifier marked, "
+           "before that correction.")
+
+
+def _bound(value: float) -> str:
+    """An interval's end in whole percent, but with its decimal where rounding would make it 0 or 100: "95-100%"
+    read as "possibly everyone" of a bound of 99.6 (review 156)."""
+    shown = f"{value:.0f}"
+    return f"{value:.1f}" if shown in ("0", "100") and value not in (0, 100) else shown
 
 
 def cell(percent, low=None, high=None) -> str:
@@ -413,6 +428,8 @@ def render_markdown(data: ReportData) -> str:
         lines += [md(disagreement(data)), ""]
     if labels:
         lines += ["## Key findings", ""] + [f"- {md(s)}" for s in _sentences(data)] + [""]
+        if corrected(data.counts):
+            lines += [md(READING), ""]
         if disagreement(data):
             lines += [md(disagreement(data)), ""]
         table = data.counts[["label", "respondents", "percent", "segments"]].rename(columns={
@@ -667,7 +684,7 @@ def render_html(data: ReportData) -> str:
         data=data, sentences=_sentences(data), disagreement=disagreement(data), chart=chart, breakdowns=breakdowns,
         counts=[{**row, "shown": cell(row.get("estimate"), row.get("low"), row.get("high"))}
                 for row in data.counts.to_dict("records")],
-        estimated=corrected(data.counts), raw_warning=raw_warning(data), co_caption=CO_CAPTION,
+        estimated=corrected(data.counts), raw_warning=raw_warning(data), co_caption=CO_CAPTION, reading=READING,
         co_types_caption=CO_TYPES_CAPTION, co=_grid(co), co_types=_grid(co_types), not_drawn=not_drawn,
         unestimated=f"— stands for no estimate: {unestimated}" if unestimated else "",
         matrix=None if matrix is None else matrix.to_dict("split"), framework_rule=FRAMEWORK_RULE,
