@@ -72,7 +72,9 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
     gold = gold[~learned].reset_index(drop=True)
     if gold.empty:
         raise GoldError(f"{gold_path}: every passage was used to train or calibrate the codebook; "
-                        "evaluate on passages it never saw (e.g. --split test).")
+                        + ("evaluate on passages it never saw (e.g. --split test)." if split is None else
+                           f"the '{split}' rows too, so it was calibrated on them: calibrate on the calibration rows "
+                           "alone (themes calibrate reads the 'calibration' split by default), then evaluate these."))
     codes = {tuple(sorted(g)) for g in gold["gold"]}
     if len(codes) < 2:  # as read_gold checks, on what is left: one class agrees with anything
         raise GoldError(f"{gold_path}: the {len(gold)} passage(s) the classifier never learned from all have the "

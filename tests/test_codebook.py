@@ -582,3 +582,21 @@ def test_two_dimensions_of_one_id_are_refused(tmp_path):
     with raises_exactly(f"{path}:12: [top level] dimension id 'service' is used twice; give each dimension its own "
                         "id"):
         load_codebook(path)
+
+
+@pytest.mark.parametrize("name, content, what, target", [
+    ("my.qdc", '<?xml version="1.0" encoding="utf-8"?>\n<CodeBook xmlns="urn:QDA-XML:codebook:1.0">\n  <Codes>\n'
+     '    <Code guid="1" name="Trust" isCodable="true"/>\n  </Codes>\n</CodeBook>\n', "a REFI-QDA codebook (XML)",
+     "my.yaml"),
+    ("exported.yaml", '<?xml version="1.0"?>\n<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes/></CodeBook>\n',
+     "a REFI-QDA codebook (XML)", "exported_imported.yaml"),
+    ("project.qdpx", b"PK\x03\x04\x14\x00\x00\x00\x08\x00\xff\xfe", "a REFI-QDA project", "project.yaml"),
+])
+def test_a_qda_export_given_as_the_codebook_says_to_import_it(tmp_path, name, content, what, target):
+    """Review 155: a .qdc passed to validate-codebook or run read as YAML: 'mapping values are not allowed here'."""
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    with pytest.raises(CodebookError, match=re.escape(
+            f"{path} is {what}, not a YAML codebook: import it first with `themes import-codebook {path} --out "
+            f"{tmp_path / target}`, then pass the .yaml.")):
+        load_codebook(path)

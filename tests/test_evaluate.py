@@ -551,6 +551,32 @@ def test_calibrate_announces_its_gold_and_stops_on_a_wrong_code_before_the_model
     assert out.exit_code == 2 and out.output.startswith(f"error: {gold}:2: unknown theme 'trsut'")
 
 
+def test_calibrate_reads_the_split_of_a_coding_workbook_whose_first_sheet_is_its_instructions(monkeypatch, tmp_path,
+                                                                                             tiny_codebook_path):
+    """Review 155: `themes sample`'s workbook, coded, with a split column added: calibrate read the Instructions
+    sheet for the column, found none, and learned from the test rows too."""
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from themes.cli import app
+    from themes.flows import agreement as flow
+
+    monkeypatch.setattr(flow, "calibrate_codebook", lambda **kwargs: (_ for _ in ()).throw(
+        AssertionError("the flow was started")))
+    gold = tmp_path / "coded.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "Instructions"
+    book.active.append(["How to code these passages"])
+    sheet = book.create_sheet("Passages")
+    for row in (["text", "themes", "split"], ["We trust them.", "trust", "calibration"],
+                ["Grants end.", "none", "calibration"], ["We share.", "trust", "test"]):
+        sheet.append(row)
+    book.save(gold)
+    out = CliRunner().invoke(app, ["calibrate", "--gold", str(gold), "--codebook", str(tiny_codebook_path)])
+    assert out.output.splitlines()[:2] == [f"Reading {gold}, split 'calibration': 2 coded passages",
+                                           "  other rows not read: 'test' 1"]
+
+
 @pytest.mark.parametrize("content", ["", "text,themes\n"])
 def test_an_empty_gold_file_says_what_a_coded_file_holds(tmp_path, tiny_codebook, content):
     path = tmp_path / "gold.csv"

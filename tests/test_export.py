@@ -238,6 +238,41 @@ def test_a_quote_sheet_whose_flags_are_mostly_errors_says_so_beside_its_header(t
     assert trust["H1"].value is None and trust.sheet_properties.tabColor is None
 
 
+def test_quote_sheets_of_a_poorly_agreeing_dimension_or_an_unmeasured_type_say_to_read_each_first(tmp_path):
+    """Review 156: informal governance's quotes (a formal agreement, two about trust) had no caution: its type has
+    no estimate (no coded answer carries it) and governance agrees poorly with the coders (kappa 0.22)."""
+    from themes.prevalence import UNMEASURED_METHOD
+
+    method = "corrected for measured error (latent class model, bootstrap)"
+    summary = pd.DataFrame({"theme": ["trust", "funding", "service.joint", "service.referral"],
+                            "label": ["Trust", "Funding", "Service model: Joint", "Service model: Referral"],
+                            "respondents": [20, 12, 17, 9], "percent": [66.7, 40.0, 8.0, 4.2],
+                            "base_n": [30, 30, 212, 212], "estimate": [60.0, float("nan"), 5.4, float("nan")],
+                            "low": [50.0, float("nan"), 1.3, float("nan")],
+                            "high": [70.0, float("nan"), 10.8, float("nan")],
+                            "method": [method, UNMEASURED_METHOD, method, UNMEASURED_METHOD]})
+    labels = dict(zip(summary["theme"], summary["label"]))
+    quotes = pd.DataFrame({"theme": list(labels), "label": list(labels.values()), "rank": [1] * 4,
+                           "quote": ["We trust them.", "Grants end.", "A joint MOU.", "We refer."],
+                           "attribution": ["Respondent"] * 4, "respondent_id": ["R1", "R2", "R3", "R4"],
+                           "question": ["q"] * 4, "score": [0.9] * 4, "use": [""] * 4})
+    path = tmp_path / "quotes.xlsx"
+    write_quotes_workbook(path, summary, quotes, labels, poor={"service": 0.22})
+
+    book = openpyxl.load_workbook(path)
+    poorly = ("Read each quote before you use it: the tool's coding of this dimension agrees poorly with the coded "
+              "sample's coders (Cohen's kappa 0.22), so some of these passages may not be about it.")
+    assert book["service.joint"]["H1"].value == poorly and book["service.referral"]["H1"].value == poorly
+    assert "(read each first: the coding agrees poorly with the coders)" in book["service.joint"].oddHeader.left.text
+    assert book["funding"]["H1"].value == ("Read each quote before you use it: no answer of the coded sample carries "
+                                           "it, so how often these flags are right was never measured.")
+    assert "(read each first: how often its flags are right was never measured)" in book["funding"].oddHeader.left.text
+    assert book["trust"]["H1"].value is None
+    # a theme that agrees poorly, by its own id
+    write_quotes_workbook(path, summary, quotes, labels, poor={"trust": 0.31})
+    assert "coding of this theme agrees poorly" in openpyxl.load_workbook(path)["trust"]["H1"].value
+
+
 def test_workbook_has_a_summary_and_one_sheet_per_theme(workbook):
     assert workbook.sheetnames == ["Summary", "trust", "funding", "service.joint"]
     assert values(workbook["Summary"]) == [

@@ -98,9 +98,14 @@ def test_near_copies_of_the_calibration_are_refused_by_evaluate(tmp_path, monkey
     gold = tmp_path / "gold.csv"
     pd.DataFrame(rows).to_csv(gold, index=False)
     settings = RunSettings(codebooks=[str(path)], model="test:hashing")
-    with pytest.raises(ThemesError, match="every passage was used to train or calibrate"):
+    with pytest.raises(ThemesError, match=r"every passage was used to train or calibrate .*\(e\.g\. --split test\)"):
         evaluate_agreement.fn(str(gold), str(tmp_path / "eval"), settings)
     assert not (tmp_path / "eval").exists()
+    # with --split test given already, it does not advise it (review 155)
+    pd.DataFrame(rows).assign(split="test").to_csv(gold, index=False)
+    with pytest.raises(ThemesError, match="the 'test' rows too, so it was calibrated on them: calibrate on the "
+                                          "calibration rows alone"):
+        evaluate_agreement.fn(str(gold), str(tmp_path / "eval"), settings, split="test")
 
 
 def test_near_copies_in_other_folds_are_not_measured_on_in_calibration(tiny_codebook):

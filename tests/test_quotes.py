@@ -332,6 +332,47 @@ def test_select_quotes_end_to_end(hashing_embedder):
         "New York", "Foundation respondent", "Respondent from partnership based in Ohio"]
 
 
+def _quoted(embedder, rows: list[tuple[str, str, str, dict]], themes: list[str], per_theme: int) -> dict:
+    """Each theme's quoted respondents, of passages (respondent, text, themes, scores)."""
+    answers = pd.DataFrame({"respondent_id": [r[0] for r in rows], "question": ["q"] * len(rows),
+                            "answer": [r[1] for r in rows]})
+    segments = pd.DataFrame({"answer_index": range(len(rows)), "start": [0] * len(rows),
+                             "end": answers["answer"].str.len(), "themes": [r[2] for r in rows],
+                             **{f"score_{t}": [r[3].get(t, 0.0) for r in rows] for t in themes}})
+    quotes = select_quotes(answers, segments, embedder.encode(answers["answer"].tolist()), themes,
+                           dict(zip(themes, themes)), QuoteSettings(per_theme=per_theme, min_words=4))
+    return {theme: quotes.loc[quotes["theme"] == theme, "respondent_id"].tolist() for theme in themes}
+
+
+def test_a_respondent_quoted_twice_gives_way_to_others_where_there_are_others(hashing_embedder):
+    """Review 156: one respondent was quoted four times (a mosque, a tribal council, their CHWs: together, a picture
+    of them). Across the report a respondent is quoted at most twice where the theme has others to quote; where it
+    has too few, still."""
+    from themes.quotes import QUOTES_PER_RESPONDENT
+
+    assert QUOTES_PER_RESPONDENT == 2
+    rows = [("R1", "We trust the hospital's staff after ten years together.", "trust", {"trust": 0.95}),
+            ("R1", "Grants from the county end every June, so we start over.", "funding", {"funding": 0.95}),
+            ("R1", "Shared data lets us follow each family's referrals over time.", "data", {"data": 0.95}),
+            ("R2", "We have trusted our partners since the very first day of work.", "trust", {"trust": 0.3}),
+            ("R3", "Our grants are never enough to pay the outreach staff we need.", "funding", {"funding": 0.3}),
+            ("R4", "Regular data reports keep both partners on the same page.", "data", {"data": 0.3})]
+    themes = ["trust", "funding", "data"]
+    assert _quoted(hashing_embedder, rows, themes, 1) == {"trust": ["R1"], "funding": ["R1"], "data": ["R4"]}
+    assert _quoted(hashing_embedder, rows, themes, 2) == {"trust": ["R1", "R2"], "funding": ["R1", "R3"],
+                                                          "data": ["R4", "R1"]}
+
+
+def test_a_passage_quoted_under_one_theme_gives_way_under_another(hashing_embedder):
+    """Review 156: "Shared data and regular meetings ..." was quoted under data collection and under full access."""
+    rows = [("R5", "Shared data and regular meetings keep both partners on the same page.", "a;b",
+             {"a": 0.95, "b": 0.95}),
+            ("R6", "We have trusted our partners since the very first day of work.", "a", {"a": 0.3}),
+            ("R7", "Regular data reports go to the county every single quarter.", "b", {"b": 0.3})]
+    assert _quoted(hashing_embedder, rows, ["a", "b"], 1) == {"a": ["R5"], "b": ["R7"]}
+    assert _quoted(hashing_embedder, rows, ["a", "b"], 2) == {"a": ["R5", "R6"], "b": ["R7", "R5"]}
+
+
 class _Names:
     """A stand-in redactor that knows two names."""
 

@@ -721,6 +721,53 @@ def test_positions_written_as_decimals_are_read_and_others_are_one_line(tricky_r
         read_gold(rewritten("words.qdpx", b'startPosition="twelve"'), tiny_codebook)
 
 
+def test_selections_past_their_text_backwards_or_to_no_code_are_one_line(tricky_run, tiny_codebook, tmp_path):
+    """Review 155: an endPosition past the source's text spread its code over every later answer of the source
+    (kappa 0.772 -> 0.756), a selection written backwards was read, and a coding of a code the project does not
+    hold was dropped, each without a word."""
+    path = reviewed(export_project(tricky_run, tricky_run / "review.qdpx")["path"])
+    qde, texts = read_qdpx(path)
+
+    def rewritten(name: str, pattern: bytes, replacement: bytes) -> Path:
+        out = tmp_path / name
+        with zipfile.ZipFile(out, "w") as archive:
+            archive.writestr("project.qde", re.sub(pattern, replacement, qde, count=1))
+            for file, text in texts.items():
+                archive.writestr(file, text.encode("utf-8"))
+        return out
+
+    with pytest.raises(GoldError, match=r"^.*past\.qdpx: a coded selection of source '.+' ends at character 999999, "
+                                        r"past the \d+ characters of its text: the tool that wrote it counts positions "
+                                        r"another way"):
+        read_gold(rewritten("past.qdpx", rb'endPosition="\d+"', b'endPosition="999999"'), tiny_codebook)
+    with pytest.raises(GoldError, match=r"^.*backwards\.qdpx: a coded selection of source '.+' starts at 5, after "
+                                        r"its end at 2:"):
+        read_gold(rewritten("backwards.qdpx", rb'startPosition="\d+" endPosition="\d+"',
+                            b'startPosition="5" endPosition="2"'), tiny_codebook)
+    with pytest.raises(GoldError, match=r"^.*dangling\.qdpx: 1 coding\(s\) refer to a code the project does not "
+                                        r"hold \(GUID 11111111-2222-3333-4444-555555555555\)"):
+        read_gold(rewritten("dangling.qdpx", rb'(<CodeRef targetGUID=")[^"]+', rb"\g<1>11111111-2222-3333-4444-"
+                            rb"555555555555"), tiny_codebook)
+    assert len(read_gold(path, tiny_codebook))  # the file as exported and reviewed reads
+
+
+def test_an_exported_project_with_its_users_taken_out_is_not_read_as_human_coding(tricky_run, tiny_codebook,
+                                                                                   tmp_path):
+    """Review 155: export-project's file with <Users> and every creatingUser removed read as 'coded by unnamed 56',
+    kappa 0.978: the run against itself."""
+    path = export_project(tricky_run, tricky_run / "review.qdpx")["path"]
+    qde, texts = read_qdpx(path)
+    stripped = tmp_path / "stripped.qdpx"
+    with zipfile.ZipFile(stripped, "w") as archive:
+        archive.writestr("project.qde", re.sub(rb' creatingUser="[^"]*"', b"",
+                                               re.sub(rb"<Users>.*?</Users>", b"", qde, flags=re.S)))
+        for file, text in texts.items():
+            archive.writestr(file, text.encode("utf-8"))
+    with pytest.raises(GoldError, match=r"none of its \d+ codings names who made it, and the project is as themes "
+                                        r"wrote it"):
+        read_gold(stripped, tiny_codebook)
+
+
 def test_a_qdc_saved_as_utf16_imports_as_the_utf8_file_does(tmp_path):
     """A codebook a Windows tool saved in UTF-16 (valid XML, valid against the XSD) was refused as 'not XML'."""
     qdc = export_codebook(CODEBOOKS / "rfi_themes.yaml", tmp_path / "book.qdc")

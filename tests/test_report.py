@@ -316,6 +316,11 @@ def test_quotes_of_a_theme_whose_flags_are_mostly_errors_say_to_read_each(data):
     # An estimate within reach of the flags (55.5%, 35-75%, of 66.7%) and a theme without quotes get none
     assert "Read each quote" not in render_markdown(estimated) + render_html(estimated)
     assert "Read each quote" not in render_markdown(replace(doubtful, quotes=doubtful.quotes.iloc[:0]))
+    # Review 156: a dimension or theme that agrees poorly with the coded sample's coders says so above its quotes
+    poorly = replace(estimated, agreement={"summary": "on 300 answers", "poor": {"funding": 0.3}})
+    assert ("*Read each quote before you use it: the tool's coding of this theme agrees poorly with the coded "
+            "sample's coders (Cohen's kappa 0.30)") in render_markdown(poorly)
+    assert "coding of this theme agrees poorly" in render_html(poorly)
 
 
 def test_the_method_says_what_stays_raw_because_the_coded_sample_does_not_code_it(data):

@@ -890,14 +890,17 @@ def _device_message(device: str | None) -> str:
 
 
 def _has_split_column(path: Path) -> bool:
-    from themes.ingest import read_table
+    from themes.ingest import read_table, sheets_with_column
 
     if path.suffix.lower() == ".qdpx":  # a REFI-QDA project has no split column
         return False
     if not path.exists():
         _fail(f"Coded file not found: {path}. Check the --gold path.")
     try:
-        return "split" in {c.lower() for c in read_table(path).columns}
+        # The sheet the codes are read from (evaluate.read_gold's): `themes sample`'s workbook opens with its
+        # Instructions sheet, and its test rows were learned from, unsaid (review 155)
+        sheets = sheets_with_column(path, "themes")
+        return "split" in {c.lower() for c in read_table(path, sheet=sheets[0] if sheets else None).columns}
     except ThemesError as error:
         _fail(str(error))
 

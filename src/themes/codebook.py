@@ -521,8 +521,19 @@ def load_codebook(path: str | Path) -> Codebook:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         byte = error.object[error.start]
-        raise CodebookError(f"{path}: not UTF-8 text (byte {byte:#04x} at position {error.start}). Save the "
-                            "codebook as UTF-8 and run again.") from None
+        if path.suffix.lower() not in (".qdc", ".qdpx"):
+            raise CodebookError(f"{path}: not UTF-8 text (byte {byte:#04x} at position {error.start}). Save the "
+                                "codebook as UTF-8 and run again.") from None
+        text = ""
+    head = text.lstrip()[:400]
+    if path.suffix.lower() in (".qdc", ".qdpx") or head.startswith("<?xml") or "<CodeBook" in head:
+        # A QDA tool's export where a YAML codebook goes: its YAML error ("mapping values are not allowed") said
+        # nothing of what it was (review 155)
+        what = "a REFI-QDA project" if path.suffix.lower() == ".qdpx" else "a REFI-QDA codebook (XML)"
+        target = path.with_name(f"{path.stem}_imported.yaml") if path.suffix.lower() in (".yaml", ".yml") else \
+            path.with_suffix(".yaml")
+        raise CodebookError(f"{path} is {what}, not a YAML codebook: import it first with `themes import-codebook "
+                            f"{path} --out {target}`, then pass the .yaml.")
     try:
         try:
             data = yaml.load(text, Loader=_UniqueKeyLoader)

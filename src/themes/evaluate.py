@@ -757,6 +757,18 @@ def codes_everything(coded: pd.DataFrame, codebook: Codebook, paths) -> str | No
             "The corrected counts rest on these codes: code each answer for the themes it carries.")
 
 
+def _poor_rows(agreement: dict, below: float) -> list[dict]:
+    return [row for row in agreement.get("per_theme", []) + agreement.get("per_dimension", [])
+            if row.get("kappa") is not None and row["kappa"] < below
+            and row.get("gold", row.get("gold_addressed", 0)) >= FEW_CODED]  # a few coded cases: chance
+
+
+def poorly_agreeing(agreement: dict | None, below: float = 0.4) -> dict[str, float]:
+    """The themes and dimensions (by id) whose agreement with the coded sample `disagreeing_parts` warns of, with
+    their kappa: their quotes are read first too (quotes.quote_cautions)."""
+    return {row.get("theme") or row.get("dimension"): row["kappa"] for row in _poor_rows(agreement or {}, below)}
+
+
 def disagreeing_parts(agreement: dict, *, below: float = 0.4, estimated: bool = True,
                       labels: dict[str, str] | None = None) -> str | None:
     """A warning for the themes (and dimensions) whose agreement with the coded sample is kappa under `below` (0.4,
@@ -768,9 +780,7 @@ def disagreeing_parts(agreement: dict, *, below: float = 0.4, estimated: bool = 
     warning is about the flags, not about estimates there are none of). `labels`: the sentence for the report's
     readers, by the themes' and dimensions' labels and in plain words (review 149: "kappa partnership_effects 0.25",
     "the run" and "flags" said nothing to a program officer)."""
-    rows = [row for row in agreement.get("per_theme", []) + agreement.get("per_dimension", [])
-            if row.get("kappa") is not None and row["kappa"] < below
-            and row.get("gold", row.get("gold_addressed", 0)) >= FEW_CODED]  # a few coded cases: chance
+    rows = _poor_rows(agreement, below)
     if not rows:
         return None
     from themes.export import kappa

@@ -273,14 +273,24 @@ def _print_setup(sheet, frame: pd.DataFrame, widths: dict[str, int], title: str,
         sheet.set_row(row, height)
 
 
+def _in_short(caution: str) -> str:
+    """A quote caution (quotes.quote_cautions) in a few words, for the printed page's header."""
+    if "agrees poorly" in caution:
+        return "the coding agrees poorly with the coders"
+    if "never measured" in caution:
+        return "how often its flags are right was never measured"
+    return "most flags may not be about it"
+
+
 def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFrame, labels: dict[str, str],
-                          evidence: pd.DataFrame | None = None) -> None:
+                          evidence: pd.DataFrame | None = None, poor: dict[str, float] | None = None) -> None:
     """A summary sheet and one sheet per theme: wrapped quotes, sensible widths, frozen header, filters,
     and a 'use' column for the reader to mark the quotes they pick. Every cell is plain text or a number.
     Every sheet prints landscape, one page wide, with its header row repeated on each page.
 
     With `evidence` (de-identified, as quotes.deidentify_evidence gives it), an evidence sheet per theme
-    after the quote sheets: every passage the theme's count stands on, best score first."""
+    after the quote sheets: every passage the theme's count stands on, best score first. `poor`: the themes and
+    dimensions that agree poorly with the coded sample (evaluate.poorly_agreeing), whose quote sheets say so."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
@@ -290,7 +300,7 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
         header = book.add_format({"bold": True, "bg_color": "#DDE5F0", "border": 1, "valign": "top",
                                   "text_wrap": True})
         sheet = book.add_worksheet("Summary")
-        cautions = quote_cautions(summary)
+        cautions = quote_cautions(summary, poor)
         summary = summary.rename(columns=SUMMARY_HEADERS)
         # Percentages with their one decimal, as the report and the count files give them: Excel's General showed
         # 94.0 as "94" beside "95.4" (review 149)
@@ -307,7 +317,7 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
             sheet = book.add_worksheet(_sheet_name(short[theme_id], used))
             write_table(sheet, part, header_format=header, cell_format=wrap, widths=QUOTE_WIDTHS,
                         quoted_format=quoted)
-            warned = " (read each first: most flags may not be about it)" if theme_id in cautions else ""
+            warned = f" (read each first: {_in_short(cautions[theme_id])})" if theme_id in cautions else ""
             _print_setup(sheet, part, QUOTE_WIDTHS, f"Quotes for: {label}{warned}")
             sheet.write_comment(0, 0, f"Quotes for: {label}")
             if theme_id in cautions:
@@ -634,7 +644,7 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=N
             "where the theme is present")
     agreement = None
     if run.sample_agreement:
-        from themes.evaluate import counts_estimated, disagreeing_parts
+        from themes.evaluate import counts_estimated, disagreeing_parts, poorly_agreeing
 
         # The coded sample's file names are de-identified as the export's are ("coded by Jane Roe (jroe@...).csv"),
         # and its folders left out.
@@ -643,7 +653,7 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=N
         safe = _safe_names([Path(f).name for f in files], redactor)
         shown["files"] = [safe[Path(f).name] for f in files]
         shown["file"] = " + ".join(shown["files"])
-        agreement = {"summary": sample_agreement_summary(shown),
+        agreement = {"summary": sample_agreement_summary(shown), "poor": poorly_agreeing(shown),
                      "warning": disagreeing_parts(shown, estimated=counts_estimated(run.counts), labels={
                          **{c.id: c.label for c in run.codebook.themes},
                          **{d.id: d.label for d in run.codebook.dimensions}})}
@@ -721,8 +731,11 @@ def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> tuple
         write_csv(shown, folder / "theme_evidence.csv")
         write_csv(run.quotes, folder / "quotes.csv")
         summary = summary_table(run)
+        from themes.evaluate import poorly_agreeing
+
         write_quotes_workbook(folder / "quotes.xlsx", summary, run.quotes,
-                              {c.id: c.label for c in run.codebook.categories}, evidence=shown)
+                              {c.id: c.label for c in run.codebook.categories}, evidence=shown,
+                              poor=poorly_agreeing(run.sample_agreement) if run.sample_agreement else None)
         data = replace(report_data(run, evidence=shown, redactor=redactor), asked=asked_as)
         (folder / "report.md").write_text(render_markdown(data), encoding="utf-8")
         (folder / "report.html").write_text(render_html(data), encoding="utf-8")

@@ -43,6 +43,9 @@ _GET_IN_TOUCH = re.compile(r"(?i:\b(?:call|reach|contact|e-?mail|write\s+to|text
                            r"[^.!?]{0,60}?\[(?:name|email|phone)\]")
 _CONTACT = re.compile(r"\[(?:email|phone)\]")
 MIN_QUOTE_WORDS = 4  # "Care coordination." counts, and says nothing a reader could quote
+# Quotes of one respondent across the whole report, where others can be quoted instead: one respondent's four quotes
+# (a mosque, a tribal council, their CHWs) drew a recognisable picture of them (review 156).
+QUOTES_PER_RESPONDENT = 2
 _QUOTE_WORD = re.compile(r"(?<!\[)\b[^\W_]+\b(?!\])")  # a word, not "..." nor a placeholder's
 _ITEM_BREAK = re.compile(r"(?<![.!?;:,\s])[^\S\n]*\n\s*(?=[^\W_a-z]|[^\w\s])")
 # Ids that cannot be anything but an opaque code: "R12", "resp-0042", "1042", "gen-72e094a1", "R1~2", Qualtrics's
@@ -401,6 +404,8 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
                        max_words=settings.max_words, allowed=allowed)
 
     rows, metas = [], []
+    quoted: dict[str, int] = {}  # respondent -> quotes so far, over all themes
+    passages: list[str] = []  # passages quoted so far, over all themes
     for theme_id in theme_ids if settings.per_theme > 0 else ():
         carries = segment_themes.map(lambda themes: theme_id in themes).to_numpy()
         if type_respondents and theme_id in type_respondents:  # not one counted under a more integrated type
@@ -416,22 +421,36 @@ def select_quotes(answers: pd.DataFrame, segments: pd.DataFrame, vectors: np.nda
         if settings.type_column:
             pool[settings.type_column] = info[settings.type_column].to_numpy()
         taken: list[str] = []
+        deferred: list[tuple] = []  # quoted elsewhere already: taken only where the theme has too few others
+
+        def take(candidate, text: str, key: str) -> None:
+            taken.append(key)
+            passages.append(key)
+            quoted[candidate["respondent_id"]] = quoted.get(candidate["respondent_id"], 0) + 1
+            metas.append(quotable_meta(answers.loc[candidate["answer_index"]].to_dict(), attribute_with, counted,
+                                       settings.min_group))
+            rows.append({"theme": theme_id, "label": labels[theme_id], "rank": len(taken), "quote": text,
+                         "respondent_id": safe_reference(str(candidate["respondent_id"])),
+                         "question": candidate["question"], "score": round(float(candidate["score"]), 3),
+                         "use": ""})
+
         for pick in mmr_order(pool.reset_index(drop=True), vectors[pool["_pos"].to_numpy()], settings):
             candidate = pool.iloc[pick]
             text = without_contact(quote_text(candidate, theme_id) or "")
             key = _passage_key(text)
             if not key or _repeats(key, taken) or len(_QUOTE_WORD.findall(text)) < MIN_QUOTE_WORDS:
                 continue  # nothing quotable left, a passage this theme already quotes, or a fragment
-            taken.append(key)
-            meta = quotable_meta(answers.loc[candidate["answer_index"]].to_dict(), attribute_with, counted,
-                                 settings.min_group)
-            metas.append(meta)
-            rows.append({"theme": theme_id, "label": labels[theme_id], "rank": len(taken), "quote": text,
-                         "respondent_id": safe_reference(str(candidate["respondent_id"])),
-                         "question": candidate["question"], "score": round(float(candidate["score"]), 3),
-                         "use": ""})
+            if quoted.get(candidate["respondent_id"], 0) >= QUOTES_PER_RESPONDENT or _repeats(key, passages):
+                deferred.append((candidate, text, key))  # a respondent quoted enough, or a passage another theme quotes
+                continue
+            take(candidate, text, key)
             if len(taken) == settings.per_theme:
                 break
+        for candidate, text, key in deferred:  # in their order, where the theme had too few others
+            if len(taken) == settings.per_theme:
+                break
+            if not _repeats(key, taken):
+                take(candidate, text, key)
     # A group a theme's breakdown hides is left out of the attributions of that theme's quotes, and of every other
     # quote of the same respondents: their respondent_id joins the sheets, and "Respondent" under one theme beside
     # "Nonprofit CBO respondent" under another gave the group away.
@@ -533,24 +552,45 @@ def safe_attribution(text: str, redactor) -> str:
     return f"{head} from partnership based in {place}" if keep_place else head
 
 
-def quote_cautions(summary: pd.DataFrame) -> dict[str, str]:
+def quote_cautions(summary: pd.DataFrame, poor: dict[str, float] | None = None) -> dict[str, str]:
     """For each theme or type (`summary` as export.summary_table gives it: theme, respondents, percent, base_n,
-    estimate, low, high) whose flags the corrected estimate reads as mostly the classifier's errors, a line for
-    the reader picking its quotes: the share flagged lies above the estimate's interval and is over twice the
-    estimate. Review 149: 37 respondents were flagged for policy or systems level effects where the estimate was
-    about 3, and its quotes, read as evidence of it, were mostly about funding and data."""
+    estimate, low, high, method) whose quotes may well not be about it, a line for the reader picking them:
+    - its flags the corrected estimate reads as mostly the classifier's errors: the share flagged lies above the
+      estimate's interval and is over twice the estimate. Review 149: 37 respondents were flagged for policy or
+      systems level effects where the estimate was about 3, and its quotes, read as evidence of it, were mostly
+      about funding and data;
+    - a theme, or a type of a dimension, in `poor` (evaluate.poorly_agreeing: id -> kappa), whose coding agrees
+      poorly with the coded sample's coders;
+    - one no coded answer carries, so that how often its flags are right was never measured.
+    Review 156: an informal-governance quote was a formal agreement, others were about trust; only the first rule
+    cautioned, and those types met neither."""
+    from themes.prevalence import UNMEASURED_METHOD
+
     cautions: dict[str, str] = {}
     if "estimate" not in summary:
         return cautions
+    poor = poor or {}
     for row in summary.itertuples():
-        if pd.isna(row.estimate) or pd.isna(row.high) or not row.respondents:
+        if not row.respondents:
             continue
-        if row.percent > row.high and row.estimate < row.percent / 2:
+        theme = str(row.theme)
+        part = theme if theme in poor else theme.split(".", 1)[0]  # a type's dimension
+        estimated = not (pd.isna(row.estimate) or pd.isna(row.high))
+        if estimated and row.percent > row.high and row.estimate < row.percent / 2:
             about = round(row.estimate / 100 * row.base_n)
             about = f"about {about}" if about else "almost none"
-            cautions[row.theme] = (
+            cautions[theme] = (
                 f"Read each quote before you use it: {row.respondents} respondent"
                 f"{' was' if row.respondents == 1 else 's were'} flagged, but the corrected "
                 f"estimate puts those who raised it at {about} ({row.estimate:.1f}%, {row.low:.1f}-"
                 f"{row.high:.1f}%), so many of these passages are likely not about it.")
+        elif part in poor:
+            cautions[theme] = (f"Read each quote before you use it: the tool's coding of this "
+                               f"{'theme' if part == theme else 'dimension'} agrees poorly with the coded sample's "
+                               f"coders (Cohen's kappa {poor[part]:.2f}), so some of these passages may not be "
+                               "about it.")
+        elif not estimated and str(getattr(row, "method", "")) == UNMEASURED_METHOD:
+            cautions[theme] = ("Read each quote before you use it: no answer of the coded sample carries it, so how "
+                               "often these flags are right was never measured.")
     return cautions
+

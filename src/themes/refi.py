@@ -472,8 +472,9 @@ def _parse_xml(data: bytes, path) -> ET.Element:
     except ET.ParseError as error:
         mend = ("replace the HTML entity there (&nbsp; and the like are not XML) with its character"
                 if "undefined entity" in str(error) else "mend the file at that line")
-        raise ThemesError(f"{path}: not well-formed XML ({error}). Export the codebook again from the QDA tool as "
-                          f"REFI-QDA (.qdc), or {mend}.") from None
+        what = "project again from the QDA tool as REFI-QDA (.qdpx)" if str(path).lower().endswith(".qdpx") else \
+            "codebook again from the QDA tool as REFI-QDA (.qdc)"
+        raise ThemesError(f"{path}: not well-formed XML ({error}). Export the {what}, or {mend}.") from None
 
 
 def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = None) -> tuple[dict, list[str]]:
@@ -829,6 +830,14 @@ def qdpx_gold_table(path: str | Path, codebook: Codebook) -> pd.DataFrame:
                      for ref in source.findall(f"{q}Coding/{q}CodeRef")]
             for selection in source.findall(f"{q}PlainTextSelection"):
                 start, end = (_position(selection, side, path) for side in ("startPosition", "endPosition"))
+                if start > end or end > len(text):
+                    # A code spread over every later answer of the source, unsaid, where a tool counts positions
+                    # another way (bytes, UTF-16 units, line ends), or wrote them backwards (review 155)
+                    why = (f"starts at {start}, after its end at {end}" if start > end else
+                           f"ends at character {end}, past the {len(text)} characters of its text")
+                    raise GoldError(f"{path}: a coded selection of source '{name}' {why}: the tool that wrote it counts "
+                                    "positions another way, or the source's text was changed after coding. Export the "
+                                    "project from the QDA tool as REFI-QDA (.qdpx) again.")
                 for order, ref in enumerate(selection.findall(f"{q}Coding/{q}CodeRef")):
                     theme = theme_of.get(_norm_guid(ref.get("targetGUID", "")))
                     for k, passage in enumerate(passages):
@@ -883,6 +892,11 @@ def _codings_by_user(root: ET.Element, q: str, theme_of: dict, path: Path) -> st
             counts[who] = counts.get(who, 0) + 1
         untouched += not touched
     total = sum(counts.values())
+    if total and counts.get("unnamed") == total and str(root.get("origin", "")).startswith("themes "):
+        # export-project's file with its users taken out: no tool that records who coded saved it since (review 155)
+        raise GoldError(f"{path}: none of its {total} codings names who made it, and the project is as themes wrote "
+                        "it (export-project): it reads as the run's own coding, which cannot measure or teach the "
+                        "run. Code it in the QDA tool, then export it from there.")
     if total and ours == total:
         raise GoldError(f"{path}: every one of its {total} codings was made by '{AUTOMATIC_USER}' (the run's own, as "
                         "export-project wrote them): no person coded it, so it cannot measure or teach the run. "
@@ -929,6 +943,11 @@ def _code_mapping(root: ET.Element, q: str, codebook: Codebook, path: Path) -> d
         if mapping[guid] is None and not theirs:
             unknown[guid] = name or guid
     used = {_norm_guid(ref.get("targetGUID", "")) for ref in root.iter(f"{q}CodeRef")}
+    dangling = sorted(used - set(mapping))
+    if dangling:  # its codings were dropped, unsaid (review 155)
+        raise GoldError(f"{path}: {len(dangling)} coding(s) refer to a code the project does not hold (GUID "
+                        f"{dangling[0]}): the project is incomplete. Export it from the QDA tool as REFI-QDA (.qdpx) "
+                        "again.")
     missing = [name for guid, name in unknown.items() if guid in used]
     if missing:
         raise GoldError(f"{path}: codes not in the codebook: {', '.join(repr(n) for n in missing)}. Known: "
