@@ -835,9 +835,9 @@ def qdpx_gold_table(path: str | Path, codebook: Codebook) -> pd.DataFrame:
                     # another way (bytes, UTF-16 units, line ends), or wrote them backwards (review 155)
                     why = (f"starts at {start}, after its end at {end}" if start > end else
                            f"ends at character {end}, past the {len(text)} characters of its text")
-                    raise GoldError(f"{path}: a coded selection of source '{name}' {why}: the tool that wrote it counts "
-                                    "positions another way, or the source's text was changed after coding. Export the "
-                                    "project from the QDA tool as REFI-QDA (.qdpx) again.")
+                    raise GoldError(f"{path}: a coded selection of source '{name}' {why}: the tool that wrote it "
+                                    "counts positions another way, or the source's text was changed after coding. "
+                                    "Export the project from the QDA tool as REFI-QDA (.qdpx) again.")
                 for order, ref in enumerate(selection.findall(f"{q}Coding/{q}CodeRef")):
                     theme = theme_of.get(_norm_guid(ref.get("targetGUID", "")))
                     for k, passage in enumerate(passages):
