@@ -226,7 +226,8 @@ def write_json(data: dict, path: Path) -> None:
 # Column widths (characters) of the quotes workbook; the quote sheets print landscape, one page wide.
 # The Summary sheet's raw columns say what they count: a program officer read "percent" (36.3) as the figure to
 # publish beside the estimate (28.4). theme_counts.csv keeps its column names.
-# "base_n", "low" and "high" were a statistician's words (review 156): what the percentages are of, and the 95% interval.
+# "base_n", "low" and "high" were a statistician's words (review 156): what the percentages are of, and the 95%
+# interval.
 SUMMARY_HEADERS = {"respondents": "respondents flagged", "percent": "percent flagged", "base_n": "of respondents",
                    "low": "low (95%)", "high": "high (95%)"}
 SUMMARY_WIDTHS = {"theme": 22, "label": 40, "respondents flagged": 13, "percent flagged": 10, "of respondents": 12,
@@ -273,15 +274,6 @@ def _print_setup(sheet, frame: pd.DataFrame, widths: dict[str, int], title: str,
         sheet.set_row(row, height)
 
 
-def _in_short(caution: str) -> str:
-    """A quote caution (quotes.quote_cautions) in a few words, for the printed page's header."""
-    if "agrees poorly" in caution:
-        return "the coding agrees poorly with the coders"
-    if "never measured" in caution:
-        return "how often its flags are right was never measured"
-    return "most flags may not be about it"
-
-
 def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFrame, labels: dict[str, str],
                           evidence: pd.DataFrame | None = None, poor: dict[str, float] | None = None) -> None:
     """A summary sheet and one sheet per theme: wrapped quotes, sensible widths, frozen header, filters,
@@ -307,7 +299,8 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
         tenths = book.add_format({"text_wrap": True, "valign": "top", "num_format": "0.0"})
         caution = book.add_format({"valign": "top", "bold": True, "font_color": "#8A5A12"})
         write_table(sheet, summary, header_format=header, cell_format=wrap, widths=SUMMARY_WIDTHS,
-                    quoted_format=quoted, formats=dict.fromkeys(("percent flagged", "estimate", "low (95%)", "high (95%)"), tenths))
+                    quoted_format=quoted,
+                    formats=dict.fromkeys(("percent flagged", "estimate", "low (95%)", "high (95%)"), tenths))
         # One page: the summary is read as a whole (a framework adds each dimension's 'not described' row)
         _print_setup(sheet, summary, SUMMARY_WIDTHS, "Respondents per theme", tall=1)
         used: set[str] = {"summary"}
@@ -317,7 +310,7 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
             sheet = book.add_worksheet(_sheet_name(short[theme_id], used))
             write_table(sheet, part, header_format=header, cell_format=wrap, widths=QUOTE_WIDTHS,
                         quoted_format=quoted)
-            warned = f" (read each first: {_in_short(cautions[theme_id])})" if theme_id in cautions else ""
+            warned = f" (read each first: {cautions[theme_id].short})" if theme_id in cautions else ""
             _print_setup(sheet, part, QUOTE_WIDTHS, f"Quotes for: {label}{warned}")
             sheet.write_comment(0, 0, f"Quotes for: {label}")
             if theme_id in cautions:
@@ -325,7 +318,7 @@ def write_quotes_workbook(path: Path, summary: pd.DataFrame, quotes: pd.DataFram
                 # header (the print area is the quotes': a note drawn open on the sheet printed as pages of its own
                 # in LibreOffice)
                 beside = len(part.columns)
-                sheet.write_string(0, beside, cautions[theme_id], caution)  # one line, running on to the right
+                sheet.write_string(0, beside, cautions[theme_id].text, caution)  # one line, running on to the right
                 sheet.print_area(0, 0, max(len(part), 1), len(part.columns) - 1)
                 sheet.set_tab_color("#B5832F")
         for theme_id, label in labels.items() if evidence is not None else ():
@@ -731,12 +724,10 @@ def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> tuple
         write_csv(shown, folder / "theme_evidence.csv")
         write_csv(run.quotes, folder / "quotes.csv")
         summary = summary_table(run)
-        from themes.evaluate import poorly_agreeing
-
+        data = replace(report_data(run, evidence=shown, redactor=redactor), asked=asked_as)
         write_quotes_workbook(folder / "quotes.xlsx", summary, run.quotes,
                               {c.id: c.label for c in run.codebook.categories}, evidence=shown,
-                              poor=poorly_agreeing(run.sample_agreement) if run.sample_agreement else None)
-        data = replace(report_data(run, evidence=shown, redactor=redactor), asked=asked_as)
+                              poor=(data.agreement or {}).get("poor"))  # as the report cautions them
         (folder / "report.md").write_text(render_markdown(data), encoding="utf-8")
         (folder / "report.html").write_text(render_html(data), encoding="utf-8")
         write_json(manifest(run), folder / MANIFEST)

@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -552,7 +553,13 @@ def safe_attribution(text: str, redactor) -> str:
     return f"{head} from partnership based in {place}" if keep_place else head
 
 
-def quote_cautions(summary: pd.DataFrame, poor: dict[str, float] | None = None) -> dict[str, str]:
+class Caution(NamedTuple):
+    """A quote caution: the line above a theme's quotes, and its few words for a printed page's header."""
+    text: str
+    short: str
+
+
+def quote_cautions(summary: pd.DataFrame, poor: dict[str, float] | None = None) -> dict[str, Caution]:
     """For each theme or type (`summary` as export.summary_table gives it: theme, respondents, percent, base_n,
     estimate, low, high, method) whose quotes may well not be about it, a line for the reader picking them:
     - its flags the corrected estimate reads as mostly the classifier's errors: the share flagged lies above the
@@ -566,7 +573,7 @@ def quote_cautions(summary: pd.DataFrame, poor: dict[str, float] | None = None) 
     cautioned, and those types met neither."""
     from themes.prevalence import UNMEASURED_METHOD
 
-    cautions: dict[str, str] = {}
+    cautions: dict[str, Caution] = {}
     if "estimate" not in summary:
         return cautions
     poor = poor or {}
@@ -579,18 +586,20 @@ def quote_cautions(summary: pd.DataFrame, poor: dict[str, float] | None = None) 
         if estimated and row.percent > row.high and row.estimate < row.percent / 2:
             about = round(row.estimate / 100 * row.base_n)
             about = f"about {about}" if about else "almost none"
-            cautions[theme] = (
+            cautions[theme] = Caution(
                 f"Read each quote before you use it: {row.respondents} respondent"
                 f"{' was' if row.respondents == 1 else 's were'} flagged, but the corrected "
                 f"estimate puts those who raised it at {about} ({row.estimate:.1f}%, {row.low:.1f}-"
-                f"{row.high:.1f}%), so many of these passages are likely not about it.")
+                f"{row.high:.1f}%), so many of these passages are likely not about it.",
+                "most flags may not be about it")
         elif part in poor:
-            cautions[theme] = (f"Read each quote before you use it: the tool's coding of this "
-                               f"{'theme' if part == theme else 'dimension'} agrees poorly with the coded sample's "
-                               f"coders (Cohen's kappa {poor[part]:.2f}), so some of these passages may not be "
-                               "about it.")
+            cautions[theme] = Caution(f"Read each quote before you use it: the tool's coding of this "
+                                      f"{'theme' if part == theme else 'dimension'} agrees poorly with the coded "
+                                      f"sample's coders (Cohen's kappa {poor[part]:.2f}), so some of these passages "
+                                      "may not be about it.", "the coding agrees poorly with the coders")
         elif not estimated and str(getattr(row, "method", "")) == UNMEASURED_METHOD:
-            cautions[theme] = ("Read each quote before you use it: no answer of the coded sample carries it, so how "
-                               "often these flags are right was never measured.")
+            cautions[theme] = Caution("Read each quote before you use it: no answer of the coded sample carries it, so "
+                                      "how often these flags are right was never measured.",
+                                      "how often its flags are right was never measured")
     return cautions
 

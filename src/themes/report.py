@@ -497,7 +497,8 @@ def _quote_cautions(data: ReportData) -> dict[str, str]:
     from themes.export import summary_table
     from themes.quotes import quote_cautions
 
-    return quote_cautions(summary_table(data), (data.agreement or {}).get("poor"))
+    return {theme: caution.text for theme, caution in
+            quote_cautions(summary_table(data), (data.agreement or {}).get("poor")).items()}
 
 
 def _nothing_carried(data: ReportData, code: str) -> str:
