@@ -20,14 +20,16 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from themes import defaults, project
-from themes.errors import ThemesError
+from themes import defaults, project, serving
+from themes.errors import CutShort, ThemesError
 from themes.guard import check_not_a_projects_output
 from themes.flows.code_responses import code_responses, named_after_input, run_flow
 from themes.ingest import InputSpec
 from themes.settings import RunSettings
 
 PROCESSED, REJECTED = "processed", "rejected"
+WAITING = "waiting"  # an outcome said in the run's log and artifact, not in inbox.csv: the file is looked at again
+CUT_SHORT_WAIT = 600  # seconds a file that ends mid-row waits unchanged in the inbox before it is refused
 SIDECARS = (".yaml", ".yml")
 
 
@@ -50,6 +52,7 @@ def code_export(input_path: str, out: str, codebooks: list[str] = [defaults.DEFA
                 model: str = defaults.DEFAULT_MODEL, cache_dir: str | None = None, min_group: int = 10,
                 quotes_per_theme: int = 5, force: bool = False) -> dict:
     """Code one survey export into `out`: what `themes run` does, started from the Prefect UI or API."""
+    serving.note_flow_process()
     settings = run_settings(codebooks, calibration, coded_sample, model, cache_dir, min_group, quotes_per_theme)
     # As `themes run` refuses it: forced into a project's output/, one export's figures replaced the project's.
     check_not_a_projects_output(Path(out))
@@ -69,6 +72,7 @@ def code_inbox(inbox: str, project_dir: str, codebooks: list[str] = [defaults.DE
     A file is moved to `inbox/processed/` once coded, or to `inbox/rejected/` when it cannot be (the
     reason is in the project's inbox.csv and this run's `inbox-outcomes` artifact); the others go on.
     """
+    serving.note_flow_process()
     logger = get_run_logger()
     settings = run_settings(codebooks, calibration, coded_sample, model, cache_dir, min_group, quotes_per_theme)
     spec = input_spec(id_column, text_columns, meta_columns)
@@ -90,10 +94,13 @@ def code_inbox(inbox: str, project_dir: str, codebooks: list[str] = [defaults.DE
         return []
     for outcome in outcomes:
         said = f" ({outcome['reason']})" if outcome["reason"] else ""
-        logger.info("%s: %s%s", outcome["file"], outcome["outcome"],
-                    f" as batch {outcome['batch']}{said}" if outcome["batch"] else said)
+        (logger.warning if outcome["outcome"] == WAITING else logger.info)(
+            "%s: %s%s", outcome["file"], outcome["outcome"],
+            f" as batch {outcome['batch']}{said}" if outcome["batch"] else said)
+    logged = [outcome for outcome in outcomes if outcome["outcome"] != WAITING]
+    if logged:
+        project.log_outcomes(Path(project_dir), logged)
     if outcomes:
-        project.log_outcomes(Path(project_dir), outcomes)
         create_table_artifact(table=outcomes, key="inbox-outcomes",
                               description=f"Files taken from {inbox} into project {project_dir}")
     return outcomes
@@ -129,6 +136,26 @@ def _new_questions(questions: list[str], settings: RunSettings, given: dict[str,
         if calibration is not None:
             lines += [line for line in new_questions_lines(questions, calibration, given=given, remedy="sidecar")
                       if line not in lines]
+    return lines
+
+
+def _calibration_said(settings: RunSettings) -> list[str]:
+    """What `themes run` says before it starts of a calibration that no longer fits its codebook (the codebook
+    edited while the inbox was served: made for other content, codes it no longer has, a theme no passage codes),
+    for the batch's reason: a batch coded after such an edit said only "added"."""
+    from themes.calibrate import load_calibration, locate_calibration
+    from themes.cli import _uncalibrated_line, _unknown_codes_line
+
+    lines: list[str] = []
+    for path in settings.codebooks:
+        found, where = locate_calibration(path, settings.calibration)
+        if found is None:
+            continue
+        if "other content" in where:
+            lines.append(f"{Path(path).name}'s calibration {found.name}: {where.split(', but ', 1)[-1]}")
+        calibration = load_calibration(found)
+        lines += [line.strip() for line in _unknown_codes_line(path, calibration)
+                  + _uncalibrated_line(path, calibration)]
     return lines
 
 
@@ -254,6 +281,7 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
         asked = list(dict.fromkeys(combined.loc[combined[project.BATCH] == batch["batch"], "question"]))
         said += [line.strip().removeprefix("questions").strip()
                  for line in _new_questions(asked, settings, dict(staged.spec.question_as))]
+        said += _calibration_said(settings)
         said += read_warnings
         changed = _changed_since(path, batch["sha256"])  # still being written, or replaced: read again next time
         if changed:
@@ -274,6 +302,11 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
                                   f"'{_SIDECAR_KEYS[option.group(1)]}: ...' (README, 'Input').")
         if outcome["sha256"] and _changed_since(path, outcome["sha256"]):  # half-copied when read: not the file's fault
             outcome["reason"] += " The file changed while it was read (still being written?): it stays in the inbox."
+        elif isinstance(error, CutShort) and time.time() - path.stat().st_mtime < CUT_SHORT_WAIT:
+            # A copy that paused past the settle time: refused, its rest then went to rejected/ too
+            outcome["outcome"] = WAITING
+            outcome["reason"] += (f" It stays in the inbox until it has not changed for {CUT_SHORT_WAIT // 60} "
+                                  "minutes (a copy may be under way); then it is refused.")
         else:
             _move(path, path.parent / REJECTED)
     except BaseException:  # stopped (Ctrl-C, SIGTERM, a cancelled flow run): the batch is not added; tried again

@@ -3634,3 +3634,42 @@ def test_a_google_forms_export_with_no_id_is_read_a_row_per_submission_and_said(
                                              for k in range(12)]
     with pytest.raises(InputError, match="No respondent id column found"):
         load_answers(write(tmp_path / "long.csv", "\n".join(lines) + "\n"), InputSpec())
+
+
+HEADER = "respondent_id,org_type,challenges\n"
+FULL_ROWS = 'R1,Hospital,"Trust took years, and staff turnover."\nR2,CBO,"Funding\nis short."\n'
+
+
+@pytest.mark.parametrize(("tail", "line"), [("R20", 5), ("R3,CB", 5), ('R3,"Half an ans', 5)],
+                         ids=["mid-id", "mid-field", "mid-quote"])
+def test_an_export_cut_off_mid_row_is_refused_not_read_as_a_respondent(tmp_path, tail, line):
+    """A production review: an export still being written was read with its last row cut off ("R20" of "R207"),
+    a phantom respondent with empty answers, and R207's answers and all after them lost, with exit 0."""
+    from themes.errors import CutShort
+
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + FULL_ROWS + tail, encoding="utf-8")
+    with pytest.raises(CutShort, match=rf"^{re.escape(str(path))} ends in the middle of a row: its last row \(line "
+                                       rf"{line} of the file\) has fewer columns than the others and no line end\. It "
+                                       r"looks cut short \(half-written, or still being copied\)"):
+        read_table(path)
+
+
+def test_an_export_cut_off_inside_its_last_answer_is_refused(tmp_path):
+    from themes.errors import CutShort
+
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + FULL_ROWS + 'R3,CBO,"Half an answer, and\nthe rest', encoding="utf-8")
+    with pytest.raises(CutShort, match=r"ends inside a quoted answer \(a quote opened and never closed\)\. It "
+                                       r"looks cut short \(half-written, or still being copied\): export or copy it "
+                                       r"again\.$"):
+        read_table(path)
+
+
+@pytest.mark.parametrize("text", [HEADER + FULL_ROWS + "R3,CBO,Whole", HEADER + FULL_ROWS + "R3,CBO\n",
+                                  HEADER + "R1,Hospital\nR2,CBO,Some\nR3,CBO"],
+                         ids=["whole, no line end", "short, with its line end", "ragged throughout"])
+def test_a_last_row_that_is_whole_or_as_ragged_as_the_rest_is_read(tmp_path, text):
+    path = tmp_path / "export.csv"
+    path.write_text(text, encoding="utf-8")
+    assert list(read_table(path)["respondent_id"]) == ["R1", "R2", "R3"]

@@ -317,6 +317,31 @@ def test_an_inbox_batch_says_the_questions_the_calibration_never_learned():
     assert lines[1].startswith("  questions  'Q2' not among the calibration's (")
 
 
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_batch_coded_after_its_codebook_was_edited_says_the_calibration_no_longer_fits(tmp_path,
+                                                                                       tiny_responses_path):
+    """A production review: the codebook edited while the inbox was served (a theme added); `themes run` says the
+    calibration was made for other content and learned nothing of the new theme; the batch's reason said neither."""
+    from themes.flows.deployments import _calibration_said
+    from themes.settings import RunSettings
+
+    inbox, folder, cache = tmp_path / "inbox", tmp_path / "project", tmp_path / "cache"
+    edited = tmp_path / "rfi_themes.yaml"
+    edited.write_text(Path(CODEBOOKS[0]).read_text(encoding="utf-8").replace("themes:\n", (
+        "themes:\n  - id: transport\n    label: Transport\n    definition: Getting to appointments and services.\n"
+        "    examples:\n      - \"Patients miss visits because there is no bus.\"\n"), 1), encoding="utf-8")
+    shutil.copy(Path(CODEBOOKS[0]).with_suffix("").with_suffix(".calibration.json"), tmp_path)
+    assert _calibration_said(RunSettings(codebooks=[CODEBOOKS[0]])) == []
+
+    said = _calibration_said(RunSettings(codebooks=[str(edited)]))
+    assert said[0].startswith("rfi_themes.yaml's calibration rfi_themes.calibration.json: made for other content "
+                              "(codebook hash ")
+    assert said[1].startswith("calibration codes no passage with 'transport'")
+    drop(inbox, "week.csv", pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False))
+    outcome, = run_inbox(inbox, folder, cache, codebooks=[str(edited)])
+    assert outcome["outcome"] == "added" and all(line in outcome["reason"] for line in said)
+
+
 def test_the_same_file_twice_is_refused(tmp_path, tiny_responses_path):
     from themes.errors import InputError
 
@@ -681,6 +706,34 @@ def test_an_export_refused_while_it_was_still_being_written_stays_in_the_inbox(t
     outcome, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
     assert outcome["outcome"] == "rejected" and "changed while it was read" in outcome["reason"]
     assert path.is_file() and not (inbox / "rejected").exists()
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_an_export_cut_off_mid_row_waits_in_the_inbox_then_is_refused(tmp_path, tiny_responses_path,
+                                                                      tiny_codebook_path):
+    """A production review: an export whose copy paused mid-row past the settle time was coded (its last row a
+    phantom respondent, the rest lost) and moved to processed/. Now it waits, unlogged in inbox.csv, while its copy
+    may be under way; once unchanged for 10 minutes it is refused with the reason."""
+    import os
+    import time
+
+    from themes.flows.deployments import CUT_SHORT_WAIT
+
+    inbox, folder, cache = tmp_path / "inbox", tmp_path / "project", tmp_path / "cache"
+    path = drop(inbox, "week.csv", pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False))
+    path.write_bytes(path.read_bytes()[:path.read_bytes().index(b"R5,Foundation,M") + 15])  # "R5,Foundation,M"
+    outcome, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    assert outcome["outcome"] == "waiting"
+    assert outcome["reason"].endswith("It stays in the inbox until it has not changed for 10 minutes (a copy may be "
+                                      "under way); then it is refused.")
+    assert path.is_file() and not (folder / "inbox.csv").exists() and not (folder / "answers.parquet").exists()
+    old = time.time() - CUT_SHORT_WAIT - 1
+    os.utime(path, (old, old))
+    outcome, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    assert outcome["outcome"] == "rejected" and "ends in the middle of a row" in outcome["reason"]
+    assert not path.exists() and len(list((inbox / "rejected").glob("* week.csv"))) == 1
+    logged = pd.read_csv(folder / "inbox.csv", dtype=str)
+    assert list(logged["outcome"]) == ["rejected"]
 
 
 @pytest.mark.parametrize("export_ok", [True, False])

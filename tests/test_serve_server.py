@@ -197,25 +197,30 @@ def test_serve_stops_on_sigterm_after_its_server_is_gone(server, tmp_path, tiny_
         log.close()
 
 
+def big_export():
+    """The sample six times over, so that a run is still working when it is stopped."""
+    import pandas as pd
+
+    sample = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "sample_rfi" / "responses.csv", dtype=str)
+    copies = []
+    for n in range(6):
+        copy = sample.assign(respondent_id=sample["respondent_id"] + f"-{n}")
+        for column in ("goals", "challenges", "funding", "data"):
+            copy[column] = copy[column].where(copy[column].isna(), copy[column] + f" (site {n + 1})")
+        copies.append(copy)
+    return pd.concat(copies)
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_run_stopped_by_sigterm_is_marked_cancelled_and_frees_the_inbox_slot(server, tmp_path, tiny_codebook_path,
                                                                              stop_signal):
     """SIGTERM (or Ctrl-C) while the inbox codes a batch: the batch's runs are marked cancelled on the way out (the server kept
     them "Running", and the inbox's one slot with them, so every look for about five minutes after a restart was
     cancelled for the limit), and a restarted serve codes the export again at once."""
-    import pandas as pd
-
     api, env, _ = server
     inbox, project = tmp_path / "inbox", tmp_path / "project"
     env = {**env, "THEMES_CACHE_DIR": str(tmp_path / "cache")}
-    sample = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "sample_rfi" / "responses.csv", dtype=str)
-    copies = []
-    for n in range(6):  # a bigger export, so that the run is still working when it is stopped
-        copy = sample.assign(respondent_id=sample["respondent_id"] + f"-{n}")
-        for column in ("goals", "challenges", "funding", "data"):
-            copy[column] = copy[column].where(copy[column].isna(), copy[column] + f" (site {n + 1})")
-        copies.append(copy)
-    big = pd.concat(copies)
+    big = big_export()
     command = [str(BIN / "themes"), "serve", "--inbox", str(inbox), "--project", str(project), "--interval", "5",
                "--codebook", str(tiny_codebook_path), "--model", "test:hashing"]
 
@@ -250,9 +255,11 @@ def test_a_run_stopped_by_sigterm_is_marked_cancelled_and_frees_the_inbox_slot(s
         stop(serving)
 
 
-def test_a_second_serve_of_another_project_is_refused_unless_named(server, tmp_path, tiny_codebook_path):
-    """An operator's review: a second `themes serve` for another project on the same server replaced the first's
-    deployment (its inbox and project), whose inbox then waited unread, with no word."""
+def test_a_second_serve_is_refused_while_the_first_lives_and_not_after(server, tmp_path, tiny_codebook_path):
+    """An operator's reviews: a second `themes serve` for another project on the same server replaced the first's
+    deployment (its inbox and project), whose inbox then waited unread, with no word; a second serve the same as
+    the first shared its runs, and stopping it paused the deployment's schedule, so the first, still serving,
+    never looked at its inbox again. Once the first stops, another starts at once (it was refused for a minute)."""
     api, env, _ = server
 
     def serve(project: str, *extra: str, wait: bool = False):
@@ -263,24 +270,83 @@ def test_a_second_serve_of_another_project_is_refused_unless_named(server, tmp_p
         return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
                                 start_new_session=True, cwd=tmp_path)
 
+    def ready(name: str):
+        return wait_for(lambda: [d for d in post(api, "/deployments/filter", {}) if d["name"] == name
+                                 and d["status"] == "READY"], 120, f"the {name} deployment is ready")
+
     first = serve("a")
-    second = None
+    second = third = None
     try:
-        wait_for(lambda: [d for d in post(api, "/deployments/filter", {}) if d["name"] == "inbox"
-                          and d["status"] == "READY"], 120, "the first serve's inbox deployment is ready", [first])
-        refused = serve("b", wait=True)
-        assert refused.returncode == 2
-        assert refused.stderr.splitlines()[-1] == (
-            f"error: code-inbox/inbox is served already, for the project {tmp_path / 'a'}, by another themes serve (it "
-            "polled the server in the last minute): give this one --name (its deployments become code-export-NAME and "
-            "inbox-NAME), or stop the other (a serve stopped in the last minute: wait a minute).")
+        ready("inbox")
+        for project in ("b", "a"):  # another project, and the same serve again
+            refused = serve(project, wait=True)
+            assert refused.returncode == 2
+            assert refused.stderr.splitlines()[-1] == (
+                f"error: code-export/code-export is served already by the themes serve of process {first.pid} on "
+                f"this machine: stop it first (Ctrl-C where it runs, or kill {first.pid}), or give this one --name "
+                "(its deployments become code-export-NAME and inbox-NAME).")
         inbox = next(d for d in post(api, "/deployments/filter", {}) if d["name"] == "inbox")
         assert inbox["parameters"]["project_dir"] == str(tmp_path / "a")  # the first serve's, as it was
         second = serve("b", "--name", "b")
         names = wait_for(lambda: sorted(d["name"] for d in post(api, "/deployments/filter", {})) if len(
             post(api, "/deployments/filter", {})) == 4 else None, 120, "the named serve registers 2 more", [second])
         assert names == ["code-export", "code-export-b", "inbox", "inbox-b"]
+
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(60) == 0
+        assert next(d for d in post(api, "/deployments/filter", {}) if d["name"] == "inbox")["status"] == "READY"
+        third = serve("c")  # within the minute the server still counts the inbox as polled
+        wait_for(lambda: [d for d in post(api, "/deployments/filter", {}) if d["name"] == "inbox"
+                          and d["parameters"]["project_dir"] == str(tmp_path / "c")], 120,
+                 "a serve of another project takes the stopped serve's deployments", [third])
     finally:
-        stop(first)
-        if second is not None:
-            stop(second)
+        for process in (first, second, third):
+            if process is not None:
+                stop(process)
+
+
+def test_the_runs_of_a_serve_killed_outright_are_marked_crashed_by_the_next(server, tmp_path, tiny_codebook_path):
+    """A production review: SIGKILL (or the out-of-memory killer) ends a serve and its flow run's process; the
+    run stayed "Running" on the server and held the inbox deployment's one slot, so the restarted serve's looks
+    were cancelled for minutes. The flow run records its process; the next serve finds it gone and marks the run
+    crashed, and codes the export again at once."""
+    api, env, _ = server
+    inbox, project = tmp_path / "inbox", tmp_path / "project"
+    env = {**env, "THEMES_CACHE_DIR": str(tmp_path / "cache")}
+    command = [str(BIN / "themes"), "serve", "--inbox", str(inbox), "--project", str(project), "--interval", "5",
+               "--codebook", str(tiny_codebook_path), "--model", "test:hashing"]
+
+    def serve() -> subprocess.Popen:
+        return subprocess.Popen(command, env=env, stdout=(tmp_path / "serve.log").open("a"), stderr=subprocess.STDOUT,
+                                start_new_session=True, cwd=tmp_path)
+
+    serving = serve()
+    try:
+        wait_for(lambda: len(post(api, "/deployments/filter", {})) == 2, 120, "themes serve registers 2 deployments",
+                 [serving])
+        inbox.mkdir(exist_ok=True)
+        big_export().to_csv(inbox / ".big.csv", index=False)
+        (inbox / ".big.csv").rename(inbox / "big.csv")
+        wait_for(lambda: [r for r in runs_of(api, "code-responses") if r["state_type"] == "RUNNING"], 240,
+                 "the inbox starts coding big.csv", [serving])
+        looking = next(r for r in runs_of(api, "code-inbox") if r["state_type"] == "RUNNING")
+        host, pid, _ = looking["infrastructure_pid"].rsplit(":", 2)
+        assert host == socket.gethostname()
+        os.killpg(serving.pid, signal.SIGKILL)
+        serving.wait(10)
+        try:
+            os.kill(int(pid), signal.SIGKILL)  # in a session of its own: the group's kill did not reach it
+        except ProcessLookupError:
+            pass
+        assert [r for r in runs_of(api, "code-inbox") if r["id"] == looking["id"]][0]["state_type"] == "RUNNING"
+
+        serving = serve()
+        wait_for(lambda: list((inbox / "processed").glob("* big.csv")), 150, "the restarted serve codes big.csv",
+                 [serving])
+        states = {r["id"]: r["state_type"] for r in runs_of(api, "code-inbox") + runs_of(api, "code-responses")}
+        assert states[looking["id"]] == "CRASHED"
+        served = (tmp_path / "serve.log").read_text(encoding="utf-8")
+        assert f"Marked flow run {looking['name']!r} crashed: its process ended while it worked" in served, served
+        assert "Marked flow run 'big.csv (batch 001 of project)' crashed" in served, served[-3000:]
+    finally:
+        stop(serving)

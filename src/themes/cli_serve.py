@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from themes import defaults
+from themes import defaults, serving
 from themes.cli import DEFAULT_CODEBOOK, _fail, _quiet_prefect, app
 from themes.errors import ThemesError
 
@@ -110,14 +111,23 @@ def serve(
                       "min_group": min_group, "quotes_per_theme": quotes_per_theme}
         inbox_parameters = {**parameters, "inbox": str(inbox.resolve()), "project_dir": str(project_dir.resolve())} \
             if inbox is not None else None
-        check_not_served_elsewhere(f"code-export/{names['export']}", parameters)
+        served = {f"code-export/{names['export']}": parameters}
         if inbox_parameters is not None:
-            check_not_served_elsewhere(f"code-inbox/{names['inbox']}", inbox_parameters)
+            served[f"code-inbox/{names['inbox']}"] = inbox_parameters
+        with serving.claiming():
+            for deployment, given in served.items():
+                check_not_served_elsewhere(deployment, given)
+            record = serving.register(list(served), inbox_parameters and inbox_parameters["project_dir"])
     except ThemesError as error:
         _fail(str(error))
     except ValidationError as error:  # an option out of range
         _fail(_option_error(error))
     typer.echo("\n".join(announced))
+    try:  # the runs a serve killed outright left "Running", their process gone: they held the inbox's slot
+        for line in serving.end_crashed_runs(list(served)):
+            typer.echo(line)
+    except Exception as error:  # noqa: BLE001  the server's answer; serving goes on, the runs stay as they are
+        typer.echo(f"Could not look for runs a killed serve left running ({type(error).__name__}).")
     from prefect.client.schemas.objects import ConcurrencyLimitConfig
     from prefect.settings import get_current_settings
 
@@ -140,14 +150,16 @@ def serve(
             description=f"Code each new export in {inbox} as the next batch of {project_dir}."))
         typer.echo(f"Serving code-inbox/{names['inbox']}: every {interval} s, new exports in {inbox}/ become batches "
                    f"of {project_dir}/ (coded into {project_dir}/output/).")
-    _serve(deployments)
+    try:
+        _serve(deployments)
+    finally:  # from now on, a serve started here may take these deployments over
+        serving.mark_stopped(record)
 
 
 def check_not_served_elsewhere(deployment: str, parameters: dict) -> None:
-    """Refuse to take over a deployment another live `themes serve` serves with other parameters: the second serve
-    replaced the first's (its inbox and project), whose inbox then waited unread, and both runners took the runs."""
-    import json
-
+    """Refuse a deployment another live `themes serve` serves. With other parameters, the second serve replaced
+    the first's (its inbox and project), whose inbox then waited unread; with the same, the two shared the runs,
+    and the one stopped first paused the deployment's schedule, so the other served an inbox nobody looked at."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.objects import DeploymentStatus
     from prefect.exceptions import ObjectNotFound
@@ -156,16 +168,24 @@ def check_not_served_elsewhere(deployment: str, parameters: dict) -> None:
         with get_client(sync_client=True) as client:
             theirs = client.read_deployment_by_name(deployment)
     except ObjectNotFound:
+        theirs = None
+    what = (f", for the project {theirs.parameters['project_dir']}," if theirs is not None
+            and "project_dir" in theirs.parameters else "")
+    named = "give this one --name (its deployments become code-export-NAME and inbox-NAME)"
+    here = serving.live_serve(deployment)
+    if here is not None:  # polled or not yet: it is starting
+        raise ThemesError(f"{deployment} is served already{what} by the themes serve of process {here['pid']} on "
+                          f"this machine: stop it first (Ctrl-C where it runs, or kill {here['pid']}), or {named}.")
+    if theirs is None or theirs.status != DeploymentStatus.READY:  # none polls it now
+        return
+    if serving.ended_here(deployment, theirs.last_polled):  # the last poll was a serve of ours, since stopped
         return
     same = json.dumps(theirs.parameters, sort_keys=True, default=str) == json.dumps(parameters, sort_keys=True,
                                                                                    default=str)
-    if same or theirs.status != DeploymentStatus.READY:  # the same serve again, or none polls it now
-        return
-    what = (f"for the project {theirs.parameters.get('project_dir')}" if "project_dir" in theirs.parameters
-            else "with other options")
-    raise ThemesError(f"{deployment} is served already, {what}, by another themes serve (it polled the server in the "
-                      "last minute): give this one --name (its deployments become code-export-NAME and inbox-NAME), "
-                      "or stop the other (a serve stopped in the last minute: wait a minute).")
+    what = what or (" with the same options" if same else " with other options")
+    raise ThemesError(f"{deployment} is served already{what.rstrip(',')}, by another themes serve (it polled the "
+                      f"server in the last minute): {named}, or stop the other (a serve stopped in the last minute, "
+                      "or one of an older version: wait a minute).")
 
 
 def _calibrations(codebooks: list[str]) -> list[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from themes.errors import InputError
+from themes.errors import CutShort, InputError
 
 DELIMITERS = (",", "\t", ";", "|")
 # A cell may hold a whole pasted report; Python's csv module stops at 131,072 characters by default.
@@ -57,10 +57,22 @@ def read_csv_export(path: Path, header_row: int | None = None) -> pd.DataFrame:
     # Blank lines are read (as empty rows, dropped later) so that the rows after them keep their numbers.
     # index_col=False: records that end in an empty extra field (a delimiter at the end of each line) keep
     # their columns; pandas would otherwise take the first column as a row index and shift the rest.
+    short = _last_row_cut_short(text, separator, len(header))
+    if short is not None:
+        line = whole[:cut].count("\n") + short
+        raise CutShort(f"{path} ends in the middle of a row: its last row (line {line} of the file) has "
+                       f"fewer columns than the others and no line end. {_CUT_SHORT}, or, if it is whole, add a line "
+                       "break at its end.")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pd.errors.ParserWarning)  # "loss of data": only empty fields, checked
-        table = pd.read_csv(io.StringIO(text), sep=separator, engine="python", dtype=str, keep_default_na=False,
-                            skip_blank_lines=False, index_col=False)
+        try:
+            table = pd.read_csv(io.StringIO(text), sep=separator, engine="python", dtype=str, keep_default_na=False,
+                                skip_blank_lines=False, index_col=False)
+        except pd.errors.ParserError as error:
+            if "unexpected end of data" in str(error):  # a quote opened and never closed: the rest is gone
+                raise CutShort(f"{path} ends inside a quoted answer (a quote opened and never closed). {_CUT_SHORT}."
+                               ) from None
+            raise
     if inner:
         table = table.map(lambda value: value.replace(inner, "\n") if isinstance(value, str) else value)
         table.columns, header = [str(c).replace(inner, "\n") for c in table.columns], [h.replace(inner, "\n")
@@ -77,6 +89,27 @@ def read_csv_export(path: Path, header_row: int | None = None) -> pd.DataFrame:
     if title:
         table.attrs["platform_rows"] = f"{title}: not answers"
     return table
+
+
+_CUT_SHORT = "It looks cut short (half-written, or still being copied): export or copy it again"
+
+
+def _last_row_cut_short(text: str, separator: str, columns: int) -> int | None:
+    """The line on which the last record begins, when it looks cut off: no line end after it, fewer fields than the
+    header, and every other record full. A copy stopped mid-row was read as a respondent ("R20" of "R207") with
+    empty answers, and the rest lost, with no word. A file whose rows are ragged throughout is left alone."""
+    if not text or text.endswith(("\n", "\r")):
+        return None
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    last, start, ended, full = None, 1, 0, True
+    try:
+        for record in reader:
+            if last is not None and any(field.strip() for field in last) and len(last) < columns:
+                full = False
+            last, start, ended = record, ended + 1, reader.line_num
+    except csv.Error:
+        return None
+    return start if last is not None and len(last) < columns and full else None
 
 
 def _above_the_header(text: str) -> tuple[str, str]:

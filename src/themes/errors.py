@@ -11,6 +11,11 @@ class InputError(ThemesError):
     """The survey export cannot be read as asked."""
 
 
+class CutShort(InputError):
+    """The export ends in the middle of a row: half-written, or still being copied. An inbox leaves such a file
+    waiting a while (its copy may be under way) before it refuses it."""
+
+
 class CodebookError(ThemesError):
     """The codebook YAML is invalid. `problems`: every problem found, one line each (the message leads with the
     first); `themes validate-codebook` prints them all."""
