@@ -600,3 +600,13 @@ def test_a_qda_export_given_as_the_codebook_says_to_import_it(tmp_path, name, co
             f"{path} is {what}, not a YAML codebook: import it first with `themes import-codebook {path} --out "
             f"{tmp_path / target}`, then pass the .yaml.")):
         load_codebook(path)
+
+
+@pytest.mark.parametrize(("written", "read"), [("0.10", "0.10"), ("2", "2"), ("1.0", "1.0"), ("'0.10'", "0.10"),
+                                               ("2026-01", "2026-01")])
+def test_a_version_is_read_as_written(tmp_path, written, read):
+    """A review: "version: 0.10" was read by YAML as the number 0.1, and the codebook said version 0.1."""
+    path = tmp_path / "book.yaml"
+    path.write_text(f"name: Book\nversion: {written}\nthemes:\n  - id: trust\n    label: Trust\n"
+                    "    definition: Trust between partners.\n", encoding="utf-8")
+    assert load_codebook(path).version == read

@@ -486,12 +486,15 @@ def test_cli_codebook_commands(tmp_path):
                                 "--out", str(out)])
     again = runner.invoke(app, ["export-codebook", str(CODEBOOKS / "rfi_themes.yaml"), "--out", str(out)])
     wrong = runner.invoke(app, ["export-codebook", "--format", "nvivo"])
+    upper = runner.invoke(app, ["export-codebook", str(CODEBOOKS / "rfi_themes.yaml"), "--format", "QDC",
+                                "--out", str(tmp_path / "upper.qdc")])  # a format's name as a tool's menu writes it
     back = runner.invoke(app, ["import-codebook", str(out)])
 
     assert (first.exit_code, first.output) == (0, f"Wrote {out}\n")
     assert (again.exit_code, again.output) == (2, f"error: {out} exists. Pass --force to replace it, or choose "
                                                   "another --out.\n")
     assert (wrong.exit_code, wrong.output) == (2, "error: The '--format' option must be qdc. Got 'nvivo' instead.\n")
+    assert (upper.exit_code, upper.output) == (0, f"Wrote {tmp_path / 'upper.qdc'}\n")
     assert (back.exit_code, back.output) == (0, f"Wrote {tmp_path / 'rfi.yaml'}\n"
                                                 f"Check it: themes validate-codebook {tmp_path / 'rfi.yaml'}\n")
 

@@ -169,7 +169,7 @@ def export_codebook(
     """
     from themes.research import export_codebook as write
 
-    if format != "qdc":
+    if format.lower() != "qdc":
         _fail(f"The '--format' option must be qdc. Got '{format}' instead.")
     try:
         path = write(codebook, out, force=force)

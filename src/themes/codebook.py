@@ -566,6 +566,10 @@ def load_codebook(path: str | Path) -> Codebook:
         raise CodebookError(f"{where}: the YAML cannot be parsed ({problem}). Check quotes and indentation.") from None
     if not isinstance(data, dict):
         raise CodebookError(f"{path}: a codebook is a YAML mapping with 'name' and 'themes'; this file is not.")
+    if isinstance(data.get("version"), (int, float)) and not isinstance(data["version"], bool):
+        # as written: YAML reads "version: 0.10" as the number 0.1, and the codebook said version 0.1 (review 155)
+        data["version"] = next((value.value for key, value in yaml.compose(text).value
+                                if key.value == "version"), data["version"])
     try:
         return Codebook.model_validate(data)
     except ValidationError as error:
