@@ -515,12 +515,16 @@ def test_a_types_evidence_holds_the_passages_of_the_respondents_it_counts(tiny_c
     assert evidence.loc[evidence["theme"] == "trust", "respondent_id"].tolist() == ["R2"]
 
 
-def test_a_run_that_finishes_after_another_wrote_the_same_new_folder_refuses(tmp_path):
+@pytest.mark.parametrize("force", [False, True])
+def test_a_run_that_finishes_after_another_wrote_the_same_new_folder_refuses(tmp_path, force):
     """Two runs to one new --out both passed the check at their start; the later one replaced the other's
-    folder with exit 0, without --force."""
+    folder with exit 0, without --force. Given --force, it is not told to use --force (a review)."""
     out = tmp_path / "run"
-    with pytest.raises(OutputError, match=r"was written by another run while this one ran"):
-        with staged_folder(out, force=False) as folder:
+    again = ("Run it again to replace that run's files, or with another --out." if force else
+             "Run it again with another --out (or --force to replace that run's).")
+    with pytest.raises(OutputError, match=r"was written by another run while this one ran, so this run's files were "
+                                          rf"not written there\. {re.escape(again)}$"):
+        with staged_folder(out, force=force) as folder:
             (folder / MANIFEST).write_text("{}")
             out.mkdir()  # the other run's swap, meanwhile
             (out / MANIFEST).write_text(RUN_MANIFEST)

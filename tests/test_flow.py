@@ -814,3 +814,40 @@ def test_a_submission_sent_again_is_said_in_the_console_the_report_and_the_manif
             "e-mail) and counted once, as the fuller version.") in (tmp_path / "out" / "report.md").read_text()
     responses = pd.read_csv(tmp_path / "out" / "responses.csv", keep_default_na=False)
     assert set(responses.loc[responses["respondent_id"] == "R5", "status"]) == {"duplicate"}
+
+
+def test_sigterm_in_a_flow_s_process_stops_the_embedding_task_at_its_next_model_batches():
+    """A production review: SIGTERM to a served run's process while it embedded ended the flow, whose thread pool
+    then waited for the embedding chunk (16-60 s) before the process ended. The handler, ahead of Prefect's, tells
+    the task to stop between model calls; it is put back after the run."""
+    import signal
+    import threading
+
+    from themes.flows import code_responses as flows
+
+    heard, done = [], threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: heard.append(signum))
+    try:
+        with flows._embedding_stops_on_sigterm():
+            assert not flows._STOPPING.is_set()
+            os.kill(os.getpid(), signal.SIGTERM)
+            assert flows._STOPPING.is_set() and heard == [signal.SIGTERM]  # Prefect's (here, the test's) heard too
+            calls = []
+            settings = RunSettings(model="test:hashing", batch_size=2)
+
+            def embed():
+                try:
+                    flows.embed_batch.fn([f"text {n}" for n in range(64)], settings)
+                except RuntimeError as error:
+                    calls.append(str(error))
+                done.set()
+
+            threading.Thread(target=embed).start()
+            assert done.wait(30) and calls == ["stopped (SIGTERM) while embedding"]
+        assert flows._STOPPING.is_set()  # on the way out the flow's thread pool waits for the task: still stopping
+        assert signal.getsignal(signal.SIGTERM) is not previous and signal.getsignal(signal.SIGTERM).__name__ == \
+            "<lambda>"  # the handler before the run, as it was
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    with flows._embedding_stops_on_sigterm():  # the next run embeds again
+        assert len(flows.embed_batch.fn(["after the run"], RunSettings(model="test:hashing"))) == 1

@@ -281,3 +281,94 @@ def test_an_existing_out_is_checked_in_the_folder_it_is_replaced_from(tmp_path, 
     guard.check_writable_parent(tmp_path / "other" / "out")  # a new folder under a folder that takes one
     monkeypatch.undo()
     assert guard._takes_a_folder(tmp_path) and not list(tmp_path.glob(".themes-check-*"))
+
+
+@pytest.mark.parametrize("how", ["mount", "bind mount"])
+def test_an_out_that_is_a_mount_point_is_refused_before_the_work(tmp_path, monkeypatch, how):
+    """A production review: --out on a mounted volume (docker -v /data/out:...) did all the work, then failed to
+    rename the run's folder onto the mount point (EBUSY), and left a .partial folder beside it."""
+    from collections import namedtuple
+
+    from themes import guard
+    from themes.errors import OutputError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    if how == "mount":
+        monkeypatch.setattr(os.path, "ismount", lambda path: Path(path) == out)
+    else:  # same device as its parent: os.path.ismount does not see it; the mount table does
+        partition = namedtuple("partition", "device mountpoint fstype opts")
+        monkeypatch.setattr(psutil, "disk_partitions", lambda all=False: [partition("/dev/sda1", str(out), "ext4", "")])
+    with pytest.raises(OutputError, match=rf"^--out {out} is a mount point: a run is written beside its folder and "
+                                          rf"moved into its place, which a mount point cannot take\. Give a folder "
+                                          rf"inside it \(--out {out}/run\)\.$"):
+        guard.preflight(out, force=True)
+    guard.preflight(out / "run", force=False)  # inside it: fine
+
+
+@pytest.mark.parametrize("written", [True, False], ids=["after the folder was written", "before"])
+def test_a_prefect_server_that_stops_during_the_run_is_one_line(tmp_path, written):
+    """A production review: the server at PREFECT_API_URL stopped mid-run; the run wrote its folder, then said
+    "unexpected ConnectError" with exit 2, and Prefect's services printed a page for each event they could not send
+    as the process ended (minutes of retries). Now one line, exit 0 when the folder was written whole."""
+    script = f"""
+import httpx, sys
+from pathlib import Path
+from themes import export, guard
+if {written}:
+    export._WRITTEN.append(Path({str(tmp_path / 'out')!r}))
+def app(**kwargs):
+    try:
+        raise httpx.ConnectError("[Errno 111] Connection refused")
+    except httpx.ConnectError as error:
+        raise RuntimeError("setting the flow run's state failed") from error
+guard.main_boundary(app)
+"""
+    env = {k: v for k, v in os.environ.items() if k != "THEMES_DEBUG"}
+    env["PREFECT_API_URL"] = "http://127.0.0.1:9/api"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == (0 if written else 2)
+    if written:
+        assert done.stderr == ("warning: the Prefect server at http://127.0.0.1:9/api stopped answering while the run "
+                               "worked (setting the flow run's state failed): "
+                               f"{tmp_path / 'out'} was written whole, but the server's record of this run is "
+                               "incomplete.\n")
+    else:
+        assert done.stderr == ("error: the Prefect server at http://127.0.0.1:9/api stopped answering while the run "
+                               "worked (setting the flow run's state failed); no output folder was changed. Start it "
+                               "again (prefect server start), or unset PREFECT_API_URL to run on a temporary server, "
+                               "and run again.\n")
+
+
+def test_events_prefect_cannot_send_are_said_once(monkeypatch, capsys):
+    from themes import guard
+
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    monkeypatch.setattr(guard._ServicesUnheard, "said", False)
+    monkeypatch.setattr(logging, "raiseExceptions", True)
+    unheard = logging.getLogger("prefect._internal.concurrency")
+    monkeypatch.setattr(unheard, "filters", [])
+    guard.quiet_unheard_services()
+    guard.quiet_unheard_services()
+    assert len(unheard.filters) == 1 and logging.raiseExceptions is False
+    records = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record.getMessage())
+
+    keep = Keep()
+    unheard.addHandler(keep)
+    try:
+        for n in range(3):
+            try:
+                raise ConnectionRefusedError("All connection attempts failed")
+            except ConnectionRefusedError:
+                unheard.error("Service 'EventsWorker' failed to process item Event(%s)", n, exc_info=True)
+        unheard.error("something else")
+    finally:
+        unheard.removeHandler(keep)
+    assert records == ["something else"]
+    assert capsys.readouterr().err == ("warning: the Prefect server at http://127.0.0.1:9/api does not answer (All "
+                                       "connection attempts failed); the run goes on, but the server's record of it "
+                                       "will be incomplete.\n")

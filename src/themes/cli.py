@@ -619,7 +619,9 @@ def _run_with_progress(input_file: Path, out: Path, settings, spec, force: bool,
 
         servers_in_their_own_session()
     from themes.flows import code_responses as flow_module
+    from themes.guard import quiet_unheard_services
 
+    quiet_unheard_services()
     flow_module.progress_hook = hook
     try:
         with progress:

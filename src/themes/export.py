@@ -177,8 +177,10 @@ def staged_folder(out: Path, *, force: bool, owned: tuple[str, ...] = (),
         # Two runs to one --out: both passed the check at their start, and the later one replaced the other's
         # folder with exit 0 (without --force).
         shutil.rmtree(staging, ignore_errors=True)
+        again = ("Run it again to replace that run's files, or with another --out." if force else
+                 "Run it again with another --out (or --force to replace that run's).")
         raise OutputError(f"{out} was written by another run while this one ran, so this run's files were not "
-                          "written there. Run it again with another --out (or --force to replace that run's).")
+                          f"written there. {again}")
     if _holds_the_working_folder(out):
         _replace_in_place(staging, out, owned, kept)
         _WRITTEN.append(out)

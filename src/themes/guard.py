@@ -86,12 +86,80 @@ def main_boundary(app) -> None:
             print(f"error: the disk is full{where}. Free some space, or give --out (or --cache-dir) a folder on "
                   "another disk.", file=sys.stderr)
             sys.exit(2)
+        if _server_gone(error):
+            _say_server_gone(error)
         reason = str(error).splitlines()[0][:300] if str(error) else ""
         print(f"error: unexpected {type(error).__name__}{': ' + reason if reason else ''}. Run again with "
               "THEMES_DEBUG=1 to see where, and report it.", file=sys.stderr)
         sys.exit(2)
     if isinstance(code, int) and code:  # typer.Exit(code): the command said what went wrong
         sys.exit(code)
+
+
+def _server_gone(error: BaseException) -> bool:
+    """Whether the error is the Prefect server no longer answering (refused, reset, timed out): stopped while the
+    run worked."""
+    import httpx
+
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, httpx.TransportError):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _say_server_gone(error: BaseException) -> None:
+    """The Prefect server stopped while the run worked: one line, and the exit status says whether the run's folder
+    was written (0: it was, whole; 2: nothing changed). Before, "unexpected ConnectError" and exit 2 after the
+    folder was written, then pages of Prefect's services failing to reach the server as the process ended."""
+    url = os.environ.get("PREFECT_API_URL")
+    server = f"the Prefect server at {url}" if url else "the temporary Prefect server"
+    reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
+    export = sys.modules.get("themes.export")
+    written = export._WRITTEN if export is not None else []
+    if written:
+        print(f"warning: {server} stopped answering while the run worked ({reason}): {written[-1]} was written "
+              "whole, but the server's record of this run is incomplete.", file=sys.stderr)
+    else:
+        print(f"error: {server} stopped answering while the run worked ({reason}); no output folder was changed. "
+              + ("Start it again (prefect server start), or unset PREFECT_API_URL to run on a temporary server, "
+                 "and run again." if url else "Run again."), file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Not sys.exit: at exit Prefect's services try to send what they hold to the server that is gone, each item
+    # after seconds of retries (minutes in all). The run's folder is written, or was never moved into place.
+    os._exit(0 if written else 2)
+
+
+class _ServicesUnheard(logging.Filter):
+    """Prefect's events worker logs each event it cannot send (a page of the event each): the first is said in one
+    line, the rest dropped; the run goes on."""
+
+    said = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "failed to process item" not in record.getMessage():
+            return True
+        if not _ServicesUnheard.said:
+            _ServicesUnheard.said = True
+            error = record.exc_info[1] if record.exc_info else None
+            reason = f" ({str(error).splitlines()[0][:120]})" if error is not None and str(error) else ""
+            print(f"warning: the Prefect server at {os.environ.get('PREFECT_API_URL')} does not answer{reason}; "
+                  "the run goes on, but the server's record of it will be incomplete.", file=sys.stderr, flush=True)
+        return False
+
+
+def quiet_unheard_services() -> None:
+    """With a server of one's own (PREFECT_API_URL), one line if it stops answering during the run, not a page per
+    event and per batch of logs Prefect could not send. Called once Prefect's logging is set up."""
+    if not os.environ.get("PREFECT_API_URL"):
+        return
+    logging.raiseExceptions = False  # Prefect's log worker: "--- Error logging to API ---" for each batch
+    unheard = logging.getLogger("prefect._internal.concurrency")
+    if not any(isinstance(each, _ServicesUnheard) for each in unheard.filters):
+        unheard.addFilter(_ServicesUnheard())
 
 
 def repeated_option(group, argv: list[str]) -> str | None:
@@ -135,10 +203,27 @@ def check_writable_parent(out: Path) -> None:
     if existing.exists() and not existing.is_dir():
         raise OutputError(f"--out {out} cannot be created: {existing} is a file, not a folder. Choose another --out.")
     if existing == out.absolute():
+        if _mount_point(existing):
+            raise OutputError(f"--out {out} is a mount point: a run is written beside its folder and moved into its "
+                              f"place, which a mount point cannot take. Give a folder inside it (--out {out / 'run'}).")
         existing = existing.parent
     if not os.access(existing, os.W_OK | os.X_OK) or not _takes_a_folder(existing):
         raise OutputError(f"--out {out} cannot be written: no permission to write in {existing}. "
                           "Choose another --out.")
+
+
+def _mount_point(folder: Path) -> bool:
+    """A mount point, a bind mount (docker -v) too, which os.path.ismount does not see on the same device: the
+    run's folder was renamed onto it after all the work, and failed (EBUSY), leaving a staging folder."""
+    if os.path.ismount(folder):
+        return True
+    import psutil
+
+    try:
+        mounted = {Path(partition.mountpoint) for partition in psutil.disk_partitions(all=True)}
+    except (OSError, psutil.Error):
+        return False
+    return folder.resolve() in mounted
 
 
 def check_writable_file(target: Path, option: str = "--out") -> None:
