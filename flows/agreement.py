@@ -43,6 +43,32 @@ def load_gold(gold_path: str, codebook, split: str | None, input_path: str | Non
     return read_gold(gold_path, codebook, answers=answers, split=split)
 
 
+def set_aside(gold: pd.DataFrame, languages: tuple[str, ...]) -> pd.Series:
+    """The gold passages a run sets aside as it screens answers (a placeholder: "N/A", "No comment", the question
+    repeated; an answer confidently in another language), which it never codes: a coder's "none" for them agreed with
+    the run's every time, and raised agreement on what the run does not code (review 155). `attrs`: their texts
+    and reasons."""
+    from themes.clean import answer_status, clean_text, in_languages, question_words
+
+    asked = question_words(gold["question"].dropna().unique()) if "question" in gold.columns else frozenset()
+    reasons = {}
+    for position, text in zip(gold.index, gold["text"]):
+        cleaned = clean_text(str(text))
+        verdict = answer_status(cleaned, asked)
+        if verdict is not None:
+            reasons[position] = f"{verdict[0]}, {verdict[1]}" if verdict[1] else verdict[0]
+        elif languages and not in_languages(cleaned, languages):
+            reasons[position] = "non_english, another language"
+    aside = pd.Series([position in reasons for position in gold.index], index=gold.index)
+    aside.attrs.update(texts=dict(zip(gold.index, gold["text"])), reasons=reasons)
+    return aside
+
+
+def _shortened(text: str, limit: int = 40) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _questions(gold: pd.DataFrame) -> list[str] | None:
     return list(gold["question"]) if "question" in gold.columns else None
 
@@ -68,6 +94,11 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
     export.check_output_folder(Path(out), force=force, owned=export.EVALUATION_FILES)
     gold = load_gold(gold_path, codebook, split, input_path, spec)
     not_coded, read = gold.attrs.get("not_coded", 0), gold.attrs.get("read", {})
+    aside = set_aside(gold, settings.languages)
+    if aside.all():
+        raise GoldError(f"{gold_path}: every passage is one a run sets aside and does not code (a placeholder such as "
+                        "'N/A', or another language), so there is no agreement to measure. Code answers with text.")
+    gold = gold[~aside].reset_index(drop=True)
     learned = pd.Series(learned_from(gold["text"], codebook, calibration), index=gold.index)
     gold = gold[~learned].reset_index(drop=True)
     if gold.empty:
@@ -105,6 +136,11 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
     calibration_entry = {"file": str(used) if used else None, "where": where,
                          "matches_codebook": codebook.made_for(calibration.codebook_hash)
                          if calibration is not None else None}
+    if aside.any():  # their "none" agreed with the run's every time: agreement on answers it does not code
+        example = aside[aside].index[0]
+        notes.insert(1, f"Left out {int(aside.sum())} passage{'s' * (int(aside.sum()) != 1)} a run sets aside and "
+                        f"does not code (e.g. '{_shortened(aside.attrs['texts'][example])}': "
+                        f"{aside.attrs['reasons'][example]}).")
     if few := few_passages_note(result["overall"]["passages"]):
         notes.insert(1, few[:1].upper() + few[1:] + ".")
     if not_coded:
@@ -148,7 +184,8 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
                               description="Agreement with human coding, per framework dimension")
     create_markdown_artifact(markdown=markdown, key="agreement", description="Agreement with human coding")
     return {"out": out, "overall": result["overall"], "per_theme": result["per_theme"],
-            "per_dimension": result["per_dimension"], "left_out": int(learned.sum()), "not_coded": not_coded,
+            "per_dimension": result["per_dimension"], "left_out": int(learned.sum()), "set_aside": int(aside.sum()),
+            "not_coded": not_coded,
             "disagreements": len(wrong), "read_without_attribution": unframed,
             "files": files}
 

@@ -610,3 +610,21 @@ def test_a_version_is_read_as_written(tmp_path, written, read):
     path.write_text(f"name: Book\nversion: {written}\nthemes:\n  - id: trust\n    label: Trust\n"
                     "    definition: Trust between partners.\n", encoding="utf-8")
     assert load_codebook(path).version == read
+
+
+def test_a_repeated_id_or_label_is_said_with_the_other_problems(tmp_path):
+    """A review: validate-codebook said a label given twice only once every other problem was fixed (the
+    codebook-wide checks run on valid fields alone)."""
+    path = tmp_path / "book.yaml"
+    path.write_text("name: Book\nthemes:\n  - id: trust\n    label: Trust\n    definition: Trust.\n"
+                    "  - id: money\n    label: trust\n    definition: Money.\n  - id: trust\n    label: Other\n"
+                    "dimensions:\n  - id: gov\n    label: Governance\n    types:\n      - id: formal\n"
+                    "        label: Formal\n        definition: A written agreement.\n      - id: formal\n"
+                    "        label: Formal\n", encoding="utf-8")
+    with pytest.raises(CodebookError) as raised:
+        load_codebook(path)
+    problems = [problem.split("] ", 1)[1] for problem in raised.value.problems]
+    assert problems == ["field 'definition' is required", "field 'definition' is required",
+                        "'trust' and 'money' have the same label ('trust'); a report could not tell them apart: give "
+                        "each its own", "theme id 'trust' is used twice; give each theme its own id",
+                        "type id 'gov.formal' is used twice; give each type its own id"]

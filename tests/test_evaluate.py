@@ -12,6 +12,7 @@ from themes.errors import GoldError
 from themes.codebook import load_codebook
 from themes.coding import Scheme
 from themes.evaluate import NO_QUESTION, NO_QUESTION_TO_LEARN, agreement, cohen_kappa, disagreements, read_gold
+from themes.settings import RunSettings
 
 IDS = ["trust", "funding", "service.referral", "service.joint"]
 
@@ -1091,3 +1092,57 @@ def test_a_passage_coded_with_two_types_of_a_dimension_is_read_as_the_more_integ
     coded = ["trust", "fin.independent", "fin.risk_sharing", "fin.service_contracts"]
     assert most_integrated(coded, "fin", kinds) == "risk_sharing"
     assert most_integrated(["trust"], "fin", kinds) == "none" and most_integrated([], "fin", kinds, "-") == "-"
+
+
+def test_passages_a_run_sets_aside_are_left_out_of_agreement(monkeypatch, tmp_path, tiny_codebook_path):
+    """A researcher's review: "N/A", "Same as above." and an answer in Spanish, coded 'none' (or a theme) by the
+    coder, were counted in agreement, though a run never codes them: each "none" agreed with the model's every time."""
+    from themes.flows.agreement import evaluate_agreement, set_aside
+
+    gold = tmp_path / "gold.csv"
+    rows = [("We trust the clinic staff and they trust us.", "trust"), ("The grant money runs out in June.", "funding"),
+            ("Their director keeps every promise she makes to us.", "trust"),
+            ("The county pays for the nurse line.", "funding"), ("We meet every month to plan.", "none"),
+            ("N/A", "none"), ("Same as above.", "none"),
+            ("Confiamos en el personal de la clínica y ellos confían en nosotros desde hace muchos años.", "trust")]
+    pd.DataFrame(rows, columns=["text", "themes"]).to_csv(gold, index=False)
+    aside = set_aside(pd.read_csv(gold, dtype=str, keep_default_na=False), ("en",))
+    assert aside.tolist() == [False] * 5 + [True] * 3
+    assert aside.attrs["reasons"][5] == 'non_answer, placeholder "N/A"'
+    anywhere = set_aside(pd.read_csv(gold, dtype=str, keep_default_na=False), ())  # a run that codes any language
+    assert anywhere.tolist() == [False] * 5 + [True] * 2 + [False]
+
+    result = evaluate_agreement(gold_path=str(gold), out=str(tmp_path / "eval"), settings=RunSettings(
+        codebook=str(tiny_codebook_path), model="test:hashing", cache_dir=str(tmp_path / "cache")))
+    assert result["overall"]["passages"] == 5 and result["set_aside"] == 3
+    assert ("Left out 3 passages a run sets aside and does not code (e.g. 'N/A': non_answer, placeholder \"N/A\")."
+            in (tmp_path / "eval" / "evaluation.md").read_text(encoding="utf-8"))
+    printed = _evaluate_printing(monkeypatch, tmp_path, tiny_codebook_path, {**result, "left_out": 2},
+                                 gold.read_text(encoding="utf-8"))
+    assert ("Agreement on 5 passages (3 set aside, as a run sets aside placeholders ('N/A') and answers in another "
+            "language; 2 left out: the classifier learned from them, or from copies of them)") in printed
+
+
+def test_a_gold_file_of_set_aside_passages_alone_is_one_line(tmp_path, tiny_codebook_path):
+    from themes.flows.agreement import evaluate_agreement
+
+    gold = tmp_path / "gold.csv"
+    gold.write_text("text,themes\nN/A,none\nSee above,trust\n", encoding="utf-8")
+    with pytest.raises(GoldError, match="every passage is one a run sets aside and does not code"):
+        evaluate_agreement(gold_path=str(gold), out=str(tmp_path / "eval"), settings=RunSettings(
+            codebook=str(tiny_codebook_path), model="test:hashing", cache_dir=str(tmp_path / "cache")))
+
+
+def test_evaluate_without_split_says_the_file_has_parts(tmp_path, tiny_codebook):
+    """A researcher's review: a file with a 'split' column, evaluated without --split, was read whole (its
+    calibration rows with its test rows) and nothing said it had parts."""
+    from themes.evaluate import gold_announcement
+
+    path = tmp_path / "gold.csv"
+    path.write_text("text,themes,split\nWe trust them.,trust,calibration\nGrants end.,funding,test\n"
+                    "They refer clients.,none,test\n", encoding="utf-8")
+    lines = gold_announcement(read_gold(path, tiny_codebook), path)
+    assert lines[1] == ("  split      every row read, whatever its 'split' ('test' 2, 'calibration' 1): --split NAME "
+                        "reads one part alone (e.g. --split test)")
+    assert not any(line.startswith("  split ") for line in gold_announcement(
+        read_gold(path, tiny_codebook, split="test"), path, "test"))

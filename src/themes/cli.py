@@ -678,8 +678,12 @@ def evaluate(
     except ThemesError as error:
         _fail(str(error))
     overall = result["overall"]
-    left_out = (f" ({result['left_out']} left out: the classifier learned from them, or from copies of them)"
-                if result["left_out"] else "")
+    left_out = [f"{result['left_out']} left out: the classifier learned from them, or from copies of them"] \
+        if result["left_out"] else []
+    if result.get("set_aside"):  # a run never codes them: a coder's 'none' for each agreed with the run's
+        left_out.insert(0, f"{result['set_aside']} set aside, as a run sets aside placeholders ('N/A') and answers in "
+                           "another language")
+    left_out = f" ({'; '.join(left_out)})" if left_out else ""
     if result.get("read_without_attribution"):
         count = result["read_without_attribution"]
         typer.echo(f"Read {count} passage{'s' if count > 1 else ''} without a report's attribution ('One CBO director "

@@ -576,6 +576,9 @@ def load_codebook(path: str | Path) -> Codebook:
         node = yaml.compose(text)  # the nodes know their lines; composed only to say where a problem is
         errors = [dict(each, msg=part) for each in error.errors() for part in each["msg"].split("\n")]
         problems = list(dict.fromkeys(_problem(path, node, each) for each in errors))
+        if not any("[top level]" in problem for problem in problems):  # the codebook-wide checks never ran
+            problems += [_problem(path, node, {"loc": (), "msg": message, "type": "value_error"})
+                         for message in _repeats_as_written(data)]
         more = (f" ({len(problems) - 1} more problem{'s' * (len(problems) > 2)}: 'themes validate-codebook "
                 f"{path}' lists them all)") if len(problems) > 1 else ""
         raise CodebookError(problems[0] + more, problems) from None
@@ -599,6 +602,33 @@ def _unknown_key(loc: list[Any]) -> str:
     if near:
         return f"unknown key '{key}'; did you mean '{near[0]}'?"
     return f"unknown key '{key}': {place} has {', '.join(keys)}"
+
+
+def _repeats_as_written(data: dict) -> list[str]:
+    """The ids and labels given twice, read from the YAML as written: the codebook-wide checks run only once every
+    field is valid, so validate-codebook said a repeated label only after the other problems were fixed (review
+    155). The words are those of `Codebook._ids_are_unique`."""
+    categories = []  # (id, label, kind) of each theme and type, as written
+    for theme in data.get("themes") or []:
+        if isinstance(theme, dict):
+            categories.append((theme.get("id"), theme.get("label"), "theme"))
+    for dimension in data.get("dimensions") or []:
+        if isinstance(dimension, dict):
+            for kind in dimension.get("types") or []:
+                if isinstance(kind, dict) and kind.get("id") is not None:
+                    categories.append((f"{dimension.get('id')}.{kind['id']}",
+                                       f"{dimension.get('label')}: {kind.get('label')}", "type"))
+    problems, ids, labels = [], set(), {}
+    for category, label, kind in categories:
+        if isinstance(category, str) and category in ids:
+            problems.append(f"{kind} id '{category}' is used twice; give each {kind} its own id")
+        ids.add(category)
+        if isinstance(label, str) and isinstance(category, str):
+            other = labels.setdefault(plain_key(label), category)
+            if other != category:
+                problems.append(f"'{other}' and '{category}' have the same label ({label!r}); a report could not "
+                                "tell them apart: give each its own")
+    return problems
 
 
 def _problem(path: Path, node: yaml.Node | None, error: dict) -> str:

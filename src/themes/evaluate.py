@@ -935,6 +935,13 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
                      "coded yet")
     if split and gold.attrs.get("other_splits"):
         lines.append(f"  other rows {_other_splits(gold.attrs['other_splits'], split)}")
+    elif not split and "split" in gold.columns and gold["split"].astype(str).str.strip().ne("").any():
+        # Every row read with no word of the file's own parts: a calibration's rows and a test's in one figure
+        counts = gold["split"].astype(str).str.strip().value_counts()
+        example = "test" if "test" in counts.index else next(name for name in counts.index if name)
+        named = ", ".join(f"'{name}' {count}" for name, count in counts.items() if name)
+        lines.append(f"  split      every row read, whatever its 'split' ({named}): --split NAME reads one part "
+                     f"alone (e.g. --split {example})")
     if read.get("sheet"):
         lines.append(f"  sheet      '{read['sheet']}' (the first with a 'themes' column)")
     lines.append(f"  text       {read.get('text', '?')}")
