@@ -279,3 +279,26 @@ def test_narrow_screen_does_not_scroll_sideways(browser, report_file):
         assert seen.console_errors == [] and seen.page_errors == []
     finally:
         seen.page.close()
+
+
+def test_an_estimate_s_interval_stays_on_one_line_on_a_phone(browser, tmp_path):
+    """A program officer's review: "48% (41-55%)" broke at its hyphen in the estimates column, the range's end on
+    a line of its own."""
+    from themes.prevalence import CORRECTED_METHOD
+
+    data = report_data()
+    data.counts = data.counts.assign(estimate=[48.2, 31.0, 12.4, 9.9, 55.5], low=[41.0, 24.6, 8.1, 6.0, 47.9],
+                                     high=[55.3, 37.9, 17.7, 14.6, 63.0], method=CORRECTED_METHOD)
+    path = tmp_path / "report.html"
+    path.write_text(render_html(data), encoding="utf-8")
+    for width in (390, 1280):
+        seen = _open(browser, path.as_uri(), width=width, height=844)
+        try:
+            lines = seen.page.evaluate("""[...document.querySelectorAll('td.num')]
+                .filter(td => /\\([0-9.]+-[0-9.]+%?\\)/.test(td.textContent))
+                .map(td => { const range = document.createRange(); range.selectNodeContents(td);
+                             const style = getComputedStyle(td);
+                             return range.getBoundingClientRect().height / parseFloat(style.lineHeight); })""")
+            assert len(lines) == 5 and max(lines) < 1.5, (width, lines)
+        finally:
+            seen.page.close()
