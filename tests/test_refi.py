@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from themes.cli import app
 from themes.codebook import load_codebook
 from themes.errors import CodebookError, GoldError, ThemesError
-from themes.evaluate import read_gold
+from themes.evaluate import NO_QUESTION, gold_announcement, read_gold
 from themes.refi import CODEBOOK_NS, PROJECT_NS
 from themes.research import export_codebook, export_project, import_codebook
 
@@ -1196,3 +1196,40 @@ def test_export_says_which_descriptions_a_qda_tool_would_read_back_otherwise(tmp
             "or move it to its own field") in result.output.splitlines()
     back, _ = import_codebook(tmp_path / "mine.qdc", tmp_path / "back.yaml")
     assert load_codebook(back).content_hash() != load_codebook(source).content_hash()  # what the warning is about
+
+
+def test_a_project_no_themes_export_wrote_is_read_by_paragraph(tiny_codebook, tmp_path):
+    """A researcher's review: a project from another tool (an interview per source, coded in places) was read as one
+    passage per source, each carrying every code of every selection in it, and the console said questions were read
+    from 'question'. Its paragraphs are the passages now, each with the codes of the selections that touch it."""
+    text = ("We have trusted the clinic's director for ten years.\n\nGrants end after two years and nobody covers the "
+            "costs.\r\n\r\n  We meet on Tuesdays.  \n\n\nShe keeps every promise; the money is another story.")
+    trust, money = text.index("trusted"), text.index("Grants")
+    last = text.index("She keeps")
+
+    def selection(guid: str, start: int, end: int, code: str) -> str:
+        return (f'<PlainTextSelection guid="{guid}" startPosition="{start}" endPosition="{end}" creatingUser="U1">'
+                f'<Coding guid="K{guid}" creatingUser="U1"><CodeRef targetGUID="{code}"/></Coding>'
+                "</PlainTextSelection>")
+
+    qde = ('<?xml version="1.0" encoding="utf-8"?><Project xmlns="urn:QDA-XML:project:1.0" name="Interviews" '
+           'origin="NVivo 14"><Users><User guid="U1" name="Ana"/></Users><CodeBook><Codes>'
+           '<Code guid="C1" name="Trust" isCodable="true"/><Code guid="C2" name="Funding" isCodable="true"/>'
+           '</Codes></CodeBook><Sources><TextSource guid="S1" name="Interview 1" plainTextPath="internal://S1.txt">'
+           + selection("1", trust, trust + 40, "C1") + selection("2", money, money + 20, "C2")
+           + selection("3", last, len(text), "C1") + selection("4", last + 20, len(text), "C2")
+           + "</TextSource></Sources></Project>")
+    project = tmp_path / "interviews.qdpx"
+    with zipfile.ZipFile(project, "w") as archive:
+        archive.writestr("project.qde", qde)
+        archive.writestr("sources/S1.txt", text)
+    gold = read_gold(project, tiny_codebook)
+    assert list(gold["text"]) == ["We have trusted the clinic's director for ten years.",
+                                  "Grants end after two years and nobody covers the costs.", "We meet on Tuesdays.",
+                                  "She keeps every promise; the money is another story."]
+    assert [list(codes) for codes in gold["gold"]] == [["trust"], ["funding"], [], ["trust", "funding"]]
+    assert list(gold["passage_id"]) == [f"Interview 1 ¶{k}" for k in range(1, 5)]
+    lines = gold_announcement(gold, project)
+    assert ("  passages   the paragraphs of 1 source that no themes export wrote, each with the codes of the "
+            "selections that touch it ('none' where none does)") in lines
+    assert f"  question   {NO_QUESTION}" in lines

@@ -340,6 +340,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         "codes": ", ".join(f"'{c}'" for c in [*codes, *dimension_columns.values()]),
         "question": f"'{lowered['question']}'" if "question" in lowered else None,
         "coders": table.attrs.get("coders", ""),
+        "by_paragraph": table.attrs.get("by_paragraph", 0),
         "aside": ", ".join(f"{code} ({n})" for code, n in sorted(left.items())[:6])
         + (f" and {len(left) - 6} more" if len(left) > 6 else "")}
     return gold
@@ -935,7 +936,7 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
                      "coded yet")
     if split and gold.attrs.get("other_splits"):
         lines.append(f"  other rows {_other_splits(gold.attrs['other_splits'], split)}")
-    elif not split and "split" in gold.columns and gold["split"].astype(str).str.strip().ne("").any():
+    elif not split and "split" in gold.columns and len(set(gold["split"].astype(str).str.strip()) - {""}) > 1:
         # Every row read with no word of the file's own parts: a calibration's rows and a test's in one figure
         counts = gold["split"].astype(str).str.strip().value_counts()
         example = "test" if "test" in counts.index else next(name for name in counts.index if name)
@@ -945,6 +946,10 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
     if read.get("sheet"):
         lines.append(f"  sheet      '{read['sheet']}' (the first with a 'themes' column)")
     lines.append(f"  text       {read.get('text', '?')}")
+    if read.get("by_paragraph"):  # a QDA project no `themes` export wrote
+        count = read["by_paragraph"]
+        lines.append(f"  passages   the paragraphs of {count} source{'s' * (count != 1)} that no themes export wrote, "
+                     "each with the codes of the selections that touch it ('none' where none does)")
     lines.append(f"  codes      {read.get('codes', '?')}")
     if read.get("coders"):
         lines.append(f"  coded by   {read['coders']}")

@@ -719,6 +719,22 @@ def passages_of(text: str, name: str, question: str | None = None) -> list[Passa
     return out
 
 
+def paragraphs_of(text: str, name: str) -> list[Passage]:
+    """The paragraphs (blocks between blank lines) of a source no `themes` export wrote: a transcript, a
+    respondent's answers as another tool keeps them. Read as one passage, a 3,000-word source carried every code of
+    every selection in it, and agreement was measured on whole documents (review 155)."""
+    out, start = [], 0
+    for gap in [*re.finditer(rf"{_EOL}[ \t]*{_EOL}(?:[ \t]*{_EOL})*", text), None]:
+        end = gap.start() if gap is not None else len(text)
+        body = text[start:end]
+        if body.strip():
+            lead = len(body) - len(body.lstrip())
+            out.append(Passage(f"{name} ¶{len(out) + 1}", start + lead, start + len(body.rstrip()), ""))
+        if gap is not None:
+            start = gap.end()
+    return out
+
+
 def project_qde(*, name: str, created: str, codebook: Codebook, sources: list[dict], variables: list[str],
                 cases: list[dict], seed: str, books: Sequence[Codebook] = ()) -> tuple[bytes, dict[str, str]]:
     """A REFI-QDA project document (project.qde, Project.xsd) and its source texts by GUID.
@@ -811,7 +827,7 @@ def qdpx_gold_table(path: str | Path, codebook: Codebook) -> pd.DataFrame:
         ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
         q = f"{{{ns}}}" if ns else ""
         theme_of = _code_mapping(root, q, codebook, path)
-        rows = []
+        rows, by_paragraph = [], 0
         cases_of: dict[str, list[str]] = {}  # a source may sit in several cases (REFI allows it: "All")
         for case in root.iter(f"{q}Case"):
             for ref in case.findall(f"{q}SourceRef"):
@@ -825,6 +841,9 @@ def qdpx_gold_table(path: str | Path, codebook: Codebook) -> pd.DataFrame:
                          and name.startswith(f"{c}/")), None)
             question = name[len(case) + 1:] if case else None
             passages = passages_of(text, name, question)
+            if question is None and not text.startswith(HEADING) and len(paragraphs := paragraphs_of(text, name)) > 1:
+                passages = paragraphs  # not a themes export: its paragraphs, each with the codes that touch it
+                by_paragraph += 1
             found: list[list[tuple[int, int, str]]] = [[] for _ in passages]
             whole = [theme_of.get(_norm_guid(ref.get("targetGUID", "")))
                      for ref in source.findall(f"{q}Coding/{q}CodeRef")]
@@ -848,7 +867,10 @@ def qdpx_gold_table(path: str | Path, codebook: Codebook) -> pd.DataFrame:
                 rows.append({"passage_id": passage.passage_id, "question": passage.question,
                              "text": text[passage.start:passage.end], "themes": ";".join(themes) or "none"})
     table = pd.DataFrame(rows, columns=["passage_id", "question", "text", "themes"])
+    if not table["question"].astype(bool).any():  # no source names its question: none to read ("question" said)
+        table = table.drop(columns="question")
     table.attrs["coders"] = _codings_by_user(root, q, theme_of, path)
+    table.attrs["by_paragraph"] = by_paragraph
     return table
 
 
