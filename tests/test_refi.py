@@ -1233,3 +1233,21 @@ def test_a_project_no_themes_export_wrote_is_read_by_paragraph(tiny_codebook, tm
     assert ("  passages   the paragraphs of 1 source that no themes export wrote, each with the codes of the "
             "selections that touch it ('none' where none does)") in lines
     assert f"  question   {NO_QUESTION}" in lines
+
+
+@pytest.mark.parametrize(("memo", "fields"), [
+    ("Partners trust each other.\n\nExclude:\n- Trust of patients\nExamples:\n\"We have worked together for 15 "
+     "years.\"\nOur VP changes every year and we start over.",
+     {"definition": "Partners trust each other.", "exclude": ["Trust of patients"],
+      "examples": ["\"We have worked together for 15 years.\"", "Our VP changes every year and we start over."]}),
+    ("Partners trust each other.\n\nExamples\n\nWe have worked together for 15 years.\n\nOur VP changes every year and "
+     "we start over.\n\nA note on scope: this theme\ncovers partner organisations only.",
+     {"definition": "Partners trust each other.\n\nA note on scope: this theme\ncovers partner organisations only.",
+      "examples": ["We have worked together for 15 years.", "Our VP changes every year and we start over."]}),
+], ids=["heading under an item, a list with no marks", "a heading with no colon, examples with no quotes"])
+def test_a_memo_s_examples_are_read_as_a_researcher_writes_them(memo, fields):
+    """A researcher's review: "Examples:" right under an exclusion's item became part of that item, and examples as
+    unquoted paragraphs under "Examples" went into the definition."""
+    from themes.refi import parse_description
+
+    assert parse_description(memo) == fields

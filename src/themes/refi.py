@@ -195,9 +195,12 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
                 return None
             return SECTIONS.get(line.strip()) or (_heading(line) if listed else None)
         key = _heading(line)
+        if key is None and blank(k - 1) and blank(k + 1):  # "Examples" alone between blank lines, with no colon
+            key = _heading(line.strip() + ":")
         if key is None or blank(k - 1):
             return key
-        return key if line[:1].isupper() and listed else None
+        # within a block: before a list, or right under the last item of one ("- Trust of patients\nExamples:")
+        return key if line[:1].isupper() and (listed or under_item(k)) else None
 
     def inline(k: int, within: bool) -> tuple[str, str] | None:
         """In a memo, an inclusion or exclusion heading with its first item on its line, right under a section's list
@@ -232,6 +235,7 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
     section: str | None = None
     pending: list[str] = []  # blank lines, until what follows says whether the section goes on
     one_example = False  # an "Example: ..." line: what follows it unindented is no more of it (review 153)
+    bare = False  # the section's items so far are paragraphs of one line with no mark nor quotes
     for k, line in enumerate(lines):
         stripped = line.strip()
         if not stripped:
@@ -247,6 +251,12 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
         quoted = (not ours and section in ("examples", "counter_examples") and key is None
                   and stripped[:1] in ("\"", "“") and line[:1] not in " \t"
                   and next((item.strip() for item in sections[section][-1] if item.strip()), "")[:1] in ("\"", "“"))
+        # ... and so are examples with no quotes, each a paragraph of one line, from the heading on: they went into
+        # the definition (review 155). A paragraph of more lines after them is the definition's again.
+        bare_example = (not ours and section in ("examples", "counter_examples") and key is None and not quoted
+                        and line[:1] not in " \t" and not _ITEM.match(stripped) and bool(pending) and blank(k + 1)
+                        and (bare or not any(item.strip() for item in sections[section][-1])))
+        quoted = quoted or bare_example
         if section is not None and pending and key is None and not (line[:1] in " \t" or _ITEM.match(stripped)
                                                                     or quoted):
             section = None
@@ -280,8 +290,13 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
         else:
             definition += pending + [line]
         pending = []
+        bare = bare_example or (bare and key is None and section in ("examples", "counter_examples"))
     for key, blocks in sections.items():
-        fields[key] = [item for block in blocks for item in _list_items(block)]
+        # A memo's list with no marks at all is one item a line ("Examples:\nWe trust them.\nOur VP changes ..."
+        # was one example, its lines joined)
+        fields[key] = [item for block in blocks for item in (
+            _list_items(block) if ours or any(_ITEM.match(line.strip()) for line in block)
+            else [line.strip() for line in block if line.strip()])]
     paragraphs = re.split(r"\n[ \t]*\n(?=\S)", "\n".join(definition).strip())
     fields["definition"] = "\n\n".join(p.strip() for p in paragraphs if p.strip())
     return fields
