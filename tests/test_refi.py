@@ -126,7 +126,9 @@ def test_a_tools_own_code_sets_are_said_not_dropped(tmp_path):
                                           '444444444444" name="Round 1 codes"><MemberCode guid="{11111111-1111-4111-'
                                           '8111-111111111111}"/></Set></Sets>\n'), encoding="utf-8")
     _, notes = import_codebook(source)
-    assert notes[-1] == "Not read, as a codebook YAML has no place for them: code set 'Round 1 codes'"
+    assert notes[-2:] == ["Not read, as a codebook YAML has no place for them: code set 'Round 1 codes'",
+                          "named 'sets' after the file, version '1': sets.qdc names no codebook (QualCoder, for one, "
+                          "keeps no code sets); set 'name' and 'version' in the YAML"]
     # A codebook themes wrote carries its own set: that one is read, and nothing is said.
     _, notes = import_codebook(export_codebook(CODEBOOKS / "rfi_themes.yaml", tmp_path / "ours.qdc"))
     assert notes == []
@@ -336,7 +338,9 @@ def test_a_tools_folder_of_codes_becomes_themes_not_a_dimension(tmp_path):
     assert [t.id for t in book.themes] == ["grants_end", "reimbursement", "jargon"] and not book.dimensions
     assert notes == ["'Barriers': a grouping code of 3 codes, which became themes of their own (a passage may carry "
                      "several); if they exclude each other, as a framework's types do, make them a dimension in the "
-                     "YAML (dimensions: id, label, types least to most integrated)"]
+                     "YAML (dimensions: id, label, types least to most integrated)",
+                     "named 'nested' after the file, version '1': nested.qdc names no codebook (QualCoder, for one, "
+                     "keeps no code sets); set 'name' and 'version' in the YAML"]
 
 
 def test_themes_codes_that_lost_their_code_set_on_the_way_are_said(tmp_path):
@@ -435,7 +439,9 @@ def test_a_qdc_from_another_tool_imports_with_placeholders_where_descriptions_ar
                      "carry several); if they exclude each other, as a framework's types do, make them a dimension in "
                      "the YAML (dimensions: id, label, types least to most integrated)",
                      "'Referral' has no description: write its definition",
-                     "'Barriers': its 1 nested code(s) became themes of their own"]
+                     "'Barriers': its 1 nested code(s) became themes of their own",
+                     "named 'their_codes' after the file, version '1': their_codes.qdc names no codebook (QualCoder, "
+                     "for one, keeps no code sets); set 'name' and 'version' in the YAML"]
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert data["name"] == "their_codes"
     assert [(t["id"], t["label"], t["guid"]) for t in data["themes"]] == [
@@ -1251,3 +1257,38 @@ def test_a_memo_s_examples_are_read_as_a_researcher_writes_them(memo, fields):
     from themes.refi import parse_description
 
     assert parse_description(memo) == fields
+
+
+@pytest.mark.parametrize(("name", "slug"), [("Straße", "strasse"), ("Confiança comunitária", "confianca_comunitaria"),
+                                            ("Økonomi", "okonomi"), ("Łódź partners", "lodz_partners"),
+                                            ("Cœur", "coeur"), ("2024 goals", "code_2024_goals")])
+def test_a_code_s_id_keeps_its_letters(name, slug):
+    """A review: a code named 'Straße' was imported as 'stra_e': letters no accent makes were dropped."""
+    from themes.refi import _slug
+
+    assert _slug(name) == slug
+
+
+def test_what_an_import_guessed_is_said(tmp_path):
+    """A researcher's review: the import named the codebook after the file, gave 'Trust?' the id 'trust_2' and left a
+    folder's description out, each without a word."""
+    source = tmp_path / "qc.qdc"
+    source.write_text("""<?xml version="1.0" encoding="utf-8"?>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="QualCoder 3.6"><Codes>
+<Code guid="11111111-1111-1111-1111-111111111111" name="Barriers" isCodable="false">
+ <Description>Things that hold the partnership back.</Description>
+ <Code guid="11111111-1111-1111-1111-111111111112" name="Money" isCodable="true"><Description>F.</Description></Code>
+ <Code guid="11111111-1111-1111-1111-111111111113" name="Staff" isCodable="true"><Description>S.</Description></Code>
+</Code>
+<Code guid="11111111-1111-1111-1111-111111111114" name="Trust!" isCodable="true"><Description>T.</Description></Code>
+<Code guid="11111111-1111-1111-1111-111111111115" name="Trust?" isCodable="true"><Description>Too.</Description></Code>
+</Codes></CodeBook>""", encoding="utf-8")
+    path, notes = import_codebook(source)
+    assert notes[0].endswith("; its description, 'Things that hold the partnership back.', is kept nowhere else: give "
+                             "it to the dimension, or to its themes' definitions")
+    assert notes[1:] == ["'Trust?' became id 'trust_2': 'trust' is another code's; give it an id you will know in the "
+                         "output files' score columns",
+                         "named 'qc' after the file, version '1': qc.qdc names no codebook (QualCoder, for one, keeps "
+                         "no code sets); set 'name' and 'version' in the YAML"]
+    _, named = import_codebook(source, tmp_path / "named.yaml", name="Barriers codebook")
+    assert not any(note.startswith("named ") for note in named)

@@ -550,6 +550,10 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
         given = fields.pop("id", None)
         wanted = given or slug(code)
         theme_id = said(code, given, _unique(wanted.split(".")[-1], taken if among is None else among))
+        if theme_id != wanted.split(".")[-1] and (given or re.search(r"[A-Za-z0-9]", unicodedata.normalize(
+                "NFKD", code.name))):  # 'Trust?' after 'Trust!': a number added, unsaid (review 155)
+            notes.append(f"'{code.name.strip()}' became id '{theme_id}': '{wanted.split('.')[-1]}' is another "
+                         "code's; give it an id you will know in the output files' score columns")
         (taken if among is None else among).add(theme_id)
         if not code.name.strip():
             notes.append(f"A code has no name: it became '{theme_id}'; give it a label")
@@ -620,10 +624,13 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
             notes.append(f"'{code.name}' holds grouping codes with no codable code in them: left out")
         elif code.children:
             if not code.codable and len(leaves(code)) >= 2:
+                kept = parse_description(code.description).get("definition", "")
                 notes.append(f"'{code.name}': a grouping code of {len(leaves(code))} codes, which became themes of "
                              "their own (a passage may carry several); if they exclude each other, as a framework's "
                              "types do, make them a dimension in the YAML (dimensions: id, label, types least to most "
-                             "integrated)")
+                             "integrated)" + (f"; its description, '{' '.join(kept.split())[:80]}', is kept nowhere "
+                                              "else: give it to the dimension, or to its themes' definitions"
+                                              if kept else ""))
             else:
                 notes.append(f"'{code.name}': its {len(leaves(code))} nested code(s) became themes of their own")
             left_out(code)
@@ -669,11 +676,17 @@ def _distinct_labels(items: list[dict], within: dict[int, str], notes: list[str]
             notes.append(f"Two codes are named '{old}': this one became '{item['label']}'; rename it if you like")
 
 
+_PLAIN_LETTERS = str.maketrans({"æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i",
+                                "ŋ": "ng", "ħ": "h"})
+
+
 def _slug(text: str) -> str:
     import unicodedata
 
-    # accents dropped, not the letters that carry them: 'Confiança comunitária' -> confianca_comunitaria
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    # accents dropped, not the letters that carry them: 'Confiança comunitária' -> confianca_comunitaria; letters no
+    # accent makes written as their plain letters ('Straße' was stra_e, review 155)
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text.casefold().translate(_PLAIN_LETTERS))
+                    if not unicodedata.combining(c))
     slug = re.sub(r"[^a-z0-9]+", "_", plain).strip("_") or "code"
     return slug if slug[0].isalpha() else f"code_{slug}"
 

@@ -354,6 +354,9 @@ def import_codebook(qdc_path: str | Path, out: str | Path | None = None, *, name
                      f"{', '.join(repr(n) for n in about['left_out'])} (import them with --set too).")
     if about.get("not_read"):
         notes.append(f"Not read, as a codebook YAML has no place for them: {', '.join(about['not_read'])}")
+    if not name and not about.get("name"):  # guessed, so said (review 155)
+        notes.append(f"named '{data['name']}' after the file, version '{data['version']}': {source.name} names no "
+                     "codebook (QualCoder, for one, keeps no code sets); set 'name' and 'version' in the YAML")
     if not data["themes"] and not data["dimensions"]:
         raise ThemesError(f"{source} has no codable codes; nothing to import.")
     target = Path(out) if out else source.with_suffix(".yaml")
