@@ -23,6 +23,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
+from themes import embed as embedding  # a module, not its Event: a task sent to a Dask worker is pickled whole
 from themes import export, redact_helper
 from themes.aggregate import add_segment_counts, co_occurrence, code_answers, counted_under_types, framework_counts, \
     theme_counts
@@ -99,7 +100,7 @@ def embed_batch(texts: list[str], settings: RunSettings) -> np.ndarray:
     # A few model batches at a time, so the progress bar moves during a chunk (a chunk can take minutes).
     step, parts = 8 * (settings.batch_size or getattr(embedder, "texts_per_batch", BATCH_SIZES["cpu"])), []
     for start in range(0, len(texts), step):
-        if _STOPPING.is_set():  # the flow is being ended: its thread pool waits for this task before the process ends
+        if embedding.STOPPING.is_set():  # the flow is being ended: its thread pool waits for this task before the end
             raise RuntimeError("stopped (SIGTERM) while embedding")
         parts.append(compact(embedder.encode(texts[start:start + step])))
         _embedded["done"] += len(parts[-1])
@@ -467,9 +468,6 @@ def run_flow(input_path: str, out: str, settings: RunSettings, spec: InputSpec |
                            batches=batches, checked=checked)
 
 
-_STOPPING = threading.Event()
-
-
 @contextmanager
 def _embedding_stops_on_sigterm() -> Iterator[None]:
     """SIGTERM while a flow runs (`themes run` killed, a served run's serve stopped or the run cancelled): the handler
@@ -481,10 +479,10 @@ def _embedding_stops_on_sigterm() -> Iterator[None]:
         yield
         return
     previous = signal.getsignal(signal.SIGTERM)
-    _STOPPING.clear()  # set by a run stopped before; not on the way out: the pool waits for the task after that
+    embedding.STOPPING.clear()  # set by a run stopped before; not on the way out: the pool waits for the task after that
 
     def stop(signum, frame) -> None:
-        _STOPPING.set()
+        embedding.STOPPING.set()
         if callable(previous):
             previous(signum, frame)
         elif previous != signal.SIG_IGN:  # the default: end the process, as it would have

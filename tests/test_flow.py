@@ -823,15 +823,16 @@ def test_sigterm_in_a_flow_s_process_stops_the_embedding_task_at_its_next_model_
     import signal
     import threading
 
+    from themes import embed as embedding
     from themes.flows import code_responses as flows
 
     heard, done = [], threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: heard.append(signum))
     try:
         with flows._embedding_stops_on_sigterm():
-            assert not flows._STOPPING.is_set()
+            assert not embedding.STOPPING.is_set()
             os.kill(os.getpid(), signal.SIGTERM)
-            assert flows._STOPPING.is_set() and heard == [signal.SIGTERM]  # Prefect's (here, the test's) heard too
+            assert embedding.STOPPING.is_set() and heard == [signal.SIGTERM]  # Prefect's (here, the test's) heard too
             calls = []
             settings = RunSettings(model="test:hashing", batch_size=2)
 
@@ -844,7 +845,7 @@ def test_sigterm_in_a_flow_s_process_stops_the_embedding_task_at_its_next_model_
 
             threading.Thread(target=embed).start()
             assert done.wait(30) and calls == ["stopped (SIGTERM) while embedding"]
-        assert flows._STOPPING.is_set()  # on the way out the flow's thread pool waits for the task: still stopping
+        assert embedding.STOPPING.is_set()  # on the way out the flow's thread pool waits for the task: still stopping
         assert signal.getsignal(signal.SIGTERM) is not previous and signal.getsignal(signal.SIGTERM).__name__ == \
             "<lambda>"  # the handler before the run, as it was
     finally:

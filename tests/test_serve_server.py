@@ -211,18 +211,13 @@ def big_export():
     return pd.concat(copies)
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_a_run_stopped_by_sigterm_is_marked_cancelled_and_frees_the_inbox_slot(server, tmp_path, tiny_codebook_path,
-                                                                             stop_signal):
-    """SIGTERM (or Ctrl-C) while the inbox codes a batch: the batch's runs are marked cancelled on the way out (the server kept
-    them "Running", and the inbox's one slot with them, so every look for about five minutes after a restart was
-    cancelled for the limit), and a restarted serve codes the export again at once."""
-    api, env, _ = server
+def serving_a_big_export(api: str, env: dict, tmp_path: Path, codebook: Path):
+    """`themes serve` of an inbox, coding a big export when this returns: the serve's process, and a function that
+    starts it again (its output goes on in serve.log)."""
     inbox, project = tmp_path / "inbox", tmp_path / "project"
     env = {**env, "THEMES_CACHE_DIR": str(tmp_path / "cache")}
-    big = big_export()
     command = [str(BIN / "themes"), "serve", "--inbox", str(inbox), "--project", str(project), "--interval", "5",
-               "--codebook", str(tiny_codebook_path), "--model", "test:hashing"]
+               "--codebook", str(codebook), "--model", "test:hashing"]
 
     def serve() -> subprocess.Popen:
         return subprocess.Popen(command, env=env, stdout=(tmp_path / "serve.log").open("a"), stderr=subprocess.STDOUT,
@@ -233,10 +228,26 @@ def test_a_run_stopped_by_sigterm_is_marked_cancelled_and_frees_the_inbox_slot(s
         wait_for(lambda: len(post(api, "/deployments/filter", {})) == 2, 120, "themes serve registers 2 deployments",
                  [serving])
         inbox.mkdir(exist_ok=True)
-        big.to_csv(inbox / ".big.csv", index=False)
+        big_export().to_csv(inbox / ".big.csv", index=False)
         (inbox / ".big.csv").rename(inbox / "big.csv")
         wait_for(lambda: [r for r in runs_of(api, "code-responses") if r["state_type"] == "RUNNING"], 240,
                  "the inbox starts coding big.csv", [serving])
+    except BaseException:
+        stop(serving)
+        raise
+    return serving, serve
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_run_stopped_by_sigterm_is_marked_cancelled_and_frees_the_inbox_slot(server, tmp_path, tiny_codebook_path,
+                                                                             stop_signal):
+    """SIGTERM (or Ctrl-C) while the inbox codes a batch: the batch's runs are marked cancelled on the way out (the server kept
+    them "Running", and the inbox's one slot with them, so every look for about five minutes after a restart was
+    cancelled for the limit), and a restarted serve codes the export again at once."""
+    api, env, _ = server
+    inbox = tmp_path / "inbox"
+    serving, serve = serving_a_big_export(api, env, tmp_path, tiny_codebook_path)
+    try:
         serving.send_signal(stop_signal)
         assert serving.wait(60) == 0
         states = {r["name"]: r["state_type"] for r in runs_of(api, "code-responses") + runs_of(api, "code-inbox")
@@ -311,24 +322,9 @@ def test_the_runs_of_a_serve_killed_outright_are_marked_crashed_by_the_next(serv
     were cancelled for minutes. The flow run records its process; the next serve finds it gone and marks the run
     crashed, and codes the export again at once."""
     api, env, _ = server
-    inbox, project = tmp_path / "inbox", tmp_path / "project"
-    env = {**env, "THEMES_CACHE_DIR": str(tmp_path / "cache")}
-    command = [str(BIN / "themes"), "serve", "--inbox", str(inbox), "--project", str(project), "--interval", "5",
-               "--codebook", str(tiny_codebook_path), "--model", "test:hashing"]
-
-    def serve() -> subprocess.Popen:
-        return subprocess.Popen(command, env=env, stdout=(tmp_path / "serve.log").open("a"), stderr=subprocess.STDOUT,
-                                start_new_session=True, cwd=tmp_path)
-
-    serving = serve()
+    inbox = tmp_path / "inbox"
+    serving, serve = serving_a_big_export(api, env, tmp_path, tiny_codebook_path)
     try:
-        wait_for(lambda: len(post(api, "/deployments/filter", {})) == 2, 120, "themes serve registers 2 deployments",
-                 [serving])
-        inbox.mkdir(exist_ok=True)
-        big_export().to_csv(inbox / ".big.csv", index=False)
-        (inbox / ".big.csv").rename(inbox / "big.csv")
-        wait_for(lambda: [r for r in runs_of(api, "code-responses") if r["state_type"] == "RUNNING"], 240,
-                 "the inbox starts coding big.csv", [serving])
         looking = next(r for r in runs_of(api, "code-inbox") if r["state_type"] == "RUNNING")
         host, pid, _ = looking["infrastructure_pid"].rsplit(":", 2)
         assert host == socket.gethostname()

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -153,6 +154,9 @@ DEVICES = defaults.DEVICES
 # Texts per forward pass, by device: 64 keeps a CPU's caches warm; a GPU wants large batches (on one H200,
 # MiniLM went from ~6,800 texts/s at 128 to ~8,300/s at 512, the host side bounding it beyond that).
 BATCH_SIZES = {"cpu": 64, "cuda": 512, "mps": 128}
+# Set when the process is told to stop (SIGTERM) while a flow runs: its embedding task ends at the next few model
+# batches (flows.code_responses._embedding_stops_on_sigterm)
+STOPPING = threading.Event()
 
 
 def _accelerators() -> dict[str, bool]:
