@@ -1146,3 +1146,17 @@ def test_evaluate_without_split_says_the_file_has_parts(tmp_path, tiny_codebook)
                         "reads one part alone (e.g. --split test)")
     assert not any(line.startswith("  split ") for line in gold_announcement(
         read_gold(path, tiny_codebook, split="test"), path, "test"))
+
+
+def test_a_theme_the_model_never_gave_says_why_its_precision_is_n_a(monkeypatch, tmp_path, tiny_codebook_path):
+    """A researcher's review: a theme the coders used eight times and the model never gave showed precision n/a, and
+    the notes under the table named every n/a but that one."""
+    never = {"theme": "trust", "gold": 8, "predicted": 0, "precision": None, "recall": 0.0, "f1": 0.0, "kappa": 0.0,
+             "alpha": 0.0}
+    funding = {"theme": "funding", "gold": 6, "predicted": 6, "precision": 1.0, "recall": 1.0, "f1": 1.0,
+               "kappa": 1.0, "alpha": 1.0}
+    result = {"overall": {"passages": 14, "primary_kappa": 0.5, "primary_alpha": 0.5, "macro_f1": 0.5},
+              "per_theme": [never, funding], "per_dimension": [], "left_out": 0, "files": ["evaluation.md"]}
+    output = _evaluate_printing(monkeypatch, tmp_path, tiny_codebook_path, result,
+                                "text,themes\nWe trust them.,trust\nGrants end.,none\n")
+    assert "precision n/a for trust: the model coded no passage with it." in output.splitlines()

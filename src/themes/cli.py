@@ -713,6 +713,12 @@ def evaluate(
         if rare:
             typer.echo(f"precision n/a for {', '.join(rare)}: the model coded fewer than {FEW_CODED} passages with "
                        f"{'it' if len(rare) == 1 else 'them'} (the number in brackets).")
+        # a theme the coders used that the model never gave: its precision (0 of 0) is n/a too, and was unsaid
+        never = [row["theme"] for row in result["per_theme"] if row["gold"] and not row.get("predicted")
+                 and row.get("precision") is None]
+        if never:
+            typer.echo(f"precision n/a for {', '.join(never)}: the model coded no passage with "
+                       f"{'it' if len(never) == 1 else 'them'}.")
     if result["per_dimension"]:
         typer.echo(f"Agreement per dimension on {overall['passages']} passages{left_out} ('none' = not addressed, "
                    "a class):")
