@@ -18,7 +18,7 @@ from themes.calibrate import Calibration, CodedPassage, calibrate, calibration_p
 from themes.codebook import file_hash, load_codebook
 from themes.coding import classified_texts, fit_coder, learned_from, threshold_items, training_texts
 from themes.embed import embedding_function, get_embedder
-from themes.errors import GoldError
+from themes.errors import GoldError, shortened
 from themes.evaluate import agreement, disagreements, evaluation_markdown, few_passages_note, not_coded_note, \
     read_gold, recorded_agreement
 from themes.fitted import FittedModels, models_path, write_models
@@ -62,11 +62,6 @@ def set_aside(gold: pd.DataFrame, languages: tuple[str, ...]) -> pd.Series:
     aside = pd.Series([position in reasons for position in gold.index], index=gold.index)
     aside.attrs.update(texts=dict(zip(gold.index, gold["text"])), reasons=reasons)
     return aside
-
-
-def _shortened(text: str, limit: int = 40) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _questions(gold: pd.DataFrame) -> list[str] | None:
@@ -139,7 +134,7 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
     if aside.any():  # their "none" agreed with the run's every time: agreement on answers it does not code
         example = aside[aside].index[0]
         notes.insert(1, f"Left out {int(aside.sum())} passage{'s' * (int(aside.sum()) != 1)} a run sets aside and "
-                        f"does not code (e.g. '{_shortened(aside.attrs['texts'][example])}': "
+                        f"does not code (e.g. '{shortened(aside.attrs['texts'][example], 40)}': "
                         f"{aside.attrs['reasons'][example]}).")
     if few := few_passages_note(result["overall"]["passages"]):
         notes.insert(1, few[:1].upper() + few[1:] + ".")
@@ -226,7 +221,8 @@ def calibrate_codebook(gold_path: str, settings: RunSettings, split: str | None 
     models = write_models(models_path(path), fitted)
     create_markdown_artifact(markdown=f"Calibrated `{settings.codebook}` on {len(texts)} passages: "
                                       f"{report['summary']}.", key="calibration")
-    return {"path": str(path), "vectors": str(shipped), "models": str(models), "thresholds": calibration.thresholds, "report": report}
+    return {"path": str(path), "vectors": str(shipped), "models": str(models), "thresholds": calibration.thresholds,
+            "report": report}
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:

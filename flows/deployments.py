@@ -143,8 +143,7 @@ def _calibration_said(settings: RunSettings) -> list[str]:
     """What `themes run` says before it starts of a calibration that no longer fits its codebook (the codebook
     edited while the inbox was served: made for other content, codes it no longer has, a theme no passage codes),
     for the batch's reason: a batch coded after such an edit said only "added"."""
-    from themes.calibrate import load_calibration, locate_calibration
-    from themes.cli import _uncalibrated_line, _unknown_codes_line
+    from themes.calibrate import fit_lines, load_calibration, locate_calibration
 
     lines: list[str] = []
     for path in settings.codebooks:
@@ -154,8 +153,7 @@ def _calibration_said(settings: RunSettings) -> list[str]:
         if "other content" in where:
             lines.append(f"{Path(path).name}'s calibration {found.name}: {where.split(', but ', 1)[-1]}")
         calibration = load_calibration(found)
-        lines += [line.strip() for line in _unknown_codes_line(path, calibration)
-                  + _uncalibrated_line(path, calibration)]
+        lines += [line.strip() for line in fit_lines(path, calibration)]
     return lines
 
 

@@ -84,6 +84,20 @@ def test_a_broken_calibration_is_one_line_before_serving(monkeypatch, tmp_path):
     assert result.output.count("\n") == 1
 
 
+def test_a_calibration_made_for_another_codebook_is_refused_before_serving(monkeypatch, tmp_path):
+    """As `themes run` refuses it: before, serve said nothing and every batch was coded with a calibration whose codes
+    the codebook does not have."""
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    book = tmp_path / "mine.yaml"
+    book.write_text(CODEBOOK.read_text(encoding="utf-8"), encoding="utf-8")
+    other = CODEBOOK.parent / "partnership_models.calibration.json"
+    (tmp_path / "mine.calibration.json").write_text(other.read_text(encoding="utf-8"), encoding="utf-8")
+    result = CliRunner().invoke(app, ["serve", "--codebook", str(book)])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: The calibration was made for another codebook: ")
+    assert result.output.count("\n") == 1
+
+
 def test_sigterm_while_deployments_are_registered_stops_serving():
     """Runner.add_deployment registers each deployment before Runner.start installs a SIGTERM handler: a
     signal in that window (a supervisor that saw the deployments listed) stops serving, it does not kill.

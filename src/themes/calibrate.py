@@ -12,8 +12,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from themes import defaults
-from themes.codebook import Codebook
-from themes.coding import Scheme
+from themes.codebook import Codebook, load_codebook
+from themes.coding import Scheme, uncalibrated_categories, uncalibrated_note, unknown_codes
 from themes.errors import ThemesError
 
 
@@ -120,6 +120,47 @@ def locate_calibration(codebook_path: str | Path, explicit: str | None) -> tuple
             for old, new in renamed)
         return None, f"{none}. It is {name} with {said}: write {how}, and the shipped calibration is used"
     return None, f"{none} ('themes calibrate' makes one)"
+
+
+def unknown_codes_lines(path: str | Path, calibration: Calibration) -> list[str]:
+    """Calibration passages coded with codes the codebook no longer has (a theme renamed or removed since): left out
+    of what the classifier learns, and said."""
+    codebook = load_codebook(path)
+    count, codes = unknown_codes(codebook, calibration)
+    if not count:
+        return []
+    named = ", ".join(f"'{code}'" for code in codes[:4]) + (f" and {len(codes) - 4} more" if len(codes) > 4 else "")
+    if 2 * count >= len(calibration.passages):  # another codebook's: a warning, and 38 answers coded where 157 were
+        raise ThemesError(f"The calibration was made for another codebook: {count} of its {len(calibration.passages)} "
+                          f"passages are coded {named}, which {path} does not have. Pass this codebook's calibration "
+                          "(or none), or run 'themes calibrate'.")
+    # One code gone and one theme no passage codes: most likely the one renamed to the other, said with how to keep
+    # its passages (a renamed theme's 388 coded passages were dropped with "renamed or removed since" alone).
+    uncoded = [code for code, _ in uncalibrated_categories(codebook, calibration)]
+    renamed = (f" (if '{uncoded[0]}', which no passage codes, is '{codes[0]}' renamed: write 'formerly: "
+               f"[{codes[0]}]' under '{uncoded[0]}' in the codebook, and its passages are read as its own)"
+               if len(codes) == 1 and len(uncoded) == 1 else "")
+    return [f"  calibration {count} of its {len(calibration.passages)} passages are coded {named}, which this codebook "
+            f"does not have (renamed or removed since): the model those codes belong to does not learn from them"
+            + (renamed or ". Run 'themes calibrate' again")]
+
+
+def uncalibrated_lines(path: str | Path, calibration: Calibration) -> list[str]:
+    """Themes no calibration passage codes (added since): learned from their examples alone, their counts untested."""
+    found = uncalibrated_categories(load_codebook(path), calibration)
+    if not found:
+        return []
+    it, count = ("it", "its count is") if len(found) == 1 else ("them", "their counts are")
+    return [f"  calibration codes no passage with {uncalibrated_note(found)}: learned from the examples alone, {count} "
+            f"untested (0 where the theme is present, perhaps); code answers with {it} (themes sample) and run "
+            "'themes calibrate' again"]
+
+
+def fit_lines(path: str | Path, calibration: Calibration) -> list[str]:
+    """What a run says, before it starts, of a calibration that no longer fits its codebook: codes the codebook no
+    longer has (a calibration made for another codebook is refused), and themes no passage codes. `themes run`,
+    `themes serve` and a served batch's reason say it alike."""
+    return unknown_codes_lines(path, calibration) + uncalibrated_lines(path, calibration)
 
 
 def _renamed_copy(book: Codebook, calibrations: dict[Path, str | None]) -> tuple[str, list[tuple[str, str]]] | None:

@@ -235,7 +235,8 @@ def run(
         # A codebook error is the commonest mistake: report it before anything slow.
         merge_codebooks([load_codebook(path) for path in codebooks])
         settings = RunSettings(
-            codebooks=tuple(str(path) for path in codebooks), calibration=str(calibration) if calibration else None, model=model,
+            codebooks=tuple(str(path) for path in codebooks), calibration=str(calibration) if calibration else None,
+            model=model,
             backend=backend, quotes_per_theme=quotes_per_theme, max_words=max_words,
             coded_sample=tuple(str(path) for path in coded_sample or ()), min_group=min_group,
             languages=tuple(x.strip() for x in languages.split(",") if x.strip()),
@@ -271,7 +272,7 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
     """Read the input and find each codebook's calibration, as the run will: every input mistake is one
     line before anything slow starts. Returns the resolved columns (the run reads them as given) and
     the block that announces what was read and guessed."""
-    from themes.calibrate import check_calibration_option, load_calibration, locate_calibration
+    from themes.calibrate import check_calibration_option, fit_lines, load_calibration, locate_calibration
     from themes.infer import announcement
     from themes.ingest import load_answers
     from themes.questions import calibration_questions, given_as, given_where, new_questions_lines
@@ -304,8 +305,7 @@ def _plan(input_file: Path, settings, spec) -> tuple[object, list[str]]:
     for path, found, where, calibration in calibrations:  # an unreadable calibration was one line above
         lines.append(f"  codebook   {path}; calibration " + (f"{found.name} ({where})" if found else where))
         if calibration is not None:
-            lines += _unknown_codes_line(path, calibration)
-            lines += _uncalibrated_line(path, calibration)
+            lines += fit_lines(path, calibration)
             lines += _other_model_line(calibration, settings.model)
             lines += _own_codings_line(calibration)
             lines += new_questions_lines(questions, calibration, dict(spec.question_labels), given)
@@ -368,48 +368,6 @@ def _no_negatives_line(path: str) -> list[str]:
             "none of its themes), or merge it into the other codebook"]
 
 
-def _unknown_codes_line(path: str, calibration) -> list[str]:
-    """Calibration passages coded with codes the codebook no longer has (a theme renamed or removed since): left out
-    of what the classifier learns, and said."""
-    from themes.codebook import load_codebook
-    from themes.coding import unknown_codes
-
-    codebook = load_codebook(path)
-    count, codes = unknown_codes(codebook, calibration)
-    if not count:
-        return []
-    named = ", ".join(f"'{code}'" for code in codes[:4]) + (f" and {len(codes) - 4} more" if len(codes) > 4 else "")
-    if 2 * count >= len(calibration.passages):  # another codebook's: a warning, and 38 answers coded where 157 were
-        raise ThemesError(f"The calibration was made for another codebook: {count} of its {len(calibration.passages)} "
-                          f"passages are coded {named}, which {path} does not have. Pass this codebook's calibration "
-                          "(or none), or run 'themes calibrate'.")
-    from themes.coding import uncalibrated_categories
-
-    # One code gone and one theme no passage codes: most likely the one renamed to the other, said with how to keep
-    # its passages (a renamed theme's 388 coded passages were dropped with "renamed or removed since" alone).
-    uncoded = [code for code, _ in uncalibrated_categories(codebook, calibration)]
-    renamed = (f" (if '{uncoded[0]}', which no passage codes, is '{codes[0]}' renamed: write 'formerly: "
-               f"[{codes[0]}]' under '{uncoded[0]}' in the codebook, and its passages are read as its own)"
-               if len(codes) == 1 and len(uncoded) == 1 else "")
-    return [f"  calibration {count} of its {len(calibration.passages)} passages are coded {named}, which this codebook "
-            f"does not have (renamed or removed since): the model those codes belong to does not learn from them"
-            + (renamed or ". Run 'themes calibrate' again")]
-
-
-def _uncalibrated_line(path: str, calibration) -> list[str]:
-    """Themes no calibration passage codes (added since): learned from their examples alone, their counts untested."""
-    from themes.codebook import load_codebook
-    from themes.coding import uncalibrated_categories, uncalibrated_note
-
-    found = uncalibrated_categories(load_codebook(path), calibration)
-    if not found:
-        return []
-    it, count = ("it", "its count is") if len(found) == 1 else ("them", "their counts are")
-    return [f"  calibration codes no passage with {uncalibrated_note(found)}: learned from the examples alone, {count} "
-            f"untested (0 where the theme is present, perhaps); code answers with {it} (themes sample) and run "
-            "'themes calibrate' again"]
-
-
 def _own_codings_line(calibration) -> list[str]:
     """A calibration learned from a QDA project whose codings were mostly the run's own, said at every run that uses
     it: at calibrate it was said once, in the console (review 145)."""
@@ -469,14 +427,14 @@ def _gold_plan(gold: Path, settings, split: str | None, input_file: Path | None,
         lines.append(f"  input      {input_file} not used: the passages are the file's {text} column (--input looks "
                      "up passages named only by respondent_id + question)")
     if not learning:  # evaluate codes with the calibration a run would use: which, said as a run says it
-        from themes.calibrate import load_calibration, locate_calibration
+        from themes.calibrate import load_calibration, locate_calibration, unknown_codes_lines
         from themes.questions import new_questions_lines
 
         found, where = locate_calibration(settings.codebook, settings.calibration)
         lines.append("  calibration " + (f"{found.name} ({where})" if found else where))
         if found is not None:
             calibration = load_calibration(found)
-            lines += _unknown_codes_line(settings.codebook, calibration)
+            lines += unknown_codes_lines(settings.codebook, calibration)
             lines += _other_model_line(calibration, settings.model)
             if "question" in frame.columns:
                 lines += new_questions_lines([str(q) for q in frame["question"] if q == q and q], calibration,

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from themes.cli import DEFAULT_CODEBOOK, _fail, app
-from themes.errors import ThemesError
+from themes.errors import ThemesError, shortened
 
 RunDir = Annotated[Path, typer.Argument(metavar="RUN_DIR", help="The --out folder of a 'themes run'. "
                                         "Example: outputs/responses")]
@@ -137,7 +137,7 @@ def diff(
     if result["examples"]:
         typer.echo("")
         for theme, change, passage in result["examples"]:
-            typer.echo(f"{theme} {change}: \"{_shorten(passage)}\"")
+            typer.echo(f"{theme} {change}: \"{shortened(passage, 160)}\"")
     if result["files"]:
         typer.echo("")
         typer.echo(f"Wrote {out}/: {', '.join(result['files'])}")
@@ -145,11 +145,6 @@ def diff(
 
 def _threshold(value) -> str:
     return "-" if value is None or value != value else f"{float(value):.2f}"
-
-
-def _shorten(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 3].rstrip() + "..."
 
 
 @app.command("export-codebook")

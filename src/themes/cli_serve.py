@@ -191,16 +191,16 @@ def check_not_served_elsewhere(deployment: str, parameters: dict) -> None:
 def _calibrations(codebooks: list[str]) -> list[str]:
     """Each codebook's calibration found and read as every served run will find it (an unreadable one is one
     line now), and said."""
-    from themes.calibrate import load_calibration, locate_calibration
-    from themes.cli import _uncalibrated_line
+    from themes.calibrate import fit_lines, load_calibration, locate_calibration
 
     lines = []
     for path in codebooks:
         found, where = locate_calibration(path, None)
         calibration = load_calibration(found) if found is not None else None
         lines.append(f"  codebook   {path}; calibration " + (f"{found.name} ({where})" if found else where))
-        if calibration is not None:  # as `themes run` says it: a theme added since is learned from its examples
-            lines += _uncalibrated_line(path, calibration)
+        if calibration is not None:  # as `themes run` says it: codes gone since (another codebook's is refused), a
+            # theme added since learned from its examples alone
+            lines += fit_lines(path, calibration)
     return lines
 
 

@@ -1,6 +1,12 @@
 """Errors a user can fix. The CLI prints their message as one line and exits non-zero."""
 
 
+def shortened(text: object, limit: int) -> str:
+    """`text` on one line for a message, its whitespace collapsed, cut to `limit` characters with "..." where cut."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 3].rstrip() + "..."
+
+
 class ThemesError(Exception):
     """A problem with the user's input, codebook or settings, with a message that says how to fix it."""
 
