@@ -621,3 +621,42 @@ def test_a_two_codebook_workbook_is_read_by_a_codebook_that_gained_a_theme(tmp_p
                                    "Housing as a need.\n    examples: [We need housing for our clients.]\n", 1),
                       encoding="utf-8")
     assert read_gold(path, load_codebook(gained))["gold"].tolist() == [["trust"], [], [], ["trust"]]
+
+
+def test_a_definition_longer_than_a_cell_is_cut_and_said(tiny_codebook_path: Path, tmp_path: Path, recwarn):
+    """A 40,000-character definition was cut without a word, and pandas warned in the console."""
+    import yaml
+
+    from themes.codebook import load_codebook
+    from themes.coding_sample import write_coding_workbook
+
+    data = yaml.safe_load(tiny_codebook_path.read_text(encoding="utf-8"))
+    first = data["themes"][0]
+    first["definition"] = "Partners keep their word over years of shared work. " * 800  # 41,600 characters
+    path = tmp_path / "long.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    workbook = tmp_path / "coding.xlsx"
+    write_coding_workbook(workbook, draw_sample(_responses(6), 4, seed=0), load_codebook(path))
+    sheet = openpyxl.load_workbook(workbook)["Instructions"]
+    texts = [cell for row in sheet.iter_rows(values_only=True) for cell in row if isinstance(cell, str)]
+    cut = next(text for text in texts if text.startswith("Partners keep their word"))
+    assert len(cut) == 32_767 and cut.endswith("\u2026")
+    assert (f"The definition of '{first['id']}' is longer than a cell holds (41,599 characters; a cell holds "
+            "32,767): it is cut, '\u2026' where cut. Read it whole in the codebook.") in texts
+    assert not [w for w in recwarn if "too long" in str(w.message)]
+
+
+def test_a_definition_cut_in_the_workbook_is_said_in_the_console(run_dir: Path, tmp_path: Path,
+                                                                   tiny_codebook_path: Path):
+    import yaml
+
+    data = yaml.safe_load(tiny_codebook_path.read_text(encoding="utf-8"))
+    data["themes"][0]["definition"] = "Partners keep their word over years of shared work. " * 800
+    path = tmp_path / "long.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    manifest = {"codebook": {"path": str(path)}, "input": {"columns": {"meta_columns": ["org_type", "state"]}}}
+    (run_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    result = _invoke(str(run_dir), "-n", "4", "--force")
+    assert result.exit_code == 0
+    assert f"warning: The definition of '{data['themes'][0]['id']}' is longer than a cell holds" in result.output
+    assert "UserWarning" not in result.output

@@ -165,13 +165,25 @@ def instructions(codebook: Codebook) -> tuple[list[str], pd.DataFrame]:
             for c in codebook.categories]
     rows.append({"id": "none", "name": "None of these", "definition": "The answer carries no theme of the "
                  "codebook.", "includes": "", "excludes": ""})
+    lines += cut_lines(rows)
     return lines, pd.DataFrame(rows)
+
+
+def cut_lines(rows: list[dict]) -> list[str]:
+    """A definition (or its includes, excludes) longer than a cell holds is cut, "..." where cut: said, with where to
+    read it whole (a 40,000-character definition was cut without a word, and pandas warned in the console)."""
+    from themes.safe import EXCEL_CELL_LIMIT
+
+    return [f"The {field} of '{row['id']}' is longer than a cell holds ({len(text):,} characters; a cell holds "
+            f"{EXCEL_CELL_LIMIT:,}): it is cut, '\u2026' where cut. Read it whole in the codebook."
+            for row in rows for field, text in row.items() if field != "id" and len(text) > EXCEL_CELL_LIMIT]
 
 
 def write_coding_workbook(path: Path, sample: pd.DataFrame, codebook: Codebook) -> None:
     """An Instructions sheet (the codebook's ids and definitions) and a Coding sheet (one row per answer,
     a `themes` column whose cells offer the ids in a list but accept several ';'-joined)."""
     from themes.export import neutralise_frame
+    from themes.safe import write_cell
 
     lines, ids = instructions(codebook)
     coding = neutralise_frame(sample)
@@ -182,12 +194,14 @@ def write_coding_workbook(path: Path, sample: pd.DataFrame, codebook: Codebook) 
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
         header = book.add_format({"bold": True, "bg_color": "#DDE5F0", "border": 1, "valign": "top"})
         first = len(lines) + 1  # a blank row between the text and the table
-        ids.to_excel(writer, sheet_name="Instructions", index=False, startrow=first)
-        sheet = writer.sheets["Instructions"]
+        sheet = book.add_worksheet("Instructions")
         for row, line in enumerate(lines):
             sheet.write_string(row, 0, line, bold if row == 0 else None)
         for column, title in enumerate(ids.columns):
             sheet.write(first, column, title, header)
+        for row, values in enumerate(ids.itertuples(index=False), start=first + 1):
+            for column, value in enumerate(values):  # a text longer than a cell holds is cut with "..." (cut_lines)
+                write_cell(sheet, row, column, value)
         for column, width in enumerate((30, 34, 80, 40, 40)):
             sheet.set_column(column, column, width, wrap)
         coding.to_excel(writer, sheet_name="Coding", index=False)
