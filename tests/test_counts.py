@@ -166,12 +166,16 @@ def test_a_group_hidden_for_one_theme_or_type_is_hidden_for_all_of_them():
     by subtraction); its risk-sharing cell hidden alone was its base less the types shown (19 - 9 - 7 - 2 = 1)."""
     from themes.counts import _whole_groups
 
+    from themes.prevalence import CORRECTED_METHOD, PROTECTING_METHOD
+
     themes = pd.DataFrame({"category": ["trust", "trust", "engagement", "engagement"], "org": ["Gov", "CBO"] * 2,
                            "base_respondents": [19, 142] * 2, "respondents": [12, 102, pd.NA, 140],
-                           "estimate": [60.0, 70.0, float("nan"), 98.0], "suppressed": [False, False, True, False]})
+                           "estimate": [60.0, 70.0, float("nan"), 98.0], "suppressed": [False, False, True, False],
+                           "method": [CORRECTED_METHOD] * 2 + [PROTECTING_METHOD, CORRECTED_METHOD]})
     out = _whole_groups(themes, "org")
     assert out["suppressed"].tolist() == [True, False, True, False]
     assert out.loc[0, ["respondents", "estimate"]].isna().all()
+    assert out["method"].tolist() == [PROTECTING_METHOD, CORRECTED_METHOD, PROTECTING_METHOD, CORRECTED_METHOD]
     types = pd.DataFrame({"category": ["fin.none", "fin.risk", "data.none", "data.full"], "org": ["Gov"] * 4,
                           "base_respondents": [19] * 4, "respondents": [9, pd.NA, 10, 9],
                           "suppressed": [False, True, False, False]})

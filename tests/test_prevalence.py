@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from themes.errors import GoldError
-from themes.prevalence import (CORRECTED_METHOD, RAW_METHOD, UNMEASURED_ABOVE_METHOD, UNMEASURED_METHOD,
+from themes.prevalence import (CORRECTED_METHOD, PROTECTING_METHOD, RAW_METHOD, UNMEASURED_ABOVE_METHOD,
+                               UNMEASURED_METHOD,
                                PrevalenceOptions, corrected, decision_columns, question_prevalence,
                                respondent_prevalence, type_column, type_prevalence)
 from themes.simulated_survey import Setting, simulate
@@ -85,6 +86,8 @@ def test_breakdowns_suppress_groups_smaller_than_the_minimum():
     assert list(result["base_respondents"]) == [98, 99, 3]
     # 'tiny' alone hidden could be read off as the total less 'a' and 'b': the next smallest, 'a', goes too
     assert list(result["suppressed"]) == [True, False, True]
+    # 'a' is large enough to show: its method says it is hidden to protect a smaller group, which the report names
+    assert result.iloc[0]["method"] == PROTECTING_METHOD and result.iloc[2]["method"] != PROTECTING_METHOD
     for hidden in (result.iloc[0], result.iloc[2]):
         assert hidden[["respondents", "percent", "estimate", "low", "high"]].isna().all()
     assert result.iloc[1]["low"] <= result.iloc[1]["estimate"]

@@ -446,6 +446,25 @@ def test_a_breakdown_says_how_many_groups_it_does_not_show(data):
     assert not any("Gov" in line for line in lines[lines.index("## By org type"):lines.index("## By org type") + 8])
 
 
+def test_a_group_hidden_to_protect_smaller_ones_is_named(data):
+    """Government (19 respondents) was hidden from the themes table by complementary suppression and shown in the
+    framework's, and the note did not say which group it was, or why."""
+    from dataclasses import replace
+
+    from themes.counts import SUPPRESSED_METHOD
+    from themes.prevalence import PROTECTING_METHOD
+
+    by_type = data.breakdowns["org_type"]
+    by_type = pd.concat([by_type, by_type[by_type["org_type"] == "Gov"].assign(org_type="Tribal")])
+    by_type = by_type.assign(suppressed=[False, False, True, True, True, True],
+                             method=["raw"] * 2 + [PROTECTING_METHOD] * 2 + [SUPPRESSED_METHOD] * 2)
+    lines = render_markdown(replace(data, breakdowns={"org_type": by_type})).splitlines()
+    assert ("Percent of respondents in each group with an answer flagged for each theme. 2 groups are not shown, to "
+            "protect their respondents: 1 with fewer respondents than the minimum (--min-group), and Gov, large "
+            "enough to show but hidden because, beside the groups shown and the total, it would give the smaller ones "
+            "away (one hidden group alone, or a theme that all or none of them raised).") in lines
+
+
 def test_the_framework_matrix_says_whether_its_shares_are_corrected_or_raw():
     """With a coded sample of the themes only, the matrix showed raw shares (16% where the corrected estimate is
     1.6%) beside corrected theme estimates, and said nothing."""

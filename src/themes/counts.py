@@ -16,10 +16,10 @@ import pandas as pd
 
 from themes.aggregate import NOT_DESCRIBED, USABLE
 from themes.codebook import Codebook
-from themes.prevalence import (RAW_METHOD, Job, PrevalenceOptions, corrected, decision_columns, run_jobs,
-                               type_column)
+from themes.prevalence import (PROTECTING_METHOD, RAW_METHOD, Job, PrevalenceOptions, corrected, decision_columns,
+                               run_jobs, type_column)
 
-SUPPRESSED_METHOD = "suppressed: too few respondents to show (--min-group), or one that would give such a group away"
+SUPPRESSED_METHOD = "suppressed: too few respondents to show (--min-group)"  # or PROTECTING_METHOD
 SUPPRESSED_QUESTION_METHOD = ("suppressed: too few answers to show (--min-group), or one that would give such a "
                              "question away")
 ESTIMATE_COLUMNS = ["estimate", "low", "high", "method", "coded_answers", "suppressed"]
@@ -149,6 +149,8 @@ def _whole_groups(frame: pd.DataFrame, group: str) -> pd.DataFrame:
         if column in frame:
             frame[column] = frame[column].astype("Int64" if column in ("respondents", "answers") else float
                                                  ).mask(suppressed)
+    if "method" in frame:  # a group large enough to show (a small one was hidden for every theme already)
+        frame["method"] = frame["method"].mask(suppressed & ~frame["suppressed"].astype(bool), PROTECTING_METHOD)
     frame["suppressed"] = suppressed
     return frame
 
@@ -228,7 +230,8 @@ def _blank_suppressed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
                            if c in frame.columns)]
     if "method" in frame:  # no figure shown, so no method of making one
         per_answer = "base_answers" in frame.columns and "base_respondents" not in frame.columns  # by question
-        frame["method"] = frame["method"].mask(frame["suppressed"],
+        said = frame["method"].astype(str) == PROTECTING_METHOD  # a group hidden to protect smaller ones, as such
+        frame["method"] = frame["method"].mask(frame["suppressed"] & ~said,
                                                SUPPRESSED_QUESTION_METHOD if per_answer else SUPPRESSED_METHOD)
     whole = ("respondents", "answers", "base_respondents", "base_answers", "coded_answers")
     for column in columns:

@@ -562,6 +562,12 @@ def _pct(share: float) -> float:
     return round(100 * float(share), 1) if share == share else np.nan
 
 
+# A group of --min-group respondents or more, hidden only so that the smaller ones cannot be worked out from the total
+# (complementary suppression: `_too_small`, `_not_all_or_none`).
+PROTECTING_METHOD = ("suppressed: large enough to show, but hidden so that a smaller group cannot be worked out from "
+                     "the total less the groups shown")
+
+
 def _suppress(frame: pd.DataFrame, small: pd.Series, columns: list[str]) -> pd.DataFrame:
     frame = frame.copy()
     frame["suppressed"] = small.to_numpy()
@@ -577,7 +583,11 @@ def _finish(frame: pd.DataFrame, by: str | None, options: PrevalenceOptions) -> 
         frame["suppressed"] = False
         return frame
     small = _too_small(frame, by, "base_respondents", options.min_n)
-    return _suppress(frame, _not_all_or_none(frame, small, by), ["respondents", "percent"])
+    frame = _suppress(frame, _not_all_or_none(frame, small, by), ["respondents", "percent"])
+    if "method" in frame:  # hidden though large enough: said apart, so that a reader is told which groups it is
+        frame["method"] = frame["method"].mask(frame["suppressed"] & (frame["base_respondents"] >= options.min_n),
+                                               PROTECTING_METHOD)
+    return frame
 
 
 def _not_all_or_none(frame: pd.DataFrame, small: pd.Series, group: str, count: str = "respondents",

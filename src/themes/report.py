@@ -360,13 +360,30 @@ def _hidden(long: pd.DataFrame, column: str) -> int:
 
 
 def _hidden_note(long: pd.DataFrame, column: str) -> str:
-    """" 2 groups of few respondents are not shown." (or ""), so a reader knows rows are missing and why."""
+    """" 2 groups of few respondents are not shown." (or ""), so a reader knows rows are missing and why; a group
+    large enough to show, hidden to protect smaller ones, is named (Government, 19 respondents, hidden from the
+    themes table and shown in the framework's, went unexplained)."""
     hidden = _hidden(long, column)
     if not hidden:
         return ""
-    return (f" {hidden} group{'s' * (hidden != 1)} {'are' if hidden != 1 else 'is'} not shown, to protect their "
-            "respondents (groups under the minimum size, and the next smallest where those alone would be given "
-            "away: one group alone, or a theme that all or none of them raised).")
+    from themes.prevalence import PROTECTING_METHOD
+    from themes.redact import redact_patterns
+
+    suppressed = long["suppressed"].astype(bool)
+    protecting = long[suppressed & (long["method"].astype(str) == PROTECTING_METHOD)] if "method" in long else long[:0]
+    said = (f" {hidden} group{'s' * (hidden != 1)} {'are' if hidden != 1 else 'is'} not shown, to protect their "
+            "respondents")
+    if protecting.empty:
+        return said + (" (groups under the minimum size, and the next smallest where those alone would be given "
+                       "away: one group alone, or a theme that all or none of them raised).")
+    named = list(dict.fromkeys(protecting.sort_values(column, kind="stable")[column]))
+    small = hidden - len(named)  # a group hidden for one theme is hidden for every theme (counts._whole_groups)
+    names = [redact_patterns(str(value)) for value in named]
+    names = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    them = f"{small} with fewer respondents than the minimum (--min-group), and " if small else ""
+    return (f"{said}: {them}{names}, large enough to show but hidden because, beside the groups shown and the "
+            f"total, {'it' if len(named) == 1 else 'they'} would give the smaller ones away (one hidden group alone, "
+            "or a theme that all or none of them raised).")
 
 
 def _every_question_hidden(data) -> bool:
