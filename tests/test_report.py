@@ -696,3 +696,35 @@ def test_a_theme_one_question_asks_about_says_how_many_raised_it_elsewhere(data)
     both = by_question.assign(percent=[0.0, 100.0, 33.3, 90.0])
     assert ("The questions 'engagement' and 'challenges' ask about it (100% and 90% of their answers flagged); "
             "outside them, 0% of respondents") in render_markdown(replace(asked, by_question=both))
+
+
+def test_the_framework_has_a_key_finding_per_dimension(data):
+    """The key findings spoke of the themes alone (review 156): each dimension now says its types' shares, most first,
+    and how many described none; a type with no estimate, and a dimension the run agrees poorly on, say so."""
+    from dataclasses import replace
+
+    from themes.prevalence import CORRECTED_METHOD, UNMEASURED_METHOD
+
+    def row(dimension, label, kind, estimate, method=CORRECTED_METHOD):
+        return {"dimension": dimension, "dimension_label": label, "type": kind, "label": kind.replace("_", " ").title(),
+                "respondents": 10, "percent": 30.0, "base_respondents": 100, "estimate": estimate,
+                "low": max(estimate - 10, 0), "high": min(estimate + 10, 100), "method": method}
+
+    framework = pd.DataFrame([row("finance", "Financial relationship", "grants", 56.2),
+                              row("finance", "Financial relationship", "contracts", 28.0),
+                              row("finance", "Financial relationship", "not_described", 13.1),
+                              row("governance", "Governance", "informal", float("nan"), UNMEASURED_METHOD),
+                              row("governance", "Governance", "agreements", 5.4),
+                              row("governance", "Governance", "not_described", 90.4)])
+    shown = replace(data, framework=framework, agreement={"poor": {"governance": 0.22}, "warning": "Rough."})
+    lines = render_markdown(shown).splitlines()
+    findings = lines[lines.index("## Key findings") + 2:]
+    assert findings[2:4] == [
+        "- Financial relationship: about 56% (46-66%) of respondents described grants and 28% (18-38%) contracts; 13% "
+        "(3-23%) described none.",
+        "- Governance: about 5% (0-15%) of respondents described agreements; 90% (80-100%) described none; informal "
+        "not estimated (rough: the tool agrees poorly with the coders on this dimension)."]
+    assert "<li>Financial relationship: about 56% (46-66%) of respondents described grants" in render_html(shown)
+    raw = framework.assign(estimate=float("nan"), method="raw (no coded sample)")
+    assert ("- Financial relationship: 30% of respondents were flagged for grants and 30% contracts; 30% had none "
+            "flagged.") in render_markdown(replace(data, framework=raw)).splitlines()

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from themes.aggregate import NOT_DESCRIBED
 from themes.prevalence import corrected, too_few_coded
 
 from themes.safe import escape
@@ -240,10 +241,50 @@ def _sentences(data: ReportData) -> list[str]:
     if corrected(data.counts):
         ordered = data.counts.sort_values("estimate", ascending=False, kind="stable")
         return [estimate_sentence(r.estimate, r.low, r.high, r.percent, r.label, r.method)
-                + _asked_about(data, r.theme) for r in ordered.itertuples()]
+                + _asked_about(data, r.theme) for r in ordered.itertuples()] + _framework_sentences(data)
     ordered = data.counts.sort_values("respondents", ascending=False, kind="stable")
     return [prevalence_sentence(int(r.respondents), float(r.percent), int(r.base_respondents), r.label)
-            + _asked_about(data, r.theme) for r in ordered.itertuples()]
+            + _asked_about(data, r.theme) for r in ordered.itertuples()] + _framework_sentences(data)
+
+
+def _framework_sentences(data: ReportData) -> list[str]:
+    """One finding per dimension of the partnership-models framework: the share of respondents under each of its
+    types, most first, and of those who described none ("Financial relationship: about 56% (47-65%) of respondents
+    described independent sources or grants, 28% (20-37%) service contracts and 3% (0-6%) risk-sharing; 13% (8-19%)
+    described none."). The framework had no finding of its own (review 156). A type with no estimate is named as
+    such, and a dimension the run agrees poorly on says so."""
+    frame = data.framework
+    if frame is None or not len(frame):
+        return []
+    poor = (data.agreement or {}).get("poor") or {}
+    sentences = []
+    for dimension, rows in frame.groupby("dimension", sort=False):
+        estimated = "estimate" in rows and corrected(rows)
+        value = "estimate" if estimated else "percent"
+        kinds, none = rows[rows["type"] != NOT_DESCRIBED], rows[rows["type"] == NOT_DESCRIBED]
+        shown = kinds[kinds[value].notna()].sort_values(value, ascending=False, kind="stable")
+        if shown.empty:
+            continue
+
+        def share(row) -> str:
+            return (f"{row['estimate']:.0f}% ({_bound(row['low'])}-{_bound(row['high'])}%)" if estimated
+                    else f"{row['percent']:.0f}%")
+
+        named = [f"{share(row)} {_in_sentence(str(row['label']))}" for _, row in shown.iloc[1:].iterrows()]
+        first = shown.iloc[0]
+        said = (f"{first['dimension_label']}: {'about ' if estimated else ''}{share(first)} of respondents "
+                f"{'described' if estimated else 'were flagged for'} {_in_sentence(str(first['label']))}")
+        said += (", " + ", ".join(named[:-1]) + " and " + named[-1]) if len(named) > 1 else \
+            (f" and {named[0]}" if named else "")
+        if len(none) and none[value].notna().iloc[0]:
+            said += f"; {share(none.iloc[0])} {'described none' if estimated else 'had none flagged'}"
+        missing = kinds[kinds[value].isna()]
+        if len(missing):
+            said += "; " + " and ".join(_in_sentence(str(label)) for label in missing["label"]) + " not estimated"
+        if dimension in poor:
+            said += " (rough: the tool agrees poorly with the coders on this dimension)"
+        sentences.append(said + ".")
+    return sentences
 
 
 ASKED_ABOUT = 80.0  # a question whose answers are flagged for a theme this often (percent) asks about it
