@@ -1241,6 +1241,32 @@ def test_a_project_no_themes_export_wrote_is_read_by_paragraph(tiny_codebook, tm
     assert f"  question   {NO_QUESTION}" in lines
 
 
+def test_two_codes_on_the_selection_that_opens_a_passage_are_said_to_decide_its_primary_theme(tiny_codebook,
+                                                                                              tmp_path):
+    """A researcher's review: the primary theme of a passage coded twice on one selection followed the order the
+    file lists the codings in, without a word (a QDA tool marks no code primary)."""
+    text = "We have trusted the clinic's director for ten years.\n\nGrants end after two years."
+    qde = ('<?xml version="1.0" encoding="utf-8"?><Project xmlns="urn:QDA-XML:project:1.0" name="Interviews" '
+           'origin="NVivo 14"><Users><User guid="U1" name="Ana"/></Users><CodeBook><Codes>'
+           '<Code guid="C1" name="Trust" isCodable="true"/><Code guid="C2" name="Funding" isCodable="true"/>'
+           '</Codes></CodeBook><Sources><TextSource guid="S1" name="Interview 1" plainTextPath="internal://S1.txt">'
+           '<PlainTextSelection guid="1" startPosition="0" endPosition="20" creatingUser="U1">'
+           '<Coding guid="K1" creatingUser="U1"><CodeRef targetGUID="C2"/></Coding>'
+           '<Coding guid="K2" creatingUser="U1"><CodeRef targetGUID="C1"/></Coding></PlainTextSelection>'
+           f'<PlainTextSelection guid="2" startPosition="{text.index("Grants")}" endPosition="{len(text)}" '
+           'creatingUser="U1"><Coding guid="K3" creatingUser="U1"><CodeRef targetGUID="C2"/></Coding>'
+           "</PlainTextSelection></TextSource></Sources></Project>")
+    project = tmp_path / "interviews.qdpx"
+    with zipfile.ZipFile(project, "w") as archive:
+        archive.writestr("project.qde", qde)
+        archive.writestr("sources/S1.txt", text)
+    gold = read_gold(project, tiny_codebook)
+    assert [list(codes) for codes in gold["gold"]] == [["funding", "trust"], ["funding"]]
+    assert ("  primary    1 passage opens with two codes on one selection: the first the file lists is taken as the "
+            "primary theme (a QDA tool marks none), which the primary-theme kappa reads; the per-theme figures do not "
+            "depend on it") in gold_announcement(gold, project)
+
+
 @pytest.mark.parametrize(("memo", "fields"), [
     ("Partners trust each other.\n\nExclude:\n- Trust of patients\nExamples:\n\"We have worked together for 15 "
      "years.\"\nOur VP changes every year and we start over.",

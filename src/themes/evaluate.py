@@ -341,6 +341,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         "question": f"'{lowered['question']}'" if "question" in lowered else None,
         "coders": table.attrs.get("coders", ""),
         "by_paragraph": table.attrs.get("by_paragraph", 0),
+        "tied_primary": table.attrs.get("tied_primary", 0),
         "aside": ", ".join(f"{code} ({n})" for code, n in sorted(left.items())[:6])
         + (f" and {len(left) - 6} more" if len(left) > 6 else "")}
     return gold
@@ -951,6 +952,11 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
         lines.append(f"  passages   the paragraphs of {count} source{'s' * (count != 1)} that no themes export wrote, "
                      "each with the codes of the selections that touch it ('none' where none does)")
     lines.append(f"  codes      {read.get('codes', '?')}")
+    if read.get("tied_primary"):
+        count = read["tied_primary"]
+        lines.append(f"  primary    {count} passage{'s' * (count != 1)} open{'s' * (count == 1)} with two codes on "
+                     "one selection: the first the file lists is taken as the primary theme (a QDA tool marks none), "
+                     "which the primary-theme kappa reads; the per-theme figures do not depend on it")
     if read.get("coders"):
         lines.append(f"  coded by   {read['coders']}")
     if read.get("aside"):

@@ -855,7 +855,7 @@ def qdpx_gold_table(path: str | Path, codebook: Codebook) -> pd.DataFrame:
         ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
         q = f"{{{ns}}}" if ns else ""
         theme_of = _code_mapping(root, q, codebook, path)
-        rows, by_paragraph = [], 0
+        rows, by_paragraph, tied = [], 0, 0
         cases_of: dict[str, list[str]] = {}  # a source may sit in several cases (REFI allows it: "All")
         for case in root.iter(f"{q}Case"):
             for ref in case.findall(f"{q}SourceRef"):
@@ -891,7 +891,11 @@ def qdpx_gold_table(path: str | Path, codebook: Codebook) -> pd.DataFrame:
                         if theme and start < passage.end and end > passage.start:
                             found[k].append((start, order, theme))
             for passage, hits in zip(passages, found):
-                themes = list(dict.fromkeys([t for *_, t in sorted(hits)] + [t for t in whole if t]))
+                hits = sorted(hits)
+                # Two codes that start together: the first the file lists is the primary theme (a QDA tool marks
+                # none), said (review 155)
+                tied += len(hits) > 1 and hits[0][0] == hits[1][0] and hits[0][2] != hits[1][2]
+                themes = list(dict.fromkeys([t for *_, t in hits] + [t for t in whole if t]))
                 rows.append({"passage_id": passage.passage_id, "question": passage.question,
                              "text": text[passage.start:passage.end], "themes": ";".join(themes) or "none"})
     table = pd.DataFrame(rows, columns=["passage_id", "question", "text", "themes"])
@@ -899,6 +903,7 @@ def qdpx_gold_table(path: str | Path, codebook: Codebook) -> pd.DataFrame:
         table = table.drop(columns="question")
     table.attrs["coders"] = _codings_by_user(root, q, theme_of, path)
     table.attrs["by_paragraph"] = by_paragraph
+    table.attrs["tied_primary"] = int(tied)
     return table
 
 
