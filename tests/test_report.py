@@ -725,6 +725,12 @@ def test_the_framework_has_a_key_finding_per_dimension(data):
         "- Governance: about 5% (0-15%) of respondents described agreements; 90% (80-100%) described none; informal "
         "not estimated (rough: the tool agrees poorly with the coders on this dimension)."]
     assert "<li>Financial relationship: about 56% (46-66%) of respondents described grants" in render_html(shown)
+    alone = replace(shown, counts=data.counts.iloc[:0], breakdowns={}, quotes=data.quotes.iloc[:0])  # framework-only
+    lines = render_markdown(alone).splitlines()
+    assert lines[lines.index("## Key findings") + 2].startswith("- Financial relationship: about 56% (46-66%)")
+    assert lines.index("Rough.") > lines.index("## Key findings")  # the warning under the findings, as with themes
+    page = render_html(alone)
+    assert '<h2 id="findings">Key findings</h2>' in page and page.count("Rough.") == 1
     raw = framework.assign(estimate=float("nan"), method="raw (no coded sample)")
     assert ("- Financial relationship: 30% of respondents were flagged for grants and 30% contracts; 30% had none "
             "flagged.") in render_markdown(replace(data, framework=raw)).splitlines()

@@ -236,8 +236,8 @@ def disagreement(data: ReportData) -> str:
 
 
 def _sentences(data: ReportData) -> list[str]:
-    if not len(data.counts):
-        return []
+    if not len(data.counts):  # a framework-only run
+        return _framework_sentences(data)
     if corrected(data.counts):
         ordered = data.counts.sort_values("estimate", ascending=False, kind="stable")
         return [estimate_sentence(r.estimate, r.low, r.high, r.percent, r.label, r.method)
@@ -482,14 +482,16 @@ def render_markdown(data: ReportData) -> str:
     if dateline(data):
         lines += [md(dateline(data)), ""]
     lines += [md(lede(data)), ""]
-    if disagreement(data) and not labels:  # a framework-only run: no findings to put it under
+    sentences = _sentences(data)
+    if disagreement(data) and not sentences:  # no findings to put it under
         lines += [md(disagreement(data)), ""]
-    if labels:
-        lines += ["## Key findings", ""] + [f"- {md(s)}" for s in _sentences(data)] + [""]
-        if corrected(data.counts):
+    if sentences:
+        lines += ["## Key findings", ""] + [f"- {md(s)}" for s in sentences] + [""]
+        if labels and corrected(data.counts):
             lines += [md(READING), ""]
         if disagreement(data):
             lines += [md(disagreement(data)), ""]
+    if labels:
         table = data.counts[["label", "respondents", "percent", "segments"]].rename(columns={
             "label": "Theme", "respondents": "Respondents flagged", "percent": "Percent flagged",
             "segments": "Passages"})
