@@ -346,3 +346,27 @@ def test_the_runs_of_a_serve_killed_outright_are_marked_crashed_by_the_next(serv
         assert "Marked flow run 'big.csv (batch 001 of project)' crashed" in served, served[-3000:]
     finally:
         stop(serving)
+
+
+def test_a_run_a_killed_serve_left_pending_is_marked_crashed_unless_a_process_runs_it(server, tmp_path):
+    """A production review: a serve killed between taking a run (Pending) and the run's process starting left it
+    Pending, with no process recorded, holding the inbox's one slot; the next serve marked only runs whose recorded
+    process had ended. A pending run that a process of this machine runs is left alone."""
+    from themes import serving
+
+    api, env, _ = server
+    flow = post(api, "/flows/", {"name": "code-inbox"})
+    deployment = post(api, "/deployments/", {"name": "inbox", "flow_id": flow["id"]})
+    runs = [post(api, f"/deployments/{deployment['id']}/create_flow_run", {"name": name}) for name in ("left", "busy")]
+    for run in runs:
+        post(api, f"/flow_runs/{run['id']}/set_state", {"state": {"type": "PENDING"}, "force": True})
+    busy = subprocess.Popen(["sleep", "60"], env={**env, "PREFECT__FLOW_RUN_ID": runs[1]["id"]})
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("PREFECT_API_URL", api)
+            lines = serving.end_crashed_runs(["code-inbox/inbox"])
+    finally:
+        busy.kill()
+    states = {r["name"]: r["state_type"] for r in runs_of(api, "code-inbox")}
+    assert states == {"left": "CRASHED", "busy": "PENDING"}
+    assert lines == [f"Marked flow run 'left' crashed: {serving.LEFT_PENDING}."]

@@ -150,11 +150,29 @@ def note_flow_process() -> None:
 
 CRASHED = ("its process ended while it worked (a themes serve killed outright: SIGKILL, out of memory); marked "
            "by the next themes serve (an inbox batch is not added; its export is tried again)")
+LEFT_PENDING = ("left pending by a themes serve killed before the run's process started; marked by the next themes "
+                "serve (its export is tried again)")
+
+
+def _flow_runs_in_processes() -> set[str]:
+    """The flow runs that processes of this machine run (a serve starts each in a process whose environment names
+    it: PREFECT__FLOW_RUN_ID)."""
+    import psutil
+
+    found = set()
+    for process in psutil.process_iter():
+        try:
+            run_id = process.environ().get("PREFECT__FLOW_RUN_ID")
+        except (psutil.Error, OSError):
+            continue
+        if run_id:
+            found.add(run_id)
+    return found
 
 
 def end_crashed_runs(deployments: list[str]) -> list[str]:
     """Mark crashed the unfinished runs of these deployments (and their subflows) whose process on this machine is
-    gone; one line for each, to say."""
+    gone, or that were left pending with no process; one line for each, to say."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (FlowRunFilter, FlowRunFilterDeploymentId,
                                                 FlowRunFilterParentFlowRunId, FlowRunFilterState,
@@ -177,12 +195,19 @@ def end_crashed_runs(deployments: list[str]) -> list[str]:
             return []
         runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
             deployment_id=FlowRunFilterDeploymentId(any_=ids), state=unfinished))
-        gone = [run for run in runs if process_gone(run.infrastructure_pid)]
+        running_here = _flow_runs_in_processes()
+        # A run whose process recorded itself and has ended; and one the serve left "Pending" (killed after taking
+        # it, before its process started or recorded itself), which no process here runs: with no serve of these
+        # deployments alive (this one was let start), none will start it, and it held the inbox's one slot.
+        gone = [run for run in runs if process_gone(run.infrastructure_pid)
+                or (run.state_type == StateType.PENDING and not run.infrastructure_pid
+                    and str(run.id) not in running_here)]
         if not gone:
             return []
         children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
             parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id for run in gone]), state=unfinished))
         for run in gone + children:
-            client.set_flow_run_state(run.id, Crashed(message=CRASHED), force=True)
-            lines.append(f"Marked flow run {run.name!r} crashed: {CRASHED}.")
+            why = LEFT_PENDING if run.state_type == StateType.PENDING and not run.infrastructure_pid else CRASHED
+            client.set_flow_run_state(run.id, Crashed(message=why), force=True)
+            lines.append(f"Marked flow run {run.name!r} crashed: {why}.")
     return lines
