@@ -509,17 +509,22 @@ def test_what_counts_as_a_repeated_passage(quote, taken, repeats):
     assert _repeats(_passage_key(quote), [_passage_key(t) for t in taken]) is repeats
 
 
+def _twelve_cbos_and_three_tribal_organizations() -> pd.DataFrame:
+    """Fifteen respondents in Michigan, each with one answer on trust in words of their own."""
+    types = ["Nonprofit CBO"] * 12 + ["Tribal organization"] * 3
+    words = ("directors clinic hospital county pantry shelter nurses coaches elders pastors teachers drivers "
+             "navigators volunteers lawyers").split()
+    return pd.DataFrame({"respondent_id": [f"R{i}" for i in range(15)], "question": ["practices"] * 15,
+                         "org_type": types, "state": ["MI"] * 15, "status": ["coded"] * 15,
+                         "answer": [f"Trust with the {w} grew over {i + 2} years of {w} meetings, {w} visits and "
+                                    f"shared {w} work, and the {w} keep their word." for i, w in enumerate(words)]})
+
+
 def test_a_quote_does_not_name_a_group_too_small_to_show(hashing_embedder):
     """Three tribal organizations: the breakdowns suppress their group, so their quotes do not name it."""
     from themes.quotes import QuoteSettings, select_quotes
 
-    types = ["Nonprofit CBO"] * 12 + ["Tribal organization"] * 3
-    words = ("directors clinic hospital county pantry shelter nurses coaches elders pastors teachers drivers "
-             "navigators volunteers lawyers").split()
-    answers = pd.DataFrame({"respondent_id": [f"R{i}" for i in range(15)], "question": ["practices"] * 15,
-                            "org_type": types, "state": ["MI"] * 15, "status": ["coded"] * 15,
-                            "answer": [f"Trust with the {w} grew over {i + 2} years of {w} meetings, {w} visits and "
-                                       f"shared {w} work, and the {w} keep their word." for i, w in enumerate(words)]})
+    answers = _twelve_cbos_and_three_tribal_organizations()
     segments = pd.DataFrame({"answer_index": range(15), "start": 0, "end": answers["answer"].str.len(),
                              "themes": "trust", "score_trust": [0.9 + i / 1000 for i in range(15)]})
     vectors = hashing_embedder.encode(list(answers["answer"]))
@@ -685,13 +690,7 @@ def test_quotes_spread_over_the_types_they_will_be_attributed_with(hashing_embed
     they gave 29 of the sample's 100 quotes no attribution (13 now; 11% of its respondents are of such types)."""
     from themes.quotes import QuoteSettings, select_quotes
 
-    types = ["Nonprofit CBO"] * 12 + ["Tribal organization"] * 3
-    words = ("directors clinic hospital county pantry shelter nurses coaches elders pastors teachers drivers "
-             "navigators volunteers lawyers").split()
-    answers = pd.DataFrame({"respondent_id": [f"R{i}" for i in range(15)], "question": ["practices"] * 15,
-                            "org_type": types, "state": ["MI"] * 15, "status": ["coded"] * 15,
-                            "answer": [f"Trust with the {w} grew over {i + 2} years of {w} meetings, {w} visits and "
-                                       f"shared {w} work, and the {w} keep their word." for i, w in enumerate(words)]})
+    answers = _twelve_cbos_and_three_tribal_organizations()
     segments = pd.DataFrame({"answer_index": range(15), "start": 0, "end": answers["answer"].str.len(),
                              "themes": "trust", "score_trust": [0.9] * 12 + [0.86] * 3})
     vectors = hashing_embedder.encode(list(answers["answer"]))
