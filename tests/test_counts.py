@@ -176,6 +176,9 @@ def test_a_group_hidden_for_one_theme_or_type_is_hidden_for_all_of_them():
     assert out["suppressed"].tolist() == [True, False, True, False]
     assert out.loc[0, ["respondents", "estimate"]].isna().all()
     assert out["method"].tolist() == [PROTECTING_METHOD, CORRECTED_METHOD, PROTECTING_METHOD, CORRECTED_METHOD]
+    # a question keeps its own wording (counts.SUPPRESSED_QUESTION_METHOD, given as its figures are blanked)
+    questions = themes.rename(columns={"org": "question"}).assign(method=CORRECTED_METHOD)
+    assert _whole_groups(questions, "question")["method"].tolist() == [CORRECTED_METHOD] * 4
     types = pd.DataFrame({"category": ["fin.none", "fin.risk", "data.none", "data.full"], "org": ["Gov"] * 4,
                           "base_respondents": [19] * 4, "respondents": [9, pd.NA, 10, 9],
                           "suppressed": [False, True, False, False]})

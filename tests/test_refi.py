@@ -1262,9 +1262,24 @@ def test_two_codes_on_the_selection_that_opens_a_passage_are_said_to_decide_its_
         archive.writestr("sources/S1.txt", text)
     gold = read_gold(project, tiny_codebook)
     assert [list(codes) for codes in gold["gold"]] == [["funding", "trust"], ["funding"]]
-    assert ("  primary    1 passage opens with two codes on one selection: the first the file lists is taken as the "
+    assert ("  primary    1 passage opens with two codes at one place: the first the file lists is taken as the "
             "primary theme (a QDA tool marks none), which the primary-theme kappa reads; the per-theme figures do not "
             "depend on it") in gold_announcement(gold, project)
+    # two selections that start together, trust's listed first: the file's order, not the codes' ids
+    apart = qde.replace('<PlainTextSelection guid="1" startPosition="0" endPosition="20" creatingUser="U1">'
+                        '<Coding guid="K1" creatingUser="U1"><CodeRef targetGUID="C2"/></Coding>'
+                        '<Coding guid="K2" creatingUser="U1"><CodeRef targetGUID="C1"/></Coding></PlainTextSelection>',
+                        '<PlainTextSelection guid="1" startPosition="0" endPosition="20" creatingUser="U1">'
+                        '<Coding guid="K2" creatingUser="U1"><CodeRef targetGUID="C1"/></Coding></PlainTextSelection>'
+                        '<PlainTextSelection guid="1b" startPosition="0" endPosition="30" creatingUser="U1">'
+                        '<Coding guid="K1" creatingUser="U1"><CodeRef targetGUID="C2"/></Coding></PlainTextSelection>')
+    assert apart != qde
+    with zipfile.ZipFile(project, "w") as archive:
+        archive.writestr("project.qde", apart)
+        archive.writestr("sources/S1.txt", text)
+    again = read_gold(project, tiny_codebook)
+    assert list(again["gold"].iloc[0]) == ["trust", "funding"]
+    assert any(line.startswith("  primary    1 passage opens") for line in gold_announcement(again, project))
 
 
 @pytest.mark.parametrize(("memo", "fields"), [

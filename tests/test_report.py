@@ -461,8 +461,14 @@ def test_a_group_hidden_to_protect_smaller_ones_is_named(data):
     lines = render_markdown(replace(data, breakdowns={"org_type": by_type})).splitlines()
     assert ("Percent of respondents in each group with an answer flagged for each theme. 2 groups are not shown, to "
             "protect their respondents: 1 with fewer respondents than the minimum (--min-group), and Gov, large "
-            "enough to show but hidden because, beside the groups shown and the total, it would give the smaller ones "
+            "enough to show but hidden because, beside the groups shown and the total, it would give the smaller one "
             "away (one hidden group alone, or a theme that all or none of them raised).") in lines
+    # a blank value is the group of those who gave none; a group's name is inert Markdown, as in the table
+    named = by_type.assign(org_type=["CBO", "CBO", "", "", "<b>Tribal</b>", "<b>Tribal</b>"],
+                           method=["raw"] * 2 + [PROTECTING_METHOD] * 4)
+    lines = render_markdown(replace(data, breakdowns={"org_type": named})).splitlines()
+    said = next(line for line in lines if "not shown, to protect" in line)
+    assert "respondents: the respondents with no org_type and &lt;b&gt;Tribal&lt;/b&gt;, large enough" in said
 
 
 def test_the_framework_matrix_says_whether_its_shares_are_corrected_or_raw():
@@ -732,5 +738,8 @@ def test_the_framework_has_a_key_finding_per_dimension(data):
     page = render_html(alone)
     assert '<h2 id="findings">Key findings</h2>' in page and page.count("Rough.") == 1
     raw = framework.assign(estimate=float("nan"), method="raw (no coded sample)")
-    assert ("- Financial relationship: 30% of respondents were flagged for grants and 30% contracts; 30% had none "
+    assert ("- Financial relationship: 30% of respondents came under grants and 30% contracts; 30% had none "
             "flagged.") in render_markdown(replace(data, framework=raw)).splitlines()
+    unmeasured = framework.assign(estimate=float("nan"), method=UNMEASURED_METHOD)
+    assert f"- Governance: not estimated ({UNMEASURED_METHOD.removeprefix('not estimated: ')})." in \
+        render_markdown(replace(shown, framework=unmeasured)).splitlines()

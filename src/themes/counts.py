@@ -149,7 +149,8 @@ def _whole_groups(frame: pd.DataFrame, group: str) -> pd.DataFrame:
         if column in frame:
             frame[column] = frame[column].astype("Int64" if column in ("respondents", "answers") else float
                                                  ).mask(suppressed)
-    if "method" in frame:  # a group large enough to show (a small one was hidden for every theme already)
+    if "method" in frame and group != "question":  # a group large enough to show (a small one was hidden for
+        # every theme already); a question keeps its own wording (SUPPRESSED_QUESTION_METHOD)
         frame["method"] = frame["method"].mask(suppressed & ~frame["suppressed"].astype(bool), PROTECTING_METHOD)
     frame["suppressed"] = suppressed
     return frame

@@ -954,8 +954,8 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
     lines.append(f"  codes      {read.get('codes', '?')}")
     if read.get("tied_primary"):
         count = read["tied_primary"]
-        lines.append(f"  primary    {count} passage{'s' * (count != 1)} open{'s' * (count == 1)} with two codes on "
-                     "one selection: the first the file lists is taken as the primary theme (a QDA tool marks none), "
+        lines.append(f"  primary    {count} passage{'s' * (count != 1)} open{'s' * (count == 1)} with two codes at "
+                     "one place: the first the file lists is taken as the primary theme (a QDA tool marks none), "
                      "which the primary-theme kappa reads; the per-theme figures do not depend on it")
     if read.get("coders"):
         lines.append(f"  coded by   {read['coders']}")

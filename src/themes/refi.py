@@ -13,6 +13,7 @@ QualCoder and Taguette read and write.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 import uuid
@@ -875,6 +876,7 @@ def qdpx_gold_table(path: str | Path, codebook: Codebook) -> pd.DataFrame:
             found: list[list[tuple[int, int, str]]] = [[] for _ in passages]
             whole = [theme_of.get(_norm_guid(ref.get("targetGUID", "")))
                      for ref in source.findall(f"{q}Coding/{q}CodeRef")]
+            listed = itertools.count()
             for selection in source.findall(f"{q}PlainTextSelection"):
                 start, end = (_position(selection, side, path) for side in ("startPosition", "endPosition"))
                 if start > end or end > len(text):
@@ -885,7 +887,8 @@ def qdpx_gold_table(path: str | Path, codebook: Codebook) -> pd.DataFrame:
                     raise GoldError(f"{path}: a coded selection of source '{name}' {why}: the tool that wrote it "
                                     "counts positions another way, or the source's text was changed after coding. "
                                     "Export the project from the QDA tool as REFI-QDA (.qdpx) again.")
-                for order, ref in enumerate(selection.findall(f"{q}Coding/{q}CodeRef")):
+                for ref in selection.findall(f"{q}Coding/{q}CodeRef"):
+                    order = next(listed)  # the file's order, over every selection of the source
                     theme = theme_of.get(_norm_guid(ref.get("targetGUID", "")))
                     for k, passage in enumerate(passages):
                         if theme and start < passage.end and end > passage.start:
@@ -894,7 +897,7 @@ def qdpx_gold_table(path: str | Path, codebook: Codebook) -> pd.DataFrame:
                 hits = sorted(hits)
                 # Two codes that start together: the first the file lists is the primary theme (a QDA tool marks
                 # none), said (review 155)
-                tied += len(hits) > 1 and hits[0][0] == hits[1][0] and hits[0][2] != hits[1][2]
+                tied += len({theme for at, _, theme in hits if at == hits[0][0]}) > 1
                 themes = list(dict.fromkeys([t for *_, t in hits] + [t for t in whole if t]))
                 rows.append({"passage_id": passage.passage_id, "question": passage.question,
                              "text": text[passage.start:passage.end], "themes": ";".join(themes) or "none"})

@@ -259,6 +259,11 @@ def _framework_sentences(data: ReportData) -> list[str]:
     poor = (data.agreement or {}).get("poor") or {}
     sentences = []
     for dimension, rows in frame.groupby("dimension", sort=False):
+        methods = rows["method"].astype(str) if "method" in rows else pd.Series("", index=rows.index)
+        if methods.str.startswith("not estimated").all():  # said, not left out, nor given as raw shares
+            why = methods.iloc[0].removeprefix("not estimated: ")
+            sentences.append(f"{rows['dimension_label'].iloc[0]}: not estimated ({why}).")
+            continue
         estimated = "estimate" in rows and corrected(rows)
         value = "estimate" if estimated else "percent"
         kinds, none = rows[rows["type"] != NOT_DESCRIBED], rows[rows["type"] == NOT_DESCRIBED]
@@ -272,15 +277,17 @@ def _framework_sentences(data: ReportData) -> list[str]:
 
         named = [f"{share(row)} {_in_sentence(str(row['label']))}" for _, row in shown.iloc[1:].iterrows()]
         first = shown.iloc[0]
+        # raw: each respondent under the most integrated type flagged
         said = (f"{first['dimension_label']}: {'about ' if estimated else ''}{share(first)} of respondents "
-                f"{'described' if estimated else 'were flagged for'} {_in_sentence(str(first['label']))}")
+                f"{'described' if estimated else 'came under'} {_in_sentence(str(first['label']))}")
         said += (", " + ", ".join(named[:-1]) + " and " + named[-1]) if len(named) > 1 else \
             (f" and {named[0]}" if named else "")
         if len(none) and none[value].notna().iloc[0]:
             said += f"; {share(none.iloc[0])} {'described none' if estimated else 'had none flagged'}"
-        missing = kinds[kinds[value].isna()]
-        if len(missing):
-            said += "; " + " and ".join(_in_sentence(str(label)) for label in missing["label"]) + " not estimated"
+        missing = [*kinds.loc[kinds[value].isna(), "label"], *(["none"] if len(none) and none[value].isna().iloc[0]
+                                                              else [])]
+        if missing:
+            said += "; " + " and ".join(_in_sentence(str(label)) for label in missing) + " not estimated"
         if dimension in poor:
             said += " (rough: the tool agrees poorly with the coders on this dimension)"
         sentences.append(said + ".")
@@ -419,12 +426,15 @@ def _hidden_note(long: pd.DataFrame, column: str) -> str:
                        "away: one group alone, or a theme that all or none of them raised).")
     named = list(dict.fromkeys(protecting.sort_values(column, kind="stable")[column]))
     small = hidden - len(named)  # a group hidden for one theme is hidden for every theme (counts._whole_groups)
-    names = [redact_patterns(str(value)) for value in named]
+    # a blank value is the group of the respondents who gave none
+    names = [redact_patterns(str(value)) if str(value).strip() else f"the respondents with no {column}"
+             for value in named]
     names = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     them = f"{small} with fewer respondents than the minimum (--min-group), and " if small else ""
     return (f"{said}: {them}{names}, large enough to show but hidden because, beside the groups shown and the "
-            f"total, {'it' if len(named) == 1 else 'they'} would give the smaller ones away (one hidden group alone, "
-            "or a theme that all or none of them raised).")
+            f"total, {'it' if len(named) == 1 else 'they'} would give the smaller "
+            f"{'one' if small == 1 else 'ones'} away (one hidden group alone, or a theme that all or none of them "
+            "raised).")
 
 
 def _every_question_hidden(data) -> bool:
@@ -512,7 +522,7 @@ def render_markdown(data: ReportData) -> str:
                 lines += [f"## By {md(_heading(column, data.asked))}", "", _all_hidden(long, column), ""]
                 continue
             lines += [f"## By {md(_heading(column, data.asked))}", "",
-                      _breakdown_caption(long, column, labels), "",
+                      md(_breakdown_caption(long, column, labels)), "",  # it names groups and themes
                       _md_table(table), ""]
         if data.by_question is not None and len(data.by_question):
             if _every_question_hidden(data):
