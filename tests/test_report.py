@@ -737,6 +737,8 @@ def test_the_framework_has_a_key_finding_per_dimension(data):
     assert lines.index("Rough.") > lines.index("## Key findings")  # the warning under the findings, as with themes
     page = render_html(alone)
     assert '<h2 id="findings">Key findings</h2>' in page and page.count("Rough.") == 1
+    assert "The first figure of each finding is the one to cite" in page  # its estimates: which to cite
+    assert "The first figure of each finding is the one to cite" in render_markdown(alone)
     raw = framework.assign(estimate=float("nan"), method="raw (no coded sample)")
     assert ("- Financial relationship: 30% of respondents came under grants and 30% contracts; 30% had none "
             "flagged.") in render_markdown(replace(data, framework=raw)).splitlines()

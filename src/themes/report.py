@@ -208,9 +208,17 @@ def estimate_sentence(estimate: float, low: float, high: float, flagged: float, 
 # Under the key findings of a corrected run: which figure to cite, in a reader's words (review 156: a board member
 # met "About 53% (46-61%) ...; 61% had at least one answer flagged" with no word on which to use).
 READING = ("The first figure of each finding is the one to cite: the share of respondents estimated to have raised the "
-           "theme, with the classifier's mistakes measured on the coded sample taken out; the range in brackets is "
-           "its 95% interval, where the true share very likely lies. \"Flagged\" counts what the classifier marked, "
-           "before that correction.")
+           "theme (or described the type), with the classifier's mistakes measured on the coded sample taken out; "
+           "the range in brackets is its 95% interval, where the true share very likely lies. \"Flagged\" counts "
+           "what the classifier marked, before that correction.")
+
+
+def _reading_shown(data: ReportData) -> bool:
+    """Whether the key findings lead with estimates: the themes', or a framework-only run's types' (it had no word on
+    which figure to cite)."""
+    if len(data.counts):
+        return corrected(data.counts)
+    return data.framework is not None and "method" in data.framework and corrected(data.framework)
 
 
 def _bound(value: float) -> str:
@@ -497,7 +505,7 @@ def render_markdown(data: ReportData) -> str:
         lines += [md(disagreement(data)), ""]
     if sentences:
         lines += ["## Key findings", ""] + [f"- {md(s)}" for s in sentences] + [""]
-        if labels and corrected(data.counts):
+        if _reading_shown(data):
             lines += [md(READING), ""]
         if disagreement(data):
             lines += [md(disagreement(data)), ""]
@@ -755,7 +763,7 @@ def render_html(data: ReportData) -> str:
         data=data, sentences=_sentences(data), disagreement=disagreement(data), chart=chart, breakdowns=breakdowns,
         counts=[{**row, "shown": cell(row.get("estimate"), row.get("low"), row.get("high"))}
                 for row in data.counts.to_dict("records")],
-        estimated=corrected(data.counts), raw_warning=raw_warning(data), co_caption=CO_CAPTION, reading=READING,
+        estimated=corrected(data.counts), raw_warning=raw_warning(data), co_caption=CO_CAPTION, reading=READING if _reading_shown(data) else "",
         co_types_caption=CO_TYPES_CAPTION, co=_grid(co), co_types=_grid(co_types), not_drawn=not_drawn,
         unestimated=f"— stands for no estimate: {unestimated}" if unestimated else "",
         matrix=None if matrix is None else matrix.to_dict("split"), framework_rule=FRAMEWORK_RULE,
