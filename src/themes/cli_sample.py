@@ -67,7 +67,7 @@ def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, o
     """Write the sample; return how many answers it holds, how many the excluded coded sample held, and what to
     warn of."""
     from themes.codebook import load_codebook, merge_codebooks
-    from themes.coding_sample import already_coded, draw_sample, instructions, write_coding_workbook
+    from themes.coding_sample import already_coded, draw_sample, write_coding_workbook
     from themes.evaluate import missing_draw_rows
     from themes.errors import InputError, OutputError
     from themes.export import MANIFEST, write_csv
@@ -138,11 +138,9 @@ def draw_to_file(run_dir: Path, *, n: int, seed: int, stratify_by: str | None, o
         raise InputError(f"{responses_path} lacks the column{'s' * (len(lacking) > 1)} {', '.join(lacking)} that "
                          "'themes run' writes; pass the --out folder of a 'themes run', as it wrote it.")
     drawn = draw_sample(responses, n, seed=seed, stratify_by=stratify_by, meta_columns=meta, exclude=coded)
-    if out.suffix.lower() != ".csv":
-        warnings += [line for line in instructions(codebook)[0] if " is cut, " in line]
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".csv":
         write_csv(drawn, out)
     else:
-        write_coding_workbook(out, drawn, codebook)
+        warnings += write_coding_workbook(out, drawn, codebook)  # what it cut to fit a cell
     return len(drawn), len(coded.keys) if coded else 0, warnings

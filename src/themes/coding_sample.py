@@ -179,9 +179,10 @@ def cut_lines(rows: list[dict]) -> list[str]:
             for row in rows for field, text in row.items() if field != "id" and len(text) > EXCEL_CELL_LIMIT]
 
 
-def write_coding_workbook(path: Path, sample: pd.DataFrame, codebook: Codebook) -> None:
+def write_coding_workbook(path: Path, sample: pd.DataFrame, codebook: Codebook) -> list[str]:
     """An Instructions sheet (the codebook's ids and definitions) and a Coding sheet (one row per answer,
-    a `themes` column whose cells offer the ids in a list but accept several ';'-joined)."""
+    a `themes` column whose cells offer the ids in a list but accept several ';'-joined). Returns what it had to
+    cut (`cut_lines`), for the console."""
     from themes.export import neutralise_frame
     from themes.safe import write_cell
 
@@ -218,3 +219,4 @@ def write_coding_workbook(path: Path, sample: pd.DataFrame, codebook: Codebook) 
             "error_title": "Not a single id", "error_message": "Several ids are fine when ';'-joined. Continue?"})
         sheet.freeze_panes(1, 0)
         sheet.autofilter(0, 0, max(len(coding), 1), len(coding.columns) - 1)
+    return cut_lines(ids.to_dict("records"))

@@ -255,6 +255,11 @@ def _sentences(data: ReportData) -> list[str]:
             + _asked_about(data, r.theme) for r in ordered.itertuples()] + _framework_sentences(data)
 
 
+def _and_joined(items: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def _framework_sentences(data: ReportData) -> list[str]:
     """One finding per dimension of the partnership-models framework: the share of respondents under each of its
     types, most first, and of those who described none ("Financial relationship: about 56% (47-65%) of respondents
@@ -288,8 +293,7 @@ def _framework_sentences(data: ReportData) -> list[str]:
         # raw: each respondent under the most integrated type flagged
         said = (f"{first['dimension_label']}: {'about ' if estimated else ''}{share(first)} of respondents "
                 f"{'described' if estimated else 'came under'} {_in_sentence(str(first['label']))}")
-        said += (", " + ", ".join(named[:-1]) + " and " + named[-1]) if len(named) > 1 else \
-            (f" and {named[0]}" if named else "")
+        said += ((", " if len(named) > 1 else " and ") + _and_joined(named)) if named else ""
         if len(none) and none[value].notna().iloc[0]:
             said += f"; {share(none.iloc[0])} {'described none' if estimated else 'had none flagged'}"
         missing = [*kinds.loc[kinds[value].isna(), "label"], *(["none"] if len(none) and none[value].isna().iloc[0]
@@ -437,10 +441,9 @@ def _hidden_note(long: pd.DataFrame, column: str) -> str:
     # a blank value is the group of the respondents who gave none
     names = [redact_patterns(str(value)) if str(value).strip() else f"the respondents with no {column}"
              for value in named]
-    names = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     them = f"{small} with fewer respondents than the minimum (--min-group), and " if small else ""
-    return (f"{said}: {them}{names}, large enough to show but hidden because, beside the groups shown and the "
-            f"total, {'it' if len(named) == 1 else 'they'} would give the smaller "
+    return (f"{said}: {them}{_and_joined(names)}, large enough to show but hidden because, beside the groups shown "
+            f"and the total, {'it' if len(named) == 1 else 'they'} would give the smaller "
             f"{'one' if small == 1 else 'ones'} away (one hidden group alone, or a theme that all or none of them "
             "raised).")
 
@@ -763,7 +766,8 @@ def render_html(data: ReportData) -> str:
         data=data, sentences=_sentences(data), disagreement=disagreement(data), chart=chart, breakdowns=breakdowns,
         counts=[{**row, "shown": cell(row.get("estimate"), row.get("low"), row.get("high"))}
                 for row in data.counts.to_dict("records")],
-        estimated=corrected(data.counts), raw_warning=raw_warning(data), co_caption=CO_CAPTION, reading=READING if _reading_shown(data) else "",
+        estimated=corrected(data.counts), raw_warning=raw_warning(data), co_caption=CO_CAPTION,
+        reading=READING if _reading_shown(data) else "",
         co_types_caption=CO_TYPES_CAPTION, co=_grid(co), co_types=_grid(co_types), not_drawn=not_drawn,
         unestimated=f"— stands for no estimate: {unestimated}" if unestimated else "",
         matrix=None if matrix is None else matrix.to_dict("split"), framework_rule=FRAMEWORK_RULE,

@@ -196,18 +196,21 @@ def end_crashed_runs(deployments: list[str]) -> list[str]:
         runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
             deployment_id=FlowRunFilterDeploymentId(any_=ids), state=unfinished))
         running_here = _flow_runs_in_processes()
+
+        def left_pending(run) -> bool:
+            return run.state_type == StateType.PENDING and not run.infrastructure_pid
+
         # A run whose process recorded itself and has ended; and one the serve left "Pending" (killed after taking
         # it, before its process started or recorded itself), which no process here runs: with no serve of these
         # deployments alive (this one was let start), none will start it, and it held the inbox's one slot.
         gone = [run for run in runs if process_gone(run.infrastructure_pid)
-                or (run.state_type == StateType.PENDING and not run.infrastructure_pid
-                    and str(run.id) not in running_here)]
+                or (left_pending(run) and str(run.id) not in running_here)]
         if not gone:
             return []
         children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
             parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id for run in gone]), state=unfinished))
         for run in gone + children:
-            why = LEFT_PENDING if run.state_type == StateType.PENDING and not run.infrastructure_pid else CRASHED
+            why = LEFT_PENDING if left_pending(run) else CRASHED
             client.set_flow_run_state(run.id, Crashed(message=why), force=True)
             lines.append(f"Marked flow run {run.name!r} crashed: {why}.")
     return lines
