@@ -745,3 +745,12 @@ def test_the_framework_has_a_key_finding_per_dimension(data):
     unmeasured = framework.assign(estimate=float("nan"), method=UNMEASURED_METHOD)
     assert f"- Governance: not estimated ({UNMEASURED_METHOD.removeprefix('not estimated: ')})." in \
         render_markdown(replace(shown, framework=unmeasured)).splitlines()
+    three = framework.assign(estimate=[56.2, float("nan"), float("nan"), float("nan"), 5.4, float("nan")],
+                             method=[CORRECTED_METHOD, UNMEASURED_METHOD, UNMEASURED_METHOD, UNMEASURED_METHOD,
+                                     CORRECTED_METHOD, UNMEASURED_METHOD])
+    assert "; informal and none not estimated (rough" in render_markdown(replace(shown, framework=three))
+    assert ("- Financial relationship: about 56% (46-66%) of respondents described grants; contracts and none not "
+            "estimated.") in render_markdown(replace(shown, framework=three)).splitlines()
+    loans = pd.concat([three, pd.DataFrame([row("finance", "Financial relationship", "loans", float("nan"),
+                                                UNMEASURED_METHOD)])]).sort_values("dimension", kind="stable")
+    assert "grants; contracts, loans and none not estimated." in render_markdown(replace(shown, framework=loans))

@@ -299,7 +299,7 @@ def _framework_sentences(data: ReportData) -> list[str]:
         missing = [*kinds.loc[kinds[value].isna(), "label"], *(["none"] if len(none) and none[value].isna().iloc[0]
                                                               else [])]
         if missing:
-            said += "; " + " and ".join(_in_sentence(str(label)) for label in missing) + " not estimated"
+            said += "; " + _and_joined([_in_sentence(str(label)) for label in missing]) + " not estimated"
         if dimension in poor:
             said += " (rough: the tool agrees poorly with the coders on this dimension)"
         sentences.append(said + ".")
