@@ -440,3 +440,31 @@ def test_runs_of_codebooks_with_no_id_in_common_are_one_line(tmp_path, tiny_code
     assert result.output == (f"error: {before} and {after} share no theme or type (their codebooks have no id in "
                              "common): nothing to compare. diff compares two runs coded with the same codebook, or one "
                              "edited; run both with a codebook in common.\n")
+
+
+def test_runs_on_calibrations_learned_from_other_passages_are_said(two_runs, tmp_path):
+    """Two runs of one codebook and content, one on the shipped calibration (2,455 passages) and one on a calibration
+    of 120: trust went 141 -> 88 respondents with no word of why (review 160)."""
+    before, after = two_runs
+    import json
+
+    book = json.loads((after / "manifest.json").read_text())["codebook"]
+    calibration = {"codebook_hash": book["content_hash"], "matches_codebook": True, "gold_hash": "ab" * 32}
+    _edit_manifest(before, codebook={**book, "calibration": {**calibration, "gold_file": "/data/gold.csv",
+                                                              "training_passages": 2455}})
+    _edit_manifest(after, codebook={**book, "calibration": {**calibration, "gold_file": "coded120.xlsx",
+                                                             "gold_hash": "cd" * 32, "training_passages": 120}})
+
+    printed = _cli_diff(before, after, "--out", tmp_path / "diff").output.splitlines()
+
+    said = ("note: the runs' calibrations learned from other coded passages (A: 2,455 passages of gold.csv, "
+            "abababababab; B: 120 passages of coded120.xlsx, cdcdcdcdcdcd): their gains and losses mix the change "
+            "between the runs with what the calibrations learned; run both with one calibration (--calibration) to "
+            "compare one change.")
+    assert said in printed
+    report = (tmp_path / "diff" / "diff.md").read_text(encoding="utf-8")
+    assert ("| calibration learned from | 2,455 passages of gold.csv, abababababab | 120 passages of coded120.xlsx, "
+            "cdcdcdcdcdcd |") in report
+    _edit_manifest(after, codebook={**book, "calibration": {**calibration, "gold_file": "/elsewhere/gold.csv",
+                                                             "training_passages": 2455}})
+    assert not any("learned from other" in line for line in _cli_diff(before, after).output.splitlines())

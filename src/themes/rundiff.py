@@ -67,11 +67,23 @@ def side_summary(run: RunFolder) -> dict:
     def each(values: list):
         return values[0] if len(values) == 1 else " + ".join(str(v) for v in values)
 
+    def learned_from(book: dict) -> str | None:
+        calibration = book.get("calibration") if isinstance(book.get("calibration"), dict) else top
+        if not calibration or calibration.get("training_passages") is None:
+            return None
+        where = Path(str(calibration.get("gold_file") or "coded passages")).name
+        gold = f", {str(calibration['gold_hash'])[:12]}" if calibration.get("gold_hash") else ""
+        return f"{calibration['training_passages']:,} passages of {where}{gold}"
+
+    learned = [learned_from(b) for b in books]
+
     return {"folder": str(run.path), "codebook": each([b.get("path") for b in books]),
             "codebook_version": each([b.get("version") for b in books]),
             "codebook_content_hash": each([b.get("content_hash") for b in books]),
             "codebook_sha256": each([b.get("sha256") for b in books]),
             "calibration_codebook_hash": each(made_for) if any(made_for) else None,
+            # what each codebook's calibration learned from: two runs on other calibrations differ by them too
+            "calibration_learned_from": each(learned) if any(learned) else None,
             "calibration_for_other_content": [(made, b.get("content_hash"))
                                               for b, made, fits in zip(books, made_for, fit)
                                               if made and b.get("content_hash") and made != b.get("content_hash")
@@ -390,6 +402,12 @@ def notes(diff: RunDiff) -> list[str]:
         found.append(f"run {side.upper()} ran without a calibration and run {other.upper()} with one: its gains "
                      "and losses mix the change between the runs with the thresholds and passages the calibration "
                      "gives (themes calibrate, or pass --calibration to both runs).")
+    learned = {side: diff.sides[side].get("calibration_learned_from") for side in "ab"}
+    if all(calibrated.values()) and None not in learned.values() and learned["a"] != learned["b"]:
+        # trust went 141 -> 88 respondents with a 120-passage calibration, and nothing said why (review 160)
+        found.append(f"the runs' calibrations learned from other coded passages (A: {learned['a']}; B: "
+                     f"{learned['b']}): their gains and losses mix the change between the runs with what the "
+                     "calibrations learned; run both with one calibration (--calibration) to compare one change.")
     decided = {side: diff.sides[side].get("decided_by") or {} for side in "ab"}
     differ = [f"{name.replace('_', ' ')} {decided['a'].get(name)!s} in A, {decided['b'].get(name)!s} in B"
               for name in decided["a"] if None not in (decided["a"][name], decided["b"].get(name))
@@ -429,7 +447,8 @@ def diff_markdown(diff: RunDiff, *, examples: list[tuple[str, str, str]]) -> str
              "| | A | B |", "|---|---|---|"]
     for label, key in (("folder", "folder"), ("codebook", "codebook"), ("codebook version", "codebook_version"),
                        ("codebook content hash", "codebook_content_hash"),
-                       ("calibration made for codebook hash", "calibration_codebook_hash"), ("model", "model"),
+                       ("calibration made for codebook hash", "calibration_codebook_hash"),
+                       ("calibration learned from", "calibration_learned_from"), ("model", "model"),
                        ("method", "method"), ("input sha256", "input_sha256"), ("answers", "answers")):
         lines.append(f"| {label} | {_cell(a[key])} | {_cell(b[key])} |")
     if diff.same_input is False:
