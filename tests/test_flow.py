@@ -117,6 +117,34 @@ def test_an_uncalibrated_codebook_scores_its_themes_without_the_nearest_passages
     assert json.loads((out / "manifest.json").read_text())["codebooks"][0]["calibration"] is None
 
 
+def test_the_method_says_what_the_calibration_learned_from_and_how_well_it_agreed(tmp_path, tiny_responses_path,
+                                                                                   tiny_codebook_path):
+    """A run on a calibration of 40 passages read like one on 2,455: the method named no calibration (review 160).
+    The coded file's name is de-identified, as the export's is."""
+    from themes.calibrate import Calibration, CodedPassage, save_calibration
+    from themes.codebook import load_codebook
+    from themes.flows.code_responses import run_flow
+
+    book = load_codebook(tiny_codebook_path)
+    passages = [CodedPassage(text=f"We trust the county staff {n}.", themes=["trust"]) for n in range(30)]
+    passages += [CodedPassage(text=f"Grants end in year {n}.", themes=["funding"]) for n in range(10)]
+    save_calibration(Calibration(
+        codebook=str(tiny_codebook_path), codebook_hash=book.content_hash(), model="test:hashing", method="logistic",
+        C=4.0, thresholds={"trust": 0.4}, passages=passages, gold_file="/coders/coded by Maria Lopez.csv",
+        cross_validated={"passages": 40, "measured": 40, "summary": "cross-validated on 40 coded passages (5 folds; "
+                         "thresholds tuned inside each fold): Cohen's kappa of the primary theme 0.79"}),
+        tiny_codebook_path.with_name("tiny_codebook.calibration.json"))
+    out = tmp_path / "calibrated"
+    run_flow(str(tiny_responses_path), str(out), RunSettings(codebook=str(tiny_codebook_path), model="test:hashing",
+                                                             cache_dir=str(tmp_path / "cache")))
+    report = (out / "report.md").read_text(encoding="utf-8")
+    method = next(line for line in report.splitlines() if line.startswith("- **Calibration**"))
+    assert method.startswith("- **Calibration**: Tiny codebook: learned from 40 coded passages of coded by \\[name\\]; "
+                             "cross-validated on 40 coded passages (5 folds; thresholds tuned inside each fold): "
+                             "Cohen's kappa of the primary theme 0.79 (agreement on 40 passages only: one passage")
+    assert "Maria" not in (out / "report.html").read_text(encoding="utf-8")
+
+
 def test_no_name_or_email_reaches_quotes_or_report(tiny_run):
     out, _ = tiny_run
     texts = [(out / name).read_text(encoding="utf-8-sig") for name in ("quotes.csv", "report.md", "report.html")]

@@ -599,6 +599,28 @@ def sample_agreement_summary(result: dict) -> str:
             f"({coded_sample_name(result.get('files') or result['file'])}{left_out}): " + "; ".join(parts) + "." + few)
 
 
+def _calibration_items(run: RunResult, redactor) -> str:
+    """What each codebook's calibration learned from and how well it agreed, cross-validated: a run on a calibration
+    of 40 passages read like one on 2,455 (review 160). The coded file's name is de-identified as the export's is."""
+    from themes.evaluate import few_passages_note
+
+    said = []
+    for use in run.codebooks:
+        calibration = use.calibration
+        if calibration is None:
+            continue
+        where = ""
+        if calibration.gold_file:
+            name = Path(calibration.gold_file).name
+            where = f" of {_safe_names([name], redactor)[name]}"
+        checked = calibration.cross_validated or {}
+        summary = str(checked.get("summary") or "not cross-validated")
+        rough = few_passages_note(int(checked.get("measured", checked.get("passages", 0)) or 0)) if checked else None
+        said.append(f"{use.codebook.name}: learned from {len(calibration.passages):,} coded passages{where}; {summary}"
+                    + (f" ({rough})" if rough else ""))
+    return ". ".join(said)
+
+
 def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=None) -> ReportData:
     from themes.quotes import attribution_columns, who_column
 
@@ -628,6 +650,9 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=N
               "Thresholds": ", ".join(f"{k} {v:.2f} ({run.threshold_sources[k]})" for k, v in run.thresholds.items()),
               "Unit": "segments (runs of whole sentences of up to about 60 words); an answer carries a theme "
                       "when one of its segments does; counts are respondents"}
+    learned = _calibration_items(run, redactor)
+    if learned:
+        method["Calibration"] = learned
     from themes.coding import uncalibrated_categories, uncalibrated_note
 
     uncalibrated = [found for u in run.codebooks for found in uncalibrated_categories(u.codebook, u.calibration)]
