@@ -202,9 +202,23 @@ def test_an_edited_copy_says_it_runs_uncalibrated(tmp_path, repo_root):
                     encoding="utf-8")
     content = load_codebook(copy).content_hash()
 
+    # an edited copy of a shipped codebook (here an example added; a label changed in a QDA tool alike) is said to be
+    # one, with how to keep its calibration: kappa fell from 0.93 to 0.68 with no word of why (review 160)
     assert locate_calibration(copy, None) == (None, (
         f"none: no calibration file is beside the codebook or made for its content (hash {content}); it runs "
-        "uncalibrated on default thresholds ('themes calibrate' makes one)"))
+        "uncalibrated on default thresholds. It is rfi_themes.yaml with trust's examples edited (the same ids): pass "
+        "--calibration codebooks/rfi_themes.calibration.json to run with the calibration made before the edit (its "
+        "coded passages use these ids), or run 'themes calibrate' again"))
+    relabelled = tmp_path / "relabelled.yaml"
+    relabelled.write_text(text.replace("label: Resource needs", "label: Resource needs (funding & staff)", 1).replace(
+        "label: Trust and relationships", "label: Trust", 1).replace("version: \"1.0\"", "version: \"1.1\"", 1),
+        encoding="utf-8")
+    assert "It is rfi_themes.yaml with trust's label and resource_needs's label edited (the same ids)" in \
+        locate_calibration(relabelled, None)[1]
+    own = tmp_path / "own.yaml"  # another codebook: no shipped one's ids
+    own.write_text(text.replace("id: trust", "id: relationships", 1).replace("label: Trust and", "label: Bonds and"),
+                   encoding="utf-8")
+    assert locate_calibration(own, None)[1].endswith("on default thresholds ('themes calibrate' makes one)")
     assert find_calibration(copy, None) is None
     shutil.copy(repo_root / "codebooks" / "rfi_themes.calibration.json", tmp_path / "my_themes.calibration.json")
     path, where = locate_calibration(copy, None)

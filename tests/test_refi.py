@@ -484,6 +484,23 @@ def test_a_dimensions_threshold_survives_the_qdc_round_trip(tmp_path):
     assert load_codebook(back).content_hash() == load_codebook(source).content_hash()
 
 
+def test_a_code_renamed_in_a_qda_tool_says_how_to_keep_the_shipped_calibration(tmp_path, monkeypatch):
+    """A label changed in the tool: the content hash changed, a run coded the codebook uncalibrated and agreement fell
+    from 0.93 to 0.68, with nothing said on import (review 160)."""
+    monkeypatch.chdir(CODEBOOKS.parent)
+    qdc = export_codebook(CODEBOOKS / "rfi_themes.yaml", tmp_path / "rfi.qdc")
+    qdc.write_text(qdc.read_text(encoding="utf-8").replace('name="Resource needs"', 'name="Resource needs (funding)"'),
+                   encoding="utf-8")
+
+    result = CliRunner().invoke(app, ["import-codebook", str(qdc), "--out", str(tmp_path / "back.yaml")])
+
+    assert result.exit_code == 0
+    assert result.output.splitlines()[1] == (
+        "  to do: a run codes it uncalibrated (no calibration is made for its content). It is rfi_themes.yaml with "
+        "resource_needs's label edited (the same ids): pass --calibration codebooks/rfi_themes.calibration.json to run "
+        "with the calibration made before the edit (its coded passages use these ids), or run 'themes calibrate' again")
+
+
 def test_cli_codebook_commands(tmp_path):
     runner = CliRunner()
     out = tmp_path / "rfi.qdc"

@@ -79,8 +79,6 @@ def check_calibration_option(codebooks, explicit: str | None) -> None:
 def locate_calibration(codebook_path: str | Path, explicit: str | None) -> tuple[Path | None, str]:
     """Which calibration file a codebook runs with, and in words where it came from (or why none): the
     run announces it, because a calibration silently lost moves every count."""
-    from themes.codebook import load_codebook, shipped_codebooks
-
     book = load_codebook(codebook_path)
     content, before = book.content_hash(), book.content_hashes_before_renames()
     # Made before some of the codebook's renames (its `formerly`): its codes are read under the new ids
@@ -100,8 +98,7 @@ def locate_calibration(codebook_path: str | Path, explicit: str | None) -> tuple
             return beside, (f"beside the codebook, but made for other content (codebook hash {made_for}, this one "
                             f"{content}): run 'themes calibrate' again")
         return beside, "beside the codebook" + renames * (made_for in before)
-    folder = next(iter(shipped_codebooks().values())).parent
-    shipped = {candidate: _codebook_hash(candidate) for candidate in sorted(folder.glob("*.calibration.json"))}
+    shipped = _shipped_calibrations()
     for candidate, made_for in shipped.items():
         if made_for == content:
             return candidate, f"matched by the codebook's content hash {content}"
@@ -111,6 +108,28 @@ def locate_calibration(codebook_path: str | Path, explicit: str | None) -> tuple
                                "its codes read under the new ids")
     none = (f"none: no calibration file is beside the codebook or made for its content (hash {content}); it runs "
             "uncalibrated on default thresholds")
+    lost = _lost_by_edit(book, shipped)
+    return None, f"{none}. {lost}" if lost else f"{none} ('themes calibrate' makes one)"
+
+
+def lost_by_edit(codebook_path: str | Path) -> str | None:
+    """How a codebook that a run would code uncalibrated lost a shipped calibration: an id renamed without
+    `formerly`, or labels, definitions or examples edited (in a QDA tool, say), with how to keep it; None for a
+    codebook a calibration fits, or one that is no copy of a shipped codebook. `import-codebook` says it."""
+    if locate_calibration(codebook_path, None)[0] is not None:
+        return None
+    return _lost_by_edit(load_codebook(codebook_path), _shipped_calibrations())
+
+
+def _shipped_calibrations() -> dict[Path, str | None]:
+    """The shipped calibrations' codebook hashes, by file."""
+    from themes.codebook import shipped_codebooks
+
+    folder = next(iter(shipped_codebooks().values())).parent
+    return {candidate: _codebook_hash(candidate) for candidate in sorted(folder.glob("*.calibration.json"))}
+
+
+def _lost_by_edit(book: Codebook, shipped: dict[Path, str | None]) -> str | None:
     copied = _renamed_copy(book, shipped)
     if copied is not None:  # a shipped codebook copied and a theme renamed without formerly: its calibration lost
         name, renamed = copied
@@ -118,8 +137,59 @@ def locate_calibration(codebook_path: str | Path, explicit: str | None) -> tuple
         how = "; ".join(f"'formerly: [{old.split('.')[-1]}]' under " + (
             f"the type '{new.split('.')[1]}' of '{new.split('.')[0]}'" if "." in new else f"'{new}'")
             for old, new in renamed)
-        return None, f"{none}. It is {name} with {said}: write {how}, and the shipped calibration is used"
-    return None, f"{none} ('themes calibrate' makes one)"
+        return f"It is {name} with {said}: write {how}, and the shipped calibration is used"
+    edited = _edited_copy(book, shipped)
+    if edited is not None:  # a label changed in a QDA tool, and kappa fell from 0.93 to 0.68 unsaid (review 160)
+        name, calibration, changes = edited
+        return (f"It is {name} with {changes} edited (the same ids): pass --calibration {calibration} to run with "
+                "the calibration made before the edit (its coded passages use these ids), or run 'themes calibrate' "
+                "again")
+    return None
+
+
+def _edited_copy(book: Codebook, calibrations: dict[Path, str | None]) -> tuple[str, str, str] | None:
+    """The shipped, calibrated codebook this one is an edited copy of (the same ids of themes, dimensions and types;
+    other labels, definitions, examples, ...), with its calibration's path and what was edited ("trust's label and
+    resource_needs's examples"); None otherwise."""
+    from themes.codebook import shipped_codebooks
+
+    def codes(data: dict) -> dict[str, dict]:
+        found = {theme["id"]: theme for theme in data["themes"]}
+        for dimension in data["dimensions"]:
+            found[dimension["id"]] = {k: v for k, v in dimension.items() if k != "types"}
+            found.update({f"{dimension['id']}.{kind['id']}": kind for kind in dimension["types"]})
+        return found
+
+    def compared(item: dict) -> dict:
+        return {k: v for k, v in item.items() if k not in ("guid", "color", "formerly")}
+
+    whole = book.model_dump(mode="json")
+    mine = codes(whole)
+    for name, path in shipped_codebooks().items():
+        calibration = calibration_path(path)
+        if calibrations.get(calibration) is None:
+            continue
+        shipped = load_codebook(path).model_dump(mode="json")
+        theirs = codes(shipped)
+        if set(theirs) != set(mine):
+            continue
+        changes = []
+        for code in theirs:
+            edited = [field.replace("_", " ") for field in sorted(compared(mine[code]) | compared(theirs[code]))
+                      if compared(mine[code]).get(field) != compared(theirs[code]).get(field)]
+            if edited:
+                changes.append(f"{code}'s {' and '.join(edited)}")
+        changes += [{"none_examples": "the none examples", "description": "its description"}[field]
+                    for field in ("none_examples", "description") if whole[field] != shipped[field]]
+        changes = changes or ["its name or version"]
+        said = (", ".join(changes[:3]) + f" and {len(changes) - 3} more" if len(changes) > 3
+                else ", ".join(changes[:-1]) + " and " + changes[-1] if len(changes) > 1 else changes[0])
+        try:
+            shown = str(calibration.resolve().relative_to(Path.cwd().resolve()))
+        except ValueError:
+            shown = str(calibration)
+        return f"{name}.yaml", shown, said
+    return None
 
 
 def unknown_codes_lines(path: str | Path, calibration: Calibration) -> list[str]:

@@ -207,6 +207,11 @@ def import_codebook(
     typer.echo(f"Wrote {path}")
     for note in notes:
         typer.echo(f"  to do: {note}")
+    from themes.calibrate import lost_by_edit
+
+    lost = lost_by_edit(path)  # a label changed in the tool, and the shipped calibration no longer fitted, unsaid
+    if lost:
+        typer.echo(f"  to do: a run codes it uncalibrated (no calibration is made for its content). {lost}")
     typer.echo(f"Check it: themes validate-codebook {path}")
 
 
