@@ -840,3 +840,24 @@ def test_a_family_name_a_comma_and_a_given_name_are_a_name(redactor, text, expec
                                   "Rivera, the clinic's director, called back.", "black, white and hispanic families"])
 def test_a_comma_between_words_that_are_no_family_and_given_name_keeps_them(redactor, text):
     assert "[name], [name]" not in redactor.redact(text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Office 555-0143 is always busy, so referrals stall.", "Office [phone] is always busy, so referrals stall."),
+    ("Questions? 555-0143. Funding is the issue.", "Questions? [phone]. Funding is the issue."),
+    ("My name is Ana, Director, Hope Community Services, 555-0143.", None),
+    ("Jenny at the front desk: 867-5309", "Jenny at the front desk: [phone]"),
+    ("The clinic's number changed to 555.0143 last year.", "The clinic's number changed to [phone] last year."),
+    # ranges of counts and years stay: they run upward between round numbers
+    ("We reach 500-1000 families a year.", "We reach 500-1000 families a year."),
+    ("A budget line of 250-1500 per site.", "A budget line of 250-1500 per site."),
+    ("We see 300-350 clients and 200-1250 visits.", "We see 300-350 clients and 200-1250 visits."),
+    ("Funded 2017-2019 under grant H79-555-0143.", "Funded 2017-2019 under grant H79-555-0143."),
+])
+def test_a_local_number_with_no_cue_is_a_phone_number(text, expected):
+    """Seven digits with no word of calling reached the quotes, the report and the evidence ("Office 555-0143 is
+    always busy", a signature's "..., 555-0143"; review 159)."""
+    from themes.redact import redact_patterns
+
+    redacted = redact_patterns(text)
+    assert "555-0143" not in redacted if expected is None else redacted == expected

@@ -4,7 +4,8 @@ Two layers. `redact_patterns` is the floor and always runs: e-mails, also disgui
 [dot] org", "jane(at)site(.)org", "jane -at- site -dot- org", "jane @ site . org", "jane%40site.org",
 "jane&#64;site.org", a full-width "＠", and "jane at site dot org"), URLs (http(s)://, www., bare
 domains such as example.org/path), US phone numbers of ten digits in any common shape, seven-digit
-numbers only after a cue ("call 201-3344"), and names after an honorific ("Dr. Alvarez", "Pastor
+numbers after a cue ("call 201-3344", "call 201 3344") or with a dash or dot and no cue ("Office 201-3344", not the
+range "500-1000"), and names after an honorific ("Dr. Alvarez", "Pastor
 Williams"), after "contact", "ask for", "my name is" (also with a title between: "ask for dr. patel"),
 or alone on a line after a sign-off ("Sincerely,\\nJane Doe").
 `Redactor` adds spaCy PERSON entities on top, guarded so organisations and places survive.
@@ -158,6 +159,18 @@ _PHONE_THEN_CUE = re.compile(
     rf"(?:(?i:office|main|direct|phone|cell|home|work|mobile|front[ \t]+desk)[ \t]+)?"
     rf"(?i:line|number|phone|cell|mobile|fax|hotline|helpline)[ \t]*(?:[.,;:!?)]|$))"
 )
+# Seven digits with a dash or a dot and no cue ("Office 555-0143 is always busy", "Questions? 555-0143.", a signature's
+# "Hope Community Services, 555-0143"): a local number, unless it reads as a range of counts ("reach 500-1000
+# families", "budget line 250-1500"), which runs upward between round numbers. A US exchange never starts with 0 or 1.
+_BARE_LOCAL_PHONE = re.compile(rf"{_START}([2-9]\d{{2}})[-.](\d{{4}}){_EXT}{_END}")
+
+
+def _bare_local_phone(m: re.Match) -> str:
+    low, high = int(m.group(1)), int(m.group(2))
+    a_range = low < high and (high % 50 == 0 or low % 25 == 0) and m.group(0)[3] == "-"
+    return m.group(0) if a_range else PLACEHOLDERS["phone"]
+
+
 # An extension left beside an address or a name once they are placeholders ("[email], ext 4411"), or after a word of
 # calling ("call extension 4411", "dial x4411"): a person's desk. An "x" only glued to its digits.
 _AFTER_A_PLACEHOLDER = r"(?<=\[(?:email|phone)\],[ \t])|(?<=\[(?:email|phone)\][ \t])"
@@ -629,6 +642,7 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
         text = _PHONE.sub(PLACEHOLDERS["phone"], text)
         text = _LOCAL_PHONE.sub(lambda m: (m.group(1) or m.group(2)) + PLACEHOLDERS["phone"], text)
         text = _PHONE_THEN_CUE.sub(PLACEHOLDERS["phone"], text)
+        text = _BARE_LOCAL_PHONE.sub(_bare_local_phone, text)
         text = _PHONE_EXT.sub("", text)
         text = _LONE_EXT.sub(_lone_ext, text)
     from themes.names import redact_script_names  # it builds on this module's placeholders
