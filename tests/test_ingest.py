@@ -1910,6 +1910,18 @@ def test_a_table_of_counts_beside_the_answers_is_not_read_and_is_said(tmp_path):
     assert not read_table(tmp_path / "survey.xlsx").attrs.get("repeated_columns")
 
 
+def test_header_cells_of_spaces_alone_are_empty_columns_not_an_error(tmp_path):
+    """`ID,Type,...,Funding, ,  ,` (a spreadsheet's trailing cells of spaces): the names repeated once read, and an
+    internal ValueError ("The truth value of a Series is ambiguous") reached the user (review 159)."""
+    rows = [f"R{k},Hospital,CA,{_answer(k, 'money')},Grants from the county., ,  " for k in range(8)]
+    survey = tmp_path / "spaces.csv"
+    survey.write_text("ID,Type,State,Challenges,Funding, ,  ,   \n" + "\n".join(row + ",   " for row in rows) + "\n",
+                      encoding="utf-8")
+    answers, spec, _ = load_answers(survey, InputSpec())
+    assert list(read_table(survey).columns) == ["ID", "Type", "State", "Challenges", "Funding"]
+    assert answers["respondent_id"].nunique() == 8 and "Challenges" in set(answers["question"])
+
+
 def test_the_same_row_sent_twice_is_said_in_the_block(tmp_path):
     from themes.infer import id_problem_lines
 

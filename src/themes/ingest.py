@@ -598,25 +598,29 @@ def _without_side_table(table: pd.DataFrame) -> pd.DataFrame:
     with most respondents 'unknown'. The side table is said."""
     if len(table) < 5:
         return table
+    # By position: header cells of spaces alone are names that repeat once read ("' '" and "'  '"), and a name that
+    # repeats picks several columns (a ValueError reached the user; review 159).
     filled = table.map(lambda value: bool(as_text(value).strip()))
-    empty = [c for c in table.columns if _BLANK_HEADER.fullmatch(str(c).strip()) and not filled[c].any()]
+    names = list(table.columns)
+    empty = [i for i, c in enumerate(names) if _BLANK_HEADER.fullmatch(str(c).strip()) and not filled.iloc[:, i].any()]
     if not empty:
         return table
-    columns = list(table.columns)
-    last_gap = max(columns.index(c) for c in empty)
-    left = [c for c in columns[:last_gap] if c not in empty]
-    right = [c for c in columns[last_gap + 1:] if c not in empty]
-    beside = (left and right and filled[right].any(axis=1).mean() <= 1 / 3
-              and filled[left].any(axis=1).mean() >= 0.9)
-    kept = [c for c in columns if c not in empty and not (beside and c in right)]
-    out = table[kept].copy()
+    last_gap = max(empty)
+    left = [i for i in range(last_gap) if i not in empty]
+    right = [i for i in range(last_gap + 1, len(names)) if i not in empty]
+    beside = bool(left and right and filled.iloc[:, right].any(axis=1).mean() <= 1 / 3
+                  and filled.iloc[:, left].any(axis=1).mean() >= 0.9)
+    kept = [i for i in range(len(names)) if i not in empty and not (beside and i in right)]
+    out = table.iloc[:, kept].copy()
     out.attrs = dict(table.attrs)
-    repeated = {name: [c for c in copies if c in kept]
+    kept_names = {names[i] for i in kept}
+    repeated = {name: [c for c in copies if c in kept_names]
                 for name, copies in table.attrs.get("repeated_columns", {}).items()}
     out.attrs["repeated_columns"] = {name: copies for name, copies in repeated.items() if len(copies) > 1}
     if beside:
-        rows = int(filled[right].any(axis=1).sum())
-        said = f"columns {', '.join(repr(str(c)) for c in right)}, a table beside the answers ({rows} rows): not read"
+        rows = int(filled.iloc[:, right].any(axis=1).sum())
+        said = (f"columns {', '.join(repr(str(names[i])) for i in right)}, a table beside the answers ({rows} rows): "
+                "not read")
         out.attrs = _also_skipped(out.attrs, said)
     return out
 
