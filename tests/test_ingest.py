@@ -2163,7 +2163,14 @@ def test_lines_that_end_in_a_bare_cr_are_read_as_lines(tmp_path, encoding):
                                         "answers"),
     ("Partnership RFI, responses exported 2 Nov 2024\n", "row 1, a title above the column names ('Partnership RFI, "
                                                          "responses exported 2 No'): not answers"),
-], ids=["blank line", "two blank lines", "title and blank line", "blank, title, blank", "title with a comma"])
+    # Two or three lines of a title, blank lines between allowed: two stopped the read, blamed on a comma inside an
+    # answer (review 159)
+    ("Partnership RFI 2025 - export\nGenerated 4/1/2025\n", "rows 1-2, a title above the column names ('Partnership "
+                                                           "RFI 2025 - export'): not answers"),
+    ("\nPartnership RFI\n\nGenerated 4/1/2025\nAll respondents\n\n", "rows 2-5, a title above the column names "
+                                                                     "('Partnership RFI'): not answers"),
+], ids=["blank line", "two blank lines", "title and blank line", "blank, title, blank", "title with a comma",
+        "two title lines", "three title lines and blanks"])
 def test_blank_lines_and_a_title_above_a_csv_header_are_skipped(tmp_path, above, said):
     """Each was blamed on 'a comma inside an answer without quotes around it?' (the header read was the empty
     first line, or the title's two fields), though the README says blank lines are skipped."""

@@ -115,18 +115,38 @@ def _last_row_cut_short(text: str, separator: str, columns: int) -> int | None:
 def _above_the_header(text: str) -> tuple[str, str]:
     """The blank lines and the title above the column names, as a spreadsheet saved as CSV writes a sheet that
     starts lower down (read as they were, an empty first line was a header of no columns), and the title as said:
-    its row and its start ('' for none)."""
-    above, title = "", ""
-    for part in ("blank", "title", "blank"):
-        rest = text[len(above):]
-        lines = rest.split("\n", 2)
-        blank = re.match(r"(?:[ \t\r]*\n)+", rest) if part == "blank" else None
-        if blank and rest[blank.end():].strip():
-            above += blank.group()
-        elif part == "title" and len(lines) == 3 and _title_line(lines[0], lines[1] + "\n" + lines[2]):
-            title = f"row {above.count(chr(10)) + 1}, a title above the column names ('{lines[0].strip()[:40]}')"
-            above += lines[0] + "\n"
-    return above, title
+    its row and its start ('' for none). A title of up to three lines ("Partnership RFI 2025 - export" over
+    "Generated 4/1/2025"), each a field or two, blank lines between them allowed: two lines stopped the read with
+    advice about commas inside answers (review 159)."""
+    blank_lines = re.compile(r"(?:[ \t\r]*\n)+")
+    lines, position = [], 0  # the first lines that are not blank: (their text, where the next line starts)
+    while len(lines) < 4:
+        blank = blank_lines.match(text, position)
+        if blank and text[blank.end():].strip():
+            position = blank.end()
+        end = text.find("\n", position)
+        if end < 0:
+            break
+        lines.append((text[position:end], end + 1))
+        position = end + 1
+    first = blank_lines.match(text)
+    above = first.group() if first and text[first.end():].strip() else ""
+    for count in range(1, min(3, len(lines) - 1) + 1):
+        line, after = lines[count - 1]
+        short = all(_short_line(earlier) for earlier, _ in lines[:count - 1])
+        if short and _title_line(line, text[after:]):
+            blank = blank_lines.match(text, after)
+            taken = blank.end() if blank and text[blank.end():].strip() else after
+            rows = text.count("\n", 0, len(above)) + 1
+            last = text.count("\n", 0, lines[count - 1][1])
+            where = f"row {rows}" if count == 1 else f"rows {rows}-{last}"
+            return text[:taken], f"{where}, a title above the column names ('{lines[0][0].strip()[:40]}')"
+    return above, ""
+
+
+def _short_line(line: str) -> bool:
+    """A line of a field or two, no quotes left open: a title's line."""
+    return bool(line.strip()) and not line.count('"') % 2 and len(next(csv.reader([line]), [])) <= 3
 
 
 def _title_line(line: str, below: str) -> bool:
