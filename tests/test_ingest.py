@@ -1922,6 +1922,25 @@ def test_header_cells_of_spaces_alone_are_empty_columns_not_an_error(tmp_path):
     assert answers["respondent_id"].nunique() == 8 and "Challenges" in set(answers["question"])
 
 
+def test_a_sheet_turned_on_its_side_is_one_line_not_a_hint_to_read_rows_as_respondents(tmp_path):
+    """Respondents as columns (R000, R001, ...) and questions as rows: the message advised --id-column none, which
+    read 4 rows as respondents and 96 cells as answers, exit 0 (review 159). Q-numbered questions are no ids."""
+    ids = [f"R{k:03d}" for k in range(8)]
+    rows = [["Question", *ids], ["org_type", *(["Nonprofit CBO", "Hospital"] * 4)], ["state", *(["CA"] * 8)],
+            ["challenges", *(_answer(k, "money") for k in range(8))], ["goals", *(_answer(k, "goals") for k in range(8))]]
+    path = write(tmp_path / "turned.csv", "\n".join(",".join(f'"{cell}"' for cell in row) for row in rows) + "\n")
+    with raises_exactly("The file looks turned on its side: its columns are named like respondent ids ('R000', 'R001', "
+                        "'R002', ... 8 in all) and its rows like questions or fields ('org_type', 'state', "
+                        "'challenges', ...), 'org_type' of few values across them. Put one respondent per row (in "
+                        "Excel: copy the table, Paste Special, Transpose) and run again."):
+        load_answers(path, InputSpec())
+    numbered = [["Org", *(f"Q{k}" for k in range(1, 9))]] + [[f"Org {n}", *(["Yes"] * 8)] for n in range(4)]
+    path = write(tmp_path / "numbered.csv", "\n".join(",".join(row) for row in numbered) + "\n")
+    with pytest.raises(InputError) as error:
+        load_answers(path, InputSpec())
+    assert "turned on its side" not in str(error.value)
+
+
 def test_the_same_row_sent_twice_is_said_in_the_block(tmp_path):
     from themes.infer import id_problem_lines
 

@@ -1321,6 +1321,36 @@ def _unnamed_ids(table: pd.DataFrame) -> bool:
     return not question and not codes and _long_by_some_id(table) is None
 
 
+# Column names numbered as questions are (Q1, Q2, V1, item3), not as respondents
+_NUMBERED_QUESTION = re.compile(r"(?i)(?:q|question|v|var|item|col|column|field)[ _.#-]?\d+.*")
+
+
+def _transposed(table: pd.DataFrame) -> str | None:
+    """The one line for a sheet turned on its side: a respondent per column, named like ids ('R000', 'R001', ...), and
+    a question or field per row, one of them a field of few values across the respondents (a type, a state); None
+    for any other table."""
+    names = [str(c).strip() for c in table.columns[1:]]
+    if len(names) < 5 or len(table) < 2:
+        return None
+    shape, count = Counter(_shape(name) for name in names).most_common(1)[0]
+    if "9" not in shape or count < 0.8 * len(names) or len(set(names)) < len(names) \
+            or sum(bool(_NUMBERED_QUESTION.fullmatch(name)) for name in names) > len(names) / 2:
+        return None
+    fields = [as_text(value).strip() for value in table.iloc[:, 0]]
+    if not all(fields) or len(set(fields)) < len(fields) or max(map(len, fields)) > 200:
+        return None
+    cells = table.iloc[:, 1:].map(lambda value: as_text(value).strip())
+    few = [field for field, (_, row) in zip(fields, cells.iterrows())
+           if row.ne("").sum() >= 0.8 * len(names) and row[row.ne("")].nunique() <= max(3, len(names) // 5)]
+    if not few:
+        return None
+    ids = ", ".join(f"'{name}'" for name in names[:3])
+    return (f"The file looks turned on its side: its columns are named like respondent ids ({ids}, ... {len(names)} "
+            f"in all) and its rows like questions or fields ({', '.join(repr(f[:30]) for f in fields[:3])}, ...), "
+            f"'{few[0][:30]}' of few values across them. Put one respondent per row (in Excel: copy the table, Paste "
+            "Special, Transpose) and run again.")
+
+
 def _long_by_some_id(table: pd.DataFrame) -> tuple[str, str, str, str] | None:
     """(id column, question column, answer column, why) when a column the id guess passed over makes the table
     long (see `infer.long_shape`): named like ids ("resp", "Participant"), short values, nearly all given, most
@@ -1411,6 +1441,9 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
                 raise InputError(f"No respondent id column found (columns: {listed_columns(table)}). The file has a "
                                  f"row per answer ({long[3]}) if '{long[0]}' names the respondents: pass "
                                  f"--id-column '{long[0]}'.")
+            turned = _transposed(table) if not hint else None
+            if turned:  # "--id-column none" read its 4 rows as respondents and 96 cells as answers (review 159)
+                raise InputError(turned)
             raise InputError(f"No respondent id column found (columns: {listed_columns(table)}).{hint} Pass "
                              "--id-column with its name, or --id-column none to name each row as a respondent by its "
                              "content.")
