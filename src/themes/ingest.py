@@ -1438,9 +1438,12 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
                     else "")
             long = _long_by_some_id(table) if not hint and not spec.text_columns else None
             if long:  # "--id-column none" would make each answer a respondent
+                # or a row per person of several to each id: staff of one organisation (review 159)
                 raise InputError(f"No respondent id column found (columns: {listed_columns(table)}). The file has a "
                                  f"row per answer ({long[3]}) if '{long[0]}' names the respondents: pass "
-                                 f"--id-column '{long[0]}'.")
+                                 f"--id-column '{long[0]}'. If each row is a respondent of its own instead, several "
+                                 f"to each '{long[0]}' ('{long[1]}' then describes them), pass --id-column none "
+                                 f"--text-column '{long[2]}'.")
             turned = _transposed(table) if not hint else None
             if turned:  # "--id-column none" read its 4 rows as respondents and 96 cells as answers (review 159)
                 raise InputError(turned)
