@@ -476,6 +476,8 @@ NAMED_BY_CONTEXT = [
     ("lowercase title", "We talked to dr okafor about referrals.", "We talked to [name] about referrals."),
     ("capitals title", "Thanks to DR. AMADI.", "Thanks to [name]."),
     ("spanish title", "La señora Martínez nos ayudó mucho.", "La [name] nos ayudó mucho."),
+    ("doctora", "La doctora Hernández nos apoya mucho.", "La [name] nos apoya mucho."),  # review 159
+    ("lowercase miss", "thanks to miss okafor at the school", "thanks to [name] at the school"),
     ("home", "We met at Maria's house.", "We met at [name]'s house."),
     ("fax", "Our fax is 555-0198.", "Our fax is [phone]."),
     ("number", "number: 867 5309", "number: [phone]"),
@@ -581,6 +583,7 @@ NAMED_BY_CONTEXT = [
     ("a capital Dot before a mail service", "jamal Dot washington at yahoo.com", "[email]"),
 ]
 KEPT_BESIDE_THEM = [
+    "We miss deadlines often.", "We miss Medicaid expansion dollars.", "Clients miss appointments without rides.",
     "Our Chief Medical Officer signed it.", "The nurse case manager calls weekly.",
     "We've replaced 60% of our RN CMs in 18 months.", "The system pays its own navigator FTEs.",
     "We need a nurse. Can't afford one.", "The W. K. Kellogg Foundation funds us.",

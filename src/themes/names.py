@@ -509,7 +509,7 @@ _ROLES = ("chw|chws|rn|lpn|np|lcsw|msw|nurse|practitioner|chief|coach|captain|li
           "superintendent|principal|provost|dean|president|chair")
 _ABBREVIATED_ROLES = "capt|lt|sgt|amb|gov|sen|supt"  # with or without their stop; a whole word's stop ends a sentence
 _TITLES = "dr|dra|mr|mrs|ms|mx|prof|rev|sr|sra|srta|lic"
-_WHOLE_TITLES = "(?i:doctor|señor|señora|senor|senora|doña)|Miss|MISS|Dona|DONA"  # "we miss Nkechi", "Walmart dona"
+_WHOLE_TITLES = "(?i:doctora|doctor|señor|señora|senor|senora|doña|miss)|Dona|DONA"  # "Walmart dona"; "miss johnson"
 _ROLE = rf"(?i:{_ROLES}|(?:{_ABBREVIATED_ROLES})\.?)"
 _TITLED = re.compile(rf"(?<![\w'’-])(?:(?P<role>{_ROLE}(?:[ \t]+{_ROLE})*)"
                      rf"|(?P<title>(?i:(?:{_TITLES})\.?)|{_WHOLE_TITLES}))"
