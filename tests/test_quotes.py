@@ -669,6 +669,12 @@ def test_a_quote_leaves_out_contact_sentences_list_markers_and_fragments(hashing
     ("Our navigator line (555-201-3344) gets 300 calls a week from patients who cannot reach their doctor.",
      "Our navigator line (555-201-3344) gets 300 calls a week from patients who cannot reach their doctor."),
     ("Call Dr. Smith at 555-201-3344. She built our whole referral model.", "... She built our whole referral model."),
+    # a contact detail with its label alone invites no contact in words, and was quoted (review 159)
+    ("We trust each other because we went to school together. Phone 555-201-3344.",
+     "We trust each other because we went to school together. ..."),
+    ("Email: ana@clinic.org. Office line 555-0143. Funding ends in June.", "... Funding ends in June."),
+    ("Our data lead, ana@clinic.org, built the shared dashboard.", "Our data lead, ana@clinic.org, built the shared "
+     "dashboard."),  # says something: kept, its address a placeholder where it is shown
 ])
 def test_what_a_quote_keeps_of_its_contact_sentences(quote, expected):
     from themes.quotes import without_contact

@@ -43,6 +43,14 @@ _ABBREVIATION = re.compile(r"(?:^|\s)(?:Dr|Mr|Mrs|Ms|Mx|Prof|Sr|Sra|Jr|St|Ste|Mt
 _GET_IN_TOUCH = re.compile(r"(?i:\b(?:call|reach|contact|e-?mail|write\s+to|text|ask\s+for|message|dm)\b)"
                            r"[^.!?]{0,60}?\[(?:name|email|phone)\]")
 _CONTACT = re.compile(r"\[(?:email|phone)\]")
+# A sentence that is a contact detail and its label alone ("Phone [phone].", "Questions? [phone].", "Email: [email]",
+# "Tel. [phone] ext [phone]"): no more than three words beside the placeholders (review 159).
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def _only_contact(redacted: str) -> bool:
+    rest = re.sub(r"\[(?:email|phone|name|url)\]", " ", redacted)
+    return bool(_CONTACT.search(redacted)) and len(_WORD.findall(rest)) <= 3
 MIN_QUOTE_WORDS = 4  # "Care coordination." counts, and says nothing a reader could quote
 # Quotes of one respondent across the whole report, where others can be quoted instead: one respondent's four quotes
 # (a mosque, a tribal council, their CHWs) drew a recognisable picture of them (review 156).
@@ -143,8 +151,8 @@ def excerpt(answer: str, spans: list[tuple[int, int]], index: int, *, min_words:
 
 def without_contact(quote: str) -> str:
     """The quote without its sentences that invite contact with an e-mail address or a phone number ("Reach Tom at
-    tom@x.org, ext 4411, to hear how we built it."): de-identified they read "Reach [name] at [email], [phone]", no
-    part of what was said about the theme. "..." stands where one was; "" when nothing else is left."""
+    tom@x.org, ext 4411, to hear how we built it.") or are one with its label alone ("Phone 555-0143."): de-identified
+    they read "Reach [name] at [email], [phone]" or "Phone [phone].", no part of what was said about the theme. "..." stands where one was; "" when nothing else is left."""
     from themes.redact import redact_patterns
 
     parts = []
@@ -153,8 +161,9 @@ def without_contact(quote: str) -> str:
             parts[-1] += " " + part  # "Call Dr." and "Smith at ..." are one sentence
         else:
             parts.append(part)
-    # Left out only where it invites contact: "Our navigator line (555-201-3344) gets 300 calls a week" says something
-    kept = [not (_CONTACT.search(redacted) and _GET_IN_TOUCH.search(redacted))
+    # Left out only where it invites contact, or is a contact detail alone: "Our navigator line (555-201-3344) gets 300
+    # calls a week" says something
+    kept = [not (_CONTACT.search(redacted) and _GET_IN_TOUCH.search(redacted) or _only_contact(redacted))
             for redacted in (redact_patterns(part) for part in parts)]
     if all(kept):
         return quote
