@@ -108,6 +108,12 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
                         f"({int(learned.sum())} others were left out: it learned from them). Evaluate on more "
                         "passages it never saw (e.g. --split test).")
     coder, scores, decided = code_gold(list(gold["text"]), codebook, calibration, settings, _questions(gold))
+    # A theme its coders did not have (the coding workbook was drawn before it was added) is not measured: its
+    # codes are set aside, where they read as false alarms and took the primary theme from the others'
+    without = [theme for theme in gold.attrs.get("coded_without", []) if theme in coder.scheme.ids]
+    if without:
+        decided = decided.copy()
+        decided[:, [coder.scheme.ids.index(theme) for theme in without]] = False
     predicted, primary = coder.scheme.labels(decided), coder.scheme.primary(scores, decided)
     # As the run records its agreement: a theme's figures from fewer than FEW_CODED coded passages left out, and the
     # primary theme's where no theme has that many
@@ -141,6 +147,11 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
     if not_coded:
         notes.insert(1, not_coded_note(not_coded, gold.attrs.get("codes_elsewhere"),
                                        gold.attrs.get("not_coded_marks")).capitalize() + ".")
+    if without:
+        it = "it" if len(without) == 1 else "them"
+        notes.insert(1, f"Coded without {', '.join(without)}: the coding workbook's Instructions do not list {it} "
+                        f"(drawn before the codebook had {it}): the model's codes of {it} are set aside, not measured; "
+                        f"code a sample with {it} (themes sample) to measure {it}.")
     if read.get("coders"):
         # A QDA project's codings by who made them, and the caution when most are the run's own: said in the console
         # only, the shared file's bold kappa read as agreement with a person (review 145).
@@ -166,6 +177,7 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
                            "per_dimension": result["per_dimension"],
                            "left_out_as_seen": int(learned.sum()), "not_coded": not_coded, "gold_file": gold_path,
                            "read_without_attribution": unframed, "coded_by": read.get("coders") or None,
+                           "coded_without": without,
                            "gold_sha256": file_hash(gold_path), "split": split, "method": method,
                            "thresholds": thresholds, "threshold_sources": coder.sources,
                            "codebook_content_hash": codebook.content_hash(), "calibration": calibration_entry},
@@ -180,7 +192,7 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
     create_markdown_artifact(markdown=markdown, key="agreement", description="Agreement with human coding")
     return {"out": out, "overall": result["overall"], "per_theme": result["per_theme"],
             "per_dimension": result["per_dimension"], "left_out": int(learned.sum()), "set_aside": int(aside.sum()),
-            "not_coded": not_coded,
+            "not_coded": not_coded, "coded_without": without,
             "disagreements": len(wrong), "read_without_attribution": unframed,
             "files": files}
 

@@ -1160,3 +1160,50 @@ def test_a_theme_the_model_never_gave_says_why_its_precision_is_n_a(monkeypatch,
     output = _evaluate_printing(monkeypatch, tmp_path, tiny_codebook_path, result,
                                 "text,themes\nWe trust them.,trust\nGrants end.,none\n")
     assert "precision n/a for trust: the model coded no passage with it." in output.splitlines()
+
+
+def test_a_theme_the_coding_workbook_was_drawn_without_is_not_measured(tmp_path, tiny_codebook_path):
+    """A theme added after the sample was drawn and coded: its codes read as false alarms (precision 0.000 above
+    'not measured'), counted in the macro F1, and took the primary theme from the coders' (review 160). The
+    workbook's Instructions list what its coders had."""
+    from typer.testing import CliRunner
+
+    from themes.cli import app
+    from themes.evaluate import read_gold
+    from themes.flows.agreement import evaluate_agreement
+    from themes.codebook import load_codebook
+
+    rows = [("We trust the clinic staff and they trust us.", "trust"), ("The grant money runs out in June.", "none"),
+            ("Their director keeps every promise she makes to us.", "trust"),
+            ("The county pays the nurse line.", "none"), ("We meet every month to plan the food drive.", "none"),
+            ("Trust took years, and the grant ends soon.", "trust")]
+    path = tmp_path / "coding.xlsx"
+    with pd.ExcelWriter(path) as book:
+        pd.DataFrame({"a": ["Coding sample for Tiny codebook (version 1)", None, "id", "trust", "service.referral",
+                            "service.joint", "none"],
+                      "b": [None, None, "name", "Trust", "Referral", "Joint", "None of these"]}).to_excel(
+            book, sheet_name="Instructions", index=False, header=False)
+        pd.DataFrame(rows, columns=["answer", "themes"]).to_excel(book, sheet_name="Coding", index=False)
+    gold = read_gold(path, load_codebook(tiny_codebook_path))
+    assert gold.attrs["coded_without"] == ["funding"]
+    from themes.evaluate import gold_announcement
+
+    assert ("  without    funding: the workbook's Instructions do not list it, so its coders could not give it; its "
+            "passages teach the model that it is absent from them: code a sample with it (themes sample) before "
+            "calibrating") in gold_announcement(gold, path, learning=True)
+    assert ("  without    funding: the workbook's Instructions do not list it, so its coders could not give it; not "
+            "measured") in gold_announcement(gold, path)
+
+    result = evaluate_agreement(gold_path=str(path), out=str(tmp_path / "eval"), settings=RunSettings(
+        codebook=str(tiny_codebook_path), model="test:hashing", cache_dir=str(tmp_path / "cache")))
+
+    funding = next(row for row in result["per_theme"] if row["theme"] == "funding")
+    assert (funding["predicted"], funding["precision"], funding["f1"]) == (0, None, None)
+    assert result["coded_without"] == ["funding"]
+    assert ("Coded without funding: the coding workbook's Instructions do not list it (drawn before the codebook had "
+            "it)") in (tmp_path / "eval" / "evaluation.md").read_text(encoding="utf-8")
+    printed = CliRunner().invoke(app, ["evaluate", "--gold", str(path), "--codebook", str(tiny_codebook_path),
+                                       "--model", "test:hashing", "--out", str(tmp_path / "again")]).output
+    assert ("n/a for funding: not measured, the coding workbook's Instructions do not list it (drawn before the "
+            "codebook had it); the model's codes of it are set aside.") in printed
+    assert "n/a for funding: not measured, no coded passages carry it" not in printed

@@ -654,7 +654,12 @@ def evaluate(
         for row in result["per_theme"]:
             typer.echo(f"{row['theme']:<24}{_figure(row['precision']):>10}{_figure(row['recall']):>8}"
                        f"{_figure(row['f1']):>7}{_figure(row['kappa']):>7}")
-        unmeasured = [row["theme"] for row in result["per_theme"] if row["gold"] == 0]
+        without = result.get("coded_without") or []
+        if without:  # precision 0.000 on a theme the coders never had, above "not measured" (review 160)
+            it = "it" if len(without) == 1 else "them"
+            typer.echo(f"n/a for {', '.join(without)}: not measured, the coding workbook's Instructions do not list "
+                       f"{it} (drawn before the codebook had {it}); the model's codes of {it} are set aside.")
+        unmeasured = [row["theme"] for row in result["per_theme"] if row["gold"] == 0 and row["theme"] not in without]
         if unmeasured:
             typer.echo(f"n/a for {', '.join(unmeasured)}: not measured, no coded passages carry "
                        f"{'it' if len(unmeasured) == 1 else 'them'}.")

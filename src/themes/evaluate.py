@@ -314,6 +314,10 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                                for row, dimension, found in two_types]
     gold.attrs["other_splits"] = other_splits
     gold.attrs["without_text"] = without_text
+    # Themes the workbook's Instructions do not list: drawn before they were added, so its coders could not give
+    # them, and its "none" is no "not this theme" (review 160: precision 0.000 on a theme they never had)
+    gold.attrs["coded_without"] = [theme.id for theme in codebook.themes if theme.id not in listed] \
+        if listed and gold.attrs.get("themes_coded", theme_column is not None) else []
     gold.attrs["codes_elsewhere"] = codes_elsewhere
     # The draw's row ids as the file holds them (`themes sample` numbers its rows s001, s002, ...): a row a coder
     # deleted leaves a gap (draw_rows_missing).
@@ -935,6 +939,13 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
     if gold.attrs.get("none_marks"):
         lines.append(f"  none       {none_marks_note(gold.attrs['none_marks'])}; leave a cell empty for an answer not "
                      "coded yet")
+    if gold.attrs.get("coded_without"):  # a theme added since the workbook was drawn (review 160)
+        without = gold.attrs["coded_without"]
+        it = "it" if len(without) == 1 else "them"
+        lines.append(f"  without    {', '.join(without)}: the workbook's Instructions do not list {it}, so its coders "
+                     f"could not give {it}" + (f"; its passages teach the model that {it} is absent from them: code a "
+                                              f"sample with {it} (themes sample) before calibrating" if learning
+                                              else "; not measured"))
     if split and gold.attrs.get("other_splits"):
         lines.append(f"  other rows {_other_splits(gold.attrs['other_splits'], split)}")
     elif not split and "split" in gold.columns and len(set(gold["split"].astype(str).str.strip()) - {""}) > 1:
