@@ -422,6 +422,21 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
         load_codebook(path)
 
 
+def test_a_tab_and_a_list_item_out_of_line_are_said_in_words(tmp_path):
+    """The parser's "found character '\\t' that cannot start any token" and "expected <block end>, but found '-'"
+    reached the researcher as they were (review 160)."""
+    tab = write(tmp_path, "name: X\nthemes:\n  - id: trust\n\tlabel: Trust\n    definition: d\n")
+    with raises_exactly(f"{tab}:4: the YAML cannot be parsed: a tab in the indentation or before a value; YAML "
+                        "indents with spaces: replace the tab with spaces."):
+        load_codebook(tab)
+    item = tmp_path / "item.yaml"
+    item.write_text("name: X\nthemes:\n  - id: trust\n    label: Trust\n    definition: d\n    examples:\n"
+                    "      - \"We trust them.\"\n    - \"Mutual respect.\"\n", encoding="utf-8")
+    with raises_exactly(f"{item}:8: the YAML cannot be parsed: this list item ('-') is not indented as the items "
+                        "above it, or the key above it is missing; line it up with them."):
+        load_codebook(item)
+
+
 def test_a_key_missing_its_colon_names_its_own_line(tmp_path):
     """'counter_examples' typed without its ':' was blamed on the line of the next key, 11 lines below."""
     path = write(tmp_path, "name: X\nthemes:\n  - id: trust\n    label: Trust\n    definition: d\n    counter_examples\n"

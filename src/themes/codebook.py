@@ -560,6 +560,12 @@ def load_codebook(path: str | Path) -> Codebook:
             where_text = "the whole item after '- '" if item else f"the text after '{key}:'"
             raise CodebookError(f"{where}: the YAML cannot be parsed: a ': ' inside unquoted text starts a key; put "
                                 f"{where_text} in double quotes.") from None
+        if "'\\t'" in problem:  # "found character '\t' that cannot start any token" (review 160)
+            raise CodebookError(f"{where}: the YAML cannot be parsed: a tab in the indentation or before a value; "
+                                "YAML indents with spaces: replace the tab with spaces.") from None
+        if problem.startswith("expected <block end>, but found '-'"):  # a list item out of line (review 160)
+            raise CodebookError(f"{where}: the YAML cannot be parsed: this list item ('-') is not indented as the "
+                                "items above it, or the key above it is missing; line it up with them.") from None
         if problem == "mapping values are not allowed here":  # a key indented deeper than the one above it
             raise CodebookError(f"{where}: the YAML cannot be parsed ({problem}). Is this line indented deeper than "
                                 "the key above it? Else check quotes.") from None
