@@ -501,6 +501,23 @@ def test_a_code_renamed_in_a_qda_tool_says_how_to_keep_the_shipped_calibration(t
         "with the calibration made before the edit (its coded passages use these ids), or run 'themes calibrate' again")
 
 
+def test_a_theme_deleted_in_the_tool_is_said_on_import(tmp_path):
+    """MAXQDA removed the 'Community engagement' code but kept it in the code set themes wrote: the YAML had four
+    themes and the import said nothing (review 160)."""
+    qdc = export_codebook(CODEBOOKS / "rfi_themes.yaml", tmp_path / "rfi.qdc")
+    text = qdc.read_text(encoding="utf-8")
+    start = text.rindex("<Code ", 0, text.index('name="Community engagement"'))
+    qdc.write_text(text[:start] + text[text.index("</Code>", start) + len("</Code>"):], encoding="utf-8")
+
+    path, notes = import_codebook(qdc, tmp_path / "back.yaml")
+
+    assert "community_engagement" not in [theme.id for theme in load_codebook(path).themes]
+    assert ("The code set 'RFI partnership themes' lists 1 code the file no longer holds (deleted in the tool?): it is "
+            "not in the YAML; if it was not meant to go, restore it in the tool and export again.") in notes
+    assert not any("no longer holds" in note for note in import_codebook(export_codebook(
+        CODEBOOKS / "rfi_themes.yaml", tmp_path / "whole.qdc"), tmp_path / "whole.yaml")[1])
+
+
 def test_cli_codebook_commands(tmp_path):
     runner = CliRunner()
     out = tmp_path / "rfi.qdc"

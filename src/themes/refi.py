@@ -446,6 +446,14 @@ def read_codebook_file(path: str | Path, only: str | None = None) -> tuple[list[
               if not note and element.find(f"{{{ns}}}MemberCode") is not None]  # a set of sources is no codebook's
     about["not_read"] = [f"code set '{name}'" for name in theirs[:5]] + (
         [f"{len(theirs) - 5} more code sets"] if len(theirs) > 5 else [])
+    # A code deleted in the tool stays a member of the set themes wrote, its GUID naming nothing: said, since the
+    # YAML lost a theme with no word (review 160)
+    held = {element.get("guid") for element in codes.iter(f"{{{ns}}}Code")}
+    about["members_gone"] = []
+    for element, note in sets:
+        members = {m.get("guid") or m.get("targetGUID") for m in element.findall(f"{{{ns}}}MemberCode")}
+        if note and members - held:
+            about["members_gone"].append((note["name"], len(members - held)))
     memos = sum(element.find(f"{{{ns}}}NoteRef") is not None for element in codes.iter(f"{{{ns}}}Code"))
     if memos:
         about["not_read"].append(f"{memos} code memo{'s' * (memos != 1)} (a code's description is read)")

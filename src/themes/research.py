@@ -352,6 +352,11 @@ def import_codebook(qdc_path: str | Path, out: str | Path | None = None, *, name
     if about.get("left_out"):
         notes.append(f"Left out, as --set chose '{about['name']}': the codes of "
                      f"{', '.join(repr(n) for n in about['left_out'])} (import them with --set too).")
+    for set_name, gone in about.get("members_gone") or []:
+        notes.append(f"The code set '{set_name}' lists {gone} code{'s' * (gone != 1)} the file no longer holds "
+                     f"(deleted in the tool?): {'they are' if gone != 1 else 'it is'} not in the YAML; if "
+                     f"{'they were' if gone != 1 else 'it was'} not meant to go, restore "
+                     f"{'them' if gone != 1 else 'it'} in the tool and export again.")
     if about.get("not_read"):
         notes.append(f"Not read, as a codebook YAML has no place for them: {', '.join(about['not_read'])}")
     if not name and not about.get("name"):  # guessed, so said (review 155)
