@@ -408,7 +408,8 @@ def _diff_of_a_merge(tmp_path, tiny_codebook_path, theme_line: str, after: list[
                  "segments": [(0, len(a), t)]} for k, (a, t) in enumerate(zip(texts, themes))]
 
     before = write_run_folder(tmp_path / "a", rows([["trust", "funding"], ["funding"], []]),
-                              codebook_path=tiny_codebook_path)
+                              codebook_path=tiny_codebook_path,
+                              thresholds={"trust": 0.45, "funding": 0.5, "service": 0.5})
     coded = write_run_folder(tmp_path / "b", rows(after), codebook_path=merged)
     return diff_run_folders(before, coded, out=tmp_path / "diff", redactor=Redactor(use_ner=False))["diff"]
 
@@ -421,6 +422,10 @@ def test_diff_reads_two_themes_merged_since_as_the_one_they_became(tmp_path, tin
     assert themes.loc["partnership", ["respondents_a", "respondents_b", "answers_gained", "answers_lost"]].tolist() \
         == [2, 3, 1, 0]
     assert {"trust", "funding"}.isdisjoint(themes.index)
+    # each of A's thresholds, not the last one renamed (review 160: "0.50" where A used 0.45 and 0.50)
+    assert themes.loc["partnership", ["threshold_a", "threshold_b"]].tolist() == ["0.45/0.50", 0.5]
+    assert "| partnership | 2 | 3 | 1 | 0 | 1 | 0 | 0.45/0.50 | 0.50 |" in (tmp_path / "diff" / "diff.md").read_text(
+        encoding="utf-8")
     # The answer gained, with both runs' scores (A's: the higher of trust's and funding's, 0.1 each)
     assert diff.changes[["respondent_id", "change", "score_a", "score_b"]].values.tolist() == [
         ["R2", "gained", 0.1, 0.9]]

@@ -94,7 +94,7 @@ def diff(
     Example: themes diff outputs/before outputs/after --out outputs/diff
     """
     from themes.research import diff_run_folders, refuse_replacing
-    from themes.rundiff import COLUMNS_READ, DIFF_FILES, coded_only_in, notes, unrecorded
+    from themes.rundiff import COLUMNS_READ, DIFF_FILES, coded_only_in, notes, threshold_text, unrecorded
     from themes.safe import MANIFEST
 
     try:
@@ -132,7 +132,7 @@ def diff(
                    f"{row.respondents_gained:>8}{row.respondents_lost:>6}{row.answers_gained:>8}{row.answers_lost:>8}")
         typer.echo(f"{row.theme:<{width}}{row.respondents_a if row.in_a else '-':>8}"
                    f"{row.respondents_b if row.in_b else '-':>8}{changed}"
-                   f"{_threshold(row.threshold_a):>8}{_threshold(row.threshold_b):>8}")
+                   f"{threshold_text(row.threshold_a):>8}{threshold_text(row.threshold_b):>8}")
     typer.echo(COLUMNS_READ)
     if result["examples"]:
         typer.echo("")
@@ -141,10 +141,6 @@ def diff(
     if result["files"]:
         typer.echo("")
         typer.echo(f"Wrote {out}/: {', '.join(result['files'])}")
-
-
-def _threshold(value) -> str:
-    return "-" if value is None or value != value else f"{float(value):.2f}"
 
 
 @app.command("export-codebook")

@@ -99,7 +99,13 @@ def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
     """Compare the theme decisions of two runs answer by answer (answers matched by respondent and question,
     each question as its run read it: see `_read_as`). A code one run's codebook lists in `formerly` is read in the
     other run under the name it became."""
+    before = {"a": dict(a.manifest.get("thresholds") or {}), "b": dict(b.manifest.get("thresholds") or {})}
     a, b, read_renamed = _under_one_name(a, b)
+    # Codes merged into one since (trust and cultural_differences into partner_relations): each of their thresholds,
+    # where the renamed manifest kept one of them (review 160: "threshold A 0.50" where A used 0.45 and 0.50)
+    merged: dict[str, dict[str, list[str]]] = {"a": {}, "b": {}}
+    for side, old, new in read_renamed:
+        merged[side].setdefault(new, []).append(old)
     read_as = {"a": _read_as(a), "b": _read_as(b)}
     left, right = _by_answer(a, read_as["a"]), _by_answer(b, read_as["b"])
     shared = left.index.intersection(right.index)
@@ -133,6 +139,10 @@ def diff_runs(a: RunFolder, b: RunFolder) -> RunDiff:
                "answers_a": int(left["theme_list"].map(lambda t: theme in t).sum()),
                "answers_b": int(right["theme_list"].map(lambda t: theme in t).sum()),
                "threshold_a": _threshold_of(sides["a"], theme), "threshold_b": _threshold_of(sides["b"], theme)}
+        for side in "ab":
+            olds = merged[side].get(theme, [])
+            if len(olds) > 1 and all(isinstance(before[side].get(old), (int, float)) for old in olds):
+                row[f"threshold_{side}"] = "/".join(f"{float(before[side][old]):.2f}" for old in olds)
         if not (in_a and in_b):
             # A code one codebook lacks (added, dropped, renamed, a framework coded once) was not re-decided:
             # its answers are no gain or loss of coding.
@@ -474,8 +484,8 @@ def diff_markdown(diff: RunDiff, *, examples: list[tuple[str, str, str]]) -> str
         changed = (f"coded in {side.upper()} only | - | - | -" if side else
                    f"{row.respondents_gained} | {row.respondents_lost} | {row.answers_gained} | {row.answers_lost}")
         lines.append(f"| {row.theme} | {row.respondents_a if row.in_a else '-'} | "
-                     f"{row.respondents_b if row.in_b else '-'} | {changed} | {_threshold(row.threshold_a)} | "
-                     f"{_threshold(row.threshold_b)} |")
+                     f"{row.respondents_b if row.in_b else '-'} | {changed} | {threshold_text(row.threshold_a)} | "
+                     f"{threshold_text(row.threshold_b)} |")
     if examples:
         lines += ["", "## Example passages", ""]
         for theme, change, passage in examples:
@@ -491,7 +501,10 @@ def _cell(value) -> str:
     return "" if value is None else str(value).replace("|", "/")
 
 
-def _threshold(value) -> str:
+def threshold_text(value) -> str:
+    """A threshold to two decimals; several of codes merged since stay as written ("0.45/0.50")."""
+    if isinstance(value, str):
+        return value
     return "-" if value is None or value != value else f"{float(value):.2f}"
 
 
