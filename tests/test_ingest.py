@@ -1545,12 +1545,14 @@ def test_columns_named_for_contact_details_are_not_guessed_as_questions(tmp_path
     """An organisation's name and a mailing address are text, and were coded as open questions (QA round 3)."""
     rows = "".join(f"R{k},Riverside Community Health and Wellness Center of Springfield {k},"
                    f"\"{k}00 North Main Street Suite 2, Springfield, IL 6270{k}\","
-                   f"We meet every month and the hospital never sends anyone who decides {k}\n" for k in range(1, 6))
-    path = write(tmp_path / "export.csv", "id,Organization name,Mailing address,What holds the partnership back?\n"
-                 + rows)
+                   f"555-201-334{k},We meet every month and the hospital never sends anyone who decides {k}\n"
+                   for k in range(1, 6))
+    path = write(tmp_path / "export.csv", "id,Organization name,Mailing address,Phone,What holds the partnership "
+                 "back?\n" + rows)
     _, spec, _ = load_answers(path, InputSpec())
     assert spec.text_columns == ("What holds the partnership back?",)
-    assert "'Organization name', 'Mailing address'" in spec.sources["ignored"]
+    # a phone column of digits alone is said too: it went unmentioned (review 159)
+    assert "'Organization name', 'Mailing address', 'Phone'" in spec.sources["ignored"]
 
 
 @pytest.mark.parametrize("above", [[["Partnership RFI - responses exported 2 Nov 2026"], []],

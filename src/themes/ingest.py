@@ -1619,8 +1619,11 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
                 *(looked_up if "located" in sources else ()), *(worded[:1] if worded else ()),
                 *own_name_columns(table, replace(spec, id_column=id_column, text_columns=tuple(text_columns),
                                                  meta_columns=tuple(meta_columns)))}  # said as "own names"
-        passed = [c for c in columns if c not in read and table[c].map(as_text).str.strip().str.contains(
-            r"[^\W\d_]{2}", regex=True).any()]
+        # A contact column of digits alone ('Phone') is said too: left out of the block, a reader could not tell
+        # that the export's phone numbers were seen and left unread (review 159)
+        passed = [c for c in columns if c not in read and (table[c].map(as_text).str.strip().str.contains(
+            r"[^\W\d_]{2}", regex=True).any() or _CONTACT_COLUMN.search(str(c))
+            and table[c].map(as_text).str.strip().ne("").any())]
         if passed:
             sources["ignored"] = ", ".join(f"'{c}'" for c in passed)
     return InputSpec(id_column, tuple(text_columns), tuple(meta_columns), question_column, answer_column,
