@@ -127,8 +127,17 @@ def test_discover_writes_the_table_the_passages_the_section_and_a_draft(planted_
     folder = planted_run / "discover"
     assert sorted(p.name for p in folder.iterdir()) == sorted(result["files"])
     table = pd.read_csv(folder / "emergent_themes.csv")
-    assert list(table.columns) == ["cluster", "candidate_id", "label", "words", "passages", "respondents", "share"]
+    assert list(table.columns) == ["cluster", "candidate_id", "label", "words", "passages", "respondents", "share",
+                                   "questions"]
     passages = pd.read_csv(folder / "emergent_passages.csv", dtype=str, keep_default_na=False)
+    # Which questions each cluster's passages answer, most first: one question's answers may be what a theme leaves
+    # out on purpose (review 160)
+    for row in table.itertuples():
+        mine = passages[passages["cluster"].astype(int) == row.cluster]["question"].value_counts()
+        assert row.questions.startswith(f"{mine.index[0]} {mine.iloc[0]}")
+        assert f"answers to: {row.questions}; " in (folder / "emergent_themes.md").read_text(encoding="utf-8")
+    assert f"answers to {table['questions'].iloc[0]}. Keep, rename" in (folder / "codebook_draft.yaml").read_text(
+        encoding="utf-8")
     # Only the passages no theme caught: the 'funding' challenges answers are not among them.
     assert result["considered"] == len(passages) == 272
     assert set(passages[passages["question"] == "challenges"]["respondent_id"]) == planted_answers()[1]
@@ -412,7 +421,7 @@ def test_a_cluster_with_no_words_to_show_reads_so():
     from themes.research import _emergent_markdown
 
     clusters = pd.DataFrame({"cluster": [1], "candidate_id": ["cluster_1"], "label": ["Cluster 1"], "words": [""],
-                             "passages": [6], "respondents": [6], "share": [0.5]})
+                             "passages": [6], "respondents": [6], "share": [0.5], "questions": [""]})
     found = SimpleNamespace(clusters=clusters, considered=12, passages=pd.DataFrame({"cluster": [1] * 6 + [-1] * 6}))
     row = next(clusters.itertuples())
     text = _emergent_markdown(found, [(row, [])], "passages no theme caught", 5, 0)

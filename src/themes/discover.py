@@ -227,7 +227,7 @@ def _without_contacts(text: str) -> str:
 class Discovery:
     """What `discover` found: one row per cluster, and each passage's cluster."""
 
-    clusters: pd.DataFrame   # cluster, candidate_id, label, words, passages, respondents, share
+    clusters: pd.DataFrame   # cluster, candidate_id, label, words, passages, respondents, share, questions
     passages: pd.DataFrame   # the input passages with `cluster` (-1: unclustered) and `centrality`
     considered: int
 
@@ -258,10 +258,21 @@ def discover(passages: pd.DataFrame, vectors: np.ndarray, *, taken_ids: Sequence
                      "label": ", ".join(words.get(cluster, [])[:3]).capitalize() or f"Cluster {cluster + 1}",
                      "words": ", ".join(words.get(cluster, [])), "passages": len(members),
                      "respondents": members["respondent_id"].nunique(),
-                     "share": round(len(members) / len(out), 3)})
+                     "share": round(len(members) / len(out), 3), "questions": _questions_of(members)})
     out["cluster"] = np.where(labels == NOISE, NOISE, labels + 1)
-    columns = ["cluster", "candidate_id", "label", "words", "passages", "respondents", "share"]
+    columns = ["cluster", "candidate_id", "label", "words", "passages", "respondents", "share", "questions"]
     return Discovery(pd.DataFrame(rows, columns=columns), out, len(out))
+
+
+def _questions_of(members: pd.DataFrame) -> str:
+    """The questions a cluster's passages answer, most first ("funding 108, challenges 20, goals 14"): a cluster of
+    one question's answers may be what a theme leaves out on purpose (answers to 'funding' that state their sources,
+    which resource needs excludes; review 160). "" where the passages name no question."""
+    if "question" not in members or not len(members):
+        return ""
+    counts = members["question"].astype(str).value_counts()
+    shown = ", ".join(f"{question} {count}" for question, count in counts.head(3).items())
+    return shown + (f" and {len(counts) - 3} more" if len(counts) > 3 else "")
 
 
 def _centrality(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:

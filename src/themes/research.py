@@ -262,7 +262,9 @@ def _draft_yaml(base: dict, found, examples: dict[int, list[str]], scope: str, r
                                      + (f" (its words: {row.words})" if row.words else ""),
                        "examples": examples[row.cluster]})
         notes[row.candidate_id] = (f"Candidate from cluster {row.cluster} of the {scope}: {row.passages} passages, "
-                                   f"{row.respondents} respondents. Keep, rename, merge or delete it.")
+                                   f"{row.respondents} respondents" + (f", answers to {row.questions}" if row.questions
+                                                                       else "")
+                                   + ". Keep, rename, merge or delete it.")
     data["themes"] = themes
     header = (f"Codebook draft from 'themes discover {run.path}'.\n{alone}"
               f"The codebook's themes, then one candidate theme per cluster of the {scope}.\n"
@@ -286,7 +288,8 @@ def _emergent_markdown(found, sections, scope: str, min_cluster_size: int | None
         lines += [f"### {row.cluster}. {row.label}", "",
                   f"{row.passages} passages from {row.respondents} respondents ({100 * row.share:.1f}% of the "
                   f"passages); words: {row.words or 'none that two respondents share and that name no one'}; "
-                  f"candidate id `{row.candidate_id}`.", ""]
+                  + (f"answers to: {row.questions}; " if row.questions else "")
+                  + f"candidate id `{row.candidate_id}`.", ""]
         lines += ["> \"" + text.replace("\n", "\n> ") + f"\"\n> — {who}\n" for text, who in quotes]
     return "\n".join(lines) + "\n"
 
