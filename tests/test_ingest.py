@@ -2922,9 +2922,21 @@ def test_a_long_files_columns_left_unread_are_said(tmp_path):
                         f"\"{_answer(k, question)}, {n}\"")
     path = write(tmp_path / "long.csv", "\n".join(rows) + "\n")
     answers, spec, problems = load_answers(path, InputSpec(id_column="identifiant"))
-    assert spec.is_long and spec.sources["ignored"] == "'type_repondant', 'Segment'"
-    assert ("  not read   'type_repondant', 'Segment': not free text, nor ids or metadata"
+    # the respondent's type in French is read as metadata since 3 December (review 159: 'Tipo de organización' and
+    # 'Estado' were not); the segment is still said
+    assert spec.is_long and spec.meta_columns == ("type_repondant",) and spec.sources["ignored"] == "'Segment'"
+    assert ("  not read   'Segment': not free text, nor ids or metadata"
             in "\n".join(announcement(spec, path, problems=problems)))
+
+
+def test_a_respondents_type_and_place_named_in_spanish_or_french_are_metadata():
+    """A translated export's 'Tipo de organización' and 'Estado' were listed as not read: no breakdown (review 159)."""
+    from themes.infer import names_type_or_place
+
+    for name in ("Tipo de organización", "Estado", "Type d'organisation", "Région", "Categoría de entidad"):
+        assert names_type_or_place(name), name
+    for name in ("¿Qué obstáculos enfrenta la alianza?", "Comentarios", "Departamento de salud"):
+        assert not names_type_or_place(name), name
 
 
 def test_a_file_whose_answers_are_all_placeholders_says_so(tmp_path):

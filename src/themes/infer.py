@@ -19,13 +19,17 @@ ID_KEYS = ("respondentid", "respondent", "responseid", "submissionid", "respid",
             # ODK, SurveyCTO and KoboToolbox name each submission by a uuid
             "key", "instanceid", "metainstanceid", "uuid")
 _ID_TAILS = {"#": "id", "no": "id", "num": "id", "number": "id", "nr": "id"}
-_PLACE_WORDS = {"state", "states", "territory", "region", "province", "county", "country"}
-_ORG_WORDS = {"org", "organization", "organisation", "organizational", "respondent", "agency", "entity"}
-_KIND_WORDS = {"type", "category", "kind", "sector"}
+# With the Spanish and French words of a translated export ("Tipo de organización", "Estado"; review 159)
+_PLACE_WORDS = {"state", "states", "territory", "region", "province", "county", "country", "estado", "territorio",
+                "provincia", "condado", "pais", "territoire", "departement", "pays"}
+_ORG_WORDS = {"org", "organization", "organisation", "organizational", "respondent", "agency", "entity",
+              "organizacion", "entidad", "agencia", "encuestado", "repondant", "entite", "agence"}
+_KIND_WORDS = {"type", "category", "kind", "sector", "tipo", "categoria", "categorie", "secteur"}
 # The words that make a question of a name ("What type of organization are you?", "In which state is your
 # partnership based?"): left out of a question text before it is read as a column's name.
 _ASKING_WORDS = {"what", "which", "where", "who", "is", "are", "was", "were", "you", "your", "of", "in", "the", "a",
-                 "an", "does", "do", "based", "located", "best", "describes", "please", "select"}
+                 "an", "does", "do", "based", "located", "best", "describes", "please", "select", "de", "del", "la",
+                 "el", "su", "du", "des", "le", "votre"}
 # Names a long file gives the column that says which question a row answers.
 _QUESTION_KEYS = ("question", "questionid", "questioncode", "itemcode", "item", "itemid", "variable", "prompt",
                   "field", "qid")
@@ -93,7 +97,9 @@ def names_type_or_place(name: str, *, only: bool = False) -> bool:
     """Whether a column's name (or the question over it) names a respondent's type ("Organization category",
     "org_type", "Sector") or place ("State / territory", "Region"): four words or fewer, question words aside.
     `only`: every word one of these ("state", "org_type"; not "county_partners", "state agencies we work with")."""
-    names = [w for w in words(name) if w not in _ASKING_WORDS]
+    from themes.names import fold
+
+    names = [w for w in words(fold(str(name))) if w not in _ASKING_WORDS]  # "organización" as "organizacion"
     if only:  # an export's prefix or number aside ("dem_org_type", "q1_state", "org_type_1")
         names = [w for w in names if not (re.search(r"\d", w) or len(w) <= 3 and w not in _ORG_WORDS | _KIND_WORDS
                                           | _PLACE_WORDS or w in _FIELD_PREFIXES)]
