@@ -1244,6 +1244,12 @@ def test_a_guessed_encoding_and_repeated_column_names_are_announced(tmp_path):
     assert "  encoding   cp1252 (guessed: not UTF-8; if letters look wrong, save the file as UTF-8 CSV)" in lines
     assert ("  repeated   column names: 'challenges' 2 times, each copy read ('challenges', 'challenges (2)')"
             in lines)
+    # UTF-16 with its byte-order mark is no guess (review 159: "utf_16 (guessed ...)")
+    wide = tmp_path / "wide.csv"
+    wide.write_bytes("id,challenges\nR1,Caf\u00e9 partners\nR2,Trust\n".encode("utf-16"))
+    answers, spec, problems = load_answers(wide, InputSpec(text_columns=("challenges",)))
+    said = [line for line in announcement(spec, wide, problems=problems) if line.startswith("  encoding")]
+    assert len(said) == 1 and said[0].endswith("(read from the file's bytes, not UTF-8)") and "utf" in said[0].lower()
     utf8 = write(tmp_path / "utf8.csv", "id,challenges\nR1,Caf\u00e9\n")
     _, spec, _ = load_answers(utf8, InputSpec(text_columns=("challenges",)))
     assert "encoding" not in spec.sources and "repeated_columns" not in spec.sources

@@ -363,7 +363,10 @@ def announcement(spec, path, *, respondents: int | None = None, answers: int | N
 
     lines = [f"Reading {path}" + (f": {many(respondents, 'respondent')}, {many(answers, 'answer')}"
                                    if respondents is not None else "")]
-    if "encoding" in sources:
+    if "encoding" in sources and str(sources["encoding"]).lower().replace("-", "_").startswith(("utf_16", "utf_32")):
+        # UTF-16 and UTF-32 are told by their byte-order mark or their zero bytes, not guessed (review 159)
+        lines.append(f"  encoding   {sources['encoding']} (read from the file's bytes, not UTF-8)")
+    elif "encoding" in sources:
         lines.append(f"  encoding   {sources['encoding']} (guessed: not UTF-8; if letters look wrong, save the file as "
                      "UTF-8 CSV)")
     if "delimiter" in sources:
