@@ -1207,3 +1207,26 @@ def test_a_theme_the_coding_workbook_was_drawn_without_is_not_measured(tmp_path,
     assert ("n/a for funding: not measured, the coding workbook's Instructions do not list it (drawn before the "
             "codebook had it); the model's codes of it are set aside.") in printed
     assert "n/a for funding: not measured, no coded passages carry it" not in printed
+
+
+def test_codes_cells_read_by_name_or_other_marks_are_said(tmp_path, tiny_codebook):
+    """'trust, funding', 'trust / funding', 'trust|funding' and a theme's name were read right but unsaid, so a coder
+    could not check what was meant (review 160)."""
+    from themes.evaluate import gold_announcement
+
+    path = tmp_path / "gold.csv"
+    path.write_text('text,themes\nWe trust them.,Trust\nGrants end.,"trust, funding"\nWe share.,trust / funding\n'
+                    "We meet.,trust|funding\nWe eat.,none\nMoney.,funding;trust\n", encoding="utf-8")
+    gold = read_gold(path, tiny_codebook)
+    assert [sorted(g) for g in gold["gold"]] == [["trust"], ["funding", "trust"], ["funding", "trust"],
+                                                  ["funding", "trust"], [], ["funding", "trust"]]
+    assert gold.attrs["loose"] == {"names": 0, "marks": 3}
+    assert ("  read as    codes cells read as written: 3 with ',', '/' or '|' between codes, not ';'; check a few in "
+            "disagreements.csv (themes evaluate) if a coder may have meant otherwise") in gold_announcement(gold, path)
+    named = tmp_path / "named.csv"
+    label = tiny_codebook.themes[1].label
+    named.write_text(f"text,themes\nWe trust them.,trust\nGrants end.,{label}\nWe eat.,none\n", encoding="utf-8")
+    assert read_gold(named, tiny_codebook).attrs["loose"] == {"names": 1, "marks": 0}
+    clean = tmp_path / "clean.csv"
+    clean.write_text("text,themes\nWe trust them.,trust\nGrants end.,funding;trust\nWe eat.,none\n", encoding="utf-8")
+    assert not any(line.startswith("  read as") for line in gold_announcement(read_gold(clean, tiny_codebook), clean))

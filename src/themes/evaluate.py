@@ -132,6 +132,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     else:  # a coding sheet saved as CSV, or written by hand: no Instructions list the other codebook's ids
         aside = _other_codebooks_ids(table[theme_column], codebook) if theme_column is not None else set()
     left: dict[str, int] = {}
+    loose: Counter = Counter()
     wrong: list[tuple[int, GoldError]] = []  # every cell a coder must mend, said at once (row, problem)
     # The sheet's own row numbers: the reader dropped blank rows and kept their numbers in the index.
     sheet_rows = [int(i) + 2 for i in table.index] if pd.api.types.is_integer_dtype(table.index) else \
@@ -142,7 +143,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         for position, (row, value) in enumerate(zip(sheet_rows, table[theme_column])):
             try:
                 coded[position] = _parse_themes(value, codebook, path, row, aside=aside, left=left,
-                                                listed=set(listed))
+                                                listed=set(listed), loose=loose)
             except GoldError as error:
                 wrong.append((row, error))
     # Two types of one dimension in one cell ("service_model.referral; service_model.coordinated"): read as the most
@@ -313,6 +314,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                                                                        kinds[dimension]))
                                for row, dimension, found in two_types]
     gold.attrs["other_splits"] = other_splits
+    gold.attrs["loose"] = dict(loose)
     gold.attrs["without_text"] = without_text
     # Themes the workbook's Instructions do not list: drawn before they were added, so its coders could not give
     # them, and its "none" is no "not this theme" (review 160: precision 0.000 on a theme they never had)
@@ -939,6 +941,12 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
     if gold.attrs.get("none_marks"):
         lines.append(f"  none       {none_marks_note(gold.attrs['none_marks'])}; leave a cell empty for an answer not "
                      "coded yet")
+    loose = gold.attrs.get("loose") or {}
+    if loose.get("names") or loose.get("marks"):
+        said = [f"{loose['names']} by a theme's name, not its id" if loose.get("names") else "",
+                f"{loose['marks']} with ',', '/' or '|' between codes, not ';'" if loose.get("marks") else ""]
+        lines.append(f"  read as    codes cells read as written: {'; '.join(s for s in said if s)}; check a few in "
+                     "disagreements.csv (themes evaluate) if a coder may have meant otherwise")
     if gold.attrs.get("coded_without"):  # a theme added since the workbook was drawn (review 160)
         without = gold.attrs["coded_without"]
         it = "it" if len(without) == 1 else "them"
@@ -1109,14 +1117,20 @@ _NOT_A_CODE = {"unsure", "not sure", "tbd", "todo", "to do", "x", "?", "??", "tr
 
 
 def _parse_themes(value, codebook: Codebook, path: Path, row: int, *, aside: set[str] = frozenset(),
-                  left: dict[str, int] | None = None, listed: set[str] = frozenset()) -> list[str]:
+                  left: dict[str, int] | None = None, listed: set[str] = frozenset(),
+                  loose: Counter | None = None) -> list[str]:
     """A themes cell's ids (or labels). `aside`: ids of another codebook, left out and counted in `left`. `listed`:
-    the codes a coding workbook's Instructions list (the codebook it was drawn for)."""
+    the codes a coding workbook's Instructions list (the codebook it was drawn for). `loose`: cells read by a
+    theme's name or with another mark than ';' between codes, counted ("names", "marks")."""
     ids, by_label = codebook.ids, _labels(codebook)
     found, said_none = [], None
     if _only_marks(value):
         return []  # not coded yet: read_gold leaves the row out
-    items = _with_comma_labels(str(value if value == value else "").strip(), ids, by_label)
+    cell = str(value if value == value else "").strip()
+    items = _with_comma_labels(cell, ids, by_label)
+    if loose is not None:  # read right, but said, so that a coder can check (review 160)
+        loose["names"] += any(item.strip().lower() not in ids and item.strip().lower() not in NONE_WORDS
+                              and _known_theme(item.strip().lower(), ids, by_label) for item in items)
     for item in items:
         key = item.strip().lower()
         if "/" in key and key not in NONE_WORDS and not _known_theme(key, ids, by_label):
@@ -1154,6 +1168,8 @@ def _parse_themes(value, codebook: Codebook, path: Path, row: int, *, aside: set
                             f"Known: {', '.join(ids)}, none.{other}")
         if theme not in found:
             found.append(theme)
+    if loose is not None:
+        loose["marks"] += len(found) > 1 and ";" not in cell and bool(re.search(r"[,|/]", cell))
     if said_none and found:  # which was meant? Coded wrong either way: a theme lost or a theme invented
         alone = "none" if said_none.lower() in MISSING_MARKS else said_none  # "NA" alone is not coded yet
         raise GoldError(f"{path}:{row}: '{str(value).strip()}' names {', '.join(found)} and '{said_none}' at once. "
