@@ -115,9 +115,9 @@ def test_what_coders_type_that_no_one_sees_or_means_as_a_code(run_dir: Path, tin
 
 
 @pytest.mark.parametrize("codes, said", [
-    (["funding and trust", "none", "trust"], r"coding_sample.xlsx:2: unknown theme 'funding and trust'\. It names 2 "
+    (["funding and trust", "none", "trust"], r"coding_sample.xlsx:2 \(sample_id S001\): unknown theme 'funding and trust'\. It names 2 "
                                              r"themes \(funding, trust\): separate them with ';'\."),
-    (["trsut", "none", "trust"], r"coding_sample.xlsx:2: unknown theme 'trsut'\. Did you mean 'trust'\?"),
+    (["trsut", "none", "trust"], r"coding_sample.xlsx:2 \(sample_id S001\): unknown theme 'trsut'\. Did you mean 'trust'\?"),
 ])
 def test_themes_joined_by_a_word_are_said_to_need_a_separator(run_dir: Path, tiny_codebook, codes, said):
     path, book = _coded_workbook(run_dir, codes)
@@ -146,7 +146,7 @@ def test_a_second_theme_in_the_next_cell_or_a_copied_sheet_stops_and_rows_are_th
     path, book = _coded_workbook(run_dir, ["trust", "none", "trsut"])
     book["Coding"].insert_rows(3)
     book.save(path)
-    with pytest.raises(GoldError, match=r"coding_sample.xlsx:5: unknown theme 'trsut'"):
+    with pytest.raises(GoldError, match=r"coding_sample.xlsx:5 \(sample_id S003\): unknown theme 'trsut'"):
         read_gold(path, tiny_codebook)
 
 

@@ -405,6 +405,10 @@ def test_a_drawn_passage_is_named_by_its_sample_id(tmp_path, tiny_codebook):
     assert list(read_gold(path, tiny_codebook)["passage_id"]) == ["S002", "S001"]
     path.write_text("text,themes\nWe trust them.,trust\nGrants end.,funding\n", encoding="utf-8")
     assert list(read_gold(path, tiny_codebook)["passage_id"]) == ["row2", "row3"]
+    # a cell to mend is named by its draw's id too, which stays with the row when coders re-sort (review 160)
+    path.write_text("sample_id,text,themes\nS002,We trust them.,trust\nS001,Grants end.,fundng\n", encoding="utf-8")
+    with pytest.raises(GoldError, match=rf"^{re.escape(str(path))}:3 \(sample_id S001\): unknown theme 'fundng'"):
+        read_gold(path, tiny_codebook)
 
 
 def test_two_types_of_one_dimension_in_a_cell_are_read_as_the_most_integrated_and_said(tmp_path, tiny_codebook):

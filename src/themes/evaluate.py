@@ -208,7 +208,13 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         rows = sorted({row for row, _ in wrong[1:]} - {wrong[0][0]})
         more = (f" Also rows {', '.join(map(str, rows[:10]))}{' ...' if len(rows) > 10 else ''} "
                 f"({len(wrong) - 1} more cell{'s' if len(wrong) != 2 else ''} to mend)." if len(wrong) > 1 else "")
-        raise GoldError(str(wrong[0][1]) + more)
+        first = str(wrong[0][1])
+        drawn = lowered.get("passage_id") or lowered.get("sample_id")
+        if drawn and f":{wrong[0][0]}: " in first:  # the draw's id too: coders re-sort the sheet (review 160)
+            value = table[drawn].iloc[sheet_rows.index(wrong[0][0])]
+            if str(value).strip() and value == value:
+                first = first.replace(f":{wrong[0][0]}: ", f":{wrong[0][0]} ({drawn} {str(value).strip()}): ", 1)
+        raise GoldError(first + more)
     gold = pd.DataFrame({"gold": coded})
     gold["split"] = table[lowered["split"]].str.strip().str.lower().to_numpy() if "split" in lowered else "all"
     # A passage's id: its own, else the draw's (`themes sample`'s S001, which stays with the row when coders re-sort
