@@ -115,9 +115,10 @@ def test_what_coders_type_that_no_one_sees_or_means_as_a_code(run_dir: Path, tin
 
 
 @pytest.mark.parametrize("codes, said", [
-    (["funding and trust", "none", "trust"], r"coding_sample.xlsx:2 \(sample_id S001\): unknown theme 'funding and trust'\. It names 2 "
-                                             r"themes \(funding, trust\): separate them with ';'\."),
-    (["trsut", "none", "trust"], r"coding_sample.xlsx:2 \(sample_id S001\): unknown theme 'trsut'\. Did you mean 'trust'\?"),
+    (["funding and trust", "none", "trust"], r"coding_sample.xlsx:2 \(sample_id S001\): unknown theme 'funding and "
+                                             r"trust'\. It names 2 themes \(funding, trust\): separate them with ';'\."),
+    (["trsut", "none", "trust"], r"coding_sample.xlsx:2 \(sample_id S001\): unknown theme 'trsut'\. Did you mean "
+                                 r"'trust'\?"),
 ])
 def test_themes_joined_by_a_word_are_said_to_need_a_separator(run_dir: Path, tiny_codebook, codes, said):
     path, book = _coded_workbook(run_dir, codes)
