@@ -431,6 +431,25 @@ def test_diff_reads_two_themes_merged_since_as_the_one_they_became(tmp_path, tin
         ["R2", "gained", 0.1, 0.9]]
 
 
+def test_discover_within_a_merged_theme_names_the_theme_it_became(tmp_path, tiny_codebook_path):
+    """'--within trust' on a run of a codebook that merged trust into 'partnership' said 'not a theme' with no word of
+    the theme that lists it in formerly (review 160)."""
+    from run_files import write_run_folder
+
+    from themes.errors import ThemesError
+    from themes.research import discover_run
+
+    merged = tmp_path / "merged.yaml"
+    text = TINY_CODEBOOK_YAML.replace("  - id: trust\n", "  - id: partnership\n    formerly: [trust, funding]\n")
+    merged.write_text(text[:text.index("  - id: funding\n")] + text[text.index("dimensions:\n"):], encoding="utf-8")
+    run = write_run_folder(tmp_path / "b", [{"respondent_id": "R1", "question": "challenges", "answer": "We trust them.",
+                                             "org_type": "CBO", "state": "OH", "segments": [(0, 14, ["partnership"])]}],
+                           codebook_path=merged)
+    with pytest.raises(ThemesError, match=r"--within 'trust' is not a theme of .*\. The codebook lists it in formerly "
+                                          r"under 'partnership': pass --within partnership\. Themes:"):
+        discover_run(run, within="trust")
+
+
 def test_diff_reads_a_theme_merged_into_one_that_kept_its_id(tmp_path, tiny_codebook_path):
     """Review 143: 'funding' folded into 'trust' (formerly: [funding]) was 'coded in A only', and trust 'gained'."""
     diff = _diff_of_a_merge(tmp_path, tiny_codebook_path, "  - id: trust\n    formerly: [funding]\n",

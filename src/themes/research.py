@@ -84,8 +84,12 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
         # A theme, a framework dimension (the passages of any of its types) or one type.
         known = list(dict.fromkeys([*run.theme_ids, *run.category_ids]))
         if within not in known:
+            from themes.runfolder import renamed_codes
+
             close = difflib.get_close_matches(within, known, n=1)
-            hint = f" Did you mean '{close[0]}'?" if close else ""
+            became = renamed_codes(run).get(within)  # merged or renamed since (formerly; review 160)
+            hint = (f" The codebook lists it in formerly under '{became}': pass --within {became}." if became in known
+                    else f" Did you mean '{close[0]}'?" if close else "")
             raise ThemesError(f"--within '{within}' is not a theme of {run.path}.{hint} Themes: "
                               f"{', '.join(known)}.")
         chosen = segments[segments["theme_list"].map(
