@@ -442,9 +442,9 @@ def test_discover_within_a_merged_theme_names_the_theme_it_became(tmp_path, tiny
     merged = tmp_path / "merged.yaml"
     text = TINY_CODEBOOK_YAML.replace("  - id: trust\n", "  - id: partnership\n    formerly: [trust, funding]\n")
     merged.write_text(text[:text.index("  - id: funding\n")] + text[text.index("dimensions:\n"):], encoding="utf-8")
-    run = write_run_folder(tmp_path / "b", [{"respondent_id": "R1", "question": "challenges", "answer": "We trust them.",
-                                             "org_type": "CBO", "state": "OH", "segments": [(0, 14, ["partnership"])]}],
-                           codebook_path=merged)
+    row = {"respondent_id": "R1", "question": "challenges", "answer": "We trust them.", "org_type": "CBO",
+           "state": "OH", "segments": [(0, 14, ["partnership"])]}
+    run = write_run_folder(tmp_path / "b", [row], codebook_path=merged)
     with pytest.raises(ThemesError, match=r"--within 'trust' is not a theme of .*\. The codebook lists it in formerly "
                                           r"under 'partnership': pass --within partnership\. Themes:"):
         discover_run(run, within="trust")
