@@ -261,6 +261,18 @@ def test_what_the_clusters_and_draft_rest_on_is_said(tmp_path, tiny_codebook_pat
     run_dir = write_run_folder(tmp_path / "run", answers, codebook_path=book)
     assert discover_run(run_dir, min_cluster_size=5, redactor=Redactor(use_ner=False))["notes"] == [
         "1 answer the run set aside as another language is not among them (code them with --languages)."]
+    # A run with no calibration: which passages no theme caught rests on its default thresholds (review 160)
+    import json
+
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest["codebook"]["calibration"] = None
+    (run_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    notes = discover_run(run_dir, min_cluster_size=5, redactor=Redactor(use_ner=False), out=tmp_path / "bare")["notes"]
+    assert notes[0] == (f"the run coded {book} without a calibration (default thresholds, the codebook's examples "
+                        "alone): which passages no theme caught rests on that; a calibrated run catches more (themes "
+                        "calibrate, then run and discover again).")
+    manifest["codebook"]["calibration"] = {"codebook_hash": "x"}
+    (run_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     book.write_text(book.read_text(encoding="utf-8").replace("Money", "Funds", 1), encoding="utf-8")
     notes = discover_run(run_dir, min_cluster_size=5, redactor=Redactor(use_ner=False), out=tmp_path / "two")["notes"]
     assert notes[0].startswith(f"{book} has changed since {run_dir} was coded (content hash ")

@@ -183,6 +183,11 @@ def _discover_notes(run: RunFolder, explicit: str | Path | None, within: str | N
     if len(entries) > 1 and not within and not explicit:
         notes.append(f"the run coded {len(entries)} codebooks: the passages are those none of them caught (a framework "
                      f"type included), and the draft extends {entries[0].get('path')} (pass another with --codebook).")
+    uncalibrated = [str(e.get("path")) for e in entries if "calibration" in e and e.get("calibration") is None]
+    if uncalibrated:  # said by the run only, and what the passages rest on (review 160)
+        notes.append(f"the run coded {', '.join(uncalibrated)} without a calibration (default thresholds, the "
+                     "codebook's examples alone): which passages no theme caught rests on that; a calibrated run "
+                     "catches more (themes calibrate, then run and discover again).")
     if not within and "status" in run.answers:
         other = int((run.answers["status"] == "non_english").sum())
         if other:
