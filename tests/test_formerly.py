@@ -92,6 +92,27 @@ def test_a_file_coded_with_the_old_ids_is_read_under_the_new(renamed_path, tmp_p
                                      ["service_model.joint_program"]]
 
 
+def test_codes_by_an_old_id_are_said_as_that_not_as_a_themes_name(renamed_path, tmp_path):
+    """review 160: 'funding' read as resource_needs through formerly was said as "by a theme's name, not its id"."""
+    from themes.evaluate import gold_announcement, read_gold
+
+    gold = tmp_path / "gold.csv"
+    gold.write_text("text,themes\n"
+                    "Grants end in June.,funding\n"
+                    "Money is short.,Funding\n"
+                    "We trust them and send clients over.,trust; service.referral\n"
+                    "We trust them.,Trust and relationships\n", encoding="utf-8")
+
+    read = read_gold(gold, load_codebook(renamed_path))
+    said = "\n".join(gold_announcement(read, gold))
+
+    assert read.attrs["formerly"] == {"funding -> resource_needs": 2, "service.referral -> service_model.referral": 1}
+    assert read.attrs["loose"]["names"] == 1  # the theme's label
+    assert ("read as    3 codes written as an old id the codebook's formerly lists (funding -> resource_needs, "
+            "service.referral -> service_model.referral): counted as the code each became") in said
+    assert "1 by a theme's name, not its id" in said
+
+
 def test_a_calibration_made_before_the_rename_keeps_its_passages_and_thresholds(renamed_path):
     from themes.coding import fit_coder, in_current_codes, uncalibrated_categories, unknown_codes
 

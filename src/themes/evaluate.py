@@ -320,7 +320,8 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                                                                        kinds[dimension]))
                                for row, dimension, found in two_types]
     gold.attrs["other_splits"] = other_splits
-    gold.attrs["loose"] = dict(loose)
+    gold.attrs["loose"] = {kind: n for kind, n in loose.items() if " -> " not in kind}
+    gold.attrs["formerly"] = {kind: n for kind, n in loose.items() if " -> " in kind}  # cells by an old id, by id
     gold.attrs["without_text"] = without_text
     # Themes the workbook's Instructions do not list: drawn before they were added, so its coders could not give
     # them, and its "none" is no "not this theme" (review 160: precision 0.000 on a theme they never had)
@@ -953,6 +954,10 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
                 f"{loose['marks']} with ',', '/' or '|' between codes, not ';'" if loose.get("marks") else ""]
         lines.append(f"  read as    codes cells read as written: {'; '.join(s for s in said if s)}; check a few in "
                      "disagreements.csv (themes evaluate) if a coder may have meant otherwise")
+    if gold.attrs.get("formerly"):  # read under the code it became, as a coder of the old codebook meant
+        former = gold.attrs["formerly"]
+        lines.append(f"  read as    {sum(former.values())} codes written as an old id the codebook's formerly lists "
+                     f"({', '.join(former)}): counted as the code each became")
     if gold.attrs.get("coded_without"):  # a theme added since the workbook was drawn (review 160)
         without = gold.attrs["coded_without"]
         it = "it" if len(without) == 1 else "them"
@@ -1127,7 +1132,8 @@ def _parse_themes(value, codebook: Codebook, path: Path, row: int, *, aside: set
                   loose: Counter | None = None) -> list[str]:
     """A themes cell's ids (or labels). `aside`: ids of another codebook, left out and counted in `left`. `listed`:
     the codes a coding workbook's Instructions list (the codebook it was drawn for). `loose`: cells read by a
-    theme's name or with another mark than ';' between codes, counted ("names", "marks")."""
+    theme's name or with another mark than ';' between codes, counted ("names", "marks"), and codes written as an
+    old id the codebook's formerly lists ("funding -> resource_needs")."""
     ids, by_label = codebook.ids, _labels(codebook)
     found, said_none = [], None
     if _only_marks(value):
@@ -1135,8 +1141,13 @@ def _parse_themes(value, codebook: Codebook, path: Path, row: int, *, aside: set
     cell = str(value if value == value else "").strip()
     items = _with_comma_labels(cell, ids, by_label)
     if loose is not None:  # read right, but said, so that a coder can check (review 160)
-        loose["names"] += any(item.strip().lower() not in ids and item.strip().lower() not in NONE_WORDS
-                              and _known_theme(item.strip().lower(), ids, by_label) for item in items)
+        named = [key for key in (item.strip().lower() for item in items)
+                 if key not in ids and key not in NONE_WORDS and _known_theme(key, ids, by_label)]
+        # An old id the codebook's formerly lists is no theme's name: said as what it is, with the code it became
+        former = [key for key in named if key in codebook.renamed and by_label.get(key) == codebook.renamed[key]]
+        loose["names"] += len(named) > len(former)
+        for key in former:
+            loose[f"{key} -> {codebook.renamed[key]}"] += 1
     for item in items:
         key = item.strip().lower()
         if "/" in key and key not in NONE_WORDS and not _known_theme(key, ids, by_label):
