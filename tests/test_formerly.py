@@ -554,3 +554,32 @@ def test_a_dimension_renamed_without_formerly_stops_at_its_old_column(tmp_path, 
     # With formerly, the column is the dimension's
     assert read_gold(gold, load_codebook(renamed_path))["gold"].tolist()[:2] == [
         ["trust", "service_model.referral"], ["service_model.joint_program"]]
+
+
+def test_a_dimension_read_by_an_old_column_or_its_types_old_ids_is_said(tmp_path, renamed_path):
+    """Review 160: a dimension's column under the dimension's old id, and its cells by a type's old id or name, were
+    read with no word (a theme's were said): a coder looking at the announcement could not tell what was read as
+    what."""
+    from themes.evaluate import gold_announcement, read_gold
+
+    labelled = tmp_path / "labelled.yaml"
+    labelled.write_text(RENAMED_YAML.replace("label: Joint\n", "label: Jointly staffed\n"), encoding="utf-8")
+    gold = tmp_path / "gold.csv"
+    gold.write_text("text,themes,service\nWe send clients over.,trust,referral\nOne team.,none,joint\n"
+                    "They work in our clinic.,none,Jointly staffed\nNothing.,none,none\n", encoding="utf-8")
+
+    read = read_gold(gold, load_codebook(labelled))
+    said = "\n".join(gold_announcement(read, gold))
+
+    assert read["gold"].tolist()[1:3] == [["service_model.joint_program"], ["service_model.joint_program"]]
+    assert read.attrs["formerly"] == {"service_model.joint -> service_model.joint_program": 1}
+    assert ("read as    1 codes written as an old id the codebook's formerly lists (service_model.joint -> "
+            "service_model.joint_program)") in said
+    assert "1 dimension cells by a type's name, not its id" in said
+    assert "codes      'themes', 'service' (as service_model, an old id its formerly lists)" in said
+    # A column by the dimension's id, cells by ids: nothing more said
+    plain = tmp_path / "plain.csv"
+    plain.write_text("text,themes,service_model\nWe send clients over.,trust,referral\nNothing.,none,none\n",
+                     encoding="utf-8")
+    said = "\n".join(gold_announcement(read_gold(plain, load_codebook(labelled)), plain))
+    assert "read as" not in said and "codes      'themes', 'service_model'\n" in said + "\n"

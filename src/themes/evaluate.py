@@ -170,6 +170,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                         two_types.append((row, dimension.id, found))
                 else:
                     kind = _parse_type(value, dimension, path, row)
+                    _count_loose_type(value, kind, dimension, loose)
             except GoldError as error:
                 wrong.append((row, error))
                 continue
@@ -350,7 +351,8 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
     gold.attrs["read"] = {
         "sheet": sheet,
         "text": f"'{text_column}'" if text_column is not None else "looked up by 'respondent_id' + 'question'",
-        "codes": ", ".join(f"'{c}'" for c in [*codes, *dimension_columns.values()]),
+        "codes": ", ".join([*(f"'{c}'" for c in codes), *(_dimension_column_read(codebook, d, c)
+                                                           for d, c in dimension_columns.items())]),
         "question": f"'{lowered['question']}'" if "question" in lowered else None,
         "coders": table.attrs.get("coders", ""),
         "by_paragraph": table.attrs.get("by_paragraph", 0),
@@ -949,8 +951,10 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
         lines.append(f"  none       {none_marks_note(gold.attrs['none_marks'])}; leave a cell empty for an answer not "
                      "coded yet")
     loose = gold.attrs.get("loose") or {}
-    if loose.get("names") or loose.get("marks"):
+    if loose.get("names") or loose.get("marks") or loose.get("type_names"):
         said = [f"{loose['names']} by a theme's name, not its id" if loose.get("names") else "",
+                f"{loose['type_names']} dimension cells by a type's name, not its id" if loose.get("type_names")
+                else "",
                 f"{loose['marks']} with ',', '/' or '|' between codes, not ';'" if loose.get("marks") else ""]
         lines.append(f"  read as    codes cells read as written: {'; '.join(s for s in said if s)}; check a few in "
                      "disagreements.csv (themes evaluate) if a coder may have meant otherwise")
@@ -1049,6 +1053,17 @@ def _dimension_columns(codebook: Codebook, lowered: dict[str, str]) -> dict:
     return found
 
 
+def _dimension_column_read(codebook: Codebook, dimension_id: str, column: str) -> str:
+    """A dimension's column as the announcement names it: with the dimension it was read as, where the header is an
+    old id the codebook's formerly lists ("'services' (as service_model, its old id)") or its label."""
+    header = str(column).strip().lower()
+    if header == dimension_id:
+        return f"'{column}'"
+    dimension = next(d for d in codebook.dimensions if d.id == dimension_id)
+    how = "an old id its formerly lists" if header in dimension.formerly else "by its name"
+    return f"'{column}' (as {dimension_id}, {how})"
+
+
 def _refuse_renamed_dimension_column(table: pd.DataFrame, codebook: Codebook, found: dict, path: Path) -> None:
     """Stops where a dimension has no column but another column holds its types (three or more cells, nine in ten
     of its filled cells a type or none): the dimension renamed since the file was coded, whose column was not read
@@ -1077,6 +1092,19 @@ def _type_names(kind) -> tuple[str, ...]:
     """What a dimension's cell may write for a type: its id, its label (lower case, or with underscores), a former
     id."""
     return (kind.id, kind.label.lower(), kind.label.lower().replace(" ", "_"), *kind.formerly)
+
+
+def _count_loose_type(value, kind: str | None, dimension, loose: Counter) -> None:
+    """Counts a dimension cell read by its type's label (`type_names`) or by an old id its formerly lists
+    ("service_model.referral_only -> service_model.referral"), as a codes cell's are counted, so that both are said."""
+    key = str(value if value == value else "").strip().lower()
+    if kind is None or key == kind.split(".", 1)[1]:
+        return
+    type_ = next(t for t in dimension.types if f"{dimension.id}.{t.id}" == kind)
+    if key in type_.formerly:
+        loose[f"{dimension.id}.{key} -> {kind}"] += 1
+    else:
+        loose["type_names"] += 1
 
 
 def _parse_type(value, dimension, path: Path, row: int) -> str | None:
