@@ -17,6 +17,9 @@ KNOWN = ["goals", "services", "funding", "data", "effective_practices", "challen
     # several names match: the one with the most words ("goals" is one of five_year_goals' words)
     ("What are your goals for the next five years?", "five_year_goals"),
     ("Q7 - Goals for the next 5 years", "five_year_goals"),
+    # an abbreviated "years" (review 160: "Goals (5 yrs)" was read as goals)
+    ("Goals (5 yrs)", "five_year_goals"),
+    ("5-yr goals", "five_year_goals"),
     ("How does the partnership engage the community?", "community_engagement"),
     ("What practices made the partnership effective?", "effective_practices"),
     ("How is the partnership funded, and how has that changed?", "funding"),

@@ -8,8 +8,8 @@ is a word the classifier never learned, and the passage is coded without its que
 test split: kappa 0.829 with its questions, 0.779 without).
 
 A question is read as a calibration question when every word of that question's name appears in it
-(compared on their first four letters, so "engage" meets "engagement", "years" meets "year" and "5"
-meets "five"); when
+(compared on their first four letters, so "engage" meets "engagement", "years" meets "year", "yrs" meets
+"years" and "5" meets "five"); when
 several match, the one with the most words wins ("goals for the next five years" is `five_year_goals`,
 not `goals`); a tie between different questions, or no match, leaves it as it is. The run and
 `evaluate` say which were read as which.
@@ -23,6 +23,8 @@ from functools import cache
 
 _WORD = re.compile(r"[a-z0-9]+")
 _NUMBERS = dict(zip("1 2 3 4 5 6 7 8 9 10".split(), "one two three four five six seven eight nine ten".split()))
+# Words a question's wording abbreviates ("Goals (5 yrs)"): read as the word, so "yrs" meets "years"
+_SHORT = {"yr": "year", "yrs": "years"}
 
 
 @cache
@@ -37,7 +39,8 @@ def question_word(question: str) -> str:
 
 
 def _stems(text: str) -> list[str]:
-    return [_NUMBERS.get(word, word)[:4] for word in _WORD.findall(str(text).lower().replace("_", " "))]
+    words = _WORD.findall(str(text).lower().replace("_", " "))
+    return [_NUMBERS.get(word, _SHORT.get(word, word))[:4] for word in words]
 
 
 def match_question(question: str, known: Sequence[str]) -> str | None:
