@@ -179,13 +179,13 @@ def test_a_memos_heading_with_its_item_on_its_line_under_a_list_and_quoted_examp
                                        "exclude": ["trust in government agencies"]}
     text = 'Confidence.\n\nExamples:\n"We call Maria."\n\n"They never call back."\n\n\u201cThey show up.\u201d'
     assert parse_description(text) == {"definition": "Confidence.", "examples": [
-        '"We call Maria."', '"They never call back."', "\u201cThey show up.\u201d"]}
+        "We call Maria.", "They never call back.", "They show up."]}  # the words, not the memo's quote marks
     # Elsewhere a heading with text after its colon is prose, as before; so is a paragraph after a section that no
     # quote opens.
     assert parse_description("Exclude: IT budgets go under another code.")["definition"].startswith("Exclude: IT")
     text = "Confidence.\n\nExamples:\n\"We call Maria.\"\n\nSee also the data theme."
     assert parse_description(text) == {"definition": "Confidence.\n\nSee also the data theme.",
-                                       "examples": ['"We call Maria."']}
+                                       "examples": ["We call Maria."]}
     # A second review's: a quoted paragraph after marked examples is the definition's; "Example: ..." under an
     # inclusion is that inclusion's, and the inclusions after it stay inclusions.
     text = 'Confidence.\n\nExamples:\n- We call Maria.\n\n"Trust" here also covers the organisation.'
@@ -204,13 +204,31 @@ def test_a_memos_heading_with_its_item_on_its_line_under_a_list_and_quoted_examp
     assert parse_description(text)["definition"] == "Confidence.\n\nExclude: IT budgets go under another code."
 
 
+def test_a_memos_quoted_examples_are_read_as_their_words():
+    """Review 160: an NVivo memo's examples in quote marks kept them in the codebook ('"We trust the hospital."'), and
+    two quotes on one line were one example. A quote inside an example, or an example's own words around a quote,
+    stay as written; a description themes wrote is read as written."""
+    from themes.refi import parse_description
+
+    text = 'Trust.\n\nExamples:\n- "We trust the hospital."\n- \u201cOur VP calls back.\u201d\n- He said "trust" matters.'
+    assert parse_description(text)["examples"] == ["We trust the hospital.", "Our VP calls back.",
+                                                   'He said "trust" matters.']
+    text = "Trust.\nExamples: \u201cWe trust the hospital.\u201d; \u201cOur VP calls back.\u201d"
+    assert parse_description(text)["examples"] == ["We trust the hospital.", "Our VP calls back."]
+    assert parse_description('Trust.\nExamples:\n- "A" and "B" differ.')["examples"] == ['"A" and "B" differ.']
+    assert parse_description('Trust.\n\nCounter-examples:\n- "We trust the county."')["counter_examples"] == [
+        "We trust the county."]
+    ours = 'Trust.\n\nExamples:\n- "We trust the hospital."\n\nthemes id: trust'
+    assert parse_description(ours)["examples"] == ['"We trust the hospital."']
+
+
 def test_a_memos_example_on_its_own_line_is_an_example():
     """A researcher's memo "Example: ..." below the definition stayed in the definition (review 145), so the theme
     was embedded with it and trained without it. Under a list's item it is still that item's."""
     from themes.refi import parse_description
 
     assert parse_description('Trust between partners.\nExample: "We trust the hospital."') == {
-        "definition": "Trust between partners.", "examples": ['"We trust the hospital."']}
+        "definition": "Trust between partners.", "examples": ["We trust the hospital."]}
     text = "Trust between partners.\n\nExample: We trust the hospital.\nEXAMPLES : They call back.\n\nSee also data."
     assert parse_description(text) == {"definition": "Trust between partners.\n\nSee also data.",
                                        "examples": ["We trust the hospital.", "They call back."]}
@@ -1320,7 +1338,7 @@ def test_two_codes_on_the_selection_that_opens_a_passage_are_said_to_decide_its_
     ("Partners trust each other.\n\nExclude:\n- Trust of patients\nExamples:\n\"We have worked together for 15 "
      "years.\"\nOur VP changes every year and we start over.",
      {"definition": "Partners trust each other.", "exclude": ["Trust of patients"],
-      "examples": ["\"We have worked together for 15 years.\"", "Our VP changes every year and we start over."]}),
+      "examples": ["We have worked together for 15 years.", "Our VP changes every year and we start over."]}),
     ("Partners trust each other.\n\nExamples\n\nWe have worked together for 15 years.\n\nOur VP changes every year and "
      "we start over.\n\nA note on scope: this theme\ncovers partner organisations only.",
      {"definition": "Partners trust each other.\n\nA note on scope: this theme\ncovers partner organisations only.",

@@ -156,6 +156,23 @@ _INLINE_HEADING = re.compile(_HEADING_WORDS + r"[ \t]*(\S.*)")  # "Exclude: trus
 _EXAMPLE_LINE = re.compile(r"(?i)examples?[ \t]*:[ \t]*(\S.*)")  # "Example: We trust the hospital."
 
 
+# One quoted example: straight or curly double quotes around text with none of the same kind inside
+_QUOTED = re.compile(r'"([^"]+)"|“([^“”]+)”')
+
+
+def _unquoted(item: str) -> list[str]:
+    """A memo's example as its words: '"We trust the hospital."' -> 'We trust the hospital.', and a line of quotes
+    with only ';' or ',' between them ('“We trust them.”; “They call back.”') -> each (review 160: an NVivo memo's
+    quote marks stayed in the codebook's examples, and two quotes on one line were one example)."""
+    found = list(_QUOTED.finditer(item))
+    between = [item[:found[0].start()] if found else item, *(item[a.end():b.start()] for a, b in zip(found, found[1:])),
+               item[found[-1].end():] if found else ""]
+    if not found or any(part.strip() not in ("", ";", ",") for part in between[1:-1]) or \
+            between[0].strip() or between[-1].strip() not in ("", ";", ",", "."):
+        return [item]
+    return [(m.group(1) or m.group(2)).strip() for m in found if (m.group(1) or m.group(2)).strip()]
+
+
 def _heading(line: str) -> str | None:
     """The section a line alone on itself opens ("include", "examples", ...), or None."""
     found = _HEADING.fullmatch(line.strip())
@@ -298,6 +315,8 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
         fields[key] = [item for block in blocks for item in (
             _list_items(block) if ours or any(_ITEM.match(line.strip()) for line in block)
             else [line.strip() for line in block if line.strip()])]
+        if not ours and key in ("examples", "counter_examples"):  # a memo quotes its examples: the words are the text
+            fields[key] = [text for item in fields[key] for text in _unquoted(item)]
     paragraphs = re.split(r"\n[ \t]*\n(?=\S)", "\n".join(definition).strip())
     fields["definition"] = "\n\n".join(p.strip() for p in paragraphs if p.strip())
     return fields
