@@ -134,6 +134,65 @@ def test_a_tools_own_code_sets_are_said_not_dropped(tmp_path):
     assert notes == []
 
 
+def test_codes_whose_descriptions_a_tool_lost_get_their_ids_back_by_guid(tmp_path, monkeypatch):
+    """Review 160: ATLAS.ti lost the descriptions (and with them the 'themes id:' lines) of an exported codebook, and
+    import gave each code an id from its name ('trust_and_relationships', 'data_collection_and_sharing'), which no
+    calibration, coded file or earlier run knows, unsaid. With the codebook at hand (./codebooks) the GUIDs
+    export-codebook gave them bring the ids back; without it, that the ids were made from names is said."""
+    import re
+    import shutil
+
+    from themes.codebook import load_codebook
+
+    qdc = export_codebook(CODEBOOKS / "rfi_themes.yaml", tmp_path / "ours.qdc").read_text(encoding="utf-8")
+    lost = re.sub(r'(<Code guid="[^"]+" name="[^"]+" isCodable="true">)\s*<Description>.*?</Description>', r"\1", qdc,
+                  flags=re.S)
+    assert lost.count("<Description>") == qdc.count("<Description>") - 5
+    (tmp_path / "atlas.qdc").write_text(lost, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    back, notes = import_codebook(tmp_path / "atlas.qdc", tmp_path / "bare.yaml")
+    assert "trust_and_relationships" in back.read_text(encoding="utf-8")
+    assert any(note.startswith("'Trust and relationships', 'Cultural differences between partners', 'Community "
+                               "engagement', 'Resource needs', 'Data collection and sharing' came without their "
+                               "descriptions (lost in the tool?), and with them the 'themes id:' lines: their ids in "
+                               "the YAML are made from the names.") for note in notes)
+
+    (tmp_path / "codebooks").mkdir()
+    shutil.copy(CODEBOOKS / "rfi_themes.yaml", tmp_path / "codebooks" / "rfi_themes.yaml")
+    (tmp_path / "codebooks" / "draft.yaml").write_text("themes: [\n", encoding="utf-8")  # passed over
+    back, notes = import_codebook(tmp_path / "atlas.qdc", tmp_path / "back.yaml")
+    text = back.read_text(encoding="utf-8")
+    assert [line for line in text.splitlines() if line.startswith("- id: ")] == [
+        f"- id: {theme.id}" for theme in load_codebook(CODEBOOKS / "rfi_themes.yaml").themes]
+    assert ("5 codes came without the 'themes id:' line of their descriptions (lost in the tool?): by the GUIDs "
+            "export-codebook gave them, read as the codes of codebooks/rfi_themes.yaml ('Trust and relationships' as "
+            "trust, 'Cultural differences between partners' as cultural_differences, 'Community engagement' as "
+            "community_engagement, 'Resource needs' as resource_needs, 'Data collection and sharing' as "
+            "data_challenges); copy a definition from there where one is missing") in notes
+    # A type of the framework, its dimension's description kept: its id back as a type's
+    qdc = export_codebook(CODEBOOKS / "partnership_models.yaml", tmp_path / "pm.qdc").read_text(encoding="utf-8")
+    shutil.copy(CODEBOOKS / "partnership_models.yaml", tmp_path / "codebooks" / "partnership_models.yaml")
+    referral = re.search(r'<Code guid="[^"]+" name="Referral[^"]*" isCodable="true">\s*<Description>.*?</Description>',
+                         qdc, flags=re.S).group()
+    (tmp_path / "pm_lost.qdc").write_text(qdc.replace(referral, referral[:referral.index("<Description>")]),
+                                          encoding="utf-8")
+    back, notes = import_codebook(tmp_path / "pm_lost.qdc", tmp_path / "pm.yaml")
+    assert load_codebook(CODEBOOKS / "partnership_models.yaml").dimensions[0].types[0].id in \
+        [kind.id for kind in load_codebook_types(back)]
+    assert any("read as the codes of codebooks/partnership_models.yaml ('Referral" in note for note in notes)
+
+
+def load_codebook_types(path):
+    """The types of every dimension of the YAML at `path`, read as data (an import with a placeholder definition does
+    not load as a codebook)."""
+    import yaml
+    from types import SimpleNamespace
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [SimpleNamespace(**kind) for dimension in data["dimensions"] for kind in dimension["types"]]
+
+
 def test_heading_like_lines_inside_a_codebooks_text_survive_the_round_trip(tmp_path, tiny_codebook_path):
     """A second review: once headings were read wherever they stood, an example holding a line "Counter examples:"
     turned it and the examples after it into counter-examples, "Examples:" inside an example dropped the examples

@@ -520,12 +520,30 @@ def _parse_xml(data: bytes, path) -> ET.Element:
         raise ThemesError(f"{path}: not well-formed XML ({error}). Export the {what}, or {mend}.") from None
 
 
-def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = None) -> tuple[dict, list[str]]:
+def exported_ids(books: Sequence[tuple[str, Codebook]]) -> dict[str, tuple[str, str]]:
+    """Each GUID export-codebook gives a theme or type of these codebooks (where, codebook): its code ("trust",
+    "service_model.referral") and where the codebook is; a GUID two codebooks give differently is left out."""
+    found: dict[str, tuple[str, str]] = {}
+    clash: set[str] = set()
+    for where, book in books:
+        for code in codebook_codes(book):
+            for one in (code, *code.children):
+                key = _norm_guid(one.guid)
+                if one.category_id and found.get(key, (one.category_id,))[0] != one.category_id:
+                    clash.add(key)
+                elif one.category_id:
+                    found[key] = (one.category_id, where)
+    return {key: value for key, value in found.items() if key not in clash}
+
+
+def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = None,
+                           known: dict[str, tuple[str, str]] | None = None) -> tuple[dict, list[str]]:
     """Codebook data (for YAML) from REFI codes, and notes on what needs the researcher.
 
     A non-codable code with two or more children becomes a dimension of those types; any other
     nesting is flattened into themes. A code without a description gets a placeholder definition,
-    which `validate-codebook` rejects until it is written.
+    which `validate-codebook` rejects until it is written. `known` (`exported_ids`): the codes of codebooks at hand
+    by the GUIDs export-codebook gave them, for a code whose description (with its `themes id:` line) a tool lost.
     """
     notes: list[str] = []
     taken: set[str] = set()
@@ -572,10 +590,33 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
                          "you will know in the output files' score columns")
         return made
 
+    def id_by_guid(code: Code, is_type: bool) -> str | None:
+        """The id of a code with no `themes id:` line whose GUID export-codebook gave a code of a codebook at hand
+        (review 160: a tool that lost the description gave the code a new id from its name, 'trust_and_relationships',
+        which no calibration, coded file or earlier run knows), said; a GUID export-codebook made, but of no codebook
+        at hand, is said too."""
+        key = _norm_guid(code.guid)
+        if key in (known or {}) and ("." in known[key][0]) == is_type:
+            category, where = known[key]
+            by_guid.setdefault(where, []).append(f"'{code.name.strip()}' as {category}")
+            return category
+        try:
+            made_here = uuid.UUID(key).version == 5
+        except ValueError:
+            made_here = False
+        if made_here and not code.description.strip():
+            unplaced.append(f"'{code.name.strip()}'")
+        return None
+
+    by_guid: dict[str, list[str]] = {}  # where -> the codes given their id back there
+    unplaced: list[str] = []  # codes of an export-codebook GUID, of no codebook at hand
+
     def theme_of(code: Code, among: set[str] | None = None) -> dict:
         """A theme's data, or a type's when `among` holds its dimension's type ids so far."""
         fields = parse_description(code.description)
         given = fields.pop("id", None)
+        if not given and code.guid.strip():
+            given = id_by_guid(code, among is not None)
         wanted = given or slug(code)
         theme_id = said(code, given, _unique(wanted.split(".")[-1], taken if among is None else among))
         if theme_id != wanted.split(".")[-1] and (given or re.search(r"[A-Za-z0-9]", unicodedata.normalize(
@@ -668,6 +709,19 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
     _distinct_labels(themes, within, notes)
     for dimension in dimensions:
         _distinct_labels(dimension["types"], {}, notes)
+    for where, named in by_guid.items():
+        notes.append(f"{len(named)} code{'s' * (len(named) != 1)} came without the 'themes id:' line of "
+                     f"{'their descriptions' if len(named) != 1 else 'its description'} (lost in the tool?): by the "
+                     f"GUIDs export-codebook gave them, read as the codes of {where} ({', '.join(named)}); copy "
+                     "a definition from there where one is missing")
+    if unplaced:
+        many = len(unplaced) != 1
+        notes.append(f"{', '.join(unplaced)} came without {'their descriptions' if many else 'its description'} (lost "
+                     f"in the tool?), and with {'them' if many else 'it'} the 'themes id:' "
+                     f"line{'s' * many}: {'their ids' if many else 'its id'} in the YAML {'are' if many else 'is'} "
+                     "made from the names. Calibrations, coded files and earlier runs know the ids of the codebook "
+                     "it was exported from: run import-codebook where that codebook's YAML is in ./codebooks, or set "
+                     "the ids back by hand")
     about = about or {}
     if "name" not in about and "codebooks" not in about and any(
             ID_LINE in c.description for code in codes for c in [code, *code.children]):

@@ -343,18 +343,36 @@ def export_codebook(codebook_path: str | Path, out: str | Path | None = None, *,
     return target
 
 
+def _codebooks_at_hand(source: Path, out: str | Path | None) -> list[tuple[str, Codebook]]:
+    """The codebooks a .qdc may have been exported from: the YAML in ./codebooks, beside the file and beside where
+    the import writes (each that loads; a draft or broken one is passed over)."""
+    folders = dict.fromkeys(folder.resolve() for folder in (Path("codebooks"), source.parent,
+                                                             Path(out).parent if out else source.parent)
+                            if folder.is_dir())
+    books = []
+    for folder in folders:
+        for path in sorted(folder.glob("*.yaml")):
+            try:
+                books.append((str(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path),
+                              load_codebook(path)))
+            except ThemesError:  # a draft, a sidecar or no codebook at all
+                continue
+    return books
+
+
 def import_codebook(qdc_path: str | Path, out: str | Path | None = None, *, name: str | None = None,
                     force: bool = False, only: str | None = None) -> tuple[Path, list[str]]:
     """A .qdc as codebook YAML; returns the path and what the researcher still has to do. `only`: of a project that
     holds several codebooks, the one of that name."""
     from themes.codebook_yaml import to_yaml
-    from themes.refi import _slug, codes_to_codebook_data, read_codebook_file
+    from themes.refi import _slug, codes_to_codebook_data, exported_ids, read_codebook_file
 
     source = Path(qdc_path)
     if not source.is_file():
         raise ThemesError(f"File not found: {source}. Pass a REFI-QDA codebook (.qdc).")
     codes, about = read_codebook_file(source, only)
-    data, notes = codes_to_codebook_data(codes, name or about.get("name") or source.stem, about)
+    data, notes = codes_to_codebook_data(codes, name or about.get("name") or source.stem, about,
+                                         known=exported_ids(_codebooks_at_hand(source, out)))
     if about.get("codebooks"):
         notes.append(f"{source.name} holds the codes of {len(about['codebooks'])} codebooks "
                      f"({', '.join(about['codebooks'])}); they became one codebook, '{data['name']}', without "
