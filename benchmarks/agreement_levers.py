@@ -27,7 +27,15 @@ fold), primary-theme kappa, the test split never read. Each lever changes one th
                        the question; lr 5e-5, batch 16), then the product's coder on the tuned vectors
     primary=RULE       which of the themes a passage carries is its primary one: by the score's margin over
                        the theme's threshold (margin), its ratio to it (ratio) or their log-odds' difference
-                       (logit); the product takes the highest score
+                       (logit); the product takes the highest score. By where in the passage each theme is
+                       evidenced, among the themes it carries when it carries 2+ (`_sentence_primary`): the one its
+                       earliest sentence carries (first), its last (last), the most sentences (most), or the
+                       score less W times the first sentence's relative position (first-weighted,W); each
+                       sentence scored by the fold's coder on its own embedding (embeds the sentences once,
+                       about a minute on 2 cores, cached under THEMES_CACHE_DIR or /tmp), or with `@words` on the
+                       passage's embedding and the sentence's words (no embedding: what a run could afford); a
+                       theme is where its first sentence over its threshold is, or with `@best` / `@words-best`
+                       its best-scoring sentence
     third-person       each training passage also as a copy in the third person ("we", "our", "I", "my" ->
                        "they", "their"), as a findings report paraphrases respondents
 
@@ -48,6 +56,7 @@ layers embeds the passages and the codebook's texts once (about a minute on 2 co
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -187,6 +196,116 @@ def _primary_by(rule: str, product_primary):
     return primary
 
 
+SENTENCE_RULES = ("first", "last", "most", "first-weighted")
+
+
+def _sentence_scores(coder, texts, questions, embed, locator, segment_words):
+    """Per passage, its sentences' scores (n_sentences, k) by the fold's `coder`, in the passage's order (None for a
+    passage of one sentence, where no sentence rule chooses): locator "embed", each sentence on its own embedding;
+    "words", each on its segment's embedding (the passage's, as the product scored it) beside its own words."""
+    from themes.clean import clean_text
+    from themes.coding import classified_texts
+    from themes.segment import segment_answers, split_sentences
+
+    cleaned = [clean_text(t) for t in texts]
+    segments = segment_answers(cleaned, range(len(texts)), max_words=segment_words)
+    spans = split_sentences(cleaned)
+    pieces, owners, segment_of = [], [], []
+    for row, (k, start, end) in enumerate(segments[["answer_index", "start", "end"]].itertuples(index=False)):
+        if len(spans[k]) < 2:
+            continue
+        for s, e in spans[k]:
+            if s >= start and e <= end:
+                pieces.append(cleaned[k][s:e])
+                owners.append(k)
+                segment_of.append(row)
+    out = [None] * len(texts)
+    if not pieces:
+        return out
+    pieces = classified_texts(pieces)
+    if locator == "words":
+        vectors = embed(classified_texts(list(segments["text"].iloc[segment_of])))
+    else:
+        vectors = embed(pieces)
+    asked = [questions[k] for k in owners] if questions is not None else None
+    scores = coder.score(pieces, vectors, asked, embed)
+    owners = np.array(owners)
+    for k in np.unique(owners):
+        out[k] = scores[owners == k]
+    return out
+
+
+def _located(sentences, columns, margins, best_only=False):
+    """Each theme of `columns`' place in the passage: its first sentence at or over its threshold (`margins` >= 0),
+    else its best sentence; with its last such sentence and how many sentences carry it. `best_only`: its place is
+    its best sentence (the highest margin)."""
+    values = margins[:, columns]
+    carried = values >= 0
+    best = values.argmax(axis=0)
+    if best_only:
+        return best, best, carried.sum(axis=0)
+    first = np.where(carried.any(axis=0), carried.argmax(axis=0), best)
+    last = np.where(carried.any(axis=0), len(values) - 1 - carried[::-1].argmax(axis=0), best)
+    return first, last, carried.sum(axis=0)
+
+
+def _sentence_primary(rule, weight, scores, decided, sentences, thresholds, scheme, baseline, best_only=False):
+    """Each passage's primary theme by `rule` among the themes it carries, when it carries 2+ and has 2+
+    sentences (`sentences`: the per-passage sentence scores of `_sentence_scores`); otherwise `baseline`'s.
+    Ties go to the higher passage score."""
+    out = list(baseline)
+    for i, (row, carried) in enumerate(zip(scores, decided)):
+        columns = scheme.theme_columns[carried[scheme.theme_columns]]
+        if len(columns) < 2 or sentences[i] is None:
+            continue
+        first, last, count = _located(sentences[i], columns, sentences[i] - thresholds, best_only)
+        score = row[columns]
+        if rule == "first":
+            key = -first + 1e-3 * score
+        elif rule == "last":
+            key = last + 1e-3 * score
+        elif rule == "most":
+            key = count + 1e-3 * score
+        else:
+            key = score - weight * first / (len(sentences[i]) - 1)
+        out[i] = scheme.ids[columns[int(np.argmax(key))]]
+    return out
+
+
+def _cross_fitted_by_sentences(oof, gold, scheme, rule, weight, sentences, best_only=False):
+    """calibrate.cross_fitted_predictions with the primary theme chosen by `_sentence_primary` on each fold's
+    own thresholds."""
+    from themes.calibrate import tune_thresholds
+
+    predicted: list[list[str]] = [[] for _ in gold]
+    primary: list[str] = ["none"] * len(gold)
+    for fold in np.unique(oof.fold_of):
+        inside, outside = oof.fold_of == fold, oof.fold_of != fold
+        thresholds, _ = tune_thresholds(oof.passages(outside), [g for g, o in zip(gold, outside) if o], scheme)
+        part = oof.passages(inside)
+        _, scores, decided = scheme.code(part.segment_scores, part.keys, int(inside.sum()), thresholds)
+        rows = np.flatnonzero(inside)
+        chosen = _sentence_primary(rule, weight, scores, decided, [sentences[i] for i in rows], thresholds, scheme,
+                                   scheme.primary(scores, decided), best_only)
+        for position, p, pp in zip(rows, scheme.labels(decided), chosen):
+            predicted[position], primary[position] = p, pp
+    return predicted, primary
+
+
+def _writers_first(gold, sentences, scheme, thresholds, best_only=False):
+    """On the passages of 2+ gold themes and 2+ sentences, how often the locator puts the writer's first theme
+    first (strictly before the others), level with another, or after: (first, level, after)."""
+    position = {category_id: k for k, category_id in enumerate(scheme.ids)}
+    found = [0, 0, 0]
+    for codes, scored in zip(gold, sentences):
+        columns = [position[c] for c in codes if c in position and position[c] in scheme.theme_columns]
+        if len(columns) < 2 or scored is None:
+            continue
+        first, _, _ = _located(scored, np.array(columns), scored - thresholds, best_only)
+        found[0 if first[0] < first[1:].min() else 1 if first[0] == first[1:].min() else 2] += 1
+    return found
+
+
 def _fine_tuned(texts, codes, questions, ids, layers, epochs, seed):
     """MiniLM with its last `layers` layers trained on these passages (multi-label BCE), as an embed function."""
     import torch
@@ -308,6 +427,13 @@ def parse_lever(text: str) -> dict:
         return {"neighbours": (float(weight), *[kind(x) for kind, x in zip((int, float), rest)])}
     if name == "primary" and value in ("margin", "ratio", "logit"):
         return {"primary": value}
+    if name == "primary" and value.partition("@")[0].partition(",")[0] in SENTENCE_RULES:
+        rule, _, locator = value.partition("@")
+        rule, _, weight = rule.partition(",")
+        if locator not in ("", "words", "best", "words-best") or (weight and rule != "first-weighted"):
+            raise SystemExit(f"Unknown lever {text!r}: see this script's docstring.")
+        return {"primary-sentences": (rule, float(weight or 0.1), "words" if "words" in locator else "embed",
+                                      "best" in locator)}
     if name in ("word-weight", "vector-weight", "C", "chars", "mlp", "question-fixed", "mix-unasked",
                 "examples-weight"):
         return {name: float(value)}
@@ -331,6 +457,7 @@ def main(argv: list[str] | None = None) -> None:
 
     import themes.classify
     import themes.coding
+    from themes import defaults
     from themes.calibrate import cross_fitted_predictions, out_of_fold_scores
     from themes.codebook import load_codebook
     from themes.coding import Scheme
@@ -352,6 +479,18 @@ def main(argv: list[str] | None = None) -> None:
         _folds_by_writer(gold["passage_id"].astype(str).str.extract(r"^([A-Za-z]+)")[0].to_numpy())
     embed = embedding_function(shipped=shipped_paths([args.codebook]))
     scheme = Scheme(codebook)
+    locators = {lever["primary-sentences"][2] for lever in levers if "primary-sentences" in lever}
+    sentence_embed = embedding_function(shipped=shipped_paths([args.codebook]), cache_dir=os.environ.get(
+        "THEMES_CACHE_DIR", "/tmp/themes-agreement-levers-cache")) if "embed" in locators else None
+    product_score_segments, scored = themes.coding.Coder.score_segments, []
+
+    def score_segments(self, texts, embed, *, questions=None, segment_words=defaults.SEGMENT_WORDS):
+        """The product's, and each passage's sentences scored by the same coder, kept in `scored` (one per fold)."""
+        scored.append({"texts": list(texts)} | {
+            locator: _sentence_scores(self, texts, questions, sentence_embed if locator == "embed" else embed, locator,
+                                      segment_words) for locator in locators})
+        return product_score_segments(self, texts, embed, questions=questions, segment_words=segment_words)
+    memo = {}  # (the levers that change the scores, seed) -> out-of-fold scores and sentence scores
     for text, lever in zip(args.levers, levers):
         LEVER.clear()
         LEVER.update(lever)
@@ -359,19 +498,58 @@ def main(argv: list[str] | None = None) -> None:
         Scheme.code = code if "primary" in lever else product_code
         Scheme.primary = _primary_by(lever["primary"], product_primary) if "primary" in lever else product_primary
         lever_embed = _layered(*lever["layers"]) if "layers" in lever else embed
-        began, rows = time.perf_counter(), []
+        began, rows, moved = time.perf_counter(), [], [0, 0, 0]  # primaries changed, made right, made wrong
         for seed in (int(s) for s in args.seeds.split(",")):
-            if "finetune" in lever:
+            key = (repr(sorted((k, v) for k, v in lever.items() if k != "baseline" and not k.startswith("primary"))),
+                   seed)
+            if key in memo:  # the primary rules change no score: the same folds' scores serve them all
+                oof, sentences = memo[key]
+            elif "finetune" in lever:
                 oof = _fine_tuned_out_of_fold(codebook, texts, codes, questions, *lever["finetune"], seed)
+                sentences = None
             else:
+                themes.coding.Coder.score_segments = score_segments if locators else product_score_segments
+                scored.clear()
                 oof = out_of_fold_scores(codebook, texts, codes, lever_embed, questions=questions, seed=seed)
-            result = agreement(codes, *cross_fitted_predictions(oof, codes, scheme), scheme)
+                themes.coding.Coder.score_segments = product_score_segments
+                sentences = None
+                if locators:  # fold f's passages are its test indices in order, as out_of_fold_scores scored them
+                    sentences = {locator: [None] * len(texts) for locator in locators}
+                    for fold, found in enumerate(scored):
+                        assert found.pop("texts") == [texts[i] for i in np.flatnonzero(oof.fold_of == fold)]
+                        for locator, part in found.items():
+                            for i, value in zip(np.flatnonzero(oof.fold_of == fold), part, strict=True):
+                                sentences[locator][i] = value
+                    from themes.calibrate import tune_thresholds
+
+                    everywhere, _ = tune_thresholds(oof, codes, scheme)
+                    for locator in sorted(locators):
+                        for best_only in (False, True):
+                            found = _writers_first(codes, sentences[locator], scheme, everywhere, best_only)
+                            print(f"  seed {seed}, locator {locator}{'-best' * best_only}: the writer's first theme "
+                                  f"located first {found[0]}, level {found[1]}, after {found[2]} (passages of 2+ "
+                                  "themes and 2+ sentences)", flush=True)
+            memo[key] = oof, sentences
+            if "primary-sentences" in lever:
+                rule, weight, locator, best_only = lever["primary-sentences"]
+                made = _cross_fitted_by_sentences(oof, codes, scheme, rule, weight, sentences[locator], best_only)
+                before = cross_fitted_predictions(oof, codes, scheme)[1]
+                for i, (was, now) in enumerate(zip(before, made[1])):
+                    if was != now:
+                        moved[0] += 1
+                        moved[1] += now == codes[i][0] if codes[i] else 0
+                        moved[2] += was == codes[i][0] if codes[i] else 0
+            else:
+                made = cross_fitted_predictions(oof, codes, scheme)
+            result = agreement(codes, *made, scheme)
             rows.append([result["overall"]["primary_kappa"], result["overall"]["macro_f1"]]
                         + [theme["kappa"] for theme in result["per_theme"]])
         mean = np.mean(rows, axis=0)
         per_theme = ", ".join(f"{t['theme']} {k:.3f}" for t, k in zip(result["per_theme"], mean[2:]))
         print(f"{text}: CV kappa {mean[0]:.3f} (seeds: {', '.join(f'{r[0]:.3f}' for r in rows)}), macro F1 "
-              f"{mean[1]:.3f}; per theme {per_theme}; {time.perf_counter() - began:.0f} s", flush=True)
+              f"{mean[1]:.3f}; per theme {per_theme}; {time.perf_counter() - began:.0f} s"
+              + (f"; primaries changed {moved[0]}, to the writer's {moved[1]}, from it {moved[2]} (all seeds)"
+                 if "primary-sentences" in lever else ""), flush=True)
 
 
 if __name__ == "__main__":

@@ -40,8 +40,12 @@ def test_levers_parse_and_unknown_ones_say_where_to_look(levers):
     assert levers.parse_lever("neighbours=0") == {"neighbours": (0.0,)}
     assert levers.parse_lever("neighbours=0.3,5,0.02") == {"neighbours": (0.3, 5, 0.02)}
     assert levers.parse_levers("C=8+neighbours=0.1,15") == {"C": 8.0, "neighbours": (0.1, 15)}
-    with pytest.raises(SystemExit, match="docstring"):
-        levers.parse_lever("primary=first")
+    assert levers.parse_lever("primary=first") == {"primary-sentences": ("first", 0.1, "embed", False)}
+    assert levers.parse_lever("primary=first-weighted,0.3@words-best") == {
+        "primary-sentences": ("first-weighted", 0.3, "words", True)}
+    for unknown in ("primary=nearest", "primary=first,0.2", "primary=most@elsewhere"):
+        with pytest.raises(SystemExit, match="docstring"):
+            levers.parse_lever(unknown)
 
 
 @pytest.mark.parametrize("rule", ["margin", "ratio", "logit"])
@@ -75,3 +79,26 @@ def test_examples_weight_weighs_the_codebooks_own_texts_in_each_regression(lever
     weighted = themes.classify.LogisticRegression
     assert weighted.weights.tolist() == [0.25, 0.25, 1, 1, 1, 1]
     assert all(isinstance(estimator, weighted) for estimator in model.estimators_)
+
+
+@pytest.mark.parametrize("rule, weight, expected", [
+    ("first", 0.1, 1),  # the second theme is carried by the first sentence
+    ("last", 0.1, 0),
+    ("most", 0.1, 0),  # the first theme by two sentences of three
+    ("first-weighted", 0.05, 0),  # its higher score outweighs a small weight on position
+    ("first-weighted", 0.5, 1),
+])
+def test_the_primary_theme_by_where_the_passage_says_it(levers, tiny_codebook_path, rule, weight, expected):
+    scheme = Scheme(load_codebook(tiny_codebook_path))
+    columns = scheme.theme_columns
+    scores = np.zeros((2, len(scheme.ids)))
+    scores[:, columns[0]], scores[:, columns[1]] = 0.8, 0.7  # both carried, the first theme the higher
+    thresholds = np.full(len(scheme.ids), 0.5)
+    decided = scheme.decide(scores, thresholds)
+    sentences = np.zeros((3, len(scheme.ids)))
+    sentences[:, columns[0]] = [0.2, 0.9, 0.8]
+    sentences[:, columns[1]] = [0.9, 0.1, 0.1]
+    baseline = scheme.primary(scores, decided)
+    assert baseline == [scheme.ids[columns[0]]] * 2
+    chosen = levers._sentence_primary(rule, weight, scores, decided, [sentences, None], thresholds, scheme, baseline)
+    assert chosen == [scheme.ids[columns[expected]], baseline[1]]  # a passage of one sentence keeps its primary
