@@ -140,8 +140,7 @@ class PendingEmbedding:
         # sorted, and 21.7 s for sentence-transformers' own encode of them all).
         self.missing = sorted(missing, key=lambda i: -len(self.unique[i]))
         self.todo = [self.unique[i] for i in self.missing]
-        size = settings.chunk_size
-        chunks = [self.todo[i:i + size] for i in range(0, len(self.todo), size)]
+        chunks = embedding_chunks(self.todo, settings)
         self.before = _embedded["total"]  # what earlier embeddings of this run had to do
         _embedded["total"] += len(self.todo)
         # (not quoted: a Dask worker would be handed the wrapper, not the list)
@@ -443,6 +442,30 @@ def _publish(run: export.RunResult) -> None:
                              description="Summary of the coding run")
 
 
+def local_cluster_kwargs(workers: int) -> dict:
+    """The local Dask cluster of `--workers N`: N processes of one task each, whose torch shares the machine's cores
+    among them (Dask sets OMP_NUM_THREADS=1 in its workers, so two workers on two cores ran the model on one; review
+    162). The scheduler's HTTP server on a free port of this machine: on 8787 it warned in four lines where another
+    program held that port."""
+    threads = str(max(1, (os.cpu_count() or 1) // workers))
+    return {"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": "127.0.0.1:0",
+            "env": {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}}
+
+
+def embedding_chunks(texts: list[str], settings: RunSettings) -> list[list[str]]:
+    """The texts (longest first) cut into embedding tasks of `settings.chunk_size`; with --workers N, into N of
+    about as many characters each where they fit in fewer than N such chunks (one chunk of 4,096 kept one worker
+    busy and the others idle on a survey of 1,638 texts; review 162). In order: their vectors are stacked back."""
+    size = settings.chunk_size
+    workers = settings.workers or 1
+    if workers < 2 or len(texts) > size * (workers - 1) or len(texts) < 2 * workers:
+        return [texts[i:i + size] for i in range(0, len(texts), size)]
+    ends = np.cumsum([len(text) + 1 for text in texts])
+    cuts = np.searchsorted(ends, ends[-1] * np.arange(1, workers) / workers)
+    bounds = [0, *sorted(set(int(c) for c in cuts) - {0, len(texts)}), len(texts)]
+    return [texts[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
 def run_flow(input_path: str, out: str, settings: RunSettings, spec: InputSpec | None = None,
              force: bool = False, batches: list[dict] | None = None, checked: bool = False) -> dict:
     """Run the flow with the task runner the settings ask for: threads here, or a Dask cluster."""
@@ -455,8 +478,7 @@ def run_flow(input_path: str, out: str, settings: RunSettings, spec: InputSpec |
         # prints them: follow Prefect's own level (WARNING for a CLI run without --verbose).
         logging.getLogger("distributed").setLevel(get_current_settings().logging.level)
         runner = (DaskTaskRunner(address=settings.dask_address) if settings.dask_address else
-                  DaskTaskRunner(cluster_kwargs={"n_workers": settings.workers, "threads_per_worker": 1,
-                                                 "processes": True, "dashboard_address": None}))
+                  DaskTaskRunner(cluster_kwargs=local_cluster_kwargs(settings.workers)))
         flow_to_run = code_responses.with_options(task_runner=runner)
     else:
         from prefect.task_runners import ThreadPoolTaskRunner

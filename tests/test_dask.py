@@ -27,6 +27,10 @@ def test_a_dask_cluster_codes_exactly_like_a_single_process(tmp_path, tiny_codeb
     common = {"codebook": str(tiny_codebook_path), "model": "test:hashing", "cache_dir": None, "chunk_size": 16}
     single = run_flow(str(answers), str(tmp_path / "single"), RunSettings(**common), SPEC)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        from themes.guard import check_dask_address, dask_identity
+
+        check_dask_address(cluster.scheduler_address)  # a scheduler: nothing said
+        assert dask_identity(cluster.scheduler_address)["type"] == "Scheduler"
         spread = run_flow(str(answers), str(tmp_path / "dask"),
                           RunSettings(**common, dask_address=cluster.scheduler_address), SPEC)
         with cluster.get_client() as client:
@@ -39,3 +43,23 @@ def test_a_dask_cluster_codes_exactly_like_a_single_process(tmp_path, tiny_codeb
     for name in COMPARED:
         pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "single" / name, keep_default_na=False),
                                       pd.read_csv(tmp_path / "dask" / name, keep_default_na=False), obj=name)
+
+
+def test_local_workers_share_the_cores_and_the_texts(monkeypatch):
+    """Review 162: Dask sets OMP_NUM_THREADS=1 in its workers, so two workers on two cores ran the model on one, and
+    a survey of fewer texts than one chunk (4,096) was one task: one worker busy, the other idle."""
+    import os
+
+    from themes.flows.code_responses import embedding_chunks, local_cluster_kwargs
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert local_cluster_kwargs(2)["env"] == {"OMP_NUM_THREADS": "4", "MKL_NUM_THREADS": "4"}
+    assert local_cluster_kwargs(8)["env"]["OMP_NUM_THREADS"] == "1"
+    texts = sorted((f"answer {k} " + "word " * (k % 50) for k in range(1638)), key=len, reverse=True)
+    two = embedding_chunks(texts, RunSettings(workers=2))
+    assert len(two) == 2 and sum(two, []) == texts  # in order: the vectors are stacked back so
+    sizes = [sum(map(len, chunk)) for chunk in two]
+    assert abs(sizes[0] - sizes[1]) < 0.01 * sum(sizes)  # as many characters each
+    assert [len(c) for c in embedding_chunks(texts, RunSettings())] == [1638]  # one process: one chunk, as before
+    many = texts * 6  # more than fills a chunk per worker: chunks of 4,096, shared as workers free up
+    assert [len(c) for c in embedding_chunks(many, RunSettings(workers=2))] == [4096, 4096, 1636]

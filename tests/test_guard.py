@@ -51,14 +51,42 @@ def test_a_dask_address_that_does_not_answer_is_one_line():
         check_dask_address("tcp://127.0.0.1:9")
     with pytest.raises(ThemesError, match="names no host and port"):
         check_dask_address("tcp://scheduler")
+    # Review 162: another scheme was 'unexpected ValueError' after the model loaded; an empty address ran here, unsaid
+    with pytest.raises(ThemesError, match=r"^--dask-address http://127\.0\.0\.1:8786: a Dask scheduler's address "
+                                          r"starts tcp://, tls://, ws://, wss://, ucx:// \(e\.g\. tcp://10\.0\.0\.5:8786\), "
+                                          r"not http://\.$"):
+        check_dask_address("http://127.0.0.1:8786")
+    with pytest.raises(ThemesError, match="names no host and port"):
+        check_dask_address("tcp://[::1")
+    with pytest.raises(ThemesError, match="^--dask-address is empty"):
+        check_dask_address(" ")
+    # ... and one where something else listens hung with no word: a socket that accepts and says nothing
     listening = socket.socket()
     listening.bind(("127.0.0.1", 0))
     listening.listen()
     try:
-        check_dask_address(f"tcp://127.0.0.1:{listening.getsockname()[1]}")  # answers: nothing said
+        with pytest.raises(ThemesError, match="answers, but not as a Dask scheduler does: check the port"):
+            check_dask_address(f"tcp://127.0.0.1:{listening.getsockname()[1]}")
         check_dask_address(None)
     finally:
         listening.close()
+
+
+def test_workers_beyond_the_cores_or_beside_an_address_are_one_line(monkeypatch):
+    """Review 162: --workers 100000 was still starting processes after 150 s, with no word; beside --dask-address it
+    was ignored."""
+    import os
+
+    from themes.guard import check_workers
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    check_workers(2, None)
+    check_workers(None, "tcp://10.0.0.5:8786")
+    with pytest.raises(ThemesError, match=r"^--workers 3: this machine has 2 cores, and each worker embeds on one at "
+                                          r"least, with its own copy of the model: use at most 2 "):
+        check_workers(3, None)
+    with pytest.raises(ThemesError, match="^--workers 2 starts a Dask cluster here and --dask-address"):
+        check_workers(2, "tcp://10.0.0.5:8786")
 
 
 def test_a_prefect_api_url_that_does_not_answer_is_one_line(monkeypatch):

@@ -254,7 +254,7 @@ def run(
             raise ThemesError(f"The input {input_file} is one of the files the run writes into --out {out}; copy it "
                               "elsewhere first or choose another --out.")
         # The output folder, Prefect's server and home, a Dask scheduler: before anything slow.
-        guard.preflight(out, force=force, dask_address=settings.dask_address)
+        guard.preflight(out, force=force, dask_address=settings.dask_address, workers=settings.workers)
     except ThemesError as error:
         _fail(str(error))
     except ValidationError as error:  # settings out of range

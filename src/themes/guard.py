@@ -284,26 +284,62 @@ def ensure_prefect_home() -> None:
         atexit.register(shutil.rmtree, temporary, True)  # each run left 5 MB in the temporary folder
 
 
+# The schemes a Dask scheduler listens on from another process (distributed.comm's registry, less inproc)
+DASK_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+
+
 def check_dask_address(address: str | None) -> None:
-    """A --dask-address nobody listens on is one line now, not an 'unexpected OSError' 44 s into the run."""
-    if not address:
+    """A --dask-address nobody listens on is one line now, not an 'unexpected OSError' 44 s into the run; so is one
+    with another scheme ('http://...': 'unexpected ValueError' after the model loaded) and one where something other
+    than a Dask scheduler answers (a web server: the run hung with no word; review 162)."""
+    if address is None:
         return
+    example = "e.g. tcp://10.0.0.5:8786"
+    if not address.strip():
+        raise ThemesError(f"--dask-address is empty: give the scheduler's address ({example}), or leave the option "
+                          "out to run here.")
     import socket
     from urllib.parse import urlparse
 
-    where = urlparse(address if "://" in address else f"tcp://{address}")
     try:
+        where = urlparse(address if "://" in address else f"tcp://{address}")
         host, port = where.hostname, where.port
     except ValueError:
-        host, port = None, None
+        where, host, port = None, None, None
+    if where is not None and where.scheme not in DASK_SCHEMES:
+        raise ThemesError(f"--dask-address {address}: a Dask scheduler's address starts "
+                          f"{', '.join(s + '://' for s in DASK_SCHEMES)} ({example}), not {where.scheme}://.")
     if not host or not port:
-        raise ThemesError(f"--dask-address {address} names no host and port; give the scheduler's address, e.g. "
-                          "tcp://10.0.0.5:8786.")
+        raise ThemesError(f"--dask-address {address} names no host and port; give the scheduler's address, {example}.")
     try:
         socket.create_connection((host, port), timeout=5).close()
     except OSError as error:
         raise ThemesError(f"--dask-address {address} does not answer ({error.strerror or error}). Start the "
                           "scheduler (dask scheduler), or leave the option out to run here.") from None
+    if dask_identity(address).get("type") != "Scheduler":
+        raise ThemesError(f"--dask-address {address} answers, but not as a Dask scheduler does: check the port (a "
+                          "scheduler listens on 8786 unless told otherwise; 8787 is its dashboard).")
+
+
+def dask_identity(address: str, timeout: float = 5.0) -> dict:
+    """What the Dask scheduler at `address` says it is ({"type": "Scheduler", "n_workers": ...}), or {} when what
+    answers there does not answer as one (a web server, a proxy: silence, or bytes that are no Dask message)."""
+    import asyncio
+
+    from distributed.core import rpc
+
+    async def ask() -> dict:
+        scheduler = rpc(address if "://" in address else f"tcp://{address}", timeout=timeout)
+        try:
+            return await asyncio.wait_for(scheduler.identity(), timeout)
+        finally:
+            await scheduler.close_rpc()
+
+    try:
+        found = asyncio.run(ask())
+    except Exception:  # noqa: BLE001 - whatever fails here (a timeout, a closed stream, garbage read as a message)
+        return {}  # means that no scheduler answered
+    return found if isinstance(found, dict) else {}
 
 
 def check_not_a_projects_output(out: Path) -> None:
@@ -325,9 +361,25 @@ def check_not_a_projects_output(out: Path) -> None:
                           "the project (its inbox), or choose another --out.")
 
 
-def preflight(out: Path, *, force: bool, dask_address: str | None = None) -> None:
+def check_workers(workers: int | None, dask_address: str | None) -> None:
+    """--workers within what this machine can run, and not with --dask-address (review 162: 100,000 workers were
+    being started after 150 s with no word; 16 on two cores ran slower than one; beside an address it was ignored)."""
+    if workers is None:
+        return
+    if dask_address is not None:
+        raise ThemesError(f"--workers {workers} starts a Dask cluster here and --dask-address {dask_address} uses one "
+                          "that runs: give one of them.")
+    cores = os.cpu_count() or 1
+    if workers > cores:
+        raise ThemesError(f"--workers {workers}: this machine has {cores} core{'s' * (cores != 1)}, and each worker "
+                          f"embeds on one at least, with its own copy of the model: use at most {cores} (workers on "
+                          "other machines join a scheduler given with --dask-address).")
+
+
+def preflight(out: Path, *, force: bool, dask_address: str | None = None, workers: int | None = None) -> None:
     from themes.export import RUN_FILES, check_output_folder
 
+    check_workers(workers, dask_address)
     check_writable_parent(out)
     check_not_a_projects_output(out)
     check_output_folder(out, force=force, owned=RUN_FILES)
