@@ -140,7 +140,7 @@ class PendingEmbedding:
         # sorted, and 21.7 s for sentence-transformers' own encode of them all).
         self.missing = sorted(missing, key=lambda i: -len(self.unique[i]))
         self.todo = [self.unique[i] for i in self.missing]
-        chunks = embedding_chunks(self.todo, settings)
+        chunks = self.chunks = embedding_chunks(self.todo, settings)
         self.before = _embedded["total"]  # what earlier embeddings of this run had to do
         _embedded["total"] += len(self.todo)
         # (not quoted: a Dask worker would be handed the wrapper, not the list)
@@ -152,10 +152,12 @@ class PendingEmbedding:
         settings, todo, missing = self.settings, self.todo, self.missing
         _progress("embedding", _embedded["done"], _embedded["total"])
         fresh, done = [], self.before
-        for future in self.futures:
+        for chunk, future in zip(self.chunks, self.futures):
             while idle is not None and not _finished(future):
                 idle = idle if idle() else None
             fresh.append(future.result())
+            # Cached as each chunk lands: a run stopped at 90% of 100,000 answers kept none of it (review 162)
+            cache_store(quote(chunk), fresh[-1], settings.cache_dir, self.model_id)
             done += len(fresh[-1])  # batches that ran in other processes (Dask) count here
             _embedded["done"] = max(_embedded["done"], done)
             _progress("embedding", _embedded["done"], _embedded["total"])
@@ -163,7 +165,6 @@ class PendingEmbedding:
         vectors = np.empty((len(self.unique), dim), dtype=np.float16)
         if todo:
             vectors[missing] = np.vstack(fresh)
-            cache_store(quote(todo), vectors[missing], settings.cache_dir, self.model_id)
         for positions, part in self.found:
             vectors[positions] = part
         from_shipped, from_cache = self.counts

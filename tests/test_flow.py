@@ -711,6 +711,40 @@ def test_the_survey_is_embedded_longest_first_across_chunks_and_each_vector_retu
     assert np.array_equal(table.lookup(texts), expected)
 
 
+def test_each_chunk_is_cached_as_it_lands_so_a_stopped_run_keeps_what_it_embedded(monkeypatch, tmp_path):
+    """Review 162: the cache was written once every chunk was done, so a run stopped in its last chunk (of 100,000
+    answers: hours) embedded everything again."""
+    from prefect import flow as prefect_flow
+
+    import themes.flows.code_responses as run_flow
+    from themes.embed import HASHING_MODEL, EmbeddingCache, HashingEmbedder, text_key
+    from themes.settings import RunSettings
+
+    class StopsInTheThirdChunk(HashingEmbedder):
+        calls = 0
+
+        def encode(self, texts, progress=None):
+            StopsInTheThirdChunk.calls += 1
+            if StopsInTheThirdChunk.calls == 3:
+                raise KeyboardInterrupt
+            return super().encode(texts, progress)
+
+    monkeypatch.setattr(run_flow, "_embedder", lambda settings: StopsInTheThirdChunk())
+    texts = [f"answer {k} " + "word " * k for k in range(40)]
+    settings = RunSettings(model=HASHING_MODEL, chunk_size=16, cache_dir=str(tmp_path / "cache"))
+
+    @prefect_flow
+    def embed_them():
+        return run_flow.embed_texts(texts, settings)
+
+    with pytest.raises(BaseException):
+        embed_them()
+    cache = EmbeddingCache(tmp_path / "cache", StopsInTheThirdChunk().model_id)
+    _, missing = cache.get([text_key(t) for t in texts])
+    assert len(missing) == 40 - 32  # the two chunks done (longest first) are cached; the third is not
+    assert sorted(missing) == list(range(8))  # the shortest texts, the third chunk's
+
+
 def test_runs_on_a_temporary_server_send_no_heartbeats_and_runs_on_ones_own_server_do():
     # Prefect's heartbeat thread sleeps in steps of a second and each run waited for it at its end (1.0 s of a
     # 1,000-answer run's 9); a temporary server ends with the run, so nothing would read them.
