@@ -665,3 +665,16 @@ def test_a_runs_codebook_is_found_from_another_folder(tmp_path, monkeypatch, tin
     shipped = Path(__file__).resolve().parents[1] / "codebooks" / "rfi_themes.yaml"
     (tmp_path.parent / tiny_codebook_path.name).write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
     assert recorded_codebook(entry) == tiny_codebook_path.resolve()
+
+
+def test_the_manifest_names_the_versions_of_what_the_run_used():
+    """Review 162: an ONNX run's manifest named no onnxruntime, a Dask run's no dask, distributed or prefect-dask."""
+    from themes.export import PACKAGES, package_versions
+
+    assert list(package_versions()) == list(PACKAGES)
+    assert list(package_versions({"backend": "torch", "workers": None, "dask_address": None})) == list(PACKAGES)
+    onnx = package_versions({"backend": "onnx"})
+    assert list(onnx)[-1] == "onnxruntime" and onnx["onnxruntime"]  # a version, or "not installed"
+    dask = package_versions({"backend": "torch", "workers": 2})
+    assert [name for name in dask if name not in PACKAGES] == ["dask", "distributed", "prefect-dask"]
+    assert dask["distributed"][0].isdigit()

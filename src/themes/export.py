@@ -412,11 +412,20 @@ PACKAGES = ("themes", "sentence-transformers", "torch", "transformers", "scikit-
             "numpy", "prefect", "pydantic")
 
 
-def package_versions() -> dict[str, str]:
+# What a run used beyond the core, by its settings: the ONNX backend's runtime, a Dask run's scheduler and runner
+# (review 162: neither was recorded, so a run's figures could not be traced to them)
+USED_WHEN = {"onnxruntime": lambda settings: settings.get("backend") == "onnx",
+             "dask": lambda settings: bool(settings.get("workers") or settings.get("dask_address")),
+             "distributed": lambda settings: bool(settings.get("workers") or settings.get("dask_address")),
+             "prefect-dask": lambda settings: bool(settings.get("workers") or settings.get("dask_address"))}
+
+
+def package_versions(settings: dict | None = None) -> dict[str, str]:
+    """The versions of the packages a run's figures rest on: the core's, and those its `settings` used."""
     from importlib.metadata import PackageNotFoundError, version
 
     found = {}
-    for name in PACKAGES:
+    for name in (*PACKAGES, *(name for name, used in USED_WHEN.items() if settings and used(settings))):
         try:
             found[name] = version(name)
         except PackageNotFoundError:
@@ -493,7 +502,7 @@ def manifest(run: RunResult) -> dict:
         "questions_read_as": run.questions_read_as,
         "segments_read_without_attribution": run.read_without_attribution,
         "settings": settings,
-        "packages": package_versions(),
+        "packages": package_versions(settings),
         "embedding": run.embedding,
         "timings_seconds": run.timings,
         "accounting": accounting,
