@@ -467,6 +467,17 @@ def embedding_chunks(texts: list[str], settings: RunSettings) -> list[list[str]]
     return [texts[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
+def dask_logging(level: str | int) -> None:
+    """distributed logs every scheduler, nanny and connection event at INFO, and Prefect's console handler prints
+    them: they follow Prefect's own `level` (WARNING for a CLI run without --verbose), but for the nanny's warnings as
+    the cluster ends with the run ("Worker process still alive after 4.0 seconds, killing") or restarts a worker on
+    Ctrl-C: what a run does, not what the user must act on (review 162); with --verbose, all of it."""
+    logging.getLogger("distributed").setLevel(level)
+    nanny = logging.getLogger("distributed.nanny")
+    nanny.setLevel(logging.ERROR if logging.getLogger("distributed").getEffectiveLevel() >= logging.WARNING
+                   else logging.NOTSET)
+
+
 def run_flow(input_path: str, out: str, settings: RunSettings, spec: InputSpec | None = None,
              force: bool = False, batches: list[dict] | None = None, checked: bool = False) -> dict:
     """Run the flow with the task runner the settings ask for: threads here, or a Dask cluster."""
@@ -475,9 +486,7 @@ def run_flow(input_path: str, out: str, settings: RunSettings, spec: InputSpec |
         from prefect.settings import get_current_settings
         from prefect_dask import DaskTaskRunner
 
-        # distributed logs every scheduler, nanny and connection event at INFO, and Prefect's console handler
-        # prints them: follow Prefect's own level (WARNING for a CLI run without --verbose).
-        logging.getLogger("distributed").setLevel(get_current_settings().logging.level)
+        dask_logging(get_current_settings().logging.level)
         runner = (DaskTaskRunner(address=settings.dask_address) if settings.dask_address else
                   DaskTaskRunner(cluster_kwargs=local_cluster_kwargs(settings.workers)))
         flow_to_run = code_responses.with_options(task_runner=runner)

@@ -63,3 +63,22 @@ def test_local_workers_share_the_cores_and_the_texts(monkeypatch):
     assert [len(c) for c in embedding_chunks(texts, RunSettings())] == [1638]  # one process: one chunk, as before
     many = texts * 6  # more than fills a chunk per worker: chunks of 4,096, shared as workers free up
     assert [len(c) for c in embedding_chunks(many, RunSettings(workers=2))] == [4096, 4096, 1636]
+
+
+def test_the_nanny_s_end_of_run_warnings_are_not_printed_but_with_verbose():
+    """Review 162: every --workers run ended with 'WARNING | distributed.nanny - Worker process still alive after 4.0
+    seconds, killing'."""
+    import logging
+
+    from themes.flows.code_responses import dask_logging
+
+    before = {name: logging.getLogger(name).level for name in ("distributed", "distributed.nanny")}
+    try:
+        dask_logging("WARNING")
+        assert not logging.getLogger("distributed.nanny").isEnabledFor(logging.WARNING)
+        assert logging.getLogger("distributed.scheduler").isEnabledFor(logging.WARNING)
+        dask_logging("DEBUG")
+        assert logging.getLogger("distributed.nanny").isEnabledFor(logging.DEBUG)
+    finally:
+        for name, level in before.items():
+            logging.getLogger(name).setLevel(level)
