@@ -467,6 +467,23 @@ def embedding_chunks(texts: list[str], settings: RunSettings) -> list[list[str]]
     return [texts[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
+def _local_dask_runner():
+    """prefect-dask's runner whose local workers record their task runs on the flow's Prefect server: each started a
+    temporary server of its own (230 MB, 8 s), which SIGTERM could leave running (review 162)."""
+    from prefect_dask import DaskTaskRunner
+
+    class LocalDaskRunner(DaskTaskRunner):
+        def __enter__(self):
+            from prefect.client.orchestration import get_client
+
+            # The flow's server, the temporary one included, is up when the flow enters its task runner
+            url = str(get_client(sync_client=True).api_url).rstrip("/")
+            self.cluster_kwargs.setdefault("env", {})["PREFECT_API_URL"] = url
+            return super().__enter__()
+
+    return LocalDaskRunner
+
+
 def dask_logging(level: str | int) -> None:
     """distributed logs every scheduler, nanny and connection event at INFO, and Prefect's console handler prints
     them: they follow Prefect's own `level` (WARNING for a CLI run without --verbose), but for the nanny's warnings as
@@ -488,7 +505,7 @@ def run_flow(input_path: str, out: str, settings: RunSettings, spec: InputSpec |
 
         dask_logging(get_current_settings().logging.level)
         runner = (DaskTaskRunner(address=settings.dask_address) if settings.dask_address else
-                  DaskTaskRunner(cluster_kwargs=local_cluster_kwargs(settings.workers)))
+                  _local_dask_runner()(cluster_kwargs=local_cluster_kwargs(settings.workers)))
         flow_to_run = code_responses.with_options(task_runner=runner)
     else:
         from prefect.task_runners import ThreadPoolTaskRunner

@@ -82,3 +82,26 @@ def test_the_nanny_s_end_of_run_warnings_are_not_printed_but_with_verbose():
     finally:
         for name, level in before.items():
             logging.getLogger(name).setLevel(level)
+
+
+def test_local_workers_record_their_tasks_on_the_flow_s_server():
+    """Review 162: each local worker started a temporary Prefect server of its own (230 MB, 8 s) for its task runs,
+    which SIGTERM could leave running."""
+    from prefect import flow, task
+
+    from themes.flows.code_responses import _local_dask_runner, local_cluster_kwargs
+
+    @task
+    def server_seen() -> str | None:
+        import os
+
+        return os.environ.get("PREFECT_API_URL")
+
+    @flow(task_runner=_local_dask_runner()(cluster_kwargs=local_cluster_kwargs(1)))
+    def on_a_worker() -> tuple[str | None, str]:
+        from prefect.client.orchestration import get_client
+
+        return server_seen.submit().result(), str(get_client(sync_client=True).api_url).rstrip("/")
+
+    seen, flows_own = on_a_worker()
+    assert seen == flows_own
