@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -94,9 +95,23 @@ def cache_lookup(texts: list[str], cache_dir: str | None, model_id: str, shipped
     return find_vectors([text_key(t) for t in texts], sources)
 
 
+@dataclass(frozen=True)
+class Embedded:
+    """A chunk's vectors, with the device and model id of the process that made them: a Dask worker resolves
+    `--device auto` on its own machine (the manifest said the flow's machine's 'cpu' of a GPU worker's vectors, and
+    a worker's fp16 vectors would have been cached under the fp32 model's id; review 162)."""
+    vectors: np.ndarray
+    device: str
+    model_id: str
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+
 @task(name="embed-batch", cache_policy=NO_CACHE)
-def embed_batch(texts: list[str], settings: RunSettings) -> np.ndarray:
+def embed_batch(texts: list[str], settings: RunSettings) -> Embedded:
     embedder = _embedder(settings)
+    device = getattr(embedder, "resolved_device", "cpu")
     # A few model batches at a time, so the progress bar moves during a chunk (a chunk can take minutes).
     step, parts = 8 * (settings.batch_size or getattr(embedder, "texts_per_batch", BATCH_SIZES["cpu"])), []
     for start in range(0, len(texts), step):
@@ -105,7 +120,7 @@ def embed_batch(texts: list[str], settings: RunSettings) -> np.ndarray:
         parts.append(compact(embedder.encode(texts[start:start + step])))
         _embedded["done"] += len(parts[-1])
         _progress("embedding", _embedded["done"], _embedded["total"])
-    return np.vstack(parts) if parts else compact(embedder.encode(texts))
+    return Embedded(np.vstack(parts) if parts else compact(embedder.encode(texts)), device, embedder.model_id)
 
 
 def _embedder(settings: RunSettings):
@@ -151,13 +166,16 @@ class PendingEmbedding:
         piece of other work until it returns False (nothing left)."""
         settings, todo, missing = self.settings, self.todo, self.missing
         _progress("embedding", _embedded["done"], _embedded["total"])
-        fresh, done = [], self.before
+        fresh, done, made_by = [], self.before, {}
         for chunk, future in zip(self.chunks, self.futures):
             while idle is not None and not _finished(future):
                 idle = idle if idle() else None
-            fresh.append(future.result())
-            # Cached as each chunk lands: a run stopped at 90% of 100,000 answers kept none of it (review 162)
-            cache_store(quote(chunk), fresh[-1], settings.cache_dir, self.model_id)
+            embedded = future.result()
+            fresh.append(embedded.vectors)
+            made_by.setdefault(embedded.model_id, set()).add(embedded.device)
+            # Cached as each chunk lands (a run stopped at 90% of 100,000 answers kept none of it), under the model id
+            # of the process that made it (review 162)
+            cache_store(quote(chunk), embedded.vectors, settings.cache_dir, embedded.model_id)
             done += len(fresh[-1])  # batches that ran in other processes (Dask) count here
             _embedded["done"] = max(_embedded["done"], done)
             _progress("embedding", _embedded["done"], _embedded["total"])
@@ -168,9 +186,11 @@ class PendingEmbedding:
         for positions, part in self.found:
             vectors[positions] = part
         from_shipped, from_cache = self.counts
+        here = getattr(_embedder(settings), "resolved_device", "cpu")
         stats = {"texts": len(self.texts), "unique": len(self.unique), "from_shipped": from_shipped,
-                 "from_cache": from_cache, "embedded": len(todo), "model_id": self.model_id,
-                 "device": getattr(_embedder(settings), "resolved_device", "cpu")}
+                 "from_cache": from_cache, "embedded": len(todo),
+                 "model_id": " + ".join(sorted(made_by)) if made_by else self.model_id,
+                 "device": " + ".join(sorted(set().union(*made_by.values()))) if made_by else here}
         return VectorTable(self.unique, vectors), stats
 
 

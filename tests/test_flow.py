@@ -634,7 +634,8 @@ def test_the_flow_works_while_the_embedding_runs_and_stops_when_it_is_done():
     import time
     from concurrent.futures import Future
 
-    from themes.flows.code_responses import PendingEmbedding
+    from themes.flows.code_responses import Embedded, PendingEmbedding
+    from themes.settings import RunSettings
 
     class Batch:
         def __init__(self):
@@ -645,16 +646,17 @@ def test_the_flow_works_while_the_embedding_runs_and_stops_when_it_is_done():
 
     batch = Batch()
     pending = PendingEmbedding.__new__(PendingEmbedding)
-    pending.settings, pending.texts, pending.unique = None, ["a"], ["a"]
+    pending.settings, pending.texts, pending.unique = RunSettings(cache_dir=None), ["a"], ["a"]
     pending.todo, pending.missing, pending.found, pending.counts = [], [], [], (0, 0)
-    pending.futures, pending.before, pending.model_id = [batch], 0, "test"
+    pending.futures, pending.chunks, pending.before, pending.model_id = [batch], [["a"]], 0, "test"
     calls = []
 
     def idle() -> bool:
         calls.append(1)
         time.sleep(0.01)  # a piece of work
         if len(calls) == 3:  # the batch finishes while the flow works
-            threading.Timer(0.05, batch.wrapped_future.set_result, [np.zeros((1, 2), dtype=np.float16)]).start()
+            threading.Timer(0.05, batch.wrapped_future.set_result,
+                            [Embedded(np.zeros((1, 2), dtype=np.float16), "cpu", "test")]).start()
         return len(calls) < 1000
 
     import themes.flows.code_responses as flow
@@ -668,7 +670,7 @@ def test_the_flow_works_while_the_embedding_runs_and_stops_when_it_is_done():
     assert 3 <= len(calls) < 1000
     calls.clear()
     done = Batch()
-    done.wrapped_future.set_result(np.zeros((1, 2), dtype=np.float16))
+    done.wrapped_future.set_result(Embedded(np.zeros((1, 2), dtype=np.float16), "cpu", "test"))
     pending.futures = [done]
     flow._embedder = lambda settings: type("E", (), {"resolved_device": "cpu"})()
     try:
@@ -715,6 +717,7 @@ def test_each_chunk_is_cached_as_it_lands_so_a_stopped_run_keeps_what_it_embedde
     """Review 162: the cache was written once every chunk was done, so a run stopped in its last chunk (of 100,000
     answers: hours) embedded everything again."""
     from prefect import flow as prefect_flow
+    from prefect.task_runners import ThreadPoolTaskRunner
 
     import themes.flows.code_responses as run_flow
     from themes.embed import HASHING_MODEL, EmbeddingCache, HashingEmbedder, text_key
@@ -733,7 +736,7 @@ def test_each_chunk_is_cached_as_it_lands_so_a_stopped_run_keeps_what_it_embedde
     texts = [f"answer {k} " + "word " * k for k in range(40)]
     settings = RunSettings(model=HASHING_MODEL, chunk_size=16, cache_dir=str(tmp_path / "cache"))
 
-    @prefect_flow
+    @prefect_flow(task_runner=ThreadPoolTaskRunner(max_workers=1))  # one chunk at a time, as run_flow runs them
     def embed_them():
         return run_flow.embed_texts(texts, settings)
 
@@ -914,3 +917,47 @@ def test_sigterm_in_a_flow_s_process_stops_the_embedding_task_at_its_next_model_
         signal.signal(signal.SIGTERM, previous)
     with flows._embedding_stops_on_sigterm():  # the next run embeds again
         assert len(flows.embed_batch.fn(["after the run"], RunSettings(model="test:hashing"))) == 1
+
+
+def test_the_manifest_s_device_and_the_cache_s_model_are_those_of_the_process_that_embedded(monkeypatch, tmp_path):
+    """Review 162: a Dask worker resolves --device auto on its own machine, but the manifest said the flow machine's
+    device ('cpu' for a GPU worker's vectors), and a worker's fp16 vectors would have been cached as the fp32
+    model's."""
+    from prefect import flow as prefect_flow
+
+    import themes.flows.code_responses as run_flow
+    from themes.embed import HASHING_MODEL, EmbeddingCache, HashingEmbedder, text_key
+    from themes.settings import RunSettings
+
+    class OnTheCard(HashingEmbedder):  # what a worker with a GPU and THEMES_FP16=1 would be
+        resolved_device = "cuda"
+
+        @property
+        def model_id(self):
+            return super().model_id + "+fp16"
+
+    here = HashingEmbedder()
+    monkeypatch.setattr(run_flow, "_embedder", lambda settings: here)
+    texts = [f"answer {k}" for k in range(5)]
+    settings = RunSettings(model=HASHING_MODEL, cache_dir=str(tmp_path / "cache"))
+    real_task = run_flow.embed_batch.fn
+
+    def on_a_worker(chunk, settings):  # the task runs where the worker's embedder is
+        monkeypatch.setattr(run_flow, "_embedder", lambda settings: OnTheCard())
+        try:
+            return real_task(chunk, settings)
+        finally:
+            monkeypatch.setattr(run_flow, "_embedder", lambda settings: here)
+
+    monkeypatch.setattr(run_flow.embed_batch, "fn", on_a_worker)
+
+    @prefect_flow
+    def embed_them():
+        return run_flow.embed_texts(texts, settings)
+
+    _, stats = embed_them()
+    assert stats["device"] == "cuda" and stats["model_id"] == here.model_id + "+fp16"
+    _, missing = EmbeddingCache(tmp_path / "cache", here.model_id + "+fp16").get([text_key(t) for t in texts])
+    assert missing == []
+    _, missing = EmbeddingCache(tmp_path / "cache", here.model_id).get([text_key(t) for t in texts])
+    assert len(missing) == 5  # nothing under the fp32 model's id
