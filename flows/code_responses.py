@@ -37,7 +37,7 @@ from themes.embed import BATCH_SIZES, EmbeddingCache, VectorTable, compact, embe
 from themes.counts import Estimates, estimate, hidden_groups, question_counts, type_question_counts, \
     with_theme_estimates, with_type_estimates
 from themes.evaluate import check_coded_sample, codable_only, coded_sample_name, counts_estimated, disagreeing_parts, \
-    read_coded_sample, run_agreement, without_learned
+    read_coded_sample, run_agreement, unlike_survey_note, without_learned
 from themes.fitted import FittedModels, model_paths
 from themes.ingest import InputSpec, load_answers, require_codable
 from themes.prevalence import PrevalenceOptions, available_processes
@@ -412,6 +412,9 @@ def _code_responses(input_path: str, out: str, settings: RunSettings, spec: Inpu
                     if run.sample_agreement else None)
     if disagreement:
         get_run_logger().warning("%s", disagreement)
+    unlike = unlike_survey_note(run.sample_agreement.get("unlike_survey")) if run.sample_agreement else ""
+    if unlike:
+        get_run_logger().warning("%s", unlike)
     _stage("writing")
     files, kept = write(quote(run), Path(out), force, redactor)
     lap("write")
@@ -426,6 +429,7 @@ def _code_responses(input_path: str, out: str, settings: RunSettings, spec: Inpu
             "framework": run.framework.to_dict("records"),
             "timings": timings, "embedding": embedding_stats, "segments": len(segments),
             "read_without_attribution": run.read_without_attribution, "disagreement": disagreement,
+            "unlike_survey": unlike,
             "sent_again": sent_again(run.answers),
             "other_language_only": other_language_only(run.answers),
             "own_examples": examples_note,

@@ -40,6 +40,15 @@ def test_krippendorff_alpha_nominal_matches_the_hand_computation(scheme):
     assert result["overall"]["primary_alpha"] == pytest.approx(round(1 - 14 / 30, 3))
 
 
+def test_a_passage_coded_with_a_type_only_has_no_gold_theme_for_any_gold_theme_accuracy(scheme):
+    """Review 163: framework codes counted as gold themes, so a passage coded 'service.referral' alone, which the
+    model rightly gave no theme, missed; the manifest read any-gold-theme accuracy 0.785 under a primary accuracy of
+    0.904, which cannot be."""
+    gold = [["service.referral"], ["trust", "service.joint"], ["funding"]]
+    result = agreement(gold, [[], ["trust"], ["trust"]], ["none", "trust", "trust"], scheme)["overall"]
+    assert result["primary_accuracy"] == result["any_gold_theme_accuracy"] == round(2 / 3, 3)
+
+
 def test_per_theme_precision_recall_f1_and_confusion(scheme):
     gold = [["trust"], ["trust", "funding"], [], ["funding"]]
     predicted = [["trust"], ["trust"], ["trust"], ["funding"]]
@@ -1234,3 +1243,50 @@ def test_codes_cells_read_by_name_or_other_marks_are_said(tmp_path, tiny_codeboo
     clean = tmp_path / "clean.csv"
     clean.write_text("text,themes\nWe trust them.,trust\nGrants end.,funding;trust\nWe eat.,none\n", encoding="utf-8")
     assert not any(line.startswith("  read as") for line in gold_announcement(read_gold(clean, tiny_codebook), clean))
+
+
+def test_a_coded_sample_unlike_the_survey_by_the_machine_s_flags_is_said():
+    """Review 163: a hand-picked coded sample (answers the machine flagged 88% of, against 52% of the survey's) read
+    trust 74% (67-83%), the coders' own 65% outside it, with no warning, and the report called it 'at random'."""
+    from themes.evaluate import unlike_survey, unlike_survey_note
+
+    rng = np.random.default_rng(0)
+    survey = pd.DataFrame({"respondent_id": [f"r{k}" for k in range(1000)], "question": "challenges",
+                           "themes": np.where(rng.random(1000) < 0.5, "trust", "")})
+    survey["status"] = np.where(survey["themes"] == "trust", "coded", "uncoded")
+    survey.loc[::10, "status"] = "empty"  # not codable: not in the survey's share
+    codable = survey[survey["status"] != "empty"]
+    keys = lambda rows: list(zip(rows["respondent_id"], rows["question"]))  # noqa: E731
+    drawn = codable.sample(150, random_state=1)
+    assert unlike_survey(survey, keys(drawn), ["trust", "data_challenges"]) is None  # random: nothing said
+    picked = pd.concat([codable[codable["themes"] == "trust"].head(130), codable[codable["themes"] == ""].head(20)])
+    found = unlike_survey(survey, keys(picked), ["trust", "data_challenges"])
+    assert found["theme"] in ("trust", "any") and found["sample"] == round(130 / 150, 3) and found["z"] > 3.5
+    note = unlike_survey_note(found, {"trust": "Trust and relationships"})
+    assert note.startswith("The coded sample does not look like a random sample of this survey: the tool flagged ")
+    assert "87% of its answers against 48% of all the survey's answers" in note
+    assert unlike_survey(survey, keys(picked.head(20)), ["trust"]) is None  # too few to tell
+
+
+def test_a_runs_agreement_with_a_picked_sample_is_not_called_random(tiny_codebook):
+    """Review 163: the method section said 'coded by people at random' of a sample picked for its themes."""
+    from themes.coding import Scheme
+    from themes.evaluate import run_agreement
+    from themes.export import sample_agreement_summary
+
+    flags = ["trust"] * 50 + [""] * 150
+    answers = pd.DataFrame({"respondent_id": [f"R{k}" for k in range(200)], "question": "q", "themes": flags,
+                            "top_theme": flags, "status": ["coded"] * 50 + ["uncoded"] * 150})
+    picked = answers.iloc[list(range(40)) + list(range(50, 60))]  # 40 of its 50 flagged answers, 10 of the rest
+    coded = pd.DataFrame({"respondent_id": picked["respondent_id"], "question": "q",
+                          "gold": [["trust"]] * 40 + [[]] * 10}).reset_index(drop=True)
+    result = run_agreement(answers, coded, Scheme(tiny_codebook), "picked.csv")
+    assert result["unlike_survey"]["sample"] == 0.8 and result["unlike_survey"]["survey"] == 0.25
+    assert "this survey, coded by people, in a sample unlike a random one of the survey" in \
+        sample_agreement_summary(result)
+    drawn = answers.iloc[::4]  # a quarter flagged, as the survey
+    coded = pd.DataFrame({"respondent_id": drawn["respondent_id"], "question": "q",
+                          "gold": [["trust"] if f else [] for f in drawn["themes"]]}).reset_index(drop=True)
+    result = run_agreement(answers, coded, Scheme(tiny_codebook), "drawn.csv")
+    assert result["unlike_survey"] is None
+    assert "coded by people in a sample drawn at random as far as the tool can tell" in sample_agreement_summary(result)

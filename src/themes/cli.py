@@ -947,6 +947,8 @@ def _print_summary(summary: dict) -> None:
         else:
             typer.echo("Raw counts: no coded sample of this survey measured the classifier's error; pass "
                        "--coded-sample (see 'themes sample') for estimates with intervals.")
+    if summary.get("unlike_survey"):
+        typer.echo(f"warning: {summary['unlike_survey']}", err=True)
     if summary.get("disagreement"):
         typer.echo(f"warning: {summary['disagreement']}", err=True)
     if summary.get("own_examples"):

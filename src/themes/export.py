@@ -604,7 +604,11 @@ def sample_agreement_summary(result: dict) -> str:
                 "passage, or a copy of one)" if learned else "")
     few = (f" On {result['answers']} answers one more or less moves these far: read them as a rough sign."
            if result["answers"] < FEW_PASSAGES else "")
-    return (f"on {result['answers']} answers of this survey, coded by people at random "
+    # "at random" only where the sample looks it by the machine's flags (review 163: a hand-picked one was called so)
+    how = ("coded by people, in a sample unlike a random one of the survey (see the caution under the key findings)"
+           if result.get("unlike_survey") else "coded by people in a sample drawn at random as far as the tool can "
+           "tell (its answers are flagged as often as the survey's)")
+    return (f"on {result['answers']} answers of this survey, {how} "
             f"({coded_sample_name(result.get('files') or result['file'])}{left_out}): " + "; ".join(parts) + "." + few)
 
 
@@ -673,7 +677,8 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=N
             "where the theme is present")
     agreement = None
     if run.sample_agreement:
-        from themes.evaluate import counts_estimated, disagreeing_parts, poorly_agreeing
+        from themes.evaluate import FEW_CODED, counts_estimated, disagreeing_parts, poorly_agreeing, \
+            unlike_survey_note
 
         # The coded sample's file names are de-identified as the export's are ("coded by Jane Roe (jroe@...).csv"),
         # and its folders left out.
@@ -682,10 +687,14 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=N
         safe = _safe_names([Path(f).name for f in files], redactor)
         shown["files"] = [safe[Path(f).name] for f in files]
         shown["file"] = " + ".join(shown["files"])
+        labels = {**{c.id: c.label for c in run.codebook.themes}, **{d.id: d.label for d in run.codebook.dimensions}}
+        warnings = [unlike_survey_note(shown.get("unlike_survey"), labels),
+                    disagreeing_parts(shown, estimated=counts_estimated(run.counts), labels=labels) or ""]
         agreement = {"summary": sample_agreement_summary(shown), "poor": poorly_agreeing(shown),
-                     "warning": disagreeing_parts(shown, estimated=counts_estimated(run.counts), labels={
-                         **{c.id: c.label for c in run.codebook.themes},
-                         **{d.id: d.label for d in run.codebook.dimensions}})}
+                     "warning": " ".join(w for w in warnings if w) or None,
+                     # themes too few coded answers carry for a kappa: their estimates are as rough (review 163)
+                     "few": {row["theme"]: int(row["gold"]) for row in shown.get("per_theme") or []
+                             if 0 < int(row.get("gold") or 0) < FEW_CODED}}
     framework_by = None
     if run.codebook.dimensions:
         # By the respondent's type, as quotes are attributed (the column chosen or named, the question over "Q1")
