@@ -291,6 +291,19 @@ def test_the_report_leads_with_estimates_and_intervals_when_a_coded_sample_measu
     assert "the one to cite" not in render_markdown(data) and "the one to cite" not in render_html(data)
 
 
+def test_an_estimate_resting_on_fewer_coded_answers_than_a_kappa_needs_says_so(data):
+    """Review 163: the method section read "not measured (only 3 coded answers carry it)", the finding "About 4%
+    (0-8%)" with no word; and the interval's reading did not say it leaves coders' disagreement out."""
+    estimated = _estimated(data)
+    few = replace(estimated, agreement={**estimated.agreement, "few": {"funding": 3}})
+    markdown = render_markdown(few)
+    assert ("- About 56% (35-75%) of respondents raised funding needs; 67% had at least one answer flagged. It rests "
+            "on only 3 coded answers that carry it, too few to measure how the tool codes it: a rough figure.") \
+        in markdown
+    assert "too few to measure" not in render_markdown(estimated)
+    assert "not disagreement between coders" in markdown
+
+
 @pytest.mark.parametrize("low, high, shown", [(35.0, 75.0, "(35-75%)"), (95.4, 99.6, "(95-99.6%)"),
                                               (0.3, 4.0, "(0.3-4%)"), (0.0, 100.0, "(0-100%)")])
 def test_a_findings_interval_never_rounds_to_0_or_100_that_it_does_not_reach(low, high, shown):

@@ -584,7 +584,8 @@ def quote_cautions(summary: pd.DataFrame, poor: dict[str, float] | None = None) 
       about funding and data;
     - a theme, or a type of a dimension, in `poor` (evaluate.poorly_agreeing: id -> kappa), whose coding agrees
       poorly with the coded sample's coders;
-    - one no coded answer carries, so that how often its flags are right was never measured.
+    - one no coded answer carries: the coders never gave it, so every coded answer flagged with it was a false alarm
+      to them, and how often its flags are right cannot be estimated.
     Review 156: an informal-governance quote was a formal agreement, others were about trust; only the first rule
     cautioned, and those types met neither."""
     from themes.prevalence import UNMEASURED_METHOD
@@ -614,8 +615,11 @@ def quote_cautions(summary: pd.DataFrame, poor: dict[str, float] | None = None) 
                                       f"sample's coders (Cohen's kappa {poor[part]:.2f}), so some of these passages "
                                       "may not be about it.", "the coding agrees poorly with the coders")
         elif not estimated and str(getattr(row, "method", "")) == UNMEASURED_METHOD:
-            cautions[theme] = Caution("Read each quote before you use it: no answer of the coded sample carries it, so "
-                                      "how often these flags are right was never measured.",
-                                      "how often its flags are right was never measured")
+            # Its precision was measured, as nothing: every coded answer flagged with it was, to the coders, a
+            # false alarm (review 163: "never measured" of a theme flagged on 30 coded answers, none confirmed)
+            cautions[theme] = Caution("Read each quote before you use it: the coders gave it to no answer of the coded "
+                                      "sample, so every answer of that sample the tool flagged with it was, to them, "
+                                      "a false alarm, and how often these flags are right could not be estimated.",
+                                      "the coders gave it to no coded answer")
     return cautions
 

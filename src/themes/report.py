@@ -209,7 +209,9 @@ def estimate_sentence(estimate: float, low: float, high: float, flagged: float, 
 # met "About 53% (46-61%) ...; 61% had at least one answer flagged" with no word on which to use).
 READING = ("The first figure of each finding is the one to cite: the share of respondents estimated to have raised the "
            "theme (or described the type), with the classifier's mistakes measured on the coded sample taken out; "
-           "the range in brackets is its 95% interval, where the true share very likely lies. \"Flagged\" counts "
+           "the range in brackets is its 95% interval, where the true share very likely lies if the coders' codes "
+           "are right (it carries the chance in who answered and in which answers were coded, not disagreement "
+           "between coders). \"Flagged\" counts "
            "what the classifier marked, before that correction.")
 
 
@@ -249,7 +251,8 @@ def _sentences(data: ReportData) -> list[str]:
     if corrected(data.counts):
         ordered = data.counts.sort_values("estimate", ascending=False, kind="stable")
         return [estimate_sentence(r.estimate, r.low, r.high, r.percent, r.label, r.method)
-                + _asked_about(data, r.theme) for r in ordered.itertuples()] + _framework_sentences(data)
+                + _few_coded(data, r.theme, r.estimate) + _asked_about(data, r.theme) for r in ordered.itertuples()] \
+            + _framework_sentences(data)
     ordered = data.counts.sort_values("respondents", ascending=False, kind="stable")
     return [prevalence_sentence(int(r.respondents), float(r.percent), int(r.base_respondents), r.label)
             + _asked_about(data, r.theme) for r in ordered.itertuples()] + _framework_sentences(data)
@@ -307,6 +310,17 @@ def _framework_sentences(data: ReportData) -> list[str]:
 
 
 ASKED_ABOUT = 80.0  # a question whose answers are flagged for a theme this often (percent) asks about it
+
+
+def _few_coded(data: ReportData, theme: str, estimate: float) -> str:
+    """For an estimate that rests on fewer coded answers carrying the theme than a kappa needs, how few: the method
+    section said "not measured (only 3 coded answers carry it)" while the finding read "About 4% (0-8%)" with no word
+    (review 163). "" for the others, and where there is no estimate."""
+    carried = ((data.agreement or {}).get("few") or {}).get(theme)
+    if not carried or estimate != estimate:
+        return ""
+    return (f" It rests on only {carried} coded answer{'s' * (carried != 1)} that carr{'y' if carried != 1 else 'ies'} "
+            "it, too few to measure how the tool codes it: a rough figure.")
 
 
 def _asked_about(data: ReportData, theme: str) -> str:
