@@ -275,21 +275,13 @@ def _sentence_primary(rule, weight, scores, decided, sentences, thresholds, sche
 def _cross_fitted_by_sentences(oof, gold, scheme, rule, weight, sentences, best_only=False):
     """calibrate.cross_fitted_predictions with the primary theme chosen by `_sentence_primary` on each fold's
     own thresholds."""
-    from themes.calibrate import tune_thresholds
+    from themes.calibrate import cross_fitted_predictions
 
-    predicted: list[list[str]] = [[] for _ in gold]
-    primary: list[str] = ["none"] * len(gold)
-    for fold in np.unique(oof.fold_of):
-        inside, outside = oof.fold_of == fold, oof.fold_of != fold
-        thresholds, _ = tune_thresholds(oof.passages(outside), [g for g, o in zip(gold, outside) if o], scheme)
-        part = oof.passages(inside)
-        _, scores, decided = scheme.code(part.segment_scores, part.keys, int(inside.sum()), thresholds)
-        rows = np.flatnonzero(inside)
-        chosen = _sentence_primary(rule, weight, scores, decided, [sentences[i] for i in rows], thresholds, scheme,
-                                   scheme.primary(scores, decided), best_only)
-        for position, p, pp in zip(rows, scheme.labels(decided), chosen):
-            predicted[position], primary[position] = p, pp
-    return predicted, primary
+    def choose(scores, decided, rows, thresholds):
+        return _sentence_primary(rule, weight, scores, decided, [sentences[i] for i in rows], thresholds, scheme,
+                                 scheme.primary(scores, decided), best_only)
+
+    return cross_fitted_predictions(oof, gold, scheme, choose)
 
 
 def _writers_first(gold, sentences, scheme, thresholds, best_only=False):

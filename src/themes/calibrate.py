@@ -451,9 +451,11 @@ def measured_passages(codebook: Codebook, texts: list[str], fold_of: np.ndarray)
     return ~known & ~repeated, int(known.sum()), int(repeated.sum())
 
 
-def cross_fitted_predictions(oof: OutOfFold, gold: list[list[str]],
-                             scheme: Scheme) -> tuple[list[list[str]], list[str]]:
-    """Predictions where each fold's thresholds were tuned on the other folds only (honest CV)."""
+def cross_fitted_predictions(oof: OutOfFold, gold: list[list[str]], scheme: Scheme,
+                             choose_primary=None) -> tuple[list[list[str]], list[str]]:
+    """Predictions where each fold's thresholds were tuned on the other folds only (honest CV). `choose_primary`
+    (scores, decided, rows, thresholds) -> primary themes: another rule than the scheme's, as a lever measures one
+    (benchmarks/agreement_levers.py)."""
     predicted: list[list[str]] = [[] for _ in gold]
     primary: list[str] = ["none"] * len(gold)
     for fold in np.unique(oof.fold_of):
@@ -461,7 +463,10 @@ def cross_fitted_predictions(oof: OutOfFold, gold: list[list[str]],
         thresholds, _ = tune_thresholds(oof.passages(outside), [g for g, o in zip(gold, outside) if o], scheme)
         part = oof.passages(inside)
         _, scores, decided = scheme.code(part.segment_scores, part.keys, int(inside.sum()), thresholds)
-        for position, p, pp in zip(np.flatnonzero(inside), scheme.labels(decided), scheme.primary(scores, decided)):
+        rows = np.flatnonzero(inside)
+        chosen = scheme.primary(scores, decided) if choose_primary is None else \
+            choose_primary(scores, decided, rows, thresholds)
+        for position, p, pp in zip(rows, scheme.labels(decided), chosen):
             predicted[position], primary[position] = p, pp
     return predicted, primary
 
