@@ -607,7 +607,8 @@ def sample_agreement_summary(result: dict) -> str:
     # "at random" only where the sample looks it by the machine's flags (review 163: a hand-picked one was called so)
     how = ("coded by people, in a sample unlike a random one of the survey (see the caution under the key findings)"
            if result.get("unlike_survey") else "coded by people in a sample drawn at random as far as the tool can "
-           "tell (its answers are flagged as often as the survey's)")
+           "tell (its answers are flagged as often as the survey's)" if result.get("compared_with_survey") else
+           "coded by people in a sample read as random (too few coded answers to compare with the survey's)")
     return (f"on {result['answers']} answers of this survey, {how} "
             f"({coded_sample_name(result.get('files') or result['file'])}{left_out}): " + "; ".join(parts) + "." + few)
 
