@@ -161,7 +161,13 @@ def test_codes_whose_descriptions_a_tool_lost_get_their_ids_back_by_guid(tmp_pat
     (tmp_path / "codebooks").mkdir()
     shutil.copy(CODEBOOKS / "rfi_themes.yaml", tmp_path / "codebooks" / "rfi_themes.yaml")
     (tmp_path / "codebooks" / "draft.yaml").write_text("themes: [\n", encoding="utf-8")  # passed over
-    back, notes = import_codebook(tmp_path / "atlas.qdc", tmp_path / "back.yaml")
+    (tmp_path / "codebooks" / "half.yaml").write_text("name: x\nthemes: 5\n", encoding="utf-8")  # a TypeError: too
+    # ... and an earlier import at the target, loadable, whose GUIDs carry the ids made from names (review 164)
+    stale = tmp_path / "back.yaml"
+    stale.write_text(re.sub(r"definition: .*", "definition: Written since.", (tmp_path / "bare.yaml").read_text(
+        encoding="utf-8")), encoding="utf-8")
+    assert load_codebook(stale).themes[0].id == "trust_and_relationships"
+    back, notes = import_codebook(tmp_path / "atlas.qdc", stale, force=True)
     text = back.read_text(encoding="utf-8")
     assert [line for line in text.splitlines() if line.startswith("- id: ")] == [
         f"- id: {theme.id}" for theme in load_codebook(CODEBOOKS / "rfi_themes.yaml").themes]

@@ -327,9 +327,12 @@ def dask_identity(address: str, timeout: float = 5.0) -> dict:
     import asyncio
 
     from distributed.core import rpc
+    from distributed.security import Security
 
     async def ask() -> dict:
-        scheduler = rpc(address if "://" in address else f"tcp://{address}", timeout=timeout)
+        # With the client's TLS settings (Dask's config: a tls:// scheduler refused every connection without them)
+        scheduler = rpc(address if "://" in address else f"tcp://{address}", timeout=timeout,
+                        connection_args=Security().get_connection_args("client"))
         try:
             return await asyncio.wait_for(scheduler.identity(), timeout)
         finally:

@@ -521,19 +521,16 @@ def _parse_xml(data: bytes, path) -> ET.Element:
 
 
 def exported_ids(books: Sequence[tuple[str, Codebook]]) -> dict[str, tuple[str, str]]:
-    """Each GUID export-codebook gives a theme or type of these codebooks (where, codebook): its code ("trust",
-    "service_model.referral") and where the codebook is; a GUID two codebooks give differently is left out."""
+    """Each GUID export-codebook gives a theme or type of these codebooks (where, codebook), in the order they are
+    trusted: its code ("trust", "service_model.referral") and where the codebook is; of two that give one GUID, the
+    first."""
     found: dict[str, tuple[str, str]] = {}
-    clash: set[str] = set()
     for where, book in books:
         for code in codebook_codes(book):
             for one in (code, *code.children):
-                key = _norm_guid(one.guid)
-                if one.category_id and found.get(key, (one.category_id,))[0] != one.category_id:
-                    clash.add(key)
-                elif one.category_id:
-                    found[key] = (one.category_id, where)
-    return {key: value for key, value in found.items() if key not in clash}
+                if one.category_id:
+                    found.setdefault(_norm_guid(one.guid), (one.category_id, where))
+    return found
 
 
 def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = None,

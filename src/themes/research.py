@@ -343,20 +343,22 @@ def export_codebook(codebook_path: str | Path, out: str | Path | None = None, *,
     return target
 
 
-def _codebooks_at_hand(source: Path, out: str | Path | None) -> list[tuple[str, Codebook]]:
-    """The codebooks a .qdc may have been exported from: the YAML in ./codebooks, beside the file and beside where
-    the import writes (each that loads; a draft or broken one is passed over)."""
-    folders = dict.fromkeys(folder.resolve() for folder in (Path("codebooks"), source.parent,
-                                                             Path(out).parent if out else source.parent)
+def _codebooks_at_hand(source: Path, target: Path) -> list[tuple[str, Codebook]]:
+    """The codebooks a .qdc may have been exported from, in the order they are trusted: the YAML in ./codebooks, then
+    beside the file, then beside where the import writes. Each that loads; a draft or broken one is passed over, and
+    so is the import's own target (an earlier import there holds the ids made from names; review 164)."""
+    folders = dict.fromkeys(folder.resolve() for folder in (Path("codebooks"), source.parent, target.parent)
                             if folder.is_dir())
     books = []
     for folder in folders:
         for path in sorted(folder.glob("*.yaml")):
+            if path.resolve() == target.resolve():
+                continue
             try:
                 books.append((str(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path),
                               load_codebook(path)))
-            except ThemesError:  # a draft, a sidecar or no codebook at all
-                continue
+            except Exception:  # noqa: BLE001 - a best-effort look: any YAML there may be a half-edited draft
+                continue  # (`themes: 5` raised a TypeError through the import; review 164)
     return books
 
 
@@ -371,8 +373,9 @@ def import_codebook(qdc_path: str | Path, out: str | Path | None = None, *, name
     if not source.is_file():
         raise ThemesError(f"File not found: {source}. Pass a REFI-QDA codebook (.qdc).")
     codes, about = read_codebook_file(source, only)
+    target = Path(out) if out else source.with_suffix(".yaml")
     data, notes = codes_to_codebook_data(codes, name or about.get("name") or source.stem, about,
-                                         known=exported_ids(_codebooks_at_hand(source, out)))
+                                         known=exported_ids(_codebooks_at_hand(source, target)))
     if about.get("codebooks"):
         notes.append(f"{source.name} holds the codes of {len(about['codebooks'])} codebooks "
                      f"({', '.join(about['codebooks'])}); they became one codebook, '{data['name']}', without "
@@ -394,7 +397,6 @@ def import_codebook(qdc_path: str | Path, out: str | Path | None = None, *, name
                      "codebook (QualCoder, for one, keeps no code sets); set 'name' and 'version' in the YAML")
     if not data["themes"] and not data["dimensions"]:
         raise ThemesError(f"{source} has no codable codes; nothing to import.")
-    target = Path(out) if out else source.with_suffix(".yaml")
     _refuse_overwrite(target, force, example=source.with_suffix(".yaml").name, source=source)
     header = f"Imported from {source.name} by 'themes import-codebook'. GUIDs keep each code's identity in QDA tools."
     target.write_text(to_yaml(data, header=header), encoding="utf-8")
