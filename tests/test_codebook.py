@@ -643,3 +643,18 @@ def test_a_repeated_id_or_label_is_said_with_the_other_problems(tmp_path):
                         "'trust' and 'money' have the same label ('trust'); a report could not tell them apart: give "
                         "each its own", "theme id 'trust' is used twice; give each theme its own id",
                         "type id 'gov.formal' is used twice; give each type its own id"]
+
+
+@pytest.mark.parametrize("text, said", [
+    ("name: x\nthemes: 5\n", ":2: [themes] expected a list (items on lines starting with '- '), found '5'"),
+    ("name: x\nthemes: []\ndimensions: 3\n", ":3: [dimensions] expected a list"),
+    ("name: x\nthemes: []\ndimensions:\n  - id: d\n    label: D\n    types: 3\n", ":6: [dimensions -> 0 -> types] expected"),
+])
+def test_a_list_written_as_a_number_is_one_line_not_a_type_error(tmp_path, text, said):
+    """Review 164: `themes: 5` was 'unexpected TypeError: 'int' object is not iterable' in validate-codebook (and in
+    import-codebook, which reads the codebooks at hand)."""
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CodebookError) as error:
+        load_codebook(path)
+    assert said in str(error.value)

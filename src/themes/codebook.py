@@ -614,13 +614,16 @@ def _repeats_as_written(data: dict) -> list[str]:
     """The ids and labels given twice, read from the YAML as written: the codebook-wide checks run only once every
     field is valid, so validate-codebook said a repeated label only after the other problems were fixed (review
     155). The words are those of `Codebook._ids_are_unique`."""
+    def listed(value) -> list:  # `themes: 5` is the schema's to refuse in words: it was a TypeError here (review 164)
+        return value if isinstance(value, list) else []
+
     categories = []  # (id, label, kind) of each theme and type, as written
-    for theme in data.get("themes") or []:
+    for theme in listed(data.get("themes")):
         if isinstance(theme, dict):
             categories.append((theme.get("id"), theme.get("label"), "theme"))
-    for dimension in data.get("dimensions") or []:
+    for dimension in listed(data.get("dimensions")):
         if isinstance(dimension, dict):
-            for kind in dimension.get("types") or []:
+            for kind in listed(dimension.get("types")):
                 if isinstance(kind, dict) and kind.get("id") is not None:
                     categories.append((f"{dimension.get('id')}.{kind['id']}",
                                        f"{dimension.get('label')}: {kind.get('label')}", "type"))
