@@ -1268,6 +1268,20 @@ def test_a_coded_sample_unlike_the_survey_by_the_machine_s_flags_is_said():
     assert unlike_survey(survey, keys(picked.head(20)), ["trust"]) is None  # too few to tell
 
 
+def test_the_share_said_unlike_the_survey_is_the_least_likely_one():
+    """A re-read of the change: the next share's raw tail was compared with the last one's tail times the number of
+    shares, so 'a' (p 5.1e-10) was said over 'any' (p 1.7e-10)."""
+    from themes.evaluate import unlike_survey
+
+    flags = np.array([""] * 1000, dtype=object)
+    flags[:300], flags[300:302] = "a", "b"
+    survey = pd.DataFrame({"respondent_id": [f"r{k}" for k in range(1000)], "question": "q", "status": "coded",
+                           "themes": flags})
+    keys = [(f"r{k}", "q") for k in [*range(60), 300, *range(400, 440)]]
+    assert unlike_survey(survey, keys, ["a", "b"]) == {"theme": "any", "sample": 0.604, "survey": 0.302,
+                                                         "p": 1.7e-10}
+
+
 def test_random_samples_are_seldom_said_unlike_the_survey_even_with_a_rare_theme():
     """Review 164: a normal approximation said 5% of random samples of 50 unlike a survey of 2,000 answers where a
     theme was flagged on 2 (one hit gave z 4.3); the exact tail, all shares together, stays under 1 in 1,000."""

@@ -1577,7 +1577,7 @@ def unlike_survey(answers: pd.DataFrame, keys: Sequence[tuple], themes: Sequence
     keyed = dict(zip(zip(survey["respondent_id"], survey["question"]), flagged))
     drawn = [keyed.get(key, []) for key in keys]
     shares = ["any", *themes]
-    worst = None
+    worst, least = None, UNLIKE_P / len(shares)  # the smallest tail so far, unadjusted
     for theme in shares:
         def has(codes: list[str], theme: str = theme) -> bool:
             return bool(codes) if theme == "any" else theme in codes
@@ -1585,7 +1585,8 @@ def unlike_survey(answers: pd.DataFrame, keys: Sequence[tuple], themes: Sequence
         held = sum(has(codes) for codes in flagged)
         hits = sum(has(codes) for codes in drawn)
         tail = min(1.0, 2 * min(hypergeom.cdf(hits, total, held, n), hypergeom.sf(hits - 1, total, held, n)))
-        if tail * len(shares) < UNLIKE_P and (worst is None or tail < worst["p"]):
+        if tail < least:
+            least = tail
             worst = {"theme": theme, "sample": round(hits / n, 3), "survey": round(held / total, 3),
                      "p": float(f"{tail * len(shares):.2g}")}
     return worst
