@@ -1541,11 +1541,10 @@ def run_agreement(answers: pd.DataFrame, coded_sample: pd.DataFrame, scheme: Sch
         rows = measured(dimension)["per_dimension"] if "uncoded" in coded_sample.columns else result["per_dimension"]
         per_dimension += [r for r in rows if r["dimension"] == dimension]
     files = [str(file) for file in _files(path)]
+    theme_ids = [c.id for c in scheme.codebook.themes] if themes_coded else []
     return {"file": " + ".join(files), "files": files, "answers": len(keys), "left_out_learned": int(learned.sum()),
-            "unlike_survey": unlike_survey(answers, keys, [c.id for c in scheme.codebook.themes]) if themes_coded
-            else None,
-            "compared_with_survey": themes_coded and compared_with_survey(
-                len(keys), len(_sampled_from(answers)), [c.id for c in scheme.codebook.themes]),
+            "unlike_survey": unlike_survey(answers, keys, theme_ids),
+            "compared_with_survey": compared_with_survey(len(keys), len(_sampled_from(answers)), theme_ids),
             "overall": result["overall"] if themes_coded else {},
             "per_theme": result["per_theme"] if themes_coded else [],
             "per_dimension": per_dimension}

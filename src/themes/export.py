@@ -414,18 +414,18 @@ PACKAGES = ("themes", "sentence-transformers", "torch", "transformers", "scikit-
 
 # What a run used beyond the core, by its settings: the ONNX backend's runtime, a Dask run's scheduler and runner
 # (review 162: neither was recorded, so a run's figures could not be traced to them)
-USED_WHEN = {"onnxruntime": lambda settings: settings.get("backend") == "onnx",
-             "dask": lambda settings: bool(settings.get("workers") or settings.get("dask_address")),
-             "distributed": lambda settings: bool(settings.get("workers") or settings.get("dask_address")),
-             "prefect-dask": lambda settings: bool(settings.get("workers") or settings.get("dask_address"))}
+ONNX_PACKAGES, DASK_PACKAGES = ("onnxruntime",), ("dask", "distributed", "prefect-dask")
 
 
 def package_versions(settings: dict | None = None) -> dict[str, str]:
     """The versions of the packages a run's figures rest on: the core's, and those its `settings` used."""
     from importlib.metadata import PackageNotFoundError, version
 
+    settings = settings or {}
+    used = [*(ONNX_PACKAGES if settings.get("backend") == "onnx" else ()),
+            *(DASK_PACKAGES if settings.get("workers") or settings.get("dask_address") else ())]
     found = {}
-    for name in (*PACKAGES, *(name for name, used in USED_WHEN.items() if settings and used(settings))):
+    for name in (*PACKAGES, *used):
         try:
             found[name] = version(name)
         except PackageNotFoundError:
@@ -678,8 +678,8 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=N
             "where the theme is present")
     agreement = None
     if run.sample_agreement:
-        from themes.evaluate import FEW_CODED, counts_estimated, disagreeing_parts, poorly_agreeing, \
-            unlike_survey_note
+        from themes.evaluate import counts_estimated, disagreeing_parts, poorly_agreeing, unlike_survey_note, \
+            with_few_unmeasured
 
         # The coded sample's file names are de-identified as the export's are ("coded by Jane Roe (jroe@...).csv"),
         # and its folders left out.
@@ -694,8 +694,8 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=N
         agreement = {"summary": sample_agreement_summary(shown), "poor": poorly_agreeing(shown),
                      "warning": " ".join(w for w in warnings if w) or None,
                      # themes too few coded answers carry for a kappa: their estimates are as rough (review 163)
-                     "few": {row["theme"]: int(row["gold"]) for row in shown.get("per_theme") or []
-                             if 0 < int(row.get("gold") or 0) < FEW_CODED}}
+                     "few": {row["theme"]: row["few"] for row in with_few_unmeasured(shown)["per_theme"]
+                             if row.get("few")}}
     framework_by = None
     if run.codebook.dimensions:
         # By the respondent's type, as quotes are attributed (the column chosen or named, the question over "Q1")
