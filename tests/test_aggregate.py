@@ -205,6 +205,22 @@ def test_co_occurrence(coded, tiny_codebook):
     assert np.diag(matrix.to_numpy()).tolist()[:2] == counts.loc[["trust", "funding"]].tolist()
 
 
+def test_co_occurrence_gives_crosstab_no_repeated_index(monkeypatch, tiny_codebook):
+    # pandas 3.0's crosstab refuses columns whose index repeats ("cannot reindex on an axis with duplicate
+    # labels"); 3.1's accepts them. A 100k run on a GPU machine with pandas 3.0.6 failed here at the write stage.
+    answers = pd.DataFrame({"respondent_id": ["R1", "R2"], "question": ["q1", "q1"], "status": ["coded"] * 2,
+                            "themes": ["trust;funding", "trust"]})
+    crosstab = pd.crosstab
+
+    def strict_crosstab(index, columns, *args, **kwargs):
+        assert not index.index.has_duplicates and not columns.index.has_duplicates
+        return crosstab(index, columns, *args, **kwargs)
+
+    monkeypatch.setattr("themes.aggregate.pd.crosstab", strict_crosstab)
+    matrix = co_occurrence(answers, tiny_codebook.ids)
+    assert matrix.at["trust", "trust"] == 2 and matrix.at["trust", "funding"] == 1
+
+
 def test_co_occurrence_counts_a_respondent_under_their_own_type(tiny_codebook):
     # R1 has a referral answer and a joint one: of type joint (the most integrated), as the framework counts
     answers = pd.DataFrame({"respondent_id": ["R1", "R1", "R2"], "question": ["q1", "q2", "q1"],

@@ -111,7 +111,8 @@ def co_occurrence(answers: pd.DataFrame, ids: Sequence[str], codebook: Codebook 
         own = pd.DataFrame({"respondent_id": kinds["respondent_id"], "theme": kinds["dimension"] + "." + kinds["kind"]})
         types = {f"{d.id}.{k.id}" for d in codebook.dimensions for k in d.types}
         rows = pd.concat([rows[~rows["theme"].isin(types)], own], ignore_index=True)
-    rows = rows[rows["theme"].isin(ids)].drop_duplicates(["respondent_id", "theme"])
+    # A fresh index: the exploded theme lists repeat their answer's, and pandas 3.0's crosstab refuses that.
+    rows = rows[rows["theme"].isin(ids)].drop_duplicates(["respondent_id", "theme"]).reset_index(drop=True)
     onehot = pd.crosstab(rows["respondent_id"], rows["theme"]).reindex(columns=list(ids), fill_value=0)
     values = onehot.to_numpy(dtype=np.int64)
     return pd.DataFrame(values.T @ values, index=list(ids), columns=list(ids))
