@@ -38,3 +38,23 @@ def test_notes_by_hand_survive_a_new_run_of_the_benchmark(tmp_path: Path):
     assert path.read_text(encoding="utf-8") == again
     # The shipped results.md holds its notes below the mark, so the next benchmark run keeps them.
     assert "by hand" in bench.kept_notes(BENCHMARKS / "results.md")
+
+
+def test_help_is_timed_through_the_themes_on_path_when_none_sits_beside_python(tmp_path: Path, monkeypatch):
+    # Installed with pip --target (as on a lent GPU machine), `themes` is not beside the interpreter.
+    bench = _bench()
+    script = tmp_path / "bin" / "themes"
+    script.parent.mkdir()
+    script.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
+    script.chmod(0o755)
+    monkeypatch.setattr(bench.sys, "executable", str(tmp_path / "python-without-themes" / "python3"))
+    monkeypatch.setenv("PATH", str(script.parent))
+    wall, cpu = bench.help_seconds(repeats=1)
+    assert 0 <= cpu <= wall < 30
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    try:
+        bench.help_seconds(repeats=1)
+    except SystemExit as stop:
+        assert "no `themes` command" in str(stop)
+    else:
+        raise AssertionError("no themes anywhere should stop the benchmark with one line")
