@@ -1,13 +1,16 @@
-"""A second process that de-identifies passages beside the run's own, so that a big list is redacted on two cores.
+"""Processes that de-identify passages beside the run's own, so that a big list is redacted on several cores.
 
-After the embedding, a run's host work is one core's while the other waits: de-identifying a 10k run's 4,805
-evidence passages took 2.8 s of its 9 s outside the embedding on two cores (benchmarks/results.md). `start` launches
-the helper once per process (`python -m themes.redact_helper MODEL`); it loads spaCy's model at low priority while the
-run reads its input, then waits on its pipe. `Redactor.redact_many` hands it a share of any long list (`share`): both
-take chunks, the run's process from the end and the helper from the start, until none is left, so that a helper
-slowed by the machine's load takes fewer. Each passage's redaction is the same either way (the same code, model and
-word lists; redacting is per text). A helper that fails or answers wrongly is not used again, and the run redacts
-what it held itself: the helper only ever saves time.
+After the embedding, a run's host work is one core's while the others wait: de-identifying a 10k run's 4,805
+evidence passages took 2.8 s of its 9 s outside the embedding on two cores (benchmarks/results.md), and on a
+16-core GPU machine writing a 100k run took 33 s of its 109 s, on two of the cores (benchmarks/gpu/results.md).
+`start` launches the helpers once per process (`python -m themes.redact_helper MODEL`): one on two cores, one per
+core beyond the run's own two on a larger machine, at most `MOST_HELPERS` and no more than a quarter of the free
+memory holds (each holds spaCy's model, about 350 MB). Each loads the model at low priority while the run reads its
+input, then waits on its pipe. `Redactor.redact_many` hands them a share of any long list (`share`): the helpers
+take chunks from the start, the run's process from the end, until none is left, so that a helper slowed by the
+machine's load takes fewer. Each passage's redaction is the same either way (the same code, model and word lists;
+redacting is per text). A helper that fails or answers wrongly is not used again, and the run redacts what it held
+itself: the helpers only ever save time.
 """
 
 from __future__ import annotations
@@ -18,13 +21,16 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
 CHUNK = 50  # passages per request: small, so that the last chunk either side waits for is short
 SHARE_FROM = 4 * CHUNK  # shorter lists are redacted in the run's process alone
-PATIENCE_S = 30.0  # the longest the run waits for the helper's last chunk (~0.03 s at full speed) before its own
-_helpers: dict[str, _Helper] = {}
+PATIENCE_S = 30.0  # the longest the run waits for the helpers' last chunks (~0.03 s at full speed) before its own
+MOST_HELPERS = 8
+HELPER_BYTES = 350_000_000  # a helper's resident memory with en_core_web_sm loaded (measured: 349 MB)
+_helpers: dict[str, list[_Helper]] = {}
 
 
 class _Helper:
@@ -65,34 +71,63 @@ class _Helper:
             self.process.kill()
 
 
-def start(model: str) -> None:
-    """Launch the helper for `model` unless one runs (or the machine has a single core: nothing to share)."""
-    helper = _helpers.get(model)
-    if (helper is not None and helper.owner == os.getpid() and not helper.broken and helper.process.poll() is None) \
-            or (os.cpu_count() or 1) < 2:
-        return
-    try:
-        _helpers[model] = _Helper(model)
-    except OSError:
-        return
+def helpers_wanted(cores: int | None = None, free_bytes: int | None = None) -> int:
+    """How many helpers this machine gives a run: none on one core, one on two (the run's process takes the other),
+    then one per core beyond the run's two (its own, and the model's or the GPU's feeding), at most MOST_HELPERS,
+    and no more than a quarter of the free memory holds."""
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cores < 2:
+        return 0
+    if free_bytes is None:
+        try:
+            import psutil
+
+            free_bytes = psutil.virtual_memory().available
+        except (ImportError, OSError):
+            free_bytes = HELPER_BYTES * 4
+    by_memory = max(1, free_bytes // 4 // HELPER_BYTES)
+    return int(min(max(1, cores - 2), MOST_HELPERS, by_memory))
+
+
+def _alive(helper: _Helper) -> bool:
+    return helper.owner == os.getpid() and not helper.broken and helper.process.poll() is None
+
+
+def start(model: str, count: int | None = None) -> None:
+    """Launch helpers for `model` until `count` (helpers_wanted() by default) of this process's are alive."""
+    wanted = helpers_wanted() if count is None else count
+    alive = [helper for helper in _helpers.get(model, []) if _alive(helper)]
+    while len(alive) < wanted:
+        try:
+            alive.append(_Helper(model))
+        except OSError:
+            break
+    if alive:
+        _helpers[model] = alive
+    else:
+        _helpers.pop(model, None)
 
 
 def share(model: str, texts: Sequence[str], redact_here: Callable[[list[str]], list[str]]) -> list[str] | None:
-    """`texts` redacted by this process (`redact_here`) and the helper together, or None where no helper for `model`
+    """`texts` redacted by this process (`redact_here`) and the helpers together, or None where no helper for `model`
     is ready and free (or the list is too short to be worth it): the caller redacts them alone."""
-    helper = _helpers.get(model)
-    if len(texts) < SHARE_FROM or helper is None or not helper.usable() or not helper.busy.acquire(blocking=False):
+    if len(texts) < SHARE_FROM:
+        return None
+    helpers = [helper for helper in _helpers.get(model, [])
+               if helper.usable() and helper.busy.acquire(blocking=False)]
+    if not helpers:
         return None
     chunks = deque((start, list(texts[start:start + CHUNK])) for start in range(0, len(texts), CHUNK))
     taking = threading.Lock()
     done: dict[int, list[str]] = {}
-    lost: list[tuple[int, list[str]]] = []  # the chunk the helper held when it failed
+    lost: list[tuple[int, list[str]]] = []  # the chunks helpers held when they failed
 
     def take(front: bool) -> tuple[int, list[str]] | None:
         with taking:
             return None if not chunks else chunks.popleft() if front else chunks.pop()
 
-    def feed() -> None:
+    def feed(helper: _Helper) -> None:
         try:
             while (chunk := take(front=True)) is not None:
                 try:
@@ -104,19 +139,26 @@ def share(model: str, texts: Sequence[str], redact_here: Callable[[list[str]], l
         finally:
             helper.busy.release()
 
-    feeder = threading.Thread(target=feed, name="redact-helper-feed", daemon=True)
-    try:
-        feeder.start()
-    except RuntimeError:  # no thread to be had
-        helper.busy.release()
+    feeders: list[tuple[_Helper, threading.Thread]] = []
+    for helper in helpers:
+        feeder = threading.Thread(target=feed, args=(helper,), name="redact-helper-feed", daemon=True)
+        try:
+            feeder.start()
+        except RuntimeError:  # no thread to be had
+            helper.busy.release()
+            continue
+        feeders.append((helper, feeder))
+    if not feeders:
         return None
     while (chunk := take(front=False)) is not None:
         done[chunk[0]] = redact_here(chunk[1])
-    feeder.join(PATIENCE_S)
-    if feeder.is_alive():  # a helper that hangs: ended, and its chunk redacted here
-        helper.broken = True
-        helper.process.kill()
-        feeder.join()
+    deadline = time.monotonic() + PATIENCE_S
+    for helper, feeder in feeders:
+        feeder.join(max(0.0, deadline - time.monotonic()))
+        if feeder.is_alive():  # a helper that hangs: ended, and its chunk redacted here
+            helper.broken = True
+            helper.process.kill()
+            feeder.join()
     for start_at, chunk in lost:
         done[start_at] = redact_here(chunk)
     return [text for start_at in sorted(done) for text in done[start_at]]
@@ -124,9 +166,10 @@ def share(model: str, texts: Sequence[str], redact_here: Callable[[list[str]], l
 
 @atexit.register
 def _close_all() -> None:
-    for helper in _helpers.values():
-        if helper.owner == os.getpid():
-            helper.close()
+    for helpers in _helpers.values():
+        for helper in helpers:
+            if helper.owner == os.getpid():
+                helper.close()
 
 
 def _serve(model: str) -> None:
