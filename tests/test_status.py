@@ -361,3 +361,42 @@ def test_respondents_who_answered_only_in_another_language_are_counted_and_said(
     assert ("2 respondents answered only in another language (3 answers, status non_english): none is coded, so they "
             "are in no count's base. Code them with --languages (e.g. en,es) and a multilingual --model.") \
         in capsys.readouterr().out.splitlines()
+
+
+def test_the_screen_in_a_pool_of_processes_gives_the_same_statuses():
+    """On a 16-core GPU machine, screening 100k answers took most of 30 s on one core while the card waited."""
+    rows = []
+    for r in range(60):
+        rows += [(f"R{r}", "q1", f"We trust our partners after {r} years of working together."),
+                 (f"R{r}", "q2", ["   ", "N/A", "...", None, float("nan")][r % 5]),
+                 (f"R{r}", "q3", SPANISH if r % 7 == 0 else LONG),
+                 (f"R{r}", "q4", f"we trust our partners after {r} years of working together!" if r % 4 == 0 else
+                  f"<p>Funding from the county, round {r}.</p>")]
+    answers = frame(rows)
+    alone = screen_answers(answers, max_words=10, processes=1)
+    pooled = screen_answers(answers, max_words=10, processes=2)
+    pd.testing.assert_frame_equal(pooled, alone)
+    assert {"empty", "non_answer", "duplicate", "non_english", "too_long", "pending"} <= set(alone["status"])
+
+
+def test_a_pool_that_cannot_start_leaves_the_screen_to_this_process(monkeypatch):
+    import joblib
+
+    def no_pool(*args, **kwargs):
+        raise OSError("no process to be had")
+
+    monkeypatch.setattr(joblib, "Parallel", no_pool)
+    answers = frame([("A", "q1", SPANISH), ("A", "q2", LONG), ("B", "q1", "N/A")])
+    pd.testing.assert_frame_equal(screen_answers(answers, max_words=10, processes=4),
+                                  screen_answers(answers, max_words=10, processes=1))
+
+
+@pytest.mark.parametrize(("answers", "cores", "processes"), [
+    (100_000, 2, 1), (100_000, 3, 1),  # the model and the helpers have the other core
+    (19_999, 16, 1),  # a pool's start costs more than it saves
+    (20_000, 4, 3), (100_000, 16, 8), (100_000, 64, 8),
+])
+def test_the_screen_uses_a_pool_only_for_large_exports_on_larger_machines(answers, cores, processes):
+    from themes.status import screen_processes
+
+    assert screen_processes(answers, cores) == processes

@@ -6,6 +6,7 @@ open after these are coded; classification then sets "coded" or "uncoded".
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 
@@ -27,16 +28,71 @@ def _fold(text: str) -> str:
     return _FOLD.sub(" ", text.lower()).strip()
 
 
-def screen_answers(answers: pd.DataFrame, *, max_words: int = 1500,
-                   languages: tuple[str, ...] = ("en",)) -> pd.DataFrame:
-    """Add `answer` (cleaned), `status`, `reason` and `coded_end` (characters of `answer` to code)."""
+# The per-answer screen (cleaning, placeholders, language) in a pool of processes: only from this many answers (each
+# process imports the screen and loads the language identifier, about a second, before it saves any) and on 4 cores
+# or more (on 2, the model loads and the helpers start beside the screen). On a 16-core GPU machine, reading and
+# screening 100k answers took 30 s on one core while the card waited (benchmarks/gpu/results.md).
+PARALLEL_FROM = 20_000
+MOST_PROCESSES = 8
+
+
+def screen_processes(answers: int, cores: int | None = None) -> int:
+    """Processes for the per-answer screen of `answers` answers: one (this one) below PARALLEL_FROM answers, on
+    fewer than 4 cores or inside a daemon process; else one per core but this one's, at most MOST_PROCESSES."""
+    import multiprocessing
+
+    if multiprocessing.current_process().daemon:  # a Dask worker's process cannot start processes
+        return 1
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if answers < PARALLEL_FROM or cores < 4:
+        return 1
+    return min(cores - 1, MOST_PROCESSES)
+
+
+def _screen_chunk(raws: list, asked: frozenset[str], languages: tuple[str, ...], judge_language: bool):
+    """Each answer cleaned, its placeholder verdict and, with `judge_language`, whether it may be in `languages`
+    (None where not judged: not pending, or not asked)."""
+    texts = [clean_text(raw) for raw in raws]
+    verdicts = [answer_status(text, asked) or ("pending", "") for text in texts]
+    judged = [in_languages(text, languages) if judge_language and languages and status == "pending" else None
+              for text, (status, _) in zip(texts, verdicts)]
+    return texts, verdicts, judged
+
+
+def _screen_texts(raws: list, asked: frozenset[str], languages: tuple[str, ...], processes: int):
+    """`_screen_chunk` of all `raws`, in `processes` processes where more than one; a pool that cannot start or
+    breaks leaves the work to this process (the same results, later)."""
+    if processes > 1:
+        from joblib import Parallel, delayed
+
+        step = -(-len(raws) // (processes * 4))  # a few chunks a process, so that a slow one holds up little
+        try:
+            # joblib's loky workers start fresh (not forked from a process holding torch's and Prefect's threads)
+            # and do not re-run the caller's script; the estimates reuse them later in the run.
+            parts = Parallel(n_jobs=processes, backend="loky")(
+                delayed(_screen_chunk)(raws[start:start + step], asked, languages, True)
+                for start in range(0, len(raws), step))
+            return [x for part in parts for x in part[0]], [x for part in parts for x in part[1]], \
+                [x for part in parts for x in part[2]]
+        except (OSError, RuntimeError):  # no process to be had (loky's broken pool is a RuntimeError)
+            pass
+    return _screen_chunk(raws, asked, languages, judge_language=False)
+
+
+def screen_answers(answers: pd.DataFrame, *, max_words: int = 1500, languages: tuple[str, ...] = ("en",),
+                   processes: int | None = None) -> pd.DataFrame:
+    """Add `answer` (cleaned), `status`, `reason` and `coded_end` (characters of `answer` to code).
+
+    `processes` (screen_processes() by default) share the per-answer work; the result is the same either way."""
     out = answers.copy()
-    texts = [clean_text(raw) for raw in out["answer_raw"]]
     # The questions by their names and, where a platform wrote them (Qualtrics's Q1, Q2), their texts.
     labels = answers.attrs.get("column_labels") or {}
     names = list(out["question"].unique()) if "question" in out.columns else []
     asked = question_words([*names, *(labels.get(name, "") for name in names)])
-    verdicts = [answer_status(text, asked) or ("pending", "") for text in texts]
+    raws = list(out["answer_raw"])
+    texts, verdicts, judged = _screen_texts(raws, asked, tuple(languages or ()),
+                                            screen_processes(len(raws)) if processes is None else processes)
     out["answer"] = texts
     out["status"] = [status for status, _ in verdicts]
     out["reason"] = [reason for _, reason in verdicts]
@@ -47,7 +103,10 @@ def screen_answers(answers: pd.DataFrame, *, max_words: int = 1500,
         for position, text in enumerate(texts):
             # Only an answer confidently in another language: short English lists ("Hiring bilingual,
             # bicultural staff.") come out as Catalan or Latin at low confidence.
-            if status[position] == "pending" and not in_languages(text, languages):
+            if status[position] != "pending":
+                continue
+            may_be = judged[position] if judged[position] is not None else in_languages(text, languages)
+            if not may_be:
                 status[position] = "non_english"
                 reason[position] = (f"detected language '{detect_language(text)}'; not coded against an English "
                                     "codebook (set --languages to code it with a multilingual model)")
