@@ -1095,9 +1095,9 @@ def test_rows_without_an_id_and_repeated_ids_are_announced(tmp_path):
     generated = answers["respondent_id"].iloc[1]
     assert f"  no id      row 3: given an id made from the row ('{generated}'; the manifest's " \
            "respondent_id_problems lists each)" in lines
-    assert ("  repeated   row 4: an id seen before with other answers, kept apart as 'R1~2' ('R1' again; a version "
-            "of the same submission with an answer edited is read once, said after the run)") \
-        in lines
+    assert ("  repeated   row 4: an id seen before with other answers, kept apart as 'R1~2' ('R1' again; where its "
+            "metadata agree and most answers are alike it is a version of the same submission, read once, the fuller "
+            "coded; said after the run)") in lines
 
 
 def test_a_sheet_named_for_a_csv_is_one_line(tmp_path):

@@ -400,3 +400,45 @@ def test_the_screen_uses_a_pool_only_for_large_exports_on_larger_machines(answer
     from themes.status import screen_processes
 
     assert screen_processes(answers, cores) == processes
+
+
+ANSWERS_OF_R020 = {
+    "goals": "Expand the community health worker program to every county clinic we partner with.",
+    "challenges": "Funding is short-term and tied to pilots, so staff turn over every grant cycle.",
+    "data": "We share referral outcomes monthly through a spreadsheet the hospital set up for us.",
+    "success": "Weekly huddles between our case managers and the hospital social workers.",
+}
+
+
+def _resubmitted(edits: dict[str, str], state: str = "CA", other_id: str = "R020~2") -> pd.DataFrame:
+    rows = [("R020", q, t) for q, t in ANSWERS_OF_R020.items()]
+    rows += [(other_id, q, edits.get(q, t)) for q, t in ANSWERS_OF_R020.items()]
+    rows += [("R021", "goals", "Open a second food pantry on the east side of town next year.")]
+    answers = frame(rows)
+    answers["state"] = ["CA"] * 4 + [state] * 4 + ["CA"]
+    return answers
+
+
+def test_the_same_id_sent_again_with_answers_rewritten_is_one_respondent():
+    """R020 sent again with its goals rewritten (or two answers touched up) was read as R020 and R020~2, both
+    coded: 80 respondents where there were 79 (review 165)."""
+    for edits in ({"goals": "Train peer navigators who speak the languages our families speak at home."},
+                  {"goals": "Expand the comunity health worker program to every county clinic we partner with.",
+                   "data": "We share referral outcomes monthly through a spreadsheet the hospital set up for us. "
+                           "The county reads it too."}):
+        screened = screen_answers(_resubmitted(edits))
+        coded = screened[screened["status"] == "pending"]
+        assert coded["respondent_id"].nunique() == 2  # R020 (one version of it) and R021
+        dropped = screened[screened["status"] == "duplicate"]
+        assert dropped["respondent_id"].nunique() == 1 and len(dropped) == 4
+        assert dropped["reason"].str.startswith("another version of the submission of respondent R020").all() or \
+            dropped["reason"].str.startswith("another version of the submission of respondent R020~2").all()
+        assert dropped["reason"].str.contains("the same id in the export").all()
+
+
+def test_the_same_id_with_other_metadata_and_other_answers_stays_two_respondents():
+    # ids that restart in each batch of an export: two organisations, each their own answers
+    others = {q: f"Answer {k} of another organisation entirely, about its own county and its own partners."
+              for k, q in enumerate(ANSWERS_OF_R020)}
+    screened = screen_answers(_resubmitted(others, state="WA"))
+    assert (screened["status"] == "pending").all()

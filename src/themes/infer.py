@@ -502,8 +502,9 @@ def id_problem_lines(problems: list[dict], *, shown: int = 5) -> list[str]:
     if repeated:
         first = repeated[0]
         lines.append(f"  repeated   {rows(repeated)}: an id seen before with other answers, kept apart as "
-                     f"'{first['respondent_id']}' ('{first['original_id']}' again; a version of the same submission "
-                     "with an answer edited is read once, said after the run)")
+                     f"'{first['respondent_id']}' ('{first['original_id']}' again; where its metadata agree and most "
+                     "answers are alike it is a version of the same submission, read once, the fuller coded; said "
+                     "after the run)")
     for filled in (p for p in problems if p["problem"] == "metadata_filled"):
         lines.append(f"  metadata   '{filled['column']}' is empty on {filled['rows']} row{'s' if filled['rows'] > 1 else ''} "
                      "of respondents who give it on another row: their value holds for all their rows")

@@ -226,9 +226,15 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
     copies = Counter(repeats.values())
     repeats = {r: first for r, first in repeats.items() if copies[first] < _MOST_COPIES or one_sender(r, first)}
     same = _same_sender(senders, words, set(repeats), answered, agree)
-    edited = _edited_resubmissions(answered, holders, words, set(repeats) | set(same),
+    # The same id in the export with other answers (read as `R020` and `R020~2`, respondents._respondent_ids): one
+    # respondent's submission sent again, edited, where the metadata agree and most answers are alike; the same rule
+    # as one sender's. Two edits, or one answer rewritten, counted the respondent twice (review 165).
+    same_id = {r: (kept, _SAME_ID) for r, (kept, _) in _same_sender(
+        _versions(list(by_respondent.index)), words, set(repeats) | set(same), answered, agree).items()}
+    edited = _edited_resubmissions(answered, holders, words, set(repeats) | set(same) | set(same_id),
                                    lambda one, other: one_sender(one, other) is not False and agree(one, other))
     edited.update(same)
+    edited.update(same_id)
     for respondent, (kept, alike) in edited.items():  # a chain of versions, or of a sender's: each to the one kept
         while kept in edited:
             kept = edited[kept][0]
@@ -249,6 +255,8 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
             status[position] = "duplicate"
             reason[position] = (f"another submission from the sender of respondent {kept} (the same e-mail address in "
                                 "the export): the fuller one is coded" if alike is None else
+                                f"another version of the submission of respondent {kept} (the same id in the export, "
+                                "its metadata and most answers alike): the fuller one is coded" if alike == _SAME_ID else
                                 f"another version of the submission of respondent {kept}, sent again with one of its "
                                 f"{alike} answers edited, the others word for word: the fuller one is coded")
             continue
@@ -262,6 +270,18 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
 
 
 _FEW_HOLDERS = 5
+_SAME_ID = "same id"
+_VERSION = re.compile(r"^(.*)~(\d+)$")
+
+
+def _versions(respondents: list[str]) -> dict[str, str]:
+    """Each respondent whose id the export gave another submission too (`R020` and `R020~2`, as respondents._respondent_ids
+    names a repeated id with other answers), to that id."""
+    present = set(respondents)
+    base = {r: m.group(1) for r in respondents if (m := _VERSION.match(r)) and m.group(1) in present}
+    return {r: base.get(r, r) for r in respondents if r in base or r in base.values()}
+
+
 _MOST_COPIES = 3
 _MIN_SHARED_WORDS = 5  # an answer as short as "Funding." is shared by chance, and finds no submission sent again
 _EDITED_WORDS = 10
