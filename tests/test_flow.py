@@ -213,6 +213,42 @@ def test_cli_run_then_refuses_to_overwrite_without_force(tmp_path, tiny_response
     assert forced.exit_code == 0, forced.output
 
 
+def test_force_replaces_only_what_the_run_wrote_and_keeps_a_run_file_edited_since(tmp_path, tiny_responses_path):
+    """--force deleted a user's theme_counts_by_state_batch1.csv (it matched a run file's pattern) and replaced a
+    quotes.xlsx whose `use` cells a program officer had marked, without a word (review 165)."""
+    import json
+
+    from openpyxl import load_workbook
+
+    from themes.export import file_digest
+
+    runner = CliRunner()
+    out = tmp_path / "cli"
+    args = ["run", str(tiny_responses_path), "--model", "test:hashing", "--out", str(out), "--no-cache"]
+    assert runner.invoke(app, args).exit_code == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    written = sorted(p.name for p in out.iterdir() if p.name != "manifest.json")
+    assert sorted(manifest["files"]) == written
+    assert all(manifest["files"][name] == file_digest(out / name) for name in written)
+    (out / "theme_counts_by_state_batch1.csv").write_text("the user's own", encoding="utf-8")
+    book = load_workbook(out / "quotes.xlsx")
+    book.worksheets[1]["A2"] = "picked"
+    book.save(out / "quotes.xlsx")
+    marked = file_digest(out / "quotes.xlsx")
+    forced = runner.invoke(app, args + ["--force"])
+    assert forced.exit_code == 0, forced.output
+    day = manifest["created"][:10]
+    kept_as = out / f"quotes (edited, from the run of {day}).xlsx"
+    assert kept_as.is_file() and file_digest(kept_as) == marked
+    assert file_digest(out / "quotes.xlsx") != marked  # the new run's workbook
+    assert (out / "theme_counts_by_state_batch1.csv").read_text(encoding="utf-8") == "the user's own"
+    assert f"quotes (edited, from the run of {day}).xlsx (your edits to the earlier run's quotes.xlsx)" in forced.output
+    assert "theme_counts_by_state_batch1.csv" in forced.output
+    # The run after that replaces the new files alone: the kept workbook is the user's now.
+    again = runner.invoke(app, args + ["--force"])
+    assert again.exit_code == 0 and kept_as.is_file() and (out / "theme_counts_by_state_batch1.csv").is_file()
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [

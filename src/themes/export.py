@@ -7,6 +7,8 @@ carriage return) is neutralised with a leading apostrophe in CSV and XLSX export
 from __future__ import annotations
 
 import fnmatch
+import glob
+import hashlib
 import json
 import os
 import shutil
@@ -122,9 +124,16 @@ def _restore_swapped(out: Path) -> None:
             aside[-1].rename(out)
 
 
-def _move_the_rest(old: Path, out: Path, owned: tuple[str, ...], kept: list[str] | None = None) -> None:
-    """Move what the replaced folder `old` holds besides the writer's own files (`owned`) into `out`."""
+def _move_the_rest(old: Path, out: Path, owned: tuple[str, ...], kept: list[str] | None = None,
+                   aside: dict[str, str] | None = None) -> None:
+    """Move what the replaced folder `old` holds besides the writer's own files (`owned`) into `out`, and the
+    writer's files edited since (`aside`) under their new names."""
     for entry in sorted(old.iterdir()):
+        if entry.name in (aside or {}) and entry.is_file() and not (out / aside[entry.name]).exists():
+            entry.rename(out / aside[entry.name])
+            if kept is not None:
+                kept.append(f"{aside[entry.name]} (your edits to the earlier run's {entry.name})")
+            continue
         if not (out / entry.name).exists() and not any(fnmatch.fnmatch(entry.name, pattern) for pattern in owned):
             entry.rename(out / entry.name)
             if kept is not None:
@@ -148,14 +157,47 @@ RUN_FILES = ("manifest.json", "responses.csv", "segments.csv", "quotes.csv", "qu
              "theme_evidence.csv")
 
 
+def file_digest(path: Path) -> str:
+    with path.open("rb") as handle:
+        return "sha256:" + hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def earlier_run_files(out: Path) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The files the run in `out` wrote, as --force may replace them: the names its manifest lists under `files`
+    (a manifest of before 4 December lists none: RUN_FILES' names and patterns), and those of them edited since
+    (their digest differs: a program officer's picks marked in quotes.xlsx), each to the name it is kept under. A
+    user's `theme_counts_by_state_batch1.csv` matched RUN_FILES' pattern and was deleted; the marked workbook was
+    replaced without a word (review 165)."""
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        files = manifest["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return RUN_FILES, {}
+    if not isinstance(files, dict) or not all(isinstance(n, str) and "/" not in n for n in files):
+        return RUN_FILES, {}
+    day = str(manifest.get("created", ""))[:10] or "before"
+    edited: dict[str, str] = {}
+    for name, digest in files.items():
+        path = out / name
+        if path.is_file() and not path.is_symlink() and file_digest(path) != digest:
+            stem, suffix = os.path.splitext(name)
+            kept_as, number = f"{stem} (edited, from the run of {day}){suffix}", 2
+            while (out / kept_as).exists() or kept_as in edited.values():
+                kept_as, number = f"{stem} (edited, from the run of {day}, {number}){suffix}", number + 1
+            edited[name] = kept_as
+    return (MANIFEST, *(glob.escape(name) for name in files)), edited
+
+
 @contextmanager
 def staged_folder(out: Path, *, force: bool, owned: tuple[str, ...] = (),
-                  kept: list[str] | None = None) -> Iterator[Path]:
+                  kept: list[str] | None = None, aside: dict[str, str] | None = None) -> Iterator[Path]:
     """Yield a temporary sibling folder; on success it replaces `out`, on failure it is removed.
 
     What the replaced folder holds besides the files this writer owns (`owned`: names or glob patterns) is moved
     into the new one and listed in `kept`: a run folder also holds the coders' workbook `themes sample` wrote, a
-    .qdpx, discover's drafts, a researcher's notes, and --force replaced them all without a word."""
+    .qdpx, discover's drafts, a researcher's notes, and --force replaced them all without a word. An owned file
+    edited since it was written (`aside`: its name to the name it is kept under) is kept too, renamed."""
+    aside = aside or {}
     out = Path(os.path.abspath(out))  # "--out ." has no name to stage beside, nor a parent to rename it in
     check_output_folder(out, force=force, owned=owned)
     if out.is_symlink():  # a link to a shared folder: the folder is replaced where it is, the link kept
@@ -182,7 +224,7 @@ def staged_folder(out: Path, *, force: bool, owned: tuple[str, ...] = (),
         raise OutputError(f"{out} was written by another run while this one ran, so this run's files were not "
                           f"written there. {again}")
     if _holds_the_working_folder(out):
-        _replace_in_place(staging, out, owned, kept)
+        _replace_in_place(staging, out, owned, kept, aside)
         _WRITTEN.append(out)
         return
     old = None
@@ -192,7 +234,7 @@ def staged_folder(out: Path, *, force: bool, owned: tuple[str, ...] = (),
     staging.rename(out)
     _WRITTEN.append(out)
     if old is not None:
-        _move_the_rest(old, out, owned, kept)
+        _move_the_rest(old, out, owned, kept, aside)
         shutil.rmtree(old, ignore_errors=True)
 
 
@@ -206,11 +248,17 @@ def _holds_the_working_folder(out: Path) -> bool:
     return out.is_dir() and (here == out.resolve() or out.resolve() in here.parents)
 
 
-def _replace_in_place(staging: Path, out: Path, owned: tuple[str, ...], kept: list[str] | None) -> None:
-    """The swap without renaming `out`: its own files of the run before removed, the new ones moved in, the
-    user's files left where they are (and listed in `kept`, as a swap lists the files it moves over)."""
+def _replace_in_place(staging: Path, out: Path, owned: tuple[str, ...], kept: list[str] | None,
+                      aside: dict[str, str] | None = None) -> None:
+    """The swap without renaming `out`: its own files of the run before removed (those edited since renamed,
+    `aside`), the new ones moved in, the user's files left where they are (and listed in `kept`, as a swap lists
+    the files it moves over)."""
     for entry in sorted(out.iterdir()):
-        if any(fnmatch.fnmatch(entry.name, pattern) for pattern in owned):
+        if entry.name in (aside or {}) and entry.is_file() and not (out / aside[entry.name]).exists():
+            entry.rename(out / aside[entry.name])
+            if kept is not None:
+                kept.append(f"{aside[entry.name]} (your edits to the earlier run's {entry.name})")
+        elif any(fnmatch.fnmatch(entry.name, pattern) for pattern in owned):
             shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
         elif kept is not None and not (staging / entry.name).exists():
             kept.append(entry.name + ("/" if entry.is_dir() else ""))
@@ -722,7 +770,8 @@ def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> tuple
     the run's (spaCy already loaded), for the evidence officers read. Returns the files written, and what a
     replaced folder held besides a run's files, kept in it."""
     kept: list[str] = []
-    with staged_folder(out, force=force, owned=RUN_FILES, kept=kept) as folder:
+    owned, aside = earlier_run_files(Path(out)) if force else (RUN_FILES, {})
+    with staged_folder(out, force=force, owned=owned, kept=kept, aside=aside) as folder:
         write_csv(responses_frame(run), folder / "responses.csv")
         write_csv(segments_frame(run), folder / "segments.csv")
         # Metadata columns are named by the export's headers, which may name a person ("Organization category
@@ -776,7 +825,10 @@ def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> tuple
                               poor=(data.agreement or {}).get("poor"))  # as the report cautions them
         (folder / "report.md").write_text(render_markdown(data), encoding="utf-8")
         (folder / "report.html").write_text(render_html(data), encoding="utf-8")
-        write_json(manifest(run), folder / MANIFEST)
+        # What this run wrote, with digests: the next --force replaces these alone, and keeps any edited since
+        data = manifest(run)
+        data["files"] = {p.name: file_digest(p) for p in sorted(folder.iterdir()) if p.is_file()}
+        write_json(data, folder / MANIFEST)
         files = sorted(p.name for p in folder.iterdir())
     return files, kept
 
