@@ -273,6 +273,12 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
                 f"'{column}'" for column in batch["kept_questions"]))
         if batch.get("unchanged"):  # a cumulative export: those it repeats as they were stay in their batches
             said.append(f"{batch['unchanged']} respondents the project holds already, unchanged: kept in their batches")
+        if batch.get("absent"):  # a cumulative export without some of the project's respondents
+            absent = batch["absent"]
+            said.append(f"{len(absent)} respondent{'s' if len(absent) > 1 else ''} the project holds "
+                        f"{'are' if len(absent) > 1 else 'is'} not in this export of all responses to date ("
+                        + ", ".join(f"'{rid}'" for rid in absent[:5]) + (", ..." if len(absent) > 5 else "")
+                        + "): still counted; if they withdrew, the project cannot yet remove them (see the README)")
         if batch.get("kept_from_before"):
             said.append("resubmitted respondents' earlier answers to questions this export has no column for, kept: "
                         + ", ".join(f"'{question}'" for question in batch["kept_from_before"]))

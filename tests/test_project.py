@@ -208,6 +208,25 @@ def test_an_export_to_date_keeps_its_unchanged_respondents_in_their_batches(tmp_
     assert len(combined) == 6 * 3
 
 
+def test_an_export_to_date_without_some_of_the_projects_respondents_names_them(tmp_path, tiny_responses_path):
+    """R010, absent from week 2's export of all responses to date (withdrawn), stayed in every count, evidence and
+    base of the project, and nothing said so (review 165)."""
+    tiny, project = _first_batch(tmp_path, tiny_responses_path)
+    to_date = pd.concat([tiny[tiny["respondent_id"] != "R3"], tiny.iloc[[0]].assign(
+        respondent_id="R6", challenges="Our new partner clinic has no interpreter on Saturdays.")])
+    path = tmp_path / "to_date.csv"
+    to_date.to_csv(path, index=False)
+    combined, project = add_batch(project, path, InputSpec(meta_columns=("org_type", "state")))
+    assert project.batches[1]["absent"] == ["R3"] and project.batches[1]["unchanged"] == 4
+    # A batch of new respondents alone is no export to date: the project's others are not absent from it
+    week3 = tiny.iloc[[0]].assign(respondent_id="R7")
+    path = tmp_path / "week3.csv"
+    week3.to_csv(path, index=False)
+    stage(project, combined)
+    _, project = add_batch(project, path, InputSpec(meta_columns=("org_type", "state")))
+    assert project.batches[2]["absent"] == []
+
+
 def test_a_resubmission_keeps_its_answers_to_a_question_its_export_dropped(tmp_path, tiny_responses_path):
     """R5 resubmitted in an export that no longer had one question: the earlier answer to it was deleted."""
     tiny, project = _first_batch(tmp_path, tiny_responses_path)
@@ -672,6 +691,22 @@ def test_an_export_that_changes_while_it_is_coded_stays_in_the_inbox_and_is_read
     assert not (inbox / "week.csv").exists() and len(list((inbox / "processed").iterdir())) == 1
     answers = pd.read_parquet(folder / "answers.parquet")
     assert set(answers["respondent_id"]) == set(first["respondent_id"]) | set(later["respondent_id"])
+
+
+def test_an_inbox_export_to_date_without_a_respondent_says_so(tmp_path, tiny_responses_path, tiny_codebook_path):
+    """Week 2's export of all responses to date lacked R3 (withdrawn); the inbox kept R3 in every count and its
+    reason said only '4 respondents the project holds already, unchanged' (review 165)."""
+    inbox, folder, cache = tmp_path / "inbox", tmp_path / "project", tmp_path / "cache"
+    table = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    drop(inbox, "week1.csv", table)
+    run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    to_date = pd.concat([table[table["respondent_id"] != "R3"], table.iloc[[0]].assign(
+        respondent_id="R6", challenges="Our new partner clinic has no interpreter on Saturdays.")])
+    drop(inbox, "week2.csv", to_date)
+    outcome, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    assert outcome["outcome"] == "added"
+    assert ("1 respondent the project holds is not in this export of all responses to date ('R3'): still counted; "
+            "if they withdrew, the project cannot yet remove them (see the README)") in outcome["reason"]
 
 
 def test_the_code_export_deployment_refuses_a_projects_output(tmp_path, tiny_responses_path):

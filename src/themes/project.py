@@ -254,7 +254,7 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
         new[column] = answers[column]
     new[BATCH] = label
     resubmitted = sorted(set(new["respondent_id"]) & set(earlier["respondent_id"])) if earlier is not None else []
-    replaced, unchanged, carried = [], [], []
+    replaced, unchanged, carried, absent = [], [], [], []
     if earlier is not None:
         mine, theirs = _respondents(new), _respondents(earlier)  # once: a look-up per respondent was quadratic
         _refuse_other_respondents(file, mine, theirs, resubmitted)
@@ -263,6 +263,9 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
         # A cumulative export ("all responses to date") repeats respondents as they were: they stay in their batch,
         # taking a metadata column the export adds (or fills) for them as the new respondents do.
         unchanged = [rid for rid in resubmitted if _same_respondent(mine[rid], theirs[rid])]
+        # A cumulative export (half the project's respondents or more repeated as they were) that lacks some of them:
+        # withdrawn, or left out of this export. They stay in every count, said, not silent (review 165).
+        absent = sorted(set(theirs) - set(mine)) if len(unchanged) >= max(2, len(theirs) / 2) else []
         earlier = _filled_in(earlier, new, unchanged)
         resubmitted = [rid for rid in resubmitted if rid not in set(unchanged)]
         new = new[~new["respondent_id"].isin(unchanged)]
@@ -286,7 +289,7 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
     record = {"batch": label, "file": file.name, "sha256": digest,
               "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "respondents": int(new["respondent_id"].nunique()), "answers": len(new),
-              "replaced": replaced, "unchanged": len(unchanged), "kept_from_before": carried,
+              "replaced": replaced, "unchanged": len(unchanged), "absent": absent, "kept_from_before": carried,
               "meta_columns": list(spec.meta_columns), "renamed": renamed,
               "column_sources": spec.sources, "respondent_id_problems": id_problems, "kept_questions": kept,
               "kept_meta": kept_meta, "question_as": [list(pair) for pair in spec.question_as]}
