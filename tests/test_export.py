@@ -152,7 +152,8 @@ def test_refuses_a_previous_run_without_force(tmp_path):
     (out / MANIFEST).write_text(RUN_MANIFEST)
 
     with pytest.raises(OutputError, match=f"^{re.escape(f'Output folder {out} already holds an earlier run')}'s "
-                                          r"outputs\. Pass --force to replace it, or choose another --out\.$"):
+                                          r"outputs \(of old\.csv, run 2026-01-01\)\. Pass --force to replace it, "
+                                          r"or choose another --out\.$"):
         with staged_folder(out, force=False):
             pytest.fail("must not be reached")
 

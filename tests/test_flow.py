@@ -199,6 +199,10 @@ def test_a_rerun_after_a_codebook_edit_embeds_only_the_codebook(tmp_path, tiny_r
 
 
 def test_cli_run_then_refuses_to_overwrite_without_force(tmp_path, tiny_responses_path):
+    """The refusal names the run the folder holds: batch 2 run into batch 1's folder was told only that a run was
+    there (review 165). The manifest records where the input was, not only the path as typed."""
+    import json
+
     runner = CliRunner()
     out = tmp_path / "cli"
     args = ["run", str(tiny_responses_path), "--model", "test:hashing", "--out", str(out), "--no-cache"]
@@ -207,10 +211,14 @@ def test_cli_run_then_refuses_to_overwrite_without_force(tmp_path, tiny_response
     assert "Coded 15 answers: " in first.output and f"Wrote {out}/: manifest.json" in first.output
     again = runner.invoke(app, args)
     assert again.exit_code == 2
-    assert again.output.strip() == (f"error: Output folder {out} already holds an earlier run's outputs. "
-                                    "Pass --force to replace it, or choose another --out.")
+    day = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["created"][:10]
+    assert again.output.strip() == (f"error: Output folder {out} already holds an earlier run's outputs (of "
+                                    f"{tiny_responses_path.name}, run {day}). Pass --force to replace it, or choose "
+                                    "another --out.")
     forced = runner.invoke(app, args + ["--force"])
     assert forced.exit_code == 0, forced.output
+    recorded = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["input"]
+    assert recorded["absolute_path"] == str(tiny_responses_path.resolve())
 
 
 def test_force_replaces_only_what_the_run_wrote_and_keeps_a_run_file_edited_since(tmp_path, tiny_responses_path):

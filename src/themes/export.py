@@ -64,8 +64,19 @@ def check_output_folder(out: Path, *, force: bool, owned: tuple[str, ...] = ()) 
                                   "Choose another --out.")
         if not force:
             earlier = "evaluation" if (out / "evaluation.json").is_file() else "run"
-            raise OutputError(f"Output folder {out} already holds an earlier {earlier}'s outputs. Pass --force to "
-                              "replace it, or choose another --out.")
+            raise OutputError(f"Output folder {out} already holds an earlier {earlier}'s outputs{_which_run(out)}. "
+                              "Pass --force to replace it, or choose another --out.")
+
+
+def _which_run(out: Path) -> str:
+    """" (of b1.csv, run 2026-12-03)": which export the run in `out` coded, and when, from its manifest; a user
+    re-running batch 2 into batch 1's folder was told only that a run was there (review 165)."""
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        name, day = Path(str(manifest["input"]["path"])).name, str(manifest["created"])[:10]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    return f" (of {name}, run {day})" if name and day else ""
 
 
 _STAGING: set[Path] = set()  # this process's staging folders, removed on an interrupt
@@ -535,7 +546,9 @@ def manifest(run: RunResult) -> dict:
     return {
         "themes_version": __version__,
         "created": run.created.isoformat(timespec="seconds"),
-        "input": {"path": str(run.input_path), "sha256": file_hash(run.input_path),
+        # As typed, and where it was: "b2.csv" from another folder named no file a reader could find (review 165)
+        "input": {"path": str(run.input_path), "absolute_path": str(Path(run.input_path).resolve()),
+                  "sha256": file_hash(run.input_path),
                   "columns": {k: v for k, v in asdict(run.spec).items() if k != "sources"},
                   "column_sources": run.spec.sources,
                   # The block the run printed before it started: what was read and where each choice came from.
