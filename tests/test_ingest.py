@@ -234,6 +234,14 @@ def test_xlsx_unknown_sheet_lists_sheets(workbook):
         load_answers(workbook, InputSpec(sheet="Wave 3"))
 
 
+def test_an_unknown_sheet_the_sidecar_named_points_at_the_sidecar(workbook):
+    # batch 1's sidecar beside batch 2's workbook: "Pass one with --sheet" sent the user looking for an option
+    write(workbook.with_suffix(".yaml"), "sheet: Wave 3\n")
+    with raises_exactly(f"{workbook} has no sheet 'Wave 3'. Sheets: Wave 1, Wave 2. Correct 'sheet' in the sidecar "
+                        "book.yaml (or pass one with --sheet)."):
+        load_answers(workbook, InputSpec())
+
+
 def test_xlsx_numeric_ids_are_text(tmp_path):
     path = tmp_path / "n.xlsx"
     pd.DataFrame({"id": [101, 102], "answer_text": ["Trust.", "Money."]}).to_excel(path, index=False)

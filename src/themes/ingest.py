@@ -207,7 +207,8 @@ def _not_a_workbook(path: Path) -> str | None:
     return "is an old Excel .xls workbook named .xlsx. Open it in Excel and save it as .xlsx (or export CSV)."
 
 
-def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | None = None) -> pd.DataFrame:
+def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | None = None,
+               sheet_from: str = "option") -> pd.DataFrame:
     """Read a table as text columns; decoding problems and unknown formats raise InputError. `header_row`: the
     row (from 1) with the column names, the rows above it skipped, as the user said (no title search)."""
     path = Path(path)
@@ -232,7 +233,7 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | 
         if kind == "csv":
             table = read_csv_export(path, header_row)
         elif kind == "excel":
-            table = _read_excel(path, sheet, header_row)
+            table = _read_excel(path, sheet, header_row, sheet_from)
         elif kind == "jsonl":
             table = _read_json(path)
         else:
@@ -887,12 +888,18 @@ def _sheet_names(path: Path, *, hidden: set[str] | None = None) -> list[str]:
     return [name for name, concealed in sheets if not concealed] + [name for name, concealed in sheets if concealed]
 
 
-def _read_excel(path: Path, sheet: str | None, header_row: int | None = None) -> pd.DataFrame:
+def _read_excel(path: Path, sheet: str | None, header_row: int | None = None,
+                sheet_from: str = "option") -> pd.DataFrame:
+    """`sheet_from`: where the sheet's name came from, "option" or "sidecar <name>.yaml" (InputSpec.sources)."""
     names = _sheet_names(path)
     if sheet is None:
         sheet = names[0]
     elif sheet not in names:
-        raise InputError(f"{path} has no sheet '{sheet}'. Sheets: {', '.join(names)}. Pass one with --sheet.")
+        # The sidecar's sheet, when it named it: "Pass one with --sheet" sent a user who had passed none looking for
+        # an option, not at the batch-1 sidecar beside the batch-2 workbook (review 165).
+        fix = "Pass one with --sheet." if sheet_from == "option" else \
+            f"Correct 'sheet' in the {sheet_from} (or pass one with --sheet)."
+        raise InputError(f"{path} has no sheet '{sheet}'. Sheets: {', '.join(names)}. {fix}")
     if header_row is not None:
         rows = len(pd.read_excel(path, sheet_name=sheet, header=None, dtype=str))
         if header_row > rows:  # as the CSV reader says it, not pandas's "Passed header=[499], len of 1"
@@ -1885,7 +1892,8 @@ def load_answers(path: str | Path, spec: InputSpec) -> tuple[pd.DataFrame, Input
     spec = resolve_spec(path, spec)
     searching = spec.sheet is None and READERS.get(path.suffix.lower()) == "excel"
     try:
-        table = read_table(path, sheet=spec.sheet, header_row=spec.header_row)
+        table = read_table(path, sheet=spec.sheet, header_row=spec.header_row,
+                           sheet_from=spec.sources.get("sheet", "option"))
     except EmptyTableError:
         if not searching or path.stat().st_size == 0:
             raise
