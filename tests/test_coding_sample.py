@@ -661,3 +661,27 @@ def test_a_definition_cut_in_the_workbook_is_said_in_the_console(run_dir: Path, 
     assert result.exit_code == 0
     assert f"warning: The definition of '{data['themes'][0]['id']}' is longer than a cell holds" in result.output
     assert "UserWarning" not in result.output
+
+
+def test_a_sample_of_batch_one_reads_batch_twos_capitalised_questions(tiny_codebook, tmp_path: Path):
+    """Batch 2's export tool wrote 'Challenges' where batch 1's had 'challenges': batch 1's coded sample stopped the
+    run ("not a usable answer of this input"), though the classifier reads 'Challenges' as 'challenges' (review
+    165). Read under the input's names, and said."""
+    from themes.evaluate import check_coded_sample, not_in_survey, read_coded_sample
+
+    responses = _responses(8)
+    sample = draw_sample(responses, 5, seed=0)
+    path = tmp_path / "coded.csv"
+    sample.assign(themes=["trust", "none", "funding", "trust", "none"])[
+        ["sample_id", "respondent_id", "question", "themes"]].to_csv(path, index=False)
+    renamed = {"challenges": "Challenges", "effective_practices": "Effective practices",
+               "community_engagement": "Community-Engagement"}
+    batch2 = responses.assign(question=responses["question"].map(renamed))
+    back = read_coded_sample(path, tiny_codebook, batch2)
+    assert set(back["question"]) <= set(renamed.values()) and len(back) == 5
+    usable = batch2[batch2["status"].isin(["coded", "uncoded", "pending", "too_long"])]
+    assert not_in_survey(back, path, usable) is None
+    said = check_coded_sample(back, path, batch2.assign(status="pending"), tiny_codebook)
+    used = sorted({q for q in sample["question"]})
+    assert f"{path}: questions read under this input's names: " + ", ".join(
+        f"'{q}' as '{renamed[q]}'" for q in used) + "." in said

@@ -78,6 +78,12 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
             raise GoldError(f"{path} holds no coded passages. A coded file has a header such as 'text,themes' and "
                             "one row per passage: its text and its codes (';'-joined ids, 'none' for none).") from None
     lowered = {c.lower(): c for c in table.columns}
+    renamed_questions = {}
+    if "question" in lowered and "respondent_id" in lowered:  # keys into this input: its question names
+        column = table[lowered["question"]].fillna("").astype(str).str.strip()
+        renamed_questions = _as_run_questions(column, answers)
+        if renamed_questions:
+            table = table.assign(**{lowered["question"]: column.map(lambda q: renamed_questions.get(q, q))})
     other_splits: dict[str, int] = {}
     if split is not None:
         # The split's rows alone are read from here on: a cell of another split neither stops the read nor is counted
@@ -321,6 +327,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                                                                        kinds[dimension]))
                                for row, dimension, found in two_types]
     gold.attrs["other_splits"] = other_splits
+    gold.attrs["questions_renamed"] = renamed_questions
     gold.attrs["loose"] = {kind: n for kind, n in loose.items() if " -> " not in kind}
     gold.attrs["formerly"] = {kind: n for kind, n in loose.items() if " -> " in kind}  # cells by an old id, by id
     gold.attrs["without_text"] = without_text
@@ -516,7 +523,37 @@ def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebo
     combined.attrs["sample_ids"] = [i for part in parts for i in part.attrs.get("sample_ids", [])]
     combined.attrs["file_rows"] = [len(part) for part in parts]  # which file each row came from, in order
     combined.attrs["files"] = [str(path) for path in paths]
+    combined.attrs["questions_renamed"] = {k: v for part in parts
+                                           for k, v in (part.attrs.get("questions_renamed") or {}).items()}
     return combined
+
+
+def _question_key(name: str) -> str:
+    return re.sub(r"[\s_-]+", "_", str(name).strip().casefold())
+
+
+def _as_run_questions(names, answers: pd.DataFrame | None) -> dict[str, str]:
+    """A coded file's question names to this input's, where they differ only in case, spaces, underscores or
+    hyphens ('challenges' as 'Challenges'), each to one of the input's: batch 1's sample on batch 2's export, whose
+    tool capitalised its headers, stopped the run ("not a usable answer of this input"; review 165), though the
+    classifier reads 'Challenges' as 'challenges'. Said by `questions_renamed`."""
+    if answers is None or "question" not in answers.columns:
+        return {}
+    mine = set(answers["question"].astype(str))
+    by_key: dict[str, list[str]] = {}
+    for name in mine:
+        by_key.setdefault(_question_key(name), []).append(name)
+    return {name: by_key[_question_key(name)][0] for name in {str(n).strip() for n in names} - mine
+            if len(by_key.get(_question_key(name), [])) == 1}
+
+
+def questions_renamed(coded: pd.DataFrame, paths) -> str | None:
+    """A warning naming the coded sample's questions read under this input's names (`_as_run_questions`)."""
+    renamed = coded.attrs.get("questions_renamed") or {}
+    if not renamed:
+        return None
+    pairs = ", ".join(f"'{mine}' as '{theirs}'" for mine, theirs in sorted(renamed.items()))
+    return f"{' + '.join(map(str, _files(paths)))}: questions read under this input's names: {pairs}."
 
 
 def codable_only(coded: pd.DataFrame, paths, screened: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
@@ -702,7 +739,8 @@ def check_coded_sample(coded: pd.DataFrame, paths, screened: pd.DataFrame, codeb
     if problem:
         raise GoldError(problem)
     usable = screened[screened["status"].isin(CODABLE)]
-    return [said for said in (doubt, draw_rows_missing(coded, paths), picked_by_hand(coded, codebook, paths),
+    return [said for said in (questions_renamed(coded, paths), doubt, draw_rows_missing(coded, paths),
+                              picked_by_hand(coded, codebook, paths),
                               codes_everything(coded, codebook, paths), questions_left_out(coded, paths, usable),
                               empty_for_none(coded, codebook, paths)) if said]
 
