@@ -685,3 +685,36 @@ def test_a_sample_of_batch_one_reads_batch_twos_capitalised_questions(tiny_codeb
     used = sorted({q for q in sample["question"]})
     assert f"{path}: questions read under this input's names: " + ", ".join(
         f"'{q}' as '{renamed[q]}'" for q in used) + "." in said
+
+
+def test_a_respondent_withdrawn_since_the_draw_leaves_the_sample_said_and_ids_written_otherwise_are_named(
+        tiny_codebook, tmp_path: Path):
+    """Batch 1's sample on batch 2, which no longer holds R3 (withdrawn), stopped the run with advice to code a
+    sample of this survey; with the same export read as XLSX ('012' as '12') it said the same (review 165)."""
+    from themes.evaluate import codable_only, not_in_survey, read_coded_sample
+
+    drawn_from = _responses(40)
+    sample = draw_sample(drawn_from, 40, seed=0)
+    gone = next(r for r in sample["respondent_id"] if r not in ("R1", "R2"))
+    path = tmp_path / "coded.csv"
+    sample.assign(themes=["trust", "none"] * (len(sample) // 2) + ["funding"] * (len(sample) % 2))[
+        ["sample_id", "respondent_id", "question", "themes"]].to_csv(path, index=False)
+    responses = drawn_from.assign(status="pending")  # as the screen gives them to a run
+    batch2 = responses[responses["respondent_id"] != gone]
+    coded = read_coded_sample(path, tiny_codebook, responses)
+    left, said = codable_only(coded, path, batch2)
+    withdrawn = int((sample["respondent_id"] == gone).sum())
+    assert withdrawn and len(left) == len(sample) - withdrawn and gone not in set(left["respondent_id"])
+    assert said == (f"{path.name}: {withdrawn} coded answer{'s' if withdrawn != 1 else ''} of 1 respondent not in "
+                    f"this input at all ('{gone}': withdrawn, or left out of this export?) left out of the correction")
+    assert not_in_survey(left, path, batch2) is None
+    # Many respondents gone is another survey's sample: left for not_in_survey to refuse
+    few = responses[responses["respondent_id"].isin(["R1", "R2"])]
+    assert len(codable_only(coded, path, few)[0]) == len(coded)
+    assert "is not a usable answer of this input" in not_in_survey(coded, path, few)
+    # The same respondents, their ids written otherwise by the other export
+    numbered = responses.assign(respondent_id=responses["respondent_id"].str.replace("R", "0", regex=False))
+    assert len(codable_only(coded, path, numbered)[0]) == len(coded)
+    message = not_in_survey(coded, path, numbered)
+    assert message.startswith(f"{path}: its respondent ids are written otherwise than this input's (")
+    assert "in the sample, " in message and "Write the sample's ids as the input writes them" in message

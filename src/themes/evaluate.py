@@ -568,19 +568,51 @@ def codable_only(coded: pd.DataFrame, paths, screened: pd.DataFrame) -> tuple[pd
         screened["reason"] if "reason" in screened.columns else [""] * len(screened))}
     keys = list(zip(coded["respondent_id"].astype(str), coded["question"].astype(str)))
     out = [k for k, key in enumerate(keys) if key in status and status[key][0] not in CODABLE]
-    if not out:
+    # Respondents not in this input at all, where they are a few of the sample's (withdrawn since the draw, or left
+    # out of this export): their rows are left out, said. Batch 1's sample with a respondent batch 2 no longer holds
+    # stopped the run, and deleting the rows drew "Put the rows back" (review 165). Many such rows are another
+    # survey's sample: left for `not_in_survey` to refuse.
+    present = set(screened["respondent_id"].astype(str))
+    absent = [k for k, (respondent, _) in enumerate(keys) if respondent not in present]
+    if absent and len(absent) > max(_MOST_ABSENT * len(keys), 0) or \
+            _ids_written_otherwise([keys[k][0] for k in absent], present):
+        absent = []
+    if not out and not absent:
         return coded, None
+    notes = []
+    if absent:
+        gone = list(dict.fromkeys(keys[k][0] for k in absent))
+        notes.append(f"{coded_sample_name(paths)}: {len(absent)} coded answer{'s' if len(absent) != 1 else ''} of "
+                     f"{len(gone)} respondent{'s' if len(gone) != 1 else ''} not in this input at all ("
+                     + ", ".join(f"'{r}'" for r in gone[:3]) + (", ..." if len(gone) > 3 else "")
+                     + ": withdrawn, or left out of this export?) left out of the correction")
+    out = sorted(set(out) | set(absent))
     keep = np.ones(len(coded), dtype=bool)
     keep[out] = False
     rows = coded.attrs.get("file_rows", [len(coded)])
     files = np.repeat(np.arange(len(rows)), rows)  # each row's file
     kept = coded[keep].reset_index(drop=True).pipe(_with_attrs, coded.attrs)
     kept.attrs["file_rows"] = [int((files[keep] == k).sum()) for k in range(len(rows))]
-    first = keys[out[0]]
-    why = status[first][1] or status[first][0]
-    return kept, (f"{coded_sample_name(paths)}: {len(out)} coded answer{'s' if len(out) != 1 else ''} the run does not "
-                  f"code (e.g. respondent '{first[0]}', question '{first[1]}': {status[first][0]}, {why}) left out of "
-                  "the correction: a random sample of the answers it codes, less those")
+    screened_out = [k for k in out if keys[k] in status]
+    if screened_out:
+        first = keys[screened_out[0]]
+        why = status[first][1] or status[first][0]
+        notes.insert(0, f"{coded_sample_name(paths)}: {len(screened_out)} coded answer"
+                        f"{'s' if len(screened_out) != 1 else ''} the run does not code (e.g. respondent '{first[0]}', "
+                        f"question '{first[1]}': {status[first][0]}, {why}) left out of the correction: a random "
+                        "sample of the answers it codes, less those")
+    return kept, "; ".join(notes)
+
+
+_MOST_ABSENT = 0.05  # of a coded sample's rows, whose respondents an input may lack before it is another's sample
+
+
+def _ids_written_otherwise(ids: list[str], present: set[str]) -> tuple[str, str] | None:
+    """A coded id and one of the input's with the same number ('012' and '12', 'R001' and '1'), where no coded id is
+    the input's as written: one survey's ids, written otherwise by its two exports."""
+    from themes.rundiff import _written_differently
+
+    return _written_differently(list(dict.fromkeys(ids)), sorted(present)) if ids else None
 
 
 def not_in_survey(coded: pd.DataFrame, paths: str | Path | Sequence[str | Path], usable: pd.DataFrame) -> str | None:
@@ -595,6 +627,13 @@ def not_in_survey(coded: pd.DataFrame, paths: str | Path | Sequence[str | Path],
     ends = np.cumsum(coded.attrs.get("file_rows", [len(coded)]))
     file = paths[int(np.searchsorted(ends, missing[0], side="right"))] if len(paths) > 1 else paths[0]
     respondent, question = keys[missing[0]]
+    everyone = set(usable["respondent_id"].astype(str))
+    pair = _ids_written_otherwise([keys[k][0] for k in missing if keys[k][0] not in everyone], everyone)
+    if pair and not any(r in everyone for r, _ in keys):
+        return (f"{file}: its respondent ids are written otherwise than this input's ({pair[0]!r} in the sample, "
+                f"{pair[1]!r} here; {len(missing)} coded answers): the two files are one survey's exports whose ids "
+                "differ in writing (a spreadsheet drops leading zeros). Write the sample's ids as the input writes "
+                "them, or read the input with its ids as text, and run again.")
     if re.fullmatch(r"resp-[0-9a-f]{8}", respondent) and question in {q for _, q in held}:
         from themes.quotes import PSEUDONYM_KEY_ENV
 
