@@ -318,7 +318,7 @@ def _code_responses(input_path: str, out: str, settings: RunSettings, spec: Inpu
                      given_where(spec))  # checked by `themes run` before the model; an inbox batch's sidecar here
     coded_sample = read_coded_sample(settings.coded_sample, codebook, answers) if settings.coded_sample else None
     if coded_sample is not None:
-        coded_sample, left_out = codable_only(coded_sample, settings.coded_sample, answers)
+        coded_sample, left_out = codable_only(coded_sample, settings.coded_sample, answers, project=bool(batches))
         if left_out and not checked:  # `themes run` said it before the model
             get_run_logger().warning("%s", left_out)
     if coded_sample is not None and batches:  # a project: the sample may reach respondents of batches to come

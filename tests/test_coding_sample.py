@@ -708,6 +708,8 @@ def test_a_respondent_withdrawn_since_the_draw_leaves_the_sample_said_and_ids_wr
     assert said == (f"{path.name}: {withdrawn} coded answer{'s' if withdrawn != 1 else ''} of 1 respondent not in "
                     f"this input at all ('{gone}': withdrawn, or left out of this export?) left out of the correction")
     assert not_in_survey(left, path, batch2) is None
+    # In a project the respondent may be of a batch to come: kept, for coded_in_project to say
+    assert len(codable_only(coded, path, batch2, project=True)[0]) == len(sample)
     # Many respondents gone is another survey's sample: left for not_in_survey to refuse
     few = responses[responses["respondent_id"].isin(["R1", "R2"])]
     assert len(codable_only(coded, path, few)[0]) == len(coded)

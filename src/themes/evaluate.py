@@ -556,7 +556,8 @@ def questions_renamed(coded: pd.DataFrame, paths) -> str | None:
     return f"{' + '.join(map(str, _files(paths)))}: questions read under this input's names: {pairs}."
 
 
-def codable_only(coded: pd.DataFrame, paths, screened: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+def codable_only(coded: pd.DataFrame, paths, screened: pd.DataFrame, *,
+                 project: bool = False) -> tuple[pd.DataFrame, str | None]:
     """The coded sample without the answers of this survey the run does not code (a placeholder, a duplicate, another
     language), and a line that says which: a sample coded before the screen learned a placeholder ("Too soon to tell.")
     is still a random sample of the answers the run codes, less those. Answers not in the survey at all are left
@@ -572,8 +573,9 @@ def codable_only(coded: pd.DataFrame, paths, screened: pd.DataFrame) -> tuple[pd
     # out of this export): their rows are left out, said. Batch 1's sample with a respondent batch 2 no longer holds
     # stopped the run, and deleting the rows drew "Put the rows back" (review 165). Many such rows are another
     # survey's sample: left for `not_in_survey` to refuse.
+    # In a project, a coded respondent not in it yet is one of a batch to come (`coded_in_project` says so).
     present = set(screened["respondent_id"].astype(str))
-    absent = [k for k, (respondent, _) in enumerate(keys) if respondent not in present]
+    absent = [] if project else [k for k, (respondent, _) in enumerate(keys) if respondent not in present]
     if absent and len(absent) > max(_MOST_ABSENT * len(keys), 0) or \
             _ids_written_otherwise([keys[k][0] for k in absent], present):
         absent = []
