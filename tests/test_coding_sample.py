@@ -708,6 +708,16 @@ def test_a_respondent_withdrawn_since_the_draw_leaves_the_sample_said_and_ids_wr
     assert said == (f"{path.name}: {withdrawn} coded answer{'s' if withdrawn != 1 else ''} of 1 respondent not in "
                     f"this input at all ('{gone}': withdrawn, or left out of this export?) left out of the correction")
     assert not_in_survey(left, path, batch2) is None
+    # Ids whose digits alone match another respondent's (A7 and B7): still a withdrawal, not ids written otherwise
+    prefixed = responses.assign(respondent_id="A" + responses["respondent_id"].str[1:])
+    prefixed = pd.concat([prefixed, prefixed.assign(respondent_id="B" + prefixed["respondent_id"].str[1:])])
+    coded_a = coded.assign(respondent_id="A" + coded["respondent_id"].str[1:])
+    assert len(codable_only(coded_a, path, prefixed[prefixed["respondent_id"] != "A" + gone[1:]])[0]) == \
+        len(sample) - withdrawn
+    # A pseudonym another machine's key made is left for not_in_survey to name the key
+    keyed = coded.copy()
+    keyed.loc[keyed.index[0], "respondent_id"] = "resp-0a1b2c3d"
+    assert "resp-0a1b2c3d" in set(codable_only(keyed, path, responses)[0]["respondent_id"])
     # In a project the respondent may be of a batch to come: kept, for coded_in_project to say
     assert len(codable_only(coded, path, batch2, project=True)[0]) == len(sample)
     # Many respondents gone is another survey's sample: left for not_in_survey to refuse

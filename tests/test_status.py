@@ -442,3 +442,16 @@ def test_the_same_id_with_other_metadata_and_other_answers_stays_two_respondents
               for k, q in enumerate(ANSWERS_OF_R020)}
     screened = screen_answers(_resubmitted(others, state="WA"))
     assert (screened["status"] == "pending").all()
+
+
+def test_one_id_for_two_organisations_that_share_no_answer_stays_two_respondents():
+    """Ids that restart in each batch: R020 of batch 2 (two answers, none alike) was read as a first try of batch 1's
+    R020 and its answers dropped (review 166)."""
+    answers = frame([("R020", q, t) for q, t in ANSWERS_OF_R020.items()] + [
+        ("R020~2", "goals", "Open a mobile dental clinic that visits the farmworker camps every summer."),
+        ("R020~2", "data", "We keep paper sign-in sheets and send a quarterly summary to the health department.")])
+    screened = screen_answers(answers)
+    assert (screened["status"] == "pending").all()
+    from themes.status import _screen_texts
+
+    assert _screen_texts([], frozenset(), ("en",), 2) == ([], [], [])  # no zero-step chunks in a pool

@@ -575,9 +575,13 @@ def codable_only(coded: pd.DataFrame, paths, screened: pd.DataFrame, *,
     # survey's sample: left for `not_in_survey` to refuse.
     # In a project, a coded respondent not in it yet is one of a batch to come (`coded_in_project` says so).
     present = set(screened["respondent_id"].astype(str))
-    absent = [] if project else [k for k, (respondent, _) in enumerate(keys) if respondent not in present]
-    if absent and len(absent) > max(_MOST_ABSENT * len(keys), 0) or \
-            _ids_written_otherwise([keys[k][0] for k in absent], present):
+    # A pseudonym another machine's key made is not a withdrawal: `not_in_survey` names the key (review 166)
+    absent = [] if project else [k for k, (respondent, _) in enumerate(keys) if respondent not in present
+                                 and not re.fullmatch(r"resp-[0-9a-f]{8}", respondent)]
+    # Ids written otherwise only where no coded id is the input's as written: digits alone match A7 with B7, or a
+    # Qualtrics id with another's one digit (review 166)
+    if absent and len(absent) > max(_MOST_ABSENT * len(keys), 0) or (
+            not any(r in present for r, _ in keys) and _ids_written_otherwise([keys[k][0] for k in absent], present)):
         absent = []
     if not out and not absent:
         return coded, None

@@ -66,7 +66,7 @@ def _screen_texts(raws: list, asked: frozenset[str], languages: tuple[str, ...],
     if processes > 1:
         from joblib import Parallel, delayed
 
-        step = -(-len(raws) // (processes * 4))  # a few chunks a process, so that a slow one holds up little
+        step = max(1, -(-len(raws) // (processes * 4)))  # a few chunks a process, so that a slow one holds up little
         try:
             # joblib's loky workers start fresh (not forked from a process holding torch's and Prefect's threads)
             # and do not re-run the caller's script; the estimates reuse them later in the run.
@@ -230,7 +230,8 @@ def _mark_duplicates(frame: pd.DataFrame) -> None:
     # respondent's submission sent again, edited, where the metadata agree and most answers are alike; the same rule
     # as one sender's. Two edits, or one answer rewritten, counted the respondent twice (review 165).
     same_id = {r: (kept, _SAME_ID) for r, (kept, _) in _same_sender(
-        _versions(list(by_respondent.index)), words, set(repeats) | set(same), answered, agree).items()}
+        _versions(list(by_respondent.index)), words, set(repeats) | set(same), answered, agree,
+        first_try=False).items()}
     edited = _edited_resubmissions(answered, holders, words, set(repeats) | set(same) | set(same_id),
                                    lambda one, other: one_sender(one, other) is not False and agree(one, other))
     edited.update(same)
@@ -306,7 +307,7 @@ def _alike(one: str, other: str) -> bool:
 
 
 def _same_sender(senders: dict[str, str], words: pd.Series, repeats: set[str], answered: dict[str, dict[str, str]],
-                 agree) -> dict[str, tuple[str, None]]:
+                 agree, first_try: bool = True) -> dict[str, tuple[str, None]]:
     """Respondents whose sender (`ingest._senders`: the export's e-mail address) sent another submission that is
     theirs too, each to the fullest of them (more words; the later on a tie): one person's form sent twice, edited,
     or a first try left unfinished. Theirs too: half or more of the answers both gave are the same word for word (one
@@ -335,8 +336,10 @@ def _same_sender(senders: dict[str, str], words: pd.Series, repeats: set[str], a
             return True
         # The metadata agree and one is a first try left unfinished (half the other's answers or fewer). Two whole
         # submissions otherwise are two respondents who share an address (both Nonprofit CBOs in CA; review 144).
+        # Not for one id alone (`first_try` False): ids that restart in each batch name two organisations that
+        # share no answer (review 166).
         fewer, more = sorted((len(mine), len(theirs)))
-        return agreeing and fewer <= more / 2
+        return first_try and agreeing and fewer <= more / 2
 
     dropped: dict[str, tuple[str, None]] = {}
     for sent in (group for group in by_sender.values() if len(group) > 1):
