@@ -376,6 +376,11 @@ def test_the_screen_in_a_pool_of_processes_gives_the_same_statuses():
     alone = screen_answers(answers, max_words=10, processes=1)
     pooled = screen_answers(answers, max_words=10, processes=2)
     pd.testing.assert_frame_equal(pooled, alone)
+    from themes.status import _screen_texts
+
+    # The pool ran (its workers judge the language; the run's own process leaves that for later), not a fallback
+    judged = _screen_texts(list(answers["answer_raw"]), frozenset(), ("en",), 2)[2]
+    assert any(flag is not None for flag in judged)
     assert {"empty", "non_answer", "duplicate", "non_english", "too_long", "pending"} <= set(alone["status"])
 
 

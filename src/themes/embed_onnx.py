@@ -54,10 +54,9 @@ def default_threads() -> int:
         return max(1, int(os.environ.get("OMP_NUM_THREADS", "")))
     except ValueError:
         pass
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    from themes.cores import usable_cores
+
+    return usable_cores()
 
 
 def export_folder(path: str, name: str, cache_dir: str | Path) -> Path:

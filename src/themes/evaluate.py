@@ -23,6 +23,7 @@ from themes.classify import NONE
 from themes.codebook import ID_PATTERN, STRAIGHT_QUOTES, Codebook
 from themes.coding import Scheme
 from themes.errors import GoldError
+from themes.questions import spelling_key
 
 TEXT_COLUMNS = ("text", "passage", "quote", "segment", "answer", "excerpt")
 THEME_COLUMNS = ("themes", "theme", "codes", "code", "gold", "gold_themes", "labels", "label")
@@ -528,10 +529,6 @@ def read_coded_sample(paths: str | Path | Sequence[str | Path], codebook: Codebo
     return combined
 
 
-def _question_key(name: str) -> str:
-    return re.sub(r"[\s_-]+", "_", str(name).strip().casefold())
-
-
 def _as_run_questions(names, answers: pd.DataFrame | None) -> dict[str, str]:
     """A coded file's question names to this input's, where they differ only in case, spaces, underscores or
     hyphens ('challenges' as 'Challenges'), each to one of the input's: batch 1's sample on batch 2's export, whose
@@ -542,9 +539,9 @@ def _as_run_questions(names, answers: pd.DataFrame | None) -> dict[str, str]:
     mine = set(answers["question"].astype(str))
     by_key: dict[str, list[str]] = {}
     for name in mine:
-        by_key.setdefault(_question_key(name), []).append(name)
-    return {name: by_key[_question_key(name)][0] for name in {str(n).strip() for n in names} - mine
-            if len(by_key.get(_question_key(name), [])) == 1}
+        by_key.setdefault(spelling_key(name), []).append(name)
+    return {name: by_key[spelling_key(name)][0] for name in {str(n).strip() for n in names} - mine
+            if len(by_key.get(spelling_key(name), [])) == 1}
 
 
 def questions_renamed(coded: pd.DataFrame, paths) -> str | None:

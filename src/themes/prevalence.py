@@ -662,17 +662,13 @@ def available_processes(most: int = 8, *, respondents: int = 0, draws: int = 100
     """Worker processes for the estimates: one per core this process may use, at most `most`, and no more
     than half the free memory holds (a worker's bootstrap keeps about a dozen (draws, respondents)
     arrays of floats); 1 inside a daemon process (a Dask worker), which cannot start processes."""
-    import multiprocessing
-    import os
-
     import psutil
 
-    if multiprocessing.current_process().daemon:
+    from themes.cores import may_start_processes, usable_cores
+
+    if not may_start_processes():
         return 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        cores = os.cpu_count() or 1
+    cores = usable_cores()
     each = 200e6 + 12 * 8 * draws * respondents  # bytes: the interpreter and libraries, then the arrays
     room = int(psutil.virtual_memory().available / 2 // each)
     return max(1, min(cores, most, room))

@@ -33,6 +33,7 @@ import pandas as pd
 from themes.codebook import file_hash
 from themes.errors import InputError, ThemesError
 from themes.ingest import InputSpec, load_answers
+from themes.questions import spelling_key
 
 log = logging.getLogger(__name__)
 
@@ -296,10 +297,6 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
     return combined, replace(project, batches=[*project.batches, record])
 
 
-def _name_key(name: str) -> str:
-    return re.sub(r"[\s_-]+", "_", str(name).strip().casefold())
-
-
 def _earlier_questions(file: Path, earlier: pd.DataFrame | None, answers: pd.DataFrame, spec: InputSpec,
                        problems: list[dict]) -> tuple[pd.DataFrame, InputSpec, list[dict], list[str]]:
     """A batch whose question columns were guessed also reads the columns earlier batches coded: in a small batch
@@ -308,7 +305,7 @@ def _earlier_questions(file: Path, earlier: pd.DataFrame | None, answers: pd.Dat
     when a column was added) and the columns added."""
     if earlier is None or spec.is_long or spec.sources.get("text_columns") != "guessed":
         return answers, spec, problems, []
-    asked = {_name_key(q) for q in earlier["question"].unique()}
+    asked = {spelling_key(q) for q in earlier["question"].unique()}
     return _read_also(file, answers, spec, problems, "text_columns", asked,
                       {spec.id_column, *spec.meta_columns, *spec.text_columns})
 
@@ -321,18 +318,19 @@ def _earlier_meta(file: Path, project: Project, earlier: pd.DataFrame | None, an
     spec and id problems (read again when a column was added) and the columns added."""
     if earlier is None or str(spec.sources.get("meta_columns", "guessed")).startswith(("option", "sidecar")):
         return answers, spec, problems, []
-    wanted = {_name_key(m) for m in project.spec.meta_columns if m != BATCH} - {_name_key(m) for m in spec.meta_columns}
+    wanted = {spelling_key(m) for m in project.spec.meta_columns if m != BATCH} - \
+        {spelling_key(m) for m in spec.meta_columns}
     taken = {spec.id_column, spec.question_column, spec.answer_column, *spec.meta_columns, *spec.text_columns}
     return _read_also(file, answers, spec, problems, "meta_columns", wanted, taken)
 
 
 def _read_also(file: Path, answers: pd.DataFrame, spec: InputSpec, problems: list[dict], field: str,
                wanted: set[str], taken: set) -> tuple[pd.DataFrame, InputSpec, list[dict], list[str]]:
-    """The export read again with its columns whose names (`_name_key`) are `wanted`, and not `taken`, added to the
+    """The export read again with its columns whose names (`spelling_key`) are `wanted`, and not `taken`, added to the
     spec's `field` (text_columns or meta_columns), as earlier batches read them; the columns added."""
     from themes.ingest import read_table
 
-    kept = [c for c in read_table(file, sheet=spec.sheet).columns if _name_key(str(c)) in wanted and c not in taken]
+    kept = [c for c in read_table(file, sheet=spec.sheet).columns if spelling_key(str(c)) in wanted and c not in taken]
     if not kept:
         return answers, spec, problems, []
     wider = replace(spec, **{field: (*getattr(spec, field), *kept)},
@@ -350,9 +348,9 @@ def _earlier_names(project: Project, earlier: pd.DataFrame | None, answers: pd.D
     earlier_questions = list(earlier["question"].unique()) if earlier is not None else []
     renamed: dict[str, str] = {}
     for names, mine in ((earlier_meta, list(spec.meta_columns)), (earlier_questions, list(answers["question"].unique()))):
-        known = {_name_key(name): name for name in names}
-        renamed |= {name: known[_name_key(name)] for name in mine
-                    if _name_key(name) in known and known[_name_key(name)] != name}
+        known = {spelling_key(name): name for name in names}
+        renamed |= {name: known[spelling_key(name)] for name in mine
+                    if spelling_key(name) in known and known[spelling_key(name)] != name}
     renamed |= _named_by_values(earlier, [m for m in earlier_meta if m not in renamed.values()], answers,
                                 [m for m in spec.meta_columns if m not in renamed])
     if not renamed:

@@ -21,6 +21,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 
+
+def spelling_key(name: str) -> str:
+    """A question's or column's name with case, spaces, underscores and hyphens aside ("Org type" -> "org_type"):
+    how a project matches a batch's columns to earlier batches', and a coded sample its questions to the input's."""
+    return re.sub(r"[\s_-]+", "_", str(name).strip().casefold())
+
 _WORD = re.compile(r"[a-z0-9]+")
 _NUMBERS = dict(zip("1 2 3 4 5 6 7 8 9 10".split(), "one two three four five six seven eight nine ten".split()))
 # Words a question's wording abbreviates ("Goals (5 yrs)"): read as the word, so "yrs" meets "years"

@@ -25,6 +25,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
+from themes.cores import usable_cores
+
 CHUNK = 50  # passages per request: small, so that the last chunk either side waits for is short
 SHARE_FROM = 4 * CHUNK  # shorter lists are redacted in the run's process alone
 PATIENCE_S = 30.0  # the longest the run waits for the helpers' last chunks (~0.03 s at full speed) before its own
@@ -76,7 +78,7 @@ def helpers_wanted(cores: int | None = None, free_bytes: int | None = None) -> i
     then one per core beyond the run's two (its own, and the model's or the GPU's feeding), at most MOST_HELPERS,
     and no more than a quarter of the free memory holds."""
     if cores is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        cores = usable_cores()
     if cores < 2:
         return 0
     if free_bytes is None:

@@ -6,12 +6,12 @@ open after these are coded; classification then sets "coded" or "uncoded".
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 
 import pandas as pd
 
+from themes.cores import may_start_processes, usable_cores
 from themes.clean import answer_status, clean_text, detect_language, in_languages, question_words
 from themes.respondents import SENDER
 
@@ -39,12 +39,10 @@ MOST_PROCESSES = 8
 def screen_processes(answers: int, cores: int | None = None) -> int:
     """Processes for the per-answer screen of `answers` answers: one (this one) below PARALLEL_FROM answers, on
     fewer than 4 cores or inside a daemon process; else one per core but this one's, at most MOST_PROCESSES."""
-    import multiprocessing
-
-    if multiprocessing.current_process().daemon:  # a Dask worker's process cannot start processes
+    if not may_start_processes():
         return 1
     if cores is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        cores = usable_cores()
     if answers < PARALLEL_FROM or cores < 4:
         return 1
     return min(cores - 1, MOST_PROCESSES)
