@@ -554,6 +554,81 @@ def test_a_run_killed_between_the_two_renames_of_the_swap_gets_its_previous_fold
     assert (out / "coding_sample.xlsx").read_text() == "coded" and (out / MANIFEST).read_text() == RUN_MANIFEST
 
 
+def _run_folder(folder: Path, created: str, files: dict[str, str]) -> dict[str, str]:
+    """A run's folder as write_run leaves it: its files, and a manifest listing their digests."""
+    from themes.export import file_digest
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    digests = {name: file_digest(folder / name) for name in files}
+    (folder / MANIFEST).write_text(json.dumps({**json.loads(RUN_MANIFEST), "created": created, "files": digests}))
+    return digests
+
+
+def test_a_crash_while_the_users_files_were_moved_over_keeps_the_marked_workbook(tmp_path):
+    """Review 166: a run killed after its swap, while the previous folder's other files were moved over, left that
+    folder aside; the next run moved the rest over by the new run's names, so a program officer's marked
+    quotes.xlsx (a name the new run writes too) went with the aside folder, without a word."""
+    from themes.export import _remove_leftovers, earlier_run_files
+
+    out = tmp_path / "run"
+    _run_folder(out, "2026-12-05T01:00:00+00:00", {"quotes.xlsx": "new run's", "report.md": "new"})
+    aside = tmp_path / ".run.old-99999999-1a2b3c4d"  # its process is gone
+    _run_folder(aside, "2026-12-03T01:00:00+00:00", {"quotes.xlsx": "as written", "report.md": "old"})
+    (aside / "quotes.xlsx").write_text("marked by the officer")
+    (aside / "notes.txt").write_text("mine")
+    kept: list[str] = []
+    _remove_leftovers(out, earlier_run_files(out)[0], kept)
+    assert not aside.exists() and (out / "quotes.xlsx").read_text() == "new run's"
+    assert (out / "quotes (edited, from the run of 2026-12-03).xlsx").read_text() == "marked by the officer"
+    assert (out / "report.md").read_text() == "new" and (out / "notes.txt").read_text() == "mine"
+    assert sorted(kept) == ["notes.txt", "quotes (edited, from the run of 2026-12-03).xlsx (your edits to the "
+                                         "earlier run's quotes.xlsx)"]
+
+
+def test_force_after_a_crash_between_the_two_renames_keeps_the_marked_workbook(tmp_path):
+    """Killed between the two renames, the previous folder sat aside with no `out`: --force read no manifest there,
+    so the folder put back had its marked quotes.xlsx replaced by the new run's."""
+    from themes.export import earlier_run_files
+
+    out = tmp_path / "run"
+    aside = tmp_path / ".run.old-99999999-1a2b3c4d"
+    _run_folder(aside, "2026-12-03T01:00:00+00:00", {"quotes.xlsx": "as written"})
+    (aside / "quotes.xlsx").write_text("marked by the officer")
+    owned, edited = earlier_run_files(out)
+    assert (out / MANIFEST).is_file() and not aside.exists()
+    assert edited == {"quotes.xlsx": "quotes (edited, from the run of 2026-12-03).xlsx"}
+    kept: list[str] = []
+    with staged_folder(out, force=True, owned=owned, kept=kept, aside=edited) as folder:
+        (folder / MANIFEST).write_text(RUN_MANIFEST)
+        (folder / "quotes.xlsx").write_text("new run's")
+    assert (out / "quotes (edited, from the run of 2026-12-03).xlsx").read_text() == "marked by the officer"
+    assert (out / "quotes.xlsx").read_text() == "new run's"
+
+
+def test_a_manifest_edited_by_hand_neither_deletes_a_folder_nor_makes_a_path(tmp_path):
+    """Review 166: a manifest whose `files` named the user's folder "notes" had --force delete it; a `created` of
+    "2026/12/04" made the name an edited workbook is kept under a path, and the run stopped on FileNotFoundError."""
+    from themes.export import earlier_run_files
+
+    out = tmp_path / "run"
+    digests = _run_folder(out, "2026/12/04 10:00", {"quotes.xlsx": "as written", "my_notes.docx": "hers"})
+    (out / "quotes.xlsx").write_text("marked")
+    (out / "notes").mkdir()
+    (out / "notes" / "a.txt").write_text("hers")
+    manifest = json.loads((out / MANIFEST).read_text())
+    manifest["files"] = {**digests, "notes": "sha256:0", "../elsewhere.csv": "sha256:0"}
+    (out / MANIFEST).write_text(json.dumps(manifest))
+    owned, edited = earlier_run_files(out)
+    assert edited == {"quotes.xlsx": "quotes (edited, from the run of before).xlsx"}
+    assert sorted(owned) == sorted([MANIFEST, "quotes.xlsx"])  # not a user's file nor a folder a run never writes
+    with staged_folder(out, force=True, owned=owned, aside=edited) as folder:
+        (folder / MANIFEST).write_text(RUN_MANIFEST)
+    assert (out / "notes" / "a.txt").read_text() == "hers" and (out / "my_notes.docx").read_text() == "hers"
+    assert (out / "quotes (edited, from the run of before).xlsx").read_text() == "marked"
+
+
 def test_the_folder_the_command_runs_in_is_written_in_place(tmp_path, monkeypatch):
     """`--out .` failed after the whole run ("unexpected OSError: Device or resource busy: '.'"), and left its staging
     folder in the user's folder; renamed aside and removed, the folder would have left the shell in a deleted one."""

@@ -11,6 +11,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 from collections import Counter
@@ -95,11 +96,13 @@ def remove_own_staging() -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _remove_leftovers(out: Path, owned: tuple[str, ...] = ()) -> None:
+def _remove_leftovers(out: Path, owned: tuple[str, ...] = (), kept: list[str] | None = None) -> None:
     """Staging and replaced folders of runs that were killed before they could clean up (their process
     is gone; the process id is in the name). A replaced folder is the previous run, and may hold the user's
     files: killed between the two renames of the swap, it goes back in place; killed while its other files
-    were moved over, the rest of them are moved over now."""
+    were moved over, the rest of them are moved over now, its own files edited since (a program officer's marked
+    quotes.xlsx) under the name a swap keeps them by. Its own files are those its manifest lists (`owned` is of the
+    folder it was replaced by), so an evaluation's folder is read by `owned`."""
     import psutil
 
     for path in out.parent.glob(f".{out.name}.partial-*") if out.parent.is_dir() else ():
@@ -108,7 +111,12 @@ def _remove_leftovers(out: Path, owned: tuple[str, ...] = ()) -> None:
             shutil.rmtree(path, ignore_errors=True)
     _restore_swapped(out)
     for path in _swapped_aside(out):
-        _move_the_rest(path, out, owned)
+        if (path / MANIFEST).is_file():
+            # The marked workbook matched the new run's names and went with the folder (review 166).
+            its_own, aside = earlier_run_files(path, into=out)
+            _move_the_rest(path, out, its_own, kept, aside)
+        else:
+            _move_the_rest(path, out, owned, kept)
         shutil.rmtree(path, ignore_errors=True)
 
 
@@ -173,27 +181,38 @@ def file_digest(path: Path) -> str:
         return "sha256:" + hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def earlier_run_files(out: Path) -> tuple[tuple[str, ...], dict[str, str]]:
+def earlier_run_files(out: Path, into: Path | None = None) -> tuple[tuple[str, ...], dict[str, str]]:
     """The files the run in `out` wrote, as --force may replace them: the names its manifest lists under `files`
     (a manifest of before 4 December lists none: RUN_FILES' names and patterns), and those of them edited since
-    (their digest differs: a program officer's picks marked in quotes.xlsx), each to the name it is kept under. A
-    user's `theme_counts_by_state_batch1.csv` matched RUN_FILES' pattern and was deleted; the marked workbook was
-    replaced without a word (review 165)."""
+    (their digest differs: a program officer's picks marked in quotes.xlsx), each to the name it is kept under in
+    `into` (`out` itself unless given). A user's `theme_counts_by_state_batch1.csv` matched RUN_FILES' pattern and
+    was deleted; the marked workbook was replaced without a word (review 165).
+
+    Only names a run writes count (RUN_FILES' patterns), and only files: a manifest edited by hand to list
+    "notes" deleted the user's folder of that name, a `created` of "2026/12/04" made the kept name a path (review
+    166). A previous folder a killed run left renamed aside is put back first (`_restore_swapped`), so that its
+    manifest is the one read."""
+    _restore_swapped(out)
+    into = into or out
     try:
         manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
         files = manifest["files"]
     except (OSError, ValueError, KeyError, TypeError):
         return RUN_FILES, {}
-    if not isinstance(files, dict) or not all(isinstance(n, str) and "/" not in n for n in files):
+    if not isinstance(files, dict) or not all(isinstance(n, str) and isinstance(d, str) for n, d in files.items()):
         return RUN_FILES, {}
-    day = str(manifest.get("created", ""))[:10] or "before"
+    files = {name: digest for name, digest in files.items()
+             if "/" not in name and "\\" not in name and any(fnmatch.fnmatch(name, p) for p in RUN_FILES)
+             and not (out / name).is_dir()}
+    created = str(manifest.get("created", ""))[:10]
+    day = created if re.fullmatch(r"\d{4}-\d{2}-\d{2}", created) else "before"
     edited: dict[str, str] = {}
     for name, digest in files.items():
         path = out / name
         if path.is_file() and not path.is_symlink() and file_digest(path) != digest:
             stem, suffix = os.path.splitext(name)
             kept_as, number = f"{stem} (edited, from the run of {day}){suffix}", 2
-            while (out / kept_as).exists() or kept_as in edited.values():
+            while (into / kept_as).exists() or (out / kept_as).exists() or kept_as in edited.values():
                 kept_as, number = f"{stem} (edited, from the run of {day}, {number}){suffix}", number + 1
             edited[name] = kept_as
     return (MANIFEST, *(glob.escape(name) for name in files)), edited
@@ -214,7 +233,7 @@ def staged_folder(out: Path, *, force: bool, owned: tuple[str, ...] = (),
     if out.is_symlink():  # a link to a shared folder: the folder is replaced where it is, the link kept
         out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(out, owned)
+    _remove_leftovers(out, owned, kept)
     before = _state(out)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
