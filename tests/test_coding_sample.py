@@ -318,6 +318,28 @@ def test_an_excluded_file_with_the_ids_themselves_leaves_those_answers_out():
         draw_sample(responses, 1, exclude=Coded(held))
 
 
+def test_an_excluded_sample_whose_questions_are_spelled_otherwise_leaves_those_answers_out():
+    """Review 166: batch 1's coded sample names 'Challenges' and 'Effective practices' where batch 2's run says
+    'challenges' and 'effective_practices' (evaluate reads them as one); --exclude compared them exactly, so a draw
+    for batch 2 drew the coded answers again."""
+    from themes.coding_sample import Coded
+
+    responses = _responses(12)
+    first = draw_sample(responses, 6, seed=3)
+    spelled = {"challenges": "Challenges", "effective_practices": "Effective practices",
+               "community_engagement": "Community-Engagement"}
+    held = frozenset((i, spelled[q]) for i, q in zip(first["respondent_id"], first["question"]))
+    rest = draw_sample(responses, 4, seed=3, exclude=Coded(held, last=6))
+    assert not set(zip(rest["respondent_id"], rest["question"])) & set(zip(first["respondent_id"], first["question"]))
+    # Two of the run's questions that differ only so: neither is taken for the other.
+    twins = responses.copy()
+    twins.loc[twins["question"] == "community_engagement", "question"] = "Challenges"
+    usable = twins[twins["status"].isin(["coded", "uncoded", "too_long"])]
+    one = usable[usable["question"] == "challenges"].iloc[0]
+    drawn = draw_sample(twins, len(usable) - 1, exclude=Coded(frozenset({(one["respondent_id"], "CHALLENGES")})))
+    assert len(drawn) == len(usable) - 1  # nothing held: 'CHALLENGES' could be either
+
+
 def test_an_excluded_file_without_answer_keys_is_one_line(run_dir: Path, tmp_path: Path):
     path = tmp_path / "coded.csv"
     pd.DataFrame({"text": ["We meet monthly."], "themes": ["trust"]}).to_csv(path, index=False)

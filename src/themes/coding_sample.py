@@ -19,6 +19,7 @@ import pandas as pd
 from themes.aggregate import USABLE
 from themes.codebook import Codebook
 from themes.errors import InputError
+from themes.questions import spelling_key
 
 SAMPLE_COLUMNS = ("sample_id", "respondent_id", "question")  # then metadata, `answer`, `themes`
 THEMES_COLUMN = "themes"
@@ -88,8 +89,16 @@ def draw_sample(responses: pd.DataFrame, n: int, *, seed: int = 0, stratify_by: 
     held = np.zeros(len(usable), dtype=bool)
     if exclude.keys:
         # `themes sample` wrote pseudonyms for ids that look like contact data; a file made by hand has the ids.
+        # A question named otherwise in the coded file ('Challenges', where this run says 'challenges': the workbook
+        # of batch 1's run, this run of batch 2, whose tool capitalised its headers) is the run's question, as
+        # `evaluate` reads it; compared exactly, its answers were drawn again (review 166).
         ids, questions = usable["respondent_id"].astype(str), usable["question"].astype(str)
-        held = np.array([(i, q) in exclude.keys or (safe_reference(i), q) in exclude.keys
+        spelled: dict[str, set[str]] = {}
+        for name in set(questions):
+            spelled.setdefault(spelling_key(name), set()).add(name)
+        keys = set(exclude.keys) | {(i, next(iter(spelled[spelling_key(q)]))) for i, q in exclude.keys
+                                    if len(spelled.get(spelling_key(q), ())) == 1}
+        held = np.array([(i, q) in keys or (safe_reference(i), q) in keys
                          for i, q in zip(ids, questions)], dtype=bool)
     # The order is drawn over every usable answer, those held included, so that it does not depend on what an
     # earlier draw took: the same seed on a shorter list would pick the neighbours of the first draw's rows.
