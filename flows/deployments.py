@@ -88,7 +88,8 @@ def code_inbox(inbox: str, project_dir: str, codebooks: list[str] = [defaults.DE
             _check_project(Path(project_dir), Path(inbox))
             outcomes = [refuse_late_sidecar(path, taken) for path, taken in late]
             outcomes += [refuse_folder(path) for path in folders]
-            outcomes += [add_file(path, Path(project_dir), settings, spec) for path in files]
+            outcomes += [withdraw_file(path, Path(project_dir), settings) if project.is_withdrawal(path) else
+                         add_file(path, Path(project_dir), settings, spec) for path in files]
     except project.ProjectBusy as busy:
         logger.warning("%s", busy)
         return []
@@ -278,7 +279,11 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
             said.append(f"{len(absent)} respondent{'s' if len(absent) > 1 else ''} the project holds "
                         f"{'are' if len(absent) > 1 else 'is'} not in this export of all responses to date ("
                         + ", ".join(f"'{rid}'" for rid in absent[:5]) + (", ..." if len(absent) > 5 else "")
-                        + "): still counted; if they withdrew, the project cannot yet remove them (see the README)")
+                        + "): still counted; if they withdrew, drop a withdrawal file listing their ids into the inbox "
+                        "(withdrawn.txt; see the README)")
+        if batch.get("withdrawn_left_out"):  # an export to date still holding respondents who withdrew
+            gone = batch["withdrawn_left_out"]
+            said.append(f"{gone} respondent{'s' if gone != 1 else ''} who withdrew from the project, left out")
         if batch.get("kept_from_before"):
             said.append("resubmitted respondents' earlier answers to questions this export has no column for, kept: "
                         + ", ".join(f"'{question}'" for question in batch["kept_from_before"]))
@@ -314,6 +319,55 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
         else:
             _move(path, path.parent / REJECTED)
     except BaseException:  # stopped (Ctrl-C, SIGTERM, a cancelled flow run): the batch is not added; tried again
+        if staged_answers:
+            project.unstage(project.Project(project_dir), backup)
+        raise
+    return outcome
+
+
+def withdraw_file(path: Path, project_dir: Path, settings: RunSettings) -> dict:
+    """Take the respondents a withdrawal file lists out of the project and code it again without them; move the file
+    aside; return its outcome (never raise for a bad file: the next files still go). Before, a respondent who
+    withdrew stayed in every count, quote and evidence of the project, short of a new project (review 165)."""
+    outcome = _rejected(path.name)
+    backup, staged_answers = None, False
+    try:
+        current = project.open_project(project_dir)
+        combined, staged, record = project.withdraw(current, path)
+        outcome["sha256"] = record["sha256"]
+        if combined is not None:
+            # Coded again even where none of the ids is in the project now: a withdrawal whose run was stopped
+            # left the answers without them and the output with them.
+            backup, staged_answers = project.stage(staged, combined), True
+            run_flow(str(staged.answers_path), str(staged.output), settings, staged.spec, force=True,
+                     batches=staged.batches)
+            coded = _manifest(staged.output)
+            if coded is None:
+                raise ThemesError(f"the run wrote no readable manifest.json in {staged.output}")
+            batches = coded["batches"]
+        else:
+            batches = staged.batches
+        project.save(staged, batches, backup)
+        found, unknown = record["respondents"], record["not_in_project"]
+        said = [f"{found} respondent{'s' if found != 1 else ''} taken out of the project ({record['answers']} "
+                f"answer{'s' if record['answers'] != 1 else ''}); the project was coded again without them"
+                if found else "none of its respondents is in the project" + ("; the project was coded again"
+                                                                             if combined is not None else "")]
+        if unknown:
+            said.append(f"{unknown} id{'s' if unknown != 1 else ''} not in the project: left out of batches to come")
+        said.append("kept in project.json as SHA-256, so a later export that still holds them does not bring them "
+                    "back; quotes you picked before, in an edited quotes workbook kept in the output, may still hold "
+                    "theirs")
+        outcome.update(outcome="withdrawn", respondents=found, reason="; ".join(said))
+        if not _changed_since(path, record["sha256"]):
+            _move(path, path.parent / PROCESSED)
+    except Exception as error:  # noqa: BLE001  any failure rejects this file only
+        if staged_answers:
+            project.unstage(project.Project(project_dir), backup)
+        outcome["reason"] = str(error).splitlines()[0] if isinstance(error, ThemesError) else \
+            f"unexpected {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        _move(path, path.parent / REJECTED)
+    except BaseException:  # stopped: the withdrawal is not taken; tried again at the next look
         if staged_answers:
             project.unstage(project.Project(project_dir), backup)
         raise

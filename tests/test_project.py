@@ -15,7 +15,8 @@ from themes.calibrate import find_calibration
 from themes.codebook import load_codebook
 from themes.coding import in_place_readings, training_texts
 from themes.ingest import InputSpec
-from themes.project import add_batch, open_project, stage
+from themes.errors import InputError
+from themes.project import add_batch, is_withdrawal, open_project, stage
 from themes.runfolder import read_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -706,7 +707,85 @@ def test_an_inbox_export_to_date_without_a_respondent_says_so(tmp_path, tiny_res
     outcome, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
     assert outcome["outcome"] == "added"
     assert ("1 respondent the project holds is not in this export of all responses to date ('R3'): still counted; "
-            "if they withdrew, the project cannot yet remove them (see the README)") in outcome["reason"]
+            "if they withdrew, drop a withdrawal file listing their ids into the inbox (withdrawn.txt; see the README)"
+            ) in outcome["reason"]
+
+
+def test_a_withdrawal_file_takes_respondents_out_and_keeps_them_out(tmp_path, tiny_responses_path, tiny_codebook_path):
+    """Review 165/166: a respondent who withdrew stayed in every count, quote and evidence of the project, and an
+    export of all responses to date brought them back; the only way out was a new project."""
+    inbox, folder, cache = tmp_path / "inbox", tmp_path / "project", tmp_path / "cache"
+    table = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    drop(inbox, "week1.csv", table)
+    run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    r3 = set(table.loc[table["respondent_id"] == "R3", ["challenges", "effective_practices"]].to_numpy().ravel())
+    inbox_file = inbox / "withdrawn.txt"
+    inbox_file.write_text("R3\nR99\n", encoding="utf-8")
+    outcome, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    assert outcome["outcome"] == "withdrawn" and outcome["respondents"] == 1, outcome
+    assert outcome["reason"].startswith("1 respondent taken out of the project (3 answers); the project was coded "
+                                        "again without them; 1 id not in the project: left out of batches to come")
+    state = json.loads((folder / "project.json").read_text())
+    assert "R3" not in json.dumps(state["withdrawn"]) and len(state["withdrawn"][0]["ids"]) == 2
+    answers = pd.read_parquet(folder / "answers.parquet")
+    assert "R3" not in set(answers["respondent_id"]) and len(state["batches"]) == 1
+    for name in ("responses.csv", "segments.csv", "quotes.csv", "theme_evidence.csv", "report.md"):
+        text = (folder / "output" / name).read_text(encoding="utf-8-sig")
+        assert not any(answer and answer in text for answer in r3), name
+    assert not inbox_file.exists() and any(p.name.endswith(" withdrawn.txt") for p in (inbox / "processed").iterdir())
+    # Week 2's export of all responses to date still holds R3: left out, said; R99's first answers too.
+    drop(inbox, "week2.csv", pd.concat([table, table.iloc[[0]].assign(
+        respondent_id="R99", challenges="Our clinic partner has no interpreter on Saturdays."),
+        table.iloc[[0]].assign(respondent_id="R6", challenges="Rent doubled; we may lose the food pantry space.")]))
+    outcome, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    assert outcome["outcome"] == "added", outcome["reason"]
+    assert "2 respondents who withdrew from the project, left out" in outcome["reason"]
+    answers = pd.read_parquet(folder / "answers.parquet")
+    assert not {"R3", "R99"} & set(answers["respondent_id"])
+    assert json.loads((folder / "project.json").read_text())["batches"][1]["withdrawn_left_out"] == 2
+
+
+@pytest.mark.parametrize("text, ids", [("R3\n\nR4\n", ["R3", "R4"]), ("respondent_id,note\nR3,asked by phone\n", ["R3"]),
+                                       ("R3\nR3\n", ["R3"]), ("\ufeffId\nR4\n", ["R4"])])
+def test_a_withdrawal_file_reads_one_id_per_line_or_an_id_column(tmp_path, text, ids):
+    from themes.project import read_withdrawal
+
+    path = tmp_path / "withdrawn.csv"
+    path.write_text(text, encoding="utf-8")
+    assert read_withdrawal(path) == ids
+
+
+@pytest.mark.parametrize("text, said", [
+    ("", "lists no respondent id; write one id per line"),
+    ("name,date\nAna,2026-12-01\n", "has 2 columns and none is named respondent_id"),
+    ("respondent_id\n", "lists no respondent id under its 'respondent_id' column")])
+def test_a_bad_withdrawal_file_is_rejected_with_the_fix(tmp_path, tiny_responses_path, tiny_codebook_path, text, said):
+    inbox, folder, cache = tmp_path / "inbox", tmp_path / "project", tmp_path / "cache"
+    drop(inbox, "week1.csv", pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False))
+    run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    (inbox / "Withdrawals.csv").write_text(text, encoding="utf-8")
+    outcome, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    assert outcome["outcome"] == "rejected" and said in outcome["reason"], outcome
+    assert any(p.name.endswith("Withdrawals.csv") for p in (inbox / "rejected").iterdir())
+    assert "withdrawn" not in json.loads((folder / "project.json").read_text())
+
+
+def test_a_withdrawal_of_everyone_or_the_same_file_twice_is_refused(tmp_path, tiny_responses_path):
+    from themes.project import withdraw
+
+    _, project = _first_batch(tmp_path, tiny_responses_path)
+    everyone = tmp_path / "withdraw_all.txt"
+    everyone.write_text("\n".join(f"R{k}" for k in range(1, 6)), encoding="utf-8")
+    with pytest.raises(InputError, match=r"withdraws every respondent the project holds \(5\); start a new project"):
+        withdraw(project, everyone)
+    one = tmp_path / "withdrawn.txt"
+    one.write_text("R2\n", encoding="utf-8")
+    combined, project, record = withdraw(project, one)
+    assert set(combined["respondent_id"]) == {"R1", "R3", "R4", "R5"} and record["respondents"] == 1
+    with pytest.raises(InputError, match="same content as a withdrawal already taken"):
+        withdraw(project, one)
+    assert is_withdrawal(Path("Withdrawn 2026-12.CSV")) and not is_withdrawal(Path("week1.csv"))
+    assert not is_withdrawal(Path("withdrawals.xlsx"))
 
 
 def test_the_code_export_deployment_refuses_a_projects_output(tmp_path, tiny_responses_path):

@@ -55,7 +55,8 @@ def serve(
     Always: the 'code-export' deployment, to code one export from the Prefect UI or API. With --inbox and
     --project: the 'inbox' deployment, run every --interval seconds, which codes each new export in the
     inbox as the project's next batch and moves it to processed/ (or rejected/, with the reason in the
-    project's inbox.csv).
+    project's inbox.csv). A file named withdraw*.csv or withdraw*.txt, listing respondent ids, takes those
+    respondents out of the project instead, and keeps them out of later batches.
 
     Example: themes serve --inbox inbox --project projects/rfi --interval 60
     """

@@ -7,6 +7,11 @@
       output/            the run over all batches (the output contract, plus counts by batch)
       inbox.csv          one row per file the inbox looked at: when, which, outcome, batch, reason
 
+A respondent who withdrew is taken out by a withdrawal file dropped into the inbox (`withdraw*.csv` or
+`withdraw*.txt`, their ids): their answers leave `answers.parquet`, the project is coded again without them, and
+project.json keeps the ids' SHA-256 (`withdrawn`), not the ids, so a later export that still holds them (an export of
+all responses to date) does not bring them back.
+
 A new batch is added to `answers.parquet` and the whole project is coded again: the embedding cache
 keys texts, so only the batch's new texts are embedded, and counts, quotes and the report cover every
 batch. A respondent whose id is already in the project is a resubmission: their earlier answers are
@@ -16,6 +21,7 @@ replaced by the new ones, and the batch records whose.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import logging
 import os
@@ -138,6 +144,7 @@ def _held_elsewhere(path: Path) -> bool:
 class Project:
     path: Path
     batches: list[dict] = field(default_factory=list)
+    withdrawn: list[dict] = field(default_factory=list)  # each withdrawal file taken: its ids as SHA-256
 
     @property
     def answers_path(self) -> Path:
@@ -175,11 +182,14 @@ def open_project(path: str | Path) -> Project:
             raise ProjectError(f"--project {path} holds files but no {STATE}; give an empty or new folder.")
         return Project(path)
     try:
-        batches = json.loads(state.read_text(encoding="utf-8"))["batches"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        held = json.loads(state.read_text(encoding="utf-8"))
+        batches, withdrawn = held["batches"], held.get("withdrawn") or []
+        if not isinstance(withdrawn, list) or not all(isinstance(w, dict) for w in withdrawn):
+            raise TypeError("'withdrawn' is not a list of withdrawals")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise ProjectError(f"{state} cannot be read ({str(error).splitlines()[0]}); restore it or start "
                            "a new project folder.") from None
-    return Project(path, batches)
+    return Project(path, batches, withdrawn)
 
 
 def _put_back_interrupted(path: Path) -> None:
@@ -235,6 +245,15 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
             raise InputError(f"{file.name} has the same content as batch {batch['batch']!r}, already in the "
                              "project; nothing to add.")
     answers, spec, id_problems = load_answers(file, spec)
+    gone = withdrawn_ids(project)
+    left_out = 0
+    if gone:  # respondents who withdrew, still in an export of all responses to date: never brought back
+        withdrew = answers["respondent_id"].astype(str).map(id_digest).isin(gone)
+        left_out = int(answers.loc[withdrew, "respondent_id"].nunique())
+        answers = answers[~withdrew].reset_index(drop=True)
+        if answers.empty:
+            raise InputError(f"{file.name} holds only respondents who withdrew from the project ({left_out}); "
+                             "nothing to add.")
     if settings is not None:
         from themes.ingest import require_codable
         from themes.status import screen_answers
@@ -293,8 +312,76 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
               "replaced": replaced, "unchanged": len(unchanged), "absent": absent, "kept_from_before": carried,
               "meta_columns": list(spec.meta_columns), "renamed": renamed,
               "column_sources": spec.sources, "respondent_id_problems": id_problems, "kept_questions": kept,
-              "kept_meta": kept_meta, "question_as": [list(pair) for pair in spec.question_as]}
+              "kept_meta": kept_meta, "question_as": [list(pair) for pair in spec.question_as],
+              "withdrawn_left_out": left_out}
     return combined, replace(project, batches=[*project.batches, record])
+
+
+WITHDRAWAL = "withdraw"  # an inbox file whose name starts so (.csv or .txt) lists respondents who withdrew
+_ID_HEADERS = {"respondent_id", "id", "respondent", "respondentid", "response_id", "responseid"}
+
+
+def is_withdrawal(path: Path) -> bool:
+    """Whether an inbox file is a withdrawal (`withdraw*.csv`, `withdrawn.txt`, ...), not an export."""
+    return path.name.casefold().startswith(WITHDRAWAL) and path.suffix.lower() in (".csv", ".txt")
+
+
+def id_digest(respondent_id: str) -> str:
+    """How project.json keeps a withdrawn respondent's id: its SHA-256, which a later export's id is matched by,
+    not the id (an e-mail address may be one)."""
+    return "sha256:" + hashlib.sha256(str(respondent_id).strip().encode("utf-8")).hexdigest()
+
+
+def withdrawn_ids(project: Project) -> set[str]:
+    return {str(digest) for withdrawal in project.withdrawn for digest in withdrawal.get("ids") or ()}
+
+
+def read_withdrawal(file: Path) -> list[str]:
+    """The respondent ids a withdrawal file lists: one per line, or a CSV's id column (`respondent_id`, `id`; or its
+    only column, whose first line is an id too unless it names the column)."""
+    import io
+
+    try:
+        text = file.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{file.name} is not UTF-8 text; save the list of ids as UTF-8 (one id per line).") from None
+    except OSError as error:
+        raise InputError(f"{file.name} cannot be read ({error.strerror or error}).") from None
+    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    if not rows:
+        raise InputError(f"{file.name} lists no respondent id; write one id per line (or a respondent_id column).")
+    header = [spelling_key(cell) for cell in rows[0]]
+    named = [k for k, cell in enumerate(header) if cell in _ID_HEADERS]
+    if len(rows[0]) > 1 and not named:
+        raise InputError(f"{file.name} has {len(rows[0])} columns and none is named respondent_id; write one id per "
+                         "line, or name the id column respondent_id.")
+    column = named[0] if named else 0
+    ids = [row[column].strip() for row in rows[1 if named else 0:] if len(row) > column and row[column].strip()]
+    if not ids:
+        raise InputError(f"{file.name} lists no respondent id under its {rows[0][column]!r} column.")
+    return list(dict.fromkeys(ids))
+
+
+def withdraw(project: Project, file: Path) -> tuple[pd.DataFrame | None, Project, dict]:
+    """Take the respondents `file` lists out of the project: the answers without theirs (None where the project
+    holds none yet), the project with the withdrawal recorded (their ids' SHA-256, to keep them out of batches to
+    come), and the record. Nothing is written; the caller saves both once the project is coded again."""
+    digest = file_hash(file)
+    if any(w.get("sha256") == digest for w in project.withdrawn):
+        raise InputError(f"{file.name} has the same content as a withdrawal already taken; nothing to do.")
+    ids = read_withdrawal(file)
+    earlier = read_answers(project)
+    held = set(earlier["respondent_id"]) if earlier is not None else set()
+    found = [rid for rid in ids if rid in held]
+    if earlier is not None and found and held <= set(found):
+        raise InputError(f"{file.name} withdraws every respondent the project holds ({len(held)}); start a new "
+                         "project folder instead.")
+    combined = earlier[~earlier["respondent_id"].isin(found)].reset_index(drop=True) if earlier is not None else None
+    record = {"file": file.name, "sha256": digest, "taken": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "respondents": len(found), "answers": int(earlier["respondent_id"].isin(found).sum())
+              if earlier is not None else 0, "not_in_project": len(ids) - len(found),
+              "ids": sorted({id_digest(rid) for rid in ids})}
+    return combined, replace(project, withdrawn=[*project.withdrawn, record]), record
 
 
 def _earlier_questions(file: Path, earlier: pd.DataFrame | None, answers: pd.DataFrame, spec: InputSpec,
@@ -580,7 +667,8 @@ def unstage(project: Project, backup: Path | None) -> None:
 
 def save(project: Project, batches: list[dict], backup: Path | None) -> None:
     """Record the batches (as the run's manifest lists them, embedding counts included)."""
-    text = json.dumps({"batches": batches}, indent=2, ensure_ascii=False, default=str) + "\n"
+    state = {"batches": batches, **({"withdrawn": project.withdrawn} if project.withdrawn else {})}
+    text = json.dumps(state, indent=2, ensure_ascii=False, default=str) + "\n"
     partial = project.path / f".{STATE}.partial"
     partial.write_text(text, encoding="utf-8")
     partial.replace(project.path / STATE)
