@@ -449,6 +449,24 @@ def test_the_same_id_with_other_metadata_and_other_answers_stays_two_respondents
     assert (screened["status"] == "pending").all()
 
 
+def test_one_ids_two_versions_are_one_respondent_beside_another_organisations_fuller_one():
+    """R020 of organisation A sent twice with its goals rewritten, and R020 of organisation B (another batch's
+    numbering, more words): each version was compared with B's alone, so A was counted twice (review 166)."""
+    others = {q: f"Answer {k} of another organisation entirely, about its own county, its own partners and the long "
+                 "list of programs it runs with them." for k, q in enumerate(ANSWERS_OF_R020)}
+    answers = frame([("R020", q, t) for q, t in ANSWERS_OF_R020.items()]
+                    + [("R020~2", q, {"goals": "Train peer navigators who speak the languages our families speak."}
+                        .get(q, t)) for q, t in ANSWERS_OF_R020.items()]
+                    + [("R020~3", q, t) for q, t in others.items()])
+    answers["state"] = ["CA"] * 8 + ["WA"] * 4
+    screened = screen_answers(answers)
+    coded = screened[screened["status"] == "pending"]
+    assert sorted(coded["respondent_id"].unique()) in (["R020", "R020~3"], ["R020~2", "R020~3"])
+    dropped = screened[screened["status"] == "duplicate"]
+    assert dropped["respondent_id"].nunique() == 1 and dropped["respondent_id"].iloc[0] in ("R020", "R020~2")
+    assert not dropped["reason"].str.contains("R020~3").any()
+
+
 def test_one_id_for_two_organisations_that_share_no_answer_stays_two_respondents():
     """Ids that restart in each batch: R020 of batch 2 (two answers, none alike) was read as a first try of batch 1's
     R020 and its answers dropped (review 166)."""

@@ -308,7 +308,8 @@ def _same_sender(senders: dict[str, str], words: pd.Series, repeats: set[str], a
                  agree, first_try: bool = True) -> dict[str, tuple[str, None]]:
     """Respondents whose sender (`ingest._senders`: the export's e-mail address) sent another submission that is
     theirs too, each to the fullest of them (more words; the later on a tie): one person's form sent twice, edited,
-    or a first try left unfinished. Theirs too: half or more of the answers both gave are the same word for word (one
+    or a first try left unfinished (each to the fullest they are theirs too, where a group holds several people's).
+    Theirs too: half or more of the answers both gave are the same word for word (one
     of `_MIN_SHARED_WORDS` words at least: a type corrected), or the metadata agree (`agree`) and half or more are
     nearly the same (`_alike`: every answer touched up) or one holds half the other's answers or fewer. A grant writer who sent three clients' answers from one address, in
     three states, sent three respondents' (a review found two of them dropped)."""
@@ -341,8 +342,16 @@ def _same_sender(senders: dict[str, str], words: pd.Series, repeats: set[str], a
 
     dropped: dict[str, tuple[str, None]] = {}
     for sent in (group for group in by_sender.values() if len(group) > 1):
-        kept = max(reversed(sent), key=lambda r: words[r])  # the fullest, the latest of equals
-        dropped.update({r: (kept, None) for r in sent if r != kept and theirs_too(r, kept)})
+        # Fullest first, the latest of equals: each joins the first fuller one it is theirs too, else is kept. Compared
+        # with the fullest alone, one id's two versions of organisation A stayed two respondents beside organisation
+        # B's fuller submission under the same id (review 166).
+        kept: list[str] = []
+        for respondent in sorted(reversed(sent), key=lambda r: -words[r]):
+            home = next((k for k in kept if theirs_too(respondent, k)), None)
+            if home is None:
+                kept.append(respondent)
+            else:
+                dropped[respondent] = (home, None)
     return dropped
 
 
