@@ -36,6 +36,9 @@ fold), primary-theme kappa, the test split never read. Each lever changes one th
                        passage's embedding and the sentence's words (no embedding: what a run could afford); a
                        theme is where its first sentence over its threshold is, or with `@best` / `@words-best`
                        its best-scoring sentence
+    self-train=HI,LO   self-training on the passages being coded (a run's own answers): each fold's coder scores
+                       them, those with a theme scored HI or more (those themes) or none over LO (no theme) are added
+                       to its training passages with those codes, and the coder fitted again scores them all
     third-person       each training passage also as a copy in the third person ("we", "our", "I", "my" ->
                        "they", "their"), as a findings report paraphrases respondents
 
@@ -175,6 +178,45 @@ def _with_third_person_copies(fit_coder):
             passages = list(passages) + [c for c, p in zip(copies, passages) if c[0] != p[0]]
         return fit_coder(codebook, embed, calibration, passages=passages, **kwargs)
     return fit
+
+
+def _self_training(product_fit, product_score_segments, high: float, low: float):
+    """fit_coder and Coder.score_segments for `self-train`: the fitted coder remembers how it was fitted; scoring, it
+    takes the passages it is confident of (a theme at `high` or more, or every theme under `low`) as coded so, fits
+    again with them beside its own passages, and the new coder scores every passage."""
+    from themes.coding import Scheme
+
+    def fit(codebook, embed, calibration=None, **kwargs):
+        coder = product_fit(codebook, embed, calibration, **kwargs)
+        coder.fitted_with_ = (codebook, embed, calibration, kwargs)
+        return coder
+
+    def score_segments(self, texts, embed, *, questions=None, segment_words=None):
+        from themes import defaults
+
+        words = segment_words or defaults.SEGMENT_WORDS
+        scores, keys = product_score_segments(self, texts, embed, questions=questions, segment_words=words)
+        if not hasattr(self, "fitted_with_") or not len(texts):
+            return scores, keys
+        codebook, fit_embed, calibration, kwargs = self.fitted_with_
+        scheme = Scheme(codebook)
+        best = np.zeros((len(texts), scores.shape[1]))
+        np.maximum.at(best, keys, scores)
+        columns = scheme.theme_columns
+        pseudo = []
+        for i, text in enumerate(texts):
+            on = [scheme.ids[c] for c in columns if best[i, c] >= high]
+            if on or best[i, columns].max() < low:
+                pseudo.append((text, on, questions[i]) if questions is not None else (text, on))
+        again = product_fit(codebook, fit_embed, calibration,
+                            **{**kwargs, "passages": [*(kwargs.get("passages") or ()), *pseudo]})
+        SELF_TRAINED.append(len(pseudo) / len(texts))
+        return product_score_segments(again, texts, embed, questions=questions, segment_words=words)
+
+    return fit, score_segments
+
+
+SELF_TRAINED: list[float] = []  # the share of each fold's passages taken as coded
 
 
 def _primary_by(rule: str, product_primary):
@@ -426,6 +468,9 @@ def parse_lever(text: str) -> dict:
             raise SystemExit(f"Unknown lever {text!r}: see this script's docstring.")
         return {"primary-sentences": (rule, float(weight or 0.1), "words" if "words" in locator else "embed",
                                       "best" in locator)}
+    if name == "self-train":
+        high, low = value.split(",")
+        return {"self-train": (float(high), float(low))}
     if name in ("word-weight", "vector-weight", "C", "chars", "mlp", "question-fixed", "mix-unasked",
                 "examples-weight"):
         return {name: float(value)}
@@ -487,6 +532,11 @@ def main(argv: list[str] | None = None) -> None:
         LEVER.clear()
         LEVER.update(lever)
         themes.coding.fit_coder = _with_third_person_copies(product_fit) if "third-person" in lever else product_fit
+        self_fit, self_score = _self_training(product_fit, product_score_segments, *lever["self-train"]) \
+            if "self-train" in lever else (None, None)
+        if self_fit is not None:
+            themes.coding.fit_coder = self_fit
+        SELF_TRAINED.clear()
         Scheme.code = code if "primary" in lever else product_code
         Scheme.primary = _primary_by(lever["primary"], product_primary) if "primary" in lever else product_primary
         lever_embed = _layered(*lever["layers"]) if "layers" in lever else embed
@@ -500,7 +550,8 @@ def main(argv: list[str] | None = None) -> None:
                 oof = _fine_tuned_out_of_fold(codebook, texts, codes, questions, *lever["finetune"], seed)
                 sentences = None
             else:
-                themes.coding.Coder.score_segments = score_segments if locators else product_score_segments
+                themes.coding.Coder.score_segments = score_segments if locators else (
+                    self_score or product_score_segments)
                 scored.clear()
                 oof = out_of_fold_scores(codebook, texts, codes, lever_embed, questions=questions, seed=seed)
                 themes.coding.Coder.score_segments = product_score_segments
@@ -541,7 +592,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{text}: CV kappa {mean[0]:.3f} (seeds: {', '.join(f'{r[0]:.3f}' for r in rows)}), macro F1 "
               f"{mean[1]:.3f}; per theme {per_theme}; {time.perf_counter() - began:.0f} s"
               + (f"; primaries changed {moved[0]}, to the writer's {moved[1]}, from it {moved[2]} (all seeds)"
-                 if "primary-sentences" in lever else ""), flush=True)
+                 if "primary-sentences" in lever else "")
+              + (f"; taken as coded: {np.mean(SELF_TRAINED):.2f} of each fold's passages" if SELF_TRAINED else ""),
+              flush=True)
 
 
 if __name__ == "__main__":
