@@ -302,8 +302,7 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
     except Exception as error:  # noqa: BLE001  any failure rejects this file only
         if staged_answers:
             project.unstage(project.Project(project_dir), backup)
-        outcome["reason"] = str(error).splitlines()[0] if isinstance(error, ThemesError) else \
-            f"unexpected {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        outcome["reason"] = _failure(error)
         option = re.search(r"--(id-column|text-column|meta-column|sheet|question-column|answer-column)\b",
                            outcome["reason"])
         if option:  # an inbox takes no options per file: they go in a sidecar beside it
@@ -364,14 +363,19 @@ def withdraw_file(path: Path, project_dir: Path, settings: RunSettings) -> dict:
     except Exception as error:  # noqa: BLE001  any failure rejects this file only
         if staged_answers:
             project.unstage(project.Project(project_dir), backup)
-        outcome["reason"] = str(error).splitlines()[0] if isinstance(error, ThemesError) else \
-            f"unexpected {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        outcome["reason"] = _failure(error)
         _move(path, path.parent / REJECTED)
     except BaseException:  # stopped: the withdrawal is not taken; tried again at the next look
         if staged_answers:
             project.unstage(project.Project(project_dir), backup)
         raise
     return outcome
+
+
+def _failure(error: Exception) -> str:
+    """A file's refusal in one line: a ThemesError's own first line, else what kind of error it was."""
+    first = str(error).splitlines()[0] if str(error) else ""
+    return first if isinstance(error, ThemesError) else f"unexpected {type(error).__name__}: {first}"
 
 
 def _changed_since(path: Path, sha256: str) -> bool:
