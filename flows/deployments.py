@@ -163,7 +163,8 @@ def _check_project(project_dir: Path, inbox: Path) -> None:
     away between looks silently began a new project)."""
     current = project.open_project(project_dir)
     processed = inbox / PROCESSED
-    coded = [p for p in processed.iterdir() if p.is_file() and p.suffix.lower() not in SIDECARS] \
+    coded = [p for p in processed.iterdir() if p.is_file() and p.suffix.lower() not in SIDECARS
+             and not project.is_withdrawal(Path(p.name.partition(" ")[2] or p.name))] \
         if processed.is_dir() else []
     if coded and not current.batches:
         raise project.ProjectError(
@@ -338,14 +339,15 @@ def withdraw_file(path: Path, project_dir: Path, settings: RunSettings) -> dict:
             # Coded again even where none of the ids is in the project now: a withdrawal whose run was stopped
             # left the answers without them and the output with them.
             backup, staged_answers = project.stage(staged, combined), True
-            run_flow(str(staged.answers_path), str(staged.output), settings, staged.spec, force=True,
-                     batches=staged.batches)
+            summary = run_flow(str(staged.answers_path), str(staged.output), settings, staged.spec, force=True,
+                               batches=staged.batches)
+            kept = [str(k) for k in (summary or {}).get("kept") or []]
             coded = _manifest(staged.output)
             if coded is None:
                 raise ThemesError(f"the run wrote no readable manifest.json in {staged.output}")
             batches = coded["batches"]
         else:
-            batches = staged.batches
+            batches, kept = staged.batches, []
         project.save(staged, batches, backup)
         found, unknown = record["respondents"], record["not_in_project"]
         said = [f"{found} respondent{'s' if found != 1 else ''} taken out of the project ({record['answers']} "
@@ -355,8 +357,10 @@ def withdraw_file(path: Path, project_dir: Path, settings: RunSettings) -> dict:
         if unknown:
             said.append(f"{unknown} id{'s' if unknown != 1 else ''} not in the project: left out of batches to come")
         said.append("kept in project.json as SHA-256, so a later export that still holds them does not bring them "
-                    "back; quotes you picked before, in an edited quotes workbook kept in the output, may still hold "
-                    "theirs")
+                    "back")
+        if kept:  # files of the output this run did not write: a marked workbook, discover's drafts, a .qdpx
+            said.append("files in the output this run did not write, which may still hold their answers: "
+                        + ", ".join(kept))
         outcome.update(outcome="withdrawn", respondents=found, reason="; ".join(said))
         if not _changed_since(path, record["sha256"]):
             _move(path, path.parent / PROCESSED)

@@ -587,6 +587,27 @@ def test_a_crash_while_the_users_files_were_moved_over_keeps_the_marked_workbook
                                          "earlier run's quotes.xlsx)"]
 
 
+def test_edits_of_the_same_day_on_both_sides_of_a_crash_are_both_kept_and_listed_once(tmp_path):
+    """Review 167: the previous run and the killed one of the same day, quotes marked in both: both edited copies took
+    one name, and the previous one's fell through and was deleted with its folder; `kept` listed files twice."""
+    from themes.export import earlier_run_files
+
+    out = tmp_path / "run"
+    _run_folder(out, "2026-12-05T09:00:00+00:00", {"quotes.xlsx": "killed run's"})
+    (out / "quotes.xlsx").write_text("edited by officer A")
+    aside = tmp_path / ".run.old-99999999-1a2b3c4d"
+    _run_folder(aside, "2026-12-05T08:00:00+00:00", {"quotes.xlsx": "first run's"})
+    (aside / "quotes.xlsx").write_text("edited by officer B")
+    (aside / "notes.txt").write_text("mine")
+    owned, edited = earlier_run_files(out)
+    kept: list[str] = []
+    with staged_folder(out, force=True, owned=owned, kept=kept, aside=edited) as folder:
+        (folder / MANIFEST).write_text(RUN_MANIFEST)
+    texts = sorted(p.read_text() for p in out.glob("quotes (edited*"))
+    assert texts == ["edited by officer A", "edited by officer B"]
+    assert len(kept) == len(set(kept)) == 3 and "notes.txt" in kept
+
+
 def test_force_after_a_crash_between_the_two_renames_keeps_the_marked_workbook(tmp_path):
     """Killed between the two renames, the previous folder sat aside with no `out`: --force read no manifest there,
     so the folder put back had its marked quotes.xlsx replaced by the new run's."""

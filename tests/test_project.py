@@ -719,14 +719,17 @@ def test_a_withdrawal_file_takes_respondents_out_and_keeps_them_out(tmp_path, ti
     drop(inbox, "week1.csv", table)
     run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
     r3 = set(table.loc[table["respondent_id"] == "R3", ["challenges", "effective_practices"]].to_numpy().ravel())
+    (folder / "output" / "picked_quotes.txt").write_text("a program officer's own file", encoding="utf-8")
     inbox_file = inbox / "withdrawn.txt"
     inbox_file.write_text("R3\nR99\n", encoding="utf-8")
     outcome, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
     assert outcome["outcome"] == "withdrawn" and outcome["respondents"] == 1, outcome
     assert outcome["reason"].startswith("1 respondent taken out of the project (3 answers); the project was coded "
                                         "again without them; 1 id not in the project: left out of batches to come")
+    assert outcome["reason"].endswith("files in the output this run did not write, which may still hold their "
+                                      "answers: picked_quotes.txt")
     state = json.loads((folder / "project.json").read_text())
-    assert "R3" not in json.dumps(state["withdrawn"]) and len(state["withdrawn"][0]["ids"]) == 2
+    assert "R3" not in json.dumps(state["withdrawn"]) and len(state["withdrawn"][0]["ids"]) == 4  # R3, r3, R99, r99
     answers = pd.read_parquet(folder / "answers.parquet")
     assert "R3" not in set(answers["respondent_id"]) and len(state["batches"]) == 1
     for name in ("responses.csv", "segments.csv", "quotes.csv", "theme_evidence.csv", "report.md"):
@@ -785,7 +788,58 @@ def test_a_withdrawal_of_everyone_or_the_same_file_twice_is_refused(tmp_path, ti
     with pytest.raises(InputError, match="same content as a withdrawal already taken"):
         withdraw(project, one)
     assert is_withdrawal(Path("Withdrawn 2026-12.CSV")) and not is_withdrawal(Path("week1.csv"))
-    assert not is_withdrawal(Path("withdrawals.xlsx"))
+    assert is_withdrawal(Path("withdrawals.xlsx"))  # refused by read_withdrawal, not coded as a batch
+
+
+def test_a_withdrawal_matches_ids_written_otherwise_and_leaves_no_plain_id_behind(tmp_path, tiny_responses_path):
+    """Review 167: 'r2' for 'R2', a repeated id's other submission ('R2~2') and an e-mail's case were not matched, and
+    a batch's `replaced` kept the plain id in project.json."""
+    from themes.project import withdraw
+
+    _, project = _first_batch(tmp_path, tiny_responses_path)
+    combined = pd.read_parquet(project.answers_path)
+    again = combined[combined["respondent_id"] == "R4"].assign(respondent_id="R2~2")
+    stage(project, pd.concat([combined, again], ignore_index=True))
+    project.batches[0]["replaced"] = [{"respondent_id": "R2", "replaced_batch": "000"}]
+    listed = tmp_path / "withdrawn.txt"
+    listed.write_text("r2\n", encoding="utf-8")
+    combined, project, record = withdraw(project, listed)
+    assert not {"R2", "R2~2"} & set(combined["respondent_id"]) and record["respondents"] == 2
+    assert record["not_in_project"] == 0 and project.batches[0]["replaced"] == []
+
+
+@pytest.mark.parametrize("name, text, said", [
+    ("withdrawals.xlsx", "x", "read from a .csv or .txt file"),
+    ("Withdrawal from services survey.csv", "respondent_id,state,challenges\nR1,OH,Rent\n", "reads as a survey export"),
+])
+def test_what_is_no_withdrawal_list_is_refused(tmp_path, name, text, said):
+    from themes.project import read_withdrawal
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=said):
+        read_withdrawal(path)
+
+
+def test_a_semicolon_withdrawal_list_and_a_withdrawal_before_any_batch(tmp_path, tiny_responses_path,
+                                                                      tiny_codebook_path):
+    """Review 167: a list `respondent_id;reason` read as one column; a withdrawal into an empty project, once in
+    processed/, stopped every later look ('holds no batch, but 1 export in processed')."""
+    from themes.project import read_withdrawal
+
+    path = tmp_path / "withdrawn.csv"
+    path.write_text("respondent_id;reason\nR3;by phone\nR4;e-mail\n", encoding="utf-8")
+    assert read_withdrawal(path) == ["R3", "R4"]
+    inbox, folder, cache = tmp_path / "inbox", tmp_path / "project", tmp_path / "cache"
+    inbox.mkdir()
+    (inbox / "withdrawn.txt").write_text("R3\n", encoding="utf-8")
+    outcome, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    assert outcome["outcome"] == "withdrawn", outcome["reason"]
+    drop(inbox, "week1.csv", pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False))
+    outcome, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    assert outcome["outcome"] == "added", outcome["reason"]
+    assert "1 respondent who withdrew from the project, left out" in outcome["reason"]
+    assert "R3" not in set(pd.read_parquet(folder / "answers.parquet")["respondent_id"])
 
 
 def test_the_code_export_deployment_refuses_a_projects_output(tmp_path, tiny_responses_path):

@@ -148,15 +148,26 @@ def _move_the_rest(old: Path, out: Path, owned: tuple[str, ...], kept: list[str]
     """Move what the replaced folder `old` holds besides the writer's own files (`owned`) into `out`, and the
     writer's files edited since (`aside`) under their new names."""
     for entry in sorted(old.iterdir()):
-        if entry.name in (aside or {}) and entry.is_file() and not (out / aside[entry.name]).exists():
-            entry.rename(out / aside[entry.name])
+        if entry.name in (aside or {}) and entry.is_file():
+            # The name taken (edits of the same day on both sides of a crash): the next free one, never dropped
+            kept_as = _free_name(out, aside[entry.name])
+            entry.rename(out / kept_as)
             if kept is not None:
-                kept.append(f"{aside[entry.name]} (your edits to the earlier run's {entry.name})")
+                kept.append(f"{kept_as} (your edits to the earlier run's {entry.name})")
             continue
         if not (out / entry.name).exists() and not any(fnmatch.fnmatch(entry.name, pattern) for pattern in owned):
             entry.rename(out / entry.name)
             if kept is not None:
                 kept.append(entry.name + ("/" if (out / entry.name).is_dir() else ""))
+
+
+def _free_name(folder: Path, name: str) -> str:
+    """`name`, or where `folder` holds it already, `stem (2).suffix`, `stem (3).suffix`, ..."""
+    stem, suffix = os.path.splitext(name)
+    number = 2
+    while (folder / name).exists():
+        name, number = f"{stem} ({number}){suffix}", number + 1
+    return name
 
 
 def _state(out: Path) -> tuple | None:
@@ -266,6 +277,9 @@ def staged_folder(out: Path, *, force: bool, owned: tuple[str, ...] = (),
     if old is not None:
         _move_the_rest(old, out, owned, kept, aside)
         shutil.rmtree(old, ignore_errors=True)
+    if kept is not None:  # a crash's leftovers moved over, then moved again by this swap: listed once
+        edits = {k.split(" (your edits to", 1)[0] for k in kept if " (your edits to" in k}
+        kept[:] = [k for k in dict.fromkeys(kept) if k not in edits]
 
 
 def _holds_the_working_folder(out: Path) -> bool:
@@ -284,10 +298,11 @@ def _replace_in_place(staging: Path, out: Path, owned: tuple[str, ...], kept: li
     `aside`), the new ones moved in, the user's files left where they are (and listed in `kept`, as a swap lists
     the files it moves over)."""
     for entry in sorted(out.iterdir()):
-        if entry.name in (aside or {}) and entry.is_file() and not (out / aside[entry.name]).exists():
-            entry.rename(out / aside[entry.name])
+        if entry.name in (aside or {}) and entry.is_file():
+            kept_as = _free_name(out, aside[entry.name])
+            entry.rename(out / kept_as)
             if kept is not None:
-                kept.append(f"{aside[entry.name]} (your edits to the earlier run's {entry.name})")
+                kept.append(f"{kept_as} (your edits to the earlier run's {entry.name})")
         elif any(fnmatch.fnmatch(entry.name, pattern) for pattern in owned):
             shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
         elif kept is not None and not (staging / entry.name).exists():

@@ -246,14 +246,7 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
                              "project; nothing to add.")
     answers, spec, id_problems = load_answers(file, spec)
     gone = withdrawn_ids(project)
-    left_out = 0
-    if gone:  # respondents who withdrew, still in an export of all responses to date: never brought back
-        withdrew = answers["respondent_id"].astype(str).map(id_digest).isin(gone)
-        left_out = int(answers.loc[withdrew, "respondent_id"].nunique())
-        answers = answers[~withdrew].reset_index(drop=True)
-        if answers.empty:
-            raise InputError(f"{file.name} holds only respondents who withdrew from the project ({left_out}); "
-                             "nothing to add.")
+    answers, left_out = _without_withdrawn(file, answers, gone)
     if settings is not None:
         from themes.ingest import require_codable
         from themes.status import screen_answers
@@ -267,6 +260,7 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
     answers, spec, id_problems, kept = _earlier_questions(file, earlier, answers, spec, id_problems)
     answers, spec, id_problems, kept_meta = _earlier_meta(file, project, earlier, answers, spec, id_problems)
     answers, spec, renamed = _earlier_names(project, earlier, answers, spec)
+    answers, _ = _without_withdrawn(file, answers, gone)  # the file read again for an earlier column: filtered again
     label = batch_label(len(project.batches) + 1, file)
     new = pd.DataFrame({"respondent_id": answers["respondent_id"], "question": answers["question"],
                         "answer": answers["answer_raw"]})
@@ -317,13 +311,40 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
     return combined, replace(project, batches=[*project.batches, record])
 
 
+def _without_withdrawn(file: Path, answers: pd.DataFrame, gone: set[str]) -> tuple[pd.DataFrame, int]:
+    """The answers without those of respondents who withdrew (`gone`: their ids' digests, a `~N` version of one
+    too), and how many respondents that left out: an export of all responses to date still holds them."""
+    if not gone:
+        return answers, 0
+    ids = answers["respondent_id"].astype(str)
+    withdrew = ids.map(lambda rid: bool({id_digest(k) for k in id_forms(rid)} & gone))
+    left_out = int(ids[withdrew].nunique())
+    answers = answers[~withdrew].reset_index(drop=True)
+    if answers.empty:
+        raise InputError(f"{file.name} holds only respondents who withdrew from the project ({left_out}); "
+                         "nothing to add.")
+    return answers, left_out
+
+
+def id_forms(respondent_id: str) -> set[str]:
+    """The forms an id is matched by for a withdrawal: as written, its case folded (an e-mail address), without a
+    `~N` that ingest gives a repeated id's other submission, and a number without leading zeros (`041` as `41`)."""
+    rid = re.sub(r"~\d+$", "", str(respondent_id).strip())
+    forms = {str(respondent_id).strip(), rid, rid.casefold()}
+    if rid.isdigit():
+        forms.add(str(int(rid)))
+    return forms
+
+
 WITHDRAWAL = "withdraw"  # an inbox file whose name starts so (.csv or .txt) lists respondents who withdrew
 _ID_HEADERS = {"respondent_id", "id", "respondent", "respondentid", "response_id", "responseid"}
 
 
 def is_withdrawal(path: Path) -> bool:
-    """Whether an inbox file is a withdrawal (`withdraw*.csv`, `withdrawn.txt`, ...), not an export."""
-    return path.name.casefold().startswith(WITHDRAWAL) and path.suffix.lower() in (".csv", ".txt")
+    """Whether an inbox file is a withdrawal (`withdraw*.csv`, `withdrawn.txt`, ...), not an export: any file whose
+    name starts so (a `withdrawals.xlsx` was coded as a batch, its reasons as answers); `read_withdrawal` refuses
+    what it cannot read as a list of ids."""
+    return path.name.casefold().startswith(WITHDRAWAL)
 
 
 def id_digest(respondent_id: str) -> str:
@@ -341,13 +362,20 @@ def read_withdrawal(file: Path) -> list[str]:
     only column, whose first line is an id too unless it names the column)."""
     import io
 
+    if file.suffix.lower() not in (".csv", ".txt"):
+        raise InputError(f"{file.name}: a withdrawal is read from a .csv or .txt file of respondent ids (one per "
+                         "line, or a respondent_id column); save it as CSV and drop it in again.")
     try:
         text = file.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"{file.name} is not UTF-8 text; save the list of ids as UTF-8 (one id per line).") from None
     except OSError as error:
         raise InputError(f"{file.name} cannot be read ({error.strerror or error}).") from None
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if "\n" in text.strip() else csv.excel
+    except csv.Error:
+        dialect = csv.excel
+    rows = [row for row in csv.reader(io.StringIO(text), dialect) if any(cell.strip() for cell in row)]
     if not rows:
         raise InputError(f"{file.name} lists no respondent id; write one id per line (or a respondent_id column).")
     header = [spelling_key(cell) for cell in rows[0]]
@@ -355,6 +383,10 @@ def read_withdrawal(file: Path) -> list[str]:
     if len(rows[0]) > 1 and not named:
         raise InputError(f"{file.name} has {len(rows[0])} columns and none is named respondent_id; write one id per "
                          "line, or name the id column respondent_id.")
+    if len(rows[0]) > 2:  # an export whose name starts with "withdraw" ("Withdrawal from services survey.csv")
+        raise InputError(f"{file.name} has {len(rows[0])} columns: it reads as a survey export, not a withdrawal. A "
+                         "withdrawal lists respondent ids (and at most a note beside each); rename an export so that "
+                         "its name does not start with 'withdraw'.")
     column = named[0] if named else 0
     ids = [row[column].strip() for row in rows[1 if named else 0:] if len(row) > column and row[column].strip()]
     if not ids:
@@ -372,16 +404,32 @@ def withdraw(project: Project, file: Path) -> tuple[pd.DataFrame | None, Project
     ids = read_withdrawal(file)
     earlier = read_answers(project)
     held = set(earlier["respondent_id"]) if earlier is not None else set()
-    found = [rid for rid in ids if rid in held]
+    asked = {form for rid in ids for form in id_forms(rid)}
+    found = sorted(rid for rid in held if id_forms(rid) & asked)  # `R3~2`, `041` as `41`, an address's case
+    matched = {rid for rid in ids if id_forms(rid) & {form for h in found for form in id_forms(h)}}
     if earlier is not None and found and held <= set(found):
         raise InputError(f"{file.name} withdraws every respondent the project holds ({len(held)}); start a new "
                          "project folder instead.")
     combined = earlier[~earlier["respondent_id"].isin(found)].reset_index(drop=True) if earlier is not None else None
     record = {"file": file.name, "sha256": digest, "taken": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "respondents": len(found), "answers": int(earlier["respondent_id"].isin(found).sum())
-              if earlier is not None else 0, "not_in_project": len(ids) - len(found),
-              "ids": sorted({id_digest(rid) for rid in ids})}
-    return combined, replace(project, withdrawn=[*project.withdrawn, record]), record
+              if earlier is not None else 0, "not_in_project": len(ids) - len(matched),
+              "ids": sorted({id_digest(form) for rid in ids for form in id_forms(rid)})}
+    batches = [_without_ids(batch, {form for rid in [*ids, *found] for form in id_forms(rid)})
+               for batch in project.batches]
+    return combined, replace(project, batches=batches, withdrawn=[*project.withdrawn, record]), record
+
+
+def _without_ids(batch: dict, forms: set[str]) -> dict:
+    """A batch's record with the withdrawn respondents' ids taken out of what names them (`replaced`, `absent`,
+    `respondent_id_problems`): project.json keeps their digests, not their ids."""
+    named = lambda rid: bool(id_forms(str(rid)) & forms)  # noqa: E731
+    out = dict(batch)
+    out["replaced"] = [r for r in batch.get("replaced") or [] if not named(r.get("respondent_id", ""))]
+    out["absent"] = [r for r in batch.get("absent") or [] if not named(r)]
+    out["respondent_id_problems"] = [p for p in batch.get("respondent_id_problems") or []
+                                     if not named(p.get("respondent_id", "")) and not named(p.get("original_id", ""))]
+    return out
 
 
 def _earlier_questions(file: Path, earlier: pd.DataFrame | None, answers: pd.DataFrame, spec: InputSpec,
