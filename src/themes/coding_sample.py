@@ -19,7 +19,6 @@ import pandas as pd
 from themes.aggregate import USABLE
 from themes.codebook import Codebook
 from themes.errors import InputError
-from themes.questions import spelling_key
 
 SAMPLE_COLUMNS = ("sample_id", "respondent_id", "question")  # then metadata, `answer`, `themes`
 THEMES_COLUMN = "themes"
@@ -92,12 +91,11 @@ def draw_sample(responses: pd.DataFrame, n: int, *, seed: int = 0, stratify_by: 
         # A question named otherwise in the coded file ('Challenges', where this run says 'challenges': the workbook
         # of batch 1's run, this run of batch 2, whose tool capitalised its headers) is the run's question, as
         # `evaluate` reads it; compared exactly, its answers were drawn again (review 166).
+        from themes.evaluate import _as_run_questions
+
         ids, questions = usable["respondent_id"].astype(str), usable["question"].astype(str)
-        spelled: dict[str, set[str]] = {}
-        for name in set(questions):
-            spelled.setdefault(spelling_key(name), set()).add(name)
-        keys = set(exclude.keys) | {(i, next(iter(spelled[spelling_key(q)]))) for i, q in exclude.keys
-                                    if len(spelled.get(spelling_key(q), ())) == 1}
+        renamed = _as_run_questions({q for _, q in exclude.keys}, usable)
+        keys = set(exclude.keys) | {(i, renamed[q]) for i, q in exclude.keys if q in renamed}
         held = np.array([(i, q) in keys or (safe_reference(i), q) in keys
                          for i, q in zip(ids, questions)], dtype=bool)
     # The order is drawn over every usable answer, those held included, so that it does not depend on what an
