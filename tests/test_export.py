@@ -605,6 +605,8 @@ def test_edits_of_the_same_day_on_both_sides_of_a_crash_are_both_kept_and_listed
         (folder / MANIFEST).write_text(RUN_MANIFEST)
     texts = sorted(p.read_text() for p in out.glob("quotes (edited*"))
     assert texts == ["edited by officer A", "edited by officer B"]
+    assert sorted(p.name for p in out.glob("quotes (edited*")) == [
+        "quotes (edited, from the run of 2026-12-05).xlsx", "quotes (edited, from the run of 2026-12-05, 2).xlsx"]
     assert len(kept) == len(set(kept)) == 3 and "notes.txt" in kept
 
 

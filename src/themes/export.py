@@ -113,7 +113,7 @@ def _remove_leftovers(out: Path, owned: tuple[str, ...] = (), kept: list[str] | 
     for path in _swapped_aside(out):
         if (path / MANIFEST).is_file():
             # The marked workbook matched the new run's names and went with the folder (review 166).
-            its_own, aside = earlier_run_files(path, into=out)
+            its_own, aside = earlier_run_files(path)
             _move_the_rest(path, out, its_own, kept, aside)
         else:
             _move_the_rest(path, out, owned, kept)
@@ -162,12 +162,14 @@ def _move_the_rest(old: Path, out: Path, owned: tuple[str, ...], kept: list[str]
 
 
 def _free_name(folder: Path, name: str) -> str:
-    """`name`, or where `folder` holds it already, `stem (2).suffix`, `stem (3).suffix`, ..."""
+    """The name an edited file is kept under in `folder`: `name` (`quotes (edited, from the run of D).xlsx`), or
+    where `folder` holds it already (edits of the same day on both sides of a crash, a copy kept before),
+    `quotes (edited, from the run of D, 2).xlsx`, `..., 3)`, ...: checked where the file goes, as it goes."""
     stem, suffix = os.path.splitext(name)
-    number = 2
-    while (folder / name).exists():
-        name, number = f"{stem} ({number}){suffix}", number + 1
-    return name
+    free, number = name, 2
+    while (folder / free).exists():
+        free, number = f"{stem[:-1]}, {number}){suffix}", number + 1
+    return free
 
 
 def _state(out: Path) -> tuple | None:
@@ -192,11 +194,11 @@ def file_digest(path: Path) -> str:
         return "sha256:" + hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def earlier_run_files(out: Path, into: Path | None = None) -> tuple[tuple[str, ...], dict[str, str]]:
+def earlier_run_files(out: Path) -> tuple[tuple[str, ...], dict[str, str]]:
     """The files the run in `out` wrote, as --force may replace them: the names its manifest lists under `files`
     (a manifest of before 4 December lists none: RUN_FILES' names and patterns), and those of them edited since
-    (their digest differs: a program officer's picks marked in quotes.xlsx), each to the name it is kept under in
-    `into` (`out` itself unless given). A user's `theme_counts_by_state_batch1.csv` matched RUN_FILES' pattern and
+    (their digest differs: a program officer's picks marked in quotes.xlsx), each to the name it is kept under
+    (`_free_name` numbers it where the folder it goes to holds that name). A user's `theme_counts_by_state_batch1.csv` matched RUN_FILES' pattern and
     was deleted; the marked workbook was replaced without a word (review 165).
 
     Only names a run writes count (RUN_FILES' patterns), and only files: a manifest edited by hand to list
@@ -204,7 +206,6 @@ def earlier_run_files(out: Path, into: Path | None = None) -> tuple[tuple[str, .
     166). A previous folder a killed run left renamed aside is put back first (`_restore_swapped`), so that its
     manifest is the one read."""
     _restore_swapped(out)
-    into = into or out
     try:
         manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
         files = manifest["files"]
@@ -222,10 +223,7 @@ def earlier_run_files(out: Path, into: Path | None = None) -> tuple[tuple[str, .
         path = out / name
         if path.is_file() and not path.is_symlink() and file_digest(path) != digest:
             stem, suffix = os.path.splitext(name)
-            kept_as, number = f"{stem} (edited, from the run of {day}){suffix}", 2
-            while (into / kept_as).exists() or (out / kept_as).exists() or kept_as in edited.values():
-                kept_as, number = f"{stem} (edited, from the run of {day}, {number}){suffix}", number + 1
-            edited[name] = kept_as
+            edited[name] = f"{stem} (edited, from the run of {day}){suffix}"
     return (MANIFEST, *(glob.escape(name) for name in files)), edited
 
 
