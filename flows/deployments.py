@@ -338,7 +338,7 @@ def withdraw_file(path: Path, project_dir: Path, settings: RunSettings) -> dict:
         if combined is not None:
             # Coded again even where none of the ids is in the project now: a withdrawal whose run was stopped
             # left the answers without them and the output with them.
-            backup, staged_answers = project.stage(staged, combined), True
+            backup, staged_answers = project.stage(staged, combined, record), True
             summary = run_flow(str(staged.answers_path), str(staged.output), settings, staged.spec, force=True,
                                batches=staged.batches)
             kept = [str(k) for k in (summary or {}).get("kept") or []]

@@ -748,6 +748,33 @@ def test_a_withdrawal_file_takes_respondents_out_and_keeps_them_out(tmp_path, ti
     assert json.loads((folder / "project.json").read_text())["batches"][1]["withdrawn_left_out"] == 2
 
 
+def test_a_withdrawal_stopped_before_it_was_saved_is_taken_again_with_its_count(tmp_path, tiny_responses_path,
+                                                                                 tiny_codebook_path):
+    """A process killed while the project was coded again without the withdrawn respondents (after `stage`, before
+    `save`) left answers.parquet without them and project.json without the withdrawal: tried again, it recorded
+    'none of its respondents is in the project', 0 answers taken out."""
+    from themes.project import PENDING, read_answers, withdraw
+
+    inbox, folder, cache = tmp_path / "inbox", tmp_path / "project", tmp_path / "cache"
+    table = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    drop(inbox, "week1.csv", table)
+    run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    (inbox / "withdrawn.txt").write_text("R3\n", encoding="utf-8")
+    combined, staged, record = withdraw(open_project(folder), inbox / "withdrawn.txt")
+    before = (folder / "answers.parquet").read_bytes()
+    stage(staged, combined, record)  # ... and the process is killed: nothing saved
+    assert "R3" in set(read_answers(open_project(folder))["respondent_id"]) and not (folder / PENDING).exists()
+    outcome, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    assert outcome["outcome"] == "withdrawn" and outcome["respondents"] == 1, outcome
+    assert outcome["reason"].startswith("1 respondent taken out of the project (3 answers)")
+    assert "R3" not in set(read_answers(open_project(folder))["respondent_id"]) and not (folder / PENDING).exists()
+    # A marker that outlived its save (killed between the two) puts nothing back: project.json records it.
+    (folder / PENDING).write_text(outcome["sha256"] + "\n", encoding="utf-8")
+    (folder / ".answers.parquet.previous").write_bytes(before)  # R3's answers: put back, they would return
+    assert len(open_project(folder).withdrawn) == 1 and not (folder / PENDING).exists()
+    assert "R3" not in set(read_answers(open_project(folder))["respondent_id"])
+
+
 @pytest.mark.parametrize("text, ids", [("R3\n\nR4\n", ["R3", "R4"]), ("respondent_id,note\nR3,asked by phone\n", ["R3"]),
                                        ("R3\nR3\n", ["R3"]), ("\ufeffId\nR4\n", ["R4"])])
 def test_a_withdrawal_file_reads_one_id_per_line_or_an_id_column(tmp_path, text, ids):

@@ -48,6 +48,7 @@ ANSWERS = "answers.parquet"
 STATE = "project.json"
 OUTPUT = "output"
 INBOX_LOG = "inbox.csv"
+PENDING = ".withdrawal.pending"  # the withdrawal staged and not yet saved: its file's SHA-256
 LOCK = ".working"  # held (flock) by the process adding a batch, which writes in its pid and host
 INBOX_LOG_COLUMNS = ["time", "file", "sha256", "outcome", "batch", "respondents", "replaced", "embedded", "reason"]
 _FIXED = ["respondent_id", "question", "answer"]
@@ -199,6 +200,8 @@ def _put_back_interrupted(path: Path) -> None:
     answers, backup = path / ANSWERS, path / f".{ANSWERS}.previous"
     if _held_elsewhere(path):
         return  # still being coded by the process that staged it: not interrupted
+    if _put_back_withdrawal(path, answers, backup):
+        return
     if not answers.is_file():
         if backup.is_file():
             backup.replace(answers)
@@ -226,6 +229,30 @@ def _put_back_interrupted(path: Path) -> None:
         answers.unlink()
     else:
         kept.to_parquet(answers, index=False)
+
+
+def _put_back_withdrawal(path: Path, answers: Path, backup: Path) -> bool:
+    """A withdrawal staged but never saved left answers.parquet without its respondents and project.json without
+    its record: tried again, it found none of them ("none of its respondents is in the project", 0 answers taken
+    out), a wrong audit count. Its answers go back (True), unless project.json records it (saved)."""
+    pending = path / PENDING
+    if not pending.is_file():
+        return False
+    digest = pending.read_text(encoding="utf-8").strip()
+    try:
+        taken = {w.get("sha256") for w in json.loads((path / STATE).read_text(encoding="utf-8")).get("withdrawn") or []
+                 if isinstance(w, dict)}
+    except FileNotFoundError:
+        taken = set()
+    except (OSError, ValueError, AttributeError):
+        return False  # open_project says the state cannot be read
+    pending.unlink()
+    if digest in taken or not backup.is_file():
+        return False  # saved (the marker outlived it), or nothing to put back: the batches' own check follows
+    log.warning("%s: a withdrawal was not finished (the run stopped while the project was coded again); the answers "
+                "were put back and the withdrawal file is tried again from the inbox", path)
+    backup.replace(answers)
+    return True
 
 
 def batch_label(number: int, file: Path) -> str:
@@ -694,13 +721,16 @@ def read_answers(project: Project) -> pd.DataFrame | None:
     return pd.read_parquet(project.answers_path).astype(str)
 
 
-def stage(project: Project, combined: pd.DataFrame) -> Path | None:
-    """Write the combined answers where the run reads them; return a backup of the previous ones."""
+def stage(project: Project, combined: pd.DataFrame, withdrawal: dict | None = None) -> Path | None:
+    """Write the combined answers where the run reads them; return a backup of the previous ones. A withdrawal's
+    record (`withdraw`) is marked pending until `save`, so that a process killed meanwhile puts its answers back."""
     project.path.mkdir(parents=True, exist_ok=True)
     backup = None
     if project.answers_path.is_file():
         backup = project.path / f".{ANSWERS}.previous"
         shutil.copy2(project.answers_path, backup)
+    if withdrawal is not None:
+        (project.path / PENDING).write_text(withdrawal["sha256"] + "\n", encoding="utf-8")
     combined.to_parquet(project.answers_path, index=False)
     return backup
 
@@ -711,6 +741,7 @@ def unstage(project: Project, backup: Path | None) -> None:
         backup.replace(project.answers_path)
     else:
         project.answers_path.unlink(missing_ok=True)
+    (project.path / PENDING).unlink(missing_ok=True)
 
 
 def save(project: Project, batches: list[dict], backup: Path | None) -> None:
@@ -720,6 +751,7 @@ def save(project: Project, batches: list[dict], backup: Path | None) -> None:
     partial = project.path / f".{STATE}.partial"
     partial.write_text(text, encoding="utf-8")
     partial.replace(project.path / STATE)
+    (project.path / PENDING).unlink(missing_ok=True)
     if backup is not None:
         backup.unlink(missing_ok=True)
 
