@@ -356,8 +356,8 @@ def withdraw_file(path: Path, project_dir: Path, settings: RunSettings) -> dict:
                                                                              if combined is not None else "")]
         if unknown:
             said.append(f"{unknown} id{'s' if unknown != 1 else ''} not in the project: left out of batches to come")
-        said.append("kept in project.json as SHA-256, so a later export that still holds them does not bring them "
-                    "back")
+        said.append("kept in project.json as digests under the project's key (.withdrawal.key, HMAC-SHA256), so a "
+                    "later export that still holds them does not bring them back")
         if kept:  # files of the output this run did not write: a marked workbook, discover's drafts, a .qdpx
             said.append("files in the output this run did not write, which may still hold their answers: "
                         + ", ".join(kept))

@@ -775,6 +775,47 @@ def test_a_withdrawal_stopped_before_it_was_saved_is_taken_again_with_its_count(
     assert "R3" not in set(read_answers(open_project(folder))["respondent_id"])
 
 
+def test_withdrawn_ids_are_kept_under_the_projects_key_and_older_plain_digests_still_match(tmp_path,
+                                                                                         tiny_responses_path):
+    """project.json kept the withdrawn ids' plain SHA-256: shared alone, a short numeric id came back by trying
+    every number. They are now an HMAC under the project's own key; a project's earlier plain digests still match,
+    and a copy of the project without its key is refused rather than letting those respondents back in."""
+    import hashlib
+
+    from themes.project import KEY, ProjectError, save, withdraw
+
+    table, project = _first_batch(tmp_path, tiny_responses_path)
+    save(project, project.batches, None)
+    listing = tmp_path / "withdrawn.txt"
+    listing.write_text("R3\n", encoding="utf-8")
+    combined, project, record = withdraw(open_project(project.path), listing)
+    stage(project, combined, record)
+    save(project, project.batches, None)
+    key_file = project.path / KEY
+    assert key_file.stat().st_mode & 0o077 == 0
+    plain = {"sha256:" + hashlib.sha256(form.encode()).hexdigest() for form in ("R3", "r3")}
+    held = json.loads((project.path / "project.json").read_text())["withdrawn"][0]["ids"]
+    assert len(held) == 2 and all(d.startswith("hmac-sha256:") for d in held) and not plain & set(held)
+    again = tmp_path / "to_date.csv"
+    pd.concat([table, table.iloc[[0]].assign(respondent_id="R6", challenges="Rent doubled this year.")]).to_csv(
+        again, index=False)
+    _, later = add_batch(open_project(project.path), again, InputSpec(meta_columns=("org_type", "state")))
+    assert later.batches[-1]["withdrawn_left_out"] == 1
+    # A project whose withdrawal was kept as plain SHA-256 (before the key) still leaves R3 out.
+    state = json.loads((project.path / "project.json").read_text())
+    state["withdrawn"][0]["ids"] = sorted(plain)
+    (project.path / "project.json").write_text(json.dumps(state), encoding="utf-8")
+    key_file.unlink()
+    _, later = add_batch(open_project(project.path), again, InputSpec(meta_columns=("org_type", "state")))
+    assert later.batches[-1]["withdrawn_left_out"] == 1
+    # Keyed digests without the key: refused in one line, before anything is read.
+    state["withdrawn"][0]["ids"] = held
+    (project.path / "project.json").write_text(json.dumps(state), encoding="utf-8")
+    with pytest.raises(ProjectError, match=r"\.withdrawal\.key is missing: project\.json's withdrawals are kept "
+                                           r"with that key.*copy it back"):
+        open_project(project.path)
+
+
 @pytest.mark.parametrize("text, ids", [("R3\n\nR4\n", ["R3", "R4"]), ("respondent_id,note\nR3,asked by phone\n", ["R3"]),
                                        ("R3\nR3\n", ["R3"]), ("\ufeffId\nR4\n", ["R4"])])
 def test_a_withdrawal_file_reads_one_id_per_line_or_an_id_column(tmp_path, text, ids):

@@ -9,8 +9,8 @@
 
 A respondent who withdrew is taken out by a withdrawal file dropped into the inbox (`withdraw*.csv` or
 `withdraw*.txt`, their ids): their answers leave `answers.parquet`, the project is coded again without them, and
-project.json keeps the ids' SHA-256 (`withdrawn`), not the ids, so a later export that still holds them (an export of
-all responses to date) does not bring them back.
+project.json keeps the ids' HMAC-SHA256 under the project's key (`withdrawn`, `.withdrawal.key`), not the ids, so a
+later export that still holds them (an export of all responses to date) does not bring them back.
 
 A new batch is added to `answers.parquet` and the whole project is coded again: the embedding cache
 keys texts, so only the batch's new texts are embedded, and counts, quotes and the report cover every
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import json
 import logging
 import os
@@ -48,6 +49,7 @@ ANSWERS = "answers.parquet"
 STATE = "project.json"
 OUTPUT = "output"
 INBOX_LOG = "inbox.csv"
+KEY = ".withdrawal.key"  # the project's own key for the withdrawn ids' digests (HMAC-SHA256), made at the first
 PENDING = ".withdrawal.pending"  # the withdrawal staged and not yet saved: its file's SHA-256
 LOCK = ".working"  # held (flock) by the process adding a batch, which writes in its pid and host
 INBOX_LOG_COLUMNS = ["time", "file", "sha256", "outcome", "batch", "respondents", "replaced", "embedded", "reason"]
@@ -145,7 +147,7 @@ def _held_elsewhere(path: Path) -> bool:
 class Project:
     path: Path
     batches: list[dict] = field(default_factory=list)
-    withdrawn: list[dict] = field(default_factory=list)  # each withdrawal file taken: its ids as SHA-256
+    withdrawn: list[dict] = field(default_factory=list)  # each withdrawal file taken: its ids' keyed digests
 
     @property
     def answers_path(self) -> Path:
@@ -178,7 +180,7 @@ def open_project(path: str | Path) -> Project:
     if not state.is_file():
         # inbox.csv, and the output of a first batch that was stopped before it was saved, are the project's
         # ... and, while another process codes a first batch, the answers it staged.
-        own = (INBOX_LOG, OUTPUT, LOCK) + ((ANSWERS,) if _held_elsewhere(path) else ())
+        own = (INBOX_LOG, OUTPUT, LOCK, KEY) + ((ANSWERS,) if _held_elsewhere(path) else ())
         if path.is_dir() and any(p for p in path.iterdir() if p.name not in own):
             raise ProjectError(f"--project {path} holds files but no {STATE}; give an empty or new folder.")
         return Project(path)
@@ -190,6 +192,12 @@ def open_project(path: str | Path) -> Project:
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise ProjectError(f"{state} cannot be read ({str(error).splitlines()[0]}); restore it or start "
                            "a new project folder.") from None
+    if any(str(digest).startswith(KEYED) for w in withdrawn for digest in w.get("ids") or ()) \
+            and not (path / KEY).is_file():
+        # Without it no later export's id matches a withdrawal: the respondents who withdrew would come back.
+        raise ProjectError(f"{path / KEY} is missing: {STATE}'s withdrawals are kept with that key, and without it "
+                           "respondents who withdrew would be coded again; copy it back from where the project was "
+                           "(a copy that left out hidden files).")
     return Project(path, batches, withdrawn)
 
 
@@ -272,8 +280,8 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
             raise InputError(f"{file.name} has the same content as batch {batch['batch']!r}, already in the "
                              "project; nothing to add.")
     answers, spec, id_problems = load_answers(file, spec)
-    gone = withdrawn_ids(project)
-    answers, left_out = _without_withdrawn(file, answers, gone)
+    gone, key = withdrawn_ids(project), project_key(project.path)
+    answers, left_out = _without_withdrawn(file, answers, gone, key)
     if settings is not None:
         from themes.ingest import require_codable
         from themes.status import screen_answers
@@ -287,7 +295,7 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
     answers, spec, id_problems, kept = _earlier_questions(file, earlier, answers, spec, id_problems)
     answers, spec, id_problems, kept_meta = _earlier_meta(file, project, earlier, answers, spec, id_problems)
     answers, spec, renamed = _earlier_names(project, earlier, answers, spec)
-    answers, _ = _without_withdrawn(file, answers, gone)  # the file read again for an earlier column: filtered again
+    answers, _ = _without_withdrawn(file, answers, gone, key)  # the file read again for an earlier column: filtered again
     label = batch_label(len(project.batches) + 1, file)
     new = pd.DataFrame({"respondent_id": answers["respondent_id"], "question": answers["question"],
                         "answer": answers["answer_raw"]})
@@ -338,13 +346,15 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
     return combined, replace(project, batches=[*project.batches, record])
 
 
-def _without_withdrawn(file: Path, answers: pd.DataFrame, gone: set[str]) -> tuple[pd.DataFrame, int]:
+def _without_withdrawn(file: Path, answers: pd.DataFrame, gone: set[str], key: bytes | None
+                       ) -> tuple[pd.DataFrame, int]:
     """The answers without those of respondents who withdrew (`gone`: their ids' digests, a `~N` version of one
-    too), and how many respondents that left out: an export of all responses to date still holds them."""
+    too, `key` the project's), and how many respondents that left out: an export of all responses to date still
+    holds them."""
     if not gone:
         return answers, 0
     ids = answers["respondent_id"].astype(str)
-    withdrew = ids.map(lambda rid: bool({id_digest(k) for k in id_forms(rid)} & gone))
+    withdrew = ids.map(lambda rid: bool(id_digests(rid, key) & gone))
     left_out = int(ids[withdrew].nunique())
     answers = answers[~withdrew].reset_index(drop=True)
     if answers.empty:
@@ -374,10 +384,39 @@ def is_withdrawal(path: Path) -> bool:
     return path.name.casefold().startswith(WITHDRAWAL)
 
 
-def id_digest(respondent_id: str) -> str:
-    """How project.json keeps a withdrawn respondent's id: its SHA-256, which a later export's id is matched by,
-    not the id (an e-mail address may be one)."""
-    return "sha256:" + hashlib.sha256(str(respondent_id).strip().encode("utf-8")).hexdigest()
+KEYED = "hmac-sha256:"
+
+
+def id_digest(respondent_id: str, key: bytes | None = None) -> str:
+    """How project.json keeps a withdrawn respondent's id, which a later export's id is matched by, not the id (an
+    e-mail address may be one): its HMAC-SHA256 under the project's key (`.withdrawal.key`), so that project.json
+    shared alone gives no id back; a plain SHA-256 of a short number was undone by trying every number. Without a
+    key, the plain SHA-256 that projects made before the key kept."""
+    text = str(respondent_id).strip().encode("utf-8")
+    if key is None:
+        return "sha256:" + hashlib.sha256(text).hexdigest()
+    return KEYED + hmac.new(key, text, hashlib.sha256).hexdigest()
+
+
+def id_digests(respondent_id: str, key: bytes | None) -> set[str]:
+    """Every digest an id's forms may be kept under: keyed, and plain (a withdrawal taken before the key)."""
+    forms = id_forms(respondent_id)
+    return {id_digest(form) for form in forms} | ({id_digest(form, key) for form in forms} if key else set())
+
+
+def project_key(path: Path, create: bool = False) -> bytes | None:
+    """The project's key for withdrawn ids' digests (32 random bytes, hex, readable by its owner only); made when
+    `create` and missing."""
+    file = path / KEY
+    if file.is_file():
+        return bytes.fromhex(file.read_text(encoding="utf-8").strip())
+    if not create:
+        return None
+    path.mkdir(parents=True, exist_ok=True)
+    handle = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(os.urandom(32).hex() + "\n")
+    return project_key(path)
 
 
 def withdrawn_ids(project: Project) -> set[str]:
@@ -423,12 +462,13 @@ def read_withdrawal(file: Path) -> list[str]:
 
 def withdraw(project: Project, file: Path) -> tuple[pd.DataFrame | None, Project, dict]:
     """Take the respondents `file` lists out of the project: the answers without theirs (None where the project
-    holds none yet), the project with the withdrawal recorded (their ids' SHA-256, to keep them out of batches to
+    holds none yet), the project with the withdrawal recorded (their ids' keyed digests, to keep them out of batches to
     come), and the record. Nothing is written; the caller saves both once the project is coded again."""
     digest = file_hash(file)
     if any(w.get("sha256") == digest for w in project.withdrawn):
         raise InputError(f"{file.name} has the same content as a withdrawal already taken; nothing to do.")
     ids = read_withdrawal(file)
+    key = project_key(project.path, create=True)
     earlier = read_answers(project)
     held = set(earlier["respondent_id"]) if earlier is not None else set()
     asked = {form for rid in ids for form in id_forms(rid)}
@@ -441,7 +481,7 @@ def withdraw(project: Project, file: Path) -> tuple[pd.DataFrame | None, Project
     record = {"file": file.name, "sha256": digest, "taken": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "respondents": len(found), "answers": int(earlier["respondent_id"].isin(found).sum())
               if earlier is not None else 0, "not_in_project": len(ids) - len(matched),
-              "ids": sorted({id_digest(form) for rid in ids for form in id_forms(rid)})}
+              "ids": sorted({id_digest(form, key) for rid in ids for form in id_forms(rid)})}
     batches = [_without_ids(batch, {form for rid in [*ids, *found] for form in id_forms(rid)})
                for batch in project.batches]
     return combined, replace(project, batches=batches, withdrawn=[*project.withdrawn, record]), record
