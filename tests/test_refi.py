@@ -1177,6 +1177,22 @@ def test_an_answers_own_line_starting_with_hashes_is_no_question_heading():
                                                                                    answer)]
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_a_windows_line_end_is_one_line_end_not_a_blank_line(newline):
+    """Review 169: a Windows line end matched as two line ends, a blank line: an answer holding a line "## Budget"
+    re-saved so made up a question 'Budget', and a transcript of one line per paragraph split into a passage a line."""
+    from themes.refi import paragraphs_of, passages_of, respondent_text
+
+    answer = "Our plan:\n## Budget\nWe trust the clinic."  # a run keeps no blank line inside an answer
+    text, _ = respondent_text([("effective_practices", answer), ("challenges", "Grants end.")])
+    text = text.replace("\n", newline)
+    assert [(p.question, text[p.start:p.end]) for p in passages_of(text, "H1")] == [
+        ("effective_practices", answer.replace("\n", newline)), ("challenges", "Grants end.")]
+    transcript = newline.join(["Interviewer: How did it start?", "We trusted them.", "Money ran out."])
+    assert len(paragraphs_of(transcript, "T1")) == 1
+    assert len(paragraphs_of(transcript + newline * 2 + "Second block.", "T1")) == 2
+
+
 def _resaved(path: Path, out: Path, encode, newline: str = "\n") -> Path:
     """The project as a tool on Windows may save it: each source's lines ended with `newline`, its bytes from
     `encode`, and every selection's positions moved with the text."""

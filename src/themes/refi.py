@@ -801,7 +801,9 @@ def respondent_text(answers: list[tuple[str, str]]) -> tuple[str, list[tuple[str
     return "".join(parts), spans
 
 
-_EOL = r"(?:\r\n?|\n)"  # a line's end as any tool writes it: Windows' "\r\n", an old Mac's "\r"
+# A line's end as any tool writes it: Windows' "\r\n", an old Mac's "\r". A "\r" before "\n" is never a line end
+# of its own: two in a row read "\r\n" as a blank line, and a Windows transcript split at every line (review 169).
+_EOL = r"(?:\r\n|\r(?!\n)|\n)"
 
 
 def passages_of(text: str, name: str, question: str | None = None) -> list[Passage]:
