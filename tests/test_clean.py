@@ -249,6 +249,20 @@ def test_detect_language_too_short_is_english(text):
     assert detect_language(text) == "en"
 
 
+@pytest.mark.parametrize("text, language", [
+    ("資金が足りず、スタッフも不足しています。", "ja"), ("我们缺乏资金", "zh"), ("งบประมาณไม่เพียงพอ", "th"),
+    ("信任", "en"),  # too short to judge
+    ("We work with the 東京 clinic on referrals every week.", "en"),  # an English answer naming a place
+])
+def test_an_answer_in_a_script_written_without_spaces_is_judged(text, language):
+    """Review 168: Chinese or Japanese of any length was "fewer than 4 words", taken as English and coded by the
+    English model: a Japanese respondent counted under trust and resource needs."""
+    from themes.clean import in_languages
+
+    assert detect_language(text) == language
+    assert in_languages(text, ("en",)) is (language == "en")
+
+
 # Characters that exercise every step: mojibake halves, invisibles, markup, bullets, spaces.
 TRICKY = list("<>&;#/!-*•·–—…1a)(. \n\t\r\x00\x85\xa0\u200b\ufeffÃ©â€™Â\u00adpbrliu") + [
     "<p>", "</p>", "<br>", "<li>", "&amp;", "&lt;", "&gt;", "&nbsp;", "&#8203;", "\uf0b7", "\U0001f600", "\u200d",

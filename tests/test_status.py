@@ -34,6 +34,7 @@ def test_statuses_and_reasons():
         ("B", "q1", SPANISH),
         ("B", "q2", LONG),
         ("B", "q3", "Funding."),
+        ("C", "q1", "資金が足りず、スタッフも不足しています。"),
     ])
 
     screened = screen_answers(answers, max_words=10)
@@ -48,6 +49,8 @@ def test_statuses_and_reasons():
                                    "(set --languages to code it with a multilingual model)"),
         ("B", "q2", "too_long", "32 words; coded on the first 10 (full text kept)"),
         ("B", "q3", "pending", ""),  # too short to judge its language: taken as English
+        ("C", "q1", "non_english", "detected language 'ja'; not coded against an English codebook "
+                                   "(set --languages to code it with a multilingual model)"),
     ]
 
 

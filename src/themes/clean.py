@@ -30,6 +30,12 @@ _MAX_PASSES = 10
 # Too little text for py3langid to judge; such answers are assumed English.
 _MIN_WORDS = 4
 _MIN_LETTERS = 20
+# Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Burmese): an answer of any
+# length was "fewer than 4 words", assumed English and coded by the English model (review 168). Mostly such
+# letters, this many make a text to judge; py3langid tells these scripts apart from a few characters.
+_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+                       "\uf900-\ufaff\uff66-\uff9d]")
+_MIN_UNSPACED = 4
 
 # ftfy must not decode entities: the HTML step decides whether "<" and "&" are markup.
 _FTFY_CONFIG = ftfy.TextFixerConfig(unescape_html=False, explain=False)
@@ -397,7 +403,12 @@ def known_languages() -> frozenset[str]:
 
 
 def _too_short_to_judge(text: str) -> bool:
-    """Fewer than _MIN_WORDS words or _MIN_LETTERS letters (counted only as far as needed)."""
+    """Fewer than _MIN_WORDS words or _MIN_LETTERS letters (counted only as far as needed); in a script written
+    without spaces, fewer than _MIN_UNSPACED letters."""
+    if _UNSPACED.search(text) is not None:  # rare: counted only then
+        unspaced = len(_UNSPACED.findall(text))
+        if unspaced >= _MIN_UNSPACED and 2 * unspaced >= sum(char.isalpha() for char in text):
+            return False
     if len(text.split()) < _MIN_WORDS:
         return True
     letters = 0
