@@ -1081,6 +1081,33 @@ def test_a_codable_code_between_a_parent_and_a_child_is_kept(tmp_path):
     assert "'Barriers': its 2 nested code(s) became themes of their own" in notes
 
 
+def test_importing_codes_without_descriptions_ends_with_the_to_do_not_an_error(tmp_path):
+    """Review 169: codes without a memo (the usual QualCoder or MAXQDA export) got their TODO definitions and to-do
+    lines, then the command ended in 'error: ... placeholder' and exit 2, before 'Check it:'."""
+    source = tmp_path / "qualcoder.qdc"
+    source.write_text("""<?xml version="1.0" encoding="utf-8"?>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>
+ <Code guid="22222222-2222-4222-8222-222222222222" name="Trust" isCodable="true"><Description>Trust between partners.</Description></Code>
+ <Code guid="33333333-3333-4333-8333-333333333333" name="Jargon" isCodable="true"/>
+</Codes></CodeBook>""", encoding="utf-8")
+    result = CliRunner().invoke(app, ["import-codebook", str(source), "--out", str(tmp_path / "mine.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "to do:" in result.output and "error" not in result.output
+    assert result.output.rstrip().splitlines()[-1] == f"Check it: themes validate-codebook {tmp_path / 'mine.yaml'}"
+
+
+def test_python_dash_m_runs_every_command():
+    """Review 169: `python -m themes.cli` ran the module as __main__, whose app lacked the commands registered from
+    other modules (discover, diff, the REFI-QDA commands, serve)."""
+    import subprocess
+    import sys
+
+    for module in ("themes.cli", "themes"):
+        result = subprocess.run([sys.executable, "-m", module, "import-codebook", "--help"], capture_output=True,
+                                text=True, timeout=120)
+        assert result.returncode == 0 and "REFI-QDA codebook" in result.stdout, (module, result.stderr[-300:])
+
+
 def test_codes_of_one_name_in_two_places_and_a_nameless_code_import_as_distinct_themes(tmp_path):
     """'Other' under 'Barriers' and under 'Facilitators' would be two themes a report cannot tell apart, which
     a codebook refuses; a code with no name came in with its id as label, and no word."""

@@ -968,9 +968,12 @@ def main() -> None:
 
 
 from themes import cli_sample  # noqa: E402,F401  registers `themes sample` on `app`
-
-if __name__ == "__main__":
-    main()
-
 import themes.cli_research  # noqa: E402,F401  (registers discover, diff and the REFI-QDA commands)
 import themes.cli_serve  # noqa: E402,F401  (registers serve)
+
+if __name__ == "__main__":
+    # `python -m themes.cli`: this module runs as __main__, and the modules above registered their commands on
+    # themes.cli, imported by name; this app lacked discover, diff, the REFI-QDA commands and serve (review 169).
+    from themes.cli import main as _main
+
+    _main()

@@ -205,7 +205,10 @@ def import_codebook(
         typer.echo(f"  to do: {note}")
     from themes.calibrate import lost_by_edit
 
-    lost = lost_by_edit(path)  # a label changed in the tool, and the shipped calibration no longer fitted, unsaid
+    try:
+        lost = lost_by_edit(path)  # a label changed in the tool, and the shipped calibration no longer fitted, unsaid
+    except ThemesError:  # a code with no description: its TODO definition, said above, is the user's next step
+        lost = None  # (before, the YAML written and its to-do said, the command ended in 'error:' and exit 2)
     if lost:
         typer.echo(f"  to do: a run codes it uncalibrated (no calibration is made for its content). {lost}")
     typer.echo(f"Check it: themes validate-codebook {path}")
