@@ -609,17 +609,18 @@ def quote_cautions(summary: pd.DataFrame, poor: dict[str, float] | None = None) 
                 f"estimate puts those who raised it at {about} ({row.estimate:.1f}%, {row.low:.1f}-"
                 f"{row.high:.1f}%), so many of these passages are likely not about it.",
                 "most flags may not be about it")
+        elif not estimated and str(getattr(row, "method", "")) == UNMEASURED_METHOD:
+            # Its precision was measured, as nothing: every coded answer flagged with it was, to the coders, a
+            # false alarm (review 163: "never measured" of a theme flagged on 30 coded answers, none confirmed).
+            # Said before a weak kappa, which that makes ("agrees poorly ... 0.22" understated it: review 168).
+            cautions[theme] = Caution("Read each quote before you use it: the coders gave it to no answer of the coded "
+                                      "sample, so every answer of that sample the tool flagged with it was, to them, "
+                                      "a false alarm, and how often these flags are right could not be estimated.",
+                                      "the coders gave it to no coded answer")
         elif part in poor:
             cautions[theme] = Caution(f"Read each quote before you use it: the tool's coding of this "
                                       f"{'theme' if part == theme else 'dimension'} agrees poorly with the coded "
                                       f"sample's coders (Cohen's kappa {poor[part]:.2f}), so some of these passages "
                                       "may not be about it.", "the coding agrees poorly with the coders")
-        elif not estimated and str(getattr(row, "method", "")) == UNMEASURED_METHOD:
-            # Its precision was measured, as nothing: every coded answer flagged with it was, to the coders, a
-            # false alarm (review 163: "never measured" of a theme flagged on 30 coded answers, none confirmed)
-            cautions[theme] = Caution("Read each quote before you use it: the coders gave it to no answer of the coded "
-                                      "sample, so every answer of that sample the tool flagged with it was, to them, "
-                                      "a false alarm, and how often these flags are right could not be estimated.",
-                                      "the coders gave it to no coded answer")
     return cautions
 
