@@ -272,6 +272,7 @@ UNCHANGED = [
     ("years-then-count", "The pilot ran 2017-2019 24 times; the line ran 2017-2019 24/7."),  # not 201-720-1924
     ("script-words", "We translate flyers into 中文, 한국어 and Spanish; staff say السلام عليكم during رمضان."),
     ("script-sentence", "The sign read هذا هو المكان الصحيح in the lobby."),  # a sentence, not a name
+    ("spreadsheet-function", "@SUM(A1:A9) of what we need is more staff; =@INDEX(B:B, 2) too."),  # review 168
     ("empty", ""),
 ]
 

@@ -109,8 +109,9 @@ _SERVICE_EMAIL = re.compile(
     rf"(?P<user>[^\W\d_][\w.+-]*\d[\w.+-]*|[^\W\d_][\w+-]*\.[^\W\d_][\w.+-]*)"
     rf"(?![\w@%]|[ \t]+(?i:at)[ \t])"
 )
-# A social media handle ("@maria_gonzalez_chw"): a person's account, so a name.
-_HANDLE = re.compile(r"(?<![\w@.+-])@[A-Za-z_][\w.]{0,28}[\w](?![\w@])")
+# A social media handle ("@maria_gonzalez_chw"): a person's account, so a name. Not a spreadsheet function
+# ("@SUM(A1:A9) of what we need" read "[name](A1:A9)", as if a person was named: review 168).
+_HANDLE = re.compile(r"(?<![\w@.+-])@[A-Za-z_][\w.]{0,28}[\w](?![\w@(])")
 # A chat or sign-in name without its "@": a given name or an initial and a family name in lower case, joined by a dot
 # or an underscore ("jose.ramirez (Teams)", "j.smith", "maria_gonzalez2"; review 149 found the first in a quote).
 _JOINED_NAME = re.compile(r"(?<![\w@./+-])(?P<given>[a-z]{1,20})[._](?P<family>[a-z][a-z'-]{1,30}[a-z])\d{0,4}"
