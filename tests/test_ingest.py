@@ -822,11 +822,13 @@ def test_a_respondents_own_name_is_read_as_a_placeholder_in_their_own_answers(tm
                                           'R1,"Dr. Maria Lopez","Dr. Smith helped us; Dr. Lopez agreed."\n'
                                           'R2,Prefer not to say,"I prefer not to say much about funding."\n'
                                           'R3,Anonymous,"Anonymous donors fund us."\n'
-                                          'R4,"Lopez, Ana","Ana from Anaheim met Ana Lopez."\n')
+                                          'R4,"Lopez, Ana","Ana from Anaheim met Ana Lopez."\n'
+                                          'R5,Maria Gonzalez,"More staff, please. - Maria G."\n')
     answers, _, _ = load_answers(cells, InputSpec(text_columns=("q1",)))
     assert list(answers["answer_raw"]) == ["Dr. Smith helped us; Dr. [name] agreed.",
                                            "I prefer not to say much about funding.", "Anonymous donors fund us.",
-                                           "Ana from Anaheim met [name]."]
+                                           "Ana from Anaheim met [name].",
+                                           "More staff, please. - [name]"]  # review 168: not "[name] G."
     # Review 148: titles and initials left out of the whole name; a role, a placeholder or an organisation in a
     # name cell is no name; a column mostly of organisations still reads its people's cells
     mixed = write(tmp_path / "mixed.csv", "respondent_id,Name,q1\n"

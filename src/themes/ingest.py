@@ -2066,9 +2066,9 @@ def _without_titles(value: str) -> str:
 
 def _name_patterns(values: list[str], english) -> list[str]:
     """What of a respondent's own name is read as "[name]" in their answers, as regular expressions: the whole name
-    of two words or more in any case, and each part of two letters or more, capitalised as a name is written; a part
-    that is an English word by the word lists ("Will", "Grant", "English", but also "Mei" and "Fatima") only where
-    its writer names themself ("I'm Mei", "- Fatima", review 152; "We will expand grant funding", "classes in English"
+    of two words or more in any case (its given name and family initial too, "Maria G."), and each part of two
+    letters or more, capitalised as a name is written; a part that is an English word by the word lists ("Will",
+    "Grant", "English", but also "Mei" and "Fatima") only where its writer names themself ("I'm Mei", "- Fatima", review 152; "We will expand grant funding", "classes in English"
     keep theirs, reviews 147 and 154); each with and without its accents, either apostrophe. Without the word lists
     (no spaCy model) the whole name alone."""
     import unicodedata
@@ -2098,7 +2098,13 @@ def _name_patterns(values: list[str], english) -> list[str]:
         wholes |= {" ".join(values), " ".join(reversed(values)), " ".join(plain_values),
                    " ".join(reversed(plain_values))}
     wholes = {w for w in wholes if len(w.split()) > 1}
+    # A given name and the family name's initial, as a sign-off writes it ("- Maria G."): read "[name] G." (review
+    # 168), where the redactor's own reading of the line gives "[name]"
+    wholes |= {f"{parts[0]} {parts[-1][0]}{dot}" for whole in list(wholes) if (parts := whole.split())[-1][:1].isalpha()
+               for dot in (".", "")}
     said = {f"(?i:{pattern(form)})" for whole in wholes for form in {whole, plain(whole)}}
+    first = sorted(said, key=len, reverse=True)  # before any part, which a regex alternation would take first
+    said = set()
     if english is not None:
         for value in values:
             for piece in _NAME_PART.findall(value):
@@ -2111,7 +2117,7 @@ def _name_patterns(values: list[str], english) -> list[str]:
                     # word as often ("classes in English", "Black families", "Kresge Grant"; review 154)
                     where = _NAMED_SELF if word(part) else ""
                     said |= {where + pattern(form) for form in {capitalised, plain(capitalised)}}
-    return sorted(said, key=len, reverse=True)
+    return first + sorted(said - set(first), key=len, reverse=True)
 
 
 _NAMED_SELF = r"(?:(?<=I'm )|(?<=I’m )|(?<=I am )|(?<=is )|(?<=[-–—~] )|(?<=[-–—~]))"
