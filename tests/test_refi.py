@@ -1005,6 +1005,34 @@ def test_a_project_of_two_codebooks_imports_as_one_and_says_so(tmp_path, tiny_co
         import_codebook(tmp_path / "p.qde", tmp_path / "c.yaml", only="C")
 
 
+def test_codes_added_in_the_tool_outside_every_set_are_kept_under_a_chosen_code_or_named(tmp_path, tiny_codebook_path):
+    """Review 169: `--set` dropped a code added in the tool under a chosen theme, and a new top-level one, without a
+    word: the YAML came back unchanged (the same hash)."""
+    from themes.codebook import merge_codebooks
+    from themes.refi import PROJECT_NS, project_qde
+
+    data = yaml.safe_load(tiny_codebook_path.read_text(encoding="utf-8"))
+    themes_only = load_codebook(_write(tmp_path / "a.yaml", {**data, "name": "A", "dimensions": []}))
+    framework = load_codebook(_write(tmp_path / "b.yaml", {**data, "name": "B", "themes": []}))
+    qde, _ = project_qde(name="p", created="2026-01-01T00:00:00+00:00", codebook=merge_codebooks(
+        [themes_only, framework]), sources=[], variables=[], cases=[], seed="s", books=[themes_only, framework])
+    root = ET.fromstring(qde)
+    q = f"{{{PROJECT_NS}}}"
+    codes = root.find(f"{q}CodeBook/{q}Codes")
+    first = next(c for c in codes.findall(f"{q}Code") if c.get("name") == themes_only.themes[0].label)
+    ET.SubElement(first, f"{q}Code", guid="e0b1a3f2-1111-4222-8333-444455556666", name="Champions", isCodable="true")
+    ET.SubElement(codes, f"{q}Code", guid="e0b1a3f2-2222-4222-8333-444455556666", name="Workforce", isCodable="true")
+    ET.register_namespace("", PROJECT_NS)
+    (tmp_path / "p.qde").write_bytes(ET.tostring(root, xml_declaration=True, encoding="utf-8"))
+    path, notes = import_codebook(tmp_path / "p.qde", tmp_path / "a_back.yaml", only="A")
+    ids = [t["id"] for t in yaml.safe_load(path.read_text(encoding="utf-8"))["themes"]]  # Champions: a TODO to write
+    assert "champions" in ids and "workforce" not in ids
+    assert ("Left out, as --set chose 'A': 1 code in no codebook's code set ('Workforce'; added in the tool?). To "
+            "import it, add it to the code set 'A' in the tool and export again, or import without --set.") in notes
+    _, notes = import_codebook(tmp_path / "p.qde", tmp_path / "b_back.yaml", only="B")
+    assert any("('Workforce'; added in the tool?)" in n for n in notes)  # not 'Champions', under A's theme
+
+
 def _write(path: Path, data: dict) -> Path:
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path

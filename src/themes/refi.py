@@ -457,8 +457,10 @@ def read_codebook_file(path: str | Path, only: str | None = None) -> tuple[list[
             held = ", ".join(f"'{n['name']}'" for n in notes) or "none (its codes are one codebook: leave --set out)"
             raise ThemesError(f"{Path(path).name} holds no codebook named '{only}'; the codebooks it holds: {held}.")
         members = {m.get("guid") or m.get("targetGUID") for m in chosen[0].findall(f"{{{ns}}}MemberCode")}
-        listed = _only_members(listed, members)
-        about = {**chosen[1], "left_out": [n["name"] for n in notes if n is not chosen[1]]}
+        claimed = {m.get("guid") or m.get("targetGUID") for element, note in sets if note
+                   for m in element.findall(f"{{{ns}}}MemberCode")}
+        listed, unclaimed = _only_members(listed, members, claimed)
+        about = {**chosen[1], "left_out": [n["name"] for n in notes if n is not chosen[1]], "unclaimed": unclaimed}
     # What a codebook YAML has no place for, said rather than dropped without a word: a tool's own code groups, and
     # memos on codes (a description is read; a memo is a note beside it).
     theirs = [element.get("name") or "unnamed" for element, note in sets
@@ -479,14 +481,28 @@ def read_codebook_file(path: str | Path, only: str | None = None) -> tuple[list[
     return listed, about
 
 
-def _only_members(codes: list[Code], members: set) -> list[Code]:
-    """The codes a set holds, with the grouping codes over them (a dimension's, whose types the set lists)."""
-    kept = []
+def _only_members(codes: list[Code], members: set, claimed: set = frozenset(), under: bool = False,
+                  beneath: bool = False) -> tuple[list[Code], list[str]]:
+    """The codes a set holds, with the grouping codes over them (a dimension's, whose types the set lists) and the
+    codes of no codebook's set (`claimed`) under them: added in the tool under a chosen theme or dimension. Also the
+    names of codes of no set that stand under none of any set's codes: added in the tool, left out, said (they were
+    dropped without a word: review 169)."""
+    kept, unclaimed = [], []
     for code in codes:
-        children = _only_members(code.children, members)
-        if code.guid in members or children:
+        ours = code.guid in members or (under and code.guid not in claimed)
+        children, theirs = _only_members(code.children, members, claimed, ours or _holds(code, members),
+                                         beneath or code.guid in claimed or _holds(code, claimed))
+        unclaimed += theirs
+        if ours or children:
             kept.append(replace(code, children=children))
-    return kept
+        elif code.codable and not beneath and code.guid not in claimed and not _holds(code, claimed):
+            unclaimed.append(code.name or "unnamed")
+    return kept, unclaimed
+
+
+def _holds(code: Code, guids: set) -> bool:
+    """Whether a code's children, at any depth, include one of `guids`."""
+    return any(child.guid in guids or _holds(child, guids) for child in code.children)
 
 
 def _read_code(element: ET.Element, ns: str) -> Code:

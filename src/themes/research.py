@@ -385,6 +385,13 @@ def import_codebook(qdc_path: str | Path, out: str | Path | None = None, *, name
     if about.get("left_out"):
         notes.append(f"Left out, as --set chose '{about['name']}': the codes of "
                      f"{', '.join(repr(n) for n in about['left_out'])} (import them with --set too).")
+    if about.get("unclaimed"):  # codes added in the tool outside every codebook's set (review 169)
+        names = about["unclaimed"]
+        notes.append(f"Left out, as --set chose '{about['name']}': {len(names)} code{'s' * (len(names) != 1)} in no "
+                     f"codebook's code set ({', '.join(repr(n) for n in names[:5])}"
+                     f"{f' and {len(names) - 5} more' if len(names) > 5 else ''}; added in the tool?). To import "
+                     f"{'them' if len(names) != 1 else 'it'}, add {'them' if len(names) != 1 else 'it'} to the code "
+                     f"set '{about['name']}' in the tool and export again, or import without --set.")
     for set_name, gone in about.get("members_gone") or []:
         notes.append(f"The code set '{set_name}' lists {gone} code{'s' * (gone != 1)} the file no longer holds "
                      f"(deleted in the tool?): {'they are' if gone != 1 else 'it is'} not in the YAML; if "
