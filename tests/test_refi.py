@@ -904,6 +904,11 @@ def test_a_qdc_saved_as_utf16_imports_as_the_utf8_file_does(tmp_path):
         back, notes = import_codebook(tmp_path / name, tmp_path / f"{name}.yaml")
         assert notes == [] and load_codebook(back).content_hash() == load_codebook(CODEBOOKS / "rfi_themes.yaml"
                                                                                     ).content_hash()
+    # Review 169: Notepad's "Unicode" save, UTF-16 with its mark under a declaration that still says utf-8
+    (tmp_path / "notepad.qdc").write_bytes(qdc.read_text(encoding="utf-8").encode("utf-16"))
+    back, notes = import_codebook(tmp_path / "notepad.qdc", tmp_path / "notepad.yaml")
+    assert notes == [] and load_codebook(back).content_hash() == load_codebook(CODEBOOKS / "rfi_themes.yaml"
+                                                                                ).content_hash()
 
 
 def test_a_coded_code_the_codebook_lacks_is_named(tricky_run, tiny_codebook, tmp_path):

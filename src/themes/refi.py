@@ -529,6 +529,10 @@ def _parse_xml(data: bytes, path) -> ET.Element:
     try:
         return ET.fromstring(data)
     except ET.ParseError as error:
+        if "encoding specified in XML declaration is incorrect" in str(error) and data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            # Notepad's "Unicode": UTF-16 with its byte-order mark under a declaration that still says utf-8
+            # (refused, review 169). The mark tells the encoding; the declaration is wrong.
+            return _parse_xml(data.decode("utf-16").encode("utf-8"), path)
         mend = ("replace the HTML entity there (&nbsp; and the like are not XML) with its character"
                 if "undefined entity" in str(error) else "mend the file at that line")
         what = "project again from the QDA tool as REFI-QDA (.qdpx)" if str(path).lower().endswith(".qdpx") else \
