@@ -1219,6 +1219,14 @@ def test_each_block_under_a_repeated_heading_keeps_its_own_items_and_indented_bu
     assert parse_description(memo)["examples"] == ["A nurse quit after two months.", "Our coordinator left."]
     assert parse_description("Money.\n\nexamples:\n  - a\n  - b\n\nthemes id: m")["examples"] == ["a", "b"]
     assert parse_description("Money.\n\nexamples:\n● a\n● b\n\nthemes id: m")["examples"] == ["a", "b"]
+    # Review 169: within a block, a heading alone on its line, before unmarked items or in lower case, stayed in the
+    # definition
+    for memo, examples in (('Money problems.\nExamples:\n"We never have enough."', ["We never have enough."]),
+                           ("Money problems.\nExamples:\nWe never have enough.\nGrants end.",
+                            ["We never have enough.", "Grants end."]),
+                           ("Money problems.\nexamples:\n- One", ["One"])):
+        read = parse_description(memo)
+        assert (read["definition"], read.get("examples")) == ("Money problems.", examples), memo
 
 
 def test_an_answers_own_line_starting_with_hashes_is_no_question_heading():

@@ -192,8 +192,8 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
     are indented, so "Examples:" or "Threshold: 0.4" inside an example or a definition stays there (a heading retyped
     in a QDA tool at a block's start and before a list item, "examples:\n- ...", is still one). One another tool
     made (a researcher's memo) is read more freely: a heading in any case and singular ("INCLUDE:", "Example:") opens
-    a section at a block's start, or within a block when a capital starts it and a list item follows
-    ("...partners.\nExclude:\n- ..."). A blank line ends a section unless the text after it is indented (an item's
+    a section at a block's start, or within a block alone on its line ("...partners.\nExclude:\n- ...",
+    "Money problems.\nexamples:\nWe never have enough."). A blank line ends a section unless the text after it is indented (an item's
     second paragraph) or a list item. The id and threshold are unindented lines of their own, between blank lines;
     the type order likewise, just before the id line, where `codebook_codes` writes it."""
     lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip().split("\n")
@@ -217,8 +217,9 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
             key = _heading(line.strip() + ":")
         if key is None or blank(k - 1):
             return key
-        # within a block: before a list, or right under the last item of one ("- Trust of patients\nExamples:")
-        return key if line[:1].isupper() and (listed or under_item(k)) else None
+        # within a block: a heading alone on its line in a memo ("Money problems.\nExamples:\nWe never have enough."
+        # kept "Examples:" and its items in the definition, review 169): "Examples:" is no sentence of a definition
+        return key
 
     def inline(k: int, within: bool) -> tuple[str, str] | None:
         """In a memo, an inclusion or exclusion heading with its first item on its line, right under a section's list
