@@ -1010,6 +1010,41 @@ def test_a_project_of_two_codebooks_imports_as_one_and_says_so(tmp_path, tiny_co
         import_codebook(tmp_path / "p.qde", tmp_path / "c.yaml", only="C")
 
 
+@pytest.mark.parametrize("codable", ["false", "true"])  # QualCoder's category; NVivo's parent node, codable
+def test_the_framework_put_in_a_folder_in_the_tool_keeps_its_dimensions(tmp_path, codable):
+    """Review 169: the five dimensions under one folder code were flattened into 15 themes whose ids lost their
+    dimension (`referral`, not `service_model.referral`): no calibration or coded file fitted (NVivo's way: 21
+    themes and exit 2)."""
+    source = CODEBOOKS / "partnership_models.yaml"
+    text = export_codebook(source, tmp_path / "pm.qdc").read_text(encoding="utf-8")
+    start, end = text.index("<Codes>") + len("<Codes>"), text.index("</Codes>")
+    folder = f'<Code guid="e0b1a3f2-3333-4222-8333-444455556666" name="Framework" isCodable="{codable}">'
+    (tmp_path / "folder.qdc").write_text(text[:start] + folder + text[start:end] + "</Code>" + text[end:],
+                                         encoding="utf-8")
+    path, notes = import_codebook(tmp_path / "folder.qdc", tmp_path / "back.yaml")
+    assert load_codebook(path).content_hash() == load_codebook(source).content_hash()
+    assert ("'Framework': a folder over the codebook's dimensions, read as if they stood at the top (a codebook YAML "
+            "has no place for it)") in notes
+
+
+def test_a_framework_whose_descriptions_a_tool_dropped_gets_its_dimensions_back_by_guid(tmp_path, monkeypatch):
+    """Review 169: with every description gone (the 'themes id:' lines and the types' order with them), the framework
+    came back as 15 themes with ids made from names, though its YAML was at hand; the themes codebook's ids did."""
+    monkeypatch.chdir(CODEBOOKS.parent)
+    source = CODEBOOKS / "partnership_models.yaml"
+    text = export_codebook(source, tmp_path / "pm.qdc").read_text(encoding="utf-8")
+    codes = text[text.index("<Codes>"):text.index("</Codes>")]
+    bare = re.sub(r"<Description>.*?</Description>", "", codes, flags=re.DOTALL)
+    (tmp_path / "bare.qdc").write_text(text.replace(codes, bare), encoding="utf-8")
+    path, notes = import_codebook(tmp_path / "bare.qdc", tmp_path / "back.yaml")
+    back = yaml.safe_load(path.read_text(encoding="utf-8"))
+    book = load_codebook(source)
+    assert not back.get("themes")
+    assert [(d["id"], [t["id"] for t in d["types"]]) for d in back["dimensions"]] == [
+        (d.id, [t.id for t in d.types]) for d in book.dimensions]
+    assert any("'Service model' as service_model" in n for n in notes)
+
+
 def test_codes_added_in_the_tool_outside_every_set_are_kept_under_a_chosen_code_or_named(tmp_path, tiny_codebook_path):
     """Review 169: `--set` dropped a code added in the tool under a chosen theme, and a new top-level one, without a
     word: the YAML came back unchanged (the same hash)."""

@@ -669,13 +669,56 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
             notes.append(f"'{code.name}': grouping code{'s' * many} {names} under it left out, with "
                          f"{'their descriptions' if many else 'its description'}{read}")
 
+    def known_dimension(code: Code) -> dict | None:
+        """A grouping code whose description a tool dropped, with it the `themes id:` line and the types' order: its
+        id and order by the GUIDs export-codebook gave its codes, the types of one dimension of a codebook at hand
+        (review 169: read as 15 themes with ids from their names, no calibration fitting them)."""
+        found = [(known or {}).get(_norm_guid(leaf.guid)) for leaf in leaves(code)]
+        if len(found) < 2 or any(f is None or "." not in f[0] for f in found):
+            return None
+        dimensions_of = {(f[0].split(".", 1)[0], f[1]) for f in found}
+        if len(dimensions_of) != 1:
+            return None
+        (dimension, where), = dimensions_of
+        return {"id": dimension, "by_guid": where, "order": [
+            category.split(".", 1)[1] for category, at in (known or {}).values()
+            if at == where and category.startswith(f"{dimension}.")]}
+
+    def dimension_fields(code: Code) -> dict | None:
+        """A dimension's fields (its definition, id, types' order) where `code` is one, else None. A dimension themes
+        wrote (its types' order, its id) is one however a tool marks its code: NVivo makes every node codable. A
+        tool's folder of codes is not: its codes became types a passage carries one at a time (a respondent naming
+        grants and jargon counted under jargon alone), where researchers file codes that go together; they become
+        themes, and the note says how to make them a dimension."""
+        if not code.children or len(leaves(code)) < 2:
+            return None
+        fields = parse_description(code.description, dimension=True)
+        if "order" in fields or (not code.codable and fields.get("id")):
+            return fields
+        recovered = None if fields.get("id") else known_dimension(code)
+        return {**fields, **recovered} if recovered else None
+
+    # A folder a researcher put the framework's dimensions in ("Framework" in QualCoder, a parent node in NVivo): read
+    # as if they stood at the top, said; its dimensions were flattened into 15 themes whose ids lost their dimension
+    # (review 169)
+    while any(not parse_description(code.description).get("id") and any(map(dimension_fields, code.children))
+              for code in codes):
+        lifted: list[Code] = []
+        for code in codes:
+            if not parse_description(code.description).get("id") and any(map(dimension_fields, code.children)):
+                notes.append(f"'{code.name}': a folder over the codebook's dimensions, read as if they stood at the "
+                             "top (a codebook YAML has no place for it" + (", nor for its description)" if
+                                                                          code.description.strip() else ")"))
+                lifted += code.children
+            else:
+                lifted.append(code)
+        codes = lifted
+
     for code in codes:
-        fields = parse_description(code.description, dimension=True) if code.children else {}
-        # A dimension themes wrote (its types' order, its id) is one however a tool marks its code: NVivo makes every
-        # node codable. A tool's folder of codes is not: its codes became types a passage carries one at a time (a
-        # respondent naming grants and jargon counted under jargon alone), where researchers file codes that go
-        # together; they become themes, and the note says how to make them a dimension.
-        if ("order" in fields or (not code.codable and fields.get("id"))) and len(leaves(code)) >= 2:
+        fields = dimension_fields(code)
+        if fields is not None:
+            if "by_guid" in fields:
+                by_guid.setdefault(fields.pop("by_guid"), []).append(f"'{code.name.strip()}' as {fields['id']}")
             if any(child.children for child in code.children):
                 notes.append(f"'{code.name}': codes nested deeper than one level became types of one dimension")
             dimension_id = said(code, fields.get("id"), _unique(fields.get("id") or slug(code), taken))
