@@ -1027,6 +1027,20 @@ def test_the_framework_put_in_a_folder_in_the_tool_keeps_its_dimensions(tmp_path
             "has no place for it)") in notes
 
 
+@pytest.mark.parametrize("name", ["rfi_themes", "partnership_models"])
+def test_descriptions_whose_blank_lines_a_tool_collapsed_come_back_whole(tmp_path, name):
+    """Review 169: with each description's blank lines collapsed, the 'themes id:' line, threshold, notes and examples
+    all stayed in a 9,288-character definition (the id made from the name), and the code set read as another tool's."""
+    source = CODEBOOKS / f"{name}.yaml"
+    text = export_codebook(source, tmp_path / "book.qdc").read_text(encoding="utf-8")
+    collapsed = re.sub(r"<Description>.*?</Description>", lambda m: m.group(0).replace("\n\n", "\n"), text,
+                       flags=re.DOTALL)
+    assert collapsed != text
+    (tmp_path / "collapsed.qdc").write_text(collapsed, encoding="utf-8")
+    path, notes = import_codebook(tmp_path / "collapsed.qdc", tmp_path / "back.yaml")
+    assert notes == [] and load_codebook(path).content_hash() == load_codebook(source).content_hash()
+
+
 def test_a_framework_whose_descriptions_a_tool_dropped_gets_its_dimensions_back_by_guid(tmp_path, monkeypatch):
     """Review 169: with every description gone (the 'themes id:' lines and the types' order with them), the framework
     came back as 15 themes with ids made from names, though its YAML was at hand; the themes codebook's ids did."""

@@ -198,6 +198,12 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
     the type order likewise, just before the id line, where `codebook_codes` writes it."""
     lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip().split("\n")
     ours = any(line.startswith(ID_LINE) for line in lines)
+    if ours and len(lines) > 1 and all(line.strip() for line in lines):
+        # A tool that collapsed its blank lines: every block `describe` writes starts on a line of its own again
+        # (the whole description, id line and examples too, was the definition: review 169)
+        starts = (*SECTIONS, "Threshold:", FORMERLY_LINE, ID_LINE, ORDER_LINE)
+        lines = [gap for k, line in enumerate(lines)
+                 for gap in ([""] if k and line.startswith(starts) else []) + [line]]
 
     def blank(k: int) -> bool:
         return k < 0 or k >= len(lines) or not lines[k].strip()
@@ -396,7 +402,11 @@ def codebook_note(codebook: Codebook) -> str:
 
 def parse_codebook_note(text: str) -> dict:
     """What `codebook_note` wrote: name, version, description, none_examples ({} for another tool's set)."""
-    blocks = [block.strip() for block in re.split(r"\n\s*\n", (text or "").strip()) if block.strip()]
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not re.search(r"\n\s*\n", text) and re.search(rf"^{re.escape(CODEBOOK_LINE)}", text, flags=re.MULTILINE):
+        # a tool that collapsed its blank lines: each block `codebook_note` writes starts on a line of its own again
+        text = re.sub(rf"\n(?=Version: |{re.escape(NONE_SECTION)}|{re.escape(CODEBOOK_LINE)})", "\n\n", text)
+    blocks = [block.strip() for block in re.split(r"\n\s*\n", text) if block.strip()]
     if not blocks or not blocks[-1].startswith(CODEBOOK_LINE) or len(blocks[-1].splitlines()) != 1:
         return {}
     found: dict = {"name": blocks[-1].removeprefix(CODEBOOK_LINE).strip()}
