@@ -61,6 +61,11 @@ PII = [
     ("email-spelled-local", "Write to maria dot gonzalez at gmail dot com.", "Write to [email].", True),
     ("email-cued-at", "Data sharing is slow; email jdoe at clinic.org", "Data sharing is slow; email [email]", True),
     ("handle", "Follow @maria_gonzalez_chw on Instagram.", "Follow [name] on Instagram.", True),
+    # Review 168: a name set apart by a person's role, its words English words ("Two Feathers") or a given name
+    ("role-apposition", "It works because Kateri Two Feathers, our CHW lead, and the clinic talk every day.",
+     "It works because [name], our CHW lead, and the clinic talk every day.", False),
+    ("role-apposition-listed", "Maria, our navigator, runs intake; Hodan, the interpreter, joined.",
+     "[name], our navigator, runs intake; [name], the interpreter, joined.", False),
     # Review 149: a chat name without its "@" kept its family name ("Contact [name].ramirez (Teams)")
     ("handle-dotted", "Contact jose.ramirez (Teams) for data.", "Contact [name] (Teams) for data.", True),
     ("handle-initial", "Our lead, j.smith, handles it; maria_gonzalez2 backs up.",
@@ -273,6 +278,11 @@ UNCHANGED = [
     ("script-words", "We translate flyers into 中文, 한국어 and Spanish; staff say السلام عليكم during رمضان."),
     ("script-sentence", "The sign read هذا هو المكان الصحيح in the lobby."),  # a sentence, not a name
     ("spreadsheet-function", "@SUM(A1:A9) of what we need is more staff; =@INDEX(B:B, 2) too."),  # review 168
+    # a role's apposition after a word, an organisation or a place is no name (review 168's rule)
+    ("role-apposition-after-a-word", "However, our director agreed."),
+    ("role-apposition-org", "Mercy Health, our hospital partner, agreed. Medicaid, our payer, is slow."),
+    ("role-apposition-place", "In Ohio, our nurse visits homes."),
+    ("role-apposition-adjective", "Then, our CHW lead quit."),
     ("empty", ""),
 ]
 

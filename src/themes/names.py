@@ -656,6 +656,18 @@ _BEFORE_REMOVED = re.compile(rf"(?<![\w'’-])(?P<word>[A-Z][\w'’-]*)(?P<sep>{
 # What a family did, in the irregular past tense that `_verb_form` cannot read from its stem.
 _DID = frozenset("brought came gave made took held ran met sent went had got kept left paid sat built bought drove "
                  "fed found led lent lost put read sang sold spent spoke taught thought told won wrote".split())
+# A name set apart by a person's role ("Kateri Two Feathers, our CHW lead, and ...", "Maria, our navigator, runs
+# intake"; review 168): one to four capitalised words, then ", our" (my, their, the, his, her), up to two words and a
+# role a person holds, where the phrase ends (not "our lead funder", "our hospital partner": organisations).
+_PERSON_ROLES = ("lead|director|manager|coordinator|navigator|chair|chairperson|president|ceo|founder|pastor|nurse|"
+                 "doctor|physician|liaison|supervisor|volunteer|officer|chw|promotora|promotor|worker|specialist|"
+                 "advocate|champion|administrator|secretary|treasurer|elder|organizer|organiser|translator|"
+                 "interpreter|receptionist|therapist|counselor|counsellor|midwife|doula|pharmacist|dietitian|"
+                 "chaplain|principal|teacher|superintendent|vp|cfo|coo|cmo|owner|mentor|facilitator")
+_APPOSITIVE = re.compile(
+    rf"(?<![\w'’.-])(?P<name>[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*){{0,3}})(?=,[ \t]+(?i:our|my|their|the|his|her)[ \t]+"
+    rf"(?:[\w-]+[ \t]+){{0,2}}?(?i:{_PERSON_ROLES})(?:[ \t]*(?:[,.;:)!?]|$)|[ \t]+(?:and|who|at|from|of|for|with|in)\b))")
+
 # Words said to or before a person, not names: "Gracias, [name]", "Hola, [name]".
 _GREETINGS = frozenset("gracias hola bendiciones ojala thanks thank hi hello dear hey congrats congratulations "
                        "welcome cheers sincerely regards bienvenidos felicidades saludos querida querido".split())
@@ -718,8 +730,18 @@ def redact_names_by_use(text: str, english: frozenset[str] | None, lexicon: froz
         sep = m.group("sep")
         return sep + PLACEHOLDERS["name"] if m.re is _AFTER_REMOVED else PLACEHOLDERS["name"] + sep
 
+    def appositive(m: re.Match) -> str:
+        # A name: no organisation's or place's word in it, its first word a listed given name or no English word
+        # ("Kateri"; not "However, our director", "Tuesday, our nurse"), nor a function word
+        words = m.group("name").split()
+        if (_not_a_name(words, "") or fold(words[0]) in _stop_words() or not person(words[0])
+                or not (_listed(words[0], first) or not _english(words[0], english))):
+            return m.group(0)
+        return PLACEHOLDERS["name"]
+
     text = _SUBJECT.sub(subject, text)
     text = _FAMILY.sub(family, text)
+    text = _APPOSITIVE.sub(appositive, text)
     for _ in range(4):  # a list of several: each pass takes the next one
         before = text
         text = _BEFORE_REMOVED.sub(beside, _AFTER_REMOVED.sub(beside, text))
