@@ -468,3 +468,12 @@ def test_runs_on_calibrations_learned_from_other_passages_are_said(two_runs, tmp
     _edit_manifest(after, codebook={**book, "calibration": {**calibration, "gold_file": "/elsewhere/gold.csv",
                                                              "training_passages": 2455}})
     assert not any("learned from other" in line for line in _cli_diff(before, after).output.splitlines())
+    # Review 170: a run that adds the framework, on the same themes calibration, was said to have learned from other
+    # passages (A: the themes' 2,455; B: the themes' 2,455 + the framework's 1,611)
+    framework = {**book, "name": "Framework", "path": "framework.yaml",
+                 "calibration": {**calibration, "gold_file": "gold_framework.csv", "training_passages": 1611}}
+    _edit_manifest(after, codebook={**book, "calibration": {**calibration, "gold_file": "/data/gold.csv",
+                                                             "training_passages": 2455}},
+                   codebooks=[{**book, "calibration": {**calibration, "gold_file": "/data/gold.csv",
+                                                       "training_passages": 2455}}, framework])
+    assert not any("learned from other" in line for line in _cli_diff(before, after).output.splitlines())

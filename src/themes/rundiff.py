@@ -84,6 +84,9 @@ def side_summary(run: RunFolder) -> dict:
             "calibration_codebook_hash": each(made_for) if any(made_for) else None,
             # what each codebook's calibration learned from: two runs on other calibrations differ by them too
             "calibration_learned_from": each(learned) if any(learned) else None,
+            # ... by codebook (its name, else its file), so that runs of other codebook sets compare those they share
+            "calibration_learned_by_codebook": {str(b.get("name") or Path(str(b.get("path") or "")).name): one
+                                                for b, one in zip(books, learned) if one},
             "calibration_for_other_content": [(made, b.get("content_hash"))
                                               for b, made, fits in zip(books, made_for, fit)
                                               if made and b.get("content_hash") and made != b.get("content_hash")
@@ -412,12 +415,23 @@ def notes(diff: RunDiff) -> list[str]:
         found.append(f"run {side.upper()} ran without a calibration and run {other.upper()} with one: its gains "
                      "and losses mix the change between the runs with the thresholds and passages the calibration "
                      "gives (themes calibrate, or pass --calibration to both runs).")
-    learned = {side: diff.sides[side].get("calibration_learned_from") for side in "ab"}
-    if all(calibrated.values()) and None not in learned.values() and learned["a"] != learned["b"]:
+    by_book = {side: diff.sides[side].get("calibration_learned_by_codebook") for side in "ab"}
+    if None in by_book.values():  # a summary made before it was kept by codebook: the runs' whole strings
+        learned = {side: {"": diff.sides[side].get("calibration_learned_from")} for side in "ab"}
+        learned = {side: {k: v for k, v in learned[side].items() if v} for side in "ab"}
+    else:
+        learned = by_book
+    # Only the codebooks both runs coded: a run that adds the framework learned from its passages too, and the
+    # same themes calibration read as "other coded passages" (review 170)
+    shared = sorted(set(learned["a"]) & set(learned["b"]))
+    other = [book for book in shared if learned["a"][book] != learned["b"][book]]
+    if all(calibrated.values()) and other:
         # trust went 141 -> 88 respondents with a 120-passage calibration, and nothing said why (review 160)
-        found.append(f"the runs' calibrations learned from other coded passages (A: {learned['a']}; B: "
-                     f"{learned['b']}): their gains and losses mix the change between the runs with what the "
-                     "calibrations learned; run both with one calibration (--calibration) to compare one change.")
+        named = "; ".join(f"{book + ': ' if len(shared) > 1 else ''}A: {learned['a'][book]}; B: {learned['b'][book]}"
+                          for book in other)
+        found.append(f"the runs' calibrations learned from other coded passages ({named}): their gains and losses "
+                     "mix the change between the runs with what the calibrations learned; run both with one "
+                     "calibration (--calibration) to compare one change.")
     decided = {side: diff.sides[side].get("decided_by") or {} for side in "ab"}
     differ = [f"{name.replace('_', ' ')} {decided['a'].get(name)!s} in A, {decided['b'].get(name)!s} in B"
               for name in decided["a"] if None not in (decided["a"][name], decided["b"].get(name))
