@@ -282,6 +282,20 @@ def test_runs_of_one_survey_whose_ids_are_written_differently_are_told_so(tmp_pa
                                                     "same ids and run again.\n")
 
 
+def test_runs_sharing_one_question_of_several_are_other_surveys_not_ids_to_renumber(tmp_path, tiny_codebook_path):
+    """Review 170: two surveys sharing 'challenges' alone were said to 'ask the same questions', and the advice was to
+    give both exports the same ids, which would compare strangers."""
+    before = run(tmp_path / "a", BEFORE, tiny_codebook_path)
+    other = run(tmp_path / "b", [(f"P{r[1:]}", q if q == "challenges" else f"{q} {k}", *rest)
+                                 for k in range(3) for r, q, *rest in AFTER if q != "challenges" or k == 0],
+                tiny_codebook_path, input_sha="input-2")
+    result = _cli_diff(before, other)
+    assert (result.exit_code, result.output) == (2, f"error: {before} and {other} share 1 of the 5 questions they ask "
+                                                    "('challenges') and no respondent: they code different surveys or "
+                                                    "exports, so there is no change to show. Diff two runs of the same "
+                                                    "survey.\n")
+
+
 def test_respondents_in_one_run_only_are_counted_on_screen(tmp_path, tiny_codebook_path):
     before = run(tmp_path / "a", BEFORE, tiny_codebook_path)
     after = run(tmp_path / "b", [("R03" if r == "R3" else r, *rest) for r, *rest in AFTER], tiny_codebook_path,

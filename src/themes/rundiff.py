@@ -231,8 +231,16 @@ def _read_as(run: RunFolder) -> dict[str, str]:
 def _nothing_shared(a: RunFolder, b: RunFolder, left: pd.DataFrame, right: pd.DataFrame) -> str:
     """Why two runs share no answer, and what to do: the same questions with ids written differently
     ('R001' and '1') is one survey's exports, not two surveys."""
+    asked = set(left.index.get_level_values(1)) | set(right.index.get_level_values(1))
     questions = set(left.index.get_level_values(1)) & set(right.index.get_level_values(1))
     people = set(left.index.get_level_values(0)) & set(right.index.get_level_values(0))
+    if questions and not people and len(questions) * 2 < len(asked):
+        # One question of eight in common ("goals") is no sign of one survey: renumbering the ids would compare
+        # strangers (review 170)
+        return (f"{a.path} and {b.path} share {len(questions)} of the {len(asked)} questions they ask "
+                f"({', '.join(repr(q) for q in sorted(questions)[:3])}{' ...' if len(questions) > 3 else ''}) and no "
+                "respondent: they code different surveys or exports, so there is no change to show. Diff two runs "
+                "of the same survey.")
     if questions and not people:
         pair = _written_differently(list(dict.fromkeys(left.index.get_level_values(0))),
                                     list(dict.fromkeys(right.index.get_level_values(0))))
