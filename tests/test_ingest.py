@@ -3744,3 +3744,58 @@ def test_a_last_row_that_is_whole_or_as_ragged_as_the_rest_is_read(tmp_path, tex
     path = tmp_path / "export.csv"
     path.write_text(text, encoding="utf-8")
     assert list(read_table(path)["respondent_id"]) == ["R1", "R2", "R3"]
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample_rfi" / "responses.csv"
+
+
+def _sample_rows(n: int) -> pd.DataFrame:
+    return pd.read_csv(SAMPLE, dtype=str, keep_default_na=False).head(n)
+
+
+def test_a_first_respondent_who_ticked_choices_in_their_own_columns_is_no_question_text_row(tmp_path):
+    """Review 171: Typeform writes a check-all question one column per option, its cell the option's name when
+    ticked. The first respondent's two ticks repeated the column names: their row was dropped as a question-text
+    row, their answers became the questions' wording in the report, and the metadata was lost."""
+    rows = _sample_rows(30)
+    table = pd.DataFrame({"#": [f"{k:032x}" for k in range(30)], "Which best describes your organization?":
+                          rows["org_type"], "State": rows["state"], "MOU": "MOU", "Contract": "Contract",
+                          "What challenges hold the partnership back?": rows["challenges"]})
+    table.loc[5:, "Contract"] = ""
+    path = tmp_path / "typeform.csv"
+    table.to_csv(path, index=False)
+    answers, spec, _ = load_answers(path, InputSpec())
+    assert answers["respondent_id"].nunique() == 30 and spec.meta_columns == (
+        "Which best describes your organization?", "State")
+    assert not answers.attrs.get("column_labels")
+
+
+@pytest.mark.parametrize("joint", [",", "\n", " | "])
+def test_options_joined_without_a_space_as_qualtrics_writes_them_are_choices_not_answers(tmp_path, joint):
+    """Review 171: Qualtrics joins a check-all question's options with a bare comma ("Door to door,Sharing results"),
+    Jotform with a line end: read as free text, the options' wording was coded, community engagement at 100%."""
+    options = ["Community surveys at food distributions", "Community advisory board with resident members",
+               "Monthly community meetings at the library", "Focus groups with patients and families",
+               "Community health workers going door to door", "Sharing results back at neighborhood events"]
+    import random
+
+    pick = random.Random(3)
+    rows = _sample_rows(40)
+    ticked = [joint.join(options[j] for j in sorted(pick.sample(range(6), pick.randint(1, 4)))) for _ in range(40)]
+    table = pd.DataFrame({"ResponseId": [f"R_{k:015d}" for k in range(40)], "Q7": ticked,
+                          "Q10": rows["challenges"]})
+    path = tmp_path / "export.csv"
+    table.to_csv(path, index=False)
+    _, spec, _ = load_answers(path, InputSpec())
+    assert spec.text_columns == ("Q10",)
+
+
+@pytest.mark.parametrize("label", ["Total (N)", "N", "Responses", "Answered", "Respondents", "All", "Overall"])
+def test_a_count_row_labelled_by_a_word_alone_is_no_respondent(tmp_path, label):
+    """Review 171: "Total (N)", "N", "Responses" ... with the columns' counts under the answers became one more
+    respondent in every base, and "30" a group of the breakdowns."""
+    rows = _sample_rows(12)[["respondent_id", "org_type", "state", "effective_practices", "challenges"]]
+    path = tmp_path / "export.csv"
+    path.write_text(rows.to_csv(index=False) + f"{label},12,12,11,10\n", encoding="utf-8")
+    answers, _, _ = load_answers(path, InputSpec())
+    assert answers["respondent_id"].nunique() == 12

@@ -326,6 +326,14 @@ def _surveymonkey_choices(table: pd.DataFrame, second: list[str]) -> pd.DataFram
     return renamed
 
 
+def _ticked_column(column: pd.Series, name) -> bool:
+    """A choice's own column, as Typeform and SurveyMonkey write a check-all question: each cell its option's name
+    (the column's) or empty. The first respondent's ticks repeat the column names: their row was dropped as a
+    question-text row, and their answers became the questions' wording (review 171)."""
+    values = {name_key(as_text(value).strip()) for value in column} - {""}
+    return len(column) > 1 and values == {name_key(name)}
+
+
 def _without_platform_rows(table: pd.DataFrame) -> pd.DataFrame:
     """The table less the extra header rows survey platforms write under the column names, which read as
     data would each count as a respondent: Qualtrics's question-text row and its ImportId row
@@ -353,7 +361,7 @@ def _without_platform_rows(table: pd.DataFrame) -> pd.DataFrame:
             # A question-text row with no ImportId row under it: it repeats column names ("ResponseId" over
             # "Response ID", "StartDate" over "Start Date").
             repeats = [column for column, cell in zip(table.columns, head.iloc[0]) if cell and name_key(cell)
-                       and name_key(cell) == name_key(column)]
+                       and name_key(cell) == name_key(column) and not _ticked_column(table[column], column)]
             # Qualtrics's legacy export: columns V1, V2 ... and "ResponseID" in the question-text row under V1
             legacy = sum(bool(re.fullmatch(r"V\d+", str(c))) for c in table.columns) >= 3 and any(
                 name_key(cell) in ID_KEYS for cell in head.iloc[0] if cell)
@@ -631,14 +639,18 @@ def _without_side_table(table: pd.DataFrame) -> pd.DataFrame:
 # "Grand Total").
 _COUNTED = r"(?:responses|respondents|records|rows|submissions|completes|completed|surveys|entries)"
 # SurveyMonkey's summary export ends each column with "answered question" and "skipped question" rows.
-_SUMMARY_WORD = (rf"(?i:(?:grand[ \t]+|sub-?)?totals?|count|sum|average|mean|responses|n|"
+_SUMMARY_WORD = (rf"(?i:(?:grand[ \t]+|sub-?)?totals?|count|sum|average|mean|responses|respondents|answered|all|"
+                 rf"overall|n|"
                  rf"(?:answered|skipped)[ \t]+question|"
                  rf"(?:overall[ \t]+)?(?:response|completion|completed|participation)[ \t]+rate|"
                  rf"(?:number|no\.)[ \t]+of[ \t]+{_COUNTED})")
 _OUT_OF = r"(?:\s*(?:/|of)\s*\d[\d,]*)?(?:\s*\(\d[\d,]*\s*(?:/|of)\s*\d[\d,]*\))?"  # "20 of 32", "45/73", "(45 of 73)"
-_SUMMARY_CELL = re.compile(rf"{_SUMMARY_WORD}(?:[ \t]+[A-Za-z]+){{0,2}}|[\d.,%]+{_OUT_OF}|[\d.,%]+[ \t]+{_SUMMARY_WORD}"
+_SUMMARY_CELL = re.compile(rf"{_SUMMARY_WORD}(?:[ \t]+[A-Za-z]+){{0,2}}(?:[ \t]*\((?i:n)\))?|[\d.,%]+{_OUT_OF}"
+                           rf"|[\d.,%]+[ \t]+{_SUMMARY_WORD}"
                            rf"|{_SUMMARY_WORD}\b[\w ]*[:=]?\s*\d[\d.,%]*{_OUT_OF}(?:[ \t]+[A-Za-z]+){{0,2}}")
+# ... and a count row labelled by a word alone ("N", "Responses", "Answered", "All": review 171, one more respondent)
 _SUMMARY_SAYS = re.compile(rf"(?i)total|count|sum|average|mean|\brate\b|\bn\s*=|^responses\s*[:=]|"
+                           rf"^(?:n|responses|respondents|answered|all|overall)$|"
                            rf"^(?:answered|skipped)\s+question$|"
                            rf"^(?:number|no\.)[ \t]+of[ \t]+{_COUNTED}\b")
 # A note marked as one ("* Lightly edited") or a legend ("N/A = left blank"): under ids, or apart from the rows above;
@@ -1530,7 +1542,8 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
                         "name it with --text-column to code it.", column)
         staff += noted
         text_columns = tuple(c for c in text_columns if c not in staff)
-        choices = [c for c in text_columns if _choice_lists(c, table[c])]
+        labels = table.attrs.get("column_labels") or {}  # Qualtrics: "How ...? - Selected Choice" under Q7
+        choices = [c for c in text_columns if _choice_lists(f"{c} {labels.get(c, '')}", table[c])]
         for column in choices:
             log.warning("the column '%s' holds choices ticked from a list (check all that apply), not answers in "
                         "the respondent's words, so it was not taken for an open-ended question; name it with "
@@ -1819,9 +1832,13 @@ _CONTACT_WORDS = 12  # "Dana Whitfield, VP Community Health, Faith Outreach Netw
 _USER_AGENT = re.compile(r"[A-Za-z][\w.-]*/\d[\w.]*\s+\(")
 
 
-# "(Check all that apply)", "Select all", "choose up to 3": not "Did you select any partners ...? Please describe."
+# "(Check all that apply)", "Select all", "choose up to 3", Qualtrics's "- Selected Choice": not "Did you select any
+# partners ...? Please describe."
 _CHECK_ALL = re.compile(r"(?i)\b(?:(?:check|select|mark|tick|choose|pick)\s+(?:all|up to \w+)\b|"
-                        r"(?:all|any)\s+that\s+apply)")
+                        r"(?:all|any)\s+that\s+apply|-\s*selected\s+choice\s*$)")
+# Where a list of ticked options splits: a semicolon, a comma before a space or, as Qualtrics joins them, before a
+# capital ("Door to door,Sharing results"), a line end (Jotform) or a bar (review 171: each read as free text).
+_CHOICE_JOINT = r"\s*[;|\n]\s*|\s*,\s+|,(?=[A-Z])"
 
 
 def _choice_lists(name: str, column: pd.Series) -> bool:
@@ -1834,7 +1851,7 @@ def _choice_lists(name: str, column: pd.Series) -> bool:
     values = values[values != ""]
     if len(values) < 10:
         return False
-    items = values.str.split(r"\s*[;,]\s+|\s*;\s*").explode().str.strip().str.rstrip(".")
+    items = values.str.split(_CHOICE_JOINT).explode().str.strip().str.rstrip(".")
     items = items[items != ""]
     counts = items.value_counts()
     recurring = counts[counts >= max(3, 0.05 * len(values))]
