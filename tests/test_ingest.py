@@ -3799,3 +3799,22 @@ def test_a_count_row_labelled_by_a_word_alone_is_no_respondent(tmp_path, label):
     path.write_text(rows.to_csv(index=False) + f"{label},12,12,11,10\n", encoding="utf-8")
     answers, _, _ = load_answers(path, InputSpec())
     assert answers["respondent_id"].nunique() == 12
+
+
+def test_surveymonkeys_response_row_with_choices_and_no_open_ended_cell_is_skipped(tmp_path):
+    """Review 171: SurveyMonkey's second header row of "Response" cells, with a check-all question's choices under it
+    ("MOU", "Contract") and no "Open-Ended Response", was read as a respondent whose answers were all "Response"."""
+    rows = _sample_rows(12)
+    import csv
+
+    path = tmp_path / "sm.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["Respondent ID", "Collector ID", "Which best describes your organization?",
+                      "Which agreements does the partnership have?", "", "What challenges hold the partnership back?"])
+        out.writerow(["", "", "Response", "MOU", "Contract", "Response"])
+        out.writerows([f"1140000000{k:02d}", "431234567", rows["org_type"][k], "MOU", "", rows["challenges"][k]]
+                      for k in range(12))
+    answers, spec, _ = load_answers(path, InputSpec())
+    assert answers["respondent_id"].nunique() == 12 and "Response" not in set(answers["answer_raw"])
+    assert "SurveyMonkey's response-type row" in str(answers.attrs.get("skipped") or spec.sources)

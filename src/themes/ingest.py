@@ -326,6 +326,21 @@ def _surveymonkey_choices(table: pd.DataFrame, second: list[str]) -> pd.DataFram
     return renamed
 
 
+def _surveymonkey_row(columns: list, cells: list[str]) -> bool:
+    """SurveyMonkey's response-type row under the questions: "Open-Ended Response", or "Response" cells with, under a
+    check-all question and its unnamed columns, the choices' names ("MOU", "Contract"); such a row with no
+    "Open-Ended Response" in it was read as a respondent whose answers were all "Response" (review 171)."""
+    filled = [cell.lower() for cell in cells if cell]
+    if "open-ended response" in filled or (filled and set(filled) <= _SURVEYMONKEY_CELLS):
+        return True
+    if "response" not in filled:
+        return False
+    names = [str(column).strip() for column in columns]
+    blank = [bool(_BLANK_HEADER.fullmatch(name)) for name in names]
+    return all(not cell or cell.lower() in _SURVEYMONKEY_CELLS or blank[k] or (k + 1 < len(names) and blank[k + 1])
+               for k, cell in enumerate(cells))
+
+
 def _ticked_column(column: pd.Series, name) -> bool:
     """A choice's own column, as Typeform and SurveyMonkey write a check-all question: each cell its option's name
     (the column's) or empty. The first respondent's ticks repeat the column names: their row was dropped as a
@@ -354,7 +369,7 @@ def _without_platform_rows(table: pd.DataFrame) -> pd.DataFrame:
             break
     if not rows and len(head):
         first = [cell.lower() for cell in head.iloc[0] if cell]
-        if first and ("open-ended response" in first or set(first) <= _SURVEYMONKEY_CELLS):
+        if first and _surveymonkey_row(list(table.columns), list(head.iloc[0])):
             rows, why = 1, "SurveyMonkey's response-type row"
             table = _surveymonkey_choices(table, list(head.iloc[0]))
         else:
