@@ -3818,3 +3818,19 @@ def test_surveymonkeys_response_row_with_choices_and_no_open_ended_cell_is_skipp
     answers, spec, _ = load_answers(path, InputSpec())
     assert answers["respondent_id"].nunique() == 12 and "Response" not in set(answers["answer_raw"])
     assert "SurveyMonkey's response-type row" in str(answers.attrs.get("skipped") or spec.sources)
+
+
+def test_a_respondent_column_of_peoples_names_is_no_id_beside_a_response_id(tmp_path):
+    """Review 171: 'Respondent' holding people's names was taken for the id over 'Response ID': the names became the
+    respondent ids of the research files, and two people of one name stopped the run."""
+    rows = _sample_rows(12)
+    names = ["Maria Smith", "John Lee", "Ana Lopez", "Maria Smith", "Tom Park", "Lin Wu", "Sara Cole", "Ben Ortiz",
+             "Amy Diaz", "Raj Patel", "Kim Ng", "Leo Ruiz"]
+    table = pd.DataFrame({"Response ID": [f"RID{k:04d}" for k in range(12)], "Respondent": names,
+                          "Organization type": rows["org_type"], "State": rows["state"],
+                          "What challenges hold the partnership back?": rows["challenges"]})
+    path = tmp_path / "export.csv"
+    table.to_csv(path, index=False)
+    answers, spec, _ = load_answers(path, InputSpec())
+    assert spec.id_column == "Response ID" and answers["respondent_id"].nunique() == 12
+    assert not set(names) & set(answers["respondent_id"])

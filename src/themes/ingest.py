@@ -1443,6 +1443,14 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         # would go unnamed; an empty one alone still names the rows by content, and says so.
         given = [c for c in columns if table[c].map(as_text).str.strip().ne("").any()]
         id_column = _id_by_name(given) or _id_by_name(columns)
+        if id_column is not None and given:
+            # "Respondent" holding people's names beside "Response ID" holding ids: the names were the ids, and
+            # two people of one name stopped the run (review 171). Ids hold no spaces; names mostly do.
+            values = table[id_column].map(as_text).str.strip()
+            other = _id_by_name([c for c in given if c != id_column])
+            if values[values != ""].str.contains(r"\s").mean() > 0.5 and other is not None \
+                    and _distinct_codes(table[other].map(as_text).str.strip()):
+                id_column = other
         # The header was looked for under a first row that names few columns; if that row names the ids, it was the
         # header (a row of choices or group labels under it named more).
         first = guess_id_column([str(c) for c in table.attrs.get("row_1_names", [])])
