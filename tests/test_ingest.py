@@ -3834,3 +3834,19 @@ def test_a_respondent_column_of_peoples_names_is_no_id_beside_a_response_id(tmp_
     answers, spec, _ = load_answers(path, InputSpec())
     assert spec.id_column == "Response ID" and answers["respondent_id"].nunique() == 12
     assert not set(names) & set(answers["respondent_id"])
+
+
+def test_redcaps_eav_export_with_its_event_column_is_read_long(tmp_path):
+    """Review 171: REDCap's EAV export (`record,redcap_event_name,field_name,value`) was read as wide because REDCap
+    'never writes a row per question': 30 records became 149 respondents, "Nonprofit CBO" and "NH" coded."""
+    rows = _sample_rows(12)
+    lines = ["record,redcap_event_name,field_name,value"]
+    for k, row in rows.iterrows():
+        for field in ("org_type", "state", "challenges", "effective_practices"):
+            value = str(row[field]).replace('"', '""')
+            lines.append(f'{k + 1},baseline_arm_1,{field},"{value}"')
+    path = write(tmp_path / "eav.csv", "\n".join(lines) + "\n")
+    answers, spec, _ = load_answers(path, InputSpec(id_column="record"))
+    assert (answers["respondent_id"].nunique(), spec.question_column, spec.meta_columns) == (
+        12, "field_name", ("org_type", "state"))
+    assert set(answers["question"]) == {"challenges", "effective_practices"}

@@ -226,9 +226,11 @@ def long_shape(table: pd.DataFrame, id_column: str) -> tuple[str, str, str] | No
     repeating = ids.isin(counts[counts > 1].index)
     from themes.respondents import redcap_export
 
-    if redcap_export(table.columns):
+    if redcap_export(table.columns) and "fieldname" not in {name_key(c) for c in table.columns}:
         # REDCap writes a row per record, event and instance, never one per question: its ids repeat over events
-        # (joined by themes.respondents), and a column that varies within them is an event's, not a question.
+        # (joined by themes.respondents), and a column that varies within them is an event's, not a question. But
+        # for its EAV export (`record,redcap_event_name,field_name,value`: read as wide, 30 records were 149
+        # respondents, review 171).
         return None
     free = [c for c in table.columns if c != id_column and _looks_like_free_text(table[c])]
     if len(free) != 1:
