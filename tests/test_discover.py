@@ -269,6 +269,39 @@ def test_a_name_never_written_with_a_capital_names_no_cluster_and_leaves_the_quo
         assert "okafor" not in (run_dir / "discover" / name).read_text(encoding="utf-8").lower(), name
 
 
+def test_within_a_type_of_the_runs_second_codebook_says_which_codebook_the_draft_extends(tmp_path,
+                                                                                          tiny_codebook_path):
+    """Review 170: `--within service_model.referral` of a run of both codebooks drafted its sub-themes into the themes
+    codebook, the run's first, as independent themes, with no word."""
+    import json
+
+    import yaml
+
+    from themes.codebook import load_codebook
+
+    data = yaml.safe_load(tiny_codebook_path.read_text(encoding="utf-8"))
+    themes_only, framework = tmp_path / "themes.yaml", tmp_path / "framework.yaml"
+    themes_only.write_text(yaml.safe_dump({**data, "name": "Themes", "dimensions": []}), encoding="utf-8")
+    framework.write_text(yaml.safe_dump({**data, "name": "Framework", "themes": []}), encoding="utf-8")
+    answers, _ = planted_answers()
+    for k, answer in enumerate(a for a in answers if a["question"] == "services" and a["answer"].strip()):
+        answer["segments"] = [(0, len(answer["answer"]), ["service.joint" if k % 4 == 0 else "service.referral"])]
+    run_dir = write_run_folder(tmp_path / "run", answers, codebook_path=tiny_codebook_path,
+                               thresholds={"trust": 0.5, "funding": 0.5, "service": 0.5})
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    entries = [{**manifest["codebook"], "path": str(path), "name": load_codebook(path).name,
+                "content_hash": load_codebook(path).content_hash()} for path in (themes_only, framework)]
+    manifest.update(codebook=entries[0], codebooks=entries)
+    (run_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+    notes = discover_run(run_dir, within="service.referral", min_cluster_size=5, redactor=Redactor(use_ner=False))[
+        "notes"]
+    assert (f"'service.referral' is {framework}'s, but the draft extends {themes_only}, the run's first codebook: pass "
+            f"--codebook {framework} to draft its sub-themes there.") in notes
+    assert not any("draft extends" in n for n in discover_run(
+        run_dir, within="funding", min_cluster_size=5, redactor=Redactor(use_ner=False), out=tmp_path / "f")["notes"])
+
+
 def test_what_the_clusters_and_draft_rest_on_is_said(tmp_path, tiny_codebook_path):
     """An edited codebook, answers in another language and a scope too small to cluster were passed over in
     silence: the draft listed a theme renamed since the run, a Spanish answer was left out, a draft held nothing."""

@@ -187,6 +187,12 @@ def _discover_notes(run: RunFolder, explicit: str | Path | None, within: str | N
     if len(entries) > 1 and not within and not explicit:
         notes.append(f"the run coded {len(entries)} codebooks: the passages are those none of them caught (a framework "
                      f"type included), and the draft extends {entries[0].get('path')} (pass another with --codebook).")
+    if len(entries) > 1 and within and not explicit:
+        # --within a framework type drafted its sub-themes into the themes codebook, unsaid (review 170)
+        owner = next((e for e in entries if _holds_code(e, within)), None)
+        if owner is not None and owner is not entries[0]:
+            notes.append(f"'{within}' is {owner.get('path')}'s, but the draft extends {entries[0].get('path')}, the "
+                         f"run's first codebook: pass --codebook {owner.get('path')} to draft its sub-themes there.")
     uncalibrated = [str(e.get("path")) for e in entries if "calibration" in e and e.get("calibration") is None]
     if uncalibrated:  # said by the run only, and what the passages rest on (review 160)
         notes.append(f"the run coded {', '.join(uncalibrated)} without a calibration (default thresholds, the "
@@ -254,6 +260,19 @@ def _name_test(redactor, passages: Sequence[str] = ()) -> Callable[[str, list[st
 
 
 _NAME_PASSAGES = 20  # of the passages that write a word with a capital, those de-identified to tell a name
+
+
+def _holds_code(entry: dict, code: str) -> bool:
+    """Whether the codebook a manifest entry records (still where it was) has `code`: a theme, a dimension or a
+    type."""
+    path = recorded_codebook(entry)
+    if path is None:
+        return False
+    try:
+        book = load_codebook(path)
+    except ThemesError:
+        return False
+    return code in {c.id for c in book.categories} | {d.id for d in book.dimensions}
 
 
 def _draft_base(run: RunFolder, explicit: str | Path | None) -> dict:
