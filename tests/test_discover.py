@@ -512,3 +512,12 @@ def test_a_word_the_redactor_once_took_for_a_name_still_names_a_cluster():
 
     for written in ("Ask Dr. Okonkwo's office.", "Ask Dr. Okonkwo-Reyes."):
         assert _name_test(Titled(), [written, "okonkwo's team helps."])("okonkwo", ["okonkwo's team helps."])
+
+
+def test_a_label_gives_a_word_once_as_the_longer_term_that_holds_it():
+    """Review 170: "Serve, serve people" and "Hospital, sharing, hipaa" beside "data sharing" read a word twice."""
+    from themes.discover import _label
+
+    assert _label(["serve", "serve people", "housing"]) == "Serve people, housing"
+    assert _label(["hospital", "sharing", "hipaa", "data sharing", "like"]) == "Hospital, data sharing, hipaa"
+    assert _label(["food", "education", "school", "diabetes"]) == "Food, education, school"

@@ -255,13 +255,27 @@ def discover(passages: pd.DataFrame, vectors: np.ndarray, *, taken_ids: Sequence
         candidate = _candidate_id(words.get(cluster, []), prefix, taken, cluster)
         taken.add(candidate)
         rows.append({"cluster": cluster + 1, "candidate_id": candidate,
-                     "label": ", ".join(words.get(cluster, [])[:3]).capitalize() or f"Cluster {cluster + 1}",
+                     "label": _label(words.get(cluster, [])) or f"Cluster {cluster + 1}",
                      "words": ", ".join(words.get(cluster, [])), "passages": len(members),
                      "respondents": members["respondent_id"].nunique(),
                      "share": round(len(members) / len(out), 3), "questions": _questions_of(members)})
     out["cluster"] = np.where(labels == NOISE, NOISE, labels + 1)
     columns = ["cluster", "candidate_id", "label", "words", "passages", "respondents", "share", "questions"]
     return Discovery(pd.DataFrame(rows, columns=columns), out, len(out))
+
+
+def _label(words: list[str]) -> str:
+    """A cluster's label: its first three terms, a word a later term of two words holds given as that term ("Serve,
+    serve people" read twice as one word; review 170: "Serve people")."""
+    picked: list[str] = []
+    for term in words:
+        inside = [k for k, earlier in enumerate(picked) if set(earlier.split()) < set(term.split())]
+        if inside:
+            picked[inside[0]] = term
+            picked = [p for k, p in enumerate(picked) if k not in inside[1:]]
+        elif len(picked) < 3:
+            picked.append(term)
+    return ", ".join(picked[:3]).capitalize()
 
 
 def _questions_of(members: pd.DataFrame) -> str:
