@@ -521,3 +521,21 @@ def test_a_label_gives_a_word_once_as_the_longer_term_that_holds_it():
     assert _label(["serve", "serve people", "housing"]) == "Serve people, housing"
     assert _label(["hospital", "sharing", "hipaa", "data sharing", "like"]) == "Hospital, data sharing, hipaa"
     assert _label(["food", "education", "school", "diabetes"]) == "Food, education, school"
+
+
+def test_passages_that_give_only_contact_details_are_set_aside_and_said(tmp_path, tiny_codebook_path):
+    """Review 170: 40 respondents' 'contact' answers ("Please reach out to [name], [email], [phone].") made the largest
+    candidate theme, 18.6% of the passages, its examples redaction tokens."""
+    answers, planted = planted_answers()
+    for k, respondent in enumerate(sorted({a["respondent_id"] for a in answers})):
+        answers.append({"respondent_id": respondent, "question": "contact", "org_type": "Hospital", "state": "OH",
+                        "answer": f"Please reach out to Ana Ruiz, ana{k}@clinic.org, 555-867-{k:04d}.",
+                        "segments": None})
+    run_dir = write_run_folder(tmp_path / "run", answers, codebook_path=tiny_codebook_path)
+    result = discover_run(run_dir, min_cluster_size=5, redactor=Redactor(use_ner=False))
+    contacts = len({a["respondent_id"] for a in answers})
+    assert (f"{contacts} passages giving contact details (an e-mail address or phone number and a few words: "
+            "\"Please reach out to ... at ...\") were set aside: clustered, they made the largest candidate theme."
+            ) in result["notes"]
+    passages = pd.read_csv(run_dir / "discover" / "emergent_passages.csv", dtype=str, keep_default_na=False)
+    assert not passages["text"].str.contains("@").any()

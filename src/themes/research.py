@@ -96,6 +96,8 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
             lambda themes: any(t == within or t.startswith(f"{within}.") for t in themes))]
     else:
         chosen = segments[segments["theme_list"].map(len) == 0]
+    contacts = chosen["text"].map(_contact_details) if len(chosen) else pd.Series(dtype=bool)
+    chosen = chosen[~contacts] if len(chosen) else chosen
     meta = run.meta_columns
     chosen = chosen.merge(run.answers[["respondent_id", "question", *meta]], on=["respondent_id", "question"],
                           how="left", suffixes=("", "_answer")).reset_index(drop=True)
@@ -158,8 +160,12 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
         drafted[cluster] = list(distinct.values())
     draft = _draft_yaml(base, found, drafted, scope, run)
     (folder / DRAFT).write_text(draft, encoding="utf-8")
+    set_aside = int(contacts.sum()) if len(contacts) else 0
+    contact_note = [f"{set_aside} passage{'s' if set_aside != 1 else ''} giving contact details (an e-mail address or "
+                    f"phone number and a few words: \"Please reach out to ... at ...\") {'were' if set_aside != 1 else 'was'}"
+                    " set aside: clustered, they made the largest candidate theme."] if set_aside else []
     return {"out": str(folder), "considered": found.considered,
-            "notes": _discover_notes(run, codebook, within, found, min_cluster_size),
+            "notes": _discover_notes(run, codebook, within, found, min_cluster_size) + contact_note,
             "respondents": int(chosen["respondent_id"].nunique()) if len(chosen) else 0,
             "clustered": int((found.passages["cluster"] > 0).sum()) if len(chosen) else 0,
             "clusters": found.clusters, "scope": scope,
@@ -213,6 +219,25 @@ def _discover_notes(run: RunFolder, explicit: str | Path | None, within: str | N
                      f"--min-cluster-size {size}: the draft holds no candidate theme (a smaller --min-cluster-size, "
                      "or more answers).")
     return notes
+
+
+_CONTACT_WORDS = 8  # words besides its contact details below which a passage only says whom to reach
+
+
+def _contact_details(text: str) -> bool:
+    """A passage that gives an e-mail address or a phone number and little else ("Please reach out to Ana Ruiz,
+    ana@clinic.org, 555-0100"): clustered, such passages made a 'contact' candidate theme of 18.6% of the passages,
+    its examples redaction tokens (review 170)."""
+    from themes.redact import PLACEHOLDERS, redact_patterns
+
+    if "@" not in str(text) and not re.search(r"\d{3}", str(text)):  # most passages: the patterns not read
+        return False
+    redacted = redact_patterns(str(text), listed_names=False)
+    shown = [PLACEHOLDERS["email"], PLACEHOLDERS["phone"]]
+    if not any(mark in redacted for mark in shown):
+        return False
+    rest = re.sub(r"\[[a-z ]+\]", " ", redacted)
+    return len(re.findall(r"[^\W\d_]+", rest)) < _CONTACT_WORDS
 
 
 def _name_test(redactor, passages: Sequence[str] = ()) -> Callable[[str, list[str]], bool]:
