@@ -119,8 +119,6 @@ NON_ANSWERS = [
     "Refer to the attached PDF", "idem", "(blank)", "Left blank intentionally", "No comment at this time.",
     "Answered in the previous section.", "Will follow up by email", "Same as my answer to the funding question",
     "See my response to the challenges section.",
-    # A sixth (review 170): a pointer to a question by its name alone, drafted by discover as a theme.
-    "See goals.", "Same as goals", "N/A - see goals", "See the challenges.", "as in funding question",
 ]  # fmt: skip
 
 
@@ -186,8 +184,6 @@ def test_words_of_one_keyboard_row_and_answers_about_tests_are_answers(text):
 
 
 REAL_ANSWERS = [
-    # Not pointers (review 170's rule): a verb's object, or a pointer with an answer after it.
-    "Refer to housing", "See a doctor.", "Same as last year.", "Same as funding, we need staff.",
     "None of our partners share data",
     "N/A for now, but we plan to add surveys next year",
     "Nothing formal yet; we meet monthly.",

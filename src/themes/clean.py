@@ -271,13 +271,6 @@ _NAMED_ELSEWHERE = re.compile(r"(?i)\s*(?:please\s+)?(?:same\s+as|see|refer\s+to
                               r"(?P<name>[^.;:()]{1,40}?)\s+(?:question|section)\s*[.!]?\s*")
 
 
-# "See goals.", "Same as goals", "As in the funding answer": a pointer to a question by its name alone, no mark and
-# no "my answer to" (review 170: drafted by discover as a theme, "Goals, answered"). Not "refer to": "Refer to
-# housing" is an answer.
-_NAMED_BARE = re.compile(r"(?i)\s*(?:please\s+)?(?:same\s+as|see|as\s+in|as\s+per)\s+(?:(?:my|our|the)\s+)?"
-                         r"(?P<name>[^.;:()\d]{1,40}?)(?:\s+(?:question|section|answer|response))?\s*[.!]?\s*")
-
-
 def _points_to(text: str) -> bool:
     key = _placeholder_key(text)
     return bool(_POINTER.fullmatch(key) or _ANSWERED.fullmatch(key) or _ATTACHED.fullmatch(key))
@@ -304,10 +297,7 @@ def _says_nothing(text: str, questions: frozenset[str] = frozenset()) -> bool:
     """A placeholder, a pointer to another answer, or two or more of them joined. `questions`: the words of the
     survey's question names (`question_words`), for a pointer that names its question in brackets."""
     def alone(part: str) -> bool:
-        if _placeholder_key(part) in _PLACEHOLDERS or _points_to(part):
-            return True
-        bare = _NAMED_BARE.fullmatch(part) if questions and len(part) <= 60 else None
-        return bool(bare) and _names_a_question(bare["name"], questions)
+        return _placeholder_key(part) in _PLACEHOLDERS or _points_to(part)
 
     if alone(text):
         return True
