@@ -251,24 +251,6 @@ def test_a_contact_written_in_lower_case_too_never_names_a_cluster(tmp_path, tin
         ("- id:", "id:", "label:", "definition:"))]
 
 
-def test_a_name_never_written_with_a_capital_names_no_cluster_and_leaves_the_quotes(tmp_path, tiny_codebook_path):
-    """Review 170: 'okafor at the clinic sends us the referrals', never capitalised, named a draft theme
-    ('..._okafor_referrals'), its label and its quotes: the redactor missed it, and no capitalised use told it was a
-    name. A word of the name lists that is no English word is one."""
-    answers, planted = planted_answers()
-    for answer in answers:
-        if answer["respondent_id"] in planted and answer["question"] == "challenges":
-            answer["answer"] += " okafor at the clinic checks it."
-    run_dir = write_run_folder(tmp_path / "run", answers, codebook_path=tiny_codebook_path)
-
-    clusters = discover_run(run_dir, min_cluster_size=5, redactor=Redactor(use_ner=False))["clusters"]
-
-    shown = " ".join([*clusters["words"], *clusters["label"], *clusters["candidate_id"]]).lower()
-    assert len(clusters) and "okafor" not in shown, shown
-    for name in ("emergent_themes.md", "codebook_draft.yaml"):
-        assert "okafor" not in (run_dir / "discover" / name).read_text(encoding="utf-8").lower(), name
-
-
 def test_within_a_type_of_the_runs_second_codebook_says_which_codebook_the_draft_extends(tmp_path,
                                                                                           tiny_codebook_path):
     """Review 170: `--within service_model.referral` of a run of both codebooks drafted its sub-themes into the themes

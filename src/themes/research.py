@@ -107,9 +107,9 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
     base = _draft_base(run, codebook)
     taken = [t["id"] for t in base.get("themes", [])] + [d["id"] for d in base.get("dimensions", [])]
     redactor = redactor or _redactor()
-    is_name = _name_test(redactor, list(chosen["text"]))
     found = discover(chosen, vectors, taken_ids=taken, prefix=within.replace(".", "_") if within else "",
-                     min_cluster_size=min_cluster_size, seed=seed, is_name=is_name)
+                     min_cluster_size=min_cluster_size, seed=seed,
+                     is_name=_name_test(redactor, list(chosen["text"])))
 
     asks = run.question_labels
     attribute_with = attribution_columns(meta, run.attribute_with, asks)
@@ -117,10 +117,6 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
               for row in found.clusters.itertuples()}
     texts = [t for frame in picked.values() for t in frame["text"]]
     clean = dict(zip(texts, redactor.redact_many(texts))) if texts else {}
-    if is_name.found:  # a name the redactor missed where written in lower case ("okafor at the clinic")
-        names = re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, sorted(is_name.found)))})(?:['’]s)?(?!\w)",
-                           re.IGNORECASE)
-        clean = {raw: names.sub("[name]", text) for raw, text in clean.items()}
 
     folder = Path(out) if out else run.path / (f"discover-{within}" if within else "discover")
     folder.mkdir(parents=True, exist_ok=True)
@@ -259,28 +255,16 @@ def _name_test(redactor, passages: Sequence[str] = ()) -> Callable[[str, list[st
         return sum(len(word.findall(after)) < len(word.findall(before)) for before, after in zip(asked, cleaned)) * 2 \
             > len(asked)
 
-    english = getattr(redactor, "english_words", lambda: None)()
-    from themes.names import _english, _listed, name_lists
-
-    lists = name_lists()
-
-    def listed_name(token: str) -> bool:
-        """On the name lists and no English word ("okafor", never written with a capital, named a draft theme and
-        its label, review 170; "hipaa", "smith" are not)."""
-        return english is not None and any(_listed(token, names) for names in lists) and not _english(token, english)
-
     def is_name(term: str, using: list[str]) -> bool:
         if not using:
             return False
         for token in term.split():
             word = re.compile(rf"(?<!\w){re.escape(token)}(?!\w)", re.IGNORECASE)
-            if listed_name(token) or removed_from_most(word, using) or removed_from_most(
+            if removed_from_most(word, using) or removed_from_most(
                     word, capitalised.get(token.casefold(), [])[:_NAME_PASSAGES]):
-                is_name.found.add(token.casefold())
                 return True
         return False
 
-    is_name.found = set()  # the names it found, read out of the draft's quotes too
     return is_name
 
 
