@@ -508,30 +508,18 @@ def test_a_calibration_made_for_a_codebook_since_renamed_is_said_and_its_stale_c
             "removed since): the model those codes belong to does not learn from them. Run 'themes calibrate' "
             "again") in result.output.splitlines()
 
-    # Passages of every other code but 'funding': it may be 'money' renamed, said with how to keep its passages,
-    # where the gone code's passages use funding's words ("grants", "staff") more than the others do
-    others = [CodedPassage(text="We trust the clinic.", themes=["trust"]),
-              CodedPassage(text="They refer clients to us.", themes=["service.referral"]),
-              CodedPassage(text="One team runs the clinic.", themes=["service.joint"])]
+    # Passages of every other code but 'funding': it may be 'trusting' renamed, said with how to keep its passages
     save_calibration(calibration.model_copy(update={"passages": [
-        *others, CodedPassage(text="Our grants end and we cannot keep staff.", themes=["money"])]}), path)
-
-    def said() -> list[str]:
-        return CliRunner().invoke(app, ["run", str(tiny_responses_path), "--codebook", str(tiny_codebook_path),
-                                        "--calibration", str(path), "--out", str(tmp_path / "out"),
-                                        "--model", "test:hashing", "--no-cache"]).output.splitlines()
-
-    assert ("  calibration 1 of its 4 passages are coded 'money', which this codebook does not have (renamed or "
+        *passages, CodedPassage(text="We trust the clinic.", themes=["trust"]),
+        CodedPassage(text="They refer clients to us.", themes=["service.referral"]),
+        CodedPassage(text="One team runs the clinic.", themes=["service.joint"])]}), path)
+    said = CliRunner().invoke(app, ["run", str(tiny_responses_path), "--codebook", str(tiny_codebook_path),
+                                    "--calibration", str(path), "--out", str(tmp_path / "out"),
+                                    "--model", "test:hashing", "--no-cache"]).output
+    assert ("  calibration 1 of its 6 passages are coded 'trusting', which this codebook does not have (renamed or "
             "removed since): the model those codes belong to does not learn from them (if 'funding', which no "
-            "passage codes, is 'money' renamed: write 'formerly: [money]' under 'funding' in the codebook, and "
-            "its passages are read as its own)") in said()
-    # Review 170: a theme deleted ('trusting', its passages about trust) and another added ('funding') were named as
-    # a rename, which would teach the new theme from the old one's passages
-    save_calibration(calibration.model_copy(update={"passages": [
-        *others, CodedPassage(text="We trust them and they trust us.", themes=["trusting"])]}), path)
-    assert ("  calibration 1 of its 4 passages are coded 'trusting', which this codebook does not have (renamed or "
-            "removed since): the model those codes belong to does not learn from them. Run 'themes calibrate' "
-            "again") in said()
+            "passage codes, is 'trusting' renamed: write 'formerly: [trusting]' under 'funding' in the codebook, and "
+            "its passages are read as its own)") in said.splitlines()
     save_calibration(calibration, path)
 
     learned: list[list[str]] = []  # each model's training texts, the themes' first

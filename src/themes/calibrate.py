@@ -192,23 +192,6 @@ def _edited_copy(book: Codebook, calibrations: dict[Path, str | None]) -> tuple[
     return None
 
 
-def _reads_like(calibration: Calibration, code: str, theme) -> bool:
-    """Whether the passages coded `code` use `theme`'s words (its label, definition and examples; words of four
-    letters or more) half as often again as the calibration's other passages do, and in one of them at least."""
-    import re
-
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    def words(text: str) -> set[str]:
-        return {w for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in ENGLISH_STOP_WORDS}
-
-    own = words(" ".join([theme.label, theme.definition, *theme.examples]))
-    ours = [bool(words(p.text) & own) for p in calibration.passages if code in p.themes]
-    others = [bool(words(p.text) & own) for p in calibration.passages if code not in p.themes]
-    share = sum(ours) / len(ours) if ours else 0.0
-    return share > 0 and share >= 1.5 * (sum(others) / len(others) if others else 0.0)
-
-
 def unknown_codes_lines(path: str | Path, calibration: Calibration) -> list[str]:
     """Calibration passages coded with codes the codebook no longer has (a theme renamed or removed since): left out
     of what the classifier learns, and said."""
@@ -221,17 +204,12 @@ def unknown_codes_lines(path: str | Path, calibration: Calibration) -> list[str]
         raise ThemesError(f"The calibration was made for another codebook: {count} of its {len(calibration.passages)} "
                           f"passages are coded {named}, which {path} does not have. Pass this codebook's calibration "
                           "(or none), or run 'themes calibrate'.")
-    # One code gone and one theme no passage codes: perhaps the one renamed to the other, said with how to keep its
-    # passages (a renamed theme's 388 coded passages were dropped with "renamed or removed since" alone). Named only
-    # where the gone code's passages use the theme's words more than the others do: a theme deleted and another
-    # added were named as a rename, which would teach 'food_access' from 419 data passages (review 170).
+    # One code gone and one theme no passage codes: most likely the one renamed to the other, said with how to keep
+    # its passages (a renamed theme's 388 coded passages were dropped with "renamed or removed since" alone).
     uncoded = [code for code, _ in uncalibrated_categories(codebook, calibration)]
-    renamed = ""
-    theme = next(c.theme for c in codebook.categories if c.id == uncoded[0]) \
-        if len(codes) == 1 and len(uncoded) == 1 else None
-    if theme is not None and _reads_like(calibration, codes[0], theme):
-        renamed = (f" (if '{uncoded[0]}', which no passage codes, is '{codes[0]}' renamed: write 'formerly: "
-                   f"[{codes[0]}]' under '{uncoded[0]}' in the codebook, and its passages are read as its own)")
+    renamed = (f" (if '{uncoded[0]}', which no passage codes, is '{codes[0]}' renamed: write 'formerly: "
+               f"[{codes[0]}]' under '{uncoded[0]}' in the codebook, and its passages are read as its own)"
+               if len(codes) == 1 and len(uncoded) == 1 else "")
     return [f"  calibration {count} of its {len(calibration.passages)} passages are coded {named}, which this codebook "
             f"does not have (renamed or removed since): the model those codes belong to does not learn from them"
             + (renamed or ". Run 'themes calibrate' again")]
