@@ -663,9 +663,10 @@ _OUT_OF = r"(?:\s*(?:/|of)\s*\d[\d,]*)?(?:\s*\(\d[\d,]*\s*(?:/|of)\s*\d[\d,]*\))
 _SUMMARY_CELL = re.compile(rf"{_SUMMARY_WORD}(?:[ \t]+[A-Za-z]+){{0,2}}(?:[ \t]*\((?i:n)\))?|[\d.,%]+{_OUT_OF}"
                            rf"|[\d.,%]+[ \t]+{_SUMMARY_WORD}"
                            rf"|{_SUMMARY_WORD}\b[\w ]*[:=]?\s*\d[\d.,%]*{_OUT_OF}(?:[ \t]+[A-Za-z]+){{0,2}}")
-# ... and a count row labelled by a word alone ("N", "Responses", "Answered", "All": review 171, one more respondent)
+# ... and a count row labelled by a word alone ("Responses", "Answered": review 171, one more respondent); not "N" or
+# "All", which a last respondent answers beside a numeric id (review 172)
 _SUMMARY_SAYS = re.compile(rf"(?i)total|count|sum|average|mean|\brate\b|\bn\s*=|^responses\s*[:=]|"
-                           rf"^(?:n|responses|respondents|answered|all|overall)$|"
+                           rf"^(?:responses|respondents|answered)$|"
                            rf"^(?:answered|skipped)\s+question$|"
                            rf"^(?:number|no\.)[ \t]+of[ \t]+{_COUNTED}\b")
 # A note marked as one ("* Lightly edited") or a legend ("N/A = left blank"): under ids, or apart from the rows above;
@@ -2140,8 +2141,8 @@ def _name_patterns(values: list[str], english) -> list[str]:
     wholes = {w for w in wholes if len(w.split()) > 1}
     # A given name and the family name's initial, as a sign-off writes it ("- Maria G."): read "[name] G." (review
     # 168), where the redactor's own reading of the line gives "[name]"
-    wholes |= {f"{parts[0]} {parts[-1][0]}{dot}" for whole in list(wholes) if (parts := whole.split())[-1][:1].isalpha()
-               for dot in (".", "")}
+    wholes |= {f"{parts[0]} {parts[-1][0]}." for whole in list(wholes) if (parts := whole.split())[-1][:1].isalpha()}
+    # (the dot only: "Will A" read "Will a new grant ..." as a name, review 172)
     said = {f"(?i:{pattern(form)})" for whole in wholes for form in {whole, plain(whole)}}
     first = sorted(said, key=len, reverse=True)  # before any part, which a regex alternation would take first
     said = set()

@@ -409,7 +409,14 @@ def project_key(path: Path, create: bool = False) -> bytes | None:
     `create` and missing."""
     file = path / KEY
     if file.is_file():
-        return bytes.fromhex(file.read_text(encoding="utf-8").strip())
+        try:
+            key = bytes.fromhex(file.read_text(encoding="utf-8").strip())
+        except ValueError:
+            key = b""
+        if len(key) < 16:  # empty (a crash as it was written) or edited: no digest would match (review 172)
+            raise ProjectError(f"{file} holds no key: restore it from a copy of the project; withdrawn respondents "
+                               "cannot be matched without it.")
+        return key
     if not create:
         return None
     path.mkdir(parents=True, exist_ok=True)
