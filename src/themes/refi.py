@@ -711,15 +711,17 @@ def codes_to_codebook_data(codes: list[Code], name: str, about: dict | None = No
     # A folder a researcher put the framework's dimensions in ("Framework" in QualCoder, a parent node in NVivo): read
     # as if they stood at the top, said; its dimensions were flattened into 15 themes whose ids lost their dimension
     # (review 169)
-    while any(not parse_description(code.description).get("id") and any(map(dimension_fields, code.children))
-              for code in codes):
+    folder = True
+    while folder:  # a folder in a folder: each pass lifts one level
         lifted: list[Code] = []
+        folder = False
         for code in codes:
             if not parse_description(code.description).get("id") and any(map(dimension_fields, code.children)):
                 notes.append(f"'{code.name}': a folder over the codebook's dimensions, read as if they stood at the "
                              "top (a codebook YAML has no place for it" + (", nor for its description)" if
                                                                           code.description.strip() else ")"))
                 lifted += code.children
+                folder = True
             else:
                 lifted.append(code)
         codes = lifted

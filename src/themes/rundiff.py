@@ -423,12 +423,7 @@ def notes(diff: RunDiff) -> list[str]:
         found.append(f"run {side.upper()} ran without a calibration and run {other.upper()} with one: its gains "
                      "and losses mix the change between the runs with the thresholds and passages the calibration "
                      "gives (themes calibrate, or pass --calibration to both runs).")
-    by_book = {side: diff.sides[side].get("calibration_learned_by_codebook") for side in "ab"}
-    if None in by_book.values():  # a summary made before it was kept by codebook: the runs' whole strings
-        learned = {side: {"": diff.sides[side].get("calibration_learned_from")} for side in "ab"}
-        learned = {side: {k: v for k, v in learned[side].items() if v} for side in "ab"}
-    else:
-        learned = by_book
+    learned = {side: diff.sides[side]["calibration_learned_by_codebook"] for side in "ab"}
     # Only the codebooks both runs coded: a run that adds the framework learned from its passages too, and the
     # same themes calibration read as "other coded passages" (review 170)
     shared = sorted(set(learned["a"]) & set(learned["b"]))
