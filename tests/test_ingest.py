@@ -3836,6 +3836,23 @@ def test_a_respondent_column_of_peoples_names_is_no_id_beside_a_response_id(tmp_
     assert not set(names) & set(answers["respondent_id"])
 
 
+@pytest.mark.parametrize("header", ["id,respondent_id,question,answer", "id,respondent_id,Item,Response"])
+def test_a_long_files_respondent_names_are_kept_over_a_row_number_id(tmp_path, header):
+    """Review 172: the switch above took a row number 'id' over 'respondent_id' holding "Participant 1" on each of
+    that respondent's answer rows: 6 respondents became 18, one per answer."""
+    questions = ["What are your goals?", "What challenges do you face?", "What helps most?"]
+    lines = [header]
+    for k in range(18):
+        person = f"Participant {k // 3 + 1}"
+        lines.append(f"{k + 1},{person},{questions[k % 3]},{person} says the clinic waits too long for a referral "
+                     f"to the food bank (answer {k}).")
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    answers, spec, _ = load_answers(path, InputSpec())
+    assert spec.id_column == "respondent_id"
+    assert answers["respondent_id"].nunique() == 6 and len(answers) == 18
+
+
 def test_redcaps_eav_export_with_its_event_column_is_read_long(tmp_path):
     """Review 171: REDCap's EAV export (`record,redcap_event_name,field_name,value`) was read as wide because REDCap
     'never writes a row per question': 30 records became 149 respondents, "Nonprofit CBO" and "NH" coded."""
@@ -3850,3 +3867,24 @@ def test_redcaps_eav_export_with_its_event_column_is_read_long(tmp_path):
     assert (answers["respondent_id"].nunique(), spec.question_column, spec.meta_columns) == (
         12, "field_name", ("org_type", "state"))
     assert set(answers["question"]) == {"challenges", "effective_practices"}
+
+
+def test_redcaps_eav_export_over_several_events_is_read_long_each_field_one_answer(tmp_path):
+    """Review 172: REDCap's EAV export over two events asks each field twice within a record, so the field was no
+    question column and the file was read as wide: 12 records became 82 respondents. A field answered at both
+    events is one answer over time, the events a paragraph each, as the wide export's events are joined."""
+    rows = _sample_rows(12)
+    lines = ["record,redcap_event_name,field_name,value"]
+    for k, row in rows.iterrows():
+        for event, extra in (("baseline_arm_1", ""), ("followup_arm_1", " A year on, still so.")):
+            for field in ("org_type", "state", "challenges", "effective_practices"):
+                value = (str(row[field]) + (extra if field not in ("org_type", "state") else "")).replace('"', '""')
+                lines.append(f'{k + 1},{event},{field},"{value}"')
+    path = write(tmp_path / "eav.csv", "\n".join(lines) + "\n")
+    answers, spec, problems = load_answers(path, InputSpec(id_column="record"))
+    assert (answers["respondent_id"].nunique(), spec.question_column, spec.meta_columns) == (
+        12, "field_name", ("org_type", "state"))
+    assert not answers.duplicated(["respondent_id", "question"]).any()
+    first = answers.loc[(answers["respondent_id"] == "1") & (answers["question"] == "challenges"), "answer_raw"].item()
+    assert first == f"{rows.loc[0, 'challenges']}\n\n{rows.loc[0, 'challenges']} A year on, still so."
+    assert any(p["problem"] == "events_joined" and p["respondents"] == 12 for p in problems)

@@ -232,19 +232,25 @@ def long_shape(table: pd.DataFrame, id_column: str) -> tuple[str, str, str] | No
         # for its EAV export (`record,redcap_event_name,field_name,value`: read as wide, 30 records were 149
         # respondents, review 171).
         return None
+    # REDCap's EAV export over several events asks each field again at each event: a field repeats within a record,
+    # once per event (read as wide, review 172).
+    from themes.respondents import redcap_column
+
+    event = redcap_column(table, "event_name")
+    events = _texts(table[event]) if event is not None else pd.Series("", index=table.index)
     free = [c for c in table.columns if c != id_column and _looks_like_free_text(table[c])]
     if len(free) != 1:
         return None
     answer = free[0]
     candidates = []
     for column in table.columns:
-        if column in (id_column, answer):
+        if column in (id_column, answer, event):
             continue
         values = _texts(table[column])
         distinct = values[values != ""].nunique()
         if not 2 <= distinct <= min(_MAX_QUESTIONS, len(values) / 2):
             continue
-        pairs = pd.DataFrame({"id": ids, "q": values})[ids != ""]
+        pairs = pd.DataFrame({"id": ids, "q": values, "event": events})[ids != ""]
         varies = (pairs.groupby("id")["q"].nunique() > 1).mean()
         # Among the ids that repeat it varies nearly always (a state or type would stay the same within them).
         varies_where_repeated = (pairs[repeating[pairs.index]].groupby("id")["q"].nunique() > 1).mean()

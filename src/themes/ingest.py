@@ -1447,10 +1447,13 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         if id_column is not None and given:
             # "Respondent" holding people's names beside "Response ID" holding ids: the names were the ids, and
             # two people of one name stopped the run (review 171). Ids hold no spaces; names mostly do.
+            # Not where the file is long by them: "Participant 1" on each of a respondent's answer rows beside a
+            # row number 'id' named every answer a respondent of its own (review 172).
             values = table[id_column].map(as_text).str.strip()
             other = _id_by_name([c for c in given if c != id_column])
             if values[values != ""].str.contains(r"\s").mean() > 0.5 and other is not None \
-                    and _distinct_codes(table[other].map(as_text).str.strip()):
+                    and _distinct_codes(table[other].map(as_text).str.strip()) \
+                    and not {"question", "answer"} <= set(lowered) and long_shape(table, id_column) is None:
                 id_column = other
         # The header was looked for under a first row that names few columns; if that row names the ids, it was the
         # header (a row of choices or group labels under it named more).

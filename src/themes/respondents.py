@@ -76,6 +76,8 @@ def to_answers(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list
         answers = answers[ANSWER_COLUMNS + meta]
     answers["answer_raw"] = answers["answer_raw"].map(as_text)
     if spec.is_long:
+        answers, over_time = _join_long_events(answers, table)
+        problems = over_time + problems
         _check_ids_name_one_submission(answers, spec, meta)
         problems += _one_value_per_respondent(answers, meta)
     for column in meta:
@@ -110,7 +112,7 @@ def redcap_export(columns) -> bool:
         "record_id" in names and bool(names & {"repeat_instrument", "repeat_instance", "event_name"}))
 
 
-def _redcap_column(table: pd.DataFrame, field: str):
+def redcap_column(table: pd.DataFrame, field: str):
     """REDCap's column for `field` ("repeat_instrument", "event_name") as a raw export names it
     (`redcap_repeat_instrument`) or a labels export does ("Repeat Instrument"), or None (or not REDCap's)."""
     if not redcap_export(table.columns):
@@ -129,11 +131,11 @@ def _join_repeat_instances(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.Dat
     and said. Else each instance was a respondent of its own (a survey of 40 records counted 101 respondents,
     61 of them typed 'unknown'). Rows of different events stay apart here (`_join_split_rows` joins them when
     they answer different questions)."""
-    instrument = _redcap_column(table, "repeat_instrument")
-    instance = _redcap_column(table, "repeat_instance")
+    instrument = redcap_column(table, "repeat_instrument")
+    instance = redcap_column(table, "repeat_instance")
     if instrument is None and instance is None:
         return table, []
-    event = _redcap_column(table, "event_name")
+    event = redcap_column(table, "event_name")
     ids = table[spec.id_column].map(as_text).str.strip()
     forms = table[instrument].map(as_text).str.strip() if instrument is not None else pd.Series("", table.index)
     numbers = table[instance].map(as_text).str.strip() if instance is not None else pd.Series("", table.index)
@@ -194,7 +196,7 @@ def _join_events(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, li
     whose events answer different questions only are left to `_join_split_rows`, and two rows of one event (a
     form sent twice) or events that disagree on metadata stay apart. Else each follow-up was a respondent of its
     own ('1~2', typed 'unknown'), and most ids repeating stopped the run as not naming respondents."""
-    event = _redcap_column(table, "event_name")
+    event = redcap_column(table, "event_name")
     if event is None:
         return table, []
     ids = table[spec.id_column].map(as_text).str.strip()
@@ -232,6 +234,37 @@ def _join_events(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, li
     return table[keep].reset_index(drop=True), [{
         "row": None, "problem": "events_joined", "respondents": joined, "rows": int((~keep).sum()) + joined,
         "answers_joined": several, "respondent_id": example}, *said]
+
+
+def _join_long_events(answers: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    """REDCap's EAV export over several events (`record,redcap_event_name,field_name,value`): a field answered at
+    baseline and at follow-up is one record's answer over time, read as one answer, the events' texts a paragraph
+    each in the file's order, as `_join_events` reads the wide export. Else each record answered each question twice
+    (two answers of one key). `answers` holds a row per row of `table`, in its order."""
+    event = redcap_column(table, "event_name")
+    if event is None:
+        return answers, []
+    events = table[event].map(as_text).str.strip().to_numpy()
+    given = answers["answer_raw"].str.strip() != ""
+    key = answers["respondent_id"].astype(str) + "\x1f" + answers["question"]
+    several = key[given].groupby(key[given]).transform("size").gt(1)
+    spread = pd.Series(events, index=answers.index)[given].groupby(key[given]).transform("nunique").gt(1)
+    fold = (several & spread).reindex(answers.index, fill_value=False)
+    if not fold.any():
+        return answers, []
+    answers = answers.copy()
+    keep = pd.Series(True, index=answers.index)
+    joined = 0
+    for _, rows in answers[fold].groupby(key[fold], sort=False).groups.items():
+        rows = list(rows)
+        texts = list(dict.fromkeys(answers.loc[rows, "answer_raw"].str.strip()))
+        answers.at[rows[0], "answer_raw"] = "\n\n".join(texts)
+        keep.loc[rows[1:]] = False
+        joined += len(texts) > 1
+    records = answers.loc[fold, "respondent_id"]
+    return answers[keep].reset_index(drop=True), [{
+        "row": None, "problem": "events_joined", "respondents": records.nunique(), "rows": int(fold.sum()),
+        "answers_joined": joined, "respondent_id": records.iloc[0]}]
 
 
 def _join_split_rows(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list[dict]]:
