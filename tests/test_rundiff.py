@@ -286,14 +286,29 @@ def test_runs_sharing_one_question_of_several_are_other_surveys_not_ids_to_renum
     """Review 170: two surveys sharing 'challenges' alone were said to 'ask the same questions', and the advice was to
     give both exports the same ids, which would compare strangers."""
     before = run(tmp_path / "a", BEFORE, tiny_codebook_path)
-    other = run(tmp_path / "b", [(f"P{r[1:]}", q if q == "challenges" else f"{q} {k}", *rest)
-                                 for k in range(3) for r, q, *rest in AFTER if q != "challenges" or k == 0],
+    other = run(tmp_path / "b", [(f"P{r[1:]}", q if q == "challenges" else f"{q} {k}", f"{a} (another survey)", t)
+                                 for k in range(3) for r, q, a, t in AFTER if q != "challenges" or k == 0],
                 tiny_codebook_path, input_sha="input-2")
     result = _cli_diff(before, other)
     assert (result.exit_code, result.output) == (2, f"error: {before} and {other} share 1 of the 5 questions they ask "
                                                     "('challenges') and no respondent: they code different surveys or "
                                                     "exports, so there is no change to show. Diff two runs of the same "
                                                     "survey.\n")
+
+
+def test_one_survey_with_ids_renumbered_and_questions_added_is_told_so(tmp_path, tiny_codebook_path):
+    """Review 172: the next export of one survey, its ids renumbered ('R1' as 'P1') and questions added, was called
+    "different surveys": the questions both ask hold the same texts under ids of the same number."""
+    before = run(tmp_path / "a", BEFORE, tiny_codebook_path)
+    added = [(f"P{r[1:]}", f"{q} {k}", a, t) for k in range(3) for r, q, a, t in AFTER if q == "practices"]
+    later = run(tmp_path / "b", [(f"P{r[1:]}", q, a, t) for r, q, a, t in AFTER] + added, tiny_codebook_path,
+                input_sha="input-2")
+    result = _cli_diff(before, later)
+    assert (result.exit_code, result.output) == (2, f"error: {before} and {later} share no respondent id, but 5 of 5 "
+                                                    "answers to the questions they share are the same texts under ids "
+                                                    "of the same number ('R1' in A, 'P1' in B): if they are one "
+                                                    "survey, its exports write the ids differently. Give both exports "
+                                                    "the same ids and run again.\n")
 
 
 def test_respondents_in_one_run_only_are_counted_on_screen(tmp_path, tiny_codebook_path):
@@ -482,6 +497,12 @@ def test_runs_on_calibrations_learned_from_other_passages_are_said(two_runs, tmp
     _edit_manifest(after, codebook={**book, "calibration": {**calibration, "gold_file": "/elsewhere/gold.csv",
                                                              "training_passages": 2455}})
     assert not any("learned from other" in line for line in _cli_diff(before, after).output.splitlines())
+    # Review 172: the codebook renamed, with a calibration of other passages, was compared with nothing: no word
+    _edit_manifest(after, codebook={**book, "name": "RFI themes v2", "calibration": {
+        **calibration, "gold_file": "coded120.xlsx", "gold_hash": "cd" * 32, "training_passages": 120}})
+    renamed = _cli_diff(before, after).output.splitlines()
+    assert any(line.startswith(f"note: the runs' calibrations learned from other coded passages ({book['name']} in "
+                               "A, RFI themes v2 in B: A: 2,455 passages of gold.csv") for line in renamed), renamed
     # Review 170: a run that adds the framework, on the same themes calibration, was said to have learned from other
     # passages (A: the themes' 2,455; B: the themes' 2,455 + the framework's 1,611)
     framework = {**book, "name": "Framework", "path": "framework.yaml",

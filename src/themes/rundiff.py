@@ -234,6 +234,14 @@ def _nothing_shared(a: RunFolder, b: RunFolder, left: pd.DataFrame, right: pd.Da
     asked = set(left.index.get_level_values(1)) | set(right.index.get_level_values(1))
     questions = set(left.index.get_level_values(1)) & set(right.index.get_level_values(1))
     people = set(left.index.get_level_values(0)) & set(right.index.get_level_values(0))
+    renumbered = _same_answers_renumbered(left, right, questions) if questions and not people else None
+    if renumbered and len(questions) < len(asked):
+        # Ids renumbered and questions added since: "different surveys" where the shared questions' answers were the
+        # same texts under the same numbers (review 172)
+        return (f"{a.path} and {b.path} share no respondent id, but {renumbered[2]} answers to the questions they "
+                f"share are the same texts under ids of the same number ({renumbered[0]!r} in A, {renumbered[1]!r} in "
+                "B): if they are one survey, its exports write the ids differently. Give both exports the same ids "
+                "and run again.")
     if questions and not people and len(questions) * 2 < len(asked):
         # One question of eight in common ("goals") is no sign of one survey: renumbering the ids would compare
         # strangers (review 170)
@@ -427,11 +435,22 @@ def notes(diff: RunDiff) -> list[str]:
     # Only the codebooks both runs coded: a run that adds the framework learned from its passages too, and the
     # same themes calibration read as "other coded passages" (review 170)
     shared = sorted(set(learned["a"]) & set(learned["b"]))
-    other = [book for book in shared if learned["a"][book] != learned["b"][book]]
+    pairs = [(book, book) for book in shared]
+    # ... and the one codebook each run has that the other lacks by name: a codebook renamed with its calibration
+    # was compared with nothing, and the runs' other passages went unsaid (review 172).
+    unpaired = {side: [book for book in learned[side] if book not in shared] for side in "ab"}
+    if len(unpaired["a"]) == len(unpaired["b"]) == 1:
+        pairs.append((unpaired["a"][0], unpaired["b"][0]))
+    other = [(book_a, book_b) for book_a, book_b in pairs if learned["a"][book_a] != learned["b"][book_b]]
     if all(calibrated.values()) and other:
         # trust went 141 -> 88 respondents with a 120-passage calibration, and nothing said why (review 160)
-        named = "; ".join(f"{book + ': ' if len(shared) > 1 else ''}A: {learned['a'][book]}; B: {learned['b'][book]}"
-                          for book in other)
+        def book(book_a: str, book_b: str) -> str:
+            if len(pairs) == 1 and book_a == book_b:
+                return ""
+            return f"{book_a}: " if book_a == book_b else f"{book_a} in A, {book_b} in B: "
+
+        named = "; ".join(f"{book(book_a, book_b)}A: {learned['a'][book_a]}; B: {learned['b'][book_b]}"
+                          for book_a, book_b in other)
         found.append(f"the runs' calibrations learned from other coded passages ({named}): their gains and losses "
                      "mix the change between the runs with what the calibrations learned; run both with one "
                      "calibration (--calibration) to compare one change.")
@@ -447,6 +466,30 @@ def notes(diff: RunDiff) -> list[str]:
             found.append(f"run {side.upper()}'s calibration was made for other codebook content (codebook hash "
                          f"{made_for}; the run's codebook is {content}): run 'themes calibrate' again.")
     return found
+
+
+def _same_answers_renumbered(left: pd.DataFrame, right: pd.DataFrame,
+                             questions: set[str]) -> tuple[str, str, str] | None:
+    """(an id of A, the id of B with its number, "N of M") where most answers to the shared questions, two at least,
+    are the same text under ids of the same number ('R001' and '1'): one survey's respondents, its ids written
+    differently. Strangers of two surveys numbered alike answer otherwise."""
+    def number(respondent: str) -> str:
+        digits = re.sub(r"\D", "", str(respondent))
+        return digits.lstrip("0") or "0" if digits else str(respondent).lower()
+
+    def by_number(frame: pd.DataFrame) -> dict[tuple[str, str], tuple[str, str]]:
+        found = {}
+        for (respondent, question), text in frame["answer"].astype(str).items():
+            if question in questions and text.strip():
+                found.setdefault((number(respondent), question), (respondent, " ".join(text.split()).casefold()))
+        return found
+
+    mine, theirs = by_number(left), by_number(right)
+    both = [key for key in mine if key in theirs]
+    same = [key for key in both if mine[key][1] == theirs[key][1]]
+    if len(same) < 2 or 2 * len(same) < len(both):
+        return None
+    return mine[same[0]][0], theirs[same[0]][0], f"{len(same)} of {len(both)}"
 
 
 def _written_differently(only_a: list[str], only_b: list[str]) -> tuple[str, str] | None:
