@@ -1276,6 +1276,12 @@ def test_each_block_under_a_repeated_heading_keeps_its_own_items_and_indented_bu
                            ("Money problems.\nexamples:\n- One", ["One"])):
         read = parse_description(memo)
         assert (read["definition"], read.get("examples")) == ("Money problems.", examples), memo
+    # Review 172: a sentence hard-wrapped before its "include:" is no heading; its list stays in the definition
+    for memo in ("Barriers partners describe. Typical barriers\ninclude:\ntransport, cost and waiting lists.",
+                 "Use for staff capacity. Coders should\nexclude:\nvolunteer turnover, which goes elsewhere."):
+        assert parse_description(memo) == {"definition": memo}, memo
+    read = parse_description("Referrals between partners.\n- a warm hand-off\nExclude:\n- cold calls")
+    assert (read["definition"], read["exclude"]) == ("Referrals between partners.\n- a warm hand-off", ["cold calls"])
 
 
 def test_an_answers_own_line_starting_with_hashes_is_no_question_heading():

@@ -224,8 +224,12 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
         if key is None or blank(k - 1):
             return key
         # within a block: a heading alone on its line in a memo ("Money problems.\nExamples:\nWe never have enough."
-        # kept "Examples:" and its items in the definition, review 169): "Examples:" is no sentence of a definition
-        return key
+        # kept "Examples:" and its items in the definition, review 169): "Examples:" is no sentence of a definition.
+        # Not where the line above runs on into it: "Typical barriers\ninclude:" is a hard-wrapped sentence (review
+        # 172), its list the definition's own.
+        if lines[k - 1].rstrip().endswith((".", "!", "?", ":", ";", ")", '"', "\u201d")) or under_item(k):
+            return key
+        return None
 
     def inline(k: int, within: bool) -> tuple[str, str] | None:
         """In a memo, an inclusion or exclusion heading with its first item on its line, right under a section's list
