@@ -517,7 +517,7 @@ def test_passages_that_give_only_contact_details_are_set_aside_and_said(tmp_path
     result = discover_run(run_dir, min_cluster_size=5, redactor=Redactor(use_ner=False))
     contacts = len({a["respondent_id"] for a in answers})
     assert (f"{contacts} passages giving contact details (an e-mail address or phone number and a few words: "
-            "\"Please reach out to ... at ...\") were set aside: clustered, they made the largest candidate theme."
-            ) in result["notes"]
+            "\"Please reach out to ... at ...\") were set aside: contact details are no theme, and clustered "
+            "together they make a candidate theme of their own.") in result["notes"]
     passages = pd.read_csv(run_dir / "discover" / "emergent_passages.csv", dtype=str, keep_default_na=False)
     assert not passages["text"].str.contains("@").any()

@@ -159,7 +159,8 @@ def discover_run(run_dir: str | Path, *, out: str | Path | None = None, within: 
     set_aside = int(contacts.sum()) if len(contacts) else 0
     contact_note = [f"{set_aside} passage{'s' if set_aside != 1 else ''} giving contact details (an e-mail address or "
                     f"phone number and a few words: \"Please reach out to ... at ...\") {'were' if set_aside != 1 else 'was'}"
-                    " set aside: clustered, they made the largest candidate theme."] if set_aside else []
+                    " set aside: contact details are no theme, and clustered together they make a candidate theme of "
+                    "their own."] if set_aside else []
     return {"out": str(folder), "considered": found.considered,
             "notes": _discover_notes(run, codebook, within, found, min_cluster_size) + contact_note,
             "respondents": int(chosen["respondent_id"].nunique()) if len(chosen) else 0,
