@@ -182,6 +182,12 @@ def _heading(line: str) -> str | None:
     return _HEADING_KEYS.get(word, "counter_examples")
 
 
+def _unix_lines(text: str | None) -> str:
+    """A description's or note's text, its line ends as one (Windows' and old Macs' read as "\\n"),
+    stripped."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def parse_description(text: str, *, dimension: bool = False) -> dict:
     """The fields `describe` wrote (any text without them is the definition); for a dimension's grouping code
     (`dimension`), also the order of its types. Line ends are read as one ("\r\n" from a tool that writes Windows
@@ -196,7 +202,7 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
     "Money problems.\nexamples:\nWe never have enough."). A blank line ends a section unless the text after it is indented (an item's
     second paragraph) or a list item. The id and threshold are unindented lines of their own, between blank lines;
     the type order likewise, just before the id line, where `codebook_codes` writes it."""
-    lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip().split("\n")
+    lines = _unix_lines(text).split("\n")
     ours = any(line.startswith(ID_LINE) for line in lines)
     if ours and len(lines) > 1 and all(line.strip() for line in lines):
         # A tool that collapsed its blank lines: every block `describe` writes starts on a line of its own again
@@ -406,7 +412,7 @@ def codebook_note(codebook: Codebook) -> str:
 
 def parse_codebook_note(text: str) -> dict:
     """What `codebook_note` wrote: name, version, description, none_examples ({} for another tool's set)."""
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = _unix_lines(text)
     if not re.search(r"\n\s*\n", text) and re.search(rf"^{re.escape(CODEBOOK_LINE)}", text, flags=re.MULTILINE):
         # a tool that collapsed its blank lines: each block `codebook_note` writes starts on a line of its own again
         text = re.sub(rf"\n(?=Version: |{re.escape(NONE_SECTION)}|{re.escape(CODEBOOK_LINE)})", "\n\n", text)
