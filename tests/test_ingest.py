@@ -3888,3 +3888,4 @@ def test_redcaps_eav_export_over_several_events_is_read_long_each_field_one_answ
     first = answers.loc[(answers["respondent_id"] == "1") & (answers["question"] == "challenges"), "answer_raw"].item()
     assert first == f"{rows.loc[0, 'challenges']}\n\n{rows.loc[0, 'challenges']} A year on, still so."
     assert any(p["problem"] == "events_joined" and p["respondents"] == 12 for p in problems)
+    assert "redcap_event_name" not in spec.sources.get("ignored", "")  # read: it joins the events
