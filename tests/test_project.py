@@ -876,6 +876,26 @@ def test_a_withdrawal_matches_ids_written_otherwise_and_leaves_no_plain_id_behin
     assert record["not_in_project"] == 0 and project.batches[0]["replaced"] == []
 
 
+def test_a_withdrawal_of_ids_written_another_way_than_the_projects_is_refused(tmp_path, tiny_responses_path):
+    """Review 174: 'R007' in the project and 'R7' or '7' in the withdrawal took nobody out ("none of its respondents
+    is in the project"), and the respondents stayed in the quotes and evidence."""
+    from themes.project import withdraw
+
+    _, project = _first_batch(tmp_path, tiny_responses_path)
+    combined = pd.read_parquet(project.answers_path)
+    stage(project, combined.assign(respondent_id=combined["respondent_id"].str.replace("R", "R00", regex=False)))
+    listed = tmp_path / "withdrawn.txt"
+    listed.write_text("R2\n4\nR9\n", encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        withdraw(project, listed)
+    assert str(refused.value) == ("withdrawn.txt: 2 ids the project does not hold, written another way than ids it "
+                                  "does ('R2' as 'R002'; '4' as 'R004'): nothing was taken. Write each id as the "
+                                  "project's exports do and drop the file in again.")
+    listed.write_text("R002\nR9\n", encoding="utf-8")  # an id of a respondent to come ('R9') is still taken
+    combined, project, record = withdraw(project, listed)
+    assert "R002" not in set(combined["respondent_id"]) and (record["respondents"], record["not_in_project"]) == (1, 1)
+
+
 @pytest.mark.parametrize("name, text, said", [
     ("withdrawals.xlsx", "x", "read from a .csv or .txt file"),
     ("Withdrawal from services survey.csv", "respondent_id,state,challenges\nR1,OH,Rent\n", "reads as a survey export"),

@@ -481,6 +481,7 @@ def withdraw(project: Project, file: Path) -> tuple[pd.DataFrame | None, Project
     asked = {form for rid in ids for form in id_forms(rid)}
     found = sorted(rid for rid in held if id_forms(rid) & asked)  # `R3~2`, `041` as `41`, an address's case
     matched = {rid for rid in ids if id_forms(rid) & {form for h in found for form in id_forms(h)}}
+    _refuse_withdrawn_ids_written_otherwise(file, [rid for rid in ids if rid not in matched], held)
     if earlier is not None and found and held <= set(found):
         raise InputError(f"{file.name} withdraws every respondent the project holds ({len(held)}); start a new "
                          "project folder instead.")
@@ -492,6 +493,27 @@ def withdraw(project: Project, file: Path) -> tuple[pd.DataFrame | None, Project
     batches = [_without_ids(batch, {form for rid in [*ids, *found] for form in id_forms(rid)})
                for batch in project.batches]
     return combined, replace(project, batches=batches, withdrawn=[*project.withdrawn, record]), record
+
+
+def _refuse_withdrawn_ids_written_otherwise(file: Path, unmatched: list[str], held: set[str]) -> None:
+    """A withdrawal's id the project does not hold, where it holds one of the same number written another way ('R7'
+    or '7' for 'R007'): taken as it was, it took nobody out, and the respondent stayed in the quotes and evidence
+    (review 174). Refused, nothing taken: which of several ('A7', 'B7') is meant is not ours to guess."""
+    def number(rid: str) -> str | None:
+        found = _NUMBERED_ID.fullmatch(str(rid).strip())
+        return found.group(1) if found else None
+
+    by_number: dict[str, list[str]] = {}
+    for rid in sorted(held):
+        if number(rid) is not None:
+            by_number.setdefault(number(rid), []).append(rid)
+    near = [(rid, by_number[number(rid)]) for rid in unmatched if number(rid) in by_number]
+    if near:
+        named = "; ".join(f"'{rid}' as {' or '.join(repr(h) for h in held_ids[:3])}" for rid, held_ids in near[:4]) + (
+            f"; and {len(near) - 4} more" if len(near) > 4 else "")
+        raise InputError(f"{file.name}: {len(near)} id{'s' if len(near) != 1 else ''} the project does not hold, "
+                         f"written another way than ids it does ({named}): nothing was taken. Write each id as the "
+                         "project's exports do and drop the file in again.")
 
 
 def _without_ids(batch: dict, forms: set[str]) -> dict:
