@@ -287,7 +287,11 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
             said.append(f"{gone} respondent{'s' if gone != 1 else ''} who withdrew from the project, left out")
         if batch.get("kept_from_before"):
             said.append("resubmitted respondents' earlier answers to questions this export has no column for, kept: "
-                        + ", ".join(f"'{question}'" for question in batch["kept_from_before"]))
+                        + ", ".join(f"'{question}'" for question in batch["kept_from_before"])
+                        + (f", beside their answers to {', '.join(repr(q) for q in batch['kept_beside_new'])}, which "
+                           "no earlier batch asked: if one is a kept question renamed, both answers count; give the "
+                           "column its earlier name (or question_as in a sidecar) and drop the export in again"
+                           if batch.get("kept_beside_new") else ""))
         asked = list(dict.fromkeys(combined.loc[combined[project.BATCH] == batch["batch"], "question"]))
         said += [line.strip().removeprefix("questions").strip()
                  for line in _new_questions(asked, settings, dict(staged.spec.question_as))]

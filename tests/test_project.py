@@ -239,6 +239,19 @@ def test_a_resubmission_keeps_its_answers_to_a_question_its_export_dropped(tmp_p
     assert r5.at["community_engagement", "answer"] == "Community members review the results with us every year."
     assert set(r5["batch"]) == {project.batches[1]["batch"]} and set(r5["state"]) == {"WI"}
     assert project.batches[1]["kept_from_before"] == ["community_engagement"]
+    assert project.batches[1]["kept_beside_new"] == []
+
+
+def test_a_resubmission_whose_question_was_renamed_says_it_holds_both_answers(tmp_path, tiny_responses_path):
+    """Review 174: R5 resubmitted with 'challenges' renamed 'barriers': the earlier answer was kept beside the edited
+    one, both counted, and nothing tied the kept question to the new one."""
+    tiny, project = _first_batch(tmp_path, tiny_responses_path)
+    again = tiny[tiny["respondent_id"] == "R5"].assign(challenges="Edited later: staff turnover is the barrier.")
+    path = tmp_path / "again.csv"
+    again.rename(columns={"challenges": "barriers"}).to_csv(path, index=False)
+    _, project = add_batch(project, path, InputSpec(meta_columns=("org_type", "state")))
+    assert (project.batches[1]["kept_from_before"], project.batches[1]["kept_beside_new"]) == (["challenges"],
+                                                                                             ["barriers"])
 
 
 def test_a_few_ids_of_other_people_are_refused_and_ids_written_otherwise_too(tmp_path, tiny_responses_path):

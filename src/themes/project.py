@@ -303,7 +303,7 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
         new[column] = answers[column]
     new[BATCH] = label
     resubmitted = sorted(set(new["respondent_id"]) & set(earlier["respondent_id"])) if earlier is not None else []
-    replaced, unchanged, carried, absent = [], [], [], []
+    replaced, unchanged, carried, absent, unasked = [], [], [], [], []
     if earlier is not None:
         mine, theirs = _respondents(new), _respondents(earlier)  # once: a look-up per respondent was quadratic
         _refuse_other_respondents(file, mine, theirs, resubmitted)
@@ -332,6 +332,10 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
                 carried_rows[column] = carried_rows["respondent_id"].map(latest[column]) if column in latest \
                     else pd.NA
             carried = sorted(set(carried_rows["question"]))
+            # ... beside a question no earlier batch asked: likely the same question renamed, whose resubmitted
+            # answer then sat beside the answer it replaced, both counted (review 174); said, as it may be new
+            answered = set(new.loc[new["respondent_id"].isin(resubmitted), "question"])
+            unasked = sorted(answered - set(earlier["question"]))
         earlier = pd.concat([earlier[~again], carried_rows], ignore_index=True)
     combined = pd.concat([earlier, new], ignore_index=True) if earlier is not None else new
     combined = combined.fillna("unknown").astype(str)  # a metadata column an earlier batch lacked
@@ -339,6 +343,7 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
               "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "respondents": int(new["respondent_id"].nunique()), "answers": len(new),
               "replaced": replaced, "unchanged": len(unchanged), "absent": absent, "kept_from_before": carried,
+              "kept_beside_new": unasked,
               "meta_columns": list(spec.meta_columns), "renamed": renamed,
               "column_sources": spec.sources, "respondent_id_problems": id_problems, "kept_questions": kept,
               "kept_meta": kept_meta, "question_as": [list(pair) for pair in spec.question_as],
