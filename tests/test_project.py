@@ -724,6 +724,23 @@ def test_an_inbox_export_to_date_without_a_respondent_says_so(tmp_path, tiny_res
             ) in outcome["reason"]
 
 
+def test_an_inbox_resubmission_with_a_renamed_question_says_both_answers_count(tmp_path, tiny_responses_path,
+                                                                               tiny_codebook_path):
+    """Review 174: the reason said the earlier 'challenges' was kept, and apart that 'barriers' was new, never that
+    the respondent now held both answers."""
+    inbox, folder, cache = tmp_path / "inbox", tmp_path / "project", tmp_path / "cache"
+    table = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    drop(inbox, "week1.csv", table)
+    run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    again = table[table["respondent_id"] == "R5"].assign(challenges="Edited later: staff turnover is the barrier.")
+    drop(inbox, "week2.csv", again.rename(columns={"challenges": "barriers"}))
+    outcome, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    assert ("resubmitted respondents' earlier answers to questions this export has no column for, kept: 'challenges', "
+            "beside their answers to 'barriers', which no earlier batch asked: if one is a kept question renamed, both "
+            "answers count; give the column its earlier name (or question_as in a sidecar) and drop the export in "
+            "again") in outcome["reason"], outcome["reason"]
+
+
 def test_a_withdrawal_file_takes_respondents_out_and_keeps_them_out(tmp_path, tiny_responses_path, tiny_codebook_path):
     """Review 165/166: a respondent who withdrew stayed in every count, quote and evidence of the project, and an
     export of all responses to date brought them back; the only way out was a new project."""
