@@ -1008,3 +1008,30 @@ def test_the_manifest_s_device_and_the_cache_s_model_are_those_of_the_process_th
     assert missing == []
     _, missing = EmbeddingCache(tmp_path / "cache", here.model_id).get([text_key(t) for t in texts])
     assert len(missing) == 5  # nothing under the fp32 model's id
+
+
+def test_a_framework_dimension_few_coded_answers_address_is_a_rough_finding(tmp_path, tiny_responses_path,
+                                                                            monkeypatch):
+    """Review 173: partnership_effects, addressed by 2 coded answers, was 'not measured' in the agreement, yet its
+    finding read "about 15% (0-29%) ... described partner level" with no caution: the report is handed how few
+    coded answers address each such dimension (its sentence: test_report)."""
+    from themes import export
+    from themes.flows.code_responses import run_flow
+
+    sample = tmp_path / "coded.csv"
+    rows = ["respondent_id,question,themes,service_model,financial_relationship,data,partnership_effects,governance"]
+    for k in range(1, 6):
+        effects = "partner_level" if k == 1 else "none"
+        rows += [f"R{k},challenges,resource_needs,referral,independent,reporting_only,{effects},none",
+                 f"R{k},effective_practices,trust,coordinated,service_contracts,partial_access,none,none"]
+    sample.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    settings = RunSettings(codebooks=("codebooks/rfi_themes.yaml", "codebooks/partnership_models.yaml"),
+                           model="test:hashing", cache_dir=str(tmp_path / "cache"), coded_sample=str(sample),
+                           min_group=2, min_coded=1)
+    handed = []
+    monkeypatch.setattr(export, "render_markdown", lambda data: handed.append(data) or "")
+    run_flow(str(tiny_responses_path), str(tmp_path / "out"), settings)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    few = {row["dimension"]: row.get("few") for row in manifest["coded_sample_agreement"]["per_dimension"]}
+    assert few["partnership_effects"] == 1 and not few["service_model"]
+    assert handed[0].agreement["few_dimensions"] == {"partnership_effects": 1}

@@ -744,6 +744,13 @@ def test_the_framework_has_a_key_finding_per_dimension(data):
         "- Governance: about 5% (0-15%) of respondents described agreements; 90% (80-100%) described none; informal "
         "not estimated (rough: the tool agrees poorly with the coders on this dimension)."]
     assert "<li>Financial relationship: about 56% (46-66%) of respondents described grants" in render_html(shown)
+    # Review 173: a dimension only 2 coded answers address had its estimate and interval with no caution
+    few = replace(data, framework=framework, agreement={"poor": {}, "few_dimensions": {"finance": 2}})
+    lines = render_markdown(few).splitlines()
+    assert lines[lines.index("## Key findings") + 4] == (
+        "- Financial relationship: about 56% (46-66%) of respondents described grants and 28% (18-38%) contracts; 13% "
+        "(3-23%) described none (rough: only 2 coded answers address this dimension, too few to measure how the tool "
+        "codes it).")
     alone = replace(shown, counts=data.counts.iloc[:0], breakdowns={}, quotes=data.quotes.iloc[:0])  # framework-only
     lines = render_markdown(alone).splitlines()
     assert lines[lines.index("## Key findings") + 2].startswith("- Financial relationship: about 56% (46-66%)")

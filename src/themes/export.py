@@ -788,7 +788,10 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=N
                      "warning": " ".join(w for w in warnings if w) or None,
                      # themes too few coded answers carry for a kappa: their estimates are as rough (review 163)
                      "few": {row["theme"]: row["few"] for row in with_few_unmeasured(shown)["per_theme"]
-                             if row.get("few")}}
+                             if row.get("few")},
+                     # ... and dimensions too few address: "about 15% (0-29%)" on one coded answer (review 173)
+                     "few_dimensions": {row["dimension"]: row["few"] for row in
+                                        with_few_unmeasured(shown)["per_dimension"] if row.get("few")}}
     framework_by = None
     if run.codebook.dimensions:
         # By the respondent's type, as quotes are attributed (the column chosen or named, the question over "Q1")

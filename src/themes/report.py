@@ -273,6 +273,7 @@ def _framework_sentences(data: ReportData) -> list[str]:
     if frame is None or not len(frame):
         return []
     poor = (data.agreement or {}).get("poor") or {}
+    few = (data.agreement or {}).get("few_dimensions") or {}
     sentences = []
     for dimension, rows in frame.groupby("dimension", sort=False):
         methods = rows["method"].astype(str) if "method" in rows else pd.Series("", index=rows.index)
@@ -305,6 +306,9 @@ def _framework_sentences(data: ReportData) -> list[str]:
             said += "; " + _and_joined([_in_sentence(str(label)) for label in missing]) + " not estimated"
         if dimension in poor:
             said += " (rough: the tool agrees poorly with the coders on this dimension)"
+        elif few.get(dimension) and estimated:
+            said += (f" (rough: only {few[dimension]} coded answer{'s' * (few[dimension] != 1)} address"
+                     f"{'es' * (few[dimension] == 1)} this dimension, too few to measure how the tool codes it)")
         sentences.append(said + ".")
     return sentences
 
