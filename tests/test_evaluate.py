@@ -763,6 +763,33 @@ def test_calibrate_says_which_calibration_it_replaced_and_how_a_run_finds_the_ne
     assert out.output.splitlines()[-1].startswith(f"Saved {elsewhere}; 'themes run --calibration {elsewhere}' uses it")
 
 
+def test_calibrating_a_copy_of_a_shipped_codebook_says_the_shipped_calibration_it_takes_the_place_of(
+        monkeypatch, tmp_path, repo_root):
+    """Review 173: a copy of rfi_themes ran with the shipped calibration (2,455 passages, found by its content);
+    calibrating it on 60 passages said only "Saved", and the copy's agreement fell from 0.83 to 0.68."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from themes.cli import app
+    from themes.flows import agreement as flow
+
+    codebook = tmp_path / "my_rfi_themes.yaml"
+    shutil.copy(repo_root / "codebooks" / "rfi_themes.yaml", codebook)
+    beside = tmp_path / "my_rfi_themes.calibration.json"
+    monkeypatch.setattr(flow, "calibrate_codebook", lambda **kwargs: {
+        "path": str(beside), "vectors": "v.npz", "models": "m.pkl", "thresholds": {"trust": 0.5},
+        "report": {"passages": 60, "summary": "cross-validated"}})
+    gold = tmp_path / "gold60.csv"
+    gold.write_text("text,themes\nWe trust them.,trust\nGrants end.,resource_needs\n", encoding="utf-8")
+    out = CliRunner().invoke(app, ["calibrate", "--gold", str(gold), "--codebook", str(codebook)])
+    assert out.output.splitlines()[-1].startswith(
+        "It takes the place of the shipped calibration that runs of this codebook used until now, found by its "
+        "content: 2455 passages of gold.csv, split calibration, cross-validated kappa 0.82, made 2026-"), out.output
+    assert out.output.splitlines()[-1].endswith(f"To go back to it, delete {beside}; to learn from its passages too, "
+                                                "add the coded passages it learned from (gold.csv) to your coded file.")
+
+
 def test_a_coded_sample_that_codes_an_answer_twice_is_one_line_for_calibrate_and_evaluate_too(tmp_path, tiny_codebook,
                                                                                               tiny_responses_path):
     """`themes run --coded-sample` refused it; calibrate learned the answer twice and evaluate counted it twice."""

@@ -732,6 +732,9 @@ def calibrate(
     try:
         _check_calibration_target(target, given=output is not None)  # before the cross-validation, not after it
         replaced = _calibration_described(target) if target.is_file() else None  # said once it is replaced
+        # ... or the shipped calibration a copy of a shipped codebook found by its content: lost with no word, its
+        # 2,455 passages for 60 (review 173)
+        superseded = _shipped_in_use(settings.codebook) if output is None and replaced is None else None
         typer.echo("\n".join(_gold_plan(gold, settings, split, input_file, learning=True)), err=True)
         if output is None:  # after the coded file's own errors, before the cross-validation
             _refuse_shipped_calibration(codebook)
@@ -764,6 +767,10 @@ def calibrate(
                f"and the classifiers fitted on them in {result['models']}: keep both beside the calibration.")
     if replaced:
         typer.echo(f"It replaced the calibration that was there: {replaced}.")
+    if superseded:
+        typer.echo(f"It takes the place of the shipped calibration that runs of this codebook used until now, found "
+                   f"by its content: {superseded[1]}. To go back to it, delete {result['path']}; to learn from its "
+                   f"passages too, add the coded passages it learned from ({superseded[0]}) to your coded file.")
 
 
 def _refuse_shipped_calibration(codebook: Path) -> None:
@@ -804,6 +811,21 @@ def _check_calibration_target(target: Path, *, given: bool = True) -> None:
         raise OutputError(f"The calibration is saved beside the codebook by default, and {target.parent} does not "
                           "take a file (read-only?); pass --output with a writable place, e.g. --output "
                           f"{Path.home() / target.name}.") from None
+
+
+def _shipped_in_use(codebook) -> tuple[str, str] | None:
+    """(the coded file it learned from, the calibration in a phrase) where a codebook with no calibration beside it
+    runs with a shipped one matched by its content (a copy of a shipped codebook); None otherwise."""
+    from themes.calibrate import load_calibration, locate_calibration
+
+    try:
+        path, source = locate_calibration(codebook, None)
+        if path is None or not source.startswith("matched by"):
+            return None
+        learned = load_calibration(path).gold_file
+    except ThemesError:
+        return None
+    return (Path(learned).name if learned else "the coded file"), _calibration_described(path)
 
 
 def _calibration_described(path: Path) -> str:
