@@ -540,6 +540,30 @@ def test_evaluate_announces_what_it_read_before_the_model(monkeypatch, tmp_path,
     assert out.exit_code == 2 and out.output.startswith(f"error: {wrong}:2: unknown theme 'trsut'")
 
 
+def test_evaluate_cautions_about_few_passages_only_over_a_figure_it_shows(monkeypatch, tmp_path, tiny_codebook_path):
+    """Review 173: 12 passages, every figure n/a, and yet "warning: agreement on 12 passages only ... read it as a
+    rough sign" under them."""
+    from typer.testing import CliRunner
+
+    from themes.cli import app
+    from themes.flows import agreement as flow
+
+    def result(kappa):
+        row = {"theme": "trust", "precision": None, "recall": None, "f1": None, "kappa": kappa, "gold": 3, "few": 3,
+               "predicted": 2}
+        return {"overall": {"passages": 12, "primary_kappa": kappa, "primary_alpha": None, "macro_f1": None},
+                "per_theme": [row], "per_dimension": [], "left_out": {}, "files": ["evaluation.md"]}
+
+    gold = tmp_path / "gold.csv"
+    gold.write_text("text,themes\nWe trust them.,trust\nGrants end.,none\n", encoding="utf-8")
+    command = ["evaluate", "--gold", str(gold), "--codebook", str(tiny_codebook_path), "--out", str(tmp_path / "e")]
+    monkeypatch.setattr(flow, "evaluate_agreement", lambda **kwargs: result(None))
+    out = CliRunner().invoke(app, command)
+    assert out.exit_code == 0 and "passages only" not in out.output, out.output
+    monkeypatch.setattr(flow, "evaluate_agreement", lambda **kwargs: result(0.5))
+    assert "warning: agreement on 12 passages only" in CliRunner().invoke(app, command).output
+
+
 def test_calibrate_announces_its_gold_and_stops_on_a_wrong_code_before_the_model(monkeypatch, tmp_path,
                                                                                    tiny_codebook_path):
     from typer.testing import CliRunner
@@ -803,6 +827,28 @@ def test_a_coded_sample_that_codes_an_answer_twice_is_one_line_for_calibrate_and
         read_gold(path, tiny_codebook, answers=answers.assign(answer=answers["answer_raw"]))
     assert str(raised.value) == (f"{path}: respondent 'R1', question 'challenges' is coded twice (rows 2 and 4); "
                                  "code each answer once.")
+
+
+def test_a_passage_coded_twice_with_other_codes_is_one_line(tmp_path, tiny_codebook):
+    """Review 173: two coders' files pasted together (text and codes, no respondent ids): evaluate counted both
+    codings (kappa 0.60 on 150 passages, no word) and calibrate learned both."""
+    path = tmp_path / "gold.csv"
+    path.write_text("question,text,themes\nchallenges,Grants end after two years and we lose staff.,funding\n"
+                    "practices,We trust the county staff.,trust\nchallenges,Nothing else to add.,none\n"
+                    "challenges,Grants  end after two years and we lose STAFF.,none\n"
+                    "practices,We trust the county staff.,trust\n", encoding="utf-8")
+    with pytest.raises(GoldError) as raised:
+        read_gold(path, tiny_codebook)
+    assert str(raised.value) == (f"{path}: 1 passage is coded twice with other codes (rows 2 and 5), as two coders' "
+                                 "codings pasted together are: agreement would count both and calibration learn both. "
+                                 "Keep one row per passage with the codes the coders agreed on.")
+    # the same codes twice, a short answer under two questions, or without questions: read as before
+    path.write_text("question,text,themes\nchallenges,Funding.,funding\npractices,Funding.,none\n"
+                    "practices,We trust the county staff.,trust\npractices,We trust the county staff.,trust\n",
+                    encoding="utf-8")
+    assert len(read_gold(path, tiny_codebook)) == 4
+    path.write_text("text,themes\nFunding.,funding\nFunding.,none\nWe trust them.,trust\n", encoding="utf-8")
+    assert len(read_gold(path, tiny_codebook)) == 3
 
 
 def test_a_workbook_with_no_codes_column_on_any_sheet_says_which_sheet_was_read(tmp_path, tiny_codebook):

@@ -330,7 +330,10 @@ def test_an_unknown_code_that_is_no_typo_names_formerly(renamed_path, tmp_path):
     with pytest.raises(GoldError) as error:
         read_gold(gold, load_codebook(plain))
     assert str(error.value).endswith("If a theme had the id 'funding' before, list it under that theme in the "
-                                     "codebook ('formerly: [funding]'): codes of its old id are then read as its own.")
+                                     "codebook ('formerly: [funding]'): codes of its old id are then read as its own. "
+                                     "If the theme was removed from the codebook, delete 'funding' from the coded "
+                                     "cells ('none' where it was a passage's only code), or pass the codebook that "
+                                     "has it.")
     gold.write_text("text,themes\nGrants end in June.,resource_need\nWe trust them.,trsut\n", encoding="utf-8")
     with pytest.raises(GoldError) as error:
         read_gold(gold, load_codebook(plain))

@@ -691,7 +691,11 @@ def evaluate(
                        f"{_figure(row['kappa']):>7}{_figure(row['alpha']):>7}")
     from themes.evaluate import few_passages_note
 
-    if few := few_passages_note(overall["passages"]):
+    # Only over a figure shown: every one n/a, "read it as a rough sign" named nothing (review 173)
+    shown = [overall.get(k) for k in ("primary_kappa", "primary_alpha", "macro_f1")] + [
+        row.get(k) for row in result["per_theme"] for k in ("precision", "recall", "f1", "kappa")] + [
+        row.get(k) for row in result["per_dimension"] for k in ("type_accuracy", "kappa", "alpha")]
+    if (few := few_passages_note(overall["passages"])) and any(value is not None for value in shown):
         typer.echo(f"warning: {few}.", err=True)
     typer.echo(f"Wrote {out}/: {', '.join(result['files'])}")
 

@@ -305,6 +305,8 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                 raise GoldError(f"{path}: respondent '{key[0]}', question '{key[1]}' is coded twice (rows "
                                 f"{sheet_rows[first[key]]} and {sheet_rows[position]}); code each answer once.")
             first[key] = position
+    else:
+        _refuse_coded_two_ways(path, gold, sheet_rows)
     if split is not None:
         gold = gold[gold["split"] == split]  # every row by now: the table was read for the split alone
     has_text = gold["text"].str.strip() != ""
@@ -1287,8 +1289,11 @@ def _parse_themes(value, codebook: Codebook, path: Path, row: int, *, aside: set
                          "that codebook with --codebook; if this one renamed it, list the old id under the new theme "
                          f"('formerly: [{key}]').")
             elif not other and re.match(ID_PATTERN, key) and codebook.themes and not _typo(key, close):
+                # ... or a theme removed since, which formerly would merge into another (review 173)
                 other = (f" If a theme had the id '{key}' before, list it under that theme in the codebook "
-                         f"('formerly: [{key}]'): codes of its old id are then read as its own.")
+                         f"('formerly: [{key}]'): codes of its old id are then read as its own. If the theme was "
+                         f"removed from the codebook, delete '{key}' from the coded cells ('none' where it was a "
+                         "passage's only code), or pass the codebook that has it.")
             raise GoldError(f"{path}:{row}: unknown theme '{item.strip()}'.{hint} "
                             f"Known: {', '.join(ids)}, none.{other}")
         if theme not in found:
@@ -1437,6 +1442,33 @@ def agreement(gold: list[list[str]], predicted: list[list[str]], predicted_prima
         result["per_dimension"].append(row)
         result["dimension_confusion"][block.dimension] = confusion
     return result
+
+
+def _refuse_coded_two_ways(path, gold: pd.DataFrame, sheet_rows) -> None:
+    """One passage (its words, spacing and case aside; under one question where the file names them) coded twice with
+    other codes, as two coders' files pasted together give: evaluate counted both codings and calibrate learned both
+    (review 173: 30 contradictions, kappa 0.60, no word). Without a question, only passages of four words or more,
+    which no two respondents write alike by chance ("Funding.")."""
+    if gold.empty:
+        return
+    texts = gold["text"].astype(str).str.split().str.join(" ").str.casefold()
+    questions = gold["question"].astype(str) if "question" in gold else pd.Series("", index=gold.index)
+    codes = gold["gold"].map(lambda found: tuple(sorted(found)))
+    considered = (texts != "") & ((questions.str.strip() != "") | (texts.str.count(" ") >= 3))
+    seen: dict[tuple[str, str], int] = {}
+    clashes = []
+    for position in gold.index[considered]:
+        key = (questions[position], texts[position])
+        if key in seen and codes[seen[key]] != codes[position]:
+            clashes.append((seen[key], position))
+        seen.setdefault(key, position)
+    if clashes:
+        listed = ", ".join(f"rows {sheet_rows[a]} and {sheet_rows[b]}" for a, b in clashes[:3]) + (
+            f" and {len(clashes) - 3} more pairs" if len(clashes) > 3 else "")
+        raise GoldError(f"{path}: {len(clashes)} passage{'s are' if len(clashes) != 1 else ' is'} coded twice with "
+                        f"other codes ({listed}), as two coders' codings pasted together are: agreement would count "
+                        "both and calibration learn both. Keep one row per passage with the codes the coders agreed "
+                        "on.")
 
 
 def with_few_unmeasured(result: dict) -> dict:
