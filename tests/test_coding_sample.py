@@ -374,7 +374,11 @@ def test_a_sample_drawn_in_parts_is_read_as_one_sample(tiny_codebook, tmp_path: 
     assert not_in_survey(both, [a, b], responses) is None
     stranger = both.copy()
     stranger.loc[5, "respondent_id"] = "X1"  # a row of the second file: another survey's answer
+    assert not_in_survey(stranger, [a, b], responses).startswith(f"{b}: 1 of its 7 coded answers are of 1 respondent "
+                                                                 "this input does not hold (e.g. 'X1')")
+    stranger["text"] = "Another survey's answer."  # no answer of this input's word for word: another survey's
     assert not_in_survey(stranger, [a, b], responses).startswith(f"{b}: respondent 'X1', question ")
+    stranger = both.copy()
     stranger.loc[5, "respondent_id"] = "resp-0123abcd"  # a pseudonym made with another machine's key
     assert not_in_survey(stranger, [a, b], responses) == (
         f"{b}: respondent 'resp-0123abcd' is a pseudonym this machine's key does not make for any respondent of "
@@ -745,7 +749,14 @@ def test_a_respondent_withdrawn_since_the_draw_leaves_the_sample_said_and_ids_wr
     # Many respondents gone is another survey's sample: left for not_in_survey to refuse
     few = responses[responses["respondent_id"].isin(["R1", "R2"])]
     assert len(codable_only(coded, path, few)[0]) == len(coded)
-    assert "is not a usable answer of this input" in not_in_survey(coded, path, few)
+    # ... or, where the answers it holds are this input's word for word, a sample of the whole survey on a run of
+    # part of it (review 173: "code a sample drawn from this survey", which it was)
+    assert not_in_survey(coded, path, few) == (
+        f"{path}: 37 of its 40 coded answers are of 23 respondents this input does not hold (e.g. "
+        f"'{coded['respondent_id'][~coded['respondent_id'].isin(['R1', 'R2'])].iloc[0]}'), as where a sample of the "
+        "whole survey meets a run on part of it. Keep only the rows of this input's respondents (they are a random "
+        "sample of its answers still), or run on the whole survey.")
+    assert "is not a usable answer of this input" in not_in_survey(coded.assign(text="Other words."), path, few)
     # The same respondents, their ids written otherwise by the other export
     numbered = responses.assign(respondent_id=responses["respondent_id"].str.replace("R", "0", regex=False))
     assert len(codable_only(coded, path, numbered)[0]) == len(coded)

@@ -1009,7 +1009,9 @@ def test_rows_deleted_from_the_draw_are_a_warning(tmp_path, tiny_codebook):
     assert draw_rows_missing(gone, "coded.csv") == (
         "coded.csv: 3 rows of the draw are missing (S004, S007-S008; its sample_ids run S001-S012). The estimate "
         "reads the rows left as a random sample: answers deleted for being hard to code, or off-topic, lean the "
-        "corrected counts. Put the rows back and code them ('none' where an answer has no theme).")
+        "corrected counts. Put the rows back and code them ('none' where an answer has no theme). Rows left out for "
+        "being of respondents this input does not hold (a sample of the whole survey, a run on part of it) are no "
+        "loss: the rows left are a random sample of its answers still.")
     assert "1 row of the draw is missing (S001; its sample_ids run S001-S012; if they are a file of the sample, " \
            "give it too)" in draw_rows_missing(read_coded_sample(write("first.csv", range(2, 13)), tiny_codebook,
                                                                  None), "first.csv")

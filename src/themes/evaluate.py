@@ -646,9 +646,30 @@ def not_in_survey(coded: pd.DataFrame, paths: str | Path | Sequence[str | Path],
                 f"respondent of this input ({len(missing)} coded answer{'s' if len(missing) != 1 else ''} like it): "
                 f"was the sample drawn on another machine? Set {PSEUDONYM_KEY_ENV} to the key that machine keeps "
                 "(the text of ~/.config/themes/pseudonym.key there) and run again.")
+    absent = {keys[k][0] for k in missing if keys[k][0] not in everyone}
+    if len(absent) == len({keys[k][0] for k in missing}) and _same_survey(coded, keys, usable, set(missing)):
+        # The whole survey's sample on a run of part of it: "code a sample drawn from this survey", which it was
+        # (review 173)
+        return (f"{file}: {len(missing)} of its {len(keys)} coded answers are of {len(absent)} respondent"
+                f"{'s' if len(absent) != 1 else ''} this input does not hold (e.g. '{respondent}'), as where a sample "
+                "of the whole survey meets a run on part of it. Keep only the rows of this input's respondents (they "
+                "are a random sample of its answers still), or run on the whole survey.")
     return (f"{file}: respondent '{respondent}', question '{question}' is not a usable answer of this input "
             f"({len(missing)} coded answer{'s' if len(missing) != 1 else ''} like it); code a sample drawn from this "
             "survey (themes sample), its ids and question names as the run reads them.")
+
+
+def _same_survey(coded: pd.DataFrame, keys: list[tuple[str, str]], usable: pd.DataFrame, missing: set[int]) -> bool:
+    """Most of the coded answers this input holds by key (three at least, or all where fewer) are its answers word for
+    word: one survey's sample, not another's whose ids are numbered alike."""
+    if "text" not in coded.columns or "answer" not in usable.columns:
+        return False
+    answers = dict(zip(zip(usable["respondent_id"].astype(str), usable["question"].astype(str)),
+                       usable["answer"].astype(str)))
+    texts = coded["text"].astype(str).tolist()
+    held = [k for k in range(len(keys)) if k not in missing and texts[k].strip()]
+    same = sum(_same_text(texts[k], answers[keys[k]]) for k in held)
+    return same >= min(3, len(held)) > 0 and 2 * same > len(held)
 
 
 _PLACEHOLDER_WORD = re.compile(r"\[(?:name|email|phone|url|id|address|date of birth)\]")
@@ -805,7 +826,9 @@ def draw_rows_missing(coded: pd.DataFrame, paths) -> str | None:
     return (f"{coded_sample_name(paths)}: {count} row{'s' * (count != 1)} of the draw {'are' if count != 1 else 'is'} missing "
             f"({listed}; its sample_ids run {span}{file}). The estimate reads the rows "
             "left as a random sample: answers deleted for being hard to code, or off-topic, lean the corrected "
-            "counts. Put the rows back and code them ('none' where an answer has no theme).")
+            "counts. Put the rows back and code them ('none' where an answer has no theme). Rows left out for "
+            "being of respondents this input does not hold (a sample of the whole survey, a run on part of it) are "
+            "no loss: the rows left are a random sample of its answers still.")
 
 
 def missing_draw_rows(sample_ids) -> tuple[int, str, str, bool] | None:
