@@ -34,8 +34,8 @@ from themes.coding import Coder, classified_texts, fit_coder, in_place_readings,
     threshold_items, training_texts
 from themes.embed import BATCH_SIZES, EmbeddingCache, VectorTable, compact, embedding_function, find_vectors, \
     get_embedder, text_key
-from themes.counts import Estimates, estimate, hidden_groups, question_counts, type_question_counts, \
-    with_theme_estimates, with_type_estimates
+from themes.counts import LEARNED_ONLY_METHOD, Estimates, estimate, hidden_groups, question_counts, \
+    type_question_counts, with_theme_estimates, with_type_estimates
 from themes.evaluate import check_coded_sample, codable_only, coded_sample_name, counts_estimated, disagreeing_parts, \
     read_coded_sample, run_agreement, unlike_survey_note, without_learned
 from themes.fitted import FittedModels, model_paths
@@ -382,6 +382,8 @@ def _code_responses(input_path: str, out: str, settings: RunSettings, spec: Inpu
     # Not the coded answers the coder learned from: its decisions on them are memory, not its error rates.
     measuring = without_learned(coded, coded_sample, books)
     estimates = estimate_counts(coded, quote(codebook), measuring, spec, settings)
+    if coded_sample is not None and len(coded_sample) and measuring is not None and not len(measuring):
+        estimates = estimates.raw_as(LEARNED_ONLY_METHOD)
     lap("estimate")
     _stage("picking quotes")  # after the counts: an attribution shows no group a theme's breakdown hides
     picked = quotes(coded, coded_segments, segment_vectors, quote(codebook), spec, settings, quote(coder), redactor,

@@ -1035,3 +1035,21 @@ def test_a_framework_dimension_few_coded_answers_address_is_a_rough_finding(tmp_
     few = {row["dimension"]: row.get("few") for row in manifest["coded_sample_agreement"]["per_dimension"]}
     assert few["partnership_effects"] == 1 and not few["service_model"]
     assert handed[0].agreement["few_dimensions"] == {"partnership_effects": 1}
+
+
+def test_counts_from_a_coded_sample_of_learned_texts_alone_say_why_they_are_raw(tmp_path, tiny_responses_path):
+    """Review 173: a coded sample whose answers were all texts the classifier learned from left theme_counts.csv and
+    the manifest saying "raw (no coded sample)", though one was given."""
+    from themes.counts import LEARNED_ONLY_METHOD
+    from themes.flows.code_responses import run_flow
+
+    sample = tmp_path / "coded.csv"  # R2's and R3's challenges hold a codebook example whole (see above)
+    sample.write_text("respondent_id,question,themes\nR2,challenges,cultural_differences\n"
+                      "R3,challenges,data_challenges\n", encoding="utf-8")
+    settings = RunSettings(codebook="codebooks/rfi_themes.yaml", model="test:hashing", cache_dir=str(tmp_path / "c"),
+                           coded_sample=str(sample), min_group=2, min_coded=1)
+    summary = run_flow(str(tiny_responses_path), str(tmp_path / "out"), settings)
+    assert summary["coded_all_learned"] == 2
+    counts = pd.read_csv(tmp_path / "out" / "theme_counts.csv")
+    assert set(counts["method"]) == {LEARNED_ONLY_METHOD}
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["counts_method"] == LEARNED_ONLY_METHOD

@@ -43,6 +43,21 @@ class Estimates:
         frames = [f for f in (self.themes, self.types) if len(f)]
         return bool(frames) and all(corrected(f) for f in frames)
 
+    def raw_as(self, method: str) -> "Estimates":
+        """These figures with the raw ones' method said as `method` (why they are raw)."""
+        def said(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+            return frame.replace({"method": {RAW_METHOD: method}}) if frame is not None and "method" in frame \
+                else frame
+
+        return Estimates(said(self.themes), {k: said(v) for k, v in self.themes_by.items()}, said(self.types),
+                         {k: said(v) for k, v in self.types_by.items()}, said(self.themes_by_question),
+                         said(self.types_by_question))
+
+
+# A coded sample given, every answer of it a text the classifier learned from: "raw (no coded sample)" said none was
+# given (review 173)
+LEARNED_ONLY_METHOD = "raw (every coded answer is a text the classifier learned from)"
+
 
 def model_table(answers: pd.DataFrame, codebook: Codebook, meta_columns: Sequence[str]) -> pd.DataFrame:
     """The run's usable answers as `themes.prevalence` reads them: a 0/1 column per theme and, per
