@@ -566,9 +566,7 @@ def _titled_person(word: str, after: str, english: frozenset[str] | None, lexico
     listed = _on_lists(word)
     english_word = english is not None and _english(word, english)
     if word[:1].islower():
-        # Without the English word lists (patterns only) a lower-case word is as often a verb on the name lists:
-        # "The nurse said we should meet" read "The nurse [name] we should meet" (review 172)
-        return listed and english is not None and not english_word
+        return listed and not english_word
     if after[:1].isupper() and english is not None and _english(after, english) \
             and not _on_lists(after):
         return False
