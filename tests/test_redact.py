@@ -64,8 +64,6 @@ PII = [
     # Review 168: a name set apart by a person's role, its words English words ("Two Feathers") or a given name
     ("role-apposition", "It works because Kateri Two Feathers, our CHW lead, and the clinic talk every day.",
      "It works because [name], our CHW lead, and the clinic talk every day.", False),
-    ("role-apposition-what-they-lead", "Kateri, our program lead, runs it.", "[name], our program lead, runs it.",
-     False),
     ("role-apposition-listed", "Maria, our navigator, runs intake; Hodan, the interpreter, joined.",
      "[name], our navigator, runs intake; [name], the interpreter, joined.", False),
     # Review 149: a chat name without its "@" kept its family name ("Contact [name].ramirez (Teams)")
@@ -285,8 +283,6 @@ UNCHANGED = [
     ("role-apposition-org", "Mercy Health, our hospital partner, agreed. Medicaid, our payer, is slow."),
     ("role-apposition-place", "In Ohio, our nurse visits homes."),
     ("role-apposition-adjective", "Then, our CHW lead quit."),
-    # "lead" alone or a region's is an organisation's role as often (review 172)
-    ("role-apposition-org-lead", "Kresge, our lead, funds the pilot. Bethel, our regional lead, hosts the meetings."),
     ("empty", ""),
 ]
 

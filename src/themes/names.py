@@ -666,12 +666,7 @@ _PERSON_ROLES = ("lead|director|manager|coordinator|navigator|chair|chairperson|
                  "chaplain|principal|teacher|superintendent|vp|cfo|coo|cmo|owner|mentor|facilitator")
 _APPOSITIVE = re.compile(
     rf"(?<![\w'’.-])(?P<name>[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*){{0,3}})(?=,[ \t]+(?i:our|my|their|the|his|her)[ \t]+"
-    rf"(?P<before>(?:[\w-]+[ \t]+){{0,2}}?)(?P<role>(?i:{_PERSON_ROLES}))(?:[ \t]*(?:[,.;:)!?]|$)|"
-    rf"[ \t]+(?:and|who|at|from|of|for|with|in)\b))")
-# "Lead" is an organisation's role as often ("Kresge, our lead,", "Bethel, our regional lead": review 172): a person's
-# with a word for what they lead before it ("our CHW lead", "our program lead").
-_NOT_A_PERSONS_LEAD = frozenset("regional local county state national statewide fiscal funding funder grant lead "
-                                "agency partner community backbone anchor convening".split())
+    rf"(?:[\w-]+[ \t]+){{0,2}}?(?i:{_PERSON_ROLES})(?:[ \t]*(?:[,.;:)!?]|$)|[ \t]+(?:and|who|at|from|of|for|with|in)\b))")
 
 # Words said to or before a person, not names: "Gracias, [name]", "Hola, [name]".
 _GREETINGS = frozenset("gracias hola bendiciones ojala thanks thank hi hello dear hey congrats congratulations "
@@ -739,9 +734,6 @@ def redact_names_by_use(text: str, english: frozenset[str] | None, lexicon: froz
         # A name: no organisation's or place's word in it, its first word a listed given name or no English word
         # ("Kateri"; not "However, our director", "Tuesday, our nurse"), nor a function word
         words = m.group("name").split()
-        before = m.group("before").split()
-        if m.group("role").lower() == "lead" and (not before or fold(before[-1]) in _NOT_A_PERSONS_LEAD):
-            return m.group(0)
         if (_not_a_name(words, "") or fold(words[0]) in _stop_words() or not person(words[0])
                 or not (_listed(words[0], first) or not _english(words[0], english))):
             return m.group(0)
