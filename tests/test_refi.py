@@ -1282,6 +1282,11 @@ def test_each_block_under_a_repeated_heading_keeps_its_own_items_and_indented_bu
         assert parse_description(memo) == {"definition": memo}, memo
     read = parse_description("Referrals between partners.\n- a warm hand-off\nExclude:\n- cold calls")
     assert (read["definition"], read["exclude"]) == ("Referrals between partners.\n- a warm hand-off", ["cold calls"])
+    # Review 175: a capitalised heading under a line with no stop (a title, an item) is still one
+    read = parse_description("Money problems.\nInclude:\nrent arrears\nExclude:\nhousing quality")
+    assert (read["include"], read["exclude"]) == (["rent arrears"], ["housing quality"])
+    read = parse_description("Money problems\nExamples:\nWe never have enough.\nRent went up.")
+    assert (read["definition"], read["examples"]) == ("Money problems", ["We never have enough.", "Rent went up."])
 
 
 def test_an_answers_own_line_starting_with_hashes_is_no_question_heading():

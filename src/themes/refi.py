@@ -231,9 +231,11 @@ def parse_description(text: str, *, dimension: bool = False) -> dict:
             return key
         # within a block: a heading alone on its line in a memo ("Money problems.\nExamples:\nWe never have enough."
         # kept "Examples:" and its items in the definition, review 169): "Examples:" is no sentence of a definition.
-        # Not where the line above runs on into it: "Typical barriers\ninclude:" is a hard-wrapped sentence (review
-        # 172), its list the definition's own.
-        if lines[k - 1].rstrip().endswith((".", "!", "?", ":", ";", ")", '"', "\u201d")) or under_item(k):
+        # Not a lower-case one the line above runs on into: "Typical barriers\ninclude:" is a hard-wrapped sentence
+        # (review 172), its list the definition's own.
+        # A capitalised heading ("Include:", "Examples:") is one under any line, a title or an item without a stop.
+        ended = lines[k - 1].rstrip().endswith((".", "!", "?", ":", ";", ")", '"', "\u201d"))
+        if line.strip()[:1].isupper() or ended or under_item(k):
             return key
         return None
 
