@@ -3853,6 +3853,20 @@ def test_a_long_files_respondent_names_are_kept_over_a_row_number_id(tmp_path, h
     assert answers["respondent_id"].nunique() == 6 and len(answers) == 18
 
 
+def test_a_persons_name_over_submissions_for_several_sites_is_no_long_files_id(tmp_path):
+    """Review 175: 'Respondent' names, each on 3 submissions of other 'Site's beside a 'Response ID', were read as a
+    long file's ids with 'Site' its question: 15 submissions became 5 respondents."""
+    rows = [{"Response ID": f"R_{k:03d}", "Respondent": name, "Site": site,
+             "What are your biggest challenges?": f"Rides to the clinic are hard to get at {site} ({k})."}
+            for k, (name, site) in enumerate(((n, s) for n in ("Maria Lopez", "James Carter", "Ana Ruiz", "Tom Baker",
+                                                                "Lee Chen") for s in ("Eastside", "Westside",
+                                                                                       "Downtown")), start=1)]
+    path = tmp_path / "sites.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    answers, spec, _ = load_answers(path, InputSpec())
+    assert (spec.id_column, spec.question_column, answers["respondent_id"].nunique()) == ("Response ID", None, 15)
+
+
 def test_redcaps_eav_export_with_its_event_column_is_read_long(tmp_path):
     """Review 171: REDCap's EAV export (`record,redcap_event_name,field_name,value`) was read as wide because REDCap
     'never writes a row per question': 30 records became 149 respondents, "Nonprofit CBO" and "NH" coded."""

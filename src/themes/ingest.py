@@ -1257,6 +1257,13 @@ _ID_WORDS = {"id", "ids", "resp", "respondent", "respondents", "participant", "r
              "member", "user", "username", "token", "pid", "email", "learner", "employee", "name"}
 
 
+def _long_by_a_question(table: pd.DataFrame, id_column: str) -> bool:
+    """The file is long by `id_column`, its question column named as one ('Item', 'Question'): a 'Site' that varies
+    within a person who answered for several sites is no question (review 175: 15 submissions read as 5)."""
+    shape = long_shape(table, id_column)
+    return shape is not None and bool(_QUESTION_NAME.search(str(shape[0])))
+
+
 def _distinct_codes(values: pd.Series) -> bool:
     """A value on every row, each different, none with a space and none long: what ids are."""
     return bool(values.ne("").all() and values.is_unique and not values.str.contains(r"\s").any()
@@ -1453,7 +1460,7 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
             other = _id_by_name([c for c in given if c != id_column])
             if values[values != ""].str.contains(r"\s").mean() > 0.5 and other is not None \
                     and _distinct_codes(table[other].map(as_text).str.strip()) \
-                    and not {"question", "answer"} <= set(lowered) and long_shape(table, id_column) is None:
+                    and not {"question", "answer"} <= set(lowered) and not _long_by_a_question(table, id_column):
                 id_column = other
         # The header was looked for under a first row that names few columns; if that row names the ids, it was the
         # header (a row of choices or group labels under it named more).
