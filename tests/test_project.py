@@ -921,9 +921,11 @@ def test_a_withdrawal_of_ids_written_another_way_than_the_projects_is_refused(tm
     assert str(refused.value) == ("withdrawn.txt: 2 ids the project does not hold, written another way than ids it "
                                   "does ('R2' as 'R002'; '4' as 'R004'): nothing was taken. Write each id as the "
                                   "project's exports do and drop the file in again.")
-    listed.write_text("R002\nR9\n", encoding="utf-8")  # an id of a respondent to come ('R9') is still taken
+    # Another prefix is another site's respondent, not the project's written otherwise (review 175: 'A7' refused as
+    # 'B7'): taken as an id of a respondent to come
+    listed.write_text("R002\nR9\nA4\n", encoding="utf-8")  # an id of a respondent to come ('R9') is still taken
     combined, project, record = withdraw(project, listed)
-    assert "R002" not in set(combined["respondent_id"]) and (record["respondents"], record["not_in_project"]) == (1, 1)
+    assert "R002" not in set(combined["respondent_id"]) and (record["respondents"], record["not_in_project"]) == (1, 2)
 
 
 @pytest.mark.parametrize("name, text, said", [

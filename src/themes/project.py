@@ -504,15 +504,17 @@ def _refuse_withdrawn_ids_written_otherwise(file: Path, unmatched: list[str], he
     """A withdrawal's id the project does not hold, where it holds one of the same number written another way ('R7'
     or '7' for 'R007'): taken as it was, it took nobody out, and the respondent stayed in the quotes and evidence
     (review 174). Refused, nothing taken: which of several ('A7', 'B7') is meant is not ours to guess."""
-    def number(rid: str) -> str | None:
+    def parts(rid: str) -> tuple[str, str] | None:
         found = _NUMBERED_ID.fullmatch(str(rid).strip())
-        return found.group(1) if found else None
+        return (str(rid).strip()[:found.start(1)].rstrip("0").casefold(), found.group(1)) if found else None
 
-    by_number: dict[str, list[str]] = {}
-    for rid in sorted(held):
-        if number(rid) is not None:
-            by_number.setdefault(number(rid), []).append(rid)
-    near = [(rid, by_number[number(rid)]) for rid in unmatched if number(rid) in by_number]
+    def alike(asked: str, held_id: str) -> bool:
+        # The same number, the prefix the same or left out on one side ('R7', '7' for 'R007'); not 'A7' for 'B7',
+        # another site's respondent (review 175)
+        mine, theirs = parts(asked), parts(held_id)
+        return bool(mine and theirs and mine[1] == theirs[1] and (mine[0] == theirs[0] or not mine[0] or not theirs[0]))
+
+    near = [(rid, found) for rid in unmatched if (found := [h for h in sorted(held) if alike(rid, h)])]
     if near:
         named = "; ".join(f"'{rid}' as {' or '.join(repr(h) for h in held_ids[:3])}" for rid, held_ids in near[:4]) + (
             f"; and {len(near) - 4} more" if len(near) > 4 else "")
