@@ -844,9 +844,9 @@ def test_a_passage_coded_twice_with_other_codes_is_one_line(tmp_path, tiny_codeb
                                  "Keep one row per passage with the codes the coders agreed on.")
     # the same codes twice, a short answer under two questions, or without questions: read as before
     path.write_text("question,text,themes\nchallenges,Funding.,funding\npractices,Funding.,none\n"
-                    "practices,We trust the county staff.,trust\npractices,We trust the county staff.,trust\n",
-                    encoding="utf-8")
-    assert len(read_gold(path, tiny_codebook)) == 4
+                    "practices,We trust the county staff.,trust\npractices,We trust the county staff.,trust\n"
+                    "practices,Same as above.,trust\npractices,Same as above.,none\n", encoding="utf-8")
+    assert len(read_gold(path, tiny_codebook)) == 6  # review 175: "Same as above." is coded by its context
     path.write_text("text,themes\nFunding.,funding\nFunding.,none\nWe trust them.,trust\n", encoding="utf-8")
     assert len(read_gold(path, tiny_codebook)) == 3
 

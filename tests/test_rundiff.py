@@ -311,6 +311,16 @@ def test_one_survey_with_ids_renumbered_and_questions_added_is_told_so(tmp_path,
                                                     "the same ids and run again.\n")
 
 
+def test_two_surveys_sharing_stock_answers_under_alike_numbers_are_not_one_survey(tmp_path, tiny_codebook_path):
+    """Review 175: cohorts A001... and B001... sharing one question answered "No." were told their ids were written
+    differently: stock answers are anyone's."""
+    before = run(tmp_path / "a", [(r, q, "No.", t) for r, q, _, t in BEFORE], tiny_codebook_path)
+    other = run(tmp_path / "b", [(f"B{r[1:]}", q if q == "challenges" else f"{q} {k}", "No.", t)
+                                 for k in range(3) for r, q, _, t in AFTER if q != "challenges" or k == 0],
+                tiny_codebook_path, input_sha="input-2")
+    assert "share 1 of the 5 questions" in _cli_diff(before, other).output
+
+
 def test_respondents_in_one_run_only_are_counted_on_screen(tmp_path, tiny_codebook_path):
     before = run(tmp_path / "a", BEFORE, tiny_codebook_path)
     after = run(tmp_path / "b", [("R03" if r == "R3" else r, *rest) for r, *rest in AFTER], tiny_codebook_path,

@@ -1470,14 +1470,16 @@ def agreement(gold: list[list[str]], predicted: list[list[str]], predicted_prima
 def _refuse_coded_two_ways(path, gold: pd.DataFrame, sheet_rows) -> None:
     """One passage (its words, spacing and case aside; under one question where the file names them) coded twice with
     other codes, as two coders' files pasted together give: evaluate counted both codings and calibrate learned both
-    (review 173: 30 contradictions, kappa 0.60, no word). Without a question, only passages of four words or more,
-    which no two respondents write alike by chance ("Funding.")."""
+    (review 173: 30 contradictions, kappa 0.60, no word). Only passages of four words or more, which no two
+    respondents write alike by chance ("Funding.", "Same as above.")."""
     if gold.empty:
         return
     texts = gold["text"].astype(str).str.split().str.join(" ").str.casefold()
     questions = gold["question"].astype(str) if "question" in gold else pd.Series("", index=gold.index)
     codes = gold["gold"].map(lambda found: tuple(sorted(found)))
-    considered = (texts != "") & ((questions.str.strip() != "") | (texts.str.count(" ") >= 3))
+    # Four words or more, under one question where the file names them: two respondents' "Same as above." under
+    # one question are coded by their context (review 175)
+    considered = texts.str.count(" ") >= 3
     seen: dict[tuple[str, str], int] = {}
     clashes = []
     for position in gold.index[considered]:

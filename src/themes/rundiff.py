@@ -480,7 +480,8 @@ def _same_answers_renumbered(left: pd.DataFrame, right: pd.DataFrame,
     def by_number(frame: pd.DataFrame) -> dict[tuple[str, str], tuple[str, str]]:
         found = {}
         for (respondent, question), text in frame["answer"].astype(str).items():
-            if question in questions and text.strip():
+            # stock answers ("No.", "N/A") are anyone's: four words or more (review 175)
+            if question in questions and len(text.split()) >= 4:
                 found.setdefault((number(respondent), question), (respondent, " ".join(text.split()).casefold()))
         return found
 
