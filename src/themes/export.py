@@ -784,14 +784,14 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=N
         labels = {**{c.id: c.label for c in run.codebook.themes}, **{d.id: d.label for d in run.codebook.dimensions}}
         warnings = [unlike_survey_note(shown.get("unlike_survey"), labels),
                     disagreeing_parts(shown, estimated=counts_estimated(run.counts), labels=labels) or ""]
+        unmeasured = with_few_unmeasured(shown)
         agreement = {"summary": sample_agreement_summary(shown), "poor": poorly_agreeing(shown),
                      "warning": " ".join(w for w in warnings if w) or None,
                      # themes too few coded answers carry for a kappa: their estimates are as rough (review 163)
-                     "few": {row["theme"]: row["few"] for row in with_few_unmeasured(shown)["per_theme"]
-                             if row.get("few")},
+                     "few": {row["theme"]: row["few"] for row in unmeasured["per_theme"] if row.get("few")},
                      # ... and dimensions too few address: "about 15% (0-29%)" on one coded answer (review 173)
-                     "few_dimensions": {row["dimension"]: row["few"] for row in
-                                        with_few_unmeasured(shown)["per_dimension"] if row.get("few")}}
+                     "few_dimensions": {row["dimension"]: row["few"] for row in unmeasured["per_dimension"]
+                                        if row.get("few")}}
     framework_by = None
     if run.codebook.dimensions:
         # By the respondent's type, as quotes are attributed (the column chosen or named, the question over "Q1")

@@ -224,7 +224,7 @@ def long_shape(table: pd.DataFrame, id_column: str) -> tuple[str, str, str] | No
     if known.empty or (counts.mean() < 1.5 and counts[counts > 1].sum() < len(known) / 3):
         return None
     repeating = ids.isin(counts[counts > 1].index)
-    from themes.respondents import redcap_export
+    from themes.respondents import redcap_column, redcap_export
 
     if redcap_export(table.columns) and "fieldname" not in {name_key(c) for c in table.columns}:
         # REDCap writes a row per record, event and instance, never one per question: its ids repeat over events
@@ -234,8 +234,6 @@ def long_shape(table: pd.DataFrame, id_column: str) -> tuple[str, str, str] | No
         return None
     # REDCap's EAV export over several events asks each field again at each event: a field repeats within a record,
     # once per event (read as wide, review 172).
-    from themes.respondents import redcap_column
-
     event = redcap_column(table, "event_name")
     events = _texts(table[event]) if event is not None else pd.Series("", index=table.index)
     free = [c for c in table.columns if c != id_column and _looks_like_free_text(table[c])]

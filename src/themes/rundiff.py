@@ -473,16 +473,12 @@ def _same_answers_renumbered(left: pd.DataFrame, right: pd.DataFrame,
     """(an id of A, the id of B with its number, "N of M") where most answers to the shared questions, two at least,
     are the same text under ids of the same number ('R001' and '1'): one survey's respondents, its ids written
     differently. Strangers of two surveys numbered alike answer otherwise."""
-    def number(respondent: str) -> str:
-        digits = re.sub(r"\D", "", str(respondent))
-        return digits.lstrip("0") or "0" if digits else str(respondent).lower()
-
     def by_number(frame: pd.DataFrame) -> dict[tuple[str, str], tuple[str, str]]:
         found = {}
         for (respondent, question), text in frame["answer"].astype(str).items():
             # stock answers ("No.", "N/A") are anyone's: four words or more (review 175)
             if question in questions and len(text.split()) >= 4:
-                found.setdefault((number(respondent), question), (respondent, " ".join(text.split()).casefold()))
+                found.setdefault((_id_number(respondent), question), (respondent, " ".join(text.split()).casefold()))
         return found
 
     mine, theirs = by_number(left), by_number(right)
@@ -496,14 +492,17 @@ def _same_answers_renumbered(left: pd.DataFrame, right: pd.DataFrame,
 def _written_differently(only_a: list[str], only_b: list[str]) -> tuple[str, str] | None:
     """An id of A only and one of B only with the same number ('R001' and 'R1' or '1'): likely one respondent
     whose id the exports write differently, where new and departed respondents have other numbers."""
-    def number(respondent: str) -> str:
-        digits = re.sub(r"\D", "", respondent)
-        return digits.lstrip("0") or "0" if digits else respondent.lower()
-
     numbered_b = {}
     for respondent in only_b:
-        numbered_b.setdefault(number(respondent), respondent)
-    return next(((r, numbered_b[number(r)]) for r in only_a if number(r) in numbered_b), None)
+        numbered_b.setdefault(_id_number(respondent), respondent)
+    return next(((r, numbered_b[_id_number(r)]) for r in only_a if _id_number(r) in numbered_b), None)
+
+
+def _id_number(respondent: str) -> str:
+    """A respondent id's number without its prefix and leading zeros ('R001' and '1' are '1'); an id with no digit,
+    lower-cased."""
+    digits = re.sub(r"\D", "", str(respondent))
+    return digits.lstrip("0") or "0" if digits else str(respondent).lower()
 
 
 def coded_only_in(row) -> str | None:
