@@ -340,8 +340,8 @@ def withdraw_file(path: Path, project_dir: Path, settings: RunSettings) -> dict:
         combined, staged, record = project.withdraw(current, path)
         outcome["sha256"] = record["sha256"]
         if combined is not None:
-            # Coded again even where none of the ids is in the project now: a withdrawal whose run was stopped
-            # left the answers without them and the output with them.
+            # Coded again even where none of the ids is in the project now, if its output still names one (see
+            # project._output_holds); a withdrawal of ids it does not hold is only recorded.
             backup, staged_answers = project.stage(staged, combined, record), True
             summary = run_flow(str(staged.answers_path), str(staged.output), settings, staged.spec, force=True,
                                batches=staged.batches)

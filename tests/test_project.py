@@ -805,6 +805,37 @@ def test_a_withdrawal_stopped_before_it_was_saved_is_taken_again_with_its_count(
     assert "R3" not in set(read_answers(open_project(folder))["respondent_id"])
 
 
+def test_a_withdrawal_of_ids_the_project_does_not_hold_is_recorded_without_coding_it_again(tmp_path, tiny_responses_path,
+                                                                                             tiny_codebook_path):
+    """Review 174: a withdrawal listing only ids the project does not hold (yet) coded every batch again for nothing.
+    Where the output still names one (answers staged without them, the output never written), it is coded again."""
+    from themes.project import PENDING, withdraw
+
+    inbox, folder, cache = tmp_path / "inbox", tmp_path / "project", tmp_path / "cache"
+    table = pd.read_csv(tiny_responses_path, dtype=str, keep_default_na=False)
+    drop(inbox, "week1.csv", table)
+    run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    written = (folder / "output" / "manifest.json").read_bytes()
+    (inbox / "withdrawn.txt").write_text("R99\n", encoding="utf-8")
+    outcome, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    assert outcome["outcome"] == "withdrawn" and outcome["respondents"] == 0, outcome
+    assert outcome["reason"].startswith("none of its respondents is in the project; 1 id not in the project: left "
+                                        "out of batches to come"), outcome["reason"]
+    assert (folder / "output" / "manifest.json").read_bytes() == written  # not coded again
+    assert len(open_project(folder).withdrawn) == 1
+    # R3's answers gone from answers.parquet, the output never written again (no marker left to put them back)
+    (inbox / "withdraw_r3.txt").write_text("R3\n", encoding="utf-8")
+    combined, staged, record = withdraw(open_project(folder), inbox / "withdraw_r3.txt")
+    stage(staged, combined)
+    (inbox / "withdraw_r3.txt").unlink()
+    assert not (folder / PENDING).exists()
+    (inbox / "withdrawn_again.txt").write_text("R3\n", encoding="utf-8")
+    outcome, = run_inbox(inbox, folder, cache, codebooks=[str(tiny_codebook_path)])
+    assert outcome["reason"].startswith("none of its respondents is in the project; the project was coded again"), \
+        outcome["reason"]
+    assert "R3" not in (folder / "output" / "responses.csv").read_text(encoding="utf-8-sig")
+
+
 def test_withdrawn_ids_are_kept_under_the_projects_key_and_older_plain_digests_still_match(tmp_path,
                                                                                          tiny_responses_path):
     """project.json kept the withdrawn ids' plain SHA-256: shared alone, a short numeric id came back by trying

@@ -490,7 +490,8 @@ def withdraw(project: Project, file: Path) -> tuple[pd.DataFrame | None, Project
     if earlier is not None and found and held <= set(found):
         raise InputError(f"{file.name} withdraws every respondent the project holds ({len(held)}); start a new "
                          "project folder instead.")
-    combined = earlier[~earlier["respondent_id"].isin(found)].reset_index(drop=True) if earlier is not None else None
+    combined = earlier[~earlier["respondent_id"].isin(found)].reset_index(drop=True) \
+        if earlier is not None and (found or _output_holds(project.output, asked)) else None
     record = {"file": file.name, "sha256": digest, "taken": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "respondents": len(found), "answers": int(earlier["respondent_id"].isin(found).sum())
               if earlier is not None else 0, "not_in_project": len(ids) - len(matched),
@@ -498,6 +499,19 @@ def withdraw(project: Project, file: Path) -> tuple[pd.DataFrame | None, Project
     batches = [_without_ids(batch, {form for rid in [*ids, *found] for form in id_forms(rid)})
                for batch in project.batches]
     return combined, replace(project, batches=batches, withdrawn=[*project.withdrawn, record]), record
+
+
+def _output_holds(output: Path, forms: set[str]) -> bool:
+    """Whether the project's output still names one of the withdrawn ids (a withdrawal stopped after its answers were
+    staged, before the output was written): then the project is coded again though it holds none of them. Else a
+    withdrawal of ids the project does not hold (yet) coded every batch again for nothing (review 174). An output
+    that cannot be read is taken to hold them."""
+    try:
+        ids = pd.read_csv(output / "responses.csv", usecols=["respondent_id"], dtype=str, keep_default_na=False,
+                          encoding="utf-8-sig")["respondent_id"]
+    except (OSError, ValueError):
+        return (output / "responses.csv").exists()
+    return any(id_forms(rid) & forms for rid in set(ids))
 
 
 def _refuse_withdrawn_ids_written_otherwise(file: Path, unmatched: list[str], held: set[str]) -> None:
