@@ -959,6 +959,35 @@ def test_a_withdrawal_of_ids_written_another_way_than_the_projects_is_refused(tm
     assert "R002" not in set(combined["respondent_id"]) and (record["respondents"], record["not_in_project"]) == (1, 2)
 
 
+def test_a_withdrawn_respondent_back_under_an_id_written_another_way_is_refused(tmp_path, tiny_responses_path):
+    """Review 174's leftover: 'R3' withdrew, and a later export that wrote the id '3' (or 'R003') brought them back
+    into every count and quote. Another site's 'B3' is another respondent; so is an id the project holds."""
+    from themes.project import save, withdraw
+
+    tiny, project = _first_batch(tmp_path, tiny_responses_path)
+    save(project, project.batches, None)
+    listed = tmp_path / "withdrawn.txt"
+    listed.write_text("R3\n", encoding="utf-8")
+    combined, project, record = withdraw(open_project(project.path), listed)
+    save(project, project.batches, stage(project, combined, record))
+    assert "R3" not in json.dumps(record["near"])
+    new = tiny[tiny["respondent_id"] == "R3"].assign(challenges="We lost the grant that paid our outreach staff.")
+    for written in ("3", "R003", "0003"):  # "r3" is R3 as written, left out
+        path = tmp_path / f"later_{written.strip()}.csv"
+        new.assign(respondent_id=written).to_csv(path, index=False)
+        with pytest.raises(InputError) as refused:
+            add_batch(open_project(project.path), path, InputSpec(meta_columns=("org_type", "state")))
+        assert f"1 respondent id ({written.strip()!r}) with the number of a respondent who withdrew from the " \
+               "project, written another way" in str(refused.value), written
+    path = tmp_path / "later_b3.csv"
+    pd.concat([new.assign(respondent_id="B3", challenges="Our partner clinic closed its Saturday hours.",
+                          community_engagement="A youth council reviews each program."),
+               new.assign(respondent_id="R3")]).to_csv(path, index=False)
+    combined, later = add_batch(open_project(project.path), path, InputSpec(meta_columns=("org_type", "state")))
+    assert "B3" in set(combined["respondent_id"]) and "R3" not in set(combined["respondent_id"])
+    assert later.batches[-1]["withdrawn_left_out"] == 1
+
+
 @pytest.mark.parametrize("name, text, said", [
     ("withdrawals.xlsx", "x", "read from a .csv or .txt file"),
     ("Withdrawal from services survey.csv", "respondent_id,state,challenges\nR1,OH,Rent\n", "reads as a survey export"),

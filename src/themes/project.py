@@ -296,6 +296,8 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
     answers, spec, id_problems, kept_meta = _earlier_meta(file, project, earlier, answers, spec, id_problems)
     answers, spec, renamed = _earlier_names(project, earlier, answers, spec)
     answers, _ = _without_withdrawn(file, answers, gone, key)  # the file read again for an earlier column: filtered again
+    _refuse_withdrawn_written_otherwise(file, answers, project, key,
+                                        set(earlier["respondent_id"]) if earlier is not None else set())
     label = batch_label(len(project.batches) + 1, file)
     new = pd.DataFrame({"respondent_id": answers["respondent_id"], "question": answers["question"],
                         "answer": answers["answer_raw"]})
@@ -495,7 +497,8 @@ def withdraw(project: Project, file: Path) -> tuple[pd.DataFrame | None, Project
     record = {"file": file.name, "sha256": digest, "taken": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "respondents": len(found), "answers": int(earlier["respondent_id"].isin(found).sum())
               if earlier is not None else 0, "not_in_project": len(ids) - len(matched),
-              "ids": sorted({id_digest(form, key) for rid in ids for form in id_forms(rid)})}
+              "ids": sorted({id_digest(form, key) for rid in ids for form in id_forms(rid)}),
+              "near": sorted({id_digest(form, key) for rid in ids for form in _near_forms(rid, withdrawn=True)})}
     batches = [_without_ids(batch, {form for rid in [*ids, *found] for form in id_forms(rid)})
                for batch in project.batches]
     return combined, replace(project, batches=batches, withdrawn=[*project.withdrawn, record]), record
@@ -518,14 +521,10 @@ def _refuse_withdrawn_ids_written_otherwise(file: Path, unmatched: list[str], he
     """A withdrawal's id the project does not hold, where it holds one of the same number written another way ('R7'
     or '7' for 'R007'): taken as it was, it took nobody out, and the respondent stayed in the quotes and evidence
     (review 174). Refused, nothing taken: which of several ('A7', 'B7') is meant is not ours to guess."""
-    def parts(rid: str) -> tuple[str, str] | None:
-        found = _NUMBERED_ID.fullmatch(str(rid).strip())
-        return (str(rid).strip()[:found.start(1)].rstrip("0").casefold(), found.group(1)) if found else None
-
     def alike(asked: str, held_id: str) -> bool:
         # The same number, the prefix the same or left out on one side ('R7', '7' for 'R007'); not 'A7' for 'B7',
         # another site's respondent (review 175)
-        mine, theirs = parts(asked), parts(held_id)
+        mine, theirs = _id_parts(asked), _id_parts(held_id)
         return bool(mine and theirs and mine[1] == theirs[1] and (mine[0] == theirs[0] or not mine[0] or not theirs[0]))
 
     near = [(rid, found) for rid in unmatched if (found := [h for h in sorted(held) if alike(rid, h)])]
@@ -535,6 +534,43 @@ def _refuse_withdrawn_ids_written_otherwise(file: Path, unmatched: list[str], he
         raise InputError(f"{file.name}: {len(near)} id{'s' if len(near) != 1 else ''} the project does not hold, "
                          f"written another way than ids it does ({named}): nothing was taken. Write each id as the "
                          "project's exports do and drop the file in again.")
+
+
+def _id_parts(rid: str) -> tuple[str, str] | None:
+    """A numbered id's prefix (case folded) and number, without leading zeros: ('r', '7') for 'R007'."""
+    found = _NUMBERED_ID.fullmatch(str(rid).strip())
+    return (str(rid).strip()[:found.start(1)].rstrip("0").casefold(), found.group(1)) if found else None
+
+
+def _near_forms(rid: str, withdrawn: bool) -> set[str]:
+    """The forms that tell a later export's id written another way from a withdrawn id of the same number: alike
+    where the prefix is the same or left out on one side ('7' or 'R7' for 'R007'; not 'B7' for 'A7'). A withdrawn id
+    is kept under its own (`withdrawn`), a later id looked up under the ones it matches."""
+    parts = _id_parts(rid)
+    if parts is None:
+        return set()
+    prefix, number = parts
+    if withdrawn:
+        return {f"near {prefix} {number}", f"near* {number}"} if prefix else {f"near- {number}"}
+    return {f"near {prefix} {number}", f"near- {number}"} if prefix else {f"near* {number}", f"near- {number}"}
+
+
+def _refuse_withdrawn_written_otherwise(file: Path, answers: pd.DataFrame, project: Project, key: bytes | None,
+                                        held: set[str]) -> None:
+    """A later export's id of a withdrawn respondent's number written another way ('7' where 'R007' withdrew): taken
+    as new, the respondent who withdrew came back into every count and quote (review 174's leftover). Refused,
+    nothing added: whether '7' is them is not ours to guess. An id the project holds is its own respondent's."""
+    near = {str(digest) for withdrawal in project.withdrawn for digest in withdrawal.get("near") or ()}
+    if not near or key is None:
+        return
+    back = sorted(rid for rid in set(answers["respondent_id"].astype(str)) - held
+                  if {id_digest(form, key) for form in _near_forms(rid, withdrawn=False)} & near)
+    if back:
+        named = ", ".join(repr(rid) for rid in back[:4]) + (f" and {len(back) - 4} more" if len(back) > 4 else "")
+        raise InputError(f"{file.name}: {len(back)} respondent id{'s' if len(back) != 1 else ''} ({named}) with the "
+                         "number of a respondent who withdrew from the project, written another way (a prefix or "
+                         "leading zeros left out or added): nothing was added. Write the ids as the project's earlier "
+                         "exports do (a withdrawn respondent's answers are then left out) and drop it in again.")
 
 
 def _without_ids(batch: dict, forms: set[str]) -> dict:
