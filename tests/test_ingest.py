@@ -3903,3 +3903,32 @@ def test_redcaps_eav_export_over_several_events_is_read_long_each_field_one_answ
     assert first == f"{rows.loc[0, 'challenges']}\n\n{rows.loc[0, 'challenges']} A year on, still so."
     assert any(p["problem"] == "events_joined" and p["respondents"] == 12 for p in problems)
     assert "redcap_event_name" not in spec.sources.get("ignored", "")  # read: it joins the events
+
+
+def test_redcaps_eav_export_with_a_repeating_instrument_is_read_long_each_field_one_answer(tmp_path):
+    """Review 172's leftover: REDCap's EAV export with a repeating instrument (a partner form filled once per partner)
+    writes a field once per instance, so the field was no question column and the file was read as wide (a
+    respondent per value). The instances of a field are one answer, a paragraph each, as the wide export's are."""
+    rows = _sample_rows(12)
+    lines = ["record,redcap_event_name,redcap_repeat_instrument,redcap_repeat_instance,field_name,value"]
+    for k, row in rows.iterrows():
+        for field in ("org_type", "state", "goals"):
+            lines.append(f'{k + 1},baseline_arm_1,,,{field},"{str(row[field]).replace(chr(34), chr(34) * 2)}"')
+        for instance, partner in ((1, "the county clinic"), (2, "a food bank")):
+            value = f"{row['challenges']} With {partner} it took a year.".replace('"', '""')
+            lines.append(f'{k + 1},baseline_arm_1,partners,{instance},challenges,"{value}"')
+    path = write(tmp_path / "eav.csv", "\n".join(lines) + "\n")
+    answers, spec, problems = load_answers(path, InputSpec(id_column="record"))
+    assert (answers["respondent_id"].nunique(), spec.question_column, spec.meta_columns) == (
+        12, "field_name", ("org_type", "state"))
+    assert set(answers["question"]) == {"goals", "challenges"}
+    assert not answers.duplicated(["respondent_id", "question"]).any()
+    first = answers.loc[(answers["respondent_id"] == "1") & (answers["question"] == "challenges"), "answer_raw"].item()
+    assert first == (f"{rows.loc[0, 'challenges']} With the county clinic it took a year.\n\n"
+                     f"{rows.loc[0, 'challenges']} With a food bank it took a year.")
+    from themes.infer import id_problem_lines
+
+    said = "\n".join(id_problem_lines(problems))
+    assert "24 rows into 12 records answering a question at several REDCap instances of a repeating instrument" in said
+    assert "12 answers join several instances' texts" in said
+    assert "redcap_repeat" not in spec.sources.get("ignored", "")  # read: they join the instances

@@ -224,7 +224,7 @@ def long_shape(table: pd.DataFrame, id_column: str) -> tuple[str, str, str] | No
     if known.empty or (counts.mean() < 1.5 and counts[counts > 1].sum() < len(known) / 3):
         return None
     repeating = ids.isin(counts[counts > 1].index)
-    from themes.respondents import redcap_column, redcap_export
+    from themes.respondents import redcap_export
 
     if redcap_export(table.columns) and "fieldname" not in {name_key(c) for c in table.columns}:
         # REDCap writes a row per record, event and instance, never one per question: its ids repeat over events
@@ -232,17 +232,18 @@ def long_shape(table: pd.DataFrame, id_column: str) -> tuple[str, str, str] | No
         # for its EAV export (`record,redcap_event_name,field_name,value`: read as wide, 30 records were 149
         # respondents, review 171).
         return None
-    # REDCap's EAV export over several events asks each field again at each event: a field repeats within a record,
-    # once per event (read as wide, review 172).
-    event = redcap_column(table, "event_name")
-    events = _texts(table[event]) if event is not None else pd.Series("", index=table.index)
+    # REDCap's EAV export over several events, or with a repeating instrument, asks a field again at each event and
+    # instance: it repeats within a record, once per event and instance (read as wide, review 172).
+    from themes.respondents import redcap_occasions
+
+    events, occasion_columns = redcap_occasions(table)
     free = [c for c in table.columns if c != id_column and _looks_like_free_text(table[c])]
     if len(free) != 1:
         return None
     answer = free[0]
     candidates = []
     for column in table.columns:
-        if column in (id_column, answer, event):
+        if column in (id_column, answer, *occasion_columns):
             continue
         values = _texts(table[column])
         distinct = values[values != ""].nunique()
@@ -484,10 +485,12 @@ def id_problem_lines(problems: list[dict], *, shown: int = 5) -> list[str]:
                      f"record is one respondent; {joined['answers_joined']} answers join several instances' texts, "
                      "one paragraph each")
     for joined in (p for p in problems if p["problem"] == "events_joined"):
+        occasions = joined.get("occasions", "events")
         lines.append(f"  joined     {joined['rows']} rows into {joined['respondents']} records answering a question at "
-                     f"several REDCap events (e.g. '{joined['respondent_id']}'): each record is one respondent; "
-                     f"{joined['answers_joined']} answers join several events' texts, one paragraph each, in the "
-                     "file's order")
+                     f"several REDCap {occasions} (e.g. '{joined['respondent_id']}'): each record is one respondent; "
+                     f"{joined['answers_joined']} answers join several "
+                     f"{'instances' if occasions.startswith('instances') else 'events'}' texts, one paragraph each, "
+                     "in the file's order")
     for apart in (p for p in problems if p["problem"] == "events_apart"):
         lines.append(f"  apart      {apart['records']} record{'s' * (apart['records'] != 1)} whose REDCap events "
                      f"answer a question twice {'were' if apart['records'] != 1 else 'was'} kept apart, each row a "

@@ -19,7 +19,7 @@ import yaml
 from themes.clean import clean_text, non_answer_reason
 from themes.csv_input import decode, distinct_columns, read_csv_export
 from themes.errors import InputError
-from themes.respondents import SENDER, as_text, redcap_column, to_answers
+from themes.respondents import SENDER, as_text, redcap_occasions, to_answers
 from themes.infer import (_QUESTION_NAME, ID_KEYS, carried_down, data_shape, doubtful_guess, first_rows_shape,
                           guess_id_column, guess_meta_columns, ids_on_first_rows, located_by_address, long_shape,
                           meta_origin, name_key, names_type_or_place, words)
@@ -1669,9 +1669,10 @@ def complete_spec(table: pd.DataFrame, spec: InputSpec) -> InputSpec:
         # Columns of text the guess passed over are said, not dropped silently: in a small batch an open
         # question's few answers may be too short or too alike to look like free text; beside a long file's
         # question and answer, a respondent's type the metadata guess did not know ('type_repondant').
-        # A long REDCap export's events are read: a field answered at several is one answer (`joined`)
-        event = redcap_column(table, "event_name") if question_column is not None else None
-        events = (event,) if event is not None and table[event].map(as_text).str.strip().nunique() > 1 else ()
+        # A long REDCap export's events and repeat instances are read: a field answered at several is one answer
+        # (`joined`)
+        occasions = redcap_occasions(table)[1] if question_column is not None else []
+        events = tuple(c for c in occasions if table[c].map(as_text).str.strip().nunique() > 1)
         read = {id_column, question_column, answer_column, *text_columns, *meta_columns, *hidden, *events,
                 *(looked_up if "located" in sources else ()), *(worded[:1] if worded else ()),
                 *own_name_columns(table, replace(spec, id_column=id_column, text_columns=tuple(text_columns),

@@ -236,15 +236,27 @@ def _join_events(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, li
         "answers_joined": several, "respondent_id": example}, *said]
 
 
+def redcap_occasions(table: pd.DataFrame) -> tuple[pd.Series, list[str]]:
+    """Each row's event and repeat instance in a REDCap export ("" where it has neither column), and those columns:
+    in its EAV export a field is written once per event and instance."""
+    columns = [c for c in (redcap_column(table, field) for field in ("event_name", "repeat_instrument",
+                                                                       "repeat_instance")) if c is not None]
+    occasions = pd.Series("", index=table.index)
+    for column in columns:
+        occasions = occasions + "\x1f" + table[column].map(as_text).str.strip()
+    return occasions, columns
+
+
 def _join_long_events(answers: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
-    """REDCap's EAV export over several events (`record,redcap_event_name,field_name,value`): a field answered at
-    baseline and at follow-up is one record's answer over time, read as one answer, the events' texts a paragraph
-    each in the file's order, as `_join_events` reads the wide export. Else each record answered each question twice
+    """REDCap's EAV export over several events or instances of a repeating instrument
+    (`record,redcap_event_name,field_name,value`): a field answered at baseline and at follow-up, or for each
+    partner, is one record's answer, read as one answer, the texts a paragraph each in the file's order, as
+    `_join_events` and `_join_repeat_instances` read the wide export. Else each record answered each question twice
     (two answers of one key). `answers` holds a row per row of `table`, in its order."""
-    event = redcap_column(table, "event_name")
-    if event is None:
+    occasions, columns = redcap_occasions(table)
+    if not columns:
         return answers, []
-    events = table[event].map(as_text).str.strip().to_numpy()
+    events = occasions.to_numpy()
     given = answers["answer_raw"].str.strip() != ""
     key = answers["respondent_id"].astype(str) + "\x1f" + answers["question"]
     several = key[given].groupby(key[given]).transform("size").gt(1)
@@ -262,9 +274,16 @@ def _join_long_events(answers: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.Da
         keep.loc[rows[1:]] = False
         joined += len(texts) > 1
     records = answers.loc[fold, "respondent_id"]
+    event = redcap_column(table, "event_name")
+    over_events = event is not None and table.loc[fold[fold].index, event].map(as_text).nunique() > 1
+    over_instances = any(c != event for c in columns) and \
+        table.loc[fold[fold].index, [c for c in columns if c != event]].map(as_text).map(str.strip).ne("").any().any()
     return answers[keep].reset_index(drop=True), [{
         "row": None, "problem": "events_joined", "respondents": records.nunique(), "rows": int(fold.sum()),
-        "answers_joined": joined, "respondent_id": records.iloc[0]}]
+        "answers_joined": joined, "respondent_id": records.iloc[0],
+        "occasions": " and ".join(what for what, found in (("events", over_events),
+                                                           ("instances of a repeating instrument", over_instances))
+                                  if found) or "events"}]
 
 
 def _join_split_rows(table: pd.DataFrame, spec: InputSpec) -> tuple[pd.DataFrame, list[dict]]:
