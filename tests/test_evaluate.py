@@ -1401,3 +1401,32 @@ def test_a_runs_agreement_with_a_picked_sample_is_not_called_random(tiny_codeboo
     few = run_agreement(answers, coded.head(20), Scheme(tiny_codebook), "few.csv")  # review 164: not compared
     assert "coded by people in a sample read as random (too few coded answers to compare with the survey's)" in \
         sample_agreement_summary(few)
+
+
+def test_a_code_matrix_of_one_0_1_column_per_theme_is_read_as_codes_cells(tmp_path):
+    """Review 172's leftover: a gold file of one 0/1 column per theme (a spreadsheet's or a QDA tool's code matrix)
+    was "no column of gold codes". Its marks are read as the codes cells they stand for; a theme with no column stops
+    the read, as its passages would read as not raising it."""
+    from themes.evaluate import gold_announcement
+
+    codebook = load_codebook("codebooks/rfi_themes.yaml")
+    path = tmp_path / "matrix.csv"
+    path.write_text("text,Trust,Cultural differences,community_engagement,resource_needs,DATA_CHALLENGES\n"
+                    "We built trust over years.,1,0,0,0,0\n"
+                    "Grants end and staff leave.,0,0,,x,0\n"
+                    "Nothing else to add about this.,0,0,0,0,0\n"
+                    "Not coded yet.,,,,,\n"
+                    "Trust and shared data both matter.,TRUE,FALSE,FALSE,FALSE,TRUE\n", encoding="utf-8")
+    gold = read_gold(path, codebook)
+    assert [sorted(codes) for codes in gold["gold"]] == [["trust"], ["resource_needs"], [],
+                                                          ["data_challenges", "trust"]]
+    assert gold.attrs["not_coded"] == 1
+    said = "\n".join(gold_announcement(gold, path))
+    assert "codes      one 0/1 column per theme ('Trust', 'Cultural differences', 'community_engagement', " in said
+    path.write_text("text,trust,cultural_differences,community_engagement,resource_needs\nWe trust them.,1,0,0,0\n",
+                    encoding="utf-8")
+    with pytest.raises(GoldError, match=r"codes one 0/1 column per theme, but has none for data_challenges: "):
+        read_gold(path, codebook)
+    path.write_text("text,trust,cultural_differences\nWe trust them.,1,0\n", encoding="utf-8")  # no matrix: as before
+    with pytest.raises(GoldError, match="no column of gold codes"):
+        read_gold(path, codebook)

@@ -101,6 +101,15 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         attrs = table.attrs
         table = table[(names == split).to_numpy()]
         table.attrs = attrs
+    # A code matrix (a spreadsheet's or a QDA tool's export: one 0/1 column per theme) read as the codes cells it
+    # stands for. Before, its columns were "no column of gold codes".
+    indicators = _indicator_columns(table, codebook, path) \
+        if codebook.themes and not any(c in lowered for c in THEME_COLUMNS) else {}
+    if indicators:
+        attrs = table.attrs
+        table = table.assign(themes=_from_indicators(table, indicators))
+        table.attrs = attrs
+        lowered["themes"] = "themes"
     dimension_columns = _dimension_columns(codebook, lowered)
     _refuse_renamed_dimension_column(table, codebook, dimension_columns, path)
     # A file coded for several codebooks (themes and framework) serves each: a framework codebook
@@ -357,11 +366,13 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
 
         gold.attrs["themes_coded"] = gold.attrs["themes_coded"] and coded_anywhere("themes")
         gold.attrs["coded_dimensions"] = [d for d in gold.attrs["coded_dimensions"] if coded_anywhere(d)]
-    codes = [theme_column] if theme_column is not None else []
+    codes = [] if theme_column is None else [
+        "one 0/1 column per theme (" + ", ".join(f"'{c}'" for c in indicators.values()) + "; a row of marks "
+        "all empty is not coded yet, an empty cell beside a written one is 0)"] if indicators else [f"'{theme_column}'"]
     gold.attrs["read"] = {
         "sheet": sheet,
         "text": f"'{text_column}'" if text_column is not None else "looked up by 'respondent_id' + 'question'",
-        "codes": ", ".join([*(f"'{c}'" for c in codes), *(_dimension_column_read(codebook, d, c)
+        "codes": ", ".join([*codes, *(_dimension_column_read(codebook, d, c)
                                                            for d, c in dimension_columns.items())]),
         "question": f"'{lowered['question']}'" if "question" in lowered else None,
         "coders": table.attrs.get("coders", ""),
@@ -1374,6 +1385,49 @@ def _parts(cell: str) -> list[str]:
 
 # Columns that say which answer a row is, not how it is coded: a question may be named as a theme is.
 _KEY_COLUMNS = {"question", "respondent_id", "sample_id", "passage_id", "split", "writer", *TEXT_COLUMNS}
+
+
+# How a code matrix marks a theme a passage raises, and one it does not (Excel's TRUE/FALSE, an "x" in a cell)
+_MARKS = {"1": True, "1.0": True, "yes": True, "y": True, "true": True, "x": True,
+          "0": False, "0.0": False, "no": False, "n": False, "false": False}
+
+
+def _indicator_columns(table: pd.DataFrame, codebook: Codebook, path: Path) -> dict[str, str]:
+    """Each theme's column where the file codes one 0/1 column per theme, named by its id or label (case, spaces and
+    underscores aside) and holding only marks; {} where it does not (fewer than half the themes so). A theme with no
+    such column stops the read: its rows would read as not raising it."""
+    def key(name) -> str:
+        return re.sub(r"[\W_]+", "", str(name).casefold())
+
+    def marks_only(column) -> bool:
+        cells = table[column].map(lambda v: "" if v != v else str(v).strip().casefold())
+        return bool((cells != "").any()) and cells[cells != ""].isin(list(_MARKS)).all()
+
+    by_key = {key(column): column for column in table.columns}
+    found = {}
+    for theme in codebook.themes:
+        column = by_key.get(key(theme.id)) or by_key.get(key(theme.label))
+        if column is not None and marks_only(column):
+            found[theme.id] = column
+    if len(found) < max(2, len(codebook.themes) / 2):
+        return {}
+    missing = [theme.id for theme in codebook.themes if theme.id not in found]
+    if missing:
+        raise GoldError(f"{path} codes one 0/1 column per theme, but has none for {', '.join(missing)}: its passages "
+                        "would read as not raising it. Add a column for each theme (0 where a passage does not raise "
+                        "it), or give the codes in a 'themes' column (';'-joined ids, 'none' for none).")
+    return found
+
+
+def _from_indicators(table: pd.DataFrame, indicators: dict[str, str]) -> pd.Series:
+    """A codes cell per row of a code matrix: the themes marked, 'none' where every mark is 0 (an empty cell beside
+    a written one is 0), empty (not coded yet) where every cell is."""
+    cells = pd.DataFrame({theme: table[column].map(lambda v: "" if v != v else str(v).strip().casefold())
+                          for theme, column in indicators.items()}, index=table.index)
+    marked = cells.apply(lambda column: column.map(lambda cell: _MARKS.get(cell, False)))
+    written = (cells != "").any(axis=1)
+    return pd.Series([";".join(theme for theme in indicators if marked.at[i, theme]) or "none" if written[i] else ""
+                      for i in table.index], index=table.index)
 
 
 def _codes_elsewhere(table: pd.DataFrame, theme_column: str, codebook: Codebook) -> str | None:
