@@ -667,6 +667,11 @@ def test_what_a_coded_file_codes_is_recorded(tmp_path, tiny_codebook):
     assert (coded.attrs["themes_coded"], coded.attrs["coded_dimensions"]) == (True, [])
     path.write_text("respondent_id,question,themes\nR1,q1,trust;service.joint\nR2,q1,none\n", encoding="utf-8")
     assert read_coded_sample(path, tiny_codebook, answers).attrs["coded_dimensions"] == ["service"]
+    # headers retyped ("Respondent ID", "Question", "Sample-ID"): the keys all the same (review 176: "passages
+    # without them")
+    path.write_text("Question,Themes,Respondent ID,Sample-ID\nq1,trust,R1,S001\nq1,none,R2,S002\n", encoding="utf-8")
+    coded = read_coded_sample(path, tiny_codebook, answers)
+    assert list(coded["respondent_id"]) == ["R1", "R2"] and coded.attrs["sample_ids"] == ["S001", "S002"]
     path.write_text("text,themes\nWe trust them.,trust\nGrants end.,none\n", encoding="utf-8")
     with pytest.raises(GoldError, match="a coded sample names each answer by 'respondent_id' and 'question'"):
         read_coded_sample(path, tiny_codebook, answers)
@@ -1396,11 +1401,18 @@ def test_a_runs_agreement_with_a_picked_sample_is_not_called_random(tiny_codeboo
     coded = pd.DataFrame({"respondent_id": drawn["respondent_id"], "question": "q",
                           "gold": [["trust"] if f else [] for f in drawn["themes"]]}).reset_index(drop=True)
     result = run_agreement(answers, coded, Scheme(tiny_codebook), "drawn.csv")
-    assert result["unlike_survey"] is None
+    assert result["unlike_survey"] is None and result["draw_rows_missing"] is None
     assert "coded by people in a sample drawn at random as far as the tool can tell" in sample_agreement_summary(result)
     few = run_agreement(answers, coded.head(20), Scheme(tiny_codebook), "few.csv")  # review 164: not compared
     assert "coded by people in a sample read as random (too few coded answers to compare with the survey's)" in \
         sample_agreement_summary(few)
+    # Review 176: rows of the draw deleted were said on the console alone; the report called the sample random
+    coded = coded.drop(index=[3, 4]).reset_index(drop=True)
+    coded.attrs["sample_ids"] = [f"S{k:03d}" for k in range(1, 51) if k not in (4, 5)]
+    result = run_agreement(answers, coded, Scheme(tiny_codebook), "drawn.csv")
+    assert result["draw_rows_missing"][:2] == [2, "S004-S005"]
+    assert "coded by people, in a sample whose draw has rows missing (see the caution under the key findings)" in \
+        sample_agreement_summary(result)
 
 
 def test_a_code_matrix_of_one_0_1_column_per_theme_is_read_as_codes_cells(tmp_path):

@@ -781,3 +781,40 @@ def test_the_manifest_names_the_versions_of_what_the_run_used():
     dask = package_versions({"backend": "torch", "workers": 2})
     assert [name for name in dask if name not in PACKAGES] == ["dask", "distributed", "prefect-dask"]
     assert dask["distributed"][0].isdigit()
+
+
+def test_a_count_resting_on_few_coded_answers_says_rough_in_its_method_column():
+    """Review 176: the report called the estimate of a theme one coded answer carries "a rough figure"; the workbook's
+    Summary and theme_counts.csv read "corrected for measured error" with no word."""
+    from dataclasses import dataclass
+
+    from themes.export import _rough_methods
+    from themes.prevalence import CORRECTED_METHOD
+
+    @dataclass
+    class Run:
+        sample_agreement: dict | None
+        counts: pd.DataFrame
+        counts_by: dict
+        counts_by_question: pd.DataFrame | None = None
+        framework: pd.DataFrame | None = None
+        framework_by: dict | None = None
+        framework_by_question: pd.DataFrame | None = None
+
+    counts = pd.DataFrame({"theme": ["trust", "culture"], "method": [CORRECTED_METHOD] * 2})
+    framework = pd.DataFrame({"dimension": ["data", "data"], "type": ["full", "not_described"],
+                              "method": [CORRECTED_METHOD, "not estimated: no coded answer carries it"]})
+    agreement = {"per_theme": [{"theme": "trust", "gold": 40, "predicted": 41}, {"theme": "culture", "gold": 1,
+                                                                                 "predicted": 30}],
+                 "per_dimension": [{"dimension": "data", "gold_addressed": 2}]}
+    run = _rough_methods(Run(agreement, counts, {"state": counts}, framework=framework,
+                             framework_by={"state": framework}))
+    assert list(run.counts["method"]) == [CORRECTED_METHOD,
+                                          f"{CORRECTED_METHOD}; rough: only 1 coded answer carries it"]
+    assert list(run.counts_by["state"]["method"]) == list(run.counts["method"])
+    assert list(run.framework["method"]) == [f"{CORRECTED_METHOD}; rough: only 2 coded answers address its dimension",
+                                             "not estimated: no coded answer carries it"]
+    from themes.prevalence import corrected
+
+    assert corrected(run.counts)  # still read as a corrected table
+    assert _rough_methods(Run(None, counts, {})).counts is counts

@@ -302,6 +302,11 @@ def test_an_estimate_resting_on_fewer_coded_answers_than_a_kappa_needs_says_so(d
         in markdown
     assert "too few to measure" not in render_markdown(estimated)
     assert "not disagreement between coders" in markdown
+    assert "check that the coders had this theme" not in markdown
+    # ... where the tool flagged many more of the coded answers: the coders may not have had it (review 176)
+    doubted = replace(few, agreement={**few.agreement, "few_flagged": {"funding": 30}})
+    assert ("a rough figure. The tool flagged 30 of the coded answers with it: check that the coders had this theme "
+            "in their codebook and applied it.") in render_markdown(doubted)
 
 
 @pytest.mark.parametrize("low, high, shown", [(35.0, 75.0, "(35-75%)"), (95.4, 99.6, "(95-99.6%)"),

@@ -78,6 +78,11 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         except EmptyTableError:
             raise GoldError(f"{path} holds no coded passages. A coded file has a header such as 'text,themes' and "
                             "one row per passage: its text and its codes (';'-joined ids, 'none' for none).") from None
+    # The keys' headers as a person retypes them ("Respondent ID", "Sample-ID"): read as themes sample writes them
+    # (review 176: "Respondent ID" was "passages without them")
+    keys = {re.sub(r"[\s_-]+", "_", str(c).strip().lower()): c for c in table.columns}
+    table = table.rename(columns={keys[k]: k for k in ("respondent_id", "sample_id", "passage_id")
+                                  if k in keys and k not in table.columns})
     lowered = {c.lower(): c for c in table.columns}
     renamed_questions = {}
     if "question" in lowered and "respondent_id" in lowered:  # keys into this input: its question names
@@ -829,12 +834,16 @@ def draw_rows_missing(coded: pd.DataFrame, paths) -> str | None:
     random sample; rows deleted for being hard to code, or off-topic, are not a random few, and the corrected counts
     lean away from what they held. A reviewer's workbook lost S009 unsaid."""
     gap = missing_draw_rows(coded.attrs.get("sample_ids", []))
-    if gap is None:
-        return None
+    return rows_missing_note(gap, coded_sample_name(paths)) if gap is not None else None
+
+
+def rows_missing_note(gap: Sequence, name: str) -> str:
+    """`missing_draw_rows`'s finding in words, for the console and the report (`name`: the sample's, as it may be
+    shown)."""
     count, listed, span, one_block = gap
     # One block of many, or the first rows: a file of a sample grown with --exclude (a pilot's five) may be missing.
     file = "; if they are a file of the sample, give it too" if one_block else ""
-    return (f"{coded_sample_name(paths)}: {count} row{'s' * (count != 1)} of the draw {'are' if count != 1 else 'is'} missing "
+    return (f"{name}: {count} row{'s' * (count != 1)} of the draw {'are' if count != 1 else 'is'} missing "
             f"({listed}; its sample_ids run {span}{file}). The estimate reads the rows "
             "left as a random sample: answers deleted for being hard to code, or off-topic, lean the corrected "
             "counts. Put the rows back and code them ('none' where an answer has no theme). Rows left out for "
@@ -1703,6 +1712,9 @@ def run_agreement(answers: pd.DataFrame, coded_sample: pd.DataFrame, scheme: Sch
     (codebook, calibration) pairs) are left out, as `themes evaluate` leaves them out: on those it would be
     memory, not agreement."""
     keyed = answers.set_index(["respondent_id", "question"])
+    # Rows of the draw deleted: the rows left are no random sample, which the report says beside the figures
+    # (review 176: said on the console alone, the report called the sample random)
+    gap = missing_draw_rows(coded_sample.attrs.get("sample_ids", []))
     keys = list(zip(coded_sample["respondent_id"], coded_sample["question"]))
     missing = [k for k in keys if k not in keyed.index]
     if missing:
@@ -1735,6 +1747,7 @@ def run_agreement(answers: pd.DataFrame, coded_sample: pd.DataFrame, scheme: Sch
     theme_ids = [c.id for c in scheme.codebook.themes] if themes_coded else []
     return {"file": " + ".join(files), "files": files, "answers": len(keys), "left_out_learned": int(learned.sum()),
             "unlike_survey": unlike_survey(answers, keys, theme_ids),
+            "draw_rows_missing": list(gap) if gap is not None else None,
             "compared_with_survey": compared_with_survey(len(keys), len(_sampled_from(answers)), theme_ids),
             "overall": result["overall"] if themes_coded else {},
             "per_theme": result["per_theme"] if themes_coded else [],

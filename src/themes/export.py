@@ -651,6 +651,49 @@ def kappa(value: float) -> str:
     return f"{value:.2f}".replace("-0.00", "0.00")
 
 
+# Coded answers the tool flagged with a theme that few coded answers carry, before the report says the coders may
+# not have coded it (1 carried, 30 flagged: the estimate reads 1%, against 37% flagged)
+FEW_FLAGGED = 10
+
+
+def _rough_methods(run: RunResult) -> RunResult:
+    """Every count file's `method` (and the workbook's Summary), where too few coded answers carry the theme (or
+    address the dimension) to measure how the tool codes it: the report's "a rough figure" said there too. The
+    workbook and the CSVs read "corrected for measured error" of an estimate resting on 1 coded answer (review 176)."""
+    from themes.evaluate import with_few_unmeasured
+    from themes.prevalence import CORRECTED_METHOD
+
+    if not run.sample_agreement:
+        return run
+    unmeasured = with_few_unmeasured(run.sample_agreement)
+    few = {"theme": {row["theme"]: row["few"] for row in unmeasured["per_theme"] if row.get("few")},
+           "dimension": {row["dimension"]: row["few"] for row in unmeasured["per_dimension"] if row.get("few")}}
+    if not few["theme"] and not few["dimension"]:
+        return run
+
+    def marked(frame: pd.DataFrame | None, key: str) -> pd.DataFrame | None:
+        if frame is None or key not in frame or "method" not in frame:
+            return frame
+        said = {"theme": "carr{} it", "dimension": "address{} its dimension"}[key]
+
+        def method(code, value) -> str:
+            count = few[key].get(code)
+            if not count or not str(value).startswith(CORRECTED_METHOD):
+                return value
+            verb = said.format("ies" if key == "theme" and count == 1 else "y" if key == "theme" else
+                               "es" if count == 1 else "")
+            return f"{value}; rough: only {count} coded answer{'s' * (count != 1)} {verb}"
+
+        return frame.assign(method=[method(code, value) for code, value in zip(frame[key], frame["method"])])
+
+    return replace(run, counts=marked(run.counts, "theme"),
+                   counts_by={c: marked(f, "theme") for c, f in run.counts_by.items()},
+                   counts_by_question=marked(run.counts_by_question, "theme"),
+                   framework=marked(run.framework, "dimension"),
+                   framework_by={c: marked(f, "dimension") for c, f in run.framework_by.items()},
+                   framework_by_question=marked(run.framework_by_question, "dimension"))
+
+
 def sample_agreement_summary(result: dict) -> str:
     """This survey's measured agreement, in one sentence for the method section."""
     from themes.evaluate import FEW_CODED, FEW_PASSAGES, coded_sample_name
@@ -699,7 +742,9 @@ def sample_agreement_summary(result: dict) -> str:
            if result["answers"] < FEW_PASSAGES else "")
     # "at random" only where the sample looks it by the machine's flags (review 163: a hand-picked one was called so)
     how = ("coded by people, in a sample unlike a random one of the survey (see the caution under the key findings)"
-           if result.get("unlike_survey") else "coded by people in a sample drawn at random as far as the tool can "
+           if result.get("unlike_survey") else "coded by people, in a sample whose draw has rows missing (see the "
+           "caution under the key findings)" if result.get("draw_rows_missing") else
+           "coded by people in a sample drawn at random as far as the tool can "
            "tell (its answers are flagged as often as the survey's)" if result.get("compared_with_survey") else
            "coded by people in a sample read as random (too few coded answers to compare with the survey's)")
     return (f"on {result['answers']} answers of this survey, {how} "
@@ -771,8 +816,8 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=N
             "where the theme is present")
     agreement = None
     if run.sample_agreement:
-        from themes.evaluate import counts_estimated, disagreeing_parts, poorly_agreeing, unlike_survey_note, \
-            with_few_unmeasured
+        from themes.evaluate import counts_estimated, disagreeing_parts, poorly_agreeing, rows_missing_note, \
+            unlike_survey_note, with_few_unmeasured
 
         # The coded sample's file names are de-identified as the export's are ("coded by Jane Roe (jroe@...).csv"),
         # and its folders left out.
@@ -783,12 +828,18 @@ def report_data(run: RunResult, evidence: pd.DataFrame | None = None, redactor=N
         shown["file"] = " + ".join(shown["files"])
         labels = {**{c.id: c.label for c in run.codebook.themes}, **{d.id: d.label for d in run.codebook.dimensions}}
         warnings = [unlike_survey_note(shown.get("unlike_survey"), labels),
+                    rows_missing_note(shown["draw_rows_missing"], shown["file"]) if shown.get("draw_rows_missing")
+                    else "",
                     disagreeing_parts(shown, estimated=counts_estimated(run.counts), labels=labels) or ""]
         unmeasured = with_few_unmeasured(shown)
         agreement = {"summary": sample_agreement_summary(shown), "poor": poorly_agreeing(shown),
                      "warning": " ".join(w for w in warnings if w) or None,
                      # themes too few coded answers carry for a kappa: their estimates are as rough (review 163)
                      "few": {row["theme"]: row["few"] for row in unmeasured["per_theme"] if row.get("few")},
+                     # ... of which the tool flagged many more: the coders may not have had the theme (review 176)
+                     "few_flagged": {row["theme"]: row["predicted"] for row in unmeasured["per_theme"]
+                                     if row.get("few") and row.get("predicted", 0) >= max(FEW_FLAGGED,
+                                                                                          5 * row["few"])},
                      # ... and dimensions too few address: "about 15% (0-29%)" on one coded answer (review 173)
                      "few_dimensions": {row["dimension"]: row["few"] for row in unmeasured["per_dimension"]
                                         if row.get("few")}}
@@ -846,6 +897,7 @@ def write_run(run: RunResult, out: Path, *, force: bool, redactor=None) -> tuple
                 return frame
             return frame.assign(question=frame["question"].map(lambda value: questions.get(str(value), value)))
 
+        run = _rough_methods(run)
         run = replace(run, counts_by={c: _named_safely(f, c, redactor) for c, f in run.counts_by.items()},
                       framework_by={c: _named_safely(f, c, redactor) for c, f in run.framework_by.items()},
                       counts_by_question=asked(run.counts_by_question),

@@ -112,9 +112,9 @@ def corrected(frame: pd.DataFrame | None) -> bool:
     category the coded sample never saw is part of such a table, with no estimate."""
     if frame is None or not len(frame) or "method" not in frame:
         return False
-    methods = frame["method"]
-    return bool(((methods == CORRECTED_METHOD) | methods.str.startswith(("not estimated", "suppressed"))).all()
-                and (methods == CORRECTED_METHOD).any())
+    methods = frame["method"].astype(str)
+    made = methods.str.startswith(CORRECTED_METHOD)  # "...; rough: only 1 coded answer carries it" too
+    return bool((made | methods.str.startswith(("not estimated", "suppressed"))).all() and made.any())
 KEYS = ["respondent_id", "question"]
 # An answer's state: not coded (machine 0, 1), or coded (machine, human) = (0,0), (0,1), (1,0), (1,1).
 _STATES = 6

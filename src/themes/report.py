@@ -323,8 +323,11 @@ def _few_coded(data: ReportData, theme: str, estimate: float) -> str:
     carried = ((data.agreement or {}).get("few") or {}).get(theme)
     if not carried or estimate != estimate:
         return ""
+    flagged = ((data.agreement or {}).get("few_flagged") or {}).get(theme)
+    doubt = (f" The tool flagged {flagged} of the coded answers with it: check that the coders had this theme in "
+             "their codebook and applied it." if flagged else "")
     return (f" It rests on only {carried} coded answer{'s' * (carried != 1)} that carr{'y' if carried != 1 else 'ies'} "
-            "it, too few to measure how the tool codes it: a rough figure.")
+            "it, too few to measure how the tool codes it: a rough figure." + doubt)
 
 
 def _asked_about(data: ReportData, theme: str) -> str:
