@@ -474,6 +474,19 @@ def test_counts_and_years_before_road_and_event_names_are_not_addresses(text):
 
 # Names that neither the model nor the lists took alone (a review of 2026-11-30), and the prose around them that stays.
 NAMED_BY_CONTEXT = [
+    # review 177: a dash sign-off with a role after it, whose name is also a word ("Rosa"); a name after
+    # "Contact:"; a role's lower-case name no list knows; addresses written with spaces
+    ("dash sign-off with a role", "Our CHWs leave every year. - Rosa, CHW Manager",
+     "Our CHWs leave every year. - [name], CHW Manager"),
+    ("contact colon", "Contact: Maria (555) 201-3344", "Contact: [name] [phone]"),
+    ("contact colon unlisted", "Contact: Tigist", "Contact: [name]"),
+    ("lower-case role's name", "The chief yazzie and the elders asked for a written agreement.",
+     "The chief [name] and the elders asked for a written agreement."),
+    ("lower-case role's name before a verb", "lakota elders and chief yazzie advised us",
+     "lakota elders and chief [name] advised us"),
+    ("spaced address", "Questions about our workaround: jane . doe @ clinic . org",
+     "Questions about our workaround: [email]"),
+    ("spaced host", "Send questions to marisol at healthy families dot org.", "Send questions to [email]."),
     ("initial first", "Call M. Nguyen at the county.", "Call [name] at the county."),
     ("initials in a list", "Thanks to J. Rodriguez and K. Osei.", "Thanks to [name] and [name]."),
     ("initial after a cue", "Contact J. Smith for the binder.", "Contact [name] for the binder."),
@@ -594,6 +607,10 @@ NAMED_BY_CONTEXT = [
     ("a capital Dot before a mail service", "jamal Dot washington at yahoo.com", "[email]"),
 ]
 KEPT_BESIDE_THEM = [
+    # beside review 177's: a list's last item, an organisation after "Contact:", prose after a role
+    "Priorities:\n- Hope, Housing", "Contact: Community Health Center of Tulsa", "Contact: Outreach Team",
+    "the chief complaint was pain", "our chw hrs are cut", "our promotora trabaja bien", "chief medical officer left",
+    "We met at city hall. Then more.", "Look at the data dot by dot for us",
     "We miss deadlines often.", "We miss Medicaid expansion dollars.", "Clients miss appointments without rides.",
     "Our Chief Medical Officer signed it.", "The nurse case manager calls weekly.",
     "We've replaced 60% of our RN CMs in 18 months.", "The system pays its own navigator FTEs.",

@@ -552,10 +552,17 @@ def _name_word(word: str, english: frozenset[str] | None, *, listed_only: bool =
     return _on_lists(bare) or (foreign and not listed_only)
 
 
+# Roles after which a lower-case word no list or language knows is no name: in Spanish, it is more Spanish
+# ("promotora trabaja"); an acronym or a helper's role is said before things too ("CHW charlas", "volunteer hrs")
+_NOT_BEFORE_LOWER_NAMES = frozenset("promotora promotor tía tia tío tio padre chw chws rn lpn np lcsw msw intern "
+                                    "volunteer".split())
+
+
 def _titled_person(word: str, after: str, english: frozenset[str] | None, lexicon: frozenset[str] | None,
-                   *, first_word: bool) -> bool:
+                   *, first_word: bool, role: str | None = None) -> bool:
     """`word` after a role or title (`after`: the word that follows it) is a person's name. In lower case only a
-    listed name that is no English word ("nurse kim", "dr okafor"; not "promotora trabaja", "CHW hrs"). Capitalised,
+    listed name that is no English word ("nurse kim", "dr okafor"; not "promotora trabaja", "CHW hrs"), or after an
+    English role a word no list or language knows, read as a capitalised one is ("chief yazzie and"). Capitalised,
     a listed name that is no verb, adjective or adverb ("CHW Bill passed", "RN Case Managers" stay), or a word no
     list or language knows that a verb, a stop or another name follows ("CHW Okonkwo did", not "CHW Suboxone
     program"); never before a capitalised English word, which makes it a title's or a program's ("Lt Governor", "Chief
@@ -566,8 +573,13 @@ def _titled_person(word: str, after: str, english: frozenset[str] | None, lexico
     listed = _on_lists(word)
     english_word = english is not None and _english(word, english)
     if word[:1].islower():
-        return listed and not english_word
-    if after[:1].isupper() and english is not None and _english(after, english) \
+        if listed or english_word or english is None or not first_word or not role \
+                or fold(role.split()[-1].casefold()) in _NOT_BEFORE_LOWER_NAMES \
+                or len(word) < 4 or not re.search(r"[aeiouy]", word):  # "CHW hrs"
+            return listed and not english_word
+        # ... or a word no list or language knows after an English role, where a capitalised one would be a name:
+        # "chief yazzie and the elders", "lakota elders and chief yazzie advised us" (review 177)
+    elif after[:1].isupper() and english is not None and _english(after, english) \
             and not _on_lists(after):
         return False
     if listed and not (lexicon is not None and _is_common_word(word, lexicon)):
@@ -599,7 +611,8 @@ def redact_titled_names(text: str, english: frozenset[str] | None = None,
             if lower is not None and word.group()[:1].islower() != lower:
                 break
             after = words[k + 1].group() if k + 1 < len(words) else _next_word(m.string, m.start("name") + word.end())
-            if not _titled_person(word.group(), after, english, lexicon, first_word=lower is None):
+            if not _titled_person(word.group(), after, english, lexicon, first_word=lower is None,
+                                  role=m.group("role")):
                 break
             lower, end = word.group()[:1].islower(), word.end()
         # An organisation's name that starts with one ("Chief Andrew Isaac Health Center") is kept whole.

@@ -117,6 +117,11 @@ _HANDLE = re.compile(r"(?<![\w@.+-])@[A-Za-z_][\w.]{0,28}[\w](?![\w@(])")
 _JOINED_NAME = re.compile(r"(?<![\w@./+-])(?P<given>[a-z]{1,20})[._](?P<family>[a-z][a-z'-]{1,30}[a-z])\d{0,4}"
                           r"(?![\w@]|[.-][a-z])")
 # "maria.gonzalez@gmail": a handle with a host but no ending is still an address.
+# An address spelled with spaces in its host ("marisol at healthy families dot org"), and the rest of a spaced local
+# part before an address taken ("jane . doe @ clinic . org" left "jane . [email]", review 177)
+_SPACED_HOST_EMAIL = re.compile(rf"(?<![\w.+-])[\w.+-]+[ \t]+(?i:at)[ \t]+(?:[a-z]+[ \t]+){{1,2}}[a-z]+[ \t]+"
+                                rf"(?i:dot)[ \t]+(?i:{_TLDS})\b")
+_SPACED_LOCAL = re.compile(r"(?<![\w.+-])(?:[\w+-]+[ \t]+\.[ \t]+)+(?=\[email\])")
 _BARE_EMAIL = re.compile(rf"(?<![\w.+-])[\w.+-]*\w@{_LABEL}(?![\w@])")
 _URL = re.compile(
     rf"(?i:https?://|www\.)[^\s<>\"]+"
@@ -222,14 +227,14 @@ _HONORIFICS = (
 _HONORIFIC_NAME = re.compile(rf"\b(?:(?:{_HONORIFICS})\.?[ \t]+)+(?P<name>{_NAME_RUN})")  # "Reverend Dr. Smith"
 # A title after a cue is the title's, not the name ("contact Ms. nguyen"): _CUED_LISTED reads the name after it.
 _CUE_NAME = re.compile(
-    rf"(?P<cue>\b(?i:contact|ask for|my name is)[ \t]+)(?!(?:{_HONORIFICS})\.?[ \t])(?P<name>{_NAME_RUN})"
+    rf"(?P<cue>\b(?i:contact:?|ask for|my name is)[ \t]+)(?!(?:{_HONORIFICS})\.?[ \t])(?P<name>{_NAME_RUN})"
 )
 _LOWER_TITLES = "dr|dra|mr|mrs|ms|prof|rev|fr|sra|srta"
 # After a cue or a title in any case ("ask for jose", "talk to maria", "dr. patel", "thanks to Raj"), words of
 # the name lists are a name whatever their case: the cue says a person follows. A title between the two ("ask for
 # dr. patel") is taken with the cue, so that the name after it is the one looked up.
 _CUED_LISTED = re.compile(
-    rf"(?P<cue>(?<![\w-])(?:(?:{_HONORIFICS})\.?|(?i:{_LOWER_TITLES})\.|(?i:contact|ask for|"
+    rf"(?P<cue>(?<![\w-])(?:(?:{_HONORIFICS})\.?|(?i:{_LOWER_TITLES})\.|(?i:contact:?|ask for|"
     rf"my name is|talk to|talk with|speak to|call|e-?mail|text|ask|tell|speak with|thanks to|thank you to|"
     rf"shout-?out to)"
     rf"(?P<title>[ \t]+(?:(?:{_HONORIFICS})\.?|(?i:{_LOWER_TITLES})\.?))?)"
@@ -259,7 +264,8 @@ _SIGNATURE = re.compile(
 # list's last item ("- Housing", "- Hope Street" read as names in review 154).
 _DASH_SIGNOFF = re.compile(
     rf"(?P<cue>(?:(?<=[.!?)][ \t])|(?<=[.!?)])|(?<=\n))[ \t]*[-–—~]{{1,2}}[ \t]*)(?P<name>{_NAME_RUN})"
-    r"(?=[ \t]*\.?\s*\Z)")
+    # ... and their role, capitalised ("- Rosa, CHW Manager": kept whole when the name is also a word, review 177)
+    r"(?=(?:,[ \t]*[A-Z][\w&/.'’-]*(?:[ \t]+(?:[A-Z][\w&/.'’-]*|of|and|for|the|&)){0,5})?[ \t]*\.?\s*\Z)")
 # A writer who says who they are ("I'm Amber, program lead", "This is Grace from the clinic"): a listed given name,
 # then a role or what an introduction goes on with; not "I'm Hispanic,", "I'm Christian, so" (review 154).
 _ROLES = ("program|executive|director|manager|coordinator|lead|chair|president|ceo|founder|pastor|nurse|navigator|"
@@ -625,6 +631,8 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
         text = _OBFUSCATED_EMAIL.sub(PLACEHOLDERS["email"], text)
         text = _BARE_EMAIL.sub(PLACEHOLDERS["email"], text)
         text = _SERVICE_EMAIL.sub(_service_email, text)
+        text = _SPACED_HOST_EMAIL.sub(PLACEHOLDERS["email"], text)
+        text = _SPACED_LOCAL.sub("", text)
     if _MAY_BE_URL.search(text):
         text = _URL.sub(_url_sub, text)
     if "@" in text:
