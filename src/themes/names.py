@@ -481,6 +481,36 @@ def _latin_passage(text: str) -> bool:
     return sum(c.isascii() or "\u00c0" <= c <= "\u024f" for c in letters) * 2 > len(letters)
 
 
+# Korean given names romanised as two syllables joined by a hyphen ("Sung-min", "Hye-jin", "Ji-Woo"), which no list
+# holds as one word, with a family name beside them ("Park Sung-min", "Sung-min Park"): review 177's "Sung-min Park
+# built the dashboard" reached the quotes whole.
+_KOREAN_SYLLABLES = ("ah|bin|bo|chan|chang|cheol|chul|dae|dong|eun|geun|gi|gyu|ha|hae|han|hee|ho|hoon|hun|hwa|hwan|"
+                     "hye|hyo|hyuk|hyun|hyung|ja|jae|jeong|ji|jin|jong|joo|ju|jun|jung|ki|kwang|kyu|kyung|mi|min|"
+                     "myung|na|nam|ok|rin|sang|seo|seok|seon|seong|seung|shin|sik|sol|soo|sook|su|suk|sun|sung|tae|"
+                     "won|woo|woong|ye|yeon|yeong|yong|yoon|young|yu|yun")
+_KOREAN_FAMILY = ("Kim|Lee|Park|Choi|Jung|Jeong|Kang|Cho|Yoon|Jang|Lim|Han|Oh|Seo|Shin|Kwon|Hwang|Ahn|Song|Yoo|Hong|"
+                  "Jeon|Moon|Yang|Son|Bae|Baek|Nam|Noh|Kwak|Sung|Cha|Joo|Woo|Ryu|Jin|Chae|Won|Bang|Kong|Hyun|Yeo")
+_HYPHENED_GIVEN = re.compile(
+    rf"(?<![\w'’-])(?:(?:{_KOREAN_FAMILY})[ \t]+)?(?P<first>(?i:{_KOREAN_SYLLABLES}))-(?P<second>(?i:{_KOREAN_SYLLABLES}))"
+    rf"(?![\w'’-])(?:[ \t]+(?:{_KOREAN_FAMILY})(?![\w'’-]))?")
+
+
+def redact_hyphened_given_names(text: str) -> str:
+    """Korean given names written "Sung-min" (capitalised, two different syllables: not "Ha-ha"), with a family
+    name before or after them."""
+    if "-" not in text:
+        return text
+
+    def sub(m: re.Match) -> str:
+        first, second = m.group("first"), m.group("second")
+        if not first[:1].isupper() or first.casefold() == second.casefold() or not (
+                second.islower() or second[:1].isupper() and second[1:].islower()):
+            return m.group(0)
+        return PLACEHOLDERS["name"]
+
+    return _HYPHENED_GIVEN.sub(sub, text)
+
+
 def redact_script_names(text: str) -> str:
     """Replace names written in Cyrillic, Greek, Chinese, Japanese, Korean or Arabic script (see above)."""
     if text.isascii():

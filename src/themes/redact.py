@@ -654,9 +654,9 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
         text = _BARE_LOCAL_PHONE.sub(_bare_local_phone, text)
         text = _PHONE_EXT.sub("", text)
         text = _LONE_EXT.sub(_lone_ext, text)
-    from themes.names import redact_script_names  # it builds on this module's placeholders
+    from themes.names import redact_hyphened_given_names, redact_script_names  # they build on its placeholders
 
-    text = redact_script_names(text)
+    text = redact_hyphened_given_names(redact_script_names(text))
     text = _HONORIFIC_NAME.sub(_name_sub(keep_cue=False), text)
     text = _CUE_NAME.sub(_name_sub(keep_cue=True), text)
     text = _CUED_LISTED.sub(_cued_listed, text)
