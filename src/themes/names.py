@@ -332,6 +332,18 @@ def _previous_word(text: str, at: int) -> str:
     return text[start:end]
 
 
+def _in_saints_name(text: str, tokens: list[re.Match], i: int) -> bool:
+    """Whether token `i` goes on a saint's name, a charity's or a parish's, after its first word: "Paul" of "St.
+    Vincent de Paul" (review 177: "St. [name]")."""
+    for k in range(i - 1, max(i - 4, -1), -1):
+        word, gap = tokens[k].group(), text[tokens[k].end():tokens[k + 1].start()]
+        if word.lower() in _SAINTLY and re.fullmatch(r"\.?[ \t]+", gap):
+            return k < i - 1
+        if not _GAP.fullmatch(gap) or not (word[:1].isupper() or fold(word) in _NAME_PARTICLES):
+            return False
+    return False
+
+
 def redact_listed_names(text: str, *, lexicon: frozenset[str] | None = None,
                         english: frozenset[str] | None = None) -> str:
     """Replace people's names found in the first- and last-name lists, in any case.
@@ -357,7 +369,8 @@ def redact_listed_names(text: str, *, lexicon: frozenset[str] | None = None,
         if ((i >= 2 and previous.lower() == "of" and tokens[i - 2].group() in _OF_PLACES
                 and _GAP.fullmatch(text[tokens[i - 2].end():tokens[i - 1].start()]))
                 or (i >= 1 and (tokens[i - 1].group().lower() in _SAINTLY or tokens[i - 1].group() in _PLACE_ARTICLES)
-                    and re.fullmatch(r"\.?[ \t]+", text[tokens[i - 1].end():tokens[i].start()]))):
+                    and re.fullmatch(r"\.?[ \t]+", text[tokens[i - 1].end():tokens[i].start()]))
+                or _in_saints_name(text, tokens, i)):
             i += 1
             continue
         length = _listed_name_length([t.group() for t in run], _next_word(text, run[-1].end()), previous, lexicon,
