@@ -317,3 +317,19 @@ def test_a_delimiter_other_than_a_comma_is_said_and_a_tsv_of_commas_is_one_line(
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__]))
+
+
+def test_quiet_keeps_the_runs_warnings_about_its_figures(tmp_path, tiny_responses_path, monkeypatch):
+    """Review 174's leftover: --quiet kept the warnings said before the run (a coded sample's missing rows) and dropped
+    those said after it (the run agrees poorly with the coded sample), with the summary they were printed in."""
+    import themes.cli
+
+    out = tmp_path / "out"
+    summary = {"out": str(out), "files": ["report.md"], "disagreement": "the tool agrees poorly on trust",
+               "unlike_survey": "", "own_examples": "3 answers are the codebook's own examples"}
+    monkeypatch.setattr(themes.cli, "_run_with_progress", lambda *args, **kwargs: summary)
+    result = CliRunner().invoke(themes.cli.app, ["run", str(tiny_responses_path), "--out", str(out), "--model",
+                                                 "test:hashing", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["warning: the tool agrees poorly on trust",
+                                          "warning: 3 answers are the codebook's own examples", str(out)]

@@ -202,7 +202,8 @@ def run(
     dask_address: Annotated[Optional[str], typer.Option(help="Run on an existing Dask scheduler. Example: "
                                                         "--dask-address tcp://10.0.0.5:8786")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the output folder of a previous run.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the output folder.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors, warnings and the output folder.")
+                     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Show Prefect's own logs.")] = False,
 ) -> None:
     """Code every answer of a survey export against the codebook and write counts, quotes and a report.
@@ -263,6 +264,7 @@ def run(
         typer.echo("\n".join(announced), err=True)
     summary = _run_with_progress(input_file, out, settings, spec, force, quiet)
     if quiet:
+        _print_warnings(summary)
         typer.echo(str(out))
         return
     _print_summary(summary)
@@ -973,18 +975,21 @@ def _print_summary(summary: dict) -> None:
         else:
             typer.echo("Raw counts: no coded sample of this survey measured the classifier's error; pass "
                        "--coded-sample (see 'themes sample') for estimates with intervals.")
-    if summary.get("unlike_survey"):
-        typer.echo(f"warning: {summary['unlike_survey']}", err=True)
-    if summary.get("disagreement"):
-        typer.echo(f"warning: {summary['disagreement']}", err=True)
-    if summary.get("own_examples"):
-        typer.echo(f"warning: {summary['own_examples']}", err=True)
+    _print_warnings(summary)
     typer.echo(f"Wrote {summary['out']}/: {', '.join(summary['files'])}")
     if summary.get("kept"):
         typer.echo(f"Kept in {summary['out']}/, as the folder it replaced held them (not a run's files): "
                    f"{', '.join(summary['kept'])}")
     if os.environ.get("PREFECT_API_URL") and summary.get("flow_run_url"):
         typer.echo(f"Flow run: {summary['flow_run_url']}")
+
+
+def _print_warnings(summary: dict) -> None:
+    """The run's warnings about its figures, which `--quiet` keeps as it keeps those before the run (review 174: it
+    kept a coded sample's missing rows and dropped that the run agrees poorly with it)."""
+    for key in ("unlike_survey", "disagreement", "own_examples"):
+        if summary.get(key):
+            typer.echo(f"warning: {summary[key]}", err=True)
 
 
 def main() -> None:
