@@ -734,6 +734,14 @@ def test_a_respondent_withdrawn_since_the_draw_leaves_the_sample_said_and_ids_wr
     assert said == (f"{path.name}: {withdrawn} coded answer{'s' if withdrawn != 1 else ''} of 1 respondent not in "
                     f"this input at all ('{gone}': withdrawn, or left out of this export?) left out of the correction")
     assert not_in_survey(left, path, batch2) is None
+    # ... and counted in the report's method section, which counted the answers left alone (review 176)
+    assert left.attrs["left_out"] == {"not_in_input": withdrawn, "not_coded": 0}
+    from themes.export import sample_agreement_summary
+
+    summary = sample_agreement_summary({"file": "coded.csv", "answers": len(left), "left_out_learned": 0,
+                                        "left_out": {"not_in_input": withdrawn}, "overall": {}, "per_theme": [],
+                                        "per_dimension": []})
+    assert f"(coded.csv; {withdrawn} more left out: of respondents this input does not hold)" in summary
     # Ids whose digits alone match another respondent's (A7 and B7): still a withdrawal, not ids written otherwise
     prefixed = responses.assign(respondent_id="A" + responses["respondent_id"].str[1:])
     prefixed = pd.concat([prefixed, prefixed.assign(respondent_id="B" + prefixed["respondent_id"].str[1:])])

@@ -615,6 +615,9 @@ def codable_only(coded: pd.DataFrame, paths, screened: pd.DataFrame, *,
     kept = coded[keep].reset_index(drop=True).pipe(_with_attrs, coded.attrs)
     kept.attrs["file_rows"] = [int((files[keep] == k).sum()) for k in range(len(rows))]
     screened_out = [k for k in out if keys[k] in status]
+    # ... and how many of each, which the report's method section says (review 176: the rows were said on the console
+    # alone, and the report's count of answers did not add up to the file's)
+    kept.attrs["left_out"] = {"not_in_input": len(absent), "not_coded": len(screened_out)}
     if screened_out:
         first = keys[screened_out[0]]
         why = status[first][1] or status[first][0]
@@ -1715,6 +1718,7 @@ def run_agreement(answers: pd.DataFrame, coded_sample: pd.DataFrame, scheme: Sch
     # Rows of the draw deleted: the rows left are no random sample, which the report says beside the figures
     # (review 176: said on the console alone, the report called the sample random)
     gap = missing_draw_rows(coded_sample.attrs.get("sample_ids", []))
+    left_out = {k: int(v) for k, v in (coded_sample.attrs.get("left_out") or {}).items() if v}
     keys = list(zip(coded_sample["respondent_id"], coded_sample["question"]))
     missing = [k for k in keys if k not in keyed.index]
     if missing:
@@ -1748,6 +1752,7 @@ def run_agreement(answers: pd.DataFrame, coded_sample: pd.DataFrame, scheme: Sch
     return {"file": " + ".join(files), "files": files, "answers": len(keys), "left_out_learned": int(learned.sum()),
             "unlike_survey": unlike_survey(answers, keys, theme_ids),
             "draw_rows_missing": list(gap) if gap is not None else None,
+            "left_out": left_out,  # rows of respondents not in this input, answers the run does not code
             "compared_with_survey": compared_with_survey(len(keys), len(_sampled_from(answers)), theme_ids),
             "overall": result["overall"] if themes_coded else {},
             "per_theme": result["per_theme"] if themes_coded else [],

@@ -738,6 +738,10 @@ def sample_agreement_summary(result: dict) -> str:
                 "not agreement.")
     left_out = (f", less {learned} whose text the classifier learned from (a codebook example or calibration "
                 "passage, or a copy of one)" if learned else "")
+    other = result.get("left_out") or {}
+    left_out += "".join(f"; {other[key]} more left out: {what}" for key, what in (
+        ("not_in_input", "of respondents this input does not hold"),
+        ("not_coded", "answers the run does not code (placeholders, duplicates, another language)")) if other.get(key))
     few = (f" On {result['answers']} answers one more or less moves these far: read them as a rough sign."
            if result["answers"] < FEW_PASSAGES else "")
     # "at random" only where the sample looks it by the machine's flags (review 163: a hand-picked one was called so)
