@@ -847,11 +847,12 @@ def test_a_passage_coded_twice_with_other_codes_is_one_line(tmp_path, tiny_codeb
     assert str(raised.value) == (f"{path}: 1 passage is coded twice with other codes (rows 2 and 5), as two coders' "
                                  "codings pasted together are: agreement would count both and calibration learn both. "
                                  "Keep one row per passage with the codes the coders agreed on.")
-    # the same codes twice, a short answer under two questions, or without questions: read as before
+    # a short answer under two questions, or without questions: read as before; the same codes twice: read once
+    # (review 178)
     path.write_text("question,text,themes\nchallenges,Funding.,funding\npractices,Funding.,none\n"
                     "practices,We trust the county staff.,trust\npractices,We trust the county staff.,trust\n"
                     "practices,Same as above.,trust\npractices,Same as above.,none\n", encoding="utf-8")
-    assert len(read_gold(path, tiny_codebook)) == 6  # review 175: "Same as above." is coded by its context
+    assert len(read_gold(path, tiny_codebook)) == 5  # review 175: "Same as above." is coded by its context
     path.write_text("text,themes\nFunding.,funding\nFunding.,none\nWe trust them.,trust\n", encoding="utf-8")
     assert len(read_gold(path, tiny_codebook)) == 3
 
@@ -1442,3 +1443,18 @@ def test_a_code_matrix_of_one_0_1_column_per_theme_is_read_as_codes_cells(tmp_pa
     path.write_text("text,trust,cultural_differences\nWe trust them.,1,0\n", encoding="utf-8")  # no matrix: as before
     with pytest.raises(GoldError, match="no column of gold codes"):
         read_gold(path, codebook)
+
+
+def test_a_passage_repeated_with_the_same_codes_is_read_once_and_said(tmp_path, tiny_codebook):
+    """Review 178: 60 passages pasted twice (upper case, trailing spaces) read as 120, kappa as on 60, past the 100 a
+    figure is reported from, with no word. Short stock answers two respondents may both write stay two."""
+    from themes.evaluate import gold_announcement
+
+    path = tmp_path / "gold.csv"
+    path.write_text("text,themes\nWe built trust over many years.,trust\nGrants end and staff leave.,funding\n"
+                    "WE BUILT TRUST OVER  many years. ,trust\nFunding.,funding\nFunding.,funding\n", encoding="utf-8")
+    gold = read_gold(path, tiny_codebook)
+    assert list(gold["text"]) == ["We built trust over many years.", "Grants end and staff leave.", "Funding.",
+                                  "Funding."]
+    assert ("  repeated   1 row repeats an earlier passage word for word (case and spacing aside) with the same codes: "
+            "read once") in gold_announcement(gold, path)

@@ -312,6 +312,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                 held = sum(bool(_parts(str(cell))) for cell in table.loc[empty, elsewhere].fillna(""))
                 codes_elsewhere = (elsewhere, held, str(code_columns[0]))
         gold = gold[~empty]
+    repeated: list = []
     if "respondent_id" in gold.columns:  # a coded sample: each answer of the survey once
         first: dict[tuple[str, str], int] = {}
         for position, key in zip(gold.index, zip(gold["respondent_id"].astype(str), gold["question"].astype(str))):
@@ -320,7 +321,10 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                                 f"{sheet_rows[first[key]]} and {sheet_rows[position]}); code each answer once.")
             first[key] = position
     else:
-        _refuse_coded_two_ways(path, gold, sheet_rows)
+        # The same passage again with the same codes (a block pasted twice): read once, said. Counted twice, 60
+        # passages read as 120, past the 100 a figure is reported from (review 178)
+        repeated = _refuse_coded_two_ways(path, gold, sheet_rows)
+        gold = gold.drop(index=repeated)
     if split is not None:
         gold = gold[gold["split"] == split]  # every row by now: the table was read for the split alone
     has_text = gold["text"].str.strip() != ""
@@ -338,6 +342,7 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
                         "passages" + (f" ({not_coded} rows with an empty codes cell are not coded yet)." if not_coded
                                       else "."))
     gold.attrs["not_coded"] = not_coded
+    gold.attrs["repeated"] = len(repeated)
     gold.attrs["not_coded_marks"] = marks
     gold.attrs["none_marks"] = none_marks
     gold.attrs["two_types"] = [(row, dimension, found, most_integrated([f"{dimension}.{k}" for k in found], dimension,
@@ -1097,6 +1102,10 @@ def gold_announcement(gold: pd.DataFrame, path: str | Path, split: str | None = 
                      f"could not give {it}" + (f"; its passages teach the model that {it} is absent from them: code a "
                                               f"sample with {it} (themes sample) before calibrating" if learning
                                               else "; not measured"))
+    if gold.attrs.get("repeated"):
+        count = gold.attrs["repeated"]
+        lines.append(f"  repeated   {count} row{'s' * (count != 1)} repeat{'s' * (count == 1)} an earlier passage word "
+                     "for word (case and spacing aside) with the same codes: read once")
     if split and gold.attrs.get("other_splits"):
         lines.append(f"  other rows {_other_splits(gold.attrs['other_splits'], split)}")
     elif not split and "split" in gold.columns and len(set(gold["split"].astype(str).str.strip()) - {""}) > 1:
@@ -1533,13 +1542,14 @@ def agreement(gold: list[list[str]], predicted: list[list[str]], predicted_prima
     return result
 
 
-def _refuse_coded_two_ways(path, gold: pd.DataFrame, sheet_rows) -> None:
+def _refuse_coded_two_ways(path, gold: pd.DataFrame, sheet_rows) -> list:
     """One passage (its words, spacing and case aside; under one question where the file names them) coded twice with
     other codes, as two coders' files pasted together give: evaluate counted both codings and calibrate learned both
     (review 173: 30 contradictions, kappa 0.60, no word). Only passages of four words or more, which no two
-    respondents write alike by chance ("Funding.", "Same as above.")."""
+    respondents write alike by chance ("Funding.", "Same as above."). Returns the rows that repeat an earlier one
+    with the same codes, to be read once."""
     if gold.empty:
-        return
+        return []
     texts = gold["text"].astype(str).str.split().str.join(" ").str.casefold()
     questions = gold["question"].astype(str) if "question" in gold else pd.Series("", index=gold.index)
     codes = gold["gold"].map(lambda found: tuple(sorted(found)))
@@ -1547,11 +1557,11 @@ def _refuse_coded_two_ways(path, gold: pd.DataFrame, sheet_rows) -> None:
     # one question are coded by their context (review 175)
     considered = texts.str.count(" ") >= 3
     seen: dict[tuple[str, str], int] = {}
-    clashes = []
+    clashes, repeats = [], []
     for position in gold.index[considered]:
         key = (questions[position], texts[position])
-        if key in seen and codes[seen[key]] != codes[position]:
-            clashes.append((seen[key], position))
+        if key in seen:
+            (clashes.append((seen[key], position)) if codes[seen[key]] != codes[position] else repeats.append(position))
         seen.setdefault(key, position)
     if clashes:
         listed = ", ".join(f"rows {sheet_rows[a]} and {sheet_rows[b]}" for a, b in clashes[:3]) + (
@@ -1560,6 +1570,7 @@ def _refuse_coded_two_ways(path, gold: pd.DataFrame, sheet_rows) -> None:
                         f"other codes ({listed}), as two coders' codings pasted together are: agreement would count "
                         "both and calibration learn both. Keep one row per passage with the codes the coders agreed "
                         "on.")
+    return repeats
 
 
 def with_few_unmeasured(result: dict) -> dict:
