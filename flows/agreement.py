@@ -99,6 +99,9 @@ def evaluate_agreement(gold_path: str, out: str, settings: RunSettings, split: s
     if gold.empty:
         raise GoldError(f"{gold_path}: every passage was used to train or calibrate the codebook; "
                         + ("evaluate on passages it never saw (e.g. --split test)." if split is None else
+                           f"the '{split}' rows too: they informed it, so no agreement on them is honest. Evaluate "
+                           "on a split it never saw (e.g. --split test); themes calibrate's cross-validated figure "
+                           "is the one measured on the calibration rows." if split == "calibration" else
                            f"the '{split}' rows too, so it was calibrated on them: calibrate on the calibration rows "
                            "alone (themes calibrate reads the 'calibration' split by default), then evaluate these."))
     codes = {tuple(sorted(g)) for g in gold["gold"]}

@@ -333,3 +333,21 @@ def test_quiet_keeps_the_runs_warnings_about_its_figures(tmp_path, tiny_response
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == ["warning: the tool agrees poorly on trust",
                                           "warning: 3 answers are the codebook's own examples", str(out)]
+
+
+def test_gold_file_mistakes_name_the_way_out(tmp_path, monkeypatch):
+    """Review 178: a framework's gold file with the default codebook said "no column of gold codes" only; a theme's
+    label misspelled listed the ids alone; --split calibration advised to calibrate on the calibration rows, then
+    evaluate them (on which it was calibrated)."""
+    framework = tmp_path / "fw.csv"
+    framework.write_text("text,service_model,financial_relationship,data,effects,governance\n"
+                         "We share staff.,joint,independent,none,none,none\n", encoding="utf-8")
+    assert _error_line(_invoke(["evaluate", "--gold", str(framework), "--model", "test:hashing"])).endswith(
+        "They are the Partnership models framework codebook's: pass --codebook partnership_models.")
+    typo = tmp_path / "typo.csv"
+    typo.write_text("text,themes\nWe trust them.,Trust & relationships\nGrants end.,none\n", encoding="utf-8")
+    assert "none (or a theme's label as the codebook writes it)." in _error_line(
+        _invoke(["evaluate", "--gold", str(typo), "--model", "test:hashing"]))
+    said = _error_line(_invoke(["evaluate", "--gold", str(GOLD), "--split", "calibration", "--model", "test:hashing",
+                                "--out", str(tmp_path / "ev")]))
+    assert "Evaluate on a split it never saw (e.g. --split test); themes calibrate's cross-validated figure" in said

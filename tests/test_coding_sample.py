@@ -580,7 +580,8 @@ def test_a_two_codebook_coding_sheet_saved_as_csv_or_coded_by_names_is_read_by_e
                                                                                             tmp_path / "sheet.csv")
     # A framework cannot tell a theme's id from a typo or a coder's "unclear" by its shape: it stops, and says
     # where the sheet is read whole.
-    with pytest.raises(GoldError, match=r"unknown theme 'trust'\. Known: .*, none\. If the file codes a codebook "
+    with pytest.raises(GoldError, match=r"unknown theme 'trust'\. Known: .*, none \(or a theme's label as the "
+                                        r"codebook writes it\)\. If the file codes a codebook "
                                         r"of themes too, read it from the coding workbook"):
         read_gold(tmp_path / "sheet.csv", framework)
     for typo, said in (("trsut", "unknown theme 'trsut'"),

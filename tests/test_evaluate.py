@@ -477,7 +477,8 @@ def test_a_workbook_drawn_for_another_codebook_says_so(tmp_path, tiny_codebook):
                       "themes": ["trust", "food_access", "none"]}).to_excel(book, sheet_name="Coding", index=False)
     with pytest.raises(GoldError) as error:
         read_gold(path, tiny_codebook)
-    assert ("unknown theme 'food_access'. Known: trust, funding, service.referral, service.joint, none. The workbook's "
+    assert ("unknown theme 'food_access'. Known: trust, funding, service.referral, service.joint, none (or a theme's "
+            "label as the codebook writes it). The workbook's "
             "Instructions list 'food_access': it was drawn for a codebook that has it. Pass that codebook with "
             "--codebook") in str(error.value)
 

@@ -135,7 +135,8 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
             else:
                 where = (f" (no sheet has one; read the first, '{names[0]}', of {', '.join(repr(n) for n in names)}: "
                          "a coding workbook's codes are on its Coding sheet)")
-        raise GoldError(f"{path}: no column of gold codes; name {wanted}. Columns: {', '.join(columns)}{where}.")
+        raise GoldError(f"{path}: no column of gold codes; name {wanted}. Columns: {', '.join(columns)}{where}."
+                        + _another_codebooks_columns(columns, codebook))
     text_column = next((lowered[c] for c in TEXT_COLUMNS if c in lowered), None)
     coded = [[] for _ in range(len(table))]
     # A coding workbook of a run of two codebooks lists both's ids, and its coders write both in one cell: each
@@ -1179,6 +1180,24 @@ def not_coded_note(rows: int, elsewhere: tuple[str, int, str] | None = None, mar
     return said
 
 
+def _another_codebooks_columns(columns, codebook: Codebook) -> str:
+    """Where a file's columns are a shipped codebook's dimensions (or themes) and not this one's: which to pass
+    (review 178: a framework's gold file evaluated with the default codebook was "no column of gold codes")."""
+    from themes.codebook import load_codebook, shipped_codebooks
+
+    names = {re.sub(r"[\W_]+", "", str(c).casefold()) for c in columns}
+    for name, path in shipped_codebooks().items():
+        other = load_codebook(path)
+        if other.name == codebook.name:
+            continue
+        parts = [*other.dimensions] or [*other.themes]
+        found = [p for p in parts if {re.sub(r"[\W_]+", "", p.id.casefold()),
+                                      re.sub(r"[\W_]+", "", p.label.casefold())} & names]
+        if parts and len(found) >= max(2, len(parts) / 2):
+            return f" They are the {other.name} codebook's: pass --codebook {name}."
+    return ""
+
+
 def _dimension_columns(codebook: Codebook, lowered: dict[str, str]) -> dict:
     """The gold file's column for each dimension, named by the dimension's id or label."""
     found = {}
@@ -1350,7 +1369,7 @@ def _parse_themes(value, codebook: Codebook, path: Path, row: int, *, aside: set
                          f"removed from the codebook, delete '{key}' from the coded cells ('none' where it was a "
                          "passage's only code), or pass the codebook that has it.")
             raise GoldError(f"{path}:{row}: unknown theme '{item.strip()}'.{hint} "
-                            f"Known: {', '.join(ids)}, none.{other}")
+                            f"Known: {', '.join(ids)}, none (or a theme's label as the codebook writes it).{other}")
         if theme not in found:
             found.append(theme)
     if loose is not None:
