@@ -1459,3 +1459,20 @@ def test_a_passage_repeated_with_the_same_codes_is_read_once_and_said(tmp_path, 
                                   "Funding."]
     assert ("  repeated   1 row repeats an earlier passage word for word (case and spacing aside) with the same codes: "
             "read once") in gold_announcement(gold, path)
+
+
+def test_no_accuracy_or_later_theme_recall_is_shown_from_too_few_passages():
+    """Review 178: with kappa withheld (no theme carried by five coded passages) evaluation.md still printed "Primary
+    theme accuracy: 1.000" and "Exact match of theme sets: 1.000" from 2 passages, and a later themes' recall of 0.333
+    from 3 mixed passages with no word."""
+    from themes.evaluate import evaluation_markdown, recorded_agreement
+
+    result = {"overall": {"passages": 2, "primary_kappa": 1.0, "primary_alpha": 1.0, "primary_accuracy": 1.0,
+                          "exact_match": 1.0, "macro_f1": 1.0, "mixed_passages": 3, "later_theme_recall": 0.333},
+              "per_theme": [{"theme": "trust", "gold": 1, "predicted": 1, "precision": 1.0, "recall": 1.0, "f1": 1.0,
+                             "kappa": 1.0, "alpha": 1.0}], "per_dimension": [],
+              "confusion": pd.DataFrame([[1]], index=["gold trust"], columns=["predicted trust"])}
+    shown = evaluation_markdown(recorded_agreement(result), title="t", notes=[])
+    assert "- Primary theme accuracy: not measured" in shown
+    assert "- Exact match of theme sets: not measured; macro F1: not measured" in shown
+    assert "recall of their themes after the first: not measured (fewer than 5 mixed passages)" in shown

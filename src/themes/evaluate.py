@@ -1618,7 +1618,10 @@ def recorded_agreement(result: dict | None) -> dict | None:
     recorded = with_few_unmeasured(result)
     overall = dict(recorded.get("overall") or {})
     if overall and recorded["per_theme"] and no_theme_measured(recorded):
-        overall.update(primary_kappa=None, primary_alpha=None, macro_f1=None)
+        # ... and the primary theme's accuracy and exact match with them (review 178: "1.000" from 2 passages)
+        overall.update(primary_kappa=None, primary_alpha=None, macro_f1=None, primary_accuracy=None, exact_match=None)
+    if overall and 0 < (overall.get("mixed_passages") or 0) < FEW_CODED:
+        overall["later_theme_recall"] = None  # 0.333 from 6 later themes, as a theme's recall from so few
     return {**recorded, "overall": overall}
 
 
@@ -1905,10 +1908,12 @@ def _theme_markdown(result: dict) -> list[str]:
     lines = [f"- Passages: {overall['passages']}",
              f"- Cohen's kappa, primary theme (\"none\" a class): **{_number(overall['primary_kappa'])}**",
              f"- Krippendorff's alpha (nominal), primary theme: {_number(overall['primary_alpha'])}",
-             f"- Primary theme accuracy: {overall['primary_accuracy']:.3f}",
-             f"- Exact match of theme sets: {overall['exact_match']:.3f}; macro F1: {_number(overall['macro_f1'])}",
+             f"- Primary theme accuracy: {_number(overall['primary_accuracy'])}",
+             f"- Exact match of theme sets: {_number(overall['exact_match'])}; macro F1: "
+             f"{_number(overall['macro_f1'])}",
              f"- Mixed passages (two themes or more): {overall['mixed_passages']}; recall of their themes after "
-             f"the first: {_number(overall['later_theme_recall'])}",
+             f"the first: {_number(overall['later_theme_recall'])}"
+             + (f" (fewer than {FEW_CODED} mixed passages)" if 0 < overall["mixed_passages"] < FEW_CODED else ""),
              "", "## Per theme (presence of the theme, multi-label)", "",
              f"A theme no coded passage carries is \"not measured\": there is nothing to agree on; nor one fewer than "
              f"{FEW_CODED} carry (recall, F1, kappa and alpha from so few coded passages say nothing), nor the "
