@@ -3932,14 +3932,3 @@ def test_redcaps_eav_export_with_a_repeating_instrument_is_read_long_each_field_
     assert "24 rows into 12 records answering a question at several REDCap instances of a repeating instrument" in said
     assert "12 answers join several instances' texts" in said
     assert "redcap_repeat" not in spec.sources.get("ignored", "")  # read: they join the instances
-
-
-def test_an_own_name_part_that_is_no_word_is_read_in_any_case(tmp_path):
-    """Review 177: the row's 'Your name' held "Lakshmi Venkataraman", and her answer's "venkataraman family foundation
-    helped" reached the quotes: a part alone was read only as a name is written, capitalised. A part of five letters
-    or more that is no word is read in any case; one that is a word ("grant") still only capitalised."""
-    path = write(tmp_path / "export.csv", "respondent_id,Your name,q1\n"
-                                          'R1,Lakshmi Venkataraman,"The venkataraman family foundation helped."\n'
-                                          'R2,Will Grant,"We got a grant from the county."\n')
-    answers, _, _ = load_answers(path, InputSpec(text_columns=("q1",)))
-    assert list(answers["answer_raw"]) == ["The [name] family foundation helped.", "We got a grant from the county."]

@@ -2172,10 +2172,6 @@ def _name_patterns(values: list[str], english) -> list[str]:
                     # word as often ("classes in English", "Black families", "Kresge Grant"; review 154)
                     where = _NAMED_SELF if word(part) else ""
                     said |= {where + pattern(form) for form in {capitalised, plain(capitalised)}}
-                    # ... and one of five letters or more that is no word, in any case: "venkataraman family
-                    # foundation" named the respondent whose name it was (review 177)
-                    if not where and len(part) >= 5:
-                        said |= {f"(?i:{pattern(form)})" for form in {part, plain(part)}}
     return first + sorted(said - set(first), key=len, reverse=True)
 
 
