@@ -491,6 +491,9 @@ NAMED_BY_CONTEXT = [
     ("hyphened given name set apart", "Our analyst, Hye-jin, left in May.", "Our analyst, [name], left in May."),
     ("family name first", "Kim Min-jun and Lee Seo-yeon ran intake.", "[name] and [name] ran intake."),
     ("a Spanish field label is no name", "Teléfono: (555) 201-3344", "Teléfono: [phone]"),
+    # review 179: a name after a saint's place is still a name
+    ("a name after a street's St.", "Our office moved to Elm St. Maria Gonzalez runs it now.",
+     "Our office moved to Elm St. [name] runs it now."),
     ("initial first", "Call M. Nguyen at the county.", "Call [name] at the county."),
     ("initials in a list", "Thanks to J. Rodriguez and K. Osei.", "Thanks to [name] and [name]."),
     ("initial after a cue", "Contact J. Smith for the binder.", "Contact [name] for the binder."),
@@ -617,6 +620,9 @@ KEPT_BESIDE_THEM = [
     "We met at city hall. Then more.", "Look at the data dot by dot for us",
     "Ha-ha, that was fun.", "A So-so year.", "in-home visits and co-op meetings", "Follow-up calls",
     "We partner with St. Vincent de Paul on food.",
+    # review 179: verbs after a role are no names
+    "The coordinator onboarded three new volunteers.", "Our director cochairs the board.",
+    "The principal cofounded the school.", "The officer deescalated things.",
     "We miss deadlines often.", "We miss Medicaid expansion dollars.", "Clients miss appointments without rides.",
     "Our Chief Medical Officer signed it.", "The nurse case manager calls weekly.",
     "We've replaced 60% of our RN CMs in 18 months.", "The system pays its own navigator FTEs.",

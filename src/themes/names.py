@@ -333,15 +333,14 @@ def _previous_word(text: str, at: int) -> str:
 
 
 def _in_saints_name(text: str, tokens: list[re.Match], i: int) -> bool:
-    """Whether token `i` goes on a saint's name, a charity's or a parish's, after its first word: "Paul" of "St.
-    Vincent de Paul" (review 177: "St. [name]")."""
-    for k in range(i - 1, max(i - 4, -1), -1):
-        word, gap = tokens[k].group(), text[tokens[k].end():tokens[k + 1].start()]
-        if word.lower() in _SAINTLY and re.fullmatch(r"\.?[ \t]+", gap):
-            return k < i - 1
-        if not _GAP.fullmatch(gap) or not (word[:1].isupper() or fold(word) in _NAME_PARTICLES):
-            return False
-    return False
+    """Whether token `i` goes on a saint's name, a charity's or a parish's, past a particle: "Paul" of "St. Vincent
+    de Paul" (review 177: "St. [name]"). Not a name after a saint's place ("San Antonio Maria Lopez", "Elm St. Maria
+    Gonzalez": review 179), which has no particle before it."""
+    if i < 3 or fold(tokens[i - 1].group()) not in _NAME_PARTICLES:
+        return False
+    saint, gaps = tokens[i - 3].group(), [text[tokens[k].end():tokens[k + 1].start()] for k in (i - 3, i - 2, i - 1)]
+    return saint.lower() in _SAINTLY and bool(re.fullmatch(r"\.?[ \t]+", gaps[0])) \
+        and tokens[i - 2].group()[:1].isupper() and all(_GAP.fullmatch(gap) for gap in gaps[1:])
 
 
 def redact_listed_names(text: str, *, lexicon: frozenset[str] | None = None,
@@ -618,10 +617,16 @@ def _titled_person(word: str, after: str, english: frozenset[str] | None, lexico
     if word[:1].islower():
         if listed or english_word or english is None or not first_word or not role \
                 or fold(role.split()[-1].casefold()) in _NOT_BEFORE_LOWER_NAMES \
-                or len(word) < 4 or not re.search(r"[aeiouy]", word):  # "CHW hrs"
+                or len(word) < 4 or not re.search(r"[aeiouy]", word) \
+                or re.search(r"(?:ed|ing|[iy][sz]e[sd]?|s)$", word):  # "CHW hrs"; "onboarded", "cochairs"
             return listed and not english_word
-        # ... or a word no list or language knows after an English role, where a capitalised one would be a name:
-        # "chief yazzie and the elders", "lakota elders and chief yazzie advised us" (review 177)
+        # ... or a word no list or language knows after an English role, before "and", a comma, a verb of what
+        # people do or the end, where a capitalised one would be a name: "chief yazzie and the elders", "chief
+        # yazzie advised us" (review 177); not "The coordinator onboarded three" (review 179)
+        follows = after.rstrip(".,;:!?)") if after else ""
+        return not follows or after[-1:] in ",;" or fold(follows) in ("and", "or") \
+            or (lexicon is not None and follows.endswith("ed") and _verb_form(follows, lexicon)) \
+            or fold(follows) in _PERSON_VERBS
     elif after[:1].isupper() and english is not None and _english(after, english) \
             and not _on_lists(after):
         return False

@@ -732,7 +732,6 @@ def _is_common_word(word: str, lexicon: frozenset[str]) -> bool:
     return any(f in lexicon for f in forms if len(f) > 2)
 
 
-_SAINTS = frozenset("st saint san santa sainte ste sta".split())
 _SPANISH_LABELS = frozenset("teléfono telefono celular correo dirección direccion nombre cargo".split())
 
 
@@ -748,9 +747,6 @@ def _is_person(ent, org_starts: set[int], org_ends: set[int], lexicon: frozenset
     if ent.start in org_ends or ent.end in org_starts:  # "Ascension St." + "John Hospital"
         return False
     doc, nxt = ent.doc, ent.end
-    # A saint's name is a charity's, a parish's or a place's: "St. Vincent de Paul", "San Jose" (review 177)
-    if ent.start > 0 and doc[ent.start - 1].text.rstrip(".").casefold() in _SAINTS:
-        return False
     # A form's field label in Spanish ("Teléfono:") is no one's name, as "Phone:" is none
     if len(ent) == 1 and ent.text.casefold() in _SPANISH_LABELS and nxt < len(doc) and doc[nxt].text == ":":
         return False
