@@ -623,6 +623,8 @@ KEPT_BESIDE_THEM = [
     # review 179: verbs after a role are no names
     "The coordinator onboarded three new volunteers.", "Our director cochairs the board.",
     "The principal cofounded the school.", "The officer deescalated things.",
+    "Families can apply at health care dot gov each fall.", "Find us online at healthy families dot org.",
+    "Ah-ha moments happen.", "The Jin-Ho Foundation supports us.",
     "We miss deadlines often.", "We miss Medicaid expansion dollars.", "Clients miss appointments without rides.",
     "Our Chief Medical Officer signed it.", "The nurse case manager calls weekly.",
     "We've replaced 60% of our RN CMs in 18 months.", "The system pays its own navigator FTEs.",

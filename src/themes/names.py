@@ -503,20 +503,23 @@ _KOREAN_SYLLABLES = ("ah|bin|bo|chan|chang|cheol|chul|dae|dong|eun|geun|gi|gyu|h
 _KOREAN_FAMILY = ("Kim|Lee|Park|Choi|Jung|Jeong|Kang|Cho|Yoon|Jang|Lim|Han|Oh|Seo|Shin|Kwon|Hwang|Ahn|Song|Yoo|Hong|"
                   "Jeon|Moon|Yang|Son|Bae|Baek|Nam|Noh|Kwak|Sung|Cha|Joo|Woo|Ryu|Jin|Chae|Won|Bang|Kong|Hyun|Yeo")
 _HYPHENED_GIVEN = re.compile(
-    rf"(?<![\w'’-])(?:(?:{_KOREAN_FAMILY})[ \t]+)?(?P<first>(?i:{_KOREAN_SYLLABLES}))-(?P<second>(?i:{_KOREAN_SYLLABLES}))"
-    rf"(?![\w'’-])(?:[ \t]+(?:{_KOREAN_FAMILY})(?![\w'’-]))?")
+    rf"(?<![\w'’-])(?P<before>(?:{_KOREAN_FAMILY})[ \t]+)?(?P<first>(?i:{_KOREAN_SYLLABLES}))-"
+    rf"(?P<second>(?i:{_KOREAN_SYLLABLES}))(?![\w'’-])(?P<after>[ \t]+(?:{_KOREAN_FAMILY})(?![\w'’-]))?")
 
 
 def redact_hyphened_given_names(text: str) -> str:
     """Korean given names written "Sung-min" (capitalised, two different syllables: not "Ha-ha"), with a family
-    name before or after them."""
+    name before or after them, or set apart by commas ("Our analyst, Hye-jin, left"); alone they name a foundation,
+    a club or a hall as often ("The Jin-Ho Foundation", "Min-Jung Hall", review 179)."""
     if "-" not in text:
         return text
 
     def sub(m: re.Match) -> str:
         first, second = m.group("first"), m.group("second")
+        set_apart = m.string[:m.start()].endswith(", ") and m.string[m.end():m.end() + 1] == ","
         if not first[:1].isupper() or first.casefold() == second.casefold() or not (
-                second.islower() or second[:1].isupper() and second[1:].islower()):
+                second.islower() or second[:1].isupper() and second[1:].islower()) \
+                or not (m.group("before") or m.group("after") or set_apart):
             return m.group(0)
         return PLACEHOLDERS["name"]
 

@@ -119,9 +119,21 @@ _JOINED_NAME = re.compile(r"(?<![\w@./+-])(?P<given>[a-z]{1,20})[._](?P<family>[
 # "maria.gonzalez@gmail": a handle with a host but no ending is still an address.
 # An address spelled with spaces in its host ("marisol at healthy families dot org"), and the rest of a spaced local
 # part before an address taken ("jane . doe @ clinic . org" left "jane . [email]", review 177)
-_SPACED_HOST_EMAIL = re.compile(rf"(?<![\w.+-])[\w.+-]+[ \t]+(?i:at)[ \t]+(?:[a-z]+[ \t]+){{1,2}}[a-z]+[ \t]+"
-                                rf"(?i:dot)[ \t]+(?i:{_TLDS})\b")
-_SPACED_LOCAL = re.compile(r"(?<![\w.+-])(?:[\w+-]+[ \t]+\.[ \t]+)+(?=\[email\])")
+_SPACED_HOST_EMAIL = re.compile(rf"(?<![\w.+-])(?P<local>[\w.+-]+)[ \t]+(?i:at)[ \t]+(?:[a-z]+[ \t]+){{1,2}}[a-z]+"
+                                rf"[ \t]+(?i:dot)[ \t]+(?i:{_TLDS})\b")
+_SPACED_LOCAL = re.compile(r"(?<![\w.+-])(?P<local>[\w+-]+)[ \t]+\.[ \t]+(?=\[email\])")
+
+
+def _spaced_email(m: re.Match) -> str:
+    """An address spelled with spaces, or the rest of its local part, only where that part is a person's: a listed
+    name or a handle with a dot, digit or underscore ("marisol", "j.doe2"); "apply at health care dot gov" and
+    "our team . info@..." are prose (review 179)."""
+    from themes.names import _on_lists
+
+    local = m.group("local")
+    if not (re.search(r"[._\d]", local) or _on_lists(local)):
+        return m.group(0)
+    return PLACEHOLDERS["email"] if m.re is _SPACED_HOST_EMAIL else ""
 _BARE_EMAIL = re.compile(rf"(?<![\w.+-])[\w.+-]*\w@{_LABEL}(?![\w@])")
 _URL = re.compile(
     rf"(?i:https?://|www\.)[^\s<>\"]+"
@@ -631,8 +643,8 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
         text = _OBFUSCATED_EMAIL.sub(PLACEHOLDERS["email"], text)
         text = _BARE_EMAIL.sub(PLACEHOLDERS["email"], text)
         text = _SERVICE_EMAIL.sub(_service_email, text)
-        text = _SPACED_HOST_EMAIL.sub(PLACEHOLDERS["email"], text)
-        text = _SPACED_LOCAL.sub("", text)
+        text = _SPACED_HOST_EMAIL.sub(_spaced_email, text)
+        text = _SPACED_LOCAL.sub(_spaced_email, text)
     if _MAY_BE_URL.search(text):
         text = _URL.sub(_url_sub, text)
     if "@" in text:
