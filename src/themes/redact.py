@@ -239,14 +239,14 @@ _HONORIFICS = (
 _HONORIFIC_NAME = re.compile(rf"\b(?:(?:{_HONORIFICS})\.?[ \t]+)+(?P<name>{_NAME_RUN})")  # "Reverend Dr. Smith"
 # A title after a cue is the title's, not the name ("contact Ms. nguyen"): _CUED_LISTED reads the name after it.
 _CUE_NAME = re.compile(
-    rf"(?P<cue>\b(?i:contact:?|ask for|my name is)[ \t]+)(?!(?:{_HONORIFICS})\.?[ \t])(?P<name>{_NAME_RUN})"
+    rf"(?P<cue>\b(?i:contact|ask for|my name is)[ \t]+)(?!(?:{_HONORIFICS})\.?[ \t])(?P<name>{_NAME_RUN})"
 )
 _LOWER_TITLES = "dr|dra|mr|mrs|ms|prof|rev|fr|sra|srta"
 # After a cue or a title in any case ("ask for jose", "talk to maria", "dr. patel", "thanks to Raj"), words of
 # the name lists are a name whatever their case: the cue says a person follows. A title between the two ("ask for
 # dr. patel") is taken with the cue, so that the name after it is the one looked up.
 _CUED_LISTED = re.compile(
-    rf"(?P<cue>(?<![\w-])(?:(?:{_HONORIFICS})\.?|(?i:{_LOWER_TITLES})\.|(?i:contact:?|ask for|"
+    rf"(?P<cue>(?<![\w-])(?:(?:{_HONORIFICS})\.?|(?i:{_LOWER_TITLES})\.|(?i:contact|ask for|"
     rf"my name is|talk to|talk with|speak to|call|e-?mail|text|ask|tell|speak with|thanks to|thank you to|"
     rf"shout-?out to)"
     rf"(?P<title>[ \t]+(?:(?:{_HONORIFICS})\.?|(?i:{_LOWER_TITLES})\.?))?)"
@@ -581,6 +581,18 @@ def _spelled_address(m: re.Match) -> bool:
     return all(len(part) <= 2 or _DIGIT.search(part) or fold(part) in first or fold(part) in last for part in parts)
 
 
+# "Contact: Maria (555) 201-3344": a contact line's listed given name alone, before its details or the line's end
+# (review 177); not an organisation, "Contact: Lincoln Elementary", "Contact: Hope House shelter" (review 179)
+_CONTACT_LINE = re.compile(r"(?P<cue>\b(?i:contact):[ \t]+)(?P<name>[A-Z][\w'’-]+)"
+                           r"(?=[ \t]*(?:$|\n|[,;(]|\[(?:phone|email)\]))")
+
+
+def _contact_line(m: re.Match) -> str:
+    from themes.names import _listed, name_lists
+
+    return m.group("cue") + PLACEHOLDERS["name"] if _listed(m.group("name"), name_lists()[0]) else m.group(0)
+
+
 def _signed_off(m: re.Match) -> str:
     from themes.names import _listed, name_lists
 
@@ -672,6 +684,7 @@ def redact_patterns(text: str, *, listed_names: bool = True) -> str:
     text = _HONORIFIC_NAME.sub(_name_sub(keep_cue=False), text)
     text = _CUE_NAME.sub(_name_sub(keep_cue=True), text)
     text = _CUED_LISTED.sub(_cued_listed, text)
+    text = _CONTACT_LINE.sub(_contact_line, text)
     if "[" in text:  # both follow a placeholder: a contact detail, or a name the cue took
         text = _REACH_AT.sub(_reach_at, text)
         text = _CUED_SECOND.sub(_cued_second, text)
