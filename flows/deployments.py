@@ -285,6 +285,12 @@ def add_file(path: Path, project_dir: Path, settings: RunSettings, spec: InputSp
         if batch.get("withdrawn_left_out"):  # an export to date still holding respondents who withdrew
             gone = batch["withdrawn_left_out"]
             said.append(f"{gone} respondent{'s' if gone != 1 else ''} who withdrew from the project, left out")
+        if batch.get("near_withdrawn"):  # '3' where 'R3' withdrew, in an export that writes ids as the project does
+            near = batch["near_withdrawn"]
+            said.append(f"{near} respondent{'s' if near != 1 else ''} with the number of one who withdrew, written "
+                        "as this project writes its ids, not as the withdrawal did: kept; if "
+                        f"{'they are' if near != 1 else 'it is'} the one who withdrew, drop a withdrawal file with "
+                        "the id as this export writes it")
         if batch.get("kept_from_before"):
             said.append("resubmitted respondents' earlier answers to questions this export has no column for, kept: "
                         + ", ".join(f"'{question}'" for question in batch["kept_from_before"])

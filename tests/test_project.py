@@ -986,6 +986,19 @@ def test_a_withdrawn_respondent_back_under_an_id_written_another_way_is_refused(
     combined, later = add_batch(open_project(project.path), path, InputSpec(meta_columns=("org_type", "state")))
     assert "B3" in set(combined["respondent_id"]) and "R3" not in set(combined["respondent_id"])
     assert later.batches[-1]["withdrawn_left_out"] == 1
+    # Review 179: a project whose own ids are numbers, and a withdrawal that wrote one 'R3' before any batch: its
+    # batches write '3' as the project does, taken and said, not refused for good
+    from themes.project import withdraw as withdraw_again
+
+    fresh = open_project(tmp_path / "fresh")
+    early = tmp_path / "withdraw_early.txt"
+    early.write_text("R3\n", encoding="utf-8")
+    _, fresh, record = withdraw_again(fresh, early)
+    save(fresh, fresh.batches, None)
+    numbered = tmp_path / "numbered.csv"
+    tiny.assign(respondent_id=tiny["respondent_id"].str.removeprefix("R")).to_csv(numbered, index=False)
+    combined, fresh = add_batch(open_project(fresh.path), numbered, InputSpec(meta_columns=("org_type", "state")))
+    assert "3" in set(combined["respondent_id"]) and fresh.batches[-1]["near_withdrawn"] == 1
 
 
 @pytest.mark.parametrize("name, text, said", [

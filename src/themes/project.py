@@ -29,6 +29,7 @@ import os
 import re
 import shutil
 import socket
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -296,8 +297,8 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
     answers, spec, id_problems, kept_meta = _earlier_meta(file, project, earlier, answers, spec, id_problems)
     answers, spec, renamed = _earlier_names(project, earlier, answers, spec)
     answers, _ = _without_withdrawn(file, answers, gone, key)  # the file read again for an earlier column: filtered again
-    _refuse_withdrawn_written_otherwise(file, answers, project, key,
-                                        set(earlier["respondent_id"]) if earlier is not None else set())
+    near_withdrawn = _refuse_withdrawn_written_otherwise(file, answers, project, key, set(earlier["respondent_id"])
+                                                         if earlier is not None else set())
     label = batch_label(len(project.batches) + 1, file)
     new = pd.DataFrame({"respondent_id": answers["respondent_id"], "question": answers["question"],
                         "answer": answers["answer_raw"]})
@@ -349,7 +350,7 @@ def add_batch(project: Project, file: Path, spec: InputSpec, settings=None) -> t
               "meta_columns": list(spec.meta_columns), "renamed": renamed,
               "column_sources": spec.sources, "respondent_id_problems": id_problems, "kept_questions": kept,
               "kept_meta": kept_meta, "question_as": [list(pair) for pair in spec.question_as],
-              "withdrawn_left_out": left_out}
+              "withdrawn_left_out": left_out, "near_withdrawn": near_withdrawn}
     return combined, replace(project, batches=[*project.batches, record])
 
 
@@ -556,21 +557,31 @@ def _near_forms(rid: str, withdrawn: bool) -> set[str]:
 
 
 def _refuse_withdrawn_written_otherwise(file: Path, answers: pd.DataFrame, project: Project, key: bytes | None,
-                                        held: set[str]) -> None:
+                                        held: set[str]) -> int:
     """A later export's id of a withdrawn respondent's number written another way ('7' where 'R007' withdrew): taken
     as new, the respondent who withdrew came back into every count and quote (review 174's leftover). Refused,
-    nothing added: whether '7' is them is not ours to guess. An id the project holds is its own respondent's."""
+    nothing added, where the project's own ids are written otherwise than the export's ('R007' and '7'): whether '7'
+    is them is not ours to guess. An id the project holds is its own respondent's; an export that writes its ids as
+    the project does (or a project that holds none yet) is taken, and how many such ids it holds returned: the
+    withdrawal wrote the id otherwise, and refusing would stop every later batch (review 179)."""
     near = {str(digest) for withdrawal in project.withdrawn for digest in withdrawal.get("near") or ()}
     if not near or key is None:
-        return
-    back = sorted(rid for rid in set(answers["respondent_id"].astype(str)) - held
-                  if {id_digest(form, key) for form in _near_forms(rid, withdrawn=False)} & near)
-    if back:
-        named = ", ".join(repr(rid) for rid in back[:4]) + (f" and {len(back) - 4} more" if len(back) > 4 else "")
-        raise InputError(f"{file.name}: {len(back)} respondent id{'s' if len(back) != 1 else ''} ({named}) with the "
-                         "number of a respondent who withdrew from the project, written another way (a prefix or "
-                         "leading zeros left out or added): nothing was added. Write the ids as the project's earlier "
-                         "exports do (a withdrawn respondent's answers are then left out) and drop it in again.")
+        return 0
+    near_ids = sorted(rid for rid in set(answers["respondent_id"].astype(str)) - held
+                      if {id_digest(form, key) for form in _near_forms(rid, withdrawn=False)} & near)
+    def style(rid: str) -> tuple[str, bool]:  # its prefix, and whether its number has leading zeros
+        return _id_parts(rid)[0], bool(re.search(r"(?<!\d)0\d", str(rid)))
+
+    styles = Counter(style(rid) for rid in held if _id_parts(rid) is not None)
+    own = styles.most_common(1)[0][0] if styles else None  # how the project's exports write their ids
+    back = [rid for rid in near_ids if own is not None and style(rid) != own]
+    if not back:
+        return len(near_ids)
+    named = ", ".join(repr(rid) for rid in back[:4]) + (f" and {len(back) - 4} more" if len(back) > 4 else "")
+    raise InputError(f"{file.name}: {len(back)} respondent id{'s' if len(back) != 1 else ''} ({named}) with the "
+                     "number of a respondent who withdrew from the project, written another way (a prefix or "
+                     "leading zeros left out or added): nothing was added. Write the ids as the project's earlier "
+                     "exports do (a withdrawn respondent's answers are then left out) and drop it in again.")
 
 
 def _without_ids(batch: dict, forms: set[str]) -> dict:
