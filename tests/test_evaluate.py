@@ -1444,6 +1444,21 @@ def test_a_code_matrix_of_one_0_1_column_per_theme_is_read_as_codes_cells(tmp_pa
     path.write_text("text,trust,cultural_differences\nWe trust them.,1,0\n", encoding="utf-8")  # no matrix: as before
     with pytest.raises(GoldError, match="no column of gold codes"):
         read_gold(path, codebook)
+    # Review 179: an "x"-and-empty matrix (no 0 anywhere) reads a row with no mark as 'none'; a QDA tool's count of
+    # codings ("2") is a mark; a theme never marked keeps its empty column
+    path.write_text("text,trust,cultural_differences,community_engagement,resource_needs,data_challenges\n"
+                    "We built trust over years.,x,,,,\nNothing else to add about this.,,,,,\n"
+                    "Grants end and staff leave.,,,2,x,\n", encoding="utf-8")
+    gold = read_gold(path, codebook)
+    assert [sorted(codes) for codes in gold["gold"]] == [["trust"], [], ["community_engagement", "resource_needs"]]
+    assert "no cell is 0, so an empty cell is 0 and a row with no mark is 'none'" in "\n".join(
+        gold_announcement(gold, path))
+    # ... and a file whose codes are in a column of another name is not read from its 0/1 columns
+    path.write_text("text,Codes applied,trust,cultural_differences,community_engagement,resource_needs,"
+                    "data_challenges\nWe built trust over years.,resource_needs,1,0,0,0,0\n"
+                    "Grants end.,trust,0,0,0,1,0\n", encoding="utf-8")
+    with pytest.raises(GoldError, match="no column of gold codes"):
+        read_gold(path, codebook)
 
 
 def test_a_passage_repeated_with_the_same_codes_is_read_once_and_said(tmp_path, tiny_codebook):

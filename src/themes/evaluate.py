@@ -112,7 +112,8 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         if codebook.themes and not any(c in lowered for c in THEME_COLUMNS) else {}
     if indicators:
         attrs = table.attrs
-        table = table.assign(themes=_from_indicators(table, indicators))
+        codes_cells_read, blank_is_none = _from_indicators(table, indicators)
+        table = table.assign(themes=codes_cells_read)
         table.attrs = attrs
         lowered["themes"] = "themes"
     dimension_columns = _dimension_columns(codebook, lowered)
@@ -378,8 +379,10 @@ def read_gold(path: str | Path, codebook: Codebook, *, answers: pd.DataFrame | N
         gold.attrs["themes_coded"] = gold.attrs["themes_coded"] and coded_anywhere("themes")
         gold.attrs["coded_dimensions"] = [d for d in gold.attrs["coded_dimensions"] if coded_anywhere(d)]
     codes = [] if theme_column is None else [
-        "one 0/1 column per theme (" + ", ".join(f"'{c}'" for c in indicators.values()) + "; a row of marks "
-        "all empty is not coded yet, an empty cell beside a written one is 0)"] if indicators else [f"'{theme_column}'"]
+        "one 0/1 column per theme (" + ", ".join(f"'{c}'" for c in indicators.values()) + (
+            "; no cell is 0, so an empty cell is 0 and a row with no mark is 'none'" if blank_is_none else
+            "; a row of marks all empty is not coded yet, an empty cell beside a written one is 0") + ")"] \
+        if indicators else [f"'{theme_column}'"]
     gold.attrs["read"] = {
         "sheet": sheet,
         "text": f"'{text_column}'" if text_column is not None else "looked up by 'respondent_id' + 'question'",
@@ -1427,21 +1430,33 @@ def _parts(cell: str) -> list[str]:
 _KEY_COLUMNS = {"question", "respondent_id", "sample_id", "passage_id", "split", "writer", *TEXT_COLUMNS}
 
 
-# How a code matrix marks a theme a passage raises, and one it does not (Excel's TRUE/FALSE, an "x" in a cell)
-_MARKS = {"1": True, "1.0": True, "yes": True, "y": True, "true": True, "x": True,
-          "0": False, "0.0": False, "no": False, "n": False, "false": False}
+# How a code matrix marks a theme a passage raises, and one it does not (Excel's TRUE/FALSE, an "x" in a cell; a QDA
+# tool's count of codings, "2")
+_MARKS = {"yes": True, "y": True, "true": True, "x": True, "no": False, "n": False, "false": False}
+
+
+def _mark(cell: str) -> bool | None:
+    """A matrix cell's mark: True, False, or None where it is no mark ("" included)."""
+    if re.fullmatch(r"\d+(?:\.0+)?", cell):
+        return float(cell) > 0
+    return _MARKS.get(cell)
+
+
+def _matrix_cells(table: pd.DataFrame, column) -> pd.Series:
+    return table[column].map(lambda v: "" if v != v else str(v).strip().casefold())
 
 
 def _indicator_columns(table: pd.DataFrame, codebook: Codebook, path: Path) -> dict[str, str]:
     """Each theme's column where the file codes one 0/1 column per theme, named by its id or label (case, spaces and
-    underscores aside) and holding only marks; {} where it does not (fewer than half the themes so). A theme with no
-    such column stops the read: its rows would read as not raising it."""
+    underscores aside) and holding only marks or empty cells; {} where it does not (fewer than half the themes so,
+    or a column of the file holds theme ids: its codes under another name, review 179). A theme with no such column
+    stops the read: its rows would read as not raising it."""
     def key(name) -> str:
         return re.sub(r"[\W_]+", "", str(name).casefold())
 
     def marks_only(column) -> bool:
-        cells = table[column].map(lambda v: "" if v != v else str(v).strip().casefold())
-        return bool((cells != "").any()) and cells[cells != ""].isin(list(_MARKS)).all()
+        cells = _matrix_cells(table, column)
+        return bool(cells[cells != ""].map(_mark).notna().all())
 
     by_key = {key(column): column for column in table.columns}
     found = {}
@@ -1449,7 +1464,9 @@ def _indicator_columns(table: pd.DataFrame, codebook: Codebook, path: Path) -> d
         column = by_key.get(key(theme.id)) or by_key.get(key(theme.label))
         if column is not None and marks_only(column):
             found[theme.id] = column
-    if len(found) < max(2, len(codebook.themes) / 2):
+    if len(found) < max(2, len(codebook.themes) / 2) or not any(
+            (_matrix_cells(table, c) != "").any() for c in found.values()) \
+            or _codes_elsewhere(table, "", codebook) is not None:
         return {}
     missing = [theme.id for theme in codebook.themes if theme.id not in found]
     if missing:
@@ -1459,15 +1476,18 @@ def _indicator_columns(table: pd.DataFrame, codebook: Codebook, path: Path) -> d
     return found
 
 
-def _from_indicators(table: pd.DataFrame, indicators: dict[str, str]) -> pd.Series:
+def _from_indicators(table: pd.DataFrame, indicators: dict[str, str]) -> tuple[pd.Series, bool]:
     """A codes cell per row of a code matrix: the themes marked, 'none' where every mark is 0 (an empty cell beside
-    a written one is 0), empty (not coded yet) where every cell is."""
-    cells = pd.DataFrame({theme: table[column].map(lambda v: "" if v != v else str(v).strip().casefold())
-                          for theme, column in indicators.items()}, index=table.index)
-    marked = cells.apply(lambda column: column.map(lambda cell: _MARKS.get(cell, False)))
-    written = (cells != "").any(axis=1)
-    return pd.Series([";".join(theme for theme in indicators if marked.at[i, theme]) or "none" if written[i] else ""
-                      for i in table.index], index=table.index)
+    a written one is 0), empty (not coded yet) where every cell is; and whether the file writes no 0 at all (marks
+    with an "x", the rest left empty), where a row of empty cells is 'none' (review 179: read as not coded, 4 of 10
+    passages were left out)."""
+    cells = pd.DataFrame({theme: _matrix_cells(table, column) for theme, column in indicators.items()},
+                         index=table.index)
+    marks = cells.apply(lambda column: column.map(_mark))
+    blank_is_none = not (marks == False).any().any()  # noqa: E712  (a frame's cells, compared one by one)
+    written = (cells != "").any(axis=1) | blank_is_none
+    return pd.Series([";".join(theme for theme in indicators if marks.at[i, theme] == True) or "none"  # noqa: E712
+                      if written[i] else "" for i in table.index], index=table.index), blank_is_none
 
 
 def _codes_elsewhere(table: pd.DataFrame, theme_column: str, codebook: Codebook) -> str | None:
