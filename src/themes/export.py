@@ -604,8 +604,10 @@ def manifest(run: RunResult) -> dict:
         "respondent_id_problems": run.id_problems,
         "submissions_sent_again": sent_again(run.answers),
         **_pseudonyms(run),
-        "counts_method": (run.counts["method"].iloc[0] if len(run.counts) and "method" in run.counts else
-                          run.framework["method"].iloc[0] if len(run.framework) and "method" in run.framework else None),
+        # the run's method, not one theme's caution ("; rough: only 1 coded answer carries it", review 179)
+        "counts_method": (str(run.counts["method"].iloc[0]).split("; rough")[0] if len(run.counts) and "method" in
+                          run.counts else str(run.framework["method"].iloc[0]).split("; rough")[0]
+                          if len(run.framework) and "method" in run.framework else None),
         "coded_sample_agreement": recorded_agreement(run.sample_agreement),
         **({"batches": run.batches} if run.batches is not None else {}),
     }
@@ -674,15 +676,14 @@ def _rough_methods(run: RunResult) -> RunResult:
     def marked(frame: pd.DataFrame | None, key: str) -> pd.DataFrame | None:
         if frame is None or key not in frame or "method" not in frame:
             return frame
-        said = {"theme": "carr{} it", "dimension": "address{} its dimension"}[key]
-
         def method(code, value) -> str:
             count = few[key].get(code)
             if not count or not str(value).startswith(CORRECTED_METHOD):
                 return value
-            verb = said.format("ies" if key == "theme" and count == 1 else "y" if key == "theme" else
-                               "es" if count == 1 else "")
-            return f"{value}; rough: only {count} coded answer{'s' * (count != 1)} {verb}"
+            one = count == 1
+            verb = (f"carr{'ies' if one else 'y'} it" if key == "theme" else f"address{'es' if one else ''} its "
+                    "dimension")
+            return f"{value}; rough: only {count} coded answer{'' if one else 's'} {verb}"
 
         return frame.assign(method=[method(code, value) for code, value in zip(frame[key], frame["method"])])
 
