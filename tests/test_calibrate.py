@@ -102,6 +102,9 @@ def test_fewer_folds_than_asked_are_said_with_the_theme_that_caps_them(tiny_code
     _, report = calibrate(tiny_codebook, TRUST + FUNDING[:3] + FOOD, [["trust"]] * 10 + [["funding"]] * 3 + [[]] * 10,
                           embed, folds=5)
     assert report["folds"] == 3
+    # review 178: funding's figures from 3 coded passages were kept in the calibration and every run's manifest
+    funding = next(row for row in report["per_theme"] if row["theme"] == "funding")
+    assert (funding["kappa"], funding["recall"], funding["few"]) == (None, None, 3)
     assert "(3 folds, not 5: the themes rarest as primary (funding) have 3 coded passages together, and each fold " \
            "needs one; code more that carry them; thresholds tuned inside each fold" in report["summary"]
     _, report = calibrate(tiny_codebook, TRUST + FUNDING + FOOD, [["trust"]] * 10 + [["funding"]] * 10 + [[]] * 10,
