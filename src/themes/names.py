@@ -507,19 +507,28 @@ _HYPHENED_GIVEN = re.compile(
     rf"(?P<second>(?i:{_KOREAN_SYLLABLES}))(?![\w'’-])(?P<after>[ \t]+(?:{_KOREAN_FAMILY})(?![\w'’-]))?")
 
 
+_EXCLAMATIONS = frozenset(["ah-ha", "ha-ho", "ho-ha"])
+_INSTITUTION_WORDS = frozenset("Hall House Senior Reading Korean Church Academy Society Association".split())
+
+
 def redact_hyphened_given_names(text: str) -> str:
     """Korean given names written "Sung-min" (capitalised, two different syllables: not "Ha-ha"), with a family
-    name before or after them, or set apart by commas ("Our analyst, Hye-jin, left"); alone they name a foundation,
-    a club or a hall as often ("The Jin-Ho Foundation", "Min-Jung Hall", review 179)."""
+    name before or after them ("Sung-min Park") or alone ("Thanks to Hye-jin"), but before an organisation's or a
+    place's word ("The Jin-Ho Foundation", "Min-Jung Hall", review 179)."""
     if "-" not in text:
         return text
 
     def sub(m: re.Match) -> str:
         first, second = m.group("first"), m.group("second")
-        set_apart = m.string[:m.start()].endswith(", ") and m.string[m.end():m.end() + 1] == ","
+        # alone, not before an organisation's or a place's word ("The Jin-Ho Foundation", "Min-Jung Hall",
+        # "Sun-Young senior center"; review 179), nor an exclamation ("Ah-ha"); with a family name beside it, or
+        # after a cue, a role or a comma, it is a person's (review 180: "Thanks to Hye-jin" kept whole)
+        following = [w[:1].upper() + w[1:] for w in re.findall(r"[^\W\d_][\w'’-]*", m.string[m.end():m.end() + 40])[:2]]
+        institution = not m.group("after") and any(w in _ORG_WORDS or w in _PLACE_WORDS or w in _INSTITUTION_WORDS
+                                                   for w in following)
         if not first[:1].isupper() or first.casefold() == second.casefold() or not (
                 second.islower() or second[:1].isupper() and second[1:].islower()) \
-                or not (m.group("before") or m.group("after") or set_apart):
+                or f"{first}-{second}".casefold() in _EXCLAMATIONS or institution:
             return m.group(0)
         return PLACEHOLDERS["name"]
 
@@ -597,6 +606,8 @@ def _name_word(word: str, english: frozenset[str] | None, *, listed_only: bool =
     return _on_lists(bare) or (foreign and not listed_only)
 
 
+# What follows a lower-case name after a role ("chief yazzie and", "elder begay is retiring", "elder kwan who led it")
+_AFTER_A_NAME = frozenset("and or who was is has had will would can could spoke agreed helped led said".split())
 # Roles after which a lower-case word no list or language knows is no name: in Spanish, it is more Spanish
 # ("promotora trabaja"); an acronym or a helper's role is said before things too ("CHW charlas", "volunteer hrs")
 _NOT_BEFORE_LOWER_NAMES = frozenset("promotora promotor tía tia tío tio padre chw chws rn lpn np lcsw msw intern "
@@ -621,13 +632,13 @@ def _titled_person(word: str, after: str, english: frozenset[str] | None, lexico
         if listed or english_word or english is None or not first_word or not role \
                 or fold(role.split()[-1].casefold()) in _NOT_BEFORE_LOWER_NAMES \
                 or len(word) < 4 or not re.search(r"[aeiouy]", word) \
-                or re.search(r"(?:ed|ing|[iy][sz]e[sd]?|s)$", word):  # "CHW hrs"; "onboarded", "cochairs"
-            return listed and not english_word
+                or re.search(r"(?:ed|ing|[iy][sz]e[sd]?|ship|line|ment|tion|ness|ity|ism)$", word):
+            return listed and not english_word  # "CHW hrs"; "onboarded"; "navigator mentorship", "hotline"
         # ... or a word no list or language knows after an English role, before "and", a comma, a verb of what
         # people do or the end, where a capitalised one would be a name: "chief yazzie and the elders", "chief
         # yazzie advised us" (review 177); not "The coordinator onboarded three" (review 179)
         follows = after.rstrip(".,;:!?)") if after else ""
-        return not follows or after[-1:] in ",;" or fold(follows) in ("and", "or") \
+        return not follows or after[-1:] in ",;" or fold(follows) in _AFTER_A_NAME or word.endswith(("'s", "’s")) \
             or (lexicon is not None and follows.endswith("ed") and _verb_form(follows, lexicon)) \
             or fold(follows) in _PERSON_VERBS
     elif after[:1].isupper() and english is not None and _english(after, english) \
