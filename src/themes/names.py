@@ -494,8 +494,8 @@ def _latin_passage(text: str) -> bool:
 
 
 # Korean given names romanised as two syllables joined by a hyphen ("Sung-min", "Hye-jin", "Ji-Woo"), which no list
-# holds as one word, with a family name beside them ("Park Sung-min", "Sung-min Park"): review 177's "Sung-min Park
-# built the dashboard" reached the quotes whole.
+# holds as one word, alone or with a family name beside them ("Park Sung-min", "Sung-min Park"): review 177's
+# "Sung-min Park built the dashboard" reached the quotes whole.
 _KOREAN_SYLLABLES = ("ah|bin|bo|chan|chang|cheol|chul|dae|dong|eun|geun|gi|gyu|ha|hae|han|hee|ho|hoon|hun|hwa|hwan|"
                      "hye|hyo|hyuk|hyun|hyung|ja|jae|jeong|ji|jin|jong|joo|ju|jun|jung|ki|kwang|kyu|kyung|mi|min|"
                      "myung|na|nam|ok|rin|sang|seo|seok|seon|seong|seung|shin|sik|sol|soo|sook|su|suk|sun|sung|tae|"
@@ -505,8 +505,6 @@ _KOREAN_FAMILY = ("Kim|Lee|Park|Choi|Jung|Jeong|Kang|Cho|Yoon|Jang|Lim|Han|Oh|Se
 _HYPHENED_GIVEN = re.compile(
     rf"(?<![\w'’-])(?P<before>(?:{_KOREAN_FAMILY})[ \t]+)?(?P<first>(?i:{_KOREAN_SYLLABLES}))-"
     rf"(?P<second>(?i:{_KOREAN_SYLLABLES}))(?![\w'’-])(?P<after>[ \t]+(?:{_KOREAN_FAMILY})(?![\w'’-]))?")
-
-
 _EXCLAMATIONS = frozenset(["ah-ha", "ha-ho", "ho-ha"])
 _INSTITUTION_WORDS = frozenset("Hall House Senior Reading Korean Church Academy Society Association".split())
 

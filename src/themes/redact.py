@@ -116,7 +116,6 @@ _HANDLE = re.compile(r"(?<![\w@.+-])@[A-Za-z_][\w.]{0,28}[\w](?![\w@(])")
 # or an underscore ("jose.ramirez (Teams)", "j.smith", "maria_gonzalez2"; review 149 found the first in a quote).
 _JOINED_NAME = re.compile(r"(?<![\w@./+-])(?P<given>[a-z]{1,20})[._](?P<family>[a-z][a-z'-]{1,30}[a-z])\d{0,4}"
                           r"(?![\w@]|[.-][a-z])")
-# "maria.gonzalez@gmail": a handle with a host but no ending is still an address.
 # An address spelled with spaces in its host ("marisol at healthy families dot org"), and the rest of a spaced local
 # part before an address taken ("jane . doe @ clinic . org" left "jane . [email]", review 177)
 _SPACED_HOST_EMAIL = re.compile(rf"(?<![\w.+-])(?P<local>[\w.+-]+)[ \t]+(?i:at)[ \t]+(?:[a-z]+[ \t]+){{1,2}}[a-z]+"
@@ -126,8 +125,8 @@ _SPACED_LOCAL = re.compile(r"(?<![\w.+-])(?P<local>[\w+-]+)[ \t]+\.[ \t]+(?=\[em
 
 def _spaced_email(m: re.Match) -> str:
     """An address spelled with spaces, or the rest of its local part, only where that part is a person's: a listed
-    name or a handle with a dot, digit or underscore ("marisol", "j.doe2"); "apply at health care dot gov" and
-    "our team . info@..." are prose (review 179)."""
+    name, an initial, a handle with a dot, digit or underscore ("marisol", "j.doe2"), or a word no English list
+    knows; "apply at health care dot gov" and "our team . info@..." are prose (reviews 179, 180)."""
     from themes.names import _english, _on_lists
 
     local = m.group("local")
@@ -138,6 +137,9 @@ def _spaced_email(m: re.Match) -> str:
         if english is None or _english(local.casefold(), english):
             return m.group(0)
     return PLACEHOLDERS["email"] if m.re is _SPACED_HOST_EMAIL else ""
+
+
+# "maria.gonzalez@gmail": a handle with a host but no ending is still an address.
 _BARE_EMAIL = re.compile(rf"(?<![\w.+-])[\w.+-]*\w@{_LABEL}(?![\w@])")
 _URL = re.compile(
     rf"(?i:https?://|www\.)[^\s<>\"]+"
@@ -609,9 +611,7 @@ def _contact_line(m: re.Match) -> str:
 
 
 def _signed_off(m: re.Match) -> str:
-    from themes.names import _listed, name_lists
-
-    from themes.names import _ORG_WORDS
+    from themes.names import _ORG_WORDS, _listed, name_lists
 
     first = next((w for w in m.group("name").replace(".", " ").split() if len(w) > 1), "")
     before = m.string[:m.start()].rstrip()
