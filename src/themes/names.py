@@ -204,6 +204,10 @@ def _may_start_name(word: str, english: frozenset[str] | None) -> bool:
     return _on_lists(word) or _foreign(word, english)
 
 
+# Irregular pasts of what numbers and costs do ("cases rose", "visits fell"), which `_verb_form` cannot read
+_ROSE_AND_FELL = frozenset("rose fell grew".split())
+
+
 def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon: frozenset[str] | None,
                         english: frozenset[str] | None = None, possessive: bool = False) -> int:
     """How many of `words` (a run joined by spaces) form a person's name at its start; 0 for none, minus
@@ -270,6 +274,8 @@ def _listed_name_length(words: list[str], next_word: str, previous: str, lexicon
                 or any(fold(w) in stop or len(w) < 3 for w in (name[0], name[-1]))
                 or not (_listed(name[0], first) or foreign(name[0]))
                 or _verb_form(name[-1], lexicon) or fold(name[-1]) in _PERSON_VERBS
+                # an irregular past after a word that is no given name: "elder abuse cases rose" (review 177)
+                or (fold(name[-1]) in _DID | _ROSE_AND_FELL and not _listed(name[0], first))
                 or not (_listed(name[-1], last) or foreign(name[-1]))
                 or not (not _english(name[0], lexicon) or fold(name[0]) in _WORDLIKE_GIVEN
                         or len(name[-1]) > 3 and _listed(name[-1], last) and not _english(name[-1], lexicon))):
